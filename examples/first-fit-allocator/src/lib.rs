@@ -1,0 +1,1 @@
+//! A user-written page allocator.

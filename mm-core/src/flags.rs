@@ -1,0 +1,333 @@
+//! Flag sets with the kernel's names and values: protections and mmap flags
+//! as user space passes them, VMA flags (`vm_flags`), fault flags and page
+//! flags as the kernel keeps them.
+
+use bitflags::bitflags;
+
+bitflags! {
+    /// `PROT_*` bits of mmap(2) and mprotect(2).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct Prot: u64 {
+        const READ = 0x1;
+        const WRITE = 0x2;
+        const EXEC = 0x4;
+        const GROWSDOWN = 0x0100_0000;
+        const GROWSUP = 0x0200_0000;
+    }
+}
+
+impl Prot {
+    /// `PROT_NONE`.
+    pub const NONE: Prot = Prot::empty();
+}
+
+bitflags! {
+    /// `MAP_*` flags of mmap(2), x86-64 values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct MapFlags: u64 {
+        const SHARED = 0x01;
+        const PRIVATE = 0x02;
+        const FIXED = 0x10;
+        const ANONYMOUS = 0x20;
+        const GROWSDOWN = 0x0100;
+        const DENYWRITE = 0x0800;
+        const EXECUTABLE = 0x1000;
+        const LOCKED = 0x2000;
+        const NORESERVE = 0x4000;
+        const POPULATE = 0x8000;
+        const NONBLOCK = 0x0001_0000;
+        const STACK = 0x0002_0000;
+        const HUGETLB = 0x0004_0000;
+        const SYNC = 0x0008_0000;
+        const FIXED_NOREPLACE = 0x0010_0000;
+    }
+}
+
+impl MapFlags {
+    /// `MAP_TYPE`: the bits that select shared / private / shared-validate.
+    pub const TYPE_MASK: u64 = 0x0f;
+    /// `MAP_SHARED_VALIDATE`.
+    pub const SHARED_VALIDATE: u64 = 0x03;
+}
+
+bitflags! {
+    /// `MREMAP_*` flags of mremap(2).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct MremapFlags: u64 {
+        const MAYMOVE = 1;
+        const FIXED = 2;
+        const DONTUNMAP = 4;
+    }
+}
+
+bitflags! {
+    /// `MS_*` flags of msync(2).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct MsyncFlags: u64 {
+        const ASYNC = 1;
+        const INVALIDATE = 2;
+        const SYNC = 4;
+    }
+}
+
+bitflags! {
+    /// `vm_flags` of a VMA (include/linux/mm.h), with the kernel's bit values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct VmFlags: u64 {
+        const READ = 0x0000_0001;
+        const WRITE = 0x0000_0002;
+        const EXEC = 0x0000_0004;
+        const SHARED = 0x0000_0008;
+        const MAYREAD = 0x0000_0010;
+        const MAYWRITE = 0x0000_0020;
+        const MAYEXEC = 0x0000_0040;
+        const MAYSHARE = 0x0000_0080;
+        const GROWSDOWN = 0x0000_0100;
+        const UFFD_MISSING = 0x0000_0200;
+        const PFNMAP = 0x0000_0400;
+        const UFFD_WP = 0x0000_1000;
+        const LOCKED = 0x0000_2000;
+        const IO = 0x0000_4000;
+        const SEQ_READ = 0x0000_8000;
+        const RAND_READ = 0x0001_0000;
+        const DONTCOPY = 0x0002_0000;
+        const DONTEXPAND = 0x0004_0000;
+        const LOCKONFAULT = 0x0008_0000;
+        const ACCOUNT = 0x0010_0000;
+        const NORESERVE = 0x0020_0000;
+        const HUGETLB = 0x0040_0000;
+        const SYNC = 0x0080_0000;
+        const ARCH_1 = 0x0100_0000;
+        const WIPEONFORK = 0x0200_0000;
+        const DONTDUMP = 0x0400_0000;
+        const SOFTDIRTY = 0x0800_0000;
+        const MIXEDMAP = 0x1000_0000;
+        const HUGEPAGE = 0x2000_0000;
+        const NOHUGEPAGE = 0x4000_0000;
+        const MERGEABLE = 0x8000_0000;
+    }
+}
+
+impl VmFlags {
+    /// `VM_ACCESS_FLAGS`: read, write or exec.
+    pub const ACCESS_FLAGS: VmFlags = VmFlags::READ.union(VmFlags::WRITE).union(VmFlags::EXEC);
+    /// `VM_SPECIAL`: mappings that are never merged or expanded.
+    pub const SPECIAL: VmFlags = VmFlags::IO
+        .union(VmFlags::DONTEXPAND)
+        .union(VmFlags::PFNMAP)
+        .union(VmFlags::MIXEDMAP);
+    /// `VM_IGNORE_MERGE`: flags that do not stop two VMAs from merging.
+    pub const IGNORE_MERGE: VmFlags = VmFlags::SOFTDIRTY;
+    /// `VM_STACK` on x86-64 (stacks grow down).
+    pub const STACK: VmFlags = VmFlags::GROWSDOWN;
+    /// `VM_DATA_DEFAULT_FLAGS` / `VM_STACK_DEFAULT_FLAGS` on x86-64 with a
+    /// non-executable stack.
+    pub const DATA_DEFAULT: VmFlags = VmFlags::READ
+        .union(VmFlags::WRITE)
+        .union(VmFlags::MAYREAD)
+        .union(VmFlags::MAYWRITE)
+        .union(VmFlags::MAYEXEC);
+
+    /// The four permission characters of a `/proc/PID/maps` line.
+    pub fn maps_perms(self) -> [u8; 4] {
+        [
+            if self.contains(VmFlags::READ) { b'r' } else { b'-' },
+            if self.contains(VmFlags::WRITE) { b'w' } else { b'-' },
+            if self.contains(VmFlags::EXEC) { b'x' } else { b'-' },
+            if self.contains(VmFlags::MAYSHARE) { b's' } else { b'p' },
+        ]
+    }
+}
+
+bitflags! {
+    /// `FAULT_FLAG_*` (include/linux/mm_types.h).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct FaultFlags: u32 {
+        const WRITE = 1 << 0;
+        const MKWRITE = 1 << 1;
+        const ALLOW_RETRY = 1 << 2;
+        const RETRY_NOWAIT = 1 << 3;
+        const KILLABLE = 1 << 4;
+        const TRIED = 1 << 5;
+        const USER = 1 << 6;
+        const REMOTE = 1 << 7;
+        const INSTRUCTION = 1 << 8;
+        const INTERRUPTIBLE = 1 << 9;
+        const UNSHARE = 1 << 10;
+        const ORIG_PTE_VALID = 1 << 11;
+        const VMA_LOCK = 1 << 12;
+    }
+}
+
+bitflags! {
+    /// Page flags (`enum pageflags`, include/linux/page-flags.h); bit
+    /// numbers follow the kernel's order.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct PageFlags: u64 {
+        const LOCKED = 1 << 0;
+        const WRITEBACK = 1 << 1;
+        const REFERENCED = 1 << 2;
+        const UPTODATE = 1 << 3;
+        const DIRTY = 1 << 4;
+        const LRU = 1 << 5;
+        const HEAD = 1 << 6;
+        const WAITERS = 1 << 7;
+        const ACTIVE = 1 << 8;
+        const WORKINGSET = 1 << 9;
+        const OWNER_PRIV_1 = 1 << 10;
+        const OWNER_2 = 1 << 11;
+        const RESERVED = 1 << 12;
+        const PRIVATE = 1 << 13;
+        const PRIVATE_2 = 1 << 14;
+        const RECLAIM = 1 << 15;
+        const SWAPBACKED = 1 << 16;
+        const UNEVICTABLE = 1 << 17;
+        const MLOCKED = 1 << 18;
+        /// `PG_anon_exclusive` (an alias of `PG_mappedtodisk` for anon pages).
+        const ANON_EXCLUSIVE = 1 << 19;
+        /// The frame holds a page table (`PageTable()`, a page type in the
+        /// kernel).
+        const PGTABLE = 1 << 24;
+        /// The frame is owned by the page allocator (`PageBuddy()`).
+        const BUDDY = 1 << 25;
+    }
+}
+
+/// madvise(2) advice values (include/uapi/asm-generic/mman-common.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Advice {
+    Normal,
+    Random,
+    Sequential,
+    WillNeed,
+    DontNeed,
+    Free,
+    Remove,
+    DontFork,
+    DoFork,
+    Mergeable,
+    Unmergeable,
+    HugePage,
+    NoHugePage,
+    DontDump,
+    DoDump,
+    WipeOnFork,
+    KeepOnFork,
+    Cold,
+    PageOut,
+    PopulateRead,
+    PopulateWrite,
+}
+
+impl Advice {
+    /// The advice for a raw `MADV_*` number.
+    pub fn from_raw(v: u64) -> Option<Advice> {
+        Some(match v {
+            0 => Advice::Normal,
+            1 => Advice::Random,
+            2 => Advice::Sequential,
+            3 => Advice::WillNeed,
+            4 => Advice::DontNeed,
+            8 => Advice::Free,
+            9 => Advice::Remove,
+            10 => Advice::DontFork,
+            11 => Advice::DoFork,
+            12 => Advice::Mergeable,
+            13 => Advice::Unmergeable,
+            14 => Advice::HugePage,
+            15 => Advice::NoHugePage,
+            16 => Advice::DontDump,
+            17 => Advice::DoDump,
+            18 => Advice::WipeOnFork,
+            19 => Advice::KeepOnFork,
+            20 => Advice::Cold,
+            21 => Advice::PageOut,
+            22 => Advice::PopulateRead,
+            23 => Advice::PopulateWrite,
+            _ => return None,
+        })
+    }
+
+    /// The `MADV_*` number.
+    pub fn raw(self) -> u64 {
+        match self {
+            Advice::Normal => 0,
+            Advice::Random => 1,
+            Advice::Sequential => 2,
+            Advice::WillNeed => 3,
+            Advice::DontNeed => 4,
+            Advice::Free => 8,
+            Advice::Remove => 9,
+            Advice::DontFork => 10,
+            Advice::DoFork => 11,
+            Advice::Mergeable => 12,
+            Advice::Unmergeable => 13,
+            Advice::HugePage => 14,
+            Advice::NoHugePage => 15,
+            Advice::DontDump => 16,
+            Advice::DoDump => 17,
+            Advice::WipeOnFork => 18,
+            Advice::KeepOnFork => 19,
+            Advice::Cold => 20,
+            Advice::PageOut => 21,
+            Advice::PopulateRead => 22,
+            Advice::PopulateWrite => 23,
+        }
+    }
+
+    /// The `MADV_*` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Advice::Normal => "MADV_NORMAL",
+            Advice::Random => "MADV_RANDOM",
+            Advice::Sequential => "MADV_SEQUENTIAL",
+            Advice::WillNeed => "MADV_WILLNEED",
+            Advice::DontNeed => "MADV_DONTNEED",
+            Advice::Free => "MADV_FREE",
+            Advice::Remove => "MADV_REMOVE",
+            Advice::DontFork => "MADV_DONTFORK",
+            Advice::DoFork => "MADV_DOFORK",
+            Advice::Mergeable => "MADV_MERGEABLE",
+            Advice::Unmergeable => "MADV_UNMERGEABLE",
+            Advice::HugePage => "MADV_HUGEPAGE",
+            Advice::NoHugePage => "MADV_NOHUGEPAGE",
+            Advice::DontDump => "MADV_DONTDUMP",
+            Advice::DoDump => "MADV_DODUMP",
+            Advice::WipeOnFork => "MADV_WIPEONFORK",
+            Advice::KeepOnFork => "MADV_KEEPONFORK",
+            Advice::Cold => "MADV_COLD",
+            Advice::PageOut => "MADV_PAGEOUT",
+            Advice::PopulateRead => "MADV_POPULATE_READ",
+            Advice::PopulateWrite => "MADV_POPULATE_WRITE",
+        }
+    }
+}
+
+/// The kind of memory access the simulated CPU performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    Read,
+    Write,
+    Exec,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_round_trips() {
+        for raw in 0..32 {
+            if let Some(a) = Advice::from_raw(raw) {
+                assert_eq!(a.raw(), raw);
+            }
+        }
+    }
+
+    #[test]
+    fn maps_perms_spelling() {
+        let f = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYSHARE;
+        assert_eq!(&f.maps_perms(), b"rw-s");
+        assert_eq!(&VmFlags::empty().maps_perms(), b"---p");
+    }
+}

@@ -1,0 +1,525 @@
+//! Simulated physical memory: the `struct page` array and the bytes of every
+//! frame.
+//!
+//! A frame's contents are real bytes, but most frames never need 4 KiB of
+//! host memory: a freshly allocated anonymous page is all zeroes, and a page
+//! that a program touched once holds a handful of written bytes.  So each
+//! frame's content is kept in one of three shapes, recorded in a state word
+//! in its [`Page`]:
+//!
+//! * **zero**: every byte is 0 (clearing a frame is a single store);
+//! * **sparse**: zero except for up to three written bytes, packed into the
+//!   state word itself;
+//! * **full**: the bytes live in a 4 KiB block of host memory.
+//!
+//! A frame moves from zero to sparse to full as it is written, and back to
+//! zero when it is cleared.  Full blocks are allocated in chunks of 512
+//! frames on first use, so simulating many gigabytes costs only the host
+//! memory of the frames that were written densely (page tables, for one).
+//! Every access is atomic, so several simulated CPUs may touch frames at once
+//! without a data race, as on real hardware.
+
+use crate::flags::PageFlags;
+use crate::types::{PAGE_SIZE, Pfn};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+/// Words (u64) in a frame.
+pub const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
+/// Frames per lazily allocated chunk of full-frame storage (2 MiB).
+const CHUNK_FRAMES: u64 = 512;
+
+const KIND_SHIFT: u32 = 62;
+const KIND_ZERO: u64 = 0;
+const KIND_SPARSE: u64 = 1;
+const KIND_FULL: u64 = 2;
+const KIND_BUSY: u64 = 3;
+const COUNT_SHIFT: u32 = 60;
+const ENTRY_BITS: u32 = 20;
+const ENTRY_MASK: u64 = (1 << ENTRY_BITS) - 1;
+/// Bytes a sparse frame can hold before it becomes full.
+pub const SPARSE_SLOTS: u64 = 3;
+
+#[inline]
+fn kind(state: u64) -> u64 {
+    state >> KIND_SHIFT
+}
+
+/// The kernel's `struct page`: one per frame.
+///
+/// Fields are atomics so that the fault path, reclaim and several CPUs can
+/// update them concurrently.  `mapcount` is the number of page-table
+/// entries mapping the page (the kernel keeps this minus one in
+/// `_mapcount`; here 0 means unmapped).
+#[derive(Debug, Default)]
+pub struct Page {
+    /// [`PageFlags`] bits.
+    pub flags: AtomicU64,
+    /// References held on the page (`_refcount`).
+    pub refcount: AtomicI32,
+    /// Page-table entries mapping the page.
+    pub mapcount: AtomicI32,
+    /// The owner: an anon_vma id with [`PAGE_MAPPING_ANON`] set for
+    /// anonymous pages, or an address-space id for page-cache pages.
+    pub mapping: AtomicU64,
+    /// Page offset within the owner (`index`).
+    pub index: AtomicU64,
+    /// Owner-private word (allocator order, swap entry).
+    pub private: AtomicU64,
+    /// Shape of the frame's contents; see the module documentation.
+    content: AtomicU64,
+}
+
+/// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
+pub const PAGE_MAPPING_ANON: u64 = 1;
+
+impl Page {
+    /// The page's flags.
+    #[inline]
+    pub fn flags(&self) -> PageFlags {
+        PageFlags::from_bits_retain(self.flags.load(Ordering::Acquire))
+    }
+    /// Sets flags; returns the previous ones.
+    #[inline]
+    pub fn set_flags(&self, f: PageFlags) -> PageFlags {
+        PageFlags::from_bits_retain(self.flags.fetch_or(f.bits(), Ordering::AcqRel))
+    }
+    /// Clears flags; returns the previous ones.
+    #[inline]
+    pub fn clear_flags(&self, f: PageFlags) -> PageFlags {
+        PageFlags::from_bits_retain(self.flags.fetch_and(!f.bits(), Ordering::AcqRel))
+    }
+    /// True if all of `f` are set.
+    #[inline]
+    pub fn test(&self, f: PageFlags) -> bool {
+        self.flags().contains(f)
+    }
+    /// Current reference count.
+    #[inline]
+    pub fn refcount(&self) -> i32 {
+        self.refcount.load(Ordering::Acquire)
+    }
+    /// Current map count.
+    #[inline]
+    pub fn mapcount(&self) -> i32 {
+        self.mapcount.load(Ordering::Acquire)
+    }
+    /// True for an anonymous page (`folio_test_anon`).
+    #[inline]
+    pub fn is_anon(&self) -> bool {
+        self.mapping.load(Ordering::Acquire) & PAGE_MAPPING_ANON != 0
+    }
+    /// Resets every field (the allocator hands the frame out afresh).
+    pub(crate) fn reset(&self) {
+        self.flags.store(0, Ordering::Relaxed);
+        self.refcount.store(0, Ordering::Relaxed);
+        self.mapcount.store(0, Ordering::Relaxed);
+        self.mapping.store(0, Ordering::Relaxed);
+        self.index.store(0, Ordering::Relaxed);
+        self.private.store(0, Ordering::Release);
+    }
+}
+
+/// Physical memory: `nr_pages` frames, their `struct page`s and contents.
+pub struct PhysMem {
+    nr_pages: u64,
+    pages: Box<[Page]>,
+    chunks: Box<[OnceLock<Box<[AtomicU64]>>]>,
+}
+
+impl std::fmt::Debug for PhysMem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhysMem")
+            .field("nr_pages", &self.nr_pages)
+            .field("full_chunks", &self.chunks.iter().filter(|c| c.get().is_some()).count())
+            .finish()
+    }
+}
+
+/// Marker for types whose all-zero bit pattern is a valid value.
+///
+/// # Safety
+/// Implement only for types made of atomic integers (or other types valid
+/// when zeroed).
+unsafe trait Zeroable {}
+// SAFETY: an atomic integer is valid when zeroed.
+unsafe impl Zeroable for AtomicU64 {}
+// SAFETY: `Page` consists only of atomic integers.
+unsafe impl Zeroable for Page {}
+
+/// A zeroed slice from the allocator's zeroing path (`calloc`), which the
+/// host backs lazily for large sizes: untouched parts cost no memory.
+fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
+    let zeroed = Box::<[T]>::new_zeroed_slice(n);
+    // SAFETY: `T: Zeroable` guarantees that all-zero bytes are a valid `T`.
+    unsafe { zeroed.assume_init() }
+}
+
+impl PhysMem {
+    /// Physical memory of `bytes` (rounded down to whole pages).
+    ///
+    /// The `struct page` array is allocated zeroed, which the host backs
+    /// lazily, so untouched parts of a large memory cost nothing.
+    pub fn new(bytes: u64) -> PhysMem {
+        let nr_pages = bytes / PAGE_SIZE;
+        let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
+        let pages = zeroed_slice::<Page>(nr_pages as usize);
+        let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
+        PhysMem { nr_pages, pages, chunks }
+    }
+
+    /// Number of frames.
+    #[inline]
+    pub fn nr_pages(&self) -> u64 {
+        self.nr_pages
+    }
+
+    /// True if `pfn` names a frame of this memory (`pfn_valid`).
+    #[inline]
+    pub fn pfn_valid(&self, pfn: Pfn) -> bool {
+        pfn.0 < self.nr_pages
+    }
+
+    /// The `struct page` of a frame (`pfn_to_page`).
+    ///
+    /// # Panics
+    /// If `pfn` is not a frame of this memory: a pfn comes from the
+    /// allocator or a page-table entry the simulator wrote, so an invalid
+    /// one is a bug in the simulator, not bad input.
+    #[inline]
+    pub fn page(&self, pfn: Pfn) -> &Page {
+        &self.pages[pfn.0 as usize]
+    }
+
+    /// Number of frames whose bytes are held in full 4 KiB blocks.
+    pub fn full_frames(&self) -> u64 {
+        self.pages.iter().filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL).count() as u64
+    }
+
+    /// Host bytes used for full frame storage.
+    pub fn host_bytes(&self) -> u64 {
+        self.chunks.iter().filter(|c| c.get().is_some()).count() as u64 * CHUNK_FRAMES * PAGE_SIZE
+    }
+
+    #[inline]
+    fn words(&self, pfn: Pfn) -> &[AtomicU64] {
+        let chunk = self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
+            .get_or_init(|| zeroed_slice(CHUNK_FRAMES as usize * WORDS_PER_PAGE));
+        let first = (pfn.0 % CHUNK_FRAMES) as usize * WORDS_PER_PAGE;
+        &chunk[first..first + WORDS_PER_PAGE]
+    }
+
+    /// Waits out a transition to full and returns the settled state.
+    #[inline]
+    fn settled(&self, page: &Page) -> u64 {
+        loop {
+            let s = page.content.load(Ordering::Acquire);
+            if kind(s) != KIND_BUSY {
+                return s;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Turns a zero or sparse frame into a full one and returns its words.
+    fn materialize(&self, pfn: Pfn) -> &[AtomicU64] {
+        let page = self.page(pfn);
+        loop {
+            let s = self.settled(page);
+            if kind(s) == KIND_FULL {
+                return self.words(pfn);
+            }
+            let busy = KIND_BUSY << KIND_SHIFT;
+            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                continue;
+            }
+            let words = self.words(pfn);
+            for w in words {
+                w.store(0, Ordering::Relaxed);
+            }
+            if kind(s) == KIND_SPARSE {
+                for (off, val) in sparse_entries(s) {
+                    let w = &words[off as usize / 8];
+                    let shift = (off % 8) * 8;
+                    let old = w.load(Ordering::Relaxed);
+                    w.store((old & !(0xff << shift)) | (u64::from(val) << shift), Ordering::Relaxed);
+                }
+            }
+            page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
+            return words;
+        }
+    }
+
+    /// Reads the byte at `off` in the frame.
+    #[inline]
+    pub fn read_u8(&self, pfn: Pfn, off: u64) -> u8 {
+        debug_assert!(off < PAGE_SIZE);
+        let s = self.settled(self.page(pfn));
+        match kind(s) {
+            KIND_ZERO => 0,
+            KIND_SPARSE => sparse_entries(s).find(|&(o, _)| o == off).map_or(0, |(_, v)| v),
+            _ => (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8,
+        }
+    }
+
+    /// Writes the byte at `off` in the frame.
+    #[inline]
+    pub fn write_u8(&self, pfn: Pfn, off: u64, val: u8) {
+        debug_assert!(off < PAGE_SIZE);
+        let page = self.page(pfn);
+        loop {
+            let s = self.settled(page);
+            let new = match kind(s) {
+                KIND_ZERO if val == 0 => return,
+                KIND_ZERO => (KIND_SPARSE << KIND_SHIFT) | (1 << COUNT_SHIFT) | (off << 8) | u64::from(val),
+                KIND_SPARSE => match sparse_insert(s, off, val) {
+                    Some(n) => n,
+                    None => {
+                        self.materialize(pfn);
+                        continue;
+                    }
+                },
+                _ => {
+                    let w = &self.words(pfn)[off as usize / 8];
+                    let shift = (off % 8) * 8;
+                    let mut old = w.load(Ordering::Relaxed);
+                    loop {
+                        let new = (old & !(0xff << shift)) | (u64::from(val) << shift);
+                        match w.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                            Ok(_) => return,
+                            Err(cur) => old = cur,
+                        }
+                    }
+                }
+            };
+            if page.content.compare_exchange(s, new, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                return;
+            }
+        }
+    }
+
+    /// Reads the 64-bit word with index `idx` (0..512), as the page walker
+    /// reads an entry.
+    #[inline]
+    pub fn read_u64(&self, pfn: Pfn, idx: usize) -> u64 {
+        let s = self.settled(self.page(pfn));
+        match kind(s) {
+            KIND_FULL => self.words(pfn)[idx].load(Ordering::Acquire),
+            KIND_ZERO => 0,
+            _ => {
+                let mut v = 0u64;
+                for (off, val) in sparse_entries(s) {
+                    if off as usize / 8 == idx {
+                        v |= u64::from(val) << ((off % 8) * 8);
+                    }
+                }
+                v
+            }
+        }
+    }
+
+    /// Writes the 64-bit word with index `idx`.
+    #[inline]
+    pub fn write_u64(&self, pfn: Pfn, idx: usize, val: u64) {
+        self.full_words(pfn)[idx].store(val, Ordering::Release);
+    }
+
+    /// Atomically ors `bits` into a word and returns its old value (the
+    /// locked operation hardware uses to set accessed and dirty bits).
+    #[inline]
+    pub fn fetch_or_u64(&self, pfn: Pfn, idx: usize, bits: u64) -> u64 {
+        self.full_words(pfn)[idx].fetch_or(bits, Ordering::AcqRel)
+    }
+
+    /// Atomically replaces a word if it still holds `old`.
+    #[inline]
+    pub fn cmpxchg_u64(&self, pfn: Pfn, idx: usize, old: u64, new: u64) -> Result<u64, u64> {
+        self.full_words(pfn)[idx].compare_exchange(old, new, Ordering::AcqRel, Ordering::Acquire)
+    }
+
+    #[inline]
+    fn full_words(&self, pfn: Pfn) -> &[AtomicU64] {
+        if kind(self.page(pfn).content.load(Ordering::Acquire)) == KIND_FULL {
+            self.words(pfn)
+        } else {
+            self.materialize(pfn)
+        }
+    }
+
+    /// Copies bytes out of the frame starting at `off`.
+    pub fn read_bytes(&self, pfn: Pfn, off: u64, buf: &mut [u8]) {
+        assert!(off + buf.len() as u64 <= PAGE_SIZE, "read past the end of a frame");
+        let s = self.settled(self.page(pfn));
+        match kind(s) {
+            KIND_ZERO => buf.fill(0),
+            KIND_SPARSE => {
+                buf.fill(0);
+                for (o, v) in sparse_entries(s) {
+                    if o >= off && o < off + buf.len() as u64 {
+                        buf[(o - off) as usize] = v;
+                    }
+                }
+            }
+            _ => {
+                let words = self.words(pfn);
+                for (i, b) in buf.iter_mut().enumerate() {
+                    let o = off as usize + i;
+                    *b = (words[o / 8].load(Ordering::Relaxed) >> ((o % 8) * 8)) as u8;
+                }
+            }
+        }
+    }
+
+    /// Copies bytes into the frame starting at `off`.
+    pub fn write_bytes(&self, pfn: Pfn, off: u64, data: &[u8]) {
+        assert!(off + data.len() as u64 <= PAGE_SIZE, "write past the end of a frame");
+        if data.len() <= SPARSE_SLOTS as usize {
+            for (i, &b) in data.iter().enumerate() {
+                self.write_u8(pfn, off + i as u64, b);
+            }
+            return;
+        }
+        let words = self.full_words(pfn);
+        let mut o = off as usize;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let w = &words[o / 8];
+            if o % 8 == 0 && rest.len() >= 8 {
+                let v = u64::from_le_bytes(rest[..8].try_into().expect("eight bytes"));
+                w.store(v, Ordering::Relaxed);
+                o += 8;
+                rest = &rest[8..];
+                continue;
+            }
+            let shift = (o % 8) * 8;
+            let b = u64::from(rest[0]);
+            let mut old = w.load(Ordering::Relaxed);
+            while let Err(cur) =
+                w.compare_exchange_weak(old, (old & !(0xff << shift)) | (b << shift), Ordering::Relaxed, Ordering::Relaxed)
+            {
+                old = cur;
+            }
+            o += 1;
+            rest = &rest[1..];
+        }
+    }
+
+    /// Makes every byte of the frame zero (`clear_page`): one store.
+    #[inline]
+    pub fn clear_frame(&self, pfn: Pfn) {
+        let page = self.page(pfn);
+        self.settled(page);
+        page.content.store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
+    }
+
+    /// Copies the whole frame `src` to `dst` (`copy_page`).  A zero or sparse
+    /// source is copied by copying its state word.
+    pub fn copy_frame(&self, dst: Pfn, src: Pfn) {
+        let s = self.settled(self.page(src));
+        if kind(s) != KIND_FULL {
+            let d = self.page(dst);
+            self.settled(d);
+            d.content.store(s, Ordering::Release);
+            return;
+        }
+        let from = self.words(src);
+        let to = self.full_words(dst);
+        for (t, f) in to.iter().zip(from) {
+            t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
+    /// True if every byte of the frame is zero.
+    pub fn frame_is_zero(&self, pfn: Pfn) -> bool {
+        let s = self.settled(self.page(pfn));
+        match kind(s) {
+            KIND_ZERO => true,
+            KIND_SPARSE => sparse_entries(s).all(|(_, v)| v == 0),
+            _ => self.words(pfn).iter().all(|w| w.load(Ordering::Relaxed) == 0),
+        }
+    }
+
+    /// Mutable-free helper for tests and dumps: the frame's bytes.
+    pub fn frame_bytes(&self, pfn: Pfn) -> Vec<u8> {
+        let mut v = vec![0u8; PAGE_SIZE as usize];
+        self.read_bytes(pfn, 0, &mut v);
+        v
+    }
+}
+
+/// The (offset, value) pairs of a sparse state word.
+#[inline]
+fn sparse_entries(s: u64) -> impl Iterator<Item = (u64, u8)> {
+    let n = (s >> COUNT_SHIFT) & 3;
+    (0..n).map(move |i| {
+        let e = (s >> (i as u32 * ENTRY_BITS)) & ENTRY_MASK;
+        (e >> 8, e as u8)
+    })
+}
+
+/// The sparse state with byte `off` set to `val`, or `None` if it needs a
+/// fourth slot.
+#[inline]
+fn sparse_insert(s: u64, off: u64, val: u8) -> Option<u64> {
+    let n = (s >> COUNT_SHIFT) & 3;
+    for i in 0..n {
+        let shift = i as u32 * ENTRY_BITS;
+        if ((s >> shift) & ENTRY_MASK) >> 8 == off {
+            let e = (off << 8) | u64::from(val);
+            return Some((s & !(ENTRY_MASK << shift)) | (e << shift));
+        }
+    }
+    if n == SPARSE_SLOTS {
+        return None;
+    }
+    let e = (off << 8) | u64::from(val);
+    let s = (s & !(3 << COUNT_SHIFT)) | ((n + 1) << COUNT_SHIFT);
+    Some(s | (e << (n as u32 * ENTRY_BITS)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_survive_every_shape() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        let p = Pfn(3);
+        assert!(m.frame_is_zero(p));
+        m.write_u8(p, 10, 0xaa);
+        m.write_u8(p, 4095, 0xbb);
+        m.write_u8(p, 0, 0xcc);
+        assert_eq!(m.full_frames(), 0, "three bytes stay sparse");
+        assert_eq!(m.read_u8(p, 10), 0xaa);
+        assert_eq!(m.read_u8(p, 11), 0);
+        m.write_u8(p, 10, 0x11);
+        assert_eq!(m.read_u8(p, 10), 0x11);
+        m.write_u8(p, 2000, 0xdd);
+        assert_eq!(m.full_frames(), 1, "a fourth byte makes it full");
+        for (off, v) in [(10, 0x11), (4095, 0xbb), (0, 0xcc), (2000, 0xdd), (1, 0)] {
+            assert_eq!(m.read_u8(p, off), v, "offset {off}");
+        }
+        m.clear_frame(p);
+        assert!(m.frame_is_zero(p));
+        assert_eq!(m.read_u8(p, 2000), 0);
+    }
+
+    #[test]
+    fn words_and_copies() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        m.write_u8(Pfn(1), 9, 0x42);
+        assert_eq!(m.read_u64(Pfn(1), 1), 0x4200);
+        m.copy_frame(Pfn(2), Pfn(1));
+        assert_eq!(m.read_u8(Pfn(2), 9), 0x42);
+        m.write_u64(Pfn(4), 511, 0x8000_0000_0000_0067);
+        assert_eq!(m.fetch_or_u64(Pfn(4), 511, 0x20), 0x8000_0000_0000_0067);
+        assert_eq!(m.read_u64(Pfn(4), 511), 0x8000_0000_0000_0067);
+        m.copy_frame(Pfn(5), Pfn(4));
+        assert_eq!(m.read_u64(Pfn(5), 511), 0x8000_0000_0000_0067);
+        let data: Vec<u8> = (0..100u8).collect();
+        m.write_bytes(Pfn(6), 3, &data);
+        let mut back = vec![0u8; 100];
+        m.read_bytes(Pfn(6), 3, &mut back);
+        assert_eq!(back, data);
+    }
+}

@@ -1,0 +1,33 @@
+//! Which simulated CPU the current host thread is running as
+//! (`smp_processor_id()`), for per-CPU data such as the page allocator's
+//! order-0 caches.
+
+use std::cell::Cell;
+
+thread_local! {
+    static CURRENT_CPU: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The simulated CPU this host thread runs as (0 unless set).
+#[inline]
+pub fn smp_processor_id() -> usize {
+    CURRENT_CPU.with(|c| c.get())
+}
+
+/// Runs as `cpu` until the returned guard is dropped.
+pub fn run_on_cpu(cpu: usize) -> CpuGuard {
+    let prev = CURRENT_CPU.with(|c| c.replace(cpu));
+    CpuGuard { prev }
+}
+
+/// Restores the previous CPU number when dropped.
+#[must_use = "the CPU number is restored when the guard is dropped"]
+pub struct CpuGuard {
+    prev: usize,
+}
+
+impl Drop for CpuGuard {
+    fn drop(&mut self) {
+        CURRENT_CPU.with(|c| c.set(self.prev));
+    }
+}
