@@ -131,10 +131,26 @@ impl VmFlags {
     /// The four permission characters of a `/proc/PID/maps` line.
     pub fn maps_perms(self) -> [u8; 4] {
         [
-            if self.contains(VmFlags::READ) { b'r' } else { b'-' },
-            if self.contains(VmFlags::WRITE) { b'w' } else { b'-' },
-            if self.contains(VmFlags::EXEC) { b'x' } else { b'-' },
-            if self.contains(VmFlags::MAYSHARE) { b's' } else { b'p' },
+            if self.contains(VmFlags::READ) {
+                b'r'
+            } else {
+                b'-'
+            },
+            if self.contains(VmFlags::WRITE) {
+                b'w'
+            } else {
+                b'-'
+            },
+            if self.contains(VmFlags::EXEC) {
+                b'x'
+            } else {
+                b'-'
+            },
+            if self.contains(VmFlags::MAYSHARE) {
+                b's'
+            } else {
+                b'p'
+            },
         ]
     }
 }

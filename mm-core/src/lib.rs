@@ -1,28 +1,41 @@
 //! The core of mmsim: a user-space model of the Linux memory-mapping
 //! subsystem, from the `mmap` system call to the page fault.
 //!
-//! A process's address space is an [`MmStruct`](mm::MmStruct): a tree of VMAs
-//! under a reader-writer `mmap_lock`, and page tables that live in simulated
-//! physical frames as the architecture's real entry words.
-//! System calls (`do_mmap`, `do_munmap`, `mprotect`, `mremap`, `madvise`,
-//! `brk`) edit the VMA tree with the kernel's split and merge rules; an
-//! access that the simulated MMU cannot translate raises a page fault that
-//! runs `handle_mm_fault` and its callees, which allocate page-table levels,
-//! map the zero page, allocate and zero frames, and copy on write.
+//! A process's address space is an [`MmStruct`](mm::MmStruct): a tree of
+//! VMAs under a reader-writer `mmap_lock`, and page tables that live in
+//! simulated physical frames as the architecture's real entry words.  System
+//! calls (`do_mmap`, `do_vmi_munmap`, `do_mprotect_pkey`, `do_mremap`,
+//! `do_madvise`, `brk`) edit the VMA tree with the kernel's split and merge
+//! rules; an access that the simulated MMU cannot translate raises a page
+//! fault that runs `handle_mm_fault` and its callees, which allocate
+//! page-table levels, map the zero page, allocate and zero frames, and copy
+//! on write.
 //!
 //! Every policy sits behind a trait with a link-time registry (`linkme`):
 //! page allocators ([`alloc::MM_PAGE_ALLOCATORS`]) and page-table formats
 //! ([`arch::MM_PAGE_TABLE_FORMATS`]).  The core knows no backend by name
-//! except its own default buddy and bitmap allocators; the x86-64 formats
-//! live in `mm-x86`.  Each step of the fault path emits a trace event, so the
-//! whole call chain can be printed or snapshot-tested.
+//! except its own buddy and bitmap allocators; the x86-64 formats live in
+//! `mm-x86`.  Each step of the fault path emits a trace event, so the whole
+//! call chain can be printed or snapshot-tested.
 
 pub mod alloc;
+pub mod arch;
 pub mod errno;
+pub mod fault;
 pub mod flags;
+pub mod kernel;
+pub mod machine;
+pub mod memory;
+pub mod mm;
+pub mod pgtable;
 pub mod phys;
 pub mod smp;
+pub mod task;
+pub mod trace;
 pub mod types;
+pub mod vmstat;
 
 pub use errno::{Errno, Signal, SysResult, VmFault};
+pub use kernel::{Kernel, MapsEntry, Pid};
+pub use machine::{Machine, MachineConfig};
 pub use types::*;

@@ -131,7 +131,10 @@ impl std::fmt::Debug for PhysMem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PhysMem")
             .field("nr_pages", &self.nr_pages)
-            .field("full_chunks", &self.chunks.iter().filter(|c| c.get().is_some()).count())
+            .field(
+                "full_chunks",
+                &self.chunks.iter().filter(|c| c.get().is_some()).count(),
+            )
             .finish()
     }
 }
@@ -168,7 +171,11 @@ impl PhysMem {
         let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
         let pages = zeroed_slice::<Page>(nr_pages as usize);
         let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        PhysMem { nr_pages, pages, chunks }
+        PhysMem {
+            nr_pages,
+            pages,
+            chunks,
+        }
     }
 
     /// Number of frames.
@@ -196,7 +203,10 @@ impl PhysMem {
 
     /// Number of frames whose bytes are held in full 4 KiB blocks.
     pub fn full_frames(&self) -> u64 {
-        self.pages.iter().filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL).count() as u64
+        self.pages
+            .iter()
+            .filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL)
+            .count() as u64
     }
 
     /// Host bytes used for full frame storage.
@@ -233,7 +243,11 @@ impl PhysMem {
                 return self.words(pfn);
             }
             let busy = KIND_BUSY << KIND_SHIFT;
-            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            if page
+                .content
+                .compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
                 continue;
             }
             let words = self.words(pfn);
@@ -245,10 +259,14 @@ impl PhysMem {
                     let w = &words[off as usize / 8];
                     let shift = (off % 8) * 8;
                     let old = w.load(Ordering::Relaxed);
-                    w.store((old & !(0xff << shift)) | (u64::from(val) << shift), Ordering::Relaxed);
+                    w.store(
+                        (old & !(0xff << shift)) | (u64::from(val) << shift),
+                        Ordering::Relaxed,
+                    );
                 }
             }
-            page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
+            page.content
+                .store(KIND_FULL << KIND_SHIFT, Ordering::Release);
             return words;
         }
     }
@@ -260,8 +278,12 @@ impl PhysMem {
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => 0,
-            KIND_SPARSE => sparse_entries(s).find(|&(o, _)| o == off).map_or(0, |(_, v)| v),
-            _ => (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8,
+            KIND_SPARSE => sparse_entries(s)
+                .find(|&(o, _)| o == off)
+                .map_or(0, |(_, v)| v),
+            _ => {
+                (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8
+            }
         }
     }
 
@@ -274,7 +296,9 @@ impl PhysMem {
             let s = self.settled(page);
             let new = match kind(s) {
                 KIND_ZERO if val == 0 => return,
-                KIND_ZERO => (KIND_SPARSE << KIND_SHIFT) | (1 << COUNT_SHIFT) | (off << 8) | u64::from(val),
+                KIND_ZERO => {
+                    (KIND_SPARSE << KIND_SHIFT) | (1 << COUNT_SHIFT) | (off << 8) | u64::from(val)
+                }
                 KIND_SPARSE => match sparse_insert(s, off, val) {
                     Some(n) => n,
                     None => {
@@ -288,14 +312,23 @@ impl PhysMem {
                     let mut old = w.load(Ordering::Relaxed);
                     loop {
                         let new = (old & !(0xff << shift)) | (u64::from(val) << shift);
-                        match w.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                        match w.compare_exchange_weak(
+                            old,
+                            new,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        ) {
                             Ok(_) => return,
                             Err(cur) => old = cur,
                         }
                     }
                 }
             };
-            if page.content.compare_exchange(s, new, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            if page
+                .content
+                .compare_exchange(s, new, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
                 return;
             }
         }
@@ -351,7 +384,10 @@ impl PhysMem {
 
     /// Copies bytes out of the frame starting at `off`.
     pub fn read_bytes(&self, pfn: Pfn, off: u64, buf: &mut [u8]) {
-        assert!(off + buf.len() as u64 <= PAGE_SIZE, "read past the end of a frame");
+        assert!(
+            off + buf.len() as u64 <= PAGE_SIZE,
+            "read past the end of a frame"
+        );
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => buf.fill(0),
@@ -375,7 +411,10 @@ impl PhysMem {
 
     /// Copies bytes into the frame starting at `off`.
     pub fn write_bytes(&self, pfn: Pfn, off: u64, data: &[u8]) {
-        assert!(off + data.len() as u64 <= PAGE_SIZE, "write past the end of a frame");
+        assert!(
+            off + data.len() as u64 <= PAGE_SIZE,
+            "write past the end of a frame"
+        );
         if data.len() <= SPARSE_SLOTS as usize {
             for (i, &b) in data.iter().enumerate() {
                 self.write_u8(pfn, off + i as u64, b);
@@ -387,7 +426,7 @@ impl PhysMem {
         let mut rest = data;
         while !rest.is_empty() {
             let w = &words[o / 8];
-            if o % 8 == 0 && rest.len() >= 8 {
+            if o.is_multiple_of(8) && rest.len() >= 8 {
                 let v = u64::from_le_bytes(rest[..8].try_into().expect("eight bytes"));
                 w.store(v, Ordering::Relaxed);
                 o += 8;
@@ -397,9 +436,12 @@ impl PhysMem {
             let shift = (o % 8) * 8;
             let b = u64::from(rest[0]);
             let mut old = w.load(Ordering::Relaxed);
-            while let Err(cur) =
-                w.compare_exchange_weak(old, (old & !(0xff << shift)) | (b << shift), Ordering::Relaxed, Ordering::Relaxed)
-            {
+            while let Err(cur) = w.compare_exchange_weak(
+                old,
+                (old & !(0xff << shift)) | (b << shift),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 old = cur;
             }
             o += 1;
@@ -412,7 +454,8 @@ impl PhysMem {
     pub fn clear_frame(&self, pfn: Pfn) {
         let page = self.page(pfn);
         self.settled(page);
-        page.content.store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
+        page.content
+            .store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
     }
 
     /// Copies the whole frame `src` to `dst` (`copy_page`).  A zero or sparse
@@ -438,7 +481,10 @@ impl PhysMem {
         match kind(s) {
             KIND_ZERO => true,
             KIND_SPARSE => sparse_entries(s).all(|(_, v)| v == 0),
-            _ => self.words(pfn).iter().all(|w| w.load(Ordering::Relaxed) == 0),
+            _ => self
+                .words(pfn)
+                .iter()
+                .all(|w| w.load(Ordering::Relaxed) == 0),
         }
     }
 

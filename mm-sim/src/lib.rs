@@ -1,1 +1,21 @@
-//! The mmsim command.
+//! `mmsim`: runs memory-mapping scenarios on the simulator.
+//!
+//! A scenario (`../shared/scenario-format.md`) is parsed whole by
+//! [`scenario::parse`], with the real-kernel runner's rules, then run by
+//! [`run::run`] on a fresh simulated kernel; the output is what
+//! `run-real` prints for the same file on Linux, so the two can be diffed.
+//!
+//! The command line (`src/main.rs`) selects backends by their registered
+//! names; a binary that embeds its own backends calls [`main`] after
+//! linking them.
+
+pub mod cli;
+pub mod run;
+pub mod scenario;
+
+pub use cli::main;
+pub use run::{RunError, RunOptions, run};
+pub use scenario::{ParseError, Scenario, parse};
+
+// Link the backends this command offers.
+use mm_x86 as _;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `mmsim` command.
+
+fn main() -> std::process::ExitCode {
+    mm_sim::main()
+}

@@ -1,0 +1,443 @@
+//! The page-fault path (arch/x86/mm/fault.c, mm/memory.c): from the MMU's
+//! exception to a mapped page.
+//!
+//! `do_user_addr_fault` finds the VMA and checks the access
+//! (`access_error`), `handle_mm_fault` allocates the upper page-table levels
+//! and dispatches in `handle_pte_fault`: a missing entry in anonymous memory
+//! goes to `do_anonymous_page` (zero page on a read, a zeroed frame on a
+//! write), a write to a read-only entry to `do_wp_page` (reuse or copy).
+//! `mm_account_fault` counts the result as the kernel does.
+
+mod anon;
+mod wp;
+
+use crate::arch::{PageFaultInfo, Pte, PteFlags};
+use crate::errno::{SegvCode, Signal, VmFault};
+use crate::flags::{Access, FaultFlags, PageFlags, VmFlags};
+use crate::mm::{AnonVma, MmState, MmStruct, Vma};
+use crate::pgtable::Slot;
+use crate::types::{PAGE_MASK, Pfn};
+use crate::vmstat::VmEvent;
+use crate::{trace_enter, trace_note};
+use parking_lot::RwLockWriteGuard;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A task's fault counters (`current->min_flt`, `current->maj_flt`).
+#[derive(Debug, Default)]
+pub struct FaultCounters {
+    /// Minor faults.
+    pub min_flt: AtomicU64,
+    /// Major faults.
+    pub maj_flt: AtomicU64,
+}
+
+impl FaultCounters {
+    /// `(minflt, majflt)`.
+    pub fn get(&self) -> (u64, u64) {
+        (
+            self.min_flt.load(Ordering::Relaxed),
+            self.maj_flt.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// `struct vm_fault`: what one fault is about.
+pub(crate) struct VmFaultCtx<'a> {
+    pub st: &'a MmState,
+    pub vma: &'a Vma,
+    /// Page-aligned faulting address.
+    pub address: u64,
+    pub flags: FaultFlags,
+    /// The PMD entry above the faulting address.
+    pub pmd: Slot,
+}
+
+impl VmFaultCtx<'_> {
+    fn is_write(&self) -> bool {
+        self.flags.contains(FaultFlags::WRITE)
+    }
+}
+
+/// `FAULT_FLAG_DEFAULT`.
+pub const FAULT_FLAG_DEFAULT: FaultFlags = FaultFlags::ALLOW_RETRY
+    .union(FaultFlags::KILLABLE)
+    .union(FaultFlags::INTERRUPTIBLE);
+
+fn describe_flags(f: FaultFlags) -> String {
+    let names: Vec<&str> = f.iter_names().map(|(n, _)| n).collect();
+    names.join("|")
+}
+
+impl MmStruct {
+    /// `do_user_addr_fault`: resolves a page fault taken in user mode, or
+    /// says which signal the task gets.  `counters` are the faulting task's.
+    pub fn do_user_addr_fault(
+        &self,
+        info: &PageFaultInfo,
+        counters: &FaultCounters,
+    ) -> Result<(), Signal> {
+        let m = &*self.machine;
+        let addr = info.addr;
+        let _t = trace_enter!(
+            m.trace,
+            "exc_page_fault",
+            "address={:#x} error_code={:#x} ({} {}{})",
+            addr,
+            info.error_code,
+            if info.protection {
+                "protection"
+            } else {
+                "not-present"
+            },
+            match info.access {
+                Access::Read => "read",
+                Access::Write => "write",
+                Access::Exec => "fetch",
+            },
+            if info.user { ", user" } else { "" }
+        );
+        let _u = trace_enter!(m.trace, "do_user_addr_fault");
+        let segv = |code: SegvCode, why: &str| {
+            trace_note!(
+                m.trace,
+                if code == SegvCode::MapErr {
+                    "bad_area_nosemaphore"
+                } else {
+                    "bad_area_access_error"
+                },
+                "{why}: SIGSEGV"
+            );
+            Err(Signal::Segv { addr, code })
+        };
+        if addr >= m.arch.task_size() {
+            return segv(SegvCode::MapErr, "kernel address");
+        }
+        let mut flags = FAULT_FLAG_DEFAULT;
+        if info.access == Access::Write {
+            flags |= FaultFlags::WRITE;
+        }
+        if info.access == Access::Exec {
+            flags |= FaultFlags::INSTRUCTION;
+        }
+        if info.user {
+            flags |= FaultFlags::USER;
+        }
+        let mut st = self.mmap_lock.read();
+        // lock_vma_under_rcu: only a VMA that contains the address.
+        if st.vmas.lookup(addr).is_none() {
+            // lock_mm_and_find_vma: the next VMA may be a stack that grows
+            // down to the address.
+            let Some(next) = st.vmas.find(addr) else {
+                return segv(SegvCode::MapErr, "no vma");
+            };
+            if !next.flags.contains(VmFlags::GROWSDOWN) {
+                return segv(SegvCode::MapErr, "no vma");
+            }
+            let next_start = next.start;
+            drop(st);
+            let mut w = self.mmap_lock.write();
+            if self.expand_downwards(&mut w, next_start, addr).is_err() {
+                return segv(SegvCode::MapErr, "stack cannot grow");
+            }
+            st = RwLockWriteGuard::downgrade(w);
+        }
+        let vma = st.vmas.lookup(addr).expect("vma found above");
+        trace_note!(
+            m.trace,
+            "lock_vma_under_rcu",
+            "vma {:08x}-{:08x} {}",
+            vma.start,
+            vma.end,
+            vma.perms()
+        );
+        if access_error(info, vma) {
+            return segv(SegvCode::AccErr, "access_error");
+        }
+        let ret =
+            self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
+        drop(st);
+        if ret.contains(VmFault::OOM) {
+            trace_note!(m.trace, "pagefault_out_of_memory", "SIGKILL");
+            return Err(Signal::Kill { addr });
+        }
+        if ret.intersects(VmFault::SIGBUS | VmFault::HWPOISON | VmFault::HWPOISON_LARGE) {
+            trace_note!(m.trace, "do_sigbus", "SIGBUS");
+            return Err(Signal::Bus { addr });
+        }
+        if ret.contains(VmFault::SIGSEGV) {
+            return segv(SegvCode::MapErr, "VM_FAULT_SIGSEGV");
+        }
+        Ok(())
+    }
+
+    /// `handle_mm_fault`: resolves a fault on `vma` at `address` and counts
+    /// it for `counters` (`mm_account_fault`; GUP faults count too).
+    pub(crate) fn handle_mm_fault(
+        &self,
+        st: &MmState,
+        vma: &Vma,
+        address: u64,
+        flags: FaultFlags,
+        counters: Option<&FaultCounters>,
+    ) -> VmFault {
+        let m = &*self.machine;
+        let _t = trace_enter!(
+            m.trace,
+            "handle_mm_fault",
+            "address={:#x} flags={}",
+            address,
+            describe_flags(flags)
+        );
+        let mut ret = sanitize_fault_flags(vma, flags);
+        if ret.is_empty() {
+            ret = self.__handle_mm_fault(st, vma, address, flags);
+        }
+        self.mm_account_fault(ret, flags, counters);
+        ret
+    }
+
+    /// `mm_account_fault`: every completed fault counts once, as major if
+    /// it had to wait for I/O; failed and retried faults do not count.
+    fn mm_account_fault(&self, ret: VmFault, flags: FaultFlags, counters: Option<&FaultCounters>) {
+        let m = &*self.machine;
+        if ret.contains(VmFault::RETRY) {
+            return;
+        }
+        m.vmstat.count(VmEvent::PgFault, 1);
+        if ret.intersects(VmFault::ERROR) {
+            trace_note!(m.trace, "mm_account_fault", "failed fault, not counted");
+            return;
+        }
+        let major = ret.contains(VmFault::MAJOR) || flags.contains(FaultFlags::TRIED);
+        if major {
+            m.vmstat.count(VmEvent::PgMajFault, 1);
+        }
+        if let Some(c) = counters {
+            let n = if major {
+                c.maj_flt.fetch_add(1, Ordering::Relaxed)
+            } else {
+                c.min_flt.fetch_add(1, Ordering::Relaxed)
+            };
+            trace_note!(
+                m.trace,
+                "mm_account_fault",
+                "{} fault (#{})",
+                if major { "major" } else { "minor" },
+                n + 1
+            );
+        }
+    }
+
+    /// `__handle_mm_fault`: upper page-table levels, then `handle_pte_fault`.
+    fn __handle_mm_fault(
+        &self,
+        st: &MmState,
+        vma: &Vma,
+        address: u64,
+        flags: FaultFlags,
+    ) -> VmFault {
+        let pmd = match self.pmd_alloc_walk(address) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let vmf = VmFaultCtx {
+            st,
+            vma,
+            address: address & PAGE_MASK,
+            flags,
+            pmd,
+        };
+        self.handle_pte_fault(&vmf)
+    }
+
+    /// `handle_pte_fault`: dispatches on the state of the entry.
+    fn handle_pte_fault(&self, vmf: &VmFaultCtx<'_>) -> VmFault {
+        let m = &*self.machine;
+        let slot = self.pte_slot_under(vmf.pmd, vmf.address);
+        let orig = slot.map_or(Pte::None, |s| self.read_pte(s));
+        let _t = trace_enter!(m.trace, "handle_pte_fault", "{}", describe_pte(m, orig));
+        match orig {
+            Pte::None => {
+                if vmf.vma.is_anonymous() {
+                    self.do_anonymous_page(vmf)
+                } else {
+                    VmFault::SIGBUS
+                }
+            }
+            Pte::Swap { .. } => {
+                trace_note!(m.trace, "do_swap_page", "no swap device: SIGBUS");
+                VmFault::SIGBUS
+            }
+            Pte::Page { .. } => {
+                let slot = slot.expect("a present entry has a slot");
+                if orig.is_protnone() && vmf.vma.is_accessible() {
+                    return self.do_numa_page(vmf, slot, orig);
+                }
+                let ptl = self.page_table_lock.lock();
+                if self.read_pte(slot) != orig {
+                    trace_note!(m.trace, "handle_pte_fault", "entry changed meanwhile");
+                    return VmFault::empty();
+                }
+                let mut entry = orig;
+                if vmf
+                    .flags
+                    .intersects(FaultFlags::WRITE | FaultFlags::UNSHARE)
+                {
+                    if !orig.is_write() {
+                        return self.do_wp_page(vmf, slot, orig, ptl);
+                    }
+                    entry = entry.with(PteFlags::DIRTY);
+                }
+                entry = entry.with(PteFlags::ACCESSED);
+                // ptep_set_access_flags: x86 writes the entry only for a
+                // write fault that changes it.
+                if entry != orig && vmf.is_write() {
+                    self.set_pte(slot, entry);
+                    trace_note!(
+                        m.trace,
+                        "ptep_set_access_flags",
+                        "{}",
+                        describe_pte(m, entry)
+                    );
+                } else {
+                    trace_note!(
+                        m.trace,
+                        "handle_pte_fault",
+                        "spurious fault: entry already allows the access"
+                    );
+                }
+                VmFault::empty()
+            }
+        }
+    }
+
+    /// `do_numa_page`: a `PROT_NONE` entry in a VMA that allows access
+    /// (NUMA hinting); restores the VMA's protection.
+    fn do_numa_page(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte) -> VmFault {
+        let Pte::Page { pfn, flags } = orig else {
+            return VmFault::empty();
+        };
+        let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL);
+        let _ptl = self.page_table_lock.lock();
+        self.set_pte(slot, Pte::page(pfn, vmf.vma.page_prot | keep));
+        trace_note!(self.machine.trace, "do_numa_page", "protection restored");
+        VmFault::empty()
+    }
+
+    /// The PTE slot of `va` if the PMD entry `pmd` points to a table.
+    fn pte_slot_under(&self, pmd: Slot, va: u64) -> Option<Slot> {
+        match self.machine.arch.decode_table(
+            crate::arch::PMD_LEVEL,
+            self.machine.phys.read_u64(pmd.table, pmd.idx),
+        ) {
+            crate::arch::TableEntry::Table(t) => Some(Slot {
+                table: t,
+                idx: self.pt_index(crate::arch::PTE_LEVEL, va),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `anon_vma_prepare`: gives the VMA an anon_vma, sharing a
+    /// neighbour's when they could merge later (`find_mergeable_anon_vma`).
+    pub(crate) fn anon_vma_prepare(&self, st: &MmState, vma: &Vma) -> Arc<AnonVma> {
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let m = &*self.machine;
+        let _ptl = self.page_table_lock.lock();
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let (a, how) = match crate::mm::vma::find_mergeable_anon_vma(st, vma.start) {
+            Some(a) => (a, "shared with a neighbour"),
+            None => (Arc::new(AnonVma { id: m.new_id() }), "new"),
+        };
+        trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
+        let _ = vma.anon_vma.set(a.clone());
+        a
+    }
+
+    /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
+    /// exclusive anonymous page of `anon_vma` at `address`.
+    pub(crate) fn folio_add_new_anon_rmap(
+        &self,
+        pfn: Pfn,
+        vma: &Vma,
+        anon_vma: &AnonVma,
+        address: u64,
+    ) {
+        let page = self.machine.phys.page(pfn);
+        page.mapping.store(
+            anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON,
+            Ordering::Release,
+        );
+        page.index
+            .store(vma.linear_page_index(address), Ordering::Relaxed);
+        page.set_flags(PageFlags::ANON_EXCLUSIVE | PageFlags::SWAPBACKED | PageFlags::UPTODATE);
+        page.mapcount.store(1, Ordering::Release);
+        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// `sanitize_fault_flags`: writes to mappings that can never be written
+/// fail.
+fn sanitize_fault_flags(vma: &Vma, flags: FaultFlags) -> VmFault {
+    if flags.contains(FaultFlags::WRITE) {
+        if !vma.flags.contains(VmFlags::MAYWRITE) {
+            return VmFault::SIGSEGV;
+        }
+        if !vma.flags.contains(VmFlags::WRITE) && !is_cow_mapping(vma.flags) {
+            return VmFault::SIGSEGV;
+        }
+    }
+    VmFault::empty()
+}
+
+/// `is_cow_mapping`: private and possibly writable.
+pub(crate) fn is_cow_mapping(flags: VmFlags) -> bool {
+    flags & (VmFlags::SHARED | VmFlags::MAYWRITE) == VmFlags::MAYWRITE
+}
+
+/// `access_error` (x86): may this access fault in a page of `vma` at all?
+fn access_error(info: &PageFaultInfo, vma: &Vma) -> bool {
+    if info.access == Access::Write {
+        return !vma.flags.contains(VmFlags::WRITE);
+    }
+    if info.protection {
+        // A read or fetch of a present page that the hardware refused.
+        return true;
+    }
+    !vma.is_accessible()
+}
+
+/// A leaf entry for traces: `pfn 0x12 rw dirty young`.
+pub(crate) fn describe_pte(m: &crate::machine::Machine, pte: Pte) -> String {
+    match pte {
+        Pte::None => "pte none".to_string(),
+        Pte::Swap { ty, offset } => format!("swap entry type {ty} offset {offset:#x}"),
+        Pte::Page { pfn, flags } => {
+            let mut s = if m.is_zero_pfn(pfn) {
+                "zero page".to_string()
+            } else {
+                format!("pfn {:#x}", pfn.0)
+            };
+            s.push_str(if flags.contains(PteFlags::PROTNONE) {
+                " prot_none"
+            } else if flags.contains(PteFlags::WRITE) {
+                " rw"
+            } else {
+                " ro"
+            });
+            if flags.contains(PteFlags::DIRTY) {
+                s.push_str(" dirty");
+            }
+            if flags.contains(PteFlags::ACCESSED) {
+                s.push_str(" young");
+            }
+            s.push_str(&format!(" [{:#x}]", m.arch.encode_pte(pte)));
+            s
+        }
+    }
+}

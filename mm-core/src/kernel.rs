@@ -1,0 +1,239 @@
+//! The system-call face of the simulator: a [`Kernel`] holds the machine
+//! and its processes, takes system calls by number-like arguments as user
+//! space passes them, performs loads and stores, and reports what
+//! `/proc/PID/maps` and `pagemap` would show.
+
+use crate::errno::{Errno, Signal, SysResult};
+use crate::flags::{MapFlags, Prot};
+use crate::machine::{ConfigError, Machine, MachineConfig};
+use crate::mm::{MmStruct, Vma};
+use crate::task::Task;
+use crate::trace_enter;
+use crate::types::{PAGE_MASK, PAGE_SHIFT};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A process id.
+pub type Pid = u32;
+
+/// One line of `/proc/PID/maps`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapsEntry {
+    pub start: u64,
+    pub end: u64,
+    /// `rwxp` / `rw-s` ...
+    pub perms: String,
+    /// File offset (0 for anonymous memory).
+    pub offset: u64,
+    /// Device major and minor.
+    pub dev: (u32, u32),
+    pub inode: u64,
+    /// `[heap]`, a file name, or empty.
+    pub path: String,
+}
+
+impl fmt::Display for MapsEntry {
+    /// The line with single spaces, as the scenario dumps print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {}",
+            self.start, self.end, self.perms, self.offset, self.dev.0, self.dev.1, self.inode
+        )?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        Ok(())
+    }
+}
+
+/// A simulated kernel: one machine and its processes.
+pub struct Kernel {
+    machine: Arc<Machine>,
+    tasks: BTreeMap<Pid, Arc<Task>>,
+    next_pid: Pid,
+}
+
+impl fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kernel")
+            .field("machine", &self.machine)
+            .field("tasks", &self.tasks.len())
+            .finish()
+    }
+}
+
+impl Kernel {
+    /// Boots a machine with no processes.
+    pub fn new(cfg: &MachineConfig) -> Result<Kernel, ConfigError> {
+        Ok(Kernel {
+            machine: Machine::new(cfg)?,
+            tasks: BTreeMap::new(),
+            next_pid: 1,
+        })
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &Arc<Machine> {
+        &self.machine
+    }
+
+    /// Starts a process with an empty address space; its program break is
+    /// at `brk_base` (0x200000000 unless configured).
+    pub fn spawn(&mut self) -> SysResult<Pid> {
+        let mm = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        self.tasks.insert(
+            pid,
+            Arc::new(Task {
+                pid,
+                mm,
+                faults: Default::default(),
+            }),
+        );
+        Ok(pid)
+    }
+
+    /// Ends a process: its address space is torn down (`exit_mmap`).
+    pub fn exit(&mut self, pid: Pid) -> bool {
+        self.tasks.remove(&pid).is_some()
+    }
+
+    /// The process `pid`.
+    pub fn task(&self, pid: Pid) -> SysResult<&Arc<Task>> {
+        self.tasks.get(&pid).ok_or(Errno::EINVAL)
+    }
+
+    /// Live process ids.
+    pub fn pids(&self) -> Vec<Pid> {
+        self.tasks.keys().copied().collect()
+    }
+
+    /// `mmap(addr, len, prot, flags, fd, off)` with raw arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sys_mmap(
+        &self,
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        prot: u64,
+        flags: u64,
+        fd: i64,
+        off: u64,
+    ) -> SysResult<u64> {
+        let t = self.task(pid)?;
+        let _s = trace_enter!(self.machine.trace, "sys_mmap", "pid {pid}");
+        // x86 sys_mmap: the offset must be page aligned.
+        if off & !PAGE_MASK != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let flags = MapFlags::from_bits_retain(flags);
+        if !flags.contains(MapFlags::ANONYMOUS) {
+            // ksys_mmap_pgoff: fget(fd).  No files exist yet.
+            let _ = fd;
+            return Err(Errno::EBADF);
+        }
+        t.mm.vm_mmap_pgoff(
+            &t.faults,
+            addr,
+            len,
+            Prot::from_bits_retain(prot),
+            flags,
+            off >> PAGE_SHIFT,
+        )
+    }
+
+    /// `munmap(addr, len)`.
+    pub fn sys_munmap(&self, pid: Pid, addr: u64, len: u64) -> SysResult<u64> {
+        self.task(pid)?.mm.vm_munmap(addr, len).map(|()| 0)
+    }
+
+    /// `mprotect(addr, len, prot)`.
+    pub fn sys_mprotect(&self, pid: Pid, addr: u64, len: u64, prot: u64) -> SysResult<u64> {
+        self.task(pid)?.mm.do_mprotect(addr, len, prot).map(|()| 0)
+    }
+
+    /// `mremap(old, old_len, new_len, flags, new)`.
+    pub fn sys_mremap(
+        &self,
+        pid: Pid,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new: u64,
+    ) -> SysResult<u64> {
+        self.task(pid)?
+            .mm
+            .do_mremap(old, old_len, new_len, flags, new)
+    }
+
+    /// `madvise(addr, len, advice)`.
+    pub fn sys_madvise(&self, pid: Pid, addr: u64, len: u64, advice: u64) -> SysResult<u64> {
+        self.task(pid)?.mm.do_madvise(addr, len, advice).map(|()| 0)
+    }
+
+    /// `brk(addr)`: the new break, or the old one if refused.
+    pub fn sys_brk(&self, pid: Pid, addr: u64) -> SysResult<u64> {
+        Ok(self.task(pid)?.mm.sys_brk(addr))
+    }
+
+    /// `msync(addr, len, flags)`.
+    pub fn sys_msync(&self, pid: Pid, addr: u64, len: u64, flags: u64) -> SysResult<u64> {
+        self.task(pid)?.mm.do_msync(addr, len, flags).map(|()| 0)
+    }
+
+    /// A user-mode load of one byte on CPU 0.
+    pub fn load(&self, pid: Pid, addr: u64) -> Result<u8, Signal> {
+        let t = self.tasks.get(&pid).expect("load by a live process");
+        t.load(0, addr)
+    }
+
+    /// A user-mode store of one byte on CPU 0.
+    pub fn store(&self, pid: Pid, addr: u64, val: u8) -> Result<(), Signal> {
+        let t = self.tasks.get(&pid).expect("store by a live process");
+        t.store(0, addr, val)
+    }
+
+    /// `(minflt, majflt)` of a process.
+    pub fn faults(&self, pid: Pid) -> SysResult<(u64, u64)> {
+        Ok(self.task(pid)?.faults.get())
+    }
+
+    /// `/proc/PID/maps` lines overlapping `[lo, hi)`.
+    pub fn maps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<MapsEntry>> {
+        let t = self.task(pid)?;
+        let st = t.mm.mmap_lock.read();
+        Ok(st
+            .vmas
+            .overlapping(lo, hi)
+            .map(|v| maps_entry(v, st.start_brk, st.brk))
+            .collect())
+    }
+
+    /// Present page ranges (pagemap bit 63) in `[lo, hi)`.
+    pub fn present(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64)>> {
+        Ok(self.task(pid)?.mm.present_ranges(lo, hi))
+    }
+}
+
+/// `show_map_vma` for one VMA.
+fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
+    // vma_is_initial_heap
+    let heap = v.start < brk && v.end > start_brk;
+    MapsEntry {
+        start: v.start,
+        end: v.end,
+        perms: v.perms(),
+        offset: 0,
+        dev: (0, 0),
+        inode: 0,
+        path: if heap {
+            "[heap]".to_string()
+        } else {
+            String::new()
+        },
+    }
+}

@@ -1,0 +1,425 @@
+//! The simulated machine: physical memory, the page allocator, the
+//! page-table format, the CPUs with their MMUs, and the global kernel state
+//! that every address space shares (the zero page, tunables, counters,
+//! tracing).
+
+use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
+use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
+use crate::flags::PageFlags;
+use crate::phys::PhysMem;
+use crate::trace::Tracer;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use crate::vmstat::{VmEvent, VmStat};
+use crate::{trace_enter, trace_note};
+use parking_lot::Mutex;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Kernel settings that decide behaviour (sysctls, rlimits, config).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tunables {
+    /// Lowest address mmap searches and hints may use: the larger of the
+    /// sysctl and `CONFIG_LSM_MMAP_MIN_ADDR` (65536 on the reference
+    /// machine).
+    pub mmap_min_addr: u64,
+    /// `vm.mmap_min_addr`: `MAP_FIXED` below it needs `CAP_SYS_RAWIO`.
+    pub dac_mmap_min_addr: u64,
+    /// The process has `CAP_SYS_RAWIO` (the reference runner is root).
+    pub cap_sys_rawio: bool,
+    /// `vm.max_map_count`.
+    pub max_map_count: usize,
+    /// `stack_guard_gap` in bytes (256 pages).
+    pub stack_guard_gap: u64,
+    /// `RLIMIT_STACK`.
+    pub rlimit_stack: u64,
+    /// `RLIMIT_DATA` (`u64::MAX` for unlimited).
+    pub rlimit_data: u64,
+    /// `RLIMIT_AS` (`u64::MAX` for unlimited).
+    pub rlimit_as: u64,
+    /// `vm.overcommit_memory` (0 heuristic, 1 always, 2 never).
+    pub overcommit_memory: u32,
+    /// Ranges of more pages than this are flushed whole
+    /// (`tlb_single_page_flush_ceiling`).
+    pub tlb_single_page_flush_ceiling: u64,
+    /// Where the program break starts (`mm->start_brk`).
+    pub brk_base: u64,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Tunables {
+            mmap_min_addr: 65536,
+            dac_mmap_min_addr: 4096,
+            cap_sys_rawio: true,
+            max_map_count: 65530,
+            stack_guard_gap: 256 << PAGE_SHIFT,
+            rlimit_stack: 8 << 20,
+            rlimit_data: u64::MAX,
+            rlimit_as: u64::MAX,
+            overcommit_memory: 0,
+            tlb_single_page_flush_ceiling: 33,
+            brk_base: 0x2_0000_0000,
+        }
+    }
+}
+
+/// How to build a machine.
+#[derive(Clone, Debug)]
+pub struct MachineConfig {
+    /// Simulated RAM in bytes.
+    pub ram: u64,
+    /// Registered page allocator name.
+    pub allocator: String,
+    /// Registered page-table format name.
+    pub page_table: String,
+    /// Number of CPUs.
+    pub nr_cpus: usize,
+    /// Shape of each CPU's TLB.
+    pub tlb: TlbConfig,
+    /// Kernel settings.
+    pub tunables: Tunables,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            ram: 1 << 30,
+            allocator: "buddy".into(),
+            page_table: "x86-64-4level".into(),
+            nr_cpus: 1,
+            tlb: TlbConfig::default(),
+            tunables: Tunables::default(),
+        }
+    }
+}
+
+/// Why a machine could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No page allocator of that name is linked in.
+    UnknownAllocator {
+        name: String,
+        known: Vec<&'static str>,
+    },
+    /// No page-table format of that name is linked in.
+    UnknownPageTable {
+        name: String,
+        known: Vec<&'static str>,
+    },
+    /// Too little RAM to boot.
+    RamTooSmall { bytes: u64, min: u64 },
+    /// Zero CPUs, or more than the simulator supports.
+    BadCpuCount(usize),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownAllocator { name, known } => {
+                write!(
+                    f,
+                    "unknown page allocator '{name}' (known: {})",
+                    known.join(", ")
+                )
+            }
+            ConfigError::UnknownPageTable { name, known } => {
+                write!(
+                    f,
+                    "unknown page-table format '{name}' (known: {})",
+                    known.join(", ")
+                )
+            }
+            ConfigError::RamTooSmall { bytes, min } => {
+                write!(f, "{bytes} bytes of RAM is too small (at least {min})")
+            }
+            ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Registered page allocator names, sorted.
+pub fn allocator_names() -> Vec<&'static str> {
+    let mut v: Vec<_> = MM_PAGE_ALLOCATORS.iter().map(|d| d.name).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Registered page-table format names, sorted.
+pub fn page_table_names() -> Vec<&'static str> {
+    let mut v: Vec<_> = MM_PAGE_TABLE_FORMATS.iter().map(|d| d.name).collect();
+    v.sort_unstable();
+    v
+}
+
+/// One simulated CPU.
+pub struct Cpu {
+    /// CPU number.
+    pub id: usize,
+    /// Its paging hardware.
+    pub mmu: Box<dyn Mmu>,
+    /// Id of the address space loaded in CR3 (0: none).
+    pub active_mm: u64,
+}
+
+/// The machine every address space of a simulation shares.
+pub struct Machine {
+    /// Physical memory.
+    pub phys: PhysMem,
+    /// The page allocator.
+    pub alloc: Box<dyn PageAllocator>,
+    /// The page-table format.
+    pub arch: Box<dyn PageTableFormat>,
+    /// The CPUs.
+    pub cpus: Vec<Mutex<Cpu>>,
+    /// The shared zero page (`my_zero_pfn`).
+    pub zero_pfn: Pfn,
+    /// Kernel settings.
+    pub tunables: Tunables,
+    /// Trace event dispatcher.
+    pub trace: Tracer,
+    /// Global counters.
+    pub vmstat: VmStat,
+    /// Frames the machine owns for itself (the zero page).
+    reserved_pages: u64,
+    next_id: AtomicU64,
+}
+
+impl fmt::Debug for Machine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Machine")
+            .field("phys", &self.phys)
+            .field("arch", &self.arch.name())
+            .field("cpus", &self.cpus.len())
+            .finish()
+    }
+}
+
+impl Machine {
+    /// Builds and boots a machine.
+    pub fn new(cfg: &MachineConfig) -> Result<Arc<Machine>, ConfigError> {
+        let min = 64 * PAGE_SIZE;
+        if cfg.ram < min {
+            return Err(ConfigError::RamTooSmall {
+                bytes: cfg.ram,
+                min,
+            });
+        }
+        if cfg.nr_cpus == 0 || cfg.nr_cpus > 64 {
+            return Err(ConfigError::BadCpuCount(cfg.nr_cpus));
+        }
+        let alloc_desc = MM_PAGE_ALLOCATORS
+            .iter()
+            .find(|d| d.name == cfg.allocator)
+            .ok_or_else(|| ConfigError::UnknownAllocator {
+                name: cfg.allocator.clone(),
+                known: allocator_names(),
+            })?;
+        let fmt_desc = MM_PAGE_TABLE_FORMATS
+            .iter()
+            .find(|d| d.name == cfg.page_table)
+            .ok_or_else(|| ConfigError::UnknownPageTable {
+                name: cfg.page_table.clone(),
+                known: page_table_names(),
+            })?;
+        let phys = PhysMem::new(cfg.ram);
+        let alloc = (alloc_desc.new)(&AllocatorConfig {
+            base: Pfn(0),
+            nr_pages: phys.nr_pages(),
+            nr_cpus: cfg.nr_cpus,
+        });
+        let arch = (fmt_desc.new)();
+        let cpus = (0..cfg.nr_cpus)
+            .map(|id| {
+                Mutex::new(Cpu {
+                    id,
+                    mmu: arch.new_mmu(id, cfg.tlb),
+                    active_mm: 0,
+                })
+            })
+            .collect();
+        let mut m = Machine {
+            phys,
+            alloc,
+            arch,
+            cpus,
+            zero_pfn: Pfn(0),
+            tunables: cfg.tunables.clone(),
+            trace: Tracer::default(),
+            vmstat: VmStat::default(),
+            reserved_pages: 0,
+            next_id: AtomicU64::new(1),
+        };
+        // The zero page: allocated once, never freed, never counted as
+        // mapped (`empty_zero_page`).
+        let zero = m
+            .alloc_pages(Gfp::ZERO, 0)
+            .ok_or(ConfigError::RamTooSmall {
+                bytes: cfg.ram,
+                min,
+            })?;
+        m.phys.page(zero).set_flags(PageFlags::RESERVED);
+        m.zero_pfn = zero;
+        m.reserved_pages = 1;
+        Ok(Arc::new(m))
+    }
+
+    /// A fresh id for an address space or an anon_vma.
+    pub fn new_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Frames the machine keeps for itself (the zero page).
+    pub fn reserved_pages(&self) -> u64 {
+        self.reserved_pages
+    }
+
+    /// `is_zero_pfn`.
+    #[inline]
+    pub fn is_zero_pfn(&self, pfn: Pfn) -> bool {
+        pfn == self.zero_pfn
+    }
+
+    /// Allocates `1 << order` frames (`alloc_pages`): resets their
+    /// `struct page`s, takes the first reference, and clears them for
+    /// `Gfp::ZERO`.
+    pub fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+        let pfn = self.alloc.alloc_pages(gfp, order)?;
+        for i in 0..1u64 << order {
+            let p = Pfn(pfn.0 + i);
+            let page = self.phys.page(p);
+            debug_assert_eq!(
+                page.refcount(),
+                0,
+                "allocator handed out a used frame {p:?}"
+            );
+            page.reset();
+            if gfp.contains(Gfp::ZERO) {
+                self.phys.clear_frame(p);
+            }
+        }
+        self.phys.page(pfn).refcount.store(1, Ordering::Release);
+        self.vmstat.count(VmEvent::PgAllocNormal, 1 << order);
+        Some(pfn)
+    }
+
+    /// Returns frames to the allocator (`__free_pages` after the last
+    /// reference).
+    pub fn free_pages(&self, pfn: Pfn, order: u32) {
+        let page = self.phys.page(pfn);
+        debug_assert_eq!(page.mapcount(), 0, "freeing a mapped frame {pfn:?}");
+        page.reset();
+        self.vmstat.count(VmEvent::PgFree, 1 << order);
+        self.alloc.free_pages(pfn, order);
+    }
+
+    /// Takes a reference on an order-0 page (`get_page`).
+    #[inline]
+    pub fn get_page(&self, pfn: Pfn) {
+        self.phys.page(pfn).refcount.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Drops a reference (`put_page`); frees the frame with the last one.
+    /// Returns true if the frame was freed.
+    pub fn put_page(&self, pfn: Pfn) -> bool {
+        let prev = self.phys.page(pfn).refcount.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(prev > 0, "put_page on a free frame {pfn:?}");
+        if prev == 1 {
+            self.free_pages(pfn, 0);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Frames free in the allocator.
+    pub fn nr_free_pages(&self) -> u64 {
+        self.alloc.nr_free_pages()
+    }
+
+    /// Loads the address space `mm_id` with root table `pgd` on `cpu`
+    /// (`switch_mm_irqs_off` -> `load_new_mm_cr3`).  Without PCIDs, every
+    /// switch flushes the TLB.
+    pub fn switch_mm(&self, cpu: usize, mm_id: u64, pgd: Pfn) {
+        let mut c = self.cpus[cpu].lock();
+        if c.active_mm == mm_id {
+            return;
+        }
+        let _t = trace_enter!(
+            self.trace,
+            "switch_mm_irqs_off",
+            "cpu {cpu}: mm {} -> mm {mm_id}",
+            c.active_mm
+        );
+        trace_note!(
+            self.trace,
+            "load_new_mm_cr3",
+            "cr3 = pgd pfn {:#x}, TLB flushed",
+            pgd.0
+        );
+        c.mmu.load_cr3(pgd, 0, false);
+        c.active_mm = mm_id;
+    }
+
+    /// Forgets an address space on every CPU that has it loaded (it is
+    /// being torn down).
+    pub fn drop_mm(&self, mm_id: u64) {
+        for c in &self.cpus {
+            let mut c = c.lock();
+            if c.active_mm == mm_id {
+                let pcid = c.mmu.cr3().1;
+                c.mmu.invpcid_single(pcid);
+                c.active_mm = 0;
+            }
+        }
+    }
+
+    /// Flushes the translations of `[start, end)` of address space `mm_id`
+    /// on every CPU that has it loaded (`flush_tlb_mm_range`): one
+    /// `invlpg` per page, or a whole flush above
+    /// `tlb_single_page_flush_ceiling` pages.
+    pub fn flush_tlb_mm_range(&self, mm_id: u64, start: u64, end: u64, stride_shift: u32) {
+        if end <= start {
+            return;
+        }
+        let pages = (end - start) >> stride_shift;
+        let full = pages > self.tunables.tlb_single_page_flush_ceiling;
+        for c in &self.cpus {
+            let mut c = c.lock();
+            if c.active_mm != mm_id {
+                continue;
+            }
+            let pcid = c.mmu.cr3().1;
+            if full {
+                c.mmu.invpcid_single(pcid);
+                self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
+            } else {
+                let mut a = start;
+                while a < end {
+                    c.mmu.invpcid_addr(pcid, a);
+                    a += 1 << stride_shift;
+                }
+                self.vmstat.count(VmEvent::TlbLocalFlushOne, pages);
+            }
+        }
+        trace_note!(
+            self.trace,
+            "flush_tlb_mm_range",
+            "{:#x}-{:#x}: {}",
+            start,
+            end,
+            if full {
+                "full flush".to_string()
+            } else {
+                format!("{pages} invlpg")
+            }
+        );
+    }
+
+    /// Flushes one page (`flush_tlb_page`).
+    pub fn flush_tlb_page(&self, mm_id: u64, addr: u64) {
+        self.flush_tlb_mm_range(mm_id, addr, addr + PAGE_SIZE, PAGE_SHIFT);
+    }
+}

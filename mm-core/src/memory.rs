@@ -1,0 +1,327 @@
+//! Tearing down and rewriting mappings (mm/memory.c, mm/mprotect.c,
+//! mm/mremap.c): zapping PTEs, freeing page tables, changing protections
+//! and moving entries, all through an [`MmuGather`] that flushes the TLB
+//! before the freed pages and tables can be reused.
+
+use crate::arch::{Pte, PteFlags};
+use crate::flags::{PageFlags, VmFlags};
+use crate::mm::{MmStruct, Vma};
+use crate::trace_note;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use std::sync::atomic::Ordering;
+
+/// `struct mmu_gather`: collects the range whose translations must be
+/// flushed and the pages and tables to free once they are.  Dropping it
+/// (or calling [`finish`](MmuGather::finish)) flushes, then frees.
+#[must_use = "the TLB is flushed and pages freed when the gather finishes"]
+pub struct MmuGather<'a> {
+    mm: &'a MmStruct,
+    start: u64,
+    end: u64,
+    cleared_ptes: bool,
+    freed_tables: bool,
+    pages: Vec<Pfn>,
+    tables: Vec<Pfn>,
+}
+
+impl<'a> MmuGather<'a> {
+    /// `tlb_gather_mmu`.
+    pub fn new(mm: &'a MmStruct) -> MmuGather<'a> {
+        MmuGather {
+            mm,
+            start: u64::MAX,
+            end: 0,
+            cleared_ptes: false,
+            freed_tables: false,
+            pages: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+
+    /// `tlb_remove_tlb_entry`: the translation of `va` must be flushed.
+    #[inline]
+    pub fn remove_tlb_entry(&mut self, va: u64) {
+        self.start = self.start.min(va);
+        self.end = self.end.max(va + PAGE_SIZE);
+        self.cleared_ptes = true;
+    }
+
+    /// `__tlb_remove_page`: drop a reference to `pfn` after the flush.
+    #[inline]
+    pub fn remove_page(&mut self, pfn: Pfn) {
+        self.pages.push(pfn);
+    }
+
+    /// `pte_free_tlb` and friends: free a page-table page after the flush;
+    /// `addr` is the start of the range it translated.
+    pub fn free_table(&mut self, pfn: Pfn, addr: u64) {
+        self.start = self.start.min(addr);
+        self.end = self.end.max(addr + PAGE_SIZE);
+        self.freed_tables = true;
+        self.tables.push(pfn);
+    }
+
+    fn flush(&mut self) {
+        if self.cleared_ptes || self.freed_tables {
+            let stride = if self.cleared_ptes {
+                PAGE_SHIFT
+            } else {
+                self.mm.machine.arch.level_shift(1)
+            };
+            self.mm
+                .machine
+                .flush_tlb_mm_range(self.mm.id, self.start, self.end, stride);
+        }
+        self.start = u64::MAX;
+        self.end = 0;
+        self.cleared_ptes = false;
+        self.freed_tables = false;
+    }
+
+    /// `tlb_finish_mmu`: flush, then free.
+    pub fn finish(mut self) {
+        self.finish_inner();
+    }
+
+    fn finish_inner(&mut self) {
+        self.flush();
+        let m = &self.mm.machine;
+        for pfn in self.pages.drain(..) {
+            m.put_page(pfn);
+        }
+        for pfn in self.tables.drain(..) {
+            m.phys.page(pfn).clear_flags(PageFlags::PGTABLE);
+            m.put_page(pfn);
+        }
+    }
+}
+
+impl Drop for MmuGather<'_> {
+    fn drop(&mut self) {
+        self.finish_inner();
+    }
+}
+
+/// What `zap_pte_range` dropped, for traces.
+#[derive(Default)]
+struct ZapCount {
+    pages: u64,
+    zero: u64,
+}
+
+impl MmStruct {
+    /// `vm_normal_page`: the page behind a present entry, or `None` for the
+    /// zero page (special entries have no refcounted page).
+    #[inline]
+    pub(crate) fn vm_normal_page(&self, pte: Pte) -> Option<Pfn> {
+        match pte {
+            Pte::Page { pfn, flags } if !flags.contains(PteFlags::SPECIAL) => Some(pfn),
+            _ => None,
+        }
+    }
+
+    /// `unmap_page_range` / `zap_pte_range`: clears every entry of `vma` in
+    /// `[start, end)`, dropping the pages' map counts now and their
+    /// references after the TLB flush.
+    pub(crate) fn unmap_page_range(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+    ) {
+        let mut n = ZapCount::default();
+        let m = &*self.machine;
+        let _ptl = self.page_table_lock.lock();
+        self.for_each_pte(start, end, |va, slot, pte| {
+            m.phys.write_u64(slot.table, slot.idx, 0);
+            match pte {
+                Pte::Page { .. } => {
+                    tlb.remove_tlb_entry(va);
+                    match self.vm_normal_page(pte) {
+                        Some(pfn) => {
+                            self.page_remove_rmap(pfn);
+                            tlb.remove_page(pfn);
+                            n.pages += 1;
+                        }
+                        None => n.zero += 1,
+                    }
+                }
+                Pte::Swap { .. } | Pte::None => {}
+            }
+        });
+        if n.pages + n.zero > 0 {
+            trace_note!(
+                m.trace,
+                "zap_pte_range",
+                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages, {} zero-page entries",
+                start,
+                end,
+                vma.start,
+                vma.end,
+                n.pages,
+                n.zero
+            );
+        }
+    }
+
+    /// `folio_remove_rmap_pte`: one fewer entry maps the page.
+    pub(crate) fn page_remove_rmap(&self, pfn: Pfn) {
+        let page = self.machine.phys.page(pfn);
+        let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
+        if page.is_anon() {
+            self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// `free_pgtables`: frees the page tables of the removed `vmas`
+    /// (ascending), grouping VMAs less than a PMD apart; `floor` is the end
+    /// of the VMA below them and `ceiling` the start of the VMA above (0:
+    /// none).
+    pub(crate) fn free_pgtables(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vmas: &[Vma],
+        floor: u64,
+        ceiling: u64,
+    ) {
+        let pmd_size = self.entry_size(crate::arch::PMD_LEVEL);
+        let mut i = 0;
+        while i < vmas.len() {
+            let addr = vmas[i].start;
+            let mut last = i;
+            while last + 1 < vmas.len() && vmas[last + 1].start <= vmas[last].end + pmd_size {
+                last += 1;
+            }
+            let group_ceiling = if last + 1 < vmas.len() {
+                vmas[last + 1].start
+            } else {
+                ceiling
+            };
+            self.free_pgd_range(tlb, addr, vmas[last].end, floor, group_ceiling);
+            i = last + 1;
+        }
+    }
+
+    /// `change_protection` for `[start, end)` of `vma` (whose flags are the
+    /// new ones): rewrites present entries with the new protection.  With
+    /// `try_writable`, an exclusive anonymous page becomes writable at once
+    /// (`can_change_pte_writable`).  Returns the entries changed.
+    pub(crate) fn change_protection(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+    ) -> u64 {
+        let m = &*self.machine;
+        let newprot = vma.page_prot;
+        let try_writable = vma.flags.contains(VmFlags::WRITE);
+        let mut changed = 0;
+        let _ptl = self.page_table_lock.lock();
+        self.for_each_pte(start, end, |va, slot, old| {
+            let Pte::Page { pfn, flags } = old else {
+                return;
+            };
+            let keep = flags
+                & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
+            let mut new = Pte::Page {
+                pfn,
+                flags: newprot | keep,
+            };
+            if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {
+                new = new.with(PteFlags::WRITE);
+            }
+            if new != old {
+                self.set_pte(slot, new);
+                if pte_needs_flush(old, new) {
+                    tlb.remove_tlb_entry(va);
+                }
+                changed += 1;
+            }
+        });
+        trace_note!(
+            m.trace,
+            "change_protection",
+            "{:#x}-{:#x} -> {}: {} entries rewritten",
+            start,
+            end,
+            vma.perms(),
+            changed
+        );
+        changed
+    }
+
+    /// `can_change_pte_writable` for a private mapping: only an exclusive
+    /// anonymous page may skip the write fault.
+    fn can_change_pte_writable(&self, vma: &Vma, pte: Pte) -> bool {
+        if pte.is_protnone() || vma.flags.contains(VmFlags::SHARED) {
+            return false;
+        }
+        match self.vm_normal_page(pte) {
+            Some(pfn) => {
+                let page = self.machine.phys.page(pfn);
+                page.is_anon() && page.test(PageFlags::ANON_EXCLUSIVE)
+            }
+            None => false,
+        }
+    }
+
+    /// `move_ptes` / `move_page_tables`: moves every entry of
+    /// `[old, old + len)` to `[new, new + len)` as it is (present pages,
+    /// zero-page entries and `PROT_NONE` entries alike), allocating
+    /// destination tables as needed.  Returns false if a table could not be
+    /// allocated.
+    pub(crate) fn move_page_tables(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        old: u64,
+        new: u64,
+        len: u64,
+    ) -> bool {
+        let mut moved = Vec::new();
+        self.for_each_pte(old, old + len, |va, slot, pte| moved.push((va, slot, pte)));
+        for (va, slot, pte) in moved {
+            let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
+                return false;
+            };
+            let _ptl = self.page_table_lock.lock();
+            self.machine.phys.write_u64(slot.table, slot.idx, 0);
+            if pte.is_present() {
+                tlb.remove_tlb_entry(va);
+            }
+            self.set_pte(dst, pte);
+        }
+        trace_note!(
+            self.machine.trace,
+            "move_page_tables",
+            "{:#x}-{:#x} -> {:#x}",
+            old,
+            old + len,
+            new
+        );
+        true
+    }
+}
+
+/// `pte_needs_flush` (x86): a present entry lost a permission or changed
+/// frame, so a cached translation could allow too much.
+fn pte_needs_flush(old: Pte, new: Pte) -> bool {
+    let of = old.flags();
+    if !of.contains(PteFlags::PRESENT) {
+        return false;
+    }
+    if old.pfn() != new.pfn() {
+        return true;
+    }
+    let nf = new.flags();
+    let change = PteFlags::WRITE
+        | PteFlags::USER
+        | PteFlags::NX
+        | PteFlags::GLOBAL
+        | PteFlags::PWT
+        | PteFlags::PCD;
+    let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
+    ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
+}

@@ -1,0 +1,549 @@
+//! `mmap`: `do_mmap`, `get_unmapped_area` and `mmap_region` (mm/mmap.c,
+//! mm/vma.c, arch/x86/kernel/sys_x86_64.c).
+
+use super::munmap::MunmapGather;
+use super::vma::{VmaMergeStruct, vma_merge_new_range};
+use super::{MmState, MmStruct, Vma, VmaKind, pages, vm_stat_account};
+use crate::errno::{Errno, SysResult};
+use crate::fault::FaultCounters;
+use crate::flags::{MapFlags, Prot, VmFlags};
+use crate::machine::Machine;
+use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE, page_align};
+use crate::{trace_enter, trace_note};
+use std::sync::OnceLock;
+
+/// `calc_vm_prot_bits`.
+pub(crate) fn calc_vm_prot_bits(prot: Prot) -> VmFlags {
+    let mut f = VmFlags::empty();
+    if prot.contains(Prot::READ) {
+        f |= VmFlags::READ;
+    }
+    if prot.contains(Prot::WRITE) {
+        f |= VmFlags::WRITE;
+    }
+    if prot.contains(Prot::EXEC) {
+        f |= VmFlags::EXEC;
+    }
+    f
+}
+
+/// `calc_vm_flag_bits`: `MAP_STACK` asks for no huge pages.
+fn calc_vm_flag_bits(flags: MapFlags) -> VmFlags {
+    let mut f = VmFlags::empty();
+    if flags.contains(MapFlags::GROWSDOWN) {
+        f |= VmFlags::GROWSDOWN;
+    }
+    if flags.contains(MapFlags::LOCKED) {
+        f |= VmFlags::LOCKED;
+    }
+    if flags.contains(MapFlags::SYNC) {
+        f |= VmFlags::SYNC;
+    }
+    if flags.contains(MapFlags::STACK) {
+        f |= VmFlags::NOHUGEPAGE;
+    }
+    f
+}
+
+/// `round_hint_to_min`: a hint is rounded down to its page, and raised to
+/// `mmap_min_addr` if below it.
+fn round_hint_to_min(m: &Machine, hint: u64) -> u64 {
+    let hint = hint & PAGE_MASK;
+    if hint != 0 && hint < m.tunables.mmap_min_addr {
+        return page_align(m.tunables.mmap_min_addr).unwrap_or(PAGE_MASK);
+    }
+    hint
+}
+
+/// `vm_start_gap`: a grows-down VMA keeps `stack_guard_gap` free below it.
+pub(crate) fn vm_start_gap(m: &Machine, v: &Vma) -> u64 {
+    if v.flags.contains(VmFlags::GROWSDOWN) {
+        v.start.saturating_sub(m.tunables.stack_guard_gap)
+    } else {
+        v.start
+    }
+}
+
+/// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
+const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
+
+/// `struct vm_unmapped_area_info`.
+struct UnmappedAreaInfo {
+    length: u64,
+    low_limit: u64,
+    high_limit: u64,
+    align_mask: u64,
+    align_offset: u64,
+}
+
+/// Free ranges `[a, b)` between VMAs, clipped to `[low, high)`, highest
+/// first.
+fn free_ranges_desc(st: &MmState, low: u64, high: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut end = high;
+    let vmas: Vec<(u64, u64)> = st
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end))
+        .filter(|&(s, _)| s < high)
+        .collect();
+    for &(s, e) in vmas.iter().rev() {
+        if e < end {
+            let a = e.max(low);
+            if a < end {
+                out.push((a, end));
+            }
+        }
+        end = end.min(s);
+        if end <= low {
+            return out;
+        }
+    }
+    if low < end {
+        out.push((low, end));
+    }
+    out
+}
+
+impl MmStruct {
+    /// `unmapped_area_topdown`: the highest gap below `high_limit` that
+    /// fits, placed at the gap's top.
+    fn unmapped_area_topdown(&self, st: &MmState, info: &UnmappedAreaInfo) -> SysResult<u64> {
+        let m = &*self.machine;
+        let length = info
+            .length
+            .checked_add(info.align_mask)
+            .ok_or(Errno::ENOMEM)?;
+        let low = info.low_limit.max(m.tunables.mmap_min_addr);
+        let mut high = info.high_limit;
+        loop {
+            let (_, gap_end) = free_ranges_desc(st, low, high)
+                .into_iter()
+                .find(|&(a, b)| b - a >= length)
+                .ok_or(Errno::ENOMEM)?;
+            let mut gap = gap_end - info.length;
+            gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
+            if let Some(next) = st.vmas.next_from(gap_end)
+                && next.flags.contains(VmFlags::GROWSDOWN)
+                && vm_start_gap(m, next) < gap_end
+            {
+                high = vm_start_gap(m, next);
+                continue;
+            }
+            return Ok(gap);
+        }
+    }
+
+    /// `unmapped_area`: the lowest gap above `low_limit` that fits.
+    fn unmapped_area(&self, st: &MmState, info: &UnmappedAreaInfo) -> SysResult<u64> {
+        let m = &*self.machine;
+        let length = info
+            .length
+            .checked_add(info.align_mask)
+            .ok_or(Errno::ENOMEM)?;
+        let mut low = info.low_limit.max(m.tunables.mmap_min_addr);
+        let high = info.high_limit;
+        loop {
+            let mut ranges = free_ranges_desc(st, low, high);
+            ranges.reverse();
+            let (gap_start, _) = ranges
+                .into_iter()
+                .find(|&(a, b)| b - a >= length)
+                .ok_or(Errno::ENOMEM)?;
+            let mut gap = gap_start;
+            gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
+            if let Some(next) = st.vmas.next_from(gap)
+                && next.flags.contains(VmFlags::GROWSDOWN)
+                && vm_start_gap(m, next) < gap + length - 1
+            {
+                low = next.end;
+                continue;
+            }
+            return Ok(gap);
+        }
+    }
+
+    /// `arch_get_unmapped_area_topdown` (x86): honours a free hint (rounded
+    /// down to its page), else searches top-down from `mmap_base`, falling
+    /// back to a bottom-up search.
+    fn arch_get_unmapped_area_topdown(
+        &self,
+        st: &MmState,
+        addr0: u64,
+        len: u64,
+        flags: MapFlags,
+    ) -> SysResult<u64> {
+        let m = &*self.machine;
+        let task_size = st.task_size;
+        if len > task_size {
+            return Err(Errno::ENOMEM);
+        }
+        if flags.contains(MapFlags::FIXED) {
+            return Ok(addr0);
+        }
+        if addr0 != 0 {
+            let addr = addr0 & PAGE_MASK;
+            let valid = task_size - len >= addr
+                && (addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW);
+            if valid {
+                match st.vmas.find(addr) {
+                    None => return Ok(addr),
+                    Some(v) if addr + len <= vm_start_gap(m, v) => return Ok(addr),
+                    Some(_) => {
+                        trace_note!(m.trace, "get_unmapped_area", "hint {:#x} is taken", addr)
+                    }
+                }
+            }
+        }
+        let mut high = st.mmap_base;
+        if addr0 > DEFAULT_MAP_WINDOW {
+            high += m.arch.task_size() - DEFAULT_MAP_WINDOW;
+        }
+        let info = UnmappedAreaInfo {
+            length: len,
+            low_limit: PAGE_SIZE,
+            high_limit: high,
+            align_mask: 0,
+            align_offset: 0,
+        };
+        if let Ok(a) = self.unmapped_area_topdown(st, &info) {
+            return Ok(a);
+        }
+        // arch_get_unmapped_area: bottom-up from the legacy base.
+        let begin = page_align(DEFAULT_MAP_WINDOW / 3).unwrap_or(0);
+        let end = task_size;
+        if addr0 != 0 {
+            let addr = page_align(addr0).ok_or(Errno::ENOMEM)?;
+            if end - len >= addr
+                && st
+                    .vmas
+                    .find(addr)
+                    .is_none_or(|v| addr + len <= vm_start_gap(m, v))
+            {
+                return Ok(addr);
+            }
+        }
+        let info = UnmappedAreaInfo {
+            length: len,
+            low_limit: begin,
+            high_limit: end,
+            align_mask: 0,
+            align_offset: 0,
+        };
+        self.unmapped_area(st, &info)
+    }
+
+    /// `__get_unmapped_area`: where to put a mapping of `len` bytes.
+    /// Private anonymous mappings without a hint whose length is a multiple
+    /// of 2 MiB are aligned to 2 MiB (`thp_get_unmapped_area_vmflags`).
+    pub(crate) fn get_unmapped_area(
+        &self,
+        st: &MmState,
+        addr: u64,
+        len: u64,
+        flags: MapFlags,
+    ) -> SysResult<u64> {
+        let m = &*self.machine;
+        let task_size = st.task_size;
+        if len > task_size {
+            return Err(Errno::ENOMEM);
+        }
+        let addr = if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED)
+        {
+            self.thp_get_unmapped_area(st, len, flags)?
+        } else {
+            self.arch_get_unmapped_area_topdown(st, addr, len, flags)?
+        };
+        if addr > task_size - len {
+            return Err(Errno::ENOMEM);
+        }
+        if addr & !PAGE_MASK != 0 {
+            return Err(Errno::EINVAL);
+        }
+        // security_mmap_addr -> cap_mmap_addr
+        if addr < m.tunables.dac_mmap_min_addr && !m.tunables.cap_sys_rawio {
+            return Err(Errno::EPERM);
+        }
+        Ok(addr)
+    }
+
+    /// `thp_get_unmapped_area_vmflags` with `__thp_get_unmapped_area`:
+    /// search for `len + 2 MiB`, then align inside that.
+    fn thp_get_unmapped_area(&self, st: &MmState, len: u64, flags: MapFlags) -> SysResult<u64> {
+        if let Some(len_pad) = len.checked_add(PMD_SIZE)
+            && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, 0, len_pad, flags)
+        {
+            let off_sub = 0u64.wrapping_sub(ret) & (PMD_SIZE - 1);
+            let aligned = if off_sub == 0 {
+                ret + PMD_SIZE
+            } else {
+                ret + off_sub
+            };
+            trace_note!(
+                self.machine.trace,
+                "thp_get_unmapped_area",
+                "{:#x} (2 MiB aligned)",
+                aligned
+            );
+            return Ok(aligned);
+        }
+        self.arch_get_unmapped_area_topdown(st, 0, len, flags)
+    }
+
+    /// `vm_mmap_pgoff`: `do_mmap` under the `mmap_lock`, then population of
+    /// `MAP_POPULATE` mappings (counted as faults of the caller).
+    pub fn vm_mmap_pgoff(
+        &self,
+        counters: &FaultCounters,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+        pgoff: u64,
+    ) -> SysResult<u64> {
+        let (ret, populate) = {
+            let mut st = self.mmap_lock.write();
+            self.do_mmap(&mut st, addr, len, prot, flags, pgoff)?
+        };
+        if populate > 0 {
+            self.mm_populate(counters, ret, populate);
+        }
+        Ok(ret)
+    }
+
+    /// `do_mmap` for anonymous memory: checks the arguments, computes the
+    /// VMA flags, picks the address and calls `mmap_region`.  Returns the
+    /// address and how many bytes to populate.
+    pub fn do_mmap(
+        &self,
+        st: &mut MmState,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+        pgoff: u64,
+    ) -> SysResult<(u64, u64)> {
+        let m = &*self.machine;
+        let _t = trace_enter!(
+            m.trace,
+            "do_mmap",
+            "addr={:#x} len={:#x} prot={:?} flags={:?}",
+            addr,
+            len,
+            prot,
+            flags
+        );
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut flags = flags;
+        if flags.contains(MapFlags::FIXED_NOREPLACE) {
+            flags |= MapFlags::FIXED;
+        }
+        let addr = if flags.contains(MapFlags::FIXED) {
+            addr
+        } else {
+            round_hint_to_min(m, addr)
+        };
+        let len = page_align(len).filter(|&l| l != 0).ok_or(Errno::ENOMEM)?;
+        if pgoff.checked_add(len >> PAGE_SHIFT).is_none() {
+            return Err(Errno::EOVERFLOW);
+        }
+        if st.vmas.len() > m.tunables.max_map_count {
+            return Err(Errno::ENOMEM);
+        }
+        let mut vm_flags = calc_vm_prot_bits(prot)
+            | calc_vm_flag_bits(flags)
+            | VmFlags::MAYREAD
+            | VmFlags::MAYWRITE
+            | VmFlags::MAYEXEC;
+        let addr = self.get_unmapped_area(st, addr, len, flags)?;
+        trace_note!(m.trace, "get_unmapped_area", "{:#x}", addr);
+        if flags.contains(MapFlags::FIXED_NOREPLACE)
+            && st.vmas.find_intersection(addr, addr + len).is_some()
+        {
+            trace_note!(
+                m.trace,
+                "do_mmap",
+                "MAP_FIXED_NOREPLACE range is taken: EEXIST"
+            );
+            return Err(Errno::EEXIST);
+        }
+        let pgoff = match flags.bits() & MapFlags::TYPE_MASK {
+            t if t == MapFlags::PRIVATE.bits() => addr >> PAGE_SHIFT,
+            t if t == MapFlags::SHARED.bits() => {
+                if vm_flags.contains(VmFlags::GROWSDOWN) {
+                    return Err(Errno::EINVAL);
+                }
+                // Shared anonymous memory is a shmem file: not modelled yet.
+                trace_note!(
+                    m.trace,
+                    "shmem_zero_setup",
+                    "shared anonymous memory is not supported"
+                );
+                return Err(Errno::ENODEV);
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        if flags.contains(MapFlags::NORESERVE) && m.tunables.overcommit_memory != 2 {
+            vm_flags |= VmFlags::NORESERVE;
+        }
+        let addr = self.mmap_region(st, addr, len, vm_flags, pgoff)?;
+        let populate = if vm_flags.contains(VmFlags::LOCKED)
+            || flags & (MapFlags::POPULATE | MapFlags::NONBLOCK) == MapFlags::POPULATE
+        {
+            len
+        } else {
+            0
+        };
+        Ok((addr, populate))
+    }
+
+    /// `may_expand_vm`: `RLIMIT_AS` and `RLIMIT_DATA`.
+    pub(crate) fn may_expand_vm(&self, st: &MmState, flags: VmFlags, npages: u64) -> bool {
+        let t = &self.machine.tunables;
+        if (st.total_vm + npages) << PAGE_SHIFT > t.rlimit_as {
+            return false;
+        }
+        if super::is_data_mapping(flags) && (st.data_vm + npages) << PAGE_SHIFT > t.rlimit_data {
+            return false;
+        }
+        true
+    }
+
+    /// `security_vm_enough_memory_mm` with `vm.overcommit_memory`: only the
+    /// heuristic refusal of a single huge request, or strict accounting.
+    pub(crate) fn vm_enough_memory(&self, npages: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        match m.tunables.overcommit_memory {
+            1 => Ok(()),
+            _ if npages > m.phys.nr_pages() => Err(Errno::ENOMEM),
+            _ => Ok(()),
+        }
+    }
+
+    /// `mmap_region`: unmaps what `[addr, addr + len)` overlaps, then merges
+    /// the new range with its neighbours or links a new VMA.
+    pub(crate) fn mmap_region(
+        &self,
+        st: &mut MmState,
+        addr: u64,
+        len: u64,
+        vm_flags: VmFlags,
+        pgoff: u64,
+    ) -> SysResult<u64> {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "mmap_region", "{:#x}-{:#x}", addr, addr + len);
+        let end = addr + len;
+        let mut vm_flags = vm_flags;
+        // __mmap_prepare: gather what is in the way.
+        let gather = if st.vmas.find_intersection(addr, end).is_some() {
+            Some(MunmapGather::gather(m, st, addr, end)?)
+        } else {
+            None
+        };
+        let overlapped = gather.as_ref().map_or(0, |g| g.nr_pages);
+        let restore = |st: &mut MmState, g: Option<MunmapGather>| {
+            if let Some(g) = g {
+                g.reattach(st);
+            }
+        };
+        if !self.may_expand_vm(st, vm_flags, pages(addr, end) - overlapped) {
+            restore(st, gather);
+            return Err(Errno::ENOMEM);
+        }
+        // accountable_mapping: private writable memory is charged.
+        if vm_flags & (VmFlags::NORESERVE | VmFlags::SHARED | VmFlags::WRITE) == VmFlags::WRITE {
+            let charged = pages(addr, end) - gather.as_ref().map_or(0, |g| g.nr_accounted);
+            if charged > 0
+                && let Err(e) = self.vm_enough_memory(charged)
+            {
+                restore(st, gather);
+                return Err(e);
+            }
+            vm_flags |= VmFlags::ACCOUNT;
+        }
+        // vms_clean_up_area: zap and free page tables of the old mappings.
+        if let Some(g) = &gather {
+            self.vms_clear_ptes(g);
+        }
+        let prev = st.vmas.prev(addr).map(|v| v.start);
+        let next = st.vmas.next_from(end).map(|v| v.start);
+        let mut merged = None;
+        if prev.is_some() || next.is_some() {
+            let mut vmg = VmaMergeStruct::new_range(addr, end, pgoff, vm_flags);
+            vmg.prev = prev;
+            vmg.next = next;
+            merged = vma_merge_new_range(m, st, &vmg);
+        }
+        if merged.is_none() {
+            st.vmas.insert(Vma {
+                start: addr,
+                end,
+                pgoff,
+                flags: vm_flags,
+                page_prot: m.arch.vm_get_page_prot(vm_flags),
+                anon_vma: OnceLock::new(),
+                anon_vma_parents: Vec::new(),
+                kind: VmaKind::Anonymous,
+            });
+            trace_note!(
+                m.trace,
+                "vma_link",
+                "new vma {:08x}-{:08x} {}",
+                addr,
+                end,
+                String::from_utf8_lossy(&vm_flags.maps_perms())
+            );
+        }
+        if let Some(g) = gather {
+            g.complete(st);
+        }
+        vm_stat_account(st, vm_flags, pages(addr, end) as i64);
+        Ok(addr)
+    }
+
+    /// `expand_downwards`: grows a `VM_GROWSDOWN` VMA (starting at
+    /// `vma_start`) down to the page of `address`, keeping
+    /// `stack_guard_gap` from the VMA below.
+    pub(crate) fn expand_downwards(
+        &self,
+        st: &mut MmState,
+        vma_start: u64,
+        address: u64,
+    ) -> SysResult<()> {
+        let m = &*self.machine;
+        let address = address & PAGE_MASK;
+        if address < m.tunables.mmap_min_addr {
+            return Err(Errno::EPERM);
+        }
+        if let Some(prev) = st.vmas.prev(vma_start)
+            && !prev.flags.contains(VmFlags::GROWSDOWN)
+            && prev.is_accessible()
+            && address.wrapping_sub(prev.end) < m.tunables.stack_guard_gap
+        {
+            return Err(Errno::ENOMEM);
+        }
+        let vma = st.vmas.get(vma_start).ok_or(Errno::EFAULT)?;
+        if address >= vma.start {
+            return Ok(());
+        }
+        let grow = (vma.start - address) >> PAGE_SHIFT;
+        let size = vma.end - address;
+        if grow > vma.pgoff
+            || size > m.tunables.rlimit_stack
+            || !self.may_expand_vm(st, vma.flags, grow)
+        {
+            return Err(Errno::ENOMEM);
+        }
+        let flags = vma.flags;
+        self.anon_vma_prepare(st, vma);
+        let mut v = st.vmas.remove(vma_start).expect("vma exists");
+        v.start = address;
+        v.pgoff -= grow;
+        st.vmas.insert(v);
+        vm_stat_account(st, flags, grow as i64);
+        trace_note!(m.trace, "expand_downwards", "stack grows to {:#x}", address);
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! Address spaces: [`MmStruct`], its VMAs and the system calls that edit
+//! them, one file per operation as in the kernel (`mmap.rs` for
+//! `do_mmap`, `munmap.rs`, `mprotect.rs`, `mremap.rs`, `madvise.rs`,
+//! `brk.rs`), over the VMA rules of `vma.rs`.
+
+pub mod brk;
+pub mod madvise;
+pub mod mmap;
+pub mod mprotect;
+pub mod mremap;
+pub mod msync;
+pub mod munmap;
+pub mod populate;
+pub mod tree;
+pub mod vma;
+
+use crate::alloc::Gfp;
+use crate::machine::Machine;
+use crate::types::{PAGE_SHIFT, Pfn};
+use parking_lot::{Mutex, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+pub use tree::VmaTree;
+pub use vma::{Vma, VmaKind};
+
+/// `struct anon_vma`: the reverse-map root that anonymous pages of one or
+/// more VMAs point to.  Its identity decides which VMAs may merge.
+#[derive(Debug)]
+pub struct AnonVma {
+    /// Unique id (stored in `struct page` mapping words).
+    pub id: u64,
+}
+
+/// The part of an address space guarded by `mmap_lock`.
+#[derive(Clone, Debug)]
+pub struct MmState {
+    /// The VMAs.
+    pub vmas: VmaTree,
+    /// Where top-down searches start (`mmap_base`).
+    pub mmap_base: u64,
+    /// One past the highest user address (`TASK_SIZE`).
+    pub task_size: u64,
+    /// Start of the heap (`start_brk`).
+    pub start_brk: u64,
+    /// Current program break (`brk`), unaligned as the caller gave it.
+    pub brk: u64,
+    /// Pages mapped (`total_vm`).
+    pub total_vm: u64,
+    /// Private writable, non-stack pages (`data_vm`).
+    pub data_vm: u64,
+    /// Executable pages (`exec_vm`).
+    pub exec_vm: u64,
+    /// Stack pages (`stack_vm`).
+    pub stack_vm: u64,
+}
+
+/// Counters kept outside the lock (`mm_counter`s, page-table counts).
+#[derive(Debug, Default)]
+pub struct MmCounters {
+    /// Resident anonymous pages (`MM_ANONPAGES`).
+    pub anon_rss: AtomicI64,
+    /// PTE tables (`nr_ptes`).
+    pub nr_ptes: AtomicI64,
+    /// PMD tables.
+    pub nr_pmds: AtomicI64,
+    /// PUD tables.
+    pub nr_puds: AtomicI64,
+    /// P4D tables (five-level paging only).
+    pub nr_p4ds: AtomicI64,
+}
+
+/// An address space (`struct mm_struct`).
+pub struct MmStruct {
+    /// Unique id (also the address-space id the TLB code uses).
+    pub id: u64,
+    /// The machine it lives on.
+    pub machine: Arc<Machine>,
+    /// Root page table (`pgd`).
+    pgd: Pfn,
+    /// VMAs and layout, under the `mmap_lock`.
+    pub mmap_lock: RwLock<MmState>,
+    /// `page_table_lock`: serialises page-table updates.
+    pub page_table_lock: Mutex<()>,
+    /// Counters.
+    pub counters: MmCounters,
+}
+
+impl std::fmt::Debug for MmStruct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MmStruct")
+            .field("id", &self.id)
+            .field("pgd", &self.pgd)
+            .finish()
+    }
+}
+
+impl MmStruct {
+    /// `mm_alloc` + `pgd_alloc`: an empty address space with the standard
+    /// top-down layout (`mmap_base` 128 MiB below `TASK_SIZE`, as
+    /// `arch_pick_mmap_layout` computes without randomisation).
+    pub fn new(machine: &Arc<Machine>) -> Option<Arc<MmStruct>> {
+        let pgd = machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
+        let task_size = machine.arch.task_size();
+        let t = &machine.tunables;
+        let gap =
+            (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
+        let mmap_base = (task_size - gap) & crate::types::PAGE_MASK;
+        Some(Arc::new(MmStruct {
+            id: machine.new_id(),
+            machine: machine.clone(),
+            pgd,
+            mmap_lock: RwLock::new(MmState {
+                vmas: VmaTree::default(),
+                mmap_base,
+                task_size,
+                start_brk: t.brk_base,
+                brk: t.brk_base,
+                total_vm: 0,
+                data_vm: 0,
+                exec_vm: 0,
+                stack_vm: 0,
+            }),
+            page_table_lock: Mutex::new(()),
+            counters: MmCounters::default(),
+        }))
+    }
+
+    /// The root page table.
+    pub fn pgd(&self) -> Pfn {
+        self.pgd
+    }
+
+    /// Page-table pages in use, the root included.
+    pub fn pgtable_pages(&self) -> i64 {
+        let c = &self.counters;
+        1 + c.nr_ptes.load(Ordering::Relaxed)
+            + c.nr_pmds.load(Ordering::Relaxed)
+            + c.nr_puds.load(Ordering::Relaxed)
+            + c.nr_p4ds.load(Ordering::Relaxed)
+    }
+
+    /// `VmPTE` of `/proc/PID/status` in kB: PTE, PMD and PUD tables.
+    pub fn vm_pte_kb(&self) -> i64 {
+        let c = &self.counters;
+        (c.nr_ptes.load(Ordering::Relaxed)
+            + c.nr_pmds.load(Ordering::Relaxed)
+            + c.nr_puds.load(Ordering::Relaxed))
+            * 4
+    }
+
+    /// `exit_mmap`: unmaps everything and frees every page table; the
+    /// address space is empty afterwards (its root table is freed when the
+    /// `MmStruct` is dropped).
+    pub fn exit_mmap(&self) {
+        let mut st = self.mmap_lock.write();
+        let all: Vec<u64> = st.vmas.iter().map(|v| v.start).collect();
+        if all.is_empty() {
+            return;
+        }
+        let mut tlb = crate::memory::MmuGather::new(self);
+        let vmas: Vec<Vma> = all.iter().filter_map(|&s| st.vmas.remove(s)).collect();
+        for v in &vmas {
+            self.unmap_page_range(&mut tlb, v, v.start, v.end);
+        }
+        self.free_pgtables(&mut tlb, &vmas, 0, 0);
+        tlb.finish();
+        st.total_vm = 0;
+        st.data_vm = 0;
+        st.exec_vm = 0;
+        st.stack_vm = 0;
+    }
+}
+
+impl Drop for MmStruct {
+    fn drop(&mut self) {
+        self.exit_mmap();
+        self.machine.drop_mm(self.id);
+        self.machine.free_pages(self.pgd, 0);
+    }
+}
+
+/// `is_data_mapping`: private writable, not a stack.
+pub(crate) fn is_data_mapping(flags: crate::flags::VmFlags) -> bool {
+    use crate::flags::VmFlags;
+    flags & (VmFlags::WRITE | VmFlags::SHARED | VmFlags::STACK) == VmFlags::WRITE
+}
+
+/// `vm_stat_account`.
+pub(crate) fn vm_stat_account(st: &mut MmState, flags: crate::flags::VmFlags, npages: i64) {
+    use crate::flags::VmFlags;
+    st.total_vm = (st.total_vm as i64 + npages) as u64;
+    if flags & (VmFlags::EXEC | VmFlags::WRITE) == VmFlags::EXEC {
+        st.exec_vm = (st.exec_vm as i64 + npages) as u64;
+    } else if flags.contains(VmFlags::STACK) {
+        st.stack_vm = (st.stack_vm as i64 + npages) as u64;
+    } else if is_data_mapping(flags) {
+        st.data_vm = (st.data_vm as i64 + npages) as u64;
+    }
+}
+
+/// Pages in `[start, end)`.
+pub(crate) fn pages(start: u64, end: u64) -> u64 {
+    (end - start) >> PAGE_SHIFT
+}

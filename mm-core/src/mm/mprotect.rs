@@ -1,0 +1,160 @@
+//! `mprotect` (mm/mprotect.c `do_mprotect_pkey`, `mprotect_fixup`).
+
+use super::mmap::calc_vm_prot_bits;
+use super::vma::vma_modify_flags;
+use super::{MmState, MmStruct, pages, vm_stat_account};
+use crate::errno::{Errno, SysResult};
+use crate::flags::{Prot, VmFlags};
+use crate::memory::MmuGather;
+use crate::types::{PAGE_MASK, page_align};
+use crate::{trace_enter, trace_note};
+
+/// `PROT_SEM`: accepted and ignored.
+const PROT_SEM: u64 = 0x8;
+
+impl MmStruct {
+    /// `do_mprotect_pkey`: gives `[start, start + len)` the protection
+    /// `prot` (raw `PROT_*` bits), VMA by VMA.  A hole stops the walk with
+    /// `ENOMEM`, leaving the VMAs before it changed, as Linux does.
+    pub fn do_mprotect(&self, start: u64, len: u64, prot: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let grows = prot & (Prot::GROWSDOWN | Prot::GROWSUP).bits();
+        let prot = prot & !grows;
+        if grows == (Prot::GROWSDOWN | Prot::GROWSUP).bits() {
+            return Err(Errno::EINVAL);
+        }
+        if start & !PAGE_MASK != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        let len = page_align(len).unwrap_or(0);
+        let mut end = start.wrapping_add(len);
+        if end <= start {
+            return Err(Errno::ENOMEM);
+        }
+        if prot & !(Prot::READ | Prot::WRITE | Prot::EXEC).bits() & !PROT_SEM != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let prot = Prot::from_bits_truncate(prot);
+        let mut st = self.mmap_lock.write();
+        let _t = trace_enter!(
+            m.trace,
+            "do_mprotect_pkey",
+            "{:#x}-{:#x} {:?}",
+            start,
+            end,
+            prot
+        );
+        let first = st.vmas.find_intersection(start, end).ok_or(Errno::ENOMEM)?;
+        let mut start = start;
+        if grows & Prot::GROWSDOWN.bits() != 0 {
+            start = first.start;
+            if !first.flags.contains(VmFlags::GROWSDOWN) {
+                return Err(Errno::EINVAL);
+            }
+        } else {
+            if first.start > start {
+                return Err(Errno::ENOMEM);
+            }
+            if grows & Prot::GROWSUP.bits() != 0 {
+                // x86 has no VM_GROWSUP.
+                end = first.end;
+                let _ = end;
+                return Err(Errno::EINVAL);
+            }
+        }
+        let mut tlb = MmuGather::new(self);
+        let mut nstart = start;
+        let mut tmp = first.start;
+        let mut error = Ok(());
+        while let Some(v) = st.vmas.find(nstart).filter(|v| v.start < end) {
+            if v.start != tmp {
+                error = Err(Errno::ENOMEM);
+                break;
+            }
+            let newflags = calc_vm_prot_bits(prot) | (v.flags - VmFlags::ACCESS_FLAGS);
+            // VM_MAY* sit four bits above the flags they allow.
+            let may = VmFlags::from_bits_retain(newflags.bits() >> 4);
+            if (newflags - may).intersects(VmFlags::ACCESS_FLAGS) {
+                error = Err(Errno::EACCES);
+                break;
+            }
+            tmp = v.end.min(end);
+            let vstart = v.start;
+            match self.mprotect_fixup(&mut st, &mut tlb, vstart, nstart, tmp, newflags) {
+                Ok(e) => tmp = e,
+                Err(e) => {
+                    error = Err(e);
+                    break;
+                }
+            }
+            nstart = tmp;
+        }
+        tlb.finish();
+        error?;
+        if tmp < end {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// `mprotect_fixup`: `[start, end)` of the VMA at `vma_start` gets
+    /// `newflags`; returns the end of the VMA that now covers `start`.
+    fn mprotect_fixup(
+        &self,
+        st: &mut MmState,
+        tlb: &mut MmuGather<'_>,
+        vma_start: u64,
+        start: u64,
+        end: u64,
+        newflags: VmFlags,
+    ) -> SysResult<u64> {
+        let m = &*self.machine;
+        let vma = st.vmas.get(vma_start).expect("vma exists");
+        let oldflags = vma.flags;
+        if newflags == oldflags {
+            return Ok(vma.end);
+        }
+        let nrpages = pages(start, end);
+        let mut newflags = newflags;
+        if newflags.contains(VmFlags::WRITE) {
+            if !self.may_expand_vm(st, newflags, nrpages)
+                && self.may_expand_vm(st, oldflags, nrpages)
+            {
+                return Err(Errno::ENOMEM);
+            }
+            if !oldflags.intersects(
+                VmFlags::ACCOUNT
+                    | VmFlags::WRITE
+                    | VmFlags::HUGETLB
+                    | VmFlags::SHARED
+                    | VmFlags::NORESERVE,
+            ) {
+                self.vm_enough_memory(nrpages)?;
+                newflags |= VmFlags::ACCOUNT;
+            }
+        } else if oldflags.contains(VmFlags::ACCOUNT)
+            && vma.is_anonymous()
+            && vma.anon_vma().is_none()
+        {
+            newflags -= VmFlags::ACCOUNT;
+        }
+        let s = vma_modify_flags(m, st, vma_start, start, end, newflags)?;
+        let v = st.vmas.get(s).expect("modified vma exists");
+        trace_note!(
+            m.trace,
+            "mprotect_fixup",
+            "{:08x}-{:08x} now {}",
+            v.start,
+            v.end,
+            v.perms()
+        );
+        self.change_protection(tlb, v, start, end);
+        let vend = v.end;
+        vm_stat_account(st, oldflags, -(nrpages as i64));
+        vm_stat_account(st, newflags, nrpages as i64);
+        Ok(vend)
+    }
+}

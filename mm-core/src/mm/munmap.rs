@@ -1,0 +1,130 @@
+//! `munmap` (mm/vma.c `do_vmi_munmap`, `vms_gather_munmap_vmas`,
+//! `vms_complete_munmap_vmas`).
+
+use super::vma::__split_vma;
+use super::{MmState, MmStruct, Vma, pages, vm_stat_account};
+use crate::errno::{Errno, SysResult};
+use crate::flags::VmFlags;
+use crate::machine::Machine;
+use crate::memory::MmuGather;
+use crate::types::page_align;
+use crate::{trace_enter, trace_note};
+
+/// `struct vma_munmap_struct`: the VMAs taken out of the tree for an
+/// unmap, with the neighbours that bound the page-table freeing.
+pub(crate) struct MunmapGather {
+    /// The detached VMAs, ascending.
+    pub vmas: Vec<Vma>,
+    /// End of the VMA below the range (0: none), `unmap_start`.
+    pub floor: u64,
+    /// Start of the VMA above the range (0: none), `unmap_end`.
+    pub ceiling: u64,
+    /// Pages detached.
+    pub nr_pages: u64,
+    /// Pages of `VM_ACCOUNT` VMAs detached.
+    pub nr_accounted: u64,
+}
+
+impl MunmapGather {
+    /// `vms_gather_munmap_vmas`: splits the VMAs at the edges of
+    /// `[start, end)` and detaches those inside.  The range must intersect
+    /// a VMA.
+    pub fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
+        let first = st
+            .vmas
+            .find_intersection(start, end)
+            .expect("gather of an empty range");
+        if start > first.start {
+            // A middle cut would leave one more VMA than before.
+            if end < first.end && st.vmas.len() >= m.tunables.max_map_count {
+                return Err(Errno::ENOMEM);
+            }
+            let s = first.start;
+            trace_note!(m.trace, "__split_vma", "at {:#x}", start);
+            __split_vma(st, s, start);
+        }
+        let floor = st.vmas.prev(start).map_or(0, |p| p.end);
+        let mut g = MunmapGather {
+            vmas: Vec::new(),
+            floor,
+            ceiling: 0,
+            nr_pages: 0,
+            nr_accounted: 0,
+        };
+        for s in st.vmas.overlapping_starts(start, end) {
+            if st.vmas.get(s).is_some_and(|v| v.end > end) {
+                trace_note!(m.trace, "__split_vma", "at {:#x}", end);
+                __split_vma(st, s, end);
+            }
+            let v = st.vmas.remove(s).expect("vma exists");
+            g.nr_pages += v.pages();
+            if v.flags.contains(VmFlags::ACCOUNT) {
+                g.nr_accounted += v.pages();
+            }
+            g.vmas.push(v);
+        }
+        g.ceiling = st.vmas.next_from(end).map_or(0, |n| n.start);
+        Ok(g)
+    }
+
+    /// `reattach_vmas`: puts the VMAs back (an aborted mmap).
+    pub fn reattach(self, st: &mut MmState) {
+        for v in self.vmas {
+            st.vmas.insert(v);
+        }
+    }
+
+    /// `vms_complete_munmap_vmas`: the statistics of the removed VMAs.
+    pub fn complete(self, st: &mut MmState) {
+        for v in &self.vmas {
+            vm_stat_account(st, v.flags, -(v.pages() as i64));
+        }
+    }
+}
+
+impl MmStruct {
+    /// `vms_clear_ptes`: zaps the detached VMAs and frees the page tables
+    /// no remaining VMA needs.
+    pub(crate) fn vms_clear_ptes(&self, g: &MunmapGather) {
+        let mut tlb = MmuGather::new(self);
+        for v in &g.vmas {
+            self.unmap_page_range(&mut tlb, v, v.start, v.end);
+        }
+        self.free_pgtables(&mut tlb, &g.vmas, g.floor, g.ceiling);
+        tlb.finish();
+    }
+
+    /// `do_vmi_munmap`: removes every mapping in `[start, start + len)`.
+    pub fn do_vmi_munmap(&self, st: &mut MmState, start: u64, len: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let task_size = st.task_size;
+        if start & !crate::types::PAGE_MASK != 0 || start > task_size || len > task_size - start {
+            return Err(Errno::EINVAL);
+        }
+        let end = start + page_align(len).ok_or(Errno::EINVAL)?;
+        if end == start {
+            return Err(Errno::EINVAL);
+        }
+        if st.vmas.find_intersection(start, end).is_none() {
+            return Ok(());
+        }
+        let _t = trace_enter!(m.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
+        let g = MunmapGather::gather(m, st, start, end)?;
+        trace_note!(
+            m.trace,
+            "vms_gather_munmap_vmas",
+            "{} vmas, {} pages",
+            g.vmas.len(),
+            pages(start, end).min(g.nr_pages)
+        );
+        self.vms_clear_ptes(&g);
+        g.complete(st);
+        Ok(())
+    }
+
+    /// `vm_munmap`: `do_vmi_munmap` under the `mmap_lock`.
+    pub fn vm_munmap(&self, start: u64, len: u64) -> SysResult<()> {
+        let mut st = self.mmap_lock.write();
+        self.do_vmi_munmap(&mut st, start, len)
+    }
+}

@@ -1,0 +1,510 @@
+//! VMAs and the rules that split and merge them (mm/vma.c).
+//!
+//! `vma_merge_new_range` tries to merge a range about to be mapped with its
+//! neighbours; `vma_merge_existing_range` tries to merge part of a VMA whose
+//! attributes change (mprotect, madvise) with its neighbours; `vma_modify`
+//! falls back to splitting.  A merge needs equal flags (soft-dirty aside),
+//! the same file, contiguous page offsets and compatible `anon_vma`s.
+
+use super::{AnonVma, MmState};
+use crate::arch::PteFlags;
+use crate::errno::{Errno, SysResult};
+use crate::flags::VmFlags;
+use crate::machine::Machine;
+use crate::trace_note;
+use crate::types::{PAGE_SHIFT, VRange};
+use std::sync::{Arc, OnceLock};
+
+/// What a VMA maps.  A closed set: the kernel distinguishes these by
+/// `vm_file` and `vm_ops`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VmaKind {
+    /// Private anonymous memory (`vma_is_anonymous`: no `vm_ops`).
+    Anonymous,
+}
+
+/// A virtual memory area (`struct vm_area_struct`).
+#[derive(Clone, Debug)]
+pub struct Vma {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// `vm_pgoff`: page offset of `start` in the file, or, for anonymous
+    /// memory, the page number of the address it was first mapped at.
+    pub pgoff: u64,
+    /// `vm_flags`.
+    pub flags: VmFlags,
+    /// `vm_page_prot`: the leaf-entry protection for this VMA.
+    pub page_prot: PteFlags,
+    /// The anon_vma its anonymous pages belong to, once one was written.
+    /// Set once under the read side of `mmap_lock` by the fault path
+    /// (`anon_vma_prepare`, serialised by `page_table_lock`), changed
+    /// otherwise only under the write side.
+    pub anon_vma: OnceLock<Arc<AnonVma>>,
+    /// The other links of its `anon_vma_chain`: the anon_vmas of parent
+    /// processes whose pages it may still map after a fork.
+    pub anon_vma_parents: Vec<Arc<AnonVma>>,
+    /// What it maps.
+    pub kind: VmaKind,
+}
+
+impl Vma {
+    /// The range it covers.
+    pub fn range(&self) -> VRange {
+        VRange::new(self.start, self.end)
+    }
+    /// `vma_pages`.
+    pub fn pages(&self) -> u64 {
+        (self.end - self.start) >> PAGE_SHIFT
+    }
+    /// `vma_is_anonymous`.
+    pub fn is_anonymous(&self) -> bool {
+        self.kind == VmaKind::Anonymous
+    }
+    /// `vma_is_accessible`: readable, writable or executable.
+    pub fn is_accessible(&self) -> bool {
+        self.flags.intersects(VmFlags::ACCESS_FLAGS)
+    }
+    /// `linear_page_index`: the page offset of `addr` in this VMA's object.
+    pub fn linear_page_index(&self, addr: u64) -> u64 {
+        ((addr - self.start) >> PAGE_SHIFT) + self.pgoff
+    }
+    /// The anon_vma, if the VMA has one.
+    #[inline]
+    pub fn anon_vma(&self) -> Option<&Arc<AnonVma>> {
+        self.anon_vma.get()
+    }
+    /// `vma_had_uncowed_parents`: it shares anon_vmas with a parent process
+    /// (its chain is not a single link).
+    pub fn had_uncowed_parents(&self) -> bool {
+        self.anon_vma.get().is_some() && !self.anon_vma_parents.is_empty()
+    }
+    /// The `/proc/PID/maps` permission string, e.g. `rw-p`.
+    pub fn perms(&self) -> String {
+        String::from_utf8_lossy(&self.flags.maps_perms()).into_owned()
+    }
+    /// Identity of the mapped object for merge checks (`vm_file`).
+    fn file_id(&self) -> Option<u64> {
+        match self.kind {
+            VmaKind::Anonymous => None,
+        }
+    }
+}
+
+/// `struct vma_merge_struct`: a proposed range and its attributes.
+#[derive(Clone, Debug)]
+pub(crate) struct VmaMergeStruct {
+    /// Start of the VMA before the range (if any).
+    pub prev: Option<u64>,
+    /// Start of the VMA being modified (existing-range merges).
+    pub middle: Option<u64>,
+    /// Start of the VMA after the range (if any).
+    pub next: Option<u64>,
+    pub start: u64,
+    pub end: u64,
+    pub pgoff: u64,
+    pub flags: VmFlags,
+    pub anon_vma: Option<Arc<AnonVma>>,
+    pub anon_vma_parents: Vec<Arc<AnonVma>>,
+    pub file: Option<u64>,
+    /// Only expand `prev`; never merge with `next` (`do_brk_flags`).
+    pub just_expand: bool,
+}
+
+impl VmaMergeStruct {
+    /// A new range `[start, end)` with these attributes.
+    pub fn new_range(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> VmaMergeStruct {
+        VmaMergeStruct {
+            prev: None,
+            middle: None,
+            next: None,
+            start,
+            end,
+            pgoff,
+            flags,
+            anon_vma: None,
+            anon_vma_parents: Vec::new(),
+            file: None,
+            just_expand: false,
+        }
+    }
+
+    /// `VMG_VMA_STATE`: a change to `[start, end)` of `vma`.
+    pub fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
+        VmaMergeStruct {
+            prev: None,
+            middle: Some(vma.start),
+            next: None,
+            start,
+            end,
+            pgoff: vma.pgoff + ((start - vma.start) >> PAGE_SHIFT),
+            flags: vma.flags,
+            anon_vma: vma.anon_vma().cloned(),
+            anon_vma_parents: vma.anon_vma_parents.clone(),
+            file: vma.file_id(),
+            just_expand: false,
+        }
+    }
+}
+
+fn same_anon(a: Option<&Arc<AnonVma>>, b: Option<&Arc<AnonVma>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// `is_mergeable_vma`: flags (soft-dirty aside) and file agree.
+fn is_mergeable_vma(vmg: &VmaMergeStruct, tgt: &Vma) -> bool {
+    (tgt.flags ^ vmg.flags) & !VmFlags::IGNORE_MERGE == VmFlags::empty()
+        && tgt.file_id() == vmg.file
+}
+
+/// `is_mergeable_anon_vma`: merging `tgt` with the proposed range keeps a
+/// single anon_vma, and neither side shares one with a parent process.
+fn is_mergeable_anon_vma(vmg: &VmaMergeStruct, tgt: &Vma, src: Option<&Vma>) -> bool {
+    match (tgt.anon_vma(), vmg.anon_vma.as_ref()) {
+        // The source's anon_vma will be copied into the target.
+        (None, Some(_)) => !src.is_some_and(|s| s.had_uncowed_parents()),
+        // The target's anon_vma will cover the range.
+        (Some(_), None) => !tgt.had_uncowed_parents(),
+        (t, s) => same_anon(t, s),
+    }
+}
+
+/// `can_vma_merge_before`: the range can be merged in front of `next`.
+fn can_vma_merge_before(vmg: &VmaMergeStruct, next: &Vma, src: Option<&Vma>) -> bool {
+    let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
+    is_mergeable_vma(vmg, next)
+        && is_mergeable_anon_vma(vmg, next, src)
+        && next.pgoff == vmg.pgoff + pglen
+}
+
+/// `can_vma_merge_after`: the range can be merged behind `prev`.
+fn can_vma_merge_after(vmg: &VmaMergeStruct, prev: &Vma, src: Option<&Vma>) -> bool {
+    is_mergeable_vma(vmg, prev)
+        && is_mergeable_anon_vma(vmg, prev, src)
+        && prev.pgoff + prev.pages() == vmg.pgoff
+}
+
+/// `can_vma_merge_left`.
+fn can_vma_merge_left(vmg: &VmaMergeStruct, prev: Option<&Vma>, src: Option<&Vma>) -> bool {
+    prev.is_some_and(|p| p.end == vmg.start && can_vma_merge_after(vmg, p, src))
+}
+
+/// `can_vma_merge_right`: also checks that, when merging both sides, the
+/// two neighbours' anon_vmas agree with each other.
+fn can_vma_merge_right(
+    vmg: &VmaMergeStruct,
+    prev: Option<&Vma>,
+    next: Option<&Vma>,
+    src: Option<&Vma>,
+    can_merge_left: bool,
+) -> bool {
+    let Some(next) = next else { return false };
+    if vmg.end != next.start || !can_vma_merge_before(vmg, next, src) {
+        return false;
+    }
+    if !can_merge_left {
+        return true;
+    }
+    let prev = prev.expect("merging left implies a prev");
+    prev.anon_vma().is_none()
+        || next.anon_vma().is_none()
+        || same_anon(prev.anon_vma(), next.anon_vma())
+}
+
+/// `dup_anon_vma`: the merged VMA takes the source's anon_vma (and its
+/// chain) if it had none.
+fn dup_anon_vma(dst: &mut Vma, src_anon: Option<&Arc<AnonVma>>, src_parents: &[Arc<AnonVma>]) {
+    if dst.anon_vma().is_none()
+        && let Some(a) = src_anon
+    {
+        dst.anon_vma = OnceLock::from(a.clone());
+        dst.anon_vma_parents = src_parents.to_vec();
+    }
+}
+
+fn describe(v: &Vma) -> String {
+    format!("{:08x}-{:08x} {}", v.start, v.end, v.perms())
+}
+
+/// `vma_merge_new_range`: merges a range about to be mapped into `prev`
+/// and/or `next`.  Returns the start of the VMA that now covers the range,
+/// or `None` if no merge is possible (the caller then links a new VMA).
+pub(crate) fn vma_merge_new_range(
+    m: &Machine,
+    st: &mut MmState,
+    vmg: &VmaMergeStruct,
+) -> Option<u64> {
+    let prev = vmg.prev.and_then(|s| st.vmas.get(s));
+    let next = vmg.next.and_then(|s| st.vmas.get(s));
+    if vmg.flags.intersects(VmFlags::SPECIAL) || (prev.is_none() && next.is_none()) {
+        return None;
+    }
+    let left = can_vma_merge_left(vmg, prev, None);
+    let right = !vmg.just_expand && can_vma_merge_right(vmg, prev, next, None, left);
+    if !left && !right {
+        return None;
+    }
+    let (mut start, mut end, mut pgoff) = (vmg.start, vmg.end, vmg.pgoff);
+    let target_start;
+    if right {
+        let n = next.expect("right merge has a next");
+        end = n.end;
+        target_start = n.start;
+    } else {
+        target_start = prev.expect("left merge has a prev").start;
+    }
+    let mut remove_next = None;
+    let target_start = if left {
+        let p = prev.expect("left merge has a prev");
+        start = p.start;
+        pgoff = p.pgoff;
+        if right {
+            remove_next =
+                next.map(|n| (n.start, n.anon_vma().cloned(), n.anon_vma_parents.clone()));
+        }
+        p.start
+    } else {
+        target_start
+    };
+    // vma_expand
+    let before = st.vmas.get(target_start).map(describe).unwrap_or_default();
+    if let Some((ns, _, _)) = &remove_next {
+        st.vmas.remove(*ns);
+    }
+    let mut target = st.vmas.remove(target_start).expect("merge target exists");
+    if let Some((_, anon, chain)) = &remove_next {
+        dup_anon_vma(&mut target, anon.as_ref(), chain);
+    }
+    // A moved range (copy_vma) brings its anon_vma along.
+    dup_anon_vma(&mut target, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
+    target.start = start;
+    target.end = end;
+    target.pgoff = pgoff;
+    trace_note!(
+        m.trace,
+        "vma_merge_new_range",
+        "{:08x}-{:08x} merged with {}{} -> {:08x}-{:08x}",
+        vmg.start,
+        vmg.end,
+        if left && right {
+            "prev and next"
+        } else if left {
+            "prev"
+        } else {
+            "next"
+        },
+        if before.is_empty() {
+            String::new()
+        } else {
+            format!(" ({before})")
+        },
+        start,
+        end
+    );
+    st.vmas.insert(target);
+    Some(start)
+}
+
+/// `vma_merge_existing_range`: `[vmg.start, vmg.end)` of the VMA `middle`
+/// is changing to `vmg`'s attributes; merges it into a neighbour if they
+/// now agree.  Returns the start of the merged VMA.
+fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> Option<u64> {
+    let middle = st
+        .vmas
+        .get(vmg.middle.expect("existing-range merge has a middle"))?
+        .clone();
+    let left_side = vmg.start == middle.start;
+    let right_side = vmg.end == middle.end;
+    if vmg.flags.intersects(VmFlags::SPECIAL) || (!left_side && !right_side) {
+        return None;
+    }
+    let prev = st
+        .vmas
+        .prev(middle.start)
+        .filter(|p| p.end == middle.start)
+        .cloned();
+    let prev = if left_side { prev } else { None };
+    let merge_left = left_side && can_vma_merge_left(vmg, prev.as_ref(), Some(&middle));
+    let next = if right_side {
+        st.vmas.next_from(middle.end).cloned()
+    } else {
+        None
+    };
+    let merge_right = right_side
+        && can_vma_merge_right(vmg, prev.as_ref(), next.as_ref(), Some(&middle), merge_left);
+    if !merge_left && !merge_right {
+        return None;
+    }
+    let remove_middle = left_side && right_side;
+    let what;
+    let result_start;
+    if merge_left && merge_right {
+        // prev extends over middle and next.
+        let prev = prev.expect("left merge");
+        let next = next.expect("right merge");
+        st.vmas.remove(middle.start);
+        st.vmas.remove(next.start);
+        let mut p = st.vmas.remove(prev.start).expect("prev exists");
+        if next.anon_vma().is_some() {
+            dup_anon_vma(&mut p, next.anon_vma(), &next.anon_vma_parents);
+        } else {
+            dup_anon_vma(&mut p, middle.anon_vma(), &middle.anon_vma_parents);
+        }
+        p.end = next.end;
+        result_start = p.start;
+        st.vmas.insert(p);
+        what = "prev and next";
+    } else if merge_left {
+        // prev extends over [start, end); middle shrinks or goes.
+        let prev = prev.expect("left merge");
+        let mut p = st.vmas.remove(prev.start).expect("prev exists");
+        dup_anon_vma(&mut p, middle.anon_vma(), &middle.anon_vma_parents);
+        p.end = vmg.end;
+        let mut mid = st.vmas.remove(middle.start).expect("middle exists");
+        if !remove_middle {
+            mid.pgoff += (vmg.end - mid.start) >> PAGE_SHIFT;
+            mid.start = vmg.end;
+            st.vmas.insert(mid);
+        }
+        result_start = p.start;
+        st.vmas.insert(p);
+        what = "prev";
+    } else {
+        // next extends down over [start, end); middle shrinks or goes.
+        let next = next.expect("right merge");
+        let mut n = st.vmas.remove(next.start).expect("next exists");
+        dup_anon_vma(&mut n, middle.anon_vma(), &middle.anon_vma_parents);
+        let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
+        let mut mid = st.vmas.remove(middle.start).expect("middle exists");
+        n.pgoff -= pglen;
+        n.start = vmg.start;
+        if !remove_middle {
+            mid.end = vmg.start;
+            st.vmas.insert(mid);
+        }
+        result_start = n.start;
+        st.vmas.insert(n);
+        what = "next";
+    }
+    trace_note!(
+        m.trace,
+        "vma_merge_existing_range",
+        "{:08x}-{:08x} of {} merged with {}",
+        vmg.start,
+        vmg.end,
+        describe(&middle),
+        what
+    );
+    Some(result_start)
+}
+
+/// `__split_vma`: splits the VMA starting at `vma_start` at `addr`.
+/// Both halves keep the anon_vma.
+pub(crate) fn __split_vma(st: &mut MmState, vma_start: u64, addr: u64) {
+    let mut lower = st.vmas.remove(vma_start).expect("split of a missing VMA");
+    debug_assert!(
+        lower.start < addr && addr < lower.end,
+        "split outside the VMA"
+    );
+    let mut upper = lower.clone();
+    upper.pgoff += (addr - lower.start) >> PAGE_SHIFT;
+    upper.start = addr;
+    lower.end = addr;
+    st.vmas.insert(lower);
+    st.vmas.insert(upper);
+}
+
+/// `split_vma`: `__split_vma` unless the address space already has
+/// `max_map_count` VMAs.
+pub(crate) fn split_vma(m: &Machine, st: &mut MmState, vma_start: u64, addr: u64) -> SysResult<()> {
+    if st.vmas.len() >= m.tunables.max_map_count {
+        return Err(Errno::ENOMEM);
+    }
+    trace_note!(m.trace, "split_vma", "at {:#x}", addr);
+    __split_vma(st, vma_start, addr);
+    Ok(())
+}
+
+/// `vma_modify`: gives `[vmg.start, vmg.end)` of `vmg.middle` the
+/// attributes in `vmg` (flags), merging with a neighbour when possible and
+/// splitting otherwise.  Returns the start of the VMA that now covers the
+/// range; its flags are *not* yet updated when no merge happened.
+pub(crate) fn vma_modify(
+    m: &Machine,
+    st: &mut MmState,
+    vmg: &VmaMergeStruct,
+) -> SysResult<(u64, bool)> {
+    if let Some(s) = vma_merge_existing_range(m, st, vmg) {
+        return Ok((s, true));
+    }
+    let mut vma_start = vmg.middle.expect("modify has a middle");
+    let vma_end = st.vmas.get(vma_start).expect("middle exists").end;
+    if vma_start < vmg.start {
+        split_vma(m, st, vma_start, vmg.start)?;
+        vma_start = vmg.start;
+    }
+    if vma_end > vmg.end {
+        split_vma(m, st, vma_start, vmg.end)?;
+    }
+    Ok((vma_start, false))
+}
+
+/// `vma_modify_flags`: the VMA covering `[start, end)` (inside the VMA
+/// starting at `vma_start`) gets `flags`.  Returns the start of the VMA that
+/// now covers the range.
+pub(crate) fn vma_modify_flags(
+    m: &Machine,
+    st: &mut MmState,
+    vma_start: u64,
+    start: u64,
+    end: u64,
+    flags: VmFlags,
+) -> SysResult<u64> {
+    let vma = st.vmas.get(vma_start).expect("modify of a missing VMA");
+    let mut vmg = VmaMergeStruct::for_vma(vma, start, end);
+    vmg.flags = flags;
+    let (s, merged) = vma_modify(m, st, &vmg)?;
+    if !merged {
+        let v = st.vmas.get_mut(s).expect("modified VMA exists");
+        v.flags = flags;
+        v.page_prot = m.arch.vm_get_page_prot(flags);
+    }
+    Ok(s)
+}
+
+/// `anon_vma_compatible`: `a` and `b` are adjacent and could share an
+/// anon_vma (flags differ at most in access bits, offsets contiguous).
+fn anon_vma_compatible(a: &Vma, b: &Vma) -> bool {
+    a.end == b.start
+        && a.file_id() == b.file_id()
+        && (a.flags ^ b.flags) & !(VmFlags::ACCESS_FLAGS | VmFlags::SOFTDIRTY) == VmFlags::empty()
+        && b.pgoff == a.pgoff + ((b.start - a.start) >> PAGE_SHIFT)
+}
+
+/// `reusable_anon_vma`.
+fn reusable_anon_vma(old: &Vma, a: &Vma, b: &Vma) -> Option<Arc<AnonVma>> {
+    if anon_vma_compatible(a, b) && !old.had_uncowed_parents() {
+        old.anon_vma().cloned()
+    } else {
+        None
+    }
+}
+
+/// `find_mergeable_anon_vma`: an adjacent VMA's anon_vma that the VMA
+/// starting at `vma_start` can share, so a later mprotect can merge them
+/// again.  The next VMA is tried first.
+pub(crate) fn find_mergeable_anon_vma(st: &MmState, vma_start: u64) -> Option<Arc<AnonVma>> {
+    let vma = st.vmas.get(vma_start)?;
+    if let Some(next) = st.vmas.next_from(vma.end)
+        && let Some(a) = reusable_anon_vma(next, vma, next)
+    {
+        return Some(a);
+    }
+    let prev = st.vmas.prev(vma.start)?;
+    reusable_anon_vma(prev, prev, vma)
+}

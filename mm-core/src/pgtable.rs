@@ -1,0 +1,402 @@
+//! The kernel's view of page tables: walking them, allocating missing
+//! levels (`p4d_alloc`, `pud_alloc`, `pmd_alloc`, `pte_alloc`) and freeing
+//! the ones no VMA needs any more (`free_pgd_range`).  Entries are the
+//! format's real words in simulated frames.
+
+use crate::alloc::Gfp;
+use crate::arch::{Level, PMD_LEVEL, PTE_LEVEL, Pte, TableEntry, level_name};
+use crate::errno::VmFault;
+use crate::flags::PageFlags;
+use crate::memory::MmuGather;
+use crate::mm::MmStruct;
+use crate::types::{PAGE_SHIFT, Pfn};
+use crate::{trace_enter, trace_note};
+use std::sync::atomic::Ordering;
+
+/// An entry slot: the table's frame and the entry's index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Slot {
+    pub table: Pfn,
+    pub idx: usize,
+}
+
+impl MmStruct {
+    /// Level of the root table.
+    #[inline]
+    pub(crate) fn top_level(&self) -> Level {
+        self.machine.arch.levels() - 1
+    }
+
+    /// Index of `va` in a table of `level`.
+    #[inline]
+    pub(crate) fn pt_index(&self, level: Level, va: u64) -> usize {
+        ((va >> self.machine.arch.level_shift(level))
+            & (self.machine.arch.ptrs_per_table() as u64 - 1)) as usize
+    }
+
+    /// Size of the range one entry of `level` covers.
+    #[inline]
+    pub(crate) fn entry_size(&self, level: Level) -> u64 {
+        1u64 << self.machine.arch.level_shift(level)
+    }
+
+    #[inline]
+    fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
+        self.machine
+            .arch
+            .decode_table(level, self.machine.phys.read_u64(slot.table, slot.idx))
+    }
+
+    /// The PMD slot for `va` (the entry that points to its PTE table),
+    /// without allocating; `None` if a level above is missing.
+    pub fn pmd_offset(&self, va: u64) -> Option<Slot> {
+        let mut table = self.pgd();
+        for level in (PMD_LEVEL + 1..=self.top_level()).rev() {
+            let slot = Slot {
+                table,
+                idx: self.pt_index(level, va),
+            };
+            match self.read_table(level, slot) {
+                TableEntry::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+        Some(Slot {
+            table,
+            idx: self.pt_index(PMD_LEVEL, va),
+        })
+    }
+
+    /// The PTE slot for `va` without allocating (`pte_offset_map`).
+    pub fn pte_offset(&self, va: u64) -> Option<Slot> {
+        let pmd = self.pmd_offset(va)?;
+        match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Table(t) => Some(Slot {
+                table: t,
+                idx: self.pt_index(PTE_LEVEL, va),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Reads a leaf entry (`ptep_get`).
+    #[inline]
+    pub fn read_pte(&self, slot: Slot) -> Pte {
+        self.machine
+            .arch
+            .decode_pte(self.machine.phys.read_u64(slot.table, slot.idx))
+    }
+
+    /// Writes a leaf entry (`set_pte_at`).  Flushing the TLB, if the old
+    /// entry was present, is the caller's job.
+    #[inline]
+    pub fn set_pte(&self, slot: Slot, pte: Pte) {
+        self.machine
+            .phys
+            .write_u64(slot.table, slot.idx, self.machine.arch.encode_pte(pte));
+    }
+
+    /// The entry mapping `va`, if its table exists.
+    pub fn lookup_pte(&self, va: u64) -> Pte {
+        self.pte_offset(va).map_or(Pte::None, |s| self.read_pte(s))
+    }
+
+    /// Allocates a zeroed page-table page and counts it.
+    fn alloc_table(&self, level: Level) -> Result<Pfn, VmFault> {
+        let pfn = self
+            .machine
+            .alloc_pages(Gfp::PGTABLE_USER, 0)
+            .ok_or(VmFault::OOM)?;
+        self.machine.phys.page(pfn).set_flags(PageFlags::PGTABLE);
+        self.table_counter(level).fetch_add(1, Ordering::Relaxed);
+        Ok(pfn)
+    }
+
+    fn table_counter(&self, level: Level) -> &std::sync::atomic::AtomicI64 {
+        let c = &self.counters;
+        match level {
+            0 => &c.nr_ptes,
+            1 => &c.nr_pmds,
+            2 => &c.nr_puds,
+            _ => &c.nr_p4ds,
+        }
+    }
+
+    /// Makes sure the entry at `slot` (in a table of `level`) points to a
+    /// table, allocating one (`__pmd_alloc` and friends, `pmd_install`).
+    fn ensure_table(&self, level: Level, slot: Slot) -> Result<Pfn, VmFault> {
+        if let TableEntry::Table(t) = self.read_table(level, slot) {
+            return Ok(t);
+        }
+        let child = level - 1;
+        let new = self.alloc_table(child)?;
+        let _ptl = self.page_table_lock.lock();
+        if let TableEntry::Table(t) = self.read_table(level, slot) {
+            // Someone else populated it first: give ours back.
+            self.machine.phys.page(new).clear_flags(PageFlags::PGTABLE);
+            self.table_counter(child).fetch_sub(1, Ordering::Relaxed);
+            self.machine.put_page(new);
+            return Ok(t);
+        }
+        self.machine
+            .phys
+            .write_u64(slot.table, slot.idx, self.machine.arch.mk_table(level, new));
+        trace_note!(
+            self.machine.trace,
+            match child {
+                0 => "pte_alloc",
+                1 => "pmd_alloc",
+                2 => "pud_alloc",
+                _ => "p4d_alloc",
+            },
+            "new {} table at pfn {:#x}",
+            level_name(child, self.machine.arch.levels()),
+            new.0
+        );
+        Ok(new)
+    }
+
+    /// Walks from the root to the PMD entry of `va`, allocating missing
+    /// upper tables as `__handle_mm_fault` does (`p4d_alloc`, `pud_alloc`,
+    /// `pmd_alloc`); the PTE table itself is left to the handler.
+    pub(crate) fn pmd_alloc_walk(&self, va: u64) -> Result<Slot, VmFault> {
+        let mut table = self.pgd();
+        for level in (PMD_LEVEL + 1..=self.top_level()).rev() {
+            let slot = Slot {
+                table,
+                idx: self.pt_index(level, va),
+            };
+            table = self.ensure_table(level, slot)?;
+        }
+        Ok(Slot {
+            table,
+            idx: self.pt_index(PMD_LEVEL, va),
+        })
+    }
+
+    /// `pte_alloc`: the PTE slot for `va` under the PMD entry `pmd`,
+    /// allocating the PTE table if there is none.
+    pub(crate) fn pte_alloc(&self, pmd: Slot, va: u64) -> Result<Slot, VmFault> {
+        let table = self.ensure_table(PMD_LEVEL, pmd)?;
+        Ok(Slot {
+            table,
+            idx: self.pt_index(PTE_LEVEL, va),
+        })
+    }
+
+    /// The PTE slot for `va`, allocating every missing level.
+    pub(crate) fn pte_alloc_walk(&self, va: u64) -> Result<Slot, VmFault> {
+        let pmd = self.pmd_alloc_walk(va)?;
+        self.pte_alloc(pmd, va)
+    }
+
+    /// Calls `f(va, slot, pte)` for every entry in `[start, end)` that is
+    /// not none, skipping missing tables.
+    pub(crate) fn for_each_pte(&self, start: u64, end: u64, mut f: impl FnMut(u64, Slot, Pte)) {
+        if start >= end {
+            return;
+        }
+        self.walk_level(self.top_level(), self.pgd(), start, end, &mut f);
+    }
+
+    fn walk_level(
+        &self,
+        level: Level,
+        table: Pfn,
+        start: u64,
+        end: u64,
+        f: &mut impl FnMut(u64, Slot, Pte),
+    ) {
+        let size = self.entry_size(level);
+        let mut a = start;
+        while a < end {
+            let next = ((a & !(size - 1)).wrapping_add(size)).min(end);
+            let next = if next == 0 { end } else { next };
+            let slot = Slot {
+                table,
+                idx: self.pt_index(level, a),
+            };
+            if level == PTE_LEVEL {
+                let raw = self.machine.phys.read_u64(slot.table, slot.idx);
+                if raw != 0 {
+                    f(a, slot, self.machine.arch.decode_pte(raw));
+                }
+            } else if let TableEntry::Table(t) = self.read_table(level, slot) {
+                self.walk_level(level - 1, t, a, next, f);
+            }
+            a = next;
+        }
+    }
+
+    /// `free_pgd_range`: frees the page tables over `[addr, end)` that no
+    /// VMA can use, given that the nearest remaining VMAs end at `floor`
+    /// below and start at `ceiling` above (0 meaning none).  A table is
+    /// kept if its span reaches below `floor` or above `ceiling`.
+    pub(crate) fn free_pgd_range(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        addr: u64,
+        end: u64,
+        floor: u64,
+        ceiling: u64,
+    ) {
+        let pmd_size = self.entry_size(PMD_LEVEL);
+        let pmd_mask = !(pmd_size - 1);
+        let mut addr = addr & pmd_mask;
+        if addr < floor {
+            addr = addr.wrapping_add(pmd_size);
+            if addr == 0 {
+                return;
+            }
+        }
+        let mut ceiling = ceiling;
+        if ceiling != 0 {
+            ceiling &= pmd_mask;
+            if ceiling == 0 {
+                return;
+            }
+        }
+        let mut end = end;
+        if end.wrapping_sub(1) > ceiling.wrapping_sub(1) {
+            end = end.wrapping_sub(pmd_size);
+        }
+        if addr > end.wrapping_sub(1) {
+            return;
+        }
+        let _t = trace_enter!(
+            self.machine.trace,
+            "free_pgd_range",
+            "{:#x}-{:#x} floor {:#x} ceiling {:#x}",
+            addr,
+            end,
+            floor,
+            ceiling
+        );
+        self.free_level(tlb, self.top_level(), self.pgd(), addr, end, floor, ceiling);
+    }
+
+    /// Frees the tables below the table at `level` over `[addr, end)`;
+    /// returns true if this table itself can be freed by its parent
+    /// (`free_pmd_range`, `free_pud_range`, `free_p4d_range`).
+    #[allow(clippy::too_many_arguments)]
+    fn free_level(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        level: Level,
+        table: Pfn,
+        addr: u64,
+        end: u64,
+        floor: u64,
+        ceiling: u64,
+    ) -> bool {
+        let size = self.entry_size(level);
+        let mut a = addr;
+        loop {
+            let boundary = (a & !(size - 1)).wrapping_add(size);
+            let next = if boundary.wrapping_sub(1) < end.wrapping_sub(1) {
+                boundary
+            } else {
+                end
+            };
+            let slot = Slot {
+                table,
+                idx: self.pt_index(level, a),
+            };
+            if let TableEntry::Table(child) = self.read_table(level, slot) {
+                let free_child = level == PMD_LEVEL
+                    || self.free_level(tlb, level - 1, child, a, next, floor, ceiling);
+                if free_child {
+                    if level == PMD_LEVEL {
+                        debug_assert!(
+                            self.table_is_empty(child),
+                            "freeing a PTE table that still maps pages"
+                        );
+                    }
+                    self.machine.phys.write_u64(slot.table, slot.idx, 0);
+                    self.table_counter(level - 1)
+                        .fetch_sub(1, Ordering::Relaxed);
+                    trace_note!(
+                        self.machine.trace,
+                        "free_pgtables",
+                        "{} table at pfn {:#x} ({:#x}) freed",
+                        level_name(level - 1, self.machine.arch.levels()),
+                        child.0,
+                        a & !(size - 1)
+                    );
+                    tlb.free_table(child, a & !(size - 1));
+                }
+            }
+            a = next;
+            if a == end {
+                break;
+            }
+        }
+        if level == self.top_level() {
+            return false;
+        }
+        let mask = !(self.entry_size(level + 1) - 1);
+        let start = addr & mask;
+        if start < floor {
+            return false;
+        }
+        let mut ceiling = ceiling;
+        if ceiling != 0 {
+            ceiling &= mask;
+            if ceiling == 0 {
+                return false;
+            }
+        }
+        end.wrapping_sub(1) <= ceiling.wrapping_sub(1)
+    }
+
+    fn table_is_empty(&self, table: Pfn) -> bool {
+        (0..self.machine.arch.ptrs_per_table()).all(|i| self.machine.phys.read_u64(table, i) == 0)
+    }
+
+    /// Frees the PTE tables of whole, now empty, 2 MiB blocks inside
+    /// `[start, end)` (`try_to_free_pte`, `CONFIG_PT_RECLAIM`, after
+    /// `MADV_DONTNEED`).
+    pub(crate) fn reclaim_empty_pte_tables(&self, tlb: &mut MmuGather<'_>, start: u64, end: u64) {
+        let size = self.entry_size(PMD_LEVEL);
+        let mut a = (start + size - 1) & !(size - 1);
+        while a.checked_add(size).is_some_and(|e| e <= end) {
+            if let Some(pmd) = self.pmd_offset(a)
+                && let TableEntry::Table(t) = self.read_table(PMD_LEVEL, pmd)
+                && self.table_is_empty(t)
+            {
+                let _ptl = self.page_table_lock.lock();
+                self.machine.phys.write_u64(pmd.table, pmd.idx, 0);
+                self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
+                trace_note!(
+                    self.machine.trace,
+                    "try_to_free_pte",
+                    "empty pte table at pfn {:#x} ({:#x}) freed",
+                    t.0,
+                    a
+                );
+                tlb.free_table(t, a);
+            }
+            a += size;
+        }
+    }
+
+    /// Present pages in `[start, end)` as merged `(start, end)` ranges
+    /// (`pagemap` bit 63: present or `PROT_NONE`).
+    pub fn present_ranges(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let st = self.mmap_lock.read();
+        for v in st.vmas.overlapping(start, end) {
+            let s = v.start.max(start) & !((1 << PAGE_SHIFT) - 1);
+            let e = v.end.min(end);
+            self.for_each_pte(s, e, |va, _, pte| {
+                if pte.is_present() {
+                    match out.last_mut() {
+                        Some(last) if last.1 == va => last.1 = va + (1 << PAGE_SHIFT),
+                        _ => out.push((va, va + (1 << PAGE_SHIFT))),
+                    }
+                }
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,111 @@
+//! Processes and the simulated CPU accesses they make.
+
+use crate::arch::PageFaultInfo;
+use crate::errno::Signal;
+use crate::fault::FaultCounters;
+use crate::flags::Access;
+use crate::mm::MmStruct;
+use crate::types::{PAGE_SIZE, PhysAddr};
+use std::sync::Arc;
+
+/// A process: an address space and its fault counters (`task_struct`).
+#[derive(Debug)]
+pub struct Task {
+    /// Process id.
+    pub pid: u32,
+    /// Its address space.
+    pub mm: Arc<MmStruct>,
+    /// Its page-fault counters.
+    pub faults: FaultCounters,
+}
+
+/// Why an access could not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessError {
+    /// The kernel sent a signal.
+    Signal(Signal),
+}
+
+impl Task {
+    /// Runs on `cpu`, making sure its address space is loaded.
+    fn switch_to(&self, cpu: usize) {
+        self.mm.machine.switch_mm(cpu, self.mm.id, self.mm.pgd());
+    }
+
+    /// One user-mode access of `va` on `cpu`: the MMU translates it, and a
+    /// page fault runs the kernel's handler and retries, as the hardware
+    /// restarts the instruction.
+    pub fn translate(&self, cpu: usize, va: u64, access: Access) -> Result<PhysAddr, Signal> {
+        let m = &*self.mm.machine;
+        let _on = crate::smp::run_on_cpu(cpu);
+        self.switch_to(cpu);
+        // A resolved fault is retried; more than a few faults on one
+        // access means the handler made no progress, which would hang real
+        // hardware: report it as the signal the last fault raised.
+        for _ in 0..8 {
+            let r = m.cpus[cpu].lock().mmu.translate(&m.phys, va, access, true);
+            match r {
+                Ok(pa) => return Ok(pa),
+                Err(info) => self.page_fault(&info)?,
+            }
+        }
+        debug_assert!(false, "access to {va:#x} keeps faulting");
+        Err(Signal::Segv {
+            addr: va,
+            code: crate::errno::SegvCode::AccErr,
+        })
+    }
+
+    /// The page-fault exception (`exc_page_fault`).
+    fn page_fault(&self, info: &PageFaultInfo) -> Result<(), Signal> {
+        self.mm.do_user_addr_fault(info, &self.faults)
+    }
+
+    /// Reads the byte at `va`.
+    pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
+        let pa = self.translate(cpu, va, Access::Read)?;
+        Ok(self.mm.machine.phys.read_u8(pa.pfn(), pa.page_offset()))
+    }
+
+    /// Writes the byte at `va`.
+    pub fn store(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
+        let pa = self.translate(cpu, va, Access::Write)?;
+        self.mm
+            .machine
+            .phys
+            .write_u8(pa.pfn(), pa.page_offset(), val);
+        Ok(())
+    }
+
+    /// Reads `buf.len()` bytes from `va` (page by page, faulting as needed).
+    pub fn read_bytes(&self, cpu: usize, va: u64, buf: &mut [u8]) -> Result<(), Signal> {
+        let mut done = 0;
+        while done < buf.len() {
+            let a = va + done as u64;
+            let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(buf.len() - done);
+            let pa = self.translate(cpu, a, Access::Read)?;
+            self.mm
+                .machine
+                .phys
+                .read_bytes(pa.pfn(), pa.page_offset(), &mut buf[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `data` at `va` (page by page, faulting as needed).
+    pub fn write_bytes(&self, cpu: usize, va: u64, data: &[u8]) -> Result<(), Signal> {
+        let mut done = 0;
+        while done < data.len() {
+            let a = va + done as u64;
+            let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(data.len() - done);
+            let pa = self.translate(cpu, a, Access::Write)?;
+            self.mm
+                .machine
+                .phys
+                .write_bytes(pa.pfn(), pa.page_offset(), &data[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! The `mmsim` command line.
+
+use crate::run::{RunOptions, run};
+use crate::scenario::parse;
+use clap::{Parser, Subcommand};
+use mm_core::alloc::MM_PAGE_ALLOCATORS;
+use mm_core::arch::MM_PAGE_TABLE_FORMATS;
+use mm_core::machine::MachineConfig;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mmsim",
+    version,
+    about = "A user-space model of the Linux memory-mapping subsystem"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a scenario and print what the real kernel's runner prints.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// Print the kernel call chain of every operation.
+        #[arg(long)]
+        trace: bool,
+        /// Page allocator (see `mmsim backends`).
+        #[arg(long, default_value = "buddy")]
+        allocator: String,
+        /// Page-table format (see `mmsim backends`).
+        #[arg(long = "page-table", default_value = "x86-64-4level")]
+        page_table: String,
+        /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
+        #[arg(long, default_value = "1G", value_parser = parse_size)]
+        ram: u64,
+    },
+    /// List the registered backends.
+    Backends,
+}
+
+/// Parses `1G`, `512M`, `64K`, `4096` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size unit '{c}' (use K, M, G or T)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("bad size '{s}'"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size '{s}' is too large"))
+}
+
+fn backends() -> String {
+    let mut out = String::new();
+    let mut allocs: Vec<_> = MM_PAGE_ALLOCATORS
+        .iter()
+        .map(|d| (d.name, d.description))
+        .collect();
+    allocs.sort();
+    let mut formats: Vec<_> = MM_PAGE_TABLE_FORMATS
+        .iter()
+        .map(|d| (d.name, d.description))
+        .collect();
+    formats.sort();
+    out.push_str("page allocators (--allocator):\n");
+    for (n, d) in allocs {
+        out.push_str(&format!("  {n:<16} {d}\n"));
+    }
+    out.push_str("page-table formats (--page-table):\n");
+    for (n, d) in formats {
+        out.push_str(&format!("  {n:<16} {d}\n"));
+    }
+    out
+}
+
+/// Runs the command line; binaries that link extra backends call this.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Backends => {
+            print!("{}", backends());
+            ExitCode::SUCCESS
+        }
+        Cmd::Run {
+            file,
+            trace,
+            allocator,
+            page_table,
+            ram,
+        } => {
+            let src = match std::fs::read(&file) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: cannot open {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let scenario = match parse(&src) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let opts = RunOptions {
+                machine: MachineConfig {
+                    ram,
+                    allocator,
+                    page_table,
+                    ..MachineConfig::default()
+                },
+                trace,
+            };
+            match run(&scenario, &opts) {
+                Ok(out) => {
+                    let mut stdout = std::io::stdout().lock();
+                    if stdout
+                        .write_all(out.as_bytes())
+                        .and_then(|()| stdout.flush())
+                        .is_err()
+                    {
+                        return ExitCode::from(1);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

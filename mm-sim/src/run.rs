@@ -1,0 +1,328 @@
+//! Running a parsed scenario on the simulator and printing what the
+//! real-kernel runner prints.
+
+use crate::scenario::{Expect, Line, Op, Scenario};
+use mm_core::errno::{Errno, Signal};
+use mm_core::machine::{ConfigError, MachineConfig};
+use mm_core::trace::TraceCollector;
+use mm_core::{Kernel, Pid};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+const PAGE: u64 = 4096;
+
+/// How to run a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The machine to build.
+    pub machine: MachineConfig,
+    /// Interleave the call chain of every operation with the output.
+    pub trace: bool,
+}
+
+/// Why a scenario could not be run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// The machine could not be built.
+    Config(ConfigError),
+    /// The scenario uses something the simulator does not model yet.
+    Unsupported { line: usize, what: String },
+    /// The simulated machine ran out of memory for a page table or process.
+    OutOfMemory { line: usize },
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Config(e) => write!(f, "{e}"),
+            RunError::Unsupported { line, what } => {
+                write!(
+                    f,
+                    "line {line}: {what} is not supported yet (private anonymous memory and brk only)"
+                )
+            }
+            RunError::OutOfMemory { line } => {
+                write!(f, "line {line}: the simulated machine is out of memory")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Checks that the simulator models everything the scenario uses.
+pub fn check_supported(s: &Scenario) -> Result<(), RunError> {
+    for l in &s.lines {
+        let what = match &l.op {
+            Op::File { .. } => Some("a file"),
+            Op::Mmap { flags, .. } if flags & 0x01 != 0 && flags & 0x02 == 0 => Some("MAP_SHARED"),
+            Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => Some("fork"),
+            _ => None,
+        };
+        if let Some(w) = what {
+            return Err(RunError::Unsupported {
+                line: l.line,
+                what: w.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn fmt_result(val: u64, err: Option<Errno>, is_addr: bool) -> String {
+    match err {
+        Some(e) => format!("-1 {} ({})", e.name(), e.text()),
+        None if is_addr => fmt_hex(val),
+        None => format!("{}", val as i64),
+    }
+}
+
+/// `%#lx`: `0x1f`, but plain `0` for zero.
+fn fmt_hex(v: u64) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+fn fmt_expected(e: &Expect, is_addr: bool) -> String {
+    match e {
+        Expect::Error(name) => match Errno::from_name(name) {
+            Some(er) => format!("-1 {} ({})", name, er.text()),
+            None => format!("-1 {name}"),
+        },
+        Expect::Value(-1) => "-1".to_string(),
+        Expect::Value(v) => fmt_result(*v as u64, None, is_addr),
+        Expect::Any => String::new(),
+    }
+}
+
+struct Runner<'a> {
+    s: &'a Scenario,
+    k: Kernel,
+    pid: Pid,
+    out: String,
+    trace: Option<Arc<TraceCollector>>,
+}
+
+impl Runner<'_> {
+    fn check_result(&mut self, l: &Line, r: Result<u64, Errno>) {
+        let is_addr = l.op.returns_addr();
+        let (val, err) = match r {
+            Ok(v) => (v, None),
+            Err(e) => (u64::MAX, Some(e)),
+        };
+        let ok = match &l.expect {
+            Expect::Any => {
+                if err.is_some() {
+                    let got = fmt_result(val, err, is_addr);
+                    let _ = writeln!(
+                        self.out,
+                        "# diverged: line {}: expected success, got {}",
+                        l.line, got
+                    );
+                }
+                return;
+            }
+            Expect::Error(name) => err.is_some_and(|e| e.name() == name),
+            Expect::Value(v) => err.is_none() && val as i64 == *v,
+        };
+        if !ok {
+            let got = fmt_result(val, err, is_addr);
+            let exp = fmt_expected(&l.expect, is_addr);
+            let _ = writeln!(
+                self.out,
+                "# diverged: line {}: expected {}, got {}",
+                l.line, exp, got
+            );
+        }
+    }
+
+    fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
+        let first = addr & !(PAGE - 1);
+        let npages = if len == 0 {
+            0
+        } else {
+            (addr + len).div_ceil(PAGE) - first / PAGE
+        };
+        let mut vals = Vec::with_capacity(npages.min(1 << 16) as usize);
+        for k in 0..npages {
+            let a = if k == 0 { addr } else { first + k * PAGE };
+            let r = match store {
+                Some(v) => self.k.store(self.pid, a, v).map(|()| 0),
+                None => self.k.load(self.pid, a),
+            };
+            match r {
+                Ok(v) => vals.push(v),
+                Err(sig) => {
+                    let _ = match sig {
+                        Signal::Kill { .. } => {
+                            writeln!(
+                                self.out,
+                                "# fault: line {}: SIGKILL (out of memory)",
+                                l.line
+                            )
+                        }
+                        _ => writeln!(
+                            self.out,
+                            "# fault: line {}: {} at {}",
+                            l.line,
+                            sig.name(),
+                            fmt_hex(a)
+                        ),
+                    };
+                    return;
+                }
+            }
+        }
+        if store.is_none() && npages > 0 {
+            let _ = write!(self.out, "# load: line {}:", l.line);
+            let mut j = 0;
+            while j < vals.len() {
+                let mut r = j;
+                while r + 1 < vals.len() && vals[r + 1] == vals[j] {
+                    r += 1;
+                }
+                if r > j {
+                    let _ = write!(self.out, " {:02x}*{}", vals[j], r - j + 1);
+                } else {
+                    let _ = write!(self.out, " {:02x}", vals[j]);
+                }
+                j = r + 1;
+            }
+            self.out.push('\n');
+        }
+    }
+
+    fn dump(&mut self, label: &str) {
+        let (lo, hi) = self.s.window;
+        if self.s.any_fork {
+            let _ = if label.is_empty() {
+                writeln!(self.out, "== dump (process 0)")
+            } else {
+                writeln!(self.out, "== dump {label} (process 0)")
+            };
+        } else if label.is_empty() {
+            self.out.push_str("== dump\n");
+        } else {
+            let _ = writeln!(self.out, "== dump {label}");
+        }
+        for e in self.k.maps(self.pid, lo, hi).expect("live process") {
+            let _ = writeln!(self.out, "{e}");
+        }
+        let (min, maj) = self.k.faults(self.pid).expect("live process");
+        let _ = writeln!(self.out, "faults minflt={min} majflt={maj}");
+        self.out.push_str("present");
+        // Whole pages of the window only, as pagemap is read.
+        for (s, e) in self
+            .k
+            .present(self.pid, lo & !(PAGE - 1), hi)
+            .expect("live process")
+        {
+            let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
+            if e > s {
+                let _ = write!(self.out, " {s:08x}-{e:08x}");
+            }
+        }
+        self.out.push('\n');
+    }
+
+    fn flush_trace(&mut self, l: &Line) {
+        if let Some(t) = &self.trace {
+            let lines = t.take();
+            if !lines.is_empty() {
+                let _ = writeln!(self.out, "-- line {}: {}", l.line, l.text);
+                for t in lines {
+                    let _ = writeln!(self.out, "  {t}");
+                }
+            }
+        }
+    }
+
+    fn run_line(&mut self, l: &Line) {
+        let pid = self.pid;
+        let k = &self.k;
+        let r = match &l.op {
+            Op::Load { addr, len } => {
+                self.access(l, *addr, *len, None);
+                None
+            }
+            Op::Store { addr, len, val } => {
+                self.access(l, *addr, *len, Some(*val));
+                None
+            }
+            Op::Dump { label } => {
+                self.dump(label);
+                None
+            }
+            // No files exist in an anonymous-only scenario.
+            Op::Openat { .. } => Some(Err(Errno::ENOENT)),
+            Op::Close { .. } => Some(Err(Errno::EBADF)),
+            Op::Mmap {
+                addr,
+                len,
+                prot,
+                flags,
+                fd,
+                off,
+            } => Some(k.sys_mmap(pid, *addr, *len, *prot, *flags, *fd, *off)),
+            Op::Munmap { addr, len } => Some(k.sys_munmap(pid, *addr, *len)),
+            Op::Mprotect { addr, len, prot } => Some(k.sys_mprotect(pid, *addr, *len, *prot)),
+            Op::Mremap {
+                old,
+                old_len,
+                new_len,
+                flags,
+                new_addr,
+            } => Some(k.sys_mremap(pid, *old, *old_len, *new_len, *flags, *new_addr)),
+            Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
+            Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
+            Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
+            Op::File { .. } | Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => None,
+        };
+        if let Some(r) = r {
+            self.check_result(l, r);
+        }
+    }
+}
+
+/// Runs a scenario and returns its output.
+pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
+    check_supported(s)?;
+    let mut k = Kernel::new(&opts.machine).map_err(RunError::Config)?;
+    let pid = k.spawn().map_err(|_| RunError::OutOfMemory { line: 0 })?;
+    let trace = if opts.trace {
+        let c = TraceCollector::new();
+        k.machine().trace.subscribe(c.clone());
+        Some(c)
+    } else {
+        None
+    };
+    let mut r = Runner {
+        s,
+        k,
+        pid,
+        out: String::new(),
+        trace,
+    };
+    for l in &s.lines {
+        if r.trace.is_some() {
+            // Trace lines go before the line's own output.
+            let mark = r.out.len();
+            r.run_line(l);
+            let own = r.out.split_off(mark);
+            r.flush_trace(l);
+            r.out.push_str(&own);
+        } else {
+            r.run_line(l);
+        }
+    }
+    let _ = writeln!(
+        r.out,
+        "ok {} lines, {} skipped",
+        s.lines.len() + s.nwindow,
+        s.skipped
+    );
+    Ok(r.out)
+}

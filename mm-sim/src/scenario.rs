@@ -1,0 +1,895 @@
+//! The scenario language (`../shared/scenario-format.md`): parsing, with
+//! the same acceptance rules and messages as the real-kernel runner.
+//!
+//! The whole file is parsed before anything runs, so a bad line produces an
+//! error and no output.  Lines are handled as bytes: a file that is not
+//! UTF-8 is parsed like any other.
+
+use std::fmt;
+
+/// Most pages one `load`/`store` line may touch (`MAX_LOAD_PAGES`).
+pub const MAX_LOAD_PAGES: u64 = 1 << 20;
+/// Most processes a scenario may create.
+pub const MAX_PROCS: usize = 64;
+const PAGE: u64 = 4096;
+
+/// A parse error: the 1-based line and the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.msg)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// What a syscall line says its result was (`= RET`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// No `= RET` (or `= ?`): any success.
+    Any,
+    /// A value (`-1` allowed, meaning that value).
+    Value(i64),
+    /// `-1 NAME (...)`: failure with that error name.
+    Error(String),
+}
+
+/// One operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    File {
+        name: String,
+        size: u64,
+    },
+    Openat {
+        name: String,
+        flags: u64,
+    },
+    Close {
+        fd: i64,
+    },
+    Mmap {
+        addr: u64,
+        len: u64,
+        prot: u64,
+        flags: u64,
+        fd: i64,
+        off: u64,
+    },
+    Munmap {
+        addr: u64,
+        len: u64,
+    },
+    Mprotect {
+        addr: u64,
+        len: u64,
+        prot: u64,
+    },
+    Mremap {
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    },
+    Madvise {
+        addr: u64,
+        len: u64,
+        advice: u64,
+    },
+    Brk {
+        addr: u64,
+    },
+    Msync {
+        addr: u64,
+        len: u64,
+        flags: u64,
+    },
+    Load {
+        addr: u64,
+        len: u64,
+    },
+    Store {
+        addr: u64,
+        len: u64,
+        val: u8,
+    },
+    Dump {
+        label: String,
+    },
+    Fork {
+        child: usize,
+    },
+    Process {
+        k: usize,
+    },
+    Exit {
+        proc: usize,
+        next: Option<usize>,
+    },
+}
+
+impl Op {
+    /// True for the syscalls whose result is an address (printed in hex).
+    pub fn returns_addr(&self) -> bool {
+        matches!(self, Op::Mmap { .. } | Op::Mremap { .. } | Op::Brk { .. })
+    }
+}
+
+/// A parsed line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based line number.
+    pub line: usize,
+    /// The process that performs it.
+    pub proc: usize,
+    pub op: Op,
+    pub expect: Expect,
+    /// The source text (for traces).
+    pub text: String,
+}
+
+/// A parsed scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scenario {
+    pub lines: Vec<Line>,
+    /// Strace lines that were skipped.
+    pub skipped: usize,
+    /// `window` lines seen (each counts as a performed line).
+    pub nwindow: usize,
+    /// The dump window `[lo, hi)`.
+    pub window: (u64, u64),
+    /// The scenario has a `fork` line (v1.1 output).
+    pub any_fork: bool,
+}
+
+pub const PROT_NAMES: &[(&str, u64)] = &[
+    ("PROT_NONE", 0),
+    ("PROT_READ", 1),
+    ("PROT_WRITE", 2),
+    ("PROT_EXEC", 4),
+];
+pub const MAP_NAMES: &[(&str, u64)] = &[
+    ("MAP_SHARED", 0x01),
+    ("MAP_PRIVATE", 0x02),
+    ("MAP_ANONYMOUS", 0x20),
+    ("MAP_FIXED", 0x10),
+    ("MAP_FIXED_NOREPLACE", 0x100000),
+    ("MAP_NORESERVE", 0x4000),
+    ("MAP_POPULATE", 0x8000),
+    ("MAP_GROWSDOWN", 0x0100),
+    ("MAP_STACK", 0x20000),
+    ("MAP_DENYWRITE", 0x0800),
+];
+pub const MREMAP_NAMES: &[(&str, u64)] = &[
+    ("MREMAP_MAYMOVE", 1),
+    ("MREMAP_FIXED", 2),
+    ("MREMAP_DONTUNMAP", 4),
+];
+pub const MADV_NAMES: &[(&str, u64)] = &[
+    ("MADV_DONTNEED", 4),
+    ("MADV_WILLNEED", 3),
+    ("MADV_NORMAL", 0),
+    ("MADV_RANDOM", 1),
+    ("MADV_SEQUENTIAL", 2),
+    ("MADV_FREE", 8),
+    ("MADV_PAGEOUT", 21),
+    ("MADV_DONTFORK", 10),
+    ("MADV_DOFORK", 11),
+    ("MADV_WIPEONFORK", 18),
+    ("MADV_KEEPONFORK", 19),
+];
+pub const MSYNC_NAMES: &[(&str, u64)] = &[("MS_SYNC", 4), ("MS_ASYNC", 1), ("MS_INVALIDATE", 2)];
+pub const OPEN_NAMES: &[(&str, u64)] = &[
+    ("O_RDONLY", 0),
+    ("O_WRONLY", 1),
+    ("O_RDWR", 2),
+    ("O_CLOEXEC", 0o2000000),
+    ("O_LARGEFILE", 0),
+];
+
+const KNOWN_SYSCALLS: &[&str] = &[
+    "openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync",
+];
+
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// `isspace` of the C locale.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn skip_ws(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_ws(b)).count();
+    &s[n..]
+}
+
+fn rtrim(s: &[u8]) -> &[u8] {
+    let mut n = s.len();
+    while n > 0 && is_space(s[n - 1]) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+fn lossy(s: &[u8]) -> String {
+    String::from_utf8_lossy(s).into_owned()
+}
+
+/// Decimal or `0x` hex, the whole string, with the runner's overflow
+/// limits.
+pub fn parse_num(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    if s.len() >= 2 && s[0] == b'0' && (s[1] == b'x' || s[1] == b'X') {
+        let digits = &s[2..];
+        if digits.is_empty() {
+            return None;
+        }
+        for &c in digits {
+            let d = (c as char).to_digit(16)? as u64;
+            if v >> 60 != 0 {
+                return None;
+            }
+            v = v * 16 + d;
+        }
+    } else {
+        for &c in s {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            if v > (u64::MAX - 9) / 10 {
+                return None;
+            }
+            v = v * 10 + u64::from(c - b'0');
+        }
+    }
+    Some(v)
+}
+
+struct Parser {
+    line: usize,
+    lines: Vec<Line>,
+    skipped: usize,
+    nwindow: usize,
+    window: (u64, u64),
+    dump_seen: bool,
+    files: Vec<Vec<u8>>,
+    p_cur: usize,
+    p_count: usize,
+    p_live: u64,
+    any_fork: bool,
+    text: String,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+impl Parser {
+    fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
+        Err(ParseError {
+            line: self.line,
+            msg: msg.into(),
+        })
+    }
+
+    fn need_num(&self, s: &[u8], what: &str) -> PResult<u64> {
+        match parse_num(s) {
+            Some(v) => Ok(v),
+            None => self.err(format!("bad {what} '{}'", lossy(s))),
+        }
+    }
+
+    fn need_live(&self) -> PResult<()> {
+        if self.p_live == 0 {
+            return self.err("no process left (every process has exited)");
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, op: Op) -> PResult<()> {
+        self.need_live()?;
+        self.lines.push(Line {
+            line: self.line,
+            proc: self.p_cur,
+            op,
+            expect: Expect::Any,
+            text: self.text.clone(),
+        });
+        Ok(())
+    }
+
+    fn parse_flags(
+        &self,
+        s: &[u8],
+        tab: &[(&str, u64)],
+        allow_num: bool,
+        what: &str,
+    ) -> PResult<u64> {
+        if allow_num && let Some(n) = parse_num(s) {
+            return Ok(n);
+        }
+        if s.is_empty() {
+            return self.err(format!("empty {what}"));
+        }
+        let mut v = 0;
+        for tok in s.split(|&b| b == b'|').filter(|t| !t.is_empty()) {
+            let tok = rtrim(skip_ws(tok));
+            match tab.iter().find(|(n, _)| n.as_bytes() == tok) {
+                Some((_, val)) => v |= val,
+                None => return self.err(format!("unknown {what} '{}'", lossy(tok))),
+            }
+        }
+        Ok(v)
+    }
+
+    fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
+        let mut s = s;
+        if let Some(lt) = s.iter().position(|&b| b == b'<') {
+            if s.last() != Some(&b'>') {
+                return self.err(format!("bad descriptor '{}'", lossy(s)));
+            }
+            s = &s[..lt];
+        }
+        if s == b"-1" {
+            return Ok(-1);
+        }
+        self.need_num(s, "descriptor").map(|v| v as i64)
+    }
+
+    fn parse_addr(&self, s: &[u8]) -> PResult<u64> {
+        if s == b"NULL" {
+            Ok(0)
+        } else {
+            self.need_num(s, "address")
+        }
+    }
+
+    /// Splits at top-level commas (commas inside `"..."` or `<...>` stay).
+    fn split_args<'a>(&self, s: &'a [u8]) -> PResult<Vec<&'a [u8]>> {
+        let mut out = Vec::new();
+        if skip_ws(s).is_empty() {
+            return Ok(out);
+        }
+        let (mut inq, mut lt) = (false, 0);
+        let mut start = 0;
+        for i in 0..=s.len() {
+            let c = if i < s.len() { s[i] } else { 0 };
+            if c == b'"' && (i == 0 || s[i - 1] != b'\\') {
+                inq = !inq;
+            } else if !inq && c == b'<' {
+                lt += 1;
+            } else if !inq && c == b'>' && lt > 0 {
+                lt -= 1;
+            }
+            if i == s.len() || (c == b',' && !inq && lt == 0) {
+                if out.len() >= 8 {
+                    return self.err("too many arguments");
+                }
+                out.push(rtrim(skip_ws(&s[start..i])));
+                start = i + 1;
+            }
+        }
+        Ok(out)
+    }
+
+    fn parse_ret(&self, r: &[u8]) -> PResult<Expect> {
+        let r = rtrim(skip_ws(r));
+        if r.is_empty() {
+            return self.err("missing return value after '='");
+        }
+        if r == b"?" {
+            return Ok(Expect::Any);
+        }
+        if r.len() > 2 && r.starts_with(b"-1") && is_ws(r[2]) {
+            let e = skip_ws(&r[2..]);
+            let n = e
+                .iter()
+                .take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                .count();
+            if n == 0 || n >= 32 {
+                return self.err(format!("bad error return '{}'", lossy(r)));
+            }
+            let rest = skip_ws(&e[n..]);
+            if !rest.is_empty() && rest[0] != b'(' {
+                return self.err(format!("bad error return '{}'", lossy(r)));
+            }
+            return Ok(Expect::Error(lossy(&e[..n])));
+        }
+        let mut r = r;
+        if let Some(lt) = r.iter().position(|&b| b == b'<') {
+            if r.last() != Some(&b'>') {
+                return self.err(format!("bad return value '{}'", lossy(r)));
+            }
+            r = rtrim(&r[..lt]);
+        }
+        if let Some(sp) = r.iter().position(|&b| is_ws(b)) {
+            r = &r[..sp];
+        }
+        if r == b"-1" {
+            return Ok(Expect::Value(-1));
+        }
+        Ok(Expect::Value(self.need_num(r, "return value")? as i64))
+    }
+
+    fn nargs(&self, name: &str, n: usize, lo: usize, hi: usize) -> PResult<()> {
+        if n < lo || n > hi {
+            return self.err(format!("{name}: expected {lo} argument(s), got {n}"));
+        }
+        Ok(())
+    }
+
+    fn parse_syscall(&mut self, name: &str, args: &[u8], ret: Option<&[u8]>) -> PResult<()> {
+        let av = self.split_args(args)?;
+        let n = av.len();
+        let op = match name {
+            "openat" => {
+                self.nargs(name, n, 3, 4)?;
+                if av[0] != b"AT_FDCWD" {
+                    return self.err("openat: first argument must be AT_FDCWD");
+                }
+                let path = av[1];
+                if path.len() < 2 || path[0] != b'"' || path[path.len() - 1] != b'"' {
+                    return self.err(format!("openat: bad path {}", lossy(path)));
+                }
+                let path = &path[1..path.len() - 1];
+                let base = match path.iter().rposition(|&b| b == b'/') {
+                    Some(i) => &path[i + 1..],
+                    None => path,
+                };
+                let flags = self.parse_flags(av[2], OPEN_NAMES, false, "open flag")?;
+                Op::Openat {
+                    name: lossy(base),
+                    flags,
+                }
+            }
+            "close" => {
+                self.nargs(name, n, 1, 1)?;
+                self.need_live()?;
+                Op::Close {
+                    fd: self.parse_fd(av[0])?,
+                }
+            }
+            "mmap" => {
+                self.nargs(name, n, 6, 6)?;
+                self.need_live()?;
+                Op::Mmap {
+                    addr: self.parse_addr(av[0])?,
+                    len: self.need_num(av[1], "length")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
+                    flags: self.parse_flags(av[3], MAP_NAMES, false, "mmap flag")?,
+                    fd: self.parse_fd(av[4])?,
+                    off: self.need_num(av[5], "offset")?,
+                }
+            }
+            "munmap" => {
+                self.nargs(name, n, 2, 2)?;
+                self.need_live()?;
+                Op::Munmap {
+                    addr: self.parse_addr(av[0])?,
+                    len: self.need_num(av[1], "length")?,
+                }
+            }
+            "mprotect" => {
+                self.nargs(name, n, 3, 3)?;
+                self.need_live()?;
+                Op::Mprotect {
+                    addr: self.parse_addr(av[0])?,
+                    len: self.need_num(av[1], "length")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
+                }
+            }
+            "mremap" => {
+                self.nargs(name, n, 4, 5)?;
+                self.need_live()?;
+                Op::Mremap {
+                    old: self.parse_addr(av[0])?,
+                    old_len: self.need_num(av[1], "length")?,
+                    new_len: self.need_num(av[2], "length")?,
+                    flags: self.parse_flags(av[3], MREMAP_NAMES, true, "mremap flag")?,
+                    new_addr: if n == 5 { self.parse_addr(av[4])? } else { 0 },
+                }
+            }
+            "madvise" => {
+                self.nargs(name, n, 3, 3)?;
+                self.need_live()?;
+                let addr = self.parse_addr(av[0])?;
+                let len = self.need_num(av[1], "length")?;
+                let advice = match MADV_NAMES.iter().find(|(nm, _)| nm.as_bytes() == av[2]) {
+                    Some((_, v)) => *v,
+                    None => return self.err(format!("unknown advice '{}'", lossy(av[2]))),
+                };
+                Op::Madvise { addr, len, advice }
+            }
+            "brk" => {
+                self.nargs(name, n, 1, 1)?;
+                self.need_live()?;
+                Op::Brk {
+                    addr: self.parse_addr(av[0])?,
+                }
+            }
+            "msync" => {
+                self.nargs(name, n, 3, 3)?;
+                self.need_live()?;
+                Op::Msync {
+                    addr: self.parse_addr(av[0])?,
+                    len: self.need_num(av[1], "length")?,
+                    flags: self.parse_flags(av[2], MSYNC_NAMES, false, "msync flag")?,
+                }
+            }
+            _ => unreachable!("only known syscalls reach parse_syscall"),
+        };
+        self.push(op)?;
+        if let Some(r) = ret {
+            let e = self.parse_ret(r)?;
+            self.lines.last_mut().expect("just pushed").expect = e;
+        }
+        Ok(())
+    }
+
+    fn parse_line(&mut self, raw: &[u8]) -> PResult<()> {
+        let mut p = rtrim(skip_ws(raw));
+        if p.is_empty() || p[0] == b'#' {
+            return Ok(());
+        }
+        self.text = lossy(p);
+        // strace decorations: "[pid 123] ", "123 ", "12:34:56.789 ", "1234.5678 "
+        if p.starts_with(b"[pid") {
+            match p.iter().position(|&b| b == b']') {
+                Some(q) => p = skip_ws(&p[q + 1..]),
+                None => return self.err("bad [pid ...] prefix"),
+            }
+        } else if p[0].is_ascii_digit() {
+            let q = p.iter().take_while(|b| b.is_ascii_digit()).count();
+            if q < p.len() && is_ws(p[q]) {
+                p = skip_ws(&p[q..]);
+            }
+        }
+        if !p.is_empty() && p[0].is_ascii_digit() {
+            let q = p
+                .iter()
+                .take_while(|&&b| b.is_ascii_digit() || b == b':' || b == b'.')
+                .count();
+            // The runner's test: a ':' anywhere before the end of the token
+            // (or no ':' in the rest of the line at all), or a '.' in it.
+            let colon_ok = match p.iter().position(|&b| b == b':') {
+                None => true,
+                Some(c) => c < q,
+            };
+            if q > 0 && q < p.len() && is_ws(p[q]) && (colon_ok || p[..q].contains(&b'.')) {
+                p = skip_ws(&p[q..]);
+            }
+        }
+        if p.is_empty() {
+            return Ok(());
+        }
+        if p.starts_with(b"---") || p.starts_with(b"+++") {
+            self.skipped += 1;
+            return Ok(());
+        }
+        if contains(p, b"<unfinished ...>") || contains(p, b" resumed>") {
+            self.skipped += 1;
+            return Ok(());
+        }
+        let q = p
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+            .count();
+        if q > 0 && q < p.len() && p[q] == b'(' {
+            if q >= 64 {
+                return self.err("syscall name too long");
+            }
+            let name = lossy(&p[..q]);
+            if !KNOWN_SYSCALLS.contains(&name.as_str()) {
+                self.skipped += 1;
+                return Ok(());
+            }
+            let args = &p[q + 1..];
+            let (mut depth, mut inq) = (0, false);
+            let mut close = None;
+            for (i, &c) in args.iter().enumerate() {
+                let prev = if i == 0 { b'(' } else { args[i - 1] };
+                if c == b'"' && prev != b'\\' {
+                    inq = !inq;
+                }
+                if inq {
+                    continue;
+                }
+                if c == b'(' {
+                    depth += 1;
+                } else if c == b')' {
+                    if depth == 0 {
+                        close = Some(i);
+                        break;
+                    }
+                    depth -= 1;
+                }
+            }
+            let Some(close) = close else {
+                return self.err("missing ')'");
+            };
+            let after = skip_ws(&args[close + 1..]);
+            let ret = if after.first() == Some(&b'=') {
+                Some(&after[1..])
+            } else if !after.is_empty() {
+                return self.err(format!("unexpected text after ')': '{}'", lossy(after)));
+            } else {
+                None
+            };
+            return self.parse_syscall(&name, &args[..close], ret);
+        }
+        let av: Vec<&[u8]> = p.split(|&b| is_ws(b)).filter(|w| !w.is_empty()).collect();
+        if av.len() > 8 {
+            return self.err("too many words");
+        }
+        let n = av.len();
+        let word = lossy(av[0]);
+        match word.as_str() {
+            "window" => {
+                if n != 3 {
+                    return self.err("window: expected START END");
+                }
+                if self.dump_seen {
+                    return self.err("window after the first dump");
+                }
+                self.need_live()?;
+                self.nwindow += 1;
+                let lo = self.need_num(av[1], "address")?;
+                let hi = self.need_num(av[2], "address")?;
+                if lo >= hi {
+                    return self.err("window: empty range");
+                }
+                self.window = (lo, hi);
+            }
+            "file" => {
+                if n != 3 {
+                    return self.err("file: expected NAME SIZE");
+                }
+                let name = av[1];
+                if name.contains(&b'/') || name == b"." || name == b".." {
+                    return self.err(format!("file: bad name '{}'", lossy(name)));
+                }
+                if self.files.iter().any(|f| f.as_slice() == name) {
+                    return self.err(format!("file: '{}' already created", lossy(name)));
+                }
+                self.need_live()?;
+                let size = self.need_num(av[2], "size")?;
+                if size > 1 << 32 {
+                    return self.err("file: size too large");
+                }
+                self.files.push(name.to_vec());
+                self.push(Op::File {
+                    name: lossy(name),
+                    size,
+                })?;
+            }
+            "load" | "store" => {
+                let st = word == "store";
+                if n < 2 || n > if st { 4 } else { 3 } {
+                    return self.err(format!("{word}: bad arguments"));
+                }
+                self.need_live()?;
+                let addr = self.need_num(av[1], "address")?;
+                let len = if n >= 3 {
+                    self.need_num(av[2], "length")?
+                } else {
+                    1
+                };
+                let mut val = 0x5a;
+                if n >= 4 {
+                    val = self.need_num(av[3], "value")?;
+                    if val > 255 {
+                        return self.err("value > 255");
+                    }
+                }
+                if len / PAGE + 2 > MAX_LOAD_PAGES {
+                    return self.err("length too large");
+                }
+                if addr.checked_add(len).is_none() {
+                    return self.err("range wraps");
+                }
+                self.push(if st {
+                    Op::Store {
+                        addr,
+                        len,
+                        val: val as u8,
+                    }
+                } else {
+                    Op::Load { addr, len }
+                })?;
+            }
+            "dump" => {
+                let label = av[1..]
+                    .iter()
+                    .map(|w| lossy(w))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.push(Op::Dump { label })?;
+                self.dump_seen = true;
+            }
+            "fork" => {
+                if n != 1 {
+                    return self.err("fork: no arguments expected");
+                }
+                self.need_live()?;
+                if self.p_count >= MAX_PROCS {
+                    return self.err(format!("fork: more than {MAX_PROCS} processes"));
+                }
+                let child = self.p_count;
+                self.push(Op::Fork { child })?;
+                self.p_live |= 1 << child;
+                self.p_count += 1;
+                self.any_fork = true;
+            }
+            "process" => {
+                if n != 2 {
+                    return self.err("process: expected K");
+                }
+                self.need_live()?;
+                let k = self.need_num(av[1], "process number")?;
+                if k >= MAX_PROCS as u64 || self.p_live >> k & 1 == 0 {
+                    if k < self.p_count as u64 {
+                        return self.err(format!("process {k} has exited"));
+                    }
+                    return self.err(format!("process {k} does not exist"));
+                }
+                self.push(Op::Process { k: k as usize })?;
+                self.p_cur = k as usize;
+            }
+            "exit" => {
+                if n != 1 {
+                    return self.err("exit: no arguments expected");
+                }
+                self.need_live()?;
+                let proc = self.p_cur;
+                self.p_live &= !(1 << proc);
+                let next = (0..MAX_PROCS).find(|&j| self.p_live >> j & 1 == 1);
+                self.lines.push(Line {
+                    line: self.line,
+                    proc,
+                    op: Op::Exit { proc, next },
+                    expect: Expect::Any,
+                    text: self.text.clone(),
+                });
+                if let Some(j) = next {
+                    self.p_cur = j;
+                }
+            }
+            _ => return self.err(format!("unknown operation '{word}'")),
+        }
+        Ok(())
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Parses a whole scenario file.
+pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
+    let mut p = Parser {
+        line: 0,
+        lines: Vec::new(),
+        skipped: 0,
+        nwindow: 0,
+        window: (0, u64::MAX),
+        dump_seen: false,
+        files: Vec::new(),
+        p_cur: 0,
+        p_count: 1,
+        p_live: 1,
+        any_fork: false,
+        text: String::new(),
+    };
+    let mut rest = src;
+    while !rest.is_empty() {
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..=i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        p.line += 1;
+        if line.contains(&0) {
+            return p.err("NUL byte");
+        }
+        p.parse_line(line)?;
+    }
+    Ok(Scenario {
+        lines: p.lines,
+        skipped: p.skipped,
+        nwindow: p.nwindow,
+        window: p.window,
+        any_fork: p.any_fork,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        parse(src.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn numbers_follow_the_runner() {
+        assert_eq!(parse_num(b"0x10"), Some(16));
+        assert_eq!(parse_num(b"0X1f"), Some(31));
+        assert_eq!(parse_num(b"42"), Some(42));
+        assert_eq!(parse_num(b"0x"), None);
+        assert_eq!(parse_num(b"-1"), None);
+        assert_eq!(parse_num(b"18446744073709551615"), None);
+        assert_eq!(parse_num(b"0xffffffffffffffff"), Some(u64::MAX));
+        assert_eq!(parse_num(b"0x1ffffffffffffffff"), None);
+    }
+
+    #[test]
+    fn strace_decorations_and_skips() {
+        let s = parse(
+            b"4242 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n\
+              [pid  4242] munmap(0x7f0000000000, 4096) = 0\n\
+              12:34:56.789 brk(NULL) = 0x200000000\n\
+              4242 read(3</x>, \"a,b\", 4) = 4\n\
+              --- SIGSEGV {si_signo=SIGSEGV} ---\n\
+              +++ exited with 0 +++\n\
+              mmap(0x1000, 4096 <unfinished ...>\n",
+        )
+        .unwrap();
+        assert_eq!(s.lines.len(), 3);
+        assert_eq!(s.skipped, 4);
+        assert_eq!(s.lines[0].expect, Expect::Value(0x7f0000000000));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        assert_eq!(
+            err("dump\nwindow 1 2\n"),
+            "line 2: window after the first dump"
+        );
+        assert_eq!(
+            err("mmap(1,2)\n"),
+            "line 1: mmap: expected 6 argument(s), got 2"
+        );
+        assert_eq!(err("\n\nfrob 1\n"), "line 3: unknown operation 'frob'");
+        assert_eq!(
+            err("mmap(0, 4096, PROT_READ|PROT_FOO, MAP_PRIVATE, -1, 0)"),
+            "line 1: unknown protection 'PROT_FOO'"
+        );
+        assert_eq!(err("store 0x1000 1 256"), "line 1: value > 255");
+        assert_eq!(
+            err("munmap(0x1000, 4096) = -1 einval"),
+            "line 1: bad return value '-1 einval'"
+        );
+        assert_eq!(
+            err("exit\nload 0"),
+            "line 2: no process left (every process has exited)"
+        );
+        assert_eq!(err("process 3"), "line 1: process 3 does not exist");
+        assert_eq!(err("load 0\0"), "line 1: NUL byte");
+        assert_eq!(
+            err("mmap(0, 1, PROT_READ, MAP_PRIVATE, 3 </x>, 0)"),
+            "line 1: bad descriptor '3 '"
+        );
+    }
+
+    #[test]
+    fn results_and_labels() {
+        let s = parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
+        assert_eq!(s.lines[0].expect, Expect::Error("EINVAL".into()));
+        assert_eq!(
+            s.lines[1].op,
+            Op::Dump {
+                label: "two words".into()
+            }
+        );
+        assert_eq!(s.lines[2].expect, Expect::Any);
+    }
+}

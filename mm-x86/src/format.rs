@@ -1,0 +1,309 @@
+//! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
+//! pgtable_64.h).
+
+use mm_core::arch::{Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TlbConfig};
+use mm_core::types::{PAGE_SHIFT, Pfn};
+
+use crate::mmu::X86Mmu;
+
+/// Entry bits at their hardware positions (`_PAGE_BIT_*`).
+pub mod bits {
+    pub const PRESENT: u64 = 1 << 0;
+    pub const RW: u64 = 1 << 1;
+    pub const USER: u64 = 1 << 2;
+    pub const PWT: u64 = 1 << 3;
+    pub const PCD: u64 = 1 << 4;
+    pub const ACCESSED: u64 = 1 << 5;
+    pub const DIRTY: u64 = 1 << 6;
+    /// Page size (a huge-page leaf at the PMD or PUD level; PAT in a PTE).
+    pub const PSE: u64 = 1 << 7;
+    pub const GLOBAL: u64 = 1 << 8;
+    /// `_PAGE_BIT_SOFTW1`: `_PAGE_SPECIAL`.
+    pub const SPECIAL: u64 = 1 << 9;
+    /// `_PAGE_BIT_SOFTW2`: `_PAGE_UFFD_WP`.
+    pub const UFFD_WP: u64 = 1 << 10;
+    /// `_PAGE_BIT_SOFTW3`: `_PAGE_SOFT_DIRTY`.
+    pub const SOFT_DIRTY: u64 = 1 << 11;
+    /// `_PAGE_BIT_SOFTW5`: `_PAGE_SAVED_DIRTY`.
+    pub const SAVED_DIRTY: u64 = 1 << 58;
+    pub const NX: u64 = 1 << 63;
+    /// `_PAGE_PROTNONE`: the global bit, on a non-present entry.
+    pub const PROTNONE: u64 = GLOBAL;
+    /// Physical address bits of an entry (`PTE_PFN_MASK`, 52-bit physical).
+    pub const PFN_MASK: u64 = ((1u64 << 52) - 1) & !((1u64 << 12) - 1);
+    /// `_PAGE_TABLE`: what an upper-level entry pointing to a user page
+    /// table carries.
+    pub const PAGE_TABLE: u64 = PRESENT | RW | USER | ACCESSED | DIRTY;
+    /// Bits a swap entry never uses (`_PAGE_PRESENT | _PAGE_PROTNONE`).
+    pub const NOT_SWAP: u64 = PRESENT | PROTNONE;
+}
+
+/// Bits of the swap type (`SWP_TYPE_BITS`).
+const SWP_TYPE_BITS: u32 = 5;
+/// First bit of the offset field (`SWP_OFFSET_FIRST_BIT`, after PROTNONE).
+const SWP_OFFSET_FIRST_BIT: u32 = 9;
+/// `SWP_OFFSET_SHIFT`.
+const SWP_OFFSET_SHIFT: u32 = SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS;
+
+/// `__swp_entry(type, offset)`: type in the top bits, the offset stored
+/// inverted so that a non-present entry never points at real memory (L1TF).
+pub fn swp_entry(ty: u32, offset: u64) -> u64 {
+    ((!offset) << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) | (u64::from(ty) << (64 - SWP_TYPE_BITS))
+}
+
+/// `__swp_type`.
+pub fn swp_type(raw: u64) -> u32 {
+    (raw >> (64 - SWP_TYPE_BITS)) as u32
+}
+
+/// `__swp_offset`.
+pub fn swp_offset(raw: u64) -> u64 {
+    (!raw) << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT
+}
+
+/// x86-64 paging with four or five levels.
+#[derive(Clone, Copy, Debug)]
+pub struct X86Format {
+    la57: bool,
+}
+
+impl X86Format {
+    /// Four-level (`la57 == false`) or five-level paging.
+    pub fn new(la57: bool) -> X86Format {
+        X86Format { la57 }
+    }
+}
+
+/// Neutral leaf flags -> entry bits.  A dirty read-only entry keeps its
+/// dirtiness in `_PAGE_SAVED_DIRTY` (bit 58), as x86-64 Linux does, so that
+/// no entry looks like a shadow-stack page (W=0, D=1).
+fn flags_to_bits(f: PteFlags) -> u64 {
+    let mut raw = 0;
+    let f = if f.contains(PteFlags::DIRTY) && !f.contains(PteFlags::WRITE) {
+        raw |= bits::SAVED_DIRTY;
+        f - PteFlags::DIRTY
+    } else {
+        f
+    };
+    if f.contains(PteFlags::PRESENT) {
+        raw |= bits::PRESENT;
+        if f.contains(PteFlags::GLOBAL) {
+            raw |= bits::GLOBAL;
+        }
+    } else if f.contains(PteFlags::PROTNONE) {
+        raw |= bits::PROTNONE;
+    }
+    for (n, b) in [
+        (PteFlags::WRITE, bits::RW),
+        (PteFlags::USER, bits::USER),
+        (PteFlags::PWT, bits::PWT),
+        (PteFlags::PCD, bits::PCD),
+        (PteFlags::ACCESSED, bits::ACCESSED),
+        (PteFlags::DIRTY, bits::DIRTY),
+        (PteFlags::SPECIAL, bits::SPECIAL),
+        (PteFlags::SOFT_DIRTY, bits::SOFT_DIRTY),
+        (PteFlags::NX, bits::NX),
+    ] {
+        if f.contains(n) {
+            raw |= b;
+        }
+    }
+    raw
+}
+
+/// Entry bits -> neutral leaf flags (for a present or PROT_NONE entry).
+fn bits_to_flags(raw: u64) -> PteFlags {
+    let mut f = PteFlags::empty();
+    if raw & bits::PRESENT != 0 {
+        f |= PteFlags::PRESENT;
+        if raw & bits::GLOBAL != 0 {
+            f |= PteFlags::GLOBAL;
+        }
+    } else {
+        f |= PteFlags::PROTNONE;
+    }
+    for (n, b) in [
+        (PteFlags::WRITE, bits::RW),
+        (PteFlags::USER, bits::USER),
+        (PteFlags::PWT, bits::PWT),
+        (PteFlags::PCD, bits::PCD),
+        (PteFlags::ACCESSED, bits::ACCESSED),
+        (PteFlags::DIRTY, bits::DIRTY),
+        (PteFlags::SPECIAL, bits::SPECIAL),
+        (PteFlags::SOFT_DIRTY, bits::SOFT_DIRTY),
+        (PteFlags::NX, bits::NX),
+    ] {
+        if raw & b != 0 {
+            f |= n;
+        }
+    }
+    if raw & bits::SAVED_DIRTY != 0 {
+        f |= PteFlags::DIRTY;
+    }
+    f
+}
+
+impl PageTableFormat for X86Format {
+    fn name(&self) -> &'static str {
+        if self.la57 {
+            "x86-64-5level"
+        } else {
+            "x86-64-4level"
+        }
+    }
+
+    fn levels(&self) -> u32 {
+        if self.la57 { 5 } else { 4 }
+    }
+
+    fn task_size(&self) -> u64 {
+        // TASK_SIZE_MAX: the top page is never mapped.
+        if self.la57 {
+            (1 << 56) - (1 << PAGE_SHIFT)
+        } else {
+            (1 << 47) - (1 << PAGE_SHIFT)
+        }
+    }
+
+    fn kernel_start(&self) -> u64 {
+        if self.la57 {
+            0xff00_0000_0000_0000
+        } else {
+            0xffff_8000_0000_0000
+        }
+    }
+
+    fn decode_pte(&self, raw: u64) -> Pte {
+        if raw == 0 {
+            Pte::None
+        } else if raw & bits::NOT_SWAP != 0 {
+            Pte::Page {
+                pfn: Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT),
+                flags: bits_to_flags(raw),
+            }
+        } else {
+            Pte::Swap {
+                ty: swp_type(raw),
+                offset: swp_offset(raw),
+            }
+        }
+    }
+
+    fn encode_pte(&self, pte: Pte) -> u64 {
+        match pte {
+            Pte::None => 0,
+            Pte::Page { pfn, flags } => {
+                ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags)
+            }
+            Pte::Swap { ty, offset } => swp_entry(ty, offset),
+        }
+    }
+
+    fn decode_table(&self, level: Level, raw: u64) -> TableEntry {
+        if raw == 0 {
+            TableEntry::None
+        } else if raw & bits::PRESENT == 0 {
+            TableEntry::Bad(raw)
+        } else if raw & bits::PSE != 0 && (level == 1 || level == 2) {
+            TableEntry::Leaf(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT))
+        } else {
+            TableEntry::Table(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT))
+        }
+    }
+
+    fn mk_table(&self, _level: Level, pfn: Pfn) -> u64 {
+        (pfn.0 << PAGE_SHIFT) | bits::PAGE_TABLE
+    }
+
+    fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu> {
+        Box::new(X86Mmu::new(cpu, self.levels(), tlb))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mm_core::flags::VmFlags;
+
+    #[test]
+    fn bits_are_where_the_hardware_has_them() {
+        let f = X86Format::new(false);
+        let pte = Pte::page(
+            Pfn(0x1234),
+            PteFlags::PRESENT
+                | PteFlags::WRITE
+                | PteFlags::USER
+                | PteFlags::ACCESSED
+                | PteFlags::DIRTY
+                | PteFlags::NX,
+        );
+        let raw = f.encode_pte(pte);
+        assert_eq!(raw, 0x8000_0000_0123_4067);
+        assert_eq!(f.decode_pte(raw), pte);
+        let special = Pte::page(
+            Pfn(7),
+            PteFlags::PRESENT | PteFlags::USER | PteFlags::SPECIAL,
+        );
+        assert_eq!(f.encode_pte(special), 0x7205);
+    }
+
+    #[test]
+    fn dirty_read_only_entries_use_saved_dirty() {
+        let f = X86Format::new(false);
+        let pte = Pte::page(Pfn(3), PteFlags::PRESENT | PteFlags::USER | PteFlags::DIRTY);
+        let raw = f.encode_pte(pte);
+        assert_eq!(raw & bits::DIRTY, 0);
+        assert_ne!(raw & bits::SAVED_DIRTY, 0);
+        assert_eq!(f.decode_pte(raw), pte);
+        let w = pte.with(PteFlags::WRITE);
+        assert_ne!(f.encode_pte(w) & bits::DIRTY, 0);
+    }
+
+    #[test]
+    fn prot_none_is_global_bit_without_present() {
+        let f = X86Format::new(false);
+        let prot = f.vm_get_page_prot(VmFlags::MAYREAD | VmFlags::MAYWRITE);
+        let raw = f.encode_pte(Pte::page(Pfn(5), prot));
+        assert_eq!(raw & bits::PRESENT, 0);
+        assert_ne!(raw & bits::PROTNONE, 0);
+        let back = f.decode_pte(raw);
+        assert!(back.is_present() && back.is_protnone());
+    }
+
+    #[test]
+    fn swap_entries_round_trip_with_inverted_offset() {
+        let f = X86Format::new(false);
+        for (ty, off) in [(0u32, 0u64), (1, 1), (31, 0x1234_5678), (3, (1 << 40) - 1)] {
+            let raw = swp_entry(ty, off);
+            assert_eq!(raw & bits::NOT_SWAP, 0, "swap entry must look not present");
+            assert_eq!((swp_type(raw), swp_offset(raw)), (ty, off));
+            assert_eq!(f.decode_pte(raw), Pte::Swap { ty, offset: off });
+        }
+        // The offset is stored inverted: a small offset sets the high bits.
+        assert_ne!(swp_entry(0, 1) & (1 << 50), 0);
+    }
+
+    #[test]
+    fn private_writable_maps_read_only() {
+        let f = X86Format::new(false);
+        let p = f.vm_get_page_prot(
+            VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE,
+        );
+        assert!(!p.contains(PteFlags::WRITE));
+        let s = f
+            .vm_get_page_prot(VmFlags::READ | VmFlags::WRITE | VmFlags::SHARED | VmFlags::MAYSHARE);
+        assert!(s.contains(PteFlags::WRITE));
+    }
+
+    #[test]
+    fn upper_level_entries() {
+        let f = X86Format::new(true);
+        let raw = f.mk_table(4, Pfn(9));
+        assert_eq!(raw, 0x9067);
+        assert_eq!(f.decode_table(4, raw), TableEntry::Table(Pfn(9)));
+        assert_eq!(f.decode_table(1, raw | bits::PSE), TableEntry::Leaf(Pfn(9)));
+        assert_eq!(f.decode_table(1, 0), TableEntry::None);
+        assert_eq!(f.levels(), 5);
+        assert_eq!(f.level_shift(4), 48);
+    }
+}

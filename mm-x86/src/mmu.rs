@@ -1,0 +1,513 @@
+//! One CPU's paging hardware: CR3, the page walker, a PCID-tagged TLB and a
+//! paging-structure cache.
+
+use mm_core::arch::{Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
+use mm_core::flags::Access;
+use mm_core::phys::PhysMem;
+use mm_core::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
+
+use crate::format::bits;
+
+/// Page-fault error code bits (`X86_PF_*`).
+pub mod pf {
+    /// The fault was a protection violation (the entry was present).
+    pub const PROT: u64 = 1 << 0;
+    /// The access was a write.
+    pub const WRITE: u64 = 1 << 1;
+    /// The access came from user mode.
+    pub const USER: u64 = 1 << 2;
+    /// A reserved bit was set in an entry.
+    pub const RSVD: u64 = 1 << 3;
+    /// The access was an instruction fetch.
+    pub const INSTR: u64 = 1 << 4;
+}
+
+const E_WRITE: u8 = 1 << 0;
+const E_USER: u8 = 1 << 1;
+const E_NX: u8 = 1 << 2;
+const E_DIRTY: u8 = 1 << 3;
+const E_GLOBAL: u8 = 1 << 4;
+
+/// A cached translation; `tag == 0` is an empty slot.
+#[derive(Clone, Copy, Default)]
+struct TlbEntry {
+    /// Virtual page number + 1.
+    tag: u64,
+    pfn: u64,
+    pcid: u16,
+    flags: u8,
+}
+
+/// The paging-structure cache: the last PDE used, i.e. which page table
+/// serves a 2 MiB region and the permissions of the levels above it.
+#[derive(Clone, Copy, Default)]
+struct PdeCache {
+    /// `va >> 21` + 1; 0 when empty.
+    tag: u64,
+    pcid: u16,
+    table: u64,
+    flags: u8,
+}
+
+/// x86-64 MMU of one CPU.
+pub struct X86Mmu {
+    cpu: usize,
+    levels: u32,
+    root: Pfn,
+    pcid: u16,
+    ways: usize,
+    set_mask: u64,
+    entries: Vec<TlbEntry>,
+    victim: Vec<u8>,
+    pde: PdeCache,
+    stats: TlbStats,
+}
+
+impl std::fmt::Debug for X86Mmu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("X86Mmu")
+            .field("cpu", &self.cpu)
+            .field("root", &self.root)
+            .field("pcid", &self.pcid)
+            .finish()
+    }
+}
+
+/// Outcome of a page walk.
+enum Walk {
+    Ok { pfn: u64, flags: u8 },
+    Fault { protection: bool, rsvd: bool },
+}
+
+impl X86Mmu {
+    /// The MMU of CPU `cpu` for a format with `levels` levels.
+    pub fn new(cpu: usize, levels: u32, tlb: TlbConfig) -> X86Mmu {
+        let sets = tlb.sets.max(1).next_power_of_two();
+        let ways = tlb.ways.max(1);
+        X86Mmu {
+            cpu,
+            levels,
+            root: Pfn(0),
+            pcid: 0,
+            ways,
+            set_mask: sets as u64 - 1,
+            entries: vec![TlbEntry::default(); sets * ways],
+            victim: vec![0; sets],
+            pde: PdeCache::default(),
+            stats: TlbStats::default(),
+        }
+    }
+
+    #[inline]
+    fn set_of(&self, vpn: u64) -> usize {
+        (vpn & self.set_mask) as usize
+    }
+
+    fn fill(&mut self, vpn: u64, pfn: u64, flags: u8) {
+        let set = self.set_of(vpn);
+        let base = set * self.ways;
+        let slots = &mut self.entries[base..base + self.ways];
+        let slot = match slots
+            .iter()
+            .position(|e| e.tag == vpn + 1 && e.pcid == self.pcid)
+        {
+            Some(i) => i,
+            None => match slots.iter().position(|e| e.tag == 0) {
+                Some(i) => i,
+                None => {
+                    let v = self.victim[set] as usize % self.ways;
+                    self.victim[set] = ((v + 1) % self.ways) as u8;
+                    v
+                }
+            },
+        };
+        slots[slot] = TlbEntry {
+            tag: vpn + 1,
+            pfn,
+            pcid: self.pcid,
+            flags,
+        };
+    }
+
+    /// Drops the entries of `vpn` for `pcid` (global ones too, as `invlpg`
+    /// does).
+    fn drop_vpn(&mut self, pcid: u16, vpn: u64) {
+        let base = self.set_of(vpn) * self.ways;
+        for e in &mut self.entries[base..base + self.ways] {
+            if e.tag == vpn + 1 && (e.pcid == pcid || e.flags & E_GLOBAL != 0) {
+                *e = TlbEntry::default();
+            }
+        }
+    }
+
+    /// Walks the tables for `va`, setting accessed (and, for `write`, dirty)
+    /// bits with locked updates as the hardware does.
+    fn walk(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Walk {
+        let write = access == Access::Write;
+        let region = (va >> 21) + 1;
+        let (table, flags) = if self.pde.tag == region && self.pde.pcid == self.pcid {
+            (self.pde.table, self.pde.flags)
+        } else {
+            let mut table = self.root.0;
+            let mut flags = E_WRITE | E_USER;
+            for level in (1..self.levels).rev() {
+                let idx = ((va >> (PAGE_SHIFT + 9 * level)) & 511) as usize;
+                let raw = phys.read_u64(Pfn(table), idx);
+                if raw & bits::PRESENT == 0 {
+                    return Walk::Fault {
+                        protection: false,
+                        rsvd: false,
+                    };
+                }
+                if raw & bits::PSE != 0 {
+                    // The simulator never builds huge leaves; one here is a
+                    // corrupted table.
+                    return Walk::Fault {
+                        protection: true,
+                        rsvd: true,
+                    };
+                }
+                if raw & bits::RW == 0 {
+                    flags &= !E_WRITE;
+                }
+                if raw & bits::USER == 0 {
+                    flags &= !E_USER;
+                }
+                if raw & bits::NX != 0 {
+                    flags |= E_NX;
+                }
+                if raw & bits::ACCESSED == 0 {
+                    phys.fetch_or_u64(Pfn(table), idx, bits::ACCESSED);
+                }
+                table = (raw & bits::PFN_MASK) >> PAGE_SHIFT;
+            }
+            self.pde = PdeCache {
+                tag: region,
+                pcid: self.pcid,
+                table,
+                flags,
+            };
+            (table, flags)
+        };
+        let idx = ((va >> PAGE_SHIFT) & 511) as usize;
+        loop {
+            let raw = phys.read_u64(Pfn(table), idx);
+            if raw & bits::PRESENT == 0 {
+                return Walk::Fault {
+                    protection: false,
+                    rsvd: false,
+                };
+            }
+            let mut f = flags;
+            if raw & bits::RW == 0 {
+                f &= !E_WRITE;
+            }
+            if raw & bits::USER == 0 {
+                f &= !E_USER;
+            }
+            if raw & bits::NX != 0 {
+                f |= E_NX;
+            }
+            if raw & bits::GLOBAL != 0 {
+                f |= E_GLOBAL;
+            }
+            if (user && f & E_USER == 0)
+                || (write && f & E_WRITE == 0)
+                || (access == Access::Exec && f & E_NX != 0)
+            {
+                return Walk::Fault {
+                    protection: true,
+                    rsvd: false,
+                };
+            }
+            let mut set = bits::ACCESSED;
+            if write {
+                set |= bits::DIRTY;
+            }
+            if raw & set != set && phys.cmpxchg_u64(Pfn(table), idx, raw, raw | set).is_err() {
+                // The entry changed under us: walk it again, as the
+                // hardware's locked update would.
+                continue;
+            }
+            if (raw | set) & bits::DIRTY != 0 {
+                f |= E_DIRTY;
+            }
+            return Walk::Ok {
+                pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT,
+                flags: f,
+            };
+        }
+    }
+
+    fn fault(
+        &mut self,
+        va: u64,
+        access: Access,
+        user: bool,
+        protection: bool,
+        rsvd: bool,
+    ) -> PageFaultInfo {
+        // A page fault invalidates the TLB entries and paging-structure
+        // caches for the faulting address.
+        self.drop_vpn(self.pcid, va >> PAGE_SHIFT);
+        self.pde = PdeCache::default();
+        let mut code = 0;
+        if protection {
+            code |= pf::PROT;
+        }
+        if rsvd {
+            code |= pf::RSVD;
+        }
+        if access == Access::Write {
+            code |= pf::WRITE;
+        }
+        if user {
+            code |= pf::USER;
+        }
+        if access == Access::Exec {
+            code |= pf::INSTR;
+        }
+        PageFaultInfo {
+            addr: va,
+            access,
+            user,
+            protection,
+            error_code: code,
+        }
+    }
+}
+
+impl Mmu for X86Mmu {
+    fn translate(
+        &mut self,
+        phys: &PhysMem,
+        va: u64,
+        access: Access,
+        user: bool,
+    ) -> Result<PhysAddr, PageFaultInfo> {
+        let vpn = va >> PAGE_SHIFT;
+        let base = self.set_of(vpn) * self.ways;
+        let hit = self.entries[base..base + self.ways]
+            .iter()
+            .find(|e| e.tag == vpn + 1 && (e.pcid == self.pcid || e.flags & E_GLOBAL != 0))
+            .copied();
+        if let Some(e) = hit {
+            let denied = (user && e.flags & E_USER == 0)
+                || (access == Access::Write && e.flags & E_WRITE == 0)
+                || (access == Access::Exec && e.flags & E_NX != 0);
+            if denied {
+                // The TLB's permissions are authoritative until flushed.
+                return Err(self.fault(va, access, user, true, false));
+            }
+            if access != Access::Write || e.flags & E_DIRTY != 0 {
+                self.stats.hits += 1;
+                return Ok(PhysAddr((e.pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
+            }
+            // A write through a clean entry: the hardware walks again to
+            // set the dirty bit, and faults if the entry no longer allows it.
+        }
+        self.stats.misses += 1;
+        match self.walk(phys, va, access, user) {
+            Walk::Ok { pfn, flags } => {
+                self.fill(vpn, pfn, flags);
+                Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
+            }
+            Walk::Fault { protection, rsvd } => Err(self.fault(va, access, user, protection, rsvd)),
+        }
+    }
+
+    fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool) {
+        self.root = root;
+        self.pcid = pcid;
+        self.pde = PdeCache::default();
+        if !noflush {
+            self.invpcid_single(pcid);
+        }
+    }
+
+    fn cr3(&self) -> (Pfn, u16) {
+        (self.root, self.pcid)
+    }
+
+    fn invlpg(&mut self, va: u64) {
+        self.stats.invlpg += 1;
+        self.drop_vpn(self.pcid, va >> PAGE_SHIFT);
+        // INVLPG also drops every paging-structure-cache entry of the PCID.
+        self.pde = PdeCache::default();
+    }
+
+    fn invpcid_addr(&mut self, pcid: u16, va: u64) {
+        self.stats.invlpg += 1;
+        self.drop_vpn(pcid, va >> PAGE_SHIFT);
+        if self.pde.pcid == pcid {
+            self.pde = PdeCache::default();
+        }
+    }
+
+    fn invpcid_single(&mut self, pcid: u16) {
+        self.stats.flushes += 1;
+        for e in &mut self.entries {
+            if e.pcid == pcid && e.flags & E_GLOBAL == 0 {
+                *e = TlbEntry::default();
+            }
+        }
+        if self.pde.pcid == pcid {
+            self.pde = PdeCache::default();
+        }
+    }
+
+    fn flush_all(&mut self) {
+        self.stats.flushes += 1;
+        self.entries.fill(TlbEntry::default());
+        self.pde = PdeCache::default();
+    }
+
+    fn entries(&self) -> Vec<TlbEntryView> {
+        self.entries
+            .iter()
+            .filter(|e| e.tag != 0)
+            .map(|e| TlbEntryView {
+                vpn: e.tag - 1,
+                pcid: e.pcid,
+                pfn: Pfn(e.pfn),
+                write: e.flags & E_WRITE != 0,
+                user: e.flags & E_USER != 0,
+                dirty: e.flags & E_DIRTY != 0,
+                global: e.flags & E_GLOBAL != 0,
+            })
+            .collect()
+    }
+
+    fn stats(&self) -> TlbStats {
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::X86Format;
+    use mm_core::arch::{PageTableFormat, Pte, PteFlags};
+
+    /// Builds the four-level tables for one page by hand: root in frame 1,
+    /// PUD 2, PMD 3, PTE table 4, data page 10.
+    fn setup() -> (PhysMem, X86Format, u64) {
+        let phys = PhysMem::new(64 * 4096);
+        let f = X86Format::new(false);
+        let va = 0x1_0000_0000u64;
+        phys.write_u64(Pfn(1), ((va >> 39) & 511) as usize, f.mk_table(3, Pfn(2)));
+        phys.write_u64(Pfn(2), ((va >> 30) & 511) as usize, f.mk_table(2, Pfn(3)));
+        phys.write_u64(Pfn(3), ((va >> 21) & 511) as usize, f.mk_table(1, Pfn(4)));
+        (phys, f, va)
+    }
+
+    fn set_pte(phys: &PhysMem, f: &X86Format, va: u64, pte: Pte) {
+        phys.write_u64(Pfn(4), ((va >> 12) & 511) as usize, f.encode_pte(pte));
+    }
+
+    #[test]
+    fn walk_sets_accessed_and_dirty() {
+        let (phys, f, va) = setup();
+        set_pte(
+            &phys,
+            &f,
+            va,
+            Pte::page(
+                Pfn(10),
+                PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE,
+            ),
+        );
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 0, false);
+        let pa = mmu.translate(&phys, va + 5, Access::Read, true).unwrap();
+        assert_eq!(pa, PhysAddr(10 * 4096 + 5));
+        let raw = phys.read_u64(Pfn(4), 0);
+        assert_ne!(raw & bits::ACCESSED, 0);
+        assert_eq!(raw & bits::DIRTY, 0, "a read does not dirty");
+        // The write hits a clean TLB entry: the hardware walks again.
+        mmu.translate(&phys, va, Access::Write, true).unwrap();
+        assert_ne!(phys.read_u64(Pfn(4), 0) & bits::DIRTY, 0);
+        assert_ne!(
+            phys.read_u64(Pfn(1), 0) & bits::ACCESSED,
+            0,
+            "upper levels get A too"
+        );
+    }
+
+    #[test]
+    fn missing_invlpg_leaves_a_stale_translation() {
+        let (phys, f, va) = setup();
+        set_pte(
+            &phys,
+            &f,
+            va,
+            Pte::page(
+                Pfn(10),
+                PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE,
+            ),
+        );
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 0, false);
+        mmu.translate(&phys, va, Access::Read, true).unwrap();
+        // The kernel clears the PTE but forgets the flush.
+        set_pte(&phys, &f, va, Pte::None);
+        assert_eq!(
+            mmu.translate(&phys, va, Access::Read, true),
+            Ok(PhysAddr(10 * 4096)),
+            "stale"
+        );
+        mmu.invlpg(va);
+        let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
+        assert!(!err.protection);
+        assert_eq!(err.error_code, pf::USER);
+    }
+
+    #[test]
+    fn protection_faults_and_prot_none() {
+        let (phys, f, va) = setup();
+        set_pte(
+            &phys,
+            &f,
+            va,
+            Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER),
+        );
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 0, false);
+        let err = mmu.translate(&phys, va, Access::Write, true).unwrap_err();
+        assert!(err.protection);
+        assert_eq!(err.error_code, pf::PROT | pf::WRITE | pf::USER);
+        set_pte(
+            &phys,
+            &f,
+            va,
+            Pte::page(Pfn(10), PteFlags::PROTNONE | PteFlags::USER),
+        );
+        let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
+        assert!(!err.protection, "PROT_NONE is not present to the hardware");
+    }
+
+    #[test]
+    fn pcid_keeps_other_address_spaces() {
+        let (phys, f, va) = setup();
+        set_pte(
+            &phys,
+            &f,
+            va,
+            Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER),
+        );
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 1, false);
+        mmu.translate(&phys, va, Access::Read, true).unwrap();
+        mmu.load_cr3(Pfn(1), 2, false);
+        assert_eq!(
+            mmu.entries().len(),
+            1,
+            "PCID 1's entry survives a switch to PCID 2"
+        );
+        mmu.load_cr3(Pfn(1), 1, false);
+        assert!(
+            mmu.entries().is_empty(),
+            "loading PCID 1 without noflush drops its entries"
+        );
+    }
+}
