@@ -866,7 +866,7 @@ mod tests {
         assert_eq!(err("store 0x1000 1 256"), "line 1: value > 255");
         assert_eq!(
             err("munmap(0x1000, 4096) = -1 einval"),
-            "line 1: bad return value '-1 einval'"
+            "line 1: bad error return '-1 einval'"
         );
         assert_eq!(
             err("exit\nload 0"),
