@@ -347,3 +347,37 @@ mod tests {
         assert_eq!(&VmFlags::empty().maps_perms(), b"---p");
     }
 }
+
+/// Joins the set flag names with a prefix: `PROT_READ|PROT_WRITE`.
+fn prefixed<F: bitflags::Flags>(f: &F, prefix: &str, none: &str) -> String {
+    let names: Vec<String> = f
+        .iter_names()
+        .map(|(n, _)| format!("{prefix}{n}"))
+        .collect();
+    if names.is_empty() {
+        none.to_string()
+    } else {
+        names.join("|")
+    }
+}
+
+impl Prot {
+    /// `PROT_READ|PROT_WRITE`, or `PROT_NONE`.
+    pub fn names(&self) -> String {
+        prefixed(self, "PROT_", "PROT_NONE")
+    }
+}
+
+impl MapFlags {
+    /// `MAP_PRIVATE|MAP_ANONYMOUS...`.
+    pub fn names(&self) -> String {
+        prefixed(self, "MAP_", "0")
+    }
+}
+
+impl VmFlags {
+    /// `VM_READ|VM_WRITE|...`.
+    pub fn names(&self) -> String {
+        prefixed(self, "VM_", "0")
+    }
+}

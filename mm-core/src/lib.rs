@@ -20,6 +20,7 @@
 
 pub mod alloc;
 pub mod arch;
+pub mod check;
 pub mod errno;
 pub mod fault;
 pub mod flags;

@@ -386,6 +386,7 @@ impl Machine {
         }
         let pages = (end - start) >> stride_shift;
         let full = pages > self.tunables.tlb_single_page_flush_ceiling;
+        let mut invlpgs = 0u64;
         for c in &self.cpus {
             let mut c = c.lock();
             if c.active_mm != mm_id {
@@ -397,11 +398,13 @@ impl Machine {
                 self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
             } else {
                 let mut a = start;
+                invlpgs = 0;
                 while a < end {
                     c.mmu.invpcid_addr(pcid, a);
                     a += 1 << stride_shift;
+                    invlpgs += 1;
                 }
-                self.vmstat.count(VmEvent::TlbLocalFlushOne, pages);
+                self.vmstat.count(VmEvent::TlbLocalFlushOne, invlpgs);
             }
         }
         trace_note!(

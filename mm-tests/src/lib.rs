@@ -1,1 +1,102 @@
-//! Shared helpers of the mmsim tests.
+//! Shared helpers of the mmsim tests and benchmarks: the scenario corpus,
+//! running a case in-process, and comparing outputs as the oracle's
+//! `compare` does.
+
+use mm_core::machine::MachineConfig;
+use mm_sim::RunOptions;
+use std::path::{Path, PathBuf};
+
+// Every backend the tests expect to find registered.
+use first_fit_allocator as _;
+use mm_x86 as _;
+
+/// The directory of the committed scenarios.
+pub fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+/// The `.mms` files of a scenario subdirectory that have an `.expected`
+/// next to them, sorted.
+pub fn cases(subdir: &str) -> Vec<PathBuf> {
+    let dir = scenarios_dir().join(subdir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "mms") && p.with_extension("expected").exists()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A maps line with the dev and inode columns blanked, as `compare`
+/// ignores them.
+fn normalize(line: &str) -> String {
+    let f: Vec<&str> = line.split(' ').collect();
+    let is_maps = f.len() >= 5
+        && f[0].contains('-')
+        && f[0]
+            .split('-')
+            .all(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+        && f[1].len() == 4;
+    if is_maps {
+        let mut g: Vec<&str> = f.clone();
+        g[3] = "DEV";
+        g[4] = "INODE";
+        g.join(" ")
+    } else {
+        line.to_string()
+    }
+}
+
+/// Compares two outputs line by line (dev and inode ignored); the first
+/// difference, if any.
+pub fn first_difference(expected: &str, got: &str) -> Option<String> {
+    let e: Vec<&str> = expected.lines().collect();
+    let g: Vec<&str> = got.lines().collect();
+    for i in 0..e.len().max(g.len()) {
+        let a = e.get(i).copied().unwrap_or("<end of output>");
+        let b = g.get(i).copied().unwrap_or("<end of output>");
+        if normalize(a) != normalize(b) {
+            return Some(format!("line {}: expected {a:?}, got {b:?}", i + 1));
+        }
+    }
+    None
+}
+
+/// Runs a scenario file on a default machine (or `cfg`) and returns its
+/// output, or the error `mmsim` would print.
+pub fn run_file(path: &Path, cfg: Option<MachineConfig>, trace: bool) -> Result<String, String> {
+    let src = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let s = mm_sim::parse(&src).map_err(|e| format!("error: {e}"))?;
+    let opts = RunOptions {
+        machine: cfg.unwrap_or_default(),
+        trace,
+    };
+    mm_sim::run(&s, &opts).map_err(|e| format!("error: {e}"))
+}
+
+/// Runs every case of `subdir` and returns the failures, one line each.
+pub fn differential(subdir: &str, cfg: Option<MachineConfig>) -> (usize, Vec<String>) {
+    let cases = cases(subdir);
+    let mut failures = Vec::new();
+    for c in &cases {
+        let expected =
+            std::fs::read_to_string(c.with_extension("expected")).expect("expected output");
+        let name = c
+            .file_name()
+            .expect("file name")
+            .to_string_lossy()
+            .into_owned();
+        match run_file(c, cfg.clone(), false) {
+            Ok(got) => {
+                if let Some(d) = first_difference(&expected, &got) {
+                    failures.push(format!("{subdir}/{name}: {d}"));
+                }
+            }
+            Err(e) => failures.push(format!("{subdir}/{name}: {e}")),
+        }
+    }
+    (cases.len(), failures)
+}

@@ -327,11 +327,11 @@ impl MmStruct {
         let _t = trace_enter!(
             m.trace,
             "do_mmap",
-            "addr={:#x} len={:#x} prot={:?} flags={:?}",
+            "addr={:#x} len={:#x} prot={} flags={}",
             addr,
             len,
-            prot,
-            flags
+            prot.names(),
+            flags.names()
         );
         if len == 0 {
             return Err(Errno::EINVAL);

@@ -75,11 +75,19 @@ impl MmStruct {
         let _t = trace_enter!(
             m.trace,
             "do_mremap",
-            "{:#x} {:#x} -> {:#x} {:?} {:#x}",
+            "{:#x} {:#x} -> {:#x} {} {:#x}",
             addr,
             vrm.old_len,
             vrm.new_len,
-            mflags,
+            if mflags.is_empty() {
+                "0".to_string()
+            } else {
+                mflags
+                    .iter_names()
+                    .map(|(n, _)| format!("MREMAP_{n}"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            },
             new_addr
         );
         self.check_mremap_params(&st, &vrm)?;
@@ -184,7 +192,11 @@ impl MmStruct {
         let mut last_end = 0;
         let mut seen = false;
         let mut cursor = start;
-        while let Some(v) = st.vmas.find(cursor).filter(|v| v.start < end) {
+        // The kernel's VMA iterator resumes after the last VMA it returned,
+        // so a destination that merged backwards is not visited again.
+        while cursor < end
+            && let Some(v) = st.vmas.find(cursor).filter(|v| v.start < end)
+        {
             let (vs, ve) = (v.start, v.end);
             if !seen && start < vs {
                 return Err(Errno::EFAULT);

@@ -1,0 +1,157 @@
+//! Consistency checks of an address space against the kernel's invariants,
+//! for tests and for anyone prototyping a policy:
+//!
+//! * every present entry lies inside a VMA and allows no more than it;
+//! * each page's map count equals the entries that map it, and its
+//!   reference count covers them;
+//! * the page-table pages reachable from the root are the ones counted;
+//! * no CPU's TLB holds a translation the page tables no longer allow.
+
+use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
+use crate::flags::VmFlags;
+use crate::mm::MmStruct;
+use crate::types::{PAGE_SIZE, Pfn};
+use std::collections::HashMap;
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl MmStruct {
+    /// Checks the invariants above; returns every violation found.
+    ///
+    /// Map counts are compared with the entries of this address space only,
+    /// so the check is exact while no page is shared between processes.
+    pub fn check_invariants(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let m = &*self.machine;
+        let st = self.mmap_lock.read();
+        let mut maps: HashMap<Pfn, i32> = HashMap::new();
+        // Entries against VMAs.
+        self.for_each_pte(0, m.arch.task_size(), |va, _, pte| {
+            let Pte::Page { pfn, flags } = pte else {
+                return;
+            };
+            let Some(vma) = st.vmas.lookup(va) else {
+                out.push(Violation(format!("{va:#x}: present entry outside any VMA")));
+                return;
+            };
+            if flags.contains(PteFlags::WRITE) && !vma.flags.contains(VmFlags::WRITE) {
+                out.push(Violation(format!(
+                    "{va:#x}: writable entry in a VMA without VM_WRITE ({})",
+                    vma.perms()
+                )));
+            }
+            if flags.contains(PteFlags::PROTNONE) != !vma.is_accessible() {
+                out.push(Violation(format!(
+                    "{va:#x}: PROT_NONE entry does not match VMA {}",
+                    vma.perms()
+                )));
+            }
+            if flags.contains(PteFlags::PRESENT)
+                && !flags.contains(PteFlags::NX)
+                && !vma.flags.contains(VmFlags::EXEC)
+            {
+                out.push(Violation(format!(
+                    "{va:#x}: executable entry in a non-executable VMA"
+                )));
+            }
+            if m.is_zero_pfn(pfn) {
+                if flags.contains(PteFlags::WRITE) {
+                    out.push(Violation(format!(
+                        "{va:#x}: the zero page is mapped writable"
+                    )));
+                }
+            } else {
+                *maps.entry(pfn).or_default() += 1;
+            }
+        });
+        for (&pfn, &n) in &maps {
+            let page = m.phys.page(pfn);
+            if page.mapcount() != n {
+                out.push(Violation(format!(
+                    "pfn {:#x}: mapcount {} but {} entries map it",
+                    pfn.0,
+                    page.mapcount(),
+                    n
+                )));
+            }
+            if page.refcount() < n {
+                out.push(Violation(format!(
+                    "pfn {:#x}: refcount {} below its {} mappings",
+                    pfn.0,
+                    page.refcount(),
+                    n
+                )));
+            }
+        }
+        // Page-table pages.
+        let tables = self.count_tables(self.top_level(), self.pgd());
+        if tables != self.pgtable_pages() {
+            out.push(Violation(format!(
+                "{} page-table pages reachable, {} counted",
+                tables,
+                self.pgtable_pages()
+            )));
+        }
+        // TLBs against the tables.
+        for cpu in &m.cpus {
+            let c = cpu.lock();
+            if c.active_mm != self.id {
+                continue;
+            }
+            let pcid = c.mmu.cr3().1;
+            for e in c
+                .mmu
+                .entries()
+                .into_iter()
+                .filter(|e| e.pcid == pcid && !e.global)
+            {
+                let va = e.vpn * PAGE_SIZE;
+                let pte = self.lookup_pte(va);
+                let ok = match pte {
+                    Pte::Page { pfn, flags } => {
+                        flags.contains(PteFlags::PRESENT)
+                            && pfn == e.pfn
+                            && (!e.write || flags.contains(PteFlags::WRITE))
+                            && (!e.user || flags.contains(PteFlags::USER))
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    out.push(Violation(format!(
+                        "cpu {}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
+                        c.id,
+                        e.pfn.0,
+                        if e.write { " writable" } else { "" }
+                    )));
+                }
+            }
+        }
+        out
+    }
+
+    fn count_tables(&self, level: u32, table: Pfn) -> i64 {
+        let mut n = 1;
+        if level == 0 {
+            return n;
+        }
+        for i in 0..self.machine.arch.ptrs_per_table() {
+            let raw = self.machine.phys.read_u64(table, i);
+            if let TableEntry::Table(t) = self.machine.arch.decode_table(level, raw) {
+                n += if level == PMD_LEVEL {
+                    1
+                } else {
+                    self.count_tables(level - 1, t)
+                };
+            }
+        }
+        n
+    }
+}

@@ -1,0 +1,14 @@
+window 0x100000000 0x140000000
+# A: faulted (anon pages + zero pages), moved to B with FIXED
+mmap(0x100000000, 32768, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x11
+load 0x100002000 8192
+dump before
+mremap(0x100000000, 32768, 32768, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100100000) = 0x100100000
+dump moved
+load 0x100100000 32768
+dump loaded
+store 0x100100000 8192 0x22
+dump stored-anon
+store 0x100102000 8192 0x22
+dump stored-zero

@@ -1,0 +1,17 @@
+window 0x100000000 0x140000000
+# C: unfaulted neighbour before destination
+mmap(0x1000fc000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x1000fc000
+# A unfaulted moved next to C -> pgoff re-based -> merges
+mmap(0x100000000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+mremap(0x100000000, 16384, 16384, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100100000) = 0x100100000
+dump unfaulted-moved
+# D faulted moved next to E (unfaulted) -> pgoff kept -> no merge
+mmap(0x1002fc000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x1002fc000
+mmap(0x100200000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100200000
+store 0x100200000
+mremap(0x100200000, 16384, 16384, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100300000) = 0x100300000
+dump faulted-moved
+# move it back -> merges again? (pgoff matches original position; neighbours none here)
+mmap(0x1001f8000, 32768, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x1001f8000
+mremap(0x100300000, 16384, 16384, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100200000) = 0x100200000
+dump faulted-moved-back

@@ -1,0 +1,36 @@
+window 0x100000000 0x140000000
+mmap(0x100000000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x11
+load 0x100002000 8192
+dump init
+mprotect(0x100000000, 16384, PROT_READ) = 0
+load 0x100000000 16384
+dump ro-loaded
+store 0x100000000
+mprotect(0x100000000, 16384, PROT_READ|PROT_WRITE) = 0
+store 0x100000000 8192 0x22
+dump rw-store-anon
+store 0x100002000 8192 0x22
+dump rw-store-zero
+mprotect(0x100000000, 16384, PROT_NONE) = 0
+dump none
+load 0x100000000
+mprotect(0x100000000, 16384, PROT_READ|PROT_WRITE) = 0
+store 0x100000000 16384 0x33
+dump none-to-rw-store
+# PROT_READ mapping read first (zero page), then RW, store
+mmap(0x100100000, 16384, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100100000
+load 0x100100000 16384
+mprotect(0x100100000, 16384, PROT_READ|PROT_WRITE) = 0
+store 0x100100000 16384
+dump ro-zero-to-rw
+# RW|EXEC change on anon pages: store after RW->RWX
+mprotect(0x100100000, 16384, PROT_READ|PROT_WRITE|PROT_EXEC) = 0
+store 0x100100000 16384
+dump rwx
+# MAP_POPULATE on RO then RW
+mmap(0x100200000, 16384, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_POPULATE, -1, 0) = 0x100200000
+dump ro-populate
+mprotect(0x100200000, 16384, PROT_READ|PROT_WRITE) = 0
+store 0x100200000 16384
+dump ro-populate-rw-store

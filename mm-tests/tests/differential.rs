@@ -1,0 +1,62 @@
+//! Every committed scenario runs on the simulator and prints what the real
+//! Linux kernel printed for it (`run-real`), dev and inode columns aside.
+
+use mm_core::machine::MachineConfig;
+use mm_tests::differential;
+
+fn check(subdir: &str, cfg: Option<MachineConfig>, at_least: usize) {
+    let (n, failures) = differential(subdir, cfg);
+    assert!(n >= at_least, "{subdir}: only {n} cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases differ from the real kernel:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The shared semantics cases that use only private anonymous memory and
+/// brk.
+#[test]
+fn semantics_cases_match_linux() {
+    check("semantics", None, 26);
+}
+
+/// Hand-written edge cases (merging, accounting, mremap, madvise, brk),
+/// recorded on the real kernel.
+#[test]
+fn edge_cases_match_linux() {
+    check("edge", None, 40);
+}
+
+/// The scenarios whose call chains are snapshot-tested.
+#[test]
+fn trace_cases_match_linux() {
+    check("trace", None, 10);
+}
+
+/// Random scenarios from `gen.py --anon-only`, recorded on the real kernel.
+#[test]
+fn generated_cases_match_linux() {
+    check("generated", None, 300);
+}
+
+/// The result does not depend on the page allocator.  With five-level
+/// paging the user address space ends at 2^56 instead of 2^47, so only the
+/// cases that do not probe `TASK_SIZE` are run with it.
+#[test]
+fn cases_match_with_every_backend() {
+    for alloc in mm_core::machine::allocator_names() {
+        for pt in mm_core::machine::page_table_names() {
+            let cfg = MachineConfig {
+                allocator: alloc.to_string(),
+                page_table: pt.to_string(),
+                ..Default::default()
+            };
+            check("semantics", Some(cfg.clone()), 26);
+            if pt == "x86-64-4level" {
+                check("edge", Some(cfg), 40);
+            }
+        }
+    }
+}
