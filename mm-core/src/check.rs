@@ -48,7 +48,7 @@ impl MmStruct {
                     vma.perms()
                 )));
             }
-            if flags.contains(PteFlags::PROTNONE) != !vma.is_accessible() {
+            if flags.contains(PteFlags::PROTNONE) == vma.is_accessible() {
                 out.push(Violation(format!(
                     "{va:#x}: PROT_NONE entry does not match VMA {}",
                     vma.perms()

@@ -327,27 +327,6 @@ pub enum Access {
     Exec,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn advice_round_trips() {
-        for raw in 0..32 {
-            if let Some(a) = Advice::from_raw(raw) {
-                assert_eq!(a.raw(), raw);
-            }
-        }
-    }
-
-    #[test]
-    fn maps_perms_spelling() {
-        let f = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYSHARE;
-        assert_eq!(&f.maps_perms(), b"rw-s");
-        assert_eq!(&VmFlags::empty().maps_perms(), b"---p");
-    }
-}
-
 /// Joins the set flag names with a prefix: `PROT_READ|PROT_WRITE`.
 fn prefixed<F: bitflags::Flags>(f: &F, prefix: &str, none: &str) -> String {
     let names: Vec<String> = f
@@ -379,5 +358,26 @@ impl VmFlags {
     /// `VM_READ|VM_WRITE|...`.
     pub fn names(&self) -> String {
         prefixed(self, "VM_", "0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_round_trips() {
+        for raw in 0..32 {
+            if let Some(a) = Advice::from_raw(raw) {
+                assert_eq!(a.raw(), raw);
+            }
+        }
+    }
+
+    #[test]
+    fn maps_perms_spelling() {
+        let f = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYSHARE;
+        assert_eq!(&f.maps_perms(), b"rw-s");
+        assert_eq!(&VmFlags::empty().maps_perms(), b"---p");
     }
 }

@@ -398,7 +398,6 @@ impl Machine {
                 self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
             } else {
                 let mut a = start;
-                invlpgs = 0;
                 while a < end {
                     c.mmu.invpcid_addr(pcid, a);
                     a += 1 << stride_shift;
