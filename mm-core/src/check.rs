@@ -137,6 +137,19 @@ impl MmStruct {
         out
     }
 
+    /// The byte at `va` as the process would read it, without a fault or
+    /// any other side effect: the frame's byte if an entry maps the page, 0
+    /// if nothing is mapped there yet (anonymous memory reads as zeroes).
+    /// `None` if no VMA covers `va`.
+    pub fn peek_byte(&self, va: u64) -> Option<u8> {
+        let st = self.mmap_lock.read();
+        st.vmas.lookup(va)?;
+        Some(match self.lookup_pte(va) {
+            Pte::Page { pfn, .. } => self.machine.phys.read_u8(pfn, va % PAGE_SIZE),
+            _ => 0,
+        })
+    }
+
     fn count_tables(&self, level: u32, table: Pfn) -> i64 {
         let mut n = 1;
         if level == 0 {

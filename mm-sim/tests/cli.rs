@@ -1,0 +1,144 @@
+//! The `mmsim` command: bad input is an `error: line N: ...` with exit
+//! status 2 and nothing on stdout; no input makes it panic.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn mmsim(args: &[&str], scenario: Option<&[u8]>) -> Output {
+    let dir = std::env::temp_dir().join(format!("mmsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmsim"));
+    cmd.args(args);
+    if let Some(s) = scenario {
+        let path = dir.join(format!("{}.mms", s.len()));
+        std::fs::File::create(&path)
+            .and_then(|mut f| f.write_all(s))
+            .expect("write scenario");
+        cmd.arg(&path);
+    }
+    cmd.output().expect("run mmsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn runs_a_scenario() {
+    let o = mmsim(
+        &["run"],
+        Some(b"window 0x100000000 0x140000000\nmmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\nstore 0x100000000\ndump\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "== dump\n100000000-100001000 rw-p 00000000 00:00 0\nfaults minflt=1 majflt=0\npresent 100000000-100001000\nok 4 lines, 0 skipped\n"
+    );
+}
+
+#[test]
+fn a_bad_line_is_an_error_with_no_output() {
+    let o = mmsim(
+        &["run"],
+        Some(b"window 0x100000000 0x140000000\nstore 0x100000000\nmunmap(0x1000)\ndump\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        "error: line 3: munmap: expected 2 argument(s), got 1\n"
+    );
+}
+
+#[test]
+fn unsupported_features_are_refused_before_running() {
+    let o = mmsim(&["run"], Some(b"store 0x1000\nfile f 4096\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).starts_with("error: line 2: a file is not supported yet"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unknown_backends_and_files_are_errors() {
+    let o = mmsim(&["run", "--allocator", "nope"], Some(b"dump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: unknown page allocator 'nope' (known: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = mmsim(&["run", "/nonexistent/x.mms"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with("error: cannot open /nonexistent/x.mms"));
+    let o = mmsim(&["run", "--ram", "12Q"], Some(b"dump\n"));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn backends_are_listed_sorted() {
+    let o = mmsim(&["backends"], None);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    let names: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let allocs: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.starts_with("x86"))
+        .collect();
+    let mut sorted = allocs.clone();
+    sorted.sort_unstable();
+    assert_eq!(allocs, sorted);
+    assert!(allocs.contains(&"buddy") && allocs.contains(&"bitmap"));
+    assert!(names.contains(&"x86-64-4level") && names.contains(&"x86-64-5level"));
+}
+
+#[test]
+fn trace_shows_the_fault_chain() {
+    let o = mmsim(
+        &["run", "--trace"],
+        Some(b"mmap(0x100000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)\nload 0x100000000\n"),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    for f in [
+        "exc_page_fault",
+        "handle_mm_fault",
+        "do_anonymous_page",
+        "zero page",
+        "mm_account_fault",
+    ] {
+        assert!(out.contains(f), "missing {f} in:\n{out}");
+    }
+}
+
+#[test]
+fn hostile_inputs_do_not_crash() {
+    let inputs: &[&[u8]] = &[
+        b"\xff\xfe\x00",
+        b"mmap(",
+        b"mmap(0xffffffffffffffff, 0xffffffffffffffff, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)\nload 0xfffffffffffff000 4095\n",
+        b"mremap(0xfffffffffffff000, 0xffffffffffffffff, 0xffffffffffffffff, MREMAP_MAYMOVE|MREMAP_FIXED, 0x1000)\n",
+        b"madvise(0, 0xffffffffffffffff, MADV_DONTNEED)\nmprotect(0, 0xfffffffffffff001, PROT_READ)\nbrk(0xffffffffffffffff)\n",
+        b"mmap(0, 0x7ffffffff000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0)\nmsync(0, 0xffffffffffffffff, MS_SYNC)\n",
+        b"window 5 4\n",
+        b"munmap(0x1000, 4096) = -1 E\n",
+        b"4242 12:00:00.5 openat(AT_FDCWD, \"/a,b\", O_RDONLY) = 3</a,b>\nclose(3</a,b>) = 0\n",
+    ];
+    for inp in inputs {
+        let o = mmsim(&["run"], Some(inp));
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(2)),
+            "{:?}: {}",
+            String::from_utf8_lossy(inp),
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}
