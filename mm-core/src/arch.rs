@@ -40,34 +40,36 @@ pub fn level_name(level: Level, levels: u32) -> &'static str {
 
 bitflags! {
     /// Architecture-neutral attributes of a leaf entry.  A format maps them
-    /// to its own bits (`PteFlags::WRITE` is `_PAGE_RW` on x86-64).
+    /// to its own bits.  The values happen to be those of x86-64 (where
+    /// they have one), so the default format converts with a mask; other
+    /// formats map each flag explicitly.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-    pub struct PteFlags: u32 {
+    pub struct PteFlags: u64 {
         /// The hardware may use the entry (`_PAGE_PRESENT`).
         const PRESENT = 1 << 0;
         /// Writes are allowed.
         const WRITE = 1 << 1;
         /// User mode may access the page.
         const USER = 1 << 2;
+        /// Write-through caching.
+        const PWT = 1 << 3;
+        /// Caching disabled.
+        const PCD = 1 << 4;
         /// The hardware has used the entry (`young`).
-        const ACCESSED = 1 << 3;
+        const ACCESSED = 1 << 5;
         /// The hardware has written through the entry.
-        const DIRTY = 1 << 4;
-        /// Instruction fetches are forbidden.
-        const NX = 1 << 5;
+        const DIRTY = 1 << 6;
         /// The translation survives a CR3 load.
-        const GLOBAL = 1 << 6;
+        const GLOBAL = 1 << 8;
         /// Not a normal page: the zero page (`pte_special`).
-        const SPECIAL = 1 << 7;
+        const SPECIAL = 1 << 9;
+        /// Soft-dirty tracking bit.
+        const SOFT_DIRTY = 1 << 11;
         /// Mapped but inaccessible (`PROT_NONE`): not present to the
         /// hardware, present to the kernel.
-        const PROTNONE = 1 << 8;
-        /// Soft-dirty tracking bit.
-        const SOFT_DIRTY = 1 << 9;
-        /// Write-through caching.
-        const PWT = 1 << 10;
-        /// Caching disabled.
-        const PCD = 1 << 11;
+        const PROTNONE = 1 << 62;
+        /// Instruction fetches are forbidden.
+        const NX = 1 << 63;
     }
 }
 
@@ -126,10 +128,7 @@ impl Pte {
     #[must_use]
     pub fn with(self, f: PteFlags) -> Pte {
         match self {
-            Pte::Page { pfn, flags } => Pte::Page {
-                pfn,
-                flags: flags | f,
-            },
+            Pte::Page { pfn, flags } => Pte::Page { pfn, flags: flags | f },
             other => other,
         }
     }
@@ -137,10 +136,7 @@ impl Pte {
     #[must_use]
     pub fn without(self, f: PteFlags) -> Pte {
         match self {
-            Pte::Page { pfn, flags } => Pte::Page {
-                pfn,
-                flags: flags - f,
-            },
+            Pte::Page { pfn, flags } => Pte::Page { pfn, flags: flags - f },
             other => other,
         }
     }
@@ -167,7 +163,8 @@ pub enum TableEntry {
 pub fn generic_page_prot(vm_flags: VmFlags) -> PteFlags {
     let rwx = vm_flags & (VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC);
     if rwx.is_empty() {
-        return PteFlags::PROTNONE | PteFlags::ACCESSED | PteFlags::NX;
+        // PAGE_NONE: accessed and PROT_NONE, no NX.
+        return PteFlags::PROTNONE | PteFlags::ACCESSED;
     }
     let mut f = PteFlags::PRESENT | PteFlags::USER | PteFlags::ACCESSED;
     if !vm_flags.contains(VmFlags::EXEC) {
@@ -245,10 +242,7 @@ pub struct TlbConfig {
 impl Default for TlbConfig {
     /// 1536 entries, 12 ways: the shape of a recent x86 second-level TLB.
     fn default() -> Self {
-        TlbConfig {
-            sets: 128,
-            ways: 12,
-        }
+        TlbConfig { sets: 128, ways: 12 }
     }
 }
 
@@ -306,13 +300,7 @@ pub struct TlbStats {
 pub trait Mmu: Send {
     /// Translates an access, walking the page tables on a TLB miss and
     /// setting accessed / dirty bits as the hardware does.
-    fn translate(
-        &mut self,
-        phys: &PhysMem,
-        va: u64,
-        access: Access,
-        user: bool,
-    ) -> Result<PhysAddr, PageFaultInfo>;
+    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, PageFaultInfo>;
     /// Loads CR3 with the root table `root` and address-space id `pcid`.
     /// Without `noflush` the TLB entries of `pcid` (non-global) are dropped.
     fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool);

@@ -43,30 +43,18 @@ impl MmStruct {
                 return;
             };
             if flags.contains(PteFlags::WRITE) && !vma.flags.contains(VmFlags::WRITE) {
-                out.push(Violation(format!(
-                    "{va:#x}: writable entry in a VMA without VM_WRITE ({})",
-                    vma.perms()
-                )));
+                out.push(Violation(format!("{va:#x}: writable entry in a VMA without VM_WRITE ({})", vma.perms())));
             }
             if flags.contains(PteFlags::PROTNONE) == vma.is_accessible() {
-                out.push(Violation(format!(
-                    "{va:#x}: PROT_NONE entry does not match VMA {}",
-                    vma.perms()
-                )));
+                out.push(Violation(format!("{va:#x}: PROT_NONE entry does not match VMA {}", vma.perms())));
             }
-            if flags.contains(PteFlags::PRESENT)
-                && !flags.contains(PteFlags::NX)
-                && !vma.flags.contains(VmFlags::EXEC)
+            if flags.contains(PteFlags::PRESENT) && !flags.contains(PteFlags::NX) && !vma.flags.contains(VmFlags::EXEC)
             {
-                out.push(Violation(format!(
-                    "{va:#x}: executable entry in a non-executable VMA"
-                )));
+                out.push(Violation(format!("{va:#x}: executable entry in a non-executable VMA")));
             }
             if m.is_zero_pfn(pfn) {
                 if flags.contains(PteFlags::WRITE) {
-                    out.push(Violation(format!(
-                        "{va:#x}: the zero page is mapped writable"
-                    )));
+                    out.push(Violation(format!("{va:#x}: the zero page is mapped writable")));
                 }
             } else {
                 *maps.entry(pfn).or_default() += 1;
@@ -75,30 +63,16 @@ impl MmStruct {
         for (&pfn, &n) in &maps {
             let page = m.phys.page(pfn);
             if page.mapcount() != n {
-                out.push(Violation(format!(
-                    "pfn {:#x}: mapcount {} but {} entries map it",
-                    pfn.0,
-                    page.mapcount(),
-                    n
-                )));
+                out.push(Violation(format!("pfn {:#x}: mapcount {} but {} entries map it", pfn.0, page.mapcount(), n)));
             }
             if page.refcount() < n {
-                out.push(Violation(format!(
-                    "pfn {:#x}: refcount {} below its {} mappings",
-                    pfn.0,
-                    page.refcount(),
-                    n
-                )));
+                out.push(Violation(format!("pfn {:#x}: refcount {} below its {} mappings", pfn.0, page.refcount(), n)));
             }
         }
         // Page-table pages.
         let tables = self.count_tables(self.top_level(), self.pgd());
         if tables != self.pgtable_pages() {
-            out.push(Violation(format!(
-                "{} page-table pages reachable, {} counted",
-                tables,
-                self.pgtable_pages()
-            )));
+            out.push(Violation(format!("{} page-table pages reachable, {} counted", tables, self.pgtable_pages())));
         }
         // TLBs against the tables.
         for cpu in &m.cpus {
@@ -107,12 +81,7 @@ impl MmStruct {
                 continue;
             }
             let pcid = c.mmu.cr3().1;
-            for e in c
-                .mmu
-                .entries()
-                .into_iter()
-                .filter(|e| e.pcid == pcid && !e.global)
-            {
+            for e in c.mmu.entries().into_iter().filter(|e| e.pcid == pcid && !e.global) {
                 let va = e.vpn * PAGE_SIZE;
                 let pte = self.lookup_pte(va);
                 let ok = match pte {
@@ -155,14 +124,10 @@ impl MmStruct {
         if level == 0 {
             return n;
         }
-        for i in 0..self.machine.arch.ptrs_per_table() {
+        for i in 0..self.machine.geometry.ptrs {
             let raw = self.machine.phys.read_u64(table, i);
             if let TableEntry::Table(t) = self.machine.arch.decode_table(level, raw) {
-                n += if level == PMD_LEVEL {
-                    1
-                } else {
-                    self.count_tables(level - 1, t)
-                };
+                n += if level == PMD_LEVEL { 1 } else { self.count_tables(level - 1, t) };
             }
         }
         n

@@ -112,45 +112,23 @@ impl VmFlags {
     /// `VM_ACCESS_FLAGS`: read, write or exec.
     pub const ACCESS_FLAGS: VmFlags = VmFlags::READ.union(VmFlags::WRITE).union(VmFlags::EXEC);
     /// `VM_SPECIAL`: mappings that are never merged or expanded.
-    pub const SPECIAL: VmFlags = VmFlags::IO
-        .union(VmFlags::DONTEXPAND)
-        .union(VmFlags::PFNMAP)
-        .union(VmFlags::MIXEDMAP);
+    pub const SPECIAL: VmFlags = VmFlags::IO.union(VmFlags::DONTEXPAND).union(VmFlags::PFNMAP).union(VmFlags::MIXEDMAP);
     /// `VM_IGNORE_MERGE`: flags that do not stop two VMAs from merging.
     pub const IGNORE_MERGE: VmFlags = VmFlags::SOFTDIRTY;
     /// `VM_STACK` on x86-64 (stacks grow down).
     pub const STACK: VmFlags = VmFlags::GROWSDOWN;
     /// `VM_DATA_DEFAULT_FLAGS` / `VM_STACK_DEFAULT_FLAGS` on x86-64 with a
     /// non-executable stack.
-    pub const DATA_DEFAULT: VmFlags = VmFlags::READ
-        .union(VmFlags::WRITE)
-        .union(VmFlags::MAYREAD)
-        .union(VmFlags::MAYWRITE)
-        .union(VmFlags::MAYEXEC);
+    pub const DATA_DEFAULT: VmFlags =
+        VmFlags::READ.union(VmFlags::WRITE).union(VmFlags::MAYREAD).union(VmFlags::MAYWRITE).union(VmFlags::MAYEXEC);
 
     /// The four permission characters of a `/proc/PID/maps` line.
     pub fn maps_perms(self) -> [u8; 4] {
         [
-            if self.contains(VmFlags::READ) {
-                b'r'
-            } else {
-                b'-'
-            },
-            if self.contains(VmFlags::WRITE) {
-                b'w'
-            } else {
-                b'-'
-            },
-            if self.contains(VmFlags::EXEC) {
-                b'x'
-            } else {
-                b'-'
-            },
-            if self.contains(VmFlags::MAYSHARE) {
-                b's'
-            } else {
-                b'p'
-            },
+            if self.contains(VmFlags::READ) { b'r' } else { b'-' },
+            if self.contains(VmFlags::WRITE) { b'w' } else { b'-' },
+            if self.contains(VmFlags::EXEC) { b'x' } else { b'-' },
+            if self.contains(VmFlags::MAYSHARE) { b's' } else { b'p' },
         ]
     }
 }
@@ -329,15 +307,8 @@ pub enum Access {
 
 /// Joins the set flag names with a prefix: `PROT_READ|PROT_WRITE`.
 fn prefixed<F: bitflags::Flags>(f: &F, prefix: &str, none: &str) -> String {
-    let names: Vec<String> = f
-        .iter_names()
-        .map(|(n, _)| format!("{prefix}{n}"))
-        .collect();
-    if names.is_empty() {
-        none.to_string()
-    } else {
-        names.join("|")
-    }
+    let names: Vec<String> = f.iter_names().map(|(n, _)| format!("{prefix}{n}")).collect();
+    if names.is_empty() { none.to_string() } else { names.join("|") }
 }
 
 impl Prot {

@@ -57,21 +57,14 @@ pub struct Kernel {
 
 impl fmt::Debug for Kernel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kernel")
-            .field("machine", &self.machine)
-            .field("tasks", &self.tasks.len())
-            .finish()
+        f.debug_struct("Kernel").field("machine", &self.machine).field("tasks", &self.tasks.len()).finish()
     }
 }
 
 impl Kernel {
     /// Boots a machine with no processes.
     pub fn new(cfg: &MachineConfig) -> Result<Kernel, ConfigError> {
-        Ok(Kernel {
-            machine: Machine::new(cfg)?,
-            tasks: BTreeMap::new(),
-            next_pid: 1,
-        })
+        Ok(Kernel { machine: Machine::new(cfg)?, tasks: BTreeMap::new(), next_pid: 1 })
     }
 
     /// The machine.
@@ -85,14 +78,7 @@ impl Kernel {
         let mm = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(
-            pid,
-            Arc::new(Task {
-                pid,
-                mm,
-                faults: Default::default(),
-            }),
-        );
+        self.tasks.insert(pid, Arc::new(Task { pid, mm, faults: Default::default() }));
         Ok(pid)
     }
 
@@ -113,16 +99,7 @@ impl Kernel {
 
     /// `mmap(addr, len, prot, flags, fd, off)` with raw arguments.
     #[allow(clippy::too_many_arguments)]
-    pub fn sys_mmap(
-        &self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u64,
-        flags: u64,
-        fd: i64,
-        off: u64,
-    ) -> SysResult<u64> {
+    pub fn sys_mmap(&self, pid: Pid, addr: u64, len: u64, prot: u64, flags: u64, fd: i64, off: u64) -> SysResult<u64> {
         let t = self.task(pid)?;
         let _s = trace_enter!(self.machine.trace, "sys_mmap", "pid {pid}");
         // x86 sys_mmap: the offset must be page aligned.
@@ -135,14 +112,7 @@ impl Kernel {
             let _ = fd;
             return Err(Errno::EBADF);
         }
-        t.mm.vm_mmap_pgoff(
-            &t.faults,
-            addr,
-            len,
-            Prot::from_bits_retain(prot),
-            flags,
-            off >> PAGE_SHIFT,
-        )
+        t.mm.vm_mmap_pgoff(&t.faults, addr, len, Prot::from_bits_retain(prot), flags, off >> PAGE_SHIFT)
     }
 
     /// `munmap(addr, len)`.
@@ -156,18 +126,8 @@ impl Kernel {
     }
 
     /// `mremap(old, old_len, new_len, flags, new)`.
-    pub fn sys_mremap(
-        &self,
-        pid: Pid,
-        old: u64,
-        old_len: u64,
-        new_len: u64,
-        flags: u64,
-        new: u64,
-    ) -> SysResult<u64> {
-        self.task(pid)?
-            .mm
-            .do_mremap(old, old_len, new_len, flags, new)
+    pub fn sys_mremap(&self, pid: Pid, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> SysResult<u64> {
+        self.task(pid)?.mm.do_mremap(old, old_len, new_len, flags, new)
     }
 
     /// `madvise(addr, len, advice)`.
@@ -206,11 +166,7 @@ impl Kernel {
     pub fn maps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<MapsEntry>> {
         let t = self.task(pid)?;
         let st = t.mm.mmap_lock.read();
-        Ok(st
-            .vmas
-            .overlapping(lo, hi)
-            .map(|v| maps_entry(v, st.start_brk, st.brk))
-            .collect())
+        Ok(st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, st.start_brk, st.brk)).collect())
     }
 
     /// Present page ranges (pagemap bit 63) in `[lo, hi)`.
@@ -230,10 +186,6 @@ fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
         offset: 0,
         dev: (0, 0),
         inode: 0,
-        path: if heap {
-            "[heap]".to_string()
-        } else {
-            String::new()
-        },
+        path: if heap { "[heap]".to_string() } else { String::new() },
     }
 }

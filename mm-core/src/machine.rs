@@ -98,15 +98,9 @@ impl Default for MachineConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     /// No page allocator of that name is linked in.
-    UnknownAllocator {
-        name: String,
-        known: Vec<&'static str>,
-    },
+    UnknownAllocator { name: String, known: Vec<&'static str> },
     /// No page-table format of that name is linked in.
-    UnknownPageTable {
-        name: String,
-        known: Vec<&'static str>,
-    },
+    UnknownPageTable { name: String, known: Vec<&'static str> },
     /// Too little RAM to boot.
     RamTooSmall { bytes: u64, min: u64 },
     /// Zero CPUs, or more than the simulator supports.
@@ -117,18 +111,10 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::UnknownAllocator { name, known } => {
-                write!(
-                    f,
-                    "unknown page allocator '{name}' (known: {})",
-                    known.join(", ")
-                )
+                write!(f, "unknown page allocator '{name}' (known: {})", known.join(", "))
             }
             ConfigError::UnknownPageTable { name, known } => {
-                write!(
-                    f,
-                    "unknown page-table format '{name}' (known: {})",
-                    known.join(", ")
-                )
+                write!(f, "unknown page-table format '{name}' (known: {})", known.join(", "))
             }
             ConfigError::RamTooSmall { bytes, min } => {
                 write!(f, "{bytes} bytes of RAM is too small (at least {min})")
@@ -154,6 +140,30 @@ pub fn page_table_names() -> Vec<&'static str> {
     v
 }
 
+/// The page-table geometry of the machine's format, read once so that the
+/// hot paths do not ask the format for it on every step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PtGeometry {
+    /// Number of levels.
+    pub levels: u32,
+    /// `level_shift` of each level.
+    pub shifts: [u32; 8],
+    /// Entries per table minus one.
+    pub index_mask: u64,
+    /// Entries per table.
+    pub ptrs: usize,
+}
+
+impl PtGeometry {
+    fn of(f: &dyn PageTableFormat) -> PtGeometry {
+        let mut shifts = [0; 8];
+        for (l, s) in shifts.iter_mut().enumerate().take(f.levels() as usize) {
+            *s = f.level_shift(l as u32);
+        }
+        PtGeometry { levels: f.levels(), shifts, index_mask: f.ptrs_per_table() as u64 - 1, ptrs: f.ptrs_per_table() }
+    }
+}
+
 /// One simulated CPU.
 pub struct Cpu {
     /// CPU number.
@@ -172,8 +182,13 @@ pub struct Machine {
     pub alloc: Box<dyn PageAllocator>,
     /// The page-table format.
     pub arch: Box<dyn PageTableFormat>,
+    /// Its geometry.
+    pub geometry: PtGeometry,
     /// The CPUs.
     pub cpus: Vec<Mutex<Cpu>>,
+    /// The address space each CPU has loaded (`cpu_tlbstate.loaded_mm`),
+    /// readable without locking the CPU.
+    loaded_mm: Vec<AtomicU64>,
     /// The shared zero page (`my_zero_pfn`).
     pub zero_pfn: Pfn,
     /// Kernel settings.
@@ -202,10 +217,7 @@ impl Machine {
     pub fn new(cfg: &MachineConfig) -> Result<Arc<Machine>, ConfigError> {
         let min = 64 * PAGE_SIZE;
         if cfg.ram < min {
-            return Err(ConfigError::RamTooSmall {
-                bytes: cfg.ram,
-                min,
-            });
+            return Err(ConfigError::RamTooSmall { bytes: cfg.ram, min });
         }
         if cfg.nr_cpus == 0 || cfg.nr_cpus > 64 {
             return Err(ConfigError::BadCpuCount(cfg.nr_cpus));
@@ -213,53 +225,36 @@ impl Machine {
         let alloc_desc = MM_PAGE_ALLOCATORS
             .iter()
             .find(|d| d.name == cfg.allocator)
-            .ok_or_else(|| ConfigError::UnknownAllocator {
-                name: cfg.allocator.clone(),
-                known: allocator_names(),
-            })?;
+            .ok_or_else(|| ConfigError::UnknownAllocator { name: cfg.allocator.clone(), known: allocator_names() })?;
         let fmt_desc = MM_PAGE_TABLE_FORMATS
             .iter()
             .find(|d| d.name == cfg.page_table)
-            .ok_or_else(|| ConfigError::UnknownPageTable {
-                name: cfg.page_table.clone(),
-                known: page_table_names(),
-            })?;
+            .ok_or_else(|| ConfigError::UnknownPageTable { name: cfg.page_table.clone(), known: page_table_names() })?;
         let phys = PhysMem::new(cfg.ram);
-        let alloc = (alloc_desc.new)(&AllocatorConfig {
-            base: Pfn(0),
-            nr_pages: phys.nr_pages(),
-            nr_cpus: cfg.nr_cpus,
-        });
+        let alloc =
+            (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();
-        let cpus = (0..cfg.nr_cpus)
-            .map(|id| {
-                Mutex::new(Cpu {
-                    id,
-                    mmu: arch.new_mmu(id, cfg.tlb),
-                    active_mm: 0,
-                })
-            })
-            .collect();
+        let cpus =
+            (0..cfg.nr_cpus).map(|id| Mutex::new(Cpu { id, mmu: arch.new_mmu(id, cfg.tlb), active_mm: 0 })).collect();
+        let geometry = PtGeometry::of(&*arch);
+        let loaded_mm = (0..cfg.nr_cpus).map(|_| AtomicU64::new(0)).collect();
         let mut m = Machine {
             phys,
             alloc,
             arch,
+            geometry,
             cpus,
+            loaded_mm,
             zero_pfn: Pfn(0),
             tunables: cfg.tunables.clone(),
             trace: Tracer::default(),
-            vmstat: VmStat::default(),
+            vmstat: VmStat::new(cfg.nr_cpus),
             reserved_pages: 0,
             next_id: AtomicU64::new(1),
         };
         // The zero page: allocated once, never freed, never counted as
         // mapped (`empty_zero_page`).
-        let zero = m
-            .alloc_pages(Gfp::ZERO, 0)
-            .ok_or(ConfigError::RamTooSmall {
-                bytes: cfg.ram,
-                min,
-            })?;
+        let zero = m.alloc_pages(Gfp::ZERO, 0).ok_or(ConfigError::RamTooSmall { bytes: cfg.ram, min })?;
         m.phys.page(zero).set_flags(PageFlags::RESERVED);
         m.zero_pfn = zero;
         m.reserved_pages = 1;
@@ -290,11 +285,7 @@ impl Machine {
         for i in 0..1u64 << order {
             let p = Pfn(pfn.0 + i);
             let page = self.phys.page(p);
-            debug_assert_eq!(
-                page.refcount(),
-                0,
-                "allocator handed out a used frame {p:?}"
-            );
+            debug_assert_eq!(page.refcount(), 0, "allocator handed out a used frame {p:?}");
             page.reset();
             if gfp.contains(Gfp::ZERO) {
                 self.phys.clear_frame(p);
@@ -343,24 +334,18 @@ impl Machine {
     /// (`switch_mm_irqs_off` -> `load_new_mm_cr3`).  Without PCIDs, every
     /// switch flushes the TLB.
     pub fn switch_mm(&self, cpu: usize, mm_id: u64, pgd: Pfn) {
+        if self.loaded_mm[cpu].load(Ordering::Acquire) == mm_id {
+            return;
+        }
         let mut c = self.cpus[cpu].lock();
         if c.active_mm == mm_id {
             return;
         }
-        let _t = trace_enter!(
-            self.trace,
-            "switch_mm_irqs_off",
-            "cpu {cpu}: mm {} -> mm {mm_id}",
-            c.active_mm
-        );
-        trace_note!(
-            self.trace,
-            "load_new_mm_cr3",
-            "cr3 = pgd pfn {:#x}, TLB flushed",
-            pgd.0
-        );
+        let _t = trace_enter!(self.trace, "switch_mm_irqs_off", "cpu {cpu}: mm {} -> mm {mm_id}", c.active_mm);
+        trace_note!(self.trace, "load_new_mm_cr3", "cr3 = pgd pfn {:#x}, TLB flushed", pgd.0);
         c.mmu.load_cr3(pgd, 0, false);
         c.active_mm = mm_id;
+        self.loaded_mm[cpu].store(mm_id, Ordering::Release);
     }
 
     /// Forgets an address space on every CPU that has it loaded (it is
@@ -372,6 +357,7 @@ impl Machine {
                 let pcid = c.mmu.cr3().1;
                 c.mmu.invpcid_single(pcid);
                 c.active_mm = 0;
+                self.loaded_mm[c.id].store(0, Ordering::Release);
             }
         }
     }
@@ -412,11 +398,7 @@ impl Machine {
             "{:#x}-{:#x}: {}",
             start,
             end,
-            if full {
-                "full flush".to_string()
-            } else {
-                format!("{pages} invlpg")
-            }
+            if full { "full flush".to_string() } else { format!("{pages} invlpg") }
         );
     }
 

@@ -63,14 +63,8 @@ impl<'a> MmuGather<'a> {
 
     fn flush(&mut self) {
         if self.cleared_ptes || self.freed_tables {
-            let stride = if self.cleared_ptes {
-                PAGE_SHIFT
-            } else {
-                self.mm.machine.arch.level_shift(1)
-            };
-            self.mm
-                .machine
-                .flush_tlb_mm_range(self.mm.id, self.start, self.end, stride);
+            let stride = if self.cleared_ptes { PAGE_SHIFT } else { self.mm.machine.geometry.shifts[1] };
+            self.mm.machine.flush_tlb_mm_range(self.mm.id, self.start, self.end, stride);
         }
         self.start = u64::MAX;
         self.end = 0;
@@ -79,8 +73,8 @@ impl<'a> MmuGather<'a> {
     }
 
     /// `tlb_finish_mmu`: flush, then free.
-    pub fn finish(mut self) {
-        self.finish_inner();
+    pub fn finish(self) {
+        // Dropping does the work.
     }
 
     fn finish_inner(&mut self) {
@@ -123,13 +117,7 @@ impl MmStruct {
     /// `unmap_page_range` / `zap_pte_range`: clears every entry of `vma` in
     /// `[start, end)`, dropping the pages' map counts now and their
     /// references after the TLB flush.
-    pub(crate) fn unmap_page_range(
-        &self,
-        tlb: &mut MmuGather<'_>,
-        vma: &Vma,
-        start: u64,
-        end: u64,
-    ) {
+    pub(crate) fn unmap_page_range(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
         let _ptl = self.page_table_lock.lock();
@@ -179,13 +167,7 @@ impl MmStruct {
     /// (ascending), grouping VMAs less than a PMD apart; `floor` is the end
     /// of the VMA below them and `ceiling` the start of the VMA above (0:
     /// none).
-    pub(crate) fn free_pgtables(
-        &self,
-        tlb: &mut MmuGather<'_>,
-        vmas: &[Vma],
-        floor: u64,
-        ceiling: u64,
-    ) {
+    pub(crate) fn free_pgtables(&self, tlb: &mut MmuGather<'_>, vmas: &[Vma], floor: u64, ceiling: u64) {
         let pmd_size = self.entry_size(crate::arch::PMD_LEVEL);
         let mut i = 0;
         while i < vmas.len() {
@@ -194,11 +176,7 @@ impl MmStruct {
             while last + 1 < vmas.len() && vmas[last + 1].start <= vmas[last].end + pmd_size {
                 last += 1;
             }
-            let group_ceiling = if last + 1 < vmas.len() {
-                vmas[last + 1].start
-            } else {
-                ceiling
-            };
+            let group_ceiling = if last + 1 < vmas.len() { vmas[last + 1].start } else { ceiling };
             self.free_pgd_range(tlb, addr, vmas[last].end, floor, group_ceiling);
             i = last + 1;
         }
@@ -208,13 +186,7 @@ impl MmStruct {
     /// new ones): rewrites present entries with the new protection.  With
     /// `try_writable`, an exclusive anonymous page becomes writable at once
     /// (`can_change_pte_writable`).  Returns the entries changed.
-    pub(crate) fn change_protection(
-        &self,
-        tlb: &mut MmuGather<'_>,
-        vma: &Vma,
-        start: u64,
-        end: u64,
-    ) -> u64 {
+    pub(crate) fn change_protection(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) -> u64 {
         let m = &*self.machine;
         let newprot = vma.page_prot;
         let try_writable = vma.flags.contains(VmFlags::WRITE);
@@ -224,12 +196,8 @@ impl MmStruct {
             let Pte::Page { pfn, flags } = old else {
                 return;
             };
-            let keep = flags
-                & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
-            let mut new = Pte::Page {
-                pfn,
-                flags: newprot | keep,
-            };
+            let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
+            let mut new = Pte::Page { pfn, flags: newprot | keep };
             if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {
                 new = new.with(PteFlags::WRITE);
             }
@@ -273,13 +241,7 @@ impl MmStruct {
     /// zero-page entries and `PROT_NONE` entries alike), allocating
     /// destination tables as needed.  Returns false if a table could not be
     /// allocated.
-    pub(crate) fn move_page_tables(
-        &self,
-        tlb: &mut MmuGather<'_>,
-        old: u64,
-        new: u64,
-        len: u64,
-    ) -> bool {
+    pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
         let mut moved = Vec::new();
         self.for_each_pte(old, old + len, |va, slot, pte| moved.push((va, slot, pte)));
         for (va, slot, pte) in moved {
@@ -293,14 +255,7 @@ impl MmStruct {
             }
             self.set_pte(dst, pte);
         }
-        trace_note!(
-            self.machine.trace,
-            "move_page_tables",
-            "{:#x}-{:#x} -> {:#x}",
-            old,
-            old + len,
-            new
-        );
+        trace_note!(self.machine.trace, "move_page_tables", "{:#x}-{:#x} -> {:#x}", old, old + len, new);
         true
     }
 }
@@ -316,12 +271,7 @@ fn pte_needs_flush(old: Pte, new: Pte) -> bool {
         return true;
     }
     let nf = new.flags();
-    let change = PteFlags::WRITE
-        | PteFlags::USER
-        | PteFlags::NX
-        | PteFlags::GLOBAL
-        | PteFlags::PWT
-        | PteFlags::PCD;
+    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NX | PteFlags::GLOBAL | PteFlags::PWT | PteFlags::PCD;
     let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
     ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
 }

@@ -11,10 +11,27 @@ use crate::memory::MmuGather;
 use crate::mm::MmStruct;
 use crate::types::{PAGE_SHIFT, Pfn};
 use crate::{trace_enter, trace_note};
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
+/// The last walk the fault path made on this thread: which PTE table
+/// serves a 2 MiB region of an address space.  Valid while no page table
+/// of that address space has been freed (`MmStruct::pt_gen`).
+#[derive(Clone, Copy, Default)]
+struct WalkCache {
+    uid: u64,
+    generation: u64,
+    region: u64,
+    pmd: Slot,
+    pte: Pfn,
+}
+
+thread_local! {
+    static WALK_CACHE: Cell<WalkCache> = Cell::new(WalkCache::default());
+}
+
 /// An entry slot: the table's frame and the entry's index in it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Slot {
     pub table: Pfn,
     pub idx: usize,
@@ -24,27 +41,25 @@ impl MmStruct {
     /// Level of the root table.
     #[inline]
     pub(crate) fn top_level(&self) -> Level {
-        self.machine.arch.levels() - 1
+        self.machine.geometry.levels - 1
     }
 
     /// Index of `va` in a table of `level`.
     #[inline]
     pub(crate) fn pt_index(&self, level: Level, va: u64) -> usize {
-        ((va >> self.machine.arch.level_shift(level))
-            & (self.machine.arch.ptrs_per_table() as u64 - 1)) as usize
+        let g = &self.machine.geometry;
+        ((va >> g.shifts[level as usize]) & g.index_mask) as usize
     }
 
     /// Size of the range one entry of `level` covers.
     #[inline]
     pub(crate) fn entry_size(&self, level: Level) -> u64 {
-        1u64 << self.machine.arch.level_shift(level)
+        1u64 << self.machine.geometry.shifts[level as usize]
     }
 
     #[inline]
     fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
-        self.machine
-            .arch
-            .decode_table(level, self.machine.phys.read_u64(slot.table, slot.idx))
+        self.machine.arch.decode_table(level, self.machine.phys.read_u64(slot.table, slot.idx))
     }
 
     /// The PMD slot for `va` (the entry that points to its PTE table),
@@ -52,29 +67,20 @@ impl MmStruct {
     pub fn pmd_offset(&self, va: u64) -> Option<Slot> {
         let mut table = self.pgd();
         for level in (PMD_LEVEL + 1..=self.top_level()).rev() {
-            let slot = Slot {
-                table,
-                idx: self.pt_index(level, va),
-            };
+            let slot = Slot { table, idx: self.pt_index(level, va) };
             match self.read_table(level, slot) {
                 TableEntry::Table(t) => table = t,
                 _ => return None,
             }
         }
-        Some(Slot {
-            table,
-            idx: self.pt_index(PMD_LEVEL, va),
-        })
+        Some(Slot { table, idx: self.pt_index(PMD_LEVEL, va) })
     }
 
     /// The PTE slot for `va` without allocating (`pte_offset_map`).
     pub fn pte_offset(&self, va: u64) -> Option<Slot> {
         let pmd = self.pmd_offset(va)?;
         match self.read_table(PMD_LEVEL, pmd) {
-            TableEntry::Table(t) => Some(Slot {
-                table: t,
-                idx: self.pt_index(PTE_LEVEL, va),
-            }),
+            TableEntry::Table(t) => Some(Slot { table: t, idx: self.pt_index(PTE_LEVEL, va) }),
             _ => None,
         }
     }
@@ -82,18 +88,21 @@ impl MmStruct {
     /// Reads a leaf entry (`ptep_get`).
     #[inline]
     pub fn read_pte(&self, slot: Slot) -> Pte {
-        self.machine
-            .arch
-            .decode_pte(self.machine.phys.read_u64(slot.table, slot.idx))
+        self.machine.arch.decode_pte(self.machine.phys.read_u64(slot.table, slot.idx))
     }
 
     /// Writes a leaf entry (`set_pte_at`).  Flushing the TLB, if the old
     /// entry was present, is the caller's job.
     #[inline]
     pub fn set_pte(&self, slot: Slot, pte: Pte) {
-        self.machine
-            .phys
-            .write_u64(slot.table, slot.idx, self.machine.arch.encode_pte(pte));
+        self.machine.phys.write_u64(slot.table, slot.idx, self.machine.arch.encode_pte(pte));
+    }
+
+    /// Installs `pte` if the slot is still empty; false if it was not.
+    #[inline]
+    pub(crate) fn set_pte_if_none(&self, slot: Slot, pte: Pte) -> bool {
+        let raw = self.machine.arch.encode_pte(pte);
+        self.machine.phys.cmpxchg_u64(slot.table, slot.idx, 0, raw).is_ok()
     }
 
     /// The entry mapping `va`, if its table exists.
@@ -103,10 +112,7 @@ impl MmStruct {
 
     /// Allocates a zeroed page-table page and counts it.
     fn alloc_table(&self, level: Level) -> Result<Pfn, VmFault> {
-        let pfn = self
-            .machine
-            .alloc_pages(Gfp::PGTABLE_USER, 0)
-            .ok_or(VmFault::OOM)?;
+        let pfn = self.machine.alloc_pages(Gfp::PGTABLE_USER, 0).ok_or(VmFault::OOM)?;
         self.machine.phys.page(pfn).set_flags(PageFlags::PGTABLE);
         self.table_counter(level).fetch_add(1, Ordering::Relaxed);
         Ok(pfn)
@@ -138,9 +144,7 @@ impl MmStruct {
             self.machine.put_page(new);
             return Ok(t);
         }
-        self.machine
-            .phys
-            .write_u64(slot.table, slot.idx, self.machine.arch.mk_table(level, new));
+        self.machine.phys.write_u64(slot.table, slot.idx, self.machine.arch.mk_table(level, new));
         trace_note!(
             self.machine.trace,
             match child {
@@ -162,26 +166,45 @@ impl MmStruct {
     pub(crate) fn pmd_alloc_walk(&self, va: u64) -> Result<Slot, VmFault> {
         let mut table = self.pgd();
         for level in (PMD_LEVEL + 1..=self.top_level()).rev() {
-            let slot = Slot {
-                table,
-                idx: self.pt_index(level, va),
-            };
+            let slot = Slot { table, idx: self.pt_index(level, va) };
             table = self.ensure_table(level, slot)?;
         }
-        Ok(Slot {
-            table,
-            idx: self.pt_index(PMD_LEVEL, va),
-        })
+        Ok(Slot { table, idx: self.pt_index(PMD_LEVEL, va) })
     }
 
     /// `pte_alloc`: the PTE slot for `va` under the PMD entry `pmd`,
     /// allocating the PTE table if there is none.
     pub(crate) fn pte_alloc(&self, pmd: Slot, va: u64) -> Result<Slot, VmFault> {
         let table = self.ensure_table(PMD_LEVEL, pmd)?;
-        Ok(Slot {
-            table,
-            idx: self.pt_index(PTE_LEVEL, va),
-        })
+        Ok(Slot { table, idx: self.pt_index(PTE_LEVEL, va) })
+    }
+
+    /// The walk of `__handle_mm_fault`: the PMD entry of `va` (allocating
+    /// missing upper tables) and the PTE table below it, if there is one.
+    /// The result is remembered per thread until a page table of this
+    /// address space is freed, so faults in the same 2 MiB do not walk from
+    /// the root again.
+    pub(crate) fn fault_walk(&self, va: u64) -> Result<(Slot, Option<Slot>), VmFault> {
+        let region = va >> self.machine.geometry.shifts[PMD_LEVEL as usize];
+        let generation = self.pt_gen.load(Ordering::Acquire);
+        let c = WALK_CACHE.with(|c| c.get());
+        let pte_idx = self.pt_index(PTE_LEVEL, va);
+        if c.uid == self.uid && c.generation == generation && c.region == region {
+            return Ok((c.pmd, Some(Slot { table: c.pte, idx: pte_idx })));
+        }
+        let pmd = self.pmd_alloc_walk(va)?;
+        match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Table(t) => {
+                WALK_CACHE.with(|c| c.set(WalkCache { uid: self.uid, generation, region, pmd, pte: t }));
+                Ok((pmd, Some(Slot { table: t, idx: pte_idx })))
+            }
+            _ => Ok((pmd, None)),
+        }
+    }
+
+    /// Marks every cached walk of this address space stale.
+    fn pt_freed(&self) {
+        self.pt_gen.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The PTE slot for `va`, allocating every missing level.
@@ -199,23 +222,13 @@ impl MmStruct {
         self.walk_level(self.top_level(), self.pgd(), start, end, &mut f);
     }
 
-    fn walk_level(
-        &self,
-        level: Level,
-        table: Pfn,
-        start: u64,
-        end: u64,
-        f: &mut impl FnMut(u64, Slot, Pte),
-    ) {
+    fn walk_level(&self, level: Level, table: Pfn, start: u64, end: u64, f: &mut impl FnMut(u64, Slot, Pte)) {
         let size = self.entry_size(level);
         let mut a = start;
         while a < end {
             let next = ((a & !(size - 1)).wrapping_add(size)).min(end);
             let next = if next == 0 { end } else { next };
-            let slot = Slot {
-                table,
-                idx: self.pt_index(level, a),
-            };
+            let slot = Slot { table, idx: self.pt_index(level, a) };
             if level == PTE_LEVEL {
                 let raw = self.machine.phys.read_u64(slot.table, slot.idx);
                 if raw != 0 {
@@ -232,14 +245,7 @@ impl MmStruct {
     /// VMA can use, given that the nearest remaining VMAs end at `floor`
     /// below and start at `ceiling` above (0 meaning none).  A table is
     /// kept if its span reaches below `floor` or above `ceiling`.
-    pub(crate) fn free_pgd_range(
-        &self,
-        tlb: &mut MmuGather<'_>,
-        addr: u64,
-        end: u64,
-        floor: u64,
-        ceiling: u64,
-    ) {
+    pub(crate) fn free_pgd_range(&self, tlb: &mut MmuGather<'_>, addr: u64, end: u64, floor: u64, ceiling: u64) {
         let pmd_size = self.entry_size(PMD_LEVEL);
         let pmd_mask = !(pmd_size - 1);
         let mut addr = addr & pmd_mask;
@@ -293,28 +299,17 @@ impl MmStruct {
         let mut a = addr;
         loop {
             let boundary = (a & !(size - 1)).wrapping_add(size);
-            let next = if boundary.wrapping_sub(1) < end.wrapping_sub(1) {
-                boundary
-            } else {
-                end
-            };
-            let slot = Slot {
-                table,
-                idx: self.pt_index(level, a),
-            };
+            let next = if boundary.wrapping_sub(1) < end.wrapping_sub(1) { boundary } else { end };
+            let slot = Slot { table, idx: self.pt_index(level, a) };
             if let TableEntry::Table(child) = self.read_table(level, slot) {
-                let free_child = level == PMD_LEVEL
-                    || self.free_level(tlb, level - 1, child, a, next, floor, ceiling);
+                let free_child = level == PMD_LEVEL || self.free_level(tlb, level - 1, child, a, next, floor, ceiling);
                 if free_child {
                     if level == PMD_LEVEL {
-                        debug_assert!(
-                            self.table_is_empty(child),
-                            "freeing a PTE table that still maps pages"
-                        );
+                        debug_assert!(self.table_is_empty(child), "freeing a PTE table that still maps pages");
                     }
                     self.machine.phys.write_u64(slot.table, slot.idx, 0);
-                    self.table_counter(level - 1)
-                        .fetch_sub(1, Ordering::Relaxed);
+                    self.pt_freed();
+                    self.table_counter(level - 1).fetch_sub(1, Ordering::Relaxed);
                     trace_note!(
                         self.machine.trace,
                         "free_pgtables",
@@ -350,7 +345,7 @@ impl MmStruct {
     }
 
     fn table_is_empty(&self, table: Pfn) -> bool {
-        (0..self.machine.arch.ptrs_per_table()).all(|i| self.machine.phys.read_u64(table, i) == 0)
+        (0..self.machine.geometry.ptrs).all(|i| self.machine.phys.read_u64(table, i) == 0)
     }
 
     /// Frees the PTE tables of whole, now empty, 2 MiB blocks inside
@@ -366,6 +361,7 @@ impl MmStruct {
             {
                 let _ptl = self.page_table_lock.lock();
                 self.machine.phys.write_u64(pmd.table, pmd.idx, 0);
+                self.pt_freed();
                 self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
                 trace_note!(
                     self.machine.trace,

@@ -131,10 +131,7 @@ impl std::fmt::Debug for PhysMem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PhysMem")
             .field("nr_pages", &self.nr_pages)
-            .field(
-                "full_chunks",
-                &self.chunks.iter().filter(|c| c.get().is_some()).count(),
-            )
+            .field("full_chunks", &self.chunks.iter().filter(|c| c.get().is_some()).count())
             .finish()
     }
 }
@@ -171,11 +168,7 @@ impl PhysMem {
         let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
         let pages = zeroed_slice::<Page>(nr_pages as usize);
         let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        PhysMem {
-            nr_pages,
-            pages,
-            chunks,
-        }
+        PhysMem { nr_pages, pages, chunks }
     }
 
     /// Number of frames.
@@ -203,10 +196,7 @@ impl PhysMem {
 
     /// Number of frames whose bytes are held in full 4 KiB blocks.
     pub fn full_frames(&self) -> u64 {
-        self.pages
-            .iter()
-            .filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL)
-            .count() as u64
+        self.pages.iter().filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL).count() as u64
     }
 
     /// Host bytes used for full frame storage.
@@ -215,11 +205,11 @@ impl PhysMem {
     }
 
     #[inline]
-    fn words(&self, pfn: Pfn) -> &[AtomicU64] {
+    fn words(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
         let chunk = self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
             .get_or_init(|| zeroed_slice(CHUNK_FRAMES as usize * WORDS_PER_PAGE));
         let first = (pfn.0 % CHUNK_FRAMES) as usize * WORDS_PER_PAGE;
-        &chunk[first..first + WORDS_PER_PAGE]
+        chunk[first..first + WORDS_PER_PAGE].try_into().expect("a chunk holds whole frames")
     }
 
     /// Waits out a transition to full and returns the settled state.
@@ -235,7 +225,7 @@ impl PhysMem {
     }
 
     /// Turns a zero or sparse frame into a full one and returns its words.
-    fn materialize(&self, pfn: Pfn) -> &[AtomicU64] {
+    fn materialize(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
         let page = self.page(pfn);
         loop {
             let s = self.settled(page);
@@ -243,11 +233,7 @@ impl PhysMem {
                 return self.words(pfn);
             }
             let busy = KIND_BUSY << KIND_SHIFT;
-            if page
-                .content
-                .compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-            {
+            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
                 continue;
             }
             let words = self.words(pfn);
@@ -259,14 +245,10 @@ impl PhysMem {
                     let w = &words[off as usize / 8];
                     let shift = (off % 8) * 8;
                     let old = w.load(Ordering::Relaxed);
-                    w.store(
-                        (old & !(0xff << shift)) | (u64::from(val) << shift),
-                        Ordering::Relaxed,
-                    );
+                    w.store((old & !(0xff << shift)) | (u64::from(val) << shift), Ordering::Relaxed);
                 }
             }
-            page.content
-                .store(KIND_FULL << KIND_SHIFT, Ordering::Release);
+            page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
             return words;
         }
     }
@@ -278,12 +260,8 @@ impl PhysMem {
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => 0,
-            KIND_SPARSE => sparse_entries(s)
-                .find(|&(o, _)| o == off)
-                .map_or(0, |(_, v)| v),
-            _ => {
-                (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8
-            }
+            KIND_SPARSE => sparse_entries(s).find(|&(o, _)| o == off).map_or(0, |(_, v)| v),
+            _ => (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8,
         }
     }
 
@@ -296,9 +274,7 @@ impl PhysMem {
             let s = self.settled(page);
             let new = match kind(s) {
                 KIND_ZERO if val == 0 => return,
-                KIND_ZERO => {
-                    (KIND_SPARSE << KIND_SHIFT) | (1 << COUNT_SHIFT) | (off << 8) | u64::from(val)
-                }
+                KIND_ZERO => (KIND_SPARSE << KIND_SHIFT) | (1 << COUNT_SHIFT) | (off << 8) | u64::from(val),
                 KIND_SPARSE => match sparse_insert(s, off, val) {
                     Some(n) => n,
                     None => {
@@ -312,23 +288,14 @@ impl PhysMem {
                     let mut old = w.load(Ordering::Relaxed);
                     loop {
                         let new = (old & !(0xff << shift)) | (u64::from(val) << shift);
-                        match w.compare_exchange_weak(
-                            old,
-                            new,
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
-                        ) {
+                        match w.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
                             Ok(_) => return,
                             Err(cur) => old = cur,
                         }
                     }
                 }
             };
-            if page
-                .content
-                .compare_exchange(s, new, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if page.content.compare_exchange(s, new, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 return;
             }
         }
@@ -338,6 +305,10 @@ impl PhysMem {
     /// reads an entry.
     #[inline]
     pub fn read_u64(&self, pfn: Pfn, idx: usize) -> u64 {
+        let s = self.page(pfn).content.load(Ordering::Acquire);
+        if kind(s) == KIND_FULL {
+            return self.words(pfn)[idx % WORDS_PER_PAGE].load(Ordering::Acquire);
+        }
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_FULL => self.words(pfn)[idx].load(Ordering::Acquire),
@@ -374,7 +345,7 @@ impl PhysMem {
     }
 
     #[inline]
-    fn full_words(&self, pfn: Pfn) -> &[AtomicU64] {
+    fn full_words(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
         if kind(self.page(pfn).content.load(Ordering::Acquire)) == KIND_FULL {
             self.words(pfn)
         } else {
@@ -384,10 +355,7 @@ impl PhysMem {
 
     /// Copies bytes out of the frame starting at `off`.
     pub fn read_bytes(&self, pfn: Pfn, off: u64, buf: &mut [u8]) {
-        assert!(
-            off + buf.len() as u64 <= PAGE_SIZE,
-            "read past the end of a frame"
-        );
+        assert!(off + buf.len() as u64 <= PAGE_SIZE, "read past the end of a frame");
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => buf.fill(0),
@@ -411,10 +379,7 @@ impl PhysMem {
 
     /// Copies bytes into the frame starting at `off`.
     pub fn write_bytes(&self, pfn: Pfn, off: u64, data: &[u8]) {
-        assert!(
-            off + data.len() as u64 <= PAGE_SIZE,
-            "write past the end of a frame"
-        );
+        assert!(off + data.len() as u64 <= PAGE_SIZE, "write past the end of a frame");
         if data.len() <= SPARSE_SLOTS as usize {
             for (i, &b) in data.iter().enumerate() {
                 self.write_u8(pfn, off + i as u64, b);
@@ -454,8 +419,7 @@ impl PhysMem {
     pub fn clear_frame(&self, pfn: Pfn) {
         let page = self.page(pfn);
         self.settled(page);
-        page.content
-            .store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
+        page.content.store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
     }
 
     /// Copies the whole frame `src` to `dst` (`copy_page`).  A zero or sparse
@@ -481,10 +445,7 @@ impl PhysMem {
         match kind(s) {
             KIND_ZERO => true,
             KIND_SPARSE => sparse_entries(s).all(|(_, v)| v == 0),
-            _ => self
-                .words(pfn)
-                .iter()
-                .all(|w| w.load(Ordering::Relaxed) == 0),
+            _ => self.words(pfn).iter().all(|w| w.load(Ordering::Relaxed) == 0),
         }
     }
 

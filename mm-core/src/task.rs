@@ -50,10 +50,7 @@ impl Task {
             }
         }
         debug_assert!(false, "access to {va:#x} keeps faulting");
-        Err(Signal::Segv {
-            addr: va,
-            code: crate::errno::SegvCode::AccErr,
-        })
+        Err(Signal::Segv { addr: va, code: crate::errno::SegvCode::AccErr })
     }
 
     /// The page-fault exception (`exc_page_fault`).
@@ -70,10 +67,7 @@ impl Task {
     /// Writes the byte at `va`.
     pub fn store(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
         let pa = self.translate(cpu, va, Access::Write)?;
-        self.mm
-            .machine
-            .phys
-            .write_u8(pa.pfn(), pa.page_offset(), val);
+        self.mm.machine.phys.write_u8(pa.pfn(), pa.page_offset(), val);
         Ok(())
     }
 
@@ -84,10 +78,7 @@ impl Task {
             let a = va + done as u64;
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(buf.len() - done);
             let pa = self.translate(cpu, a, Access::Read)?;
-            self.mm
-                .machine
-                .phys
-                .read_bytes(pa.pfn(), pa.page_offset(), &mut buf[done..done + n]);
+            self.mm.machine.phys.read_bytes(pa.pfn(), pa.page_offset(), &mut buf[done..done + n]);
             done += n;
         }
         Ok(())
@@ -100,10 +91,7 @@ impl Task {
             let a = va + done as u64;
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(data.len() - done);
             let pa = self.translate(cpu, a, Access::Write)?;
-            self.mm
-                .machine
-                .phys
-                .write_bytes(pa.pfn(), pa.page_offset(), &data[done..done + n]);
+            self.mm.machine.phys.write_bytes(pa.pfn(), pa.page_offset(), &data[done..done + n]);
             done += n;
         }
         Ok(())

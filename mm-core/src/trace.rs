@@ -90,9 +90,7 @@ pub struct Tracer {
 
 impl std::fmt::Debug for Tracer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tracer")
-            .field("enabled", &self.enabled())
-            .finish()
+        f.debug_struct("Tracer").field("enabled", &self.enabled()).finish()
     }
 }
 
@@ -119,12 +117,7 @@ impl Tracer {
 
     fn emit(&self, kind: TraceKind, func: &'static str, detail: &str) {
         let depth = DEPTH.with(|d| d.get());
-        let ev = TraceEvent {
-            depth,
-            kind,
-            func,
-            detail,
-        };
+        let ev = TraceEvent { depth, kind, func, detail };
         for s in self.subscribers.read().iter() {
             s.event(&ev);
         }

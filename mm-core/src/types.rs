@@ -172,9 +172,6 @@ mod tests {
         assert!(!page_aligned(0x2001));
         assert_eq!(VirtAddr(0x1234).page_down(), VirtAddr(0x1000));
         assert_eq!(Pfn(3).phys(), PhysAddr(0x3000));
-        assert_eq!(
-            format!("{}", VRange::new(0x1000, 0x2000)),
-            "00001000-00002000"
-        );
+        assert_eq!(format!("{}", VRange::new(0x1000, 0x2000)), "00001000-00002000");
     }
 }

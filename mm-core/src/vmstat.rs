@@ -1,5 +1,9 @@
-//! Global event counters with the names of `/proc/vmstat`.
+//! Global event counters with the names of `/proc/vmstat`, kept per CPU as
+//! the kernel keeps them (`vm_event_states`): an event is counted on the
+//! CPU that saw it without an atomic read-modify-write, and a reader sums
+//! the CPUs.
 
+use crate::smp::smp_processor_id;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 macro_rules! vm_events {
@@ -36,35 +40,42 @@ vm_events! {
     TlbLocalFlushOne => "nr_tlb_local_flush_one",
 }
 
+const N: usize = VmEvent::ALL.len();
+
+/// One CPU's counters, on cache lines of their own.
+#[repr(align(64))]
+#[derive(Debug, Default)]
+struct PerCpu([AtomicU64; N]);
+
 /// The counters.
 #[derive(Debug)]
 pub struct VmStat {
-    counters: Vec<AtomicU64>,
-}
-
-impl Default for VmStat {
-    fn default() -> Self {
-        VmStat {
-            counters: VmEvent::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
-        }
-    }
+    cpus: Vec<PerCpu>,
 }
 
 impl VmStat {
-    /// `count_vm_events`.
+    /// Counters for `nr_cpus` CPUs.
+    pub fn new(nr_cpus: usize) -> VmStat {
+        VmStat { cpus: (0..nr_cpus.max(1)).map(|_| PerCpu::default()).collect() }
+    }
+
+    /// `count_vm_events` on the current CPU.  A simulated CPU runs one host
+    /// thread at a time, so a plain load and store suffice, as the kernel's
+    /// `this_cpu_add` does.
     #[inline]
     pub fn count(&self, ev: VmEvent, n: u64) {
-        self.counters[ev as usize].fetch_add(n, Ordering::Relaxed);
+        let cpu = smp_processor_id() % self.cpus.len();
+        let c = &self.cpus[cpu].0[ev as usize];
+        c.store(c.load(Ordering::Relaxed) + n, Ordering::Relaxed);
     }
-    /// Current value.
+
+    /// Current value, summed over the CPUs.
     pub fn get(&self, ev: VmEvent) -> u64 {
-        self.counters[ev as usize].load(Ordering::Relaxed)
+        self.cpus.iter().map(|c| c.0[ev as usize].load(Ordering::Relaxed)).sum()
     }
+
     /// Every counter with its name.
     pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        VmEvent::ALL
-            .iter()
-            .map(|&e| (e.name(), self.get(e)))
-            .collect()
+        VmEvent::ALL.iter().map(|&e| (e.name(), self.get(e))).collect()
     }
 }

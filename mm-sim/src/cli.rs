@@ -11,11 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "mmsim",
-    version,
-    about = "A user-space model of the Linux memory-mapping subsystem"
-)]
+#[command(name = "mmsim", version, about = "A user-space model of the Linux memory-mapping subsystem")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -61,21 +57,14 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         _ => (s, 1),
     };
     let n: u64 = num.parse().map_err(|_| format!("bad size '{s}'"))?;
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("size '{s}' is too large"))
+    n.checked_mul(mult).ok_or_else(|| format!("size '{s}' is too large"))
 }
 
 fn backends() -> String {
     let mut out = String::new();
-    let mut allocs: Vec<_> = MM_PAGE_ALLOCATORS
-        .iter()
-        .map(|d| (d.name, d.description))
-        .collect();
+    let mut allocs: Vec<_> = MM_PAGE_ALLOCATORS.iter().map(|d| (d.name, d.description)).collect();
     allocs.sort();
-    let mut formats: Vec<_> = MM_PAGE_TABLE_FORMATS
-        .iter()
-        .map(|d| (d.name, d.description))
-        .collect();
+    let mut formats: Vec<_> = MM_PAGE_TABLE_FORMATS.iter().map(|d| (d.name, d.description)).collect();
     formats.sort();
     out.push_str("page allocators (--allocator):\n");
     for (n, d) in allocs {
@@ -96,13 +85,7 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
-        Cmd::Run {
-            file,
-            trace,
-            allocator,
-            page_table,
-            ram,
-        } => {
+        Cmd::Run { file, trace, allocator, page_table, ram } => {
             let src = match std::fs::read(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -117,23 +100,12 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let opts = RunOptions {
-                machine: MachineConfig {
-                    ram,
-                    allocator,
-                    page_table,
-                    ..MachineConfig::default()
-                },
-                trace,
-            };
+            let opts =
+                RunOptions { machine: MachineConfig { ram, allocator, page_table, ..MachineConfig::default() }, trace };
             match run(&scenario, &opts) {
                 Ok(out) => {
                     let mut stdout = std::io::stdout().lock();
-                    if stdout
-                        .write_all(out.as_bytes())
-                        .and_then(|()| stdout.flush())
-                        .is_err()
-                    {
+                    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
                         return ExitCode::from(1);
                     }
                     ExitCode::SUCCESS

@@ -36,10 +36,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::Config(e) => write!(f, "{e}"),
             RunError::Unsupported { line, what } => {
-                write!(
-                    f,
-                    "line {line}: {what} is not supported yet (private anonymous memory and brk only)"
-                )
+                write!(f, "line {line}: {what} is not supported yet (private anonymous memory and brk only)")
             }
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
@@ -60,10 +57,7 @@ pub fn check_supported(s: &Scenario) -> Result<(), RunError> {
             _ => None,
         };
         if let Some(w) = what {
-            return Err(RunError::Unsupported {
-                line: l.line,
-                what: w.to_string(),
-            });
+            return Err(RunError::Unsupported { line: l.line, what: w.to_string() });
         }
     }
     Ok(())
@@ -79,11 +73,7 @@ fn fmt_result(val: u64, err: Option<Errno>, is_addr: bool) -> String {
 
 /// `%#lx`: `0x1f`, but plain `0` for zero.
 fn fmt_hex(v: u64) -> String {
-    if v == 0 {
-        "0".to_string()
-    } else {
-        format!("{v:#x}")
-    }
+    if v == 0 { "0".to_string() } else { format!("{v:#x}") }
 }
 
 fn fmt_expected(e: &Expect, is_addr: bool) -> String {
@@ -117,11 +107,7 @@ impl Runner<'_> {
             Expect::Any => {
                 if err.is_some() {
                     let got = fmt_result(val, err, is_addr);
-                    let _ = writeln!(
-                        self.out,
-                        "# diverged: line {}: expected success, got {}",
-                        l.line, got
-                    );
+                    let _ = writeln!(self.out, "# diverged: line {}: expected success, got {}", l.line, got);
                 }
                 return;
             }
@@ -131,21 +117,13 @@ impl Runner<'_> {
         if !ok {
             let got = fmt_result(val, err, is_addr);
             let exp = fmt_expected(&l.expect, is_addr);
-            let _ = writeln!(
-                self.out,
-                "# diverged: line {}: expected {}, got {}",
-                l.line, exp, got
-            );
+            let _ = writeln!(self.out, "# diverged: line {}: expected {}, got {}", l.line, exp, got);
         }
     }
 
     fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
         let first = addr & !(PAGE - 1);
-        let npages = if len == 0 {
-            0
-        } else {
-            (addr + len).div_ceil(PAGE) - first / PAGE
-        };
+        let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
         let mut vals = Vec::with_capacity(npages.min(1 << 16) as usize);
         for k in 0..npages {
             let a = if k == 0 { addr } else { first + k * PAGE };
@@ -158,19 +136,9 @@ impl Runner<'_> {
                 Err(sig) => {
                     let _ = match sig {
                         Signal::Kill { .. } => {
-                            writeln!(
-                                self.out,
-                                "# fault: line {}: SIGKILL (out of memory)",
-                                l.line
-                            )
+                            writeln!(self.out, "# fault: line {}: SIGKILL (out of memory)", l.line)
                         }
-                        _ => writeln!(
-                            self.out,
-                            "# fault: line {}: {} at {}",
-                            l.line,
-                            sig.name(),
-                            fmt_hex(a)
-                        ),
+                        _ => writeln!(self.out, "# fault: line {}: {} at {}", l.line, sig.name(), fmt_hex(a)),
                     };
                     return;
                 }
@@ -215,11 +183,7 @@ impl Runner<'_> {
         let _ = writeln!(self.out, "faults minflt={min} majflt={maj}");
         self.out.push_str("present");
         // Whole pages of the window only, as pagemap is read.
-        for (s, e) in self
-            .k
-            .present(self.pid, lo & !(PAGE - 1), hi)
-            .expect("live process")
-        {
+        for (s, e) in self.k.present(self.pid, lo & !(PAGE - 1), hi).expect("live process") {
             let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
             if e > s {
                 let _ = write!(self.out, " {s:08x}-{e:08x}");
@@ -259,23 +223,14 @@ impl Runner<'_> {
             // No files exist in an anonymous-only scenario.
             Op::Openat { .. } => Some(Err(Errno::ENOENT)),
             Op::Close { .. } => Some(Err(Errno::EBADF)),
-            Op::Mmap {
-                addr,
-                len,
-                prot,
-                flags,
-                fd,
-                off,
-            } => Some(k.sys_mmap(pid, *addr, *len, *prot, *flags, *fd, *off)),
+            Op::Mmap { addr, len, prot, flags, fd, off } => {
+                Some(k.sys_mmap(pid, *addr, *len, *prot, *flags, *fd, *off))
+            }
             Op::Munmap { addr, len } => Some(k.sys_munmap(pid, *addr, *len)),
             Op::Mprotect { addr, len, prot } => Some(k.sys_mprotect(pid, *addr, *len, *prot)),
-            Op::Mremap {
-                old,
-                old_len,
-                new_len,
-                flags,
-                new_addr,
-            } => Some(k.sys_mremap(pid, *old, *old_len, *new_len, *flags, *new_addr)),
+            Op::Mremap { old, old_len, new_len, flags, new_addr } => {
+                Some(k.sys_mremap(pid, *old, *old_len, *new_len, *flags, *new_addr))
+            }
             Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
             Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
             Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
@@ -299,13 +254,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
     } else {
         None
     };
-    let mut r = Runner {
-        s,
-        k,
-        pid,
-        out: String::new(),
-        trace,
-    };
+    let mut r = Runner { s, k, pid, out: String::new(), trace };
     for l in &s.lines {
         if r.trace.is_some() {
             // Trace lines go before the line's own output.
@@ -318,11 +267,6 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
             r.run_line(l);
         }
     }
-    let _ = writeln!(
-        r.out,
-        "ok {} lines, {} skipped",
-        s.lines.len() + s.nwindow,
-        s.skipped
-    );
+    let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);
     Ok(r.out)
 }

@@ -42,76 +42,22 @@ pub enum Expect {
 /// One operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    File {
-        name: String,
-        size: u64,
-    },
-    Openat {
-        name: String,
-        flags: u64,
-    },
-    Close {
-        fd: i64,
-    },
-    Mmap {
-        addr: u64,
-        len: u64,
-        prot: u64,
-        flags: u64,
-        fd: i64,
-        off: u64,
-    },
-    Munmap {
-        addr: u64,
-        len: u64,
-    },
-    Mprotect {
-        addr: u64,
-        len: u64,
-        prot: u64,
-    },
-    Mremap {
-        old: u64,
-        old_len: u64,
-        new_len: u64,
-        flags: u64,
-        new_addr: u64,
-    },
-    Madvise {
-        addr: u64,
-        len: u64,
-        advice: u64,
-    },
-    Brk {
-        addr: u64,
-    },
-    Msync {
-        addr: u64,
-        len: u64,
-        flags: u64,
-    },
-    Load {
-        addr: u64,
-        len: u64,
-    },
-    Store {
-        addr: u64,
-        len: u64,
-        val: u8,
-    },
-    Dump {
-        label: String,
-    },
-    Fork {
-        child: usize,
-    },
-    Process {
-        k: usize,
-    },
-    Exit {
-        proc: usize,
-        next: Option<usize>,
-    },
+    File { name: String, size: u64 },
+    Openat { name: String, flags: u64 },
+    Close { fd: i64 },
+    Mmap { addr: u64, len: u64, prot: u64, flags: u64, fd: i64, off: u64 },
+    Munmap { addr: u64, len: u64 },
+    Mprotect { addr: u64, len: u64, prot: u64 },
+    Mremap { old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64 },
+    Madvise { addr: u64, len: u64, advice: u64 },
+    Brk { addr: u64 },
+    Msync { addr: u64, len: u64, flags: u64 },
+    Load { addr: u64, len: u64 },
+    Store { addr: u64, len: u64, val: u8 },
+    Dump { label: String },
+    Fork { child: usize },
+    Process { k: usize },
+    Exit { proc: usize, next: Option<usize> },
 }
 
 impl Op {
@@ -148,12 +94,7 @@ pub struct Scenario {
     pub any_fork: bool,
 }
 
-pub const PROT_NAMES: &[(&str, u64)] = &[
-    ("PROT_NONE", 0),
-    ("PROT_READ", 1),
-    ("PROT_WRITE", 2),
-    ("PROT_EXEC", 4),
-];
+pub const PROT_NAMES: &[(&str, u64)] = &[("PROT_NONE", 0), ("PROT_READ", 1), ("PROT_WRITE", 2), ("PROT_EXEC", 4)];
 pub const MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_SHARED", 0x01),
     ("MAP_PRIVATE", 0x02),
@@ -166,11 +107,7 @@ pub const MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_STACK", 0x20000),
     ("MAP_DENYWRITE", 0x0800),
 ];
-pub const MREMAP_NAMES: &[(&str, u64)] = &[
-    ("MREMAP_MAYMOVE", 1),
-    ("MREMAP_FIXED", 2),
-    ("MREMAP_DONTUNMAP", 4),
-];
+pub const MREMAP_NAMES: &[(&str, u64)] = &[("MREMAP_MAYMOVE", 1), ("MREMAP_FIXED", 2), ("MREMAP_DONTUNMAP", 4)];
 pub const MADV_NAMES: &[(&str, u64)] = &[
     ("MADV_DONTNEED", 4),
     ("MADV_WILLNEED", 3),
@@ -185,17 +122,10 @@ pub const MADV_NAMES: &[(&str, u64)] = &[
     ("MADV_KEEPONFORK", 19),
 ];
 pub const MSYNC_NAMES: &[(&str, u64)] = &[("MS_SYNC", 4), ("MS_ASYNC", 1), ("MS_INVALIDATE", 2)];
-pub const OPEN_NAMES: &[(&str, u64)] = &[
-    ("O_RDONLY", 0),
-    ("O_WRONLY", 1),
-    ("O_RDWR", 2),
-    ("O_CLOEXEC", 0o2000000),
-    ("O_LARGEFILE", 0),
-];
+pub const OPEN_NAMES: &[(&str, u64)] =
+    &[("O_RDONLY", 0), ("O_WRONLY", 1), ("O_RDWR", 2), ("O_CLOEXEC", 0o2000000), ("O_LARGEFILE", 0)];
 
-const KNOWN_SYSCALLS: &[&str] = &[
-    "openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync",
-];
+const KNOWN_SYSCALLS: &[&str] = &["openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync"];
 
 fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -275,10 +205,7 @@ type PResult<T> = Result<T, ParseError>;
 
 impl Parser {
     fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
-        Err(ParseError {
-            line: self.line,
-            msg: msg.into(),
-        })
+        Err(ParseError { line: self.line, msg: msg.into() })
     }
 
     fn need_num(&self, s: &[u8], what: &str) -> PResult<u64> {
@@ -297,23 +224,11 @@ impl Parser {
 
     fn push(&mut self, op: Op) -> PResult<()> {
         self.need_live()?;
-        self.lines.push(Line {
-            line: self.line,
-            proc: self.p_cur,
-            op,
-            expect: Expect::Any,
-            text: self.text.clone(),
-        });
+        self.lines.push(Line { line: self.line, proc: self.p_cur, op, expect: Expect::Any, text: self.text.clone() });
         Ok(())
     }
 
-    fn parse_flags(
-        &self,
-        s: &[u8],
-        tab: &[(&str, u64)],
-        allow_num: bool,
-        what: &str,
-    ) -> PResult<u64> {
+    fn parse_flags(&self, s: &[u8], tab: &[(&str, u64)], allow_num: bool, what: &str) -> PResult<u64> {
         if allow_num && let Some(n) = parse_num(s) {
             return Ok(n);
         }
@@ -346,11 +261,7 @@ impl Parser {
     }
 
     fn parse_addr(&self, s: &[u8]) -> PResult<u64> {
-        if s == b"NULL" {
-            Ok(0)
-        } else {
-            self.need_num(s, "address")
-        }
+        if s == b"NULL" { Ok(0) } else { self.need_num(s, "address") }
     }
 
     /// Splits at top-level commas (commas inside `"..."` or `<...>` stay).
@@ -391,10 +302,7 @@ impl Parser {
         }
         if r.len() > 2 && r.starts_with(b"-1") && is_ws(r[2]) {
             let e = skip_ws(&r[2..]);
-            let n = e
-                .iter()
-                .take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                .count();
+            let n = e.iter().take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_').count();
             if n == 0 || n >= 32 {
                 return self.err(format!("bad error return '{}'", lossy(r)));
             }
@@ -446,17 +354,12 @@ impl Parser {
                     None => path,
                 };
                 let flags = self.parse_flags(av[2], OPEN_NAMES, false, "open flag")?;
-                Op::Openat {
-                    name: lossy(base),
-                    flags,
-                }
+                Op::Openat { name: lossy(base), flags }
             }
             "close" => {
                 self.nargs(name, n, 1, 1)?;
                 self.need_live()?;
-                Op::Close {
-                    fd: self.parse_fd(av[0])?,
-                }
+                Op::Close { fd: self.parse_fd(av[0])? }
             }
             "mmap" => {
                 self.nargs(name, n, 6, 6)?;
@@ -473,10 +376,7 @@ impl Parser {
             "munmap" => {
                 self.nargs(name, n, 2, 2)?;
                 self.need_live()?;
-                Op::Munmap {
-                    addr: self.parse_addr(av[0])?,
-                    len: self.need_num(av[1], "length")?,
-                }
+                Op::Munmap { addr: self.parse_addr(av[0])?, len: self.need_num(av[1], "length")? }
             }
             "mprotect" => {
                 self.nargs(name, n, 3, 3)?;
@@ -512,9 +412,7 @@ impl Parser {
             "brk" => {
                 self.nargs(name, n, 1, 1)?;
                 self.need_live()?;
-                Op::Brk {
-                    addr: self.parse_addr(av[0])?,
-                }
+                Op::Brk { addr: self.parse_addr(av[0])? }
             }
             "msync" => {
                 self.nargs(name, n, 3, 3)?;
@@ -554,10 +452,7 @@ impl Parser {
             }
         }
         if !p.is_empty() && p[0].is_ascii_digit() {
-            let q = p
-                .iter()
-                .take_while(|&&b| b.is_ascii_digit() || b == b':' || b == b'.')
-                .count();
+            let q = p.iter().take_while(|&&b| b.is_ascii_digit() || b == b':' || b == b'.').count();
             // The runner's test: a ':' anywhere before the end of the token
             // (or no ':' in the rest of the line at all), or a '.' in it.
             let colon_ok = match p.iter().position(|&b| b == b':') {
@@ -579,10 +474,7 @@ impl Parser {
             self.skipped += 1;
             return Ok(());
         }
-        let q = p
-            .iter()
-            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-            .count();
+        let q = p.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_').count();
         if q > 0 && q < p.len() && p[q] == b'(' {
             if q >= 64 {
                 return self.err("syscall name too long");
@@ -666,10 +558,7 @@ impl Parser {
                     return self.err("file: size too large");
                 }
                 self.files.push(name.to_vec());
-                self.push(Op::File {
-                    name: lossy(name),
-                    size,
-                })?;
+                self.push(Op::File { name: lossy(name), size })?;
             }
             "load" | "store" => {
                 let st = word == "store";
@@ -678,11 +567,7 @@ impl Parser {
                 }
                 self.need_live()?;
                 let addr = self.need_num(av[1], "address")?;
-                let len = if n >= 3 {
-                    self.need_num(av[2], "length")?
-                } else {
-                    1
-                };
+                let len = if n >= 3 { self.need_num(av[2], "length")? } else { 1 };
                 let mut val = 0x5a;
                 if n >= 4 {
                     val = self.need_num(av[3], "value")?;
@@ -696,22 +581,10 @@ impl Parser {
                 if addr.checked_add(len).is_none() {
                     return self.err("range wraps");
                 }
-                self.push(if st {
-                    Op::Store {
-                        addr,
-                        len,
-                        val: val as u8,
-                    }
-                } else {
-                    Op::Load { addr, len }
-                })?;
+                self.push(if st { Op::Store { addr, len, val: val as u8 } } else { Op::Load { addr, len } })?;
             }
             "dump" => {
-                let label = av[1..]
-                    .iter()
-                    .map(|w| lossy(w))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let label = av[1..].iter().map(|w| lossy(w)).collect::<Vec<_>>().join(" ");
                 self.push(Op::Dump { label })?;
                 self.dump_seen = true;
             }
@@ -802,13 +675,7 @@ pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
         }
         p.parse_line(line)?;
     }
-    Ok(Scenario {
-        lines: p.lines,
-        skipped: p.skipped,
-        nwindow: p.nwindow,
-        window: p.window,
-        any_fork: p.any_fork,
-    })
+    Ok(Scenario { lines: p.lines, skipped: p.skipped, nwindow: p.nwindow, window: p.window, any_fork: p.any_fork })
 }
 
 #[cfg(test)]
@@ -850,46 +717,27 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(
-            err("dump\nwindow 1 2\n"),
-            "line 2: window after the first dump"
-        );
-        assert_eq!(
-            err("mmap(1,2)\n"),
-            "line 1: mmap: expected 6 argument(s), got 2"
-        );
+        assert_eq!(err("dump\nwindow 1 2\n"), "line 2: window after the first dump");
+        assert_eq!(err("mmap(1,2)\n"), "line 1: mmap: expected 6 argument(s), got 2");
         assert_eq!(err("\n\nfrob 1\n"), "line 3: unknown operation 'frob'");
         assert_eq!(
             err("mmap(0, 4096, PROT_READ|PROT_FOO, MAP_PRIVATE, -1, 0)"),
             "line 1: unknown protection 'PROT_FOO'"
         );
         assert_eq!(err("store 0x1000 1 256"), "line 1: value > 255");
-        assert_eq!(
-            err("munmap(0x1000, 4096) = -1 einval"),
-            "line 1: bad error return '-1 einval'"
-        );
-        assert_eq!(
-            err("exit\nload 0"),
-            "line 2: no process left (every process has exited)"
-        );
+        assert_eq!(err("munmap(0x1000, 4096) = -1 einval"), "line 1: bad error return '-1 einval'");
+        assert_eq!(err("exit\nload 0"), "line 2: no process left (every process has exited)");
         assert_eq!(err("process 3"), "line 1: process 3 does not exist");
         assert_eq!(err("load 0\0"), "line 1: NUL byte");
-        assert_eq!(
-            err("mmap(0, 1, PROT_READ, MAP_PRIVATE, 3 </x>, 0)"),
-            "line 1: bad descriptor '3 '"
-        );
+        assert_eq!(err("mmap(0, 1, PROT_READ, MAP_PRIVATE, 3 </x>, 0)"), "line 1: bad descriptor '3 '");
     }
 
     #[test]
     fn results_and_labels() {
-        let s = parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
+        let s =
+            parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
         assert_eq!(s.lines[0].expect, Expect::Error("EINVAL".into()));
-        assert_eq!(
-            s.lines[1].op,
-            Op::Dump {
-                label: "two words".into()
-            }
-        );
+        assert_eq!(s.lines[1].op, Op::Dump { label: "two words".into() });
         assert_eq!(s.lines[2].expect, Expect::Any);
     }
 }

@@ -11,9 +11,7 @@ fn mmsim(args: &[&str], scenario: Option<&[u8]>) -> Output {
     cmd.args(args);
     if let Some(s) = scenario {
         let path = dir.join(format!("{}.mms", s.len()));
-        std::fs::File::create(&path)
-            .and_then(|mut f| f.write_all(s))
-            .expect("write scenario");
+        std::fs::File::create(&path).and_then(|mut f| f.write_all(s)).expect("write scenario");
         cmd.arg(&path);
     }
     cmd.output().expect("run mmsim")
@@ -38,16 +36,10 @@ fn runs_a_scenario() {
 
 #[test]
 fn a_bad_line_is_an_error_with_no_output() {
-    let o = mmsim(
-        &["run"],
-        Some(b"window 0x100000000 0x140000000\nstore 0x100000000\nmunmap(0x1000)\ndump\n"),
-    );
+    let o = mmsim(&["run"], Some(b"window 0x100000000 0x140000000\nstore 0x100000000\nmunmap(0x1000)\ndump\n"));
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
-    assert_eq!(
-        stderr(&o),
-        "error: line 3: munmap: expected 2 argument(s), got 1\n"
-    );
+    assert_eq!(stderr(&o), "error: line 3: munmap: expected 2 argument(s), got 1\n");
 }
 
 #[test]
@@ -55,22 +47,14 @@ fn unsupported_features_are_refused_before_running() {
     let o = mmsim(&["run"], Some(b"store 0x1000\nfile f 4096\n"));
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
-    assert!(
-        stderr(&o).starts_with("error: line 2: a file is not supported yet"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).starts_with("error: line 2: a file is not supported yet"), "{}", stderr(&o));
 }
 
 #[test]
 fn unknown_backends_and_files_are_errors() {
     let o = mmsim(&["run", "--allocator", "nope"], Some(b"dump\n"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).starts_with("error: unknown page allocator 'nope' (known: "),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).starts_with("error: unknown page allocator 'nope' (known: "), "{}", stderr(&o));
     let o = mmsim(&["run", "/nonexistent/x.mms"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("error: cannot open /nonexistent/x.mms"));
@@ -83,16 +67,9 @@ fn backends_are_listed_sorted() {
     let o = mmsim(&["backends"], None);
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    let names: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("  "))
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
-    let allocs: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| !n.starts_with("x86"))
-        .collect();
+    let names: Vec<&str> =
+        out.lines().filter(|l| l.starts_with("  ")).map(|l| l.split_whitespace().next().unwrap()).collect();
+    let allocs: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("x86")).collect();
     let mut sorted = allocs.clone();
     sorted.sort_unstable();
     assert_eq!(allocs, sorted);
@@ -107,13 +84,7 @@ fn trace_shows_the_fault_chain() {
         Some(b"mmap(0x100000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)\nload 0x100000000\n"),
     );
     let out = String::from_utf8_lossy(&o.stdout);
-    for f in [
-        "exc_page_fault",
-        "handle_mm_fault",
-        "do_anonymous_page",
-        "zero page",
-        "mm_account_fault",
-    ] {
+    for f in ["exc_page_fault", "handle_mm_fault", "do_anonymous_page", "zero page", "mm_account_fault"] {
         assert!(out.contains(f), "missing {f} in:\n{out}");
     }
 }
@@ -133,12 +104,7 @@ fn hostile_inputs_do_not_crash() {
     ];
     for inp in inputs {
         let o = mmsim(&["run"], Some(inp));
-        assert!(
-            matches!(o.status.code(), Some(0) | Some(2)),
-            "{:?}: {}",
-            String::from_utf8_lossy(inp),
-            stderr(&o)
-        );
+        assert!(matches!(o.status.code(), Some(0) | Some(2)), "{:?}: {}", String::from_utf8_lossy(inp), stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }

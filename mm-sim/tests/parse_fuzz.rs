@@ -15,13 +15,8 @@ fn line() -> impl Strategy<Value = String> {
         (0u64..64).prop_map(|v| format!("{}", v * 4096)),
         "[0-9a-zA-Z_|<>\" -]{0,12}",
     ];
-    let prot = prop::sample::select(vec![
-        "PROT_READ",
-        "PROT_READ|PROT_WRITE",
-        "PROT_NONE",
-        "PROT_EXEC|PROT_WRITE",
-        "0",
-    ]);
+    let prot =
+        prop::sample::select(vec!["PROT_READ", "PROT_READ|PROT_WRITE", "PROT_NONE", "PROT_EXEC|PROT_WRITE", "0"]);
     let flags = prop::sample::select(vec![
         "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED",
         "MAP_PRIVATE|MAP_ANONYMOUS",
@@ -35,9 +30,8 @@ fn line() -> impl Strategy<Value = String> {
             .prop_map(|(a, l, p, f)| format!("mmap({a}, {l}, {p}, {f}, -1, 0)")),
         (num.clone(), num.clone()).prop_map(|(a, l)| format!("munmap({a}, {l})")),
         (num.clone(), num.clone(), prot).prop_map(|(a, l, p)| format!("mprotect({a}, {l}, {p})")),
-        (num.clone(), num.clone(), num.clone(), num.clone()).prop_map(|(a, b, c, d)| format!(
-            "mremap({a}, {b}, {c}, MREMAP_MAYMOVE|MREMAP_FIXED, {d})"
-        )),
+        (num.clone(), num.clone(), num.clone(), num.clone())
+            .prop_map(|(a, b, c, d)| format!("mremap({a}, {b}, {c}, MREMAP_MAYMOVE|MREMAP_FIXED, {d})")),
         (num.clone(), num.clone()).prop_map(|(a, l)| format!("madvise({a}, {l}, MADV_DONTNEED)")),
         num.clone().prop_map(|a| format!("brk({a})")),
         (num.clone(), (0u64..8192)).prop_map(|(a, l)| format!("load {a} {l}")),

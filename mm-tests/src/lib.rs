@@ -22,9 +22,7 @@ pub fn cases(subdir: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "mms") && p.with_extension("expected").exists()
-        })
+        .filter(|p| p.extension().is_some_and(|x| x == "mms") && p.with_extension("expected").exists())
         .collect();
     v.sort();
     v
@@ -36,9 +34,7 @@ fn normalize(line: &str) -> String {
     let f: Vec<&str> = line.split(' ').collect();
     let is_maps = f.len() >= 5
         && f[0].contains('-')
-        && f[0]
-            .split('-')
-            .all(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+        && f[0].split('-').all(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
         && f[1].len() == 4;
     if is_maps {
         let mut g: Vec<&str> = f.clone();
@@ -70,10 +66,7 @@ pub fn first_difference(expected: &str, got: &str) -> Option<String> {
 pub fn run_file(path: &Path, cfg: Option<MachineConfig>, trace: bool) -> Result<String, String> {
     let src = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let s = mm_sim::parse(&src).map_err(|e| format!("error: {e}"))?;
-    let opts = RunOptions {
-        machine: cfg.unwrap_or_default(),
-        trace,
-    };
+    let opts = RunOptions { machine: cfg.unwrap_or_default(), trace };
     mm_sim::run(&s, &opts).map_err(|e| format!("error: {e}"))
 }
 
@@ -82,13 +75,8 @@ pub fn differential(subdir: &str, cfg: Option<MachineConfig>) -> (usize, Vec<Str
     let cases = cases(subdir);
     let mut failures = Vec::new();
     for c in &cases {
-        let expected =
-            std::fs::read_to_string(c.with_extension("expected")).expect("expected output");
-        let name = c
-            .file_name()
-            .expect("file name")
-            .to_string_lossy()
-            .into_owned();
+        let expected = std::fs::read_to_string(c.with_extension("expected")).expect("expected output");
+        let name = c.file_name().expect("file name").to_string_lossy().into_owned();
         match run_file(c, cfg.clone(), false) {
             Ok(got) => {
                 if let Some(d) = first_difference(&expected, &got) {

@@ -48,11 +48,7 @@ fn generated_cases_match_linux() {
 fn cases_match_with_every_backend() {
     for alloc in mm_core::machine::allocator_names() {
         for pt in mm_core::machine::page_table_names() {
-            let cfg = MachineConfig {
-                allocator: alloc.to_string(),
-                page_table: pt.to_string(),
-                ..Default::default()
-            };
+            let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 26);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 40);

@@ -41,44 +41,14 @@ enum RemapMode {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Mmap {
-        page: u64,
-        n: u64,
-        prot: u64,
-        place: Place,
-        populate: bool,
-        noreserve: bool,
-    },
-    Munmap {
-        page: u64,
-        n: u64,
-    },
-    Mprotect {
-        page: u64,
-        n: u64,
-        prot: u64,
-    },
-    Mremap {
-        page: u64,
-        old: u64,
-        new: u64,
-        mode: RemapMode,
-    },
-    Madvise {
-        page: u64,
-        n: u64,
-        advice: u64,
-    },
-    Brk {
-        pages: u64,
-    },
-    Store {
-        page: u64,
-        val: u8,
-    },
-    Load {
-        page: u64,
-    },
+    Mmap { page: u64, n: u64, prot: u64, place: Place, populate: bool, noreserve: bool },
+    Munmap { page: u64, n: u64 },
+    Mprotect { page: u64, n: u64, prot: u64 },
+    Mremap { page: u64, old: u64, new: u64, mode: RemapMode },
+    Madvise { page: u64, n: u64, advice: u64 },
+    Brk { pages: u64 },
+    Store { page: u64, val: u8 },
+    Load { page: u64 },
 }
 
 fn prot() -> impl Strategy<Value = u64> {
@@ -128,14 +98,7 @@ fn addr(page: u64) -> u64 {
 impl World {
     fn map(&mut self, start: u64, n: u64, prot: u64) {
         for i in 0..n {
-            self.pages.insert(
-                start + i * PAGE,
-                Shadow {
-                    prot,
-                    val: 0,
-                    lazyfree: false,
-                },
-            );
+            self.pages.insert(start + i * PAGE, Shadow { prot, val: 0, lazyfree: false });
         }
     }
 
@@ -147,23 +110,13 @@ impl World {
     }
 
     fn mapped(&self, start: u64, end: u64) -> Vec<(u64, Shadow)> {
-        self.pages
-            .range(start..end)
-            .map(|(&k, &v)| (k, v))
-            .collect()
+        self.pages.range(start..end).map(|(&k, &v)| (k, v)).collect()
     }
 
     fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
         let (k, pid) = (&self.k, self.pid);
         match *op {
-            Op::Mmap {
-                page,
-                n,
-                prot,
-                ref place,
-                populate,
-                noreserve,
-            } => {
+            Op::Mmap { page, n, prot, ref place, populate, noreserve } => {
                 let a = addr(page);
                 let mut flags = 0x02 | 0x20; // MAP_PRIVATE|MAP_ANONYMOUS
                 flags |= match place {
@@ -184,8 +137,7 @@ impl World {
                     Place::Hint if taken => {
                         let x = r.expect("a hint never fails here");
                         prop_assert!(x != a, "a taken hint was used");
-                        k.sys_munmap(pid, x, n * PAGE)
-                            .expect("unmap the far mapping");
+                        k.sys_munmap(pid, x, n * PAGE).expect("unmap the far mapping");
                     }
                     _ => {
                         prop_assert_eq!(r, Ok(a));
@@ -219,12 +171,7 @@ impl World {
                     prop_assert_eq!(r, Err(Errno::ENOMEM));
                 }
             }
-            Op::Mremap {
-                page,
-                old,
-                new,
-                ref mode,
-            } => self.mremap(addr(page), old * PAGE, new * PAGE, mode)?,
+            Op::Mremap { page, old, new, ref mode } => self.mremap(addr(page), old * PAGE, new * PAGE, mode)?,
             Op::Madvise { page, n, advice } => {
                 let a = addr(page);
                 let r = k.sys_madvise(pid, a, n * PAGE, advice);
@@ -272,10 +219,7 @@ impl World {
                         s.val = val;
                         s.lazyfree = false;
                     }
-                    _ => prop_assert!(
-                        matches!(r, Err(Signal::Segv { .. })),
-                        "store to {a:#x} gave {r:?}"
-                    ),
+                    _ => prop_assert!(matches!(r, Err(Signal::Segv { .. })), "store to {a:#x} gave {r:?}"),
                 }
             }
             Op::Load { page } => {
@@ -285,10 +229,7 @@ impl World {
                 let r = k.load(pid, a);
                 match self.pages.get(&addr(page)) {
                     Some(s) if s.prot != 0 => prop_assert_eq!(r, Ok(s.val), "load at {:#x}", a),
-                    _ => prop_assert!(
-                        matches!(r, Err(Signal::Segv { .. })),
-                        "load of {a:#x} gave {r:?}"
-                    ),
+                    _ => prop_assert!(matches!(r, Err(Signal::Segv { .. })), "load of {a:#x} gave {r:?}"),
                 }
             }
         }
@@ -321,13 +262,7 @@ impl World {
         }
     }
 
-    fn mremap(
-        &mut self,
-        a: u64,
-        old: u64,
-        new: u64,
-        mode: &RemapMode,
-    ) -> Result<(), TestCaseError> {
+    fn mremap(&mut self, a: u64, old: u64, new: u64, mode: &RemapMode) -> Result<(), TestCaseError> {
         let (k, pid) = (&self.k, self.pid);
         let (flags, target) = match *mode {
             RemapMode::InPlace => (0, 0),
@@ -335,11 +270,7 @@ impl World {
             RemapMode::Fixed(p) => (1 | 2, addr(p)),
             RemapMode::DontUnmap(p) => (1 | 2 | 4, addr(p)),
         };
-        let new = if matches!(mode, RemapMode::DontUnmap(_)) {
-            old
-        } else {
-            new
-        };
+        let new = if matches!(mode, RemapMode::DontUnmap(_)) { old } else { new };
         let r = k.sys_mremap(pid, a, old, new, flags, target);
         let Ok(x) = r else { return Ok(()) };
         match mode {
@@ -382,24 +313,17 @@ impl World {
         let mut sim: BTreeMap<u64, u64> = BTreeMap::new();
         for e in &maps {
             let p = e.perms.as_bytes();
-            let prot = if p[0] == b'r' { R } else { 0 }
-                | if p[1] == b'w' { W } else { 0 }
-                | if p[2] == b'x' { X } else { 0 };
+            let prot =
+                if p[0] == b'r' { R } else { 0 } | if p[1] == b'w' { W } else { 0 } | if p[2] == b'x' { X } else { 0 };
             let mut a = e.start;
             while a < e.end {
                 sim.insert(a, prot);
                 a += PAGE;
             }
         }
-        let shadow: BTreeMap<u64, u64> = self
-            .pages
-            .iter()
-            .map(|(&a, s)| (a, if s.prot == W { R | W } else { s.prot }))
-            .collect();
-        let sim: BTreeMap<u64, u64> = sim
-            .into_iter()
-            .map(|(a, p)| (a, if p == W { R | W } else { p }))
-            .collect();
+        let shadow: BTreeMap<u64, u64> =
+            self.pages.iter().map(|(&a, s)| (a, if s.prot == W { R | W } else { s.prot })).collect();
+        let sim: BTreeMap<u64, u64> = sim.into_iter().map(|(a, p)| (a, if p == W { R | W } else { p })).collect();
         prop_assert_eq!(&sim, &shadow, "mapped pages and protections differ");
         for (&a, s) in &self.pages {
             let got = t.mm.peek_byte(a + u64::from(s.val));
@@ -413,12 +337,7 @@ fn run_ops(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut k = Kernel::new(&cfg).expect("machine");
     let free_before = k.machine().nr_free_pages();
     let pid = k.spawn().expect("process");
-    let mut w = World {
-        k,
-        pid,
-        pages: BTreeMap::new(),
-        brk: BRK,
-    };
+    let mut w = World { k, pid, pages: BTreeMap::new(), brk: BRK };
     for op in ops {
         w.apply(op)?;
         w.verify()?;
@@ -426,11 +345,7 @@ fn run_ops(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut k = w.k;
     k.exit(pid);
     k.machine().alloc.drain();
-    prop_assert_eq!(
-        k.machine().nr_free_pages(),
-        free_before,
-        "frames leaked after exit"
-    );
+    prop_assert_eq!(k.machine().nr_free_pages(), free_before, "frames leaked after exit");
     Ok(())
 }
 

@@ -28,16 +28,11 @@ fn an_omitted_flush_leaves_a_stale_translation_that_is_caught() {
     mm.set_pte(slot, Pte::None);
     let v = mm.check_invariants();
     assert!(
-        v.iter()
-            .any(|v| v.0.contains("stale TLB entry 0x100000000")),
+        v.iter().any(|v| v.0.contains("stale TLB entry 0x100000000")),
         "the checker must see the stale entry: {v:?}"
     );
     // The CPU still translates through the stale entry: the old byte.
-    assert_eq!(
-        k.load(pid, A),
-        Ok(0x77),
-        "a stale TLB entry keeps serving the old frame"
-    );
+    assert_eq!(k.load(pid, A), Ok(0x77), "a stale TLB entry keeps serving the old frame");
     // Once flushed, the access faults and sees the truth (a fresh zero page).
     k.machine().flush_tlb_page(mm.id, A);
     assert!(mm.check_invariants().iter().all(|v| !v.0.contains("stale")));
@@ -60,16 +55,10 @@ fn a_stale_writable_entry_lets_a_write_through_a_read_only_pte() {
 fn munmap_and_mprotect_flush() {
     let (k, pid) = setup();
     assert_eq!(k.sys_mprotect(pid, A, 4096, 1), Ok(0));
-    assert!(
-        matches!(k.store(pid, A, 1), Err(Signal::Segv { .. })),
-        "read-only after mprotect"
-    );
+    assert!(matches!(k.store(pid, A, 1), Err(Signal::Segv { .. })), "read-only after mprotect");
     assert_eq!(k.load(pid, A), Ok(0x77));
     assert_eq!(k.sys_munmap(pid, A, 8192), Ok(0));
-    assert!(
-        matches!(k.load(pid, A), Err(Signal::Segv { .. })),
-        "gone after munmap"
-    );
+    assert!(matches!(k.load(pid, A), Err(Signal::Segv { .. })), "gone after munmap");
     assert!(k.task(pid).expect("task").mm.check_invariants().is_empty());
 }
 
@@ -80,21 +69,9 @@ fn a_write_through_a_clean_tlb_entry_sets_the_dirty_bit() {
     // MADV_FREE cleans the entry and flushes it; the next store must make
     // the hardware set D again, or MADV_PAGEOUT would discard the data.
     assert_eq!(k.sys_madvise(pid, A, 4096, 8), Ok(0));
-    assert!(
-        !mm.lookup_pte(A)
-            .flags()
-            .contains(mm_core::arch::PteFlags::DIRTY)
-    );
+    assert!(!mm.lookup_pte(A).flags().contains(mm_core::arch::PteFlags::DIRTY));
     k.store(pid, A, 0x55).expect("store");
-    assert!(
-        mm.lookup_pte(A)
-            .flags()
-            .contains(mm_core::arch::PteFlags::DIRTY)
-    );
+    assert!(mm.lookup_pte(A).flags().contains(mm_core::arch::PteFlags::DIRTY));
     assert_eq!(k.sys_madvise(pid, A, 4096, 21), Ok(0));
-    assert_eq!(
-        k.load(pid, A),
-        Ok(0x55),
-        "re-dirtied page survives MADV_PAGEOUT"
-    );
+    assert_eq!(k.load(pid, A), Ok(0x55), "re-dirtied page survives MADV_PAGEOUT");
 }

@@ -6,16 +6,8 @@
 
 #[test]
 fn fault_call_chains() {
-    insta::glob!(
-        mm_tests::scenarios_dir()
-            .join("trace")
-            .to_str()
-            .expect("utf-8 path"),
-        "*.mms",
-        |path| {
-            let out = mm_tests::run_file(path, None, true)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            insta::assert_snapshot!(out);
-        }
-    );
+    insta::glob!(mm_tests::scenarios_dir().join("trace").to_str().expect("utf-8 path"), "*.mms", |path| {
+        let out = mm_tests::run_file(path, None, true).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        insta::assert_snapshot!(out);
+    });
 }

@@ -74,82 +74,62 @@ impl X86Format {
     }
 }
 
-/// Neutral leaf flags -> entry bits.  A dirty read-only entry keeps its
-/// dirtiness in `_PAGE_SAVED_DIRTY` (bit 58), as x86-64 Linux does, so that
-/// no entry looks like a shadow-stack page (W=0, D=1).
+/// Neutral flags that sit at the same bit in an x86-64 entry.
+const DIRECT: u64 = bits::PRESENT
+    | bits::RW
+    | bits::USER
+    | bits::PWT
+    | bits::PCD
+    | bits::ACCESSED
+    | bits::DIRTY
+    | bits::GLOBAL
+    | bits::SPECIAL
+    | bits::SOFT_DIRTY
+    | bits::NX;
+
+const _: () = {
+    // The neutral flags are defined at the x86-64 bit positions.
+    assert!(PteFlags::PRESENT.bits() == bits::PRESENT && PteFlags::WRITE.bits() == bits::RW);
+    assert!(PteFlags::USER.bits() == bits::USER && PteFlags::ACCESSED.bits() == bits::ACCESSED);
+    assert!(PteFlags::DIRTY.bits() == bits::DIRTY && PteFlags::GLOBAL.bits() == bits::GLOBAL);
+    assert!(PteFlags::SPECIAL.bits() == bits::SPECIAL && PteFlags::SOFT_DIRTY.bits() == bits::SOFT_DIRTY);
+    assert!(PteFlags::NX.bits() == bits::NX && PteFlags::PWT.bits() == bits::PWT && PteFlags::PCD.bits() == bits::PCD);
+};
+
+/// Neutral leaf flags -> entry bits.  `PROT_NONE` is the global bit on a
+/// non-present entry; a dirty read-only entry keeps its dirtiness in
+/// `_PAGE_SAVED_DIRTY` (bit 58), as x86-64 Linux does, so that no entry
+/// looks like a shadow-stack page (W=0, D=1).
+#[inline]
 fn flags_to_bits(f: PteFlags) -> u64 {
-    let mut raw = 0;
-    let f = if f.contains(PteFlags::DIRTY) && !f.contains(PteFlags::WRITE) {
-        raw |= bits::SAVED_DIRTY;
-        f - PteFlags::DIRTY
-    } else {
-        f
-    };
-    if f.contains(PteFlags::PRESENT) {
-        raw |= bits::PRESENT;
-        if f.contains(PteFlags::GLOBAL) {
-            raw |= bits::GLOBAL;
-        }
-    } else if f.contains(PteFlags::PROTNONE) {
-        raw |= bits::PROTNONE;
+    let mut raw = f.bits() & DIRECT;
+    if f.contains(PteFlags::PROTNONE) {
+        raw = (raw & !(bits::PRESENT | bits::GLOBAL)) | bits::PROTNONE;
+    } else if raw & bits::PRESENT == 0 {
+        raw &= !bits::GLOBAL;
     }
-    for (n, b) in [
-        (PteFlags::WRITE, bits::RW),
-        (PteFlags::USER, bits::USER),
-        (PteFlags::PWT, bits::PWT),
-        (PteFlags::PCD, bits::PCD),
-        (PteFlags::ACCESSED, bits::ACCESSED),
-        (PteFlags::DIRTY, bits::DIRTY),
-        (PteFlags::SPECIAL, bits::SPECIAL),
-        (PteFlags::SOFT_DIRTY, bits::SOFT_DIRTY),
-        (PteFlags::NX, bits::NX),
-    ] {
-        if f.contains(n) {
-            raw |= b;
-        }
+    if raw & (bits::DIRTY | bits::RW) == bits::DIRTY {
+        raw = (raw & !bits::DIRTY) | bits::SAVED_DIRTY;
     }
     raw
 }
 
-/// Entry bits -> neutral leaf flags (for a present or PROT_NONE entry).
+/// Entry bits -> neutral leaf flags (for a present or `PROT_NONE` entry).
+#[inline]
 fn bits_to_flags(raw: u64) -> PteFlags {
-    let mut f = PteFlags::empty();
-    if raw & bits::PRESENT != 0 {
-        f |= PteFlags::PRESENT;
-        if raw & bits::GLOBAL != 0 {
-            f |= PteFlags::GLOBAL;
-        }
-    } else {
-        f |= PteFlags::PROTNONE;
-    }
-    for (n, b) in [
-        (PteFlags::WRITE, bits::RW),
-        (PteFlags::USER, bits::USER),
-        (PteFlags::PWT, bits::PWT),
-        (PteFlags::PCD, bits::PCD),
-        (PteFlags::ACCESSED, bits::ACCESSED),
-        (PteFlags::DIRTY, bits::DIRTY),
-        (PteFlags::SPECIAL, bits::SPECIAL),
-        (PteFlags::SOFT_DIRTY, bits::SOFT_DIRTY),
-        (PteFlags::NX, bits::NX),
-    ] {
-        if raw & b != 0 {
-            f |= n;
-        }
+    let mut f = raw & DIRECT;
+    if raw & bits::PRESENT == 0 {
+        f = (f & !bits::GLOBAL) | PteFlags::PROTNONE.bits();
     }
     if raw & bits::SAVED_DIRTY != 0 {
-        f |= PteFlags::DIRTY;
+        f |= bits::DIRTY;
     }
-    f
+    PteFlags::from_bits_retain(f)
 }
 
 impl PageTableFormat for X86Format {
     fn name(&self) -> &'static str {
-        if self.la57 {
-            "x86-64-5level"
-        } else {
-            "x86-64-4level"
-        }
+        if self.la57 { "x86-64-5level" } else { "x86-64-4level" }
     }
 
     fn levels(&self) -> u32 {
@@ -158,43 +138,27 @@ impl PageTableFormat for X86Format {
 
     fn task_size(&self) -> u64 {
         // TASK_SIZE_MAX: the top page is never mapped.
-        if self.la57 {
-            (1 << 56) - (1 << PAGE_SHIFT)
-        } else {
-            (1 << 47) - (1 << PAGE_SHIFT)
-        }
+        if self.la57 { (1 << 56) - (1 << PAGE_SHIFT) } else { (1 << 47) - (1 << PAGE_SHIFT) }
     }
 
     fn kernel_start(&self) -> u64 {
-        if self.la57 {
-            0xff00_0000_0000_0000
-        } else {
-            0xffff_8000_0000_0000
-        }
+        if self.la57 { 0xff00_0000_0000_0000 } else { 0xffff_8000_0000_0000 }
     }
 
     fn decode_pte(&self, raw: u64) -> Pte {
         if raw == 0 {
             Pte::None
         } else if raw & bits::NOT_SWAP != 0 {
-            Pte::Page {
-                pfn: Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT),
-                flags: bits_to_flags(raw),
-            }
+            Pte::Page { pfn: Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT), flags: bits_to_flags(raw) }
         } else {
-            Pte::Swap {
-                ty: swp_type(raw),
-                offset: swp_offset(raw),
-            }
+            Pte::Swap { ty: swp_type(raw), offset: swp_offset(raw) }
         }
     }
 
     fn encode_pte(&self, pte: Pte) -> u64 {
         match pte {
             Pte::None => 0,
-            Pte::Page { pfn, flags } => {
-                ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags)
-            }
+            Pte::Page { pfn, flags } => ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags),
             Pte::Swap { ty, offset } => swp_entry(ty, offset),
         }
     }
@@ -230,20 +194,12 @@ mod tests {
         let f = X86Format::new(false);
         let pte = Pte::page(
             Pfn(0x1234),
-            PteFlags::PRESENT
-                | PteFlags::WRITE
-                | PteFlags::USER
-                | PteFlags::ACCESSED
-                | PteFlags::DIRTY
-                | PteFlags::NX,
+            PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::NX,
         );
         let raw = f.encode_pte(pte);
         assert_eq!(raw, 0x8000_0000_0123_4067);
         assert_eq!(f.decode_pte(raw), pte);
-        let special = Pte::page(
-            Pfn(7),
-            PteFlags::PRESENT | PteFlags::USER | PteFlags::SPECIAL,
-        );
+        let special = Pte::page(Pfn(7), PteFlags::PRESENT | PteFlags::USER | PteFlags::SPECIAL);
         assert_eq!(f.encode_pte(special), 0x7205);
     }
 
@@ -286,12 +242,9 @@ mod tests {
     #[test]
     fn private_writable_maps_read_only() {
         let f = X86Format::new(false);
-        let p = f.vm_get_page_prot(
-            VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE,
-        );
+        let p = f.vm_get_page_prot(VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE);
         assert!(!p.contains(PteFlags::WRITE));
-        let s = f
-            .vm_get_page_prot(VmFlags::READ | VmFlags::WRITE | VmFlags::SHARED | VmFlags::MAYSHARE);
+        let s = f.vm_get_page_prot(VmFlags::READ | VmFlags::WRITE | VmFlags::SHARED | VmFlags::MAYSHARE);
         assert!(s.contains(PteFlags::WRITE));
     }
 

@@ -28,14 +28,34 @@ const E_NX: u8 = 1 << 2;
 const E_DIRTY: u8 = 1 << 3;
 const E_GLOBAL: u8 = 1 << 4;
 
-/// A cached translation; `tag == 0` is an empty slot.
+/// A cached translation in 16 bytes, so that a 4-way set fills one cache
+/// line; `tag == 0` is an empty slot.
 #[derive(Clone, Copy, Default)]
+#[repr(C, align(16))]
 struct TlbEntry {
     /// Virtual page number + 1.
     tag: u64,
-    pfn: u64,
-    pcid: u16,
-    flags: u8,
+    /// Frame number (bits 0..40), flags (40..48), PCID (48..60).
+    data: u64,
+}
+
+impl TlbEntry {
+    #[inline]
+    fn new(vpn: u64, pfn: u64, pcid: u16, flags: u8) -> TlbEntry {
+        TlbEntry { tag: vpn + 1, data: pfn | u64::from(flags) << 40 | u64::from(pcid) << 48 }
+    }
+    #[inline]
+    fn pfn(&self) -> u64 {
+        self.data & ((1 << 40) - 1)
+    }
+    #[inline]
+    fn flags(&self) -> u8 {
+        (self.data >> 40) as u8
+    }
+    #[inline]
+    fn pcid(&self) -> u16 {
+        (self.data >> 48) as u16
+    }
 }
 
 /// The paging-structure cache: the last PDE used, i.e. which page table
@@ -65,18 +85,23 @@ pub struct X86Mmu {
 
 impl std::fmt::Debug for X86Mmu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("X86Mmu")
-            .field("cpu", &self.cpu)
-            .field("root", &self.root)
-            .field("pcid", &self.pcid)
-            .finish()
+        f.debug_struct("X86Mmu").field("cpu", &self.cpu).field("root", &self.root).field("pcid", &self.pcid).finish()
     }
 }
 
 /// Outcome of a page walk.
 enum Walk {
-    Ok { pfn: u64, flags: u8 },
-    Fault { protection: bool, rsvd: bool },
+    Ok {
+        pfn: u64,
+        flags: u8,
+    },
+    /// `leaf`: the walk reached the last level, so the upper-level entries
+    /// it used (and cached) are valid.
+    Fault {
+        protection: bool,
+        rsvd: bool,
+        leaf: bool,
+    },
 }
 
 impl X86Mmu {
@@ -103,30 +128,21 @@ impl X86Mmu {
         (vpn & self.set_mask) as usize
     }
 
+    /// Caches a translation the TLB does not hold: an empty way of its set,
+    /// else the next victim in round-robin order.
     fn fill(&mut self, vpn: u64, pfn: u64, flags: u8) {
         let set = self.set_of(vpn);
         let base = set * self.ways;
         let slots = &mut self.entries[base..base + self.ways];
-        let slot = match slots
-            .iter()
-            .position(|e| e.tag == vpn + 1 && e.pcid == self.pcid)
-        {
+        let slot = match slots.iter().position(|e| e.tag == 0) {
             Some(i) => i,
-            None => match slots.iter().position(|e| e.tag == 0) {
-                Some(i) => i,
-                None => {
-                    let v = self.victim[set] as usize % self.ways;
-                    self.victim[set] = ((v + 1) % self.ways) as u8;
-                    v
-                }
-            },
+            None => {
+                let v = self.victim[set] as usize % self.ways;
+                self.victim[set] = ((v + 1) % self.ways) as u8;
+                v
+            }
         };
-        slots[slot] = TlbEntry {
-            tag: vpn + 1,
-            pfn,
-            pcid: self.pcid,
-            flags,
-        };
+        slots[slot] = TlbEntry::new(vpn, pfn, self.pcid, flags);
     }
 
     /// Drops the entries of `vpn` for `pcid` (global ones too, as `invlpg`
@@ -134,14 +150,14 @@ impl X86Mmu {
     fn drop_vpn(&mut self, pcid: u16, vpn: u64) {
         let base = self.set_of(vpn) * self.ways;
         for e in &mut self.entries[base..base + self.ways] {
-            if e.tag == vpn + 1 && (e.pcid == pcid || e.flags & E_GLOBAL != 0) {
+            if e.tag == vpn + 1 && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0) {
                 *e = TlbEntry::default();
             }
         }
     }
 
-    /// Walks the tables for `va`, setting accessed (and, for `write`, dirty)
-    /// bits with locked updates as the hardware does.
+    /// Walks the tables for `va`, setting accessed (and, for a write,
+    /// dirty) bits with locked updates as the hardware does.
     fn walk(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Walk {
         let write = access == Access::Write;
         let region = (va >> 21) + 1;
@@ -154,18 +170,12 @@ impl X86Mmu {
                 let idx = ((va >> (PAGE_SHIFT + 9 * level)) & 511) as usize;
                 let raw = phys.read_u64(Pfn(table), idx);
                 if raw & bits::PRESENT == 0 {
-                    return Walk::Fault {
-                        protection: false,
-                        rsvd: false,
-                    };
+                    return Walk::Fault { protection: false, rsvd: false, leaf: false };
                 }
                 if raw & bits::PSE != 0 {
                     // The simulator never builds huge leaves; one here is a
                     // corrupted table.
-                    return Walk::Fault {
-                        protection: true,
-                        rsvd: true,
-                    };
+                    return Walk::Fault { protection: true, rsvd: true, leaf: false };
                 }
                 if raw & bits::RW == 0 {
                     flags &= !E_WRITE;
@@ -181,22 +191,14 @@ impl X86Mmu {
                 }
                 table = (raw & bits::PFN_MASK) >> PAGE_SHIFT;
             }
-            self.pde = PdeCache {
-                tag: region,
-                pcid: self.pcid,
-                table,
-                flags,
-            };
+            self.pde = PdeCache { tag: region, pcid: self.pcid, table, flags };
             (table, flags)
         };
         let idx = ((va >> PAGE_SHIFT) & 511) as usize;
         loop {
             let raw = phys.read_u64(Pfn(table), idx);
             if raw & bits::PRESENT == 0 {
-                return Walk::Fault {
-                    protection: false,
-                    rsvd: false,
-                };
+                return Walk::Fault { protection: false, rsvd: false, leaf: true };
             }
             let mut f = flags;
             if raw & bits::RW == 0 {
@@ -211,14 +213,8 @@ impl X86Mmu {
             if raw & bits::GLOBAL != 0 {
                 f |= E_GLOBAL;
             }
-            if (user && f & E_USER == 0)
-                || (write && f & E_WRITE == 0)
-                || (access == Access::Exec && f & E_NX != 0)
-            {
-                return Walk::Fault {
-                    protection: true,
-                    rsvd: false,
-                };
+            if (user && f & E_USER == 0) || (write && f & E_WRITE == 0) || (access == Access::Exec && f & E_NX != 0) {
+                return Walk::Fault { protection: true, rsvd: false, leaf: true };
             }
             let mut set = bits::ACCESSED;
             if write {
@@ -232,10 +228,7 @@ impl X86Mmu {
             if (raw | set) & bits::DIRTY != 0 {
                 f |= E_DIRTY;
             }
-            return Walk::Ok {
-                pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT,
-                flags: f,
-            };
+            return Walk::Ok { pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT, flags: f };
         }
     }
 
@@ -246,11 +239,16 @@ impl X86Mmu {
         user: bool,
         protection: bool,
         rsvd: bool,
+        leaf: bool,
     ) -> PageFaultInfo {
-        // A page fault invalidates the TLB entries and paging-structure
-        // caches for the faulting address.
-        self.drop_vpn(self.pcid, va >> PAGE_SHIFT);
-        self.pde = PdeCache::default();
+        // A page fault invalidates the TLB entry of the faulting address
+        // (the caller drops it) and the cached upper-level entries if one of
+        // those caused it.  A fault at the last level keeps the PDE cache:
+        // its entry was valid, and the kernel flushes whenever it changes
+        // one.
+        if !leaf {
+            self.pde = PdeCache::default();
+        }
         let mut code = 0;
         if protection {
             code |= pf::PROT;
@@ -267,41 +265,41 @@ impl X86Mmu {
         if access == Access::Exec {
             code |= pf::INSTR;
         }
-        PageFaultInfo {
-            addr: va,
-            access,
-            user,
-            protection,
-            error_code: code,
-        }
+        PageFaultInfo { addr: va, access, user, protection, error_code: code }
     }
 }
 
 impl Mmu for X86Mmu {
-    fn translate(
-        &mut self,
-        phys: &PhysMem,
-        va: u64,
-        access: Access,
-        user: bool,
-    ) -> Result<PhysAddr, PageFaultInfo> {
+    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, PageFaultInfo> {
         let vpn = va >> PAGE_SHIFT;
         let base = self.set_of(vpn) * self.ways;
-        let hit = self.entries[base..base + self.ways]
-            .iter()
-            .find(|e| e.tag == vpn + 1 && (e.pcid == self.pcid || e.flags & E_GLOBAL != 0))
-            .copied();
-        if let Some(e) = hit {
-            let denied = (user && e.flags & E_USER == 0)
-                || (access == Access::Write && e.flags & E_WRITE == 0)
-                || (access == Access::Exec && e.flags & E_NX != 0);
-            if denied {
-                // The TLB's permissions are authoritative until flushed.
-                return Err(self.fault(va, access, user, true, false));
+        // One pass over the set finds the entry, or else a free way.
+        let mut hit = None;
+        let mut free = None;
+        for (i, e) in self.entries[base..base + self.ways].iter().enumerate() {
+            if e.tag == vpn + 1 && (e.pcid() == self.pcid || e.flags() & E_GLOBAL != 0) {
+                hit = Some(base + i);
+                break;
             }
-            if access != Access::Write || e.flags & E_DIRTY != 0 {
+            if e.tag == 0 && free.is_none() {
+                free = Some(base + i);
+            }
+        }
+        if let Some(i) = hit {
+            let e = self.entries[i];
+            let ef = e.flags();
+            let denied = (user && ef & E_USER == 0)
+                || (access == Access::Write && ef & E_WRITE == 0)
+                || (access == Access::Exec && ef & E_NX != 0);
+            if denied {
+                // The TLB's permissions are authoritative until flushed; the
+                // fault drops the entry.
+                self.entries[i] = TlbEntry::default();
+                return Err(self.fault(va, access, user, true, false, true));
+            }
+            if access != Access::Write || ef & E_DIRTY != 0 {
                 self.stats.hits += 1;
-                return Ok(PhysAddr((e.pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
+                return Ok(PhysAddr((e.pfn() << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
             // A write through a clean entry: the hardware walks again to
             // set the dirty bit, and faults if the entry no longer allows it.
@@ -309,10 +307,19 @@ impl Mmu for X86Mmu {
         self.stats.misses += 1;
         match self.walk(phys, va, access, user) {
             Walk::Ok { pfn, flags } => {
-                self.fill(vpn, pfn, flags);
+                let entry = TlbEntry::new(vpn, pfn, self.pcid, flags);
+                match hit.or(free) {
+                    Some(i) => self.entries[i] = entry,
+                    None => self.fill(vpn, pfn, flags),
+                }
                 Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
             }
-            Walk::Fault { protection, rsvd } => Err(self.fault(va, access, user, protection, rsvd)),
+            Walk::Fault { protection, rsvd, leaf } => {
+                if let Some(i) = hit {
+                    self.entries[i] = TlbEntry::default();
+                }
+                Err(self.fault(va, access, user, protection, rsvd, leaf))
+            }
         }
     }
 
@@ -347,7 +354,7 @@ impl Mmu for X86Mmu {
     fn invpcid_single(&mut self, pcid: u16) {
         self.stats.flushes += 1;
         for e in &mut self.entries {
-            if e.pcid == pcid && e.flags & E_GLOBAL == 0 {
+            if e.pcid() == pcid && e.flags() & E_GLOBAL == 0 {
                 *e = TlbEntry::default();
             }
         }
@@ -368,12 +375,12 @@ impl Mmu for X86Mmu {
             .filter(|e| e.tag != 0)
             .map(|e| TlbEntryView {
                 vpn: e.tag - 1,
-                pcid: e.pcid,
-                pfn: Pfn(e.pfn),
-                write: e.flags & E_WRITE != 0,
-                user: e.flags & E_USER != 0,
-                dirty: e.flags & E_DIRTY != 0,
-                global: e.flags & E_GLOBAL != 0,
+                pcid: e.pcid(),
+                pfn: Pfn(e.pfn()),
+                write: e.flags() & E_WRITE != 0,
+                user: e.flags() & E_USER != 0,
+                dirty: e.flags() & E_DIRTY != 0,
+                global: e.flags() & E_GLOBAL != 0,
             })
             .collect()
     }
@@ -408,15 +415,7 @@ mod tests {
     #[test]
     fn walk_sets_accessed_and_dirty() {
         let (phys, f, va) = setup();
-        set_pte(
-            &phys,
-            &f,
-            va,
-            Pte::page(
-                Pfn(10),
-                PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE,
-            ),
-        );
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE));
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 0, false);
         let pa = mmu.translate(&phys, va + 5, Access::Read, true).unwrap();
@@ -427,35 +426,19 @@ mod tests {
         // The write hits a clean TLB entry: the hardware walks again.
         mmu.translate(&phys, va, Access::Write, true).unwrap();
         assert_ne!(phys.read_u64(Pfn(4), 0) & bits::DIRTY, 0);
-        assert_ne!(
-            phys.read_u64(Pfn(1), 0) & bits::ACCESSED,
-            0,
-            "upper levels get A too"
-        );
+        assert_ne!(phys.read_u64(Pfn(1), 0) & bits::ACCESSED, 0, "upper levels get A too");
     }
 
     #[test]
     fn missing_invlpg_leaves_a_stale_translation() {
         let (phys, f, va) = setup();
-        set_pte(
-            &phys,
-            &f,
-            va,
-            Pte::page(
-                Pfn(10),
-                PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE,
-            ),
-        );
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE));
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 0, false);
         mmu.translate(&phys, va, Access::Read, true).unwrap();
         // The kernel clears the PTE but forgets the flush.
         set_pte(&phys, &f, va, Pte::None);
-        assert_eq!(
-            mmu.translate(&phys, va, Access::Read, true),
-            Ok(PhysAddr(10 * 4096)),
-            "stale"
-        );
+        assert_eq!(mmu.translate(&phys, va, Access::Read, true), Ok(PhysAddr(10 * 4096)), "stale");
         mmu.invlpg(va);
         let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
         assert!(!err.protection);
@@ -465,23 +448,13 @@ mod tests {
     #[test]
     fn protection_faults_and_prot_none() {
         let (phys, f, va) = setup();
-        set_pte(
-            &phys,
-            &f,
-            va,
-            Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER),
-        );
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER));
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 0, false);
         let err = mmu.translate(&phys, va, Access::Write, true).unwrap_err();
         assert!(err.protection);
         assert_eq!(err.error_code, pf::PROT | pf::WRITE | pf::USER);
-        set_pte(
-            &phys,
-            &f,
-            va,
-            Pte::page(Pfn(10), PteFlags::PROTNONE | PteFlags::USER),
-        );
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PROTNONE | PteFlags::USER));
         let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
         assert!(!err.protection, "PROT_NONE is not present to the hardware");
     }
@@ -489,25 +462,13 @@ mod tests {
     #[test]
     fn pcid_keeps_other_address_spaces() {
         let (phys, f, va) = setup();
-        set_pte(
-            &phys,
-            &f,
-            va,
-            Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER),
-        );
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER));
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 1, false);
         mmu.translate(&phys, va, Access::Read, true).unwrap();
         mmu.load_cr3(Pfn(1), 2, false);
-        assert_eq!(
-            mmu.entries().len(),
-            1,
-            "PCID 1's entry survives a switch to PCID 2"
-        );
+        assert_eq!(mmu.entries().len(), 1, "PCID 1's entry survives a switch to PCID 2");
         mmu.load_cr3(Pfn(1), 1, false);
-        assert!(
-            mmu.entries().is_empty(),
-            "loading PCID 1 without noflush drops its entries"
-        );
+        assert!(mmu.entries().is_empty(), "loading PCID 1 without noflush drops its entries");
     }
 }

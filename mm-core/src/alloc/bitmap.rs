@@ -25,9 +25,7 @@
 //! a free with a smaller order than was allocated cannot be told apart from
 //! a legal one and frees part of the block.  All of it is under one lock.
 
-use super::{
-    AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc,
-};
+use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
 use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
 use parking_lot::Mutex;
@@ -72,11 +70,7 @@ fn aligned_runs(free: u64, order: u32) -> u64 {
 /// `count` bits from `shift` (`count <= 64`).
 #[inline]
 fn bit_mask(shift: u64, count: u64) -> u64 {
-    (if count == WORD_BITS {
-        !0
-    } else {
-        (1u64 << count) - 1
-    }) << shift
+    (if count == WORD_BITS { !0 } else { (1u64 << count) - 1 }) << shift
 }
 
 /// The words that bits `[from, to)` fall in, each with the mask of those
@@ -133,9 +127,7 @@ impl BitmapAllocator {
     /// If the range runs past the largest pfn.
     pub fn new(cfg: &AllocatorConfig) -> BitmapAllocator {
         let base = cfg.base.0;
-        let end = base
-            .checked_add(cfg.nr_pages)
-            .expect("bitmap range runs past the largest pfn");
+        let end = base.checked_add(cfg.nr_pages).expect("bitmap range runs past the largest pfn");
         let start = base & !((1 << MAX_PAGE_ORDER) - 1);
         // Whole summary words, so every search sees whole blocks.
         let nbits = (end - start).next_multiple_of(SUMMARY_SPAN);
@@ -154,9 +146,7 @@ impl BitmapAllocator {
         map.set_range(0, base - start, true);
         map.set_range(end - start, nbits, true);
         map.hint = ((base - start) / WORD_BITS) as usize;
-        BitmapAllocator {
-            inner: Mutex::new(map),
-        }
+        BitmapAllocator { inner: Mutex::new(map) }
     }
 }
 
@@ -197,10 +187,7 @@ impl Bitmap {
         if nsum == 0 {
             return None;
         }
-        let (first, from) = (
-            self.hint / WORD_BITS as usize,
-            self.hint % WORD_BITS as usize,
-        );
+        let (first, from) = (self.hint / WORD_BITS as usize, self.hint % WORD_BITS as usize);
         // The summary word holding the hint twice: from the hint on first,
         // below it last, after wrapping around.
         for step in 0..=nsum {
@@ -223,9 +210,7 @@ impl Bitmap {
             } else {
                 let runs = aligned_runs(!self.partial[s], order - WORD_SHIFT) & window;
                 if runs != 0 {
-                    return Some(
-                        (s as u64 * WORD_BITS + u64::from(runs.trailing_zeros())) * WORD_BITS,
-                    );
+                    return Some((s as u64 * WORD_BITS + u64::from(runs.trailing_zeros())) * WORD_BITS);
                 }
             }
         }
@@ -269,10 +254,7 @@ impl Bitmap {
 /// Counts `[from, to)` as its maximal aligned blocks.
 fn add_blocks(areas: &mut FreeAreas, mut from: u64, to: u64) {
     while from < to {
-        let order = from
-            .trailing_zeros()
-            .min((to - from).ilog2())
-            .min(MAX_PAGE_ORDER);
+        let order = from.trailing_zeros().min((to - from).ilog2()).min(MAX_PAGE_ORDER);
         areas[order as usize] += 1;
         from += 1 << order;
     }
@@ -294,16 +276,11 @@ impl PageAllocator for BitmapAllocator {
     fn free_pages(&self, pfn: Pfn, order: u32) {
         let mut map = self.inner.lock();
         let size = 1u64 << order.min(63);
-        let inside = order <= MAX_PAGE_ORDER
-            && pfn.0 >= map.base
-            && pfn.0.checked_add(size).is_some_and(|end| end <= map.end);
+        let inside =
+            order <= MAX_PAGE_ORDER && pfn.0 >= map.base && pfn.0.checked_add(size).is_some_and(|end| end <= map.end);
         if !inside {
             let range = format!("[{:#x}, {:#x})", map.base, map.end);
-            bad_free(
-                pfn,
-                order,
-                format!("block outside the managed range {range}"),
-            );
+            bad_free(pfn, order, format!("block outside the managed range {range}"));
         }
         if pfn.0 % size != 0 {
             bad_free(pfn, order, "block not aligned to its order".to_string());
@@ -312,13 +289,8 @@ impl PageAllocator for BitmapAllocator {
         for (w, mask) in word_masks(bit, bit + size) {
             let already_free = !map.used[w] & mask;
             if already_free != 0 {
-                let frame =
-                    map.start + w as u64 * WORD_BITS + u64::from(already_free.trailing_zeros());
-                bad_free(
-                    pfn,
-                    order,
-                    format!("double free: frame {frame:#x} is already free"),
-                );
+                let frame = map.start + w as u64 * WORD_BITS + u64::from(already_free.trailing_zeros());
+                bad_free(pfn, order, format!("double free: frame {frame:#x} is already free"));
             }
         }
         map.set_range(bit, bit + size, false);
@@ -339,11 +311,7 @@ mod tests {
     use super::*;
 
     fn bitmap(base: u64, nr_pages: u64) -> BitmapAllocator {
-        BitmapAllocator::new(&AllocatorConfig {
-            base: Pfn(base),
-            nr_pages,
-            nr_cpus: 1,
-        })
+        BitmapAllocator::new(&AllocatorConfig { base: Pfn(base), nr_pages, nr_cpus: 1 })
     }
 
     /// Checks both summaries against the words.
@@ -352,11 +320,7 @@ mod tests {
         for (w, &word) in map.used.iter().enumerate() {
             let (s, bit) = (w / 64, 1u64 << (w % 64));
             assert_eq!(map.full[s] & bit != 0, word == !0, "full bit of word {w}");
-            assert_eq!(
-                map.partial[s] & bit != 0,
-                word != 0,
-                "partial bit of word {w}"
-            );
+            assert_eq!(map.partial[s] & bit != 0, word != 0, "partial bit of word {w}");
         }
         let free: u64 = map.used.iter().map(|w| u64::from(w.count_zeros())).sum();
         assert_eq!(free, map.nr_free);
@@ -405,9 +369,7 @@ mod tests {
     #[test]
     fn next_fit_moves_on_from_the_last_allocation() {
         let a = bitmap(0, 4096);
-        let p: Vec<Pfn> = (0..3)
-            .map(|_| a.alloc_pages(Gfp::KERNEL, 0).unwrap())
-            .collect();
+        let p: Vec<Pfn> = (0..3).map(|_| a.alloc_pages(Gfp::KERNEL, 0).unwrap()).collect();
         assert_eq!(p, [Pfn(0), Pfn(1), Pfn(2)]);
         // A block of 64 frames needs a whole free word: the next one.
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 6), Some(Pfn(64)));
@@ -420,17 +382,11 @@ mod tests {
     #[test]
     fn the_search_wraps_around() {
         let a = bitmap(0, 4096);
-        let blocks: Vec<Pfn> = (0..4)
-            .map(|_| a.alloc_pages(Gfp::KERNEL, 10).unwrap())
-            .collect();
+        let blocks: Vec<Pfn> = (0..4).map(|_| a.alloc_pages(Gfp::KERNEL, 10).unwrap()).collect();
         assert_eq!(blocks, [Pfn(0), Pfn(1024), Pfn(2048), Pfn(3072)]);
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 0), None);
         a.free_pages(Pfn(1024), 10);
-        assert_eq!(
-            a.alloc_pages(Gfp::KERNEL, 3),
-            Some(Pfn(1024)),
-            "found below the hint"
-        );
+        assert_eq!(a.alloc_pages(Gfp::KERNEL, 3), Some(Pfn(1024)), "found below the hint");
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 9), Some(Pfn(1536)));
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 9), None);
         check_summaries(&a);
@@ -443,11 +399,7 @@ mod tests {
         a.alloc_pages(Gfp::KERNEL, 0).unwrap();
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 10), Some(Pfn(1024)));
         assert_eq!(a.alloc_pages(Gfp::KERNEL, 7), Some(Pfn(2048)));
-        assert_eq!(
-            a.alloc_pages(Gfp::KERNEL, 8),
-            Some(Pfn(2304)),
-            "aligned to 256"
-        );
+        assert_eq!(a.alloc_pages(Gfp::KERNEL, 8), Some(Pfn(2304)), "aligned to 256");
         check_summaries(&a);
     }
 

@@ -40,9 +40,7 @@
 //! compare-and-swap, so even two CPUs freeing the same frame at once are
 //! caught.
 
-use super::{
-    AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc,
-};
+use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
 use crate::phys::zeroed_slice;
 use crate::smp::smp_processor_id;
 use crate::types::{MAX_PAGE_ORDER, Pfn};
@@ -178,36 +176,19 @@ impl BuddyAllocator {
     /// if it runs past the largest pfn.
     pub fn with_pcp_limits(cfg: &AllocatorConfig, batch: usize, high: usize) -> BuddyAllocator {
         assert!(batch > 0, "per-CPU batch must be at least 1");
-        assert!(
-            cfg.nr_pages < u64::from(NIL),
-            "buddy zone of {} frames is too large",
-            cfg.nr_pages
-        );
-        let end = cfg
-            .base
-            .0
-            .checked_add(cfg.nr_pages)
-            .expect("buddy zone runs past the largest pfn");
+        assert!(cfg.nr_pages < u64::from(NIL), "buddy zone of {} frames is too large", cfg.nr_pages);
+        let end = cfg.base.0.checked_add(cfg.nr_pages).expect("buddy zone runs past the largest pfn");
         let n = cfg.nr_pages as usize;
         let zone = Zone {
             links: vec![[0u32; 2]; n].into_boxed_slice(),
-            free_area: [FreeArea {
-                head: NIL,
-                nr_free: 0,
-            }; NR_ORDERS],
+            free_area: [FreeArea { head: NIL, nr_free: 0 }; NR_ORDERS],
             nonempty: 0,
             free_pages: 0,
             deferred: 0,
             deferred_end: 0,
         };
         let pcp = (0..cfg.nr_cpus.max(1))
-            .map(|_| {
-                PerCpu(Mutex::new(PerCpuPages {
-                    list: VecDeque::with_capacity(high + batch + 1),
-                    high,
-                    batch,
-                }))
-            })
+            .map(|_| PerCpu(Mutex::new(PerCpuPages { list: VecDeque::with_capacity(high + batch + 1), high, batch })))
             .collect();
         let buddy = BuddyAllocator {
             base: cfg.base.0,
@@ -229,10 +210,7 @@ impl BuddyAllocator {
         let mut blocks = Vec::new();
         for (mut pfn, end) in [(cfg.base.0, lo), (hi, end)] {
             while pfn < end {
-                let order = pfn
-                    .trailing_zeros()
-                    .min((end - pfn).ilog2())
-                    .min(MAX_PAGE_ORDER);
+                let order = pfn.trailing_zeros().min((end - pfn).ilog2()).min(MAX_PAGE_ORDER);
                 blocks.push((pfn, order));
                 pfn += 1 << order;
             }
@@ -265,11 +243,7 @@ impl BuddyAllocator {
     fn this_cpu(&self) -> MutexGuard<'_, PerCpuPages> {
         let cpu = smp_processor_id();
         // A division only for CPU numbers beyond the configured ones.
-        let cpu = if cpu < self.pcp.len() {
-            cpu
-        } else {
-            cpu % self.pcp.len()
-        };
+        let cpu = if cpu < self.pcp.len() { cpu } else { cpu % self.pcp.len() };
         self.pcp[cpu].0.lock()
     }
 
@@ -428,23 +402,14 @@ impl BuddyAllocator {
             None if order > MAX_PAGE_ORDER => format!("order above {MAX_PAGE_ORDER}"),
             None => {
                 let end = self.base + self.nr_pages;
-                format!(
-                    "block outside the managed range [{:#x}, {end:#x})",
-                    self.base
-                )
+                format!("block outside the managed range [{:#x}, {end:#x})", self.base)
             }
             Some(TAG_PCP) => "double free: the page is already in a per-CPU list".to_string(),
             Some(t @ TAG_ALLOC..) => {
-                format!(
-                    "order mismatch: the block was allocated with order {}",
-                    t - TAG_ALLOC
-                )
+                format!("order mismatch: the block was allocated with order {}", t - TAG_ALLOC)
             }
             Some(t @ TAG_FREE..TAG_PCP) => {
-                format!(
-                    "double free: the block is already free with order {}",
-                    t - TAG_FREE
-                )
+                format!("double free: the block is already free with order {}", t - TAG_FREE)
             }
             Some(_) => "not an allocated block (a double free of a block that has merged since, \
                         or a pfn inside a block)"
@@ -459,11 +424,7 @@ impl PageAllocator for BuddyAllocator {
         if order > MAX_PAGE_ORDER {
             return None;
         }
-        let fast = if order == 0 {
-            self.rmqueue_pcplist()
-        } else {
-            self.rmqueue_buddy(order)
-        };
+        let fast = if order == 0 { self.rmqueue_pcplist() } else { self.rmqueue_buddy(order) };
         if let Some(idx) = fast {
             return Some(self.hand_out(idx, order));
         }
@@ -484,10 +445,7 @@ impl PageAllocator for BuddyAllocator {
         }
         let idx = (pfn.0 - self.base) as u32;
         let next = if order == 0 { TAG_PCP } else { TAG_NONE };
-        if let Err(found) =
-            self.tag(idx)
-                .compare_exchange(TAG_ALLOC + order as u8, next, Relaxed, Relaxed)
-        {
+        if let Err(found) = self.tag(idx).compare_exchange(TAG_ALLOC + order as u8, next, Relaxed, Relaxed) {
             self.bad_free(pfn, order, Some(found));
         }
         if order == 0 {
@@ -535,11 +493,7 @@ mod tests {
     use crate::smp::run_on_cpu;
 
     fn cfg(base: u64, nr_pages: u64, nr_cpus: usize) -> AllocatorConfig {
-        AllocatorConfig {
-            base: Pfn(base),
-            nr_pages,
-            nr_cpus,
-        }
+        AllocatorConfig { base: Pfn(base), nr_pages, nr_cpus }
     }
 
     fn areas(pairs: &[(usize, u64)]) -> FreeAreas {
@@ -565,21 +519,13 @@ mod tests {
             while idx != NIL {
                 assert_eq!(z.links[idx as usize][1], prev, "prev link of {idx}");
                 assert_eq!(b.tag(idx).load(Relaxed), TAG_FREE + order as u8);
-                assert_eq!(
-                    (b.base + u64::from(idx)) % (1 << order),
-                    0,
-                    "block {idx} misaligned"
-                );
+                assert_eq!((b.base + u64::from(idx)) % (1 << order), 0, "block {idx} misaligned");
                 n += 1;
                 prev = idx;
                 idx = z.links[idx as usize][0];
             }
             assert_eq!(n, z.free_area[order].nr_free, "order {order} count");
-            assert_eq!(
-                z.nonempty & (1 << order) != 0,
-                n != 0,
-                "order {order} nonempty bit"
-            );
+            assert_eq!(z.nonempty & (1 << order) != 0, n != 0, "order {order} nonempty bit");
             total += n << order;
         }
         assert_eq!(total + z.deferred_end - z.deferred, z.free_pages);
@@ -600,19 +546,7 @@ mod tests {
         let b = BuddyAllocator::new(&cfg(3, 2048, 1));
         assert_eq!(
             b.free_areas(),
-            areas(&[
-                (0, 2),
-                (1, 1),
-                (2, 1),
-                (3, 1),
-                (4, 1),
-                (5, 1),
-                (6, 1),
-                (7, 1),
-                (8, 1),
-                (9, 1),
-                (10, 1)
-            ])
+            areas(&[(0, 2), (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 1), (9, 1), (10, 1)])
         );
         assert_eq!(b.nr_free_pages(), 2048);
         check_free_lists(&b);
@@ -628,19 +562,7 @@ mod tests {
         let p = b.alloc_pages(Gfp::KERNEL, 2).unwrap();
         assert_eq!(p, Pfn(0));
         // 1024 = 4 + 4 + 8 + ... + 512: one block of each order from 2 to 9.
-        assert_eq!(
-            b.free_areas(),
-            areas(&[
-                (2, 1),
-                (3, 1),
-                (4, 1),
-                (5, 1),
-                (6, 1),
-                (7, 1),
-                (8, 1),
-                (9, 1)
-            ])
-        );
+        assert_eq!(b.free_areas(), areas(&[(2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 1), (9, 1)]));
         check_free_lists(&b);
         b.free_pages(p, 2);
         assert_eq!(b.free_areas(), areas(&[(10, 1)]));
@@ -650,9 +572,7 @@ mod tests {
     #[test]
     fn merging_unlinks_a_buddy_from_the_middle_of_its_list() {
         let b = BuddyAllocator::new(&cfg(0, 64, 1));
-        let blocks: Vec<Pfn> = (0..16)
-            .map(|_| b.alloc_pages(Gfp::KERNEL, 2).unwrap())
-            .collect();
+        let blocks: Vec<Pfn> = (0..16).map(|_| b.alloc_pages(Gfp::KERNEL, 2).unwrap()).collect();
         // Free every other block: eight order-2 blocks on one list.
         for p in blocks.iter().step_by(2) {
             b.free_pages(*p, 2);
@@ -662,12 +582,7 @@ mod tests {
         b.free_pages(blocks[9], 2);
         assert_eq!(b.free_areas(), areas(&[(2, 7), (3, 1)]));
         check_free_lists(&b);
-        for p in blocks
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .filter(|p| **p != blocks[9])
-        {
+        for p in blocks.iter().skip(1).step_by(2).filter(|p| **p != blocks[9]) {
             b.free_pages(*p, 2);
         }
         assert_eq!(b.free_areas(), areas(&[(6, 1)]));
@@ -684,11 +599,7 @@ mod tests {
         assert_eq!(pcp_count(&b, 0), 0);
         let mut held = vec![first];
         held.extend((0..7).map(|_| b.alloc_pages(Gfp::KERNEL, 0).unwrap()));
-        assert_eq!(
-            held,
-            (0..8).map(Pfn).collect::<Vec<_>>(),
-            "a batch is handed out in order"
-        );
+        assert_eq!(held, (0..8).map(Pfn).collect::<Vec<_>>(), "a batch is handed out in order");
         assert_eq!(b.nr_free_pages(), 4096 - 8);
 
         // A free is cached, and the last freed page is the next handed out.
@@ -725,14 +636,7 @@ mod tests {
             b.free_pages(p, 0);
         }
         assert_eq!(b.nr_free_pages(), 1024);
-        assert_eq!(
-            b.free_areas()
-                .iter()
-                .enumerate()
-                .map(|(o, n)| n << o)
-                .sum::<u64>(),
-            1024
-        );
+        assert_eq!(b.free_areas().iter().enumerate().map(|(o, n)| n << o).sum::<u64>(), 1024);
         assert!(pcp_count(&b, 0) > 0 && pcp_count(&b, 1) > 0);
         // The zone alone has no order-10 block; the slow path drains.
         assert_eq!(b.alloc_pages(Gfp::KERNEL, 10), Some(Pfn(0)));
@@ -811,13 +715,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn rss_bytes() -> u64 {
         let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-        statm
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            * 4096
+        statm.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 4096
     }
 
     #[cfg(target_os = "linux")]
@@ -829,11 +727,7 @@ mod tests {
         let p = b.alloc_pages(Gfp::KERNEL, 0).unwrap();
         b.free_pages(p, 0);
         let grown = rss_bytes().saturating_sub(before);
-        assert!(
-            grown < 8 << 20,
-            "64 GiB of frames cost {} MiB of host memory",
-            grown >> 20
-        );
+        assert!(grown < 8 << 20, "64 GiB of frames cost {} MiB of host memory", grown >> 20);
         assert_eq!(b.nr_free_pages(), 16 << 20);
     }
 }

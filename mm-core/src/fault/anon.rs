@@ -6,43 +6,39 @@ use crate::arch::{Pte, PteFlags};
 use crate::errno::VmFault;
 use crate::flags::VmFlags;
 use crate::mm::MmStruct;
+use crate::pgtable::Slot;
 use crate::{trace_enter, trace_note};
 
 impl MmStruct {
     /// `do_anonymous_page`: a read maps the shared zero page read-only; a
     /// write allocates a zeroed page, which becomes writable and dirty if
     /// the VMA is writable.
-    pub(crate) fn do_anonymous_page(&self, vmf: &VmFaultCtx<'_>) -> VmFault {
+    ///
+    /// `slot` is the entry's slot if its page table already exists.
+    pub(crate) fn do_anonymous_page(&self, vmf: &VmFaultCtx<'_>, slot: Option<Slot>) -> VmFault {
         let m = &*self.machine;
         let vma = vmf.vma;
-        let _t = trace_enter!(
-            m.trace,
-            "do_anonymous_page",
-            "{}",
-            if vmf.is_write() { "write" } else { "read" }
-        );
+        let _t = trace_enter!(m.trace, "do_anonymous_page", "{}", if vmf.is_write() { "write" } else { "read" });
         if vma.flags.contains(VmFlags::SHARED) {
             return VmFault::SIGBUS;
         }
-        let slot = match self.pte_alloc(vmf.pmd, vmf.address) {
-            Ok(s) => s,
-            Err(e) => return e,
+        let slot = match slot {
+            Some(s) => s,
+            None => match self.pte_alloc(vmf.pmd, vmf.address) {
+                Ok(s) => s,
+                Err(e) => return e,
+            },
         };
         if !vmf.is_write() {
             let entry = Pte::page(m.zero_pfn, vma.page_prot | PteFlags::SPECIAL);
-            let _ptl = self.page_table_lock.lock();
-            if !self.read_pte(slot).is_none() {
+            // The zero page has no rmap or reference to update, so a single
+            // compare-and-swap of the empty entry does what the kernel does
+            // under the page-table lock.
+            if !self.set_pte_if_none(slot, entry) {
                 trace_note!(m.trace, "do_anonymous_page", "entry appeared meanwhile");
                 return VmFault::empty();
             }
-            self.set_pte(slot, entry);
-            trace_note!(
-                m.trace,
-                "set_pte_at",
-                "{:#x} -> {}",
-                vmf.address,
-                describe_pte(m, entry)
-            );
+            trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
             return VmFault::empty();
         }
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
@@ -57,23 +53,13 @@ impl MmStruct {
         }
         let _ptl = self.page_table_lock.lock();
         if !self.read_pte(slot).is_none() {
-            trace_note!(
-                m.trace,
-                "do_anonymous_page",
-                "entry appeared meanwhile: page released"
-            );
+            trace_note!(m.trace, "do_anonymous_page", "entry appeared meanwhile: page released");
             m.put_page(pfn);
             return VmFault::empty();
         }
         self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
         self.set_pte(slot, entry);
-        trace_note!(
-            m.trace,
-            "set_pte_at",
-            "{:#x} -> {}",
-            vmf.address,
-            describe_pte(m, entry)
-        );
+        trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         VmFault::empty()
     }
 }

@@ -35,10 +35,7 @@ pub struct FaultCounters {
 impl FaultCounters {
     /// `(minflt, majflt)`.
     pub fn get(&self) -> (u64, u64) {
-        (
-            self.min_flt.load(Ordering::Relaxed),
-            self.maj_flt.load(Ordering::Relaxed),
-        )
+        (self.min_flt.load(Ordering::Relaxed), self.maj_flt.load(Ordering::Relaxed))
     }
 }
 
@@ -60,9 +57,8 @@ impl VmFaultCtx<'_> {
 }
 
 /// `FAULT_FLAG_DEFAULT`.
-pub const FAULT_FLAG_DEFAULT: FaultFlags = FaultFlags::ALLOW_RETRY
-    .union(FaultFlags::KILLABLE)
-    .union(FaultFlags::INTERRUPTIBLE);
+pub const FAULT_FLAG_DEFAULT: FaultFlags =
+    FaultFlags::ALLOW_RETRY.union(FaultFlags::KILLABLE).union(FaultFlags::INTERRUPTIBLE);
 
 fn describe_flags(f: FaultFlags) -> String {
     let names: Vec<&str> = f.iter_names().map(|(n, _)| n).collect();
@@ -72,11 +68,7 @@ fn describe_flags(f: FaultFlags) -> String {
 impl MmStruct {
     /// `do_user_addr_fault`: resolves a page fault taken in user mode, or
     /// says which signal the task gets.  `counters` are the faulting task's.
-    pub fn do_user_addr_fault(
-        &self,
-        info: &PageFaultInfo,
-        counters: &FaultCounters,
-    ) -> Result<(), Signal> {
+    pub fn do_user_addr_fault(&self, info: &PageFaultInfo, counters: &FaultCounters) -> Result<(), Signal> {
         let m = &*self.machine;
         let addr = info.addr;
         let _t = trace_enter!(
@@ -85,11 +77,7 @@ impl MmStruct {
             "address={:#x} error_code={:#x} ({} {}{})",
             addr,
             info.error_code,
-            if info.protection {
-                "protection"
-            } else {
-                "not-present"
-            },
+            if info.protection { "protection" } else { "not-present" },
             match info.access {
                 Access::Read => "read",
                 Access::Write => "write",
@@ -101,11 +89,7 @@ impl MmStruct {
         let segv = |code: SegvCode, why: &str| {
             trace_note!(
                 m.trace,
-                if code == SegvCode::MapErr {
-                    "bad_area_nosemaphore"
-                } else {
-                    "bad_area_access_error"
-                },
+                if code == SegvCode::MapErr { "bad_area_nosemaphore" } else { "bad_area_access_error" },
                 "{why}: SIGSEGV"
             );
             Err(Signal::Segv { addr, code })
@@ -143,19 +127,11 @@ impl MmStruct {
             st = RwLockWriteGuard::downgrade(w);
         }
         let vma = st.vmas.lookup(addr).expect("vma found above");
-        trace_note!(
-            m.trace,
-            "lock_vma_under_rcu",
-            "vma {:08x}-{:08x} {}",
-            vma.start,
-            vma.end,
-            vma.perms()
-        );
+        trace_note!(m.trace, "lock_vma_under_rcu", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
         if access_error(info, vma) {
             return segv(SegvCode::AccErr, "access_error");
         }
-        let ret =
-            self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
+        let ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
         drop(st);
         if ret.contains(VmFault::OOM) {
             trace_note!(m.trace, "pagefault_out_of_memory", "SIGKILL");
@@ -182,13 +158,7 @@ impl MmStruct {
         counters: Option<&FaultCounters>,
     ) -> VmFault {
         let m = &*self.machine;
-        let _t = trace_enter!(
-            m.trace,
-            "handle_mm_fault",
-            "address={:#x} flags={}",
-            address,
-            describe_flags(flags)
-        );
+        let _t = trace_enter!(m.trace, "handle_mm_fault", "address={:#x} flags={}", address, describe_flags(flags));
         let mut ret = sanitize_fault_flags(vma, flags);
         if ret.is_empty() {
             ret = self.__handle_mm_fault(st, vma, address, flags);
@@ -214,53 +184,33 @@ impl MmStruct {
             m.vmstat.count(VmEvent::PgMajFault, 1);
         }
         if let Some(c) = counters {
-            let n = if major {
-                c.maj_flt.fetch_add(1, Ordering::Relaxed)
-            } else {
-                c.min_flt.fetch_add(1, Ordering::Relaxed)
-            };
-            trace_note!(
-                m.trace,
-                "mm_account_fault",
-                "{} fault (#{})",
-                if major { "major" } else { "minor" },
-                n + 1
-            );
+            // The task's own counter: only its thread writes it.
+            let ctr = if major { &c.maj_flt } else { &c.min_flt };
+            let n = ctr.load(Ordering::Relaxed);
+            ctr.store(n + 1, Ordering::Relaxed);
+            trace_note!(m.trace, "mm_account_fault", "{} fault (#{})", if major { "major" } else { "minor" }, n + 1);
         }
     }
 
     /// `__handle_mm_fault`: upper page-table levels, then `handle_pte_fault`.
-    fn __handle_mm_fault(
-        &self,
-        st: &MmState,
-        vma: &Vma,
-        address: u64,
-        flags: FaultFlags,
-    ) -> VmFault {
-        let pmd = match self.pmd_alloc_walk(address) {
+    fn __handle_mm_fault(&self, st: &MmState, vma: &Vma, address: u64, flags: FaultFlags) -> VmFault {
+        let (pmd, slot) = match self.fault_walk(address) {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let vmf = VmFaultCtx {
-            st,
-            vma,
-            address: address & PAGE_MASK,
-            flags,
-            pmd,
-        };
-        self.handle_pte_fault(&vmf)
+        let vmf = VmFaultCtx { st, vma, address: address & PAGE_MASK, flags, pmd };
+        self.handle_pte_fault(&vmf, slot)
     }
 
     /// `handle_pte_fault`: dispatches on the state of the entry.
-    fn handle_pte_fault(&self, vmf: &VmFaultCtx<'_>) -> VmFault {
+    fn handle_pte_fault(&self, vmf: &VmFaultCtx<'_>, slot: Option<Slot>) -> VmFault {
         let m = &*self.machine;
-        let slot = self.pte_slot_under(vmf.pmd, vmf.address);
         let orig = slot.map_or(Pte::None, |s| self.read_pte(s));
         let _t = trace_enter!(m.trace, "handle_pte_fault", "{}", describe_pte(m, orig));
         match orig {
             Pte::None => {
                 if vmf.vma.is_anonymous() {
-                    self.do_anonymous_page(vmf)
+                    self.do_anonymous_page(vmf, slot)
                 } else {
                     VmFault::SIGBUS
                 }
@@ -280,10 +230,7 @@ impl MmStruct {
                     return VmFault::empty();
                 }
                 let mut entry = orig;
-                if vmf
-                    .flags
-                    .intersects(FaultFlags::WRITE | FaultFlags::UNSHARE)
-                {
+                if vmf.flags.intersects(FaultFlags::WRITE | FaultFlags::UNSHARE) {
                     if !orig.is_write() {
                         return self.do_wp_page(vmf, slot, orig, ptl);
                     }
@@ -294,18 +241,9 @@ impl MmStruct {
                 // write fault that changes it.
                 if entry != orig && vmf.is_write() {
                     self.set_pte(slot, entry);
-                    trace_note!(
-                        m.trace,
-                        "ptep_set_access_flags",
-                        "{}",
-                        describe_pte(m, entry)
-                    );
+                    trace_note!(m.trace, "ptep_set_access_flags", "{}", describe_pte(m, entry));
                 } else {
-                    trace_note!(
-                        m.trace,
-                        "handle_pte_fault",
-                        "spurious fault: entry already allows the access"
-                    );
+                    trace_note!(m.trace, "handle_pte_fault", "spurious fault: entry already allows the access");
                 }
                 VmFault::empty()
             }
@@ -323,20 +261,6 @@ impl MmStruct {
         self.set_pte(slot, Pte::page(pfn, vmf.vma.page_prot | keep));
         trace_note!(self.machine.trace, "do_numa_page", "protection restored");
         VmFault::empty()
-    }
-
-    /// The PTE slot of `va` if the PMD entry `pmd` points to a table.
-    fn pte_slot_under(&self, pmd: Slot, va: u64) -> Option<Slot> {
-        match self.machine.arch.decode_table(
-            crate::arch::PMD_LEVEL,
-            self.machine.phys.read_u64(pmd.table, pmd.idx),
-        ) {
-            crate::arch::TableEntry::Table(t) => Some(Slot {
-                table: t,
-                idx: self.pt_index(crate::arch::PTE_LEVEL, va),
-            }),
-            _ => None,
-        }
     }
 
     /// `anon_vma_prepare`: gives the VMA an anon_vma, sharing a
@@ -361,20 +285,10 @@ impl MmStruct {
 
     /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
     /// exclusive anonymous page of `anon_vma` at `address`.
-    pub(crate) fn folio_add_new_anon_rmap(
-        &self,
-        pfn: Pfn,
-        vma: &Vma,
-        anon_vma: &AnonVma,
-        address: u64,
-    ) {
+    pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
         let page = self.machine.phys.page(pfn);
-        page.mapping.store(
-            anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON,
-            Ordering::Release,
-        );
-        page.index
-            .store(vma.linear_page_index(address), Ordering::Relaxed);
+        page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
+        page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
         page.set_flags(PageFlags::ANON_EXCLUSIVE | PageFlags::SWAPBACKED | PageFlags::UPTODATE);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
@@ -418,11 +332,7 @@ pub(crate) fn describe_pte(m: &crate::machine::Machine, pte: Pte) -> String {
         Pte::None => "pte none".to_string(),
         Pte::Swap { ty, offset } => format!("swap entry type {ty} offset {offset:#x}"),
         Pte::Page { pfn, flags } => {
-            let mut s = if m.is_zero_pfn(pfn) {
-                "zero page".to_string()
-            } else {
-                format!("pfn {:#x}", pfn.0)
-            };
+            let mut s = if m.is_zero_pfn(pfn) { "zero page".to_string() } else { format!("pfn {:#x}", pfn.0) };
             s.push_str(if flags.contains(PteFlags::PROTNONE) {
                 " prot_none"
             } else if flags.contains(PteFlags::WRITE) {

@@ -14,31 +14,19 @@ use parking_lot::MutexGuard;
 
 /// `maybe_mkwrite`: writable if the VMA is.
 fn maybe_mkwrite(pte: Pte, vma: &Vma) -> Pte {
-    if vma.flags.contains(VmFlags::WRITE) {
-        pte.with(PteFlags::WRITE)
-    } else {
-        pte
-    }
+    if vma.flags.contains(VmFlags::WRITE) { pte.with(PteFlags::WRITE) } else { pte }
 }
 
 impl MmStruct {
     /// `do_wp_page`, called with the page-table lock held: an exclusive
     /// anonymous page is reused in place, anything else (the zero page, a
     /// page shared after fork) is copied after dropping the lock.
-    pub(crate) fn do_wp_page(
-        &self,
-        vmf: &VmFaultCtx<'_>,
-        slot: Slot,
-        orig: Pte,
-        ptl: MutexGuard<'_, ()>,
-    ) -> VmFault {
+    pub(crate) fn do_wp_page(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte, ptl: MutexGuard<'_, ()>) -> VmFault {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "do_wp_page", "{}", describe_pte(m, orig));
         if let Some(pfn) = self.vm_normal_page(orig) {
             let page = m.phys.page(pfn);
-            if page.is_anon()
-                && (page.test(PageFlags::ANON_EXCLUSIVE) || self.wp_can_reuse_anon_folio(pfn))
-            {
+            if page.is_anon() && (page.test(PageFlags::ANON_EXCLUSIVE) || self.wp_can_reuse_anon_folio(pfn)) {
                 page.set_flags(PageFlags::ANON_EXCLUSIVE);
                 return self.wp_page_reuse(vmf, slot, orig);
             }
@@ -59,13 +47,7 @@ impl MmStruct {
         let entry = maybe_mkwrite(orig.with(PteFlags::ACCESSED | PteFlags::DIRTY), vmf.vma);
         self.set_pte(slot, entry);
         m.vmstat.count(VmEvent::PgReuse, 1);
-        trace_note!(
-            m.trace,
-            "wp_page_reuse",
-            "{:#x} -> {}",
-            vmf.address,
-            describe_pte(m, entry)
-        );
+        trace_note!(m.trace, "wp_page_reuse", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         VmFault::empty()
     }
 
@@ -77,41 +59,22 @@ impl MmStruct {
         let old_pfn = orig.pfn().expect("present entry");
         let from_zero = m.is_zero_pfn(old_pfn);
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
-        let gfp = if from_zero {
-            Gfp::HIGHUSER_MOVABLE | Gfp::ZERO
-        } else {
-            Gfp::HIGHUSER_MOVABLE
-        };
+        let gfp = if from_zero { Gfp::HIGHUSER_MOVABLE | Gfp::ZERO } else { Gfp::HIGHUSER_MOVABLE };
         let Some(new) = m.alloc_pages(gfp, 0) else {
             trace_note!(m.trace, "wp_page_copy", "out of memory");
             return VmFault::OOM;
         };
         if from_zero {
-            trace_note!(
-                m.trace,
-                "wp_page_copy",
-                "zero page: new zeroed pfn {:#x}",
-                new.0
-            );
+            trace_note!(m.trace, "wp_page_copy", "zero page: new zeroed pfn {:#x}", new.0);
         } else {
             m.phys.copy_frame(new, old_pfn);
-            trace_note!(
-                m.trace,
-                "wp_page_copy",
-                "copied pfn {:#x} to new pfn {:#x}",
-                old_pfn.0,
-                new.0
-            );
+            trace_note!(m.trace, "wp_page_copy", "copied pfn {:#x} to new pfn {:#x}", old_pfn.0, new.0);
         }
         let old_page = self.vm_normal_page(orig);
         let entry = maybe_mkwrite(Pte::page(new, vma.page_prot).with(PteFlags::DIRTY), vma);
         let _ptl = self.page_table_lock.lock();
         if self.read_pte(slot) != orig {
-            trace_note!(
-                m.trace,
-                "wp_page_copy",
-                "entry changed meanwhile: copy released"
-            );
+            trace_note!(m.trace, "wp_page_copy", "entry changed meanwhile: copy released");
             m.put_page(new);
             return VmFault::empty();
         }
@@ -120,13 +83,7 @@ impl MmStruct {
         m.flush_tlb_page(self.id, vmf.address);
         self.folio_add_new_anon_rmap(new, vma, &anon_vma, vmf.address);
         self.set_pte(slot, entry);
-        trace_note!(
-            m.trace,
-            "set_pte_at",
-            "{:#x} -> {}",
-            vmf.address,
-            describe_pte(m, entry)
-        );
+        trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {
             self.page_remove_rmap(old);
             m.put_page(old);

@@ -24,13 +24,7 @@ impl MmStruct {
                 brk
             }
             Err(e) => {
-                trace_note!(
-                    m.trace,
-                    "brk",
-                    "refused ({}): break stays {:#x}",
-                    e.name(),
-                    origbrk
-                );
+                trace_note!(m.trace, "brk", "refused ({}): break stays {:#x}", e.name(), origbrk);
                 st.brk = origbrk;
                 origbrk
             }
@@ -63,11 +57,7 @@ impl MmStruct {
         {
             return Err(Errno::ENOMEM);
         }
-        let brkvma = st
-            .vmas
-            .prev(oldbrk)
-            .filter(|v| v.end > st.start_brk)
-            .map(|v| v.start);
+        let brkvma = st.vmas.prev(oldbrk).filter(|v| v.end > st.start_brk).map(|v| v.start);
         self.do_brk_flags(st, brkvma, oldbrk, newbrk - oldbrk)?;
         st.brk = brk;
         Ok(())
@@ -75,18 +65,10 @@ impl MmStruct {
 
     /// `do_brk_flags`: extends the heap VMA `vma` (if it ends at `addr`)
     /// or maps a new anonymous VMA there.
-    fn do_brk_flags(
-        &self,
-        st: &mut MmState,
-        vma: Option<u64>,
-        addr: u64,
-        len: u64,
-    ) -> SysResult<()> {
+    fn do_brk_flags(&self, st: &mut MmState, vma: Option<u64>, addr: u64, len: u64) -> SysResult<()> {
         let m = &*self.machine;
         let flags = VmFlags::DATA_DEFAULT | VmFlags::ACCOUNT;
-        if !self.may_expand_vm(st, flags, len >> PAGE_SHIFT)
-            || st.vmas.len() > m.tunables.max_map_count
-        {
+        if !self.may_expand_vm(st, flags, len >> PAGE_SHIFT) || st.vmas.len() > m.tunables.max_map_count {
             return Err(Errno::ENOMEM);
         }
         self.vm_enough_memory(len >> PAGE_SHIFT)?;
@@ -110,13 +92,7 @@ impl MmStruct {
                 anon_vma_parents: Vec::new(),
                 kind: VmaKind::Anonymous,
             });
-            trace_note!(
-                m.trace,
-                "do_brk_flags",
-                "new vma {:08x}-{:08x} rw-p",
-                addr,
-                addr + len
-            );
+            trace_note!(m.trace, "do_brk_flags", "new vma {:08x}-{:08x} rw-p", addr, addr + len);
         }
         vm_stat_account(st, flags, (len >> PAGE_SHIFT) as i64);
         Ok(())

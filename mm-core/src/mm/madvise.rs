@@ -14,9 +14,7 @@ impl MmStruct {
     /// The `madvise` system call.  `advice` is the raw `MADV_*` number.
     pub fn do_madvise(&self, start: u64, len_in: u64, advice: u64) -> SysResult<()> {
         let m = &*self.machine;
-        let advice = Advice::from_raw(advice)
-            .filter(|a| madvise_behavior_valid(*a))
-            .ok_or(Errno::EINVAL)?;
+        let advice = Advice::from_raw(advice).filter(|a| madvise_behavior_valid(*a)).ok_or(Errno::EINVAL)?;
         if start & !PAGE_MASK != 0 {
             return Err(Errno::EINVAL);
         }
@@ -29,27 +27,14 @@ impl MmStruct {
             return Ok(());
         }
         let mut st = self.mmap_lock.write();
-        let _t = trace_enter!(
-            m.trace,
-            "do_madvise",
-            "{:#x}-{:#x} {}",
-            start,
-            end,
-            advice.name()
-        );
+        let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
         self.madvise_walk_vmas(&mut st, start, end, advice)
     }
 
     /// `madvise_walk_vmas`: applies the advice to every VMA in the range;
     /// holes make the call return `ENOMEM` after everything mapped was
     /// advised; an error from one VMA stops the walk.
-    fn madvise_walk_vmas(
-        &self,
-        st: &mut MmState,
-        start: u64,
-        last_end: u64,
-        advice: Advice,
-    ) -> SysResult<()> {
+    fn madvise_walk_vmas(&self, st: &mut MmState, start: u64, last_end: u64, advice: Advice) -> SysResult<()> {
         let mut unmapped_error = Ok(());
         let mut range_start = start;
         let mut vma = st.vmas.find(start).map(|v| v.start);
@@ -94,9 +79,7 @@ impl MmStruct {
         match advice {
             Advice::WillNeed | Advice::Cold => return Ok(start),
             Advice::PageOut => {
-                if v.flags
-                    .intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB)
-                {
+                if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
                     return Err(Errno::EINVAL);
                 }
                 self.madvise_pageout(st, vma_start, start, end);
@@ -142,11 +125,7 @@ impl MmStruct {
             }
             Advice::HugePage => new_flags = (new_flags - VmFlags::NOHUGEPAGE) | VmFlags::HUGEPAGE,
             Advice::NoHugePage => new_flags = (new_flags - VmFlags::HUGEPAGE) | VmFlags::NOHUGEPAGE,
-            Advice::Mergeable
-            | Advice::Unmergeable
-            | Advice::Remove
-            | Advice::PopulateRead
-            | Advice::PopulateWrite => {
+            Advice::Mergeable | Advice::Unmergeable | Advice::Remove | Advice::PopulateRead | Advice::PopulateWrite => {
                 return Err(Errno::EINVAL);
             }
         }
@@ -199,14 +178,7 @@ impl MmStruct {
             n += 1;
         });
         drop(_ptl);
-        trace_note!(
-            m.trace,
-            "madvise_free_pte_range",
-            "{:#x}-{:#x}: {} pages now lazily freeable",
-            start,
-            end,
-            n
-        );
+        trace_note!(m.trace, "madvise_free_pte_range", "{:#x}-{:#x}: {} pages now lazily freeable", start, end, n);
         tlb.finish();
     }
 

@@ -57,11 +57,7 @@ fn round_hint_to_min(m: &Machine, hint: u64) -> u64 {
 
 /// `vm_start_gap`: a grows-down VMA keeps `stack_guard_gap` free below it.
 pub(crate) fn vm_start_gap(m: &Machine, v: &Vma) -> u64 {
-    if v.flags.contains(VmFlags::GROWSDOWN) {
-        v.start.saturating_sub(m.tunables.stack_guard_gap)
-    } else {
-        v.start
-    }
+    if v.flags.contains(VmFlags::GROWSDOWN) { v.start.saturating_sub(m.tunables.stack_guard_gap) } else { v.start }
 }
 
 /// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
@@ -77,32 +73,65 @@ struct UnmappedAreaInfo {
 }
 
 /// Free ranges `[a, b)` between VMAs, clipped to `[low, high)`, highest
-/// first.
-fn free_ranges_desc(st: &MmState, low: u64, high: u64) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
+/// first (`mas_empty_area_rev` walks them in this order).
+fn free_ranges_desc(st: &MmState, low: u64, high: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
     let mut end = high;
-    let vmas: Vec<(u64, u64)> = st
-        .vmas
-        .iter()
-        .map(|v| (v.start, v.end))
-        .filter(|&(s, _)| s < high)
-        .collect();
-    for &(s, e) in vmas.iter().rev() {
-        if e < end {
-            let a = e.max(low);
-            if a < end {
-                out.push((a, end));
+    let mut vmas = st.vmas.below(high);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while !done {
+            match vmas.next() {
+                Some(v) => {
+                    let gap = (v.end.max(low), end);
+                    end = end.min(v.start);
+                    if end <= low {
+                        done = true;
+                    }
+                    if gap.0 < gap.1 {
+                        return Some(gap);
+                    }
+                }
+                None => {
+                    done = true;
+                    if low < end {
+                        return Some((low, end));
+                    }
+                }
             }
         }
-        end = end.min(s);
-        if end <= low {
-            return out;
+        None
+    })
+}
+
+/// Free ranges `[a, b)` between VMAs, clipped to `[low, high)`, lowest
+/// first.
+fn free_ranges_asc(st: &MmState, low: u64, high: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut start = low;
+    let mut vmas = st.vmas.above(low);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while !done {
+            match vmas.next() {
+                Some(v) if v.start < high => {
+                    let gap = (start, v.start.min(high));
+                    start = start.max(v.end);
+                    if start >= high {
+                        done = true;
+                    }
+                    if gap.0 < gap.1 {
+                        return Some(gap);
+                    }
+                }
+                _ => {
+                    done = true;
+                    if start < high {
+                        return Some((start, high));
+                    }
+                }
+            }
         }
-    }
-    if low < end {
-        out.push((low, end));
-    }
-    out
+        None
+    })
 }
 
 impl MmStruct {
@@ -110,17 +139,11 @@ impl MmStruct {
     /// fits, placed at the gap's top.
     fn unmapped_area_topdown(&self, st: &MmState, info: &UnmappedAreaInfo) -> SysResult<u64> {
         let m = &*self.machine;
-        let length = info
-            .length
-            .checked_add(info.align_mask)
-            .ok_or(Errno::ENOMEM)?;
+        let length = info.length.checked_add(info.align_mask).ok_or(Errno::ENOMEM)?;
         let low = info.low_limit.max(m.tunables.mmap_min_addr);
         let mut high = info.high_limit;
         loop {
-            let (_, gap_end) = free_ranges_desc(st, low, high)
-                .into_iter()
-                .find(|&(a, b)| b - a >= length)
-                .ok_or(Errno::ENOMEM)?;
+            let (_, gap_end) = free_ranges_desc(st, low, high).find(|&(a, b)| b - a >= length).ok_or(Errno::ENOMEM)?;
             let mut gap = gap_end - info.length;
             gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
             if let Some(next) = st.vmas.next_from(gap_end)
@@ -137,19 +160,11 @@ impl MmStruct {
     /// `unmapped_area`: the lowest gap above `low_limit` that fits.
     fn unmapped_area(&self, st: &MmState, info: &UnmappedAreaInfo) -> SysResult<u64> {
         let m = &*self.machine;
-        let length = info
-            .length
-            .checked_add(info.align_mask)
-            .ok_or(Errno::ENOMEM)?;
+        let length = info.length.checked_add(info.align_mask).ok_or(Errno::ENOMEM)?;
         let mut low = info.low_limit.max(m.tunables.mmap_min_addr);
         let high = info.high_limit;
         loop {
-            let mut ranges = free_ranges_desc(st, low, high);
-            ranges.reverse();
-            let (gap_start, _) = ranges
-                .into_iter()
-                .find(|&(a, b)| b - a >= length)
-                .ok_or(Errno::ENOMEM)?;
+            let (gap_start, _) = free_ranges_asc(st, low, high).find(|&(a, b)| b - a >= length).ok_or(Errno::ENOMEM)?;
             let mut gap = gap_start;
             gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
             if let Some(next) = st.vmas.next_from(gap)
@@ -166,13 +181,7 @@ impl MmStruct {
     /// `arch_get_unmapped_area_topdown` (x86): honours a free hint (rounded
     /// down to its page), else searches top-down from `mmap_base`, falling
     /// back to a bottom-up search.
-    fn arch_get_unmapped_area_topdown(
-        &self,
-        st: &MmState,
-        addr0: u64,
-        len: u64,
-        flags: MapFlags,
-    ) -> SysResult<u64> {
+    fn arch_get_unmapped_area_topdown(&self, st: &MmState, addr0: u64, len: u64, flags: MapFlags) -> SysResult<u64> {
         let m = &*self.machine;
         let task_size = st.task_size;
         if len > task_size {
@@ -183,8 +192,7 @@ impl MmStruct {
         }
         if addr0 != 0 {
             let addr = addr0 & PAGE_MASK;
-            let valid = task_size - len >= addr
-                && (addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW);
+            let valid = task_size - len >= addr && (addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW);
             if valid {
                 match st.vmas.find(addr) {
                     None => return Ok(addr),
@@ -199,13 +207,8 @@ impl MmStruct {
         if addr0 > DEFAULT_MAP_WINDOW {
             high += m.arch.task_size() - DEFAULT_MAP_WINDOW;
         }
-        let info = UnmappedAreaInfo {
-            length: len,
-            low_limit: PAGE_SIZE,
-            high_limit: high,
-            align_mask: 0,
-            align_offset: 0,
-        };
+        let info =
+            UnmappedAreaInfo { length: len, low_limit: PAGE_SIZE, high_limit: high, align_mask: 0, align_offset: 0 };
         if let Ok(a) = self.unmapped_area_topdown(st, &info) {
             return Ok(a);
         }
@@ -214,42 +217,24 @@ impl MmStruct {
         let end = task_size;
         if addr0 != 0 {
             let addr = page_align(addr0).ok_or(Errno::ENOMEM)?;
-            if end - len >= addr
-                && st
-                    .vmas
-                    .find(addr)
-                    .is_none_or(|v| addr + len <= vm_start_gap(m, v))
-            {
+            if end - len >= addr && st.vmas.find(addr).is_none_or(|v| addr + len <= vm_start_gap(m, v)) {
                 return Ok(addr);
             }
         }
-        let info = UnmappedAreaInfo {
-            length: len,
-            low_limit: begin,
-            high_limit: end,
-            align_mask: 0,
-            align_offset: 0,
-        };
+        let info = UnmappedAreaInfo { length: len, low_limit: begin, high_limit: end, align_mask: 0, align_offset: 0 };
         self.unmapped_area(st, &info)
     }
 
     /// `__get_unmapped_area`: where to put a mapping of `len` bytes.
     /// Private anonymous mappings without a hint whose length is a multiple
     /// of 2 MiB are aligned to 2 MiB (`thp_get_unmapped_area_vmflags`).
-    pub(crate) fn get_unmapped_area(
-        &self,
-        st: &MmState,
-        addr: u64,
-        len: u64,
-        flags: MapFlags,
-    ) -> SysResult<u64> {
+    pub(crate) fn get_unmapped_area(&self, st: &MmState, addr: u64, len: u64, flags: MapFlags) -> SysResult<u64> {
         let m = &*self.machine;
         let task_size = st.task_size;
         if len > task_size {
             return Err(Errno::ENOMEM);
         }
-        let addr = if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED)
-        {
+        let addr = if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED) {
             self.thp_get_unmapped_area(st, len, flags)?
         } else {
             self.arch_get_unmapped_area_topdown(st, addr, len, flags)?
@@ -274,17 +259,8 @@ impl MmStruct {
             && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, 0, len_pad, flags)
         {
             let off_sub = 0u64.wrapping_sub(ret) & (PMD_SIZE - 1);
-            let aligned = if off_sub == 0 {
-                ret + PMD_SIZE
-            } else {
-                ret + off_sub
-            };
-            trace_note!(
-                self.machine.trace,
-                "thp_get_unmapped_area",
-                "{:#x} (2 MiB aligned)",
-                aligned
-            );
+            let aligned = if off_sub == 0 { ret + PMD_SIZE } else { ret + off_sub };
+            trace_note!(self.machine.trace, "thp_get_unmapped_area", "{:#x} (2 MiB aligned)", aligned);
             return Ok(aligned);
         }
         self.arch_get_unmapped_area_topdown(st, 0, len, flags)
@@ -340,11 +316,7 @@ impl MmStruct {
         if flags.contains(MapFlags::FIXED_NOREPLACE) {
             flags |= MapFlags::FIXED;
         }
-        let addr = if flags.contains(MapFlags::FIXED) {
-            addr
-        } else {
-            round_hint_to_min(m, addr)
-        };
+        let addr = if flags.contains(MapFlags::FIXED) { addr } else { round_hint_to_min(m, addr) };
         let len = page_align(len).filter(|&l| l != 0).ok_or(Errno::ENOMEM)?;
         if pgoff.checked_add(len >> PAGE_SHIFT).is_none() {
             return Err(Errno::EOVERFLOW);
@@ -359,14 +331,8 @@ impl MmStruct {
             | VmFlags::MAYEXEC;
         let addr = self.get_unmapped_area(st, addr, len, flags)?;
         trace_note!(m.trace, "get_unmapped_area", "{:#x}", addr);
-        if flags.contains(MapFlags::FIXED_NOREPLACE)
-            && st.vmas.find_intersection(addr, addr + len).is_some()
-        {
-            trace_note!(
-                m.trace,
-                "do_mmap",
-                "MAP_FIXED_NOREPLACE range is taken: EEXIST"
-            );
+        if flags.contains(MapFlags::FIXED_NOREPLACE) && st.vmas.find_intersection(addr, addr + len).is_some() {
+            trace_note!(m.trace, "do_mmap", "MAP_FIXED_NOREPLACE range is taken: EEXIST");
             return Err(Errno::EEXIST);
         }
         let pgoff = match flags.bits() & MapFlags::TYPE_MASK {
@@ -376,11 +342,7 @@ impl MmStruct {
                     return Err(Errno::EINVAL);
                 }
                 // Shared anonymous memory is a shmem file: not modelled yet.
-                trace_note!(
-                    m.trace,
-                    "shmem_zero_setup",
-                    "shared anonymous memory is not supported"
-                );
+                trace_note!(m.trace, "shmem_zero_setup", "shared anonymous memory is not supported");
                 return Err(Errno::ENODEV);
             }
             _ => return Err(Errno::EINVAL),
@@ -506,12 +468,7 @@ impl MmStruct {
     /// `expand_downwards`: grows a `VM_GROWSDOWN` VMA (starting at
     /// `vma_start`) down to the page of `address`, keeping
     /// `stack_guard_gap` from the VMA below.
-    pub(crate) fn expand_downwards(
-        &self,
-        st: &mut MmState,
-        vma_start: u64,
-        address: u64,
-    ) -> SysResult<()> {
+    pub(crate) fn expand_downwards(&self, st: &mut MmState, vma_start: u64, address: u64) -> SysResult<()> {
         let m = &*self.machine;
         let address = address & PAGE_MASK;
         if address < m.tunables.mmap_min_addr {
@@ -530,10 +487,7 @@ impl MmStruct {
         }
         let grow = (vma.start - address) >> PAGE_SHIFT;
         let size = vma.end - address;
-        if grow > vma.pgoff
-            || size > m.tunables.rlimit_stack
-            || !self.may_expand_vm(st, vma.flags, grow)
-        {
+        if grow > vma.pgoff || size > m.tunables.rlimit_stack || !self.may_expand_vm(st, vma.flags, grow) {
             return Err(Errno::ENOMEM);
         }
         let flags = vma.flags;

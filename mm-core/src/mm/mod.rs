@@ -70,10 +70,18 @@ pub struct MmCounters {
     pub nr_p4ds: AtomicI64,
 }
 
+/// Source of ids unique across machines (for per-thread caches).
+static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// An address space (`struct mm_struct`).
 pub struct MmStruct {
     /// Unique id (also the address-space id the TLB code uses).
     pub id: u64,
+    /// Id unique in the whole process, for caches that outlive a machine.
+    pub(crate) uid: u64,
+    /// Bumped whenever a page-table page is freed, so that cached walks
+    /// are known to be stale.
+    pub(crate) pt_gen: std::sync::atomic::AtomicU64,
     /// The machine it lives on.
     pub machine: Arc<Machine>,
     /// Root page table (`pgd`).
@@ -88,10 +96,7 @@ pub struct MmStruct {
 
 impl std::fmt::Debug for MmStruct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MmStruct")
-            .field("id", &self.id)
-            .field("pgd", &self.pgd)
-            .finish()
+        f.debug_struct("MmStruct").field("id", &self.id).field("pgd", &self.pgd).finish()
     }
 }
 
@@ -103,11 +108,12 @@ impl MmStruct {
         let pgd = machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
         let task_size = machine.arch.task_size();
         let t = &machine.tunables;
-        let gap =
-            (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
+        let gap = (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
         let mmap_base = (task_size - gap) & crate::types::PAGE_MASK;
         Some(Arc::new(MmStruct {
             id: machine.new_id(),
+            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
+            pt_gen: std::sync::atomic::AtomicU64::new(0),
             machine: machine.clone(),
             pgd,
             mmap_lock: RwLock::new(MmState {
@@ -143,10 +149,7 @@ impl MmStruct {
     /// `VmPTE` of `/proc/PID/status` in kB: PTE, PMD and PUD tables.
     pub fn vm_pte_kb(&self) -> i64 {
         let c = &self.counters;
-        (c.nr_ptes.load(Ordering::Relaxed)
-            + c.nr_pmds.load(Ordering::Relaxed)
-            + c.nr_puds.load(Ordering::Relaxed))
-            * 4
+        (c.nr_ptes.load(Ordering::Relaxed) + c.nr_pmds.load(Ordering::Relaxed) + c.nr_puds.load(Ordering::Relaxed)) * 4
     }
 
     /// `exit_mmap`: unmaps everything and frees every page table; the

@@ -39,14 +39,7 @@ impl MmStruct {
         }
         let prot = Prot::from_bits_truncate(prot);
         let mut st = self.mmap_lock.write();
-        let _t = trace_enter!(
-            m.trace,
-            "do_mprotect_pkey",
-            "{:#x}-{:#x} {:?}",
-            start,
-            end,
-            prot
-        );
+        let _t = trace_enter!(m.trace, "do_mprotect_pkey", "{:#x}-{:#x} {:?}", start, end, prot);
         let first = st.vmas.find_intersection(start, end).ok_or(Errno::ENOMEM)?;
         let mut start = start;
         if grows & Prot::GROWSDOWN.bits() != 0 {
@@ -120,37 +113,21 @@ impl MmStruct {
         let nrpages = pages(start, end);
         let mut newflags = newflags;
         if newflags.contains(VmFlags::WRITE) {
-            if !self.may_expand_vm(st, newflags, nrpages)
-                && self.may_expand_vm(st, oldflags, nrpages)
-            {
+            if !self.may_expand_vm(st, newflags, nrpages) && self.may_expand_vm(st, oldflags, nrpages) {
                 return Err(Errno::ENOMEM);
             }
-            if !oldflags.intersects(
-                VmFlags::ACCOUNT
-                    | VmFlags::WRITE
-                    | VmFlags::HUGETLB
-                    | VmFlags::SHARED
-                    | VmFlags::NORESERVE,
-            ) {
+            if !oldflags
+                .intersects(VmFlags::ACCOUNT | VmFlags::WRITE | VmFlags::HUGETLB | VmFlags::SHARED | VmFlags::NORESERVE)
+            {
                 self.vm_enough_memory(nrpages)?;
                 newflags |= VmFlags::ACCOUNT;
             }
-        } else if oldflags.contains(VmFlags::ACCOUNT)
-            && vma.is_anonymous()
-            && vma.anon_vma().is_none()
-        {
+        } else if oldflags.contains(VmFlags::ACCOUNT) && vma.is_anonymous() && vma.anon_vma().is_none() {
             newflags -= VmFlags::ACCOUNT;
         }
         let s = vma_modify_flags(m, st, vma_start, start, end, newflags)?;
         let v = st.vmas.get(s).expect("modified vma exists");
-        trace_note!(
-            m.trace,
-            "mprotect_fixup",
-            "{:08x}-{:08x} now {}",
-            v.start,
-            v.end,
-            v.perms()
-        );
+        trace_note!(m.trace, "mprotect_fixup", "{:08x}-{:08x} now {}", v.start, v.end, v.perms());
         self.change_protection(tlb, v, start, end);
         let vend = v.end;
         vm_stat_account(st, oldflags, -(nrpages as i64));

@@ -33,8 +33,7 @@ struct VmaRemap {
 
 impl VmaRemap {
     fn implies_new_addr(&self) -> bool {
-        self.flags
-            .intersects(MremapFlags::FIXED | MremapFlags::DONTUNMAP)
+        self.flags.intersects(MremapFlags::FIXED | MremapFlags::DONTUNMAP)
     }
     fn set_delta(&mut self) {
         self.delta = self.old_len.abs_diff(self.new_len);
@@ -50,14 +49,7 @@ impl VmaRemap {
 
 impl MmStruct {
     /// The `mremap` system call.  `flags` are the raw `MREMAP_*` bits.
-    pub fn do_mremap(
-        &self,
-        addr: u64,
-        old_len: u64,
-        new_len: u64,
-        flags: u64,
-        new_addr: u64,
-    ) -> SysResult<u64> {
+    pub fn do_mremap(&self, addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult<u64> {
         let m = &*self.machine;
         let Some(mflags) = MremapFlags::from_bits(flags) else {
             return Err(Errno::EINVAL);
@@ -82,11 +74,7 @@ impl MmStruct {
             if mflags.is_empty() {
                 "0".to_string()
             } else {
-                mflags
-                    .iter_names()
-                    .map(|(n, _)| format!("MREMAP_{n}"))
-                    .collect::<Vec<_>>()
-                    .join("|")
+                mflags.iter_names().map(|(n, _)| format!("MREMAP_{n}")).collect::<Vec<_>>().join("|")
             },
             new_addr
         );
@@ -96,11 +84,7 @@ impl MmStruct {
         }
         let vma_start = st.vmas.lookup(vrm.addr).map(|v| v.start);
         self.check_prep_vma(&st, &mut vrm, vma_start)?;
-        if vrm.implies_new_addr() {
-            self.mremap_to(&mut st, vrm)
-        } else {
-            self.mremap_at(&mut st, vrm)
-        }
+        if vrm.implies_new_addr() { self.mremap_to(&mut st, vrm) } else { self.mremap_at(&mut st, vrm) }
     }
 
     /// `check_mremap_params`: argument checks made before any VMA is looked
@@ -134,16 +118,8 @@ impl MmStruct {
     }
 
     /// `check_prep_vma`: checks against the VMA at `vrm.addr`.
-    fn check_prep_vma(
-        &self,
-        st: &MmState,
-        vrm: &mut VmaRemap,
-        vma_start: Option<u64>,
-    ) -> SysResult<()> {
-        let vma = st
-            .vmas
-            .get(vma_start.ok_or(Errno::EFAULT)?)
-            .ok_or(Errno::EFAULT)?;
+    fn check_prep_vma(&self, st: &MmState, vrm: &mut VmaRemap, vma_start: Option<u64>) -> SysResult<()> {
+        let vma = st.vmas.get(vma_start.ok_or(Errno::EFAULT)?).ok_or(Errno::EFAULT)?;
         vrm.set_delta();
         if !vrm.implies_new_addr() {
             vrm.new_addr = vrm.addr;
@@ -155,9 +131,7 @@ impl MmStruct {
         if old_len == 0 && !vma.flags.intersects(VmFlags::SHARED | VmFlags::MAYSHARE) {
             return Err(Errno::EINVAL);
         }
-        if vrm.flags.contains(MremapFlags::DONTUNMAP)
-            && vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP)
-        {
+        if vrm.flags.contains(MremapFlags::DONTUNMAP) && vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP) {
             return Err(Errno::EINVAL);
         }
         if vrm.remap_type == RemapType::Shrink {
@@ -205,13 +179,7 @@ impl MmStruct {
             let len = end.min(ve) - addr;
             let offset = if seen { vs - last_end } else { 0 };
             last_end = ve;
-            let mut piece = VmaRemap {
-                addr,
-                old_len: len,
-                new_len: len,
-                new_addr: target + offset,
-                ..vrm
-            };
+            let mut piece = VmaRemap { addr, old_len: len, new_len: len, new_addr: target + offset, ..vrm };
             self.check_prep_vma(st, &mut piece, Some(vs))?;
             let r = self.mremap_to(st, piece)?;
             if !seen {
@@ -245,9 +213,7 @@ impl MmStruct {
         let new_end = ve.checked_add(vrm.delta);
         let expandable = ve - vrm.addr == vrm.old_len
             && new_end.is_some_and(|e| {
-                st.vmas.find_intersection(ve, e).is_none()
-                    && e - vs <= st.task_size
-                    && vs <= st.task_size - (e - vs)
+                st.vmas.find_intersection(ve, e).is_none() && e - vs <= st.task_size && vs <= st.task_size - (e - vs)
             });
         if expandable {
             self.vrm_charge(st, &vrm)?;
@@ -260,13 +226,7 @@ impl MmStruct {
             let flags = vma.flags;
             vma_merge_new_range(m, st, &vmg).ok_or(Errno::ENOMEM)?;
             vm_stat_account(st, flags, (vrm.delta >> PAGE_SHIFT) as i64);
-            trace_note!(
-                m.trace,
-                "expand_vma_in_place",
-                "{:#x}-{:#x}",
-                vrm.addr,
-                vrm.addr + vrm.new_len
-            );
+            trace_note!(m.trace, "expand_vma_in_place", "{:#x}-{:#x}", vrm.addr, vrm.addr + vrm.new_len);
             return Ok(vrm.addr);
         }
         if !vrm.flags.contains(MremapFlags::MAYMOVE) {
@@ -309,11 +269,7 @@ impl MmStruct {
         if vma.flags.contains(VmFlags::MAYSHARE) {
             flags |= MapFlags::SHARED;
         }
-        let hint = if vrm.implies_new_addr() {
-            vrm.new_addr
-        } else {
-            0
-        };
+        let hint = if vrm.implies_new_addr() { vrm.new_addr } else { 0 };
         self.get_unmapped_area(st, hint, vrm.new_len, flags)
     }
 
@@ -323,11 +279,7 @@ impl MmStruct {
         if !vma.flags.contains(VmFlags::ACCOUNT) {
             return Ok(());
         }
-        let charged = if vrm.flags.contains(MremapFlags::DONTUNMAP) {
-            vrm.new_len
-        } else {
-            vrm.delta
-        };
+        let charged = if vrm.flags.contains(MremapFlags::DONTUNMAP) { vrm.new_len } else { vrm.delta };
         self.vm_enough_memory(charged >> PAGE_SHIFT)
     }
 
@@ -336,14 +288,8 @@ impl MmStruct {
     /// `MREMAP_DONTUNMAP`, leaves it empty).
     fn move_vma(&self, st: &mut MmState, vrm: VmaRemap) -> SysResult<u64> {
         let m = &*self.machine;
-        let _t = trace_enter!(
-            m.trace,
-            "move_vma",
-            "{:#x}-{:#x} -> {:#x}",
-            vrm.addr,
-            vrm.addr + vrm.old_len,
-            vrm.new_addr
-        );
+        let _t =
+            trace_enter!(m.trace, "move_vma", "{:#x}-{:#x} -> {:#x}", vrm.addr, vrm.addr + vrm.old_len, vrm.new_addr);
         if st.vmas.len() >= m.tunables.max_map_count - 3 {
             return Err(Errno::ENOMEM);
         }
@@ -361,23 +307,13 @@ impl MmStruct {
         vm_stat_account(st, src.flags, (vrm.new_len >> PAGE_SHIFT) as i64);
         if vrm.flags.contains(MremapFlags::DONTUNMAP) {
             // dontunmap_complete
-            let s = st
-                .vmas
-                .lookup(vrm.addr)
-                .map(|v| v.start)
-                .expect("source stays");
+            let s = st.vmas.lookup(vrm.addr).map(|v| v.start).expect("source stays");
             let v = st.vmas.get_mut(s).expect("source stays");
             v.flags -= VmFlags::LOCKED | VmFlags::LOCKONFAULT;
             if new_vma != v.start && vrm.addr == v.start && vrm.addr + vrm.old_len == v.end {
                 v.anon_vma = OnceLock::new();
                 v.anon_vma_parents.clear();
-                trace_note!(
-                    m.trace,
-                    "dontunmap_complete",
-                    "source {:08x}-{:08x} drops its anon_vma",
-                    v.start,
-                    v.end
-                );
+                trace_note!(m.trace, "dontunmap_complete", "source {:08x}-{:08x} drops its anon_vma", v.start, v.end);
             }
         } else {
             self.do_vmi_munmap(st, vrm.addr, vrm.old_len)?;
@@ -391,11 +327,7 @@ impl MmStruct {
     /// Returns the start of the VMA covering the destination.
     fn copy_vma(&self, st: &mut MmState, src: &super::Vma, addr: u64, len: u64, pgoff: u64) -> u64 {
         let m = &*self.machine;
-        let pgoff = if src.is_anonymous() && src.anon_vma().is_none() {
-            addr >> PAGE_SHIFT
-        } else {
-            pgoff
-        };
+        let pgoff = if src.is_anonymous() && src.anon_vma().is_none() { addr >> PAGE_SHIFT } else { pgoff };
         let mut vmg = VmaMergeStruct::for_vma(src, src.start, src.start);
         vmg.middle = None;
         vmg.start = addr;
@@ -410,14 +342,7 @@ impl MmStruct {
         new.start = addr;
         new.end = addr + len;
         new.pgoff = pgoff;
-        trace_note!(
-            m.trace,
-            "copy_vma",
-            "new vma {:08x}-{:08x} {}",
-            addr,
-            addr + len,
-            new.perms()
-        );
+        trace_note!(m.trace, "copy_vma", "new vma {:08x}-{:08x} {}", addr, addr + len, new.perms());
         st.vmas.insert(new);
         addr
     }

@@ -9,12 +9,13 @@ use crate::machine::Machine;
 use crate::memory::MmuGather;
 use crate::types::page_align;
 use crate::{trace_enter, trace_note};
+use smallvec::SmallVec;
 
 /// `struct vma_munmap_struct`: the VMAs taken out of the tree for an
 /// unmap, with the neighbours that bound the page-table freeing.
 pub(crate) struct MunmapGather {
     /// The detached VMAs, ascending.
-    pub vmas: Vec<Vma>,
+    pub vmas: SmallVec<[Vma; 2]>,
     /// End of the VMA below the range (0: none), `unmap_start`.
     pub floor: u64,
     /// Start of the VMA above the range (0: none), `unmap_end`.
@@ -30,10 +31,7 @@ impl MunmapGather {
     /// `[start, end)` and detaches those inside.  The range must intersect
     /// a VMA.
     pub fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
-        let first = st
-            .vmas
-            .find_intersection(start, end)
-            .expect("gather of an empty range");
+        let first = st.vmas.find_intersection(start, end).expect("gather of an empty range");
         if start > first.start {
             // A middle cut would leave one more VMA than before.
             if end < first.end && st.vmas.len() >= m.tunables.max_map_count {
@@ -44,15 +42,10 @@ impl MunmapGather {
             __split_vma(st, s, start);
         }
         let floor = st.vmas.prev(start).map_or(0, |p| p.end);
-        let mut g = MunmapGather {
-            vmas: Vec::new(),
-            floor,
-            ceiling: 0,
-            nr_pages: 0,
-            nr_accounted: 0,
-        };
-        for s in st.vmas.overlapping_starts(start, end) {
-            if st.vmas.get(s).is_some_and(|v| v.end > end) {
+        let mut g = MunmapGather { vmas: SmallVec::new(), floor, ceiling: 0, nr_pages: 0, nr_accounted: 0 };
+        while let Some(v) = st.vmas.find_intersection(start, end) {
+            let (s, vend) = (v.start, v.end);
+            if vend > end {
                 trace_note!(m.trace, "__split_vma", "at {:#x}", end);
                 __split_vma(st, s, end);
             }

@@ -1,94 +1,91 @@
-//! The VMA set of an address space: an interval map keyed by start address
-//! (the kernel's maple tree), with the lookups the mm code uses.
+//! The VMA set of an address space: an interval map (the kernel's maple
+//! tree), with the lookups the mm code uses.
+//!
+//! VMAs are kept sorted by address, with their end addresses in an array of
+//! their own, so a lookup is one binary search over a dense array of
+//! integers, and the neighbours of a VMA are the entries next to it.  A VMA
+//! is boxed, so inserting or removing one moves only pointers and end
+//! addresses.
 
 use super::vma::Vma;
-use std::collections::BTreeMap;
-use std::ops::Bound;
 
 /// Non-overlapping VMAs ordered by address.
 #[derive(Clone, Debug, Default)]
 pub struct VmaTree {
-    map: BTreeMap<u64, Vma>,
+    /// `ends[i] == vmas[i].end`, ascending.
+    ends: Vec<u64>,
+    vmas: Vec<Box<Vma>>,
 }
 
 impl VmaTree {
     /// Number of VMAs (`mm->map_count`).
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.vmas.len()
     }
 
     /// True if there are no VMAs.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.vmas.is_empty()
+    }
+
+    /// Index of the first VMA that ends above `addr`.
+    #[inline]
+    fn index_after(&self, addr: u64) -> usize {
+        self.ends.partition_point(|&e| e <= addr)
     }
 
     /// `find_vma`: the first VMA that ends above `addr` (it may start above
     /// `addr` too).
+    #[inline]
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        if let Some((_, v)) = self.map.range(..=addr).next_back()
-            && v.end > addr
-        {
-            return Some(v);
-        }
-        self.map
-            .range((Bound::Excluded(addr), Bound::Unbounded))
-            .next()
-            .map(|(_, v)| v)
+        self.vmas.get(self.index_after(addr)).map(|v| &**v)
     }
 
     /// `vma_lookup`: the VMA containing `addr`.
+    #[inline]
     pub fn lookup(&self, addr: u64) -> Option<&Vma> {
-        self.map
-            .range(..=addr)
-            .next_back()
-            .map(|(_, v)| v)
-            .filter(|v| v.end > addr)
+        self.find(addr).filter(|v| v.start <= addr)
     }
 
-    /// The VMA containing `addr`, mutably.
+    /// The VMA containing `addr`, mutably.  Its bounds must not change.
     pub fn lookup_mut(&mut self, addr: u64) -> Option<&mut Vma> {
-        self.map
-            .range_mut(..=addr)
-            .next_back()
-            .map(|(_, v)| v)
-            .filter(|v| v.end > addr)
+        let i = self.index_after(addr);
+        self.vmas.get_mut(i).map(|v| &mut **v).filter(|v| v.start <= addr)
     }
 
     /// The VMA starting exactly at `start`.
+    #[inline]
     pub fn get(&self, start: u64) -> Option<&Vma> {
-        self.map.get(&start)
+        self.lookup(start).filter(|v| v.start == start)
     }
 
-    /// The VMA starting exactly at `start`, mutably.
+    /// The VMA starting exactly at `start`, mutably.  Its bounds must not
+    /// change.
     pub fn get_mut(&mut self, start: u64) -> Option<&mut Vma> {
-        self.map.get_mut(&start)
+        self.lookup_mut(start).filter(|v| v.start == start)
     }
 
     /// The last VMA that starts below `addr` (`vma_prev` from a position).
     pub fn prev(&self, addr: u64) -> Option<&Vma> {
-        self.map.range(..addr).next_back().map(|(_, v)| v)
+        let i = self.vmas.partition_point(|v| v.start < addr);
+        i.checked_sub(1).map(|i| &*self.vmas[i])
     }
 
     /// The first VMA that starts at or above `addr`.
     pub fn next_from(&self, addr: u64) -> Option<&Vma> {
-        self.map.range(addr..).next().map(|(_, v)| v)
+        let i = self.index_after(addr);
+        self.vmas[i..].iter().map(|v| &**v).find(|v| v.start >= addr)
     }
 
     /// `find_vma_intersection`: the first VMA overlapping `[start, end)`.
+    #[inline]
     pub fn find_intersection(&self, start: u64, end: u64) -> Option<&Vma> {
         self.find(start).filter(|v| v.start < end)
     }
 
     /// VMAs overlapping `[start, end)`, ascending.
     pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
-        let first = match self.map.range(..=start).next_back() {
-            Some((&s, v)) if v.end > start => s,
-            _ => start,
-        };
-        self.map
-            .range(first..end)
-            .map(|(_, v)| v)
-            .filter(move |v| v.end > start)
+        self.vmas[self.index_after(start)..].iter().map(|v| &**v).take_while(move |v| v.start < end)
     }
 
     /// Start addresses of the VMAs overlapping `[start, end)`.
@@ -96,9 +93,20 @@ impl VmaTree {
         self.overlapping(start, end).map(|v| v.start).collect()
     }
 
+    /// VMAs that start below `addr`, highest first.
+    pub fn below(&self, addr: u64) -> impl Iterator<Item = &Vma> {
+        let i = self.vmas.partition_point(|v| v.start < addr);
+        self.vmas[..i].iter().rev().map(|v| &**v)
+    }
+
+    /// VMAs that end above `addr`, lowest first.
+    pub fn above(&self, addr: u64) -> impl Iterator<Item = &Vma> {
+        self.vmas[self.index_after(addr)..].iter().map(|v| &**v)
+    }
+
     /// Every VMA, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
-        self.map.values()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> {
+        self.vmas.iter().map(|v| &**v)
     }
 
     /// Inserts a VMA (`vma_link`).
@@ -107,35 +115,97 @@ impl VmaTree {
     /// If it overlaps an existing VMA: callers make room first, so an
     /// overlap is a simulator bug.
     pub fn insert(&mut self, vma: Vma) {
-        assert!(
-            vma.start < vma.end,
-            "empty VMA {:#x}-{:#x}",
-            vma.start,
-            vma.end
-        );
-        if let Some(o) = self.find_intersection(vma.start, vma.end) {
-            panic!(
-                "VMA {:#x}-{:#x} overlaps {:#x}-{:#x}",
-                vma.start, vma.end, o.start, o.end
-            );
+        assert!(vma.start < vma.end, "empty VMA {:#x}-{:#x}", vma.start, vma.end);
+        let i = self.index_after(vma.start);
+        if let Some(o) = self.vmas.get(i).filter(|o| o.start < vma.end) {
+            panic!("VMA {:#x}-{:#x} overlaps {:#x}-{:#x}", vma.start, vma.end, o.start, o.end);
         }
-        self.map.insert(vma.start, vma);
+        self.ends.insert(i, vma.end);
+        self.vmas.insert(i, Box::new(vma));
+    }
+
+    /// Changes the VMA starting at `start` in place, its bounds included;
+    /// returns what `f` returns.
+    ///
+    /// # Panics
+    /// If the new bounds are empty or reach into a neighbour: a simulator
+    /// bug.
+    pub fn modify<R>(&mut self, start: u64, f: impl FnOnce(&mut Vma) -> R) -> Option<R> {
+        let i = self.index_after(start);
+        if self.vmas.get(i)?.start != start {
+            return None;
+        }
+        let r = f(&mut self.vmas[i]);
+        let v = &self.vmas[i];
+        assert!(v.start < v.end, "VMA {:#x}-{:#x} made empty", v.start, v.end);
+        assert!(i == 0 || self.ends[i - 1] <= v.start, "VMA {:#x}-{:#x} grew into its predecessor", v.start, v.end);
+        assert!(
+            self.vmas.get(i + 1).is_none_or(|n| v.end <= n.start),
+            "VMA {:#x}-{:#x} grew into its successor",
+            v.start,
+            v.end
+        );
+        self.ends[i] = v.end;
+        Some(r)
     }
 
     /// Removes the VMA starting at `start`.
     pub fn remove(&mut self, start: u64) -> Option<Vma> {
-        self.map.remove(&start)
+        let i = self.index_after(start);
+        if self.vmas.get(i)?.start != start {
+            return None;
+        }
+        self.ends.remove(i);
+        Some(*self.vmas.remove(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::PteFlags;
+    use crate::flags::VmFlags;
+    use crate::mm::VmaKind;
+
+    fn vma(start: u64, end: u64) -> Vma {
+        Vma {
+            start,
+            end,
+            pgoff: start >> 12,
+            flags: VmFlags::READ,
+            page_prot: PteFlags::empty(),
+            anon_vma: Default::default(),
+            anon_vma_parents: Vec::new(),
+            kind: VmaKind::Anonymous,
+        }
     }
 
-    /// Changes the bounds of the VMA starting at `old_start` (it must not
-    /// overlap another VMA afterwards).
-    pub fn set_bounds(&mut self, old_start: u64, start: u64, end: u64) {
-        let mut v = self
-            .map
-            .remove(&old_start)
-            .expect("set_bounds of a missing VMA");
-        v.start = start;
-        v.end = end;
-        self.insert(v);
+    #[test]
+    fn lookups() {
+        let mut t = VmaTree::default();
+        t.insert(vma(0x3000, 0x5000));
+        t.insert(vma(0x1000, 0x2000));
+        t.insert(vma(0x8000, 0x9000));
+        assert_eq!(t.find(0x0).map(|v| v.start), Some(0x1000));
+        assert_eq!(t.find(0x2000).map(|v| v.start), Some(0x3000));
+        assert_eq!(t.lookup(0x2000).map(|v| v.start), None);
+        assert_eq!(t.lookup(0x4fff).map(|v| v.start), Some(0x3000));
+        assert_eq!(t.prev(0x3000).map(|v| v.start), Some(0x1000));
+        assert_eq!(t.prev(0x3001).map(|v| v.start), Some(0x3000));
+        assert_eq!(t.next_from(0x3001).map(|v| v.start), Some(0x8000));
+        assert_eq!(t.next_from(0x3000).map(|v| v.start), Some(0x3000));
+        assert_eq!(t.overlapping_starts(0x1800, 0x8001), vec![0x1000, 0x3000, 0x8000]);
+        assert_eq!(t.below(0x8000).map(|v| v.start).collect::<Vec<_>>(), vec![0x3000, 0x1000]);
+        assert!(t.remove(0x3001).is_none());
+        assert_eq!(t.remove(0x3000).map(|v| v.end), Some(0x5000));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "overlaps")]
+    fn overlapping_insert_is_a_bug() {
+        let mut t = VmaTree::default();
+        t.insert(vma(0x1000, 0x3000));
+        t.insert(vma(0x2000, 0x4000));
     }
 }

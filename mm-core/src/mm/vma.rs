@@ -158,8 +158,7 @@ fn same_anon(a: Option<&Arc<AnonVma>>, b: Option<&Arc<AnonVma>>) -> bool {
 
 /// `is_mergeable_vma`: flags (soft-dirty aside) and file agree.
 fn is_mergeable_vma(vmg: &VmaMergeStruct, tgt: &Vma) -> bool {
-    (tgt.flags ^ vmg.flags) & !VmFlags::IGNORE_MERGE == VmFlags::empty()
-        && tgt.file_id() == vmg.file
+    (tgt.flags ^ vmg.flags) & !VmFlags::IGNORE_MERGE == VmFlags::empty() && tgt.file_id() == vmg.file
 }
 
 /// `is_mergeable_anon_vma`: merging `tgt` with the proposed range keeps a
@@ -177,16 +176,12 @@ fn is_mergeable_anon_vma(vmg: &VmaMergeStruct, tgt: &Vma, src: Option<&Vma>) -> 
 /// `can_vma_merge_before`: the range can be merged in front of `next`.
 fn can_vma_merge_before(vmg: &VmaMergeStruct, next: &Vma, src: Option<&Vma>) -> bool {
     let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
-    is_mergeable_vma(vmg, next)
-        && is_mergeable_anon_vma(vmg, next, src)
-        && next.pgoff == vmg.pgoff + pglen
+    is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(vmg, next, src) && next.pgoff == vmg.pgoff + pglen
 }
 
 /// `can_vma_merge_after`: the range can be merged behind `prev`.
 fn can_vma_merge_after(vmg: &VmaMergeStruct, prev: &Vma, src: Option<&Vma>) -> bool {
-    is_mergeable_vma(vmg, prev)
-        && is_mergeable_anon_vma(vmg, prev, src)
-        && prev.pgoff + prev.pages() == vmg.pgoff
+    is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(vmg, prev, src) && prev.pgoff + prev.pages() == vmg.pgoff
 }
 
 /// `can_vma_merge_left`.
@@ -211,9 +206,7 @@ fn can_vma_merge_right(
         return true;
     }
     let prev = prev.expect("merging left implies a prev");
-    prev.anon_vma().is_none()
-        || next.anon_vma().is_none()
-        || same_anon(prev.anon_vma(), next.anon_vma())
+    prev.anon_vma().is_none() || next.anon_vma().is_none() || same_anon(prev.anon_vma(), next.anon_vma())
 }
 
 /// `dup_anon_vma`: the merged VMA takes the source's anon_vma (and its
@@ -231,14 +224,17 @@ fn describe(v: &Vma) -> String {
     format!("{:08x}-{:08x} {}", v.start, v.end, v.perms())
 }
 
+/// The anon_vma of a VMA and its chain, to carry over in a merge.
+type AnonLinks = (Option<Arc<AnonVma>>, Vec<Arc<AnonVma>>);
+
+fn anon_links(v: &Vma) -> AnonLinks {
+    (v.anon_vma().cloned(), v.anon_vma_parents.clone())
+}
+
 /// `vma_merge_new_range`: merges a range about to be mapped into `prev`
 /// and/or `next`.  Returns the start of the VMA that now covers the range,
 /// or `None` if no merge is possible (the caller then links a new VMA).
-pub(crate) fn vma_merge_new_range(
-    m: &Machine,
-    st: &mut MmState,
-    vmg: &VmaMergeStruct,
-) -> Option<u64> {
+pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> Option<u64> {
     let prev = vmg.prev.and_then(|s| st.vmas.get(s));
     let next = vmg.next.and_then(|s| st.vmas.get(s));
     if vmg.flags.intersects(VmFlags::SPECIAL) || (prev.is_none() && next.is_none()) {
@@ -249,173 +245,138 @@ pub(crate) fn vma_merge_new_range(
     if !left && !right {
         return None;
     }
-    let (mut start, mut end, mut pgoff) = (vmg.start, vmg.end, vmg.pgoff);
-    let target_start;
-    if right {
-        let n = next.expect("right merge has a next");
-        end = n.end;
-        target_start = n.start;
-    } else {
-        target_start = prev.expect("left merge has a prev").start;
+    if m.trace.enabled() {
+        let what = match (left, right) {
+            (true, true) => "prev and next",
+            (true, false) => "prev",
+            _ => "next",
+        };
+        let target = if left { prev } else { next }.map(describe).unwrap_or_default();
+        let start = if left { prev.map_or(vmg.start, |p| p.start) } else { vmg.start };
+        let end = if right { next.map_or(vmg.end, |n| n.end) } else { vmg.end };
+        m.trace.note(
+            "vma_merge_new_range",
+            &format!("{:08x}-{:08x} merged with {what} ({target}) -> {start:08x}-{end:08x}", vmg.start, vmg.end),
+        );
     }
-    let mut remove_next = None;
-    let target_start = if left {
-        let p = prev.expect("left merge has a prev");
-        start = p.start;
-        pgoff = p.pgoff;
+    // vma_expand: the target grows over the range (and over next when both
+    // sides merge); a moved range (copy_vma) brings its anon_vma along.
+    if left {
+        let p = prev.expect("left merge has a prev").start;
+        let mut end = vmg.end;
+        let mut next_links = None;
         if right {
-            remove_next =
-                next.map(|n| (n.start, n.anon_vma().cloned(), n.anon_vma_parents.clone()));
+            let n = st.vmas.remove(next.expect("right merge has a next").start).expect("next exists");
+            end = n.end;
+            next_links = Some(anon_links(&n));
         }
-        p.start
+        st.vmas.modify(p, |t| {
+            if let Some((anon, parents)) = &next_links {
+                dup_anon_vma(t, anon.as_ref(), parents);
+            }
+            dup_anon_vma(t, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
+            t.end = end;
+        });
+        Some(p)
     } else {
-        target_start
-    };
-    // vma_expand
-    let before = st.vmas.get(target_start).map(describe).unwrap_or_default();
-    if let Some((ns, _, _)) = &remove_next {
-        st.vmas.remove(*ns);
+        let n = next.expect("right merge has a next").start;
+        st.vmas.modify(n, |t| {
+            dup_anon_vma(t, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
+            t.start = vmg.start;
+            t.pgoff = vmg.pgoff;
+        });
+        Some(vmg.start)
     }
-    let mut target = st.vmas.remove(target_start).expect("merge target exists");
-    if let Some((_, anon, chain)) = &remove_next {
-        dup_anon_vma(&mut target, anon.as_ref(), chain);
-    }
-    // A moved range (copy_vma) brings its anon_vma along.
-    dup_anon_vma(&mut target, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
-    target.start = start;
-    target.end = end;
-    target.pgoff = pgoff;
-    trace_note!(
-        m.trace,
-        "vma_merge_new_range",
-        "{:08x}-{:08x} merged with {}{} -> {:08x}-{:08x}",
-        vmg.start,
-        vmg.end,
-        if left && right {
-            "prev and next"
-        } else if left {
-            "prev"
-        } else {
-            "next"
-        },
-        if before.is_empty() {
-            String::new()
-        } else {
-            format!(" ({before})")
-        },
-        start,
-        end
-    );
-    st.vmas.insert(target);
-    Some(start)
 }
 
 /// `vma_merge_existing_range`: `[vmg.start, vmg.end)` of the VMA `middle`
 /// is changing to `vmg`'s attributes; merges it into a neighbour if they
 /// now agree.  Returns the start of the merged VMA.
 fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> Option<u64> {
-    let middle = st
-        .vmas
-        .get(vmg.middle.expect("existing-range merge has a middle"))?
-        .clone();
-    let left_side = vmg.start == middle.start;
-    let right_side = vmg.end == middle.end;
+    let middle = st.vmas.get(vmg.middle.expect("existing-range merge has a middle"))?;
+    let (mid_start, mid_end) = (middle.start, middle.end);
+    let left_side = vmg.start == mid_start;
+    let right_side = vmg.end == mid_end;
     if vmg.flags.intersects(VmFlags::SPECIAL) || (!left_side && !right_side) {
         return None;
     }
-    let prev = st
-        .vmas
-        .prev(middle.start)
-        .filter(|p| p.end == middle.start)
-        .cloned();
-    let prev = if left_side { prev } else { None };
-    let merge_left = left_side && can_vma_merge_left(vmg, prev.as_ref(), Some(&middle));
-    let next = if right_side {
-        st.vmas.next_from(middle.end).cloned()
-    } else {
-        None
-    };
-    let merge_right = right_side
-        && can_vma_merge_right(vmg, prev.as_ref(), next.as_ref(), Some(&middle), merge_left);
+    let prev = if left_side { st.vmas.prev(mid_start).filter(|p| p.end == mid_start) } else { None };
+    let merge_left = left_side && can_vma_merge_left(vmg, prev, Some(middle));
+    let next = if right_side { st.vmas.next_from(mid_end) } else { None };
+    let merge_right = right_side && can_vma_merge_right(vmg, prev, next, Some(middle), merge_left);
     if !merge_left && !merge_right {
         return None;
     }
     let remove_middle = left_side && right_side;
-    let what;
-    let result_start;
+    let mid_links = anon_links(middle);
+    let prev_start = prev.map(|p| p.start);
+    let next_start = next.map(|n| n.start);
+    if m.trace.enabled() {
+        let what = match (merge_left, merge_right) {
+            (true, true) => "prev and next",
+            (true, false) => "prev",
+            _ => "next",
+        };
+        let d = describe(middle);
+        m.trace
+            .note("vma_merge_existing_range", &format!("{:08x}-{:08x} of {d} merged with {what}", vmg.start, vmg.end));
+    }
     if merge_left && merge_right {
         // prev extends over middle and next.
-        let prev = prev.expect("left merge");
-        let next = next.expect("right merge");
-        st.vmas.remove(middle.start);
-        st.vmas.remove(next.start);
-        let mut p = st.vmas.remove(prev.start).expect("prev exists");
-        if next.anon_vma().is_some() {
-            dup_anon_vma(&mut p, next.anon_vma(), &next.anon_vma_parents);
-        } else {
-            dup_anon_vma(&mut p, middle.anon_vma(), &middle.anon_vma_parents);
-        }
-        p.end = next.end;
-        result_start = p.start;
-        st.vmas.insert(p);
-        what = "prev and next";
+        st.vmas.remove(mid_start);
+        let n = st.vmas.remove(next_start.expect("right merge")).expect("next exists");
+        let p = prev_start.expect("left merge");
+        st.vmas.modify(p, |t| {
+            if n.anon_vma().is_some() {
+                dup_anon_vma(t, n.anon_vma(), &n.anon_vma_parents);
+            } else {
+                dup_anon_vma(t, mid_links.0.as_ref(), &mid_links.1);
+            }
+            t.end = n.end;
+        });
+        Some(p)
     } else if merge_left {
         // prev extends over [start, end); middle shrinks or goes.
-        let prev = prev.expect("left merge");
-        let mut p = st.vmas.remove(prev.start).expect("prev exists");
-        dup_anon_vma(&mut p, middle.anon_vma(), &middle.anon_vma_parents);
-        p.end = vmg.end;
-        let mut mid = st.vmas.remove(middle.start).expect("middle exists");
-        if !remove_middle {
-            mid.pgoff += (vmg.end - mid.start) >> PAGE_SHIFT;
-            mid.start = vmg.end;
-            st.vmas.insert(mid);
+        if remove_middle {
+            st.vmas.remove(mid_start);
+        } else {
+            st.vmas.modify(mid_start, |mid| {
+                mid.pgoff += (vmg.end - mid.start) >> PAGE_SHIFT;
+                mid.start = vmg.end;
+            });
         }
-        result_start = p.start;
-        st.vmas.insert(p);
-        what = "prev";
+        let p = prev_start.expect("left merge");
+        st.vmas.modify(p, |t| {
+            dup_anon_vma(t, mid_links.0.as_ref(), &mid_links.1);
+            t.end = vmg.end;
+        });
+        Some(p)
     } else {
         // next extends down over [start, end); middle shrinks or goes.
-        let next = next.expect("right merge");
-        let mut n = st.vmas.remove(next.start).expect("next exists");
-        dup_anon_vma(&mut n, middle.anon_vma(), &middle.anon_vma_parents);
-        let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
-        let mut mid = st.vmas.remove(middle.start).expect("middle exists");
-        n.pgoff -= pglen;
-        n.start = vmg.start;
-        if !remove_middle {
-            mid.end = vmg.start;
-            st.vmas.insert(mid);
+        if remove_middle {
+            st.vmas.remove(mid_start);
+        } else {
+            st.vmas.modify(mid_start, |mid| mid.end = vmg.start);
         }
-        result_start = n.start;
-        st.vmas.insert(n);
-        what = "next";
+        let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
+        st.vmas.modify(next_start.expect("right merge"), |t| {
+            dup_anon_vma(t, mid_links.0.as_ref(), &mid_links.1);
+            t.pgoff -= pglen;
+            t.start = vmg.start;
+        });
+        Some(vmg.start)
     }
-    trace_note!(
-        m.trace,
-        "vma_merge_existing_range",
-        "{:08x}-{:08x} of {} merged with {}",
-        vmg.start,
-        vmg.end,
-        describe(&middle),
-        what
-    );
-    Some(result_start)
 }
 
 /// `__split_vma`: splits the VMA starting at `vma_start` at `addr`.
 /// Both halves keep the anon_vma.
 pub(crate) fn __split_vma(st: &mut MmState, vma_start: u64, addr: u64) {
-    let mut lower = st.vmas.remove(vma_start).expect("split of a missing VMA");
-    debug_assert!(
-        lower.start < addr && addr < lower.end,
-        "split outside the VMA"
-    );
+    let lower = st.vmas.get(vma_start).expect("split of a missing VMA");
+    debug_assert!(lower.start < addr && addr < lower.end, "split outside the VMA");
     let mut upper = lower.clone();
     upper.pgoff += (addr - lower.start) >> PAGE_SHIFT;
     upper.start = addr;
-    lower.end = addr;
-    st.vmas.insert(lower);
+    st.vmas.modify(vma_start, |l| l.end = addr);
     st.vmas.insert(upper);
 }
 
@@ -434,11 +395,7 @@ pub(crate) fn split_vma(m: &Machine, st: &mut MmState, vma_start: u64, addr: u64
 /// attributes in `vmg` (flags), merging with a neighbour when possible and
 /// splitting otherwise.  Returns the start of the VMA that now covers the
 /// range; its flags are *not* yet updated when no merge happened.
-pub(crate) fn vma_modify(
-    m: &Machine,
-    st: &mut MmState,
-    vmg: &VmaMergeStruct,
-) -> SysResult<(u64, bool)> {
+pub(crate) fn vma_modify(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> SysResult<(u64, bool)> {
     if let Some(s) = vma_merge_existing_range(m, st, vmg) {
         return Ok((s, true));
     }
@@ -488,11 +445,7 @@ fn anon_vma_compatible(a: &Vma, b: &Vma) -> bool {
 
 /// `reusable_anon_vma`.
 fn reusable_anon_vma(old: &Vma, a: &Vma, b: &Vma) -> Option<Arc<AnonVma>> {
-    if anon_vma_compatible(a, b) && !old.had_uncowed_parents() {
-        old.anon_vma().cloned()
-    } else {
-        None
-    }
+    if anon_vma_compatible(a, b) && !old.had_uncowed_parents() { old.anon_vma().cloned() } else { None }
 }
 
 /// `find_mergeable_anon_vma`: an adjacent VMA's anon_vma that the VMA
