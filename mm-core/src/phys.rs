@@ -22,7 +22,7 @@
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering};
 
 /// Words (u64) in a frame.
 pub const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
@@ -141,15 +141,18 @@ impl std::fmt::Debug for PhysMem {
 /// # Safety
 /// Implement only for types made of atomic integers (or other types valid
 /// when zeroed).
-unsafe trait Zeroable {}
+pub(crate) unsafe trait Zeroable {}
 // SAFETY: an atomic integer is valid when zeroed.
 unsafe impl Zeroable for AtomicU64 {}
+// SAFETY: an atomic integer is valid when zeroed.
+unsafe impl Zeroable for AtomicU8 {}
 // SAFETY: `Page` consists only of atomic integers.
 unsafe impl Zeroable for Page {}
 
 /// A zeroed slice from the allocator's zeroing path (`calloc`), which the
 /// host backs lazily for large sizes: untouched parts cost no memory.
-fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
+/// The page allocators keep their per-frame state in such slices too.
+pub(crate) fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
     let zeroed = Box::<[T]>::new_zeroed_slice(n);
     // SAFETY: `T: Zeroable` guarantees that all-zero bytes are a valid `T`.
     unsafe { zeroed.assume_init() }
