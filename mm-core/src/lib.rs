@@ -22,6 +22,7 @@ pub mod errno;
 pub mod flags;
 pub mod phys;
 pub mod smp;
+pub mod spinlock;
 pub mod types;
 
 pub use errno::{Errno, Signal, SysResult, VmFault};
