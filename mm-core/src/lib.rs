@@ -31,6 +31,7 @@ pub mod mm;
 pub mod pgtable;
 pub mod phys;
 pub mod smp;
+pub mod spinlock;
 pub mod task;
 pub mod trace;
 pub mod types;
