@@ -209,11 +209,47 @@ pub trait PageTableFormat: Send + Sync {
     fn encode_pte(&self, pte: Pte) -> u64;
     /// Decodes an upper-level entry.
     fn decode_table(&self, level: Level, raw: u64) -> TableEntry;
+    /// How upper-level entries are laid out, if a present bit, a huge bit
+    /// and a frame field describe them: the kernel's walks then decode them
+    /// with masks instead of calling [`decode_table`](Self::decode_table).
+    fn table_layout(&self) -> Option<TableLayout> {
+        None
+    }
     /// An upper-level entry that points to a user page table in `pfn`
     /// (`_PAGE_TABLE`).
     fn mk_table(&self, level: Level, pfn: Pfn) -> u64;
     /// A CPU's MMU for this format.
     fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu>;
+}
+
+/// The bits of an upper-level entry, for formats whose entries are a
+/// present bit, a huge-page bit and a frame number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableLayout {
+    /// Set in every entry that points somewhere.
+    pub present: u64,
+    /// Set in an entry that maps a huge page at the PMD or PUD level.
+    pub huge: u64,
+    /// The frame-number field.
+    pub pfn_mask: u64,
+    /// Its shift.
+    pub pfn_shift: u32,
+}
+
+impl TableLayout {
+    /// `decode_table` with the masks.
+    #[inline]
+    pub fn decode(&self, level: Level, raw: u64) -> TableEntry {
+        if raw == 0 {
+            TableEntry::None
+        } else if raw & self.present == 0 {
+            TableEntry::Bad(raw)
+        } else if raw & self.huge != 0 && (level == 1 || level == 2) {
+            TableEntry::Leaf(Pfn((raw & self.pfn_mask) >> self.pfn_shift))
+        } else {
+            TableEntry::Table(Pfn((raw & self.pfn_mask) >> self.pfn_shift))
+        }
+    }
 }
 
 /// A page-table format a backend registers in [`MM_PAGE_TABLE_FORMATS`].

@@ -7,11 +7,11 @@ use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
 use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
 use crate::phys::PhysMem;
+use crate::spinlock::SpinLock;
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmstat::{VmEvent, VmStat};
 use crate::{trace_enter, trace_note};
-use parking_lot::Mutex;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,6 +152,8 @@ pub struct PtGeometry {
     pub index_mask: u64,
     /// Entries per table.
     pub ptrs: usize,
+    /// The layout of upper-level entries, if the format has a simple one.
+    pub table_layout: Option<crate::arch::TableLayout>,
 }
 
 impl PtGeometry {
@@ -160,7 +162,13 @@ impl PtGeometry {
         for (l, s) in shifts.iter_mut().enumerate().take(f.levels() as usize) {
             *s = f.level_shift(l as u32);
         }
-        PtGeometry { levels: f.levels(), shifts, index_mask: f.ptrs_per_table() as u64 - 1, ptrs: f.ptrs_per_table() }
+        PtGeometry {
+            levels: f.levels(),
+            shifts,
+            index_mask: f.ptrs_per_table() as u64 - 1,
+            ptrs: f.ptrs_per_table(),
+            table_layout: f.table_layout(),
+        }
     }
 }
 
@@ -185,7 +193,7 @@ pub struct Machine {
     /// Its geometry.
     pub geometry: PtGeometry,
     /// The CPUs.
-    pub cpus: Vec<Mutex<Cpu>>,
+    pub cpus: Vec<SpinLock<Cpu>>,
     /// The address space each CPU has loaded (`cpu_tlbstate.loaded_mm`),
     /// readable without locking the CPU.
     loaded_mm: Vec<AtomicU64>,
@@ -234,8 +242,9 @@ impl Machine {
         let alloc =
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();
-        let cpus =
-            (0..cfg.nr_cpus).map(|id| Mutex::new(Cpu { id, mmu: arch.new_mmu(id, cfg.tlb), active_mm: 0 })).collect();
+        let cpus = (0..cfg.nr_cpus)
+            .map(|id| SpinLock::new(Cpu { id, mmu: arch.new_mmu(id, cfg.tlb), active_mm: 0 }))
+            .collect();
         let geometry = PtGeometry::of(&*arch);
         let loaded_mm = (0..cfg.nr_cpus).map(|_| AtomicU64::new(0)).collect();
         let mut m = Machine {

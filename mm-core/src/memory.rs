@@ -78,6 +78,9 @@ impl<'a> MmuGather<'a> {
     }
 
     fn finish_inner(&mut self) {
+        if !self.cleared_ptes && !self.freed_tables && self.pages.is_empty() && self.tables.is_empty() {
+            return;
+        }
         self.flush();
         let m = &self.mm.machine;
         for pfn in self.pages.drain(..) {
@@ -120,8 +123,11 @@ impl MmStruct {
     pub(crate) fn unmap_page_range(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
-        let _ptl = self.page_table_lock.lock();
+        // The page-table lock is taken at the first entry found, so that a
+        // range without page tables costs only the walk.
+        let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, pte| {
+            ptl.get_or_insert_with(|| self.page_table_lock.lock());
             m.phys.write_u64(slot.table, slot.idx, 0);
             match pte {
                 Pte::Page { .. } => {
@@ -191,11 +197,12 @@ impl MmStruct {
         let newprot = vma.page_prot;
         let try_writable = vma.flags.contains(VmFlags::WRITE);
         let mut changed = 0;
-        let _ptl = self.page_table_lock.lock();
+        let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, old| {
             let Pte::Page { pfn, flags } = old else {
                 return;
             };
+            ptl.get_or_insert_with(|| self.page_table_lock.lock());
             let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
             let mut new = Pte::Page { pfn, flags: newprot | keep };
             if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {

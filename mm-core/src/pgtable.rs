@@ -39,7 +39,7 @@ pub struct Slot {
 
 impl MmStruct {
     /// Level of the root table.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn top_level(&self) -> Level {
         self.machine.geometry.levels - 1
     }
@@ -57,9 +57,13 @@ impl MmStruct {
         1u64 << self.machine.geometry.shifts[level as usize]
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
-        self.machine.arch.decode_table(level, self.machine.phys.read_u64(slot.table, slot.idx))
+        let raw = self.machine.phys.read_u64(slot.table, slot.idx);
+        match &self.machine.geometry.table_layout {
+            Some(l) => l.decode(level, raw),
+            None => self.machine.arch.decode_table(level, raw),
+        }
     }
 
     /// The PMD slot for `va` (the entry that points to its PTE table),

@@ -204,6 +204,22 @@ impl PhysMem {
         self.chunks.iter().filter(|c| c.get().is_some()).count() as u64 * CHUNK_FRAMES * PAGE_SIZE
     }
 
+    /// Word `idx` (taken modulo 512) of a frame whose content is full.
+    #[inline(always)]
+    fn word(&self, pfn: Pfn, idx: usize) -> &AtomicU64 {
+        let chunk = match self.chunks[(pfn.0 / CHUNK_FRAMES) as usize].get() {
+            Some(c) => c,
+            None => self.chunk(pfn),
+        };
+        &chunk[(pfn.0 % CHUNK_FRAMES) as usize * WORDS_PER_PAGE + idx % WORDS_PER_PAGE]
+    }
+
+    #[cold]
+    fn chunk(&self, pfn: Pfn) -> &[AtomicU64] {
+        self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
+            .get_or_init(|| zeroed_slice(CHUNK_FRAMES as usize * WORDS_PER_PAGE))
+    }
+
     #[inline]
     fn words(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
         let chunk = self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
@@ -303,12 +319,17 @@ impl PhysMem {
 
     /// Reads the 64-bit word with index `idx` (0..512), as the page walker
     /// reads an entry.
-    #[inline]
+    #[inline(always)]
     pub fn read_u64(&self, pfn: Pfn, idx: usize) -> u64 {
         let s = self.page(pfn).content.load(Ordering::Acquire);
         if kind(s) == KIND_FULL {
-            return self.words(pfn)[idx % WORDS_PER_PAGE].load(Ordering::Acquire);
+            return self.word(pfn, idx).load(Ordering::Acquire);
         }
+        self.read_u64_slow(pfn, idx)
+    }
+
+    #[inline(never)]
+    fn read_u64_slow(&self, pfn: Pfn, idx: usize) -> u64 {
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_FULL => self.words(pfn)[idx].load(Ordering::Acquire),
@@ -328,20 +349,29 @@ impl PhysMem {
     /// Writes the 64-bit word with index `idx`.
     #[inline]
     pub fn write_u64(&self, pfn: Pfn, idx: usize, val: u64) {
-        self.full_words(pfn)[idx].store(val, Ordering::Release);
+        self.full_word(pfn, idx).store(val, Ordering::Release);
     }
 
     /// Atomically ors `bits` into a word and returns its old value (the
     /// locked operation hardware uses to set accessed and dirty bits).
     #[inline]
     pub fn fetch_or_u64(&self, pfn: Pfn, idx: usize, bits: u64) -> u64 {
-        self.full_words(pfn)[idx].fetch_or(bits, Ordering::AcqRel)
+        self.full_word(pfn, idx).fetch_or(bits, Ordering::AcqRel)
     }
 
     /// Atomically replaces a word if it still holds `old`.
     #[inline]
     pub fn cmpxchg_u64(&self, pfn: Pfn, idx: usize, old: u64, new: u64) -> Result<u64, u64> {
-        self.full_words(pfn)[idx].compare_exchange(old, new, Ordering::AcqRel, Ordering::Acquire)
+        self.full_word(pfn, idx).compare_exchange(old, new, Ordering::AcqRel, Ordering::Acquire)
+    }
+
+    /// Word `idx` of the frame, making the frame full first if it is not.
+    #[inline(always)]
+    fn full_word(&self, pfn: Pfn, idx: usize) -> &AtomicU64 {
+        if kind(self.page(pfn).content.load(Ordering::Acquire)) != KIND_FULL {
+            self.materialize(pfn);
+        }
+        self.word(pfn, idx)
     }
 
     #[inline]

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 const PAGE: u64 = 4096;
 /// The region the operations work in: 96 pages straddling a 2 MiB
 /// boundary, so page tables are shared, split and freed.
-const BASE: u64 = 0x1001d_0000;
+const BASE: u64 = 0x1_001d_0000;
 const PAGES: u64 = 96;
 const BRK: u64 = 0x2_0000_0000;
 

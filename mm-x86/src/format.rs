@@ -1,7 +1,7 @@
 //! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
 //! pgtable_64.h).
 
-use mm_core::arch::{Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TlbConfig};
+use mm_core::arch::{Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TableLayout, TlbConfig};
 use mm_core::types::{PAGE_SHIFT, Pfn};
 
 use crate::mmu::X86Mmu;
@@ -173,6 +173,10 @@ impl PageTableFormat for X86Format {
         } else {
             TableEntry::Table(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT))
         }
+    }
+
+    fn table_layout(&self) -> Option<TableLayout> {
+        Some(TableLayout { present: bits::PRESENT, huge: bits::PSE, pfn_mask: bits::PFN_MASK, pfn_shift: PAGE_SHIFT })
     }
 
     fn mk_table(&self, _level: Level, pfn: Pfn) -> u64 {

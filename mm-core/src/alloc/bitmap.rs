@@ -282,7 +282,7 @@ impl PageAllocator for BitmapAllocator {
             let range = format!("[{:#x}, {:#x})", map.base, map.end);
             bad_free(pfn, order, format!("block outside the managed range {range}"));
         }
-        if pfn.0 % size != 0 {
+        if !pfn.0.is_multiple_of(size) {
             bad_free(pfn, order, "block not aligned to its order".to_string());
         }
         let bit = pfn.0 - map.start;

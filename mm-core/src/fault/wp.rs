@@ -8,9 +8,9 @@ use crate::errno::VmFault;
 use crate::flags::{PageFlags, VmFlags};
 use crate::mm::{MmStruct, Vma};
 use crate::pgtable::Slot;
+use crate::spinlock::SpinLockGuard;
 use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
-use parking_lot::MutexGuard;
 
 /// `maybe_mkwrite`: writable if the VMA is.
 fn maybe_mkwrite(pte: Pte, vma: &Vma) -> Pte {
@@ -21,7 +21,13 @@ impl MmStruct {
     /// `do_wp_page`, called with the page-table lock held: an exclusive
     /// anonymous page is reused in place, anything else (the zero page, a
     /// page shared after fork) is copied after dropping the lock.
-    pub(crate) fn do_wp_page(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte, ptl: MutexGuard<'_, ()>) -> VmFault {
+    pub(crate) fn do_wp_page(
+        &self,
+        vmf: &VmFaultCtx<'_>,
+        slot: Slot,
+        orig: Pte,
+        ptl: SpinLockGuard<'_, ()>,
+    ) -> VmFault {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "do_wp_page", "{}", describe_pte(m, orig));
         if let Some(pfn) = self.vm_normal_page(orig) {

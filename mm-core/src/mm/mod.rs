@@ -16,8 +16,9 @@ pub mod vma;
 
 use crate::alloc::Gfp;
 use crate::machine::Machine;
+use crate::spinlock::SpinLock;
 use crate::types::{PAGE_SHIFT, Pfn};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -88,8 +89,9 @@ pub struct MmStruct {
     pgd: Pfn,
     /// VMAs and layout, under the `mmap_lock`.
     pub mmap_lock: RwLock<MmState>,
-    /// `page_table_lock`: serialises page-table updates.
-    pub page_table_lock: Mutex<()>,
+    /// `page_table_lock`: serialises page-table updates (a spinlock, as in
+    /// the kernel).
+    pub page_table_lock: SpinLock<()>,
     /// Counters.
     pub counters: MmCounters,
 }
@@ -127,7 +129,7 @@ impl MmStruct {
                 exec_vm: 0,
                 stack_vm: 0,
             }),
-            page_table_lock: Mutex::new(()),
+            page_table_lock: SpinLock::new(()),
             counters: MmCounters::default(),
         }))
     }

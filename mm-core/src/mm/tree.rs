@@ -14,6 +14,8 @@ use super::vma::Vma;
 pub struct VmaTree {
     /// `ends[i] == vmas[i].end`, ascending.
     ends: Vec<u64>,
+    /// Boxed so that inserting or removing moves pointers, not whole VMAs.
+    #[allow(clippy::vec_box)]
     vmas: Vec<Box<Vma>>,
 }
 
