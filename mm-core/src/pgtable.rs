@@ -217,31 +217,44 @@ impl MmStruct {
         self.pte_alloc(pmd, va)
     }
 
-    /// Calls `f(va, slot, pte)` for every entry in `[start, end)` that is
-    /// not none, skipping missing tables.
-    pub(crate) fn for_each_pte(&self, start: u64, end: u64, mut f: impl FnMut(u64, Slot, Pte)) {
-        if start >= end {
-            return;
+    /// The PTE table that covers `va`, or, if there is none, the end of
+    /// the empty range around `va` (the span of the missing entry).
+    #[inline]
+    fn pte_table_or_hole(&self, va: u64) -> Result<Pfn, u64> {
+        let mut table = self.pgd();
+        for level in (PMD_LEVEL..=self.top_level()).rev() {
+            let slot = Slot { table, idx: self.pt_index(level, va) };
+            match self.read_table(level, slot) {
+                TableEntry::Table(t) => table = t,
+                _ => {
+                    let size = self.entry_size(level);
+                    return Err((va & !(size - 1)).checked_add(size).unwrap_or(u64::MAX));
+                }
+            }
         }
-        self.walk_level(self.top_level(), self.pgd(), start, end, &mut f);
+        Ok(table)
     }
 
-    fn walk_level(&self, level: Level, table: Pfn, start: u64, end: u64, f: &mut impl FnMut(u64, Slot, Pte)) {
-        let size = self.entry_size(level);
-        let mut a = start;
+    /// Calls `f(va, slot, pte)` for every entry in `[start, end)` that is
+    /// not none, skipping the ranges whose tables are missing.
+    pub(crate) fn for_each_pte(&self, start: u64, end: u64, mut f: impl FnMut(u64, Slot, Pte)) {
+        let pmd_size = self.entry_size(PMD_LEVEL);
+        let mut a = start & !((1 << crate::types::PAGE_SHIFT) - 1);
         while a < end {
-            let next = ((a & !(size - 1)).wrapping_add(size)).min(end);
-            let next = if next == 0 { end } else { next };
-            let slot = Slot { table, idx: self.pt_index(level, a) };
-            if level == PTE_LEVEL {
-                let raw = self.machine.phys.read_u64(slot.table, slot.idx);
-                if raw != 0 {
-                    f(a, slot, self.machine.arch.decode_pte(raw));
+            match self.pte_table_or_hole(a) {
+                Err(hole_end) => a = hole_end,
+                Ok(table) => {
+                    let region_end = (a & !(pmd_size - 1)).checked_add(pmd_size).unwrap_or(u64::MAX).min(end);
+                    while a < region_end {
+                        let idx = self.pt_index(PTE_LEVEL, a);
+                        let raw = self.machine.phys.read_u64(table, idx);
+                        if raw != 0 {
+                            f(a, Slot { table, idx }, self.machine.arch.decode_pte(raw));
+                        }
+                        a += 1 << crate::types::PAGE_SHIFT;
+                    }
                 }
-            } else if let TableEntry::Table(t) = self.read_table(level, slot) {
-                self.walk_level(level - 1, t, a, next, f);
             }
-            a = next;
         }
     }
 

@@ -88,3 +88,8 @@ pub fn differential(subdir: &str, cfg: Option<MachineConfig>) -> (usize, Vec<Str
     }
     (cases.len(), failures)
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -273,18 +273,11 @@ impl Mmu for X86Mmu {
     fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, PageFaultInfo> {
         let vpn = va >> PAGE_SHIFT;
         let base = self.set_of(vpn) * self.ways;
-        // One pass over the set finds the entry, or else a free way.
-        let mut hit = None;
-        let mut free = None;
-        for (i, e) in self.entries[base..base + self.ways].iter().enumerate() {
-            if e.tag == vpn + 1 && (e.pcid() == self.pcid || e.flags() & E_GLOBAL != 0) {
-                hit = Some(base + i);
-                break;
-            }
-            if e.tag == 0 && free.is_none() {
-                free = Some(base + i);
-            }
-        }
+        let (tag, pcid) = (vpn + 1, self.pcid);
+        let hit = self.entries[base..base + self.ways]
+            .iter()
+            .position(|e| e.tag == tag && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
+            .map(|i| base + i);
         if let Some(i) = hit {
             let e = self.entries[i];
             let ef = e.flags();
@@ -308,7 +301,7 @@ impl Mmu for X86Mmu {
         match self.walk(phys, va, access, user) {
             Walk::Ok { pfn, flags } => {
                 let entry = TlbEntry::new(vpn, pfn, self.pcid, flags);
-                match hit.or(free) {
+                match hit {
                     Some(i) => self.entries[i] = entry,
                     None => self.fill(vpn, pfn, flags),
                 }

@@ -3,9 +3,9 @@
 //!
 //! VMAs are kept sorted by address, with their end addresses in an array of
 //! their own, so a lookup is one binary search over a dense array of
-//! integers, and the neighbours of a VMA are the entries next to it.  A VMA
-//! is boxed, so inserting or removing one moves only pointers and end
-//! addresses.
+//! integers, and the neighbours of a VMA are the entries next to it.
+//! Inserting or removing moves the entries above it, which is cheap for the
+//! tens to thousands of VMAs processes have.
 
 use super::vma::Vma;
 
@@ -14,9 +14,7 @@ use super::vma::Vma;
 pub struct VmaTree {
     /// `ends[i] == vmas[i].end`, ascending.
     ends: Vec<u64>,
-    /// Boxed so that inserting or removing moves pointers, not whole VMAs.
-    #[allow(clippy::vec_box)]
-    vmas: Vec<Box<Vma>>,
+    vmas: Vec<Vma>,
 }
 
 impl VmaTree {
@@ -40,7 +38,7 @@ impl VmaTree {
     /// `addr` too).
     #[inline]
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas.get(self.index_after(addr)).map(|v| &**v)
+        self.vmas.get(self.index_after(addr))
     }
 
     /// `vma_lookup`: the VMA containing `addr`.
@@ -52,7 +50,7 @@ impl VmaTree {
     /// The VMA containing `addr`, mutably.  Its bounds must not change.
     pub fn lookup_mut(&mut self, addr: u64) -> Option<&mut Vma> {
         let i = self.index_after(addr);
-        self.vmas.get_mut(i).map(|v| &mut **v).filter(|v| v.start <= addr)
+        self.vmas.get_mut(i).filter(|v| v.start <= addr)
     }
 
     /// The VMA starting exactly at `start`.
@@ -70,13 +68,13 @@ impl VmaTree {
     /// The last VMA that starts below `addr` (`vma_prev` from a position).
     pub fn prev(&self, addr: u64) -> Option<&Vma> {
         let i = self.vmas.partition_point(|v| v.start < addr);
-        i.checked_sub(1).map(|i| &*self.vmas[i])
+        i.checked_sub(1).map(|i| &self.vmas[i])
     }
 
     /// The first VMA that starts at or above `addr`.
     pub fn next_from(&self, addr: u64) -> Option<&Vma> {
         let i = self.index_after(addr);
-        self.vmas[i..].iter().map(|v| &**v).find(|v| v.start >= addr)
+        self.vmas[i..].iter().find(|v| v.start >= addr)
     }
 
     /// `find_vma_intersection`: the first VMA overlapping `[start, end)`.
@@ -87,7 +85,7 @@ impl VmaTree {
 
     /// VMAs overlapping `[start, end)`, ascending.
     pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
-        self.vmas[self.index_after(start)..].iter().map(|v| &**v).take_while(move |v| v.start < end)
+        self.vmas[self.index_after(start)..].iter().take_while(move |v| v.start < end)
     }
 
     /// Start addresses of the VMAs overlapping `[start, end)`.
@@ -98,17 +96,17 @@ impl VmaTree {
     /// VMAs that start below `addr`, highest first.
     pub fn below(&self, addr: u64) -> impl Iterator<Item = &Vma> {
         let i = self.vmas.partition_point(|v| v.start < addr);
-        self.vmas[..i].iter().rev().map(|v| &**v)
+        self.vmas[..i].iter().rev()
     }
 
     /// VMAs that end above `addr`, lowest first.
     pub fn above(&self, addr: u64) -> impl Iterator<Item = &Vma> {
-        self.vmas[self.index_after(addr)..].iter().map(|v| &**v)
+        self.vmas[self.index_after(addr)..].iter()
     }
 
     /// Every VMA, ascending.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> {
-        self.vmas.iter().map(|v| &**v)
+        self.vmas.iter()
     }
 
     /// Inserts a VMA (`vma_link`).
@@ -123,7 +121,7 @@ impl VmaTree {
             panic!("VMA {:#x}-{:#x} overlaps {:#x}-{:#x}", vma.start, vma.end, o.start, o.end);
         }
         self.ends.insert(i, vma.end);
-        self.vmas.insert(i, Box::new(vma));
+        self.vmas.insert(i, vma);
     }
 
     /// Changes the VMA starting at `start` in place, its bounds included;
@@ -158,7 +156,7 @@ impl VmaTree {
             return None;
         }
         self.ends.remove(i);
-        Some(*self.vmas.remove(i))
+        Some(self.vmas.remove(i))
     }
 }
 
