@@ -228,7 +228,7 @@ impl MmStruct {
                 TableEntry::Table(t) => table = t,
                 _ => {
                     let size = self.entry_size(level);
-                    return Err((va & !(size - 1)).checked_add(size).unwrap_or(u64::MAX));
+                    return Err((va & !(size - 1)).saturating_add(size));
                 }
             }
         }
@@ -244,7 +244,7 @@ impl MmStruct {
             match self.pte_table_or_hole(a) {
                 Err(hole_end) => a = hole_end,
                 Ok(table) => {
-                    let region_end = (a & !(pmd_size - 1)).checked_add(pmd_size).unwrap_or(u64::MAX).min(end);
+                    let region_end = (a & !(pmd_size - 1)).saturating_add(pmd_size).min(end);
                     while a < region_end {
                         let idx = self.pt_index(PTE_LEVEL, a);
                         let raw = self.machine.phys.read_u64(table, idx);
