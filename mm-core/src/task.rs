@@ -19,13 +19,6 @@ pub struct Task {
     pub faults: FaultCounters,
 }
 
-/// Why an access could not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccessError {
-    /// The kernel sent a signal.
-    Signal(Signal),
-}
-
 impl Task {
     /// Runs on `cpu`, making sure its address space is loaded.
     fn switch_to(&self, cpu: usize) {

@@ -67,8 +67,19 @@ impl VmaTree {
 
     /// The last VMA that starts below `addr` (`vma_prev` from a position).
     pub fn prev(&self, addr: u64) -> Option<&Vma> {
-        let i = self.vmas.partition_point(|v| v.start < addr);
-        i.checked_sub(1).map(|i| &self.vmas[i])
+        self.vmas[..self.index_starting_below(addr)].last()
+    }
+
+    /// Number of VMAs that start below `addr`.
+    #[inline]
+    fn index_starting_below(&self, addr: u64) -> usize {
+        if addr == 0 {
+            return 0;
+        }
+        // The first VMA ending at or above addr starts below it iff it
+        // contains addr - 1.
+        let i = self.index_after(addr - 1);
+        if self.vmas.get(i).is_some_and(|v| v.start < addr) { i + 1 } else { i }
     }
 
     /// The first VMA that starts at or above `addr`.
@@ -95,8 +106,7 @@ impl VmaTree {
 
     /// VMAs that start below `addr`, highest first.
     pub fn below(&self, addr: u64) -> impl Iterator<Item = &Vma> {
-        let i = self.vmas.partition_point(|v| v.start < addr);
-        self.vmas[..i].iter().rev()
+        self.vmas[..self.index_starting_below(addr)].iter().rev()
     }
 
     /// VMAs that end above `addr`, lowest first.
@@ -147,6 +157,25 @@ impl VmaTree {
         );
         self.ends[i] = v.end;
         Some(r)
+    }
+
+    /// Splits the VMA starting at `start` at `addr`: it keeps
+    /// `[start, addr)` and a copy takes `[addr, end)`, its page offset
+    /// advanced to match.
+    ///
+    /// # Panics
+    /// If no VMA starts at `start` or `addr` is not strictly inside it.
+    pub fn split(&mut self, start: u64, addr: u64) {
+        let i = self.index_after(start);
+        let lower = &mut self.vmas[i];
+        assert!(lower.start == start && start < addr && addr < lower.end, "split of {start:#x} at {addr:#x}");
+        let mut upper = lower.clone();
+        upper.pgoff += (addr - start) >> crate::types::PAGE_SHIFT;
+        upper.start = addr;
+        lower.end = addr;
+        self.ends[i] = addr;
+        self.ends.insert(i + 1, upper.end);
+        self.vmas.insert(i + 1, upper);
     }
 
     /// Removes the VMA starting at `start`.

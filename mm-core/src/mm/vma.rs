@@ -371,13 +371,7 @@ fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct)
 /// `__split_vma`: splits the VMA starting at `vma_start` at `addr`.
 /// Both halves keep the anon_vma.
 pub(crate) fn __split_vma(st: &mut MmState, vma_start: u64, addr: u64) {
-    let lower = st.vmas.get(vma_start).expect("split of a missing VMA");
-    debug_assert!(lower.start < addr && addr < lower.end, "split outside the VMA");
-    let mut upper = lower.clone();
-    upper.pgoff += (addr - lower.start) >> PAGE_SHIFT;
-    upper.start = addr;
-    st.vmas.modify(vma_start, |l| l.end = addr);
-    st.vmas.insert(upper);
+    st.vmas.split(vma_start, addr);
 }
 
 /// `split_vma`: `__split_vma` unless the address space already has
