@@ -29,6 +29,13 @@ fn edge_cases_match_linux() {
     check("edge", None, 40);
 }
 
+/// Random scenarios around the program break (`tools/gen_brk.py`),
+/// recorded on the real kernel.
+#[test]
+fn brk_cases_match_linux() {
+    check("brk", None, 60);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {
