@@ -146,12 +146,20 @@ impl Kernel {
     }
 
     /// A user-mode load of one byte on CPU 0.
+    ///
+    /// # Panics
+    ///
+    /// If `pid` is not a live process: only a process can make an access.
     pub fn load(&self, pid: Pid, addr: u64) -> Result<u8, Signal> {
         let t = self.tasks.get(&pid).expect("load by a live process");
         t.load(0, addr)
     }
 
     /// A user-mode store of one byte on CPU 0.
+    ///
+    /// # Panics
+    ///
+    /// If `pid` is not a live process.
     pub fn store(&self, pid: Pid, addr: u64, val: u8) -> Result<(), Signal> {
         let t = self.tasks.get(&pid).expect("store by a live process");
         t.store(0, addr, val)
