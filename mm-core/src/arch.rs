@@ -282,6 +282,20 @@ impl Default for TlbConfig {
     }
 }
 
+/// The exception an access raises instead of completing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    /// A page fault (`#PF`): the kernel's fault handler may resolve it.
+    PageFault(PageFaultInfo),
+    /// A general-protection fault (`#GP`) at `addr`, which no page table
+    /// can resolve: on x86-64 an address that is not canonical.  The task
+    /// gets `SIGSEGV`.
+    GeneralProtection {
+        /// The address of the access.
+        addr: u64,
+    },
+}
+
 /// What the MMU reports when it cannot translate: the page-fault
 /// exception's address and cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,7 +350,7 @@ pub struct TlbStats {
 pub trait Mmu: Send {
     /// Translates an access, walking the page tables on a TLB miss and
     /// setting accessed / dirty bits as the hardware does.
-    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, PageFaultInfo>;
+    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception>;
     /// Loads CR3 with the root table `root` and address-space id `pcid`.
     /// Without `noflush` the TLB entries of `pcid` (non-global) are dropped.
     fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool);

@@ -118,6 +118,9 @@ pub enum SegvCode {
     MapErr,
     /// `SEGV_ACCERR`: a VMA covers it but forbids the access.
     AccErr,
+    /// `SI_KERNEL`: not a page fault but a general-protection fault (a
+    /// non-canonical address on x86-64).
+    Kernel,
 }
 
 /// A signal an access raises instead of completing.

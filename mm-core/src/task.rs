@@ -1,11 +1,12 @@
 //! Processes and the simulated CPU accesses they make.
 
-use crate::arch::PageFaultInfo;
-use crate::errno::Signal;
+use crate::arch::{Exception, PageFaultInfo};
+use crate::errno::{SegvCode, Signal};
 use crate::fault::FaultCounters;
 use crate::flags::Access;
 use crate::mm::MmStruct;
 use crate::types::{PAGE_SIZE, PhysAddr};
+use crate::{trace_enter, trace_note};
 use std::sync::Arc;
 
 /// A process: an address space and its fault counters (`task_struct`).
@@ -39,11 +40,21 @@ impl Task {
             let r = m.cpus[cpu].lock().mmu.translate(&m.phys, va, access, true);
             match r {
                 Ok(pa) => return Ok(pa),
-                Err(info) => self.page_fault(&info)?,
+                Err(Exception::PageFault(info)) => self.page_fault(&info)?,
+                Err(Exception::GeneralProtection { addr }) => return Err(self.general_protection(addr)),
             }
         }
         debug_assert!(false, "access to {va:#x} keeps faulting");
-        Err(Signal::Segv { addr: va, code: crate::errno::SegvCode::AccErr })
+        Err(Signal::Segv { addr: va, code: SegvCode::AccErr })
+    }
+
+    /// The general-protection exception (`exc_general_protection`): the
+    /// task gets `SIGSEGV`; no page fault is counted.
+    fn general_protection(&self, addr: u64) -> Signal {
+        let m = &*self.mm.machine;
+        let _t = trace_enter!(m.trace, "exc_general_protection", "address={addr:#x}");
+        trace_note!(m.trace, "do_general_protection", "non-canonical address: SIGSEGV");
+        Signal::Segv { addr, code: SegvCode::Kernel }
     }
 
     /// The page-fault exception (`exc_page_fault`).

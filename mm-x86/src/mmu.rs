@@ -1,7 +1,7 @@
 //! One CPU's paging hardware: CR3, the page walker, a PCID-tagged TLB and a
 //! paging-structure cache.
 
-use mm_core::arch::{Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
+use mm_core::arch::{Exception, Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
 use mm_core::flags::Access;
 use mm_core::phys::PhysMem;
 use mm_core::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
@@ -121,6 +121,14 @@ impl X86Mmu {
             pde: PdeCache::default(),
             stats: TlbStats::default(),
         }
+    }
+
+    /// Is `va` sign-extended from its top translated bit (bit 47 with four
+    /// levels, 56 with five)?  Any other address raises `#GP`.
+    #[inline]
+    fn is_canonical(&self, va: u64) -> bool {
+        let unused = 64 - (PAGE_SHIFT + 9 * self.levels);
+        (((va << unused) as i64) >> unused) as u64 == va
     }
 
     #[inline]
@@ -270,7 +278,7 @@ impl X86Mmu {
 }
 
 impl Mmu for X86Mmu {
-    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, PageFaultInfo> {
+    fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
         let vpn = va >> PAGE_SHIFT;
         let base = self.set_of(vpn) * self.ways;
         let (tag, pcid) = (vpn + 1, self.pcid);
@@ -288,7 +296,7 @@ impl Mmu for X86Mmu {
                 // The TLB's permissions are authoritative until flushed; the
                 // fault drops the entry.
                 self.entries[i] = TlbEntry::default();
-                return Err(self.fault(va, access, user, true, false, true));
+                return Err(Exception::PageFault(self.fault(va, access, user, true, false, true)));
             }
             if access != Access::Write || ef & E_DIRTY != 0 {
                 self.stats.hits += 1;
@@ -296,6 +304,10 @@ impl Mmu for X86Mmu {
             }
             // A write through a clean entry: the hardware walks again to
             // set the dirty bit, and faults if the entry no longer allows it.
+        }
+        // Only canonical addresses reach the TLB, so a hit needs no check.
+        if !self.is_canonical(va) {
+            return Err(Exception::GeneralProtection { addr: va });
         }
         self.stats.misses += 1;
         match self.walk(phys, va, access, user) {
@@ -311,7 +323,7 @@ impl Mmu for X86Mmu {
                 if let Some(i) = hit {
                     self.entries[i] = TlbEntry::default();
                 }
-                Err(self.fault(va, access, user, protection, rsvd, leaf))
+                Err(Exception::PageFault(self.fault(va, access, user, protection, rsvd, leaf)))
             }
         }
     }
@@ -401,6 +413,32 @@ mod tests {
         (phys, f, va)
     }
 
+    fn page_fault(r: Result<PhysAddr, Exception>) -> PageFaultInfo {
+        match r {
+            Err(Exception::PageFault(info)) => info,
+            other => panic!("expected a page fault, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_canonical_addresses_raise_general_protection() {
+        let (phys, f, va) = setup();
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER));
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 0, false);
+        assert!(mmu.translate(&phys, va, Access::Read, true).is_ok());
+        // Bit 48 set, bit 47 clear: indexes like `va` but is not canonical.
+        let alias = va | 1 << 48;
+        assert_eq!(mmu.translate(&phys, alias, Access::Read, true), Err(Exception::GeneralProtection { addr: alias }));
+        // Kernel-half addresses are canonical: they walk and page-fault.
+        assert!(page_fault(mmu.translate(&phys, 0xffff_8000_0000_0000, Access::Read, true)).addr != 0);
+        // With five levels the same alias is canonical.
+        let mut la57 = X86Mmu::new(0, 5, TlbConfig::default());
+        la57.load_cr3(Pfn(1), 0, false);
+        assert!(matches!(la57.translate(&phys, alias, Access::Read, true), Err(Exception::PageFault(_))));
+        assert!(matches!(la57.translate(&phys, 1 << 57, Access::Read, true), Err(Exception::GeneralProtection { .. })));
+    }
+
     fn set_pte(phys: &PhysMem, f: &X86Format, va: u64, pte: Pte) {
         phys.write_u64(Pfn(4), ((va >> 12) & 511) as usize, f.encode_pte(pte));
     }
@@ -433,7 +471,7 @@ mod tests {
         set_pte(&phys, &f, va, Pte::None);
         assert_eq!(mmu.translate(&phys, va, Access::Read, true), Ok(PhysAddr(10 * 4096)), "stale");
         mmu.invlpg(va);
-        let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
+        let err = page_fault(mmu.translate(&phys, va, Access::Read, true));
         assert!(!err.protection);
         assert_eq!(err.error_code, pf::USER);
     }
@@ -444,11 +482,11 @@ mod tests {
         set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER));
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 0, false);
-        let err = mmu.translate(&phys, va, Access::Write, true).unwrap_err();
+        let err = page_fault(mmu.translate(&phys, va, Access::Write, true));
         assert!(err.protection);
         assert_eq!(err.error_code, pf::PROT | pf::WRITE | pf::USER);
         set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PROTNONE | PteFlags::USER));
-        let err = mmu.translate(&phys, va, Access::Read, true).unwrap_err();
+        let err = page_fault(mmu.translate(&phys, va, Access::Read, true));
         assert!(!err.protection, "PROT_NONE is not present to the hardware");
     }
 
