@@ -253,10 +253,13 @@ impl MmStruct {
     }
 
     /// `thp_get_unmapped_area_vmflags` with `__thp_get_unmapped_area`:
-    /// search for `len + 2 MiB`, then align inside that.
+    /// search for `len + 2 MiB`, then align inside that.  The address is 0
+    /// (no hint), so only `MAP_FIXED` at 0 can return it, and that is not
+    /// aligned.
     fn thp_get_unmapped_area(&self, st: &MmState, len: u64, flags: MapFlags) -> SysResult<u64> {
         if let Some(len_pad) = len.checked_add(PMD_SIZE)
             && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, 0, len_pad, flags)
+            && ret != 0
         {
             let off_sub = 0u64.wrapping_sub(ret) & (PMD_SIZE - 1);
             let aligned = if off_sub == 0 { ret + PMD_SIZE } else { ret + off_sub };
