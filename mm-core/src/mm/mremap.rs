@@ -111,7 +111,9 @@ impl MmStruct {
         if eo > sn && en > so {
             return Err(Errno::EINVAL);
         }
-        if st.vmas.len() + 2 >= self.machine.tunables.max_map_count - 3 {
+        // `map_count + 2 >= sysctl_max_map_count - 3` in the kernel's
+        // signed arithmetic: true whenever the limit is below 3.
+        if st.vmas.len() + 5 >= self.machine.tunables.max_map_count {
             return Err(Errno::ENOMEM);
         }
         Ok(())
@@ -160,7 +162,8 @@ impl MmStruct {
     /// in the range, keeping the gaps between them.
     fn remap_move(&self, st: &mut MmState, vrm: VmaRemap) -> SysResult<u64> {
         let start = vrm.addr;
-        let end = vrm.addr + vrm.old_len;
+        // Unchecked, as in the kernel: a range that wraps finds no VMA.
+        let end = vrm.addr.wrapping_add(vrm.old_len);
         let mut target = vrm.new_addr;
         let mut res = Err(Errno::EFAULT);
         let mut last_end = 0;
@@ -290,7 +293,7 @@ impl MmStruct {
         let m = &*self.machine;
         let _t =
             trace_enter!(m.trace, "move_vma", "{:#x}-{:#x} -> {:#x}", vrm.addr, vrm.addr + vrm.old_len, vrm.new_addr);
-        if st.vmas.len() >= m.tunables.max_map_count - 3 {
+        if st.vmas.len() + 3 >= m.tunables.max_map_count {
             return Err(Errno::ENOMEM);
         }
         self.vrm_charge(st, &vrm)?;
