@@ -26,7 +26,7 @@ fn semantics_cases_match_linux() {
 /// recorded on the real kernel.
 #[test]
 fn edge_cases_match_linux() {
-    check("edge", None, 40);
+    check("edge", None, 47);
 }
 
 /// Random scenarios around the program break (`tools/gen_brk.py`),
@@ -34,6 +34,14 @@ fn edge_cases_match_linux() {
 #[test]
 fn brk_cases_match_linux() {
     check("brk", None, 60);
+}
+
+/// Random scenarios with extreme arguments (`tools/gen_extreme.py`):
+/// edge addresses and lengths for every argument check, recorded on the
+/// real kernel.
+#[test]
+fn extreme_argument_cases_match_linux() {
+    check("extreme", None, 80);
 }
 
 /// The scenarios whose call chains are snapshot-tested.
@@ -58,7 +66,7 @@ fn cases_match_with_every_backend() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 26);
             if pt == "x86-64-4level" {
-                check("edge", Some(cfg), 40);
+                check("edge", Some(cfg), 47);
             }
         }
     }
