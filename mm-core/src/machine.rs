@@ -103,6 +103,11 @@ pub enum ConfigError {
     UnknownPageTable { name: String, known: Vec<&'static str> },
     /// Too little RAM to boot.
     RamTooSmall { bytes: u64, min: u64 },
+    /// More than [`MAX_RAM`].
+    RamTooLarge { bytes: u64, max: u64 },
+    /// The host could not reserve the `struct page` array for this much
+    /// RAM.
+    HostMemory { bytes: u64 },
     /// Zero CPUs, or more than the simulator supports.
     BadCpuCount(usize),
 }
@@ -118,6 +123,12 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::RamTooSmall { bytes, min } => {
                 write!(f, "{bytes} bytes of RAM is too small (at least {min})")
+            }
+            ConfigError::RamTooLarge { bytes, max } => {
+                write!(f, "{bytes} bytes of RAM is too large (at most {max})")
+            }
+            ConfigError::HostMemory { bytes } => {
+                write!(f, "the host cannot reserve the page array for {bytes} bytes of RAM")
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
         }
@@ -220,12 +231,20 @@ impl fmt::Debug for Machine {
     }
 }
 
+/// The most simulated RAM, 8 TiB: 2^31 frames, well inside the 32-bit
+/// frame indexes the allocators use.  (The host must also be able to
+/// reserve address space for a `struct page` per frame.)
+pub const MAX_RAM: u64 = 8 << 40;
+
 impl Machine {
     /// Builds and boots a machine.
     pub fn new(cfg: &MachineConfig) -> Result<Arc<Machine>, ConfigError> {
         let min = 64 * PAGE_SIZE;
         if cfg.ram < min {
             return Err(ConfigError::RamTooSmall { bytes: cfg.ram, min });
+        }
+        if cfg.ram > MAX_RAM {
+            return Err(ConfigError::RamTooLarge { bytes: cfg.ram, max: MAX_RAM });
         }
         if cfg.nr_cpus == 0 || cfg.nr_cpus > 64 {
             return Err(ConfigError::BadCpuCount(cfg.nr_cpus));
@@ -238,7 +257,7 @@ impl Machine {
             .iter()
             .find(|d| d.name == cfg.page_table)
             .ok_or_else(|| ConfigError::UnknownPageTable { name: cfg.page_table.clone(), known: page_table_names() })?;
-        let phys = PhysMem::new(cfg.ram);
+        let phys = PhysMem::try_new(cfg.ram).ok_or(ConfigError::HostMemory { bytes: cfg.ram })?;
         let alloc =
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();
@@ -381,25 +400,36 @@ impl Machine {
         }
         let pages = (end - start) >> stride_shift;
         let full = pages > self.tunables.tlb_single_page_flush_ceiling;
-        let mut invlpgs = 0u64;
+        // The flushing CPU counts its own flush as local and, once, that it
+        // had other CPUs flush (`nr_tlb_remote_flush`).
+        let this_cpu = crate::smp::smp_processor_id();
+        let mut remote = false;
         for c in &self.cpus {
             let mut c = c.lock();
             if c.active_mm != mm_id {
                 continue;
             }
+            let local = c.id == this_cpu;
+            remote |= !local;
             let pcid = c.mmu.cr3().1;
             if full {
                 c.mmu.invpcid_single(pcid);
-                self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
+                if local {
+                    self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
+                }
             } else {
                 let mut a = start;
                 while a < end {
                     c.mmu.invpcid_addr(pcid, a);
                     a += 1 << stride_shift;
-                    invlpgs += 1;
                 }
-                self.vmstat.count(VmEvent::TlbLocalFlushOne, invlpgs);
+                if local {
+                    self.vmstat.count(VmEvent::TlbLocalFlushOne, pages);
+                }
             }
+        }
+        if remote {
+            self.vmstat.count(VmEvent::TlbRemoteShootdown, 1);
         }
         trace_note!(
             self.trace,

@@ -158,17 +158,44 @@ pub(crate) fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
     unsafe { zeroed.assume_init() }
 }
 
+/// [`zeroed_slice`], or `None` if the host cannot reserve the memory.
+fn try_zeroed_slice<T: Zeroable>(n: usize) -> Option<Box<[T]>> {
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    if layout.size() == 0 {
+        return Some(zeroed_slice(n));
+    }
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` holds `n` zeroed `T`s, valid by `T: Zeroable`, allocated
+    // by the global allocator with the layout `Box<[T]>` frees them with.
+    Some(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) })
+}
+
 impl PhysMem {
     /// Physical memory of `bytes` (rounded down to whole pages).
     ///
     /// The `struct page` array is allocated zeroed, which the host backs
     /// lazily, so untouched parts of a large memory cost nothing.
+    ///
+    /// # Panics
+    /// If the host cannot reserve the `struct page` array; see
+    /// [`try_new`](Self::try_new).
     pub fn new(bytes: u64) -> PhysMem {
+        PhysMem::try_new(bytes).expect("host memory for the struct page array")
+    }
+
+    /// [`new`](Self::new), or `None` if the host cannot reserve the
+    /// `struct page` array (its address space, not its memory: only the
+    /// parts that are used get backed).
+    pub fn try_new(bytes: u64) -> Option<PhysMem> {
         let nr_pages = bytes / PAGE_SIZE;
         let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
-        let pages = zeroed_slice::<Page>(nr_pages as usize);
+        let pages = try_zeroed_slice::<Page>(usize::try_from(nr_pages).ok()?)?;
         let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        PhysMem { nr_pages, pages, chunks }
+        Some(PhysMem { nr_pages, pages, chunks })
     }
 
     /// Number of frames.

@@ -14,6 +14,15 @@ pub fn smp_processor_id() -> usize {
     CURRENT_CPU.with(|c| c.get())
 }
 
+/// The current CPU as an index into `n` per-CPU slots: the CPU number, or
+/// (with a division only then) that number modulo `n` for a CPU beyond
+/// the configured ones.
+#[inline]
+pub fn this_cpu_index(n: usize) -> usize {
+    let cpu = smp_processor_id();
+    if cpu < n { cpu } else { cpu % n }
+}
+
 /// Runs as `cpu` until the returned guard is dropped.
 pub fn run_on_cpu(cpu: usize) -> CpuGuard {
     let prev = CURRENT_CPU.with(|c| c.replace(cpu));

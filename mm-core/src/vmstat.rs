@@ -3,7 +3,7 @@
 //! CPU that saw it without an atomic read-modify-write, and a reader sums
 //! the CPUs.
 
-use crate::smp::smp_processor_id;
+use crate::smp::this_cpu_index;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 macro_rules! vm_events {
@@ -34,7 +34,6 @@ vm_events! {
     PgFault => "pgfault",
     PgMajFault => "pgmajfault",
     PgReuse => "pgreuse",
-    ThpFaultAlloc => "thp_fault_alloc",
     TlbRemoteShootdown => "nr_tlb_remote_flush",
     TlbLocalFlushAll => "nr_tlb_local_flush_all",
     TlbLocalFlushOne => "nr_tlb_local_flush_one",
@@ -64,8 +63,7 @@ impl VmStat {
     /// `this_cpu_add` does.
     #[inline]
     pub fn count(&self, ev: VmEvent, n: u64) {
-        let cpu = smp_processor_id() % self.cpus.len();
-        let c = &self.cpus[cpu].0[ev as usize];
+        let c = &self.cpus[this_cpu_index(self.cpus.len())].0[ev as usize];
         c.store(c.load(Ordering::Relaxed) + n, Ordering::Relaxed);
     }
 

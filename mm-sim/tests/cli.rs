@@ -63,6 +63,16 @@ fn unknown_backends_and_files_are_errors() {
 }
 
 #[test]
+fn ram_sizes_out_of_range_are_errors() {
+    for (ram, msg) in [("64K", "is too small"), ("9T", "is too large"), ("16E", "")] {
+        let o = mmsim(&["run", "--ram", ram], Some(b"dump\n"));
+        assert_eq!(o.status.code(), Some(2), "--ram {ram}");
+        assert!(o.stdout.is_empty());
+        assert!(stderr(&o).starts_with("error: ") && stderr(&o).contains(msg), "--ram {ram}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn backends_are_listed_sorted() {
     let o = mmsim(&["backends"], None);
     assert!(o.status.success());

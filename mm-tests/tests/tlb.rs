@@ -75,3 +75,28 @@ fn a_write_through_a_clean_tlb_entry_sets_the_dirty_bit() {
     assert_eq!(k.sys_madvise(pid, A, 4096, 21), Ok(0));
     assert_eq!(k.load(pid, A), Ok(0x55), "re-dirtied page survives MADV_PAGEOUT");
 }
+
+#[test]
+fn a_flush_reaches_every_cpu_running_the_mm_and_is_counted_once() {
+    use mm_core::flags::Access;
+    use mm_core::vmstat::VmEvent;
+    let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+    let pid = k.spawn().expect("process");
+    assert_eq!(k.sys_mmap(pid, A, 8192, 3, 0x32, -1, 0), Ok(A));
+    let t = k.task(pid).expect("task").clone();
+    // Both CPUs cache both pages.
+    for cpu in 0..2 {
+        for a in [A, A + 4096] {
+            t.translate(cpu, a, Access::Write).expect("store");
+        }
+    }
+    let vm = &k.machine().vmstat;
+    let (one, remote) = (vm.get(VmEvent::TlbLocalFlushOne), vm.get(VmEvent::TlbRemoteShootdown));
+    // munmap of one page from CPU 0: one local invlpg, one shootdown of CPU 1.
+    assert_eq!(k.sys_munmap(pid, A, 4096), Ok(0));
+    assert_eq!(vm.get(VmEvent::TlbLocalFlushOne) - one, 1);
+    assert_eq!(vm.get(VmEvent::TlbRemoteShootdown) - remote, 1);
+    assert!(t.mm.check_invariants().is_empty(), "no CPU keeps the unmapped page");
+    assert!(matches!(t.load(1, A), Err(Signal::Segv { .. })));
+    assert_eq!(t.load(1, A + 4096), Ok(0));
+}

@@ -51,7 +51,7 @@
 
 use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
 use crate::phys::zeroed_slice;
-use crate::smp::smp_processor_id;
+use crate::smp::this_cpu_index;
 use crate::spinlock::{SpinLock, SpinLockGuard};
 use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
@@ -250,10 +250,7 @@ impl BuddyAllocator {
     /// The current CPU's list (`this_cpu_ptr(zone->per_cpu_pageset)`).
     #[inline]
     fn this_cpu(&self) -> SpinLockGuard<'_, PerCpuPages> {
-        let cpu = smp_processor_id();
-        // A division only for CPU numbers beyond the configured ones.
-        let cpu = if cpu < self.pcp.len() { cpu } else { cpu % self.pcp.len() };
-        self.pcp[cpu].0.lock()
+        self.pcp[this_cpu_index(self.pcp.len())].0.lock()
     }
 
     /// Puts the block at `idx` at the head of its free list and marks it
