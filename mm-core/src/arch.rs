@@ -197,8 +197,6 @@ pub trait PageTableFormat: Send + Sync {
     }
     /// One past the highest user address (`TASK_SIZE`).
     fn task_size(&self) -> u64;
-    /// The first address of the kernel half of the address space.
-    fn kernel_start(&self) -> u64;
     /// Bits of the `vm_flags` protection (`vm_get_page_prot`).
     fn vm_get_page_prot(&self, vm_flags: VmFlags) -> PteFlags {
         generic_page_prot(vm_flags)

@@ -10,6 +10,7 @@
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
 use crate::flags::VmFlags;
 use crate::mm::MmStruct;
+use crate::pgtable::Slot;
 use crate::types::{PAGE_SIZE, Pfn};
 use std::collections::HashMap;
 
@@ -124,9 +125,8 @@ impl MmStruct {
         if level == 0 {
             return n;
         }
-        for i in 0..self.machine.geometry.ptrs {
-            let raw = self.machine.phys.read_u64(table, i);
-            if let TableEntry::Table(t) = self.machine.arch.decode_table(level, raw) {
+        for idx in 0..self.machine.geometry.ptrs {
+            if let TableEntry::Table(t) = self.read_table(level, Slot { table, idx }) {
                 n += if level == PMD_LEVEL { 1 } else { self.count_tables(level - 1, t) };
             }
         }

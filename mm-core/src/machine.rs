@@ -305,16 +305,15 @@ impl Machine {
         pfn == self.zero_pfn
     }
 
-    /// Allocates `1 << order` frames (`alloc_pages`): resets their
-    /// `struct page`s, takes the first reference, and clears them for
-    /// `Gfp::ZERO`.
+    /// Allocates `1 << order` frames (`alloc_pages`): takes the first
+    /// reference, and clears them for `Gfp::ZERO`.  Their `struct page`s
+    /// are clean: boot left them zeroed and [`free_pages`](Self::free_pages)
+    /// reset them.
     pub fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
         let pfn = self.alloc.alloc_pages(gfp, order)?;
         for i in 0..1u64 << order {
             let p = Pfn(pfn.0 + i);
-            let page = self.phys.page(p);
-            debug_assert_eq!(page.refcount(), 0, "allocator handed out a used frame {p:?}");
-            page.reset();
+            debug_assert!(self.phys.page(p).is_clean(), "allocator handed out a used frame {p:?}");
             if gfp.contains(Gfp::ZERO) {
                 self.phys.clear_frame(p);
             }
@@ -327,9 +326,10 @@ impl Machine {
     /// Returns frames to the allocator (`__free_pages` after the last
     /// reference).
     pub fn free_pages(&self, pfn: Pfn, order: u32) {
-        let page = self.phys.page(pfn);
-        debug_assert_eq!(page.mapcount(), 0, "freeing a mapped frame {pfn:?}");
-        page.reset();
+        debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
+        for i in 0..1u64 << order {
+            self.phys.page(Pfn(pfn.0 + i)).reset();
+        }
         self.vmstat.count(VmEvent::PgFree, 1 << order);
         self.alloc.free_pages(pfn, order);
     }

@@ -58,7 +58,7 @@ impl MmStruct {
     }
 
     #[inline(always)]
-    fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
+    pub(crate) fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
         let raw = self.machine.phys.read_u64(slot.table, slot.idx);
         match &self.machine.geometry.table_layout {
             Some(l) => l.decode(level, raw),

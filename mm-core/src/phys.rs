@@ -118,6 +118,13 @@ impl Page {
         self.index.store(0, Ordering::Relaxed);
         self.private.store(0, Ordering::Release);
     }
+
+    /// True if the page is as [`reset`](Self::reset) leaves it.
+    pub(crate) fn is_clean(&self) -> bool {
+        [&self.flags, &self.mapping, &self.index, &self.private].iter().all(|w| w.load(Ordering::Relaxed) == 0)
+            && self.refcount.load(Ordering::Relaxed) == 0
+            && self.mapcount.load(Ordering::Relaxed) == 0
+    }
 }
 
 /// Physical memory: `nr_pages` frames, their `struct page`s and contents.

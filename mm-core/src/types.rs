@@ -119,46 +119,6 @@ impl PhysAddr {
     }
 }
 
-/// A half-open virtual range `[start, end)`, printed as `/proc` prints it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct VRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl VRange {
-    pub const fn new(start: u64, end: u64) -> VRange {
-        VRange { start, end }
-    }
-    pub const fn len(&self) -> u64 {
-        self.end - self.start
-    }
-    pub const fn is_empty(&self) -> bool {
-        self.end <= self.start
-    }
-    pub const fn contains(&self, addr: u64) -> bool {
-        self.start <= addr && addr < self.end
-    }
-    pub const fn overlaps(&self, other: &VRange) -> bool {
-        self.start < other.end && other.start < self.end
-    }
-    pub const fn pages(&self) -> u64 {
-        self.len() >> PAGE_SHIFT
-    }
-}
-
-impl fmt::Debug for VRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:08x}-{:08x}", self.start, self.end)
-    }
-}
-
-impl fmt::Display for VRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:08x}-{:08x}", self.start, self.end)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +132,5 @@ mod tests {
         assert!(!page_aligned(0x2001));
         assert_eq!(VirtAddr(0x1234).page_down(), VirtAddr(0x1000));
         assert_eq!(Pfn(3).phys(), PhysAddr(0x3000));
-        assert_eq!(format!("{}", VRange::new(0x1000, 0x2000)), "00001000-00002000");
     }
 }

@@ -61,6 +61,11 @@ pub fn swp_offset(raw: u64) -> u64 {
     (!raw) << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT
 }
 
+/// Upper-level entries: present bit, PSE for a huge leaf at the PMD and
+/// PUD levels, and the frame number in bits 12..52.
+const TABLE_LAYOUT: TableLayout =
+    TableLayout { present: bits::PRESENT, huge: bits::PSE, pfn_mask: bits::PFN_MASK, pfn_shift: PAGE_SHIFT };
+
 /// x86-64 paging with four or five levels.
 #[derive(Clone, Copy, Debug)]
 pub struct X86Format {
@@ -141,10 +146,6 @@ impl PageTableFormat for X86Format {
         if self.la57 { (1 << 56) - (1 << PAGE_SHIFT) } else { (1 << 47) - (1 << PAGE_SHIFT) }
     }
 
-    fn kernel_start(&self) -> u64 {
-        if self.la57 { 0xff00_0000_0000_0000 } else { 0xffff_8000_0000_0000 }
-    }
-
     fn decode_pte(&self, raw: u64) -> Pte {
         if raw == 0 {
             Pte::None
@@ -164,19 +165,11 @@ impl PageTableFormat for X86Format {
     }
 
     fn decode_table(&self, level: Level, raw: u64) -> TableEntry {
-        if raw == 0 {
-            TableEntry::None
-        } else if raw & bits::PRESENT == 0 {
-            TableEntry::Bad(raw)
-        } else if raw & bits::PSE != 0 && (level == 1 || level == 2) {
-            TableEntry::Leaf(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT))
-        } else {
-            TableEntry::Table(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT))
-        }
+        TABLE_LAYOUT.decode(level, raw)
     }
 
     fn table_layout(&self) -> Option<TableLayout> {
-        Some(TableLayout { present: bits::PRESENT, huge: bits::PSE, pfn_mask: bits::PFN_MASK, pfn_shift: PAGE_SHIFT })
+        Some(TABLE_LAYOUT)
     }
 
     fn mk_table(&self, _level: Level, pfn: Pfn) -> u64 {

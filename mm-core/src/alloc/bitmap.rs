@@ -25,7 +25,7 @@
 //! a free with a smaller order than was allocated cannot be told apart from
 //! a legal one and frees part of the block.  All of it is under one lock.
 
-use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
+use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
 use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
 use parking_lot::Mutex;
@@ -252,11 +252,9 @@ impl Bitmap {
 }
 
 /// Counts `[from, to)` as its maximal aligned blocks.
-fn add_blocks(areas: &mut FreeAreas, mut from: u64, to: u64) {
-    while from < to {
-        let order = from.trailing_zeros().min((to - from).ilog2()).min(MAX_PAGE_ORDER);
+fn add_blocks(areas: &mut FreeAreas, from: u64, to: u64) {
+    for (_, order) in aligned_blocks(from, to) {
         areas[order as usize] += 1;
-        from += 1 << order;
     }
 }
 

@@ -49,7 +49,7 @@
 //! on the fast path, catch them later, when the page comes off a per-CPU
 //! list in a state it cannot have there.
 
-use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
+use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
 use crate::phys::zeroed_slice;
 use crate::smp::this_cpu_index;
 use crate::spinlock::{SpinLock, SpinLockGuard};
@@ -216,14 +216,8 @@ impl BuddyAllocator {
             Some(lo) if lo < end & !(max_block - 1) => (lo, end & !(max_block - 1)),
             _ => (end, end),
         };
-        let mut blocks = Vec::new();
-        for (mut pfn, end) in [(cfg.base.0, lo), (hi, end)] {
-            while pfn < end {
-                let order = pfn.trailing_zeros().min((end - pfn).ilog2()).min(MAX_PAGE_ORDER);
-                blocks.push((pfn, order));
-                pfn += 1 << order;
-            }
-        }
+        let blocks: Vec<(u64, u32)> =
+            [(cfg.base.0, lo), (hi, end)].into_iter().flat_map(|(from, to)| aligned_blocks(from, to)).collect();
         let mut zone = buddy.zone.lock();
         for &(pfn, order) in blocks.iter().rev() {
             buddy.add_to_free_list(&mut zone, (pfn - buddy.base) as u32, order);

@@ -50,6 +50,21 @@ pub struct AllocatorConfig {
 /// Free blocks per order, as `/proc/buddyinfo` prints them.
 pub type FreeAreas = [u64; MAX_PAGE_ORDER as usize + 1];
 
+/// The maximal naturally aligned blocks of at most `MAX_PAGE_ORDER` that
+/// make up the frames `[from, to)`, ascending, as `(first pfn, order)`: how
+/// a free range is handed to a buddy allocator (`memblock_free_all`) or
+/// reported by one (`/proc/buddyinfo`).
+pub fn aligned_blocks(mut from: u64, to: u64) -> impl Iterator<Item = (u64, u32)> {
+    std::iter::from_fn(move || {
+        (from < to).then(|| {
+            let order = from.trailing_zeros().min((to - from).ilog2()).min(MAX_PAGE_ORDER);
+            let block = (from, order);
+            from += 1 << order;
+            block
+        })
+    })
+}
+
 /// A physical page allocator.
 ///
 /// Blocks are `1 << order` frames, naturally aligned (the first pfn is a

@@ -2,12 +2,11 @@
 
 use super::mmap::vm_start_gap;
 use super::vma::{VmaMergeStruct, vma_merge_new_range};
-use super::{MmState, MmStruct, Vma, VmaKind, vm_stat_account};
+use super::{MmState, MmStruct, Vma, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::flags::{MapFlags, VmFlags};
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, page_align};
 use crate::{trace_enter, trace_note};
-use std::sync::OnceLock;
 
 impl MmStruct {
     /// The `brk` system call: moves the program break and returns the new
@@ -82,16 +81,7 @@ impl MmStruct {
             done = vma_merge_new_range(m, st, &vmg).is_some();
         }
         if !done {
-            st.vmas.insert(Vma {
-                start: addr,
-                end: addr + len,
-                pgoff: addr >> PAGE_SHIFT,
-                flags,
-                page_prot: m.arch.vm_get_page_prot(flags),
-                anon_vma: OnceLock::new(),
-                anon_vma_parents: Vec::new(),
-                kind: VmaKind::Anonymous,
-            });
+            st.vmas.insert(Vma::new_anon(m, addr, addr + len, addr >> PAGE_SHIFT, flags));
             trace_note!(m.trace, "do_brk_flags", "new vma {:08x}-{:08x} rw-p", addr, addr + len);
         }
         vm_stat_account(st, flags, (len >> PAGE_SHIFT) as i64);

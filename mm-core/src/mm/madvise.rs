@@ -93,7 +93,7 @@ impl MmStruct {
                     if !v.is_anonymous() {
                         return Err(Errno::EINVAL);
                     }
-                    self.madvise_free(st, vma_start, start, end);
+                    self.madvise_free(start, end);
                 } else {
                     self.madvise_dontneed(st, vma_start, start, end);
                 }
@@ -155,9 +155,8 @@ impl MmStruct {
     /// entries lose the accessed and dirty bits and the pages stop being
     /// swap-backed; a later write re-dirties them, reclaim drops them if
     /// not.
-    fn madvise_free(&self, st: &MmState, vma_start: u64, start: u64, end: u64) {
+    fn madvise_free(&self, start: u64, end: u64) {
         let m = &*self.machine;
-        let _v = st.vmas.get(vma_start).expect("vma exists");
         let mut tlb = MmuGather::new(self);
         let mut n = 0;
         let _ptl = self.page_table_lock.lock();

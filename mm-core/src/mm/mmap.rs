@@ -3,14 +3,13 @@
 
 use super::munmap::MunmapGather;
 use super::vma::{VmaMergeStruct, vma_merge_new_range};
-use super::{MmState, MmStruct, Vma, VmaKind, pages, vm_stat_account};
+use super::{MmState, MmStruct, Vma, pages, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{MapFlags, Prot, VmFlags};
 use crate::machine::Machine;
 use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE, page_align};
 use crate::{trace_enter, trace_note};
-use std::sync::OnceLock;
 
 /// `calc_vm_prot_bits`.
 pub(crate) fn calc_vm_prot_bits(prot: Prot) -> VmFlags {
@@ -442,16 +441,7 @@ impl MmStruct {
             merged = vma_merge_new_range(m, st, &vmg);
         }
         if merged.is_none() {
-            st.vmas.insert(Vma {
-                start: addr,
-                end,
-                pgoff,
-                flags: vm_flags,
-                page_prot: m.arch.vm_get_page_prot(vm_flags),
-                anon_vma: OnceLock::new(),
-                anon_vma_parents: Vec::new(),
-                kind: VmaKind::Anonymous,
-            });
+            st.vmas.insert(Vma::new_anon(m, addr, end, pgoff, vm_flags));
             trace_note!(
                 m.trace,
                 "vma_link",
@@ -495,10 +485,10 @@ impl MmStruct {
         }
         let flags = vma.flags;
         self.anon_vma_prepare(st, vma);
-        let mut v = st.vmas.remove(vma_start).expect("vma exists");
-        v.start = address;
-        v.pgoff -= grow;
-        st.vmas.insert(v);
+        st.vmas.modify(vma_start, |v| {
+            v.start = address;
+            v.pgoff -= grow;
+        });
         vm_stat_account(st, flags, grow as i64);
         trace_note!(m.trace, "expand_downwards", "stack grows to {:#x}", address);
         Ok(())

@@ -30,7 +30,7 @@ impl MmStruct {
             return Ok(());
         }
         let len = page_align(len).unwrap_or(0);
-        let mut end = start.wrapping_add(len);
+        let end = start.wrapping_add(len);
         if end <= start {
             return Err(Errno::ENOMEM);
         }
@@ -53,8 +53,6 @@ impl MmStruct {
             }
             if grows & Prot::GROWSUP.bits() != 0 {
                 // x86 has no VM_GROWSUP.
-                end = first.end;
-                let _ = end;
                 return Err(Errno::EINVAL);
             }
         }

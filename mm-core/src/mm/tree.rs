@@ -99,11 +99,6 @@ impl VmaTree {
         self.vmas[self.index_after(start)..].iter().take_while(move |v| v.start < end)
     }
 
-    /// Start addresses of the VMAs overlapping `[start, end)`.
-    pub fn overlapping_starts(&self, start: u64, end: u64) -> Vec<u64> {
-        self.overlapping(start, end).map(|v| v.start).collect()
-    }
-
     /// VMAs that start below `addr`, highest first.
     pub fn below(&self, addr: u64) -> impl Iterator<Item = &Vma> {
         self.vmas[..self.index_starting_below(addr)].iter().rev()
@@ -223,7 +218,7 @@ mod tests {
         assert_eq!(t.prev(0x3001).map(|v| v.start), Some(0x3000));
         assert_eq!(t.next_from(0x3001).map(|v| v.start), Some(0x8000));
         assert_eq!(t.next_from(0x3000).map(|v| v.start), Some(0x3000));
-        assert_eq!(t.overlapping_starts(0x1800, 0x8001), vec![0x1000, 0x3000, 0x8000]);
+        assert_eq!(t.overlapping(0x1800, 0x8001).map(|v| v.start).collect::<Vec<_>>(), vec![0x1000, 0x3000, 0x8000]);
         assert_eq!(t.below(0x8000).map(|v| v.start).collect::<Vec<_>>(), vec![0x3000, 0x1000]);
         assert!(t.remove(0x3001).is_none());
         assert_eq!(t.remove(0x3000).map(|v| v.end), Some(0x5000));

@@ -12,7 +12,7 @@ use crate::errno::{Errno, SysResult};
 use crate::flags::VmFlags;
 use crate::machine::Machine;
 use crate::trace_note;
-use crate::types::{PAGE_SHIFT, VRange};
+use crate::types::PAGE_SHIFT;
 use std::sync::{Arc, OnceLock};
 
 /// What a VMA maps.  A closed set: the kernel distinguishes these by
@@ -50,10 +50,21 @@ pub struct Vma {
 }
 
 impl Vma {
-    /// The range it covers.
-    pub fn range(&self) -> VRange {
-        VRange::new(self.start, self.end)
+    /// A new anonymous VMA over `[start, end)` with the protection the
+    /// architecture gives `flags` (`vm_area_alloc` + `vma_set_anonymous`).
+    pub fn new_anon(m: &Machine, start: u64, end: u64, pgoff: u64, flags: VmFlags) -> Vma {
+        Vma {
+            start,
+            end,
+            pgoff,
+            flags,
+            page_prot: m.arch.vm_get_page_prot(flags),
+            anon_vma: OnceLock::new(),
+            anon_vma_parents: Vec::new(),
+            kind: VmaKind::Anonymous,
+        }
     }
+
     /// `vma_pages`.
     pub fn pages(&self) -> u64 {
         (self.end - self.start) >> PAGE_SHIFT
