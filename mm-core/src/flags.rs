@@ -187,114 +187,65 @@ bitflags! {
     }
 }
 
-/// madvise(2) advice values (include/uapi/asm-generic/mman-common.h).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Advice {
-    Normal,
-    Random,
-    Sequential,
-    WillNeed,
-    DontNeed,
-    Free,
-    Remove,
-    DontFork,
-    DoFork,
-    Mergeable,
-    Unmergeable,
-    HugePage,
-    NoHugePage,
-    DontDump,
-    DoDump,
-    WipeOnFork,
-    KeepOnFork,
-    Cold,
-    PageOut,
-    PopulateRead,
-    PopulateWrite,
+macro_rules! advice {
+    ($($variant:ident = $raw:literal => $name:literal,)*) => {
+        /// madvise(2) advice values (include/uapi/asm-generic/mman-common.h).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Advice {
+            $($variant,)*
+        }
+
+        impl Advice {
+            /// Every advice, in `MADV_*` number order.
+            pub const ALL: &'static [Advice] = &[$(Advice::$variant,)*];
+
+            /// The advice for a raw `MADV_*` number.
+            pub fn from_raw(v: u64) -> Option<Advice> {
+                match v {
+                    $($raw => Some(Advice::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The `MADV_*` number.
+            pub const fn raw(self) -> u64 {
+                match self {
+                    $(Advice::$variant => $raw,)*
+                }
+            }
+
+            /// The `MADV_*` name.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Advice::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Advice {
-    /// The advice for a raw `MADV_*` number.
-    pub fn from_raw(v: u64) -> Option<Advice> {
-        Some(match v {
-            0 => Advice::Normal,
-            1 => Advice::Random,
-            2 => Advice::Sequential,
-            3 => Advice::WillNeed,
-            4 => Advice::DontNeed,
-            8 => Advice::Free,
-            9 => Advice::Remove,
-            10 => Advice::DontFork,
-            11 => Advice::DoFork,
-            12 => Advice::Mergeable,
-            13 => Advice::Unmergeable,
-            14 => Advice::HugePage,
-            15 => Advice::NoHugePage,
-            16 => Advice::DontDump,
-            17 => Advice::DoDump,
-            18 => Advice::WipeOnFork,
-            19 => Advice::KeepOnFork,
-            20 => Advice::Cold,
-            21 => Advice::PageOut,
-            22 => Advice::PopulateRead,
-            23 => Advice::PopulateWrite,
-            _ => return None,
-        })
-    }
-
-    /// The `MADV_*` number.
-    pub fn raw(self) -> u64 {
-        match self {
-            Advice::Normal => 0,
-            Advice::Random => 1,
-            Advice::Sequential => 2,
-            Advice::WillNeed => 3,
-            Advice::DontNeed => 4,
-            Advice::Free => 8,
-            Advice::Remove => 9,
-            Advice::DontFork => 10,
-            Advice::DoFork => 11,
-            Advice::Mergeable => 12,
-            Advice::Unmergeable => 13,
-            Advice::HugePage => 14,
-            Advice::NoHugePage => 15,
-            Advice::DontDump => 16,
-            Advice::DoDump => 17,
-            Advice::WipeOnFork => 18,
-            Advice::KeepOnFork => 19,
-            Advice::Cold => 20,
-            Advice::PageOut => 21,
-            Advice::PopulateRead => 22,
-            Advice::PopulateWrite => 23,
-        }
-    }
-
-    /// The `MADV_*` name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Advice::Normal => "MADV_NORMAL",
-            Advice::Random => "MADV_RANDOM",
-            Advice::Sequential => "MADV_SEQUENTIAL",
-            Advice::WillNeed => "MADV_WILLNEED",
-            Advice::DontNeed => "MADV_DONTNEED",
-            Advice::Free => "MADV_FREE",
-            Advice::Remove => "MADV_REMOVE",
-            Advice::DontFork => "MADV_DONTFORK",
-            Advice::DoFork => "MADV_DOFORK",
-            Advice::Mergeable => "MADV_MERGEABLE",
-            Advice::Unmergeable => "MADV_UNMERGEABLE",
-            Advice::HugePage => "MADV_HUGEPAGE",
-            Advice::NoHugePage => "MADV_NOHUGEPAGE",
-            Advice::DontDump => "MADV_DONTDUMP",
-            Advice::DoDump => "MADV_DODUMP",
-            Advice::WipeOnFork => "MADV_WIPEONFORK",
-            Advice::KeepOnFork => "MADV_KEEPONFORK",
-            Advice::Cold => "MADV_COLD",
-            Advice::PageOut => "MADV_PAGEOUT",
-            Advice::PopulateRead => "MADV_POPULATE_READ",
-            Advice::PopulateWrite => "MADV_POPULATE_WRITE",
-        }
-    }
+advice! {
+    Normal = 0 => "MADV_NORMAL",
+    Random = 1 => "MADV_RANDOM",
+    Sequential = 2 => "MADV_SEQUENTIAL",
+    WillNeed = 3 => "MADV_WILLNEED",
+    DontNeed = 4 => "MADV_DONTNEED",
+    Free = 8 => "MADV_FREE",
+    Remove = 9 => "MADV_REMOVE",
+    DontFork = 10 => "MADV_DONTFORK",
+    DoFork = 11 => "MADV_DOFORK",
+    Mergeable = 12 => "MADV_MERGEABLE",
+    Unmergeable = 13 => "MADV_UNMERGEABLE",
+    HugePage = 14 => "MADV_HUGEPAGE",
+    NoHugePage = 15 => "MADV_NOHUGEPAGE",
+    DontDump = 16 => "MADV_DONTDUMP",
+    DoDump = 17 => "MADV_DODUMP",
+    WipeOnFork = 18 => "MADV_WIPEONFORK",
+    KeepOnFork = 19 => "MADV_KEEPONFORK",
+    Cold = 20 => "MADV_COLD",
+    PageOut = 21 => "MADV_PAGEOUT",
+    PopulateRead = 22 => "MADV_POPULATE_READ",
+    PopulateWrite = 23 => "MADV_POPULATE_WRITE",
 }
 
 /// The kind of memory access the simulated CPU performs.
@@ -343,6 +294,9 @@ mod tests {
                 assert_eq!(a.raw(), raw);
             }
         }
+        assert_eq!(Advice::ALL.len(), 21);
+        assert!(Advice::ALL.iter().all(|a| Advice::from_raw(a.raw()) == Some(*a)));
+        assert_eq!(Advice::PageOut.name(), "MADV_PAGEOUT");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use mm_core::{Kernel, Pid};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-const PAGE: u64 = 4096;
+use mm_core::PAGE_SIZE as PAGE;
+use mm_core::flags::MapFlags;
 
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
@@ -52,7 +53,7 @@ pub fn check_supported(s: &Scenario) -> Result<(), RunError> {
     for l in &s.lines {
         let what = match &l.op {
             Op::File { .. } => Some("a file"),
-            Op::Mmap { flags, .. } if flags & 0x01 != 0 && flags & 0x02 == 0 => Some("MAP_SHARED"),
+            Op::Mmap { flags, .. } if flags & MapFlags::TYPE_MASK == MapFlags::SHARED.bits() => Some("MAP_SHARED"),
             Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => Some("fork"),
             _ => None,
         };

@@ -5,13 +5,14 @@
 //! error and no output.  Lines are handled as bytes: a file that is not
 //! UTF-8 is parsed like any other.
 
+use mm_core::PAGE_SIZE as PAGE;
+use mm_core::flags::{Advice, MapFlags, MremapFlags, MsyncFlags, Prot};
 use std::fmt;
 
 /// Most pages one `load`/`store` line may touch (`MAX_LOAD_PAGES`).
 pub const MAX_LOAD_PAGES: u64 = 1 << 20;
 /// Most processes a scenario may create.
 pub const MAX_PROCS: usize = 64;
-const PAGE: u64 = 4096;
 
 /// A parse error: the 1-based line and the problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,34 +95,57 @@ pub struct Scenario {
     pub any_fork: bool,
 }
 
-pub const PROT_NAMES: &[(&str, u64)] = &[("PROT_NONE", 0), ("PROT_READ", 1), ("PROT_WRITE", 2), ("PROT_EXEC", 4)];
+pub const PROT_NAMES: &[(&str, u64)] = &[
+    ("PROT_NONE", 0),
+    ("PROT_READ", Prot::READ.bits()),
+    ("PROT_WRITE", Prot::WRITE.bits()),
+    ("PROT_EXEC", Prot::EXEC.bits()),
+];
 pub const MAP_NAMES: &[(&str, u64)] = &[
-    ("MAP_SHARED", 0x01),
-    ("MAP_PRIVATE", 0x02),
-    ("MAP_ANONYMOUS", 0x20),
-    ("MAP_FIXED", 0x10),
-    ("MAP_FIXED_NOREPLACE", 0x100000),
-    ("MAP_NORESERVE", 0x4000),
-    ("MAP_POPULATE", 0x8000),
-    ("MAP_GROWSDOWN", 0x0100),
-    ("MAP_STACK", 0x20000),
-    ("MAP_DENYWRITE", 0x0800),
+    ("MAP_SHARED", MapFlags::SHARED.bits()),
+    ("MAP_PRIVATE", MapFlags::PRIVATE.bits()),
+    ("MAP_ANONYMOUS", MapFlags::ANONYMOUS.bits()),
+    ("MAP_FIXED", MapFlags::FIXED.bits()),
+    ("MAP_FIXED_NOREPLACE", MapFlags::FIXED_NOREPLACE.bits()),
+    ("MAP_NORESERVE", MapFlags::NORESERVE.bits()),
+    ("MAP_POPULATE", MapFlags::POPULATE.bits()),
+    ("MAP_GROWSDOWN", MapFlags::GROWSDOWN.bits()),
+    ("MAP_STACK", MapFlags::STACK.bits()),
+    ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
 ];
-pub const MREMAP_NAMES: &[(&str, u64)] = &[("MREMAP_MAYMOVE", 1), ("MREMAP_FIXED", 2), ("MREMAP_DONTUNMAP", 4)];
-pub const MADV_NAMES: &[(&str, u64)] = &[
-    ("MADV_DONTNEED", 4),
-    ("MADV_WILLNEED", 3),
-    ("MADV_NORMAL", 0),
-    ("MADV_RANDOM", 1),
-    ("MADV_SEQUENTIAL", 2),
-    ("MADV_FREE", 8),
-    ("MADV_PAGEOUT", 21),
-    ("MADV_DONTFORK", 10),
-    ("MADV_DOFORK", 11),
-    ("MADV_WIPEONFORK", 18),
-    ("MADV_KEEPONFORK", 19),
+pub const MREMAP_NAMES: &[(&str, u64)] = &[
+    ("MREMAP_MAYMOVE", MremapFlags::MAYMOVE.bits()),
+    ("MREMAP_FIXED", MremapFlags::FIXED.bits()),
+    ("MREMAP_DONTUNMAP", MremapFlags::DONTUNMAP.bits()),
 ];
-pub const MSYNC_NAMES: &[(&str, u64)] = &[("MS_SYNC", 4), ("MS_ASYNC", 1), ("MS_INVALIDATE", 2)];
+/// The advice the runner accepts (a subset of [`Advice::ALL`]).
+pub const MADV_NAMES: &[(&str, u64)] = &{
+    const ACCEPTED: [Advice; 11] = [
+        Advice::DontNeed,
+        Advice::WillNeed,
+        Advice::Normal,
+        Advice::Random,
+        Advice::Sequential,
+        Advice::Free,
+        Advice::PageOut,
+        Advice::DontFork,
+        Advice::DoFork,
+        Advice::WipeOnFork,
+        Advice::KeepOnFork,
+    ];
+    let mut names = [("", 0); ACCEPTED.len()];
+    let mut i = 0;
+    while i < ACCEPTED.len() {
+        names[i] = (ACCEPTED[i].name(), ACCEPTED[i].raw());
+        i += 1;
+    }
+    names
+};
+pub const MSYNC_NAMES: &[(&str, u64)] = &[
+    ("MS_SYNC", MsyncFlags::SYNC.bits()),
+    ("MS_ASYNC", MsyncFlags::ASYNC.bits()),
+    ("MS_INVALIDATE", MsyncFlags::INVALIDATE.bits()),
+];
 pub const OPEN_NAMES: &[(&str, u64)] =
     &[("O_RDONLY", 0), ("O_WRONLY", 1), ("O_RDWR", 2), ("O_CLOEXEC", 0o2000000), ("O_LARGEFILE", 0)];
 

@@ -26,7 +26,7 @@ fn semantics_cases_match_linux() {
 /// recorded on the real kernel.
 #[test]
 fn edge_cases_match_linux() {
-    check("edge", None, 47);
+    check("edge", None, 48);
 }
 
 /// Random scenarios around the program break (`tools/gen_brk.py`),
@@ -66,7 +66,7 @@ fn cases_match_with_every_backend() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 26);
             if pt == "x86-64-4level" {
-                check("edge", Some(cfg), 47);
+                check("edge", Some(cfg), 48);
             }
         }
     }
