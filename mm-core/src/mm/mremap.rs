@@ -222,9 +222,8 @@ impl MmStruct {
             self.vrm_charge(st, &vrm)?;
             let vma = st.vmas.get(vs).expect("vma exists");
             // vma_merge_extend
-            let mut vmg = VmaMergeStruct::for_vma(vma, ve, ve + vrm.delta);
+            let mut vmg = VmaMergeStruct::like_vma(vma, ve, ve + vrm.delta, vma.pgoff + vma.pages());
             vmg.prev = Some(vs);
-            vmg.middle = None;
             vmg.next = st.vmas.next_from(ve).map(|n| n.start);
             let flags = vma.flags;
             vma_merge_new_range(m, st, &vmg).ok_or(Errno::ENOMEM)?;
@@ -331,11 +330,7 @@ impl MmStruct {
     fn copy_vma(&self, st: &mut MmState, src: &super::Vma, addr: u64, len: u64, pgoff: u64) -> u64 {
         let m = &*self.machine;
         let pgoff = if src.is_anonymous() && src.anon_vma().is_none() { addr >> PAGE_SHIFT } else { pgoff };
-        let mut vmg = VmaMergeStruct::for_vma(src, src.start, src.start);
-        vmg.middle = None;
-        vmg.start = addr;
-        vmg.end = addr + len;
-        vmg.pgoff = pgoff;
+        let mut vmg = VmaMergeStruct::like_vma(src, addr, addr + len, pgoff);
         vmg.prev = st.vmas.prev(addr).map(|v| v.start);
         vmg.next = st.vmas.next_from(addr).map(|v| v.start);
         if let Some(s) = vma_merge_new_range(m, st, &vmg) {

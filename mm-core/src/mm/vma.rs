@@ -144,12 +144,22 @@ impl VmaMergeStruct {
     /// `VMG_VMA_STATE`: a change to `[start, end)` of `vma`.
     pub fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
         VmaMergeStruct {
-            prev: None,
             middle: Some(vma.start),
+            ..VmaMergeStruct::like_vma(vma, start, end, vma.pgoff + ((start - vma.start) >> PAGE_SHIFT))
+        }
+    }
+
+    /// A new range `[start, end)` at page offset `pgoff` with the
+    /// attributes of `vma` (flags, anon_vma, file) but not part of it: an
+    /// extension or a copy of `vma`.
+    pub fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
+        VmaMergeStruct {
+            prev: None,
+            middle: None,
             next: None,
             start,
             end,
-            pgoff: vma.pgoff + ((start - vma.start) >> PAGE_SHIFT),
+            pgoff,
             flags: vma.flags,
             anon_vma: vma.anon_vma().cloned(),
             anon_vma_parents: vma.anon_vma_parents.clone(),
