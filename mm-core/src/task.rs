@@ -29,6 +29,10 @@ impl Task {
     /// One user-mode access of `va` on `cpu`: the MMU translates it, and a
     /// page fault runs the kernel's handler and retries, as the hardware
     /// restarts the instruction.
+    ///
+    /// # Panics
+    ///
+    /// If `cpu` is not one of the machine's CPUs (`MachineConfig::nr_cpus`).
     pub fn translate(&self, cpu: usize, va: u64, access: Access) -> Result<PhysAddr, Signal> {
         let m = &*self.mm.machine;
         let _on = crate::smp::run_on_cpu(cpu);
