@@ -3,6 +3,10 @@
 
 use std::io::Write;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Tests run in parallel; each scenario gets a file of its own.
+static NEXT_FILE: AtomicUsize = AtomicUsize::new(0);
 
 fn mmsim(args: &[&str], scenario: Option<&[u8]>) -> Output {
     let dir = std::env::temp_dir().join(format!("mmsim-cli-{}", std::process::id()));
@@ -10,7 +14,7 @@ fn mmsim(args: &[&str], scenario: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmsim"));
     cmd.args(args);
     if let Some(s) = scenario {
-        let path = dir.join(format!("{}.mms", s.len()));
+        let path = dir.join(format!("{}.mms", NEXT_FILE.fetch_add(1, Ordering::Relaxed)));
         std::fs::File::create(&path).and_then(|mut f| f.write_all(s)).expect("write scenario");
         cmd.arg(&path);
     }
