@@ -3,7 +3,9 @@
 //!
 //! * every present entry lies inside a VMA and allows no more than it;
 //! * each page's map count equals the entries that map it, and its
-//!   reference count covers them;
+//!   reference count covers them (and the page cache's, for file pages);
+//! * a page-cache page is mapped at its file offset, writable only in a
+//!   shared mapping, and the rss counters agree with the entries;
 //! * the page-table pages reachable from the root are the ones counted;
 //! * no CPU's TLB holds a translation the page tables no longer allow.
 
@@ -13,6 +15,7 @@ use crate::mm::MmStruct;
 use crate::pgtable::Slot;
 use crate::types::{PAGE_SIZE, Pfn};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 /// One broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +37,7 @@ impl MmStruct {
         let m = &*self.machine;
         let st = self.mmap_lock.read();
         let mut maps: HashMap<Pfn, i32> = HashMap::new();
+        let (mut anon, mut file) = (0i64, 0i64);
         // Entries against VMAs.
         self.for_each_pte(0, m.arch.task_size(), |va, _, pte| {
             let Pte::Page { pfn, flags } = pte else {
@@ -57,17 +61,54 @@ impl MmStruct {
                 if flags.contains(PteFlags::WRITE) {
                     out.push(Violation(format!("{va:#x}: the zero page is mapped writable")));
                 }
-            } else {
-                *maps.entry(pfn).or_default() += 1;
+                return;
+            }
+            *maps.entry(pfn).or_default() += 1;
+            let page = m.phys.page(pfn);
+            if page.is_anon() {
+                anon += 1;
+                return;
+            }
+            file += 1;
+            // A page-cache page is the file's page at this offset.
+            let index = vma.linear_page_index(va);
+            match vma.file() {
+                Some(f) if f.inode.mapping.peek(index) == Some(pfn) => {}
+                Some(f) => out.push(Violation(format!(
+                    "{va:#x}: pfn {:#x} is not page {index} of {} in the page cache",
+                    pfn.0, f.path
+                ))),
+                None => out.push(Violation(format!("{va:#x}: page-cache pfn {:#x} in an anonymous VMA", pfn.0))),
+            }
+            if flags.contains(PteFlags::WRITE) && !vma.flags.contains(VmFlags::SHARED) {
+                out.push(Violation(format!("{va:#x}: page-cache page writable in a private mapping")));
             }
         });
+        let c = &self.counters;
+        if c.anon_rss.load(Ordering::Relaxed) != anon || c.file_rss.load(Ordering::Relaxed) != file {
+            out.push(Violation(format!(
+                "rss counters anon {} file {}, but {} anonymous and {} page-cache entries",
+                c.anon_rss.load(Ordering::Relaxed),
+                c.file_rss.load(Ordering::Relaxed),
+                anon,
+                file
+            )));
+        }
         for (&pfn, &n) in &maps {
             let page = m.phys.page(pfn);
             if page.mapcount() != n {
                 out.push(Violation(format!("pfn {:#x}: mapcount {} but {} entries map it", pfn.0, page.mapcount(), n)));
             }
-            if page.refcount() < n {
-                out.push(Violation(format!("pfn {:#x}: refcount {} below its {} mappings", pfn.0, page.refcount(), n)));
+            // The page cache holds a reference of its own.
+            let cached = i32::from(!page.is_anon());
+            if page.refcount() < n + cached {
+                out.push(Violation(format!(
+                    "pfn {:#x}: refcount {} below its {} mappings{}",
+                    pfn.0,
+                    page.refcount(),
+                    n,
+                    if cached == 1 { " and the page cache" } else { "" }
+                )));
             }
         }
         // Page-table pages.
@@ -108,15 +149,18 @@ impl MmStruct {
     }
 
     /// The byte at `va` as the process would read it, without a fault or
-    /// any other side effect: the frame's byte if an entry maps the page, 0
-    /// if nothing is mapped there yet (anonymous memory reads as zeroes).
-    /// `None` if no VMA covers `va`.
+    /// any other side effect: the frame's byte if an entry maps the page,
+    /// else the page cache's byte for a file, else 0 (anonymous memory and
+    /// file holes read as zeroes).  `None` if no VMA covers `va`.
     pub fn peek_byte(&self, va: u64) -> Option<u8> {
         let st = self.mmap_lock.read();
-        st.vmas.lookup(va)?;
+        let vma = st.vmas.lookup(va)?;
         Some(match self.lookup_pte(va) {
             Pte::Page { pfn, .. } => self.machine.phys.read_u8(pfn, va % PAGE_SIZE),
-            _ => 0,
+            _ => match vma.file().and_then(|f| f.inode.mapping.peek(vma.linear_page_index(va))) {
+                Some(pfn) => self.machine.phys.read_u8(pfn, va % PAGE_SIZE),
+                None => 0,
+            },
         })
     }
 

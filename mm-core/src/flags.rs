@@ -174,6 +174,9 @@ bitflags! {
         const PRIVATE = 1 << 13;
         const PRIVATE_2 = 1 << 14;
         const RECLAIM = 1 << 15;
+        /// `PG_readahead`: the page that starts the next readahead window
+        /// (the same bit as `PG_reclaim`, as in the kernel).
+        const READAHEAD = 1 << 15;
         const SWAPBACKED = 1 << 16;
         const UNEVICTABLE = 1 << 17;
         const MLOCKED = 1 << 18;

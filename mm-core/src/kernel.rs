@@ -5,6 +5,8 @@
 
 use crate::errno::{Errno, Signal, SysResult};
 use crate::flags::{MapFlags, Prot};
+use crate::fs::shmem::Tmpfs;
+use crate::fs::{FMode, File, Filesystem};
 use crate::machine::{ConfigError, Machine, MachineConfig};
 use crate::mm::{MmStruct, Vma};
 use crate::task::Task;
@@ -48,10 +50,16 @@ impl fmt::Display for MapsEntry {
     }
 }
 
-/// A simulated kernel: one machine and its processes.
+/// A simulated kernel: one machine, its processes and its filesystems.
 pub struct Kernel {
-    machine: Arc<Machine>,
+    // Declared first so they go first: processes drop their mappings and
+    // descriptors before the filesystems write back and free the caches.
     tasks: BTreeMap<Pid, Arc<Task>>,
+    /// The filesystem `openat` searches first, by full path (an image).
+    root: Option<Arc<dyn Filesystem>>,
+    /// The in-memory filesystem `create_file` makes files on (`/dev/shm`).
+    tmpfs: Arc<Tmpfs>,
+    machine: Arc<Machine>,
     next_pid: Pid,
 }
 
@@ -64,7 +72,54 @@ impl fmt::Debug for Kernel {
 impl Kernel {
     /// Boots a machine with no processes.
     pub fn new(cfg: &MachineConfig) -> Result<Kernel, ConfigError> {
-        Ok(Kernel { machine: Machine::new(cfg)?, tasks: BTreeMap::new(), next_pid: 1 })
+        let machine = Machine::new(cfg)?;
+        let tmpfs = Tmpfs::new(&machine);
+        Ok(Kernel { tasks: BTreeMap::new(), root: None, tmpfs, machine, next_pid: 1 })
+    }
+
+    /// Makes `fs` the filesystem `openat` looks paths up in first (files
+    /// not found there are looked up on tmpfs by their last component).
+    pub fn set_root(&mut self, fs: Arc<dyn Filesystem>) {
+        self.root = Some(fs);
+    }
+
+    /// The built-in tmpfs.
+    pub fn tmpfs(&self) -> &Arc<Tmpfs> {
+        &self.tmpfs
+    }
+
+    /// Creates file `name` of `size` bytes on tmpfs, its page `p` filled
+    /// by `fill(p, bytes)`, every page cached.
+    pub fn create_file(&self, name: &str, size: u64, fill: &mut dyn FnMut(u64, &mut [u8])) -> SysResult<()> {
+        self.tmpfs.create(name, size, fill).map(|_| ())
+    }
+
+    /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor.  The
+    /// root filesystem (if any) is searched by full path, then tmpfs by
+    /// the last component.
+    pub fn sys_openat(&self, pid: Pid, path: &str, flags: u64) -> SysResult<u64> {
+        let t = self.task(pid)?;
+        let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let (inode, shown) = match self.root.as_ref().map(|fs| fs.lookup(path)) {
+            Some(Ok(i)) => (i, path.to_string()),
+            _ => (self.tmpfs.lookup(name)?, name.to_string()),
+        };
+        let fd = t.files.lock().install(File::open(inode, mode, shown));
+        Ok(fd as u64)
+    }
+
+    /// `close(fd)`: mappings of the file stay.
+    pub fn sys_close(&self, pid: Pid, fd: i64) -> SysResult<u64> {
+        if self.task(pid)?.files.lock().close(fd) { Ok(0) } else { Err(Errno::EBADF) }
+    }
+
+    /// Writes back every dirty page of every filesystem (`sync`).
+    pub fn sync(&self) -> SysResult<()> {
+        if let Some(fs) = &self.root {
+            fs.sync()?;
+        }
+        self.tmpfs.sync()
     }
 
     /// The machine.
@@ -78,7 +133,7 @@ impl Kernel {
         let mm = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(pid, Arc::new(Task { pid, mm, faults: Default::default() }));
+        self.tasks.insert(pid, Arc::new(Task { pid, mm, faults: Default::default(), files: Default::default() }));
         Ok(pid)
     }
 
@@ -107,12 +162,10 @@ impl Kernel {
             return Err(Errno::EINVAL);
         }
         let flags = MapFlags::from_bits_retain(flags);
-        if !flags.contains(MapFlags::ANONYMOUS) {
-            // ksys_mmap_pgoff: fget(fd).  No files exist yet.
-            let _ = fd;
-            return Err(Errno::EBADF);
-        }
-        t.mm.vm_mmap_pgoff(&t.faults, addr, len, Prot::from_bits_retain(prot), flags, off >> PAGE_SHIFT)
+        // ksys_mmap_pgoff: fget(fd) unless anonymous.
+        let file =
+            if flags.contains(MapFlags::ANONYMOUS) { None } else { Some(t.files.lock().get(fd).ok_or(Errno::EBADF)?) };
+        t.mm.vm_mmap_pgoff(&t.faults, file.as_ref(), addr, len, Prot::from_bits_retain(prot), flags, off >> PAGE_SHIFT)
     }
 
     /// `munmap(addr, len)`.
@@ -185,6 +238,17 @@ impl Kernel {
 
 /// `show_map_vma` for one VMA.
 fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
+    if let Some(f) = v.file() {
+        return MapsEntry {
+            start: v.start,
+            end: v.end,
+            perms: v.perms(),
+            offset: v.pgoff << PAGE_SHIFT,
+            dev: f.inode.dev,
+            inode: f.inode.ino,
+            path: f.path.clone(),
+        };
+    }
     // vma_is_initial_heap
     let heap = v.start < brk && v.end > start_brk;
     MapsEntry {

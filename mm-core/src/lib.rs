@@ -24,6 +24,7 @@ pub mod check;
 pub mod errno;
 pub mod fault;
 pub mod flags;
+pub mod fs;
 pub mod kernel;
 pub mod machine;
 pub mod memory;

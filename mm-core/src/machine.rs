@@ -44,6 +44,9 @@ pub struct Tunables {
     pub tlb_single_page_flush_ceiling: u64,
     /// Where the program break starts (`mm->start_brk`).
     pub brk_base: u64,
+    /// `fault_around_bytes` (debugfs): the block a read fault on a file
+    /// maps the cached pages of; one page turns fault-around off.
+    pub fault_around_bytes: u64,
 }
 
 impl Default for Tunables {
@@ -60,6 +63,7 @@ impl Default for Tunables {
             overcommit_memory: 0,
             tlb_single_page_flush_ceiling: 33,
             brk_base: 0x2_0000_0000,
+            fault_around_bytes: 64 << 10,
         }
     }
 }

@@ -134,6 +134,15 @@ impl MmStruct {
                     tlb.remove_tlb_entry(va);
                     match self.vm_normal_page(pte) {
                         Some(pfn) => {
+                            // zap_present_folio_ptes: a file page written
+                            // through this entry is dirty in the cache.
+                            if pte.flags().contains(PteFlags::DIRTY)
+                                && let Some(file) = vma.file()
+                                && !m.phys.page(pfn).is_anon()
+                            {
+                                let index = m.phys.page(pfn).index.load(Ordering::Relaxed);
+                                file.inode.mapping.folio_mark_dirty(&file.inode, index, pfn);
+                            }
                             self.page_remove_rmap(pfn);
                             tlb.remove_page(pfn);
                             n.pages += 1;
@@ -166,7 +175,16 @@ impl MmStruct {
         debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
         if page.is_anon() {
             self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+        } else {
+            self.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
         }
+    }
+
+    /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
+    /// `pfn` (whose reference the caller took).
+    pub(crate) fn page_add_file_rmap(&self, pfn: Pfn) {
+        self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
+        self.counters.file_rss.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `free_pgtables`: frees the page tables of the removed `vmas`
@@ -195,7 +213,12 @@ impl MmStruct {
     pub(crate) fn change_protection(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) -> u64 {
         let m = &*self.machine;
         let newprot = vma.page_prot;
-        let try_writable = vma.flags.contains(VmFlags::WRITE);
+        // vma_wants_manual_pte_write_upgrade
+        let try_writable = if vma.flags.contains(VmFlags::SHARED) {
+            vma.wants_writenotify()
+        } else {
+            vma.flags.contains(VmFlags::WRITE)
+        };
         let mut changed = 0;
         let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, old| {
@@ -228,11 +251,15 @@ impl MmStruct {
         changed
     }
 
-    /// `can_change_pte_writable` for a private mapping: only an exclusive
-    /// anonymous page may skip the write fault.
+    /// `can_change_pte_writable`: in a private mapping only an exclusive
+    /// anonymous page may skip the write fault; in a shared one that
+    /// tracks writes, only an entry already dirty.
     fn can_change_pte_writable(&self, vma: &Vma, pte: Pte) -> bool {
-        if pte.is_protnone() || vma.flags.contains(VmFlags::SHARED) {
+        if pte.is_protnone() {
             return false;
+        }
+        if vma.flags.contains(VmFlags::SHARED) {
+            return pte.flags().contains(PteFlags::DIRTY);
         }
         match self.vm_normal_page(pte) {
             Some(pfn) => {

@@ -4,12 +4,14 @@ use crate::arch::{Exception, PageFaultInfo};
 use crate::errno::{SegvCode, Signal};
 use crate::fault::FaultCounters;
 use crate::flags::Access;
+use crate::fs::File;
 use crate::mm::MmStruct;
 use crate::types::{PAGE_SIZE, PhysAddr};
 use crate::{trace_enter, trace_note};
 use std::sync::Arc;
 
-/// A process: an address space and its fault counters (`task_struct`).
+/// A process: an address space, its open files and its fault counters
+/// (`task_struct`).
 #[derive(Debug)]
 pub struct Task {
     /// Process id.
@@ -18,6 +20,43 @@ pub struct Task {
     pub mm: Arc<MmStruct>,
     /// Its page-fault counters.
     pub faults: FaultCounters,
+    /// Its descriptor table (`files_struct`).
+    pub files: parking_lot::Mutex<FdTable>,
+}
+
+/// A descriptor table: descriptor `n` is slot `n`.
+#[derive(Debug, Default, Clone)]
+pub struct FdTable {
+    fds: Vec<Option<Arc<File>>>,
+}
+
+/// The first descriptor `open` returns (0-2 are the standard streams).
+pub const FIRST_FD: usize = 3;
+
+impl FdTable {
+    /// Installs `file` at the lowest free descriptor (`fd_install`).
+    pub fn install(&mut self, file: Arc<File>) -> i64 {
+        if self.fds.len() < FIRST_FD {
+            self.fds.resize(FIRST_FD, None);
+        }
+        let fd = match self.fds.iter().skip(FIRST_FD).position(Option::is_none) {
+            Some(i) => i + FIRST_FD,
+            None => {
+                self.fds.push(None);
+                self.fds.len() - 1
+            }
+        };
+        self.fds[fd] = Some(file);
+        fd as i64
+    }
+    /// The file at `fd` (`fget`).
+    pub fn get(&self, fd: i64) -> Option<Arc<File>> {
+        usize::try_from(fd).ok().and_then(|i| self.fds.get(i)).and_then(Clone::clone)
+    }
+    /// Closes `fd`; false if it was not open.
+    pub fn close(&mut self, fd: i64) -> bool {
+        usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::take).is_some()
+    }
 }
 
 impl Task {

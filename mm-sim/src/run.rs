@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use mm_core::PAGE_SIZE as PAGE;
-use mm_core::flags::MapFlags;
 
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
@@ -37,7 +36,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::Config(e) => write!(f, "{e}"),
             RunError::Unsupported { line, what } => {
-                write!(f, "line {line}: {what} is not supported yet (private anonymous memory and brk only)")
+                write!(f, "line {line}: {what} is not supported yet (one process only)")
             }
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
@@ -52,8 +51,6 @@ impl std::error::Error for RunError {}
 pub fn check_supported(s: &Scenario) -> Result<(), RunError> {
     for l in &s.lines {
         let what = match &l.op {
-            Op::File { .. } => Some("a file"),
-            Op::Mmap { flags, .. } if flags & MapFlags::TYPE_MASK == MapFlags::SHARED.bits() => Some("MAP_SHARED"),
             Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => Some("fork"),
             _ => None,
         };
@@ -95,6 +92,8 @@ struct Runner<'a> {
     pid: Pid,
     out: String,
     trace: Option<Arc<TraceCollector>>,
+    /// The line whose file did not fit in the simulated memory.
+    oom: Option<usize>,
 }
 
 impl Runner<'_> {
@@ -221,9 +220,21 @@ impl Runner<'_> {
                 self.dump(label);
                 None
             }
-            // No files exist in an anonymous-only scenario.
-            Op::Openat { .. } => Some(Err(Errno::ENOENT)),
-            Op::Close { .. } => Some(Err(Errno::EBADF)),
+            Op::File { name, size } => {
+                // Byte i of the file is (i / 4096 + i) & 0xff: byte j of
+                // page p is (p + j) & 0xff.
+                let mut fill = |p: u64, page: &mut [u8]| {
+                    for (j, b) in page.iter_mut().enumerate() {
+                        *b = (p as usize + j) as u8;
+                    }
+                };
+                if k.create_file(name, *size, &mut fill).is_err() {
+                    self.oom = Some(l.line);
+                }
+                None
+            }
+            Op::Openat { name, flags } => Some(k.sys_openat(pid, name, *flags)),
+            Op::Close { fd } => Some(k.sys_close(pid, *fd)),
             Op::Mmap { addr, len, prot, flags, fd, off } => {
                 Some(k.sys_mmap(pid, *addr, *len, *prot, *flags, *fd, *off))
             }
@@ -235,7 +246,7 @@ impl Runner<'_> {
             Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
             Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
             Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
-            Op::File { .. } | Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => None,
+            Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => None,
         };
         if let Some(r) = r {
             self.check_result(l, r);
@@ -255,7 +266,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
     } else {
         None
     };
-    let mut r = Runner { s, k, pid, out: String::new(), trace };
+    let mut r = Runner { s, k, pid, out: String::new(), trace, oom: None };
     for l in &s.lines {
         if r.trace.is_some() {
             // Trace lines go before the line's own output.
@@ -266,6 +277,9 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
             r.out.push_str(&own);
         } else {
             r.run_line(l);
+        }
+        if let Some(line) = r.oom {
+            return Err(RunError::OutOfMemory { line });
         }
     }
     let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);

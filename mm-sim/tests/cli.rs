@@ -48,10 +48,10 @@ fn a_bad_line_is_an_error_with_no_output() {
 
 #[test]
 fn unsupported_features_are_refused_before_running() {
-    let o = mmsim(&["run"], Some(b"store 0x1000\nfile f 4096\n"));
+    let o = mmsim(&["run"], Some(b"store 0x1000\nfork\n"));
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
-    assert!(stderr(&o).starts_with("error: line 2: a file is not supported yet"), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("error: line 2: fork is not supported yet"), "{}", stderr(&o));
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! `mm_account_fault` counts the result as the kernel does.
 
 mod anon;
+mod file;
 mod wp;
 
 use crate::arch::{PageFaultInfo, Pte, PteFlags};
@@ -39,19 +40,29 @@ impl FaultCounters {
     }
 }
 
-/// `struct vm_fault`: what one fault is about.
-pub(crate) struct VmFaultCtx<'a> {
+/// `struct vm_fault`: what one fault is about, as the fault handlers of
+/// a filesystem's [`VmOperations`](crate::fs::VmOperations) see it.
+pub struct VmFaultCtx<'a> {
+    /// The faulting address space.
+    pub mm: &'a MmStruct,
+    /// Its VMAs and layout (the `mmap_lock` is held for reading).
     pub st: &'a MmState,
+    /// The VMA of the fault.
     pub vma: &'a Vma,
     /// Page-aligned faulting address.
     pub address: u64,
+    /// The page offset of `address` in the VMA's object
+    /// (`linear_page_index`).
+    pub pgoff: u64,
+    /// `FAULT_FLAG_*`.
     pub flags: FaultFlags,
     /// The PMD entry above the faulting address.
     pub pmd: Slot,
 }
 
 impl VmFaultCtx<'_> {
-    fn is_write(&self) -> bool {
+    /// A write fault.
+    pub fn is_write(&self) -> bool {
         self.flags.contains(FaultFlags::WRITE)
     }
 }
@@ -198,7 +209,8 @@ impl MmStruct {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let vmf = VmFaultCtx { st, vma, address: address & PAGE_MASK, flags, pmd };
+        let address = address & PAGE_MASK;
+        let vmf = VmFaultCtx { mm: self, st, vma, address, pgoff: vma.linear_page_index(address), flags, pmd };
         self.handle_pte_fault(&vmf, slot)
     }
 
@@ -212,7 +224,7 @@ impl MmStruct {
                 if vmf.vma.is_anonymous() {
                     self.do_anonymous_page(vmf, slot)
                 } else {
-                    VmFault::SIGBUS
+                    self.do_fault(vmf)
                 }
             }
             Pte::Swap { .. } => {

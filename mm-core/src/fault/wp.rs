@@ -30,6 +30,9 @@ impl MmStruct {
     ) -> VmFault {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "do_wp_page", "{}", describe_pte(m, orig));
+        if vmf.vma.flags.intersects(VmFlags::SHARED | VmFlags::MAYSHARE) {
+            return self.wp_page_shared(vmf, slot, orig, ptl);
+        }
         if let Some(pfn) = self.vm_normal_page(orig) {
             let page = m.phys.page(pfn);
             if page.is_anon() && (page.test(PageFlags::ANON_EXCLUSIVE) || self.wp_can_reuse_anon_folio(pfn)) {

@@ -49,7 +49,7 @@ impl MmStruct {
             return self.do_vmi_munmap(st, newbrk, oldbrk - newbrk);
         }
         // check_brk_limits
-        self.get_unmapped_area(st, oldbrk, newbrk - oldbrk, MapFlags::FIXED)?;
+        self.get_unmapped_area(st, None, oldbrk, newbrk - oldbrk, 0, MapFlags::FIXED)?;
         if let Some(next) = st.vmas.find(oldbrk)
             && next.start < newbrk + PAGE_SIZE + self.machine.tunables.stack_guard_gap
             && newbrk + PAGE_SIZE > vm_start_gap(&self.machine, next)

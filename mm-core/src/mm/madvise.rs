@@ -182,19 +182,40 @@ impl MmStruct {
     }
 
     /// `MADV_PAGEOUT` without a swap device: lazily freeable pages that
-    /// were not written since are discarded; other anonymous pages stay.
+    /// were not written since are discarded; other anonymous pages stay;
+    /// page-cache pages mapped only here are unmapped.
     fn madvise_pageout(&self, st: &MmState, vma_start: u64, start: u64, end: u64) {
         let m = &*self.machine;
         let v = st.vmas.get(vma_start).expect("vma exists");
         let mut tlb = MmuGather::new(self);
         let mut discarded = 0;
+        let mut unmapped = 0;
         let _ptl = self.page_table_lock.lock();
         self.for_each_pte(start, end, |va, slot, pte| {
             let Some(pfn) = self.vm_normal_page(pte) else {
                 return;
             };
             let page = m.phys.page(pfn);
-            if page.mapcount() > 1 || !page.is_anon() {
+            if page.mapcount() > 1 {
+                // folio_maybe_mapped_shared: left to a later pass.
+                return;
+            }
+            if !page.is_anon() {
+                // A page-cache page: try_to_unmap takes it out of the page
+                // table.  A tmpfs page cannot be written anywhere without
+                // swap, so it stays in the cache, and the next access is a
+                // minor fault.
+                if pte.flags().contains(PteFlags::DIRTY)
+                    && let Some(file) = v.file()
+                {
+                    let index = page.index.load(std::sync::atomic::Ordering::Relaxed);
+                    file.inode.mapping.folio_mark_dirty(&file.inode, index, pfn);
+                }
+                self.set_pte(slot, Pte::None);
+                tlb.remove_tlb_entry(va);
+                self.page_remove_rmap(pfn);
+                tlb.remove_page(pfn);
+                unmapped += 1;
                 return;
             }
             if page.test(PageFlags::SWAPBACKED) {
@@ -216,12 +237,13 @@ impl MmStruct {
         trace_note!(
             m.trace,
             "shrink_folio_list",
-            "{:#x}-{:#x} of {:08x}-{:08x}: {} lazily freed pages discarded",
+            "{:#x}-{:#x} of {:08x}-{:08x}: {} lazily freed pages discarded, {} page-cache pages unmapped",
             start,
             end,
             v.start,
             v.end,
-            discarded
+            discarded,
+            unmapped
         );
         tlb.finish();
     }

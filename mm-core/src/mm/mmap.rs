@@ -7,9 +7,11 @@ use super::{MmState, MmStruct, Vma, pages, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{MapFlags, Prot, VmFlags};
+use crate::fs::{FMode, File};
 use crate::machine::Machine;
 use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE, page_align};
 use crate::{trace_enter, trace_note};
+use std::sync::Arc;
 
 /// `calc_vm_prot_bits`.
 pub(crate) fn calc_vm_prot_bits(prot: Prot) -> VmFlags {
@@ -58,6 +60,23 @@ fn round_hint_to_min(m: &Machine, hint: u64) -> u64 {
 pub(crate) fn vm_start_gap(m: &Machine, v: &Vma) -> u64 {
     if v.flags.contains(VmFlags::GROWSDOWN) { v.start.saturating_sub(m.tunables.stack_guard_gap) } else { v.start }
 }
+
+/// `LEGACY_MAP_MASK`: the flags `MAP_SHARED` has always accepted;
+/// `MAP_SHARED_VALIDATE` refuses any other.
+const LEGACY_MAP_MASK: u64 = 0x01
+    | 0x02
+    | 0x10
+    | 0x20
+    | 0x100
+    | 0x800
+    | 0x1000
+    | 0x2000
+    | 0x4000
+    | 0x8000
+    | 0x10000
+    | 0x20000
+    | 0x40000
+    | 0x400_0000;
 
 /// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
 const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
@@ -227,16 +246,32 @@ impl MmStruct {
     /// `__get_unmapped_area`: where to put a mapping of `len` bytes.
     /// Private anonymous mappings without a hint whose length is a multiple
     /// of 2 MiB are aligned to 2 MiB (`thp_get_unmapped_area_vmflags`).
-    pub(crate) fn get_unmapped_area(&self, st: &MmState, addr: u64, len: u64, flags: MapFlags) -> SysResult<u64> {
+    pub(crate) fn get_unmapped_area(
+        &self,
+        st: &MmState,
+        file: Option<&Arc<File>>,
+        addr: u64,
+        len: u64,
+        pgoff: u64,
+        flags: MapFlags,
+    ) -> SysResult<u64> {
         let m = &*self.machine;
         let task_size = st.task_size;
         if len > task_size {
             return Err(Errno::ENOMEM);
         }
-        let addr = if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED) {
-            self.thp_get_unmapped_area(st, len, flags)?
-        } else {
-            self.arch_get_unmapped_area_topdown(st, addr, len, flags)?
+        let addr = match file {
+            // A file whose get_unmapped_area is thp_get_unmapped_area.
+            Some(f) if f.inode.fops.thp_get_unmapped_area() => {
+                self.thp_get_unmapped_area_file(st, addr, len, pgoff << PAGE_SHIFT, flags)?
+            }
+            // tmpfs (huge pages off) and shared anonymous memory
+            // (shmem_get_unmapped_area) are placed as they come.
+            Some(_) => self.arch_get_unmapped_area_topdown(st, addr, len, flags)?,
+            None if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED) => {
+                self.thp_get_unmapped_area(st, len, flags)?
+            }
+            None => self.arch_get_unmapped_area_topdown(st, addr, len, flags)?,
         };
         if addr > task_size - len {
             return Err(Errno::ENOMEM);
@@ -268,11 +303,45 @@ impl MmStruct {
         self.arch_get_unmapped_area_topdown(st, 0, len, flags)
     }
 
+    /// `__thp_get_unmapped_area` for a file mapping at byte offset `off`:
+    /// if the mapping covers a 2 MiB-aligned part of the file, it is placed
+    /// so that this part is 2 MiB-aligned in memory too; a free hint is
+    /// honoured as it is.
+    fn thp_get_unmapped_area_file(
+        &self,
+        st: &MmState,
+        addr: u64,
+        len: u64,
+        off: u64,
+        flags: MapFlags,
+    ) -> SysResult<u64> {
+        let size = PMD_SIZE;
+        let off_end = (off.saturating_add(len)) & !(size - 1);
+        let off_align = off.div_ceil(size).saturating_mul(size);
+        if off_end > off_align
+            && off_end - off_align >= size
+            && !flags.contains(MapFlags::FIXED)
+            && let Some(len_pad) = len.checked_add(size)
+            && off.checked_add(len_pad).is_some()
+            && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, addr, len_pad, flags)
+        {
+            if ret == addr && addr != 0 {
+                return Ok(addr);
+            }
+            let aligned = ret + (off.wrapping_sub(ret) & (size - 1));
+            trace_note!(self.machine.trace, "thp_get_unmapped_area", "{:#x} (2 MiB aligned)", aligned);
+            return Ok(aligned);
+        }
+        self.arch_get_unmapped_area_topdown(st, addr, len, flags)
+    }
+
     /// `vm_mmap_pgoff`: `do_mmap` under the `mmap_lock`, then population of
     /// `MAP_POPULATE` mappings (counted as faults of the caller).
+    #[allow(clippy::too_many_arguments)]
     pub fn vm_mmap_pgoff(
         &self,
         counters: &FaultCounters,
+        file: Option<&Arc<File>>,
         addr: u64,
         len: u64,
         prot: Prot,
@@ -281,7 +350,7 @@ impl MmStruct {
     ) -> SysResult<u64> {
         let (ret, populate) = {
             let mut st = self.mmap_lock.write();
-            self.do_mmap(&mut st, addr, len, prot, flags, pgoff)?
+            self.do_mmap(&mut st, file, addr, len, prot, flags, pgoff)?
         };
         if populate > 0 {
             self.mm_populate(counters, ret, populate);
@@ -289,12 +358,15 @@ impl MmStruct {
         Ok(ret)
     }
 
-    /// `do_mmap` for anonymous memory: checks the arguments, computes the
-    /// VMA flags, picks the address and calls `mmap_region`.  Returns the
-    /// address and how many bytes to populate.
+    /// `do_mmap`: checks the arguments, computes the VMA flags, picks the
+    /// address and calls `mmap_region`.  `file` is the mapped file, `None`
+    /// for anonymous memory.  Returns the address and how many bytes to
+    /// populate.
+    #[allow(clippy::too_many_arguments)]
     pub fn do_mmap(
         &self,
         st: &mut MmState,
+        file: Option<&Arc<File>>,
         addr: u64,
         len: u64,
         prot: Prot,
@@ -331,28 +403,58 @@ impl MmStruct {
             | VmFlags::MAYREAD
             | VmFlags::MAYWRITE
             | VmFlags::MAYEXEC;
-        let addr = self.get_unmapped_area(st, addr, len, flags)?;
+        let addr = self.get_unmapped_area(st, file, addr, len, pgoff, flags)?;
         trace_note!(m.trace, "get_unmapped_area", "{:#x}", addr);
         if flags.contains(MapFlags::FIXED_NOREPLACE) && st.vmas.find_intersection(addr, addr + len).is_some() {
             trace_note!(m.trace, "do_mmap", "MAP_FIXED_NOREPLACE range is taken: EEXIST");
             return Err(Errno::EEXIST);
         }
-        let pgoff = match flags.bits() & MapFlags::TYPE_MASK {
-            t if t == MapFlags::PRIVATE.bits() => addr >> PAGE_SHIFT,
-            t if t == MapFlags::SHARED.bits() => {
-                if vm_flags.contains(VmFlags::GROWSDOWN) {
-                    return Err(Errno::EINVAL);
-                }
-                // Shared anonymous memory is a shmem file: not modelled yet.
-                trace_note!(m.trace, "shmem_zero_setup", "shared anonymous memory is not supported");
-                return Err(Errno::ENODEV);
+        let ty = flags.bits() & MapFlags::TYPE_MASK;
+        let pgoff = if let Some(file) = file {
+            // file_mmap_ok: the mapping must fit in MAX_LFS_FILESIZE.
+            let maxsize = i64::MAX as u64 - len;
+            if pgoff > maxsize >> PAGE_SHIFT {
+                return Err(Errno::EOVERFLOW);
             }
-            _ => return Err(Errno::EINVAL),
+            let shared = ty == MapFlags::SHARED.bits() || ty == MapFlags::SHARED_VALIDATE;
+            if ty == MapFlags::SHARED_VALIDATE && flags.bits() & !LEGACY_MAP_MASK != 0 {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            if shared {
+                if prot.contains(Prot::WRITE) && !file.mode.contains(FMode::WRITE) {
+                    return Err(Errno::EACCES);
+                }
+                vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
+                if !file.mode.contains(FMode::WRITE) {
+                    vm_flags -= VmFlags::MAYWRITE | VmFlags::SHARED;
+                }
+            } else if ty != MapFlags::PRIVATE.bits() {
+                return Err(Errno::EINVAL);
+            }
+            if !file.mode.contains(FMode::READ) {
+                return Err(Errno::EACCES);
+            }
+            if vm_flags.contains(VmFlags::GROWSDOWN) {
+                return Err(Errno::EINVAL);
+            }
+            pgoff
+        } else {
+            match ty {
+                t if t == MapFlags::PRIVATE.bits() => addr >> PAGE_SHIFT,
+                t if t == MapFlags::SHARED.bits() => {
+                    if vm_flags.contains(VmFlags::GROWSDOWN) {
+                        return Err(Errno::EINVAL);
+                    }
+                    vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
+                    0
+                }
+                _ => return Err(Errno::EINVAL),
+            }
         };
         if flags.contains(MapFlags::NORESERVE) && m.tunables.overcommit_memory != 2 {
             vm_flags |= VmFlags::NORESERVE;
         }
-        let addr = self.mmap_region(st, addr, len, vm_flags, pgoff)?;
+        let addr = self.mmap_region(st, file, addr, len, vm_flags, pgoff)?;
         let populate = if vm_flags.contains(VmFlags::LOCKED)
             || flags & (MapFlags::POPULATE | MapFlags::NONBLOCK) == MapFlags::POPULATE
         {
@@ -391,6 +493,7 @@ impl MmStruct {
     pub(crate) fn mmap_region(
         &self,
         st: &mut MmState,
+        file: Option<&Arc<File>>,
         addr: u64,
         len: u64,
         vm_flags: VmFlags,
@@ -400,6 +503,12 @@ impl MmStruct {
         let _t = trace_enter!(m.trace, "mmap_region", "{:#x}-{:#x}", addr, addr + len);
         let end = addr + len;
         let mut vm_flags = vm_flags;
+        // call_mmap: the file accepts the mapping and picks its vm_ops.  It
+        // looks only at the file, so it is asked before anything changes.
+        let vm_ops = match file {
+            Some(f) => Some(f.inode.fops.mmap(f)?),
+            None => None,
+        };
         // __mmap_prepare: gather what is in the way.
         let gather = if st.vmas.find_intersection(addr, end).is_some() {
             Some(MunmapGather::gather(m, st, addr, end)?)
@@ -438,10 +547,25 @@ impl MmStruct {
             let mut vmg = VmaMergeStruct::new_range(addr, end, pgoff, vm_flags);
             vmg.prev = prev;
             vmg.next = next;
+            vmg.file = file.map(|f| f.inode.ino);
             merged = vma_merge_new_range(m, st, &vmg);
         }
         if merged.is_none() {
-            st.vmas.insert(Vma::new_anon(m, addr, end, pgoff, vm_flags));
+            let vma = match (file, vm_ops) {
+                (Some(f), Some(ops)) => Vma::new_file(m, addr, end, pgoff, vm_flags, f.clone(), ops),
+                _ if vm_flags.contains(VmFlags::SHARED) => {
+                    let f = crate::fs::shmem::shmem_zero_setup(&self.machine, len);
+                    trace_note!(m.trace, "shmem_zero_setup", "shmem file inode {} of {:#x} bytes", f.inode.ino, len);
+                    let ops = f.inode.fops.mmap(&f)?;
+                    Vma::new_file(m, addr, end, pgoff, vm_flags, f, ops)
+                }
+                _ => Vma::new_anon(m, addr, end, pgoff, vm_flags),
+            };
+            // __vma_link_file
+            if let Some(f) = vma.file() {
+                f.inode.mapping.vma_link_file(&self.this);
+            }
+            st.vmas.insert(vma);
             trace_note!(
                 m.trace,
                 "vma_link",

@@ -61,6 +61,9 @@ pub struct MmState {
 pub struct MmCounters {
     /// Resident anonymous pages (`MM_ANONPAGES`).
     pub anon_rss: AtomicI64,
+    /// Resident page-cache pages, shmem included (`MM_FILEPAGES` +
+    /// `MM_SHMEMPAGES`).
+    pub file_rss: AtomicI64,
     /// PTE tables (`nr_ptes`).
     pub nr_ptes: AtomicI64,
     /// PMD tables.
@@ -78,6 +81,8 @@ static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 pub struct MmStruct {
     /// Unique id (also the address-space id the TLB code uses).
     pub id: u64,
+    /// A weak reference to itself, for the files' reverse maps.
+    pub(crate) this: std::sync::Weak<MmStruct>,
     /// Id unique in the whole process, for caches that outlive a machine.
     pub(crate) uid: u64,
     /// Bumped whenever a page-table page is freed, so that cached walks
@@ -112,7 +117,8 @@ impl MmStruct {
         let t = &machine.tunables;
         let gap = (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
         let mmap_base = (task_size - gap) & crate::types::PAGE_MASK;
-        Some(Arc::new(MmStruct {
+        Some(Arc::new_cyclic(|this| MmStruct {
+            this: this.clone(),
             id: machine.new_id(),
             uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             pt_gen: std::sync::atomic::AtomicU64::new(0),

@@ -272,7 +272,8 @@ impl MmStruct {
             flags |= MapFlags::SHARED;
         }
         let hint = if vrm.implies_new_addr() { vrm.new_addr } else { 0 };
-        self.get_unmapped_area(st, hint, vrm.new_len, flags)
+        let pgoff = vma.linear_page_index(vrm.addr);
+        self.get_unmapped_area(st, vma.file(), hint, vrm.new_len, pgoff, flags)
     }
 
     /// `vrm_calc_charge`: accounted VMAs are charged for what they gain.

@@ -1,10 +1,12 @@
-//! `msync` (mm/msync.c).  Anonymous memory has nothing to write back, so
-//! only the argument and range checks have an effect.
+//! `msync` (mm/msync.c): `MS_SYNC` writes back the dirty pages of shared
+//! file mappings in the range (`vfs_fsync_range`); anonymous and private
+//! memory have nothing to write back.
 
 use super::MmStruct;
 use crate::errno::{Errno, SysResult};
 use crate::flags::{MsyncFlags, VmFlags};
-use crate::types::PAGE_MASK;
+use crate::trace_note;
+use crate::types::{PAGE_MASK, PAGE_SHIFT};
 
 impl MmStruct {
     /// The `msync` system call.  `flags` are the raw `MS_*` bits.
@@ -23,7 +25,7 @@ impl MmStruct {
         if end == start {
             return Ok(());
         }
-        let st = self.mmap_lock.read();
+        let mut st = self.mmap_lock.read();
         let mut start = start;
         let mut unmapped = Ok(());
         loop {
@@ -43,7 +45,23 @@ impl MmStruct {
             if f.contains(MsyncFlags::INVALIDATE) && v.flags.contains(VmFlags::LOCKED) {
                 return Err(Errno::EBUSY);
             }
+            let fstart = (start - v.start) + (v.pgoff << PAGE_SHIFT);
+            let fend = fstart + (end.min(v.end) - start);
             start = v.end;
+            if f.contains(MsyncFlags::SYNC)
+                && v.flags.contains(VmFlags::SHARED)
+                && let Some(file) = v.file().cloned()
+            {
+                // vfs_fsync_range, without the mmap_lock.
+                drop(st);
+                trace_note!(self.machine.trace, "vfs_fsync_range", "{} bytes {:#x}-{:#x}", file.path, fstart, fend);
+                file.inode.fops.fsync(&file, fstart, fend)?;
+                if start >= end {
+                    return unmapped;
+                }
+                st = self.mmap_lock.read();
+                continue;
+            }
             if start >= end {
                 return unmapped;
             }

@@ -10,17 +10,26 @@ use super::{AnonVma, MmState};
 use crate::arch::PteFlags;
 use crate::errno::{Errno, SysResult};
 use crate::flags::VmFlags;
+use crate::fs::{File, VmOperations};
 use crate::machine::Machine;
 use crate::trace_note;
 use crate::types::PAGE_SHIFT;
 use std::sync::{Arc, OnceLock};
 
-/// What a VMA maps.  A closed set: the kernel distinguishes these by
-/// `vm_file` and `vm_ops`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a VMA maps.  The kernel distinguishes these by `vm_file` and
+/// `vm_ops`.
+#[derive(Clone, Debug)]
 pub enum VmaKind {
     /// Private anonymous memory (`vma_is_anonymous`: no `vm_ops`).
     Anonymous,
+    /// A file (`vm_file`) and the operations its `mmap` chose (`vm_ops`).
+    /// Shared anonymous memory is a file too: an unlinked shmem file.
+    File {
+        /// `vm_file`.
+        file: Arc<File>,
+        /// `vm_ops`.
+        vm_ops: Arc<dyn VmOperations>,
+    },
 }
 
 /// A virtual memory area (`struct vm_area_struct`).
@@ -69,9 +78,68 @@ impl Vma {
     pub fn pages(&self) -> u64 {
         (self.end - self.start) >> PAGE_SHIFT
     }
+    /// A VMA mapping `file` with `vm_ops`, its protection set as
+    /// `vma_set_page_prot` sets it (`mmap_region` -> `__mmap_new_file_vma`).
+    pub fn new_file(
+        m: &Machine,
+        start: u64,
+        end: u64,
+        pgoff: u64,
+        flags: VmFlags,
+        file: Arc<File>,
+        vm_ops: Arc<dyn VmOperations>,
+    ) -> Vma {
+        let mut v = Vma::new_anon(m, start, end, pgoff, flags);
+        v.kind = VmaKind::File { file, vm_ops };
+        v.vma_set_page_prot(m);
+        v
+    }
+
     /// `vma_is_anonymous`.
     pub fn is_anonymous(&self) -> bool {
-        self.kind == VmaKind::Anonymous
+        matches!(self.kind, VmaKind::Anonymous)
+    }
+    /// `vm_file`.
+    pub fn file(&self) -> Option<&Arc<File>> {
+        match &self.kind {
+            VmaKind::Anonymous => None,
+            VmaKind::File { file, .. } => Some(file),
+        }
+    }
+    /// `vm_ops`.
+    pub fn vm_ops(&self) -> Option<&Arc<dyn VmOperations>> {
+        match &self.kind {
+            VmaKind::Anonymous => None,
+            VmaKind::File { vm_ops, .. } => Some(vm_ops),
+        }
+    }
+    /// The inode number of the mapped file.
+    pub fn file_ino(&self) -> Option<u64> {
+        self.file().map(|f| f.inode.ino)
+    }
+    /// `vma_set_page_prot`: the entry protection of `vm_flags`, read-only
+    /// for a shared writable mapping whose writes the filesystem must hear
+    /// of (`vma_wants_writenotify`).
+    pub fn vma_set_page_prot(&mut self, m: &Machine) {
+        let mut flags = self.flags;
+        if let VmaKind::File { file, vm_ops } = &self.kind
+            && self.flags.contains(VmFlags::SHARED | VmFlags::WRITE)
+            && crate::fs::wants_writenotify(vm_ops.as_ref(), file)
+        {
+            flags -= VmFlags::SHARED;
+        }
+        self.page_prot = m.arch.vm_get_page_prot(flags);
+    }
+    /// Whether writes to this shared writable VMA fault first so the
+    /// filesystem hears of them (`vma_wants_writenotify`).
+    pub fn wants_writenotify(&self) -> bool {
+        match &self.kind {
+            VmaKind::File { file, vm_ops } => {
+                self.flags.contains(VmFlags::SHARED | VmFlags::WRITE)
+                    && crate::fs::wants_writenotify(vm_ops.as_ref(), file)
+            }
+            VmaKind::Anonymous => false,
+        }
     }
     /// `vma_is_accessible`: readable, writable or executable.
     pub fn is_accessible(&self) -> bool {
@@ -97,9 +165,7 @@ impl Vma {
     }
     /// Identity of the mapped object for merge checks (`vm_file`).
     fn file_id(&self) -> Option<u64> {
-        match self.kind {
-            VmaKind::Anonymous => None,
-        }
+        self.file_ino()
     }
 }
 
@@ -444,7 +510,7 @@ pub(crate) fn vma_modify_flags(
     if !merged {
         let v = st.vmas.get_mut(s).expect("modified VMA exists");
         v.flags = flags;
-        v.page_prot = m.arch.vm_get_page_prot(flags);
+        v.vma_set_page_prot(m);
     }
     Ok(s)
 }

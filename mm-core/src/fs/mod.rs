@@ -1,0 +1,280 @@
+//! Files and the page cache (include/linux/fs.h, mm/filemap.c,
+//! mm/shmem.c): the traits a filesystem implements and the generic code
+//! that maps its files.
+//!
+//! As in Linux, a mapped file goes through three sets of operations:
+//!
+//! - [`FileOperations`] of the open file: `mmap` (which chooses the VMA's
+//!   `vm_ops`), `read`, `write`, `fsync`;
+//! - [`VmOperations`] of the VMA: `fault` (usually [`filemap_fault`]),
+//!   `map_pages` (fault-around, [`filemap_map_pages`]), `page_mkwrite`;
+//! - [`AddressSpaceOperations`] of the file's page cache: `read_folio`,
+//!   `readahead`, `writepage`, `dirty_folio`.
+//!
+//! A filesystem type registers itself in [`MM_FILESYSTEMS`]; `tmpfs` (the
+//! in-memory filesystem that also backs shared anonymous memory) is built
+//! in.
+
+pub mod filemap;
+pub mod pagecache;
+pub mod shmem;
+
+use crate::errno::{Errno, SysResult, VmFault};
+use crate::fault::VmFaultCtx;
+use crate::machine::Machine;
+use crate::types::{PAGE_SIZE, Pfn};
+use bitflags::bitflags;
+use parking_lot::Mutex;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use filemap::{FileRaState, filemap_fault, filemap_map_pages};
+pub use pagecache::AddressSpace;
+
+bitflags! {
+    /// `f_mode`: what an open file allows.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct FMode: u32 {
+        const READ = 1 << 0;
+        const WRITE = 1 << 1;
+    }
+}
+
+/// `O_ACCMODE` of `open(2)` flags.
+pub const O_ACCMODE: u64 = 3;
+
+impl FMode {
+    /// The mode `open(2)` flags give (`O_RDONLY` 0, `O_WRONLY` 1, `O_RDWR`
+    /// 2); `None` for the invalid access mode 3.
+    pub fn from_open_flags(flags: u64) -> Option<FMode> {
+        match flags & O_ACCMODE {
+            0 => Some(FMode::READ),
+            1 => Some(FMode::WRITE),
+            2 => Some(FMode::READ | FMode::WRITE),
+            _ => None,
+        }
+    }
+}
+
+/// The result of a `fault` handler: the page for the faulting offset, with
+/// a reference the caller owns, and the fault bits (`VM_FAULT_MAJOR`).
+#[derive(Clone, Copy, Debug)]
+pub struct FaultPage {
+    pub pfn: Pfn,
+    pub ret: VmFault,
+}
+
+/// `struct vm_operations_struct`: what a file-backed VMA does on faults.
+/// The defaults are the generic page-cache ones (`generic_file_vm_ops`).
+pub trait VmOperations: Send + Sync + fmt::Debug {
+    /// A name for traces (`shmem_vm_ops`, `generic_file_vm_ops`).
+    fn name(&self) -> &'static str;
+    /// `fault`: the page at `vmf.pgoff`, with a reference, or the error.
+    fn fault(&self, vmf: &VmFaultCtx<'_>) -> Result<FaultPage, VmFault> {
+        filemap_fault(vmf)
+    }
+    /// Whether [`map_pages`](Self::map_pages) exists (fault-around).
+    fn has_map_pages(&self) -> bool {
+        true
+    }
+    /// `map_pages`: maps the cached pages of `[start_pgoff, end_pgoff]`
+    /// around the fault; `VM_FAULT_NOPAGE` if the faulting page was mapped.
+    fn map_pages(&self, vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64) -> VmFault {
+        filemap_map_pages(vmf, start_pgoff, end_pgoff)
+    }
+    /// Whether [`page_mkwrite`](Self::page_mkwrite) exists: a writable
+    /// shared mapping is then mapped read-only until each page is written
+    /// (`vma_wants_writenotify`).
+    fn has_page_mkwrite(&self) -> bool {
+        false
+    }
+    /// `page_mkwrite`: the page `pfn` of the file is about to become
+    /// writable; the filesystem may refuse (`VM_FAULT_SIGBUS`).
+    fn page_mkwrite(&self, _vmf: &VmFaultCtx<'_>, _pfn: Pfn) -> VmFault {
+        VmFault::empty()
+    }
+    /// `open`: a VMA was copied or split from one using these operations.
+    fn open(&self, _file: &File) {}
+    /// `close`: a VMA using these operations went away.
+    fn close(&self, _file: &File) {}
+}
+
+/// `struct address_space_operations`: how the page cache gets and puts a
+/// file's bytes.
+pub trait AddressSpaceOperations: Send + Sync {
+    /// `read_folio`: fills `buf` with page `index` of the file (zeroes past
+    /// the end of the file).
+    fn read_folio(&self, inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno>;
+    /// `readahead`: fills the pages `start..start + bufs.len()`, one buffer
+    /// each.  The default reads them one by one.
+    fn readahead(&self, inode: &Inode, start: u64, bufs: &mut [&mut [u8]]) -> Result<(), Errno> {
+        for (i, b) in bufs.iter_mut().enumerate() {
+            self.read_folio(inode, start + i as u64, b)?;
+        }
+        Ok(())
+    }
+    /// `writepage`: writes page `index` back; `data` is the page's bytes
+    /// up to the end of the file.
+    fn writepage(&self, inode: &Inode, index: u64, data: &[u8]) -> Result<(), Errno>;
+    /// `dirty_folio`: page `index` was dirtied; returns false if it was
+    /// dirty already.
+    fn dirty_folio(&self, _inode: &Inode, _index: u64) -> bool {
+        true
+    }
+    /// `mapping_can_writeback`: dirty pages are written somewhere (false
+    /// for tmpfs, whose pages live only in memory).
+    fn can_writeback(&self) -> bool {
+        true
+    }
+}
+
+/// `struct file_operations`.
+pub trait FileOperations: Send + Sync {
+    /// `mmap`: accepts the mapping and says which `vm_ops` it gets.
+    fn mmap(&self, file: &File) -> SysResult<Arc<dyn VmOperations>>;
+    /// Whether `get_unmapped_area` is `thp_get_unmapped_area` (mappings
+    /// that cover a 2 MiB-aligned part of the file are placed so that it
+    /// is 2 MiB-aligned in memory, as ext4 does); tmpfs with huge pages off
+    /// uses the default placement.
+    fn thp_get_unmapped_area(&self) -> bool {
+        false
+    }
+    /// `read` at `off`, through the page cache.
+    fn read(&self, file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+        filemap::generic_file_read(file, off, buf)
+    }
+    /// `write` at `off`, through the page cache, inside the file's size.
+    fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
+        filemap::generic_perform_write(file, off, data)
+    }
+    /// `fsync` of the byte range `[start, end)`: writes back its dirty
+    /// pages.
+    fn fsync(&self, file: &File, start: u64, end: u64) -> SysResult<()> {
+        file.inode.mapping.filemap_write_and_wait_range(&file.inode, start, end)
+    }
+}
+
+/// `struct inode`: a file, its size and its page cache.
+pub struct Inode {
+    /// Inode number, unique on the machine; page-cache pages carry it in
+    /// their `mapping` word.
+    pub ino: u64,
+    /// Device (major, minor) for `/proc/PID/maps`.
+    pub dev: (u32, u32),
+    size: AtomicU64,
+    /// The page cache (`i_mapping`).
+    pub mapping: AddressSpace,
+    /// Operations of files opened on it.
+    pub fops: Arc<dyn FileOperations>,
+}
+
+impl fmt::Debug for Inode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inode").field("ino", &self.ino).field("size", &self.size()).finish()
+    }
+}
+
+impl Inode {
+    /// A new inode of `size` bytes on `machine`.
+    pub fn new(
+        machine: &Arc<Machine>,
+        dev: (u32, u32),
+        size: u64,
+        a_ops: Arc<dyn AddressSpaceOperations>,
+        fops: Arc<dyn FileOperations>,
+    ) -> Arc<Inode> {
+        let ino = machine.new_id();
+        Arc::new(Inode { ino, dev, size: AtomicU64::new(size), mapping: AddressSpace::new(machine, ino, a_ops), fops })
+    }
+    /// `i_size_read`.
+    pub fn size(&self) -> u64 {
+        self.size.load(Ordering::Acquire)
+    }
+    /// Pages the file covers (`DIV_ROUND_UP(i_size, PAGE_SIZE)`).
+    pub fn size_pages(&self) -> u64 {
+        self.size().div_ceil(PAGE_SIZE)
+    }
+    /// `i_size_write`.
+    pub fn set_size(&self, size: u64) {
+        self.size.store(size, Ordering::Release);
+    }
+}
+
+/// `struct file`: an open file.
+pub struct File {
+    /// The file.
+    pub inode: Arc<Inode>,
+    /// What the descriptor allows.
+    pub mode: FMode,
+    /// The path `/proc/PID/maps` shows.
+    pub path: String,
+    /// Readahead state (`f_ra`).
+    pub f_ra: Mutex<FileRaState>,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File").field("path", &self.path).field("ino", &self.inode.ino).finish()
+    }
+}
+
+impl File {
+    /// Opens `inode` with `mode`, shown as `path`.
+    pub fn open(inode: Arc<Inode>, mode: FMode, path: impl Into<String>) -> Arc<File> {
+        Arc::new(File { inode, mode, path: path.into(), f_ra: Mutex::new(FileRaState::default()) })
+    }
+}
+
+/// A mounted filesystem (`struct super_block` with its root directory).
+pub trait Filesystem: Send + Sync {
+    /// The filesystem type's name.
+    fn type_name(&self) -> &'static str;
+    /// The inode at `path` (`/`-separated, absolute or relative to the
+    /// root).
+    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>>;
+    /// Writes back every dirty page (`sync_filesystem`).
+    fn sync(&self) -> SysResult<()> {
+        Ok(())
+    }
+}
+
+/// A filesystem type's constructor: `mount(machine, source)`.
+pub type MountFn = fn(&Arc<Machine>, &str) -> Result<Arc<dyn Filesystem>, String>;
+
+/// A filesystem type in the registry: `mount` makes an instance on a
+/// machine from a source (an image path; empty for in-memory types).
+pub struct FileSystemType {
+    /// Name, e.g. `tmpfs`, `ext4`.
+    pub name: &'static str,
+    /// One line for `mmsim backends`.
+    pub description: &'static str,
+    /// `mount(machine, source)`.
+    pub mount: MountFn,
+}
+
+/// Filesystem types linked into the program.
+#[linkme::distributed_slice]
+pub static MM_FILESYSTEMS: [FileSystemType];
+
+/// Registered filesystem type names, sorted.
+pub fn filesystem_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = MM_FILESYSTEMS.iter().map(|f| f.name).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Mounts the filesystem type `name` on `machine` from `source`.
+pub fn mount(machine: &Arc<Machine>, name: &str, source: &str) -> Result<Arc<dyn Filesystem>, String> {
+    let t = MM_FILESYSTEMS
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| format!("unknown filesystem type '{name}' (known: {})", filesystem_names().join(", ")))?;
+    (t.mount)(machine, source)
+}
+
+/// `vma_wants_writenotify` for a shared writable mapping with `vm_ops`:
+/// writes must fault first so the filesystem hears of them.
+pub(crate) fn wants_writenotify(vm_ops: &dyn VmOperations, file: &File) -> bool {
+    vm_ops.has_page_mkwrite() || file.inode.mapping.a_ops.can_writeback()
+}

@@ -1,0 +1,272 @@
+//! `struct address_space`: a file's page cache, indexed by page offset,
+//! and the reverse map of the address spaces that map it (`i_mmap`).
+
+use super::{AddressSpaceOperations, Inode};
+use crate::arch::{Pte, PteFlags};
+use crate::errno::{Errno, SysResult};
+use crate::flags::{PageFlags, VmFlags};
+use crate::machine::Machine;
+use crate::mm::MmStruct;
+use crate::trace_note;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use ahash::AHashMap;
+use parking_lot::Mutex;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+
+/// A file's cached pages and its mappers.
+pub struct AddressSpace {
+    machine: Arc<Machine>,
+    /// The inode number, stored in each page's `mapping` word.
+    host: u64,
+    /// `i_pages`: page offset -> frame.  The cache holds one reference on
+    /// each frame.
+    i_pages: Mutex<AHashMap<u64, Pfn>>,
+    /// `a_ops`.
+    pub a_ops: Arc<dyn AddressSpaceOperations>,
+    /// `i_mmap`: the address spaces that have mapped the file
+    /// (`__vma_link_file`); a walk looks up their VMAs of this file.
+    i_mmap: Mutex<Vec<Weak<MmStruct>>>,
+}
+
+impl std::fmt::Debug for AddressSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddressSpace").field("host", &self.host).field("nrpages", &self.nrpages()).finish()
+    }
+}
+
+/// The `mapping` word of a page-cache page of inode `ino` (anonymous
+/// pages have bit 0 set instead).
+pub(crate) fn file_mapping_word(ino: u64) -> u64 {
+    ino << 1
+}
+
+impl AddressSpace {
+    pub(crate) fn new(machine: &Arc<Machine>, host: u64, a_ops: Arc<dyn AddressSpaceOperations>) -> AddressSpace {
+        AddressSpace {
+            machine: machine.clone(),
+            host,
+            i_pages: Mutex::new(AHashMap::new()),
+            a_ops,
+            i_mmap: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The machine whose frames cache the file.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    /// Pages in the cache (`nrpages`).
+    pub fn nrpages(&self) -> u64 {
+        self.i_pages.lock().len() as u64
+    }
+
+    /// The frame caching page `index`, without taking a reference.
+    pub fn peek(&self, index: u64) -> Option<Pfn> {
+        self.i_pages.lock().get(&index).copied()
+    }
+
+    /// `filemap_get_folio`: the frame caching page `index`, with a
+    /// reference for the caller.
+    pub fn filemap_get_folio(&self, index: u64) -> Option<Pfn> {
+        let pages = self.i_pages.lock();
+        let pfn = *pages.get(&index)?;
+        self.machine.get_page(pfn);
+        Some(pfn)
+    }
+
+    /// `filemap_add_folio`: puts a freshly allocated frame (whose one
+    /// reference becomes the cache's) in the cache at `index`.  Returns the
+    /// frame already there instead, if any; the new one is then freed.
+    pub fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Pfn> {
+        let mut pages = self.i_pages.lock();
+        if let Some(&old) = pages.get(&index) {
+            drop(pages);
+            self.machine.put_page(pfn);
+            return Err(old);
+        }
+        let page = self.machine.phys.page(pfn);
+        page.mapping.store(file_mapping_word(self.host), Ordering::Release);
+        page.index.store(index, Ordering::Relaxed);
+        page.set_flags(flags);
+        pages.insert(index, pfn);
+        Ok(())
+    }
+
+    /// Cached pages in `[first, last]` with their frames, ascending.
+    pub fn pages_in(&self, first: u64, last: u64) -> Vec<(u64, Pfn)> {
+        let pages = self.i_pages.lock();
+        let mut v: Vec<(u64, Pfn)> = if last - first < pages.len() as u64 {
+            (first..=last).filter_map(|i| pages.get(&i).map(|&p| (i, p))).collect()
+        } else {
+            pages.iter().filter(|&(&i, _)| i >= first && i <= last).map(|(&i, &p)| (i, p)).collect()
+        };
+        v.sort_unstable_by_key(|&(i, _)| i);
+        v
+    }
+
+    /// `__vma_link_file`: `mm` maps the file.
+    pub(crate) fn vma_link_file(&self, mm: &Weak<MmStruct>) {
+        let mut mappers = self.i_mmap.lock();
+        mappers.retain(|w| w.strong_count() > 0);
+        if !mappers.iter().any(|w| Weak::ptr_eq(w, mm)) {
+            mappers.push(mm.clone());
+        }
+    }
+
+    /// The live address spaces in `i_mmap`.
+    pub fn mappers(&self) -> Vec<Arc<MmStruct>> {
+        self.i_mmap.lock().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// `folio_mark_dirty` of page `index` (frame `pfn`).
+    pub(crate) fn folio_mark_dirty(&self, inode: &Inode, index: u64, pfn: Pfn) {
+        let page = self.machine.phys.page(pfn);
+        if !page.set_flags(PageFlags::DIRTY).contains(PageFlags::DIRTY) {
+            self.a_ops.dirty_folio(inode, index);
+        }
+    }
+
+    /// `folio_mkclean`: write-protects and cleans every shared mapping of
+    /// page `index`, so the next write faults; returns true if one of
+    /// them was dirty.
+    fn folio_mkclean(&self, index: u64, pfn: Pfn) -> bool {
+        let mut dirty = false;
+        for mm in self.mappers() {
+            let st = mm.mmap_lock.read();
+            for v in st.vmas.iter() {
+                if v.file_ino() != Some(self.host)
+                    || !v.flags.contains(VmFlags::SHARED)
+                    || index < v.pgoff
+                    || index >= v.pgoff + v.pages()
+                {
+                    continue;
+                }
+                let addr = v.start + ((index - v.pgoff) << PAGE_SHIFT);
+                let Some(slot) = mm.pte_offset(addr) else {
+                    continue;
+                };
+                let _ptl = mm.page_table_lock.lock();
+                let pte = mm.read_pte(slot);
+                if let Pte::Page { pfn: p, flags } = pte
+                    && p == pfn
+                    && flags.intersects(PteFlags::WRITE | PteFlags::DIRTY)
+                {
+                    dirty |= flags.contains(PteFlags::DIRTY);
+                    mm.set_pte(slot, pte.without(PteFlags::WRITE | PteFlags::DIRTY));
+                    self.machine.flush_tlb_page(mm.id, addr);
+                }
+            }
+        }
+        dirty
+    }
+
+    /// `filemap_write_and_wait_range` for bytes `[start, end)`: every dirty
+    /// page there (dirty in the cache or through a shared mapping's entry)
+    /// is cleaned and written with `writepage`.  Nothing to do for a cache
+    /// that cannot write back (tmpfs).
+    pub fn filemap_write_and_wait_range(&self, inode: &Inode, start: u64, end: u64) -> SysResult<()> {
+        if !self.a_ops.can_writeback() || end <= start {
+            return Ok(());
+        }
+        let first = start >> PAGE_SHIFT;
+        let last = (end - 1) >> PAGE_SHIFT;
+        let m = &*self.machine;
+        let mut written = 0;
+        for (index, pfn) in self.pages_in(first, last) {
+            // folio_clear_dirty_for_io
+            if self.folio_mkclean(index, pfn) {
+                m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            }
+            if !m.phys.page(pfn).clear_flags(PageFlags::DIRTY).contains(PageFlags::DIRTY) {
+                continue;
+            }
+            self.writepage(inode, index, pfn)?;
+            written += 1;
+        }
+        if written > 0 {
+            trace_note!(m.trace, "filemap_write_and_wait_range", "inode {}: {} pages written back", self.host, written);
+        }
+        Ok(())
+    }
+
+    /// Writes page `index` (frame `pfn`) with the filesystem's `writepage`.
+    fn writepage(&self, inode: &Inode, index: u64, pfn: Pfn) -> SysResult<()> {
+        let size = inode.size();
+        let off = index << PAGE_SHIFT;
+        if off >= size {
+            return Ok(());
+        }
+        let n = (size - off).min(PAGE_SIZE) as usize;
+        let mut buf = [0u8; PAGE_SIZE as usize];
+        self.machine.phys.read_bytes(pfn, 0, &mut buf[..n]);
+        let page = self.machine.phys.page(pfn);
+        page.set_flags(PageFlags::WRITEBACK);
+        let r = self.a_ops.writepage(inode, index, &buf[..n]);
+        page.clear_flags(PageFlags::WRITEBACK);
+        if r.is_err() {
+            // The data is still only here: keep it dirty.
+            page.set_flags(PageFlags::DIRTY);
+        }
+        r.map_err(|_| Errno::EIO)
+    }
+
+    /// Writes back every dirty page, as the last reference to the inode
+    /// goes (`iput` -> `write_inode_now`).
+    fn write_back_all(&self, inode: &Inode) {
+        if !self.a_ops.can_writeback() {
+            return;
+        }
+        let dirty: Vec<(u64, Pfn)> = {
+            let pages = self.i_pages.lock();
+            let mut v: Vec<(u64, Pfn)> = pages
+                .iter()
+                .filter(|&(_, &p)| self.machine.phys.page(p).test(PageFlags::DIRTY))
+                .map(|(&i, &p)| (i, p))
+                .collect();
+            v.sort_unstable_by_key(|&(i, _)| i);
+            v
+        };
+        for (index, pfn) in dirty {
+            self.machine.phys.page(pfn).clear_flags(PageFlags::DIRTY);
+            // The inode is going away: an error cannot be returned to
+            // anyone, so it is traced.
+            if self.writepage(inode, index, pfn).is_err() {
+                trace_note!(
+                    self.machine.trace,
+                    "write_inode_now",
+                    "inode {}: page {} lost (I/O error)",
+                    self.host,
+                    index
+                );
+            }
+        }
+    }
+
+    /// `truncate_inode_pages`: drops every page from the cache.
+    fn truncate_inode_pages(&self) {
+        let pages: Vec<Pfn> = self.i_pages.lock().drain().map(|(_, p)| p).collect();
+        for pfn in pages {
+            let page = self.machine.phys.page(pfn);
+            debug_assert_eq!(page.mapcount(), 0, "truncating a mapped page {pfn:?}");
+            page.mapping.store(0, Ordering::Release);
+            self.machine.put_page(pfn);
+        }
+    }
+}
+
+impl Inode {
+    /// Writes back the cache and frees it (`evict`); called as the last
+    /// reference goes.
+    fn evict(&self) {
+        self.mapping.write_back_all(self);
+        self.mapping.truncate_inode_pages();
+    }
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        self.evict();
+    }
+}

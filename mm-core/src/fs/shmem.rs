@@ -1,0 +1,180 @@
+//! tmpfs and shared anonymous memory (mm/shmem.c): files whose pages live
+//! only in the page cache.
+//!
+//! `shmem_fault` finds the page in the cache or allocates a zeroed one (a
+//! hole); nothing is ever read or written back, so there are no major
+//! faults and no `page_mkwrite`: a writable shared mapping is mapped
+//! writable at once, also by fault-around.  `MAP_SHARED|MAP_ANONYMOUS` is
+//! an unlinked shmem file of the mapping's size (`shmem_zero_setup`),
+//! shown as `/dev/zero (deleted)`.
+
+use super::{
+    AddressSpaceOperations, FMode, FaultPage, File, FileOperations, FileSystemType, Filesystem, Inode, VmOperations,
+};
+use crate::alloc::Gfp;
+use crate::errno::{Errno, SysResult, VmFault};
+use crate::fault::VmFaultCtx;
+use crate::flags::PageFlags;
+use crate::machine::Machine;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE};
+use crate::{trace_enter, trace_note};
+use parking_lot::Mutex;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The device tmpfs files show in `/proc/PID/maps`.
+pub const TMPFS_DEV: (u32, u32) = (0, 0x1a);
+
+/// `shmem_aops`: pages are never read from or written to anything.
+#[derive(Debug)]
+struct ShmemAops;
+
+impl AddressSpaceOperations for ShmemAops {
+    fn read_folio(&self, _inode: &Inode, _index: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        buf.fill(0);
+        Ok(())
+    }
+    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn can_writeback(&self) -> bool {
+        false
+    }
+}
+
+/// `shmem_file_operations`.
+#[derive(Debug)]
+struct ShmemFops;
+
+impl FileOperations for ShmemFops {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Ok(Arc::new(ShmemVmOps))
+    }
+}
+
+/// `shmem_vm_ops`: `shmem_fault` and `filemap_map_pages`.
+#[derive(Debug)]
+pub struct ShmemVmOps;
+
+impl VmOperations for ShmemVmOps {
+    fn name(&self) -> &'static str {
+        "shmem_vm_ops"
+    }
+
+    /// `shmem_fault` -> `shmem_get_folio_gfp`: the cached page, or a new
+    /// zeroed one; past the end of the file, `SIGBUS`.
+    fn fault(&self, vmf: &VmFaultCtx<'_>) -> Result<FaultPage, VmFault> {
+        let m = &*vmf.mm.machine;
+        let file = vmf.vma.file().expect("shmem_fault on a file VMA");
+        let inode = &*file.inode;
+        let index = vmf.pgoff;
+        let _t = trace_enter!(m.trace, "shmem_fault", "inode {} page {}", inode.ino, index);
+        if index >= inode.size_pages() {
+            trace_note!(m.trace, "shmem_get_folio_gfp", "page {} is past the end of the file: SIGBUS", index);
+            return Err(VmFault::SIGBUS);
+        }
+        if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
+            trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
+            return Ok(FaultPage { pfn, ret: VmFault::empty() });
+        }
+        let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0).ok_or(VmFault::OOM)?;
+        let pfn = match inode.mapping.filemap_add_folio(index, pfn, PageFlags::UPTODATE | PageFlags::SWAPBACKED) {
+            Ok(()) => {
+                trace_note!(m.trace, "shmem_alloc_and_add_folio", "hole: new zeroed pfn {:#x}", pfn.0);
+                pfn
+            }
+            Err(existing) => existing,
+        };
+        m.get_page(pfn);
+        Ok(FaultPage { pfn, ret: VmFault::empty() })
+    }
+}
+
+/// A new shmem inode of `size` bytes.
+fn shmem_inode(machine: &Arc<Machine>, size: u64) -> Arc<Inode> {
+    Inode::new(machine, TMPFS_DEV, size, Arc::new(ShmemAops), Arc::new(ShmemFops))
+}
+
+/// `shmem_zero_setup`: the unlinked shmem file behind a shared anonymous
+/// mapping of `size` bytes.
+pub fn shmem_zero_setup(machine: &Arc<Machine>, size: u64) -> Arc<File> {
+    File::open(shmem_inode(machine, size), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
+}
+
+/// A tmpfs instance: a flat directory of files held in memory.
+pub struct Tmpfs {
+    machine: Arc<Machine>,
+    files: Mutex<BTreeMap<String, Arc<Inode>>>,
+}
+
+impl std::fmt::Debug for Tmpfs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tmpfs").field("files", &self.files.lock().len()).finish()
+    }
+}
+
+impl Tmpfs {
+    /// An empty tmpfs on `machine`.
+    pub fn new(machine: &Arc<Machine>) -> Arc<Tmpfs> {
+        Arc::new(Tmpfs { machine: machine.clone(), files: Mutex::new(BTreeMap::new()) })
+    }
+
+    /// Creates file `name` of `size` bytes and writes it completely:
+    /// `fill(index, page)` gives the bytes of each page (the part past the
+    /// end of the file is zeroed afterwards).  Every page is then in the
+    /// page cache, as after a write and fsync.  `EEXIST` if the name is
+    /// taken, `ENOMEM` if memory runs out (nothing is created then).
+    pub fn create(&self, name: &str, size: u64, fill: &mut dyn FnMut(u64, &mut [u8])) -> SysResult<Arc<Inode>> {
+        let mut files = self.files.lock();
+        if files.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let inode = shmem_inode(&self.machine, size);
+        let mut buf = vec![0u8; PAGE_SIZE as usize];
+        for index in 0..inode.size_pages() {
+            let pfn = self.machine.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
+            buf.fill(0);
+            fill(index, &mut buf);
+            let tail = size - (index << PAGE_SHIFT);
+            if tail < PAGE_SIZE {
+                buf[tail as usize..].fill(0);
+            }
+            self.machine.phys.write_bytes(pfn, 0, &buf);
+            let flags = PageFlags::UPTODATE | PageFlags::DIRTY | PageFlags::SWAPBACKED;
+            // A new inode has no cached page yet.
+            let _ = inode.mapping.filemap_add_folio(index, pfn, flags);
+        }
+        trace_note!(self.machine.trace, "shmem_create", "{name}: {size} bytes, {} pages cached", inode.size_pages());
+        files.insert(name.to_string(), inode.clone());
+        Ok(inode)
+    }
+
+    /// Removes file `name` (`unlink`): its pages go when the last mapping
+    /// and descriptor do.
+    pub fn unlink(&self, name: &str) -> SysResult<()> {
+        self.files.lock().remove(name).map(|_| ()).ok_or(Errno::ENOENT)
+    }
+
+    /// File names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.files.lock().keys().cloned().collect()
+    }
+}
+
+impl Filesystem for Tmpfs {
+    fn type_name(&self) -> &'static str {
+        "tmpfs"
+    }
+    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
+        let name = path.trim_start_matches('/');
+        self.files.lock().get(name).cloned().ok_or(Errno::ENOENT)
+    }
+}
+
+fn mount_tmpfs(machine: &Arc<Machine>, _source: &str) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(Tmpfs::new(machine))
+}
+
+#[linkme::distributed_slice(super::MM_FILESYSTEMS)]
+static TMPFS: FileSystemType =
+    FileSystemType { name: "tmpfs", description: "files in memory, as /dev/shm (mm/shmem.c)", mount: mount_tmpfs };
