@@ -15,11 +15,11 @@ fn check(subdir: &str, cfg: Option<MachineConfig>, at_least: usize) {
     );
 }
 
-/// The shared semantics cases that use only private anonymous memory and
-/// brk.
+/// The shared semantics cases of one process: anonymous and file
+/// mappings, private and shared, brk.
 #[test]
 fn semantics_cases_match_linux() {
-    check("semantics", None, 26);
+    check("semantics", None, 45);
 }
 
 /// Hand-written edge cases (merging, accounting, mremap, madvise, brk),
@@ -56,6 +56,14 @@ fn generated_cases_match_linux() {
     check("generated", None, 300);
 }
 
+/// Random scenarios from `gen.py` with files on tmpfs, shared and private,
+/// and shared anonymous memory (`files/file-N.mms` is
+/// `gen.py --seed N --ops $((20 + N % 41))`), recorded on the real kernel.
+#[test]
+fn file_cases_match_linux() {
+    check("files", None, 300);
+}
+
 /// The result does not depend on the page allocator.  With five-level
 /// paging the user address space ends at 2^56 instead of 2^47, so only the
 /// cases that do not probe `TASK_SIZE` are run with it.
@@ -64,7 +72,7 @@ fn cases_match_with_every_backend() {
     for alloc in mm_core::machine::allocator_names() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
-            check("semantics", Some(cfg.clone()), 26);
+            check("semantics", Some(cfg.clone()), 45);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 48);
             }
