@@ -106,6 +106,28 @@ impl AddressSpace {
         v
     }
 
+    /// `__remove_mapping` for reclaim: drops page `index` (frame `pfn`)
+    /// from the cache if it is clean, unmapped and referenced only by the
+    /// cache.  Returns true if it was freed.
+    pub fn remove_clean_page(&self, index: u64, pfn: Pfn) -> bool {
+        let mut pages = self.i_pages.lock();
+        if pages.get(&index) != Some(&pfn) {
+            return false;
+        }
+        let page = self.machine.phys.page(pfn);
+        if page.flags().intersects(PageFlags::DIRTY | PageFlags::WRITEBACK | PageFlags::LOCKED)
+            || page.mapcount() != 0
+            || page.refcount() != 1
+        {
+            return false;
+        }
+        pages.remove(&index);
+        drop(pages);
+        page.mapping.store(0, Ordering::Release);
+        self.machine.put_page(pfn);
+        true
+    }
+
     /// `__vma_link_file`: `mm` maps the file.
     pub(crate) fn vma_link_file(&self, mm: &Weak<MmStruct>) {
         let mut mappers = self.i_mmap.lock();

@@ -183,13 +183,14 @@ impl MmStruct {
 
     /// `MADV_PAGEOUT` without a swap device: lazily freeable pages that
     /// were not written since are discarded; other anonymous pages stay;
-    /// page-cache pages mapped only here are unmapped.
+    /// page-cache pages mapped only here are unmapped, and freed if clean.
     fn madvise_pageout(&self, st: &MmState, vma_start: u64, start: u64, end: u64) {
         let m = &*self.machine;
         let v = st.vmas.get(vma_start).expect("vma exists");
         let mut tlb = MmuGather::new(self);
         let mut discarded = 0;
         let mut unmapped = 0;
+        let mut dropped = Vec::new();
         let _ptl = self.page_table_lock.lock();
         self.for_each_pte(start, end, |va, slot, pte| {
             let Some(pfn) = self.vm_normal_page(pte) else {
@@ -216,6 +217,9 @@ impl MmStruct {
                 self.page_remove_rmap(pfn);
                 tlb.remove_page(pfn);
                 unmapped += 1;
+                if let Some(file) = v.file() {
+                    dropped.push((file.clone(), page.index.load(std::sync::atomic::Ordering::Relaxed), pfn));
+                }
                 return;
             }
             if page.test(PageFlags::SWAPBACKED) {
@@ -246,6 +250,19 @@ impl MmStruct {
             unmapped
         );
         tlb.finish();
+        // shrink_folio_list -> __remove_mapping: a clean page-cache page
+        // nobody maps or holds any more leaves the cache (its bytes are
+        // the file's, so a later fault reads them again); a dirty one
+        // cannot be written anywhere without swap and stays.
+        let mut freed = 0;
+        for (file, index, pfn) in dropped {
+            if file.inode.mapping.remove_clean_page(index, pfn) {
+                freed += 1;
+            }
+        }
+        if freed > 0 {
+            trace_note!(m.trace, "__remove_mapping", "{} clean page-cache pages freed", freed);
+        }
     }
 }
 
