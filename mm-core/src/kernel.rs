@@ -101,8 +101,13 @@ impl Kernel {
         let t = self.task(pid)?;
         let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
         let name = path.rsplit('/').next().unwrap_or(path);
-        let (inode, shown) = match self.root.as_ref().map(|fs| fs.lookup(path)) {
-            Some(Ok(i)) => (i, path.to_string()),
+        let (inode, shown) = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
+            Some((fs, Ok(i))) => {
+                if mode.contains(FMode::WRITE) && fs.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                (i, path.to_string())
+            }
             _ => (self.tmpfs.lookup(name)?, name.to_string()),
         };
         let fd = t.files.lock().install(File::open(inode, mode, shown));

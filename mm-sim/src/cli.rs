@@ -5,6 +5,7 @@ use crate::scenario::parse;
 use clap::{Parser, Subcommand};
 use mm_core::alloc::MM_PAGE_ALLOCATORS;
 use mm_core::arch::MM_PAGE_TABLE_FORMATS;
+use mm_core::fs::MM_FILESYSTEMS;
 use mm_core::machine::MachineConfig;
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ enum Cmd {
         /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
         #[arg(long, default_value = "1G", value_parser = parse_size)]
         ram: u64,
+        /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
+        /// `file` lines still make files on tmpfs.
+        #[arg(long)]
+        image: Option<PathBuf>,
     },
     /// List the registered backends.
     Backends,
@@ -74,6 +79,12 @@ fn backends() -> String {
     for (n, d) in formats {
         out.push_str(&format!("  {n:<16} {d}\n"));
     }
+    let mut fss: Vec<_> = MM_FILESYSTEMS.iter().map(|d| (d.name, d.description)).collect();
+    fss.sort();
+    out.push_str("filesystems (ext4: --image):\n");
+    for (n, d) in fss {
+        out.push_str(&format!("  {n:<16} {d}\n"));
+    }
     out
 }
 
@@ -85,7 +96,7 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
-        Cmd::Run { file, trace, allocator, page_table, ram } => {
+        Cmd::Run { file, trace, allocator, page_table, ram, image } => {
             let src = match std::fs::read(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -100,8 +111,11 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let opts =
-                RunOptions { machine: MachineConfig { ram, allocator, page_table, ..MachineConfig::default() }, trace };
+            let opts = RunOptions {
+                machine: MachineConfig { ram, allocator, page_table, ..MachineConfig::default() },
+                trace,
+                image: image.map(|p| p.to_string_lossy().into_owned()),
+            };
             match run(&scenario, &opts) {
                 Ok(out) => {
                     let mut stdout = std::io::stdout().lock();

@@ -18,4 +18,5 @@ pub use run::{RunError, RunOptions, run};
 pub use scenario::{ParseError, Scenario, parse};
 
 // Link the backends this command offers.
+use mm_fs_ext as _;
 use mm_x86 as _;

@@ -18,6 +18,8 @@ pub struct RunOptions {
     pub machine: MachineConfig,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
+    /// An ext4 image to resolve `openat` paths in.
+    pub image: Option<String>,
 }
 
 /// Why a scenario could not be run.
@@ -29,6 +31,8 @@ pub enum RunError {
     Unsupported { line: usize, what: String },
     /// The simulated machine ran out of memory for a page table or process.
     OutOfMemory { line: usize },
+    /// The image could not be mounted.
+    Mount(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -41,6 +45,7 @@ impl std::fmt::Display for RunError {
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
             }
+            RunError::Mount(e) => f.write_str(e),
         }
     }
 }
@@ -233,7 +238,7 @@ impl Runner<'_> {
                 }
                 None
             }
-            Op::Openat { name, flags } => Some(k.sys_openat(pid, name, *flags)),
+            Op::Openat { path, flags } => Some(k.sys_openat(pid, path, *flags)),
             Op::Close { fd } => Some(k.sys_close(pid, *fd)),
             Op::Mmap { addr, len, prot, flags, fd, off } => {
                 Some(k.sys_mmap(pid, *addr, *len, *prot, *flags, *fd, *off))
@@ -258,6 +263,10 @@ impl Runner<'_> {
 pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
     check_supported(s)?;
     let mut k = Kernel::new(&opts.machine).map_err(RunError::Config)?;
+    if let Some(image) = &opts.image {
+        let fs = mm_core::fs::mount(k.machine(), "ext4", image).map_err(RunError::Mount)?;
+        k.set_root(fs);
+    }
     let pid = k.spawn().map_err(|_| RunError::OutOfMemory { line: 0 })?;
     let trace = if opts.trace {
         let c = TraceCollector::new();

@@ -43,22 +43,77 @@ pub enum Expect {
 /// One operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    File { name: String, size: u64 },
-    Openat { name: String, flags: u64 },
-    Close { fd: i64 },
-    Mmap { addr: u64, len: u64, prot: u64, flags: u64, fd: i64, off: u64 },
-    Munmap { addr: u64, len: u64 },
-    Mprotect { addr: u64, len: u64, prot: u64 },
-    Mremap { old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64 },
-    Madvise { addr: u64, len: u64, advice: u64 },
-    Brk { addr: u64 },
-    Msync { addr: u64, len: u64, flags: u64 },
-    Load { addr: u64, len: u64 },
-    Store { addr: u64, len: u64, val: u8 },
-    Dump { label: String },
-    Fork { child: usize },
-    Process { k: usize },
-    Exit { proc: usize, next: Option<usize> },
+    File {
+        name: String,
+        size: u64,
+    },
+    /// `path` as written; on tmpfs only its last component counts.
+    Openat {
+        path: String,
+        flags: u64,
+    },
+    Close {
+        fd: i64,
+    },
+    Mmap {
+        addr: u64,
+        len: u64,
+        prot: u64,
+        flags: u64,
+        fd: i64,
+        off: u64,
+    },
+    Munmap {
+        addr: u64,
+        len: u64,
+    },
+    Mprotect {
+        addr: u64,
+        len: u64,
+        prot: u64,
+    },
+    Mremap {
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    },
+    Madvise {
+        addr: u64,
+        len: u64,
+        advice: u64,
+    },
+    Brk {
+        addr: u64,
+    },
+    Msync {
+        addr: u64,
+        len: u64,
+        flags: u64,
+    },
+    Load {
+        addr: u64,
+        len: u64,
+    },
+    Store {
+        addr: u64,
+        len: u64,
+        val: u8,
+    },
+    Dump {
+        label: String,
+    },
+    Fork {
+        child: usize,
+    },
+    Process {
+        k: usize,
+    },
+    Exit {
+        proc: usize,
+        next: Option<usize>,
+    },
 }
 
 impl Op {
@@ -373,12 +428,8 @@ impl Parser {
                     return self.err(format!("openat: bad path {}", lossy(path)));
                 }
                 let path = &path[1..path.len() - 1];
-                let base = match path.iter().rposition(|&b| b == b'/') {
-                    Some(i) => &path[i + 1..],
-                    None => path,
-                };
                 let flags = self.parse_flags(av[2], OPEN_NAMES, false, "open flag")?;
-                Op::Openat { name: lossy(base), flags }
+                Op::Openat { path: lossy(path), flags }
             }
             "close" => {
                 self.nargs(name, n, 1, 1)?;

@@ -385,7 +385,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
 
 /// `filemap_read` for `read(2)`: copies the file's bytes from the page
 /// cache, reading missing pages.
-pub(crate) fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
     let inode = &*file.inode;
     let m = inode.mapping.machine();
     let size = inode.size();
@@ -410,7 +410,7 @@ pub(crate) fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysRes
 /// `generic_perform_write` for `write(2)`: copies into the page cache and
 /// dirties the pages.  Files are not extended: bytes past the end are not
 /// written (`EFBIG` if none could be).
-pub(crate) fn generic_perform_write(file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
+pub fn generic_perform_write(file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
     let inode = &*file.inode;
     let m = inode.mapping.machine();
     let size = inode.size();

@@ -233,6 +233,10 @@ pub trait Filesystem: Send + Sync {
     /// The inode at `path` (`/`-separated, absolute or relative to the
     /// root).
     fn lookup(&self, path: &str) -> SysResult<Arc<Inode>>;
+    /// Mounted read-only: files cannot be opened for writing (`EROFS`).
+    fn read_only(&self) -> bool {
+        false
+    }
     /// Writes back every dirty page (`sync_filesystem`).
     fn sync(&self) -> SysResult<()> {
         Ok(())

@@ -3,7 +3,7 @@
 
 use super::{AddressSpaceOperations, Inode};
 use crate::arch::{Pte, PteFlags};
-use crate::errno::{Errno, SysResult};
+use crate::errno::SysResult;
 use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
 use crate::mm::MmStruct;
@@ -231,7 +231,10 @@ impl AddressSpace {
             // The data is still only here: keep it dirty.
             page.set_flags(PageFlags::DIRTY);
         }
-        r.map_err(|_| Errno::EIO)
+        if let Err(e) = r {
+            trace_note!(self.machine.trace, "writepage", "inode {} page {}: {}", self.host, index, e.name());
+        }
+        r
     }
 
     /// Writes back every dirty page, as the last reference to the inode

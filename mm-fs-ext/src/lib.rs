@@ -1,0 +1,379 @@
+//! An ext4 filesystem for mmsim: the files of a real ext4 image (as
+//! `mke2fs -t ext4 -d DIR IMAGE` makes it), served through the page cache.
+//!
+//! The on-disk format (superblock, group descriptors, inodes, directories,
+//! extent trees, checksums) is read with the `ext4` crate.  It reads a
+//! file's data with one positioned read per run of contiguous blocks, at
+//! the blocks' real place in the image, and reads nothing for a hole; our
+//! reader under it records those places, so every cached page knows its
+//! blocks.  Writeback (`writepage`, on `msync(MS_SYNC)`, `fsync`, `sync`
+//! and when the last reference to the file goes) writes a dirty page back
+//! to exactly those bytes: the file's data changes in place, its metadata
+//! never, so the image stays consistent (`e2fsck -fn` is clean).  A page
+//! without blocks (a hole) would need block allocation, which this backend
+//! does not do: `page_mkwrite` refuses it (`SIGBUS`), `write` and writeback
+//! fail with `ENOSPC`, and the image is never corrupted.
+//!
+//! As `ext4_file_operations` does, mappings are placed with
+//! `thp_get_unmapped_area`, and shared writable mappings track writes
+//! (`ext4_page_mkwrite`).  Pages are order 0: the large folios of a real
+//! ext4 page cache are not modelled.  Paths are looked up literally:
+//! symbolic links are not followed.
+
+use ahash::AHashMap;
+use mm_core::errno::{Errno, SysResult, VmFault};
+use mm_core::fault::VmFaultCtx;
+use mm_core::fs::{
+    AddressSpaceOperations, File, FileOperations, FileSystemType, Filesystem, Inode, MM_FILESYSTEMS, VmOperations,
+};
+use mm_core::machine::Machine;
+use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use mm_core::{trace_enter, trace_note};
+use parking_lot::Mutex;
+use positioned_io::ReadAt;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Weak};
+
+/// The device ext4 files show in `/proc/PID/maps`.
+pub const EXT4_DEV: (u32, u32) = (7, 0);
+
+/// The image as the `ext4` crate reads it; reads are logged while
+/// `logging` is on.
+struct LoggingImage {
+    image: std::fs::File,
+    log: Arc<ReadLog>,
+}
+
+/// Positioned reads `(offset, bytes)` made while logging is on (`Some`).
+type ReadLog = Mutex<Option<Vec<(u64, usize)>>>;
+
+impl ReadAt for LoggingImage {
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = FileExt::read_at(&self.image, buf, pos)?;
+        if let Some(log) = self.log.lock().as_mut() {
+            log.push((pos, n));
+        }
+        Ok(n)
+    }
+}
+
+/// Where part of a page lives in the image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Segment {
+    /// Offset in the page.
+    page_off: usize,
+    /// Offset in the image.
+    image_off: u64,
+    len: usize,
+}
+
+/// What the files of one image share.
+struct Shared {
+    /// The image, for writeback (`None` when mounted read-only).
+    writer: Option<std::fs::File>,
+    /// The parsed filesystem; the lock also keeps the read log to one
+    /// reader at a time.
+    sb: Mutex<ext4::SuperBlock<LoggingImage>>,
+    log: Arc<ReadLog>,
+    path: String,
+}
+
+impl Shared {
+    /// Reads `bufs.len()` pages of inode `ino` from page `index` on (zeroes
+    /// past the end of the file), and returns where each page's bytes live
+    /// in the image.
+    fn read_pages(&self, ino: u32, index: u64, bufs: &mut [&mut [u8]]) -> Result<Vec<Vec<Segment>>, Errno> {
+        let sb = self.sb.lock();
+        let inode = sb.load_inode(ino).map_err(|_| Errno::EIO)?;
+        // Opening reads the extent tree; only the data reads after it are
+        // logged.
+        let mut r = sb.open(&inode).map_err(|_| Errno::EIO)?;
+        r.seek(SeekFrom::Start(index << PAGE_SHIFT)).map_err(|_| Errno::EIO)?;
+        let mut out = Vec::with_capacity(bufs.len());
+        for buf in bufs.iter_mut() {
+            let mut segments = Vec::new();
+            let mut filled = 0;
+            while filled < buf.len() {
+                *self.log.lock() = Some(Vec::new());
+                let n = r.read(&mut buf[filled..]).map_err(|_| Errno::EIO)?;
+                let log = self.log.lock().take().unwrap_or_default();
+                if n == 0 {
+                    break;
+                }
+                // One read at the blocks' place, or none for a hole.
+                if let Some(&(off, len)) = log.last()
+                    && len == n
+                {
+                    segments.push(Segment { page_off: filled, image_off: off, len: n });
+                }
+                filled += n;
+            }
+            buf[filled..].fill(0);
+            out.push(segments);
+        }
+        Ok(out)
+    }
+}
+
+/// One file of the image: its path, size and, for every page read so far,
+/// where its bytes live.
+struct Ext4File {
+    shared: Arc<Shared>,
+    /// Inode number in the image.
+    ino: u32,
+    path: String,
+    size: u64,
+    blocks: Mutex<AHashMap<u64, Vec<Segment>>>,
+}
+
+impl Ext4File {
+    /// The bytes of page `index` that belong to the file.
+    fn page_len(&self, index: u64) -> usize {
+        self.size.saturating_sub(index << PAGE_SHIFT).min(PAGE_SIZE) as usize
+    }
+
+    /// Whether every byte of page `index` inside the file has a place in
+    /// the image (false for holes and pages never read).
+    fn page_is_allocated(&self, index: u64) -> bool {
+        let want = self.page_len(index);
+        let blocks = self.blocks.lock();
+        let Some(segs) = blocks.get(&index) else {
+            return false;
+        };
+        let mut covered = 0;
+        for s in segs {
+            if s.page_off != covered {
+                return false;
+            }
+            covered += s.len;
+        }
+        covered >= want
+    }
+}
+
+impl AddressSpaceOperations for Ext4File {
+    fn read_folio(&self, _inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let mut segs = self.shared.read_pages(self.ino, index, &mut [buf])?;
+        self.blocks.lock().insert(index, segs.pop().unwrap_or_default());
+        Ok(())
+    }
+
+    fn readahead(&self, _inode: &Inode, start: u64, bufs: &mut [&mut [u8]]) -> Result<(), Errno> {
+        let segs = self.shared.read_pages(self.ino, start, bufs)?;
+        let mut blocks = self.blocks.lock();
+        for (i, s) in segs.into_iter().enumerate() {
+            blocks.insert(start + i as u64, s);
+        }
+        Ok(())
+    }
+
+    fn writepage(&self, _inode: &Inode, index: u64, data: &[u8]) -> Result<(), Errno> {
+        let Some(image) = &self.shared.writer else {
+            return Err(Errno::EROFS);
+        };
+        if !self.page_is_allocated(index) {
+            return Err(Errno::ENOSPC);
+        }
+        let segs = self.blocks.lock().get(&index).cloned().unwrap_or_default();
+        for s in segs {
+            let end = (s.page_off + s.len).min(data.len());
+            if s.page_off >= end {
+                continue;
+            }
+            image.write_all_at(&data[s.page_off..end], s.image_off).map_err(|_| Errno::EIO)?;
+        }
+        Ok(())
+    }
+}
+
+/// `ext4_file_vm_ops`: `filemap_fault`, `filemap_map_pages` and
+/// `ext4_page_mkwrite`.
+#[derive(Debug)]
+struct Ext4VmOps {
+    file: Arc<Ext4File>,
+}
+
+impl std::fmt::Debug for Ext4File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ext4File").field("path", &self.path).field("size", &self.size).finish()
+    }
+}
+
+impl VmOperations for Ext4VmOps {
+    fn name(&self) -> &'static str {
+        "ext4_file_vm_ops"
+    }
+    fn has_page_mkwrite(&self) -> bool {
+        true
+    }
+    /// `ext4_page_mkwrite`: a page whose blocks exist may be written; one
+    /// that would need new blocks is refused.
+    fn page_mkwrite(&self, vmf: &VmFaultCtx<'_>, _pfn: Pfn) -> VmFault {
+        let m = &*vmf.mm.machine;
+        let _t = trace_enter!(m.trace, "ext4_page_mkwrite", "{} page {}", self.file.path, vmf.pgoff);
+        if self.file.shared.writer.is_none() {
+            trace_note!(m.trace, "ext4_page_mkwrite", "the image is read-only: SIGBUS");
+            return VmFault::SIGBUS;
+        }
+        if !self.file.page_is_allocated(vmf.pgoff) {
+            trace_note!(
+                m.trace,
+                "ext4_page_mkwrite",
+                "page {} has no blocks (a hole): writing it would need block allocation: SIGBUS",
+                vmf.pgoff
+            );
+            return VmFault::SIGBUS;
+        }
+        VmFault::empty()
+    }
+}
+
+/// `ext4_file_operations`.
+struct Ext4Fops {
+    file: Arc<Ext4File>,
+}
+
+impl FileOperations for Ext4Fops {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Ok(Arc::new(Ext4VmOps { file: self.file.clone() }))
+    }
+    fn thp_get_unmapped_area(&self) -> bool {
+        true
+    }
+    fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
+        if self.file.shared.writer.is_none() {
+            return Err(Errno::EROFS);
+        }
+        // Read every page the write touches, so its blocks are known, and
+        // refuse before anything changes if one would need new blocks.
+        let end = off.saturating_add(data.len() as u64).min(self.file.size);
+        if off < end {
+            for index in off >> PAGE_SHIFT..=(end - 1) >> PAGE_SHIFT {
+                if !self.file.blocks.lock().contains_key(&index) {
+                    let mut page = vec![0u8; PAGE_SIZE as usize];
+                    let mut segs = self.file.shared.read_pages(self.file.ino, index, &mut [&mut page[..]])?;
+                    self.file.blocks.lock().insert(index, segs.pop().unwrap_or_default());
+                }
+                if !self.file.page_is_allocated(index) {
+                    return Err(Errno::ENOSPC);
+                }
+            }
+        }
+        mm_core::fs::filemap::generic_perform_write(file, off, data)
+    }
+}
+
+/// A mounted ext4 image.
+pub struct Ext4Image {
+    machine: Arc<Machine>,
+    shared: Arc<Shared>,
+    /// Live inodes by inode number, so that every open of a file shares
+    /// one page cache.
+    inodes: Mutex<AHashMap<u32, Weak<Inode>>>,
+}
+
+impl std::fmt::Debug for Ext4Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ext4Image").field("image", &self.shared.path).finish()
+    }
+}
+
+impl Ext4Image {
+    /// Mounts the image at `path` on `machine`, read-write if the image
+    /// file can be written, else read-only.
+    pub fn mount(machine: &Arc<Machine>, path: &str) -> Result<Arc<Ext4Image>, String> {
+        let (image, writable) = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            Ok(f) => (f, true),
+            Err(_) => (std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?, false),
+        };
+        let reader_file = image.try_clone().map_err(|e| format!("{path}: {e}"))?;
+        let log = Arc::new(Mutex::new(None));
+        let sb = ext4::SuperBlock::new(LoggingImage { image: reader_file, log: log.clone() })
+            .map_err(|e| format!("{path} is not a readable ext4 image: {e:#}"))?;
+        Ok(Arc::new(Ext4Image {
+            machine: machine.clone(),
+            shared: Arc::new(Shared {
+                writer: writable.then_some(image),
+                sb: Mutex::new(sb),
+                log,
+                path: path.to_string(),
+            }),
+            inodes: Mutex::new(AHashMap::new()),
+        }))
+    }
+
+    /// Whether writes can reach the image.
+    pub fn is_writable(&self) -> bool {
+        self.shared.writer.is_some()
+    }
+
+    fn live_inodes(&self) -> Vec<Arc<Inode>> {
+        self.inodes.lock().values().filter_map(Weak::upgrade).collect()
+    }
+}
+
+impl Filesystem for Ext4Image {
+    fn type_name(&self) -> &'static str {
+        "ext4"
+    }
+
+    /// The regular file at `path` (absolute or relative to the root; `.`
+    /// and `..` are plain names, symbolic links are not followed).
+    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
+        let (ino, size) = {
+            let sb = self.shared.sb.lock();
+            let entry = sb.resolve_path(path).map_err(|_| Errno::ENOENT)?;
+            let inode = sb.load_inode(entry.inode).map_err(|_| Errno::EIO)?;
+            match inode.stat.extracted_type {
+                ext4::FileType::RegularFile => {}
+                ext4::FileType::Directory => return Err(Errno::EISDIR),
+                _ => return Err(Errno::ENODEV),
+            }
+            (entry.inode, inode.stat.size)
+        };
+        let key = ino;
+        let mut inodes = self.inodes.lock();
+        if let Some(i) = inodes.get(&key).and_then(Weak::upgrade) {
+            return Ok(i);
+        }
+        inodes.retain(|_, w| w.strong_count() > 0);
+        let file = Arc::new(Ext4File {
+            shared: self.shared.clone(),
+            ino,
+            path: path.to_string(),
+            size,
+            blocks: Mutex::new(AHashMap::new()),
+        });
+        let inode = Inode::new(&self.machine, EXT4_DEV, size, file.clone(), Arc::new(Ext4Fops { file }));
+        inodes.insert(key, Arc::downgrade(&inode));
+        Ok(inode)
+    }
+
+    fn read_only(&self) -> bool {
+        !self.is_writable()
+    }
+
+    /// `sync_filesystem`: every dirty page of every live file is written
+    /// back, then the image is flushed to the host's disk.
+    fn sync(&self) -> SysResult<()> {
+        for inode in self.live_inodes() {
+            inode.mapping.filemap_write_and_wait_range(&inode, 0, u64::MAX)?;
+        }
+        if let Some(w) = &self.shared.writer {
+            w.sync_data().map_err(|_| Errno::EIO)?;
+        }
+        Ok(())
+    }
+}
+
+fn mount_ext4(machine: &Arc<Machine>, source: &str) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(Ext4Image::mount(machine, source)?)
+}
+
+#[linkme::distributed_slice(MM_FILESYSTEMS)]
+static EXT4: FileSystemType = FileSystemType {
+    name: "ext4",
+    description: "files of an ext4 image (--image), written back in place",
+    mount: mount_ext4,
+};
