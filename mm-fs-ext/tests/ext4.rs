@@ -1,0 +1,269 @@
+//! ext4 images made by `mke2fs -d`, mapped through the simulator: every
+//! byte read through a mapping is the file's, shared writes reach the image
+//! in place (`debugfs` sees them, `e2fsck -fn` stays clean), private writes
+//! never do, and writes that would need new blocks are refused.
+
+use mm_core::errno::Signal;
+use mm_core::flags::{MapFlags, Prot};
+use mm_core::machine::MachineConfig;
+use mm_core::{Kernel, PAGE_SIZE, Pid};
+use mm_fs_ext::Ext4Image;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mm_x86 as _;
+
+const O_RDONLY: u64 = 0;
+const O_RDWR: u64 = 2;
+const MS_SYNC: u64 = 4;
+const BASE: u64 = 0x1_0000_0000;
+
+static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
+
+/// A scratch directory for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mm-fs-ext-{}-{name}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src/dir")).expect("scratch dir");
+        Scratch(dir)
+    }
+    fn src(&self) -> PathBuf {
+        self.0.join("src")
+    }
+    fn image(&self) -> PathBuf {
+        self.0.join("fs.img")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Distinct bytes for file `seed`: no two files or pages look alike.
+fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// The files every test image holds: `(path in the image, contents)`.
+fn files() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("/one-byte", pattern(1, 1)),
+        ("/page", pattern(2, 4096)),
+        ("/page-plus-one", pattern(3, 4097)),
+        ("/dir/odd", pattern(4, 3 * 4096 + 123)),
+        ("/big", pattern(5, (1 << 20) + 555)),
+    ]
+}
+
+fn run(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?} (install e2fsprogs): {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Builds an ext4 image of the test files with `mke2fs -d`, with
+/// `block_size`-byte blocks, plus a sparse file (`/sparse`: a hole, 4 KiB
+/// of data at 64 KiB, a hole up to 128 KiB).
+fn make_image(s: &Scratch, block_size: u32) -> Vec<(&'static str, Vec<u8>)> {
+    let mut all = files();
+    for (path, data) in &all {
+        std::fs::write(s.src().join(path.trim_start_matches('/')), data).expect("write source file");
+    }
+    let mut sparse = vec![0u8; 128 << 10];
+    sparse[64 << 10..68 << 10].copy_from_slice(&pattern(6, 4096));
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::File::create(s.src().join("sparse")).expect("sparse file");
+        f.set_len(sparse.len() as u64).expect("truncate");
+        f.write_all_at(&sparse[64 << 10..68 << 10], 64 << 10).expect("write sparse data");
+    }
+    all.push(("/sparse", sparse));
+    run(Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext4", "-b", &block_size.to_string(), "-d"])
+        .arg(s.src())
+        .arg(s.image())
+        .arg("16M"));
+    all
+}
+
+fn fsck_clean(image: &Path) {
+    let out = Command::new("e2fsck").arg("-fn").arg(image).output().expect("run e2fsck (install e2fsprogs)");
+    assert!(
+        out.status.success(),
+        "e2fsck -fn found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
+    run(Command::new("debugfs").arg("-R").arg(format!("cat {path}")).arg(image)).stdout
+}
+
+fn kernel_on(image: &Path) -> (Kernel, Pid) {
+    let mut k = Kernel::new(&MachineConfig { ram: 256 << 20, ..MachineConfig::default() }).expect("machine");
+    let fs = Ext4Image::mount(k.machine(), image.to_str().expect("utf-8 path")).expect("mount");
+    k.set_root(fs);
+    let pid = k.spawn().expect("process");
+    (k, pid)
+}
+
+/// How a test maps a file: `open(2)` flags, protection, map flags.
+type Mode = (u64, Prot, MapFlags);
+
+/// Opens `path` and maps `len` bytes of it at `addr`; returns the
+/// descriptor.
+fn map(k: &Kernel, pid: Pid, path: &str, (open, prot, flags): Mode, addr: u64, len: usize) -> i64 {
+    let fd = k.sys_openat(pid, path, open).unwrap_or_else(|e| panic!("openat {path}: {e}")) as i64;
+    let got = k
+        .sys_mmap(pid, addr, len as u64, prot.bits(), (flags | MapFlags::FIXED).bits(), fd, 0)
+        .unwrap_or_else(|e| panic!("mmap {path}: {e}"));
+    assert_eq!(got, addr);
+    fd
+}
+
+fn read_mapping(k: &Kernel, pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>, Signal> {
+    let mut buf = vec![0u8; len];
+    k.task(pid).expect("task").read_bytes(0, addr, &mut buf)?;
+    Ok(buf)
+}
+
+#[test]
+fn every_byte_read_through_a_mapping_is_the_files() {
+    for block_size in [1024, 4096] {
+        let s = Scratch::new("read");
+        let all = make_image(&s, block_size);
+        let (k, pid) = kernel_on(&s.image());
+        let mut addr = BASE;
+        for (path, data) in &all {
+            let pages = data.len().div_ceil(PAGE_SIZE as usize);
+            let len = pages * PAGE_SIZE as usize;
+            map(&k, pid, path, (O_RDONLY, Prot::READ, MapFlags::PRIVATE), addr, len);
+            let got = read_mapping(&k, pid, addr, len).expect("no signal inside the file");
+            assert!(got[..data.len()] == data[..], "{path} (block size {block_size}) differs through the mapping");
+            assert!(got[data.len()..].iter().all(|&b| b == 0), "{path}: the tail of the last page is not zero");
+            // A page wholly past the end of the file is SIGBUS.
+            map(&k, pid, path, (O_RDONLY, Prot::READ, MapFlags::PRIVATE), addr + (1 << 24), len + PAGE_SIZE as usize);
+            let past = addr + (1 << 24) + len as u64;
+            assert_eq!(read_mapping(&k, pid, past, 1), Err(Signal::Bus { addr: past }));
+            addr += 1 << 25;
+        }
+        // The first touch of a file is a major fault; read-around brings
+        // the pages after it, so the rest of a small file costs no more.
+        let (min, maj) = k.faults(pid).expect("faults");
+        assert_eq!(maj as usize, all.len(), "one major fault per file (minor: {min})");
+        drop(k);
+        fsck_clean(&s.image());
+    }
+}
+
+#[test]
+fn shared_writes_reach_the_image_in_place() {
+    for block_size in [1024, 4096] {
+        let s = Scratch::new("shared");
+        let all = make_image(&s, block_size);
+        let (path, data) = &all[4];
+        let mut expect = data.clone();
+        let (k, pid) = kernel_on(&s.image());
+        let len = data.len().div_ceil(PAGE_SIZE as usize) * PAGE_SIZE as usize;
+        let fd = map(&k, pid, path, (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);
+        let t = k.task(pid).expect("task").clone();
+        // A few pages, the first and the last (partial) one included.
+        for (i, off) in [0usize, 5000, 300_000, data.len() - 7].into_iter().enumerate() {
+            let bytes = pattern(100 + i as u64, 7);
+            t.write_bytes(0, BASE + off as u64, &bytes).expect("store");
+            expect[off..off + 7].copy_from_slice(&bytes);
+        }
+        assert_eq!(k.sys_msync(pid, BASE, len as u64, MS_SYNC), Ok(0));
+        assert!(debugfs_cat(&s.image(), path) == expect, "msync did not write the stores back");
+        fsck_clean(&s.image());
+        // Written again after the writeback: the page was cleaned and
+        // write-protected, so this store faults and dirties it again.
+        let (min0, _) = k.faults(pid).expect("faults");
+        t.write_bytes(0, BASE + 5001, b"again").expect("store");
+        assert_eq!(k.faults(pid).expect("faults").0, min0 + 1, "a store after writeback must fault");
+        expect[5001..5006].copy_from_slice(b"again");
+        // Unmapped and closed without msync: written back as the file goes.
+        assert_eq!(k.sys_munmap(pid, BASE, len as u64), Ok(0));
+        assert_eq!(k.sys_close(pid, fd), Ok(0));
+        drop(t);
+        drop(k);
+        assert!(debugfs_cat(&s.image(), path) == expect, "the last store was lost");
+        fsck_clean(&s.image());
+        // Nothing else changed.
+        for (p, d) in &all[..4] {
+            assert!(debugfs_cat(&s.image(), p) == *d, "{p} changed");
+        }
+    }
+}
+
+#[test]
+fn private_writes_never_reach_the_image() {
+    let s = Scratch::new("private");
+    let all = make_image(&s, 4096);
+    let (path, data) = &all[3];
+    let (k, pid) = kernel_on(&s.image());
+    let len = data.len().div_ceil(PAGE_SIZE as usize) * PAGE_SIZE as usize;
+    map(&k, pid, path, (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::PRIVATE), BASE, len);
+    let t = k.task(pid).expect("task").clone();
+    t.write_bytes(0, BASE, &vec![0xee; len]).expect("stores");
+    assert_eq!(read_mapping(&k, pid, BASE, 4).expect("load"), vec![0xee; 4]);
+    assert_eq!(k.sys_msync(pid, BASE, len as u64, MS_SYNC), Ok(0));
+    k.sync().expect("sync");
+    drop(t);
+    drop(k);
+    assert!(debugfs_cat(&s.image(), path) == *data, "a private write reached the image");
+    fsck_clean(&s.image());
+}
+
+#[test]
+fn writes_that_need_new_blocks_are_refused() {
+    let s = Scratch::new("holes");
+    let all = make_image(&s, 4096);
+    let (path, data) = &all[5];
+    let (k, pid) = kernel_on(&s.image());
+    map(&k, pid, path, (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, data.len());
+    let t = k.task(pid).expect("task").clone();
+    // The hole reads as zeroes but cannot be written in place.
+    assert_eq!(read_mapping(&k, pid, BASE, 16).expect("load"), vec![0; 16]);
+    assert_eq!(t.store(0, BASE, 1), Err(Signal::Bus { addr: BASE }));
+    // The allocated page can.
+    t.store(0, BASE + (64 << 10), 0x42).expect("store to allocated block");
+    drop(t);
+    drop(k);
+    let mut expect = data.clone();
+    expect[64 << 10] = 0x42;
+    assert!(debugfs_cat(&s.image(), path) == expect);
+    fsck_clean(&s.image());
+}
+
+#[test]
+fn read_only_images_refuse_writable_opens() {
+    let s = Scratch::new("ro");
+    make_image(&s, 4096);
+    let mut perms = std::fs::metadata(s.image()).expect("image").permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(s.image(), perms).expect("chmod");
+    let (k, pid) = kernel_on(&s.image());
+    // Root can write any file: only a truly read-only image is refused.
+    if Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount").is_writable() {
+        return;
+    }
+    assert_eq!(k.sys_openat(pid, "/page", O_RDWR), Err(mm_core::Errno::EROFS));
+    assert!(k.sys_openat(pid, "/page", O_RDONLY).is_ok());
+}
