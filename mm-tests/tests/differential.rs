@@ -22,11 +22,12 @@ fn semantics_cases_match_linux() {
     check("semantics", None, 45);
 }
 
-/// Hand-written edge cases (merging, accounting, mremap, madvise, brk),
+/// Hand-written edge cases (merging, accounting, mremap, madvise, brk,
+/// files and shared memory),
 /// recorded on the real kernel.
 #[test]
 fn edge_cases_match_linux() {
-    check("edge", None, 48);
+    check("edge", None, 55);
 }
 
 /// Random scenarios around the program break (`tools/gen_brk.py`),
@@ -74,7 +75,7 @@ fn cases_match_with_every_backend() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 45);
             if pt == "x86-64-4level" {
-                check("edge", Some(cfg), 48);
+                check("edge", Some(cfg), 55);
             }
         }
     }

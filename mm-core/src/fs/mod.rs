@@ -201,8 +201,14 @@ impl Inode {
     }
 }
 
+/// Source of [`File::id`]s.
+static NEXT_FILE_ID: AtomicU64 = AtomicU64::new(1);
+
 /// `struct file`: an open file.
 pub struct File {
+    /// Unique for each open: VMAs merge only when they map the same open
+    /// file (`vm_file`), not merely the same inode.
+    pub id: u64,
     /// The file.
     pub inode: Arc<Inode>,
     /// What the descriptor allows.
@@ -222,7 +228,8 @@ impl fmt::Debug for File {
 impl File {
     /// Opens `inode` with `mode`, shown as `path`.
     pub fn open(inode: Arc<Inode>, mode: FMode, path: impl Into<String>) -> Arc<File> {
-        Arc::new(File { inode, mode, path: path.into(), f_ra: Mutex::new(FileRaState::default()) })
+        let id = NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed);
+        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(FileRaState::default()) })
     }
 }
 

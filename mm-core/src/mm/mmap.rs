@@ -547,7 +547,7 @@ impl MmStruct {
             let mut vmg = VmaMergeStruct::new_range(addr, end, pgoff, vm_flags);
             vmg.prev = prev;
             vmg.next = next;
-            vmg.file = file.map(|f| f.inode.ino);
+            vmg.file = file.map(|f| f.id);
             merged = vma_merge_new_range(m, st, &vmg);
         }
         if merged.is_none() {

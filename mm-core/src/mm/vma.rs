@@ -163,9 +163,9 @@ impl Vma {
     pub fn perms(&self) -> String {
         String::from_utf8_lossy(&self.flags.maps_perms()).into_owned()
     }
-    /// Identity of the mapped object for merge checks (`vm_file`).
+    /// Identity of the mapped open file for merge checks (`vm_file`).
     fn file_id(&self) -> Option<u64> {
-        self.file_ino()
+        self.file().map(|f| f.id)
     }
 }
 

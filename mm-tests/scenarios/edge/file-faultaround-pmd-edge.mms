@@ -1,0 +1,18 @@
+# fault-around stops at the end of the page table (2 MiB), at the VMA and at EOF
+window 0x100000000 0x110000000
+file f 262144
+openat(AT_FDCWD, "f", O_RDONLY) = 3
+mmap(0x1001f8000, 65536, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x1001f8000
+load 0x1001fd000 1
+dump
+load 0x100200000 1
+dump
+mmap(0x100400000, 262144, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0x1000) = 0x100400000
+load 0x10043e000 1
+dump
+load 0x100403000 1
+madvise(0x100410000, 65536, MADV_RANDOM) = 0
+load 0x100411000 1
+madvise(0x100420000, 65536, MADV_SEQUENTIAL) = 0
+load 0x100421000 1
+dump
