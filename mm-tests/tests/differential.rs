@@ -48,7 +48,7 @@ fn extreme_argument_cases_match_linux() {
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {
-    check("trace", None, 10);
+    check("trace", None, 15);
 }
 
 /// Random scenarios from `gen.py --anon-only`, recorded on the real kernel.
