@@ -271,8 +271,11 @@ impl AddressSpace {
 
     /// `truncate_inode_pages`: drops every page from the cache.
     fn truncate_inode_pages(&self) {
-        let pages: Vec<Pfn> = self.i_pages.lock().drain().map(|(_, p)| p).collect();
-        for pfn in pages {
+        // In index order, so that frames go back to the allocator in the
+        // same order on every run.
+        let mut pages: Vec<(u64, Pfn)> = self.i_pages.lock().drain().collect();
+        pages.sort_unstable_by_key(|&(i, _)| i);
+        for (_, pfn) in pages {
             let page = self.machine.phys.page(pfn);
             debug_assert_eq!(page.mapcount(), 0, "truncating a mapped page {pfn:?}");
             page.mapping.store(0, Ordering::Release);
