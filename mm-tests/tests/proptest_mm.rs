@@ -1,12 +1,16 @@
-//! Random sequences of mmap, munmap, mprotect, mremap, madvise, brk, loads
-//! and stores, checked after every step against a page-level shadow model
-//! (which pages are mapped, with what protection, holding which byte) and
-//! against the kernel's invariants (`MmStruct::check_invariants`: entries
-//! within VMAs, map counts, page-table pages, TLB coherence).  At the end
-//! the process exits and every frame, page tables included, must be free
-//! again.
+//! Random sequences of mmap (anonymous, private and shared file mappings of
+//! a tmpfs file, shared anonymous memory), munmap, mprotect, mremap,
+//! madvise, brk, loads and stores, checked after every step against a
+//! page-level shadow model (which pages are mapped, with what protection,
+//! what each reads: its own copy, the file's bytes or zeroes) and against
+//! the kernel's invariants (`MmStruct::check_invariants`: entries within
+//! VMAs, map counts, page-cache pages at their file offsets, rss counters,
+//! page-table pages, TLB coherence).  At the end the process exits and the
+//! file is removed, and every frame, page tables and page cache included,
+//! must be free again.
 
 use mm_core::errno::{Errno, Signal};
+use mm_core::fs::Filesystem;
 use mm_core::{Kernel, MachineConfig, Pid};
 use proptest::prelude::*;
 // Registers the backends (the x86-64 formats and the example allocator).
@@ -41,15 +45,61 @@ enum RemapMode {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Mmap { page: u64, n: u64, prot: u64, place: Place, populate: bool, noreserve: bool },
-    Munmap { page: u64, n: u64 },
-    Mprotect { page: u64, n: u64, prot: u64 },
-    Mremap { page: u64, old: u64, new: u64, mode: RemapMode },
-    Madvise { page: u64, n: u64, advice: u64 },
-    Brk { pages: u64 },
-    Store { page: u64, val: u8 },
-    Load { page: u64 },
+    Mmap {
+        page: u64,
+        n: u64,
+        prot: u64,
+        place: Place,
+        populate: bool,
+        noreserve: bool,
+    },
+    /// A `MAP_FIXED` mapping of the file from page `fpage` (`shared`), or
+    /// of new shared anonymous memory (`fpage` None).
+    MmapShared {
+        page: u64,
+        n: u64,
+        prot: u64,
+        fpage: Option<u64>,
+        shared: bool,
+        populate: bool,
+    },
+    Munmap {
+        page: u64,
+        n: u64,
+    },
+    Mprotect {
+        page: u64,
+        n: u64,
+        prot: u64,
+    },
+    Mremap {
+        page: u64,
+        old: u64,
+        new: u64,
+        mode: RemapMode,
+    },
+    Madvise {
+        page: u64,
+        n: u64,
+        advice: u64,
+    },
+    Brk {
+        pages: u64,
+    },
+    Store {
+        page: u64,
+        val: u8,
+    },
+    Load {
+        page: u64,
+        off: u8,
+    },
 }
+
+/// The tmpfs file the mappings share: `FILE_SIZE` bytes, so its last page
+/// is partial and pages from `FILE_PAGES` on are past its end.
+const FILE_SIZE: u64 = 40 * 4096 + 100;
+const FILE_PAGES: u64 = FILE_SIZE.div_ceil(4096);
 
 fn prot() -> impl Strategy<Value = u64> {
     prop_oneof![4 => Just(R | W), 2 => Just(R), 1 => Just(0), 1 => Just(R | W | X), 1 => Just(W), 1 => Just(R | X)]
@@ -61,6 +111,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => (page.clone(), n.clone(), prot(), prop_oneof![4 => Just(Place::Fixed), 1 => Just(Place::NoReplace), 1 => Just(Place::Hint)], prop::bool::weighted(0.15), prop::bool::weighted(0.1))
             .prop_map(|(page, n, prot, place, populate, noreserve)| Op::Mmap { page, n, prot, place, populate, noreserve }),
+        4 => (page.clone(), n.clone(), prot(), prop::option::weighted(0.8, 0..FILE_PAGES + 4), any::<bool>(), prop::bool::weighted(0.15))
+            .prop_map(|(page, n, prot, fpage, shared, populate)| Op::MmapShared { page, n, prot, fpage, shared: shared || fpage.is_none(), populate }),
         2 => (page.clone(), n.clone()).prop_map(|(page, n)| Op::Munmap { page, n }),
         3 => (page.clone(), n.clone(), prot()).prop_map(|(page, n, prot)| Op::Mprotect { page, n, prot }),
         2 => (page.clone(), n.clone(), n.clone(), prop_oneof![
@@ -71,17 +123,45 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(page, n, advice)| Op::Madvise { page, n, advice }),
         1 => (0..12u64).prop_map(|pages| Op::Brk { pages }),
         6 => (page.clone(), any::<u8>()).prop_map(|(page, val)| Op::Store { page, val }),
-        4 => page.prop_map(|page| Op::Load { page }),
+        4 => (page, any::<u8>()).prop_map(|(page, off)| Op::Load { page, off }),
     ]
 }
 
-/// What the shadow knows of one mapped page.
+/// Where a mapped page's bytes come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Src {
+    /// Anonymous memory: zeroes until written.
+    Anon,
+    /// Page `pg` of object `obj` (0: the file; others: shared anonymous
+    /// memory), through a shared or a private mapping.
+    Obj { obj: usize, pg: u64, shared: bool },
+}
+
+/// What the shadow knows of one mapped page.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Shadow {
     prot: u64,
-    val: u8,
+    src: Src,
+    /// The page's own bytes: written anonymous memory, or a private copy
+    /// of a file page.
+    own: Option<Box<[u8]>>,
     /// `MADV_FREE`d and not written since: `MADV_PAGEOUT` discards it.
     lazyfree: bool,
+    /// Offset of the last store.
+    last: u8,
+}
+
+impl Shadow {
+    fn new(prot: u64, src: Src) -> Shadow {
+        Shadow { prot, src, own: None, lazyfree: false, last: 0 }
+    }
+    /// The source of the page `i` pages after this one in the same VMA.
+    fn src_after(&self, i: u64) -> Src {
+        match self.src {
+            Src::Anon => Src::Anon,
+            Src::Obj { obj, pg, shared } => Src::Obj { obj, pg: pg + i, shared },
+        }
+    }
 }
 
 struct World {
@@ -89,6 +169,11 @@ struct World {
     pid: Pid,
     pages: BTreeMap<u64, Shadow>,
     brk: u64,
+    /// The file's descriptor.
+    fd: i64,
+    /// The bytes of each object: the file (object 0) and every shared
+    /// anonymous mapping made.
+    objs: Vec<Vec<u8>>,
 }
 
 fn addr(page: u64) -> u64 {
@@ -97,8 +182,13 @@ fn addr(page: u64) -> u64 {
 
 impl World {
     fn map(&mut self, start: u64, n: u64, prot: u64) {
+        self.map_src(start, n, prot, Src::Anon);
+    }
+
+    fn map_src(&mut self, start: u64, n: u64, prot: u64, src: Src) {
+        let first = Shadow::new(prot, src);
         for i in 0..n {
-            self.pages.insert(start + i * PAGE, Shadow { prot, val: 0, lazyfree: false });
+            self.pages.insert(start + i * PAGE, Shadow::new(prot, first.src_after(i)));
         }
     }
 
@@ -110,7 +200,28 @@ impl World {
     }
 
     fn mapped(&self, start: u64, end: u64) -> Vec<(u64, Shadow)> {
-        self.pages.range(start..end).map(|(&k, &v)| (k, v)).collect()
+        self.pages.range(start..end).map(|(&k, v)| (k, v.clone())).collect()
+    }
+
+    /// Whether an access to the page at `a` is `SIGBUS` (past the end of
+    /// its object).
+    fn past_eof(&self, a: u64) -> bool {
+        match self.pages.get(&a).map(|s| s.src) {
+            Some(Src::Obj { obj, pg, .. }) => pg >= (self.objs[obj].len() as u64) / PAGE,
+            _ => false,
+        }
+    }
+
+    /// The byte the page at `a` reads at `off`.
+    fn byte(&self, a: u64, off: u8) -> u8 {
+        let s = &self.pages[&a];
+        if let Some(own) = &s.own {
+            return own[off as usize];
+        }
+        match s.src {
+            Src::Anon => 0,
+            Src::Obj { obj, pg, .. } => self.objs[obj][(pg * PAGE) as usize + off as usize],
+        }
     }
 
     fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
@@ -146,6 +257,27 @@ impl World {
                     }
                 }
             }
+            Op::MmapShared { page, n, prot, fpage, shared, populate } => {
+                let a = addr(page);
+                // MAP_FIXED, and MAP_SHARED or MAP_PRIVATE.
+                let mut flags = 0x10 | if shared { 0x01 } else { 0x02 };
+                if populate {
+                    flags |= 0x8000;
+                }
+                let src = match fpage {
+                    Some(pg) => {
+                        prop_assert_eq!(k.sys_mmap(pid, a, n * PAGE, prot, flags, self.fd, pg * PAGE), Ok(a));
+                        Src::Obj { obj: 0, pg, shared }
+                    }
+                    None => {
+                        prop_assert_eq!(k.sys_mmap(pid, a, n * PAGE, prot, flags | 0x20, -1, 0), Ok(a));
+                        self.objs.push(vec![0; (n * PAGE) as usize]);
+                        Src::Obj { obj: self.objs.len() - 1, pg: 0, shared: true }
+                    }
+                };
+                self.unmap(a, a + n * PAGE);
+                self.map_src(a, n, prot, src);
+            }
             Op::Munmap { page, n } => {
                 let a = addr(page);
                 prop_assert_eq!(k.sys_munmap(pid, a, n * PAGE), Ok(0));
@@ -175,22 +307,35 @@ impl World {
             Op::Madvise { page, n, advice } => {
                 let a = addr(page);
                 let r = k.sys_madvise(pid, a, n * PAGE, advice);
-                let covered = self.mapped(a, a + n * PAGE).len() as u64;
-                if covered == n {
-                    prop_assert_eq!(r, Ok(0));
-                } else {
-                    prop_assert_eq!(r, Err(Errno::ENOMEM));
-                }
-                for (p, _) in self.mapped(a, a + n * PAGE) {
-                    let s = self.pages.get_mut(&p).expect("mapped");
+                let range = self.mapped(a, a + n * PAGE);
+                let covered = range.len() as u64;
+                // MADV_FREE stops with EINVAL at the first VMA that is not
+                // anonymous memory.
+                let first_file = range.iter().position(|(_, s)| matches!(s.src, Src::Obj { .. }));
+                let done = match (advice, first_file) {
+                    (8, Some(i)) => {
+                        prop_assert_eq!(r, Err(Errno::EINVAL));
+                        i
+                    }
+                    _ if covered == n => {
+                        prop_assert_eq!(r, Ok(0));
+                        range.len()
+                    }
+                    _ => {
+                        prop_assert_eq!(r, Err(Errno::ENOMEM));
+                        range.len()
+                    }
+                };
+                for (p, _) in &range[..done] {
+                    let s = self.pages.get_mut(p).expect("mapped");
                     match advice {
                         4 => {
-                            s.val = 0;
+                            s.own = None;
                             s.lazyfree = false;
                         }
                         8 => s.lazyfree = true,
                         21 if s.lazyfree => {
-                            s.val = 0;
+                            s.own = None;
                             s.lazyfree = false;
                         }
                         _ => {}
@@ -213,22 +358,45 @@ impl World {
             Op::Store { page, val } => {
                 let a = addr(page) + u64::from(val);
                 let r = k.store(pid, a, val);
-                match self.pages.get_mut(&addr(page)) {
-                    Some(s) if s.prot & W != 0 => {
-                        prop_assert_eq!(r, Ok(()));
-                        s.val = val;
-                        s.lazyfree = false;
+                let writable = self.pages.get(&addr(page)).is_some_and(|s| s.prot & W != 0);
+                if !writable {
+                    prop_assert!(matches!(r, Err(Signal::Segv { .. })), "store to {a:#x} gave {r:?}");
+                } else if self.past_eof(addr(page)) {
+                    prop_assert_eq!(r, Err(Signal::Bus { addr: a }));
+                } else {
+                    prop_assert_eq!(r, Ok(()));
+                    // A private page's first write copies what it read.
+                    let full: Box<[u8]> = match self.pages[&addr(page)].src {
+                        Src::Obj { pg, obj, .. } => {
+                            let o = (pg * PAGE) as usize;
+                            self.objs[obj][o..o + PAGE as usize].into()
+                        }
+                        Src::Anon => vec![0; PAGE as usize].into(),
+                    };
+                    let s = self.pages.get_mut(&addr(page)).expect("mapped");
+                    s.lazyfree = false;
+                    s.last = val;
+                    match s.src {
+                        Src::Obj { obj, pg, shared: true } => {
+                            self.objs[obj][(pg * PAGE) as usize + val as usize] = val;
+                        }
+                        _ => {
+                            s.own.get_or_insert(full)[val as usize] = val;
+                        }
                     }
-                    _ => prop_assert!(matches!(r, Err(Signal::Segv { .. })), "store to {a:#x} gave {r:?}"),
                 }
             }
-            Op::Load { page } => {
-                // Read where the last store wrote: at its value as offset.
-                let off = self.pages.get(&addr(page)).map_or(0, |s| u64::from(s.val));
-                let a = addr(page) + off;
+            Op::Load { page, off } => {
+                let a = addr(page) + u64::from(off);
                 let r = k.load(pid, a);
                 match self.pages.get(&addr(page)) {
-                    Some(s) if s.prot != 0 => prop_assert_eq!(r, Ok(s.val), "load at {:#x}", a),
+                    Some(s) if s.prot != 0 => {
+                        if self.past_eof(addr(page)) {
+                            prop_assert_eq!(r, Err(Signal::Bus { addr: a }));
+                        } else {
+                            prop_assert_eq!(r, Ok(self.byte(addr(page), off)), "load at {:#x}", a);
+                        }
+                    }
                     _ => prop_assert!(matches!(r, Err(Signal::Segv { .. })), "load of {a:#x} gave {r:?}"),
                 }
             }
@@ -242,11 +410,11 @@ impl World {
     fn moved(&mut self, a: u64, old: u64, new: u64, x: u64, dontunmap: bool) {
         let src = self.mapped(a, a + old);
         let prot = src.first().map_or(R | W, |s| s.1.prot);
+        // The pages added by growth continue the last page's object.
+        let grown = src.last().map_or(Src::Anon, |(_, s)| s.src_after(1));
         if dontunmap {
             for (p, _) in &src {
-                let s = self.pages.get_mut(p).expect("mapped");
-                s.val = 0;
-                s.lazyfree = false;
+                self.emptied(*p);
             }
         } else {
             self.unmap(a, a + old);
@@ -258,8 +426,16 @@ impl World {
             }
         }
         if new > old {
-            self.map(x + old, (new - old) / PAGE, prot);
+            self.map_src(x + old, (new - old) / PAGE, prot, grown);
         }
+    }
+
+    /// A page whose entries `MREMAP_DONTUNMAP` took away: it reads from its
+    /// source again.
+    fn emptied(&mut self, p: u64) {
+        let e = self.pages.get_mut(&p).expect("mapped");
+        e.own = None;
+        e.lazyfree = false;
     }
 
     fn mremap(&mut self, a: u64, old: u64, new: u64, mode: &RemapMode) -> Result<(), TestCaseError> {
@@ -285,19 +461,19 @@ impl World {
                 }
                 for (p, s) in &src {
                     if dontunmap {
-                        let e = self.pages.get_mut(p).expect("mapped");
-                        e.val = 0;
-                        e.lazyfree = false;
+                        self.emptied(*p);
                     } else {
                         self.pages.remove(p);
                     }
-                    self.pages.insert(x + (p - a), *s);
+                    self.pages.insert(x + (p - a), s.clone());
                 }
             }
             _ if x == a && new <= old => self.unmap(a + new, a + old),
             _ if x == a => {
-                let prot = self.pages.get(&(a + old - PAGE)).map_or(R | W, |s| s.prot);
-                self.map(a + old, (new - old) / PAGE, prot);
+                let last = self.pages.get(&(a + old - PAGE));
+                let prot = last.map_or(R | W, |s| s.prot);
+                let src = last.map_or(Src::Anon, |s| s.src_after(1));
+                self.map_src(a + old, (new - old) / PAGE, prot, src);
             }
             _ => self.moved(a, old, new, x, false),
         }
@@ -326,26 +502,56 @@ impl World {
         let sim: BTreeMap<u64, u64> = sim.into_iter().map(|(a, p)| (a, if p == W { R | W } else { p })).collect();
         prop_assert_eq!(&sim, &shadow, "mapped pages and protections differ");
         for (&a, s) in &self.pages {
-            let got = t.mm.peek_byte(a + u64::from(s.val));
-            prop_assert_eq!(got, Some(s.val), "contents of {:#x}", a);
+            if self.past_eof(a) {
+                continue;
+            }
+            for off in [0, s.last, 255] {
+                let got = t.mm.peek_byte(a + u64::from(off));
+                prop_assert_eq!(got, Some(self.byte(a, off)), "contents of {:#x} at {}", a, off);
+            }
         }
         Ok(())
     }
 }
 
+/// Byte `i` of the file, as `file` lines of scenarios fill it.
+fn file_byte(i: u64) -> u8 {
+    (i / PAGE + i) as u8
+}
+
 fn run_ops(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut k = Kernel::new(&cfg).expect("machine");
     let free_before = k.machine().nr_free_pages();
+    let mut fill = |p: u64, page: &mut [u8]| {
+        for (j, b) in page.iter_mut().enumerate() {
+            *b = file_byte(p * PAGE + j as u64);
+        }
+    };
+    k.create_file("f", FILE_SIZE, &mut fill).expect("file");
     let pid = k.spawn().expect("process");
-    let mut w = World { k, pid, pages: BTreeMap::new(), brk: BRK };
+    let fd = k.sys_openat(pid, "f", 2).expect("open") as i64;
+    let mut file: Vec<u8> = (0..FILE_PAGES * PAGE).map(file_byte).collect();
+    file[FILE_SIZE as usize..].fill(0);
+    let mut w = World { k, pid, pages: BTreeMap::new(), brk: BRK, fd, objs: vec![file] };
     for op in ops {
         w.apply(op)?;
         w.verify()?;
     }
     let mut k = w.k;
+    // The page cache holds what the shared mappings wrote.
+    let t = k.task(pid).expect("task").clone();
+    let inode = k.tmpfs().lookup("f").expect("the file");
+    for (pg, want) in w.objs[0].chunks(PAGE as usize).enumerate() {
+        let pfn = inode.mapping.peek(pg as u64).expect("every page of a tmpfs file is cached");
+        let mut got = vec![0u8; PAGE as usize];
+        k.machine().phys.read_bytes(pfn, 0, &mut got);
+        prop_assert!(got == want, "page {} of the file differs", pg);
+    }
+    drop((t, inode));
     k.exit(pid);
+    k.tmpfs().unlink("f").expect("unlink");
     k.machine().alloc.drain();
-    prop_assert_eq!(k.machine().nr_free_pages(), free_before, "frames leaked after exit");
+    prop_assert_eq!(k.machine().nr_free_pages(), free_before, "frames leaked after exit and unlink");
     Ok(())
 }
 
