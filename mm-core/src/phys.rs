@@ -450,6 +450,14 @@ impl PhysMem {
             }
             return;
         }
+        if off == 0 && data.len() == PAGE_SIZE as usize {
+            self.overwrite(pfn, |words| {
+                for (w, b) in words.iter().zip(data.chunks_exact(8)) {
+                    w.store(u64::from_le_bytes(b.try_into().expect("eight bytes")), Ordering::Relaxed);
+                }
+            });
+            return;
+        }
         let words = self.full_words(pfn);
         let mut o = off as usize;
         let mut rest = data;
@@ -497,10 +505,26 @@ impl PhysMem {
             return;
         }
         let from = self.words(src);
-        let to = self.full_words(dst);
-        for (t, f) in to.iter().zip(from) {
-            t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.overwrite(dst, |to| {
+            for (t, f) in to.iter().zip(from) {
+                t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        });
+    }
+
+    /// Makes the frame full with every word written by `fill`, without
+    /// zeroing it first (the frame is busy meanwhile: other accessors wait).
+    fn overwrite(&self, pfn: Pfn, fill: impl FnOnce(&[AtomicU64; WORDS_PER_PAGE])) {
+        let page = self.page(pfn);
+        loop {
+            let s = self.settled(page);
+            let busy = KIND_BUSY << KIND_SHIFT;
+            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                break;
+            }
         }
+        fill(self.words(pfn));
+        page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
     }
 
     /// True if every byte of the frame is zero.

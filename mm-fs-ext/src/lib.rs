@@ -31,6 +31,7 @@ use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use mm_core::{trace_enter, trace_note};
 use parking_lot::Mutex;
 use positioned_io::ReadAt;
+use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::sync::{Arc, Weak};
@@ -45,27 +46,29 @@ struct LoggingImage {
     log: Arc<ReadLog>,
 }
 
-/// Positioned reads `(offset, bytes)` made while logging is on (`Some`).
-type ReadLog = Mutex<Option<Vec<(u64, usize)>>>;
+/// Whether logging is on, and the positioned reads `(offset, bytes)` made
+/// since it was turned on.
+type ReadLog = Mutex<(bool, Vec<(u64, usize)>)>;
 
 impl ReadAt for LoggingImage {
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = FileExt::read_at(&self.image, buf, pos)?;
-        if let Some(log) = self.log.lock().as_mut() {
-            log.push((pos, n));
+        let mut log = self.log.lock();
+        if log.0 {
+            log.1.push((pos, n));
         }
         Ok(n)
     }
 }
 
-/// Where part of a page lives in the image.
+/// A run of a file's bytes that lives contiguously in the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Segment {
-    /// Offset in the page.
-    page_off: usize,
+struct Run {
+    /// Offset in the file.
+    file_off: u64,
     /// Offset in the image.
     image_off: u64,
-    len: usize,
+    len: u64,
 }
 
 /// What the files of one image share.
@@ -80,39 +83,40 @@ struct Shared {
 }
 
 impl Shared {
-    /// Reads `bufs.len()` pages of inode `ino` from page `index` on (zeroes
-    /// past the end of the file), and returns where each page's bytes live
-    /// in the image.
-    fn read_pages(&self, ino: u32, index: u64, bufs: &mut [&mut [u8]]) -> Result<Vec<Vec<Segment>>, Errno> {
+    /// Reads the pages of `inode` from page `index` on into `buf` (a whole
+    /// number of pages; zeroes past the end of the file), with as few reads
+    /// as the extents allow, and returns where the bytes live in the image.
+    fn read_pages(&self, inode: &ext4::Inode, index: u64, buf: &mut [u8]) -> Result<Vec<Run>, Errno> {
         let sb = self.sb.lock();
-        let inode = sb.load_inode(ino).map_err(|_| Errno::EIO)?;
         // Opening reads the extent tree; only the data reads after it are
         // logged.
-        let mut r = sb.open(&inode).map_err(|_| Errno::EIO)?;
-        r.seek(SeekFrom::Start(index << PAGE_SHIFT)).map_err(|_| Errno::EIO)?;
-        let mut out = Vec::with_capacity(bufs.len());
-        for buf in bufs.iter_mut() {
-            let mut segments = Vec::new();
-            let mut filled = 0;
-            while filled < buf.len() {
-                *self.log.lock() = Some(Vec::new());
-                let n = r.read(&mut buf[filled..]).map_err(|_| Errno::EIO)?;
-                let log = self.log.lock().take().unwrap_or_default();
-                if n == 0 {
-                    break;
-                }
-                // One read at the blocks' place, or none for a hole.
-                if let Some(&(off, len)) = log.last()
-                    && len == n
-                {
-                    segments.push(Segment { page_off: filled, image_off: off, len: n });
-                }
-                filled += n;
+        let mut r = sb.open(inode).map_err(|_| Errno::EIO)?;
+        let start = index << PAGE_SHIFT;
+        r.seek(SeekFrom::Start(start)).map_err(|_| Errno::EIO)?;
+        let mut runs = Vec::new();
+        let mut filled = 0;
+        while filled < buf.len() {
+            {
+                let mut log = self.log.lock();
+                log.0 = true;
+                log.1.clear();
             }
-            buf[filled..].fill(0);
-            out.push(segments);
+            let n = r.read(&mut buf[filled..]).map_err(|_| Errno::EIO)?;
+            let mut log = self.log.lock();
+            log.0 = false;
+            if n == 0 {
+                break;
+            }
+            // One read at the blocks' place, or none for a hole.
+            if let Some(&(off, len)) = log.1.last()
+                && len == n
+            {
+                runs.push(Run { file_off: start + filled as u64, image_off: off, len: n as u64 });
+            }
+            filled += n;
         }
-        Ok(out)
+        buf[filled..].fill(0);
+        Ok(runs)
     }
 }
 
@@ -120,51 +124,67 @@ impl Shared {
 /// where its bytes live.
 struct Ext4File {
     shared: Arc<Shared>,
-    /// Inode number in the image.
-    ino: u32,
+    /// The inode in the image.
+    inode: ext4::Inode,
     path: String,
     size: u64,
-    blocks: Mutex<AHashMap<u64, Vec<Segment>>>,
+    /// Where the bytes read so far live in the image, by file offset.
+    runs: Mutex<BTreeMap<u64, Run>>,
 }
 
 impl Ext4File {
     /// The bytes of page `index` that belong to the file.
-    fn page_len(&self, index: u64) -> usize {
-        self.size.saturating_sub(index << PAGE_SHIFT).min(PAGE_SIZE) as usize
+    fn page_len(&self, index: u64) -> u64 {
+        self.size.saturating_sub(index << PAGE_SHIFT).min(PAGE_SIZE)
+    }
+
+    /// Records runs found by a read.
+    fn add_runs(&self, found: Vec<Run>) {
+        let mut runs = self.runs.lock();
+        for r in found {
+            runs.insert(r.file_off, r);
+        }
+    }
+
+    /// The parts of `[off, off + len)` that live in the image, as
+    /// `(file offset, image offset, length)`, ascending.
+    fn placed(&self, off: u64, len: u64) -> Vec<(u64, u64, u64)> {
+        let end = off + len;
+        let runs = self.runs.lock();
+        let first = runs.range(..=off).next_back().map_or(off, |(&k, _)| k);
+        runs.range(first..end)
+            .filter_map(|(_, r)| {
+                let a = r.file_off.max(off);
+                let b = (r.file_off + r.len).min(end);
+                (a < b).then(|| (a, r.image_off + (a - r.file_off), b - a))
+            })
+            .collect()
     }
 
     /// Whether every byte of page `index` inside the file has a place in
     /// the image (false for holes and pages never read).
     fn page_is_allocated(&self, index: u64) -> bool {
+        let off = index << PAGE_SHIFT;
         let want = self.page_len(index);
-        let blocks = self.blocks.lock();
-        let Some(segs) = blocks.get(&index) else {
-            return false;
-        };
-        let mut covered = 0;
-        for s in segs {
-            if s.page_off != covered {
+        let mut at = off;
+        for (a, _, len) in self.placed(off, want) {
+            if a != at {
                 return false;
             }
-            covered += s.len;
+            at += len;
         }
-        covered >= want
+        at >= off + want
     }
 }
 
 impl AddressSpaceOperations for Ext4File {
     fn read_folio(&self, _inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        let mut segs = self.shared.read_pages(self.ino, index, &mut [buf])?;
-        self.blocks.lock().insert(index, segs.pop().unwrap_or_default());
+        self.add_runs(self.shared.read_pages(&self.inode, index, buf)?);
         Ok(())
     }
 
-    fn readahead(&self, _inode: &Inode, start: u64, bufs: &mut [&mut [u8]]) -> Result<(), Errno> {
-        let segs = self.shared.read_pages(self.ino, start, bufs)?;
-        let mut blocks = self.blocks.lock();
-        for (i, s) in segs.into_iter().enumerate() {
-            blocks.insert(start + i as u64, s);
-        }
+    fn readahead(&self, _inode: &Inode, start: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.add_runs(self.shared.read_pages(&self.inode, start, buf)?);
         Ok(())
     }
 
@@ -175,13 +195,10 @@ impl AddressSpaceOperations for Ext4File {
         if !self.page_is_allocated(index) {
             return Err(Errno::ENOSPC);
         }
-        let segs = self.blocks.lock().get(&index).cloned().unwrap_or_default();
-        for s in segs {
-            let end = (s.page_off + s.len).min(data.len());
-            if s.page_off >= end {
-                continue;
-            }
-            image.write_all_at(&data[s.page_off..end], s.image_off).map_err(|_| Errno::EIO)?;
+        let off = index << PAGE_SHIFT;
+        for (a, image_off, len) in self.placed(off, data.len() as u64) {
+            let from = (a - off) as usize;
+            image.write_all_at(&data[from..from + len as usize], image_off).map_err(|_| Errno::EIO)?;
         }
         Ok(())
     }
@@ -250,10 +267,10 @@ impl FileOperations for Ext4Fops {
         let end = off.saturating_add(data.len() as u64).min(self.file.size);
         if off < end {
             for index in off >> PAGE_SHIFT..=(end - 1) >> PAGE_SHIFT {
-                if !self.file.blocks.lock().contains_key(&index) {
+                if !self.file.page_is_allocated(index) {
+                    // Not read yet, or a hole: read it to know.
                     let mut page = vec![0u8; PAGE_SIZE as usize];
-                    let mut segs = self.file.shared.read_pages(self.file.ino, index, &mut [&mut page[..]])?;
-                    self.file.blocks.lock().insert(index, segs.pop().unwrap_or_default());
+                    self.file.add_runs(self.file.shared.read_pages(&self.file.inode, index, &mut page)?);
                 }
                 if !self.file.page_is_allocated(index) {
                     return Err(Errno::ENOSPC);
@@ -288,7 +305,7 @@ impl Ext4Image {
             Err(_) => (std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?, false),
         };
         let reader_file = image.try_clone().map_err(|e| format!("{path}: {e}"))?;
-        let log = Arc::new(Mutex::new(None));
+        let log = Arc::new(Mutex::new((false, Vec::new())));
         let sb = ext4::SuperBlock::new(LoggingImage { image: reader_file, log: log.clone() })
             .map_err(|e| format!("{path} is not a readable ext4 image: {e:#}"))?;
         Ok(Arc::new(Ext4Image {
@@ -321,7 +338,7 @@ impl Filesystem for Ext4Image {
     /// The regular file at `path` (absolute or relative to the root; `.`
     /// and `..` are plain names, symbolic links are not followed).
     fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
-        let (ino, size) = {
+        let (ino, disk_inode) = {
             let sb = self.shared.sb.lock();
             let entry = sb.resolve_path(path).map_err(|_| Errno::ENOENT)?;
             let inode = sb.load_inode(entry.inode).map_err(|_| Errno::EIO)?;
@@ -330,8 +347,9 @@ impl Filesystem for Ext4Image {
                 ext4::FileType::Directory => return Err(Errno::EISDIR),
                 _ => return Err(Errno::ENODEV),
             }
-            (entry.inode, inode.stat.size)
+            (entry.inode, inode)
         };
+        let size = disk_inode.stat.size;
         let key = ino;
         let mut inodes = self.inodes.lock();
         if let Some(i) = inodes.get(&key).and_then(Weak::upgrade) {
@@ -340,10 +358,10 @@ impl Filesystem for Ext4Image {
         inodes.retain(|_, w| w.strong_count() > 0);
         let file = Arc::new(Ext4File {
             shared: self.shared.clone(),
-            ino,
+            inode: disk_inode,
             path: path.to_string(),
             size,
-            blocks: Mutex::new(AHashMap::new()),
+            runs: Mutex::new(BTreeMap::new()),
         });
         let inode = Inode::new(&self.machine, EXT4_DEV, size, file.clone(), Arc::new(Ext4Fops { file }));
         inodes.insert(key, Arc::downgrade(&inode));

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 // Every backend the tests expect to find registered.
 use first_fit_allocator as _;
+use mm_fs_ext as _;
 use mm_x86 as _;
 
 /// The directory of the committed scenarios.

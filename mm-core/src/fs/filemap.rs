@@ -65,6 +65,11 @@ fn get_next_ra_size(ra: &FileRaState, max: u64) -> u64 {
     }
 }
 
+thread_local! {
+    /// The buffer readahead reads into before the pages go to their frames.
+    static RA_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Takes a new frame for the page cache.
 fn page_cache_alloc(m: &Machine) -> Option<Pfn> {
     m.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0)
@@ -108,31 +113,36 @@ fn do_page_cache_ra(m: &Machine, inode: &Inode, index: u64, nr_to_read: u64, loo
     let nr = nr_to_read.min(end_pages - index);
     let mark = nr_to_read.checked_sub(lookahead);
     let mapping = &inode.mapping;
-    // read_pages in batches of contiguous missing pages.
+    // read_pages in batches of contiguous missing pages, through one
+    // buffer reused for every batch.
     let mut batch: Vec<(u64, Pfn)> = Vec::new();
     let flush = |batch: &mut Vec<(u64, Pfn)>| {
         if batch.is_empty() {
             return;
         }
         let start = batch[0].0;
-        let mut bufs = vec![[0u8; PAGE_SIZE as usize]; batch.len()];
-        let mut refs: Vec<&mut [u8]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
-        let ok = mapping.a_ops.readahead(inode, start, &mut refs).is_ok();
-        for ((_, pfn), buf) in batch.drain(..).zip(bufs.iter()) {
-            let page = m.phys.page(pfn);
-            if ok {
-                m.phys.write_bytes(pfn, 0, buf);
-                page.set_flags(PageFlags::UPTODATE);
+        let n = batch.len();
+        let ok = RA_BUF.with_borrow_mut(|buf| {
+            buf.resize(n * PAGE_SIZE as usize, 0);
+            let ok = mapping.a_ops.readahead(inode, start, &mut buf[..n * PAGE_SIZE as usize]).is_ok();
+            for ((_, pfn), data) in batch.iter().zip(buf.chunks(PAGE_SIZE as usize)) {
+                let page = m.phys.page(*pfn);
+                if ok {
+                    m.phys.write_bytes(*pfn, 0, data);
+                    page.set_flags(PageFlags::UPTODATE);
+                }
+                page.clear_flags(PageFlags::LOCKED);
             }
-            page.clear_flags(PageFlags::LOCKED);
-        }
+            ok
+        });
+        batch.clear();
         trace_note!(
             m.trace,
             "read_pages",
             "inode {} pages {}..{}{}",
             inode.ino,
             start,
-            start + bufs.len() as u64,
+            start + n as u64,
             if ok { "" } else { ": I/O error" }
         );
     };

@@ -106,10 +106,11 @@ pub trait AddressSpaceOperations: Send + Sync {
     /// `read_folio`: fills `buf` with page `index` of the file (zeroes past
     /// the end of the file).
     fn read_folio(&self, inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno>;
-    /// `readahead`: fills the pages `start..start + bufs.len()`, one buffer
-    /// each.  The default reads them one by one.
-    fn readahead(&self, inode: &Inode, start: u64, bufs: &mut [&mut [u8]]) -> Result<(), Errno> {
-        for (i, b) in bufs.iter_mut().enumerate() {
+    /// `readahead`: fills the pages `start..`, `buf` holding them one after
+    /// another (its length is a whole number of pages).  The default reads
+    /// them one by one.
+    fn readahead(&self, inode: &Inode, start: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        for (i, b) in buf.chunks_mut(PAGE_SIZE as usize).enumerate() {
             self.read_folio(inode, start + i as u64, b)?;
         }
         Ok(())

@@ -11,8 +11,102 @@ use crate::trace_note;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use ahash::AHashMap;
 use parking_lot::Mutex;
+use smallvec::SmallVec;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+
+/// Slots per node of [`PageIndex`] (`XA_CHUNK_SIZE`).
+const XA_CHUNK: u64 = 64;
+
+/// The page-cache index (`i_pages`): page offset -> frame, as an ahash map
+/// of 64-slot nodes like the xarray's, so that neighbouring offsets (what
+/// fault-around and readahead visit) share a node.
+#[derive(Default)]
+struct PageIndex {
+    /// Node number (`index / 64`) -> slots holding `pfn + 1`, 0 if empty.
+    nodes: AHashMap<u64, Box<[u64; XA_CHUNK as usize]>>,
+    len: usize,
+}
+
+impl PageIndex {
+    #[inline]
+    fn get(&self, index: u64) -> Option<Pfn> {
+        let node = self.nodes.get(&(index / XA_CHUNK))?;
+        match node[(index % XA_CHUNK) as usize] {
+            0 => None,
+            v => Some(Pfn(v - 1)),
+        }
+    }
+
+    /// Stores `pfn` at `index` unless a page is there already.
+    fn insert(&mut self, index: u64, pfn: Pfn) -> bool {
+        let node = self.nodes.entry(index / XA_CHUNK).or_insert_with(|| Box::new([0; XA_CHUNK as usize]));
+        let slot = &mut node[(index % XA_CHUNK) as usize];
+        if *slot != 0 {
+            return false;
+        }
+        *slot = pfn.0 + 1;
+        self.len += 1;
+        true
+    }
+
+    fn remove(&mut self, index: u64) -> Option<Pfn> {
+        let key = index / XA_CHUNK;
+        let node = self.nodes.get_mut(&key)?;
+        let slot = &mut node[(index % XA_CHUNK) as usize];
+        let old = std::mem::take(slot);
+        if old == 0 {
+            return None;
+        }
+        self.len -= 1;
+        if node.iter().all(|&v| v == 0) {
+            self.nodes.remove(&key);
+        }
+        Some(Pfn(old - 1))
+    }
+
+    /// The pages in `[first, last]`, ascending.
+    fn range(&self, first: u64, last: u64, out: &mut SmallVec<[(u64, Pfn); 16]>) {
+        if last - first < 4 * XA_CHUNK || (last - first) / XA_CHUNK < self.nodes.len() as u64 {
+            let mut key = first / XA_CHUNK;
+            while key <= last / XA_CHUNK {
+                if let Some(node) = self.nodes.get(&key) {
+                    let lo = (key * XA_CHUNK).max(first);
+                    let hi = (key * XA_CHUNK + XA_CHUNK - 1).min(last);
+                    for i in lo..=hi {
+                        let v = node[(i % XA_CHUNK) as usize];
+                        if v != 0 {
+                            out.push((i, Pfn(v - 1)));
+                        }
+                    }
+                }
+                key += 1;
+            }
+            return;
+        }
+        let mut keys: Vec<u64> =
+            self.nodes.keys().copied().filter(|&k| k >= first / XA_CHUNK && k <= last / XA_CHUNK).collect();
+        keys.sort_unstable();
+        for key in keys {
+            let node = &self.nodes[&key];
+            for (j, &v) in node.iter().enumerate() {
+                let i = key * XA_CHUNK + j as u64;
+                if v != 0 && i >= first && i <= last {
+                    out.push((i, Pfn(v - 1)));
+                }
+            }
+        }
+    }
+
+    /// Every page, ascending.
+    fn all(&self) -> SmallVec<[(u64, Pfn); 16]> {
+        let mut out = SmallVec::new();
+        if self.len > 0 {
+            self.range(0, u64::MAX, &mut out);
+        }
+        out
+    }
+}
 
 /// A file's cached pages and its mappers.
 pub struct AddressSpace {
@@ -21,7 +115,7 @@ pub struct AddressSpace {
     host: u64,
     /// `i_pages`: page offset -> frame.  The cache holds one reference on
     /// each frame.
-    i_pages: Mutex<AHashMap<u64, Pfn>>,
+    i_pages: Mutex<PageIndex>,
     /// `a_ops`.
     pub a_ops: Arc<dyn AddressSpaceOperations>,
     /// `i_mmap`: the address spaces that have mapped the file
@@ -46,7 +140,7 @@ impl AddressSpace {
         AddressSpace {
             machine: machine.clone(),
             host,
-            i_pages: Mutex::new(AHashMap::new()),
+            i_pages: Mutex::new(PageIndex::default()),
             a_ops,
             i_mmap: Mutex::new(Vec::new()),
         }
@@ -59,19 +153,19 @@ impl AddressSpace {
 
     /// Pages in the cache (`nrpages`).
     pub fn nrpages(&self) -> u64 {
-        self.i_pages.lock().len() as u64
+        self.i_pages.lock().len as u64
     }
 
     /// The frame caching page `index`, without taking a reference.
     pub fn peek(&self, index: u64) -> Option<Pfn> {
-        self.i_pages.lock().get(&index).copied()
+        self.i_pages.lock().get(index)
     }
 
     /// `filemap_get_folio`: the frame caching page `index`, with a
     /// reference for the caller.
     pub fn filemap_get_folio(&self, index: u64) -> Option<Pfn> {
         let pages = self.i_pages.lock();
-        let pfn = *pages.get(&index)?;
+        let pfn = pages.get(index)?;
         self.machine.get_page(pfn);
         Some(pfn)
     }
@@ -81,7 +175,7 @@ impl AddressSpace {
     /// frame already there instead, if any; the new one is then freed.
     pub fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Pfn> {
         let mut pages = self.i_pages.lock();
-        if let Some(&old) = pages.get(&index) {
+        if let Some(old) = pages.get(index) {
             drop(pages);
             self.machine.put_page(pfn);
             return Err(old);
@@ -95,15 +189,12 @@ impl AddressSpace {
     }
 
     /// Cached pages in `[first, last]` with their frames, ascending.
-    pub fn pages_in(&self, first: u64, last: u64) -> Vec<(u64, Pfn)> {
-        let pages = self.i_pages.lock();
-        let mut v: Vec<(u64, Pfn)> = if last - first < pages.len() as u64 {
-            (first..=last).filter_map(|i| pages.get(&i).map(|&p| (i, p))).collect()
-        } else {
-            pages.iter().filter(|&(&i, _)| i >= first && i <= last).map(|(&i, &p)| (i, p)).collect()
-        };
-        v.sort_unstable_by_key(|&(i, _)| i);
-        v
+    pub fn pages_in(&self, first: u64, last: u64) -> SmallVec<[(u64, Pfn); 16]> {
+        let mut out = SmallVec::new();
+        if first <= last {
+            self.i_pages.lock().range(first, last, &mut out);
+        }
+        out
     }
 
     /// `__remove_mapping` for reclaim: drops page `index` (frame `pfn`)
@@ -111,7 +202,7 @@ impl AddressSpace {
     /// cache.  Returns true if it was freed.
     pub fn remove_clean_page(&self, index: u64, pfn: Pfn) -> bool {
         let mut pages = self.i_pages.lock();
-        if pages.get(&index) != Some(&pfn) {
+        if pages.get(index) != Some(pfn) {
             return false;
         }
         let page = self.machine.phys.page(pfn);
@@ -121,7 +212,7 @@ impl AddressSpace {
         {
             return false;
         }
-        pages.remove(&index);
+        pages.remove(index);
         drop(pages);
         page.mapping.store(0, Ordering::Release);
         self.machine.put_page(pfn);
@@ -245,13 +336,7 @@ impl AddressSpace {
         }
         let dirty: Vec<(u64, Pfn)> = {
             let pages = self.i_pages.lock();
-            let mut v: Vec<(u64, Pfn)> = pages
-                .iter()
-                .filter(|&(_, &p)| self.machine.phys.page(p).test(PageFlags::DIRTY))
-                .map(|(&i, &p)| (i, p))
-                .collect();
-            v.sort_unstable_by_key(|&(i, _)| i);
-            v
+            pages.all().into_iter().filter(|&(_, p)| self.machine.phys.page(p).test(PageFlags::DIRTY)).collect()
         };
         for (index, pfn) in dirty {
             self.machine.phys.page(pfn).clear_flags(PageFlags::DIRTY);
@@ -273,8 +358,7 @@ impl AddressSpace {
     fn truncate_inode_pages(&self) {
         // In index order, so that frames go back to the allocator in the
         // same order on every run.
-        let mut pages: Vec<(u64, Pfn)> = self.i_pages.lock().drain().collect();
-        pages.sort_unstable_by_key(|&(i, _)| i);
+        let pages = std::mem::take(&mut *self.i_pages.lock()).all();
         for (_, pfn) in pages {
             let page = self.machine.phys.page(pfn);
             debug_assert_eq!(page.mapcount(), 0, "truncating a mapped page {pfn:?}");
