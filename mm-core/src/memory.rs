@@ -104,6 +104,8 @@ impl Drop for MmuGather<'_> {
 struct ZapCount {
     pages: u64,
     zero: u64,
+    anon: i64,
+    file: i64,
 }
 
 impl MmStruct {
@@ -143,7 +145,16 @@ impl MmStruct {
                                 let index = m.phys.page(pfn).index.load(Ordering::Relaxed);
                                 file.inode.mapping.folio_mark_dirty(&file.inode, index, pfn);
                             }
-                            self.page_remove_rmap(pfn);
+                            // folio_remove_rmap_ptes, the rss counters
+                            // adjusted once at the end.
+                            let page = m.phys.page(pfn);
+                            let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
+                            debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
+                            if page.is_anon() {
+                                n.anon += 1;
+                            } else {
+                                n.file += 1;
+                            }
                             tlb.remove_page(pfn);
                             n.pages += 1;
                         }
@@ -153,6 +164,12 @@ impl MmStruct {
                 Pte::Swap { .. } | Pte::None => {}
             }
         });
+        if n.anon > 0 {
+            self.counters.anon_rss.fetch_sub(n.anon, Ordering::Relaxed);
+        }
+        if n.file > 0 {
+            self.counters.file_rss.fetch_sub(n.file, Ordering::Relaxed);
+        }
         if n.pages + n.zero > 0 {
             trace_note!(
                 m.trace,

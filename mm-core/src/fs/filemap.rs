@@ -347,6 +347,9 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     let mut mapped = 0u32;
     let mut mmap_miss = 0u32;
     let mut table = None;
+    // The page-table lock is taken once for the window, at the first page
+    // to map, as pte_offset_map_lock does.
+    let mut ptl = None;
     for (index, pfn) in pages {
         let page = m.phys.page(pfn);
         let f = page.flags();
@@ -367,18 +370,21 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         if !f.contains(PageFlags::WORKINGSET) {
             mmap_miss += 1;
         }
-        let _ptl = mm.page_table_lock.lock();
+        ptl.get_or_insert_with(|| mm.page_table_lock.lock());
         if !mm.read_pte(slot).is_none() {
             continue;
         }
         m.get_page(pfn);
-        mm.page_add_file_rmap(pfn);
+        page.mapcount.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         mm.set_pte(slot, Pte::page(pfn, vma.page_prot));
         mapped += 1;
         if addr == vmf.address {
             ret = VmFault::NOPAGE;
         }
     }
+    drop(ptl);
+    // add_mm_counter, once for the window.
+    mm.counters.file_rss.fetch_add(i64::from(mapped), std::sync::atomic::Ordering::Relaxed);
     let mut ra = file.f_ra.lock();
     ra.mmap_miss = ra.mmap_miss.saturating_sub(mmap_miss);
     trace_note!(
