@@ -65,6 +65,13 @@ fn file_cases_match_linux() {
     check("files", None, 300);
 }
 
+/// Longer random scenarios of the same kind (`files-long/big-N.mms` is
+/// `gen.py --seed N --ops $((60 + N % 141))`), recorded on the real kernel.
+#[test]
+fn long_file_cases_match_linux() {
+    check("files-long", None, 100);
+}
+
 /// The result does not depend on the page allocator.  With five-level
 /// paging the user address space ends at 2^56 instead of 2^47, so only the
 /// cases that do not probe `TASK_SIZE` are run with it.
