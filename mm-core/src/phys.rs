@@ -12,6 +12,13 @@
 //!   state word itself;
 //! * **full**: the bytes live in a 4 KiB block of host memory.
 //!
+//! A copy of a full frame (`copy_page`, as copy-on-write does) is not
+//! copied at once: it becomes a sparse frame *over* its source, the
+//! **base**, whose bytes it reads except where it was written since.  The
+//! base is marked, and before anything writes to it, every frame over it
+//! gets its own copy of the bytes (see `detach_overlays`).  So a page
+//! copied and then written in a few places costs no 4 KiB copy at all.
+//!
 //! A frame moves from zero to sparse to full as it is written, and back to
 //! zero when it is cleared.  Full blocks are allocated in chunks of 512
 //! frames on first use, so simulating many gigabytes costs only the host
@@ -21,8 +28,11 @@
 
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
+use ahash::AHashMap;
+use parking_lot::{Mutex, MutexGuard};
+use smallvec::SmallVec;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
 /// Words (u64) in a frame.
 pub const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
@@ -34,6 +44,13 @@ const KIND_ZERO: u64 = 0;
 const KIND_SPARSE: u64 = 1;
 const KIND_FULL: u64 = 2;
 const KIND_BUSY: u64 = 3;
+/// A full frame in this exact state has no frame over it: it may be
+/// written directly.
+const PLAIN_FULL: u64 = KIND_FULL << KIND_SHIFT;
+/// Flag of a full frame's state: other frames are sparse over it.
+const HAS_OVERLAYS: u64 = 1;
+/// A sparse frame with no written byte.
+const EMPTY_SPARSE: u64 = KIND_SPARSE << KIND_SHIFT;
 const COUNT_SHIFT: u32 = 60;
 const ENTRY_BITS: u32 = 20;
 const ENTRY_MASK: u64 = (1 << ENTRY_BITS) - 1;
@@ -68,6 +85,8 @@ pub struct Page {
     pub private: AtomicU64,
     /// Shape of the frame's contents; see the module documentation.
     content: AtomicU64,
+    /// For a sparse frame over a base: the base's pfn + 1 (0: none).
+    base: AtomicU64,
 }
 
 /// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
@@ -132,7 +151,13 @@ pub struct PhysMem {
     nr_pages: u64,
     pages: Box<[Page]>,
     chunks: Box<[OnceLock<Box<[AtomicU64]>>]>,
+    /// Base pfn -> the frames over it.  Every change of a frame's base
+    /// link happens under this lock.
+    overlays: Mutex<Overlays>,
 }
+
+/// See [`PhysMem::overlays`].
+type Overlays = AHashMap<u64, SmallVec<[u64; 4]>>;
 
 impl std::fmt::Debug for PhysMem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -202,7 +227,7 @@ impl PhysMem {
         let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
         let pages = try_zeroed_slice::<Page>(usize::try_from(nr_pages).ok()?)?;
         let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        Some(PhysMem { nr_pages, pages, chunks })
+        Some(PhysMem { nr_pages, pages, chunks, overlays: Mutex::new(AHashMap::new()) })
     }
 
     /// Number of frames.
@@ -274,32 +299,133 @@ impl PhysMem {
         }
     }
 
-    /// Turns a zero or sparse frame into a full one and returns its words.
+    /// Makes the frame full and writable directly (no frame over it), and
+    /// returns its words.
     fn materialize(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
         let page = self.page(pfn);
         loop {
             let s = self.settled(page);
-            if kind(s) == KIND_FULL {
+            if s == PLAIN_FULL {
                 return self.words(pfn);
+            }
+            if kind(s) == KIND_FULL {
+                self.detach_overlays(pfn);
+                continue;
+            }
+            // A frame over a base changes only under the overlay lock.
+            let over = page.base.load(Ordering::Acquire) != 0;
+            let reg = over.then(|| self.overlays.lock());
+            if (page.base.load(Ordering::Acquire) != 0) != over {
+                continue;
             }
             let busy = KIND_BUSY << KIND_SHIFT;
             if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
                 continue;
             }
             let words = self.words(pfn);
-            for w in words {
-                w.store(0, Ordering::Relaxed);
-            }
-            if kind(s) == KIND_SPARSE {
-                for (off, val) in sparse_entries(s) {
-                    let w = &words[off as usize / 8];
-                    let shift = (off % 8) * 8;
-                    let old = w.load(Ordering::Relaxed);
-                    w.store((old & !(0xff << shift)) | (u64::from(val) << shift), Ordering::Relaxed);
+            match reg {
+                Some(mut reg) => {
+                    let base = Pfn(page.base.load(Ordering::Acquire) - 1);
+                    for (t, f) in words.iter().zip(self.words(base)) {
+                        t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+                    }
+                    self.unlink_overlay(&mut reg, pfn);
+                }
+                None => {
+                    for w in words {
+                        w.store(0, Ordering::Relaxed);
+                    }
                 }
             }
-            page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
+            if kind(s) == KIND_SPARSE {
+                apply_sparse(words, s);
+            }
+            page.content.store(PLAIN_FULL, Ordering::Release);
             return words;
+        }
+    }
+
+    /// The base a frame is over, if it is over one.
+    #[inline]
+    fn base_of(&self, page: &Page) -> Option<Pfn> {
+        match page.base.load(Ordering::Acquire) {
+            0 => None,
+            b => Some(Pfn(b - 1)),
+        }
+    }
+
+    /// Removes frame `o` from its base's list (the overlay lock held) and
+    /// clears its link; the base loses its mark with its last overlay.
+    fn unlink_overlay(&self, reg: &mut MutexGuard<'_, Overlays>, o: Pfn) {
+        let Some(base) = self.base_of(self.page(o)) else {
+            return;
+        };
+        self.page(o).base.store(0, Ordering::Release);
+        if let Some(list) = reg.get_mut(&base.0) {
+            list.retain(|x| *x != o.0);
+            if list.is_empty() {
+                reg.remove(&base.0);
+                let bp = self.page(base);
+                let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Before frame `base` changes: every frame over it gets its own copy
+    /// of the bytes it reads from it.
+    fn detach_overlays(&self, base: Pfn) {
+        let mut reg = self.overlays.lock();
+        let list = reg.remove(&base.0).unwrap_or_default();
+        let from = self.words(base);
+        for o in list {
+            let page = self.page(Pfn(o));
+            loop {
+                let s = self.settled(page);
+                if page.base.load(Ordering::Acquire) != base.0 + 1 || kind(s) != KIND_SPARSE {
+                    break;
+                }
+                let busy = KIND_BUSY << KIND_SHIFT;
+                if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                    continue;
+                }
+                let words = self.words(Pfn(o));
+                for (t, f) in words.iter().zip(from) {
+                    t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+                }
+                apply_sparse(words, s);
+                page.base.store(0, Ordering::Release);
+                page.content.store(PLAIN_FULL, Ordering::Release);
+                break;
+            }
+        }
+        let _ = self.page(base).content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
+        // Readers of the detached frames validate against this (a
+        // sequence lock: see `read_bytes`).
+        fence(Ordering::SeqCst);
+    }
+
+    /// Takes frame `pfn` out of any overlay relation and makes it busy, to
+    /// be overwritten whole; returns the state it had.
+    fn begin_overwrite(&self, pfn: Pfn) -> u64 {
+        let page = self.page(pfn);
+        let busy = KIND_BUSY << KIND_SHIFT;
+        loop {
+            let s = self.settled(page);
+            if kind(s) == KIND_FULL && s != PLAIN_FULL {
+                self.detach_overlays(pfn);
+                continue;
+            }
+            if page.base.load(Ordering::Acquire) != 0 {
+                let mut reg = self.overlays.lock();
+                if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                    continue;
+                }
+                self.unlink_overlay(&mut reg, pfn);
+                return s;
+            }
+            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                return s;
+            }
         }
     }
 
@@ -310,6 +436,11 @@ impl PhysMem {
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => 0,
+            KIND_SPARSE if self.page(pfn).base.load(Ordering::Acquire) != 0 => {
+                let mut b = [0u8];
+                self.read_bytes(pfn, off, &mut b);
+                b[0]
+            }
             KIND_SPARSE => sparse_entries(s).find(|&(o, _)| o == off).map_or(0, |(_, v)| v),
             _ => (self.words(pfn)[off as usize / 8].load(Ordering::Relaxed) >> ((off % 8) * 8)) as u8,
         }
@@ -332,6 +463,10 @@ impl PhysMem {
                         continue;
                     }
                 },
+                _ if s != PLAIN_FULL => {
+                    self.detach_overlays(pfn);
+                    continue;
+                }
                 _ => {
                     let w = &self.words(pfn)[off as usize / 8];
                     let shift = (off % 8) * 8;
@@ -365,6 +500,11 @@ impl PhysMem {
     #[inline(never)]
     fn read_u64_slow(&self, pfn: Pfn, idx: usize) -> u64 {
         let s = self.settled(self.page(pfn));
+        if kind(s) == KIND_SPARSE && self.page(pfn).base.load(Ordering::Acquire) != 0 {
+            let mut b = [0u8; 8];
+            self.read_bytes(pfn, (idx % WORDS_PER_PAGE) as u64 * 8, &mut b);
+            return u64::from_le_bytes(b);
+        }
         match kind(s) {
             KIND_FULL => self.words(pfn)[idx].load(Ordering::Acquire),
             KIND_ZERO => 0,
@@ -402,7 +542,7 @@ impl PhysMem {
     /// Word `idx` of the frame, making the frame full first if it is not.
     #[inline(always)]
     fn full_word(&self, pfn: Pfn, idx: usize) -> &AtomicU64 {
-        if kind(self.page(pfn).content.load(Ordering::Acquire)) != KIND_FULL {
+        if self.page(pfn).content.load(Ordering::Acquire) != PLAIN_FULL {
             self.materialize(pfn);
         }
         self.word(pfn, idx)
@@ -410,7 +550,7 @@ impl PhysMem {
 
     #[inline]
     fn full_words(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
-        if kind(self.page(pfn).content.load(Ordering::Acquire)) == KIND_FULL {
+        if self.page(pfn).content.load(Ordering::Acquire) == PLAIN_FULL {
             self.words(pfn)
         } else {
             self.materialize(pfn)
@@ -420,9 +560,33 @@ impl PhysMem {
     /// Copies bytes out of the frame starting at `off`.
     pub fn read_bytes(&self, pfn: Pfn, off: u64, buf: &mut [u8]) {
         assert!(off + buf.len() as u64 <= PAGE_SIZE, "read past the end of a frame");
-        let s = self.settled(self.page(pfn));
+        let page = self.page(pfn);
+        let s = self.settled(page);
         match kind(s) {
             KIND_ZERO => buf.fill(0),
+            KIND_SPARSE if page.base.load(Ordering::Acquire) != 0 => {
+                // Over a base: its bytes, then the written ones.  A sequence
+                // lock: if the frame was detached meanwhile (and the base
+                // perhaps written), read again.
+                let b = page.base.load(Ordering::Acquire);
+                if b == 0 {
+                    return self.read_bytes(pfn, off, buf);
+                }
+                let words = self.words(Pfn(b - 1));
+                for (i, x) in buf.iter_mut().enumerate() {
+                    let o = off as usize + i;
+                    *x = (words[o / 8].load(Ordering::Relaxed) >> ((o % 8) * 8)) as u8;
+                }
+                for (o, v) in sparse_entries(s) {
+                    if o >= off && o < off + buf.len() as u64 {
+                        buf[(o - off) as usize] = v;
+                    }
+                }
+                fence(Ordering::SeqCst);
+                if page.content.load(Ordering::Acquire) != s || page.base.load(Ordering::Acquire) != b {
+                    self.read_bytes(pfn, off, buf);
+                }
+            }
             KIND_SPARSE => {
                 buf.fill(0);
                 for (o, v) in sparse_entries(s) {
@@ -490,41 +654,66 @@ impl PhysMem {
     #[inline]
     pub fn clear_frame(&self, pfn: Pfn) {
         let page = self.page(pfn);
-        self.settled(page);
+        let s = self.settled(page);
+        if s == PLAIN_FULL || (kind(s) != KIND_FULL && page.base.load(Ordering::Acquire) == 0) {
+            page.content.store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
+            return;
+        }
+        self.begin_overwrite(pfn);
         page.content.store(KIND_ZERO << KIND_SHIFT, Ordering::Release);
     }
 
     /// Copies the whole frame `src` to `dst` (`copy_page`).  A zero or sparse
-    /// source is copied by copying its state word.
+    /// source is copied by copying its state word; a full one, or one over
+    /// a base, by making `dst` a frame over that base.
     pub fn copy_frame(&self, dst: Pfn, src: Pfn) {
-        let s = self.settled(self.page(src));
-        if kind(s) != KIND_FULL {
-            let d = self.page(dst);
-            self.settled(d);
-            d.content.store(s, Ordering::Release);
+        if dst == src {
             return;
         }
-        let from = self.words(src);
-        self.overwrite(dst, |to| {
-            for (t, f) in to.iter().zip(from) {
-                t.store(f.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.begin_overwrite(dst);
+        let d = self.page(dst);
+        let sp = self.page(src);
+        let mut reg = self.overlays.lock();
+        loop {
+            let s = self.settled(sp);
+            let (base, state) = match kind(s) {
+                KIND_FULL => (src, EMPTY_SPARSE),
+                KIND_SPARSE if sp.base.load(Ordering::Acquire) != 0 => (Pfn(sp.base.load(Ordering::Acquire) - 1), s),
+                _ => {
+                    // Zero or sparse on its own: the state word is the copy.
+                    d.content.store(s, Ordering::Release);
+                    return;
+                }
+            };
+            // Mark the base; it must still be full.
+            let bp = self.page(base);
+            let bs = self.settled(bp);
+            if kind(bs) != KIND_FULL
+                || bp.content.compare_exchange(bs, bs | HAS_OVERLAYS, Ordering::AcqRel, Ordering::Acquire).is_err()
+            {
+                continue;
             }
-        });
+            // The source may have been detached meanwhile: check it again.
+            if base != src && (sp.content.load(Ordering::Acquire) != s || self.base_of(sp) != Some(base)) {
+                if reg.get(&base.0).is_none_or(|l| l.is_empty()) {
+                    let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
+                }
+                continue;
+            }
+            reg.entry(base.0).or_default().push(dst.0);
+            d.base.store(base.0 + 1, Ordering::Release);
+            d.content.store(state, Ordering::Release);
+            drop(reg);
+            return;
+        }
     }
 
     /// Makes the frame full with every word written by `fill`, without
     /// zeroing it first (the frame is busy meanwhile: other accessors wait).
     fn overwrite(&self, pfn: Pfn, fill: impl FnOnce(&[AtomicU64; WORDS_PER_PAGE])) {
-        let page = self.page(pfn);
-        loop {
-            let s = self.settled(page);
-            let busy = KIND_BUSY << KIND_SHIFT;
-            if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                break;
-            }
-        }
+        self.begin_overwrite(pfn);
         fill(self.words(pfn));
-        page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
+        self.page(pfn).content.store(PLAIN_FULL, Ordering::Release);
     }
 
     /// True if every byte of the frame is zero.
@@ -532,6 +721,9 @@ impl PhysMem {
         let s = self.settled(self.page(pfn));
         match kind(s) {
             KIND_ZERO => true,
+            KIND_SPARSE if self.page(pfn).base.load(Ordering::Acquire) != 0 => {
+                self.frame_bytes(pfn).iter().all(|&b| b == 0)
+            }
             KIND_SPARSE => sparse_entries(s).all(|(_, v)| v == 0),
             _ => self.words(pfn).iter().all(|w| w.load(Ordering::Relaxed) == 0),
         }
@@ -542,6 +734,16 @@ impl PhysMem {
         let mut v = vec![0u8; PAGE_SIZE as usize];
         self.read_bytes(pfn, 0, &mut v);
         v
+    }
+}
+
+/// Writes the bytes of a sparse state word into full words.
+fn apply_sparse(words: &[AtomicU64; WORDS_PER_PAGE], s: u64) {
+    for (off, val) in sparse_entries(s) {
+        let w = &words[off as usize / 8];
+        let shift = (off % 8) * 8;
+        let old = w.load(Ordering::Relaxed);
+        w.store((old & !(0xff << shift)) | (u64::from(val) << shift), Ordering::Relaxed);
     }
 }
 
@@ -619,5 +821,79 @@ mod tests {
         let mut back = vec![0u8; 100];
         m.read_bytes(Pfn(6), 3, &mut back);
         assert_eq!(back, data);
+    }
+
+    /// A full frame of distinct bytes.
+    fn full(m: &PhysMem, p: Pfn, seed: u8) -> Vec<u8> {
+        let data: Vec<u8> = (0..PAGE_SIZE as usize).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed)).collect();
+        m.write_bytes(p, 0, &data);
+        data
+    }
+
+    #[test]
+    fn a_copy_reads_its_source_until_either_is_written() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        let (a, b, c) = (Pfn(1), Pfn(2), Pfn(3));
+        let da = full(&m, a, 1);
+        m.copy_frame(b, a);
+        m.copy_frame(c, b);
+        assert_eq!(m.frame_bytes(b), da);
+        assert_eq!(m.frame_bytes(c), da);
+        // A few stores to a copy stay in it.
+        m.write_u8(b, 5, 0xee);
+        assert_eq!(m.read_u8(b, 5), 0xee);
+        assert_eq!(m.read_u8(a, 5), da[5]);
+        assert_eq!(m.read_u8(c, 5), da[5]);
+        assert_eq!(m.read_u64(b, 0).to_le_bytes()[5], 0xee);
+        // Writing the source first gives every copy its own bytes.
+        m.write_u8(a, 9, 0x11);
+        m.write_u64(a, 100, 0x1234);
+        assert_eq!(m.read_u8(a, 9), 0x11);
+        assert_eq!(m.read_u8(b, 9), da[9]);
+        assert_eq!(m.read_u8(c, 9), da[9]);
+        assert_eq!(m.read_u8(b, 5), 0xee);
+        let mut want = da.clone();
+        want[5] = 0xee;
+        assert_eq!(m.frame_bytes(b), want);
+        assert_eq!(m.frame_bytes(c), da);
+        assert!(m.overlays.lock().is_empty());
+    }
+
+    #[test]
+    fn copies_survive_clearing_overwriting_and_many_stores() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        let (a, b, c, d) = (Pfn(1), Pfn(2), Pfn(3), Pfn(4));
+        let da = full(&m, a, 3);
+        m.copy_frame(b, a);
+        m.copy_frame(c, a);
+        // More stores than a sparse frame holds: the copy becomes full.
+        for off in [1u64, 2, 3, 4, 4000] {
+            m.write_u8(c, off, 0x55);
+        }
+        let mut want = da.clone();
+        for off in [1usize, 2, 3, 4, 4000] {
+            want[off] = 0x55;
+        }
+        assert_eq!(m.frame_bytes(c), want);
+        // Clearing the source detaches the other copy first.
+        m.clear_frame(a);
+        assert!(m.frame_is_zero(a));
+        assert_eq!(m.frame_bytes(b), da);
+        // A copy cleared or overwritten leaves its source's list.
+        m.copy_frame(d, b);
+        m.clear_frame(d);
+        assert!(m.frame_is_zero(d));
+        let db = full(&m, d, 9);
+        m.copy_frame(a, d);
+        let dd = full(&m, d, 10);
+        assert_eq!(m.frame_bytes(a), db);
+        assert_eq!(m.frame_bytes(d), dd);
+        // Copying a frame onto one it was copied from.
+        m.copy_frame(c, b);
+        m.copy_frame(b, c);
+        assert_eq!(m.frame_bytes(b), da);
+        m.write_bytes(b, 8, &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(m.frame_bytes(c), da);
+        assert!(!m.frame_is_zero(c));
     }
 }
