@@ -122,10 +122,7 @@ impl Vma {
     /// of (`vma_wants_writenotify`).
     pub fn vma_set_page_prot(&mut self, m: &Machine) {
         let mut flags = self.flags;
-        if let VmaKind::File { file, vm_ops } = &self.kind
-            && self.flags.contains(VmFlags::SHARED | VmFlags::WRITE)
-            && crate::fs::wants_writenotify(vm_ops.as_ref(), file)
-        {
+        if self.wants_writenotify() {
             flags -= VmFlags::SHARED;
         }
         self.page_prot = m.arch.vm_get_page_prot(flags);
