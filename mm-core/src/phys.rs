@@ -28,9 +28,7 @@
 
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
-use ahash::AHashMap;
 use parking_lot::{Mutex, MutexGuard};
-use smallvec::SmallVec;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
@@ -87,6 +85,11 @@ pub struct Page {
     content: AtomicU64,
     /// For a sparse frame over a base: the base's pfn + 1 (0: none).
     base: AtomicU64,
+    /// For a frame over a base: the next frame over the same base, pfn + 1
+    /// (0: the last).
+    overlay_next: AtomicU64,
+    /// For a base: the first frame over it, pfn + 1 (0: none).
+    overlay_head: AtomicU64,
 }
 
 /// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
@@ -151,13 +154,13 @@ pub struct PhysMem {
     nr_pages: u64,
     pages: Box<[Page]>,
     chunks: Box<[OnceLock<Box<[AtomicU64]>>]>,
-    /// Base pfn -> the frames over it.  Every change of a frame's base
-    /// link happens under this lock.
-    overlays: Mutex<Overlays>,
+    /// Every change of a frame's base link, and of the list of frames over
+    /// a base (`overlay_head`, `overlay_next`), happens under this lock.
+    overlays: Mutex<()>,
 }
 
-/// See [`PhysMem::overlays`].
-type Overlays = AHashMap<u64, SmallVec<[u64; 4]>>;
+/// The overlay lock, held.
+type Overlays<'a> = MutexGuard<'a, ()>;
 
 impl std::fmt::Debug for PhysMem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,7 +230,7 @@ impl PhysMem {
         let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
         let pages = try_zeroed_slice::<Page>(usize::try_from(nr_pages).ok()?)?;
         let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        Some(PhysMem { nr_pages, pages, chunks, overlays: Mutex::new(AHashMap::new()) })
+        Some(PhysMem { nr_pages, pages, chunks, overlays: Mutex::new(()) })
     }
 
     /// Number of frames.
@@ -356,29 +359,45 @@ impl PhysMem {
 
     /// Removes frame `o` from its base's list (the overlay lock held) and
     /// clears its link; the base loses its mark with its last overlay.
-    fn unlink_overlay(&self, reg: &mut MutexGuard<'_, Overlays>, o: Pfn) {
+    fn unlink_overlay(&self, _reg: &mut Overlays<'_>, o: Pfn) {
         let Some(base) = self.base_of(self.page(o)) else {
             return;
         };
-        self.page(o).base.store(0, Ordering::Release);
-        if let Some(list) = reg.get_mut(&base.0) {
-            list.retain(|x| *x != o.0);
-            if list.is_empty() {
-                reg.remove(&base.0);
-                let bp = self.page(base);
-                let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
+        let op = self.page(o);
+        let bp = self.page(base);
+        let next = op.overlay_next.load(Ordering::Relaxed);
+        let mut cur = bp.overlay_head.load(Ordering::Relaxed);
+        if cur == o.0 + 1 {
+            bp.overlay_head.store(next, Ordering::Relaxed);
+        } else {
+            while cur != 0 {
+                let cp = self.page(Pfn(cur - 1));
+                let after = cp.overlay_next.load(Ordering::Relaxed);
+                if after == o.0 + 1 {
+                    cp.overlay_next.store(next, Ordering::Relaxed);
+                    break;
+                }
+                cur = after;
             }
+        }
+        op.overlay_next.store(0, Ordering::Relaxed);
+        op.base.store(0, Ordering::Release);
+        if bp.overlay_head.load(Ordering::Relaxed) == 0 {
+            let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
         }
     }
 
     /// Before frame `base` changes: every frame over it gets its own copy
     /// of the bytes it reads from it.
     fn detach_overlays(&self, base: Pfn) {
-        let mut reg = self.overlays.lock();
-        let list = reg.remove(&base.0).unwrap_or_default();
+        let _reg = self.overlays.lock();
+        let bp = self.page(base);
         let from = self.words(base);
-        for o in list {
+        let mut next = bp.overlay_head.swap(0, Ordering::Relaxed);
+        while next != 0 {
+            let o = next - 1;
             let page = self.page(Pfn(o));
+            next = page.overlay_next.swap(0, Ordering::Relaxed);
             loop {
                 let s = self.settled(page);
                 if page.base.load(Ordering::Acquire) != base.0 + 1 || kind(s) != KIND_SPARSE {
@@ -673,7 +692,7 @@ impl PhysMem {
         self.begin_overwrite(dst);
         let d = self.page(dst);
         let sp = self.page(src);
-        let mut reg = self.overlays.lock();
+        let reg = self.overlays.lock();
         loop {
             let s = self.settled(sp);
             let (base, state) = match kind(s) {
@@ -695,12 +714,13 @@ impl PhysMem {
             }
             // The source may have been detached meanwhile: check it again.
             if base != src && (sp.content.load(Ordering::Acquire) != s || self.base_of(sp) != Some(base)) {
-                if reg.get(&base.0).is_none_or(|l| l.is_empty()) {
+                if bp.overlay_head.load(Ordering::Relaxed) == 0 {
                     let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
                 }
                 continue;
             }
-            reg.entry(base.0).or_default().push(dst.0);
+            d.overlay_next.store(bp.overlay_head.load(Ordering::Relaxed), Ordering::Relaxed);
+            bp.overlay_head.store(dst.0 + 1, Ordering::Relaxed);
             d.base.store(base.0 + 1, Ordering::Release);
             d.content.store(state, Ordering::Release);
             drop(reg);
@@ -856,7 +876,7 @@ mod tests {
         want[5] = 0xee;
         assert_eq!(m.frame_bytes(b), want);
         assert_eq!(m.frame_bytes(c), da);
-        assert!(m.overlays.lock().is_empty());
+        assert!((0..16).all(|p| m.page(Pfn(p)).overlay_head.load(Ordering::Relaxed) == 0));
     }
 
     #[test]
