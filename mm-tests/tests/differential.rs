@@ -27,7 +27,7 @@ fn semantics_cases_match_linux() {
 /// recorded on the real kernel.
 #[test]
 fn edge_cases_match_linux() {
-    check("edge", None, 55);
+    check("edge", None, 56);
 }
 
 /// Random scenarios around the program break (`tools/gen_brk.py`),
@@ -82,7 +82,7 @@ fn cases_match_with_every_backend() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 45);
             if pt == "x86-64-4level" {
-                check("edge", Some(cfg), 55);
+                check("edge", Some(cfg), 56);
             }
         }
     }
