@@ -198,10 +198,11 @@ impl MmStruct {
     }
 
     /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
-    /// `pfn` (whose reference the caller took).
+    /// `pfn` (whose reference the caller took).  The caller adds the page
+    /// to the rss counter (`add_mm_counter`), once for a batch.
+    #[inline]
     pub(crate) fn page_add_file_rmap(&self, pfn: Pfn) {
         self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
-        self.counters.file_rss.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `free_pgtables`: frees the page tables of the removed `vmas`

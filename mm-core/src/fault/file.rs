@@ -185,7 +185,10 @@ impl MmStruct {
                 let anon_vma = vma.anon_vma().expect("anon_vma prepared for a copy").clone();
                 self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
             }
-            Mapped::File => self.page_add_file_rmap(pfn),
+            Mapped::File => {
+                self.page_add_file_rmap(pfn);
+                self.counters.file_rss.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));

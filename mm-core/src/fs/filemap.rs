@@ -375,7 +375,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             continue;
         }
         m.get_page(pfn);
-        page.mapcount.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        mm.page_add_file_rmap(pfn);
         mm.set_pte(slot, Pte::page(pfn, vma.page_prot));
         mapped += 1;
         if addr == vmf.address {
