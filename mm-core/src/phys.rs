@@ -67,6 +67,7 @@ fn kind(state: u64) -> u64 {
 /// entries mapping the page (the kernel keeps this minus one in
 /// `_mapcount`; here 0 means unmapped).
 #[derive(Debug, Default)]
+#[repr(align(64))]
 pub struct Page {
     /// [`PageFlags`] bits.
     pub flags: AtomicU64,
@@ -85,11 +86,11 @@ pub struct Page {
     content: AtomicU64,
     /// For a sparse frame over a base: the base's pfn + 1 (0: none).
     base: AtomicU64,
-    /// For a frame over a base: the next frame over the same base, pfn + 1
-    /// (0: the last).
-    overlay_next: AtomicU64,
-    /// For a base: the first frame over it, pfn + 1 (0: none).
-    overlay_head: AtomicU64,
+    /// pfn + 1 of a frame over a base (0: none): for a frame over a base,
+    /// the next frame over the same base; for a base, the first frame over
+    /// it.  A frame is never both (a base is full, a frame over one is
+    /// sparse), so one word serves.
+    overlay_link: AtomicU64,
 }
 
 /// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
@@ -155,7 +156,7 @@ pub struct PhysMem {
     pages: Box<[Page]>,
     chunks: Box<[OnceLock<Box<[AtomicU64]>>]>,
     /// Every change of a frame's base link, and of the list of frames over
-    /// a base (`overlay_head`, `overlay_next`), happens under this lock.
+    /// a base (`overlay_link`), happens under this lock.
     overlays: Mutex<()>,
 }
 
@@ -365,24 +366,24 @@ impl PhysMem {
         };
         let op = self.page(o);
         let bp = self.page(base);
-        let next = op.overlay_next.load(Ordering::Relaxed);
-        let mut cur = bp.overlay_head.load(Ordering::Relaxed);
+        let next = op.overlay_link.load(Ordering::Relaxed);
+        let mut cur = bp.overlay_link.load(Ordering::Relaxed);
         if cur == o.0 + 1 {
-            bp.overlay_head.store(next, Ordering::Relaxed);
+            bp.overlay_link.store(next, Ordering::Relaxed);
         } else {
             while cur != 0 {
                 let cp = self.page(Pfn(cur - 1));
-                let after = cp.overlay_next.load(Ordering::Relaxed);
+                let after = cp.overlay_link.load(Ordering::Relaxed);
                 if after == o.0 + 1 {
-                    cp.overlay_next.store(next, Ordering::Relaxed);
+                    cp.overlay_link.store(next, Ordering::Relaxed);
                     break;
                 }
                 cur = after;
             }
         }
-        op.overlay_next.store(0, Ordering::Relaxed);
+        op.overlay_link.store(0, Ordering::Relaxed);
         op.base.store(0, Ordering::Release);
-        if bp.overlay_head.load(Ordering::Relaxed) == 0 {
+        if bp.overlay_link.load(Ordering::Relaxed) == 0 {
             let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
         }
     }
@@ -393,11 +394,11 @@ impl PhysMem {
         let _reg = self.overlays.lock();
         let bp = self.page(base);
         let from = self.words(base);
-        let mut next = bp.overlay_head.swap(0, Ordering::Relaxed);
+        let mut next = bp.overlay_link.swap(0, Ordering::Relaxed);
         while next != 0 {
             let o = next - 1;
             let page = self.page(Pfn(o));
-            next = page.overlay_next.swap(0, Ordering::Relaxed);
+            next = page.overlay_link.swap(0, Ordering::Relaxed);
             loop {
                 let s = self.settled(page);
                 if page.base.load(Ordering::Acquire) != base.0 + 1 || kind(s) != KIND_SPARSE {
@@ -714,13 +715,13 @@ impl PhysMem {
             }
             // The source may have been detached meanwhile: check it again.
             if base != src && (sp.content.load(Ordering::Acquire) != s || self.base_of(sp) != Some(base)) {
-                if bp.overlay_head.load(Ordering::Relaxed) == 0 {
+                if bp.overlay_link.load(Ordering::Relaxed) == 0 {
                     let _ = bp.content.fetch_and(!HAS_OVERLAYS, Ordering::AcqRel);
                 }
                 continue;
             }
-            d.overlay_next.store(bp.overlay_head.load(Ordering::Relaxed), Ordering::Relaxed);
-            bp.overlay_head.store(dst.0 + 1, Ordering::Relaxed);
+            d.overlay_link.store(bp.overlay_link.load(Ordering::Relaxed), Ordering::Relaxed);
+            bp.overlay_link.store(dst.0 + 1, Ordering::Relaxed);
             d.base.store(base.0 + 1, Ordering::Release);
             d.content.store(state, Ordering::Release);
             drop(reg);
@@ -876,7 +877,7 @@ mod tests {
         want[5] = 0xee;
         assert_eq!(m.frame_bytes(b), want);
         assert_eq!(m.frame_bytes(c), da);
-        assert!((0..16).all(|p| m.page(Pfn(p)).overlay_head.load(Ordering::Relaxed) == 0));
+        assert!((0..16).all(|p| m.page(Pfn(p)).overlay_link.load(Ordering::Relaxed) == 0));
     }
 
     #[test]
