@@ -267,3 +267,31 @@ fn read_only_images_refuse_writable_opens() {
     assert_eq!(k.sys_openat(pid, "/page", O_RDWR), Err(mm_core::Errno::EROFS));
     assert!(k.sys_openat(pid, "/page", O_RDONLY).is_ok());
 }
+
+#[test]
+fn read_and_write_go_through_the_page_cache() {
+    use mm_core::fs::{FMode, File, Filesystem};
+    let s = Scratch::new("rw");
+    let all = make_image(&s, 4096);
+    let (k, pid) = kernel_on(&s.image());
+    // ext4: write(2) lands in the cache, and in the image on sync.
+    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount");
+    let (path, data) = &all[4];
+    let f = File::open(fs.lookup(path).expect("lookup"), FMode::READ | FMode::WRITE, *path);
+    let mut buf = vec![0u8; 10_000];
+    assert_eq!(f.inode.fops.read(&f, 4090, &mut buf), Ok(10_000));
+    assert!(buf[..] == data[4090..14_090]);
+    assert_eq!(f.inode.fops.write(&f, 4094, b"hello"), Ok(5));
+    assert_eq!(f.inode.fops.read(&f, 4094, &mut buf[..5]), Ok(5));
+    assert_eq!(&buf[..5], b"hello");
+    // A write into a hole would need a block: refused, nothing written.
+    let sparse = File::open(fs.lookup("/sparse").expect("lookup"), FMode::READ | FMode::WRITE, "/sparse");
+    assert_eq!(sparse.inode.fops.write(&sparse, 10, b"x"), Err(mm_core::Errno::ENOSPC));
+    fs.sync().expect("sync");
+    drop((f, sparse, fs, k, pid));
+    let mut expect = data.clone();
+    expect[4094..4099].copy_from_slice(b"hello");
+    assert!(debugfs_cat(&s.image(), path) == expect);
+    assert!(debugfs_cat(&s.image(), "/sparse") == all[5].1);
+    fsck_clean(&s.image());
+}

@@ -399,27 +399,41 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     ret
 }
 
-/// `filemap_read` for `read(2)`: copies the file's bytes from the page
-/// cache, reading missing pages.
-pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
-    let inode = &*file.inode;
+/// Walks the cached pages behind bytes `[off, end)` of `inode`, reading
+/// missing ones: `f(frame, offset in the page, offset from off, bytes)`.
+fn for_each_cached_chunk(
+    inode: &Inode,
+    off: u64,
+    end: u64,
+    mut f: impl FnMut(u64, Pfn, u64, usize, usize),
+) -> SysResult<()> {
     let m = inode.mapping.machine();
-    let size = inode.size();
-    if off >= size {
-        return Ok(0);
-    }
-    let end = size.min(off.saturating_add(buf.len() as u64));
     let mut pos = off;
     while pos < end {
         let index = pos >> PAGE_SHIFT;
         let in_page = pos & (PAGE_SIZE - 1);
         let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
         let pfn = read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)?;
-        let at = (pos - off) as usize;
-        m.phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
+        f(index, pfn, in_page, (pos - off) as usize, n);
         m.put_page(pfn);
         pos += n as u64;
     }
+    Ok(())
+}
+
+/// `filemap_read` for `read(2)`: copies the file's bytes from the page
+/// cache, reading missing pages.
+pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+    let inode = &*file.inode;
+    let size = inode.size();
+    if off >= size {
+        return Ok(0);
+    }
+    let end = size.min(off.saturating_add(buf.len() as u64));
+    let phys = &inode.mapping.machine().phys;
+    for_each_cached_chunk(inode, off, end, |_, pfn, in_page, at, n| {
+        phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
+    })?;
     Ok((end - off) as usize)
 }
 
@@ -428,23 +442,15 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
 /// written (`EFBIG` if none could be).
 pub fn generic_perform_write(file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
     let inode = &*file.inode;
-    let m = inode.mapping.machine();
     let size = inode.size();
     if off >= size && !data.is_empty() {
         return Err(Errno::EFBIG);
     }
     let end = size.min(off.saturating_add(data.len() as u64));
-    let mut pos = off;
-    while pos < end {
-        let index = pos >> PAGE_SHIFT;
-        let in_page = pos & (PAGE_SIZE - 1);
-        let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
-        let pfn = read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)?;
-        let at = (pos - off) as usize;
-        m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
+    let phys = &inode.mapping.machine().phys;
+    for_each_cached_chunk(inode, off, end, |index, pfn, in_page, at, n| {
+        phys.write_bytes(pfn, in_page, &data[at..at + n]);
         inode.mapping.folio_mark_dirty(inode, index, pfn);
-        m.put_page(pfn);
-        pos += n as u64;
-    }
+    })?;
     Ok((end - off) as usize)
 }
