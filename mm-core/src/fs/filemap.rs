@@ -148,10 +148,6 @@ fn do_page_cache_ra(m: &Machine, inode: &Inode, index: u64, nr_to_read: u64, loo
     };
     for i in 0..nr {
         let idx = index + i;
-        if mapping.peek(idx).is_some() {
-            flush(&mut batch);
-            continue;
-        }
         let Some(pfn) = page_cache_alloc(m) else {
             break;
         };
@@ -159,8 +155,10 @@ fn do_page_cache_ra(m: &Machine, inode: &Inode, index: u64, nr_to_read: u64, loo
         if Some(i) == mark {
             flags |= PageFlags::READAHEAD;
         }
-        if mapping.filemap_add_folio(idx, pfn, flags).is_ok() {
-            batch.push((idx, pfn));
+        // A page already cached ends the batch (the new frame is freed).
+        match mapping.filemap_add_folio(idx, pfn, flags) {
+            Ok(()) => batch.push((idx, pfn)),
+            Err(_) => flush(&mut batch),
         }
     }
     flush(&mut batch);
