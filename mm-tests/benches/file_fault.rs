@@ -17,7 +17,7 @@
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::{Kernel, MachineConfig};
-use mm_tests as _;
+use mm_tests::touch;
 use std::hint::black_box;
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -41,37 +41,8 @@ fn file_byte(i: u64) -> u8 {
 /// Maps the file at `fd`, touches every page, unmaps.
 fn sim_touch(k: &Kernel, pid: u32, fd: i64, flags: u64, write: bool) {
     let a = k.sys_mmap(pid, A, LEN, PROT_RW, flags | MAP_FIXED, fd, 0).expect("mmap");
-    let mut sum = 0u8;
-    for p in 0..PAGES {
-        if write {
-            k.store(pid, a + p * PAGE, 1).expect("store");
-        } else {
-            sum = sum.wrapping_add(k.load(pid, a + p * PAGE).expect("load"));
-        }
-    }
-    black_box(sum);
+    touch::sim(k, pid, a, LEN, write);
     k.sys_munmap(pid, a, LEN).expect("munmap");
-}
-
-fn linux_touch(fd: i32, flags: i32, write: bool) {
-    // SAFETY: a mapping of LEN bytes of an open file of at least LEN
-    // bytes, used only inside this function and unmapped before it returns.
-    unsafe {
-        let p = libc::mmap(std::ptr::null_mut(), LEN as usize, libc::PROT_READ | libc::PROT_WRITE, flags, fd, 0);
-        assert_ne!(p, libc::MAP_FAILED);
-        let base = p.cast::<u8>();
-        let mut sum = 0u8;
-        for i in 0..PAGES as usize {
-            let q = base.add(i * PAGE as usize);
-            if write {
-                std::ptr::write_volatile(q, 1);
-            } else {
-                sum = sum.wrapping_add(std::ptr::read_volatile(q));
-            }
-        }
-        black_box(sum);
-        assert_eq!(libc::munmap(p, LEN as usize), 0);
-    }
 }
 
 /// The file's bytes, for the host files.
@@ -124,7 +95,7 @@ fn tmpfs_benches(c: &mut Criterion) {
         g.sample_size(20);
         g.bench_function(BenchmarkId::new("mmsim", "128MiB"), |b| b.iter(|| sim_touch(&k, pid, fd, flags, write)));
         g.bench_function(BenchmarkId::new("linux", "128MiB"), |b| {
-            b.iter(|| linux_touch(host.file.as_raw_fd(), lflags, write))
+            b.iter(|| touch::linux(host.file.as_raw_fd(), lflags, LEN as usize, write))
         });
         g.finish();
     }

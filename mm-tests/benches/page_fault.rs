@@ -9,8 +9,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::{Kernel, MachineConfig};
-use mm_tests as _;
-use std::hint::black_box;
+use mm_tests::touch;
 
 const LEN: u64 = 128 << 20;
 const PAGE: u64 = 4096;
@@ -19,44 +18,12 @@ const A: u64 = 0x1_0000_0000;
 
 fn sim_page_fault1(k: &Kernel, pid: u32, write: bool) {
     let a = k.sys_mmap(pid, A, LEN, 3, 0x32, -1, 0).expect("mmap");
-    let mut sum = 0u8;
-    for p in 0..PAGES {
-        if write {
-            k.store(pid, a + p * PAGE, 1).expect("store");
-        } else {
-            sum = sum.wrapping_add(k.load(pid, a + p * PAGE).expect("load"));
-        }
-    }
-    black_box(sum);
+    touch::sim(k, pid, a, LEN, write);
     k.sys_munmap(pid, a, LEN).expect("munmap");
 }
 
 fn linux_page_fault1(write: bool) {
-    // SAFETY: an anonymous private mapping of LEN bytes, used only inside
-    // this function and unmapped before returning.
-    unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            LEN as usize,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert_ne!(p, libc::MAP_FAILED);
-        let base = p.cast::<u8>();
-        let mut sum = 0u8;
-        for i in 0..PAGES as usize {
-            let q = base.add(i * PAGE as usize);
-            if write {
-                std::ptr::write_volatile(q, 1);
-            } else {
-                sum = sum.wrapping_add(std::ptr::read_volatile(q));
-            }
-        }
-        black_box(sum);
-        assert_eq!(libc::munmap(p, LEN as usize), 0);
-    }
+    touch::linux(-1, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, LEN as usize, write);
 }
 
 fn bench(c: &mut Criterion) {

@@ -11,6 +11,49 @@ use first_fit_allocator as _;
 use mm_fs_ext as _;
 use mm_x86 as _;
 
+/// What the benchmarks do on both sides: touch every page of a mapping.
+pub mod touch {
+    use mm_core::{Kernel, PAGE_SIZE, Pid};
+    use std::hint::black_box;
+
+    /// One store (or load) per page of `[a, a + len)` in the simulator.
+    pub fn sim(k: &Kernel, pid: Pid, a: u64, len: u64, write: bool) {
+        let mut sum = 0u8;
+        for p in 0..len / PAGE_SIZE {
+            if write {
+                k.store(pid, a + p * PAGE_SIZE, 1).expect("store");
+            } else {
+                sum = sum.wrapping_add(k.load(pid, a + p * PAGE_SIZE).expect("load"));
+            }
+        }
+        black_box(sum);
+    }
+
+    /// The same on this machine's kernel: maps `len` bytes of `fd` (-1 with
+    /// `MAP_ANONYMOUS` in `flags`) read-write, touches every page, unmaps.
+    pub fn linux(fd: i32, flags: i32, len: usize, write: bool) {
+        let page = PAGE_SIZE as usize;
+        // SAFETY: a fresh mapping of `len` bytes (the file, if any, has at
+        // least `len` bytes), used only here and unmapped before returning.
+        unsafe {
+            let p = libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, fd, 0);
+            assert_ne!(p, libc::MAP_FAILED);
+            let base = p.cast::<u8>();
+            let mut sum = 0u8;
+            for i in 0..len / page {
+                let q = base.add(i * page);
+                if write {
+                    std::ptr::write_volatile(q, 1);
+                } else {
+                    sum = sum.wrapping_add(std::ptr::read_volatile(q));
+                }
+            }
+            black_box(sum);
+            assert_eq!(libc::munmap(p, len), 0);
+        }
+    }
+}
+
 /// The directory of the committed scenarios.
 pub fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
