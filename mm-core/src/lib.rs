@@ -32,6 +32,7 @@ pub mod mm;
 pub mod pgtable;
 pub mod phys;
 pub mod smp;
+pub mod swap;
 pub mod spinlock;
 pub mod task;
 pub mod trace;
