@@ -1,0 +1,56 @@
+//! Swap devices for mmsim: where reclaim puts anonymous and shmem pages.
+//!
+//! Two devices implement [`mm_core::swap::SwapDevice`], and each registers
+//! itself in [`mm_core::swap::MM_SWAP_DEVICES`], so a binary that links
+//! this crate can select them by name:
+//!
+//! * [`file`] (`--swap file:PATH:SIZE`): a swap file on the host
+//!   filesystem, laid out as `mkswap` makes it (the header in page 0, the
+//!   `SWAPSPACE2` magic at its end) and read and written with positioned
+//!   I/O, one page at slot `offset` at byte `offset * 4096`.  Pick it to
+//!   see swapping cost real I/O, or to look at the pages on the host.  The
+//!   file is created sparse and is removed when the device is dropped.
+//! * [`zram`] (`--swap zram:SIZE`): a compressed block device in memory,
+//!   as Linux's `zram`.  A same-filled page is kept as its fill word, a
+//!   page is compressed with LZ4 when that saves space and stored raw
+//!   (a "huge" page) when it does not.  Pick it for swapping without a
+//!   disk, and for its `mm_stat`-style counters (compression ratio, same
+//!   and huge pages).
+//!
+//! `SIZE` is in bytes, rounded down to whole pages; a device has at least
+//! two pages, since slot 0 holds the header and is never handed out.
+//!
+//! Library users and benchmarks can build the devices directly, without
+//! the registry, with [`FileSwap::create`] and [`Zram::new`].  A binary
+//! that only selects devices by name must still reference the crate
+//! (`use mm_swap as _;`) so that the linker keeps the registrations.
+
+#![warn(missing_docs)]
+
+pub mod file;
+pub mod zram;
+
+pub use file::FileSwap;
+pub use zram::Zram;
+
+use mm_core::errno::Errno;
+use mm_core::types::PAGE_SIZE;
+
+/// The number of whole pages in `size` bytes, or an error naming `device`
+/// if that leaves fewer than two (the header slot and one usable slot).
+fn pages_for(device: &str, size: u64) -> Result<u64, String> {
+    let nr_pages = size / PAGE_SIZE;
+    if nr_pages < 2 {
+        return Err(format!(
+            "{device} swap: size {size} is too small (at least {} bytes: a header page and one slot)",
+            2 * PAGE_SIZE
+        ));
+    }
+    Ok(nr_pages)
+}
+
+/// Checks that `offset` is a slot a page may live in: not the header slot
+/// 0 and below `nr_pages`.
+fn check_slot(offset: u64, nr_pages: u64) -> Result<(), Errno> {
+    if offset == 0 || offset >= nr_pages { Err(Errno::EINVAL) } else { Ok(()) }
+}
