@@ -81,8 +81,11 @@ pub enum Pte {
     None,
     /// A page, present or `PROT_NONE`.
     Page { pfn: Pfn, flags: PteFlags },
-    /// A non-present entry that holds a swap entry (type and offset).
-    Swap { ty: u32, offset: u64 },
+    /// A non-present entry that holds a swap entry: the swap device
+    /// (`type`), the slot on it (`offset`), and whether the page was
+    /// exclusive to this mapping when it was swapped out
+    /// (`pte_swp_exclusive`, which lets the swap-in map it writable).
+    Swap { ty: u32, offset: u64, exclusive: bool },
 }
 
 impl Pte {

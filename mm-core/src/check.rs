@@ -10,11 +10,16 @@
 //! * no CPU's TLB holds a translation the page tables no longer allow.
 
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
+use crate::flags::PageFlags;
 use crate::flags::VmFlags;
+use crate::fs::Inode;
+use crate::machine::Machine;
 use crate::mm::MmStruct;
 use crate::pgtable::Slot;
+use crate::swap::{SHADOW_BIT, SwpEntry};
 use crate::types::{PAGE_SIZE, Pfn};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// One broken invariant.
@@ -37,9 +42,19 @@ impl MmStruct {
         let m = &*self.machine;
         let st = self.mmap_lock.read();
         let mut maps: HashMap<Pfn, i32> = HashMap::new();
-        let (mut anon, mut file) = (0i64, 0i64);
+        let (mut anon, mut file, mut swap) = (0i64, 0i64, 0i64);
         // Entries against VMAs.
         self.for_each_pte(0, m.arch.task_size(), |va, _, pte| {
+            if let Pte::Swap { ty, offset, .. } = pte {
+                swap += 1;
+                if st.vmas.lookup(va).is_none_or(|v| !v.is_anonymous() && v.flags.contains(VmFlags::SHARED)) {
+                    out.push(Violation(format!("{va:#x}: swap entry outside a private VMA")));
+                }
+                if m.swap.swap_count(crate::swap::SwpEntry { ty, offset }) == 0 {
+                    out.push(Violation(format!("{va:#x}: swap entry {ty}:{offset:#x} of a free slot")));
+                }
+                return;
+            }
             let Pte::Page { pfn, flags } = pte else {
                 return;
             };
@@ -85,6 +100,13 @@ impl MmStruct {
             }
         });
         let c = &self.counters;
+        if c.swap_ents.load(Ordering::Relaxed) != swap {
+            out.push(Violation(format!(
+                "swap entry counter {} but {} swap entries",
+                c.swap_ents.load(Ordering::Relaxed),
+                swap
+            )));
+        }
         if c.anon_rss.load(Ordering::Relaxed) != anon || c.file_rss.load(Ordering::Relaxed) != file {
             out.push(Violation(format!(
                 "rss counters anon {} file {}, but {} anonymous and {} page-cache entries",
@@ -99,15 +121,15 @@ impl MmStruct {
             if page.mapcount() != n {
                 out.push(Violation(format!("pfn {:#x}: mapcount {} but {} entries map it", pfn.0, page.mapcount(), n)));
             }
-            // The page cache holds a reference of its own.
-            let cached = i32::from(!page.is_anon());
+            // The page cache and the swap cache hold references of their own.
+            let cached = i32::from(!page.is_anon()) + i32::from(page.test(crate::flags::PageFlags::SWAPCACHE));
             if page.refcount() < n + cached {
                 out.push(Violation(format!(
                     "pfn {:#x}: refcount {} below its {} mappings{}",
                     pfn.0,
                     page.refcount(),
                     n,
-                    if cached == 1 { " and the page cache" } else { "" }
+                    if cached > 0 { " and the caches" } else { "" }
                 )));
             }
         }
@@ -176,4 +198,105 @@ impl MmStruct {
         }
         n
     }
+}
+
+/// Machine-wide invariants over the address spaces `mms` (every live one)
+/// and every live inode:
+///
+/// * each swap slot's `swap_map` count equals the swap entries referring to
+///   it in page tables and shmem page caches, and its `SWAP_HAS_CACHE` bit
+///   is set exactly when the swap cache holds a page for it, that page
+///   naming the slot back;
+/// * frames are conserved: the free count agrees with the allocator, and
+///   every frame is free or referenced;
+/// * no frame is both free and mapped, and every page on the reclaim lists
+///   is referenced, as many as the policy counts.
+pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    // References to each slot.
+    let mut refs: HashMap<SwpEntry, u32> = HashMap::new();
+    for mm in mms {
+        let _st = mm.mmap_lock.read();
+        mm.for_each_pte(0, m.arch.task_size(), |va, _, pte| match pte {
+            Pte::Swap { ty, offset, .. } => *refs.entry(SwpEntry { ty, offset }).or_default() += 1,
+            Pte::Page { pfn, .. } if !m.is_zero_pfn(pfn) && m.phys.page(pfn).refcount() <= 0 => {
+                out.push(Violation(format!("{va:#x}: maps free frame {:#x}", pfn.0)));
+            }
+            _ => {}
+        });
+    }
+    let inodes: Vec<Arc<Inode>> = m.rmap_roots.inodes.lock().values().filter_map(std::sync::Weak::upgrade).collect();
+    for inode in &inodes {
+        for e in inode.mapping.swap_entries() {
+            *refs.entry(e).or_default() += 1;
+        }
+    }
+    for si in m.swap.areas() {
+        for offset in 1..=si.pages() {
+            let e = SwpEntry { ty: si.ty, offset };
+            let (count, has_cache) = si.swap_map(offset);
+            let want = refs.remove(&e).unwrap_or(0);
+            if count != want {
+                out.push(Violation(format!(
+                    "swap {}:{offset:#x}: swap_map count {count}, {want} entries refer to it",
+                    si.ty
+                )));
+            }
+            let w = si.cache_slot(offset).load(Ordering::Acquire);
+            let cached = (w != 0 && w & SHADOW_BIT == 0).then(|| Pfn(w - 1));
+            if has_cache != cached.is_some() {
+                out.push(Violation(format!(
+                    "swap {}:{offset:#x}: SWAP_HAS_CACHE {has_cache}, swap cache {}",
+                    si.ty,
+                    if cached.is_some() { "holds a page" } else { "empty" }
+                )));
+            }
+            if let Some(pfn) = cached
+                && m.page_swap_entry(pfn) != Some(e)
+            {
+                out.push(Violation(format!("swap {}:{offset:#x}: cached pfn {:#x} names another slot", si.ty, pfn.0)));
+            }
+        }
+    }
+    for (e, n) in refs {
+        out.push(Violation(format!("{n} entries refer to swap {}:{:#x}, outside any area", e.ty, e.offset)));
+    }
+    // Frames.
+    if m.nr_free_pages() != m.alloc.nr_free_pages() {
+        out.push(Violation(format!(
+            "free counter {} but the allocator has {} free frames",
+            m.nr_free_pages(),
+            m.alloc.nr_free_pages()
+        )));
+    }
+    let mut used = 0;
+    let mut on_lru = 0;
+    for i in 0..m.phys.nr_pages() {
+        let page = m.phys.page(Pfn(i));
+        if page.refcount() > 0 {
+            used += 1;
+        }
+        if page.test(PageFlags::LRU) {
+            on_lru += 1;
+            if page.refcount() <= 0 {
+                out.push(Violation(format!("pfn {i:#x}: on the reclaim lists but free")));
+            }
+        }
+        if page.refcount() <= 0 && page.mapcount() != 0 {
+            out.push(Violation(format!("pfn {i:#x}: free but mapped {} times", page.mapcount())));
+        }
+    }
+    // Blocks of order > 0 hold one reference for all their frames.
+    if used + m.nr_free_pages() > m.phys.nr_pages() {
+        out.push(Violation(format!(
+            "{used} frames referenced and {} free, of {}",
+            m.nr_free_pages(),
+            m.phys.nr_pages()
+        )));
+    }
+    let lru: u64 = m.reclaim.lru_sizes().iter().sum();
+    if lru != on_lru {
+        out.push(Violation(format!("{on_lru} pages have PG_lru, the policy lists {lru}")));
+    }
+    out
 }

@@ -169,6 +169,10 @@ bitflags! {
         const ACTIVE = 1 << 8;
         const WORKINGSET = 1 << 9;
         const OWNER_PRIV_1 = 1 << 10;
+        /// `PG_swapcache`: the page is in the swap cache and `private`
+        /// holds its swap entry (an alias of `PG_owner_priv_1` for
+        /// swap-backed pages).
+        const SWAPCACHE = 1 << 10;
         const OWNER_2 = 1 << 11;
         const RESERVED = 1 << 12;
         const PRIVATE = 1 << 13;

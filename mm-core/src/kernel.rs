@@ -50,6 +50,16 @@ impl fmt::Display for MapsEntry {
     }
 }
 
+/// Runs kswapd, if an allocation woke it, when dropped: at the return to
+/// user space of a system call.
+struct RetToUser<'a>(&'a Machine);
+
+impl Drop for RetToUser<'_> {
+    fn drop(&mut self) {
+        self.0.kswapd_poll();
+    }
+}
+
 /// A simulated kernel: one machine, its processes and its filesystems.
 pub struct Kernel {
     // Declared first so they go first: processes drop their mappings and
@@ -98,6 +108,7 @@ impl Kernel {
     /// root filesystem (if any) is searched by full path, then tmpfs by
     /// the last component.
     pub fn sys_openat(&self, pid: Pid, path: &str, flags: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         let t = self.task(pid)?;
         let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -160,6 +171,7 @@ impl Kernel {
     /// `mmap(addr, len, prot, flags, fd, off)` with raw arguments.
     #[allow(clippy::too_many_arguments)]
     pub fn sys_mmap(&self, pid: Pid, addr: u64, len: u64, prot: u64, flags: u64, fd: i64, off: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         let t = self.task(pid)?;
         let _s = trace_enter!(self.machine.trace, "sys_mmap", "pid {pid}");
         // x86 sys_mmap: the offset must be page aligned.
@@ -175,31 +187,37 @@ impl Kernel {
 
     /// `munmap(addr, len)`.
     pub fn sys_munmap(&self, pid: Pid, addr: u64, len: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         self.task(pid)?.mm.vm_munmap(addr, len).map(|()| 0)
     }
 
     /// `mprotect(addr, len, prot)`.
     pub fn sys_mprotect(&self, pid: Pid, addr: u64, len: u64, prot: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         self.task(pid)?.mm.do_mprotect(addr, len, prot).map(|()| 0)
     }
 
     /// `mremap(old, old_len, new_len, flags, new)`.
     pub fn sys_mremap(&self, pid: Pid, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         self.task(pid)?.mm.do_mremap(old, old_len, new_len, flags, new)
     }
 
     /// `madvise(addr, len, advice)`.
     pub fn sys_madvise(&self, pid: Pid, addr: u64, len: u64, advice: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         self.task(pid)?.mm.do_madvise(addr, len, advice).map(|()| 0)
     }
 
     /// `brk(addr)`: the new break, or the old one if refused.
     pub fn sys_brk(&self, pid: Pid, addr: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         Ok(self.task(pid)?.mm.sys_brk(addr))
     }
 
     /// `msync(addr, len, flags)`.
     pub fn sys_msync(&self, pid: Pid, addr: u64, len: u64, flags: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
         self.task(pid)?.mm.do_msync(addr, len, flags).map(|()| 0)
     }
 
@@ -233,6 +251,17 @@ impl Kernel {
         let t = self.task(pid)?;
         let st = t.mm.mmap_lock.read();
         Ok(st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, st.start_brk, st.brk)).collect())
+    }
+
+    /// Every invariant of every process's address space
+    /// ([`MmStruct::check_invariants`]) and of the machine
+    /// ([`crate::check::check_machine`]: swap counts, frames, the reclaim
+    /// lists).
+    pub fn check_invariants(&self) -> Vec<crate::check::Violation> {
+        let mms: Vec<Arc<MmStruct>> = self.tasks.values().map(|t| t.mm.clone()).collect();
+        let mut out: Vec<_> = mms.iter().flat_map(|mm| mm.check_invariants()).collect();
+        out.extend(crate::check::check_machine(&self.machine, &mms));
+        out
     }
 
     /// Present page ranges (pagemap bit 63) in `[lo, hi)`.

@@ -31,12 +31,14 @@ pub mod memory;
 pub mod mm;
 pub mod pgtable;
 pub mod phys;
+pub mod rmap;
 pub mod smp;
-pub mod swap;
 pub mod spinlock;
+pub mod swap;
 pub mod task;
 pub mod trace;
 pub mod types;
+pub mod vmscan;
 pub mod vmstat;
 
 pub use errno::{Errno, Signal, SysResult, VmFault};

@@ -8,13 +8,15 @@ use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
 use crate::phys::PhysMem;
 use crate::spinlock::SpinLock;
+use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, new_swap_device};
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use crate::vmscan::{Lruvec, MM_RECLAIM_POLICIES, ReclaimPolicy, Watermarks, reclaim_policy_names};
 use crate::vmstat::{VmEvent, VmStat};
 use crate::{trace_enter, trace_note};
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// Kernel settings that decide behaviour (sysctls, rlimits, config).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,18 @@ pub struct Tunables {
     /// `fault_around_bytes` (debugfs): the block a read fault on a file
     /// maps the cached pages of; one page turns fault-around off.
     pub fault_around_bytes: u64,
+    /// `vm.swappiness`: how readily anonymous pages are reclaimed next to
+    /// file pages (0 to 200).
+    pub swappiness: u64,
+    /// `vm.page-cluster`: swap-in readahead reads up to `2^page_cluster`
+    /// pages (0 turns it off).
+    pub page_cluster: u32,
+    /// `vm.min_free_kbytes`; `None` for the kernel's default
+    /// (`sqrt(16 * RAM in kB)`, clamped to 128..=262144).
+    pub min_free_kbytes: Option<u64>,
+    /// `vm.watermark_scale_factor`: the distance between watermarks, in
+    /// ten-thousandths of memory.
+    pub watermark_scale_factor: u64,
 }
 
 impl Default for Tunables {
@@ -64,6 +78,10 @@ impl Default for Tunables {
             tlb_single_page_flush_ceiling: 33,
             brk_base: 0x2_0000_0000,
             fault_around_bytes: 64 << 10,
+            swappiness: 60,
+            page_cluster: 3,
+            min_free_kbytes: None,
+            watermark_scale_factor: 10,
         }
     }
 }
@@ -83,6 +101,57 @@ pub struct MachineConfig {
     pub tlb: TlbConfig,
     /// Kernel settings.
     pub tunables: Tunables,
+    /// Registered reclaim policy name.
+    pub reclaim: String,
+    /// Swap areas to enable at boot, in order.
+    pub swap: Vec<SwapSpec>,
+}
+
+/// A swap area to enable at boot: a registered device type and its
+/// configuration (`--swap zram:64M`, `--swap file:/tmp/swap:1G`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SwapSpec {
+    /// Registered swap device name.
+    pub device: String,
+    /// Its path (if it takes one) and size.
+    pub config: SwapDeviceConfig,
+    /// Priority: higher is used first.
+    pub prio: i32,
+}
+
+impl SwapSpec {
+    /// Parses `NAME:SIZE` or `NAME:PATH:SIZE` (the size in bytes, or with
+    /// a K, M, G or T suffix), as `--swap` takes it.
+    pub fn parse(s: &str) -> Result<SwapSpec, String> {
+        let (device, rest) =
+            s.split_once(':').ok_or_else(|| format!("bad swap '{s}': expected NAME:SIZE or NAME:PATH:SIZE"))?;
+        let (path, size) = match rest.rsplit_once(':') {
+            Some((p, z)) => (p.to_string(), z),
+            None => (String::new(), rest),
+        };
+        let size = parse_size(size).map_err(|e| format!("bad swap '{s}': {e}"))?;
+        Ok(SwapSpec { device: device.to_string(), config: SwapDeviceConfig { path, size }, prio: -1 })
+    }
+}
+
+/// Parses `1G`, `512M`, `64K`, `4096` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size unit '{c}' (use K, M, G or T)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("bad size '{s}'"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("size '{s}' is too large"))
 }
 
 impl Default for MachineConfig {
@@ -94,6 +163,8 @@ impl Default for MachineConfig {
             nr_cpus: 1,
             tlb: TlbConfig::default(),
             tunables: Tunables::default(),
+            reclaim: "lru".into(),
+            swap: Vec::new(),
         }
     }
 }
@@ -114,6 +185,10 @@ pub enum ConfigError {
     HostMemory { bytes: u64 },
     /// Zero CPUs, or more than the simulator supports.
     BadCpuCount(usize),
+    /// No reclaim policy of that name is linked in.
+    UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
+    /// A swap area could not be set up.
+    Swap(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -135,6 +210,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "the host cannot reserve the page array for {bytes} bytes of RAM")
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
+            ConfigError::UnknownReclaimPolicy { name, known } => {
+                write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
+            }
+            ConfigError::Swap(e) => f.write_str(e),
         }
     }
 }
@@ -223,6 +302,29 @@ pub struct Machine {
     /// Frames the machine owns for itself (the zero page).
     reserved_pages: u64,
     next_id: AtomicU64,
+    /// Free frames (`NR_FREE_PAGES`), kept here so that the watermark
+    /// checks of every allocation cost one load.
+    nr_free: AtomicI64,
+    /// The zone's watermarks.
+    pub watermarks: Watermarks,
+    /// The reclaim policy.
+    pub reclaim: Box<dyn ReclaimPolicy>,
+    /// Reclaim state shared by the policy and the core.
+    pub lruvec: Lruvec,
+    /// The swap areas.
+    pub swap: Swap,
+    /// kswapd was woken and has not run yet.
+    kswapd_wait: AtomicBool,
+    /// Reverse-map roots by id: anon_vmas and inodes, as the `mapping`
+    /// word of a page names them.
+    pub(crate) rmap_roots: RmapRoots,
+}
+
+/// The owners a page's `mapping` word can name.
+#[derive(Debug, Default)]
+pub(crate) struct RmapRoots {
+    pub anon_vmas: parking_lot::Mutex<ahash::AHashMap<u64, std::sync::Weak<crate::mm::AnonVma>>>,
+    pub inodes: parking_lot::Mutex<ahash::AHashMap<u64, std::sync::Weak<crate::fs::Inode>>>,
 }
 
 impl fmt::Debug for Machine {
@@ -261,6 +363,9 @@ impl Machine {
             .iter()
             .find(|d| d.name == cfg.page_table)
             .ok_or_else(|| ConfigError::UnknownPageTable { name: cfg.page_table.clone(), known: page_table_names() })?;
+        let policy_desc = MM_RECLAIM_POLICIES.iter().find(|d| d.name == cfg.reclaim).ok_or_else(|| {
+            ConfigError::UnknownReclaimPolicy { name: cfg.reclaim.clone(), known: reclaim_policy_names() }
+        })?;
         let phys = PhysMem::try_new(cfg.ram).ok_or(ConfigError::HostMemory { bytes: cfg.ram })?;
         let alloc =
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
@@ -283,13 +388,27 @@ impl Machine {
             vmstat: VmStat::new(cfg.nr_cpus),
             reserved_pages: 0,
             next_id: AtomicU64::new(1),
+            nr_free: AtomicI64::new(0),
+            watermarks: Watermarks { min: 0, low: 0, high: 0 },
+            reclaim: (policy_desc.new)(cfg.ram / PAGE_SIZE),
+            lruvec: Lruvec::default(),
+            swap: Swap::default(),
+            kswapd_wait: AtomicBool::new(false),
+            rmap_roots: RmapRoots::default(),
         };
+        m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
+        for spec in &cfg.swap {
+            let dev = new_swap_device(&spec.device, &spec.config).map_err(ConfigError::Swap)?;
+            m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swap)?;
+        }
         // The zero page: allocated once, never freed, never counted as
         // mapped (`empty_zero_page`).
         let zero = m.alloc_pages(Gfp::ZERO, 0).ok_or(ConfigError::RamTooSmall { bytes: cfg.ram, min })?;
         m.phys.page(zero).set_flags(PageFlags::RESERVED);
         m.zero_pfn = zero;
         m.reserved_pages = 1;
+        let managed = m.phys.nr_pages() - m.reserved_pages;
+        m.watermarks = Watermarks::for_zone(managed, cfg.tunables.min_free_kbytes, cfg.tunables.watermark_scale_factor);
         Ok(Arc::new(m))
     }
 
@@ -314,7 +433,18 @@ impl Machine {
     /// are clean: boot left them zeroed and [`free_pages`](Self::free_pages)
     /// reset them.
     pub fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+        let n = 1i64 << order;
+        // zone_watermark_ok against low (wake kswapd) and min (reclaim
+        // first), unless this is reclaim allocating (PF_MEMALLOC).
+        let free = self.nr_free.load(Ordering::Relaxed) - n;
+        if free < self.watermarks.low as i64 && !crate::vmscan::shrink::in_reclaim() {
+            self.wakeup_kswapd();
+            if free < self.watermarks.min as i64 && !self.__alloc_pages_slowpath(order) {
+                return None;
+            }
+        }
         let pfn = self.alloc.alloc_pages(gfp, order)?;
+        self.nr_free.fetch_sub(n, Ordering::Relaxed);
         for i in 0..1u64 << order {
             let p = Pfn(pfn.0 + i);
             debug_assert!(self.phys.page(p).is_clean(), "allocator handed out a used frame {p:?}");
@@ -331,11 +461,15 @@ impl Machine {
     /// reference).
     pub fn free_pages(&self, pfn: Pfn, order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
+        if order == 0 && self.phys.page(pfn).test(PageFlags::LRU) {
+            self.reclaim.folio_del_lru(self, pfn);
+        }
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();
         }
         self.vmstat.count(VmEvent::PgFree, 1 << order);
         self.alloc.free_pages(pfn, order);
+        self.nr_free.fetch_add(1 << order, Ordering::Relaxed);
     }
 
     /// Takes a reference on an order-0 page (`get_page`).
@@ -357,9 +491,34 @@ impl Machine {
         }
     }
 
-    /// Frames free in the allocator.
+    /// Frames free (`NR_FREE_PAGES`).
+    #[inline]
     pub fn nr_free_pages(&self) -> u64 {
-        self.alloc.nr_free_pages()
+        self.nr_free.load(Ordering::Relaxed).max(0) as u64
+    }
+
+    /// `wakeup_kswapd`: kswapd will run when the current task returns to
+    /// user space ([`kswapd_poll`](Self::kswapd_poll)).
+    #[inline]
+    pub fn wakeup_kswapd(&self) {
+        if !self.kswapd_wait.load(Ordering::Relaxed) {
+            self.kswapd_wait.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs kswapd if it was woken (`kswapd` -> `balance_pgdat`): reclaims
+    /// until free memory is above the high watermark or nothing more can
+    /// go.
+    #[inline]
+    pub fn kswapd_poll(&self) {
+        if self.kswapd_wait.load(Ordering::Relaxed) && self.kswapd_wait.swap(false, Ordering::AcqRel) {
+            self.balance_pgdat();
+        }
+    }
+
+    /// `swapon`: adds a swap area of priority `prio`; returns its type.
+    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32) -> Result<u32, String> {
+        self.swap.swapon(device, prio, self.cpus.len())
     }
 
     /// Loads the address space `mm_id` with root table `pgd` on `cpu`

@@ -84,6 +84,11 @@ impl<'a> MmuGather<'a> {
         self.flush();
         let m = &self.mm.machine;
         for pfn in self.pages.drain(..) {
+            // free_swap_cache: a page nobody maps any more leaves the swap
+            // cache if no swap entry refers to its slot.
+            if m.phys.page(pfn).test(PageFlags::SWAPCACHE) && m.phys.page(pfn).mapcount() == 0 {
+                m.folio_free_swap(pfn);
+            }
             m.put_page(pfn);
         }
         for pfn in self.tables.drain(..) {
@@ -106,6 +111,7 @@ struct ZapCount {
     zero: u64,
     anon: i64,
     file: i64,
+    swap: i64,
 }
 
 impl MmStruct {
@@ -161,26 +167,35 @@ impl MmStruct {
                         None => n.zero += 1,
                     }
                 }
-                Pte::Swap { .. } | Pte::None => {}
+                Pte::Swap { ty, offset, .. } => {
+                    // free_swap_and_cache
+                    m.free_swap_and_cache(crate::swap::SwpEntry { ty, offset });
+                    n.swap += 1;
+                }
+                Pte::None => {}
             }
         });
+        if n.swap > 0 {
+            self.counters.swap_ents.fetch_sub(n.swap, Ordering::Relaxed);
+        }
         if n.anon > 0 {
             self.counters.anon_rss.fetch_sub(n.anon, Ordering::Relaxed);
         }
         if n.file > 0 {
             self.counters.file_rss.fetch_sub(n.file, Ordering::Relaxed);
         }
-        if n.pages + n.zero > 0 {
+        if n.pages + n.zero + n.swap as u64 > 0 {
             trace_note!(
                 m.trace,
                 "zap_pte_range",
-                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages, {} zero-page entries",
+                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages, {} zero-page entries{}",
                 start,
                 end,
                 vma.start,
                 vma.end,
                 n.pages,
-                n.zero
+                n.zero,
+                if n.swap > 0 { format!(", {} swap entries", n.swap) } else { String::new() }
             );
         }
     }

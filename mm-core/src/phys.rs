@@ -22,7 +22,7 @@
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 /// Words (u64) in a frame.
 pub const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
@@ -69,7 +69,18 @@ pub struct Page {
     pub private: AtomicU64,
     /// Shape of the frame's contents; see the module documentation.
     content: AtomicU64,
+    /// The page's neighbours on its reclaim list (`lru`), as frame
+    /// numbers; [`crate::vmscan::PageList`] links them under the reclaim
+    /// policy's lock.
+    pub(crate) lru_prev: AtomicU32,
+    pub(crate) lru_next: AtomicU32,
+    /// A word the reclaim policy keeps per page (which list, a generation,
+    /// an access count), valid while the page is on its lists.
+    pub policy: AtomicU32,
 }
+
+// `struct page` stays one cache line.
+const _: () = assert!(std::mem::size_of::<Page>() == 64);
 
 /// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
 pub const PAGE_MAPPING_ANON: u64 = 1;
@@ -154,6 +165,8 @@ pub(crate) unsafe trait Zeroable {}
 unsafe impl Zeroable for AtomicU64 {}
 // SAFETY: an atomic integer is valid when zeroed.
 unsafe impl Zeroable for AtomicU8 {}
+// SAFETY: an atomic integer is valid when zeroed.
+unsafe impl Zeroable for AtomicU32 {}
 // SAFETY: `Page` consists only of atomic integers.
 unsafe impl Zeroable for Page {}
 
@@ -439,6 +452,19 @@ impl PhysMem {
                     *b = (words[o / 8].load(Ordering::Relaxed) >> ((o % 8) * 8)) as u8;
                 }
             }
+        }
+    }
+
+    /// Copies the whole frame out (`kmap` + `memcpy` of a page), a word at
+    /// a time.
+    pub fn read_frame(&self, pfn: Pfn, buf: &mut [u8; PAGE_SIZE as usize]) {
+        let s = self.settled(self.page(pfn));
+        if kind(s) != KIND_FULL {
+            self.read_bytes(pfn, 0, buf);
+            return;
+        }
+        for (b, w) in buf.chunks_exact_mut(8).zip(self.words(pfn)) {
+            b.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
         }
     }
 

@@ -83,7 +83,13 @@ impl Task {
             let r = m.cpus[cpu].lock().mmu.translate(&m.phys, va, access, true);
             match r {
                 Ok(pa) => return Ok(pa),
-                Err(Exception::PageFault(info)) => self.page_fault(&info)?,
+                Err(Exception::PageFault(info)) => {
+                    let r = self.page_fault(&info);
+                    // Back to user space: kswapd gets to run if a fault
+                    // woke it.
+                    m.kswapd_poll();
+                    r?
+                }
                 Err(Exception::GeneralProtection { addr }) => return Err(self.general_protection(addr)),
             }
         }

@@ -16,7 +16,8 @@ macro_rules! vm_events {
         }
 
         impl VmEvent {
-            /// Every event, in `/proc/vmstat` order.
+            /// Every event, in `/proc/vmstat` order (the `workingset_*` node
+            /// counters, which `/proc/vmstat` prints among its state items, first).
             pub const ALL: &'static [VmEvent] = &[$(VmEvent::$variant,)*];
             /// The `/proc/vmstat` name.
             pub fn name(self) -> &'static str {
@@ -29,22 +30,53 @@ macro_rules! vm_events {
 }
 
 vm_events! {
+    WorkingsetRefaultAnon => "workingset_refault_anon",
+    WorkingsetRefaultFile => "workingset_refault_file",
+    WorkingsetActivateAnon => "workingset_activate_anon",
+    WorkingsetActivateFile => "workingset_activate_file",
+    PswpIn => "pswpin",
+    PswpOut => "pswpout",
     PgAllocNormal => "pgalloc_normal",
+    AllocStallNormal => "allocstall_normal",
     PgFree => "pgfree",
+    PgActivate => "pgactivate",
+    PgDeactivate => "pgdeactivate",
+    PgLazyFree => "pglazyfree",
     PgFault => "pgfault",
     PgMajFault => "pgmajfault",
+    PgLazyFreed => "pglazyfreed",
+    PgRefill => "pgrefill",
     PgReuse => "pgreuse",
+    PgStealKswapd => "pgsteal_kswapd",
+    PgStealDirect => "pgsteal_direct",
+    PgScanKswapd => "pgscan_kswapd",
+    PgScanDirect => "pgscan_direct",
+    PgScanAnon => "pgscan_anon",
+    PgScanFile => "pgscan_file",
+    PgStealAnon => "pgsteal_anon",
+    PgStealFile => "pgsteal_file",
+    PageOutRun => "pageoutrun",
+    PgRotated => "pgrotated",
+    OomKill => "oom_kill",
     TlbRemoteShootdown => "nr_tlb_remote_flush",
     TlbLocalFlushAll => "nr_tlb_local_flush_all",
     TlbLocalFlushOne => "nr_tlb_local_flush_one",
+    SwapRa => "swap_ra",
+    SwapRaHit => "swap_ra_hit",
 }
 
 const N: usize = VmEvent::ALL.len();
 
 /// One CPU's counters, on cache lines of their own.
 #[repr(align(64))]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct PerCpu([AtomicU64; N]);
+
+impl Default for PerCpu {
+    fn default() -> Self {
+        PerCpu(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
 
 /// The counters.
 #[derive(Debug)]
@@ -76,4 +108,142 @@ impl VmStat {
     pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
         VmEvent::ALL.iter().map(|&e| (e.name(), self.get(e))).collect()
     }
+}
+
+/// The state half of `/proc/vmstat` and `/proc/meminfo`, counted from the
+/// `struct page`s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageCounts {
+    /// Free frames.
+    pub free: u64,
+    /// Anonymous pages mapped by some entry (`NR_ANON_MAPPED`).
+    pub anon_mapped: u64,
+    /// Page-cache pages, shmem and swap cache included (`NR_FILE_PAGES`).
+    pub file_pages: u64,
+    /// Page-cache pages mapped by some entry (`NR_FILE_MAPPED`).
+    pub file_mapped: u64,
+    /// Dirty page-cache pages (`NR_FILE_DIRTY`).
+    pub dirty: u64,
+    /// Pages under writeback.
+    pub writeback: u64,
+    /// shmem pages (`NR_SHMEM`).
+    pub shmem: u64,
+    /// Pages in the swap cache (`NR_SWAPCACHE`).
+    pub swapcache: u64,
+    /// Page-table pages (`NR_PAGETABLE`).
+    pub page_tables: u64,
+}
+
+impl crate::machine::Machine {
+    /// Counts the pages of each kind.
+    pub fn page_counts(&self) -> PageCounts {
+        use crate::flags::PageFlags;
+        use crate::types::Pfn;
+        let mut c = PageCounts { free: self.nr_free_pages(), ..PageCounts::default() };
+        for i in 0..self.phys.nr_pages() {
+            let page = self.phys.page(Pfn(i));
+            if page.refcount() <= 0 {
+                continue;
+            }
+            let f = page.flags();
+            if f.contains(PageFlags::PGTABLE) {
+                c.page_tables += 1;
+                continue;
+            }
+            let swapcache = f.contains(PageFlags::SWAPCACHE);
+            if swapcache {
+                c.swapcache += 1;
+                c.file_pages += 1;
+            }
+            let w = page.mapping.load(Ordering::Relaxed);
+            if page.is_anon() {
+                if page.mapcount() > 0 {
+                    c.anon_mapped += 1;
+                }
+            } else if w != 0 {
+                if !swapcache {
+                    c.file_pages += 1;
+                }
+                if page.mapcount() > 0 {
+                    c.file_mapped += 1;
+                }
+                if f.contains(PageFlags::SWAPBACKED) {
+                    c.shmem += 1;
+                }
+                if f.contains(PageFlags::DIRTY) {
+                    c.dirty += 1;
+                }
+            }
+            if f.contains(PageFlags::WRITEBACK) {
+                c.writeback += 1;
+            }
+        }
+        c
+    }
+
+    /// `/proc/vmstat`: the state items this simulator keeps, then every
+    /// event counter, in the kernel's order and spelling.
+    pub fn vmstat_lines(&self) -> Vec<(&'static str, u64)> {
+        let c = self.page_counts();
+        let lru = self.reclaim.lru_sizes();
+        let mut v = vec![
+            ("nr_free_pages", c.free),
+            ("nr_inactive_anon", lru[0]),
+            ("nr_active_anon", lru[1]),
+            ("nr_inactive_file", lru[2]),
+            ("nr_active_file", lru[3]),
+        ];
+        let events = self.vmstat.snapshot();
+        // The workingset counters are node state items, printed here.
+        v.extend(events.iter().take(4).copied());
+        v.extend([
+            ("nr_anon_pages", c.anon_mapped),
+            ("nr_mapped", c.file_mapped),
+            ("nr_file_pages", c.file_pages),
+            ("nr_dirty", c.dirty),
+            ("nr_writeback", c.writeback),
+            ("nr_shmem", c.shmem),
+            ("nr_swapcached", c.swapcache),
+            ("nr_page_table_pages", c.page_tables),
+        ]);
+        v.extend(events.iter().skip(4).copied());
+        v
+    }
+
+    /// `/proc/meminfo`: (label, kB).
+    pub fn meminfo_lines(&self) -> Vec<(&'static str, u64)> {
+        let c = self.page_counts();
+        let lru = self.reclaim.lru_sizes();
+        let kb = |pages: u64| pages * (crate::types::PAGE_SIZE >> 10);
+        let total = self.phys.nr_pages() - self.reserved_pages();
+        let swap_total = self.swap.total_swap_pages();
+        let swap_free = self.swap.nr_swap_pages().max(0) as u64;
+        vec![
+            ("MemTotal", kb(total)),
+            ("MemFree", kb(c.free)),
+            ("Buffers", 0),
+            ("Cached", kb(c.file_pages - c.swapcache)),
+            ("SwapCached", kb(c.swapcache)),
+            ("Active", kb(lru[1] + lru[3])),
+            ("Inactive", kb(lru[0] + lru[2])),
+            ("Active(anon)", kb(lru[1])),
+            ("Inactive(anon)", kb(lru[0])),
+            ("Active(file)", kb(lru[3])),
+            ("Inactive(file)", kb(lru[2])),
+            ("SwapTotal", kb(swap_total)),
+            ("SwapFree", kb(swap_free)),
+            ("Dirty", kb(c.dirty)),
+            ("Writeback", kb(c.writeback)),
+            ("AnonPages", kb(c.anon_mapped)),
+            ("Mapped", kb(c.file_mapped)),
+            ("Shmem", kb(c.shmem)),
+            ("PageTables", kb(c.page_tables)),
+        ]
+    }
+}
+
+/// A `/proc/meminfo` line: the label and colon padded to 16 columns, the
+/// value right-aligned in 8 (`show_val_kb`).
+pub fn format_meminfo_line(label: &str, kb: u64) -> String {
+    format!("{:<16}{kb:>8} kB", format!("{label}:"))
 }

@@ -110,7 +110,7 @@ pub fn first_difference(expected: &str, got: &str) -> Option<String> {
 pub fn run_file(path: &Path, cfg: Option<MachineConfig>, trace: bool) -> Result<String, String> {
     let src = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let s = mm_sim::parse(&src).map_err(|e| format!("error: {e}"))?;
-    let opts = RunOptions { machine: cfg.unwrap_or_default(), trace, image: None };
+    let opts = RunOptions { machine: cfg.unwrap_or_default(), trace, ..RunOptions::default() };
     mm_sim::run(&s, &opts).map_err(|e| format!("error: {e}"))
 }
 

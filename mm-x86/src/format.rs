@@ -34,6 +34,9 @@ pub mod bits {
     /// `_PAGE_TABLE`: what an upper-level entry pointing to a user page
     /// table carries.
     pub const PAGE_TABLE: u64 = PRESENT | RW | USER | ACCESSED | DIRTY;
+    /// `_PAGE_SWP_EXCLUSIVE`: in a swap entry, the page was exclusive to
+    /// this mapping (PWT is free in a non-present entry).
+    pub const SWP_EXCLUSIVE: u64 = PWT;
     /// Bits a swap entry never uses (`_PAGE_PRESENT | _PAGE_PROTNONE`).
     pub const NOT_SWAP: u64 = PRESENT | PROTNONE;
 }
@@ -152,7 +155,7 @@ impl PageTableFormat for X86Format {
         } else if raw & bits::NOT_SWAP != 0 {
             Pte::Page { pfn: Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT), flags: bits_to_flags(raw) }
         } else {
-            Pte::Swap { ty: swp_type(raw), offset: swp_offset(raw) }
+            Pte::Swap { ty: swp_type(raw), offset: swp_offset(raw), exclusive: raw & bits::SWP_EXCLUSIVE != 0 }
         }
     }
 
@@ -160,7 +163,9 @@ impl PageTableFormat for X86Format {
         match pte {
             Pte::None => 0,
             Pte::Page { pfn, flags } => ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags),
-            Pte::Swap { ty, offset } => swp_entry(ty, offset),
+            Pte::Swap { ty, offset, exclusive } => {
+                swp_entry(ty, offset) | if exclusive { bits::SWP_EXCLUSIVE } else { 0 }
+            }
         }
     }
 
@@ -230,7 +235,10 @@ mod tests {
             let raw = swp_entry(ty, off);
             assert_eq!(raw & bits::NOT_SWAP, 0, "swap entry must look not present");
             assert_eq!((swp_type(raw), swp_offset(raw)), (ty, off));
-            assert_eq!(f.decode_pte(raw), Pte::Swap { ty, offset: off });
+            assert_eq!(f.decode_pte(raw), Pte::Swap { ty, offset: off, exclusive: false });
+            let excl = f.encode_pte(Pte::Swap { ty, offset: off, exclusive: true });
+            assert_eq!(excl, raw | bits::PWT, "_PAGE_SWP_EXCLUSIVE is the PWT bit");
+            assert_eq!(f.decode_pte(excl), Pte::Swap { ty, offset: off, exclusive: true });
         }
         // The offset is stored inverted: a small offset sets the high bits.
         assert_ne!(swp_entry(0, 1) & (1 << 50), 0);

@@ -10,6 +10,7 @@
 
 mod anon;
 mod file;
+mod swap;
 mod wp;
 
 use crate::arch::{PageFaultInfo, Pte, PteFlags};
@@ -227,10 +228,7 @@ impl MmStruct {
                     self.do_fault(vmf)
                 }
             }
-            Pte::Swap { .. } => {
-                trace_note!(m.trace, "do_swap_page", "no swap device: SIGBUS");
-                VmFault::SIGBUS
-            }
+            Pte::Swap { .. } => self.do_swap_page(vmf, slot.expect("a swap entry has a slot"), orig),
             Pte::Page { .. } => {
                 let slot = slot.expect("a present entry has a slot");
                 if orig.is_protnone() && vmf.vma.is_accessible() {
@@ -288,7 +286,7 @@ impl MmStruct {
         }
         let (a, how) = match crate::mm::vma::find_mergeable_anon_vma(st, vma.start) {
             Some(a) => (a, "shared with a neighbour"),
-            None => (Arc::new(AnonVma { id: m.new_id() }), "new"),
+            None => (AnonVma::new(self), "new"),
         };
         trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
         let _ = vma.anon_vma.set(a.clone());
@@ -304,6 +302,8 @@ impl MmStruct {
         page.set_flags(PageFlags::ANON_EXCLUSIVE | PageFlags::SWAPBACKED | PageFlags::UPTODATE);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+        // folio_add_lru_vma: a new anonymous page starts inactive.
+        self.machine.reclaim.folio_add_lru(&self.machine, pfn, false);
     }
 }
 
@@ -342,7 +342,9 @@ fn access_error(info: &PageFaultInfo, vma: &Vma) -> bool {
 pub(crate) fn describe_pte(m: &crate::machine::Machine, pte: Pte) -> String {
     match pte {
         Pte::None => "pte none".to_string(),
-        Pte::Swap { ty, offset } => format!("swap entry type {ty} offset {offset:#x}"),
+        Pte::Swap { ty, offset, exclusive } => {
+            format!("swap entry type {ty} offset {offset:#x}{}", if exclusive { " exclusive" } else { "" })
+        }
         Pte::Page { pfn, flags } => {
             let mut s = if m.is_zero_pfn(pfn) { "zero page".to_string() } else { format!("pfn {:#x}", pfn.0) };
             s.push_str(if flags.contains(PteFlags::PROTNONE) {

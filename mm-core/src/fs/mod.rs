@@ -186,7 +186,16 @@ impl Inode {
         fops: Arc<dyn FileOperations>,
     ) -> Arc<Inode> {
         let ino = machine.new_id();
-        Arc::new(Inode { ino, dev, size: AtomicU64::new(size), mapping: AddressSpace::new(machine, ino, a_ops), fops })
+        let inode = Arc::new(Inode {
+            ino,
+            dev,
+            size: AtomicU64::new(size),
+            mapping: AddressSpace::new(machine, ino, a_ops),
+            fops,
+        });
+        // Reclaim finds the inode of a page-cache page by this number.
+        machine.rmap_roots.inodes.lock().insert(ino, Arc::downgrade(&inode));
+        inode
     }
     /// `i_size_read`.
     pub fn size(&self) -> u64 {

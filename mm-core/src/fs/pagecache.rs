@@ -7,6 +7,7 @@ use crate::errno::SysResult;
 use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
 use crate::mm::MmStruct;
+use crate::swap::{SHADOW_BIT, SwpEntry};
 use crate::trace_note;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use ahash::AHashMap;
@@ -21,52 +22,102 @@ const XA_CHUNK: u64 = 64;
 /// The page-cache index (`i_pages`): page offset -> frame, as an ahash map
 /// of 64-slot nodes like the xarray's, so that neighbouring offsets (what
 /// fault-around and readahead visit) share a node.
+///
+/// A slot holds `pfn + 1`, or a value entry (bit 63, as `xa_mk_value`):
+/// the swap entry of a shmem page that is out on swap (bit 62 too), or the
+/// shadow of an evicted page (`workingset_eviction`).
 #[derive(Default)]
 struct PageIndex {
-    /// Node number (`index / 64`) -> slots holding `pfn + 1`, 0 if empty.
+    /// Node number (`index / 64`) -> slots, 0 if empty.
     nodes: AHashMap<u64, Box<[u64; XA_CHUNK as usize]>>,
+    /// Pages (`nrpages`).
     len: usize,
+}
+
+/// A value entry (not a page).
+const VALUE_BIT: u64 = 1 << 63;
+/// A value entry that is a swap entry.
+const SWAP_VALUE_BIT: u64 = 1 << 62;
+
+/// What a page-cache slot holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheEntry {
+    /// A page.
+    Page(Pfn),
+    /// A shmem page out on swap.
+    Swap(SwpEntry),
+    /// The shadow of an evicted page.
+    Shadow(u64),
+}
+
+fn decode(v: u64) -> Option<CacheEntry> {
+    match v {
+        0 => None,
+        v if v & SWAP_VALUE_BIT != 0 && v & VALUE_BIT != 0 => {
+            Some(CacheEntry::Swap(SwpEntry::from_word(v & !(VALUE_BIT | SWAP_VALUE_BIT))))
+        }
+        v if v & VALUE_BIT != 0 => Some(CacheEntry::Shadow(v | SHADOW_BIT)),
+        v => Some(CacheEntry::Page(Pfn(v - 1))),
+    }
 }
 
 impl PageIndex {
     #[inline]
+    fn raw(&self, index: u64) -> u64 {
+        self.nodes.get(&(index / XA_CHUNK)).map_or(0, |n| n[(index % XA_CHUNK) as usize])
+    }
+
+    #[inline]
     fn get(&self, index: u64) -> Option<Pfn> {
-        let node = self.nodes.get(&(index / XA_CHUNK))?;
-        match node[(index % XA_CHUNK) as usize] {
-            0 => None,
-            v => Some(Pfn(v - 1)),
+        match decode(self.raw(index)) {
+            Some(CacheEntry::Page(p)) => Some(p),
+            _ => None,
         }
     }
 
-    /// Stores `pfn` at `index` unless a page is there already.
-    fn insert(&mut self, index: u64, pfn: Pfn) -> bool {
-        let node = self.nodes.entry(index / XA_CHUNK).or_insert_with(|| Box::new([0; XA_CHUNK as usize]));
-        let slot = &mut node[(index % XA_CHUNK) as usize];
-        if *slot != 0 {
-            return false;
-        }
-        *slot = pfn.0 + 1;
-        self.len += 1;
-        true
-    }
-
-    fn remove(&mut self, index: u64) -> Option<Pfn> {
+    /// Stores `v` at `index`, returning the old word; keeps `len` and
+    /// drops emptied nodes.
+    fn set_raw(&mut self, index: u64, v: u64) -> u64 {
         let key = index / XA_CHUNK;
-        let node = self.nodes.get_mut(&key)?;
-        let slot = &mut node[(index % XA_CHUNK) as usize];
-        let old = std::mem::take(slot);
-        if old == 0 {
-            return None;
+        if v == 0 && !self.nodes.contains_key(&key) {
+            return 0;
         }
-        self.len -= 1;
-        if node.iter().all(|&v| v == 0) {
+        let node = self.nodes.entry(key).or_insert_with(|| Box::new([0; XA_CHUNK as usize]));
+        let old = std::mem::replace(&mut node[(index % XA_CHUNK) as usize], v);
+        let is_page = |w: u64| w != 0 && w & VALUE_BIT == 0;
+        self.len = self.len + usize::from(is_page(v)) - usize::from(is_page(old));
+        if v == 0 && node.iter().all(|&w| w == 0) {
             self.nodes.remove(&key);
         }
-        Some(Pfn(old - 1))
+        old
+    }
+
+    /// Stores `pfn` at `index` unless a page or swap entry is there;
+    /// returns the shadow it replaced, or `Err` if occupied.
+    fn insert(&mut self, index: u64, pfn: Pfn) -> Result<Option<u64>, ()> {
+        match decode(self.raw(index)) {
+            Some(CacheEntry::Page(_)) | Some(CacheEntry::Swap(_)) => Err(()),
+            other => {
+                self.set_raw(index, pfn.0 + 1);
+                Ok(match other {
+                    Some(CacheEntry::Shadow(s)) => Some(s),
+                    _ => None,
+                })
+            }
+        }
     }
 
     /// The pages in `[first, last]`, ascending.
     fn range(&self, first: u64, last: u64, out: &mut SmallVec<[(u64, Pfn); 16]>) {
+        self.for_each_raw(first, last, |i, v| {
+            if let Some(CacheEntry::Page(p)) = decode(v) {
+                out.push((i, p));
+            }
+        });
+    }
+
+    /// Every non-empty slot in `[first, last]`, ascending.
+    fn for_each_raw(&self, first: u64, last: u64, mut f: impl FnMut(u64, u64)) {
         if last - first < 4 * XA_CHUNK || (last - first) / XA_CHUNK < self.nodes.len() as u64 {
             let mut key = first / XA_CHUNK;
             while key <= last / XA_CHUNK {
@@ -76,7 +127,7 @@ impl PageIndex {
                     for i in lo..=hi {
                         let v = node[(i % XA_CHUNK) as usize];
                         if v != 0 {
-                            out.push((i, Pfn(v - 1)));
+                            f(i, v);
                         }
                     }
                 }
@@ -92,7 +143,7 @@ impl PageIndex {
             for (j, &v) in node.iter().enumerate() {
                 let i = key * XA_CHUNK + j as u64;
                 if v != 0 && i >= first && i <= last {
-                    out.push((i, Pfn(v - 1)));
+                    f(i, v);
                 }
             }
         }
@@ -173,19 +224,83 @@ impl AddressSpace {
     /// `filemap_add_folio`: puts a freshly allocated frame (whose one
     /// reference becomes the cache's) in the cache at `index`.  Returns the
     /// frame already there instead, if any; the new one is then freed.
-    pub fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Pfn> {
+    ///
+    /// The page goes on the reclaim lists; if it refaults soon after an
+    /// eviction of the same page (its shadow entry says so), on the active
+    /// side.  A slot holding a swap entry (a shmem page on swap) is
+    /// occupied: `Err` with no frame then means "swapped out".
+    pub fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Option<Pfn>> {
+        let page = self.machine.phys.page(pfn);
         let mut pages = self.i_pages.lock();
-        if let Some(old) = pages.get(index) {
-            drop(pages);
-            self.machine.put_page(pfn);
-            return Err(old);
+        let shadow = match pages.insert(index, pfn) {
+            Ok(shadow) => shadow,
+            Err(()) => {
+                let old = pages.get(index);
+                drop(pages);
+                self.machine.put_page(pfn);
+                return Err(old);
+            }
+        };
+        page.mapping.store(file_mapping_word(self.host), Ordering::Release);
+        page.index.store(index, Ordering::Relaxed);
+        page.set_flags(flags);
+        drop(pages);
+        let m = &*self.machine;
+        let activate = shadow.is_some_and(|s| m.workingset_refault(pfn, s, !flags.contains(PageFlags::SWAPBACKED)));
+        m.reclaim.folio_add_lru(m, pfn, activate);
+        Ok(())
+    }
+
+    /// The swap entries of pages out on swap (shmem), ascending.
+    pub fn swap_entries(&self) -> Vec<SwpEntry> {
+        let pages = self.i_pages.lock();
+        let mut out = Vec::new();
+        if !pages.nodes.is_empty() {
+            pages.for_each_raw(0, u64::MAX, |_, v| {
+                if let Some(CacheEntry::Swap(e)) = decode(v) {
+                    out.push(e);
+                }
+            });
+        }
+        out
+    }
+
+    /// What slot `index` holds.
+    pub fn get_entry(&self, index: u64) -> Option<CacheEntry> {
+        decode(self.i_pages.lock().raw(index))
+    }
+
+    /// `shmem_add_to_page_cache` for a page read back from swap: `pfn`
+    /// replaces the swap entry `entry` at `index` (false if the slot
+    /// changed meanwhile).  The page then belongs to the file.
+    pub(crate) fn shmem_swapin_replace(&self, index: u64, entry: SwpEntry, pfn: Pfn) -> bool {
+        let mut pages = self.i_pages.lock();
+        if decode(pages.raw(index)) != Some(CacheEntry::Swap(entry)) {
+            return false;
         }
         let page = self.machine.phys.page(pfn);
         page.mapping.store(file_mapping_word(self.host), Ordering::Release);
         page.index.store(index, Ordering::Relaxed);
-        page.set_flags(flags);
-        pages.insert(index, pfn);
-        Ok(())
+        self.machine.get_page(pfn);
+        pages.set_raw(index, pfn.0 + 1);
+        true
+    }
+
+    /// `shmem_writeout`'s swap: the isolated, unmapped page `pfn` at
+    /// `index` is replaced by the swap entry holding its bytes, and the
+    /// cache's reference dropped.  False if anyone else still holds the
+    /// page.
+    pub(crate) fn shmem_replace_with_swap(&self, index: u64, pfn: Pfn, entry: SwpEntry) -> bool {
+        let mut pages = self.i_pages.lock();
+        let page = self.machine.phys.page(pfn);
+        if pages.get(index) != Some(pfn) || page.mapcount() != 0 || page.refcount() != 2 {
+            return false;
+        }
+        pages.set_raw(index, VALUE_BIT | SWAP_VALUE_BIT | entry.to_word());
+        drop(pages);
+        page.mapping.store(0, Ordering::Release);
+        self.machine.put_page(pfn);
+        true
     }
 
     /// Cached pages in `[first, last]` with their frames, ascending.
@@ -197,10 +312,11 @@ impl AddressSpace {
         out
     }
 
-    /// `__remove_mapping` for reclaim: drops page `index` (frame `pfn`)
-    /// from the cache if it is clean, unmapped and referenced only by the
-    /// cache.  Returns true if it was freed.
-    pub fn remove_clean_page(&self, index: u64, pfn: Pfn) -> bool {
+    /// `__remove_mapping`: drops page `index` (frame `pfn`) from the cache,
+    /// leaving `shadow` in its slot, if it is clean, unmapped and held only
+    /// by the cache and `refs - 1` others (the caller's isolation).
+    /// Returns true if it was removed; the cache's reference is dropped.
+    pub(crate) fn __remove_mapping(&self, index: u64, pfn: Pfn, refs: i32, shadow: u64) -> bool {
         let mut pages = self.i_pages.lock();
         if pages.get(index) != Some(pfn) {
             return false;
@@ -208,11 +324,12 @@ impl AddressSpace {
         let page = self.machine.phys.page(pfn);
         if page.flags().intersects(PageFlags::DIRTY | PageFlags::WRITEBACK | PageFlags::LOCKED)
             || page.mapcount() != 0
-            || page.refcount() != 1
+            || page.refcount() != refs
         {
             return false;
         }
-        pages.remove(index);
+        let v = if shadow & SHADOW_BIT != 0 { VALUE_BIT | (shadow & !SHADOW_BIT & !SWAP_VALUE_BIT) } else { 0 };
+        pages.set_raw(index, v);
         drop(pages);
         page.mapping.store(0, Ordering::Release);
         self.machine.put_page(pfn);
@@ -305,7 +422,7 @@ impl AddressSpace {
     }
 
     /// Writes page `index` (frame `pfn`) with the filesystem's `writepage`.
-    fn writepage(&self, inode: &Inode, index: u64, pfn: Pfn) -> SysResult<()> {
+    pub(crate) fn writepage(&self, inode: &Inode, index: u64, pfn: Pfn) -> SysResult<()> {
         let size = inode.size();
         let off = index << PAGE_SHIFT;
         if off >= size {
@@ -354,16 +471,27 @@ impl AddressSpace {
         }
     }
 
-    /// `truncate_inode_pages`: drops every page from the cache.
+    /// `truncate_inode_pages` (`shmem_undo_range` for shmem): drops every
+    /// page from the cache and frees the swap slots of pages out on swap.
     fn truncate_inode_pages(&self) {
         // In index order, so that frames go back to the allocator in the
         // same order on every run.
-        let pages = std::mem::take(&mut *self.i_pages.lock()).all();
-        for (_, pfn) in pages {
-            let page = self.machine.phys.page(pfn);
-            debug_assert_eq!(page.mapcount(), 0, "truncating a mapped page {pfn:?}");
-            page.mapping.store(0, Ordering::Release);
-            self.machine.put_page(pfn);
+        let index = std::mem::take(&mut *self.i_pages.lock());
+        let mut entries = Vec::new();
+        if !index.nodes.is_empty() {
+            index.for_each_raw(0, u64::MAX, |_, v| entries.push(v));
+        }
+        for v in entries {
+            match decode(v) {
+                Some(CacheEntry::Page(pfn)) => {
+                    let page = self.machine.phys.page(pfn);
+                    debug_assert_eq!(page.mapcount(), 0, "truncating a mapped page {pfn:?}");
+                    page.mapping.store(0, Ordering::Release);
+                    self.machine.put_page(pfn);
+                }
+                Some(CacheEntry::Swap(e)) => self.machine.free_swap_and_cache(e),
+                _ => {}
+            }
         }
     }
 }
@@ -379,6 +507,7 @@ impl Inode {
 
 impl Drop for Inode {
     fn drop(&mut self) {
+        self.mapping.machine.rmap_roots.inodes.lock().remove(&self.ino);
         self.evict();
     }
 }

@@ -15,8 +15,10 @@ use crate::alloc::Gfp;
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
 use crate::flags::PageFlags;
+use crate::fs::pagecache::CacheEntry;
 use crate::machine::Machine;
-use crate::types::{PAGE_SHIFT, PAGE_SIZE};
+use crate::swap::SwpEntry;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::{trace_enter, trace_note};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
@@ -50,6 +52,20 @@ impl FileOperations for ShmemFops {
     fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
         Ok(Arc::new(ShmemVmOps))
     }
+    /// `shmem_file_read_iter`.
+    fn read(&self, file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+        shmem_rw(file, off, buf.len(), |m, pfn, in_page, at, n| m.phys.read_bytes(pfn, in_page, &mut buf[at..at + n]))
+    }
+    /// `shmem_file_write_iter` (inside the file's size).
+    fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
+        if off >= file.inode.size() && !data.is_empty() {
+            return Err(Errno::EFBIG);
+        }
+        shmem_rw(file, off, data.len(), |m, pfn, in_page, at, n| {
+            m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
+            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+        })
+    }
 }
 
 /// `shmem_vm_ops`: `shmem_fault` and `filemap_map_pages`.
@@ -61,8 +77,9 @@ impl VmOperations for ShmemVmOps {
         "shmem_vm_ops"
     }
 
-    /// `shmem_fault` -> `shmem_get_folio_gfp`: the cached page, or a new
-    /// zeroed one; past the end of the file, `SIGBUS`.
+    /// `shmem_fault` -> `shmem_get_folio_gfp`: the cached page, the page
+    /// read back from swap (a major fault), or a new zeroed one; past the
+    /// end of the file, `SIGBUS`.
     fn fault(&self, vmf: &VmFaultCtx<'_>) -> Result<FaultPage, VmFault> {
         let m = &*vmf.mm.machine;
         let file = vmf.vma.file().expect("shmem_fault on a file VMA");
@@ -73,21 +90,99 @@ impl VmOperations for ShmemVmOps {
             trace_note!(m.trace, "shmem_get_folio_gfp", "page {} is past the end of the file: SIGBUS", index);
             return Err(VmFault::SIGBUS);
         }
-        if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
-            trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
-            return Ok(FaultPage { pfn, ret: VmFault::empty() });
-        }
-        let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0).ok_or(VmFault::OOM)?;
-        let pfn = match inode.mapping.filemap_add_folio(index, pfn, PageFlags::UPTODATE | PageFlags::SWAPBACKED) {
-            Ok(()) => {
-                trace_note!(m.trace, "shmem_alloc_and_add_folio", "hole: new zeroed pfn {:#x}", pfn.0);
-                pfn
-            }
-            Err(existing) => existing,
-        };
-        m.get_page(pfn);
-        Ok(FaultPage { pfn, ret: VmFault::empty() })
+        let (pfn, ret) = shmem_get_folio(m, inode, index)?;
+        Ok(FaultPage { pfn, ret })
     }
+}
+
+/// `shmem_get_folio_gfp`: page `index` of a shmem file with a reference:
+/// from the cache, from swap (`VM_FAULT_MAJOR` if it had to be read), or
+/// a new zeroed page for a hole.
+pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<(Pfn, VmFault), VmFault> {
+    loop {
+        match inode.mapping.get_entry(index) {
+            Some(CacheEntry::Page(_)) => {
+                if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
+                    trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
+                    return Ok((pfn, VmFault::empty()));
+                }
+            }
+            Some(CacheEntry::Swap(entry)) => {
+                if let Some(r) = shmem_swapin_folio(m, inode, index, entry)? {
+                    return Ok(r);
+                }
+            }
+            None | Some(CacheEntry::Shadow(_)) => {
+                let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0).ok_or(VmFault::OOM)?;
+                match inode.mapping.filemap_add_folio(index, pfn, PageFlags::UPTODATE | PageFlags::SWAPBACKED) {
+                    Ok(()) => {
+                        trace_note!(m.trace, "shmem_alloc_and_add_folio", "hole: new zeroed pfn {:#x}", pfn.0);
+                        m.get_page(pfn);
+                        return Ok((pfn, VmFault::empty()));
+                    }
+                    Err(_) => continue,
+                }
+            }
+        }
+    }
+}
+
+/// `shmem_swapin_folio`: reads a shmem page back from its swap slot and
+/// puts it in the page cache in place of the swap entry, freeing the slot.
+/// `None` if the slot changed meanwhile (the caller looks again).
+fn shmem_swapin_folio(
+    m: &Machine,
+    inode: &Inode,
+    index: u64,
+    entry: SwpEntry,
+) -> Result<Option<(Pfn, VmFault)>, VmFault> {
+    let _t = trace_enter!(m.trace, "shmem_swapin_folio", "page {} from swap offset {:#x}", index, entry.offset);
+    let (pfn, ret) = match m.swap_cache_get_folio(entry) {
+        Some(p) => (p, VmFault::empty()),
+        None => match m.swapin_readahead(entry) {
+            Some(p) => (p, VmFault::MAJOR),
+            None if inode.mapping.get_entry(index) != Some(CacheEntry::Swap(entry)) => return Ok(None),
+            None => return Err(VmFault::OOM),
+        },
+    };
+    if !inode.mapping.shmem_swapin_replace(index, entry, pfn) {
+        m.put_page(pfn);
+        return Ok(None);
+    }
+    // The page is the file's now: out of the swap cache, and the slot the
+    // page-cache entry held goes.
+    m.delete_from_swap_cache(pfn, 0);
+    m.swap.swap_free(entry);
+    m.phys.page(pfn).set_flags(PageFlags::DIRTY | PageFlags::UPTODATE);
+    Ok(Some((pfn, ret)))
+}
+
+/// Reads and writes of a shmem file go through [`shmem_get_folio`], so
+/// they find pages that are out on swap.
+fn shmem_rw(
+    file: &File,
+    off: u64,
+    len: usize,
+    mut f: impl FnMut(&Machine, Pfn, u64, usize, usize),
+) -> SysResult<usize> {
+    let inode = &*file.inode;
+    let m = inode.mapping.machine();
+    let size = inode.size();
+    if off >= size {
+        return Ok(0);
+    }
+    let end = size.min(off.saturating_add(len as u64));
+    let mut pos = off;
+    while pos < end {
+        let index = pos >> PAGE_SHIFT;
+        let in_page = pos & (PAGE_SIZE - 1);
+        let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
+        let (pfn, _) = shmem_get_folio(m, inode, index).map_err(|_| Errno::ENOMEM)?;
+        f(m, pfn, in_page, (pos - off) as usize, n);
+        m.put_page(pfn);
+        pos += n as u64;
+    }
+    Ok((end - off) as usize)
 }
 
 /// A new shmem inode of `size` bytes.

@@ -26,6 +26,14 @@ impl MmStruct {
         if end == start {
             return Ok(());
         }
+        if matches!(advice, Advice::Cold | Advice::PageOut) {
+            // madvise_need_mmap_write: no VMA changes, so the read side,
+            // which lets reclaim's reverse-map walk lock this address
+            // space too.
+            let st = self.mmap_lock.read();
+            let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
+            return self.madvise_cold_or_pageout(&st, start, end, advice == Advice::PageOut);
+        }
         let mut st = self.mmap_lock.write();
         let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
         self.madvise_walk_vmas(&mut st, start, end, advice)
@@ -77,14 +85,7 @@ impl MmStruct {
         let v = st.vmas.get(vma_start).expect("vma exists");
         let mut new_flags = v.flags;
         match advice {
-            Advice::WillNeed | Advice::Cold => return Ok(start),
-            Advice::PageOut => {
-                if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
-                    return Err(Errno::EINVAL);
-                }
-                self.madvise_pageout(st, vma_start, start, end);
-                return Ok(start);
-            }
+            Advice::WillNeed | Advice::Cold | Advice::PageOut => return Ok(start),
             Advice::DontNeed | Advice::Free => {
                 if v.flags.intersects(VmFlags::PFNMAP | VmFlags::LOCKED) {
                     return Err(Errno::EINVAL);
@@ -153,116 +154,174 @@ impl MmStruct {
 
     /// `MADV_FREE`: exclusive anonymous pages become lazily freeable: their
     /// entries lose the accessed and dirty bits and the pages stop being
-    /// swap-backed; a later write re-dirties them, reclaim drops them if
-    /// not.
+    /// swap-backed (moving to the inactive file list); a later write
+    /// re-dirties them, reclaim drops them if not.  Swap entries in the
+    /// range are freed.
     fn madvise_free(&self, start: u64, end: u64) {
         let m = &*self.machine;
         let mut tlb = MmuGather::new(self);
-        let mut n = 0;
-        let _ptl = self.page_table_lock.lock();
-        self.for_each_pte(start, end, |va, slot, pte| {
-            let Some(pfn) = self.vm_normal_page(pte) else {
-                return;
-            };
-            let page = m.phys.page(pfn);
-            if !page.is_anon() || page.mapcount() > 1 {
-                return;
-            }
-            page.clear_flags(PageFlags::DIRTY);
-            if pte.flags().intersects(PteFlags::ACCESSED | PteFlags::DIRTY) {
-                self.set_pte(slot, pte.without(PteFlags::ACCESSED | PteFlags::DIRTY));
-                tlb.remove_tlb_entry(va);
-            }
-            page.clear_flags(PageFlags::SWAPBACKED);
-            n += 1;
-        });
-        drop(_ptl);
-        trace_note!(m.trace, "madvise_free_pte_range", "{:#x}-{:#x}: {} pages now lazily freeable", start, end, n);
+        let mut lazy = Vec::new();
+        let mut swap = 0;
+        {
+            let _ptl = self.page_table_lock.lock();
+            self.for_each_pte(start, end, |va, slot, pte| {
+                if let Pte::Swap { ty, offset, .. } = pte {
+                    self.set_pte(slot, Pte::None);
+                    m.free_swap_and_cache(crate::swap::SwpEntry { ty, offset });
+                    swap += 1;
+                    return;
+                }
+                let Some(pfn) = self.vm_normal_page(pte) else {
+                    return;
+                };
+                let page = m.phys.page(pfn);
+                if !page.is_anon() || page.mapcount() > 1 {
+                    return;
+                }
+                // A page in the swap cache loses its slot: its bytes need
+                // not be kept.
+                if page.test(PageFlags::SWAPCACHE) {
+                    m.folio_free_swap(pfn);
+                }
+                page.clear_flags(PageFlags::DIRTY);
+                if pte.flags().intersects(PteFlags::ACCESSED | PteFlags::DIRTY) {
+                    self.set_pte(slot, pte.without(PteFlags::ACCESSED | PteFlags::DIRTY));
+                    tlb.remove_tlb_entry(va);
+                }
+                if page.test(PageFlags::SWAPBACKED) {
+                    m.get_page(pfn);
+                    lazy.push(pfn);
+                }
+            });
+        }
+        if swap > 0 {
+            self.counters.swap_ents.fetch_sub(swap, std::sync::atomic::Ordering::Relaxed);
+        }
         tlb.finish();
-    }
-
-    /// `MADV_PAGEOUT` without a swap device: lazily freeable pages that
-    /// were not written since are discarded; other anonymous pages stay;
-    /// page-cache pages mapped only here are unmapped, and freed if clean.
-    fn madvise_pageout(&self, st: &MmState, vma_start: u64, start: u64, end: u64) {
-        let m = &*self.machine;
-        let v = st.vmas.get(vma_start).expect("vma exists");
-        let mut tlb = MmuGather::new(self);
-        let mut discarded = 0;
-        let mut unmapped = 0;
-        let mut dropped = Vec::new();
-        let _ptl = self.page_table_lock.lock();
-        self.for_each_pte(start, end, |va, slot, pte| {
-            let Some(pfn) = self.vm_normal_page(pte) else {
-                return;
-            };
+        // folio_mark_lazyfree: off the anonymous lists, onto the inactive
+        // file list.
+        for &pfn in &lazy {
             let page = m.phys.page(pfn);
-            if page.mapcount() > 1 {
-                // folio_maybe_mapped_shared: left to a later pass.
-                return;
+            let on_lru = m.reclaim.isolate_folio(m, pfn);
+            page.clear_flags(PageFlags::SWAPBACKED | PageFlags::ACTIVE | PageFlags::REFERENCED);
+            if on_lru {
+                m.reclaim.putback(m, pfn, false);
+                m.put_page(pfn);
             }
-            if !page.is_anon() {
-                // A page-cache page: try_to_unmap takes it out of the page
-                // table.  A tmpfs page cannot be written anywhere without
-                // swap, so it stays in the cache, and the next access is a
-                // minor fault.
-                if pte.flags().contains(PteFlags::DIRTY)
-                    && let Some(file) = v.file()
-                {
-                    let index = page.index.load(std::sync::atomic::Ordering::Relaxed);
-                    file.inode.mapping.folio_mark_dirty(&file.inode, index, pfn);
-                }
-                self.set_pte(slot, Pte::None);
-                tlb.remove_tlb_entry(va);
-                self.page_remove_rmap(pfn);
-                tlb.remove_page(pfn);
-                unmapped += 1;
-                if let Some(file) = v.file() {
-                    dropped.push((file.clone(), page.index.load(std::sync::atomic::Ordering::Relaxed), pfn));
-                }
-                return;
-            }
-            if page.test(PageFlags::SWAPBACKED) {
-                // No swap space: add_to_swap fails and the page stays.
-                return;
-            }
-            if page.test(PageFlags::DIRTY) || pte.flags().contains(PteFlags::DIRTY) {
-                // Written since MADV_FREE: it is needed again.
-                page.set_flags(PageFlags::SWAPBACKED);
-                return;
-            }
-            self.set_pte(slot, Pte::None);
-            tlb.remove_tlb_entry(va);
-            self.page_remove_rmap(pfn);
-            tlb.remove_page(pfn);
-            discarded += 1;
-        });
-        drop(_ptl);
+            m.put_page(pfn);
+        }
+        m.vmstat.count(crate::vmstat::VmEvent::PgLazyFree, lazy.len() as u64);
         trace_note!(
             m.trace,
-            "shrink_folio_list",
-            "{:#x}-{:#x} of {:08x}-{:08x}: {} lazily freed pages discarded, {} page-cache pages unmapped",
+            "madvise_free_pte_range",
+            "{:#x}-{:#x}: {} pages now lazily freeable{}",
+            start,
+            end,
+            lazy.len(),
+            if swap > 0 { format!(", {swap} swap entries freed") } else { String::new() }
+        );
+    }
+
+    /// `madvise_walk_vmas` for `MADV_COLD` and `MADV_PAGEOUT`, under the
+    /// read side of the lock: every VMA in the range must allow LRU
+    /// advice (`can_madv_lru_vma`); holes give `ENOMEM` after the rest is
+    /// done.
+    fn madvise_cold_or_pageout(&self, st: &MmState, start: u64, end: u64, pageout: bool) -> SysResult<()> {
+        let mut unmapped_error = Ok(());
+        let mut range_start = start;
+        let mut cur = st.vmas.find(start);
+        loop {
+            let Some(v) = cur else {
+                return Err(Errno::ENOMEM);
+            };
+            if range_start < v.start {
+                unmapped_error = Err(Errno::ENOMEM);
+                range_start = v.start;
+                if range_start >= end {
+                    break;
+                }
+            }
+            if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
+                return Err(Errno::EINVAL);
+            }
+            let range_end = v.end.min(end);
+            self.madvise_cold_or_pageout_pte_range(v, range_start, range_end, pageout);
+            if range_end >= end {
+                break;
+            }
+            cur = st.vmas.find(v.end);
+            range_start = range_end;
+        }
+        unmapped_error
+    }
+
+    /// `madvise_cold_or_pageout_pte_range`: the pages mapped only here
+    /// lose their accessed bits and `PG_referenced`; `MADV_COLD` moves them
+    /// to the inactive side, `MADV_PAGEOUT` reclaims them at once
+    /// (`reclaim_pages`): anonymous pages go to swap if there is any (they
+    /// stay otherwise), lazily freed ones that were not written since are
+    /// discarded, page-cache pages are unmapped and dropped if clean.
+    fn madvise_cold_or_pageout_pte_range(&self, v: &super::Vma, start: u64, end: u64, pageout: bool) {
+        let m = &*self.machine;
+        let mut tlb = MmuGather::new(self);
+        let mut pages = Vec::new();
+        {
+            let _ptl = self.page_table_lock.lock();
+            self.for_each_pte(start, end, |va, slot, pte| {
+                let Some(pfn) = self.vm_normal_page(pte) else {
+                    return;
+                };
+                let page = m.phys.page(pfn);
+                if page.mapcount() > 1 {
+                    // folio_maybe_mapped_shared: other mappings decide.
+                    return;
+                }
+                if pte.flags().contains(PteFlags::ACCESSED) {
+                    self.set_pte(slot, pte.without(PteFlags::ACCESSED));
+                    tlb.remove_tlb_entry(va);
+                }
+                page.clear_flags(PageFlags::REFERENCED);
+                m.get_page(pfn);
+                pages.push(pfn);
+            });
+        }
+        tlb.finish();
+        let n = pages.len();
+        if !pageout {
+            for pfn in pages {
+                m.reclaim.folio_deactivate(m, pfn);
+                m.put_page(pfn);
+            }
+            trace_note!(
+                m.trace,
+                "madvise_cold",
+                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages deactivated",
+                start,
+                end,
+                v.start,
+                v.end,
+                n
+            );
+            return;
+        }
+        let mut isolated = Vec::with_capacity(n);
+        for pfn in pages {
+            if m.reclaim.isolate_folio(m, pfn) {
+                isolated.push(pfn);
+            }
+            m.put_page(pfn);
+        }
+        let _t = trace_enter!(
+            m.trace,
+            "madvise_pageout",
+            "{:#x}-{:#x} of {:08x}-{:08x}: {} pages",
             start,
             end,
             v.start,
             v.end,
-            discarded,
-            unmapped
+            isolated.len()
         );
-        tlb.finish();
-        // shrink_folio_list -> __remove_mapping: a clean page-cache page
-        // nobody maps or holds any more leaves the cache (its bytes are
-        // the file's, so a later fault reads them again); a dirty one
-        // cannot be written anywhere without swap and stays.
-        let mut freed = 0;
-        for (file, index, pfn) in dropped {
-            if file.inode.mapping.remove_clean_page(index, pfn) {
-                freed += 1;
-            }
-        }
-        if freed > 0 {
-            trace_note!(m.trace, "__remove_mapping", "{} clean page-cache pages freed", freed);
-        }
+        m.reclaim_pages(&isolated);
     }
 }
 

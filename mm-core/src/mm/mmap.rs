@@ -478,12 +478,13 @@ impl MmStruct {
     }
 
     /// `security_vm_enough_memory_mm` with `vm.overcommit_memory`: only the
-    /// heuristic refusal of a single huge request, or strict accounting.
+    /// heuristic refusal of a single request larger than RAM and swap
+    /// together (`__vm_enough_memory`, `OVERCOMMIT_GUESS`).
     pub(crate) fn vm_enough_memory(&self, npages: u64) -> SysResult<()> {
         let m = &*self.machine;
         match m.tunables.overcommit_memory {
             1 => Ok(()),
-            _ if npages > m.phys.nr_pages() => Err(Errno::ENOMEM),
+            _ if npages > m.phys.nr_pages() + m.swap.total_swap_pages() => Err(Errno::ENOMEM),
             _ => Ok(()),
         }
     }

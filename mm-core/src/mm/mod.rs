@@ -27,10 +27,54 @@ pub use vma::{Vma, VmaKind};
 
 /// `struct anon_vma`: the reverse-map root that anonymous pages of one or
 /// more VMAs point to.  Its identity decides which VMAs may merge.
+///
+/// Reclaim finds the entries that map an anonymous page through it: the
+/// page's `mapping` word names the anon_vma, the anon_vma lists the
+/// address spaces whose VMAs link it, and the page's `index` gives the
+/// address in each such VMA.
 #[derive(Debug)]
 pub struct AnonVma {
     /// Unique id (stored in `struct page` mapping words).
     pub id: u64,
+    /// The address spaces with a VMA that links it.
+    mms: parking_lot::Mutex<Vec<std::sync::Weak<MmStruct>>>,
+    machine: std::sync::Weak<Machine>,
+}
+
+impl AnonVma {
+    /// A new anon_vma for `mm`, findable from the machine by its id.
+    pub fn new(mm: &MmStruct) -> Arc<AnonVma> {
+        let m = &mm.machine;
+        let a = Arc::new(AnonVma {
+            id: m.new_id(),
+            mms: parking_lot::Mutex::new(vec![mm.this.clone()]),
+            machine: Arc::downgrade(m),
+        });
+        m.rmap_roots.anon_vmas.lock().insert(a.id, Arc::downgrade(&a));
+        a
+    }
+
+    /// `anon_vma_chain_link`: `mm` has a VMA that links this anon_vma.
+    pub fn link_mm(&self, mm: &MmStruct) {
+        let mut mms = self.mms.lock();
+        mms.retain(|w| w.strong_count() > 0);
+        if !mms.iter().any(|w| std::ptr::eq(w.as_ptr(), mm)) {
+            mms.push(mm.this.clone());
+        }
+    }
+
+    /// The live address spaces that link it.
+    pub fn mms(&self) -> Vec<Arc<MmStruct>> {
+        self.mms.lock().iter().filter_map(std::sync::Weak::upgrade).collect()
+    }
+}
+
+impl Drop for AnonVma {
+    fn drop(&mut self) {
+        if let Some(m) = self.machine.upgrade() {
+            m.rmap_roots.anon_vmas.lock().remove(&self.id);
+        }
+    }
 }
 
 /// The part of an address space guarded by `mmap_lock`.
@@ -72,6 +116,8 @@ pub struct MmCounters {
     pub nr_puds: AtomicI64,
     /// P4D tables (five-level paging only).
     pub nr_p4ds: AtomicI64,
+    /// Swap entries in the page tables (`MM_SWAPENTS`).
+    pub swap_ents: AtomicI64,
 }
 
 /// Source of ids unique across machines (for per-thread caches).

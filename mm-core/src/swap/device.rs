@@ -72,8 +72,9 @@ pub fn swap_device_names() -> Vec<&'static str> {
 
 /// Builds the registered device `name`.
 pub fn new_swap_device(name: &str, cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String> {
-    let d = MM_SWAP_DEVICES.iter().find(|d| d.name == name).ok_or_else(|| {
-        format!("unknown swap device '{name}' (known: {})", swap_device_names().join(", "))
-    })?;
+    let d = MM_SWAP_DEVICES
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| format!("unknown swap device '{name}' (known: {})", swap_device_names().join(", ")))?;
     (d.new)(cfg)
 }

@@ -1,0 +1,206 @@
+//! The reverse map (mm/rmap.c): from a page to the page-table entries that
+//! map it, for reclaim.
+//!
+//! An anonymous page's `mapping` word names its anon_vma, whose address
+//! spaces are searched for VMAs linking it; the page's `index` gives the
+//! address in each (`vma_address`).  A page-cache page's names its inode,
+//! whose `i_mmap` lists the address spaces mapping the file.  The walk
+//! takes each address space's `mmap_lock` for reading without waiting
+//! (`try_read`)
+//! (reclaim may run inside a fault that already holds it), and reports an
+//! address space it could not lock, so the page is not taken for unmapped.
+
+use crate::arch::{Pte, PteFlags};
+use crate::flags::{PageFlags, VmFlags};
+use crate::machine::Machine;
+use crate::mm::{MmStruct, Vma};
+use crate::pgtable::Slot;
+use crate::phys::PAGE_MAPPING_ANON;
+use crate::swap::SwpEntry;
+use crate::types::{PAGE_SHIFT, Pfn};
+use crate::vmscan::Referenced;
+use crate::vmstat::VmEvent;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// An entry the walk found mapping the page.
+pub(crate) struct Mapping<'a> {
+    pub mm: &'a MmStruct,
+    pub vma: &'a Vma,
+    pub addr: u64,
+    pub slot: Slot,
+}
+
+/// Why `try_to_unmap` stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnmapResult {
+    /// No entry maps the page any more.
+    Unmapped,
+    /// An entry stays (an address space could not be locked, or swap
+    /// references ran out).
+    Busy,
+    /// A lazily freed page was written since `MADV_FREE`: it is needed.
+    Redirtied,
+}
+
+impl Machine {
+    /// The owner of a page-cache page, from its `mapping` word.
+    pub(crate) fn page_inode(&self, pfn: Pfn) -> Option<Arc<crate::fs::Inode>> {
+        let w = self.phys.page(pfn).mapping.load(Ordering::Acquire);
+        if w == 0 || w & PAGE_MAPPING_ANON != 0 {
+            return None;
+        }
+        self.rmap_roots.inodes.lock().get(&(w >> 1))?.upgrade()
+    }
+
+    /// `rmap_walk`: calls `f` for each present entry mapping `pfn` (with
+    /// the page-table lock held).  Returns false if an address space that
+    /// may map it could not be locked.
+    pub(crate) fn rmap_walk(&self, pfn: Pfn, f: &mut dyn FnMut(&Mapping<'_>, Pte)) -> bool {
+        let page = self.phys.page(pfn);
+        let w = page.mapping.load(Ordering::Acquire);
+        if w == 0 || page.mapcount() == 0 {
+            return true;
+        }
+        let index = page.index.load(Ordering::Relaxed);
+        let anon = w & PAGE_MAPPING_ANON != 0;
+        let (mms, anon_vma_id, ino) = if anon {
+            let id = w >> 1;
+            let Some(av) = self.rmap_roots.anon_vmas.lock().get(&id).and_then(std::sync::Weak::upgrade) else {
+                return true;
+            };
+            (av.mms(), id, 0)
+        } else {
+            let Some(inode) = self.page_inode(pfn) else {
+                return true;
+            };
+            (inode.mapping.mappers(), 0, inode.ino)
+        };
+        let links = |v: &Vma| {
+            if anon {
+                v.anon_vma().is_some_and(|a| a.id == anon_vma_id)
+                    || v.anon_vma_parents.iter().any(|a| a.id == anon_vma_id)
+            } else {
+                v.file_ino() == Some(ino)
+            }
+        };
+        let mut complete = true;
+        for mm in &mms {
+            let Some(st) = mm.mmap_lock.try_read() else {
+                complete = false;
+                continue;
+            };
+            let mut visit = |v: &Vma| {
+                if !links(v) || index < v.pgoff || index - v.pgoff >= v.pages() {
+                    return;
+                }
+                let addr = v.start + ((index - v.pgoff) << PAGE_SHIFT);
+                let Some(slot) = mm.pte_offset(addr) else {
+                    return;
+                };
+                let _ptl = mm.page_table_lock.lock();
+                let pte = mm.read_pte(slot);
+                if pte.pfn() == Some(pfn) && !pte.is_special() {
+                    f(&Mapping { mm, vma: v, addr, slot }, pte);
+                }
+            };
+            // An anonymous VMA that was never moved maps page `index` at
+            // `index << PAGE_SHIFT`: try that VMA alone first.
+            let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
+            match guess {
+                Some(v) if anon && links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
+                    visit(v);
+                    // A page is mapped once per address space unless it
+                    // was forked; look further only if entries remain.
+                    if page.mapcount() > 0 && mms.len() == 1 && page.mapcount() > 1 {
+                        for v in st.vmas.iter().filter(|x| x.start != v.start) {
+                            visit(v);
+                        }
+                    }
+                }
+                _ => {
+                    for v in st.vmas.iter() {
+                        visit(v);
+                    }
+                }
+            }
+        }
+        complete
+    }
+
+    /// `folio_referenced`: counts the entries mapping `pfn` whose accessed
+    /// bit is set, clearing it (x86 clears it without a TLB flush:
+    /// `ptep_clear_flush_young`), and collects their VMAs' flags.
+    pub fn folio_referenced(&self, pfn: Pfn) -> Referenced {
+        let mut r = Referenced::default();
+        self.rmap_walk(pfn, &mut |mp, pte| {
+            r.vm_flags |= mp.vma.flags;
+            if pte.flags().contains(PteFlags::ACCESSED) {
+                mp.mm.set_pte(mp.slot, pte.without(PteFlags::ACCESSED));
+                r.ptes += 1;
+            }
+        });
+        r
+    }
+
+    /// `try_to_unmap`: removes every entry mapping the isolated page
+    /// `pfn`.  An anonymous page in the swap cache leaves a swap entry in
+    /// each; a lazily freed one is discarded unless written since; a
+    /// page-cache page just goes (a dirty entry dirties the page).
+    pub(crate) fn try_to_unmap(&self, pfn: Pfn) -> UnmapResult {
+        let page = self.phys.page(pfn);
+        let mut result = UnmapResult::Unmapped;
+        let complete = self.rmap_walk(pfn, &mut |mp, pte| {
+            if result != UnmapResult::Unmapped {
+                return;
+            }
+            let mm = mp.mm;
+            // ptep_clear_flush
+            mm.set_pte(mp.slot, Pte::None);
+            self.flush_tlb_page(mm.id, mp.addr);
+            let dirty = pte.flags().contains(PteFlags::DIRTY);
+            if page.is_anon() {
+                if !page.test(PageFlags::SWAPBACKED) {
+                    // MADV_FREE: discard unless written since.
+                    if dirty || page.test(PageFlags::DIRTY) {
+                        mm.set_pte(mp.slot, pte);
+                        page.set_flags(PageFlags::SWAPBACKED);
+                        result = UnmapResult::Redirtied;
+                        return;
+                    }
+                    self.vmstat.count(VmEvent::PgLazyFreed, 1);
+                } else {
+                    if dirty {
+                        page.set_flags(PageFlags::DIRTY);
+                    }
+                    let entry = SwpEntry::from_word(page.private.load(Ordering::Acquire));
+                    if !page.test(PageFlags::SWAPCACHE) || !self.swap.swap_duplicate(entry) {
+                        mm.set_pte(mp.slot, pte);
+                        result = UnmapResult::Busy;
+                        return;
+                    }
+                    // folio_try_share_anon_rmap_pte: the entry remembers
+                    // whether the page was exclusive.
+                    let exclusive = page.clear_flags(PageFlags::ANON_EXCLUSIVE).contains(PageFlags::ANON_EXCLUSIVE);
+                    mm.set_pte(mp.slot, Pte::Swap { ty: entry.ty, offset: entry.offset, exclusive });
+                    mm.counters.swap_ents.fetch_add(1, Ordering::Relaxed);
+                }
+                mm.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+            } else {
+                if dirty && let Some(f) = mp.vma.file() {
+                    f.inode.mapping.folio_mark_dirty(&f.inode, page.index.load(Ordering::Relaxed), pfn);
+                }
+                mm.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
+            }
+            page.mapcount.fetch_sub(1, Ordering::AcqRel);
+            self.put_page(pfn);
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                // Not modelled: mlocked pages never reach reclaim.
+            }
+        });
+        if result == UnmapResult::Unmapped && (!complete || page.mapcount() > 0) {
+            result = UnmapResult::Busy;
+        }
+        result
+    }
+}

@@ -1,0 +1,271 @@
+//! The swap cache (mm/swap_state.c) and swap I/O (mm/page_io.c): pages on
+//! their way to or from a swap slot, found by slot.
+//!
+//! A page in the swap cache has `PG_swapcache`, its entry in `private`,
+//! the slot's `SWAP_HAS_CACHE` bit, and one reference held by the cache.
+
+use super::{SHADOW_BIT, SwpEntry, cache_word};
+use crate::alloc::Gfp;
+use crate::errno::Errno;
+use crate::flags::PageFlags;
+use crate::machine::Machine;
+use crate::types::{PAGE_SIZE, Pfn};
+use crate::vmscan::folio_try_get;
+use crate::vmstat::VmEvent;
+use crate::{trace_enter, trace_note};
+use std::sync::atomic::Ordering;
+
+impl Machine {
+    /// The swap entry of a page in the swap cache (`folio->swap`).
+    #[inline]
+    pub fn page_swap_entry(&self, pfn: Pfn) -> Option<SwpEntry> {
+        let page = self.phys.page(pfn);
+        page.test(PageFlags::SWAPCACHE).then(|| SwpEntry::from_word(page.private.load(Ordering::Acquire)))
+    }
+
+    /// `add_to_swap_cache`: `pfn` becomes the cached page of `entry`,
+    /// whose `SWAP_HAS_CACHE` the caller holds; the cache takes a
+    /// reference.  Returns the shadow entry the slot held, if any.
+    fn add_to_swap_cache(&self, pfn: Pfn, entry: SwpEntry) -> Option<u64> {
+        let si = self.swap.info(entry.ty).expect("entry of a live swap area");
+        let page = self.phys.page(pfn);
+        self.get_page(pfn);
+        page.private.store(entry.to_word(), Ordering::Release);
+        page.set_flags(PageFlags::SWAPCACHE | PageFlags::SWAPBACKED);
+        let old = si.cache_slot(entry.offset).swap(cache_word(pfn), Ordering::AcqRel);
+        debug_assert!(old == 0 || old & SHADOW_BIT != 0, "slot {entry:?} already caches a page");
+        (old & SHADOW_BIT != 0).then_some(old)
+    }
+
+    /// `add_to_swap`: gives an anonymous page a swap slot and puts it in
+    /// the swap cache, dirty so that reclaim writes it.  False if swap is
+    /// full.
+    pub(crate) fn add_to_swap(&self, pfn: Pfn) -> bool {
+        let Some(entry) = self.swap.get_swap_page(crate::smp::smp_processor_id()) else {
+            trace_note!(self.trace, "add_to_swap", "pfn {:#x}: no free swap slot", pfn.0);
+            return false;
+        };
+        self.add_to_swap_cache(pfn, entry);
+        self.phys.page(pfn).set_flags(PageFlags::DIRTY);
+        trace_note!(self.trace, "add_to_swap", "pfn {:#x} -> swap type {} offset {:#x}", pfn.0, entry.ty, entry.offset);
+        true
+    }
+
+    /// `__delete_from_swap_cache` + `put_swap_folio`: takes the page out of
+    /// the swap cache, leaving `shadow` (or nothing) in the slot, and
+    /// drops the cache's reference and `SWAP_HAS_CACHE`.
+    pub(crate) fn delete_from_swap_cache(&self, pfn: Pfn, shadow: u64) {
+        let Some(entry) = self.page_swap_entry(pfn) else {
+            return;
+        };
+        let page = self.phys.page(pfn);
+        if let Some(si) = self.swap.info(entry.ty) {
+            let _ = si.cache_slot(entry.offset).compare_exchange(
+                cache_word(pfn),
+                shadow,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            );
+        }
+        page.clear_flags(PageFlags::SWAPCACHE);
+        page.private.store(0, Ordering::Release);
+        self.swap.put_swap_folio(entry);
+        self.put_page(pfn);
+    }
+
+    /// `folio_free_swap`: a page in the swap cache whose slot no entry
+    /// refers to any more leaves the cache, freeing the slot.  True if it
+    /// did.
+    pub(crate) fn folio_free_swap(&self, pfn: Pfn) -> bool {
+        let Some(entry) = self.page_swap_entry(pfn) else {
+            return false;
+        };
+        let page = self.phys.page(pfn);
+        if self.swap.swap_count(entry) > 0 || page.test(PageFlags::WRITEBACK) {
+            return false;
+        }
+        self.delete_from_swap_cache(pfn, 0);
+        true
+    }
+
+    /// `swap_cache_get_folio`: the page cached for `entry`, with a
+    /// reference.  A hit on a page readahead brought in counts towards the
+    /// next readahead window.
+    pub(crate) fn swap_cache_get_folio(&self, entry: SwpEntry) -> Option<Pfn> {
+        let si = self.swap.info(entry.ty)?;
+        let v = si.cache_slot(entry.offset).load(Ordering::Acquire);
+        if v == 0 || v & SHADOW_BIT != 0 {
+            return None;
+        }
+        let pfn = Pfn(v - 1);
+        if !folio_try_get(self, pfn) {
+            return None;
+        }
+        if self.page_swap_entry(pfn) != Some(entry) {
+            self.put_page(pfn);
+            return None;
+        }
+        let page = self.phys.page(pfn);
+        if page.clear_flags(PageFlags::READAHEAD).contains(PageFlags::READAHEAD) {
+            self.vmstat.count(VmEvent::SwapRaHit, 1);
+            self.swap.ra_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(pfn)
+    }
+
+    /// `__read_swap_cache_async`: the page for `entry` from the swap
+    /// cache, or a new page read from the device into it.  Returns the
+    /// page with a reference and whether it was read now; `None` if the
+    /// slot is free or memory ran out.
+    pub(crate) fn read_swap_cache_async(&self, entry: SwpEntry) -> Option<(Pfn, bool)> {
+        loop {
+            if let Some(p) = self.swap_cache_get_folio(entry) {
+                return Some((p, false));
+            }
+            if self.swap.swap_count(entry) == 0 {
+                return None;
+            }
+            let pfn = self.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0)?;
+            if !self.swap.swapcache_prepare(entry) {
+                self.put_page(pfn);
+                if self.swap.swap_count(entry) == 0 {
+                    return None;
+                }
+                // Another CPU is adding it: look again.
+                std::hint::spin_loop();
+                continue;
+            }
+            let shadow = self.add_to_swap_cache(pfn, entry);
+            if self.swap_read_folio(pfn, entry).is_err() {
+                trace_note!(self.trace, "swap_read_folio", "offset {:#x}: I/O error", entry.offset);
+                self.delete_from_swap_cache(pfn, 0);
+                self.put_page(pfn);
+                return None;
+            }
+            let page = self.phys.page(pfn);
+            page.set_flags(PageFlags::UPTODATE);
+            let activate = shadow.is_some_and(|s| self.workingset_refault(pfn, s, false));
+            self.reclaim.folio_add_lru(self, pfn, activate);
+            return Some((pfn, true));
+        }
+    }
+
+    /// `swapin_nr_pages`: the readahead window, grown by hits on earlier
+    /// readahead pages and by faults on neighbouring slots, up to
+    /// `2^page_cluster` pages, and shrunk at most by half at a time.
+    fn swapin_nr_pages(&self, offset: u64) -> u64 {
+        let max_pages = 1u32 << self.tunables.page_cluster.min(10);
+        if max_pages <= 1 {
+            return 1;
+        }
+        let s = &self.swap;
+        let hits = s.ra_hits.swap(0, Ordering::Relaxed);
+        let prev_offset = s.ra_prev_offset.load(Ordering::Relaxed);
+        let prev_win = s.ra_last_pages.load(Ordering::Relaxed);
+        let mut pages = hits + 2;
+        if pages == 2 {
+            if offset != prev_offset + 1 && offset != prev_offset.wrapping_sub(1) {
+                pages = 1;
+            }
+        } else {
+            pages = pages.next_power_of_two().max(4);
+        }
+        pages = pages.min(max_pages).max(prev_win / 2);
+        if hits == 0 {
+            s.ra_prev_offset.store(offset, Ordering::Relaxed);
+        }
+        s.ra_last_pages.store(pages, Ordering::Relaxed);
+        u64::from(pages)
+    }
+
+    /// `swap_cluster_readahead`: reads the aligned block of slots around
+    /// `entry` (`swapin_nr_pages` of them) into the swap cache, marking
+    /// the extra pages `PG_readahead`, and returns the page of `entry`
+    /// with a reference.
+    pub(crate) fn swapin_readahead(&self, entry: SwpEntry) -> Option<Pfn> {
+        let si = self.swap.info(entry.ty)?;
+        let mask = self.swapin_nr_pages(entry.offset) - 1;
+        if mask > 0 {
+            let start = (entry.offset & !mask).max(1);
+            let end = (entry.offset | mask).min(si.pages());
+            let _t = trace_enter!(self.trace, "swap_cluster_readahead", "offsets {:#x}..={:#x}", start, end);
+            let mut read = 0;
+            for off in start..=end {
+                if off == entry.offset {
+                    continue;
+                }
+                if let Some((p, new)) = self.read_swap_cache_async(SwpEntry { ty: entry.ty, offset: off }) {
+                    if new {
+                        self.phys.page(p).set_flags(PageFlags::READAHEAD);
+                        self.vmstat.count(VmEvent::SwapRa, 1);
+                        read += 1;
+                    }
+                    self.put_page(p);
+                }
+            }
+            trace_note!(self.trace, "swap_cluster_readahead", "{} more pages read", read);
+        }
+        self.read_swap_cache_async(entry).map(|(p, _)| p)
+    }
+
+    /// `swap_read_folio`: reads the slot into the frame.
+    pub(crate) fn swap_read_folio(&self, pfn: Pfn, entry: SwpEntry) -> Result<(), Errno> {
+        let si = self.swap.info(entry.ty).ok_or(Errno::EIO)?;
+        let mut buf = [0u8; PAGE_SIZE as usize];
+        si.device.read_page(entry.offset, &mut buf)?;
+        self.phys.write_bytes(pfn, 0, &buf);
+        self.vmstat.count(VmEvent::PswpIn, 1);
+        trace_note!(
+            self.trace,
+            "swap_read_folio",
+            "{} offset {:#x} -> pfn {:#x}",
+            si.device.name(),
+            entry.offset,
+            pfn.0
+        );
+        Ok(())
+    }
+
+    /// `swap_writepage`: writes the frame to its slot.
+    pub(crate) fn swap_writepage(&self, pfn: Pfn, entry: SwpEntry) -> Result<(), Errno> {
+        let si = self.swap.info(entry.ty).ok_or(Errno::EIO)?;
+        let mut buf = [0u8; PAGE_SIZE as usize];
+        self.phys.read_frame(pfn, &mut buf);
+        let page = self.phys.page(pfn);
+        page.set_flags(PageFlags::WRITEBACK);
+        let r = si.device.write_page(entry.offset, &buf);
+        page.clear_flags(PageFlags::WRITEBACK);
+        r?;
+        self.vmstat.count(VmEvent::PswpOut, 1);
+        trace_note!(
+            self.trace,
+            "swap_writepage",
+            "pfn {:#x} -> {} offset {:#x}",
+            pfn.0,
+            si.device.name(),
+            entry.offset
+        );
+        Ok(())
+    }
+
+    /// `free_swap_and_cache`: an entry referring to `entry` went away; if
+    /// it was the last, a page the swap cache still holds for the slot
+    /// (read ahead, never mapped) is freed too.
+    pub(crate) fn free_swap_and_cache(&self, entry: SwpEntry) {
+        let Some((count, cached)) = self.swap.swap_free(entry) else {
+            debug_assert!(false, "freeing a free swap entry {entry:?}");
+            return;
+        };
+        if count > 0 || !cached {
+            return;
+        }
+        // __try_to_reclaim_swap
+        if let Some(pfn) = self.swap_cache_get_folio(entry) {
+            let page = self.phys.page(pfn);
+            if page.mapcount() == 0 && page.refcount() == 2 && !page.test(PageFlags::WRITEBACK) {
+                self.delete_from_swap_cache(pfn, 0);
+            }
+            self.put_page(pfn);
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Linux's two-list LRU (mm/vmscan.c without multi-gen LRU): for anonymous
+//! and for file pages, an inactive list where new pages start and an
+//! active list for pages used more than once.
+//!
+//! Reclaim takes pages from the tail of the inactive lists
+//! (`shrink_inactive_list`) and checks their references
+//! (`folio_check_references`): a page whose entries were accessed once gets
+//! `PG_referenced` and another trip around the inactive list; twice, it is
+//! activated.  When an inactive list gets small next to its active list
+//! (`inactive_is_low`), `shrink_active_list` moves pages from the active
+//! tail to the inactive head.  How much of each kind is scanned follows
+//! `get_scan_count`: file pages only without swap, and otherwise shares set
+//! by `swappiness` and what reclaiming each kind has recently cost.
+
+use super::{LruList, LruSizes, PageList, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl, isolate};
+use crate::flags::{PageFlags, VmFlags};
+use crate::machine::Machine;
+use crate::types::{PAGE_SHIFT, Pfn};
+use crate::vmstat::VmEvent;
+use crate::{trace_enter, trace_note};
+use parking_lot::Mutex;
+use std::sync::atomic::Ordering;
+
+/// The lists, under `lru_lock`.
+#[derive(Debug, Default)]
+struct Lists {
+    lists: [PageList; 4],
+}
+
+/// Linux's active/inactive LRU.
+#[derive(Debug, Default)]
+pub struct TwoListLru {
+    lru_lock: Mutex<Lists>,
+}
+
+/// `folio_is_file_lru`: not swap-backed.
+#[inline]
+fn is_file_lru(m: &Machine, pfn: Pfn) -> bool {
+    !m.phys.page(pfn).test(PageFlags::SWAPBACKED)
+}
+
+/// The list a page on the lists is on (recorded in its policy word).
+#[inline]
+fn on_list(m: &Machine, pfn: Pfn) -> Option<LruList> {
+    match m.phys.page(pfn).policy.load(Ordering::Relaxed) {
+        0 => None,
+        v => Some(LruList::ALL[(v - 1) as usize & 3]),
+    }
+}
+
+impl Lists {
+    fn add(&mut self, m: &Machine, pfn: Pfn, lru: LruList, tail: bool) {
+        let page = m.phys.page(pfn);
+        page.policy.store(lru as u32 + 1, Ordering::Relaxed);
+        if lru.is_active() {
+            page.set_flags(PageFlags::ACTIVE | PageFlags::LRU);
+        } else {
+            page.set_flags(PageFlags::LRU);
+            page.clear_flags(PageFlags::ACTIVE);
+        }
+        if tail {
+            self.lists[lru as usize].push_tail(&m.phys, pfn);
+        } else {
+            self.lists[lru as usize].push_head(&m.phys, pfn);
+        }
+    }
+
+    fn del(&mut self, m: &Machine, pfn: Pfn) -> Option<LruList> {
+        let lru = on_list(m, pfn)?;
+        self.lists[lru as usize].remove(&m.phys, pfn);
+        m.phys.page(pfn).policy.store(0, Ordering::Relaxed);
+        Some(lru)
+    }
+
+    fn sizes(&self) -> LruSizes {
+        [self.lists[0].len(), self.lists[1].len(), self.lists[2].len(), self.lists[3].len()]
+    }
+
+    /// `isolate_lru_folios`: up to `nr` pages from the tail of `lru`.
+    fn isolate_lru_folios(&mut self, m: &Machine, lru: LruList, nr: u64, out: &mut Vec<Pfn>) -> u64 {
+        let mut scanned = 0;
+        let mut cur = self.lists[lru as usize].tail();
+        while let Some(pfn) = cur {
+            if scanned >= nr {
+                break;
+            }
+            cur = self.lists[lru as usize].prev(&m.phys, pfn);
+            scanned += 1;
+            // A page being freed stays for the freeing path to take off.
+            if isolate(m, pfn) {
+                self.del(m, pfn);
+                out.push(pfn);
+            }
+        }
+        scanned
+    }
+}
+
+/// `inactive_is_low`: the inactive list is smaller than the active one
+/// divided by `sqrt(10 * GiB)` (or 1 below a GiB).
+fn inactive_is_low(sizes: &LruSizes, inactive: LruList) -> bool {
+    let i = sizes[inactive as usize];
+    let a = sizes[inactive as usize + 1];
+    let gb = (i + a) >> (30 - PAGE_SHIFT);
+    let ratio = if gb > 0 { (10 * gb).isqrt() } else { 1 };
+    i * ratio < a
+}
+
+/// What `folio_check_references` decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FolioRef {
+    Activate,
+    Keep,
+    Reclaim,
+}
+
+impl TwoListLru {
+    /// A new, empty LRU.
+    pub fn new() -> TwoListLru {
+        TwoListLru::default()
+    }
+
+    /// `folio_check_references`.
+    fn folio_check_references(sc: &ScanControl<'_>, pfn: Pfn) -> FolioRef {
+        let m = sc.machine;
+        let r = sc.folio_referenced(pfn);
+        let page = m.phys.page(pfn);
+        let referenced_folio = page.clear_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED);
+        if r.vm_flags.contains(VmFlags::LOCKED) {
+            return FolioRef::Activate;
+        }
+        if r.ptes > 0 {
+            page.set_flags(PageFlags::REFERENCED);
+            if referenced_folio || r.ptes > 1 {
+                return FolioRef::Activate;
+            }
+            if r.vm_flags.contains(VmFlags::EXEC) && is_file_lru(m, pfn) {
+                return FolioRef::Activate;
+            }
+            return FolioRef::Keep;
+        }
+        FolioRef::Reclaim
+    }
+
+    /// `get_scan_count`: how many pages of each list this priority scans.
+    fn get_scan_count(&self, sc: &ScanControl<'_>, sizes: &LruSizes) -> LruSizes {
+        let m = sc.machine;
+        let swappiness = m.tunables.swappiness.min(200);
+        let file_pages = sizes[2] + sizes[3];
+        let anon_on = sc.may_swap && swappiness > 0;
+        let free = m.nr_free_pages();
+        let shifted = |l: usize| sizes[l] >> sc.priority;
+        let file_only = || [0, 0, shifted(2), shifted(3)];
+        if !anon_on {
+            return file_only();
+        }
+        if sc.priority == 0 {
+            // SCAN_EQUAL: out of options, everything is fair game.
+            return *sizes;
+        }
+        // file_is_tiny: the file cache would not even bring free memory up
+        // to the high watermark.
+        if file_pages + free <= m.watermarks.high && !inactive_is_low(sizes, LruList::InactiveAnon) {
+            return [shifted(0), shifted(1), 0, 0];
+        }
+        // cache_trim_mode: plenty of inactive cache and no file refaults
+        // since the last pass: trim the cache only.
+        let refaults = m.vmstat.get(VmEvent::WorkingsetRefaultFile);
+        let snapshot = m.lruvec.file_refaults_snapshot.load(Ordering::Relaxed);
+        if sizes[2] >> sc.priority > 0 && refaults == snapshot && !inactive_is_low(sizes, LruList::InactiveFile) {
+            return file_only();
+        }
+        // SCAN_FRACT.
+        let (anon_cost, file_cost) = m.lruvec.costs();
+        let total = anon_cost + file_cost + 1;
+        let ap = swappiness * total / (anon_cost + 1);
+        let fp = (200 - swappiness) * total / (file_cost + 1);
+        let den = (ap + fp).max(1);
+        let share = |l: usize, f: u64| (shifted(l) * f).div_ceil(den);
+        [share(0, ap), share(1, ap), share(2, fp), share(3, fp)]
+    }
+
+    /// `shrink_active_list`: moves up to `nr` pages from the tail of an
+    /// active list to the head of its inactive list, keeping referenced
+    /// executable file pages active.
+    fn shrink_active_list(&self, sc: &mut ScanControl<'_>, lru: LruList, nr: u64) {
+        let m = sc.machine;
+        let mut isolated = Vec::new();
+        let scanned = self.lru_lock.lock().isolate_lru_folios(m, lru, nr, &mut isolated);
+        m.vmstat.count(VmEvent::PgRefill, scanned);
+        let mut keep = Vec::new();
+        let mut deactivate = Vec::new();
+        for &pfn in &isolated {
+            let r = sc.folio_referenced(pfn);
+            if r.ptes > 0 && r.vm_flags.contains(VmFlags::EXEC) && lru.is_file() {
+                keep.push(pfn);
+            } else {
+                let page = m.phys.page(pfn);
+                page.clear_flags(PageFlags::ACTIVE | PageFlags::REFERENCED);
+                page.set_flags(PageFlags::WORKINGSET);
+                deactivate.push(pfn);
+            }
+        }
+        {
+            let mut l = self.lru_lock.lock();
+            let inactive = LruList::of(lru.is_file(), false);
+            for &pfn in &keep {
+                l.add(m, pfn, lru, false);
+            }
+            for &pfn in &deactivate {
+                l.add(m, pfn, inactive, false);
+            }
+        }
+        m.vmstat.count(VmEvent::PgDeactivate, deactivate.len() as u64);
+        trace_note!(
+            m.trace,
+            "shrink_active_list",
+            "{:?}: {} scanned, {} deactivated, {} kept active",
+            lru,
+            scanned,
+            deactivate.len(),
+            keep.len()
+        );
+        for pfn in isolated {
+            m.put_page(pfn);
+        }
+    }
+
+    /// `shrink_inactive_list`: isolates up to `nr` pages from the tail of
+    /// an inactive list, checks their references, and hands the ones to
+    /// reclaim to the core.
+    fn shrink_inactive_list(&self, sc: &mut ScanControl<'_>, lru: LruList, nr: u64, victims: &mut Vec<Pfn>) {
+        let m = sc.machine;
+        let mut isolated = Vec::new();
+        let scanned = self.lru_lock.lock().isolate_lru_folios(m, lru, nr, &mut isolated);
+        sc.count_scanned(lru.is_file(), scanned);
+        let mut back = Vec::new();
+        for pfn in isolated {
+            match Self::folio_check_references(sc, pfn) {
+                FolioRef::Reclaim => victims.push(pfn),
+                r => back.push((pfn, r == FolioRef::Activate)),
+            }
+        }
+        let activated = back.iter().filter(|b| b.1).count() as u64;
+        {
+            let mut l = self.lru_lock.lock();
+            for &(pfn, activate) in &back {
+                l.add(m, pfn, LruList::of(is_file_lru(m, pfn), activate), false);
+            }
+        }
+        m.vmstat.count(VmEvent::PgActivate, activated);
+        trace_note!(
+            m.trace,
+            "shrink_inactive_list",
+            "{:?}: {} scanned, {} activated, {} kept, {} to reclaim",
+            lru,
+            scanned,
+            activated,
+            back.len() as u64 - activated,
+            victims.len()
+        );
+        for (pfn, _) in back {
+            m.put_page(pfn);
+        }
+    }
+}
+
+impl ReclaimPolicy for TwoListLru {
+    fn name(&self) -> &'static str {
+        "lru"
+    }
+
+    fn folio_add_lru(&self, m: &Machine, pfn: Pfn, activate: bool) {
+        let lru = LruList::of(is_file_lru(m, pfn), activate);
+        self.lru_lock.lock().add(m, pfn, lru, false);
+    }
+
+    fn folio_del_lru(&self, m: &Machine, pfn: Pfn) {
+        let mut l = self.lru_lock.lock();
+        if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
+            l.del(m, pfn);
+        }
+    }
+
+    fn isolate_folio(&self, m: &Machine, pfn: Pfn) -> bool {
+        let mut l = self.lru_lock.lock();
+        if !m.phys.page(pfn).test(PageFlags::LRU) || !isolate(m, pfn) {
+            return false;
+        }
+        l.del(m, pfn);
+        true
+    }
+
+    fn putback(&self, m: &Machine, pfn: Pfn, activate: bool) {
+        let active = activate || m.phys.page(pfn).test(PageFlags::ACTIVE);
+        if activate {
+            m.vmstat.count(VmEvent::PgActivate, 1);
+        }
+        self.lru_lock.lock().add(m, pfn, LruList::of(is_file_lru(m, pfn), active), false);
+    }
+
+    fn folio_mark_accessed(&self, m: &Machine, pfn: Pfn) {
+        let page = m.phys.page(pfn);
+        // Inactive, unreferenced -> inactive, referenced -> active.
+        if !page.set_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED) || page.test(PageFlags::ACTIVE) {
+            return;
+        }
+        let mut l = self.lru_lock.lock();
+        if page.test(PageFlags::LRU) && !page.test(PageFlags::ACTIVE) {
+            l.del(m, pfn);
+            page.clear_flags(PageFlags::REFERENCED);
+            l.add(m, pfn, LruList::of(is_file_lru(m, pfn), true), false);
+            m.vmstat.count(VmEvent::PgActivate, 1);
+        }
+    }
+
+    fn shrink(&self, sc: &mut ScanControl<'_>, victims: &mut Vec<Pfn>) {
+        let m = sc.machine;
+        let sizes = self.lru_lock.lock().sizes();
+        if sc.budget_priority != Some(sc.priority) {
+            sc.budget = self.get_scan_count(sc, &sizes);
+            sc.budget_priority = Some(sc.priority);
+            let _t = trace_enter!(
+                m.trace,
+                "shrink_lruvec",
+                "priority {}: scan anon {}+{} file {}+{} (of {}+{} and {}+{})",
+                sc.priority,
+                sc.budget[0],
+                sc.budget[1],
+                sc.budget[2],
+                sc.budget[3],
+                sizes[0],
+                sizes[1],
+                sizes[2],
+                sizes[3]
+            );
+        }
+        while victims.is_empty() && sc.budget.iter().any(|&b| b > 0) {
+            for lru in LruList::ALL {
+                let b = &mut sc.budget[lru as usize];
+                if *b == 0 {
+                    continue;
+                }
+                let nr = (*b).min(SWAP_CLUSTER_MAX);
+                *b -= nr;
+                if lru.is_active() {
+                    let sizes = self.lru_lock.lock().sizes();
+                    if inactive_is_low(&sizes, LruList::of(lru.is_file(), false)) {
+                        self.shrink_active_list(sc, lru, nr);
+                    }
+                } else {
+                    self.shrink_inactive_list(sc, lru, nr, victims);
+                }
+            }
+        }
+        // Keep the anonymous lists balanced even when only file pages
+        // were scanned.
+        let sizes = self.lru_lock.lock().sizes();
+        if sc.may_swap && inactive_is_low(&sizes, LruList::InactiveAnon) && victims.is_empty() {
+            self.shrink_active_list(sc, LruList::ActiveAnon, SWAP_CLUSTER_MAX);
+        }
+    }
+
+    fn lru_sizes(&self) -> LruSizes {
+        self.lru_lock.lock().sizes()
+    }
+}
+
+fn new_lru(_nr_pages: u64) -> Box<dyn ReclaimPolicy> {
+    Box::new(TwoListLru::new())
+}
+
+#[linkme::distributed_slice(super::MM_RECLAIM_POLICIES)]
+static LRU: ReclaimPolicyDesc = ReclaimPolicyDesc {
+    name: "lru",
+    description: "Linux's active/inactive lists for anonymous and file pages (mm/vmscan.c)",
+    new: new_lru,
+};

@@ -1,0 +1,421 @@
+//! The core of reclaim (mm/vmscan.c, mm/page_alloc.c, mm/workingset.c):
+//! the allocator's slow path, direct reclaim and kswapd, and
+//! `shrink_folio_list`, which evicts the pages a policy picked.
+
+use super::{DEF_PRIORITY, LruList, SWAP_CLUSTER_MAX, ScanControl};
+use crate::flags::PageFlags;
+use crate::machine::Machine;
+use crate::rmap::UnmapResult;
+use crate::swap::SHADOW_BIT;
+use crate::types::Pfn;
+use crate::vmstat::VmEvent;
+use crate::{trace_enter, trace_note};
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+
+thread_local! {
+    /// `PF_MEMALLOC`: this thread is reclaiming, so its own allocations
+    /// neither recurse into reclaim nor stop at the watermarks.
+    static PF_MEMALLOC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while the current thread is reclaiming.
+#[inline]
+pub fn in_reclaim() -> bool {
+    PF_MEMALLOC.with(Cell::get)
+}
+
+/// Sets `PF_MEMALLOC` until dropped (`memalloc_noreclaim_save`).
+struct MemallocGuard(bool);
+
+impl MemallocGuard {
+    fn new() -> MemallocGuard {
+        MemallocGuard(PF_MEMALLOC.with(|c| c.replace(true)))
+    }
+}
+
+impl Drop for MemallocGuard {
+    fn drop(&mut self) {
+        PF_MEMALLOC.with(|c| c.set(self.0));
+    }
+}
+
+/// `MAX_RECLAIM_RETRIES`: direct reclaim rounds that make progress but
+/// do not reach the min watermark before the allocation fails.
+const MAX_RECLAIM_RETRIES: u32 = 16;
+
+/// How `shrink_folio_list` treats the pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReclaimMode {
+    /// Reclaim by kswapd or direct reclaim: dirty pages are written.
+    Reclaim,
+    /// `reclaim_pages` for `MADV_PAGEOUT`: references are ignored, and
+    /// dirty file pages are left to the flusher (only swap is written).
+    PageOut,
+}
+
+/// What became of one page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Freed,
+    Keep,
+    Activate,
+}
+
+/// Shadow entries (mm/workingset.c): the eviction time, in units of the
+/// `nonresident_age` clock, and whether the page was a file page.
+fn pack_shadow(eviction: u64, file: bool) -> u64 {
+    SHADOW_BIT | ((eviction & ((1 << 61) - 1)) << 1) | u64::from(file)
+}
+
+fn unpack_shadow(shadow: u64) -> (u64, bool) {
+    ((shadow & !SHADOW_BIT) >> 1, shadow & 1 == 1)
+}
+
+impl Machine {
+    /// `__alloc_pages_slowpath` for a request of `order` that would take
+    /// free memory below the min watermark: direct reclaim
+    /// (`__alloc_pages_direct_reclaim`) until it would not, or, when
+    /// reclaim makes no progress, the out-of-memory verdict (false).
+    pub(crate) fn __alloc_pages_slowpath(&self, order: u32) -> bool {
+        let n = 1u64 << order;
+        let ok = |m: &Machine| m.nr_free_pages() >= m.watermarks.min + n;
+        let _t = trace_enter!(
+            self.trace,
+            "__alloc_pages_slowpath",
+            "order {order}: {} pages free, min watermark {}",
+            self.nr_free_pages(),
+            self.watermarks.min
+        );
+        for _ in 0..MAX_RECLAIM_RETRIES {
+            self.vmstat.count(VmEvent::AllocStallNormal, 1);
+            let progress = self.try_to_free_pages();
+            if ok(self) {
+                return true;
+            }
+            if progress == 0 {
+                break;
+            }
+        }
+        if ok(self) {
+            return true;
+        }
+        self.vmstat.count(VmEvent::OomKill, 1);
+        trace_note!(self.trace, "out_of_memory", "nothing left to reclaim: VM_FAULT_OOM");
+        false
+    }
+
+    fn scan_control(&self, nr_to_reclaim: u64, kswapd: bool) -> ScanControl<'_> {
+        ScanControl {
+            machine: self,
+            nr_to_reclaim,
+            priority: DEF_PRIORITY,
+            may_swap: self.swap.nr_swap_pages() > 0,
+            kswapd,
+            nr_scanned: 0,
+            nr_reclaimed: 0,
+            budget: [0; 4],
+            budget_priority: None,
+        }
+    }
+
+    /// `try_to_free_pages` -> `do_try_to_free_pages`: direct reclaim of
+    /// `SWAP_CLUSTER_MAX` pages, at rising priority.  Returns the pages
+    /// freed.
+    pub fn try_to_free_pages(&self) -> u64 {
+        let _t = trace_enter!(self.trace, "try_to_free_pages");
+        let mut sc = self.scan_control(SWAP_CLUSTER_MAX, false);
+        for priority in (0..=DEF_PRIORITY).rev() {
+            sc.priority = priority;
+            self.shrink_node(&mut sc);
+            if sc.nr_reclaimed >= sc.nr_to_reclaim {
+                break;
+            }
+        }
+        trace_note!(self.trace, "try_to_free_pages", "{} pages reclaimed", sc.nr_reclaimed);
+        sc.nr_reclaimed
+    }
+
+    /// `balance_pgdat`: kswapd reclaims until free memory is above the
+    /// high watermark, raising the priority whenever a pass falls short.
+    pub(crate) fn balance_pgdat(&self) {
+        let high = self.watermarks.high;
+        if self.nr_free_pages() > high {
+            return;
+        }
+        self.vmstat.count(VmEvent::PageOutRun, 1);
+        let _t = trace_enter!(self.trace, "kswapd", "{} pages free, high watermark {}", self.nr_free_pages(), high);
+        let mut priority = DEF_PRIORITY;
+        let mut total = 0;
+        loop {
+            let free = self.nr_free_pages();
+            if free > high {
+                break;
+            }
+            let mut sc = self.scan_control((high + 1 - free).max(SWAP_CLUSTER_MAX), true);
+            sc.priority = priority;
+            self.shrink_node(&mut sc);
+            total += sc.nr_reclaimed;
+            if sc.nr_reclaimed < sc.nr_to_reclaim {
+                if priority == 0 {
+                    break;
+                }
+                priority -= 1;
+            }
+        }
+        trace_note!(self.trace, "balance_pgdat", "{} pages reclaimed, {} free", total, self.nr_free_pages());
+    }
+
+    /// `shrink_node`: asks the policy for batches of pages and evicts them
+    /// until `nr_to_reclaim` are freed or the policy's budget for this
+    /// priority is spent.
+    fn shrink_node(&self, sc: &mut ScanControl<'_>) {
+        let _g = MemallocGuard::new();
+        let mut victims = Vec::with_capacity(SWAP_CLUSTER_MAX as usize);
+        while sc.nr_reclaimed < sc.nr_to_reclaim {
+            victims.clear();
+            self.reclaim.shrink(sc, &mut victims);
+            if victims.is_empty() {
+                break;
+            }
+            let freed = self.shrink_folio_list(&victims, ReclaimMode::Reclaim);
+            sc.nr_reclaimed += freed;
+            self.vmstat.count(if sc.kswapd { VmEvent::PgStealKswapd } else { VmEvent::PgStealDirect }, freed);
+        }
+        self.lruvec.file_refaults_snapshot.store(self.vmstat.get(VmEvent::WorkingsetRefaultFile), Ordering::Relaxed);
+    }
+
+    /// `reclaim_pages` (`MADV_PAGEOUT`): evicts the isolated pages
+    /// whatever their references.  Returns the pages freed.
+    pub(crate) fn reclaim_pages(&self, pages: &[Pfn]) -> u64 {
+        let _g = MemallocGuard::new();
+        self.shrink_folio_list(pages, ReclaimMode::PageOut)
+    }
+
+    /// `shrink_folio_list`: evicts each isolated page if it can, and puts
+    /// the others back on the policy's lists.  Every page comes with the
+    /// isolation reference, which is dropped here.  Returns the pages
+    /// freed.
+    pub(crate) fn shrink_folio_list(&self, pages: &[Pfn], mode: ReclaimMode) -> u64 {
+        let _t = trace_enter!(self.trace, "shrink_folio_list", "{} pages", pages.len());
+        let mut freed = 0;
+        let (mut anon_io, mut file_io, mut anon_rot, mut file_rot) = (0, 0, 0, 0);
+        for &pfn in pages {
+            let page = self.phys.page(pfn);
+            let file = !page.test(PageFlags::SWAPBACKED);
+            let (outcome, io) = self.reclaim_one(pfn, mode);
+            match outcome {
+                Outcome::Freed => {
+                    freed += 1;
+                    self.vmstat.count(if file { VmEvent::PgStealFile } else { VmEvent::PgStealAnon }, 1);
+                    let last = self.put_page(pfn);
+                    debug_assert!(last, "reclaimed pfn {pfn:?} is still referenced");
+                }
+                Outcome::Keep | Outcome::Activate => {
+                    if file {
+                        file_rot += 1;
+                    } else {
+                        anon_rot += 1;
+                    }
+                    self.reclaim.putback(self, pfn, outcome == Outcome::Activate);
+                    self.put_page(pfn);
+                }
+            }
+            if io {
+                if file {
+                    file_io += 1;
+                } else {
+                    anon_io += 1;
+                }
+            }
+        }
+        let sizes = self.reclaim.lru_sizes();
+        let lru_pages: u64 = sizes.iter().sum();
+        if anon_io + anon_rot > 0 {
+            self.lruvec.note_cost(false, anon_io, anon_rot, lru_pages);
+        }
+        if file_io + file_rot > 0 {
+            self.lruvec.note_cost(true, file_io, file_rot, lru_pages);
+        }
+        trace_note!(self.trace, "shrink_folio_list", "{} of {} pages freed", freed, pages.len());
+        freed
+    }
+
+    /// Evicts one isolated page; says what became of it and whether it
+    /// took I/O.
+    fn reclaim_one(&self, pfn: Pfn, mode: ReclaimMode) -> (Outcome, bool) {
+        let page = self.phys.page(pfn);
+        let swapbacked = page.test(PageFlags::SWAPBACKED);
+        let anon = page.is_anon() || (page.test(PageFlags::SWAPCACHE) && page.mapping.load(Ordering::Acquire) == 0);
+        if page.test(PageFlags::WRITEBACK | PageFlags::LOCKED) {
+            return (Outcome::Keep, false);
+        }
+        if anon && !swapbacked {
+            // MADV_FREE: discarded unless written since.
+            return match self.try_to_unmap(pfn) {
+                UnmapResult::Unmapped if page.refcount() == 1 => {
+                    trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: lazily freed page discarded", pfn.0);
+                    (Outcome::Freed, false)
+                }
+                UnmapResult::Unmapped => (Outcome::Keep, false),
+                _ => (Outcome::Activate, false),
+            };
+        }
+        if anon {
+            return self.reclaim_anon(pfn);
+        }
+        if swapbacked {
+            return self.reclaim_shmem(pfn);
+        }
+        self.reclaim_file(pfn, mode)
+    }
+
+    /// An anonymous page: into the swap cache, unmapped (each entry
+    /// becoming a swap entry), written, and freed.
+    fn reclaim_anon(&self, pfn: Pfn) -> (Outcome, bool) {
+        let page = self.phys.page(pfn);
+        if !page.test(PageFlags::SWAPCACHE) && !self.add_to_swap(pfn) {
+            return (Outcome::Activate, false);
+        }
+        if page.mapcount() > 0 {
+            if self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+                return (Outcome::Activate, false);
+            }
+            trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: entries now hold its swap entry", pfn.0);
+        }
+        let entry = self.page_swap_entry(pfn).expect("in the swap cache");
+        let mut io = false;
+        if page.clear_flags(PageFlags::DIRTY).contains(PageFlags::DIRTY) {
+            // pageout -> swap_writepage
+            if self.swap_writepage(pfn, entry).is_err() {
+                page.set_flags(PageFlags::DIRTY);
+                return (Outcome::Activate, false);
+            }
+            io = true;
+        }
+        // __remove_mapping: only the cache and the isolation hold it.
+        if page.refcount() != 2 || page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
+            return (Outcome::Keep, io);
+        }
+        let shadow = self.workingset_eviction(pfn, false);
+        self.delete_from_swap_cache(pfn, shadow);
+        (Outcome::Freed, io)
+    }
+
+    /// A shmem page: unmapped, written to a swap slot that replaces it in
+    /// the file's page cache (`shmem_writeout`), and freed.
+    fn reclaim_shmem(&self, pfn: Pfn) -> (Outcome, bool) {
+        let page = self.phys.page(pfn);
+        if page.mapcount() > 0 && self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+            return (Outcome::Activate, false);
+        }
+        let Some(inode) = self.page_inode(pfn) else {
+            return (Outcome::Keep, false);
+        };
+        let index = page.index.load(Ordering::Relaxed);
+        let Some(entry) = self.swap.get_swap_page(crate::smp::smp_processor_id()) else {
+            // No swap: AOP_WRITEPAGE_ACTIVATE.
+            return (Outcome::Activate, false);
+        };
+        // The slot is written before it replaces the page, so that a fault
+        // finding the swap entry finds the bytes.
+        if self.swap_writepage(pfn, entry).is_err() {
+            self.swap.put_swap_folio(entry);
+            return (Outcome::Activate, false);
+        }
+        // The page-cache entry holds the slot (one reference).
+        self.swap.swap_duplicate(entry);
+        let shadow = self.workingset_eviction(pfn, false);
+        if !inode.mapping.shmem_replace_with_swap(index, pfn, entry) {
+            self.swap.swap_free(entry);
+            self.swap.put_swap_folio(entry);
+            return (Outcome::Keep, true);
+        }
+        if let Some(si) = self.swap.info(entry.ty) {
+            si.cache_slot(entry.offset).store(shadow, Ordering::Release);
+        }
+        self.swap.put_swap_folio(entry);
+        page.clear_flags(PageFlags::DIRTY);
+        trace_note!(
+            self.trace,
+            "shmem_writeout",
+            "inode {} page {}: pfn {:#x} -> swap offset {:#x}",
+            inode.ino,
+            index,
+            pfn.0,
+            entry.offset
+        );
+        (Outcome::Freed, true)
+    }
+
+    /// A page-cache page of a regular file: unmapped, written back if
+    /// dirty, and dropped from the cache with a shadow entry.
+    fn reclaim_file(&self, pfn: Pfn, mode: ReclaimMode) -> (Outcome, bool) {
+        let page = self.phys.page(pfn);
+        if page.mapcount() > 0 {
+            if self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+                return (Outcome::Activate, false);
+            }
+            trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: page-cache page unmapped", pfn.0);
+        }
+        let Some(inode) = self.page_inode(pfn) else {
+            return (Outcome::Keep, false);
+        };
+        let index = page.index.load(Ordering::Relaxed);
+        let mut io = false;
+        if page.test(PageFlags::DIRTY) {
+            if mode == ReclaimMode::PageOut || !inode.mapping.a_ops.can_writeback() {
+                return (Outcome::Activate, false);
+            }
+            page.clear_flags(PageFlags::DIRTY);
+            if inode.mapping.writepage(&inode, index, pfn).is_err() {
+                return (Outcome::Activate, false);
+            }
+            trace_note!(self.trace, "pageout", "inode {} page {} written back", inode.ino, index);
+            io = true;
+        }
+        let shadow = self.workingset_eviction(pfn, true);
+        if !inode.mapping.__remove_mapping(index, pfn, 2, shadow) {
+            return (Outcome::Keep, io);
+        }
+        trace_note!(self.trace, "__remove_mapping", "inode {} page {}: pfn {:#x} freed", inode.ino, index, pfn.0);
+        (Outcome::Freed, io)
+    }
+
+    /// `workingset_eviction`: ticks the eviction clock and returns the
+    /// shadow entry the evicted page leaves behind.
+    pub(crate) fn workingset_eviction(&self, _pfn: Pfn, file: bool) -> u64 {
+        let eviction = self.lruvec.nonresident_age.fetch_add(1, Ordering::Relaxed) + 1;
+        pack_shadow(eviction, file)
+    }
+
+    /// `workingset_refault`: a page comes back `refault_distance`
+    /// evictions after it left.  If that is no more than the pages the
+    /// working set could have had meanwhile, it goes straight to the
+    /// active list (returns true).
+    pub(crate) fn workingset_refault(&self, _pfn: Pfn, shadow: u64, file: bool) -> bool {
+        let (eviction, _) = unpack_shadow(shadow);
+        let refault = self.lruvec.nonresident_age.load(Ordering::Relaxed);
+        let distance = refault.wrapping_sub(eviction) & ((1 << 61) - 1);
+        self.vmstat.count(if file { VmEvent::WorkingsetRefaultFile } else { VmEvent::WorkingsetRefaultAnon }, 1);
+        let sizes = self.reclaim.lru_sizes();
+        let mut workingset = sizes[LruList::ActiveFile as usize];
+        if !file {
+            workingset += sizes[LruList::InactiveFile as usize];
+        }
+        if self.swap.nr_swap_pages() > 0 {
+            workingset += sizes[LruList::ActiveAnon as usize];
+            if file {
+                workingset += sizes[LruList::InactiveAnon as usize];
+            }
+        }
+        let lru_pages: u64 = sizes.iter().sum();
+        self.lruvec.note_cost(file, 1, 0, lru_pages);
+        if distance > workingset {
+            return false;
+        }
+        self.vmstat.count(if file { VmEvent::WorkingsetActivateFile } else { VmEvent::WorkingsetActivateAnon }, 1);
+        self.lruvec.nonresident_age.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+}
