@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 use mm_core::alloc::MM_PAGE_ALLOCATORS;
 use mm_core::arch::MM_PAGE_TABLE_FORMATS;
 use mm_core::fs::MM_FILESYSTEMS;
-use mm_core::machine::MachineConfig;
+use mm_core::machine::{MachineConfig, SwapSpec};
+use mm_core::swap::MM_SWAP_DEVICES;
+use mm_core::vmscan::MM_RECLAIM_POLICIES;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,30 +42,23 @@ enum Cmd {
         /// `file` lines still make files on tmpfs.
         #[arg(long)]
         image: Option<PathBuf>,
+        /// A swap area: `zram:SIZE` (compressed, in memory) or
+        /// `file:PATH:SIZE` (a swap file on the host); may be repeated.
+        #[arg(long, value_parser = SwapSpec::parse)]
+        swap: Vec<SwapSpec>,
+        /// Reclaim policy (see `mmsim backends`).
+        #[arg(long, default_value = "lru")]
+        reclaim: String,
+        /// After the `ok` line, print `/proc/vmstat` and `/proc/meminfo`
+        /// as the run left them.
+        #[arg(long)]
+        stats: bool,
     },
     /// List the registered backends.
     Backends,
 }
 
-/// Parses `1G`, `512M`, `64K`, `4096` (binary units).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m = match c.to_ascii_uppercase() {
-                'K' => 1u64 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => return Err(format!("unknown size unit '{c}' (use K, M, G or T)")),
-            };
-            (&s[..i], m)
-        }
-        _ => (s, 1),
-    };
-    let n: u64 = num.parse().map_err(|_| format!("bad size '{s}'"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("size '{s}' is too large"))
-}
+pub use mm_core::machine::parse_size;
 
 fn backends() -> String {
     let mut out = String::new();
@@ -85,6 +80,19 @@ fn backends() -> String {
     for (n, d) in fss {
         out.push_str(&format!("  {n:<16} {d}\n"));
     }
+    let mut devs: Vec<_> = MM_SWAP_DEVICES.iter().map(|d| (d.name, d.description, d.takes_path)).collect();
+    devs.sort();
+    out.push_str("swap devices (--swap NAME:SIZE or NAME:PATH:SIZE):\n");
+    for (n, d, p) in devs {
+        let usage = if p { format!("{n}:PATH:SIZE") } else { format!("{n}:SIZE") };
+        out.push_str(&format!("  {usage:<16} {d}\n"));
+    }
+    let mut pols: Vec<_> = MM_RECLAIM_POLICIES.iter().map(|d| (d.name, d.description)).collect();
+    pols.sort();
+    out.push_str("reclaim policies (--reclaim):\n");
+    for (n, d) in pols {
+        out.push_str(&format!("  {n:<16} {d}\n"));
+    }
     out
 }
 
@@ -96,7 +104,7 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
-        Cmd::Run { file, trace, allocator, page_table, ram, image } => {
+        Cmd::Run { file, trace, allocator, page_table, ram, image, swap, reclaim, stats } => {
             let src = match std::fs::read(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -112,8 +120,9 @@ pub fn main() -> ExitCode {
                 }
             };
             let opts = RunOptions {
-                machine: MachineConfig { ram, allocator, page_table, ..MachineConfig::default() },
+                machine: MachineConfig { ram, allocator, page_table, reclaim, swap, ..MachineConfig::default() },
                 trace,
+                stats,
                 image: image.map(|p| p.to_string_lossy().into_owned()),
             };
             match run(&scenario, &opts) {

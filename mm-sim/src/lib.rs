@@ -19,4 +19,5 @@ pub use scenario::{ParseError, Scenario, parse};
 
 // Link the backends this command offers.
 use mm_fs_ext as _;
+use mm_swap as _;
 use mm_x86 as _;

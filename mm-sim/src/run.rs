@@ -20,6 +20,8 @@ pub struct RunOptions {
     pub trace: bool,
     /// An ext4 image to resolve `openat` paths in.
     pub image: Option<String>,
+    /// Print `vmstat` and `meminfo` blocks after the `ok` line.
+    pub stats: bool,
 }
 
 /// Why a scenario could not be run.
@@ -292,5 +294,16 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
         }
     }
     let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);
+    if opts.stats {
+        let m = r.k.machine();
+        r.out.push_str("== vmstat\n");
+        for (name, v) in m.vmstat_lines() {
+            let _ = writeln!(r.out, "{name} {v}");
+        }
+        r.out.push_str("== meminfo\n");
+        for (label, kb) in m.meminfo_lines() {
+            let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
+        }
+    }
     Ok(r.out)
 }

@@ -81,14 +81,29 @@ fn backends_are_listed_sorted() {
     let o = mmsim(&["backends"], None);
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    let names: Vec<&str> =
-        out.lines().filter(|l| l.starts_with("  ")).map(|l| l.split_whitespace().next().unwrap()).collect();
-    let allocs: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("x86")).collect();
-    let mut sorted = allocs.clone();
-    sorted.sort_unstable();
-    assert_eq!(allocs, sorted);
-    assert!(allocs.contains(&"buddy") && allocs.contains(&"bitmap"));
-    assert!(names.contains(&"x86-64-4level") && names.contains(&"x86-64-5level"));
+    // Sections: a header line, then indented "name description" lines.
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for l in out.lines() {
+        match l.strip_prefix("  ") {
+            Some(entry) => {
+                let name = entry.split_whitespace().next().unwrap().to_string();
+                sections.last_mut().expect("an entry under a header").1.push(name);
+            }
+            None => sections.push((l.to_string(), Vec::new())),
+        }
+    }
+    for (header, names) in &sections {
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, &sorted, "{header}");
+        assert!(!names.is_empty(), "{header}");
+    }
+    let all: Vec<&str> = sections.iter().flat_map(|s| s.1.iter().map(String::as_str)).collect();
+    for want in
+        ["buddy", "bitmap", "x86-64-4level", "x86-64-5level", "ext4", "tmpfs", "file:PATH:SIZE", "zram:SIZE", "lru"]
+    {
+        assert!(all.contains(&want), "{want} missing from:\n{out}");
+    }
 }
 
 #[test]
