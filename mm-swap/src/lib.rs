@@ -20,6 +20,9 @@
 //! `SIZE` is in bytes, rounded down to whole pages; a device has at least
 //! two pages, since slot 0 holds the header and is never handed out.
 //!
+//! It also registers a second reclaim policy beside the kernel's LRU:
+//! [`clock`] (`--reclaim clock`), one CLOCK ring with a second-chance hand.
+//!
 //! Library users and benchmarks can build the devices directly, without
 //! the registry, with [`FileSwap::create`] and [`Zram::new`].  A binary
 //! that only selects devices by name must still reference the crate
@@ -27,9 +30,11 @@
 
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod file;
 pub mod zram;
 
+pub use clock::Clock;
 pub use file::FileSwap;
 pub use zram::Zram;
 
