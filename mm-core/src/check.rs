@@ -13,6 +13,7 @@ use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
 use crate::flags::PageFlags;
 use crate::flags::VmFlags;
 use crate::fs::Inode;
+use crate::fs::pagecache::CacheEntry;
 use crate::machine::Machine;
 use crate::mm::MmStruct;
 use crate::pgtable::Slot;
@@ -172,16 +173,21 @@ impl MmStruct {
 
     /// The byte at `va` as the process would read it, without a fault or
     /// any other side effect: the frame's byte if an entry maps the page,
-    /// else the page cache's byte for a file, else 0 (anonymous memory and
-    /// file holes read as zeroes).  `None` if no VMA covers `va`.
+    /// the swapped-out copy's for a swap entry, else the page cache's byte
+    /// (or its swapped-out copy's) for a file, else 0 (anonymous memory
+    /// and file holes read as zeroes).  `None` if no VMA covers `va`.
     pub fn peek_byte(&self, va: u64) -> Option<u8> {
         let st = self.mmap_lock.read();
         let vma = st.vmas.lookup(va)?;
+        let m = &*self.machine;
+        let off = va % PAGE_SIZE;
         Some(match self.lookup_pte(va) {
-            Pte::Page { pfn, .. } => self.machine.phys.read_u8(pfn, va % PAGE_SIZE),
-            _ => match vma.file().and_then(|f| f.inode.mapping.peek(vma.linear_page_index(va))) {
-                Some(pfn) => self.machine.phys.read_u8(pfn, va % PAGE_SIZE),
-                None => 0,
+            Pte::Page { pfn, .. } => m.phys.read_u8(pfn, off),
+            Pte::Swap { ty, offset, .. } => m.peek_swap_byte(SwpEntry { ty, offset }, off),
+            Pte::None => match vma.file().and_then(|f| f.inode.mapping.get_entry(vma.linear_page_index(va))) {
+                Some(CacheEntry::Page(pfn)) => m.phys.read_u8(pfn, off),
+                Some(CacheEntry::Swap(e)) => m.peek_swap_byte(e, off),
+                _ => 0,
             },
         })
     }
@@ -299,4 +305,23 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         out.push(Violation(format!("{on_lru} pages have PG_lru, the policy lists {lru}")));
     }
     out
+}
+
+impl Machine {
+    /// Byte `off` of the page swapped out to `entry`: from the swap cache
+    /// if the page is there, else read from the device (0 if unreadable).
+    pub fn peek_swap_byte(&self, entry: SwpEntry, off: u64) -> u8 {
+        let Some(si) = self.swap.info(entry.ty) else {
+            return 0;
+        };
+        let w = si.cache_slot(entry.offset).load(Ordering::Acquire);
+        if w != 0 && w & SHADOW_BIT == 0 {
+            return self.phys.read_u8(Pfn(w - 1), off);
+        }
+        let mut buf = [0u8; PAGE_SIZE as usize];
+        match si.device.read_page(entry.offset, &mut buf) {
+            Ok(()) => buf[off as usize],
+            Err(_) => 0,
+        }
+    }
 }

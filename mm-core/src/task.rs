@@ -69,6 +69,11 @@ impl Task {
     /// page fault runs the kernel's handler and retries, as the hardware
     /// restarts the instruction.
     ///
+    /// kswapd, if a fault woke it, runs after the access completes
+    /// ([`load`](Self::load), [`store`](Self::store) and friends): it is
+    /// another CPU's thread, and must not take the page from under the
+    /// access it was woken for.
+    ///
     /// # Panics
     ///
     /// If `cpu` is not one of the machine's CPUs (`MachineConfig::nr_cpus`).
@@ -83,13 +88,7 @@ impl Task {
             let r = m.cpus[cpu].lock().mmu.translate(&m.phys, va, access, true);
             match r {
                 Ok(pa) => return Ok(pa),
-                Err(Exception::PageFault(info)) => {
-                    let r = self.page_fault(&info);
-                    // Back to user space: kswapd gets to run if a fault
-                    // woke it.
-                    m.kswapd_poll();
-                    r?
-                }
+                Err(Exception::PageFault(info)) => self.page_fault(&info)?,
                 Err(Exception::GeneralProtection { addr }) => return Err(self.general_protection(addr)),
             }
         }
@@ -113,15 +112,19 @@ impl Task {
 
     /// Reads the byte at `va`.
     pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
-        let pa = self.translate(cpu, va, Access::Read)?;
-        Ok(self.mm.machine.phys.read_u8(pa.pfn(), pa.page_offset()))
+        let r =
+            self.translate(cpu, va, Access::Read).map(|pa| self.mm.machine.phys.read_u8(pa.pfn(), pa.page_offset()));
+        self.mm.machine.kswapd_poll();
+        r
     }
 
     /// Writes the byte at `va`.
     pub fn store(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
-        let pa = self.translate(cpu, va, Access::Write)?;
-        self.mm.machine.phys.write_u8(pa.pfn(), pa.page_offset(), val);
-        Ok(())
+        let r = self.translate(cpu, va, Access::Write).map(|pa| {
+            self.mm.machine.phys.write_u8(pa.pfn(), pa.page_offset(), val);
+        });
+        self.mm.machine.kswapd_poll();
+        r
     }
 
     /// Reads `buf.len()` bytes from `va` (page by page, faulting as needed).
@@ -132,6 +135,7 @@ impl Task {
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(buf.len() - done);
             let pa = self.translate(cpu, a, Access::Read)?;
             self.mm.machine.phys.read_bytes(pa.pfn(), pa.page_offset(), &mut buf[done..done + n]);
+            self.mm.machine.kswapd_poll();
             done += n;
         }
         Ok(())
@@ -145,6 +149,7 @@ impl Task {
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(data.len() - done);
             let pa = self.translate(cpu, a, Access::Write)?;
             self.mm.machine.phys.write_bytes(pa.pfn(), pa.page_offset(), &data[done..done + n]);
+            self.mm.machine.kswapd_poll();
             done += n;
         }
         Ok(())
