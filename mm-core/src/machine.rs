@@ -491,6 +491,39 @@ impl Machine {
         }
     }
 
+    /// `release_pages` / `folios_put_refs`: drops one reference on each
+    /// page; the pages freed leave the reclaim lists together, under one
+    /// lock, before going back to the allocator.
+    pub fn release_pages(&self, pfns: &[Pfn]) {
+        let mut lru: smallvec::SmallVec<[Pfn; 32]> = smallvec::SmallVec::new();
+        let mut free: smallvec::SmallVec<[Pfn; 32]> = smallvec::SmallVec::new();
+        for &pfn in pfns {
+            let page = self.phys.page(pfn);
+            let prev = page.refcount.fetch_sub(1, Ordering::AcqRel);
+            debug_assert!(prev > 0, "put_page on a free frame {pfn:?}");
+            if prev == 1 {
+                if page.test(PageFlags::LRU) {
+                    lru.push(pfn);
+                }
+                free.push(pfn);
+            }
+            if free.len() == free.inline_size() {
+                self.release_batch(&mut lru, &mut free);
+            }
+        }
+        self.release_batch(&mut lru, &mut free);
+    }
+
+    fn release_batch(&self, lru: &mut smallvec::SmallVec<[Pfn; 32]>, free: &mut smallvec::SmallVec<[Pfn; 32]>) {
+        if !lru.is_empty() {
+            self.reclaim.folios_del_lru(self, lru);
+            lru.clear();
+        }
+        for pfn in free.drain(..) {
+            self.free_pages(pfn, 0);
+        }
+    }
+
     /// Frames free (`NR_FREE_PAGES`).
     #[inline]
     pub fn nr_free_pages(&self) -> u64 {

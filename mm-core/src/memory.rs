@@ -83,14 +83,15 @@ impl<'a> MmuGather<'a> {
         }
         self.flush();
         let m = &self.mm.machine;
-        for pfn in self.pages.drain(..) {
-            // free_swap_cache: a page nobody maps any more leaves the swap
-            // cache if no swap entry refers to its slot.
+        // free_pages_and_swap_cache: a page nobody maps any more leaves the
+        // swap cache if no swap entry refers to its slot.
+        for &pfn in &self.pages {
             if m.phys.page(pfn).test(PageFlags::SWAPCACHE) && m.phys.page(pfn).mapcount() == 0 {
                 m.folio_free_swap(pfn);
             }
-            m.put_page(pfn);
         }
+        m.release_pages(&self.pages);
+        self.pages.clear();
         for pfn in self.tables.drain(..) {
             m.phys.page(pfn).clear_flags(PageFlags::PGTABLE);
             m.put_page(pfn);

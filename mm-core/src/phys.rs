@@ -468,6 +468,41 @@ impl PhysMem {
         }
     }
 
+    /// Fills the whole frame with `data`, keeping it zero or sparse when
+    /// `data` has at most three non-zero bytes (a page read back from swap
+    /// or a file often is mostly zeroes: no 4 KiB block is touched then).
+    pub fn write_frame(&self, pfn: Pfn, data: &[u8; PAGE_SIZE as usize]) {
+        let mut state = KIND_ZERO << KIND_SHIFT;
+        let mut sparse = true;
+        'scan: for (c, chunk) in data.chunks_exact(64).enumerate() {
+            // OR-folding a block vectorizes; most blocks are zero.
+            if chunk.iter().fold(0u8, |a, &b| a | b) == 0 {
+                continue;
+            }
+            for (i, &b) in chunk.iter().enumerate() {
+                if b == 0 {
+                    continue;
+                }
+                let off = (c * 64 + i) as u64;
+                let base = if kind(state) == KIND_ZERO { KIND_SPARSE << KIND_SHIFT } else { state };
+                match sparse_insert(base, off, b) {
+                    Some(n) => state = n,
+                    None => {
+                        sparse = false;
+                        break 'scan;
+                    }
+                }
+            }
+        }
+        if !sparse {
+            self.write_bytes(pfn, 0, data);
+            return;
+        }
+        let page = self.page(pfn);
+        self.settled(page);
+        page.content.store(state, Ordering::Release);
+    }
+
     /// Copies bytes into the frame starting at `off`.
     pub fn write_bytes(&self, pfn: Pfn, off: u64, data: &[u8]) {
         assert!(off + data.len() as u64 <= PAGE_SIZE, "write past the end of a frame");
@@ -605,6 +640,28 @@ fn sparse_insert(s: u64, off: u64, val: u8) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_frame_writes_stay_sparse_when_they_can() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        let mut data = [0u8; PAGE_SIZE as usize];
+        m.write_frame(Pfn(1), &data);
+        assert!(m.frame_is_zero(Pfn(1)));
+        data[7] = 1;
+        data[4000] = 2;
+        data[64] = 3;
+        m.write_frame(Pfn(2), &data);
+        assert_eq!(m.full_frames(), 0, "three bytes stay sparse");
+        assert_eq!(m.frame_bytes(Pfn(2)), data.to_vec());
+        data[100] = 4;
+        m.write_frame(Pfn(3), &data);
+        assert_eq!(m.full_frames(), 1);
+        assert_eq!(m.frame_bytes(Pfn(3)), data.to_vec());
+        // Over a full frame, a sparse write replaces every byte.
+        data[100] = 0;
+        m.write_frame(Pfn(3), &data);
+        assert_eq!(m.frame_bytes(Pfn(3)), data.to_vec());
+    }
 
     #[test]
     fn bytes_survive_every_shape() {

@@ -63,69 +63,66 @@ impl Machine {
             return true;
         }
         let index = page.index.load(Ordering::Relaxed);
-        let anon = w & PAGE_MAPPING_ANON != 0;
-        let (mms, anon_vma_id, ino) = if anon {
+        let mut complete = true;
+        if w & PAGE_MAPPING_ANON != 0 {
             let id = w >> 1;
             let Some(av) = self.rmap_roots.anon_vmas.lock().get(&id).and_then(std::sync::Weak::upgrade) else {
                 return true;
             };
-            (av.mms(), id, 0)
+            let links =
+                |v: &Vma| v.anon_vma().is_some_and(|a| a.id == id) || v.anon_vma_parents.iter().any(|a| a.id == id);
+            av.for_each_mm(|mm| {
+                let Some(st) = mm.mmap_lock.try_read() else {
+                    complete = false;
+                    return;
+                };
+                // An anonymous page is mapped at most once per address
+                // space, and a VMA that was never moved maps page `index`
+                // at `index << PAGE_SHIFT`: try that VMA first.
+                let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
+                match guess {
+                    Some(v) if links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
+                        Self::rmap_one(mm, v, index, pfn, f);
+                    }
+                    _ => {
+                        for v in st.vmas.iter().filter(|v| links(v)) {
+                            Self::rmap_one(mm, v, index, pfn, f);
+                        }
+                    }
+                }
+            });
         } else {
             let Some(inode) = self.page_inode(pfn) else {
                 return true;
             };
-            (inode.mapping.mappers(), 0, inode.ino)
-        };
-        let links = |v: &Vma| {
-            if anon {
-                v.anon_vma().is_some_and(|a| a.id == anon_vma_id)
-                    || v.anon_vma_parents.iter().any(|a| a.id == anon_vma_id)
-            } else {
-                v.file_ino() == Some(ino)
-            }
-        };
-        let mut complete = true;
-        for mm in &mms {
-            let Some(st) = mm.mmap_lock.try_read() else {
-                complete = false;
-                continue;
-            };
-            let mut visit = |v: &Vma| {
-                if !links(v) || index < v.pgoff || index - v.pgoff >= v.pages() {
-                    return;
-                }
-                let addr = v.start + ((index - v.pgoff) << PAGE_SHIFT);
-                let Some(slot) = mm.pte_offset(addr) else {
-                    return;
+            for mm in inode.mapping.mappers() {
+                let Some(st) = mm.mmap_lock.try_read() else {
+                    complete = false;
+                    continue;
                 };
-                let _ptl = mm.page_table_lock.lock();
-                let pte = mm.read_pte(slot);
-                if pte.pfn() == Some(pfn) && !pte.is_special() {
-                    f(&Mapping { mm, vma: v, addr, slot }, pte);
-                }
-            };
-            // An anonymous VMA that was never moved maps page `index` at
-            // `index << PAGE_SHIFT`: try that VMA alone first.
-            let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
-            match guess {
-                Some(v) if anon && links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
-                    visit(v);
-                    // A page is mapped once per address space unless it
-                    // was forked; look further only if entries remain.
-                    if page.mapcount() > 0 && mms.len() == 1 && page.mapcount() > 1 {
-                        for v in st.vmas.iter().filter(|x| x.start != v.start) {
-                            visit(v);
-                        }
-                    }
-                }
-                _ => {
-                    for v in st.vmas.iter() {
-                        visit(v);
-                    }
+                for v in st.vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
+                    Self::rmap_one(&mm, v, index, pfn, f);
                 }
             }
         }
         complete
+    }
+
+    /// The entry of VMA `v` for page `index`, if it maps `pfn`
+    /// (`page_vma_mapped_walk`).
+    fn rmap_one(mm: &MmStruct, v: &Vma, index: u64, pfn: Pfn, f: &mut dyn FnMut(&Mapping<'_>, Pte)) {
+        if index < v.pgoff || index - v.pgoff >= v.pages() {
+            return;
+        }
+        let addr = v.start + ((index - v.pgoff) << PAGE_SHIFT);
+        let Some(slot) = mm.pte_offset(addr) else {
+            return;
+        };
+        let _ptl = mm.page_table_lock.lock();
+        let pte = mm.read_pte(slot);
+        if pte.pfn() == Some(pfn) && !pte.is_special() {
+            f(&Mapping { mm, vma: v, addr, slot }, pte);
+        }
     }
 
     /// `folio_referenced`: counts the entries mapping `pfn` whose accessed

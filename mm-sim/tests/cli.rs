@@ -137,3 +137,64 @@ fn hostile_inputs_do_not_crash() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+const PRESSURE: &[u8] = b"window 0x100000000 0x200000000
+mmap(0x100000000, 0x1000000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 0x1000000 0x5a
+load 0x100000000 0x1000000
+dump
+";
+
+#[test]
+fn swap_and_stats_under_memory_pressure() {
+    for policy in ["lru", "clock"] {
+        let o = mmsim(&["run", "--ram", "4M", "--swap", "zram:32M", "--reclaim", policy, "--stats"], Some(PRESSURE));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("# load: line 4: 5a*4096\n"), "{out}");
+        let (run, stats) = out.split_once("ok 5 lines, 0 skipped\n").expect("the ok line");
+        assert!(!run.contains("diverged") && !run.contains("fault:"), "{run}");
+        let (vmstat, meminfo) = stats.split_once("== meminfo\n").expect("a meminfo block");
+        let vmstat: Vec<(&str, u64)> = vmstat
+            .strip_prefix("== vmstat\n")
+            .expect("a vmstat block first")
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once(' ').expect("name value");
+                (k, v.parse().expect("a number"))
+            })
+            .collect();
+        let get = |k: &str| vmstat.iter().find(|e| e.0 == k).unwrap_or_else(|| panic!("{k} missing")).1;
+        assert!(get("pswpout") > 1000 && get("pswpin") > 1000 && get("pgmajfault") > 0, "{policy}");
+        assert_eq!(get("pgfault"), 8192);
+        for l in meminfo.lines() {
+            // /proc/meminfo's layout: "Label:" padded to 16, value in 8, " kB".
+            assert_eq!(l.len(), 27, "{l:?}");
+            assert!(l[..16].trim_end().ends_with(':') && l.ends_with(" kB"), "{l:?}");
+            l[16..24].trim().parse::<u64>().expect("kB");
+        }
+        assert!(meminfo.starts_with("MemTotal:           4092 kB\n"), "{meminfo}");
+    }
+    // Without --stats nothing follows the ok line.
+    let o = mmsim(&["run", "--ram", "4M", "--swap", "zram:32M"], Some(PRESSURE));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with("ok 5 lines, 0 skipped\n"));
+}
+
+#[test]
+fn bad_swap_and_reclaim_arguments_are_errors() {
+    for (args, msg) in [
+        (vec!["--swap", "tape:1G"], "unknown swap device 'tape'"),
+        (vec!["--swap", "zram:1Q"], "unknown size unit"),
+        (vec!["--swap", "zram"], "expected NAME:SIZE"),
+        (vec!["--swap", "zram:4K"], "too small"),
+        (vec!["--swap", "file::1M"], "path"),
+        (vec!["--reclaim", "mru"], "unknown reclaim policy 'mru'"),
+    ] {
+        let mut a = vec!["run"];
+        a.extend(args.iter().copied());
+        let o = mmsim(&a, Some(b"dump\n"));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(stderr(&o).contains(msg), "{args:?}: {}", stderr(&o));
+    }
+}

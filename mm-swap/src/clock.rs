@@ -83,9 +83,15 @@ impl ReclaimPolicy for Clock {
     }
 
     fn folio_del_lru(&self, m: &Machine, pfn: Pfn) {
+        self.folios_del_lru(m, &[pfn]);
+    }
+
+    fn folios_del_lru(&self, m: &Machine, pfns: &[Pfn]) {
         let mut r = self.lock.lock();
-        if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
-            r.del(m, pfn);
+        for &pfn in pfns {
+            if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
+                r.del(m, pfn);
+            }
         }
     }
 

@@ -63,8 +63,18 @@ impl AnonVma {
         }
     }
 
+    /// Calls `f` for each live address space that links it, with the list
+    /// locked (the reverse-map walk; `f` must not link or unlink).
+    pub(crate) fn for_each_mm(&self, mut f: impl FnMut(&MmStruct)) {
+        for w in self.mms.lock().iter() {
+            if let Some(mm) = w.upgrade() {
+                f(&mm);
+            }
+        }
+    }
+
     /// The live address spaces that link it.
-    pub fn mms(&self) -> Vec<Arc<MmStruct>> {
+    pub fn mms(&self) -> smallvec::SmallVec<[Arc<MmStruct>; 2]> {
         self.mms.lock().iter().filter_map(std::sync::Weak::upgrade).collect()
     }
 }

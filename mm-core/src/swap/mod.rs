@@ -206,9 +206,9 @@ impl SwapInfo {
             return None;
         }
         for off in from..end {
-            if self.swap_map[off as usize]
-                .compare_exchange(0, SWAP_HAS_CACHE, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
+            let w = &self.swap_map[off as usize];
+            if w.load(Ordering::Relaxed) == 0
+                && w.compare_exchange(0, SWAP_HAS_CACHE, Ordering::AcqRel, Ordering::Relaxed).is_ok()
             {
                 let cl = &mut a.clusters[c];
                 if cl.free {
@@ -364,8 +364,8 @@ impl Swap {
         if self.nr_swap_pages() <= 0 {
             return None;
         }
-        let order = self.order.lock().clone();
-        for ty in order {
+        let order = self.order.lock();
+        for &ty in order.iter() {
             let si = self.info(ty)?;
             if let Some(offset) = si.alloc_slot(cpu) {
                 self.nr_swap_pages.fetch_sub(1, Ordering::Relaxed);

@@ -15,6 +15,12 @@ use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
 use std::sync::atomic::Ordering;
 
+thread_local! {
+    /// The page buffer swap I/O goes through (not zeroed for each page).
+    static SWAP_BUF: std::cell::RefCell<Box<[u8; PAGE_SIZE as usize]>> =
+        std::cell::RefCell::new(Box::new([0; PAGE_SIZE as usize]));
+}
+
 impl Machine {
     /// The swap entry of a page in the swap cache (`folio->swap`).
     #[inline]
@@ -211,9 +217,11 @@ impl Machine {
     /// `swap_read_folio`: reads the slot into the frame.
     pub(crate) fn swap_read_folio(&self, pfn: Pfn, entry: SwpEntry) -> Result<(), Errno> {
         let si = self.swap.info(entry.ty).ok_or(Errno::EIO)?;
-        let mut buf = [0u8; PAGE_SIZE as usize];
-        si.device.read_page(entry.offset, &mut buf)?;
-        self.phys.write_bytes(pfn, 0, &buf);
+        SWAP_BUF.with_borrow_mut(|buf| {
+            si.device.read_page(entry.offset, buf)?;
+            self.phys.write_frame(pfn, buf);
+            Ok::<(), Errno>(())
+        })?;
         self.vmstat.count(VmEvent::PswpIn, 1);
         trace_note!(
             self.trace,
@@ -229,11 +237,12 @@ impl Machine {
     /// `swap_writepage`: writes the frame to its slot.
     pub(crate) fn swap_writepage(&self, pfn: Pfn, entry: SwpEntry) -> Result<(), Errno> {
         let si = self.swap.info(entry.ty).ok_or(Errno::EIO)?;
-        let mut buf = [0u8; PAGE_SIZE as usize];
-        self.phys.read_frame(pfn, &mut buf);
         let page = self.phys.page(pfn);
         page.set_flags(PageFlags::WRITEBACK);
-        let r = si.device.write_page(entry.offset, &buf);
+        let r = SWAP_BUF.with_borrow_mut(|buf| {
+            self.phys.read_frame(pfn, buf);
+            si.device.write_page(entry.offset, buf)
+        });
         page.clear_flags(PageFlags::WRITEBACK);
         r?;
         self.vmstat.count(VmEvent::PswpOut, 1);

@@ -54,9 +54,11 @@ impl Lists {
         page.policy.store(lru as u32 + 1, Ordering::Relaxed);
         if lru.is_active() {
             page.set_flags(PageFlags::ACTIVE | PageFlags::LRU);
-        } else {
+        } else if page.flags().contains(PageFlags::ACTIVE) {
             page.set_flags(PageFlags::LRU);
             page.clear_flags(PageFlags::ACTIVE);
+        } else {
+            page.set_flags(PageFlags::LRU);
         }
         if tail {
             self.lists[lru as usize].push_tail(&m.phys, pfn);
@@ -276,9 +278,15 @@ impl ReclaimPolicy for TwoListLru {
     }
 
     fn folio_del_lru(&self, m: &Machine, pfn: Pfn) {
+        self.folios_del_lru(m, &[pfn]);
+    }
+
+    fn folios_del_lru(&self, m: &Machine, pfns: &[Pfn]) {
         let mut l = self.lru_lock.lock();
-        if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
-            l.del(m, pfn);
+        for &pfn in pfns {
+            if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
+                l.del(m, pfn);
+            }
         }
     }
 

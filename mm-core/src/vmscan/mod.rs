@@ -200,6 +200,13 @@ pub trait ReclaimPolicy: Send + Sync {
     fn folio_add_lru(&self, m: &Machine, pfn: Pfn, activate: bool);
     /// `lruvec_del_folio`: a page with `PG_lru` is being freed.
     fn folio_del_lru(&self, m: &Machine, pfn: Pfn);
+    /// [`folio_del_lru`](Self::folio_del_lru) for a batch of pages being
+    /// freed together (`folios_put_refs` takes the lock once).
+    fn folios_del_lru(&self, m: &Machine, pfns: &[Pfn]) {
+        for &pfn in pfns {
+            self.folio_del_lru(m, pfn);
+        }
+    }
     /// `folio_isolate_lru`: takes a given page off the lists (for
     /// `MADV_PAGEOUT`), with a reference.  False if it was not on them.
     fn isolate_folio(&self, m: &Machine, pfn: Pfn) -> bool;
