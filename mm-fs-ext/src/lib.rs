@@ -71,6 +71,25 @@ struct Run {
     len: u64,
 }
 
+/// Adds `r` to a map of disjoint runs, replacing what it overlaps and
+/// keeping the parts of older runs on either side.
+fn insert_run(runs: &mut BTreeMap<u64, Run>, r: Run) {
+    let (s, e) = (r.file_off, r.file_off + r.len);
+    let first = runs.range(..s).next_back().map_or(s, |(&k, _)| k);
+    let overlapping: Vec<Run> = runs.range(first..e).map(|(_, o)| *o).filter(|o| o.file_off + o.len > s).collect();
+    for o in overlapping {
+        runs.remove(&o.file_off);
+        if o.file_off < s {
+            runs.insert(o.file_off, Run { len: s - o.file_off, ..o });
+        }
+        let o_end = o.file_off + o.len;
+        if o_end > e {
+            runs.insert(e, Run { file_off: e, image_off: o.image_off + (e - o.file_off), len: o_end - e });
+        }
+    }
+    runs.insert(s, r);
+}
+
 /// What the files of one image share.
 struct Shared {
     /// The image, for writeback (`None` when mounted read-only).
@@ -138,11 +157,14 @@ impl Ext4File {
         self.size.saturating_sub(index << PAGE_SHIFT).min(PAGE_SIZE)
     }
 
-    /// Records runs found by a read.
+    /// Records runs found by a read.  The map holds disjoint runs (so that
+    /// the run before an offset is the only one that can cover it): a new
+    /// run replaces what it overlaps, keeping the parts of older runs on
+    /// either side.  (A file's blocks do not move, so they agree.)
     fn add_runs(&self, found: Vec<Run>) {
         let mut runs = self.runs.lock();
         for r in found {
-            runs.insert(r.file_off, r);
+            insert_run(&mut runs, r);
         }
     }
 
@@ -395,3 +417,27 @@ static EXT4: FileSystemType = FileSystemType {
     description: "files of an ext4 image (--image), written back in place",
     mount: mount_ext4,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_stay_disjoint_when_reads_overlap() {
+        let mut runs = BTreeMap::new();
+        let run = |f: u64, i: u64, l: u64| Run { file_off: f, image_off: i, len: l };
+        // A readahead window, then a single page inside it, then a window
+        // that overlaps the first one's end.
+        insert_run(&mut runs, run(0, 1000, 100));
+        insert_run(&mut runs, run(40, 1040, 10));
+        insert_run(&mut runs, run(90, 1090, 50));
+        let got: Vec<Run> = runs.values().copied().collect();
+        assert_eq!(got, vec![run(0, 1000, 40), run(40, 1040, 10), run(50, 1050, 40), run(90, 1090, 50)]);
+        // The run before any offset is the one that covers it.
+        for off in 0..140 {
+            let (_, r) = runs.range(..=off).next_back().expect("a run");
+            assert!(r.file_off <= off && off < r.file_off + r.len, "offset {off}");
+            assert_eq!(r.image_off + (off - r.file_off), 1000 + off);
+        }
+    }
+}

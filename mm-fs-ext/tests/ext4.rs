@@ -295,3 +295,56 @@ fn read_and_write_go_through_the_page_cache() {
     assert!(debugfs_cat(&s.image(), "/sparse") == all[5].1);
     fsck_clean(&s.image());
 }
+
+/// Under memory pressure, reclaim writes dirty pages of a shared mapping
+/// back to the image (`pageout`) before dropping them, and reads them
+/// again on the next fault: a file twice as large as RAM, written and read
+/// at random, keeps every byte, and the image holds what was written.
+#[test]
+fn dirty_pages_are_written_back_under_memory_pressure() {
+    use mm_core::vmstat::VmEvent;
+    let s = Scratch::new("pressure");
+    let len = 4usize << 20;
+    let mut expect = pattern(7, len);
+    std::fs::write(s.src().join("big4m"), &expect).expect("source file");
+    run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4", "-d"]).arg(s.src()).arg(s.image()).arg("16M"));
+    // 2 MiB of RAM, no swap: only file pages can go.
+    let mut k = Kernel::new(&MachineConfig { ram: 2 << 20, ..MachineConfig::default() }).expect("machine");
+    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8 path")).expect("mount");
+    k.set_root(fs);
+    let pid = k.spawn().expect("process");
+    let fd = map(&k, pid, "/big4m", (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);
+    let t = k.task(pid).expect("task").clone();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut buf = [0u8; 32];
+    for step in 0..20_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let off = (x % (len as u64 - 32)) as usize;
+        if step % 2 == 0 {
+            let bytes = pattern(1000 + step, 32);
+            t.write_bytes(0, BASE + off as u64, &bytes).expect("store");
+            expect[off..off + 32].copy_from_slice(&bytes);
+        } else {
+            t.read_bytes(0, BASE + off as u64, &mut buf).expect("load");
+            assert!(buf[..] == expect[off..off + 32], "load at {off:#x} after {step} steps");
+        }
+    }
+    let m = k.machine().clone();
+    assert!(m.vmstat.get(VmEvent::PgStealFile) > 1000, "file pages must have been reclaimed");
+    assert!(m.vmstat.get(VmEvent::PgMajFault) > 100, "and read again");
+    assert!(m.vmstat.get(VmEvent::WorkingsetRefaultFile) > 100, "with shadow entries seen");
+    assert_eq!(m.vmstat.get(VmEvent::PswpOut), 0, "no swap");
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+    // Everything reads back through the mapping, then through the image.
+    let got = read_mapping(&k, pid, BASE, len).expect("read");
+    assert!(got == expect, "the mapping differs");
+    assert_eq!(k.sys_munmap(pid, BASE, len as u64), Ok(0));
+    assert_eq!(k.sys_close(pid, fd), Ok(0));
+    drop(t);
+    drop(k);
+    assert!(debugfs_cat(&s.image(), "/big4m") == expect, "the image differs");
+    fsck_clean(&s.image());
+}
