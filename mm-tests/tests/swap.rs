@@ -136,6 +136,8 @@ fn integrity(device: &str, policy: &str) {
     let m = k.machine().clone();
     assert!(m.vmstat.get(VmEvent::PswpOut) > 1000, "{device}/{policy}: the working set must not fit");
     assert!(m.vmstat.get(VmEvent::PswpIn) > 1000, "{device}/{policy}: pages must come back");
+    // Creating the files (no fault, so no kswapd) reclaimed directly.
+    assert!(m.vmstat.get(VmEvent::PgStealDirect) > 0, "{device}/{policy}: direct reclaim");
     // Every byte, at the end.
     let mut page = vec![0u8; PAGE_SIZE as usize];
     for r in &regions {
@@ -275,4 +277,38 @@ fn without_swap_anonymous_memory_runs_out_and_the_task_is_killed() {
     assert!(m.nr_free_pages() < m.watermarks.min + 2 && m.nr_free_pages() > 0);
     assert_eq!(m.vmstat.get(VmEvent::OomKill), 1);
     assert!(m.vmstat.get(VmEvent::AllocStallNormal) > 0);
+}
+
+/// `MADV_COLD` takes a range's references away, so under pressure its
+/// pages go before pages touched earlier but not advised.
+#[test]
+fn madv_cold_pages_are_reclaimed_first() {
+    const MADV_COLD: u64 = 20;
+    for policy in mm_core::vmscan::reclaim_policy_names() {
+        const RAM: u64 = 8 << 20;
+        let k = &mut machine(RAM, policy, Some(swap_spec("zram", 32 << 20)), 0);
+        let pid = k.spawn().expect("process");
+        let mb = 1 << 20;
+        let a = k.sys_mmap(pid, 0x1_0000_0000, 2 * mb, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+        let b = k.sys_mmap(pid, 0x1_4000_0000, 2 * mb, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+        let c = k.sys_mmap(pid, 0x1_8000_0000, 8 * mb, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+        pass(k, pid, a, 2 * mb, 1);
+        pass(k, pid, b, 2 * mb, 2);
+        assert_eq!(k.sys_madvise(pid, b, 2 * mb, MADV_COLD), Ok(0));
+        // Touch the third region until three quarters as much as B has
+        // been swapped out (kswapd reclaims in batches of 32 and more).
+        let m = k.machine().clone();
+        let mut p = 0;
+        let b_pages = 2 * mb / PAGE_SIZE;
+        while m.vmstat.get(VmEvent::PswpOut) < b_pages * 3 / 4 {
+            k.store(pid, c + p * PAGE_SIZE, 3).expect("store");
+            p += 1;
+        }
+        let present = |start: u64| -> u64 {
+            k.present(pid, start, start + 2 * mb).expect("present").iter().map(|(s, e)| (e - s) / PAGE_SIZE).sum()
+        };
+        let out = m.vmstat.get(VmEvent::PswpOut);
+        assert_eq!(present(a), b_pages, "{policy}: the region touched first stays");
+        assert_eq!(present(b), b_pages - out, "{policy}: every page swapped out was a cold one");
+    }
 }
