@@ -82,6 +82,34 @@ pub struct Page {
 // `struct page` stays one cache line.
 const _: () = assert!(std::mem::size_of::<Page>() == 64);
 
+/// A page-sized buffer that remembers which of its bytes may be non-zero,
+/// so that [`PhysMem::read_frame_into`] a mostly-zero frame clears only
+/// those instead of the whole page.
+pub struct FrameBuf {
+    bytes: Box<[u8; PAGE_SIZE as usize]>,
+    /// `Some((offsets, n))`: every byte is zero but these; `None`: any
+    /// byte may be set.
+    dirty: Option<([u16; SPARSE_SLOTS as usize], usize)>,
+}
+
+impl Default for FrameBuf {
+    fn default() -> FrameBuf {
+        FrameBuf { bytes: Box::new([0; PAGE_SIZE as usize]), dirty: Some(([0; SPARSE_SLOTS as usize], 0)) }
+    }
+}
+
+impl FrameBuf {
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8; PAGE_SIZE as usize] {
+        &self.bytes
+    }
+    /// The bytes, to fill in (afterwards any byte may be set).
+    pub fn bytes_mut(&mut self) -> &mut [u8; PAGE_SIZE as usize] {
+        self.dirty = None;
+        &mut self.bytes
+    }
+}
+
 /// Low bit of `Page::mapping` marking an anonymous page, as in the kernel.
 pub const PAGE_MAPPING_ANON: u64 = 1;
 
@@ -455,6 +483,38 @@ impl PhysMem {
         }
     }
 
+    /// Copies the whole frame into `fb`, clearing only the bytes `fb` may
+    /// hold from before when the frame is zero or sparse.
+    pub fn read_frame_into(&self, pfn: Pfn, fb: &mut FrameBuf) {
+        let s = self.settled(self.page(pfn));
+        match kind(s) {
+            KIND_FULL => {
+                self.read_frame(pfn, &mut fb.bytes);
+                fb.dirty = None;
+            }
+            _ => {
+                match fb.dirty.take() {
+                    None => fb.bytes.fill(0),
+                    Some((offs, n)) => {
+                        for &o in &offs[..n] {
+                            fb.bytes[o as usize] = 0;
+                        }
+                    }
+                }
+                let mut offs = [0u16; SPARSE_SLOTS as usize];
+                let mut n = 0;
+                if kind(s) == KIND_SPARSE {
+                    for (o, v) in sparse_entries(s) {
+                        fb.bytes[o as usize] = v;
+                        offs[n] = o as u16;
+                        n += 1;
+                    }
+                }
+                fb.dirty = Some((offs, n));
+            }
+        }
+    }
+
     /// Copies the whole frame out (`kmap` + `memcpy` of a page), a word at
     /// a time.
     pub fn read_frame(&self, pfn: Pfn, buf: &mut [u8; PAGE_SIZE as usize]) {
@@ -472,14 +532,27 @@ impl PhysMem {
     /// `data` has at most three non-zero bytes (a page read back from swap
     /// or a file often is mostly zeroes: no 4 KiB block is touched then).
     pub fn write_frame(&self, pfn: Pfn, data: &[u8; PAGE_SIZE as usize]) {
-        let mut state = KIND_ZERO << KIND_SHIFT;
+        // Which 64-byte blocks have a non-zero byte: OR-ing whole words
+        // vectorizes, and a frame with more than three such blocks cannot
+        // be sparse.
+        let mut blocks = [0usize; SPARSE_SLOTS as usize];
+        let mut nblocks = 0;
         let mut sparse = true;
-        'scan: for (c, chunk) in data.chunks_exact(64).enumerate() {
-            // OR-folding a block vectorizes; most blocks are zero.
-            if chunk.iter().fold(0u8, |a, &b| a | b) == 0 {
-                continue;
+        for (c, chunk) in data.chunks_exact(64).enumerate() {
+            let or =
+                chunk.chunks_exact(8).fold(0u64, |a, w| a | u64::from_ne_bytes(w.try_into().expect("eight bytes")));
+            if or != 0 {
+                if nblocks == blocks.len() {
+                    sparse = false;
+                    break;
+                }
+                blocks[nblocks] = c;
+                nblocks += 1;
             }
-            for (i, &b) in chunk.iter().enumerate() {
+        }
+        let mut state = KIND_ZERO << KIND_SHIFT;
+        'scan: for &c in &blocks[..if sparse { nblocks } else { 0 }] {
+            for (i, &b) in data[c * 64..c * 64 + 64].iter().enumerate() {
                 if b == 0 {
                     continue;
                 }
@@ -661,6 +734,13 @@ mod tests {
         data[100] = 0;
         m.write_frame(Pfn(3), &data);
         assert_eq!(m.frame_bytes(Pfn(3)), data.to_vec());
+        // Read back through a FrameBuf, in every order of shapes.
+        let mut fb = FrameBuf::default();
+        m.write_bytes(Pfn(4), 0, &[9u8; PAGE_SIZE as usize]);
+        for p in [2, 1, 4, 2, 2, 1, 3, 4, 1] {
+            m.read_frame_into(Pfn(p), &mut fb);
+            assert_eq!(fb.bytes().to_vec(), m.frame_bytes(Pfn(p)), "pfn {p}");
+        }
     }
 
     #[test]

@@ -16,9 +16,12 @@ use crate::{trace_enter, trace_note};
 use std::sync::atomic::Ordering;
 
 thread_local! {
-    /// The page buffer swap I/O goes through (not zeroed for each page).
+    /// The page buffers swap I/O goes through, one for reads and one for
+    /// writes (which stays mostly clean when mostly-zero pages go out).
     static SWAP_BUF: std::cell::RefCell<Box<[u8; PAGE_SIZE as usize]>> =
         std::cell::RefCell::new(Box::new([0; PAGE_SIZE as usize]));
+    static SWAP_OUT_BUF: std::cell::RefCell<crate::phys::FrameBuf> =
+        std::cell::RefCell::new(crate::phys::FrameBuf::default());
 }
 
 impl Machine {
@@ -239,9 +242,9 @@ impl Machine {
         let si = self.swap.info(entry.ty).ok_or(Errno::EIO)?;
         let page = self.phys.page(pfn);
         page.set_flags(PageFlags::WRITEBACK);
-        let r = SWAP_BUF.with_borrow_mut(|buf| {
-            self.phys.read_frame(pfn, buf);
-            si.device.write_page(entry.offset, buf)
+        let r = SWAP_OUT_BUF.with_borrow_mut(|fb| {
+            self.phys.read_frame_into(pfn, fb);
+            si.device.write_page(entry.offset, fb.bytes())
         });
         page.clear_flags(PageFlags::WRITEBACK);
         r?;
