@@ -60,39 +60,47 @@ enum Cmd {
 
 pub use mm_core::machine::parse_size;
 
+/// One section of `mmsim backends`: a title, then `name description`
+/// lines sorted by name.
+fn section(out: &mut String, title: &str, entries: impl Iterator<Item = (String, &'static str)>) {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort();
+    out.push_str(title);
+    out.push('\n');
+    for (n, d) in entries {
+        out.push_str(&format!("  {n:<16} {d}\n"));
+    }
+}
+
 fn backends() -> String {
     let mut out = String::new();
-    let mut allocs: Vec<_> = MM_PAGE_ALLOCATORS.iter().map(|d| (d.name, d.description)).collect();
-    allocs.sort();
-    let mut formats: Vec<_> = MM_PAGE_TABLE_FORMATS.iter().map(|d| (d.name, d.description)).collect();
-    formats.sort();
-    out.push_str("page allocators (--allocator):\n");
-    for (n, d) in allocs {
-        out.push_str(&format!("  {n:<16} {d}\n"));
-    }
-    out.push_str("page-table formats (--page-table):\n");
-    for (n, d) in formats {
-        out.push_str(&format!("  {n:<16} {d}\n"));
-    }
-    let mut fss: Vec<_> = MM_FILESYSTEMS.iter().map(|d| (d.name, d.description)).collect();
-    fss.sort();
-    out.push_str("filesystems (ext4: --image):\n");
-    for (n, d) in fss {
-        out.push_str(&format!("  {n:<16} {d}\n"));
-    }
-    let mut devs: Vec<_> = MM_SWAP_DEVICES.iter().map(|d| (d.name, d.description, d.takes_path)).collect();
-    devs.sort();
-    out.push_str("swap devices (--swap NAME:SIZE or NAME:PATH:SIZE):\n");
-    for (n, d, p) in devs {
-        let usage = if p { format!("{n}:PATH:SIZE") } else { format!("{n}:SIZE") };
-        out.push_str(&format!("  {usage:<16} {d}\n"));
-    }
-    let mut pols: Vec<_> = MM_RECLAIM_POLICIES.iter().map(|d| (d.name, d.description)).collect();
-    pols.sort();
-    out.push_str("reclaim policies (--reclaim):\n");
-    for (n, d) in pols {
-        out.push_str(&format!("  {n:<16} {d}\n"));
-    }
+    section(
+        &mut out,
+        "page allocators (--allocator):",
+        MM_PAGE_ALLOCATORS.iter().map(|d| (d.name.to_string(), d.description)),
+    );
+    section(
+        &mut out,
+        "page-table formats (--page-table):",
+        MM_PAGE_TABLE_FORMATS.iter().map(|d| (d.name.to_string(), d.description)),
+    );
+    section(
+        &mut out,
+        "filesystems (ext4: --image):",
+        MM_FILESYSTEMS.iter().map(|d| (d.name.to_string(), d.description)),
+    );
+    section(
+        &mut out,
+        "swap devices (--swap NAME:SIZE or NAME:PATH:SIZE):",
+        MM_SWAP_DEVICES.iter().map(|d| {
+            (if d.takes_path { format!("{}:PATH:SIZE", d.name) } else { format!("{}:SIZE", d.name) }, d.description)
+        }),
+    );
+    section(
+        &mut out,
+        "reclaim policies (--reclaim):",
+        MM_RECLAIM_POLICIES.iter().map(|d| (d.name.to_string(), d.description)),
+    );
     out
 }
 

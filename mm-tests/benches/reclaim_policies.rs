@@ -17,7 +17,7 @@ use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE};
 use mm_swap as _;
-use mm_tests as _;
+use mm_tests::Rng;
 use std::time::Instant;
 
 const RAM: u64 = 8 << 20;
@@ -38,20 +38,14 @@ impl Pattern {
         [(Pattern::Cyclic, "cyclic"), (Pattern::Random, "random"), (Pattern::HotCold, "hot-cold")];
 }
 
-/// The page of access `i` (state: an xorshift word).
-fn page(p: Pattern, i: u64, rng: &mut u64) -> u64 {
-    let mut next = || {
-        *rng ^= *rng >> 12;
-        *rng ^= *rng << 25;
-        *rng ^= *rng >> 27;
-        rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
+/// The page of access `i`.
+fn page(p: Pattern, i: u64, rng: &mut Rng) -> u64 {
     match p {
         Pattern::Cyclic => i % PAGES,
-        Pattern::Random => next() % PAGES,
+        Pattern::Random => rng.below(PAGES),
         Pattern::HotCold => {
             let hot = PAGES / 5;
-            if next() % 10 < 8 { next() % hot } else { hot + next() % (PAGES - hot) }
+            if rng.below(10) < 8 { rng.below(hot) } else { hot + rng.below(PAGES - hot) }
         }
     }
 }
@@ -70,7 +64,7 @@ fn setup(policy: &str) -> (Kernel, u32) {
     (k, pid)
 }
 
-fn run(k: &Kernel, pid: u32, p: Pattern, rng: &mut u64, from: u64, n: u64) {
+fn run(k: &Kernel, pid: u32, p: Pattern, rng: &mut Rng, from: u64, n: u64) {
     for i in from..from + n {
         let pg = page(p, i, rng);
         k.store(pid, A + pg * PAGE_SIZE, i as u8 | 1).expect("store");
@@ -84,7 +78,7 @@ fn bench(c: &mut Criterion) {
     for policy in &policies {
         for (p, name) in Pattern::ALL {
             let (k, pid) = setup(policy);
-            let mut rng = 0x9e37_79b9_7f4a_7c15;
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
             run(&k, pid, p, &mut rng, 0, PAGES);
             let before = k.faults(pid).expect("faults").1;
             let t = Instant::now();
@@ -105,7 +99,7 @@ fn bench(c: &mut Criterion) {
     for policy in &policies {
         for (p, name) in Pattern::ALL {
             let (k, pid) = setup(policy);
-            let mut rng = 0x9e37_79b9_7f4a_7c15;
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
             let mut i = 0;
             g.bench_function(BenchmarkId::new(*policy, name), |b| {
                 b.iter(|| {

@@ -21,7 +21,7 @@ use mm_core::swap::{SwapDevice, SwapDeviceConfig};
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE};
 use mm_swap::{FileSwap, Zram};
-use mm_tests as _;
+use mm_tests::Rng;
 use std::time::{Duration, Instant};
 
 const RAM: u64 = 16 << 20;
@@ -31,17 +31,6 @@ const SWAP: u64 = 2 * REGION;
 const A: u64 = 0x1_0000_0000;
 /// Accesses per measured batch.
 const BATCH: u64 = 2048;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 fn swap_path(tag: &str) -> String {
     std::env::temp_dir().join(format!("mmsim-bench-swap-{tag}-{}", std::process::id())).display().to_string()
@@ -104,9 +93,9 @@ fn bench(c: &mut Criterion) {
         let record = [0x5au8; 64];
         let run_batch = |rng: &mut Rng| {
             for _ in 0..BATCH {
-                let p = rng.next() % PAGES;
+                let p = rng.next_u64() % PAGES;
                 if filled {
-                    let off = (rng.next() % 64) * 64;
+                    let off = (rng.next_u64() % 64) * 64;
                     t.write_bytes(0, A + p * PAGE_SIZE + off, &record).expect("store");
                 } else {
                     k.store(pid, A + p * PAGE_SIZE, p as u8 | 1).expect("store");
@@ -160,7 +149,7 @@ fn bench(c: &mut Criterion) {
                     dev.write_page(next, &out).expect("write");
                 }
                 for _ in 0..reads {
-                    let s = 1 + frng.next() % slots;
+                    let s = 1 + frng.next_u64() % slots;
                     dev.read_page(s, &mut page).expect("read");
                 }
             })

@@ -14,7 +14,6 @@ use mm_core::swap::SwapDeviceConfig;
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
 use mm_swap as _;
-use mm_tests as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const PROT_RW: u64 = 3;
@@ -47,20 +46,7 @@ fn machine(ram: u64, policy: &str, swap: Option<SwapSpec>, page_cluster: u32) ->
     Kernel::new(&cfg).expect("machine")
 }
 
-/// xorshift64*: reproducible random numbers.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use mm_tests::Rng;
 
 /// Byte `i` of file `f` as created.
 fn file_byte(f: u64, i: u64) -> u8 {
