@@ -66,10 +66,11 @@ fn file_cases_match_linux() {
 }
 
 /// Longer random scenarios of the same kind (`files-long/big-N.mms` is
-/// `gen.py --seed N --ops $((60 + N % 141))`), recorded on the real kernel.
+/// `gen.py --seed N --ops $((60 + N % 141))`, N in 5001..=5100 and
+/// 9001..=9400), recorded on the real kernel.
 #[test]
 fn long_file_cases_match_linux() {
-    check("files-long", None, 100);
+    check("files-long", None, 500);
 }
 
 /// The result does not depend on the page allocator.  With five-level
