@@ -298,3 +298,66 @@ fn madv_cold_pages_are_reclaimed_first() {
         assert_eq!(present(b), b_pages - out, "{policy}: every page swapped out was a cold one");
     }
 }
+
+/// The reverse map finds every entry of a page: anonymous pages moved by
+/// `mremap` (their VMA's offset no longer matches their address) and a
+/// shmem page mapped at two addresses are unmapped by reclaim, and read
+/// back whole.  (Under `lru` the doubly mapped page, referenced through
+/// two entries, is activated and stays active while the inactive list is
+/// not low, as in Linux; CLOCK gives it one more turn and then takes it.)
+#[test]
+fn reclaim_finds_moved_and_doubly_mapped_pages() {
+    for policy in ["lru", "clock"] {
+        reclaim_finds(policy);
+    }
+}
+
+fn reclaim_finds(policy: &str) {
+    const MADV_PAGEOUT: u64 = 21;
+    const MREMAP_MAYMOVE_FIXED: u64 = 3;
+    let k = &mut machine(4 << 20, policy, Some(swap_spec("zram", 32 << 20)), 3);
+    let pid = k.spawn().expect("process");
+    let t = k.task(pid).expect("task").clone();
+    // Anonymous pages, written, then moved elsewhere.
+    let a = k.sys_mmap(pid, 0x1_0000_0000, 16 * PAGE_SIZE, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+    for p in 0..16 {
+        t.write_bytes(0, a + p * PAGE_SIZE + 100, &[p as u8 + 1; 8]).expect("store");
+    }
+    let moved =
+        k.sys_mremap(pid, a, 16 * PAGE_SIZE, 16 * PAGE_SIZE, MREMAP_MAYMOVE_FIXED, 0x1_2345_6000).expect("mremap");
+    assert_eq!(k.sys_madvise(pid, moved, 16 * PAGE_SIZE, MADV_PAGEOUT), Ok(0));
+    assert!(k.present(pid, moved, moved + 16 * PAGE_SIZE).expect("present").is_empty(), "all swapped out");
+    // A page of a tmpfs file mapped shared at two addresses.
+    k.create_file("data", PAGE_SIZE, &mut |_, page| page.fill(0)).expect("file");
+    let fd = k.sys_openat(pid, "data", O_RDWR).expect("open") as i64;
+    let s1 = k.sys_mmap(pid, 0x1_4000_0000, PAGE_SIZE, PROT_RW, MAP_SHARED | 0x10, fd, 0).expect("mmap");
+    let s2 = k.sys_mmap(pid, 0x1_5000_0000, PAGE_SIZE, PROT_RW, MAP_SHARED | 0x10, fd, 0).expect("mmap");
+    t.write_bytes(0, s1, b"shared!").expect("store");
+    let mut b = [0u8; 7];
+    t.read_bytes(0, s2, &mut b).expect("load");
+    assert_eq!(&b, b"shared!");
+    // Pressure: everything old goes.
+    let big = k.sys_mmap(pid, 0x1_8000_0000, 6 << 20, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+    pass(k, pid, big, 6 << 20, 1);
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+    for p in 0..16 {
+        let mut b = [0u8; 8];
+        t.read_bytes(0, moved + p * PAGE_SIZE + 100, &mut b).expect("load");
+        assert_eq!(b, [p as u8 + 1; 8], "moved page {p}");
+    }
+    if policy == "clock" {
+        // Both entries went, and the file's page is out on swap.
+        for a in [s1, s2] {
+            assert!(k.present(pid, a, a + PAGE_SIZE).expect("present").is_empty(), "{a:#x} still mapped");
+        }
+        let inode = k.tmpfs().lookup("data").expect("file");
+        assert!(matches!(inode.mapping.get_entry(0), Some(mm_core::fs::pagecache::CacheEntry::Swap(_))));
+    }
+    for a in [s2, s1] {
+        t.read_bytes(0, a, &mut b).expect("load");
+        assert_eq!(&b, b"shared!");
+    }
+    let m = k.machine();
+    assert!(m.vmstat.get(VmEvent::PswpIn) >= if policy == "clock" { 17 } else { 16 }, "{policy}");
+}
