@@ -11,7 +11,7 @@
 //! address space it could not lock, so the page is not taken for unmapped.
 
 use crate::arch::{Pte, PteFlags};
-use crate::flags::{PageFlags, VmFlags};
+use crate::flags::PageFlags;
 use crate::machine::Machine;
 use crate::mm::{MmStruct, Vma};
 use crate::pgtable::Slot;
@@ -191,9 +191,6 @@ impl Machine {
             }
             page.mapcount.fetch_sub(1, Ordering::AcqRel);
             self.put_page(pfn);
-            if mp.vma.flags.contains(VmFlags::LOCKED) {
-                // Not modelled: mlocked pages never reach reclaim.
-            }
         });
         if result == UnmapResult::Unmapped && (!complete || page.mapcount() > 0) {
             result = UnmapResult::Busy;

@@ -429,8 +429,10 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
     }
     let end = size.min(off.saturating_add(buf.len() as u64));
     let phys = &inode.mapping.machine().phys;
+    let m = inode.mapping.machine();
     for_each_cached_chunk(inode, off, end, |_, pfn, in_page, at, n| {
         phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
+        m.reclaim.folio_mark_accessed(m, pfn);
     })?;
     Ok((end - off) as usize)
 }
@@ -446,9 +448,11 @@ pub fn generic_perform_write(file: &File, off: u64, data: &[u8]) -> SysResult<us
     }
     let end = size.min(off.saturating_add(data.len() as u64));
     let phys = &inode.mapping.machine().phys;
+    let m = inode.mapping.machine();
     for_each_cached_chunk(inode, off, end, |index, pfn, in_page, at, n| {
         phys.write_bytes(pfn, in_page, &data[at..at + n]);
         inode.mapping.folio_mark_dirty(inode, index, pfn);
+        m.reclaim.folio_mark_accessed(m, pfn);
     })?;
     Ok((end - off) as usize)
 }

@@ -179,6 +179,7 @@ fn shmem_rw(
         let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
         let (pfn, _) = shmem_get_folio(m, inode, index).map_err(|_| Errno::ENOMEM)?;
         f(m, pfn, in_page, (pos - off) as usize, n);
+        m.reclaim.folio_mark_accessed(m, pfn);
         m.put_page(pfn);
         pos += n as u64;
     }

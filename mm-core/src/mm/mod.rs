@@ -72,11 +72,6 @@ impl AnonVma {
             }
         }
     }
-
-    /// The live address spaces that link it.
-    pub fn mms(&self) -> smallvec::SmallVec<[Arc<MmStruct>; 2]> {
-        self.mms.lock().iter().filter_map(std::sync::Weak::upgrade).collect()
-    }
 }
 
 impl Drop for AnonVma {

@@ -297,7 +297,7 @@ impl Machine {
         if page.refcount() != 2 || page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
             return (Outcome::Keep, io);
         }
-        let shadow = self.workingset_eviction(pfn, false);
+        let shadow = self.workingset_eviction(false);
         self.delete_from_swap_cache(pfn, shadow);
         (Outcome::Freed, io)
     }
@@ -325,7 +325,7 @@ impl Machine {
         }
         // The page-cache entry holds the slot (one reference).
         self.swap.swap_duplicate(entry);
-        let shadow = self.workingset_eviction(pfn, false);
+        let shadow = self.workingset_eviction(false);
         if !inode.mapping.shmem_replace_with_swap(index, pfn, entry) {
             self.swap.swap_free(entry);
             self.swap.put_swap_folio(entry);
@@ -374,7 +374,7 @@ impl Machine {
             trace_note!(self.trace, "pageout", "inode {} page {} written back", inode.ino, index);
             io = true;
         }
-        let shadow = self.workingset_eviction(pfn, true);
+        let shadow = self.workingset_eviction(true);
         if !inode.mapping.__remove_mapping(index, pfn, 2, shadow) {
             return (Outcome::Keep, io);
         }
@@ -384,7 +384,7 @@ impl Machine {
 
     /// `workingset_eviction`: ticks the eviction clock and returns the
     /// shadow entry the evicted page leaves behind.
-    pub(crate) fn workingset_eviction(&self, _pfn: Pfn, file: bool) -> u64 {
+    pub(crate) fn workingset_eviction(&self, file: bool) -> u64 {
         let eviction = self.lruvec.nonresident_age.fetch_add(1, Ordering::Relaxed) + 1;
         pack_shadow(eviction, file)
     }
@@ -393,7 +393,7 @@ impl Machine {
     /// evictions after it left.  If that is no more than the pages the
     /// working set could have had meanwhile, it goes straight to the
     /// active list (returns true).
-    pub(crate) fn workingset_refault(&self, _pfn: Pfn, shadow: u64, file: bool) -> bool {
+    pub(crate) fn workingset_refault(&self, pfn: Pfn, shadow: u64, file: bool) -> bool {
         let (eviction, _) = unpack_shadow(shadow);
         let refault = self.lruvec.nonresident_age.load(Ordering::Relaxed);
         let distance = refault.wrapping_sub(eviction) & ((1 << 61) - 1);
@@ -416,6 +416,8 @@ impl Machine {
         }
         self.vmstat.count(if file { VmEvent::WorkingsetActivateFile } else { VmEvent::WorkingsetActivateAnon }, 1);
         self.lruvec.nonresident_age.fetch_add(1, Ordering::Relaxed);
+        // It belongs to the working set (`folio_set_workingset`).
+        self.phys.page(pfn).set_flags(PageFlags::WORKINGSET);
         true
     }
 }
