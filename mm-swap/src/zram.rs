@@ -14,6 +14,8 @@
 //! Every slot has its own lock (zram's per-entry `ZRAM_LOCK` bit), so
 //! threads swapping to different slots never wait for each other.  Pages
 //! are compressed before the slot is locked, into a per-thread buffer.
+//! The slot table is allocated a chunk of slots at a time, on the first
+//! write into the chunk, so a large device costs nothing until it is used.
 
 use crate::pages_for;
 use lz4_flex::block::{CompressTable, compress_into_with_table, decompress_into, get_maximum_output_size};
@@ -23,7 +25,14 @@ use mm_core::types::PAGE_SIZE;
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Slots per lazily allocated chunk of the table.
+const CHUNK: usize = 4096;
+
+/// `CHUNK` slots of the table.
+type Chunk = Box<[Mutex<Slot>]>;
 
 /// A page that compresses to this many bytes or more is stored raw (a huge
 /// page).  zram's limit is zsmalloc's huge class size, a little over
@@ -86,7 +95,10 @@ thread_local! {
 /// `orig_data_size`, `compr_data_size`, `same_pages`, `huge_pages` and
 /// `pages_stored`.
 pub struct Zram {
-    slots: Box<[Mutex<Slot>]>,
+    nr_pages: u64,
+    /// The slot table, by chunk of `CHUNK` slots, each allocated on first
+    /// write.
+    chunks: Box<[OnceLock<Chunk>]>,
     pages_stored: AtomicU64,
     same_pages: AtomicU64,
     huge_pages: AtomicU64,
@@ -100,11 +112,12 @@ impl Zram {
         let nr_pages = pages_for("zram", size)?;
         let too_big = || format!("zram: size {size} is too large for this host");
         let n = usize::try_from(nr_pages).map_err(|_| too_big())?;
-        let mut slots = Vec::new();
-        slots.try_reserve_exact(n).map_err(|_| too_big())?;
-        slots.extend((0..n).map(|_| Mutex::new(Slot::Empty)));
+        let mut chunks = Vec::new();
+        chunks.try_reserve_exact(n.div_ceil(CHUNK)).map_err(|_| too_big())?;
+        chunks.extend((0..n.div_ceil(CHUNK)).map(|_| OnceLock::new()));
         Ok(Zram {
-            slots: slots.into_boxed_slice(),
+            nr_pages,
+            chunks: chunks.into_boxed_slice(),
             pages_stored: AtomicU64::new(0),
             same_pages: AtomicU64::new(0),
             huge_pages: AtomicU64::new(0),
@@ -112,19 +125,33 @@ impl Zram {
         })
     }
 
-    /// The slot at `offset`, which must not be the header slot 0.
-    fn slot(&self, offset: u64) -> Result<&Mutex<Slot>, Errno> {
-        if offset == 0 {
+    /// The slot at `offset` (not the header slot 0), allocating its chunk
+    /// if `create`; `None` if its chunk was never written (the slot is
+    /// empty).
+    fn slot(&self, offset: u64, create: bool) -> Result<Option<&Mutex<Slot>>, Errno> {
+        if offset == 0 || offset >= self.nr_pages {
             return Err(Errno::EINVAL);
         }
-        usize::try_from(offset).ok().and_then(|i| self.slots.get(i)).ok_or(Errno::EINVAL)
+        // The offset is below the slot count, which fits a usize.
+        let i = offset as usize;
+        let chunk = &self.chunks[i / CHUNK];
+        let slots = if create {
+            Some(chunk.get_or_init(|| (0..CHUNK).map(|_| Mutex::new(Slot::Empty)).collect()))
+        } else {
+            chunk.get()
+        };
+        Ok(slots.map(|c| &c[i % CHUNK]))
     }
 
     /// Replaces slot `offset`'s contents with `new` and updates the
     /// counters; the old contents are freed after the lock is dropped.
     fn store(&self, offset: u64, new: Slot) -> Result<(), Errno> {
         let added = new.usage();
-        let old = std::mem::replace(&mut *self.slot(offset)?.lock(), new);
+        let create = !matches!(new, Slot::Empty);
+        let Some(slot) = self.slot(offset, create)? else {
+            return Ok(());
+        };
+        let old = std::mem::replace(&mut *slot.lock(), new);
         let removed = old.usage();
         for (counter, add, sub) in [
             (&self.pages_stored, added.pages, removed.pages),
@@ -171,12 +198,15 @@ impl SwapDevice for Zram {
     }
 
     fn nr_pages(&self) -> u64 {
-        // A usize length always fits a u64.
-        self.slots.len() as u64
+        self.nr_pages
     }
 
     fn read_page(&self, offset: u64, buf: &mut PageBuf) -> Result<(), Errno> {
-        let slot = self.slot(offset)?.lock();
+        let Some(slot) = self.slot(offset, false)? else {
+            buf.fill(0);
+            return Ok(());
+        };
+        let slot = slot.lock();
         match &*slot {
             Slot::Empty | Slot::Same(0) => buf.fill(0),
             Slot::Same(word) => buf.as_chunks_mut::<8>().0.fill(word.to_ne_bytes()),
@@ -191,7 +221,7 @@ impl SwapDevice for Zram {
 
     fn write_page(&self, offset: u64, buf: &PageBuf) -> Result<(), Errno> {
         // Refuse a bad offset before spending time on compression.
-        self.slot(offset)?;
+        self.slot(offset, false)?;
         let new = match same_filled(buf) {
             Some(word) => Slot::Same(word),
             None => compress(buf),

@@ -359,3 +359,21 @@ fn zram_speed() {
         (stat(&zram, "compr_data_size") - stat(&zram, "huge_pages") * PAGE as u64) / N
     );
 }
+
+#[test]
+fn a_large_zram_costs_nothing_until_written() {
+    // 1 TiB of slots: the table is allocated a chunk at a time.
+    let zram = Zram::new(1 << 40).unwrap();
+    let last = zram.nr_pages() - 1;
+    let page = compressible_page(9);
+    let mut buf = [0xffu8; PAGE];
+    zram.read_page(last, &mut buf).unwrap();
+    assert!(buf.iter().all(|&b| b == 0), "an unwritten slot reads as zeroes");
+    zram.write_page(last, &page).unwrap();
+    zram.read_page(last, &mut buf).unwrap();
+    assert_eq!(buf, page);
+    zram.discard(last);
+    zram.discard(last - 5000); // in a chunk never written
+    assert_eq!(stat(&zram, "pages_stored"), 0);
+    assert_eq!(zram.read_page(zram.nr_pages(), &mut buf), Err(Errno::EINVAL));
+}
