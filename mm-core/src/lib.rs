@@ -11,12 +11,24 @@
 //! page-table levels, map the zero page, allocate and zero frames, and copy
 //! on write.
 //!
+//! When memory runs short, reclaim (`vmscan`) takes pages from the reclaim
+//! policy's lists, unmaps them through the reverse map (`rmap`: anon_vma
+//! and `i_mmap`), writes anonymous and shmem pages to swap through the swap
+//! cache (`swap`) and dirty file pages back to their file, and frees them;
+//! `do_swap_page` brings them back.  kswapd keeps free memory between the
+//! zone's watermarks, and an allocation that cannot be satisfied after
+//! direct reclaim fails with `VM_FAULT_OOM`.
+//!
 //! Every policy sits behind a trait with a link-time registry (`linkme`):
-//! page allocators ([`alloc::MM_PAGE_ALLOCATORS`]) and page-table formats
-//! ([`arch::MM_PAGE_TABLE_FORMATS`]).  The core knows no backend by name
-//! except its own buddy and bitmap allocators; the x86-64 formats live in
-//! `mm-x86`.  Each step of the fault path emits a trace event, so the whole
-//! call chain can be printed or snapshot-tested.
+//! page allocators ([`alloc::MM_PAGE_ALLOCATORS`]), page-table formats
+//! ([`arch::MM_PAGE_TABLE_FORMATS`]), filesystems
+//! ([`fs::MM_FILESYSTEMS`]), swap devices ([`swap::MM_SWAP_DEVICES`]) and
+//! reclaim policies ([`vmscan::MM_RECLAIM_POLICIES`]).  The core knows no
+//! backend by name except its own buddy and bitmap allocators, tmpfs and
+//! the two-list LRU; the x86-64 formats live in `mm-x86`, ext4 in
+//! `mm-fs-ext`, the swap devices and CLOCK in `mm-swap`.  Each step of the
+//! fault and reclaim paths emits a trace event, so the whole call chain can
+//! be printed or snapshot-tested.
 
 pub mod alloc;
 pub mod arch;
