@@ -153,6 +153,24 @@ impl Kernel {
         Ok(pid)
     }
 
+    /// `fork`: a child of `pid` with a copy of its address space
+    /// ([`MmStruct::dup_mmap`]: private pages shared copy-on-write) and of
+    /// its descriptor table; its fault counters start at zero.
+    pub fn fork(&mut self, pid: Pid) -> SysResult<Pid> {
+        let parent = self.task(pid)?.clone();
+        let _ret = RetToUser(&self.machine);
+        let _t = trace_enter!(self.machine.trace, "kernel_clone", "pid {pid} -> pid {}", self.next_pid);
+        let mm = parent.mm.dup_mmap()?;
+        let files = parent.files.lock().clone();
+        let child = self.next_pid;
+        self.next_pid += 1;
+        self.tasks.insert(
+            child,
+            Arc::new(Task { pid: child, mm, faults: Default::default(), files: parking_lot::Mutex::new(files) }),
+        );
+        Ok(child)
+    }
+
     /// Ends a process: its address space is torn down (`exit_mmap`).
     pub fn exit(&mut self, pid: Pid) -> bool {
         self.tasks.remove(&pid).is_some()

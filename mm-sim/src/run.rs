@@ -29,8 +29,6 @@ pub struct RunOptions {
 pub enum RunError {
     /// The machine could not be built.
     Config(ConfigError),
-    /// The scenario uses something the simulator does not model yet.
-    Unsupported { line: usize, what: String },
     /// The simulated machine ran out of memory for a page table or process.
     OutOfMemory { line: usize },
     /// The image could not be mounted.
@@ -41,9 +39,6 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Config(e) => write!(f, "{e}"),
-            RunError::Unsupported { line, what } => {
-                write!(f, "line {line}: {what} is not supported yet (one process only)")
-            }
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
             }
@@ -53,20 +48,6 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
-
-/// Checks that the simulator models everything the scenario uses.
-pub fn check_supported(s: &Scenario) -> Result<(), RunError> {
-    for l in &s.lines {
-        let what = match &l.op {
-            Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => Some("fork"),
-            _ => None,
-        };
-        if let Some(w) = what {
-            return Err(RunError::Unsupported { line: l.line, what: w.to_string() });
-        }
-    }
-    Ok(())
-}
 
 fn fmt_result(val: u64, err: Option<Errno>, is_addr: bool) -> String {
     match err {
@@ -96,7 +77,13 @@ fn fmt_expected(e: &Expect, is_addr: bool) -> String {
 struct Runner<'a> {
     s: &'a Scenario,
     k: Kernel,
+    /// The current process's id.
     pid: Pid,
+    /// The kernel's process id of each scenario process (`None` once it
+    /// exited).
+    procs: Vec<Option<Pid>>,
+    /// The current scenario process.
+    cur: usize,
     out: String,
     trace: Option<Arc<TraceCollector>>,
     /// The line whose file did not fit in the simulated memory.
@@ -174,9 +161,9 @@ impl Runner<'_> {
         let (lo, hi) = self.s.window;
         if self.s.any_fork {
             let _ = if label.is_empty() {
-                writeln!(self.out, "== dump (process 0)")
+                writeln!(self.out, "== dump (process {})", self.cur)
             } else {
-                writeln!(self.out, "== dump {label} (process 0)")
+                writeln!(self.out, "== dump {label} (process {})", self.cur)
             };
         } else if label.is_empty() {
             self.out.push_str("== dump\n");
@@ -212,6 +199,11 @@ impl Runner<'_> {
     }
 
     fn run_line(&mut self, l: &Line) {
+        // The parser knows which process runs each line.
+        if let Some(Some(p)) = self.procs.get(l.proc) {
+            self.cur = l.proc;
+            self.pid = *p;
+        }
         let pid = self.pid;
         let k = &self.k;
         let r = match &l.op {
@@ -253,7 +245,33 @@ impl Runner<'_> {
             Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
             Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
             Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
-            Op::Fork { .. } | Op::Process { .. } | Op::Exit { .. } => None,
+            Op::Fork { child } => {
+                match self.k.fork(pid) {
+                    Ok(c) => {
+                        if self.procs.len() <= *child {
+                            self.procs.resize(*child + 1, None);
+                        }
+                        self.procs[*child] = Some(c);
+                        let _ = writeln!(self.out, "# fork: line {}: process {child}", l.line);
+                    }
+                    Err(_) => self.oom = Some(l.line),
+                }
+                None
+            }
+            Op::Process { .. } => None,
+            Op::Exit { proc, next } => {
+                self.k.exit(pid);
+                self.procs[*proc] = None;
+                let _ = match next {
+                    Some(j) => writeln!(self.out, "# exit: line {}: process {proc}, now process {j}", l.line),
+                    None => writeln!(self.out, "# exit: line {}: process {proc}, none left", l.line),
+                };
+                if let Some(Some(p)) = next.and_then(|j| self.procs.get(j)) {
+                    self.cur = next.unwrap_or(0);
+                    self.pid = *p;
+                }
+                None
+            }
         };
         if let Some(r) = r {
             self.check_result(l, r);
@@ -263,7 +281,6 @@ impl Runner<'_> {
 
 /// Runs a scenario and returns its output.
 pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
-    check_supported(s)?;
     let mut k = Kernel::new(&opts.machine).map_err(RunError::Config)?;
     if let Some(image) = &opts.image {
         let fs = mm_core::fs::mount(k.machine(), "ext4", image).map_err(RunError::Mount)?;
@@ -277,7 +294,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
     } else {
         None
     };
-    let mut r = Runner { s, k, pid, out: String::new(), trace, oom: None };
+    let mut r = Runner { s, k, pid, procs: vec![Some(pid)], cur: 0, out: String::new(), trace, oom: None };
     for l in &s.lines {
         if r.trace.is_some() {
             // Trace lines go before the line's own output.

@@ -47,11 +47,42 @@ fn a_bad_line_is_an_error_with_no_output() {
 }
 
 #[test]
-fn unsupported_features_are_refused_before_running() {
-    let o = mmsim(&["run"], Some(b"store 0x1000\nfork\n"));
-    assert_eq!(o.status.code(), Some(2));
-    assert!(o.stdout.is_empty());
-    assert!(stderr(&o).starts_with("error: line 2: fork is not supported yet"), "{}", stderr(&o));
+fn fork_process_and_exit_run() {
+    let o = mmsim(
+        &["run"],
+        Some(
+            b"window 0x100000000 0x100010000
+mmap(0x100000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x11
+fork
+process 1
+store 0x100000000 1 0x22
+load 0x100000000 8192
+dump
+exit
+load 0x100000000 8192
+dump
+",
+        ),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "# fork: line 4: process 1
+# load: line 7: 22 11
+== dump (process 1)
+100000000-100002000 rw-p 00000000 00:00 0
+faults minflt=1 majflt=0
+present 100000000-100002000
+# exit: line 9: process 1, now process 0
+# load: line 10: 11*2
+== dump (process 0)
+100000000-100002000 rw-p 00000000 00:00 0
+faults minflt=2 majflt=0
+present 100000000-100002000
+ok 11 lines, 0 skipped
+"
+    );
 }
 
 #[test]

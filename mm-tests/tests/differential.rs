@@ -15,11 +15,19 @@ fn check(subdir: &str, cfg: Option<MachineConfig>, at_least: usize) {
     );
 }
 
-/// The shared semantics cases of one process: anonymous and file
-/// mappings, private and shared, brk.
+/// The shared semantics cases: anonymous and file mappings, private and
+/// shared, brk, and (`fork-*`) several processes.
 #[test]
 fn semantics_cases_match_linux() {
-    check("semantics", None, 45);
+    check("semantics", None, 64);
+}
+
+/// Random scenarios with `fork`, `process` and `exit` (`forks/fork-N.mms`
+/// is `gen.py --seed N --ops $((30 + N % 91)) --fork`), recorded on the
+/// real kernel.
+#[test]
+fn fork_cases_match_linux() {
+    check("forks", None, 300);
 }
 
 /// Hand-written edge cases (merging, accounting, mremap, madvise, brk,
@@ -81,7 +89,7 @@ fn cases_match_with_every_backend() {
     for alloc in mm_core::machine::allocator_names() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
-            check("semantics", Some(cfg.clone()), 45);
+            check("semantics", Some(cfg.clone()), 64);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }

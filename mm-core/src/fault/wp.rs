@@ -44,9 +44,19 @@ impl MmStruct {
         self.wp_page_copy(vmf, slot, orig)
     }
 
-    /// `wp_can_reuse_anon_folio`: nobody else holds a reference.
+    /// `wp_can_reuse_anon_folio`: nobody else holds a reference (a swap
+    /// cache reference is dropped first if no swap entry needs the slot).
     fn wp_can_reuse_anon_folio(&self, pfn: crate::types::Pfn) -> bool {
-        self.machine.phys.page(pfn).refcount() == 1
+        let m = &*self.machine;
+        let page = m.phys.page(pfn);
+        let swapcache = page.test(PageFlags::SWAPCACHE);
+        if page.refcount() > 1 + i32::from(swapcache) {
+            return false;
+        }
+        if swapcache {
+            m.folio_free_swap(pfn);
+        }
+        page.refcount() == 1
     }
 
     /// `wp_page_reuse`: makes the entry writable and dirty in place.  No

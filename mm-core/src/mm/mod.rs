@@ -4,6 +4,7 @@
 //! `brk.rs`), over the VMA rules of `vma.rs`.
 
 pub mod brk;
+pub mod fork;
 pub mod madvise;
 pub mod mmap;
 pub mod mprotect;

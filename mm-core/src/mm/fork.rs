@@ -1,0 +1,171 @@
+//! `fork`'s half of memory management (kernel/fork.c `dup_mmap`,
+//! mm/memory.c `copy_page_range`, mm/rmap.c `anon_vma_fork`).
+//!
+//! The child gets a copy of every VMA but those marked `VM_DONTCOPY`
+//! (`MADV_DONTFORK`).  A VMA with anonymous pages (an `anon_vma`) has its
+//! entries copied: anonymous pages become shared between the two
+//! processes, write-protected in both when the mapping is private and
+//! writable, so that the first write of either copies (`do_wp_page`); swap
+//! entries take one more reference on their slot.  A VMA without one
+//! (file pages, the zero page of a read-only touch) is left for the child
+//! to refault, and a `VM_WIPEONFORK` VMA starts empty.  The child's VMAs
+//! link the parent's anon_vmas (`anon_vma_clone`) and get one of their own
+//! (`anon_vma_fork`), so the reverse map finds the shared pages in both.
+
+use super::{AnonVma, MmStruct, Vma};
+use crate::arch::{Pte, PteFlags};
+use crate::errno::{Errno, SysResult};
+use crate::fault::is_cow_mapping;
+use crate::flags::{PageFlags, VmFlags};
+use crate::swap::SwpEntry;
+use crate::{trace_enter, trace_note};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+impl MmStruct {
+    /// `dup_mm` -> `dup_mmap`: a new address space for a child of this
+    /// one.  `ENOMEM` if page tables cannot be allocated (the partial copy
+    /// is torn down).
+    pub fn dup_mmap(self: &Arc<Self>) -> SysResult<Arc<MmStruct>> {
+        let m = &*self.machine;
+        let child = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
+        let _t = trace_enter!(m.trace, "dup_mmap", "mm {} -> mm {}", self.id, child.id);
+        let st = self.mmap_lock.write();
+        let mut cst = child.mmap_lock.write();
+        cst.mmap_base = st.mmap_base;
+        cst.task_size = st.task_size;
+        cst.start_brk = st.start_brk;
+        cst.brk = st.brk;
+        cst.total_vm = st.total_vm;
+        cst.data_vm = st.data_vm;
+        cst.exec_vm = st.exec_vm;
+        cst.stack_vm = st.stack_vm;
+        let mut copied = 0u64;
+        let mut failed = None;
+        for v in st.vmas.iter() {
+            if v.flags.contains(VmFlags::DONTCOPY) {
+                super::vm_stat_account(&mut cst, v.flags, -(v.pages() as i64));
+                trace_note!(m.trace, "dup_mmap", "{:08x}-{:08x} not copied (VM_DONTCOPY)", v.start, v.end);
+                continue;
+            }
+            let mut nv: Vma = v.clone();
+            // anon_vma_fork: the child links the parent's anon_vmas and gets
+            // one of its own; a wiped VMA starts without any.
+            nv.anon_vma = std::sync::OnceLock::new();
+            nv.anon_vma_parents = Vec::new();
+            if let Some(parent_av) = v.anon_vma()
+                && !v.flags.contains(VmFlags::WIPEONFORK)
+            {
+                let mut chain = vec![parent_av.clone()];
+                chain.extend(v.anon_vma_parents.iter().cloned());
+                for a in &chain {
+                    a.link_mm(&child);
+                }
+                let _ = nv.anon_vma.set(AnonVma::new(&child));
+                nv.anon_vma_parents = chain;
+            }
+            if let Some(f) = nv.file() {
+                f.inode.mapping.vma_link_file(&child.this);
+                if let Some(ops) = nv.vm_ops() {
+                    ops.open(f);
+                }
+            }
+            // vma_needs_copy: only a VMA with anonymous pages (or raw page
+            // frames) has entries the child cannot refault.
+            let needs_copy = v.anon_vma().is_some()
+                && !v.flags.contains(VmFlags::WIPEONFORK)
+                && !v.flags.intersects(VmFlags::PFNMAP | VmFlags::MIXEDMAP);
+            // The VMA goes in first, so that a failed copy is torn down
+            // with the child.
+            cst.vmas.insert(nv);
+            if needs_copy && let Err(e) = self.copy_page_range(&child, v) {
+                failed = Some(e);
+                break;
+            }
+            copied += 1;
+        }
+        drop(cst);
+        drop(st);
+        // The parent's writable entries became read-only: flush them all
+        // (`flush_tlb_mm`).
+        m.flush_tlb_mm_range(self.id, 0, m.arch.task_size(), crate::types::PAGE_SHIFT);
+        if let Some(e) = failed {
+            // The child is torn down with what it has.
+            return Err(e);
+        }
+        trace_note!(m.trace, "dup_mmap", "{} VMAs copied", copied);
+        Ok(child)
+    }
+
+    /// `copy_page_range` for `vma`: copies its entries into `child`'s page
+    /// tables (`copy_pte_range`, `copy_present_ptes`, `copy_nonpresent_pte`).
+    fn copy_page_range(&self, child: &MmStruct, vma: &Vma) -> SysResult<()> {
+        let m = &*self.machine;
+        let cow = is_cow_mapping(vma.flags);
+        let mut entries = Vec::new();
+        self.for_each_pte(vma.start, vma.end, |va, slot, pte| entries.push((va, slot, pte)));
+        let (mut anon, mut file, mut swap) = (0i64, 0i64, 0i64);
+        for (va, slot, _) in entries {
+            let dst = child.pte_alloc_walk(va).map_err(|_| Errno::ENOMEM)?;
+            let _ptl = self.page_table_lock.lock();
+            let _cptl = child.page_table_lock.lock();
+            let pte = self.read_pte(slot);
+            match pte {
+                Pte::None => {}
+                Pte::Swap { ty, offset, exclusive } => {
+                    let entry = SwpEntry { ty, offset };
+                    if !m.swap.swap_duplicate(entry) {
+                        continue;
+                    }
+                    if exclusive && cow {
+                        // Neither side owns the page alone any more.
+                        self.set_pte(slot, Pte::Swap { ty, offset, exclusive: false });
+                    }
+                    child.set_pte(dst, Pte::Swap { ty, offset, exclusive: false });
+                    swap += 1;
+                }
+                Pte::Page { .. } => {
+                    let mut new = pte;
+                    if cow && pte.is_write() {
+                        self.set_pte(slot, pte.without(PteFlags::WRITE));
+                        new = new.without(PteFlags::WRITE);
+                    }
+                    if vma.flags.contains(VmFlags::SHARED) {
+                        new = new.without(PteFlags::DIRTY);
+                    }
+                    new = new.without(PteFlags::ACCESSED);
+                    if let Some(pfn) = self.vm_normal_page(pte) {
+                        let page = m.phys.page(pfn);
+                        // folio_try_dup_anon_rmap_pte: the page is shared now.
+                        if page.is_anon() {
+                            page.clear_flags(PageFlags::ANON_EXCLUSIVE);
+                            anon += 1;
+                        } else {
+                            file += 1;
+                        }
+                        page.mapcount.fetch_add(1, Ordering::AcqRel);
+                        m.get_page(pfn);
+                    }
+                    child.set_pte(dst, new);
+                }
+            }
+        }
+        let c = &child.counters;
+        c.anon_rss.fetch_add(anon, Ordering::Relaxed);
+        c.file_rss.fetch_add(file, Ordering::Relaxed);
+        c.swap_ents.fetch_add(swap, Ordering::Relaxed);
+        trace_note!(
+            m.trace,
+            "copy_page_range",
+            "{:08x}-{:08x} {}: {} anonymous, {} file, {} swap entries shared{}",
+            vma.start,
+            vma.end,
+            vma.perms(),
+            anon,
+            file,
+            swap,
+            if cow { ", write-protected" } else { "" }
+        );
+        Ok(())
+    }
+}
