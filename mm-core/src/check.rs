@@ -143,32 +143,38 @@ impl MmStruct {
         if tables != self.pgtable_pages() {
             out.push(Violation(format!("{} page-table pages reachable, {} counted", tables, self.pgtable_pages())));
         }
-        // TLBs against the tables.
+        // TLBs against the tables: every ASID slot a CPU keeps for this
+        // address space and considers current (its generation is the
+        // address space's) must hold only translations the tables allow.
+        let tlb_gen = self.tlb_gen.load(Ordering::Acquire);
         for cpu in &m.cpus {
             let c = cpu.lock();
-            if c.active_mm != self.id {
-                continue;
-            }
-            let pcid = c.mmu.cr3().1;
-            for e in c.mmu.entries().into_iter().filter(|e| e.pcid == pcid && !e.global) {
-                let va = e.vpn * PAGE_SIZE;
-                let pte = self.lookup_pte(va);
-                let ok = match pte {
-                    Pte::Page { pfn, flags } => {
-                        flags.contains(PteFlags::PRESENT)
-                            && pfn == e.pfn
-                            && (!e.write || flags.contains(PteFlags::WRITE))
-                            && (!e.user || flags.contains(PteFlags::USER))
+            let entries = c.mmu.entries();
+            for (asid, ctx) in c.ctxs.iter().enumerate() {
+                if ctx.ctx_id != self.id || ctx.tlb_gen != tlb_gen {
+                    continue;
+                }
+                let pcid = crate::machine::kern_pcid(asid);
+                for e in entries.iter().filter(|e| e.pcid == pcid && !e.global) {
+                    let va = e.vpn * PAGE_SIZE;
+                    let pte = self.lookup_pte(va);
+                    let ok = match pte {
+                        Pte::Page { pfn, flags } => {
+                            flags.contains(PteFlags::PRESENT)
+                                && pfn == e.pfn
+                                && (!e.write || flags.contains(PteFlags::WRITE))
+                                && (!e.user || flags.contains(PteFlags::USER))
+                        }
+                        _ => false,
+                    };
+                    if !ok {
+                        out.push(Violation(format!(
+                            "cpu {} pcid {pcid}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
+                            c.id,
+                            e.pfn.0,
+                            if e.write { " writable" } else { "" }
+                        )));
                     }
-                    _ => false,
-                };
-                if !ok {
-                    out.push(Violation(format!(
-                        "cpu {}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
-                        c.id,
-                        e.pfn.0,
-                        if e.write { " writable" } else { "" }
-                    )));
                 }
             }
         }

@@ -6,6 +6,7 @@
 use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
 use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
+use crate::mm::MmStruct;
 use crate::phys::PhysMem;
 use crate::spinlock::SpinLock;
 use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, new_swap_device};
@@ -266,6 +267,28 @@ impl PtGeometry {
     }
 }
 
+/// Address-space ids a CPU hands out (`TLB_NR_DYN_ASIDS`): a CPU keeps
+/// the TLB entries of this many address spaces, each under its own PCID.
+pub const TLB_NR_DYN_ASIDS: usize = 6;
+
+/// The hardware PCID of ASID slot `asid` (`kern_pcid`: PCID 0 is left
+/// for the kernel's own address space).
+#[inline]
+pub fn kern_pcid(asid: usize) -> u16 {
+    asid as u16 + 1
+}
+
+/// What a CPU remembers of an ASID slot (`struct tlb_context`): which
+/// address space it serves, and up to which of that address space's
+/// flushes its TLB entries are current.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlbContext {
+    /// The address space's id (0: none); ids are never reused.
+    pub ctx_id: u64,
+    /// Its `tlb_gen` when this CPU last flushed for it.
+    pub tlb_gen: u64,
+}
+
 /// One simulated CPU.
 pub struct Cpu {
     /// CPU number.
@@ -274,6 +297,12 @@ pub struct Cpu {
     pub mmu: Box<dyn Mmu>,
     /// Id of the address space loaded in CR3 (0: none).
     pub active_mm: u64,
+    /// The ASID slot in use (`cpu_tlbstate.loaded_mm_asid`).
+    pub loaded_asid: usize,
+    /// The next slot to hand out (`cpu_tlbstate.next_asid`).
+    pub next_asid: usize,
+    /// Per ASID slot, whose entries it holds (`cpu_tlbstate.ctxs`).
+    pub ctxs: [TlbContext; TLB_NR_DYN_ASIDS],
 }
 
 /// The machine every address space of a simulation shares.
@@ -371,7 +400,16 @@ impl Machine {
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();
         let cpus = (0..cfg.nr_cpus)
-            .map(|id| SpinLock::new(Cpu { id, mmu: arch.new_mmu(id, cfg.tlb), active_mm: 0 }))
+            .map(|id| {
+                SpinLock::new(Cpu {
+                    id,
+                    mmu: arch.new_mmu(id, cfg.tlb),
+                    active_mm: 0,
+                    loaded_asid: 0,
+                    next_asid: 0,
+                    ctxs: [TlbContext::default(); TLB_NR_DYN_ASIDS],
+                })
+            })
             .collect();
         let geometry = PtGeometry::of(&*arch);
         let loaded_mm = (0..cfg.nr_cpus).map(|_| AtomicU64::new(0)).collect();
@@ -554,46 +592,76 @@ impl Machine {
         self.swap.swapon(device, prio, self.cpus.len())
     }
 
-    /// Loads the address space `mm_id` with root table `pgd` on `cpu`
-    /// (`switch_mm_irqs_off` -> `load_new_mm_cr3`).  Without PCIDs, every
-    /// switch flushes the TLB.
-    pub fn switch_mm(&self, cpu: usize, mm_id: u64, pgd: Pfn) {
-        if self.loaded_mm[cpu].load(Ordering::Acquire) == mm_id {
+    /// Loads address space `mm` on `cpu` (`switch_mm_irqs_off` ->
+    /// `choose_new_asid` -> `load_new_mm_cr3`).  An address space the CPU
+    /// still has an ASID slot for keeps its TLB entries, unless it was
+    /// flushed meanwhile (its `tlb_gen` moved on); otherwise the next slot
+    /// is taken over, round robin, and flushed.
+    pub fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
+        if self.loaded_mm[cpu].load(Ordering::Acquire) == mm.id {
             return;
         }
         let mut c = self.cpus[cpu].lock();
-        if c.active_mm == mm_id {
+        if c.active_mm == mm.id {
             return;
         }
-        let _t = trace_enter!(self.trace, "switch_mm_irqs_off", "cpu {cpu}: mm {} -> mm {mm_id}", c.active_mm);
-        trace_note!(self.trace, "load_new_mm_cr3", "cr3 = pgd pfn {:#x}, TLB flushed", pgd.0);
-        c.mmu.load_cr3(pgd, 0, false);
-        c.active_mm = mm_id;
-        self.loaded_mm[cpu].store(mm_id, Ordering::Release);
+        let _t = trace_enter!(self.trace, "switch_mm_irqs_off", "cpu {cpu}: mm {} -> mm {}", c.active_mm, mm.id);
+        let next_tlb_gen = mm.tlb_gen.load(Ordering::Acquire);
+        // choose_new_asid
+        let (asid, need_flush) = match c.ctxs.iter().position(|x| x.ctx_id == mm.id) {
+            Some(asid) => (asid, c.ctxs[asid].tlb_gen < next_tlb_gen),
+            None => {
+                let asid = c.next_asid % TLB_NR_DYN_ASIDS;
+                c.next_asid = asid + 1;
+                (asid, true)
+            }
+        };
+        if need_flush {
+            c.ctxs[asid] = TlbContext { ctx_id: mm.id, tlb_gen: next_tlb_gen };
+        }
+        let pcid = kern_pcid(asid);
+        trace_note!(
+            self.trace,
+            "load_new_mm_cr3",
+            "cr3 = pgd pfn {:#x}, pcid {pcid}, {}",
+            mm.pgd().0,
+            if need_flush { "TLB flushed" } else { "TLB entries kept" }
+        );
+        c.mmu.load_cr3(mm.pgd(), pcid, !need_flush);
+        c.active_mm = mm.id;
+        c.loaded_asid = asid;
+        self.loaded_mm[cpu].store(mm.id, Ordering::Release);
     }
 
-    /// Forgets an address space on every CPU that has it loaded (it is
-    /// being torn down).
+    /// Forgets an address space on every CPU (it is being torn down): a
+    /// CPU that has it loaded loads none, and its ASID slots are freed.
     pub fn drop_mm(&self, mm_id: u64) {
         for c in &self.cpus {
             let mut c = c.lock();
+            for asid in 0..TLB_NR_DYN_ASIDS {
+                if c.ctxs[asid].ctx_id == mm_id {
+                    c.mmu.invpcid_single(kern_pcid(asid));
+                    c.ctxs[asid] = TlbContext::default();
+                }
+            }
             if c.active_mm == mm_id {
-                let pcid = c.mmu.cr3().1;
-                c.mmu.invpcid_single(pcid);
                 c.active_mm = 0;
                 self.loaded_mm[c.id].store(0, Ordering::Release);
             }
         }
     }
 
-    /// Flushes the translations of `[start, end)` of address space `mm_id`
-    /// on every CPU that has it loaded (`flush_tlb_mm_range`): one
-    /// `invlpg` per page, or a whole flush above
-    /// `tlb_single_page_flush_ceiling` pages.
-    pub fn flush_tlb_mm_range(&self, mm_id: u64, start: u64, end: u64, stride_shift: u32) {
+    /// Flushes the translations of `[start, end)` of `mm`
+    /// (`flush_tlb_mm_range`): its `tlb_gen` moves on, and every CPU that
+    /// has it loaded flushes now (`flush_tlb_func`: one `invlpg` per page,
+    /// or a whole flush above `tlb_single_page_flush_ceiling` pages or if
+    /// the CPU missed an earlier flush).  A CPU that keeps its entries
+    /// under another ASID flushes when it switches back to it.
+    pub fn flush_tlb_mm_range(&self, mm: &MmStruct, start: u64, end: u64, stride_shift: u32) {
         if end <= start {
             return;
         }
+        let new_gen = mm.tlb_gen.fetch_add(1, Ordering::AcqRel) + 1;
         let pages = (end - start) >> stride_shift;
         let full = pages > self.tunables.tlb_single_page_flush_ceiling;
         // The flushing CPU counts its own flush as local and, once, that it
@@ -602,13 +670,18 @@ impl Machine {
         let mut remote = false;
         for c in &self.cpus {
             let mut c = c.lock();
-            if c.active_mm != mm_id {
+            if c.active_mm != mm.id {
+                continue;
+            }
+            let asid = c.loaded_asid;
+            let local_gen = c.ctxs[asid].tlb_gen;
+            if local_gen >= new_gen {
                 continue;
             }
             let local = c.id == this_cpu;
             remote |= !local;
-            let pcid = c.mmu.cr3().1;
-            if full {
+            let pcid = kern_pcid(asid);
+            if full || new_gen != local_gen + 1 {
                 c.mmu.invpcid_single(pcid);
                 if local {
                     self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
@@ -623,6 +696,7 @@ impl Machine {
                     self.vmstat.count(VmEvent::TlbLocalFlushOne, pages);
                 }
             }
+            c.ctxs[asid].tlb_gen = new_gen;
         }
         if remote {
             self.vmstat.count(VmEvent::TlbRemoteShootdown, 1);
@@ -638,7 +712,7 @@ impl Machine {
     }
 
     /// Flushes one page (`flush_tlb_page`).
-    pub fn flush_tlb_page(&self, mm_id: u64, addr: u64) {
-        self.flush_tlb_mm_range(mm_id, addr, addr + PAGE_SIZE, PAGE_SHIFT);
+    pub fn flush_tlb_page(&self, mm: &MmStruct, addr: u64) {
+        self.flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SHIFT);
     }
 }

@@ -64,7 +64,7 @@ impl<'a> MmuGather<'a> {
     fn flush(&mut self) {
         if self.cleared_ptes || self.freed_tables {
             let stride = if self.cleared_ptes { PAGE_SHIFT } else { self.mm.machine.geometry.shifts[1] };
-            self.mm.machine.flush_tlb_mm_range(self.mm.id, self.start, self.end, stride);
+            self.mm.machine.flush_tlb_mm_range(self.mm, self.start, self.end, stride);
         }
         self.start = u64::MAX;
         self.end = 0;

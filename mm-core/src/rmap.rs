@@ -154,7 +154,7 @@ impl Machine {
             let mm = mp.mm;
             // ptep_clear_flush
             mm.set_pte(mp.slot, Pte::None);
-            self.flush_tlb_page(mm.id, mp.addr);
+            self.flush_tlb_page(mm, mp.addr);
             let dirty = pte.flags().contains(PteFlags::DIRTY);
             if page.is_anon() {
                 if !page.test(PageFlags::SWAPBACKED) {

@@ -62,7 +62,7 @@ impl FdTable {
 impl Task {
     /// Runs on `cpu`, making sure its address space is loaded.
     fn switch_to(&self, cpu: usize) {
-        self.mm.machine.switch_mm(cpu, self.mm.id, self.mm.pgd());
+        self.mm.machine.switch_mm(cpu, &self.mm);
     }
 
     /// One user-mode access of `va` on `cpu`: the MMU translates it, and a

@@ -34,7 +34,7 @@ fn an_omitted_flush_leaves_a_stale_translation_that_is_caught() {
     // The CPU still translates through the stale entry: the old byte.
     assert_eq!(k.load(pid, A), Ok(0x77), "a stale TLB entry keeps serving the old frame");
     // Once flushed, the access faults and sees the truth (a fresh zero page).
-    k.machine().flush_tlb_page(mm.id, A);
+    k.machine().flush_tlb_page(mm, A);
     assert!(mm.check_invariants().iter().all(|v| !v.0.contains("stale")));
     assert_eq!(k.load(pid, A), Ok(0));
 }
@@ -99,4 +99,90 @@ fn a_flush_reaches_every_cpu_running_the_mm_and_is_counted_once() {
     assert!(t.mm.check_invariants().is_empty(), "no CPU keeps the unmapped page");
     assert!(matches!(t.load(1, A), Err(Signal::Segv { .. })));
     assert_eq!(t.load(1, A + 4096), Ok(0));
+}
+
+/// Two processes taking turns on one CPU keep their translations under
+/// their own PCIDs: switching back costs no page walk.
+#[test]
+fn processes_keep_their_entries_under_their_pcids() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
+    for p in [a, b] {
+        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
+        k.store(p, A, p as u8).expect("store");
+    }
+    let misses = || k.machine().cpus[0].lock().mmu.stats().misses;
+    let before = misses();
+    for _ in 0..10 {
+        assert_eq!(k.load(a, A), Ok(a as u8));
+        assert_eq!(k.load(b, A), Ok(b as u8));
+    }
+    assert_eq!(misses(), before, "every access after a switch hits the TLB");
+    let c = k.machine().cpus[0].lock();
+    let ids: Vec<u64> = c.ctxs.iter().map(|x| x.ctx_id).filter(|&id| id != 0).collect();
+    assert_eq!(ids.len(), 2, "one ASID slot each");
+}
+
+/// A flush of an address space that is not loaded anywhere is applied
+/// when a CPU switches back to it (its `tlb_gen` moved on).
+#[test]
+fn a_flush_while_switched_away_is_applied_at_the_switch_back() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
+    for p in [a, b] {
+        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
+        k.store(p, A, 0x42).expect("store");
+    }
+    // b is loaded; a's entry for A sits in the TLB under a's PCID.
+    assert_eq!(k.sys_munmap(a, A, 8192), Ok(0));
+    assert!(matches!(k.load(a, A), Err(Signal::Segv { .. })), "not served by the old entry");
+    assert!(k.check_invariants().is_empty());
+}
+
+/// More address spaces than ASID slots: the slots are reused round robin,
+/// each reuse flushing the previous owner's entries.
+#[test]
+fn asid_slots_are_reused_and_flushed() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let n = mm_core::machine::TLB_NR_DYN_ASIDS + 3;
+    let pids: Vec<u32> = (0..n).map(|_| k.spawn().expect("process")).collect();
+    for (i, &p) in pids.iter().enumerate() {
+        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
+        k.store(p, A, i as u8).expect("store");
+    }
+    for round in 0..3 {
+        for (i, &p) in pids.iter().enumerate() {
+            assert_eq!(k.load(p, A), Ok(i as u8), "round {round}, process {i}");
+            let v = k.check_invariants();
+            assert!(v.is_empty(), "{v:?}");
+        }
+    }
+    let c = k.machine().cpus[0].lock();
+    let live: std::collections::HashSet<u64> = c.ctxs.iter().map(|x| x.ctx_id).collect();
+    assert_eq!(live.len(), mm_core::machine::TLB_NR_DYN_ASIDS, "every slot in use, none twice");
+}
+
+/// A switch that wrongly keeps entries that a flush made stale is
+/// caught: here the CPU's slot is marked current without the flush.
+#[test]
+fn a_switch_that_skips_a_needed_flush_is_caught() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
+    for p in [a, b] {
+        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
+        k.store(p, A, 0x42).expect("store");
+    }
+    // While b runs, a's page goes (its flush reaches no CPU: a is not
+    // loaded), then the CPU is told its entries for a are current.
+    assert_eq!(k.sys_munmap(a, A, 8192), Ok(0));
+    let mm = k.task(a).expect("task").mm.clone();
+    {
+        let mut c = k.machine().cpus[0].lock();
+        let slot = c.ctxs.iter().position(|x| x.ctx_id == mm.id).expect("a has a slot");
+        c.ctxs[slot].tlb_gen = mm.tlb_gen.load(std::sync::atomic::Ordering::Acquire);
+    }
+    let v = mm.check_invariants();
+    assert!(v.iter().any(|v| v.0.contains("stale TLB entry 0x100000000")), "{v:?}");
+    // And the access reads through it: the bug the check is for.
+    assert_eq!(k.load(a, A), Ok(0x42));
 }

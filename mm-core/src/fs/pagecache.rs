@@ -385,7 +385,7 @@ impl AddressSpace {
                 {
                     dirty |= flags.contains(PteFlags::DIRTY);
                     mm.set_pte(slot, pte.without(PteFlags::WRITE | PteFlags::DIRTY));
-                    self.machine.flush_tlb_page(mm.id, addr);
+                    self.machine.flush_tlb_page(&mm, addr);
                 }
             }
         }

@@ -88,7 +88,7 @@ impl MmStruct {
         drop(st);
         // The parent's writable entries became read-only: flush them all
         // (`flush_tlb_mm`).
-        m.flush_tlb_mm_range(self.id, 0, m.arch.task_size(), crate::types::PAGE_SHIFT);
+        m.flush_tlb_mm_range(self, 0, m.arch.task_size(), crate::types::PAGE_SHIFT);
         if let Some(e) = failed {
             // The child is torn down with what it has.
             return Err(e);

@@ -151,6 +151,10 @@ pub struct MmStruct {
     pub page_table_lock: SpinLock<()>,
     /// Counters.
     pub counters: MmCounters,
+    /// Flushes of this address space's translations so far
+    /// (`context.tlb_gen`): a CPU whose entries for it date from an
+    /// earlier generation flushes before using them.
+    pub tlb_gen: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for MmStruct {
@@ -189,6 +193,7 @@ impl MmStruct {
             }),
             page_table_lock: SpinLock::new(()),
             counters: MmCounters::default(),
+            tlb_gen: std::sync::atomic::AtomicU64::new(1),
         }))
     }
 
