@@ -30,6 +30,13 @@ fn fork_cases_match_linux() {
     check("forks", None, 300);
 }
 
+/// Longer ones (`forks-long/fork-N.mms` is `gen.py --seed N --ops
+/// $((60 + N % 141)) --fork`, N in 301..=700).
+#[test]
+fn long_fork_cases_match_linux() {
+    check("forks-long", None, 400);
+}
+
 /// Hand-written edge cases (merging, accounting, mremap, madvise, brk,
 /// files and shared memory),
 /// recorded on the real kernel.

@@ -302,8 +302,9 @@ impl Machine {
         (Outcome::Freed, io)
     }
 
-    /// A shmem page: unmapped, written to a swap slot that replaces it in
-    /// the file's page cache (`shmem_writeout`), and freed.
+    /// A shmem page: unmapped, and then, if clean (a hole only read),
+    /// dropped from the cache; if dirty, written to a swap slot that
+    /// replaces it in the file's page cache (`shmem_writeout`), and freed.
     fn reclaim_shmem(&self, pfn: Pfn) -> (Outcome, bool) {
         let page = self.phys.page(pfn);
         if page.mapcount() > 0 && self.try_to_unmap(pfn) != UnmapResult::Unmapped {
@@ -313,6 +314,22 @@ impl Machine {
             return (Outcome::Keep, false);
         };
         let index = page.index.load(Ordering::Relaxed);
+        if !page.test(PageFlags::DIRTY) {
+            // A hole that was only read: its bytes are zeroes, which a later
+            // fault makes again, so it just leaves the cache.
+            if !inode.mapping.__remove_mapping(index, pfn, 2, 0) {
+                return (Outcome::Keep, false);
+            }
+            trace_note!(
+                self.trace,
+                "__remove_mapping",
+                "inode {} page {}: clean shmem pfn {:#x} freed",
+                inode.ino,
+                index,
+                pfn.0
+            );
+            return (Outcome::Freed, false);
+        }
         let Some(entry) = self.swap.get_swap_page(crate::smp::smp_processor_id()) else {
             // No swap: AOP_WRITEPAGE_ACTIVATE.
             return (Outcome::Activate, false);
