@@ -171,6 +171,27 @@ impl Kernel {
         Ok(child)
     }
 
+    /// A new thread of process `pid` (`clone(CLONE_VM)`): it shares the
+    /// address space; its fault counters are its own, and it starts with a
+    /// copy of the descriptor table.  Run it on a CPU of its own with
+    /// [`Task::load`]/[`Task::store`] from a host thread of its own.
+    pub fn spawn_thread(&mut self, pid: Pid) -> SysResult<Pid> {
+        let leader = self.task(pid)?.clone();
+        let files = leader.files.lock().clone();
+        let tid = self.next_pid;
+        self.next_pid += 1;
+        self.tasks.insert(
+            tid,
+            Arc::new(Task {
+                pid: tid,
+                mm: leader.mm.clone(),
+                faults: Default::default(),
+                files: parking_lot::Mutex::new(files),
+            }),
+        );
+        Ok(tid)
+    }
+
     /// Ends a process: its address space is torn down (`exit_mmap`).
     pub fn exit(&mut self, pid: Pid) -> bool {
         self.tasks.remove(&pid).is_some()
@@ -276,7 +297,10 @@ impl Kernel {
     /// ([`crate::check::check_machine`]: swap counts, frames, the reclaim
     /// lists).
     pub fn check_invariants(&self) -> Vec<crate::check::Violation> {
-        let mms: Vec<Arc<MmStruct>> = self.tasks.values().map(|t| t.mm.clone()).collect();
+        // Threads share their process's address space: each counts once.
+        let mut mms: Vec<Arc<MmStruct>> = self.tasks.values().map(|t| t.mm.clone()).collect();
+        mms.sort_by_key(|mm| mm.id);
+        mms.dedup_by_key(|mm| mm.id);
         let mut out: Vec<_> = mms.iter().flat_map(|mm| mm.check_invariants()).collect();
         out.extend(crate::check::check_machine(&self.machine, &mms));
         out

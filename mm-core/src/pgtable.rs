@@ -102,6 +102,14 @@ impl MmStruct {
         self.machine.phys.write_u64(slot.table, slot.idx, self.machine.arch.encode_pte(pte));
     }
 
+    /// Clears the entry and returns what it held, atomically, so that
+    /// accessed and dirty bits the hardware sets meanwhile are not lost
+    /// (`ptep_get_and_clear`).
+    #[inline]
+    pub(crate) fn ptep_get_and_clear(&self, slot: Slot) -> Pte {
+        self.machine.arch.decode_pte(self.machine.phys.xchg_u64(slot.table, slot.idx, 0))
+    }
+
     /// Installs `pte` if the slot is still empty; false if it was not.
     #[inline]
     pub(crate) fn set_pte_if_none(&self, slot: Slot, pte: Pte) -> bool {

@@ -149,6 +149,35 @@ impl Page {
     pub fn is_anon(&self) -> bool {
         self.mapping.load(Ordering::Acquire) & PAGE_MAPPING_ANON != 0
     }
+    /// `folio_trylock`: takes `PG_locked` if it is free.
+    #[inline]
+    pub fn trylock(&self) -> bool {
+        !self.set_flags(PageFlags::LOCKED).contains(PageFlags::LOCKED)
+    }
+    /// `folio_lock`: waits for `PG_locked` and takes it.
+    pub fn lock(&self) {
+        while !self.trylock() {
+            std::hint::spin_loop();
+        }
+    }
+    /// `folio_unlock`.
+    #[inline]
+    pub fn unlock(&self) {
+        self.clear_flags(PageFlags::LOCKED);
+    }
+    /// `folio_ref_freeze`: the reference count goes from `count` to 0 if
+    /// it is exactly `count`, so that nobody can take a new reference
+    /// (`folio_try_get` fails) while the page is taken apart.
+    #[inline]
+    pub fn ref_freeze(&self, count: i32) -> bool {
+        self.refcount.compare_exchange(count, 0, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+    /// `folio_ref_unfreeze`.
+    #[inline]
+    pub fn ref_unfreeze(&self, count: i32) {
+        self.refcount.store(count, Ordering::Release);
+    }
+
     /// Resets every field (the allocator hands the frame out afresh).
     pub(crate) fn reset(&self) {
         self.flags.store(0, Ordering::Relaxed);
@@ -433,6 +462,12 @@ impl PhysMem {
     #[inline]
     pub fn fetch_or_u64(&self, pfn: Pfn, idx: usize, bits: u64) -> u64 {
         self.full_word(pfn, idx).fetch_or(bits, Ordering::AcqRel)
+    }
+
+    /// Atomically replaces a word, returning the old one.
+    #[inline]
+    pub fn xchg_u64(&self, pfn: Pfn, idx: usize, new: u64) -> u64 {
+        self.full_word(pfn, idx).swap(new, Ordering::AcqRel)
     }
 
     /// Atomically replaces a word if it still holds `old`.

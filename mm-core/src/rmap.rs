@@ -152,8 +152,12 @@ impl Machine {
                 return;
             }
             let mm = mp.mm;
-            // ptep_clear_flush
-            mm.set_pte(mp.slot, Pte::None);
+            // ptep_clear_flush: the entry as it was when cleared, dirty bit
+            // included.
+            let pte = match mm.ptep_get_and_clear(mp.slot) {
+                Pte::None => pte,
+                now => now,
+            };
             self.flush_tlb_page(mm, mp.addr);
             let dirty = pte.flags().contains(PteFlags::DIRTY);
             if page.is_anon() {

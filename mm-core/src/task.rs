@@ -78,19 +78,37 @@ impl Task {
     ///
     /// If `cpu` is not one of the machine's CPUs (`MachineConfig::nr_cpus`).
     pub fn translate(&self, cpu: usize, va: u64, access: Access) -> Result<PhysAddr, Signal> {
+        self.access(cpu, va, access, |pa| pa)
+    }
+
+    /// [`translate`](Self::translate), then `f` on the physical address
+    /// while the CPU still holds the translation: a TLB shootdown (which
+    /// takes the CPU) comes before the translation or after `f`, as an
+    /// interrupt comes between instructions, never between an
+    /// instruction's translation and its access.
+    fn access<R>(&self, cpu: usize, va: u64, access: Access, f: impl FnOnce(PhysAddr) -> R) -> Result<R, Signal> {
         let m = &*self.mm.machine;
         let _on = crate::smp::run_on_cpu(cpu);
         self.switch_to(cpu);
         // A resolved fault is retried; more than a few faults on one
         // access means the handler made no progress, which would hang real
         // hardware: report it as the signal the last fault raised.
+        let mut f = Some(f);
         for _ in 0..8 {
-            let r = m.cpus[cpu].lock().mmu.translate(&m.phys, va, access, true);
-            match r {
-                Ok(pa) => return Ok(pa),
-                Err(Exception::PageFault(info)) => self.page_fault(&info)?,
-                Err(Exception::GeneralProtection { addr }) => return Err(self.general_protection(addr)),
+            let fault = {
+                let mut c = m.cpus[cpu].lock();
+                match c.mmu.translate(&m.phys, va, access, true) {
+                    Ok(pa) => return Ok(f.take().expect("called once")(pa)),
+                    Err(e) => e,
+                }
+            };
+            match fault {
+                Exception::PageFault(info) => self.page_fault(&info)?,
+                Exception::GeneralProtection { addr } => return Err(self.general_protection(addr)),
             }
+            // The fault handler may have run on another address space's
+            // behalf (none does yet); make sure this one is loaded.
+            self.switch_to(cpu);
         }
         debug_assert!(false, "access to {va:#x} keeps faulting");
         Err(Signal::Segv { addr: va, code: SegvCode::AccErr })
@@ -112,17 +130,16 @@ impl Task {
 
     /// Reads the byte at `va`.
     pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
-        let r =
-            self.translate(cpu, va, Access::Read).map(|pa| self.mm.machine.phys.read_u8(pa.pfn(), pa.page_offset()));
+        let phys = &self.mm.machine.phys;
+        let r = self.access(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()));
         self.mm.machine.kswapd_poll();
         r
     }
 
     /// Writes the byte at `va`.
     pub fn store(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
-        let r = self.translate(cpu, va, Access::Write).map(|pa| {
-            self.mm.machine.phys.write_u8(pa.pfn(), pa.page_offset(), val);
-        });
+        let phys = &self.mm.machine.phys;
+        let r = self.access(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val));
         self.mm.machine.kswapd_poll();
         r
     }
@@ -133,8 +150,9 @@ impl Task {
         while done < buf.len() {
             let a = va + done as u64;
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(buf.len() - done);
-            let pa = self.translate(cpu, a, Access::Read)?;
-            self.mm.machine.phys.read_bytes(pa.pfn(), pa.page_offset(), &mut buf[done..done + n]);
+            let phys = &self.mm.machine.phys;
+            let chunk = &mut buf[done..done + n];
+            self.access(cpu, a, Access::Read, |pa| phys.read_bytes(pa.pfn(), pa.page_offset(), chunk))?;
             self.mm.machine.kswapd_poll();
             done += n;
         }
@@ -147,8 +165,9 @@ impl Task {
         while done < data.len() {
             let a = va + done as u64;
             let n = ((PAGE_SIZE - (a % PAGE_SIZE)) as usize).min(data.len() - done);
-            let pa = self.translate(cpu, a, Access::Write)?;
-            self.mm.machine.phys.write_bytes(pa.pfn(), pa.page_offset(), &data[done..done + n]);
+            let phys = &self.mm.machine.phys;
+            let chunk = &data[done..done + n];
+            self.access(cpu, a, Access::Write, |pa| phys.write_bytes(pa.pfn(), pa.page_offset(), chunk))?;
             self.mm.machine.kswapd_poll();
             done += n;
         }

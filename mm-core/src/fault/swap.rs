@@ -44,9 +44,13 @@ impl MmStruct {
             }
         };
         let page = m.phys.page(pfn);
+        // folio_lock: a page still being read in, or being reclaimed, is
+        // waited for.
+        page.lock();
         let ptl = self.page_table_lock.lock();
-        if self.read_pte(slot) != orig || m.page_swap_entry(pfn) != Some(entry) {
+        if self.read_pte(slot) != orig || m.page_swap_entry(pfn) != Some(entry) || !page.test(PageFlags::UPTODATE) {
             drop(ptl);
+            page.unlock();
             trace_note!(m.trace, "do_swap_page", "entry changed meanwhile");
             m.put_page(pfn);
             return ret;
@@ -57,7 +61,7 @@ impl MmStruct {
         // slot now (so the page can be reused), as does swap filling up.
         let write = vmf.is_write();
         if m.swap.vm_swap_full() || (write && page.refcount() == 2) {
-            m.folio_free_swap(pfn);
+            m.folio_free_swap_locked(pfn);
         }
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
         self.counters.swap_ents.fetch_sub(1, Ordering::Relaxed);
@@ -87,6 +91,7 @@ impl MmStruct {
             page.set_flags(PageFlags::ANON_EXCLUSIVE);
         }
         self.set_pte(slot, pte);
+        page.unlock();
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, pte));
         if flags.contains(FaultFlags::WRITE) {
             // do_wp_page with the lock held: the page is shared.

@@ -286,20 +286,24 @@ impl AddressSpace {
         true
     }
 
-    /// `shmem_writeout`'s swap: the isolated, unmapped page `pfn` at
-    /// `index` is replaced by the swap entry holding its bytes, and the
-    /// cache's reference dropped.  False if anyone else still holds the
-    /// page.
+    /// `shmem_writeout`'s swap: the isolated, locked, unmapped page `pfn`
+    /// at `index` is replaced by the swap entry holding its bytes.  Its
+    /// reference count is frozen at 0 (the cache's and the caller's
+    /// references go): the caller frees the frame.  False if anyone else
+    /// still holds the page.
     pub(crate) fn shmem_replace_with_swap(&self, index: u64, pfn: Pfn, entry: SwpEntry) -> bool {
         let mut pages = self.i_pages.lock();
         let page = self.machine.phys.page(pfn);
-        if pages.get(index) != Some(pfn) || page.mapcount() != 0 || page.refcount() != 2 {
+        if pages.get(index) != Some(pfn) || page.mapcount() != 0 || !page.ref_freeze(2) {
+            return false;
+        }
+        if page.mapcount() != 0 {
+            page.ref_unfreeze(2);
             return false;
         }
         pages.set_raw(index, VALUE_BIT | SWAP_VALUE_BIT | entry.to_word());
         drop(pages);
         page.mapping.store(0, Ordering::Release);
-        self.machine.put_page(pfn);
         true
     }
 
@@ -312,27 +316,31 @@ impl AddressSpace {
         out
     }
 
-    /// `__remove_mapping`: drops page `index` (frame `pfn`) from the cache,
-    /// leaving `shadow` in its slot, if it is clean, unmapped and held only
-    /// by the cache and `refs - 1` others (the caller's isolation).
-    /// Returns true if it was removed; the cache's reference is dropped.
+    /// `__remove_mapping`: drops the locked page `index` (frame `pfn`) from
+    /// the cache, leaving `shadow` in its slot, if it is clean, unmapped and
+    /// held only by the cache and `refs - 1` others (the caller's
+    /// isolation).  Its reference count is frozen at 0 on the way: on
+    /// success nobody holds it and the caller frees the frame.
     pub(crate) fn __remove_mapping(&self, index: u64, pfn: Pfn, refs: i32, shadow: u64) -> bool {
         let mut pages = self.i_pages.lock();
         if pages.get(index) != Some(pfn) {
             return false;
         }
         let page = self.machine.phys.page(pfn);
-        if page.flags().intersects(PageFlags::DIRTY | PageFlags::WRITEBACK | PageFlags::LOCKED)
-            || page.mapcount() != 0
-            || page.refcount() != refs
-        {
+        if page.flags().intersects(PageFlags::DIRTY | PageFlags::WRITEBACK) || page.mapcount() != 0 {
+            return false;
+        }
+        if !page.ref_freeze(refs) {
+            return false;
+        }
+        if page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
+            page.ref_unfreeze(refs);
             return false;
         }
         let v = if shadow & SHADOW_BIT != 0 { VALUE_BIT | (shadow & !SHADOW_BIT & !SWAP_VALUE_BIT) } else { 0 };
         pages.set_raw(index, v);
         drop(pages);
         page.mapping.store(0, Ordering::Release);
-        self.machine.put_page(pfn);
         true
     }
 

@@ -145,7 +145,10 @@ fn shmem_swapin_folio(
             None => return Err(VmFault::OOM),
         },
     };
-    if !inode.mapping.shmem_swapin_replace(index, entry, pfn) {
+    let page = m.phys.page(pfn);
+    page.lock();
+    if m.page_swap_entry(pfn) != Some(entry) || !inode.mapping.shmem_swapin_replace(index, entry, pfn) {
+        page.unlock();
         m.put_page(pfn);
         return Ok(None);
     }
@@ -153,7 +156,8 @@ fn shmem_swapin_folio(
     // page-cache entry held goes.
     m.delete_from_swap_cache(pfn, 0);
     m.swap.swap_free(entry);
-    m.phys.page(pfn).set_flags(PageFlags::DIRTY | PageFlags::UPTODATE);
+    page.set_flags(PageFlags::DIRTY | PageFlags::UPTODATE);
+    page.unlock();
     Ok(Some((pfn, ret)))
 }
 

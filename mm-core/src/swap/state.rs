@@ -64,8 +64,17 @@ impl Machine {
     /// the swap cache, leaving `shadow` (or nothing) in the slot, and
     /// drops the cache's reference and `SWAP_HAS_CACHE`.
     pub(crate) fn delete_from_swap_cache(&self, pfn: Pfn, shadow: u64) {
+        if self.__delete_from_swap_cache(pfn, shadow) {
+            self.put_page(pfn);
+        }
+    }
+
+    /// [`delete_from_swap_cache`](Self::delete_from_swap_cache) without
+    /// dropping the cache's reference (the caller froze the count).
+    /// False if the page was not in the swap cache.
+    pub(crate) fn __delete_from_swap_cache(&self, pfn: Pfn, shadow: u64) -> bool {
         let Some(entry) = self.page_swap_entry(pfn) else {
-            return;
+            return false;
         };
         let page = self.phys.page(pfn);
         if let Some(si) = self.swap.info(entry.ty) {
@@ -79,13 +88,25 @@ impl Machine {
         page.clear_flags(PageFlags::SWAPCACHE);
         page.private.store(0, Ordering::Release);
         self.swap.put_swap_folio(entry);
-        self.put_page(pfn);
+        true
     }
 
-    /// `folio_free_swap`: a page in the swap cache whose slot no entry
-    /// refers to any more leaves the cache, freeing the slot.  True if it
-    /// did.
+    /// `folio_free_swap` for a page the caller holds a reference on: if
+    /// no entry refers to its slot any more, it leaves the swap cache,
+    /// freeing the slot.  True if it did.  Skipped if another CPU has the
+    /// page locked.
     pub(crate) fn folio_free_swap(&self, pfn: Pfn) -> bool {
+        let page = self.phys.page(pfn);
+        if !page.trylock() {
+            return false;
+        }
+        let r = self.folio_free_swap_locked(pfn);
+        page.unlock();
+        r
+    }
+
+    /// [`folio_free_swap`](Self::folio_free_swap) with the page locked.
+    pub(crate) fn folio_free_swap_locked(&self, pfn: Pfn) -> bool {
         let Some(entry) = self.page_swap_entry(pfn) else {
             return false;
         };
@@ -144,17 +165,22 @@ impl Machine {
                 std::hint::spin_loop();
                 continue;
             }
+            // The new page is locked until its bytes are in: whoever finds
+            // it in the swap cache meanwhile waits (`folio_lock`).
+            let page = self.phys.page(pfn);
+            page.set_flags(PageFlags::LOCKED);
             let shadow = self.add_to_swap_cache(pfn, entry);
             if self.swap_read_folio(pfn, entry).is_err() {
                 trace_note!(self.trace, "swap_read_folio", "offset {:#x}: I/O error", entry.offset);
                 self.delete_from_swap_cache(pfn, 0);
+                page.unlock();
                 self.put_page(pfn);
                 return None;
             }
-            let page = self.phys.page(pfn);
             page.set_flags(PageFlags::UPTODATE);
             let activate = shadow.is_some_and(|s| self.workingset_refault(pfn, s, false));
             self.reclaim.folio_add_lru(self, pfn, activate);
+            page.unlock();
             return Some((pfn, true));
         }
     }
@@ -274,8 +300,11 @@ impl Machine {
         // __try_to_reclaim_swap
         if let Some(pfn) = self.swap_cache_get_folio(entry) {
             let page = self.phys.page(pfn);
-            if page.mapcount() == 0 && page.refcount() == 2 && !page.test(PageFlags::WRITEBACK) {
-                self.delete_from_swap_cache(pfn, 0);
+            if page.trylock() {
+                if page.mapcount() == 0 && page.refcount() == 2 && !page.test(PageFlags::WRITEBACK) {
+                    self.delete_from_swap_cache(pfn, 0);
+                }
+                page.unlock();
             }
             self.put_page(pfn);
         }

@@ -203,13 +203,19 @@ impl Machine {
         for &pfn in pages {
             let page = self.phys.page(pfn);
             let file = !page.test(PageFlags::SWAPBACKED);
+            if page.test(PageFlags::WRITEBACK) || !page.trylock() {
+                // Busy elsewhere: kept for a later pass.
+                self.reclaim.putback(self, pfn, false);
+                self.put_page(pfn);
+                continue;
+            }
             let (outcome, io) = self.reclaim_one(pfn, mode);
             match outcome {
                 Outcome::Freed => {
+                    // Its references were frozen to zero: nobody holds it.
                     freed += 1;
                     self.vmstat.count(if file { VmEvent::PgStealFile } else { VmEvent::PgStealAnon }, 1);
-                    let last = self.put_page(pfn);
-                    debug_assert!(last, "reclaimed pfn {pfn:?} is still referenced");
+                    self.free_pages(pfn, 0);
                 }
                 Outcome::Keep | Outcome::Activate => {
                     if file {
@@ -217,6 +223,7 @@ impl Machine {
                     } else {
                         anon_rot += 1;
                     }
+                    page.unlock();
                     self.reclaim.putback(self, pfn, outcome == Outcome::Activate);
                     self.put_page(pfn);
                 }
@@ -242,18 +249,17 @@ impl Machine {
     }
 
     /// Evicts one isolated page; says what became of it and whether it
-    /// took I/O.
+    /// took I/O.  The caller holds the page's lock (`PG_locked` keeps it
+    /// from changing hands meanwhile); a freed page comes back with its
+    /// reference count frozen at zero.
     fn reclaim_one(&self, pfn: Pfn, mode: ReclaimMode) -> (Outcome, bool) {
         let page = self.phys.page(pfn);
         let swapbacked = page.test(PageFlags::SWAPBACKED);
         let anon = page.is_anon() || (page.test(PageFlags::SWAPCACHE) && page.mapping.load(Ordering::Acquire) == 0);
-        if page.test(PageFlags::WRITEBACK | PageFlags::LOCKED) {
-            return (Outcome::Keep, false);
-        }
         if anon && !swapbacked {
             // MADV_FREE: discarded unless written since.
             return match self.try_to_unmap(pfn) {
-                UnmapResult::Unmapped if page.refcount() == 1 => {
+                UnmapResult::Unmapped if page.ref_freeze(1) => {
                     trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: lazily freed page discarded", pfn.0);
                     (Outcome::Freed, false)
                 }
@@ -293,12 +299,17 @@ impl Machine {
             }
             io = true;
         }
-        // __remove_mapping: only the cache and the isolation hold it.
-        if page.refcount() != 2 || page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
+        // __remove_mapping: only the cache and the isolation hold it, and
+        // once frozen nobody can take it.
+        if page.mapcount() != 0 || page.test(PageFlags::DIRTY) || !page.ref_freeze(2) {
+            return (Outcome::Keep, io);
+        }
+        if page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
+            page.ref_unfreeze(2);
             return (Outcome::Keep, io);
         }
         let shadow = self.workingset_eviction(false);
-        self.delete_from_swap_cache(pfn, shadow);
+        self.__delete_from_swap_cache(pfn, shadow);
         (Outcome::Freed, io)
     }
 
