@@ -221,6 +221,32 @@ pub trait PageTableFormat: Send + Sync {
     fn mk_table(&self, level: Level, pfn: Pfn) -> u64;
     /// A CPU's MMU for this format.
     fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu>;
+    /// An upper-level entry that points to a kernel page table in `pfn`
+    /// (`_KERNPG_TABLE`: not user-accessible).
+    fn mk_kernel_table(&self, level: Level, pfn: Pfn) -> u64 {
+        self.mk_table(level, pfn)
+    }
+    /// A huge leaf at `level` (1: 2 MiB, 2: 1 GiB) mapping from `pfn` with
+    /// `flags`, if the format has them (the kernel's direct map).
+    fn mk_huge_leaf(&self, _level: Level, _pfn: Pfn, _flags: PteFlags) -> Option<u64> {
+        None
+    }
+    /// Where the kernel half lays out its areas, if the format has one.
+    fn kernel_layout(&self) -> Option<KernelLayout> {
+        None
+    }
+}
+
+/// The kernel half of every address space (`Documentation/arch/x86/x86_64/mm.rst`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelLayout {
+    /// Start of the direct map of all RAM (`PAGE_OFFSET`).
+    pub page_offset: u64,
+    /// Start of the vmalloc area (`VMALLOC_START`).
+    pub vmalloc_start: u64,
+    /// Its size in the simulator: one top-level entry's worth, whose
+    /// next-level table is preallocated at boot.
+    pub vmalloc_size: u64,
 }
 
 /// The bits of an upper-level entry, for formats whose entries are a

@@ -207,7 +207,10 @@ impl MmStruct {
         if level == 0 {
             return n;
         }
-        for idx in 0..self.machine.geometry.ptrs {
+        // The kernel half of the root table is init_mm's, shared.
+        let ptrs = self.machine.geometry.ptrs;
+        let end = if level == self.top_level() && self.machine.kernel.is_some() { ptrs / 2 } else { ptrs };
+        for idx in 0..end {
             if let TableEntry::Table(t) = self.read_table(level, Slot { table, idx }) {
                 n += if level == PMD_LEVEL { 1 } else { self.count_tables(level - 1, t) };
             }

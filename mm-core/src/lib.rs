@@ -38,6 +38,7 @@ pub mod fault;
 pub mod flags;
 pub mod fs;
 pub mod kernel;
+pub mod kmem;
 pub mod machine;
 pub mod memory;
 pub mod mm;

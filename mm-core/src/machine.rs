@@ -347,6 +347,8 @@ pub struct Machine {
     /// Reverse-map roots by id: anon_vmas and inodes, as the `mapping`
     /// word of a page names them.
     pub(crate) rmap_roots: RmapRoots,
+    /// `init_mm`'s kernel half, for formats that have one.
+    pub kernel: Option<crate::kmem::KernelSpace>,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -433,6 +435,7 @@ impl Machine {
             swap: Swap::default(),
             kswapd_wait: AtomicBool::new(false),
             rmap_roots: RmapRoots::default(),
+            kernel: None,
         };
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
         for spec in &cfg.swap {
@@ -445,6 +448,10 @@ impl Machine {
         m.phys.page(zero).set_flags(PageFlags::RESERVED);
         m.zero_pfn = zero;
         m.reserved_pages = 1;
+        // The kernel's own page tables (never freed).
+        if let Some(used) = m.build_kernel_space() {
+            m.reserved_pages += used;
+        }
         let managed = m.phys.nr_pages() - m.reserved_pages;
         m.watermarks = Watermarks::for_zone(managed, cfg.tunables.min_free_kbytes, cfg.tunables.watermark_scale_factor);
         Ok(Arc::new(m))

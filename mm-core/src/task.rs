@@ -114,6 +114,50 @@ impl Task {
         Err(Signal::Segv { addr: va, code: SegvCode::AccErr })
     }
 
+    /// A kernel-mode access of `va` on `cpu` (kernel code touching, say, a
+    /// vmalloc buffer while this task's address space is loaded): kernel
+    /// entries allow it, and a fault goes to `do_kern_addr_fault`, which
+    /// retries a spurious one and oopses otherwise.
+    fn kernel_access<R>(
+        &self,
+        cpu: usize,
+        va: u64,
+        access: Access,
+        f: impl FnOnce(PhysAddr) -> R,
+    ) -> Result<R, crate::kmem::Oops> {
+        let m = &*self.mm.machine;
+        let _on = crate::smp::run_on_cpu(cpu);
+        self.switch_to(cpu);
+        let mut f = Some(f);
+        for _ in 0..4 {
+            let fault = {
+                let mut c = m.cpus[cpu].lock();
+                match c.mmu.translate(&m.phys, va, access, false) {
+                    Ok(pa) => return Ok(f.take().expect("called once")(pa)),
+                    Err(e) => e,
+                }
+            };
+            let _t = trace_enter!(m.trace, "exc_page_fault", "address={va:#x} (kernel mode)");
+            match fault {
+                Exception::PageFault(_) => m.do_kern_addr_fault(self.mm.pgd(), va, access)?,
+                Exception::GeneralProtection { addr } => return Err(crate::kmem::Oops { addr }),
+            }
+        }
+        Err(crate::kmem::Oops { addr: va })
+    }
+
+    /// A kernel-mode load of the byte at `va`.
+    pub fn kernel_load(&self, cpu: usize, va: u64) -> Result<u8, crate::kmem::Oops> {
+        let phys = &self.mm.machine.phys;
+        self.kernel_access(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()))
+    }
+
+    /// A kernel-mode store of the byte at `va`.
+    pub fn kernel_store(&self, cpu: usize, va: u64, val: u8) -> Result<(), crate::kmem::Oops> {
+        let phys = &self.mm.machine.phys;
+        self.kernel_access(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val))
+    }
+
     /// The general-protection exception (`exc_general_protection`): the
     /// task gets `SIGSEGV`; no page fault is counted.
     fn general_protection(&self, addr: u64) -> Signal {

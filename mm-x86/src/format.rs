@@ -1,7 +1,7 @@
 //! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
 //! pgtable_64.h).
 
-use mm_core::arch::{Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TableLayout, TlbConfig};
+use mm_core::arch::{KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TableLayout, TlbConfig};
 use mm_core::types::{PAGE_SHIFT, Pfn};
 
 use crate::mmu::X86Mmu;
@@ -183,6 +183,31 @@ impl PageTableFormat for X86Format {
 
     fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu> {
         Box::new(X86Mmu::new(cpu, self.levels(), tlb))
+    }
+
+    fn mk_kernel_table(&self, _level: Level, pfn: Pfn) -> u64 {
+        // _KERNPG_TABLE: no _PAGE_USER.
+        (pfn.0 << PAGE_SHIFT) | (bits::PAGE_TABLE & !bits::USER)
+    }
+
+    fn mk_huge_leaf(&self, level: Level, pfn: Pfn, flags: PteFlags) -> Option<u64> {
+        (level == 1 || level == 2).then(|| ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags) | bits::PSE)
+    }
+
+    fn kernel_layout(&self) -> Option<KernelLayout> {
+        Some(if self.la57 {
+            KernelLayout {
+                page_offset: 0xff11_0000_0000_0000,
+                vmalloc_start: 0xffa0_0000_0000_0000,
+                vmalloc_size: 1 << 48,
+            }
+        } else {
+            KernelLayout {
+                page_offset: 0xffff_8880_0000_0000,
+                vmalloc_start: 0xffff_c900_0000_0000,
+                vmalloc_size: 1 << 39,
+            }
+        })
     }
 }
 

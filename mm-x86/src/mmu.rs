@@ -181,9 +181,13 @@ impl X86Mmu {
                     return Walk::Fault { protection: false, rsvd: false, leaf: false };
                 }
                 if raw & bits::PSE != 0 {
-                    // The simulator never builds huge leaves; one here is a
-                    // corrupted table.
-                    return Walk::Fault { protection: true, rsvd: true, leaf: false };
+                    // A huge leaf (2 MiB at the PMD level, 1 GiB at the PUD
+                    // level): the kernel's direct map.  Anywhere else it is
+                    // a reserved bit.
+                    if level > 2 {
+                        return Walk::Fault { protection: true, rsvd: true, leaf: false };
+                    }
+                    return self.huge_leaf(phys, Pfn(table), idx, raw, level, flags, va, access, user);
                 }
                 if raw & bits::RW == 0 {
                     flags &= !E_WRITE;
@@ -238,6 +242,50 @@ impl X86Mmu {
             }
             return Walk::Ok { pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT, flags: f };
         }
+    }
+
+    /// A huge leaf at `level` (1: PMD, 2: PUD) maps `va`: its permissions,
+    /// accessed and dirty bits, and the 4 KiB frame inside it.
+    #[allow(clippy::too_many_arguments)]
+    fn huge_leaf(
+        &mut self,
+        phys: &PhysMem,
+        table: Pfn,
+        idx: usize,
+        raw: u64,
+        level: u32,
+        mut f: u8,
+        va: u64,
+        access: Access,
+        user: bool,
+    ) -> Walk {
+        let write = access == Access::Write;
+        if raw & bits::RW == 0 {
+            f &= !E_WRITE;
+        }
+        if raw & bits::USER == 0 {
+            f &= !E_USER;
+        }
+        if raw & bits::NX != 0 {
+            f |= E_NX;
+        }
+        if raw & bits::GLOBAL != 0 {
+            f |= E_GLOBAL;
+        }
+        if (user && f & E_USER == 0) || (write && f & E_WRITE == 0) || (access == Access::Exec && f & E_NX != 0) {
+            return Walk::Fault { protection: true, rsvd: false, leaf: false };
+        }
+        let set = bits::ACCESSED | if write { bits::DIRTY } else { 0 };
+        if raw & set != set {
+            phys.fetch_or_u64(table, idx, set);
+        }
+        if (raw | set) & bits::DIRTY != 0 {
+            f |= E_DIRTY;
+        }
+        // The frame field of a huge leaf also holds PAT (bit 12).
+        let base = (raw & bits::PFN_MASK & !(1 << PAGE_SHIFT)) >> PAGE_SHIFT;
+        let within = (va >> PAGE_SHIFT) & ((1u64 << (9 * level)) - 1);
+        Walk::Ok { pfn: base + within, flags: f }
     }
 
     fn fault(

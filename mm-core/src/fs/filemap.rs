@@ -340,11 +340,17 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         return VmFault::empty();
     }
     let end = end_pgoff.min(size_pages - 1);
+    // The page table first (`prealloc_pte`): allocating it may reclaim,
+    // and reclaim may take cached pages out from under the window.
+    let first_addr = vma.start + ((start_pgoff.max(vma.pgoff) - vma.pgoff) << PAGE_SHIFT);
+    let table = match mm.pte_alloc(vmf.pmd, first_addr) {
+        Ok(s) => s.table,
+        Err(e) => return e,
+    };
     let pages = inode.mapping.pages_in(start_pgoff, end);
     let mut ret = VmFault::empty();
     let mut mapped = 0u32;
     let mut mmap_miss = 0u32;
-    let mut table = None;
     // The page-table lock is taken once for the window, at the first page
     // to map, as pte_offset_map_lock does.
     let mut ptl = None;
@@ -354,25 +360,25 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         if !f.contains(PageFlags::UPTODATE) || f.intersects(PageFlags::READAHEAD | PageFlags::LOCKED) {
             continue;
         }
+        // next_uptodate_folio: a reference, and the page still the
+        // cache's at this index.
+        if !crate::vmscan::folio_try_get(m, pfn) {
+            continue;
+        }
+        if inode.mapping.peek(index) != Some(pfn) {
+            m.put_page(pfn);
+            continue;
+        }
         let addr = vma.start + ((index - vma.pgoff) << PAGE_SHIFT);
-        let slot = match table {
-            Some(t) => crate::pgtable::Slot { table: t, idx: mm.pt_index(crate::arch::PTE_LEVEL, addr) },
-            None => match mm.pte_alloc(vmf.pmd, addr) {
-                Ok(s) => {
-                    table = Some(s.table);
-                    s
-                }
-                Err(e) => return e,
-            },
-        };
+        let slot = crate::pgtable::Slot { table, idx: mm.pt_index(crate::arch::PTE_LEVEL, addr) };
         if !f.contains(PageFlags::WORKINGSET) {
             mmap_miss += 1;
         }
         ptl.get_or_insert_with(|| mm.page_table_lock.lock());
         if !mm.read_pte(slot).is_none() {
+            m.put_page(pfn);
             continue;
         }
-        m.get_page(pfn);
         mm.page_add_file_rmap(pfn);
         mm.set_pte(slot, Pte::page(pfn, vma.page_prot));
         mapped += 1;

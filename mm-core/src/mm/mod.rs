@@ -169,6 +169,8 @@ impl MmStruct {
     /// `arch_pick_mmap_layout` computes without randomisation).
     pub fn new(machine: &Arc<Machine>) -> Option<Arc<MmStruct>> {
         let pgd = machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
+        // pgd_ctor: the kernel half is shared by every address space.
+        machine.pgd_ctor(pgd);
         let task_size = machine.arch.task_size();
         let t = &machine.tunables;
         let gap = (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
