@@ -22,6 +22,15 @@ use crate::{trace_enter, trace_note};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 
+/// The protection of kernel data (`PAGE_KERNEL`): present, writable,
+/// global, not executable, no user access.
+const PAGE_KERNEL: PteFlags = PteFlags::PRESENT
+    .union(PteFlags::WRITE)
+    .union(PteFlags::ACCESSED)
+    .union(PteFlags::DIRTY)
+    .union(PteFlags::GLOBAL)
+    .union(PteFlags::NX);
+
 /// The kernel's own page tables and vmalloc bookkeeping.
 #[derive(Debug)]
 pub struct KernelSpace {
@@ -77,13 +86,8 @@ impl Machine {
         let pgd = self.alloc_pages(Gfp::ZERO, 0)?;
         self.phys.page(pgd).set_flags(PageFlags::PGTABLE | PageFlags::RESERVED);
         let before = self.nr_free_pages();
-        // The direct map, in 1 GiB leaves (kernel, global, no execute).
-        let flags = PteFlags::PRESENT
-            | PteFlags::WRITE
-            | PteFlags::ACCESSED
-            | PteFlags::DIRTY
-            | PteFlags::GLOBAL
-            | PteFlags::NX;
+        // The direct map, in 1 GiB leaves.
+        let flags = PAGE_KERNEL;
         let gib = 1u64 << 30;
         let ram = self.phys.nr_pages() * PAGE_SIZE;
         let mut off = 0;

@@ -212,20 +212,8 @@ impl X86Mmu {
             if raw & bits::PRESENT == 0 {
                 return Walk::Fault { protection: false, rsvd: false, leaf: true };
             }
-            let mut f = flags;
-            if raw & bits::RW == 0 {
-                f &= !E_WRITE;
-            }
-            if raw & bits::USER == 0 {
-                f &= !E_USER;
-            }
-            if raw & bits::NX != 0 {
-                f |= E_NX;
-            }
-            if raw & bits::GLOBAL != 0 {
-                f |= E_GLOBAL;
-            }
-            if (user && f & E_USER == 0) || (write && f & E_WRITE == 0) || (access == Access::Exec && f & E_NX != 0) {
+            let mut f = leaf_flags(raw, flags);
+            if denied(f, access, user) {
                 return Walk::Fault { protection: true, rsvd: false, leaf: true };
             }
             let mut set = bits::ACCESSED;
@@ -254,25 +242,14 @@ impl X86Mmu {
         idx: usize,
         raw: u64,
         level: u32,
-        mut f: u8,
+        upper: u8,
         va: u64,
         access: Access,
         user: bool,
     ) -> Walk {
         let write = access == Access::Write;
-        if raw & bits::RW == 0 {
-            f &= !E_WRITE;
-        }
-        if raw & bits::USER == 0 {
-            f &= !E_USER;
-        }
-        if raw & bits::NX != 0 {
-            f |= E_NX;
-        }
-        if raw & bits::GLOBAL != 0 {
-            f |= E_GLOBAL;
-        }
-        if (user && f & E_USER == 0) || (write && f & E_WRITE == 0) || (access == Access::Exec && f & E_NX != 0) {
+        let mut f = leaf_flags(raw, upper);
+        if denied(f, access, user) {
             return Walk::Fault { protection: true, rsvd: false, leaf: false };
         }
         let set = bits::ACCESSED | if write { bits::DIRTY } else { 0 };
@@ -323,6 +300,35 @@ impl X86Mmu {
         }
         PageFaultInfo { addr: va, access, user, protection, error_code: code }
     }
+}
+
+/// The permissions of a leaf entry `raw` under upper levels that allow
+/// `upper`: write and user access need every level's bit, one NX bit
+/// forbids fetches, and the leaf says whether it is global.
+#[inline]
+fn leaf_flags(raw: u64, upper: u8) -> u8 {
+    let mut f = upper;
+    if raw & bits::RW == 0 {
+        f &= !E_WRITE;
+    }
+    if raw & bits::USER == 0 {
+        f &= !E_USER;
+    }
+    if raw & bits::NX != 0 {
+        f |= E_NX;
+    }
+    if raw & bits::GLOBAL != 0 {
+        f |= E_GLOBAL;
+    }
+    f
+}
+
+/// Whether permissions `f` refuse the access.
+#[inline]
+fn denied(f: u8, access: Access, user: bool) -> bool {
+    (user && f & E_USER == 0)
+        || (access == Access::Write && f & E_WRITE == 0)
+        || (access == Access::Exec && f & E_NX != 0)
 }
 
 impl Mmu for X86Mmu {
