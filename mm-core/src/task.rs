@@ -87,31 +87,16 @@ impl Task {
     /// interrupt comes between instructions, never between an
     /// instruction's translation and its access.
     fn access<R>(&self, cpu: usize, va: u64, access: Access, f: impl FnOnce(PhysAddr) -> R) -> Result<R, Signal> {
-        let m = &*self.mm.machine;
-        let _on = crate::smp::run_on_cpu(cpu);
-        self.switch_to(cpu);
-        // A resolved fault is retried; more than a few faults on one
-        // access means the handler made no progress, which would hang real
-        // hardware: report it as the signal the last fault raised.
-        let mut f = Some(f);
-        for _ in 0..8 {
-            let fault = {
-                let mut c = m.cpus[cpu].lock();
-                match c.mmu.translate(&m.phys, va, access, true) {
-                    Ok(pa) => return Ok(f.take().expect("called once")(pa)),
-                    Err(e) => e,
-                }
-            };
-            match fault {
-                Exception::PageFault(info) => self.page_fault(&info)?,
-                Exception::GeneralProtection { addr } => return Err(self.general_protection(addr)),
-            }
-            // The fault handler may have run on another address space's
-            // behalf (none does yet); make sure this one is loaded.
-            self.switch_to(cpu);
-        }
-        debug_assert!(false, "access to {va:#x} keeps faulting");
-        Err(Signal::Segv { addr: va, code: SegvCode::AccErr })
+        // More than a few faults on one access means the handler made no
+        // progress, which would hang real hardware: report it as a signal.
+        let gave_up = || {
+            debug_assert!(false, "access to {va:#x} keeps faulting");
+            Signal::Segv { addr: va, code: SegvCode::AccErr }
+        };
+        self.run_access(cpu, va, access, true, f, gave_up, |fault| match fault {
+            Exception::PageFault(info) => self.page_fault(&info),
+            Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
+        })
     }
 
     /// A kernel-mode access of `va` on `cpu` (kernel code touching, say, a
@@ -126,24 +111,45 @@ impl Task {
         f: impl FnOnce(PhysAddr) -> R,
     ) -> Result<R, crate::kmem::Oops> {
         let m = &*self.mm.machine;
+        let gave_up = || crate::kmem::Oops { addr: va };
+        self.run_access(cpu, va, access, false, f, gave_up, |fault| {
+            let _t = trace_enter!(m.trace, "exc_page_fault", "address={va:#x} (kernel mode)");
+            match fault {
+                Exception::PageFault(_) => m.do_kern_addr_fault(self.mm.pgd(), va, access),
+                Exception::GeneralProtection { addr } => Err(crate::kmem::Oops { addr }),
+            }
+        })
+    }
+
+    /// The access loop of both modes: translate on `cpu` and run `f` with
+    /// the CPU held; on an exception, let `handle` resolve it (and retry)
+    /// or turn it into an error.
+    #[allow(clippy::too_many_arguments)]
+    fn run_access<R, E>(
+        &self,
+        cpu: usize,
+        va: u64,
+        access: Access,
+        user: bool,
+        f: impl FnOnce(PhysAddr) -> R,
+        gave_up: impl FnOnce() -> E,
+        mut handle: impl FnMut(Exception) -> Result<(), E>,
+    ) -> Result<R, E> {
+        let m = &*self.mm.machine;
         let _on = crate::smp::run_on_cpu(cpu);
         self.switch_to(cpu);
         let mut f = Some(f);
-        for _ in 0..4 {
+        for _ in 0..8 {
             let fault = {
                 let mut c = m.cpus[cpu].lock();
-                match c.mmu.translate(&m.phys, va, access, false) {
+                match c.mmu.translate(&m.phys, va, access, user) {
                     Ok(pa) => return Ok(f.take().expect("called once")(pa)),
                     Err(e) => e,
                 }
             };
-            let _t = trace_enter!(m.trace, "exc_page_fault", "address={va:#x} (kernel mode)");
-            match fault {
-                Exception::PageFault(_) => m.do_kern_addr_fault(self.mm.pgd(), va, access)?,
-                Exception::GeneralProtection { addr } => return Err(crate::kmem::Oops { addr }),
-            }
+            handle(fault)?;
         }
-        Err(crate::kmem::Oops { addr: va })
+        Err(gave_up())
     }
 
     /// A kernel-mode load of the byte at `va`.
