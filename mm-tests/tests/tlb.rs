@@ -101,16 +101,22 @@ fn a_flush_reaches_every_cpu_running_the_mm_and_is_counted_once() {
     assert_eq!(t.load(1, A + 4096), Ok(0));
 }
 
-/// Two processes taking turns on one CPU keep their translations under
-/// their own PCIDs: switching back costs no page walk.
-#[test]
-fn processes_keep_their_entries_under_their_pcids() {
+/// Two processes on one CPU, each with page `A` written (`val(pid)`).
+fn two_processes(val: impl Fn(u32) -> u8) -> (Kernel, u32, u32) {
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
     let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
     for p in [a, b] {
         assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
-        k.store(p, A, p as u8).expect("store");
+        k.store(p, A, val(p)).expect("store");
     }
+    (k, a, b)
+}
+
+/// Two processes taking turns on one CPU keep their translations under
+/// their own PCIDs: switching back costs no page walk.
+#[test]
+fn processes_keep_their_entries_under_their_pcids() {
+    let (k, a, b) = two_processes(|p| p as u8);
     let misses = || k.machine().cpus[0].lock().mmu.stats().misses;
     let before = misses();
     for _ in 0..10 {
@@ -127,12 +133,7 @@ fn processes_keep_their_entries_under_their_pcids() {
 /// when a CPU switches back to it (its `tlb_gen` moved on).
 #[test]
 fn a_flush_while_switched_away_is_applied_at_the_switch_back() {
-    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
-    for p in [a, b] {
-        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
-        k.store(p, A, 0x42).expect("store");
-    }
+    let (k, a, _) = two_processes(|_| 0x42);
     // b is loaded; a's entry for A sits in the TLB under a's PCID.
     assert_eq!(k.sys_munmap(a, A, 8192), Ok(0));
     assert!(matches!(k.load(a, A), Err(Signal::Segv { .. })), "not served by the old entry");
@@ -166,12 +167,7 @@ fn asid_slots_are_reused_and_flushed() {
 /// caught: here the CPU's slot is marked current without the flush.
 #[test]
 fn a_switch_that_skips_a_needed_flush_is_caught() {
-    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let (a, b) = (k.spawn().expect("process"), k.spawn().expect("process"));
-    for p in [a, b] {
-        assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
-        k.store(p, A, 0x42).expect("store");
-    }
+    let (k, a, _) = two_processes(|_| 0x42);
     // While b runs, a's page goes (its flush reaches no CPU: a is not
     // loaded), then the CPU is told its entries for a are current.
     assert_eq!(k.sys_munmap(a, A, 8192), Ok(0));
