@@ -59,12 +59,7 @@ impl Machine {
         let mut l = g.levels - 1;
         while l > level {
             let slot = Slot { table, idx: idx(l) };
-            let raw = self.phys.read_u64(table, slot.idx);
-            let entry = match &g.table_layout {
-                Some(t) => t.decode(l, raw),
-                None => self.arch.decode_table(l, raw),
-            };
-            table = match entry {
+            table = match self.read_table(l, slot) {
                 TableEntry::Table(t) => t,
                 TableEntry::None if alloc => {
                     let t = self.alloc_pages(Gfp::ZERO, 0)?;

@@ -457,6 +457,17 @@ impl Machine {
         Ok(Arc::new(m))
     }
 
+    /// Reads an upper-level entry, decoded with the format's masks when it
+    /// has a simple layout.
+    #[inline(always)]
+    pub(crate) fn read_table(&self, level: crate::arch::Level, slot: crate::pgtable::Slot) -> crate::arch::TableEntry {
+        let raw = self.phys.read_u64(slot.table, slot.idx);
+        match &self.geometry.table_layout {
+            Some(l) => l.decode(level, raw),
+            None => self.arch.decode_table(level, raw),
+        }
+    }
+
     /// A fresh id for an address space or an anon_vma.
     pub fn new_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)

@@ -59,11 +59,7 @@ impl MmStruct {
 
     #[inline(always)]
     pub(crate) fn read_table(&self, level: Level, slot: Slot) -> TableEntry {
-        let raw = self.machine.phys.read_u64(slot.table, slot.idx);
-        match &self.machine.geometry.table_layout {
-            Some(l) => l.decode(level, raw),
-            None => self.machine.arch.decode_table(level, raw),
-        }
+        self.machine.read_table(level, slot)
     }
 
     /// The PMD slot for `va` (the entry that points to its PTE table),
