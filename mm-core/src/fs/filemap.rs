@@ -403,12 +403,15 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     ret
 }
 
-/// Walks the cached pages behind bytes `[off, end)` of `inode`, reading
-/// missing ones: `f(frame, offset in the page, offset from off, bytes)`.
-fn for_each_cached_chunk(
+/// Walks the pages behind bytes `[off, end)` of `inode`, each got with a
+/// reference from `get` (the page cache, reading missing pages, for most
+/// files), marked accessed: `f(index, frame, offset in the page, offset
+/// from off, bytes)`.
+pub(crate) fn for_each_cached_chunk(
     inode: &Inode,
     off: u64,
     end: u64,
+    get: impl Fn(&Machine, &Inode, u64) -> SysResult<Pfn>,
     mut f: impl FnMut(u64, Pfn, u64, usize, usize),
 ) -> SysResult<()> {
     let m = inode.mapping.machine();
@@ -417,12 +420,18 @@ fn for_each_cached_chunk(
         let index = pos >> PAGE_SHIFT;
         let in_page = pos & (PAGE_SIZE - 1);
         let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
-        let pfn = read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)?;
+        let pfn = get(m, inode, index)?;
         f(index, pfn, in_page, (pos - off) as usize, n);
+        m.reclaim.folio_mark_accessed(m, pfn);
         m.put_page(pfn);
         pos += n as u64;
     }
     Ok(())
+}
+
+/// The page cache's page, read if missing, for `read`/`write`.
+fn cached_page(m: &Machine, inode: &Inode, index: u64) -> SysResult<Pfn> {
+    read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)
 }
 
 /// `filemap_read` for `read(2)`: copies the file's bytes from the page
@@ -435,10 +444,8 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
     }
     let end = size.min(off.saturating_add(buf.len() as u64));
     let phys = &inode.mapping.machine().phys;
-    let m = inode.mapping.machine();
-    for_each_cached_chunk(inode, off, end, |_, pfn, in_page, at, n| {
+    for_each_cached_chunk(inode, off, end, cached_page, |_, pfn, in_page, at, n| {
         phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
-        m.reclaim.folio_mark_accessed(m, pfn);
     })?;
     Ok((end - off) as usize)
 }
@@ -454,11 +461,9 @@ pub fn generic_perform_write(file: &File, off: u64, data: &[u8]) -> SysResult<us
     }
     let end = size.min(off.saturating_add(data.len() as u64));
     let phys = &inode.mapping.machine().phys;
-    let m = inode.mapping.machine();
-    for_each_cached_chunk(inode, off, end, |index, pfn, in_page, at, n| {
+    for_each_cached_chunk(inode, off, end, cached_page, |index, pfn, in_page, at, n| {
         phys.write_bytes(pfn, in_page, &data[at..at + n]);
         inode.mapping.folio_mark_dirty(inode, index, pfn);
-        m.reclaim.folio_mark_accessed(m, pfn);
     })?;
     Ok((end - off) as usize)
 }

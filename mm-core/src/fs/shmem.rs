@@ -54,16 +54,18 @@ impl FileOperations for ShmemFops {
     }
     /// `shmem_file_read_iter`.
     fn read(&self, file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
-        shmem_rw(file, off, buf.len(), |m, pfn, in_page, at, n| m.phys.read_bytes(pfn, in_page, &mut buf[at..at + n]))
+        let phys = &file.inode.mapping.machine().phys;
+        shmem_rw(file, off, buf.len(), |_, pfn, in_page, at, n| phys.read_bytes(pfn, in_page, &mut buf[at..at + n]))
     }
     /// `shmem_file_write_iter` (inside the file's size).
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
         if off >= file.inode.size() && !data.is_empty() {
             return Err(Errno::EFBIG);
         }
-        shmem_rw(file, off, data.len(), |m, pfn, in_page, at, n| {
-            m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
-            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+        let phys = &file.inode.mapping.machine().phys;
+        shmem_rw(file, off, data.len(), |_, pfn, in_page, at, n| {
+            phys.write_bytes(pfn, in_page, &data[at..at + n]);
+            phys.page(pfn).set_flags(PageFlags::DIRTY);
         })
     }
 }
@@ -163,30 +165,16 @@ fn shmem_swapin_folio(
 
 /// Reads and writes of a shmem file go through [`shmem_get_folio`], so
 /// they find pages that are out on swap.
-fn shmem_rw(
-    file: &File,
-    off: u64,
-    len: usize,
-    mut f: impl FnMut(&Machine, Pfn, u64, usize, usize),
-) -> SysResult<usize> {
+fn shmem_rw(file: &File, off: u64, len: usize, f: impl FnMut(u64, Pfn, u64, usize, usize)) -> SysResult<usize> {
     let inode = &*file.inode;
-    let m = inode.mapping.machine();
     let size = inode.size();
     if off >= size {
         return Ok(0);
     }
     let end = size.min(off.saturating_add(len as u64));
-    let mut pos = off;
-    while pos < end {
-        let index = pos >> PAGE_SHIFT;
-        let in_page = pos & (PAGE_SIZE - 1);
-        let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
-        let (pfn, _) = shmem_get_folio(m, inode, index).map_err(|_| Errno::ENOMEM)?;
-        f(m, pfn, in_page, (pos - off) as usize, n);
-        m.reclaim.folio_mark_accessed(m, pfn);
-        m.put_page(pfn);
-        pos += n as u64;
-    }
+    let get =
+        |m: &Machine, inode: &Inode, index| shmem_get_folio(m, inode, index).map(|(p, _)| p).map_err(|_| Errno::ENOMEM);
+    super::filemap::for_each_cached_chunk(inode, off, end, get, f)?;
     Ok((end - off) as usize)
 }
 

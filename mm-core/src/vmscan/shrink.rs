@@ -68,8 +68,9 @@ fn pack_shadow(eviction: u64, file: bool) -> u64 {
     SHADOW_BIT | ((eviction & ((1 << 61) - 1)) << 1) | u64::from(file)
 }
 
-fn unpack_shadow(shadow: u64) -> (u64, bool) {
-    ((shadow & !SHADOW_BIT) >> 1, shadow & 1 == 1)
+/// The eviction time of a shadow entry.
+fn shadow_eviction(shadow: u64) -> u64 {
+    (shadow & !SHADOW_BIT) >> 1
 }
 
 impl Machine {
@@ -422,7 +423,7 @@ impl Machine {
     /// working set could have had meanwhile, it goes straight to the
     /// active list (returns true).
     pub(crate) fn workingset_refault(&self, pfn: Pfn, shadow: u64, file: bool) -> bool {
-        let (eviction, _) = unpack_shadow(shadow);
+        let eviction = shadow_eviction(shadow);
         let refault = self.lruvec.nonresident_age.load(Ordering::Relaxed);
         let distance = refault.wrapping_sub(eviction) & ((1 << 61) - 1);
         self.vmstat.count(if file { VmEvent::WorkingsetRefaultFile } else { VmEvent::WorkingsetRefaultAnon }, 1);
