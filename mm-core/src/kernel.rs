@@ -10,11 +10,12 @@ use crate::fs::{FMode, File, Filesystem};
 use crate::machine::{ConfigError, Machine, MachineConfig};
 use crate::mm::{MmStruct, Vma};
 use crate::task::Task;
-use crate::trace_enter;
 use crate::types::{PAGE_MASK, PAGE_SHIFT};
+use crate::{trace_enter, trace_note};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// A process id.
 pub type Pid = u32;
@@ -71,6 +72,8 @@ pub struct Kernel {
     tmpfs: Arc<Tmpfs>,
     machine: Arc<Machine>,
     next_pid: Pid,
+    /// Processes the OOM killer killed since the last [`Kernel::take_oom_kills`].
+    oom_kills: parking_lot::Mutex<Vec<Pid>>,
 }
 
 impl fmt::Debug for Kernel {
@@ -84,7 +87,7 @@ impl Kernel {
     pub fn new(cfg: &MachineConfig) -> Result<Kernel, ConfigError> {
         let machine = Machine::new(cfg)?;
         let tmpfs = Tmpfs::new(&machine);
-        Ok(Kernel { tasks: BTreeMap::new(), root: None, tmpfs, machine, next_pid: 1 })
+        Ok(Kernel { tasks: BTreeMap::new(), root: None, tmpfs, machine, next_pid: 1, oom_kills: Default::default() })
     }
 
     /// Makes `fs` the filesystem `openat` looks paths up in first (files
@@ -149,7 +152,7 @@ impl Kernel {
         let mm = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
         let pid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(pid, Arc::new(Task { pid, mm, faults: Default::default(), files: Default::default() }));
+        self.tasks.insert(pid, Arc::new(Task::new(pid, mm, Default::default())));
         Ok(pid)
     }
 
@@ -164,10 +167,7 @@ impl Kernel {
         let files = parent.files.lock().clone();
         let child = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(
-            child,
-            Arc::new(Task { pid: child, mm, faults: Default::default(), files: parking_lot::Mutex::new(files) }),
-        );
+        self.tasks.insert(child, Arc::new(Task::new(child, mm, files)));
         Ok(child)
     }
 
@@ -180,15 +180,7 @@ impl Kernel {
         let files = leader.files.lock().clone();
         let tid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(
-            tid,
-            Arc::new(Task {
-                pid: tid,
-                mm: leader.mm.clone(),
-                faults: Default::default(),
-                files: parking_lot::Mutex::new(files),
-            }),
-        );
+        self.tasks.insert(tid, Arc::new(Task::new(tid, leader.mm.clone(), files)));
         Ok(tid)
     }
 
@@ -260,24 +252,153 @@ impl Kernel {
         self.task(pid)?.mm.do_msync(addr, len, flags).map(|()| 0)
     }
 
-    /// A user-mode load of one byte on CPU 0.
+    /// A user-mode load of one byte on CPU 0.  A fault that finds no
+    /// memory runs the OOM killer ([`Kernel::out_of_memory`]); the access
+    /// fails with `SIGKILL` if the loading process is the victim.
     ///
     /// # Panics
     ///
-    /// If `pid` is not a live process: only a process can make an access.
+    /// If `pid` is not a process: only a process can make an access.
     pub fn load(&self, pid: Pid, addr: u64) -> Result<u8, Signal> {
-        let t = self.tasks.get(&pid).expect("load by a live process");
-        t.load(0, addr)
+        self.user_access(pid, addr, |t| t.load(0, addr))
     }
 
-    /// A user-mode store of one byte on CPU 0.
+    /// A user-mode store of one byte on CPU 0 (see [`Kernel::load`]).
     ///
     /// # Panics
     ///
-    /// If `pid` is not a live process.
+    /// If `pid` is not a process.
     pub fn store(&self, pid: Pid, addr: u64, val: u8) -> Result<(), Signal> {
-        let t = self.tasks.get(&pid).expect("store by a live process");
-        t.store(0, addr, val)
+        self.user_access(pid, addr, |t| t.store(0, addr, val))
+    }
+
+    /// Runs one access of `pid`.  `Signal::Kill` from the fault path is
+    /// `VM_FAULT_OOM`: the OOM killer picks a victim and kills it; if that
+    /// was another process, its memory is free and the access restarts.
+    /// Every round kills one more process, so the loop ends at the latest
+    /// when the accessing process is the only one left.
+    fn user_access<R>(&self, pid: Pid, addr: u64, access: impl Fn(&Task) -> Result<R, Signal>) -> Result<R, Signal> {
+        let t = self.tasks.get(&pid).expect("an access by a process");
+        loop {
+            if t.is_oom_victim() {
+                // A killed task runs no further instruction.
+                return Err(Signal::Kill { addr });
+            }
+            match access(t) {
+                Err(Signal::Kill { addr }) => {
+                    if self.out_of_memory(t) {
+                        return Err(Signal::Kill { addr });
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// `out_of_memory` for a fault of `current` that found no memory
+    /// (`VM_FAULT_OOM`): `select_bad_process` picks the process with the
+    /// most memory and `oom_kill_process` kills it.  True if `current`
+    /// itself was killed.
+    ///
+    /// Linux runs this inside the page allocator (`__alloc_pages_may_oom`)
+    /// and then retries the allocation; the model runs it where the
+    /// failed allocation surfaces, at the fault, and retries the access:
+    /// the victim, its reaping and the retry are the same.
+    pub fn out_of_memory(&self, current: &Task) -> bool {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "out_of_memory", "pid {}: VM_FAULT_OOM", current.pid);
+        match self.select_bad_process() {
+            Some(victim) => {
+                self.oom_kill_process(victim);
+                current.is_oom_victim()
+            }
+            // Unreachable while `current` lives (it is a candidate); a task
+            // with nothing to kill cannot get its memory either.
+            None => {
+                trace_note!(m.trace, "out_of_memory", "no killable process");
+                true
+            }
+        }
+    }
+
+    /// `select_bad_process`: every process in creation order
+    /// (`for_each_process`), scored by `oom_badness`; a process the OOM
+    /// killer already killed and reaped (`MMF_OOM_SKIP`) is passed over.
+    /// The highest score wins; on a tie the later process does (`points <
+    /// chosen_points` is what skips).  Threads count once, with their
+    /// process.
+    fn select_bad_process(&self) -> Option<&Arc<Task>> {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "select_bad_process");
+        let mut chosen: Option<(&Arc<Task>, i64)> = None;
+        let mut seen: Vec<u64> = Vec::new();
+        for t in self.tasks.values() {
+            if seen.contains(&t.mm.id) {
+                continue;
+            }
+            seen.push(t.mm.id);
+            if t.is_oom_victim() {
+                trace_note!(m.trace, "oom_evaluate_task", "pid {}: already an OOM victim (MMF_OOM_SKIP)", t.pid);
+                continue;
+            }
+            let points = oom_badness(&t.mm);
+            trace_note!(m.trace, "oom_badness", "pid {}: {} points", t.pid, points);
+            if chosen.is_none_or(|(_, p)| points >= p) {
+                chosen = Some((t, points));
+            }
+        }
+        if let Some((t, points)) = chosen {
+            trace_note!(m.trace, "select_bad_process", "pid {} chosen ({} points)", t.pid, points);
+        }
+        chosen.map(|(t, _)| t)
+    }
+
+    /// `oom_kill_process`: the victim is not exiting on its own
+    /// (`task_will_free_mem`), so `__oom_kill_process` kills it.
+    fn oom_kill_process(&self, victim: &Arc<Task>) {
+        let _t = trace_enter!(self.machine.trace, "oom_kill_process", "pid {}", victim.pid);
+        self.__oom_kill_process(victim);
+    }
+
+    /// `__oom_kill_process`: `SIGKILL` to the victim and to every task
+    /// sharing its address space, then its memory goes: the victim exits
+    /// at once (`exit_mmap`, which also does the `oom_reaper`'s work) and
+    /// its descriptors are closed.  The task stays, killed, until
+    /// [`Kernel::exit`] reaps it.
+    fn __oom_kill_process(&self, victim: &Arc<Task>) {
+        let m = &*self.machine;
+        let mm = &victim.mm;
+        let total_vm = mm.mmap_lock.read().total_vm;
+        let c = &mm.counters;
+        let _t = trace_enter!(
+            m.trace,
+            "__oom_kill_process",
+            "Out of memory: Killed process {} total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, swapents:{}, pgtables:{}kB",
+            victim.pid,
+            total_vm * 4,
+            c.anon_rss.load(Ordering::Relaxed) * 4,
+            c.file_rss.load(Ordering::Relaxed) * 4,
+            c.swap_ents.load(Ordering::Relaxed),
+            (mm.pgtable_pages() - 1) * 4
+        );
+        m.vmstat.count(crate::vmstat::VmEvent::OomKill, 1);
+        let mut kills = self.oom_kills.lock();
+        for t in self.tasks.values().filter(|t| t.mm.id == mm.id) {
+            t.oom_victim.store(true, Ordering::Release);
+            *t.files.lock() = Default::default();
+            kills.push(t.pid);
+        }
+        drop(kills);
+        let free = m.nr_free_pages();
+        mm.exit_mmap();
+        trace_note!(m.trace, "exit_mmap", "{} pages freed", m.nr_free_pages().saturating_sub(free));
+    }
+
+    /// The processes the OOM killer killed since the last call, in the
+    /// order it killed them.  They run nothing more; [`Kernel::exit`]
+    /// reaps them.
+    pub fn take_oom_kills(&self) -> Vec<Pid> {
+        std::mem::take(&mut *self.oom_kills.lock())
     }
 
     /// `(minflt, majflt)` of a process.
@@ -310,6 +431,16 @@ impl Kernel {
     pub fn present(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64)>> {
         Ok(self.task(pid)?.mm.present_ranges(lo, hi))
     }
+}
+
+/// `oom_badness` with `oom_score_adj` 0: resident pages, swap entries
+/// and page-table pages (`mm_pgtables_bytes`, the root not included).
+fn oom_badness(mm: &MmStruct) -> i64 {
+    let c = &mm.counters;
+    c.anon_rss.load(Ordering::Relaxed)
+        + c.file_rss.load(Ordering::Relaxed)
+        + c.swap_ents.load(Ordering::Relaxed)
+        + (mm.pgtable_pages() - 1)
 }
 
 /// `show_map_vma` for one VMA.

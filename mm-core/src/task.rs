@@ -22,6 +22,9 @@ pub struct Task {
     pub faults: FaultCounters,
     /// Its descriptor table (`files_struct`).
     pub files: parking_lot::Mutex<FdTable>,
+    /// The OOM killer chose it (`tsk_is_oom_victim`): it got `SIGKILL`,
+    /// its memory was reaped (`MMF_OOM_SKIP`), and it runs nothing more.
+    pub oom_victim: std::sync::atomic::AtomicBool,
 }
 
 /// A descriptor table: descriptor `n` is slot `n`.
@@ -60,6 +63,22 @@ impl FdTable {
 }
 
 impl Task {
+    /// A task with a fresh fault count and descriptor table `files`.
+    pub(crate) fn new(pid: u32, mm: Arc<MmStruct>, files: FdTable) -> Task {
+        Task {
+            pid,
+            mm,
+            faults: Default::default(),
+            files: parking_lot::Mutex::new(files),
+            oom_victim: Default::default(),
+        }
+    }
+
+    /// The OOM killer killed it.
+    pub fn is_oom_victim(&self) -> bool {
+        self.oom_victim.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Runs on `cpu`, making sure its address space is loaded.
     fn switch_to(&self, cpu: usize) {
         self.mm.machine.switch_mm(cpu, &self.mm);

@@ -133,15 +133,18 @@ pub fn main() -> ExitCode {
                 stats,
                 image: image.map(|p| p.to_string_lossy().into_owned()),
             };
-            match run(&scenario, &opts) {
-                Ok(out) => {
-                    let mut stdout = std::io::stdout().lock();
-                    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                        return ExitCode::from(1);
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
+            // A run that stops prints what it produced, then the error.
+            let (out, err) = match run(&scenario, &opts) {
+                Ok(out) => (out, None),
+                Err(stopped) => (stopped.output, Some(stopped.error)),
+            };
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                return ExitCode::from(1);
+            }
+            match err {
+                None => ExitCode::SUCCESS,
+                Some(e) => {
                     eprintln!("error: {e}");
                     ExitCode::from(2)
                 }

@@ -1,5 +1,12 @@
 //! Running a parsed scenario on the simulator and printing what the
 //! real-kernel runner prints.
+//!
+//! Out of memory (rules of mmsim's own, README "Run under memory
+//! pressure"): a failed `fork` prints `-1 ENOMEM` and the run goes on; a
+//! process the OOM killer kills (`# oom-kill`, or its own access's
+//! `SIGKILL`) is gone, and each later line the script gives it, or gives
+//! a child whose `fork` failed, prints `# gone` instead of running.  A run
+//! that must stop returns its output so far with the error ([`Stopped`]).
 
 use crate::scenario::{Expect, Line, Op, Scenario};
 use mm_core::errno::{Errno, Signal};
@@ -29,7 +36,8 @@ pub struct RunOptions {
 pub enum RunError {
     /// The machine could not be built.
     Config(ConfigError),
-    /// The simulated machine ran out of memory for a page table or process.
+    /// The simulated machine ran out of memory for a `file` line's pages
+    /// or for the first process.
     OutOfMemory { line: usize },
     /// The image could not be mounted.
     Mount(String),
@@ -48,6 +56,33 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// A run that had to stop: the error, and everything the run printed
+/// before it (a run never discards its output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The output up to the line that stopped the run.
+    pub output: String,
+    /// Why it stopped.
+    pub error: RunError,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// Why a scenario process is not there to perform its lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gone {
+    /// The OOM killer killed it.
+    Killed,
+    /// Its `fork` failed or was not performed.
+    NeverCreated,
+}
 
 fn fmt_result(val: u64, err: Option<Errno>, is_addr: bool) -> String {
     match err {
@@ -80,8 +115,12 @@ struct Runner<'a> {
     /// The current process's id.
     pid: Pid,
     /// The kernel's process id of each scenario process (`None` once it
-    /// exited).
+    /// exited, or if it is gone).
     procs: Vec<Option<Pid>>,
+    /// The scenario processes that are gone, and why.
+    gone: Vec<Option<Gone>>,
+    /// Lines performed (not reported gone).
+    performed: usize,
     /// The current scenario process.
     cur: usize,
     out: String,
@@ -115,6 +154,44 @@ impl Runner<'_> {
         }
     }
 
+    /// Why scenario process `k` is gone, if it is.
+    fn gone(&self, k: usize) -> Option<Gone> {
+        self.gone.get(k).copied().flatten()
+    }
+
+    fn set_gone(&mut self, k: usize, why: Gone) {
+        if self.gone.len() <= k {
+            self.gone.resize(k + 1, None);
+        }
+        self.gone[k] = Some(why);
+        if let Some(p) = self.procs.get_mut(k) {
+            *p = None;
+        }
+    }
+
+    /// `# gone: line N: process K ...` for a line that process `k` cannot
+    /// perform.
+    fn report_gone(&mut self, l: &Line, k: usize, why: Gone) {
+        let _ = match why {
+            Gone::Killed => writeln!(self.out, "# gone: line {}: process {k} was killed", l.line),
+            Gone::NeverCreated => writeln!(self.out, "# gone: line {}: process {k} was never created", l.line),
+        };
+    }
+
+    /// Reaps the processes the OOM killer killed during line `l`: another
+    /// process's death is printed (`# oom-kill`); the current process's
+    /// shows as its access's `SIGKILL`.
+    fn reap_oom_kills(&mut self, l: &Line) {
+        for pid in self.k.take_oom_kills() {
+            self.k.exit(pid);
+            let Some(j) = self.procs.iter().position(|&p| p == Some(pid)) else { continue };
+            self.set_gone(j, Gone::Killed);
+            if j != self.cur {
+                let _ = writeln!(self.out, "# oom-kill: line {}: process {j}", l.line);
+            }
+        }
+    }
+
     fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
         let first = addr & !(PAGE - 1);
         let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
@@ -125,6 +202,7 @@ impl Runner<'_> {
                 Some(v) => self.k.store(self.pid, a, v).map(|()| 0),
                 None => self.k.load(self.pid, a),
             };
+            self.reap_oom_kills(l);
             match r {
                 Ok(v) => vals.push(v),
                 Err(sig) => {
@@ -199,7 +277,28 @@ impl Runner<'_> {
     }
 
     fn run_line(&mut self, l: &Line) {
-        // The parser knows which process runs each line.
+        // The parser knows which process runs each line; a `process K`
+        // line is about K.  A line for a process that is gone is not
+        // performed, and neither is the child of a `fork` it had.
+        let by = match l.op {
+            Op::Process { k } => k,
+            _ => l.proc,
+        };
+        if let Some(why) = self.gone(by) {
+            self.report_gone(l, by, why);
+            if let Op::Fork { child } = l.op {
+                self.set_gone(child, Gone::NeverCreated);
+            }
+            return;
+        }
+        self.performed += 1;
+        if let Op::Process { k } = l.op
+            && let Some(Some(p)) = self.procs.get(k)
+        {
+            self.cur = k;
+            self.pid = *p;
+            return;
+        }
         if let Some(Some(p)) = self.procs.get(l.proc) {
             self.cur = l.proc;
             self.pid = *p;
@@ -254,7 +353,13 @@ impl Runner<'_> {
                         self.procs[*child] = Some(c);
                         let _ = writeln!(self.out, "# fork: line {}: process {child}", l.line);
                     }
-                    Err(_) => self.oom = Some(l.line),
+                    Err(e) => {
+                        // fork(2) fails and the parent goes on; the child's
+                        // number names a process that never existed.
+                        let got = fmt_result(0, Some(e), false);
+                        let _ = writeln!(self.out, "# fork: line {}: {got}", l.line);
+                        self.set_gone(*child, Gone::NeverCreated);
+                    }
                 }
                 None
             }
@@ -279,14 +384,16 @@ impl Runner<'_> {
     }
 }
 
-/// Runs a scenario and returns its output.
-pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
-    let mut k = Kernel::new(&opts.machine).map_err(RunError::Config)?;
+/// Runs a scenario and returns its output; a run that must stop returns
+/// what it printed so far with the error.
+pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
+    let stop = |error| Stopped { output: String::new(), error };
+    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     if let Some(image) = &opts.image {
-        let fs = mm_core::fs::mount(k.machine(), "ext4", image).map_err(RunError::Mount)?;
+        let fs = mm_core::fs::mount(k.machine(), "ext4", image).map_err(|e| stop(RunError::Mount(e)))?;
         k.set_root(fs);
     }
-    let pid = k.spawn().map_err(|_| RunError::OutOfMemory { line: 0 })?;
+    let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
     let trace = if opts.trace {
         let c = TraceCollector::new();
         k.machine().trace.subscribe(c.clone());
@@ -294,7 +401,18 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
     } else {
         None
     };
-    let mut r = Runner { s, k, pid, procs: vec![Some(pid)], cur: 0, out: String::new(), trace, oom: None };
+    let mut r = Runner {
+        s,
+        k,
+        pid,
+        procs: vec![Some(pid)],
+        gone: Vec::new(),
+        performed: 0,
+        cur: 0,
+        out: String::new(),
+        trace,
+        oom: None,
+    };
     for l in &s.lines {
         if r.trace.is_some() {
             // Trace lines go before the line's own output.
@@ -307,10 +425,10 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, RunError> {
             r.run_line(l);
         }
         if let Some(line) = r.oom {
-            return Err(RunError::OutOfMemory { line });
+            return Err(Stopped { output: r.out, error: RunError::OutOfMemory { line } });
         }
     }
-    let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);
+    let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + s.nwindow, s.skipped);
     if opts.stats {
         let m = r.k.machine();
         r.out.push_str("== vmstat\n");

@@ -1,5 +1,6 @@
 //! The `mmsim` command: bad input is an `error: line N: ...` with exit
-//! status 2 and nothing on stdout; no input makes it panic.
+//! status 2 and nothing on stdout; a run that stops keeps what it printed;
+//! no input makes it panic.
 
 use std::io::Write;
 use std::process::{Command, Output};
@@ -44,6 +45,19 @@ fn a_bad_line_is_an_error_with_no_output() {
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
     assert_eq!(stderr(&o), "error: line 3: munmap: expected 2 argument(s), got 1\n");
+}
+
+/// A run that must stop keeps what it printed: stdout has the output of
+/// the lines before, stderr the error, and the exit status is 2.
+#[test]
+fn a_run_that_stops_keeps_its_output() {
+    let o = mmsim(
+        &["run", "--ram", "1M"],
+        Some(b"mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\nload 0x100000000\nfile big 0x1000000\ndump\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "# load: line 2: 00\n");
+    assert_eq!(stderr(&o), "error: line 3: the simulated machine is out of memory\n");
 }
 
 #[test]

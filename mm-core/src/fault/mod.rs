@@ -146,7 +146,8 @@ impl MmStruct {
         let ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
         drop(st);
         if ret.contains(VmFault::OOM) {
-            trace_note!(m.trace, "pagefault_out_of_memory", "SIGKILL");
+            // The caller runs the OOM killer (`Kernel::out_of_memory`).
+            trace_note!(m.trace, "mm_fault_error", "VM_FAULT_OOM");
             return Err(Signal::Kill { addr });
         }
         if ret.intersects(VmFault::SIGBUS | VmFault::HWPOISON | VmFault::HWPOISON_LARGE) {

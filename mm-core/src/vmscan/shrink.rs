@@ -101,8 +101,7 @@ impl Machine {
         if ok(self) {
             return true;
         }
-        self.vmstat.count(VmEvent::OomKill, 1);
-        trace_note!(self.trace, "out_of_memory", "nothing left to reclaim: VM_FAULT_OOM");
+        trace_note!(self.trace, "__alloc_pages_slowpath", "nothing left to reclaim: the allocation fails");
         false
     }
 
