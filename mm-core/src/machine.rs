@@ -109,7 +109,8 @@ pub struct MachineConfig {
 }
 
 /// A swap area to enable at boot: a registered device type and its
-/// configuration (`--swap zram:64M`, `--swap file:/tmp/swap:1G`).
+/// configuration (`--swap zram:64M`, `--swap file:/tmp/swap:1G`,
+/// `--swap file:/swapfile`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SwapSpec {
     /// Registered swap device name.
@@ -121,17 +122,25 @@ pub struct SwapSpec {
 }
 
 impl SwapSpec {
-    /// Parses `NAME:SIZE` or `NAME:PATH:SIZE` (the size in bytes, or with
-    /// a K, M, G or T suffix), as `--swap` takes it.
+    /// Parses `NAME:SIZE`, `NAME:PATH:SIZE` or `NAME:PATH` (the size in
+    /// bytes, or with a K, M, G or T suffix), as `--swap` takes it.
+    ///
+    /// After `NAME:`, the text after the last `:` is the size; with no
+    /// further `:`, a text that starts with a digit is a size and any
+    /// other a path (so a relative path starting with a digit is written
+    /// `./PATH`, and a path with a `:` in it needs a size after it).
     pub fn parse(s: &str) -> Result<SwapSpec, String> {
-        let (device, rest) =
-            s.split_once(':').ok_or_else(|| format!("bad swap '{s}': expected NAME:SIZE or NAME:PATH:SIZE"))?;
+        let (device, rest) = s
+            .split_once(':')
+            .ok_or_else(|| format!("bad swap '{s}': expected NAME:SIZE, NAME:PATH:SIZE or NAME:PATH"))?;
         let (path, size) = match rest.rsplit_once(':') {
-            Some((p, z)) => (p.to_string(), z),
-            None => (String::new(), rest),
+            Some((p, z)) => (p, Some(z)),
+            None if rest.starts_with(|c: char| c.is_ascii_digit()) => ("", Some(rest)),
+            None => (rest, None),
         };
-        let size = parse_size(size).map_err(|e| format!("bad swap '{s}': {e}"))?;
-        Ok(SwapSpec { device: device.to_string(), config: SwapDeviceConfig { path, size }, prio: -1 })
+        let size = size.map(parse_size).transpose().map_err(|e| format!("bad swap '{s}': {e}"))?;
+        let config = SwapDeviceConfig { path: path.to_string(), size, in_use: Vec::new() };
+        Ok(SwapSpec { device: device.to_string(), config, prio: -1 })
     }
 }
 

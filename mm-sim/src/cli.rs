@@ -7,10 +7,12 @@ use mm_core::alloc::MM_PAGE_ALLOCATORS;
 use mm_core::arch::MM_PAGE_TABLE_FORMATS;
 use mm_core::fs::MM_FILESYSTEMS;
 use mm_core::machine::{MachineConfig, SwapSpec};
-use mm_core::swap::MM_SWAP_DEVICES;
+use mm_core::swap::{HostFileId, MM_SWAP_DEVICES};
 use mm_core::vmscan::MM_RECLAIM_POLICIES;
-use std::io::Write;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -42,9 +44,19 @@ enum Cmd {
         /// `file` lines still make files on tmpfs.
         #[arg(long)]
         image: Option<PathBuf>,
-        /// A swap area: `zram:SIZE` (compressed, in memory) or
-        /// `file:PATH:SIZE` (a swap file on the host); may be repeated.
-        #[arg(long, value_parser = SwapSpec::parse)]
+        /// A swap area; may be repeated.
+        ///   zram:SIZE        compressed, in memory
+        ///   file:PATH:SIZE   a swap file on the host, as mkswap + swapon:
+        ///   file:PATH        a PATH that does not exist is created (SIZE
+        ///                    needed) and removed after the run; an existing
+        ///                    PATH must already be a swap area (mkswap PATH):
+        ///                    it is kept, but swapped-out pages are written
+        ///                    into it; its size is its header's, or SIZE if
+        ///                    given, which may not exceed it.  Anything else
+        ///                    (a file that is not a swap area, a directory, a
+        ///                    device, the scenario, the image, a file already
+        ///                    in use as swap) is refused and left untouched.
+        #[arg(long, value_parser = SwapSpec::parse, verbatim_doc_comment)]
         swap: Vec<SwapSpec>,
         /// Reclaim policy (see `mmsim backends`).
         #[arg(long, default_value = "lru")]
@@ -104,6 +116,15 @@ fn backends() -> String {
     out
 }
 
+/// Reads the scenario file and tells which file it was.
+fn read_scenario(path: &Path) -> std::io::Result<(Vec<u8>, HostFileId)> {
+    let mut f = File::open(path)?;
+    let meta = f.metadata()?;
+    let mut src = Vec::new();
+    f.read_to_end(&mut src)?;
+    Ok((src, HostFileId { dev: meta.dev(), ino: meta.ino(), role: "the scenario file".to_string() }))
+}
+
 /// Runs the command line; binaries that link extra backends call this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -113,7 +134,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Run { file, trace, allocator, page_table, ram, image, swap, reclaim, stats } => {
-            let src = match std::fs::read(&file) {
+            let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: cannot open {}: {e}", file.display());
@@ -127,6 +148,16 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            // The host files the run reads may not become swap areas.
+            let mut in_use = vec![scenario_id];
+            in_use.extend(image.as_ref().and_then(|p| HostFileId::of(p, "the --image").ok()));
+            let swap = swap
+                .into_iter()
+                .map(|mut s| {
+                    s.config.in_use = in_use.clone();
+                    s
+                })
+                .collect();
             let opts = RunOptions {
                 machine: MachineConfig { ram, allocator, page_table, reclaim, swap, ..MachineConfig::default() },
                 trace,

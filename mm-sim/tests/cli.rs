@@ -243,3 +243,254 @@ fn bad_swap_and_reclaim_arguments_are_errors() {
         assert!(stderr(&o).contains(msg), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A directory of its own for one swap-file test.
+fn swap_test_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mmsim-cli-swap-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `mmsim run ARGS`.
+fn mmsim_run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mmsim")).arg("run").args(args).output().expect("run mmsim")
+}
+
+/// `--swap file:PATH:SIZE` (or `file:PATH` with an empty size).
+fn file_swap(path: &std::path::Path, size: &str) -> std::ffi::OsString {
+    let mut s = std::ffi::OsString::from("file:");
+    s.push(path);
+    if !size.is_empty() {
+        s.push(":");
+        s.push(size);
+    }
+    s
+}
+
+/// A host file's bytes and modification time, to check nothing touched it.
+fn snapshot(path: &std::path::Path) -> (Vec<u8>, std::time::SystemTime) {
+    (std::fs::read(path).expect("read"), std::fs::metadata(path).and_then(|m| m.modified()).expect("mtime"))
+}
+
+/// A swap area as `mkswap` makes it: `nr_pages` pages, the header in page 0.
+fn mkswap(path: &std::path::Path, nr_pages: u32) -> Vec<u8> {
+    let mut bytes = vec![0u8; nr_pages as usize * 4096];
+    bytes[1024..1028].copy_from_slice(&1u32.to_ne_bytes());
+    bytes[1028..1032].copy_from_slice(&(nr_pages - 1).to_ne_bytes());
+    bytes[4086..4096].copy_from_slice(b"SWAPSPACE2");
+    std::fs::write(path, &bytes).expect("write swap area");
+    bytes[..4096].to_vec()
+}
+
+/// One page of each of 768 pages holds its number; `--ram 256K` swaps
+/// most of them out and the last line reads them all back.
+const SAME_SWAP_FILE_TWICE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reproducers/02-same-swap-file-twice-corrupts.mms");
+
+/// What the reproducer prints when swapping loses nothing (zram as the
+/// reference: the output does not depend on the device).
+fn reference_output() -> Vec<u8> {
+    let o = mmsim_run(&[
+        "--ram".as_ref(),
+        "256K".as_ref(),
+        "--swap".as_ref(),
+        "zram:4M".as_ref(),
+        SAME_SWAP_FILE_TWICE.as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o.stdout
+}
+
+#[test]
+fn swap_file_refuses_host_files_it_did_not_create() {
+    let dir = swap_test_dir("refuse");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"important\n").unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    std::fs::File::options().write(true).open(&victim).unwrap().set_modified(old).unwrap();
+    let scenario = dir.join("s.mms");
+    std::fs::write(&scenario, b"dump\n").unwrap();
+    let image = dir.join("image.img");
+    std::fs::write(&image, vec![0u8; 3 * 4096]).unwrap();
+    let image_link = dir.join("image-link.img");
+    std::fs::hard_link(&image, &image_link).unwrap();
+    let scenario_link = dir.join("s-link.mms");
+    std::os::unix::fs::symlink(&scenario, &scenario_link).unwrap();
+    let dev_null = std::path::Path::new("/dev/null");
+    let cases: [(&std::path::Path, &str); 6] = [
+        (&victim, "read swap header failed"),
+        (&scenario, "is the scenario file"),
+        (&scenario_link, "is the scenario file"),
+        (&image_link, "is the --image"),
+        (&dir, "not a regular file (a directory)"),
+        (dev_null, "not a regular file (a character device)"),
+    ];
+    let before: Vec<_> = [&victim, &scenario, &image].iter().map(|p| snapshot(p)).collect();
+    for (path, msg) in cases {
+        for size in ["1M", ""] {
+            let o = mmsim_run(&[
+                "--image".as_ref(),
+                image.as_os_str(),
+                "--swap".as_ref(),
+                &file_swap(path, size),
+                scenario.as_os_str(),
+            ]);
+            assert_eq!(o.status.code(), Some(2), "{}: {}", path.display(), stderr(&o));
+            assert!(o.stdout.is_empty());
+            let want = format!("error: file swap: {}: {msg}", path.display());
+            assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+        }
+    }
+    let after: Vec<_> = [&victim, &scenario, &image].iter().map(|p| snapshot(p)).collect();
+    assert_eq!(before, after);
+    assert_eq!(after[0].1, old);
+    assert!(dir.is_dir());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(dev_null).unwrap().file_type().is_char_device());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_swap_file_twice_is_busy() {
+    // Two swap areas on one file would overwrite each other's pages.
+    let dir = swap_test_dir("twice");
+    let path = dir.join("swap");
+    let o = mmsim_run(&[
+        "--ram".as_ref(),
+        "256K".as_ref(),
+        "--swap".as_ref(),
+        &file_swap(&path, "2M"),
+        "--swap".as_ref(),
+        &file_swap(&path, "2M"),
+        SAME_SWAP_FILE_TWICE.as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        format!("error: file swap: {}: Device or resource busy (already a swap area)\n", path.display())
+    );
+    assert!(!path.exists(), "the first area's file is removed when setup fails");
+
+    // Two files: every page reads back as written, and both files go.
+    let other = dir.join("other");
+    let o = mmsim_run(&[
+        "--ram".as_ref(),
+        "256K".as_ref(),
+        "--swap".as_ref(),
+        &file_swap(&path, "2M"),
+        "--swap".as_ref(),
+        &file_swap(&other, "2M"),
+        SAME_SWAP_FILE_TWICE.as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout == reference_output(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(!path.exists() && !other.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_swap_file_locked_by_another_process_is_busy() {
+    let dir = swap_test_dir("locked");
+    let path = dir.join("swap");
+    mkswap(&path, 64);
+    let before = snapshot(&path);
+    let lock = std::fs::File::open(&path).unwrap();
+    lock.lock().unwrap();
+    let o = mmsim_run(&["--swap".as_ref(), &file_swap(&path, ""), SAME_SWAP_FILE_TWICE.as_ref()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Device or resource busy"), "{}", stderr(&o));
+    assert_eq!(snapshot(&path), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_existing_swap_file_is_used_and_kept() {
+    let dir = swap_test_dir("existing");
+    let path = dir.join("swap");
+    let header = mkswap(&path, 1024);
+    for size in ["", "3M", "4M"] {
+        let o = mmsim_run(&[
+            "--ram".as_ref(),
+            "256K".as_ref(),
+            "--swap".as_ref(),
+            &file_swap(&path, size),
+            SAME_SWAP_FILE_TWICE.as_ref(),
+        ]);
+        assert!(o.status.success(), "{size}: {}", stderr(&o));
+        assert!(o.stdout == reference_output(), "{size}");
+        let bytes = std::fs::read(&path).expect("the swap file is kept");
+        assert_eq!(bytes.len(), 1024 * 4096, "never truncated or extended");
+        assert!(bytes[..4096] == header[..], "the header is left as it is");
+        assert!(bytes[4096..].iter().any(|&b| b != 0), "pages were swapped out into it");
+    }
+    // More than the area holds is refused.
+    let before = snapshot(&path);
+    let o = mmsim_run(&["--swap".as_ref(), &file_swap(&path, "5M"), SAME_SWAP_FILE_TWICE.as_ref()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("less than the size asked for"), "{}", stderr(&o));
+    assert_eq!(snapshot(&path), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_created_swap_file_is_removed_after_the_run_and_after_a_failed_setup() {
+    let dir = swap_test_dir("created");
+    let path = dir.join("swap");
+    let o = mmsim_run(&[
+        "--ram".as_ref(),
+        "4M".as_ref(),
+        "--swap".as_ref(),
+        &file_swap(&path, "32M"),
+        "--stats".as_ref(),
+        {
+            let s = dir.join("p.mms");
+            std::fs::write(&s, PRESSURE).unwrap();
+            s
+        }
+        .as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\npswpout "));
+    assert!(!path.exists());
+
+    // A later area is refused: the one created before it goes too.
+    let o = mmsim_run(&[
+        "--swap".as_ref(),
+        &file_swap(&path, "1M"),
+        "--swap".as_ref(),
+        &file_swap(&dir, "1M"),
+        SAME_SWAP_FILE_TWICE.as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a directory"), "{}", stderr(&o));
+    assert!(!path.exists());
+
+    // Sizing the new file fails (a file-size limit of 1 MiB): it is
+    // removed again.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmsim"));
+    cmd.arg("run").arg("--swap").arg(file_swap(&path, "2M")).arg(SAME_SWAP_FILE_TWICE);
+    // SAFETY: setrlimit and signal are async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let lim = libc::rlimit { rlim_cur: 1 << 20, rlim_max: 1 << 20 };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0
+                || libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = cmd.output().expect("run mmsim");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot size") && stderr(&o).contains("File too large"), "{}", stderr(&o));
+    assert!(!path.exists());
+
+    // Without a size a missing file is not created.
+    let o = mmsim_run(&["--swap".as_ref(), &file_swap(&path, ""), SAME_SWAP_FILE_TWICE.as_ref()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give a size to create it"), "{}", stderr(&o));
+    assert!(!path.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,12 +4,16 @@
 //! itself in [`mm_core::swap::MM_SWAP_DEVICES`], so a binary that links
 //! this crate can select them by name:
 //!
-//! * [`file`] (`--swap file:PATH:SIZE`): a swap file on the host
+//! * [`file`](mod@file) (`--swap file:PATH:SIZE`): a swap file on the host
 //!   filesystem, laid out as `mkswap` makes it (the header in page 0, the
 //!   `SWAPSPACE2` magic at its end) and read and written with positioned
 //!   I/O, one page at slot `offset` at byte `offset * 4096`.  Pick it to
-//!   see swapping cost real I/O, or to look at the pages on the host.  The
-//!   file is created sparse and is removed when the device is dropped.
+//!   see swapping cost real I/O, or to look at the pages on the host.  A
+//!   new file is created exclusively and sparse, and removed when the
+//!   device is dropped; an existing file is used only if it is already a
+//!   swap area (`mkswap`), and is then kept (`--swap file:PATH` takes its
+//!   size from its header); anything else is refused, and so is a file
+//!   already in use as swap (`EBUSY`).
 //! * [`zram`] (`--swap zram:SIZE`): a compressed block device in memory,
 //!   as Linux's `zram`.  A same-filled page is kept as its fill word, a
 //!   page is compressed with LZ4 when that saves space and stored raw
@@ -24,9 +28,11 @@
 //! [`clock`] (`--reclaim clock`), one CLOCK ring with a second-chance hand.
 //!
 //! Library users and benchmarks can build the devices directly, without
-//! the registry, with [`FileSwap::create`] and [`Zram::new`].  A binary
-//! that only selects devices by name must still reference the crate
-//! (`use mm_swap as _;`) so that the linker keeps the registrations.
+//! the registry, with [`FileSwap::create`] (a new file),
+//! [`FileSwap::swapon`] (a new or an existing swap file) and
+//! [`Zram::new`].  A binary that only selects devices by name must still
+//! reference the crate (`use mm_swap as _;`) so that the linker keeps the
+//! registrations.
 
 #![warn(missing_docs)]
 

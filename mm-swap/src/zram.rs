@@ -257,7 +257,8 @@ fn new_zram(cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String> {
     if !cfg.path.is_empty() {
         return Err(format!("zram takes no path (got '{}'): use --swap zram:SIZE", cfg.path));
     }
-    Ok(Box::new(Zram::new(cfg.size)?))
+    let size = cfg.size.ok_or("zram swap: a size is needed: use --swap zram:SIZE")?;
+    Ok(Box::new(Zram::new(size)?))
 }
 
 #[linkme::distributed_slice(MM_SWAP_DEVICES)]

@@ -253,10 +253,12 @@ fn bad_configurations_are_refused() {
     let path = temp_path("too-small");
     assert!(FileSwap::create(&path, PAGE as u64).is_err());
     assert!(!path.exists());
-    let cfg = SwapDeviceConfig { path: "/tmp/x".to_string(), size: 1 << 20 };
+    let cfg = SwapDeviceConfig { path: "/tmp/x".to_string(), size: Some(1 << 20), ..Default::default() };
     assert!(new_swap_device("zram", &cfg).is_err());
-    let cfg = SwapDeviceConfig { path: String::new(), size: 1 << 20 };
+    let cfg = SwapDeviceConfig { path: String::new(), size: Some(1 << 20), ..Default::default() };
     assert!(new_swap_device("file", &cfg).is_err());
+    let err = new_swap_device("zram", &SwapDeviceConfig::default()).err().expect("zram without a size");
+    assert!(err.contains("a size is needed"), "{err}");
 }
 
 #[test]
@@ -295,12 +297,13 @@ fn file_is_removed_on_drop() {
 }
 
 #[test]
-fn file_create_truncates_an_existing_file() {
-    let path = temp_path("truncate");
+fn file_create_leaves_an_existing_file_alone() {
+    let path = temp_path("exists");
     std::fs::write(&path, vec![0x77u8; 10 * PAGE]).unwrap();
-    let swap = FileSwap::create(&path, 4 * PAGE as u64).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), 4 * PAGE as u64);
-    unwritten_reads_zero(&swap);
+    let err = FileSwap::create(&path, 4 * PAGE as u64).unwrap_err();
+    assert!(err.contains(&*path.to_string_lossy()) && err.contains("cannot create"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0x77u8; 10 * PAGE]);
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
@@ -308,13 +311,13 @@ fn registry_builds_both_devices() {
     let names = swap_device_names();
     assert!(names.contains(&"zram") && names.contains(&"file"), "{names:?}");
 
-    let zram = new_swap_device("zram", &SwapDeviceConfig { path: String::new(), size: 1 << 20 }).unwrap();
+    let zram = new_swap_device("zram", &SwapDeviceConfig { size: Some(1 << 20), ..Default::default() }).unwrap();
     assert_eq!(zram.name(), "zram");
     assert_eq!(zram.nr_pages(), 256);
     round_trip(zram.as_ref());
 
     let path = temp_path("registry");
-    let cfg = SwapDeviceConfig { path: path.to_string_lossy().into_owned(), size: 1 << 20 };
+    let cfg = SwapDeviceConfig { path: path.to_string_lossy().into_owned(), size: Some(1 << 20), ..Default::default() };
     let file = new_swap_device("file", &cfg).unwrap();
     assert_eq!(file.name(), "file");
     assert_eq!(file.nr_pages(), 256);

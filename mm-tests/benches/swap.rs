@@ -49,7 +49,11 @@ fn filled_page(p: u64, page: &mut [u8]) {
 /// A machine with the region written once (so most of it is on swap).
 fn setup(device: &str, filled: bool) -> (Kernel, u32) {
     let path = if device == "file" { swap_path("sim") } else { String::new() };
-    let spec = SwapSpec { device: device.into(), config: SwapDeviceConfig { path, size: SWAP }, prio: -1 };
+    let spec = SwapSpec {
+        device: device.into(),
+        config: SwapDeviceConfig { path, size: Some(SWAP), ..Default::default() },
+        prio: -1,
+    };
     let mut k =
         Kernel::new(&MachineConfig { ram: RAM, swap: vec![spec], ..MachineConfig::default() }).expect("machine");
     let pid = k.spawn().expect("process");

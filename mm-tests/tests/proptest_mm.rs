@@ -599,7 +599,7 @@ proptest! {
         };
         let spec = mm_core::machine::SwapSpec {
             device: device.to_string(),
-            config: mm_core::swap::SwapDeviceConfig { path, size: 1 << 20 },
+            config: mm_core::swap::SwapDeviceConfig { path, size: Some(1 << 20), ..Default::default() },
             prio: -1,
         };
         let mut cfg = MachineConfig { ram: 64 * PAGE, reclaim: policy.to_string(), swap: vec![spec], ..MachineConfig::default() };

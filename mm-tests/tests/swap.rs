@@ -32,7 +32,11 @@ fn swap_spec(device: &str, size: u64) -> SwapSpec {
     } else {
         String::new()
     };
-    SwapSpec { device: device.to_string(), config: SwapDeviceConfig { path, size }, prio: -1 }
+    SwapSpec {
+        device: device.to_string(),
+        config: SwapDeviceConfig { path, size: Some(size), ..Default::default() },
+        prio: -1,
+    }
 }
 
 fn machine(ram: u64, policy: &str, swap: Option<SwapSpec>, page_cluster: u32) -> Kernel {

@@ -39,12 +39,40 @@ pub trait SwapDevice: Send + Sync {
 /// How to build a swap device: `--swap NAME:ARG` where `ARG` is the
 /// device-specific part (`file:PATH:SIZE` gives `path = PATH`, `zram:SIZE`
 /// none) and `size` its size in bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SwapDeviceConfig {
     /// A host path, for devices that live in a file; empty otherwise.
     pub path: String,
-    /// Size in bytes (whole pages; slot 0 included).
-    pub size: u64,
+    /// Size in bytes (whole pages; slot 0 included), if one was given: a
+    /// device that lives in an existing swap file may take its size from
+    /// the file's header.
+    pub size: Option<u64>,
+    /// Host files the run already uses for something else (the scenario,
+    /// the ext4 image): a device that lives in a file refuses to be one of
+    /// them, whatever name it is given by.
+    pub in_use: Vec<HostFileId>,
+}
+
+/// A host file by identity (`st_dev`, `st_ino`), so that two names for
+/// one file (a hard link, a symlink, `./x` and `x`) compare equal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostFileId {
+    /// The device the file is on (`st_dev`).
+    pub dev: u64,
+    /// Its inode number (`st_ino`).
+    pub ino: u64,
+    /// What the run uses it for, for error messages ("the scenario").
+    pub role: String,
+}
+
+impl HostFileId {
+    /// The identity of the file `path` names (symlinks followed), used as
+    /// `role`.
+    pub fn of(path: impl AsRef<std::path::Path>, role: &str) -> std::io::Result<HostFileId> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path)?;
+        Ok(HostFileId { dev: m.dev(), ino: m.ino(), role: role.to_string() })
+    }
 }
 
 /// A swap device type a backend registers in [`MM_SWAP_DEVICES`].

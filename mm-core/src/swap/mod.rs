@@ -22,7 +22,8 @@ pub mod device;
 pub mod state;
 
 pub use device::{
-    MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, new_swap_device, swap_device_names,
+    HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, new_swap_device,
+    swap_device_names,
 };
 
 use crate::phys::zeroed_slice;
