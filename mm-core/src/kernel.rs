@@ -107,25 +107,38 @@ impl Kernel {
         self.tmpfs.create(name, size, fill).map(|_| ())
     }
 
-    /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor.  The
+    /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor
+    /// (`EMFILE` if it is not below `RLIMIT_NOFILE`, 1024).  The
     /// root filesystem (if any) is searched by full path, then tmpfs by
     /// the last component.
     pub fn sys_openat(&self, pid: Pid, path: &str, flags: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
         let t = self.task(pid)?;
         let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
+        // do_sys_openat2: the descriptor first (EMFILE before ENOENT).
+        let fd = t.files.lock().get_unused_fd()?;
         let name = path.rsplit('/').next().unwrap_or(path);
-        let (inode, shown) = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
+        let found = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
             Some((fs, Ok(i))) => {
                 if mode.contains(FMode::WRITE) && fs.read_only() {
-                    return Err(Errno::EROFS);
+                    Err(Errno::EROFS)
+                } else {
+                    Ok((i, path.to_string()))
                 }
-                (i, path.to_string())
             }
-            _ => (self.tmpfs.lookup(name)?, name.to_string()),
+            _ => self.tmpfs.lookup(name).map(|i| (i, name.to_string())),
         };
-        let fd = t.files.lock().install(File::open(inode, mode, shown));
-        Ok(fd as u64)
+        let mut files = t.files.lock();
+        match found {
+            Ok((inode, shown)) => {
+                files.fd_install(fd, File::open(inode, mode, shown));
+                Ok(fd as u64)
+            }
+            Err(e) => {
+                files.put_unused_fd(fd);
+                Err(e)
+            }
+        }
     }
 
     /// `close(fd)`: mappings of the file stay.

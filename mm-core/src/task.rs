@@ -27,38 +27,169 @@ pub struct Task {
     pub oom_victim: std::sync::atomic::AtomicBool,
 }
 
-/// A descriptor table: descriptor `n` is slot `n`.
-#[derive(Debug, Default, Clone)]
+/// A descriptor table: descriptor `n` is slot `n` (`struct fdtable`).
+///
+/// The lowest free descriptor is found as the kernel's `find_next_fd`
+/// finds it: from `next_fd` (no descriptor below it is free), over a
+/// bitmap of open descriptors with a second bitmap of its full words, so an
+/// `openat` looks at a few words however many descriptors are open.
+#[derive(Debug, Clone)]
 pub struct FdTable {
     fds: Vec<Option<Arc<File>>>,
+    /// `open_fds`: bit `n` set while descriptor `n` is open (0-2 included).
+    open_fds: Vec<u64>,
+    /// `full_fds_bits`: bit `w` set while word `w` of `open_fds` is full.
+    full_fds_bits: Vec<u64>,
+    /// `files->next_fd`: no descriptor below it is free.
+    next_fd: usize,
+    /// `RLIMIT_NOFILE` (soft): descriptors are below it.
+    nofile: usize,
 }
 
 /// The first descriptor `open` returns (0-2 are the standard streams).
 pub const FIRST_FD: usize = 3;
 
-impl FdTable {
-    /// Installs `file` at the lowest free descriptor (`fd_install`).
-    pub fn install(&mut self, file: Arc<File>) -> i64 {
-        if self.fds.len() < FIRST_FD {
-            self.fds.resize(FIRST_FD, None);
-        }
-        let fd = match self.fds.iter().skip(FIRST_FD).position(Option::is_none) {
-            Some(i) => i + FIRST_FD,
-            None => {
-                self.fds.push(None);
-                self.fds.len() - 1
-            }
+/// The default soft `RLIMIT_NOFILE` (`INR_OPEN_CUR`): what a process
+/// started from a shell has.
+pub const INR_OPEN_CUR: usize = 1024;
+
+/// The most `RLIMIT_NOFILE` may be (`sysctl_nr_open`'s default).
+pub const NR_OPEN: usize = 1 << 20;
+
+impl Default for FdTable {
+    fn default() -> FdTable {
+        let mut t = FdTable {
+            fds: Vec::new(),
+            open_fds: Vec::new(),
+            full_fds_bits: Vec::new(),
+            next_fd: 0,
+            nofile: INR_OPEN_CUR,
         };
-        self.fds[fd] = Some(file);
-        fd as i64
+        // The standard streams.
+        for fd in 0..FIRST_FD {
+            t.set_open_fd(fd);
+        }
+        t.next_fd = FIRST_FD;
+        t
     }
+}
+
+impl FdTable {
+    /// `RLIMIT_NOFILE`'s soft limit.
+    pub fn rlimit_nofile(&self) -> usize {
+        self.nofile
+    }
+
+    /// Sets `RLIMIT_NOFILE`'s soft limit (`setrlimit`): `EPERM` above
+    /// [`NR_OPEN`].  Open descriptors at or above it stay open.
+    pub fn set_rlimit_nofile(&mut self, limit: usize) -> crate::errno::SysResult<()> {
+        if limit > NR_OPEN {
+            return Err(crate::errno::Errno::EPERM);
+        }
+        self.nofile = limit;
+        Ok(())
+    }
+
+    /// `__set_open_fd`.
+    fn set_open_fd(&mut self, fd: usize) {
+        let w = fd / 64;
+        if self.open_fds.len() <= w {
+            self.open_fds.resize(w + 1, 0);
+            self.full_fds_bits.resize(w / 64 + 1, 0);
+        }
+        self.open_fds[w] |= 1 << (fd % 64);
+        if self.open_fds[w] == !0 {
+            self.full_fds_bits[w / 64] |= 1 << (w % 64);
+        }
+    }
+
+    /// `__clear_open_fd`.
+    fn clear_open_fd(&mut self, fd: usize) {
+        let w = fd / 64;
+        self.open_fds[w] &= !(1 << (fd % 64));
+        self.full_fds_bits[w / 64] &= !(1 << (w % 64));
+    }
+
+    /// `find_next_fd`: the lowest descriptor at or above `start` that is
+    /// not open: first a word of `open_fds` that is not full (searched in
+    /// `full_fds_bits`), then a zero bit in it.
+    fn find_next_fd(&self, start: usize) -> usize {
+        let (mut w, first) = (start / 64, start % 64);
+        // The word of `start` itself, from its bit (none: all free).
+        let Some(&word) = self.open_fds.get(w) else {
+            return start;
+        };
+        let free = !word & (!0u64 << first);
+        if free != 0 {
+            return w * 64 + free.trailing_zeros() as usize;
+        }
+        w += 1;
+        // Then the first word that is not full.
+        let mut b = w / 64;
+        let mut mask = !0u64 << (w % 64);
+        while let Some(&full) = self.full_fds_bits.get(b) {
+            let notfull = !full & mask;
+            if notfull != 0 {
+                let w = b * 64 + notfull.trailing_zeros() as usize;
+                let word = self.open_fds.get(w).copied().unwrap_or(0);
+                return w * 64 + (!word).trailing_zeros() as usize;
+            }
+            b += 1;
+            mask = !0;
+        }
+        (b * 64 * 64).max(start)
+    }
+
+    /// `alloc_fd`: takes the lowest free descriptor; `EMFILE` if it is not
+    /// below `RLIMIT_NOFILE`.  [`fd_install`](Self::fd_install) gives it a
+    /// file, [`put_unused_fd`](Self::put_unused_fd) gives it back.
+    pub fn get_unused_fd(&mut self) -> crate::errno::SysResult<usize> {
+        let fd = self.find_next_fd(self.next_fd);
+        if fd >= self.nofile {
+            return Err(crate::errno::Errno::EMFILE);
+        }
+        self.next_fd = fd + 1;
+        self.set_open_fd(fd);
+        Ok(fd)
+    }
+
+    /// `__put_unused_fd`: gives back a descriptor taken and not installed
+    /// (or just closed).
+    pub fn put_unused_fd(&mut self, fd: usize) {
+        self.clear_open_fd(fd);
+        self.next_fd = self.next_fd.min(fd);
+    }
+
+    /// `fd_install`: `file` is descriptor `fd`, taken by
+    /// [`get_unused_fd`](Self::get_unused_fd).
+    pub fn fd_install(&mut self, fd: usize, file: Arc<File>) {
+        if self.fds.len() <= fd {
+            self.fds.resize(fd + 1, None);
+        }
+        self.fds[fd] = Some(file);
+    }
+
+    /// `get_unused_fd` and `fd_install`: `file` at the lowest free
+    /// descriptor.
+    pub fn install(&mut self, file: Arc<File>) -> crate::errno::SysResult<i64> {
+        let fd = self.get_unused_fd()?;
+        self.fd_install(fd, file);
+        Ok(fd as i64)
+    }
+
     /// The file at `fd` (`fget`).
     pub fn get(&self, fd: i64) -> Option<Arc<File>> {
         usize::try_from(fd).ok().and_then(|i| self.fds.get(i)).and_then(Clone::clone)
     }
+
     /// Closes `fd`; false if it was not open.
     pub fn close(&mut self, fd: i64) -> bool {
-        usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::take).is_some()
+        let Some(i) = usize::try_from(fd).ok().filter(|&i| self.fds.get(i).is_some_and(Option::is_some)) else {
+            return false;
+        };
+        self.fds[i] = None;
+        self.put_unused_fd(i);
+        true
     }
 }
 

@@ -7,6 +7,7 @@
 
 use mm_core::PAGE_SIZE as PAGE;
 use mm_core::flags::{Advice, MapFlags, MremapFlags, MsyncFlags, Prot};
+use std::collections::HashSet;
 use std::fmt;
 
 /// Most pages one `load`/`store` line may touch (`MAX_LOAD_PAGES`).
@@ -232,6 +233,40 @@ fn lossy(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
 }
 
+/// Most characters of an input token an error message shows.
+pub const SHOWN_MAX: usize = 64;
+
+/// An input token as an error message shows it: a control character or a
+/// byte that is not UTF-8 escaped (`\n`, `\x1b`, `\xff`, `\u{85}`), and a
+/// token of more than [`SHOWN_MAX`] characters cut after them, with its
+/// length: `xxxx... (50000000 bytes)`.  Printable text comes back as it
+/// was, as the reference runner prints it.
+pub fn shown(s: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut nchars = 0;
+    for chunk in s.utf8_chunks() {
+        let chars = chunk.valid().chars().map(Ok).chain(chunk.invalid().iter().map(|&b| Err(b)));
+        for c in chars {
+            if nchars == SHOWN_MAX {
+                let _ = write!(out, "... ({} bytes)", s.len());
+                return out;
+            }
+            nchars += 1;
+            let _ = match c {
+                Ok('\t') => write!(out, "\\t"),
+                Ok('\n') => write!(out, "\\n"),
+                Ok('\r') => write!(out, "\\r"),
+                Ok(c) if c.is_ascii_control() => write!(out, "\\x{:02x}", c as u32),
+                Ok(c) if c.is_control() => write!(out, "\\u{{{:x}}}", c as u32),
+                Ok(c) => write!(out, "{c}"),
+                Err(b) => write!(out, "\\x{b:02x}"),
+            };
+        }
+    }
+    out
+}
+
 /// Decimal or `0x` hex, the whole string, with the runner's overflow
 /// limits.
 pub fn parse_num(s: &[u8]) -> Option<u64> {
@@ -272,7 +307,8 @@ struct Parser {
     nwindow: usize,
     window: (u64, u64),
     dump_seen: bool,
-    files: Vec<Vec<u8>>,
+    /// The names `file` lines created.
+    files: HashSet<Vec<u8>>,
     p_cur: usize,
     p_count: usize,
     p_live: u64,
@@ -290,7 +326,7 @@ impl Parser {
     fn need_num(&self, s: &[u8], what: &str) -> PResult<u64> {
         match parse_num(s) {
             Some(v) => Ok(v),
-            None => self.err(format!("bad {what} '{}'", lossy(s))),
+            None => self.err(format!("bad {what} '{}'", shown(s))),
         }
     }
 
@@ -314,12 +350,18 @@ impl Parser {
         if s.is_empty() {
             return self.err(format!("empty {what}"));
         }
+        // Every name between bars must be there: "PROT_READ|", "|A" and
+        // "A||B" are errors, not the names they do have.
+        let trimmed = &s[..s.len() - s.iter().rev().take_while(|&&b| is_ws(b)).count()];
+        if skip_ws(s).first() == Some(&b'|') || trimmed.last() == Some(&b'|') || contains(s, b"||") {
+            return self.err(format!("empty name in {what} '{}'", shown(s)));
+        }
         let mut v = 0;
-        for tok in s.split(|&b| b == b'|').filter(|t| !t.is_empty()) {
+        for tok in s.split(|&b| b == b'|') {
             let tok = rtrim(skip_ws(tok));
             match tab.iter().find(|(n, _)| n.as_bytes() == tok) {
                 Some((_, val)) => v |= val,
-                None => return self.err(format!("unknown {what} '{}'", lossy(tok))),
+                None => return self.err(format!("unknown {what} '{}'", shown(tok))),
             }
         }
         Ok(v)
@@ -329,7 +371,7 @@ impl Parser {
         let mut s = s;
         if let Some(lt) = s.iter().position(|&b| b == b'<') {
             if s.last() != Some(&b'>') {
-                return self.err(format!("bad descriptor '{}'", lossy(s)));
+                return self.err(format!("bad descriptor '{}'", shown(s)));
             }
             s = &s[..lt];
         }
@@ -383,18 +425,18 @@ impl Parser {
             let e = skip_ws(&r[2..]);
             let n = e.iter().take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_').count();
             if n == 0 || n >= 32 {
-                return self.err(format!("bad error return '{}'", lossy(r)));
+                return self.err(format!("bad error return '{}'", shown(r)));
             }
             let rest = skip_ws(&e[n..]);
             if !rest.is_empty() && rest[0] != b'(' {
-                return self.err(format!("bad error return '{}'", lossy(r)));
+                return self.err(format!("bad error return '{}'", shown(r)));
             }
             return Ok(Expect::Error(lossy(&e[..n])));
         }
         let mut r = r;
         if let Some(lt) = r.iter().position(|&b| b == b'<') {
             if r.last() != Some(&b'>') {
-                return self.err(format!("bad return value '{}'", lossy(r)));
+                return self.err(format!("bad return value '{}'", shown(r)));
             }
             r = rtrim(&r[..lt]);
         }
@@ -425,7 +467,7 @@ impl Parser {
                 }
                 let path = av[1];
                 if path.len() < 2 || path[0] != b'"' || path[path.len() - 1] != b'"' {
-                    return self.err(format!("openat: bad path {}", lossy(path)));
+                    return self.err(format!("openat: bad path {}", shown(path)));
                 }
                 let path = &path[1..path.len() - 1];
                 let flags = self.parse_flags(av[2], OPEN_NAMES, false, "open flag")?;
@@ -480,7 +522,7 @@ impl Parser {
                 let len = self.need_num(av[1], "length")?;
                 let advice = match MADV_NAMES.iter().find(|(nm, _)| nm.as_bytes() == av[2]) {
                     Some((_, v)) => *v,
-                    None => return self.err(format!("unknown advice '{}'", lossy(av[2]))),
+                    None => return self.err(format!("unknown advice '{}'", shown(av[2]))),
                 };
                 Op::Madvise { addr, len, advice }
             }
@@ -587,7 +629,7 @@ impl Parser {
             let ret = if after.first() == Some(&b'=') {
                 Some(&after[1..])
             } else if !after.is_empty() {
-                return self.err(format!("unexpected text after ')': '{}'", lossy(after)));
+                return self.err(format!("unexpected text after ')': '{}'", shown(after)));
             } else {
                 None
             };
@@ -622,17 +664,17 @@ impl Parser {
                 }
                 let name = av[1];
                 if name.contains(&b'/') || name == b"." || name == b".." {
-                    return self.err(format!("file: bad name '{}'", lossy(name)));
+                    return self.err(format!("file: bad name '{}'", shown(name)));
                 }
-                if self.files.iter().any(|f| f.as_slice() == name) {
-                    return self.err(format!("file: '{}' already created", lossy(name)));
+                if self.files.contains(name) {
+                    return self.err(format!("file: '{}' already created", shown(name)));
                 }
                 self.need_live()?;
                 let size = self.need_num(av[2], "size")?;
                 if size > 1 << 32 {
                     return self.err("file: size too large");
                 }
-                self.files.push(name.to_vec());
+                self.files.insert(name.to_vec());
                 self.push(Op::File { name: lossy(name), size })?;
             }
             "load" | "store" => {
@@ -711,7 +753,7 @@ impl Parser {
                     self.p_cur = j;
                 }
             }
-            _ => return self.err(format!("unknown operation '{word}'")),
+            _ => return self.err(format!("unknown operation '{}'", shown(av[0]))),
         }
         Ok(())
     }
@@ -730,7 +772,7 @@ pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
         nwindow: 0,
         window: (0, u64::MAX),
         dump_seen: false,
-        files: Vec::new(),
+        files: HashSet::new(),
         p_cur: 0,
         p_count: 1,
         p_live: 1,
@@ -805,6 +847,95 @@ mod tests {
         assert_eq!(err("process 3"), "line 1: process 3 does not exist");
         assert_eq!(err("load 0\0"), "line 1: NUL byte");
         assert_eq!(err("mmap(0, 1, PROT_READ, MAP_PRIVATE, 3 </x>, 0)"), "line 1: bad descriptor '3 '");
+    }
+
+    #[test]
+    fn an_empty_name_in_a_flag_list_is_an_error() {
+        for (args, msg) in [
+            ("0, 1, PROT_READ|, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0", "empty name in protection 'PROT_READ|'"),
+            ("0, 1, |PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0", "empty name in protection '|PROT_READ'"),
+            (
+                "0, 1, PROT_READ, MAP_PRIVATE||MAP_ANONYMOUS, -1, 0",
+                "empty name in mmap flag 'MAP_PRIVATE||MAP_ANONYMOUS'",
+            ),
+            (
+                "0, 1, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS |, -1, 0",
+                "empty name in mmap flag 'MAP_PRIVATE|MAP_ANONYMOUS |'",
+            ),
+            ("0, 1, PROT_READ, |, -1, 0", "empty name in mmap flag '|'"),
+        ] {
+            assert_eq!(err(&format!("mmap({args})")), format!("line 1: {msg}"));
+        }
+        assert_eq!(err("mprotect(0, 1, PROT_READ|\t)"), "line 1: empty name in protection 'PROT_READ|'");
+        assert_eq!(err("mremap(0, 1, 2, |MREMAP_MAYMOVE)"), "line 1: empty name in mremap flag '|MREMAP_MAYMOVE'");
+        assert_eq!(
+            err("msync(0, 1, MS_SYNC||MS_INVALIDATE)"),
+            "line 1: empty name in msync flag 'MS_SYNC||MS_INVALIDATE'"
+        );
+        assert_eq!(err("openat(AT_FDCWD, \"f\", O_RDWR|)"), "line 1: empty name in open flag 'O_RDWR|'");
+        // A name of blanks is a name, and not a known one.
+        assert_eq!(err("mmap(0, 1, PROT_READ| |PROT_WRITE, MAP_PRIVATE, -1, 0)"), "line 1: unknown protection ''");
+        // Spaces around the bars are fine.
+        let s = parse(b"mmap(0, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE| MAP_ANONYMOUS, -1, 0)").unwrap();
+        assert!(matches!(s.lines[0].op, Op::Mmap { prot: 3, .. }));
+    }
+
+    #[test]
+    fn errors_escape_control_characters_and_cut_long_tokens() {
+        assert_eq!(shown(b"a\tb\r\n\x1b[31m\x7f"), "a\\tb\\r\\n\\x1b[31m\\x7f");
+        assert_eq!(shown(b"caf\xc3\xa9 \xff\xc3 \xc2\x85"), "caf\u{e9} \\xff\\xc3 \\u{85}");
+        assert_eq!(shown(&[b'x'; SHOWN_MAX]), "x".repeat(SHOWN_MAX));
+        let long = vec![b'x'; 50 << 20];
+        assert_eq!(shown(&long), format!("{}... ({} bytes)", "x".repeat(SHOWN_MAX), 50 << 20));
+        // Characters count, not bytes; an escape counts as one.
+        let e = "\u{e9}".repeat(SHOWN_MAX + 1);
+        assert_eq!(shown(e.as_bytes()), format!("{}... ({} bytes)", "\u{e9}".repeat(SHOWN_MAX), e.len()));
+        let c = [0x1b; SHOWN_MAX + 1];
+        assert_eq!(shown(&c), format!("{}... ({} bytes)", "\\x1b".repeat(SHOWN_MAX), SHOWN_MAX + 1));
+
+        // Every message that echoes input goes through it.
+        assert_eq!(err("frob\x1b]0;pwned\x07"), "line 1: unknown operation 'frob\\x1b]0;pwned\\x07'");
+        assert_eq!(err("load 0x\x1b"), "line 1: bad address '0x\\x1b'");
+        let mut src = b"mmap(0, 1, PROT_".to_vec();
+        src.extend_from_slice(&[b'A'; 1 << 20]);
+        src.extend_from_slice(b", MAP_PRIVATE, -1, 0)");
+        let msg = parse(&src).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            format!("line 1: unknown protection 'PROT_{}... ({} bytes)'", "A".repeat(SHOWN_MAX - 5), (1 << 20) + 5)
+        );
+        for src in [
+            &b"file a\x01 1\nfile a\x01 1"[..],
+            b"file a/\x01 1",
+            b"madvise(0, 1, MADV_\x01)",
+            b"munmap(0, 1) x\x01",
+            b"munmap(0, 1) = \x01",
+            b"munmap(0, 1) = -1 E \x01",
+            b"close(3<\x01)",
+            b"openat(AT_FDCWD, \x01, O_RDONLY)",
+            b"mremap(0, 1, 2, \xff)",
+        ] {
+            let msg = parse(src).unwrap_err().to_string();
+            assert!(msg.contains("\\x01") || msg.contains("\\xff"), "{msg}");
+            assert!(!msg.bytes().any(|b| b.is_ascii_control()), "{msg:?}");
+        }
+    }
+
+    /// Duplicate `file` names are found with a hash set: 100,000 names of
+    /// 200 bytes sharing their first 200 take a small fraction of a second
+    /// (comparing each with every earlier one took minutes).
+    #[test]
+    fn many_file_lines_parse_in_linear_time() {
+        let mut src = Vec::new();
+        let prefix = "x".repeat(200);
+        for i in 0..100_000 {
+            src.extend_from_slice(format!("file {prefix}{i} 0\n").as_bytes());
+        }
+        let s = parse(&src).unwrap();
+        assert_eq!(s.lines.len(), 100_000);
+        src.extend_from_slice(format!("file {prefix}99999 0\n").as_bytes());
+        let msg = parse(&src).unwrap_err().to_string();
+        assert_eq!(msg, format!("line 100001: file: '{}... (205 bytes)' already created", "x".repeat(SHOWN_MAX)));
     }
 
     #[test]

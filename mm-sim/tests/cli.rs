@@ -494,3 +494,26 @@ fn a_created_swap_file_is_removed_after_the_run_and_after_a_failed_setup() {
     assert!(!path.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn errors_are_one_short_printable_line() {
+    // An escape sequence in a bad name comes back escaped.
+    let o = mmsim(&["run"], Some(b"mmap(0, 1, PROT_READ|\x1b[2J, MAP_PRIVATE, -1, 0)\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 1: unknown protection '\\x1b[2J'\n");
+    // A 10 MB token is cut.
+    let mut src = b"load ".to_vec();
+    src.extend(std::iter::repeat_n(b'9', 10 << 20));
+    src.push(b'z');
+    let o = mmsim(&["run"], Some(&src));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), format!("error: line 1: bad address '{}... ({} bytes)'\n", "9".repeat(64), (10 << 20) + 1));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn an_empty_flag_name_is_an_error() {
+    let o = mmsim(&["run"], Some(b"mmap(NULL, 4096, PROT_READ|, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 1: empty name in protection 'PROT_READ|'\n");
+}

@@ -224,12 +224,11 @@ impl MmStruct {
     /// `MmStruct` is dropped).
     pub fn exit_mmap(&self) {
         let mut st = self.mmap_lock.write();
-        let all: Vec<u64> = st.vmas.iter().map(|v| v.start).collect();
-        if all.is_empty() {
+        if st.vmas.is_empty() {
             return;
         }
         let mut tlb = crate::memory::MmuGather::new(self);
-        let vmas: Vec<Vma> = all.iter().filter_map(|&s| st.vmas.remove(s)).collect();
+        let vmas: Vec<Vma> = st.vmas.remove_all();
         for v in &vmas {
             self.unmap_page_range(&mut tlb, v, v.start, v.end);
         }

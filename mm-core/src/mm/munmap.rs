@@ -42,14 +42,15 @@ impl MunmapGather {
             __split_vma(st, s, start);
         }
         let floor = st.vmas.prev(start).map_or(0, |p| p.end);
+        // The last VMA of the range may reach past its end.
+        if let Some(last) = st.vmas.prev(end).filter(|v| v.end > end) {
+            let s = last.start;
+            trace_note!(m.trace, "__split_vma", "at {:#x}", end);
+            __split_vma(st, s, end);
+        }
+        // Everything in the range now lies inside it: detach it at once.
         let mut g = MunmapGather { vmas: SmallVec::new(), floor, ceiling: 0, nr_pages: 0, nr_accounted: 0 };
-        while let Some(v) = st.vmas.find_intersection(start, end) {
-            let (s, vend) = (v.start, v.end);
-            if vend > end {
-                trace_note!(m.trace, "__split_vma", "at {:#x}", end);
-                __split_vma(st, s, end);
-            }
-            let v = st.vmas.remove(s).expect("vma exists");
+        for v in st.vmas.remove_range(start, end) {
             g.nr_pages += v.pages();
             if v.flags.contains(VmFlags::ACCOUNT) {
                 g.nr_accounted += v.pages();
@@ -62,9 +63,7 @@ impl MunmapGather {
 
     /// `reattach_vmas`: puts the VMAs back (an aborted mmap).
     pub fn reattach(self, st: &mut MmState) {
-        for v in self.vmas {
-            st.vmas.insert(v);
-        }
+        st.vmas.insert_run(self.vmas);
     }
 
     /// `vms_complete_munmap_vmas`: the statistics of the removed VMAs.

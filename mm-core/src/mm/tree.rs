@@ -4,8 +4,9 @@
 //! VMAs are kept sorted by address, with their end addresses in an array of
 //! their own, so a lookup is one binary search over a dense array of
 //! integers, and the neighbours of a VMA are the entries next to it.
-//! Inserting or removing moves the entries above it, which is cheap for the
-//! tens to thousands of VMAs processes have.
+//! Inserting or removing one VMA moves the entries above it, which is cheap
+//! for the tens to thousands of VMAs processes have; a range of VMAs
+//! (`munmap`, `exit_mmap`) is removed or put back with one such move.
 
 use super::vma::Vma;
 
@@ -173,6 +174,58 @@ impl VmaTree {
         self.vmas.insert(i + 1, upper);
     }
 
+    /// Removes every VMA overlapping `[start, end)` at once (one move of
+    /// the entries above them, however many there are), ascending.
+    ///
+    /// # Panics
+    /// If a VMA reaches out of the range: callers split at its edges first,
+    /// so that is a simulator bug.
+    pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        let i = self.index_after(start);
+        let j = i + self.vmas[i..].partition_point(|v| v.start < end);
+        if i < j {
+            let (first, last) = (&self.vmas[i], &self.vmas[j - 1]);
+            assert!(
+                first.start >= start && last.end <= end,
+                "removal of {start:#x}-{end:#x} cuts {:#x}-{:#x}",
+                if first.start < start { first.start } else { last.start },
+                if first.start < start { first.end } else { last.end }
+            );
+        }
+        self.ends.drain(i..j);
+        self.vmas.drain(i..j).collect()
+    }
+
+    /// Removes every VMA (`exit_mmap`), ascending.
+    pub fn remove_all(&mut self) -> Vec<Vma> {
+        self.ends.clear();
+        std::mem::take(&mut self.vmas)
+    }
+
+    /// Inserts VMAs that are ascending and fit, together, in one gap
+    /// (`reattach_vmas`): one move of the entries above them.
+    ///
+    /// # Panics
+    /// If they are not ascending or overlap an existing VMA: a simulator
+    /// bug.
+    pub fn insert_run(&mut self, vmas: impl IntoIterator<Item = Vma>) {
+        let vmas: Vec<Vma> = vmas.into_iter().collect();
+        let (Some(first), Some(last)) = (vmas.first(), vmas.last()) else {
+            return;
+        };
+        let i = self.index_after(first.start);
+        assert!(i == 0 || self.ends[i - 1] <= first.start, "VMA run at {:#x} overlaps", first.start);
+        if let Some(o) = self.vmas.get(i).filter(|o| o.start < last.end) {
+            panic!("VMA run {:#x}-{:#x} overlaps {:#x}-{:#x}", first.start, last.end, o.start, o.end);
+        }
+        for w in vmas.windows(2) {
+            assert!(w[0].start < w[0].end && w[0].end <= w[1].start, "VMA run not ascending at {:#x}", w[1].start);
+        }
+        assert!(last.start < last.end, "empty VMA {:#x}-{:#x}", last.start, last.end);
+        self.ends.splice(i..i, vmas.iter().map(|v| v.end));
+        self.vmas.splice(i..i, vmas);
+    }
+
     /// Removes the VMA starting at `start`.
     pub fn remove(&mut self, start: u64) -> Option<Vma> {
         let i = self.index_after(start);
@@ -223,6 +276,47 @@ mod tests {
         assert!(t.remove(0x3001).is_none());
         assert_eq!(t.remove(0x3000).map(|v| v.end), Some(0x5000));
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn bulk_removal_and_reinsertion() {
+        let mut t = VmaTree::default();
+        for k in 0..10u64 {
+            t.insert(vma(0x10000 + k * 0x2000, 0x11000 + k * 0x2000));
+        }
+        // [0x13000, 0x17000) holds the VMAs at 0x14000 and 0x16000.
+        let gone = t.remove_range(0x13000, 0x17000);
+        assert_eq!(gone.iter().map(|v| v.start).collect::<Vec<_>>(), vec![0x14000, 0x16000]);
+        assert_eq!(t.len(), 8);
+        assert_eq!(t.find(0x13000).map(|v| v.start), Some(0x18000));
+        assert!(t.remove_range(0x15000, 0x16000).is_empty());
+        t.insert_run(gone);
+        assert_eq!(t.len(), 10);
+        assert_eq!(t.find(0x13000).map(|v| v.start), Some(0x14000));
+        assert_eq!(t.find(0x15000).map(|v| v.start), Some(0x16000));
+        assert_eq!(
+            t.iter().map(|v| v.start).collect::<Vec<_>>(),
+            (0..10).map(|k| 0x10000 + k * 0x2000).collect::<Vec<_>>()
+        );
+        let all = t.remove_all();
+        assert_eq!(all.len(), 10);
+        assert!(t.is_empty() && t.find(0).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "cuts")]
+    fn removing_part_of_a_vma_is_a_bug() {
+        let mut t = VmaTree::default();
+        t.insert(vma(0x1000, 0x3000));
+        t.remove_range(0x2000, 0x4000);
+    }
+
+    #[test]
+    #[should_panic(expected = "overlaps")]
+    fn overlapping_run_is_a_bug() {
+        let mut t = VmaTree::default();
+        t.insert(vma(0x4000, 0x5000));
+        t.insert_run([vma(0x1000, 0x2000), vma(0x3000, 0x4800)]);
     }
 
     #[test]
