@@ -65,9 +65,11 @@ errnos! {
     EFBIG = 27, "File too large";
     ENOSPC = 28, "No space left on device";
     EROFS = 30, "Read-only file system";
+    ENAMETOOLONG = 36, "File name too long";
     ENOSYS = 38, "Function not implemented";
     EOVERFLOW = 75, "Value too large for defined data type";
     EOPNOTSUPP = 95, "Operation not supported";
+    EUCLEAN = 117, "Structure needs cleaning";
 }
 
 impl fmt::Display for Errno {

@@ -108,9 +108,10 @@ impl Kernel {
     }
 
     /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor
-    /// (`EMFILE` if it is not below `RLIMIT_NOFILE`, 1024).  The
-    /// root filesystem (if any) is searched by full path, then tmpfs by
-    /// the last component.
+    /// (`EMFILE` if it is not below `RLIMIT_NOFILE`, 1024).  The root
+    /// filesystem (if any) is searched by full path, then, for a path it
+    /// does not have, tmpfs by the last component; any other error of the
+    /// root filesystem (a corrupt image: `EUCLEAN`) is returned.
     pub fn sys_openat(&self, pid: Pid, path: &str, flags: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
         let t = self.task(pid)?;
@@ -126,6 +127,7 @@ impl Kernel {
                     Ok((i, path.to_string()))
                 }
             }
+            Some((_, Err(e))) if e != Errno::ENOENT => Err(e),
             _ => self.tmpfs.lookup(name).map(|i| (i, name.to_string())),
         };
         let mut files = t.files.lock();

@@ -2,23 +2,44 @@
 //! `mke2fs -t ext4 -d DIR IMAGE` makes it), served through the page cache.
 //!
 //! The on-disk format (superblock, group descriptors, inodes, directories,
-//! extent trees, checksums) is read with the `ext4` crate.  It reads a
-//! file's data with one positioned read per run of contiguous blocks, at
-//! the blocks' real place in the image, and reads nothing for a hole; our
-//! reader under it records those places, so every cached page knows its
-//! blocks.  Writeback (`writepage`, on `msync(MS_SYNC)`, `fsync`, `sync`
-//! and when the last reference to the file goes) writes a dirty page back
-//! to exactly those bytes: the file's data changes in place, its metadata
-//! never, so the image stays consistent (`e2fsck -fn` is clean).  A page
-//! without blocks (a hole) would need block allocation, which this backend
-//! does not do: `page_mkwrite` refuses it (`SIGBUS`), `write` and writeback
-//! fail with `ENOSPC`, and the image is never corrupted.
+//! extent trees) is read by this crate's own reader, built for untrusted
+//! images: every number the image claims is checked before it is used, no
+//! read is larger than a block or the caller's buffer, and a corrupt image
+//! gives a clear error (`EUCLEAN`, "Structure needs cleaning", from a
+//! lookup or a read; a message from [`Ext4Image::mount`]), never a panic
+//! or an allocation the image sized.  A file's extents are read when it is
+//! looked up; its data is read with one positioned read per run of
+//! contiguous blocks, at the blocks' place in the image, and nothing is
+//! read for a hole; so every page knows where its bytes live.
+//!
+//! The image is never modified unless asked.  By default
+//! ([`Ext4Image::mount`]) the image file is opened read-only and writeback
+//! (`writepage`, on `msync(MS_SYNC)`, `fsync`, `sync`, reclaim, and when
+//! the last reference to the file goes) puts a dirty page's bytes into an
+//! in-memory overlay of the image at the page's place; later reads of
+//! those bytes see the overlay, so a page written, written back, evicted
+//! and read again holds what was written.  With
+//! [`MountOptions::write_source`] (`mmsim run --write-image`) writeback
+//! writes the page into the image file in place instead: the file's data
+//! changes, its metadata never, so the image stays consistent
+//! (`e2fsck -fn` is clean).  Either way a page without blocks (a hole or
+//! unwritten extent) would need block allocation, which this backend does
+//! not do: `page_mkwrite` refuses it (`SIGBUS`), `write` and writeback
+//! fail with `ENOSPC`.
 //!
 //! As `ext4_file_operations` does, mappings are placed with
 //! `thp_get_unmapped_area`, and shared writable mappings track writes
 //! (`ext4_page_mkwrite`).  Pages are order 0: the large folios of a real
 //! ext4 page cache are not modelled.  Paths are looked up literally:
 //! symbolic links are not followed.
+//!
+//! [`read_image_files`] runs the whole read path on an image given as
+//! bytes, for fuzzing.
+
+mod ondisk;
+
+pub use mm_core::fs::MountOptions;
+pub use ondisk::Ext4Error;
 
 use ahash::AHashMap;
 use mm_core::errno::{Errno, SysResult, VmFault};
@@ -29,200 +50,197 @@ use mm_core::fs::{
 use mm_core::machine::Machine;
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use mm_core::{trace_enter, trace_note};
+use ondisk::{Device, Extent, SuperBlock, map_range};
 use parking_lot::Mutex;
-use positioned_io::ReadAt;
 use std::collections::BTreeMap;
-use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::sync::{Arc, Weak};
 
 /// The device ext4 files show in `/proc/PID/maps`.
 pub const EXT4_DEV: (u32, u32) = (7, 0);
 
-/// The image as the `ext4` crate reads it; reads are logged while
-/// `logging` is on.
-struct LoggingImage {
-    image: std::fs::File,
-    log: Arc<ReadLog>,
+/// Bytes of the image one overlay entry holds.
+const OVERLAY_CHUNK: u64 = 4096;
+
+/// What writeback has put over the image when the image file is not
+/// written: chunks of the image by `offset / OVERLAY_CHUNK`, each the
+/// image's bytes with every written byte replaced.
+#[derive(Default)]
+struct Overlay {
+    chunks: Mutex<BTreeMap<u64, Box<[u8]>>>,
 }
 
-/// Whether logging is on, and the positioned reads `(offset, bytes)` made
-/// since it was turned on.
-type ReadLog = Mutex<(bool, Vec<(u64, usize)>)>;
-
-impl ReadAt for LoggingImage {
-    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = FileExt::read_at(&self.image, buf, pos)?;
-        let mut log = self.log.lock();
-        if log.0 {
-            log.1.push((pos, n));
+impl Overlay {
+    /// Puts `data` over the image at `off`.
+    fn write(&self, dev: &Device, dev_len: u64, off: u64, data: &[u8]) -> std::io::Result<()> {
+        let end = off + data.len() as u64;
+        let mut chunks = self.chunks.lock();
+        let mut at = off;
+        while at < end {
+            let key = at / OVERLAY_CHUNK;
+            let base = key * OVERLAY_CHUNK;
+            let chunk = match chunks.entry(key) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    let mut b = vec![0u8; OVERLAY_CHUNK as usize].into_boxed_slice();
+                    let n = OVERLAY_CHUNK.min(dev_len.saturating_sub(base)) as usize;
+                    dev.read_exact_at(&mut b[..n], base)?;
+                    v.insert(b)
+                }
+            };
+            let from = (at - base) as usize;
+            let n = (OVERLAY_CHUNK - (at - base)).min(end - at) as usize;
+            let src = (at - off) as usize;
+            chunk[from..from + n].copy_from_slice(&data[src..src + n]);
+            at += n as u64;
         }
-        Ok(n)
+        Ok(())
+    }
+
+    /// Replaces the bytes of `buf` (read from the image at `off`) that
+    /// writeback has overlaid.
+    fn apply(&self, off: u64, buf: &mut [u8]) {
+        if buf.is_empty() {
+            return;
+        }
+        let end = off + buf.len() as u64;
+        let chunks = self.chunks.lock();
+        for (&key, chunk) in chunks.range(off / OVERLAY_CHUNK..=(end - 1) / OVERLAY_CHUNK) {
+            let base = key * OVERLAY_CHUNK;
+            let (a, b) = (base.max(off), (base + OVERLAY_CHUNK).min(end));
+            buf[(a - off) as usize..(b - off) as usize]
+                .copy_from_slice(&chunk[(a - base) as usize..(b - base) as usize]);
+        }
     }
 }
 
-/// A run of a file's bytes that lives contiguously in the image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Run {
-    /// Offset in the file.
-    file_off: u64,
-    /// Offset in the image.
-    image_off: u64,
-    len: u64,
-}
-
-/// Adds `r` to a map of disjoint runs, replacing what it overlaps and
-/// keeping the parts of older runs on either side.
-fn insert_run(runs: &mut BTreeMap<u64, Run>, r: Run) {
-    let (s, e) = (r.file_off, r.file_off + r.len);
-    let first = runs.range(..s).next_back().map_or(s, |(&k, _)| k);
-    let overlapping: Vec<Run> = runs.range(first..e).map(|(_, o)| *o).filter(|o| o.file_off + o.len > s).collect();
-    for o in overlapping {
-        runs.remove(&o.file_off);
-        if o.file_off < s {
-            runs.insert(o.file_off, Run { len: s - o.file_off, ..o });
-        }
-        let o_end = o.file_off + o.len;
-        if o_end > e {
-            runs.insert(e, Run { file_off: e, image_off: o.image_off + (e - o.file_off), len: o_end - e });
-        }
-    }
-    runs.insert(s, r);
+/// Where writeback goes.
+enum Backing {
+    /// An in-memory overlay; the image is never written.
+    Overlay(Overlay),
+    /// The image file itself, opened read-write (`write_source`).
+    Image(std::fs::File),
 }
 
 /// What the files of one image share.
 struct Shared {
-    /// The image, for writeback (`None` when mounted read-only).
-    writer: Option<std::fs::File>,
-    /// The parsed filesystem; the lock also keeps the read log to one
-    /// reader at a time.
-    sb: Mutex<ext4::SuperBlock<LoggingImage>>,
-    log: Arc<ReadLog>,
+    sb: SuperBlock,
+    /// The image's length, for the overlay's last chunk.
+    dev_len: u64,
+    backing: Backing,
     path: String,
+}
+
+/// A regular file of the image: its size and its extents.
+struct DiskFile {
+    ino: u32,
+    size: u64,
+    extents: Vec<Extent>,
 }
 
 impl Shared {
-    /// Reads the pages of `inode` from page `index` on into `buf` (a whole
-    /// number of pages; zeroes past the end of the file), with as few reads
-    /// as the extents allow, and returns where the bytes live in the image.
-    fn read_pages(&self, inode: &ext4::Inode, index: u64, buf: &mut [u8]) -> Result<Vec<Run>, Errno> {
-        let sb = self.sb.lock();
-        // Opening reads the extent tree; only the data reads after it are
-        // logged.
-        let mut r = sb.open(inode).map_err(|_| Errno::EIO)?;
-        let start = index << PAGE_SHIFT;
-        r.seek(SeekFrom::Start(start)).map_err(|_| Errno::EIO)?;
-        let mut runs = Vec::new();
-        let mut filled = 0;
-        while filled < buf.len() {
-            {
-                let mut log = self.log.lock();
-                log.0 = true;
-                log.1.clear();
-            }
-            let n = r.read(&mut buf[filled..]).map_err(|_| Errno::EIO)?;
-            let mut log = self.log.lock();
-            log.0 = false;
-            if n == 0 {
-                break;
-            }
-            // One read at the blocks' place, or none for a hole.
-            if let Some(&(off, len)) = log.1.last()
-                && len == n
-            {
-                runs.push(Run { file_off: start + filled as u64, image_off: off, len: n as u64 });
-            }
-            filled += n;
+    fn new(dev: Device, backing: Backing, path: &str) -> Result<Shared, String> {
+        let dev_len = dev.len().map_err(|e| format!("cannot read image {path}: {e}"))?;
+        let sb = SuperBlock::read_super(dev).map_err(|e| format!("{path} is not a readable ext4 image: {e}"))?;
+        Ok(Shared { sb, dev_len, backing, path: path.to_string() })
+    }
+
+    /// The regular file at `path`, with its extents checked.
+    fn open_file(&self, path: &str) -> Result<DiskFile, Ext4Error> {
+        let inode = self.sb.lookup_path(path)?;
+        if inode.is_dir() {
+            return Err(Ext4Error { errno: Errno::EISDIR, msg: format!("{path} is a directory") });
         }
-        buf[filled..].fill(0);
-        Ok(runs)
+        if !inode.is_reg() {
+            return Err(Ext4Error { errno: Errno::ENODEV, msg: format!("{path} is not a regular file") });
+        }
+        let extents = self.sb.extents(&inode)?;
+        Ok(DiskFile { ino: inode.ino, size: inode.size, extents })
+    }
+
+    /// Reads the pages of `file` from page `index` on into `buf` (zeroes
+    /// past the end of the file and in holes), one positioned read per run
+    /// of contiguous blocks, with what writeback put in the overlay.
+    fn read_pages(&self, file: &DiskFile, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let start = index.checked_mul(PAGE_SIZE).ok_or(Errno::EINVAL)?;
+        let valid = file.size.saturating_sub(start).min(buf.len() as u64) as usize;
+        buf[valid..].fill(0);
+        for seg in map_range(&file.extents, self.sb.block_size, start, valid as u64) {
+            let dst = &mut buf[(seg.file_off - start) as usize..][..seg.len as usize];
+            match seg.image_off {
+                None => dst.fill(0),
+                Some(image_off) => {
+                    self.sb.dev.read_exact_at(dst, image_off).map_err(|_| Errno::EIO)?;
+                    if let Backing::Overlay(o) = &self.backing {
+                        o.apply(image_off, dst);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the bytes of page `index` of `file` that belong to it to
+    /// their place (the overlay or the image); `ENOSPC` if a byte has no
+    /// block.
+    fn write_page(&self, file: &DiskFile, index: u64, data: &[u8]) -> Result<(), Errno> {
+        if !file.page_is_allocated(self.sb.block_size, index) {
+            return Err(Errno::ENOSPC);
+        }
+        let off = index << PAGE_SHIFT;
+        let len = file.page_len(index).min(data.len() as u64);
+        for seg in map_range(&file.extents, self.sb.block_size, off, len) {
+            let Some(image_off) = seg.image_off else { return Err(Errno::ENOSPC) };
+            let bytes = &data[(seg.file_off - off) as usize..][..seg.len as usize];
+            match &self.backing {
+                Backing::Overlay(o) => o.write(&self.sb.dev, self.dev_len, image_off, bytes),
+                Backing::Image(f) => f.write_all_at(bytes, image_off),
+            }
+            .map_err(|_| Errno::EIO)?;
+        }
+        Ok(())
     }
 }
 
-/// One file of the image: its path, size and, for every page read so far,
-/// where its bytes live.
-struct Ext4File {
-    shared: Arc<Shared>,
-    /// The inode in the image.
-    inode: ext4::Inode,
-    path: String,
-    size: u64,
-    /// Where the bytes read so far live in the image, by file offset.
-    runs: Mutex<BTreeMap<u64, Run>>,
-}
-
-impl Ext4File {
+impl DiskFile {
     /// The bytes of page `index` that belong to the file.
     fn page_len(&self, index: u64) -> u64 {
         self.size.saturating_sub(index << PAGE_SHIFT).min(PAGE_SIZE)
     }
 
-    /// Records runs found by a read.  The map holds disjoint runs (so that
-    /// the run before an offset is the only one that can cover it): a new
-    /// run replaces what it overlaps, keeping the parts of older runs on
-    /// either side.  (A file's blocks do not move, so they agree.)
-    fn add_runs(&self, found: Vec<Run>) {
-        let mut runs = self.runs.lock();
-        for r in found {
-            insert_run(&mut runs, r);
-        }
+    /// Whether every byte of page `index` inside the file has a written
+    /// block in the image (false for holes and unwritten extents).
+    fn page_is_allocated(&self, block_size: u64, index: u64) -> bool {
+        map_range(&self.extents, block_size, index << PAGE_SHIFT, self.page_len(index))
+            .iter()
+            .all(|s| s.image_off.is_some())
     }
+}
 
-    /// The parts of `[off, off + len)` that live in the image, as
-    /// `(file offset, image offset, length)`, ascending.
-    fn placed(&self, off: u64, len: u64) -> Vec<(u64, u64, u64)> {
-        let end = off + len;
-        let runs = self.runs.lock();
-        let first = runs.range(..=off).next_back().map_or(off, |(&k, _)| k);
-        runs.range(first..end)
-            .filter_map(|(_, r)| {
-                let a = r.file_off.max(off);
-                let b = (r.file_off + r.len).min(end);
-                (a < b).then(|| (a, r.image_off + (a - r.file_off), b - a))
-            })
-            .collect()
-    }
+/// One file of the image: its path and what the image says of it.
+struct Ext4File {
+    shared: Arc<Shared>,
+    path: String,
+    disk: DiskFile,
+}
 
-    /// Whether every byte of page `index` inside the file has a place in
-    /// the image (false for holes and pages never read).
+impl Ext4File {
     fn page_is_allocated(&self, index: u64) -> bool {
-        let off = index << PAGE_SHIFT;
-        let want = self.page_len(index);
-        let mut at = off;
-        for (a, _, len) in self.placed(off, want) {
-            if a != at {
-                return false;
-            }
-            at += len;
-        }
-        at >= off + want
+        self.disk.page_is_allocated(self.shared.sb.block_size, index)
     }
 }
 
 impl AddressSpaceOperations for Ext4File {
     fn read_folio(&self, _inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        self.add_runs(self.shared.read_pages(&self.inode, index, buf)?);
-        Ok(())
+        self.shared.read_pages(&self.disk, index, buf)
     }
 
     fn readahead(&self, _inode: &Inode, start: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        self.add_runs(self.shared.read_pages(&self.inode, start, buf)?);
-        Ok(())
+        self.shared.read_pages(&self.disk, start, buf)
     }
 
     fn writepage(&self, _inode: &Inode, index: u64, data: &[u8]) -> Result<(), Errno> {
-        let Some(image) = &self.shared.writer else {
-            return Err(Errno::EROFS);
-        };
-        if !self.page_is_allocated(index) {
-            return Err(Errno::ENOSPC);
-        }
-        let off = index << PAGE_SHIFT;
-        for (a, image_off, len) in self.placed(off, data.len() as u64) {
-            let from = (a - off) as usize;
-            image.write_all_at(&data[from..from + len as usize], image_off).map_err(|_| Errno::EIO)?;
-        }
-        Ok(())
+        self.shared.write_page(&self.disk, index, data)
     }
 }
 
@@ -235,7 +253,7 @@ struct Ext4VmOps {
 
 impl std::fmt::Debug for Ext4File {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ext4File").field("path", &self.path).field("size", &self.size).finish()
+        f.debug_struct("Ext4File").field("path", &self.path).field("size", &self.disk.size).finish()
     }
 }
 
@@ -251,10 +269,6 @@ impl VmOperations for Ext4VmOps {
     fn page_mkwrite(&self, vmf: &VmFaultCtx<'_>, _pfn: Pfn) -> VmFault {
         let m = &*vmf.mm.machine;
         let _t = trace_enter!(m.trace, "ext4_page_mkwrite", "{} page {}", self.file.path, vmf.pgoff);
-        if self.file.shared.writer.is_none() {
-            trace_note!(m.trace, "ext4_page_mkwrite", "the image is read-only: SIGBUS");
-            return VmFault::SIGBUS;
-        }
         if !self.file.page_is_allocated(vmf.pgoff) {
             trace_note!(
                 m.trace,
@@ -281,23 +295,10 @@ impl FileOperations for Ext4Fops {
         true
     }
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
-        if self.file.shared.writer.is_none() {
-            return Err(Errno::EROFS);
-        }
-        // Read every page the write touches, so its blocks are known, and
-        // refuse before anything changes if one would need new blocks.
-        let end = off.saturating_add(data.len() as u64).min(self.file.size);
-        if off < end {
-            for index in off >> PAGE_SHIFT..=(end - 1) >> PAGE_SHIFT {
-                if !self.file.page_is_allocated(index) {
-                    // Not read yet, or a hole: read it to know.
-                    let mut page = vec![0u8; PAGE_SIZE as usize];
-                    self.file.add_runs(self.file.shared.read_pages(&self.file.inode, index, &mut page)?);
-                }
-                if !self.file.page_is_allocated(index) {
-                    return Err(Errno::ENOSPC);
-                }
-            }
+        // Refuse before anything changes if a page would need new blocks.
+        let end = off.saturating_add(data.len() as u64).min(self.file.disk.size);
+        if off < end && !(off >> PAGE_SHIFT..=(end - 1) >> PAGE_SHIFT).all(|i| self.file.page_is_allocated(i)) {
+            return Err(Errno::ENOSPC);
         }
         mm_core::fs::filemap::generic_perform_write(file, off, data)
     }
@@ -319,32 +320,45 @@ impl std::fmt::Debug for Ext4Image {
 }
 
 impl Ext4Image {
-    /// Mounts the image at `path` on `machine`, read-write if the image
-    /// file can be written, else read-only.
+    /// Mounts the image at `path` on `machine`.  The image file is opened
+    /// read-only and never written: writeback goes to an in-memory
+    /// overlay.
     pub fn mount(machine: &Arc<Machine>, path: &str) -> Result<Arc<Ext4Image>, String> {
-        let (image, writable) = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
-            Ok(f) => (f, true),
-            Err(_) => (std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?, false),
-        };
-        let reader_file = image.try_clone().map_err(|e| format!("{path}: {e}"))?;
-        let log = Arc::new(Mutex::new((false, Vec::new())));
-        let sb = ext4::SuperBlock::new(LoggingImage { image: reader_file, log: log.clone() })
-            .map_err(|e| format!("{path} is not a readable ext4 image: {e:#}"))?;
-        Ok(Arc::new(Ext4Image {
-            machine: machine.clone(),
-            shared: Arc::new(Shared {
-                writer: writable.then_some(image),
-                sb: Mutex::new(sb),
-                log,
-                path: path.to_string(),
-            }),
-            inodes: Mutex::new(AHashMap::new()),
-        }))
+        Self::mount_with(machine, path, MountOptions::default())
     }
 
-    /// Whether writes can reach the image.
-    pub fn is_writable(&self) -> bool {
-        self.shared.writer.is_some()
+    /// Mounts the image at `path` on `machine`; with
+    /// `options.write_source`, the image file is opened read-write and
+    /// dirty pages are written back into it in place.
+    pub fn mount_with(machine: &Arc<Machine>, path: &str, options: MountOptions) -> Result<Arc<Ext4Image>, String> {
+        let image = std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?;
+        let backing = if options.write_source {
+            let w = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("cannot open image {path} for writing: {e}"))?;
+            Backing::Image(w)
+        } else {
+            Backing::Overlay(Overlay::default())
+        };
+        Ok(Self::new(machine, Shared::new(Device::File(image), backing, path)?))
+    }
+
+    /// Mounts an image held in memory (`image`'s bytes); writeback goes to
+    /// an in-memory overlay.
+    pub fn mount_bytes(machine: &Arc<Machine>, image: &[u8]) -> Result<Arc<Ext4Image>, String> {
+        let shared = Shared::new(Device::Memory(image.into()), Backing::Overlay(Overlay::default()), "(memory)")?;
+        Ok(Self::new(machine, shared))
+    }
+
+    fn new(machine: &Arc<Machine>, shared: Shared) -> Arc<Ext4Image> {
+        Arc::new(Ext4Image { machine: machine.clone(), shared: Arc::new(shared), inodes: Mutex::new(AHashMap::new()) })
+    }
+
+    /// Whether writeback writes into the image file (`write_source`).
+    pub fn writes_image(&self) -> bool {
+        matches!(self.shared.backing, Backing::Image(_))
     }
 
     fn live_inodes(&self) -> Vec<Arc<Inode>> {
@@ -360,38 +374,22 @@ impl Filesystem for Ext4Image {
     /// The regular file at `path` (absolute or relative to the root; `.`
     /// and `..` are plain names, symbolic links are not followed).
     fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
-        let (ino, disk_inode) = {
-            let sb = self.shared.sb.lock();
-            let entry = sb.resolve_path(path).map_err(|_| Errno::ENOENT)?;
-            let inode = sb.load_inode(entry.inode).map_err(|_| Errno::EIO)?;
-            match inode.stat.extracted_type {
-                ext4::FileType::RegularFile => {}
-                ext4::FileType::Directory => return Err(Errno::EISDIR),
-                _ => return Err(Errno::ENODEV),
+        let disk = self.shared.open_file(path).map_err(|e| {
+            if e.errno != Errno::ENOENT {
+                trace_note!(self.machine.trace, "ext4_lookup", "{}: {e}", self.shared.path);
             }
-            (entry.inode, inode)
-        };
-        let size = disk_inode.stat.size;
-        let key = ino;
+            e.errno
+        })?;
+        let (key, size) = (disk.ino, disk.size);
         let mut inodes = self.inodes.lock();
         if let Some(i) = inodes.get(&key).and_then(Weak::upgrade) {
             return Ok(i);
         }
         inodes.retain(|_, w| w.strong_count() > 0);
-        let file = Arc::new(Ext4File {
-            shared: self.shared.clone(),
-            inode: disk_inode,
-            path: path.to_string(),
-            size,
-            runs: Mutex::new(BTreeMap::new()),
-        });
+        let file = Arc::new(Ext4File { shared: self.shared.clone(), path: path.to_string(), disk });
         let inode = Inode::new(&self.machine, EXT4_DEV, size, file.clone(), Arc::new(Ext4Fops { file }));
         inodes.insert(key, Arc::downgrade(&inode));
         Ok(inode)
-    }
-
-    fn read_only(&self) -> bool {
-        !self.is_writable()
     }
 
     /// `sync_filesystem`: every dirty page of every live file is written
@@ -400,44 +398,61 @@ impl Filesystem for Ext4Image {
         for inode in self.live_inodes() {
             inode.mapping.filemap_write_and_wait_range(&inode, 0, u64::MAX)?;
         }
-        if let Some(w) = &self.shared.writer {
+        if let Backing::Image(w) = &self.shared.backing {
             w.sync_data().map_err(|_| Errno::EIO)?;
         }
         Ok(())
     }
 }
 
-fn mount_ext4(machine: &Arc<Machine>, source: &str) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(Ext4Image::mount(machine, source)?)
+fn mount_ext4(machine: &Arc<Machine>, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(Ext4Image::mount_with(machine, source, options)?)
 }
 
 #[linkme::distributed_slice(MM_FILESYSTEMS)]
 static EXT4: FileSystemType = FileSystemType {
     name: "ext4",
-    description: "files of an ext4 image (--image), written back in place",
+    description: "files of an ext4 image (--image), never written unless --write-image",
     mount: mount_ext4,
 };
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What [`read_image_files`] found for one path.
+pub type FileResult = Result<Vec<u8>, Ext4Error>;
 
-    #[test]
-    fn runs_stay_disjoint_when_reads_overlap() {
-        let mut runs = BTreeMap::new();
-        let run = |f: u64, i: u64, l: u64| Run { file_off: f, image_off: i, len: l };
-        // A readahead window, then a single page inside it, then a window
-        // that overlaps the first one's end.
-        insert_run(&mut runs, run(0, 1000, 100));
-        insert_run(&mut runs, run(40, 1040, 10));
-        insert_run(&mut runs, run(90, 1090, 50));
-        let got: Vec<Run> = runs.values().copied().collect();
-        assert_eq!(got, vec![run(0, 1000, 40), run(40, 1040, 10), run(50, 1050, 40), run(90, 1090, 50)]);
-        // The run before any offset is the one that covers it.
-        for off in 0..140 {
-            let (_, r) = runs.range(..=off).next_back().expect("a run");
-            assert!(r.file_off <= off && off < r.file_off + r.len, "offset {off}");
-            assert_eq!(r.image_off + (off - r.file_off), 1000 + off);
+/// Runs mm-fs-ext's read path on an untrusted image held in memory, as
+/// a fuzz target: checks the image as [`Ext4Image::mount`] does, then for
+/// each of `paths` looks the file up and reads its first `max_bytes`
+/// bytes page by page as the page cache would (a page read, then
+/// readahead windows of 32 pages), writes each allocated page back (to
+/// the in-memory overlay) and reads it again, which must give the same
+/// bytes.  Returns the mount error, or per path the bytes read or the
+/// lookup or read error.  Memory is bounded by the image, `max_bytes`
+/// and a block; it never panics (a panic is a bug).
+pub fn read_image_files(image: &[u8], paths: &[&str], max_bytes: u64) -> Result<Vec<FileResult>, String> {
+    let shared = Shared::new(Device::Memory(image.into()), Backing::Overlay(Overlay::default()), "(memory)")?;
+    let read = |path: &str| -> FileResult {
+        let file = shared.open_file(path)?;
+        let len = file.size.min(max_bytes);
+        let mut out = vec![0u8; len.div_ceil(PAGE_SIZE) as usize * PAGE_SIZE as usize];
+        let io = |errno, what: &str| Ext4Error { errno, msg: format!("{path}: {what}") };
+        let mut index = 0u64;
+        while index * PAGE_SIZE < len {
+            let pages = if index == 0 { 1 } else { 32.min((len - index * PAGE_SIZE).div_ceil(PAGE_SIZE)) };
+            let buf = &mut out[(index * PAGE_SIZE) as usize..((index + pages) * PAGE_SIZE) as usize];
+            shared.read_pages(&file, index, buf).map_err(|e| io(e, "read"))?;
+            index += pages;
         }
-    }
+        let mut again = vec![0u8; PAGE_SIZE as usize];
+        for index in 0..len.div_ceil(PAGE_SIZE) {
+            let page = &out[(index * PAGE_SIZE) as usize..((index + 1) * PAGE_SIZE) as usize];
+            if file.page_is_allocated(shared.sb.block_size, index) {
+                shared.write_page(&file, index, page).map_err(|e| io(e, "writeback"))?;
+                shared.read_pages(&file, index, &mut again).map_err(|e| io(e, "read after writeback"))?;
+                assert!(again == page, "{path}: page {index} reads back differently after writeback");
+            }
+        }
+        out.truncate(len as usize);
+        Ok(out)
+    };
+    Ok(paths.iter().map(|p| read(p)).collect())
 }

@@ -1,13 +1,15 @@
 //! ext4 images made by `mke2fs -d`, mapped through the simulator: every
-//! byte read through a mapping is the file's, shared writes reach the image
-//! in place (`debugfs` sees them, `e2fsck -fn` stays clean), private writes
-//! never do, and writes that would need new blocks are refused.
+//! byte read through a mapping is the file's; mounted with `write_source`,
+//! shared writes reach the image in place (`debugfs` sees them, `e2fsck -fn`
+//! stays clean); by default the image is never written, yet written pages
+//! read back after eviction; private writes never reach the image, and
+//! writes that would need new blocks are refused.
 
 use mm_core::errno::Signal;
 use mm_core::flags::{MapFlags, Prot};
 use mm_core::machine::MachineConfig;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
-use mm_fs_ext::Ext4Image;
+use mm_fs_ext::{Ext4Image, MountOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -115,9 +117,16 @@ fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
     run(Command::new("debugfs").arg("-R").arg(format!("cat {path}")).arg(image)).stdout
 }
 
+/// Mounts `image` with writeback into the image file (`write_source`).
+fn mount_writing(k: &Kernel, image: &Path) -> std::sync::Arc<Ext4Image> {
+    Ext4Image::mount_with(k.machine(), image.to_str().expect("utf-8 path"), MountOptions { write_source: true })
+        .expect("mount")
+}
+
+/// A machine with `image` mounted to write back into it.
 fn kernel_on(image: &Path) -> (Kernel, Pid) {
     let mut k = Kernel::new(&MachineConfig { ram: 256 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = Ext4Image::mount(k.machine(), image.to_str().expect("utf-8 path")).expect("mount");
+    let fs = mount_writing(&k, image);
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     (k, pid)
@@ -252,20 +261,97 @@ fn writes_that_need_new_blocks_are_refused() {
     fsck_clean(&s.image());
 }
 
+/// By default the image file is opened read-only (so a read-only image
+/// mounts) and never written, yet what a process wrote and wrote back
+/// reads back after the page cache dropped it.
 #[test]
-fn read_only_images_refuse_writable_opens() {
-    let s = Scratch::new("ro");
-    make_image(&s, 4096);
+fn the_image_is_never_written_unless_asked() {
+    let s = Scratch::new("overlay");
+    let all = make_image(&s, 1024);
     let mut perms = std::fs::metadata(s.image()).expect("image").permissions();
     perms.set_readonly(true);
     std::fs::set_permissions(s.image(), perms).expect("chmod");
-    let (k, pid) = kernel_on(&s.image());
-    // Root can write any file: only a truly read-only image is refused.
-    if Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount").is_writable() {
-        return;
+    let before = std::fs::read(s.image()).expect("image");
+    let mut k = Kernel::new(&MachineConfig { ram: 256 << 20, ..MachineConfig::default() }).expect("machine");
+    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount");
+    assert!(!fs.writes_image());
+    k.set_root(fs.clone());
+    let pid = k.spawn().expect("process");
+    let (path, data) = &all[3];
+    let len = data.len().div_ceil(PAGE_SIZE as usize) * PAGE_SIZE as usize;
+    let mut expect = data.clone();
+    for round in 0..2u64 {
+        let fd = map(&k, pid, path, (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);
+        let got = read_mapping(&k, pid, BASE, data.len()).expect("load");
+        assert!(got == expect, "round {round}: the file reads back differently");
+        let t = k.task(pid).expect("task").clone();
+        // Across block boundaries (1 KiB blocks) and into the last page.
+        for (i, off) in [0usize, 1020, 5000, data.len() - 9].into_iter().enumerate() {
+            let bytes = pattern(200 + 10 * round + i as u64, 9);
+            t.write_bytes(0, BASE + off as u64, &bytes).expect("store");
+            expect[off..off + 9].copy_from_slice(&bytes);
+        }
+        assert_eq!(k.sys_msync(pid, BASE, len as u64, MS_SYNC), Ok(0));
+        // The last reference goes: the page cache is dropped with the
+        // inode, and the next open reads the file again.
+        assert_eq!(k.sys_munmap(pid, BASE, len as u64), Ok(0));
+        assert_eq!(k.sys_close(pid, fd), Ok(0));
     }
-    assert_eq!(k.sys_openat(pid, "/page", O_RDWR), Err(mm_core::Errno::EROFS));
-    assert!(k.sys_openat(pid, "/page", O_RDONLY).is_ok());
+    // write(2) too, then sync.
+    {
+        use mm_core::fs::{FMode, File, Filesystem};
+        let f = File::open(fs.lookup(path).expect("lookup"), FMode::READ | FMode::WRITE, *path);
+        assert_eq!(f.inode.fops.write(&f, 3, b"hello"), Ok(5));
+        expect[3..8].copy_from_slice(b"hello");
+        k.sync().expect("sync");
+    }
+    let fd = map(&k, pid, path, (O_RDONLY, Prot::READ, MapFlags::PRIVATE), BASE, len);
+    assert!(read_mapping(&k, pid, BASE, data.len()).expect("load") == expect, "the last writes were lost");
+    assert_eq!(k.sys_close(pid, fd), Ok(0));
+    drop(k);
+    assert!(std::fs::read(s.image()).expect("image") == before, "the image changed");
+    // Writing into the image must be asked for, and needs a writable file
+    // (root may write any file).
+    let k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let w = Ext4Image::mount_with(k.machine(), s.image().to_str().expect("utf-8"), MountOptions { write_source: true });
+    if let Err(e) = w {
+        assert!(e.contains("cannot open image") && e.contains("for writing"), "{e}");
+    }
+}
+
+/// Under memory pressure without `write_source`, reclaim writes dirty
+/// pages back into the overlay and reads them from it again: every byte
+/// survives, and the image file is unchanged.
+#[test]
+fn dirty_pages_survive_eviction_without_touching_the_image() {
+    let s = Scratch::new("overlay-pressure");
+    let len = 4usize << 20;
+    let mut expect = pattern(8, len);
+    std::fs::write(s.src().join("big4m"), &expect).expect("source file");
+    run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4", "-d"]).arg(s.src()).arg(s.image()).arg("16M"));
+    let before = std::fs::read(s.image()).expect("image");
+    let mut k = Kernel::new(&MachineConfig { ram: 2 << 20, ..MachineConfig::default() }).expect("machine");
+    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8 path")).expect("mount");
+    k.set_root(fs);
+    let pid = k.spawn().expect("process");
+    map(&k, pid, "/big4m", (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);
+    let t = k.task(pid).expect("task").clone();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for step in 0..6_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let off = (x % (len as u64 - 32)) as usize;
+        let bytes = pattern(5000 + step, 32);
+        t.write_bytes(0, BASE + off as u64, &bytes).expect("store");
+        expect[off..off + 32].copy_from_slice(&bytes);
+    }
+    let m = k.machine().clone();
+    assert!(m.vmstat.get(mm_core::vmstat::VmEvent::PgStealFile) > 500, "file pages must have been reclaimed");
+    assert!(read_mapping(&k, pid, BASE, len).expect("read") == expect, "the mapping differs");
+    drop(t);
+    drop(k);
+    assert!(std::fs::read(s.image()).expect("image") == before, "the image changed");
 }
 
 #[test]
@@ -275,7 +361,7 @@ fn read_and_write_go_through_the_page_cache() {
     let all = make_image(&s, 4096);
     let (k, pid) = kernel_on(&s.image());
     // ext4: write(2) lands in the cache, and in the image on sync.
-    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount");
+    let fs = mount_writing(&k, &s.image());
     let (path, data) = &all[4];
     let f = File::open(fs.lookup(path).expect("lookup"), FMode::READ | FMode::WRITE, *path);
     let mut buf = vec![0u8; 10_000];
@@ -310,7 +396,7 @@ fn dirty_pages_are_written_back_under_memory_pressure() {
     run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4", "-d"]).arg(s.src()).arg(s.image()).arg("16M"));
     // 2 MiB of RAM, no swap: only file pages can go.
     let mut k = Kernel::new(&MachineConfig { ram: 2 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8 path")).expect("mount");
+    let fs = mount_writing(&k, &s.image());
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     let fd = map(&k, pid, "/big4m", (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);

@@ -42,8 +42,16 @@ enum Cmd {
         ram: u64,
         /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
         /// `file` lines still make files on tmpfs.
+        /// The image file is opened read-only and never written: dirty
+        /// pages are written back to memory (an overlay of the image), so
+        /// the files read back what was written and the image stays as it
+        /// was.
         #[arg(long)]
         image: Option<PathBuf>,
+        /// Write dirty pages of `--image` files back into the image file
+        /// itself, in place (the image is opened read-write and modified).
+        #[arg(long = "write-image", requires = "image")]
+        write_image: bool,
         /// A swap area; may be repeated.
         ///   zram:SIZE        compressed, in memory
         ///   file:PATH:SIZE   a swap file on the host, as mkswap + swapon:
@@ -133,7 +141,7 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
-        Cmd::Run { file, trace, allocator, page_table, ram, image, swap, reclaim, stats } => {
+        Cmd::Run { file, trace, allocator, page_table, ram, image, write_image, swap, reclaim, stats } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -163,6 +171,7 @@ pub fn main() -> ExitCode {
                 trace,
                 stats,
                 image: image.map(|p| p.to_string_lossy().into_owned()),
+                write_image,
             };
             // A run that stops prints what it produced, then the error.
             let (out, err) = match run(&scenario, &opts) {

@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub trace: bool,
     /// An ext4 image to resolve `openat` paths in.
     pub image: Option<String>,
+    /// Write dirty pages back into the image file in place; without it
+    /// the image is never written (writeback goes to memory).
+    pub write_image: bool,
     /// Print `vmstat` and `meminfo` blocks after the `ok` line.
     pub stats: bool,
 }
@@ -390,7 +393,8 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     if let Some(image) = &opts.image {
-        let fs = mm_core::fs::mount(k.machine(), "ext4", image).map_err(|e| stop(RunError::Mount(e)))?;
+        let options = mm_core::fs::MountOptions { write_source: opts.write_image };
+        let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
         k.set_root(fs);
     }
     let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;

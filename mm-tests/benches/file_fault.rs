@@ -137,7 +137,8 @@ impl Drop for Image {
 /// Mounts the image afresh on `k` (so nothing of it is cached) and opens
 /// `/big` read-only.
 fn cold_open(k: &mut Kernel, pid: u32, image: &Path) -> i64 {
-    let fs = mm_core::fs::mount(k.machine(), "ext4", image.to_str().expect("utf-8")).expect("mount");
+    let fs =
+        mm_core::fs::mount(k.machine(), "ext4", image.to_str().expect("utf-8"), Default::default()).expect("mount");
     k.set_root(fs);
     k.sys_openat(pid, "/big", 0).expect("open") as i64
 }

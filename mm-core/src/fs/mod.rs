@@ -260,8 +260,18 @@ pub trait Filesystem: Send + Sync {
     }
 }
 
-/// A filesystem type's constructor: `mount(machine, source)`.
-pub type MountFn = fn(&Arc<Machine>, &str) -> Result<Arc<dyn Filesystem>, String>;
+/// How a filesystem is mounted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MountOptions {
+    /// Write dirty pages back into the source (the image file) in place.
+    /// Without it the source is opened read-only and never written:
+    /// writeback keeps the data in memory, so the files still read back
+    /// what was written.
+    pub write_source: bool,
+}
+
+/// A filesystem type's constructor: `mount(machine, source, options)`.
+pub type MountFn = fn(&Arc<Machine>, &str, MountOptions) -> Result<Arc<dyn Filesystem>, String>;
 
 /// A filesystem type in the registry: `mount` makes an instance on a
 /// machine from a source (an image path; empty for in-memory types).
@@ -270,7 +280,7 @@ pub struct FileSystemType {
     pub name: &'static str,
     /// One line for `mmsim backends`.
     pub description: &'static str,
-    /// `mount(machine, source)`.
+    /// `mount(machine, source, options)`.
     pub mount: MountFn,
 }
 
@@ -286,12 +296,17 @@ pub fn filesystem_names() -> Vec<&'static str> {
 }
 
 /// Mounts the filesystem type `name` on `machine` from `source`.
-pub fn mount(machine: &Arc<Machine>, name: &str, source: &str) -> Result<Arc<dyn Filesystem>, String> {
+pub fn mount(
+    machine: &Arc<Machine>,
+    name: &str,
+    source: &str,
+    options: MountOptions,
+) -> Result<Arc<dyn Filesystem>, String> {
     let t = MM_FILESYSTEMS
         .iter()
         .find(|t| t.name == name)
         .ok_or_else(|| format!("unknown filesystem type '{name}' (known: {})", filesystem_names().join(", ")))?;
-    (t.mount)(machine, source)
+    (t.mount)(machine, source, options)
 }
 
 /// `vma_wants_writenotify` for a shared writable mapping with `vm_ops`:

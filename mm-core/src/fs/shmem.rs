@@ -259,7 +259,11 @@ impl Filesystem for Tmpfs {
     }
 }
 
-fn mount_tmpfs(machine: &Arc<Machine>, _source: &str) -> Result<Arc<dyn Filesystem>, String> {
+fn mount_tmpfs(
+    machine: &Arc<Machine>,
+    _source: &str,
+    _options: super::MountOptions,
+) -> Result<Arc<dyn Filesystem>, String> {
     Ok(Tmpfs::new(machine))
 }
 
