@@ -517,3 +517,39 @@ fn an_empty_flag_name_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "error: line 1: empty name in protection 'PROT_READ|'\n");
 }
+
+/// Corrupt ext4 images (once an abort, 4 GiB of host memory and a panic)
+/// get a clear error quickly, and the image is never written.
+#[test]
+fn corrupt_images_get_a_clear_error() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mm-fs-ext/tests/corrupt");
+    for (name, expect) in [
+        ("03-ext4-dir-size-alloc-abort", "error: "),
+        ("03b-ext4-dir-size-4GiB-rss", "EUCLEAN"),
+        ("08-ext4-inode-index-oob-panic", "EUCLEAN"),
+    ] {
+        let original = std::fs::read(dir.join(format!("{name}.img"))).expect("image");
+        let copy = std::env::temp_dir().join(format!("mmsim-cli-{}-{name}.img", std::process::id()));
+        std::fs::write(&copy, &original).expect("copy image");
+        let scenario = std::fs::read(dir.join(format!("{name}.mms"))).expect("scenario");
+        let start = std::time::Instant::now();
+        let o = mmsim(&["run", "--image", copy.to_str().expect("utf-8")], Some(&scenario));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{name}: {:?}", start.elapsed());
+        if expect == "error: " {
+            assert_eq!(o.status.code(), Some(2), "{name}");
+            assert!(stderr(&o).starts_with("error: ") && stderr(&o).contains("corrupt root inode"), "{}", stderr(&o));
+            assert!(o.stdout.is_empty());
+        } else {
+            assert!(o.status.success(), "{name}: {}", stderr(&o));
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(out.contains("-1 EUCLEAN (Structure needs cleaning)"), "{name}: {out}");
+        }
+        assert!(std::fs::read(&copy).expect("image") == original, "{name}: the image changed");
+        let _ = std::fs::remove_file(&copy);
+    }
+    // Writing into the image is asked for with --write-image, which needs
+    // --image.
+    let o = mmsim(&["run", "--write-image"], Some(b"dump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--image"), "{}", stderr(&o));
+}
