@@ -309,14 +309,22 @@ impl MmStruct {
     /// zero-page entries and `PROT_NONE` entries alike), allocating
     /// destination tables as needed.  Returns false if a table could not be
     /// allocated.
+    ///
+    /// Each entry is read again under the lock, once its destination table
+    /// exists: allocating the table may reclaim, and reclaim may have
+    /// replaced the entry meanwhile (a page swapped out and freed).
     pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
         let mut moved = Vec::new();
-        self.for_each_pte(old, old + len, |va, slot, pte| moved.push((va, slot, pte)));
-        for (va, slot, pte) in moved {
+        self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
+        for (va, slot) in moved {
             let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
                 return false;
             };
             let _ptl = self.page_table_lock.lock();
+            let pte = self.read_pte(slot);
+            if pte.is_none() {
+                continue;
+            }
             self.machine.phys.write_u64(slot.table, slot.idx, 0);
             if pte.is_present() {
                 tlb.remove_tlb_entry(va);

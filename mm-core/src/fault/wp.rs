@@ -21,6 +21,10 @@ impl MmStruct {
     /// `do_wp_page`, called with the page-table lock held: an exclusive
     /// anonymous page is reused in place, anything else (the zero page, a
     /// page shared after fork) is copied after dropping the lock.
+    ///
+    /// The old page is pinned (`folio_get`) before the lock goes: the
+    /// copy's allocation may reclaim, and reclaim must neither unmap nor
+    /// free the page being copied.
     pub(crate) fn do_wp_page(
         &self,
         vmf: &VmFaultCtx<'_>,
@@ -40,8 +44,16 @@ impl MmStruct {
                 return self.wp_page_reuse(vmf, slot, orig);
             }
         }
+        let old_page = self.vm_normal_page(orig);
+        if let Some(old) = old_page {
+            m.get_page(old);
+        }
         drop(ptl);
-        self.wp_page_copy(vmf, slot, orig)
+        let ret = self.wp_page_copy(vmf, slot, orig);
+        if let Some(old) = old_page {
+            m.put_page(old);
+        }
+        ret
     }
 
     /// `wp_can_reuse_anon_folio`: nobody else holds a reference (a swap
@@ -72,6 +84,7 @@ impl MmStruct {
 
     /// `wp_page_copy`: a new private copy (zeroed when the old page is the
     /// zero page) replaces the entry; the old translation is flushed first.
+    /// The caller holds a reference on the old page for the copy.
     fn wp_page_copy(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte) -> VmFault {
         let m = &*self.machine;
         let vma = vmf.vma;

@@ -73,6 +73,16 @@ fn shadow_eviction(shadow: u64) -> u64 {
     (shadow & !SHADOW_BIT) >> 1
 }
 
+/// True if an isolated page holds references beyond those reclaim takes
+/// apart: one per mapping, the page cache's or the swap cache's, and the
+/// isolation's (the count `__remove_mapping` freezes, plus the mappings
+/// `try_to_unmap` would drop).  Such a page is pinned by someone using it
+/// and cannot be freed now.
+fn folio_has_extra_refs(page: &crate::phys::Page, anon: bool) -> bool {
+    let cached = i32::from(page.test(PageFlags::SWAPCACHE) || !anon);
+    page.refcount() > page.mapcount() + cached + 1
+}
+
 impl Machine {
     /// `__alloc_pages_slowpath` for a request of `order` that would take
     /// free memory below the min watermark: direct reclaim
@@ -256,6 +266,14 @@ impl Machine {
         let page = self.phys.page(pfn);
         let swapbacked = page.test(PageFlags::SWAPBACKED);
         let anon = page.is_anon() || (page.test(PageFlags::SWAPCACHE) && page.mapping.load(Ordering::Acquire) == 0);
+        if folio_has_extra_refs(page, anon) {
+            // Somebody is using the page right now (a fault copying it or
+            // mapping it, a read(2) or write(2) of it): `__remove_mapping`
+            // could not freeze its count, so it is not unmapped either,
+            // which would only send that user round again.
+            trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: in use, kept", pfn.0);
+            return (Outcome::Keep, false);
+        }
         if anon && !swapbacked {
             // MADV_FREE: discarded unless written since.
             return match self.try_to_unmap(pfn) {
