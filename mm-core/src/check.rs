@@ -228,6 +228,12 @@ impl MmStruct {
 ///   naming the slot back;
 /// * frames are conserved: the free count agrees with the allocator, and
 ///   every frame is free or referenced;
+/// * every page that names an owner is held by it: a page in the swap
+///   cache by its slot (`SWAP_HAS_CACHE`, the slot naming the page), and
+///   swap-backed, since reclaim frees no other swap-cache page; an
+///   anonymous page by an entry mapping it or the swap cache, a page-cache
+///   page by its live file's cache or an entry mapping it, so that a
+///   reference leaked on some path shows up as a page nobody holds;
 /// * no frame is both free and mapped, and every page on the reclaim lists
 ///   is referenced, as many as the policy counts.
 pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
@@ -316,6 +322,47 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         }
         if page.refcount() <= 0 && page.mapcount() != 0 {
             out.push(Violation(format!("pfn {i:#x}: free but mapped {} times", page.mapcount())));
+        }
+        if page.refcount() > 0 && page.mapcount() == 0 && !page.test(PageFlags::SWAPCACHE) {
+            // A page that names an owner is held by it: an anonymous page
+            // by the entries mapping it (or the swap cache), a page-cache
+            // page by its file's cache.  Otherwise its references leaked.
+            let w = page.mapping.load(Ordering::Acquire);
+            let index = page.index.load(Ordering::Relaxed);
+            if w & crate::phys::PAGE_MAPPING_ANON != 0 {
+                out.push(Violation(format!(
+                    "pfn {i:#x}: anonymous page with {} references, mapped nowhere and not in the swap cache",
+                    page.refcount()
+                )));
+            } else if w != 0 && m.page_inode(Pfn(i)).is_none_or(|inode| inode.mapping.peek(index) != Some(Pfn(i))) {
+                out.push(Violation(format!(
+                    "pfn {i:#x}: page {index} of inode {} with {} references, in no page cache and mapped nowhere",
+                    w >> 1,
+                    page.refcount()
+                )));
+            }
+        }
+        if page.test(PageFlags::SWAPCACHE) {
+            // The swap cache holds it: its slot must say so and name it.
+            let e = SwpEntry::from_word(page.private.load(Ordering::Acquire));
+            let held =
+                m.swap.info(e.ty).filter(|si| e.offset >= 1 && e.offset <= si.pages()).is_some_and(|si| {
+                    si.swap_map(e.offset).1 && si.cache_slot(e.offset).load(Ordering::Acquire) == i + 1
+                });
+            if !held {
+                out.push(Violation(format!(
+                    "pfn {i:#x}: in the swap cache for swap {}:{:#x}, which does not hold it",
+                    e.ty, e.offset
+                )));
+            }
+            // Only reclaim's swap-out path frees a swap-cache page; a lazily
+            // freed (not swap-backed) one would stay there for ever.
+            if !page.test(PageFlags::SWAPBACKED) {
+                out.push(Violation(format!(
+                    "pfn {i:#x}: in the swap cache for swap {}:{:#x} but not swap-backed (lazily freed)",
+                    e.ty, e.offset
+                )));
+            }
         }
     }
     // Blocks of order > 0 hold one reference for all their frames.

@@ -179,9 +179,12 @@ impl MmStruct {
                     return;
                 }
                 // A page in the swap cache loses its slot: its bytes need
-                // not be kept.
-                if page.test(PageFlags::SWAPCACHE) {
-                    m.folio_free_swap(pfn);
+                // not be kept.  If the slot cannot go (swap entries of
+                // other processes still refer to it, or the page is locked),
+                // the page is left as it is: a lazily freed page must not
+                // stay in the swap cache, where nothing would ever free it.
+                if page.test(PageFlags::SWAPCACHE) && !m.folio_free_swap(pfn) {
+                    return;
                 }
                 page.clear_flags(PageFlags::DIRTY);
                 if pte.flags().intersects(PteFlags::ACCESSED | PteFlags::DIRTY) {
