@@ -14,7 +14,7 @@ pub mod run;
 pub mod scenario;
 
 pub use cli::main;
-pub use run::{RunError, RunOptions, Stopped, run};
+pub use run::{RunError, RunOptions, Stopped, run, run_keep};
 pub use scenario::{ParseError, Scenario, parse};
 
 // Link the backends this command offers.

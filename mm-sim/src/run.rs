@@ -390,6 +390,12 @@ impl Runner<'_> {
 /// Runs a scenario and returns its output; a run that must stop returns
 /// what it printed so far with the error.
 pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
+    run_keep(s, opts).map(|(out, _)| out)
+}
+
+/// [`run`], and the kernel as the scenario left it (its processes still
+/// alive), for a caller that inspects the machine afterwards.
+pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     if let Some(image) = &opts.image {
@@ -444,5 +450,5 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
             let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
         }
     }
-    Ok(r.out)
+    Ok((r.out, r.k))
 }
