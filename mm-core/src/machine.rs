@@ -556,6 +556,19 @@ impl Machine {
         }
     }
 
+    /// `folio_put_refs`: drops `refs` references at once; frees the frame
+    /// with the last one.  Returns true if the frame was freed.
+    pub fn folio_put_refs(&self, pfn: Pfn, refs: i32) -> bool {
+        let prev = self.phys.page(pfn).refcount.fetch_sub(refs, Ordering::AcqRel);
+        debug_assert!(prev >= refs, "folio_put_refs of {refs} on {pfn:?} with {prev} references");
+        if prev == refs {
+            self.free_pages(pfn, 0);
+            true
+        } else {
+            false
+        }
+    }
+
     /// `release_pages` / `folios_put_refs`: drops one reference on each
     /// page; the pages freed leave the reclaim lists together, under one
     /// lock, before going back to the allocator.

@@ -237,8 +237,17 @@ impl Task {
     /// interrupt comes between instructions, never between an
     /// instruction's translation and its access.
     fn access<R>(&self, cpu: usize, va: u64, access: Access, f: impl FnOnce(PhysAddr) -> R) -> Result<R, Signal> {
-        // More than a few faults on one access means the handler made no
-        // progress, which would hang real hardware: report it as a signal.
+        // The hardware retries a faulting access for ever; the model gives
+        // up after a few faults (see `run_access`), which no valid access
+        // reaches: a handler that returns without the access being
+        // possible found the entry changed under it, and its own
+        // allocations cannot change it, since every page a handler works
+        // on is pinned (a reference, or the page lock) while it allocates
+        // and reclaim leaves pinned pages mapped.  So one thread alone
+        // needs at most two faults (a swap-in maps and copies in one; a
+        // NUMA-hinting entry takes one to restore its protection and one
+        // to copy for a write); only other CPUs changing the same entry
+        // again and again could send an access round more often.
         let gave_up = || {
             debug_assert!(false, "access to {va:#x} keeps faulting");
             Signal::Segv { addr: va, code: SegvCode::AccErr }

@@ -174,3 +174,22 @@ fn the_checker_sees_an_injected_leak() {
     page.private.store(entry, Ordering::Relaxed);
     assert!(k.check_invariants().is_empty());
 }
+
+/// The window itself, deterministically: on 256 KiB under CLOCK the copy
+/// of line 24's store has to reclaim, and the only page reclaim finds is
+/// the one being copied.  It stays mapped and allocated; memory is then
+/// truly exhausted, so the store ends in an out-of-memory kill, never in
+/// a fault loop.
+#[test]
+fn reclaim_under_wp_page_copy_keeps_the_page_being_copied() {
+    let s = reproducer("01-cow-reclaim-livelock-sigsegv.mms");
+    let cfg = config(256 << 10, "clock", Some("zram"));
+    let out = mm_sim::run(&s, &RunOptions { machine: cfg, trace: true, ..RunOptions::default() }).expect("runs");
+    let store = &out[out.find("-- line 24:").expect("line 24 traced")..];
+    let copy = &store[store.find("do_wp_page").expect("a copy-on-write fault")..];
+    assert!(copy.contains("try_to_free_pages"), "the copy reclaims:\n{store}");
+    assert!(copy.contains(": in use, kept"), "the page being copied is kept:\n{store}");
+    assert!(!copy.contains("copied pfn"), "no copy from a frame reclaim took:\n{store}");
+    assert!(!out.contains("SIGSEGV"), "{out}");
+    assert!(store.contains("SIGKILL (out of memory)"), "{store}");
+}

@@ -9,6 +9,7 @@ use crate::flags::{PageFlags, VmFlags};
 use crate::mm::{MmStruct, Vma};
 use crate::pgtable::Slot;
 use crate::spinlock::SpinLockGuard;
+use crate::types::Pfn;
 use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
 
@@ -37,28 +38,22 @@ impl MmStruct {
         if vmf.vma.flags.intersects(VmFlags::SHARED | VmFlags::MAYSHARE) {
             return self.wp_page_shared(vmf, slot, orig, ptl);
         }
-        if let Some(pfn) = self.vm_normal_page(orig) {
+        let old_page = self.vm_normal_page(orig);
+        if let Some(pfn) = old_page {
             let page = m.phys.page(pfn);
             if page.is_anon() && (page.test(PageFlags::ANON_EXCLUSIVE) || self.wp_can_reuse_anon_folio(pfn)) {
                 page.set_flags(PageFlags::ANON_EXCLUSIVE);
                 return self.wp_page_reuse(vmf, slot, orig);
             }
-        }
-        let old_page = self.vm_normal_page(orig);
-        if let Some(old) = old_page {
-            m.get_page(old);
+            m.get_page(pfn);
         }
         drop(ptl);
-        let ret = self.wp_page_copy(vmf, slot, orig);
-        if let Some(old) = old_page {
-            m.put_page(old);
-        }
-        ret
+        self.wp_page_copy(vmf, slot, orig, old_page)
     }
 
     /// `wp_can_reuse_anon_folio`: nobody else holds a reference (a swap
     /// cache reference is dropped first if no swap entry needs the slot).
-    fn wp_can_reuse_anon_folio(&self, pfn: crate::types::Pfn) -> bool {
+    fn wp_can_reuse_anon_folio(&self, pfn: Pfn) -> bool {
         let m = &*self.machine;
         let page = m.phys.page(pfn);
         let swapcache = page.test(PageFlags::SWAPCACHE);
@@ -84,9 +79,15 @@ impl MmStruct {
 
     /// `wp_page_copy`: a new private copy (zeroed when the old page is the
     /// zero page) replaces the entry; the old translation is flushed first.
-    /// The caller holds a reference on the old page for the copy.
-    fn wp_page_copy(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte) -> VmFault {
+    /// `old_page` (none for the zero page) comes with a reference the
+    /// caller took for the copy, dropped here.
+    fn wp_page_copy(&self, vmf: &VmFaultCtx<'_>, slot: Slot, orig: Pte, old_page: Option<Pfn>) -> VmFault {
         let m = &*self.machine;
+        let put_old = || {
+            if let Some(old) = old_page {
+                m.put_page(old);
+            }
+        };
         let vma = vmf.vma;
         let old_pfn = orig.pfn().expect("present entry");
         let from_zero = m.is_zero_pfn(old_pfn);
@@ -94,6 +95,7 @@ impl MmStruct {
         let gfp = if from_zero { Gfp::HIGHUSER_MOVABLE | Gfp::ZERO } else { Gfp::HIGHUSER_MOVABLE };
         let Some(new) = m.alloc_pages(gfp, 0) else {
             trace_note!(m.trace, "wp_page_copy", "out of memory");
+            put_old();
             return VmFault::OOM;
         };
         if from_zero {
@@ -102,12 +104,12 @@ impl MmStruct {
             m.phys.copy_frame(new, old_pfn);
             trace_note!(m.trace, "wp_page_copy", "copied pfn {:#x} to new pfn {:#x}", old_pfn.0, new.0);
         }
-        let old_page = self.vm_normal_page(orig);
         let entry = maybe_mkwrite(Pte::page(new, vma.page_prot).with(PteFlags::DIRTY), vma);
         let _ptl = self.page_table_lock.lock();
         if self.read_pte(slot) != orig {
             trace_note!(m.trace, "wp_page_copy", "entry changed meanwhile: copy released");
             m.put_page(new);
+            put_old();
             return VmFault::empty();
         }
         // ptep_clear_flush
@@ -117,8 +119,9 @@ impl MmStruct {
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {
+            // The entry's reference and the copy's go together.
             self.page_remove_rmap(old);
-            m.put_page(old);
+            m.folio_put_refs(old, 2);
         }
         VmFault::empty()
     }
