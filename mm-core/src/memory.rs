@@ -310,9 +310,10 @@ impl MmStruct {
     /// destination tables as needed.  Returns false if a table could not be
     /// allocated.
     ///
-    /// Each entry is read again under the lock, once its destination table
-    /// exists: allocating the table may reclaim, and reclaim may have
-    /// replaced the entry meanwhile (a page swapped out and freed).
+    /// Each entry is read under the lock once its destination table exists,
+    /// as `move_ptes` does: allocating the table may reclaim.  (The reverse
+    /// map cannot reach these entries meanwhile while the caller holds the
+    /// `mmap_lock` for writing, but the move does not rely on it.)
     pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
         let mut moved = Vec::new();
         self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));

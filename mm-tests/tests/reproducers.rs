@@ -193,3 +193,106 @@ fn reclaim_under_wp_page_copy_keeps_the_page_being_copied() {
     assert!(!out.contains("SIGSEGV"), "{out}");
     assert!(store.contains("SIGKILL (out of memory)"), "{store}");
 }
+
+/// A random scenario in the reproducers' mould: private and shared, anonymous
+/// and file mappings, stores and loads, fork, exit, MADV_PAGEOUT and
+/// MADV_DONTNEED, and mremap moves of a private region and back.  Every
+/// process keeps the same layout between lines that switch processes.
+fn random_scenario(seed: u64) -> String {
+    const SIZE: u64 = 256 << 10;
+    const BASES: [u64; 5] = [0x1_0000_0000, 0x1_1000_0000, 0x1_2000_0000, 0x1_3000_0000, 0x1_4000_0000];
+    const FAR: u64 = 0x15_0000_0000;
+    let mut rng = mm_tests::Rng(seed | 1);
+    let mut s = String::from("file f0 262144\nfile f1 262144\n");
+    s += "openat(AT_FDCWD, \"f0\", O_RDWR) = 3\nopenat(AT_FDCWD, \"f1\", O_RDWR) = 4\n";
+    let mapping = [
+        "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_NORESERVE, -1",
+        "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_NORESERVE, -1",
+        "MAP_PRIVATE|MAP_FIXED|MAP_NORESERVE, 4",
+        "MAP_SHARED|MAP_FIXED|MAP_NORESERVE, 3",
+        "MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED|MAP_NORESERVE, -1",
+    ];
+    for (b, f) in BASES.iter().zip(mapping) {
+        s += &format!("mmap({b:#x}, {SIZE}, PROT_READ|PROT_WRITE, {f}, 0) = {b:#x}\n");
+    }
+    let mut live = vec![0usize];
+    let mut next_proc = 1;
+    let access = |rng: &mut mm_tests::Rng, base: u64| {
+        let addr = base + rng.below(SIZE - 8 * 4096);
+        let len = 1 + rng.below(8 * 4096);
+        if rng.below(2) == 0 {
+            format!("store {addr:#x} {len} {}\n", 1 + rng.below(255))
+        } else {
+            format!("load {addr:#x} {len}\n")
+        }
+    };
+    for _ in 0..300 {
+        match rng.below(40) {
+            0 if live.len() < 4 => {
+                s += "fork\n";
+                live.push(next_proc);
+                next_proc += 1;
+            }
+            1 if live.len() > 1 => {
+                s += "exit\n";
+                live.remove(0);
+                let p = live[rng.below(live.len() as u64) as usize];
+                live.retain(|&q| q != p);
+                live.insert(0, p);
+                s += &format!("process {p}\n");
+            }
+            2 | 3 => {
+                let p = live[rng.below(live.len() as u64) as usize];
+                live.retain(|&q| q != p);
+                live.insert(0, p);
+                s += &format!("process {p}\n");
+            }
+            4 => {
+                let b = BASES[rng.below(5) as usize];
+                let off = rng.below(48) * 4096;
+                let advice = if rng.below(2) == 0 { "MADV_PAGEOUT" } else { "MADV_DONTNEED" };
+                s += &format!("madvise({:#x}, {}, {advice})\n", b + off, 4096 * (1 + rng.below(16)));
+            }
+            5 => {
+                let b = BASES[rng.below(3) as usize];
+                s += &format!("mremap({b:#x}, {SIZE}, {SIZE}, MREMAP_MAYMOVE|MREMAP_FIXED, {FAR:#x})\n");
+                for _ in 0..rng.below(4) {
+                    s += &access(&mut rng, FAR);
+                }
+                s += &format!("mremap({FAR:#x}, {SIZE}, {SIZE}, MREMAP_MAYMOVE|MREMAP_FIXED, {b:#x})\n");
+            }
+            _ => {
+                let b = BASES[rng.below(5) as usize];
+                s += &access(&mut rng, b);
+            }
+        }
+    }
+    s
+}
+
+/// Random scenarios read the same bytes on tiny machines as on a machine
+/// without memory pressure, and leave no frame or slot behind.
+#[test]
+fn random_scenarios_read_the_same_bytes_under_pressure() {
+    let mut swapped_out = 0;
+    for seed in 1..=40u64 {
+        let text = random_scenario(seed * 0x9e37_79b9);
+        let s = mm_sim::parse(text.as_bytes()).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        let (want, _) = run(&s, MachineConfig::default()).expect("a machine without pressure runs it");
+        assert!(!want.contains("SIG"), "seed {seed}: {want}");
+        for policy in ["lru", "clock"] {
+            for ram in [512 << 10, 768 << 10, 1 << 20] {
+                let what = format!("seed {seed} {policy}/{}K", ram >> 10);
+                let cfg = config(ram, policy, Some("zram"));
+                let boot = free_at_boot(&cfg);
+                let (out, k) = run(&s, cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
+                if let Some(d) = mm_tests::first_difference(&want, &out) {
+                    panic!("{what}: {d}");
+                }
+                swapped_out += k.machine().vmstat.get(mm_core::vmstat::VmEvent::PswpOut);
+                exit_all_and_check(k, boot, &what);
+            }
+        }
+    }
+    assert!(swapped_out > 1000, "the machines must be under pressure ({swapped_out} pages swapped out)");
+}
