@@ -49,7 +49,7 @@ const RAM_PAGES: u64 = 64;
 /// At most this many processes at once.
 const MAX_PROCS: usize = 4;
 /// Cases per configuration (device x policy x allocator) in `cargo test`.
-const DEFAULT_CASES: u32 = 12;
+const DEFAULT_CASES: u32 = 32;
 
 // Temporary exclusions of defects being fixed on other branches: each
 // names the reproducer; remove the exclusion when the fix is merged.
@@ -101,6 +101,19 @@ enum Kind {
         pg: u64,
         shared: bool,
     },
+}
+
+/// The page an access goes to.
+#[derive(Clone, Copy, Debug)]
+enum Pick {
+    /// The `n`th (modulo their number) page the process maps.
+    Mapped(u64),
+    /// Page `n` of the process's area, mapped or not.
+    Any(u64),
+}
+
+fn pick() -> impl Strategy<Value = Pick> {
+    prop_oneof![9 => (0..1024u64).prop_map(Pick::Mapped), 1 => (0..PAGES).prop_map(Pick::Any)]
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -155,7 +168,7 @@ enum Op {
     Store {
         who: usize,
         cpu: usize,
-        page: u64,
+        page: Pick,
         off: u16,
         len: u16,
         seed: u64,
@@ -163,7 +176,7 @@ enum Op {
     Load {
         who: usize,
         cpu: usize,
-        page: u64,
+        page: Pick,
         off: u16,
         len: u16,
     },
@@ -171,7 +184,7 @@ enum Op {
     LoadPage {
         who: usize,
         cpu: usize,
-        page: u64,
+        page: Pick,
     },
     Fork(usize),
     Exit(usize),
@@ -207,11 +220,11 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(who, page, n, advice)| Op::Madvise { who, page, n, advice }),
         1 => (who.clone(), page.clone(), n.clone(), prop::sample::select(vec![1u64, 4, 2, 6, 3]))
             .prop_map(|(who, page, n, flags)| Op::Msync { who, page, n, flags }),
-        14 => (who.clone(), cpu.clone(), page.clone(), 0..PAGE as u16, 1..64u16, any::<u64>())
+        14 => (who.clone(), cpu.clone(), pick(), 0..PAGE as u16, 1..64u16, any::<u64>())
             .prop_map(|(who, cpu, page, off, len, seed)| Op::Store { who, cpu, page, off, len, seed }),
-        6 => (who.clone(), cpu.clone(), page.clone(), 0..PAGE as u16, 1..64u16)
+        6 => (who.clone(), cpu.clone(), pick(), 0..PAGE as u16, 1..64u16)
             .prop_map(|(who, cpu, page, off, len)| Op::Load { who, cpu, page, off, len }),
-        2 => (who.clone(), cpu, page).prop_map(|(who, cpu, page)| Op::LoadPage { who, cpu, page }),
+        2 => (who.clone(), cpu, pick()).prop_map(|(who, cpu, page)| Op::LoadPage { who, cpu, page }),
         2 => who.clone().prop_map(Op::Fork),
         1 => who.prop_map(Op::Exit),
     ]
@@ -312,6 +325,16 @@ impl Proc {
 
     fn mapped(&self, start: u64, end: u64) -> Vec<(u64, Shadow)> {
         self.pages.range(start..end).map(|(&k, v)| (k, v.clone())).collect()
+    }
+
+    /// The address of the page `p` picks.
+    fn pick(&self, p: Pick) -> u64 {
+        match p {
+            Pick::Mapped(n) if !self.pages.is_empty() => {
+                *self.pages.keys().nth((n % self.pages.len() as u64) as usize).expect("in range")
+            }
+            Pick::Mapped(n) | Pick::Any(n) => addr(n % PAGES),
+        }
     }
 
     fn map_src(&mut self, start: u64, n: u64, first: Shadow) {
@@ -485,7 +508,7 @@ impl World {
             }
             Op::Store { who, cpu, page, off, len, seed } => {
                 let i = who % n;
-                let a = addr(page);
+                let a = self.procs[i].pick(page);
                 let off = off as usize;
                 let len = (len as usize).min(PAGE_US - off);
                 let data = bytes(seed, len);
@@ -501,6 +524,10 @@ impl World {
                     prop_assert!(matches!(r, Err(Signal::Bus { .. })), "store past the end gave {:?}", r);
                 } else {
                     prop_assert_eq!(r, Ok(()), "step {}: store by process {} to {:#x}", self.step, i, a);
+                    note(
+                        if matches!(s.src, Src::Obj { shared: true, .. }) { "store shared" } else { "store private" },
+                        1,
+                    );
                     match s.src {
                         Src::Obj { obj, pg, shared: true } => {
                             let o = (pg * PAGE) as usize + off;
@@ -525,13 +552,18 @@ impl World {
             Op::Load { who, cpu, page, off, len } => {
                 let off = off as usize;
                 let len = (len as usize).min(PAGE_US - off);
-                self.load(who % n, cpu, addr(page), off, len)?;
+                let a = self.procs[who % n].pick(page);
+                self.load(who % n, cpu, a, off, len)?;
             }
-            Op::LoadPage { who, cpu, page } => self.load(who % n, cpu, addr(page), 0, PAGE_US)?,
+            Op::LoadPage { who, cpu, page } => {
+                let a = self.procs[who % n].pick(page);
+                self.load(who % n, cpu, a, 0, PAGE_US)?;
+            }
             Op::Fork(who) if n < MAX_PROCS => {
                 let i = who % n;
                 let child = self.k.fork(self.procs[i].pid);
                 if KNOWN_BUG_FORK_OOM && child == Err(Errno::ENOMEM) {
+                    note("fork ENOMEM", 1);
                     return Ok(());
                 }
                 prop_assert!(child.is_ok(), "step {}: fork failed: {:?}", self.step, child);
@@ -546,11 +578,13 @@ impl World {
                     }
                     pages.insert(a, c);
                 }
+                note("fork", 1);
                 let fds = self.procs[i].fds;
                 self.procs.push(Proc { pid: child.expect("checked"), pages, fds });
             }
             Op::Fork(_) => {}
             Op::Exit(who) if n > 1 => {
+                note("exit", 1);
                 let p = self.procs.remove(who % n);
                 prop_assert!(self.k.exit(p.pid));
             }
@@ -569,6 +603,7 @@ impl World {
                     prop_assert!(matches!(r, Err(Signal::Bus { .. })), "load past the end gave {:?}", r);
                 } else {
                     prop_assert_eq!(r, Ok(()), "step {}: load by process {} of {:#x}", self.step, i, a);
+                    note("load", 1);
                     self.observe(i, a, off, &buf)?;
                 }
             }
@@ -588,6 +623,9 @@ impl World {
             MADV_FREE | MADV_WIPEONFORK => range.iter().position(|(_, s)| matches!(s.src, Src::Obj { .. })),
             _ => None,
         };
+        if r.is_ok() {
+            note(&format!("madvise {advice}"), 1);
+        }
         let done = match first_bad {
             Some(j) => {
                 prop_assert_eq!(r, Err(Errno::EINVAL), "madvise {}", advice);
@@ -639,6 +677,7 @@ impl World {
         // A refused call changes nothing (the comparison of the mappings
         // after the step checks that).
         let Ok(x) = r else { return Ok(()) };
+        note(format!("mremap {:?}", mode).split('(').next().expect("a name"), 1);
         let p = &mut self.procs[i];
         match mode {
             RemapMode::Fixed(_) | RemapMode::DontUnmap(_) if old == new => {
@@ -777,6 +816,31 @@ fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseEr
     let pid = k.spawn().expect("process");
     let fds = [0, 1].map(|f| k.sys_openat(pid, &format!("f{f}"), 2).expect("open") as i64);
     let mut w = World { k, procs: vec![Proc { pid, pages: BTreeMap::new(), fds }], objs, step: 0 };
+    // A start that fills memory: private anonymous memory, both files
+    // mapped (one shared, one private), shared anonymous memory.
+    let prelude = [
+        Op::Mmap { who: 0, page: 0, n: 24, prot: R | W, kind: Kind::Anon, populate: false },
+        Op::Mmap {
+            who: 0,
+            page: 24,
+            n: 16,
+            prot: R | W,
+            kind: Kind::File { f: 0, pg: 4, shared: true },
+            populate: false,
+        },
+        Op::Mmap {
+            who: 0,
+            page: 40,
+            n: 12,
+            prot: R | W,
+            kind: Kind::File { f: 1, pg: 0, shared: false },
+            populate: false,
+        },
+        Op::Mmap { who: 0, page: 52, n: 12, prot: R | W, kind: Kind::Shmem, populate: false },
+    ];
+    for op in &prelude {
+        w.apply(op)?;
+    }
     let mut forked = false;
     for (step, op) in ops.iter().enumerate() {
         forked |= matches!(op, Op::Fork(_));
@@ -848,16 +912,24 @@ fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseEr
             prop_assert_eq!(si.swap_map(off), (0, false), "swap slot {} still in use", off);
         }
     }
-    let stats = &mut *STATS.lock().expect("stats");
-    stats.0 += m.vmstat.get(VmEvent::PswpOut);
-    stats.1 += m.vmstat.get(VmEvent::PswpIn);
-    stats.2 += m.vmstat.get(VmEvent::PgStealDirect) + m.vmstat.get(VmEvent::PgStealKswapd);
+    note("pages swapped out", m.vmstat.get(VmEvent::PswpOut));
+    note("pages swapped in", m.vmstat.get(VmEvent::PswpIn));
+    note("pages reclaimed", m.vmstat.get(VmEvent::PgStealDirect) + m.vmstat.get(VmEvent::PgStealKswapd));
+    note("lazily freed pages dropped", m.vmstat.get(VmEvent::PgLazyFreed));
+    note("oom kills", m.vmstat.get(VmEvent::OomKill));
     drop(k);
     Ok(())
 }
 
-/// Pages swapped out, swapped in and reclaimed, over every case run.
-static STATS: std::sync::Mutex<(u64, u64, u64)> = std::sync::Mutex::new((0, 0, 0));
+thread_local! {
+    /// What the cases of this thread did: events counted by name.
+    static STATS: std::cell::RefCell<BTreeMap<String, u64>> = const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
+/// Counts one event `what` (`n` times).
+fn note(what: &str, n: u64) {
+    STATS.with(|s| *s.borrow_mut().entry(what.to_string()).or_default() += n);
+}
 
 fn cases() -> u32 {
     std::env::var("MMSIM_PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_CASES)
@@ -879,8 +951,8 @@ fn integrity_on(device: &'static str) {
             if let Err(e) = r {
                 panic!("{setup:?}: {e}");
             }
-            let (out, inn, steal) = std::mem::take(&mut *STATS.lock().expect("stats"));
-            eprintln!("{setup:?}: {} cases, {out} pages swapped out, {inn} in, {steal} reclaimed", cases());
+            let stats = STATS.with(|s| std::mem::take(&mut *s.borrow_mut()));
+            eprintln!("{setup:?}: {} cases: {stats:?}", cases());
         }
     }
 }
