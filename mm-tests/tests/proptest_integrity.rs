@@ -54,10 +54,14 @@ const DEFAULT_CASES: u32 = 32;
 // Temporary exclusions of defects being fixed on other branches: each
 // names the reproducer; remove the exclusion when the fix is merged.
 
-/// `fork` fails with `ENOMEM` on this small machine (reproducer 10's
-/// defect: a fork that runs out of memory), where Linux would reclaim:
-/// while set, such a failure is taken as fork(2) failing (no child, the
-/// parent unchanged, which the checks after the step verify).
+/// `fork` fails with `ENOMEM` on this small machine (reproducer 10: a
+/// fork that runs out of memory) with reclaimable pages left, where Linux
+/// would reclaim them: `dup_mmap` holds the parent's `mmap_lock` for
+/// writing while it allocates page tables, and the reverse-map walk of
+/// direct reclaim only try-locks each address space's `mmap_lock`, so no
+/// page the parent maps can be unmapped.  While set, such a failure is
+/// taken as fork(2) failing (no child, the parent unchanged, which the
+/// checks after the step verify).
 const KNOWN_BUG_FORK_OOM: bool = true;
 /// `MADV_FREE` of a swap-cache page whose slot other processes' swap
 /// entries still hold leaves the page lazily freeable in the swap cache,
