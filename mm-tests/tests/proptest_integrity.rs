@@ -63,11 +63,6 @@ const DEFAULT_CASES: u32 = 32;
 /// taken as fork(2) failing (no child, the parent unchanged, which the
 /// checks after the step verify).
 const KNOWN_BUG_FORK_OOM: bool = true;
-/// `MADV_FREE` of a swap-cache page whose slot other processes' swap
-/// entries still hold leaves the page lazily freeable in the swap cache,
-/// and its frame leaks after every process exited (reproducer 09): while
-/// set, `MADV_FREE` is left out of a case once it has forked.
-const KNOWN_BUG_SWAPCACHE_LEAK: bool = true;
 
 /// The two tmpfs files: sizes in bytes (the first ends in a partial page).
 const FILE_SIZES: [u64; 2] = [20 * PAGE + 100, 12 * PAGE];
@@ -787,7 +782,7 @@ fn machine(setup: &Setup) -> MachineConfig {
         String::new()
     };
     let spec =
-        SwapSpec { device: setup.device.to_string(), config: SwapDeviceConfig { path, size: 4 << 20 }, prio: -1 };
+        SwapSpec { device: setup.device.to_string(), config: SwapDeviceConfig { path, size: Some(4 << 20), ..Default::default() }, prio: -1 };
     MachineConfig {
         ram: RAM_PAGES * PAGE,
         nr_cpus: 2,
@@ -845,12 +840,7 @@ fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseEr
     for op in &prelude {
         w.apply(op)?;
     }
-    let mut forked = false;
     for (step, op) in ops.iter().enumerate() {
-        forked |= matches!(op, Op::Fork(_));
-        if KNOWN_BUG_SWAPCACHE_LEAK && forked && matches!(op, Op::Madvise { advice: MADV_FREE, .. }) {
-            continue;
-        }
         w.step = step;
         w.apply(op)?;
         let who = match *op {
