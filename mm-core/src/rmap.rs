@@ -9,11 +9,17 @@
 //! (`try_read`)
 //! (reclaim may run inside a fault that already holds it), and reports an
 //! address space it could not lock, so the page is not taken for unmapped.
+//! Linux's walk takes no `mmap_lock` at all (the anon_vma and `i_mmap`
+//! locks keep the VMAs alive), so reclaim inside `dup_mmap`, which holds
+//! the parent's and the child's for writing while it allocates page
+//! tables, still unmaps their pages; [`RmapWalkable`] lets this thread's
+//! reclaim read the VMAs of address spaces it has write-locked, for as
+//! long as it only reads them.
 
 use crate::arch::{Pte, PteFlags};
 use crate::flags::PageFlags;
 use crate::machine::Machine;
-use crate::mm::{MmStruct, Vma};
+use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
 use crate::phys::PAGE_MAPPING_ANON;
 use crate::swap::SwpEntry;
@@ -22,6 +28,66 @@ use crate::vmscan::Referenced;
 use crate::vmstat::VmEvent;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+
+thread_local! {
+    /// The address spaces whose VMAs reclaim on this thread may read
+    /// although this thread holds their `mmap_lock` for writing (see
+    /// [`RmapWalkable`]).
+    static WALKABLE: std::cell::RefCell<Vec<usize>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// While it lives, reclaim running on this thread (inside an allocation)
+/// may walk the VMAs of an address space whose `mmap_lock` this thread
+/// holds for writing.  It borrows the write guard, so the VMAs cannot be
+/// changed through it meanwhile: the walk reads what a reader would.
+pub(crate) struct RmapWalkable<'a> {
+    mm: usize,
+    _guard: std::marker::PhantomData<&'a MmState>,
+}
+
+impl MmStruct {
+    /// Lets this thread's reclaim walk this address space's VMAs while
+    /// `guard` (its `mmap_lock`, held for writing) is only read.
+    pub(crate) fn rmap_walkable<'a>(&self, guard: &'a parking_lot::RwLockWriteGuard<'_, MmState>) -> RmapWalkable<'a> {
+        debug_assert!(std::ptr::eq(&**guard, self.mmap_lock.data_ptr()), "the guard of another address space");
+        let mm = self as *const MmStruct as usize;
+        WALKABLE.with(|w| w.borrow_mut().push(mm));
+        RmapWalkable { mm, _guard: std::marker::PhantomData }
+    }
+
+    /// Runs `f` on the VMAs, read-locked without waiting, or unlocked if
+    /// this thread write-locked them for reading ([`RmapWalkable`]).
+    /// False if neither: someone else is changing them.
+    fn with_vmas_for_rmap(&self, f: impl FnOnce(&MmState)) -> bool {
+        if let Some(st) = self.mmap_lock.try_read() {
+            f(&st);
+            return true;
+        }
+        let me = self as *const MmStruct as usize;
+        if WALKABLE.with(|w| w.borrow().contains(&me)) {
+            // SAFETY: this thread holds the write lock (so no other thread
+            // reads or writes the state), and the guard is borrowed shared
+            // by the live `RmapWalkable`, so no `&mut MmState` exists until
+            // it is dropped; `f` only reads.
+            f(unsafe { &*self.mmap_lock.data_ptr() });
+            return true;
+        }
+        false
+    }
+}
+
+impl Drop for RmapWalkable<'_> {
+    fn drop(&mut self) {
+        WALKABLE.with(|w| {
+            let mut w = w.borrow_mut();
+            if let Some(i) = w.iter().rposition(|&m| m == self.mm) {
+                w.remove(i);
+            }
+        });
+    }
+}
 
 /// An entry the walk found mapping the page.
 pub(crate) struct Mapping<'a> {
@@ -72,37 +138,33 @@ impl Machine {
             let links =
                 |v: &Vma| v.anon_vma().is_some_and(|a| a.id == id) || v.anon_vma_parents.iter().any(|a| a.id == id);
             av.for_each_mm(|mm| {
-                let Some(st) = mm.mmap_lock.try_read() else {
-                    complete = false;
-                    return;
-                };
-                // An anonymous page is mapped at most once per address
-                // space, and a VMA that was never moved maps page `index`
-                // at `index << PAGE_SHIFT`: try that VMA first.
-                let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
-                match guess {
-                    Some(v) if links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
-                        Self::rmap_one(mm, v, index, pfn, f);
-                    }
-                    _ => {
-                        for v in st.vmas.iter().filter(|v| links(v)) {
+                complete &= mm.with_vmas_for_rmap(|st| {
+                    // An anonymous page is mapped at most once per address
+                    // space, and a VMA that was never moved maps page
+                    // `index` at `index << PAGE_SHIFT`: try that VMA first.
+                    let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
+                    match guess {
+                        Some(v) if links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
                             Self::rmap_one(mm, v, index, pfn, f);
                         }
+                        _ => {
+                            for v in st.vmas.iter().filter(|v| links(v)) {
+                                Self::rmap_one(mm, v, index, pfn, f);
+                            }
+                        }
                     }
-                }
+                });
             });
         } else {
             let Some(inode) = self.page_inode(pfn) else {
                 return true;
             };
             for mm in inode.mapping.mappers() {
-                let Some(st) = mm.mmap_lock.try_read() else {
-                    complete = false;
-                    continue;
-                };
-                for v in st.vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
-                    Self::rmap_one(&mm, v, index, pfn, f);
-                }
+                complete &= mm.with_vmas_for_rmap(|st| {
+                    for v in st.vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
+                        Self::rmap_one(&mm, v, index, pfn, f);
+                    }
+                });
             }
         }
         complete

@@ -62,7 +62,7 @@ const DEFAULT_CASES: u32 = 32;
 /// page the parent maps can be unmapped.  While set, such a failure is
 /// taken as fork(2) failing (no child, the parent unchanged, which the
 /// checks after the step verify).
-const KNOWN_BUG_FORK_OOM: bool = true;
+const KNOWN_BUG_FORK_OOM: bool = false;
 
 /// The two tmpfs files: sizes in bytes (the first ends in a partial page).
 const FILE_SIZES: [u64; 2] = [20 * PAGE + 100, 12 * PAGE];
@@ -781,8 +781,11 @@ fn machine(setup: &Setup) -> MachineConfig {
     } else {
         String::new()
     };
-    let spec =
-        SwapSpec { device: setup.device.to_string(), config: SwapDeviceConfig { path, size: Some(4 << 20), ..Default::default() }, prio: -1 };
+    let spec = SwapSpec {
+        device: setup.device.to_string(),
+        config: SwapDeviceConfig { path, size: Some(4 << 20), ..Default::default() },
+        prio: -1,
+    };
     MachineConfig {
         ram: RAM_PAGES * PAGE,
         nr_cpus: 2,

@@ -78,9 +78,15 @@ impl MmStruct {
             // The VMA goes in first, so that a failed copy is torn down
             // with the child.
             cst.vmas.insert(nv);
-            if needs_copy && let Err(e) = self.copy_page_range(&child, v) {
-                failed = Some(e);
-                break;
+            if needs_copy {
+                // Reclaim inside the copy's allocations may unmap pages of
+                // both address spaces, as Linux's reverse map (which takes
+                // no mmap_lock) does.
+                let _walk = (self.rmap_walkable(&st), child.rmap_walkable(&cst));
+                if let Err(e) = self.copy_page_range(&child, v) {
+                    failed = Some(e);
+                    break;
+                }
             }
             copied += 1;
         }
