@@ -7,7 +7,7 @@
 //!
 //! It takes the seeds of `DIR` (default `mm-fuzz/corpus/TARGET`), mutates
 //! them (bit flips, interesting bytes, inserted, deleted and copied runs,
-//! splices of two seeds; for scenarios also line-level edits and numbers
+//! splices of two seeds, for images mostly in the metadata at the start; for scenarios also line-level edits and numbers
 //! and flag names swapped for others) and runs each mutant through the
 //! target for `N` seconds.  A mutant that panics is saved as
 //! `FINDINGS/TARGET/crash-HASH` (default `mm-fuzz/findings`); the input
@@ -55,15 +55,17 @@ const NUMBERS: &[&str] = &[
     "0x40000",
 ];
 
-/// Byte-level mutations.
-fn mutate_bytes(rng: &mut Rng, d: &mut Vec<u8>, other: &[u8]) {
+/// Byte-level mutations; three in four bit flips and interesting bytes
+/// land in the first `focus` bytes (an image's metadata).
+fn mutate_bytes(rng: &mut Rng, d: &mut Vec<u8>, other: &[u8], focus: usize) {
+    let at = |rng: &mut Rng, len: usize| if rng.below(4) == 0 { rng.below(len) } else { rng.below(len.min(focus)) };
     match rng.below(7) {
         0 if !d.is_empty() => {
-            let i = rng.below(d.len());
+            let i = at(rng, d.len());
             d[i] ^= 1 << rng.below(8);
         }
         1 if !d.is_empty() => {
-            let i = rng.below(d.len());
+            let i = at(rng, d.len());
             d[i] = INTERESTING[rng.below(INTERESTING.len())];
         }
         2 if !d.is_empty() => {
@@ -93,7 +95,7 @@ fn mutate_bytes(rng: &mut Rng, d: &mut Vec<u8>, other: &[u8]) {
         }
         _ if d.len() >= 8 => {
             // A 32-bit word: small changes or random.
-            let i = rng.below(d.len() - 3);
+            let i = at(rng, d.len() - 3);
             let w = u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
             let w = match rng.below(3) {
                 0 => w.wrapping_add(1 + rng.below(16) as u32),
@@ -277,6 +279,9 @@ fn main() -> ExitCode {
     // One line per panic, not a backtrace.
     std::panic::set_hook(Box::new(|info| eprintln!("panic: {info}")));
     let mut rng = Rng(seed | 1);
+    // Where an ext4 image keeps its superblock, group descriptors, bitmaps,
+    // inode table and first directories.
+    let focus = if target.name == "ext4" { 16 << 10 } else { usize::MAX };
     println!("{}: {} seeds from {}, seed {seed}", target.name, seeds.len(), corpus.display());
     let (start, end) = (Instant::now(), Instant::now() + Duration::from_secs_f64(seconds));
     let (mut execs, mut crashes, mut next_report) = (0u64, 0u64, start + Duration::from_secs(10));
@@ -287,7 +292,7 @@ fn main() -> ExitCode {
             if target.name == "scenario" && rng.below(2) == 0 {
                 mutate_lines(&mut rng, &mut d, other);
             } else {
-                mutate_bytes(&mut rng, &mut d, other);
+                mutate_bytes(&mut rng, &mut d, other, focus);
             }
         }
         let _ = std::fs::write(&current, &d);

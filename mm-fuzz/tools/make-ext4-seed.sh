@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes the seeds of the `ext4` target, 256 KiB ext4 images (blocks of
-# 1 KiB, of 4 KiB, and without extents: block maps) with the files mm_fuzz::ext4::PATHS looks up (a small file,
+# 1 KiB, of 4 KiB, without extents: block maps, without checksums) with the files mm_fuzz::ext4::PATHS looks up (a small file,
 # an empty one, a multi-block one, a sparse one, nested directories).
 # Run from the mm-fuzz directory: sh tools/make-ext4-seed.sh
 set -eu
@@ -25,3 +25,6 @@ mk() {
 mk seed.img -b 1024
 mk seed-4k.img -b 4096
 mk seed-blockmap.img -b 1024 -O ^extent,^flex_bg,^64bit
+# Without checksums most mutations reach the parser instead of a
+# checksum mismatch.
+mk seed-nocsum.img -b 1024 -O ^metadata_csum
