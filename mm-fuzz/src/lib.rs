@@ -36,11 +36,15 @@
 //!
 //! With a nightly toolchain and `cargo install cargo-fuzz`, the
 //! coverage-guided harness in `fuzz/` calls the same functions (`-s none`
-//! when the address sanitizer is not available):
+//! when the address sanitizer is not available).  libFuzzer adds what it
+//! finds to its first corpus directory, so give it a scratch one first
+//! (`fuzz/corpus/` is not committed) and the seeds second:
 //!
 //! ```text
-//! cd fuzz && cargo +nightly fuzz run -s none scenario ../mm-fuzz/corpus/scenario -- -max_total_time=60
+//! cd fuzz && cargo +nightly fuzz run -s none -O scenario corpus/scenario ../mm-fuzz/corpus/scenario -- -max_total_time=60
 //! ```
+//!
+//! The seeds of `ext4` need `-max_len=1048576`.
 //!
 //! A crashing input replays with `cargo run --release -p mm-fuzz -- TARGET
 //! --replay FILE`.
