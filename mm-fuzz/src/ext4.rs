@@ -2,9 +2,11 @@
 //!
 //! The image is written to a fresh temporary file (the only host file the
 //! target touches, removed afterwards) and mounted through the filesystem
-//! registry ([`mount`]: the one place that names the ext4 reader); every
-//! path of [`PATHS`] is looked up, and each regular file found is read with
-//! `read` through the page cache and through a private read-only mapping.
+//! registry ([`mount`]); every path of [`PATHS`] is looked up, and each
+//! regular file found is read with `read` through the page cache and
+//! through a private read-only mapping.  Before that, the reader runs on
+//! the bytes in memory ([`mm_fs_ext::read_image_files`]), which also
+//! writes each page back to its in-memory overlay and reads it again.
 //! A refused image or path is fine; a panic, an abort or an unbounded
 //! allocation is a defect.
 
@@ -35,9 +37,10 @@ pub const PATHS: &[&str] = &[
     "dir/../hello.txt",
 ];
 
-/// Mounts the image at `path` on `k`'s machine.
+/// Mounts the image at `path` on `k`'s machine, read-only: writeback
+/// goes to memory, never to the image.
 pub fn mount(k: &Kernel, path: &str) -> Result<Arc<dyn Filesystem>, String> {
-    mm_core::fs::mount(k.machine(), "ext4", path)
+    mm_core::fs::mount(k.machine(), "ext4", path, mm_core::fs::MountOptions::default())
 }
 
 /// The target.
@@ -45,14 +48,17 @@ pub fn fuzz(data: &[u8]) {
     if data.len() > MAX_IMAGE {
         return;
     }
+    // The reader alone, on the bytes in memory: every page read, written
+    // back to the overlay and read again.
+    let _ = mm_fs_ext::read_image_files(data, PATHS, MAX_PAGES * PAGE_SIZE);
     let dir = crate::TempDir::new();
     let image = dir.path().join("image");
     std::fs::write(&image, data).expect("write the image copy");
     check(&image.display().to_string());
 }
 
-/// Mounts the image at `path` (a copy the caller owns: it is opened
-/// read-write) and reads every file of [`PATHS`].
+/// Mounts the image at `path` and reads every file of [`PATHS`], with
+/// `read` and through a private mapping.
 pub fn check(path: &str) {
     let cfg = MachineConfig { ram: 1 << 20, ..MachineConfig::default() };
     let mut k = Kernel::new(&cfg).expect("the machine boots");
