@@ -309,8 +309,9 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
     }
     let mut used = 0;
     let mut on_lru = 0;
-    for i in 0..m.phys.nr_pages() {
-        let page = m.phys.page(Pfn(i));
+    // Frames whose `struct page` was never initialised are zero: free.
+    for pfn in m.phys.initialised_pfns() {
+        let (i, page) = (pfn.0, m.phys.page(pfn));
         if page.refcount() > 0 {
             used += 1;
         }

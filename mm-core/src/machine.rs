@@ -144,24 +144,39 @@ impl SwapSpec {
     }
 }
 
-/// Parses `1G`, `512M`, `64K`, `4096` (binary units).
+/// Size units `parse_size` and `format_size` know, largest first.
+const SIZE_UNITS: [(char, u32); 6] = [('E', 60), ('P', 50), ('T', 40), ('G', 30), ('M', 20), ('K', 10)];
+
+/// Parses `1G`, `512M`, `64K`, `4096` (binary units, up to `E`).  A size
+/// that does not fit in 64 bits is an error.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m = match c.to_ascii_uppercase() {
-                'K' => 1u64 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => return Err(format!("unknown size unit '{c}' (use K, M, G or T)")),
-            };
-            (&s[..i], m)
+            let shift = SIZE_UNITS
+                .iter()
+                .find(|(u, _)| *u == c.to_ascii_uppercase())
+                .map(|&(_, shift)| shift)
+                .ok_or_else(|| format!("unknown size unit '{c}' (use K, M, G, T, P or E)"))?;
+            (&s[..i], 1u64 << shift)
         }
         _ => (s, 1),
     };
-    let n: u64 = num.parse().map_err(|_| format!("bad size '{s}'"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("size '{s}' is too large"))
+    let too_large = || format!("size '{s}' is too large (at most 2^64 - 1 bytes)");
+    let n: u64 = num.parse().map_err(|e: std::num::ParseIntError| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => too_large(),
+        _ => format!("bad size '{s}'"),
+    })?;
+    n.checked_mul(mult).ok_or_else(too_large)
+}
+
+/// `bytes` in the largest unit `parse_size` reads back exactly (`8T`,
+/// `1536M`, `4097`).
+pub fn format_size(bytes: u64) -> String {
+    match SIZE_UNITS.iter().find(|&&(_, shift)| bytes != 0 && bytes.trailing_zeros() >= shift) {
+        Some(&(u, shift)) => format!("{}{u}", bytes >> shift),
+        None => bytes.to_string(),
+    }
 }
 
 impl Default for MachineConfig {
@@ -190,9 +205,9 @@ pub enum ConfigError {
     RamTooSmall { bytes: u64, min: u64 },
     /// More than [`MAX_RAM`].
     RamTooLarge { bytes: u64, max: u64 },
-    /// The host could not reserve the `struct page` array for this much
-    /// RAM.
-    HostMemory { bytes: u64 },
+    /// The host could not reserve address space for this much RAM (its
+    /// `struct page` array and frame contents); `why` says what failed.
+    HostMemory { bytes: u64, why: String },
     /// Zero CPUs, or more than the simulator supports.
     BadCpuCount(usize),
     /// No reclaim policy of that name is linked in.
@@ -211,13 +226,13 @@ impl fmt::Display for ConfigError {
                 write!(f, "unknown page-table format '{name}' (known: {})", known.join(", "))
             }
             ConfigError::RamTooSmall { bytes, min } => {
-                write!(f, "{bytes} bytes of RAM is too small (at least {min})")
+                write!(f, "--ram {}: too small (at least {})", format_size(*bytes), format_size(*min))
             }
             ConfigError::RamTooLarge { bytes, max } => {
-                write!(f, "{bytes} bytes of RAM is too large (at most {max})")
+                write!(f, "--ram {}: too large (at most {})", format_size(*bytes), format_size(*max))
             }
-            ConfigError::HostMemory { bytes } => {
-                write!(f, "the host cannot reserve the page array for {bytes} bytes of RAM")
+            ConfigError::HostMemory { bytes, why } => {
+                write!(f, "--ram {}: the host cannot reserve address space for it ({why})", format_size(*bytes))
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
             ConfigError::UnknownReclaimPolicy { name, known } => {
@@ -378,8 +393,11 @@ impl fmt::Debug for Machine {
 }
 
 /// The most simulated RAM, 8 TiB: 2^31 frames, well inside the 32-bit
-/// frame indexes the allocators use.  (The host must also be able to
-/// reserve address space for a `struct page` per frame.)
+/// frame indexes the allocators use and the 64 TiB of physical memory
+/// x86-64 with 4-level paging addresses.  The host must also be able to
+/// reserve address space for the frames and a `struct page` per frame
+/// (8.125 TiB for 8 TiB, a 16th of what a 47-bit address space holds); it
+/// backs only the parts in use.
 pub const MAX_RAM: u64 = 8 << 40;
 
 impl Machine {
@@ -406,7 +424,7 @@ impl Machine {
         let policy_desc = MM_RECLAIM_POLICIES.iter().find(|d| d.name == cfg.reclaim).ok_or_else(|| {
             ConfigError::UnknownReclaimPolicy { name: cfg.reclaim.clone(), known: reclaim_policy_names() }
         })?;
-        let phys = PhysMem::try_new(cfg.ram).ok_or(ConfigError::HostMemory { bytes: cfg.ram })?;
+        let phys = PhysMem::try_new(cfg.ram).map_err(|why| ConfigError::HostMemory { bytes: cfg.ram, why })?;
         let alloc =
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();
@@ -510,6 +528,8 @@ impl Machine {
         }
         let pfn = self.alloc.alloc_pages(gfp, order)?;
         self.nr_free.fetch_sub(n, Ordering::Relaxed);
+        // A block never spans sections (it is at most 4 MiB, aligned).
+        self.phys.init_deferred_page(pfn);
         for i in 0..1u64 << order {
             let p = Pfn(pfn.0 + i);
             debug_assert!(self.phys.page(p).is_clean(), "allocator handed out a used frame {p:?}");
@@ -754,5 +774,31 @@ impl Machine {
     /// Flushes one page (`flush_tlb_page`).
     pub fn flush_tlb_page(&self, mm: &MmStruct, addr: u64) {
         self.flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SHIFT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_print_back() {
+        for (s, n) in [("4096", 4096), ("64K", 64 << 10), ("1t", 1 << 40), ("2P", 2 << 50), ("15E", 15 << 60)] {
+            assert_eq!(parse_size(s), Ok(n), "{s}");
+        }
+        for (n, s) in [(0, "0"), (4097, "4097"), (1536 << 20, "1536M"), (8 << 40, "8T"), (2 << 50, "2P")] {
+            assert_eq!(format_size(n), s);
+            assert_eq!(parse_size(s), Ok(n));
+        }
+        assert_eq!(format_size(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn sizes_past_64_bits_are_errors() {
+        for s in ["16E", "16384P", "18446744073709551616", "99999999999999999999T"] {
+            assert!(parse_size(s).is_err_and(|e| e.contains("too large")), "{s}: {:?}", parse_size(s));
+        }
+        assert!(parse_size("12Q").is_err_and(|e| e.contains("unknown size unit 'Q'")));
+        assert!(parse_size("G").is_err_and(|e| e.contains("bad size")));
     }
 }

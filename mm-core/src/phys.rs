@@ -13,21 +13,35 @@
 //! * **full**: the bytes live in a 4 KiB block of host memory.
 //!
 //! A frame moves from zero to sparse to full as it is written, and back to
-//! zero when it is cleared.  Full blocks are allocated in chunks of 512
-//! frames on first use, so simulating many gigabytes costs only the host
-//! memory of the frames that were written densely (page tables, for one).
-//! Every access is atomic, so several simulated CPUs may touch frames at once
-//! without a data race, as on real hardware.
+//! zero when it is cleared.  Every access is atomic, so several simulated
+//! CPUs may touch frames at once without a data race, as on real hardware.
+//!
+//! Host memory follows use, not the size of RAM.  The `struct page` array
+//! (64 bytes a frame: 16 GiB for 1 TiB of RAM) and the 4 KiB blocks of full
+//! frames are each reserved as one anonymous mapping that the host backs
+//! page by page on first touch ([`AnonMap`]): simulating a terabyte costs
+//! the host the `struct page`s of the frames in use and the bytes of the
+//! frames written densely (page tables, for one).  A zero `struct page` is
+//! a free, clean one, so the array needs no initialisation: as with the
+//! kernel's `CONFIG_DEFERRED_STRUCT_PAGE_INIT`, a `struct page` is
+//! initialised when its frame is first handed out
+//! ([`PhysMem::init_deferred_page`]), which records its 128 MiB section as
+//! initialised.  Walks over every frame (counters, invariant checks) visit
+//! only the initialised sections ([`PhysMem::initialised_pfns`]): the
+//! others hold nothing but zeroes.
 
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 /// Words (u64) in a frame.
 pub const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
-/// Frames per lazily allocated chunk of full-frame storage (2 MiB).
-const CHUNK_FRAMES: u64 = 512;
+/// log2 of the bytes of a memory section (`SECTION_SIZE_BITS` on x86-64:
+/// 128 MiB), the unit in which `struct page`s count as initialised.
+pub const SECTION_SIZE_BITS: u32 = 27;
+/// Frames per section (`PAGES_PER_SECTION`).
+pub const PAGES_PER_SECTION: u64 = 1 << (SECTION_SIZE_BITS - crate::types::PAGE_SHIFT);
 
 const KIND_SHIFT: u32 = 62;
 const KIND_ZERO: u64 = 0;
@@ -196,19 +210,130 @@ impl Page {
     }
 }
 
+/// `len` zeroed `T`s in an anonymous mapping reserved without backing
+/// (`MAP_NORESERVE`): the host zero-fills a page of it on first touch, so
+/// the parts never used cost no host memory, however large the array.
+/// Unmapped on drop.  (The allocator's zeroing path is lazy only while the
+/// C library maps the block afresh, which its dynamic threshold stops
+/// doing once blocks of that size have been freed.)
+pub(crate) struct AnonMap<T: Zeroable> {
+    ptr: NonNull<T>,
+    len: usize,
+}
+
+// SAFETY: `AnonMap` owns its mapping like a `Box<[T]>` owns its block.
+unsafe impl<T: Zeroable + Send> Send for AnonMap<T> {}
+// SAFETY: as above.
+unsafe impl<T: Zeroable + Sync> Sync for AnonMap<T> {}
+
+impl<T: Zeroable> AnonMap<T> {
+    /// Reserves `len` zeroed `T`s, or says why the host cannot.
+    pub(crate) fn try_new(len: usize) -> Result<AnonMap<T>, String> {
+        let bytes = len.checked_mul(size_of::<T>()).ok_or("more bytes than the address space holds")?;
+        if bytes == 0 {
+            return Ok(AnonMap { ptr: NonNull::dangling(), len });
+        }
+        let ptr = Self::map(bytes)?;
+        debug_assert!(ptr.as_ptr().is_aligned(), "mappings are page-aligned");
+        Ok(AnonMap { ptr, len })
+    }
+
+    /// [`try_new`](Self::try_new) for metadata sized by a range the caller
+    /// has checked.
+    ///
+    /// # Panics
+    /// If the host cannot reserve the address space.
+    pub(crate) fn new(len: usize) -> AnonMap<T> {
+        AnonMap::try_new(len).unwrap_or_else(|e| panic!("cannot reserve {len} zeroed elements: {e}"))
+    }
+
+    #[cfg(unix)]
+    fn map(bytes: usize) -> Result<NonNull<T>, String> {
+        // SAFETY: a fresh private anonymous mapping aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(format!("mmap of {bytes} bytes: {}", std::io::Error::last_os_error()));
+        }
+        NonNull::new(p.cast()).ok_or_else(|| "mmap returned address 0".to_string())
+    }
+
+    #[cfg(not(unix))]
+    fn map(bytes: usize) -> Result<NonNull<T>, String> {
+        let layout = std::alloc::Layout::from_size_align(bytes, align_of::<T>()).map_err(|e| e.to_string())?;
+        // SAFETY: the layout has a non-zero size.
+        NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }.cast())
+            .ok_or_else(|| format!("allocation of {bytes} bytes failed"))
+    }
+}
+
+impl<T: Zeroable> std::fmt::Debug for AnonMap<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AnonMap({} elements)", self.len)
+    }
+}
+
+impl<T: Zeroable> std::ops::Deref for AnonMap<T> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` holds `len` `T`s, zeroed (valid by `T: Zeroable`) or
+        // written since, for as long as `self` lives.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: Zeroable> std::ops::DerefMut for AnonMap<T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as for `deref`, and `&mut self` makes the access unique.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: Zeroable> Drop for AnonMap<T> {
+    fn drop(&mut self) {
+        let bytes = self.len * size_of::<T>();
+        if bytes == 0 {
+            return;
+        }
+        #[cfg(unix)]
+        // SAFETY: the mapping was made by `map` with this size.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), bytes);
+        }
+        #[cfg(not(unix))]
+        // SAFETY: allocated by `map` with this layout.
+        unsafe {
+            let layout = std::alloc::Layout::from_size_align_unchecked(bytes, align_of::<T>());
+            std::alloc::dealloc(self.ptr.as_ptr().cast(), layout);
+        }
+    }
+}
+
 /// Physical memory: `nr_pages` frames, their `struct page`s and contents.
 pub struct PhysMem {
     nr_pages: u64,
-    pages: Box<[Page]>,
-    chunks: Box<[OnceLock<Box<[AtomicU64]>>]>,
+    /// The `struct page` array (`mem_map`).
+    pages: AnonMap<Page>,
+    /// The bytes of every full frame, 512 words a frame: the host backs
+    /// a frame's 4 KiB when it first becomes full.
+    frames: AnonMap<AtomicU64>,
+    /// Per section: some `struct page` of it has been initialised.
+    sections: Box<[AtomicBool]>,
 }
 
 impl std::fmt::Debug for PhysMem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PhysMem")
-            .field("nr_pages", &self.nr_pages)
-            .field("full_chunks", &self.chunks.iter().filter(|c| c.get().is_some()).count())
-            .finish()
+        f.debug_struct("PhysMem").field("nr_pages", &self.nr_pages).finish()
     }
 }
 
@@ -218,62 +343,53 @@ impl std::fmt::Debug for PhysMem {
 /// Implement only for types made of atomic integers (or other types valid
 /// when zeroed).
 pub(crate) unsafe trait Zeroable {}
+// SAFETY: an integer is valid when zeroed.
+unsafe impl Zeroable for u32 {}
+// SAFETY: an integer is valid when zeroed.
+unsafe impl Zeroable for u64 {}
 // SAFETY: an atomic integer is valid when zeroed.
 unsafe impl Zeroable for AtomicU64 {}
 // SAFETY: an atomic integer is valid when zeroed.
 unsafe impl Zeroable for AtomicU8 {}
 // SAFETY: an atomic integer is valid when zeroed.
 unsafe impl Zeroable for AtomicU32 {}
+// SAFETY: an atomic bool is valid when zeroed (false).
+unsafe impl Zeroable for AtomicBool {}
+// SAFETY: an array of zeroable elements is valid when zeroed.
+unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
 // SAFETY: `Page` consists only of atomic integers.
 unsafe impl Zeroable for Page {}
 
-/// A zeroed slice from the allocator's zeroing path (`calloc`), which the
-/// host backs lazily for large sizes: untouched parts cost no memory.
-/// The page allocators keep their per-frame state in such slices too.
+/// A zeroed slice from the allocator's zeroing path (`calloc`), for small
+/// per-frame state; large arrays go in an [`AnonMap`].
 pub(crate) fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
     let zeroed = Box::<[T]>::new_zeroed_slice(n);
     // SAFETY: `T: Zeroable` guarantees that all-zero bytes are a valid `T`.
     unsafe { zeroed.assume_init() }
 }
 
-/// [`zeroed_slice`], or `None` if the host cannot reserve the memory.
-fn try_zeroed_slice<T: Zeroable>(n: usize) -> Option<Box<[T]>> {
-    let layout = std::alloc::Layout::array::<T>(n).ok()?;
-    if layout.size() == 0 {
-        return Some(zeroed_slice(n));
-    }
-    // SAFETY: the layout has a non-zero size.
-    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: `p` holds `n` zeroed `T`s, valid by `T: Zeroable`, allocated
-    // by the global allocator with the layout `Box<[T]>` frees them with.
-    Some(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) })
-}
-
 impl PhysMem {
     /// Physical memory of `bytes` (rounded down to whole pages).
     ///
-    /// The `struct page` array is allocated zeroed, which the host backs
-    /// lazily, so untouched parts of a large memory cost nothing.
-    ///
     /// # Panics
-    /// If the host cannot reserve the `struct page` array; see
+    /// If the host cannot reserve the address space; see
     /// [`try_new`](Self::try_new).
     pub fn new(bytes: u64) -> PhysMem {
-        PhysMem::try_new(bytes).expect("host memory for the struct page array")
+        PhysMem::try_new(bytes).expect("host address space for physical memory")
     }
 
-    /// [`new`](Self::new), or `None` if the host cannot reserve the
-    /// `struct page` array (its address space, not its memory: only the
-    /// parts that are used get backed).
-    pub fn try_new(bytes: u64) -> Option<PhysMem> {
+    /// [`new`](Self::new), or why the host cannot reserve address space
+    /// for the `struct page` array and the frames' bytes (address space,
+    /// not memory: only the parts that are used get backed).
+    pub fn try_new(bytes: u64) -> Result<PhysMem, String> {
         let nr_pages = bytes / PAGE_SIZE;
-        let nr_chunks = nr_pages.div_ceil(CHUNK_FRAMES) as usize;
-        let pages = try_zeroed_slice::<Page>(usize::try_from(nr_pages).ok()?)?;
-        let chunks = (0..nr_chunks).map(|_| OnceLock::new()).collect();
-        Some(PhysMem { nr_pages, pages, chunks })
+        let too_large = |_| "more frames than the address space holds".to_string();
+        let n = usize::try_from(nr_pages).map_err(too_large)?;
+        let pages = AnonMap::try_new(n).map_err(|e| format!("struct page array: {e}"))?;
+        let words = n.checked_mul(WORDS_PER_PAGE).ok_or("more bytes than the address space holds")?;
+        let frames = AnonMap::try_new(words).map_err(|e| format!("frame contents: {e}"))?;
+        let nr_sections = usize::try_from(nr_pages.div_ceil(PAGES_PER_SECTION)).map_err(too_large)?;
+        Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections) })
     }
 
     /// Number of frames.
@@ -299,38 +415,53 @@ impl PhysMem {
         &self.pages[pfn.0 as usize]
     }
 
-    /// Number of frames whose bytes are held in full 4 KiB blocks.
-    pub fn full_frames(&self) -> u64 {
-        self.pages.iter().filter(|p| kind(p.content.load(Ordering::Relaxed)) == KIND_FULL).count() as u64
+    /// `init_deferred_page`: the `struct page` of `pfn` is about to be used
+    /// (its frame is handed out, or its bytes written), so its section
+    /// counts as initialised from now on.  The page itself needs no
+    /// writing: a zero `struct page` is a clean one.  Costs a load once the
+    /// section is initialised.
+    #[inline]
+    pub fn init_deferred_page(&self, pfn: Pfn) {
+        let s = &self.sections[(pfn.0 / PAGES_PER_SECTION) as usize];
+        if !s.load(Ordering::Relaxed) {
+            s.store(true, Ordering::Relaxed);
+        }
     }
 
-    /// Host bytes used for full frame storage.
+    /// Every frame of the sections whose `struct page`s have been
+    /// initialised, ascending: the only frames whose `struct page` can be
+    /// anything but zero.  Walks over all frames use this, so their cost
+    /// follows the memory in use, not the size of RAM.
+    pub fn initialised_pfns(&self) -> impl Iterator<Item = Pfn> + '_ {
+        let nr_pages = self.nr_pages;
+        self.sections.iter().enumerate().filter(|(_, s)| s.load(Ordering::Relaxed)).flat_map(move |(i, _)| {
+            let start = i as u64 * PAGES_PER_SECTION;
+            (start..(start + PAGES_PER_SECTION).min(nr_pages)).map(Pfn)
+        })
+    }
+
+    /// Number of frames whose bytes are held in full 4 KiB blocks.
+    pub fn full_frames(&self) -> u64 {
+        self.initialised_pfns().filter(|&p| kind(self.page(p).content.load(Ordering::Relaxed)) == KIND_FULL).count()
+            as u64
+    }
+
+    /// Host bytes that full frames keep (at least: a frame that was full
+    /// once keeps its host page).
     pub fn host_bytes(&self) -> u64 {
-        self.chunks.iter().filter(|c| c.get().is_some()).count() as u64 * CHUNK_FRAMES * PAGE_SIZE
+        self.full_frames() * PAGE_SIZE
     }
 
     /// Word `idx` (taken modulo 512) of a frame whose content is full.
     #[inline(always)]
     fn word(&self, pfn: Pfn, idx: usize) -> &AtomicU64 {
-        let chunk = match self.chunks[(pfn.0 / CHUNK_FRAMES) as usize].get() {
-            Some(c) => c,
-            None => self.chunk(pfn),
-        };
-        &chunk[(pfn.0 % CHUNK_FRAMES) as usize * WORDS_PER_PAGE + idx % WORDS_PER_PAGE]
-    }
-
-    #[cold]
-    fn chunk(&self, pfn: Pfn) -> &[AtomicU64] {
-        self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
-            .get_or_init(|| zeroed_slice(CHUNK_FRAMES as usize * WORDS_PER_PAGE))
+        &self.frames[pfn.0 as usize * WORDS_PER_PAGE + idx % WORDS_PER_PAGE]
     }
 
     #[inline]
     fn words(&self, pfn: Pfn) -> &[AtomicU64; WORDS_PER_PAGE] {
-        let chunk = self.chunks[(pfn.0 / CHUNK_FRAMES) as usize]
-            .get_or_init(|| zeroed_slice(CHUNK_FRAMES as usize * WORDS_PER_PAGE));
-        let first = (pfn.0 % CHUNK_FRAMES) as usize * WORDS_PER_PAGE;
-        chunk[first..first + WORDS_PER_PAGE].try_into().expect("a chunk holds whole frames")
+        let first = pfn.0 as usize * WORDS_PER_PAGE;
+        self.frames[first..first + WORDS_PER_PAGE].try_into().expect("whole frames")
     }
 
     /// Waits out a transition to full and returns the settled state.
@@ -357,6 +488,9 @@ impl PhysMem {
             if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_err() {
                 continue;
             }
+            // Bytes written through the direct map, without an allocation,
+            // count too.
+            self.init_deferred_page(pfn);
             let words = self.words(pfn);
             for w in words {
                 w.store(0, Ordering::Relaxed);
@@ -693,6 +827,7 @@ impl PhysMem {
                 break;
             }
         }
+        self.init_deferred_page(pfn);
         fill(self.words(pfn));
         page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
     }
@@ -818,6 +953,28 @@ mod tests {
         let mut back = vec![0u8; 100];
         m.read_bytes(Pfn(6), 3, &mut back);
         assert_eq!(back, data);
+    }
+
+    #[test]
+    fn only_initialised_sections_are_walked() {
+        let m = PhysMem::new(3 * PAGES_PER_SECTION * PAGE_SIZE - PAGE_SIZE);
+        assert_eq!(m.initialised_pfns().count(), 0);
+        m.init_deferred_page(Pfn(PAGES_PER_SECTION + 5));
+        m.init_deferred_page(Pfn(PAGES_PER_SECTION + 7));
+        let pfns: Vec<Pfn> = m.initialised_pfns().collect();
+        assert_eq!(pfns, (PAGES_PER_SECTION..2 * PAGES_PER_SECTION).map(Pfn).collect::<Vec<_>>());
+        // The last section is short; content written without an allocation
+        // initialises its section too.
+        m.write_bytes(Pfn(m.nr_pages() - 1), 0, &[1; 64]);
+        assert_eq!(m.full_frames(), 1);
+        assert_eq!(m.initialised_pfns().last(), Some(Pfn(m.nr_pages() - 1)));
+        assert_eq!(m.initialised_pfns().count() as u64, 2 * PAGES_PER_SECTION - 1);
+    }
+
+    #[test]
+    fn a_struct_page_array_the_host_cannot_map_is_an_error() {
+        let err = PhysMem::try_new(u64::MAX).expect_err("2^58 bytes of struct pages");
+        assert!(err.contains("mmap of"), "{err}");
     }
 
     #[test]

@@ -138,10 +138,10 @@ impl crate::machine::Machine {
     /// Counts the pages of each kind.
     pub fn page_counts(&self) -> PageCounts {
         use crate::flags::PageFlags;
-        use crate::types::Pfn;
         let mut c = PageCounts { free: self.nr_free_pages(), ..PageCounts::default() };
-        for i in 0..self.phys.nr_pages() {
-            let page = self.phys.page(Pfn(i));
+        // Frames whose `struct page` was never initialised are free.
+        for pfn in self.phys.initialised_pfns() {
+            let page = self.phys.page(pfn);
             if page.refcount() <= 0 {
                 continue;
             }

@@ -113,12 +113,54 @@ fn unknown_backends_and_files_are_errors() {
 
 #[test]
 fn ram_sizes_out_of_range_are_errors() {
-    for (ram, msg) in [("64K", "is too small"), ("9T", "is too large"), ("16E", "")] {
+    for (ram, msg) in [
+        ("64K", "error: --ram 64K: too small (at least 256K)"),
+        ("9T", "error: --ram 9T: too large (at most 8T)"),
+        ("2P", "error: --ram 2P: too large (at most 8T)"),
+        ("16E", "size '16E' is too large"),
+        ("99999999999999999999T", "size '99999999999999999999T' is too large"),
+    ] {
         let o = mmsim(&["run", "--ram", ram], Some(b"dump\n"));
         assert_eq!(o.status.code(), Some(2), "--ram {ram}");
         assert!(o.stdout.is_empty());
         assert!(stderr(&o).starts_with("error: ") && stderr(&o).contains(msg), "--ram {ram}: {}", stderr(&o));
     }
+}
+
+/// A RAM size whose `struct page` array the host cannot even reserve
+/// address space for (here under a 1 GiB `RLIMIT_AS`) is refused with
+/// what failed, not accepted or aborted on.
+#[cfg(target_os = "linux")]
+#[test]
+fn ram_the_host_cannot_reserve_is_refused() {
+    use std::os::unix::process::CommandExt;
+    let path = std::env::temp_dir().join(format!("mmsim-cli-ram-{}.mms", std::process::id()));
+    std::fs::write(&path, b"dump\n").expect("write scenario");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmsim"));
+    cmd.args(["run", "--ram", "1T"]).arg(&path);
+    // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit { rlim_cur: 1 << 30, rlim_max: 1 << 30 };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = cmd.output().expect("run mmsim");
+    std::fs::remove_file(&path).expect("remove scenario");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o)
+            .starts_with("error: --ram 1T: the host cannot reserve address space for it (struct page array: mmap"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the limit, 1 TiB is only reserved, not backed: it runs.
+    let o = mmsim(&["run", "--ram", "1T"], Some(b"dump\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

@@ -15,7 +15,8 @@
 //! The search is next-fit: it starts at the word of the last allocation and
 //! wraps around, so consecutive allocations fill memory in address order
 //! instead of rescanning the low words that are already full.  A set bit
-//! means "in use", so the bitmaps start zeroed (lazily backed by the host)
+//! means "in use", so the bitmaps start zeroed (anonymous mappings the host
+//! backs lazily)
 //! and creating the allocator writes only the edge words.
 //!
 //! The bitmap records no orders.  `free_areas` reports the maximal aligned
@@ -26,6 +27,7 @@
 //! a legal one and frees part of the block.  All of it is under one lock.
 
 use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
+use crate::phys::AnonMap;
 use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
 use parking_lot::Mutex;
@@ -110,11 +112,11 @@ struct Bitmap {
     base: u64,
     end: u64,
     /// Bit set: frame in use or outside the range.
-    used: Box<[u64]>,
+    used: AnonMap<u64>,
     /// Bit per `used` word, set when the word has no free frame.
-    full: Box<[u64]>,
+    full: AnonMap<u64>,
     /// Bit per `used` word, set when the word is not entirely free.
-    partial: Box<[u64]>,
+    partial: AnonMap<u64>,
     /// The `used` word where the next search starts.
     hint: usize,
     nr_free: u64,
@@ -136,9 +138,9 @@ impl BitmapAllocator {
             start,
             base,
             end,
-            used: vec![0; nwords].into_boxed_slice(),
-            full: vec![0; nwords / WORD_BITS as usize].into_boxed_slice(),
-            partial: vec![0; nwords / WORD_BITS as usize].into_boxed_slice(),
+            used: AnonMap::new(nwords),
+            full: AnonMap::new(nwords / WORD_BITS as usize),
+            partial: AnonMap::new(nwords / WORD_BITS as usize),
             hint: 0,
             nr_free: cfg.nr_pages,
         };

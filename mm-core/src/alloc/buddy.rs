@@ -28,8 +28,8 @@
 //! the allocator: a state byte (`tags`, see `TAG_*`) and, for the head of a
 //! free block, its `next`/`prev` links on its free list, so a buddy is
 //! taken off its list in O(1) when merging.  Zero means "not the head of a
-//! free block", so both arrays come from zeroed allocations that the host
-//! backs lazily.  Like the kernel's deferred `struct page` initialisation,
+//! free block", so both arrays are anonymous mappings that the host backs
+//! lazily (`AnonMap`).  Like the kernel's deferred `struct page` initialisation,
 //! only the unaligned edges of the range go on the free lists at first; the
 //! aligned middle is handed over one `MAX_PAGE_ORDER` block at a time when
 //! nothing smaller fits.  Setting up many GiB therefore touches nothing but
@@ -50,7 +50,7 @@
 //! list in a state it cannot have there.
 
 use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
-use crate::phys::zeroed_slice;
+use crate::phys::AnonMap;
 use crate::smp::this_cpu_index;
 use crate::spinlock::{SpinLock, SpinLockGuard};
 use crate::types::{MAX_PAGE_ORDER, Pfn};
@@ -111,7 +111,7 @@ struct FreeArea {
 struct Zone {
     /// `[next, prev]` on its free list, for the head of each free block;
     /// meaningless for other frames.
-    links: Box<[[u32; 2]]>,
+    links: AnonMap<[u32; 2]>,
     free_area: [FreeArea; NR_ORDERS],
     /// Bit `order` set when `free_area[order]` is not empty, so the
     /// smallest fitting order is one `trailing_zeros` away.
@@ -155,7 +155,7 @@ pub struct BuddyAllocator {
     /// reads a buddy's state while a CPU (under its own list's lock) may be
     /// freeing that frame to its list; every transition happens under one of
     /// the two locks, so `Relaxed` suffices.
-    tags: Box<[AtomicU8]>,
+    tags: AnonMap<AtomicU8>,
     zone: SpinLock<Zone>,
     pcp: Box<[PerCpu]>,
 }
@@ -189,7 +189,7 @@ impl BuddyAllocator {
         let end = cfg.base.0.checked_add(cfg.nr_pages).expect("buddy zone runs past the largest pfn");
         let n = cfg.nr_pages as usize;
         let zone = Zone {
-            links: vec![[0u32; 2]; n].into_boxed_slice(),
+            links: AnonMap::new(n),
             free_area: [FreeArea { head: NIL, nr_free: 0 }; NR_ORDERS],
             nonempty: 0,
             free_pages: 0,
@@ -202,7 +202,7 @@ impl BuddyAllocator {
         let buddy = BuddyAllocator {
             base: cfg.base.0,
             nr_pages: cfg.nr_pages,
-            tags: zeroed_slice(n),
+            tags: AnonMap::new(n),
             zone: SpinLock::new(zone),
             pcp,
         };

@@ -26,7 +26,7 @@ pub use device::{
     swap_device_names,
 };
 
-use crate::phys::zeroed_slice;
+use crate::phys::AnonMap;
 use crate::types::Pfn;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -96,10 +96,10 @@ pub struct SwapInfo {
     /// Slots, the header slot 0 included (`si->max`).
     max: u64,
     /// Per slot: references, plus `SWAP_HAS_CACHE` (`swap_map`).
-    swap_map: Box<[AtomicU32]>,
+    swap_map: AnonMap<AtomicU32>,
     /// Per slot: `pfn + 1` of the page in the swap cache, a shadow entry
     /// (bit 63), or 0.
-    cache: Box<[AtomicU64]>,
+    cache: AnonMap<AtomicU64>,
     /// Slots in use (`inuse_pages`).
     inuse_pages: AtomicU64,
     alloc: Mutex<ClusterAlloc>,
@@ -120,7 +120,7 @@ impl SwapInfo {
     fn new(ty: u32, prio: i32, device: Box<dyn SwapDevice>, nr_cpus: usize) -> SwapInfo {
         let max = device.nr_pages();
         let nr_clusters = max.div_ceil(SWAPFILE_CLUSTER) as usize;
-        let swap_map: Box<[AtomicU32]> = zeroed_slice(max as usize);
+        let swap_map: AnonMap<AtomicU32> = AnonMap::new(max as usize);
         // The header slot is never handed out.
         swap_map[0].store(u32::MAX >> 1, Ordering::Relaxed);
         let mut clusters = vec![Cluster::default(); nr_clusters];
@@ -142,7 +142,7 @@ impl SwapInfo {
             device,
             max,
             swap_map,
-            cache: zeroed_slice(max as usize),
+            cache: AnonMap::new(max as usize),
             inuse_pages: AtomicU64::new(0),
             alloc: Mutex::new(ClusterAlloc { clusters, free, next: vec![None; nr_cpus.max(1)] }),
         }
