@@ -193,6 +193,11 @@ impl SuperBlock {
         if blocks_count <= first_data_block + 1 {
             return Err(format!("{blocks_count} blocks is too few"));
         }
+        // ext4's limit is 2^60 bytes (1 EiB); it also keeps every byte
+        // offset of a block of the filesystem within 64 bits.
+        if blocks_count.checked_mul(block_size).is_none_or(|bytes| bytes > 1 << 60) {
+            return Err(format!("{blocks_count} blocks of {block_size} bytes is larger than ext4 allows"));
+        }
         let blocks_per_group = le32(&sb, 32);
         if blocks_per_group == 0 || blocks_per_group > 8 * block_size {
             return Err(format!("{blocks_per_group} blocks per group is out of range"));
