@@ -1,6 +1,6 @@
 //! Corrupt and hostile ext4 images get a clear error, quickly and with
 //! bounded memory, never a panic: the images that once aborted, exhausted
-//! memory or panicked (`corrupt/`), and thousands of deterministic
+//! memory or panicked (`mm-fuzz/regressions/`), and thousands of deterministic
 //! mutations of valid images made by `mke2fs -d` (superblock, group
 //! descriptors, inode table, extent headers and directory blocks).
 
@@ -91,7 +91,7 @@ fn lookup_in(name: &str, image: &[u8], path: &str) -> Result<Result<u64, Errno>,
 
 #[test]
 fn a_directory_claiming_2_44_bytes_is_refused_at_mount() {
-    let img = include_bytes!("corrupt/03-ext4-dir-size-alloc-abort.img");
+    let img = include_bytes!("../../mm-fuzz/regressions/03-ext4-dir-size-alloc-abort.img");
     let e = lookup_in("03", img, "/etc/hostname").expect_err("mount must fail");
     assert!(e.contains("corrupt root inode"), "{e}");
     assert!(read_image_files(img, &["/etc/hostname"], MAX_BYTES).is_err());
@@ -99,7 +99,7 @@ fn a_directory_claiming_2_44_bytes_is_refused_at_mount() {
 
 #[test]
 fn a_directory_claiming_4_gib_is_structure_needs_cleaning() {
-    let img = include_bytes!("corrupt/03b-ext4-dir-size-4GiB-rss.img");
+    let img = include_bytes!("../../mm-fuzz/regressions/03b-ext4-dir-size-4GiB-rss.img");
     assert_eq!(lookup_in("03b", img, "/etc/hostname").expect("mount"), Err(Errno::EUCLEAN));
     let r = read_image_files(img, &["/etc/hostname"], MAX_BYTES).expect("mount");
     let e = r[0].as_ref().expect_err("lookup must fail");
@@ -109,7 +109,7 @@ fn a_directory_claiming_4_gib_is_structure_needs_cleaning() {
 
 #[test]
 fn an_entry_naming_a_missing_inode_is_structure_needs_cleaning() {
-    let img = include_bytes!("corrupt/08-ext4-inode-index-oob-panic.img");
+    let img = include_bytes!("../../mm-fuzz/regressions/08-ext4-inode-index-oob-panic.img");
     assert_eq!(lookup_in("08", img, "/big").expect("mount"), Err(Errno::EUCLEAN));
     let r = read_image_files(img, &["/big"], MAX_BYTES).expect("mount");
     let e = r[0].as_ref().expect_err("lookup must fail");

@@ -53,7 +53,11 @@ pub fn machine(b: u8, dir: &std::path::Path) -> MachineConfig {
     } else {
         SwapSpec {
             device: "file".into(),
-            config: SwapDeviceConfig { path: dir.join("swap").display().to_string(), size: Some(1 << 20), ..Default::default() },
+            config: SwapDeviceConfig {
+                path: dir.join("swap").display().to_string(),
+                size: Some(1 << 20),
+                ..Default::default()
+            },
             prio: -1,
         }
     };

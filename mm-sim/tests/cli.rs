@@ -327,7 +327,7 @@ fn mkswap(path: &std::path::Path, nr_pages: u32) -> Vec<u8> {
 /// One page of each of 768 pages holds its number; `--ram 256K` swaps
 /// most of them out and the last line reads them all back.
 const SAME_SWAP_FILE_TWICE: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reproducers/02-same-swap-file-twice-corrupts.mms");
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../mm-fuzz/regressions/02-same-swap-file-twice-corrupts.mms");
 
 /// What the reproducer prints when swapping loses nothing (zram as the
 /// reference: the output does not depend on the device).
@@ -564,7 +564,7 @@ fn an_empty_flag_name_is_an_error() {
 /// get a clear error quickly, and the image is never written.
 #[test]
 fn corrupt_images_get_a_clear_error() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mm-fs-ext/tests/corrupt");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mm-fuzz/regressions");
     for (name, expect) in [
         ("03-ext4-dir-size-alloc-abort", "error: "),
         ("03b-ext4-dir-size-4GiB-rss", "EUCLEAN"),

@@ -93,7 +93,7 @@ fn fork_out_of_memory_fails_with_enomem_and_leaks_nothing() {
 /// reported gone.
 #[test]
 fn a_failed_fork_keeps_the_output_and_the_run_goes_on() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reproducers/10-fork-oom-discards-output.mms");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mm-fuzz/regressions/10-fork-oom-discards-output.mms");
     let out = run_on(&path, machine(1 << 20, Some("zram:64M")), false);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.iter().filter(|l| l.starts_with("# fork: line ") && l.ends_with(": process 1")).count(), 1);

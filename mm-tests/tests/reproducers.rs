@@ -1,5 +1,5 @@
 //! Scenarios that once went wrong, run through the library on tiny
-//! machines with swap (the files are in `tests/reproducers/`):
+//! machines with swap (the files are in `mm-fuzz/regressions/`):
 //!
 //! * `01-cow-reclaim-livelock-sigsegv.mms`: a copy-on-write fault whose
 //!   allocation reclaims must not lose the page it copies; a valid store
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 fn reproducer(name: &str) -> mm_sim::Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reproducers").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mm-fuzz/regressions").join(name);
     let src = std::fs::read(&path).expect("reproducer");
     mm_sim::parse(&src).expect("a valid scenario")
 }
