@@ -51,19 +51,6 @@ const MAX_PROCS: usize = 4;
 /// Cases per configuration (device x policy x allocator) in `cargo test`.
 const DEFAULT_CASES: u32 = 32;
 
-// Temporary exclusions of defects being fixed on other branches: each
-// names the reproducer; remove the exclusion when the fix is merged.
-
-/// `fork` fails with `ENOMEM` on this small machine (reproducer 10: a
-/// fork that runs out of memory) with reclaimable pages left, where Linux
-/// would reclaim them: `dup_mmap` holds the parent's `mmap_lock` for
-/// writing while it allocates page tables, and the reverse-map walk of
-/// direct reclaim only try-locks each address space's `mmap_lock`, so no
-/// page the parent maps can be unmapped.  While set, such a failure is
-/// taken as fork(2) failing (no child, the parent unchanged, which the
-/// checks after the step verify).
-const KNOWN_BUG_FORK_OOM: bool = false;
-
 /// The two tmpfs files: sizes in bytes (the first ends in a partial page).
 const FILE_SIZES: [u64; 2] = [20 * PAGE + 100, 12 * PAGE];
 
@@ -561,10 +548,6 @@ impl World {
             Op::Fork(who) if n < MAX_PROCS => {
                 let i = who % n;
                 let child = self.k.fork(self.procs[i].pid);
-                if KNOWN_BUG_FORK_OOM && child == Err(Errno::ENOMEM) {
-                    note("fork ENOMEM", 1);
-                    return Ok(());
-                }
                 prop_assert!(child.is_ok(), "step {}: fork failed: {:?}", self.step, child);
                 let mut pages = BTreeMap::new();
                 for (&a, s) in &self.procs[i].pages {
