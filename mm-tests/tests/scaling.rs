@@ -4,7 +4,7 @@
 //! scanning the descriptor table for each `openat`) takes minutes, while
 //! the linear one takes a fraction of a second.
 
-use mm_core::errno::Errno;
+use mm_core::errno::{Errno, SysResult};
 use mm_core::machine::MachineConfig;
 use mm_core::task::{FIRST_FD, INR_OPEN_CUR, NR_OPEN};
 use mm_core::{Kernel, PAGE_SIZE, Pid};
@@ -115,4 +115,61 @@ fn rlimit_nofile_and_the_lowest_free_descriptor() {
     }
     assert!(!files.close(n as i64 + 1));
     assert!(!files.close(0), "the standard streams are not in the table");
+}
+
+const PROT_RW: u64 = 3;
+const MAP_ANON_PRIVATE: u64 = 0x22;
+const MADV_NORMAL: u64 = 0;
+const MADV_RANDOM: u64 = 1;
+const MADV_DONTFORK: u64 = 10;
+const MADV_DOFORK: u64 = 11;
+
+/// One anonymous mapping of `NR_VMAS` pages, its first page written (it
+/// has an anon_vma), cut into `NR_VMAS` one-page VMAs by `cut` on every
+/// other page, from the start up and from the end down.
+fn alternating_vmas(k: &Kernel, pid: Pid, cut: &mut dyn FnMut(u64) -> SysResult<u64>) -> u64 {
+    let len = NR_VMAS * PAGE_SIZE;
+    let a = k.sys_mmap(pid, 0, len, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+    k.store(pid, a, 1).expect("store");
+    let pairs = NR_VMAS / 2;
+    for i in (0..pairs / 2).chain((pairs / 2..pairs).rev()) {
+        assert_eq!(cut(a + (2 * i + 1) * PAGE_SIZE), Ok(0));
+    }
+    assert_eq!(k.maps(pid, a, a + len).unwrap().len(), NR_VMAS as usize);
+    a
+}
+
+#[test]
+fn mprotect_and_madvise_merging_many_vmas() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let pid = k.spawn().expect("process");
+    let len = NR_VMAS * PAGE_SIZE;
+
+    // Read-only pages between writable ones, all sharing one anon_vma.
+    let a = alternating_vmas(&k, pid, &mut |p| k.sys_mprotect(pid, p, PAGE_SIZE, PROT_READ));
+    // One mprotect over all of them: every VMA merges into its
+    // predecessor, one after the other.
+    assert_eq!(k.sys_mprotect(pid, a, len, PROT_RW), Ok(0));
+    assert_eq!(k.maps(pid, a, a + len).unwrap().len(), 1);
+    // And back: one mprotect that splits the one VMA at both ends, and one
+    // that restores the protection of the whole.
+    assert_eq!(k.sys_mprotect(pid, a + PAGE_SIZE, len - 2 * PAGE_SIZE, PROT_READ), Ok(0));
+    assert_eq!(k.maps(pid, a, a + len).unwrap().len(), 3);
+    assert_eq!(k.sys_mprotect(pid, a, len, PROT_RW), Ok(0));
+    assert_eq!(k.maps(pid, a, a + len).unwrap().len(), 1);
+    check(&k);
+    assert_eq!(k.sys_munmap(pid, a, len), Ok(0));
+
+    // The same with advice that changes vm_flags: VM_DONTCOPY, VM_RAND_READ.
+    for (odd, all) in [(MADV_DONTFORK, MADV_DOFORK), (MADV_RANDOM, MADV_NORMAL)] {
+        let a = alternating_vmas(&k, pid, &mut |p| k.sys_madvise(pid, p, PAGE_SIZE, odd));
+        assert_eq!(k.sys_madvise(pid, a, len, all), Ok(0));
+        assert_eq!(k.maps(pid, a, a + len).unwrap().len(), 1);
+        // Every VMA takes the advice: they all merge into one again.
+        assert_eq!(k.sys_madvise(pid, a, len, odd), Ok(0));
+        assert_eq!(k.maps(pid, a, a + len).unwrap().len(), 1);
+        check(&k);
+        assert_eq!(k.sys_munmap(pid, a, len), Ok(0));
+    }
+    check(&k);
 }

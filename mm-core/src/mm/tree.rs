@@ -2,44 +2,118 @@
 //! tree), with the lookups the mm code uses.
 //!
 //! VMAs are kept sorted by address, with their end addresses in an array of
-//! their own, so a lookup is one binary search over a dense array of
-//! integers, and the neighbours of a VMA are the entries next to it.
-//! Inserting or removing one VMA moves the entries above it, which is cheap
-//! for the tens to thousands of VMAs processes have; a range of VMAs
-//! (`munmap`, `exit_mmap`) is removed or put back with one such move.
+//! their own, so a lookup is a binary search over a dense array of
+//! integers, and the neighbours of a VMA are the entries next to it.  The
+//! array has a gap that follows insertions and removals (a gap buffer), so
+//! a walk that splits or merges VMAs one after the other up a range
+//! (`mprotect`, `madvise`) costs time linear in the VMAs it passes; a
+//! range of VMAs (`munmap`, `exit_mmap`) is removed or put back at once.
 
 use super::vma::Vma;
 
-/// Non-overlapping VMAs ordered by address.
+/// Non-overlapping VMAs ordered by address, in two arrays with a gap
+/// between them.
+///
+/// The VMAs below the gap are in `vmas` (ascending), those above it in
+/// `back` (descending, so the one next to the gap is last).  A change that
+/// adds or removes VMAs first moves the gap to where it happens, then
+/// pushes or pops next to it: a walk that splits or merges VMA after VMA up
+/// a range (mprotect, madvise) moves each entry once in all, not once per
+/// change.  A change elsewhere costs a move of the entries in between, as
+/// an insertion into one array would.  Lookups search `vmas` and look
+/// above the gap only when every VMA there ends at or below the address.
 #[derive(Clone, Debug, Default)]
 pub struct VmaTree {
     /// `ends[i] == vmas[i].end`, ascending.
     ends: Vec<u64>,
     vmas: Vec<Vma>,
+    /// `back_ends[i] == back[i].end`, descending.
+    back_ends: Vec<u64>,
+    /// The VMAs above the gap, highest first.
+    back: Vec<Vma>,
 }
 
 impl VmaTree {
     /// Number of VMAs (`mm->map_count`).
     pub fn len(&self) -> usize {
-        self.vmas.len()
+        self.vmas.len() + self.back.len()
     }
 
     /// True if there are no VMAs.
     pub fn is_empty(&self) -> bool {
-        self.vmas.is_empty()
+        self.vmas.is_empty() && self.back.is_empty()
     }
 
     /// Index of the first VMA that ends above `addr`.
     #[inline]
     fn index_after(&self, addr: u64) -> usize {
-        self.ends.partition_point(|&e| e <= addr)
+        let i = self.ends.partition_point(|&e| e <= addr);
+        if i < self.vmas.len() {
+            return i;
+        }
+        i + self.back_ends.len() - self.back_ends.partition_point(|&e| e > addr)
+    }
+
+    /// The VMA at index `i`.
+    #[inline]
+    fn at(&self, i: usize) -> Option<&Vma> {
+        match i.checked_sub(self.vmas.len()) {
+            None => Some(&self.vmas[i]),
+            Some(j) => self.back.len().checked_sub(j + 1).map(|k| &self.back[k]),
+        }
+    }
+
+    /// The VMA at index `i`, mutably, and its entry in the end array.
+    fn at_mut(&mut self, i: usize) -> Option<(&mut Vma, &mut u64)> {
+        match i.checked_sub(self.vmas.len()) {
+            None => Some((&mut self.vmas[i], &mut self.ends[i])),
+            Some(j) => {
+                let k = self.back.len().checked_sub(j + 1)?;
+                Some((&mut self.back[k], &mut self.back_ends[k]))
+            }
+        }
+    }
+
+    /// End of the VMA at index `i`.
+    fn end_at(&self, i: usize) -> u64 {
+        self.at(i).expect("index in range").end
+    }
+
+    /// Moves the gap so that the `i` lowest VMAs are below it.
+    fn move_gap(&mut self, i: usize) {
+        while self.vmas.len() > i {
+            self.back_ends.push(self.ends.pop().expect("ends match vmas"));
+            self.back.push(self.vmas.pop().expect("non-empty"));
+        }
+        while self.vmas.len() < i {
+            self.ends.push(self.back_ends.pop().expect("ends match vmas"));
+            self.vmas.push(self.back.pop().expect("index in range"));
+        }
+    }
+
+    /// The VMAs with indices in `[from, to)`, ascending.
+    fn slice(&self, from: usize, to: usize) -> impl DoubleEndedIterator<Item = &Vma> {
+        let f = self.vmas.len();
+        let b = self.back.len();
+        let (bf, bt) = (from.max(f) - f, to.max(f) - f);
+        self.vmas[from.min(f)..to.min(f)].iter().chain(self.back[b - bt..b - bf].iter().rev())
     }
 
     /// `find_vma`: the first VMA that ends above `addr` (it may start above
     /// `addr` too).
     #[inline]
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas.get(self.index_after(addr))
+        let i = self.ends.partition_point(|&e| e <= addr);
+        match self.vmas.get(i) {
+            Some(v) => Some(v),
+            None => self.find_above_gap(addr),
+        }
+    }
+
+    /// `find` among the VMAs above the gap.
+    fn find_above_gap(&self, addr: u64) -> Option<&Vma> {
+        let k = self.back_ends.partition_point(|&e| e > addr);
+        k.checked_sub(1).map(|k| &self.back[k])
     }
 
     /// `vma_lookup`: the VMA containing `addr`.
@@ -51,7 +125,7 @@ impl VmaTree {
     /// The VMA containing `addr`, mutably.  Its bounds must not change.
     pub fn lookup_mut(&mut self, addr: u64) -> Option<&mut Vma> {
         let i = self.index_after(addr);
-        self.vmas.get_mut(i).filter(|v| v.start <= addr)
+        self.at_mut(i).map(|(v, _)| v).filter(|v| v.start <= addr)
     }
 
     /// The VMA starting exactly at `start`.
@@ -68,7 +142,7 @@ impl VmaTree {
 
     /// The last VMA that starts below `addr` (`vma_prev` from a position).
     pub fn prev(&self, addr: u64) -> Option<&Vma> {
-        self.vmas[..self.index_starting_below(addr)].last()
+        self.index_starting_below(addr).checked_sub(1).and_then(|i| self.at(i))
     }
 
     /// Number of VMAs that start below `addr`.
@@ -80,13 +154,13 @@ impl VmaTree {
         // The first VMA ending at or above addr starts below it iff it
         // contains addr - 1.
         let i = self.index_after(addr - 1);
-        if self.vmas.get(i).is_some_and(|v| v.start < addr) { i + 1 } else { i }
+        if self.at(i).is_some_and(|v| v.start < addr) { i + 1 } else { i }
     }
 
     /// The first VMA that starts at or above `addr`.
     pub fn next_from(&self, addr: u64) -> Option<&Vma> {
         let i = self.index_after(addr);
-        self.vmas[i..].iter().find(|v| v.start >= addr)
+        self.slice(i, self.len()).find(|v| v.start >= addr)
     }
 
     /// `find_vma_intersection`: the first VMA overlapping `[start, end)`.
@@ -97,22 +171,22 @@ impl VmaTree {
 
     /// VMAs overlapping `[start, end)`, ascending.
     pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
-        self.vmas[self.index_after(start)..].iter().take_while(move |v| v.start < end)
+        self.slice(self.index_after(start), self.len()).take_while(move |v| v.start < end)
     }
 
     /// VMAs that start below `addr`, highest first.
     pub fn below(&self, addr: u64) -> impl Iterator<Item = &Vma> {
-        self.vmas[..self.index_starting_below(addr)].iter().rev()
+        self.slice(0, self.index_starting_below(addr)).rev()
     }
 
     /// VMAs that end above `addr`, lowest first.
     pub fn above(&self, addr: u64) -> impl Iterator<Item = &Vma> {
-        self.vmas[self.index_after(addr)..].iter()
+        self.slice(self.index_after(addr), self.len())
     }
 
     /// Every VMA, ascending.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> {
-        self.vmas.iter()
+        self.vmas.iter().chain(self.back.iter().rev())
     }
 
     /// Inserts a VMA (`vma_link`).
@@ -123,11 +197,12 @@ impl VmaTree {
     pub fn insert(&mut self, vma: Vma) {
         assert!(vma.start < vma.end, "empty VMA {:#x}-{:#x}", vma.start, vma.end);
         let i = self.index_after(vma.start);
-        if let Some(o) = self.vmas.get(i).filter(|o| o.start < vma.end) {
+        if let Some(o) = self.at(i).filter(|o| o.start < vma.end) {
             panic!("VMA {:#x}-{:#x} overlaps {:#x}-{:#x}", vma.start, vma.end, o.start, o.end);
         }
-        self.ends.insert(i, vma.end);
-        self.vmas.insert(i, vma);
+        self.move_gap(i);
+        self.ends.push(vma.end);
+        self.vmas.push(vma);
     }
 
     /// Changes the VMA starting at `start` in place, its bounds included;
@@ -138,20 +213,21 @@ impl VmaTree {
     /// bug.
     pub fn modify<R>(&mut self, start: u64, f: impl FnOnce(&mut Vma) -> R) -> Option<R> {
         let i = self.index_after(start);
-        if self.vmas.get(i)?.start != start {
+        if self.at(i)?.start != start {
             return None;
         }
-        let r = f(&mut self.vmas[i]);
-        let v = &self.vmas[i];
+        let r = f(self.at_mut(i).expect("VMA exists").0);
+        let v = self.at(i).expect("VMA exists");
         assert!(v.start < v.end, "VMA {:#x}-{:#x} made empty", v.start, v.end);
-        assert!(i == 0 || self.ends[i - 1] <= v.start, "VMA {:#x}-{:#x} grew into its predecessor", v.start, v.end);
+        assert!(i == 0 || self.end_at(i - 1) <= v.start, "VMA {:#x}-{:#x} grew into its predecessor", v.start, v.end);
         assert!(
-            self.vmas.get(i + 1).is_none_or(|n| v.end <= n.start),
+            self.at(i + 1).is_none_or(|n| v.end <= n.start),
             "VMA {:#x}-{:#x} grew into its successor",
             v.start,
             v.end
         );
-        self.ends[i] = v.end;
+        let (v, end) = self.at_mut(i).expect("VMA exists");
+        *end = v.end;
         Some(r)
     }
 
@@ -163,28 +239,34 @@ impl VmaTree {
     /// If no VMA starts at `start` or `addr` is not strictly inside it.
     pub fn split(&mut self, start: u64, addr: u64) {
         let i = self.index_after(start);
-        let lower = &mut self.vmas[i];
-        assert!(lower.start == start && start < addr && addr < lower.end, "split of {start:#x} at {addr:#x}");
+        assert!(
+            self.at(i).is_some_and(|v| v.start == start && start < addr && addr < v.end),
+            "split of {start:#x} at {addr:#x}"
+        );
+        // The lower part stays below the gap, the upper one goes right
+        // above it.
+        self.move_gap(i + 1);
+        let lower = self.vmas.last_mut().expect("VMA exists");
         let mut upper = lower.clone();
         upper.pgoff += (addr - start) >> crate::types::PAGE_SHIFT;
         upper.start = addr;
         lower.end = addr;
-        self.ends[i] = addr;
-        self.ends.insert(i + 1, upper.end);
-        self.vmas.insert(i + 1, upper);
+        *self.ends.last_mut().expect("ends match vmas") = addr;
+        self.back_ends.push(upper.end);
+        self.back.push(upper);
     }
 
     /// Removes every VMA overlapping `[start, end)` at once (one move of
-    /// the entries above them, however many there are), ascending.
+    /// the gap, however many there are), ascending.
     ///
     /// # Panics
     /// If a VMA reaches out of the range: callers split at its edges first,
     /// so that is a simulator bug.
     pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
         let i = self.index_after(start);
-        let j = i + self.vmas[i..].partition_point(|v| v.start < end);
-        if i < j {
-            let (first, last) = (&self.vmas[i], &self.vmas[j - 1]);
+        let n = self.slice(i, self.len()).take_while(|v| v.start < end).count();
+        if n > 0 {
+            let (first, last) = (self.at(i).expect("in range"), self.at(i + n - 1).expect("in range"));
             assert!(
                 first.start >= start && last.end <= end,
                 "removal of {start:#x}-{end:#x} cuts {:#x}-{:#x}",
@@ -192,18 +274,25 @@ impl VmaTree {
                 if first.start < start { first.end } else { last.end }
             );
         }
-        self.ends.drain(i..j);
-        self.vmas.drain(i..j).collect()
+        self.move_gap(i);
+        let k = self.back.len() - n;
+        self.back_ends.truncate(k);
+        let mut gone: Vec<Vma> = self.back.drain(k..).collect();
+        gone.reverse();
+        gone
     }
 
     /// Removes every VMA (`exit_mmap`), ascending.
     pub fn remove_all(&mut self) -> Vec<Vma> {
         self.ends.clear();
-        std::mem::take(&mut self.vmas)
+        self.back_ends.clear();
+        let mut all = std::mem::take(&mut self.vmas);
+        all.extend(self.back.drain(..).rev());
+        all
     }
 
     /// Inserts VMAs that are ascending and fit, together, in one gap
-    /// (`reattach_vmas`): one move of the entries above them.
+    /// between VMAs (`reattach_vmas`): one move of the gap.
     ///
     /// # Panics
     /// If they are not ascending or overlap an existing VMA: a simulator
@@ -214,26 +303,29 @@ impl VmaTree {
             return;
         };
         let i = self.index_after(first.start);
-        assert!(i == 0 || self.ends[i - 1] <= first.start, "VMA run at {:#x} overlaps", first.start);
-        if let Some(o) = self.vmas.get(i).filter(|o| o.start < last.end) {
+        assert!(i == 0 || self.end_at(i - 1) <= first.start, "VMA run at {:#x} overlaps", first.start);
+        if let Some(o) = self.at(i).filter(|o| o.start < last.end) {
             panic!("VMA run {:#x}-{:#x} overlaps {:#x}-{:#x}", first.start, last.end, o.start, o.end);
         }
         for w in vmas.windows(2) {
             assert!(w[0].start < w[0].end && w[0].end <= w[1].start, "VMA run not ascending at {:#x}", w[1].start);
         }
         assert!(last.start < last.end, "empty VMA {:#x}-{:#x}", last.start, last.end);
-        self.ends.splice(i..i, vmas.iter().map(|v| v.end));
-        self.vmas.splice(i..i, vmas);
+        self.move_gap(i);
+        self.ends.extend(vmas.iter().map(|v| v.end));
+        self.vmas.extend(vmas);
     }
 
     /// Removes the VMA starting at `start`.
     pub fn remove(&mut self, start: u64) -> Option<Vma> {
         let i = self.index_after(start);
-        if self.vmas.get(i)?.start != start {
+        if self.at(i)?.start != start {
             return None;
         }
-        self.ends.remove(i);
-        Some(self.vmas.remove(i))
+        // It goes from right above the gap.
+        self.move_gap(i);
+        self.back_ends.pop();
+        self.back.pop()
     }
 }
 
@@ -301,6 +393,86 @@ mod tests {
         let all = t.remove_all();
         assert_eq!(all.len(), 10);
         assert!(t.is_empty() && t.find(0).is_none());
+    }
+
+    /// Every lookup agrees with a plain sorted list, wherever the gap is
+    /// left by a mix of insertions, removals, splits, changes and range
+    /// removals.
+    #[test]
+    fn lookups_across_the_gap() {
+        let mut t = VmaTree::default();
+        let mut model: Vec<(u64, u64)> = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..3000 {
+            let page = |p: u64| p << 12;
+            match rand(5) {
+                0 | 1 => {
+                    let (s, len) = (rand(200), 1 + rand(4));
+                    if !model.iter().any(|&(a, b)| a < page(s + len) && page(s) < b) {
+                        t.insert(vma(page(s), page(s + len)));
+                        model.push((page(s), page(s + len)));
+                    }
+                }
+                2 if !model.is_empty() => {
+                    let (a, _) = model.remove(rand(model.len() as u64) as usize);
+                    assert_eq!(t.remove(a).map(|v| v.start), Some(a));
+                }
+                3 if !model.is_empty() => {
+                    let k = rand(model.len() as u64) as usize;
+                    let (a, b) = model[k];
+                    if b - a > page(1) {
+                        t.split(a, a + page(1));
+                        model[k].1 = a + page(1);
+                        model.push((a + page(1), b));
+                    } else if !model.iter().any(|&(c, _)| c == b) && b < page(300) {
+                        // Grow into the free page above, through modify.
+                        assert_eq!(t.modify(a, |v| v.end += page(1)), Some(()));
+                        model[k].1 += page(1);
+                    }
+                }
+                _ => {
+                    let (s, e) = (page(rand(200)), page(rand(200)));
+                    if model.iter().all(|&(a, b)| b <= s || e <= a || (s <= a && b <= e)) {
+                        let mut gone: Vec<_> = model.iter().copied().filter(|&(a, _)| s <= a && a < e).collect();
+                        gone.sort();
+                        model.retain(|&(a, _)| !(s <= a && a < e));
+                        assert_eq!(t.remove_range(s, e).iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(), gone);
+                        if rand(2) == 0 && !gone.is_empty() {
+                            t.insert_run(gone.iter().map(|&(a, b)| vma(a, b)));
+                            model.extend(gone);
+                        }
+                    }
+                }
+            }
+            model.sort();
+            assert_eq!(t.len(), model.len());
+            assert_eq!(t.iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(), model);
+            for p in [rand(310), rand(310), rand(310)].map(page) {
+                let after = model.iter().find(|&&(_, b)| b > p).copied();
+                assert_eq!(t.find(p).map(|v| (v.start, v.end)), after);
+                assert_eq!(t.lookup(p).map(|v| (v.start, v.end)), after.filter(|&(a, _)| a <= p));
+                let prev = model.iter().rev().find(|&&(a, _)| a < p).copied();
+                assert_eq!(t.prev(p).map(|v| (v.start, v.end)), prev);
+                let next = model.iter().find(|&&(a, _)| a >= p).copied();
+                assert_eq!(t.next_from(p).map(|v| (v.start, v.end)), next);
+                let q = p + page(rand(20));
+                let over: Vec<_> = model.iter().copied().filter(|&(a, b)| b > p && a < q).collect();
+                assert_eq!(t.overlapping(p, q).map(|v| (v.start, v.end)).collect::<Vec<_>>(), over);
+                let below: Vec<_> = model.iter().rev().copied().filter(|&(a, _)| a < p).collect();
+                assert_eq!(t.below(p).map(|v| (v.start, v.end)).collect::<Vec<_>>(), below);
+                let above: Vec<_> = model.iter().copied().filter(|&(_, b)| b > p).collect();
+                assert_eq!(t.above(p).map(|v| (v.start, v.end)).collect::<Vec<_>>(), above);
+                assert_eq!(t.iter().rev().count(), model.len());
+            }
+        }
+        assert_eq!(t.remove_all().iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(), model);
+        assert!(t.is_empty());
     }
 
     #[test]
