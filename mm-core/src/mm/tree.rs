@@ -262,7 +262,7 @@ impl VmaTree {
     /// # Panics
     /// If a VMA reaches out of the range: callers split at its edges first,
     /// so that is a simulator bug.
-    pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
+    pub fn remove_range(&mut self, start: u64, end: u64) -> impl DoubleEndedIterator<Item = Vma> + '_ {
         let i = self.index_after(start);
         let n = self.slice(i, self.len()).take_while(|v| v.start < end).count();
         if n > 0 {
@@ -277,9 +277,8 @@ impl VmaTree {
         self.move_gap(i);
         let k = self.back.len() - n;
         self.back_ends.truncate(k);
-        let mut gone: Vec<Vma> = self.back.drain(k..).collect();
-        gone.reverse();
-        gone
+        // Above the gap the VMAs are stored highest first.
+        self.back.drain(k..).rev()
     }
 
     /// Removes every VMA (`exit_mmap`), ascending.
@@ -377,11 +376,11 @@ mod tests {
             t.insert(vma(0x10000 + k * 0x2000, 0x11000 + k * 0x2000));
         }
         // [0x13000, 0x17000) holds the VMAs at 0x14000 and 0x16000.
-        let gone = t.remove_range(0x13000, 0x17000);
+        let gone: Vec<Vma> = t.remove_range(0x13000, 0x17000).collect();
         assert_eq!(gone.iter().map(|v| v.start).collect::<Vec<_>>(), vec![0x14000, 0x16000]);
         assert_eq!(t.len(), 8);
         assert_eq!(t.find(0x13000).map(|v| v.start), Some(0x18000));
-        assert!(t.remove_range(0x15000, 0x16000).is_empty());
+        assert!(t.remove_range(0x15000, 0x16000).next().is_none());
         t.insert_run(gone);
         assert_eq!(t.len(), 10);
         assert_eq!(t.find(0x13000).map(|v| v.start), Some(0x14000));
@@ -442,7 +441,7 @@ mod tests {
                         let mut gone: Vec<_> = model.iter().copied().filter(|&(a, _)| s <= a && a < e).collect();
                         gone.sort();
                         model.retain(|&(a, _)| !(s <= a && a < e));
-                        assert_eq!(t.remove_range(s, e).iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(), gone);
+                        assert_eq!(t.remove_range(s, e).map(|v| (v.start, v.end)).collect::<Vec<_>>(), gone);
                         if rand(2) == 0 && !gone.is_empty() {
                             t.insert_run(gone.iter().map(|&(a, b)| vma(a, b)));
                             model.extend(gone);
@@ -480,7 +479,7 @@ mod tests {
     fn removing_part_of_a_vma_is_a_bug() {
         let mut t = VmaTree::default();
         t.insert(vma(0x1000, 0x3000));
-        t.remove_range(0x2000, 0x4000);
+        t.remove_range(0x2000, 0x4000).for_each(drop);
     }
 
     #[test]
