@@ -77,6 +77,25 @@ pub struct FileSwap {
 }
 
 impl FileSwap {
+    /// The device on a claimed swap file of `nr_pages` pages.
+    fn on_claimed_file(
+        created: Option<CreatedFile>,
+        file: File,
+        claim: SwapfileClaim,
+        path: &Path,
+        nr_pages: u64,
+    ) -> FileSwap {
+        FileSwap {
+            created,
+            file,
+            _claim: claim,
+            path: path.to_path_buf(),
+            nr_pages,
+            reads: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        }
+    }
+
     /// `mkswap` and `swapon` of a new file: creates the swap file at
     /// `path` exclusively (an existing path, even a dangling symlink, is
     /// an error and is left alone) with `size` bytes rounded down to whole
@@ -140,15 +159,7 @@ impl FileSwap {
             .map_err(|e| format!("file swap: {}: cannot size to {nr_pages} pages: {e}", path.display()))?;
         file.write_all_at(&swap_header(last_page), 0)
             .map_err(|e| format!("file swap: {}: cannot write the swap header: {e}", path.display()))?;
-        Ok(FileSwap {
-            created: Some(created),
-            file,
-            _claim: claim,
-            path: path.to_path_buf(),
-            nr_pages,
-            reads: AtomicU64::new(0),
-            writes: AtomicU64::new(0),
-        })
+        Ok(FileSwap::on_claimed_file(Some(created), file, claim, path, nr_pages))
     }
 
     /// `swapon` of an existing file: checks what it is, claims it and
@@ -188,15 +199,7 @@ impl FileSwap {
             Some(n) => n,
             None => area,
         };
-        Ok(FileSwap {
-            created: None,
-            file,
-            _claim: claim,
-            path: path.to_path_buf(),
-            nr_pages,
-            reads: AtomicU64::new(0),
-            writes: AtomicU64::new(0),
-        })
+        Ok(FileSwap::on_claimed_file(None, file, claim, path, nr_pages))
     }
 
     /// The host path of the swap file.
