@@ -4,6 +4,8 @@
 //! mutations of valid images made by `mke2fs -d` (superblock, group
 //! descriptors, inode table, extent headers and directory blocks).
 
+mod common;
+use common::pattern;
 use mm_core::Errno;
 use mm_core::fs::{FMode, File, Filesystem};
 use mm_core::machine::MachineConfig;
@@ -114,19 +116,6 @@ fn an_entry_naming_a_missing_inode_is_structure_needs_cleaning() {
     let r = read_image_files(img, &["/big"], MAX_BYTES).expect("mount");
     let e = r[0].as_ref().expect_err("lookup must fail");
     assert!(e.msg.contains("inode 1000"), "{}", e.msg);
-}
-
-/// Distinct bytes for file `seed`.
-fn pattern(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// A small valid image made by `mke2fs -d`: a few files in directories

@@ -5,6 +5,8 @@
 //! read back after eviction; private writes never reach the image, and
 //! writes that would need new blocks are refused.
 
+mod common;
+use common::pattern;
 use mm_core::errno::Signal;
 use mm_core::flags::{MapFlags, Prot};
 use mm_core::machine::MachineConfig;
@@ -46,19 +48,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// Distinct bytes for file `seed`: no two files or pages look alike.
-fn pattern(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// The files every test image holds: `(path in the image, contents)`.
