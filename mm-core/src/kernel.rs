@@ -53,7 +53,7 @@ impl fmt::Display for MapsEntry {
 
 /// Runs kswapd, if an allocation woke it, when dropped: at the return to
 /// user space of a system call.
-struct RetToUser<'a>(&'a Machine);
+pub(crate) struct RetToUser<'a>(pub(crate) &'a Machine);
 
 impl Drop for RetToUser<'_> {
     fn drop(&mut self) {
@@ -65,12 +65,12 @@ impl Drop for RetToUser<'_> {
 pub struct Kernel {
     // Declared first so they go first: processes drop their mappings and
     // descriptors before the filesystems write back and free the caches.
-    tasks: BTreeMap<Pid, Arc<Task>>,
+    pub(crate) tasks: BTreeMap<Pid, Arc<Task>>,
     /// The filesystem `openat` searches first, by full path (an image).
-    root: Option<Arc<dyn Filesystem>>,
+    pub(crate) root: Option<Arc<dyn Filesystem>>,
     /// The in-memory filesystem `create_file` makes files on (`/dev/shm`).
-    tmpfs: Arc<Tmpfs>,
-    machine: Arc<Machine>,
+    pub(crate) tmpfs: Arc<Tmpfs>,
+    pub(crate) machine: Arc<Machine>,
     next_pid: Pid,
     /// Processes the OOM killer killed since the last [`Kernel::take_oom_kills`].
     oom_kills: parking_lot::Mutex<Vec<Pid>>,
@@ -421,11 +421,26 @@ impl Kernel {
         Ok(self.task(pid)?.faults.get())
     }
 
-    /// `/proc/PID/maps` lines overlapping `[lo, hi)`.
+    /// `/proc/PID/maps` lines overlapping `[lo, hi)`: the VMAs, then, for
+    /// a program `execve` started, the `[vsyscall]` gate (`get_gate_vma`,
+    /// not in the VMA tree; `vsyscall=xonly`, execute-only).
     pub fn maps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<MapsEntry>> {
         let t = self.task(pid)?;
         let st = t.mm.mmap_lock.read();
-        Ok(st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, st.start_brk, st.brk)).collect())
+        let mut out: Vec<MapsEntry> = st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, &st)).collect();
+        let (gs, ge) = crate::exec::VSYSCALL_GATE;
+        if st.vsyscall_gate && lo < ge && hi > gs {
+            out.push(MapsEntry {
+                start: gs,
+                end: ge,
+                perms: "--xp".to_string(),
+                offset: 0,
+                dev: (0, 0),
+                inode: 0,
+                path: "[vsyscall]".to_string(),
+            });
+        }
+        Ok(out)
     }
 
     /// Every invariant of every process's address space
@@ -458,8 +473,9 @@ fn oom_badness(mm: &MmStruct) -> i64 {
         + (mm.pgtable_pages() - 1)
 }
 
-/// `show_map_vma` for one VMA.
-fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
+/// `show_map_vma` for one VMA: a file's path, a special mapping's name,
+/// `[heap]` (`vma_is_initial_heap`) or `[stack]` (`vma_is_initial_stack`).
+fn maps_entry(v: &Vma, st: &crate::mm::MmState) -> MapsEntry {
     if let Some(f) = v.file() {
         return MapsEntry {
             start: v.start,
@@ -471,15 +487,14 @@ fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
             path: f.path.clone(),
         };
     }
-    // vma_is_initial_heap
-    let heap = v.start < brk && v.end > start_brk;
-    MapsEntry {
-        start: v.start,
-        end: v.end,
-        perms: v.perms(),
-        offset: 0,
-        dev: (0, 0),
-        inode: 0,
-        path: if heap { "[heap]".to_string() } else { String::new() },
-    }
+    let path = if let Some(name) = v.special_name() {
+        name.to_string()
+    } else if v.start < st.brk && v.end > st.start_brk {
+        "[heap]".to_string()
+    } else if st.start_stack != 0 && v.start <= st.start_stack && v.end >= st.start_stack {
+        "[stack]".to_string()
+    } else {
+        String::new()
+    };
+    MapsEntry { start: v.start, end: v.end, perms: v.perms(), offset: 0, dev: (0, 0), inode: 0, path }
 }

@@ -34,6 +34,7 @@ pub mod alloc;
 pub mod arch;
 pub mod check;
 pub mod errno;
+pub mod exec;
 pub mod fault;
 pub mod flags;
 pub mod fs;
