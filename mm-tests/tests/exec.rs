@@ -236,6 +236,71 @@ fn a_failure_after_the_point_of_no_return_kills_the_task() {
     assert!(k.check_invariants().is_empty());
 }
 
+/// `--trace` of an exec of a PIE with an interpreter: the chain from
+/// `do_execveat_common` through `load_elf_binary` (`begin_new_exec`,
+/// `exec_mmap`, `setup_arg_pages`, `elf_load`, `load_elf_interp`,
+/// `map_vdso`, `create_elf_tables`) with what each step decided.
+#[test]
+fn exec_call_chain() {
+    let (mut k, pid) = setup();
+    let trace = mm_core::trace::TraceCollector::new();
+    k.machine().trace.subscribe(trace.clone());
+    let path = format!("{DIR}pie");
+    k.execve(pid, &path, &args(&[&path, "x", "y"]), &args(&["A=1"])).expect("execve");
+    k.machine().trace.clear();
+    insta::assert_snapshot!(trace.take().join("\n"));
+}
+
+/// A host program as its first page and size (all execve reads of it),
+/// zeroes elsewhere.
+fn put_head(k: &Kernel, name: &str) {
+    let head = data(&format!("host/{name}.head"));
+    let size: u64 = String::from_utf8(data(&format!("host/{name}.size"))).unwrap().trim().parse().unwrap();
+    k.create_file(name, size, &mut |page, buf| {
+        if page == 0 {
+            buf[..head.len()].copy_from_slice(&head);
+        }
+    })
+    .expect("create");
+}
+
+/// Installed programs (tests/data/exec/host/record.sh): the state right
+/// after execve (maps, stack pointer, faults) is Linux's.  cat is a PIE,
+/// python3.11 and cc1 are ET_EXEC with the dynamic loader, ldconfig is a
+/// static PIE, and the loader is also run directly.
+#[test]
+fn installed_programs_at_exec() {
+    let loader = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+    for path in
+        ["/usr/bin/cat", "/usr/bin/python3.11", "/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "/usr/sbin/ldconfig", loader]
+    {
+        let name = path.rsplit('/').next().unwrap();
+        let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+        put_head(&k, name);
+        if path != loader {
+            put_head(&k, "ld-linux-x86-64.so.2");
+        }
+        let pid = k.spawn().expect("spawn");
+        k.execve(pid, path, &args(&[path, "x", "y"]), &args(&["A=1"])).expect("execve");
+        let expected = String::from_utf8(data(&format!("host/{name}.atexec"))).unwrap();
+        let mut lines = expected.lines();
+        let sp = u64::from_str_radix(lines.next().unwrap().strip_prefix("sp=").unwrap(), 16).unwrap();
+        let minflt: u64 = lines.next().unwrap().strip_prefix("execve minflt ").unwrap().parse().unwrap();
+        // Paths compared by their last component: /lib64/ld-linux-x86-64.so.2
+        // is a symbolic link, which tmpfs does not have.
+        let base = |l: String| match l.rsplit_once(' ') {
+            Some((a, p)) if p.starts_with('/') => format!("{a} {}", p.rsplit('/').next().unwrap()),
+            _ => l,
+        };
+        let want: Vec<String> = lines.map(|l| base(strip(l))).collect();
+        let got: Vec<String> = model_maps(&k, pid).into_iter().map(base).collect();
+        assert_eq!(got, want, "{path}: maps");
+        assert_eq!(k.task(pid).unwrap().mm.mmap_lock.read().start_stack, sp, "{path}: stack pointer");
+        assert_eq!(k.faults(pid).unwrap().0, minflt, "{path}: faults of execve");
+        assert!(k.check_invariants().is_empty());
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 

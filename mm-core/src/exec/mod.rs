@@ -227,6 +227,7 @@ impl Kernel {
         bprm.argc = argv.len();
         bprm.envc = envp.len();
         bprm_stack_limits(&mut bprm)?;
+        let copy = trace_enter!(m.trace, "copy_strings", "file name, environment, arguments below {:#x}", bprm.p);
         copy_string_kernel(&mut bprm, path.as_bytes())?;
         bprm.exec = bprm.p;
         for s in envp.iter().rev() {
@@ -245,6 +246,7 @@ impl Kernel {
             bprm.argc = 1;
         }
         trace_note!(m.trace, "copy_strings", "strings from {:#x} to {:#x}", bprm.p, STACK_TOP);
+        drop(copy);
         self.bprm_execve(pid, &mut bprm)
     }
 
