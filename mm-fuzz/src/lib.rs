@@ -16,6 +16,8 @@
 //!   must read what a shadow copy says.
 //! * [`ext4::fuzz`]: bytes as an ext4 image: mounted, paths looked up,
 //!   files read through the page cache and through a mapping.
+//! * [`exec::fuzz`]: bytes as a program (ELF or `#!` script) run by
+//!   `execve`; nothing may leak once the process and the file are gone.
 //!
 //! The seed corpus is in `corpus/TARGET/`, inputs that once found a defect
 //! in `regressions/`; `cargo test -p mm-fuzz` replays both through the
@@ -32,6 +34,7 @@
 //! cargo run --release -p mm-fuzz -- scenario --seconds 60
 //! cargo run --release -p mm-fuzz -- structured --seconds 60
 //! cargo run --release -p mm-fuzz -- ext4 --seconds 60
+//! cargo run --release -p mm-fuzz -- exec --seconds 60
 //! ```
 //!
 //! With a nightly toolchain and `cargo install cargo-fuzz`, the
@@ -55,6 +58,7 @@ use mm_fs_ext as _;
 use mm_swap as _;
 use mm_x86 as _;
 
+pub mod exec;
 pub mod ext4;
 pub mod scenario;
 pub mod structured;
@@ -71,6 +75,7 @@ pub const TARGETS: &[Target] = &[
     Target { name: "scenario", fuzz: scenario::fuzz },
     Target { name: "structured", fuzz: structured::fuzz },
     Target { name: "ext4", fuzz: ext4::fuzz },
+    Target { name: "exec", fuzz: exec::fuzz },
 ];
 
 /// The target called `name`.
