@@ -165,6 +165,17 @@ fn exec_in_a_forked_child_leaves_the_parent_alone() {
     assert_eq!(k.load(parent, a), Ok(7));
     assert!(model_maps(&k, child).iter().all(|l| !l.starts_with("100000000")));
     assert_eq!(k.maps(parent, 0, u64::MAX).unwrap().len(), 1);
+    // A fork of the new program has the same maps, [stack], special
+    // mappings and the gate included; the vDSO and the stack read.
+    let grandchild = k.fork(child).expect("fork");
+    assert_eq!(model_maps(&k, grandchild), model_maps(&k, child));
+    let vdso = k.maps(child, 0, u64::MAX).unwrap().into_iter().find(|e| e.path == "[vdso]").expect("vdso").start;
+    let before = k.faults(grandchild).unwrap().0;
+    assert!(k.load(grandchild, vdso).is_ok());
+    assert_eq!(k.faults(grandchild).unwrap().0, before + 1, "a minor fault on the vDSO page");
+    let sp = k.task(grandchild).unwrap().mm.mmap_lock.read().start_stack;
+    assert_eq!(k.load(grandchild, sp), Ok(1), "argc");
+    k.exit(grandchild);
     // A thread sharing the mm (as a vfork child does) execs: the other
     // keeps the old address space.
     let shared = k.spawn_thread(parent).expect("thread");

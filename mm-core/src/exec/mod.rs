@@ -295,6 +295,8 @@ impl Kernel {
             Some(Err(e)) if e != Errno::ENOENT => return Err(e),
             _ => self.tmpfs.lookup(name)?,
         };
+        // may_open(MAY_EXEC) refuses what is not a regular file (EACCES):
+        // inodes do not say their type yet, every file here is regular.
         trace_note!(self.machine.trace, "open_exec", "{path}: inode {}, {} bytes", inode.ino, inode.size());
         Ok(File::open(inode, FMode::READ, path))
     }
