@@ -262,6 +262,40 @@ fn exec_call_chain() {
     insta::assert_snapshot!(trace.take().join("\n"));
 }
 
+/// With memory filled (an unreclaimable tmpfs file, no swap) to a little
+/// less than execve needs, at every step of the way, it fails before the
+/// point of no return or kills the task, cleanly: no panic, the
+/// invariants hold, nothing leaks.
+#[test]
+fn exec_when_memory_runs_out() {
+    let mut outcomes = std::collections::BTreeSet::new();
+    for spare in 0..100u64 {
+        let cfg = MachineConfig { ram: 1 << 20, ..MachineConfig::default() };
+        let mut k = Kernel::new(&cfg).expect("machine");
+        for n in ["interp", "pie2m"] {
+            put(&k, n, &data(n));
+        }
+        let free = k.machine().nr_free_pages();
+        let pid = k.spawn().expect("spawn");
+        let fill = free.saturating_sub(spare);
+        if k.create_file("filler", fill * PAGE_SIZE, &mut |_, _| {}).is_err() {
+            continue;
+        }
+        // pie2m's bss tail is zeroed after the point of no return.
+        let path = format!("{DIR}pie2m");
+        let r = k.execve(pid, &path, &args(&[&path]), &[]);
+        outcomes.insert(format!("{r:?} alive={}", k.task(pid).is_ok()));
+        assert!(k.check_invariants().is_empty(), "{spare}: {r:?} {:?}", k.check_invariants());
+        k.exit(pid);
+        k.tmpfs().unlink("filler").expect("unlink");
+        assert_eq!(k.machine().nr_free_pages(), free, "{spare} pages spare: {r:?}: frames leaked");
+    }
+    // Failures before and after the point of no return, and success.
+    assert!(outcomes.contains("Ok(()) alive=true"), "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| o.starts_with("Err") && o.ends_with("alive=true")), "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| o.ends_with("alive=false")), "{outcomes:?}");
+}
+
 /// A host program as its first page and size (all execve reads of it),
 /// zeroes elsewhere.
 fn put_head(k: &Kernel, name: &str) {

@@ -418,16 +418,17 @@ fn copy_string_kernel(bprm: &mut LinuxBinprm, s: &[u8]) -> SysResult<u64> {
         return Err(Errno::E2BIG);
     }
     bprm.p = pos;
-    // get_arg_page: grow the stack ahead of GUP.
+    // get_arg_page: grow the stack ahead of GUP; a page it cannot get
+    // is E2BIG.
     let start = bprm.stack_vma_start();
     if pos < start {
         let mut st = bprm.mm.mmap_lock.write();
-        bprm.mm.expand_downwards(&mut st, start, pos).map_err(|_| Errno::EFAULT)?;
+        bprm.mm.expand_downwards(&mut st, start, pos).map_err(|_| Errno::E2BIG)?;
     }
     let mut data = Vec::with_capacity(len as usize);
     data.extend_from_slice(s);
     data.push(0);
-    copy_to_user(&bprm.mm, &bprm.task.faults, pos, &data)?;
+    copy_to_user(&bprm.mm, &bprm.task.faults, pos, &data).map_err(|_| Errno::E2BIG)?;
     Ok(len)
 }
 
