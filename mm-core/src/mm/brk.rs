@@ -108,7 +108,14 @@ impl MmStruct {
         }
         if !done {
             st.vmas.insert(Vma::new_anon(m, addr, addr + len, addr >> PAGE_SHIFT, flags));
-            trace_note!(m.trace, "do_brk_flags", "new vma {:08x}-{:08x} rw-p", addr, addr + len);
+            trace_note!(
+                m.trace,
+                "do_brk_flags",
+                "new vma {:08x}-{:08x} {}",
+                addr,
+                addr + len,
+                String::from_utf8_lossy(&flags.maps_perms())
+            );
         }
         vm_stat_account(st, flags, (len >> PAGE_SHIFT) as i64);
         Ok(())
