@@ -467,7 +467,6 @@ pub(crate) fn setup_arg_pages(bprm: &mut LinuxBinprm, stack_top: u64, exec_stack
     let mut st = mm.mmap_lock.write();
     let vma = st.vmas.find(stack_top - 1).ok_or(Errno::EFAULT)?;
     let (start, end) = (vma.start, vma.end);
-    debug_assert_eq!(end, stack_top, "the stack is built at STACK_TOP");
     let mut vm_flags = VM_STACK_FLAGS | VmFlags::SOFTDIRTY;
     match exec_stack {
         Some(true) => vm_flags |= VmFlags::EXEC,
