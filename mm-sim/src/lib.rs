@@ -10,8 +10,10 @@
 //! linking them.
 
 pub mod cli;
+pub mod replay;
 pub mod run;
 pub mod scenario;
+pub mod strace;
 
 pub use cli::main;
 pub use run::{RunError, RunOptions, Stopped, run, run_keep};
