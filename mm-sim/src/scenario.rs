@@ -1,4 +1,4 @@
-//! The scenario language (`../shared/scenario-format.md`): parsing, with
+//! The scenario language (`docs/scenario-format.md`): parsing, with
 //! the same acceptance rules and messages as the real-kernel runner.
 //!
 //! The whole file is parsed before anything runs, so a bad line produces an
