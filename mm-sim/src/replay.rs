@@ -185,6 +185,24 @@ impl Replay<'_> {
         }
     }
 
+    /// `de_thread`: task `by` of `leader`'s thread group ran execve; the
+    /// group's other tasks end and `by` goes on as `leader`.
+    fn de_thread(&mut self, leader: u32, by: u32) {
+        let Some(p) = self.procs.get(&leader).copied() else { return };
+        let Some(t) = self.procs.get(&by).copied().filter(|t| t.tgid == p.tgid) else { return };
+        for s in self.group(p.tgid) {
+            if s != by {
+                let q = self.procs.remove(&s).expect("a member");
+                self.k.exit(q.kpid);
+            }
+        }
+        self.procs.remove(&by);
+        self.procs.insert(leader, Proc { kpid: t.kpid, tgid: leader });
+        if let Some(st) = self.after_exec.remove(&by) {
+            self.after_exec.insert(leader, st);
+        }
+    }
+
     /// Follows the log's descriptor: the file the model put at `got`
     /// moves to `want`.
     fn follow_fd(&self, kpid: Pid, got: u64, want: &Expect) {
@@ -369,6 +387,10 @@ impl Replay<'_> {
             }
             Call::Exit { group } => {
                 self.exit(pid, *group, e.line);
+                None
+            }
+            Call::Superseded { by } => {
+                self.de_thread(pid, *by);
                 None
             }
             Call::Dup { old } => {

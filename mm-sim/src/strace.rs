@@ -210,6 +210,12 @@ pub enum Call {
     Read {
         fd: FdArg,
     },
+    /// `+++ superseded by execve in pid BY +++`: thread BY of this
+    /// process ran `execve`; the group's other threads are gone and BY
+    /// goes on under this pid.
+    Superseded {
+        by: u32,
+    },
 }
 
 /// One event of a log.
@@ -580,9 +586,16 @@ impl LogParser {
                 Call::Exit { group: false }
             } else if rest.starts_with(b"killed by") {
                 Call::Exit { group: true }
-            } else if rest.starts_with(b"superseded by execve") {
-                // The thread that ran execve took this pid over.
-                self.log.skipped += 1;
+            } else if let Some(t) = rest.strip_prefix(b"superseded by execve in pid ") {
+                // A thread of this group ran execve (de_thread): the other
+                // threads are gone and it takes this pid over, with its
+                // call in progress.
+                let n = t.iter().take_while(|b| b.is_ascii_digit()).count();
+                let by = self.pid_of(Some(&t[..n]))?.unwrap_or(key);
+                if let Some(half) = self.pending.remove(&by) {
+                    self.pending.insert(key, half);
+                }
+                self.push(pid, self.p.line, Call::Superseded { by }, Expect::Any);
                 return Ok(());
             } else {
                 return self.err(format!("unknown '+++' line '{}'", shown(p)));
@@ -1167,6 +1180,15 @@ mod tests {
             src.push_str(&format!("{p} brk(NULL <unfinished ...>\n"));
         }
         assert_eq!(log(&src).unmatched, 100_000);
+        // A thread's execve takes the leader's pid over, call and all.
+        let l = log(concat!(
+            "11 execve(\"/bin/true\", [\"true\"], NULL <unfinished ...>\n",
+            "10 +++ superseded by execve in pid 11 +++\n",
+            "10 <... execve resumed>) = 0\n",
+        ));
+        assert_eq!(l.events[0].call, Call::Superseded { by: 11 });
+        assert!(matches!(l.events[1].call, Call::Execve { .. }));
+        assert_eq!((l.events[1].pid, l.events[1].line, l.unmatched), (10, 1, 0));
         // An exit drops the pid's pending half.
         let l = log("5 brk(NULL <unfinished ...>\n5 +++ killed by SIGKILL +++\n");
         assert_eq!((l.unmatched, l.events.len()), (1, 1));
