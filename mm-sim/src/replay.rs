@@ -88,7 +88,10 @@ impl Replay<'_> {
 
     /// Creates log pid `child` from `parent` with `flags`.
     fn create(&mut self, parent: u32, child: u32, flags: u64, line: usize) -> Result<bool, Stop> {
-        let Some(p) = self.procs.get(&parent).copied() else { return Ok(false) };
+        let Some(p) = self.procs.get(&parent).copied() else {
+            let _ = writeln!(self.out, "# diverged: line {line}: pid {child}: its parent {parent} is gone");
+            return Ok(false);
+        };
         if self.task_count() >= MAX_LOG_TASKS {
             return Err(format!("line {line}: more than {MAX_LOG_TASKS} tasks alive at once"));
         }
@@ -283,8 +286,8 @@ impl Replay<'_> {
                 return Ok(());
             }
             if !self.materialize(pid, i)? {
+                // (materialize said why.)
                 self.never.insert(pid);
-                let _ = writeln!(self.out, "# diverged: line {}: pid {pid} was never created", e.line);
                 return Ok(());
             }
         }

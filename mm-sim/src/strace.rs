@@ -373,7 +373,8 @@ fn split_top(s: &[u8]) -> Vec<&[u8]> {
         match c {
             b'"' => inq = true,
             b'(' | b'[' | b'{' | b'<' => depth += 1,
-            b')' | b']' | b'}' | b'>' => depth -= 1,
+            // `=>` of clone3's result is no bracket.
+            b')' | b']' | b'}' | b'>' if depth > 0 => depth -= 1,
             b',' if depth == 0 => {
                 out.push(rtrim(skip_ws(&s[start..i])));
                 start = i + 1;
@@ -402,9 +403,10 @@ fn closing_paren(s: &[u8]) -> Option<usize> {
         }
         match c {
             b'"' => inq = true,
-            b'(' | b'[' | b'{' => depth += 1,
+            // `<...>`: a descriptor's path, which may hold a `)`.
+            b'(' | b'[' | b'{' | b'<' => depth += 1,
             b')' if depth == 0 => return Some(i),
-            b')' | b']' | b'}' => depth -= 1,
+            b')' | b']' | b'}' | b'>' if depth > 0 => depth -= 1,
             _ => {}
         }
     }
@@ -1039,6 +1041,9 @@ mod tests {
         assert_eq!(l.events[1].call, Call::Clone { flags: CLONE_VM | CLONE_VFORK | SIGCHLD });
         assert_eq!(l.events[1].line, 1);
         assert_eq!(one("fork() = 7\n").call, Call::Clone { flags: SIGCHLD });
+        // A path with a parenthesis in a descriptor's annotation.
+        let e = one("1 close(3</tmp/a)b>) = 0\n");
+        assert_eq!(e.call, Call::Close { fd: FdArg { fd: 3, path: Some("/tmp/a)b".into()) } });
         assert_eq!(
             err("1 clone(child_stack=NULL, flags=CLONE_BOGUS) = 2\n"),
             "line 1: unknown clone flag 'CLONE_BOGUS'"
