@@ -315,16 +315,17 @@ impl Kernel {
         Ok(child)
     }
 
-    /// A new thread of process `pid` (`clone(CLONE_VM)`): it shares the
-    /// address space; its fault counters are its own, and it starts with a
+    /// A new thread of process `pid` (`clone(CLONE_VM|CLONE_THREAD)`
+    /// without `CLONE_FILES`): it shares the address space and joins the
+    /// thread group; its fault counters are its own, and it starts with a
     /// copy of the descriptor table.  Run it on a CPU of its own with
     /// [`Task::load`]/[`Task::store`] from a host thread of its own.
     pub fn spawn_thread(&mut self, pid: Pid) -> SysResult<Pid> {
         let leader = self.task(pid)?.clone();
-        let files = leader.files.lock().clone();
+        let files = Arc::new(parking_lot::Mutex::new(leader.files.lock().clone()));
         let tid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(tid, Arc::new(Task::new(tid, leader.mm.clone(), files)));
+        self.tasks.insert(tid, Arc::new(Task::new_in(tid, leader.tgid, leader.mm.clone(), files)));
         Ok(tid)
     }
 

@@ -145,6 +145,11 @@ fn clone_shares_or_copies_as_its_flags_say() {
     assert_eq!(k.task(t).unwrap().tgid, pid);
     k.sys_close(t, 3).unwrap();
     assert!(!is_open(&k, pid, 3), "CLONE_FILES shares the table");
+    // spawn_thread: the same group, a copied table.
+    let st = k.spawn_thread(pid).unwrap();
+    assert_eq!(k.task(st).unwrap().tgid, pid);
+    assert!(!is_open(&k, st, 3));
+    k.exit(st);
     // copy_process's checks.
     assert_eq!(k.kernel_clone(pid, CLONE_THREAD), Err(Errno::EINVAL));
     assert_eq!(k.kernel_clone(pid, CLONE_SIGHAND), Err(Errno::EINVAL));
