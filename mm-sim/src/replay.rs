@@ -32,7 +32,7 @@ use crate::scenario::{Expect, Op};
 use crate::strace::{Call, Event, FdArg, Log};
 use mm_core::kernel::clone_flags::*;
 use mm_core::{Errno, Kernel, Pid};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use mm_core::PAGE_SIZE as PAGE;
@@ -61,6 +61,10 @@ struct Replay<'a> {
     k: Kernel,
     opts: &'a RunOptions,
     procs: HashMap<u32, Proc>,
+    /// The live tasks of each thread group, by the group's pid.
+    groups: HashMap<u32, BTreeSet<u32>>,
+    /// `SIGCHLD` lines by `si_pid`: (event index they precede, receiver).
+    sigchld_of: HashMap<u32, Vec<(usize, u32)>>,
     /// For each child pid, the indices of the clone events that return it.
     clones_of: HashMap<u32, Vec<usize>>,
     /// Clone events whose child was already created (at its first line).
@@ -86,6 +90,26 @@ impl Replay<'_> {
         self.procs.len()
     }
 
+    /// Log pid `pid` is task `kpid` of group `tgid`.
+    fn add(&mut self, pid: u32, kpid: Pid, tgid: u32) {
+        self.procs.insert(pid, Proc { kpid, tgid });
+        self.groups.entry(tgid).or_default().insert(pid);
+    }
+
+    /// Log pid `pid` is gone; its task ends.
+    fn remove(&mut self, pid: u32) {
+        if let Some(q) = self.procs.remove(&pid) {
+            self.k.exit(q.kpid);
+            if let Some(g) = self.groups.get_mut(&q.tgid) {
+                g.remove(&pid);
+                if g.is_empty() {
+                    self.groups.remove(&q.tgid);
+                }
+            }
+        }
+        self.after_exec.remove(&pid);
+    }
+
     /// Creates log pid `child` from `parent` with `flags`.
     fn create(&mut self, parent: u32, child: u32, flags: u64, line: usize) -> Result<bool, Stop> {
         let Some(p) = self.procs.get(&parent).copied() else {
@@ -98,7 +122,7 @@ impl Replay<'_> {
         match self.k.kernel_clone(p.kpid, flags) {
             Ok(kpid) => {
                 let tgid = if flags & CLONE_THREAD != 0 { p.tgid } else { child };
-                self.procs.insert(child, Proc { kpid, tgid });
+                self.add(child, kpid, tgid);
                 Ok(true)
             }
             Err(e) => {
@@ -127,7 +151,7 @@ impl Replay<'_> {
                 );
                 let _ = files.lock().replace_fd(fd, f, false);
             }
-            self.procs.insert(pid, Proc { kpid, tgid: pid });
+            self.add(pid, kpid, pid);
             return Ok(true);
         }
         if let Some(&c) =
@@ -140,7 +164,7 @@ impl Replay<'_> {
             return self.create(parent, pid, flags, e.line);
         }
         let first_is_exec = matches!(e.call, Call::Execve { .. });
-        if let Some(&(_, parent, _)) = log.sigchld.iter().find(|&&(at, _, c)| c == pid && at >= i) {
+        if let Some(&(_, parent)) = self.sigchld_of.get(&pid).and_then(|v| v.iter().find(|&&(at, _)| at >= i)) {
             let flags = if first_is_exec { CLONE_VM | CLONE_VFORK | SIGCHLD } else { SIGCHLD };
             return self.create(parent, pid, flags, e.line);
         }
@@ -164,27 +188,21 @@ impl Replay<'_> {
 
     /// The tasks of `tgid` still alive.
     fn group(&self, tgid: u32) -> Vec<u32> {
-        let mut v: Vec<u32> = self.procs.iter().filter(|(_, p)| p.tgid == tgid).map(|(&s, _)| s).collect();
-        v.sort_unstable();
-        v
+        self.groups.get(&tgid).map(|g| g.iter().copied().collect()).unwrap_or_default()
     }
 
     /// Task `pid` ends; with `group`, its whole thread group.  The maps
     /// are printed when the group's last task goes.
     fn exit(&mut self, pid: u32, group: bool, line: usize) {
         let Some(p) = self.procs.get(&pid).copied() else { return };
-        let members = self.group(p.tgid);
-        let last = group || members.len() == 1;
+        let last = group || self.groups.get(&p.tgid).is_none_or(|g| g.len() == 1);
         if last && self.opts.maps_at_exit {
             // /proc/TGID/maps while a task of the group is alive.
             self.print_maps(pid, p.tgid, "exit", line);
         }
-        let gone: Vec<u32> = if group { members } else { vec![pid] };
+        let gone: Vec<u32> = if group { self.group(p.tgid) } else { vec![pid] };
         for s in gone {
-            if let Some(q) = self.procs.remove(&s) {
-                self.k.exit(q.kpid);
-                self.after_exec.remove(&s);
-            }
+            self.remove(s);
         }
     }
 
@@ -193,15 +211,17 @@ impl Replay<'_> {
     fn de_thread(&mut self, leader: u32, by: u32) {
         let Some(p) = self.procs.get(&leader).copied() else { return };
         let Some(t) = self.procs.get(&by).copied().filter(|t| t.tgid == p.tgid) else { return };
-        for s in self.group(p.tgid) {
-            if s != by {
-                let q = self.procs.remove(&s).expect("a member");
-                self.k.exit(q.kpid);
-            }
-        }
+        let st = self.after_exec.remove(&by);
+        // `by`'s task goes on: only its log pid changes.
         self.procs.remove(&by);
-        self.procs.insert(leader, Proc { kpid: t.kpid, tgid: leader });
-        if let Some(st) = self.after_exec.remove(&by) {
+        if let Some(g) = self.groups.get_mut(&p.tgid) {
+            g.remove(&by);
+        }
+        for s in self.group(p.tgid) {
+            self.remove(s);
+        }
+        self.add(leader, t.kpid, leader);
+        if let Some(st) = st {
             self.after_exec.insert(leader, st);
         }
     }
@@ -557,11 +577,17 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
             clones_of.entry(*c as u32).or_default().push(i);
         }
     }
+    let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::new();
+    for &(at, receiver, child) in &log.sigchld {
+        sigchld_of.entry(child).or_default().push((at, receiver));
+    }
     let mut r = Replay {
         log,
         k,
         opts,
         procs: HashMap::new(),
+        groups: HashMap::new(),
+        sigchld_of,
         clones_of,
         clone_done: HashSet::new(),
         last_pid: None,

@@ -326,3 +326,20 @@ fn real_logs_replay_with_their_processes() {
         (vec!["== maps pid 13300 at exit (line 83)".to_string()], "ok 83 lines, 0 skipped".to_string())
     );
 }
+
+/// 30,000 threads that end one by one: each exit looks at its own group
+/// only (a scan of every task per exit took quadratic time).
+#[test]
+fn many_threads_end_in_linear_time() {
+    let n = 30_000;
+    let mut src = String::new();
+    for p in 1..=n {
+        src.push_str(&format!("{p} brk(NULL) = 0x200000000\n"));
+    }
+    for p in (1..=n).rev() {
+        src.push_str(&format!("{p} exit(0) = ?\n"));
+    }
+    let start = std::time::Instant::now();
+    assert_eq!(run(&src), format!("== maps pid 1 at exit (line {})\nok {} lines, 0 skipped\n", 2 * n, 2 * n));
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
