@@ -94,6 +94,8 @@ impl Replay<'_> {
     fn add(&mut self, pid: u32, kpid: Pid, tgid: u32) {
         self.procs.insert(pid, Proc { kpid, tgid });
         self.groups.entry(tgid).or_default().insert(pid);
+        // A pid may come back (reused) after a failed creation.
+        self.never.remove(&pid);
     }
 
     /// Log pid `pid` is gone; its task ends.
@@ -296,13 +298,13 @@ impl Replay<'_> {
         let e = &log.events[i];
         let pid = e.pid;
         if !self.procs.contains_key(&pid) {
-            if self.never.contains(&pid) {
-                let _ = writeln!(self.out, "# diverged: line {}: pid {pid} was never created", e.line);
-                return Ok(());
-            }
             if let Call::Exit { .. } = e.call {
                 // The end of a task never seen alive (or already gone).
                 self.performed += 1;
+                return Ok(());
+            }
+            if self.never.contains(&pid) {
+                let _ = writeln!(self.out, "# diverged: line {}: pid {pid} was never created", e.line);
                 return Ok(());
             }
             if !self.materialize(pid, i)? {

@@ -209,13 +209,16 @@ fn absurd_clone_flags_diverge_and_the_child_never_exists() {
     let src = "1 clone(child_stack=NULL, flags=CLONE_THREAD|SIGCHLD) = 2\n\
          2 brk(NULL) = 0x200000000\n\
          1 clone(child_stack=NULL, flags=0xffffffffffffffff) = 3\n\
-         1 clone(child_stack=NULL, flags=CLONE_SIGHAND) = -1 EINVAL (Invalid argument)\n";
+         1 clone(child_stack=NULL, flags=CLONE_SIGHAND) = -1 EINVAL (Invalid argument)\n\
+         2 +++ exited with 0 +++\n\
+         1 fork() = 2\n\
+         2 brk(NULL) = 0x200000000\n";
     assert_eq!(
         run(src),
         "# diverged: line 1: pid 2: clone failed: EINVAL (Invalid argument)\n\
          # diverged: line 2: pid 2 was never created\n\
          # diverged: line 3: pid 3: clone failed: EINVAL (Invalid argument)\n\
-         ok 3 lines, 0 skipped\n"
+         ok 6 lines, 0 skipped\n"
     );
 }
 
