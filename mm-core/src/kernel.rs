@@ -20,6 +20,15 @@ use std::sync::atomic::Ordering;
 /// A process id.
 pub type Pid = u32;
 
+/// `fcntl` commands of the descriptor table.
+pub const F_DUPFD: u64 = 0;
+/// `F_GETFD`.
+pub const F_GETFD: u64 = 1;
+/// `F_SETFD`.
+pub const F_SETFD: u64 = 2;
+/// `F_DUPFD_CLOEXEC`.
+pub const F_DUPFD_CLOEXEC: u64 = 1030;
+
 /// One line of `/proc/PID/maps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapsEntry {
@@ -50,6 +59,99 @@ impl fmt::Display for MapsEntry {
         Ok(())
     }
 }
+
+impl MapsEntry {
+    /// The line as `/proc/PID/maps` prints it (`show_map_vma`): the
+    /// fields, a space, then for a named mapping padding to column 73
+    /// (`seq_setwidth(m, 25 + sizeof(void *) * 6 - 1)` and `seq_pad`) and
+    /// the name; an unnamed mapping's line ends with the space.
+    pub fn proc_maps_line(&self) -> String {
+        let mut line = format!(
+            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+            self.start, self.end, self.perms, self.offset, self.dev.0, self.dev.1, self.inode
+        );
+        if !self.path.is_empty() {
+            const WIDTH: usize = 25 + 8 * 6 - 1;
+            while line.len() < WIDTH {
+                line.push(' ');
+            }
+            line.push(' ');
+            line.push_str(&self.path);
+        }
+        line
+    }
+}
+
+/// `clone` flags (include/uapi/linux/sched.h).
+pub mod clone_flags {
+    /// The exit signal's number (`CSIGNAL`).
+    pub const CSIGNAL: u64 = 0xff;
+    pub const CLONE_VM: u64 = 0x100;
+    pub const CLONE_FS: u64 = 0x200;
+    pub const CLONE_FILES: u64 = 0x400;
+    pub const CLONE_SIGHAND: u64 = 0x800;
+    pub const CLONE_PIDFD: u64 = 0x1000;
+    pub const CLONE_PTRACE: u64 = 0x2000;
+    pub const CLONE_VFORK: u64 = 0x4000;
+    pub const CLONE_PARENT: u64 = 0x8000;
+    pub const CLONE_THREAD: u64 = 0x10000;
+    pub const CLONE_NEWNS: u64 = 0x20000;
+    pub const CLONE_SYSVSEM: u64 = 0x40000;
+    pub const CLONE_SETTLS: u64 = 0x80000;
+    pub const CLONE_PARENT_SETTID: u64 = 0x100000;
+    pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+    pub const CLONE_DETACHED: u64 = 0x400000;
+    pub const CLONE_UNTRACED: u64 = 0x800000;
+    pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
+    pub const CLONE_NEWCGROUP: u64 = 0x2000000;
+    pub const CLONE_NEWUTS: u64 = 0x4000000;
+    pub const CLONE_NEWIPC: u64 = 0x8000000;
+    pub const CLONE_NEWUSER: u64 = 0x10000000;
+    pub const CLONE_NEWPID: u64 = 0x20000000;
+    pub const CLONE_NEWNET: u64 = 0x40000000;
+    pub const CLONE_IO: u64 = 0x80000000;
+    pub const CLONE_CLEAR_SIGHAND: u64 = 0x100000000;
+    pub const CLONE_INTO_CGROUP: u64 = 0x200000000;
+    pub const CLONE_NEWTIME: u64 = 0x80;
+    /// `SIGCHLD`, the usual exit signal.
+    pub const SIGCHLD: u64 = 17;
+}
+
+/// `anon_inode_fops` and the other descriptor-only objects (pipes,
+/// sockets, eventfd, ...): no `mmap` (`ENODEV`), nothing in a page cache.
+#[derive(Debug)]
+struct NoMmapFops;
+
+impl crate::fs::FileOperations for NoMmapFops {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn crate::fs::VmOperations>> {
+        Err(Errno::ENODEV)
+    }
+    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
+        Err(Errno::EINVAL)
+    }
+    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
+        Err(Errno::EINVAL)
+    }
+}
+
+/// The page cache of a descriptor-only object is never used.
+#[derive(Debug)]
+struct NoAops;
+
+impl crate::fs::AddressSpaceOperations for NoAops {
+    fn read_folio(&self, _inode: &crate::fs::Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn writepage(&self, _inode: &crate::fs::Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn can_writeback(&self) -> bool {
+        false
+    }
+}
+
+/// The pseudo-filesystem device anonymous inodes, pipes and sockets show.
+const ANON_INODE_DEV: (u32, u32) = (0, 0xe);
 
 /// Runs kswapd, if an allocation woke it, when dropped: at the return to
 /// user space of a system call.
@@ -134,6 +236,7 @@ impl Kernel {
         match found {
             Ok((inode, shown)) => {
                 files.fd_install(fd, File::open(inode, mode, shown));
+                files.set_close_on_exec(fd, flags & crate::task::O_CLOEXEC != 0);
                 Ok(fd as u64)
             }
             Err(e) => {
@@ -175,33 +278,212 @@ impl Kernel {
     /// ([`MmStruct::dup_mmap`]: private pages shared copy-on-write) and of
     /// its descriptor table; its fault counters start at zero.
     pub fn fork(&mut self, pid: Pid) -> SysResult<Pid> {
+        self.kernel_clone(pid, clone_flags::SIGCHLD)
+    }
+
+    /// `kernel_clone` / `copy_process` with `clone(2)` flags: the address
+    /// space shared (`CLONE_VM`: a thread, `vfork`) or copied, the
+    /// descriptor table shared (`CLONE_FILES`) or copied, the thread group
+    /// joined (`CLONE_THREAD`) or a new one led.  `copy_process`'s checks
+    /// of flag combinations give `EINVAL`.  The child's fault counters
+    /// start at zero.
+    pub fn kernel_clone(&mut self, pid: Pid, flags: u64) -> SysResult<Pid> {
+        use clone_flags::*;
         let parent = self.task(pid)?.clone();
+        if flags & (CLONE_NEWNS | CLONE_FS) == (CLONE_NEWNS | CLONE_FS)
+            || flags & (CLONE_NEWUSER | CLONE_FS) == (CLONE_NEWUSER | CLONE_FS)
+            || (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+            || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+            || (flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0)
+        {
+            return Err(Errno::EINVAL);
+        }
         let _ret = RetToUser(&self.machine);
         let _t = trace_enter!(self.machine.trace, "kernel_clone", "pid {pid} -> pid {}", self.next_pid);
-        let mm = parent.mm.dup_mmap()?;
-        let files = parent.files.lock().clone();
+        // copy_mm
+        let mm = if flags & CLONE_VM != 0 { parent.mm.clone() } else { parent.mm.dup_mmap()? };
+        // copy_files
+        let files = if flags & CLONE_FILES != 0 {
+            parent.files.clone()
+        } else {
+            Arc::new(parking_lot::Mutex::new(parent.files.lock().clone()))
+        };
         let child = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(child, Arc::new(Task::new(child, mm, files)));
+        let tgid = if flags & CLONE_THREAD != 0 { parent.tgid } else { child };
+        self.tasks.insert(child, Arc::new(Task::new_in(child, tgid, mm, files)));
         Ok(child)
     }
 
-    /// A new thread of process `pid` (`clone(CLONE_VM)`): it shares the
-    /// address space; its fault counters are its own, and it starts with a
+    /// A new thread of process `pid` (`clone(CLONE_VM|CLONE_THREAD)`
+    /// without `CLONE_FILES`): it shares the address space and joins the
+    /// thread group; its fault counters are its own, and it starts with a
     /// copy of the descriptor table.  Run it on a CPU of its own with
     /// [`Task::load`]/[`Task::store`] from a host thread of its own.
     pub fn spawn_thread(&mut self, pid: Pid) -> SysResult<Pid> {
         let leader = self.task(pid)?.clone();
-        let files = leader.files.lock().clone();
+        let files = Arc::new(parking_lot::Mutex::new(leader.files.lock().clone()));
         let tid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(tid, Arc::new(Task::new(tid, leader.mm.clone(), files)));
+        self.tasks.insert(tid, Arc::new(Task::new_in(tid, leader.tgid, leader.mm.clone(), files)));
         Ok(tid)
     }
 
-    /// Ends a process: its address space is torn down (`exit_mmap`).
+    /// Ends task `pid` (`do_exit`): its address space goes
+    /// (`exit_mmap`) when no other task uses it, its descriptor table when
+    /// no other task shares it.
     pub fn exit(&mut self, pid: Pid) -> bool {
         self.tasks.remove(&pid).is_some()
+    }
+
+    /// `do_group_exit`: every task of `pid`'s thread group ends.  The
+    /// tasks that ended, the group's leader first if it was alive.
+    pub fn exit_group(&mut self, pid: Pid) -> Vec<Pid> {
+        let Some(tgid) = self.tasks.get(&pid).map(|t| t.tgid) else { return Vec::new() };
+        let members: Vec<Pid> = self.thread_group(tgid);
+        for p in &members {
+            self.tasks.remove(p);
+        }
+        members
+    }
+
+    /// The live tasks of thread group `tgid`, the leader first.
+    pub fn thread_group(&self, tgid: Pid) -> Vec<Pid> {
+        let mut v: Vec<Pid> = self.tasks.values().filter(|t| t.tgid == tgid).map(|t| t.pid).collect();
+        v.sort_by_key(|&p| (p != tgid, p));
+        v
+    }
+
+    /// The descriptor table of `pid`.
+    fn files(&self, pid: Pid) -> SysResult<Arc<parking_lot::Mutex<crate::task::FdTable>>> {
+        Ok(self.task(pid)?.files.clone())
+    }
+
+    /// `dup(fd)`.
+    pub fn sys_dup(&self, pid: Pid, fd: i64) -> SysResult<u64> {
+        self.files(pid)?.lock().dup(fd).map(|f| f as u64)
+    }
+
+    /// `dup2(old, new)`.
+    pub fn sys_dup2(&self, pid: Pid, old: i64, new: i64) -> SysResult<u64> {
+        self.files(pid)?.lock().dup2(old, new).map(|f| f as u64)
+    }
+
+    /// `dup3(old, new, flags)`.
+    pub fn sys_dup3(&self, pid: Pid, old: i64, new: i64, flags: u64) -> SysResult<u64> {
+        self.files(pid)?.lock().dup3(old, new, flags).map(|f| f as u64)
+    }
+
+    /// `fcntl(fd, cmd, arg)` for the descriptor-table commands:
+    /// `F_DUPFD` (0), `F_DUPFD_CLOEXEC` (1030), `F_GETFD` (1), `F_SETFD`
+    /// (2); any other command is `EINVAL` here.
+    pub fn sys_fcntl(&self, pid: Pid, fd: i64, cmd: u64, arg: u64) -> SysResult<u64> {
+        let files = self.files(pid)?;
+        let mut files = files.lock();
+        match cmd {
+            F_DUPFD => files.f_dupfd(fd, arg, false).map(|f| f as u64),
+            F_DUPFD_CLOEXEC => files.f_dupfd(fd, arg, true).map(|f| f as u64),
+            F_GETFD => files.get_fd_flags(fd),
+            F_SETFD => files.set_fd_flags(fd, arg).map(|()| 0),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// `close_range(first, last, flags)`; `CLOSE_RANGE_UNSHARE` gives the
+    /// task a table of its own first (`unshare_fd`) if it shares one.
+    pub fn sys_close_range(&mut self, pid: Pid, first: u64, last: u64, flags: u64) -> SysResult<u64> {
+        let t = self.task(pid)?;
+        if flags & crate::task::CLOSE_RANGE_UNSHARE != 0 && Arc::strong_count(&t.files) > 1 {
+            let mut copy = t.files.lock().clone();
+            copy.close_range(first, last, flags)?;
+            let own = Arc::new(parking_lot::Mutex::new(copy));
+            let t = self.tasks.get_mut(&pid).expect("checked");
+            let task = Arc::get_mut(t).ok_or(Errno::EBUSY)?;
+            task.files = own;
+            return Ok(0);
+        }
+        t.files.lock().close_range(first, last, flags).map(|()| 0)
+    }
+
+    /// `do_close_on_exec` for task `pid` (called by `execve`).
+    pub fn do_close_on_exec(&self, pid: Pid) -> SysResult<()> {
+        self.files(pid)?.lock().do_close_on_exec();
+        Ok(())
+    }
+
+    /// A file on an anonymous inode (`anon_inode_getfile`), or a pipe or
+    /// socket end: it occupies a descriptor and cannot be mapped
+    /// (`ENODEV`).  `name` is what `/proc/PID/fd` shows, such as
+    /// `anon_inode:[eventfd]`; `pipe:[N]` and `socket:[N]` get the inode
+    /// number when `name` is `pipe` or `socket`.
+    pub fn anon_inode_getfile(&self, name: &str, mode: FMode) -> Arc<File> {
+        let inode = crate::fs::Inode::new(&self.machine, ANON_INODE_DEV, 0, Arc::new(NoAops), Arc::new(NoMmapFops));
+        let shown = match name {
+            "pipe" | "socket" => format!("{name}:[{}]", inode.ino),
+            _ => name.to_string(),
+        };
+        File::open(inode, mode, shown)
+    }
+
+    /// `anon_inode_getfd`: [`Kernel::anon_inode_getfile`] at the lowest
+    /// free descriptor of `pid`, close-on-exec if `flags` has `O_CLOEXEC`
+    /// (`eventfd2`, `epoll_create1`, `signalfd4`, `timerfd_create`,
+    /// `inotify_init1`, `pidfd_open`, `socket`, `accept4`).
+    pub fn anon_inode_getfd(&self, pid: Pid, name: &str, flags: u64) -> SysResult<u64> {
+        let files = self.files(pid)?;
+        let file = self.anon_inode_getfile(name, FMode::READ | FMode::WRITE);
+        files.lock().install_flags(file, flags).map(|f| f as u64)
+    }
+
+    /// `pipe2(flags)` (and `socketpair`, `name` `socket`): two descriptors
+    /// on one object; `EMFILE` takes neither.
+    pub fn do_pipe2(&self, pid: Pid, name: &str, flags: u64) -> SysResult<(u64, u64)> {
+        let files = self.files(pid)?;
+        let mut files = files.lock();
+        let r = self.anon_inode_getfile(name, FMode::READ);
+        let w = File::open(r.inode.clone(), FMode::WRITE, r.path.clone());
+        let a = files.install_flags(r, flags)?;
+        match files.install_flags(w, flags) {
+            Ok(b) => Ok((a as u64, b as u64)),
+            Err(e) => {
+                files.close(a as i64);
+                Err(e)
+            }
+        }
+    }
+
+    /// `memfd_create(name, flags)`: an unlinked shmem file of size 0,
+    /// shown as `/memfd:NAME (deleted)`; it can be mapped.
+    pub fn sys_memfd_create(&self, pid: Pid, name: &str, flags: u64) -> SysResult<u64> {
+        let files = self.files(pid)?;
+        let file = crate::fs::shmem::shmem_file_setup(&self.machine, &format!("/memfd:{name} (deleted)"), 0);
+        // MFD_CLOEXEC is 1.
+        files.lock().install_flags(file, if flags & 1 != 0 { crate::task::O_CLOEXEC } else { 0 }).map(|f| f as u64)
+    }
+
+    /// Installs `file` as descriptor `fd` of `pid`, replacing what was
+    /// there: a replay follows descriptors a log shows (`EBADF` if `fd` is
+    /// not below `RLIMIT_NOFILE`).
+    pub fn install_fd_at(&self, pid: Pid, fd: usize, file: Arc<File>, cloexec: bool) -> SysResult<()> {
+        self.files(pid)?.lock().replace_fd(fd, file, cloexec).map(|_| ())
+    }
+
+    /// `openat` of `path` for `pid` as a file, not installed: what
+    /// [`Kernel::sys_openat`] would open.
+    pub fn open_file(&self, path: &str, flags: u64) -> SysResult<Arc<File>> {
+        let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let (inode, shown) = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
+            Some((fs, Ok(i))) => {
+                if mode.contains(FMode::WRITE) && fs.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                (i, path.to_string())
+            }
+            Some((_, Err(e))) if e != Errno::ENOENT => return Err(e),
+            _ => (self.tmpfs.lookup(name)?, name.to_string()),
+        };
+        Ok(File::open(inode, mode, shown))
     }
 
     /// The process `pid`.

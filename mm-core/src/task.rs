@@ -1,7 +1,7 @@
 //! Processes and the simulated CPU accesses they make.
 
 use crate::arch::{Exception, PageFaultInfo};
-use crate::errno::{SegvCode, Signal};
+use crate::errno::{Errno, SegvCode, Signal, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::Access;
 use crate::fs::File;
@@ -20,8 +20,12 @@ pub struct Task {
     pub mm: Arc<MmStruct>,
     /// Its page-fault counters.
     pub faults: FaultCounters,
-    /// Its descriptor table (`files_struct`).
-    pub files: parking_lot::Mutex<FdTable>,
+    /// Thread-group id: the pid of the group's leader (the process id
+    /// `getpid` returns); the task's own `pid` if it leads its group.
+    pub tgid: u32,
+    /// Its descriptor table (`files_struct`), shared with the tasks it
+    /// was cloned with or from under `CLONE_FILES`.
+    pub files: Arc<parking_lot::Mutex<FdTable>>,
     /// The OOM killer chose it (`tsk_is_oom_victim`): it got `SIGKILL`,
     /// its memory was reaped (`MMF_OOM_SKIP`), and it runs nothing more.
     pub oom_victim: std::sync::atomic::AtomicBool,
@@ -40,6 +44,9 @@ pub struct FdTable {
     open_fds: Vec<u64>,
     /// `full_fds_bits`: bit `w` set while word `w` of `open_fds` is full.
     full_fds_bits: Vec<u64>,
+    /// `close_on_exec`: bit `n` set while descriptor `n` is closed by
+    /// `execve` (`O_CLOEXEC`, `FD_CLOEXEC`).
+    close_on_exec: Vec<u64>,
     /// `files->next_fd`: no descriptor below it is free.
     next_fd: usize,
     /// `RLIMIT_NOFILE` (soft): descriptors are below it.
@@ -62,6 +69,7 @@ impl Default for FdTable {
             fds: Vec::new(),
             open_fds: Vec::new(),
             full_fds_bits: Vec::new(),
+            close_on_exec: Vec::new(),
             next_fd: 0,
             nofile: INR_OPEN_CUR,
         };
@@ -188,21 +196,175 @@ impl FdTable {
             return false;
         };
         self.fds[i] = None;
+        self.set_close_on_exec(i, false);
         self.put_unused_fd(i);
         true
     }
 }
 
-impl Task {
-    /// A task with a fresh fault count and descriptor table `files`.
-    pub(crate) fn new(pid: u32, mm: Arc<MmStruct>, files: FdTable) -> Task {
-        Task {
-            pid,
-            mm,
-            faults: Default::default(),
-            files: parking_lot::Mutex::new(files),
-            oom_victim: Default::default(),
+/// `O_CLOEXEC` (also `SOCK_CLOEXEC`, `EFD_CLOEXEC`, ...).
+pub const O_CLOEXEC: u64 = 0o2000000;
+/// `FD_CLOEXEC`, the descriptor flag of `fcntl(F_GETFD/F_SETFD)`.
+pub const FD_CLOEXEC: u64 = 1;
+/// `close_range` flag: unshare the table first.
+pub const CLOSE_RANGE_UNSHARE: u64 = 1 << 1;
+/// `close_range` flag: mark close-on-exec instead of closing.
+pub const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
+
+impl FdTable {
+    /// `__set_close_on_exec` / `__clear_close_on_exec`.
+    pub fn set_close_on_exec(&mut self, fd: usize, on: bool) {
+        let w = fd / 64;
+        if on {
+            if self.close_on_exec.len() <= w {
+                self.close_on_exec.resize(w + 1, 0);
+            }
+            self.close_on_exec[w] |= 1 << (fd % 64);
+        } else if let Some(word) = self.close_on_exec.get_mut(w) {
+            *word &= !(1 << (fd % 64));
         }
+    }
+
+    /// `close_on_exec(fd)`: whether `execve` closes `fd`.
+    pub fn close_on_exec(&self, fd: usize) -> bool {
+        self.close_on_exec.get(fd / 64).is_some_and(|w| w >> (fd % 64) & 1 == 1)
+    }
+
+    /// Whether descriptor `fd` holds a file.
+    pub fn is_open(&self, fd: usize) -> bool {
+        self.fds.get(fd).is_some_and(Option::is_some)
+    }
+
+    /// `get_unused_fd_flags` + `fd_install`: `file` at the lowest free
+    /// descriptor, close-on-exec if `flags` has `O_CLOEXEC`.
+    pub fn install_flags(&mut self, file: Arc<File>, flags: u64) -> SysResult<usize> {
+        let fd = self.get_unused_fd()?;
+        self.fd_install(fd, file);
+        self.set_close_on_exec(fd, flags & O_CLOEXEC != 0);
+        Ok(fd)
+    }
+
+    /// `do_dup2` / `replace_fd`: `file` becomes descriptor `fd` (what was
+    /// there is closed), close-on-exec as `cloexec` says.  `EBADF` if `fd`
+    /// is not below `RLIMIT_NOFILE`.
+    pub fn replace_fd(&mut self, fd: usize, file: Arc<File>, cloexec: bool) -> SysResult<usize> {
+        if fd >= self.nofile {
+            return Err(Errno::EBADF);
+        }
+        self.set_open_fd(fd);
+        self.fd_install(fd, file);
+        self.set_close_on_exec(fd, cloexec);
+        Ok(fd)
+    }
+
+    /// `dup(fd)`: the lowest free descriptor, close-on-exec clear.
+    pub fn dup(&mut self, fd: i64) -> SysResult<usize> {
+        let file = self.get(fd).ok_or(Errno::EBADF)?;
+        self.install_flags(file, 0)
+    }
+
+    /// `dup2(old, new)`: `new` unchanged if it is `old` (`EBADF` if `old`
+    /// is not open); otherwise `dup3(old, new, 0)`.
+    pub fn dup2(&mut self, old: i64, new: i64) -> SysResult<usize> {
+        if old == new {
+            return self.get(old).map(|_| old as usize).ok_or(Errno::EBADF);
+        }
+        self.dup3(old, new, 0)
+    }
+
+    /// `dup3(old, new, flags)`: `EINVAL` for flags other than `O_CLOEXEC`
+    /// or `old == new`; `EBADF` if `new` is negative or not below
+    /// `RLIMIT_NOFILE`, or `old` is not open.
+    pub fn dup3(&mut self, old: i64, new: i64, flags: u64) -> SysResult<usize> {
+        if flags & !O_CLOEXEC != 0 || old == new {
+            return Err(Errno::EINVAL);
+        }
+        let new = usize::try_from(new).map_err(|_| Errno::EBADF)?;
+        if new >= self.nofile {
+            return Err(Errno::EBADF);
+        }
+        let file = self.get(old).ok_or(Errno::EBADF)?;
+        self.replace_fd(new, file, flags & O_CLOEXEC != 0)
+    }
+
+    /// `f_dupfd(min, file, flags)`: `fcntl(F_DUPFD / F_DUPFD_CLOEXEC)`, the
+    /// lowest free descriptor at or above `min` (`EINVAL` if `min` is not
+    /// below `RLIMIT_NOFILE`, `EMFILE` if none is free below it).
+    pub fn f_dupfd(&mut self, fd: i64, min: u64, cloexec: bool) -> SysResult<usize> {
+        let file = self.get(fd).ok_or(Errno::EBADF)?;
+        if min >= self.nofile as u64 {
+            return Err(Errno::EINVAL);
+        }
+        let new = self.find_next_fd(min as usize);
+        if new >= self.nofile {
+            return Err(Errno::EMFILE);
+        }
+        self.set_open_fd(new);
+        self.fd_install(new, file);
+        self.set_close_on_exec(new, cloexec);
+        Ok(new)
+    }
+
+    /// `fcntl(F_GETFD)`.
+    pub fn get_fd_flags(&self, fd: i64) -> SysResult<u64> {
+        self.get(fd).ok_or(Errno::EBADF)?;
+        Ok(if self.close_on_exec(fd as usize) { FD_CLOEXEC } else { 0 })
+    }
+
+    /// `fcntl(F_SETFD, arg)`.
+    pub fn set_fd_flags(&mut self, fd: i64, arg: u64) -> SysResult<()> {
+        self.get(fd).ok_or(Errno::EBADF)?;
+        self.set_close_on_exec(fd as usize, arg & FD_CLOEXEC != 0);
+        Ok(())
+    }
+
+    /// `close_range(first, last, flags)` on this table (the caller
+    /// unshares it first for `CLOSE_RANGE_UNSHARE`): closes every open
+    /// descriptor in `[first, last]`, or with `CLOSE_RANGE_CLOEXEC` marks
+    /// it close-on-exec.  `EINVAL` for unknown flags or `first > last`.
+    pub fn close_range(&mut self, first: u64, last: u64, flags: u64) -> SysResult<()> {
+        if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+            return Err(Errno::EINVAL);
+        }
+        // Only descriptors that exist: the range may be [3, ~0U].
+        let end = (last as usize).min(self.fds.len().saturating_sub(1));
+        for fd in (first as usize)..=end {
+            if !self.is_open(fd) {
+                continue;
+            }
+            if flags & CLOSE_RANGE_CLOEXEC != 0 {
+                self.set_close_on_exec(fd, true);
+            } else {
+                self.close(fd as i64);
+            }
+        }
+        Ok(())
+    }
+
+    /// `do_close_on_exec`: `execve` closes every close-on-exec descriptor.
+    pub fn do_close_on_exec(&mut self) {
+        for w in 0..self.close_on_exec.len() {
+            let mut bits = std::mem::take(&mut self.close_on_exec[w]);
+            while bits != 0 {
+                let fd = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                self.close(fd as i64);
+            }
+        }
+    }
+}
+
+impl Task {
+    /// A task leading its own thread group, with a fresh fault count and
+    /// descriptor table `files`.
+    pub(crate) fn new(pid: u32, mm: Arc<MmStruct>, files: FdTable) -> Task {
+        Task::new_in(pid, pid, mm, Arc::new(parking_lot::Mutex::new(files)))
+    }
+
+    /// A task of thread group `tgid` using the descriptor table `files`
+    /// (shared under `CLONE_FILES`).
+    pub(crate) fn new_in(pid: u32, tgid: u32, mm: Arc<MmStruct>, files: Arc<parking_lot::Mutex<FdTable>>) -> Task {
+        Task { pid, tgid, mm, faults: Default::default(), files, oom_victim: Default::default() }
     }
 
     /// The OOM killer killed it.

@@ -1,7 +1,9 @@
 //! The `mmsim` command line.
 
+use crate::replay::replay;
 use crate::run::{RunOptions, run};
-use crate::scenario::parse;
+use crate::scenario::{Scenario, parse};
+use crate::strace::{Log, parse_log};
 use clap::{Parser, Subcommand};
 use mm_core::alloc::MM_PAGE_ALLOCATORS;
 use mm_core::arch::MM_PAGE_TABLE_FORMATS;
@@ -73,12 +75,30 @@ enum Cmd {
         /// as the run left them.
         #[arg(long)]
         stats: bool,
+        /// Run FILE as an strace log (docs/scenario-format.md, "strace
+        /// logs") even if it has no `execve(` line.
+        #[arg(long)]
+        strace: bool,
+        /// strace logs: print each process's /proc/PID/maps when its
+        /// thread group exits.
+        #[arg(long = "maps-at-exit")]
+        maps_at_exit: bool,
+        /// strace logs: print a process's /proc/PID/maps at the first
+        /// `read` of each open of `/proc/PID/maps`.
+        #[arg(long = "maps-at-read")]
+        maps_at_read: bool,
     },
     /// List the registered backends.
     Backends,
 }
 
 pub use mm_core::machine::parse_size;
+
+/// A file as parsed: a v1.1 scenario or an strace log.
+enum Parsed {
+    Scenario(Scenario),
+    Log(Log),
+}
 
 /// One section of `mmsim backends`: a title, then `name description`
 /// lines sorted by name.
@@ -141,7 +161,21 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
-        Cmd::Run { file, trace, allocator, page_table, ram, image, write_image, swap, reclaim, stats } => {
+        Cmd::Run {
+            file,
+            trace,
+            allocator,
+            page_table,
+            ram,
+            image,
+            write_image,
+            swap,
+            reclaim,
+            stats,
+            strace,
+            maps_at_exit,
+            maps_at_read,
+        } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -149,7 +183,9 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let scenario = match parse(&src) {
+            let is_log = strace || crate::strace::is_log(&src);
+            let parsed = if is_log { parse_log(&src).map(Parsed::Log) } else { parse(&src).map(Parsed::Scenario) };
+            let parsed = match parsed {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -172,9 +208,16 @@ pub fn main() -> ExitCode {
                 stats,
                 image: image.map(|p| p.to_string_lossy().into_owned()),
                 write_image,
+                strace: is_log,
+                maps_at_exit,
+                maps_at_read,
             };
             // A run that stops prints what it produced, then the error.
-            let (out, err) = match run(&scenario, &opts) {
+            let result = match &parsed {
+                Parsed::Scenario(s) => run(s, &opts),
+                Parsed::Log(l) => replay(l, &opts),
+            };
+            let (out, err) = match result {
                 Ok(out) => (out, None),
                 Err(stopped) => (stopped.output, Some(stopped.error)),
             };

@@ -1,17 +1,24 @@
 //! `mmsim`: runs memory-mapping scenarios on the simulator.
 //!
-//! A scenario (`../shared/scenario-format.md`) is parsed whole by
+//! A scenario (`docs/scenario-format.md`) is parsed whole by
 //! [`scenario::parse`], with the real-kernel runner's rules, then run by
 //! [`run::run`] on a fresh simulated kernel; the output is what
 //! `run-real` prints for the same file on Linux, so the two can be diffed.
+//!
+//! An strace log of a real program (v1.2) is parsed by
+//! [`strace::parse_log`] into one event per system call, by pid, and
+//! replayed by [`replay::replay`]: processes made and ended as the log
+//! shows, descriptors following it, calls not modelled counted by name.
 //!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
 pub mod cli;
+pub mod replay;
 pub mod run;
 pub mod scenario;
+pub mod strace;
 
 pub use cli::main;
 pub use run::{RunError, RunOptions, Stopped, run, run_keep};

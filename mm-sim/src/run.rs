@@ -32,6 +32,14 @@ pub struct RunOptions {
     pub write_image: bool,
     /// Print `vmstat` and `meminfo` blocks after the `ok` line.
     pub stats: bool,
+    /// Run the file as an strace log even without an `execve(` line.
+    pub strace: bool,
+    /// strace logs: print each process's maps when its thread group
+    /// exits (`== maps pid P at exit (line N)`).
+    pub maps_at_exit: bool,
+    /// strace logs: print a process's maps at the first `read` of each
+    /// open of `/proc/P/maps` (`== maps pid P at read (line N)`).
+    pub maps_at_read: bool,
 }
 
 /// Why a scenario could not be run.
@@ -44,6 +52,8 @@ pub enum RunError {
     OutOfMemory { line: usize },
     /// The image could not be mounted.
     Mount(String),
+    /// An strace log cannot be replayed further (`line N: ...`).
+    Log(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -53,7 +63,7 @@ impl std::fmt::Display for RunError {
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
             }
-            RunError::Mount(e) => f.write_str(e),
+            RunError::Mount(e) | RunError::Log(e) => f.write_str(e),
         }
     }
 }
@@ -132,29 +142,34 @@ struct Runner<'a> {
     oom: Option<usize>,
 }
 
+/// Compares a call's result `r` with what line `line` expected and prints
+/// `# diverged: ...` if they differ.
+pub(crate) fn report_result(out: &mut String, line: usize, is_addr: bool, expect: &Expect, r: Result<u64, Errno>) {
+    let (val, err) = match r {
+        Ok(v) => (v, None),
+        Err(e) => (u64::MAX, Some(e)),
+    };
+    let ok = match expect {
+        Expect::Any => {
+            if err.is_some() {
+                let got = fmt_result(val, err, is_addr);
+                let _ = writeln!(out, "# diverged: line {line}: expected success, got {got}");
+            }
+            return;
+        }
+        Expect::Error(name) => err.is_some_and(|e| e.name() == name),
+        Expect::Value(v) => err.is_none() && val as i64 == *v,
+    };
+    if !ok {
+        let got = fmt_result(val, err, is_addr);
+        let exp = fmt_expected(expect, is_addr);
+        let _ = writeln!(out, "# diverged: line {line}: expected {exp}, got {got}");
+    }
+}
+
 impl Runner<'_> {
     fn check_result(&mut self, l: &Line, r: Result<u64, Errno>) {
-        let is_addr = l.op.returns_addr();
-        let (val, err) = match r {
-            Ok(v) => (v, None),
-            Err(e) => (u64::MAX, Some(e)),
-        };
-        let ok = match &l.expect {
-            Expect::Any => {
-                if err.is_some() {
-                    let got = fmt_result(val, err, is_addr);
-                    let _ = writeln!(self.out, "# diverged: line {}: expected success, got {}", l.line, got);
-                }
-                return;
-            }
-            Expect::Error(name) => err.is_some_and(|e| e.name() == name),
-            Expect::Value(v) => err.is_none() && val as i64 == *v,
-        };
-        if !ok {
-            let got = fmt_result(val, err, is_addr);
-            let exp = fmt_expected(&l.expect, is_addr);
-            let _ = writeln!(self.out, "# diverged: line {}: expected {}, got {}", l.line, exp, got);
-        }
+        report_result(&mut self.out, l.line, l.op.returns_addr(), &l.expect, r);
     }
 
     /// Why scenario process `k` is gone, if it is.

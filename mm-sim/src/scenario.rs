@@ -1,4 +1,4 @@
-//! The scenario language (`../shared/scenario-format.md`): parsing, with
+//! The scenario language (`docs/scenario-format.md`): parsing, with
 //! the same acceptance rules and messages as the real-kernel runner.
 //!
 //! The whole file is parsed before anything runs, so a bad line produces an
@@ -207,7 +207,7 @@ pub const OPEN_NAMES: &[(&str, u64)] =
 
 const KNOWN_SYSCALLS: &[&str] = &["openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync"];
 
-fn is_ws(b: u8) -> bool {
+pub(crate) fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
@@ -216,12 +216,12 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-fn skip_ws(s: &[u8]) -> &[u8] {
+pub(crate) fn skip_ws(s: &[u8]) -> &[u8] {
     let n = s.iter().take_while(|&&b| is_ws(b)).count();
     &s[n..]
 }
 
-fn rtrim(s: &[u8]) -> &[u8] {
+pub(crate) fn rtrim(s: &[u8]) -> &[u8] {
     let mut n = s.len();
     while n > 0 && is_space(s[n - 1]) {
         n -= 1;
@@ -229,7 +229,7 @@ fn rtrim(s: &[u8]) -> &[u8] {
     &s[..n]
 }
 
-fn lossy(s: &[u8]) -> String {
+pub(crate) fn lossy(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
 }
 
@@ -300,12 +300,12 @@ pub fn parse_num(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-struct Parser {
-    line: usize,
-    lines: Vec<Line>,
-    skipped: usize,
-    nwindow: usize,
-    window: (u64, u64),
+pub(crate) struct Parser {
+    pub(crate) line: usize,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) skipped: usize,
+    pub(crate) nwindow: usize,
+    pub(crate) window: (u64, u64),
     dump_seen: bool,
     /// The names `file` lines created.
     files: HashSet<Vec<u8>>,
@@ -313,7 +313,7 @@ struct Parser {
     p_count: usize,
     p_live: u64,
     any_fork: bool,
-    text: String,
+    pub(crate) text: String,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -323,7 +323,7 @@ impl Parser {
         Err(ParseError { line: self.line, msg: msg.into() })
     }
 
-    fn need_num(&self, s: &[u8], what: &str) -> PResult<u64> {
+    pub(crate) fn need_num(&self, s: &[u8], what: &str) -> PResult<u64> {
         match parse_num(s) {
             Some(v) => Ok(v),
             None => self.err(format!("bad {what} '{}'", shown(s))),
@@ -343,7 +343,7 @@ impl Parser {
         Ok(())
     }
 
-    fn parse_flags(&self, s: &[u8], tab: &[(&str, u64)], allow_num: bool, what: &str) -> PResult<u64> {
+    pub(crate) fn parse_flags(&self, s: &[u8], tab: &[(&str, u64)], allow_num: bool, what: &str) -> PResult<u64> {
         if allow_num && let Some(n) = parse_num(s) {
             return Ok(n);
         }
@@ -367,7 +367,7 @@ impl Parser {
         Ok(v)
     }
 
-    fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
+    pub(crate) fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
         let mut s = s;
         if let Some(lt) = s.iter().position(|&b| b == b'<') {
             if s.last() != Some(&b'>') {
@@ -413,7 +413,7 @@ impl Parser {
         Ok(out)
     }
 
-    fn parse_ret(&self, r: &[u8]) -> PResult<Expect> {
+    pub(crate) fn parse_ret(&self, r: &[u8]) -> PResult<Expect> {
         let r = rtrim(skip_ws(r));
         if r.is_empty() {
             return self.err("missing return value after '='");
@@ -456,7 +456,7 @@ impl Parser {
         Ok(())
     }
 
-    fn parse_syscall(&mut self, name: &str, args: &[u8], ret: Option<&[u8]>) -> PResult<()> {
+    pub(crate) fn parse_syscall(&mut self, name: &str, args: &[u8], ret: Option<&[u8]>) -> PResult<()> {
         let av = self.split_args(args)?;
         let n = av.len();
         let op = match name {
@@ -550,7 +550,7 @@ impl Parser {
         Ok(())
     }
 
-    fn parse_line(&mut self, raw: &[u8]) -> PResult<()> {
+    pub(crate) fn parse_line(&mut self, raw: &[u8]) -> PResult<()> {
         let mut p = rtrim(skip_ws(raw));
         if p.is_empty() || p[0] == b'#' {
             return Ok(());
@@ -759,26 +759,33 @@ impl Parser {
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Parser {
+    /// A parser at the start of a file.
+    pub(crate) fn new() -> Parser {
+        Parser {
+            line: 0,
+            lines: Vec::new(),
+            skipped: 0,
+            nwindow: 0,
+            window: (0, u64::MAX),
+            dump_seen: false,
+            files: HashSet::new(),
+            p_cur: 0,
+            p_count: 1,
+            p_live: 1,
+            any_fork: false,
+            text: String::new(),
+        }
+    }
 }
 
 /// Parses a whole scenario file.
 pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
-    let mut p = Parser {
-        line: 0,
-        lines: Vec::new(),
-        skipped: 0,
-        nwindow: 0,
-        window: (0, u64::MAX),
-        dump_seen: false,
-        files: HashSet::new(),
-        p_cur: 0,
-        p_count: 1,
-        p_live: 1,
-        any_fork: false,
-        text: String::new(),
-    };
+    let mut p = Parser::new();
     let mut rest = src;
     while !rest.is_empty() {
         let (line, next) = match rest.iter().position(|&b| b == b'\n') {

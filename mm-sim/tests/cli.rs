@@ -595,3 +595,40 @@ fn corrupt_images_get_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--image"), "{}", stderr(&o));
 }
+
+/// A file with an `execve(` line is an strace log: pids are processes,
+/// calls not modelled are summed up before the `ok` line.
+#[test]
+fn an_strace_log_is_replayed() {
+    let log = b"9 execve(\"/nonexistent\", [\"x\"], 0x7ffe /* 2 vars */) = -1 ENOENT (No such file or directory)\n\
+                9 fstat(1, {st_mode=S_IFCHR|0620, ...}) = 0\n\
+                9 brk(NULL) = 0x200000000\n\
+                9 exit_group(0) = ?\n\
+                9 +++ exited with 0 +++\n";
+    let o = mmsim(&["run", "--maps-at-exit"], Some(log));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // (Whatever the execve gives, line 1 is not the point here.)
+    let out = String::from_utf8_lossy(&o.stdout);
+    let rest: Vec<&str> = out.lines().filter(|l| !l.starts_with("# diverged: line 1:")).collect();
+    assert_eq!(rest, ["== maps pid 9 at exit (line 4)", "# not modelled: fstat 1", "ok 4 lines, 1 skipped"]);
+    // The same lines without the execve are a v1.1 scenario unless
+    // --strace says otherwise.
+    let rest = b"9 fstat(1, {...}) = 0\n9 openat(AT_FDCWD</tmp>, \"x\", O_RDONLY) = 3\n";
+    let o = mmsim(&["run"], Some(rest));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 2: openat: first argument must be AT_FDCWD\n");
+    let o = mmsim(&["run", "--strace"], Some(rest));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "# diverged: line 2: expected 3, got -1 ENOENT (No such file or directory)\n# not modelled: fstat 1\nok 1 lines, 1 skipped\n"
+    );
+}
+
+#[test]
+fn a_bad_log_line_is_an_error() {
+    let o = mmsim(&["run", "--strace"], Some(b"1 brk(NULL) = 0\n1 mmap(NULL, 4096, PROT_READ, MAP_FROB, -1, 0) = 0\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert_eq!(stderr(&o), "error: line 2: unknown mmap flag 'MAP_FROB'\n");
+}

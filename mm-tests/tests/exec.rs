@@ -184,6 +184,29 @@ fn exec_in_a_forked_child_leaves_the_parent_alone() {
     assert!(k.check_invariants().is_empty());
 }
 
+/// begin_new_exec: a descriptor table shared under CLONE_FILES is copied
+/// first (`unshare_files`), then close-on-exec descriptors are closed
+/// (`do_close_on_exec`); the task keeps its thread group.
+#[test]
+fn exec_unshares_files_and_closes_cloexec_descriptors() {
+    use mm_core::kernel::clone_flags::{CLONE_FILES, SIGCHLD};
+    const O_CLOEXEC: u64 = 0o2_000_000;
+    let (mut k, pid) = setup();
+    let keep = k.sys_openat(pid, "/dev/shm/static", 0).expect("open");
+    let cloexec = k.sys_openat(pid, "/dev/shm/interp", O_CLOEXEC).expect("open");
+    let sibling = k.kernel_clone(pid, CLONE_FILES | SIGCHLD).expect("clone");
+    let path = format!("{DIR}static");
+    k.execve(pid, &path, &args(&[&path]), &[]).expect("execve");
+    let t = k.task(pid).expect("task");
+    assert_eq!(t.tgid, pid);
+    assert!(t.files.lock().get(keep as i64).is_some());
+    assert!(t.files.lock().get(cloexec as i64).is_none(), "closed on exec");
+    // The sibling's table is no longer the exec'd task's: it keeps both.
+    let s = k.task(sibling).expect("sibling");
+    assert!(s.files.lock().get(cloexec as i64).is_some());
+    assert!(!std::sync::Arc::ptr_eq(&s.files, &k.task(pid).unwrap().files));
+}
+
 #[test]
 fn errors_before_the_point_of_no_return_leave_the_task() {
     let (mut k, pid) = setup();

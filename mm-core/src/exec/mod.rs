@@ -361,15 +361,17 @@ impl Kernel {
         let m = self.machine.clone();
         let _t = trace_enter!(m.trace, "begin_new_exec", "pid {pid}");
         bprm.point_of_no_return = true;
+        // de_thread is the caller's: the other tasks of the thread group
+        // are not ended here.
         self.exec_mmap(pid, bprm)?;
-        // do_close_on_exec: close the descriptors opened with O_CLOEXEC.
-        Ok(())
+        self.do_close_on_exec(pid)
     }
 
-    /// `exec_mmap`: the task switches to the new address space; its old
-    /// one is released (`mmput`), which frees it unless another task (a
-    /// `vfork` parent, a thread) still uses it.  The task keeps its pid,
-    /// descriptors and fault counts.
+    /// `unshare_files` and `exec_mmap`: the task switches to the new
+    /// address space; its old one is released (`mmput`), which frees it
+    /// unless another task (a `vfork` parent, a thread) still uses it.  The
+    /// task keeps its pid, thread group, descriptors (a copy of them if
+    /// the table was shared, `CLONE_FILES`) and fault counts.
     fn exec_mmap(&mut self, pid: Pid, bprm: &mut LinuxBinprm) -> SysResult<()> {
         let m = self.machine.clone();
         let old = self.task(pid)?.clone();
@@ -382,8 +384,12 @@ impl Kernel {
             bprm.mm.id,
             if shared { " (old mm still used by another task)" } else { " (old mm freed)" }
         );
-        let files = std::mem::take(&mut *old.files.lock());
-        let mut t = Task::new(pid, bprm.mm.clone(), files);
+        let files = if Arc::strong_count(&old.files) > 1 {
+            Arc::new(parking_lot::Mutex::new(old.files.lock().clone()))
+        } else {
+            old.files.clone()
+        };
+        let mut t = Task::new_in(pid, old.tgid, bprm.mm.clone(), files);
         t.faults = copy_counters(&old.faults);
         let t = Arc::new(t);
         self.tasks.insert(pid, t.clone());

@@ -189,6 +189,12 @@ pub fn shmem_zero_setup(machine: &Arc<Machine>, size: u64) -> Arc<File> {
     File::open(shmem_inode(machine, size), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
 }
 
+/// `shmem_file_setup`: an unlinked shmem file of `size` bytes, shown as
+/// `name` (`memfd_create`).
+pub fn shmem_file_setup(machine: &Arc<Machine>, name: &str, size: u64) -> Arc<File> {
+    File::open(shmem_inode(machine, size), FMode::READ | FMode::WRITE, name)
+}
+
 /// A tmpfs instance: a flat directory of files held in memory.
 pub struct Tmpfs {
     machine: Arc<Machine>,

@@ -1,0 +1,613 @@
+//! Replaying an strace log ([`crate::strace`]) on the simulator.
+//!
+//! Every pid of the log is a task of the simulated kernel, created as the
+//! log shows:
+//!
+//! - the first pid is the initial process, with descriptors 0-2 open
+//!   (placeholders for the standard streams);
+//! - the child of a `clone`, `clone3`, `fork` or `vfork` is created with
+//!   that call's flags ([`Kernel::kernel_clone`]) at the earlier of its
+//!   first line and the call's result;
+//! - a pid that appears with no traced creator is a child process (a
+//!   `fork`) of the pid that got `--- SIGCHLD {..., si_pid=PID, ...} ---`
+//!   for it, sharing its parent's address space instead of copying it when
+//!   its first line is `execve` (as `vfork` would: the copy would be thrown
+//!   away); with no such signal it is a thread of the process that made
+//!   the line before (shared address space and descriptors).
+//!
+//! Descriptors follow the log: when a call returns descriptor N and the
+//! model chose another (its creator was not traced), the file moves to N;
+//! a `close` or `mmap` of a descriptor the model does not have, whose
+//! annotation names a path (`5</usr/lib/x.so>`), opens that path at that
+//! number first, and an annotation that is not a path (`4<pipe:[266199]>`)
+//! or a path that cannot be opened gives a placeholder that cannot be
+//! mapped.
+//!
+//! The output is only `# diverged`, `# fault`, `== dump`/`== maps` blocks,
+//! the `# not modelled` summary and the final `ok` line: processes come
+//! and go silently (no `# fork`/`# exit` lines: logs are long).
+
+use crate::run::{RunError, RunOptions, Stopped, report_result};
+use crate::scenario::{Expect, Op};
+use crate::strace::{Call, Event, FdArg, Log};
+use mm_core::kernel::clone_flags::*;
+use mm_core::{Errno, Kernel, Pid};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use mm_core::PAGE_SIZE as PAGE;
+
+/// Most tasks alive at once in a replay: a log that would have more is
+/// stopped with an error rather than growing without bound.
+pub const MAX_LOG_TASKS: usize = 32768;
+
+/// How far (bytes) the log's first kernel-chosen address after an
+/// `execve` must be from the model's to be taken for address-space
+/// randomization: ASLR moves the heap by up to 32 MiB and the mmap base
+/// by up to 1 TiB, in whole pages; a model error after a faithful exec
+/// layout moves it by a few pages at most.
+const ASLR_DISTANCE: u64 = 1 << 20;
+
+/// A live task of the log.
+#[derive(Clone, Copy, Debug)]
+struct Proc {
+    kpid: Pid,
+    /// The log pid of its thread group's leader.
+    tgid: u32,
+}
+
+struct Replay<'a> {
+    log: &'a Log,
+    k: Kernel,
+    opts: &'a RunOptions,
+    procs: HashMap<u32, Proc>,
+    /// The live tasks of each thread group, by the group's pid.
+    groups: HashMap<u32, BTreeSet<u32>>,
+    /// `SIGCHLD` lines by `si_pid`: (event index they precede, receiver).
+    sigchld_of: HashMap<u32, Vec<(usize, u32)>>,
+    /// For each child pid, the indices of the clone events that return it.
+    clones_of: HashMap<u32, Vec<usize>>,
+    /// Clone events whose child was already created (at its first line).
+    clone_done: HashSet<usize>,
+    /// The pid of the last event run.
+    last_pid: Option<u32>,
+    /// Pids whose creation failed in the model: their lines are not run.
+    never: HashSet<u32>,
+    /// Tasks whose first kernel-chosen result after a successful execve
+    /// is still to come: (brk checked, mmap checked).
+    after_exec: HashMap<u32, (bool, bool)>,
+    /// (pid, fd) of `/proc/P/maps` opens already read once.
+    maps_read: HashSet<(u32, i64)>,
+    performed: usize,
+    out: String,
+}
+
+/// Why the replay stops.
+type Stop = String;
+
+impl Replay<'_> {
+    fn task_count(&self) -> usize {
+        self.procs.len()
+    }
+
+    /// Log pid `pid` is task `kpid` of group `tgid`.
+    fn add(&mut self, pid: u32, kpid: Pid, tgid: u32) {
+        self.procs.insert(pid, Proc { kpid, tgid });
+        self.groups.entry(tgid).or_default().insert(pid);
+        // A pid may come back (reused) after a failed creation.
+        self.never.remove(&pid);
+    }
+
+    /// Log pid `pid` is gone; its task ends.
+    fn remove(&mut self, pid: u32) {
+        if let Some(q) = self.procs.remove(&pid) {
+            self.k.exit(q.kpid);
+            if let Some(g) = self.groups.get_mut(&q.tgid) {
+                g.remove(&pid);
+                if g.is_empty() {
+                    self.groups.remove(&q.tgid);
+                }
+            }
+        }
+        self.after_exec.remove(&pid);
+    }
+
+    /// Creates log pid `child` from `parent` with `flags`.
+    fn create(&mut self, parent: u32, child: u32, flags: u64, line: usize) -> Result<bool, Stop> {
+        let Some(p) = self.procs.get(&parent).copied() else {
+            let _ = writeln!(self.out, "# diverged: line {line}: pid {child}: its parent {parent} is gone");
+            return Ok(false);
+        };
+        if self.task_count() >= MAX_LOG_TASKS {
+            return Err(format!("line {line}: more than {MAX_LOG_TASKS} tasks alive at once"));
+        }
+        match self.k.kernel_clone(p.kpid, flags) {
+            Ok(kpid) => {
+                let tgid = if flags & CLONE_THREAD != 0 { p.tgid } else { child };
+                self.add(child, kpid, tgid);
+                Ok(true)
+            }
+            Err(e) => {
+                let _ = writeln!(self.out, "# diverged: line {line}: pid {child}: clone failed: {e}");
+                self.never.insert(child);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Makes log pid `pid` exist before event `i` (its first line, or a
+    /// line after it exited): by the clone that returns it if one comes,
+    /// else as a child of the pid a `SIGCHLD` names it to, else as a
+    /// thread of the last active process.
+    fn materialize(&mut self, pid: u32, i: usize) -> Result<bool, Stop> {
+        let log = self.log;
+        let e = &log.events[i];
+        if self.procs.is_empty() && self.last_pid.is_none() {
+            // The initial process.
+            let kpid = self.k.spawn().map_err(|_| format!("line {}: out of memory", e.line))?;
+            let files = self.k.task(kpid).expect("spawned").files.clone();
+            for fd in 0..3 {
+                let f = self.k.anon_inode_getfile(
+                    ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd],
+                    mm_core::fs::FMode::READ | mm_core::fs::FMode::WRITE,
+                );
+                let _ = files.lock().replace_fd(fd, f, false);
+            }
+            self.add(pid, kpid, pid);
+            return Ok(true);
+        }
+        if let Some(&c) =
+            self.clones_of.get(&pid).and_then(|v| v.iter().find(|&&c| c >= i && !self.clone_done.contains(&c)))
+        {
+            let ce = &log.events[c];
+            let Call::Clone { flags } = ce.call else { unreachable!("clone events only") };
+            let parent = ce.pid;
+            self.clone_done.insert(c);
+            return self.create(parent, pid, flags, e.line);
+        }
+        let first_is_exec = matches!(e.call, Call::Execve { .. });
+        if let Some(&(_, parent)) = self.sigchld_of.get(&pid).and_then(|v| v.iter().find(|&&(at, _)| at >= i)) {
+            let flags = if first_is_exec { CLONE_VM | CLONE_VFORK | SIGCHLD } else { SIGCHLD };
+            return self.create(parent, pid, flags, e.line);
+        }
+        let Some(leader) = self.last_pid.filter(|p| self.procs.contains_key(p)) else {
+            let _ = writeln!(self.out, "# diverged: line {}: pid {pid} has no process to belong to", e.line);
+            return Ok(false);
+        };
+        self.create(leader, pid, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, e.line)
+    }
+
+    /// The maps of log pid `pid`'s address space, in the full format,
+    /// headed `== maps pid SHOWN at WHAT (line N)`.
+    fn print_maps(&mut self, pid: u32, shown: u32, what: &str, line: usize) {
+        let Some(p) = self.procs.get(&pid) else { return };
+        let Ok(maps) = self.k.maps(p.kpid, 0, u64::MAX) else { return };
+        let _ = writeln!(self.out, "== maps pid {shown} at {what} (line {line})");
+        for m in maps {
+            let _ = writeln!(self.out, "{}", m.proc_maps_line());
+        }
+    }
+
+    /// The tasks of `tgid` still alive.
+    fn group(&self, tgid: u32) -> Vec<u32> {
+        self.groups.get(&tgid).map(|g| g.iter().copied().collect()).unwrap_or_default()
+    }
+
+    /// Task `pid` ends; with `group`, its whole thread group.  The maps
+    /// are printed when the group's last task goes.
+    fn exit(&mut self, pid: u32, group: bool, line: usize) {
+        let Some(p) = self.procs.get(&pid).copied() else { return };
+        let last = group || self.groups.get(&p.tgid).is_none_or(|g| g.len() == 1);
+        if last && self.opts.maps_at_exit {
+            // /proc/TGID/maps while a task of the group is alive.
+            self.print_maps(pid, p.tgid, "exit", line);
+        }
+        let gone: Vec<u32> = if group { self.group(p.tgid) } else { vec![pid] };
+        for s in gone {
+            self.remove(s);
+        }
+    }
+
+    /// `de_thread`: task `by` of `leader`'s thread group ran execve; the
+    /// group's other tasks end and `by` goes on as `leader`.
+    fn de_thread(&mut self, leader: u32, by: u32) {
+        let Some(p) = self.procs.get(&leader).copied() else { return };
+        let Some(t) = self.procs.get(&by).copied().filter(|t| t.tgid == p.tgid) else { return };
+        let st = self.after_exec.remove(&by);
+        // `by`'s task goes on: only its log pid changes.
+        self.procs.remove(&by);
+        if let Some(g) = self.groups.get_mut(&p.tgid) {
+            g.remove(&by);
+        }
+        for s in self.group(p.tgid) {
+            self.remove(s);
+        }
+        self.add(leader, t.kpid, leader);
+        if let Some(st) = st {
+            self.after_exec.insert(leader, st);
+        }
+    }
+
+    /// Follows the log's descriptor: the file the model put at `got`
+    /// moves to `want`.
+    fn follow_fd(&self, kpid: Pid, got: u64, want: &Expect) {
+        let Expect::Value(w) = *want else { return };
+        if w < 0 || w as u64 == got {
+            return;
+        }
+        let Ok(t) = self.k.task(kpid) else { return };
+        let mut files = t.files.lock();
+        if let Some(f) = files.get(got as i64) {
+            let cloexec = files.close_on_exec(got as usize);
+            if files.replace_fd(w as usize, f, cloexec).is_ok() {
+                files.close(got as i64);
+            }
+        }
+    }
+
+    /// A descriptor the log uses that the model does not have: opened
+    /// from its annotation, or a placeholder.
+    fn adopt_fd(&self, kpid: Pid, fd: &FdArg) {
+        let Some(path) = &fd.path else { return };
+        let Ok(t) = self.k.task(kpid) else { return };
+        if fd.fd < 0 || t.files.lock().get(fd.fd).is_some() {
+            return;
+        }
+        let file = if path.starts_with('/') {
+            self.k.open_file(path, 0).unwrap_or_else(|_| self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ))
+        } else {
+            self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ | mm_core::fs::FMode::WRITE)
+        };
+        let _ = t.files.lock().replace_fd(fd.fd as usize, file, false);
+    }
+
+    /// The ASLR check for the first `brk`/`mmap(NULL)` result after an
+    /// execve: `Err` with the message if the log was randomized.
+    fn check_aslr(&mut self, pid: u32, e: &Event, got: Result<u64, Errno>) -> Result<(), Stop> {
+        let Some(state) = self.after_exec.get_mut(&pid) else { return Ok(()) };
+        let is_brk = match &e.call {
+            Call::Op { op: Op::Brk { addr: 0 }, .. } => true,
+            Call::Op { op: Op::Mmap { addr: 0, flags, .. }, .. }
+                if flags & mm_core::flags::MapFlags::FIXED.bits() == 0 =>
+            {
+                false
+            }
+            _ => return Ok(()),
+        };
+        let seen = if is_brk { &mut state.0 } else { &mut state.1 };
+        if *seen {
+            return Ok(());
+        }
+        *seen = true;
+        if state.0 && state.1 {
+            self.after_exec.remove(&pid);
+        }
+        if let (Expect::Value(want), Ok(got)) = (&e.expect, got)
+            && shows_randomization(*want as u64, got)
+        {
+            return Err(format!(
+                "line {}: the log was recorded with address-space randomization on (record with `setarch -R strace ...`)",
+                e.line
+            ));
+        }
+        Ok(())
+    }
+
+    fn run_event(&mut self, i: usize) -> Result<(), Stop> {
+        let log = self.log;
+        let e = &log.events[i];
+        let pid = e.pid;
+        if !self.procs.contains_key(&pid) {
+            if let Call::Exit { .. } = e.call {
+                // The end of a task never seen alive (or already gone).
+                self.performed += 1;
+                return Ok(());
+            }
+            if self.never.contains(&pid) {
+                let _ = writeln!(self.out, "# diverged: line {}: pid {pid} was never created", e.line);
+                return Ok(());
+            }
+            if !self.materialize(pid, i)? {
+                // (materialize said why.)
+                self.never.insert(pid);
+                return Ok(());
+            }
+        }
+        self.last_pid = Some(pid);
+        self.performed += 1;
+        let kpid = self.procs[&pid].kpid;
+        let r: Option<Result<u64, Errno>> = match &e.call {
+            Call::Op { op, fd } => {
+                if let Some(fd) = fd {
+                    self.adopt_fd(kpid, fd);
+                }
+                let k = &self.k;
+                match op {
+                    Op::Mmap { addr, len, prot, flags, fd, off } => {
+                        Some(k.sys_mmap(kpid, *addr, *len, *prot, *flags, *fd, *off))
+                    }
+                    Op::Munmap { addr, len } => Some(k.sys_munmap(kpid, *addr, *len)),
+                    Op::Mprotect { addr, len, prot } => Some(k.sys_mprotect(kpid, *addr, *len, *prot)),
+                    Op::Mremap { old, old_len, new_len, flags, new_addr } => {
+                        Some(k.sys_mremap(kpid, *old, *old_len, *new_len, *flags, *new_addr))
+                    }
+                    Op::Madvise { addr, len, advice } => Some(k.sys_madvise(kpid, *addr, *len, *advice)),
+                    Op::Brk { addr } => Some(k.sys_brk(kpid, *addr)),
+                    Op::Msync { addr, len, flags } => Some(k.sys_msync(kpid, *addr, *len, *flags)),
+                    Op::File { name, size } => {
+                        let mut fill = |p: u64, page: &mut [u8]| {
+                            for (j, b) in page.iter_mut().enumerate() {
+                                *b = (p as usize + j) as u8;
+                            }
+                        };
+                        if k.create_file(name, *size, &mut fill).is_err() {
+                            return Err(format!("line {}: the simulated machine is out of memory", e.line));
+                        }
+                        None
+                    }
+                    Op::Dump { label } => {
+                        self.dump(pid, kpid, label);
+                        None
+                    }
+                    Op::Load { addr, len } => {
+                        self.access(e.line, kpid, *addr, *len, None);
+                        None
+                    }
+                    Op::Store { addr, len, val } => {
+                        self.access(e.line, kpid, *addr, *len, Some(*val));
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            Call::Open { path, flags } => {
+                let r = self.k.sys_openat(kpid, path, *flags);
+                if let Ok(fd) = r {
+                    self.follow_fd(kpid, fd, &e.expect);
+                    self.maps_read.remove(&(pid, fd as i64));
+                    if let Expect::Value(w) = e.expect {
+                        self.maps_read.remove(&(pid, w));
+                    }
+                }
+                Some(r.map(|fd| match e.expect {
+                    Expect::Value(w) if w >= 0 => w as u64,
+                    _ => fd,
+                }))
+            }
+            Call::Close { fd } => {
+                self.adopt_fd(kpid, fd);
+                Some(self.k.sys_close(kpid, fd.fd))
+            }
+            Call::Execve { path, argv, envp } => {
+                let r = self.k.execve(kpid, path, argv, envp).map(|()| 0);
+                if r.is_ok() {
+                    self.after_exec.insert(pid, (false, false));
+                }
+                Some(r)
+            }
+            Call::Clone { flags } => {
+                match e.expect {
+                    Expect::Value(c) if c > 0 && c <= i64::from(crate::strace::PID_MAX_LIMIT) => {
+                        let c = c as u32;
+                        if !self.clone_done.contains(&i) && !self.procs.contains_key(&c) {
+                            self.clone_done.insert(i);
+                            self.create(pid, c, *flags, e.line)?;
+                        }
+                        None
+                    }
+                    Expect::Value(_) => None,
+                    // A failed clone: the model's must fail too.
+                    _ => {
+                        let r = self.k.kernel_clone(kpid, *flags);
+                        if let Ok(c) = r {
+                            self.k.exit(c);
+                        }
+                        Some(r.map(u64::from))
+                    }
+                }
+            }
+            Call::ExitGroup => {
+                self.exit(pid, true, e.line);
+                None
+            }
+            Call::Exit { group } => {
+                self.exit(pid, *group, e.line);
+                None
+            }
+            Call::Superseded { by } => {
+                self.de_thread(pid, *by);
+                None
+            }
+            Call::Dup { old } => {
+                self.adopt_fd(kpid, old);
+                let r = self.k.sys_dup(kpid, old.fd);
+                self.fd_result(kpid, r, &e.expect)
+            }
+            Call::Dup2 { old, new } => {
+                self.adopt_fd(kpid, old);
+                Some(self.k.sys_dup2(kpid, old.fd, *new))
+            }
+            Call::Dup3 { old, new, flags } => {
+                self.adopt_fd(kpid, old);
+                Some(self.k.sys_dup3(kpid, old.fd, *new, *flags))
+            }
+            Call::Fcntl { fd, cmd, arg } => {
+                self.adopt_fd(kpid, fd);
+                let r = self.k.sys_fcntl(kpid, fd.fd, *cmd, *arg);
+                if matches!(*cmd, mm_core::kernel::F_DUPFD | mm_core::kernel::F_DUPFD_CLOEXEC) {
+                    self.fd_result(kpid, r, &e.expect)
+                } else {
+                    Some(r)
+                }
+            }
+            Call::CloseRange { first, last, flags } => Some(self.k.sys_close_range(kpid, *first, *last, *flags)),
+            Call::Pair { name, fds, flags } => {
+                let r = self.k.do_pipe2(kpid, name, *flags);
+                if let Ok((a, b)) = r {
+                    for (got, want) in [(a, fds[0]), (b, fds[1])] {
+                        self.follow_fd(kpid, got, &Expect::Value(want));
+                    }
+                }
+                Some(r.map(|_| 0))
+            }
+            Call::AnonFd { name, flags } => {
+                let r = self.k.anon_inode_getfd(kpid, name, *flags);
+                self.fd_result(kpid, r, &e.expect)
+            }
+            Call::MemfdCreate { name, flags } => {
+                let r = self.k.sys_memfd_create(kpid, name, *flags);
+                self.fd_result(kpid, r, &e.expect)
+            }
+            Call::Read { fd } => {
+                if self.opts.maps_at_read
+                    && let Some(target) = fd.path.as_deref().and_then(proc_maps_pid)
+                    && self.maps_read.insert((pid, fd.fd))
+                {
+                    let target = if self.procs.contains_key(&target) { target } else { pid };
+                    self.print_maps(target, target, "read", e.line);
+                }
+                // Counted with the calls not modelled.
+                self.performed -= 1;
+                None
+            }
+        };
+        if let Some(r) = r {
+            self.check_aslr(pid, e, r)?;
+            report_result(&mut self.out, e.line, returns_addr(&e.call), &e.expect, r);
+        }
+        Ok(())
+    }
+
+    /// A call that made a descriptor: it moves to the one the log shows.
+    fn fd_result(&self, kpid: Pid, r: Result<u64, Errno>, expect: &Expect) -> Option<Result<u64, Errno>> {
+        if let Ok(fd) = r {
+            self.follow_fd(kpid, fd, expect);
+        }
+        Some(r.map(|fd| match *expect {
+            Expect::Value(w) if w >= 0 => w as u64,
+            _ => fd,
+        }))
+    }
+
+    fn dump(&mut self, pid: u32, kpid: Pid, label: &str) {
+        let (lo, hi) = self.log.window;
+        let _ = if label.is_empty() {
+            writeln!(self.out, "== dump (pid {pid})")
+        } else {
+            writeln!(self.out, "== dump {label} (pid {pid})")
+        };
+        for e in self.k.maps(kpid, lo, hi).expect("live process") {
+            let _ = writeln!(self.out, "{e}");
+        }
+        let (min, maj) = self.k.faults(kpid).expect("live process");
+        let _ = writeln!(self.out, "faults minflt={min} majflt={maj}");
+        self.out.push_str("present");
+        for (s, e) in self.k.present(kpid, lo & !(PAGE - 1), hi).expect("live process") {
+            let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
+            if e > s {
+                let _ = write!(self.out, " {s:08x}-{e:08x}");
+            }
+        }
+        self.out.push('\n');
+    }
+
+    fn access(&mut self, line: usize, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {
+        let first = addr & !(PAGE - 1);
+        let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
+        let mut vals = Vec::new();
+        for n in 0..npages {
+            let a = if n == 0 { addr } else { first + n * PAGE };
+            let r = match store {
+                Some(v) => self.k.store(kpid, a, v).map(|()| 0),
+                None => self.k.load(kpid, a),
+            };
+            match r {
+                Ok(v) => vals.push(v),
+                Err(sig) => {
+                    let _ = writeln!(self.out, "# fault: line {line}: {} at {a:#x}", sig.name());
+                    return;
+                }
+            }
+        }
+        if store.is_none() && !vals.is_empty() {
+            let _ = write!(self.out, "# load: line {line}:");
+            for v in vals {
+                let _ = write!(self.out, " {v:02x}");
+            }
+            self.out.push('\n');
+        }
+    }
+}
+
+/// The pid whose maps `/proc/PID/maps` (or `/proc/PID/task/TID/maps`)
+/// shows.
+fn proc_maps_pid(path: &str) -> Option<u32> {
+    let rest = path.strip_prefix("/proc/")?;
+    let (p, tail) = rest.split_once('/')?;
+    let ok =
+        tail == "maps" || tail.strip_prefix("task/").and_then(|t| t.split_once('/')).is_some_and(|(_, m)| m == "maps");
+    if ok { p.parse().ok() } else { None }
+}
+
+/// Whether the log's address `want` differs from the model's `got` as
+/// address-space randomization would make it: by [`ASLR_DISTANCE`] or
+/// more.
+pub fn shows_randomization(want: u64, got: u64) -> bool {
+    want.abs_diff(got) >= ASLR_DISTANCE
+}
+
+fn returns_addr(c: &Call) -> bool {
+    matches!(c, Call::Op { op, .. } if op.returns_addr())
+}
+
+/// Replays a parsed log and returns its output; a replay that must stop
+/// returns what it printed so far with the error.
+pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
+    let stop = |error| Stopped { output: String::new(), error };
+    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
+    if let Some(image) = &opts.image {
+        let options = mm_core::fs::MountOptions { write_source: opts.write_image };
+        let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
+        k.set_root(fs);
+    }
+    let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, e) in log.events.iter().enumerate() {
+        if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
+            && *c > 0
+            && *c <= i64::from(crate::strace::PID_MAX_LIMIT)
+        {
+            clones_of.entry(*c as u32).or_default().push(i);
+        }
+    }
+    let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::new();
+    for &(at, receiver, child) in &log.sigchld {
+        sigchld_of.entry(child).or_default().push((at, receiver));
+    }
+    let mut r = Replay {
+        log,
+        k,
+        opts,
+        procs: HashMap::new(),
+        groups: HashMap::new(),
+        sigchld_of,
+        clones_of,
+        clone_done: HashSet::new(),
+        last_pid: None,
+        never: HashSet::new(),
+        after_exec: HashMap::new(),
+        maps_read: HashSet::new(),
+        performed: 0,
+        out: String::new(),
+    };
+    for i in 0..log.events.len() {
+        if let Err(msg) = r.run_event(i) {
+            return Err(Stopped { output: r.out, error: RunError::Log(msg) });
+        }
+    }
+    if let Some(l) = log.not_modelled_line() {
+        r.out.push_str(&l);
+        r.out.push('\n');
+    }
+    let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + log.nwindow, log.skipped);
+    Ok(r.out)
+}
