@@ -184,6 +184,23 @@ fn exec_in_a_forked_child_leaves_the_parent_alone() {
     assert!(k.check_invariants().is_empty());
 }
 
+/// Programs on an ext4 root (the mm-fuzz seed image): a directory is
+/// EACCES, a text file without `#!` ENOEXEC, a missing path ENOENT.
+#[test]
+fn exec_from_an_ext4_root() {
+    use mm_fs_ext as _;
+    let (mut k, pid) = setup();
+    let img = format!("{}/../mm-fuzz/corpus/ext4/seed.img", env!("CARGO_MANIFEST_DIR"));
+    let fs = mm_core::fs::mount(k.machine(), "ext4", &img, Default::default()).expect("mount");
+    k.set_root(fs);
+    assert_eq!(k.execve(pid, "/dir", &args(&["dir"]), &[]), Err(Errno::EACCES));
+    assert_eq!(k.execve(pid, "/hello.txt", &args(&["hello"]), &[]), Err(Errno::ENOEXEC));
+    assert_eq!(k.execve(pid, "/nothing", &args(&["x"]), &[]), Err(Errno::ENOENT));
+    // Not on the image: tmpfs by the last component, as openat looks.
+    let path = format!("{DIR}static");
+    assert_eq!(k.execve(pid, &path, &args(&[&path]), &[]), Ok(()));
+}
+
 /// begin_new_exec: a descriptor table shared under CLONE_FILES is copied
 /// first (`unshare_files`), then close-on-exec descriptors are closed
 /// (`do_close_on_exec`); the task keeps its thread group.

@@ -292,11 +292,13 @@ impl Kernel {
         let name = path.rsplit('/').next().unwrap_or(path);
         let inode = match self.root.as_ref().map(|fs| fs.lookup(path)) {
             Some(Ok(i)) => i,
+            // do_open_execat: not a regular file (a directory, a device,
+            // which the root filesystem refuses to open as EISDIR and
+            // ENODEV) is EACCES.
+            Some(Err(Errno::EISDIR | Errno::ENODEV)) => return Err(Errno::EACCES),
             Some(Err(e)) if e != Errno::ENOENT => return Err(e),
             _ => self.tmpfs.lookup(name)?,
         };
-        // may_open(MAY_EXEC) refuses what is not a regular file (EACCES):
-        // inodes do not say their type yet, every file here is regular.
         trace_note!(self.machine.trace, "open_exec", "{path}: inode {}, {} bytes", inode.ino, inode.size());
         Ok(File::open(inode, FMode::READ, path))
     }
