@@ -67,6 +67,7 @@ errnos! {
     EROFS = 30, "Read-only file system";
     ENAMETOOLONG = 36, "File name too long";
     ENOSYS = 38, "Function not implemented";
+    ELOOP = 40, "Too many levels of symbolic links";
     EOVERFLOW = 75, "Value too large for defined data type";
     EOPNOTSUPP = 95, "Operation not supported";
     EUCLEAN = 117, "Structure needs cleaning";

@@ -45,7 +45,8 @@ use ahash::AHashMap;
 use mm_core::errno::{Errno, SysResult, VmFault};
 use mm_core::fault::VmFaultCtx;
 use mm_core::fs::{
-    AddressSpaceOperations, File, FileOperations, FileSystemType, Filesystem, Inode, MM_FILESYSTEMS, VmOperations,
+    AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, Filesystem, Inode, InodeAttr, LookupFlags,
+    MM_FILESYSTEMS, VmOperations, iget,
 };
 use mm_core::machine::Machine;
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
@@ -372,8 +373,9 @@ impl Filesystem for Ext4Image {
     }
 
     /// The regular file at `path` (absolute or relative to the root; `.`
-    /// and `..` are plain names, symbolic links are not followed).
-    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
+    /// and `..` are plain names, symbolic links are not followed), shown
+    /// as `path`.
+    fn path_lookupat(&self, path: &str, _flags: LookupFlags) -> SysResult<Dentry> {
         let disk = self.shared.open_file(path).map_err(|e| {
             if e.errno != Errno::ENOENT {
                 trace_note!(self.machine.trace, "ext4_lookup", "{}: {e}", self.shared.path);
@@ -381,15 +383,12 @@ impl Filesystem for Ext4Image {
             e.errno
         })?;
         let (key, size) = (disk.ino, disk.size);
-        let mut inodes = self.inodes.lock();
-        if let Some(i) = inodes.get(&key).and_then(Weak::upgrade) {
-            return Ok(i);
-        }
-        inodes.retain(|_, w| w.strong_count() > 0);
-        let file = Arc::new(Ext4File { shared: self.shared.clone(), path: path.to_string(), disk });
-        let inode = Inode::new(&self.machine, EXT4_DEV, size, file.clone(), Arc::new(Ext4Fops { file }));
-        inodes.insert(key, Arc::downgrade(&inode));
-        Ok(inode)
+        let inode = iget(&self.inodes, key, || {
+            let file = Arc::new(Ext4File { shared: self.shared.clone(), path: path.to_string(), disk });
+            let attr = InodeAttr { i_ino: Some(u64::from(key)), ..InodeAttr::regular(EXT4_DEV) };
+            Ok(Inode::new_with(&self.machine, attr, size, file.clone(), Arc::new(Ext4Fops { file })))
+        })?;
+        Ok(Dentry { inode, path: path.to_string() })
     }
 
     /// `sync_filesystem`: every dirty page of every live file is written

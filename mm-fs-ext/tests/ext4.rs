@@ -108,8 +108,12 @@ fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
 
 /// Mounts `image` with writeback into the image file (`write_source`).
 fn mount_writing(k: &Kernel, image: &Path) -> std::sync::Arc<Ext4Image> {
-    Ext4Image::mount_with(k.machine(), image.to_str().expect("utf-8 path"), MountOptions { write_source: true })
-        .expect("mount")
+    Ext4Image::mount_with(
+        k.machine(),
+        image.to_str().expect("utf-8 path"),
+        MountOptions { write_source: true, ..Default::default() },
+    )
+    .expect("mount")
 }
 
 /// A machine with `image` mounted to write back into it.
@@ -302,7 +306,11 @@ fn the_image_is_never_written_unless_asked() {
     // Writing into the image must be asked for, and needs a writable file
     // (root may write any file).
     let k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let w = Ext4Image::mount_with(k.machine(), s.image().to_str().expect("utf-8"), MountOptions { write_source: true });
+    let w = Ext4Image::mount_with(
+        k.machine(),
+        s.image().to_str().expect("utf-8"),
+        MountOptions { write_source: true, ..Default::default() },
+    );
     if let Err(e) = w {
         assert!(e.contains("cannot open image") && e.contains("for writing"), "{e}");
     }

@@ -399,7 +399,7 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     if let Some(image) = &opts.image {
-        let options = mm_core::fs::MountOptions { write_source: opts.write_image };
+        let options = mm_core::fs::MountOptions { write_source: opts.write_image, ..Default::default() };
         let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
         k.set_root(fs);
     }
