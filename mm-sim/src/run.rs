@@ -25,13 +25,19 @@ pub struct RunOptions {
     pub machine: MachineConfig,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
-    /// An ext4 image to resolve `openat` paths in.
+    /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
     pub image: Option<String>,
     /// Write dirty pages back into the image file in place; without it
     /// the image is never written (writeback goes to memory).
     pub write_image: bool,
     /// Print `vmstat` and `meminfo` blocks after the `ok` line.
     pub stats: bool,
+    /// A host directory (or a root snapshot file) served as `/` by the
+    /// `host` filesystem; exclusive with `image`.
+    pub root: Option<String>,
+    /// The filesystem type every `root` file takes (`ext4`, `tmpfs` ...)
+    /// instead of its host filesystem's.
+    pub root_fs_type: Option<String>,
 }
 
 /// Why a scenario could not be run.
@@ -401,6 +407,17 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
     if let Some(image) = &opts.image {
         let options = mm_core::fs::MountOptions { write_source: opts.write_image, ..Default::default() };
         let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
+        k.set_root(fs);
+    }
+    if let Some(root) = &opts.root {
+        if opts.image.is_some() {
+            return Err(stop(RunError::Mount("--root and --image cannot be used together".to_string())));
+        }
+        let mut options = mm_core::fs::MountOptions::default();
+        if let Some(t) = &opts.root_fs_type {
+            options.data.push(("fs_type".to_string(), t.clone()));
+        }
+        let fs = mm_core::fs::mount(k.machine(), "host", root, options).map_err(|e| stop(RunError::Mount(e)))?;
         k.set_root(fs);
     }
     let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
