@@ -28,8 +28,8 @@
 //! by the kernel).
 //!
 //! Mappings are placed as the host filesystem's `file_operations` place
-//! them: ext4, xfs and erofs use `thp_get_unmapped_area` (a mapping of
-//! 2 MiB or more is 2 MiB-aligned), others the default; and shared
+//! them: ext4, xfs, btrfs, bcachefs and erofs use `thp_get_unmapped_area`
+//! (a mapping of 2 MiB or more is 2 MiB-aligned), others the default; and shared
 //! writable mappings of files on filesystems with `page_mkwrite` (all but
 //! tmpfs) track writes.  The type comes from `statfs` of each host
 //! device, from the snapshot, or from the mount setting `fs_type=NAME`
@@ -81,6 +81,7 @@ pub enum FsKind {
     Ext4,
     Xfs,
     Btrfs,
+    Bcachefs,
     Erofs,
     Tmpfs,
     /// Anything else, by name or `statfs` magic.
@@ -94,6 +95,7 @@ impl FsKind {
             0xef53 => FsKind::Ext4,
             0x5846_5342 => FsKind::Xfs,
             0x9123_683e => FsKind::Btrfs,
+            0xca45_1a4e => FsKind::Bcachefs,
             0xe0f5_e1e2 => FsKind::Erofs,
             0x0102_1994 => FsKind::Tmpfs,
             0x9fa0 => FsKind::Other("proc".to_string()),
@@ -109,6 +111,7 @@ impl FsKind {
             "ext4" | "ext3" | "ext2" => FsKind::Ext4,
             "xfs" => FsKind::Xfs,
             "btrfs" => FsKind::Btrfs,
+            "bcachefs" => FsKind::Bcachefs,
             "erofs" => FsKind::Erofs,
             "tmpfs" | "shmem" => FsKind::Tmpfs,
             n => FsKind::Other(n.to_string()),
@@ -121,6 +124,7 @@ impl FsKind {
             FsKind::Ext4 => "ext4",
             FsKind::Xfs => "xfs",
             FsKind::Btrfs => "btrfs",
+            FsKind::Bcachefs => "bcachefs",
             FsKind::Erofs => "erofs",
             FsKind::Tmpfs => "tmpfs",
             FsKind::Other(n) => n,
@@ -128,9 +132,11 @@ impl FsKind {
     }
 
     /// Whether the type's `file_operations` place mappings with
-    /// `thp_get_unmapped_area` (ext4, xfs, erofs in Linux 6.18).
+    /// `thp_get_unmapped_area` (ext2/ext4, xfs, btrfs, bcachefs, erofs in
+    /// Linux 6.18; tmpfs only with huge pages on, which is not the
+    /// default).
     pub fn thp_get_unmapped_area(&self) -> bool {
-        matches!(self, FsKind::Ext4 | FsKind::Xfs | FsKind::Erofs)
+        matches!(self, FsKind::Ext4 | FsKind::Xfs | FsKind::Btrfs | FsKind::Bcachefs | FsKind::Erofs)
     }
 
     /// Whether the type's `vm_operations` have `page_mkwrite`.

@@ -206,7 +206,7 @@ fn the_host_is_never_written() {
 #[test]
 fn large_mappings_take_ext4_placement() {
     let s = scratch("thp");
-    for (ty, aligned) in [("ext4", true), ("xfs", true), ("tmpfs", false), ("btrfs", false)] {
+    for (ty, aligned) in [("ext4", true), ("xfs", true), ("btrfs", true), ("tmpfs", false), ("nfs", false)] {
         let (k, pid, _fs) = boot(&s.0, Some(ty));
         let fd = k.sys_openat(pid, "/big", O_RDONLY).expect("open");
         let small = map(&k, pid, fd, PAGE_SIZE, Prot::READ, MapFlags::PRIVATE).expect("mmap");
