@@ -34,3 +34,8 @@ fn structured_seeds_pass() {
 fn ext4_seeds_pass() {
     replay("ext4");
 }
+
+#[test]
+fn snapshot_seeds_pass() {
+    replay("snapshot");
+}
