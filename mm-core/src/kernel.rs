@@ -207,7 +207,7 @@ impl Kernel {
         }
         match ty {
             FileType::Symlink => return Err(Errno::ELOOP),
-            FileType::Directory if how.may_write => return Err(Errno::EISDIR),
+            FileType::Directory if how.may_write || how.flags & O_CREAT != 0 => return Err(Errno::EISDIR),
             FileType::Socket => return Err(Errno::ENXIO),
             FileType::Regular | FileType::Directory if how.may_write && fs.read_only() => return Err(Errno::EROFS),
             _ => {}

@@ -94,6 +94,7 @@ fn path_walk_errors_are_linux_errors() {
     assert_eq!(open("/plain", O_RDONLY | O_TMPFILE), Err(Errno::EINVAL));
     assert_eq!(open("/plain", O_RDWR | O_CREAT | O_EXCL), Err(Errno::EEXIST));
     assert_eq!(open("/abs", O_RDWR | O_CREAT | O_EXCL), Err(Errno::EEXIST));
+    assert_eq!(open("/dir", O_RDONLY | O_CREAT), Err(Errno::EISDIR));
     // The whole walk never leaves the root: `..` at the root stays there.
     assert_eq!(open("/../../../../plain", O_RDONLY), Ok(()));
 }
