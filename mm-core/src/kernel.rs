@@ -215,7 +215,6 @@ impl Kernel {
         if how.flags & O_TRUNC != 0 && ty == FileType::Regular {
             fs.truncate(inode)?;
         }
-        trace_note!(m.trace, "do_open", "{} ({:?}) opened as {}", path, ty, dentry.path);
         Ok(File::open(dentry.inode, how.f_mode, dentry.path))
     }
 
