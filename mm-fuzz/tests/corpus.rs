@@ -39,3 +39,8 @@ fn ext4_seeds_pass() {
 fn exec_seeds_pass() {
     replay("exec");
 }
+
+#[test]
+fn snapshot_seeds_pass() {
+    replay("snapshot");
+}

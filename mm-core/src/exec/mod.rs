@@ -30,7 +30,7 @@ pub mod binfmt_script;
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::FaultCounters;
 use crate::flags::{FaultFlags, VmFlags};
-use crate::fs::{FMode, File, Filesystem};
+use crate::fs::File;
 use crate::kernel::{Kernel, Pid, RetToUser};
 use crate::mm::{MmStruct, Vma};
 use crate::task::Task;
@@ -282,25 +282,6 @@ impl Kernel {
             point_of_no_return: false,
             task: task.clone(),
         })
-    }
-
-    /// `open_exec`: the file at `path`, opened for reading: the root
-    /// filesystem by full path, then tmpfs by the last component, as
-    /// [`Kernel::sys_openat`] looks files up.  `/proc/PID/maps` shows
-    /// `path`.
-    pub(crate) fn open_exec(&self, path: &str) -> SysResult<Arc<File>> {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let inode = match self.root.as_ref().map(|fs| fs.lookup(path)) {
-            Some(Ok(i)) => i,
-            // do_open_execat: not a regular file (a directory, a device,
-            // which the root filesystem refuses to open as EISDIR and
-            // ENODEV) is EACCES.
-            Some(Err(Errno::EISDIR | Errno::ENODEV)) => return Err(Errno::EACCES),
-            Some(Err(e)) if e != Errno::ENOENT => return Err(e),
-            _ => self.tmpfs.lookup(name)?,
-        };
-        trace_note!(self.machine.trace, "open_exec", "{path}: inode {}, {} bytes", inode.ino, inode.size());
-        Ok(File::open(inode, FMode::READ, path))
     }
 
     /// `bprm_execve`: runs the formats; after the point of no return a
