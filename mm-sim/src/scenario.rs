@@ -229,6 +229,15 @@ pub(crate) fn rtrim(s: &[u8]) -> &[u8] {
     &s[..n]
 }
 
+/// `3</path>(deleted)`, as strace -y writes a descriptor whose file was
+/// unlinked: the descriptor without the mark, and whether it was there.
+pub(crate) fn strip_deleted(s: &[u8]) -> (&[u8], bool) {
+    match s.strip_suffix(b"(deleted)") {
+        Some(t) if t.ends_with(b">") => (t, true),
+        _ => (s, false),
+    }
+}
+
 pub(crate) fn lossy(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
 }
@@ -368,7 +377,7 @@ impl Parser {
     }
 
     pub(crate) fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
-        let mut s = s;
+        let mut s = strip_deleted(s).0;
         if let Some(lt) = s.iter().position(|&b| b == b'<') {
             if s.last() != Some(&b'>') {
                 return self.err(format!("bad descriptor '{}'", shown(s)));
@@ -433,7 +442,7 @@ impl Parser {
             }
             return Ok(Expect::Error(lossy(&e[..n])));
         }
-        let mut r = r;
+        let mut r = strip_deleted(r).0;
         if let Some(lt) = r.iter().position(|&b| b == b'<') {
             if r.last() != Some(&b'>') {
                 return self.err(format!("bad return value '{}'", shown(r)));

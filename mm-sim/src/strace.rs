@@ -13,7 +13,7 @@
 //! the line, as in a scenario.
 
 use crate::scenario::{
-    Expect, MADV_NAMES, Op, ParseError, Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws,
+    Expect, MADV_NAMES, Op, ParseError, Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
 };
 use mm_core::kernel::clone_flags::*;
 use std::collections::{BTreeMap, HashMap};
@@ -427,6 +427,12 @@ struct LogParser {
     first_pid: Option<u32>,
     /// Lines without a pid before the first pid was seen: their events.
     unprefixed: Vec<usize>,
+    /// The working directory each pid last showed (`AT_FDCWD</dir>` in
+    /// any call), and the last one any pid showed: what a relative path
+    /// of `execve`, `open` or `creat` is resolved against (a new pid
+    /// inherits its creator's, usually the last one shown).
+    cwd: HashMap<Option<u32>, String>,
+    last_cwd: Option<String>,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -441,10 +447,12 @@ impl LogParser {
     }
 
     /// A descriptor argument (`3`, `3</path>`, `AT_FDCWD</dir>` is not
-    /// one).
+    /// one). The path of an unlinked file (`3</path>(deleted)`) names
+    /// nothing that could be opened again: it is dropped.
     fn fd_arg(&self, s: &[u8]) -> PResult<FdArg> {
         let fd = self.p.parse_fd(s)?;
-        let path = s.iter().position(|&b| b == b'<').map(|lt| lossy(&s[lt + 1..s.len() - 1]));
+        let (s, deleted) = strip_deleted(s);
+        let path = s.iter().position(|&b| b == b'<').filter(|_| !deleted).map(|lt| lossy(&s[lt + 1..s.len() - 1]));
         Ok(FdArg { fd, path })
     }
 
@@ -501,6 +509,28 @@ impl LogParser {
             }
             _ => rel.to_string(),
         }
+    }
+
+    /// Notes the working directory an `AT_FDCWD</dir>` in `args` shows.
+    fn note_cwd(&mut self, pid: Option<u32>, args: &[u8]) {
+        const AT: &[u8] = b"AT_FDCWD</";
+        let Some(at) = args.windows(AT.len()).position(|w| w == AT) else { return };
+        let dir = &args[at + AT.len() - 1..];
+        let Some(gt) = dir.iter().position(|&b| b == b'>') else { return };
+        let dir = lossy(&dir[..gt]);
+        if self.cwd.get(&pid) != Some(&dir) {
+            self.cwd.insert(pid, dir.clone());
+        }
+        if self.last_cwd.as_ref() != Some(&dir) {
+            self.last_cwd = Some(dir);
+        }
+    }
+
+    /// `path` of a call without a directory descriptor, against the
+    /// working directory `pid` last showed (or any pid last showed).
+    fn against_cwd(&self, pid: Option<u32>, path: String) -> String {
+        let cwd = self.cwd.get(&pid).or(self.last_cwd.as_ref());
+        Self::resolve(cwd.map(String::as_str), &path)
     }
 
     /// An argv or envp array: `["a", "b"...]`, `[...]` cut, `0x7ff... /*
@@ -709,6 +739,7 @@ impl LogParser {
             Some(r) if r.starts_with(b"?") => Expect::Any,
             Some(r) => self.p.parse_ret(r)?,
         };
+        self.note_cwd(pid, args);
         let av = split_top(args);
         let n = av.len();
         let call = match name {
@@ -739,13 +770,13 @@ impl LogParser {
             }
             "open" => {
                 self.nargs(name, &av, 2, 3)?;
-                let path = self.path_arg(name, av[0])?;
+                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
                 let flags = self.flags(av[1], &[OPEN_FLAG_NAMES], "open flag")?;
                 Call::Open { path, flags }
             }
             "creat" => {
                 self.nargs(name, &av, 2, 2)?;
-                let path = self.path_arg(name, av[0])?;
+                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
                 Call::Open { path, flags: 0o1 | 0o100 | 0o1000 }
             }
             "close" => {
@@ -754,7 +785,7 @@ impl LogParser {
             }
             "execve" => {
                 self.nargs(name, &av, 3, 3)?;
-                let path = self.path_arg(name, av[0])?;
+                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
                 Call::Execve { path, argv: self.string_array(av[1])?, envp: self.string_array(av[2])? }
             }
             "fork" => Call::Clone { flags: SIGCHLD },
@@ -879,6 +910,24 @@ impl LogParser {
                 let flags = if contains(av[1], b"MFD_CLOEXEC") { 1 } else { 0 };
                 Call::MemfdCreate { name: nm, flags }
             }
+            "chdir" | "fchdir" if matches!(expect, Expect::Value(0)) && n == 1 => {
+                // Not modelled, but the new working directory is noted for
+                // the relative paths that follow.
+                self.not_modelled(name);
+                let dir = if name == "chdir" {
+                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                } else {
+                    match self.fd_arg(av[0])?.path {
+                        Some(d) => d,
+                        None => return Ok(()),
+                    }
+                };
+                if dir.starts_with('/') {
+                    self.cwd.insert(pid, dir.clone());
+                    self.last_cwd = Some(dir);
+                }
+                return Ok(());
+            }
             "read" | "pread64" => {
                 self.not_modelled(name);
                 match av.first() {
@@ -904,6 +953,8 @@ pub fn parse_log(src: &[u8]) -> Result<Log, ParseError> {
         pending: HashMap::new(),
         first_pid: None,
         unprefixed: Vec::new(),
+        cwd: HashMap::new(),
+        last_cwd: None,
     };
     let mut rest = src;
     while !rest.is_empty() {
@@ -1051,6 +1102,49 @@ mod tests {
         assert_eq!(err("1 clone(child_stack=NULL) = 2\n"), "line 1: clone: no flags= argument");
         // Absurd numeric flags parse; the kernel judges them.
         assert!(matches!(one("1 clone(flags=0xffffffffffffffff) = 2\n").call, Call::Clone { flags: u64::MAX }));
+    }
+
+    /// A descriptor whose file was unlinked, as strace -y writes it
+    /// (Python's multiprocessing semaphores in /dev/shm).
+    #[test]
+    fn deleted_files_keep_their_descriptor_and_lose_their_path() {
+        let e = one("1 close(5</dev/shm/sem.2knAXB>(deleted)) = 0\n");
+        assert_eq!(e.call, Call::Close { fd: FdArg { fd: 5, path: None } });
+        let e = one("1 mmap(NULL, 32, PROT_READ|PROT_WRITE, MAP_SHARED, 5</dev/shm/x>(deleted), 0) = 0x7ffff7ffe000\n");
+        assert!(matches!(e.call, Call::Op { fd: Some(FdArg { fd: 5, path: None }), .. }), "{e:?}");
+        assert_eq!(e.expect, Expect::Value(0x7ffff7ffe000));
+        let e = one("1 dup(5</x>(deleted)) = 6</x>(deleted)\n");
+        assert_eq!(e.expect, Expect::Value(6));
+        assert_eq!(err("1 close(5</x>(gone)) = 0\n"), "line 1: bad descriptor '5</x>(gone)'");
+    }
+
+    /// Relative paths of calls without a directory descriptor are taken
+    /// from the working directory the pid (or, for a new pid, the log)
+    /// last showed, and follow a traced `chdir`/`fchdir`.
+    #[test]
+    fn relative_exec_and_open_paths_follow_the_working_directory() {
+        let l = log(concat!(
+            "10 openat(AT_FDCWD</work>, \"/etc/x\", O_RDONLY) = -1 ENOENT (No such file or directory)\n",
+            "11 execve(\"./hello\", [\"./hello\"], 0x55 /* 3 vars */) = 0\n",
+            "10 chdir(\"sub\") = 0\n",
+            "10 open(\"a\", O_RDONLY) = -1 ENOENT (No such file or directory)\n",
+            "10 fchdir(3</usr/bin>) = 0\n",
+            "10 execve(\"true\", [\"true\"], NULL) = 0\n",
+            "12 chdir(\"nowhere\") = -1 ENOENT (No such file or directory)\n",
+            "12 execve(\"/bin/true\", [\"true\"], NULL) = 0\n",
+        ));
+        let paths: Vec<String> = l
+            .events
+            .iter()
+            .filter_map(|e| match &e.call {
+                Call::Execve { path, .. } | Call::Open { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(paths, ["/etc/x", "/work/./hello", "/work/sub/a", "/usr/bin/true", "/bin/true"]);
+        // Without any annotation the path stays as written.
+        let Call::Execve { path, .. } = one("1 execve(\"./x\", [\"x\"], NULL) = 0\n").call else { panic!() };
+        assert_eq!(path, "./x");
     }
 
     #[test]
