@@ -407,7 +407,9 @@ impl Kernel {
         let child = self.next_pid;
         self.next_pid += 1;
         let tgid = if flags & CLONE_THREAD != 0 { parent.tgid } else { child };
-        self.tasks.insert(child, Arc::new(Task::new_in(child, tgid, mm, files)));
+        let mut task = Task::new_in(child, tgid, mm, files);
+        task.copy_signal(&parent, flags & CLONE_THREAD != 0);
+        self.tasks.insert(child, Arc::new(task));
         Ok(child)
     }
 
@@ -421,7 +423,9 @@ impl Kernel {
         let files = Arc::new(parking_lot::Mutex::new(leader.files.lock().clone()));
         let tid = self.next_pid;
         self.next_pid += 1;
-        self.tasks.insert(tid, Arc::new(Task::new_in(tid, leader.tgid, leader.mm.clone(), files)));
+        let mut task = Task::new_in(tid, leader.tgid, leader.mm.clone(), files);
+        task.copy_signal(&leader, true);
+        self.tasks.insert(tid, Arc::new(task));
         Ok(tid)
     }
 
@@ -448,6 +452,19 @@ impl Kernel {
         let mut v: Vec<Pid> = self.tasks.values().filter(|t| t.tgid == tgid).map(|t| t.pid).collect();
         v.sort_by_key(|&p| (p != tgid, p));
         v
+    }
+
+    /// `do_prlimit` for `RLIMIT_STACK`: sets the soft limit of `pid`'s
+    /// thread group to `new` (`u64::MAX`, `RLIM_INFINITY`, for none) when
+    /// given; returns the old one.  The hard limit is not modelled: any
+    /// value is taken, as for a privileged caller.  The running program's
+    /// layout does not move; its next `execve` uses the new limit.
+    pub fn do_prlimit_stack(&self, pid: Pid, new: Option<u64>) -> SysResult<u64> {
+        let t = self.task(pid)?;
+        Ok(match new {
+            Some(v) => t.rlim_stack.swap(v, std::sync::atomic::Ordering::Relaxed),
+            None => t.rlimit_stack(),
+        })
     }
 
     /// The descriptor table of `pid`.

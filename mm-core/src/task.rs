@@ -29,6 +29,11 @@ pub struct Task {
     /// The OOM killer chose it (`tsk_is_oom_victim`): it got `SIGKILL`,
     /// its memory was reaped (`MMF_OOM_SKIP`), and it runs nothing more.
     pub oom_victim: std::sync::atomic::AtomicBool,
+    /// `signal->rlim[RLIMIT_STACK].rlim_cur`: shared by the thread group,
+    /// copied at fork, read by `execve` (`bprm->rlim_stack`: the new
+    /// `mmap_base` and the room for arguments).  Starts at the machine's
+    /// `rlimit_stack` tunable.
+    pub(crate) rlim_stack: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A descriptor table: descriptor `n` is slot `n` (`struct fdtable`).
@@ -363,7 +368,24 @@ impl Task {
     /// A task of thread group `tgid` using the descriptor table `files`
     /// (shared under `CLONE_FILES`).
     pub(crate) fn new_in(pid: u32, tgid: u32, mm: Arc<MmStruct>, files: Arc<parking_lot::Mutex<FdTable>>) -> Task {
-        Task { pid, tgid, mm, faults: Default::default(), files, oom_victim: Default::default() }
+        let rlim_stack = Arc::new(std::sync::atomic::AtomicU64::new(mm.machine.tunables.rlimit_stack));
+        Task { pid, tgid, mm, faults: Default::default(), files, oom_victim: Default::default(), rlim_stack }
+    }
+
+    /// `RLIMIT_STACK`'s soft limit (`u64::MAX` is `RLIM_INFINITY`).
+    pub fn rlimit_stack(&self) -> u64 {
+        self.rlim_stack.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The child's limits at `copy_process`: the same ones under
+    /// `CLONE_THREAD` (`copy_signal` shares `signal_struct`), a copy
+    /// otherwise.
+    pub(crate) fn copy_signal(&mut self, parent: &Task, thread: bool) {
+        self.rlim_stack = if thread {
+            parent.rlim_stack.clone()
+        } else {
+            Arc::new(std::sync::atomic::AtomicU64::new(parent.rlimit_stack()))
+        };
     }
 
     /// The OOM killer killed it.

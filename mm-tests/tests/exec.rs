@@ -410,3 +410,40 @@ proptest! {
         prop_assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());
     }
 }
+
+/// `RLIMIT_STACK` at execve places `mmap_base` (arch_pick_mmap_layout,
+/// no randomisation): 8 MiB and 16 MiB keep the 128 MiB minimum gap, 1 GiB
+/// puts the base 1 GiB + the 1 MiB guard gap below `TASK_SIZE`, an
+/// unlimited stack 5/6 of the address space below it (rounded up to a
+/// page: 0x155555556000, as Linux 6.18 shows after `ulimit -s unlimited`).
+/// The limit is the thread group's, copied at fork; the running program's
+/// layout does not move.
+#[test]
+fn rlimit_stack_places_mmap_base_at_exec() {
+    let (mut k, pid) = setup();
+    let path = format!("{DIR}pie");
+    let base = |k: &Kernel, p: Pid| k.task(p).unwrap().mm.mmap_lock.read().mmap_base;
+    let task_size = 0x7fff_ffff_f000u64;
+    let cases = [
+        (8u64 << 20, task_size - (128 << 20)),
+        (16 << 20, task_size - (128 << 20)),
+        (1 << 30, task_size - (1 << 30) - (1 << 20)),
+        (u64::MAX, 0x1555_5555_6000),
+    ];
+    for (limit, want) in cases {
+        let child = k.fork(pid).expect("fork");
+        assert_eq!(k.do_prlimit_stack(child, Some(limit)), Ok(8 << 20), "the parent's limit, copied");
+        let before = base(&k, child);
+        k.execve(child, &path, &args(&[&path]), &[]).expect("execve");
+        assert_eq!(base(&k, child), want, "RLIMIT_STACK {limit:#x}");
+        assert_eq!(before, task_size - (128 << 20), "not moved by the setrlimit itself");
+        // A thread shares the limit; a fork copies it.
+        let thread = k.spawn_thread(child).expect("thread");
+        assert_eq!(k.do_prlimit_stack(thread, None), Ok(limit));
+        k.do_prlimit_stack(thread, Some(8 << 20)).unwrap();
+        assert_eq!(k.do_prlimit_stack(child, None), Ok(8 << 20));
+        k.exit(thread);
+        k.exit(child);
+    }
+    assert_eq!(k.do_prlimit_stack(pid, None), Ok(8 << 20), "the parent's own limit is untouched");
+}

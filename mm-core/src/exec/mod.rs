@@ -256,9 +256,14 @@ impl Kernel {
         let file = self.open_exec(path)?;
         let m = &self.machine;
         let mm = MmStruct::new(m).ok_or(Errno::ENOMEM)?;
+        // bprm_mm_init: the caller's RLIMIT_STACK, which setup_new_exec's
+        // arch_pick_mmap_layout turns into mmap_base (set here: nothing is
+        // placed top-down before it).
+        let rlim_stack = task.rlimit_stack();
         // __bprm_mm_init: one page below STACK_TOP_MAX.
         {
             let mut st = mm.mmap_lock.write();
+            st.mmap_base = crate::mm::mmap_base(st.task_size, rlim_stack, m.tunables.stack_guard_gap);
             let flags = VmFlags::SOFTDIRTY | VM_STACK_FLAGS | VM_STACK_INCOMPLETE_SETUP;
             let start = STACK_TOP - PAGE_SIZE;
             st.vmas.insert(Vma::new_anon(m, start, STACK_TOP, start >> PAGE_SHIFT, flags));
@@ -278,7 +283,7 @@ impl Kernel {
             envc: 0,
             arg_lens: Vec::new(),
             env_lens: Vec::new(),
-            rlim_stack: m.tunables.rlimit_stack,
+            rlim_stack,
             point_of_no_return: false,
             task: task.clone(),
         })
@@ -374,6 +379,8 @@ impl Kernel {
         };
         let mut t = Task::new_in(pid, old.tgid, bprm.mm.clone(), files);
         t.faults = copy_counters(&old.faults);
+        // The thread group, and its limits, stay.
+        t.copy_signal(&old, true);
         let t = Arc::new(t);
         self.tasks.insert(pid, t.clone());
         bprm.task = t;

@@ -171,6 +171,17 @@ impl std::fmt::Debug for MmStruct {
     }
 }
 
+/// arch/x86/mm/mmap.c `mmap_base` without randomisation: the gap below
+/// `task_size` is `RLIMIT_STACK` plus the stack guard gap (an unlimited
+/// stack adds nothing, as the kernel skips a pad that would overflow),
+/// clamped to between 128 MiB and 5/6 of `task_size`, and the result
+/// rounded up to a page (`PAGE_ALIGN`).
+pub fn mmap_base(task_size: u64, rlim_stack: u64, stack_guard_gap: u64) -> u64 {
+    let gap = rlim_stack.checked_add(stack_guard_gap).unwrap_or(rlim_stack);
+    let gap = gap.clamp(128 << 20, task_size / 6 * 5);
+    (task_size - gap).next_multiple_of(crate::types::PAGE_SIZE)
+}
+
 impl MmStruct {
     /// `mm_alloc` + `pgd_alloc`: an empty address space with the standard
     /// top-down layout (`mmap_base` 128 MiB below `TASK_SIZE`, as
@@ -181,8 +192,7 @@ impl MmStruct {
         machine.pgd_ctor(pgd);
         let task_size = machine.arch.task_size();
         let t = &machine.tunables;
-        let gap = (t.rlimit_stack.saturating_add(t.stack_guard_gap)).clamp(128 << 20, task_size / 6 * 5);
-        let mmap_base = (task_size - gap) & crate::types::PAGE_MASK;
+        let mmap_base = mmap_base(task_size, t.rlimit_stack, t.stack_guard_gap);
         Some(Arc::new_cyclic(|this| MmStruct {
             this: this.clone(),
             id: machine.new_id(),
