@@ -41,6 +41,18 @@ use mm_core::PAGE_SIZE as PAGE;
 /// stopped with an error rather than growing without bound.
 pub const MAX_LOG_TASKS: usize = 32768;
 
+/// What is known of a task's first kernel-chosen results after a
+/// successful execve.
+#[derive(Clone, Copy, Debug, Default)]
+struct AfterExec {
+    brk_seen: bool,
+    mmap_seen: bool,
+    /// The first `brk(NULL)` matched exactly.
+    brk_matched: bool,
+    /// The program is set-user-ID or set-group-ID.
+    setid: bool,
+}
+
 /// How far (bytes) the log's first kernel-chosen address after an
 /// `execve` must be from the model's to be taken for address-space
 /// randomization: ASLR moves the heap by up to 32 MiB and the mmap base
@@ -74,8 +86,8 @@ struct Replay<'a> {
     /// Pids whose creation failed in the model: their lines are not run.
     never: HashSet<u32>,
     /// Tasks whose first kernel-chosen result after a successful execve
-    /// is still to come: (brk checked, mmap checked).
-    after_exec: HashMap<u32, (bool, bool)>,
+    /// is still to come.
+    after_exec: HashMap<u32, AfterExec>,
     /// (pid, fd) of `/proc/P/maps` opens already read once.
     maps_read: HashSet<(u32, i64)>,
     performed: usize,
@@ -299,7 +311,7 @@ impl Replay<'_> {
     /// The ASLR check for the first `brk`/`mmap(NULL)` result after an
     /// execve: `Err` with the message if the log was randomized.
     fn check_aslr(&mut self, pid: u32, e: &Event, got: Result<u64, Errno>) -> Result<(), Stop> {
-        let Some(state) = self.after_exec.get_mut(&pid) else { return Ok(()) };
+        let Some(st) = self.after_exec.get_mut(&pid) else { return Ok(()) };
         let is_brk = match &e.call {
             Call::Op { op: Op::Brk { addr: 0 }, .. } => true,
             Call::Op { op: Op::Mmap { addr: 0, flags, .. }, .. }
@@ -309,23 +321,44 @@ impl Replay<'_> {
             }
             _ => return Ok(()),
         };
-        let seen = if is_brk { &mut state.0 } else { &mut state.1 };
+        let seen = if is_brk { &mut st.brk_seen } else { &mut st.mmap_seen };
         if *seen {
             return Ok(());
         }
         *seen = true;
-        if state.0 && state.1 {
+        let st = *st;
+        if st.brk_seen && st.mmap_seen {
             self.after_exec.remove(&pid);
         }
-        if let (Expect::Value(want), Ok(got)) = (&e.expect, got)
-            && shows_randomization(*want as u64, got)
-        {
-            return Err(format!(
-                "line {}: the log was recorded with address-space randomization on (record with `setarch -R strace ...`)",
-                e.line
-            ));
+        let Expect::Value(want) = e.expect else { return Ok(()) };
+        let Ok(got) = got else { return Ok(()) };
+        if !shows_randomization(want as u64, got) {
+            if is_brk
+                && want as u64 == got
+                && let Some(s) = self.after_exec.get_mut(&pid)
+            {
+                s.brk_matched = true;
+            }
+            return Ok(());
         }
-        Ok(())
+        let line = e.line;
+        Err(if st.setid {
+            // begin_new_exec clears PER_CLEAR_ON_SETID, ADDR_NO_RANDOMIZE
+            // included, for a set-user-ID or set-group-ID program.
+            format!(
+                "line {line}: the program is set-user-ID or set-group-ID, so the kernel ran it with address-space randomization on although the log was recorded with `setarch -R`; its addresses cannot be replayed"
+            )
+        } else if !is_brk && st.brk_matched {
+            // The heap is where the model put it: only mmap_base moved,
+            // which RLIMIT_STACK decides.
+            format!(
+                "line {line}: mmap_base differs while brk matched: the program ran under another stack limit (`ulimit -s`); record with `-e trace=...,prlimit64,setrlimit` so that the replay sees it"
+            )
+        } else {
+            format!(
+                "line {line}: the log was recorded with address-space randomization on (record with `setarch -R strace ...`)"
+            )
+        })
     }
 
     fn run_event(&mut self, i: usize) -> Result<(), Stop> {
@@ -419,9 +452,16 @@ impl Replay<'_> {
             Call::Execve { path, argv, envp } => {
                 let r = self.k.execve(kpid, path, argv, envp).map(|()| 0);
                 if r.is_ok() {
-                    self.after_exec.insert(pid, (false, false));
+                    // A set-user-ID or set-group-ID program runs randomized.
+                    let setid = self.k.open_exec(path).is_ok_and(|f| f.inode.mode & 0o6000 != 0);
+                    self.after_exec.insert(pid, AfterExec { setid, ..AfterExec::default() });
                 }
                 Some(r)
+            }
+            Call::SetRlimitStack { pid: target, cur } => {
+                // A pid the log does not show is outside the model.
+                let t = if *target == 0 { Some(kpid) } else { self.procs.get(target).map(|p| p.kpid) };
+                t.map(|t| self.k.do_prlimit_stack(t, Some(*cur)).map(|_| 0))
             }
             Call::Clone { flags } => {
                 match e.expect {

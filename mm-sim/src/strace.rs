@@ -155,6 +155,14 @@ pub enum Call {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     },
+    /// `prlimit64(PID, RLIMIT_STACK, {rlim_cur=N, ...}, ...)` or
+    /// `setrlimit(RLIMIT_STACK, {rlim_cur=N, ...})`: sets the soft stack
+    /// limit of log pid `pid` (0: the caller); `u64::MAX` is
+    /// `RLIM_INFINITY`.
+    SetRlimitStack {
+        pid: u32,
+        cur: u64,
+    },
     /// `clone`, `clone3`, `fork`, `vfork`: the result is the child's pid.
     Clone {
         flags: u64,
@@ -508,6 +516,27 @@ impl LogParser {
                 }
             }
             _ => rel.to_string(),
+        }
+    }
+
+    /// `rlim_cur` of `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`:
+    /// strace writes a limit as `RLIM64_INFINITY` (`RLIM_INFINITY`), `N`
+    /// or `N*1024`.
+    fn rlim_cur(&self, s: &[u8]) -> PResult<u64> {
+        let inner = s.strip_prefix(b"{").and_then(|t| t.strip_suffix(b"}"));
+        let cur = inner.and_then(|t| split_top(t).into_iter().find_map(|f| f.strip_prefix(b"rlim_cur=")));
+        let Some(cur) = cur else {
+            return self.err(format!("bad limit '{}'", shown(s)));
+        };
+        if cur == b"RLIM64_INFINITY" || cur == b"RLIM_INFINITY" {
+            return Ok(u64::MAX);
+        }
+        match cur.strip_suffix(b"*1024") {
+            Some(k) => match self.num(k, "limit")?.checked_mul(1024) {
+                Some(v) => Ok(v),
+                None => self.err(format!("limit too large '{}'", shown(cur))),
+            },
+            None => self.num(cur, "limit"),
         }
     }
 
@@ -928,6 +957,26 @@ impl LogParser {
                 }
                 return Ok(());
             }
+            "prlimit64" | "setrlimit" => {
+                let (pid_arg, rest) = if name == "prlimit64" {
+                    self.nargs(name, &av, 4, 4)?;
+                    (self.num(av[0], "pid")?, &av[1..3])
+                } else {
+                    self.nargs(name, &av, 2, 2)?;
+                    (0, &av[..2])
+                };
+                // Only setting RLIMIT_STACK changes what the model does
+                // (the next execve's layout); reading a limit or setting
+                // another one is not modelled.
+                if rest[0] != b"RLIMIT_STACK" || rest[1] == b"NULL" {
+                    self.not_modelled(name);
+                    return Ok(());
+                }
+                if pid_arg > u64::from(PID_MAX_LIMIT) {
+                    return self.err(format!("{name}: bad pid {pid_arg}"));
+                }
+                Call::SetRlimitStack { pid: pid_arg as u32, cur: self.rlim_cur(rest[1])? }
+            }
             "read" | "pread64" => {
                 self.not_modelled(name);
                 match av.first() {
@@ -1116,6 +1165,39 @@ mod tests {
         let e = one("1 dup(5</x>(deleted)) = 6</x>(deleted)\n");
         assert_eq!(e.expect, Expect::Value(6));
         assert_eq!(err("1 close(5</x>(gone)) = 0\n"), "line 1: bad descriptor '5</x>(gone)'");
+    }
+
+    /// Setting `RLIMIT_STACK` is an event; reading it or setting another
+    /// limit is counted as not modelled.
+    #[test]
+    fn stack_limits_are_read_as_strace_writes_them() {
+        let set = |src: &str| match one(src).call {
+            Call::SetRlimitStack { pid, cur } => (pid, cur),
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(
+            set("1 prlimit64(0, RLIMIT_STACK, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL) = 0\n"),
+            (0, u64::MAX)
+        );
+        assert_eq!(
+            set(
+                "1 prlimit64(7, RLIMIT_STACK, {rlim_cur=16384*1024, rlim_max=16384*1024}, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0\n"
+            ),
+            (7, 16 << 20)
+        );
+        assert_eq!(set("1 setrlimit(RLIMIT_STACK, {rlim_cur=1000, rlim_max=RLIM_INFINITY}) = 0\n"), (0, 1000));
+        let l = log(concat!(
+            "1 prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0\n",
+            "1 prlimit64(0, RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=4096}, NULL) = 0\n",
+        ));
+        assert!(l.events.is_empty());
+        assert_eq!(l.not_modelled.get("prlimit64"), Some(&2));
+        assert_eq!(err("1 prlimit64(0, RLIMIT_STACK, {rlim_max=1}, NULL) = 0\n"), "line 1: bad limit '{rlim_max=1}'");
+        assert_eq!(
+            err("1 setrlimit(RLIMIT_STACK, {rlim_cur=99999999999999999*1024, rlim_max=0}) = 0\n"),
+            "line 1: limit too large '99999999999999999*1024'"
+        );
+        assert!(err("1 prlimit64(99999999, RLIMIT_STACK, {rlim_cur=1, rlim_max=1}, NULL) = 0\n").contains("bad pid"));
     }
 
     /// Relative paths of calls without a directory descriptor are taken
