@@ -3,8 +3,10 @@
 //! `execve`, the `stat` family, `access`, `readlink` ...) and every
 //! `N</path>` / `AT_FDCWD</path>` annotation of `strace -y`.  A relative
 //! path is taken from the directory its call's descriptor annotation
-//! names (`AT_FDCWD</cwd>`, `3</dir>`), or from the last `AT_FDCWD</...>`
-//! seen; one with neither is left out.
+//! names (`AT_FDCWD</cwd>`, `3</dir>`), or from the working directory:
+//! the last `AT_FDCWD</...>` seen or successful `chdir`/`fchdir`; one with
+//! neither is left out.  `/proc/*/exe` is left out: the replay runs the
+//! process's own program for it.
 
 /// A path the log uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +54,7 @@ pub fn scan_strace_paths(log: &[u8]) -> Vec<ScannedPath> {
     let mut out: Vec<ScannedPath> = Vec::new();
     let mut cwd: Option<Vec<u8>> = None;
     let add = |out: &mut Vec<ScannedPath>, path: Vec<u8>, exec: bool| {
-        if path.first() != Some(&b'/') || path.len() >= mm_core::fs::namei::PATH_MAX {
+        if path.first() != Some(&b'/') || path.len() >= mm_core::fs::namei::PATH_MAX || is_proc_exe(&path) {
             return;
         }
         match out.iter_mut().find(|p| p.path == path) {
@@ -70,24 +72,52 @@ pub fn scan_strace_paths(log: &[u8]) -> Vec<ScannedPath> {
             add(&mut out, p.clone(), false);
         }
         let Some((name, args)) = call(line) else { continue };
+        // A successful fchdir moves the working directory to its
+        // descriptor's (the annotation, already added).
+        if name == "fchdir" && succeeded(line) {
+            if let Some(dir) = first_annotation(args) {
+                cwd = Some(dir);
+            }
+            continue;
+        }
         let Some(&(_, at)) = PATH_CALLS.iter().find(|(n, _)| *n == name) else { continue };
         let Some(path) = first_string(args) else { continue };
         let exec = name == "execve" || name == "execveat";
-        if path.first() == Some(&b'/') {
-            add(&mut out, path, exec);
-            continue;
+        let full = if path.first() == Some(&b'/') {
+            Some(path)
+        } else {
+            // Relative: from the call's descriptor, or the working
+            // directory.
+            let base = if at { first_annotation(args).or_else(|| cwd.clone()) } else { cwd.clone() };
+            base.map(|mut b| {
+                if !b.ends_with(b"/") {
+                    b.push(b'/');
+                }
+                b.extend_from_slice(&path);
+                b
+            })
+        };
+        let Some(full) = full else { continue };
+        if name == "chdir" && succeeded(line) {
+            cwd = Some(full.clone());
         }
-        // Relative: from the call's descriptor, or the working directory.
-        let base = if at { first_annotation(args).or_else(|| cwd.clone()) } else { cwd.clone() };
-        if let Some(mut b) = base {
-            if !b.ends_with(b"/") {
-                b.push(b'/');
-            }
-            b.extend_from_slice(&path);
-            add(&mut out, b, exec);
-        }
+        add(&mut out, full, exec);
     }
     out
+}
+
+/// The line ends in `= 0`: the call succeeded.
+fn succeeded(line: &[u8]) -> bool {
+    let t = line.trim_ascii_end();
+    t.strip_suffix(b"0").is_some_and(|r| r.trim_ascii_end().ends_with(b"="))
+}
+
+/// `/proc/self/exe`, `/proc/thread-self/exe`, `/proc/PID/exe`: the
+/// replay takes the program the process runs in the model; on the host
+/// it would be the snapshotting process's own.
+fn is_proc_exe(path: &[u8]) -> bool {
+    let Some(who) = path.strip_prefix(b"/proc/").and_then(|r| r.strip_suffix(b"/exe")) else { return false };
+    who == b"self" || who == b"thread-self" || (!who.is_empty() && who.iter().all(u8::is_ascii_digit))
 }
 
 /// The call's name and what follows its `(`: after an optional
@@ -237,6 +267,13 @@ mod tests {
 1234  mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3</usr/lib/x86_64-linux-gnu/libc.so.6>, 0) = 0x7ffff7dd1000
 1234  openat(AT_FDCWD</tmp/w>, "/very/long"..., O_RDONLY) = 3
 1234  execve("sub/script.sh", ["x"], 0x1 /* 0 vars */) = 0
+1234  execve("/proc/self/exe", ["busybox", "true"], 0x1 /* 0 vars */) = 0
+1234  execve("/proc/1234/exe", ["busybox", "true"], 0x1 /* 0 vars */) = 0
+1234  chdir("/nowhere") = -1 ENOENT (No such file or directory)
+1234  chdir("/usr/bin") = 0
+1234  execve("./true", ["./true"], 0x1 /* 0 vars */) = 0
+1234  fchdir(4</opt>) = 0
+1234  execve("x", ["x"], 0x1 /* 0 vars */) = 0
 "#;
         let p = paths(log);
         assert_eq!(
@@ -250,6 +287,11 @@ mod tests {
                 ("/usr/lib/libc.so.6".into(), false),
                 ("/usr/lib/x86_64-linux-gnu/libc.so.6".into(), false),
                 ("/tmp/w/sub/script.sh".into(), true),
+                ("/nowhere".into(), false),
+                ("/usr/bin".into(), false),
+                ("/usr/bin/./true".into(), true),
+                ("/opt".into(), false),
+                ("/opt/x".into(), true),
             ]
         );
     }

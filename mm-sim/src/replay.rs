@@ -308,6 +308,19 @@ impl Replay<'_> {
         let _ = t.files.lock().replace_fd(fd.fd as usize, file, false);
     }
 
+    /// The path of the program `/proc/self/exe`, `/proc/thread-self/exe`
+    /// or `/proc/P/exe` (P a pid of the log) names: the `exe_file` of
+    /// that process in the model.
+    fn proc_exe(&self, kpid: Pid, path: &str) -> Option<String> {
+        let who = path.strip_prefix("/proc/")?.strip_suffix("/exe")?;
+        let kpid = match who {
+            "self" | "thread-self" => kpid,
+            n => self.procs.get(&n.parse::<u32>().ok()?)?.kpid,
+        };
+        let f = self.k.task(kpid).ok()?.mm.mmap_lock.read().exe_file.clone()?;
+        Some(f.path.clone())
+    }
+
     /// The ASLR check for the first `brk`/`mmap(NULL)` result after an
     /// execve: `Err` with the message if the log was randomized.
     fn check_aslr(&mut self, pid: u32, e: &Event, got: Result<u64, Errno>) -> Result<(), Stop> {
@@ -429,8 +442,9 @@ impl Replay<'_> {
                 }
             }
             Call::Open { path, flags } => {
-                let mut r = self.k.sys_openat(kpid, path, *flags);
-                if outside_the_model(path) {
+                let exe = self.proc_exe(kpid, path);
+                let mut r = self.k.sys_openat(kpid, exe.as_deref().unwrap_or(path), *flags);
+                if exe.is_none() && outside_the_model(path) {
                     r = self.follow_open(kpid, path, r, &e.expect);
                 }
                 if let Ok(fd) = r {
@@ -450,7 +464,10 @@ impl Replay<'_> {
                 Some(self.k.sys_close(kpid, fd.fd))
             }
             Call::Execve { path, argv, envp } => {
-                let r = self.k.execve(kpid, path, argv, envp).map(|()| 0);
+                // `/proc/self/exe` is the program the process runs, not
+                // the host's (busybox runs its applets so).
+                let exe = self.proc_exe(kpid, path);
+                let r = self.k.execve(kpid, exe.as_deref().unwrap_or(path), argv, envp).map(|()| 0);
                 if r.is_ok() {
                     // A set-user-ID or set-group-ID program runs randomized.
                     let setid = self.k.open_exec(path).is_ok_and(|f| f.inode.mode & 0o6000 != 0);

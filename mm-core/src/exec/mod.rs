@@ -349,6 +349,8 @@ impl Kernel {
         let m = self.machine.clone();
         let _t = trace_enter!(m.trace, "begin_new_exec", "pid {pid}");
         bprm.point_of_no_return = true;
+        // set_mm_exe_file
+        bprm.mm.mmap_lock.write().exe_file = Some(bprm.file.clone());
         // de_thread is the caller's: the other tasks of the thread group
         // are not ended here.
         self.exec_mmap(pid, bprm)?;

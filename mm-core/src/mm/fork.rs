@@ -38,6 +38,7 @@ impl MmStruct {
         cst.brk = st.brk;
         cst.start_stack = st.start_stack;
         cst.vsyscall_gate = st.vsyscall_gate;
+        cst.exe_file = st.exe_file.clone();
         cst.total_vm = st.total_vm;
         cst.data_vm = st.data_vm;
         cst.exec_vm = st.exec_vm;

@@ -104,6 +104,10 @@ pub struct MmState {
     /// An address space started empty ([`crate::Kernel::spawn`]) is not a
     /// program's and shows none.
     pub vsyscall_gate: bool,
+    /// The program `execve` loaded (`exe_file`, what `/proc/PID/exe`
+    /// opens): the ELF file, a script's interpreter after `#!`; copied at
+    /// fork.
+    pub exe_file: Option<Arc<crate::fs::File>>,
     /// Pages mapped (`total_vm`).
     pub total_vm: u64,
     /// Private writable, non-stack pages (`data_vm`).
@@ -208,6 +212,7 @@ impl MmStruct {
                 brk: t.brk_base,
                 start_stack: 0,
                 vsyscall_gate: false,
+                exe_file: None,
                 total_vm: 0,
                 data_vm: 0,
                 exec_vm: 0,
