@@ -29,6 +29,8 @@ bitflags! {
         const PRIVATE = 0x02;
         const FIXED = 0x10;
         const ANONYMOUS = 0x20;
+        /// `MAP_32BIT`: placed in the 2nd GiB (x86-64).
+        const BIT32 = 0x40;
         const GROWSDOWN = 0x0100;
         const DENYWRITE = 0x0800;
         const EXECUTABLE = 0x1000;

@@ -169,6 +169,21 @@ pub const MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_STACK", MapFlags::STACK.bits()),
     ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
 ];
+/// The mmap flags of strace logs: a scenario's, and `MAP_32BIT`, which
+/// the reference runner does not take.
+pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
+    ("MAP_SHARED", MapFlags::SHARED.bits()),
+    ("MAP_PRIVATE", MapFlags::PRIVATE.bits()),
+    ("MAP_ANONYMOUS", MapFlags::ANONYMOUS.bits()),
+    ("MAP_FIXED", MapFlags::FIXED.bits()),
+    ("MAP_FIXED_NOREPLACE", MapFlags::FIXED_NOREPLACE.bits()),
+    ("MAP_NORESERVE", MapFlags::NORESERVE.bits()),
+    ("MAP_POPULATE", MapFlags::POPULATE.bits()),
+    ("MAP_GROWSDOWN", MapFlags::GROWSDOWN.bits()),
+    ("MAP_STACK", MapFlags::STACK.bits()),
+    ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
+    ("MAP_32BIT", MapFlags::BIT32.bits()),
+];
 pub const MREMAP_NAMES: &[(&str, u64)] = &[
     ("MREMAP_MAYMOVE", MremapFlags::MAYMOVE.bits()),
     ("MREMAP_FIXED", MremapFlags::FIXED.bits()),
@@ -323,6 +338,9 @@ pub(crate) struct Parser {
     p_live: u64,
     any_fork: bool,
     pub(crate) text: String,
+    /// The mmap flag names taken: [`MAP_NAMES`], or [`LOG_MAP_NAMES`] in
+    /// an strace log.
+    pub(crate) map_names: &'static [(&'static str, u64)],
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -494,7 +512,7 @@ impl Parser {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
                     prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
-                    flags: self.parse_flags(av[3], MAP_NAMES, false, "mmap flag")?,
+                    flags: self.parse_flags(av[3], self.map_names, false, "mmap flag")?,
                     fd: self.parse_fd(av[4])?,
                     off: self.need_num(av[5], "offset")?,
                 }
@@ -787,6 +805,7 @@ impl Parser {
             p_count: 1,
             p_live: 1,
             any_fork: false,
+            map_names: MAP_NAMES,
             text: String::new(),
         }
     }

@@ -1005,6 +1005,7 @@ pub fn parse_log(src: &[u8]) -> Result<Log, ParseError> {
         cwd: HashMap::new(),
         last_cwd: None,
     };
+    lp.p.map_names = crate::scenario::LOG_MAP_NAMES;
     let mut rest = src;
     while !rest.is_empty() {
         let (line, next) = match rest.iter().position(|&b| b == b'\n') {

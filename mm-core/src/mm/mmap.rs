@@ -208,6 +208,10 @@ impl MmStruct {
         if flags.contains(MapFlags::FIXED) {
             return Ok(addr0);
         }
+        // For MAP_32BIT mappings the legacy bottom-up search is forced.
+        if flags.contains(MapFlags::BIT32) {
+            return self.arch_get_unmapped_area(st, addr0, len, flags);
+        }
         if addr0 != 0 {
             let addr = addr0 & PAGE_MASK;
             let valid = task_size - len >= addr && (addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW);
@@ -230,9 +234,24 @@ impl MmStruct {
         if let Ok(a) = self.unmapped_area_topdown(st, &info) {
             return Ok(a);
         }
-        // arch_get_unmapped_area: bottom-up from the legacy base.
-        let begin = page_align(DEFAULT_MAP_WINDOW / 3).unwrap_or(0);
-        let end = task_size;
+        // A failed top-down search falls back to bottom-up.
+        self.arch_get_unmapped_area(st, addr0, len, flags)
+    }
+
+    /// `arch_get_unmapped_area` (x86): bottom-up, between the bounds
+    /// `find_start_end` gives: the 2nd GiB for `MAP_32BIT` (no
+    /// randomisation), else from the legacy base to `TASK_SIZE`; a free
+    /// hint (rounded up to its page) is honoured.
+    fn arch_get_unmapped_area(&self, st: &MmState, addr0: u64, len: u64, flags: MapFlags) -> SysResult<u64> {
+        let m = &*self.machine;
+        let (begin, end) = if flags.contains(MapFlags::BIT32) {
+            (0x4000_0000, 0x8000_0000)
+        } else {
+            (page_align(DEFAULT_MAP_WINDOW / 3).unwrap_or(0), st.task_size)
+        };
+        if len > end {
+            return Err(Errno::ENOMEM);
+        }
         if addr0 != 0 {
             let addr = page_align(addr0).ok_or(Errno::ENOMEM)?;
             if end - len >= addr && st.vmas.find(addr).is_none_or(|v| addr + len <= vm_start_gap(m, v)) {
