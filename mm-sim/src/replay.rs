@@ -88,6 +88,9 @@ struct Replay<'a> {
     /// Tasks whose first kernel-chosen result after a successful execve
     /// is still to come.
     after_exec: HashMap<u32, AfterExec>,
+    /// Events whose expected result is a concurrent twin's
+    /// ([`Replay::concurrent_expect`]).
+    exchanged: HashMap<usize, Expect>,
     /// (pid, fd) of `/proc/P/maps` opens already read once.
     maps_read: HashSet<(u32, i64)>,
     performed: usize,
@@ -567,10 +570,48 @@ impl Replay<'_> {
             }
         };
         if let Some(r) = r {
+            let expect = self.concurrent_expect(i, r);
             self.check_aslr(pid, e, r)?;
-            report_result(&mut self.out, e.line, returns_addr(&e.call), &e.expect, r);
+            report_result(&mut self.out, e.line, returns_addr(&e.call), &expect, r);
         }
         Ok(())
+    }
+
+    /// What event `i` is expected to return.  Threads that call `mmap`
+    /// with the same arguments at the same time (each call's first half
+    /// before the other's resumed half) take the `mmap_lock` in an order
+    /// the log does not show: strace prints the results as they reach it.
+    /// When `i`'s result is the one the log gave such a twin, the two
+    /// results are taken as exchanged (both orders leave the same
+    /// mappings), and the twin is expected to return `i`'s.
+    fn concurrent_expect(&mut self, i: usize, got: Result<u64, Errno>) -> Expect {
+        let log = self.log;
+        let e = &log.events[i];
+        let expect = self.exchanged.remove(&i).unwrap_or_else(|| e.expect.clone());
+        let (Ok(got), Expect::Value(want), Call::Op { op: op @ Op::Mmap { addr: 0, flags, .. }, .. }) =
+            (got, &expect, &e.call)
+        else {
+            return expect;
+        };
+        if *want as u64 == got || flags & mm_core::flags::MapFlags::FIXED.bits() != 0 {
+            return expect;
+        }
+        let twin = (i + 1..log.events.len())
+            .take_while(|&j| log.events[j].line < e.end_line)
+            .filter(|j| !self.exchanged.contains_key(j))
+            .find(|&j| {
+                let t = &log.events[j];
+                t.pid != e.pid
+                    && matches!(&t.call, Call::Op { op: o, .. } if o == op)
+                    && t.expect == Expect::Value(got as i64)
+            });
+        match twin {
+            Some(j) => {
+                self.exchanged.insert(j, expect);
+                Expect::Value(got as i64)
+            }
+            None => expect,
+        }
     }
 
     /// A call that made a descriptor: it moves to the one the log shows.
@@ -696,6 +737,7 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         last_pid: None,
         never: HashSet::new(),
         after_exec: HashMap::new(),
+        exchanged: HashMap::new(),
         maps_read: HashSet::new(),
         performed: 0,
         followed_opens: 0,

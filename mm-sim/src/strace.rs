@@ -231,6 +231,10 @@ pub enum Call {
 pub struct Event {
     /// 1-based line (the first half's, for a joined call).
     pub line: usize,
+    /// The line of the resumed half of a joined call (`line` otherwise):
+    /// calls of other pids whose first half comes before it ran at the
+    /// same time.
+    pub end_line: usize,
     /// The pid that made it.
     pub pid: u32,
     pub call: Call,
@@ -612,7 +616,8 @@ impl LogParser {
                 0
             }
         };
-        self.log.events.push(Event { line, pid, call, expect, text: self.p.text.clone() });
+        let end_line = self.p.line;
+        self.log.events.push(Event { line, end_line, pid, call, expect, text: self.p.text.clone() });
     }
 
     fn not_modelled(&mut self, name: &str) {
