@@ -262,6 +262,14 @@ impl Kernel {
         f(self.tmpfs.as_ref(), name, self.root.is_none())
     }
 
+    /// `unlink(path)` / `unlinkat(AT_FDCWD, path, 0)` (`do_unlinkat`):
+    /// removes the name from the root filesystem, or from tmpfs (by last
+    /// component) when the root does not have it.
+    pub fn do_unlinkat(&self, path: &str) -> SysResult<()> {
+        let _ret = RetToUser(&self.machine);
+        self.with_filesystems(path, |fs, p, _| fs.unlink(p))
+    }
+
     /// `do_filp_open`: the walk, then `do_open`'s checks.
     fn do_filp_open(&self, path: &str, how: &OpenHow) -> SysResult<Arc<File>> {
         use crate::flags::open_flags::*;

@@ -21,7 +21,8 @@
 //! written to the host: writeback (`msync`, `fsync`, reclaim) keeps a
 //! written page in an in-memory overlay that later reads see, and files
 //! made by `O_CREAT` or `O_TMPFILE` live only in memory.  `O_TRUNC`
-//! changes only the simulated size.  The host is asked only `lstat`,
+//! changes only the simulated size, and `unlink` hides a name from the
+//! model only.  The host is asked only `lstat`,
 //! `readlink` and `statfs` for anything but a regular file: a directory,
 //! device, FIFO or socket is never opened, and its descriptor cannot be
 //! mapped (`ENODEV`; `/dev/zero` is mapped as Linux's `mmap_zero` does,
@@ -349,6 +350,9 @@ pub struct HostFs {
     inodes: Mutex<AHashMap<HostIno, Weak<Inode>>>,
     /// Files made in memory (`O_CREAT`), by canonical path.
     created: Mutex<BTreeMap<Vec<u8>, Arc<Inode>>>,
+    /// Host names unlinked in the model, by canonical path: lookups do not
+    /// see them (the host keeps them).
+    removed: Mutex<std::collections::BTreeSet<Vec<u8>>>,
     /// The root, for `Debug`.
     name: String,
 }
@@ -395,6 +399,7 @@ impl HostFs {
             kinds: Mutex::new(AHashMap::new()),
             inodes: Mutex::new(AHashMap::new()),
             created: Mutex::new(BTreeMap::new()),
+            removed: Mutex::new(std::collections::BTreeSet::new()),
             name: name.to_string(),
         })
     }
@@ -493,6 +498,9 @@ impl NameiOps for Walker<'_> {
         if let Some(i) = self.0.created.lock().get(&path) {
             return Ok(Node::Created(i.clone()));
         }
+        if self.0.removed.lock().contains(&path) {
+            return Err(Errno::ENOENT);
+        }
         self.0.source.lstat(&path).map(Node::Source)
     }
     fn file_type(&self, node: &Node) -> FileType {
@@ -534,6 +542,19 @@ impl Filesystem for HostFs {
                 Ok(Dentry { inode, path: String::from_utf8_lossy(&full).into_owned() })
             }
         }
+    }
+
+    /// The name goes from the model only: a file made in memory is
+    /// forgotten, a host file hidden; the host is not touched.
+    fn unlink(&self, path: &str) -> SysResult<()> {
+        let (node, canonical) = namei::path_lookupat(&Walker(self), path.as_bytes(), LookupFlags::empty())?.found()?;
+        if Walker(self).file_type(&node) == FileType::Directory {
+            return Err(Errno::EISDIR);
+        }
+        let full = canonical;
+        self.created.lock().remove(&full);
+        self.removed.lock().insert(full);
+        Ok(())
     }
 
     /// An unnamed file in memory, shown as `DIR/#INO (deleted)`.

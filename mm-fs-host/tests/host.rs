@@ -238,3 +238,36 @@ fn dev_zero_maps_as_anonymous_memory() {
     let fd = k.sys_openat(pid, "/dev/null", O_RDWR).expect("open");
     assert_eq!(map(&k, pid, fd, PAGE_SIZE, Prot::READ, MapFlags::PRIVATE), Err(Errno::ENODEV));
 }
+
+/// `unlink` removes a name from the model only: a host file is hidden
+/// (then can be made again, in memory), a file made in memory is
+/// forgotten, a mapping of the removed file keeps its pages, a symbolic
+/// link goes itself (not its target), a directory is `EISDIR`; the host
+/// keeps every file.
+#[test]
+fn unlink_hides_names_from_the_model_only() {
+    let s = scratch("unlink");
+    let (k, pid, _fs) = boot(&s.0, None);
+    let plain = s.0.join("plain");
+    let before = host_state(&plain);
+    let fd = k.sys_openat(pid, "/plain", O_RDONLY).expect("open");
+    let addr = map(&k, pid, fd, PAGE_SIZE, Prot::READ, MapFlags::PRIVATE).expect("mmap");
+    assert_eq!(k.do_unlinkat("/plain"), Ok(()));
+    assert_eq!(k.sys_openat(pid, "/plain", O_RDONLY), Err(Errno::ENOENT));
+    assert_eq!(k.do_unlinkat("/plain"), Err(Errno::ENOENT));
+    assert_eq!(k.load(pid, addr), Ok(before.0[0]), "the mapping keeps the file");
+    // Made again: an empty file in memory.
+    let fd2 = k.sys_openat(pid, "/plain", O_RDWR | O_CREAT | O_EXCL).expect("create");
+    let f = k.task(pid).expect("task").files.lock().get(fd2 as i64).expect("file");
+    assert_eq!(f.inode.size(), 0);
+    assert_eq!(k.do_unlinkat("/plain"), Ok(()));
+    assert_eq!(k.sys_openat(pid, "/plain", O_RDONLY), Err(Errno::ENOENT));
+    // A link goes, its target stays; directories are not unlinked.
+    assert_eq!(k.do_unlinkat("/lib"), Ok(()));
+    assert_eq!(k.sys_openat(pid, "/lib/libc.so.6", O_RDONLY), Err(Errno::ENOENT));
+    assert!(k.sys_openat(pid, "/usr/lib/libc.so.6", O_RDONLY).is_ok());
+    assert_eq!(k.do_unlinkat("/dir"), Err(Errno::EISDIR));
+    drop(k);
+    assert_eq!(host_state(&plain), before);
+    assert!(std::fs::symlink_metadata(s.0.join("lib")).is_ok());
+}

@@ -478,6 +478,12 @@ impl Replay<'_> {
                 }
                 Some(r)
             }
+            Call::Unlink { path } => {
+                // Followed, as the log says it succeeded; its result is
+                // not compared (the file may have come from outside).
+                let _ = self.k.do_unlinkat(path);
+                None
+            }
             Call::SetRlimitStack { pid: target, cur } => {
                 // A pid the log does not show is outside the model.
                 let t = if *target == 0 { Some(kpid) } else { self.procs.get(target).map(|p| p.kpid) };

@@ -155,6 +155,11 @@ pub enum Call {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     },
+    /// `unlink(PATH)` or `unlinkat(DIRFD, PATH, 0)` that succeeded: the
+    /// name goes from the model (never from the host).
+    Unlink {
+        path: String,
+    },
     /// `prlimit64(PID, RLIMIT_STACK, {rlim_cur=N, ...}, ...)` or
     /// `setrlimit(RLIMIT_STACK, {rlim_cur=N, ...})`: sets the soft stack
     /// limit of log pid `pid` (0: the caller); `u64::MAX` is
@@ -962,6 +967,24 @@ impl LogParser {
                 }
                 return Ok(());
             }
+            "unlink" | "unlinkat" if matches!(expect, Expect::Value(0)) => {
+                let path = if name == "unlink" {
+                    self.nargs(name, &av, 1, 1)?;
+                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                } else {
+                    self.nargs(name, &av, 3, 3)?;
+                    if contains(av[2], b"AT_REMOVEDIR") {
+                        // rmdir: directories are not modelled.
+                        self.not_modelled(name);
+                        return Ok(());
+                    }
+                    let dir = av[0];
+                    let ann = dir.iter().position(|&b| b == b'<').filter(|_| dir.last() == Some(&b'>'));
+                    let ann = ann.map(|lt| lossy(&dir[lt + 1..dir.len() - 1]));
+                    Self::resolve(ann.as_deref(), &self.path_arg(name, av[1])?)
+                };
+                Call::Unlink { path }
+            }
             "prlimit64" | "setrlimit" => {
                 let (pid_arg, rest) = if name == "prlimit64" {
                     self.nargs(name, &av, 4, 4)?;
@@ -1171,6 +1194,25 @@ mod tests {
         let e = one("1 dup(5</x>(deleted)) = 6</x>(deleted)\n");
         assert_eq!(e.expect, Expect::Value(6));
         assert_eq!(err("1 close(5</x>(gone)) = 0\n"), "line 1: bad descriptor '5</x>(gone)'");
+    }
+
+    /// A successful `unlink`/`unlinkat` is an event with its path made
+    /// absolute; a failed one, or `AT_REMOVEDIR`, is not modelled.
+    #[test]
+    fn unlinks_that_succeeded_are_events() {
+        let path = |src: &str| match one(src).call {
+            Call::Unlink { path } => path,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(path("1 unlinkat(AT_FDCWD</tmp/w>, \"t.db\", 0) = 0\n"), "/tmp/w/t.db");
+        assert_eq!(path("1 unlinkat(3</d>, \"x\", 0) = 0\n"), "/d/x");
+        assert_eq!(path("1 unlink(\"/a/b\") = 0\n"), "/a/b");
+        let l = log(concat!(
+            "1 unlink(\"/a\") = -1 ENOENT (No such file or directory)\n",
+            "1 unlinkat(AT_FDCWD</>, \"d\", AT_REMOVEDIR) = 0\n",
+        ));
+        assert!(l.events.is_empty());
+        assert_eq!((l.not_modelled.get("unlink"), l.not_modelled.get("unlinkat")), (Some(&1), Some(&1)));
     }
 
     /// Setting `RLIMIT_STACK` is an event; reading it or setting another

@@ -402,6 +402,13 @@ pub trait Filesystem: Send + Sync {
     fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
         Err(Errno::EOPNOTSUPP)
     }
+    /// `unlink`: the name at `path` (a final symbolic link not followed)
+    /// goes; a file still open or mapped lives on.  Directories are
+    /// `EISDIR`.  Filesystems that cannot remove names refuse with
+    /// `EROFS`.
+    fn unlink(&self, _path: &str) -> SysResult<()> {
+        Err(Errno::EROFS)
+    }
     /// `O_TRUNC` of the regular file `inode`: its size becomes 0.
     fn truncate(&self, _inode: &Arc<Inode>) -> SysResult<()> {
         Err(Errno::EROFS)

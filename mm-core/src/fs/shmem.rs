@@ -286,6 +286,10 @@ impl Filesystem for Tmpfs {
     fn truncate(&self, inode: &Arc<Inode>) -> SysResult<()> {
         super::truncate_unmapped(&self.machine, inode)
     }
+    /// Removes the file named `path` (leading `/`s aside).
+    fn unlink(&self, path: &str) -> SysResult<()> {
+        Tmpfs::unlink(self, path.trim_start_matches('/'))
+    }
 }
 
 fn mount_tmpfs(
