@@ -270,6 +270,16 @@ impl Kernel {
         self.with_filesystems(path, |fs, p, _| fs.unlink(p))
     }
 
+    /// `mkdir(path)` / `mkdirat(AT_FDCWD, path, mode)` (`do_mkdirat`) on
+    /// the root filesystem (tmpfs is flat: `EROFS`).
+    pub fn do_mkdirat(&self, path: &str) -> SysResult<()> {
+        let _ret = RetToUser(&self.machine);
+        match &self.root {
+            Some(fs) => fs.mkdir(path),
+            None => Err(Errno::EROFS),
+        }
+    }
+
     /// `do_filp_open`: the walk, then `do_open`'s checks.
     fn do_filp_open(&self, path: &str, how: &OpenHow) -> SysResult<Arc<File>> {
         use crate::flags::open_flags::*;

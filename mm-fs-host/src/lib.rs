@@ -21,8 +21,8 @@
 //! written to the host: writeback (`msync`, `fsync`, reclaim) keeps a
 //! written page in an in-memory overlay that later reads see, and files
 //! made by `O_CREAT` or `O_TMPFILE` live only in memory.  `O_TRUNC`
-//! changes only the simulated size, and `unlink` hides a name from the
-//! model only.  The host is asked only `lstat`,
+//! changes only the simulated size; `mkdir` makes a directory in memory
+//! and `unlink` hides a name from the model only.  The host is asked only `lstat`,
 //! `readlink` and `statfs` for anything but a regular file: a directory,
 //! device, FIFO or socket is never opened, and its descriptor cannot be
 //! mapped (`ENODEV`; `/dev/zero` is mapped as Linux's `mmap_zero` does,
@@ -449,12 +449,17 @@ impl HostFs {
     /// A new empty regular file in memory, in the directory `dir` (at
     /// `dir_path`).
     fn new_file(&self, dir: &Node, dir_path: &[u8]) -> Arc<Inode> {
+        self.new_node(dir, dir_path, FileType::Regular, 0o644)
+    }
+
+    /// A new empty file of type `ty` in memory, in the directory `dir`.
+    fn new_node(&self, dir: &Node, dir_path: &[u8], ty: FileType, perm: u32) -> Arc<Inode> {
         let dev = match dir {
             Node::Source(s) => s.dev,
             Node::Created(i) => i.dev,
         };
         let kind = self.kind(dir_path, dev);
-        let stat = Stat { ty: FileType::Regular, perm: 0o644, dev, ino: 0, size: 0, rdev: (0, 0) };
+        let stat = Stat { ty, perm, dev, ino: 0, size: 0, rdev: (0, 0) };
         let file = Arc::new(HostFile {
             source: None,
             path: dir_path.to_vec(),
@@ -462,7 +467,7 @@ impl HostFs {
             fd: Mutex::new(None),
             overlay: Mutex::new(BTreeMap::new()),
         });
-        let attr = InodeAttr { dev, i_ino: None, mode: FileType::Regular.s_ifmt() | 0o644, rdev: (0, 0) };
+        let attr = InodeAttr { dev, i_ino: None, mode: ty.s_ifmt() | perm, rdev: (0, 0) };
         Inode::new_with(&self.machine, attr, 0, file, Arc::new(HostFops { kind }))
     }
 
@@ -540,6 +545,22 @@ impl Filesystem for HostFs {
                 let full = join(&dir_path, &name);
                 self.created.lock().insert(full.clone(), inode.clone());
                 Ok(Dentry { inode, path: String::from_utf8_lossy(&full).into_owned() })
+            }
+        }
+    }
+
+    /// A directory in memory; the host is not touched.
+    fn mkdir(&self, path: &str) -> SysResult<()> {
+        match namei::path_lookupat(&Walker(self), path.as_bytes(), LookupFlags::empty())? {
+            Walk::Found { .. } => Err(Errno::EEXIST),
+            Walk::Missing { dir, dir_path, name } => {
+                if name.len() > namei::NAME_MAX {
+                    return Err(Errno::ENAMETOOLONG);
+                }
+                let full = join(&dir_path, &name);
+                let inode = self.new_node(&dir, &dir_path, FileType::Directory, 0o755);
+                self.created.lock().insert(full, inode);
+                Ok(())
             }
         }
     }

@@ -267,6 +267,15 @@ fn unlink_hides_names_from_the_model_only() {
     assert_eq!(k.sys_openat(pid, "/lib/libc.so.6", O_RDONLY), Err(Errno::ENOENT));
     assert!(k.sys_openat(pid, "/usr/lib/libc.so.6", O_RDONLY).is_ok());
     assert_eq!(k.do_unlinkat("/dir"), Err(Errno::EISDIR));
+    // Directories made in memory hold files made in memory.
+    assert_eq!(k.do_mkdirat("/dir/a/b"), Err(Errno::ENOENT));
+    assert_eq!(k.do_mkdirat("/dir/a"), Ok(()));
+    assert_eq!(k.do_mkdirat("/dir/a"), Err(Errno::EEXIST));
+    assert_eq!(k.do_mkdirat("/dir/a/b"), Ok(()));
+    assert!(k.sys_openat(pid, "/dir/a/b", O_RDONLY | O_DIRECTORY).is_ok());
+    assert!(k.sys_openat(pid, "/dir/a/b/f", O_RDWR | O_CREAT).is_ok());
+    assert!(k.sys_openat(pid, "/dir/a/b/f", O_RDONLY).is_ok());
+    assert_eq!(std::fs::read_dir(s.0.join("dir")).expect("dir").count(), 0);
     drop(k);
     assert_eq!(host_state(&plain), before);
     assert!(std::fs::symlink_metadata(s.0.join("lib")).is_ok());

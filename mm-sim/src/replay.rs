@@ -88,6 +88,10 @@ struct Replay<'a> {
     /// Tasks whose first kernel-chosen result after a successful execve
     /// is still to come.
     after_exec: HashMap<u32, AfterExec>,
+    /// Paths the log makes (a successful `O_CREAT` open, `mkdir`).
+    made_later: HashSet<String>,
+    /// Opens that followed the log for what the recorded run made.
+    made_by_run: usize,
     /// Events whose expected result is a concurrent twin's
     /// ([`Replay::concurrent_expect`]).
     exchanged: HashMap<usize, Expect>,
@@ -295,6 +299,54 @@ impl Replay<'_> {
         }
     }
 
+    /// Files and directories the recorded run made, which the replay
+    /// (against the host as it is after the recording) sees otherwise:
+    /// - an open the log says succeeded, that the model fails with
+    ///   `ENOENT` for a missing directory, with `O_CREAT` or
+    ///   `O_DIRECTORY`: the directories were made by the run (mkdir is
+    ///   not in the recommended `-e` set, or they went again before the
+    ///   recording ended): they are made in the model and the open retried;
+    /// - an open the log says failed with `ENOENT` that the model finds,
+    ///   where the log makes that path (`O_CREAT`, `mkdir`): the name is
+    ///   hidden from the model until it is made.
+    fn made_by_the_run(
+        &mut self,
+        kpid: Pid,
+        path: &str,
+        flags: u64,
+        r: Result<u64, Errno>,
+        want: &Expect,
+    ) -> Result<u64, Errno> {
+        use mm_core::flags::open_flags::{O_CREAT, O_DIRECTORY};
+        match (r, want) {
+            (Err(Errno::ENOENT), Expect::Value(w)) if *w >= 0 && flags & (O_CREAT | O_DIRECTORY) != 0 => {
+                // Every directory on the way, the last component too for
+                // O_DIRECTORY (mkdir -p).
+                let dirs_end = if flags & O_CREAT != 0 { path.rfind('/').unwrap_or(0) } else { path.len() };
+                let mut ends: Vec<usize> = path[..dirs_end].match_indices('/').map(|(i, _)| i).collect();
+                ends.push(dirs_end);
+                let mut made = false;
+                for i in ends.into_iter().filter(|&i| i > 0) {
+                    made |= self.k.do_mkdirat(&path[..i]).is_ok();
+                }
+                if !made {
+                    return r;
+                }
+                self.made_by_run += 1;
+                self.k.sys_openat(kpid, path, flags)
+            }
+            (Ok(fd), Expect::Error(e)) if e == "ENOENT" && self.made_later.contains(path) => {
+                if let Ok(t) = self.k.task(kpid) {
+                    t.files.lock().close(fd as i64);
+                }
+                let _ = self.k.do_unlinkat(path);
+                self.made_by_run += 1;
+                Err(Errno::ENOENT)
+            }
+            _ => r,
+        }
+    }
+
     /// A descriptor the log uses that the model does not have: opened
     /// from its annotation, or a placeholder.
     fn adopt_fd(&self, kpid: Pid, fd: &FdArg) {
@@ -447,6 +499,9 @@ impl Replay<'_> {
             Call::Open { path, flags } => {
                 let exe = self.proc_exe(kpid, path);
                 let mut r = self.k.sys_openat(kpid, exe.as_deref().unwrap_or(path), *flags);
+                if exe.is_none() && !outside_the_model(path) {
+                    r = self.made_by_the_run(kpid, path, *flags, r, &e.expect);
+                }
                 if exe.is_none() && outside_the_model(path) {
                     r = self.follow_open(kpid, path, r, &e.expect);
                 }
@@ -477,6 +532,10 @@ impl Replay<'_> {
                     self.after_exec.insert(pid, AfterExec { setid, ..AfterExec::default() });
                 }
                 Some(r)
+            }
+            Call::Mkdir { path } => {
+                let _ = self.k.do_mkdirat(path);
+                None
             }
             Call::Unlink { path } => {
                 // Followed, as the log says it succeeded; its result is
@@ -744,6 +803,20 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         never: HashSet::new(),
         after_exec: HashMap::new(),
         exchanged: HashMap::new(),
+        made_later: log
+            .events
+            .iter()
+            .filter_map(|e| match (&e.call, &e.expect) {
+                (Call::Open { path, flags }, Expect::Value(v))
+                    if *v >= 0 && flags & mm_core::flags::open_flags::O_CREAT != 0 =>
+                {
+                    Some(path.clone())
+                }
+                (Call::Mkdir { path }, _) => Some(path.clone()),
+                _ => None,
+            })
+            .collect(),
+        made_by_run: 0,
         maps_read: HashSet::new(),
         performed: 0,
         followed_opens: 0,
@@ -759,6 +832,13 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
             r.out,
             "# outside the model: {} opens under /proc, /sys or /dev followed the log",
             r.followed_opens
+        );
+    }
+    if r.made_by_run > 0 {
+        let _ = writeln!(
+            r.out,
+            "# made by the recorded run: {} opens followed the log (files and directories the run made)",
+            r.made_by_run
         );
     }
     if let Some(l) = log.not_modelled_line() {

@@ -155,6 +155,11 @@ pub enum Call {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     },
+    /// `mkdir(PATH, MODE)` or `mkdirat(DIRFD, PATH, MODE)` that succeeded:
+    /// a directory in the model (never on the host).
+    Mkdir {
+        path: String,
+    },
     /// `unlink(PATH)` or `unlinkat(DIRFD, PATH, 0)` that succeeded: the
     /// name goes from the model (never from the host).
     Unlink {
@@ -966,6 +971,19 @@ impl LogParser {
                     self.last_cwd = Some(dir);
                 }
                 return Ok(());
+            }
+            "mkdir" | "mkdirat" if matches!(expect, Expect::Value(0)) => {
+                let path = if name == "mkdir" {
+                    self.nargs(name, &av, 2, 2)?;
+                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                } else {
+                    self.nargs(name, &av, 3, 3)?;
+                    let dir = av[0];
+                    let ann = dir.iter().position(|&b| b == b'<').filter(|_| dir.last() == Some(&b'>'));
+                    let ann = ann.map(|lt| lossy(&dir[lt + 1..dir.len() - 1]));
+                    Self::resolve(ann.as_deref(), &self.path_arg(name, av[1])?)
+                };
+                Call::Mkdir { path }
             }
             "unlink" | "unlinkat" if matches!(expect, Expect::Value(0)) => {
                 let path = if name == "unlink" {

@@ -402,6 +402,12 @@ pub trait Filesystem: Send + Sync {
     fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
         Err(Errno::EOPNOTSUPP)
     }
+    /// `mkdir`: a new empty directory at `path` (`EEXIST` if something is
+    /// there, `ENOENT` if its parent is missing).  Filesystems that
+    /// cannot make directories refuse with `EROFS`.
+    fn mkdir(&self, _path: &str) -> SysResult<()> {
+        Err(Errno::EROFS)
+    }
     /// `unlink`: the name at `path` (a final symbolic link not followed)
     /// goes; a file still open or mapped lives on.  Directories are
     /// `EISDIR`.  Filesystems that cannot remove names refuse with
