@@ -49,6 +49,7 @@ errnos! {
     EINTR = 4, "Interrupted system call";
     EIO = 5, "Input/output error";
     ENXIO = 6, "No such device or address";
+    E2BIG = 7, "Argument list too long";
     ENOEXEC = 8, "Exec format error";
     EBADF = 9, "Bad file descriptor";
     EAGAIN = 11, "Resource temporarily unavailable";
@@ -69,7 +70,9 @@ errnos! {
     EROFS = 30, "Read-only file system";
     ENAMETOOLONG = 36, "File name too long";
     ENOSYS = 38, "Function not implemented";
+    ELOOP = 40, "Too many levels of symbolic links";
     EOVERFLOW = 75, "Value too large for defined data type";
+    ELIBBAD = 80, "Accessing a corrupted shared library";
     EOPNOTSUPP = 95, "Operation not supported";
     EUCLEAN = 117, "Structure needs cleaning";
 }

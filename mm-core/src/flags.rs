@@ -50,6 +50,65 @@ impl MapFlags {
     pub const SHARED_VALIDATE: u64 = 0x03;
 }
 
+/// `open(2)` flags, x86-64 values (include/uapi/asm-generic/fcntl.h), by
+/// the names strace prints; composite names (`O_SYNC`, `O_TMPFILE`) come
+/// before their parts so that a printer matches them first.
+pub mod open_flags {
+    pub const O_RDONLY: u64 = 0;
+    pub const O_WRONLY: u64 = 0o1;
+    pub const O_RDWR: u64 = 0o2;
+    /// `O_ACCMODE`.
+    pub const O_ACCMODE: u64 = 0o3;
+    pub const O_CREAT: u64 = 0o100;
+    pub const O_EXCL: u64 = 0o200;
+    pub const O_NOCTTY: u64 = 0o400;
+    pub const O_TRUNC: u64 = 0o1000;
+    pub const O_APPEND: u64 = 0o2000;
+    pub const O_NONBLOCK: u64 = 0o4000;
+    pub const O_DSYNC: u64 = 0o10000;
+    pub const FASYNC: u64 = 0o20000;
+    pub const O_DIRECT: u64 = 0o40000;
+    pub const O_LARGEFILE: u64 = 0o100000;
+    pub const O_DIRECTORY: u64 = 0o200000;
+    pub const O_NOFOLLOW: u64 = 0o400000;
+    pub const O_NOATIME: u64 = 0o1000000;
+    pub const O_CLOEXEC: u64 = 0o2000000;
+    pub const __O_SYNC: u64 = 0o4000000;
+    pub const O_SYNC: u64 = __O_SYNC | O_DSYNC;
+    pub const O_PATH: u64 = 0o10000000;
+    pub const __O_TMPFILE: u64 = 0o20000000;
+    pub const O_TMPFILE: u64 = __O_TMPFILE | O_DIRECTORY;
+
+    /// Every name with its bits.
+    pub const OPEN_FLAG_NAMES: &[(&str, u64)] = &[
+        ("O_RDONLY", O_RDONLY),
+        ("O_WRONLY", O_WRONLY),
+        ("O_RDWR", O_RDWR),
+        ("O_ACCMODE", O_ACCMODE),
+        ("O_SYNC", O_SYNC),
+        ("O_TMPFILE", O_TMPFILE),
+        ("O_CREAT", O_CREAT),
+        ("O_EXCL", O_EXCL),
+        ("O_NOCTTY", O_NOCTTY),
+        ("O_TRUNC", O_TRUNC),
+        ("O_APPEND", O_APPEND),
+        ("O_NONBLOCK", O_NONBLOCK),
+        ("O_NDELAY", O_NONBLOCK),
+        ("O_DSYNC", O_DSYNC),
+        ("O_ASYNC", FASYNC),
+        ("FASYNC", FASYNC),
+        ("O_DIRECT", O_DIRECT),
+        ("O_LARGEFILE", O_LARGEFILE),
+        ("O_DIRECTORY", O_DIRECTORY),
+        ("O_NOFOLLOW", O_NOFOLLOW),
+        ("O_NOATIME", O_NOATIME),
+        ("O_CLOEXEC", O_CLOEXEC),
+        ("__O_SYNC", __O_SYNC),
+        ("O_PATH", O_PATH),
+        ("__O_TMPFILE", __O_TMPFILE),
+    ];
+}
+
 bitflags! {
     /// `MREMAP_*` flags of mremap(2).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

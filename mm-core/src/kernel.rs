@@ -6,7 +6,7 @@
 use crate::errno::{Errno, Signal, SysResult};
 use crate::flags::{MapFlags, Prot};
 use crate::fs::shmem::Tmpfs;
-use crate::fs::{FMode, File, Filesystem};
+use crate::fs::{FMode, File, FileType, Filesystem, LookupFlags};
 use crate::machine::{ConfigError, Machine, MachineConfig};
 use crate::mm::{MmStruct, Vma};
 use crate::task::Task;
@@ -155,7 +155,7 @@ const ANON_INODE_DEV: (u32, u32) = (0, 0xe);
 
 /// Runs kswapd, if an allocation woke it, when dropped: at the return to
 /// user space of a system call.
-struct RetToUser<'a>(&'a Machine);
+pub(crate) struct RetToUser<'a>(pub(crate) &'a Machine);
 
 impl Drop for RetToUser<'_> {
     fn drop(&mut self) {
@@ -167,12 +167,12 @@ impl Drop for RetToUser<'_> {
 pub struct Kernel {
     // Declared first so they go first: processes drop their mappings and
     // descriptors before the filesystems write back and free the caches.
-    tasks: BTreeMap<Pid, Arc<Task>>,
+    pub(crate) tasks: BTreeMap<Pid, Arc<Task>>,
     /// The filesystem `openat` searches first, by full path (an image).
-    root: Option<Arc<dyn Filesystem>>,
+    pub(crate) root: Option<Arc<dyn Filesystem>>,
     /// The in-memory filesystem `create_file` makes files on (`/dev/shm`).
-    tmpfs: Arc<Tmpfs>,
-    machine: Arc<Machine>,
+    pub(crate) tmpfs: Arc<Tmpfs>,
+    pub(crate) machine: Arc<Machine>,
     next_pid: Pid,
     /// Processes the OOM killer killed since the last [`Kernel::take_oom_kills`].
     oom_kills: parking_lot::Mutex<Vec<Pid>>,
@@ -211,31 +211,28 @@ impl Kernel {
 
     /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor
     /// (`EMFILE` if it is not below `RLIMIT_NOFILE`, 1024).  The root
-    /// filesystem (if any) is searched by full path, then, for a path it
-    /// does not have, tmpfs by the last component; any other error of the
-    /// root filesystem (a corrupt image: `EUCLEAN`) is returned.
+    /// filesystem (if any) is searched by full path, symbolic links
+    /// followed, then, for a path it does not have, tmpfs by the last
+    /// component; any other error of the root filesystem (a corrupt image:
+    /// `EUCLEAN`) is returned.  Every open flag is taken (see
+    /// [`crate::flags::open_flags`]) as `build_open_flags` and
+    /// `do_open` take them: `O_DIRECTORY` (`ENOTDIR`), `O_NOFOLLOW`
+    /// (`ELOOP`), `O_PATH`, `O_CREAT`/`O_EXCL`/`O_TMPFILE` (files made in
+    /// memory), `O_TRUNC` ([`crate::fs::truncate_unmapped`]); writing a
+    /// directory is `EISDIR`, writing on a read-only mount `EROFS`, a
+    /// socket `ENXIO`.  Flags that change only I/O (`O_APPEND`,
+    /// `O_NONBLOCK`, `O_SYNC`, `O_DIRECT`, `O_NOATIME` ...) are accepted.
     pub fn sys_openat(&self, pid: Pid, path: &str, flags: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
         let t = self.task(pid)?;
-        let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
+        let how = OpenHow::build_open_flags(flags)?;
         // do_sys_openat2: the descriptor first (EMFILE before ENOENT).
         let fd = t.files.lock().get_unused_fd()?;
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let found = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
-            Some((fs, Ok(i))) => {
-                if mode.contains(FMode::WRITE) && fs.read_only() {
-                    Err(Errno::EROFS)
-                } else {
-                    Ok((i, path.to_string()))
-                }
-            }
-            Some((_, Err(e))) if e != Errno::ENOENT => Err(e),
-            _ => self.tmpfs.lookup(name).map(|i| (i, name.to_string())),
-        };
+        let found = self.do_filp_open(path, &how);
         let mut files = t.files.lock();
         match found {
-            Ok((inode, shown)) => {
-                files.fd_install(fd, File::open(inode, mode, shown));
+            Ok(file) => {
+                files.fd_install(fd, file);
                 files.set_close_on_exec(fd, flags & crate::task::O_CLOEXEC != 0);
                 Ok(fd as u64)
             }
@@ -244,6 +241,99 @@ impl Kernel {
                 Err(e)
             }
         }
+    }
+
+    /// The filesystems a path is looked up in: the root (by full path),
+    /// then tmpfs (by last component) for what the root does not have.
+    /// `f(fs, path, is_root)` runs on each in turn until it gives
+    /// anything but `ENOENT`.
+    fn with_filesystems<'a, R>(
+        &'a self,
+        path: &str,
+        mut f: impl FnMut(&'a dyn Filesystem, &str, bool) -> SysResult<R>,
+    ) -> SysResult<R> {
+        if let Some(fs) = &self.root {
+            match f(fs.as_ref(), path, true) {
+                Err(Errno::ENOENT) => {}
+                r => return r,
+            }
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        f(self.tmpfs.as_ref(), name, self.root.is_none())
+    }
+
+    /// `do_filp_open`: the walk, then `do_open`'s checks.
+    fn do_filp_open(&self, path: &str, how: &OpenHow) -> SysResult<Arc<File>> {
+        use crate::flags::open_flags::*;
+        let m = &*self.machine;
+        // With a root, files are created there only (tmpfs by last
+        // component is a fallback for lookups).
+        let dentry = self.with_filesystems(path, |fs, path, may_create| {
+            if how.flags & __O_TMPFILE != 0 {
+                // do_tmpfile: the path names the directory.
+                let dir = fs.path_lookupat(path, LookupFlags::FOLLOW | LookupFlags::DIRECTORY)?;
+                if fs.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                return fs.tmpfile(&dir).map(|d| (d, fs));
+            }
+            let mut lookup = LookupFlags::empty();
+            if how.flags & O_NOFOLLOW == 0 && how.flags & (O_CREAT | O_EXCL) != (O_CREAT | O_EXCL) {
+                lookup |= LookupFlags::FOLLOW;
+            }
+            if how.flags & O_DIRECTORY != 0 {
+                lookup |= LookupFlags::DIRECTORY;
+            }
+            match fs.path_lookupat(path, lookup) {
+                Ok(d) if how.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) => {
+                    drop(d);
+                    Err(Errno::EEXIST)
+                }
+                Ok(d) => Ok((d, fs)),
+                Err(Errno::ENOENT) if how.flags & O_CREAT != 0 && may_create => {
+                    if fs.read_only() {
+                        return Err(Errno::EROFS);
+                    }
+                    let d = fs.create(path)?;
+                    trace_note!(m.trace, "lookup_open", "{path}: created {}", d.path);
+                    Ok((d, fs))
+                }
+                Err(e) => Err(e),
+            }
+        });
+        let (dentry, fs) = dentry.inspect_err(|e| trace_note!(m.trace, "do_filp_open", "{path}: {}", e.name()))?;
+        let inode = &dentry.inode;
+        let ty = inode.file_type();
+        // do_open / may_open.
+        if how.f_mode.contains(FMode::PATH) {
+            return Ok(File::open(dentry.inode, FMode::PATH, dentry.path));
+        }
+        match ty {
+            FileType::Symlink => return Err(Errno::ELOOP),
+            FileType::Directory if how.may_write || how.flags & O_CREAT != 0 => return Err(Errno::EISDIR),
+            FileType::Socket => return Err(Errno::ENXIO),
+            FileType::Regular | FileType::Directory if how.may_write && fs.read_only() => return Err(Errno::EROFS),
+            _ => {}
+        }
+        if how.flags & O_TRUNC != 0 && ty == FileType::Regular {
+            fs.truncate(inode)?;
+        }
+        Ok(File::open(dentry.inode, how.f_mode, dentry.path))
+    }
+
+    /// `do_open_execat`: the file `execve` runs, opened for reading
+    /// (symbolic links followed; the root filesystem, then tmpfs by last
+    /// component, as `openat`).  Anything but a regular file with an
+    /// execute bit is `EACCES`.
+    pub fn open_exec(&self, path: &str) -> SysResult<Arc<File>> {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "do_open_execat", "{path}");
+        let d = self.with_filesystems(path, |fs, path, _| fs.path_lookupat(path, LookupFlags::FOLLOW))?;
+        if !d.inode.is_reg() || d.inode.mode & 0o111 == 0 {
+            trace_note!(m.trace, "may_open", "{}: not an executable regular file: EACCES", d.path);
+            return Err(Errno::EACCES);
+        }
+        Ok(File::open(d.inode, FMode::READ, d.path))
     }
 
     /// `close(fd)`: mappings of the file stay.
@@ -352,14 +442,6 @@ impl Kernel {
         let mut v: Vec<Pid> = self.tasks.values().filter(|t| t.tgid == tgid).map(|t| t.pid).collect();
         v.sort_by_key(|&p| (p != tgid, p));
         v
-    }
-
-    /// `execve(path, argv, envp)` of task `pid`.
-    // replaced by the exec branch at merge
-    pub fn execve(&mut self, pid: Pid, path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult<()> {
-        let _ = (path, argv, envp);
-        self.task(pid)?;
-        Err(Errno::ENOEXEC)
     }
 
     /// The descriptor table of `pid`.
@@ -516,8 +598,26 @@ impl Kernel {
         }
         let flags = MapFlags::from_bits_retain(flags);
         // ksys_mmap_pgoff: fget(fd) unless anonymous.
-        let file =
-            if flags.contains(MapFlags::ANONYMOUS) { None } else { Some(t.files.lock().get(fd).ok_or(Errno::EBADF)?) };
+        let mut flags = flags;
+        let mut file = if flags.contains(MapFlags::ANONYMOUS) {
+            None
+        } else {
+            // fget: an O_PATH descriptor is no file to map.
+            Some(t.files.lock().get(fd).filter(|f| !f.mode.contains(FMode::PATH)).ok_or(Errno::EBADF)?)
+        };
+        if let Some(f) = &file
+            && f.inode.file_type() == FileType::CharDevice
+            && f.inode.rdev == DEV_ZERO
+        {
+            // mmap_zero: a private mapping is anonymous memory, a shared
+            // one shmem (shmem_zero_setup), as MAP_ANONYMOUS makes them.
+            if !f.mode.contains(FMode::READ) {
+                return Err(Errno::EACCES);
+            }
+            trace_note!(self.machine.trace, "mmap_zero", "/dev/zero: anonymous memory");
+            flags |= MapFlags::ANONYMOUS;
+            file = None;
+        }
         t.mm.vm_mmap_pgoff(&t.faults, file.as_ref(), addr, len, Prot::from_bits_retain(prot), flags, off >> PAGE_SHIFT)
     }
 
@@ -711,11 +811,26 @@ impl Kernel {
         Ok(self.task(pid)?.faults.get())
     }
 
-    /// `/proc/PID/maps` lines overlapping `[lo, hi)`.
+    /// `/proc/PID/maps` lines overlapping `[lo, hi)`: the VMAs, then, for
+    /// a program `execve` started, the `[vsyscall]` gate (`get_gate_vma`,
+    /// not in the VMA tree; `vsyscall=xonly`, execute-only).
     pub fn maps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<MapsEntry>> {
         let t = self.task(pid)?;
         let st = t.mm.mmap_lock.read();
-        Ok(st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, st.start_brk, st.brk)).collect())
+        let mut out: Vec<MapsEntry> = st.vmas.overlapping(lo, hi).map(|v| maps_entry(v, &st)).collect();
+        let (gs, ge) = crate::exec::VSYSCALL_GATE;
+        if st.vsyscall_gate && lo < ge && hi > gs {
+            out.push(MapsEntry {
+                start: gs,
+                end: ge,
+                perms: "--xp".to_string(),
+                offset: 0,
+                dev: (0, 0),
+                inode: 0,
+                path: "[vsyscall]".to_string(),
+            });
+        }
+        Ok(out)
     }
 
     /// Every invariant of every process's address space
@@ -738,6 +853,48 @@ impl Kernel {
     }
 }
 
+/// `/dev/zero`'s device number (`MEM_MAJOR`, minor 5).
+const DEV_ZERO: (u32, u32) = (1, 5);
+
+/// `struct open_flags` as `build_open_flags` makes it from `open(2)`
+/// flags.
+struct OpenHow {
+    /// The flags that still count.
+    flags: u64,
+    /// The open file's mode.
+    f_mode: FMode,
+    /// `acc_mode & MAY_WRITE`: the open writes (or truncates).
+    may_write: bool,
+}
+
+impl OpenHow {
+    /// `build_open_flags`: `EINVAL` for `O_TMPFILE` without write access
+    /// or with `O_CREAT`, and for `O_CREAT|O_DIRECTORY`; unknown bits are
+    /// ignored, as `open` and `openat` ignore them.
+    fn build_open_flags(flags: u64) -> SysResult<OpenHow> {
+        use crate::flags::open_flags::*;
+        if flags & O_PATH != 0 {
+            let flags = flags & (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC);
+            return Ok(OpenHow { flags, f_mode: FMode::PATH, may_write: false });
+        }
+        let acc = flags & O_ACCMODE;
+        let mut may_write = acc == O_WRONLY || acc == O_RDWR || acc == O_ACCMODE;
+        if flags & __O_TMPFILE != 0 {
+            if flags & (O_TMPFILE | O_CREAT) != O_TMPFILE || !may_write {
+                return Err(Errno::EINVAL);
+            }
+        } else if flags & (O_CREAT | O_DIRECTORY) == (O_CREAT | O_DIRECTORY) {
+            return Err(Errno::EINVAL);
+        }
+        if flags & O_TRUNC != 0 {
+            may_write = true;
+        }
+        // OPEN_FMODE: access mode 3 opens with neither.
+        let f_mode = FMode::from_open_flags(flags).unwrap_or(FMode::empty());
+        Ok(OpenHow { flags, f_mode, may_write })
+    }
+}
+
 /// `oom_badness` with `oom_score_adj` 0: resident pages, swap entries
 /// and page-table pages (`mm_pgtables_bytes`, the root not included).
 fn oom_badness(mm: &MmStruct) -> i64 {
@@ -748,8 +905,9 @@ fn oom_badness(mm: &MmStruct) -> i64 {
         + (mm.pgtable_pages() - 1)
 }
 
-/// `show_map_vma` for one VMA.
-fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
+/// `show_map_vma` for one VMA: a file's path, a special mapping's name,
+/// `[heap]` (`vma_is_initial_heap`) or `[stack]` (`vma_is_initial_stack`).
+fn maps_entry(v: &Vma, st: &crate::mm::MmState) -> MapsEntry {
     if let Some(f) = v.file() {
         return MapsEntry {
             start: v.start,
@@ -757,19 +915,18 @@ fn maps_entry(v: &Vma, start_brk: u64, brk: u64) -> MapsEntry {
             perms: v.perms(),
             offset: v.pgoff << PAGE_SHIFT,
             dev: f.inode.dev,
-            inode: f.inode.ino,
+            inode: f.inode.i_ino,
             path: f.path.clone(),
         };
     }
-    // vma_is_initial_heap
-    let heap = v.start < brk && v.end > start_brk;
-    MapsEntry {
-        start: v.start,
-        end: v.end,
-        perms: v.perms(),
-        offset: 0,
-        dev: (0, 0),
-        inode: 0,
-        path: if heap { "[heap]".to_string() } else { String::new() },
-    }
+    let path = if let Some(name) = v.special_name() {
+        name.to_string()
+    } else if v.start < st.brk && v.end > st.start_brk {
+        "[heap]".to_string()
+    } else if st.start_stack != 0 && v.start <= st.start_stack && v.end >= st.start_stack {
+        "[stack]".to_string()
+    } else {
+        String::new()
+    };
+    MapsEntry { start: v.start, end: v.end, perms: v.perms(), offset: 0, dev: (0, 0), inode: 0, path }
 }

@@ -11,6 +11,10 @@
 //! page-table levels, map the zero page, allocate and zero frames, and copy
 //! on write.
 //!
+//! [`Kernel::execve`](kernel::Kernel::execve) starts a program as
+//! fs/exec.c and fs/binfmt_elf.c do ([`exec`]): a fresh address space with
+//! the ELF image, its interpreter, the vDSO and the initial stack.
+//!
 //! When memory runs short, reclaim (`vmscan`) takes pages from the reclaim
 //! policy's lists, unmaps them through the reverse map (`rmap`: anon_vma
 //! and `i_mmap`), writes anonymous and shmem pages to swap through the swap
@@ -34,6 +38,7 @@ pub mod alloc;
 pub mod arch;
 pub mod check;
 pub mod errno;
+pub mod exec;
 pub mod fault;
 pub mod flags;
 pub mod fs;

@@ -202,8 +202,7 @@ impl FdTable {
     }
 }
 
-/// `O_CLOEXEC` (also `SOCK_CLOEXEC`, `EFD_CLOEXEC`, ...).
-pub const O_CLOEXEC: u64 = 0o2000000;
+pub use crate::flags::open_flags::O_CLOEXEC;
 /// `FD_CLOEXEC`, the descriptor flag of `fcntl(F_GETFD/F_SETFD)`.
 pub const FD_CLOEXEC: u64 = 1;
 /// `close_range` flag: unshare the table first.

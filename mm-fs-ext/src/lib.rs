@@ -30,8 +30,12 @@
 //! As `ext4_file_operations` does, mappings are placed with
 //! `thp_get_unmapped_area`, and shared writable mappings track writes
 //! (`ext4_page_mkwrite`).  Pages are order 0: the large folios of a real
-//! ext4 page cache are not modelled.  Paths are looked up literally:
-//! symbolic links are not followed.
+//! ext4 page cache are not modelled.  Paths are walked as Linux walks them
+//! ([`mm_core::fs::namei`]): symbolic links (fast and slow) are followed
+//! inside the image, so an image can hold a whole root, and files show
+//! their canonical path and the image's inode numbers.  Directories,
+//! devices, FIFOs and sockets open (a directory for `O_DIRECTORY`) but do
+//! not map (`ENODEV`).
 //!
 //! [`read_image_files`] runs the whole read path on an image given as
 //! bytes, for fuzzing.
@@ -44,8 +48,10 @@ pub use ondisk::Ext4Error;
 use ahash::AHashMap;
 use mm_core::errno::{Errno, SysResult, VmFault};
 use mm_core::fault::VmFaultCtx;
+use mm_core::fs::namei::{self, NameiOps};
 use mm_core::fs::{
-    AddressSpaceOperations, File, FileOperations, FileSystemType, Filesystem, Inode, MM_FILESYSTEMS, VmOperations,
+    AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
+    LookupFlags, MM_FILESYSTEMS, VmOperations, iget,
 };
 use mm_core::machine::Machine;
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
@@ -133,7 +139,6 @@ struct Shared {
 
 /// A regular file of the image: its size and its extents.
 struct DiskFile {
-    ino: u32,
     size: u64,
     extents: Vec<Extent>,
 }
@@ -155,7 +160,7 @@ impl Shared {
             return Err(Ext4Error { errno: Errno::ENODEV, msg: format!("{path} is not a regular file") });
         }
         let extents = self.sb.extents(&inode)?;
-        Ok(DiskFile { ino: inode.ino, size: inode.size, extents })
+        Ok(DiskFile { size: inode.size, extents })
     }
 
     /// Reads the pages of `file` from page `index` on into `buf` (zeroes
@@ -371,25 +376,26 @@ impl Filesystem for Ext4Image {
         "ext4"
     }
 
-    /// The regular file at `path` (absolute or relative to the root; `.`
-    /// and `..` are plain names, symbolic links are not followed).
-    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
-        let disk = self.shared.open_file(path).map_err(|e| {
-            if e.errno != Errno::ENOENT {
-                trace_note!(self.machine.trace, "ext4_lookup", "{}: {e}", self.shared.path);
+    /// The file at `path` (absolute or relative to the root), walked as
+    /// Linux walks paths, with its canonical path.
+    fn path_lookupat(&self, path: &str, flags: LookupFlags) -> SysResult<Dentry> {
+        let walker = Ext4Walker { fs: self };
+        let (disk, canonical) = namei::path_lookupat(&walker, path.as_bytes(), flags)?.found()?;
+        let canonical = String::from_utf8_lossy(&canonical).into_owned();
+        let key = disk.ino;
+        let inode = iget(&self.inodes, key, || {
+            let attr = InodeAttr { dev: EXT4_DEV, i_ino: Some(u64::from(key)), mode: disk.mode(), rdev: (0, 0) };
+            if !disk.is_reg() {
+                let special = Arc::new(Ext4Special { dir: disk.is_dir() });
+                return Ok(Inode::new_with(&self.machine, attr, disk.size, special.clone(), special));
             }
-            e.errno
+            let extents = self.shared.sb.extents(&disk).map_err(|e| self.note(e))?;
+            let size = disk.size;
+            let disk = DiskFile { size, extents };
+            let file = Arc::new(Ext4File { shared: self.shared.clone(), path: canonical.clone(), disk });
+            Ok(Inode::new_with(&self.machine, attr, size, file.clone(), Arc::new(Ext4Fops { file })))
         })?;
-        let (key, size) = (disk.ino, disk.size);
-        let mut inodes = self.inodes.lock();
-        if let Some(i) = inodes.get(&key).and_then(Weak::upgrade) {
-            return Ok(i);
-        }
-        inodes.retain(|_, w| w.strong_count() > 0);
-        let file = Arc::new(Ext4File { shared: self.shared.clone(), path: path.to_string(), disk });
-        let inode = Inode::new(&self.machine, EXT4_DEV, size, file.clone(), Arc::new(Ext4Fops { file }));
-        inodes.insert(key, Arc::downgrade(&inode));
-        Ok(inode)
+        Ok(Dentry { inode, path: canonical })
     }
 
     /// `sync_filesystem`: every dirty page of every live file is written
@@ -401,6 +407,72 @@ impl Filesystem for Ext4Image {
         if let Backing::Image(w) = &self.shared.backing {
             w.sync_data().map_err(|_| Errno::EIO)?;
         }
+        Ok(())
+    }
+}
+
+impl Ext4Image {
+    /// Traces an error of the image (not a missing file) and gives its
+    /// errno.
+    fn note(&self, e: Ext4Error) -> Errno {
+        if e.errno != Errno::ENOENT {
+            trace_note!(self.machine.trace, "ext4_lookup", "{}: {e}", self.shared.path);
+        }
+        e.errno
+    }
+}
+
+/// The path walk's view of an image.
+struct Ext4Walker<'a> {
+    fs: &'a Ext4Image,
+}
+
+impl NameiOps for Ext4Walker<'_> {
+    type Node = ondisk::DiskInode;
+    fn root(&self) -> SysResult<Self::Node> {
+        self.fs.shared.sb.root().map_err(|e| self.fs.note(e))
+    }
+    fn lookup_child(&self, dir: &Self::Node, _dir_path: &[u8], name: &[u8]) -> SysResult<Self::Node> {
+        self.fs.shared.sb.lookup_child(dir, name).map_err(|e| self.fs.note(e))
+    }
+    fn file_type(&self, node: &Self::Node) -> FileType {
+        FileType::from_mode(node.mode()).unwrap_or(FileType::Regular)
+    }
+    fn readlink(&self, node: &Self::Node, _path: &[u8]) -> SysResult<Vec<u8>> {
+        self.fs.shared.sb.readlink(node).map_err(|e| self.fs.note(e))
+    }
+}
+
+/// A directory, device, FIFO or socket of the image: it opens, but has
+/// no `mmap` (`ENODEV`) and no page cache.
+#[derive(Debug)]
+struct Ext4Special {
+    dir: bool,
+}
+
+impl AddressSpaceOperations for Ext4Special {
+    fn read_folio(&self, _inode: &Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn can_writeback(&self) -> bool {
+        false
+    }
+}
+
+impl FileOperations for Ext4Special {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Err(Errno::ENODEV)
+    }
+    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
+        Err(if self.dir { Errno::EISDIR } else { Errno::EINVAL })
+    }
+    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
+        Err(if self.dir { Errno::EISDIR } else { Errno::EINVAL })
+    }
+    fn fsync(&self, _file: &File, _start: u64, _end: u64) -> SysResult<()> {
         Ok(())
     }
 }

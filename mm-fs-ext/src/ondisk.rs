@@ -142,6 +142,10 @@ impl DiskInode {
     pub(crate) fn is_dir(&self) -> bool {
         self.mode & 0xf000 == 0x4000
     }
+    /// `i_mode`.
+    pub(crate) fn mode(&self) -> u32 {
+        self.mode as u32
+    }
 }
 
 /// A run of a file's blocks that lie contiguously in the image.
@@ -461,6 +465,46 @@ impl SuperBlock {
             pos += rec_len;
         }
         Ok(None)
+    }
+
+    /// The root directory's inode.
+    pub(crate) fn root(&self) -> Result<DiskInode, Ext4Error> {
+        self.iget(EXT4_ROOT_INO)
+    }
+
+    /// The entry `name` of the directory `dir` (`ENOENT` if none).
+    pub(crate) fn lookup_child(&self, dir: &DiskInode, name: &[u8]) -> Result<DiskInode, Ext4Error> {
+        match self.find_entry(dir, name)? {
+            Some(ino) => self.iget(ino),
+            None => Err(Ext4Error {
+                errno: Errno::ENOENT,
+                msg: format!("{}: no such entry in directory inode {}", String::from_utf8_lossy(name), dir.ino),
+            }),
+        }
+    }
+
+    /// `ext4_get_link`: the target of a symbolic link, from the inode
+    /// itself (a fast link, under 60 bytes) or from its first block.
+    pub(crate) fn readlink(&self, inode: &DiskInode) -> Result<Vec<u8>, Ext4Error> {
+        let ino = inode.ino;
+        // PATH_MAX with its NUL.
+        if inode.size == 0 || inode.size >= 4096 {
+            return Err(corrupt(format!("symbolic link inode {ino}: target of {} bytes", inode.size)));
+        }
+        let len = inode.size as usize;
+        if inode.flags & (EXTENTS_FL | INLINE_DATA_FL) == 0 && len < inode.i_block.len() {
+            return Ok(inode.i_block[..len].to_vec());
+        }
+        let extents = self.extents(inode)?;
+        let mut out = vec![0u8; len];
+        for seg in map_range(&extents, self.block_size, 0, inode.size) {
+            let dst = &mut out[seg.file_off as usize..][..seg.len as usize];
+            let Some(off) = seg.image_off else {
+                return Err(corrupt(format!("symbolic link inode {ino}: its target has no block")));
+            };
+            self.dev.read_exact_at(dst, off).map_err(|e| corrupt(format!("symbolic link inode {ino}: {e}")))?;
+        }
+        Ok(out)
     }
 
     /// The inode at `path` (absolute or relative to the root; empty

@@ -108,8 +108,12 @@ fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
 
 /// Mounts `image` with writeback into the image file (`write_source`).
 fn mount_writing(k: &Kernel, image: &Path) -> std::sync::Arc<Ext4Image> {
-    Ext4Image::mount_with(k.machine(), image.to_str().expect("utf-8 path"), MountOptions { write_source: true })
-        .expect("mount")
+    Ext4Image::mount_with(
+        k.machine(),
+        image.to_str().expect("utf-8 path"),
+        MountOptions { write_source: true, ..Default::default() },
+    )
+    .expect("mount")
 }
 
 /// A machine with `image` mounted to write back into it.
@@ -302,7 +306,11 @@ fn the_image_is_never_written_unless_asked() {
     // Writing into the image must be asked for, and needs a writable file
     // (root may write any file).
     let k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let w = Ext4Image::mount_with(k.machine(), s.image().to_str().expect("utf-8"), MountOptions { write_source: true });
+    let w = Ext4Image::mount_with(
+        k.machine(),
+        s.image().to_str().expect("utf-8"),
+        MountOptions { write_source: true, ..Default::default() },
+    );
     if let Err(e) = w {
         assert!(e.contains("cannot open image") && e.contains("for writing"), "{e}");
     }
@@ -422,4 +430,39 @@ fn dirty_pages_are_written_back_under_memory_pressure() {
     drop(k);
     assert!(debugfs_cat(&s.image(), "/big4m") == expect, "the image differs");
     fsck_clean(&s.image());
+}
+
+/// Paths are walked as Linux walks them: fast and slow symbolic links are
+/// followed inside the image (absolute targets from its root), files show
+/// their canonical path and the image's inode number, loops give `ELOOP`,
+/// and directories open but do not map.
+#[test]
+fn symbolic_links_and_directories_of_an_image() {
+    let s = Scratch::new("links");
+    let src = s.src();
+    std::fs::create_dir_all(src.join("usr/lib")).expect("dir");
+    std::fs::write(src.join("usr/lib/libc.so.6"), pattern(8, 5000)).expect("write");
+    let link = |target: &str, at: &str| std::os::unix::fs::symlink(target, src.join(at)).expect("symlink");
+    link("usr/lib", "lib");
+    // Longer than the 60 bytes a fast link holds: its target is in a block.
+    let slow = format!("/{}/../usr/lib/libc.so.6", "d".repeat(70));
+    std::fs::create_dir_all(src.join("d".repeat(70))).expect("dir");
+    link(&slow, "slow");
+    link("loop", "loop");
+    run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4", "-d"]).arg(&src).arg(s.image()).arg("16M"));
+    let (k, pid) = kernel_on(&s.image());
+    let ino = run(Command::new("debugfs").arg("-R").arg("stat /usr/lib/libc.so.6").arg(s.image())).stdout;
+    let ino = String::from_utf8_lossy(&ino);
+    let ino: u64 =
+        ino.split("Inode: ").nth(1).and_then(|r| r.split_whitespace().next()).expect("ino").parse().expect("n");
+    for p in ["/lib/libc.so.6", "/slow", "lib/../lib/./libc.so.6"] {
+        let fd = k.sys_openat(pid, p, O_RDONLY).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let f = k.task(pid).expect("task").files.lock().get(fd as i64).expect("file");
+        assert_eq!((f.path.as_str(), f.inode.i_ino, f.inode.size()), ("/usr/lib/libc.so.6", ino, 5000), "{p}");
+    }
+    assert_eq!(k.sys_openat(pid, "/loop", O_RDONLY), Err(mm_core::Errno::ELOOP));
+    assert_eq!(k.sys_openat(pid, "/lib/libc.so.6/x", O_RDONLY), Err(mm_core::Errno::ENOTDIR));
+    let fd = k.sys_openat(pid, "/lib", O_RDONLY | 0o200000).expect("O_DIRECTORY");
+    assert_eq!(k.sys_mmap(pid, 0, 4096, 1, 2, fd as i64, 0), Err(mm_core::Errno::ENODEV));
+    assert_eq!(k.sys_openat(pid, "/lib", O_RDWR), Err(mm_core::Errno::EISDIR));
 }

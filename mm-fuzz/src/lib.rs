@@ -16,6 +16,11 @@
 //!   must read what a shadow copy says.
 //! * [`ext4::fuzz`]: bytes as an ext4 image: mounted, paths looked up,
 //!   files read through the page cache and through a mapping.
+//! * [`exec::fuzz`]: bytes as a program (ELF or `#!` script) run by
+//!   `execve`; nothing may leak once the process and the file are gone.
+//! * [`snapshot::fuzz`]: bytes as a root snapshot of the host filesystem
+//!   and as an strace log: scanned for paths, parsed, mounted, paths opened
+//!   with every kind of flag, mapped, read and written.
 //!
 //! The seed corpus is in `corpus/TARGET/`, inputs that once found a defect
 //! in `regressions/`; `cargo test -p mm-fuzz` replays both through the
@@ -32,6 +37,8 @@
 //! cargo run --release -p mm-fuzz -- scenario --seconds 60
 //! cargo run --release -p mm-fuzz -- structured --seconds 60
 //! cargo run --release -p mm-fuzz -- ext4 --seconds 60
+//! cargo run --release -p mm-fuzz -- exec --seconds 60
+//! cargo run --release -p mm-fuzz -- snapshot --seconds 60
 //! ```
 //!
 //! With a nightly toolchain and `cargo install cargo-fuzz`, the
@@ -52,11 +59,14 @@
 // Every backend a machine may be built with.
 use first_fit_allocator as _;
 use mm_fs_ext as _;
+use mm_fs_host as _;
 use mm_swap as _;
 use mm_x86 as _;
 
+pub mod exec;
 pub mod ext4;
 pub mod scenario;
+pub mod snapshot;
 pub mod structured;
 
 /// A fuzz target: its name and its body.
@@ -71,6 +81,8 @@ pub const TARGETS: &[Target] = &[
     Target { name: "scenario", fuzz: scenario::fuzz },
     Target { name: "structured", fuzz: structured::fuzz },
     Target { name: "ext4", fuzz: ext4::fuzz },
+    Target { name: "exec", fuzz: exec::fuzz },
+    Target { name: "snapshot", fuzz: snapshot::fuzz },
 ];
 
 /// The target called `name`.

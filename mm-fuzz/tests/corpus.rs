@@ -34,3 +34,13 @@ fn structured_seeds_pass() {
 fn ext4_seeds_pass() {
     replay("ext4");
 }
+
+#[test]
+fn exec_seeds_pass() {
+    replay("exec");
+}
+
+#[test]
+fn snapshot_seeds_pass() {
+    replay("snapshot");
+}

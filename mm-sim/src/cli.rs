@@ -54,6 +54,19 @@ enum Cmd {
         /// itself, in place (the image is opened read-write and modified).
         #[arg(long = "write-image", requires = "image")]
         write_image: bool,
+        /// A host directory served as `/` (symbolic links followed inside
+        /// it), or a root snapshot made by `mmsim snapshot`: `openat`
+        /// paths are looked up there (then, for a path it does not have,
+        /// `file` lines' tmpfs files by last component).  Nothing is ever
+        /// written to the host: written pages and created files stay in
+        /// memory.  Not with `--image`.
+        #[arg(long, conflicts_with = "image")]
+        root: Option<PathBuf>,
+        /// The filesystem type every `--root` file takes for mapping
+        /// placement (`ext4`, `xfs`, `tmpfs` ...), instead of what statfs
+        /// (or the snapshot) says of its host filesystem.
+        #[arg(long = "root-fs-type", requires = "root")]
+        root_fs_type: Option<String>,
         /// A swap area; may be repeated.
         ///   zram:SIZE        compressed, in memory
         ///   file:PATH:SIZE   a swap file on the host, as mkswap + swapon:
@@ -90,6 +103,18 @@ enum Cmd {
     },
     /// List the registered backends.
     Backends,
+    /// Write a root snapshot of the host files an strace log uses, so the
+    /// log replays anywhere with `--root FILE`.
+    Snapshot {
+        /// The strace log (`strace -f -y ...`).
+        log: PathBuf,
+        /// The snapshot to write (refused if it exists).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The host directory the log's paths are in.
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+    },
 }
 
 pub use mm_core::machine::parse_size;
@@ -126,7 +151,7 @@ fn backends() -> String {
     );
     section(
         &mut out,
-        "filesystems (ext4: --image):",
+        "filesystems (ext4: --image, host: --root):",
         MM_FILESYSTEMS.iter().map(|d| (d.name.to_string(), d.description)),
     );
     section(
@@ -153,6 +178,36 @@ fn read_scenario(path: &Path) -> std::io::Result<(Vec<u8>, HostFileId)> {
     Ok((src, HostFileId { dev: meta.dev(), ino: meta.ino(), role: "the scenario file".to_string() }))
 }
 
+/// `mmsim snapshot`: the log's root snapshot into a new file `output`.
+fn snapshot(log: &Path, output: &Path, root: &Path) -> ExitCode {
+    let text = match std::fs::read(log) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", log.display());
+            return ExitCode::from(2);
+        }
+    };
+    let snap = match mm_fs_host::write_snapshot(&root.to_string_lossy(), &text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // create_new: an existing file is never replaced.
+    let r = std::fs::OpenOptions::new().write(true).create_new(true).open(output).and_then(|mut f| {
+        f.write_all(snap.as_bytes())?;
+        f.sync_all()
+    });
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", output.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the command line; binaries that link extra backends call this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -161,6 +216,7 @@ pub fn main() -> ExitCode {
             print!("{}", backends());
             ExitCode::SUCCESS
         }
+        Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
         Cmd::Run {
             file,
             trace,
@@ -169,6 +225,8 @@ pub fn main() -> ExitCode {
             ram,
             image,
             write_image,
+            root,
+            root_fs_type,
             swap,
             reclaim,
             stats,
@@ -195,6 +253,7 @@ pub fn main() -> ExitCode {
             // The host files the run reads may not become swap areas.
             let mut in_use = vec![scenario_id];
             in_use.extend(image.as_ref().and_then(|p| HostFileId::of(p, "the --image").ok()));
+            in_use.extend(root.as_ref().and_then(|p| HostFileId::of(p, "the --root").ok()));
             let swap = swap
                 .into_iter()
                 .map(|mut s| {
@@ -211,6 +270,8 @@ pub fn main() -> ExitCode {
                 strace: is_log,
                 maps_at_exit,
                 maps_at_read,
+                root: root.map(|p| p.to_string_lossy().into_owned()),
+                root_fs_type,
             };
             // A run that stops prints what it produced, then the error.
             let result = match &parsed {

@@ -26,5 +26,6 @@ pub use scenario::{ParseError, Scenario, parse};
 
 // Link the backends this command offers.
 use mm_fs_ext as _;
+use mm_fs_host as _;
 use mm_swap as _;
 use mm_x86 as _;

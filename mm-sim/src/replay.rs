@@ -79,6 +79,9 @@ struct Replay<'a> {
     /// (pid, fd) of `/proc/P/maps` opens already read once.
     maps_read: HashSet<(u32, i64)>,
     performed: usize,
+    /// Opens of files outside the model whose outcome followed the log
+    /// ([`outside_the_model`]).
+    followed_opens: usize,
     out: String,
 }
 
@@ -245,6 +248,38 @@ impl Replay<'_> {
         }
     }
 
+    /// An open of a file outside the model ([`outside_the_model`]) whose
+    /// outcome differs from the log's takes the log's: its error (a
+    /// descriptor the model opened is closed again), or a placeholder descriptor
+    /// that cannot be mapped.
+    fn follow_open(&mut self, kpid: Pid, path: &str, r: Result<u64, Errno>, want: &Expect) -> Result<u64, Errno> {
+        let Ok(t) = self.k.task(kpid) else { return r };
+        match (r, want) {
+            (Ok(_) | Err(_), Expect::Error(name)) => {
+                let Some(e) = Errno::from_name(name) else { return r };
+                match r {
+                    Err(got) if got == e => return r,
+                    Ok(fd) => {
+                        t.files.lock().close(fd as i64);
+                    }
+                    Err(_) => {}
+                }
+                self.followed_opens += 1;
+                Err(e)
+            }
+            (Err(_), Expect::Value(w)) if *w >= 0 => {
+                let file = self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ);
+                let mut files = t.files.lock();
+                if files.replace_fd(*w as usize, file, false).is_err() {
+                    return r;
+                }
+                self.followed_opens += 1;
+                Ok(*w as u64)
+            }
+            _ => r,
+        }
+    }
+
     /// A descriptor the log uses that the model does not have: opened
     /// from its annotation, or a placeholder.
     fn adopt_fd(&self, kpid: Pid, fd: &FdArg) {
@@ -361,7 +396,10 @@ impl Replay<'_> {
                 }
             }
             Call::Open { path, flags } => {
-                let r = self.k.sys_openat(kpid, path, *flags);
+                let mut r = self.k.sys_openat(kpid, path, *flags);
+                if outside_the_model(path) {
+                    r = self.follow_open(kpid, path, r, &e.expect);
+                }
                 if let Ok(fd) = r {
                     self.follow_fd(kpid, fd, &e.expect);
                     self.maps_read.remove(&(pid, fd as i64));
@@ -539,6 +577,16 @@ impl Replay<'_> {
     }
 }
 
+/// Files whose existence and permissions are the recording machine's
+/// state at that moment, not memory management: `/proc` (other
+/// processes, the recorded pids), `/sys`, and devices (`/dev/tty` fails
+/// without a controlling terminal).  Opening them succeeds or fails as
+/// the log says; `/dev/shm` (tmpfs) is not among them.
+fn outside_the_model(path: &str) -> bool {
+    let under = |dir: &str| path.strip_prefix(dir).is_some_and(|r| r.is_empty() || r.starts_with('/'));
+    (under("/proc") || under("/sys") || under("/dev")) && !under("/dev/shm")
+}
+
 /// The pid whose maps `/proc/PID/maps` (or `/proc/PID/task/TID/maps`)
 /// shows.
 fn proc_maps_pid(path: &str) -> Option<u32> {
@@ -565,11 +613,7 @@ fn returns_addr(c: &Call) -> bool {
 pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    if let Some(image) = &opts.image {
-        let options = mm_core::fs::MountOptions { write_source: opts.write_image };
-        let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
-        k.set_root(fs);
-    }
+    crate::run::mount_root(&mut k, opts, Some("/")).map_err(stop)?;
     let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, e) in log.events.iter().enumerate() {
         if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
@@ -597,12 +641,20 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         after_exec: HashMap::new(),
         maps_read: HashSet::new(),
         performed: 0,
+        followed_opens: 0,
         out: String::new(),
     };
     for i in 0..log.events.len() {
         if let Err(msg) = r.run_event(i) {
             return Err(Stopped { output: r.out, error: RunError::Log(msg) });
         }
+    }
+    if r.followed_opens > 0 {
+        let _ = writeln!(
+            r.out,
+            "# outside the model: {} opens under /proc, /sys or /dev followed the log",
+            r.followed_opens
+        );
     }
     if let Some(l) = log.not_modelled_line() {
         r.out.push_str(&l);

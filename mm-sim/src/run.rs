@@ -25,7 +25,7 @@ pub struct RunOptions {
     pub machine: MachineConfig,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
-    /// An ext4 image to resolve `openat` paths in.
+    /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
     pub image: Option<String>,
     /// Write dirty pages back into the image file in place; without it
     /// the image is never written (writeback goes to memory).
@@ -40,6 +40,12 @@ pub struct RunOptions {
     /// strace logs: print a process's maps at the first `read` of each
     /// open of `/proc/P/maps` (`== maps pid P at read (line N)`).
     pub maps_at_read: bool,
+    /// A host directory (or a root snapshot file) served as `/` by the
+    /// `host` filesystem; exclusive with `image`.
+    pub root: Option<String>,
+    /// The filesystem type every `root` file takes (`ext4`, `tmpfs` ...)
+    /// instead of its host filesystem's.
+    pub root_fs_type: Option<String>,
 }
 
 /// Why a scenario could not be run.
@@ -402,6 +408,29 @@ impl Runner<'_> {
     }
 }
 
+/// Mounts the run's root filesystem on `k`: the ext4 image, or the host
+/// directory (or root snapshot) `--root` names, or else `default_root`
+/// (strace logs replay against the host's `/`).  Without any of these,
+/// `openat` finds only the `file` lines' tmpfs files.
+pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions, default_root: Option<&str>) -> Result<(), RunError> {
+    if opts.root.is_some() && opts.image.is_some() {
+        return Err(RunError::Mount("--root and --image cannot be used together".to_string()));
+    }
+    if let Some(image) = &opts.image {
+        let options = mm_core::fs::MountOptions { write_source: opts.write_image, ..Default::default() };
+        let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(RunError::Mount)?;
+        k.set_root(fs);
+    } else if let Some(root) = opts.root.as_deref().or(default_root) {
+        let mut options = mm_core::fs::MountOptions::default();
+        if let Some(t) = &opts.root_fs_type {
+            options.data.push(("fs_type".to_string(), t.clone()));
+        }
+        let fs = mm_core::fs::mount(k.machine(), "host", root, options).map_err(RunError::Mount)?;
+        k.set_root(fs);
+    }
+    Ok(())
+}
+
 /// Runs a scenario and returns its output; a run that must stop returns
 /// what it printed so far with the error.
 pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
@@ -413,11 +442,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
 pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    if let Some(image) = &opts.image {
-        let options = mm_core::fs::MountOptions { write_source: opts.write_image };
-        let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(|e| stop(RunError::Mount(e)))?;
-        k.set_root(fs);
-    }
+    mount_root(&mut k, opts, None).map_err(stop)?;
     let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
     let trace = if opts.trace {
         let c = TraceCollector::new();

@@ -202,8 +202,8 @@ pub const MSYNC_NAMES: &[(&str, u64)] = &[
     ("MS_ASYNC", MsyncFlags::ASYNC.bits()),
     ("MS_INVALIDATE", MsyncFlags::INVALIDATE.bits()),
 ];
-pub const OPEN_NAMES: &[(&str, u64)] =
-    &[("O_RDONLY", 0), ("O_WRONLY", 1), ("O_RDWR", 2), ("O_CLOEXEC", 0o2000000), ("O_LARGEFILE", 0)];
+/// Every `open(2)` flag by name (`O_LARGEFILE` changes nothing on x86-64).
+pub const OPEN_NAMES: &[(&str, u64)] = mm_core::flags::open_flags::OPEN_FLAG_NAMES;
 
 const KNOWN_SYSCALLS: &[&str] = &["openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync"];
 

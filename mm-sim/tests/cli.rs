@@ -632,3 +632,82 @@ fn a_bad_log_line_is_an_error() {
     assert!(o.stdout.is_empty());
     assert_eq!(stderr(&o), "error: line 2: unknown mmap flag 'MAP_FROB'\n");
 }
+
+/// `--root DIR` serves a host directory as `/`; `mmsim snapshot` records
+/// what a log uses from it, never replacing a file, and `--root FILE`
+/// replays from the snapshot alone, the same way.
+#[test]
+fn root_directory_and_its_snapshot() {
+    let dir = swap_test_dir("root");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("usr/lib")).expect("dir");
+    std::fs::write(root.join("usr/lib/data"), b"hello").expect("file");
+    std::os::unix::fs::symlink("usr/lib", root.join("lib")).expect("symlink");
+    let scenario = dir.join("s.mms");
+    std::fs::write(
+        &scenario,
+        "openat(AT_FDCWD, \"/lib/data\", O_RDONLY|O_CLOEXEC) = 3\n\
+         openat(AT_FDCWD, \"/lib\", O_RDONLY|O_DIRECTORY) = 4\n\
+         openat(AT_FDCWD, \"/lib/nothing\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+         mmap(0x100000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100000000\n\
+         mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 4, 0) = -1 ENODEV (No such device)\n\
+         load 0x100000000\nwindow 0x100000000 0x100001000\ndump\n",
+    )
+    .expect("scenario");
+    let run = |root: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mmsim"))
+            .arg("run")
+            .arg("--root")
+            .arg(root)
+            .arg(&scenario)
+            .output()
+            .expect("run mmsim");
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let out = run(&root);
+    let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(root.join("usr/lib/data")).expect("stat"));
+    assert!(out.starts_with("# load: line 6: 68\n== dump\n100000000-100001000 r--p 00000000 "), "{out}");
+    assert!(out.contains(&format!(" {ino} /usr/lib/data\n")), "{out}");
+    assert!(!out.contains("diverged"), "{out}");
+
+    let log = dir.join("s.strace");
+    std::fs::write(
+        &log,
+        "1 openat(AT_FDCWD</>, \"/lib/data\", O_RDONLY|O_CLOEXEC) = 3</usr/lib/data>\n\
+         1 openat(AT_FDCWD</>, \"lib/nothing\", O_RDONLY) = -1 ENOENT (No such file or directory)\n",
+    )
+    .expect("log");
+    let snap = dir.join("s.snap");
+    let snapshot = |out: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_mmsim"))
+            .arg("snapshot")
+            .arg(&log)
+            .arg("-o")
+            .arg(out)
+            .arg("--root")
+            .arg(&root)
+            .output()
+            .expect("run mmsim")
+    };
+    let o = snapshot(&snap);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&snap).expect("snapshot");
+    assert!(text.starts_with("mmsim-root-snapshot 1\n") && text.contains("\n- /usr/lib/nothing\n"), "{text}");
+    // The snapshot replays the scenario as the directory did, but for the
+    // file's bytes, which it does not hold.
+    assert_eq!(run(&snap), out.replace("line 6: 68", "line 6: 00"));
+    // An existing file is never replaced.
+    let o = snapshot(&scenario);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("File exists"), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&scenario).expect("scenario").starts_with("openat("));
+    // --root and --image do not go together; a bad snapshot names its line.
+    let o = mmsim(&["run", "--root", "/", "--image", "/x.img"], Some(b"dump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(&snap, "mmsim-root-snapshot 1\nd /x 7777777 0:0 1 0\n").expect("bad snapshot");
+    let o = mmsim(&["run", "--root", snap.to_str().expect("utf-8")], Some(b"dump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 2: bad permissions"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -62,4 +62,32 @@ impl MmStruct {
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         VmFault::empty()
     }
+
+    /// `special_mapping_fault` (`vdso_fault`, `vvar_fault`): the page of a
+    /// `[vdso]` or `[vvar]` mapping.  The model keeps no vDSO image or
+    /// time data, so the entry maps the shared zero page, read-only and
+    /// special, as the kernel's pages of these mappings are never
+    /// reclaimed or copied; the fault counts as a minor one.
+    pub(crate) fn special_mapping_fault(&self, vmf: &VmFaultCtx<'_>, slot: Option<Slot>) -> VmFault {
+        let m = &*self.machine;
+        let vma = vmf.vma;
+        let _t = trace_enter!(m.trace, "special_mapping_fault", "{}", vma.special_name().unwrap_or(""));
+        if vmf.is_write() {
+            // The pages are the kernel's: a write (after mprotect) would
+            // need FOLL_FORCE-style copying, which the model does not do.
+            return VmFault::SIGBUS;
+        }
+        let slot = match slot {
+            Some(s) => s,
+            None => match self.pte_alloc(vmf.pmd, vmf.address) {
+                Ok(s) => s,
+                Err(e) => return e,
+            },
+        };
+        let entry = Pte::page(m.zero_pfn, vma.page_prot | PteFlags::SPECIAL);
+        if self.set_pte_if_none(slot, entry) {
+            trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
+        }
+        VmFault::empty()
+    }
 }

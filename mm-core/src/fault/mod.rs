@@ -225,6 +225,8 @@ impl MmStruct {
             Pte::None => {
                 if vmf.vma.is_anonymous() {
                     self.do_anonymous_page(vmf, slot)
+                } else if vmf.vma.special_name().is_some() {
+                    self.special_mapping_fault(vmf, slot)
                 } else {
                     self.do_fault(vmf)
                 }

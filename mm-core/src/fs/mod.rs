@@ -16,6 +16,7 @@
 //! in.
 
 pub mod filemap;
+pub mod namei;
 pub mod pagecache;
 pub mod shmem;
 
@@ -38,6 +39,9 @@ bitflags! {
     pub struct FMode: u32 {
         const READ = 1 << 0;
         const WRITE = 1 << 1;
+        /// `FMODE_PATH`: an `O_PATH` descriptor, good for nothing but
+        /// naming the file.
+        const PATH = 1 << 2;
     }
 }
 
@@ -46,7 +50,8 @@ pub const O_ACCMODE: u64 = 3;
 
 impl FMode {
     /// The mode `open(2)` flags give (`O_RDONLY` 0, `O_WRONLY` 1, `O_RDWR`
-    /// 2); `None` for the invalid access mode 3.
+    /// 2); `None` for the access mode 3, which Linux opens with neither
+    /// (`OPEN_FMODE`) after checking both permissions.
     pub fn from_open_flags(flags: u64) -> Option<FMode> {
         match flags & O_ACCMODE {
             0 => Some(FMode::READ),
@@ -54,6 +59,78 @@ impl FMode {
             2 => Some(FMode::READ | FMode::WRITE),
             _ => None,
         }
+    }
+}
+
+/// `S_IFMT`: the file-type bits of `i_mode`.
+pub const S_IFMT: u32 = 0o170000;
+
+/// The type of a file (`i_mode & S_IFMT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileType {
+    /// `S_IFREG`.
+    Regular,
+    /// `S_IFDIR`.
+    Directory,
+    /// `S_IFLNK`.
+    Symlink,
+    /// `S_IFCHR`.
+    CharDevice,
+    /// `S_IFBLK`.
+    BlockDevice,
+    /// `S_IFIFO`.
+    Fifo,
+    /// `S_IFSOCK`.
+    Socket,
+}
+
+impl FileType {
+    /// Every type, with its `S_IF*` bits.
+    const ALL: [(FileType, u32); 7] = [
+        (FileType::Regular, 0o100000),
+        (FileType::Directory, 0o040000),
+        (FileType::Symlink, 0o120000),
+        (FileType::CharDevice, 0o020000),
+        (FileType::BlockDevice, 0o060000),
+        (FileType::Fifo, 0o010000),
+        (FileType::Socket, 0o140000),
+    ];
+
+    /// The type of `mode` (`mode & S_IFMT`); `None` for bits no type has.
+    pub fn from_mode(mode: u32) -> Option<FileType> {
+        Self::ALL.iter().find(|(_, bits)| mode & S_IFMT == *bits).map(|(t, _)| *t)
+    }
+
+    /// The `S_IF*` bits.
+    pub fn s_ifmt(self) -> u32 {
+        Self::ALL.iter().find(|(t, _)| *t == self).map_or(0, |(_, bits)| *bits)
+    }
+
+    /// Whether files of this type have a device number (`i_rdev`).
+    pub fn is_device(self) -> bool {
+        matches!(self, FileType::CharDevice | FileType::BlockDevice)
+    }
+}
+
+/// What a filesystem says of a new inode besides its size and operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InodeAttr {
+    /// Device (major, minor) of the filesystem, for `/proc/PID/maps`.
+    pub dev: (u32, u32),
+    /// The inode number `/proc/PID/maps` shows (`i_ino`); `None` for the
+    /// machine-unique number the inode gets anyway.
+    pub i_ino: Option<u64>,
+    /// `i_mode`: type and permission bits.
+    pub mode: u32,
+    /// `i_rdev` of a device file.
+    pub rdev: (u32, u32),
+}
+
+impl InodeAttr {
+    /// A regular file with mode 0755 (executable, so that programs put on
+    /// tmpfs run) on `dev`, numbered by the machine.
+    pub fn regular(dev: (u32, u32)) -> InodeAttr {
+        InodeAttr { dev, i_ino: None, mode: FileType::Regular.s_ifmt() | 0o755, rdev: (0, 0) }
     }
 }
 
@@ -158,11 +235,18 @@ pub trait FileOperations: Send + Sync {
 
 /// `struct inode`: a file, its size and its page cache.
 pub struct Inode {
-    /// Inode number, unique on the machine; page-cache pages carry it in
-    /// their `mapping` word.
+    /// Number unique on the machine; page-cache pages carry it in their
+    /// `mapping` word.
     pub ino: u64,
+    /// The inode number `/proc/PID/maps` shows (`i_ino`): the
+    /// filesystem's own (a host file's `st_ino`), or [`Inode::ino`].
+    pub i_ino: u64,
     /// Device (major, minor) for `/proc/PID/maps`.
     pub dev: (u32, u32),
+    /// `i_mode`: the file type and permission bits.
+    pub mode: u32,
+    /// `i_rdev`: (major, minor) of a device file.
+    pub rdev: (u32, u32),
     size: AtomicU64,
     /// The page cache (`i_mapping`).
     pub mapping: AddressSpace,
@@ -177,7 +261,7 @@ impl fmt::Debug for Inode {
 }
 
 impl Inode {
-    /// A new inode of `size` bytes on `machine`.
+    /// A new regular file of `size` bytes on `machine`.
     pub fn new(
         machine: &Arc<Machine>,
         dev: (u32, u32),
@@ -185,10 +269,25 @@ impl Inode {
         a_ops: Arc<dyn AddressSpaceOperations>,
         fops: Arc<dyn FileOperations>,
     ) -> Arc<Inode> {
+        Self::new_with(machine, InodeAttr::regular(dev), size, a_ops, fops)
+    }
+
+    /// A new inode of `size` bytes on `machine`, of the type and numbers
+    /// `attr` gives.
+    pub fn new_with(
+        machine: &Arc<Machine>,
+        attr: InodeAttr,
+        size: u64,
+        a_ops: Arc<dyn AddressSpaceOperations>,
+        fops: Arc<dyn FileOperations>,
+    ) -> Arc<Inode> {
         let ino = machine.new_id();
         let inode = Arc::new(Inode {
             ino,
-            dev,
+            i_ino: attr.i_ino.unwrap_or(ino),
+            dev: attr.dev,
+            mode: attr.mode,
+            rdev: attr.rdev,
             size: AtomicU64::new(size),
             mapping: AddressSpace::new(machine, ino, a_ops),
             fops,
@@ -208,6 +307,18 @@ impl Inode {
     /// `i_size_write`.
     pub fn set_size(&self, size: u64) {
         self.size.store(size, Ordering::Release);
+    }
+    /// The file's type (`i_mode & S_IFMT`).
+    pub fn file_type(&self) -> FileType {
+        FileType::from_mode(self.mode).unwrap_or(FileType::Regular)
+    }
+    /// `S_ISREG`.
+    pub fn is_reg(&self) -> bool {
+        self.file_type() == FileType::Regular
+    }
+    /// `S_ISDIR`.
+    pub fn is_dir(&self) -> bool {
+        self.file_type() == FileType::Directory
     }
 }
 
@@ -243,13 +354,58 @@ impl File {
     }
 }
 
+/// A looked-up path (`struct path`): the inode and the path
+/// `/proc/PID/maps` shows for it (`d_path`: symbolic links resolved, `.`
+/// and `..` gone).
+#[derive(Clone, Debug)]
+pub struct Dentry {
+    /// The file.
+    pub inode: Arc<Inode>,
+    /// Its canonical absolute path.
+    pub path: String,
+}
+
+bitflags! {
+    /// `LOOKUP_*` flags of a path walk.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct LookupFlags: u32 {
+        /// Follow a symbolic link in the last component (`LOOKUP_FOLLOW`).
+        const FOLLOW = 1 << 0;
+        /// The last component must be a directory (`LOOKUP_DIRECTORY`).
+        const DIRECTORY = 1 << 1;
+    }
+}
+
 /// A mounted filesystem (`struct super_block` with its root directory).
 pub trait Filesystem: Send + Sync {
     /// The filesystem type's name.
     fn type_name(&self) -> &'static str;
-    /// The inode at `path` (`/`-separated, absolute or relative to the
-    /// root).
-    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>>;
+    /// `path_lookupat`: the file at `path` (`/`-separated, absolute or
+    /// relative to the root), with its canonical path.  Symbolic links in
+    /// the directories on the way are followed; one in the last component
+    /// is followed with [`LookupFlags::FOLLOW`] and otherwise returned
+    /// itself.  Errors as Linux's path walk gives them (`ENOENT`,
+    /// `ENOTDIR`, `ELOOP`, `ENAMETOOLONG`).
+    fn path_lookupat(&self, path: &str, flags: LookupFlags) -> SysResult<Dentry>;
+    /// The inode at `path`, symbolic links followed.
+    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
+        self.path_lookupat(path, LookupFlags::FOLLOW).map(|d| d.inode)
+    }
+    /// `O_CREAT` of a path that does not exist: a new empty regular file
+    /// at `path`, symbolic links in the directories followed (`EEXIST` if
+    /// something is there).  Filesystems that cannot create files refuse
+    /// with `EROFS`.
+    fn create(&self, _path: &str) -> SysResult<Dentry> {
+        Err(Errno::EROFS)
+    }
+    /// `O_TMPFILE`: a new unnamed regular file in the directory `dir`.
+    fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
+        Err(Errno::EOPNOTSUPP)
+    }
+    /// `O_TRUNC` of the regular file `inode`: its size becomes 0.
+    fn truncate(&self, _inode: &Arc<Inode>) -> SysResult<()> {
+        Err(Errno::EROFS)
+    }
     /// Mounted read-only: files cannot be opened for writing (`EROFS`).
     fn read_only(&self) -> bool {
         false
@@ -261,13 +417,41 @@ pub trait Filesystem: Send + Sync {
 }
 
 /// How a filesystem is mounted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MountOptions {
     /// Write dirty pages back into the source (the image file) in place.
     /// Without it the source is opened read-only and never written:
     /// writeback keeps the data in memory, so the files still read back
     /// what was written.
     pub write_source: bool,
+    /// Filesystem-specific settings, `key=value` (the `-o` of mount(8)),
+    /// e.g. `fs_type=ext4` for the host filesystem.
+    pub data: Vec<(String, String)>,
+}
+
+impl MountOptions {
+    /// The value of setting `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.data.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// `iget_locked` for a cache of live inodes by a filesystem's key: the
+/// inode for `key` if one is alive, else a new one from `make`, kept in
+/// the cache (weakly: the cache never keeps an inode alive).
+pub fn iget<K: std::hash::Hash + Eq>(
+    cache: &Mutex<ahash::AHashMap<K, std::sync::Weak<Inode>>>,
+    key: K,
+    make: impl FnOnce() -> SysResult<Arc<Inode>>,
+) -> SysResult<Arc<Inode>> {
+    let mut inodes = cache.lock();
+    if let Some(i) = inodes.get(&key).and_then(std::sync::Weak::upgrade) {
+        return Ok(i);
+    }
+    inodes.retain(|_, w| w.strong_count() > 0);
+    let inode = make()?;
+    inodes.insert(key, Arc::downgrade(&inode));
+    Ok(inode)
 }
 
 /// A filesystem type's constructor: `mount(machine, source, options)`.
@@ -307,6 +491,28 @@ pub fn mount(
         .find(|t| t.name == name)
         .ok_or_else(|| format!("unknown filesystem type '{name}' (known: {})", filesystem_names().join(", ")))?;
     (t.mount)(machine, source, options)
+}
+
+/// `O_TRUNC` as far as the model goes: a file with no page in its cache
+/// and no mapping gets size 0.  Dropping cached or mapped pages
+/// (`truncate_pagecache`) is not modelled: such a file is refused with
+/// `EBUSY`, and the trace says why.
+pub fn truncate_unmapped(machine: &Machine, inode: &Inode) -> SysResult<()> {
+    if inode.size() == 0 {
+        return Ok(());
+    }
+    let m = &inode.mapping;
+    if m.nrpages() > 0 || !m.swap_entries().is_empty() || !m.mappers().is_empty() {
+        crate::trace_note!(
+            machine.trace,
+            "do_truncate",
+            "inode {}: truncating a file with cached or mapped pages is not modelled: EBUSY",
+            inode.ino
+        );
+        return Err(Errno::EBUSY);
+    }
+    inode.set_size(0);
+    Ok(())
 }
 
 /// `vma_wants_writenotify` for a shared writable mapping with `vm_ops`:

@@ -9,7 +9,8 @@
 //! shown as `/dev/zero (deleted)`.
 
 use super::{
-    AddressSpaceOperations, FMode, FaultPage, File, FileOperations, FileSystemType, Filesystem, Inode, VmOperations,
+    AddressSpaceOperations, Dentry, FMode, FaultPage, File, FileOperations, FileSystemType, Filesystem, Inode,
+    LookupFlags, VmOperations,
 };
 use crate::alloc::Gfp;
 use crate::errno::{Errno, SysResult, VmFault};
@@ -259,9 +260,31 @@ impl Filesystem for Tmpfs {
     fn type_name(&self) -> &'static str {
         "tmpfs"
     }
-    fn lookup(&self, path: &str) -> SysResult<Arc<Inode>> {
+    /// A flat directory: `path` names a file by itself (leading `/`s
+    /// aside); the file shows as its name.
+    fn path_lookupat(&self, path: &str, _flags: LookupFlags) -> SysResult<Dentry> {
         let name = path.trim_start_matches('/');
-        self.files.lock().get(name).cloned().ok_or(Errno::ENOENT)
+        let inode = self.files.lock().get(name).cloned().ok_or(Errno::ENOENT)?;
+        Ok(Dentry { inode, path: name.to_string() })
+    }
+    /// A new empty file named `path` (leading `/`s aside).
+    fn create(&self, path: &str) -> SysResult<Dentry> {
+        let name = path.trim_start_matches('/');
+        if name.is_empty() || name.contains('/') {
+            return Err(Errno::ENOENT);
+        }
+        let inode = self.create(name, 0, &mut |_, _| {})?;
+        Ok(Dentry { inode, path: name.to_string() })
+    }
+    /// `shmem_tmpfile`: an unnamed empty file, shown as
+    /// `/dev/shm/#INO (deleted)` would be on Linux: `#INO (deleted)`.
+    fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
+        let inode = shmem_inode(&self.machine, 0);
+        let path = format!("#{} (deleted)", inode.i_ino);
+        Ok(Dentry { inode, path })
+    }
+    fn truncate(&self, inode: &Arc<Inode>) -> SysResult<()> {
+        super::truncate_unmapped(&self.machine, inode)
     }
 }
 

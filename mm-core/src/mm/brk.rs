@@ -57,16 +57,42 @@ impl MmStruct {
             return Err(Errno::ENOMEM);
         }
         let brkvma = st.vmas.prev(oldbrk).filter(|v| v.end > st.start_brk).map(|v| v.start);
-        self.do_brk_flags(st, brkvma, oldbrk, newbrk - oldbrk)?;
+        self.do_brk_flags(st, brkvma, oldbrk, newbrk - oldbrk, VmFlags::empty())?;
         st.brk = brk;
         Ok(())
     }
 
-    /// `do_brk_flags`: extends the heap VMA `vma` (if it ends at `addr`)
-    /// or maps a new anonymous VMA there.
-    fn do_brk_flags(&self, st: &mut MmState, vma: Option<u64>, addr: u64, len: u64) -> SysResult<()> {
+    /// `vm_brk_flags`: anonymous memory at `[addr, addr + len)` as `brk`
+    /// maps it, replacing what is there; `vm_flags` may only add
+    /// `VM_EXEC`.  The ELF loader maps a segment's bss with it.
+    pub(crate) fn vm_brk_flags(&self, st: &mut MmState, addr: u64, len: u64, vm_flags: VmFlags) -> SysResult<()> {
+        let len = page_align(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Ok(());
+        }
+        if !(vm_flags - VmFlags::EXEC).is_empty() {
+            return Err(Errno::EINVAL);
+        }
+        let _t = trace_enter!(self.machine.trace, "vm_brk_flags", "{:#x}-{:#x}", addr, addr.saturating_add(len));
+        // check_brk_limits
+        let addr = self.get_unmapped_area(st, None, addr, len, 0, MapFlags::FIXED)?;
+        self.do_vmi_munmap(st, addr, len)?;
+        let prev = st.vmas.prev(addr).map(|v| v.start);
+        self.do_brk_flags(st, prev, addr, len, vm_flags)
+    }
+
+    /// `do_brk_flags`: extends the VMA `vma` (if it ends at `addr` and
+    /// may merge) or maps a new anonymous VMA there.
+    fn do_brk_flags(
+        &self,
+        st: &mut MmState,
+        vma: Option<u64>,
+        addr: u64,
+        len: u64,
+        vm_flags: VmFlags,
+    ) -> SysResult<()> {
         let m = &*self.machine;
-        let flags = VmFlags::DATA_DEFAULT | VmFlags::ACCOUNT;
+        let flags = vm_flags | VmFlags::DATA_DEFAULT | VmFlags::ACCOUNT;
         if !self.may_expand_vm(st, flags, len >> PAGE_SHIFT) || st.vmas.len() > m.tunables.max_map_count {
             return Err(Errno::ENOMEM);
         }
@@ -82,7 +108,14 @@ impl MmStruct {
         }
         if !done {
             st.vmas.insert(Vma::new_anon(m, addr, addr + len, addr >> PAGE_SHIFT, flags));
-            trace_note!(m.trace, "do_brk_flags", "new vma {:08x}-{:08x} rw-p", addr, addr + len);
+            trace_note!(
+                m.trace,
+                "do_brk_flags",
+                "new vma {:08x}-{:08x} {}",
+                addr,
+                addr + len,
+                String::from_utf8_lossy(&flags.maps_perms())
+            );
         }
         vm_stat_account(st, flags, (len >> PAGE_SHIFT) as i64);
         Ok(())

@@ -36,6 +36,8 @@ impl MmStruct {
         cst.task_size = st.task_size;
         cst.start_brk = st.start_brk;
         cst.brk = st.brk;
+        cst.start_stack = st.start_stack;
+        cst.vsyscall_gate = st.vsyscall_gate;
         cst.total_vm = st.total_vm;
         cst.data_vm = st.data_vm;
         cst.exec_vm = st.exec_vm;

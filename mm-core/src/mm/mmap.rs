@@ -79,7 +79,7 @@ const LEGACY_MAP_MASK: u64 = 0x01
     | 0x400_0000;
 
 /// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
-const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
+pub(crate) const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
 
 /// `struct vm_unmapped_area_info`.
 struct UnmappedAreaInfo {

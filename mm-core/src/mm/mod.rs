@@ -96,6 +96,14 @@ pub struct MmState {
     pub start_brk: u64,
     /// Current program break (`brk`), unaligned as the caller gave it.
     pub brk: u64,
+    /// The initial stack pointer `execve` left (`start_stack`; 0 before
+    /// any exec): the VMA holding it is `[stack]` in `/proc/PID/maps`.
+    pub start_stack: u64,
+    /// The address space was built by `execve` for a 64-bit program, so
+    /// `/proc/PID/maps` ends with the `[vsyscall]` gate (`get_gate_vma`).
+    /// An address space started empty ([`crate::Kernel::spawn`]) is not a
+    /// program's and shows none.
+    pub vsyscall_gate: bool,
     /// Pages mapped (`total_vm`).
     pub total_vm: u64,
     /// Private writable, non-stack pages (`data_vm`).
@@ -188,6 +196,8 @@ impl MmStruct {
                 task_size,
                 start_brk: t.brk_base,
                 brk: t.brk_base,
+                start_stack: 0,
+                vsyscall_gate: false,
                 total_vm: 0,
                 data_vm: 0,
                 exec_vm: 0,

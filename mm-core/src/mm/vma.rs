@@ -30,6 +30,13 @@ pub enum VmaKind {
         /// `vm_ops`.
         vm_ops: Arc<dyn VmOperations>,
     },
+    /// A special mapping the kernel installs (`_install_special_mapping`):
+    /// no file, `special_mapping_vmops`, shown in `/proc/PID/maps` by its
+    /// name (`[vdso]`, `[vvar]`, `[vvar_vclock]`).
+    Special {
+        /// `vm_special_mapping.name`.
+        name: &'static str,
+    },
 }
 
 /// A virtual memory area (`struct vm_area_struct`).
@@ -74,6 +81,23 @@ impl Vma {
         }
     }
 
+    /// A special mapping named `name` over `[start, end)`
+    /// (`_install_special_mapping`): its flags get `VM_DONTEXPAND` and
+    /// `VM_SOFTDIRTY`, so it never merges or grows.
+    pub fn new_special(m: &Machine, start: u64, end: u64, flags: VmFlags, name: &'static str) -> Vma {
+        let mut v = Vma::new_anon(m, start, end, 0, flags | VmFlags::DONTEXPAND | VmFlags::SOFTDIRTY);
+        v.kind = VmaKind::Special { name };
+        v
+    }
+
+    /// The name of a special mapping.
+    pub fn special_name(&self) -> Option<&'static str> {
+        match self.kind {
+            VmaKind::Special { name } => Some(name),
+            _ => None,
+        }
+    }
+
     /// `vma_pages`.
     pub fn pages(&self) -> u64 {
         (self.end - self.start) >> PAGE_SHIFT
@@ -102,14 +126,14 @@ impl Vma {
     /// `vm_file`.
     pub fn file(&self) -> Option<&Arc<File>> {
         match &self.kind {
-            VmaKind::Anonymous => None,
+            VmaKind::Anonymous | VmaKind::Special { .. } => None,
             VmaKind::File { file, .. } => Some(file),
         }
     }
     /// `vm_ops`.
     pub fn vm_ops(&self) -> Option<&Arc<dyn VmOperations>> {
         match &self.kind {
-            VmaKind::Anonymous => None,
+            VmaKind::Anonymous | VmaKind::Special { .. } => None,
             VmaKind::File { vm_ops, .. } => Some(vm_ops),
         }
     }
@@ -135,7 +159,7 @@ impl Vma {
                 self.flags.contains(VmFlags::SHARED | VmFlags::WRITE)
                     && crate::fs::wants_writenotify(vm_ops.as_ref(), file)
             }
-            VmaKind::Anonymous => false,
+            VmaKind::Anonymous | VmaKind::Special { .. } => false,
         }
     }
     /// `vma_is_accessible`: readable, writable or executable.

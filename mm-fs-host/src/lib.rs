@@ -1,0 +1,573 @@
+//! The host's files for mmsim: the filesystem type `host`, which serves
+//! absolute paths from a host directory as if it were `/`
+//! (`mmsim run --root DIR`), or from a root snapshot, a text file that
+//! describes the files a log uses (`mmsim snapshot`, `--root FILE.snap`)
+//! so that a test replays anywhere.
+//!
+//! Paths are walked as Linux walks them ([`mm_core::fs::namei`]):
+//! symbolic links are followed inside the root (an absolute target starts
+//! over at the root, `..` at the root stays there), with `ELOOP`,
+//! `ENOTDIR`, `ENOENT` and `ENAMETOOLONG` where Linux gives them, and
+//! every file shows its canonical path, as `/proc/PID/maps` does
+//! (`/lib/x86_64-linux-gnu/libc.so.6` opens as
+//! `/usr/lib/x86_64-linux-gnu/libc.so.6` where `/lib` links to
+//! `usr/lib`).  Inodes carry the host's file type, device (`st_dev`) and
+//! inode number (`st_ino`), and are cached by (device, inode): every open
+//! of one host file shares one inode and one page cache.
+//!
+//! A regular file has its real size; its bytes are read on fault through
+//! the page cache (`read_folio`/`readahead`) with positioned reads of the
+//! host file, opened on the first read, read-only.  Nothing is ever
+//! written to the host: writeback (`msync`, `fsync`, reclaim) keeps a
+//! written page in an in-memory overlay that later reads see, and files
+//! made by `O_CREAT` or `O_TMPFILE` live only in memory.  `O_TRUNC`
+//! changes only the simulated size.  The host is asked only `lstat`,
+//! `readlink` and `statfs` for anything but a regular file: a directory,
+//! device, FIFO or socket is never opened, and its descriptor cannot be
+//! mapped (`ENODEV`; `/dev/zero` is mapped as Linux's `mmap_zero` does,
+//! by the kernel).
+//!
+//! Mappings are placed as the host filesystem's `file_operations` place
+//! them: ext4, xfs, btrfs, bcachefs and erofs use `thp_get_unmapped_area`
+//! (a mapping of 2 MiB or more is 2 MiB-aligned), others the default; and shared
+//! writable mappings of files on filesystems with `page_mkwrite` (all but
+//! tmpfs) track writes.  The type comes from `statfs` of each host
+//! device, from the snapshot, or from the mount setting `fs_type=NAME`
+//! (`--root-fs-type`), which applies to every file.
+
+mod host;
+pub mod scan;
+pub mod snapshot;
+
+use ahash::AHashMap;
+use host::HostDir;
+use mm_core::errno::{Errno, SysResult, VmFault};
+use mm_core::fault::VmFaultCtx;
+use mm_core::fs::namei::{self, NameiOps, Walk};
+use mm_core::fs::{
+    AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
+    LookupFlags, MM_FILESYSTEMS, MountOptions, VmOperations, iget,
+};
+use mm_core::machine::Machine;
+use mm_core::trace_note;
+use mm_core::types::{PAGE_SIZE, Pfn};
+use parking_lot::Mutex;
+use snapshot::Snapshot;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
+
+pub use snapshot::{SNAPSHOT_MAGIC, write_snapshot};
+
+/// What `lstat` says of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stat {
+    /// `st_mode & S_IFMT`.
+    pub ty: FileType,
+    /// `st_mode & 07777`.
+    pub perm: u32,
+    /// `st_dev` as (major, minor).
+    pub dev: (u32, u32),
+    /// `st_ino`.
+    pub ino: u64,
+    /// `st_size`.
+    pub size: u64,
+    /// `st_rdev` of a device.
+    pub rdev: (u32, u32),
+}
+
+/// The type of a host filesystem, as far as mapping its files goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FsKind {
+    Ext4,
+    Xfs,
+    Btrfs,
+    Bcachefs,
+    Erofs,
+    Tmpfs,
+    /// Anything else, by name or `statfs` magic.
+    Other(String),
+}
+
+impl FsKind {
+    /// From `statfs`'s `f_type`.
+    pub fn from_magic(magic: u64) -> FsKind {
+        match magic {
+            0xef53 => FsKind::Ext4,
+            0x5846_5342 => FsKind::Xfs,
+            0x9123_683e => FsKind::Btrfs,
+            0xca45_1a4e => FsKind::Bcachefs,
+            0xe0f5_e1e2 => FsKind::Erofs,
+            0x0102_1994 => FsKind::Tmpfs,
+            0x9fa0 => FsKind::Other("proc".to_string()),
+            0x6265_6572 => FsKind::Other("sysfs".to_string()),
+            m => FsKind::Other(format!("{m:#x}")),
+        }
+    }
+
+    /// From a name (`ext4`, `ext3`, `ext2`, `xfs`, `btrfs`, `erofs`,
+    /// `tmpfs`; anything else is another type).
+    pub fn from_name(name: &str) -> FsKind {
+        match name {
+            "ext4" | "ext3" | "ext2" => FsKind::Ext4,
+            "xfs" => FsKind::Xfs,
+            "btrfs" => FsKind::Btrfs,
+            "bcachefs" => FsKind::Bcachefs,
+            "erofs" => FsKind::Erofs,
+            "tmpfs" | "shmem" => FsKind::Tmpfs,
+            n => FsKind::Other(n.to_string()),
+        }
+    }
+
+    /// The name a snapshot records.
+    pub fn name(&self) -> &str {
+        match self {
+            FsKind::Ext4 => "ext4",
+            FsKind::Xfs => "xfs",
+            FsKind::Btrfs => "btrfs",
+            FsKind::Bcachefs => "bcachefs",
+            FsKind::Erofs => "erofs",
+            FsKind::Tmpfs => "tmpfs",
+            FsKind::Other(n) => n,
+        }
+    }
+
+    /// Whether the type's `file_operations` place mappings with
+    /// `thp_get_unmapped_area` (ext2/ext4, xfs, btrfs, bcachefs, erofs in
+    /// Linux 6.18; tmpfs only with huge pages on, which is not the
+    /// default).
+    pub fn thp_get_unmapped_area(&self) -> bool {
+        matches!(self, FsKind::Ext4 | FsKind::Xfs | FsKind::Btrfs | FsKind::Bcachefs | FsKind::Erofs)
+    }
+
+    /// Whether the type's `vm_operations` have `page_mkwrite`.
+    pub fn page_mkwrite(&self) -> bool {
+        !matches!(self, FsKind::Tmpfs | FsKind::Erofs)
+    }
+}
+
+/// Where the files come from.
+#[derive(Debug)]
+enum Source {
+    /// A host directory.
+    Host(HostDir),
+    /// A root snapshot.
+    Snapshot(Snapshot),
+}
+
+impl Source {
+    fn lstat(&self, path: &[u8]) -> SysResult<Stat> {
+        match self {
+            Source::Host(h) => h.lstat(path),
+            Source::Snapshot(s) => s.lstat(path),
+        }
+    }
+
+    fn readlink(&self, path: &[u8]) -> SysResult<Vec<u8>> {
+        match self {
+            Source::Host(h) => h.readlink(path),
+            Source::Snapshot(s) => s.readlink(path),
+        }
+    }
+
+    fn fs_kind(&self, path: &[u8], dev: (u32, u32)) -> Option<FsKind> {
+        match self {
+            Source::Host(h) => h.fs_kind(path),
+            Source::Snapshot(s) => s.fs_kind(dev),
+        }
+    }
+}
+
+/// A regular file's bytes: the source's, under what writeback put in the
+/// overlay.
+struct HostFile {
+    /// Where the bytes are; `None` for a file made in memory.
+    source: Option<Arc<Source>>,
+    /// Its canonical path when first looked up.
+    path: Vec<u8>,
+    stat: Stat,
+    /// The host file, opened on the first read.
+    fd: Mutex<Option<std::fs::File>>,
+    /// Pages written back, by index: the host never sees them.
+    overlay: Mutex<BTreeMap<u64, Box<[u8]>>>,
+}
+
+impl std::fmt::Debug for HostFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFile").field("path", &String::from_utf8_lossy(&self.path)).finish()
+    }
+}
+
+impl HostFile {
+    /// Reads `buf.len()` bytes from `off` of the source (zeros where it
+    /// has none).
+    fn read_source(&self, off: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        match self.source.as_deref() {
+            None => {
+                buf.fill(0);
+                Ok(())
+            }
+            Some(Source::Snapshot(s)) => {
+                s.read_at(&self.path, off, buf);
+                Ok(())
+            }
+            Some(Source::Host(h)) => {
+                let mut fd = self.fd.lock();
+                if fd.is_none() {
+                    *fd = Some(h.open_regular(&self.path, &self.stat)?);
+                }
+                host::read_full_at(fd.as_ref().expect("opened above"), off, buf)
+            }
+        }
+    }
+
+    /// The pages from `index` on into `buf` (zeros past the end of the
+    /// file), with the overlay's pages over them.
+    fn read_pages(&self, inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let start = index.checked_mul(PAGE_SIZE).ok_or(Errno::EINVAL)?;
+        let valid = inode.size().saturating_sub(start).min(buf.len() as u64) as usize;
+        buf[valid..].fill(0);
+        self.read_source(start, &mut buf[..valid])?;
+        let overlay = self.overlay.lock();
+        let pages = buf.len() as u64 / PAGE_SIZE;
+        for (&i, page) in overlay.range(index..index + pages) {
+            let at = ((i - index) * PAGE_SIZE) as usize;
+            buf[at..at + PAGE_SIZE as usize].copy_from_slice(page);
+        }
+        Ok(())
+    }
+}
+
+impl AddressSpaceOperations for HostFile {
+    fn read_folio(&self, inode: &Inode, index: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.read_pages(inode, index, buf)
+    }
+
+    fn readahead(&self, inode: &Inode, start: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.read_pages(inode, start, buf)
+    }
+
+    /// Into the overlay: the host file is never written.
+    fn writepage(&self, _inode: &Inode, index: u64, data: &[u8]) -> Result<(), Errno> {
+        let mut page = vec![0u8; PAGE_SIZE as usize].into_boxed_slice();
+        let n = data.len().min(PAGE_SIZE as usize);
+        page[..n].copy_from_slice(&data[..n]);
+        self.overlay.lock().insert(index, page);
+        Ok(())
+    }
+}
+
+/// The `vm_operations` of a host file: the generic page-cache ones, with
+/// a `page_mkwrite` that accepts every page where the host filesystem has
+/// one.
+#[derive(Debug)]
+struct HostVmOps {
+    page_mkwrite: bool,
+}
+
+impl VmOperations for HostVmOps {
+    fn name(&self) -> &'static str {
+        "host_file_vm_ops"
+    }
+    fn has_page_mkwrite(&self) -> bool {
+        self.page_mkwrite
+    }
+    fn page_mkwrite(&self, _vmf: &VmFaultCtx<'_>, _pfn: Pfn) -> VmFault {
+        VmFault::empty()
+    }
+}
+
+/// The `file_operations` of a regular host file.
+struct HostFops {
+    kind: FsKind,
+}
+
+impl FileOperations for HostFops {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Ok(Arc::new(HostVmOps { page_mkwrite: self.kind.page_mkwrite() }))
+    }
+    fn thp_get_unmapped_area(&self) -> bool {
+        self.kind.thp_get_unmapped_area()
+    }
+}
+
+/// A file that is not a regular file: no page cache, no mapping.
+#[derive(Debug)]
+struct SpecialFile {
+    ty: FileType,
+}
+
+impl AddressSpaceOperations for SpecialFile {
+    fn read_folio(&self, _inode: &Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn can_writeback(&self) -> bool {
+        false
+    }
+}
+
+impl FileOperations for SpecialFile {
+    /// No `mmap` in its `file_operations`: `ENODEV`.
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Err(Errno::ENODEV)
+    }
+    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
+        Err(if self.ty == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL })
+    }
+    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
+        Err(if self.ty == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL })
+    }
+    fn fsync(&self, _file: &File, _start: u64, _end: u64) -> SysResult<()> {
+        Ok(())
+    }
+}
+
+/// A host file's (device, inode number).
+type HostIno = ((u32, u32), u64);
+
+/// What the walk finds.
+#[derive(Clone, Debug)]
+enum Node {
+    /// A file of the source.
+    Source(Stat),
+    /// A file made in memory.
+    Created(Arc<Inode>),
+}
+
+/// The `host` filesystem: a host directory or a root snapshot, never
+/// written.
+pub struct HostFs {
+    machine: Arc<Machine>,
+    source: Arc<Source>,
+    /// `fs_type=`: the type every file takes, instead of its own.
+    forced: Option<FsKind>,
+    /// Types of host devices seen so far.
+    kinds: Mutex<AHashMap<(u32, u32), FsKind>>,
+    /// Live inodes by host (device, inode).
+    inodes: Mutex<AHashMap<HostIno, Weak<Inode>>>,
+    /// Files made in memory (`O_CREAT`), by canonical path.
+    created: Mutex<BTreeMap<Vec<u8>, Arc<Inode>>>,
+    /// The root, for `Debug`.
+    name: String,
+}
+
+impl std::fmt::Debug for HostFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFs").field("root", &self.name).finish()
+    }
+}
+
+impl HostFs {
+    /// Mounts `source`: a root snapshot (a file starting with
+    /// [`SNAPSHOT_MAGIC`]) or a host directory.  `options.data` may set
+    /// `fs_type=NAME`; `write_source` is refused (the host is never
+    /// written).
+    pub fn mount(machine: &Arc<Machine>, source: &str, options: &MountOptions) -> Result<Arc<HostFs>, String> {
+        if options.write_source {
+            return Err("the host filesystem is never written (--write-image is for --image)".to_string());
+        }
+        for (k, _) in &options.data {
+            if k != "fs_type" {
+                return Err(format!("unknown setting '{k}' for the host filesystem (known: fs_type)"));
+            }
+        }
+        let forced = options.get("fs_type").map(FsKind::from_name);
+        let src = if snapshot::is_snapshot(source) {
+            Source::Snapshot(Snapshot::read_file(source)?)
+        } else {
+            Source::Host(HostDir::new(source)?)
+        };
+        Ok(Self::with_source(machine, src, forced, source))
+    }
+
+    /// Mounts a root snapshot given as text.
+    pub fn mount_snapshot(machine: &Arc<Machine>, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
+        Ok(Self::with_source(machine, Source::Snapshot(Snapshot::parse(text)?), forced, "(snapshot)"))
+    }
+
+    fn with_source(machine: &Arc<Machine>, source: Source, forced: Option<FsKind>, name: &str) -> Arc<HostFs> {
+        Arc::new(HostFs {
+            machine: machine.clone(),
+            source: Arc::new(source),
+            forced,
+            kinds: Mutex::new(AHashMap::new()),
+            inodes: Mutex::new(AHashMap::new()),
+            created: Mutex::new(BTreeMap::new()),
+            name: name.to_string(),
+        })
+    }
+
+    /// Whether the files come from a snapshot.
+    pub fn is_snapshot(&self) -> bool {
+        matches!(*self.source, Source::Snapshot(_))
+    }
+
+    /// The filesystem type of the file at `path` on device `dev`.
+    fn kind(&self, path: &[u8], dev: (u32, u32)) -> FsKind {
+        if let Some(k) = &self.forced {
+            return k.clone();
+        }
+        let mut kinds = self.kinds.lock();
+        if let Some(k) = kinds.get(&dev) {
+            return k.clone();
+        }
+        let k = self.source.fs_kind(path, dev).unwrap_or(FsKind::Other("unknown".to_string()));
+        trace_note!(self.machine.trace, "statfs", "device {:x}:{:02x} is {}", dev.0, dev.1, k.name());
+        kinds.insert(dev, k.clone());
+        k
+    }
+
+    /// `iget`: the inode of the source file `stat` found at `path`.
+    fn iget(&self, path: &[u8], stat: &Stat) -> SysResult<Arc<Inode>> {
+        iget(&self.inodes, (stat.dev, stat.ino), || {
+            let attr =
+                InodeAttr { dev: stat.dev, i_ino: Some(stat.ino), mode: stat.ty.s_ifmt() | stat.perm, rdev: stat.rdev };
+            Ok(if stat.ty == FileType::Regular {
+                let kind = self.kind(path, stat.dev);
+                let file = Arc::new(HostFile {
+                    source: Some(self.source.clone()),
+                    path: path.to_vec(),
+                    stat: stat.clone(),
+                    fd: Mutex::new(None),
+                    overlay: Mutex::new(BTreeMap::new()),
+                });
+                Inode::new_with(&self.machine, attr, stat.size, file, Arc::new(HostFops { kind }))
+            } else {
+                let special = Arc::new(SpecialFile { ty: stat.ty });
+                Inode::new_with(&self.machine, attr, stat.size, special.clone(), special)
+            })
+        })
+    }
+
+    /// A new empty regular file in memory, in the directory `dir` (at
+    /// `dir_path`).
+    fn new_file(&self, dir: &Node, dir_path: &[u8]) -> Arc<Inode> {
+        let dev = match dir {
+            Node::Source(s) => s.dev,
+            Node::Created(i) => i.dev,
+        };
+        let kind = self.kind(dir_path, dev);
+        let stat = Stat { ty: FileType::Regular, perm: 0o644, dev, ino: 0, size: 0, rdev: (0, 0) };
+        let file = Arc::new(HostFile {
+            source: None,
+            path: dir_path.to_vec(),
+            stat,
+            fd: Mutex::new(None),
+            overlay: Mutex::new(BTreeMap::new()),
+        });
+        let attr = InodeAttr { dev, i_ino: None, mode: FileType::Regular.s_ifmt() | 0o644, rdev: (0, 0) };
+        Inode::new_with(&self.machine, attr, 0, file, Arc::new(HostFops { kind }))
+    }
+
+    fn dentry(&self, node: Node, path: Vec<u8>) -> SysResult<Dentry> {
+        let inode = match node {
+            Node::Source(stat) => self.iget(&path, &stat)?,
+            Node::Created(i) => i,
+        };
+        Ok(Dentry { inode, path: String::from_utf8_lossy(&path).into_owned() })
+    }
+}
+
+/// `dir_path/name`.
+fn join(dir_path: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = dir_path.to_vec();
+    if p != b"/" {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+/// The path walk's view of a [`HostFs`].
+struct Walker<'a>(&'a HostFs);
+
+impl NameiOps for Walker<'_> {
+    type Node = Node;
+    fn root(&self) -> SysResult<Node> {
+        self.0.source.lstat(b"/").map(Node::Source)
+    }
+    fn lookup_child(&self, _dir: &Node, dir_path: &[u8], name: &[u8]) -> SysResult<Node> {
+        let path = join(dir_path, name);
+        if let Some(i) = self.0.created.lock().get(&path) {
+            return Ok(Node::Created(i.clone()));
+        }
+        self.0.source.lstat(&path).map(Node::Source)
+    }
+    fn file_type(&self, node: &Node) -> FileType {
+        match node {
+            Node::Source(s) => s.ty,
+            Node::Created(i) => i.file_type(),
+        }
+    }
+    fn readlink(&self, _node: &Node, path: &[u8]) -> SysResult<Vec<u8>> {
+        self.0.source.readlink(path)
+    }
+}
+
+impl Filesystem for HostFs {
+    fn type_name(&self) -> &'static str {
+        "host"
+    }
+
+    fn path_lookupat(&self, path: &str, flags: LookupFlags) -> SysResult<Dentry> {
+        let (node, path) = namei::path_lookupat(&Walker(self), path.as_bytes(), flags)?.found()?;
+        self.dentry(node, path)
+    }
+
+    /// A new empty file in memory where the walk (symbolic links
+    /// followed) ends; the host is not touched.
+    fn create(&self, path: &str) -> SysResult<Dentry> {
+        match namei::path_lookupat(&Walker(self), path.as_bytes(), LookupFlags::FOLLOW)? {
+            Walk::Found { .. } => Err(Errno::EEXIST),
+            Walk::Missing { dir, dir_path, name } => {
+                if path.ends_with('/') {
+                    return Err(Errno::EISDIR);
+                }
+                if name.len() > namei::NAME_MAX {
+                    return Err(Errno::ENAMETOOLONG);
+                }
+                let inode = self.new_file(&dir, &dir_path);
+                let full = join(&dir_path, &name);
+                self.created.lock().insert(full.clone(), inode.clone());
+                Ok(Dentry { inode, path: String::from_utf8_lossy(&full).into_owned() })
+            }
+        }
+    }
+
+    /// An unnamed file in memory, shown as `DIR/#INO (deleted)`.
+    fn tmpfile(&self, dir: &Dentry) -> SysResult<Dentry> {
+        let node = Node::Created(dir.inode.clone());
+        let inode = self.new_file(&node, dir.path.as_bytes());
+        let sep = if dir.path.ends_with('/') { "" } else { "/" };
+        let path = format!("{}{sep}#{} (deleted)", dir.path, inode.i_ino);
+        Ok(Dentry { inode, path })
+    }
+
+    /// The simulated size becomes 0; the host file stays as it is.
+    fn truncate(&self, inode: &Arc<Inode>) -> SysResult<()> {
+        mm_core::fs::truncate_unmapped(&self.machine, inode)
+    }
+
+    /// Writes every dirty page of every live file back into its overlay.
+    fn sync(&self) -> SysResult<()> {
+        let live: Vec<Arc<Inode>> = self.inodes.lock().values().filter_map(Weak::upgrade).collect();
+        let created: Vec<Arc<Inode>> = self.created.lock().values().cloned().collect();
+        for inode in live.iter().chain(&created) {
+            inode.mapping.filemap_write_and_wait_range(inode, 0, u64::MAX)?;
+        }
+        Ok(())
+    }
+}
+
+fn mount_host(machine: &Arc<Machine>, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(HostFs::mount(machine, source, &options)?)
+}
+
+#[linkme::distributed_slice(MM_FILESYSTEMS)]
+static HOST: FileSystemType = FileSystemType {
+    name: "host",
+    description: "a host directory as / (--root DIR), or a root snapshot (--root FILE.snap); never written",
+    mount: mount_host,
+};
