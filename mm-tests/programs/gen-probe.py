@@ -19,14 +19,18 @@ interesting:
 - file mappings of the files the case lists (`# file NAME SIZE`: the
   recorder creates them next to the probe, sparse), of 2 MiB and more
   too (2 MiB placement on ext4), private and shared, at offsets;
-- loads, stores, and stack growth (`stack N`);
+- no loads, stores or stack growth: strace does not see them, so a
+  replay of the log cannot know them, and they change what the kernel
+  does later (a written anonymous mapping has an anon_vma, and moved by
+  mremap it no longer merges with its old neighbours; a grown stack
+  shows in the maps).  The probe has `load`, `store` and `stack` for
+  lists written by hand; MAP_POPULATE is the visible way to fault pages;
 - a copy of /proc/self/maps at the end (`maps`), sometimes one in the
   middle too.
 
 The generator keeps track of what is mapped, page by page, with the
-results of earlier lines as the probe's registers (`rK`), so that loads
-and stores only touch memory that is surely mapped and accessible, and
-the probe never faults fatally.  The same arguments always give the
+results of earlier lines as the probe's registers (`rK`), so that
+operations land on mappings (or on holes where they mean to).  The same arguments always give the
 same list.  With --pie the case is meant for probe-pie (the `# binary`
 line says which binary the recorder runs)."""
 import argparse
@@ -49,7 +53,6 @@ FILE_SIZES = [PAGE, 3 * PAGE + 100, 40 * PAGE, 100 * PAGE + 7, MB2, MB2 + 5000, 
 STACK_TOP = 0x7ffffffff000
 STACK_START = STACK_TOP - 33 * PAGE
 GUARD_GAP = 256 * PAGE
-MAX_STACK_PAGES = 96
 
 
 def h(v):
@@ -60,12 +63,11 @@ class Region:
     """Pages mapped by one successful call: page i is `attr[i]` (None when
     unmapped or replaced), attr = (prot, advice-flags) ."""
 
-    def __init__(self, reg, pages, prot, kind, shared, file_pages=0, writable_file=True):
+    def __init__(self, reg, pages, prot, kind, shared, writable_file=True):
         self.reg = reg
         self.attr = [(prot, 0)] * pages
         self.kind = kind            # "anon" or "file" (shared anonymous too)
         self.shared = shared
-        self.file_pages = file_pages  # pages backed by the file (file mappings)
         self.writable_file = writable_file
         self.pristine = True        # one VMA's worth, never split
 
@@ -102,7 +104,6 @@ class Gen:
         self.regions = []
         self.brk = None     # register holding the current break
         self.holes = []     # sizes (pages) of recent munmap holes
-        self.stack_pages = 0
 
     def emit(self, s):
         """Adds a line; returns its number, the register holding its result."""
@@ -137,8 +138,7 @@ class Gen:
         if k == "brk" and self.brk is not None:
             return "r%d+%s" % (self.brk, h(r.choice([0, 1, 2, 16, 64, 300]) * PAGE)), k
         if k == "gap":
-            # never with MAP_FIXED_NOREPLACE: a mapping there would stop
-            # the stack from growing
+            # refused as a hint; taken with MAP_FIXED_NOREPLACE
             return h(STACK_START - GUARD_GAP + r.randrange(GUARD_GAP // PAGE) * PAGE), k
         if k == "low":
             return h(r.choice([0x1000, 0x2000, 0x3ff000, 0x10000000])), k
@@ -193,9 +193,9 @@ class Gen:
             flags |= MAP_FIXED
             shape = "fixed"
         elif r.random() < 0.3:
-            where, hk = self.hint(n)
+            where, _ = self.hint(n)
             shape = "hint"
-            if r.random() < 0.15 and hk != "gap":
+            if r.random() < 0.15:
                 flags |= MAP_FIXED_NOREPLACE
                 sure = False
         if r.random() < 0.05 and n <= 600:
@@ -212,10 +212,7 @@ class Gen:
             for j in range(i, i + n):
                 g_fixed.attr[j] = None
             g_fixed.pristine = False
-        # shared anonymous memory is a shmem file of the mapping's size:
-        # beyond it (after mremap growth) is SIGBUS, as beyond a file's end
-        g = Region(reg, n, prot, "anon" if kind == "anon" else "file", bool(flags & MAP_SHARED),
-                   {"file": fpages, "shared": n}.get(kind, 0), mode == O_RDWR)
+        g = Region(reg, n, prot, "anon" if kind == "anon" else "file", bool(flags & MAP_SHARED), mode == O_RDWR)
         self.regions.append(g)
 
     def op_open(self):
@@ -287,7 +284,7 @@ class Gen:
         new = r.choice([old + r.randint(1, 16), 2 * old, 512 * r.randint(1, 3), old + r.randint(17, 700)])
         new = max(new, old + 1)
         reg = self.emit("mremap %s %s %s %d 0" % (g.at(0), h(old * PAGE), h(new * PAGE), MREMAP_MAYMOVE))
-        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.file_pages, g.writable_file)
+        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file)
         for j in range(old):
             g.attr[j] = None
         g.pristine = False
@@ -307,31 +304,6 @@ class Gen:
             d = -r.choice([0x100000, 0x40000000])   # below the start of the heap: refused
         self.brk = self.emit("brk r%d%s" % (self.brk, ("+" + h(d)) if d >= 0 else h(d)))
 
-    def op_access(self):
-        r = self.r
-        cands = []
-        for g in self.regions[-12:]:
-            for i, a in enumerate(g.attr):
-                if a is None or not a[0] & PROT_READ:
-                    continue
-                if g.kind == "file" and i >= g.file_pages:
-                    continue    # SIGBUS beyond the end of the file
-                cands.append((g, i, a[0]))
-        if not cands:
-            return self.op_mmap()
-        g, i, prot = r.choice(cands)
-        if prot & PROT_WRITE and r.random() < 0.6:
-            self.emit("store %s" % g.at(i))
-        else:
-            self.emit("load %s" % g.at(i))
-
-    def op_stack(self):
-        if self.stack_pages >= MAX_STACK_PAGES:
-            return self.op_access()
-        n = self.r.randint(self.stack_pages + 1, MAX_STACK_PAGES)
-        self.stack_pages = n
-        self.emit("stack %d" % n)
-
     def run(self):
         r = self.r
         self.emit("# generated: gen-probe.py --seed %d --ops %d%s" % (self.seed, self.nops,
@@ -344,7 +316,7 @@ class Gen:
                 self.emit("# file f%d %d" % (i, size))
         table = [(self.op_mmap, 30), (lambda: self.op_mmap(fixed=True), 4), (self.op_munmap, 12),
                  (self.op_mprotect, 8), (self.op_madvise, 4), (self.op_mremap, 9), (self.op_brk, 12),
-                 (self.op_access, 12), (self.op_stack, 2)]
+                 ]
         if self.files:
             table += [(self.op_open, 2), (self.op_close, 2)]
         fns = [f for f, _ in table]
