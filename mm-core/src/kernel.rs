@@ -387,12 +387,18 @@ impl Kernel {
     /// execute bit is `EACCES`.
     pub fn open_exec(&self, path: &str) -> SysResult<Arc<File>> {
         let m = &*self.machine;
-        let _t = trace_enter!(m.trace, "do_open_execat", "{path}");
-        let d = self.with_filesystems(path, |fs, path, _| fs.path_lookupat(path, LookupFlags::FOLLOW))?;
+        let _t = trace_enter!(m.trace, "open_exec", "{path}");
+        let mut d = self.with_filesystems(path, |fs, path, _| fs.path_lookupat(path, LookupFlags::FOLLOW))?;
         if !d.inode.is_reg() || d.inode.mode & 0o111 == 0 {
             trace_note!(m.trace, "may_open", "{}: not an executable regular file: EACCES", d.path);
             return Err(Errno::EACCES);
         }
+        if !d.path.starts_with('/') {
+            // A tmpfs file found by its last component runs under the
+            // path it was given, as if it were there.
+            d.path = path.to_string();
+        }
+        trace_note!(m.trace, "do_open_execat", "{}: inode {}, {} bytes", d.path, d.inode.ino, d.inode.size());
         Ok(File::open(d.inode, FMode::READ, d.path))
     }
 

@@ -265,12 +265,16 @@ pub fn main() -> ExitCode {
                 machine: MachineConfig { ram, allocator, page_table, reclaim, swap, ..MachineConfig::default() },
                 trace,
                 stats,
-                image: image.map(|p| p.to_string_lossy().into_owned()),
+                image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,
                 strace: is_log,
                 maps_at_exit,
                 maps_at_read,
-                root: root.map(|p| p.to_string_lossy().into_owned()),
+                // A log of a real program replays against the files it
+                // ran with: the host's `/` unless told otherwise.
+                root: root
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .or_else(|| (is_log && image.is_none()).then(|| "/".to_string())),
                 root_fs_type,
             };
             // A run that stops prints what it produced, then the error.

@@ -613,7 +613,7 @@ fn returns_addr(c: &Call) -> bool {
 pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    crate::run::mount_root(&mut k, opts, Some("/")).map_err(stop)?;
+    crate::run::mount_root(&mut k, opts).map_err(stop)?;
     let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, e) in log.events.iter().enumerate() {
         if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)

@@ -409,10 +409,10 @@ impl Runner<'_> {
 }
 
 /// Mounts the run's root filesystem on `k`: the ext4 image, or the host
-/// directory (or root snapshot) `--root` names, or else `default_root`
-/// (strace logs replay against the host's `/`).  Without any of these,
-/// `openat` finds only the `file` lines' tmpfs files.
-pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions, default_root: Option<&str>) -> Result<(), RunError> {
+/// directory (or root snapshot) `root` names.  Without either, `openat`
+/// finds only the `file` lines' tmpfs files (`mmsim run` gives strace
+/// logs the host's `/`).
+pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunError> {
     if opts.root.is_some() && opts.image.is_some() {
         return Err(RunError::Mount("--root and --image cannot be used together".to_string()));
     }
@@ -420,7 +420,7 @@ pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions, default_root: Option
         let options = mm_core::fs::MountOptions { write_source: opts.write_image, ..Default::default() };
         let fs = mm_core::fs::mount(k.machine(), "ext4", image, options).map_err(RunError::Mount)?;
         k.set_root(fs);
-    } else if let Some(root) = opts.root.as_deref().or(default_root) {
+    } else if let Some(root) = &opts.root {
         let mut options = mm_core::fs::MountOptions::default();
         if let Some(t) = &opts.root_fs_type {
             options.data.push(("fs_type".to_string(), t.clone()));
@@ -442,7 +442,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
 pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    mount_root(&mut k, opts, None).map_err(stop)?;
+    mount_root(&mut k, opts).map_err(stop)?;
     let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
     let trace = if opts.trace {
         let c = TraceCollector::new();
