@@ -14,6 +14,7 @@ use mm_sim::replay::replay;
 use mm_sim::strace::parse_log;
 use mm_x86 as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The directory the cases were recorded in (`record-probe.py`).
 const RUN_DIR: &str = "tmp/mmsim-probe";
@@ -37,7 +38,10 @@ fn cases() -> Vec<String> {
 
 /// A root directory holding what case `name` used, under `RUN_DIR`.
 fn make_root(name: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("mmsim-probe-root-{}-{name}", std::process::id()));
+    // One directory per call: tests run at once may replay the same case.
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let root = std::env::temp_dir().join(format!("mmsim-probe-root-{}-{n}-{name}", std::process::id()));
     let dir = root.join(RUN_DIR);
     std::fs::create_dir_all(&dir).expect("the root directory");
     for bin in ["probe", "probe-pie"] {
