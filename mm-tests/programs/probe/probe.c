@@ -26,6 +26,7 @@
  *   stack PAGES                       touch PAGES pages below the stack pointer
  *   maps                              copy /proc/self/maps to stdout
  *
+ * The file may have up to 512 lines and 16 KiB.
  * A line that cannot be parsed ends the program with status 2 and
  * `probe: line N: bad line` on stderr; no operation of it has run then
  * (the whole file is parsed before the first operation).
@@ -47,8 +48,10 @@ typedef long s64;
 #define SYS_openat 257
 #define AT_FDCWD (-100)
 
-#define MAX_LINES 1024
+#define MAX_LINES 512
 #define MAX_ARGS 6
+#define TEXT_SIZE (16 << 10)
+#define BUF_SIZE (4 << 10)
 
 static inline s64 sys6(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e, s64 f)
 {
@@ -95,10 +98,27 @@ struct line {
 	struct arg a[MAX_ARGS];
 };
 
-static char text[1 << 16];
-static struct line lines[MAX_LINES + 1];
-static s64 result[MAX_LINES + 1];
-static char buf[1 << 16];
+/*
+ * Everything the probe writes lives on its stack, inside the stack
+ * mapping the exec made (about 80 KiB of its 132 KiB): strace does not
+ * show memory accesses, and a write into an anonymous mapping changes
+ * how the kernel treats it later (it gets an anon_vma, and then keeps
+ * its page offset when mremap moves it, so it no longer merges with
+ * mappings placed next to it). The stack has one from the exec already.
+ */
+struct prog {
+	char text[TEXT_SIZE];
+	struct line lines[MAX_LINES + 1]; /* lines[0].op: how many */
+	s64 result[MAX_LINES + 1];
+	char buf[BUF_SIZE];
+};
+
+/*
+ * A bss the probe never touches: the read-write segment ends in an
+ * anonymous mapping (after the bss tail of its last file page), as a
+ * program's does, and its state stays the one strace can follow.
+ */
+static char __attribute__((used)) bss[256 << 10];
 
 static void put(int fd, const char *s, u64 n)
 {
@@ -197,7 +217,7 @@ static int operand(char *s, struct arg *a, int lineno)
 	return number(s, &a->value);
 }
 
-static void parse(char *p, char *end)
+static void parse(struct prog *g, char *p, char *end)
 {
 	int lineno = 0;
 	while (p < end) {
@@ -209,6 +229,8 @@ static void parse(char *p, char *end)
 		lineno++;
 		if (lineno > MAX_LINES)
 			die("too many lines", lineno);
+		struct line *l = &g->lines[lineno];
+		l->op = 0;
 		for (char *c = p; c < eol; c++)
 			if (*c == '#')
 				*c = 0, eol = c;
@@ -229,7 +251,6 @@ static void parse(char *p, char *end)
 		p = next;
 		if (!n)
 			continue;
-		struct line *l = &lines[lineno];
 		for (int o = OP_MMAP; o <= OP_MAPS; o++)
 			if (same(tok[0], ops[o].name))
 				l->op = o;
@@ -244,12 +265,12 @@ static void parse(char *p, char *end)
 			if (!operand(tok[i], &l->a[i - first], lineno))
 				die("bad operand", lineno);
 	}
-	lines[0].op = lineno; /* the count */
+	g->lines[0].op = lineno;
 }
 
-static s64 val(struct line *l, int i)
+static s64 val(struct prog *g, struct line *l, int i)
 {
-	return l->a[i].value + (l->a[i].reg ? result[l->a[i].reg] : 0);
+	return l->a[i].value + (l->a[i].reg ? g->result[l->a[i].reg] : 0);
 }
 
 /* Touch `pages` pages below the stack pointer, nearest first. */
@@ -261,61 +282,61 @@ static void stack(s64 pages)
 		*(volatile char *)(sp - i * 4096) = 1;
 }
 
-static void maps(void)
+static void maps(struct prog *g)
 {
 	s64 fd = sys4(SYS_openat, AT_FDCWD, "/proc/self/maps", 0, 0);
 	if (fd < 0)
 		return;
 	s64 n;
-	while ((n = sys3(SYS_read, fd, buf, sizeof(buf))) > 0)
-		put(1, buf, (u64)n);
+	while ((n = sys3(SYS_read, fd, g->buf, sizeof(g->buf))) > 0)
+		put(1, g->buf, (u64)n);
 	sys1(SYS_close, fd);
 }
 
-static void run(void)
+static void run(struct prog *g)
 {
-	for (int i = 1; i <= lines[0].op; i++) {
-		struct line *l = &lines[i];
+	for (int i = 1; i <= g->lines[0].op; i++) {
+		struct line *l = &g->lines[i];
 		s64 r = 0;
 		switch (l->op) {
 		case OP_MMAP:
-			r = sys6(SYS_mmap, val(l, 0), val(l, 1), val(l, 2), val(l, 3), val(l, 4), val(l, 5));
+			r = sys6(SYS_mmap, val(g, l, 0), val(g, l, 1), val(g, l, 2), val(g, l, 3), val(g, l, 4), val(g, l, 5));
 			break;
 		case OP_MUNMAP:
-			r = sys2(SYS_munmap, val(l, 0), val(l, 1));
+			r = sys2(SYS_munmap, val(g, l, 0), val(g, l, 1));
 			break;
 		case OP_MPROTECT:
-			r = sys3(SYS_mprotect, val(l, 0), val(l, 1), val(l, 2));
+			r = sys3(SYS_mprotect, val(g, l, 0), val(g, l, 1), val(g, l, 2));
 			break;
 		case OP_MREMAP:
-			r = sys5(SYS_mremap, val(l, 0), val(l, 1), val(l, 2), val(l, 3), val(l, 4));
+			r = sys5(SYS_mremap, val(g, l, 0), val(g, l, 1), val(g, l, 2), val(g, l, 3), val(g, l, 4));
 			break;
 		case OP_BRK:
-			r = sys1(SYS_brk, val(l, 0));
+			r = sys1(SYS_brk, val(g, l, 0));
 			break;
 		case OP_MADVISE:
-			r = sys3(SYS_madvise, val(l, 0), val(l, 1), val(l, 2));
+			r = sys3(SYS_madvise, val(g, l, 0), val(g, l, 1), val(g, l, 2));
 			break;
 		case OP_OPEN:
-			r = sys4(SYS_openat, AT_FDCWD, l->path, val(l, 0), 0);
+			r = sys4(SYS_openat, AT_FDCWD, l->path, val(g, l, 0), 0);
 			break;
 		case OP_CLOSE:
-			r = sys1(SYS_close, val(l, 0));
+			r = sys1(SYS_close, val(g, l, 0));
 			break;
 		case OP_LOAD:
-			r = *(volatile char *)val(l, 0);
+			r = *(volatile char *)val(g, l, 0);
 			break;
 		case OP_STORE:
-			*(volatile char *)val(l, 0) = 1;
+			*(volatile char *)val(g, l, 0) = 1;
 			break;
 		case OP_STACK:
-			stack(val(l, 0));
+			stack(val(g, l, 0));
 			break;
 		case OP_MAPS:
-			maps();
+			maps(g);
 			break;
 		}
-		result[i] = r;
+		g->result[i] = r;
 	}
 }
 
@@ -329,18 +350,19 @@ __attribute__((used)) static void start_c(u64 *sp)
 		if (fd < 0)
 			die("cannot open the operations file", 0);
 	}
+	struct prog prog, *g = &prog;
 	u64 n = 0;
 	s64 r;
-	while ((r = sys3(SYS_read, fd, text + n, sizeof(text) - 1 - n)) > 0)
+	while ((r = sys3(SYS_read, fd, g->text + n, sizeof(g->text) - 1 - n)) > 0)
 		n += (u64)r;
 	if (r < 0)
 		die("cannot read the operations file", 0);
-	if (n >= sizeof(text) - 1)
+	if (n >= sizeof(g->text) - 1)
 		die("operations file too long", 0);
 	if (fd)
 		sys1(SYS_close, fd);
-	parse(text, text + n);
-	run();
+	parse(g, g->text, g->text + n);
+	run(g);
 	sys1(SYS_exit_group, 0);
 }
 
