@@ -41,7 +41,11 @@ MB2 = 2 << 20
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS = 0x1, 0x2, 0x10, 0x20
 MAP_NORESERVE, MAP_POPULATE, MAP_FIXED_NOREPLACE = 0x4000, 0x8000, 0x100000
-MREMAP_MAYMOVE = 1
+MAP_GROWSDOWN, MAP_STACK = 0x100, 0x20000
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
+# --more: targets of MREMAP_FIXED, apart from everything else
+FAR_BASE = 0x600000000
+FAR_STEP = 64 << 20
 O_RDONLY, O_RDWR = 0, 2
 # advice: number, whether it changes vm_flags (splits a VMA)
 ADVICE = [(4, False)] * 4 + [(3, False), (0, True), (1, True), (2, True), (8, False)]
@@ -95,9 +99,10 @@ class Region:
 
 
 class Gen:
-    def __init__(self, seed, ops, pie):
+    def __init__(self, seed, ops, pie, more=False):
         self.r = random.Random(seed)
-        self.seed, self.nops, self.pie = seed, ops, pie
+        self.seed, self.nops, self.pie, self.more = seed, ops, pie, more
+        self.far = FAR_BASE + (seed % 64) * FAR_STEP
         self.out = []
         self.files = []     # (name, size)
         self.fds = {}       # register -> (name, size, mode)
@@ -202,6 +207,8 @@ class Gen:
             flags |= MAP_POPULATE
         if r.random() < 0.05:
             flags |= MAP_NORESERVE
+        if self.more and kind == "anon" and r.random() < 0.15:
+            flags |= MAP_STACK      # VM_NOHUGEPAGE
         if kind == "file" and flags & MAP_SHARED and prot & PROT_WRITE and mode == O_RDONLY:
             sure = False    # EACCES
         reg = self.emit("mmap %s %s %d %s %s %s" % (where, h(n * PAGE), prot, h(flags),
@@ -290,6 +297,54 @@ class Gen:
         g.pristine = False
         self.regions.append(n2)
 
+    def op_mremap_fixed(self):
+        """--more: MREMAP_MAYMOVE|MREMAP_FIXED to an address apart from all else."""
+        r = self.r
+        g = self.pick(need_pristine=True)
+        if g is None:
+            return self.op_mmap()
+        old = len(g.attr) if r.random() < 0.7 else r.randint(1, len(g.attr))
+        new = r.choice([old, old + r.randint(1, 16), 512])
+        target = self.far + r.choice([0, 0x1000, 0x123000])
+        self.far += FAR_STEP
+        reg = self.emit("mremap %s %s %s %d %s" % (g.at(0), h(old * PAGE), h(new * PAGE),
+                                                 MREMAP_MAYMOVE | MREMAP_FIXED, h(target)))
+        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file)
+        for j in range(old):
+            g.attr[j] = None
+        g.pristine = False
+        self.regions.append(n2)
+
+    def op_mremap_dontunmap(self):
+        """--more: MREMAP_DONTUNMAP of a whole private anonymous mapping
+        (the old one stays, emptied), kernel-placed or at a fixed address."""
+        r = self.r
+        live = [g for g in self.regions[-12:] if g.pristine and g.kind == "anon" and not g.shared]
+        if not live:
+            return self.op_mmap()
+        g = r.choice(live)
+        n = len(g.attr)
+        if r.random() < 0.5:
+            reg = self.emit("mremap %s %s %s %d 0" % (g.at(0), h(n * PAGE), h(n * PAGE),
+                                                    MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
+        else:
+            reg = self.emit("mremap %s %s %s %d %s" % (g.at(0), h(n * PAGE), h(n * PAGE),
+                                                     MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, h(self.far)))
+            self.far += FAR_STEP
+        g.pristine = False
+        self.regions.append(Region(reg, n, g.attr[0][0], "anon", False))
+
+    def op_growsdown(self):
+        """--more: a MAP_GROWSDOWN mapping (its guard gap refuses hints below it)."""
+        r = self.r
+        n = r.randint(1, 16)
+        where = self.hint(n)[0] if r.random() < 0.3 else "0"
+        reg = self.emit("mmap %s %s %d %s -1 0x0" % (where, h(n * PAGE), PROT_READ | PROT_WRITE,
+                                                   h(MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)))
+        g = Region(reg, n, PROT_READ | PROT_WRITE, "anon", False)
+        g.pristine = False
+        self.regions.append(g)
+
     def op_brk(self):
         r = self.r
         if self.brk is None or r.random() < 0.1:
@@ -306,8 +361,9 @@ class Gen:
 
     def run(self):
         r = self.r
-        self.emit("# generated: gen-probe.py --seed %d --ops %d%s" % (self.seed, self.nops,
-                                                                      " --pie" if self.pie else ""))
+        self.emit("# generated: gen-probe.py --seed %d --ops %d%s%s" % (self.seed, self.nops,
+                                                                        " --pie" if self.pie else "",
+                                                                        " --more" if self.more else ""))
         self.emit("# binary %s" % ("probe-pie" if self.pie else "probe"))
         if r.random() < 0.7:
             for i in range(r.randint(1, 3)):
@@ -319,6 +375,8 @@ class Gen:
                  ]
         if self.files:
             table += [(self.op_open, 2), (self.op_close, 2)]
+        if self.more:
+            table += [(self.op_mremap_fixed, 4), (self.op_mremap_dontunmap, 3), (self.op_growsdown, 3)]
         fns = [f for f, _ in table]
         ws = [w for _, w in table]
         mid = r.randrange(self.nops) if r.random() < 0.2 else -1
@@ -338,8 +396,11 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--ops", type=int, default=40)
     ap.add_argument("--pie", action="store_true", help="a case for probe-pie (static PIE) rather than probe")
+    ap.add_argument("--more", action="store_true",
+                    help="also MREMAP_FIXED, MREMAP_DONTUNMAP, MAP_GROWSDOWN and MAP_STACK (the same seed "
+                         "without it gives what earlier versions gave)")
     a = ap.parse_args()
-    print(Gen(a.seed, a.ops, a.pie).run(), end="")
+    print(Gen(a.seed, a.ops, a.pie, a.more).run(), end="")
 
 
 if __name__ == "__main__":

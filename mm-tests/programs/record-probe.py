@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""record-probe.py SEED... [--ops K] [--pie-every N] [-o DIR]: record probe
+"""record-probe.py SEED... [--ops K] [--pie-every N] [--more] [-o DIR]: record probe
 cases on this machine's kernel.
 
 For each SEED: `gen-probe.py --seed SEED --ops K` (with --pie for every
-N-th seed) makes the operation list NAME.ops (NAME = the seed, four
+N-th seed, and --more if given) makes the operation list NAME.ops (NAME = the seed, four
 digits); in the fixed directory /tmp/mmsim-probe (made afresh: the
 paths in a log and in maps are the ones the replay sees) the probe's
 binaries are copied, the files the list names (`# file NAME SIZE`) are
@@ -27,11 +27,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_DIR = "/tmp/mmsim-probe"
 
 
-def record(seed, ops, pie, out):
+def record(seed, ops, pie, more, out):
     name = "%04d" % seed
     args = [sys.executable, os.path.join(HERE, "gen-probe.py"), "--seed", str(seed), "--ops", str(ops)]
     if pie:
         args.append("--pie")
+    if more:
+        args.append("--more")
     text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     binary = None
     files = []
@@ -64,11 +66,12 @@ def main():
     ap.add_argument("seeds", type=int, nargs="+")
     ap.add_argument("--ops", type=int, default=40)
     ap.add_argument("--pie-every", type=int, default=4, help="every N-th seed (seed %% N == 0) uses probe-pie")
+    ap.add_argument("--more", action="store_true", help="gen-probe.py --more")
     ap.add_argument("-o", dest="out", default=os.path.join(HERE, "probe", "cases"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     for s in a.seeds:
-        record(s, a.ops, s % a.pie_every == 0, a.out)
+        record(s, a.ops, s % a.pie_every == 0, a.more, a.out)
     shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 
