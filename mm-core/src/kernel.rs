@@ -117,39 +117,6 @@ pub mod clone_flags {
     pub const SIGCHLD: u64 = 17;
 }
 
-/// `anon_inode_fops` and the other descriptor-only objects (pipes,
-/// sockets, eventfd, ...): no `mmap` (`ENODEV`), nothing in a page cache.
-#[derive(Debug)]
-struct NoMmapFops;
-
-impl crate::fs::FileOperations for NoMmapFops {
-    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn crate::fs::VmOperations>> {
-        Err(Errno::ENODEV)
-    }
-    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
-        Err(Errno::EINVAL)
-    }
-    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
-        Err(Errno::EINVAL)
-    }
-}
-
-/// The page cache of a descriptor-only object is never used.
-#[derive(Debug)]
-struct NoAops;
-
-impl crate::fs::AddressSpaceOperations for NoAops {
-    fn read_folio(&self, _inode: &crate::fs::Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn writepage(&self, _inode: &crate::fs::Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn can_writeback(&self) -> bool {
-        false
-    }
-}
-
 /// The pseudo-filesystem device anonymous inodes, pipes and sockets show.
 const ANON_INODE_DEV: (u32, u32) = (0, 0xe);
 /// procfs's device number (as on the reference machine).
@@ -291,7 +258,8 @@ impl Kernel {
         } else if how.may_write {
             Err(Errno::EACCES)
         } else {
-            let inode = crate::fs::Inode::new(&self.machine, PROC_DEV, 0, Arc::new(NoAops), Arc::new(NoMmapFops));
+            let no_mmap = Arc::new(crate::fs::NoMmapFile::default());
+            let inode = crate::fs::Inode::new(&self.machine, PROC_DEV, 0, no_mmap.clone(), no_mmap);
             Ok(File::open(inode, how.f_mode, shown))
         };
         trace_note!(
@@ -573,7 +541,13 @@ impl Kernel {
     /// `anon_inode:[eventfd]`; `pipe:[N]` and `socket:[N]` get the inode
     /// number when `name` is `pipe` or `socket`.
     pub fn anon_inode_getfile(&self, name: &str, mode: FMode) -> Arc<File> {
-        let inode = crate::fs::Inode::new(&self.machine, ANON_INODE_DEV, 0, Arc::new(NoAops), Arc::new(NoMmapFops));
+        let inode = crate::fs::Inode::new(
+            &self.machine,
+            ANON_INODE_DEV,
+            0,
+            Arc::new(crate::fs::NoMmapFile::default()),
+            Arc::new(crate::fs::NoMmapFile::default()),
+        );
         let shown = match name {
             "pipe" | "socket" => format!("{name}:[{}]", inode.ino),
             _ => name.to_string(),
