@@ -5,7 +5,8 @@ cases on this machine's kernel.
 For each SEED: `gen-probe.py --seed SEED --ops K` (with --pie for every
 N-th seed, and --more if given) makes the operation list NAME.ops (NAME = the seed, four
 digits); in the fixed directory /tmp/mmsim-probe (made afresh: the
-paths in a log and in maps are the ones the replay sees) the probe's
+paths in a log and in maps are the ones the replay sees; one that this
+script did not make is left alone and stops it) the probe's
 binaries are copied, the files the list names (`# file NAME SIZE`) are
 created sparse, and the probe runs as
 
@@ -25,6 +26,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_DIR = "/tmp/mmsim-probe"
+# Left in RUN_DIR, so that a directory this script did not make is never removed.
+MARK = ".made-by-record-probe"
+
+
+def clear_run_dir():
+    if os.path.lexists(RUN_DIR):
+        if os.path.islink(RUN_DIR) or not os.path.exists(os.path.join(RUN_DIR, MARK)):
+            sys.exit("%s exists and was not made by record-probe.py: move it away first" % RUN_DIR)
+        shutil.rmtree(RUN_DIR)
 
 
 def record(seed, ops, pie, more, out):
@@ -43,8 +53,9 @@ def record(seed, ops, pie, more, out):
             binary = w[2]
         elif w[:2] == ["#", "file"]:
             files.append((w[2], int(w[3])))
-    shutil.rmtree(RUN_DIR, ignore_errors=True)
+    clear_run_dir()
     os.makedirs(RUN_DIR)
+    open(os.path.join(RUN_DIR, MARK), "w").close()
     for b in ("probe", "probe-pie"):
         shutil.copy2(os.path.join(HERE, "probe", b), os.path.join(RUN_DIR, b))
     for f, size in files:
@@ -72,7 +83,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     for s in a.seeds:
         record(s, a.ops, s % a.pie_every == 0, a.more, a.out)
-    shutil.rmtree(RUN_DIR, ignore_errors=True)
+    clear_run_dir()
 
 
 if __name__ == "__main__":
