@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen-probe.py --seed N [--ops K] [--pie] : print a random operation list
+"""gen-probe.py --seed N [--ops K] [--pie] [--more] : print a random operation list
 for the probe (mm-tests/programs/probe/probe.c), a case that starts from a
 real exec of the probe and exercises what the exec layout makes
 interesting:
@@ -19,6 +19,8 @@ interesting:
 - file mappings of the files the case lists (`# file NAME SIZE`: the
   recorder creates them next to the probe, sparse), of 2 MiB and more
   too (2 MiB placement on ext4), private and shared, at offsets;
+- with --more also MREMAP_MAYMOVE|MREMAP_FIXED, MREMAP_DONTUNMAP,
+  MAP_GROWSDOWN mappings and MAP_STACK (VM_NOHUGEPAGE);
 - no loads, stores or stack growth: strace does not see them, so a
   replay of the log cannot know them, and they change what the kernel
   does later (a written anonymous mapping has an anon_vma, and moved by
@@ -30,9 +32,9 @@ interesting:
 
 The generator keeps track of what is mapped, page by page, with the
 results of earlier lines as the probe's registers (`rK`), so that
-operations land on mappings (or on holes where they mean to).  The same arguments always give the
-same list.  With --pie the case is meant for probe-pie (the `# binary`
-line says which binary the recorder runs)."""
+operations land on mappings (or on holes where they mean to).  The same
+arguments always give the same list.  With --pie the case is meant for
+probe-pie (the `# binary` line says which binary the recorder runs)."""
 import argparse
 import random
 
