@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen-probe.py --seed N [--ops K] [--pie] [--more] : print a random operation list
+"""gen-probe.py --seed N [--ops K] [--pie] [--more] [--touch] : print a random operation list
 for the probe (mm-tests/programs/probe/probe.c), a case that starts from a
 real exec of the probe and exercises what the exec layout makes
 interesting:
@@ -21,12 +21,11 @@ interesting:
   too (2 MiB placement on ext4), private and shared, at offsets;
 - with --more also MREMAP_MAYMOVE|MREMAP_FIXED, MREMAP_DONTUNMAP,
   MAP_GROWSDOWN mappings and MAP_STACK (VM_NOHUGEPAGE);
-- no loads, stores or stack growth: strace does not see them, so a
-  replay of the log cannot know them, and they change what the kernel
-  does later (a written anonymous mapping has an anon_vma, and moved by
-  mremap it no longer merges with its old neighbours; a grown stack
-  shows in the maps).  The probe has `load`, `store` and `stack` for
-  lists written by hand; MAP_POPULATE is the visible way to fault pages;
+- with --touch also loads and stores of pages that are surely mapped
+  and accessible, and stores below the stack that grow it (at fixed
+  addresses: without randomization the stack's place is known).  strace
+  does not show them; the test puts them into the log from the list.
+  Without --touch there are none;
 - a copy of /proc/self/maps at the end (`maps`), sometimes one in the
   middle too.
 
@@ -59,6 +58,8 @@ FILE_SIZES = [PAGE, 3 * PAGE + 100, 40 * PAGE, 100 * PAGE + 7, MB2, MB2 + 5000, 
 STACK_TOP = 0x7ffffffff000
 STACK_START = STACK_TOP - 33 * PAGE
 GUARD_GAP = 256 * PAGE
+# --touch: how far below its first page a store may grow the stack
+MAX_STACK_PAGES = 200
 
 
 def h(v):
@@ -69,18 +70,21 @@ class Region:
     """Pages mapped by one successful call: page i is `attr[i]` (None when
     unmapped or replaced), attr = (prot, advice-flags) ."""
 
-    def __init__(self, reg, pages, prot, kind, shared, writable_file=True):
+    def __init__(self, reg, pages, prot, kind, shared, writable_file=True, file_pages=0):
         self.reg = reg
         self.attr = [(prot, 0)] * pages
         self.kind = kind            # "anon" or "file" (shared anonymous too)
+        self.file_pages = file_pages  # pages with file (or shmem) behind them
         self.shared = shared
         self.writable_file = writable_file
         self.pristine = True        # one VMA's worth, never split
 
-    def at(self, i):
-        if not i:
+    def at(self, i, byte=0):
+        """The operand for page i (and byte `byte` of it)."""
+        off = i * PAGE + byte
+        if not off:
             return "r%d" % self.reg
-        return "r%d%s%s" % (self.reg, "+" if i > 0 else "", h(i * PAGE))
+        return "r%d%s%s" % (self.reg, "+" if off > 0 else "", h(off))
 
     def mapped(self):
         return any(a is not None for a in self.attr)
@@ -101,9 +105,10 @@ class Region:
 
 
 class Gen:
-    def __init__(self, seed, ops, pie, more=False):
+    def __init__(self, seed, ops, pie, more=False, touch=False):
         self.r = random.Random(seed)
-        self.seed, self.nops, self.pie, self.more = seed, ops, pie, more
+        self.seed, self.nops, self.pie, self.more, self.touch = seed, ops, pie, more, touch
+        self.stack_pages = 0
         self.far = FAR_BASE + (seed % 64) * FAR_STEP
         self.out = []
         self.files = []     # (name, size)
@@ -200,9 +205,11 @@ class Gen:
             flags |= MAP_FIXED
             shape = "fixed"
         elif r.random() < 0.3:
-            where, _ = self.hint(n)
+            where, hk = self.hint(n)
             shape = "hint"
-            if r.random() < 0.15:
+            # (with --touch never in the stack's guard gap: the stack
+            # could not grow past it)
+            if r.random() < 0.15 and not (self.touch and hk == "gap"):
                 flags |= MAP_FIXED_NOREPLACE
                 sure = False
         if r.random() < 0.05 and n <= 600:
@@ -221,7 +228,10 @@ class Gen:
             for j in range(i, i + n):
                 g_fixed.attr[j] = None
             g_fixed.pristine = False
-        g = Region(reg, n, prot, "anon" if kind == "anon" else "file", bool(flags & MAP_SHARED), mode == O_RDWR)
+        # shared anonymous memory is a shmem file of the mapping's size:
+        # beyond it (after mremap growth) is SIGBUS, as beyond a file's end
+        g = Region(reg, n, prot, "anon" if kind == "anon" else "file", bool(flags & MAP_SHARED), mode == O_RDWR,
+                   {"file": fpages, "shared": n}.get(kind, 0))
         self.regions.append(g)
 
     def op_open(self):
@@ -293,7 +303,7 @@ class Gen:
         new = r.choice([old + r.randint(1, 16), 2 * old, 512 * r.randint(1, 3), old + r.randint(17, 700)])
         new = max(new, old + 1)
         reg = self.emit("mremap %s %s %s %d 0" % (g.at(0), h(old * PAGE), h(new * PAGE), MREMAP_MAYMOVE))
-        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file)
+        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file, g.file_pages)
         for j in range(old):
             g.attr[j] = None
         g.pristine = False
@@ -311,7 +321,7 @@ class Gen:
         self.far += FAR_STEP
         reg = self.emit("mremap %s %s %s %d %s" % (g.at(0), h(old * PAGE), h(new * PAGE),
                                                  MREMAP_MAYMOVE | MREMAP_FIXED, h(target)))
-        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file)
+        n2 = Region(reg, new, g.attr[0][0], g.kind, g.shared, g.writable_file, g.file_pages)
         for j in range(old):
             g.attr[j] = None
         g.pristine = False
@@ -347,6 +357,35 @@ class Gen:
         g.pristine = False
         self.regions.append(g)
 
+    def op_access(self):
+        """--touch: a load or store of a page that is surely mapped and
+        accessible (within the file for file and shared mappings)."""
+        r = self.r
+        cands = []
+        for g in self.regions[-12:]:
+            for i, a in enumerate(g.attr):
+                if a is None or not a[0] & PROT_READ:
+                    continue
+                if g.kind == "file" and i >= g.file_pages:
+                    continue    # SIGBUS beyond the end of the file
+                cands.append((g, i, a[0]))
+        if not cands:
+            return self.op_mmap()
+        g, i, prot = r.choice(cands)
+        at = g.at(i, r.randrange(PAGE))
+        if prot & PROT_WRITE and r.random() < 0.6:
+            self.emit("store %s" % at)
+        else:
+            self.emit("load %s" % at)
+
+    def op_stack_store(self):
+        """--touch: a store below the stack, which grows it (an absolute
+        address: the stack's place is fixed without randomization)."""
+        if self.stack_pages >= MAX_STACK_PAGES:
+            return self.op_access()
+        self.stack_pages = self.r.randint(self.stack_pages + 1, MAX_STACK_PAGES)
+        self.emit("store %s" % h(STACK_START - self.stack_pages * PAGE + self.r.randrange(PAGE)))
+
     def op_brk(self):
         r = self.r
         if self.brk is None or r.random() < 0.1:
@@ -365,7 +404,8 @@ class Gen:
         r = self.r
         self.emit("# generated: gen-probe.py --seed %d --ops %d%s%s" % (self.seed, self.nops,
                                                                         " --pie" if self.pie else "",
-                                                                        " --more" if self.more else ""))
+                                                                        " --more" if self.more else "")
+                  + (" --touch" if self.touch else ""))
         self.emit("# binary %s" % ("probe-pie" if self.pie else "probe"))
         if r.random() < 0.7:
             for i in range(r.randint(1, 3)):
@@ -379,6 +419,8 @@ class Gen:
             table += [(self.op_open, 2), (self.op_close, 2)]
         if self.more:
             table += [(self.op_mremap_fixed, 4), (self.op_mremap_dontunmap, 3), (self.op_growsdown, 3)]
+        if self.touch:
+            table += [(self.op_access, 12), (self.op_stack_store, 2)]
         fns = [f for f, _ in table]
         ws = [w for _, w in table]
         mid = r.randrange(self.nops) if r.random() < 0.2 else -1
@@ -401,8 +443,11 @@ def main():
     ap.add_argument("--more", action="store_true",
                     help="also MREMAP_FIXED, MREMAP_DONTUNMAP, MAP_GROWSDOWN and MAP_STACK (the same seed "
                          "without it gives what earlier versions gave)")
+    ap.add_argument("--touch", action="store_true",
+                    help="also loads and stores (and stores that grow the stack), which strace does not "
+                         "show: the test puts them into the log from the list")
     a = ap.parse_args()
-    print(Gen(a.seed, a.ops, a.pie, a.more).run(), end="")
+    print(Gen(a.seed, a.ops, a.pie, a.more, a.touch).run(), end="")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""record-probe.py SEED... [--ops K] [--pie-every N] [--more] [-o DIR]: record probe
-cases on this machine's kernel.
+"""record-probe.py SEED... [--ops K] [--pie-every N] [--more] [--touch] [-o DIR]:
+record probe cases on this machine's kernel.
 
 For each SEED: `gen-probe.py --seed SEED --ops K` (with --pie for every
-N-th seed, and --more if given) makes the operation list NAME.ops (NAME = the seed, four
-digits); in the fixed directory /tmp/mmsim-probe (made afresh: the
-paths in a log and in maps are the ones the replay sees; one that this
-script did not make is left alone and stops it) the probe's
-binaries are copied, the files the list names (`# file NAME SIZE`) are
-created sparse, and the probe runs as
+N-th seed, and --more and --touch if given) makes the operation list
+NAME.ops (NAME = the seed, four digits); in the fixed directory
+/tmp/mmsim-probe (made afresh: the paths in a log and in maps are the
+ones the replay sees; one that this script did not make is left alone
+and stops it) the probe's binaries are copied, the files the list names
+(`# file NAME SIZE`) are created sparse, and the probe runs as
 
     cd /tmp/mmsim-probe && env -i setarch -R strace -f -y \\
         -e trace=memory,openat,close,execve,read -o NAME.strace \\
@@ -37,13 +37,12 @@ def clear_run_dir():
         shutil.rmtree(RUN_DIR)
 
 
-def record(seed, ops, pie, more, out):
+def record(seed, ops, pie, extra, out):
     name = "%04d" % seed
     args = [sys.executable, os.path.join(HERE, "gen-probe.py"), "--seed", str(seed), "--ops", str(ops)]
     if pie:
         args.append("--pie")
-    if more:
-        args.append("--more")
+    args += extra
     text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     binary = None
     files = []
@@ -78,11 +77,13 @@ def main():
     ap.add_argument("--ops", type=int, default=40)
     ap.add_argument("--pie-every", type=int, default=4, help="every N-th seed (seed %% N == 0) uses probe-pie")
     ap.add_argument("--more", action="store_true", help="gen-probe.py --more")
+    ap.add_argument("--touch", action="store_true", help="gen-probe.py --touch")
     ap.add_argument("-o", dest="out", default=os.path.join(HERE, "probe", "cases"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     for s in a.seeds:
-        record(s, a.ops, s % a.pie_every == 0, a.more, a.out)
+        extra = (["--more"] if a.more else []) + (["--touch"] if a.touch else [])
+        record(s, a.ops, s % a.pie_every == 0, extra, a.out)
     clear_run_dir()
 
 

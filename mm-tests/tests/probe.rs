@@ -1,7 +1,8 @@
 //! Cases that start from a real exec (`mm-tests/programs/probe/`): the
 //! libc-free probe performed a generated list of memory calls on the real
 //! kernel under `strace`, then printed its own `/proc/self/maps`. Each
-//! case replays its log from the `execve` on, against a root directory
+//! case replays its log from the `execve` on (with the list's loads and
+//! stores, which strace does not show, put in), against a root directory
 //! made here with what the probe used (the committed binaries, its
 //! operation list, and its data files, sparse and of the recorded sizes,
 //! placed as ext4 places them); no call may diverge (every kernel-chosen
@@ -91,11 +92,120 @@ fn maps_blocks(out: &str) -> Vec<String> {
     v
 }
 
-/// Case `name`'s log and the maps the probe printed (device and inode
-/// columns stripped).
+/// The system call an operation of the probe's list makes (one log line).
+fn syscall_of(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "mmap" => "mmap",
+        "munmap" => "munmap",
+        "mprotect" => "mprotect",
+        "mremap" => "mremap",
+        "brk" => "brk",
+        "madvise" => "madvise",
+        "open" => "openat",
+        "close" => "close",
+        _ => return None,
+    })
+}
+
+/// A log line's call name and result (`None` for an error or `?`).
+fn call_and_result(line: &str) -> (&str, Option<i64>) {
+    let call = line.split_once(' ').map_or(line, |(_, c)| c.trim_start());
+    let name = call.split('(').next().unwrap_or("");
+    let result = line.rfind(" = ").and_then(|i| {
+        let v = line[i + 3..].split(|c: char| c.is_whitespace() || c == '<').next()?;
+        match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).ok().map(|v| v as i64),
+            None => v.parse::<i64>().ok().filter(|&v| v >= 0),
+        }
+    });
+    (name, result)
+}
+
+/// The value of an operand of the list (`N`, `rK`, `rK+N`, `rK-N`), given
+/// the results of the lines before.
+fn operand(tok: &str, regs: &std::collections::HashMap<usize, i64>) -> i64 {
+    let num = |s: &str| -> i64 {
+        let (neg, s) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
+        let v = match s.strip_prefix("0x") {
+            Some(h) => i64::from_str_radix(h, 16),
+            None => s.parse(),
+        }
+        .unwrap_or_else(|_| panic!("bad number {s:?}"));
+        if neg { -v } else { v }
+    };
+    let Some(rest) = tok.strip_prefix('r') else { return num(tok) };
+    let end = rest.find(['+', '-']).unwrap_or(rest.len());
+    let reg: usize = rest[..end].parse().expect("a register");
+    let base = *regs.get(&reg).unwrap_or_else(|| panic!("r{reg} has no result to use"));
+    match &rest[end..] {
+        "" => base,
+        off => base.wrapping_add(num(off.strip_prefix('+').unwrap_or(off))),
+    }
+}
+
+/// The log of a probe run with the probe's loads and stores put in: strace
+/// does not show them, but they change what the kernel does later (a
+/// written anonymous mapping has an anon_vma; a store below the stack
+/// grows it). Each becomes a `load`/`store` line (the scenario language's,
+/// which a log may hold) right where the probe made it, at the address its
+/// list names, computed from the logged results of the lines it uses.
+/// A list without loads and stores leaves the log as it is.
+fn with_accesses(ops: &str, log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let pid = lines.first().and_then(|l| l.split_whitespace().next()).expect("a pid");
+    let mut out = String::new();
+    let mut i = 0;
+    // copy lines up to and including the first one calling `name`
+    let mut copy_through = |name: &str, out: &mut String| -> &str {
+        loop {
+            let l = *lines.get(i).unwrap_or_else(|| panic!("no {name} line left in the log"));
+            i += 1;
+            out.push_str(l);
+            out.push('\n');
+            if call_and_result(l).0 == name {
+                return l;
+            }
+        }
+    };
+    copy_through("close", &mut out); // the probe read its list
+    let mut regs = std::collections::HashMap::new();
+    for (n, line) in ops.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("");
+        let tok: Vec<&str> = line.split_whitespace().collect();
+        let Some(&op) = tok.first() else { continue };
+        match op {
+            "load" | "store" => {
+                let addr = operand(tok[1], &regs) as u64;
+                let what = if op == "load" { String::new() } else { " 1 0x01".to_string() };
+                out.push_str(&format!("{pid} {op} {addr:#x}{what}\n"));
+            }
+            "maps" => {
+                copy_through("close", &mut out);
+            }
+            "stack" => panic!("`stack` cannot be put into a log: its addresses depend on the stack pointer"),
+            _ => {
+                let call = syscall_of(op).unwrap_or_else(|| panic!("unknown operation {op}"));
+                let l = copy_through(call, &mut out);
+                if let Some(v) = call_and_result(l).1 {
+                    regs.insert(n + 1, v);
+                }
+            }
+        }
+    }
+    for l in &lines[i..] {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+/// Case `name`'s log (its loads and stores put in) and the maps the probe
+/// printed (device and inode columns stripped).
 fn case(name: &str) -> (Vec<u8>, Vec<String>) {
     let cases = programs().join("cases");
-    let src = std::fs::read(cases.join(format!("{name}.strace"))).expect("the log");
+    let log = std::fs::read_to_string(cases.join(format!("{name}.strace"))).expect("the log");
+    let ops = std::fs::read_to_string(cases.join(format!("{name}.ops"))).expect("the list");
+    let src = with_accesses(&ops, &log).into_bytes();
     let maps = std::fs::read_to_string(cases.join(format!("{name}.maps"))).expect("the maps");
     (src, maps.lines().map(strip_dev_ino).collect())
 }
@@ -173,4 +283,20 @@ fn a_changed_case_fails() {
     let mut changed = want.clone();
     changed[0] = changed[0].replacen("r--p", "r-xp", 1);
     assert!(check(name, &src, &changed).expect("a changed line fails").contains("maps differ from line 1 "));
+}
+
+/// A case whose list stores below the stack: with the stores put into the
+/// log the stack grows as it did; the log alone (which does not show
+/// them) leaves the stack as the exec made it, and the maps differ.
+#[test]
+fn loads_and_stores_of_the_list_matter() {
+    let name = "0121";
+    let ops = std::fs::read_to_string(programs().join("cases").join(format!("{name}.ops"))).expect("the list");
+    assert!(ops.lines().any(|l| l.starts_with("store 0x7fff")), "{name} grows the stack");
+    let (src, want) = case(name);
+    assert!(check(name, &src, &want).is_none());
+    let log = std::fs::read(programs().join("cases").join(format!("{name}.strace"))).expect("the log");
+    assert_ne!(log, src);
+    let r = check(name, &log, &want).expect("the log alone fails");
+    assert!(r.contains("maps differ"), "{r}");
 }
