@@ -254,8 +254,12 @@ class Gen:
             return self.op_mmap()
         i, n = self.subrange(g)
         if self.r.random() < 0.3:
-            # a run and what lies after it, holes included
-            n = self.r.randint(n, len(g.attr) - i)
+            # a run and what lies after it, holes included; not with
+            # --touch: the kernel may have placed a mapping in a hole, and
+            # its pages would go without the generator knowing
+            m = self.r.randint(n, len(g.attr) - i)
+            if not self.touch:
+                n = m
         self.emit("munmap %s %s" % (g.at(i), h(n * PAGE)))
         for j in range(i, i + n):
             g.attr[j] = None
@@ -344,7 +348,10 @@ class Gen:
                                                      MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, h(self.far)))
             self.far += FAR_STEP
         g.pristine = False
-        self.regions.append(Region(reg, n, g.attr[0][0], "anon", False))
+        # Linux refuses some of these (EINVAL, e.g. after an mremap grew the
+        # mapping in place): the new one is not tracked for loads and stores
+        if not self.touch:
+            self.regions.append(Region(reg, n, g.attr[0][0], "anon", False))
 
     def op_growsdown(self):
         """--more: a MAP_GROWSDOWN mapping (its guard gap refuses hints below it)."""
