@@ -117,41 +117,10 @@ pub mod clone_flags {
     pub const SIGCHLD: u64 = 17;
 }
 
-/// `anon_inode_fops` and the other descriptor-only objects (pipes,
-/// sockets, eventfd, ...): no `mmap` (`ENODEV`), nothing in a page cache.
-#[derive(Debug)]
-struct NoMmapFops;
-
-impl crate::fs::FileOperations for NoMmapFops {
-    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn crate::fs::VmOperations>> {
-        Err(Errno::ENODEV)
-    }
-    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
-        Err(Errno::EINVAL)
-    }
-    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
-        Err(Errno::EINVAL)
-    }
-}
-
-/// The page cache of a descriptor-only object is never used.
-#[derive(Debug)]
-struct NoAops;
-
-impl crate::fs::AddressSpaceOperations for NoAops {
-    fn read_folio(&self, _inode: &crate::fs::Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn writepage(&self, _inode: &crate::fs::Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn can_writeback(&self) -> bool {
-        false
-    }
-}
-
 /// The pseudo-filesystem device anonymous inodes, pipes and sockets show.
 const ANON_INODE_DEV: (u32, u32) = (0, 0xe);
+/// procfs's device number (as on the reference machine).
+const PROC_DEV: (u32, u32) = (0, 0x15);
 
 /// Runs kswapd, if an allocation woke it, when dropped: at the return to
 /// user space of a system call.
@@ -228,7 +197,10 @@ impl Kernel {
         let how = OpenHow::build_open_flags(flags)?;
         // do_sys_openat2: the descriptor first (EMFILE before ENOENT).
         let fd = t.files.lock().get_unused_fd()?;
-        let found = self.do_filp_open(path, &how);
+        let found = match self.proc_pid_maps_open(t, path, &how) {
+            Some(r) => r,
+            None => self.do_filp_open(path, &how),
+        };
         let mut files = t.files.lock();
         match found {
             Ok(file) => {
@@ -241,6 +213,62 @@ impl Kernel {
                 Err(e)
             }
         }
+    }
+
+    /// procfs's `maps` files (`proc_pid_maps_operations`), the one part of
+    /// `/proc` the model has: `/proc/self/maps`, `/proc/thread-self/maps`,
+    /// `/proc/PID/maps` and `/proc/PID/task/TID/maps` of a live task `t`
+    /// may see. They are read-only (mode 0444: `EACCES` for writing), not
+    /// directories (`ENOTDIR` with `O_DIRECTORY`), cannot be mapped (no
+    /// `mmap`: `ENODEV`), and show the numeric path, as `d_path` does once
+    /// `/proc/self` is followed. A PID or TID with no task is `ENOENT`.
+    /// `None` for any other path: the filesystems look it up, so `/proc`
+    /// of the root never answers for these.
+    fn proc_pid_maps_open(&self, t: &Task, path: &str, how: &OpenHow) -> Option<SysResult<Arc<File>>> {
+        use crate::flags::open_flags::*;
+        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let [_, mid @ .., _] = parts.as_slice() else { return None };
+        if !path.starts_with('/') || parts.first() != Some(&"proc") || parts.last() != Some(&"maps") {
+            return None;
+        }
+        // proc_pid_lookup: a decimal number without sign or leading zero.
+        let num = |s: &str| -> Option<Pid> {
+            if s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        };
+        let (tgid, tid) = match *mid {
+            ["self"] => (t.tgid, None),
+            ["thread-self"] => (t.tgid, Some(t.pid)),
+            [p] => (num(p)?, None),
+            [p, "task", tid] => (num(p)?, Some(num(tid)?)),
+            _ => return None,
+        };
+        let Ok(leader) = self.task(tgid) else { return Some(Err(Errno::ENOENT)) };
+        let shown = match tid {
+            None => format!("/proc/{tgid}/maps"),
+            Some(tid) if self.task(tid).is_ok_and(|x| x.tgid == leader.tgid) => format!("/proc/{tgid}/task/{tid}/maps"),
+            Some(_) => return Some(Err(Errno::ENOENT)),
+        };
+        let r = if how.flags & O_DIRECTORY != 0 {
+            Err(Errno::ENOTDIR)
+        } else if how.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
+            Err(Errno::EEXIST)
+        } else if how.may_write {
+            Err(Errno::EACCES)
+        } else {
+            let no_mmap = Arc::new(crate::fs::NoMmapFile::default());
+            let inode = crate::fs::Inode::new(&self.machine, PROC_DEV, 0, no_mmap.clone(), no_mmap);
+            Ok(File::open(inode, how.f_mode, shown))
+        };
+        trace_note!(
+            self.machine.trace,
+            "proc_pid_maps_open",
+            "{path}: {}",
+            r.as_ref().map_or_else(|e| e.name(), |f| f.path.as_str())
+        );
+        Some(r)
     }
 
     /// The filesystems a path is looked up in: the root (by full path),
@@ -548,7 +576,13 @@ impl Kernel {
     /// `anon_inode:[eventfd]`; `pipe:[N]` and `socket:[N]` get the inode
     /// number when `name` is `pipe` or `socket`.
     pub fn anon_inode_getfile(&self, name: &str, mode: FMode) -> Arc<File> {
-        let inode = crate::fs::Inode::new(&self.machine, ANON_INODE_DEV, 0, Arc::new(NoAops), Arc::new(NoMmapFops));
+        let inode = crate::fs::Inode::new(
+            &self.machine,
+            ANON_INODE_DEV,
+            0,
+            Arc::new(crate::fs::NoMmapFile::default()),
+            Arc::new(crate::fs::NoMmapFile::default()),
+        );
         let shown = match name {
             "pipe" | "socket" => format!("{name}:[{}]", inode.ino),
             _ => name.to_string(),

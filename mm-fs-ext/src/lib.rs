@@ -51,7 +51,7 @@ use mm_core::fault::VmFaultCtx;
 use mm_core::fs::namei::{self, NameiOps};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
-    LookupFlags, MM_FILESYSTEMS, VmOperations, iget,
+    LookupFlags, MM_FILESYSTEMS, NoMmapFile, VmOperations, iget,
 };
 use mm_core::machine::Machine;
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
@@ -386,7 +386,7 @@ impl Filesystem for Ext4Image {
         let inode = iget(&self.inodes, key, || {
             let attr = InodeAttr { dev: EXT4_DEV, i_ino: Some(u64::from(key)), mode: disk.mode(), rdev: (0, 0) };
             if !disk.is_reg() {
-                let special = Arc::new(Ext4Special { dir: disk.is_dir() });
+                let special = Arc::new(NoMmapFile { dir: disk.is_dir() });
                 return Ok(Inode::new_with(&self.machine, attr, disk.size, special.clone(), special));
             }
             let extents = self.shared.sb.extents(&disk).map_err(|e| self.note(e))?;
@@ -440,40 +440,6 @@ impl NameiOps for Ext4Walker<'_> {
     }
     fn readlink(&self, node: &Self::Node, _path: &[u8]) -> SysResult<Vec<u8>> {
         self.fs.shared.sb.readlink(node).map_err(|e| self.fs.note(e))
-    }
-}
-
-/// A directory, device, FIFO or socket of the image: it opens, but has
-/// no `mmap` (`ENODEV`) and no page cache.
-#[derive(Debug)]
-struct Ext4Special {
-    dir: bool,
-}
-
-impl AddressSpaceOperations for Ext4Special {
-    fn read_folio(&self, _inode: &Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn can_writeback(&self) -> bool {
-        false
-    }
-}
-
-impl FileOperations for Ext4Special {
-    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
-        Err(Errno::ENODEV)
-    }
-    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
-        Err(if self.dir { Errno::EISDIR } else { Errno::EINVAL })
-    }
-    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
-        Err(if self.dir { Errno::EISDIR } else { Errno::EINVAL })
-    }
-    fn fsync(&self, _file: &File, _start: u64, _end: u64) -> SysResult<()> {
-        Ok(())
     }
 }
 

@@ -47,7 +47,7 @@ use mm_core::fault::VmFaultCtx;
 use mm_core::fs::namei::{self, NameiOps, Walk};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
-    LookupFlags, MM_FILESYSTEMS, MountOptions, VmOperations, iget,
+    LookupFlags, MM_FILESYSTEMS, MountOptions, NoMmapFile, VmOperations, iget,
 };
 use mm_core::machine::Machine;
 use mm_core::trace_note;
@@ -291,40 +291,6 @@ impl FileOperations for HostFops {
     }
 }
 
-/// A file that is not a regular file: no page cache, no mapping.
-#[derive(Debug)]
-struct SpecialFile {
-    ty: FileType,
-}
-
-impl AddressSpaceOperations for SpecialFile {
-    fn read_folio(&self, _inode: &Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EIO)
-    }
-    fn can_writeback(&self) -> bool {
-        false
-    }
-}
-
-impl FileOperations for SpecialFile {
-    /// No `mmap` in its `file_operations`: `ENODEV`.
-    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
-        Err(Errno::ENODEV)
-    }
-    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
-        Err(if self.ty == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL })
-    }
-    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
-        Err(if self.ty == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL })
-    }
-    fn fsync(&self, _file: &File, _start: u64, _end: u64) -> SysResult<()> {
-        Ok(())
-    }
-}
-
 /// A host file's (device, inode number).
 type HostIno = ((u32, u32), u64);
 
@@ -440,7 +406,7 @@ impl HostFs {
                 });
                 Inode::new_with(&self.machine, attr, stat.size, file, Arc::new(HostFops { kind }))
             } else {
-                let special = Arc::new(SpecialFile { ty: stat.ty });
+                let special = Arc::new(NoMmapFile { dir: stat.ty == FileType::Directory });
                 Inode::new_with(&self.machine, attr, stat.size, special.clone(), special)
             })
         })

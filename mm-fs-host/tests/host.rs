@@ -220,6 +220,34 @@ fn large_mappings_take_ext4_placement() {
     }
 }
 
+/// `__thp_get_unmapped_area` searches top-down for `len + 2 MiB`; when
+/// the area found starts 2 MiB-aligned for the file offset already, the
+/// mapping goes to the top of it (`ret + size`), right below the mapping
+/// above, not to its bottom; otherwise it moves up by the misalignment.
+/// (As Linux 6.18 places them: the probe cases record it.)
+#[test]
+fn an_aligned_padded_area_gives_its_top() {
+    let s = scratch("thp-top");
+    let (k, pid, _fs) = boot(&s.0, Some("ext4"));
+    let fd = k.sys_openat(pid, "/big", O_RDONLY).expect("open");
+    let anon = (MapFlags::PRIVATE | MapFlags::ANONYMOUS).bits();
+    // The free space below this ends 2 MiB-aligned.
+    let top = k.sys_mmap(pid, 0, 0x1ff000, Prot::READ.bits(), anon, -1, 0).expect("mmap");
+    assert!(top.is_multiple_of(HUGE), "{top:#x}");
+    for off in [0, HUGE] {
+        let a = k.sys_mmap(pid, 0, HUGE, Prot::READ.bits(), MapFlags::PRIVATE.bits(), fd as i64, off).expect("mmap");
+        assert_eq!(a + HUGE, top, "offset {off:#x}");
+        k.sys_munmap(pid, a, HUGE).expect("munmap");
+    }
+    // Misaligned by the file offset: up by the difference.
+    let a = k.sys_mmap(pid, 0, 2 * HUGE, Prot::READ.bits(), MapFlags::PRIVATE.bits(), fd as i64, 0x1000).expect("mmap");
+    assert_eq!(a, top - 3 * HUGE + 0x1000);
+    // Too short to hold an aligned 2 MiB of the file: plain top-down.
+    k.sys_munmap(pid, a, 2 * HUGE).expect("munmap");
+    let a = k.sys_mmap(pid, 0, HUGE, Prot::READ.bits(), MapFlags::PRIVATE.bits(), fd as i64, 0x1000).expect("mmap");
+    assert_eq!(a, top - HUGE);
+}
+
 #[test]
 fn dev_zero_maps_as_anonymous_memory() {
     let snap =

@@ -35,8 +35,6 @@ use mm_core::{Errno, Kernel, Pid};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use mm_core::PAGE_SIZE as PAGE;
-
 /// Most tasks alive at once in a replay: a log that would have more is
 /// stopped with an error rather than growing without bound.
 pub const MAX_LOG_TASKS: usize = 32768;
@@ -697,46 +695,16 @@ impl Replay<'_> {
         } else {
             writeln!(self.out, "== dump {label} (pid {pid})")
         };
-        for e in self.k.maps(kpid, lo, hi).expect("live process") {
-            let _ = writeln!(self.out, "{e}");
-        }
-        let (min, maj) = self.k.faults(kpid).expect("live process");
-        let _ = writeln!(self.out, "faults minflt={min} majflt={maj}");
-        self.out.push_str("present");
-        for (s, e) in self.k.present(kpid, lo & !(PAGE - 1), hi).expect("live process") {
-            let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
-            if e > s {
-                let _ = write!(self.out, " {s:08x}-{e:08x}");
-            }
-        }
-        self.out.push('\n');
+        crate::run::dump_body(&mut self.out, &self.k, kpid, lo, hi);
     }
 
     fn access(&mut self, line: usize, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {
-        let first = addr & !(PAGE - 1);
-        let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
-        let mut vals = Vec::new();
-        for n in 0..npages {
-            let a = if n == 0 { addr } else { first + n * PAGE };
-            let r = match store {
-                Some(v) => self.k.store(kpid, a, v).map(|()| 0),
-                None => self.k.load(kpid, a),
-            };
-            match r {
-                Ok(v) => vals.push(v),
-                Err(sig) => {
-                    let _ = writeln!(self.out, "# fault: line {line}: {} at {a:#x}", sig.name());
-                    return;
-                }
-            }
-        }
-        if store.is_none() && !vals.is_empty() {
-            let _ = write!(self.out, "# load: line {line}:");
-            for v in vals {
-                let _ = write!(self.out, " {v:02x}");
-            }
-            self.out.push('\n');
-        }
+        let k = &self.k;
+        let text = crate::run::access_pages(line, addr, len, store.is_none(), |a| match store {
+            Some(v) => k.store(kpid, a, v).map(|()| 0),
+            None => k.load(kpid, a),
+        });
+        self.out.push_str(&text);
     }
 }
 

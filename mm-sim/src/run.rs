@@ -217,46 +217,16 @@ impl Runner<'_> {
     }
 
     fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
-        let first = addr & !(PAGE - 1);
-        let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
-        let mut vals = Vec::with_capacity(npages.min(1 << 16) as usize);
-        for k in 0..npages {
-            let a = if k == 0 { addr } else { first + k * PAGE };
+        let pid = self.pid;
+        let text = access_pages(l.line, addr, len, store.is_none(), |a| {
             let r = match store {
-                Some(v) => self.k.store(self.pid, a, v).map(|()| 0),
-                None => self.k.load(self.pid, a),
+                Some(v) => self.k.store(pid, a, v).map(|()| 0),
+                None => self.k.load(pid, a),
             };
             self.reap_oom_kills(l);
-            match r {
-                Ok(v) => vals.push(v),
-                Err(sig) => {
-                    let _ = match sig {
-                        Signal::Kill { .. } => {
-                            writeln!(self.out, "# fault: line {}: SIGKILL (out of memory)", l.line)
-                        }
-                        _ => writeln!(self.out, "# fault: line {}: {} at {}", l.line, sig.name(), fmt_hex(a)),
-                    };
-                    return;
-                }
-            }
-        }
-        if store.is_none() && npages > 0 {
-            let _ = write!(self.out, "# load: line {}:", l.line);
-            let mut j = 0;
-            while j < vals.len() {
-                let mut r = j;
-                while r + 1 < vals.len() && vals[r + 1] == vals[j] {
-                    r += 1;
-                }
-                if r > j {
-                    let _ = write!(self.out, " {:02x}*{}", vals[j], r - j + 1);
-                } else {
-                    let _ = write!(self.out, " {:02x}", vals[j]);
-                }
-                j = r + 1;
-            }
-            self.out.push('\n');
-        }
+            r
+        });
+        self.out.push_str(&text);
     }
 
     fn dump(&mut self, label: &str) {
@@ -272,20 +242,7 @@ impl Runner<'_> {
         } else {
             let _ = writeln!(self.out, "== dump {label}");
         }
-        for e in self.k.maps(self.pid, lo, hi).expect("live process") {
-            let _ = writeln!(self.out, "{e}");
-        }
-        let (min, maj) = self.k.faults(self.pid).expect("live process");
-        let _ = writeln!(self.out, "faults minflt={min} majflt={maj}");
-        self.out.push_str("present");
-        // Whole pages of the window only, as pagemap is read.
-        for (s, e) in self.k.present(self.pid, lo & !(PAGE - 1), hi).expect("live process") {
-            let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
-            if e > s {
-                let _ = write!(self.out, " {s:08x}-{e:08x}");
-            }
-        }
-        self.out.push('\n');
+        dump_body(&mut self.out, &self.k, self.pid, lo, hi);
     }
 
     fn flush_trace(&mut self, l: &Line) {
@@ -429,6 +386,74 @@ pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunErr
         k.set_root(fs);
     }
     Ok(())
+}
+
+/// Performs the accesses of a `load` (`is_load`) or `store` line of `len`
+/// bytes at `addr` with `access`, one per page touched, and returns what
+/// the runner prints: `# load: line N: VALUES` (a run of `k > 1` equal
+/// values as `XX*k`), or `# fault: line N: SIG at ADDR` at the first
+/// access that fails (the rest of the line is not performed).
+pub(crate) fn access_pages(
+    line: usize,
+    addr: u64,
+    len: u64,
+    is_load: bool,
+    mut access: impl FnMut(u64) -> Result<u8, Signal>,
+) -> String {
+    let mut out = String::new();
+    let first = addr & !(PAGE - 1);
+    let npages = if len == 0 { 0 } else { (addr + len).div_ceil(PAGE) - first / PAGE };
+    let mut vals = Vec::with_capacity(npages.min(1 << 16) as usize);
+    for k in 0..npages {
+        let a = if k == 0 { addr } else { first + k * PAGE };
+        match access(a) {
+            Ok(v) => vals.push(v),
+            Err(sig) => {
+                let _ = match sig {
+                    Signal::Kill { .. } => writeln!(out, "# fault: line {line}: SIGKILL (out of memory)"),
+                    _ => writeln!(out, "# fault: line {line}: {} at {}", sig.name(), fmt_hex(a)),
+                };
+                return out;
+            }
+        }
+    }
+    if is_load && npages > 0 {
+        let _ = write!(out, "# load: line {line}:");
+        let mut j = 0;
+        while j < vals.len() {
+            let mut r = j;
+            while r + 1 < vals.len() && vals[r + 1] == vals[j] {
+                r += 1;
+            }
+            if r > j {
+                let _ = write!(out, " {:02x}*{}", vals[j], r - j + 1);
+            } else {
+                let _ = write!(out, " {:02x}", vals[j]);
+            }
+            j = r + 1;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The body of a dump of process `pid` for the window `[lo, hi)`: its maps
+/// lines, its fault counts and its present pages.
+pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64) {
+    for e in k.maps(pid, lo, hi).expect("live process") {
+        let _ = writeln!(out, "{e}");
+    }
+    let (min, maj) = k.faults(pid).expect("live process");
+    let _ = writeln!(out, "faults minflt={min} majflt={maj}");
+    out.push_str("present");
+    // Whole pages of the window only, as pagemap is read.
+    for (s, e) in k.present(pid, lo & !(PAGE - 1), hi).expect("live process") {
+        let e = if e > hi { s.max(hi & !(PAGE - 1)) } else { e };
+        if e > s {
+            let _ = write!(out, " {s:08x}-{e:08x}");
+        }
+    }
+    out.push('\n');
 }
 
 /// Runs a scenario and returns its output; a run that must stop returns

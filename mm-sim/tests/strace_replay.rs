@@ -186,7 +186,6 @@ fn maps_at_read_of_proc_maps() {
         run_with(&src, &o),
         "== maps pid 7 at read (line 3)\n\
          7ffff7ffe000-7ffff7fff000 rw-p 00000000 00:00 0 \n\
-         # outside the model: 1 opens under /proc, /sys or /dev followed the log\n\
          # not modelled: read 2\n\
          ok 4 lines, 2 skipped\n"
     );

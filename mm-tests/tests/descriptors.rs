@@ -221,3 +221,40 @@ fn maps_lines_in_the_kernel_format() {
         assert_eq!(entry.proc_maps_line(), want);
     }
 }
+
+/// procfs's maps files open whatever the root holds (here none), show
+/// their numeric path, are read-only, cannot be mapped, and exist only
+/// for live tasks; other `/proc` paths are looked up as any path.
+#[test]
+fn proc_maps_files_open_for_live_tasks() {
+    let (mut k, pid) = kernel();
+    let tid = k.spawn_thread(pid).expect("thread");
+    let other = k.fork(pid).expect("fork");
+    let path = |k: &Kernel, p: Pid, fd: u64| k.task(p).unwrap().files.lock().get(fd as i64).expect("open").path.clone();
+    for (name, shown) in [
+        ("/proc/self/maps".to_string(), format!("/proc/{pid}/maps")),
+        ("/proc/thread-self/maps".to_string(), format!("/proc/{pid}/task/{pid}/maps")),
+        (format!("//proc/./{other}/maps"), format!("/proc/{other}/maps")),
+        (format!("/proc/{pid}/task/{tid}/maps"), format!("/proc/{pid}/task/{tid}/maps")),
+    ] {
+        let fd = k.sys_openat(pid, &name, 0).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(path(&k, pid, fd), shown, "{name}");
+        assert_eq!(k.sys_mmap(pid, 0, 4096, PROT_R, MAP_PRIVATE, fd as i64, 0), Err(Errno::ENODEV), "{name}");
+    }
+    let fd = k.sys_openat(tid, "/proc/thread-self/maps", 0).expect("thread-self");
+    assert_eq!(path(&k, tid, fd), format!("/proc/{pid}/task/{tid}/maps"));
+    for (name, flags, err) in [
+        ("/proc/self/maps", 2, Errno::EACCES),         // O_RDWR
+        ("/proc/self/maps", 0o1000, Errno::EACCES),    // O_TRUNC
+        ("/proc/self/maps", 0o200000, Errno::ENOTDIR), // O_DIRECTORY
+        ("/proc/self/maps", 0o300, Errno::EEXIST),     // O_CREAT|O_EXCL
+        ("/proc/4000000/maps", 0, Errno::ENOENT),      // no such task
+        ("/proc/self/task/4000000/maps", 0, Errno::ENOENT),
+        ("/proc/self/status", 0, Errno::ENOENT), // not modelled: a plain lookup
+        ("/proc/01/maps", 0, Errno::ENOENT),
+    ] {
+        assert_eq!(k.sys_openat(pid, name, flags), Err(err), "{name} {flags:#o}");
+    }
+    let other_tid = format!("/proc/{pid}/task/{other}/maps");
+    assert_eq!(k.sys_openat(pid, &other_tid, 0), Err(Errno::ENOENT), "a task of another group");
+}

@@ -233,6 +233,49 @@ pub trait FileOperations: Send + Sync {
     }
 }
 
+/// The operations of a file that is not a regular file (a directory, a
+/// device, a FIFO, a socket, an anonymous inode such as a pipe or an
+/// eventfd): no `mmap` in its `file_operations` (`ENODEV`), no read or
+/// write through a page cache (`EISDIR` for a directory, else `EINVAL`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoMmapFile {
+    /// A directory.
+    pub dir: bool,
+}
+
+impl NoMmapFile {
+    fn rw_error(&self) -> Errno {
+        if self.dir { Errno::EISDIR } else { Errno::EINVAL }
+    }
+}
+
+impl AddressSpaceOperations for NoMmapFile {
+    fn read_folio(&self, _inode: &Inode, _index: u64, _buf: &mut [u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn writepage(&self, _inode: &Inode, _index: u64, _data: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EIO)
+    }
+    fn can_writeback(&self) -> bool {
+        false
+    }
+}
+
+impl FileOperations for NoMmapFile {
+    fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
+        Err(Errno::ENODEV)
+    }
+    fn read(&self, _file: &File, _off: u64, _buf: &mut [u8]) -> SysResult<usize> {
+        Err(self.rw_error())
+    }
+    fn write(&self, _file: &File, _off: u64, _data: &[u8]) -> SysResult<usize> {
+        Err(self.rw_error())
+    }
+    fn fsync(&self, _file: &File, _start: u64, _end: u64) -> SysResult<()> {
+        Ok(())
+    }
+}
+
 /// `struct inode`: a file, its size and its page cache.
 pub struct Inode {
     /// Number unique on the machine; page-cache pages carry it in their

@@ -282,13 +282,13 @@ impl MmStruct {
         let addr = match file {
             // A file whose get_unmapped_area is thp_get_unmapped_area.
             Some(f) if f.inode.fops.thp_get_unmapped_area() => {
-                self.thp_get_unmapped_area_file(st, addr, len, pgoff << PAGE_SHIFT, flags)?
+                self.thp_get_unmapped_area(st, addr, len, pgoff << PAGE_SHIFT, flags)?
             }
             // tmpfs (huge pages off) and shared anonymous memory
             // (shmem_get_unmapped_area) are placed as they come.
             Some(_) => self.arch_get_unmapped_area_topdown(st, addr, len, flags)?,
             None if addr == 0 && len.is_multiple_of(PMD_SIZE) && !flags.contains(MapFlags::SHARED) => {
-                self.thp_get_unmapped_area(st, len, flags)?
+                self.thp_get_unmapped_area(st, 0, len, 0, flags)?
             }
             None => self.arch_get_unmapped_area_topdown(st, addr, len, flags)?,
         };
@@ -305,49 +305,28 @@ impl MmStruct {
         Ok(addr)
     }
 
-    /// `thp_get_unmapped_area_vmflags` with `__thp_get_unmapped_area`:
-    /// search for `len + 2 MiB`, then align inside that.  The address is 0
-    /// (no hint), so only `MAP_FIXED` at 0 can return it, and that is not
-    /// aligned.
-    fn thp_get_unmapped_area(&self, st: &MmState, len: u64, flags: MapFlags) -> SysResult<u64> {
-        if let Some(len_pad) = len.checked_add(PMD_SIZE)
-            && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, 0, len_pad, flags)
-            && ret != 0
-        {
-            let off_sub = 0u64.wrapping_sub(ret) & (PMD_SIZE - 1);
-            let aligned = if off_sub == 0 { ret + PMD_SIZE } else { ret + off_sub };
-            trace_note!(self.machine.trace, "thp_get_unmapped_area", "{:#x} (2 MiB aligned)", aligned);
-            return Ok(aligned);
-        }
-        self.arch_get_unmapped_area_topdown(st, 0, len, flags)
-    }
-
-    /// `__thp_get_unmapped_area` for a file mapping at byte offset `off`:
-    /// if the mapping covers a 2 MiB-aligned part of the file, it is placed
-    /// so that this part is 2 MiB-aligned in memory too; a free hint is
-    /// honoured as it is.
-    fn thp_get_unmapped_area_file(
-        &self,
-        st: &MmState,
-        addr: u64,
-        len: u64,
-        off: u64,
-        flags: MapFlags,
-    ) -> SysResult<u64> {
+    /// `thp_get_unmapped_area_vmflags` with `__thp_get_unmapped_area`, for
+    /// a mapping at byte offset `off` of its file (0 for anonymous
+    /// memory): if the mapping covers a 2 MiB-aligned part of the file, it
+    /// is placed so that this part is 2 MiB-aligned in memory too: search
+    /// for `len + 2 MiB`, then align inside that, at the top of the padded
+    /// area when its start is aligned already (the layout is top-down). A
+    /// free hint is honoured as it is.
+    fn thp_get_unmapped_area(&self, st: &MmState, addr: u64, len: u64, off: u64, flags: MapFlags) -> SysResult<u64> {
         let size = PMD_SIZE;
-        let off_end = (off.saturating_add(len)) & !(size - 1);
+        let off_end = off.saturating_add(len);
         let off_align = off.div_ceil(size).saturating_mul(size);
         if off_end > off_align
             && off_end - off_align >= size
-            && !flags.contains(MapFlags::FIXED)
             && let Some(len_pad) = len.checked_add(size)
             && off.checked_add(len_pad).is_some()
             && let Ok(ret) = self.arch_get_unmapped_area_topdown(st, addr, len_pad, flags)
         {
-            if ret == addr && addr != 0 {
+            if ret == addr {
                 return Ok(addr);
             }
-            let aligned = ret + (off.wrapping_sub(ret) & (size - 1));
+            let off_sub = off.wrapping_sub(ret) & (size - 1);
+            let aligned = if off_sub == 0 { ret + size } else { ret + off_sub };
             trace_note!(self.machine.trace, "thp_get_unmapped_area", "{:#x} (2 MiB aligned)", aligned);
             return Ok(aligned);
         }
