@@ -308,6 +308,26 @@ impl Kernel {
         }
     }
 
+    /// `rename(old, new)` / `renameat2(AT_FDCWD, old, AT_FDCWD, new, 0)`
+    /// (`do_renameat2`) on the root filesystem (tmpfs: `EROFS`).
+    pub fn do_renameat2(&self, old: &str, new: &str) -> SysResult<()> {
+        let _ret = RetToUser(&self.machine);
+        match &self.root {
+            Some(fs) => fs.rename(old, new),
+            None => Err(Errno::EROFS),
+        }
+    }
+
+    /// `link(old, new)` / `linkat(AT_FDCWD, old, AT_FDCWD, new, 0)`
+    /// (`do_linkat`) on the root filesystem (tmpfs: `EROFS`).
+    pub fn do_linkat(&self, old: &str, new: &str) -> SysResult<()> {
+        let _ret = RetToUser(&self.machine);
+        match &self.root {
+            Some(fs) => fs.link(old, new),
+            None => Err(Errno::EROFS),
+        }
+    }
+
     /// `do_filp_open`: the walk, then `do_open`'s checks.
     fn do_filp_open(&self, path: &str, how: &OpenHow) -> SysResult<Arc<File>> {
         use crate::flags::open_flags::*;

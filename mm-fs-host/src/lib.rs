@@ -21,8 +21,8 @@
 //! written to the host: writeback (`msync`, `fsync`, reclaim) keeps a
 //! written page in an in-memory overlay that later reads see, and files
 //! made by `O_CREAT` or `O_TMPFILE` live only in memory.  `O_TRUNC`
-//! changes only the simulated size; `mkdir` makes a directory in memory
-//! and `unlink` hides a name from the model only.  The host is asked only `lstat`,
+//! changes only the simulated size; `mkdir`, `rename`, `link` and
+//! `unlink` change names in the model only.  The host is asked only `lstat`,
 //! `readlink` and `statfs` for anything but a regular file: a directory,
 //! device, FIFO or socket is never opened, and its descriptor cannot be
 //! mapped (`ENODEV`; `/dev/zero` is mapped as Linux's `mmap_zero` does,
@@ -437,6 +437,50 @@ impl HostFs {
         Inode::new_with(&self.machine, attr, 0, file, Arc::new(HostFops { kind }))
     }
 
+    /// `rename` (`keep` false) or `link` (`keep` true) in memory.
+    fn rename_or_link(&self, old: &str, new: &str, keep: bool) -> SysResult<()> {
+        let (node, old_full) = namei::path_lookupat(&Walker(self), old.as_bytes(), LookupFlags::empty())?.found()?;
+        let new_full = match namei::path_lookupat(&Walker(self), new.as_bytes(), LookupFlags::empty())? {
+            Walk::Found { path, .. } => path,
+            Walk::Missing { dir_path, name, .. } => join(&dir_path, &name),
+        };
+        if new_full == old_full {
+            return if keep { Err(Errno::EEXIST) } else { Ok(()) };
+        }
+        if new_full.starts_with(&old_full) && new_full.get(old_full.len()) == Some(&b'/') {
+            return Err(Errno::EINVAL);
+        }
+        if keep && Walker(self).file_type(&node) == FileType::Directory {
+            return Err(Errno::EPERM);
+        }
+        let inode = match node {
+            Node::Created(i) => i,
+            Node::Source(st) if st.ty == FileType::Directory => return Err(Errno::EOPNOTSUPP),
+            Node::Source(st) => self.iget(&old_full, &st)?,
+        };
+        let mut created = self.created.lock();
+        if keep {
+            created.insert(new_full, inode);
+            return Ok(());
+        }
+        // What was under `old` (a directory made in memory) moves along.
+        let mut prefix = old_full.clone();
+        prefix.push(b'/');
+        let under: Vec<Vec<u8>> =
+            created.range(prefix.clone()..).map(|(k, _)| k.clone()).take_while(|k| k.starts_with(&prefix)).collect();
+        for k in under {
+            if let Some(i) = created.remove(&k) {
+                let mut moved = new_full.clone();
+                moved.extend_from_slice(&k[old_full.len()..]);
+                created.insert(moved, i);
+            }
+        }
+        created.remove(&old_full);
+        created.insert(new_full, inode);
+        self.removed.lock().insert(old_full);
+        Ok(())
+    }
+
     fn dentry(&self, node: Node, path: Vec<u8>) -> SysResult<Dentry> {
         let inode = match node {
             Node::Source(stat) => self.iget(&path, &stat)?,
@@ -529,6 +573,20 @@ impl Filesystem for HostFs {
                 Ok(())
             }
         }
+    }
+
+    /// In memory only: a file made in memory moves (a directory with
+    /// everything in it), a host file is hidden at `old` and shown at
+    /// `new`; a host directory is not moved (`EOPNOTSUPP`).  The host is
+    /// not touched.
+    fn rename(&self, old: &str, new: &str) -> SysResult<()> {
+        self.rename_or_link(old, new, false)
+    }
+
+    /// In memory only: the file at `old` gets the name `new` too (a
+    /// directory is `EPERM`); the host is not touched.
+    fn link(&self, old: &str, new: &str) -> SysResult<()> {
+        self.rename_or_link(old, new, true)
     }
 
     /// The name goes from the model only: a file made in memory is

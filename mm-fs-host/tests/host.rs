@@ -304,7 +304,23 @@ fn unlink_hides_names_from_the_model_only() {
     assert!(k.sys_openat(pid, "/dir/a/b/f", O_RDWR | O_CREAT).is_ok());
     assert!(k.sys_openat(pid, "/dir/a/b/f", O_RDONLY).is_ok());
     assert_eq!(std::fs::read_dir(s.0.join("dir")).expect("dir").count(), 0);
+    // rename moves a directory made in memory with what is in it; a host
+    // file moves in the model only; link adds a name.
+    assert_eq!(k.do_renameat2("/dir/a", "/dir/c"), Ok(()));
+    assert_eq!(k.sys_openat(pid, "/dir/a/b/f", O_RDONLY), Err(Errno::ENOENT));
+    assert!(k.sys_openat(pid, "/dir/c/b/f", O_RDONLY).is_ok());
+    assert_eq!(k.do_renameat2("/usr/lib/libc.so.6", "/dir/c/libc"), Ok(()));
+    assert_eq!(k.sys_openat(pid, "/usr/lib/libc.so.6", O_RDONLY), Err(Errno::ENOENT));
+    let fd3 = k.sys_openat(pid, "/dir/c/libc", O_RDONLY).expect("renamed");
+    let f = k.task(pid).expect("task").files.lock().get(fd3 as i64).expect("file");
+    assert_eq!(f.inode.size(), 3 * 4096 + 100, "the host file, under its new name");
+    assert_eq!(k.do_linkat("/dir/c/libc", "/dir/libc2"), Ok(()));
+    assert_eq!(k.do_linkat("/dir/c", "/dir/d"), Err(Errno::EPERM));
+    assert_eq!(k.do_unlinkat("/dir/c/libc"), Ok(()));
+    assert!(k.sys_openat(pid, "/dir/libc2", O_RDONLY).is_ok());
+    assert_eq!(k.do_renameat2("/dir", "/x"), Err(Errno::EOPNOTSUPP), "a host directory");
     drop(k);
+    assert!(s.0.join("usr/lib/libc.so.6").exists());
     assert_eq!(host_state(&plain), before);
     assert!(std::fs::symlink_metadata(s.0.join("lib")).is_ok());
 }

@@ -531,6 +531,14 @@ impl Replay<'_> {
                 }
                 Some(r)
             }
+            Call::Rename { old, new } => {
+                let _ = self.k.do_renameat2(old, new);
+                None
+            }
+            Call::Link { old, new } => {
+                let _ = self.k.do_linkat(old, new);
+                None
+            }
             Call::Mkdir { path } => {
                 let _ = self.k.do_mkdirat(path);
                 None
@@ -780,7 +788,9 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
                 {
                     Some(path.clone())
                 }
-                (Call::Mkdir { path }, _) => Some(path.clone()),
+                (Call::Mkdir { path } | Call::Rename { new: path, .. } | Call::Link { new: path, .. }, _) => {
+                    Some(path.clone())
+                }
                 _ => None,
             })
             .collect(),

@@ -155,6 +155,18 @@ pub enum Call {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     },
+    /// `rename(OLD, NEW)`, `renameat(DIRFD, OLD, DIRFD, NEW)` or
+    /// `renameat2(..., FLAGS)` that succeeded: moved in the model only.
+    Rename {
+        old: String,
+        new: String,
+    },
+    /// `link(OLD, NEW)` or `linkat(DIRFD, OLD, DIRFD, NEW, FLAGS)` that
+    /// succeeded: a second name in the model only.
+    Link {
+        old: String,
+        new: String,
+    },
     /// `mkdir(PATH, MODE)` or `mkdirat(DIRFD, PATH, MODE)` that succeeded:
     /// a directory in the model (never on the host).
     Mkdir {
@@ -552,6 +564,15 @@ impl LogParser {
             },
             None => self.num(cur, "limit"),
         }
+    }
+
+    /// The path of an `*at` call: `rel` against the directory its
+    /// descriptor argument's annotation names (kept as written without
+    /// one).
+    fn at_path(&self, name: &str, dirfd: &[u8], rel: &[u8]) -> PResult<String> {
+        let ann = dirfd.iter().position(|&b| b == b'<').filter(|_| dirfd.last() == Some(&b'>'));
+        let ann = ann.map(|lt| lossy(&dirfd[lt + 1..dirfd.len() - 1]));
+        Ok(Self::resolve(ann.as_deref(), &self.path_arg(name, rel)?))
     }
 
     /// Notes the working directory an `AT_FDCWD</dir>` in `args` shows.
@@ -972,6 +993,36 @@ impl LogParser {
                 }
                 return Ok(());
             }
+            "rename" | "renameat" | "renameat2" if matches!(expect, Expect::Value(0)) => {
+                let (old, new) = if name == "rename" {
+                    self.nargs(name, &av, 2, 2)?;
+                    (
+                        self.against_cwd(pid, self.path_arg(name, av[0])?),
+                        self.against_cwd(pid, self.path_arg(name, av[1])?),
+                    )
+                } else {
+                    self.nargs(name, &av, 4, 5)?;
+                    if av.len() == 5 && contains(av[4], b"RENAME_EXCHANGE") {
+                        self.not_modelled(name);
+                        return Ok(());
+                    }
+                    (self.at_path(name, av[0], av[1])?, self.at_path(name, av[2], av[3])?)
+                };
+                Call::Rename { old, new }
+            }
+            "link" | "linkat" if matches!(expect, Expect::Value(0)) => {
+                let (old, new) = if name == "link" {
+                    self.nargs(name, &av, 2, 2)?;
+                    (
+                        self.against_cwd(pid, self.path_arg(name, av[0])?),
+                        self.against_cwd(pid, self.path_arg(name, av[1])?),
+                    )
+                } else {
+                    self.nargs(name, &av, 5, 5)?;
+                    (self.at_path(name, av[0], av[1])?, self.at_path(name, av[2], av[3])?)
+                };
+                Call::Link { old, new }
+            }
             "mkdir" | "mkdirat" if matches!(expect, Expect::Value(0)) => {
                 let path = if name == "mkdir" {
                     self.nargs(name, &av, 2, 2)?;
@@ -1225,6 +1276,15 @@ mod tests {
         assert_eq!(path("1 unlinkat(AT_FDCWD</tmp/w>, \"t.db\", 0) = 0\n"), "/tmp/w/t.db");
         assert_eq!(path("1 unlinkat(3</d>, \"x\", 0) = 0\n"), "/d/x");
         assert_eq!(path("1 unlink(\"/a/b\") = 0\n"), "/a/b");
+        assert_eq!(
+            one("1 renameat2(AT_FDCWD</w>, \"x.tmp\", AT_FDCWD</w>, \"x\", RENAME_NOREPLACE) = 0\n").call,
+            Call::Rename { old: "/w/x.tmp".into(), new: "/w/x".into() }
+        );
+        assert_eq!(
+            one("1 linkat(AT_FDCWD</w>, \"x\", 3</d>, \"y\", 0) = 0\n").call,
+            Call::Link { old: "/w/x".into(), new: "/d/y".into() }
+        );
+        assert_eq!(one("1 mkdir(\"/m\", 0777) = 0\n").call, Call::Mkdir { path: "/m".into() });
         let l = log(concat!(
             "1 unlink(\"/a\") = -1 ENOENT (No such file or directory)\n",
             "1 unlinkat(AT_FDCWD</>, \"d\", AT_REMOVEDIR) = 0\n",

@@ -451,6 +451,17 @@ pub trait Filesystem: Send + Sync {
     fn mkdir(&self, _path: &str) -> SysResult<()> {
         Err(Errno::EROFS)
     }
+    /// `rename`: the file at `old` (a final symbolic link not followed)
+    /// takes the name `new`, replacing what was there.  Filesystems that
+    /// cannot rename refuse with `EROFS`.
+    fn rename(&self, _old: &str, _new: &str) -> SysResult<()> {
+        Err(Errno::EROFS)
+    }
+    /// `link`: the file at `old` gets the name `new` too.  Filesystems
+    /// that cannot link refuse with `EROFS`.
+    fn link(&self, _old: &str, _new: &str) -> SysResult<()> {
+        Err(Errno::EROFS)
+    }
     /// `unlink`: the name at `path` (a final symbolic link not followed)
     /// goes; a file still open or mapped lives on.  Directories are
     /// `EISDIR`.  Filesystems that cannot remove names refuse with
