@@ -154,6 +154,9 @@ pub enum Call {
         path: String,
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
+        /// Every string of both arrays is shown whole (`strace -v -s N`):
+        /// nothing was cut or elided.
+        whole: bool,
     },
     /// `rename(OLD, NEW)`, `renameat(DIRFD, OLD, DIRFD, NEW)` or
     /// `renameat2(..., FLAGS)` that succeeded: moved in the model only.
@@ -851,7 +854,8 @@ impl LogParser {
             "execve" => {
                 self.nargs(name, &av, 3, 3)?;
                 let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
-                Call::Execve { path, argv: self.string_array(av[1])?, envp: self.string_array(av[2])? }
+                let whole = shown_whole(av[1]) && shown_whole(av[2]);
+                Call::Execve { path, argv: self.string_array(av[1])?, envp: self.string_array(av[2])?, whole }
             }
             "fork" => Call::Clone { flags: SIGCHLD },
             "vfork" => Call::Clone { flags: CLONE_VM | CLONE_VFORK | SIGCHLD },
@@ -1091,6 +1095,19 @@ impl LogParser {
     }
 }
 
+/// An argv/envp array strace showed whole: `NULL`, or `[...]` with no
+/// elided element (`...`) and no cut string (`"abc"...`); not the
+/// `0x7ffe... /* 39 vars */` of an elided environment.
+fn shown_whole(s: &[u8]) -> bool {
+    if s == b"NULL" {
+        return true;
+    }
+    if s.len() < 2 || s[0] != b'[' || s[s.len() - 1] != b']' {
+        return false;
+    }
+    split_top(&s[1..s.len() - 1]).iter().all(|item| *item != b"..." && !item.ends_with(b"\"..."))
+}
+
 /// Parses a whole strace log.
 pub fn parse_log(src: &[u8]) -> Result<Log, ParseError> {
     let mut lp = LogParser {
@@ -1159,7 +1176,8 @@ mod tests {
         let e =
             one("13300 execve(\"/usr/bin/cat\", [\"cat\", \"/proc/self/maps\"], 0x7fffffffe708 /* 39 vars */) = 0\n");
         assert_eq!(e.pid, 13300);
-        let Call::Execve { path, argv, envp } = e.call else { panic!() };
+        let Call::Execve { path, argv, envp, whole } = e.call else { panic!() };
+        assert!(!whole, "the environment is elided");
         assert_eq!(path, "/usr/bin/cat");
         assert_eq!(argv, vec![b"cat".to_vec(), b"/proc/self/maps".to_vec()]);
         assert_eq!(envp.len(), 39, "placeholders for the elided environment");
@@ -1514,10 +1532,12 @@ mod tests {
     #[test]
     fn envp_in_full_with_strace_v() {
         let e = one("1 execve(\"/bin/sh\", [\"sh\", \"-c\", \"x\"], [\"HOME=/root\", \"PATH=/bin\"]) = 0\n");
-        let Call::Execve { envp, .. } = e.call else { panic!() };
+        let Call::Execve { envp, whole, .. } = e.call else { panic!() };
+        assert!(whole, "every string shown");
         assert_eq!(envp, vec![b"HOME=/root".to_vec(), b"PATH=/bin".to_vec()]);
         let e = one("1 execve(\"/bin/sh\", [\"sh\", ...], NULL) = -1 ENOENT (No such file or directory)\n");
-        let Call::Execve { argv, envp, .. } = e.call else { panic!() };
+        let Call::Execve { argv, envp, whole, .. } = e.call else { panic!() };
+        assert!(!whole, "a cut array");
         assert_eq!((argv.len(), envp.len()), (1, 0));
         assert_eq!(e.expect, Expect::Error("ENOENT".into()));
     }

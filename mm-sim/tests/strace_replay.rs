@@ -392,3 +392,23 @@ fn concurrent_twin_mmaps_may_return_in_either_order() {
         ]
     );
 }
+
+/// An execve the log says failed with E2BIG is not run when strace cut
+/// its strings (the model would see short ones and run the program); with
+/// every string shown it runs and must fail the same way.
+#[test]
+fn e2big_of_cut_strings_follows_the_log() {
+    let o = RunOptions { strace: true, ..RunOptions::default() };
+    let cut = "1 execve(\"/usr/bin/env\", [\"env\", \"A=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"...], 0x7ffe /* 39 vars */) = -1 E2BIG (Argument list too long)\n";
+    assert_eq!(
+        run_with(cut, &o),
+        "# cut by strace: 1 execve calls the log says failed with E2BIG were not run (record with -v -s 1000000)\n\
+         ok 1 lines, 0 skipped\n"
+    );
+    let whole = "1 execve(\"/usr/bin/env\", [\"env\", \"A=b\"], [\"X=1\"]) = -1 E2BIG (Argument list too long)\n";
+    assert_eq!(
+        run_with(whole, &o),
+        "# diverged: line 1: expected -1 E2BIG (Argument list too long), got -1 ENOENT (No such file or directory)\n\
+         ok 1 lines, 0 skipped\n"
+    );
+}

@@ -13,7 +13,10 @@ fn dir() -> PathBuf {
 }
 
 fn replay(log: &str, snap: &str) -> Result<String, String> {
-    let tmp = std::env::temp_dir().join(format!("mmsim-layout-{}-{}.snap", std::process::id(), snap.len()));
+    // One file per call: the tests run at once.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = std::env::temp_dir().join(format!("mmsim-layout-{}-{n}.snap", std::process::id()));
     std::fs::write(&tmp, snap).expect("snapshot copy");
     let log = mm_sim::strace::parse_log(log.as_bytes()).expect("parse");
     let opts = RunOptions { root: Some(tmp.to_string_lossy().into_owned()), strace: true, ..RunOptions::default() };
