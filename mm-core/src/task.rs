@@ -517,7 +517,7 @@ impl Task {
 
     /// The page-fault exception (`exc_page_fault`).
     fn page_fault(&self, info: &PageFaultInfo) -> Result<(), Signal> {
-        self.mm.do_user_addr_fault(info, &self.faults)
+        self.mm.do_user_addr_fault(info, &self.faults, self.rlimit_stack())
     }
 
     /// Reads the byte at `va`.

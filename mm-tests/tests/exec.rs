@@ -153,6 +153,26 @@ fn brk_starts_after_the_highest_segment() {
     assert_eq!(k.sys_brk(pid, 0).unwrap(), 0x5555_5555_5000);
 }
 
+/// The stack grows on faults as far as the process's own `RLIMIT_STACK`
+/// lets it (`acct_stack_growth`): a limit lowered after the exec holds the
+/// stack to it, the default 8 MiB does not.
+#[test]
+fn stack_growth_stops_at_the_process_rlimit() {
+    let (mut k, pid) = setup();
+    let path = format!("{DIR}static");
+    k.execve(pid, &path, &args(&[&path]), &[]).expect("execve");
+    const TOP: u64 = 0x7fff_ffff_f000;
+    // 1 MiB below the top: the default limit lets the stack grow there.
+    assert!(k.store(pid, TOP - (1 << 20), 1).is_ok());
+    let child = k.fork(pid).expect("fork");
+    assert_eq!(k.do_prlimit_stack(child, Some(512 << 10)), Ok(8 << 20));
+    assert!(k.store(child, TOP - (400 << 10), 1).is_ok(), "inside the stack already");
+    let grow = TOP - (1 << 20) - (64 << 10);
+    assert!(k.store(child, grow, 1).is_err(), "beyond 512 KiB");
+    // The parent's own limit is still 8 MiB.
+    assert!(k.store(pid, grow, 1).is_ok());
+}
+
 #[test]
 fn exec_in_a_forked_child_leaves_the_parent_alone() {
     let (mut k, parent) = setup();

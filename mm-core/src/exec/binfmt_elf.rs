@@ -614,7 +614,7 @@ fn create_elf_tables(
         };
         if vma.start > bprm.p {
             let start = vma.start;
-            mm.expand_downwards(&mut st, start, bprm.p).map_err(|_| Errno::EFAULT)?;
+            mm.expand_downwards(&mut st, start, bprm.p, bprm.rlim_stack).map_err(|_| Errno::EFAULT)?;
         }
     }
     let mut words: Vec<u64> = Vec::with_capacity(items as usize + ei_index as usize);

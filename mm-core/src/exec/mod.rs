@@ -421,7 +421,7 @@ fn copy_string_kernel(bprm: &mut LinuxBinprm, s: &[u8]) -> SysResult<u64> {
     let start = bprm.stack_vma_start();
     if pos < start {
         let mut st = bprm.mm.mmap_lock.write();
-        bprm.mm.expand_downwards(&mut st, start, pos).map_err(|_| Errno::E2BIG)?;
+        bprm.mm.expand_downwards(&mut st, start, pos, bprm.rlim_stack).map_err(|_| Errno::E2BIG)?;
     }
     let mut data = Vec::with_capacity(len as usize);
     data.extend_from_slice(s);
@@ -481,7 +481,7 @@ pub(crate) fn setup_arg_pages(bprm: &mut LinuxBinprm, stack_top: u64, exec_stack
     let stack_expand = rlim_stack.min(stack_size + STACK_EXPAND);
     let stack_base = end - stack_expand;
     // expand_stack_locked
-    mm.expand_downwards(&mut st, start, stack_base).map_err(|_| Errno::EFAULT)?;
+    mm.expand_downwards(&mut st, start, stack_base, bprm.rlim_stack).map_err(|_| Errno::EFAULT)?;
     trace_note!(
         m.trace,
         "setup_arg_pages",

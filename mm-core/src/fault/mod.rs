@@ -79,8 +79,14 @@ fn describe_flags(f: FaultFlags) -> String {
 
 impl MmStruct {
     /// `do_user_addr_fault`: resolves a page fault taken in user mode, or
-    /// says which signal the task gets.  `counters` are the faulting task's.
-    pub fn do_user_addr_fault(&self, info: &PageFaultInfo, counters: &FaultCounters) -> Result<(), Signal> {
+    /// says which signal the task gets.  `counters` are the faulting task's,
+    /// `rlim_stack` its `RLIMIT_STACK` (how far a stack may grow).
+    pub fn do_user_addr_fault(
+        &self,
+        info: &PageFaultInfo,
+        counters: &FaultCounters,
+        rlim_stack: u64,
+    ) -> Result<(), Signal> {
         let m = &*self.machine;
         let addr = info.addr;
         let _t = trace_enter!(
@@ -133,7 +139,7 @@ impl MmStruct {
             let next_start = next.start;
             drop(st);
             let mut w = self.mmap_lock.write();
-            if self.expand_downwards(&mut w, next_start, addr).is_err() {
+            if self.expand_downwards(&mut w, next_start, addr, rlim_stack).is_err() {
                 return segv(SegvCode::MapErr, "stack cannot grow");
             }
             st = RwLockWriteGuard::downgrade(w);

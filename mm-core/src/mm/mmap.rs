@@ -583,8 +583,15 @@ impl MmStruct {
 
     /// `expand_downwards`: grows a `VM_GROWSDOWN` VMA (starting at
     /// `vma_start`) down to the page of `address`, keeping
-    /// `stack_guard_gap` from the VMA below.
-    pub(crate) fn expand_downwards(&self, st: &mut MmState, vma_start: u64, address: u64) -> SysResult<()> {
+    /// `stack_guard_gap` from the VMA below; `acct_stack_growth` holds it
+    /// within `rlim_stack`, the growing task's `RLIMIT_STACK`.
+    pub(crate) fn expand_downwards(
+        &self,
+        st: &mut MmState,
+        vma_start: u64,
+        address: u64,
+        rlim_stack: u64,
+    ) -> SysResult<()> {
         let m = &*self.machine;
         let address = address & PAGE_MASK;
         if address < m.tunables.mmap_min_addr {
@@ -603,7 +610,7 @@ impl MmStruct {
         }
         let grow = (vma.start - address) >> PAGE_SHIFT;
         let size = vma.end - address;
-        if grow > vma.pgoff || size > m.tunables.rlimit_stack || !self.may_expand_vm(st, vma.flags, grow) {
+        if grow > vma.pgoff || size > rlim_stack || !self.may_expand_vm(st, vma.flags, grow) {
             return Err(Errno::ENOMEM);
         }
         let flags = vma.flags;
