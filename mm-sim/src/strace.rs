@@ -387,16 +387,13 @@ pub fn decode_str(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Splits at top-level commas: commas inside strings, `()`, `[]`, `{}`
-/// and `<>` stay.
-fn split_top(s: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    if skip_ws(s).is_empty() {
-        return out;
-    }
+/// The bytes of `s` outside strings (`"..."` with C escapes), each with
+/// its bracket depth (`()`, `[]`, `{}`, `<>`: a descriptor's `<path>` may
+/// hold a `)` or a `,`); a closing bracket comes at the depth it closes.
+/// `=>` (clone3's result) is no bracket.
+fn top_level(s: &[u8]) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
     let (mut depth, mut inq, mut esc) = (0i32, false, false);
-    let mut start = 0;
-    for (i, &c) in s.iter().enumerate() {
+    s.iter().enumerate().filter_map(move |(i, &c)| {
         if inq {
             if esc {
                 esc = false;
@@ -405,19 +402,32 @@ fn split_top(s: &[u8]) -> Vec<&[u8]> {
             } else if c == b'"' {
                 inq = false;
             }
-            continue;
+            return None;
         }
         match c {
             b'"' => inq = true,
             b'(' | b'[' | b'{' | b'<' => depth += 1,
-            // `=>` of clone3's result is no bracket.
-            b')' | b']' | b'}' | b'>' if depth > 0 => depth -= 1,
-            b',' if depth == 0 => {
-                out.push(rtrim(skip_ws(&s[start..i])));
-                start = i + 1;
+            b')' | b']' | b'}' | b'>' if depth > 0 => {
+                depth -= 1;
+                return Some((i, c, depth));
             }
             _ => {}
         }
+        Some((i, c, depth))
+    })
+}
+
+/// Splits at top-level commas: commas inside strings, `()`, `[]`, `{}`
+/// and `<>` stay.
+fn split_top(s: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    if skip_ws(s).is_empty() {
+        return out;
+    }
+    let mut start = 0;
+    for (i, _, _) in top_level(s).filter(|&(_, c, d)| c == b',' && d == 0) {
+        out.push(rtrim(skip_ws(&s[start..i])));
+        start = i + 1;
     }
     out.push(rtrim(skip_ws(&s[start..])));
     out
@@ -426,26 +436,13 @@ fn split_top(s: &[u8]) -> Vec<&[u8]> {
 /// The index of the `)` closing a call's arguments in `s` (which starts
 /// after the `(`), skipping strings and nested brackets.
 fn closing_paren(s: &[u8]) -> Option<usize> {
-    let (mut depth, mut inq, mut esc) = (0i32, false, false);
-    for (i, &c) in s.iter().enumerate() {
-        if inq {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                inq = false;
-            }
-            continue;
+    // At depth 0 a `)` closes nothing of `s` itself: it is the call's.
+    let mut depth_before = 0;
+    for (i, c, d) in top_level(s) {
+        if c == b')' && depth_before == 0 && d == 0 {
+            return Some(i);
         }
-        match c {
-            b'"' => inq = true,
-            // `<...>`: a descriptor's path, which may hold a `)`.
-            b'(' | b'[' | b'{' | b'<' => depth += 1,
-            b')' if depth == 0 => return Some(i),
-            b')' | b']' | b'}' | b'>' if depth > 0 => depth -= 1,
-            _ => {}
-        }
+        depth_before = d;
     }
     None
 }
