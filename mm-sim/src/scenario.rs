@@ -157,20 +157,8 @@ pub const PROT_NAMES: &[(&str, u64)] = &[
     ("PROT_WRITE", Prot::WRITE.bits()),
     ("PROT_EXEC", Prot::EXEC.bits()),
 ];
-pub const MAP_NAMES: &[(&str, u64)] = &[
-    ("MAP_SHARED", MapFlags::SHARED.bits()),
-    ("MAP_PRIVATE", MapFlags::PRIVATE.bits()),
-    ("MAP_ANONYMOUS", MapFlags::ANONYMOUS.bits()),
-    ("MAP_FIXED", MapFlags::FIXED.bits()),
-    ("MAP_FIXED_NOREPLACE", MapFlags::FIXED_NOREPLACE.bits()),
-    ("MAP_NORESERVE", MapFlags::NORESERVE.bits()),
-    ("MAP_POPULATE", MapFlags::POPULATE.bits()),
-    ("MAP_GROWSDOWN", MapFlags::GROWSDOWN.bits()),
-    ("MAP_STACK", MapFlags::STACK.bits()),
-    ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
-];
-/// The mmap flags of strace logs: a scenario's, and `MAP_32BIT`, which
-/// the reference runner does not take.
+/// The mmap flags of strace logs: a scenario's ([`MAP_NAMES`]), and
+/// `MAP_32BIT` last, which the reference runner does not take.
 pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_SHARED", MapFlags::SHARED.bits()),
     ("MAP_PRIVATE", MapFlags::PRIVATE.bits()),
@@ -184,6 +172,8 @@ pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
     ("MAP_32BIT", MapFlags::BIT32.bits()),
 ];
+/// The mmap flags a scenario may use.
+pub const MAP_NAMES: &[(&str, u64)] = LOG_MAP_NAMES.split_at(LOG_MAP_NAMES.len() - 1).0;
 pub const MREMAP_NAMES: &[(&str, u64)] = &[
     ("MREMAP_MAYMOVE", MremapFlags::MAYMOVE.bits()),
     ("MREMAP_FIXED", MremapFlags::FIXED.bits()),
