@@ -13,7 +13,8 @@
 //! the line, as in a scenario.
 
 use crate::scenario::{
-    Expect, MADV_NAMES, Op, ParseError, Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
+    Expect, LOG_MAP_NAMES, MADV_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES, ParseError, Parser, contains, is_ws,
+    lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
 };
 use mm_core::kernel::clone_flags::*;
 use std::collections::{BTreeMap, HashMap};
@@ -315,16 +316,24 @@ pub fn is_log(src: &[u8]) -> bool {
 fn split_prefix(p: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let mut p = p;
     let mut pid = None;
+    // `-Y` adds the command name: `123<sh>`, `[pid 123<sh>]`.
+    let without_comm = |t: &[u8]| -> usize { t.iter().position(|&b| b == b'<').unwrap_or(t.len()) };
     if p.starts_with(b"[pid") {
         if let Some(q) = p.iter().position(|&b| b == b']') {
-            pid = Some(rtrim(skip_ws(&p[4..q])));
+            let t = rtrim(skip_ws(&p[4..q]));
+            pid = Some(&t[..without_comm(t)]);
             p = skip_ws(&p[q + 1..]);
         }
     } else if p.first().is_some_and(u8::is_ascii_digit) {
         let q = p.iter().take_while(|b| b.is_ascii_digit()).count();
-        if q < p.len() && is_ws(p[q]) {
+        let end =
+            if p.get(q) == Some(&b'<') { p[q..].iter().position(|&b| b == b'>').map(|e| q + e + 1) } else { Some(q) };
+        if let Some(end) = end
+            && end < p.len()
+            && is_ws(p[end])
+        {
             pid = Some(&p[..q]);
-            p = skip_ws(&p[q..]);
+            p = skip_ws(&p[end..]);
         }
     }
     // Timestamps: -t, -tt, -ttt (12:34:56, 12:34:56.789, 1234.5678).
@@ -333,6 +342,16 @@ fn split_prefix(p: &[u8]) -> (Option<&[u8]>, &[u8]) {
         if q < p.len() && is_ws(p[q]) && p[..q].iter().any(|&b| b == b':' || b == b'.') {
             p = skip_ws(&p[q..]);
         }
+    }
+    // `-i`'s instruction pointer (`[00007f0a1b2c3d4e]`, `[????????????????]`
+    // at an exit) and `-n`'s syscall number (`[  59]`).
+    while p.first() == Some(&b'[') {
+        let Some(q) = p.iter().position(|&b| b == b']') else { break };
+        let inner = &p[1..q];
+        if inner.is_empty() || !inner.iter().all(|&b| b.is_ascii_hexdigit() || b == b' ' || b == b'?') {
+            break;
+        }
+        p = skip_ws(&p[q + 1..]);
     }
     (pid, p)
 }
@@ -445,6 +464,77 @@ fn closing_paren(s: &[u8]) -> Option<usize> {
         depth_before = d;
     }
     None
+}
+
+/// `a` without its `/* ... */` comments (outside strings) and the blanks
+/// before them: `-100 /* AT_FDCWD */</tmp>` is `-100</tmp>`.
+fn without_comments(a: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(a.len());
+    let (mut i, mut inq, mut esc) = (0, false, false);
+    while i < a.len() {
+        let c = a[i];
+        if inq {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                inq = false;
+            }
+        } else if c == b'"' {
+            inq = true;
+        } else if a[i..].starts_with(b"/*")
+            && let Some(e) = a[i + 2..].windows(2).position(|w| w == b"*/")
+        {
+            while out.last().is_some_and(|&b| is_ws(b)) {
+                out.pop();
+            }
+            i += e + 4;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// The arguments of a memory call with its flags by name, as strace
+/// writes them by default (`-X abbrev`), where `-X raw` and `-X verbose`
+/// (once [`without_comments`]) write numbers: `0x3` is
+/// `PROT_READ|PROT_WRITE`.  A number with bits no name has stays as it
+/// is, for the parser to refuse.
+fn symbolic_args(name: &str, av: &[&[u8]]) -> Vec<Vec<u8>> {
+    let table = |i: usize| -> Option<(&'static [(&'static str, u64)], bool)> {
+        match (name, i) {
+            ("mmap", 2) | ("mprotect", 2) => Some((PROT_NAMES, true)),
+            ("mmap", 3) => Some((LOG_MAP_NAMES, true)),
+            ("mremap", 3) => Some((MREMAP_NAMES, true)),
+            ("msync", 2) => Some((MSYNC_NAMES, true)),
+            ("madvise", 2) => Some((MADV_NAMES, false)),
+            _ => None,
+        }
+    };
+    av.iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let Some((tab, bits)) = table(i) else { return a.to_vec() };
+            let Some(v) = parse_num(a) else { return a.to_vec() };
+            let names: Vec<&str> = if bits {
+                if v == 0 {
+                    tab.iter().filter(|(_, x)| *x == 0).map(|(n, _)| *n).take(1).collect()
+                } else {
+                    tab.iter().filter(|(_, x)| *x != 0 && v & x == *x).map(|(n, _)| *n).collect()
+                }
+            } else {
+                tab.iter().filter(|(_, x)| *x == v).map(|(n, _)| *n).take(1).collect()
+            };
+            let covered = names.iter().filter_map(|n| tab.iter().find(|(m, _)| m == n)).fold(0, |acc, (_, x)| acc | x);
+            if names.is_empty() || covered != v {
+                return a.to_vec();
+            }
+            names.join("|").into_bytes()
+        })
+        .collect()
 }
 
 /// A first half waiting for its `<... NAME resumed>`.
@@ -704,6 +794,12 @@ impl LogParser {
             self.push(pid, self.p.line, call, Expect::Any);
             return Ok(());
         }
+        if p.starts_with(b"strace: ") {
+            // strace's own messages on its stderr (`strace: Process 123
+            // attached`), when the log was not written with -o.
+            self.log.skipped += 1;
+            return Ok(());
+        }
         if p.starts_with(b"---") {
             self.log.skipped += 1;
             if contains(p, b"SIGCHLD")
@@ -806,9 +902,17 @@ impl LogParser {
         };
         self.note_cwd(pid, args);
         let av = split_top(args);
+        // `-X verbose` comments (`0x3 /* PROT_READ */`); execve's
+        // `/* 39 vars */` is its environment's size.
+        let uncommented: Vec<Vec<u8>> =
+            if name == "execve" { Vec::new() } else { av.iter().map(|a| without_comments(a)).collect() };
+        let av: Vec<&[u8]> = if name == "execve" { av } else { uncommented.iter().map(Vec::as_slice).collect() };
         let n = av.len();
         let call = match name {
             "mmap" | "munmap" | "mprotect" | "mremap" | "brk" | "msync" | "madvise" => {
+                let symbolic = symbolic_args(name, &av);
+                let av: Vec<&[u8]> = symbolic.iter().map(Vec::as_slice).collect();
+                let args = &av.join(&b", "[..])[..];
                 if name == "madvise" && n == 3 && !MADV_NAMES.iter().any(|(m, _)| m.as_bytes() == av[2]) {
                     self.not_modelled(&format!("madvise({})", lossy(av[2])));
                     return Ok(());
@@ -826,7 +930,8 @@ impl LogParser {
                     Some(_) => return self.err(format!("openat: bad directory '{}'", shown(dir))),
                     None => (dir, None),
                 };
-                if dirfd != b"AT_FDCWD" {
+                // `-X raw`/`-X verbose` write AT_FDCWD as its value.
+                if dirfd != b"AT_FDCWD" && dirfd != b"-100" {
                     self.num(dirfd, "descriptor")?;
                 }
                 let rel = self.path_arg(name, av[1])?;
@@ -1156,6 +1261,52 @@ mod tests {
         let l = log(src);
         assert_eq!(l.events.len(), 1, "{l:?}");
         l.events[0].clone()
+    }
+
+    /// What strace's other output options add: `-i` (instruction
+    /// pointer), `-n` (syscall number), `-Y` (command names), `-X raw`
+    /// and `-X verbose` (numbers for flags), and its own messages on
+    /// stderr.  All give the same calls as the default form.
+    #[test]
+    fn every_strace_output_option_gives_the_same_calls() {
+        // The call, its result and its pid (the text differs).
+        let one = |src: &str| {
+            let e = one(src);
+            (e.pid, e.call, e.expect)
+        };
+        let plain = one(
+            "16741 mmap(NULL, 1974096, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000\n",
+        );
+        for line in [
+            "16741 [00007ffff7feaca3] mmap(NULL, 1974096, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "16741 [   9] mmap(NULL, 1974096, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "16741<cat> mmap(NULL, 1974096, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "[pid 16741<cat>] mmap(NULL, 1974096, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "16741 mmap(NULL, 1974096, 0x1, 0x802, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "16741 mmap(NULL, 1974096, 0x1 /* PROT_READ */, 0x802 /* MAP_PRIVATE|MAP_DENYWRITE */, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000",
+            "16741<cat> 16:14:04.330680 [   9] [00007ffff7feaca3] mmap(NULL, 1974096, 0x1 /* PROT_READ */, 0x802 /* MAP_PRIVATE|MAP_DENYWRITE */, 3</usr/lib/libc.so.6>, 0) = 0x7ffff7dd5000 <0.000012>",
+        ] {
+            assert_eq!(one(&format!("{line}\n")), plain, "{line}");
+        }
+        let open = one("1 openat(AT_FDCWD</tmp>, \"x\", O_RDONLY|O_CLOEXEC) = 3</tmp/x>\n");
+        assert_eq!(one("1 openat(-100</tmp>, \"x\", 0x80000) = 3</tmp/x>\n"), open);
+        assert_eq!(
+            one("1 openat(-100 /* AT_FDCWD */</tmp>, \"x\", 0x80000 /* O_RDONLY|O_CLOEXEC */) = 3</tmp/x>\n"),
+            open
+        );
+        assert_eq!(
+            one("1 madvise(0x1000, 4096, 0x4 /* MADV_DONTNEED */) = 0\n"),
+            one("1 madvise(0x1000, 4096, MADV_DONTNEED) = 0\n")
+        );
+        // A comment-like text inside a string is the string's.
+        assert!(
+            matches!(one("1 openat(AT_FDCWD</>, \"/*x*/\", O_RDONLY) = 3\n").1, Call::Open { ref path, .. } if path == "/*x*/")
+        );
+        // strace's own messages are skipped; an exit with no known
+        // instruction pointer is an exit.
+        let l = log("strace: Process 16644 attached\n1 [????????????????] +++ exited with 0 +++\n");
+        assert_eq!(l.skipped, 1);
+        assert!(matches!(l.events[0].call, Call::Exit { group: false }));
     }
 
     #[test]
