@@ -204,6 +204,42 @@ fn the_host_is_never_written() {
     assert_eq!(host_state(&libc_path), before);
 }
 
+/// `O_TRUNC` of a file whose pages are cached but that nothing maps any
+/// more (a program that ran and exited, then is rebuilt) drops the pages
+/// and gives size 0; a file still mapped is `EBUSY` (unmapping is not
+/// modelled).  The host file stays as it was.
+#[test]
+fn truncating_drops_the_cached_pages_of_an_unmapped_file() {
+    let s = scratch("trunc");
+    let (mut k, pid, _fs) = boot(&s.0, None);
+    let libc_path = s.0.join("usr/lib/libc.so.6");
+    let before = host_state(&libc_path);
+    let child = k.fork(pid).expect("fork");
+    let fd = k.sys_openat(child, "/lib/libc.so.6", O_RDONLY).expect("open");
+    let addr = map(&k, child, fd, 3 * PAGE_SIZE, Prot::READ, MapFlags::PRIVATE).expect("mmap");
+    for p in 0..3 {
+        k.load(child, addr + p * PAGE_SIZE).expect("load");
+    }
+    let f = k.task(child).expect("task").files.lock().get(fd as i64).expect("file");
+    assert!(f.inode.mapping.nrpages() > 0);
+    assert_eq!(k.sys_openat(pid, "/lib/libc.so.6", O_WRONLY | O_TRUNC).map(|_| ()), Err(Errno::EBUSY));
+    let free = k.machine().nr_free_pages();
+    k.exit(child);
+    let freed_by_exit = k.machine().nr_free_pages() - free;
+    let free = k.machine().nr_free_pages();
+    assert_eq!(k.sys_openat(pid, "/lib/libc.so.6", O_WRONLY | O_TRUNC).map(|_| ()), Ok(()));
+    assert_eq!(f.inode.size(), 0);
+    assert_eq!(f.inode.mapping.nrpages(), 0);
+    assert!(k.machine().nr_free_pages() > free, "the cached pages were freed ({freed_by_exit} by the exit)");
+    assert!(k.check_invariants().is_empty());
+    // A fresh mapping of the empty file has nothing to read.
+    let fd = k.sys_openat(pid, "/lib/libc.so.6", O_RDONLY).expect("open");
+    let addr = map(&k, pid, fd, PAGE_SIZE, Prot::READ, MapFlags::PRIVATE).expect("mmap");
+    assert!(k.load(pid, addr).is_err(), "SIGBUS past the end of the file");
+    drop(k);
+    assert_eq!(host_state(&libc_path), before);
+}
+
 #[test]
 fn large_mappings_take_ext4_placement() {
     let s = scratch("thp");

@@ -560,25 +560,29 @@ pub fn mount(
     (t.mount)(machine, source, options)
 }
 
-/// `O_TRUNC` as far as the model goes: a file with no page in its cache
-/// and no mapping gets size 0.  Dropping cached or mapped pages
-/// (`truncate_pagecache`) is not modelled: such a file is refused with
+/// `O_TRUNC` as far as the model goes: a file that no address space maps
+/// gets size 0, and its cached pages (and swapped-out shmem pages) are
+/// dropped, dirty or not (`truncate_pagecache` with nothing to unmap).
+/// Unmapping the pages of a file that is still mapped
+/// (`unmap_mapping_range`) is not modelled: such a file is refused with
 /// `EBUSY`, and the trace says why.
 pub fn truncate_unmapped(machine: &Machine, inode: &Inode) -> SysResult<()> {
     if inode.size() == 0 {
         return Ok(());
     }
     let m = &inode.mapping;
-    if m.nrpages() > 0 || !m.swap_entries().is_empty() || !m.mappers().is_empty() {
+    if !m.mappers().is_empty() {
         crate::trace_note!(
             machine.trace,
             "do_truncate",
-            "inode {}: truncating a file with cached or mapped pages is not modelled: EBUSY",
+            "inode {}: truncating a file that is mapped is not modelled: EBUSY",
             inode.ino
         );
         return Err(Errno::EBUSY);
     }
     inode.set_size(0);
+    m.truncate_inode_pages();
+    crate::trace_note!(machine.trace, "truncate_pagecache", "inode {}: size 0, its pages dropped", inode.ino);
     Ok(())
 }
 

@@ -481,7 +481,7 @@ impl AddressSpace {
 
     /// `truncate_inode_pages` (`shmem_undo_range` for shmem): drops every
     /// page from the cache and frees the swap slots of pages out on swap.
-    fn truncate_inode_pages(&self) {
+    pub(crate) fn truncate_inode_pages(&self) {
         // In index order, so that frames go back to the allocator in the
         // same order on every run.
         let index = std::mem::take(&mut *self.i_pages.lock());
