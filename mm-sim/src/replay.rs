@@ -12,8 +12,9 @@
 //!   `fork`) of the pid that got `--- SIGCHLD {..., si_pid=PID, ...} ---`
 //!   for it, sharing its parent's address space instead of copying it when
 //!   its first line is `execve` (as `vfork` would: the copy would be thrown
-//!   away); with no such signal it is a thread of the process that made
-//!   the line before (shared address space and descriptors).
+//!   away); with no such signal it is a thread (shared address space and
+//!   descriptors) of the process that mapped the thread stack it frees,
+//!   or that last mapped one, or that made the line before.
 //!
 //! Descriptors follow the log: when a call returns descriptor N and the
 //! model chose another (its creator was not traced), the file moves to N;
@@ -75,12 +76,23 @@ struct Replay<'a> {
     groups: HashMap<u32, BTreeSet<u32>>,
     /// `SIGCHLD` lines by `si_pid`: (event index they precede, receiver).
     sigchld_of: HashMap<u32, Vec<(usize, u32)>>,
+    /// Thread stacks: the `mmap(..., MAP_STACK, ...)` results, in log
+    /// order: (event index, address, pid that mapped it).
+    stacks: Vec<(usize, u64, u32)>,
+    /// For a pid, the first thread stack (an address in `stacks`) it
+    /// frees or unmaps itself: glibc's `madvise(STACK, ..., MADV_DONTNEED)`
+    /// as a thread exits.
+    own_stack: HashMap<u32, u64>,
+    /// Entries of `stacks` already given to a thread.
+    stacks_taken: HashSet<usize>,
     /// For each child pid, the indices of the clone events that return it.
     clones_of: HashMap<u32, Vec<usize>>,
     /// Clone events whose child was already created (at its first line).
     clone_done: HashSet<usize>,
     /// The pid of the last event run.
     last_pid: Option<u32>,
+    /// The thread group of the last event run.
+    last_tgid: Option<u32>,
     /// Pids whose creation failed in the model: their lines are not run.
     never: HashSet<u32>,
     /// Tasks whose first kernel-chosen result after a successful execve
@@ -193,7 +205,28 @@ impl Replay<'_> {
             let flags = if first_is_exec { CLONE_VM | CLONE_VFORK | SIGCHLD } else { SIGCHLD };
             return self.create(parent, pid, flags, e.line);
         }
-        let Some(leader) = self.last_pid.filter(|p| self.procs.contains_key(p)) else {
+        // A thread: of the process that mapped the stack it frees as it
+        // exits, else of the live process that last mapped a thread stack
+        // no thread has taken yet (pthread_create maps one; a stack glibc
+        // reuses is not mapped again), else of the task of the line before,
+        // or, if that has ended (a thread that exited just before this one
+        // started), of a task of its group.
+        let alive = |p: &u32| self.procs.contains_key(p);
+        let before = self.stacks.partition_point(|&(at, _, _)| at < i);
+        let candidates =
+            || (0..before).rev().filter(|j| !self.stacks_taken.contains(j)).filter(|&j| alive(&self.stacks[j].2));
+        let own = self.own_stack.get(&pid).copied();
+        let by_own_stack = own.and_then(|a| candidates().find(|&j| self.stacks[j].1 == a));
+        if let Some(j) = by_own_stack.or_else(|| candidates().next()) {
+            self.stacks_taken.insert(j);
+            let creator = self.stacks[j].2;
+            return self.create(creator, pid, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, e.line);
+        }
+        let in_group = || {
+            let g = self.last_tgid?;
+            Some(g).filter(alive).or_else(|| self.group(g).into_iter().next())
+        };
+        let Some(leader) = self.last_pid.filter(alive).or_else(in_group) else {
             let _ = writeln!(self.out, "# diverged: line {}: pid {pid} has no process to belong to", e.line);
             return Ok(false);
         };
@@ -451,6 +484,7 @@ impl Replay<'_> {
             }
         }
         self.last_pid = Some(pid);
+        self.last_tgid = Some(self.procs[&pid].tgid);
         self.performed += 1;
         let kpid = self.procs[&pid].kpid;
         let r: Option<Result<u64, Errno>> = match &e.call {
@@ -775,6 +809,26 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
     for &(at, receiver, child) in &log.sigchld {
         sigchld_of.entry(child).or_default().push((at, receiver));
     }
+    let mut stacks = Vec::new();
+    for (i, e) in log.events.iter().enumerate() {
+        if let (Call::Op { op: Op::Mmap { flags, .. }, .. }, Expect::Value(a)) = (&e.call, &e.expect)
+            && flags & mm_core::flags::MapFlags::STACK.bits() != 0
+            && *a > 0
+        {
+            stacks.push((i, *a as u64, e.pid));
+        }
+    }
+    let stack_addrs: HashSet<u64> = stacks.iter().map(|&(_, a, _)| a).collect();
+    let mut own_stack: HashMap<u32, u64> = HashMap::new();
+    if !stack_addrs.is_empty() {
+        for e in &log.events {
+            if let Call::Op { op: Op::Madvise { addr, .. } | Op::Munmap { addr, .. }, .. } = e.call
+                && stack_addrs.contains(&addr)
+            {
+                own_stack.entry(e.pid).or_insert(addr);
+            }
+        }
+    }
     let mut r = Replay {
         log,
         k,
@@ -782,9 +836,13 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         procs: HashMap::new(),
         groups: HashMap::new(),
         sigchld_of,
+        stacks,
+        own_stack,
+        stacks_taken: HashSet::new(),
         clones_of,
         clone_done: HashSet::new(),
         last_pid: None,
+        last_tgid: None,
         never: HashSet::new(),
         after_exec: HashMap::new(),
         exchanged: HashMap::new(),

@@ -110,6 +110,54 @@ fn untraced_pids_with_and_without_sigchld() {
     // in 300's maps.
 }
 
+/// Worker threads started one after another (the log traces no clone):
+/// a thread that starts right after another exited belongs to the same
+/// process, whose address space it shares.
+#[test]
+fn an_untraced_thread_after_one_that_exited_joins_the_same_process() {
+    let src = format!(
+        "400 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffe000\n\
+         401 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffd000\n\
+         401 +++ exited with 0 +++\n\
+         402 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffc000\n\
+         402 +++ exited with 0 +++\n\
+         403 munmap(0x7ffff7ffc000, 4096) = 0\n\
+         400 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffc000\n\
+         400 exit_group(0) = ?\n"
+    );
+    assert_eq!(
+        run(&src),
+        "== maps pid 400 at exit (line 8)\n\
+         7ffff7ffc000-7ffff7fff000 rw-p 00000000 00:00 0 \n\
+         ok 8 lines, 0 skipped\n"
+    );
+}
+
+/// Two processes in a pipe, one of them threaded, and no clone traced: a
+/// new thread belongs to the process that mapped the stack it frees as it
+/// exits (or the last thread stack mapped), not to whichever process made
+/// the line before.
+#[test]
+fn an_untraced_thread_belongs_to_the_process_that_mapped_its_stack() {
+    let src = format!(
+        "500 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffe000\n\
+         500 --- SIGCHLD {{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=501, si_uid=0, si_status=0}} ---\n\
+         501 mmap(NULL, 8192, {ANON}) = 0x7ffff7ffc000\n\
+         501 mmap(NULL, 12288, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0) = 0x7ffff7ff9000\n\
+         500 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffd000\n\
+         502 mmap(NULL, 4096, {ANON}) = 0x7ffff7ff8000\n\
+         502 madvise(0x7ffff7ff9000, 8192, MADV_DONTNEED) = 0\n\
+         502 +++ exited with 0 +++\n\
+         501 exit_group(0) = ?\n\
+         500 exit_group(0) = ?\n"
+    );
+    let out = run(&src);
+    assert!(!out.contains("# diverged"), "{out}");
+    // 502's page is in 501's address space, not in 500's.
+    assert!(out.contains("== maps pid 501 at exit (line 9)\n7ffff7ff8000-7ffff7ff9000 rw-p"), "{out}");
+    assert!(out.contains("== maps pid 500 at exit (line 10)\n7ffff7ffd000-7ffff7fff000 rw-p"), "{out}");
+}
+
 #[test]
 fn dup2_then_mmap_of_the_new_descriptor() {
     let src = "file lib.so 16384\n\
