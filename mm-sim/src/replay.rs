@@ -213,11 +213,18 @@ impl Replay<'_> {
         // started), of a task of its group.
         let alive = |p: &u32| self.procs.contains_key(p);
         let before = self.stacks.partition_point(|&(at, _, _)| at < i);
-        let candidates =
-            || (0..before).rev().filter(|j| !self.stacks_taken.contains(j)).filter(|&j| alive(&self.stacks[j].2));
-        let own = self.own_stack.get(&pid).copied();
-        let by_own_stack = own.and_then(|a| candidates().find(|&j| self.stacks[j].1 == a));
-        if let Some(j) = by_own_stack.or_else(|| candidates().next()) {
+        let live = || (0..before).rev().filter(|&j| alive(&self.stacks[j].2));
+        let untaken = |j: &usize| !self.stacks_taken.contains(j);
+        // Processes with the same layout map their stacks at the same
+        // addresses: one no thread has taken yet comes first; else the
+        // stack of a thread that exited, which glibc reuses.
+        let stacks = &self.stacks;
+        let by_own_stack = self.own_stack.get(&pid).copied().and_then(|a| {
+            let is_own = |j: &usize| stacks[*j].1 == a;
+            live().filter(is_own).find(untaken).or_else(|| live().find(is_own))
+        });
+        let by_last_stack = || live().find(untaken);
+        if let Some(j) = by_own_stack.or_else(by_last_stack) {
             self.stacks_taken.insert(j);
             let creator = self.stacks[j].2;
             return self.create(creator, pid, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, e.line);

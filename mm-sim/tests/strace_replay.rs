@@ -158,6 +158,29 @@ fn an_untraced_thread_belongs_to_the_process_that_mapped_its_stack() {
     assert!(out.contains("== maps pid 500 at exit (line 10)\n7ffff7ffd000-7ffff7fff000 rw-p"), "{out}");
 }
 
+/// glibc gives a new thread the stack of one that exited, without a new
+/// `mmap`: the second thread, which frees the same stack, joins the same
+/// process, however many lines of another process come between.
+#[test]
+fn a_thread_on_a_reused_stack_joins_the_process_of_the_stack() {
+    let src = format!(
+        "600 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffe000\n\
+         600 --- SIGCHLD {{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=601, si_uid=0, si_status=0}} ---\n\
+         601 mmap(NULL, 12288, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0) = 0x7ffff7ffb000\n\
+         602 madvise(0x7ffff7ffb000, 8192, MADV_DONTNEED) = 0\n\
+         602 +++ exited with 0 +++\n\
+         600 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffd000\n\
+         603 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffa000\n\
+         603 madvise(0x7ffff7ffb000, 8192, MADV_DONTNEED) = 0\n\
+         603 +++ exited with 0 +++\n\
+         601 exit_group(0) = ?\n\
+         600 exit_group(0) = ?\n"
+    );
+    let out = run(&src);
+    assert!(!out.contains("# diverged"), "{out}");
+    assert!(out.contains("== maps pid 601 at exit (line 10)\n7ffff7ffa000-7ffff7ffb000 rw-p"), "{out}");
+}
+
 #[test]
 fn dup2_then_mmap_of_the_new_descriptor() {
     let src = "file lib.so 16384\n\
