@@ -653,22 +653,12 @@ impl Kernel {
         self.files(pid)?.lock().replace_fd(fd, file, cloexec).map(|_| ())
     }
 
-    /// `openat` of `path` for `pid` as a file, not installed: what
-    /// [`Kernel::sys_openat`] would open.
-    pub fn open_file(&self, path: &str, flags: u64) -> SysResult<Arc<File>> {
-        let mode = FMode::from_open_flags(flags).ok_or(Errno::EINVAL)?;
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let (inode, shown) = match self.root.as_ref().map(|fs| (fs, fs.lookup(path))) {
-            Some((fs, Ok(i))) => {
-                if mode.contains(FMode::WRITE) && fs.read_only() {
-                    return Err(Errno::EROFS);
-                }
-                (i, path.to_string())
-            }
-            Some((_, Err(e))) if e != Errno::ENOENT => return Err(e),
-            _ => (self.tmpfs.lookup(name)?, name.to_string()),
-        };
-        Ok(File::open(inode, mode, shown))
+    /// `filp_open`: `path` opened with `flags` as [`Kernel::sys_openat`]
+    /// opens it (the same walk and checks), not installed in any
+    /// descriptor table.
+    pub fn filp_open(&self, path: &str, flags: u64) -> SysResult<Arc<File>> {
+        let how = OpenHow::build_open_flags(flags)?;
+        self.do_filp_open(path, &how)
     }
 
     /// The process `pid`.

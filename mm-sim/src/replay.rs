@@ -98,8 +98,6 @@ struct Replay<'a> {
     /// Tasks whose first kernel-chosen result after a successful execve
     /// is still to come.
     after_exec: HashMap<u32, AfterExec>,
-    /// Paths the log makes (a successful `O_CREAT` open, `mkdir`).
-    made_later: HashSet<String>,
     /// `execve`s the log says failed with `E2BIG`, whose strings strace
     /// cut: not run.
     cut_exec_followed: usize,
@@ -300,6 +298,7 @@ impl Replay<'_> {
         }
         let Ok(t) = self.k.task(kpid) else { return };
         let mut files = t.files.lock();
+        raise_nofile(&mut files, w as u64);
         if let Some(f) = files.get(got as i64) {
             let cloexec = files.close_on_exec(got as usize);
             if files.replace_fd(w as usize, f, cloexec).is_ok() {
@@ -358,7 +357,7 @@ impl Replay<'_> {
         r: Result<u64, Errno>,
         want: &Expect,
     ) -> Result<u64, Errno> {
-        use mm_core::flags::open_flags::{O_CREAT, O_DIRECTORY};
+        use mm_core::flags::open_flags::{O_CREAT, O_DIRECTORY, O_EXCL};
         match (r, want) {
             (Err(Errno::ENOENT), Expect::Value(w)) if *w >= 0 && flags & (O_CREAT | O_DIRECTORY) != 0 => {
                 // Every directory on the way, the last component too for
@@ -376,7 +375,20 @@ impl Replay<'_> {
                 self.made_by_run += 1;
                 self.k.sys_openat(kpid, path, flags)
             }
-            (Ok(fd), Expect::Error(e)) if e == "ENOENT" && self.made_later.contains(path) => {
+            (Err(Errno::EEXIST), Expect::Value(w)) if *w >= 0 && flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) => {
+                // The run removed the name (unlink, rename: not in the
+                // recommended `-e` set) before making it again.
+                if self.k.do_unlinkat(path).is_err() {
+                    return r;
+                }
+                self.made_by_run += 1;
+                self.k.sys_openat(kpid, path, flags)
+            }
+            (Ok(fd), Expect::Error(e)) if e == "ENOENT" => {
+                // The name was not there when the log was recorded: the
+                // run made it later (with O_CREAT, or through calls not
+                // traced: a temporary name renamed, as Python writes its
+                // .pyc files), or something did since.
                 if let Ok(t) = self.k.task(kpid) {
                     t.files.lock().close(fd as i64);
                 }
@@ -389,19 +401,30 @@ impl Replay<'_> {
     }
 
     /// A descriptor the log uses that the model does not have: opened
-    /// from its annotation, or a placeholder.
+    /// from its annotation (for reading and writing if the file allows it:
+    /// the mode it was opened with is not in the log; a file the run made
+    /// and removed is made again, empty, in memory), or a placeholder.  A
+    /// descriptor at or above `RLIMIT_NOFILE` shows the limit was raised
+    /// (setrlimit is not in the recommended `-e` set): it is raised to
+    /// cover it.
     fn adopt_fd(&self, kpid: Pid, fd: &FdArg) {
+        use mm_core::flags::open_flags::{O_CREAT, O_RDONLY, O_RDWR};
         let Some(path) = &fd.path else { return };
         let Ok(t) = self.k.task(kpid) else { return };
         if fd.fd < 0 || t.files.lock().get(fd.fd).is_some() {
             return;
         }
         let file = if path.starts_with('/') {
-            self.k.open_file(path, 0).unwrap_or_else(|_| self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ))
+            [O_RDWR, O_RDONLY, O_RDWR | O_CREAT]
+                .into_iter()
+                .find_map(|flags| self.k.filp_open(path, flags).ok())
+                .unwrap_or_else(|| self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ))
         } else {
             self.k.anon_inode_getfile(path, mm_core::fs::FMode::READ | mm_core::fs::FMode::WRITE)
         };
-        let _ = t.files.lock().replace_fd(fd.fd as usize, file, false);
+        let mut files = t.files.lock();
+        raise_nofile(&mut files, fd.fd as u64);
+        let _ = files.replace_fd(fd.fd as usize, file, false);
     }
 
     /// The path of the program `/proc/self/exe`, `/proc/thread-self/exe`
@@ -766,6 +789,14 @@ impl Replay<'_> {
     }
 }
 
+/// The log shows descriptor `fd` open: `RLIMIT_NOFILE` was at least
+/// `fd + 1` (raised by a call the log does not show), up to `NR_OPEN`.
+fn raise_nofile(files: &mut mm_core::task::FdTable, fd: u64) {
+    if fd < mm_core::task::NR_OPEN as u64 && fd as usize >= files.rlimit_nofile() {
+        let _ = files.set_rlimit_nofile(fd as usize + 1);
+    }
+}
+
 /// Files whose existence and permissions are the recording machine's
 /// state at that moment, not memory management: `/proc` (other
 /// processes, the recorded pids), `/sys`, and devices (`/dev/tty` fails
@@ -853,21 +884,6 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         never: HashSet::new(),
         after_exec: HashMap::new(),
         exchanged: HashMap::new(),
-        made_later: log
-            .events
-            .iter()
-            .filter_map(|e| match (&e.call, &e.expect) {
-                (Call::Open { path, flags }, Expect::Value(v))
-                    if *v >= 0 && flags & mm_core::flags::open_flags::O_CREAT != 0 =>
-                {
-                    Some(path.clone())
-                }
-                (Call::Mkdir { path } | Call::Rename { new: path, .. } | Call::Link { new: path, .. }, _) => {
-                    Some(path.clone())
-                }
-                _ => None,
-            })
-            .collect(),
         made_by_run: 0,
         cut_exec_followed: 0,
         maps_read: HashSet::new(),
@@ -897,7 +913,7 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
     if r.made_by_run > 0 {
         let _ = writeln!(
             r.out,
-            "# made by the recorded run: {} opens followed the log (files and directories the run made)",
+            "# made by the recorded run: {} opens followed the log (files and directories the run made or removed)",
             r.made_by_run
         );
     }

@@ -181,6 +181,32 @@ fn a_thread_on_a_reused_stack_joins_the_process_of_the_stack() {
     assert!(out.contains("== maps pid 601 at exit (line 10)\n7ffff7ffa000-7ffff7ffb000 rw-p"), "{out}");
 }
 
+/// What the log shows of the files wins over the files as they are now:
+/// a name the run removed with a call not traced can be made again with
+/// `O_EXCL`; a name the log did not find is hidden, whoever made it
+/// since; a descriptor whose opening is not in the log (valgrind opens
+/// with `open`, not `openat`) is opened for writing when a shared
+/// writable mapping needs it, above `RLIMIT_NOFILE` too (the limit was
+/// raised by a call not traced).
+#[test]
+fn opens_follow_what_the_log_saw_of_the_files() {
+    let src = "file swap 4096\n\
+               file cache 4096\n\
+               file shm 8192\n\
+               1 openat(AT_FDCWD</d>, \"/d/new\", O_RDWR|O_CREAT|O_EXCL, 0600) = 3</d/new>\n\
+               1 close(3</d/new>) = 0\n\
+               1 openat(AT_FDCWD</d>, \"/d/new\", O_RDWR|O_CREAT|O_EXCL, 0600) = 3</d/new>\n\
+               1 openat(AT_FDCWD</d>, \"/d/cache\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+               1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 2000</d/shm>, 0) = 0x7ffff7ffd000\n\
+               1 close(2000</d/shm>) = 0\n";
+    let o = RunOptions { strace: true, ..RunOptions::default() };
+    assert_eq!(
+        run_with(src, &o),
+        "# made by the recorded run: 2 opens followed the log (files and directories the run made or removed)\n\
+         ok 9 lines, 0 skipped\n"
+    );
+}
+
 #[test]
 fn dup2_then_mmap_of_the_new_descriptor() {
     let src = "file lib.so 16384\n\
