@@ -687,6 +687,13 @@ impl LogParser {
         Self::resolve(cwd.map(String::as_str), &path)
     }
 
+    /// The path argument `arg` of a call without a directory descriptor
+    /// (`open`, `rename`, `link`, `unlink` ...), against the working
+    /// directory.
+    fn cwd_path(&self, pid: Option<u32>, name: &str, arg: &[u8]) -> PResult<String> {
+        Ok(self.against_cwd(pid, self.path_arg(name, arg)?))
+    }
+
     /// An argv or envp array: `["a", "b"...]`, `[...]` cut, `0x7ff... /*
     /// 39 vars */` (that many placeholders), `NULL`.
     fn string_array(&self, s: &[u8]) -> PResult<Vec<Vec<u8>>> {
@@ -940,13 +947,13 @@ impl LogParser {
             }
             "open" => {
                 self.nargs(name, &av, 2, 3)?;
-                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
+                let path = self.cwd_path(pid, name, av[0])?;
                 let flags = self.flags(av[1], &[OPEN_FLAG_NAMES], "open flag")?;
                 Call::Open { path, flags }
             }
             "creat" => {
                 self.nargs(name, &av, 2, 2)?;
-                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
+                let path = self.cwd_path(pid, name, av[0])?;
                 Call::Open { path, flags: 0o1 | 0o100 | 0o1000 }
             }
             "close" => {
@@ -955,7 +962,7 @@ impl LogParser {
             }
             "execve" => {
                 self.nargs(name, &av, 3, 3)?;
-                let path = self.against_cwd(pid, self.path_arg(name, av[0])?);
+                let path = self.cwd_path(pid, name, av[0])?;
                 let whole = shown_whole(av[1]) && shown_whole(av[2]);
                 Call::Execve { path, argv: self.string_array(av[1])?, envp: self.string_array(av[2])?, whole }
             }
@@ -1086,7 +1093,7 @@ impl LogParser {
                 // the relative paths that follow.
                 self.not_modelled(name);
                 let dir = if name == "chdir" {
-                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                    self.cwd_path(pid, name, av[0])?
                 } else {
                     match self.fd_arg(av[0])?.path {
                         Some(d) => d,
@@ -1102,10 +1109,7 @@ impl LogParser {
             "rename" | "renameat" | "renameat2" if matches!(expect, Expect::Value(0)) => {
                 let (old, new) = if name == "rename" {
                     self.nargs(name, &av, 2, 2)?;
-                    (
-                        self.against_cwd(pid, self.path_arg(name, av[0])?),
-                        self.against_cwd(pid, self.path_arg(name, av[1])?),
-                    )
+                    (self.cwd_path(pid, name, av[0])?, self.cwd_path(pid, name, av[1])?)
                 } else {
                     self.nargs(name, &av, 4, 5)?;
                     if av.len() == 5 && contains(av[4], b"RENAME_EXCHANGE") {
@@ -1119,10 +1123,7 @@ impl LogParser {
             "link" | "linkat" if matches!(expect, Expect::Value(0)) => {
                 let (old, new) = if name == "link" {
                     self.nargs(name, &av, 2, 2)?;
-                    (
-                        self.against_cwd(pid, self.path_arg(name, av[0])?),
-                        self.against_cwd(pid, self.path_arg(name, av[1])?),
-                    )
+                    (self.cwd_path(pid, name, av[0])?, self.cwd_path(pid, name, av[1])?)
                 } else {
                     self.nargs(name, &av, 5, 5)?;
                     (self.at_path(name, av[0], av[1])?, self.at_path(name, av[2], av[3])?)
@@ -1132,7 +1133,7 @@ impl LogParser {
             "mkdir" | "mkdirat" if matches!(expect, Expect::Value(0)) => {
                 let path = if name == "mkdir" {
                     self.nargs(name, &av, 2, 2)?;
-                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                    self.cwd_path(pid, name, av[0])?
                 } else {
                     self.nargs(name, &av, 3, 3)?;
                     let dir = av[0];
@@ -1145,7 +1146,7 @@ impl LogParser {
             "unlink" | "unlinkat" if matches!(expect, Expect::Value(0)) => {
                 let path = if name == "unlink" {
                     self.nargs(name, &av, 1, 1)?;
-                    self.against_cwd(pid, self.path_arg(name, av[0])?)
+                    self.cwd_path(pid, name, av[0])?
                 } else {
                     self.nargs(name, &av, 3, 3)?;
                     if contains(av[2], b"AT_REMOVEDIR") {
