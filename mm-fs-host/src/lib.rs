@@ -152,7 +152,7 @@ enum Source {
     /// A host directory.
     Host(HostDir),
     /// A root snapshot.
-    Snapshot(Snapshot),
+    Snapshot(Box<Snapshot>),
 }
 
 impl Source {
@@ -345,7 +345,7 @@ impl HostFs {
         }
         let forced = options.get("fs_type").map(FsKind::from_name);
         let src = if snapshot::is_snapshot(source) {
-            Source::Snapshot(Snapshot::read_file(source)?)
+            Source::Snapshot(Box::new(Snapshot::read_file(source)?))
         } else {
             Source::Host(HostDir::new(source)?)
         };
@@ -354,7 +354,7 @@ impl HostFs {
 
     /// Mounts a root snapshot given as text.
     pub fn mount_snapshot(machine: &Arc<Machine>, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
-        Ok(Self::with_source(machine, Source::Snapshot(Snapshot::parse(text)?), forced, "(snapshot)"))
+        Ok(Self::with_source(machine, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)"))
     }
 
     fn with_source(machine: &Arc<Machine>, source: Source, forced: Option<FsKind>, name: &str) -> Arc<HostFs> {

@@ -15,6 +15,14 @@
 //! - /etc/ld.so.preload                  a path that did not exist
 //! ```
 //!
+//! A recording's snapshot (docs/scenario-format.md, "Recordings") adds
+//! the page cache its run started with: a `pagecache` line (before any
+//! page-cache run), then after an `f` line `c FIRST COUNT ORDER` runs:
+//! COUNT folios of 2^ORDER pages cached from page FIRST on; and
+//! `fs DEV TYPE ra=PAGES`, the device's readahead window.  They are
+//! kept for the page cache to start from ([`Snapshot::page_cache`],
+//! [`Snapshot::readahead`]).
+//!
 //! Paths are absolute and canonical (no `.`, `..` or empty component);
 //! bytes outside `!`..`~`, and `\`, are written `\xNN`.  Devices are
 //! `major:minor` in hex, as `/proc/PID/maps` prints them; inodes, sizes
@@ -73,7 +81,19 @@ enum Entry {
 pub struct Snapshot {
     entries: AHashMap<Vec<u8>, Entry>,
     kinds: AHashMap<(u32, u32), FsKind>,
+    /// `fs DEV TYPE ra=PAGES`: the readahead window of a device.
+    readahead: AHashMap<(u32, u32), u64>,
+    /// A `pagecache` line was given: the snapshot says what was cached.
+    has_page_cache: bool,
+    /// `c FIRST COUNT ORDER` runs of each regular file, in page order.
+    page_cache: AHashMap<Vec<u8>, Vec<(u64, u64, u8)>>,
 }
+
+/// The largest folio order a page-cache run may give (`MAX_PAGECACHE_ORDER`
+/// on x86-64 with 4 KiB pages: a 2 MiB folio).
+pub const MAX_PAGECACHE_ORDER: u8 = 9;
+/// The readahead window without `ra=` (`VM_READAHEAD_PAGES`, 128 KiB).
+pub const VM_READAHEAD_PAGES: u64 = 32;
 
 /// Whether the file at `path` starts with [`SNAPSHOT_MAGIC`] (a regular
 /// file only is opened).
@@ -121,11 +141,67 @@ impl Snapshot {
             let want = |k: usize| if f.len() == k { Ok(()) } else { Err(err(&format!("expected {k} fields"))) };
             match f[0] {
                 "fs" => {
-                    want(3)?;
+                    if f.len() != 3 && f.len() != 4 {
+                        return Err(err("expected 3 or 4 fields"));
+                    }
                     let dev = parse_dev(f[1]).ok_or_else(|| err("bad device (expected MAJOR:MINOR in hex)"))?;
                     if s.kinds.insert(dev, FsKind::from_name(f[2])).is_some() {
                         return Err(err("this device's type is given twice"));
                     }
+                    if let Some(ra) = f.get(3) {
+                        let pages = ra
+                            .strip_prefix("ra=")
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .filter(|&v| v <= 1 << 20)
+                            .ok_or_else(|| err("bad readahead window (expected ra=PAGES, at most 1048576)"))?;
+                        s.readahead.insert(dev, pages);
+                    }
+                }
+                "pagecache" => {
+                    want(1)?;
+                    if s.has_page_cache {
+                        return Err(err("'pagecache' is given twice"));
+                    }
+                    if !s.page_cache.is_empty() {
+                        return Err(err("'pagecache' must come before any page-cache run"));
+                    }
+                    s.has_page_cache = true;
+                }
+                "c" if f.len() == 4 => {
+                    if !s.has_page_cache {
+                        return Err(err("a page-cache run needs a 'pagecache' line before it"));
+                    }
+                    let path = last_file.as_ref().ok_or_else(|| err("a page-cache run must follow an 'f' line"))?;
+                    let num = |k: usize, what: &str| f[k].parse::<u64>().map_err(|_| err(&format!("bad {what}")));
+                    let (first, count) = (num(1, "first page")?, num(2, "folio count")?);
+                    let order = f[3]
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|&o| o <= MAX_PAGECACHE_ORDER)
+                        .ok_or_else(|| err(&format!("bad folio order (0 to {MAX_PAGECACHE_ORDER})")))?;
+                    if count == 0 {
+                        return Err(err("a page-cache run has at least one folio"));
+                    }
+                    if first % (1 << order) != 0 {
+                        return Err(err("the first page is not a multiple of the folio size"));
+                    }
+                    let Some(Entry::Present { stat, .. }) = s.entries.get(path) else {
+                        return Err(err("a page-cache run must follow an 'f' line"));
+                    };
+                    let file_pages = stat.size.div_ceil(4096);
+                    let end = count.checked_mul(1 << order).and_then(|n| n.checked_add(first));
+                    // A large folio may reach past EOF to its alignment.
+                    let limit = file_pages.next_multiple_of(1 << order);
+                    if end.is_none_or(|e| e > limit) {
+                        return Err(err("the run goes past the end of the file"));
+                    }
+                    let runs = s.page_cache.entry(path.clone()).or_default();
+                    if let Some(&(f0, c0, o0)) = runs.last()
+                        && f0 + (c0 << o0) > first
+                    {
+                        return Err(err("page-cache runs overlap or are not in page order"));
+                    }
+                    runs.push((first, count, order));
                 }
                 "=" => {
                     want(3)?;
@@ -247,6 +323,25 @@ impl Snapshot {
 
     pub(crate) fn fs_kind(&self, dev: (u32, u32)) -> Option<FsKind> {
         self.kinds.get(&dev).cloned()
+    }
+
+    /// Whether the snapshot says what was in the page cache (a
+    /// `pagecache` line); without it files start uncached.
+    pub fn has_page_cache(&self) -> bool {
+        self.has_page_cache
+    }
+
+    /// The page-cache runs of the regular file at `path`: `(first page,
+    /// folio count, folio order)`, in page order; `None` if none of it
+    /// was cached.
+    pub fn page_cache(&self, path: &[u8]) -> Option<&[(u64, u64, u8)]> {
+        self.page_cache.get(path).map(Vec::as_slice)
+    }
+
+    /// The readahead window of device `dev`, in pages (`ra=`), or
+    /// [`VM_READAHEAD_PAGES`] when the snapshot does not give it.
+    pub fn readahead(&self, dev: (u32, u32)) -> u64 {
+        self.readahead.get(&dev).copied().unwrap_or(VM_READAHEAD_PAGES)
     }
 
     /// The bytes of the file at `path` from `off`: the recorded ones,

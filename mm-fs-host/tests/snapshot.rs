@@ -172,6 +172,51 @@ fn bad_snapshots_get_an_error_naming_the_line() {
     assert!(Snapshot::parse(format!("{m}- /a\\x20b\\xff\n").as_bytes()).is_ok());
 }
 
+/// A recording's snapshot keeps the page cache it started with (`pagecache`,
+/// `c FIRST COUNT ORDER` after an `f` line) and each device's readahead
+/// window (`fs DEV TYPE ra=PAGES`); a `c` line of six fields is still a
+/// character device.
+#[test]
+fn page_cache_runs_and_readahead_windows_are_kept() {
+    let m = "mmsim-root-snapshot 1\n";
+    let s = Snapshot::parse(
+        format!(
+            "{m}fs fe:0 ext4 ra=64\nfs 0:5 devtmpfs\npagecache\nf /a 644 fe:0 12 40000\nc 0 4 0\nc 4 1 2\nc 8 1 3\n\
+             c /dev/zero 666 0:5 4 1:5\nf /b 644 fe:0 13 10\n"
+        )
+        .as_bytes(),
+    )
+    .expect("snapshot");
+    assert!(s.has_page_cache());
+    assert_eq!(s.page_cache(b"/a"), Some(&[(0, 4, 0), (4, 1, 2), (8, 1, 3)][..]));
+    assert_eq!(s.page_cache(b"/b"), None);
+    assert_eq!(s.readahead((0xfe, 0)), 64);
+    assert_eq!(s.readahead((0, 5)), 32, "the default window");
+    let plain = Snapshot::parse(format!("{m}f /a 644 fe:0 12 40000\n").as_bytes()).expect("snapshot");
+    assert!(!plain.has_page_cache());
+    let f = "f /a 644 fe:0 12 40000\n";
+    assert_eq!(parse_err(&format!("{m}{f}c 0 1 0\n")), "line 3: a page-cache run needs a 'pagecache' line before it");
+    assert_eq!(parse_err(&format!("{m}pagecache\nc 0 1 0\n")), "line 3: a page-cache run must follow an 'f' line");
+    assert_eq!(
+        parse_err(&format!("{m}pagecache\n{f}c 2 1 2\n")),
+        "line 4: the first page is not a multiple of the folio size"
+    );
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 1 10\n")), "line 4: bad folio order (0 to 9)");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 0 0\n")), "line 4: a page-cache run has at least one folio");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 8 3 0\n")), "line 4: the run goes past the end of the file");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 16 1 4\n")), "line 4: the run goes past the end of the file");
+    assert_eq!(
+        parse_err(&format!("{m}pagecache\n{f}c 4 1 0\nc 0 1 0\n")),
+        "line 5: page-cache runs overlap or are not in page order"
+    );
+    assert_eq!(parse_err(&format!("{m}pagecache\npagecache\n")), "line 3: 'pagecache' is given twice");
+    assert_eq!(
+        parse_err(&format!("{m}fs fe:0 ext4 ra=x\n")),
+        "line 2: bad readahead window (expected ra=PAGES, at most 1048576)"
+    );
+    assert_eq!(parse_err(&format!("{m}fs fe:0 ext4 ra=1 x\n")), "line 2: expected 3 or 4 fields");
+}
+
 #[test]
 fn a_huge_file_from_a_snapshot_maps_without_reading_anything() {
     let text = b"mmsim-root-snapshot 1\nfs 08:01 ext4\nf /huge 644 08:01 7 9223372036854775807\n= 4096 01\n";
