@@ -762,12 +762,23 @@ impl Kernel {
         self.user_access(pid, addr, |t| t.store(0, addr, val))
     }
 
-    /// Runs one access of `pid`.  `Signal::Kill` from the fault path is
-    /// `VM_FAULT_OOM`: the OOM killer picks a victim and kills it; if that
-    /// was another process, its memory is free and the access restarts.
-    /// Every round kills one more process, so the loop ends at the latest
-    /// when the accessing process is the only one left.
-    fn user_access<R>(&self, pid: Pid, addr: u64, access: impl Fn(&Task) -> Result<R, Signal>) -> Result<R, Signal> {
+    /// Runs one access of `pid` (`access` makes it on the task, on any CPU:
+    /// [`Task::load`], [`Task::fetch`], [`Task::put_user`] ...).
+    /// `Signal::Kill` from the fault path is `VM_FAULT_OOM`: the OOM
+    /// killer picks a victim and kills it; if that was another process,
+    /// its memory is free and the access restarts. Every round kills one
+    /// more process, so the loop ends at the latest when the accessing
+    /// process is the only one left.
+    ///
+    /// # Panics
+    ///
+    /// If `pid` is not a process.
+    pub fn user_access<R>(
+        &self,
+        pid: Pid,
+        addr: u64,
+        access: impl Fn(&Task) -> Result<R, Signal>,
+    ) -> Result<R, Signal> {
         let t = self.tasks.get(&pid).expect("an access by a process");
         loop {
             if t.is_oom_victim() {

@@ -506,6 +506,45 @@ impl Task {
         self.kernel_access(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val))
     }
 
+    /// A kernel-mode access of the user address `va` with user access
+    /// allowed (`stac`, as `copy_to_user`, `copy_from_user`, `get_user`
+    /// and `put_user` run): the hardware checks the entry as for the
+    /// kernel (no user bit needed, writes still need a writable entry),
+    /// and a fault on a user address goes to `do_user_addr_fault` like a
+    /// user one, without `FAULT_FLAG_USER`, and counts to this task.  An
+    /// error is the signal a user access would have got, which the
+    /// kernel's exception fixup turns into `EFAULT`; an address past the
+    /// user half fails `access_ok` before any access.
+    fn uaccess<R>(&self, cpu: usize, va: u64, access: Access, f: impl FnOnce(PhysAddr) -> R) -> Result<R, Signal> {
+        if va >= self.mm.machine.arch.task_size() {
+            return Err(Signal::Segv { addr: va, code: SegvCode::MapErr });
+        }
+        let gave_up = || {
+            debug_assert!(false, "user access to {va:#x} keeps faulting");
+            Signal::Segv { addr: va, code: SegvCode::AccErr }
+        };
+        let r = self.run_access(cpu, va, access, false, f, gave_up, |fault| match fault {
+            Exception::PageFault(info) => self.page_fault(&info),
+            Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
+        });
+        self.mm.machine.kswapd_poll();
+        r
+    }
+
+    /// `get_user` of the byte at the user address `va` (kernel mode; see
+    /// [`uaccess`](Self::uaccess)).
+    pub fn get_user(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
+        let phys = &self.mm.machine.phys;
+        self.uaccess(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()))
+    }
+
+    /// `put_user` of the byte `val` at the user address `va` (kernel mode;
+    /// see [`uaccess`](Self::uaccess)).
+    pub fn put_user(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
+        let phys = &self.mm.machine.phys;
+        self.uaccess(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val))
+    }
+
     /// The general-protection exception (`exc_general_protection`): the
     /// task gets `SIGSEGV`; no page fault is counted.
     fn general_protection(&self, addr: u64) -> Signal {
@@ -524,6 +563,15 @@ impl Task {
     pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
         let phys = &self.mm.machine.phys;
         let r = self.access(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()));
+        self.mm.machine.kswapd_poll();
+        r
+    }
+
+    /// Fetches the instruction byte at `va` (user mode): the MMU refuses
+    /// a no-execute entry (`NX`), and the fault says it was a fetch.
+    pub fn fetch(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
+        let phys = &self.mm.machine.phys;
+        let r = self.access(cpu, va, Access::Exec, |pa| phys.read_u8(pa.pfn(), pa.page_offset()));
         self.mm.machine.kswapd_poll();
         r
     }

@@ -92,3 +92,45 @@ fn a_stale_read_only_kernel_entry_faults_spuriously_and_is_retried() {
     let hole = v + 64 * PAGE_SIZE;
     assert_eq!(t.kernel_load(0, hole), Err(Oops { addr: hole }));
 }
+
+/// `copy_to_user`/`copy_from_user`: a kernel-mode access of a user page
+/// faults through `do_user_addr_fault` as a user access does (counted to
+/// the task, write faults and read faults alike, no user bit needed), and
+/// a bad address is an error (the fixup's `EFAULT`), never an oops.
+#[test]
+fn a_kernel_access_of_user_memory_faults_like_a_user_one_and_counts() {
+    let mut k = machine("x86-64-4level");
+    let pid = k.spawn().expect("process");
+    let a = 0x1_0000_0000;
+    assert_eq!(k.sys_mmap(pid, a, 4 * PAGE_SIZE, 3, 0x22, -1, 0), Ok(a));
+    assert_eq!(k.sys_mmap(pid, a + 8 * PAGE_SIZE, PAGE_SIZE, 1, 0x22, -1, 0), Ok(a + 8 * PAGE_SIZE));
+    let t = k.task(pid).expect("task").clone();
+    assert_eq!(k.faults(pid), Ok((0, 0)));
+    t.put_user(1, a + 5, 0x42).expect("put_user");
+    assert_eq!(k.faults(pid), Ok((1, 0)), "the write fault counts to the task");
+    assert_eq!(t.get_user(0, a + 5), Ok(0x42), "no fault: the page is there");
+    assert_eq!(t.get_user(0, a + PAGE_SIZE), Ok(0), "a read fault maps the zero page");
+    assert_eq!(k.faults(pid), Ok((2, 0)));
+    assert_eq!(k.load(pid, a + 5), Ok(0x42), "user mode sees what the kernel wrote");
+    // Errors: no VMA, a read-only VMA for a write, a kernel address.
+    assert!(matches!(t.put_user(0, a + 6 * PAGE_SIZE, 1), Err(Signal::Segv { .. })));
+    assert!(matches!(t.put_user(0, a + 8 * PAGE_SIZE, 1), Err(Signal::Segv { .. })));
+    let v = k.machine().vmalloc(PAGE_SIZE).expect("vmalloc");
+    assert!(matches!(t.get_user(0, v), Err(Signal::Segv { .. })), "access_ok refuses it");
+    assert_eq!(k.faults(pid), Ok((2, 0)), "failed faults do not count");
+}
+
+/// An instruction fetch faults in a page of an executable mapping; a
+/// fetch from a mapping without `PROT_EXEC` is refused by `NX`.
+#[test]
+fn an_instruction_fetch_needs_an_executable_mapping() {
+    let mut k = machine("x86-64-4level");
+    let pid = k.spawn().expect("process");
+    let (x, nx) = (0x1_0000_0000, 0x1_0001_0000);
+    assert_eq!(k.sys_mmap(pid, x, PAGE_SIZE, 5, 0x22, -1, 0), Ok(x));
+    assert_eq!(k.sys_mmap(pid, nx, PAGE_SIZE, 3, 0x22, -1, 0), Ok(nx));
+    let t = k.task(pid).expect("task").clone();
+    assert_eq!(k.user_access(pid, x, |t| t.fetch(1, x)), Ok(0));
+    assert_eq!(k.faults(pid), Ok((1, 0)));
+    assert!(matches!(t.fetch(0, nx), Err(Signal::Segv { .. })), "NX");
+}
