@@ -1,6 +1,7 @@
 //! The `mmsim` command line.
 
-use crate::replay::replay;
+use crate::bundle::{Bundle, MAX_BUNDLE_BYTES, is_bundle, parse_bundle};
+use crate::replay::{replay, replay_bundle};
 use crate::run::{RunOptions, run};
 use crate::scenario::{Scenario, parse};
 use crate::strace::{Log, parse_log};
@@ -100,6 +101,11 @@ enum Cmd {
         /// `read` of each open of `/proc/PID/maps`.
         #[arg(long = "maps-at-read")]
         maps_at_read: bool,
+        /// Recordings: compare the outcome with the recorded one, print
+        /// the differences (`# check: ...`) and exit with status 1 if
+        /// there are any.
+        #[arg(long)]
+        check: bool,
     },
     /// List the registered backends.
     Backends,
@@ -119,10 +125,11 @@ enum Cmd {
 
 pub use mm_core::machine::parse_size;
 
-/// A file as parsed: a v1.1 scenario or an strace log.
+/// A file as parsed: a v1.1 scenario, an strace log or a recording.
 enum Parsed {
     Scenario(Scenario),
     Log(Log),
+    Bundle(Box<Bundle>),
 }
 
 /// One section of `mmsim backends`: a title, then `name description`
@@ -171,10 +178,11 @@ fn backends() -> String {
 
 /// Reads the scenario file and tells which file it was.
 fn read_scenario(path: &Path) -> std::io::Result<(Vec<u8>, HostFileId)> {
-    let mut f = File::open(path)?;
+    let f = File::open(path)?;
     let meta = f.metadata()?;
     let mut src = Vec::new();
-    f.read_to_end(&mut src)?;
+    // Nothing mmsim runs is larger than a recording may be.
+    f.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut src)?;
     Ok((src, HostFileId { dev: meta.dev(), ino: meta.ino(), role: "the scenario file".to_string() }))
 }
 
@@ -233,6 +241,7 @@ pub fn main() -> ExitCode {
             strace,
             maps_at_exit,
             maps_at_read,
+            check,
         } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
@@ -241,8 +250,19 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let is_log = strace || crate::strace::is_log(&src);
-            let parsed = if is_log { parse_log(&src).map(Parsed::Log) } else { parse(&src).map(Parsed::Scenario) };
+            let bundle = is_bundle(&src);
+            if check && !bundle {
+                eprintln!("error: --check is for recordings (a file starting with 'mmsim-recording 1')");
+                return ExitCode::from(2);
+            }
+            let is_log = !bundle && (strace || crate::strace::is_log(&src));
+            let parsed = if bundle {
+                parse_bundle(&src).map(|b| Parsed::Bundle(Box::new(b)))
+            } else if is_log {
+                parse_log(&src).map(Parsed::Log)
+            } else {
+                parse(&src).map(Parsed::Scenario)
+            };
             let parsed = match parsed {
                 Ok(s) => s,
                 Err(e) => {
@@ -267,20 +287,27 @@ pub fn main() -> ExitCode {
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,
-                strace: is_log,
+                strace: is_log || bundle,
                 maps_at_exit,
                 maps_at_read,
                 // A log of a real program replays against the files it
-                // ran with: the host's `/` unless told otherwise.
+                // ran with: the host's `/` unless told otherwise (a
+                // recording has its own root snapshot).
                 root: root
                     .map(|p| p.to_string_lossy().into_owned())
                     .or_else(|| (is_log && image.is_none()).then(|| "/".to_string())),
                 root_fs_type,
+                root_snapshot: None,
             };
             // A run that stops prints what it produced, then the error.
+            let mut differences = 0;
             let result = match &parsed {
                 Parsed::Scenario(s) => run(s, &opts),
                 Parsed::Log(l) => replay(l, &opts),
+                Parsed::Bundle(b) => replay_bundle(b, &opts, check).map(|(out, n)| {
+                    differences = n;
+                    out
+                }),
             };
             let (out, err) = match result {
                 Ok(out) => (out, None),
@@ -291,6 +318,7 @@ pub fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             match err {
+                None if differences > 0 => ExitCode::from(1),
                 None => ExitCode::SUCCESS,
                 Some(e) => {
                     eprintln!("error: {e}");

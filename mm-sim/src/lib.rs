@@ -10,10 +10,17 @@
 //! replayed by [`replay::replay`]: processes made and ended as the log
 //! shows, descriptors following it, calls not modelled counted by name.
 //!
+//! A recording (v1.3), a *bundle* of a program's calls and page faults
+//! with its root snapshot and the outcome the kernel showed, is parsed by
+//! [`bundle::parse_bundle`] and replayed by [`replay::replay_bundle`]:
+//! each recorded fault is the access that took it, and the outcome of
+//! every thread group is printed and, with `--check`, compared.
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
+pub mod bundle;
 pub mod cli;
 pub mod replay;
 pub mod run;

@@ -28,13 +28,17 @@
 //! the `# not modelled` summary and the final `ok` line: processes come
 //! and go silently (no `# fork`/`# exit` lines: logs are long).
 
+use crate::bundle::{Bundle, Outcome, Unfaulted};
 use crate::run::{RunError, RunOptions, Stopped, report_result};
 use crate::scenario::{Expect, Op};
 use crate::strace::{Call, Event, FdArg, Log};
+use mm_core::errno::Signal;
 use mm_core::kernel::clone_flags::*;
+use mm_core::trace::TraceCollector;
 use mm_core::{Errno, Kernel, Pid};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// Most tasks alive at once in a replay: a log that would have more is
 /// stopped with an error rather than growing without bound.
@@ -113,6 +117,22 @@ struct Replay<'a> {
     /// ([`outside_the_model`]).
     followed_opens: usize,
     out: String,
+    /// The CPU each task runs on, by the model's pid.
+    cpu_of: HashMap<Pid, usize>,
+    /// The CPU the next task gets (round robin over the machine's).
+    next_cpu: usize,
+    /// Fault counts of the tasks of each thread group that ended, by the
+    /// group's log pid (`signal->min_flt`, `maj_flt`).
+    dead_faults: HashMap<u32, (u64, u64)>,
+    /// A recording's replay: the outcome of each thread group as it ends.
+    outcomes: Option<Vec<Outcome>>,
+    /// Recorded faults that did not fault in the model, by group.
+    unfaulted: Vec<(u32, Unfaulted)>,
+    /// Kernel-mode faults inside execve (the model's execve makes its
+    /// own): not run again.
+    exec_faults: usize,
+    /// The call chains of `--trace`.
+    trace: Option<Arc<TraceCollector>>,
 }
 
 /// Why the replay stops.
@@ -125,6 +145,11 @@ impl Replay<'_> {
 
     /// Log pid `pid` is task `kpid` of group `tgid`.
     fn add(&mut self, pid: u32, kpid: Pid, tgid: u32) {
+        if !self.cpu_of.contains_key(&kpid) {
+            let n = self.k.machine().cpus.len();
+            self.cpu_of.insert(kpid, self.next_cpu % n);
+            self.next_cpu += 1;
+        }
         self.procs.insert(pid, Proc { kpid, tgid });
         self.groups.entry(tgid).or_default().insert(pid);
         // A pid may come back (reused) after a failed creation.
@@ -134,6 +159,11 @@ impl Replay<'_> {
     /// Log pid `pid` is gone; its task ends.
     fn remove(&mut self, pid: u32) {
         if let Some(q) = self.procs.remove(&pid) {
+            if let Ok((min, maj)) = self.k.faults(q.kpid) {
+                let d = self.dead_faults.entry(q.tgid).or_default();
+                *d = (d.0 + min, d.1 + maj);
+            }
+            self.cpu_of.remove(&q.kpid);
             self.k.exit(q.kpid);
             if let Some(g) = self.groups.get_mut(&q.tgid) {
                 g.remove(&pid);
@@ -263,9 +293,77 @@ impl Replay<'_> {
             // /proc/TGID/maps while a task of the group is alive.
             self.print_maps(pid, p.tgid, "exit", line);
         }
+        if last && self.outcomes.is_some() {
+            let o = self.outcome(p.tgid, p.kpid);
+            self.outcomes.get_or_insert_default().push(o);
+        }
         let gone: Vec<u32> = if group { self.group(p.tgid) } else { vec![pid] };
         for s in gone {
             self.remove(s);
+        }
+        if last {
+            self.dead_faults.remove(&p.tgid);
+        }
+    }
+
+    /// What `/proc/TGID/stat`, `maps` and `pagemap` show of group `tgid`
+    /// (task `kpid` one of its live tasks) as it exits: the fault counts of
+    /// all its tasks, live or gone, its VMAs, its present pages.
+    fn outcome(&self, tgid: u32, kpid: Pid) -> Outcome {
+        let (mut minflt, mut majflt) = self.dead_faults.get(&tgid).copied().unwrap_or_default();
+        for t in self.group(tgid) {
+            if let Some(Ok((a, b))) = self.procs.get(&t).map(|q| self.k.faults(q.kpid)) {
+                minflt += a;
+                majflt += b;
+            }
+        }
+        let maps = self.k.maps(kpid, 0, u64::MAX).unwrap_or_default();
+        let maps = maps.iter().map(|m| m.proc_maps_line()).collect();
+        let present = self.k.present(kpid, 0, u64::MAX).unwrap_or_default();
+        Outcome { pid: tgid, minflt, majflt, maps, present, line: 0 }
+    }
+
+    /// A recorded page fault of log pid `pid` (task `kpid`): a user-mode
+    /// instruction fetch, store or load of the byte at `address`, or the
+    /// kernel's own access to it inside a call (`put_user` for a write,
+    /// `get_user` else), on the task's CPU.  A fault inside `execve` is
+    /// not run: the model's execve makes its own.  One that does not
+    /// fault in the model (the task's fault counts stay) is counted.
+    fn fault(&mut self, pid: u32, kpid: Pid, line: usize, fault: (u64, u64, bool, Option<&str>)) {
+        const WRITE: u64 = 0x2;
+        const INSTR: u64 = 0x10;
+        let (address, error_code, user, inside) = fault;
+        if !user && inside == Some("execve") {
+            self.exec_faults += 1;
+            return;
+        }
+        let cpu = self.cpu_of.get(&kpid).copied().unwrap_or(0);
+        let counts = |k: &Kernel| k.faults(kpid).map(|(a, b)| a + b).unwrap_or(0);
+        let before = counts(&self.k);
+        let k = &self.k;
+        let r = match (user, error_code & INSTR != 0, error_code & WRITE != 0) {
+            (true, true, _) => k.user_access(kpid, address, |t| t.fetch(cpu, address).map(drop)),
+            (true, false, true) => k.user_access(kpid, address, |t| t.store(cpu, address, 0)),
+            (true, false, false) => k.user_access(kpid, address, |t| t.load(cpu, address).map(drop)),
+            (false, _, true) => k.user_access(kpid, address, |t| t.put_user(cpu, address, 0)),
+            (false, _, false) => k.user_access(kpid, address, |t| t.get_user(cpu, address).map(drop)),
+        };
+        let mode = if user { "" } else { " (kernel mode: EFAULT)" };
+        match r {
+            Err(Signal::Kill { .. }) => {
+                let _ = writeln!(self.out, "# fault: line {line}: SIGKILL (out of memory){mode}");
+            }
+            Err(sig) => {
+                let _ = writeln!(self.out, "# fault: line {line}: {} at {address:#x}{mode}", sig.name());
+            }
+            Ok(()) if counts(&self.k) == before => {
+                let tgid = self.procs.get(&pid).map_or(pid, |p| p.tgid);
+                match self.unfaulted.iter_mut().find(|(g, _)| *g == tgid) {
+                    Some((_, u)) => u.count += 1,
+                    None => self.unfaulted.push((tgid, Unfaulted { count: 1, first_line: line, first_addr: address })),
+                }
+            }
+            Ok(()) => {}
         }
     }
 
@@ -660,6 +758,10 @@ impl Replay<'_> {
                 self.de_thread(pid, *by);
                 None
             }
+            Call::Fault { address, error_code, user, inside, .. } => {
+                self.fault(pid, kpid, e.line, (*address, *error_code, *user, inside.as_deref()));
+                None
+            }
             Call::Dup { old } => {
                 self.adopt_fd(kpid, old);
                 let r = self.k.sys_dup(kpid, old.fd);
@@ -831,9 +933,36 @@ fn returns_addr(c: &Call) -> bool {
 /// Replays a parsed log and returns its output; a replay that must stop
 /// returns what it printed so far with the error.
 pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
+    replay_log(log, opts, None).map(|(out, _)| out)
+}
+
+/// Replays a recording (docs/scenario-format.md, "Recordings"): its trace
+/// with the page faults run, on a machine with a CPU for each task (up to
+/// 64), its root snapshot as `/` unless `opts` gives a root or an image.
+/// The output ends with the outcome of every thread group as it ended;
+/// with `check`, the differences from the recorded outcome follow.
+/// Returns the output and the number of differences.
+pub fn replay_bundle(b: &Bundle, opts: &RunOptions, check: bool) -> Result<(String, usize), Stopped> {
+    let mut opts = opts.clone();
+    if opts.root.is_none() && opts.image.is_none() {
+        opts.root_snapshot = Some(Arc::new(b.root.clone()));
+    }
+    let tasks: HashSet<u32> = b.log.events.iter().map(|e| e.pid).collect();
+    opts.machine.nr_cpus = opts.machine.nr_cpus.max(tasks.len().clamp(1, 64));
+    replay_log(&b.log, &opts, Some((b, check)))
+}
+
+/// [`replay`], and for a recording ([`replay_bundle`]) the outcome blocks
+/// and the check.
+fn replay_log(log: &Log, opts: &RunOptions, bundle: Option<(&Bundle, bool)>) -> Result<(String, usize), Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     crate::run::mount_root(&mut k, opts).map_err(stop)?;
+    let trace = opts.trace.then(|| {
+        let c = TraceCollector::new();
+        k.machine().trace.subscribe(c.clone());
+        c
+    });
     let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, e) in log.events.iter().enumerate() {
         if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
@@ -890,9 +1019,31 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         performed: 0,
         followed_opens: 0,
         out: String::new(),
+        cpu_of: HashMap::new(),
+        next_cpu: 0,
+        dead_faults: HashMap::new(),
+        outcomes: bundle.map(|_| Vec::new()),
+        unfaulted: Vec::new(),
+        exec_faults: 0,
+        trace,
     };
     for i in 0..log.events.len() {
-        if let Err(msg) = r.run_event(i) {
+        let mark = r.out.len();
+        let res = r.run_event(i);
+        if let Some(t) = &r.trace {
+            // The call chain goes before the line's own output.
+            let lines = t.take();
+            if !lines.is_empty() {
+                let own = r.out.split_off(mark);
+                let e = &log.events[i];
+                let _ = writeln!(r.out, "-- line {}: {}", e.line, e.text);
+                for t in lines {
+                    let _ = writeln!(r.out, "  {t}");
+                }
+                r.out.push_str(&own);
+            }
+        }
+        if let Err(msg) = res {
             return Err(Stopped { output: r.out, error: RunError::Log(msg) });
         }
     }
@@ -921,6 +1072,27 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
         r.out.push_str(&l);
         r.out.push('\n');
     }
+    if r.exec_faults > 0 {
+        let _ =
+            writeln!(r.out, "# inside execve: {} kernel-mode faults the model's execve makes itself", r.exec_faults);
+    }
+    for (pid, u) in &r.unfaulted {
+        let _ = writeln!(
+            r.out,
+            "# not faulted: pid {pid}: {} recorded faults did not fault in the model (first: line {}, {:#x})",
+            u.count, u.first_line, u.first_addr
+        );
+    }
+    let outcomes = r.outcomes.take().unwrap_or_default();
+    for o in &outcomes {
+        crate::bundle::format_outcome(&mut r.out, o);
+    }
     let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + log.nwindow, log.skipped);
-    Ok(r.out)
+    let mut diffs = 0;
+    if let Some((b, true)) = bundle {
+        let (text, n) = crate::bundle::check(&outcomes, &b.expect, &r.unfaulted);
+        r.out.push_str(&text);
+        diffs = n;
+    }
+    Ok((r.out, diffs))
 }

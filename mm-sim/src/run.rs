@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// The filesystem type every `root` file takes (`ext4`, `tmpfs` ...)
     /// instead of its host filesystem's.
     pub root_fs_type: Option<String>,
+    /// A root snapshot's text (a recording's `== root` part) served as `/`
+    /// when neither `root` nor `image` is given.
+    pub root_snapshot: Option<Arc<Vec<u8>>>,
 }
 
 /// Why a scenario could not be run.
@@ -383,6 +386,10 @@ pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunErr
             options.data.push(("fs_type".to_string(), t.clone()));
         }
         let fs = mm_core::fs::mount(k.machine(), "host", root, options).map_err(RunError::Mount)?;
+        k.set_root(fs);
+    } else if let Some(text) = &opts.root_snapshot {
+        let forced = opts.root_fs_type.as_deref().map(mm_fs_host::FsKind::from_name);
+        let fs = mm_fs_host::HostFs::mount_snapshot(k.machine(), text, forced).map_err(RunError::Mount)?;
         k.set_root(fs);
     }
     Ok(())

@@ -244,6 +244,20 @@ pub enum Call {
     Read {
         fd: FdArg,
     },
+    /// A page fault the task took (a recording's `page_fault_user:` or
+    /// `page_fault_kernel:` line, docs/scenario-format.md "Recordings"):
+    /// the faulting address, the instruction pointer and x86's error code
+    /// (0x1 protection, 0x2 write, 0x4 user mode, 0x10 instruction
+    /// fetch); `user` for `page_fault_user`.  `inside` names the call the
+    /// task was in (the fault came between its `<unfinished ...>` and
+    /// `<... resumed>` halves), whose event comes after the fault's.
+    Fault {
+        address: u64,
+        ip: u64,
+        error_code: u64,
+        user: bool,
+        inside: Option<String>,
+    },
     /// `+++ superseded by execve in pid BY +++`: thread BY of this
     /// process ran `execve`; the group's other threads are gone and BY
     /// goes on under this pid.
@@ -820,6 +834,11 @@ impl LogParser {
             }
             return Ok(());
         }
+        if let Some(user) = fault_kind(p) {
+            let call = self.fault(p, user, key)?;
+            self.push(pid, self.p.line, call, Expect::Any);
+            return Ok(());
+        }
         let mut line = self.p.line;
         let joined;
         let mut p = p;
@@ -891,6 +910,44 @@ impl LogParser {
             self.push(pid, line, Call::Op { op: l.op, fd: None }, Expect::Any);
         }
         Ok(())
+    }
+
+    /// A fault line of task `key`: `page_fault_user: address=0x.. ip=0x..
+    /// error_code=0x..` (or `page_fault_kernel:`), as the tracepoints
+    /// print them.
+    fn fault(&self, p: &[u8], user: bool, key: u32) -> PResult<Call> {
+        let colon = p.iter().position(|&b| b == b':').expect("fault_kind saw the colon");
+        let fields: Vec<&[u8]> = p[colon + 1..].split(|&b| is_ws(b)).filter(|f| !f.is_empty()).collect();
+        let mut vals = [None; 3];
+        for f in &fields {
+            let (name, v) = match f.iter().position(|&b| b == b'=') {
+                Some(e) => (&f[..e], &f[e + 1..]),
+                None => return self.err(format!("page fault: bad field '{}'", shown(f))),
+            };
+            let k = match name {
+                b"address" => 0,
+                b"ip" => 1,
+                b"error_code" => 2,
+                _ => return self.err(format!("page fault: unknown field '{}'", shown(name))),
+            };
+            let Some(n) = v.strip_prefix(b"0x").filter(|h| !h.is_empty() && h.len() <= 16) else {
+                return self.err(format!("page fault: bad number '{}' (0x and hex digits)", shown(v)));
+            };
+            let Some(n) = std::str::from_utf8(n).ok().and_then(|h| u64::from_str_radix(h, 16).ok()) else {
+                return self.err(format!("page fault: bad number '{}' (0x and hex digits)", shown(v)));
+            };
+            if vals[k].replace(n).is_some() {
+                return self.err(format!("page fault: '{}' given twice", shown(name)));
+            }
+        }
+        let [Some(address), Some(ip), Some(error_code)] = vals else {
+            return self.err("page fault: expected address=, ip= and error_code=");
+        };
+        let inside = self.pending.get(&key).map(|h| {
+            let n = h.head.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_').count();
+            lossy(&h.head[..n])
+        });
+        Ok(Call::Fault { address, ip, error_code, user, inside })
     }
 
     fn parse_call(
@@ -1198,6 +1255,18 @@ impl LogParser {
     }
 }
 
+/// Whether `p` (a line without its pid) is a fault line: `Some(true)` for
+/// `page_fault_user:`, `Some(false)` for `page_fault_kernel:`.
+fn fault_kind(p: &[u8]) -> Option<bool> {
+    if p.starts_with(b"page_fault_user:") {
+        Some(true)
+    } else if p.starts_with(b"page_fault_kernel:") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// An argv/envp array strace showed whole: `NULL`, or `[...]` with no
 /// elided element (`...`) and no cut string (`"abc"...`); not the
 /// `0x7ffe... /* 39 vars */` of an elided environment.
@@ -1213,6 +1282,13 @@ fn shown_whole(s: &[u8]) -> bool {
 
 /// Parses a whole strace log.
 pub fn parse_log(src: &[u8]) -> Result<Log, ParseError> {
+    parse_log_at(src, 0)
+}
+
+/// Parses a whole strace log that starts after line `before` of the file
+/// it is in (a bundle's `== trace` part): events and errors name lines of
+/// that file.
+pub fn parse_log_at(src: &[u8], before: usize) -> Result<Log, ParseError> {
     let mut lp = LogParser {
         p: Parser::new(),
         log: Log { window: (0, u64::MAX), ..Default::default() },
@@ -1223,6 +1299,7 @@ pub fn parse_log(src: &[u8]) -> Result<Log, ParseError> {
         last_cwd: None,
     };
     lp.p.map_names = crate::scenario::LOG_MAP_NAMES;
+    lp.p.line = before;
     let mut rest = src;
     while !rest.is_empty() {
         let (line, next) = match rest.iter().position(|&b| b == b'\n') {
