@@ -159,11 +159,12 @@ fn snapshot_error(e: &str, before: usize) -> ParseError {
     }
 }
 
-/// `KEY N` pairs after the pid: `minflt 85 majflt 0 ...`, in that order.
-fn fields(line: usize, f: &[&str], keys: &[&str]) -> Result<Vec<u64>, ParseError> {
+/// `KEY N` pairs after the pid of a `kind` line: `minflt 85 majflt 0
+/// ...`, in that order.
+fn fields(line: usize, kind: &str, f: &[&str], keys: &[&str]) -> Result<Vec<u64>, ParseError> {
     if f.len() != keys.len() * 2 {
         let want: Vec<String> = keys.iter().map(|k| format!("{k} N")).collect();
-        return perr(line, format!("expected '{} PID {}'", f.first().copied().unwrap_or(""), want.join(" ")));
+        return perr(line, format!("expected '{kind} PID {}'", want.join(" ")));
     }
     keys.iter()
         .enumerate()
@@ -206,6 +207,7 @@ fn parse_expect(text: &[u8], before: usize, b: &mut Bundle) -> Result<(), ParseE
     }
     let mut state = In::Between;
     let mut cur = Outcome::default();
+    let mut last = before;
     for (i, raw) in text.split(|&c| c == b'\n').enumerate() {
         let n = before + 1 + i;
         let Ok(line) = std::str::from_utf8(raw) else { return perr(n, "not UTF-8 text") };
@@ -213,6 +215,7 @@ fn parse_expect(text: &[u8], before: usize, b: &mut Bundle) -> Result<(), ParseE
         if line.is_empty() || (state != In::Maps && line.starts_with('#')) {
             continue;
         }
+        last = n;
         let f: Vec<&str> = line.split_ascii_whitespace().collect();
         let same_pid = |cur: &Outcome| -> Result<(), ParseError> {
             let p = parse_pid(n, f.get(1))?;
@@ -228,7 +231,7 @@ fn parse_expect(text: &[u8], before: usize, b: &mut Bundle) -> Result<(), ParseE
                         return perr(n, "'exit' blocks come before the 'rusage' lines");
                     }
                     let pid = parse_pid(n, f.get(1))?;
-                    let v = fields(n, &f[2..], &["minflt", "majflt"])?;
+                    let v = fields(n, "exit", &f[2..], &["minflt", "majflt"])?;
                     if b.expect.iter().any(|o| o.pid == pid) {
                         return perr(n, format!("pid {pid} has two 'exit' blocks"));
                     }
@@ -237,7 +240,7 @@ fn parse_expect(text: &[u8], before: usize, b: &mut Bundle) -> Result<(), ParseE
                 }
                 "rusage" => {
                     let pid = parse_pid(n, f.get(1))?;
-                    let v = fields(n, &f[2..], &["minflt", "majflt", "utime", "stime"])?;
+                    let v = fields(n, "rusage", &f[2..], &["minflt", "majflt", "utime", "stime"])?;
                     b.rusage.push(Rusage { pid, minflt: v[0], majflt: v[1], utime: v[2], stime: v[3] });
                 }
                 _ => return perr(n, format!("expected an 'exit' or 'rusage' line, got '{}'", shown(raw))),
@@ -278,10 +281,7 @@ fn parse_expect(text: &[u8], before: usize, b: &mut Bundle) -> Result<(), ParseE
         }
     }
     if state != In::Between {
-        return perr(
-            before + 1 + text.split(|&c| c == b'\n').count(),
-            format!("the block of pid {} has no 'end'", cur.pid),
-        );
+        return perr(last, format!("the block of pid {} has no 'end'", cur.pid));
     }
     Ok(())
 }

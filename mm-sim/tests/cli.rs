@@ -711,3 +711,36 @@ fn root_directory_and_its_snapshot() {
     assert!(stderr(&o).contains("line 2: bad permissions"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A recording is known by its first line; `--check` exits with 1 when
+/// the outcome differs from the recorded one, 0 when it is the same, and
+/// is refused for other files.
+#[test]
+fn check_of_a_recording_sets_the_exit_status() {
+    let rec = |minflt: u32| {
+        format!(
+            "mmsim-recording 1\n== root\nmmsim-root-snapshot 1\n== trace\n\
+             1 mmap(0x10000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000000\n\
+             1 page_fault_user: address=0x10000000 ip=0x401000 error_code=0x6\n1 exit_group(0) = ?\n== expect\n\
+             exit 1 minflt {minflt} majflt 0\nmaps 1\n10000000-10001000 rw-p 00000000 00:00 0 \npresent 1\n\
+             10000000-10001000\nend 1\n"
+        )
+    };
+    let o = mmsim(&["run", "--check"], Some(rec(1).as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with("ok 3 lines, 0 skipped\ncheck: 1 processes identical\n"));
+    let o = mmsim(&["run", "--check"], Some(rec(2).as_bytes()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .ends_with("# check: pid 1: minflt 1, recorded 2\ncheck: 1 processes, 1 differences\n")
+    );
+    let o = mmsim(&["run"], Some(rec(2).as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "without --check the outcome is printed only");
+    let o = mmsim(&["run", "--check"], Some(b"window 0x100000000 0x140000000\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--check is for recordings"), "{}", stderr(&o));
+    let o = mmsim(&["run"], Some(b"mmsim-recording 1\n== root\nmmsim-root-snapshot 1\n== trace\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 4: the bundle has no '== expect' part\n");
+}
