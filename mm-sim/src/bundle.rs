@@ -66,6 +66,10 @@ pub struct Bundle {
     pub expect: Vec<Outcome>,
     /// The `rusage` lines.
     pub rusage: Vec<Rusage>,
+    /// `# before execve: minflt N majflt N ...`: the faults the first
+    /// process took before its first traced call (the recorder's child
+    /// between `fork` and `execve`), which its exit counts include.
+    pub before_exec: (u64, u64),
 }
 
 /// Whether `src` is a bundle: its first line is [`BUNDLE_MAGIC`].
@@ -122,7 +126,15 @@ pub fn parse_bundle(src: &[u8]) -> Result<Bundle, ParseError> {
                         return perr(n, "NUL byte");
                     }
                     match line.strip_prefix(b"#") {
-                        Some(c) => b.comments.push(String::from_utf8_lossy(c).trim().to_string()),
+                        Some(c) => {
+                            let c = String::from_utf8_lossy(c).trim().to_string();
+                            if let Some(rest) = c.strip_prefix("before execve:") {
+                                let f: Vec<&str> = rest.split_ascii_whitespace().take(4).collect();
+                                let v = fields(n, "# before execve:", &f, &["minflt", "majflt"])?;
+                                b.before_exec = (v[0], v[1]);
+                            }
+                            b.comments.push(c);
+                        }
                         None if line.iter().all(u8::is_ascii_whitespace) => {}
                         None => return perr(n, "expected a '#' comment or '== root' before the parts"),
                     }
@@ -164,7 +176,8 @@ fn snapshot_error(e: &str, before: usize) -> ParseError {
 fn fields(line: usize, kind: &str, f: &[&str], keys: &[&str]) -> Result<Vec<u64>, ParseError> {
     if f.len() != keys.len() * 2 {
         let want: Vec<String> = keys.iter().map(|k| format!("{k} N")).collect();
-        return perr(line, format!("expected '{kind} PID {}'", want.join(" ")));
+        let pid = if kind.starts_with('#') { "" } else { " PID" };
+        return perr(line, format!("expected '{kind}{pid} {}'", want.join(" ")));
     }
     keys.iter()
         .enumerate()

@@ -27,6 +27,14 @@
 //! The output is only `# diverged`, `# fault`, `== dump`/`== maps` blocks,
 //! the `# not modelled` summary and the final `ok` line: processes come
 //! and go silently (no `# fork`/`# exit` lines: logs are long).
+//!
+//! A recording ([`replay_bundle`]) adds its page faults: each is the
+//! access that took it, by that task on its own CPU (a user fetch, store
+//! or load by the error code; inside a call, the kernel's `put_user` or
+//! `get_user`, except inside `execve`, whose own accesses the model
+//! makes); and the outcome of each thread group as it ends (its tasks'
+//! fault counts, live or gone, its maps, its present pages), compared
+//! with the recorded one by `--check`.
 
 use crate::bundle::{Bundle, Outcome, Unfaulted};
 use crate::run::{RunError, RunOptions, Stopped, report_result};
@@ -133,6 +141,9 @@ struct Replay<'a> {
     exec_faults: usize,
     /// The call chains of `--trace`.
     trace: Option<Arc<TraceCollector>>,
+    /// Faults the initial process took before the log starts (a
+    /// recording's `# before execve:`), counted to its group.
+    initial_faults: (u64, u64),
 }
 
 /// Why the replay stops.
@@ -217,6 +228,9 @@ impl Replay<'_> {
                 let _ = files.lock().replace_fd(fd, f, false);
             }
             self.add(pid, kpid, pid);
+            if self.initial_faults != (0, 0) {
+                self.dead_faults.insert(pid, self.initial_faults);
+            }
             return Ok(true);
         }
         if let Some(&c) =
@@ -1026,6 +1040,7 @@ fn replay_log(log: &Log, opts: &RunOptions, bundle: Option<(&Bundle, bool)>) -> 
         unfaulted: Vec::new(),
         exec_faults: 0,
         trace,
+        initial_faults: bundle.map_or((0, 0), |(b, _)| b.before_exec),
     };
     for i in 0..log.events.len() {
         let mark = r.out.len();

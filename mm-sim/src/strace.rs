@@ -11,6 +11,12 @@
 //! pid whose creator was not traced.  Calls understood but not modelled
 //! are counted by name; lines that cannot be understood are errors naming
 //! the line, as in a scenario.
+//!
+//! A recording's trace (v1.3) adds page-fault lines (`PID
+//! page_fault_user: address=0x.. ip=0x.. error_code=0x..`, and
+//! `page_fault_kernel:`): each is an event of its own ([`Call::Fault`]),
+//! in log order; one that comes between a call's two halves names that
+//! call (`inside`), whose joined event comes after it.
 
 use crate::scenario::{
     Expect, LOG_MAP_NAMES, MADV_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES, ParseError, Parser, contains, is_ws,

@@ -316,3 +316,51 @@ mod hostile {
         }
     }
 }
+
+/// `# before execve: minflt N majflt N`: the faults the recorder's child
+/// took before its first traced call count to the first process.
+#[test]
+fn faults_before_the_trace_count_to_the_first_process() {
+    let src = bundle(SMALL, SMALL_EXPECT).replace(
+        "# command: made by hand\n",
+        "# command: made by hand\n# before execve: minflt 15 majflt 2 (pid 100, between fork and execve)\n",
+    );
+    assert_eq!(parse(&src).before_exec, (15, 2));
+    let (out, _) = replay(&src, false);
+    assert!(out.contains("exit 100 minflt 18 majflt 2\n"), "{out}");
+    let bad = src.replace("majflt 2 (pid", "majflt x (pid");
+    assert_eq!(parse_bundle(bad.as_bytes()).expect_err("bad count").to_string(), "line 3: bad number 'x' for majflt");
+    let bad = src.replace("minflt 15 majflt 2 (pid 100, between fork and execve)", "minflt 15");
+    assert_eq!(
+        parse_bundle(bad.as_bytes()).expect_err("bad count").to_string(),
+        "line 3: expected '# before execve: minflt N majflt N'"
+    );
+}
+
+/// A real recording (`mmsim record -- cat /etc/hostname` on ext4): every
+/// recorded fault faults in the model, the process takes as many faults
+/// as it did on the kernel (the recorder's child's before its execve
+/// included), the maps at exit are the kernel's, and every page present
+/// in the model was present on the kernel.  (The model's page cache
+/// starts cold and in single pages: which faults were major, and the
+/// pages fault-around maps from large folios, are not compared here.)
+#[test]
+fn a_recorded_cat_replays_its_faults_and_maps() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bundles");
+    let src = std::fs::read_to_string(format!("{dir}/cat-ext4.mmrec")).expect("the bundle");
+    let b = parse(&src);
+    let (out, _) = replay(&src, true);
+    assert!(!out.contains("# not faulted"), "{out}");
+    assert!(!out.contains("# diverged"), "{out}");
+    assert!(!out.contains("# fault"), "{out}");
+    let checks: Vec<&str> = out.lines().filter(|l| l.starts_with("# check:")).collect();
+    assert!(!checks.iter().any(|l| l.contains(" maps ") || l.contains("in the model only")), "{checks:#?}");
+    let first = |o: &str| -> (u64, u64) {
+        let l = o.lines().find(|l| l.starts_with("exit ")).expect("exit line");
+        let f: Vec<&str> = l.split(' ').collect();
+        (f[3].parse().expect("number"), f[5].parse().expect("number"))
+    };
+    let (min, maj) = first(&out);
+    let r = &b.expect[0];
+    assert_eq!(min + maj, r.minflt + r.majflt, "{out}");
+}
