@@ -398,11 +398,13 @@ impl MmStruct {
     }
 
     /// Present pages in `[start, end)` as merged `(start, end)` ranges
-    /// (`pagemap` bit 63: present or `PROT_NONE`).
+    /// (`pagemap` bit 63: present or `PROT_NONE`).  As `pagemap`'s page
+    /// walk (`walk_page_test`), a `VM_PFNMAP` VMA (the vDSO's `[vvar]`) is
+    /// a hole: none of its pages shows present.
     pub fn present_ranges(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
         let mut out: Vec<(u64, u64)> = Vec::new();
         let st = self.mmap_lock.read();
-        for v in st.vmas.overlapping(start, end) {
+        for v in st.vmas.overlapping(start, end).filter(|v| !v.flags.contains(crate::flags::VmFlags::PFNMAP)) {
             let s = v.start.max(start) & !((1 << PAGE_SHIFT) - 1);
             let e = v.end.min(end);
             self.for_each_pte(s, e, |va, _, pte| {
