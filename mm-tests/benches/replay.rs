@@ -3,10 +3,13 @@
 //! compile's log, five processes), and python3's start-up replayed
 //! against python3 starting on the real kernel, side by side.
 //!
+//! A recording (a bundle with the page faults) is replayed whole beside
+//! the kernel's system time for it.
+//!
 //! The replay performs every system call of the log on the model
 //! (execve with its ELF loading and stack set-up, mmap, mprotect, brk,
 //! openat against the root snapshot ...); the page faults the program
-//! took are not in an strace log and are not replayed.
+//! took are not in an strace log and are replayed only from a recording.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mm_sim::RunOptions;
@@ -66,5 +69,23 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A recording (`mmsim record -- cat /etc/hostname`) replayed whole, its
+/// faults included, beside the system time the kernel spent on the
+/// program (the bundle's `rusage` line: all its work in the kernel, of
+/// which memory management is part).
+fn bench_recording(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mm-sim/tests/bundles/cat-ext4.mmrec");
+    let src = std::fs::read(&path).expect("the bundle");
+    let b = mm_sim::bundle::parse_bundle(&src).expect("parse");
+    let r = b.rusage.first().expect("a rusage line");
+    eprintln!("recording cat-ext4: the kernel's system time {} us, user time {} us (rusage)", r.stime, r.utime);
+    let mut g = c.benchmark_group("recording");
+    g.sample_size(20);
+    g.bench_function("mmsim: replay cat-ext4", |bch| {
+        bch.iter(|| mm_sim::replay::replay_bundle(&b, &RunOptions::default(), false).expect("replay"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_recording);
 criterion_main!(benches);
