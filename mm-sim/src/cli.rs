@@ -250,6 +250,10 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if src.len() as u64 > MAX_BUNDLE_BYTES {
+                eprintln!("error: {} is larger than {MAX_BUNDLE_BYTES} bytes, the most mmsim reads", file.display());
+                return ExitCode::from(2);
+            }
             let bundle = is_bundle(&src);
             if check && !bundle {
                 eprintln!("error: --check is for recordings (a file starting with 'mmsim-recording 1')");
