@@ -21,6 +21,8 @@
 //! * [`snapshot::fuzz`]: bytes as a root snapshot of the host filesystem
 //!   and as an strace log: scanned for paths, parsed, mounted, paths opened
 //!   with every kind of flag, mapped, read and written.
+//! * [`bundle::fuzz`]: bytes as a recording: parsed whole, replayed with
+//!   its page faults and checked against its recorded outcome.
 //!
 //! The seed corpus is in `corpus/TARGET/`, inputs that once found a defect
 //! in `regressions/`; `cargo test -p mm-fuzz` replays both through the
@@ -39,6 +41,7 @@
 //! cargo run --release -p mm-fuzz -- ext4 --seconds 60
 //! cargo run --release -p mm-fuzz -- exec --seconds 60
 //! cargo run --release -p mm-fuzz -- snapshot --seconds 60
+//! cargo run --release -p mm-fuzz -- bundle --seconds 60
 //! ```
 //!
 //! With a nightly toolchain and `cargo install cargo-fuzz`, the
@@ -63,6 +66,7 @@ use mm_fs_host as _;
 use mm_swap as _;
 use mm_x86 as _;
 
+pub mod bundle;
 pub mod exec;
 pub mod ext4;
 pub mod scenario;
@@ -83,6 +87,7 @@ pub const TARGETS: &[Target] = &[
     Target { name: "ext4", fuzz: ext4::fuzz },
     Target { name: "exec", fuzz: exec::fuzz },
     Target { name: "snapshot", fuzz: snapshot::fuzz },
+    Target { name: "bundle", fuzz: bundle::fuzz },
 ];
 
 /// The target called `name`.

@@ -44,3 +44,8 @@ fn exec_seeds_pass() {
 fn snapshot_seeds_pass() {
     replay("snapshot");
 }
+
+#[test]
+fn bundle_seeds_pass() {
+    replay("bundle");
+}

@@ -3,14 +3,16 @@
 //! target it belongs to, without a finding: the scenarios through the
 //! `scenario` target's replay (invariants after the run, every frame and
 //! swap slot free once every process exited) on the machines they broke,
-//! and the images through the `ext4` target.
+//! the images through the `ext4` target, the recordings through the
+//! `bundle` target.
 //!
 //! What each defect did is tested where it lived: the copy-on-write and
 //! leak reproducers in `mm-tests/tests/reproducers.rs`, the failed fork in
 //! `mm-tests/tests/oom.rs`, swap files in `mm-swap/tests/swapon.rs` and
 //! `mm-sim/tests/cli.rs`, corrupt images in `mm-fs-ext/tests/corrupt.rs`,
-//! a 1 TiB machine in `mm-tests/tests/large_ram.rs`, and quadratic paths in
-//! `mm-tests/tests/scaling.rs`.
+//! a 1 TiB machine in `mm-tests/tests/large_ram.rs`, quadratic paths in
+//! `mm-tests/tests/scaling.rs`, and a fault of a task the model killed in
+//! `mm-sim/tests/bundle.rs`.
 
 use mm_core::machine::{MachineConfig, SwapSpec};
 use std::path::{Path, PathBuf};
@@ -55,5 +57,15 @@ fn every_image_goes_through_the_ext4_target() {
     for p in images {
         eprintln!("{}", p.display());
         mm_fuzz::ext4::fuzz(&std::fs::read(&p).expect("an image"));
+    }
+}
+
+#[test]
+fn every_recording_goes_through_the_bundle_target() {
+    let bundles = inputs("mmrec");
+    assert!(!bundles.is_empty());
+    for p in bundles {
+        eprintln!("{}", p.display());
+        mm_fuzz::bundle::fuzz(&std::fs::read(&p).expect("a recording"));
     }
 }

@@ -351,6 +351,12 @@ impl Replay<'_> {
             self.exec_faults += 1;
             return;
         }
+        if self.k.task(kpid).is_err() {
+            // The model killed it (an execve that failed past its point
+            // of no return).
+            let _ = writeln!(self.out, "# diverged: line {line}: pid {pid} is gone in the model");
+            return;
+        }
         let cpu = self.cpu_of.get(&kpid).copied().unwrap_or(0);
         let counts = |k: &Kernel| k.faults(kpid).map(|(a, b)| a + b).unwrap_or(0);
         let before = counts(&self.k);
@@ -896,6 +902,10 @@ impl Replay<'_> {
     }
 
     fn access(&mut self, line: usize, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {
+        if self.k.task(kpid).is_err() {
+            let _ = writeln!(self.out, "# diverged: line {line}: the process is gone in the model");
+            return;
+        }
         let k = &self.k;
         let text = crate::run::access_pages(line, addr, len, store.is_none(), |a| match store {
             Some(v) => k.store(kpid, a, v).map(|()| 0),

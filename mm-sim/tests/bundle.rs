@@ -370,3 +370,15 @@ fn a_recorded_cat_replays_its_faults_and_maps() {
     let r = &b.expect[0];
     assert_eq!(min + maj, r.minflt + r.majflt, "{out}");
 }
+
+/// An execve that fails past its point of no return kills the task in the
+/// model; the recorded faults that follow are divergences, not accesses
+/// by a task that does not exist (mm-fuzz/regressions/11-...).
+#[test]
+fn faults_of_a_task_the_model_killed_are_divergences() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../mm-fuzz/regressions/11-bundle-fault-after-failed-exec.mmrec");
+    let src = std::fs::read_to_string(path).expect("the reproducer");
+    let (out, _) = replay(&src, true);
+    assert!(out.contains("# diverged: line 82: expected 0, got -1 ENOMEM"), "{out}");
+    assert!(out.contains("# diverged: line 86: pid 32169 is gone in the model\n"), "{out}");
+}
