@@ -665,15 +665,15 @@ impl Replay<'_> {
                         None
                     }
                     Op::Dump { label } => {
-                        self.dump(pid, kpid, label);
+                        self.dump(e.line, pid, kpid, label);
                         None
                     }
                     Op::Load { addr, len } => {
-                        self.access(e.line, kpid, *addr, *len, None);
+                        self.access(e.line, pid, kpid, *addr, *len, None);
                         None
                     }
                     Op::Store { addr, len, val } => {
-                        self.access(e.line, kpid, *addr, *len, Some(*val));
+                        self.access(e.line, pid, kpid, *addr, *len, Some(*val));
                         None
                     }
                     _ => None,
@@ -891,7 +891,11 @@ impl Replay<'_> {
         }))
     }
 
-    fn dump(&mut self, pid: u32, kpid: Pid, label: &str) {
+    fn dump(&mut self, line: usize, pid: u32, kpid: Pid, label: &str) {
+        if self.k.task(kpid).is_err() {
+            let _ = writeln!(self.out, "# diverged: line {line}: pid {pid} is gone in the model");
+            return;
+        }
         let (lo, hi) = self.log.window;
         let _ = if label.is_empty() {
             writeln!(self.out, "== dump (pid {pid})")
@@ -901,9 +905,9 @@ impl Replay<'_> {
         crate::run::dump_body(&mut self.out, &self.k, kpid, lo, hi);
     }
 
-    fn access(&mut self, line: usize, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {
+    fn access(&mut self, line: usize, pid: u32, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {
         if self.k.task(kpid).is_err() {
-            let _ = writeln!(self.out, "# diverged: line {line}: the process is gone in the model");
+            let _ = writeln!(self.out, "# diverged: line {line}: pid {pid} is gone in the model");
             return;
         }
         let k = &self.k;

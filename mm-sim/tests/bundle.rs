@@ -382,3 +382,18 @@ fn faults_of_a_task_the_model_killed_are_divergences() {
     assert!(out.contains("# diverged: line 82: expected 0, got -1 ENOMEM"), "{out}");
     assert!(out.contains("# diverged: line 86: pid 32169 is gone in the model\n"), "{out}");
 }
+
+/// `dump`, `load` and `store` lines (scenario lines a log may hold) of a
+/// task the model killed are divergences too.
+#[test]
+fn scenario_lines_of_a_task_the_model_killed_are_divergences() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../mm-fuzz/regressions/11-bundle-fault-after-failed-exec.mmrec");
+    let src = std::fs::read_to_string(path).expect("the reproducer").replacen(
+        "32169 brk(NULL)                         = 0x555555560000\n",
+        "32169 brk(NULL)                         = 0x555555560000\n32169 dump\n32169 load 0x555555560000\n",
+        1,
+    );
+    let (out, _) = replay(&src, false);
+    assert!(out.contains("# diverged: line 92: pid 32169 is gone in the model\n"), "{out}");
+    assert!(out.contains("# diverged: line 93: pid 32169 is gone in the model\n"), "{out}");
+}
