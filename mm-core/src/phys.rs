@@ -360,6 +360,12 @@ unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
 // SAFETY: `Page` consists only of atomic integers.
 unsafe impl Zeroable for Page {}
 
+/// True if every byte of `data` is zero (eight at a time).
+fn is_zero(data: &[u8]) -> bool {
+    let (words, tail) = data.as_chunks::<8>();
+    words.iter().all(|w| u64::from_ne_bytes(*w) == 0) && tail.iter().all(|&b| b == 0)
+}
+
 /// A zeroed slice from the allocator's zeroing path (`calloc`), for small
 /// per-frame state; large arrays go in an [`AnonMap`].
 pub(crate) fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
@@ -754,12 +760,23 @@ impl PhysMem {
             }
             return;
         }
+        // Bytes that are all zero (a file hole, the bytes a root snapshot
+        // did not record) leave a zero frame as it is, and make a whole
+        // frame zero with one store: the host backs no memory for them.
+        let zero = is_zero(data);
         if off == 0 && data.len() == PAGE_SIZE as usize {
+            if zero {
+                self.clear_frame(pfn);
+                return;
+            }
             self.overwrite(pfn, |words| {
                 for (w, b) in words.iter().zip(data.chunks_exact(8)) {
                     w.store(u64::from_le_bytes(b.try_into().expect("eight bytes")), Ordering::Relaxed);
                 }
             });
+            return;
+        }
+        if zero && kind(self.settled(self.page(pfn))) == KIND_ZERO {
             return;
         }
         let words = self.full_words(pfn);
@@ -911,6 +928,26 @@ mod tests {
             m.read_frame_into(Pfn(p), &mut fb);
             assert_eq!(fb.bytes().to_vec(), m.frame_bytes(Pfn(p)), "pfn {p}");
         }
+    }
+
+    #[test]
+    fn zero_bytes_touch_no_frame_memory() {
+        let m = PhysMem::new(16 * PAGE_SIZE);
+        m.write_bytes(Pfn(1), 0, &[0u8; PAGE_SIZE as usize]);
+        m.write_bytes(Pfn(2), 100, &[0u8; 1000]);
+        assert!(m.frame_is_zero(Pfn(1)) && m.frame_is_zero(Pfn(2)));
+        assert_eq!(m.full_frames(), 0);
+        // A whole page of zeros over a full frame makes it zero again.
+        m.write_bytes(Pfn(3), 0, &[5u8; PAGE_SIZE as usize]);
+        assert_eq!(m.full_frames(), 1);
+        m.write_bytes(Pfn(3), 0, &[0u8; PAGE_SIZE as usize]);
+        assert!(m.frame_is_zero(Pfn(3)));
+        assert_eq!(m.frame_bytes(Pfn(3)), vec![0u8; PAGE_SIZE as usize]);
+        // Zeros inside a full frame are written.
+        m.write_bytes(Pfn(4), 0, &[7u8; PAGE_SIZE as usize]);
+        m.write_bytes(Pfn(4), 8, &[0u8; 100]);
+        let b = m.frame_bytes(Pfn(4));
+        assert_eq!((b[7], b[8], b[107], b[108]), (7, 0, 0, 7));
     }
 
     #[test]
