@@ -10,11 +10,17 @@
 //! replayed by [`replay::replay`]: processes made and ended as the log
 //! shows, descriptors following it, calls not modelled counted by name.
 //!
+//! `mmsim record` (Linux) runs a program under `ptrace` and the kernel's
+//! page-fault and syscall tracepoints and writes its bundle
+//! ([`record::record`]).
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
 pub mod cli;
+#[cfg(target_os = "linux")]
+pub mod record;
 pub mod replay;
 pub mod run;
 pub mod scenario;
