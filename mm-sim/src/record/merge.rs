@@ -38,6 +38,9 @@ pub struct MergeStats {
     pub before_first_call: usize,
 }
 
+/// `clone`, `fork`, `vfork`, `clone3`: a new task returns from them.
+const CREATE_CALLS: [u64; 4] = [56, 57, 58, 435];
+
 #[derive(Default)]
 struct State {
     next: usize,
@@ -170,6 +173,10 @@ pub fn merge(samples: &[Sample], tasks: &HashMap<u32, TaskLog>, root: u32) -> Re
                 stats.calls += 1;
                 w.release(&mut st);
                 w.held = Some((tid, k));
+            }
+            Ev::Exit { nr, .. } if state.open.is_none() && state.next == 0 && CREATE_CALLS.contains(&nr) => {
+                // A new task's return from the call that created it: ptrace
+                // shows no stop for it (the task starts at its SIGSTOP).
             }
             Ev::Exit { nr, .. } => {
                 let Some(k) = state.open.take() else {
