@@ -113,8 +113,9 @@ enum Cmd {
         /// Replace BUNDLE if it exists.
         #[arg(long)]
         force: bool,
-        /// Ring buffer of the tracepoints per CPU (a power of two).
-        #[arg(long, default_value = "64M", value_parser = parse_size)]
+        /// Ring buffer of the tracepoints per CPU (a power of two); a
+        /// recording that loses events says to make it larger.
+        #[arg(long, default_value = "16M", value_parser = parse_size)]
         buffer: u64,
         /// The program and its arguments (after `--`).
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]

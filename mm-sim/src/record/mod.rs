@@ -29,7 +29,7 @@ use merge::{CallText, TaskLog};
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use perf::{CpuBuffer, Decoder, ReadStats, Sample};
+use perf::{CpuBuffer, Decoder, Tracepoints};
 use std::collections::HashMap;
 use std::ffi::{CString, OsString};
 use std::fmt::Write as _;
@@ -39,8 +39,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// The default ring buffer of each CPU.
-pub const DEFAULT_BUFFER: usize = 64 << 20;
+/// The default ring buffer of each CPU: some 230,000 samples between two
+/// stops of the program (a larger one costs time to set up).
+pub const DEFAULT_BUFFER: usize = 16 << 20;
 
 /// What `mmsim record` was asked.
 #[derive(Clone, Debug)]
@@ -258,10 +259,7 @@ struct Recorder {
     root: u32,
     tasks: HashMap<u32, Task>,
     live: HashMap<u32, usize>,
-    buffers: Vec<CpuBuffer>,
-    decoder: Decoder,
-    samples: Vec<Sample>,
-    stats: ReadStats,
+    tracepoints: Option<Tracepoints>,
     expect: Vec<String>,
     rusage: Vec<String>,
     frames: pagecache::Frames,
@@ -274,13 +272,10 @@ struct Recorder {
 
 impl Recorder {
     fn drain(&mut self) -> Result<(), String> {
-        for b in &self.buffers {
-            b.drain(&self.decoder, &mut self.samples, &mut self.stats)?;
+        match &self.tracepoints {
+            Some(t) => t.drain(),
+            None => Ok(()),
         }
-        if self.stats.lost > 0 {
-            return Err(format!("{} events lost: record again with a larger --buffer", self.stats.lost));
-        }
-        Ok(())
     }
 
     fn add_task(&mut self, tid: u32) {
@@ -925,7 +920,11 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     if child == 0 {
         // SAFETY: raw calls in the forked child, then execve or _exit.
         unsafe {
-            libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
+                // Traced already (mmsim itself under a tracer that follows
+                // forks): the parent says so.
+                libc::_exit(126);
+            }
             let cur = libc::personality(0xffff_ffff);
             libc::personality((cur as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
             libc::raise(libc::SIGSTOP);
@@ -939,6 +938,9 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     };
     let st = nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL))
         .map_err(|e| format!("waitpid of the program: {e}"))?;
+    if matches!(st, nix::sys::wait::WaitStatus::Exited(_, 126)) {
+        return Err("ptrace of the program was refused: is mmsim itself traced (strace -f, a debugger)?".to_string());
+    }
     if !matches!(st, nix::sys::wait::WaitStatus::Stopped(_, Signal::SIGSTOP)) {
         return Err(format!(
             "the program did not stop under ptrace ({st:?}): ptrace of a child is not permitted here \
@@ -980,10 +982,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         root: child as u32,
         tasks: HashMap::new(),
         live: HashMap::new(),
-        buffers,
-        decoder,
-        samples: Vec::new(),
-        stats: ReadStats::default(),
+        tracepoints: Some(Tracepoints::start(buffers, decoder)),
         expect: Vec::new(),
         rusage: Vec::new(),
         frames: pagecache::Frames::open(),
@@ -1002,14 +1001,14 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         kill();
         return Err(e);
     }
-    rec.buffers.clear();
+    let mut samples = rec.tracepoints.take().expect("started").finish()?;
     if rec.tasks[&rec.root].log.calls.first().is_none_or(|c| c.nr != nr::EXECVE || c.ret.as_deref() != Some("0")) {
         return Err(format!("{} could not be executed", exe.display()));
     }
     // Samples of one CPU are in time order; of several, merged by time.
-    rec.samples.sort_by_key(|s| s.time);
+    samples.sort_by_key(|s| s.time);
     let logs: HashMap<u32, TaskLog> = rec.tasks.iter().map(|(&t, task)| (t, task.log.clone())).collect();
-    let (trace, mstats) = merge::merge(&rec.samples, &logs, rec.root)?;
+    let (trace, mstats) = merge::merge(&samples, &logs, rec.root)?;
     let root = root_part(&trace, &rec)?;
 
     let mut b = String::new();

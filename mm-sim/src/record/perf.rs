@@ -6,7 +6,8 @@
 //! (`events/<system>/<name>/{id,format}`), never from constants.
 
 use perf_event_open_sys as sys;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// `PERF_RECORD_LOST`.
 const PERF_RECORD_LOST: u32 = 2;
@@ -242,16 +243,22 @@ pub struct CpuBuffer {
 
 impl Drop for CpuBuffer {
     fn drop(&mut self) {
-        // SAFETY: `base` and `map_len` are the mapping made in `open`;
-        // the descriptors are ours.
-        unsafe {
-            libc::munmap(self.base.cast(), self.map_len);
+        // SAFETY: `base` and `map_len` are the mapping made in `open`.
+        unsafe { libc::munmap(self.base.cast(), self.map_len) };
+        // Releasing an inherited event waits for the kernel's grace
+        // periods (tens of milliseconds each): all at once.
+        std::thread::scope(|s| {
             for &fd in &self.fds {
-                libc::close(fd);
+                // SAFETY: a descriptor of ours, closed once.
+                s.spawn(move || unsafe { libc::close(fd) });
             }
-        }
+        });
     }
 }
+
+// SAFETY: the mapping and descriptors belong to the process; a buffer is
+// read by one thread at a time (behind the mutex of `Tracepoints`).
+unsafe impl Send for CpuBuffer {}
 
 impl CpuBuffer {
     /// Opens the tracepoints `ids` on task `pid` (inherited by every task
@@ -331,6 +338,93 @@ impl CpuBuffer {
         let new_tail = read_records(data, tail, head, dec, out, stats)?;
         tail_a.store(new_tail, Ordering::Release);
         Ok(())
+    }
+}
+
+struct Inner {
+    buffers: Vec<CpuBuffer>,
+    decoder: Decoder,
+    samples: Vec<Sample>,
+    stats: ReadStats,
+    error: Option<String>,
+}
+
+impl Inner {
+    fn drain(&mut self) {
+        for b in &self.buffers {
+            if let Err(e) = b.drain(&self.decoder, &mut self.samples, &mut self.stats) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// The buffers of every CPU, drained at each stop of the program and,
+/// in between, every few milliseconds by a thread of their own, so that
+/// a task faulting without making calls does not fill them.
+pub struct Tracepoints {
+    inner: Arc<Mutex<Inner>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often the drain thread empties the buffers.
+const DRAIN_PERIOD: std::time::Duration = std::time::Duration::from_millis(10);
+
+impl Tracepoints {
+    pub fn start(buffers: Vec<CpuBuffer>, decoder: Decoder) -> Tracepoints {
+        let inner = Arc::new(Mutex::new(Inner {
+            buffers,
+            decoder,
+            samples: Vec::new(),
+            stats: ReadStats::default(),
+            error: None,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (i2, s2) = (Arc::clone(&inner), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            while !s2.load(Ordering::Relaxed) {
+                std::thread::sleep(DRAIN_PERIOD);
+                i2.lock().unwrap_or_else(|e| e.into_inner()).drain();
+            }
+        });
+        Tracepoints { inner, stop, thread: Some(thread) }
+    }
+
+    /// Drains every buffer; an error if events were lost or a record was
+    /// malformed.
+    pub fn drain(&self) -> Result<(), String> {
+        let mut i = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        i.drain();
+        if let Some(e) = &i.error {
+            return Err(e.clone());
+        }
+        if i.stats.lost > 0 {
+            return Err(format!("{} events lost: record again with a larger --buffer", i.stats.lost));
+        }
+        Ok(())
+    }
+
+    /// Stops the drain thread, drains a last time, closes the events and
+    /// returns every sample read.
+    pub fn finish(mut self) -> Result<Vec<Sample>, String> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.drain()?;
+        let mut i = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        i.buffers.clear();
+        Ok(std::mem::take(&mut i.samples))
+    }
+}
+
+impl Drop for Tracepoints {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
