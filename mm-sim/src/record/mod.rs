@@ -107,7 +107,9 @@ fn find_tracefs() -> Result<String, String> {
 fn resolve_program(prog: &OsString) -> Result<PathBuf, String> {
     let p = Path::new(prog);
     if prog.as_bytes().contains(&b'/') {
-        return Ok(p.to_path_buf());
+        // Absolute, so that the trace's first execve names it wherever it
+        // replays (its working directory is not known before it).
+        return std::env::current_dir().map(|d| d.join(p)).map_err(|e| format!("record: no working directory: {e}"));
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
     for dir in std::env::split_paths(&path) {
