@@ -91,10 +91,10 @@ impl Writer<'_> {
     }
 
     /// Ends task `tid`: its open call resumed with `?`, then its exit line.
-    fn exit(&mut self, tid: u32, st: &mut HashMap<u32, State>) {
+    fn exit(&mut self, tid: u32, st: &mut HashMap<u32, State>) -> Result<(), String> {
         let s = st.entry(tid).or_default();
         if s.exited {
-            return;
+            return Ok(());
         }
         s.exited = true;
         let (open, split) = (s.open.take(), s.split);
@@ -112,6 +112,9 @@ impl Writer<'_> {
         // A call ptrace stopped at but the task never made (killed at
         // its entry stop): written as a call that did not return.
         let next = st[&tid].next;
+        if t.calls.len() > next + 1 {
+            return Err(format!("task {tid}: ptrace stopped at {} calls, the tracepoints saw {next}", t.calls.len()));
+        }
         for k in next..t.calls.len() {
             self.whole(tid, k);
         }
@@ -120,6 +123,7 @@ impl Writer<'_> {
             let l = format!("{tid} {e}");
             self.line(&l);
         }
+        Ok(())
     }
 }
 
@@ -206,7 +210,7 @@ pub fn merge(samples: &[Sample], tasks: &HashMap<u32, TaskLog>, root: u32) -> Re
                 if w.held.is_some_and(|(t, _)| t != tid) {
                     w.release(&mut st);
                 }
-                w.exit(tid, &mut st);
+                w.exit(tid, &mut st)?;
             }
         }
     }
@@ -215,7 +219,7 @@ pub fn merge(samples: &[Sample], tasks: &HashMap<u32, TaskLog>, root: u32) -> Re
     let mut rest: Vec<u32> = tasks.keys().copied().filter(|t| !st.get(t).is_some_and(|s| s.exited)).collect();
     rest.sort_unstable();
     for tid in rest {
-        w.exit(tid, &mut st);
+        w.exit(tid, &mut st)?;
     }
     Ok((w.out, stats))
 }
@@ -334,5 +338,11 @@ mod tests {
         assert!(e.contains("more calls"), "{e}");
         let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(31, 2, fault(0))], &tasks, 30).unwrap_err();
         assert!(e.contains("ptrace never stopped"), "{e}");
+        // Calls ptrace saw that the tracepoints did not: one at most (a
+        // task killed at its entry stop).
+        let two = TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", None); 3], exit_line: None };
+        tasks.insert(30, two);
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30).unwrap_err();
+        assert!(e.contains("ptrace stopped at 3 calls, the tracepoints saw 1"), "{e}");
     }
 }
