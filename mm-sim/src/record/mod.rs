@@ -86,8 +86,15 @@ pub fn output_path(opts: &RecordOptions) -> Result<PathBuf, String> {
 /// recorder when it is not mounted.
 fn find_tracefs() -> Result<String, String> {
     for d in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
-        if Path::new(&format!("{d}/events/raw_syscalls")).is_dir() {
-            return Ok(d.to_string());
+        match std::fs::read_dir(format!("{d}/events/raw_syscalls")) {
+            Ok(_) => return Ok(d.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(format!(
+                    "cannot read the tracepoints in {d}/events ({e}): recording needs root, or CAP_PERFMON \
+                     with kernel.perf_event_paranoid at most 1 and tracefs readable"
+                ));
+            }
+            Err(_) => {}
         }
     }
     use nix::mount::{MsFlags, mount};
