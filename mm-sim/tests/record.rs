@@ -368,6 +368,63 @@ fn a_recording_of_the_probe_has_its_faults_in_order() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Run by the next test under `mmsim record` (and a no-op otherwise): a
+/// thread that writes to memory, and a child process that runs this test
+/// program again.
+#[test]
+fn helper_threads_and_a_child() {
+    if std::env::var_os("MMSIM_RECORD_HELPER").is_none() {
+        return;
+    }
+    let t = std::thread::spawn(|| {
+        let v = vec![1u8; 1 << 20];
+        v.iter().map(|&b| u64::from(b)).sum::<u64>()
+    });
+    assert_eq!(t.join().unwrap(), 1 << 20);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .arg("--list")
+        .env_remove("MMSIM_RECORD_HELPER")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn a_recording_of_threads_and_processes_follows_every_task() {
+    if let Some(why) = cannot_record() {
+        eprintln!("skipped: recording is not permitted here: {why}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("mmsim-record-tasks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("tasks.mmrec");
+    let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
+        .args(["record", "-o"])
+        .arg(&bundle)
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "helper_threads_and_a_child", "--test-threads", "1"])
+        .env_clear()
+        .env("MMSIM_RECORD_HELPER", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let f = check_bundle(&text);
+    // Two processes, each with its outcome and its rusage line.
+    assert_eq!(f.pids.len(), 2, "{:?}", f.pids);
+    for pid in &f.pids {
+        assert!(f.exits.contains_key(pid) && f.rusage.contains_key(pid), "{pid}");
+        assert!(!f.present[pid].is_empty());
+    }
+    // More tasks faulted than processes: the threads.
+    assert!(f.faults.len() > 2, "{:?}", f.faults.keys());
+    // The parent waited for the child: its rusage holds the child's.
+    let (parent, child) = (f.pids[0], f.pids[1]);
+    assert!(f.rusage[&parent].0 >= f.exits[&parent].0 + f.exits[&child].0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn bad_record_arguments_are_errors() {
     let dir = std::env::temp_dir().join(format!("mmsim-record-args-{}", std::process::id()));
