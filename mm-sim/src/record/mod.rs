@@ -43,6 +43,9 @@ use std::path::{Path, PathBuf};
 /// stops of the program (a larger one costs time to set up).
 pub const DEFAULT_BUFFER: usize = 16 << 20;
 
+/// The largest bundle (what the reader takes).
+const MAX_BUNDLE: usize = 1 << 30;
+
 /// What `mmsim record` was asked.
 #[derive(Clone, Debug)]
 pub struct RecordOptions {
@@ -1059,6 +1062,9 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     for r in &rec.rusage {
         b.push_str(r);
         b.push('\n');
+    }
+    if b.len() > MAX_BUNDLE {
+        return Err(format!("the bundle would have {} bytes, more than the 1 GiB a bundle may have", b.len()));
     }
     let mut oo = std::fs::OpenOptions::new();
     oo.write(true);

@@ -368,6 +368,10 @@ pub struct Tracepoints {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The most samples a recording keeps: a bundle is at most 1 GiB, and a
+/// fault line is some 80 bytes.
+const MAX_SAMPLES: usize = 16 << 20;
+
 /// How often the drain thread empties the buffers.
 const DRAIN_PERIOD: std::time::Duration = std::time::Duration::from_millis(10);
 
@@ -401,6 +405,9 @@ impl Tracepoints {
         }
         if i.stats.lost > 0 {
             return Err(format!("{} events lost: record again with a larger --buffer", i.stats.lost));
+        }
+        if i.samples.len() > MAX_SAMPLES {
+            return Err(format!("more than {MAX_SAMPLES} events: the bundle would exceed the 1 GiB a bundle may have"));
         }
         Ok(())
     }
