@@ -86,6 +86,14 @@ fn check_bundle(text: &str) -> Found {
                     assert!(open.insert(tid), "two calls open in {tid}: `{l}`");
                 } else if rest.starts_with("<... ") {
                     assert!(open.remove(&tid), "a resumed half with no first half: `{l}`");
+                } else if let Some(by) = rest.strip_prefix("+++ superseded by execve in pid ") {
+                    // Thread `by` ran execve: it goes on under this pid,
+                    // inside its call.
+                    let by: u32 = by.trim_end_matches(" +++").parse().unwrap();
+                    assert!(!open.contains(&tid), "`{l}` inside a call of {tid}");
+                    assert!(open.remove(&by), "`{l}`: {by} is not inside its execve");
+                    open.insert(tid);
+                    ended.insert(by);
                 } else if rest.starts_with("+++ ") {
                     assert!(!open.contains(&tid), "an end inside a call: `{l}`");
                     ended.insert(tid);
@@ -373,8 +381,18 @@ fn a_recording_of_the_probe_has_its_faults_in_order() {
 /// program again.
 #[test]
 fn helper_threads_and_a_child() {
-    if std::env::var_os("MMSIM_RECORD_HELPER").is_none() {
-        return;
+    let Some(what) = std::env::var_os("MMSIM_RECORD_HELPER") else { return };
+    if what == "exec" {
+        // execve from a thread other than the leader: it takes the
+        // leader's pid over.
+        let t = std::thread::spawn(|| {
+            use std::os::unix::process::CommandExt;
+            let e =
+                Command::new(std::env::current_exe().unwrap()).arg("--list").env_remove("MMSIM_RECORD_HELPER").exec();
+            panic!("exec: {e}");
+        });
+        t.join().unwrap();
+        unreachable!("the thread ran execve");
     }
     let t = std::thread::spawn(|| {
         let v = vec![1u8; 1 << 20];
@@ -422,6 +440,40 @@ fn a_recording_of_threads_and_processes_follows_every_task() {
     // The parent waited for the child: its rusage holds the child's.
     let (parent, child) = (f.pids[0], f.pids[1]);
     assert!(f.rusage[&parent].0 >= f.exits[&parent].0 + f.exits[&child].0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_thread_that_runs_execve_goes_on_under_its_leader_pid() {
+    if let Some(why) = cannot_record() {
+        eprintln!("skipped: recording is not permitted here: {why}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("mmsim-record-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("exec.mmrec");
+    let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
+        .args(["record", "-o"])
+        .arg(&bundle)
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "helper_threads_and_a_child", "--test-threads", "1"])
+        .env_clear()
+        .env("MMSIM_RECORD_HELPER", "exec")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let f = check_bundle(&text);
+    let sup: Vec<&str> = text.lines().filter(|l| l.contains("+++ superseded by execve in pid ")).collect();
+    assert_eq!(sup.len(), 1, "{sup:?}");
+    // One process: the leader's pid ran both programs, and ended once.
+    assert_eq!(f.exits.len(), 1);
+    let pid = *f.exits.keys().next().unwrap();
+    assert!(sup[0].starts_with(&format!("{pid} ")));
+    let log = parse_log(f.calls.as_bytes()).unwrap();
+    let execs = log.events.iter().filter(|e| matches!(e.call, mm_sim::strace::Call::Execve { .. }) && e.pid == pid);
+    assert_eq!(execs.count(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -53,14 +53,17 @@ struct State {
 struct Writer<'a> {
     out: String,
     tasks: &'a HashMap<u32, TaskLog>,
+    /// The pid a task's lines carry when it is not its own: the thread
+    /// that ran `execve` goes on under its leader's.
+    shown: HashMap<u32, u32>,
     /// A call whose first line is held: written whole if its end comes
     /// next, else as its first half.
     held: Option<(u32, usize)>,
 }
 
 impl Writer<'_> {
-    fn call(&self, tid: u32, k: usize) -> &CallText {
-        &self.tasks[&tid].calls[k]
+    fn call(&self, tid: u32, k: usize) -> (u32, &CallText) {
+        (self.shown.get(&tid).copied().unwrap_or(tid), &self.tasks[&tid].calls[k])
     }
 
     fn line(&mut self, s: &str) {
@@ -71,22 +74,22 @@ impl Writer<'_> {
     /// Writes the held call's first half.
     fn release(&mut self, st: &mut HashMap<u32, State>) {
         if let Some((tid, k)) = self.held.take() {
-            let c = self.call(tid, k);
-            let l = format!("{tid} {}({} <unfinished ...>", c.name, c.args);
+            let (pid, c) = self.call(tid, k);
+            let l = format!("{pid} {}({} <unfinished ...>", c.name, c.args);
             self.line(&l);
             st.entry(tid).or_default().split = true;
         }
     }
 
     fn whole(&mut self, tid: u32, k: usize) {
-        let c = self.call(tid, k);
-        let l = format!("{tid} {}({}) = {}", c.name, c.args, c.ret.as_deref().unwrap_or("?"));
+        let (pid, c) = self.call(tid, k);
+        let l = format!("{pid} {}({}) = {}", c.name, c.args, c.ret.as_deref().unwrap_or("?"));
         self.line(&l);
     }
 
     fn resumed(&mut self, tid: u32, k: usize) {
-        let c = self.call(tid, k);
-        let l = format!("{tid} <... {} resumed>) = {}", c.name, c.ret.as_deref().unwrap_or("?"));
+        let (pid, c) = self.call(tid, k);
+        let l = format!("{pid} <... {} resumed>) = {}", c.name, c.ret.as_deref().unwrap_or("?"));
         self.line(&l);
     }
 
@@ -120,7 +123,7 @@ impl Writer<'_> {
         }
         st.get_mut(&tid).expect("entry made above").next = t.calls.len();
         if let Some(e) = &self.tasks[&tid].exit_line {
-            let l = format!("{tid} {e}");
+            let l = format!("{} {e}", self.shown.get(&tid).copied().unwrap_or(tid));
             self.line(&l);
         }
         Ok(())
@@ -129,13 +132,25 @@ impl Writer<'_> {
 
 /// Merges `samples` (sorted by time) with the calls of `tasks`; `root` is
 /// the first task, whose samples before its first call are dropped.
-pub fn merge(samples: &[Sample], tasks: &HashMap<u32, TaskLog>, root: u32) -> Result<(String, MergeStats), String> {
+/// `superseded` maps a thread group leader to the thread of its group
+/// that ran `execve` and took its pid over: after the leader's exit, the
+/// samples of that pid are the thread's, and its calls go on in the
+/// thread's log.
+pub fn merge(
+    samples: &[Sample],
+    tasks: &HashMap<u32, TaskLog>,
+    root: u32,
+    superseded: &HashMap<u32, u32>,
+) -> Result<(String, MergeStats), String> {
     let mut st: HashMap<u32, State> = HashMap::new();
     let mut stats = MergeStats::default();
-    let mut w = Writer { out: String::new(), tasks, held: None };
+    let mut w = Writer { out: String::new(), tasks, shown: HashMap::new(), held: None };
     let mut started = false;
+    // The log a pid's samples belong to, when not its own.
+    let mut alias: HashMap<u32, u32> = HashMap::new();
     for s in samples {
-        let tid = s.tid;
+        let shown_tid = s.tid;
+        let tid = alias.get(&s.tid).copied().unwrap_or(s.tid);
         if !started {
             if tid == root && matches!(s.ev, Ev::Enter { .. }) {
                 started = true;
@@ -204,13 +219,21 @@ pub fn merge(samples: &[Sample], tasks: &HashMap<u32, TaskLog>, root: u32) -> Re
                     stats.kernel_faults += 1;
                 }
                 w.release(&mut st);
-                w.line(&fault_line(tid, user, address, ip, error_code));
+                w.line(&fault_line(shown_tid, user, address, ip, error_code));
             }
             Ev::TaskExit => {
                 if w.held.is_some_and(|(t, _)| t != tid) {
                     w.release(&mut st);
                 }
                 w.exit(tid, &mut st)?;
+                if let Some(&by) = superseded.get(&tid)
+                    && !alias.contains_key(&tid)
+                {
+                    // The leader is gone; `by`'s execve goes on under its pid.
+                    w.line(&format!("{tid} +++ superseded by execve in pid {by} +++"));
+                    alias.insert(tid, by);
+                    w.shown.insert(by, tid);
+                }
             }
         }
     }
@@ -278,7 +301,7 @@ mod tests {
             s(10, 13, Ev::Enter { nr: 231 }),
             s(10, 14, Ev::TaskExit),
         ];
-        let (out, st) = merge(&samples, &tasks, 10).unwrap();
+        let (out, st) = merge(&samples, &tasks, 10, &HashMap::new()).unwrap();
         let want = "10 execve(\"/bin/x\", [\"x\"], []) = 0\n\
             10 page_fault_user: address=0x1000 ip=0x1000 error_code=0x6\n\
             10 read(3</f>, 0x1000, 4096 <unfinished ...>\n\
@@ -313,7 +336,7 @@ mod tests {
         tasks.insert(21, TaskLog { calls: vec![call(1, "write", "1, 0x10, 1", Some("1"))], exit_line: None });
         let samples =
             [s(20, 1, Ev::Enter { nr: 202 }), s(21, 2, Ev::Enter { nr: 1 }), s(21, 3, Ev::Exit { nr: 1, ret: 1 })];
-        let (out, _) = merge(&samples, &tasks, 20).unwrap();
+        let (out, _) = merge(&samples, &tasks, 20, &HashMap::new()).unwrap();
         assert_eq!(
             out,
             "20 futex(0x1000, 0, 0 <unfinished ...>\n21 write(1, 0x10, 1) = 1\n20 <... futex resumed>) = ?\n\
@@ -322,27 +345,70 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_that_runs_execve_takes_its_leader_pid_over() {
+        let mut tasks = HashMap::new();
+        tasks.insert(40, TaskLog { calls: vec![call(202, "futex", "0x1000, 0, 0", None)], exit_line: None });
+        tasks.insert(
+            41,
+            TaskLog {
+                calls: vec![
+                    call(59, "execve", "\"/bin/x\", [\"x\"], []", Some("0")),
+                    call(231, "exit_group", "0", None),
+                ],
+                exit_line: Some("+++ exited with 0 +++".into()),
+            },
+        );
+        let samples = [
+            s(40, 1, Ev::Enter { nr: 202 }),
+            s(41, 2, Ev::Enter { nr: 59 }),
+            s(40, 3, Ev::TaskExit),
+            s(40, 4, Ev::Exit { nr: 59, ret: 0 }),
+            s(40, 5, fault(0x3000)),
+            s(40, 6, Ev::Enter { nr: 231 }),
+            s(40, 7, Ev::TaskExit),
+        ];
+        let sup = HashMap::from([(40, 41)]);
+        let (out, _) = merge(&samples, &tasks, 40, &sup).unwrap();
+        assert_eq!(
+            out,
+            "40 futex(0x1000, 0, 0 <unfinished ...>\n41 execve(\"/bin/x\", [\"x\"], [] <unfinished ...>\n\
+             40 <... futex resumed>) = ?\n40 +++ superseded by execve in pid 41 +++\n\
+             40 <... execve resumed>) = 0\n\
+             40 page_fault_user: address=0x3000 ip=0x1000 error_code=0x6\n\
+             40 exit_group(0) = ?\n40 +++ exited with 0 +++\n"
+        );
+        let log = crate::strace::parse_log(
+            out.replace("40 page_fault_user: address=0x3000 ip=0x1000 error_code=0x6\n", "").as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(log.unmatched, 0);
+        assert!(log.events.iter().any(|e| matches!(e.call, crate::strace::Call::Execve { .. }) && e.pid == 40));
+    }
+
+    #[test]
     fn mismatches_are_errors() {
         let mut tasks = HashMap::new();
         tasks.insert(30, TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", Some("0"))], exit_line: None });
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 1 })], &tasks, 30).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 1 })], &tasks, 30, &HashMap::new()).unwrap_err();
         assert!(e.contains("nr 1 for the tracepoints"), "{e}");
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Enter { nr: 0 })], &tasks, 30).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new())
+            .unwrap_err();
         assert!(e.contains("inside its call"), "{e}");
         let e = merge(
             &[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Exit { nr: 0, ret: 0 }), s(30, 3, Ev::Enter { nr: 0 })],
             &tasks,
             30,
+            &HashMap::new(),
         )
         .unwrap_err();
         assert!(e.contains("more calls"), "{e}");
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(31, 2, fault(0))], &tasks, 30).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(31, 2, fault(0))], &tasks, 30, &HashMap::new()).unwrap_err();
         assert!(e.contains("ptrace never stopped"), "{e}");
         // Calls ptrace saw that the tracepoints did not: one at most (a
         // task killed at its entry stop).
         let two = TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", None); 3], exit_line: None };
         tasks.insert(30, two);
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new()).unwrap_err();
         assert!(e.contains("ptrace stopped at 3 calls, the tracepoints saw 1"), "{e}");
     }
 }

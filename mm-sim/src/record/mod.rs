@@ -278,6 +278,11 @@ struct Recorder {
     /// Measured files: (dev, ino) → runs.
     cached: HashMap<(u64, u64), Vec<pagecache::Run>>,
     before_execve: Option<(u64, u64)>,
+    /// A pid whose calls go into another task's log: the thread that ran
+    /// `execve` takes its leader's pid over.
+    alias: HashMap<u32, u32>,
+    /// Leader → the thread of its group that ran `execve`.
+    superseded: HashMap<u32, u32>,
     status: Option<i32>,
     errors: Vec<String>,
 }
@@ -288,6 +293,11 @@ impl Recorder {
             Some(t) => t.drain(),
             None => Ok(()),
         }
+    }
+
+    /// The log of pid `tid`'s calls.
+    fn key(&self, tid: u32) -> u32 {
+        self.alias.get(&tid).copied().unwrap_or(tid)
     }
 
     fn add_task(&mut self, tid: u32) {
@@ -562,7 +572,7 @@ impl Recorder {
         let (name, kinds) = syscall_name(nrv);
         let mut p = Pending { nr: nrv, args, at_entry: HashMap::new() };
         self.entry_reads(tid, &mut p, kinds.as_bytes());
-        let t = self.tasks.get_mut(&tid).expect("known task");
+        let t = self.tasks.get_mut(&self.key(tid)).expect("known task");
         t.group_exit = nrv == nr::EXIT_GROUP;
         if nrv == nr::EXIT || nrv == nr::EXIT_GROUP {
             let args = signed(args[0]);
@@ -572,13 +582,13 @@ impl Recorder {
         }
         // A placeholder, completed at the exit stop (or left `?`).
         let args_now = self.args_text(tid, &p, &name, kinds, None);
-        let t = self.tasks.get_mut(&tid).expect("known task");
+        let t = self.tasks.get_mut(&self.key(tid)).expect("known task");
         t.log.calls.push(CallText { nr: nrv, name, args: args_now, ret: None });
         t.pending = Some(p);
     }
 
     fn exit_stop(&mut self, tid: u32, ret: i64) {
-        let Some(p) = self.tasks.get_mut(&tid).and_then(|t| t.pending.take()) else { return };
+        let Some(p) = self.tasks.get_mut(&self.key(tid)).and_then(|t| t.pending.take()) else { return };
         let (name, kinds) = syscall_name(p.nr);
         let args = self.args_text(tid, &p, &name, kinds, Some(ret));
         let hexret = matches!(p.nr, nr::MMAP | nr::MREMAP | nr::BRK | nr::SHMAT);
@@ -596,7 +606,7 @@ impl Recorder {
                 self.measure(&f);
             }
         }
-        let t = self.tasks.get_mut(&tid).expect("known task");
+        let t = self.tasks.get_mut(&self.key(tid)).expect("known task");
         if let Some(c) = t.log.calls.last_mut() {
             c.args = args;
             c.ret = Some(r);
@@ -657,7 +667,7 @@ impl Recorder {
                 if tid == self.root {
                     self.status = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
                 }
-                if let Some(t) = self.tasks.get_mut(&tid) {
+                if let Some(t) = self.tasks.get_mut(&self.key(tid)) {
                     t.log.exit_line = Some(line);
                     if t.tgid == tid {
                         let us = |tv: libc::timeval| tv.tv_sec * 1_000_000 + tv.tv_usec;
@@ -677,7 +687,7 @@ impl Recorder {
             }
             let sig = libc::WSTOPSIG(status);
             let event = status >> 16;
-            if !self.tasks.contains_key(&tid) {
+            if !self.tasks.contains_key(&self.key(tid)) {
                 // A new task stopping before its creator's event.
                 self.add_task(tid);
             }
@@ -701,15 +711,16 @@ impl Recorder {
                     }
                     libc::PTRACE_EVENT_EXEC => {
                         let former = ptrace::getevent(pid).unwrap_or(i64::from(w)) as u32;
-                        if former != tid {
-                            return Err(format!(
-                                "thread {former} ran execve in thread group {tid}: a thread's execve is not recorded"
-                            ));
+                        if former != tid && self.tasks.contains_key(&former) {
+                            // de_thread: the leader is gone, `former` goes on
+                            // under its pid, in the middle of its execve.
+                            self.alias.insert(tid, former);
+                            self.superseded.insert(tid, former);
                         }
                     }
                     libc::PTRACE_EVENT_EXIT => {
                         let (tgid, group_exit) = {
-                            let t = &self.tasks[&tid];
+                            let t = &self.tasks[&self.key(tid)];
                             (t.tgid, t.group_exit)
                         };
                         let live = self.live.entry(tgid).or_default();
@@ -723,7 +734,7 @@ impl Recorder {
                     }
                     _ => {}
                 }
-            } else if sig == libc::SIGSTOP && !self.tasks[&tid].started {
+            } else if sig == libc::SIGSTOP && !self.tasks[&self.key(tid)].started {
                 // The stop every new task starts with.
             } else {
                 // A signal for the program, or a group stop.
@@ -732,7 +743,7 @@ impl Recorder {
                     Err(_) => inject = None,
                 }
             }
-            if let Some(t) = self.tasks.get_mut(&tid) {
+            if let Some(t) = self.tasks.get_mut(&self.key(tid)) {
                 t.started = true;
             }
             // The task may be gone (killed) already.
@@ -1000,6 +1011,8 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         frames: pagecache::Frames::open(),
         cached: HashMap::new(),
         before_execve: None,
+        alias: HashMap::new(),
+        superseded: HashMap::new(),
         status: None,
         errors: Vec::new(),
     };
@@ -1020,7 +1033,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     // Samples of one CPU are in time order; of several, merged by time.
     samples.sort_by_key(|s| s.time);
     let logs: HashMap<u32, TaskLog> = rec.tasks.iter().map(|(&t, task)| (t, task.log.clone())).collect();
-    let (trace, mstats) = merge::merge(&samples, &logs, rec.root)?;
+    let (trace, mstats) = merge::merge(&samples, &logs, rec.root, &rec.superseded)?;
     let root = root_part(&trace, &rec)?;
 
     let mut b = String::new();
