@@ -313,7 +313,7 @@ impl Recorder {
     /// Measures the page cache of the file `f` if not done yet.
     fn measure(&mut self, f: &File) {
         let Ok(m) = f.metadata() else { return };
-        if !m.is_file() || self.cached.contains_key(&(m.dev(), m.ino())) {
+        if !m.is_file() || self.cached.contains_key(&(m.dev(), m.ino())) || pseudo_fs(f) {
             return;
         }
         match self.frames.measure(f, m.size()) {
@@ -751,6 +751,18 @@ impl Recorder {
         }
         self.drain()
     }
+}
+
+/// Whether `f` is on a filesystem with no page cache of its own (`/proc`,
+/// `/sys`, cgroups, debugfs, tracefs, devpts, securityfs, bpf).
+fn pseudo_fs(f: &File) -> bool {
+    use std::os::unix::io::AsRawFd;
+    const MAGICS: [i64; 8] =
+        [0x9fa0, 0x6265_6572, 0x6367_7270, 0x6462_6720, 0x7472_6163, 0x1cd1, 0x7363_6673, 0xcafe_4a11];
+    // SAFETY: a zeroed statfs filled by fstatfs on our descriptor.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor and pointer.
+    unsafe { libc::fstatfs(f.as_raw_fd(), &mut st) == 0 && MAGICS.contains(&(st.f_type as i64)) }
 }
 
 /// The name and argument kinds of syscall `nrv`.
