@@ -109,6 +109,24 @@ enum Cmd {
     },
     /// List the registered backends.
     Backends,
+    /// Run a program on the host (Linux, as root or with CAP_PERFMON) and
+    /// write its bundle: its calls and page faults in order, the files it
+    /// used with their page cache, and each process's outcome at exit.
+    Record {
+        /// The bundle to write (default: PROGRAM.mmrec here).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Replace BUNDLE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Ring buffer of the tracepoints per CPU (a power of two); a
+        /// recording that loses events says to make it larger.
+        #[arg(long, default_value = "16M", value_parser = parse_size)]
+        buffer: u64,
+        /// The program and its arguments (after `--`).
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<std::ffi::OsString>,
+    },
     /// Write a root snapshot of the host files an strace log uses, so the
     /// log replays anywhere with `--root FILE`.
     Snapshot {
@@ -216,6 +234,38 @@ fn snapshot(log: &Path, output: &Path, root: &Path) -> ExitCode {
     }
 }
 
+/// `mmsim record`.
+#[cfg(target_os = "linux")]
+fn record(output: Option<PathBuf>, force: bool, buffer: u64, command: Vec<std::ffi::OsString>) -> ExitCode {
+    let opts = crate::record::RecordOptions { output, force, buffer: buffer as usize, command };
+    match crate::record::record(&opts) {
+        Ok(s) => {
+            eprintln!(
+                "mmsim record: {} ({} bytes): {} processes, {} tasks, {} calls, {} user faults, {} kernel faults",
+                s.path.display(),
+                s.bytes,
+                s.processes,
+                s.tasks,
+                s.calls,
+                s.user_faults,
+                s.kernel_faults
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `mmsim record` needs Linux's ptrace and tracepoints.
+#[cfg(not(target_os = "linux"))]
+fn record(_: Option<PathBuf>, _: bool, _: u64, _: Vec<std::ffi::OsString>) -> ExitCode {
+    eprintln!("error: mmsim record runs on Linux only (ptrace and perf tracepoints)");
+    ExitCode::from(2)
+}
+
 /// Runs the command line; binaries that link extra backends call this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -225,6 +275,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
+        Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
         Cmd::Run {
             file,
             trace,

@@ -15,6 +15,9 @@
 //! [`bundle::parse_bundle`] and replayed by [`replay::replay_bundle`]:
 //! each recorded fault is the access that took it, and the outcome of
 //! every thread group is printed and, with `--check`, compared.
+//! `mmsim record` (Linux) runs a program under `ptrace` and the kernel's
+//! page-fault and syscall tracepoints and writes its bundle
+//! ([`record::record`]).
 //!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
@@ -22,6 +25,8 @@
 
 pub mod bundle;
 pub mod cli;
+#[cfg(target_os = "linux")]
+pub mod record;
 pub mod replay;
 pub mod run;
 pub mod scenario;

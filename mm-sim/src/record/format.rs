@@ -1,0 +1,326 @@
+//! The lines of a bundle's trace, as `strace -f -y -v -s 65536 -X raw`
+//! writes them, and the fault lines as the kernel's tracepoints print
+//! them.
+
+use std::fmt::Write as _;
+
+/// Error names of x86-64 by number (1 to 133), as strace prints them.
+const ERRNO_NAMES: [&str; 133] = [
+    "EPERM",
+    "ENOENT",
+    "ESRCH",
+    "EINTR",
+    "EIO",
+    "ENXIO",
+    "E2BIG",
+    "ENOEXEC",
+    "EBADF",
+    "ECHILD",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "ENOTBLK",
+    "EBUSY",
+    "EEXIST",
+    "EXDEV",
+    "ENODEV",
+    "ENOTDIR",
+    "EISDIR",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "ENOTTY",
+    "ETXTBSY",
+    "EFBIG",
+    "ENOSPC",
+    "ESPIPE",
+    "EROFS",
+    "EMLINK",
+    "EPIPE",
+    "EDOM",
+    "ERANGE",
+    "EDEADLK",
+    "ENAMETOOLONG",
+    "ENOLCK",
+    "ENOSYS",
+    "ENOTEMPTY",
+    "ELOOP",
+    "",
+    "ENOMSG",
+    "EIDRM",
+    "ECHRNG",
+    "EL2NSYNC",
+    "EL3HLT",
+    "EL3RST",
+    "ELNRNG",
+    "EUNATCH",
+    "ENOCSI",
+    "EL2HLT",
+    "EBADE",
+    "EBADR",
+    "EXFULL",
+    "ENOANO",
+    "EBADRQC",
+    "EBADSLT",
+    "",
+    "EBFONT",
+    "ENOSTR",
+    "ENODATA",
+    "ETIME",
+    "ENOSR",
+    "ENONET",
+    "ENOPKG",
+    "EREMOTE",
+    "ENOLINK",
+    "EADV",
+    "ESRMNT",
+    "ECOMM",
+    "EPROTO",
+    "EMULTIHOP",
+    "EDOTDOT",
+    "EBADMSG",
+    "EOVERFLOW",
+    "ENOTUNIQ",
+    "EBADFD",
+    "EREMCHG",
+    "ELIBACC",
+    "ELIBBAD",
+    "ELIBSCN",
+    "ELIBMAX",
+    "ELIBEXEC",
+    "EILSEQ",
+    "ERESTART",
+    "ESTRPIPE",
+    "EUSERS",
+    "ENOTSOCK",
+    "EDESTADDRREQ",
+    "EMSGSIZE",
+    "EPROTOTYPE",
+    "ENOPROTOOPT",
+    "EPROTONOSUPPORT",
+    "ESOCKTNOSUPPORT",
+    "EOPNOTSUPP",
+    "EPFNOSUPPORT",
+    "EAFNOSUPPORT",
+    "EADDRINUSE",
+    "EADDRNOTAVAIL",
+    "ENETDOWN",
+    "ENETUNREACH",
+    "ENETRESET",
+    "ECONNABORTED",
+    "ECONNRESET",
+    "ENOBUFS",
+    "EISCONN",
+    "ENOTCONN",
+    "ESHUTDOWN",
+    "ETOOMANYREFS",
+    "ETIMEDOUT",
+    "ECONNREFUSED",
+    "EHOSTDOWN",
+    "EHOSTUNREACH",
+    "EALREADY",
+    "EINPROGRESS",
+    "ESTALE",
+    "EUCLEAN",
+    "ENOTNAM",
+    "ENAVAIL",
+    "EISNAM",
+    "EREMOTEIO",
+    "EDQUOT",
+    "ENOMEDIUM",
+    "EMEDIUMTYPE",
+    "ECANCELED",
+    "ENOKEY",
+    "EKEYEXPIRED",
+    "EKEYREVOKED",
+    "EKEYREJECTED",
+    "EOWNERDEAD",
+    "ENOTRECOVERABLE",
+    "ERFKILL",
+    "EHWPOISON",
+];
+
+/// The kernel's restart codes (512 to 516), never seen by the program.
+const RESTART_NAMES: [(&str, &str); 5] = [
+    ("ERESTARTSYS", "To be restarted if SA_RESTART is set"),
+    ("ERESTARTNOINTR", "To be restarted"),
+    ("ERESTARTNOHAND", "To be restarted if no handler"),
+    ("ENOIOCTLCMD", "Inappropriate ioctl for device"),
+    ("ERESTART_RESTARTBLOCK", "Interrupted by signal"),
+];
+
+/// Signal names by number (1 to 31).
+pub const SIGNALS: [&str; 31] = [
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+];
+
+/// `SIGHUP` for 1, ..., `SIGRT_3` for 37, `SIG99` beyond.
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        1..=31 => SIGNALS[sig as usize - 1].to_string(),
+        32..=64 => format!("SIGRT_{}", sig - 32),
+        _ => format!("SIG{sig}"),
+    }
+}
+
+fn strerror(e: i32) -> String {
+    // SAFETY: strerror returns a valid C string (a static or thread-local
+    // buffer), copied at once.
+    unsafe { std::ffi::CStr::from_ptr(libc::strerror(e)) }.to_string_lossy().into_owned()
+}
+
+/// A call's result as strace writes it: `-1 ENOENT (No such file or
+/// directory)`, `? ERESTARTSYS (...)`, a number in decimal, or in hex for
+/// an address (`hex`).  A negative value that is no error (never seen on
+/// x86-64 for the calls written in hex) is written as the unsigned number.
+pub fn ret_text(ret: i64, hex: bool) -> String {
+    if (-4095..0).contains(&ret) {
+        let e = -ret;
+        if (512..=516).contains(&e) {
+            let (n, m) = RESTART_NAMES[(e - 512) as usize];
+            return format!("? {n} ({m})");
+        }
+        let name = ERRNO_NAMES.get(e as usize - 1).copied().filter(|n| !n.is_empty());
+        return match name {
+            Some(n) => format!("-1 {n} ({})", strerror(e as i32)),
+            None => format!("-1 E{e} (Unknown error {e})"),
+        };
+    }
+    if hex {
+        format!("{:#x}", ret as u64)
+    } else if ret < 0 {
+        format!("{}", ret as u64)
+    } else {
+        format!("{ret}")
+    }
+}
+
+/// A C string as strace writes it: quotes, `\"`, `\\`, `\n`, `\t`, `\r`,
+/// `\v`, `\f`, and `\xNN` for every other byte outside `' '`..`'~'`.
+pub fn c_string(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() + 2);
+    s.push('"');
+    for &c in b {
+        match c {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\r' => s.push_str("\\r"),
+            0x0b => s.push_str("\\v"),
+            0x0c => s.push_str("\\f"),
+            b' '..=b'~' => s.push(c as char),
+            _ => {
+                let _ = write!(s, "\\x{c:02x}");
+            }
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A path in a descriptor's `<...>` annotation: bytes outside `!`..`~`
+/// (but the space), and `<`, `>`, `"`, `\`, written `\xNN`.
+pub fn annotation(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() + 2);
+    s.push('<');
+    for &c in b {
+        if (b' '..=b'~').contains(&c) && !matches!(c, b'<' | b'>' | b'"' | b'\\') {
+            s.push(c as char);
+        } else {
+            let _ = write!(s, "\\x{c:02x}");
+        }
+    }
+    s.push('>');
+    s
+}
+
+/// An array of strings: `["a", "b"]`.
+pub fn string_array(items: &[Vec<u8>]) -> String {
+    let parts: Vec<String> = items.iter().map(|i| c_string(i)).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A pointer: `NULL` or hex.
+pub fn pointer(v: u64) -> String {
+    if v == 0 { "NULL".to_string() } else { format!("{v:#x}") }
+}
+
+/// A fault line: `TID page_fault_user: address=0x... ip=0x... error_code=0x6`.
+pub fn fault_line(tid: u32, user: bool, address: u64, ip: u64, error_code: u64) -> String {
+    let kind = if user { "page_fault_user" } else { "page_fault_kernel" };
+    format!("{tid} {kind}: address={address:#x} ip={ip:#x} error_code={error_code:#x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strace::decode_str;
+
+    #[test]
+    fn results_are_written_as_strace_does() {
+        assert_eq!(ret_text(-2, false), "-1 ENOENT (No such file or directory)");
+        assert_eq!(ret_text(-512, false), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+        assert_eq!(ret_text(-41, false), "-1 E41 (Unknown error 41)");
+        assert_eq!(ret_text(3, false), "3");
+        assert_eq!(ret_text(0x7fff_f7fc_3000, true), "0x7ffff7fc3000");
+        assert_eq!(ret_text(-5000, false), "18446744073709546616");
+    }
+
+    #[test]
+    fn strings_round_trip_through_the_parser() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        for b in [&b"/etc/hostname"[..], b"a \"q\" \\ \n\t\r\x0b\x0c", b"\x1b[0m\x7f\xff\x00", &all] {
+            assert_eq!(decode_str(c_string(b).as_bytes()).unwrap(), b);
+        }
+        assert_eq!(annotation(b"/a b/<x>\n"), "</a b/\\x3cx\\x3e\\x0a>");
+        assert_eq!(string_array(&[b"ls".to_vec(), b"-la".to_vec()]), "[\"ls\", \"-la\"]");
+        assert_eq!(pointer(0), "NULL");
+        assert_eq!(pointer(0x1000), "0x1000");
+        assert_eq!(signal_name(9), "SIGKILL");
+        assert_eq!(signal_name(34), "SIGRT_2");
+    }
+
+    #[test]
+    fn fault_lines_are_the_tracepoints() {
+        assert_eq!(
+            fault_line(4242, true, 0x7fff_f7fc_5123, 0x7fff_f7fe_4a1b, 6),
+            "4242 page_fault_user: address=0x7ffff7fc5123 ip=0x7ffff7fe4a1b error_code=0x6"
+        );
+        assert_eq!(
+            fault_line(4242, false, 0x5555_5556_0000, 0xffff_ffff_81a2_b3c4, 2),
+            "4242 page_fault_kernel: address=0x555555560000 ip=0xffffffff81a2b3c4 error_code=0x2"
+        );
+    }
+}
