@@ -971,21 +971,65 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
 /// with `check`, the differences from the recorded outcome follow.
 /// Returns the output and the number of differences.
 pub fn replay_bundle(b: &Bundle, opts: &RunOptions, check: bool) -> Result<(String, usize), Stopped> {
-    let mut opts = opts.clone();
-    if opts.root.is_none() && opts.image.is_none() {
-        opts.root_snapshot = Some(Arc::new(b.root.clone()));
+    let m = BundleMachine::new(b, opts)?;
+    m.replay(b, check).map(|(out, diffs, _)| (out, diffs))
+}
+
+/// The machine a recording replays on, set up as it was when the
+/// recording started (its root mounted, with the page cache the bundle
+/// describes) and nothing run yet: [`replay_bundle`] in two steps, so
+/// that the program's own work can be told from the set-up (the
+/// benchmarks time [`BundleMachine::replay`] alone).
+pub struct BundleMachine {
+    k: Kernel,
+    opts: RunOptions,
+}
+
+impl BundleMachine {
+    /// Sets up the machine for `b`: `opts`' machine with a CPU for each
+    /// task (up to 64) and the bundle's root snapshot as `/`, unless
+    /// `opts` gives a root or an image.
+    pub fn new(b: &Bundle, opts: &RunOptions) -> Result<BundleMachine, Stopped> {
+        let mut opts = opts.clone();
+        if opts.root.is_none() && opts.image.is_none() {
+            opts.root_snapshot = Some(Arc::new(b.root.clone()));
+        }
+        let tasks: HashSet<u32> = b.log.events.iter().map(|e| e.pid).collect();
+        opts.machine.nr_cpus = opts.machine.nr_cpus.max(tasks.len().clamp(1, 64));
+        let k = machine(&opts)?;
+        Ok(BundleMachine { k, opts })
     }
-    let tasks: HashSet<u32> = b.log.events.iter().map(|e| e.pid).collect();
-    opts.machine.nr_cpus = opts.machine.nr_cpus.max(tasks.len().clamp(1, 64));
-    replay_log(&b.log, &opts, Some((b, check)))
+
+    /// Replays `b` (the bundle the machine was set up for) as
+    /// [`replay_bundle`] does, and gives the machine back after it (its
+    /// teardown is not the program's work).
+    pub fn replay(self, b: &Bundle, check: bool) -> Result<(String, usize, Kernel), Stopped> {
+        replay_log_on(self.k, &b.log, &self.opts, Some((b, check)))
+    }
+}
+
+/// A kernel for `opts` with its root mounted.
+fn machine(opts: &RunOptions) -> Result<Kernel, Stopped> {
+    let stop = |error| Stopped { output: String::new(), error };
+    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
+    crate::run::mount_root(&mut k, opts).map_err(stop)?;
+    Ok(k)
 }
 
 /// [`replay`], and for a recording ([`replay_bundle`]) the outcome blocks
 /// and the check.
 fn replay_log(log: &Log, opts: &RunOptions, bundle: Option<(&Bundle, bool)>) -> Result<(String, usize), Stopped> {
-    let stop = |error| Stopped { output: String::new(), error };
-    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    crate::run::mount_root(&mut k, opts).map_err(stop)?;
+    let k = machine(opts)?;
+    replay_log_on(k, log, opts, bundle).map(|(out, diffs, _)| (out, diffs))
+}
+
+/// [`replay_log`] on a machine already set up; gives the machine back.
+fn replay_log_on(
+    k: Kernel,
+    log: &Log,
+    opts: &RunOptions,
+    bundle: Option<(&Bundle, bool)>,
+) -> Result<(String, usize, Kernel), Stopped> {
     let trace = opts.trace.then(|| {
         let c = TraceCollector::new();
         k.machine().trace.subscribe(c.clone());
@@ -1123,5 +1167,5 @@ fn replay_log(log: &Log, opts: &RunOptions, bundle: Option<(&Bundle, bool)>) -> 
         r.out.push_str(&text);
         diffs = n;
     }
-    Ok((r.out, diffs))
+    Ok((r.out, diffs, r.k))
 }

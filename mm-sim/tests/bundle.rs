@@ -352,7 +352,7 @@ fn faults_before_the_trace_count_to_the_first_process() {
 /// pages fault-around maps from large folios, are not compared here.)
 #[test]
 fn a_recorded_cat_replays_its_faults_and_maps() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bundles");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mm-tests/programs/recorded");
     let src = std::fs::read_to_string(format!("{dir}/cat-ext4.mmrec")).expect("the bundle");
     let b = parse(&src);
     let (out, _) = replay(&src, true);
