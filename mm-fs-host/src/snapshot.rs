@@ -15,6 +15,15 @@
 //! - /etc/ld.so.preload                  a path that did not exist
 //! ```
 //!
+//! A recording's snapshot also says what was in the page cache when it
+//! started (see "Recordings (v1.3)" in docs/scenario-format.md):
+//!
+//! ```text
+//! fs fe:00 ext4 ra=2048                 the device's readahead window, in pages
+//! pagecache                             files start with the cached pages given
+//! c 0 4 0                               after an 'f' line: 4 folios of 2^0 pages from page 0
+//! ```
+//!
 //! Paths are absolute and canonical (no `.`, `..` or empty component);
 //! bytes outside `!`..`~`, and `\`, are written `\xNN`.  Devices are
 //! `major:minor` in hex, as `/proc/PID/maps` prints them; inodes, sizes
@@ -51,6 +60,10 @@ const BINPRM_BUF_SIZE: u64 = 256;
 /// The most bytes one recorded segment (`PT_INTERP`, properties, program
 /// headers) may have.
 const MAX_RANGE: u64 = 64 << 10;
+/// The largest `ra=` accepted: 1 GiB of pages.
+const MAX_RA_PAGES: u64 = 1 << 18;
+/// Bytes in a page.
+const PAGE_BYTES: u64 = 4096;
 /// `#!` interpreters (and ELF interpreters) followed per `execve`, as
 /// Linux's five rounds of `search_binary_handler`.
 const MAX_EXEC_DEPTH: u32 = 5;
@@ -65,14 +78,34 @@ enum Entry {
         link: Vec<u8>,
         /// Recorded bytes by offset.
         data: BTreeMap<u64, Vec<u8>>,
+        /// Cached at the start: runs of (first page, folios, order), in
+        /// page order.
+        cached: Vec<CacheRun>,
     },
 }
+
+/// `c FIRST COUNT ORDER`: `count` folios of `2^order` pages were cached
+/// from page `first` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheRun {
+    pub first: u64,
+    pub count: u64,
+    pub order: u32,
+}
+
+/// The largest folio order a `c` line may give (`MAX_PAGECACHE_ORDER`).
+const MAX_CACHE_ORDER: u32 = 9;
 
 /// A parsed root snapshot.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     entries: AHashMap<Vec<u8>, Entry>,
     kinds: AHashMap<(u32, u32), FsKind>,
+    /// `ra=` of the `fs` lines: readahead windows in pages, by device.
+    ra_pages: AHashMap<(u32, u32), u64>,
+    /// A `pagecache` line: files start with the pages their `c` lines
+    /// give cached, and nothing else.
+    pagecache: bool,
 }
 
 /// Whether the file at `path` starts with [`SNAPSHOT_MAGIC`] (a regular
@@ -121,11 +154,60 @@ impl Snapshot {
             let want = |k: usize| if f.len() == k { Ok(()) } else { Err(err(&format!("expected {k} fields"))) };
             match f[0] {
                 "fs" => {
-                    want(3)?;
+                    if f.len() != 3 && f.len() != 4 {
+                        return Err(err("expected 3 fields, or 4 with ra=PAGES"));
+                    }
                     let dev = parse_dev(f[1]).ok_or_else(|| err("bad device (expected MAJOR:MINOR in hex)"))?;
                     if s.kinds.insert(dev, FsKind::from_name(f[2])).is_some() {
                         return Err(err("this device's type is given twice"));
                     }
+                    if let Some(ra) = f.get(3) {
+                        let pages = ra
+                            .strip_prefix("ra=")
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .filter(|&v| v <= MAX_RA_PAGES)
+                            .ok_or_else(|| err(&format!("bad readahead window (ra=PAGES, at most {MAX_RA_PAGES})")))?;
+                        s.ra_pages.insert(dev, pages);
+                    }
+                }
+                "pagecache" => {
+                    want(1)?;
+                    if s.pagecache {
+                        return Err(err("'pagecache' is given twice"));
+                    }
+                    if s.entries.values().any(|e| matches!(e, Entry::Present { cached, .. } if !cached.is_empty())) {
+                        return Err(err("'pagecache' must come before every 'c' line"));
+                    }
+                    s.pagecache = true;
+                }
+                "c" if f.len() == 4 && !f[1].starts_with('/') => {
+                    let path =
+                        last_file.as_ref().ok_or_else(|| err("'c FIRST COUNT ORDER' must follow an 'f' line"))?;
+                    if !s.pagecache {
+                        return Err(err("'c FIRST COUNT ORDER' needs a 'pagecache' line before it"));
+                    }
+                    let first: u64 = f[1].parse().map_err(|_| err("bad first page"))?;
+                    let count: u64 = f[2].parse().ok().filter(|&c| c > 0).ok_or_else(|| err("bad folio count"))?;
+                    let order: u32 = f[3]
+                        .parse()
+                        .ok()
+                        .filter(|&o| o <= MAX_CACHE_ORDER)
+                        .ok_or_else(|| err(&format!("bad folio order (0 to {MAX_CACHE_ORDER})")))?;
+                    if !first.is_multiple_of(1 << order) {
+                        return Err(err("the first page is not a multiple of the folio's pages"));
+                    }
+                    let Some(Entry::Present { stat, cached, .. }) = s.entries.get_mut(path) else {
+                        return Err(err("'c FIRST COUNT ORDER' must follow an 'f' line"));
+                    };
+                    let end = count.checked_mul(1 << order).and_then(|n| first.checked_add(n));
+                    let pages = stat.size.div_ceil(PAGE_BYTES).next_multiple_of(1 << order);
+                    if end.is_none_or(|e| e > pages) {
+                        return Err(err("cached pages past the end of the file"));
+                    }
+                    if cached.last().is_some_and(|r| r.first + (r.count << r.order) > first) {
+                        return Err(err("cached runs overlap or are not in page order"));
+                    }
+                    cached.push(CacheRun { first, count, order });
                 }
                 "=" => {
                     want(3)?;
@@ -207,7 +289,7 @@ impl Snapshot {
                                 }
                                 _ => {}
                             }
-                            Entry::Present { stat, link, data: BTreeMap::new() }
+                            Entry::Present { stat, link, data: BTreeMap::new(), cached: Vec::new() }
                         }
                         _ => return Err(err(&format!("unknown line kind '{kind}'"))),
                     };
@@ -247,6 +329,32 @@ impl Snapshot {
 
     pub(crate) fn fs_kind(&self, dev: (u32, u32)) -> Option<FsKind> {
         self.kinds.get(&dev).cloned()
+    }
+
+    /// The readahead window of device `dev`, if its `fs` line gave one.
+    pub fn ra_pages(&self, dev: (u32, u32)) -> Option<u64> {
+        self.ra_pages.get(&dev).copied()
+    }
+
+    /// Whether the snapshot gives the start page cache (`pagecache`).
+    pub fn has_pagecache(&self) -> bool {
+        self.pagecache
+    }
+
+    /// The regular files with pages cached at the start, with their runs.
+    pub fn cached_files(&self) -> Vec<(&[u8], &Stat, &[CacheRun])> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|(p, e)| match e {
+                Entry::Present { stat, cached, .. } if !cached.is_empty() => {
+                    Some((p.as_slice(), stat, cached.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        v
     }
 
     /// The bytes of the file at `path` from `off`: the recorded ones,
