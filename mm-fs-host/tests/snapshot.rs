@@ -326,7 +326,8 @@ f /data 644 fe:00 5 262144\n= 4100 2a\nc 0 1 4\nc 32 2 0\nf /shm 644 00:1a 6 262
 
 #[test]
 fn a_start_pagecache_larger_than_memory_is_an_error() {
-    let text = "mmsim-root-snapshot 1\nfs fe:00 ext4\npagecache\nf /big 644 fe:00 5 9223372036854775807\nc 0 1000000 9\n";
+    let text =
+        "mmsim-root-snapshot 1\nfs fe:00 ext4\npagecache\nf /big 644 fe:00 5 9223372036854775807\nc 0 1000000 9\n";
     let k = Kernel::new(&MachineConfig { ram: 64 << 20, ..MachineConfig::default() }).expect("machine");
     let e = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect_err("too large");
     assert!(e.starts_with("/big: the start page cache ("), "{e}");

@@ -233,6 +233,9 @@ impl MmStruct {
     /// the VMA or the faulting page's page table.
     fn finish_fault_folio(&self, vmf: &VmFaultCtx<'_>, pfn: Pfn) -> Option<(u64, Pfn, u64)> {
         let file = vmf.vma.file()?;
+        if !file.inode.mapping.mapping_large_folio_support() {
+            return None;
+        }
         let folio = file.inode.mapping.folio(vmf.pgoff)?;
         let nr = folio.nr_pages();
         if folio.order == 0 || Pfn(folio.pfn.0 + (vmf.pgoff - folio.index)) != pfn {
