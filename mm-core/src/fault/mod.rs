@@ -149,7 +149,6 @@ impl MmStruct {
         if access_error(info, vma) {
             return segv(SegvCode::AccErr, "access_error");
         }
-        crate::fs::filemap::end_async_readahead();
         let mut ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
         // VM_FAULT_RETRY: the handler dropped the lock to wait for I/O.
         // The fault is done again under mmap_lock, as a retry
@@ -169,7 +168,6 @@ impl MmStruct {
             );
             ret = self.handle_mm_fault(&st, vma, addr, flags, Some(counters));
         }
-        crate::fs::filemap::end_async_readahead();
         drop(st);
         if ret.contains(VmFault::OOM) {
             // The caller runs the OOM killer (`Kernel::out_of_memory`).

@@ -40,6 +40,12 @@ pub struct FileRaState {
     pub mmap_miss: u32,
     /// Where the last read ended (`prev_pos`); -1 before any read.
     pub prev_pos: i64,
+    /// The pages `[start, end)` of the readahead a fault started
+    /// asynchronously before retrying: still under I/O when the fault is
+    /// done again, so that fault-around leaves them (they are locked then
+    /// on a real machine, whose disk is slower than a retry).  The next
+    /// fault-around of the file ends it.
+    pub in_flight: Option<(u64, u64)>,
 }
 
 impl Default for FileRaState {
@@ -53,6 +59,7 @@ impl Default for FileRaState {
             order: 0,
             mmap_miss: 0,
             prev_pos: -1,
+            in_flight: None,
         }
     }
 }
@@ -481,27 +488,6 @@ fn do_sync_mmap_readahead(vmf: &VmFaultCtx<'_>, file: &File) {
     page_cache_ra_order(m, inode, &mut ra, start);
 }
 
-thread_local! {
-    /// The pages of the readahead this thread's fault just started
-    /// asynchronously, as (inode, first page, end): still under I/O when
-    /// the fault is retried, so its fault-around leaves them (they are
-    /// locked then on a real machine, whose disk is slower than a retry).
-    /// The fault that started it ends it ([`end_async_readahead`]).
-    static ASYNC_RA: std::cell::Cell<Option<(u64, u64, u64)>> = const { std::cell::Cell::new(None) };
-}
-
-/// The I/O of the readahead the last fault started has completed.
-pub fn end_async_readahead() {
-    ASYNC_RA.set(None);
-}
-
-/// Whether page `index` of inode `ino` is still being read by the
-/// readahead this thread's fault started.
-#[inline]
-fn async_ra_in_flight(ino: u64, index: u64) -> bool {
-    ASYNC_RA.get().is_some_and(|(i, a, b)| i == ino && index >= a && index < b)
-}
-
 /// `do_async_mmap_readahead`: a hit lowers the miss count; a hit on a
 /// `PG_readahead` folio starts the next window (`page_cache_async_ra`).
 /// Returns true if it read (the fault drops its lock for that: `fpin`).
@@ -524,8 +510,8 @@ fn do_async_mmap_readahead(vmf: &VmFaultCtx<'_>, file: &File, pfn: Pfn) -> bool 
     let n = ra.ra_pages;
     let before = (ra.start, ra.size);
     page_cache_async_ra(m, inode, &mut ra, vmf.pgoff, folio, n);
-    if (ra.start, ra.size) != before {
-        ASYNC_RA.set(Some((inode.ino, ra.start, ra.start + ra.size)));
+    if (ra.start, ra.size) != before && fault_flag_allow_retry_first(vmf.flags) {
+        ra.in_flight = Some((ra.start, ra.start + ra.size));
     }
     true
 }
@@ -581,7 +567,7 @@ pub fn filemap_fault(vmf: &VmFaultCtx<'_>) -> Result<FaultPage, VmFault> {
         m.put_page(pfn);
         return Err(VmFault::SIGBUS);
     }
-    if fpin && vmf.flags.contains(FaultFlags::ALLOW_RETRY) && !vmf.flags.contains(FaultFlags::TRIED) {
+    if fpin && fault_flag_allow_retry_first(vmf.flags) {
         m.put_page(pfn);
         trace_note!(m.trace, "filemap_fault", "the lock was dropped for I/O: VM_FAULT_RETRY");
         return Err(ret | VmFault::RETRY);
@@ -589,16 +575,11 @@ pub fn filemap_fault(vmf: &VmFaultCtx<'_>) -> Result<FaultPage, VmFault> {
     Ok(FaultPage { pfn, ret })
 }
 
-/// `next_uptodate_folio`'s test: a folio fault-around may map is up to
-/// date, unlocked and not a readahead marker.
+/// `fault_flag_allow_retry_first`: the fault may drop its lock and be
+/// retried.
 #[inline]
-fn folio_mappable(m: &Machine, folio: &CachedFolio, pfn: Pfn) -> bool {
-    let f = m.phys.page(pfn).flags();
-    if !f.contains(PageFlags::UPTODATE) || f.contains(PageFlags::LOCKED) {
-        return false;
-    }
-    let head = if folio.pfn == pfn { f } else { m.phys.page(folio.pfn).flags() };
-    !head.contains(PageFlags::READAHEAD)
+fn fault_flag_allow_retry_first(flags: FaultFlags) -> bool {
+    flags.contains(FaultFlags::ALLOW_RETRY) && !flags.contains(FaultFlags::TRIED)
 }
 
 /// `filemap_map_pages`: maps the cached, up-to-date, unlocked folios of
@@ -627,6 +608,8 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         Ok(s) => s.table,
         Err(e) => return e,
     };
+    let mut ra = file.f_ra.lock();
+    let in_flight = ra.in_flight.take();
     let folios = inode.mapping.folios_in(start_pgoff, end);
     let pmd_span = (m.geometry.ptrs as u64) << PAGE_SHIFT;
     let vma_end_pgoff = vma.pgoff + vma.pages();
@@ -639,8 +622,15 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     let mut ptl = None;
     for folio in folios {
         let xa_index = folio.index.max(start_pgoff);
-        let first_pfn = Pfn(folio.pfn.0 + (xa_index - folio.index));
-        if !folio_mappable(m, &folio, first_pfn) || async_ra_in_flight(inode.ino, xa_index) {
+        // next_uptodate_folio: up to date, unlocked, not a readahead
+        // marker (the head's flags are the folio's).
+        let f = m.phys.page(Pfn(folio.pfn.0 + (xa_index - folio.index))).flags();
+        let head = if xa_index == folio.index { f } else { m.phys.page(folio.pfn).flags() };
+        if !f.contains(PageFlags::UPTODATE)
+            || f.contains(PageFlags::LOCKED)
+            || head.contains(PageFlags::READAHEAD)
+            || in_flight.is_some_and(|(a, b)| xa_index >= a && xa_index < b)
+        {
             continue;
         }
         // Do not map past i_size, nor a large folio across it.
@@ -653,7 +643,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
                 (first, last) = (folio.index, folio.next_index() - 1);
             }
         }
-        let workingset = m.phys.page(folio.pfn).test(PageFlags::WORKINGSET);
+        let workingset = head.contains(PageFlags::WORKINGSET);
         for index in first..=last {
             let pfn = Pfn(folio.pfn.0 + (index - folio.index));
             // next_uptodate_folio: a reference, and the page still the
@@ -661,7 +651,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             if !crate::vmscan::folio_try_get(m, pfn) {
                 continue;
             }
-            if inode.mapping.peek(index) != Some(pfn) || !m.phys.page(pfn).test(PageFlags::UPTODATE) {
+            if inode.mapping.peek(index) != Some(pfn) {
                 m.put_page(pfn);
                 continue;
             }
@@ -686,7 +676,6 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     drop(ptl);
     // add_mm_counter, once for the window.
     mm.counters.file_rss.fetch_add(i64::from(mapped), std::sync::atomic::Ordering::Relaxed);
-    let mut ra = file.f_ra.lock();
     ra.mmap_miss = ra.mmap_miss.saturating_sub(mmap_miss);
     trace_note!(
         m.trace,
