@@ -58,11 +58,23 @@ fn ranges(r: &[(u64, u64)]) -> String {
 
 /// Runs one case as the probe does and prints it in the probe's format.
 fn run_case(name: &str, prot: u64, from: u64, to: u64, step: u64) -> String {
+    run_case_after(name, prot, from, to, step, false)
+}
+
+/// [`run_case`], after a `pread` of 832 bytes at 0 if `read_first` (what
+/// the dynamic linker does with an ELF header).
+fn run_case_after(name: &str, prot: u64, from: u64, to: u64, step: u64, read_first: bool) -> String {
     let (k, pid) = kernel(&snapshot(""));
     let fd = k.sys_openat(pid, "/tmp/folio-probe.dat", 0).expect("open") as i64;
     let len = NPAGES * PAGE_SIZE;
-    let base = k.sys_mmap(pid, 0, len, prot, 0x02, fd, 0).expect("mmap");
     let mut out = format!("case {name}\n");
+    if read_first {
+        let file = k.task(pid).unwrap().files.lock().get(fd).expect("fd");
+        let mut buf = [0u8; 832];
+        assert_eq!(file.inode.fops.read(&file, 0, &mut buf), Ok(832));
+        out.push_str("  pread 832 at 0\n");
+    }
+    let base = k.sys_mmap(pid, 0, len, prot, 0x02, fd, 0).expect("mmap");
     let (mi0, ma0) = k.faults(pid).unwrap();
     let mut i = from;
     while i < to {
@@ -143,6 +155,17 @@ fn async_readahead_grows_folio_orders() {
 #[test]
 fn sequential_loads_fault_as_linux() {
     assert_eq!(run_case("sequential", PROT_READ, 0, NPAGES, 1), recorded_case("sequential"));
+}
+
+/// A read of the first page first (sync readahead of 4 pages, the
+/// second one the marker), then every page mapped: each window asks for
+/// folios two orders larger, up to order 9, and the faults map them whole.
+#[test]
+fn a_read_then_sequential_loads_fault_as_linux() {
+    assert_eq!(
+        run_case_after("pread then sequential", PROT_READ, 0, NPAGES, 1, true),
+        recorded_case("pread then sequential")
+    );
 }
 
 /// Memory pressure on large folios: a 32 MiB file read in order-0 to

@@ -601,6 +601,32 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     }
     let file_end = size_pages - 1;
     let end = end_pgoff.min(file_end);
+    let shmem = inode.mapping.a_ops.is_shmem();
+    let mut ra = file.f_ra.lock();
+    let in_flight = ra.in_flight.take();
+    // next_uptodate_folio: up to date, unlocked, not a readahead marker
+    // (the head's flags are the folio's), not being read: the flags of
+    // its head then.
+    let mappable = |folio: &CachedFolio| {
+        let xa_index = folio.index.max(start_pgoff);
+        let f = m.phys.page(Pfn(folio.pfn.0 + (xa_index - folio.index))).flags();
+        let head = if xa_index == folio.index { f } else { m.phys.page(folio.pfn).flags() };
+        let ok = f.contains(PageFlags::UPTODATE)
+            && !f.contains(PageFlags::LOCKED)
+            && !head.contains(PageFlags::READAHEAD)
+            && !in_flight.is_some_and(|(a, b)| xa_index >= a && xa_index < b);
+        ok.then_some(head)
+    };
+    if !matches!(mm.read_table(crate::arch::PMD_LEVEL, vmf.pmd), crate::arch::TableEntry::Table(_)) {
+        // No page table yet: it is installed (`filemap_map_pmd`) only
+        // when the first folio may be mapped large; else nothing is
+        // mapped and the fault maps its page itself (`finish_fault`).
+        let first = inode.mapping.folios_in(start_pgoff, end).into_iter().find(|f| mappable(f).is_some());
+        if first.is_none_or(|f| !shmem && file_end < f.next_index()) {
+            trace_note!(m.trace, "filemap_map_pages", "no page table and no folio to map large: nothing mapped");
+            return VmFault::empty();
+        }
+    }
     // The page table first (`prealloc_pte`): allocating it may reclaim,
     // and reclaim may take cached pages out from under the window.
     let first_addr = vma.start + ((start_pgoff.max(vma.pgoff) - vma.pgoff) << PAGE_SHIFT);
@@ -608,8 +634,6 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         Ok(s) => s.table,
         Err(e) => return e,
     };
-    let mut ra = file.f_ra.lock();
-    let in_flight = ra.in_flight.take();
     let folios = inode.mapping.folios_in(start_pgoff, end);
     let pmd_span = (m.geometry.ptrs as u64) << PAGE_SHIFT;
     let vma_end_pgoff = vma.pgoff + vma.pages();
@@ -622,19 +646,12 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     let mut ptl = None;
     for folio in folios {
         let xa_index = folio.index.max(start_pgoff);
-        // next_uptodate_folio: up to date, unlocked, not a readahead
-        // marker (the head's flags are the folio's).
-        let f = m.phys.page(Pfn(folio.pfn.0 + (xa_index - folio.index))).flags();
-        let head = if xa_index == folio.index { f } else { m.phys.page(folio.pfn).flags() };
-        if !f.contains(PageFlags::UPTODATE)
-            || f.contains(PageFlags::LOCKED)
-            || head.contains(PageFlags::READAHEAD)
-            || in_flight.is_some_and(|(a, b)| xa_index >= a && xa_index < b)
-        {
+        let Some(head) = mappable(&folio) else {
             continue;
-        }
-        // Do not map past i_size, nor a large folio across it.
-        let can_map_large = *can_map_large.get_or_insert(file_end >= folio.next_index());
+        };
+        // Do not map past i_size, nor a large folio across it (shmem
+        // excepted, which has long mapped PMDs across it).
+        let can_map_large = *can_map_large.get_or_insert(shmem || file_end >= folio.next_index());
         let (mut first, mut last) = (xa_index, (folio.next_index() - 1).min(end));
         if folio.order > 0 && can_map_large {
             let addr0 = vma.start + (folio.index.wrapping_sub(vma.pgoff) << PAGE_SHIFT);
@@ -720,8 +737,72 @@ fn cached_page(m: &Machine, inode: &Inode, index: u64) -> SysResult<Pfn> {
     read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)
 }
 
-/// `filemap_read` for `read(2)`: copies the file's bytes from the page
-/// cache, reading missing pages.
+/// `PAGEVEC_SIZE`: the most folios one `filemap_get_read_batch` takes.
+const PAGEVEC_SIZE: usize = 31;
+
+/// `filemap_get_read_batch`: the cached folios from page `index` on, up to
+/// page `max`, contiguous, stopping after a readahead marker: the last
+/// one and the page after the batch.
+fn filemap_get_read_batch(inode: &Inode, index: u64, max: u64) -> Option<(CachedFolio, u64)> {
+    let m = inode.mapping.machine();
+    let mut last = None;
+    let mut i = index;
+    for _ in 0..PAGEVEC_SIZE {
+        if i > max {
+            break;
+        }
+        let Some(f) = inode.mapping.folio(i) else { break };
+        last = Some(f);
+        i = f.next_index();
+        if m.phys.page(f.pfn).test(PageFlags::READAHEAD) {
+            break;
+        }
+    }
+    last.map(|f| (f, i))
+}
+
+/// `filemap_get_pages`: makes page `index` cached for a read that ends
+/// before page `last_index`: on a miss, synchronous readahead
+/// (`page_cache_sync_ra` for the pages asked, one page if readahead is
+/// off) or the page alone; a batch ending on a readahead marker starts
+/// the next window (`filemap_readahead`).  Returns the page after the
+/// batch of cached folios from `index`.
+fn filemap_get_pages(file: &File, index: u64, last_index: u64) -> SysResult<u64> {
+    let inode = &*file.inode;
+    let m = inode.mapping.machine();
+    let max = last_index.max(index + 1) - 1;
+    let mut batch = filemap_get_read_batch(inode, index, max);
+    if batch.is_none() {
+        let mut ra = file.f_ra.lock();
+        if ra.ra_pages == 0 {
+            // force_page_cache_ra of the one page.
+            do_page_cache_ra(&mut Ractl::new(m, inode), index, 1, 0);
+        } else {
+            page_cache_sync_ra(m, inode, &mut ra, index, last_index.saturating_sub(index).max(1));
+        }
+        drop(ra);
+        batch = filemap_get_read_batch(inode, index, max);
+    }
+    let (folio, next) = match batch {
+        Some(b) => b,
+        None => {
+            // filemap_create_folio: the page alone.
+            let pfn = read_cache_folio(m, inode, index).map_err(|_| Errno::EIO)?;
+            m.put_page(pfn);
+            return Ok(index + 1);
+        }
+    };
+    if m.phys.page(folio.pfn).test(PageFlags::READAHEAD) {
+        let mut ra = file.f_ra.lock();
+        page_cache_async_ra(m, inode, &mut ra, folio.index, folio, last_index.saturating_sub(folio.index).max(1));
+    }
+    Ok(next)
+}
+
+/// `filemap_read` for `read(2)` (and the kernel's reads of a file):
+/// copies the file's bytes from the page cache, batch by batch, with the
+/// readahead Linux does for reads (`filemap_get_pages`), then notes where
+/// the read ended (`prev_pos`).
 pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
     let inode = &*file.inode;
     let size = inode.size();
@@ -729,10 +810,20 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
         return Ok(0);
     }
     let end = size.min(off.saturating_add(buf.len() as u64));
+    // The pages the caller asked for, past the end of the file too.
+    let last_index = off.saturating_add(buf.len() as u64).div_ceil(PAGE_SIZE);
     let phys = &inode.mapping.machine().phys;
-    for_each_cached_chunk(inode, off, end, cached_page, |_, pfn, in_page, at, n| {
-        phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
-    })?;
+    let mut pos = off;
+    while pos < end {
+        let next = filemap_get_pages(file, pos >> PAGE_SHIFT, last_index)?;
+        let chunk_end = end.min(next << PAGE_SHIFT);
+        for_each_cached_chunk(inode, pos, chunk_end, cached_page, |_, pfn, in_page, at, n| {
+            let at = at + (pos - off) as usize;
+            phys.read_bytes(pfn, in_page, &mut buf[at..at + n]);
+        })?;
+        pos = chunk_end;
+    }
+    file.f_ra.lock().prev_pos = pos as i64;
     Ok((end - off) as usize)
 }
 

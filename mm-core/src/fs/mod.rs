@@ -205,6 +205,10 @@ pub trait AddressSpaceOperations: Send + Sync {
     fn can_writeback(&self) -> bool {
         true
     }
+    /// `shmem_mapping`: the `shmem_aops` of tmpfs and shared memory.
+    fn is_shmem(&self) -> bool {
+        false
+    }
 }
 
 /// `struct file_operations`.
