@@ -557,6 +557,23 @@ impl Machine {
         self.nr_free.fetch_add(1 << order, Ordering::Relaxed);
     }
 
+    /// `split_page`: the `1 << order` frames from `pfn` (just allocated,
+    /// the head holding the one reference) become pages of their own, each
+    /// with one reference, freed one by one.  False if the allocator
+    /// cannot split blocks (the block is left as it was).
+    pub fn split_page(&self, pfn: Pfn, order: u32) -> bool {
+        if order == 0 {
+            return true;
+        }
+        if !self.alloc.split_page(pfn, order) {
+            return false;
+        }
+        for i in 1..1u64 << order {
+            self.phys.page(Pfn(pfn.0 + i)).refcount.store(1, Ordering::Release);
+        }
+        true
+    }
+
     /// Takes a reference on an order-0 page (`get_page`).
     #[inline]
     pub fn get_page(&self, pfn: Pfn) {

@@ -29,8 +29,9 @@
 //!
 //! As `ext4_file_operations` does, mappings are placed with
 //! `thp_get_unmapped_area`, and shared writable mappings track writes
-//! (`ext4_page_mkwrite`).  Pages are order 0: the large folios of a real
-//! ext4 page cache are not modelled.  Paths are walked as Linux walks them
+//! (`ext4_page_mkwrite`).  Regular files are cached in large folios, as
+//! Linux 6.18 caches them (`ext4_set_inode_mapping_order`; readahead
+//! gives the orders).  Paths are walked as Linux walks them
 //! ([`mm_core::fs::namei`]): symbolic links (fast and slow) are followed
 //! inside the image, so an image can hold a whole root, and files show
 //! their canonical path and the image's inode numbers.  Directories,
@@ -393,7 +394,10 @@ impl Filesystem for Ext4Image {
             let size = disk.size;
             let disk = DiskFile { size, extents };
             let file = Arc::new(Ext4File { shared: self.shared.clone(), path: canonical.clone(), disk });
-            Ok(Inode::new_with(&self.machine, attr, size, file.clone(), Arc::new(Ext4Fops { file })))
+            let inode = Inode::new_with(&self.machine, attr, size, file.clone(), Arc::new(Ext4Fops { file }));
+            // ext4_set_inode_mapping_order: regular files in large folios.
+            inode.mapping.mapping_set_large_folios();
+            Ok(inode)
         })?;
         Ok(Dentry { inode, path: canonical })
     }

@@ -34,7 +34,15 @@
 //! writable mappings of files on filesystems with `page_mkwrite` (all but
 //! tmpfs) track writes.  The type comes from `statfs` of each host
 //! device, from the snapshot, or from the mount setting `fs_type=NAME`
-//! (`--root-fs-type`), which applies to every file.
+//! (`--root-fs-type`), which applies to every file.  The type also says
+//! whether the page cache holds a file in large folios (ext4, xfs,
+//! bcachefs and erofs in Linux 6.18; not btrfs, whose large folios are
+//! experimental, nor tmpfs without `huge=`).  A snapshot's `fs` line may
+//! give the device's readahead window (`ra=PAGES`, else 32 pages), and its
+//! `pagecache` line the page cache at the start: the files with `c` lines
+//! get those folios cached when the snapshot is mounted, and every
+//! regular file keeps its inode, and so its cached pages, once looked up,
+//! as the inode cache does.
 
 mod host;
 pub mod scan;
@@ -140,6 +148,12 @@ impl FsKind {
         matches!(self, FsKind::Ext4 | FsKind::Xfs | FsKind::Btrfs | FsKind::Bcachefs | FsKind::Erofs)
     }
 
+    /// Whether the type caches regular files in large folios
+    /// (`mapping_set_large_folios` in Linux 6.18).
+    pub fn large_folios(&self) -> bool {
+        matches!(self, FsKind::Ext4 | FsKind::Xfs | FsKind::Bcachefs | FsKind::Erofs)
+    }
+
     /// Whether the type's `vm_operations` have `page_mkwrite`.
     pub fn page_mkwrite(&self) -> bool {
         !matches!(self, FsKind::Tmpfs | FsKind::Erofs)
@@ -175,6 +189,20 @@ impl Source {
             Source::Host(h) => h.fs_kind(path),
             Source::Snapshot(s) => s.fs_kind(dev),
         }
+    }
+
+    /// The readahead window of device `dev`, in pages.
+    fn ra_pages(&self, dev: (u32, u32)) -> u64 {
+        match self {
+            Source::Host(_) => None,
+            Source::Snapshot(s) => s.ra_pages(dev),
+        }
+        .unwrap_or(mm_core::fs::filemap::DEFAULT_RA_PAGES)
+    }
+
+    /// Whether the source gives the page cache at the start.
+    fn has_pagecache(&self) -> bool {
+        matches!(self, Source::Snapshot(s) if s.has_pagecache())
     }
 }
 
@@ -314,6 +342,9 @@ pub struct HostFs {
     kinds: Mutex<AHashMap<(u32, u32), FsKind>>,
     /// Live inodes by host (device, inode).
     inodes: Mutex<AHashMap<HostIno, Weak<Inode>>>,
+    /// With a start page cache: every regular file's inode once looked
+    /// up, kept as the inode cache keeps it, with its cached pages.
+    icache: Mutex<Vec<Arc<Inode>>>,
     /// Files made in memory (`O_CREAT`), by canonical path.
     created: Mutex<BTreeMap<Vec<u8>, Arc<Inode>>>,
     /// Host names unlinked in the model, by canonical path: lookups do not
@@ -349,12 +380,61 @@ impl HostFs {
         } else {
             Source::Host(HostDir::new(source)?)
         };
-        Ok(Self::with_source(machine, src, forced, source))
+        let fs = Self::with_source(machine, src, forced, source);
+        fs.fill_start_pagecache()?;
+        Ok(fs)
     }
 
     /// Mounts a root snapshot given as text.
     pub fn mount_snapshot(machine: &Arc<Machine>, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
-        Ok(Self::with_source(machine, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)"))
+        let fs = Self::with_source(machine, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)");
+        fs.fill_start_pagecache()?;
+        Ok(fs)
+    }
+
+    /// Caches the folios the snapshot's `c` lines give, before anything
+    /// runs.
+    fn fill_start_pagecache(&self) -> Result<(), String> {
+        let Source::Snapshot(snap) = &*self.source else { return Ok(()) };
+        let mut pages = 0u64;
+        for (path, stat, runs) in snap.cached_files() {
+            let name = String::from_utf8_lossy(path);
+            let inode = self.iget(path, stat).map_err(|e| format!("{name}: {}", e.name()))?;
+            for r in runs {
+                for k in 0..r.count {
+                    let index = r.first + (k << r.order);
+                    let too_much = || {
+                        format!(
+                            "{name}: the start page cache ({pages} pages so far) does not fit in the machine's memory"
+                        )
+                    };
+                    if pages + (1 << r.order) > self.machine.phys.nr_pages() {
+                        return Err(too_much());
+                    }
+                    // A large folio where the mapping has none, or the
+                    // allocator has no block that large: its pages.
+                    let whole = inode.mapping.max_folio_order() >= r.order
+                        && mm_core::fs::filemap_create_folio(&inode, index, r.order).is_ok();
+                    for j in 0..if whole { 0 } else { 1u64 << r.order } {
+                        if index + j >= inode.size_pages() {
+                            break;
+                        }
+                        match mm_core::fs::filemap_create_folio(&inode, index + j, 0) {
+                            Ok(()) => {}
+                            Err(Errno::ENOMEM) => return Err(too_much()),
+                            Err(e) => {
+                                return Err(format!("{name}: page {}: cannot be cached: {}", index + j, e.name()));
+                            }
+                        }
+                    }
+                    pages += 1 << r.order;
+                }
+            }
+        }
+        if pages > 0 {
+            trace_note!(self.machine.trace, "pagecache", "{} pages cached at the start", pages);
+        }
+        Ok(())
     }
 
     fn with_source(machine: &Arc<Machine>, source: Source, forced: Option<FsKind>, name: &str) -> Arc<HostFs> {
@@ -364,6 +444,7 @@ impl HostFs {
             forced,
             kinds: Mutex::new(AHashMap::new()),
             inodes: Mutex::new(AHashMap::new()),
+            icache: Mutex::new(Vec::new()),
             created: Mutex::new(BTreeMap::new()),
             removed: Mutex::new(std::collections::BTreeSet::new()),
             name: name.to_string(),
@@ -404,7 +485,16 @@ impl HostFs {
                     fd: Mutex::new(None),
                     overlay: Mutex::new(BTreeMap::new()),
                 });
-                Inode::new_with(&self.machine, attr, stat.size, file, Arc::new(HostFops { kind }))
+                let large = kind.large_folios();
+                let inode = Inode::new_with(&self.machine, attr, stat.size, file, Arc::new(HostFops { kind }));
+                if large {
+                    inode.mapping.mapping_set_large_folios();
+                }
+                inode.mapping.set_ra_pages(self.source.ra_pages(stat.dev));
+                if self.source.has_pagecache() {
+                    self.icache.lock().push(inode.clone());
+                }
+                inode
             } else {
                 let special = Arc::new(NoMmapFile { dir: stat.ty == FileType::Directory });
                 Inode::new_with(&self.machine, attr, stat.size, special.clone(), special)

@@ -15,13 +15,14 @@
 //! - /etc/ld.so.preload                  a path that did not exist
 //! ```
 //!
-//! A recording's snapshot (docs/scenario-format.md, "Recordings") adds
-//! the page cache its run started with: a `pagecache` line (before any
-//! page-cache run), then after an `f` line `c FIRST COUNT ORDER` runs:
-//! COUNT folios of 2^ORDER pages cached from page FIRST on; and
-//! `fs DEV TYPE ra=PAGES`, the device's readahead window.  They are
-//! kept for the page cache to start from ([`Snapshot::page_cache`],
-//! [`Snapshot::readahead`]).
+//! A recording's snapshot also says what was in the page cache when it
+//! started (see "Recordings (v1.3)" in docs/scenario-format.md):
+//!
+//! ```text
+//! fs fe:00 ext4 ra=2048                 the device's readahead window, in pages
+//! pagecache                             files start with the cached pages given
+//! c 0 4 0                               after an 'f' line: 4 folios of 2^0 pages from page 0
+//! ```
 //!
 //! Paths are absolute and canonical (no `.`, `..` or empty component);
 //! bytes outside `!`..`~`, and `\`, are written `\xNN`.  Devices are
@@ -59,6 +60,10 @@ const BINPRM_BUF_SIZE: u64 = 256;
 /// The most bytes one recorded segment (`PT_INTERP`, properties, program
 /// headers) may have.
 const MAX_RANGE: u64 = 64 << 10;
+/// The largest `ra=` accepted: 1 GiB of pages.
+const MAX_RA_PAGES: u64 = 1 << 18;
+/// Bytes in a page.
+const PAGE_BYTES: u64 = 4096;
 /// `#!` interpreters (and ELF interpreters) followed per `execve`, as
 /// Linux's five rounds of `search_binary_handler`.
 const MAX_EXEC_DEPTH: u32 = 5;
@@ -73,27 +78,35 @@ enum Entry {
         link: Vec<u8>,
         /// Recorded bytes by offset.
         data: BTreeMap<u64, Vec<u8>>,
+        /// Cached at the start: runs of (first page, folios, order), in
+        /// page order.
+        cached: Vec<CacheRun>,
     },
 }
+
+/// `c FIRST COUNT ORDER`: `count` folios of `2^order` pages were cached
+/// from page `first` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheRun {
+    pub first: u64,
+    pub count: u64,
+    pub order: u32,
+}
+
+/// The largest folio order a `c` line may give (`MAX_PAGECACHE_ORDER`).
+const MAX_CACHE_ORDER: u32 = 9;
 
 /// A parsed root snapshot.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     entries: AHashMap<Vec<u8>, Entry>,
     kinds: AHashMap<(u32, u32), FsKind>,
-    /// `fs DEV TYPE ra=PAGES`: the readahead window of a device.
-    readahead: AHashMap<(u32, u32), u64>,
-    /// A `pagecache` line was given: the snapshot says what was cached.
-    has_page_cache: bool,
-    /// `c FIRST COUNT ORDER` runs of each regular file, in page order.
-    page_cache: AHashMap<Vec<u8>, Vec<(u64, u64, u8)>>,
+    /// `ra=` of the `fs` lines: readahead windows in pages, by device.
+    ra_pages: AHashMap<(u32, u32), u64>,
+    /// A `pagecache` line: files start with the pages their `c` lines
+    /// give cached, and nothing else.
+    pagecache: bool,
 }
-
-/// The largest folio order a page-cache run may give (`MAX_PAGECACHE_ORDER`
-/// on x86-64 with 4 KiB pages: a 2 MiB folio).
-pub const MAX_PAGECACHE_ORDER: u8 = 9;
-/// The readahead window without `ra=` (`VM_READAHEAD_PAGES`, 128 KiB).
-pub const VM_READAHEAD_PAGES: u64 = 32;
 
 /// Whether the file at `path` starts with [`SNAPSHOT_MAGIC`] (a regular
 /// file only is opened).
@@ -142,7 +155,7 @@ impl Snapshot {
             match f[0] {
                 "fs" => {
                     if f.len() != 3 && f.len() != 4 {
-                        return Err(err("expected 3 or 4 fields"));
+                        return Err(err("expected 3 fields, or 4 with ra=PAGES"));
                     }
                     let dev = parse_dev(f[1]).ok_or_else(|| err("bad device (expected MAJOR:MINOR in hex)"))?;
                     if s.kinds.insert(dev, FsKind::from_name(f[2])).is_some() {
@@ -152,56 +165,49 @@ impl Snapshot {
                         let pages = ra
                             .strip_prefix("ra=")
                             .and_then(|v| v.parse::<u64>().ok())
-                            .filter(|&v| v <= 1 << 20)
-                            .ok_or_else(|| err("bad readahead window (expected ra=PAGES, at most 1048576)"))?;
-                        s.readahead.insert(dev, pages);
+                            .filter(|&v| v <= MAX_RA_PAGES)
+                            .ok_or_else(|| err(&format!("bad readahead window (ra=PAGES, at most {MAX_RA_PAGES})")))?;
+                        s.ra_pages.insert(dev, pages);
                     }
                 }
                 "pagecache" => {
                     want(1)?;
-                    if s.has_page_cache {
+                    if s.pagecache {
                         return Err(err("'pagecache' is given twice"));
                     }
-                    if !s.page_cache.is_empty() {
-                        return Err(err("'pagecache' must come before any page-cache run"));
+                    if s.entries.values().any(|e| matches!(e, Entry::Present { cached, .. } if !cached.is_empty())) {
+                        return Err(err("'pagecache' must come before every 'c' line"));
                     }
-                    s.has_page_cache = true;
+                    s.pagecache = true;
                 }
-                "c" if f.len() == 4 => {
-                    if !s.has_page_cache {
-                        return Err(err("a page-cache run needs a 'pagecache' line before it"));
+                "c" if f.len() == 4 && !f[1].starts_with('/') => {
+                    let path =
+                        last_file.as_ref().ok_or_else(|| err("'c FIRST COUNT ORDER' must follow an 'f' line"))?;
+                    if !s.pagecache {
+                        return Err(err("'c FIRST COUNT ORDER' needs a 'pagecache' line before it"));
                     }
-                    let path = last_file.as_ref().ok_or_else(|| err("a page-cache run must follow an 'f' line"))?;
-                    let num = |k: usize, what: &str| f[k].parse::<u64>().map_err(|_| err(&format!("bad {what}")));
-                    let (first, count) = (num(1, "first page")?, num(2, "folio count")?);
-                    let order = f[3]
-                        .parse::<u8>()
+                    let first: u64 = f[1].parse().map_err(|_| err("bad first page"))?;
+                    let count: u64 = f[2].parse().ok().filter(|&c| c > 0).ok_or_else(|| err("bad folio count"))?;
+                    let order: u32 = f[3]
+                        .parse()
                         .ok()
-                        .filter(|&o| o <= MAX_PAGECACHE_ORDER)
-                        .ok_or_else(|| err(&format!("bad folio order (0 to {MAX_PAGECACHE_ORDER})")))?;
-                    if count == 0 {
-                        return Err(err("a page-cache run has at least one folio"));
+                        .filter(|&o| o <= MAX_CACHE_ORDER)
+                        .ok_or_else(|| err(&format!("bad folio order (0 to {MAX_CACHE_ORDER})")))?;
+                    if !first.is_multiple_of(1 << order) {
+                        return Err(err("the first page is not a multiple of the folio's pages"));
                     }
-                    if first % (1 << order) != 0 {
-                        return Err(err("the first page is not a multiple of the folio size"));
-                    }
-                    let Some(Entry::Present { stat, .. }) = s.entries.get(path) else {
-                        return Err(err("a page-cache run must follow an 'f' line"));
+                    let Some(Entry::Present { stat, cached, .. }) = s.entries.get_mut(path) else {
+                        return Err(err("'c FIRST COUNT ORDER' must follow an 'f' line"));
                     };
-                    let file_pages = stat.size.div_ceil(4096);
-                    let end = count.checked_mul(1 << order).and_then(|n| n.checked_add(first));
-                    // A large folio may reach past EOF to its alignment.
-                    let limit = file_pages.next_multiple_of(1 << order);
-                    if end.is_none_or(|e| e > limit) {
-                        return Err(err("the run goes past the end of the file"));
+                    let end = count.checked_mul(1 << order).and_then(|n| first.checked_add(n));
+                    let pages = stat.size.div_ceil(PAGE_BYTES).next_multiple_of(1 << order);
+                    if end.is_none_or(|e| e > pages) {
+                        return Err(err("cached pages past the end of the file"));
                     }
-                    let runs = s.page_cache.entry(path.clone()).or_default();
-                    if let Some(&(f0, c0, o0)) = runs.last()
-                        && f0 + (c0 << o0) > first
-                    {
-                        return Err(err("page-cache runs overlap or are not in page order"));
+                    if cached.last().is_some_and(|r| r.first + (r.count << r.order) > first) {
+                        return Err(err("cached runs overlap or are not in page order"));
                     }
-                    runs.push((first, count, order));
+                    cached.push(CacheRun { first, count, order });
                 }
                 "=" => {
                     want(3)?;
@@ -283,7 +289,7 @@ impl Snapshot {
                                 }
                                 _ => {}
                             }
-                            Entry::Present { stat, link, data: BTreeMap::new() }
+                            Entry::Present { stat, link, data: BTreeMap::new(), cached: Vec::new() }
                         }
                         _ => return Err(err(&format!("unknown line kind '{kind}'"))),
                     };
@@ -325,23 +331,30 @@ impl Snapshot {
         self.kinds.get(&dev).cloned()
     }
 
-    /// Whether the snapshot says what was in the page cache (a
-    /// `pagecache` line); without it files start uncached.
-    pub fn has_page_cache(&self) -> bool {
-        self.has_page_cache
+    /// The readahead window of device `dev`, if its `fs` line gave one.
+    pub fn ra_pages(&self, dev: (u32, u32)) -> Option<u64> {
+        self.ra_pages.get(&dev).copied()
     }
 
-    /// The page-cache runs of the regular file at `path`: `(first page,
-    /// folio count, folio order)`, in page order; `None` if none of it
-    /// was cached.
-    pub fn page_cache(&self, path: &[u8]) -> Option<&[(u64, u64, u8)]> {
-        self.page_cache.get(path).map(Vec::as_slice)
+    /// Whether the snapshot gives the start page cache (`pagecache`).
+    pub fn has_pagecache(&self) -> bool {
+        self.pagecache
     }
 
-    /// The readahead window of device `dev`, in pages (`ra=`), or
-    /// [`VM_READAHEAD_PAGES`] when the snapshot does not give it.
-    pub fn readahead(&self, dev: (u32, u32)) -> u64 {
-        self.readahead.get(&dev).copied().unwrap_or(VM_READAHEAD_PAGES)
+    /// The regular files with pages cached at the start, with their runs.
+    pub fn cached_files(&self) -> Vec<(&[u8], &Stat, &[CacheRun])> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|(p, e)| match e {
+                Entry::Present { stat, cached, .. } if !cached.is_empty() => {
+                    Some((p.as_slice(), stat, cached.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        v
     }
 
     /// The bytes of the file at `path` from `off`: the recorded ones,

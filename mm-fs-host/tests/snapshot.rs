@@ -172,51 +172,6 @@ fn bad_snapshots_get_an_error_naming_the_line() {
     assert!(Snapshot::parse(format!("{m}- /a\\x20b\\xff\n").as_bytes()).is_ok());
 }
 
-/// A recording's snapshot keeps the page cache it started with (`pagecache`,
-/// `c FIRST COUNT ORDER` after an `f` line) and each device's readahead
-/// window (`fs DEV TYPE ra=PAGES`); a `c` line of six fields is still a
-/// character device.
-#[test]
-fn page_cache_runs_and_readahead_windows_are_kept() {
-    let m = "mmsim-root-snapshot 1\n";
-    let s = Snapshot::parse(
-        format!(
-            "{m}fs fe:0 ext4 ra=64\nfs 0:5 devtmpfs\npagecache\nf /a 644 fe:0 12 40000\nc 0 4 0\nc 4 1 2\nc 8 1 3\n\
-             c /dev/zero 666 0:5 4 1:5\nf /b 644 fe:0 13 10\n"
-        )
-        .as_bytes(),
-    )
-    .expect("snapshot");
-    assert!(s.has_page_cache());
-    assert_eq!(s.page_cache(b"/a"), Some(&[(0, 4, 0), (4, 1, 2), (8, 1, 3)][..]));
-    assert_eq!(s.page_cache(b"/b"), None);
-    assert_eq!(s.readahead((0xfe, 0)), 64);
-    assert_eq!(s.readahead((0, 5)), 32, "the default window");
-    let plain = Snapshot::parse(format!("{m}f /a 644 fe:0 12 40000\n").as_bytes()).expect("snapshot");
-    assert!(!plain.has_page_cache());
-    let f = "f /a 644 fe:0 12 40000\n";
-    assert_eq!(parse_err(&format!("{m}{f}c 0 1 0\n")), "line 3: a page-cache run needs a 'pagecache' line before it");
-    assert_eq!(parse_err(&format!("{m}pagecache\nc 0 1 0\n")), "line 3: a page-cache run must follow an 'f' line");
-    assert_eq!(
-        parse_err(&format!("{m}pagecache\n{f}c 2 1 2\n")),
-        "line 4: the first page is not a multiple of the folio size"
-    );
-    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 1 10\n")), "line 4: bad folio order (0 to 9)");
-    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 0 0\n")), "line 4: a page-cache run has at least one folio");
-    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 8 3 0\n")), "line 4: the run goes past the end of the file");
-    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 16 1 4\n")), "line 4: the run goes past the end of the file");
-    assert_eq!(
-        parse_err(&format!("{m}pagecache\n{f}c 4 1 0\nc 0 1 0\n")),
-        "line 5: page-cache runs overlap or are not in page order"
-    );
-    assert_eq!(parse_err(&format!("{m}pagecache\npagecache\n")), "line 3: 'pagecache' is given twice");
-    assert_eq!(
-        parse_err(&format!("{m}fs fe:0 ext4 ra=x\n")),
-        "line 2: bad readahead window (expected ra=PAGES, at most 1048576)"
-    );
-    assert_eq!(parse_err(&format!("{m}fs fe:0 ext4 ra=1 x\n")), "line 2: expected 3 or 4 fields");
-}
-
 #[test]
 fn a_huge_file_from_a_snapshot_maps_without_reading_anything() {
     let text = b"mmsim-root-snapshot 1\nfs 08:01 ext4\nf /huge 644 08:01 7 9223372036854775807\n= 4096 01\n";
@@ -282,4 +237,99 @@ proptest! {
             prop_assert!(e.starts_with("line "), "{}", e);
         }
     }
+}
+
+#[test]
+fn bad_start_pagecache_lines_get_an_error_naming_the_line() {
+    let m = "mmsim-root-snapshot 1\n";
+    let f = "f /a 644 fe:00 5 65536\n";
+    assert_eq!(
+        parse_err(&format!("{m}{f}c 0 1 0\n")),
+        "line 3: 'c FIRST COUNT ORDER' needs a 'pagecache' line before it"
+    );
+    assert_eq!(parse_err(&format!("{m}pagecache\nc 0 1 0\n")), "line 3: 'c FIRST COUNT ORDER' must follow an 'f' line");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 1 10\n")), "line 4: bad folio order (0 to 9)");
+    assert_eq!(
+        parse_err(&format!("{m}pagecache\n{f}c 2 1 2\n")),
+        "line 4: the first page is not a multiple of the folio's pages"
+    );
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 0 0\n")), "line 4: bad folio count");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 8 3 2\n")), "line 4: cached pages past the end of the file");
+    assert_eq!(
+        parse_err(&format!("{m}pagecache\n{f}c 4 1 2\nc 0 1 0\n")),
+        "line 5: cached runs overlap or are not in page order"
+    );
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 1 0\npagecache\n")), "line 5: 'pagecache' is given twice");
+    assert_eq!(parse_err(&format!("{m}pagecache\n{f}c 0 1 x\n")), "line 4: bad folio order (0 to 9)");
+    assert_eq!(
+        parse_err(&format!("{m}fs fe:00 ext4 ra=x\n")),
+        "line 2: bad readahead window (ra=PAGES, at most 262144)"
+    );
+    assert_eq!(parse_err(&format!("{m}fs fe:00 ext4 ro\n")), "line 2: bad readahead window (ra=PAGES, at most 262144)");
+    assert_eq!(parse_err(&format!("{m}fs fe:00\n")), "line 2: expected 3 fields, or 4 with ra=PAGES");
+    // A character device line keeps its meaning.
+    assert!(Snapshot::parse(format!("{m}pagecache\nc /dev/zero 666 00:05 4 1:5\n").as_bytes()).is_ok());
+    // The last folio may reach past the end of the file, as at its end.
+    assert!(Snapshot::parse(format!("{m}pagecache\nf /b 644 fe:00 6 5000\nc 0 1 2\n").as_bytes()).is_ok());
+}
+
+/// Loads page `page` of the mapping at `base`: the faults it took and the
+/// pages of its first 64 then present.
+fn load_page(k: &Kernel, pid: mm_core::Pid, base: u64, page: u64) -> ((u64, u64), Vec<(u64, u64)>) {
+    let before = k.faults(pid).expect("faults");
+    k.load(pid, base + page * 4096).expect("load");
+    let after = k.faults(pid).expect("faults");
+    let present = k
+        .present(pid, base, base + (64 << 12))
+        .expect("present")
+        .iter()
+        .map(|&(a, b)| ((a - base) >> 12, (b - base) >> 12))
+        .collect();
+    ((after.0 - before.0, after.1 - before.1), present)
+}
+
+#[test]
+fn the_start_pagecache_is_cached_before_anything_runs() {
+    let text = "mmsim-root-snapshot 1\nfs fe:00 ext4 ra=8\nfs 00:1a tmpfs\npagecache\n\
+f /data 644 fe:00 5 262144\n= 4100 2a\nc 0 1 4\nc 32 2 0\nf /shm 644 00:1a 6 262144\nc 0 1 4\n";
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let fs = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect("snapshot");
+    k.set_root(fs);
+    let pid = k.spawn().expect("process");
+    let fd = k.sys_openat(pid, "/data", O_RDONLY).expect("open");
+    let file = k.filp_open("/data", O_RDONLY).expect("open");
+    let mapping = &file.inode.mapping;
+    let folios: Vec<(u64, u32)> = mapping.folios_in(0, 63).iter().map(|f| (f.index, f.order)).collect();
+    assert_eq!(folios, [(0, 4), (32, 0), (33, 0)]);
+    assert_eq!(file.f_ra.lock().ra_pages, 8);
+    // 2 MiB: ext4 places it 2 MiB-aligned, so fault-around windows are
+    // 16-page aligned file ranges.
+    let base = k.sys_mmap(pid, 0, 2 << 20, 1, 2, fd as i64, 0).expect("mmap");
+    assert!(base.is_multiple_of(2 << 20));
+    // A cached large folio: a minor fault mapping all of it, with the
+    // snapshot's bytes.
+    assert_eq!(load_page(&k, pid, base, 1), ((1, 0), vec![(0, 16)]));
+    assert_eq!(k.load(pid, base + 4100), Ok(0x2a));
+    // Cached order-0 pages: fault-around maps both.
+    assert_eq!(load_page(&k, pid, base, 33), ((1, 0), vec![(0, 16), (32, 34)]));
+    // Uncached: a major fault, read-around of ra=8 pages centred on it
+    // (46..53, page 52 the readahead marker), then fault-around of the
+    // retried fault maps the window's cached pages but the marker.
+    assert_eq!(load_page(&k, pid, base, 50), ((0, 1), vec![(0, 16), (32, 34), (48, 52), (53, 54)]));
+    assert_eq!(mapping.folios_in(46, 53).iter().map(|f| f.index).collect::<Vec<_>>(), (46..54).collect::<Vec<_>>());
+    // tmpfs caches no large folios: its run is sixteen pages.
+    let shm = k.filp_open("/shm", O_RDONLY).expect("open");
+    let f: Vec<(u64, u32)> = shm.inode.mapping.folios_in(0, 63).iter().map(|f| (f.index, f.order)).collect();
+    assert_eq!(f, (0..16).map(|i| (i, 0)).collect::<Vec<_>>());
+    assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());
+}
+
+#[test]
+fn a_start_pagecache_larger_than_memory_is_an_error() {
+    let text =
+        "mmsim-root-snapshot 1\nfs fe:00 ext4\npagecache\nf /big 644 fe:00 5 9223372036854775807\nc 0 1000000 9\n";
+    let k = Kernel::new(&MachineConfig { ram: 64 << 20, ..MachineConfig::default() }).expect("machine");
+    let e = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect_err("too large");
+    assert!(e.starts_with("/big: the start page cache ("), "{e}");
+    assert!(e.ends_with("does not fit in the machine's memory"), "{e}");
 }

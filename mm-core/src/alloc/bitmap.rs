@@ -273,6 +273,11 @@ impl PageAllocator for BitmapAllocator {
         Some(Pfn(map.start + bit))
     }
 
+    /// A block is its frames' bits: each frees on its own already.
+    fn split_page(&self, _pfn: Pfn, _order: u32) -> bool {
+        true
+    }
+
     fn free_pages(&self, pfn: Pfn, order: u32) {
         let mut map = self.inner.lock();
         let size = 1u64 << order.min(63);

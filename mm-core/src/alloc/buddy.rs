@@ -513,6 +513,15 @@ impl PageAllocator for BuddyAllocator {
         }
     }
 
+    fn split_page(&self, pfn: Pfn, order: u32) -> bool {
+        let idx = (pfn.0 - self.base) as u32;
+        debug_assert_eq!(self.tag(idx).load(Relaxed), TAG_ALLOC + order as u8, "split_page of a block not allocated");
+        for i in 0..1u32 << order {
+            self.tag(idx + i).store(TAG_ALLOC, Relaxed);
+        }
+        true
+    }
+
     fn nr_free_pages(&self) -> u64 {
         let cached: usize = self.pcp.iter().map(|p| p.0.lock().count()).sum();
         self.zone.lock().free_pages + cached as u64

@@ -80,6 +80,14 @@ pub trait PageAllocator: Send + Sync {
     /// (`__free_pages`).
     fn free_pages(&self, pfn: Pfn, order: u32);
 
+    /// `split_page`: the block of `order` at `pfn` becomes `1 << order`
+    /// order-0 blocks, each freed on its own later.  False (and the block
+    /// unchanged) for an allocator that cannot: callers then do without
+    /// blocks larger than a page where they would split them.
+    fn split_page(&self, _pfn: Pfn, _order: u32) -> bool {
+        false
+    }
+
     /// Frames free, including those held in per-CPU caches.
     fn nr_free_pages(&self) -> u64;
 

@@ -160,7 +160,9 @@ impl MmStruct {
 
     /// `finish_fault`: installs the entry for the page (taking over the
     /// caller's reference); `VM_FAULT_NOPAGE` if an entry appeared
-    /// meanwhile.
+    /// meanwhile.  A page of a large folio of the file brings the whole
+    /// folio when it lies inside the VMA and one page table, does not
+    /// reach past the end of the file, and none of its entries is set.
     fn finish_fault(&self, vmf: &VmFaultCtx<'_>, pfn: Pfn, what: Mapped) -> VmFault {
         let m = &*self.machine;
         let vma = vmf.vma;
@@ -168,14 +170,44 @@ impl MmStruct {
             Ok(s) => s,
             Err(e) => return e,
         };
-        let mut entry = Pte::page(pfn, vma.page_prot);
+        let mut extra = PteFlags::empty();
         if vmf.is_write() {
-            entry = entry.with(PteFlags::DIRTY);
+            extra |= PteFlags::DIRTY;
             if vma.flags.contains(VmFlags::WRITE) {
-                entry = entry.with(PteFlags::WRITE);
+                extra |= PteFlags::WRITE;
             }
         }
+        let entry = Pte::page(pfn, vma.page_prot).with(extra);
+        let large = if what == Mapped::File { self.finish_fault_folio(vmf, pfn) } else { None };
         let _ptl = self.page_table_lock.lock();
+        if let Some((first_addr, head, nr)) = large {
+            let slots = |i: u64| Slot {
+                table: slot.table,
+                idx: self.pt_index(PTE_LEVEL, first_addr + (i << crate::types::PAGE_SHIFT)),
+            };
+            if (0..nr).all(|i| self.read_pte(slots(i)).is_none()) {
+                for i in 0..nr {
+                    let p = Pfn(head.0 + i);
+                    if p != pfn {
+                        m.get_page(p);
+                    }
+                    self.page_add_file_rmap(p);
+                    self.set_pte(slots(i), Pte::page(p, vma.page_prot).with(extra));
+                }
+                self.counters.file_rss.fetch_add(nr as i64, std::sync::atomic::Ordering::Relaxed);
+                trace_note!(
+                    m.trace,
+                    "set_pte_range",
+                    "{:#x}..{:#x}: the whole folio of {} pages -> pfn {:#x}..",
+                    first_addr,
+                    first_addr + (nr << crate::types::PAGE_SHIFT),
+                    nr,
+                    head.0
+                );
+                return VmFault::empty();
+            }
+            // needs_fallback: some entry is set; the faulting page alone.
+        }
         if !self.read_pte(slot).is_none() {
             trace_note!(m.trace, "finish_fault", "entry appeared meanwhile");
             return VmFault::NOPAGE;
@@ -193,6 +225,36 @@ impl MmStruct {
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         VmFault::empty()
+    }
+
+    /// Where `finish_fault` maps the whole large folio of page-cache page
+    /// `pfn`: its first address, head frame and pages; `None` for an
+    /// order-0 page, a folio reaching past the end of the file or outside
+    /// the VMA or the faulting page's page table.
+    fn finish_fault_folio(&self, vmf: &VmFaultCtx<'_>, pfn: Pfn) -> Option<(u64, Pfn, u64)> {
+        let file = vmf.vma.file()?;
+        if !file.inode.mapping.mapping_large_folio_support() {
+            return None;
+        }
+        let folio = file.inode.mapping.folio(vmf.pgoff)?;
+        let nr = folio.nr_pages();
+        if folio.order == 0 || Pfn(folio.pfn.0 + (vmf.pgoff - folio.index)) != pfn {
+            return None;
+        }
+        if file.inode.size_pages() < folio.next_index() {
+            return None;
+        }
+        let idx = vmf.pgoff - folio.index;
+        let vma_off = vmf.pgoff - vmf.vma.pgoff;
+        let pte_off = self.pt_index(PTE_LEVEL, vmf.address) as u64;
+        if vma_off < idx
+            || vma_off + (nr - idx) > vmf.vma.pages()
+            || pte_off < idx
+            || pte_off + (nr - idx) > self.machine.geometry.ptrs as u64
+        {
+            return None;
+        }
+        Some((vmf.address - (idx << crate::types::PAGE_SHIFT), folio.pfn, nr))
     }
 
     /// `wp_page_shared`: a write to a read-only entry of a shared mapping

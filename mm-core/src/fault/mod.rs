@@ -149,7 +149,25 @@ impl MmStruct {
         if access_error(info, vma) {
             return segv(SegvCode::AccErr, "access_error");
         }
-        let ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
+        let mut ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
+        // VM_FAULT_RETRY: the handler dropped the lock to wait for I/O.
+        // The fault is done again under mmap_lock, as a retry
+        // (`FAULT_FLAG_TRIED`, counted major) if the first try was major;
+        // then again with TRIED, which never retries.
+        let mut tries = 0;
+        while ret.contains(VmFault::RETRY) && tries < 2 {
+            tries += 1;
+            if tries == 2 || ret.contains(VmFault::MAJOR) {
+                flags |= FaultFlags::TRIED;
+            }
+            trace_note!(
+                m.trace,
+                "do_user_addr_fault",
+                "VM_FAULT_RETRY: again{}",
+                if flags.contains(FaultFlags::TRIED) { " (FAULT_FLAG_TRIED)" } else { "" }
+            );
+            ret = self.handle_mm_fault(&st, vma, addr, flags, Some(counters));
+        }
         drop(st);
         if ret.contains(VmFault::OOM) {
             // The caller runs the OOM killer (`Kernel::out_of_memory`).

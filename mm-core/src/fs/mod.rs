@@ -30,7 +30,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use filemap::{FileRaState, filemap_fault, filemap_map_pages};
+pub use filemap::{FileRaState, filemap_create_folio, filemap_fault, filemap_map_pages};
 pub use pagecache::AddressSpace;
 
 bitflags! {
@@ -204,6 +204,10 @@ pub trait AddressSpaceOperations: Send + Sync {
     /// for tmpfs, whose pages live only in memory).
     fn can_writeback(&self) -> bool {
         true
+    }
+    /// `shmem_mapping`: the `shmem_aops` of tmpfs and shared memory.
+    fn is_shmem(&self) -> bool {
+        false
     }
 }
 
@@ -393,7 +397,9 @@ impl File {
     /// Opens `inode` with `mode`, shown as `path`.
     pub fn open(inode: Arc<Inode>, mode: FMode, path: impl Into<String>) -> Arc<File> {
         let id = NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed);
-        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(FileRaState::default()) })
+        // file_ra_state_init: the device's window.
+        let f_ra = FileRaState { ra_pages: inode.mapping.ra_pages(), ..FileRaState::default() };
+        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(f_ra) })
     }
 }
 

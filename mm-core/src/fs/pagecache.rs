@@ -13,7 +13,7 @@ use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use ahash::AHashMap;
 use parking_lot::Mutex;
 use smallvec::SmallVec;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 /// Slots per node of [`PageIndex`] (`XA_CHUNK_SIZE`).
@@ -23,8 +23,11 @@ const XA_CHUNK: u64 = 64;
 /// of 64-slot nodes like the xarray's, so that neighbouring offsets (what
 /// fault-around and readahead visit) share a node.
 ///
-/// A slot holds `pfn + 1`, or a value entry (bit 63, as `xa_mk_value`):
-/// the swap entry of a shmem page that is out on swap (bit 62 too), or the
+/// A slot holds `pfn + 1` with the order of the page's folio in bits
+/// 52..56 (a folio of order N is 2^N contiguous frames at 2^N aligned
+/// offsets, each slot holding its own frame, as a multi-index entry
+/// covers them all), or a value entry (bit 63, as `xa_mk_value`): the
+/// swap entry of a shmem page that is out on swap (bit 62 too), or the
 /// shadow of an evicted page (`workingset_eviction`).
 #[derive(Default)]
 struct PageIndex {
@@ -38,6 +41,18 @@ struct PageIndex {
 const VALUE_BIT: u64 = 1 << 63;
 /// A value entry that is a swap entry.
 const SWAP_VALUE_BIT: u64 = 1 << 62;
+/// Where a page slot keeps its folio's order.
+const ORDER_SHIFT: u32 = 52;
+/// The frame bits of a page slot.
+const PFN_MASK: u64 = (1 << ORDER_SHIFT) - 1;
+/// `MAX_PAGECACHE_ORDER` on x86-64: a PMD's worth of pages.
+pub const MAX_PAGECACHE_ORDER: u32 = 9;
+
+/// The slot word of page `pfn` of a folio of `order`.
+#[inline]
+fn page_word(pfn: Pfn, order: u32) -> u64 {
+    (pfn.0 + 1) | (u64::from(order) << ORDER_SHIFT)
+}
 
 /// What a page-cache slot holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +72,41 @@ fn decode(v: u64) -> Option<CacheEntry> {
             Some(CacheEntry::Swap(SwpEntry::from_word(v & !(VALUE_BIT | SWAP_VALUE_BIT))))
         }
         v if v & VALUE_BIT != 0 => Some(CacheEntry::Shadow(v | SHADOW_BIT)),
-        v => Some(CacheEntry::Page(Pfn(v - 1))),
+        v => Some(CacheEntry::Page(Pfn((v & PFN_MASK) - 1))),
+    }
+}
+
+/// The folio order of a page slot word.
+#[inline]
+fn word_order(v: u64) -> u32 {
+    ((v >> ORDER_SHIFT) & 0xf) as u32
+}
+
+/// Whether a slot word is a page.
+#[inline]
+fn is_page_word(v: u64) -> bool {
+    v != 0 && v & VALUE_BIT == 0
+}
+
+/// A large folio of the page cache as a lookup finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CachedFolio {
+    /// The offset of its first page (`folio->index`).
+    pub index: u64,
+    /// Its first frame (the head page).
+    pub pfn: Pfn,
+    /// `folio_order`.
+    pub order: u32,
+}
+
+impl CachedFolio {
+    /// `folio_nr_pages`.
+    pub fn nr_pages(&self) -> u64 {
+        1 << self.order
+    }
+    /// `folio_next_index`.
+    pub fn next_index(&self) -> u64 {
+        self.index + self.nr_pages()
     }
 }
 
@@ -84,8 +133,7 @@ impl PageIndex {
         }
         let node = self.nodes.entry(key).or_insert_with(|| Box::new([0; XA_CHUNK as usize]));
         let old = std::mem::replace(&mut node[(index % XA_CHUNK) as usize], v);
-        let is_page = |w: u64| w != 0 && w & VALUE_BIT == 0;
-        self.len = self.len + usize::from(is_page(v)) - usize::from(is_page(old));
+        self.len = self.len + usize::from(is_page_word(v)) - usize::from(is_page_word(old));
         if v == 0 && node.iter().all(|&w| w == 0) {
             self.nodes.remove(&key);
         }
@@ -98,12 +146,37 @@ impl PageIndex {
         match decode(self.raw(index)) {
             Some(CacheEntry::Page(_)) | Some(CacheEntry::Swap(_)) => Err(()),
             other => {
-                self.set_raw(index, pfn.0 + 1);
+                self.set_raw(index, page_word(pfn, 0));
                 Ok(match other {
                     Some(CacheEntry::Shadow(s)) => Some(s),
                     _ => None,
                 })
             }
+        }
+    }
+
+    /// The folio holding page `index`.
+    #[inline]
+    fn folio(&self, index: u64) -> Option<CachedFolio> {
+        let v = self.raw(index);
+        if !is_page_word(v) {
+            return None;
+        }
+        let order = word_order(v);
+        let head = index & !((1u64 << order) - 1);
+        Some(CachedFolio { index: head, pfn: Pfn((v & PFN_MASK) - 1 - (index - head)), order })
+    }
+
+    /// `split_folio` as far as the index goes: every page of the folio
+    /// holding `index` becomes a folio of its own.
+    fn split(&mut self, index: u64) {
+        let Some(f) = self.folio(index) else { return };
+        if f.order == 0 {
+            return;
+        }
+        for i in 0..f.nr_pages() {
+            let w = self.raw(f.index + i);
+            self.set_raw(f.index + i, w & !(0xf << ORDER_SHIFT));
         }
     }
 
@@ -172,6 +245,12 @@ pub struct AddressSpace {
     /// `i_mmap`: the address spaces that have mapped the file
     /// (`__vma_link_file`); a walk looks up their VMAs of this file.
     i_mmap: Mutex<Vec<Weak<MmStruct>>>,
+    /// `mapping_max_folio_order`: 0 unless the filesystem enabled large
+    /// folios (`mapping_set_large_folios`).
+    max_folio_order: AtomicU32,
+    /// The readahead window of the backing device (`bdi->ra_pages`),
+    /// which `file_ra_state_init` gives each open file.
+    ra_pages: AtomicU64,
 }
 
 impl std::fmt::Debug for AddressSpace {
@@ -194,7 +273,60 @@ impl AddressSpace {
             i_pages: Mutex::new(PageIndex::default()),
             a_ops,
             i_mmap: Mutex::new(Vec::new()),
+            max_folio_order: AtomicU32::new(0),
+            ra_pages: AtomicU64::new(super::filemap::DEFAULT_RA_PAGES),
         }
+    }
+
+    /// `mapping_set_large_folios`: the filesystem reads and caches the
+    /// file in folios of up to [`MAX_PAGECACHE_ORDER`].
+    pub fn mapping_set_large_folios(&self) {
+        self.max_folio_order.store(MAX_PAGECACHE_ORDER, Ordering::Relaxed);
+    }
+
+    /// `mapping_large_folio_support`.
+    pub fn mapping_large_folio_support(&self) -> bool {
+        self.max_folio_order() > 0
+    }
+
+    /// `mapping_max_folio_order`.
+    pub fn max_folio_order(&self) -> u32 {
+        self.max_folio_order.load(Ordering::Relaxed)
+    }
+
+    /// Sets the readahead window files opened from now on get, in pages
+    /// (`read_ahead_kb` of the device / 4).
+    pub fn set_ra_pages(&self, pages: u64) {
+        self.ra_pages.store(pages, Ordering::Relaxed);
+    }
+
+    /// The readahead window of the backing device, in pages.
+    pub fn ra_pages(&self) -> u64 {
+        self.ra_pages.load(Ordering::Relaxed)
+    }
+
+    /// The folio holding page `index`, if cached (no reference taken).
+    #[inline]
+    pub fn folio(&self, index: u64) -> Option<CachedFolio> {
+        self.i_pages.lock().folio(index)
+    }
+
+    /// The folios with a page in `[first, last]`, ascending (a folio
+    /// reaching before `first` included).
+    pub fn folios_in(&self, first: u64, last: u64) -> SmallVec<[CachedFolio; 16]> {
+        let mut out: SmallVec<[CachedFolio; 16]> = SmallVec::new();
+        if first > last {
+            return out;
+        }
+        self.i_pages.lock().for_each_raw(first, last, |i, v| {
+            if !is_page_word(v) || out.last().is_some_and(|f: &CachedFolio| i < f.next_index()) {
+                return;
+            }
+            let order = word_order(v);
+            let head = i & !((1u64 << order) - 1);
+            out.push(CachedFolio { index: head, pfn: Pfn((v & PFN_MASK) - 1 - (i - head)), order });
+        });
+        out
     }
 
     /// The machine whose frames cache the file.
@@ -251,6 +383,50 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// `filemap_add_folio` of a folio of `order` > 0: the `2^order`
+    /// frames from `pfn` (allocated together, then split: each holds one
+    /// reference) go in the cache at `index` (a multiple of `2^order`) as
+    /// one folio, all or none.  Each page is a page of its own for
+    /// references, mappings and the reclaim lists, while the cache keeps
+    /// them together: lookups see the folio, and its
+    /// `PG_readahead` is the head's.  If a page of the range is cached
+    /// already, nothing is added and the frames are freed: `EEXIST`.
+    pub fn filemap_add_large_folio(&self, index: u64, pfn: Pfn, order: u32, flags: PageFlags) -> SysResult<()> {
+        debug_assert!(order > 0 && order <= MAX_PAGECACHE_ORDER && index.is_multiple_of(1 << order));
+        let nr = 1u64 << order;
+        let m = &*self.machine;
+        let mut pages = self.i_pages.lock();
+        let occupied =
+            (0..nr).any(|i| matches!(decode(pages.raw(index + i)), Some(CacheEntry::Page(_) | CacheEntry::Swap(_))));
+        if occupied {
+            drop(pages);
+            for i in 0..nr {
+                m.put_page(Pfn(pfn.0 + i));
+            }
+            return Err(crate::errno::Errno::EEXIST);
+        }
+        let mut shadows: SmallVec<[(Pfn, u64); 4]> = SmallVec::new();
+        for i in 0..nr {
+            let p = Pfn(pfn.0 + i);
+            let old = pages.set_raw(index + i, page_word(p, order));
+            if let Some(CacheEntry::Shadow(s)) = decode(old) {
+                shadows.push((p, s));
+            }
+            let page = m.phys.page(p);
+            page.mapping.store(file_mapping_word(self.host), Ordering::Release);
+            page.index.store(index + i, Ordering::Relaxed);
+            page.set_flags(if i == 0 { flags } else { flags - PageFlags::READAHEAD });
+        }
+        drop(pages);
+        // The folio refaults as one: its first shadow decides.
+        let activate =
+            shadows.first().is_some_and(|&(p, s)| m.workingset_refault(p, s, !flags.contains(PageFlags::SWAPBACKED)));
+        for i in 0..nr {
+            m.reclaim.folio_add_lru(m, Pfn(pfn.0 + i), activate);
+        }
+        Ok(())
+    }
+
     /// The swap entries of pages out on swap (shmem), ascending.
     pub fn swap_entries(&self) -> Vec<SwpEntry> {
         let pages = self.i_pages.lock();
@@ -282,7 +458,7 @@ impl AddressSpace {
         page.mapping.store(file_mapping_word(self.host), Ordering::Release);
         page.index.store(index, Ordering::Relaxed);
         self.machine.get_page(pfn);
-        pages.set_raw(index, pfn.0 + 1);
+        pages.set_raw(index, page_word(pfn, 0));
         true
     }
 
@@ -338,6 +514,9 @@ impl AddressSpace {
             return false;
         }
         let v = if shadow & SHADOW_BIT != 0 { VALUE_BIT | (shadow & !SHADOW_BIT & !SWAP_VALUE_BIT) } else { 0 };
+        // Reclaim takes the pages of a large folio one by one: the folio
+        // is split first, as `split_folio_to_list` does in shrink_folio_list.
+        pages.split(index);
         pages.set_raw(index, v);
         drop(pages);
         page.mapping.store(0, Ordering::Release);

@@ -33,6 +33,9 @@ pub const TMPFS_DEV: (u32, u32) = (0, 0x1a);
 struct ShmemAops;
 
 impl AddressSpaceOperations for ShmemAops {
+    fn is_shmem(&self) -> bool {
+        true
+    }
     fn read_folio(&self, _inode: &Inode, _index: u64, buf: &mut [u8]) -> Result<(), Errno> {
         buf.fill(0);
         Ok(())

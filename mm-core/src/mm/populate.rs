@@ -55,6 +55,7 @@ impl MmStruct {
         let foll_write = vma.flags & (VmFlags::WRITE | VmFlags::SHARED) == VmFlags::WRITE;
         let mut addr = start & PAGE_MASK;
         let mut tries = 0;
+        let mut retried = false;
         while addr < end {
             // follow_page_mask: is a usable entry already there?
             let pte = self.lookup_pte(addr);
@@ -66,7 +67,12 @@ impl MmStruct {
                 if foll_write {
                     flags |= FaultFlags::WRITE;
                 }
+                if retried {
+                    // __get_user_pages_locked: again with FOLL_TRIED.
+                    flags |= FaultFlags::TRIED;
+                }
                 let ret = self.handle_mm_fault(st, vma, addr, flags, Some(counters));
+                retried = ret.contains(VmFault::RETRY);
                 if ret.intersects(VmFault::ERROR) {
                     return;
                 }
@@ -74,6 +80,7 @@ impl MmStruct {
             }
             addr += PAGE_SIZE;
             tries = 0;
+            retried = false;
         }
     }
 }
