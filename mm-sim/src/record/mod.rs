@@ -346,10 +346,15 @@ impl Recorder {
             let Ok(m) = f.metadata() else { continue };
             let cached_first =
                 self.cached.get(&(m.dev(), m.ino())).is_some_and(|r| r.first().is_some_and(|r| r.0 == 0));
-            if !cached_first {
-                continue;
-            }
-            if let Some(i) = interpreter_of(&f, &self.cached[&(m.dev(), m.ino())]) {
+            let interp = if cached_first {
+                interpreter_of(&f, &self.cached[&(m.dev(), m.ino())])
+            } else {
+                // A program not cached at its start (run for the first
+                // time): its header read past the page cache, which it
+                // leaves as it is.
+                read_head_direct(&full).and_then(|h| interpreter_in(&h))
+            };
+            if let Some(i) = interp {
                 todo.push(i);
             }
         }
@@ -798,7 +803,31 @@ fn interpreter_of(f: &File, runs: &[pagecache::Run]) -> Option<Vec<u8>> {
     }
     // SAFETY: the mapping just made, `len` bytes.
     let data = unsafe { std::slice::from_raw_parts(base as *const u8, len) };
-    let r = (|| {
+    let r = interpreter_in(data);
+    // SAFETY: the mapping made above.
+    unsafe { libc::munmap(base, len) };
+    r
+}
+
+/// The first page of the file at `path`, read with `O_DIRECT`: from the
+/// disk, leaving the page cache as it is (`None` where the filesystem
+/// does not take direct reads, or the read fails).
+fn read_head_direct(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECT).open(path).ok()?;
+    // Direct reads need a buffer aligned to the device's block size.
+    #[repr(C, align(4096))]
+    struct Page([u8; 4096]);
+    let mut buf = Box::new(Page([0; 4096]));
+    let n = f.read_at(&mut buf.0, 0).ok()?;
+    Some(buf.0[..n].to_vec())
+}
+
+/// The interpreter the first bytes of an executable name: its `#!` line's
+/// or its `PT_INTERP`.
+fn interpreter_in(data: &[u8]) -> Option<Vec<u8>> {
+    {
         if data.starts_with(b"#!") {
             let line = data[2..].split(|&b| b == b'\n').next()?;
             let line: &[u8] = {
@@ -823,10 +852,7 @@ fn interpreter_of(f: &File, runs: &[pagecache::Run]) -> Option<Vec<u8>> {
             }
         }
         None
-    })();
-    // SAFETY: the mapping made above.
-    unsafe { libc::munmap(base, len) };
-    r
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time.
