@@ -32,7 +32,10 @@
 //! access that took it, by that task on its own CPU (a user fetch, store
 //! or load by the error code; inside a call, the kernel's `put_user` or
 //! `get_user`, except inside `execve`, whose own accesses the model
-//! makes); and the outcome of each thread group as it ends (its tasks'
+//! makes; a kernel-mode fault the task's next line takes again, on the
+//! same page with the same error code, was one the kernel did not handle
+//! and is not run: [`pagefault_disabled_faults`]); and the outcome of
+//! each thread group as it ends (its tasks'
 //! fault counts, live or gone, its maps, its present pages), compared
 //! with the recorded one by `--check`.
 
@@ -139,6 +142,11 @@ struct Replay<'a> {
     /// Kernel-mode faults inside execve (the model's execve makes its
     /// own): not run again.
     exec_faults: usize,
+    /// The events of kernel-mode faults taken with page faults disabled
+    /// ([`pagefault_disabled_faults`]): not run.
+    unhandled: HashSet<usize>,
+    /// How many of them the replay met.
+    unhandled_met: usize,
     /// The call chains of `--trace`.
     trace: Option<Arc<TraceCollector>>,
     /// Faults the initial process took before the log starts (a
@@ -778,6 +786,10 @@ impl Replay<'_> {
                 self.de_thread(pid, *by);
                 None
             }
+            Call::Fault { .. } if self.unhandled.contains(&i) => {
+                self.unhandled_met += 1;
+                None
+            }
             Call::Fault { address, error_code, user, inside, .. } => {
                 self.fault(pid, kpid, e.line, (*address, *error_code, *user, inside.as_deref()));
                 None
@@ -932,6 +944,38 @@ fn raise_nofile(files: &mut mm_core::task::FdTable, fd: u64) {
 /// processes, the recorded pids), `/sys`, and devices (`/dev/tty` fails
 /// without a controlling terminal).  Opening them succeeds or fails as
 /// the log says; `/dev/shm` (tmpfs) is not among them.
+/// The kernel-mode faults of `events` the kernel took with page faults
+/// disabled: it does not handle them (`do_user_addr_fault` sees
+/// `faulthandler_disabled()`, fixes the access up and counts nothing), and
+/// makes the access again with faults enabled, which faults again.  So it
+/// saves the FPU state into a signal's frame (`copy_fpstate_to_sigframe`:
+/// `XSAVE` with page faults disabled, then `__clear_user` of the area and
+/// a retry), and so `futex` reads the futex word.  Such a fault is one the
+/// task's next line repeats: a kernel-mode fault on the same page with
+/// the same error code, in the same call or outside any (one the kernel
+/// handled leaves the page as the access needs it).  Inside `execve` no
+/// fault is run anyway.
+fn pagefault_disabled_faults(events: &[Event]) -> HashSet<usize> {
+    let mut last: HashMap<u32, usize> = HashMap::new();
+    let mut out = HashSet::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(&j) = last.get(&e.pid)
+            && let (
+                Call::Fault { address: a, error_code: ea, user: false, inside: ia, .. },
+                Call::Fault { address: b, error_code: eb, user: false, inside: ib, .. },
+            ) = (&events[j].call, &e.call)
+            && a >> 12 == b >> 12
+            && ea == eb
+            && ia == ib
+            && ia.as_deref() != Some("execve")
+        {
+            out.insert(j);
+        }
+        last.insert(e.pid, i);
+    }
+    out
+}
+
 fn outside_the_model(path: &str) -> bool {
     let under = |dir: &str| path.strip_prefix(dir).is_some_and(|r| r.is_empty() || r.starts_with('/'));
     (under("/proc") || under("/sys") || under("/dev")) && !under("/dev/shm")
@@ -1097,6 +1141,8 @@ fn replay_log_on(
         outcomes: bundle.map(|_| Vec::new()),
         unfaulted: Vec::new(),
         exec_faults: 0,
+        unhandled: pagefault_disabled_faults(&log.events),
+        unhandled_met: 0,
         trace,
         initial_faults: bundle.map_or((0, 0), |(b, _)| b.before_exec),
     };
@@ -1148,6 +1194,13 @@ fn replay_log_on(
     if r.exec_faults > 0 {
         let _ =
             writeln!(r.out, "# inside execve: {} kernel-mode faults the model's execve makes itself", r.exec_faults);
+    }
+    if r.unhandled_met > 0 {
+        let _ = writeln!(
+            r.out,
+            "# not handled: {} kernel-mode faults with page faults disabled, taken again at once",
+            r.unhandled_met
+        );
     }
     for (pid, u) in &r.unfaulted {
         let _ = writeln!(

@@ -397,3 +397,67 @@ fn scenario_lines_of_a_task_the_model_killed_are_divergences() {
     assert!(out.contains("# diverged: line 92: pid 32169 is gone in the model\n"), "{out}");
     assert!(out.contains("# diverged: line 93: pid 32169 is gone in the model\n"), "{out}");
 }
+
+/// A signal: its frame written by the kernel outside any call, the first
+/// write (the `XSAVE` of the FPU state, page faults disabled) not handled
+/// and taken again at once (`__clear_user`), then the handler and its
+/// `rt_sigreturn`; the call the signal interrupted ends `? ERESTARTNOHAND`.
+#[test]
+fn a_signal_frame_is_written_by_the_kernel_outside_any_call() {
+    let trace = format!(
+        "100 mmap(0x10000000, 16384, {ANON}) = 0x10000000
+100 page_fault_user: address=0x10003f00 ip=0x401000 error_code=0x6
+100 rt_sigsuspend([], 8) = ? ERESTARTNOHAND (To be restarted if no handler)
+100 --- SIGCHLD {{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=0, si_utime=0, si_stime=0}} ---
+100 page_fault_kernel: address=0x10002e00 ip=0xffffffff8131535c error_code=0x2
+100 page_fault_kernel: address=0x10002e00 ip=0xffffffff8131539e error_code=0x2
+100 page_fault_kernel: address=0x10001f00 ip=0xffffffff81315400 error_code=0x2
+100 page_fault_user: address=0x10000000 ip=0x401000 error_code=0x4
+100 rt_sigreturn({{mask=[]}}) = -1 EINTR (Interrupted system call)
+100 exit_group(0) = ?
+100 +++ exited with 0 +++
+"
+    );
+    let expect = "exit 100 minflt 4 majflt 0
+maps 100
+10000000-10004000 rw-p 00000000 00:00 0 
+present 100
+10000000-10004000
+end 100
+";
+    let (out, diffs) = replay(&bundle(&trace, expect), true);
+    assert_eq!(diffs, 0, "{out}");
+    assert!(
+        out.contains("# not handled: 1 kernel-mode faults with page faults disabled, taken again at once\n"),
+        "{out}"
+    );
+    assert!(!out.contains("# not faulted") && !out.contains("# fault"), "{out}");
+    assert!(out.ends_with("check: 1 processes identical\n"), "{out}");
+    // The same writes, each taken once: each faults.
+    let once =
+        trace.replacen("100 page_fault_kernel: address=0x10002e00 ip=0xffffffff8131535c error_code=0x2\n", "", 1);
+    let (out, diffs) = replay(&bundle(&once, expect), true);
+    assert_eq!(diffs, 0, "{out}");
+    assert!(!out.contains("# not handled"), "{out}");
+}
+
+/// Recorded programs that take signals (`sh -c 'sleep 0.01 & wait'`,
+/// `sh -c 'yes | head -1'`): the `---` lines where strace writes them,
+/// and each replays identical.
+#[test]
+fn recorded_signals_replay_identical() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mm-tests/programs/recorded");
+    for (name, signals) in [("sh-wait-ext4", &["SIGCHLD"][..]), ("sh-pipe-ext4", &["SIGPIPE", "SIGCHLD"])] {
+        let src = std::fs::read_to_string(format!("{dir}/{name}.mmrec")).expect("the bundle");
+        for s in signals {
+            assert!(src.contains(&format!(" --- {s} {{si_signo={s}, ")), "{name}: {s}");
+        }
+        let (out, diffs) = replay(&src, true);
+        assert_eq!(diffs, 0, "{name}: {out}");
+        assert!(!out.contains("# not faulted") && !out.contains("# fault"), "{name}: {out}");
+    }
+    let pipe = std::fs::read_to_string(format!("{dir}/sh-pipe-ext4.mmrec")).expect("the bundle");
+    assert!(pipe.contains(" +++ killed by SIGPIPE +++"));
+    let wait = std::fs::read_to_string(format!("{dir}/sh-wait-ext4.mmrec")).expect("the bundle");
+    assert!(wait.contains("rt_sigreturn({mask="));
+}

@@ -507,3 +507,282 @@ fn bad_record_arguments_are_errors() {
     assert_eq!(run(&["record".as_ref()]).status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `yes`, in the pipeline below: writes lines until the pipe is closed,
+/// which kills it (SIGPIPE at its default action).
+fn helper_yes() -> ! {
+    // SAFETY: plain calls on our own descriptor and signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        loop {
+            if libc::write(1, b"y\n".as_ptr().cast(), 2) < 0 {
+                libc::_exit(3);
+            }
+        }
+    }
+}
+
+/// `head -1`, in the pipeline below (after the lines the test harness
+/// of `yes` writes first).
+fn helper_head() {
+    let mut line = Vec::new();
+    let mut b = [0u8];
+    // SAFETY: reads into a local byte.
+    while unsafe { libc::read(0, b.as_mut_ptr().cast(), 1) } == 1 {
+        line.push(b[0]);
+        if b[0] == b'\n' {
+            if line == b"y\n" {
+                return;
+            }
+            line.clear();
+        }
+    }
+    panic!("no line `y` read");
+}
+
+/// The address of a byte the signal handlers store to: a page of its own
+/// for each signal, so that each handler faults.
+#[repr(C, align(4096))]
+struct HandlerPages([u8; 3 * 4096]);
+static mut HANDLER_PAGES: HandlerPages = HandlerPages([0; 3 * 4096]);
+/// The descriptor the SIGUSR1 handler writes to: the child waits for it.
+static HANDLED_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+extern "C" fn on_usr1(_sig: libc::c_int) {
+    // SAFETY: a store to our own static page, and a write(2) on a pipe
+    // (async-signal-safe).
+    unsafe {
+        std::ptr::write_volatile(std::ptr::addr_of_mut!(HANDLER_PAGES.0[4096]), 1);
+        libc::write(HANDLED_FD.load(std::sync::atomic::Ordering::Relaxed), b"h".as_ptr().cast(), 1);
+    }
+}
+
+extern "C" fn on_segv(_sig: libc::c_int, si: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo; mprotect of the page that faulted,
+    // which the test mapped PROT_NONE.
+    unsafe {
+        std::ptr::write_volatile(std::ptr::addr_of_mut!(HANDLER_PAGES.0[2 * 4096]), 1);
+        let page = ((*si).si_addr() as usize) & !4095;
+        libc::mprotect(page as *mut libc::c_void, 4096, libc::PROT_READ | libc::PROT_WRITE);
+    }
+}
+
+/// Until task `path` (`/proc/P/task/T/syscall`) is blocked in call `nr`.
+/// Async-signal-safe (run in a child forked from threads).
+fn wait_in_call(path: &std::ffi::CStr, nr: &[u8]) {
+    loop {
+        let mut buf = [0u8; 32];
+        // SAFETY: raw calls on a local buffer.
+        let n = unsafe {
+            let fd = libc::open(path.as_ptr(), libc::O_RDONLY);
+            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+            libc::close(fd);
+            n
+        };
+        if n > 0 && buf.starts_with(nr) {
+            return;
+        }
+        let ts = libc::timespec { tv_sec: 0, tv_nsec: 200_000 };
+        // SAFETY: a valid timespec.
+        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+    }
+}
+
+/// Signals: a `read` interrupted by a handler with `SA_RESTART` (its frame
+/// on a fresh alternate stack, written by the kernel outside any call)
+/// and restarted; a `clock_nanosleep` interrupted by a signal that has no
+/// handler, continued by `restart_syscall`; a `SIGSEGV` handler that
+/// makes the page it faulted on writable; `SIGCHLD`.
+fn helper_handlers() {
+    // SAFETY: calls on memory, descriptors and signals this process owns;
+    // the forked child makes async-signal-safe calls only, then _exit.
+    unsafe {
+        let stack_len = 16 * 4096;
+        let stack = libc::mmap(
+            std::ptr::null_mut(),
+            stack_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(stack, libc::MAP_FAILED);
+        let ss = libc::stack_t { ss_sp: stack, ss_flags: 0, ss_size: stack_len };
+        assert_eq!(libc::sigaltstack(&ss, std::ptr::null_mut()), 0);
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()), 0);
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_segv as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+        sa.sa_flags = libc::SA_SIGINFO;
+        assert_eq!(libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut()), 0);
+        libc::signal(libc::SIGWINCH, libc::SIG_DFL);
+
+        let (mut data, mut handled) = ([0i32; 2], [0i32; 2]);
+        assert_eq!(libc::pipe(data.as_mut_ptr()), 0);
+        assert_eq!(libc::pipe(handled.as_mut_ptr()), 0);
+        HANDLED_FD.store(handled[1], std::sync::atomic::Ordering::Relaxed);
+        let (pid, tid) = (libc::getpid(), libc::gettid());
+        let path = std::ffi::CString::new(format!("/proc/{pid}/task/{tid}/syscall")).unwrap();
+        let child = libc::fork();
+        assert!(child >= 0);
+        if child == 0 {
+            // The parent blocks in read: interrupt it, wait for its
+            // handler, then give it its byte.
+            wait_in_call(&path, b"0 ");
+            libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1);
+            let mut b = [0u8];
+            libc::read(handled[0], b.as_mut_ptr().cast(), 1);
+            libc::write(data[1], b"x".as_ptr().cast(), 1);
+            // Then it sleeps: a signal with no handler.
+            wait_in_call(&path, b"230 ");
+            libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGWINCH);
+            libc::_exit(0);
+        }
+        let mut b = [0u8];
+        assert_eq!(libc::read(data[0], b.as_mut_ptr().cast(), 1), 1);
+        assert_eq!(b[0], b'x');
+        let ts = libc::timespec { tv_sec: 0, tv_nsec: 300_000_000 };
+        assert_eq!(libc::clock_nanosleep(libc::CLOCK_REALTIME, 0, &ts, std::ptr::null_mut()), 0);
+        let mut status = 0;
+        assert_eq!(libc::waitpid(child, &mut status, 0), child);
+        // A store to a page the program cannot write: its handler makes
+        // it writable, and the store is made again.
+        let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+        assert_ne!(p, libc::MAP_FAILED);
+        std::ptr::write_volatile(p.cast::<u8>(), 5);
+        assert_eq!(std::ptr::read_volatile(p.cast::<u8>()), 5);
+    }
+}
+
+/// Run by the signal tests under `mmsim record` (a no-op otherwise).
+#[test]
+fn helper_signals() {
+    let Some(what) = std::env::var_os("MMSIM_SIGNAL_HELPER") else { return };
+    let me = || {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args(["--exact", "helper_signals", "--test-threads", "1"]);
+        c
+    };
+    match what.to_str().unwrap() {
+        "yes" => helper_yes(),
+        "head" => helper_head(),
+        "handlers" => helper_handlers(),
+        "pipeline" => {
+            // yes | head -1
+            use std::os::unix::process::ExitStatusExt;
+            use std::process::Stdio;
+            let mut yes = me().env("MMSIM_SIGNAL_HELPER", "yes").stdout(Stdio::piped()).spawn().unwrap();
+            let mut head = me()
+                .env("MMSIM_SIGNAL_HELPER", "head")
+                .stdin(Stdio::from(yes.stdout.take().unwrap()))
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            assert!(head.wait().unwrap().success());
+            assert_eq!(yes.wait().unwrap().signal(), Some(libc::SIGPIPE));
+        }
+        w => panic!("no helper {w}"),
+    }
+}
+
+/// Records `helper_signals` as `what`, checks the bundle, and replays it
+/// with `--check`: the bundle's text.
+fn record_signal_helper(what: &str) -> Option<String> {
+    if let Some(why) = cannot_record() {
+        eprintln!("skipped: recording is not permitted here: {why}");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("mmsim-record-sig-{what}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // This program was just linked: its pages written back now, not while
+    // it runs (a folio locked for writeback is one fault-around skips, a
+    // state the bundle does not hold).
+    std::fs::File::open(std::env::current_exe().unwrap()).unwrap().sync_all().unwrap();
+    let bundle = dir.join("sig.mmrec");
+    let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
+        .args(["record", "-o"])
+        .arg(&bundle)
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "helper_signals", "--test-threads", "1"])
+        .env_clear()
+        .env("MMSIM_SIGNAL_HELPER", what)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let f = check_bundle(&text);
+    for pid in &f.pids {
+        assert!(f.exits.contains_key(pid) && f.rusage.contains_key(pid), "{pid}");
+    }
+    parse_log(f.calls.as_bytes()).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_mmsim")).args(["run", "--check"]).arg(&bundle).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let last = stdout.lines().last().unwrap_or("");
+    assert!(
+        run.status.success() && last.ends_with("identical"),
+        "replay of {what}: {last}\n{}",
+        stdout.lines().filter(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    Some(text)
+}
+
+#[test]
+fn a_pipeline_whose_writer_is_killed_by_sigpipe_records_and_replays() {
+    let Some(text) = record_signal_helper("pipeline") else { return };
+    let line = |pat: &str| text.lines().find(|l| l.contains(pat)).unwrap_or_else(|| panic!("no `{pat}`"));
+    // The writer: EPIPE, the signal the kernel sent it, its end.
+    // (The thread that wrote gets it; it names its process.)
+    let sigpipe = line("--- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=");
+    let tid = sigpipe.split(' ').next().unwrap();
+    let yes = sigpipe.split("si_pid=").nth(1).unwrap().split(',').next().unwrap();
+    assert!(text.contains(&format!("{tid} +++ killed by SIGPIPE +++")));
+    assert!(text.contains(&format!("{yes} +++ killed by SIGPIPE +++")));
+    assert!(text.lines().any(|l| l.starts_with(&format!("{tid} write(1<pipe:[")) && l.contains("-1 EPIPE")));
+    // The parent gets SIGCHLD (one for both children when the second
+    // comes while the first is pending: signals below SIGRTMIN do not
+    // queue).
+    line("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_");
+}
+
+#[test]
+fn signal_handlers_and_restarted_calls_record_and_replay() {
+    let Some(text) = record_signal_helper("handlers") else { return };
+    let trace: Vec<&str> =
+        text.lines().skip_while(|l| *l != "== trace").take_while(|l| *l != "== expect").skip(1).collect();
+    let at = |pat: &str| trace.iter().position(|l| l.contains(pat)).unwrap_or_else(|| panic!("no `{pat}`"));
+    // read interrupted: ERESTARTSYS, the signal, the kernel writing its
+    // frame on the alternate stack (outside any call), the handler, its
+    // rt_sigreturn, and the read again.
+    let restart = at("? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+    assert!(trace[restart].contains("read(") || trace[restart].contains("<... read resumed>"), "{}", trace[restart]);
+    let usr1 = at("--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=");
+    assert!(usr1 > restart);
+    let tid = trace[usr1].split(' ').next().unwrap();
+    let next = |i: usize| *trace[i + 1..].iter().find(|l| l.starts_with(&format!("{tid} "))).unwrap();
+    assert!(next(usr1).starts_with(&format!("{tid} page_fault_kernel: ")), "{}", next(usr1));
+    let sigreturn = at("rt_sigreturn({mask=");
+    assert!(sigreturn > usr1 && trace[sigreturn].ends_with("= 0"), "{}", trace[sigreturn]);
+    assert!(trace[sigreturn + 1..].iter().any(|l| l.starts_with(&format!("{tid} read(")) && l.ends_with("= 1")));
+    // clock_nanosleep interrupted by a signal with no handler: continued
+    // by restart_syscall.
+    let winch = at("--- SIGWINCH {si_signo=SIGWINCH, si_code=SI_TKILL");
+    let sleep = at("= ? ERESTART_RESTARTBLOCK (Interrupted by signal)");
+    assert!(sleep < winch && trace[sleep].contains("clock_nanosleep"), "{}", trace[sleep]);
+    // (Whole or split by another task's line; SIGCHLD may interrupt it
+    // again first.)
+    assert!(
+        trace[winch + 1..]
+            .iter()
+            .any(|l| l.starts_with(&format!("{tid} ")) && l.contains("restart_syscall") && l.ends_with(") = 0"))
+    );
+    // The store to a PROT_NONE page: SIGSEGV, made again after the handler.
+    let segv = at("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=");
+    let addr = trace[segv].split("si_addr=").nth(1).unwrap().split('}').next().unwrap();
+    let stores = trace.iter().filter(|l| l.contains(&format!("page_fault_user: address={addr} "))).count();
+    assert_eq!(stores, 2, "{addr}");
+    at("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED");
+}

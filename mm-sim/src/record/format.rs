@@ -194,6 +194,123 @@ pub fn signal_name(sig: i32) -> String {
     }
 }
 
+/// What `PTRACE_GETSIGINFO` said of a signal about to be delivered (the
+/// fields of `siginfo_t` that strace writes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub signo: i32,
+    pub code: i32,
+    /// `si_pid`, `si_uid` (a signal sent by a task, or `SIGCHLD`).
+    pub pid: i32,
+    pub uid: u32,
+    /// `SIGCHLD`'s `si_status`, `si_utime`, `si_stime`.
+    pub status: i32,
+    pub utime: i64,
+    pub stime: i64,
+    /// `si_addr` (a fault's signal).
+    pub addr: u64,
+}
+
+/// `si_code` values every signal may have.
+fn si_code_name(code: i32) -> Option<&'static str> {
+    Some(match code {
+        0 => "SI_USER",
+        0x80 => "SI_KERNEL",
+        -1 => "SI_QUEUE",
+        -2 => "SI_TIMER",
+        -3 => "SI_MESGQ",
+        -4 => "SI_ASYNCIO",
+        -5 => "SI_SIGIO",
+        -6 => "SI_TKILL",
+        -7 => "SI_DETHREAD",
+        -60 => "SI_ASYNCNL",
+        _ => return None,
+    })
+}
+
+/// The signals the kernel raises for a fault of the task itself, whose
+/// `siginfo_t` carries `si_addr`.
+const FAULT_SIGNALS: [i32; 5] = [4, 5, 7, 8, 11];
+
+/// A signal-delivery stop as strace writes it: `--- SIGCHLD
+/// {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1235, si_uid=0,
+/// si_status=0, si_utime=0, si_stime=0} ---`.
+pub fn signal_line(si: &SigInfo) -> String {
+    let name = signal_name(si.signo);
+    let per_signal: &[&str] = match si.signo {
+        17 => &["CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"],
+        11 => &["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"],
+        7 => &["BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR", "BUS_MCEERR_AO"],
+        4 => &[
+            "ILL_ILLOPC",
+            "ILL_ILLOPN",
+            "ILL_ILLADR",
+            "ILL_ILLTRP",
+            "ILL_PRVOPC",
+            "ILL_PRVREG",
+            "ILL_COPROC",
+            "ILL_BADSTK",
+        ],
+        8 => &[
+            "FPE_INTDIV",
+            "FPE_INTOVF",
+            "FPE_FLTDIV",
+            "FPE_FLTOVF",
+            "FPE_FLTUND",
+            "FPE_FLTRES",
+            "FPE_FLTINV",
+            "FPE_FLTSUB",
+        ],
+        5 => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT"],
+        _ => &[],
+    };
+    let code = match si_code_name(si.code) {
+        Some(n) => n.to_string(),
+        None => match usize::try_from(si.code).ok().and_then(|c| per_signal.get(c.checked_sub(1)?)) {
+            Some(n) => n.to_string(),
+            None => format!("{}", si.code),
+        },
+    };
+    let mut s = format!("--- {name} {{si_signo={name}, si_code={code}");
+    let sent = matches!(si.code, 0 | -1 | -6);
+    if si.signo == 17 && si.code > 0 {
+        // CLD_EXITED carries the exit status, the others a signal.
+        let status = if si.code == 1 { format!("{}", si.status) } else { signal_name(si.status) };
+        let _ = write!(
+            s,
+            ", si_pid={}, si_uid={}, si_status={status}, si_utime={}, si_stime={}",
+            si.pid, si.uid, si.utime, si.stime
+        );
+    } else if sent {
+        let _ = write!(s, ", si_pid={}, si_uid={}", si.pid, si.uid);
+    } else if FAULT_SIGNALS.contains(&si.signo) && (si.code > 0 || si.code == 0x80) {
+        let _ = write!(s, ", si_addr={}", pointer(si.addr));
+    }
+    s.push_str("} ---");
+    s
+}
+
+/// A group stop as strace writes it: `--- stopped by SIGTSTP ---`.
+pub fn stop_line(sig: i32) -> String {
+    format!("--- stopped by {} ---", signal_name(sig))
+}
+
+/// A signal mask as strace writes it: `[CHLD PIPE]`, or `~[...]` with
+/// the signals not in it when it holds more than half of them.
+pub fn sigmask(mask: u64) -> String {
+    let names = |m: u64| -> String {
+        (1..=64)
+            .filter(|&s| m & (1u64 << (s - 1)) != 0)
+            .map(|s| {
+                let n = signal_name(s);
+                n.strip_prefix("SIG").map(str::to_string).unwrap_or(n)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if mask.count_ones() > 32 { format!("~[{}]", names(!mask)) } else { format!("[{}]", names(mask)) }
+}
+
 fn strerror(e: i32) -> String {
     // SAFETY: strerror returns a valid C string (a static or thread-local
     // buffer), copied at once.
@@ -310,6 +427,30 @@ mod tests {
         assert_eq!(pointer(0x1000), "0x1000");
         assert_eq!(signal_name(9), "SIGKILL");
         assert_eq!(signal_name(34), "SIGRT_2");
+    }
+
+    #[test]
+    fn signals_are_written_as_strace_does() {
+        let chld = SigInfo { signo: 17, code: 1, pid: 1235, uid: 0, status: 0, utime: 0, stime: 2, addr: 0 };
+        assert_eq!(
+            signal_line(&chld),
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1235, si_uid=0, si_status=0, si_utime=0, si_stime=2} ---"
+        );
+        let killed = SigInfo { code: 2, status: 13, ..chld };
+        assert!(signal_line(&killed).contains("si_code=CLD_KILLED, si_pid=1235, si_uid=0, si_status=SIGPIPE,"));
+        let pipe = SigInfo { signo: 13, code: 0, pid: 77, uid: 1000, ..SigInfo::default() };
+        assert_eq!(signal_line(&pipe), "--- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=77, si_uid=1000} ---");
+        let segv = SigInfo { signo: 11, code: 1, addr: 0x10, ..SigInfo::default() };
+        assert_eq!(signal_line(&segv), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---");
+        let odd = SigInfo { signo: 10, code: 42, ..SigInfo::default() };
+        assert_eq!(signal_line(&odd), "--- SIGUSR1 {si_signo=SIGUSR1, si_code=42} ---");
+        assert_eq!(stop_line(20), "--- stopped by SIGTSTP ---");
+        assert_eq!(sigmask(0), "[]");
+        assert_eq!(sigmask((1 << 16) | (1 << 12)), "[PIPE CHLD]");
+        assert_eq!(sigmask(!((1 << 8) | (1 << 18))), "~[KILL STOP]");
+        // The parser takes them as the signal lines they are.
+        let log = crate::strace::parse_log(format!("1234 {}\n", signal_line(&chld)).as_bytes()).unwrap();
+        assert_eq!(log.sigchld, vec![(0, 1234, 1235)]);
     }
 
     #[test]

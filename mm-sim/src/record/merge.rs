@@ -3,6 +3,15 @@
 //! a task is its k-th call; the faults between a call's `sys_enter` and
 //! `sys_exit` are inside it and split it into its `<unfinished ...>` and
 //! `<... NAME resumed>` halves.
+//!
+//! Signals have no tracepoint: each signal stop `ptrace` saw comes as a
+//! sample of its own ([`Ev::Signal`]), timed while the task was stopped,
+//! so between the task's samples before and after it.  The signal's
+//! frame the kernel writes on the user stack faults outside any call
+//! (`page_fault_kernel` after the `---` line), and the handler returns
+//! through `rt_sigreturn`, whose `sys_exit` carries no call number: the
+//! sigreturn restores the registers and sets the call number to -1 (no
+//! call to restart), so its result is the restored `rax`.
 
 use super::format::fault_line;
 use super::perf::{Ev, Sample};
@@ -25,6 +34,8 @@ pub struct TaskLog {
     pub calls: Vec<CallText>,
     /// `+++ exited with N +++` or `+++ killed by SIG +++`.
     pub exit_line: Option<String>,
+    /// Its signal stops, `--- SIG... ---` lines, in order.
+    pub signals: Vec<String>,
 }
 
 /// What the merge counted.
@@ -40,6 +51,12 @@ pub struct MergeStats {
 
 /// `clone`, `fork`, `vfork`, `clone3`: a new task returns from them.
 const CREATE_CALLS: [u64; 4] = [56, 57, 58, 435];
+
+/// `rt_sigreturn`.
+const RT_SIGRETURN: u64 = 15;
+
+/// The call number `sys_exit` shows after `rt_sigreturn`.
+const NO_CALL: u64 = u64::MAX;
 
 #[derive(Default)]
 struct State {
@@ -201,7 +218,8 @@ pub fn merge(
                 let Some(k) = state.open.take() else {
                     return Err(format!("task {tid}: sys_exit {nr} outside any call"));
                 };
-                if t.calls[k].nr != nr {
+                let sigreturn = t.calls[k].nr == RT_SIGRETURN && nr == NO_CALL;
+                if t.calls[k].nr != nr && !sigreturn {
                     return Err(format!("task {tid}: sys_exit {nr} ends call {} ({})", k + 1, t.calls[k].name));
                 }
                 if w.held == Some((tid, k)) {
@@ -220,6 +238,16 @@ pub fn merge(
                 }
                 w.release(&mut st);
                 w.line(&fault_line(shown_tid, user, address, ip, error_code));
+            }
+            Ev::Signal { index } => {
+                if let Some(k) = state.open {
+                    return Err(format!("task {tid}: a signal stop inside its call {} ({})", k + 1, t.calls[k].name));
+                }
+                let Some(text) = t.signals.get(index) else {
+                    return Err(format!("task {tid}: signal stop {} was not recorded", index + 1));
+                };
+                w.release(&mut st);
+                w.line(&format!("{shown_tid} {text}"));
             }
             Ev::TaskExit => {
                 if w.held.is_some_and(|(t, _)| t != tid) {
@@ -276,6 +304,7 @@ mod tests {
                     call(231, "exit_group", "0", None),
                 ],
                 exit_line: Some("+++ exited with 0 +++".into()),
+                signals: Vec::new(),
             },
         );
         tasks.insert(
@@ -283,6 +312,7 @@ mod tests {
             TaskLog {
                 calls: vec![call(231, "exit_group", "1", None)],
                 exit_line: Some("+++ exited with 1 +++".into()),
+                signals: Vec::new(),
             },
         );
         let samples = [
@@ -331,9 +361,13 @@ mod tests {
             TaskLog {
                 calls: vec![call(202, "futex", "0x1000, 0, 0", None), call(202, "futex", "0x1000, 0, 0", None)],
                 exit_line: Some("+++ exited with 0 +++".into()),
+                signals: Vec::new(),
             },
         );
-        tasks.insert(21, TaskLog { calls: vec![call(1, "write", "1, 0x10, 1", Some("1"))], exit_line: None });
+        tasks.insert(
+            21,
+            TaskLog { calls: vec![call(1, "write", "1, 0x10, 1", Some("1"))], exit_line: None, signals: Vec::new() },
+        );
         let samples =
             [s(20, 1, Ev::Enter { nr: 202 }), s(21, 2, Ev::Enter { nr: 1 }), s(21, 3, Ev::Exit { nr: 1, ret: 1 })];
         let (out, _) = merge(&samples, &tasks, 20, &HashMap::new()).unwrap();
@@ -347,7 +381,10 @@ mod tests {
     #[test]
     fn a_thread_that_runs_execve_takes_its_leader_pid_over() {
         let mut tasks = HashMap::new();
-        tasks.insert(40, TaskLog { calls: vec![call(202, "futex", "0x1000, 0, 0", None)], exit_line: None });
+        tasks.insert(
+            40,
+            TaskLog { calls: vec![call(202, "futex", "0x1000, 0, 0", None)], exit_line: None, signals: Vec::new() },
+        );
         tasks.insert(
             41,
             TaskLog {
@@ -356,6 +393,7 @@ mod tests {
                     call(231, "exit_group", "0", None),
                 ],
                 exit_line: Some("+++ exited with 0 +++".into()),
+                signals: Vec::new(),
             },
         );
         let samples = [
@@ -386,9 +424,72 @@ mod tests {
     }
 
     #[test]
+    fn a_signal_interrupts_a_call_and_its_handler_returns_through_rt_sigreturn() {
+        let mut tasks = HashMap::new();
+        tasks.insert(
+            50,
+            TaskLog {
+                calls: vec![
+                    call(
+                        0,
+                        "read",
+                        "3<pipe:[7]>, 0x1000, 1",
+                        Some("? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
+                    ),
+                    call(15, "rt_sigreturn", "{mask=[]}", Some("0")),
+                    call(0, "read", "3<pipe:[7]>, 0x1000, 1", Some("1")),
+                ],
+                exit_line: None,
+                signals: vec!["--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=51, si_uid=0} ---".into()],
+            },
+        );
+        let samples = [
+            s(50, 1, Ev::Enter { nr: 0 }),
+            s(50, 2, Ev::Exit { nr: 0, ret: -512 }),
+            s(50, 3, Ev::Signal { index: 0 }),
+            // The kernel writes the handler's frame: outside any call.
+            s(50, 4, Ev::Fault { user: false, address: 0x7000, ip: 0xffff_ffff_8100_0000, error_code: 2 }),
+            s(50, 5, fault(0x9000)),
+            s(50, 6, Ev::Enter { nr: 15 }),
+            // The registers restored: no call number at the exit.
+            s(50, 7, Ev::Exit { nr: u64::MAX, ret: 0 }),
+            s(50, 8, Ev::Enter { nr: 0 }),
+            s(50, 9, Ev::Exit { nr: 0, ret: 1 }),
+        ];
+        let (out, st) = merge(&samples, &tasks, 50, &HashMap::new()).unwrap();
+        assert_eq!(
+            out,
+            "50 read(3<pipe:[7]>, 0x1000, 1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n\
+             50 --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=51, si_uid=0} ---\n\
+             50 page_fault_kernel: address=0x7000 ip=0xffffffff81000000 error_code=0x2\n\
+             50 page_fault_user: address=0x9000 ip=0x1000 error_code=0x6\n\
+             50 rt_sigreturn({mask=[]}) = 0\n\
+             50 read(3<pipe:[7]>, 0x1000, 1) = 1\n"
+        );
+        assert_eq!(st.calls, 3);
+        let log = crate::strace::parse_log(out.as_bytes()).unwrap();
+        assert_eq!(log.unmatched, 0);
+        // A kernel-mode fault outside any call is one of its own.
+        assert!(
+            log.events.iter().any(|e| matches!(e.call, crate::strace::Call::Fault { user: false, inside: None, .. }))
+        );
+        // Only rt_sigreturn ends with no call number; a signal stop is
+        // never inside a call.
+        let bad = [s(50, 1, Ev::Enter { nr: 0 }), s(50, 2, Ev::Exit { nr: u64::MAX, ret: 0 })];
+        let e = merge(&bad, &tasks, 50, &HashMap::new()).unwrap_err();
+        assert!(e.contains("ends call 1 (read)"), "{e}");
+        let inside = [s(50, 1, Ev::Enter { nr: 0 }), s(50, 2, Ev::Signal { index: 0 })];
+        let e = merge(&inside, &tasks, 50, &HashMap::new()).unwrap_err();
+        assert!(e.contains("signal stop inside its call"), "{e}");
+    }
+
+    #[test]
     fn mismatches_are_errors() {
         let mut tasks = HashMap::new();
-        tasks.insert(30, TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", Some("0"))], exit_line: None });
+        tasks.insert(
+            30,
+            TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", Some("0"))], exit_line: None, signals: Vec::new() },
+        );
         let e = merge(&[s(30, 1, Ev::Enter { nr: 1 })], &tasks, 30, &HashMap::new()).unwrap_err();
         assert!(e.contains("nr 1 for the tracepoints"), "{e}");
         let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new())
@@ -406,7 +507,7 @@ mod tests {
         assert!(e.contains("ptrace never stopped"), "{e}");
         // Calls ptrace saw that the tracepoints did not: one at most (a
         // task killed at its entry stop).
-        let two = TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", None); 3], exit_line: None };
+        let two = TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", None); 3], exit_line: None, signals: Vec::new() };
         tasks.insert(30, two);
         let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new()).unwrap_err();
         assert!(e.contains("ptrace stopped at 3 calls, the tracepoints saw 1"), "{e}");

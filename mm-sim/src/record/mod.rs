@@ -16,6 +16,13 @@
 //! exit stop: opening reads nothing) or executes it (at the `execve`'s
 //! entry stop, with the ELF interpreter it names), before the program
 //! touched it.
+//!
+//! Signals: each signal-delivery stop is written as strace writes it
+//! (`--- SIGCHLD {...} ---`, `--- stopped by SIGTSTP ---` for a group
+//! stop) and the signal is delivered as it came (re-injected); a call
+//! the signal interrupted ends `? ERESTARTSYS` (and the like), the
+//! kernel writes the handler's frame (faults outside any call), and the
+//! handler returns through `rt_sigreturn`.
 
 mod format;
 mod merge;
@@ -24,12 +31,14 @@ mod perf;
 mod proc;
 mod syscalls;
 
-use format::{annotation, c_string, pointer, ret_text, signal_name, string_array};
+use format::{
+    SigInfo, annotation, c_string, pointer, ret_text, sigmask, signal_line, signal_name, stop_line, string_array,
+};
 use merge::{CallText, TaskLog};
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use perf::{CpuBuffer, Decoder, Tracepoints};
+use perf::{CpuBuffer, Decoder, Ev, Sample, Tracepoints};
 use std::collections::HashMap;
 use std::ffi::{CString, OsString};
 use std::fmt::Write as _;
@@ -161,6 +170,7 @@ mod nr {
     pub const PIPE2: u64 = 293;
     pub const PRLIMIT64: u64 = 302;
     pub const RENAMEAT2: u64 = 316;
+    pub const RT_SIGRETURN: u64 = 15;
     pub const EXECVEAT: u64 = 322;
     pub const OPENAT2: u64 = 437;
     pub const CLONE3: u64 = 435;
@@ -285,6 +295,8 @@ struct Recorder {
     superseded: HashMap<u32, u32>,
     status: Option<i32>,
     errors: Vec<String>,
+    /// The signal stops, as samples to merge with the tracepoints'.
+    signal_samples: Vec<Sample>,
 }
 
 impl Recorder {
@@ -559,6 +571,7 @@ impl Recorder {
                 if a[3] & 2 != 0 { list(5) } else { list(4) }
             }
             nr::EXIT | nr::EXIT_GROUP => signed(a[0]),
+            nr::RT_SIGRETURN => p.at_entry.get(&0).cloned().unwrap_or_default(),
             _ => {
                 if let Some((i, flag, bit)) = cloexec_arg(name) {
                     let n = kinds.len();
@@ -573,10 +586,17 @@ impl Recorder {
         }
     }
 
-    fn entry_stop(&mut self, tid: u32, nrv: u64, args: [u64; 6]) {
+    fn entry_stop(&mut self, tid: u32, nrv: u64, args: [u64; 6], sp: u64) {
         let (name, kinds) = syscall_name(nrv);
         let mut p = Pending { nr: nrv, args, at_entry: HashMap::new() };
         self.entry_reads(tid, &mut p, kinds.as_bytes());
+        if nrv == nr::RT_SIGRETURN
+            && let Some(w) = sp.checked_add(UC_SIGMASK).and_then(|a| proc::read_words(tid, a, 1))
+        {
+            // The mask the handler's frame restores (`uc_sigmask` of the
+            // `ucontext` at the stack pointer), as strace shows it.
+            p.at_entry.insert(0, format!("{{mask={}}}", sigmask(w[0])));
+        }
         let t = self.tasks.get_mut(&self.key(tid)).expect("known task");
         t.group_exit = nrv == nr::EXIT_GROUP;
         if nrv == nr::EXIT || nrv == nr::EXIT_GROUP {
@@ -702,7 +722,9 @@ impl Recorder {
                 // SAFETY: the union member that `op` says is filled.
                 unsafe {
                     match info.op {
-                        libc::PTRACE_SYSCALL_INFO_ENTRY => self.entry_stop(tid, info.u.entry.nr, info.u.entry.args),
+                        libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                            self.entry_stop(tid, info.u.entry.nr, info.u.entry.args, info.stack_pointer)
+                        }
                         libc::PTRACE_SYSCALL_INFO_EXIT => self.exit_stop(tid, info.u.exit.sval),
                         _ => {}
                     }
@@ -742,11 +764,21 @@ impl Recorder {
             } else if sig == libc::SIGSTOP && !self.tasks[&self.key(tid)].started {
                 // The stop every new task starts with.
             } else {
-                // A signal for the program, or a group stop.
-                match ptrace::getsiginfo(pid) {
-                    Ok(_) => inject = Signal::try_from(sig).ok(),
-                    Err(_) => inject = None,
-                }
+                // A signal about to be delivered, delivered as it came; or
+                // a group stop (no siginfo), after which the task runs on.
+                let text = match ptrace::getsiginfo(pid) {
+                    Ok(si) => {
+                        inject = Signal::try_from(sig).ok();
+                        signal_line(&siginfo(&si))
+                    }
+                    Err(_) => stop_line(sig),
+                };
+                let t = self.tasks.get_mut(&self.key(tid)).expect("known task");
+                t.log.signals.push(text);
+                let index = t.log.signals.len() - 1;
+                // The task is stopped: its samples so far are older, its
+                // next ones newer.
+                self.signal_samples.push(Sample { tid, time: monotonic_ns(), ev: Ev::Signal { index } });
             }
             if let Some(t) = self.tasks.get_mut(&self.key(tid)) {
                 t.started = true;
@@ -756,6 +788,47 @@ impl Recorder {
         }
         self.drain()
     }
+}
+
+/// Where `uc_sigmask` is in the `ucontext` of a signal frame (x86-64:
+/// after `uc_flags`, `uc_link`, `uc_stack` and the 256 bytes of
+/// `uc_mcontext`); at `rt_sigreturn`'s entry the stack pointer is at the
+/// `ucontext`.
+const UC_SIGMASK: u64 = 8 + 8 + 24 + 256;
+
+/// The fields of `si` that strace writes.
+fn siginfo(si: &libc::siginfo_t) -> SigInfo {
+    let mut r = SigInfo { signo: si.si_signo, code: si.si_code, ..SigInfo::default() };
+    // SAFETY: the union members read are the ones `si_signo` and
+    // `si_code` say the kernel filled (kernel/signal.c: SIL_CHLD,
+    // SIL_KILL, SIL_FAULT).
+    unsafe {
+        match (si.si_signo, si.si_code) {
+            (libc::SIGCHLD, 1..) | (_, 0 | -1 | -6) => {
+                r.pid = si.si_pid();
+                r.uid = si.si_uid();
+                if si.si_signo == libc::SIGCHLD && si.si_code > 0 {
+                    r.status = si.si_status();
+                    r.utime = si.si_utime();
+                    r.stime = si.si_stime();
+                }
+            }
+            (libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP, _) => {
+                r.addr = si.si_addr() as u64;
+            }
+            _ => {}
+        }
+    }
+    r
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds: the clock of the tracepoints' samples.
+fn monotonic_ns() -> u64 {
+    // SAFETY: a zeroed timespec filled by clock_gettime.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// Whether `f` is on a filesystem with no page cache of its own (`/proc`,
@@ -986,6 +1059,10 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
                 // forks): the parent says so.
                 libc::_exit(126);
             }
+            // Rust's runtime ignores SIGPIPE, and ignored signals stay
+            // ignored across execve: the program gets the default action
+            // a shell gives it (a write to a closed pipe kills it).
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             let cur = libc::personality(0xffff_ffff);
             libc::personality((cur as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
             libc::raise(libc::SIGSTOP);
@@ -1053,6 +1130,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         superseded: HashMap::new(),
         status: None,
         errors: Vec::new(),
+        signal_samples: Vec::new(),
     };
     rec.add_task(child as u32);
     rec.tasks.get_mut(&(child as u32)).expect("added").started = true;
@@ -1065,6 +1143,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         return Err(e);
     }
     let mut samples = rec.tracepoints.take().expect("started").finish()?;
+    samples.append(&mut rec.signal_samples);
     if rec.tasks[&rec.root].log.calls.first().is_none_or(|c| c.nr != nr::EXECVE || c.ret.as_deref() != Some("0")) {
         return Err(format!("{} could not be executed", exe.display()));
     }

@@ -25,6 +25,10 @@ pub enum Ev {
     Fault { user: bool, address: u64, ip: u64, error_code: u64 },
     /// `sched:sched_process_exit`: the task is in `do_exit`.
     TaskExit,
+    /// No tracepoint: the task's `index`-th signal stop, as `ptrace` saw
+    /// it (a signal about to be delivered, or a group stop), timed with
+    /// the tracepoints' clock while the task was stopped.
+    Signal { index: usize },
 }
 
 /// One sample: the task it came from, when, and what.

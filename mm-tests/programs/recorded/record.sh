@@ -21,3 +21,7 @@ for fs in ext4:/tmp/mmsim-rec tmpfs:/dev/shm/mmsim-rec; do
     rec sort-$t "$d" sort -n "$d/sort-input.txt" -o "$d/sort-out.txt"
     rec gcc-$t "$d" gcc -o "$d/hello" "$d/hello.c"
 done
+# Signals (ext4 only): SIGCHLD interrupting the shell's wait, and a
+# writer killed by SIGPIPE.
+rec sh-wait-ext4 /tmp/mmsim-rec sh -c 'sleep 0.01 & wait'
+rec sh-pipe-ext4 /tmp/mmsim-rec sh -c 'yes | head -1'
