@@ -407,27 +407,40 @@ fn helper_threads_and_a_child() {
     assert!(out.status.success());
 }
 
-#[test]
-fn a_recording_of_threads_and_processes_follows_every_task() {
+/// Records this test binary running its test `helper` with `var=value`
+/// as its whole environment, into `self.mmrec` of a new directory: the
+/// directory and the bundle's text (`None`, said on stderr, where
+/// recording is not permitted here).
+fn record_self(helper: &str, var: &str, value: &str) -> Option<(PathBuf, String)> {
     if let Some(why) = cannot_record() {
         eprintln!("skipped: recording is not permitted here: {why}");
-        return;
+        return None;
     }
-    let dir = std::env::temp_dir().join(format!("mmsim-record-tasks-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("mmsim-record-{helper}-{value}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let bundle = dir.join("tasks.mmrec");
+    // This program was just linked: its pages written back now, not while
+    // it runs (a folio locked for writeback is one fault-around skips, a
+    // state the bundle does not hold).
+    std::fs::File::open(std::env::current_exe().unwrap()).unwrap().sync_all().unwrap();
+    let bundle = dir.join("self.mmrec");
     let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
         .args(["record", "-o"])
         .arg(&bundle)
         .arg("--")
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_threads_and_a_child", "--test-threads", "1"])
+        .args(["--exact", helper, "--test-threads", "1"])
         .env_clear()
-        .env("MMSIM_RECORD_HELPER", "1")
+        .env(var, value)
         .output()
         .unwrap();
     assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&bundle).unwrap();
+    Some((dir, text))
+}
+
+#[test]
+fn a_recording_of_threads_and_processes_follows_every_task() {
+    let Some((dir, text)) = record_self("helper_threads_and_a_child", "MMSIM_RECORD_HELPER", "1") else { return };
     let f = check_bundle(&text);
     // Two processes, each with its outcome and its rusage line.
     assert_eq!(f.pids.len(), 2, "{:?}", f.pids);
@@ -445,25 +458,7 @@ fn a_recording_of_threads_and_processes_follows_every_task() {
 
 #[test]
 fn a_thread_that_runs_execve_goes_on_under_its_leader_pid() {
-    if let Some(why) = cannot_record() {
-        eprintln!("skipped: recording is not permitted here: {why}");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("mmsim-record-exec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bundle = dir.join("exec.mmrec");
-    let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
-        .args(["record", "-o"])
-        .arg(&bundle)
-        .arg("--")
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_threads_and_a_child", "--test-threads", "1"])
-        .env_clear()
-        .env("MMSIM_RECORD_HELPER", "exec")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
-    let text = std::fs::read_to_string(&bundle).unwrap();
+    let Some((dir, text)) = record_self("helper_threads_and_a_child", "MMSIM_RECORD_HELPER", "exec") else { return };
     let f = check_bundle(&text);
     let sup: Vec<&str> = text.lines().filter(|l| l.contains("+++ superseded by execve in pid ")).collect();
     assert_eq!(sup.len(), 1, "{sup:?}");
@@ -690,29 +685,8 @@ fn helper_signals() {
 /// Records `helper_signals` as `what`, checks the bundle, and replays it
 /// with `--check`: the bundle's text.
 fn record_signal_helper(what: &str) -> Option<String> {
-    if let Some(why) = cannot_record() {
-        eprintln!("skipped: recording is not permitted here: {why}");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("mmsim-record-sig-{what}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // This program was just linked: its pages written back now, not while
-    // it runs (a folio locked for writeback is one fault-around skips, a
-    // state the bundle does not hold).
-    std::fs::File::open(std::env::current_exe().unwrap()).unwrap().sync_all().unwrap();
-    let bundle = dir.join("sig.mmrec");
-    let out = Command::new(env!("CARGO_BIN_EXE_mmsim"))
-        .args(["record", "-o"])
-        .arg(&bundle)
-        .arg("--")
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_signals", "--test-threads", "1"])
-        .env_clear()
-        .env("MMSIM_SIGNAL_HELPER", what)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "mmsim record failed: {}", String::from_utf8_lossy(&out.stderr));
-    let text = std::fs::read_to_string(&bundle).unwrap();
+    let (dir, text) = record_self("helper_signals", "MMSIM_SIGNAL_HELPER", what)?;
+    let bundle = dir.join("self.mmrec");
     let f = check_bundle(&text);
     for pid in &f.pids {
         assert!(f.exits.contains_key(pid) && f.rusage.contains_key(pid), "{pid}");
