@@ -84,7 +84,9 @@ struct Program {
 /// The first `execve` of a recording: what the recorder ran.
 fn recorded_command(b: &mm_sim::bundle::Bundle) -> Option<Program> {
     b.log.events.iter().find_map(|e| match &e.call {
-        mm_sim::strace::Call::Execve { path, argv, envp, .. } => Some(Program { path: path.clone(), argv: argv.clone(), envp: envp.clone() }),
+        mm_sim::strace::Call::Execve { path, argv, envp, .. } => {
+            Some(Program { path: path.clone(), argv: argv.clone(), envp: envp.clone() })
+        }
         _ => None,
     })
 }
