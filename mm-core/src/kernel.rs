@@ -66,12 +66,34 @@ impl MapsEntry {
     /// (`seq_setwidth(m, 25 + sizeof(void *) * 6 - 1)` and `seq_pad`) and
     /// the name; an unnamed mapping's line ends with the space.
     pub fn proc_maps_line(&self) -> String {
-        let mut line = format!(
-            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
-            self.start, self.end, self.perms, self.offset, self.dev.0, self.dev.1, self.inode
-        );
+        const WIDTH: usize = 25 + 8 * 6 - 1;
+        let mut line = String::with_capacity(WIDTH + 1 + self.path.len());
+        push_hex(&mut line, self.start, 8);
+        line.push('-');
+        push_hex(&mut line, self.end, 8);
+        line.push(' ');
+        line.push_str(&self.perms);
+        line.push(' ');
+        push_hex(&mut line, self.offset, 8);
+        line.push(' ');
+        push_hex(&mut line, u64::from(self.dev.0), 2);
+        line.push(':');
+        push_hex(&mut line, u64::from(self.dev.1), 2);
+        line.push(' ');
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut n = self.inode;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        line.extend(digits[i..].iter().map(|&d| char::from(d)));
+        line.push(' ');
         if !self.path.is_empty() {
-            const WIDTH: usize = 25 + 8 * 6 - 1;
             while line.len() < WIDTH {
                 line.push(' ');
             }
@@ -79,6 +101,16 @@ impl MapsEntry {
             line.push_str(&self.path);
         }
         line
+    }
+}
+
+/// `v` in lower-case hexadecimal, zero-padded to at least `width` digits
+/// (`%0*lx`).
+fn push_hex(line: &mut String, v: u64, width: usize) {
+    let digits = ((64 - v.leading_zeros() as usize).div_ceil(4)).max(width);
+    for i in (0..digits).rev() {
+        let d = if i < 16 { (v >> (4 * i)) & 0xf } else { 0 };
+        line.push(char::from(b"0123456789abcdef"[d as usize]));
     }
 }
 
@@ -226,6 +258,10 @@ impl Kernel {
     /// of the root never answers for these.
     fn proc_pid_maps_open(&self, t: &Task, path: &str, how: &OpenHow) -> Option<SysResult<Arc<File>>> {
         use crate::flags::open_flags::*;
+        // Most paths are not procfs's: no need to split them.
+        if !path.starts_with('/') || !path.contains("proc") || !path.contains("maps") {
+            return None;
+        }
         let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
         let [_, mid @ .., _] = parts.as_slice() else { return None };
         if !path.starts_with('/') || parts.first() != Some(&"proc") || parts.last() != Some(&"maps") {
@@ -1025,4 +1061,45 @@ fn maps_entry(v: &Vma, st: &crate::mm::MmState) -> MapsEntry {
         String::new()
     };
     MapsEntry { start: v.start, end: v.end, perms: v.perms(), offset: 0, dev: (0, 0), inode: 0, path }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MapsEntry;
+
+    /// `show_map_vma`'s line, written with `format!`.
+    fn reference(e: &MapsEntry) -> String {
+        let mut line = format!(
+            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+            e.start, e.end, e.perms, e.offset, e.dev.0, e.dev.1, e.inode
+        );
+        if !e.path.is_empty() {
+            while line.len() < 25 + 8 * 6 - 1 {
+                line.push(' ');
+            }
+            line.push(' ');
+            line.push_str(&e.path);
+        }
+        line
+    }
+
+    #[test]
+    fn proc_maps_lines_are_show_map_vma_lines() {
+        let values = [0, 1, 0xf, 0x10, 0xabc, 0x1234_5678, 0x7fff_f7fc_3000, 0xffff_ffff_ff60_0000, u64::MAX];
+        let devs = [(0, 0), (8, 2), (0xfe, 0x101), (u32::MAX, 7)];
+        let paths = ["", "[heap]", "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)"];
+        for (i, &start) in values.iter().enumerate() {
+            let end = values[(i + 3) % values.len()];
+            let e = MapsEntry {
+                start,
+                end,
+                perms: "r-xp".into(),
+                offset: values[(i + 5) % values.len()],
+                dev: devs[i % devs.len()],
+                inode: values[(i + 1) % values.len()],
+                path: paths[i % paths.len()].into(),
+            };
+            assert_eq!(e.proc_maps_line(), reference(&e));
+        }
+    }
 }

@@ -29,6 +29,13 @@
 //! initialised.  Walks over every frame (counters, invariant checks) visit
 //! only the initialised sections ([`PhysMem::initialised_pfns`]): the
 //! others hold nothing but zeroes.
+//!
+//! The 4 KiB blocks of a machine that is dropped are kept for the next
+//! machine of the same size in the process, when they back little host
+//! memory (`SPARE_FRAMES`): a block is read only once its frame is full,
+//! and a frame becomes full only by having all its words written, so
+//! nothing of the earlier machine shows, and the blocks it touched cost no
+//! first-touch fault again.
 
 use crate::flags::PageFlags;
 use crate::types::{PAGE_SIZE, Pfn};
@@ -238,6 +245,11 @@ impl<T: Zeroable> AnonMap<T> {
         Ok(AnonMap { ptr, len })
     }
 
+    /// No elements.
+    fn empty() -> AnonMap<T> {
+        AnonMap { ptr: NonNull::dangling(), len: 0 }
+    }
+
     /// [`try_new`](Self::try_new) for metadata sized by a range the caller
     /// has checked.
     ///
@@ -329,6 +341,43 @@ pub struct PhysMem {
     frames: AnonMap<AtomicU64>,
     /// Per section: some `struct page` of it has been initialised.
     sections: Box<[AtomicBool]>,
+    /// How many times a frame became full: a bound on the host pages
+    /// `frames` holds.
+    filled: AtomicU64,
+}
+
+/// The frame contents of a dropped [`PhysMem`], kept for the next one of
+/// the same size: a frame's words are read only once it is full, and
+/// every way to full writes all of them, so what an earlier machine left
+/// there is never seen, and the host pages it backed need no second
+/// first-touch fault.  A process that builds machine after machine (the
+/// tests, the benchmarks) reuses them; the spare is kept only when it
+/// holds little host memory ([`SPARE_FRAMES_MAX_BYTES`]).
+static SPARE_FRAMES: std::sync::Mutex<Vec<AnonMap<AtomicU64>>> = std::sync::Mutex::new(Vec::new());
+/// Spare frame contents kept at most.
+const SPARE_FRAMES_MAX: usize = 2;
+/// The most host memory a spare's frames may have backed.
+const SPARE_FRAMES_MAX_BYTES: u64 = 64 << 20;
+
+impl Drop for PhysMem {
+    fn drop(&mut self) {
+        if self.filled.load(Ordering::Relaxed) * PAGE_SIZE > SPARE_FRAMES_MAX_BYTES {
+            return;
+        }
+        let frames = std::mem::replace(&mut self.frames, AnonMap::empty());
+        if let Ok(mut spare) = SPARE_FRAMES.lock()
+            && spare.len() < SPARE_FRAMES_MAX
+        {
+            spare.push(frames);
+        }
+    }
+}
+
+/// A spare of `len` words ([`SPARE_FRAMES`]), if there is one.
+fn take_spare_frames(len: usize) -> Option<AnonMap<AtomicU64>> {
+    let mut spare = SPARE_FRAMES.lock().ok()?;
+    let i = spare.iter().position(|f| f.len == len)?;
+    Some(spare.swap_remove(i))
 }
 
 impl std::fmt::Debug for PhysMem {
@@ -393,9 +442,12 @@ impl PhysMem {
         let n = usize::try_from(nr_pages).map_err(too_large)?;
         let pages = AnonMap::try_new(n).map_err(|e| format!("struct page array: {e}"))?;
         let words = n.checked_mul(WORDS_PER_PAGE).ok_or("more bytes than the address space holds")?;
-        let frames = AnonMap::try_new(words).map_err(|e| format!("frame contents: {e}"))?;
+        let frames = match take_spare_frames(words) {
+            Some(f) => f,
+            None => AnonMap::try_new(words).map_err(|e| format!("frame contents: {e}"))?,
+        };
         let nr_sections = usize::try_from(nr_pages.div_ceil(PAGES_PER_SECTION)).map_err(too_large)?;
-        Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections) })
+        Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections), filled: AtomicU64::new(0) })
     }
 
     /// Number of frames.
@@ -497,6 +549,7 @@ impl PhysMem {
             // Bytes written through the direct map, without an allocation,
             // count too.
             self.init_deferred_page(pfn);
+            self.filled.fetch_add(1, Ordering::Relaxed);
             let words = self.words(pfn);
             for w in words {
                 w.store(0, Ordering::Relaxed);
@@ -837,14 +890,17 @@ impl PhysMem {
     /// zeroing it first (the frame is busy meanwhile: other accessors wait).
     fn overwrite(&self, pfn: Pfn, fill: impl FnOnce(&[AtomicU64; WORDS_PER_PAGE])) {
         let page = self.page(pfn);
-        loop {
+        let s_before = loop {
             let s = self.settled(page);
             let busy = KIND_BUSY << KIND_SHIFT;
             if page.content.compare_exchange(s, busy, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                break;
+                break s;
             }
-        }
+        };
         self.init_deferred_page(pfn);
+        if kind(s_before) != KIND_FULL {
+            self.filled.fetch_add(1, Ordering::Relaxed);
+        }
         fill(self.words(pfn));
         page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
     }
@@ -971,6 +1027,30 @@ mod tests {
         m.clear_frame(p);
         assert!(m.frame_is_zero(p));
         assert_eq!(m.read_u8(p, 2000), 0);
+    }
+
+    #[test]
+    fn a_machine_after_another_sees_none_of_its_bytes() {
+        // A size no other test uses, so the spare is this test's.
+        let bytes = 23 * PAGE_SIZE;
+        for round in 0..3u64 {
+            let m = PhysMem::new(bytes);
+            for pfn in 0..23 {
+                let p = Pfn(pfn);
+                assert!(m.frame_is_zero(p), "round {round}: frame {pfn}");
+                // Four bytes: sparse, then full (materialized).
+                for off in [1, 7, 100, 4000] {
+                    m.write_u8(p, off, 0x5a);
+                }
+                assert_eq!(m.read_u8(p, 2), 0, "round {round}: the rest of frame {pfn} is zero");
+                m.write_bytes(p, 0, &[0xee; PAGE_SIZE as usize]);
+                m.clear_frame(p);
+            }
+            // A fresh one, full again, must read zero but for its bytes.
+            m.write_u64(Pfn(5), 3, 0x1234);
+            let b = m.frame_bytes(Pfn(5));
+            assert_eq!(b.iter().filter(|&&x| x != 0).count(), 2, "round {round}");
+        }
     }
 
     #[test]

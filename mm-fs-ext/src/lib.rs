@@ -436,7 +436,7 @@ impl NameiOps for Ext4Walker<'_> {
     fn root(&self) -> SysResult<Self::Node> {
         self.fs.shared.sb.root().map_err(|e| self.fs.note(e))
     }
-    fn lookup_child(&self, dir: &Self::Node, _dir_path: &[u8], name: &[u8]) -> SysResult<Self::Node> {
+    fn lookup_child(&self, dir: &Self::Node, _path: &[u8], name: &[u8]) -> SysResult<Self::Node> {
         self.fs.shared.sb.lookup_child(dir, name).map_err(|e| self.fs.note(e))
     }
     fn file_type(&self, node: &Self::Node) -> FileType {

@@ -598,15 +598,14 @@ impl NameiOps for Walker<'_> {
     fn root(&self) -> SysResult<Node> {
         self.0.source.lstat(b"/").map(Node::Source)
     }
-    fn lookup_child(&self, _dir: &Node, dir_path: &[u8], name: &[u8]) -> SysResult<Node> {
-        let path = join(dir_path, name);
-        if let Some(i) = self.0.created.lock().get(&path) {
+    fn lookup_child(&self, _dir: &Node, path: &[u8], _name: &[u8]) -> SysResult<Node> {
+        if let Some(i) = self.0.created.lock().get(path) {
             return Ok(Node::Created(i.clone()));
         }
-        if self.0.removed.lock().contains(&path) {
+        if self.0.removed.lock().contains(path) {
             return Err(Errno::ENOENT);
         }
-        self.0.source.lstat(&path).map(Node::Source)
+        self.0.source.lstat(path).map(Node::Source)
     }
     fn file_type(&self, node: &Node) -> FileType {
         match node {

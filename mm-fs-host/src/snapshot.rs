@@ -466,12 +466,8 @@ impl NameiOps for Recorder<'_> {
         });
         Ok(s)
     }
-    fn lookup_child(&self, _dir: &Stat, dir_path: &[u8], name: &[u8]) -> SysResult<Stat> {
-        let mut path = dir_path.to_vec();
-        if path != b"/" {
-            path.push(b'/');
-        }
-        path.extend_from_slice(name);
+    fn lookup_child(&self, _dir: &Stat, path: &[u8], _name: &[u8]) -> SysResult<Stat> {
+        let path = path.to_vec();
         let r = self.host.lstat(&path);
         let mut seen = self.seen.lock().expect("not poisoned");
         match &r {

@@ -47,7 +47,12 @@ use mm_core::errno::Signal;
 use mm_core::kernel::clone_flags::*;
 use mm_core::trace::TraceCollector;
 use mm_core::{Errno, Kernel, Pid};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+/// The replay's maps, keyed by small numbers (pids, line indexes) and
+/// looked up at every event: a faster hash than the standard SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -1079,7 +1084,7 @@ fn replay_log_on(
         k.machine().trace.subscribe(c.clone());
         c
     });
-    let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::default();
     for (i, e) in log.events.iter().enumerate() {
         if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
             && *c > 0
@@ -1088,7 +1093,7 @@ fn replay_log_on(
             clones_of.entry(*c as u32).or_default().push(i);
         }
     }
-    let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::new();
+    let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::default();
     for &(at, receiver, child) in &log.sigchld {
         sigchld_of.entry(child).or_default().push((at, receiver));
     }
@@ -1102,7 +1107,7 @@ fn replay_log_on(
         }
     }
     let stack_addrs: HashSet<u64> = stacks.iter().map(|&(_, a, _)| a).collect();
-    let mut own_stack: HashMap<u32, u64> = HashMap::new();
+    let mut own_stack: HashMap<u32, u64> = HashMap::default();
     if !stack_addrs.is_empty() {
         for e in &log.events {
             if let Call::Op { op: Op::Madvise { addr, .. } | Op::Munmap { addr, .. }, .. } = e.call
@@ -1116,28 +1121,28 @@ fn replay_log_on(
         log,
         k,
         opts,
-        procs: HashMap::new(),
-        groups: HashMap::new(),
+        procs: HashMap::default(),
+        groups: HashMap::default(),
         sigchld_of,
         stacks,
         own_stack,
-        stacks_taken: HashSet::new(),
+        stacks_taken: HashSet::default(),
         clones_of,
-        clone_done: HashSet::new(),
+        clone_done: HashSet::default(),
         last_pid: None,
         last_tgid: None,
-        never: HashSet::new(),
-        after_exec: HashMap::new(),
-        exchanged: HashMap::new(),
+        never: HashSet::default(),
+        after_exec: HashMap::default(),
+        exchanged: HashMap::default(),
         made_by_run: 0,
         cut_exec_followed: 0,
-        maps_read: HashSet::new(),
+        maps_read: HashSet::default(),
         performed: 0,
         followed_opens: 0,
         out: String::new(),
-        cpu_of: HashMap::new(),
+        cpu_of: HashMap::default(),
         next_cpu: 0,
-        dead_faults: HashMap::new(),
+        dead_faults: HashMap::default(),
         outcomes: bundle.map(|_| Vec::new()),
         unfaulted: Vec::new(),
         exec_faults: 0,

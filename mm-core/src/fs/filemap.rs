@@ -661,6 +661,11 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             }
         }
         let workingset = head.contains(PageFlags::WORKINGSET);
+        // next_uptodate_folio checks once that the folio is still the
+        // cache's (`xas_reload` with a reference held): a page of it found
+        // in place says so for the pages after it (nothing here splits or
+        // removes a folio).
+        let mut in_place = false;
         for index in first..=last {
             let pfn = Pfn(folio.pfn.0 + (index - folio.index));
             // next_uptodate_folio: a reference, and the page still the
@@ -668,7 +673,10 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             if !crate::vmscan::folio_try_get(m, pfn) {
                 continue;
             }
-            if inode.mapping.peek(index) != Some(pfn) {
+            if !in_place {
+                in_place = inode.mapping.peek(index) == Some(pfn);
+            }
+            if !in_place {
                 m.put_page(pfn);
                 continue;
             }

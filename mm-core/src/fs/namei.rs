@@ -24,7 +24,6 @@
 
 use super::{FileType, LookupFlags};
 use crate::errno::{Errno, SysResult};
-use std::collections::VecDeque;
 
 /// `PATH_MAX`: a path (with its NUL) fits in this many bytes.
 pub const PATH_MAX: usize = 4096;
@@ -39,9 +38,10 @@ pub trait NameiOps {
     type Node: Clone;
     /// The root directory.
     fn root(&self) -> SysResult<Self::Node>;
-    /// `lookup` of `name` in the directory `dir`, whose canonical path is
-    /// `dir_path` (`/` for the root): `ENOENT` if it has no such entry.
-    fn lookup_child(&self, dir: &Self::Node, dir_path: &[u8], name: &[u8]) -> SysResult<Self::Node>;
+    /// `lookup` of `name` in the directory `dir`: `ENOENT` if it has no
+    /// such entry.  `path` is the canonical path the entry would have
+    /// (`dir`'s, a `/`, then `name`; `/name` in the root).
+    fn lookup_child(&self, dir: &Self::Node, path: &[u8], name: &[u8]) -> SysResult<Self::Node>;
     /// The type of `node`.
     fn file_type(&self, node: &Self::Node) -> FileType;
     /// `get_link`: the target of the symbolic link `node` (at `path`).
@@ -79,36 +79,41 @@ impl<N> Walk<N> {
     }
 }
 
-/// One component still to walk; `last` marks the last component of the
-/// whole walk (the original path's, or a followed last link's).
+/// One component still to walk: bytes `start..end` of text `text` (the
+/// path, or a followed link's target); `last` marks the last component of
+/// the whole walk (the original path's, or a followed last link's).
+#[derive(Clone, Copy)]
 struct Pending {
-    name: Vec<u8>,
+    text: usize,
+    start: usize,
+    end: usize,
     last: bool,
 }
 
-/// Splits `path` into its components, `last` on the final one.
-fn components(path: &[u8], last: bool) -> impl DoubleEndedIterator<Item = Pending> + '_ {
-    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
-    let n = parts.len();
-    parts.into_iter().enumerate().map(move |(i, c)| Pending { name: c.to_vec(), last: last && i + 1 == n })
-}
-
-/// The canonical path of the directories in `stack`.
-fn canonical<N>(stack: &[(Vec<u8>, N)]) -> Vec<u8> {
-    if stack.is_empty() {
-        return b"/".to_vec();
+/// Puts the components of `text` (number `idx` of the walk's texts) on the
+/// stack `pending`, the first on top; `last` marks the final one.
+fn push_components(pending: &mut Vec<Pending>, text: &[u8], idx: usize, last: bool) {
+    let mut end = text.len();
+    let mut first = true;
+    while end > 0 {
+        let start = text[..end].iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        if start < end {
+            pending.push(Pending { text: idx, start, end, last: last && first });
+            first = false;
+        }
+        end = start.saturating_sub(1);
     }
-    let mut p = Vec::new();
-    for (name, _) in stack {
-        p.push(b'/');
-        p.extend_from_slice(name);
-    }
-    p
 }
 
 /// `path_lookupat` / `path_openat`'s walk: `path` resolved from the root of
 /// `ops` (a relative path is taken from the root too).  With
 /// `LookupFlags::DIRECTORY` the result must be a directory (`ENOTDIR`).
+///
+/// The walk keeps the canonical path of the directory it is in as one
+/// buffer (`/a/b`; empty at the root), the length it had before each
+/// directory of `stack` was entered, and the components still to walk as
+/// ranges of the path and of the link targets read: no allocation per
+/// component.
 pub fn path_lookupat<O: NameiOps>(ops: &O, path: &[u8], flags: LookupFlags) -> SysResult<Walk<O::Node>> {
     if path.len() >= PATH_MAX {
         return Err(Errno::ENAMETOOLONG);
@@ -120,36 +125,52 @@ pub fn path_lookupat<O: NameiOps>(ops: &O, path: &[u8], flags: LookupFlags) -> S
     // A trailing slash (or a last `.`/`..`) asks for a directory and
     // follows a last symbolic link.
     let mut must_dir = flags.contains(LookupFlags::DIRECTORY) || path.ends_with(b"/");
-    let mut pending: VecDeque<Pending> = components(path, true).collect();
-    // The directories walked into, below the root.
-    let mut stack: Vec<(Vec<u8>, O::Node)> = Vec::new();
+    // Texts 1.. are the link targets read (at most MAXSYMLINKS).
+    let mut targets: Vec<Vec<u8>> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    push_components(&mut pending, path, 0, true);
+    // The directories walked into, below the root, each with the length
+    // `canon` had before it.
+    let mut stack: Vec<(usize, O::Node)> = Vec::new();
+    let mut canon: Vec<u8> = Vec::with_capacity(path.len() + 1);
     let mut links = 0u32;
-    let is_dir =
-        |stack: &[(Vec<u8>, O::Node)]| stack.last().is_none_or(|(_, n)| ops.file_type(n) == FileType::Directory);
-    while let Some(c) = pending.pop_front() {
-        if c.last && (c.name == b"." || c.name == b"..") {
+    let is_dir = |stack: &[(usize, O::Node)]| stack.last().is_none_or(|(_, n)| ops.file_type(n) == FileType::Directory);
+    while let Some(c) = pending.pop() {
+        let text = if c.text == 0 { path } else { &targets[c.text - 1] };
+        let name = &text[c.start..c.end];
+        if c.last && (name == b"." || name == b"..") {
             must_dir = true;
         }
         // walk_component needs a directory to look in.
         if !is_dir(&stack) {
             return Err(Errno::ENOTDIR);
         }
-        if c.name == b"." {
+        if name == b"." {
             continue;
         }
-        if c.name == b".." {
-            stack.pop();
+        if name == b".." {
+            if let Some((len, _)) = stack.pop() {
+                canon.truncate(len);
+            }
             continue;
         }
-        if c.name.len() > NAME_MAX {
+        if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
         let dir = stack.last().map_or(&root, |(_, n)| n);
-        let node = match ops.lookup_child(dir, &canonical(&stack), &c.name) {
+        let base = canon.len();
+        canon.push(b'/');
+        canon.extend_from_slice(name);
+        let node = match ops.lookup_child(dir, &canon, name) {
             Ok(n) => n,
             Err(Errno::ENOENT) if c.last => {
                 let dir = dir.clone();
-                return Ok(Walk::Missing { dir, dir_path: canonical(&stack), name: c.name });
+                let name = name.to_vec();
+                canon.truncate(base);
+                if canon.is_empty() {
+                    canon.push(b'/');
+                }
+                return Ok(Walk::Missing { dir, dir_path: canon, name });
             }
             Err(e) => return Err(e),
         };
@@ -158,12 +179,8 @@ pub fn path_lookupat<O: NameiOps>(ops: &O, path: &[u8], flags: LookupFlags) -> S
             if links > MAXSYMLINKS {
                 return Err(Errno::ELOOP);
             }
-            let mut at = canonical(&stack);
-            if !stack.is_empty() {
-                at.push(b'/');
-            }
-            at.extend_from_slice(&c.name);
-            let target = ops.readlink(&node, &at)?;
+            let target = ops.readlink(&node, &canon)?;
+            canon.truncate(base);
             if target.is_empty() {
                 return Err(Errno::ENOENT);
             }
@@ -172,29 +189,31 @@ pub fn path_lookupat<O: NameiOps>(ops: &O, path: &[u8], flags: LookupFlags) -> S
             }
             if target[0] == b'/' {
                 stack.clear();
+                canon.clear();
             }
             // The link's own trailing slash asks for a directory too.
             if c.last && target.ends_with(b"/") {
                 must_dir = true;
             }
-            let parts: Vec<Pending> = components(&target, c.last).collect();
-            if parts.is_empty() && c.last {
+            let before = pending.len();
+            push_components(&mut pending, &target, targets.len() + 1, c.last);
+            if pending.len() == before && c.last {
                 // A link to `/` (or to `.`): its target is the directory.
                 must_dir = true;
             }
-            for p in parts.into_iter().rev() {
-                pending.push_front(p);
-            }
+            targets.push(target);
             continue;
         }
-        stack.push((c.name, node));
+        stack.push((base, node));
     }
     if must_dir && !is_dir(&stack) {
         return Err(Errno::ENOTDIR);
     }
-    let path = canonical(&stack);
+    if canon.is_empty() {
+        canon.push(b'/');
+    }
     let node = stack.pop().map_or(root, |(_, n)| n);
-    Ok(Walk::Found { node, path })
+    Ok(Walk::Found { node, path: canon })
 }
 
 #[cfg(test)]
@@ -221,13 +240,8 @@ mod tests {
         fn root(&self) -> SysResult<Vec<u8>> {
             Ok(b"/".to_vec())
         }
-        fn lookup_child(&self, _dir: &Vec<u8>, dir_path: &[u8], name: &[u8]) -> SysResult<Vec<u8>> {
-            let mut p = dir_path.to_vec();
-            if p != b"/" {
-                p.push(b'/');
-            }
-            p.extend_from_slice(name);
-            if self.0.contains_key(&p) { Ok(p) } else { Err(Errno::ENOENT) }
+        fn lookup_child(&self, _dir: &Vec<u8>, path: &[u8], _name: &[u8]) -> SysResult<Vec<u8>> {
+            if self.0.contains_key(path) { Ok(path.to_vec()) } else { Err(Errno::ENOENT) }
         }
         fn file_type(&self, node: &Vec<u8>) -> FileType {
             self.0[node].0
