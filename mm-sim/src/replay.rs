@@ -961,8 +961,8 @@ fn raise_nofile(files: &mut mm_core::task::FdTable, fd: u64) {
 /// handled leaves the page as the access needs it).  Inside `execve` no
 /// fault is run anyway.
 fn pagefault_disabled_faults(events: &[Event]) -> HashSet<usize> {
-    let mut last: HashMap<u32, usize> = HashMap::new();
-    let mut out = HashSet::new();
+    let mut last: HashMap<u32, usize> = HashMap::default();
+    let mut out = HashSet::default();
     for (i, e) in events.iter().enumerate() {
         if let Some(&j) = last.get(&e.pid)
             && let (
