@@ -146,7 +146,8 @@ struct Shadow {
     /// The page's own bytes: written anonymous memory, or a private copy
     /// of a file page.
     own: Option<Box<[u8]>>,
-    /// `MADV_FREE`d and not written since: `MADV_PAGEOUT` discards it.
+    /// `MADV_FREE`d and not written since: `MADV_PAGEOUT` discards it, and
+    /// reclaim may at any allocation.
     lazyfree: bool,
     /// Offset of the last store.
     last: u8,
@@ -278,6 +279,22 @@ impl World {
                 };
                 self.unmap(a, a + n * PAGE);
                 self.map_src(a, n, prot, src);
+                if populate && !shared && prot & W != 0 {
+                    // populate_vma_page_range faults a private writable
+                    // mapping for writing: each page within the object gets
+                    // its private copy now, and later stores through shared
+                    // mappings of the same page no longer show in it.
+                    for i in 0..n {
+                        let p = a + i * PAGE;
+                        if self.past_eof(p) {
+                            break;
+                        }
+                        let Src::Obj { obj, pg, .. } = self.pages[&p].src else { unreachable!("an object mapping") };
+                        let o = (pg * PAGE) as usize;
+                        let copy: Box<[u8]> = self.objs[obj][o..o + PAGE as usize].into();
+                        self.pages.get_mut(&p).expect("mapped").own = Some(copy);
+                    }
+                }
             }
             Op::Munmap { page, n } => {
                 let a = addr(page);
@@ -481,6 +498,19 @@ impl World {
         Ok(())
     }
 
+    /// Reclaim may discard a `MADV_FREE`d page not written since, at any
+    /// allocation (`try_to_unmap` clears its entry): from then on it reads
+    /// zeroes.  A lazily freed page whose entry is gone was discarded.
+    fn lazyfree_discarded(&mut self) {
+        let t = self.k.task(self.pid).expect("task");
+        for (&a, s) in self.pages.iter_mut() {
+            if s.lazyfree && s.own.is_some() && t.mm.lookup_pte(a).is_none() {
+                s.own = None;
+                s.lazyfree = false;
+            }
+        }
+    }
+
     /// The shadow agrees with the simulator, and the invariants hold.
     fn verify(&self) -> Result<(), TestCaseError> {
         let t = self.k.task(self.pid).expect("task");
@@ -538,6 +568,7 @@ fn run_ops(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut w = World { k, pid, pages: BTreeMap::new(), brk: BRK, fd, objs: vec![file] };
     for op in ops {
         w.apply(op)?;
+        w.lazyfree_discarded();
         w.verify()?;
     }
     let mut k = w.k;
@@ -592,18 +623,65 @@ proptest! {
         device in prop::sample::select(vec!["zram", "file"]),
         page_cluster in 0u32..4,
     ) {
-        let path = if device == "file" {
-            std::env::temp_dir().join(format!("mmsim-proptest-swap-{}", std::process::id())).display().to_string()
-        } else {
-            String::new()
-        };
-        let spec = mm_core::machine::SwapSpec {
-            device: device.to_string(),
-            config: mm_core::swap::SwapDeviceConfig { path, size: Some(1 << 20), ..Default::default() },
-            prio: -1,
-        };
-        let mut cfg = MachineConfig { ram: 64 * PAGE, reclaim: policy.to_string(), swap: vec![spec], ..MachineConfig::default() };
+        let mut cfg = small_machine_with_swap(policy, device);
         cfg.tunables.page_cluster = page_cluster;
         run_ops(cfg, &ops)?;
     }
+}
+
+/// The swapping test's machine: 64 frames, swap on `device` (a 1 MiB zram
+/// device or swap file), pages reclaimed under `policy`.
+fn small_machine_with_swap(policy: &str, device: &str) -> MachineConfig {
+    let path = if device == "file" {
+        std::env::temp_dir().join(format!("mmsim-proptest-swap-{}", std::process::id())).display().to_string()
+    } else {
+        String::new()
+    };
+    let spec = mm_core::machine::SwapSpec {
+        device: device.to_string(),
+        config: mm_core::swap::SwapDeviceConfig { path, size: Some(1 << 20), ..Default::default() },
+        prio: -1,
+    };
+    MachineConfig { ram: 64 * PAGE, reclaim: policy.to_string(), swap: vec![spec], ..MachineConfig::default() }
+}
+
+/// Found by the swapping test: `MAP_POPULATE` of a private writable file
+/// mapping breaks COW at once (as on Linux), so a later store through a
+/// shared mapping of the same file page does not show through it.  The
+/// last, partial page of the file, and a whole one mapped `rwx`.
+#[test]
+fn a_populated_private_writable_mapping_has_its_own_copy() {
+    let last_page = [
+        Op::MmapShared { page: 44, n: 3, prot: R | W, fpage: Some(38), shared: true, populate: false },
+        Op::MmapShared { page: 0, n: 1, prot: R | W, fpage: Some(40), shared: false, populate: true },
+        Op::Store { page: 46, val: 0 },
+    ];
+    let rwx = [
+        Op::MmapShared { page: 78, n: 5, prot: R | W, fpage: Some(1), shared: true, populate: false },
+        Op::MmapShared { page: 0, n: 1, prot: R | W | X, fpage: Some(5), shared: false, populate: true },
+        Op::Store { page: 82, val: 255 },
+        Op::Load { page: 0, off: 255 },
+    ];
+    for ops in [&last_page[..], &rwx[..]] {
+        run_ops(MachineConfig::default(), ops).expect("default machine");
+        run_ops(small_machine_with_swap("clock", "zram"), ops).expect("64 frames with swap");
+    }
+}
+
+/// Found by the swapping test: reclaim, run by the allocations of a
+/// populate, discards a `MADV_FREE`d page not written since, which then
+/// reads zeroes.
+#[test]
+fn reclaim_discards_a_lazily_freed_page() {
+    let ops = [
+        Op::MmapShared { page: 68, n: 3, prot: R | W, fpage: Some(5), shared: true, populate: false },
+        Op::Mmap { page: 6, n: 4, prot: R | W | X, place: Place::Fixed, populate: false, noreserve: false },
+        Op::Store { page: 70, val: 0 },
+        Op::Store { page: 7, val: 1 },
+        Op::Madvise { page: 5, n: 3, advice: 8 },
+        Op::MmapShared { page: 8, n: 3, prot: R | W | X, fpage: Some(0), shared: false, populate: true },
+        Op::Load { page: 7, off: 1 },
+        Op::Store { page: 7, val: 2 },
+    ];
+    run_ops(small_machine_with_swap("lru", "zram"), &ops).expect("64 frames with swap");
 }
