@@ -249,13 +249,32 @@ impl MmStruct {
                 Err(hole_end) => a = hole_end,
                 Ok(table) => {
                     let region_end = (a & !(pmd_size - 1)).saturating_add(pmd_size).min(end);
-                    while a < region_end {
-                        let idx = self.pt_index(PTE_LEVEL, a);
-                        let raw = self.machine.phys.read_u64(table, idx);
-                        if raw != 0 {
-                            f(a, Slot { table, idx }, self.machine.arch.decode_pte(raw));
+                    match self.machine.phys.table_words(table) {
+                        // A table never written: every entry none.
+                        Some(None) => a = region_end,
+                        // One look at the table's state for all its
+                        // entries (the words read are those `read_u64`
+                        // reads; `f` may rewrite the one it is given).
+                        Some(Some(words)) => {
+                            while a < region_end {
+                                let idx = self.pt_index(PTE_LEVEL, a);
+                                let raw = words[idx % crate::phys::WORDS_PER_PAGE].load(Ordering::Acquire);
+                                if raw != 0 {
+                                    f(a, Slot { table, idx }, self.machine.arch.decode_pte(raw));
+                                }
+                                a += 1 << crate::types::PAGE_SHIFT;
+                            }
                         }
-                        a += 1 << crate::types::PAGE_SHIFT;
+                        None => {
+                            while a < region_end {
+                                let idx = self.pt_index(PTE_LEVEL, a);
+                                let raw = self.machine.phys.read_u64(table, idx);
+                                if raw != 0 {
+                                    f(a, Slot { table, idx }, self.machine.arch.decode_pte(raw));
+                                }
+                                a += 1 << crate::types::PAGE_SHIFT;
+                            }
+                        }
                     }
                 }
             }

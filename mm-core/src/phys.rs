@@ -626,6 +626,19 @@ impl PhysMem {
         self.read_u64_slow(pfn, idx)
     }
 
+    /// The words of a frame read as a table: `Some(None)` if every byte
+    /// is zero, `Some(Some(words))` if its content is full, `None` if it
+    /// is sparse or changing (read it word by word then).  A page-table
+    /// walk reads a whole table this way with one look at its state.
+    #[inline]
+    pub fn table_words(&self, pfn: Pfn) -> Option<Option<&[AtomicU64; WORDS_PER_PAGE]>> {
+        match kind(self.page(pfn).content.load(Ordering::Acquire)) {
+            KIND_FULL => Some(Some(self.words(pfn))),
+            KIND_ZERO => Some(None),
+            _ => None,
+        }
+    }
+
     #[inline(never)]
     fn read_u64_slow(&self, pfn: Pfn, idx: usize) -> u64 {
         let s = self.settled(self.page(pfn));

@@ -63,6 +63,7 @@ use mm_core::types::{PAGE_SIZE, Pfn};
 use parking_lot::Mutex;
 use snapshot::Snapshot;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 pub use snapshot::{SNAPSHOT_MAGIC, write_snapshot};
@@ -350,6 +351,9 @@ pub struct HostFs {
     /// Host names unlinked in the model, by canonical path: lookups do not
     /// see them (the host keeps them).
     removed: Mutex<std::collections::BTreeSet<Vec<u8>>>,
+    /// Set (for good) when a name is first made or removed in memory:
+    /// until then a lookup goes straight to the host tree.
+    names_changed: AtomicBool,
     /// The root, for `Debug`.
     name: String,
 }
@@ -447,6 +451,7 @@ impl HostFs {
             icache: Mutex::new(Vec::new()),
             created: Mutex::new(BTreeMap::new()),
             removed: Mutex::new(std::collections::BTreeSet::new()),
+            names_changed: AtomicBool::new(false),
             name: name.to_string(),
         })
     }
@@ -549,6 +554,7 @@ impl HostFs {
             Node::Source(st) => self.iget(&old_full, &st)?,
         };
         let mut created = self.created.lock();
+        self.names_changed.store(true, Ordering::Release);
         if keep {
             created.insert(new_full, inode);
             return Ok(());
@@ -599,11 +605,13 @@ impl NameiOps for Walker<'_> {
         self.0.source.lstat(b"/").map(Node::Source)
     }
     fn lookup_child(&self, _dir: &Node, path: &[u8], _name: &[u8]) -> SysResult<Node> {
-        if let Some(i) = self.0.created.lock().get(path) {
-            return Ok(Node::Created(i.clone()));
-        }
-        if self.0.removed.lock().contains(path) {
-            return Err(Errno::ENOENT);
+        if self.0.names_changed.load(Ordering::Acquire) {
+            if let Some(i) = self.0.created.lock().get(path) {
+                return Ok(Node::Created(i.clone()));
+            }
+            if self.0.removed.lock().contains(path) {
+                return Err(Errno::ENOENT);
+            }
         }
         self.0.source.lstat(path).map(Node::Source)
     }
@@ -643,6 +651,7 @@ impl Filesystem for HostFs {
                 let inode = self.new_file(&dir, &dir_path);
                 let full = join(&dir_path, &name);
                 self.created.lock().insert(full.clone(), inode.clone());
+                self.names_changed.store(true, Ordering::Release);
                 Ok(Dentry { inode, path: String::from_utf8_lossy(&full).into_owned() })
             }
         }
@@ -659,6 +668,7 @@ impl Filesystem for HostFs {
                 let full = join(&dir_path, &name);
                 let inode = self.new_node(&dir, &dir_path, FileType::Directory, 0o755);
                 self.created.lock().insert(full, inode);
+                self.names_changed.store(true, Ordering::Release);
                 Ok(())
             }
         }
@@ -688,6 +698,7 @@ impl Filesystem for HostFs {
         let full = canonical;
         self.created.lock().remove(&full);
         self.removed.lock().insert(full);
+        self.names_changed.store(true, Ordering::Release);
         Ok(())
     }
 

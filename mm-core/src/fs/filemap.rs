@@ -662,9 +662,9 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         }
         let workingset = head.contains(PageFlags::WORKINGSET);
         // next_uptodate_folio checks once that the folio is still the
-        // cache's (`xas_reload` with a reference held): a page of it found
-        // in place says so for the pages after it (nothing here splits or
-        // removes a folio).
+        // cache's (with a reference held, its `mapping` and index): a page
+        // of it found in place says so for the pages after it (nothing
+        // here splits or removes a folio).
         let mut in_place = false;
         for index in first..=last {
             let pfn = Pfn(folio.pfn.0 + (index - folio.index));
@@ -674,7 +674,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
                 continue;
             }
             if !in_place {
-                in_place = inode.mapping.peek(index) == Some(pfn);
+                in_place = inode.mapping.page_cached_at(pfn, index);
             }
             if !in_place {
                 m.put_page(pfn);

@@ -344,6 +344,19 @@ impl AddressSpace {
         self.i_pages.lock().get(index)
     }
 
+    /// True if the page `pfn`, on which the caller holds a reference, is
+    /// this cache's page `index`, by the page's own `mapping` and `index`
+    /// words (`folio->mapping == mapping`): a page leaves the cache with
+    /// its references frozen at 0 and its `mapping` cleared after, so a
+    /// referenced page whose words name this cache is still in it.  No
+    /// lock taken.
+    #[inline]
+    pub(crate) fn page_cached_at(&self, pfn: Pfn, index: u64) -> bool {
+        let page = self.machine.phys.page(pfn);
+        page.mapping.load(Ordering::Acquire) == file_mapping_word(self.host)
+            && page.index.load(Ordering::Relaxed) == index
+    }
+
     /// `filemap_get_folio`: the frame caching page `index`, with a
     /// reference for the caller.
     pub fn filemap_get_folio(&self, index: u64) -> Option<Pfn> {
