@@ -22,12 +22,9 @@ impl MmStruct {
         if vma.flags.contains(VmFlags::SHARED) {
             return VmFault::SIGBUS;
         }
-        let slot = match slot {
-            Some(s) => s,
-            None => match self.pte_alloc(vmf.pmd, vmf.address) {
-                Ok(s) => s,
-                Err(e) => return e,
-            },
+        let slot = match slot.map_or_else(|| self.pte_alloc(vmf.pmd, vmf.address), Ok) {
+            Ok(s) => s,
+            Err(e) => return e,
         };
         if !vmf.is_write() {
             let entry = Pte::page(m.zero_pfn, vma.page_prot | PteFlags::SPECIAL);
@@ -77,12 +74,9 @@ impl MmStruct {
             // need FOLL_FORCE-style copying, which the model does not do.
             return VmFault::SIGBUS;
         }
-        let slot = match slot {
-            Some(s) => s,
-            None => match self.pte_alloc(vmf.pmd, vmf.address) {
-                Ok(s) => s,
-                Err(e) => return e,
-            },
+        let slot = match slot.map_or_else(|| self.pte_alloc(vmf.pmd, vmf.address), Ok) {
+            Ok(s) => s,
+            Err(e) => return e,
         };
         let entry = Pte::page(m.zero_pfn, vma.page_prot | PteFlags::SPECIAL);
         if self.set_pte_if_none(slot, entry) {
