@@ -431,6 +431,13 @@ impl HostFs {
                             }
                         }
                     }
+                    if r.readahead
+                        && let Some(pfn) = inode.mapping.peek(index)
+                    {
+                        // The marker of a readahead window: fault-around
+                        // skips it and a fault on it starts the next one.
+                        self.machine.phys.page(pfn).set_flags(mm_core::flags::PageFlags::READAHEAD);
+                    }
                     pages += 1 << r.order;
                 }
             }

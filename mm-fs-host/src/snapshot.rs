@@ -22,6 +22,7 @@
 //! fs fe:00 ext4 ra=2048                 the device's readahead window, in pages
 //! pagecache                             files start with the cached pages given
 //! c 0 4 0                               after an 'f' line: 4 folios of 2^0 pages from page 0
+//! c 4 1 0 readahead                     a folio that carries PG_readahead
 //! ```
 //!
 //! Paths are absolute and canonical (no `.`, `..` or empty component);
@@ -91,6 +92,9 @@ pub struct CacheRun {
     pub first: u64,
     pub count: u64,
     pub order: u32,
+    /// `c FIRST COUNT ORDER readahead`: each folio carried `PG_readahead`
+    /// (a readahead window's marker, not yet reached).
+    pub readahead: bool,
 }
 
 /// The largest folio order a `c` line may give (`MAX_PAGECACHE_ORDER`).
@@ -180,7 +184,7 @@ impl Snapshot {
                     }
                     s.pagecache = true;
                 }
-                "c" if f.len() == 4 && !f[1].starts_with('/') => {
+                "c" if (f.len() == 4 || f.len() == 5) && !f[1].starts_with('/') => {
                     let path =
                         last_file.as_ref().ok_or_else(|| err("'c FIRST COUNT ORDER' must follow an 'f' line"))?;
                     if !s.pagecache {
@@ -207,7 +211,12 @@ impl Snapshot {
                     if cached.last().is_some_and(|r| r.first + (r.count << r.order) > first) {
                         return Err(err("cached runs overlap or are not in page order"));
                     }
-                    cached.push(CacheRun { first, count, order });
+                    let readahead = match f.get(4) {
+                        None => false,
+                        Some(&"readahead") => true,
+                        Some(_) => return Err(err("expected 'readahead' or nothing after the folio order")),
+                    };
+                    cached.push(CacheRun { first, count, order, readahead });
                 }
                 "=" => {
                     want(3)?;

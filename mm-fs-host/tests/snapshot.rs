@@ -267,6 +267,11 @@ fn bad_start_pagecache_lines_get_an_error_naming_the_line() {
     );
     assert_eq!(parse_err(&format!("{m}fs fe:00 ext4 ro\n")), "line 2: bad readahead window (ra=PAGES, at most 262144)");
     assert_eq!(parse_err(&format!("{m}fs fe:00\n")), "line 2: expected 3 fields, or 4 with ra=PAGES");
+    assert_eq!(
+        parse_err(&format!("{m}pagecache\n{f}c 0 1 0 marked\n")),
+        "line 4: expected 'readahead' or nothing after the folio order"
+    );
+    assert!(Snapshot::parse(format!("{m}pagecache\n{f}c 0 1 0 readahead\n").as_bytes()).is_ok());
     // A character device line keeps its meaning.
     assert!(Snapshot::parse(format!("{m}pagecache\nc /dev/zero 666 00:05 4 1:5\n").as_bytes()).is_ok());
     // The last folio may reach past the end of the file, as at its end.
@@ -321,6 +326,26 @@ f /data 644 fe:00 5 262144\n= 4100 2a\nc 0 1 4\nc 32 2 0\nf /shm 644 00:1a 6 262
     let shm = k.filp_open("/shm", O_RDONLY).expect("open");
     let f: Vec<(u64, u32)> = shm.inode.mapping.folios_in(0, 63).iter().map(|f| (f.index, f.order)).collect();
     assert_eq!(f, (0..16).map(|i| (i, 0)).collect::<Vec<_>>());
+    assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());
+}
+
+/// A cached folio marked `readahead` (`PG_readahead` when the recording
+/// started) is the one page fault-around does not map; a fault on it maps
+/// it and starts the next window.
+#[test]
+fn a_readahead_mark_in_the_start_pagecache_stops_fault_around() {
+    let text = "mmsim-root-snapshot 1\nfs fe:00 ext4 ra=8\npagecache\n\
+f /data 644 fe:00 5 262144\nc 0 5 0\nc 5 1 0 readahead\nc 6 10 0\n";
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let fs = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect("snapshot");
+    k.set_root(fs);
+    let pid = k.spawn().expect("process");
+    let fd = k.sys_openat(pid, "/data", O_RDONLY).expect("open");
+    let base = k.sys_mmap(pid, 0, 2 << 20, 1, 2, fd as i64, 0).expect("mmap");
+    // A minor fault on page 1 maps the window's cached pages but page 5.
+    assert_eq!(load_page(&k, pid, base, 1), ((1, 0), vec![(0, 5), (6, 16)]));
+    // Page 5 faults (minor: cached) and is mapped.
+    assert_eq!(load_page(&k, pid, base, 5), ((1, 0), vec![(0, 16)]));
     assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());
 }
 

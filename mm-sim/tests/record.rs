@@ -166,8 +166,9 @@ fn check_bundle(text: &str) -> Found {
         let w: Vec<&str> = l.split(' ').collect();
         match w[0] {
             "pagecache" => pagecache = true,
-            "c" if w.len() == 4 && !w[1].starts_with('/') => {
+            "c" if (w.len() == 4 || w.len() == 5) && !w[1].starts_with('/') => {
                 assert!(pagecache && in_file, "`{l}` not after an f line of a pagecache snapshot");
+                assert!(w.len() == 4 || w[4] == "readahead", "`{l}`");
                 let (first, count, order): (u64, u64, u32) =
                     (w[1].parse().unwrap(), w[2].parse().unwrap(), w[3].parse().unwrap());
                 assert!(order <= 9 && count > 0 && first % (1 << order) == 0 && first >= next_page, "`{l}`");

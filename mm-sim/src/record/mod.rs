@@ -857,7 +857,7 @@ fn interpreter_of(f: &File, runs: &[pagecache::Run]) -> Option<Vec<u8>> {
     use std::os::unix::io::AsRawFd;
     // The pages cached from page 0 on, contiguously.
     let mut cached = 0u64;
-    for &(first, count, order) in runs {
+    for &(first, count, order, _) in runs {
         if first != cached {
             break;
         }
@@ -999,8 +999,9 @@ fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
             if let (Some(dev), Some(ino)) = (dev, ino)
                 && let Some(runs) = rec.cached.get(&(dev, ino))
             {
-                for (first, count, order) in runs {
-                    let _ = writeln!(out, "c {first} {count} {order}");
+                for (first, count, order, ra) in runs {
+                    let mark = if *ra { " readahead" } else { "" };
+                    let _ = writeln!(out, "c {first} {count} {order}{mark}");
                 }
             }
         }

@@ -12,16 +12,21 @@ use std::os::unix::io::AsRawFd;
 const PAGE_SIZE: usize = 4096;
 const KPF_COMPOUND_HEAD: u64 = 1 << 15;
 const KPF_COMPOUND_TAIL: u64 = 1 << 16;
+/// `KPF_RECLAIM`: `PG_reclaim`, the bit `PG_readahead` shares on a
+/// page-cache folio (kept while the file is mapped `MADV_RANDOM`: a fault
+/// then starts no readahead and leaves the mark).
+const KPF_RECLAIM: u64 = 1 << 9;
 /// The largest folio order a `c` line may give.
 const MAX_ORDER: u32 = 9;
 
-/// `(first page, count, order)`: `count` folios of `2^order` pages.
-pub type Run = (u64, u64, u32);
+/// `(first page, count, order, readahead)`: `count` folios of `2^order`
+/// pages, each with `PG_readahead` if `readahead`.
+pub type Run = (u64, u64, u32, bool);
 
 /// Folio runs from per-page residency and flags: `pages[i]` is `None`
 /// for a page not cached, else its kpageflags (0 without them).
 pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
-    let mut folios: Vec<(u64, u32)> = Vec::new();
+    let mut folios: Vec<(u64, u32, bool)> = Vec::new();
     let mut i = 0;
     while i < pages.len() {
         let Some(flags) = pages[i] else {
@@ -41,14 +46,14 @@ pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
             order -= 1;
         }
         let len = 1usize << order;
-        folios.push((i as u64, order));
+        folios.push((i as u64, order, flags & KPF_RECLAIM != 0));
         i += len;
     }
     let mut runs: Vec<Run> = Vec::new();
-    for (first, order) in folios {
+    for (first, order, ra) in folios {
         match runs.last_mut() {
-            Some(r) if r.2 == order && r.0 + r.1 * (1 << order) == first => r.1 += 1,
-            _ => runs.push((first, 1, order)),
+            Some(r) if r.2 == order && r.3 == ra && r.0 + r.1 * (1 << order) == first => r.1 += 1,
+            _ => runs.push((first, 1, order, ra)),
         }
     }
     runs
@@ -152,10 +157,19 @@ mod tests {
     #[test]
     fn folios_join_into_runs() {
         assert_eq!(folio_runs(&[]), vec![]);
-        assert_eq!(folio_runs(&[P, P, None, P]), vec![(0, 2, 0), (3, 1, 0)]);
+        assert_eq!(folio_runs(&[P, P, None, P]), vec![(0, 2, 0, false), (3, 1, 0, false)]);
         // Two order-2 folios, then an order-1 folio, then a page.
-        assert_eq!(folio_runs(&[H, T, T, T, H, T, T, T, H, T, P]), vec![(0, 2, 2), (8, 1, 1), (10, 1, 0)]);
+        assert_eq!(
+            folio_runs(&[H, T, T, T, H, T, T, T, H, T, P]),
+            vec![(0, 2, 2, false), (8, 1, 1, false), (10, 1, 0, false)]
+        );
         // A folio seen in part at the end of a file.
-        assert_eq!(folio_runs(&[None, None, None, None, H, T, T]), vec![(4, 1, 1), (6, 1, 0)]);
+        assert_eq!(folio_runs(&[None, None, None, None, H, T, T]), vec![(4, 1, 1, false), (6, 1, 0, false)]);
+    }
+
+    #[test]
+    fn a_readahead_mark_is_a_run_of_its_own() {
+        const R: Option<u64> = Some(KPF_RECLAIM);
+        assert_eq!(folio_runs(&[P, P, R, P, P]), vec![(0, 2, 0, false), (2, 1, 0, true), (3, 2, 0, false)]);
     }
 }
