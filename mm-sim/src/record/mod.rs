@@ -14,7 +14,8 @@
 //! the two.  The page cache of each regular file is measured
 //! ([`pagecache`]) the first time the program opens it (at the `open`'s
 //! exit stop: opening reads nothing) or executes it (at the `execve`'s
-//! entry stop, with the ELF interpreter it names), before the program
+//! entry stop, with the ELF interpreter it names, read from its cached
+//! first pages or past the page cache with `O_DIRECT`), before the program
 //! touched it.
 //!
 //! Signals: each signal-delivery stop is written as strace writes it

@@ -2,8 +2,10 @@
 //! measured without reading anything: the file is mapped read-only with
 //! `MADV_RANDOM` (no readahead), `mincore` says which pages are cached,
 //! each cached page is touched (a minor fault of the recorder, the page is
-//! there), and its frame's `/proc/kpageflags` bits (`COMPOUND_HEAD`,
-//! `COMPOUND_TAIL`) give the folio sizes.
+//! there; under `MADV_RANDOM` the fault starts no readahead either), and
+//! its frame's `/proc/kpageflags` bits (`COMPOUND_HEAD`, `COMPOUND_TAIL`)
+//! give the folio sizes, and `RECLAIM` (`PG_readahead`'s bit) the folios
+//! that carry a readahead window's marker.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
