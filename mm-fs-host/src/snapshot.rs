@@ -510,69 +510,79 @@ impl Recorder<'_> {
             read_full_at(&f, off, &mut b).ok()?;
             Some(b)
         };
-        let head = read(0, BINPRM_BUF_SIZE)?;
-        let mut ranges = vec![(0, head.clone())];
-        let mut interp = None;
-        if head.starts_with(b"#!") {
-            let line = head[2..].split(|&b| b == b'\n').next().unwrap_or_default();
-            let name: Vec<u8> = line
-                .iter()
-                .copied()
-                .skip_while(|b| *b == b' ' || *b == b'\t')
-                .take_while(|b| !b" \t\0".contains(b))
-                .collect();
-            interp = Some(name).filter(|n| !n.is_empty());
-        } else if head.starts_with(b"\x7fELF") {
-            interp = self.record_elf(&read, &mut ranges);
-        }
+        let mut ranges = Vec::new();
+        let interp = exec_interpreter(&read, &mut |off, bytes| ranges.push((off, bytes.to_vec())));
         let mut seen = self.seen.lock().expect("not poisoned");
         if let Some(Seen::Present { ranges: r, .. }) = seen.get_mut(path) {
             *r = ranges;
         }
         interp
     }
+}
 
-    /// The ELF program headers, `PT_INTERP` and `PT_GNU_PROPERTY` into
-    /// `ranges`; the interpreter's path.
-    fn record_elf(
-        &self,
-        read: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
-        ranges: &mut Vec<(u64, Vec<u8>)>,
-    ) -> Option<Vec<u8>> {
-        use object::elf::{FileHeader64, PT_GNU_PROPERTY, PT_INTERP};
-        use object::read::elf::{FileHeader, ProgramHeader};
-        let head = read(0, 64)?;
-        let hdr = FileHeader64::<object::Endianness>::parse(&head[..]).ok()?;
-        let endian = hdr.endian().ok()?;
-        let phoff = hdr.e_phoff(endian);
-        let phsize = u64::from(hdr.e_phnum(endian)) * u64::from(hdr.e_phentsize(endian));
-        if phsize == 0 || phsize > MAX_RANGE {
-            return None;
-        }
-        let phdrs = read(phoff, phsize)?;
-        ranges.push((phoff, phdrs.clone()));
-        // object wants the program headers at e_phoff of the data.
-        let mut image = vec![0u8; phoff.checked_add(phsize)? as usize];
-        image[..head.len()].copy_from_slice(&head);
-        image[phoff as usize..].copy_from_slice(&phdrs);
-        let mut interp = None;
-        for ph in hdr.program_headers(endian, &image[..]).ok()? {
-            let ty = ph.p_type(endian);
-            if ty != PT_INTERP && ty != PT_GNU_PROPERTY {
-                continue;
-            }
-            let (off, len) = (ph.p_offset(endian), ph.p_filesz(endian));
-            if len == 0 || len > MAX_RANGE {
-                continue;
-            }
-            let bytes = read(off, len)?;
-            if ty == PT_INTERP {
-                interp = Some(bytes.split(|&b| b == 0).next().unwrap_or_default().to_vec()).filter(|n| !n.is_empty());
-            }
-            ranges.push((off, bytes));
-        }
-        interp
+/// The interpreter `execve` of a file runs, from the bytes `execve`
+/// reads (`BINPRM_BUF_SIZE` of the head, then ELF's program headers,
+/// `PT_INTERP` and `PT_GNU_PROPERTY`): the `#!` line's, or `PT_INTERP`'s.
+/// `read(offset, len)` gives the file's bytes (fewer at its end, `None`
+/// if they cannot be read); `seen` is told every range read.
+pub fn exec_interpreter(
+    read: &dyn Fn(u64, u64) -> Option<Vec<u8>>,
+    seen: &mut dyn FnMut(u64, &[u8]),
+) -> Option<Vec<u8>> {
+    let head = read(0, BINPRM_BUF_SIZE)?;
+    seen(0, &head);
+    if head.starts_with(b"#!") {
+        let line = head[2..].split(|&b| b == b'\n').next().unwrap_or_default();
+        let name: Vec<u8> = line
+            .iter()
+            .copied()
+            .skip_while(|b| *b == b' ' || *b == b'\t')
+            .take_while(|b| !b" \t\0".contains(b))
+            .collect();
+        return Some(name).filter(|n| !n.is_empty());
     }
+    if head.starts_with(b"\x7fELF") {
+        return elf_interpreter(read, seen);
+    }
+    None
+}
+
+/// The ELF program headers, `PT_INTERP` and `PT_GNU_PROPERTY`, each told
+/// to `seen`; the interpreter's path.
+fn elf_interpreter(read: &dyn Fn(u64, u64) -> Option<Vec<u8>>, seen: &mut dyn FnMut(u64, &[u8])) -> Option<Vec<u8>> {
+    use object::elf::{FileHeader64, PT_GNU_PROPERTY, PT_INTERP};
+    use object::read::elf::{FileHeader, ProgramHeader};
+    let head = read(0, 64)?;
+    let hdr = FileHeader64::<object::Endianness>::parse(&head[..]).ok()?;
+    let endian = hdr.endian().ok()?;
+    let phoff = hdr.e_phoff(endian);
+    let phsize = u64::from(hdr.e_phnum(endian)) * u64::from(hdr.e_phentsize(endian));
+    if phsize == 0 || phsize > MAX_RANGE {
+        return None;
+    }
+    let phdrs = read(phoff, phsize)?;
+    seen(phoff, &phdrs);
+    // object wants the program headers at e_phoff of the data.
+    let mut image = vec![0u8; phoff.checked_add(phsize)? as usize];
+    image[..head.len()].copy_from_slice(&head);
+    image[phoff as usize..].copy_from_slice(&phdrs);
+    let mut interp = None;
+    for ph in hdr.program_headers(endian, &image[..]).ok()? {
+        let ty = ph.p_type(endian);
+        if ty != PT_INTERP && ty != PT_GNU_PROPERTY {
+            continue;
+        }
+        let (off, len) = (ph.p_offset(endian), ph.p_filesz(endian));
+        if len == 0 || len > MAX_RANGE {
+            continue;
+        }
+        let bytes = read(off, len)?;
+        if ty == PT_INTERP {
+            interp = Some(bytes.split(|&b| b == 0).next().unwrap_or_default().to_vec()).filter(|n| !n.is_empty());
+        }
+        seen(off, &bytes);
+    }
+    interp
 }
 
 /// Writes the root snapshot of what `log` (an strace log) uses from the

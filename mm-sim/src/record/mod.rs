@@ -899,34 +899,15 @@ fn read_head_direct(path: &std::path::Path) -> Option<Vec<u8>> {
 }
 
 /// The interpreter the first bytes of an executable name: its `#!` line's
-/// or its `PT_INTERP`.
+/// or its `PT_INTERP` ([`mm_fs_host::snapshot::exec_interpreter`], on the
+/// bytes there are).
 fn interpreter_in(data: &[u8]) -> Option<Vec<u8>> {
-    {
-        if data.starts_with(b"#!") {
-            let line = data[2..].split(|&b| b == b'\n').next()?;
-            let line: &[u8] = {
-                let s = line.iter().position(|b| !b" \t".contains(b))?;
-                &line[s..]
-            };
-            let end = line.iter().position(|b| b" \t".contains(b)).unwrap_or(line.len());
-            return Some(line[..end].to_vec());
-        }
-        if data.len() < 64 || &data[..4] != b"\x7fELF" || data[4] != 2 {
-            return None;
-        }
-        let u16_at = |o: usize| Some(u16::from_le_bytes(data.get(o..o + 2)?.try_into().ok()?) as usize);
-        let u64_at = |o: usize| Some(u64::from_le_bytes(data.get(o..o + 8)?.try_into().ok()?) as usize);
-        let (phoff, phentsize, phnum) = (u64_at(32)?, u16_at(54)?, u16_at(56)?);
-        for i in 0..phnum {
-            let ph = phoff + i * phentsize;
-            if u32::from_le_bytes(data.get(ph..ph + 4)?.try_into().ok()?) == 3 {
-                let (off, sz) = (u64_at(ph + 8)?, u64_at(ph + 32)?);
-                let s = data.get(off..off + sz)?;
-                return Some(s.split(|&b| b == 0).next()?.to_vec());
-            }
-        }
-        None
-    }
+    let read = |off: u64, len: u64| -> Option<Vec<u8>> {
+        let start = usize::try_from(off).ok()?;
+        let end = usize::try_from(off.checked_add(len)?).ok()?.min(data.len());
+        data.get(start..end.max(start)).map(<[u8]>::to_vec)
+    };
+    mm_fs_host::snapshot::exec_interpreter(&read, &mut |_, _| {})
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time.
