@@ -74,7 +74,10 @@ class S:
         """memset of n pages: one store per page."""
         return self.raw("store %s %d 0x%02x" % (hex(addr), n * P, val))
 
-    def load(self, addr, n=1):
+    def load(self, addr, n=None):
+        """One byte at addr, or one byte of each of n pages."""
+        if n is None:
+            return self.raw("load %s" % hex(addr))
         return self.raw("load %s %d" % (hex(addr), n * P))
 
     def dump(self, label=""):
@@ -459,6 +462,425 @@ for i, (off, n, ok, what) in enumerate([
     s.store(B + P)  # PROT_NONE: faults, changes nothing
     s.mmap(B + off * P, n, "PROT_NONE", NR, ret=None if ok else EEXIST)
     s.dump()
+
+
+# ---------------------------------------------------------------------------
+# tools/testing/selftests/mm/mremap_test.c
+
+MRT = "tools/testing/selftests/mm/mremap_test.c, %s"
+SHM = "MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE"
+KB, MB = 1024, 1 << 20
+
+
+def mremap_region(name, salign, dalign, size, overlapping, fail, title):
+    """remap_region(): a MAP_SHARED anonymous source at an odd multiple of
+    its alignment, filled with a pattern, moved with MREMAP_FIXED to the
+    destination the test computes; the destination must read the pattern."""
+    s = S("mremap_test-" + name, MRT % ("main(): \"%s\"" % title),
+          ("The move fails (EINVAL)." if fail else "The move succeeds and the destination reads the pattern; the source is gone."))
+    s.lines[-1] = "window 0x100000000 0x400000000"
+    src = 0x100000000 + 0x100000000 // salign * 0 + salign if salign >= P else 0x100000000 + P
+    # an odd multiple of the alignment, in the window
+    src = 0x100000000 | salign if salign >= P else 0x100000000 + P + salign
+    mapsize = size
+    if salign < P:
+        # get_source_mapping's MAP_FIXED_NOREPLACE at a 1KB-aligned
+        # address: the kernel takes the page it is in.
+        s.mmap(src & ~(P - 1), 1, RW, SHM)
+        s.mremap(src, 0, 0, "MREMAP_MAYMOVE|MREMAP_FIXED", 0x100200000, ret="-1 EINVAL (Invalid argument)", oldbytes=size, newbytes=size)
+        s.dump()
+        return
+    s.mmap(src, 0, RW, SHM, nbytes=size)
+    touched = min(4 * MB, size)
+    s.fill(src, touched // P, 0x5a)
+    for k in (0, touched // P // 2, touched // P - 1):
+        s.store(src + k * P, 1, 0x10 + k % 200)
+    off = -dalign if overlapping else dalign
+    dst = ((src + size + off) & ~(dalign - 1))
+    if not dst & dalign:
+        dst |= dalign
+    if fail:
+        ret = "-1 EINVAL (Invalid argument)"
+    else:
+        ret = hex(dst)
+    s.raw("mremap(%s, %d, %d, MREMAP_MAYMOVE|MREMAP_FIXED, %s) = %s" % (hex(src), size, size, hex(dst), ret))
+    if not fail:
+        s.raw("load %s %d" % (hex(dst), touched))
+        s.raw("load %s 1" % hex(src))
+    s.dump()
+
+
+mremap_region("overlapping", P, P, P, True, True, "mremap - Source and Destination Regions Overlapping")
+mremap_region("dest_misaligned", P, P // 4, P, False, True, "mremap - Destination Address Misaligned (1KB-aligned)")
+mremap_region("src_misaligned", P // 4, P, P, False, True, "mremap - Source Address Misaligned (1KB-aligned)")
+mremap_region("8KB_pte_pte", P, P, 2 * P, False, False, "8KB mremap - Source PTE-aligned, Destination PTE-aligned")
+mremap_region("2MB_1MB_pte", MB, P, 2 * MB, False, False, "2MB mremap - Source 1MB-aligned, Destination PTE-aligned")
+mremap_region("2MB_1MB_1MB", MB, MB, 2 * MB, False, False, "2MB mremap - Source 1MB-aligned, Destination 1MB-aligned")
+mremap_region("4MB_pmd_pte", 2 * MB, P, 4 * MB, False, False, "4MB mremap - Source PMD-aligned, Destination PTE-aligned")
+mremap_region("4MB_pmd_1MB", 2 * MB, MB, 4 * MB, False, False, "4MB mremap - Source PMD-aligned, Destination 1MB-aligned")
+mremap_region("4MB_pmd_pmd", 2 * MB, 2 * MB, 4 * MB, False, False, "4MB mremap - Source PMD-aligned, Destination PMD-aligned")
+
+s = S("mremap_test-expand_merge", MRT % "mremap_expand_merge()",
+      "Expanding the first page of a 3-page mapping whose middle page was\nunmapped fills the hole and merges the two parts into one mapping.")
+s.mmap(C, 3).munmap(C + P, 1).mremap(C, 1, 2, "0").dump()
+s = S("mremap_test-expand_merge_offset", MRT % "mremap_expand_merge_offset()",
+      "With the last page unmapped, expanding the middle page over it restores\nthe mapping as it was.")
+s.mmap(C, 3).munmap(C + 2 * P, 1).mremap(C + P, 1, 2, "0").dump()
+
+# ---------------------------------------------------------------------------
+# tools/testing/selftests/mm/map_populate.c
+
+s = S("map_populate-cow", "tools/testing/selftests/mm/map_populate.c, main()",
+      """(tmpfile replaced by a tmpfs file, the socket hand-over by process lines)
+MAP_PRIVATE|MAP_POPULATE of a writable file mapping COWs its pages: the
+child's private page is populated, does not change the file, and does
+not see what the parent then writes through its MAP_SHARED mapping.""")
+s.raw("file tmp 4096").raw('openat(AT_FDCWD, "tmp", O_RDWR) = 3')
+s.mmap(C, 1, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.store(C, 1, 0xbe)
+s.raw("msync(0x100000000, 4096, MS_SYNC) = 0")
+s.raw("fork").raw("process 1")
+s.mmap(C + 0x10000, 1, RW, "MAP_PRIVATE|MAP_POPULATE|MAP_FIXED", 3)
+s.dump("child populated")
+s.load(C + 0x10000)
+s.raw("process 0")
+s.store(C, 1, 0xad)
+s.raw("msync(0x100000000, 4096, MS_SYNC) = 0")
+s.raw("process 1")
+s.load(C + 0x10000).load(C)
+s.dump("child")
+
+# ---------------------------------------------------------------------------
+# tools/testing/selftests/mm/cow.c (the parts without THP, hugetlb, GUP,
+# vmsplice or io_uring)
+
+COW = "tools/testing/selftests/mm/cow.c, %s"
+
+
+def cow_anon(name, fn, what, prep=None, child_writes=True, mprotect=False, swapout=False):
+    s = S("cow-" + name, COW % fn, what)
+    s.mmap(C, 4)
+    s.fill(C, 4, 0xff)  # the test fills the memory first
+    if prep:
+        prep(s)
+    s.raw("fork")
+    if child_writes:
+        s.raw("process 1")
+        s.fill(C, 4, 0x00 if not mprotect else 0x00)
+        s.load(C, 4)
+        s.dump("child wrote")
+        s.raw("exit")
+        s.load(C, 4)
+        s.dump("parent")
+    else:
+        if mprotect:
+            s.mprotect(C, 4, "PROT_READ").mprotect(C, 4, RW)
+        s.fill(C, 4, 0x00)
+        s.raw("process 1")
+        s.load(C, 4)
+        s.dump("child")
+    return s
+
+
+cow_anon("anon-basic-child-writes", "test_cow_in_parent / do_test_cow_in_parent (anon, base page)",
+         "Anonymous memory after fork: the child's writes are private to it;\nthe parent still reads its own data.")
+cow_anon("anon-basic-parent-writes", "do_test_basic (anon, base page): \"Basic COW after fork()\"",
+         "Anonymous memory after fork: the parent's writes do not reach the child.", child_writes=False)
+cow_anon("anon-basic-mprotect", "do_test_basic (anon, base page): \"Basic COW after fork() with mprotect() optimization\"",
+         "The parent mprotects read-only and back before writing: still COW, the\nchild keeps the old data.", child_writes=False, mprotect=True)
+cow_anon("anon-dontneed-before-fork", "run_with_partmremap / anon base page variants (MADV_DONTNEED of half before fork)",
+         "Half the pages dropped with MADV_DONTNEED before fork: the child sees\nzeros there and the data elsewhere; its writes stay private.",
+         prep=lambda s: s.madvise(C + 2 * P, 2, "MADV_DONTNEED"))
+
+
+def cow_nonanon(name, fn, what, backing):
+    s = S("cow-" + name, COW % fn, what)
+    if backing == "zeropage":
+        s.mmap(C, 2, RW, "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED")
+        s.mmap(C + 0x10000, 2, "PROT_READ", "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED")
+        s.load(C, 2)
+        s.load(C + 0x10000, 2)
+        s.dump("zero pages mapped")
+        s.store(C, 1, 0xff)
+        s.load(C, 2).load(C + 0x10000, 2)
+        s.dump("after write")
+        return
+    s.raw("file %s 8192" % backing).raw('openat(AT_FDCWD, "%s", O_RDWR) = 3' % backing)
+    s.mmap(C, 2, RW, "MAP_PRIVATE|MAP_FIXED", 3)
+    s.mmap(C + 0x10000, 2, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
+    s.load(C, 2).load(C + 0x10000, 2)
+    s.dump("read")
+    s.store(C, 1, 0xff)
+    s.load(C, 2).load(C + 0x10000, 2)
+    s.dump("private write")
+
+
+cow_nonanon("nonanon-zeropage", "run_with_zeropage: \"Basic COW\" (non-anon)",
+            "A private anonymous page read first maps the shared zero page; a write\nto it gets a private copy and leaves the other zero-page mapping alone.", "zeropage")
+cow_nonanon("nonanon-memfd", "run_with_memfd: \"Basic COW\" (non-anon; memfd as a tmpfs file)",
+            "A write to a private file mapping COWs the page cache page: the shared\nmapping of the same file still reads the file.", "memfd")
+cow_nonanon("nonanon-tmpfile", "run_with_tmpfile: \"Basic COW\" (non-anon; tmpfile as a tmpfs file)",
+            "The same with a second file.", "tmpfile")
+
+# ---------------------------------------------------------------------------
+# LTP testcases/kernel/syscalls
+
+LTP = "LTP testcases/kernel/syscalls/%s"
+EINVAL = "-1 EINVAL (Invalid argument)"
+ENOMEM = "-1 ENOMEM (Cannot allocate memory)"
+EACCES = "-1 EACCES (Permission denied)"
+EBADF = "-1 EBADF (Bad file descriptor)"
+EFAULT = "-1 EFAULT (Bad address)"
+
+s = S("ltp-mmap01", LTP % "mmap/mmap01.c",
+      "A shared file mapping of a file that ends inside its last page: the\nbytes past the end read zero, a write there is allowed, the data before\nthe end reads the file.")
+s.raw("file data %d" % (P + 100)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 2, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.raw("load %s" % hex(C + P + 200))
+s.raw("store %s 1 0x41" % hex(C + P + 200))
+s.raw("load %s" % hex(C + P + 200))
+s.load(C, 2).dump()
+
+for name, prot, oflag, flags, what in [
+        ("ltp-mmap02", "PROT_READ", "O_RDONLY", "MAP_SHARED", "PROT_READ, MAP_SHARED of a file opened O_RDONLY: it reads the file."),
+        ("ltp-mmap03", "PROT_READ|PROT_EXEC", "O_RDONLY", "MAP_PRIVATE", "PROT_EXEC|PROT_READ private file mapping: it reads the file."),
+        ("ltp-mmap05", "PROT_NONE", "O_RDONLY", "MAP_SHARED", "PROT_NONE file mapping: any access is SIGSEGV.")]:
+    s = S(name, LTP % ("mmap/%s.c" % name[4:]), what)
+    s.raw("file data %d" % (3 * P)).raw('openat(AT_FDCWD, "data", %s) = 3' % oflag)
+    s.mmap(C, 3, prot, flags + "|MAP_FIXED", 3)
+    s.load(C, 3).load(C + P + 17).dump()
+
+# mmap04: the protection and flags shown in /proc/self/maps.
+for i, (prot, flags, anon) in enumerate([
+        ("PROT_NONE", "MAP_PRIVATE", False), ("PROT_NONE", "MAP_SHARED", False),
+        ("PROT_READ", "MAP_PRIVATE", False), ("PROT_READ", "MAP_SHARED", False),
+        ("PROT_READ|PROT_WRITE", "MAP_PRIVATE", False), ("PROT_READ|PROT_WRITE", "MAP_SHARED", False),
+        ("PROT_READ|PROT_EXEC", "MAP_PRIVATE", False), ("PROT_READ|PROT_EXEC", "MAP_SHARED", False),
+        ("PROT_EXEC", "MAP_PRIVATE", False), ("PROT_WRITE", "MAP_SHARED", False),
+        ("PROT_READ|PROT_WRITE|PROT_EXEC", "MAP_PRIVATE", True), ("PROT_READ|PROT_WRITE|PROT_EXEC", "MAP_SHARED", True),
+        ("PROT_NONE", "MAP_PRIVATE", True), ("PROT_WRITE|PROT_EXEC", "MAP_SHARED", True)]):
+    s = S("ltp-mmap04-%02d" % (i + 1), LTP % "mmap/mmap04.c",
+          "The permissions /proc/self/maps shows for %s, %s%s." % (prot, flags, " anonymous" if anon else " of a file"))
+    if anon:
+        s.mmap(C, 1, prot, flags + "|MAP_ANONYMOUS|MAP_FIXED")
+    else:
+        s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+        s.mmap(C, 1, prot, flags + "|MAP_FIXED", 3)
+    s.load(C)
+    s.dump()
+
+s = S("ltp-mmap06", LTP % "mmap/mmap06.c",
+      "mmap fails with EACCES: a file opened O_WRONLY mapped for reading, one\nopened O_RDONLY mapped shared and writable; EBADF for no descriptor\n(mmap08).")
+s.raw("file data 4096")
+s.raw('openat(AT_FDCWD, "data", O_WRONLY) = 3').raw('openat(AT_FDCWD, "data", O_RDONLY) = 4')
+s.mmap(C, 1, "PROT_READ", "MAP_PRIVATE|MAP_FIXED", 3, ret=EACCES)
+s.mmap(C, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3, ret=EACCES)
+s.mmap(C, 1, "PROT_WRITE", "MAP_SHARED|MAP_FIXED", 4, ret=EACCES)
+s.mmap(C, 1, RW, "MAP_SHARED|MAP_FIXED", 4, ret=EACCES)
+s.mmap(C, 1, RW, "MAP_PRIVATE|MAP_FIXED", 4)
+s.mmap(C + P, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED", 9, ret=EBADF)
+s.dump()
+
+s = S("ltp-mmap07", LTP % "mmap/mmap07.c",
+      "MAP_PRIVATE with PROT_WRITE of a file opened O_WRONLY: EACCES.")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_WRONLY) = 3')
+s.mmap(C, 1, "PROT_WRITE", "MAP_PRIVATE|MAP_FIXED", 3, ret=EACCES).dump()
+
+s = S("ltp-mmap08", LTP % "mmap/mmap08.c",
+      "mmap of a closed descriptor: EBADF.")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3').raw("close(3) = 0")
+s.mmap(C, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3, ret=EBADF).dump()
+
+s = S("ltp-mmap12", LTP % "mmap/mmap12.c",
+      "MAP_POPULATE of a file: every page is present (pagemap) right after mmap.")
+s.raw("file data %d" % (16 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 16, "PROT_READ", "MAP_PRIVATE|MAP_POPULATE|MAP_FIXED", 3).dump()
+
+s = S("ltp-mmap13", LTP % "mmap/mmap13.c",
+      "A mapping larger than its file: an access to a page wholly past the\nend of the file is SIGBUS; the last page of the file reads.")
+s.raw("file data %d" % (P + 10)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 4, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
+s.load(C + P + 5).load(C + 2 * P).dump()
+
+s = S("ltp-mmap15", LTP % "mmap/mmap15.c",
+      "mmap at a fixed address above TASK_SIZE fails (ENOMEM).")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.raw("mmap(0x800000000000, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = -1 ENOMEM (Cannot allocate memory)")
+s.raw("mmap(0x7ffffffff000, 8192, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = -1 ENOMEM (Cannot allocate memory)")
+s.dump()
+
+s = S("ltp-mmap17", LTP % "mmap/mmap17.c",
+      "MAP_FIXED_NOREPLACE over an existing mapping: EEXIST, it stays.")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED_NOREPLACE", 3)
+s.mmap(C, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED_NOREPLACE", 3, ret="-1 EEXIST (File exists)")
+s.load(C).dump()
+
+GD = "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_GROWSDOWN"
+s = S("ltp-mmap18-grow", LTP % "mmap/mmap18.c (grow_stack_success)",
+      "A MAP_GROWSDOWN mapping grows down when the page below it is touched.")
+s.mmap(C + 0x800000, 1, RW, GD)
+s.store(C + 0x800000 - P).store(C + 0x800000 - 3 * P).dump()
+s = S("ltp-mmap18-gap", LTP % "mmap/mmap18.c (grow_stack_fail)",
+      "A MAP_GROWSDOWN mapping does not grow into the stack guard gap of a\nmapping below it: the access is SIGSEGV.")
+s.mmap(C, 1, RW)
+s.mmap(C + 2 * P, 1, RW, GD)
+s.store(C + P).dump()
+s = S("ltp-mmap18-below", LTP % "mmap/mmap18.c (mmap below a growsdown mapping)",
+      "A mapping placed in the guard gap below a MAP_GROWSDOWN one is made;\nthe stack then cannot grow.")
+s.mmap(C + 0x800000, 1, RW, GD)
+s.mmap(C + 0x800000 - 4 * P, 1, RW)
+s.store(C + 0x800000 - P).dump()
+
+s = S("ltp-mmap19", LTP % "mmap/mmap19.c",
+      "One file mapped MAP_SHARED at two addresses: a write through one is\nread through the other.")
+s.raw("file data 8192").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 2, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.mmap(C + 0x10000, 2, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.store(C, 1, 0x77).store(C + 0x10000 + P, 1, 0x66)
+s.load(C, 2).load(C + 0x10000, 2).dump()
+
+s = S("ltp-munmap01", LTP % "munmap/munmap01.c",
+      "After munmap, an access to the range is SIGSEGV.")
+s.raw("file data %d" % (3 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 3, RW, "MAP_SHARED|MAP_FIXED", 3).load(C, 3).munmap(C, 3).load(C).dump()
+s = S("ltp-munmap02", LTP % "munmap/munmap02.c",
+      "munmap of part of a mapping: that part faults, the rest stays.")
+s.raw("file data %d" % (3 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 3, RW, "MAP_SHARED|MAP_FIXED", 3).munmap(C + P, 1).load(C).load(C + P).load(C + 2 * P).dump()
+s = S("ltp-munmap03", LTP % "munmap/munmap03.c",
+      "munmap errors: EINVAL for length 0, an unaligned address, an address\nrange past TASK_SIZE.")
+s.mmap(C, 1)
+s.munmap(C, 0, ret=EINVAL, nbytes=0)
+s.raw("munmap(0x100000100, 4096) = -1 EINVAL (Invalid argument)")
+s.raw("munmap(0x7ffffffff000, 8192) = -1 EINVAL (Invalid argument)")
+s.dump()
+
+s = S("ltp-mprotect01", LTP % "mprotect/mprotect01.c",
+      "mprotect errors: ENOMEM for unmapped memory, EINVAL for an unaligned\naddress, EACCES for PROT_WRITE on a shared mapping of a read-only file.")
+s.raw("mprotect(0x100000000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)")
+s.mmap(C, 1)
+s.raw("mprotect(0x100000001, 4096, PROT_READ) = -1 EINVAL (Invalid argument)")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDONLY) = 3')
+s.mmap(C + 0x10000, 1, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
+s.mprotect(C + 0x10000, 1, RW, ret=EACCES)
+s.dump()
+s = S("ltp-mprotect02", LTP % "mprotect/mprotect02.c",
+      "A page made PROT_READ: a write is SIGSEGV; made writable again, the\nwrite succeeds.")
+s.mmap(C, 1).store(C, 1, 0x11).mprotect(C, 1, "PROT_READ").store(C, 1, 0x22).load(C)
+s.mprotect(C, 1, RW).store(C, 1, 0x33).load(C).dump()
+s = S("ltp-mprotect03", LTP % "mprotect/mprotect03.c",
+      "A shared file mapping made PROT_NONE: a write is SIGSEGV.")
+s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 1, RW, "MAP_SHARED|MAP_FIXED", 3).mprotect(C, 1, "PROT_NONE").store(C).load(C).dump()
+s = S("ltp-mprotect04", LTP % "mprotect/mprotect04.c (testfunc_protnone)",
+      "PROT_NONE on an anonymous mapping: every access is SIGSEGV; PROT_READ\nthen allows reads only.")
+s.mmap(C, 2).store(C, 2, 0x44).mprotect(C, 2, "PROT_NONE").load(C).store(C)
+s.mprotect(C, 2, "PROT_READ").load(C, 2).store(C + P).dump()
+s = S("ltp-mprotect05", LTP % "mprotect/mprotect05.c",
+      "mprotect of the middle page of three splits the mapping into three VMAs.")
+s.mmap(C, 3).mprotect(C + P, 1, "PROT_READ").dump()
+
+s = S("ltp-mremap01", LTP % "mremap/mremap01.c",
+      "(grows in place here) A shared file mapping grown with mremap keeps its\ndata and reads the file in the new part.")
+s.raw("file data %d" % (8 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 2, RW, "MAP_SHARED|MAP_FIXED", 3).store(C, 1, 0x99)
+s.mremap(C, 2, 8, "MREMAP_MAYMOVE").load(C, 8).dump()
+s = S("ltp-mremap02", LTP % "mremap/mremap02.c",
+      "mremap of an unaligned old address: EINVAL.")
+s.mmap(C, 2)
+s.raw("mremap(0x100000001, 4096, 8192, MREMAP_MAYMOVE) = -1 EINVAL (Invalid argument)").dump()
+s = S("ltp-mremap03", LTP % "mremap/mremap03.c",
+      "mremap of an unmapped old address: EFAULT.")
+s.mremap(C + 0x10000, 1, 2, "MREMAP_MAYMOVE", ret=EFAULT).dump()
+s = S("ltp-mremap04", LTP % "mremap/mremap04.c",
+      "Growing a mapping without MREMAP_MAYMOVE when the next page is taken:\nENOMEM.")
+s.mmap(C, 1).mmap(C + P, 1, "PROT_READ")
+s.mremap(C, 1, 2, "0", ret=ENOMEM).dump()
+for i, (flags, new, ret, what) in enumerate([
+        ("MREMAP_FIXED", C + 0x10000, EINVAL, "MREMAP_FIXED without MREMAP_MAYMOVE: EINVAL"),
+        ("MREMAP_MAYMOVE|MREMAP_FIXED", C + 0x10001, EINVAL, "an unaligned new address: EINVAL"),
+        ("MREMAP_MAYMOVE|MREMAP_FIXED", C + P, EINVAL, "a new range overlapping the old one: EINVAL"),
+        ("MREMAP_MAYMOVE|MREMAP_FIXED", C + 0x10000, None, "a move to a free range: the data moves, the old range is gone"),
+        ("MREMAP_MAYMOVE|MREMAP_FIXED", C + 0x20000, None, "a move onto an existing mapping replaces it")]):
+    s = S("ltp-mremap05-%d" % (i + 1), LTP % "mremap/mremap05.c", "mremap with MREMAP_FIXED, " + what + ".")
+    s.mmap(C, 2).fill(C, 2, 0x31)
+    s.mmap(C + 0x20000, 4, "PROT_READ")
+    s.raw("mremap(%s, 8192, 8192, %s, %s) = %s" % (hex(C), flags, hex(new), ret or hex(new)))
+    s.load(C, 2).load(new & ~(P - 1), 4).dump()
+s = S("ltp-mremap06", LTP % "mremap/mremap06.c",
+      "A file mapping split into VMAs by mprotect: each part grows in place\nwith mremap as far as the next part allows.")
+s.raw("file data %d" % (8 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 3, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.mprotect(C + P, 1, "PROT_READ")
+s.mremap(C + 2 * P, 1, 2, "0")
+s.mremap(C + P, 1, 2, "0", ret=ENOMEM)
+s.mremap(C + P, 1, 2, "MREMAP_MAYMOVE|MREMAP_FIXED", C + 0x10000)
+s.load(C, 4).load(C + 0x10000, 2).dump()
+
+s = S("ltp-madvise01", LTP % "madvise/madvise01.c",
+      "Every advice the test gives a file mapping and an anonymous one succeeds.")
+s.raw("file data %d" % (4 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 4, RW, "MAP_SHARED|MAP_FIXED", 3)
+s.mmap(C + 0x10000, 4, RW)
+s.fill(C + 0x10000, 4, 0x12)
+for a in (C, C + 0x10000):
+    for adv in ("MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED"):
+        s.madvise(a, 4, adv)
+s.load(C, 4).load(C + 0x10000, 4).dump()
+s = S("ltp-madvise02", LTP % "madvise/madvise02.c",
+      "madvise errors: EINVAL for an unaligned address, MADV_DONTNEED of a\nmapping made with MADV_... on an unmapped range ENOMEM, MADV_WILLNEED of\nanonymous memory succeeds (MADV_WILLNEED on a hole: ENOMEM).")
+s.mmap(C, 2)
+s.raw("madvise(0x100000001, 4096, MADV_NORMAL) = -1 EINVAL (Invalid argument)")
+s.madvise(C, 4, "MADV_NORMAL", ret=ENOMEM)
+s.madvise(C + 0x10000, 1, "MADV_WILLNEED", ret=ENOMEM)
+s.madvise(C, 2, "MADV_WILLNEED")
+s.raw("madvise(0x100000000, 0, MADV_DONTNEED) = 0")
+s.dump()
+s = S("ltp-madvise09", LTP % "madvise/madvise09.c (without memory pressure)",
+      "MADV_FREE of written anonymous pages: without memory pressure the pages\nstay and keep their data; a page written again is kept.")
+s.mmap(C, 8).fill(C, 8, 0x42)
+s.madvise(C, 8, "MADV_FREE")
+s.store(C + P, 1, 0x43)
+s.load(C, 8).dump()
+s = S("ltp-madvise10", LTP % "madvise/madvise10.c",
+      "MADV_WIPEONFORK: the child reads zeros; after MADV_KEEPONFORK the next\nchild reads the data.")
+s.mmap(C, 4).fill(C, 4, 0x61)
+s.madvise(C, 4, "MADV_WIPEONFORK")
+s.raw("fork").raw("process 1").load(C, 4).dump("child").raw("exit")
+s.madvise(C, 4, "MADV_KEEPONFORK")
+s.raw("fork").raw("process 2").load(C, 4).dump("second child")
+s = S("ltp-madvise10-half", LTP % "madvise/madvise10.c (part of a mapping)",
+      "MADV_WIPEONFORK of half a mapping splits it; only that half is wiped.")
+s.mmap(C, 4).fill(C, 4, 0x61)
+s.madvise(C + 2 * P, 2, "MADV_WIPEONFORK")
+s.raw("fork").raw("process 1").load(C, 4).dump("child")
+
+s = S("ltp-brk01", LTP % "brk/brk01.c",
+      "brk grows the heap by a page, then shrinks it back; each result is the\nnew break and the heap is usable.")
+s.raw("window 0x200000000 0x200100000")
+s.raw("brk(NULL) = 0x200000000")
+s.raw("brk(0x200001000) = 0x200001000")
+s.raw("store 0x200000000")
+s.raw("brk(0x200003000) = 0x200003000")
+s.raw("store 0x200002000")
+s.raw("dump grown")
+s.raw("brk(0x200001000) = 0x200001000")
+s.raw("load 0x200002000")
+s.raw("dump shrunk")
+s = S("ltp-brk02", LTP % "brk/brk02.c",
+      "The break grown by two pages, the new page made PROT_READ by mprotect\n(a new VMA), then brk back to the old value and up again.")
+s.raw("window 0x200000000 0x200100000")
+s.raw("brk(NULL) = 0x200000000")
+s.raw("brk(0x200001000) = 0x200001000")
+s.raw("store 0x200000000")
+s.raw("brk(0x200003000) = 0x200003000")
+s.raw("mprotect(0x200001000, 4096, PROT_READ) = 0")
+s.raw("dump split")
+s.raw("brk(0x200001000) = 0x200001000")
+s.raw("dump back")
+s.raw("brk(0x200002000) = 0x200002000")
+s.raw("dump again")
 
 
 def main():
