@@ -527,6 +527,79 @@ s = S("mremap_test-expand_merge_offset", MRT % "mremap_expand_merge_offset()",
       "With the last page unmapped, expanding the middle page over it restores\nthe mapping as it was.")
 s.mmap(C, 3).munmap(C + 2 * P, 1).mremap(C + P, 1, 2, "0").dump()
 
+s = S("mremap_test-move_within_range", MRT % "mremap_move_within_range()",
+      "Moving the second MiB of a 2 MiB block one block down inside a 20 MiB\nmapping leaves the first MiB of the block as it was.")
+s.mmap(C, 0, nbytes=20 * MB).fill(C, 20 * MB // P, 0x00)
+src = C + 6 * MB
+s.fill(src, 2 * MB // P, 0x5a)
+for k in (0, 100, 255, 256, 300, 511):
+    s.store(src + k * P, 1, 0x10 + k % 200)
+s.raw("mremap(%s, %d, %d, MREMAP_MAYMOVE|MREMAP_FIXED, %s) = %s" % (hex(src + MB), MB, MB, hex(src - MB), hex(src - MB)))
+s.raw("load %s %d" % (hex(src), MB)).raw("load %s %d" % (hex(src - MB), MB)).raw("load %s" % hex(src + MB))
+s.dump()
+
+
+def mremap_multi(name, fn, what, dont_unmap=False):
+    s = S("mremap_test-" + name, MRT % fn, what)
+    return s, "MREMAP_MAYMOVE|MREMAP_FIXED" + ("|MREMAP_DONTUNMAP" if dont_unmap else "")
+
+
+for du in (False, True):
+    s, fl = mremap_multi("move_multiple_vmas" + ("-dontunmap" if du else ""), "mremap_move_multiple_vmas(dont_unmap=%s)" % str(du).lower(),
+                         "A range of six VMAs with holes between them is moved whole, next to\nitself, and over a PROT_NONE mapping; the pattern follows each move.", du)
+    T = C + 0x100000
+    size = 11 * P
+    s.mmap(C, 11)
+    for i in range(1, 10, 2):
+        if i != 5:
+            s.munmap(C + i * P, 1)
+    for i in range(0, 11, 2):
+        s.store(C + i * P, 1, 0x20 + i)
+        if i == 4:
+            s.store(C + 5 * P, 1, 0x25)
+    s.raw("mremap(%s, %d, %d, %s, %s) = %s" % (hex(C), size, size, fl, hex(T), hex(T)))
+    s.dump("moved")
+    s.raw("mremap(%s, %d, %d, %s, %s) = %s" % (hex(T), size, size, fl, hex(T + size), hex(T + size)))
+    s.mmap(T, 11, "PROT_NONE")
+    s.raw("mremap(%s, %d, %d, %s, %s) = %s" % (hex(T + size), size, size, fl, hex(T), hex(T)))
+    for i in range(0, 11, 2):
+        s.load(T + i * P)
+    s.load(T + 5 * P)
+    s.dump("back")
+
+for inplace in (True, False):
+    s, fl = mremap_multi("shrink_multiple_vmas" + ("-inplace" if inplace else ""), "mremap_shrink_multiple_vmas(inplace=%s)" % str(inplace).lower(),
+                         "Shrinking a range of five VMAs and holes to its first page %s\nsucceeds: only the first page stays%s." % ("in place" if inplace else "with a move", "" if inplace else ", moved"))
+    T = C + 0x100000
+    s.mmap(C, 10)
+    for i in range(1, 10, 2):
+        s.munmap(C + i * P, 1)
+    for i in range(0, 10, 2):
+        s.store(C + i * P, 1, 0x30 + i)
+    if inplace:
+        s.mremap(C, 10, 1, "0")
+    else:
+        s.mremap(C, 10, 1, fl, T)
+    s.dump()
+
+for du in (False, True):
+    s, fl = mremap_multi("move_multiple_vmas_split" + ("-dontunmap" if du else ""), "mremap_move_multiple_vmas_split(dont_unmap=%s)" % str(du).lower(),
+                         "Moving part of two VMAs (a hole between them) splits both; the pattern\nof each page follows.", du)
+    T = C + 0x100000
+    size = 10 * P
+    s.mmap(C, 10)
+    s.munmap(C + 5 * P, 1)
+    for i in range(10):
+        if i != 5:
+            s.store(C + i * P, 1, 0x40 + i)
+    s.raw("mremap(%s, %d, %d, %s, %s) = %s" % (hex(C + 2 * P), size - 3 * P, size - 3 * P, fl, hex(T), hex(T)))
+    for i in range(7):
+        if i != 3:
+            s.load(T + i * P)
+    s.load(C, 2)
+    s.dump()
+
+
 # ---------------------------------------------------------------------------
 # tools/testing/selftests/mm/map_populate.c
 
