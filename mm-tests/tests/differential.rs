@@ -65,7 +65,7 @@ fn extreme_argument_cases_match_linux() {
 /// recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 120);
+    check("selftests", None, 122);
 }
 
 /// The scenarios whose call chains are snapshot-tested.

@@ -743,7 +743,7 @@ for i, (prot, flags, anon) in enumerate([
     s.dump()
 
 s = S("ltp-mmap06", LTP % "mmap/mmap06.c",
-      "mmap fails with EACCES: a file opened O_WRONLY mapped for reading, one\nopened O_RDONLY mapped shared and writable; EBADF for no descriptor\n(mmap08).")
+      "The test's case, a file opened O_WRONLY mapped PROT_READ and MAP_SHARED:\nEACCES; and around it, the same MAP_PRIVATE, a file opened O_RDONLY\nmapped shared and writable (EACCES) or private and writable (maps), and\na descriptor that is not open (EBADF).")
 s.raw("file data 4096")
 s.raw('openat(AT_FDCWD, "data", O_WRONLY) = 3').raw('openat(AT_FDCWD, "data", O_RDONLY) = 4')
 s.mmap(C, 1, "PROT_READ", "MAP_PRIVATE|MAP_FIXED", 3, ret=EACCES)
@@ -776,8 +776,9 @@ s.mmap(C, 4, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
 s.load(C + P + 5).load(C + 2 * P).dump()
 
 s = S("ltp-mmap15", LTP % "mmap/mmap15.c",
-      "mmap at a fixed address above TASK_SIZE fails (ENOMEM).")
+      "A file page mapped MAP_FIXED at 1 << 53, above TASK_SIZE: ENOMEM; and\nat TASK_SIZE and across it.")
 s.raw("file data 4096").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.raw("mmap(0x20000000000000, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = -1 ENOMEM (Cannot allocate memory)")
 s.raw("mmap(0x800000000000, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = -1 ENOMEM (Cannot allocate memory)")
 s.raw("mmap(0x7ffffffff000, 8192, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = -1 ENOMEM (Cannot allocate memory)")
 s.dump()
@@ -881,15 +882,25 @@ for i, (flags, new, ret, what) in enumerate([
     s.mmap(C + 0x20000, 4, "PROT_READ")
     s.raw("mremap(%s, 8192, 8192, %s, %s) = %s" % (hex(C), flags, hex(new), ret or hex(new)))
     s.load(C, 2).load(new & ~(P - 1), 4).dump()
-s = S("ltp-mremap06", LTP % "mremap/mremap06.c",
-      "A file mapping split into VMAs by mprotect: each part grows in place\nwith mremap as far as the next part allows.")
-s.raw("file data %d" % (8 * P)).raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
-s.mmap(C, 3, RW, "MAP_SHARED|MAP_FIXED", 3)
-s.mprotect(C + P, 1, "PROT_READ")
-s.mremap(C + 2 * P, 1, 2, "0")
-s.mremap(C + P, 1, 2, "0", ret=ENOMEM)
-s.mremap(C + P, 1, 2, "MREMAP_MAYMOVE|MREMAP_FIXED", C + 0x10000)
-s.load(C, 4).load(C + 0x10000, 2).dump()
+for n, (inc, desc) in enumerate([(0, "all pages with compatible mapping"), (3, "third page's mapping incompatible"),
+                                  (1, "first page's mapping incompatible")]):
+    s = S("ltp-mremap06-%d" % (n + 1), LTP % "mremap/mremap06.c",
+          """Reproducer of "mm/mremap: fix vm_pgoff in vma_merge() case 3" (%s):
+the second page of a shared file mapping moved past its end and back
+merges with the right page offsets, every page reads its own data.""" % desc)
+    s.raw("file testfile %d" % (4 * P)).raw('openat(AT_FDCWD, "testfile", O_RDWR) = 3')
+    s.mmap(C, 4, RW, "MAP_SHARED|MAP_FIXED", 3)
+    for i in range(4):
+        s.store(C + i * P, 1, 0x30 + i)
+    s.munmap(C, 4)
+    s.mmap(C, 4, RW, "MAP_SHARED|MAP_FIXED", 3)
+    s.mremap(C + P, 1, 1, "MREMAP_MAYMOVE|MREMAP_FIXED", C + 3 * P)
+    if inc:
+        s.mprotect(C + (inc - 1) * P, 1, "PROT_READ")
+    s.mremap(C + 3 * P, 1, 1, "MREMAP_MAYMOVE|MREMAP_FIXED", C + P)
+    s.load(C, 3)
+    s.dump()
+    s.munmap(C, 3)
 
 s = S("ltp-madvise01", LTP % "madvise/madvise01.c",
       "Every advice the test gives a file mapping and an anonymous one succeeds.")
@@ -902,13 +913,22 @@ for a in (C, C + 0x10000):
         s.madvise(a, 4, adv)
 s.load(C, 4).load(C + 0x10000, 4).dump()
 s = S("ltp-madvise02", LTP % "madvise/madvise02.c",
-      "madvise errors: EINVAL for an unaligned address, MADV_DONTNEED of a\nmapping made with MADV_... on an unmapped range ENOMEM, MADV_WILLNEED of\nanonymous memory succeeds (MADV_WILLNEED on a hole: ENOMEM).")
-s.mmap(C, 2)
-s.raw("madvise(0x100000001, 4096, MADV_NORMAL) = -1 EINVAL (Invalid argument)")
-s.madvise(C, 4, "MADV_NORMAL", ret=ENOMEM)
-s.madvise(C + 0x10000, 1, "MADV_WILLNEED", ret=ENOMEM)
-s.madvise(C, 2, "MADV_WILLNEED")
-s.raw("madvise(0x100000000, 0, MADV_DONTNEED) = 0")
+      """The test's cases that need no mlock nor raw advice values: EINVAL for an
+unaligned start; ENOMEM for a range that runs from one half of a file
+into the unmapped other half; MADV_WILLNEED on anonymous memory, which
+the test expects to fail with EBADF, succeeds on a kernel with swap
+support (CONFIG_SWAP), as here.""")
+s.raw("file data 65536").raw('openat(AT_FDCWD, "data", O_RDWR) = 3')
+s.mmap(C, 16, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
+s.raw("madvise(0x100000064, 65536, MADV_NORMAL) = -1 EINVAL (Invalid argument)")
+s.munmap(C, 16)
+s.mmap(C, 8, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3)
+s.mmap(C + 0x10000, 8, "PROT_READ", "MAP_SHARED|MAP_FIXED", 3, off=32768)
+s.munmap(C + 0x10000, 8)
+s.madvise(C, 17, "MADV_NORMAL", ret=ENOMEM)
+s.munmap(C, 8)
+s.mmap(C + 0x20000, 5)
+s.madvise(C + 0x20000, 5, "MADV_WILLNEED")
 s.dump()
 s = S("ltp-madvise09", LTP % "madvise/madvise09.c (without memory pressure)",
       "MADV_FREE of written anonymous pages: without memory pressure the pages\nstay and keep their data; a page written again is kept.")
@@ -942,19 +962,19 @@ s.raw("brk(0x200001000) = 0x200001000")
 s.raw("load 0x200002000")
 s.raw("dump shrunk")
 s = S("ltp-brk02", LTP % "brk/brk02.c",
-      "The break grown by two pages, the new page made PROT_READ by mprotect\n(a new VMA), then brk back to the old value and up again.")
+      """The break grown by one page, then another (a second VMA after the
+first is written), that page made RWX by mprotect, the break grown once
+more and then set back to its start: every VMA of the heap is unmapped.""")
 s.raw("window 0x200000000 0x200100000")
 s.raw("brk(NULL) = 0x200000000")
 s.raw("brk(0x200001000) = 0x200001000")
 s.raw("store 0x200000000")
-s.raw("brk(0x200003000) = 0x200003000")
-s.raw("mprotect(0x200001000, 4096, PROT_READ) = 0")
-s.raw("dump split")
-s.raw("brk(0x200001000) = 0x200001000")
-s.raw("dump back")
 s.raw("brk(0x200002000) = 0x200002000")
-s.raw("dump again")
-
+s.raw("mprotect(0x200001000, 4096, PROT_READ|PROT_WRITE|PROT_EXEC) = 0")
+s.raw("brk(0x200003000) = 0x200003000")
+s.raw("dump grown")
+s.raw("brk(0x200000000) = 0x200000000")
+s.raw("dump back")
 
 def main():
     d = sys.argv[1]

@@ -1,7 +1,8 @@
 # Ported from LTP testcases/kernel/syscalls/mmap/mmap06.c.
-# mmap fails with EACCES: a file opened O_WRONLY mapped for reading, one
-# opened O_RDONLY mapped shared and writable; EBADF for no descriptor
-# (mmap08).
+# The test's case, a file opened O_WRONLY mapped PROT_READ and MAP_SHARED:
+# EACCES; and around it, the same MAP_PRIVATE, a file opened O_RDONLY
+# mapped shared and writable (EACCES) or private and writable (maps), and
+# a descriptor that is not open (EBADF).
 window 0x100000000 0x101000000
 file data 4096
 openat(AT_FDCWD, "data", O_WRONLY) = 3
