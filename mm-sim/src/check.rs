@@ -97,8 +97,9 @@ pub struct CaseResult {
     pub outcome: Outcome,
 }
 
-/// A maps line with the dev and inode columns blanked, as compared.
-fn normalize(line: &str) -> std::borrow::Cow<'_, str> {
+/// An output line as compared: a maps line with its dev and inode columns
+/// blanked, any other line as it is.
+pub fn normalize(line: &str) -> std::borrow::Cow<'_, str> {
     let f: Vec<&str> = line.split(' ').collect();
     let is_maps = f.len() >= 5
         && f[0]
