@@ -19,11 +19,16 @@
 //! page-fault and syscall tracepoints and writes its bundle
 //! ([`record::record`]).
 //!
+//! `mmsim check` ([`check`]) runs scenarios and compares each output with
+//! its expected one (the `NAME.expected` file next to it), reporting every
+//! difference with the scenario line it is about.
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
 pub mod bundle;
+pub mod check;
 pub mod cli;
 #[cfg(target_os = "linux")]
 pub mod record;

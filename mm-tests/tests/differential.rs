@@ -60,6 +60,14 @@ fn extreme_argument_cases_match_linux() {
     check("extreme", None, 80);
 }
 
+/// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
+/// syscall tests) ported to scenarios by `tools/port_selftests.py`,
+/// recorded on the real kernel.
+#[test]
+fn ported_selftest_cases_match_linux() {
+    check("selftests", None, 122);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {
