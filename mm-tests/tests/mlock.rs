@@ -2,8 +2,8 @@
 //! reference machine has none, so the recorded scenarios cannot show it).
 //!
 //! * Pages of a `VM_LOCKED` mapping stay under memory pressure that swaps
-//!   out everything else, and come back to the reclaim lists once
-//!   unlocked.
+//!   out everything else (`Mlocked` counts them), and can be reclaimed
+//!   once unlocked.
 //! * `mincore` of anonymous memory on swap: a page counts while it is
 //!   mapped or in the swap cache, not once it was written out and freed.
 
@@ -40,6 +40,11 @@ fn present_pages(k: &Kernel, pid: Pid, addr: u64, pages: u64) -> u64 {
     k.present(pid, addr, end).expect("process").iter().map(|&(s, e)| (e.min(end) - s.max(addr)) / PAGE_SIZE).sum()
 }
 
+/// `Mlocked` of `/proc/meminfo`, in kB.
+fn mlocked_kb(k: &Kernel) -> u64 {
+    k.machine().meminfo_lines().into_iter().find(|(l, _)| *l == "Mlocked").expect("an Mlocked line").1
+}
+
 #[test]
 fn locked_pages_stay_under_pressure() {
     let (k, pid) = machine(4 << 20, 3);
@@ -57,6 +62,7 @@ fn locked_pages_stay_under_pressure() {
     }
     assert!(present_pages(&k, pid, B, other) < other / 2, "the other memory went to swap");
     assert_eq!(present_pages(&k, pid, A, locked), locked, "no locked page was reclaimed");
+    assert_eq!(mlocked_kb(&k), locked * 4, "Mlocked counts the locked pages");
     let (_, maj_before) = k.faults(pid).expect("process");
     for p in 0..locked {
         k.load(pid, A + p * PAGE_SIZE).expect("load");
@@ -66,6 +72,7 @@ fn locked_pages_stay_under_pressure() {
     assert_eq!(k.sys_munlock(pid, A, locked * PAGE_SIZE), Ok(0));
     assert_eq!(k.sys_madvise(pid, A, locked * PAGE_SIZE, MADV_PAGEOUT), Ok(0));
     assert_eq!(present_pages(&k, pid, A, locked), 0, "unlocked pages can be paged out");
+    assert_eq!(mlocked_kb(&k), 0);
     let v = k.check_invariants();
     assert!(v.is_empty(), "{v:?}");
 }
