@@ -65,7 +65,7 @@ fn extreme_argument_cases_match_linux() {
 /// (`tools/gen_mlock.py`), recorded on the real kernel.
 #[test]
 fn mlock_cases_match_linux() {
-    check("mlock", None, 219);
+    check("mlock", None, 223);
 }
 
 /// The scenarios whose call chains are snapshot-tested.

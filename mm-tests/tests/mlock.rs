@@ -99,3 +99,34 @@ fn mincore_follows_swap_out_and_swap_in() {
     assert_eq!(k.sys_madvise(pid, A, 16 * PAGE_SIZE, MADV_PAGEOUT), Err(mm_core::Errno::EINVAL));
     assert_eq!(k.sys_mincore(pid, A + 1, PAGE_SIZE), Err(mm_core::Errno::EINVAL));
 }
+
+/// Without `CAP_IPC_LOCK`, `RLIMIT_MEMLOCK` holds: what this machine's
+/// kernel answered to the same calls made by an unprivileged process
+/// with a limit of 64 KiB (and then 0).
+#[test]
+fn rlimit_memlock_without_cap_ipc_lock() {
+    use mm_core::Errno::{EAGAIN, ENOMEM, EPERM};
+    let mut cfg = MachineConfig::default();
+    cfg.tunables.cap_ipc_lock = false;
+    cfg.tunables.rlimit_memlock = 64 << 10;
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    map(&k, pid, A, 32);
+    assert_eq!(k.sys_mlock(pid, A, 16 * PAGE_SIZE), Ok(0));
+    assert_eq!(k.sys_mlock(pid, A, 17 * PAGE_SIZE), Err(ENOMEM));
+    // Pages locked already are not counted twice.
+    assert_eq!(k.sys_mlock(pid, A, 8 * PAGE_SIZE), Ok(0));
+    assert_eq!(k.sys_mlock(pid, A + 16 * PAGE_SIZE, 4 * PAGE_SIZE), Err(ENOMEM));
+    assert_eq!(k.sys_mmap(pid, 0, PAGE_SIZE, 1, MAP_ANON_PRIVATE | 0x2000, -1, 0), Err(EAGAIN));
+    assert_eq!(k.sys_mlockall(pid, 1), Err(ENOMEM));
+    assert_eq!(k.sys_mlockall(pid, 2), Ok(0));
+    assert_eq!(k.sys_mmap(pid, 0, PAGE_SIZE, 1, MAP_ANON_PRIVATE, -1, 0), Err(EAGAIN));
+    assert_eq!(k.sys_munlockall(pid), Ok(0));
+    let mut cfg = MachineConfig::default();
+    cfg.tunables.cap_ipc_lock = false;
+    cfg.tunables.rlimit_memlock = 0;
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    map(&k, pid, A, 1);
+    assert_eq!(k.sys_mlock(pid, A, PAGE_SIZE), Err(EPERM));
+}
