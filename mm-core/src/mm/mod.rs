@@ -1,7 +1,7 @@
 //! Address spaces: [`MmStruct`], its VMAs and the system calls that edit
 //! them, one file per operation as in the kernel (`mmap.rs` for
 //! `do_mmap`, `munmap.rs`, `mprotect.rs`, `mremap.rs`, `madvise.rs`,
-//! `brk.rs`), over the VMA rules of `vma.rs`.
+//! `brk.rs`, `mlock.rs`, `mincore.rs`), over the VMA rules of `vma.rs`.
 
 pub mod brk;
 pub mod fork;
