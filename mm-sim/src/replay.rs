@@ -680,6 +680,11 @@ impl Replay<'_> {
                     Op::Madvise { addr, len, advice } => Some(k.sys_madvise(kpid, *addr, *len, *advice)),
                     Op::Brk { addr } => Some(k.sys_brk(kpid, *addr)),
                     Op::Msync { addr, len, flags } => Some(k.sys_msync(kpid, *addr, *len, *flags)),
+                    Op::Mlock { addr, len } => Some(k.sys_mlock(kpid, *addr, *len)),
+                    Op::Mlock2 { addr, len, flags } => Some(k.sys_mlock2(kpid, *addr, *len, *flags)),
+                    Op::Munlock { addr, len } => Some(k.sys_munlock(kpid, *addr, *len)),
+                    Op::Mlockall { flags } => Some(k.sys_mlockall(kpid, *flags)),
+                    Op::Munlockall => Some(k.sys_munlockall(kpid)),
                     Op::File { name, size } => {
                         let mut fill = |p: u64, page: &mut [u8]| {
                             for (j, b) in page.iter_mut().enumerate() {
