@@ -170,6 +170,7 @@ pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_GROWSDOWN", MapFlags::GROWSDOWN.bits()),
     ("MAP_STACK", MapFlags::STACK.bits()),
     ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
+    ("MAP_SHARED_VALIDATE", MapFlags::SHARED_VALIDATE),
     ("MAP_32BIT", MapFlags::BIT32.bits()),
 ];
 /// The mmap flags a scenario may use.
@@ -181,7 +182,7 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
 pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 11] = [
+    const ACCEPTED: [Advice; 17] = [
         Advice::DontNeed,
         Advice::WillNeed,
         Advice::Normal,
@@ -193,6 +194,13 @@ pub const MADV_NAMES: &[(&str, u64)] = &{
         Advice::DoFork,
         Advice::WipeOnFork,
         Advice::KeepOnFork,
+        // v1.4
+        Advice::Cold,
+        Advice::DontDump,
+        Advice::DoDump,
+        Advice::DontNeedLocked,
+        Advice::GuardInstall,
+        Advice::GuardRemove,
     ];
     let mut names = [("", 0); ACCEPTED.len()];
     let mut i = 0;
@@ -360,6 +368,10 @@ impl Parser {
         Ok(())
     }
 
+    /// `NAME|NAME|...` from `tab`; with `allow_num` (v1.4: protections,
+    /// mmap and mremap flags) any part may be a number instead of a name
+    /// (`0x3`, `MAP_PRIVATE|0x20`, `PROT_READ|0x8`), taken as it is, so
+    /// that bits no name has reach the kernel's checks.
     pub(crate) fn parse_flags(&self, s: &[u8], tab: &[(&str, u64)], allow_num: bool, what: &str) -> PResult<u64> {
         if allow_num && let Some(n) = parse_num(s) {
             return Ok(n);
@@ -378,10 +390,31 @@ impl Parser {
             let tok = rtrim(skip_ws(tok));
             match tab.iter().find(|(n, _)| n.as_bytes() == tok) {
                 Some((_, val)) => v |= val,
-                None => return self.err(format!("unknown {what} '{}'", shown(tok))),
+                None => match parse_num(tok).filter(|_| allow_num) {
+                    Some(n) => v |= n,
+                    None => return self.err(format!("unknown {what} '{}'", shown(tok))),
+                },
             }
         }
         Ok(v)
+    }
+
+    /// (v1.4) A number as madvise's advice: the value of an advice the
+    /// language names, or a number the kernel takes for no advice at all
+    /// (`EINVAL`).  The number of an advice the language does not take
+    /// (THP, KSM, `MADV_REMOVE` ...) is refused like its name.  The kernel
+    /// reads the low 32 bits (`int behavior`), and so does this check.
+    fn raw_advice(&self, v: u64) -> PResult<u64> {
+        let low = u64::from(v as u32);
+        if MADV_NAMES.iter().any(|&(_, x)| x == low) {
+            return Ok(v);
+        }
+        match Advice::from_raw(low) {
+            Some(a) if a.valid_on_linux() => {
+                self.err(format!("advice {} is {}, which scenarios do not take", shown_num(v), a.name()))
+            }
+            _ => Ok(v),
+        }
     }
 
     pub(crate) fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
@@ -498,14 +531,21 @@ impl Parser {
             "mmap" => {
                 self.nargs(name, n, 6, 6)?;
                 self.need_live()?;
-                Op::Mmap {
+                let op = Op::Mmap {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
-                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
-                    flags: self.parse_flags(av[3], self.map_names, false, "mmap flag")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, true, "protection")?,
+                    flags: self.parse_flags(av[3], self.map_names, true, "mmap flag")?,
                     fd: self.parse_fd(av[4])?,
                     off: self.need_num(av[5], "offset")?,
+                };
+                let hugetlb_anon = MapFlags::HUGETLB | MapFlags::ANONYMOUS;
+                if let Op::Mmap { flags, .. } = op
+                    && flags & hugetlb_anon.bits() == hugetlb_anon.bits()
+                {
+                    return self.err("mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled");
                 }
+                op
             }
             "munmap" => {
                 self.nargs(name, n, 2, 2)?;
@@ -518,7 +558,7 @@ impl Parser {
                 Op::Mprotect {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
-                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, true, "protection")?,
                 }
             }
             "mremap" => {
@@ -539,7 +579,10 @@ impl Parser {
                 let len = self.need_num(av[1], "length")?;
                 let advice = match MADV_NAMES.iter().find(|(nm, _)| nm.as_bytes() == av[2]) {
                     Some((_, v)) => *v,
-                    None => return self.err(format!("unknown advice '{}'", shown(av[2]))),
+                    None => match parse_num(av[2]) {
+                        Some(v) => self.raw_advice(v)?,
+                        None => return self.err(format!("unknown advice '{}'", shown(av[2]))),
+                    },
                 };
                 Op::Madvise { addr, len, advice }
             }
@@ -774,6 +817,12 @@ impl Parser {
         }
         Ok(())
     }
+}
+
+/// A number as the scenario may have written it: decimal below 4096,
+/// hex above.
+fn shown_num(v: u64) -> String {
+    if v < 4096 { v.to_string() } else { format!("{v:#x}") }
 }
 
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -13,7 +13,7 @@ mod file;
 mod swap;
 mod wp;
 
-use crate::arch::{PageFaultInfo, Pte, PteFlags};
+use crate::arch::{PageFaultInfo, Pte, PteFlags, PteMarker};
 use crate::errno::{SegvCode, Signal, VmFault};
 use crate::flags::{Access, FaultFlags, PageFlags, VmFlags};
 use crate::mm::{AnonVma, MmState, MmStruct, Vma};
@@ -256,6 +256,7 @@ impl MmStruct {
                 }
             }
             Pte::Swap { .. } => self.do_swap_page(vmf, slot.expect("a swap entry has a slot"), orig),
+            Pte::Marker(marker) => handle_pte_marker(m, marker),
             Pte::Page { .. } => {
                 let slot = slot.expect("a present entry has a slot");
                 if orig.is_protnone() && vmf.vma.is_accessible() {
@@ -365,10 +366,26 @@ fn access_error(info: &PageFaultInfo, vma: &Vma) -> bool {
     !vma.is_accessible()
 }
 
+/// `handle_pte_marker` (reached from `do_swap_page`): an access to a
+/// guard page is fatal (`VM_FAULT_SIGSEGV`); a marker the model never
+/// installs is `VM_FAULT_SIGBUS`, as an unknown one is in the kernel.
+fn handle_pte_marker(m: &crate::machine::Machine, marker: PteMarker) -> VmFault {
+    if marker.contains(PteMarker::POISONED) {
+        return VmFault::HWPOISON;
+    }
+    if marker.contains(PteMarker::GUARD) {
+        trace_note!(m.trace, "handle_pte_marker", "guard page");
+        return VmFault::SIGSEGV;
+    }
+    VmFault::SIGBUS
+}
+
 /// A leaf entry for traces: `pfn 0x12 rw dirty young`.
 pub(crate) fn describe_pte(m: &crate::machine::Machine, pte: Pte) -> String {
     match pte {
         Pte::None => "pte none".to_string(),
+        Pte::Marker(marker) if marker.contains(PteMarker::GUARD) => "guard marker".to_string(),
+        Pte::Marker(marker) => format!("pte marker {:#x}", marker.bits()),
         Pte::Swap { ty, offset, exclusive } => {
             format!("swap entry type {ty} offset {offset:#x}{}", if exclusive { " exclusive" } else { "" })
         }
