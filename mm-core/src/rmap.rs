@@ -17,7 +17,7 @@
 //! long as it only reads them.
 
 use crate::arch::{Pte, PteFlags};
-use crate::flags::PageFlags;
+use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
 use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
@@ -224,8 +224,9 @@ impl Machine {
             let dirty = pte.flags().contains(PteFlags::DIRTY);
             if page.is_anon() {
                 if !page.test(PageFlags::SWAPBACKED) {
-                    // MADV_FREE: discard unless written since.
-                    if dirty || page.test(PageFlags::DIRTY) {
+                    // MADV_FREE: discard unless written since; droppable
+                    // memory is dropped written or not.
+                    if (dirty || page.test(PageFlags::DIRTY)) && !mp.vma.flags.contains(VmFlags::DROPPABLE) {
                         mm.set_pte(mp.slot, pte);
                         page.set_flags(PageFlags::SWAPBACKED);
                         result = UnmapResult::Redirtied;

@@ -322,12 +322,18 @@ impl MmStruct {
     }
 
     /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
-    /// exclusive anonymous page of `anon_vma` at `address`.
+    /// exclusive anonymous page of `anon_vma` at `address`.  A page of
+    /// droppable memory is not swap-backed: reclaim drops it, written or
+    /// not, instead of swapping it.
     pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
         let page = self.machine.phys.page(pfn);
         page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
         page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
-        page.set_flags(PageFlags::ANON_EXCLUSIVE | PageFlags::SWAPBACKED | PageFlags::UPTODATE);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(crate::flags::VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        page.set_flags(flags);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
         // folio_add_lru_vma: a new anonymous page starts inactive.
