@@ -1013,6 +1013,47 @@ mod tests {
     }
 
     #[test]
+    fn raw_values_and_v14_names() {
+        let s = parse(
+            b"mmap(0x1000, 4096, 0x3, MAP_PRIVATE|0x20|MAP_FIXED, -1, 0)\n\
+              mmap(0x1000, 4096, PROT_READ|0x8, MAP_SHARED_VALIDATE|0x80000, 3, 0)\n\
+              mprotect(0x1000, 4096, 0x1000000|PROT_WRITE)\n\
+              mremap(0x1000, 4096, 4096, MREMAP_MAYMOVE|0x10, 0x2000)\n\
+              madvise(0x1000, 4096, MADV_GUARD_INSTALL)\n\
+              madvise(0x1000, 4096, 0x7f) = -1 EINVAL (Invalid argument)\n\
+              madvise(0x1000, 4096, 100)\n\
+              madvise(0x1000, 4096, 0x100000066)\n\
+              madvise(0x1000, 4096, 20)\n",
+        )
+        .unwrap();
+        let ops: Vec<&Op> = s.lines.iter().map(|l| &l.op).collect();
+        assert!(matches!(ops[0], Op::Mmap { prot: 3, flags: 0x32, .. }));
+        assert!(matches!(ops[1], Op::Mmap { prot: 9, flags: 0x80003, .. }));
+        assert!(matches!(ops[2], Op::Mprotect { prot: 0x100_0002, .. }));
+        assert!(matches!(ops[3], Op::Mremap { flags: 0x11, .. }));
+        assert!(matches!(ops[4], Op::Madvise { advice: 102, .. }));
+        assert!(matches!(ops[5], Op::Madvise { advice: 0x7f, .. }));
+        assert!(matches!(ops[6], Op::Madvise { advice: 100, .. }));
+        assert!(matches!(ops[7], Op::Madvise { advice: 0x1_0000_0066, .. }));
+        assert!(matches!(ops[8], Op::Madvise { advice: 20, .. }));
+        // Numbers only where the line takes them, and no advice the
+        // language does not take, by name or by number.
+        assert_eq!(err("msync(0, 1, MS_SYNC|0x8)"), "line 1: unknown msync flag '0x8'");
+        assert_eq!(err("madvise(0, 1, 14)"), "line 1: advice 14 is MADV_HUGEPAGE, which scenarios do not take");
+        assert_eq!(
+            err("madvise(0, 1, 0x100000009)"),
+            "line 1: advice 0x100000009 is MADV_REMOVE, which scenarios do not take"
+        );
+        assert_eq!(err("madvise(0, 1, MADV_REMOVE)"), "line 1: unknown advice 'MADV_REMOVE'");
+        assert_eq!(err("madvise(0, 1, -1)"), "line 1: unknown advice '-1'");
+        assert_eq!(err("mmap(0, 1, PROT_READ|0x, MAP_PRIVATE, -1, 0)"), "line 1: unknown protection '0x'");
+        assert_eq!(
+            err("mmap(0, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|0x40000, -1, 0)"),
+            "line 1: mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled"
+        );
+    }
+
+    #[test]
     fn results_and_labels() {
         let s =
             parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
