@@ -58,6 +58,13 @@ impl MmStruct {
                 }
                 return;
             }
+            if let Pte::Marker(_) = pte {
+                // munmap and exit drop markers with the VMA.
+                if st.vmas.lookup(va).is_none() {
+                    out.push(Violation(format!("{va:#x}: guard marker outside any VMA")));
+                }
+                return;
+            }
             let Pte::Page { pfn, flags } = pte else {
                 return;
             };
