@@ -95,7 +95,7 @@ fn long_file_cases_match_linux() {
 /// N % 51))`, N in 1..=200), recorded on the real kernel.
 #[test]
 fn guard_cases_match_linux() {
-    check("guard", None, 211);
+    check("guard", None, 212);
 }
 
 /// The result does not depend on the page allocator.  With five-level
