@@ -86,6 +86,23 @@ pub enum Pte {
     /// exclusive to this mapping when it was swapped out
     /// (`pte_swp_exclusive`, which lets the swap-in map it writable).
     Swap { ty: u32, offset: u64, exclusive: bool },
+    /// A non-present entry that maps nothing but says something about the
+    /// page (`make_pte_marker`, include/linux/swapops.h): a guard page
+    /// (`MADV_GUARD_INSTALL`) is one.
+    Marker(PteMarker),
+}
+
+bitflags! {
+    /// What a PTE marker says (`PTE_MARKER_*`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct PteMarker: u64 {
+        /// `PTE_MARKER_UFFD_WP`.
+        const UFFD_WP = 1 << 0;
+        /// `PTE_MARKER_POISONED`.
+        const POISONED = 1 << 1;
+        /// `PTE_MARKER_GUARD`: any access raises `SIGSEGV`.
+        const GUARD = 1 << 2;
+    }
 }
 
 impl Pte {
@@ -100,6 +117,10 @@ impl Pte {
     /// `pte_present`: present to the hardware, or `PROT_NONE`.
     pub fn is_present(&self) -> bool {
         matches!(self, Pte::Page { .. })
+    }
+    /// `is_guard_pte_marker`: a guard-page marker.
+    pub fn is_guard_marker(&self) -> bool {
+        matches!(self, Pte::Marker(m) if m.contains(PteMarker::GUARD))
     }
     /// The frame of a page entry.
     pub fn pfn(&self) -> Option<Pfn> {

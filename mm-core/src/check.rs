@@ -58,6 +58,13 @@ impl MmStruct {
                 }
                 return;
             }
+            if let Pte::Marker(_) = pte {
+                // munmap and exit drop markers with the VMA.
+                if st.vmas.lookup(va).is_none() {
+                    out.push(Violation(format!("{va:#x}: guard marker outside any VMA")));
+                }
+                return;
+            }
             let Pte::Page { pfn, flags } = pte else {
                 return;
             };
@@ -185,7 +192,8 @@ impl MmStruct {
     /// any other side effect: the frame's byte if an entry maps the page,
     /// the swapped-out copy's for a swap entry, else the page cache's byte
     /// (or its swapped-out copy's) for a file, else 0 (anonymous memory
-    /// and file holes read as zeroes).  `None` if no VMA covers `va`.
+    /// and file holes read as zeroes).  `None` if no VMA covers `va` or a
+    /// marker (a guard page) makes every access fault.
     pub fn peek_byte(&self, va: u64) -> Option<u8> {
         let st = self.mmap_lock.read();
         let vma = st.vmas.lookup(va)?;
@@ -194,6 +202,7 @@ impl MmStruct {
         Some(match self.lookup_pte(va) {
             Pte::Page { pfn, .. } => m.phys.read_u8(pfn, off),
             Pte::Swap { ty, offset, .. } => m.peek_swap_byte(SwpEntry { ty, offset }, off),
+            Pte::Marker(_) => return None,
             Pte::None => match vma.file().and_then(|f| f.inode.mapping.get_entry(vma.linear_page_index(va))) {
                 Some(CacheEntry::Page(pfn)) => m.phys.read_u8(pfn, off),
                 Some(CacheEntry::Swap(e)) => m.peek_swap_byte(e, off),

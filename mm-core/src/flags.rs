@@ -50,6 +50,13 @@ impl MapFlags {
     pub const TYPE_MASK: u64 = 0x0f;
     /// `MAP_SHARED_VALIDATE`.
     pub const SHARED_VALIDATE: u64 = 0x03;
+    /// `MAP_DROPPABLE`: private anonymous memory reclaim may drop (a
+    /// `MAP_TYPE` value).
+    pub const DROPPABLE: u64 = 0x08;
+    /// `MAP_HUGE_SHIFT`: where a hugetlb mapping's page-size log sits.
+    pub const HUGE_SHIFT: u32 = 26;
+    /// `MAP_HUGE_MASK`.
+    pub const HUGE_MASK: u64 = 0x3f;
 }
 
 /// `open(2)` flags, x86-64 values (include/uapi/asm-generic/fcntl.h), by
@@ -166,6 +173,8 @@ bitflags! {
         const HUGEPAGE = 0x2000_0000;
         const NOHUGEPAGE = 0x4000_0000;
         const MERGEABLE = 0x8000_0000;
+        /// `VM_DROPPABLE` (`VM_HIGH_ARCH_BIT_8` on 64-bit).
+        const DROPPABLE = 1 << 40;
     }
 }
 
@@ -318,6 +327,28 @@ advice! {
     PageOut = 21 => "MADV_PAGEOUT",
     PopulateRead = 22 => "MADV_POPULATE_READ",
     PopulateWrite = 23 => "MADV_POPULATE_WRITE",
+    DontNeedLocked = 24 => "MADV_DONTNEED_LOCKED",
+    Collapse = 25 => "MADV_COLLAPSE",
+    HwPoison = 100 => "MADV_HWPOISON",
+    SoftOffline = 101 => "MADV_SOFT_OFFLINE",
+    GuardInstall = 102 => "MADV_GUARD_INSTALL",
+    GuardRemove = 103 => "MADV_GUARD_REMOVE",
+}
+
+impl Advice {
+    /// The advice for the `int behavior` argument of madvise(2): the low
+    /// 32 bits of the register, as the kernel reads it.
+    pub fn from_syscall_arg(v: u64) -> Option<Advice> {
+        Advice::from_raw(u64::from(v as u32))
+    }
+
+    /// `madvise_behavior_valid` of the reference kernel's configuration
+    /// (`CONFIG_KSM`, `CONFIG_TRANSPARENT_HUGEPAGE`, no
+    /// `CONFIG_MEMORY_FAILURE`): every advice but `MADV_HWPOISON` and
+    /// `MADV_SOFT_OFFLINE`.  Other numbers are not advice at all.
+    pub fn valid_on_linux(self) -> bool {
+        !matches!(self, Advice::HwPoison | Advice::SoftOffline)
+    }
 }
 
 /// The kind of memory access the simulated CPU performs.
@@ -361,12 +392,14 @@ mod tests {
 
     #[test]
     fn advice_round_trips() {
-        for raw in 0..32 {
+        for raw in 0..128 {
             if let Some(a) = Advice::from_raw(raw) {
                 assert_eq!(a.raw(), raw);
             }
         }
-        assert_eq!(Advice::ALL.len(), 21);
+        assert_eq!(Advice::ALL.len(), 27);
+        assert_eq!(Advice::from_syscall_arg(0x1_0000_0066), Some(Advice::GuardInstall));
+        assert_eq!(Advice::from_syscall_arg(0xffff_ffff), None);
         assert!(Advice::ALL.iter().all(|a| Advice::from_raw(a.raw()) == Some(*a)));
         assert_eq!(Advice::PageOut.name(), "MADV_PAGEOUT");
     }

@@ -726,6 +726,12 @@ impl Kernel {
             // fget: an O_PATH descriptor is no file to map.
             Some(t.files.lock().get(fd).filter(|f| !f.mode.contains(FMode::PATH)).ok_or(Errno::EBADF)?)
         };
+        // ksys_mmap_pgoff: MAP_HUGETLB maps only hugetlbfs files (which
+        // the model has none of) or anonymous hugetlb memory, which the
+        // scenario parser refuses.
+        if file.is_some() && flags.contains(MapFlags::HUGETLB) {
+            return Err(Errno::EINVAL);
+        }
         if let Some(f) = &file
             && f.inode.file_type() == FileType::CharDevice
             && f.inode.rdev == DEV_ZERO

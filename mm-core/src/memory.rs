@@ -113,6 +113,7 @@ struct ZapCount {
     anon: i64,
     file: i64,
     swap: i64,
+    markers: u64,
 }
 
 impl MmStruct {
@@ -128,8 +129,17 @@ impl MmStruct {
 
     /// `unmap_page_range` / `zap_pte_range`: clears every entry of `vma` in
     /// `[start, end)`, dropping the pages' map counts now and their
-    /// references after the TLB flush.
-    pub(crate) fn unmap_page_range(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) {
+    /// references after the TLB flush.  Guard markers go only with
+    /// `drop_markers` (`ZAP_FLAG_DROP_MARKER`: `munmap`, `exit`); an
+    /// ordinary zap (`MADV_DONTNEED`) keeps them.
+    pub(crate) fn unmap_page_range(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+        drop_markers: bool,
+    ) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
         // The page-table lock is taken at the first entry found, so that a
@@ -137,6 +147,14 @@ impl MmStruct {
         let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, pte| {
             ptl.get_or_insert_with(|| self.page_table_lock.lock());
+            if let Pte::Marker(_) = pte {
+                // zap_nonpresent_ptes: ordinary zapping keeps guard markers.
+                if drop_markers {
+                    m.phys.write_u64(slot.table, slot.idx, 0);
+                    n.markers += 1;
+                }
+                return;
+            }
             m.phys.write_u64(slot.table, slot.idx, 0);
             match pte {
                 Pte::Page { .. } => {
@@ -173,7 +191,7 @@ impl MmStruct {
                     m.free_swap_and_cache(crate::swap::SwpEntry { ty, offset });
                     n.swap += 1;
                 }
-                Pte::None => {}
+                Pte::None | Pte::Marker(_) => {}
             }
         });
         if n.swap > 0 {
@@ -185,18 +203,19 @@ impl MmStruct {
         if n.file > 0 {
             self.counters.file_rss.fetch_sub(n.file, Ordering::Relaxed);
         }
-        if n.pages + n.zero + n.swap as u64 > 0 {
+        if n.pages + n.zero + n.swap as u64 + n.markers > 0 {
             trace_note!(
                 m.trace,
                 "zap_pte_range",
-                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages, {} zero-page entries{}",
+                "{:#x}-{:#x} of {:08x}-{:08x}: {} pages, {} zero-page entries{}{}",
                 start,
                 end,
                 vma.start,
                 vma.end,
                 n.pages,
                 n.zero,
-                if n.swap > 0 { format!(", {} swap entries", n.swap) } else { String::new() }
+                if n.swap > 0 { format!(", {} swap entries", n.swap) } else { String::new() },
+                if n.markers > 0 { format!(", {} guard markers", n.markers) } else { String::new() }
             );
         }
     }

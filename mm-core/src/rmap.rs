@@ -248,8 +248,9 @@ impl Machine {
             let dirty = pte.flags().contains(PteFlags::DIRTY);
             if page.is_anon() {
                 if !page.test(PageFlags::SWAPBACKED) {
-                    // MADV_FREE: discard unless written since.
-                    if dirty || page.test(PageFlags::DIRTY) {
+                    // MADV_FREE: discard unless written since; droppable
+                    // memory is dropped written or not.
+                    if (dirty || page.test(PageFlags::DIRTY)) && !mp.vma.flags.contains(VmFlags::DROPPABLE) {
                         mm.set_pte(mp.slot, pte);
                         page.set_flags(PageFlags::SWAPBACKED);
                         result = UnmapResult::Redirtied;

@@ -43,6 +43,9 @@ const MADV_DONTFORK: u64 = 10;
 const MADV_DOFORK: u64 = 11;
 const MADV_WIPEONFORK: u64 = 18;
 const MADV_KEEPONFORK: u64 = 19;
+const MADV_DONTNEED_LOCKED: u64 = 24;
+const MADV_GUARD_INSTALL: u64 = 102;
+const MADV_GUARD_REMOVE: u64 = 103;
 
 /// The machine byte 0 picks: 64, 80, 96 or 128 frames (bits 0-1), reclaim
 /// policy (bits 2-3), page allocator (bits 4-5), swap on a 4 MiB zram or a
@@ -259,11 +262,13 @@ struct Page {
     maybe_zero: bool,
     dontfork: bool,
     wipeonfork: bool,
+    /// A guard page (`MADV_GUARD_INSTALL`): every access faults.
+    guard: bool,
 }
 
 impl Page {
     fn new(prot: u64, anon: bool) -> Page {
-        Page { prot, anon, bytes: None, maybe_zero: false, dontfork: false, wipeonfork: false }
+        Page { prot, anon, bytes: None, maybe_zero: false, dontfork: false, wipeonfork: false, guard: false }
     }
     fn byte(&self, off: u16) -> u8 {
         self.bytes.as_ref().map_or(0, |b| b[off as usize])
@@ -395,10 +400,18 @@ impl World {
                 for (p, _) in &range[..done] {
                     let s = self.p().pages.get_mut(p).expect("mapped");
                     match advice {
-                        MADV_DONTNEED => {
+                        MADV_DONTNEED | MADV_DONTNEED_LOCKED => {
                             s.bytes = None;
                             s.maybe_zero = false;
                         }
+                        // The page is zapped and becomes a guard page;
+                        // removing the guard leaves it empty.
+                        MADV_GUARD_INSTALL => {
+                            s.bytes = None;
+                            s.maybe_zero = false;
+                            s.guard = true;
+                        }
+                        MADV_GUARD_REMOVE => s.guard = false,
                         MADV_FREE => s.maybe_zero = true,
                         MADV_DONTFORK => s.dontfork = true,
                         MADV_DOFORK => s.dontfork = false,
@@ -433,6 +446,9 @@ impl World {
                     return self.killed();
                 }
                 match self.p().pages.get_mut(&addr(page)) {
+                    Some(s) if s.guard => {
+                        assert!(matches!(r, Err(Signal::Segv { .. })), "store to guard page {a:#x} gave {r:?}")
+                    }
                     Some(s) if s.prot & W != 0 && s.anon => {
                         assert_eq!(r, Ok(()), "store to {a:#x}");
                         s.bytes.get_or_insert_with(|| vec![0; PAGE as usize].into())[off as usize] = val;
@@ -449,6 +465,9 @@ impl World {
                     return self.killed();
                 }
                 match self.p().pages.get(&addr(page)) {
+                    Some(s) if s.guard => {
+                        assert!(matches!(r, Err(Signal::Segv { .. })), "load of guard page {a:#x} gave {r:?}")
+                    }
                     Some(s) if s.prot != 0 && s.anon => {
                         let want = s.byte(off);
                         let ok = r == Ok(want) || (s.maybe_zero && r == Ok(0));
@@ -473,6 +492,7 @@ impl World {
                     if s.wipeonfork {
                         s.bytes = None;
                         s.maybe_zero = false;
+                        s.guard = false;
                     }
                     pages.insert(a, s);
                 }
@@ -560,6 +580,7 @@ fn grow(p: &mut Proc, at: u64, n: u64, last: Option<Page>) {
     let mut s = last.unwrap_or_else(|| Page::new(R | W, true));
     s.bytes = None;
     s.maybe_zero = false;
+    s.guard = false;
     for i in 0..n {
         p.pages.insert(at + i * PAGE, s.clone());
     }
@@ -571,6 +592,7 @@ fn emptied(p: &mut Proc, q: u64) {
     let s = p.pages.get_mut(&q).expect("mapped");
     s.bytes = None;
     s.maybe_zero = false;
+    s.guard = false;
 }
 
 /// The target.

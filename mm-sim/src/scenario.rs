@@ -198,6 +198,7 @@ pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_STACK", MapFlags::STACK.bits()),
     ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
     ("MAP_LOCKED", MapFlags::LOCKED.bits()),
+    ("MAP_SHARED_VALIDATE", MapFlags::SHARED_VALIDATE),
     ("MAP_32BIT", MapFlags::BIT32.bits()),
 ];
 /// The mmap flags a scenario may use.
@@ -209,7 +210,7 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
 pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 13] = [
+    const ACCEPTED: [Advice; 19] = [
         Advice::DontNeed,
         Advice::WillNeed,
         Advice::Normal,
@@ -223,6 +224,13 @@ pub const MADV_NAMES: &[(&str, u64)] = &{
         Advice::KeepOnFork,
         Advice::PopulateRead,
         Advice::PopulateWrite,
+        // v1.4
+        Advice::Cold,
+        Advice::DontDump,
+        Advice::DoDump,
+        Advice::DontNeedLocked,
+        Advice::GuardInstall,
+        Advice::GuardRemove,
     ];
     let mut names = [("", 0); ACCEPTED.len()];
     let mut i = 0;
@@ -414,6 +422,10 @@ impl Parser {
         Ok(())
     }
 
+    /// `NAME|NAME|...` from `tab`; with `allow_num` (v1.4: protections,
+    /// mmap and mremap flags) any part may be a number instead of a name
+    /// (`0x3`, `MAP_PRIVATE|0x20`, `PROT_READ|0x8`), taken as it is, so
+    /// that bits no name has reach the kernel's checks.
     pub(crate) fn parse_flags(&self, s: &[u8], tab: &[(&str, u64)], allow_num: bool, what: &str) -> PResult<u64> {
         if allow_num && let Some(n) = parse_num(s) {
             return Ok(n);
@@ -432,10 +444,31 @@ impl Parser {
             let tok = rtrim(skip_ws(tok));
             match tab.iter().find(|(n, _)| n.as_bytes() == tok) {
                 Some((_, val)) => v |= val,
-                None => return self.err(format!("unknown {what} '{}'", shown(tok))),
+                None => match parse_num(tok).filter(|_| allow_num) {
+                    Some(n) => v |= n,
+                    None => return self.err(format!("unknown {what} '{}'", shown(tok))),
+                },
             }
         }
         Ok(v)
+    }
+
+    /// (v1.4) A number as madvise's advice: the value of an advice the
+    /// language names, or a number the kernel takes for no advice at all
+    /// (`EINVAL`).  The number of an advice the language does not take
+    /// (THP, KSM, `MADV_REMOVE` ...) is refused like its name.  The kernel
+    /// reads the low 32 bits (`int behavior`), and so does this check.
+    fn raw_advice(&self, v: u64) -> PResult<u64> {
+        let low = u64::from(v as u32);
+        if MADV_NAMES.iter().any(|&(_, x)| x == low) {
+            return Ok(v);
+        }
+        match Advice::from_raw(low) {
+            Some(a) if a.valid_on_linux() => {
+                self.err(format!("advice {} is {}, which scenarios do not take", shown_num(v), a.name()))
+            }
+            _ => Ok(v),
+        }
     }
 
     pub(crate) fn parse_fd(&self, s: &[u8]) -> PResult<i64> {
@@ -552,14 +585,21 @@ impl Parser {
             "mmap" => {
                 self.nargs(name, n, 6, 6)?;
                 self.need_live()?;
-                Op::Mmap {
+                let op = Op::Mmap {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
-                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
-                    flags: self.parse_flags(av[3], self.map_names, false, "mmap flag")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, true, "protection")?,
+                    flags: self.parse_flags(av[3], self.map_names, true, "mmap flag")?,
                     fd: self.parse_fd(av[4])?,
                     off: self.need_num(av[5], "offset")?,
+                };
+                let hugetlb_anon = MapFlags::HUGETLB | MapFlags::ANONYMOUS;
+                if let Op::Mmap { flags, .. } = op
+                    && flags & hugetlb_anon.bits() == hugetlb_anon.bits()
+                {
+                    return self.err("mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled");
                 }
+                op
             }
             "munmap" => {
                 self.nargs(name, n, 2, 2)?;
@@ -572,7 +612,7 @@ impl Parser {
                 Op::Mprotect {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
-                    prot: self.parse_flags(av[2], PROT_NAMES, false, "protection")?,
+                    prot: self.parse_flags(av[2], PROT_NAMES, true, "protection")?,
                 }
             }
             "mremap" => {
@@ -593,7 +633,10 @@ impl Parser {
                 let len = self.need_num(av[1], "length")?;
                 let advice = match MADV_NAMES.iter().find(|(nm, _)| nm.as_bytes() == av[2]) {
                     Some((_, v)) => *v,
-                    None => return self.err(format!("unknown advice '{}'", shown(av[2]))),
+                    None => match parse_num(av[2]) {
+                        Some(v) => self.raw_advice(v)?,
+                        None => return self.err(format!("unknown advice '{}'", shown(av[2]))),
+                    },
                 };
                 Op::Madvise { addr, len, advice }
             }
@@ -869,6 +912,12 @@ impl Parser {
     }
 }
 
+/// A number as the scenario may have written it: decimal below 4096,
+/// hex above.
+fn shown_num(v: u64) -> String {
+    if v < 4096 { v.to_string() } else { format!("{v:#x}") }
+}
+
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -1096,6 +1145,47 @@ mod tests {
         assert_eq!(err("mincore(0, 4096)"), "line 1: mincore: expected 3 argument(s), got 2");
         assert_eq!(err("mincore(0, 4096, )"), "line 1: mincore: empty vector argument");
         assert_eq!(err("mincore(0, 0x100000000000, v)"), "line 1: length too large");
+    }
+
+    #[test]
+    fn raw_values_and_v14_names() {
+        let s = parse(
+            b"mmap(0x1000, 4096, 0x3, MAP_PRIVATE|0x20|MAP_FIXED, -1, 0)\n\
+              mmap(0x1000, 4096, PROT_READ|0x8, MAP_SHARED_VALIDATE|0x80000, 3, 0)\n\
+              mprotect(0x1000, 4096, 0x1000000|PROT_WRITE)\n\
+              mremap(0x1000, 4096, 4096, MREMAP_MAYMOVE|0x10, 0x2000)\n\
+              madvise(0x1000, 4096, MADV_GUARD_INSTALL)\n\
+              madvise(0x1000, 4096, 0x7f) = -1 EINVAL (Invalid argument)\n\
+              madvise(0x1000, 4096, 100)\n\
+              madvise(0x1000, 4096, 0x100000066)\n\
+              madvise(0x1000, 4096, 20)\n",
+        )
+        .unwrap();
+        let ops: Vec<&Op> = s.lines.iter().map(|l| &l.op).collect();
+        assert!(matches!(ops[0], Op::Mmap { prot: 3, flags: 0x32, .. }));
+        assert!(matches!(ops[1], Op::Mmap { prot: 9, flags: 0x80003, .. }));
+        assert!(matches!(ops[2], Op::Mprotect { prot: 0x100_0002, .. }));
+        assert!(matches!(ops[3], Op::Mremap { flags: 0x11, .. }));
+        assert!(matches!(ops[4], Op::Madvise { advice: 102, .. }));
+        assert!(matches!(ops[5], Op::Madvise { advice: 0x7f, .. }));
+        assert!(matches!(ops[6], Op::Madvise { advice: 100, .. }));
+        assert!(matches!(ops[7], Op::Madvise { advice: 0x1_0000_0066, .. }));
+        assert!(matches!(ops[8], Op::Madvise { advice: 20, .. }));
+        // Numbers only where the line takes them, and no advice the
+        // language does not take, by name or by number.
+        assert_eq!(err("msync(0, 1, MS_SYNC|0x8)"), "line 1: unknown msync flag '0x8'");
+        assert_eq!(err("madvise(0, 1, 14)"), "line 1: advice 14 is MADV_HUGEPAGE, which scenarios do not take");
+        assert_eq!(
+            err("madvise(0, 1, 0x100000009)"),
+            "line 1: advice 0x100000009 is MADV_REMOVE, which scenarios do not take"
+        );
+        assert_eq!(err("madvise(0, 1, MADV_REMOVE)"), "line 1: unknown advice 'MADV_REMOVE'");
+        assert_eq!(err("madvise(0, 1, -1)"), "line 1: unknown advice '-1'");
+        assert_eq!(err("mmap(0, 1, PROT_READ|0x, MAP_PRIVATE, -1, 0)"), "line 1: unknown protection '0x'");
+        assert_eq!(
+            err("mmap(0, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|0x40000, -1, 0)"),
+            "line 1: mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled"
+        );
     }
 
     #[test]

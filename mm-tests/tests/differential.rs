@@ -104,6 +104,16 @@ fn long_file_cases_match_linux() {
     check("files-long", None, 500);
 }
 
+/// (v1.4) Guard pages (`MADV_GUARD_INSTALL`/`REMOVE`), `MADV_COLD`,
+/// `MADV_DONTDUMP`/`DODUMP`, `MAP_SHARED_VALIDATE`, droppable memory and
+/// raw flag, protection and advice values: hand-written cases and
+/// random ones (`guard/gen-N.mms` is `tools/gen_guard.py N --ops $((30 +
+/// N % 51))`, N in 1..=200), recorded on the real kernel.
+#[test]
+fn guard_cases_match_linux() {
+    check("guard", None, 213);
+}
+
 /// The result does not depend on the page allocator.  With five-level
 /// paging the user address space ends at 2^56 instead of 2^47, so only the
 /// cases that do not probe `TASK_SIZE` are run with it.

@@ -1,7 +1,9 @@
 //! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
 //! pgtable_64.h).
 
-use mm_core::arch::{KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, TableEntry, TableLayout, TlbConfig};
+use mm_core::arch::{
+    KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, PteMarker, TableEntry, TableLayout, TlbConfig,
+};
 use mm_core::types::{PAGE_SHIFT, Pfn};
 
 use crate::mmu::X86Mmu;
@@ -40,6 +42,11 @@ pub mod bits {
     /// Bits a swap entry never uses (`_PAGE_PRESENT | _PAGE_PROTNONE`).
     pub const NOT_SWAP: u64 = PRESENT | PROTNONE;
 }
+
+/// The swap type of PTE markers (`SWP_PTE_MARKER`): the last of the 32
+/// types, after the three migration types (`MAX_SWAPFILES` is 28 without
+/// device-private memory and memory-failure entries).
+pub const SWP_PTE_MARKER: u32 = 31;
 
 /// Bits of the swap type (`SWP_TYPE_BITS`).
 const SWP_TYPE_BITS: u32 = 5;
@@ -154,6 +161,8 @@ impl PageTableFormat for X86Format {
             Pte::None
         } else if raw & bits::NOT_SWAP != 0 {
             Pte::Page { pfn: Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT), flags: bits_to_flags(raw) }
+        } else if swp_type(raw) == SWP_PTE_MARKER {
+            Pte::Marker(PteMarker::from_bits_retain(swp_offset(raw)))
         } else {
             Pte::Swap { ty: swp_type(raw), offset: swp_offset(raw), exclusive: raw & bits::SWP_EXCLUSIVE != 0 }
         }
@@ -166,6 +175,7 @@ impl PageTableFormat for X86Format {
             Pte::Swap { ty, offset, exclusive } => {
                 swp_entry(ty, offset) | if exclusive { bits::SWP_EXCLUSIVE } else { 0 }
             }
+            Pte::Marker(marker) => swp_entry(SWP_PTE_MARKER, marker.bits()),
         }
     }
 
@@ -256,7 +266,7 @@ mod tests {
     #[test]
     fn swap_entries_round_trip_with_inverted_offset() {
         let f = X86Format::new(false);
-        for (ty, off) in [(0u32, 0u64), (1, 1), (31, 0x1234_5678), (3, (1 << 40) - 1)] {
+        for (ty, off) in [(0u32, 0u64), (1, 1), (27, 0x1234_5678), (3, (1 << 40) - 1)] {
             let raw = swp_entry(ty, off);
             assert_eq!(raw & bits::NOT_SWAP, 0, "swap entry must look not present");
             assert_eq!((swp_type(raw), swp_offset(raw)), (ty, off));
@@ -267,6 +277,19 @@ mod tests {
         }
         // The offset is stored inverted: a small offset sets the high bits.
         assert_ne!(swp_entry(0, 1) & (1 << 50), 0);
+    }
+
+    #[test]
+    fn pte_markers_are_swap_entries_of_their_own_type() {
+        let f = X86Format::new(false);
+        let guard = Pte::Marker(PteMarker::GUARD);
+        let raw = f.encode_pte(guard);
+        assert_eq!(raw & bits::NOT_SWAP, 0, "a marker is not present");
+        assert_eq!(swp_type(raw), SWP_PTE_MARKER);
+        assert_eq!(swp_offset(raw), PteMarker::GUARD.bits());
+        assert_eq!(f.decode_pte(raw), guard);
+        assert!(f.decode_pte(raw).is_guard_marker());
+        assert!(!f.decode_pte(swp_entry(0, 4)).is_guard_marker());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod file;
 mod swap;
 mod wp;
 
-use crate::arch::{PageFaultInfo, Pte, PteFlags};
+use crate::arch::{PageFaultInfo, Pte, PteFlags, PteMarker};
 use crate::errno::{SegvCode, Signal, VmFault};
 use crate::flags::{Access, FaultFlags, PageFlags, VmFlags};
 use crate::mm::{AnonVma, MmState, MmStruct, Vma};
@@ -256,6 +256,7 @@ impl MmStruct {
                 }
             }
             Pte::Swap { .. } => self.do_swap_page(vmf, slot.expect("a swap entry has a slot"), orig),
+            Pte::Marker(marker) => handle_pte_marker(m, marker),
             Pte::Page { .. } => {
                 let slot = slot.expect("a present entry has a slot");
                 if orig.is_protnone() && vmf.vma.is_accessible() {
@@ -321,12 +322,18 @@ impl MmStruct {
     }
 
     /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
-    /// exclusive anonymous page of `anon_vma` at `address`.
+    /// exclusive anonymous page of `anon_vma` at `address`.  A page of
+    /// droppable memory is not swap-backed: reclaim drops it, written or
+    /// not, instead of swapping it.
     pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
         let page = self.machine.phys.page(pfn);
         page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
         page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
-        page.set_flags(PageFlags::ANON_EXCLUSIVE | PageFlags::SWAPBACKED | PageFlags::UPTODATE);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(crate::flags::VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        page.set_flags(flags);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
         // folio_add_lru_vma: a new anonymous page starts inactive.
@@ -365,10 +372,26 @@ fn access_error(info: &PageFaultInfo, vma: &Vma) -> bool {
     !vma.is_accessible()
 }
 
+/// `handle_pte_marker` (reached from `do_swap_page`): an access to a
+/// guard page is fatal (`VM_FAULT_SIGSEGV`); a marker the model never
+/// installs is `VM_FAULT_SIGBUS`, as an unknown one is in the kernel.
+fn handle_pte_marker(m: &crate::machine::Machine, marker: PteMarker) -> VmFault {
+    if marker.contains(PteMarker::POISONED) {
+        return VmFault::HWPOISON;
+    }
+    if marker.contains(PteMarker::GUARD) {
+        trace_note!(m.trace, "handle_pte_marker", "guard page");
+        return VmFault::SIGSEGV;
+    }
+    VmFault::SIGBUS
+}
+
 /// A leaf entry for traces: `pfn 0x12 rw dirty young`.
 pub(crate) fn describe_pte(m: &crate::machine::Machine, pte: Pte) -> String {
     match pte {
         Pte::None => "pte none".to_string(),
+        Pte::Marker(marker) if marker.contains(PteMarker::GUARD) => "guard marker".to_string(),
+        Pte::Marker(marker) => format!("pte marker {:#x}", marker.bits()),
         Pte::Swap { ty, offset, exclusive } => {
             format!("swap entry type {ty} offset {offset:#x}{}", if exclusive { " exclusive" } else { "" })
         }

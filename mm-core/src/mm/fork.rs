@@ -13,7 +13,7 @@
 //! (`anon_vma_fork`), so the reverse map finds the shared pages in both.
 
 use super::{AnonVma, MmStruct, Vma};
-use crate::arch::{Pte, PteFlags};
+use crate::arch::{Pte, PteFlags, PteMarker};
 use crate::errno::{Errno, SysResult};
 use crate::fault::is_cow_mapping;
 use crate::flags::{PageFlags, VmFlags};
@@ -124,6 +124,14 @@ impl MmStruct {
             let pte = self.read_pte(slot);
             match pte {
                 Pte::None => {}
+                Pte::Marker(marker) => {
+                    // copy_pte_marker: guard markers always go with the
+                    // copy (uffd-wp ones only to a uffd-wp VMA).
+                    let kept = marker & PteMarker::GUARD;
+                    if !kept.is_empty() {
+                        child.set_pte(dst, Pte::Marker(kept));
+                    }
+                }
                 Pte::Swap { ty, offset, exclusive } => {
                     let entry = SwpEntry { ty, offset };
                     if !m.swap.swap_duplicate(entry) {

@@ -3,12 +3,12 @@
 
 use super::vma::vma_modify_flags;
 use super::{MmState, MmStruct};
-use crate::arch::{Pte, PteFlags};
+use crate::arch::{Pte, PteFlags, PteMarker};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{Advice, PageFlags, VmFlags};
 use crate::memory::MmuGather;
-use crate::types::{PAGE_MASK, page_align};
+use crate::types::{PAGE_MASK, PAGE_SIZE, page_align};
 use crate::{trace_enter, trace_note};
 
 impl MmStruct {
@@ -16,7 +16,7 @@ impl MmStruct {
     /// Faults `MADV_POPULATE_READ`/`WRITE` makes count for `counters`.
     pub fn do_madvise(&self, counters: &FaultCounters, start: u64, len_in: u64, advice: u64) -> SysResult<()> {
         let m = &*self.machine;
-        let advice = Advice::from_raw(advice).filter(|a| madvise_behavior_valid(*a)).ok_or(Errno::EINVAL)?;
+        let advice = Advice::from_syscall_arg(advice).filter(|a| madvise_behavior_valid(*a)).ok_or(Errno::EINVAL)?;
         if start & !PAGE_MASK != 0 {
             return Err(Errno::EINVAL);
         }
@@ -93,8 +93,15 @@ impl MmStruct {
         let mut new_flags = v.flags;
         match advice {
             Advice::WillNeed | Advice::Cold | Advice::PageOut => return Ok(start),
-            Advice::DontNeed | Advice::Free => {
-                if v.flags.intersects(VmFlags::PFNMAP | VmFlags::LOCKED) {
+            Advice::GuardInstall => return self.madvise_guard_install(st, vma_start, start, end).map(|()| start),
+            Advice::GuardRemove => return self.madvise_guard_remove(st, vma_start, start, end).map(|()| start),
+            Advice::DontNeed | Advice::DontNeedLocked | Advice::Free => {
+                // madvise_dontneed_free_valid_vma
+                let mut forbidden = VmFlags::PFNMAP;
+                if advice != Advice::DontNeedLocked {
+                    forbidden |= VmFlags::LOCKED;
+                }
+                if v.flags.intersects(forbidden) {
                     return Err(Errno::EINVAL);
                 }
                 if advice == Advice::Free {
@@ -123,17 +130,29 @@ impl MmStruct {
                 }
                 new_flags |= VmFlags::WIPEONFORK;
             }
-            Advice::KeepOnFork => new_flags -= VmFlags::WIPEONFORK,
+            Advice::KeepOnFork => {
+                if new_flags.contains(VmFlags::DROPPABLE) {
+                    return Err(Errno::EINVAL);
+                }
+                new_flags -= VmFlags::WIPEONFORK;
+            }
             Advice::DontDump => new_flags |= VmFlags::DONTDUMP,
             Advice::DoDump => {
-                if new_flags.intersects(VmFlags::SPECIAL) {
+                if new_flags.intersects(VmFlags::SPECIAL | VmFlags::DROPPABLE) {
                     return Err(Errno::EINVAL);
                 }
                 new_flags -= VmFlags::DONTDUMP;
             }
             Advice::HugePage => new_flags = (new_flags - VmFlags::NOHUGEPAGE) | VmFlags::HUGEPAGE,
             Advice::NoHugePage => new_flags = (new_flags - VmFlags::HUGEPAGE) | VmFlags::NOHUGEPAGE,
-            Advice::Mergeable | Advice::Unmergeable | Advice::Remove | Advice::PopulateRead | Advice::PopulateWrite => {
+            Advice::Mergeable
+            | Advice::Unmergeable
+            | Advice::Remove
+            | Advice::PopulateRead
+            | Advice::PopulateWrite
+            | Advice::Collapse
+            | Advice::HwPoison
+            | Advice::SoftOffline => {
                 return Err(Errno::EINVAL);
             }
         }
@@ -172,12 +191,79 @@ impl MmStruct {
         Ok(())
     }
 
+    /// `madvise_guard_install`: every entry of `[start, end)` becomes a
+    /// guard marker, so that any access raises `SIGSEGV`.  Pages mapped
+    /// there are zapped first (markers already there stay); missing page
+    /// tables are allocated.  The VMA gets an anon_vma (even a file one),
+    /// so that `fork` copies its page tables and the markers with them.
+    /// `EINVAL` for `VM_SPECIAL`, hugetlb and mlocked VMAs.  The VMA
+    /// itself is not changed: guard pages neither split nor merge VMAs.
+    fn madvise_guard_install(&self, st: &MmState, vma_start: u64, start: u64, end: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let v = st.vmas.get(vma_start).expect("vma exists");
+        if !is_valid_guard_vma(v, false) {
+            return Err(Errno::EINVAL);
+        }
+        self.anon_vma_prepare(st, v);
+        // guard_install_pte_entry: anything but a marker needs the zap.
+        let mut populated = false;
+        self.for_each_pte(start, end, |_, _, pte| populated |= !pte.is_guard_marker());
+        if populated {
+            // zap_page_range_single, without ZAP_FLAG_DROP_MARKER.
+            let mut tlb = MmuGather::new(self);
+            self.unmap_page_range(&mut tlb, v, start, end, false);
+            tlb.finish();
+        }
+        // guard_install_set_pte for every empty entry.
+        let mut installed = 0u64;
+        let mut va = start;
+        while va < end {
+            let slot = self.pte_alloc_walk(va).map_err(|_| Errno::ENOMEM)?;
+            if self.set_pte_if_none(slot, Pte::Marker(PteMarker::GUARD)) {
+                installed += 1;
+            }
+            va += PAGE_SIZE;
+        }
+        trace_note!(
+            m.trace,
+            "madvise_guard_install",
+            "{:#x}-{:#x}: {} guard markers installed{}",
+            start,
+            end,
+            installed,
+            if populated { " after a zap" } else { "" }
+        );
+        Ok(())
+    }
+
+    /// `madvise_guard_remove`: clears the guard markers of `[start, end)`
+    /// (allowed in mlocked VMAs too); other entries stay as they are.
+    fn madvise_guard_remove(&self, st: &MmState, vma_start: u64, start: u64, end: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let v = st.vmas.get(vma_start).expect("vma exists");
+        if !is_valid_guard_vma(v, true) {
+            return Err(Errno::EINVAL);
+        }
+        let mut removed = 0u64;
+        {
+            let _ptl = self.page_table_lock.lock();
+            self.for_each_pte(start, end, |_, slot, pte| {
+                if pte.is_guard_marker() {
+                    self.set_pte(slot, Pte::None);
+                    removed += 1;
+                }
+            });
+        }
+        trace_note!(m.trace, "madvise_guard_remove", "{:#x}-{:#x}: {} guard markers removed", start, end, removed);
+        Ok(())
+    }
+
     /// `MADV_DONTNEED`: zaps the range; empty page tables of whole 2 MiB
     /// blocks inside it are freed (`CONFIG_PT_RECLAIM`).
     fn madvise_dontneed(&self, st: &MmState, vma_start: u64, start: u64, end: u64) {
         let v = st.vmas.get(vma_start).expect("vma exists");
         let mut tlb = MmuGather::new(self);
-        self.unmap_page_range(&mut tlb, v, start, end);
+        self.unmap_page_range(&mut tlb, v, start, end, false);
         self.reclaim_empty_pte_tables(&mut tlb, start, end);
         tlb.finish();
     }
@@ -360,5 +446,15 @@ impl MmStruct {
 
 /// `madvise_behavior_valid` for the advice this simulator knows.
 fn madvise_behavior_valid(a: Advice) -> bool {
-    !matches!(a, Advice::Remove | Advice::Mergeable | Advice::Unmergeable)
+    a.valid_on_linux() && !matches!(a, Advice::Remove | Advice::Mergeable | Advice::Unmergeable)
+}
+
+/// `is_valid_guard_vma`: no guard pages in `VM_SPECIAL` or hugetlb VMAs,
+/// nor, to install them (which zaps), in mlocked ones.
+fn is_valid_guard_vma(v: &super::Vma, allow_locked: bool) -> bool {
+    let mut disallowed = VmFlags::SPECIAL | VmFlags::HUGETLB;
+    if !allow_locked {
+        disallowed |= VmFlags::LOCKED;
+    }
+    !v.flags.intersects(disallowed)
 }

@@ -51,7 +51,9 @@ impl MmStruct {
     fn mincore_pte(&self, vma: &Vma, addr: u64) -> u8 {
         let m = &*self.machine;
         match self.lookup_pte(addr) {
-            Pte::None => match vma.file() {
+            // pte_none_mostly: a guard marker counts as an empty entry
+            // (a file page behind it is looked up in the cache).
+            Pte::None | Pte::Marker(_) => match vma.file() {
                 // __mincore_unmapped_range -> mincore_page
                 Some(f) => match f.inode.mapping.get_entry(vma.linear_page_index(addr)) {
                     Some(CacheEntry::Page(pfn)) => u8::from(m.phys.page(pfn).test(crate::flags::PageFlags::UPTODATE)),

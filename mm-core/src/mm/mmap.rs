@@ -67,6 +67,7 @@ const LEGACY_MAP_MASK: u64 = 0x01
     | 0x02
     | 0x10
     | 0x20
+    | 0x40
     | 0x100
     | 0x800
     | 0x1000
@@ -76,7 +77,9 @@ const LEGACY_MAP_MASK: u64 = 0x01
     | 0x10000
     | 0x20000
     | 0x40000
-    | 0x400_0000;
+    | 0x400_0000
+    | 21 << 26
+    | 30 << 26;
 
 /// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
 pub(crate) const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
@@ -446,6 +449,15 @@ impl MmStruct {
         } else {
             match ty {
                 t if t == MapFlags::PRIVATE.bits() => addr >> PAGE_SHIFT,
+                t if t == MapFlags::DROPPABLE => {
+                    // Droppable memory is neither locked, stack nor
+                    // hugetlb; it is not reserved, copied or dumped.
+                    if flags.intersects(MapFlags::LOCKED | MapFlags::HUGETLB) || vm_flags.contains(VmFlags::GROWSDOWN) {
+                        return Err(Errno::EINVAL);
+                    }
+                    vm_flags |= VmFlags::DROPPABLE | VmFlags::NORESERVE | VmFlags::WIPEONFORK | VmFlags::DONTDUMP;
+                    addr >> PAGE_SHIFT
+                }
                 t if t == MapFlags::SHARED.bits() => {
                     if vm_flags.contains(VmFlags::GROWSDOWN) {
                         return Err(Errno::EINVAL);

@@ -264,7 +264,7 @@ impl MmStruct {
         let mut tlb = crate::memory::MmuGather::new(self);
         let vmas: Vec<Vma> = st.vmas.remove_all();
         for v in &vmas {
-            self.unmap_page_range(&mut tlb, v, v.start, v.end);
+            self.unmap_page_range(&mut tlb, v, v.start, v.end, true);
         }
         self.free_pgtables(&mut tlb, &vmas, 0, 0);
         tlb.finish();

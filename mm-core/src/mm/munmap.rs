@@ -83,7 +83,7 @@ impl MmStruct {
     pub(crate) fn vms_clear_ptes(&self, g: &MunmapGather) {
         let mut tlb = MmuGather::new(self);
         for v in &g.vmas {
-            self.unmap_page_range(&mut tlb, v, v.start, v.end);
+            self.unmap_page_range(&mut tlb, v, v.start, v.end, true);
         }
         self.free_pgtables(&mut tlb, &g.vmas, g.floor, g.ceiling);
         tlb.finish();

@@ -33,8 +33,10 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// Most swap areas (`MAX_SWAPFILES`, the 5 type bits of a swap entry).
-pub const MAX_SWAPFILES: usize = 32;
+/// Most swap areas (`MAX_SWAPFILES`): the 32 types of a swap entry's 5
+/// type bits, less the three migration types and the PTE-marker type
+/// (`SWP_PTE_MARKER`, 31) of the reference kernel's configuration.
+pub const MAX_SWAPFILES: usize = 28;
 /// Slots per cluster (`SWAPFILE_CLUSTER`).
 pub const SWAPFILE_CLUSTER: u64 = 512;
 /// The `swap_map` bit of a slot whose page is in the swap cache.

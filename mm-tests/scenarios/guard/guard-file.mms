@@ -1,0 +1,25 @@
+# guard pages in file mappings, and what anon_vma_prepare does to merging
+window 0x100000000 0x100100000
+file f 0x10000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+mmap(0x100000000, 0x4000, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100000000
+load 0x100000000 0x4000
+madvise(0x100001000, 0x1000, MADV_GUARD_INSTALL) = 0
+dump
+load 0x100000000 0x4000
+mmap(0x100004000, 0x4000, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0x4000) = 0x100004000
+dump merged?
+mmap(0x100010000, 0x8000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100010000
+madvise(0x100014000, 0x2000, MADV_GUARD_INSTALL) = 0
+load 0x100010000 0x8000
+store 0x100013000
+load 0x100016000
+fork
+process 1
+load 0x100014000
+load 0x100001000
+load 0x100010000 0x4000
+dump child
+mprotect(0x100010000, 0x2000, PROT_READ) = 0
+mprotect(0x100010000, 0x2000, PROT_READ|PROT_WRITE) = 0
+dump child after mprotect
