@@ -19,12 +19,17 @@
 //! page-fault and syscall tracepoints and writes its bundle
 //! ([`record::record`]).
 //!
+//! `mmsim real` ([`real::real`], Linux on x86-64) runs a scenario on the
+//! host's kernel and prints the same format: the reference the
+//! simulator's output is compared with.
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
 pub mod bundle;
 pub mod cli;
+pub mod real;
 #[cfg(target_os = "linux")]
 pub mod record;
 pub mod replay;
