@@ -3,7 +3,7 @@
 //! A scenario (`docs/scenario-format.md`) is parsed whole by
 //! [`scenario::parse`], with the real-kernel runner's rules, then run by
 //! [`run::run`] on a fresh simulated kernel; the output is what
-//! `run-real` prints for the same file on Linux, so the two can be diffed.
+//! `mmsim real` prints for the same file on Linux, so the two can be diffed.
 //!
 //! An strace log of a real program (v1.2) is parsed by
 //! [`strace::parse_log`] into one event per system call, by pid, and

@@ -70,12 +70,9 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-/// The name and text of an error number, as strace writes them.
-fn err_name_text(e: i32) -> (&'static str, &'static str) {
-    match Errno::ALL.iter().find(|x| **x as i32 == e) {
-        Some(x) => (x.name(), x.text()),
-        None => ("E???", "Unknown error"),
-    }
+/// The name of an error number (`E???` for one mmsim does not know).
+fn err_name(e: i32) -> &'static str {
+    Errno::ALL.iter().find(|x| **x as i32 == e).map_or("E???", |x| x.name())
 }
 
 fn rusage_now() -> (i64, i64) {
@@ -606,11 +603,10 @@ impl Runner<'_> {
 
     fn result(&mut self, val: i64, err: i32, is_addr: bool) {
         if err != 0 {
-            let (n, t) = err_name_text(err);
-            let _ = write!(self.out, "-1 {n} ({t})");
-            if n == "E???" {
-                let _ = write!(self.out, " {err}");
-            }
+            let _ = match Errno::ALL.iter().find(|x| **x as i32 == err) {
+                Some(e) => write!(self.out, "-1 {} ({})", e.name(), e.text()),
+                None => write!(self.out, "-1 E??? (Unknown error {err})"),
+            };
         } else if is_addr {
             let _ = write!(self.out, "{}", Hex(val as u64));
         } else {
@@ -622,7 +618,7 @@ impl Runner<'_> {
         let is_addr = l.op.returns_addr();
         let ok = match &l.expect {
             Expect::Any => err == 0,
-            Expect::Error(name) => err != 0 && err_name_text(err).0 == name,
+            Expect::Error(name) => err != 0 && err_name(err) == name,
             Expect::Value(v) => err == 0 && val == *v,
         };
         if ok {
