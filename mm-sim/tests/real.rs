@@ -186,3 +186,55 @@ fn output_files_are_never_replaced_unasked() {
     assert_eq!(std::fs::read_to_string(d.join("new.expected")).unwrap(), got);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Faults recovered (SIGBUS past the end of a file, SIGSEGV on an
+/// unmapped page and on a read-only one), a divergence, and two processes
+/// taking turns: `mmsim real` prints what the simulator prints.
+#[test]
+fn faults_divergences_and_processes_agree_with_the_simulator() {
+    if let Some(why) = unsupported() {
+        eprintln!("skipped: mmsim real cannot run here: {why}");
+        return;
+    }
+    let d = tmp("sig");
+    let src = "window 0x100000000 0x100100000\n\
+               file f 4096\n\
+               openat(AT_FDCWD, \"f\", O_RDWR) = 3\n\
+               mmap(0x100000000, 8192, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000\n\
+               load 0x100000000 8192\n\
+               store 0x100003000\n\
+               mmap(0x100010000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100010000\n\
+               store 0x100010000\n\
+               munmap(0x100010000, 4096) = -1 EINVAL\n\
+               fork\n\
+               store 0x100000000 1 7\n\
+               process 1\n\
+               load 0x100000000\n\
+               dump child\n\
+               exit\n\
+               load 0x100000000\n\
+               dump parent\n";
+    std::fs::write(d.join("s.mms"), src).unwrap();
+    // The runner's files on tmpfs, under a directory of the test's own.
+    let shm = Path::new("/dev/shm").join(format!("mmsim-real-test-{}", std::process::id()));
+    std::fs::create_dir_all(&shm).unwrap();
+    let real = mmsim().current_dir(&d).env("MM_ORACLE_TMPDIR", &shm).args(["real", "s.mms"]).output().unwrap();
+    let sim = run_in(&d, &["run", "s.mms"]);
+    assert_eq!(real.status.code(), Some(0), "{}", String::from_utf8_lossy(&real.stderr));
+    let (r, s) = (String::from_utf8_lossy(&real.stdout), String::from_utf8_lossy(&sim.stdout));
+    for want in [
+        "# fault: line 5: SIGBUS at 0x100001000",
+        "# fault: line 6: SIGSEGV at 0x100003000",
+        "# fault: line 8: SIGSEGV at 0x100010000",
+        "# diverged: line 9: expected -1 EINVAL (Invalid argument), got 0",
+        "# exit: line 15: process 1, now process 0",
+        "ok 17 lines, 0 skipped",
+    ] {
+        assert!(r.lines().any(|l| l == want), "no `{want}` in\n{r}");
+    }
+    assert_eq!(norm(&r), norm(&s));
+    // The runner's directory and its file are gone.
+    assert_eq!(std::fs::read_dir(&shm).unwrap().count(), 0);
+    std::fs::remove_dir(&shm).unwrap();
+    std::fs::remove_dir_all(&d).unwrap();
+}
