@@ -36,8 +36,9 @@ fn unsupported() -> Option<String> {
     if cap_eff >> 14 & 1 == 0 {
         return Some("no CAP_IPC_LOCK".into());
     }
-    if !Path::new("/dev/shm").is_dir() {
-        return Some("no /dev/shm".into());
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    if !mounts.lines().any(|l| l.split(' ').nth(1) == Some("/dev/shm") && l.split(' ').nth(2) == Some("tmpfs")) {
+        return Some("no tmpfs at /dev/shm".into());
     }
     // The program break must move (prctl(PR_SET_MM_MAP) may be refused,
     // e.g. by a seccomp filter or without CAP_SYS_RESOURCE on an older
