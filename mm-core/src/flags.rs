@@ -174,6 +174,10 @@ impl VmFlags {
     pub const ACCESS_FLAGS: VmFlags = VmFlags::READ.union(VmFlags::WRITE).union(VmFlags::EXEC);
     /// `VM_SPECIAL`: mappings that are never merged or expanded.
     pub const SPECIAL: VmFlags = VmFlags::IO.union(VmFlags::DONTEXPAND).union(VmFlags::PFNMAP).union(VmFlags::MIXEDMAP);
+    /// `VM_LOCKED_MASK`: what `mlock` sets and `munlock` clears.
+    pub const LOCKED_MASK: VmFlags = VmFlags::LOCKED.union(VmFlags::LOCKONFAULT);
+    /// `VM_INIT_DEF_MASK`: the `def_flags` a child's address space keeps.
+    pub const INIT_DEF_MASK: VmFlags = VmFlags::NOHUGEPAGE;
     /// `VM_IGNORE_MERGE`: flags that do not stop two VMAs from merging.
     pub const IGNORE_MERGE: VmFlags = VmFlags::SOFTDIRTY;
     /// `VM_STACK` on x86-64 (stacks grow down).

@@ -4,13 +4,13 @@
 //! `/proc/PID/maps` and `pagemap` would show.
 
 use crate::errno::{Errno, Signal, SysResult};
-use crate::flags::{MapFlags, Prot};
+use crate::flags::{MapFlags, Prot, VmFlags};
 use crate::fs::shmem::Tmpfs;
 use crate::fs::{FMode, File, FileType, Filesystem, LookupFlags};
 use crate::machine::{ConfigError, Machine, MachineConfig};
 use crate::mm::{MmStruct, Vma};
 use crate::task::Task;
-use crate::types::{PAGE_MASK, PAGE_SHIFT};
+use crate::types::{PAGE_MASK, PAGE_SHIFT, page_align};
 use crate::{trace_enter, trace_note};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -751,25 +751,94 @@ impl Kernel {
     /// `mprotect(addr, len, prot)`.
     pub fn sys_mprotect(&self, pid: Pid, addr: u64, len: u64, prot: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
-        self.task(pid)?.mm.do_mprotect(addr, len, prot).map(|()| 0)
+        let t = self.task(pid)?;
+        t.mm.do_mprotect(&t.faults, addr, len, prot).map(|()| 0)
     }
 
-    /// `mremap(old, old_len, new_len, flags, new)`.
+    /// `mremap(old, old_len, new_len, flags, new)`.  A `VM_LOCKED` mapping
+    /// that grows has its new part populated (`mm_populate`).
     pub fn sys_mremap(&self, pid: Pid, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
-        self.task(pid)?.mm.do_mremap(old, old_len, new_len, flags, new)
+        let t = self.task(pid)?;
+        let mlocked = t.mm.mmap_lock.read().vmas.lookup(old).is_some_and(|v| v.flags.contains(VmFlags::LOCKED));
+        let r = t.mm.do_mremap(old, old_len, new_len, flags, new)?;
+        let (old_len, new_len) = (page_align(old_len).unwrap_or(0), page_align(new_len).unwrap_or(0));
+        if mlocked && new_len > old_len {
+            t.mm.mm_populate(&t.faults, r + old_len, new_len - old_len);
+        }
+        Ok(r)
     }
 
     /// `madvise(addr, len, advice)`.
     pub fn sys_madvise(&self, pid: Pid, addr: u64, len: u64, advice: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
-        self.task(pid)?.mm.do_madvise(addr, len, advice).map(|()| 0)
+        let t = self.task(pid)?;
+        t.mm.do_madvise(&t.faults, addr, len, advice).map(|()| 0)
     }
 
-    /// `brk(addr)`: the new break, or the old one if refused.
+    /// `brk(addr)`: the new break, or the old one if refused.  After
+    /// `mlockall(MCL_FUTURE)` the heap's new pages are populated.
     pub fn sys_brk(&self, pid: Pid, addr: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
-        Ok(self.task(pid)?.mm.sys_brk(addr))
+        let t = self.task(pid)?;
+        let (oldbrk, locked) = {
+            let st = t.mm.mmap_lock.read();
+            (page_align(st.brk).unwrap_or(0), st.def_flags.contains(VmFlags::LOCKED))
+        };
+        let r = t.mm.sys_brk(addr);
+        let newbrk = page_align(r).unwrap_or(0);
+        if locked && newbrk > oldbrk {
+            t.mm.mm_populate(&t.faults, oldbrk, newbrk - oldbrk);
+        }
+        Ok(r)
+    }
+
+    /// `mlock(addr, len)`.
+    pub fn sys_mlock(&self, pid: Pid, addr: u64, len: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
+        let t = self.task(pid)?;
+        t.mm.do_mlock(&t.faults, addr, len, VmFlags::LOCKED).map(|()| 0)
+    }
+
+    /// `mlock2(addr, len, flags)`: `MLOCK_ONFAULT` locks without
+    /// populating; any other bit is `EINVAL`.
+    pub fn sys_mlock2(&self, pid: Pid, addr: u64, len: u64, flags: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
+        let t = self.task(pid)?;
+        if flags & !crate::mm::mlock::MLOCK_ONFAULT != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut vm_flags = VmFlags::LOCKED;
+        if flags & crate::mm::mlock::MLOCK_ONFAULT != 0 {
+            vm_flags |= VmFlags::LOCKONFAULT;
+        }
+        t.mm.do_mlock(&t.faults, addr, len, vm_flags).map(|()| 0)
+    }
+
+    /// `munlock(addr, len)`.
+    pub fn sys_munlock(&self, pid: Pid, addr: u64, len: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
+        self.task(pid)?.mm.do_munlock(addr, len).map(|()| 0)
+    }
+
+    /// `mlockall(flags)`.
+    pub fn sys_mlockall(&self, pid: Pid, flags: u64) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
+        let t = self.task(pid)?;
+        t.mm.do_mlockall(&t.faults, flags).map(|()| 0)
+    }
+
+    /// `munlockall()`.
+    pub fn sys_munlockall(&self, pid: Pid) -> SysResult<u64> {
+        let _ret = RetToUser(&self.machine);
+        self.task(pid)?.mm.do_munlockall().map(|()| 0)
+    }
+
+    /// `mincore(addr, len, vec)`: the residency byte of each page of the
+    /// range (`vec`'s contents), or the error.
+    pub fn sys_mincore(&self, pid: Pid, addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
+        let _ret = RetToUser(&self.machine);
+        self.task(pid)?.mm.do_mincore(addr, len)
     }
 
     /// `msync(addr, len, flags)`.

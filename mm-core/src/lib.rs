@@ -5,7 +5,7 @@
 //! VMAs under a reader-writer `mmap_lock`, and page tables that live in
 //! simulated physical frames as the architecture's real entry words.  System
 //! calls (`do_mmap`, `do_vmi_munmap`, `do_mprotect_pkey`, `do_mremap`,
-//! `do_madvise`, `brk`) edit the VMA tree with the kernel's split and merge
+//! `do_madvise`, `brk`, `mlock`) edit the VMA tree with the kernel's split and merge
 //! rules; an access that the simulated MMU cannot translate raises a page
 //! fault that runs `handle_mm_fault` and its callees, which allocate
 //! page-table levels, map the zero page, allocate and zero frames, and copy

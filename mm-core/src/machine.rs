@@ -30,6 +30,11 @@ pub struct Tunables {
     pub dac_mmap_min_addr: u64,
     /// The process has `CAP_SYS_RAWIO` (the reference runner is root).
     pub cap_sys_rawio: bool,
+    /// The process has `CAP_IPC_LOCK` (the reference runner is root):
+    /// `mlock` is not held to `rlimit_memlock`.
+    pub cap_ipc_lock: bool,
+    /// `RLIMIT_MEMLOCK` in bytes (`u64::MAX` for unlimited).
+    pub rlimit_memlock: u64,
     /// `vm.max_map_count`.
     pub max_map_count: usize,
     /// `stack_guard_gap` in bytes (256 pages).
@@ -70,6 +75,8 @@ impl Default for Tunables {
             mmap_min_addr: 65536,
             dac_mmap_min_addr: 4096,
             cap_sys_rawio: true,
+            cap_ipc_lock: true,
+            rlimit_memlock: 8 << 20,
             max_map_count: 65530,
             stack_guard_gap: 256 << PAGE_SHIFT,
             rlimit_stack: 8 << 20,

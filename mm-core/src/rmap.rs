@@ -17,7 +17,7 @@
 //! long as it only reads them.
 
 use crate::arch::{Pte, PteFlags};
-use crate::flags::PageFlags;
+use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
 use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
@@ -185,6 +185,30 @@ impl Machine {
         if pte.pfn() == Some(pfn) && !pte.is_special() {
             f(&Mapping { mm, vma: v, addr, slot }, pte);
         }
+    }
+
+    /// `NR_MLOCK` at rest: the pages an entry of a `VM_LOCKED` VMA maps
+    /// (those `mlock_vma_folio` marks `PG_mlocked` and moves to the
+    /// unevictable list), found through the reverse map.  The kernel's
+    /// counter reaches this value once its per-CPU mlock batches are
+    /// drained.  The model has no unevictable list (so `meminfo` shows no
+    /// `Unevictable` line): reclaim leaves such pages on the evictable
+    /// lists and activates them whenever it meets them
+    /// (`folio_check_references`), so they are never reclaimed either.
+    pub fn nr_mlock(&self) -> u64 {
+        let mut n = 0;
+        for pfn in self.phys.initialised_pfns() {
+            let page = self.phys.page(pfn);
+            if page.refcount() <= 0 || page.mapcount() == 0 {
+                continue;
+            }
+            let mut locked = false;
+            self.rmap_walk(pfn, &mut |mp, _| {
+                locked |= mp.vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
+            });
+            n += u64::from(locked);
+        }
+        n
     }
 
     /// `folio_referenced`: counts the entries mapping `pfn` whose accessed

@@ -218,6 +218,7 @@ impl crate::machine::Machine {
         let total = self.phys.nr_pages() - self.reserved_pages();
         let swap_total = self.swap.total_swap_pages();
         let swap_free = self.swap.nr_swap_pages().max(0) as u64;
+        let mlocked = self.nr_mlock();
         vec![
             ("MemTotal", kb(total)),
             ("MemFree", kb(c.free)),
@@ -230,6 +231,7 @@ impl crate::machine::Machine {
             ("Inactive(anon)", kb(lru[0])),
             ("Active(file)", kb(lru[3])),
             ("Inactive(file)", kb(lru[2])),
+            ("Mlocked", kb(mlocked)),
             ("SwapTotal", kb(swap_total)),
             ("SwapFree", kb(swap_free)),
             ("Dirty", kb(c.dirty)),

@@ -24,7 +24,10 @@ pub struct Bounds {
     pub access_pages: u64,
     /// Bytes of all `file` lines together.
     pub file_bytes: u64,
-    /// Length of a `MAP_POPULATE` mapping.
+    /// Length of a `MAP_POPULATE` mapping, of an `mlock` or
+    /// `MADV_POPULATE_*` range, and, once a scenario locks memory at all
+    /// (`mlock`, `mlockall`, `MAP_LOCKED`), of any mapping, `mremap` or
+    /// heap growth (they may be populated).
     pub populate_bytes: u64,
 }
 
@@ -33,6 +36,11 @@ pub const BOUNDS: Bounds =
     Bounds { bytes: 64 << 10, lines: 4000, access_pages: 1 << 15, file_bytes: 16 << 20, populate_bytes: 64 << 20 };
 
 const MAP_POPULATE: u64 = 0x8000;
+const MAP_LOCKED: u64 = 0x2000;
+const MADV_POPULATE_READ: u64 = 22;
+const MADV_POPULATE_WRITE: u64 = 23;
+/// Where the simulated heap starts.
+const BRK_BASE: u64 = 0x2_0000_0000;
 
 /// The machine byte 0 picks: RAM (bits 0-1: 256K, 512K, 1M, 2M), reclaim
 /// policy (bits 2-3), page allocator (bits 4-5) and a zram swap area
@@ -52,13 +60,28 @@ pub fn machine(b: u8) -> MachineConfig {
 /// Whether `s` stays within `b`.
 pub fn within(s: &Scenario, b: &Bounds) -> bool {
     let (mut pages, mut file) = (0u64, 0u64);
+    let locks = s.lines.iter().any(|l| match l.op {
+        Op::Mlock { .. } | Op::Mlock2 { .. } | Op::Mlockall { .. } => true,
+        Op::Mmap { flags, .. } => flags & MAP_LOCKED != 0,
+        _ => false,
+    });
     for l in &s.lines {
         match l.op {
             Op::Load { addr, len } | Op::Store { addr, len, .. } if len > 0 => {
                 pages += (addr.saturating_add(len)).div_ceil(PAGE_SIZE) - addr / PAGE_SIZE;
             }
             Op::File { size, .. } => file = file.saturating_add(size),
-            Op::Mmap { len, flags, .. } if flags & MAP_POPULATE != 0 && len > b.populate_bytes => return false,
+            Op::Mmap { len, flags, .. } if (locks || flags & MAP_POPULATE != 0) && len > b.populate_bytes => {
+                return false;
+            }
+            Op::Mremap { new_len, .. } if locks && new_len > b.populate_bytes => return false,
+            Op::Brk { addr } if locks && addr > BRK_BASE + b.populate_bytes => return false,
+            Op::Mlock { len, .. } | Op::Mlock2 { len, .. } if len > b.populate_bytes => return false,
+            Op::Madvise { len, advice, .. }
+                if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) && len > b.populate_bytes =>
+            {
+                return false;
+            }
             _ => {}
         }
     }
@@ -146,6 +169,30 @@ pub fn replay(s: &Scenario, cfg: &MachineConfig) {
             }
             Op::Msync { addr, len, flags } => {
                 let _ = k.sys_msync(pid, *addr, *len, *flags);
+                false
+            }
+            Op::Mlock { addr, len } => {
+                let _ = k.sys_mlock(pid, *addr, *len);
+                false
+            }
+            Op::Mlock2 { addr, len, flags } => {
+                let _ = k.sys_mlock2(pid, *addr, *len, *flags);
+                false
+            }
+            Op::Munlock { addr, len } => {
+                let _ = k.sys_munlock(pid, *addr, *len);
+                false
+            }
+            Op::Mlockall { flags } => {
+                let _ = k.sys_mlockall(pid, *flags);
+                false
+            }
+            Op::Munlockall => {
+                let _ = k.sys_munlockall(pid);
+                false
+            }
+            Op::Mincore { addr, len } => {
+                let _ = k.sys_mincore(pid, *addr, *len);
                 false
             }
             Op::Load { addr, len } | Op::Store { addr, len, .. } => {

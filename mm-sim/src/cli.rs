@@ -106,6 +106,44 @@ enum Cmd {
         /// there are any.
         #[arg(long)]
         check: bool,
+        /// Exit with status 1 when the run printed a `# diverged:` or a
+        /// `# fault:` line (the output is the same).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Run scenarios and compare each output with the expected one (the
+    /// `NAME.expected` file next to `NAME.mms`): print every difference
+    /// with the scenario line it is about, then `N cases, M differ`.
+    /// Exit status: 0 when all match, 1 when any differs, 2 when a case
+    /// cannot be checked (parse error, no expected file).
+    Check {
+        /// Scenario files, and directories walked for `*.mms` files (a
+        /// walked file without an `.expected` next to it is not a case).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// One JSON object per case on stdout (`case`, `status`: `same`,
+        /// `differ` or `error`, and the `differences`), the summary on
+        /// stderr.
+        #[arg(long)]
+        json: bool,
+        /// Also list the cases that match (`PASS CASE`).
+        #[arg(short, long)]
+        verbose: bool,
+        /// Cases run at once (default: the number of CPUs).
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
+        /// Page allocator (see `mmsim backends`).
+        #[arg(long, default_value = "buddy")]
+        allocator: String,
+        /// Page-table format (see `mmsim backends`).
+        #[arg(long = "page-table", default_value = "x86-64-4level")]
+        page_table: String,
+        /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
+        #[arg(long, default_value = "1G", value_parser = parse_size)]
+        ram: u64,
+        /// Reclaim policy (see `mmsim backends`).
+        #[arg(long, default_value = "lru")]
+        reclaim: String,
     },
     /// Run a scenario on this machine's Linux kernel (x86-64) and print
     /// the dump format: the output `mmsim run` is compared with.
@@ -279,6 +317,52 @@ fn record(_: Option<PathBuf>, _: bool, _: u64, _: Vec<std::ffi::OsString>) -> Ex
     ExitCode::from(2)
 }
 
+/// `mmsim check`.
+fn check(paths: &[PathBuf], json: bool, verbose: bool, jobs: Option<usize>, machine: MachineConfig) -> ExitCode {
+    use crate::check::{CheckOptions, ExpectedFiles, Outcome, check_all, collect_cases, exit_status, summary};
+    let (cases, without) = match collect_cases(paths) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // A bad machine configuration is one error, not one per case.
+    if let Err(e) = mm_core::Kernel::new(&machine) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = CheckOptions { run: RunOptions { machine, ..RunOptions::default() }, jobs };
+    let source = ExpectedFiles;
+    let results = check_all(&cases, &source, &opts);
+    let mut stdout = std::io::stdout().lock();
+    for r in &results {
+        let text = if json {
+            crate::check::report_json(r, &source) + "\n"
+        } else if verbose && r.outcome == Outcome::Same {
+            format!("PASS {}\n", r.case.display())
+        } else {
+            crate::check::report_text(r, &source)
+        };
+        if stdout.write_all(text.as_bytes()).is_err() {
+            return ExitCode::from(2);
+        }
+    }
+    let sum = summary(&results, without.len());
+    let r = if json { writeln!(std::io::stderr(), "{sum}") } else { writeln!(stdout, "{sum}") };
+    if r.and_then(|()| stdout.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(exit_status(&results))
+}
+
+/// True if a run's output has a line `mmsim run --strict` refuses: a call
+/// whose result differs from the expected one, or an access that faulted.
+pub fn has_divergence(out: &str) -> bool {
+    out.lines().any(|l| l.starts_with("# diverged:") || l.starts_with("# fault:"))
+}
+
 /// Runs the command line; binaries that link extra backends call this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -290,6 +374,13 @@ pub fn main() -> ExitCode {
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
         Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
+        Cmd::Check { paths, json, verbose, jobs, allocator, page_table, ram, reclaim } => check(
+            &paths,
+            json,
+            verbose,
+            jobs,
+            MachineConfig { ram, allocator, page_table, reclaim, ..MachineConfig::default() },
+        ),
         Cmd::Run {
             file,
             trace,
@@ -307,6 +398,7 @@ pub fn main() -> ExitCode {
             maps_at_exit,
             maps_at_read,
             check,
+            strict,
         } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
@@ -388,6 +480,7 @@ pub fn main() -> ExitCode {
             }
             match err {
                 None if differences > 0 => ExitCode::from(1),
+                None if strict && has_divergence(&out) => ExitCode::from(1),
                 None => ExitCode::SUCCESS,
                 Some(e) => {
                     eprintln!("error: {e}");

@@ -23,11 +23,16 @@
 //! host's kernel and prints the same format: the reference the
 //! simulator's output is compared with.
 //!
+//! `mmsim check` ([`check`]) runs scenarios and compares each output with
+//! its expected one (the `NAME.expected` file next to it), reporting every
+//! difference with the scenario line it is about.
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
 pub mod bundle;
+pub mod check;
 pub mod cli;
 pub mod real;
 #[cfg(target_os = "linux")]

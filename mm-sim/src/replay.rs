@@ -90,7 +90,7 @@ struct Proc {
 struct Replay<'a> {
     log: &'a Log,
     k: Kernel,
-    opts: &'a RunOptions,
+    opts: std::borrow::Cow<'a, RunOptions>,
     procs: HashMap<u32, Proc>,
     /// The live tasks of each thread group, by the group's pid.
     groups: HashMap<u32, BTreeSet<u32>>,
@@ -141,7 +141,7 @@ struct Replay<'a> {
     /// group's log pid (`signal->min_flt`, `maj_flt`).
     dead_faults: HashMap<u32, (u64, u64)>,
     /// A recording's replay: the outcome of each thread group as it ends.
-    outcomes: Option<Vec<Outcome>>,
+    outcomes: Option<Vec<Captured>>,
     /// Recorded faults that did not fault in the model, by group.
     unfaulted: Vec<(u32, Unfaulted)>,
     /// Kernel-mode faults inside execve (the model's execve makes its
@@ -157,6 +157,26 @@ struct Replay<'a> {
     /// Faults the initial process took before the log starts (a
     /// recording's `# before execve:`), counted to its group.
     initial_faults: (u64, u64),
+    /// The task the log's first pid runs in, made before the replay
+    /// ([`BundleMachine::new`]) as its parent's fork made it.
+    initial: Option<Pid>,
+}
+
+/// A thread group's outcome as the model took it when the group ended:
+/// an [`Outcome`] whose maps lines are written only for the report.
+struct Captured {
+    pid: u32,
+    minflt: u64,
+    majflt: u64,
+    maps: Vec<mm_core::kernel::MapsEntry>,
+    present: Vec<(u64, u64)>,
+}
+
+impl Captured {
+    fn lines(self) -> Outcome {
+        let Captured { pid, minflt, majflt, maps, present } = self;
+        Outcome { pid, minflt, majflt, maps: maps.iter().map(|m| m.proc_maps_line()).collect(), present, line: 0 }
+    }
 }
 
 /// Why the replay stops.
@@ -230,16 +250,11 @@ impl Replay<'_> {
         let log = self.log;
         let e = &log.events[i];
         if self.procs.is_empty() && self.last_pid.is_none() {
-            // The initial process.
-            let kpid = self.k.spawn().map_err(|_| format!("line {}: out of memory", e.line))?;
-            let files = self.k.task(kpid).expect("spawned").files.clone();
-            for fd in 0..3 {
-                let f = self.k.anon_inode_getfile(
-                    ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd],
-                    mm_core::fs::FMode::READ | mm_core::fs::FMode::WRITE,
-                );
-                let _ = files.lock().replace_fd(fd, f, false);
-            }
+            // The initial process, made beforehand or now.
+            let kpid = match self.initial.take() {
+                Some(kpid) => kpid,
+                None => spawn_initial(&mut self.k).map_err(|_| format!("line {}: out of memory", e.line))?,
+            };
             self.add(pid, kpid, pid);
             if self.initial_faults != (0, 0) {
                 self.dead_faults.insert(pid, self.initial_faults);
@@ -336,7 +351,7 @@ impl Replay<'_> {
     /// What `/proc/TGID/stat`, `maps` and `pagemap` show of group `tgid`
     /// (task `kpid` one of its live tasks) as it exits: the fault counts of
     /// all its tasks, live or gone, its VMAs, its present pages.
-    fn outcome(&self, tgid: u32, kpid: Pid) -> Outcome {
+    fn outcome(&self, tgid: u32, kpid: Pid) -> Captured {
         let (mut minflt, mut majflt) = self.dead_faults.get(&tgid).copied().unwrap_or_default();
         for t in self.group(tgid) {
             if let Some(Ok((a, b))) = self.procs.get(&t).map(|q| self.k.faults(q.kpid)) {
@@ -345,9 +360,8 @@ impl Replay<'_> {
             }
         }
         let maps = self.k.maps(kpid, 0, u64::MAX).unwrap_or_default();
-        let maps = maps.iter().map(|m| m.proc_maps_line()).collect();
         let present = self.k.present(kpid, 0, u64::MAX).unwrap_or_default();
-        Outcome { pid: tgid, minflt, majflt, maps, present, line: 0 }
+        Captured { pid: tgid, minflt, majflt, maps, present }
     }
 
     /// A recorded page fault of log pid `pid` (task `kpid`): a user-mode
@@ -666,6 +680,11 @@ impl Replay<'_> {
                     Op::Madvise { addr, len, advice } => Some(k.sys_madvise(kpid, *addr, *len, *advice)),
                     Op::Brk { addr } => Some(k.sys_brk(kpid, *addr)),
                     Op::Msync { addr, len, flags } => Some(k.sys_msync(kpid, *addr, *len, *flags)),
+                    Op::Mlock { addr, len } => Some(k.sys_mlock(kpid, *addr, *len)),
+                    Op::Mlock2 { addr, len, flags } => Some(k.sys_mlock2(kpid, *addr, *len, *flags)),
+                    Op::Munlock { addr, len } => Some(k.sys_munlock(kpid, *addr, *len)),
+                    Op::Mlockall { flags } => Some(k.sys_mlockall(kpid, *flags)),
+                    Op::Munlockall => Some(k.sys_munlockall(kpid)),
                     Op::File { name, size } => {
                         let mut fill = |p: u64, page: &mut [u8]| {
                             for (j, b) in page.iter_mut().enumerate() {
@@ -1028,10 +1047,13 @@ pub fn replay_bundle(b: &Bundle, opts: &RunOptions, check: bool) -> Result<(Stri
 /// recording started (its root mounted, with the page cache the bundle
 /// describes) and nothing run yet: [`replay_bundle`] in two steps, so
 /// that the program's own work can be told from the set-up (the
-/// benchmarks time [`BundleMachine::replay`] alone).
+/// benchmarks time [`BundleMachine::run`] alone).
 pub struct BundleMachine {
     k: Kernel,
     opts: RunOptions,
+    index: LogIndex,
+    /// The task the recorded program starts in.
+    initial: Pid,
 }
 
 impl BundleMachine {
@@ -1045,15 +1067,27 @@ impl BundleMachine {
         }
         let tasks: HashSet<u32> = b.log.events.iter().map(|e| e.pid).collect();
         opts.machine.nr_cpus = opts.machine.nr_cpus.max(tasks.len().clamp(1, 64));
-        let k = machine(&opts)?;
-        Ok(BundleMachine { k, opts })
+        let mut k = machine(&opts)?;
+        let initial = spawn_initial(&mut k).map_err(|_| Stopped {
+            output: String::new(),
+            error: RunError::Log("out of memory making the first task".to_string()),
+        })?;
+        Ok(BundleMachine { k, opts, index: LogIndex::new(&b.log), initial })
     }
 
     /// Replays `b` (the bundle the machine was set up for) as
     /// [`replay_bundle`] does, and gives the machine back after it (its
     /// teardown is not the program's work).
     pub fn replay(self, b: &Bundle, check: bool) -> Result<(String, usize, Kernel), Stopped> {
-        replay_log_on(self.k, &b.log, &self.opts, Some((b, check)))
+        Ok(self.run(b)?.report(check))
+    }
+
+    /// Runs every event of `b` (the program's work: its calls and faults,
+    /// and the outcome taken as each thread group ends), leaving the
+    /// report to [`Replayed::report`]. The benchmarks time this.
+    pub fn run(self, b: &Bundle) -> Result<Replayed<'_>, Stopped> {
+        let BundleMachine { k, opts, index, initial } = self;
+        run_log_on(k, &b.log, std::borrow::Cow::Owned(opts), Some(b), Some((initial, index)))
     }
 }
 
@@ -1072,6 +1106,76 @@ fn replay_log(log: &Log, opts: &RunOptions, bundle: Option<(&Bundle, bool)>) -> 
     replay_log_on(k, log, opts, bundle).map(|(out, diffs, _)| (out, diffs))
 }
 
+/// The task a log's first pid starts in, with the standard descriptors
+/// open.
+fn spawn_initial(k: &mut Kernel) -> mm_core::SysResult<Pid> {
+    let kpid = k.spawn()?;
+    let files = k.task(kpid).expect("spawned").files.clone();
+    for fd in 0..3 {
+        let f = k.anon_inode_getfile(
+            ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd],
+            mm_core::fs::FMode::READ | mm_core::fs::FMode::WRITE,
+        );
+        let _ = files.lock().replace_fd(fd, f, false);
+    }
+    Ok(kpid)
+}
+
+/// What the replay looks up in its log as it goes, found before it starts
+/// (the log is read, not run).
+struct LogIndex {
+    /// For each child pid, the indices of the clone events that return it.
+    clones_of: HashMap<u32, Vec<usize>>,
+    /// For each child pid, the events of the `SIGCHLD`s naming it, with
+    /// the pid that received each.
+    sigchld_of: HashMap<u32, Vec<(usize, u32)>>,
+    /// The thread stacks mapped (`MAP_STACK`): (event, address, pid).
+    stacks: Vec<(usize, u64, u32)>,
+    /// For a pid, the first thread stack it frees or unmaps itself.
+    own_stack: HashMap<u32, u64>,
+    /// [`pagefault_disabled_faults`].
+    unhandled: HashSet<usize>,
+}
+
+impl LogIndex {
+    fn new(log: &Log) -> LogIndex {
+        let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::default();
+        for (i, e) in log.events.iter().enumerate() {
+            if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
+                && *c > 0
+                && *c <= i64::from(crate::strace::PID_MAX_LIMIT)
+            {
+                clones_of.entry(*c as u32).or_default().push(i);
+            }
+        }
+        let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::default();
+        for &(at, receiver, child) in &log.sigchld {
+            sigchld_of.entry(child).or_default().push((at, receiver));
+        }
+        let mut stacks = Vec::new();
+        for (i, e) in log.events.iter().enumerate() {
+            if let (Call::Op { op: Op::Mmap { flags, .. }, .. }, Expect::Value(a)) = (&e.call, &e.expect)
+                && flags & mm_core::flags::MapFlags::STACK.bits() != 0
+                && *a > 0
+            {
+                stacks.push((i, *a as u64, e.pid));
+            }
+        }
+        let stack_addrs: HashSet<u64> = stacks.iter().map(|&(_, a, _)| a).collect();
+        let mut own_stack: HashMap<u32, u64> = HashMap::default();
+        if !stack_addrs.is_empty() {
+            for e in &log.events {
+                if let Call::Op { op: Op::Madvise { addr, .. } | Op::Munmap { addr, .. }, .. } = e.call
+                    && stack_addrs.contains(&addr)
+                {
+                    own_stack.entry(e.pid).or_insert(addr);
+                }
+            }
+        }
+        LogIndex { clones_of, sigchld_of, stacks, own_stack, unhandled: pagefault_disabled_faults(&log.events) }
+    }
+}
+
 /// [`replay_log`] on a machine already set up; gives the machine back.
 fn replay_log_on(
     k: Kernel,
@@ -1079,44 +1183,29 @@ fn replay_log_on(
     opts: &RunOptions,
     bundle: Option<(&Bundle, bool)>,
 ) -> Result<(String, usize, Kernel), Stopped> {
+    let check = bundle.is_some_and(|(_, c)| c);
+    Ok(run_log_on(k, log, std::borrow::Cow::Borrowed(opts), bundle.map(|(b, _)| b), None)?.report(check))
+}
+
+/// Every event of `log` run on `k`: the program's work, without the
+/// report.
+fn run_log_on<'a>(
+    k: Kernel,
+    log: &'a Log,
+    opts: std::borrow::Cow<'a, RunOptions>,
+    bundle: Option<&'a Bundle>,
+    prepared: Option<(Pid, LogIndex)>,
+) -> Result<Replayed<'a>, Stopped> {
     let trace = opts.trace.then(|| {
         let c = TraceCollector::new();
         k.machine().trace.subscribe(c.clone());
         c
     });
-    let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::default();
-    for (i, e) in log.events.iter().enumerate() {
-        if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
-            && *c > 0
-            && *c <= i64::from(crate::strace::PID_MAX_LIMIT)
-        {
-            clones_of.entry(*c as u32).or_default().push(i);
-        }
-    }
-    let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::default();
-    for &(at, receiver, child) in &log.sigchld {
-        sigchld_of.entry(child).or_default().push((at, receiver));
-    }
-    let mut stacks = Vec::new();
-    for (i, e) in log.events.iter().enumerate() {
-        if let (Call::Op { op: Op::Mmap { flags, .. }, .. }, Expect::Value(a)) = (&e.call, &e.expect)
-            && flags & mm_core::flags::MapFlags::STACK.bits() != 0
-            && *a > 0
-        {
-            stacks.push((i, *a as u64, e.pid));
-        }
-    }
-    let stack_addrs: HashSet<u64> = stacks.iter().map(|&(_, a, _)| a).collect();
-    let mut own_stack: HashMap<u32, u64> = HashMap::default();
-    if !stack_addrs.is_empty() {
-        for e in &log.events {
-            if let Call::Op { op: Op::Madvise { addr, .. } | Op::Munmap { addr, .. }, .. } = e.call
-                && stack_addrs.contains(&addr)
-            {
-                own_stack.entry(e.pid).or_insert(addr);
-            }
-        }
-    }
+    let (initial, index) = match prepared {
+        Some((initial, index)) => (Some(initial), index),
+        None => (None, LogIndex::new(log)),
+    };
+    let LogIndex { clones_of, sigchld_of, stacks, own_stack, unhandled } = index;
     let mut r = Replay {
         log,
         k,
@@ -1146,10 +1235,11 @@ fn replay_log_on(
         outcomes: bundle.map(|_| Vec::new()),
         unfaulted: Vec::new(),
         exec_faults: 0,
-        unhandled: pagefault_disabled_faults(&log.events),
+        unhandled,
         unhandled_met: 0,
         trace,
-        initial_faults: bundle.map_or((0, 0), |(b, _)| b.before_exec),
+        initial_faults: bundle.map_or((0, 0), |b| b.before_exec),
+        initial,
     };
     for i in 0..log.events.len() {
         let mark = r.out.len();
@@ -1171,59 +1261,80 @@ fn replay_log_on(
             return Err(Stopped { output: r.out, error: RunError::Log(msg) });
         }
     }
-    if r.followed_opens > 0 {
-        let _ = writeln!(
-            r.out,
-            "# outside the model: {} opens under /proc, /sys or /dev followed the log",
-            r.followed_opens
-        );
+    Ok(Replayed { r, bundle })
+}
+
+/// A log or recording replayed, its report not written yet
+/// ([`BundleMachine::run`]).
+pub struct Replayed<'a> {
+    r: Replay<'a>,
+    bundle: Option<&'a Bundle>,
+}
+
+impl Replayed<'_> {
+    /// The output (the events' own lines, then the summary lines and,
+    /// for a recording, the outcome blocks), with `check` the differences
+    /// from the recorded outcome and their number, and the machine.
+    pub fn report(self, check: bool) -> (String, usize, Kernel) {
+        let Replayed { mut r, bundle } = self;
+        let log = r.log;
+        if r.followed_opens > 0 {
+            let _ = writeln!(
+                r.out,
+                "# outside the model: {} opens under /proc, /sys or /dev followed the log",
+                r.followed_opens
+            );
+        }
+        if r.cut_exec_followed > 0 {
+            let _ = writeln!(
+                r.out,
+                "# cut by strace: {} execve calls the log says failed with E2BIG were not run (record with -v -s 1000000)",
+                r.cut_exec_followed
+            );
+        }
+        if r.made_by_run > 0 {
+            let _ = writeln!(
+                r.out,
+                "# made by the recorded run: {} opens followed the log (files and directories the run made or removed)",
+                r.made_by_run
+            );
+        }
+        if let Some(l) = log.not_modelled_line() {
+            r.out.push_str(&l);
+            r.out.push('\n');
+        }
+        if r.exec_faults > 0 {
+            let _ = writeln!(
+                r.out,
+                "# inside execve: {} kernel-mode faults the model's execve makes itself",
+                r.exec_faults
+            );
+        }
+        if r.unhandled_met > 0 {
+            let _ = writeln!(
+                r.out,
+                "# not handled: {} kernel-mode faults with page faults disabled, taken again at once",
+                r.unhandled_met
+            );
+        }
+        for (pid, u) in &r.unfaulted {
+            let _ = writeln!(
+                r.out,
+                "# not faulted: pid {pid}: {} recorded faults did not fault in the model (first: line {}, {:#x})",
+                u.count, u.first_line, u.first_addr
+            );
+        }
+        let outcomes: Vec<Outcome> = r.outcomes.take().unwrap_or_default().into_iter().map(Captured::lines).collect();
+        for o in &outcomes {
+            crate::bundle::format_outcome(&mut r.out, o);
+        }
+        let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + log.nwindow, log.skipped);
+        let mut diffs = 0;
+        if let (Some(b), true) = (bundle, check) {
+            let (text, n) = crate::bundle::check(&outcomes, &b.expect, &r.unfaulted);
+            r.out.push_str(&text);
+            diffs = n;
+        }
+        (r.out, diffs, r.k)
     }
-    if r.cut_exec_followed > 0 {
-        let _ = writeln!(
-            r.out,
-            "# cut by strace: {} execve calls the log says failed with E2BIG were not run (record with -v -s 1000000)",
-            r.cut_exec_followed
-        );
-    }
-    if r.made_by_run > 0 {
-        let _ = writeln!(
-            r.out,
-            "# made by the recorded run: {} opens followed the log (files and directories the run made or removed)",
-            r.made_by_run
-        );
-    }
-    if let Some(l) = log.not_modelled_line() {
-        r.out.push_str(&l);
-        r.out.push('\n');
-    }
-    if r.exec_faults > 0 {
-        let _ =
-            writeln!(r.out, "# inside execve: {} kernel-mode faults the model's execve makes itself", r.exec_faults);
-    }
-    if r.unhandled_met > 0 {
-        let _ = writeln!(
-            r.out,
-            "# not handled: {} kernel-mode faults with page faults disabled, taken again at once",
-            r.unhandled_met
-        );
-    }
-    for (pid, u) in &r.unfaulted {
-        let _ = writeln!(
-            r.out,
-            "# not faulted: pid {pid}: {} recorded faults did not fault in the model (first: line {}, {:#x})",
-            u.count, u.first_line, u.first_addr
-        );
-    }
-    let outcomes = r.outcomes.take().unwrap_or_default();
-    for o in &outcomes {
-        crate::bundle::format_outcome(&mut r.out, o);
-    }
-    let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + log.nwindow, log.skipped);
-    let mut diffs = 0;
-    if let Some((b, true)) = bundle {
-        let (text, n) = crate::bundle::check(&outcomes, &b.expect, &r.unfaulted);
-        r.out.push_str(&text);
-        diffs = n;
-    }
-    Ok((r.out, diffs, r.k))
 }

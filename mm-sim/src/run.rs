@@ -328,6 +328,20 @@ impl Runner<'_> {
             Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
             Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
             Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
+            Op::Mlock { addr, len } => Some(k.sys_mlock(pid, *addr, *len)),
+            Op::Mlock2 { addr, len, flags } => Some(k.sys_mlock2(pid, *addr, *len, *flags)),
+            Op::Munlock { addr, len } => Some(k.sys_munlock(pid, *addr, *len)),
+            Op::Mlockall { flags } => Some(k.sys_mlockall(pid, *flags)),
+            Op::Munlockall => Some(k.sys_munlockall(pid)),
+            Op::Mincore { addr, len } => Some(k.sys_mincore(pid, *addr, *len).map(|vec| {
+                if !vec.is_empty() {
+                    let _ = write!(self.out, "# mincore: line {}:", l.line);
+                    self.out.push(' ');
+                    self.out.extend(vec.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
+                    self.out.push('\n');
+                }
+                0
+            })),
             Op::Fork { child } => {
                 match self.k.fork(pid) {
                     Ok(c) => {

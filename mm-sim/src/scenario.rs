@@ -93,6 +93,33 @@ pub enum Op {
         len: u64,
         flags: u64,
     },
+    /// (v1.4) `mlock(ADDR, LEN)`.
+    Mlock {
+        addr: u64,
+        len: u64,
+    },
+    /// (v1.4) `mlock2(ADDR, LEN, FLAGS)`.
+    Mlock2 {
+        addr: u64,
+        len: u64,
+        flags: u64,
+    },
+    /// (v1.4) `munlock(ADDR, LEN)`.
+    Munlock {
+        addr: u64,
+        len: u64,
+    },
+    /// (v1.4) `mlockall(FLAGS)`.
+    Mlockall {
+        flags: u64,
+    },
+    /// (v1.4) `munlockall()`.
+    Munlockall,
+    /// (v1.4) `mincore(ADDR, LEN, VEC)`: prints the residency vector.
+    Mincore {
+        addr: u64,
+        len: u64,
+    },
     Load {
         addr: u64,
         len: u64,
@@ -170,6 +197,7 @@ pub const LOG_MAP_NAMES: &[(&str, u64)] = &[
     ("MAP_GROWSDOWN", MapFlags::GROWSDOWN.bits()),
     ("MAP_STACK", MapFlags::STACK.bits()),
     ("MAP_DENYWRITE", MapFlags::DENYWRITE.bits()),
+    ("MAP_LOCKED", MapFlags::LOCKED.bits()),
     ("MAP_32BIT", MapFlags::BIT32.bits()),
 ];
 /// The mmap flags a scenario may use.
@@ -181,7 +209,7 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
 pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 11] = [
+    const ACCEPTED: [Advice; 13] = [
         Advice::DontNeed,
         Advice::WillNeed,
         Advice::Normal,
@@ -193,6 +221,8 @@ pub const MADV_NAMES: &[(&str, u64)] = &{
         Advice::DoFork,
         Advice::WipeOnFork,
         Advice::KeepOnFork,
+        Advice::PopulateRead,
+        Advice::PopulateWrite,
     ];
     let mut names = [("", 0); ACCEPTED.len()];
     let mut i = 0;
@@ -207,10 +237,34 @@ pub const MSYNC_NAMES: &[(&str, u64)] = &[
     ("MS_ASYNC", MsyncFlags::ASYNC.bits()),
     ("MS_INVALIDATE", MsyncFlags::INVALIDATE.bits()),
 ];
+/// `mlock2` flags (v1.4).
+pub const MLOCK_NAMES: &[(&str, u64)] = &[("MLOCK_ONFAULT", mm_core::mm::mlock::MLOCK_ONFAULT)];
+/// `mlockall` flags (v1.4).
+pub const MCL_NAMES: &[(&str, u64)] = &[
+    ("MCL_CURRENT", mm_core::mm::mlock::MCL_CURRENT),
+    ("MCL_FUTURE", mm_core::mm::mlock::MCL_FUTURE),
+    ("MCL_ONFAULT", mm_core::mm::mlock::MCL_ONFAULT),
+];
 /// Every `open(2)` flag by name (`O_LARGEFILE` changes nothing on x86-64).
 pub const OPEN_NAMES: &[(&str, u64)] = mm_core::flags::open_flags::OPEN_FLAG_NAMES;
 
-const KNOWN_SYSCALLS: &[&str] = &["openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync"];
+const KNOWN_SYSCALLS: &[&str] = &[
+    "openat",
+    "close",
+    "mmap",
+    "munmap",
+    "mprotect",
+    "mremap",
+    "madvise",
+    "brk",
+    "msync",
+    "mlock",
+    "mlock2",
+    "munlock",
+    "mlockall",
+    "munlockall",
+    "mincore",
+];
 
 pub(crate) fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -556,6 +610,45 @@ impl Parser {
                     len: self.need_num(av[1], "length")?,
                     flags: self.parse_flags(av[2], MSYNC_NAMES, false, "msync flag")?,
                 }
+            }
+            "mlock" | "munlock" => {
+                self.nargs(name, n, 2, 2)?;
+                self.need_live()?;
+                let addr = self.parse_addr(av[0])?;
+                let len = self.need_num(av[1], "length")?;
+                if name == "mlock" { Op::Mlock { addr, len } } else { Op::Munlock { addr, len } }
+            }
+            "mlock2" => {
+                self.nargs(name, n, 3, 3)?;
+                self.need_live()?;
+                Op::Mlock2 {
+                    addr: self.parse_addr(av[0])?,
+                    len: self.need_num(av[1], "length")?,
+                    flags: self.parse_flags(av[2], MLOCK_NAMES, true, "mlock2 flag")?,
+                }
+            }
+            "mlockall" => {
+                self.nargs(name, n, 1, 1)?;
+                self.need_live()?;
+                Op::Mlockall { flags: self.parse_flags(av[0], MCL_NAMES, true, "mlockall flag")? }
+            }
+            "munlockall" => {
+                self.nargs(name, n, 0, 0)?;
+                self.need_live()?;
+                Op::Munlockall
+            }
+            "mincore" => {
+                self.nargs(name, n, 3, 3)?;
+                self.need_live()?;
+                let addr = self.parse_addr(av[0])?;
+                let len = self.need_num(av[1], "length")?;
+                if av[2].is_empty() {
+                    return self.err("mincore: empty vector argument");
+                }
+                if len / PAGE + 2 > MAX_LOAD_PAGES {
+                    return self.err("length too large");
+                }
+                Op::Mincore { addr, len }
             }
             _ => unreachable!("only known syscalls reach parse_syscall"),
         };
@@ -961,6 +1054,48 @@ mod tests {
         src.extend_from_slice(format!("file {prefix}99999 0\n").as_bytes());
         let msg = parse(&src).unwrap_err().to_string();
         assert_eq!(msg, format!("line 100001: file: '{}... (205 bytes)' already created", "x".repeat(SHOWN_MAX)));
+    }
+
+    #[test]
+    fn lock_populate_and_mincore_lines() {
+        let s = parse(
+            b"mlock(0x1000, 4096) = 0\n\
+              mlock2(0x1000, 4096, MLOCK_ONFAULT)\n\
+              mlock2(0x1000, 4096, 2) = -1 EINVAL (Invalid argument)\n\
+              munlock(NULL, 1)\n\
+              mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT)\n\
+              mlockall(0)\n\
+              munlockall() = 0\n\
+              mincore(0x1000, 8192, VEC) = 0\n\
+              madvise(0x1000, 4096, MADV_POPULATE_READ)\n\
+              madvise(0x1000, 4096, MADV_POPULATE_WRITE)\n\
+              mmap(0x1000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED, -1, 0)\n",
+        )
+        .unwrap();
+        let ops: Vec<Op> = s.lines.into_iter().map(|l| l.op).collect();
+        assert_eq!(
+            ops,
+            [
+                Op::Mlock { addr: 0x1000, len: 4096 },
+                Op::Mlock2 { addr: 0x1000, len: 4096, flags: 1 },
+                Op::Mlock2 { addr: 0x1000, len: 4096, flags: 2 },
+                Op::Munlock { addr: 0, len: 1 },
+                Op::Mlockall { flags: 7 },
+                Op::Mlockall { flags: 0 },
+                Op::Munlockall,
+                Op::Mincore { addr: 0x1000, len: 8192 },
+                Op::Madvise { addr: 0x1000, len: 4096, advice: 22 },
+                Op::Madvise { addr: 0x1000, len: 4096, advice: 23 },
+                Op::Mmap { addr: 0x1000, len: 4096, prot: 1, flags: 0x2022, fd: -1, off: 0 },
+            ]
+        );
+        assert_eq!(err("mlock(0x1000)"), "line 1: mlock: expected 2 argument(s), got 1");
+        assert_eq!(err("mlock2(0, 1, MLOCK_FOO)"), "line 1: unknown mlock2 flag 'MLOCK_FOO'");
+        assert_eq!(err("mlockall(MCL_CURRENT|)"), "line 1: empty name in mlockall flag 'MCL_CURRENT|'");
+        assert_eq!(err("munlockall(0)"), "line 1: munlockall: expected 0 argument(s), got 1");
+        assert_eq!(err("mincore(0, 4096)"), "line 1: mincore: expected 3 argument(s), got 2");
+        assert_eq!(err("mincore(0, 4096, )"), "line 1: mincore: empty vector argument");
+        assert_eq!(err("mincore(0, 0x100000000000, v)"), "line 1: length too large");
     }
 
     #[test]

@@ -19,8 +19,8 @@
 //! call (`inside`), whose joined event comes after it.
 
 use crate::scenario::{
-    Expect, LOG_MAP_NAMES, MADV_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES, ParseError, Parser, contains, is_ws,
-    lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
+    Expect, LOG_MAP_NAMES, MADV_NAMES, MCL_NAMES, MLOCK_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES, ParseError,
+    Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
 };
 use mm_core::kernel::clone_flags::*;
 use std::collections::{BTreeMap, HashMap};
@@ -531,6 +531,8 @@ fn symbolic_args(name: &str, av: &[&[u8]]) -> Vec<Vec<u8>> {
             ("mremap", 3) => Some((MREMAP_NAMES, true)),
             ("msync", 2) => Some((MSYNC_NAMES, true)),
             ("madvise", 2) => Some((MADV_NAMES, false)),
+            ("mlock2", 2) => Some((MLOCK_NAMES, true)),
+            ("mlockall", 0) => Some((MCL_NAMES, true)),
             _ => None,
         }
     };
@@ -979,7 +981,8 @@ impl LogParser {
         let av: Vec<&[u8]> = if name == "execve" { av } else { uncommented.iter().map(Vec::as_slice).collect() };
         let n = av.len();
         let call = match name {
-            "mmap" | "munmap" | "mprotect" | "mremap" | "brk" | "msync" | "madvise" => {
+            "mmap" | "munmap" | "mprotect" | "mremap" | "brk" | "msync" | "madvise" | "mlock" | "mlock2"
+            | "munlock" | "mlockall" | "munlockall" => {
                 let symbolic = symbolic_args(name, &av);
                 let av: Vec<&[u8]> = symbolic.iter().map(Vec::as_slice).collect();
                 let args = &av.join(&b", "[..])[..];

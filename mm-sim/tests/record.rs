@@ -741,7 +741,15 @@ fn signal_handlers_and_restarted_calls_record_and_replay() {
     assert!(next(usr1).starts_with(&format!("{tid} page_fault_kernel: ")), "{}", next(usr1));
     let sigreturn = at("rt_sigreturn({mask=");
     assert!(sigreturn > usr1 && trace[sigreturn].ends_with("= 0"), "{}", trace[sigreturn]);
-    assert!(trace[sigreturn + 1..].iter().any(|l| l.starts_with(&format!("{tid} read(")) && l.ends_with("= 1")));
+    // (Whole, or split by the child's lines while it blocks.)
+    assert!(
+        trace[sigreturn + 1..].iter().any(|l| {
+            (l.starts_with(&format!("{tid} read(")) || l.starts_with(&format!("{tid} <... read resumed>")))
+                && l.ends_with("= 1")
+        }),
+        "no read of 1 byte after the handler:\n{}",
+        trace[sigreturn..].iter().take(12).copied().collect::<Vec<_>>().join("\n")
+    );
     // clock_nanosleep interrupted by a signal with no handler: continued
     // by restart_syscall.
     let winch = at("--- SIGWINCH {si_signo=SIGWINCH, si_code=SI_TKILL");
@@ -760,4 +768,79 @@ fn signal_handlers_and_restarted_calls_record_and_replay() {
     let stores = trace.iter().filter(|l| l.contains(&format!("page_fault_user: address={addr} "))).count();
     assert_eq!(stores, 2, "{addr}");
     at("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED");
+}
+
+/// Run by the next test (a no-op otherwise): spends about 60 ms of CPU
+/// time in kernel mode (reading /dev/zero) or in user mode (arithmetic),
+/// as `MMSIM_SPIN` says.
+#[test]
+fn helper_spin() {
+    let Some(mode) = std::env::var_os("MMSIM_SPIN") else { return };
+    let cpu = || {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid timespec to write.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    };
+    let start = cpu();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut x = 1u64;
+    let mut zero = std::fs::File::open("/dev/zero").unwrap();
+    while cpu() - start < 0.06 {
+        if mode == "kernel" {
+            std::io::Read::read_exact(&mut zero, &mut buf).unwrap();
+        } else {
+            for _ in 0..1_000_000 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            }
+        }
+    }
+    std::hint::black_box((x, buf));
+}
+
+/// The CPU-time sampler the replay benchmark measures the kernel's time
+/// with tells a program that works in the kernel from one that works in
+/// user mode, and its samples add up to the program's CPU time.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cpu_time_sampler_tells_kernel_time_from_user_time() {
+    if let Some(why) = cannot_record() {
+        eprintln!("skipped: recording is not permitted here: {why}");
+        return;
+    }
+    let sampler = match mm_sim::record::CpuTimeSampler::open(100_000, 1 << 18) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("skipped: perf_event_open of a task-clock sampler failed: {e}");
+            return;
+        }
+    };
+    let me = std::process::id();
+    for mode in ["kernel", "user"] {
+        sampler.take(me).unwrap();
+        sampler.enable().unwrap();
+        // Reaped by wait4 (which gives its rusage), not `Child::wait`.
+        #[allow(clippy::zombie_processes)]
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "helper_spin", "--test-threads", "1"])
+            .env("MMSIM_SPIN", mode)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut status = 0;
+        // SAFETY: a zeroed rusage is valid; the pid is our child's.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
+        assert_eq!(r, child.id() as libc::pid_t);
+        sampler.disable().unwrap();
+        let n = sampler.take(me).unwrap();
+        let cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) as f64 * 1e3
+            + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) as f64 * 1e-3;
+        let sampled_ms = (n.kernel + n.user) as f64 * 0.1;
+        let (want, other) = if mode == "kernel" { (n.kernel, n.user) } else { (n.user, n.kernel) };
+        assert_eq!(n.lost, 0);
+        eprintln!("{mode} mode: {n:?} samples of 0.1 ms, rusage {cpu_ms} ms");
+        assert!(want >= 4 * other, "{mode} mode: {n:?}");
+        assert!((sampled_ms - cpu_ms).abs() < 0.3 * cpu_ms, "{mode} mode: {n:?} samples of 0.1 ms, rusage {cpu_ms} ms");
+    }
 }

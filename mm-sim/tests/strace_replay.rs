@@ -509,3 +509,42 @@ fn e2big_of_cut_strings_follows_the_log() {
          ok 1 lines, 0 skipped\n"
     );
 }
+
+/// mlock, mlock2, munlock, mlockall and munlockall in a log are performed
+/// (flags by name or, as `-X raw` writes them, by number): the locked
+/// part of a mapping is a VMA of its own, merged back when unlocked.
+#[test]
+fn lock_calls_are_replayed() {
+    let src = format!(
+        "300 mmap(NULL, 16384, {ANON}) = 0x7ffff7ffb000\n\
+         300 mlock(0x7ffff7ffc000, 4096) = 0\n\
+         300 mlock2(0x7ffff7ffe000, 4096, 0x1) = 0\n\
+         300 mlockall(MCL_FUTURE) = 0\n\
+         300 mmap(NULL, 4096, {ANON}) = 0x7ffff7ffa000\n\
+         300 exit_group(0) = ?\n"
+    );
+    assert_eq!(
+        run(&src),
+        "== maps pid 300 at exit (line 6)\n\
+         7ffff7ffa000-7ffff7ffb000 rw-p 00000000 00:00 0 \n\
+         7ffff7ffb000-7ffff7ffc000 rw-p 00000000 00:00 0 \n\
+         7ffff7ffc000-7ffff7ffd000 rw-p 00000000 00:00 0 \n\
+         7ffff7ffd000-7ffff7ffe000 rw-p 00000000 00:00 0 \n\
+         7ffff7ffe000-7ffff7fff000 rw-p 00000000 00:00 0 \n\
+         ok 6 lines, 0 skipped\n"
+    );
+    let src = format!(
+        "300 mmap(NULL, 16384, {ANON}) = 0x7ffff7ffb000\n\
+         300 mlockall(0x3) = 0\n\
+         300 munlock(0x7ffff7ffb000, 8192) = 0\n\
+         300 munlockall() = 0\n\
+         300 mlock2(0x7ffff7ffb000, 4096, 0x3) = -1 EINVAL (Invalid argument)\n\
+         300 exit_group(0) = ?\n"
+    );
+    assert_eq!(
+        run(&src),
+        "== maps pid 300 at exit (line 6)\n\
+         7ffff7ffb000-7ffff7fff000 rw-p 00000000 00:00 0 \n\
+         ok 6 lines, 0 skipped\n"
+    );
+}

@@ -4,6 +4,7 @@
 
 use mm_core::machine::MachineConfig;
 use mm_sim::RunOptions;
+use mm_sim::check::normalize;
 use std::path::{Path, PathBuf};
 
 // Every backend the tests expect to find registered.
@@ -88,24 +89,6 @@ pub fn cases(subdir: &str) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-/// A maps line with the dev and inode columns blanked, as `compare`
-/// ignores them.
-fn normalize(line: &str) -> String {
-    let f: Vec<&str> = line.split(' ').collect();
-    let is_maps = f.len() >= 5
-        && f[0].contains('-')
-        && f[0].split('-').all(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
-        && f[1].len() == 4;
-    if is_maps {
-        let mut g: Vec<&str> = f.clone();
-        g[3] = "DEV";
-        g[4] = "INODE";
-        g.join(" ")
-    } else {
-        line.to_string()
-    }
 }
 
 /// Compares two outputs line by line (dev and inode ignored); the first

@@ -60,6 +60,22 @@ fn extreme_argument_cases_match_linux() {
     check("extreme", None, 80);
 }
 
+/// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
+/// syscall tests) ported to scenarios by `tools/port_selftests.py`,
+/// recorded on the real kernel.
+#[test]
+fn ported_selftest_cases_match_linux() {
+    check("selftests", None, 122);
+}
+
+/// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
+/// MAP_LOCKED, MADV_POPULATE_READ/WRITE and mincore, and generated ones
+/// (`tools/gen_mlock.py`), recorded on the real kernel.
+#[test]
+fn mlock_cases_match_linux() {
+    check("mlock", None, 223);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {

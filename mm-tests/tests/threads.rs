@@ -78,7 +78,7 @@ fn run(cfg: MachineConfig) {
                         for p in 0..64 {
                             t.store(cpu, scratch + p * PAGE_SIZE, 1).expect("scratch");
                         }
-                        m.do_mprotect(scratch, 32 * PAGE_SIZE, 1).expect("mprotect");
+                        m.do_mprotect(&t.faults, scratch, 32 * PAGE_SIZE, 1).expect("mprotect");
                         m.vm_munmap(scratch, 64 * PAGE_SIZE).expect("munmap");
                     }
                 }

@@ -92,7 +92,7 @@ impl MmStruct {
         vm_flags: VmFlags,
     ) -> SysResult<()> {
         let m = &*self.machine;
-        let flags = vm_flags | VmFlags::DATA_DEFAULT | VmFlags::ACCOUNT;
+        let flags = vm_flags | VmFlags::DATA_DEFAULT | VmFlags::ACCOUNT | st.def_flags;
         if !self.may_expand_vm(st, flags, len >> PAGE_SHIFT) || st.vmas.len() > m.tunables.max_map_count {
             return Err(Errno::ENOMEM);
         }
@@ -118,6 +118,9 @@ impl MmStruct {
             );
         }
         vm_stat_account(st, flags, (len >> PAGE_SHIFT) as i64);
+        if flags.contains(VmFlags::LOCKED) {
+            st.locked_vm += len >> PAGE_SHIFT;
+        }
         Ok(())
     }
 }

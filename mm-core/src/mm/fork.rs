@@ -43,6 +43,7 @@ impl MmStruct {
         cst.data_vm = st.data_vm;
         cst.exec_vm = st.exec_vm;
         cst.stack_vm = st.stack_vm;
+        cst.def_flags = st.def_flags & VmFlags::INIT_DEF_MASK;
         let mut copied = 0u64;
         let mut failed = None;
         for v in st.vmas.iter() {
@@ -52,6 +53,8 @@ impl MmStruct {
                 continue;
             }
             let mut nv: Vma = v.clone();
+            // The child's mappings are not locked.
+            nv.flags -= VmFlags::LOCKED_MASK;
             // anon_vma_fork: the child links the parent's anon_vmas and gets
             // one of its own; a wiped VMA starts without any.
             nv.anon_vma = std::sync::OnceLock::new();

@@ -5,6 +5,7 @@ use super::vma::vma_modify_flags;
 use super::{MmState, MmStruct};
 use crate::arch::{Pte, PteFlags};
 use crate::errno::{Errno, SysResult};
+use crate::fault::FaultCounters;
 use crate::flags::{Advice, PageFlags, VmFlags};
 use crate::memory::MmuGather;
 use crate::types::{PAGE_MASK, page_align};
@@ -12,7 +13,8 @@ use crate::{trace_enter, trace_note};
 
 impl MmStruct {
     /// The `madvise` system call.  `advice` is the raw `MADV_*` number.
-    pub fn do_madvise(&self, start: u64, len_in: u64, advice: u64) -> SysResult<()> {
+    /// Faults `MADV_POPULATE_READ`/`WRITE` makes count for `counters`.
+    pub fn do_madvise(&self, counters: &FaultCounters, start: u64, len_in: u64, advice: u64) -> SysResult<()> {
         let m = &*self.machine;
         let advice = Advice::from_raw(advice).filter(|a| madvise_behavior_valid(*a)).ok_or(Errno::EINVAL)?;
         if start & !PAGE_MASK != 0 {
@@ -25,6 +27,11 @@ impl MmStruct {
         let end = start.checked_add(len).ok_or(Errno::EINVAL)?;
         if end == start {
             return Ok(());
+        }
+        if matches!(advice, Advice::PopulateRead | Advice::PopulateWrite) {
+            let st = self.mmap_lock.read();
+            let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
+            return self.madvise_populate(&st, counters, start, end, advice == Advice::PopulateWrite);
         }
         if matches!(advice, Advice::Cold | Advice::PageOut) {
             // madvise_need_mmap_write: no VMA changes, so the read side,
@@ -140,6 +147,29 @@ impl MmStruct {
         })?;
         trace_note!(m.trace, "madvise_update_vma", "{}", advice.name());
         Ok(s.max(start))
+    }
+
+    /// `madvise_populate`: faults in `[start, end)` for reading or writing
+    /// with the task's own rights (`faultin_page_range`), across VMAs.
+    /// What lies before a problem is populated; the problem is `ENOMEM`
+    /// for a hole, `EINVAL` for a VMA that does not allow the access
+    /// (`PROT_NONE`, `MADV_POPULATE_WRITE` of a read-only mapping,
+    /// `VM_IO`/`VM_PFNMAP`), `EFAULT` for a fault that would signal
+    /// (a file page past the end).
+    fn madvise_populate(
+        &self,
+        st: &MmState,
+        counters: &FaultCounters,
+        start: u64,
+        end: u64,
+        write: bool,
+    ) -> SysResult<()> {
+        let mut start = start;
+        while start < end {
+            let done = self.faultin_page_range(st, start, end, write, counters)?;
+            start += done << crate::types::PAGE_SHIFT;
+        }
+        Ok(())
     }
 
     /// `MADV_DONTNEED`: zaps the range; empty page tables of whole 2 MiB

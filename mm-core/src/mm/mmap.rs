@@ -398,6 +398,7 @@ impl MmStruct {
         }
         let mut vm_flags = calc_vm_prot_bits(prot)
             | calc_vm_flag_bits(flags)
+            | st.def_flags
             | VmFlags::MAYREAD
             | VmFlags::MAYWRITE
             | VmFlags::MAYEXEC;
@@ -406,6 +407,12 @@ impl MmStruct {
         if flags.contains(MapFlags::FIXED_NOREPLACE) && st.vmas.find_intersection(addr, addr + len).is_some() {
             trace_note!(m.trace, "do_mmap", "MAP_FIXED_NOREPLACE range is taken: EEXIST");
             return Err(Errno::EEXIST);
+        }
+        if flags.contains(MapFlags::LOCKED) && !self.can_do_mlock() {
+            return Err(Errno::EPERM);
+        }
+        if !self.mlock_future_ok(st, vm_flags, len) {
+            return Err(Errno::EAGAIN);
         }
         let ty = flags.bits() & MapFlags::TYPE_MASK;
         let pgoff = if let Some(file) = file {
@@ -578,6 +585,9 @@ impl MmStruct {
             g.complete(st);
         }
         vm_stat_account(st, vm_flags, pages(addr, end) as i64);
+        if vm_flags.contains(VmFlags::LOCKED) {
+            st.locked_vm += pages(addr, end);
+        }
         Ok(addr)
     }
 

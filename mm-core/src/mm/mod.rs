@@ -1,11 +1,13 @@
 //! Address spaces: [`MmStruct`], its VMAs and the system calls that edit
 //! them, one file per operation as in the kernel (`mmap.rs` for
 //! `do_mmap`, `munmap.rs`, `mprotect.rs`, `mremap.rs`, `madvise.rs`,
-//! `brk.rs`), over the VMA rules of `vma.rs`.
+//! `brk.rs`, `mlock.rs`, `mincore.rs`), over the VMA rules of `vma.rs`.
 
 pub mod brk;
 pub mod fork;
 pub mod madvise;
+pub mod mincore;
+pub mod mlock;
 pub mod mmap;
 pub mod mprotect;
 pub mod mremap;
@@ -116,6 +118,11 @@ pub struct MmState {
     pub exec_vm: u64,
     /// Stack pages (`stack_vm`).
     pub stack_vm: u64,
+    /// Pages of `VM_LOCKED` VMAs (`locked_vm`).
+    pub locked_vm: u64,
+    /// Flags every new VMA gets (`def_flags`): `VM_LOCKED` (and
+    /// `VM_LOCKONFAULT`) after `mlockall(MCL_FUTURE)`.
+    pub def_flags: crate::flags::VmFlags,
 }
 
 /// Counters kept outside the lock (`mm_counter`s, page-table counts).
@@ -217,6 +224,8 @@ impl MmStruct {
                 data_vm: 0,
                 exec_vm: 0,
                 stack_vm: 0,
+                locked_vm: 0,
+                def_flags: crate::flags::VmFlags::empty(),
             }),
             page_table_lock: SpinLock::new(()),
             counters: MmCounters::default(),
@@ -263,6 +272,7 @@ impl MmStruct {
         st.data_vm = 0;
         st.exec_vm = 0;
         st.stack_vm = 0;
+        st.locked_vm = 0;
     }
 }
 

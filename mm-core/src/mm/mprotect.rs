@@ -4,6 +4,7 @@ use super::mmap::calc_vm_prot_bits;
 use super::vma::vma_modify_flags;
 use super::{MmState, MmStruct, pages, vm_stat_account};
 use crate::errno::{Errno, SysResult};
+use crate::fault::FaultCounters;
 use crate::flags::{Prot, VmFlags};
 use crate::memory::MmuGather;
 use crate::types::{PAGE_MASK, page_align};
@@ -15,8 +16,10 @@ const PROT_SEM: u64 = 0x8;
 impl MmStruct {
     /// `do_mprotect_pkey`: gives `[start, start + len)` the protection
     /// `prot` (raw `PROT_*` bits), VMA by VMA.  A hole stops the walk with
-    /// `ENOMEM`, leaving the VMAs before it changed, as Linux does.
-    pub fn do_mprotect(&self, start: u64, len: u64, prot: u64) -> SysResult<()> {
+    /// `ENOMEM`, leaving the VMAs before it changed, as Linux does.  A
+    /// locked private mapping that becomes writable is populated for
+    /// writing, its faults counted for `counters`.
+    pub fn do_mprotect(&self, counters: &FaultCounters, start: u64, len: u64, prot: u64) -> SysResult<()> {
         let m = &*self.machine;
         let grows = prot & (Prot::GROWSDOWN | Prot::GROWSUP).bits();
         let prot = prot & !grows;
@@ -74,7 +77,7 @@ impl MmStruct {
             }
             tmp = v.end.min(end);
             let vstart = v.start;
-            match self.mprotect_fixup(&mut st, &mut tlb, vstart, nstart, tmp, newflags) {
+            match self.mprotect_fixup(&mut st, &mut tlb, vstart, nstart, tmp, newflags, counters) {
                 Ok(e) => tmp = e,
                 Err(e) => {
                     error = Err(e);
@@ -93,6 +96,7 @@ impl MmStruct {
 
     /// `mprotect_fixup`: `[start, end)` of the VMA at `vma_start` gets
     /// `newflags`; returns the end of the VMA that now covers `start`.
+    #[allow(clippy::too_many_arguments)]
     fn mprotect_fixup(
         &self,
         st: &mut MmState,
@@ -101,6 +105,7 @@ impl MmStruct {
         start: u64,
         end: u64,
         newflags: VmFlags,
+        counters: &FaultCounters,
     ) -> SysResult<u64> {
         let m = &*self.machine;
         let vma = st.vmas.get(vma_start).expect("vma exists");
@@ -128,6 +133,13 @@ impl MmStruct {
         trace_note!(m.trace, "mprotect_fixup", "{:08x}-{:08x} now {}", v.start, v.end, v.perms());
         self.change_protection(tlb, v, start, end);
         let vend = v.end;
+        // A private VM_LOCKED VMA becoming writable: break COW now rather
+        // than on a later write.
+        if oldflags & (VmFlags::WRITE | VmFlags::SHARED | VmFlags::LOCKED) == VmFlags::LOCKED
+            && newflags.contains(VmFlags::WRITE)
+        {
+            let _ = self.populate_vma_page_range(st, v, start, end, counters);
+        }
         vm_stat_account(st, oldflags, -(nrpages as i64));
         vm_stat_account(st, newflags, nrpages as i64);
         Ok(vend)

@@ -2,7 +2,7 @@
 //! `check_prep_vma`, `mremap_at`, `mremap_to`, `remap_move`, `move_vma`;
 //! mm/vma.c `copy_vma`).
 
-use super::vma::{VmaMergeStruct, vma_merge_new_range};
+use super::vma::{VmaMergeStruct, vma_merge_copied_range, vma_merge_new_range};
 use super::{MmState, MmStruct, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::flags::{MapFlags, MremapFlags, VmFlags};
@@ -325,7 +325,8 @@ impl MmStruct {
     }
 
     /// `copy_vma`: a VMA for `[addr, addr + len)` like `src`, merged with
-    /// the destination's neighbours when possible.  An unfaulted anonymous
+    /// the destination's neighbours when possible (not a fork child's
+    /// faulted VMA into an unfaulted neighbour: `vma_merge_copied_range`).  An unfaulted anonymous
     /// VMA takes the page offset of its new address so that it can merge.
     /// Returns the start of the VMA covering the destination.
     fn copy_vma(&self, st: &mut MmState, src: &super::Vma, addr: u64, len: u64, pgoff: u64) -> u64 {
@@ -334,7 +335,7 @@ impl MmStruct {
         let mut vmg = VmaMergeStruct::like_vma(src, addr, addr + len, pgoff);
         vmg.prev = st.vmas.prev(addr).map(|v| v.start);
         vmg.next = st.vmas.next_from(addr).map(|v| v.start);
-        if let Some(s) = vma_merge_new_range(m, st, &vmg) {
+        if let Some(s) = vma_merge_copied_range(m, st, &mut vmg, src) {
             return s;
         }
         let mut new = src.clone();

@@ -70,6 +70,9 @@ impl MunmapGather {
     pub fn complete(self, st: &mut MmState) {
         for v in &self.vmas {
             vm_stat_account(st, v.flags, -(v.pages() as i64));
+            if v.flags.contains(VmFlags::LOCKED) {
+                st.locked_vm = st.locked_vm.saturating_sub(v.pages());
+            }
         }
     }
 }

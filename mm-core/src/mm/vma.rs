@@ -208,6 +208,10 @@ pub(crate) struct VmaMergeStruct {
     pub file: Option<u64>,
     /// Only expand `prev`; never merge with `next` (`do_brk_flags`).
     pub just_expand: bool,
+    /// `vma_is_fork_child(vmg->copied_from)`: the range is a copy of a VMA
+    /// (`copy_vma`, through [`vma_merge_copied_range`]) that shares its
+    /// anon_vmas with a parent process.
+    pub copied_from_fork_child: bool,
 }
 
 impl VmaMergeStruct {
@@ -225,6 +229,7 @@ impl VmaMergeStruct {
             anon_vma_parents: Vec::new(),
             file: None,
             just_expand: false,
+            copied_from_fork_child: false,
         }
     }
 
@@ -252,6 +257,7 @@ impl VmaMergeStruct {
             anon_vma_parents: vma.anon_vma_parents.clone(),
             file: vma.file_id(),
             just_expand: false,
+            copied_from_fork_child: false,
         }
     }
 }
@@ -270,11 +276,12 @@ fn is_mergeable_vma(vmg: &VmaMergeStruct, tgt: &Vma) -> bool {
 }
 
 /// `is_mergeable_anon_vma`: merging `tgt` with the proposed range keeps a
-/// single anon_vma, and neither side shares one with a parent process.
+/// single anon_vma, and neither side shares one with a parent process
+/// (nor does the VMA the range is copied from, in an `mremap`).
 fn is_mergeable_anon_vma(vmg: &VmaMergeStruct, tgt: &Vma, src: Option<&Vma>) -> bool {
     match (tgt.anon_vma(), vmg.anon_vma.as_ref()) {
         // The source's anon_vma will be copied into the target.
-        (None, Some(_)) => !src.is_some_and(|s| s.had_uncowed_parents()),
+        (None, Some(_)) => !src.is_some_and(|s| s.had_uncowed_parents()) && !vmg.copied_from_fork_child,
         // The target's anon_vma will cover the range.
         (Some(_), None) => !tgt.had_uncowed_parents(),
         (t, s) => same_anon(t, s),
@@ -395,6 +402,20 @@ pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeS
         });
         Some(vmg.start)
     }
+}
+
+/// `vma_merge_copied_range`: [`vma_merge_new_range`] for the copy of `src`
+/// that `copy_vma` places at `[vmg.start, vmg.end)`, with
+/// `vmg->copied_from` set: the anon_vma of a fork child's VMA is not
+/// duplicated into an unfaulted neighbour.
+pub(crate) fn vma_merge_copied_range(
+    m: &Machine,
+    st: &mut MmState,
+    vmg: &mut VmaMergeStruct,
+    src: &Vma,
+) -> Option<u64> {
+    vmg.copied_from_fork_child = src.had_uncowed_parents();
+    vma_merge_new_range(m, st, vmg)
 }
 
 /// `vma_merge_existing_range`: `[vmg.start, vmg.end)` of the VMA `middle`

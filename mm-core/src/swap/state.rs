@@ -118,6 +118,15 @@ impl Machine {
         true
     }
 
+    /// Whether the swap cache holds a page for `entry` (`mincore_swap`;
+    /// the model reads swap synchronously, so a cached page is up to
+    /// date): a look that takes no reference and counts no readahead hit.
+    pub(crate) fn swap_cache_has_page(&self, entry: SwpEntry) -> bool {
+        let Some(si) = self.swap.info(entry.ty) else { return false };
+        let v = si.cache_slot(entry.offset).load(Ordering::Acquire);
+        v != 0 && v & SHADOW_BIT == 0
+    }
+
     /// `swap_cache_get_folio`: the page cached for `entry`, with a
     /// reference.  A hit on a page readahead brought in counts towards the
     /// next readahead window.

@@ -154,6 +154,8 @@ struct Runner<'a> {
     pm: Vec<u64>,
     pres: Fixed,
     loadvals: Vec<u8>,
+    /// `mincore`'s vector.
+    mincore_vec: Vec<u8>,
     io: Vec<u8>,
     /// The temporary directory, as `mkdtemp` filled it in (NUL-ended).
     tmpdir: Vec<u8>,
@@ -293,6 +295,7 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
         pm: vec![0; PM_ENTRIES],
         pres: Fixed::new(PRESENT_BYTES),
         loadvals: vec![0; MAX_LOAD_PAGES as usize],
+        mincore_vec: vec![0; MAX_LOAD_PAGES as usize + 2],
         io: vec![0; IO_BYTES],
         tmpdir,
         tmp_made: false,
@@ -552,27 +555,74 @@ impl Runner<'_> {
                 Op::Load { addr, len } => self.do_access(l, addr, len, None),
                 Op::Store { addr, len, val } => self.do_access(l, addr, len, Some(val)),
                 Op::Openat { flags, .. } => self.do_openat(l, i, flags),
-                Op::Close { fd } => self.do_syscall(l, libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]),
-                Op::Mmap { addr, len, prot, flags, fd, off } => {
-                    self.do_syscall(l, libc::SYS_mmap, [addr, len, prot, flags, fd as u64, off])
+                Op::Close { fd } => {
+                    self.do_syscall(l, libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]);
                 }
-                Op::Munmap { addr, len } => self.do_syscall(l, libc::SYS_munmap, [addr, len, 0, 0, 0, 0]),
-                Op::Mprotect { addr, len, prot } => self.do_syscall(l, libc::SYS_mprotect, [addr, len, prot, 0, 0, 0]),
+                Op::Mmap { addr, len, prot, flags, fd, off } => {
+                    self.do_syscall(l, libc::SYS_mmap, [addr, len, prot, flags, fd as u64, off]);
+                }
+                Op::Munmap { addr, len } => {
+                    self.do_syscall(l, libc::SYS_munmap, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mprotect { addr, len, prot } => {
+                    self.do_syscall(l, libc::SYS_mprotect, [addr, len, prot, 0, 0, 0]);
+                }
                 Op::Mremap { old, old_len, new_len, flags, new_addr } => {
-                    self.do_syscall(l, libc::SYS_mremap, [old, old_len, new_len, flags, new_addr, 0])
+                    self.do_syscall(l, libc::SYS_mremap, [old, old_len, new_len, flags, new_addr, 0]);
                 }
                 Op::Madvise { addr, len, advice } => {
-                    self.do_syscall(l, libc::SYS_madvise, [addr, len, advice, 0, 0, 0])
+                    self.do_syscall(l, libc::SYS_madvise, [addr, len, advice, 0, 0, 0]);
                 }
-                Op::Brk { addr } => self.do_syscall(l, libc::SYS_brk, [addr, 0, 0, 0, 0, 0]),
-                Op::Msync { addr, len, flags } => self.do_syscall(l, libc::SYS_msync, [addr, len, flags, 0, 0, 0]),
+                Op::Brk { addr } => {
+                    self.do_syscall(l, libc::SYS_brk, [addr, 0, 0, 0, 0, 0]);
+                }
+                Op::Msync { addr, len, flags } => {
+                    self.do_syscall(l, libc::SYS_msync, [addr, len, flags, 0, 0, 0]);
+                }
+                Op::Mlock { addr, len } => {
+                    self.do_syscall(l, libc::SYS_mlock, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mlock2 { addr, len, flags } => {
+                    self.do_syscall(l, libc::SYS_mlock2, [addr, len, flags, 0, 0, 0]);
+                }
+                Op::Munlock { addr, len } => {
+                    self.do_syscall(l, libc::SYS_munlock, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mlockall { flags } => {
+                    self.do_syscall(l, libc::SYS_mlockall, [flags, 0, 0, 0, 0, 0]);
+                }
+                Op::Munlockall => {
+                    self.do_syscall(l, libc::SYS_munlockall, [0; 6]);
+                }
+                Op::Mincore { addr, len } => self.do_mincore(l, addr, len),
             }
             i += 1;
         }
     }
 
-    /// One system call between two `getrusage`s, then its result checked.
-    fn do_syscall(&mut self, l: &Line, nr: libc::c_long, a: [u64; 6]) {
+    /// `mincore(ADDR, LEN, VEC)` into the runner's own vector; on success
+    /// `# mincore: line N: DIGITS`, one per page.
+    fn do_mincore(&mut self, l: &Line, addr: u64, len: u64) {
+        let npages = len.div_ceil(PAGE) as usize;
+        let vec = if npages <= self.mincore_vec.len() { self.mincore_vec.as_mut_ptr() } else { std::ptr::null_mut() };
+        let (_, err) = self.do_syscall(l, libc::SYS_mincore, [addr, len, vec as u64, 0, 0, 0]);
+        if err != 0 || npages == 0 || vec.is_null() {
+            return;
+        }
+        let _ = write!(self.out, "# mincore: line {}: ", l.line);
+        let mut chunk = [0u8; 256];
+        for part in self.mincore_vec[..npages].chunks(chunk.len()) {
+            for (c, &v) in chunk.iter_mut().zip(part) {
+                *c = if v & 1 != 0 { b'1' } else { b'0' };
+            }
+            self.out.bytes(&chunk[..part.len()]);
+        }
+        self.out.bytes(b"\n");
+    }
+
+    /// One system call between two `getrusage`s, then its result checked;
+    /// the value and the error number (0 for none).
+    fn do_syscall(&mut self, l: &Line, nr: libc::c_long, a: [u64; 6]) -> (i64, i32) {
         let (min0, maj0) = rusage_now();
         // SAFETY: the scenario's own call; it touches only what the
         // scenario named (its paths are C strings the runner owns).
@@ -592,6 +642,7 @@ impl Runner<'_> {
         self.tot_min += min1 - min0;
         self.tot_maj += maj1 - maj0;
         self.check_result(l, val, err);
+        (val, err)
     }
 
     /// `openat(AT_FDCWD, NAME, FLAGS)`: the path's last component, in the

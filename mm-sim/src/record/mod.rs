@@ -32,6 +32,8 @@ mod perf;
 mod proc;
 mod syscalls;
 
+pub use perf::{CpuTimeSampler, ModeSamples};
+
 use format::{
     SigInfo, annotation, c_string, pointer, ret_text, sigmask, signal_line, signal_name, stop_line, string_array,
 };

@@ -177,18 +177,14 @@ pub struct ReadStats {
     pub other: u64,
 }
 
-/// Reads the records between `tail` and `head` of a ring buffer's data
-/// area `data` (a power-of-two size, positions taken modulo it; a record
-/// may wrap around the end) into `out`, with `sample_type` TID | TIME |
-/// CPU | RAW.  Returns the new tail (`head`) or an error naming a
-/// malformed record.
-pub fn read_records(
+/// Walks the records of a ring buffer's data area from `tail` to `head`
+/// (positions that only grow), giving each one's type, `misc` field and
+/// body to `f`; returns the new tail.
+pub fn for_each_record(
     data: &[u8],
     mut tail: u64,
     head: u64,
-    dec: &Decoder,
-    out: &mut Vec<Sample>,
-    stats: &mut ReadStats,
+    mut f: impl FnMut(u32, u16, &[u8]) -> Result<(), String>,
 ) -> Result<u64, String> {
     let size = data.len() as u64;
     if size == 0 || !size.is_power_of_two() || head.wrapping_sub(tail) > size {
@@ -208,12 +204,32 @@ pub fn read_records(
         }
         let hdr = copy(tail, 8);
         let ty = u32::from_ne_bytes(hdr[0..4].try_into().expect("4 bytes"));
+        let misc = u16::from_ne_bytes(hdr[4..6].try_into().expect("2 bytes"));
         let len = u16::from_ne_bytes(hdr[6..8].try_into().expect("2 bytes")) as u64;
         if len < 8 || len > head - tail {
             return Err(format!("ring buffer: bad record size {len}"));
         }
         let rec = copy(tail, len as usize);
-        let body = &rec[8..];
+        f(ty, misc, &rec[8..])?;
+        tail += len;
+    }
+    Ok(tail)
+}
+
+/// Reads the records between `tail` and `head` of a ring buffer's data
+/// area `data` (a power-of-two size, positions taken modulo it; a record
+/// may wrap around the end) into `out`, with `sample_type` TID | TIME |
+/// CPU | RAW.  Returns the new tail (`head`) or an error naming a
+/// malformed record.
+pub fn read_records(
+    data: &[u8],
+    tail: u64,
+    head: u64,
+    dec: &Decoder,
+    out: &mut Vec<Sample>,
+    stats: &mut ReadStats,
+) -> Result<u64, String> {
+    for_each_record(data, tail, head, |ty, _, body| {
         let u32_at = |o: usize| body.get(o..o + 4).map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")));
         let u64_at = |o: usize| body.get(o..o + 8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")));
         match ty {
@@ -232,9 +248,8 @@ pub fn read_records(
             PERF_RECORD_LOST => stats.lost += u64_at(8).unwrap_or(0),
             _ => stats.other += 1,
         }
-        tail += len;
-    }
-    Ok(tail)
+        Ok(())
+    })
 }
 
 /// The events of one CPU and their ring buffer.
@@ -269,8 +284,7 @@ impl CpuBuffer {
     /// it creates from now on) on `cpu`, all writing into one ring buffer
     /// of `data_size` bytes (a power of two).
     pub fn open(pid: i32, cpu: i32, ids: &[u64], data_size: usize) -> Result<CpuBuffer, std::io::Error> {
-        let mut buf = CpuBuffer { fds: Vec::new(), base: std::ptr::null_mut(), map_len: 0, data_size };
-        for &id in ids {
+        let attrs = ids.iter().map(|&id| {
             let mut attr = sys::bindings::perf_event_attr {
                 type_: sys::bindings::PERF_TYPE_TRACEPOINT,
                 size: std::mem::size_of::<sys::bindings::perf_event_attr>() as u32,
@@ -288,6 +302,21 @@ impl CpuBuffer {
             attr.set_inherit(1);
             attr.set_use_clockid(1);
             attr.set_disabled(0);
+            attr
+        });
+        CpuBuffer::open_events(pid, cpu, attrs, data_size)
+    }
+
+    /// Opens the events `attrs` on task `pid` and `cpu`, all writing into
+    /// one ring buffer of `data_size` bytes (a power of two).
+    pub fn open_events(
+        pid: i32,
+        cpu: i32,
+        attrs: impl IntoIterator<Item = sys::bindings::perf_event_attr>,
+        data_size: usize,
+    ) -> Result<CpuBuffer, std::io::Error> {
+        let mut buf = CpuBuffer { fds: Vec::new(), base: std::ptr::null_mut(), map_len: 0, data_size };
+        for mut attr in attrs {
             // SAFETY: `attr` is a zeroed, filled perf_event_attr.
             let fd = unsafe {
                 sys::perf_event_open(&mut attr, pid, cpu, -1, u64::from(sys::bindings::PERF_FLAG_FD_CLOEXEC) as _)
@@ -296,6 +325,9 @@ impl CpuBuffer {
                 return Err(std::io::Error::last_os_error());
             }
             buf.fds.push(fd);
+        }
+        if buf.fds.is_empty() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no event to open"));
         }
         let page = 4096usize;
         buf.map_len = page + data_size;
@@ -333,14 +365,33 @@ impl CpuBuffer {
 
     /// Reads every record written so far into `out`.
     pub fn drain(&self, dec: &Decoder, out: &mut Vec<Sample>, stats: &mut ReadStats) -> Result<(), String> {
+        self.drain_with(|data, tail, head| read_records(data, tail, head, dec, out, stats))
+    }
+
+    /// Gives the data area and the positions of what was written since
+    /// the last drain to `read`, which returns how far it read.
+    fn drain_with(&self, read: impl FnOnce(&[u8], u64, u64) -> Result<u64, String>) -> Result<(), String> {
         let (head_a, tail_a) = self.head_tail();
         let head = head_a.load(Ordering::Acquire);
         let tail = tail_a.load(Ordering::Relaxed);
         // SAFETY: the data area follows the control page; the kernel does
         // not write between tail and head until we move the tail.
         let data = unsafe { std::slice::from_raw_parts(self.base.add(4096), self.data_size) };
-        let new_tail = read_records(data, tail, head, dec, out, stats)?;
+        let new_tail = read(data, tail, head)?;
         tail_a.store(new_tail, Ordering::Release);
+        Ok(())
+    }
+
+    /// Enables (`on`) or disables every event of the buffer, and the
+    /// copies tasks created since inherited.
+    fn set_enabled(&self, on: bool) -> Result<(), std::io::Error> {
+        for &fd in &self.fds {
+            // SAFETY: a perf event descriptor of ours.
+            let r = unsafe { if on { sys::ioctls::ENABLE(fd, 0) } else { sys::ioctls::DISABLE(fd, 0) } };
+            if r < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
         Ok(())
     }
 }
@@ -571,5 +622,109 @@ mod tests {
         assert!(read_records(&data, 0, 24, &dec, &mut out, &mut st).is_err());
         assert!(read_records(&data, 0, 200, &dec, &mut out, &mut st).is_err());
         assert!(read_records(&data[..48], 0, 8, &dec, &mut out, &mut st).is_err());
+    }
+}
+
+/// `PERF_RECORD_MISC_CPUMODE_MASK` and its kernel and user values.
+const PERF_RECORD_MISC_CPUMODE_MASK: u16 = 7;
+const PERF_RECORD_MISC_KERNEL: u16 = 1;
+const PERF_RECORD_MISC_USER: u16 = 2;
+
+/// How many samples of a [`CpuTimeSampler`] found a task in kernel mode
+/// and in user mode; each stands for one period of the task's CPU time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModeSamples {
+    pub kernel: u64,
+    pub user: u64,
+    /// Samples the ring buffer had no room for.
+    pub lost: u64,
+}
+
+/// Where tasks' CPU time goes, kernel mode or user mode, measured by
+/// sampling: a `task-clock` event on every CPU, on the calling thread and
+/// inherited by every task it creates, fires after each `period_ns` of a
+/// task's CPU time and says which mode the task was in.  Unlike
+/// `getrusage`'s split of CPU time, which the scheduler tick decides
+/// (`CONFIG_TICK_CPU_ACCOUNTING`: a program shorter than a tick has all or
+/// none of its time counted as system time), the count of kernel-mode
+/// samples times the period estimates a short program's kernel time
+/// without bias.
+pub struct CpuTimeSampler {
+    buffers: Vec<CpuBuffer>,
+    period_ns: u64,
+}
+
+impl CpuTimeSampler {
+    /// The events, disabled: tasks created while they are enabled
+    /// ([`enable`](Self::enable)) are sampled.
+    pub fn open(period_ns: u64, data_size: usize) -> Result<CpuTimeSampler, std::io::Error> {
+        // SAFETY: sysconf has no preconditions.
+        let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
+        let mut buffers = Vec::new();
+        for cpu in 0..ncpu {
+            let mut attr = sys::bindings::perf_event_attr {
+                type_: sys::bindings::PERF_TYPE_SOFTWARE,
+                size: std::mem::size_of::<sys::bindings::perf_event_attr>() as u32,
+                config: u64::from(sys::bindings::PERF_COUNT_SW_TASK_CLOCK),
+                sample_type: u64::from(sys::bindings::PERF_SAMPLE_TID),
+                ..Default::default()
+            };
+            attr.__bindgen_anon_1.sample_period = period_ns.max(1);
+            attr.set_inherit(1);
+            attr.set_disabled(1);
+            attr.set_exclude_hv(1);
+            buffers.push(CpuBuffer::open_events(0, cpu, [attr], data_size)?);
+        }
+        Ok(CpuTimeSampler { buffers, period_ns: period_ns.max(1) })
+    }
+
+    /// The sampling period, in nanoseconds of a task's CPU time.
+    pub fn period_ns(&self) -> u64 {
+        self.period_ns
+    }
+
+    /// Starts sampling: the calling thread and the tasks it creates from
+    /// now on.
+    pub fn enable(&self) -> Result<(), std::io::Error> {
+        self.buffers.iter().try_for_each(|b| b.set_enabled(true))
+    }
+
+    /// Stops sampling (tasks created meanwhile keep their own copies,
+    /// which stop as they exit).
+    pub fn disable(&self) -> Result<(), std::io::Error> {
+        self.buffers.iter().try_for_each(|b| b.set_enabled(false))
+    }
+
+    /// The samples written since the last call, of every process but
+    /// `skip_pid` (the caller's own).
+    pub fn take(&self, skip_pid: u32) -> Result<ModeSamples, String> {
+        let mut n = ModeSamples::default();
+        for b in &self.buffers {
+            b.drain_with(|data, tail, head| {
+                for_each_record(data, tail, head, |ty, misc, body| {
+                    match ty {
+                        PERF_RECORD_SAMPLE => {
+                            let pid = body
+                                .get(0..4)
+                                .map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")))
+                                .ok_or("ring buffer: a sample is cut")?;
+                            if pid != skip_pid {
+                                match misc & PERF_RECORD_MISC_CPUMODE_MASK {
+                                    PERF_RECORD_MISC_KERNEL => n.kernel += 1,
+                                    PERF_RECORD_MISC_USER => n.user += 1,
+                                    _ => {}
+                                }
+                            }
+                        }
+                        PERF_RECORD_LOST => {
+                            n.lost += body.get(8..16).map_or(0, |b| u64::from_ne_bytes(b.try_into().expect("8")))
+                        }
+                        _ => {}
+                    }
+                    Ok(())
+                })
+            })?;
+        }
+        Ok(n)
     }
 }

@@ -1,0 +1,10 @@
+# Ported from tools/testing/selftests/mm/cow.c, do_test_basic (anon, base page): "Basic COW after fork()".
+# Anonymous memory after fork: the parent's writes do not reach the child.
+window 0x100000000 0x101000000
+mmap(0x100000000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 16384 0xff
+fork
+store 0x100000000 16384 0x00
+process 1
+load 0x100000000 16384
+dump child

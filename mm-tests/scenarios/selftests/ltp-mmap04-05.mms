@@ -1,0 +1,8 @@
+# Ported from LTP testcases/kernel/syscalls/mmap/mmap04.c.
+# The permissions /proc/self/maps shows for PROT_READ|PROT_WRITE, MAP_PRIVATE of a file.
+window 0x100000000 0x101000000
+file data 4096
+openat(AT_FDCWD, "data", O_RDWR) = 3
+mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100000000
+load 0x100000000
+dump

@@ -1,0 +1,6 @@
+# Ported from LTP testcases/kernel/syscalls/mmap/mmap04.c.
+# The permissions /proc/self/maps shows for PROT_NONE, MAP_PRIVATE anonymous.
+window 0x100000000 0x101000000
+mmap(0x100000000, 4096, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+load 0x100000000
+dump

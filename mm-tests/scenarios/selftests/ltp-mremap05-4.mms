@@ -1,0 +1,10 @@
+# Ported from LTP testcases/kernel/syscalls/mremap/mremap05.c.
+# mremap with MREMAP_FIXED, a move to a free range: the data moves, the old range is gone.
+window 0x100000000 0x101000000
+mmap(0x100000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x31
+mmap(0x100020000, 16384, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100020000
+mremap(0x100000000, 8192, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100010000) = 0x100010000
+load 0x100000000 8192
+load 0x100010000 16384
+dump

@@ -1,0 +1,15 @@
+# Ported from tools/testing/selftests/mm/merge.c, TEST_F(merge, ksm_merge).
+# (its first half, before KSM) Two adjacent R/W anonymous mappings merge;
+# after unmapping the second and mapping it again they merge again.
+window 0x100000000 0x101000000
+mmap(0x100000000, 122880, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+mmap(0x100001000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100001000
+mmap(0x100002000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100002000
+dump merged
+munmap(0x100002000, 4096) = 0
+mmap(0x100002000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100002000
+dump merged again
+munmap(0x100001000, 8192) = 0
+mmap(0x100001000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100001000
+mmap(0x100002000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100002000
+dump third time
