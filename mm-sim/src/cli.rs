@@ -145,6 +145,19 @@ enum Cmd {
         #[arg(long, default_value = "lru")]
         reclaim: String,
     },
+    /// Run a scenario on this machine's Linux kernel (x86-64) and print
+    /// the dump format: the output `mmsim run` is compared with.
+    Real {
+        /// The scenario file.
+        file: PathBuf,
+        /// Write the output to this file (the scenario's `.expected`)
+        /// instead of standard output; refused if it exists.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Replace the `--output` file if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
     /// List the registered backends.
     Backends,
     /// Run a program on the host (Linux, as root or with CAP_PERFMON) and
@@ -359,6 +372,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
+        Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
         Cmd::Check { paths, json, verbose, jobs, allocator, page_table, ram, reclaim } => check(
             &paths,

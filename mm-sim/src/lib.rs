@@ -3,7 +3,7 @@
 //! A scenario (`docs/scenario-format.md`) is parsed whole by
 //! [`scenario::parse`], with the real-kernel runner's rules, then run by
 //! [`run::run`] on a fresh simulated kernel; the output is what
-//! `run-real` prints for the same file on Linux, so the two can be diffed.
+//! `mmsim real` prints for the same file on Linux, so the two can be diffed.
 //!
 //! An strace log of a real program (v1.2) is parsed by
 //! [`strace::parse_log`] into one event per system call, by pid, and
@@ -19,6 +19,10 @@
 //! page-fault and syscall tracepoints and writes its bundle
 //! ([`record::record`]).
 //!
+//! `mmsim real` ([`real::real`], Linux on x86-64) runs a scenario on the
+//! host's kernel and prints the same format: the reference the
+//! simulator's output is compared with.
+//!
 //! `mmsim check` ([`check`]) runs scenarios and compares each output with
 //! its expected one (the `NAME.expected` file next to it), reporting every
 //! difference with the scenario line it is about.
@@ -30,6 +34,7 @@
 pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod real;
 #[cfg(target_os = "linux")]
 pub mod record;
 pub mod replay;

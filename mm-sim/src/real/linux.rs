@@ -1,0 +1,1170 @@
+//! The runner itself (Linux, x86-64): set-up, one function per kind of
+//! line, the dump, and the supervisor of several processes.
+
+use super::RealOptions;
+use super::access::{Raised, install_handler, load_byte, store_byte};
+use super::out::{Fixed, Hex, Out};
+use crate::bundle::MAX_BUNDLE_BYTES;
+use crate::scenario::{Expect, Line, MAX_LOAD_PAGES, MAX_PROCS, Op, Scenario, parse};
+use mm_core::errno::Errno;
+use std::ffi::{CStr, CString};
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::MetadataExt as _;
+use std::os::unix::process::CommandExt as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Where the program break is moved before the first line.
+pub const BRK_BASE: u64 = 0x2_0000_0000;
+const PAGE: u64 = mm_core::PAGE_SIZE;
+/// Standard output's buffer.
+const OUT_BYTES: usize = 1 << 20;
+/// The most of `/proc/self/maps` a dump reads.
+const MAPS_BYTES: usize = 32 << 20;
+/// Pagemap entries read at a time.
+const PM_ENTRIES: usize = 1 << 16;
+/// The `present` line's buffer.
+const PRESENT_BYTES: usize = 1 << 20;
+/// A `file` line's contents are written this much at a time.
+const IO_BYTES: usize = 1 << 20;
+/// The runner's own mappings remembered for re-faulting after a fork.
+const MAX_OWN: usize = 1024;
+/// Set in the environment of the re-executed runner.
+const REEXEC_ENV: &str = "MMSIM_REAL_REEXEC";
+/// The scenario's pipes sit at and above this descriptor.
+const PIPE_FD_BASE: libc::c_int = 800;
+
+/// `struct prctl_mm_map` (include/uapi/linux/prctl.h).
+#[repr(C)]
+struct PrctlMmMap {
+    start_code: u64,
+    end_code: u64,
+    start_data: u64,
+    end_data: u64,
+    start_brk: u64,
+    brk: u64,
+    start_stack: u64,
+    arg_start: u64,
+    arg_end: u64,
+    env_start: u64,
+    env_end: u64,
+    auxv: *mut u64,
+    auxv_size: u32,
+    exe_fd: u32,
+}
+
+/// A message to the supervisor: `kind` 1 an `exit` line (then `next`
+/// runs from line index `idx`), 2 the end of the scenario.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct SupMsg {
+    kind: i32,
+    pid: i32,
+    next: i32,
+    idx: i32,
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// The name of an error number (`E???` for one mmsim does not know).
+fn err_name(e: i32) -> &'static str {
+    Errno::ALL.iter().find(|x| **x as i32 == e).map_or("E???", |x| x.name())
+}
+
+fn rusage_now() -> (i64, i64) {
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe {
+        let mut r: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut r);
+        (r.ru_minflt, r.ru_majflt)
+    }
+}
+
+/// Reads the whole of a /proc file into `buf` (at most its length less
+/// one byte); the number of bytes, or `None` if it cannot be opened.
+fn read_all(path: &CStr, buf: &mut [u8]) -> Option<usize> {
+    // SAFETY: plain open/read/close into a slice of the given length.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return None;
+        }
+        let mut n = 0;
+        while n + 1 < buf.len() {
+            let r = libc::read(fd, buf[n..].as_mut_ptr().cast(), buf.len() - 1 - n);
+            if r <= 0 {
+                break;
+            }
+            n += r as usize;
+        }
+        libc::close(fd);
+        Some(n)
+    }
+}
+
+/// `%lx` at the start of `s`: the value and the rest.
+fn hex_prefix(s: &[u8]) -> Option<(u64, &[u8])> {
+    let n = s.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if n == 0 || n > 16 {
+        return None;
+    }
+    let v = s[..n].iter().fold(0u64, |v, &b| v << 4 | (b as char).to_digit(16).unwrap_or(0) as u64);
+    Some((v, &s[n..]))
+}
+
+/// `START-END` at the start of a maps line.
+fn maps_range(line: &[u8]) -> Option<(u64, u64, &[u8])> {
+    let (s, rest) = hex_prefix(line)?;
+    let (e, rest) = hex_prefix(rest.strip_prefix(b"-")?)?;
+    Some((s, e, rest))
+}
+
+/// The scenario's final process and live set (which processes the
+/// supervisor ends after the last line).
+fn final_processes(s: &Scenario) -> (usize, u64) {
+    let (mut cur, mut live) = (0usize, 1u64);
+    for l in &s.lines {
+        match l.op {
+            Op::Fork { child } => live |= 1 << child,
+            Op::Process { k } => cur = k,
+            Op::Exit { proc, next } => {
+                live &= !(1 << proc);
+                if let Some(n) = next {
+                    cur = n;
+                }
+            }
+            _ => {}
+        }
+    }
+    (cur, live)
+}
+
+/// Everything a run needs, allocated before its first line.
+struct Runner<'a> {
+    s: &'a Scenario,
+    /// Per line: the C string of a `file` name or an `openat` path's last
+    /// component.
+    names: Vec<Option<CString>>,
+    out: Out,
+    maps: Vec<u8>,
+    pm: Vec<u64>,
+    pres: Fixed,
+    loadvals: Vec<u8>,
+    /// `mincore`'s vector.
+    mincore_vec: Vec<u8>,
+    io: Vec<u8>,
+    /// The temporary directory, as `mkdtemp` filled it in (NUL-ended).
+    tmpdir: Vec<u8>,
+    /// `tmpdir` exists (and is removed at the end).
+    tmp_made: bool,
+    tot_min: i64,
+    tot_maj: i64,
+    /// Several processes (a `fork` line).
+    multi: bool,
+    /// This process's number.
+    me: usize,
+    /// The process that runs the set-up, then supervises.
+    origin: libc::pid_t,
+    tok_r: [libc::c_int; MAX_PROCS],
+    tok_w: [libc::c_int; MAX_PROCS],
+    sup_r: libc::c_int,
+    sup_w: libc::c_int,
+    /// The runner's own mappings (start, end, writable).
+    own: Vec<(u64, u64, bool)>,
+    /// The output file `-o` created (removed if the run fails).
+    created: Option<std::path::PathBuf>,
+}
+
+/// Re-executes the runner with address-space randomization off, once.
+fn reexec_without_aslr() {
+    // SAFETY: personality(0xffffffff) only queries.
+    let pers = unsafe { libc::personality(0xffff_ffff) };
+    if pers == -1 || pers & libc::ADDR_NO_RANDOMIZE != 0 || std::env::var_os(REEXEC_ENV).is_some() {
+        return;
+    }
+    // SAFETY: sets this process's execution domain flags.
+    if unsafe { libc::personality((pers | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) } == -1 {
+        return;
+    }
+    let mut args = std::env::args_os();
+    let arg0 = args.next().unwrap_or_default();
+    // Only returns if the exec failed: go on with randomization then.
+    let _ = std::process::Command::new("/proc/self/exe").arg0(arg0).args(args).env(REEXEC_ENV, "1").exec();
+}
+
+/// `mmsim real`.
+pub(super) fn real(opts: &RealOptions) -> ExitCode {
+    reexec_without_aslr();
+    let path = &opts.file;
+    let src = match std::fs::File::open(path).and_then(|f| {
+        let mut v = Vec::new();
+        f.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut v).map(|_| v)
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    if src.len() as u64 > MAX_BUNDLE_BYTES {
+        eprintln!("error: {} is larger than {MAX_BUNDLE_BYTES} bytes, the most mmsim reads", path.display());
+        return ExitCode::from(2);
+    }
+    let s = match parse(&src) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    drop(src);
+    let created = match &opts.output {
+        Some(o) => match open_output(path, o, opts.force) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let code = run(&s, created);
+    ExitCode::from(code)
+}
+
+/// Opens `out` for the run's output and makes it standard output.  An
+/// existing file is replaced only with `force`, and never the scenario
+/// itself.  Returns the path if this run created the file.
+fn open_output(scenario: &Path, out: &Path, force: bool) -> Result<Option<std::path::PathBuf>, String> {
+    let existed = std::fs::symlink_metadata(out).is_ok();
+    if existed && !force {
+        return Err(format!("{} exists (use --force to replace it)", out.display()));
+    }
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(scenario), std::fs::metadata(out))
+        && a.dev() == b.dev()
+        && a.ino() == b.ino()
+    {
+        return Err(format!("{} is the scenario itself", out.display()));
+    }
+    let mut oo = std::fs::OpenOptions::new();
+    oo.write(true);
+    if existed {
+        oo.truncate(true);
+    } else {
+        oo.create_new(true);
+    }
+    let f = oo.open(out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: makes descriptor 1 a copy of the file's; the original is
+    // closed when `f` is dropped, so the scenario's descriptors still
+    // start at 3.
+    if unsafe { libc::dup2(f.as_raw_fd(), 1) } < 0 {
+        return Err(format!("cannot write {}: {}", out.display(), std::io::Error::last_os_error()));
+    }
+    Ok((!existed).then(|| out.to_path_buf()))
+}
+
+/// The run after parsing; returns the exit status.
+fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
+    let uses_brk = s.lines.iter().any(|l| matches!(l.op, Op::Brk { .. }));
+    let names = s
+        .lines
+        .iter()
+        .map(|l| match &l.op {
+            Op::File { name, .. } => CString::new(name.as_bytes()).ok(),
+            Op::Openat { path, .. } => {
+                let p = path.as_bytes();
+                let base = p.rsplit(|&b| b == b'/').next().unwrap_or(p);
+                CString::new(base).ok()
+            }
+            _ => None,
+        })
+        .collect();
+    let base = std::env::var_os("MM_ORACLE_TMPDIR").filter(|b| !b.is_empty()).unwrap_or_else(|| "/dev/shm".into());
+    let mut tmpdir = base.as_bytes().to_vec();
+    tmpdir.extend_from_slice(b"/mm-oracle.XXXXXX\0");
+    let mut r = Runner {
+        s,
+        names,
+        out: Out::new(OUT_BYTES),
+        maps: vec![0; MAPS_BYTES],
+        pm: vec![0; PM_ENTRIES],
+        pres: Fixed::new(PRESENT_BYTES),
+        loadvals: vec![0; MAX_LOAD_PAGES as usize],
+        mincore_vec: vec![0; MAX_LOAD_PAGES as usize + 2],
+        io: vec![0; IO_BYTES],
+        tmpdir,
+        tmp_made: false,
+        tot_min: 0,
+        tot_maj: 0,
+        multi: false,
+        me: 0,
+        // SAFETY: getpid cannot fail.
+        origin: unsafe { libc::getpid() },
+        tok_r: [-1; MAX_PROCS],
+        tok_w: [-1; MAX_PROCS],
+        sup_r: -1,
+        sup_w: -1,
+        own: Vec::with_capacity(MAX_OWN),
+        created,
+    };
+    // From here on nothing is allocated until the `ok` line.
+    // SAFETY: mkdtemp fills in the NUL-ended template in place.
+    if unsafe { libc::mkdtemp(r.tmpdir.as_mut_ptr().cast()) }.is_null() {
+        let e = std::io::Error::last_os_error();
+        eprintln!("error: mkdtemp {}: {e}", String::from_utf8_lossy(&r.tmpdir[..r.tmpdir.len() - 1]));
+        r.remove_output();
+        return 3;
+    }
+    r.tmpdir.pop(); // the NUL
+    r.tmp_made = true;
+    // SAFETY: chdir to the directory just made (a NUL-ended copy).
+    let ok = unsafe {
+        let mut p = [0u8; 4096];
+        let n = r.tmpdir.len().min(p.len() - 1);
+        p[..n].copy_from_slice(&r.tmpdir[..n]);
+        libc::chdir(p.as_ptr().cast()) == 0
+    };
+    if !ok {
+        r.fatal(format_args!("chdir: {}", std::io::Error::last_os_error()));
+    }
+    install_handler();
+    if move_brk().is_err() && uses_brk {
+        eprintln!(
+            "warning: cannot move the program break ({}); brk results will differ",
+            std::io::Error::last_os_error()
+        );
+    }
+    pin_cpu();
+    prefault_stack();
+    if !s.any_fork {
+        // SAFETY: faults in (and then unlocks) every page the runner has.
+        unsafe {
+            if libc::mlockall(libc::MCL_CURRENT) == 0 {
+                libc::munlockall();
+            }
+        }
+        r.exec_ops();
+        let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);
+        r.out.flush();
+        r.cleanup();
+        return 0;
+    }
+    // Several processes: this one supervises, process 0 is its child.
+    r.multi = true;
+    let (p_cur, p_live) = final_processes(s);
+    let nproc = s.lines.iter().filter(|l| matches!(l.op, Op::Fork { .. })).count() + 1;
+    for k in 0..nproc {
+        let (a, b) = r.make_pipe();
+        r.tok_r[k] = a;
+        r.tok_w[k] = b;
+    }
+    (r.sup_r, r.sup_w) = r.make_pipe();
+    r.record_own();
+    r.out.flush();
+    // SAFETY: the runner is single-threaded.
+    let p0 = unsafe { libc::fork() };
+    if p0 < 0 {
+        r.fatal(format_args!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if p0 == 0 {
+        // SAFETY: plain calls in the new process.
+        unsafe { libc::setpgid(0, 0) };
+        r.me = 0;
+        r.prefault_own();
+        r.tot_min = 0;
+        r.tot_maj = 0;
+        r.exec_ops();
+        r.out.flush();
+        r.send_sup(2, -1, 0);
+        // SAFETY: ends process 0 without running the parent's clean-up.
+        unsafe { libc::_exit(0) };
+    }
+    // SAFETY: puts process 0 in its own group, killed as one on failure.
+    unsafe { libc::setpgid(p0, p0) };
+    if supervise(&r, p0, p_cur, p_live) {
+        r.cleanup();
+        r.remove_output();
+        return 3;
+    }
+    let _ = writeln!(r.out, "ok {} lines, {} skipped", s.lines.len() + s.nwindow, s.skipped);
+    r.out.flush();
+    r.cleanup();
+    0
+}
+
+/// Moves `start_brk` and `brk` to [`BRK_BASE`] with `PR_SET_MM_MAP`, the
+/// other fields copied from /proc/self/stat.
+fn move_brk() -> Result<(), ()> {
+    let mut buf = [0u8; 4096];
+    let n = read_all(c"/proc/self/stat", &mut buf).ok_or(())?;
+    let buf = &buf[..n];
+    let close = buf.iter().rposition(|&b| b == b')').ok_or(())?;
+    // Fields by their 1-based number in proc(5); 3 is the first after ')'.
+    let mut v = [0u64; 64];
+    let mut nf = 3;
+    for tok in buf[close + 1..].split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty()) {
+        if nf >= 64 {
+            break;
+        }
+        v[nf] = std::str::from_utf8(tok).ok().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+        nf += 1;
+    }
+    if nf < 52 {
+        return Err(());
+    }
+    let m = PrctlMmMap {
+        start_code: v[26],
+        end_code: v[27],
+        start_data: v[45],
+        end_data: v[46],
+        start_brk: BRK_BASE,
+        brk: BRK_BASE,
+        start_stack: v[28],
+        arg_start: v[48],
+        arg_end: v[49],
+        env_start: v[50],
+        env_end: v[51],
+        auxv: std::ptr::null_mut(),
+        auxv_size: 0,
+        exe_fd: u32::MAX,
+    };
+    // SAFETY: PR_SET_MM_MAP reads the struct of the size given.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_SET_MM,
+            libc::PR_SET_MM_MAP as libc::c_ulong,
+            &m as *const PrctlMmMap as libc::c_ulong,
+            std::mem::size_of::<PrctlMmMap>() as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    if r == 0 { Ok(()) } else { Err(()) }
+}
+
+/// Stays on the current CPU: `lru_add_drain()` drains only the local
+/// CPU's LRU batches, which decide what `MADV_PAGEOUT` can isolate.
+fn pin_cpu() {
+    // SAFETY: affinity of this thread to one CPU.
+    unsafe {
+        let cpu = libc::sched_getcpu();
+        let mut cs: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_ZERO(&mut cs);
+        libc::CPU_SET(if cpu < 0 { 0 } else { cpu as usize }, &mut cs);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &cs);
+    }
+}
+
+/// Touches 1 MiB of stack below the caller, so the lines' own calls find
+/// their stack pages present.
+#[inline(never)]
+fn prefault_stack() {
+    let mut big = [0u8; 1 << 20];
+    for i in (0..big.len()).step_by(256) {
+        // SAFETY: an in-bounds volatile write.
+        unsafe { std::ptr::write_volatile(&mut big[i], 0) };
+    }
+    std::hint::black_box(&big);
+}
+
+impl Runner<'_> {
+    /// Ends the run after a failure of the runner itself (status 3).
+    fn fatal(&mut self, msg: std::fmt::Arguments<'_>) -> ! {
+        self.out.flush();
+        eprintln!("error: {msg}");
+        // SAFETY: getpid cannot fail.
+        if unsafe { libc::getpid() } == self.origin {
+            self.cleanup();
+            self.remove_output();
+            std::process::exit(3);
+        }
+        // SAFETY: a scenario process ends without the supervisor's clean-up.
+        unsafe { libc::_exit(3) }
+    }
+
+    /// Removes the temporary directory and everything in it (the runner
+    /// made it; `file` lines and `openat` with `O_CREAT` fill it).
+    fn cleanup(&mut self) {
+        if !self.tmp_made {
+            return;
+        }
+        self.tmp_made = false;
+        let dir = Path::new(std::ffi::OsStr::from_bytes(&self.tmpdir)).to_path_buf();
+        let _ = std::env::set_current_dir("/");
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let _ = std::fs::remove_dir(&dir);
+    }
+
+    /// Removes the `-o` file this run created, after a failed run.
+    fn remove_output(&mut self) {
+        if let Some(p) = self.created.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    fn exec_ops(&mut self) {
+        let s = self.s;
+        let mut i = 0;
+        while i < s.lines.len() {
+            let l = &s.lines[i];
+            match l.op {
+                Op::Fork { child } => {
+                    self.out.flush();
+                    self.do_fork(child);
+                    if self.me == child {
+                        i = self.wait_token();
+                        continue;
+                    }
+                    let _ = writeln!(self.out, "# fork: line {}: process {}", l.line, child);
+                }
+                Op::Process { k } => {
+                    if k != self.me {
+                        self.out.flush();
+                        self.send_token(k, i + 1);
+                        i = self.wait_token();
+                        continue;
+                    }
+                }
+                Op::Exit { proc, next } => {
+                    match next {
+                        None => {
+                            let _ = writeln!(self.out, "# exit: line {}: process {proc}, none left", l.line);
+                        }
+                        Some(n) => {
+                            let _ = writeln!(self.out, "# exit: line {}: process {proc}, now process {n}", l.line);
+                        }
+                    }
+                    self.out.flush();
+                    if !self.multi {
+                        return;
+                    }
+                    self.send_sup(1, next.map_or(-1, |n| n as i32), i + 1);
+                    // SAFETY: this process's part of the scenario is over.
+                    unsafe { libc::_exit(0) };
+                }
+                Op::File { size, .. } => self.do_file(i, size),
+                Op::Dump { ref label } => self.do_dump(label),
+                Op::Load { addr, len } => self.do_access(l, addr, len, None),
+                Op::Store { addr, len, val } => self.do_access(l, addr, len, Some(val)),
+                Op::Openat { flags, .. } => self.do_openat(l, i, flags),
+                Op::Close { fd } => {
+                    self.do_syscall(l, libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]);
+                }
+                Op::Mmap { addr, len, prot, flags, fd, off } => {
+                    self.do_syscall(l, libc::SYS_mmap, [addr, len, prot, flags, fd as u64, off]);
+                }
+                Op::Munmap { addr, len } => {
+                    self.do_syscall(l, libc::SYS_munmap, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mprotect { addr, len, prot } => {
+                    self.do_syscall(l, libc::SYS_mprotect, [addr, len, prot, 0, 0, 0]);
+                }
+                Op::Mremap { old, old_len, new_len, flags, new_addr } => {
+                    self.do_syscall(l, libc::SYS_mremap, [old, old_len, new_len, flags, new_addr, 0]);
+                }
+                Op::Madvise { addr, len, advice } => {
+                    self.do_syscall(l, libc::SYS_madvise, [addr, len, advice, 0, 0, 0]);
+                }
+                Op::Brk { addr } => {
+                    self.do_syscall(l, libc::SYS_brk, [addr, 0, 0, 0, 0, 0]);
+                }
+                Op::Msync { addr, len, flags } => {
+                    self.do_syscall(l, libc::SYS_msync, [addr, len, flags, 0, 0, 0]);
+                }
+                Op::Mlock { addr, len } => {
+                    self.do_syscall(l, libc::SYS_mlock, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mlock2 { addr, len, flags } => {
+                    self.do_syscall(l, libc::SYS_mlock2, [addr, len, flags, 0, 0, 0]);
+                }
+                Op::Munlock { addr, len } => {
+                    self.do_syscall(l, libc::SYS_munlock, [addr, len, 0, 0, 0, 0]);
+                }
+                Op::Mlockall { flags } => {
+                    self.do_syscall(l, libc::SYS_mlockall, [flags, 0, 0, 0, 0, 0]);
+                }
+                Op::Munlockall => {
+                    self.do_syscall(l, libc::SYS_munlockall, [0; 6]);
+                }
+                Op::Mincore { addr, len } => self.do_mincore(l, addr, len),
+            }
+            i += 1;
+        }
+    }
+
+    /// `mincore(ADDR, LEN, VEC)` into the runner's own vector; on success
+    /// `# mincore: line N: DIGITS`, one per page.
+    fn do_mincore(&mut self, l: &Line, addr: u64, len: u64) {
+        let npages = len.div_ceil(PAGE) as usize;
+        let vec = if npages <= self.mincore_vec.len() { self.mincore_vec.as_mut_ptr() } else { std::ptr::null_mut() };
+        let (_, err) = self.do_syscall(l, libc::SYS_mincore, [addr, len, vec as u64, 0, 0, 0]);
+        if err != 0 || npages == 0 || vec.is_null() {
+            return;
+        }
+        let _ = write!(self.out, "# mincore: line {}: ", l.line);
+        let mut chunk = [0u8; 256];
+        for part in self.mincore_vec[..npages].chunks(chunk.len()) {
+            for (c, &v) in chunk.iter_mut().zip(part) {
+                *c = if v & 1 != 0 { b'1' } else { b'0' };
+            }
+            self.out.bytes(&chunk[..part.len()]);
+        }
+        self.out.bytes(b"\n");
+    }
+
+    /// One system call between two `getrusage`s, then its result checked;
+    /// the value and the error number (0 for none).
+    fn do_syscall(&mut self, l: &Line, nr: libc::c_long, a: [u64; 6]) -> (i64, i32) {
+        let (min0, maj0) = rusage_now();
+        // SAFETY: the scenario's own call; it touches only what the
+        // scenario named (its paths are C strings the runner owns).
+        let val = unsafe {
+            libc::syscall(
+                nr,
+                a[0] as libc::c_long,
+                a[1] as libc::c_long,
+                a[2] as libc::c_long,
+                a[3] as libc::c_long,
+                a[4] as libc::c_long,
+                a[5] as libc::c_long,
+            )
+        };
+        let err = if val == -1 { errno() } else { 0 };
+        let (min1, maj1) = rusage_now();
+        self.tot_min += min1 - min0;
+        self.tot_maj += maj1 - maj0;
+        self.check_result(l, val, err);
+        (val, err)
+    }
+
+    /// `openat(AT_FDCWD, NAME, FLAGS)`: the path's last component, in the
+    /// temporary directory.
+    fn do_openat(&mut self, l: &Line, i: usize, flags: u64) {
+        let p = self.names[i].as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+        self.do_syscall(l, libc::SYS_openat, [libc::AT_FDCWD as u64, p as u64, flags, 0o644, 0, 0]);
+    }
+
+    fn result(&mut self, val: i64, err: i32, is_addr: bool) {
+        if err != 0 {
+            let _ = match Errno::ALL.iter().find(|x| **x as i32 == err) {
+                Some(e) => write!(self.out, "-1 {} ({})", e.name(), e.text()),
+                None => write!(self.out, "-1 E??? (Unknown error {err})"),
+            };
+        } else if is_addr {
+            let _ = write!(self.out, "{}", Hex(val as u64));
+        } else {
+            let _ = write!(self.out, "{val}");
+        }
+    }
+
+    fn check_result(&mut self, l: &Line, val: i64, err: i32) {
+        let is_addr = l.op.returns_addr();
+        let ok = match &l.expect {
+            Expect::Any => err == 0,
+            Expect::Error(name) => err != 0 && err_name(err) == name,
+            Expect::Value(v) => err == 0 && val == *v,
+        };
+        if ok {
+            return;
+        }
+        let _ = write!(self.out, "# diverged: line {}: expected ", l.line);
+        match &l.expect {
+            Expect::Any => {
+                let _ = write!(self.out, "success");
+            }
+            Expect::Error(name) => {
+                let _ = match Errno::from_name(name) {
+                    Some(e) => write!(self.out, "-1 {name} ({})", e.text()),
+                    None => write!(self.out, "-1 {name}"),
+                };
+            }
+            Expect::Value(-1) => {
+                let _ = write!(self.out, "-1");
+            }
+            Expect::Value(v) => self.result(*v, 0, is_addr),
+        }
+        let _ = write!(self.out, ", got ");
+        self.result(val, err, is_addr);
+        let _ = writeln!(self.out);
+    }
+
+    /// `load`/`store`: one access per page (the first at the given
+    /// address, the others at page starts), measured as one operation.
+    fn do_access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
+        let first = addr & !(PAGE - 1);
+        let end = addr.wrapping_add(len);
+        let npages = if len > 0 { end.wrapping_add(PAGE - 1) / PAGE - first / PAGE } else { 0 };
+        let mut fault = None;
+        let (min0, maj0) = rusage_now();
+        let mut k = 0u64;
+        while k < npages {
+            let a = if k > 0 { first.wrapping_add(k.wrapping_mul(PAGE)) } else { addr };
+            let r = match store {
+                Some(v) => store_byte(a, v),
+                None => load_byte(a).map(|v| {
+                    if let Some(slot) = self.loadvals.get_mut(k as usize) {
+                        *slot = v;
+                    }
+                }),
+            };
+            if let Err(sig) = r {
+                fault = Some((sig, a));
+                break;
+            }
+            k += 1;
+        }
+        let (min1, maj1) = rusage_now();
+        self.tot_min += min1 - min0;
+        self.tot_maj += maj1 - maj0;
+        if let Some((sig, a)) = fault {
+            let name = if sig == Raised::Bus { "SIGBUS" } else { "SIGSEGV" };
+            let _ = writeln!(self.out, "# fault: line {}: {name} at {}", l.line, Hex(a));
+        } else if store.is_none() && npages > 0 {
+            let _ = write!(self.out, "# load: line {}:", l.line);
+            let n = (npages as usize).min(self.loadvals.len());
+            let mut j = 0;
+            while j < n {
+                let v = self.loadvals[j];
+                let mut r = j;
+                while r + 1 < n && self.loadvals[r + 1] == v {
+                    r += 1;
+                }
+                if r > j {
+                    let _ = write!(self.out, " {v:02x}*{}", r - j + 1);
+                } else {
+                    let _ = write!(self.out, " {v:02x}");
+                }
+                j = r + 1;
+            }
+            let _ = writeln!(self.out);
+        }
+    }
+
+    /// `file NAME SIZE`: made in the temporary directory, written whole
+    /// (byte `i` is `(i / 4096 + i) & 0xff`) and fsync'd, so every page
+    /// is in the page cache.
+    fn do_file(&mut self, i: usize, size: u64) {
+        let name = match self.names[i].as_ref() {
+            Some(n) => n.as_ptr(),
+            None => std::ptr::null(),
+        };
+        let shown = |r: &Self| r.names[i].as_ref().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // SAFETY: creates the file in the runner's own directory (a NULL
+        // name fails with EFAULT).
+        let fd = unsafe { libc::open(name, libc::O_RDWR | libc::O_CREAT | libc::O_EXCL, 0o644) };
+        if fd < 0 {
+            let e = std::io::Error::last_os_error();
+            let n = shown(self);
+            self.fatal(format_args!("create {n}: {e}"));
+        }
+        let mut off = 0u64;
+        while off < size {
+            let n = (size - off).min(self.io.len() as u64) as usize;
+            for (j, b) in self.io[..n].iter_mut().enumerate() {
+                let x = off + j as u64;
+                *b = (x / PAGE + x) as u8;
+            }
+            // SAFETY: writes `n` bytes of the buffer.
+            let w = unsafe { libc::write(fd, self.io.as_ptr().cast(), n) };
+            if w != n as isize {
+                let n = shown(self);
+                self.fatal(format_args!("write {n} failed"));
+            }
+            off += n as u64;
+        }
+        // SAFETY: plain calls on the descriptor just opened.
+        unsafe {
+            if libc::fsync(fd) != 0 {
+                let e = std::io::Error::last_os_error();
+                let n = shown(self);
+                self.fatal(format_args!("fsync {n}: {e}"));
+            }
+            libc::close(fd);
+        }
+    }
+
+    /// `dump [LABEL]`: the maps lines inside the window, the fault counts
+    /// so far and the present page ranges.
+    fn do_dump(&mut self, label: &str) {
+        let (win_lo, win_hi) = self.s.window;
+        let _ = match (self.s.any_fork, label.is_empty()) {
+            (true, false) => writeln!(self.out, "== dump {label} (process {})", self.me),
+            (true, true) => writeln!(self.out, "== dump (process {})", self.me),
+            (false, false) => writeln!(self.out, "== dump {label}"),
+            (false, true) => writeln!(self.out, "== dump"),
+        };
+        let Some(n) = read_all(c"/proc/self/maps", &mut self.maps) else {
+            self.fatal(format_args!("maps: {}", std::io::Error::last_os_error()));
+        };
+        // SAFETY: opens pagemap read-only.
+        let pm = unsafe { libc::open(c"/proc/self/pagemap".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if pm < 0 {
+            self.fatal(format_args!("pagemap: {}", std::io::Error::last_os_error()));
+        }
+        self.pres.clear();
+        let mut run: Option<(u64, u64)> = None;
+        let mut pos = 0;
+        while pos < n {
+            let Some(nl) = self.maps[pos..n].iter().position(|&b| b == b'\n') else { break };
+            let (lo_line, hi_line) = (pos, pos + nl);
+            pos += nl + 1;
+            let line = &self.maps[lo_line..hi_line];
+            let Some((s, e, _)) = maps_range(line) else { continue };
+            if e <= win_lo || s >= win_hi {
+                continue;
+            }
+            // Five fields split at spaces, then the path (if any) after
+            // one more space and any blanks.
+            let mut fields = [(0usize, 0usize); 5];
+            let mut p = 0;
+            let mut nfield = 0;
+            while nfield < 5 {
+                while p < line.len() && line[p] == b' ' {
+                    p += 1;
+                }
+                if p == line.len() {
+                    break;
+                }
+                let st = p;
+                while p < line.len() && line[p] != b' ' {
+                    p += 1;
+                }
+                fields[nfield] = (st, p);
+                nfield += 1;
+            }
+            if nfield < 5 {
+                continue;
+            }
+            let mut path = if p < line.len() { &line[p + 1..] } else { &line[line.len()..] };
+            while let [b' ' | b'\t', rest @ ..] = path {
+                path = rest;
+            }
+            let t = &self.tmpdir;
+            if path.len() > t.len() && path.starts_with(t) && path[t.len()] == b'/' {
+                path = &path[t.len() + 1..];
+            }
+            for (j, &(a, b)) in fields.iter().enumerate() {
+                if j > 0 {
+                    self.out.bytes(b" ");
+                }
+                self.out.bytes(&line[a..b]);
+            }
+            if !path.is_empty() {
+                self.out.bytes(b" ");
+                self.out.bytes(path);
+            }
+            self.out.bytes(b"\n");
+            // Present pages of the part inside the window.
+            let hi = e.min(win_hi);
+            let mut a = s.max(win_lo) & !(PAGE - 1);
+            while a < hi {
+                let cnt = ((hi - a) / PAGE).min(self.pm.len() as u64) as usize;
+                if cnt == 0 {
+                    break;
+                }
+                // SAFETY: reads `cnt` entries into the buffer.
+                let r =
+                    unsafe { libc::pread(pm, self.pm.as_mut_ptr().cast(), cnt * 8, ((a / PAGE) * 8) as libc::off_t) };
+                if r != (cnt * 8) as isize {
+                    self.fatal(format_args!("pagemap read: {}", std::io::Error::last_os_error()));
+                }
+                for k in 0..cnt {
+                    if self.pm[k] >> 63 != 0 {
+                        match run {
+                            Some((_, ref mut rh)) if *rh == a => *rh = a + PAGE,
+                            _ => {
+                                if let Some((rl, rh)) = run {
+                                    let _ = write!(self.pres, " {rl:08x}-{rh:08x}");
+                                    if self.pres.room() <= 64 {
+                                        self.fatal(format_args!("too many present ranges"));
+                                    }
+                                }
+                                run = Some((a, a + PAGE));
+                            }
+                        }
+                    }
+                    a += PAGE;
+                }
+            }
+        }
+        if let Some((rl, rh)) = run {
+            let _ = write!(self.pres, " {rl:08x}-{rh:08x}");
+        }
+        // SAFETY: closes the pagemap descriptor.
+        unsafe { libc::close(pm) };
+        let _ = writeln!(self.out, "faults minflt={} majflt={}", self.tot_min, self.tot_maj);
+        let Runner { out, pres, .. } = self;
+        out.bytes(b"present");
+        out.bytes(pres.as_bytes());
+        out.bytes(b"\n");
+    }
+
+    // ------------------------------------------------ several processes
+
+    /// A pipe whose ends sit at descriptors 800 and up, far above the
+    /// scenario's (the lowest free from 3).
+    fn make_pipe(&mut self) -> (libc::c_int, libc::c_int) {
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills two descriptors; they are moved up with
+        // F_DUPFD_CLOEXEC and the originals closed.
+        unsafe {
+            if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+                self.fatal(format_args!("pipe: {}", std::io::Error::last_os_error()));
+            }
+            let r = libc::fcntl(fds[0], libc::F_DUPFD_CLOEXEC, PIPE_FD_BASE);
+            let w = libc::fcntl(fds[1], libc::F_DUPFD_CLOEXEC, PIPE_FD_BASE);
+            if r < 0 || w < 0 {
+                self.fatal(format_args!("fcntl: {}", std::io::Error::last_os_error()));
+            }
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+            (r, w)
+        }
+    }
+
+    /// Remembers the runner's own mappings (before any line runs).
+    fn record_own(&mut self) {
+        let Some(n) = read_all(c"/proc/self/maps", &mut self.maps) else {
+            self.fatal(format_args!("maps: {}", std::io::Error::last_os_error()));
+        };
+        for line in self.maps[..n].split(|&b| b == b'\n') {
+            let Some((s, e, rest)) = maps_range(line) else { continue };
+            let perms = rest.strip_prefix(b" ").unwrap_or(rest);
+            if perms.len() < 3 || (perms[0] != b'r' && perms[1] != b'w' && perms[2] != b'x') {
+                continue; // PROT_NONE gaps
+            }
+            if crate::scenario::contains(line, b"[vsyscall]") || crate::scenario::contains(line, b"[vvar") {
+                continue;
+            }
+            if self.own.len() == MAX_OWN {
+                break;
+            }
+            self.own.push((s, e, perms[1] == b'w'));
+        }
+    }
+
+    /// After a fork both processes share the runner's pages copy-on-write
+    /// (and the child has no PTEs for file mappings without an anon_vma,
+    /// the runner's code among them): mlock + munlock of each of the
+    /// runner's own ranges faults them in again, with write access where
+    /// writable, so the runner adds no faults inside measured intervals.
+    /// The scenario's mappings are not touched.
+    fn prefault_own(&self) {
+        for &(s, e, w) in &self.own {
+            let len = (e - s) as usize;
+            // SAFETY: the runner's own mappings, as /proc/self/maps listed
+            // them before the first line.
+            unsafe {
+                if libc::mlock(s as *const libc::c_void, len) == 0 {
+                    libc::munlock(s as *const libc::c_void, len);
+                    continue;
+                }
+                let mut a = s;
+                while a < e {
+                    let q = a as *mut u8;
+                    let c = std::ptr::read_volatile(q);
+                    if w {
+                        std::ptr::write_volatile(q, c);
+                    }
+                    a += PAGE;
+                }
+            }
+        }
+    }
+
+    /// `fork`: `clone(CLONE_PARENT)`, so that every scenario process is a
+    /// child of the supervisor; the child counts its faults from here.
+    fn do_fork(&mut self, child: usize) {
+        // SAFETY: a fork of this single-threaded process.
+        let pid = unsafe {
+            libc::syscall(libc::SYS_clone, (libc::CLONE_PARENT | libc::SIGCHLD) as libc::c_ulong, 0, 0, 0, 0)
+        };
+        if pid < 0 {
+            self.fatal(format_args!("clone: {}", std::io::Error::last_os_error()));
+        }
+        if pid == 0 {
+            self.me = child;
+            self.tot_min = 0;
+            self.tot_maj = 0;
+        }
+        self.prefault_own();
+    }
+
+    /// Blocks until this process is handed the token: the index of the
+    /// next line it runs.  A negative token ends it.
+    fn wait_token(&mut self) -> usize {
+        let mut idx: i32 = 0;
+        loop {
+            // SAFETY: reads 4 bytes into `idx`.
+            let r = unsafe { libc::read(self.tok_r[self.me], (&mut idx as *mut i32).cast(), 4) };
+            if r < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            if r != 4 {
+                // SAFETY: the supervisor is gone.
+                unsafe { libc::_exit(4) };
+            }
+            break;
+        }
+        if idx < 0 {
+            // SAFETY: the end of the scenario.
+            unsafe { libc::_exit(0) };
+        }
+        idx as usize
+    }
+
+    fn send_token(&mut self, k: usize, idx: usize) {
+        let idx = idx as i32;
+        // SAFETY: writes 4 bytes.
+        if unsafe { libc::write(self.tok_w[k], (&idx as *const i32).cast(), 4) } != 4 {
+            self.fatal(format_args!("token write: {}", std::io::Error::last_os_error()));
+        }
+    }
+
+    fn send_sup(&mut self, kind: i32, next: i32, idx: usize) {
+        // SAFETY: getpid cannot fail.
+        let m = SupMsg { kind, pid: unsafe { libc::getpid() }, next, idx: idx as i32 };
+        let sz = std::mem::size_of::<SupMsg>();
+        // SAFETY: writes the message (smaller than PIPE_BUF: atomic).
+        if unsafe { libc::write(self.sup_w, (&m as *const SupMsg).cast(), sz) } != sz as isize {
+            // SAFETY: nothing more this process can do.
+            unsafe { libc::_exit(3) };
+        }
+    }
+}
+
+fn child_failed(pid: libc::pid_t, st: libc::c_int) -> bool {
+    if libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0 {
+        return false;
+    }
+    if libc::WIFSIGNALED(st) {
+        eprintln!("error: scenario process (pid {pid}) killed by signal {}", libc::WTERMSIG(st));
+    } else {
+        eprintln!("error: scenario process (pid {pid}) exited with status {}", libc::WEXITSTATUS(st));
+    }
+    true
+}
+
+fn read_msg(fd: libc::c_int) -> Option<SupMsg> {
+    let mut m = SupMsg::default();
+    let sz = std::mem::size_of::<SupMsg>();
+    // SAFETY: reads one message into `m`.
+    let r = unsafe { libc::read(fd, (&mut m as *mut SupMsg).cast(), sz) };
+    (r == sz as isize).then_some(m)
+}
+
+/// The original process: passes the token on at `exit` lines once the
+/// exiting process is reaped (its memory freed), ends the remaining
+/// processes at the end (`p_live` but `p_cur`, the one that ran last) and
+/// reaps everyone.  True if a process failed or died unexpectedly (the
+/// others are then killed).
+fn supervise(r: &Runner<'_>, p0: libc::pid_t, p_cur: usize, p_live: u64) -> bool {
+    let mut bad = false;
+    let mut st: libc::c_int = 0;
+    loop {
+        let mut pf = libc::pollfd { fd: r.sup_r, events: libc::POLLIN, revents: 0 };
+        let m;
+        // SAFETY: poll and waitpid on the supervisor's own pipe and children.
+        unsafe {
+            if libc::poll(&mut pf, 1, 250) > 0 {
+                let Some(msg) = read_msg(r.sup_r) else {
+                    eprintln!("error: supervisor read: {}", std::io::Error::last_os_error());
+                    bad = true;
+                    break;
+                };
+                if libc::waitpid(msg.pid, &mut st, 0) != msg.pid || child_failed(msg.pid, st) {
+                    bad = true;
+                    break;
+                }
+                m = msg;
+            } else {
+                let pid = libc::waitpid(-1, &mut st, libc::WNOHANG);
+                if pid <= 0 {
+                    continue;
+                }
+                // A process that ends normally writes its message first.
+                pf.revents = 0;
+                match (libc::poll(&mut pf, 1, 0) > 0).then(|| read_msg(r.sup_r)).flatten() {
+                    Some(msg) if msg.pid == pid => {
+                        if child_failed(pid, st) {
+                            bad = true;
+                            break;
+                        }
+                        m = msg;
+                    }
+                    _ => {
+                        child_failed(pid, st);
+                        eprintln!("error: scenario process (pid {pid}) ended unexpectedly");
+                        bad = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if m.kind == 1 && m.next >= 0 {
+            let idx = m.idx;
+            // SAFETY: writes the token to the next process's pipe.
+            if unsafe { libc::write(r.tok_w[m.next as usize], (&idx as *const i32).cast(), 4) } != 4 {
+                eprintln!("error: token: {}", std::io::Error::last_os_error());
+                bad = true;
+                break;
+            }
+            continue;
+        }
+        if m.kind == 2 {
+            let end: i32 = -1;
+            for k in 0..MAX_PROCS {
+                if p_live >> k & 1 == 1 && k != p_cur {
+                    // SAFETY: writes the end token.
+                    if unsafe { libc::write(r.tok_w[k], (&end as *const i32).cast(), 4) } != 4 {
+                        bad = true;
+                    }
+                }
+            }
+        }
+        break;
+    }
+    // SAFETY: kills process 0's group and reaps every child.
+    unsafe {
+        if bad {
+            libc::kill(-p0, libc::SIGKILL);
+        }
+        loop {
+            let pid = libc::waitpid(-1, &mut st, 0);
+            if pid <= 0 {
+                break;
+            }
+            if !bad && child_failed(pid, st) {
+                bad = true;
+                libc::kill(-p0, libc::SIGKILL);
+            }
+        }
+    }
+    bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_ranges() {
+        assert_eq!(maps_range(b"100000000-100001000 rw-p"), Some((0x100000000, 0x100001000, &b" rw-p"[..])));
+        assert_eq!(maps_range(b"x-1"), None);
+        assert_eq!(maps_range(b"10-"), None);
+    }
+
+    #[test]
+    fn final_process_set() {
+        let s = parse(b"fork\nfork\nprocess 1\nexit\n").unwrap();
+        assert_eq!(final_processes(&s), (0, 0b101));
+    }
+}
