@@ -130,12 +130,38 @@ impl MmStruct {
     /// `[start, end)`, dropping the pages' map counts now and their
     /// references after the TLB flush.
     pub(crate) fn unmap_page_range(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) {
+        self.zap_page_range_details(tlb, vma, start, end, true);
+    }
+
+    /// `zap_page_range_single` with `zap_details` of a file's truncation
+    /// (`unmap_mapping_range`): without `even_cows`, the anonymous pages
+    /// of a private mapping (copies made on write) and its swap entries
+    /// stay (`should_zap_cows`, `should_zap_folio`); the file's own pages
+    /// and zero-page entries go.
+    pub(crate) fn zap_page_range_details(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+        even_cows: bool,
+    ) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
         // The page-table lock is taken at the first entry found, so that a
         // range without page tables costs only the walk.
         let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, pte| {
+            if !even_cows {
+                let cow = match pte {
+                    Pte::Swap { .. } => true,
+                    Pte::Page { .. } => self.vm_normal_page(pte).is_some_and(|pfn| m.phys.page(pfn).is_anon()),
+                    Pte::None => false,
+                };
+                if cow {
+                    return;
+                }
+            }
             ptl.get_or_insert_with(|| self.page_table_lock.lock());
             m.phys.write_u64(slot.table, slot.idx, 0);
             match pte {

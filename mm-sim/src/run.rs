@@ -328,6 +328,18 @@ impl Runner<'_> {
             Op::Madvise { addr, len, advice } => Some(k.sys_madvise(pid, *addr, *len, *advice)),
             Op::Brk { addr } => Some(k.sys_brk(pid, *addr)),
             Op::Msync { addr, len, flags } => Some(k.sys_msync(pid, *addr, *len, *flags)),
+            Op::Ftruncate { fd, len } => Some(k.sys_ftruncate(pid, *fd, *len)),
+            Op::Fallocate { fd, mode, off, len } => Some(k.sys_fallocate(pid, *fd, *mode, *off, *len)),
+            Op::Rw { write, fd, addr, len, pos } => {
+                let r = match (write, pos) {
+                    (false, None) => k.sys_read(pid, *fd, *addr, *len),
+                    (false, Some(p)) => k.sys_pread64(pid, *fd, *addr, *len, *p),
+                    (true, None) => k.sys_write(pid, *fd, *addr, *len),
+                    (true, Some(p)) => k.sys_pwrite64(pid, *fd, *addr, *len, *p),
+                };
+                self.reap_oom_kills(l);
+                Some(r)
+            }
             Op::Fork { child } => {
                 match self.k.fork(pid) {
                     Ok(c) => {

@@ -93,6 +93,27 @@ pub enum Op {
         len: u64,
         flags: u64,
     },
+    /// (v1.4) `ftruncate(FD, LEN)`.
+    Ftruncate {
+        fd: i64,
+        len: u64,
+    },
+    /// (v1.4) `fallocate(FD, MODE, OFF, LEN)`.
+    Fallocate {
+        fd: i64,
+        mode: u64,
+        off: u64,
+        len: u64,
+    },
+    /// (v1.4) `read`/`write(FD, ADDR, LEN)` (`pos` `None`), `pread64` /
+    /// `pwrite64(FD, ADDR, LEN, POS)`.
+    Rw {
+        write: bool,
+        fd: i64,
+        addr: u64,
+        len: u64,
+        pos: Option<u64>,
+    },
     Load {
         addr: u64,
         len: u64,
@@ -181,7 +202,7 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
 pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 11] = [
+    const ACCEPTED: [Advice; 12] = [
         Advice::DontNeed,
         Advice::WillNeed,
         Advice::Normal,
@@ -193,6 +214,7 @@ pub const MADV_NAMES: &[(&str, u64)] = &{
         Advice::DoFork,
         Advice::WipeOnFork,
         Advice::KeepOnFork,
+        Advice::Remove,
     ];
     let mut names = [("", 0); ACCEPTED.len()];
     let mut i = 0;
@@ -210,7 +232,26 @@ pub const MSYNC_NAMES: &[(&str, u64)] = &[
 /// Every `open(2)` flag by name (`O_LARGEFILE` changes nothing on x86-64).
 pub const OPEN_NAMES: &[(&str, u64)] = mm_core::flags::open_flags::OPEN_FLAG_NAMES;
 
-const KNOWN_SYSCALLS: &[&str] = &["openat", "close", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync"];
+/// (v1.4) The `fallocate` modes by name; a number is taken too.
+pub const FALLOC_NAMES: &[(&str, u64)] = mm_core::fs::truncate::FALLOC_NAMES;
+
+const KNOWN_SYSCALLS: &[&str] = &[
+    "openat",
+    "close",
+    "mmap",
+    "munmap",
+    "mprotect",
+    "mremap",
+    "madvise",
+    "brk",
+    "msync",
+    "ftruncate",
+    "fallocate",
+    "read",
+    "write",
+    "pread64",
+    "pwrite64",
+];
 
 pub(crate) fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -555,6 +596,40 @@ impl Parser {
                     addr: self.parse_addr(av[0])?,
                     len: self.need_num(av[1], "length")?,
                     flags: self.parse_flags(av[2], MSYNC_NAMES, false, "msync flag")?,
+                }
+            }
+            "ftruncate" => {
+                self.nargs(name, n, 2, 2)?;
+                self.need_live()?;
+                Op::Ftruncate { fd: self.parse_fd(av[0])?, len: self.need_num(av[1], "length")? }
+            }
+            "fallocate" => {
+                self.nargs(name, n, 4, 4)?;
+                self.need_live()?;
+                Op::Fallocate {
+                    fd: self.parse_fd(av[0])?,
+                    mode: self.parse_flags(av[1], FALLOC_NAMES, true, "fallocate mode")?,
+                    off: self.need_num(av[2], "offset")?,
+                    len: self.need_num(av[3], "length")?,
+                }
+            }
+            "read" | "write" | "pread64" | "pwrite64" => {
+                let positional = name.starts_with('p');
+                let k = if positional { 4 } else { 3 };
+                self.nargs(name, n, k, k)?;
+                // An strace log shows the buffer's bytes ("..."), not its
+                // address: such a line is skipped.
+                if av[1].first() == Some(&b'"') {
+                    self.skipped += 1;
+                    return Ok(());
+                }
+                self.need_live()?;
+                Op::Rw {
+                    write: name.contains("write"),
+                    fd: self.parse_fd(av[0])?,
+                    addr: self.parse_addr(av[1])?,
+                    len: self.need_num(av[2], "length")?,
+                    pos: if positional { Some(self.need_num(av[3], "offset")?) } else { None },
                 }
             }
             _ => unreachable!("only known syscalls reach parse_syscall"),

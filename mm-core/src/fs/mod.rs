@@ -19,6 +19,7 @@ pub mod filemap;
 pub mod namei;
 pub mod pagecache;
 pub mod shmem;
+pub mod truncate;
 
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
@@ -385,6 +386,8 @@ pub struct File {
     pub path: String,
     /// Readahead state (`f_ra`).
     pub f_ra: Mutex<FileRaState>,
+    /// The file position `read` and `write` use and advance (`f_pos`).
+    pub f_pos: Mutex<u64>,
 }
 
 impl fmt::Debug for File {
@@ -399,7 +402,7 @@ impl File {
         let id = NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed);
         // file_ra_state_init: the device's window.
         let f_ra = FileRaState { ra_pages: inode.mapping.ra_pages(), ..FileRaState::default() };
-        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(f_ra) })
+        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(f_ra), f_pos: Mutex::new(0) })
     }
 }
 
