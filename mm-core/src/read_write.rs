@@ -167,6 +167,7 @@ impl Kernel {
                 }
             }
             if copied < n {
+                file.inode.fops.write_failed(&file, start + done);
                 fault = true;
                 break;
             }

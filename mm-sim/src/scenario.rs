@@ -1039,6 +1039,36 @@ mod tests {
     }
 
     #[test]
+    fn file_lines_of_v1_4() {
+        let s = parse(
+            b"ftruncate(3, 0x1800) = 0\n\
+              fallocate(3</dev/shm/f>, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, 0x1000, 4096) = 0\n\
+              fallocate(3, 0x100, 0, 1) = -1 EOPNOTSUPP (Operation not supported)\n\
+              read(3, 0x100000000, 0x2000) = 8192\n\
+              pwrite64(4, 0x100000800, 16, 0x7000)\n\
+              madvise(0x100000000, 4096, MADV_REMOVE) = 0\n",
+        )
+        .unwrap();
+        assert_eq!(s.lines[0].op, Op::Ftruncate { fd: 3, len: 0x1800 });
+        assert_eq!(s.lines[1].op, Op::Fallocate { fd: 3, mode: 3, off: 0x1000, len: 4096 });
+        assert_eq!(s.lines[2].op, Op::Fallocate { fd: 3, mode: 0x100, off: 0, len: 1 });
+        assert_eq!(s.lines[2].expect, Expect::Error("EOPNOTSUPP".into()));
+        assert_eq!(s.lines[3].op, Op::Rw { write: false, fd: 3, addr: 0x100000000, len: 0x2000, pos: None });
+        assert_eq!(s.lines[3].expect, Expect::Value(8192));
+        assert_eq!(s.lines[4].op, Op::Rw { write: true, fd: 4, addr: 0x100000800, len: 16, pos: Some(0x7000) });
+        assert_eq!(s.lines[5].op, Op::Madvise { addr: 0x100000000, len: 4096, advice: 9 });
+        // strace shows a buffer's bytes, not its address: skipped.
+        let s = parse(b"write(1, \"hi\\n\", 3) = 3\npread64(3, \"\\x7fELF\"..., 832, 64) = 832\n").unwrap();
+        assert_eq!((s.lines.len(), s.skipped), (0, 2));
+        assert_eq!(err("read(3, 0x1000)"), "line 1: read: expected 3 argument(s), got 2");
+        assert_eq!(err("pread64(3, 0x1000, 1)"), "line 1: pread64: expected 4 argument(s), got 3");
+        assert_eq!(err("ftruncate(3, -1)"), "line 1: bad length '-1'");
+        assert_eq!(err("fallocate(3, FALLOC_FL_FOO, 0, 1)"), "line 1: unknown fallocate mode 'FALLOC_FL_FOO'");
+        assert_eq!(err("write(x, 0x1000, 1)"), "line 1: bad descriptor 'x'");
+        assert_eq!(err("pwrite64(3, 0x1000, 1, 0x)"), "line 1: bad offset '0x'");
+    }
+
+    #[test]
     fn results_and_labels() {
         let s =
             parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();

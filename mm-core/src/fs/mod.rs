@@ -231,6 +231,11 @@ pub trait FileOperations: Send + Sync {
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
         filemap::generic_perform_write(file, off, data)
     }
+    /// What a `write` whose copy from the user's buffer failed at `pos`,
+    /// before any byte of its page, leaves behind: the page that
+    /// `write_begin` got and `write_end` closed with nothing copied.  The
+    /// page cache's files change nothing here.
+    fn write_failed(&self, _file: &File, _pos: u64) {}
     /// `fsync` of the byte range `[start, end)`: writes back its dirty
     /// pages.
     fn fsync(&self, file: &File, start: u64, end: u64) -> SysResult<()> {

@@ -128,6 +128,24 @@ impl FileOperations for ShmemFops {
         }
         Ok((pos - off) as usize)
     }
+    /// `shmem_write_begin` got the page at `pos` (a hole gets a new one,
+    /// which `shmem_write_end` zeroes and keeps), and `shmem_write_end`
+    /// with nothing copied still moves the size up to `pos`.
+    fn write_failed(&self, file: &File, pos: u64) {
+        let inode = &*file.inode;
+        let m = inode.mapping.machine();
+        if pos >= super::truncate::MAX_LFS_FILESIZE {
+            return;
+        }
+        if let Ok((pfn, _)) = shmem_get_folio(m, inode, pos >> PAGE_SHIFT) {
+            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            m.put_page(pfn);
+        }
+        if pos > inode.size() {
+            inode.set_size(pos);
+        }
+        trace_note!(m.trace, "shmem_write_end", "inode {}: nothing copied at {:#x}", inode.ino, pos);
+    }
 }
 
 /// `shmem_vm_ops`: `shmem_fault` and `filemap_map_pages`.

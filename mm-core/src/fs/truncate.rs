@@ -44,12 +44,12 @@ pub const FALLOC_NAMES: &[(&str, u64)] = &[
 /// `MAX_LFS_FILESIZE` (tmpfs's `s_maxbytes`).
 pub const MAX_LFS_FILESIZE: u64 = i64::MAX as u64;
 
-/// `unmap_mapping_range` for the file pages `[first, last]`: zaps the
+/// `unmap_mapping_pages` for the file pages `[first, last]`: zaps the
 /// entries of every VMA of every address space that maps them; with
 /// `even_cows` (truncation) also the private copies a private mapping
 /// made of them on write, without (a hole punched) only the file's own
 /// pages.
-pub fn unmap_mapping_range(inode: &Inode, first: u64, last: u64, even_cows: bool) {
+pub fn unmap_mapping_pages(inode: &Inode, first: u64, last: u64, even_cows: bool) {
     if first > last {
         return;
     }
@@ -71,13 +71,27 @@ pub fn unmap_mapping_range(inode: &Inode, first: u64, last: u64, even_cows: bool
     }
     trace_note!(
         m.trace,
-        "unmap_mapping_range",
+        "unmap_mapping_pages",
         "inode {}: pages {}..={}{}",
         inode.ino,
         first,
         last,
         if even_cows { ", private copies too" } else { "" }
     );
+}
+
+/// `unmap_mapping_range(mapping, holebegin, holelen, even_cows)` with the
+/// kernel's byte arguments: `holelen` 0 means to the end of the file, and
+/// a range that wraps past the last page also ends there
+/// (`unmap_mapping_pages`).
+pub fn unmap_mapping_range(inode: &Inode, holebegin: u64, holelen: u64, even_cows: bool) {
+    let first = holebegin >> PAGE_SHIFT;
+    let nr = holelen.wrapping_add(PAGE_SIZE - 1) >> PAGE_SHIFT;
+    let mut last = first.wrapping_add(nr).wrapping_sub(1);
+    if last < first {
+        last = u64::MAX;
+    }
+    unmap_mapping_pages(inode, first, last.min(LAST_INDEX), even_cows);
 }
 
 /// The last page index a byte offset can have.
@@ -101,7 +115,7 @@ pub(crate) fn shmem_undo_range(inode: &Inode, lstart: u64, lend: Option<u64>) {
         // unmapped (the file's page only; private copies are not its).
         for (index, pfn) in inode.mapping.pages_in(start, end - 1) {
             if m.phys.page(pfn).mapcount() > 0 {
-                unmap_mapping_range(inode, index, index, false);
+                unmap_mapping_pages(inode, index, index, false);
             }
         }
         let mut pages = 0;
@@ -125,12 +139,18 @@ pub(crate) fn shmem_undo_range(inode: &Inode, lstart: u64, lend: Option<u64>) {
         let pos = index << PAGE_SHIFT;
         let from = lstart.saturating_sub(pos);
         let to = lend.map_or(PAGE_SIZE, |e| (e - pos + 1).min(PAGE_SIZE));
-        if (from == 0 && to == PAGE_SIZE)
-            || inode.mapping.get_entry(index).is_none_or(|e| matches!(e, CacheEntry::Shadow(_)))
-        {
+        if from == 0 && to == PAGE_SIZE {
             return;
         }
-        if let Ok((pfn, _)) = shmem_get_folio(m, inode, index) {
+        // shmem_get_partial_folio: the cached page as it is (a page
+        // fallocate made stays not up to date), or the page read back
+        // from swap.
+        let pfn = match inode.mapping.get_entry(index) {
+            Some(CacheEntry::Page(_)) => inode.mapping.filemap_get_folio(index),
+            Some(CacheEntry::Swap(_)) => shmem_get_folio(m, inode, index).ok().map(|(p, _)| p),
+            None | Some(CacheEntry::Shadow(_)) => None,
+        };
+        if let Some(pfn) = pfn {
             m.phys.write_bytes(pfn, from, &vec![0; (to - from) as usize]);
             m.put_page(pfn);
             trace_note!(m.trace, "truncate_inode_partial_folio", "page {}: bytes {:#x}..{:#x} zeroed", index, from, to);
@@ -159,10 +179,10 @@ pub fn shmem_setattr_size(inode: &Inode, newsize: u64) {
     trace_note!(m.trace, "shmem_setattr", "inode {}: size {:#x} -> {:#x}", inode.ino, oldsize, newsize);
     if newsize < oldsize {
         let holebegin = newsize.div_ceil(PAGE_SIZE);
-        unmap_mapping_range(inode, holebegin, LAST_INDEX, true);
+        unmap_mapping_pages(inode, holebegin, LAST_INDEX, true);
         shmem_undo_range(inode, newsize, None);
         // Private copies a racing fault made meanwhile go too.
-        unmap_mapping_range(inode, holebegin, LAST_INDEX, true);
+        unmap_mapping_pages(inode, holebegin, LAST_INDEX, true);
     }
 }
 
@@ -233,21 +253,40 @@ pub fn shmem_fallocate(inode: &Inode, mode: u64, offset: u64, len: u64) -> SysRe
         return Err(Errno::EOPNOTSUPP);
     }
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
-        let unmap_start = offset.div_ceil(PAGE_SIZE);
-        let unmap_end = end >> PAGE_SHIFT;
+        // The kernel's arithmetic, wrap-around included: a hole inside
+        // page 0 (one that reaches no page boundary) makes `unmap_end`
+        // -1, and the file's pages from page 1 on (from page 0 for a hole
+        // at offset 0) are unmapped from every mapping.
+        let unmap_start = offset.next_multiple_of(PAGE_SIZE);
+        let unmap_end = (end & !(PAGE_SIZE - 1)).wrapping_sub(1);
         if unmap_end > unmap_start {
-            unmap_mapping_range(inode, unmap_start, unmap_end - 1, false);
+            unmap_mapping_range(inode, unmap_start, unmap_end.wrapping_add(1).wrapping_sub(unmap_start), false);
         }
         shmem_undo_range(inode, offset, Some(end - 1));
         trace_note!(m.trace, "shmem_fallocate", "inode {}: hole {:#x}..{:#x} punched", inode.ino, offset, end);
         return Ok(());
     }
-    // Allocation: each missing page gets a zeroed page that is not up to
-    // date (SGP_FALLOC); pages already there are left alone.
+    // Allocation (shmem_get_folio with SGP_FALLOC): each missing page
+    // gets a zeroed page that is not up to date; a page an earlier
+    // fallocate made (zeroed, never used) becomes up to date now; one out
+    // on swap is read back.
     let mut added = Vec::new();
     for index in offset >> PAGE_SHIFT..end.div_ceil(PAGE_SIZE) {
-        if matches!(inode.mapping.get_entry(index), Some(CacheEntry::Page(_) | CacheEntry::Swap(_))) {
-            continue;
+        match inode.mapping.get_entry(index) {
+            Some(CacheEntry::Page(_)) => {
+                if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
+                    m.phys.page(pfn).set_flags(PageFlags::UPTODATE | PageFlags::DIRTY);
+                    m.put_page(pfn);
+                }
+                continue;
+            }
+            Some(CacheEntry::Swap(_)) => {
+                if let Ok((pfn, _)) = shmem_get_folio(m, inode, index) {
+                    m.put_page(pfn);
+                }
+                continue;
+            }
+            None | Some(CacheEntry::Shadow(_)) => {}
         }
         let Some(pfn) = m.alloc_pages(crate::alloc::Gfp::HIGHUSER_MOVABLE | crate::alloc::Gfp::ZERO, 0) else {
             // shmem_fallocate undoes what it allocated and fails.
