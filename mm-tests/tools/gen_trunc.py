@@ -11,8 +11,8 @@ a mode tmpfs refuses), MADV_REMOVE, read/write/pread64/pwrite64 whose
 buffer is the anonymous one or a mapping of the *other* file (sometimes
 running off its end into unmapped memory), loads and stores (SIGBUS past
 the end), fork, and the odd munmap or mprotect.  A buffer never maps the
-file the call reads or writes: Linux copies forward, byte by byte, when
-the two overlap in one page, which the model does not follow (see
+file the call reads or writes: where the two overlap in one page, the
+bytes the kernel moves depend on the CPU's copy (see
 docs/scenario-format.md).  Results are not written (`= RET`): the
 output shows failures, and the loads show the bytes.  Record the expected
 output of each with the real-kernel runner before committing it;
