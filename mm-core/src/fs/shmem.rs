@@ -185,8 +185,12 @@ pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<
                 if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
                     trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
                     // A page fallocate made is zeroed already; it is up
-                    // to date once used.
-                    m.phys.page(pfn).set_flags(PageFlags::UPTODATE);
+                    // to date once used.  (A plain load on the fault
+                    // path; the flag is written only that once.)
+                    let page = m.phys.page(pfn);
+                    if !page.test(PageFlags::UPTODATE) {
+                        page.set_flags(PageFlags::UPTODATE);
+                    }
                     return Ok((pfn, VmFault::empty()));
                 }
             }
