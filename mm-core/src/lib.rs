@@ -49,6 +49,7 @@ pub mod memory;
 pub mod mm;
 pub mod pgtable;
 pub mod phys;
+pub mod read_write;
 pub mod rmap;
 pub mod smp;
 pub mod spinlock;

@@ -140,12 +140,40 @@ impl MmStruct {
         end: u64,
         drop_markers: bool,
     ) {
+        self.zap_page_range_details(tlb, vma, start, end, drop_markers, true);
+    }
+
+    /// `zap_page_range_single` with `zap_details`; `unmap_page_range` for
+    /// every zap.  Without `even_cows` (a file's truncation,
+    /// `unmap_mapping_range`), the anonymous pages of a private mapping
+    /// (copies made on write) and its swap entries stay
+    /// (`should_zap_cows`, `should_zap_folio`); the file's own pages and
+    /// zero-page entries go.
+    pub(crate) fn zap_page_range_details(
+        &self,
+        tlb: &mut MmuGather<'_>,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+        drop_markers: bool,
+        even_cows: bool,
+    ) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
         // The page-table lock is taken at the first entry found, so that a
         // range without page tables costs only the walk.
         let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, pte| {
+            if !even_cows {
+                let cow = match pte {
+                    Pte::Swap { .. } => true,
+                    Pte::Page { .. } => self.vm_normal_page(pte).is_some_and(|pfn| m.phys.page(pfn).is_anon()),
+                    Pte::None | Pte::Marker(_) => false,
+                };
+                if cow {
+                    return;
+                }
+            }
             ptl.get_or_insert_with(|| self.page_table_lock.lock());
             if let Pte::Marker(_) = pte {
                 // zap_nonpresent_ptes: ordinary zapping keeps guard markers.

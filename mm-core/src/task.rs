@@ -545,6 +545,23 @@ impl Task {
         self.uaccess(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val))
     }
 
+    /// `copy_to_user` of `data`, which lies within one page of user
+    /// memory at `va` (kernel mode, faults counted; see
+    /// [`uaccess`](Self::uaccess)).
+    pub fn copy_to_user_page(&self, cpu: usize, va: u64, data: &[u8]) -> Result<(), Signal> {
+        debug_assert!(data.len() as u64 <= PAGE_SIZE - va % PAGE_SIZE);
+        let phys = &self.mm.machine.phys;
+        self.uaccess(cpu, va, Access::Write, |pa| phys.write_bytes(pa.pfn(), pa.page_offset(), data))
+    }
+
+    /// `copy_from_user` into `buf` from user memory at `va`, within one
+    /// page (kernel mode; see [`uaccess`](Self::uaccess)).
+    pub fn copy_from_user_page(&self, cpu: usize, va: u64, buf: &mut [u8]) -> Result<(), Signal> {
+        debug_assert!(buf.len() as u64 <= PAGE_SIZE - va % PAGE_SIZE);
+        let phys = &self.mm.machine.phys;
+        self.uaccess(cpu, va, Access::Read, |pa| phys.read_bytes(pa.pfn(), pa.page_offset(), buf))
+    }
+
     /// The general-protection exception (`exc_general_protection`): the
     /// task gets `SIGSEGV`; no page fault is counted.
     fn general_protection(&self, addr: u64) -> Signal {

@@ -70,6 +70,12 @@ pub fn within(s: &Scenario, b: &Bounds) -> bool {
             Op::Load { addr, len } | Op::Store { addr, len, .. } if len > 0 => {
                 pages += (addr.saturating_add(len)).div_ceil(PAGE_SIZE) - addr / PAGE_SIZE;
             }
+            // A read or write touches its buffer's pages and the file's
+            // (allocating them), fallocate allocates its range.
+            Op::Rw { addr, len, .. } if len > 0 => {
+                pages += 2 * ((addr.saturating_add(len)).div_ceil(PAGE_SIZE) - addr / PAGE_SIZE);
+            }
+            Op::Fallocate { len, .. } => pages = pages.saturating_add(len.div_ceil(PAGE_SIZE)),
             Op::File { size, .. } => file = file.saturating_add(size),
             Op::Mmap { len, flags, .. } if (locks || flags & MAP_POPULATE != 0) && len > b.populate_bytes => {
                 return false;
@@ -193,6 +199,23 @@ pub fn replay(s: &Scenario, cfg: &MachineConfig) {
             }
             Op::Mincore { addr, len } => {
                 let _ = k.sys_mincore(pid, *addr, *len);
+                false
+            }
+            Op::Ftruncate { fd, len } => {
+                let _ = k.sys_ftruncate(pid, *fd, *len);
+                false
+            }
+            Op::Fallocate { fd, mode, off, len } => {
+                let _ = k.sys_fallocate(pid, *fd, *mode, *off, *len);
+                false
+            }
+            Op::Rw { write, fd, addr, len, pos } => {
+                let _ = match (write, pos) {
+                    (false, None) => k.sys_read(pid, *fd, *addr, *len),
+                    (false, Some(p)) => k.sys_pread64(pid, *fd, *addr, *len, *p),
+                    (true, None) => k.sys_write(pid, *fd, *addr, *len),
+                    (true, Some(p)) => k.sys_pwrite64(pid, *fd, *addr, *len, *p),
+                };
                 false
             }
             Op::Load { addr, len } | Op::Store { addr, len, .. } => {

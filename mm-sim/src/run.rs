@@ -342,6 +342,18 @@ impl Runner<'_> {
                 }
                 0
             })),
+            Op::Ftruncate { fd, len } => Some(k.sys_ftruncate(pid, *fd, *len)),
+            Op::Fallocate { fd, mode, off, len } => Some(k.sys_fallocate(pid, *fd, *mode, *off, *len)),
+            Op::Rw { write, fd, addr, len, pos } => {
+                let r = match (write, pos) {
+                    (false, None) => k.sys_read(pid, *fd, *addr, *len),
+                    (false, Some(p)) => k.sys_pread64(pid, *fd, *addr, *len, *p),
+                    (true, None) => k.sys_write(pid, *fd, *addr, *len),
+                    (true, Some(p)) => k.sys_pwrite64(pid, *fd, *addr, *len, *p),
+                };
+                self.reap_oom_kills(l);
+                Some(r)
+            }
             Op::Fork { child } => {
                 match self.k.fork(pid) {
                     Ok(c) => {

@@ -120,6 +120,27 @@ pub enum Op {
         addr: u64,
         len: u64,
     },
+    /// (v1.4) `ftruncate(FD, LEN)`.
+    Ftruncate {
+        fd: i64,
+        len: u64,
+    },
+    /// (v1.4) `fallocate(FD, MODE, OFF, LEN)`.
+    Fallocate {
+        fd: i64,
+        mode: u64,
+        off: u64,
+        len: u64,
+    },
+    /// (v1.4) `read`/`write(FD, ADDR, LEN)` (`pos` `None`), `pread64` /
+    /// `pwrite64(FD, ADDR, LEN, POS)`.
+    Rw {
+        write: bool,
+        fd: i64,
+        addr: u64,
+        len: u64,
+        pos: Option<u64>,
+    },
     Load {
         addr: u64,
         len: u64,
@@ -210,7 +231,7 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
 pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 19] = [
+    const ACCEPTED: [Advice; 20] = [
         Advice::DontNeed,
         Advice::WillNeed,
         Advice::Normal,
@@ -231,6 +252,7 @@ pub const MADV_NAMES: &[(&str, u64)] = &{
         Advice::DontNeedLocked,
         Advice::GuardInstall,
         Advice::GuardRemove,
+        Advice::Remove,
     ];
     let mut names = [("", 0); ACCEPTED.len()];
     let mut i = 0;
@@ -256,6 +278,9 @@ pub const MCL_NAMES: &[(&str, u64)] = &[
 /// Every `open(2)` flag by name (`O_LARGEFILE` changes nothing on x86-64).
 pub const OPEN_NAMES: &[(&str, u64)] = mm_core::flags::open_flags::OPEN_FLAG_NAMES;
 
+/// (v1.4) The `fallocate` modes by name; a number is taken too.
+pub const FALLOC_NAMES: &[(&str, u64)] = mm_core::fs::truncate::FALLOC_NAMES;
+
 const KNOWN_SYSCALLS: &[&str] = &[
     "openat",
     "close",
@@ -272,6 +297,12 @@ const KNOWN_SYSCALLS: &[&str] = &[
     "mlockall",
     "munlockall",
     "mincore",
+    "ftruncate",
+    "fallocate",
+    "read",
+    "write",
+    "pread64",
+    "pwrite64",
 ];
 
 pub(crate) fn is_ws(b: u8) -> bool {
@@ -456,7 +487,7 @@ impl Parser {
     /// (v1.4) A number as madvise's advice: the value of an advice the
     /// language names, or a number the kernel takes for no advice at all
     /// (`EINVAL`).  The number of an advice the language does not take
-    /// (THP, KSM, `MADV_REMOVE` ...) is refused like its name.  The kernel
+    /// (THP, KSM ...) is refused like its name.  The kernel
     /// reads the low 32 bits (`int behavior`), and so does this check.
     fn raw_advice(&self, v: u64) -> PResult<u64> {
         let low = u64::from(v as u32);
@@ -692,6 +723,40 @@ impl Parser {
                     return self.err("length too large");
                 }
                 Op::Mincore { addr, len }
+            }
+            "ftruncate" => {
+                self.nargs(name, n, 2, 2)?;
+                self.need_live()?;
+                Op::Ftruncate { fd: self.parse_fd(av[0])?, len: self.need_num(av[1], "length")? }
+            }
+            "fallocate" => {
+                self.nargs(name, n, 4, 4)?;
+                self.need_live()?;
+                Op::Fallocate {
+                    fd: self.parse_fd(av[0])?,
+                    mode: self.parse_flags(av[1], FALLOC_NAMES, true, "fallocate mode")?,
+                    off: self.need_num(av[2], "offset")?,
+                    len: self.need_num(av[3], "length")?,
+                }
+            }
+            "read" | "write" | "pread64" | "pwrite64" => {
+                let positional = name.starts_with('p');
+                let k = if positional { 4 } else { 3 };
+                self.nargs(name, n, k, k)?;
+                // An strace log shows the buffer's bytes ("..."), not its
+                // address: such a line is skipped.
+                if av[1].first() == Some(&b'"') {
+                    self.skipped += 1;
+                    return Ok(());
+                }
+                self.need_live()?;
+                Op::Rw {
+                    write: name.contains("write"),
+                    fd: self.parse_fd(av[0])?,
+                    addr: self.parse_addr(av[1])?,
+                    len: self.need_num(av[2], "length")?,
+                    pos: if positional { Some(self.need_num(av[3], "offset")?) } else { None },
+                }
             }
             _ => unreachable!("only known syscalls reach parse_syscall"),
         };
@@ -1176,16 +1241,46 @@ mod tests {
         assert_eq!(err("msync(0, 1, MS_SYNC|0x8)"), "line 1: unknown msync flag '0x8'");
         assert_eq!(err("madvise(0, 1, 14)"), "line 1: advice 14 is MADV_HUGEPAGE, which scenarios do not take");
         assert_eq!(
-            err("madvise(0, 1, 0x100000009)"),
-            "line 1: advice 0x100000009 is MADV_REMOVE, which scenarios do not take"
+            err("madvise(0, 1, 0x10000000c)"),
+            "line 1: advice 0x10000000c is MADV_MERGEABLE, which scenarios do not take"
         );
-        assert_eq!(err("madvise(0, 1, MADV_REMOVE)"), "line 1: unknown advice 'MADV_REMOVE'");
+        assert_eq!(err("madvise(0, 1, MADV_MERGEABLE)"), "line 1: unknown advice 'MADV_MERGEABLE'");
         assert_eq!(err("madvise(0, 1, -1)"), "line 1: unknown advice '-1'");
         assert_eq!(err("mmap(0, 1, PROT_READ|0x, MAP_PRIVATE, -1, 0)"), "line 1: unknown protection '0x'");
         assert_eq!(
             err("mmap(0, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|0x40000, -1, 0)"),
             "line 1: mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled"
         );
+    }
+
+    #[test]
+    fn file_lines_of_v1_4() {
+        let s = parse(
+            b"ftruncate(3, 0x1800) = 0\n\
+              fallocate(3</dev/shm/f>, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, 0x1000, 4096) = 0\n\
+              fallocate(3, 0x100, 0, 1) = -1 EOPNOTSUPP (Operation not supported)\n\
+              read(3, 0x100000000, 0x2000) = 8192\n\
+              pwrite64(4, 0x100000800, 16, 0x7000)\n\
+              madvise(0x100000000, 4096, MADV_REMOVE) = 0\n",
+        )
+        .unwrap();
+        assert_eq!(s.lines[0].op, Op::Ftruncate { fd: 3, len: 0x1800 });
+        assert_eq!(s.lines[1].op, Op::Fallocate { fd: 3, mode: 3, off: 0x1000, len: 4096 });
+        assert_eq!(s.lines[2].op, Op::Fallocate { fd: 3, mode: 0x100, off: 0, len: 1 });
+        assert_eq!(s.lines[2].expect, Expect::Error("EOPNOTSUPP".into()));
+        assert_eq!(s.lines[3].op, Op::Rw { write: false, fd: 3, addr: 0x100000000, len: 0x2000, pos: None });
+        assert_eq!(s.lines[3].expect, Expect::Value(8192));
+        assert_eq!(s.lines[4].op, Op::Rw { write: true, fd: 4, addr: 0x100000800, len: 16, pos: Some(0x7000) });
+        assert_eq!(s.lines[5].op, Op::Madvise { addr: 0x100000000, len: 4096, advice: 9 });
+        // strace shows a buffer's bytes, not its address: skipped.
+        let s = parse(b"write(1, \"hi\\n\", 3) = 3\npread64(3, \"\\x7fELF\"..., 832, 64) = 832\n").unwrap();
+        assert_eq!((s.lines.len(), s.skipped), (0, 2));
+        assert_eq!(err("read(3, 0x1000)"), "line 1: read: expected 3 argument(s), got 2");
+        assert_eq!(err("pread64(3, 0x1000, 1)"), "line 1: pread64: expected 4 argument(s), got 3");
+        assert_eq!(err("ftruncate(3, -1)"), "line 1: bad length '-1'");
+        assert_eq!(err("fallocate(3, FALLOC_FL_FOO, 0, 1)"), "line 1: unknown fallocate mode 'FALLOC_FL_FOO'");
+        assert_eq!(err("write(x, 0x1000, 1)"), "line 1: bad descriptor 'x'");
+        assert_eq!(err("pwrite64(3, 0x1000, 1, 0x)"), "line 1: bad offset '0x'");
     }
 
     #[test]

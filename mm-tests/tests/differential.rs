@@ -114,6 +114,16 @@ fn guard_cases_match_linux() {
     check("guard", None, 213);
 }
 
+/// (v1.4) `ftruncate`, `fallocate`, `MADV_REMOVE` and `read`/`write`/
+/// `pread64`/`pwrite64` with mapped buffers: hand-written cases for each
+/// rule and error path, and random ones (`trunc/gen-N.mms` is
+/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300), recorded on the
+/// real kernel.
+#[test]
+fn truncate_and_file_io_cases_match_linux() {
+    check("trunc", None, 316);
+}
+
 /// The result does not depend on the page allocator.  With five-level
 /// paging the user address space ends at 2^56 instead of 2^47, so only the
 /// cases that do not probe `TASK_SIZE` are run with it.

@@ -19,6 +19,7 @@ pub mod filemap;
 pub mod namei;
 pub mod pagecache;
 pub mod shmem;
+pub mod truncate;
 
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
@@ -230,6 +231,11 @@ pub trait FileOperations: Send + Sync {
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
         filemap::generic_perform_write(file, off, data)
     }
+    /// What a `write` whose copy from the user's buffer failed at `pos`,
+    /// before any byte of its page, leaves behind: the page that
+    /// `write_begin` got and `write_end` closed with nothing copied.  The
+    /// page cache's files change nothing here.
+    fn write_failed(&self, _file: &File, _pos: u64) {}
     /// `fsync` of the byte range `[start, end)`: writes back its dirty
     /// pages.
     fn fsync(&self, file: &File, start: u64, end: u64) -> SysResult<()> {
@@ -385,6 +391,8 @@ pub struct File {
     pub path: String,
     /// Readahead state (`f_ra`).
     pub f_ra: Mutex<FileRaState>,
+    /// The file position `read` and `write` use and advance (`f_pos`).
+    pub f_pos: Mutex<u64>,
 }
 
 impl fmt::Debug for File {
@@ -399,7 +407,7 @@ impl File {
         let id = NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed);
         // file_ra_state_init: the device's window.
         let f_ra = FileRaState { ra_pages: inode.mapping.ra_pages(), ..FileRaState::default() };
-        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(f_ra) })
+        Arc::new(File { id, inode, mode, path: path.into(), f_ra: Mutex::new(f_ra), f_pos: Mutex::new(0) })
     }
 }
 

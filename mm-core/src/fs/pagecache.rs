@@ -671,6 +671,32 @@ impl AddressSpace {
         }
     }
 
+    /// Takes the entries of pages `[first, last]` out of the cache
+    /// (`filemap_remove_folio`, `shmem_free_swap`), ascending: each page
+    /// is no longer the file's (its `mapping` word cleared) but keeps the
+    /// cache's reference, which the caller drops.  A large folio that
+    /// reaches past the range is split first.
+    pub(crate) fn delete_from_page_cache_range(&self, first: u64, last: u64) -> Vec<(u64, CacheEntry)> {
+        let mut out = Vec::new();
+        let mut pages = self.i_pages.lock();
+        if first > last || pages.nodes.is_empty() {
+            return out;
+        }
+        let mut raw = Vec::new();
+        pages.for_each_raw(first, last, |i, v| raw.push((i, v)));
+        for (i, v) in raw {
+            pages.split(i);
+            pages.set_raw(i, 0);
+            if let Some(e) = decode(v) {
+                if let CacheEntry::Page(pfn) = e {
+                    self.machine.phys.page(pfn).mapping.store(0, Ordering::Release);
+                }
+                out.push((i, e));
+            }
+        }
+        out
+    }
+
     /// `truncate_inode_pages` (`shmem_undo_range` for shmem): drops every
     /// page from the cache and frees the swap slots of pages out on swap.
     pub(crate) fn truncate_inode_pages(&self) {

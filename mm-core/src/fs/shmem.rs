@@ -56,21 +56,95 @@ impl FileOperations for ShmemFops {
     fn mmap(&self, _file: &File) -> SysResult<Arc<dyn VmOperations>> {
         Ok(Arc::new(ShmemVmOps))
     }
-    /// `shmem_file_read_iter`.
+    /// `shmem_file_read_iter`: up to the end of the file; a hole (and a
+    /// page `fallocate` made that nothing wrote yet) reads as zeros and
+    /// stays a hole (`SGP_READ`); a page out on swap is read back.
     fn read(&self, file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
-        let phys = &file.inode.mapping.machine().phys;
-        shmem_rw(file, off, buf.len(), |_, pfn, in_page, at, n| phys.read_bytes(pfn, in_page, &mut buf[at..at + n]))
+        let inode = &*file.inode;
+        let m = inode.mapping.machine();
+        let size = inode.size();
+        if off >= size {
+            return Ok(0);
+        }
+        let end = size.min(off.saturating_add(buf.len() as u64));
+        let mut pos = off;
+        while pos < end {
+            let index = pos >> PAGE_SHIFT;
+            let in_page = pos & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
+            let at = (pos - off) as usize;
+            let out = &mut buf[at..at + n];
+            let cached = match inode.mapping.get_entry(index) {
+                Some(CacheEntry::Page(pfn)) => m.phys.page(pfn).test(PageFlags::UPTODATE),
+                Some(CacheEntry::Swap(_)) => true,
+                None | Some(CacheEntry::Shadow(_)) => false,
+            };
+            if cached {
+                let (pfn, _) = shmem_get_folio(m, inode, index).map_err(|_| Errno::ENOMEM)?;
+                m.phys.read_bytes(pfn, in_page, out);
+                m.reclaim.folio_mark_accessed(m, pfn);
+                m.put_page(pfn);
+            } else {
+                out.fill(0);
+            }
+            pos += n as u64;
+        }
+        Ok((end - off) as usize)
     }
-    /// `shmem_file_write_iter` (inside the file's size).
+    /// `shmem_file_write_iter` -> `generic_perform_write`: each page from
+    /// `shmem_write_begin` (a hole gets a new page, past the end of the
+    /// file too), then `shmem_write_end` moves the size past the bytes
+    /// written.  `EFBIG` at `MAX_LFS_FILESIZE`.
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {
-        if off >= file.inode.size() && !data.is_empty() {
+        let inode = &*file.inode;
+        let m = inode.mapping.machine();
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let max = super::truncate::MAX_LFS_FILESIZE;
+        if off >= max {
             return Err(Errno::EFBIG);
         }
-        let phys = &file.inode.mapping.machine().phys;
-        shmem_rw(file, off, data.len(), |_, pfn, in_page, at, n| {
-            phys.write_bytes(pfn, in_page, &data[at..at + n]);
-            phys.page(pfn).set_flags(PageFlags::DIRTY);
-        })
+        let end = max.min(off.saturating_add(data.len() as u64));
+        let mut pos = off;
+        while pos < end {
+            let index = pos >> PAGE_SHIFT;
+            let in_page = pos & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
+            let at = (pos - off) as usize;
+            let pfn = match shmem_get_folio(m, inode, index) {
+                Ok((pfn, _)) => pfn,
+                Err(_) if pos > off => break,
+                Err(_) => return Err(Errno::ENOSPC),
+            };
+            m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
+            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            m.reclaim.folio_mark_accessed(m, pfn);
+            m.put_page(pfn);
+            pos += n as u64;
+            if pos > inode.size() {
+                inode.set_size(pos);
+            }
+        }
+        Ok((pos - off) as usize)
+    }
+    /// `shmem_write_begin` got the page at `pos` (a hole gets a new one,
+    /// which `shmem_write_end` zeroes and keeps), and `shmem_write_end`
+    /// with nothing copied still moves the size up to `pos`.
+    fn write_failed(&self, file: &File, pos: u64) {
+        let inode = &*file.inode;
+        let m = inode.mapping.machine();
+        if pos >= super::truncate::MAX_LFS_FILESIZE {
+            return;
+        }
+        if let Ok((pfn, _)) = shmem_get_folio(m, inode, pos >> PAGE_SHIFT) {
+            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            m.put_page(pfn);
+        }
+        if pos > inode.size() {
+            inode.set_size(pos);
+        }
+        trace_note!(m.trace, "shmem_write_end", "inode {}: nothing copied at {:#x}", inode.ino, pos);
     }
 }
 
@@ -110,6 +184,13 @@ pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<
             Some(CacheEntry::Page(_)) => {
                 if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
                     trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
+                    // A page fallocate made is zeroed already; it is up
+                    // to date once used.  (A plain load on the fault
+                    // path; the flag is written only that once.)
+                    let page = m.phys.page(pfn);
+                    if !page.test(PageFlags::UPTODATE) {
+                        page.set_flags(PageFlags::UPTODATE);
+                    }
                     return Ok((pfn, VmFault::empty()));
                 }
             }
@@ -165,21 +246,6 @@ fn shmem_swapin_folio(
     page.set_flags(PageFlags::DIRTY | PageFlags::UPTODATE);
     page.unlock();
     Ok(Some((pfn, ret)))
-}
-
-/// Reads and writes of a shmem file go through [`shmem_get_folio`], so
-/// they find pages that are out on swap.
-fn shmem_rw(file: &File, off: u64, len: usize, f: impl FnMut(u64, Pfn, u64, usize, usize)) -> SysResult<usize> {
-    let inode = &*file.inode;
-    let size = inode.size();
-    if off >= size {
-        return Ok(0);
-    }
-    let end = size.min(off.saturating_add(len as u64));
-    let get =
-        |m: &Machine, inode: &Inode, index| shmem_get_folio(m, inode, index).map(|(p, _)| p).map_err(|_| Errno::ENOMEM);
-    super::filemap::for_each_cached_chunk(inode, off, end, get, f)?;
-    Ok((end - off) as usize)
 }
 
 /// A new shmem inode of `size` bytes.

@@ -8,7 +8,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{Advice, PageFlags, VmFlags};
 use crate::memory::MmuGather;
-use crate::types::{PAGE_MASK, PAGE_SIZE, page_align};
+use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align};
 use crate::{trace_enter, trace_note};
 
 impl MmStruct {
@@ -41,9 +41,63 @@ impl MmStruct {
             let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
             return self.madvise_cold_or_pageout(&st, start, end, advice == Advice::PageOut);
         }
+        if advice == Advice::Remove {
+            let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
+            return self.madvise_remove_walk(start, end);
+        }
         let mut st = self.mmap_lock.write();
         let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
         self.madvise_walk_vmas(&mut st, start, end, advice)
+    }
+
+    /// `MADV_REMOVE` (`madvise_remove`) VMA by VMA, as `madvise_walk_vmas`
+    /// walks them: a locked VMA or one without a file is `EINVAL`, one
+    /// that is not shared and writable (`vma_is_shared_maywrite`) is
+    /// `EACCES`; otherwise the file's bytes behind the range get a hole
+    /// punched (`vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)`),
+    /// with `mmap_lock` dropped meanwhile, as the kernel drops it.  Holes in
+    /// the range make the call return `ENOMEM` after the rest was done.
+    fn madvise_remove_walk(&self, start: u64, last_end: u64) -> SysResult<()> {
+        use crate::fs::truncate::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE};
+        let mut unmapped_error = Ok(());
+        let mut range_start = start;
+        loop {
+            let (file, offset, range_end) = {
+                let st = self.mmap_lock.read();
+                let Some(v) = st.vmas.find(range_start) else {
+                    return Err(Errno::ENOMEM);
+                };
+                if range_start < v.start {
+                    unmapped_error = Err(Errno::ENOMEM);
+                    range_start = v.start;
+                    if range_start >= last_end {
+                        break;
+                    }
+                }
+                let range_end = v.end.min(last_end);
+                if v.flags.contains(VmFlags::LOCKED) {
+                    return Err(Errno::EINVAL);
+                }
+                let Some(file) = v.file() else {
+                    return Err(Errno::EINVAL);
+                };
+                if !v.flags.contains(VmFlags::SHARED | VmFlags::MAYWRITE) {
+                    return Err(Errno::EACCES);
+                }
+                (file.clone(), (range_start - v.start) + (v.pgoff << PAGE_SHIFT), range_end)
+            };
+            crate::fs::truncate::vfs_fallocate(
+                &file,
+                FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                offset,
+                range_end - range_start,
+            )?;
+            if range_end >= last_end {
+                break;
+            }
+            range_start = range_end;
+        }
+        unmapped_error
     }
 
     /// `madvise_walk_vmas`: applies the advice to every VMA in the range;
@@ -92,7 +146,7 @@ impl MmStruct {
         let v = st.vmas.get(vma_start).expect("vma exists");
         let mut new_flags = v.flags;
         match advice {
-            Advice::WillNeed | Advice::Cold | Advice::PageOut => return Ok(start),
+            Advice::WillNeed | Advice::Cold | Advice::PageOut | Advice::Remove => return Ok(start),
             Advice::GuardInstall => return self.madvise_guard_install(st, vma_start, start, end).map(|()| start),
             Advice::GuardRemove => return self.madvise_guard_remove(st, vma_start, start, end).map(|()| start),
             Advice::DontNeed | Advice::DontNeedLocked | Advice::Free => {
@@ -147,7 +201,6 @@ impl MmStruct {
             Advice::NoHugePage => new_flags = (new_flags - VmFlags::HUGEPAGE) | VmFlags::NOHUGEPAGE,
             Advice::Mergeable
             | Advice::Unmergeable
-            | Advice::Remove
             | Advice::PopulateRead
             | Advice::PopulateWrite
             | Advice::Collapse
@@ -446,7 +499,7 @@ impl MmStruct {
 
 /// `madvise_behavior_valid` for the advice this simulator knows.
 fn madvise_behavior_valid(a: Advice) -> bool {
-    a.valid_on_linux() && !matches!(a, Advice::Remove | Advice::Mergeable | Advice::Unmergeable)
+    a.valid_on_linux() && !matches!(a, Advice::Mergeable | Advice::Unmergeable)
 }
 
 /// `is_valid_guard_vma`: no guard pages in `VM_SPECIAL` or hugetlb VMAs,

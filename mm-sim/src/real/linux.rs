@@ -595,6 +595,21 @@ impl Runner<'_> {
                     self.do_syscall(l, libc::SYS_munlockall, [0; 6]);
                 }
                 Op::Mincore { addr, len } => self.do_mincore(l, addr, len),
+                Op::Ftruncate { fd, len } => {
+                    self.do_syscall(l, libc::SYS_ftruncate, [fd as u64, len, 0, 0, 0, 0]);
+                }
+                Op::Fallocate { fd, mode, off, len } => {
+                    self.do_syscall(l, libc::SYS_fallocate, [fd as u64, mode, off, len, 0, 0]);
+                }
+                Op::Rw { write, fd, addr, len, pos } => {
+                    let nr = match (write, pos.is_some()) {
+                        (false, false) => libc::SYS_read,
+                        (false, true) => libc::SYS_pread64,
+                        (true, false) => libc::SYS_write,
+                        (true, true) => libc::SYS_pwrite64,
+                    };
+                    self.do_syscall(l, nr, [fd as u64, addr, len, pos.unwrap_or(0), 0, 0]);
+                }
             }
             i += 1;
         }
