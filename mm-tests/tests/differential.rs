@@ -68,6 +68,13 @@ fn ported_selftest_cases_match_linux() {
     check("selftests", None, 122);
 }
 
+/// (v1.4) Names for addresses the kernel chose (`= $a`), recorded on the
+/// real kernel.
+#[test]
+fn named_address_cases_match_linux() {
+    check("names", None, 7);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {
