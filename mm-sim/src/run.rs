@@ -11,6 +11,7 @@
 use crate::scenario::{Expect, Line, NameRef, Op, Scenario, fmt_name_ref};
 use mm_core::errno::{Errno, Signal};
 use mm_core::machine::{ConfigError, MachineConfig};
+use mm_core::mm::task_mmu::MemSizeStats;
 use mm_core::trace::TraceCollector;
 use mm_core::{Kernel, Pid};
 use std::fmt::Write as _;
@@ -344,7 +345,7 @@ impl Runner<'_> {
         self.out.push_str(&text);
     }
 
-    fn dump(&mut self, label: &str) {
+    fn dump(&mut self, label: &str, smaps: bool) {
         let (lo, hi) = self.s.window;
         if self.s.any_fork {
             let _ = if label.is_empty() {
@@ -358,9 +359,9 @@ impl Runner<'_> {
             let _ = writeln!(self.out, "== dump {label}");
         }
         if self.names.is_empty() {
-            dump_body(&mut self.out, &self.k, self.pid, lo, hi);
+            dump_body(&mut self.out, &self.k, self.pid, lo, hi, smaps);
         } else {
-            dump_body_named(&mut self.out, &self.k, self.pid, lo, hi, &self.names);
+            dump_body_named(&mut self.out, &self.k, self.pid, lo, hi, &self.names, smaps);
         }
     }
 
@@ -427,8 +428,8 @@ impl Runner<'_> {
                 self.access(l, *addr, *len, Some(*val));
                 None
             }
-            Op::Dump { label } => {
-                self.dump(label);
+            Op::Dump { label, smaps } => {
+                self.dump(label, *smaps);
                 None
             }
             Op::File { name, size } => {
@@ -585,11 +586,28 @@ fn access_pages_fmt(
     out
 }
 
+/// (v1.4) `dump smaps`: the line after a maps line, with the fields of
+/// the VMA's `/proc/PID/smaps` block that start at `start`, in kB
+/// (zeros for an entry smaps walks nothing of, the vsyscall page).
+fn smaps_line(out: &mut String, stats: &[(u64, u64, MemSizeStats)], start: u64) {
+    let mss = stats.iter().find(|s| s.0 == start).map_or_else(MemSizeStats::default, |s| s.2);
+    out.push_str("smaps");
+    for (name, kb) in mss.fields_kb() {
+        let _ = write!(out, " {name}={kb}");
+    }
+    out.push('\n');
+}
+
 /// The body of a dump of process `pid` for the window `[lo, hi)`: its maps
-/// lines, its fault counts and its present pages.
-pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64) {
+/// lines (each followed by its smaps fields with `smaps`), its fault
+/// counts and its present pages.
+pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, smaps: bool) {
+    let stats = if smaps { k.smaps(pid, lo, hi).expect("live process") } else { Vec::new() };
     for e in k.maps(pid, lo, hi).expect("live process") {
         let _ = writeln!(out, "{e}");
+        if smaps {
+            smaps_line(out, &stats, e.start);
+        }
     }
     let (min, maj) = k.faults(pid).expect("live process");
     let _ = writeln!(out, "faults minflt={min} majflt={maj}");
@@ -609,7 +627,7 @@ pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64
 /// its ends relative to the most recent such name; the present pages of
 /// the window and of the named regions, each end shown relative to the
 /// most recent name whose region (end included) holds it.
-fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, names: &Names) {
+fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, names: &Names, smaps: bool) {
     let regions: Vec<(usize, u64, u64)> = names.regions().collect();
     let mut ents = k.maps(pid, lo, hi).expect("live process");
     for &(_, s, e) in &regions {
@@ -617,6 +635,13 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
     }
     ents.sort_by_key(|e| e.start);
     ents.dedup_by_key(|e| e.start);
+    let mut stats = Vec::new();
+    if smaps {
+        stats = k.smaps(pid, lo, hi).expect("live process");
+        for &(_, s, e) in &regions {
+            stats.extend(k.smaps(pid, s, e).expect("live process"));
+        }
+    }
     for e in &ents {
         let text = e.to_string();
         match regions.iter().rev().find(|&&(_, s, t)| e.start < t && e.end > s) {
@@ -627,6 +652,9 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
             None => {
                 let _ = writeln!(out, "{text}");
             }
+        }
+        if smaps {
+            smaps_line(out, &stats, e.start);
         }
     }
     let (min, maj) = k.faults(pid).expect("live process");

@@ -133,6 +133,9 @@ pub enum Op {
     },
     Dump {
         label: String,
+        /// (v1.4) `dump smaps [LABEL]`: each maps line is followed by the
+        /// VMA's smaps fields.
+        smaps: bool,
     },
     Fork {
         child: usize,
@@ -885,8 +888,10 @@ impl Parser {
                 self.push(if st { Op::Store { addr, len, val: val as u8 } } else { Op::Load { addr, len } })?;
             }
             "dump" => {
-                let label = av[1..].iter().map(|w| lossy(w)).collect::<Vec<_>>().join(" ");
-                self.push(Op::Dump { label })?;
+                let smaps = av.get(1) == Some(&&b"smaps"[..]);
+                let words = if smaps { &av[2..] } else { &av[1..] };
+                let label = words.iter().map(|w| lossy(w)).collect::<Vec<_>>().join(" ");
+                self.push(Op::Dump { label, smaps })?;
                 self.dump_seen = true;
             }
             "fork" => {
@@ -1206,7 +1211,11 @@ mod tests {
         let s =
             parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
         assert_eq!(s.lines[0].expect, Expect::Error("EINVAL".into()));
-        assert_eq!(s.lines[1].op, Op::Dump { label: "two words".into() });
+        assert_eq!(s.lines[1].op, Op::Dump { label: "two words".into(), smaps: false });
+        let s = parse(b"dump smaps after  fork\ndump smaps\ndump smapsx").unwrap();
+        assert_eq!(s.lines[0].op, Op::Dump { label: "after fork".into(), smaps: true });
+        assert_eq!(s.lines[1].op, Op::Dump { label: String::new(), smaps: true });
+        assert_eq!(s.lines[2].op, Op::Dump { label: "smapsx".into(), smaps: false });
         assert_eq!(s.lines[2].expect, Expect::Any);
     }
 }

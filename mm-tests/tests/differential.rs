@@ -75,6 +75,13 @@ fn named_address_cases_match_linux() {
     check("names", None, 7);
 }
 
+/// (v1.4) `dump smaps`: the smaps fields of each VMA, recorded on the real
+/// kernel.
+#[test]
+fn smaps_cases_match_linux() {
+    check("smaps", None, 4);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {
