@@ -8,7 +8,7 @@
 //! a child whose `fork` failed, prints `# gone` instead of running.  A run
 //! that must stop returns its output so far with the error ([`Stopped`]).
 
-use crate::scenario::{Expect, Line, NameRef, Op, Scenario, fmt_name_ref};
+use crate::scenario::{Expect, Line, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
 use mm_core::errno::{Errno, Signal};
 use mm_core::machine::{ConfigError, MachineConfig};
 use mm_core::mm::task_mmu::MemSizeStats;
@@ -187,9 +187,25 @@ impl<'a> Names<'a> {
     }
 
     /// `x` relative to the most recent name whose region (end included)
-    /// holds it, else `None`.
+    /// holds it; else, for an address at or above [`NAMED_WINDOW_END`]
+    /// (where the runners' kernel-chosen addresses differ), relative to
+    /// the nearest name (the most recent of equally near ones); else
+    /// `None`.
     fn relative(&self, x: u64) -> Option<String> {
-        self.regions().rev().find(|&(_, s, e)| s <= x && x <= e).map(|(i, ..)| self.rel(i, x))
+        if let Some((i, ..)) = self.regions().rev().find(|&(_, s, e)| s <= x && x <= e) {
+            return Some(self.rel(i, x));
+        }
+        if x < NAMED_WINDOW_END {
+            return None;
+        }
+        let mut best: Option<(u64, usize)> = None;
+        for (i, s, _) in self.regions() {
+            let d = x.abs_diff(s);
+            if best.is_none_or(|(bd, _)| d <= bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(_, i)| self.rel(i, x))
     }
 
     /// An address as results and fault lines print it (`%#lx`).
@@ -686,19 +702,29 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
     out.push('\n');
 }
 
-/// (v1.4) What the real runner has above its kernel-chosen addresses: a
-/// scenario that binds names gets `[mmap_base, TASK_SIZE)` taken by a
-/// `PROT_NONE` shared anonymous mapping (which merges with nothing a
-/// scenario maps), so that growing the topmost kernel-chosen mapping, or
-/// mapping above it, fails in both runners alike.  The window of such a
-/// scenario cannot reach it.
+/// How far below `mmap_base` a scenario with names has its kernel-chosen
+/// addresses start (the real runner's own libraries are above).
+pub const NAMED_AREA_GAP: u64 = 1 << 30;
+
+/// (v1.4) What the real runner has where its kernel-chosen addresses
+/// start: a scenario that binds names gets `[mmap_base - 1 GiB,
+/// mmap_base)` taken by a `PROT_NONE` shared anonymous mapping (which
+/// merges with nothing a scenario maps), as the real runner fills that
+/// range around its own libraries, so that top-down searches start at
+/// the same address in both runners, and growing the topmost
+/// kernel-chosen mapping, or mapping above it, fails in both alike.  The
+/// window of such a scenario cannot reach it.
 fn reserve_named_area(k: &Kernel, pid: Pid) -> Result<u64, Errno> {
     let m = k.machine();
     let task_size = m.arch.task_size();
     let base = mm_core::mm::mmap_base(task_size, m.tunables.rlimit_stack, m.tunables.stack_guard_gap);
     let flags = mm_core::flags::MapFlags::SHARED | mm_core::flags::MapFlags::ANONYMOUS;
     let flags = (flags | mm_core::flags::MapFlags::FIXED_NOREPLACE | mm_core::flags::MapFlags::NORESERVE).bits();
-    k.sys_mmap(pid, base, task_size - base, 0, flags, -1, 0)
+    // Two mappings, as the real runner's lowest one (the first half) has
+    // the same ends in both runners.
+    let half = NAMED_AREA_GAP / 2;
+    k.sys_mmap(pid, base - NAMED_AREA_GAP, half, 0, flags, -1, 0)?;
+    k.sys_mmap(pid, base - half, half, 0, flags, -1, 0)
 }
 
 /// Runs a scenario and returns its output; a run that must stop returns
