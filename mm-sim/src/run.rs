@@ -662,8 +662,15 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
         let text = e.to_string();
         match regions.iter().rev().find(|&&(_, s, t)| e.start < t && e.end > s) {
             Some(&(i, ..)) => {
-                let rest = text.split_once(' ').map_or("", |(_, r)| r);
-                let _ = writeln!(out, "{}-{} {rest}", names.rel(i, e.start), names.rel(i, e.end));
+                // perms offset dev inode [path]: the device and inode,
+                // which change from run to run on the real kernel and are
+                // never compared, as `00:00 0`.
+                let f: Vec<&str> = text.splitn(6, ' ').collect();
+                let _ = write!(out, "{}-{} {} {} 00:00 0", names.rel(i, e.start), names.rel(i, e.end), f[1], f[2]);
+                if let Some(path) = f.get(5) {
+                    let _ = write!(out, " {path}");
+                }
+                out.push('\n');
             }
             None => {
                 let _ = writeln!(out, "{text}");
