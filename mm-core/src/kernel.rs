@@ -1058,6 +1058,12 @@ impl Kernel {
     pub fn present(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64)>> {
         Ok(self.task(pid)?.mm.present_ranges(lo, hi))
     }
+
+    /// What `/proc/PID/smaps` shows of each VMA overlapping `[lo, hi)`:
+    /// `(start, end, stats)` ([`crate::mm::MmStruct::smaps`]).
+    pub fn smaps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64, crate::mm::task_mmu::MemSizeStats)>> {
+        Ok(self.task(pid)?.mm.smaps(lo, hi))
+    }
 }
 
 /// `/dev/zero`'s device number (`MEM_MAJOR`, minor 5).

@@ -101,11 +101,13 @@ pub struct CaseResult {
 /// blanked, any other line as it is.
 pub fn normalize(line: &str) -> std::borrow::Cow<'_, str> {
     let f: Vec<&str> = line.split(' ').collect();
-    let is_maps = f.len() >= 5
-        && f[0]
-            .split_once('-')
+    let hex_range = |r: &str| {
+        r.split_once('-')
             .is_some_and(|(a, b)| [a, b].iter().all(|h| !h.is_empty() && h.bytes().all(|c| c.is_ascii_hexdigit())))
-        && f[1].len() == 4;
+    };
+    // (v1.4) Ends relative to a name: `$a-$a+0x3000`, `$b-0x1000-$a`.
+    let named_range = |r: &str| r.starts_with('$') && r[1..].contains('-');
+    let is_maps = f.len() >= 5 && (hex_range(f[0]) || named_range(f[0])) && f[1].len() == 4;
     if is_maps {
         let mut g = f;
         g[3] = "DEV";

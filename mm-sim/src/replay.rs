@@ -696,8 +696,8 @@ impl Replay<'_> {
                         }
                         None
                     }
-                    Op::Dump { label } => {
-                        self.dump(e.line, pid, kpid, label);
+                    Op::Dump { label, smaps } => {
+                        self.dump(e.line, pid, kpid, label, *smaps);
                         None
                     }
                     Op::Load { addr, len } => {
@@ -927,7 +927,7 @@ impl Replay<'_> {
         }))
     }
 
-    fn dump(&mut self, line: usize, pid: u32, kpid: Pid, label: &str) {
+    fn dump(&mut self, line: usize, pid: u32, kpid: Pid, label: &str, smaps: bool) {
         if self.k.task(kpid).is_err() {
             let _ = writeln!(self.out, "# diverged: line {line}: pid {pid} is gone in the model");
             return;
@@ -938,7 +938,7 @@ impl Replay<'_> {
         } else {
             writeln!(self.out, "== dump {label} (pid {pid})")
         };
-        crate::run::dump_body(&mut self.out, &self.k, kpid, lo, hi);
+        crate::run::dump_body(&mut self.out, &self.k, kpid, lo, hi, smaps);
     }
 
     fn access(&mut self, line: usize, pid: u32, kpid: Pid, addr: u64, len: u64, store: Option<u8>) {

@@ -8,9 +8,10 @@
 //! a child whose `fork` failed, prints `# gone` instead of running.  A run
 //! that must stop returns its output so far with the error ([`Stopped`]).
 
-use crate::scenario::{Expect, Line, Op, Scenario};
+use crate::scenario::{Expect, Line, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
 use mm_core::errno::{Errno, Signal};
 use mm_core::machine::{ConfigError, MachineConfig};
+use mm_core::mm::task_mmu::MemSizeStats;
 use mm_core::trace::TraceCollector;
 use mm_core::{Kernel, Pid};
 use std::fmt::Write as _;
@@ -125,14 +126,103 @@ fn fmt_expected(e: &Expect, is_addr: bool) -> String {
             Some(er) => format!("-1 {} ({})", name, er.text()),
             None => format!("-1 {name}"),
         },
+        // Names are resolved by the runner before a result is reported
+        // (`Runner::check_result`); without the name table, its number.
+        Expect::Name(r) => format!("$#{}{:+#x}", r.name, r.off),
         Expect::Value(-1) => "-1".to_string(),
         Expect::Value(v) => fmt_result(*v as u64, None, is_addr),
         Expect::Any => String::new(),
     }
 }
 
+/// (v1.4) The addresses a run bound to the scenario's names (`= $a`), and
+/// how output shows addresses near them.
+///
+/// A successful binding names the *region* `[value, value + LEN)` (LEN the
+/// `mmap` length or the `mremap` new length, rounded up to pages); a failed
+/// one binds `-1` (`MAP_FAILED`) and names no region.  An address is shown
+/// relative to the most recently bound name whose region, end included,
+/// holds it; any other address as a number.
+pub(crate) struct Names<'a> {
+    names: &'a [String],
+    /// Per name: its value and region length (0: no region), once bound.
+    vals: Vec<Option<(u64, u64)>>,
+}
+
+impl<'a> Names<'a> {
+    pub(crate) fn new(names: &'a [String]) -> Names<'a> {
+        Names { names, vals: vec![None; names.len()] }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The address `r` stands for (an unbound name, which the parser does
+    /// not let through, counts as `-1`).
+    pub(crate) fn resolve(&self, r: NameRef) -> u64 {
+        let v = self.vals[r.name].map_or(u64::MAX, |(v, _)| v);
+        v.wrapping_add(r.off as u64)
+    }
+
+    pub(crate) fn bind(&mut self, i: usize, r: Result<u64, Errno>, len: u64) {
+        self.vals[i] = Some(match r {
+            Ok(v) => (v, len.div_ceil(PAGE).saturating_mul(PAGE)),
+            Err(_) => (u64::MAX, 0),
+        });
+    }
+
+    /// The named regions `(name, start, end)`, in binding order.
+    fn regions(&self) -> impl DoubleEndedIterator<Item = (usize, u64, u64)> + '_ {
+        self.vals.iter().enumerate().filter_map(|(i, v)| match v {
+            Some((s, len)) if *len > 0 => Some((i, *s, s.saturating_add(*len))),
+            _ => None,
+        })
+    }
+
+    /// `x` relative to name `i`.
+    fn rel(&self, i: usize, x: u64) -> String {
+        let v = self.vals[i].map_or(u64::MAX, |(v, _)| v);
+        fmt_name_ref(&self.names[i], x.wrapping_sub(v) as i64)
+    }
+
+    /// `x` relative to the most recent name whose region (end included)
+    /// holds it; else, for an address at or above [`NAMED_WINDOW_END`]
+    /// (where the runners' kernel-chosen addresses differ), relative to
+    /// the nearest name (the most recent of equally near ones); else
+    /// `None`.
+    fn relative(&self, x: u64) -> Option<String> {
+        if let Some((i, ..)) = self.regions().rev().find(|&(_, s, e)| s <= x && x <= e) {
+            return Some(self.rel(i, x));
+        }
+        if x < NAMED_WINDOW_END {
+            return None;
+        }
+        let mut best: Option<(u64, usize)> = None;
+        for (i, s, _) in self.regions() {
+            let d = x.abs_diff(s);
+            if best.is_none_or(|(bd, _)| d <= bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(_, i)| self.rel(i, x))
+    }
+
+    /// An address as results and fault lines print it (`%#lx`).
+    pub(crate) fn fmt_hex(&self, x: u64) -> String {
+        self.relative(x).unwrap_or_else(|| fmt_hex(x))
+    }
+
+    /// An address as maps and present lines print it (`%08lx`).
+    fn fmt_08x(&self, x: u64) -> String {
+        self.relative(x).unwrap_or_else(|| format!("{x:08x}"))
+    }
+}
+
 struct Runner<'a> {
     s: &'a Scenario,
+    /// (v1.4) The names' values.
+    names: Names<'a>,
     k: Kernel,
     /// The current process's id.
     pid: Pid,
@@ -168,6 +258,8 @@ pub(crate) fn report_result(out: &mut String, line: usize, is_addr: bool, expect
         }
         Expect::Error(name) => err.is_some_and(|e| e.name() == name),
         Expect::Value(v) => err.is_none() && val as i64 == *v,
+        // See `fmt_expected`: the caller compared the value itself.
+        Expect::Name(_) => err.is_none(),
     };
     if !ok {
         let got = fmt_result(val, err, is_addr);
@@ -178,6 +270,40 @@ pub(crate) fn report_result(out: &mut String, line: usize, is_addr: bool, expect
 
 impl Runner<'_> {
     fn check_result(&mut self, l: &Line, r: Result<u64, Errno>) {
+        if let Some(i) = l.bind {
+            let len = match l.op {
+                Op::Mmap { len, .. } => len,
+                Op::Mremap { new_len, .. } => new_len,
+                _ => 0,
+            };
+            report_result(&mut self.out, l.line, true, &Expect::Any, r);
+            self.names.bind(i, r, len);
+            return;
+        }
+        if let Expect::Name(nr) = l.expect {
+            // Shown relative to the name it expected: both runners agree on
+            // where the kernel put things relative to each other.
+            let want = self.names.resolve(nr);
+            let exp = fmt_name_ref(&self.s.names[nr.name], nr.off);
+            let got = match r {
+                Ok(v) if v == want => return,
+                Ok(v) => self.names.rel(nr.name, v),
+                Err(e) => fmt_result(0, Some(e), false),
+            };
+            let _ = writeln!(self.out, "# diverged: line {}: expected {exp}, got {got}", l.line);
+            return;
+        }
+        if !self.names.is_empty() && l.op.returns_addr() {
+            // An address the kernel chose in a named region prints relative
+            // to its name.
+            let mut text = String::new();
+            report_result(&mut text, l.line, true, &l.expect, r);
+            if let (Ok(v), Some((head, _))) = (r, text.rsplit_once(", got ")) {
+                text = format!("{head}, got {}\n", self.names.fmt_hex(v));
+            }
+            self.out.push_str(&text);
+            return;
+        }
         report_result(&mut self.out, l.line, l.op.returns_addr(), &l.expect, r);
     }
 
@@ -221,7 +347,9 @@ impl Runner<'_> {
 
     fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
         let pid = self.pid;
-        let text = access_pages(l.line, addr, len, store.is_none(), |a| {
+        let names = std::mem::replace(&mut self.names, Names::new(&[]));
+        let fmt_addr = |a: u64| names.fmt_hex(a);
+        let text = access_pages_fmt(l.line, addr, len, store.is_none(), &fmt_addr, |a| {
             let r = match store {
                 Some(v) => self.k.store(pid, a, v).map(|()| 0),
                 None => self.k.load(pid, a),
@@ -229,10 +357,11 @@ impl Runner<'_> {
             self.reap_oom_kills(l);
             r
         });
+        self.names = names;
         self.out.push_str(&text);
     }
 
-    fn dump(&mut self, label: &str) {
+    fn dump(&mut self, label: &str, smaps: bool) {
         let (lo, hi) = self.s.window;
         if self.s.any_fork {
             let _ = if label.is_empty() {
@@ -245,7 +374,11 @@ impl Runner<'_> {
         } else {
             let _ = writeln!(self.out, "== dump {label}");
         }
-        dump_body(&mut self.out, &self.k, self.pid, lo, hi);
+        if self.names.is_empty() {
+            dump_body(&mut self.out, &self.k, self.pid, lo, hi, smaps);
+        } else {
+            dump_body_named(&mut self.out, &self.k, self.pid, lo, hi, &self.names, smaps);
+        }
     }
 
     fn flush_trace(&mut self, l: &Line) {
@@ -288,8 +421,21 @@ impl Runner<'_> {
             self.pid = *p;
         }
         let pid = self.pid;
+        let resolved;
+        let op = if l.addr_refs.iter().any(Option::is_some) {
+            let mut op = l.op.clone();
+            for (slot, r) in op.addr_slots().into_iter().zip(l.addr_refs) {
+                if let (Some(slot), Some(r)) = (slot, r) {
+                    *slot = self.names.resolve(r);
+                }
+            }
+            resolved = op;
+            &resolved
+        } else {
+            &l.op
+        };
         let k = &self.k;
-        let r = match &l.op {
+        let r = match op {
             Op::Load { addr, len } => {
                 self.access(l, *addr, *len, None);
                 None
@@ -298,8 +444,8 @@ impl Runner<'_> {
                 self.access(l, *addr, *len, Some(*val));
                 None
             }
-            Op::Dump { label } => {
-                self.dump(label);
+            Op::Dump { label, smaps } => {
+                self.dump(label, *smaps);
                 None
             }
             Op::File { name, size } => {
@@ -431,6 +577,18 @@ pub(crate) fn access_pages(
     addr: u64,
     len: u64,
     is_load: bool,
+    access: impl FnMut(u64) -> Result<u8, Signal>,
+) -> String {
+    access_pages_fmt(line, addr, len, is_load, &fmt_hex, access)
+}
+
+/// [`access_pages`], with the faulting address shown by `fmt_addr`.
+fn access_pages_fmt(
+    line: usize,
+    addr: u64,
+    len: u64,
+    is_load: bool,
+    fmt_addr: &dyn Fn(u64) -> String,
     mut access: impl FnMut(u64) -> Result<u8, Signal>,
 ) -> String {
     let mut out = String::new();
@@ -444,7 +602,7 @@ pub(crate) fn access_pages(
             Err(sig) => {
                 let _ = match sig {
                     Signal::Kill { .. } => writeln!(out, "# fault: line {line}: SIGKILL (out of memory)"),
-                    _ => writeln!(out, "# fault: line {line}: {} at {}", sig.name(), fmt_hex(a)),
+                    _ => writeln!(out, "# fault: line {line}: {} at {}", sig.name(), fmt_addr(a)),
                 };
                 return out;
             }
@@ -470,11 +628,28 @@ pub(crate) fn access_pages(
     out
 }
 
+/// (v1.4) `dump smaps`: the line after a maps line, with the fields of
+/// the VMA's `/proc/PID/smaps` block that start at `start`, in kB
+/// (zeros for an entry smaps walks nothing of, the vsyscall page).
+fn smaps_line(out: &mut String, stats: &[(u64, u64, MemSizeStats)], start: u64) {
+    let mss = stats.iter().find(|s| s.0 == start).map_or_else(MemSizeStats::default, |s| s.2);
+    out.push_str("smaps");
+    for (name, kb) in mss.fields_kb() {
+        let _ = write!(out, " {name}={kb}");
+    }
+    out.push('\n');
+}
+
 /// The body of a dump of process `pid` for the window `[lo, hi)`: its maps
-/// lines, its fault counts and its present pages.
-pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64) {
+/// lines (each followed by its smaps fields with `smaps`), its fault
+/// counts and its present pages.
+pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, smaps: bool) {
+    let stats = if smaps { k.smaps(pid, lo, hi).expect("live process") } else { Vec::new() };
     for e in k.maps(pid, lo, hi).expect("live process") {
         let _ = writeln!(out, "{e}");
+        if smaps {
+            smaps_line(out, &stats, e.start);
+        }
     }
     let (min, maj) = k.faults(pid).expect("live process");
     let _ = writeln!(out, "faults minflt={min} majflt={maj}");
@@ -487,6 +662,102 @@ pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64
         }
     }
     out.push('\n');
+}
+
+/// (v1.4) [`dump_body`] for a scenario with names: the VMAs that overlap
+/// the window or a named region, a VMA that overlaps a named region with
+/// its ends relative to the most recent such name; the present pages of
+/// the window and of the named regions, each end shown relative to the
+/// most recent name whose region (end included) holds it.
+fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, names: &Names, smaps: bool) {
+    let regions: Vec<(usize, u64, u64)> = names.regions().collect();
+    let mut ents = k.maps(pid, lo, hi).expect("live process");
+    for &(_, s, e) in &regions {
+        ents.extend(k.maps(pid, s, e).expect("live process"));
+    }
+    ents.sort_by_key(|e| e.start);
+    ents.dedup_by_key(|e| e.start);
+    let mut stats = Vec::new();
+    if smaps {
+        stats = k.smaps(pid, lo, hi).expect("live process");
+        for &(_, s, e) in &regions {
+            stats.extend(k.smaps(pid, s, e).expect("live process"));
+        }
+    }
+    for e in &ents {
+        let text = e.to_string();
+        match regions.iter().rev().find(|&&(_, s, t)| e.start < t && e.end > s) {
+            Some(&(i, ..)) => {
+                // perms offset dev inode [path]: the device and inode,
+                // which change from run to run on the real kernel and are
+                // never compared, as `00:00 0`.
+                let f: Vec<&str> = text.splitn(6, ' ').collect();
+                let _ = write!(out, "{}-{} {} {} 00:00 0", names.rel(i, e.start), names.rel(i, e.end), f[1], f[2]);
+                if let Some(path) = f.get(5) {
+                    let _ = write!(out, " {path}");
+                }
+                out.push('\n');
+            }
+            None => {
+                let _ = writeln!(out, "{text}");
+            }
+        }
+        if smaps {
+            smaps_line(out, &stats, e.start);
+        }
+    }
+    let (min, maj) = k.faults(pid).expect("live process");
+    let _ = writeln!(out, "faults minflt={min} majflt={maj}");
+    // Whole pages only, as pagemap is read.
+    let mut spans = vec![(lo & !(PAGE - 1), hi & !(PAGE - 1))];
+    spans.extend(regions.iter().map(|&(_, s, e)| (s, e)));
+    let mut ranges = Vec::new();
+    for (s, e) in spans {
+        for (a, b) in k.present(pid, s, e).expect("live process") {
+            let (a, b) = (a.max(s), b.min(e));
+            if b > a {
+                ranges.push((a, b));
+            }
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    out.push_str("present");
+    for (a, b) in merged {
+        let _ = write!(out, " {}-{}", names.fmt_08x(a), names.fmt_08x(b));
+    }
+    out.push('\n');
+}
+
+/// How far below `mmap_base` a scenario with names has its kernel-chosen
+/// addresses start (the real runner's own libraries are above).
+pub const NAMED_AREA_GAP: u64 = 1 << 30;
+
+/// (v1.4) What the real runner has where its kernel-chosen addresses
+/// start: a scenario that binds names gets `[mmap_base - 1 GiB,
+/// mmap_base)` taken by a `PROT_NONE` shared anonymous mapping (which
+/// merges with nothing a scenario maps), as the real runner fills that
+/// range around its own libraries, so that top-down searches start at
+/// the same address in both runners, and growing the topmost
+/// kernel-chosen mapping, or mapping above it, fails in both alike.  The
+/// window of such a scenario cannot reach it.
+fn reserve_named_area(k: &Kernel, pid: Pid) -> Result<u64, Errno> {
+    let m = k.machine();
+    let task_size = m.arch.task_size();
+    let base = mm_core::mm::mmap_base(task_size, m.tunables.rlimit_stack, m.tunables.stack_guard_gap);
+    let flags = mm_core::flags::MapFlags::SHARED | mm_core::flags::MapFlags::ANONYMOUS;
+    let flags = (flags | mm_core::flags::MapFlags::FIXED_NOREPLACE | mm_core::flags::MapFlags::NORESERVE).bits();
+    // Two mappings, as the real runner's lowest one (the first half) has
+    // the same ends in both runners.
+    let half = NAMED_AREA_GAP / 2;
+    k.sys_mmap(pid, base - NAMED_AREA_GAP, half, 0, flags, -1, 0)?;
+    k.sys_mmap(pid, base - half, half, 0, flags, -1, 0)
 }
 
 /// Runs a scenario and returns its output; a run that must stop returns
@@ -502,6 +773,9 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
     let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
     mount_root(&mut k, opts).map_err(stop)?;
     let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
+    if !s.names.is_empty() {
+        reserve_named_area(&k, pid).map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
+    }
     let trace = if opts.trace {
         let c = TraceCollector::new();
         k.machine().trace.subscribe(c.clone());
@@ -511,6 +785,7 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
     };
     let mut r = Runner {
         s,
+        names: Names::new(&s.names),
         k,
         pid,
         procs: vec![Some(pid)],

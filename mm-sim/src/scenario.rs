@@ -7,7 +7,8 @@
 
 use mm_core::PAGE_SIZE as PAGE;
 use mm_core::flags::{Advice, MapFlags, MremapFlags, MsyncFlags, Prot};
-use std::collections::HashSet;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Most pages one `load`/`store` line may touch (`MAX_LOAD_PAGES`).
@@ -39,6 +40,34 @@ pub enum Expect {
     Value(i64),
     /// `-1 NAME (...)`: failure with that error name.
     Error(String),
+    /// (v1.4) `= $a`, `= $a+0x1000` for a name an earlier line bound:
+    /// success with that address.
+    Name(NameRef),
+}
+
+/// (v1.4) A use of a name for an address the kernel chose: `$a`,
+/// `$a+0x1000`, `$a-0x1000` (the address bound to name number `name`,
+/// plus `off`, wrapping as the C runner's unsigned arithmetic does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameRef {
+    /// Index into [`Scenario::names`].
+    pub name: usize,
+    pub off: i64,
+}
+
+/// Most names a scenario may bind.
+pub const MAX_NAMES: usize = 1024;
+/// (v1.4) With names, the dump window must end at or below this address:
+/// both runners place kernel-chosen mappings above it.
+pub const NAMED_WINDOW_END: u64 = 0x4000_0000_0000;
+
+/// `$a`, `$a+0x1000`, `$a-0x1000` as the runners print them.
+pub fn fmt_name_ref(name: &str, off: i64) -> String {
+    match off {
+        0 => format!("${name}"),
+        o if o < 0 => format!("${name}-{:#x}", o.unsigned_abs()),
+        o => format!("${name}+{o:#x}"),
+    }
 }
 
 /// One operation.
@@ -152,6 +181,9 @@ pub enum Op {
     },
     Dump {
         label: String,
+        /// (v1.4) `dump smaps [LABEL]`: each maps line is followed by the
+        /// VMA's smaps fields.
+        smaps: bool,
     },
     Fork {
         child: usize,
@@ -170,6 +202,24 @@ impl Op {
     pub fn returns_addr(&self) -> bool {
         matches!(self, Op::Mmap { .. } | Op::Mremap { .. } | Op::Brk { .. })
     }
+
+    /// (v1.4) The address arguments that may be written as names, in the
+    /// order they appear on the line: slot 0 is ADDR (`mremap`'s OLD),
+    /// slot 1 `mremap`'s NEW.
+    pub fn addr_slots(&mut self) -> [Option<&mut u64>; 2] {
+        match self {
+            Op::Mmap { addr, .. }
+            | Op::Munmap { addr, .. }
+            | Op::Mprotect { addr, .. }
+            | Op::Madvise { addr, .. }
+            | Op::Brk { addr }
+            | Op::Msync { addr, .. }
+            | Op::Load { addr, .. }
+            | Op::Store { addr, .. } => [Some(addr), None],
+            Op::Mremap { old, new_addr, .. } => [Some(old), Some(new_addr)],
+            _ => [None, None],
+        }
+    }
 }
 
 /// A parsed line.
@@ -183,6 +233,11 @@ pub struct Line {
     pub expect: Expect,
     /// The source text (for traces).
     pub text: String,
+    /// (v1.4) The names its address arguments use, by slot
+    /// ([`Op::addr_slots`]).
+    pub addr_refs: [Option<NameRef>; 2],
+    /// (v1.4) `= $a` with a new name: the name its result binds.
+    pub bind: Option<usize>,
 }
 
 /// A parsed scenario.
@@ -197,6 +252,9 @@ pub struct Scenario {
     pub window: (u64, u64),
     /// The scenario has a `fork` line (v1.1 output).
     pub any_fork: bool,
+    /// (v1.4) The names bound by `= $a`, in the order of their lines
+    /// (without the `$`).
+    pub names: Vec<String>,
 }
 
 pub const PROT_NAMES: &[(&str, u64)] = &[
@@ -424,6 +482,15 @@ pub(crate) struct Parser {
     /// The mmap flag names taken: [`MAP_NAMES`], or [`LOG_MAP_NAMES`] in
     /// an strace log.
     pub(crate) map_names: &'static [(&'static str, u64)],
+    /// (v1.4) Bound names, in binding order, and their indexes.
+    names: Vec<String>,
+    name_idx: HashMap<Vec<u8>, usize>,
+    /// The first line that binds a name.
+    first_bind: usize,
+    /// The names the current line's address arguments used, by slot.
+    refs: Cell<[Option<NameRef>; 2]>,
+    /// Address arguments parsed on the current line.
+    nslots: Cell<usize>,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -449,8 +516,70 @@ impl Parser {
 
     fn push(&mut self, op: Op) -> PResult<()> {
         self.need_live()?;
-        self.lines.push(Line { line: self.line, proc: self.p_cur, op, expect: Expect::Any, text: self.text.clone() });
+        let addr_refs = self.refs.take();
+        self.lines.push(Line {
+            line: self.line,
+            proc: self.p_cur,
+            op,
+            expect: Expect::Any,
+            text: self.text.clone(),
+            addr_refs,
+            bind: None,
+        });
         Ok(())
+    }
+
+    /// (v1.4) `$NAME[+-OFF]`: the name (without `$`) and the offset.
+    fn parse_name_expr<'a>(&self, s: &'a [u8]) -> PResult<(&'a [u8], i64)> {
+        let body = &s[1..];
+        let n = body.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_').count();
+        if n == 0 || body[0].is_ascii_digit() || n > 64 {
+            return self.err(format!("bad name '{}'", shown(s)));
+        }
+        let name = &body[..n];
+        let rest = skip_ws(&body[n..]);
+        if rest.is_empty() {
+            return Ok((name, 0));
+        }
+        let neg = match rest[0] {
+            b'+' => false,
+            b'-' => true,
+            _ => return self.err(format!("bad name '{}'", shown(s))),
+        };
+        let num = skip_ws(&rest[1..]);
+        let v = self.need_num(num, "offset")?;
+        if v > i64::MAX as u64 {
+            return self.err(format!("offset too large '{}'", shown(num)));
+        }
+        Ok((name, if neg { -(v as i64) } else { v as i64 }))
+    }
+
+    /// (v1.4) A use of a name bound by an earlier line.
+    fn name_ref(&self, s: &[u8]) -> PResult<NameRef> {
+        let (name, off) = self.parse_name_expr(s)?;
+        match self.name_idx.get(name) {
+            Some(&i) => Ok(NameRef { name: i, off }),
+            None => {
+                self.err(format!("name '${}' is not bound (no earlier line has '= ${}')", shown(name), shown(name)))
+            }
+        }
+    }
+
+    /// An address argument: a number, or (v1.4) a name expression, which
+    /// the runner fills in when the line runs (0 here).
+    fn addr_arg(&self, s: &[u8]) -> PResult<u64> {
+        let slot = self.nslots.get();
+        self.nslots.set(slot + 1);
+        if s.first() != Some(&b'$') {
+            return self.need_num(s, "address");
+        }
+        let r = self.name_ref(s)?;
+        let mut refs = self.refs.get();
+        if slot < refs.len() {
+            refs[slot] = Some(r);
+        }
+        self.refs.set(refs);
+        Ok(0)
     }
 
     /// `NAME|NAME|...` from `tab`; with `allow_num` (v1.4: protections,
@@ -517,7 +646,12 @@ impl Parser {
     }
 
     fn parse_addr(&self, s: &[u8]) -> PResult<u64> {
-        if s == b"NULL" { Ok(0) } else { self.need_num(s, "address") }
+        if s == b"NULL" {
+            self.nslots.set(self.nslots.get() + 1);
+            Ok(0)
+        } else {
+            self.addr_arg(s)
+        }
     }
 
     /// Splits at top-level commas (commas inside `"..."` or `<...>` stay).
@@ -762,9 +896,43 @@ impl Parser {
         };
         self.push(op)?;
         if let Some(r) = ret {
+            let r = rtrim(skip_ws(r));
+            if r.first() == Some(&b'$') {
+                return self.parse_name_ret(r);
+            }
             let e = self.parse_ret(r)?;
             self.lines.last_mut().expect("just pushed").expect = e;
         }
+        Ok(())
+    }
+
+    /// (v1.4) `= $a`: binds a new name to the result of an `mmap` or
+    /// `mremap`; a name bound before (`= $a`, `= $a+0x1000`) is the
+    /// address the call must return.
+    fn parse_name_ret(&mut self, r: &[u8]) -> PResult<()> {
+        let (name, off) = self.parse_name_expr(r)?;
+        if self.name_idx.contains_key(name) {
+            let e = Expect::Name(self.name_ref(r)?);
+            self.lines.last_mut().expect("just pushed").expect = e;
+            return Ok(());
+        }
+        let l = self.lines.last().expect("just pushed");
+        if !matches!(l.op, Op::Mmap { .. } | Op::Mremap { .. }) {
+            return self.err(format!("'${}': only mmap and mremap results can be named", shown(name)));
+        }
+        if off != 0 {
+            return self.err(format!("'{}': a new name takes no offset", shown(r)));
+        }
+        if self.names.len() >= MAX_NAMES {
+            return self.err(format!("more than {MAX_NAMES} names"));
+        }
+        let i = self.names.len();
+        self.names.push(lossy(name));
+        self.name_idx.insert(name.to_vec(), i);
+        if self.first_bind == 0 {
+            self.first_bind = self.line;
+        }
+        self.lines.last_mut().expect("just pushed").bind = Some(i);
         Ok(())
     }
 
@@ -774,6 +942,8 @@ impl Parser {
             return Ok(());
         }
         self.text = lossy(p);
+        self.refs.set([None, None]);
+        self.nslots.set(0);
         // strace decorations: "[pid 123] ", "123 ", "12:34:56.789 ", "1234.5678 "
         if p.starts_with(b"[pid") {
             match p.iter().position(|&b| b == b']') {
@@ -901,7 +1071,7 @@ impl Parser {
                     return self.err(format!("{word}: bad arguments"));
                 }
                 self.need_live()?;
-                let addr = self.need_num(av[1], "address")?;
+                let addr = self.addr_arg(av[1])?;
                 let len = if n >= 3 { self.need_num(av[2], "length")? } else { 1 };
                 let mut val = 0x5a;
                 if n >= 4 {
@@ -913,14 +1083,16 @@ impl Parser {
                 if len / PAGE + 2 > MAX_LOAD_PAGES {
                     return self.err("length too large");
                 }
-                if addr.checked_add(len).is_none() {
+                if self.refs.get()[0].is_none() && addr.checked_add(len).is_none() {
                     return self.err("range wraps");
                 }
                 self.push(if st { Op::Store { addr, len, val: val as u8 } } else { Op::Load { addr, len } })?;
             }
             "dump" => {
-                let label = av[1..].iter().map(|w| lossy(w)).collect::<Vec<_>>().join(" ");
-                self.push(Op::Dump { label })?;
+                let smaps = av.get(1) == Some(&&b"smaps"[..]);
+                let words = if smaps { &av[2..] } else { &av[1..] };
+                let label = words.iter().map(|w| lossy(w)).collect::<Vec<_>>().join(" ");
+                self.push(Op::Dump { label, smaps })?;
                 self.dump_seen = true;
             }
             "fork" => {
@@ -966,6 +1138,8 @@ impl Parser {
                     op: Op::Exit { proc, next },
                     expect: Expect::Any,
                     text: self.text.clone(),
+                    addr_refs: [None, None],
+                    bind: None,
                 });
                 if let Some(j) = next {
                     self.p_cur = j;
@@ -1004,6 +1178,11 @@ impl Parser {
             any_fork: false,
             map_names: MAP_NAMES,
             text: String::new(),
+            names: Vec::new(),
+            name_idx: HashMap::new(),
+            first_bind: 0,
+            refs: Cell::new([None, None]),
+            nslots: Cell::new(0),
         }
     }
 }
@@ -1024,7 +1203,23 @@ pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
         }
         p.parse_line(line)?;
     }
-    Ok(Scenario { lines: p.lines, skipped: p.skipped, nwindow: p.nwindow, window: p.window, any_fork: p.any_fork })
+    if !p.names.is_empty() && p.dump_seen && p.window.1 > NAMED_WINDOW_END {
+        // The runners place kernel-chosen mappings differently (the real
+        // runner's own libraries and stack are up there): a window that
+        // reaches them would show what only one runner has.
+        return Err(ParseError {
+            line: p.first_bind,
+            msg: format!("a scenario that names addresses needs a window ending at or below {NAMED_WINDOW_END:#x}"),
+        });
+    }
+    Ok(Scenario {
+        lines: p.lines,
+        skipped: p.skipped,
+        nwindow: p.nwindow,
+        window: p.window,
+        any_fork: p.any_fork,
+        names: p.names,
+    })
 }
 
 #[cfg(test)]
@@ -1284,11 +1479,63 @@ mod tests {
     }
 
     #[test]
+    fn names_bind_and_are_used() {
+        let s = parse(
+            b"window 0x100000000 0x140000000\n\
+              mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $a\n\
+              mremap($a, 4096, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, $a - 0x2000) = $a-0x2000\n\
+              load $a+0x10 2\n\
+              mremap($a, 4096, 8192, MREMAP_MAYMOVE) = $b_2\n\
+              dump\n",
+        )
+        .unwrap();
+        assert_eq!(s.names, ["a", "b_2"]);
+        assert_eq!(s.lines[0].bind, Some(0));
+        let l = &s.lines[1];
+        assert_eq!(l.addr_refs, [Some(NameRef { name: 0, off: 0 }), Some(NameRef { name: 0, off: -0x2000 })]);
+        assert_eq!(l.expect, Expect::Name(NameRef { name: 0, off: -0x2000 }));
+        assert_eq!(s.lines[2].addr_refs[0], Some(NameRef { name: 0, off: 0x10 }));
+        assert_eq!(s.lines[3].bind, Some(1));
+        assert_eq!(fmt_name_ref("a", -0x2000), "$a-0x2000");
+        assert_eq!(fmt_name_ref("a", 0), "$a");
+    }
+
+    #[test]
+    fn name_errors() {
+        let m = "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)";
+        assert_eq!(err("load $a"), "line 1: name '$a' is not bound (no earlier line has '= $a')");
+        assert_eq!(
+            err(&format!("{m} = $a\nmunmap($b, 1)")),
+            "line 2: name '$b' is not bound (no earlier line has '= $b')"
+        );
+        assert_eq!(err("munmap(0, 1) = $a"), "line 1: '$a': only mmap and mremap results can be named");
+        assert_eq!(err(&format!("{m} = $a+1")), "line 1: '$a+1': a new name takes no offset");
+        assert_eq!(err(&format!("{m} = $1a")), "line 1: bad name '$1a'");
+        assert_eq!(err(&format!("{m} = $")), "line 1: bad name '$'");
+        assert_eq!(err(&format!("{m} = $a\nload $a*2")), "line 2: bad name '$a*2'");
+        assert_eq!(err(&format!("{m} = $a\nload $a+zz")), "line 2: bad offset 'zz'");
+        assert_eq!(
+            err(&format!("{m} = $a\nload $a-0x8000000000000000")),
+            "line 2: offset too large '0x8000000000000000'"
+        );
+        // With names, the window must stay below the kernel-chosen area.
+        assert_eq!(
+            err(&format!("\n{m} = $a\ndump")),
+            "line 2: a scenario that names addresses needs a window ending at or below 0x400000000000"
+        );
+        assert!(parse(format!("{m} = $a\nload $a").as_bytes()).is_ok());
+    }
+
+    #[test]
     fn results_and_labels() {
         let s =
             parse(b"munmap(0x1000, 0) = -1 EINVAL (Invalid argument)\ndump  two   words \nbrk(NULL) = ?\n").unwrap();
         assert_eq!(s.lines[0].expect, Expect::Error("EINVAL".into()));
-        assert_eq!(s.lines[1].op, Op::Dump { label: "two words".into() });
+        assert_eq!(s.lines[1].op, Op::Dump { label: "two words".into(), smaps: false });
+        let s = parse(b"dump smaps after  fork\ndump smaps\ndump smapsx").unwrap();
+        assert_eq!(s.lines[0].op, Op::Dump { label: "after fork".into(), smaps: true });
+        assert_eq!(s.lines[1].op, Op::Dump { label: String::new(), smaps: true });
+        assert_eq!(s.lines[2].op, Op::Dump { label: "smapsx".into(), smaps: false });
         assert_eq!(s.lines[2].expect, Expect::Any);
     }
 }

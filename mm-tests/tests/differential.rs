@@ -76,6 +76,21 @@ fn mlock_cases_match_linux() {
     check("mlock", None, 223);
 }
 
+/// (v1.4) Names for addresses the kernel chose (`= $a`): hand-written
+/// cases and random ones (`names/gen-N.mms` is `tools/gen_names.py N
+/// $((20 + N % 30))`, N in 1..=80), recorded on the real kernel.
+#[test]
+fn named_address_cases_match_linux() {
+    check("names", None, 87);
+}
+
+/// (v1.4) `dump smaps`: the smaps fields of each VMA, recorded on the real
+/// kernel.
+#[test]
+fn smaps_cases_match_linux() {
+    check("smaps", None, 4);
+}
+
 /// The scenarios whose call chains are snapshot-tested.
 #[test]
 fn trace_cases_match_linux() {

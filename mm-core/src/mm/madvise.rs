@@ -321,10 +321,12 @@ impl MmStruct {
         tlb.finish();
     }
 
-    /// `MADV_FREE`: exclusive anonymous pages become lazily freeable: their
-    /// entries lose the accessed and dirty bits and the pages stop being
+    /// `MADV_FREE`: anonymous pages become lazily freeable: their entries
+    /// lose the accessed and dirty bits and the pages stop being
     /// swap-backed (moving to the inactive file list); a later write
-    /// re-dirties them, reclaim drops them if not.  Swap entries in the
+    /// re-dirties them, reclaim drops them if not.  A page whose own dirty
+    /// bit is set, or that is in the swap cache, is skipped when another
+    /// entry maps it too (`madvise_free_pte_range`).  Swap entries in the
     /// range are freed.
     fn madvise_free(&self, start: u64, end: u64) {
         let m = &*self.machine;
@@ -344,18 +346,29 @@ impl MmStruct {
                     return;
                 };
                 let page = m.phys.page(pfn);
-                if !page.is_anon() || page.mapcount() > 1 {
+                if !page.is_anon() {
                     return;
                 }
-                // A page in the swap cache loses its slot: its bytes need
-                // not be kept.  If the slot cannot go (swap entries of
-                // other processes still refer to it, or the page is locked),
-                // the page is left as it is: a lazily freed page must not
-                // stay in the swap cache, where nothing would ever free it.
-                if page.test(PageFlags::SWAPCACHE) && !m.folio_free_swap(pfn) {
-                    return;
+                // Only a page of this mapping alone may lose its dirty bit
+                // or its swap slot.  A clean page that is shared (after
+                // fork) goes on: its entry here is cleaned and the page
+                // becomes lazily freeable, and reclaim keeps it while
+                // another entry is dirty.
+                if page.test(PageFlags::SWAPCACHE) || page.test(PageFlags::DIRTY) {
+                    if page.mapcount() > 1 {
+                        return;
+                    }
+                    // A page in the swap cache loses its slot: its bytes
+                    // need not be kept.  If the slot cannot go (swap entries
+                    // of other processes still refer to it, or the page is
+                    // locked), the page is left as it is: a lazily freed
+                    // page must not stay in the swap cache, where nothing
+                    // would ever free it.
+                    if page.test(PageFlags::SWAPCACHE) && !m.folio_free_swap(pfn) {
+                        return;
+                    }
+                    page.clear_flags(PageFlags::DIRTY);
                 }
-                page.clear_flags(PageFlags::DIRTY);
                 if pte.flags().intersects(PteFlags::ACCESSED | PteFlags::DIRTY) {
                     self.set_pte(slot, pte.without(PteFlags::ACCESSED | PteFlags::DIRTY));
                     tlb.remove_tlb_entry(va);

@@ -295,6 +295,15 @@ impl MmStruct {
             }
             None => self.arch_get_unmapped_area_topdown(st, addr, len, flags)?,
         };
+        // IS_ERR_VALUE: a MAP_FIXED address in the last page of the address
+        // space comes back as it went in, and is taken for an error number
+        // (`-1` is `EPERM`).  Numbers this crate has no name for go on to
+        // the checks below.
+        if addr > u64::MAX - 4095
+            && let Some(&e) = Errno::ALL.iter().find(|&&e| e as i32 as u64 == addr.wrapping_neg())
+        {
+            return Err(e);
+        }
         if addr > task_size - len {
             return Err(Errno::ENOMEM);
         }

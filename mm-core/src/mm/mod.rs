@@ -14,6 +14,7 @@ pub mod mremap;
 pub mod msync;
 pub mod munmap;
 pub mod populate;
+pub mod task_mmu;
 pub mod tree;
 pub mod vma;
 

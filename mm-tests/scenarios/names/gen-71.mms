@@ -1,0 +1,41 @@
+window 0x100000000 0x140000000
+file f 0x20000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+mmap(NULL, 0x1000000, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0) = $top
+mmap(NULL, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $m0
+mmap(NULL, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0) = $m1
+mremap($m1, 0x1000, 0x3000, 0) = $m1
+dump d2
+mprotect($m0-0x1000, 0x3000, PROT_READ|PROT_WRITE)
+mmap(NULL, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0xf000) = $m2
+load $m1 0x5000
+dump smaps d5
+mmap(NULL, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0x12000) = $m3
+dump smaps d6
+madvise($m2, 0x1000, MADV_FREE)
+mmap(NULL, 0x400000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $m4
+dump smaps d8
+store $m0-0x2000 0x2000 0x39
+store $m4+0x273000 0x2000 0x46
+madvise($m1+0x2000, 0x1000, MADV_FREE)
+madvise($m3+0x1000, 0x3000, MADV_WILLNEED)
+store $m4+0x3e0000 0x5000 0xdf
+mmap(NULL, 0x20000, PROT_NONE, MAP_PRIVATE, 3, 0x0) = $m5
+mmap(NULL, 0x20000, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0x0) = $m6
+store $m4+0x2bf000 0x5000 0x7b
+dump smaps d17
+mmap(NULL, 0x8000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE, -1, 0) = $m7
+munmap($m0, 0x4000)
+store $m4+0x2e7000 0x5000 0x1b
+mremap($m1, 0x1000, 0x4000, MREMAP_MAYMOVE) = $m8
+store $m6+0x17000 0x2000 0x73
+madvise($m2-0x2000, 0x5000, MADV_DONTNEED)
+store $m3-0x1000 0x6000 0xe4
+mprotect($m0+0x1000, 0x6000, PROT_READ|PROT_WRITE)
+dump d26
+msync($m0+0x1000, 0x1000, MS_SYNC)
+dump smaps d27
+load $m1+0x3000 0x3000
+load $m4+0x29b000 0x1000
+mprotect($m4+0x17f000, 0x5000, PROT_NONE)
+dump smaps final

@@ -1,0 +1,18 @@
+# smaps of shared anonymous memory (shmem), PROT_NONE and the zero page.
+window 0x100000000 0x140000000
+mmap(0x100000000, 0x8000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0) = 0x100000000
+mmap(0x100010000, 0x8000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x100010000
+store 0x100000000 0x2000
+load 0x100002000
+load 0x100010000 0x4000
+store 0x100014000
+mprotect(0x100014000, 0x1000, PROT_NONE) = 0
+dump smaps
+fork
+store 0x100000000
+process 1
+load 0x100000000 0x3000
+dump smaps child
+mmap(NULL, 0x3000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $n
+store $n 0x3000
+dump smaps named
