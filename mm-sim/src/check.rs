@@ -3,8 +3,8 @@
 //! of maps lines aside, as the reference `compare` does).
 //!
 //! Where the expected text comes from is an [`ExpectedSource`]: the
-//! `NAME.expected` file next to `NAME.mms` ([`ExpectedFiles`]), or any
-//! other runner that prints the dump format.  Comparing ([`compare`]) and
+//! `NAME.expected` file next to `NAME.mms` ([`ExpectedFiles`]), or a live
+//! run on this machine's kernel ([`RealKernel`], `mmsim check --real`).  Comparing ([`compare`]) and
 //! reporting ([`report_text`], [`report_json`]) do not depend on it.
 //!
 //! A difference is a run of output lines that the two sides do not share
@@ -60,6 +60,33 @@ impl ExpectedSource for ExpectedFiles {
             }
             Err(e) => Err(format!("cannot read {}: {e}", p.display())),
         }
+    }
+}
+
+/// A live run on this machine's kernel: `mmsim real CASE` (the program
+/// this is, run again), whose output is the expected side.
+pub struct RealKernel {
+    /// The `mmsim` executable to run.
+    pub exe: PathBuf,
+}
+
+impl ExpectedSource for RealKernel {
+    fn describe(&self) -> &'static str {
+        "real kernel"
+    }
+
+    fn expected(&self, case: &Path, _: &Scenario) -> Result<String, String> {
+        let out = std::process::Command::new(&self.exe)
+            .arg("real")
+            .arg(case)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {} real: {e}", self.exe.display()))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            return Err(format!("mmsim real failed ({}): {}", out.status, err.trim()));
+        }
+        String::from_utf8(out.stdout).map_err(|_| "mmsim real printed something that is not UTF-8 text".to_string())
     }
 }
 

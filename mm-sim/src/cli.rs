@@ -129,6 +129,11 @@ enum Cmd {
         /// Also list the cases that match (`PASS CASE`).
         #[arg(short, long)]
         verbose: bool,
+        /// Compare with a live run of each case on this machine's kernel
+        /// (`mmsim real`) instead of its `.expected` file; cases then run
+        /// one at a time unless `-j` says otherwise.
+        #[arg(long)]
+        real: bool,
         /// Cases run at once (default: the number of CPUs).
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
@@ -318,32 +323,60 @@ fn record(_: Option<PathBuf>, _: bool, _: u64, _: Vec<std::ffi::OsString>) -> Ex
 }
 
 /// `mmsim check`.
-fn check(paths: &[PathBuf], json: bool, verbose: bool, jobs: Option<usize>, machine: MachineConfig) -> ExitCode {
-    use crate::check::{CheckOptions, ExpectedFiles, Outcome, check_all, collect_cases, exit_status, summary};
-    let (cases, without) = match collect_cases(paths) {
+fn check(
+    paths: &[PathBuf],
+    json: bool,
+    verbose: bool,
+    real: bool,
+    jobs: Option<usize>,
+    machine: MachineConfig,
+) -> ExitCode {
+    use crate::check::{
+        CheckOptions, ExpectedFiles, ExpectedSource, Outcome, RealKernel, check_all, collect_cases, exit_status,
+        summary,
+    };
+    let (mut cases, mut without) = match collect_cases(paths) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if real {
+        // The kernel gives the expected side: every scenario is a case.
+        cases.append(&mut without);
+        cases.sort();
+    }
     // A bad machine configuration is one error, not one per case.
     if let Err(e) = mm_core::Kernel::new(&machine) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // The real runner pins itself to a CPU: one run at a time by default.
+    let jobs =
+        jobs.unwrap_or_else(|| if real { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) });
     let opts = CheckOptions { run: RunOptions { machine, ..RunOptions::default() }, jobs };
-    let source = ExpectedFiles;
-    let results = check_all(&cases, &source, &opts);
+    let source: Box<dyn ExpectedSource> = if real {
+        match std::env::current_exe() {
+            Ok(exe) => Box::new(RealKernel { exe }),
+            Err(e) => {
+                eprintln!("error: cannot find the mmsim executable to run `mmsim real`: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        Box::new(ExpectedFiles)
+    };
+    let source = &*source;
+    let results = check_all(&cases, source, &opts);
     let mut stdout = std::io::stdout().lock();
     for r in &results {
         let text = if json {
-            crate::check::report_json(r, &source) + "\n"
+            crate::check::report_json(r, source) + "\n"
         } else if verbose && r.outcome == Outcome::Same {
             format!("PASS {}\n", r.case.display())
         } else {
-            crate::check::report_text(r, &source)
+            crate::check::report_text(r, source)
         };
         if stdout.write_all(text.as_bytes()).is_err() {
             return ExitCode::from(2);
@@ -374,10 +407,11 @@ pub fn main() -> ExitCode {
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
         Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
-        Cmd::Check { paths, json, verbose, jobs, allocator, page_table, ram, reclaim } => check(
+        Cmd::Check { paths, json, verbose, real, jobs, allocator, page_table, ram, reclaim } => check(
             &paths,
             json,
             verbose,
+            real,
             jobs,
             MachineConfig { ram, allocator, page_table, reclaim, ..MachineConfig::default() },
         ),

@@ -178,3 +178,23 @@ fn strict_fails_a_run_that_diverged_or_faulted() {
     assert!(out.contains("# fault: line 6: SIGSEGV at 0x100004000\n"), "{out}");
     assert_eq!(code, Some(1));
 }
+
+/// `--real`: the expected side is a live run on this machine's kernel
+/// (`mmsim real`), so a scenario needs no `.expected` file; a committed
+/// case agrees with it.  Skipped where `mmsim real` cannot run.
+#[test]
+fn real_compares_with_a_live_run_of_the_kernel() {
+    let d = dir("real");
+    let case = copy_case(&d, "anon-merge-faulted-prev");
+    let probe = mmsim(&["real".as_ref(), case.as_os_str()]);
+    if !probe.status.success() {
+        eprintln!("skipped: mmsim real cannot run here: {}", text(&probe.stderr).trim());
+        return;
+    }
+    std::fs::remove_file(case.with_extension("expected")).expect("remove expected");
+    std::fs::write(d.join("own.mms"), SCENARIO).expect("scenario");
+    let out = mmsim(&["check".as_ref(), "--real".as_ref(), d.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).ends_with("2 cases, 0 differ\n"), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&d).unwrap();
+}
