@@ -26,17 +26,8 @@ const MAPS_BYTES: usize = 32 << 20;
 /// The most of `/proc/self/smaps` a `dump smaps` reads.
 const SMAPS_BYTES: usize = 32 << 20;
 /// The smaps fields `dump smaps` prints, in kB, in this order.
-const SMAPS_FIELDS: [&[u8]; 9] = [
-    b"Rss",
-    b"Pss",
-    b"Shared_Clean",
-    b"Shared_Dirty",
-    b"Private_Clean",
-    b"Private_Dirty",
-    b"Anonymous",
-    b"Swap",
-    b"Locked",
-];
+const SMAPS_FIELDS: [&str; 9] =
+    ["Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty", "Anonymous", "Swap", "Locked"];
 /// (v1.4) The simulator's `mmap_base` (no randomization, an 8 MiB stack
 /// limit).
 const SIM_MMAP_BASE: u64 = 0x7fff_f7ff_f000;
@@ -155,7 +146,7 @@ fn maps_range(line: &[u8]) -> Option<(u64, u64, &[u8])> {
 
 /// (v1.4) `smaps Rss=N ... Locked=N`: the fields of the block of the
 /// smaps text `buf` whose VMA starts at `start` (zeros if none does).
-fn show_smap(out: &mut Out, buf: &[u8], start: u64) {
+fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
     let mut vals = [0u64; SMAPS_FIELDS.len()];
     let mut inside = false;
     for line in buf.split(|&b| b == b'\n') {
@@ -172,7 +163,7 @@ fn show_smap(out: &mut Out, buf: &[u8], start: u64) {
             continue;
         }
         for (k, f) in SMAPS_FIELDS.iter().enumerate() {
-            if let Some(v) = line.strip_prefix(*f).and_then(|r| r.strip_prefix(b":")) {
+            if let Some(v) = line.strip_prefix(f.as_bytes()).and_then(|r| r.strip_prefix(b":")) {
                 let v = v.trim_ascii_start();
                 vals[k] = v
                     .iter()
@@ -181,13 +172,11 @@ fn show_smap(out: &mut Out, buf: &[u8], start: u64) {
             }
         }
     }
-    out.bytes(b"smaps");
+    let _ = out.write_str("smaps");
     for (f, v) in SMAPS_FIELDS.iter().zip(vals) {
-        out.bytes(b" ");
-        out.bytes(f);
-        let _ = write!(out, "={v}");
+        let _ = write!(out, " {f}={v}");
     }
-    out.bytes(b"\n");
+    let _ = out.write_str("\n");
 }
 
 /// The scenario's final process and live set (which processes the
@@ -1543,6 +1532,31 @@ mod tests {
         assert_eq!(maps_range(b"100000000-100001000 rw-p"), Some((0x100000000, 0x100001000, &b" rw-p"[..])));
         assert_eq!(maps_range(b"x-1"), None);
         assert_eq!(maps_range(b"10-"), None);
+    }
+
+    #[test]
+    fn smap_fields_of_one_vma() {
+        let text = b"100000000-100002000 rw-p 00000000 00:00 0\n\
+Size:                  8 kB\n\
+Rss:                   4 kB\n\
+Pss:                   4 kB\n\
+Pss_Dirty:             9 kB\n\
+Private_Dirty:         4 kB\n\
+Anonymous:             4 kB\n\
+SwapPss:               7 kB\n\
+Locked:                0 kB\n\
+100002000-100003000 r--p 00000000 00:00 0\n\
+Rss:                   1 kB\n";
+        let mut out = String::new();
+        show_smap(&mut out, text, 0x100000000);
+        show_smap(&mut out, text, 0x100002000);
+        show_smap(&mut out, text, 0x5000);
+        assert_eq!(
+            out,
+            "smaps Rss=4 Pss=4 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=4 Anonymous=4 Swap=0 Locked=0\n\
+             smaps Rss=1 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n\
+             smaps Rss=0 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n"
+        );
     }
 
     #[test]
