@@ -5,7 +5,7 @@ use super::RealOptions;
 use super::access::{Raised, install_handler, load_byte, store_byte};
 use super::out::{Fixed, Hex, Out};
 use crate::bundle::MAX_BUNDLE_BYTES;
-use crate::scenario::{Expect, Line, MAX_LOAD_PAGES, MAX_PROCS, Op, Scenario, parse};
+use crate::scenario::{Expect, Line, MAX_LOAD_PAGES, MAX_PROCS, NAMED_WINDOW_END, NameRef, Op, Scenario, parse};
 use mm_core::errno::Errno;
 use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
@@ -23,6 +23,17 @@ const PAGE: u64 = mm_core::PAGE_SIZE;
 const OUT_BYTES: usize = 1 << 20;
 /// The most of `/proc/self/maps` a dump reads.
 const MAPS_BYTES: usize = 32 << 20;
+/// The most of `/proc/self/smaps` a `dump smaps` reads.
+const SMAPS_BYTES: usize = 32 << 20;
+/// The smaps fields `dump smaps` prints, in kB, in this order.
+const SMAPS_FIELDS: [&str; 9] =
+    ["Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty", "Anonymous", "Swap", "Locked"];
+/// (v1.4) The simulator's `mmap_base` (no randomization, an 8 MiB stack
+/// limit).
+const SIM_MMAP_BASE: u64 = 0x7fff_f7ff_f000;
+/// (v1.4) The runner's kernel-chosen mappings start 1 GiB below it (see
+/// [`reserve_named_area`]).
+const NAMED_AREA_TOP: u64 = SIM_MMAP_BASE - (1 << 30);
 /// Pagemap entries read at a time.
 const PM_ENTRIES: usize = 1 << 16;
 /// The `present` line's buffer.
@@ -53,6 +64,16 @@ struct PrctlMmMap {
     auxv: *mut u64,
     auxv_size: u32,
     exe_fd: u32,
+}
+
+/// (v1.4) A name's value, in a `MAP_SHARED` page every scenario process
+/// sees: its address and region length (0: no region), once bound.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct NameVal {
+    v: u64,
+    len: u64,
+    bound: u64,
 }
 
 /// A message to the supervisor: `kind` 1 an `exit` line (then `next`
@@ -123,6 +144,41 @@ fn maps_range(line: &[u8]) -> Option<(u64, u64, &[u8])> {
     Some((s, e, rest))
 }
 
+/// (v1.4) `smaps Rss=N ... Locked=N`: the fields of the block of the
+/// smaps text `buf` whose VMA starts at `start` (zeros if none does).
+fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
+    let mut vals = [0u64; SMAPS_FIELDS.len()];
+    let mut inside = false;
+    for line in buf.split(|&b| b == b'\n') {
+        if let Some((s, _, rest)) = maps_range(line)
+            && rest.first() == Some(&b' ')
+        {
+            if inside {
+                break;
+            }
+            inside = s == start;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        for (k, f) in SMAPS_FIELDS.iter().enumerate() {
+            if let Some(v) = line.strip_prefix(f.as_bytes()).and_then(|r| r.strip_prefix(b":")) {
+                let v = v.trim_ascii_start();
+                vals[k] = v
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .fold(0u64, |a, &b| a.wrapping_mul(10).wrapping_add(u64::from(b - b'0')));
+            }
+        }
+    }
+    let _ = out.write_str("smaps");
+    for (f, v) in SMAPS_FIELDS.iter().zip(vals) {
+        let _ = write!(out, " {f}={v}");
+    }
+    let _ = out.write_str("\n");
+}
+
 /// The scenario's final process and live set (which processes the
 /// supervisor ends after the last line).
 fn final_processes(s: &Scenario) -> (usize, u64) {
@@ -151,8 +207,18 @@ struct Runner<'a> {
     names: Vec<Option<CString>>,
     out: Out,
     maps: Vec<u8>,
+    /// (v1.4) A copy of `/proc/self/smaps` per `dump smaps` (empty if the
+    /// scenario has none) and the length read.
+    smaps: Vec<u8>,
+    smaps_len: usize,
     pm: Vec<u64>,
     pres: Fixed,
+    /// (v1.4) The names' values: `s.names.len()` entries in a shared
+    /// mapping (null without names).
+    namevals: *mut NameVal,
+    /// (v1.4) A dump's spans of one VMA whose present pages it shows (the
+    /// window's part and the named regions'), sized before the run.
+    spans: Vec<(u64, u64)>,
     loadvals: Vec<u8>,
     /// `mincore`'s vector.
     mincore_vec: Vec<u8>,
@@ -222,10 +288,6 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
         }
     };
     drop(src);
-    if let Some(why) = not_run_yet(&s) {
-        eprintln!("error: {why}");
-        return ExitCode::from(2);
-    }
     let created = match &opts.output {
         Some(o) => match open_output(path, o, opts.force) {
             Ok(c) => c,
@@ -238,25 +300,6 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
     };
     let code = run(&s, created);
     ExitCode::from(code)
-}
-
-/// What of the (v1.4) language this runner does not run yet: names for
-/// kernel-chosen addresses (they need the reserved area and the relative
-/// output the spec describes) and `dump smaps`.  Refused before anything
-/// runs rather than run wrongly.
-fn not_run_yet(s: &Scenario) -> Option<String> {
-    for l in &s.lines {
-        if l.bind.is_some() || l.addr_refs.iter().any(Option::is_some) || matches!(l.expect, Expect::Name(_)) {
-            return Some(format!(
-                "line {}: names for kernel-chosen addresses (`$NAME`) are not run by `mmsim real` yet",
-                l.line
-            ));
-        }
-        if matches!(l.op, Op::Dump { smaps: true, .. }) {
-            return Some(format!("line {}: `dump smaps` is not run by `mmsim real` yet", l.line));
-        }
-    }
-    None
 }
 
 /// Opens `out` for the run's output and makes it standard output.  An
@@ -294,6 +337,7 @@ fn open_output(scenario: &Path, out: &Path, force: bool) -> Result<Option<std::p
 /// The run after parsing; returns the exit status.
 fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
     let uses_brk = s.lines.iter().any(|l| matches!(l.op, Op::Brk { .. }));
+    let uses_smaps = s.lines.iter().any(|l| matches!(l.op, Op::Dump { smaps: true, .. }));
     let names = s
         .lines
         .iter()
@@ -315,8 +359,12 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
         names,
         out: Out::new(OUT_BYTES),
         maps: vec![0; MAPS_BYTES],
+        smaps: if uses_smaps { vec![0; SMAPS_BYTES] } else { Vec::new() },
+        smaps_len: 0,
         pm: vec![0; PM_ENTRIES],
         pres: Fixed::new(PRESENT_BYTES),
+        namevals: std::ptr::null_mut(),
+        spans: Vec::with_capacity(s.names.len() + 1),
         loadvals: vec![0; MAX_LOAD_PAGES as usize],
         mincore_vec: vec![0; MAX_LOAD_PAGES as usize + 2],
         io: vec![0; IO_BYTES],
@@ -363,6 +411,29 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
         );
     }
     pin_cpu();
+    if !s.names.is_empty() {
+        // Name values shared by every scenario process, and a clean area
+        // for kernel-chosen addresses.
+        let sz = s.names.len() * std::mem::size_of::<NameVal>();
+        // SAFETY: a fresh shared anonymous mapping, zeroed (nothing bound).
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                sz,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            r.fatal(format_args!("mmap names: {}", std::io::Error::last_os_error()));
+        }
+        r.namevals = p.cast();
+        if let Err(e) = reserve_named_area(&mut r.maps) {
+            r.fatal(format_args!("{e}"));
+        }
+    }
     prefault_stack();
     if !s.any_fork {
         // SAFETY: faults in (and then unlocks) every page the runner has.
@@ -418,6 +489,65 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
     r.out.flush();
     r.cleanup();
     0
+}
+
+/// (v1.4) Makes the kernel place NULL-hint (and moved) mappings as the
+/// simulator does relative to each other and to 1 GiB boundaries: every
+/// gap of `[NAMED_AREA_TOP, SIM_MMAP_BASE)` is filled with a `PROT_NONE`
+/// shared anonymous mapping (a shmem file of its own, so no scenario
+/// mapping merges with it), so the top-down search of `vm_unmapped_area`
+/// starts at [`NAMED_AREA_TOP`] in an empty area, 1 GiB below the
+/// simulator's, which has the same kind of mapping above its mmap_base.
+fn reserve_named_area(maps: &mut [u8]) -> Result<(), String> {
+    let fill = |at: u64, len: u64| {
+        // SAFETY: MAP_FIXED_NOREPLACE never replaces a mapping.
+        let r = unsafe {
+            libc::mmap(
+                at as *mut libc::c_void,
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if r as u64 == at { Ok(()) } else { Err(format!("mmap reserve: {}", std::io::Error::last_os_error())) }
+    };
+    // SAFETY: getrlimit fills the struct it is given.
+    let stack = unsafe {
+        let mut rl: libc::rlimit = std::mem::zeroed();
+        (libc::getrlimit(libc::RLIMIT_STACK, &mut rl) == 0).then_some(rl.rlim_cur)
+    };
+    if stack.is_some_and(|c| c == libc::RLIM_INFINITY || c > 100 << 20) {
+        eprintln!("warning: the stack limit moves mmap_base; named addresses will differ");
+    }
+    // The lowest piece has the same ends as the simulator's: the first
+    // half of the range.
+    let mut cur = NAMED_AREA_TOP;
+    fill(cur, 1 << 29)?;
+    cur += 1 << 29;
+    let n = read_all(c"/proc/self/maps", maps).ok_or_else(|| format!("maps: {}", std::io::Error::last_os_error()))?;
+    let ranges = maps[..n].split(|&b| b == b'\n').filter_map(|l| maps_range(l).map(|(s, e, _)| (s, e)));
+    for (s, e) in ranges.chain(std::iter::once((SIM_MMAP_BASE, SIM_MMAP_BASE))) {
+        let s = s.min(SIM_MMAP_BASE);
+        if s > cur {
+            fill(cur, s - cur)?;
+        }
+        cur = cur.max(e);
+        if cur >= SIM_MMAP_BASE {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `$NAME`, `$NAME+0x10`, `$NAME-0x10`.
+fn write_name_ref(w: &mut impl std::fmt::Write, name: &str, off: i64) {
+    let _ = match off {
+        0 => write!(w, "${name}"),
+        o if o < 0 => write!(w, "${name}-{:#x}", o.unsigned_abs()),
+        o => write!(w, "${name}+{o:#x}"),
+    };
 }
 
 /// Moves `start_brk` and `brk` to [`BRK_BASE`] with `PR_SET_MM_MAP`, the
@@ -495,6 +625,99 @@ fn prefault_stack() {
 }
 
 impl Runner<'_> {
+    /// (v1.4) The names' values (empty without names).
+    fn names(&self) -> &[NameVal] {
+        if self.namevals.is_null() {
+            return &[];
+        }
+        // SAFETY: `s.names.len()` entries mapped before the first line
+        // and never unmapped; only this process writes while it runs.
+        unsafe { std::slice::from_raw_parts(self.namevals, self.s.names.len()) }
+    }
+
+    /// (v1.4) The address `r` stands for.
+    fn resolve(&self, r: NameRef) -> u64 {
+        self.names()[r.name].v.wrapping_add(r.off as u64)
+    }
+
+    /// (v1.4) Name `i`'s region `[v, end)`, if bound to one.
+    fn region(&self, i: usize) -> Option<(u64, u64)> {
+        let n = self.names()[i];
+        (n.bound != 0 && n.len != 0).then(|| (n.v, n.v.saturating_add(n.len)))
+    }
+
+    /// (v1.4) The name an address is shown relative to: the most recently
+    /// bound whose region, end included, holds `x`; else, at or above
+    /// [`NAMED_WINDOW_END`] (where the runners' kernel-chosen addresses
+    /// differ), the nearest (the most recent of equally near ones).
+    fn name_for(&self, x: u64) -> Option<usize> {
+        let n = self.names().len();
+        if let Some(i) = (0..n).rev().find(|&i| self.region(i).is_some_and(|(v, e)| v <= x && x <= e)) {
+            return Some(i);
+        }
+        if x < NAMED_WINDOW_END {
+            return None;
+        }
+        let mut best: Option<(u64, usize)> = None;
+        for i in 0..n {
+            if let Some((v, _)) = self.region(i) {
+                let d = x.abs_diff(v);
+                if best.is_none_or(|(bd, _)| d <= bd) {
+                    best = Some((d, i));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// (v1.4) The most recently bound name whose region overlaps `[s, e)`.
+    fn vma_name(&self, s: u64, e: u64) -> Option<usize> {
+        (0..self.names().len()).rev().find(|&i| self.region(i).is_some_and(|(v, ve)| v < e && ve > s))
+    }
+
+    /// (v1.4) `x` relative to name `i`, into `w`.
+    fn write_rel(&self, w: &mut impl std::fmt::Write, i: usize, x: u64) {
+        write_name_ref(w, &self.s.names[i], x.wrapping_sub(self.names()[i].v) as i64);
+    }
+
+    /// An address as results and fault lines print it (`%#lx`, or
+    /// relative to a name).
+    fn write_addr_hex(&mut self, x: u64) {
+        match self.name_for(x) {
+            Some(i) => {
+                let mut out = std::mem::replace(&mut self.out, Out::new(0));
+                self.write_rel(&mut out, i, x);
+                self.out = out;
+            }
+            None => {
+                let _ = write!(self.out, "{}", Hex(x));
+            }
+        }
+    }
+
+    /// ` START-END` of the `present` line.
+    fn present_range(&mut self, lo: u64, hi: u64) {
+        let _ = self.pres.write_str(" ");
+        self.write_pres_addr(lo);
+        let _ = self.pres.write_str("-");
+        self.write_pres_addr(hi);
+    }
+
+    /// An address as maps and present lines print it (`%08lx`, or
+    /// relative to a name), into the `present` buffer.
+    fn write_pres_addr(&mut self, x: u64) {
+        match self.name_for(x) {
+            Some(i) => {
+                let mut pres = std::mem::replace(&mut self.pres, Fixed::new(0));
+                self.write_rel(&mut pres, i, x);
+                self.pres = pres;
+            }
+            None => {
+                let _ = write!(self.pres, "{x:08x}");
+            }
+        }
+    }
+
     /// Ends the run after a failure of the runner itself (status 3).
     fn fatal(&mut self, msg: std::fmt::Arguments<'_>) -> ! {
         self.out.flush();
@@ -538,7 +761,22 @@ impl Runner<'_> {
         let mut i = 0;
         while i < s.lines.len() {
             let l = &s.lines[i];
-            match l.op {
+            // (v1.4) Names used as addresses are resolved as the line runs
+            // (the lines that take them hold no strings: no allocation).
+            let resolved;
+            let op = if l.addr_refs.iter().any(Option::is_some) {
+                let mut op = l.op.clone();
+                for (slot, r) in op.addr_slots().into_iter().zip(l.addr_refs) {
+                    if let (Some(a), Some(r)) = (slot, r) {
+                        *a = self.resolve(r);
+                    }
+                }
+                resolved = op;
+                &resolved
+            } else {
+                &l.op
+            };
+            match *op {
                 Op::Fork { child } => {
                     self.out.flush();
                     self.do_fork(child);
@@ -574,7 +812,7 @@ impl Runner<'_> {
                     unsafe { libc::_exit(0) };
                 }
                 Op::File { size, .. } => self.do_file(i, size),
-                Op::Dump { ref label, .. } => self.do_dump(label),
+                Op::Dump { ref label, smaps } => self.do_dump(label, smaps),
                 Op::Load { addr, len } => self.do_access(l, addr, len, None),
                 Op::Store { addr, len, val } => self.do_access(l, addr, len, Some(val)),
                 Op::Openat { flags, .. } => self.do_openat(l, i, flags),
@@ -697,7 +935,7 @@ impl Runner<'_> {
                 None => write!(self.out, "-1 E??? (Unknown error {err})"),
             };
         } else if is_addr {
-            let _ = write!(self.out, "{}", Hex(val as u64));
+            self.write_addr_hex(val as u64);
         } else {
             let _ = write!(self.out, "{val}");
         }
@@ -705,11 +943,50 @@ impl Runner<'_> {
 
     fn check_result(&mut self, l: &Line, val: i64, err: i32) {
         let is_addr = l.op.returns_addr();
+        if let Some(i) = l.bind {
+            // (v1.4) `= $a` binds the result (MAP_FAILED on failure).
+            if err != 0 {
+                let _ = write!(self.out, "# diverged: line {}: expected success, got ", l.line);
+                self.result(val, err, is_addr);
+                let _ = writeln!(self.out);
+            }
+            let len = match l.op {
+                Op::Mmap { len, .. } => len,
+                Op::Mremap { new_len, .. } => new_len,
+                _ => 0,
+            };
+            let nv = NameVal {
+                v: if err != 0 { u64::MAX } else { val as u64 },
+                len: if err != 0 { 0 } else { len.div_ceil(PAGE).wrapping_mul(PAGE) },
+                bound: 1,
+            };
+            // SAFETY: `i` is below `s.names.len()` (the parser's index).
+            unsafe { self.namevals.add(i).write(nv) };
+            return;
+        }
+        if let Expect::Name(r) = l.expect {
+            // (v1.4) `= $a+OFF`: the address a bound name stands for.
+            if err == 0 && val as u64 == self.resolve(r) {
+                return;
+            }
+            let _ = write!(self.out, "# diverged: line {}: expected ", l.line);
+            write_name_ref(&mut self.out, &self.s.names[r.name], r.off);
+            let _ = write!(self.out, ", got ");
+            if err != 0 {
+                self.result(val, err, false);
+            } else {
+                let mut out = std::mem::replace(&mut self.out, Out::new(0));
+                self.write_rel(&mut out, r.name, val as u64);
+                self.out = out;
+            }
+            let _ = writeln!(self.out);
+            return;
+        }
         let ok = match &l.expect {
             Expect::Any => err == 0,
             Expect::Error(name) => err != 0 && err_name(err) == name,
             Expect::Value(v) => err == 0 && val == *v,
-            Expect::Name(_) => unreachable!("names are refused before the run (not_run_yet)"),
+            Expect::Name(_) => unreachable!("handled above"),
         };
         if ok {
             return;
@@ -729,7 +1006,7 @@ impl Runner<'_> {
                 let _ = write!(self.out, "-1");
             }
             Expect::Value(v) => self.result(*v, 0, is_addr),
-            Expect::Name(_) => unreachable!("names are refused before the run (not_run_yet)"),
+            Expect::Name(_) => unreachable!("handled above"),
         }
         let _ = write!(self.out, ", got ");
         self.result(val, err, is_addr);
@@ -766,7 +1043,9 @@ impl Runner<'_> {
         self.tot_maj += maj1 - maj0;
         if let Some((sig, a)) = fault {
             let name = if sig == Raised::Bus { "SIGBUS" } else { "SIGSEGV" };
-            let _ = writeln!(self.out, "# fault: line {}: {name} at {}", l.line, Hex(a));
+            let _ = write!(self.out, "# fault: line {}: {name} at ", l.line);
+            self.write_addr_hex(a);
+            let _ = writeln!(self.out);
         } else if store.is_none() && npages > 0 {
             let _ = write!(self.out, "# load: line {}:", l.line);
             let n = (npages as usize).min(self.loadvals.len());
@@ -831,9 +1110,10 @@ impl Runner<'_> {
         }
     }
 
-    /// `dump [LABEL]`: the maps lines inside the window, the fault counts
+    /// `dump [smaps] [LABEL]`: the maps lines inside the window (with
+    /// `smaps`, each followed by its VMA's smaps fields), the fault counts
     /// so far and the present page ranges.
-    fn do_dump(&mut self, label: &str) {
+    fn do_dump(&mut self, label: &str, smaps: bool) {
         let (win_lo, win_hi) = self.s.window;
         let _ = match (self.s.any_fork, label.is_empty()) {
             (true, false) => writeln!(self.out, "== dump {label} (process {})", self.me),
@@ -841,6 +1121,13 @@ impl Runner<'_> {
             (false, false) => writeln!(self.out, "== dump {label}"),
             (false, true) => writeln!(self.out, "== dump"),
         };
+        if smaps {
+            // Read once, before maps, as the VMAs stand at the dump.
+            let Some(n) = read_all(c"/proc/self/smaps", &mut self.smaps) else {
+                self.fatal(format_args!("smaps: {}", std::io::Error::last_os_error()));
+            };
+            self.smaps_len = n;
+        }
         let Some(n) = read_all(c"/proc/self/maps", &mut self.maps) else {
             self.fatal(format_args!("maps: {}", std::io::Error::last_os_error()));
         };
@@ -858,7 +1145,8 @@ impl Runner<'_> {
             pos += nl + 1;
             let line = &self.maps[lo_line..hi_line];
             let Some((s, e, _)) = maps_range(line) else { continue };
-            if e <= win_lo || s >= win_hi {
+            let named = self.vma_name(s, e);
+            if (e <= win_lo || s >= win_hi) && named.is_none() {
                 continue;
             }
             // Five fields split at spaces, then the path (if any) after
@@ -891,52 +1179,96 @@ impl Runner<'_> {
             if path.len() > t.len() && path.starts_with(t) && path[t.len()] == b'/' {
                 path = &path[t.len() + 1..];
             }
-            for (j, &(a, b)) in fields.iter().enumerate() {
-                if j > 0 {
+            if let Some(i) = named {
+                // (v1.4) Ends relative to the name; dev and inode vary
+                // from run to run.
+                let mut out = std::mem::replace(&mut self.out, Out::new(0));
+                self.write_rel(&mut out, i, s);
+                out.bytes(b"-");
+                self.write_rel(&mut out, i, e);
+                self.out = out;
+                for &(a, b) in &fields[1..3] {
                     self.out.bytes(b" ");
+                    self.out.bytes(&line[a..b]);
                 }
-                self.out.bytes(&line[a..b]);
+                self.out.bytes(b" 00:00 0");
+            } else {
+                for (j, &(a, b)) in fields.iter().enumerate() {
+                    if j > 0 {
+                        self.out.bytes(b" ");
+                    }
+                    self.out.bytes(&line[a..b]);
+                }
             }
             if !path.is_empty() {
                 self.out.bytes(b" ");
                 self.out.bytes(path);
             }
             self.out.bytes(b"\n");
-            // Present pages of the part inside the window.
-            let hi = e.min(win_hi);
-            let mut a = s.max(win_lo) & !(PAGE - 1);
-            while a < hi {
-                let cnt = ((hi - a) / PAGE).min(self.pm.len() as u64) as usize;
-                if cnt == 0 {
-                    break;
+            if smaps {
+                let Runner { out, smaps, smaps_len, .. } = self;
+                show_smap(out, &smaps[..*smaps_len], s);
+            }
+            // Present pages of the part inside the window and (v1.4) of
+            // the named regions, spans merged where they overlap or touch.
+            self.spans.clear();
+            let (lo, hi) = (s.max(win_lo) & !(PAGE - 1), e.min(win_hi));
+            if lo < hi {
+                self.spans.push((lo, hi));
+            }
+            for k in 0..self.names().len() {
+                if let Some((v, ve)) = self.region(k)
+                    && ve > s
+                    && v < e
+                    && self.spans.len() < self.spans.capacity()
+                {
+                    self.spans.push((v.max(s), ve.min(e)));
                 }
-                // SAFETY: reads `cnt` entries into the buffer.
-                let r =
-                    unsafe { libc::pread(pm, self.pm.as_mut_ptr().cast(), cnt * 8, ((a / PAGE) * 8) as libc::off_t) };
-                if r != (cnt * 8) as isize {
-                    self.fatal(format_args!("pagemap read: {}", std::io::Error::last_os_error()));
+            }
+            self.spans.sort_unstable();
+            let mut si = 0;
+            while si < self.spans.len() {
+                let (lo, mut hi) = self.spans[si];
+                si += 1;
+                while si < self.spans.len() && self.spans[si].0 <= hi {
+                    hi = hi.max(self.spans[si].1);
+                    si += 1;
                 }
-                for k in 0..cnt {
-                    if self.pm[k] >> 63 != 0 {
-                        match run {
-                            Some((_, ref mut rh)) if *rh == a => *rh = a + PAGE,
-                            _ => {
-                                if let Some((rl, rh)) = run {
-                                    let _ = write!(self.pres, " {rl:08x}-{rh:08x}");
-                                    if self.pres.room() <= 64 {
-                                        self.fatal(format_args!("too many present ranges"));
+                let mut a = lo;
+                while a < hi {
+                    let cnt = ((hi - a) / PAGE).min(self.pm.len() as u64) as usize;
+                    if cnt == 0 {
+                        break;
+                    }
+                    // SAFETY: reads `cnt` entries into the buffer.
+                    let r = unsafe {
+                        libc::pread(pm, self.pm.as_mut_ptr().cast(), cnt * 8, ((a / PAGE) * 8) as libc::off_t)
+                    };
+                    if r != (cnt * 8) as isize {
+                        self.fatal(format_args!("pagemap read: {}", std::io::Error::last_os_error()));
+                    }
+                    for k in 0..cnt {
+                        if self.pm[k] >> 63 != 0 {
+                            match run {
+                                Some((_, ref mut rh)) if *rh == a => *rh = a + PAGE,
+                                _ => {
+                                    if let Some((rl, rh)) = run {
+                                        self.present_range(rl, rh);
+                                        if self.pres.room() <= 300 {
+                                            self.fatal(format_args!("too many present ranges"));
+                                        }
                                     }
+                                    run = Some((a, a + PAGE));
                                 }
-                                run = Some((a, a + PAGE));
                             }
                         }
+                        a += PAGE;
                     }
-                    a += PAGE;
                 }
             }
         }
         if let Some((rl, rh)) = run {
-            let _ = write!(self.pres, " {rl:08x}-{rh:08x}");
+            self.present_range(rl, rh);
         }
         // SAFETY: closes the pagemap descriptor.
         unsafe { libc::close(pm) };
@@ -1200,6 +1532,31 @@ mod tests {
         assert_eq!(maps_range(b"100000000-100001000 rw-p"), Some((0x100000000, 0x100001000, &b" rw-p"[..])));
         assert_eq!(maps_range(b"x-1"), None);
         assert_eq!(maps_range(b"10-"), None);
+    }
+
+    #[test]
+    fn smap_fields_of_one_vma() {
+        let text = b"100000000-100002000 rw-p 00000000 00:00 0\n\
+Size:                  8 kB\n\
+Rss:                   4 kB\n\
+Pss:                   4 kB\n\
+Pss_Dirty:             9 kB\n\
+Private_Dirty:         4 kB\n\
+Anonymous:             4 kB\n\
+SwapPss:               7 kB\n\
+Locked:                0 kB\n\
+100002000-100003000 r--p 00000000 00:00 0\n\
+Rss:                   1 kB\n";
+        let mut out = String::new();
+        show_smap(&mut out, text, 0x100000000);
+        show_smap(&mut out, text, 0x100002000);
+        show_smap(&mut out, text, 0x5000);
+        assert_eq!(
+            out,
+            "smaps Rss=4 Pss=4 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=4 Anonymous=4 Swap=0 Locked=0\n\
+             smaps Rss=1 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n\
+             smaps Rss=0 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n"
+        );
     }
 
     #[test]
