@@ -245,11 +245,21 @@ struct Runner<'a> {
     created: Option<std::path::PathBuf>,
 }
 
-/// Re-executes the runner with address-space randomization off, once.
+/// Re-executes the runner once, with address-space randomization off and
+/// without the 1 GiB arena mimalloc (mmsim's allocator) reserves at start:
+/// the runner's `mlockall` would fault all of it in before every run.
 fn reexec_without_aslr() {
+    const ARENA: &str = "MIMALLOC_ARENA_RESERVE";
+    if std::env::var_os(REEXEC_ENV).is_some() {
+        return;
+    }
     // SAFETY: personality(0xffffffff) only queries.
     let pers = unsafe { libc::personality(0xffff_ffff) };
-    if pers == -1 || pers & libc::ADDR_NO_RANDOMIZE != 0 || std::env::var_os(REEXEC_ENV).is_some() {
+    if pers == -1 {
+        return;
+    }
+    let no_arena = std::env::var_os(ARENA).is_some_and(|v| v == "0");
+    if pers & libc::ADDR_NO_RANDOMIZE != 0 && no_arena {
         return;
     }
     // SAFETY: sets this process's execution domain flags.
@@ -258,8 +268,9 @@ fn reexec_without_aslr() {
     }
     let mut args = std::env::args_os();
     let arg0 = args.next().unwrap_or_default();
-    // Only returns if the exec failed: go on with randomization then.
-    let _ = std::process::Command::new("/proc/self/exe").arg0(arg0).args(args).env(REEXEC_ENV, "1").exec();
+    // Only returns if the exec failed: go on as we are then.
+    let _ =
+        std::process::Command::new("/proc/self/exe").arg0(arg0).args(args).env(REEXEC_ENV, "1").env(ARENA, "0").exec();
 }
 
 /// `mmsim real`.
