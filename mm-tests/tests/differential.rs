@@ -61,11 +61,12 @@ fn extreme_argument_cases_match_linux() {
 }
 
 /// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
-/// syscall tests) ported to scenarios by `tools/port_selftests.py`,
+/// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
+/// (`guard-regions-*`, by hand, recorded with `mmsim real`) guard-regions.c,
 /// recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 122);
+    check("selftests", None, 130);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
