@@ -79,12 +79,21 @@ impl Kernel {
         self.ksys_write(pid, fd, buf, count, Some(pos))
     }
 
-    /// `ksys_read` / `ksys_pread64` -> `vfs_read`.
-    fn ksys_read(&self, pid: Pid, fd: i64, buf: u64, count: u64, pos: Option<u64>) -> SysResult<u64> {
-        let _ret = RetToUser(self.machine());
-        let _t = trace_enter!(self.machine().trace, "vfs_read", "fd {fd}: {count} bytes to {buf:#x}");
+    /// What `vfs_read` and `vfs_write` check first: the descriptor open
+    /// for `mode` (`EBADF`), the buffer in user space (`EFAULT`), the
+    /// position (`pos`, else the file's) and count (`rw_verify_area`);
+    /// the file, the position and the count cut to `MAX_RW_COUNT`.
+    fn rw_prepare(
+        &self,
+        pid: Pid,
+        fd: i64,
+        mode: FMode,
+        buf: u64,
+        count: u64,
+        pos: Option<u64>,
+    ) -> SysResult<(Arc<File>, u64, u64)> {
         let file = self.fdget(pid, fd)?;
-        if !file.mode.contains(FMode::READ) {
+        if !file.mode.contains(mode) {
             return Err(Errno::EBADF);
         }
         if !self.access_ok(buf, count) {
@@ -92,7 +101,14 @@ impl Kernel {
         }
         let start = pos.unwrap_or_else(|| *file.f_pos.lock());
         Self::rw_verify_area(Some(start), count)?;
-        let count = count.min(MAX_RW_COUNT);
+        Ok((file, start, count.min(MAX_RW_COUNT)))
+    }
+
+    /// `ksys_read` / `ksys_pread64` -> `vfs_read`.
+    fn ksys_read(&self, pid: Pid, fd: i64, buf: u64, count: u64, pos: Option<u64>) -> SysResult<u64> {
+        let _ret = RetToUser(self.machine());
+        let _t = trace_enter!(self.machine().trace, "vfs_read", "fd {fd}: {count} bytes to {buf:#x}");
+        let (file, start, count) = self.rw_prepare(pid, fd, FMode::READ, buf, count, pos)?;
         let mut page = vec![0u8; PAGE_SIZE as usize];
         let mut done = 0u64;
         let mut fault = false;
@@ -134,16 +150,7 @@ impl Kernel {
     fn ksys_write(&self, pid: Pid, fd: i64, buf: u64, count: u64, pos: Option<u64>) -> SysResult<u64> {
         let _ret = RetToUser(self.machine());
         let _t = trace_enter!(self.machine().trace, "vfs_write", "fd {fd}: {count} bytes from {buf:#x}");
-        let file = self.fdget(pid, fd)?;
-        if !file.mode.contains(FMode::WRITE) {
-            return Err(Errno::EBADF);
-        }
-        if !self.access_ok(buf, count) {
-            return Err(Errno::EFAULT);
-        }
-        let start = pos.unwrap_or_else(|| *file.f_pos.lock());
-        Self::rw_verify_area(Some(start), count)?;
-        let count = count.min(MAX_RW_COUNT);
+        let (file, start, count) = self.rw_prepare(pid, fd, FMode::WRITE, buf, count, pos)?;
         if count == 0 {
             return Ok(0);
         }
