@@ -62,11 +62,12 @@ fn extreme_argument_cases_match_linux() {
 
 /// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
 /// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
-/// (`guard-regions-*`, by hand, recorded with `mmsim real`) guard-regions.c,
+/// guard-regions.c (`guard-regions-*`: eight by hand, and one per test and
+/// variant by `tools/port_guard_regions.py`, recorded with `mmsim real`),
 /// recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 130);
+    check("selftests", None, 185);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
