@@ -475,9 +475,9 @@ def madvise_sequential(s):
 
 @case("map_private", ["shmem", "file"], """
 Guard pages in a MAP_SHARED and a MAP_PRIVATE mapping of the same file
-are independent; removing them from the private mapping drops its
-private copies under them, which then read the file again (page i of
-the file holds 'a' + i).""")
+are independent; installing them in the private mapping zaps its
+private copies there, which after removal read the file again (page i
+of the file holds 'a' + i).""")
 def map_private(s):
     s.mmap_("$s", 10)
     s.mmap_("$v", 10, private=True)

@@ -1,8 +1,8 @@
 # selftests/mm/guard-regions.c, TEST_F(guard_regions, map_private):
 # Guard pages in a MAP_SHARED and a MAP_PRIVATE mapping of the same file
-# are independent; removing them from the private mapping drops its
-# private copies under them, which then read the file again (page i of
-# the file holds 'a' + i).
+# are independent; installing them in the private mapping zaps its
+# private copies there, which after removal read the file again (page i
+# of the file holds 'a' + i).
 # shmem variant: the test's memfd is a tmpfs file of 100 pages
 # of holes (made empty, then ftruncate), mapped MAP_SHARED.
 window 0x100000000 0x100100000
