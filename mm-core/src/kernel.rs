@@ -189,7 +189,7 @@ impl Kernel {
     /// Boots a machine with no processes.
     pub fn new(cfg: &MachineConfig) -> Result<Kernel, ConfigError> {
         let machine = Machine::new(cfg)?;
-        let tmpfs = Tmpfs::new(&machine);
+        let tmpfs = Tmpfs::new(&crate::fs::SuperBlock::new(&machine));
         Ok(Kernel { tasks: BTreeMap::new(), root: None, tmpfs, machine, next_pid: 1, oom_kills: Default::default() })
     }
 
@@ -295,7 +295,13 @@ impl Kernel {
             Err(Errno::EACCES)
         } else {
             let no_mmap = Arc::new(crate::fs::NoMmapFile::default());
-            let inode = crate::fs::Inode::new(&self.machine, PROC_DEV, 0, no_mmap.clone(), no_mmap);
+            let inode = crate::fs::Inode::new(
+                &crate::fs::SuperBlock::new(&self.machine),
+                PROC_DEV,
+                0,
+                no_mmap.clone(),
+                no_mmap,
+            );
             Ok(File::open(inode, how.f_mode, shown))
         };
         trace_note!(
@@ -633,7 +639,7 @@ impl Kernel {
     /// number when `name` is `pipe` or `socket`.
     pub fn anon_inode_getfile(&self, name: &str, mode: FMode) -> Arc<File> {
         let inode = crate::fs::Inode::new(
-            &self.machine,
+            &crate::fs::SuperBlock::new(&self.machine),
             ANON_INODE_DEV,
             0,
             Arc::new(crate::fs::NoMmapFile::default()),

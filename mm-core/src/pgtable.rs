@@ -92,9 +92,11 @@ impl MmStruct {
     }
 
     /// Writes a leaf entry (`set_pte_at`).  Flushing the TLB, if the old
-    /// entry was present, is the caller's job.
+    /// entry was present, is the caller's job.  Core code only: a page
+    /// table written from outside would break the invariants the core
+    /// keeps (rmap, counters, TLB).
     #[inline]
-    pub fn set_pte(&self, slot: Slot, pte: Pte) {
+    pub(crate) fn set_pte(&self, slot: Slot, pte: Pte) {
         self.machine.phys.write_u64(slot.table, slot.idx, self.machine.arch.encode_pte(pte));
     }
 

@@ -49,12 +49,12 @@ pub use ondisk::Ext4Error;
 use ahash::AHashMap;
 use mm_core::errno::{Errno, SysResult, VmFault};
 use mm_core::fault::VmFaultCtx;
+use mm_core::fs::SuperBlock as VfsSuperBlock;
 use mm_core::fs::namei::{self, NameiOps};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
     LookupFlags, MM_FILESYSTEMS, NoMmapFile, VmOperations, iget,
 };
-use mm_core::machine::Machine;
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use mm_core::{trace_enter, trace_note};
 use ondisk::{Device, Extent, SuperBlock, map_range};
@@ -273,14 +273,13 @@ impl VmOperations for Ext4VmOps {
     /// `ext4_page_mkwrite`: a page whose blocks exist may be written; one
     /// that would need new blocks is refused.
     fn page_mkwrite(&self, vmf: &VmFaultCtx<'_>, _pfn: Pfn) -> VmFault {
-        let m = &*vmf.mm.machine;
-        let _t = trace_enter!(m.trace, "ext4_page_mkwrite", "{} page {}", self.file.path, vmf.pgoff);
-        if !self.file.page_is_allocated(vmf.pgoff) {
+        let _t = trace_enter!(vmf.trace(), "ext4_page_mkwrite", "{} page {}", self.file.path, vmf.pgoff());
+        if !self.file.page_is_allocated(vmf.pgoff()) {
             trace_note!(
-                m.trace,
+                vmf.trace(),
                 "ext4_page_mkwrite",
                 "page {} has no blocks (a hole): writing it would need block allocation: SIGBUS",
-                vmf.pgoff
+                vmf.pgoff()
             );
             return VmFault::SIGBUS;
         }
@@ -312,7 +311,8 @@ impl FileOperations for Ext4Fops {
 
 /// A mounted ext4 image.
 pub struct Ext4Image {
-    machine: Arc<Machine>,
+    /// What the filesystem may use of the machine.
+    sb: VfsSuperBlock,
     shared: Arc<Shared>,
     /// Live inodes by inode number, so that every open of a file shares
     /// one page cache.
@@ -326,17 +326,17 @@ impl std::fmt::Debug for Ext4Image {
 }
 
 impl Ext4Image {
-    /// Mounts the image at `path` on `machine`.  The image file is opened
-    /// read-only and never written: writeback goes to an in-memory
-    /// overlay.
-    pub fn mount(machine: &Arc<Machine>, path: &str) -> Result<Arc<Ext4Image>, String> {
-        Self::mount_with(machine, path, MountOptions::default())
+    /// Mounts the image at `path` with the super block `sb`.  The image
+    /// file is opened read-only and never written: writeback goes to an
+    /// in-memory overlay.
+    pub fn mount(sb: &VfsSuperBlock, path: &str) -> Result<Arc<Ext4Image>, String> {
+        Self::mount_with(sb, path, MountOptions::default())
     }
 
-    /// Mounts the image at `path` on `machine`; with
+    /// Mounts the image at `path` with the super block `sb`; with
     /// `options.write_source`, the image file is opened read-write and
     /// dirty pages are written back into it in place.
-    pub fn mount_with(machine: &Arc<Machine>, path: &str, options: MountOptions) -> Result<Arc<Ext4Image>, String> {
+    pub fn mount_with(sb: &VfsSuperBlock, path: &str, options: MountOptions) -> Result<Arc<Ext4Image>, String> {
         let image = std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?;
         let backing = if options.write_source {
             let w = std::fs::OpenOptions::new()
@@ -348,18 +348,18 @@ impl Ext4Image {
         } else {
             Backing::Overlay(Overlay::default())
         };
-        Ok(Self::new(machine, Shared::new(Device::File(image), backing, path)?))
+        Ok(Self::new(sb, Shared::new(Device::File(image), backing, path)?))
     }
 
     /// Mounts an image held in memory (`image`'s bytes); writeback goes to
     /// an in-memory overlay.
-    pub fn mount_bytes(machine: &Arc<Machine>, image: &[u8]) -> Result<Arc<Ext4Image>, String> {
+    pub fn mount_bytes(sb: &VfsSuperBlock, image: &[u8]) -> Result<Arc<Ext4Image>, String> {
         let shared = Shared::new(Device::Memory(image.into()), Backing::Overlay(Overlay::default()), "(memory)")?;
-        Ok(Self::new(machine, shared))
+        Ok(Self::new(sb, shared))
     }
 
-    fn new(machine: &Arc<Machine>, shared: Shared) -> Arc<Ext4Image> {
-        Arc::new(Ext4Image { machine: machine.clone(), shared: Arc::new(shared), inodes: Mutex::new(AHashMap::new()) })
+    fn new(sb: &VfsSuperBlock, shared: Shared) -> Arc<Ext4Image> {
+        Arc::new(Ext4Image { sb: sb.clone(), shared: Arc::new(shared), inodes: Mutex::new(AHashMap::new()) })
     }
 
     /// Whether writeback writes into the image file (`write_source`).
@@ -388,13 +388,13 @@ impl Filesystem for Ext4Image {
             let attr = InodeAttr { dev: EXT4_DEV, i_ino: Some(u64::from(key)), mode: disk.mode(), rdev: (0, 0) };
             if !disk.is_reg() {
                 let special = Arc::new(NoMmapFile { dir: disk.is_dir() });
-                return Ok(Inode::new_with(&self.machine, attr, disk.size, special.clone(), special));
+                return Ok(Inode::new_with(&self.sb, attr, disk.size, special.clone(), special));
             }
             let extents = self.shared.sb.extents(&disk).map_err(|e| self.note(e))?;
             let size = disk.size;
             let disk = DiskFile { size, extents };
             let file = Arc::new(Ext4File { shared: self.shared.clone(), path: canonical.clone(), disk });
-            let inode = Inode::new_with(&self.machine, attr, size, file.clone(), Arc::new(Ext4Fops { file }));
+            let inode = Inode::new_with(&self.sb, attr, size, file.clone(), Arc::new(Ext4Fops { file }));
             // ext4_set_inode_mapping_order: regular files in large folios.
             inode.mapping.mapping_set_large_folios();
             Ok(inode)
@@ -420,7 +420,7 @@ impl Ext4Image {
     /// errno.
     fn note(&self, e: Ext4Error) -> Errno {
         if e.errno != Errno::ENOENT {
-            trace_note!(self.machine.trace, "ext4_lookup", "{}: {e}", self.shared.path);
+            trace_note!(self.sb.trace(), "ext4_lookup", "{}: {e}", self.shared.path);
         }
         e.errno
     }
@@ -447,8 +447,8 @@ impl NameiOps for Ext4Walker<'_> {
     }
 }
 
-fn mount_ext4(machine: &Arc<Machine>, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(Ext4Image::mount_with(machine, source, options)?)
+fn mount_ext4(sb: &VfsSuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(Ext4Image::mount_with(sb, source, options)?)
 }
 
 #[linkme::distributed_slice(MM_FILESYSTEMS)]

@@ -84,7 +84,8 @@ fn lookup_in(name: &str, image: &[u8], path: &str) -> Result<Result<u64, Errno>,
     let start = Instant::now();
     reset_peak();
     let base = LIVE.with(Cell::get);
-    let r = Ext4Image::mount(k.machine(), copy.0.to_str().expect("utf-8")).map(|fs| fs.lookup(path).map(|i| i.size()));
+    let r = Ext4Image::mount(&mm_core::fs::SuperBlock::new(k.machine()), copy.0.to_str().expect("utf-8"))
+        .map(|fs| fs.lookup(path).map(|i| i.size()));
     assert!(start.elapsed() < Duration::from_secs(2), "{name}: took {:?}", start.elapsed());
     assert!(peak_since(base) < 1 << 20, "{name}: allocated {} bytes", peak_since(base));
     assert!(std::fs::read(&copy.0).expect("image") == image, "{name}: the image changed");
@@ -271,7 +272,7 @@ fn mutated_images_never_panic_and_reads_stay_bounded() {
             assert!(peak < 2 * img.len() + 3 * MAX_BYTES as usize, "mutation {i}: {peak} bytes allocated");
             // Some go through the page cache too.
             if i % 25 == 0
-                && let Ok(fs) = Ext4Image::mount_bytes(k.machine(), &m)
+                && let Ok(fs) = Ext4Image::mount_bytes(&mm_core::fs::SuperBlock::new(k.machine()), &m)
             {
                 for p in paths {
                     if let Ok(inode) = fs.lookup(p) {

@@ -109,7 +109,7 @@ fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
 /// Mounts `image` with writeback into the image file (`write_source`).
 fn mount_writing(k: &Kernel, image: &Path) -> std::sync::Arc<Ext4Image> {
     Ext4Image::mount_with(
-        k.machine(),
+        &mm_core::fs::SuperBlock::new(k.machine()),
         image.to_str().expect("utf-8 path"),
         MountOptions { write_source: true, ..Default::default() },
     )
@@ -266,7 +266,8 @@ fn the_image_is_never_written_unless_asked() {
     std::fs::set_permissions(s.image(), perms).expect("chmod");
     let before = std::fs::read(s.image()).expect("image");
     let mut k = Kernel::new(&MachineConfig { ram: 256 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8")).expect("mount");
+    let fs = Ext4Image::mount(&mm_core::fs::SuperBlock::new(k.machine()), s.image().to_str().expect("utf-8"))
+        .expect("mount");
     assert!(!fs.writes_image());
     k.set_root(fs.clone());
     let pid = k.spawn().expect("process");
@@ -307,7 +308,7 @@ fn the_image_is_never_written_unless_asked() {
     // (root may write any file).
     let k = Kernel::new(&MachineConfig::default()).expect("machine");
     let w = Ext4Image::mount_with(
-        k.machine(),
+        &mm_core::fs::SuperBlock::new(k.machine()),
         s.image().to_str().expect("utf-8"),
         MountOptions { write_source: true, ..Default::default() },
     );
@@ -328,7 +329,8 @@ fn dirty_pages_survive_eviction_without_touching_the_image() {
     run(Command::new("mke2fs").args(["-q", "-F", "-t", "ext4", "-d"]).arg(s.src()).arg(s.image()).arg("16M"));
     let before = std::fs::read(s.image()).expect("image");
     let mut k = Kernel::new(&MachineConfig { ram: 2 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = Ext4Image::mount(k.machine(), s.image().to_str().expect("utf-8 path")).expect("mount");
+    let fs = Ext4Image::mount(&mm_core::fs::SuperBlock::new(k.machine()), s.image().to_str().expect("utf-8 path"))
+        .expect("mount");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     map(&k, pid, "/big4m", (O_RDWR, Prot::READ | Prot::WRITE, MapFlags::SHARED), BASE, len);

@@ -55,9 +55,8 @@ use mm_core::fault::VmFaultCtx;
 use mm_core::fs::namei::{self, NameiOps, Walk};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
-    LookupFlags, MM_FILESYSTEMS, MountOptions, NoMmapFile, VmOperations, iget,
+    LookupFlags, MM_FILESYSTEMS, MountOptions, NoMmapFile, SuperBlock, VmOperations, iget,
 };
-use mm_core::machine::Machine;
 use mm_core::trace_note;
 use mm_core::types::{PAGE_SIZE, Pfn};
 use parking_lot::Mutex;
@@ -335,7 +334,8 @@ enum Node {
 /// The `host` filesystem: a host directory or a root snapshot, never
 /// written.
 pub struct HostFs {
-    machine: Arc<Machine>,
+    /// What the filesystem may use of the machine.
+    sb: SuperBlock,
     source: Arc<Source>,
     /// `fs_type=`: the type every file takes, instead of its own.
     forced: Option<FsKind>,
@@ -369,7 +369,7 @@ impl HostFs {
     /// [`SNAPSHOT_MAGIC`]) or a host directory.  `options.data` may set
     /// `fs_type=NAME`; `write_source` is refused (the host is never
     /// written).
-    pub fn mount(machine: &Arc<Machine>, source: &str, options: &MountOptions) -> Result<Arc<HostFs>, String> {
+    pub fn mount(sb: &SuperBlock, source: &str, options: &MountOptions) -> Result<Arc<HostFs>, String> {
         if options.write_source {
             return Err("the host filesystem is never written (--write-image is for --image)".to_string());
         }
@@ -384,14 +384,14 @@ impl HostFs {
         } else {
             Source::Host(HostDir::new(source)?)
         };
-        let fs = Self::with_source(machine, src, forced, source);
+        let fs = Self::with_source(sb, src, forced, source);
         fs.fill_start_pagecache()?;
         Ok(fs)
     }
 
     /// Mounts a root snapshot given as text.
-    pub fn mount_snapshot(machine: &Arc<Machine>, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
-        let fs = Self::with_source(machine, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)");
+    pub fn mount_snapshot(sb: &SuperBlock, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
+        let fs = Self::with_source(sb, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)");
         fs.fill_start_pagecache()?;
         Ok(fs)
     }
@@ -412,7 +412,7 @@ impl HostFs {
                             "{name}: the start page cache ({pages} pages so far) does not fit in the machine's memory"
                         )
                     };
-                    if pages + (1 << r.order) > self.machine.phys.nr_pages() {
+                    if pages + (1 << r.order) > self.sb.get_num_physpages() {
                         return Err(too_much());
                     }
                     // A large folio where the mapping has none, or the
@@ -431,26 +431,24 @@ impl HostFs {
                             }
                         }
                     }
-                    if r.readahead
-                        && let Some(pfn) = inode.mapping.peek(index)
-                    {
+                    if r.readahead {
                         // The marker of a readahead window: fault-around
                         // skips it and a fault on it starts the next one.
-                        self.machine.phys.page(pfn).set_flags(mm_core::flags::PageFlags::READAHEAD);
+                        inode.mapping.folio_set_readahead(index);
                     }
                     pages += 1 << r.order;
                 }
             }
         }
         if pages > 0 {
-            trace_note!(self.machine.trace, "pagecache", "{} pages cached at the start", pages);
+            trace_note!(self.sb.trace(), "pagecache", "{} pages cached at the start", pages);
         }
         Ok(())
     }
 
-    fn with_source(machine: &Arc<Machine>, source: Source, forced: Option<FsKind>, name: &str) -> Arc<HostFs> {
+    fn with_source(sb: &SuperBlock, source: Source, forced: Option<FsKind>, name: &str) -> Arc<HostFs> {
         Arc::new(HostFs {
-            machine: machine.clone(),
+            sb: sb.clone(),
             source: Arc::new(source),
             forced,
             kinds: Mutex::new(AHashMap::new()),
@@ -478,7 +476,7 @@ impl HostFs {
             return k.clone();
         }
         let k = self.source.fs_kind(path, dev).unwrap_or(FsKind::Other("unknown".to_string()));
-        trace_note!(self.machine.trace, "statfs", "device {:x}:{:02x} is {}", dev.0, dev.1, k.name());
+        trace_note!(self.sb.trace(), "statfs", "device {:x}:{:02x} is {}", dev.0, dev.1, k.name());
         kinds.insert(dev, k.clone());
         k
     }
@@ -498,7 +496,7 @@ impl HostFs {
                     overlay: Mutex::new(BTreeMap::new()),
                 });
                 let large = kind.large_folios();
-                let inode = Inode::new_with(&self.machine, attr, stat.size, file, Arc::new(HostFops { kind }));
+                let inode = Inode::new_with(&self.sb, attr, stat.size, file, Arc::new(HostFops { kind }));
                 if large {
                     inode.mapping.mapping_set_large_folios();
                 }
@@ -509,7 +507,7 @@ impl HostFs {
                 inode
             } else {
                 let special = Arc::new(NoMmapFile { dir: stat.ty == FileType::Directory });
-                Inode::new_with(&self.machine, attr, stat.size, special.clone(), special)
+                Inode::new_with(&self.sb, attr, stat.size, special.clone(), special)
             })
         })
     }
@@ -536,7 +534,7 @@ impl HostFs {
             overlay: Mutex::new(BTreeMap::new()),
         });
         let attr = InodeAttr { dev, i_ino: None, mode: ty.s_ifmt() | perm, rdev: (0, 0) };
-        Inode::new_with(&self.machine, attr, 0, file, Arc::new(HostFops { kind }))
+        Inode::new_with(&self.sb, attr, 0, file, Arc::new(HostFops { kind }))
     }
 
     /// `rename` (`keep` false) or `link` (`keep` true) in memory.
@@ -720,7 +718,7 @@ impl Filesystem for HostFs {
 
     /// The simulated size becomes 0; the host file stays as it is.
     fn truncate(&self, inode: &Arc<Inode>) -> SysResult<()> {
-        mm_core::fs::truncate_unmapped(&self.machine, inode)
+        mm_core::fs::truncate_unmapped(&self.sb, inode)
     }
 
     /// Writes every dirty page of every live file back into its overlay.
@@ -734,8 +732,8 @@ impl Filesystem for HostFs {
     }
 }
 
-fn mount_host(machine: &Arc<Machine>, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(HostFs::mount(machine, source, &options)?)
+fn mount_host(sb: &SuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(HostFs::mount(sb, source, &options)?)
 }
 
 #[linkme::distributed_slice(MM_FILESYSTEMS)]

@@ -30,7 +30,8 @@ fn boot(root: &Path, fs_type: Option<&str>) -> (Kernel, Pid, Arc<HostFs>) {
     if let Some(t) = fs_type {
         opts.data.push(("fs_type".into(), t.into()));
     }
-    let fs = HostFs::mount(k.machine(), root.to_str().expect("utf-8"), &opts).expect("mount");
+    let fs =
+        HostFs::mount(&mm_core::fs::SuperBlock::new(k.machine()), root.to_str().expect("utf-8"), &opts).expect("mount");
     k.set_root(fs.clone());
     let pid = k.spawn().expect("process");
     (k, pid, fs)
@@ -289,7 +290,7 @@ fn dev_zero_maps_as_anonymous_memory() {
     let snap =
         b"mmsim-root-snapshot 1\nd /dev 755 00:05 1 0\nc /dev/zero 666 00:05 4 1:5\nc /dev/null 666 00:05 5 1:3\n";
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), snap, None).expect("snapshot");
+    let fs = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), snap, None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     let fd = k.sys_openat(pid, "/dev/zero", O_RDWR).expect("open");

@@ -51,7 +51,7 @@ type Opened = Result<(String, FileType, (u32, u32), u64, u64), Errno>;
 
 fn opens(root: &str) -> Vec<Opened> {
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount(k.machine(), root, &MountOptions::default()).expect("mount");
+    let fs = HostFs::mount(&mm_core::fs::SuperBlock::new(k.machine()), root, &MountOptions::default()).expect("mount");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     OPENS
@@ -68,7 +68,7 @@ fn opens(root: &str) -> Vec<Opened> {
 /// The bytes `open_exec` reads of `path` at `[off, off + len)`.
 fn exec_bytes(root: &str, path: &str, off: u64, len: usize) -> Vec<u8> {
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount(k.machine(), root, &MountOptions::default()).expect("mount");
+    let fs = HostFs::mount(&mm_core::fs::SuperBlock::new(k.machine()), root, &MountOptions::default()).expect("mount");
     k.set_root(fs);
     let f = k.open_exec(path).expect("open_exec");
     let mut buf = vec![0u8; len];
@@ -176,7 +176,7 @@ fn bad_snapshots_get_an_error_naming_the_line() {
 fn a_huge_file_from_a_snapshot_maps_without_reading_anything() {
     let text = b"mmsim-root-snapshot 1\nfs 08:01 ext4\nf /huge 644 08:01 7 9223372036854775807\n= 4096 01\n";
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), text, None).expect("snapshot");
+    let fs = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text, None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     let fd = k.sys_openat(pid, "/huge", O_RDONLY).expect("open");
@@ -216,7 +216,7 @@ proptest! {
             Err(e) => prop_assert!(e.starts_with("line "), "{}", e),
             Ok(_) => {
                 let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-                let fs = HostFs::mount_snapshot(k.machine(), &text, None).expect("parsed once");
+                let fs = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), &text, None).expect("parsed once");
                 k.set_root(fs);
                 let pid = k.spawn().expect("process");
                 for p in ["/lib/ld.so", "/usr/lib/ld.so", "/dev/zero", "/fifo", "/sock", "/lib/", "/etc/ld.so.preload"] {
@@ -298,7 +298,8 @@ fn the_start_pagecache_is_cached_before_anything_runs() {
     let text = "mmsim-root-snapshot 1\nfs fe:00 ext4 ra=8\nfs 00:1a tmpfs\npagecache\n\
 f /data 644 fe:00 5 262144\n= 4100 2a\nc 0 1 4\nc 32 2 0\nf /shm 644 00:1a 6 262144\nc 0 1 4\n";
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect("snapshot");
+    let fs =
+        HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text.as_bytes(), None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     let fd = k.sys_openat(pid, "/data", O_RDONLY).expect("open");
@@ -337,7 +338,8 @@ fn a_readahead_mark_in_the_start_pagecache_stops_fault_around() {
     let text = "mmsim-root-snapshot 1\nfs fe:00 ext4 ra=8\npagecache\n\
 f /data 644 fe:00 5 262144\nc 0 5 0\nc 5 1 0 readahead\nc 6 10 0\n";
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect("snapshot");
+    let fs =
+        HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text.as_bytes(), None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("process");
     let fd = k.sys_openat(pid, "/data", O_RDONLY).expect("open");
@@ -354,7 +356,8 @@ fn a_start_pagecache_larger_than_memory_is_an_error() {
     let text =
         "mmsim-root-snapshot 1\nfs fe:00 ext4\npagecache\nf /big 644 fe:00 5 9223372036854775807\nc 0 1000000 9\n";
     let k = Kernel::new(&MachineConfig { ram: 64 << 20, ..MachineConfig::default() }).expect("machine");
-    let e = HostFs::mount_snapshot(k.machine(), text.as_bytes(), None).expect_err("too large");
+    let e = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text.as_bytes(), None)
+        .expect_err("too large");
     assert!(e.starts_with("/big: the start page cache ("), "{e}");
     assert!(e.ends_with("does not fit in the machine's memory"), "{e}");
 }

@@ -36,7 +36,7 @@ fn flags(s: &str) -> u64 {
 /// lines whose results differ, and how many were compared.
 fn replay(root: &str, log: &str) -> (Vec<String>, usize) {
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let fs = HostFs::mount(k.machine(), root, &MountOptions::default()).expect("mount");
+    let fs = HostFs::mount(&mm_core::fs::SuperBlock::new(k.machine()), root, &MountOptions::default()).expect("mount");
     k.set_root(fs);
     let mut pids = BTreeMap::new();
     let mut bad = Vec::new();

@@ -44,7 +44,9 @@ const FLAGS: &[u64] = &[
 pub fn fuzz(data: &[u8]) {
     let scanned = mm_fs_host::scan::scan_strace_paths(data);
     let Ok(mut k) = Kernel::new(&MachineConfig { ram: 8 << 20, ..MachineConfig::default() }) else { return };
-    let Ok(fs) = mm_fs_host::HostFs::mount_snapshot(k.machine(), data, None) else { return };
+    let Ok(fs) = mm_fs_host::HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), data, None) else {
+        return;
+    };
     k.set_root(fs);
     let Ok(pid) = k.spawn() else { return };
     let extra = scanned.iter().take(64).map(|p| String::from_utf8_lossy(&p.path).into_owned());

@@ -561,7 +561,8 @@ pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunErr
         k.set_root(fs);
     } else if let Some(text) = &opts.root_snapshot {
         let forced = opts.root_fs_type.as_deref().map(mm_fs_host::FsKind::from_name);
-        let fs = mm_fs_host::HostFs::mount_snapshot(k.machine(), text, forced).map_err(RunError::Mount)?;
+        let fs = mm_fs_host::HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text, forced)
+            .map_err(RunError::Mount)?;
         k.set_root(fs);
     }
     Ok(())

@@ -39,7 +39,8 @@ fn snapshot(extra: &str) -> String {
 
 fn kernel(snap: &str) -> (Kernel, Pid) {
     let mut k = Kernel::new(&MachineConfig { ram: 256 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), snap.as_bytes(), None).expect("snapshot");
+    let fs =
+        HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), snap.as_bytes(), None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("spawn");
     (k, pid)
@@ -180,7 +181,8 @@ fn reclaim_takes_large_folios_apart_consistently() {
         writeln!(snap, "= {} {:02x}{:02x}", p * PAGE_SIZE, (p >> 6) as u8, 0x5a).unwrap();
     }
     let mut k = Kernel::new(&MachineConfig { ram: 24 << 20, ..MachineConfig::default() }).expect("machine");
-    let fs = HostFs::mount_snapshot(k.machine(), snap.as_bytes(), None).expect("snapshot");
+    let fs =
+        HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), snap.as_bytes(), None).expect("snapshot");
     k.set_root(fs);
     let pid = k.spawn().expect("spawn");
     let fd = k.sys_openat(pid, "/tmp/folio-probe.dat", 0).expect("open") as i64;

@@ -43,28 +43,64 @@ impl FaultCounters {
 
 /// `struct vm_fault`: what one fault is about, as the fault handlers of
 /// a filesystem's [`VmOperations`](crate::fs::VmOperations) see it.
+///
+/// A handler reads the fault through the accessors; it cannot reach the
+/// address space or write its page tables.  Mapping pages is core code:
+/// the handler returns the page from `fault` and the core maps it
+/// (`finish_fault`), and `map_pages` goes through
+/// [`filemap_map_pages`](crate::fs::filemap_map_pages).
 pub struct VmFaultCtx<'a> {
     /// The faulting address space.
-    pub mm: &'a MmStruct,
+    pub(crate) mm: &'a MmStruct,
     /// Its VMAs and layout (the `mmap_lock` is held for reading).
-    pub st: &'a MmState,
+    pub(crate) st: &'a MmState,
     /// The VMA of the fault.
-    pub vma: &'a Vma,
+    pub(crate) vma: &'a Vma,
     /// Page-aligned faulting address.
-    pub address: u64,
+    pub(crate) address: u64,
     /// The page offset of `address` in the VMA's object
     /// (`linear_page_index`).
-    pub pgoff: u64,
+    pub(crate) pgoff: u64,
     /// `FAULT_FLAG_*`.
-    pub flags: FaultFlags,
+    pub(crate) flags: FaultFlags,
     /// The PMD entry above the faulting address.
-    pub pmd: Slot,
+    pub(crate) pmd: Slot,
 }
 
-impl VmFaultCtx<'_> {
+impl<'a> VmFaultCtx<'a> {
+    /// The VMA of the fault (`vmf->vma`).
+    #[inline]
+    pub fn vma(&self) -> &'a Vma {
+        self.vma
+    }
+
+    /// The page-aligned faulting address (`vmf->address`).
+    #[inline]
+    pub fn address(&self) -> u64 {
+        self.address
+    }
+
+    /// The page offset of the address in the VMA's object (`vmf->pgoff`).
+    #[inline]
+    pub fn pgoff(&self) -> u64 {
+        self.pgoff
+    }
+
+    /// `FAULT_FLAG_*` (`vmf->flags`).
+    #[inline]
+    pub fn flags(&self) -> FaultFlags {
+        self.flags
+    }
+
     /// A write fault.
     pub fn is_write(&self) -> bool {
         self.flags.contains(FaultFlags::WRITE)
+    }
+
+    /// The trace sink (for `trace_enter!`/`trace_note!`).
+    #[inline]
+    pub fn trace(&self) -> &'a crate::trace::Tracer {
+        &self.mm.machine.trace
     }
 }
 

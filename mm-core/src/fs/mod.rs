@@ -13,7 +13,11 @@
 //!
 //! A filesystem type registers itself in [`MM_FILESYSTEMS`]; `tmpfs` (the
 //! in-memory filesystem that also backs shared anonymous memory) is built
-//! in.
+//! in.  A mounted filesystem gets a [`SuperBlock`], not the machine: it
+//! makes its inodes with it ([`Inode::new`]) and traces through it.  Its
+//! fault handlers see a [`VmFaultCtx`], which reads the fault but cannot
+//! write page tables: mapping pages is core code ([`filemap_map_pages`],
+//! `finish_fault`).
 
 pub mod filemap;
 pub mod namei;
@@ -24,6 +28,7 @@ pub mod truncate;
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
 use crate::machine::Machine;
+use crate::trace::Tracer;
 use crate::types::{PAGE_SIZE, Pfn};
 use bitflags::bitflags;
 use parking_lot::Mutex;
@@ -286,6 +291,43 @@ impl FileOperations for NoMmapFile {
     }
 }
 
+/// `struct super_block` as a filesystem sees the machine: what a mounted
+/// filesystem may use of it.  It makes the filesystem's inodes
+/// ([`Inode::new`], as `new_inode(sb)` does), carries the trace sink and
+/// says how much memory there is; the machine itself stays the core's.
+#[derive(Clone)]
+pub struct SuperBlock {
+    machine: Arc<Machine>,
+}
+
+impl fmt::Debug for SuperBlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SuperBlock").finish_non_exhaustive()
+    }
+}
+
+impl SuperBlock {
+    /// A super block for a filesystem mounted on `machine`.
+    pub fn new(machine: &Arc<Machine>) -> SuperBlock {
+        SuperBlock { machine: machine.clone() }
+    }
+
+    /// The machine, for the core's own filesystem code.
+    pub(crate) fn machine(&self) -> &Arc<Machine> {
+        &self.machine
+    }
+
+    /// The trace sink (for `trace_enter!`/`trace_note!`).
+    pub fn trace(&self) -> &Tracer {
+        &self.machine.trace
+    }
+
+    /// `get_num_physpages`: frames of the machine's memory.
+    pub fn get_num_physpages(&self) -> u64 {
+        self.machine.phys.nr_pages()
+    }
+}
+
 /// `struct inode`: a file, its size and its page cache.
 pub struct Inode {
     /// Number unique on the machine; page-cache pages carry it in their
@@ -314,26 +356,28 @@ impl fmt::Debug for Inode {
 }
 
 impl Inode {
-    /// A new regular file of `size` bytes on `machine`.
+    /// `new_inode`: a new regular file of `size` bytes on the filesystem
+    /// of `sb`.
     pub fn new(
-        machine: &Arc<Machine>,
+        sb: &SuperBlock,
         dev: (u32, u32),
         size: u64,
         a_ops: Arc<dyn AddressSpaceOperations>,
         fops: Arc<dyn FileOperations>,
     ) -> Arc<Inode> {
-        Self::new_with(machine, InodeAttr::regular(dev), size, a_ops, fops)
+        Self::new_with(sb, InodeAttr::regular(dev), size, a_ops, fops)
     }
 
-    /// A new inode of `size` bytes on `machine`, of the type and numbers
-    /// `attr` gives.
+    /// A new inode of `size` bytes on the filesystem of `sb`, of the type
+    /// and numbers `attr` gives.
     pub fn new_with(
-        machine: &Arc<Machine>,
+        sb: &SuperBlock,
         attr: InodeAttr,
         size: u64,
         a_ops: Arc<dyn AddressSpaceOperations>,
         fops: Arc<dyn FileOperations>,
     ) -> Arc<Inode> {
+        let machine = sb.machine();
         let ino = machine.new_id();
         let inode = Arc::new(Inode {
             ino,
@@ -535,8 +579,8 @@ pub fn iget<K: std::hash::Hash + Eq>(
     Ok(inode)
 }
 
-/// A filesystem type's constructor: `mount(machine, source, options)`.
-pub type MountFn = fn(&Arc<Machine>, &str, MountOptions) -> Result<Arc<dyn Filesystem>, String>;
+/// A filesystem type's constructor: `mount(sb, source, options)`.
+pub type MountFn = fn(&SuperBlock, &str, MountOptions) -> Result<Arc<dyn Filesystem>, String>;
 
 /// A filesystem type in the registry: `mount` makes an instance on a
 /// machine from a source (an image path; empty for in-memory types).
@@ -545,7 +589,7 @@ pub struct FileSystemType {
     pub name: &'static str,
     /// One line for `mmsim backends`.
     pub description: &'static str,
-    /// `mount(machine, source, options)`.
+    /// `mount(sb, source, options)`.
     pub mount: MountFn,
 }
 
@@ -571,7 +615,7 @@ pub fn mount(
         .iter()
         .find(|t| t.name == name)
         .ok_or_else(|| format!("unknown filesystem type '{name}' (known: {})", filesystem_names().join(", ")))?;
-    (t.mount)(machine, source, options)
+    (t.mount)(&SuperBlock::new(machine), source, options)
 }
 
 /// `O_TRUNC` as far as the model goes: a file that no address space maps
@@ -580,14 +624,14 @@ pub fn mount(
 /// Unmapping the pages of a file that is still mapped
 /// (`unmap_mapping_range`) is not modelled: such a file is refused with
 /// `EBUSY`, and the trace says why.
-pub fn truncate_unmapped(machine: &Machine, inode: &Inode) -> SysResult<()> {
+pub fn truncate_unmapped(sb: &SuperBlock, inode: &Inode) -> SysResult<()> {
     if inode.size() == 0 {
         return Ok(());
     }
     let m = &inode.mapping;
     if !m.mappers().is_empty() {
         crate::trace_note!(
-            machine.trace,
+            sb.trace(),
             "do_truncate",
             "inode {}: truncating a file that is mapped is not modelled: EBUSY",
             inode.ino
@@ -596,7 +640,7 @@ pub fn truncate_unmapped(machine: &Machine, inode: &Inode) -> SysResult<()> {
     }
     inode.set_size(0);
     m.truncate_inode_pages();
-    crate::trace_note!(machine.trace, "truncate_pagecache", "inode {}: size 0, its pages dropped", inode.ino);
+    crate::trace_note!(sb.trace(), "truncate_pagecache", "inode {}: size 0, its pages dropped", inode.ino);
     Ok(())
 }
 

@@ -330,7 +330,7 @@ impl AddressSpace {
     }
 
     /// The machine whose frames cache the file.
-    pub fn machine(&self) -> &Machine {
+    pub(crate) fn machine(&self) -> &Machine {
         &self.machine
     }
 
@@ -342,6 +342,16 @@ impl AddressSpace {
     /// The frame caching page `index`, without taking a reference.
     pub fn peek(&self, index: u64) -> Option<Pfn> {
         self.i_pages.lock().get(index)
+    }
+
+    /// `folio_set_readahead` on the folio caching page `index`: it becomes
+    /// the marker of a readahead window (fault-around skips it, and a
+    /// fault on it starts the next window).  False if nothing caches
+    /// `index`.
+    pub fn folio_set_readahead(&self, index: u64) -> bool {
+        let Some(pfn) = self.peek(index) else { return false };
+        self.machine.phys.page(pfn).set_flags(PageFlags::READAHEAD);
+        true
     }
 
     /// True if the page `pfn`, on which the caller holds a reference, is

@@ -10,7 +10,7 @@
 
 use super::{
     AddressSpaceOperations, Dentry, FMode, FaultPage, File, FileOperations, FileSystemType, Filesystem, Inode,
-    LookupFlags, VmOperations,
+    LookupFlags, SuperBlock, VmOperations,
 };
 use crate::alloc::Gfp;
 use crate::errno::{Errno, SysResult, VmFault};
@@ -249,25 +249,25 @@ fn shmem_swapin_folio(
 }
 
 /// A new shmem inode of `size` bytes.
-fn shmem_inode(machine: &Arc<Machine>, size: u64) -> Arc<Inode> {
-    Inode::new(machine, TMPFS_DEV, size, Arc::new(ShmemAops), Arc::new(ShmemFops))
+fn shmem_inode(sb: &SuperBlock, size: u64) -> Arc<Inode> {
+    Inode::new(sb, TMPFS_DEV, size, Arc::new(ShmemAops), Arc::new(ShmemFops))
 }
 
 /// `shmem_zero_setup`: the unlinked shmem file behind a shared anonymous
 /// mapping of `size` bytes.
 pub fn shmem_zero_setup(machine: &Arc<Machine>, size: u64) -> Arc<File> {
-    File::open(shmem_inode(machine, size), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
+    File::open(shmem_inode(&SuperBlock::new(machine), size), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
 }
 
 /// `shmem_file_setup`: an unlinked shmem file of `size` bytes, shown as
 /// `name` (`memfd_create`).
 pub fn shmem_file_setup(machine: &Arc<Machine>, name: &str, size: u64) -> Arc<File> {
-    File::open(shmem_inode(machine, size), FMode::READ | FMode::WRITE, name)
+    File::open(shmem_inode(&SuperBlock::new(machine), size), FMode::READ | FMode::WRITE, name)
 }
 
 /// A tmpfs instance: a flat directory of files held in memory.
 pub struct Tmpfs {
-    machine: Arc<Machine>,
+    sb: SuperBlock,
     files: Mutex<BTreeMap<String, Arc<Inode>>>,
 }
 
@@ -278,9 +278,9 @@ impl std::fmt::Debug for Tmpfs {
 }
 
 impl Tmpfs {
-    /// An empty tmpfs on `machine`.
-    pub fn new(machine: &Arc<Machine>) -> Arc<Tmpfs> {
-        Arc::new(Tmpfs { machine: machine.clone(), files: Mutex::new(BTreeMap::new()) })
+    /// An empty tmpfs on the machine of `sb`.
+    pub fn new(sb: &SuperBlock) -> Arc<Tmpfs> {
+        Arc::new(Tmpfs { sb: sb.clone(), files: Mutex::new(BTreeMap::new()) })
     }
 
     /// Creates file `name` of `size` bytes and writes it completely:
@@ -293,22 +293,23 @@ impl Tmpfs {
         if files.contains_key(name) {
             return Err(Errno::EEXIST);
         }
-        let inode = shmem_inode(&self.machine, size);
+        let m = self.sb.machine();
+        let inode = shmem_inode(&self.sb, size);
         let mut buf = vec![0u8; PAGE_SIZE as usize];
         for index in 0..inode.size_pages() {
-            let pfn = self.machine.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
+            let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
             buf.fill(0);
             fill(index, &mut buf);
             let tail = size - (index << PAGE_SHIFT);
             if tail < PAGE_SIZE {
                 buf[tail as usize..].fill(0);
             }
-            self.machine.phys.write_bytes(pfn, 0, &buf);
+            m.phys.write_bytes(pfn, 0, &buf);
             let flags = PageFlags::UPTODATE | PageFlags::DIRTY | PageFlags::SWAPBACKED;
             // A new inode has no cached page yet.
             let _ = inode.mapping.filemap_add_folio(index, pfn, flags);
         }
-        trace_note!(self.machine.trace, "shmem_create", "{name}: {size} bytes, {} pages cached", inode.size_pages());
+        trace_note!(m.trace, "shmem_create", "{name}: {size} bytes, {} pages cached", inode.size_pages());
         files.insert(name.to_string(), inode.clone());
         Ok(inode)
     }
@@ -348,12 +349,12 @@ impl Filesystem for Tmpfs {
     /// `shmem_tmpfile`: an unnamed empty file, shown as
     /// `/dev/shm/#INO (deleted)` would be on Linux: `#INO (deleted)`.
     fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
-        let inode = shmem_inode(&self.machine, 0);
+        let inode = shmem_inode(&self.sb, 0);
         let path = format!("#{} (deleted)", inode.i_ino);
         Ok(Dentry { inode, path })
     }
     fn truncate(&self, inode: &Arc<Inode>) -> SysResult<()> {
-        super::truncate_unmapped(&self.machine, inode)
+        super::truncate_unmapped(&self.sb, inode)
     }
     /// Removes the file named `path` (leading `/`s aside).
     fn unlink(&self, path: &str) -> SysResult<()> {
@@ -361,12 +362,8 @@ impl Filesystem for Tmpfs {
     }
 }
 
-fn mount_tmpfs(
-    machine: &Arc<Machine>,
-    _source: &str,
-    _options: super::MountOptions,
-) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(Tmpfs::new(machine))
+fn mount_tmpfs(sb: &SuperBlock, _source: &str, _options: super::MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+    Ok(Tmpfs::new(sb))
 }
 
 #[linkme::distributed_slice(super::MM_FILESYSTEMS)]
