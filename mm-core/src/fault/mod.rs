@@ -49,6 +49,33 @@ impl FaultCounters {
 /// the handler returns the page from `fault` and the core maps it
 /// (`finish_fault`), and `map_pages` goes through
 /// [`filemap_map_pages`](crate::fs::filemap_map_pages).
+///
+/// ```
+/// # use mm_core::fault::VmFaultCtx;
+/// fn fault_page(vmf: &VmFaultCtx<'_>) -> (u64, u64, bool) {
+///     (vmf.address(), vmf.pgoff(), vmf.is_write())
+/// }
+/// ```
+///
+/// The address space is not the handler's to touch:
+///
+/// ```compile_fail,E0616
+/// # use mm_core::fault::VmFaultCtx;
+/// fn fault_page(vmf: &VmFaultCtx<'_>) -> u64 {
+///     vmf.mm.pgd().0
+/// }
+/// ```
+///
+/// nor are its page tables, even with the address space in hand:
+///
+/// ```compile_fail,E0624
+/// # use mm_core::{arch::Pte, mm::MmStruct};
+/// fn zap(mm: &MmStruct, va: u64) {
+///     if let Some(slot) = mm.pte_offset(va) {
+///         mm.set_pte(slot, Pte::None);
+///     }
+/// }
+/// ```
 pub struct VmFaultCtx<'a> {
     /// The faulting address space.
     pub(crate) mm: &'a MmStruct,
