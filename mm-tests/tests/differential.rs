@@ -140,7 +140,7 @@ fn guard_cases_match_linux() {
 /// real kernel.
 #[test]
 fn truncate_and_file_io_cases_match_linux() {
-    check("trunc", None, 316);
+    check("trunc", None, 317);
 }
 
 /// The result does not depend on the page allocator.  With five-level
