@@ -6,9 +6,11 @@
 //! ([`crate::fs::FileOperations`]) one file page at a time, and between
 //! that page and the process's memory with `copy_to_user` /
 //! `copy_from_user`: kernel-mode accesses that fault like the process's
-//! own and count in its fault counters, as on Linux.  A buffer page that
-//! cannot be accessed ends the call: with the bytes done so far, or
-//! `EFAULT` if there were none.  Reads hand each file page over as a
+//! own and count in its fault counters, as on Linux (a write copies with
+//! faults disabled first and faults the buffer in after `write_end`, as
+//! `generic_perform_write` does).  A buffer page that cannot be accessed
+//! ends the call: with the bytes done so far, or `EFAULT` if there were
+//! none.  Reads hand each file page over as a
 //! whole, so readahead of a file that has it sees page-sized requests.
 
 use crate::errno::{Errno, Signal, SysResult};
