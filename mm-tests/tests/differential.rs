@@ -136,11 +136,11 @@ fn guard_cases_match_linux() {
 /// (v1.4) `ftruncate`, `fallocate`, `MADV_REMOVE` and `read`/`write`/
 /// `pread64`/`pwrite64` with mapped buffers: hand-written cases for each
 /// rule and error path, and random ones (`trunc/gen-N.mms` is
-/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300), recorded on the
-/// real kernel.
+/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300, and with
+/// `--own-buffers` for N in 301..=340), recorded on the real kernel.
 #[test]
 fn truncate_and_file_io_cases_match_linux() {
-    check("trunc", None, 317);
+    check("trunc", None, 357);
 }
 
 /// The result does not depend on the page allocator.  With five-level
