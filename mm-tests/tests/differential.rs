@@ -64,12 +64,13 @@ fn extreme_argument_cases_match_linux() {
 /// syscall tests) ported to scenarios by `tools/port_selftests.py`, and,
 /// by hand and recorded with `mmsim real`: guard-regions.c
 /// (`guard-regions-*`), madv_populate.c (`madv_populate-*`), LTP's
-/// ftruncate, fallocate, mmap09/10/20/21 and madvise01/02/03/05 cases, and
+/// ftruncate, fallocate, mmap09/10/20/21, madvise01/02/03/05, read02,
+/// write05 and pwrite02 cases, and
 /// (`*-named`) exact ports of the cases whose addresses the kernel
 /// chooses, with names for them; recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 160);
+    check("selftests", None, 163);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
