@@ -61,16 +61,17 @@ fn extreme_argument_cases_match_linux() {
 }
 
 /// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
-/// syscall tests) ported to scenarios by `tools/port_selftests.py`, and,
-/// by hand and recorded with `mmsim real`: guard-regions.c
-/// (`guard-regions-*`), madv_populate.c (`madv_populate-*`), LTP's
-/// ftruncate, fallocate, mmap09/10/20/21, madvise01/02/03/05, read02,
-/// write05 and pwrite02 cases, and
-/// (`*-named`) exact ports of the cases whose addresses the kernel
-/// chooses, with names for them; recorded on the real kernel.
+/// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
+/// (by hand, recorded with `mmsim real`) guard-regions.c (`guard-regions-*`),
+/// mlock2-tests.c, madv_populate.c and LTP's mlock, mlock2, munlock,
+/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate,
+/// mmap09/10/20/21, madvise01/02/03/05, read02, write05 and pwrite02
+/// cases, and (`*-named`) exact ports of cases whose addresses the kernel
+/// chooses, with names for them; and (`tools/gen_mlock.py --random-test`)
+/// mlock-random-test.c, recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 163);
+    check("selftests", None, 213);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
@@ -78,7 +79,7 @@ fn ported_selftest_cases_match_linux() {
 /// (`tools/gen_mlock.py`), recorded on the real kernel.
 #[test]
 fn mlock_cases_match_linux() {
-    check("mlock", None, 223);
+    check("mlock", None, 224);
 }
 
 /// (v1.4) Names for addresses the kernel chose (`= $a`): hand-written
