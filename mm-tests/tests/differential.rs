@@ -64,14 +64,14 @@ fn extreme_argument_cases_match_linux() {
 /// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
 /// (by hand, recorded with `mmsim real`) guard-regions.c (`guard-regions-*`),
 /// mlock2-tests.c, madv_populate.c and LTP's mlock, mlock2, munlock,
-/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate,
+/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate01-04/06,
 /// mmap09/10/20/21, madvise01/02/03/05, read02, write05 and pwrite02
 /// cases, and (`*-named`) exact ports of cases whose addresses the kernel
 /// chooses, with names for them; and (`tools/gen_mlock.py --random-test`)
 /// mlock-random-test.c, recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 213);
+    check("selftests", None, 214);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
