@@ -65,12 +65,14 @@ fn extreme_argument_cases_match_linux() {
 /// guard-regions.c (`guard-regions-*`: eight by hand, and one per test and
 /// variant by `tools/port_guard_regions.py`, recorded with `mmsim real`),
 /// mlock2-tests.c, madv_populate.c and LTP's mlock, mlock2, munlock,
-/// mlockall, munlockall and mincore tests (by hand, recorded with `mmsim
-/// real`), and (`tools/gen_mlock.py --random-test`) mlock-random-test.c,
-/// recorded on the real kernel.
+/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate01-04/06,
+/// mmap09/10/20/21, madvise01/02/03/05, read02, write05 and pwrite02
+/// cases, and (`*-named`) exact ports of cases whose addresses the kernel
+/// chooses, with names for them; and (`tools/gen_mlock.py --random-test`)
+/// mlock-random-test.c, recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 235);
+    check("selftests", None, 269);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
@@ -137,11 +139,11 @@ fn guard_cases_match_linux() {
 /// (v1.4) `ftruncate`, `fallocate`, `MADV_REMOVE` and `read`/`write`/
 /// `pread64`/`pwrite64` with mapped buffers: hand-written cases for each
 /// rule and error path, and random ones (`trunc/gen-N.mms` is
-/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300), recorded on the
-/// real kernel.
+/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300, and with
+/// `--own-buffers` for N in 301..=340), recorded on the real kernel.
 #[test]
 fn truncate_and_file_io_cases_match_linux() {
-    check("trunc", None, 316);
+    check("trunc", None, 357);
 }
 
 /// The result does not depend on the page allocator.  With five-level
