@@ -34,6 +34,7 @@ use mm_api::phys::AnonMap;
 use mm_api::types::{MAX_PAGE_ORDER, Pfn};
 use parking_lot::Mutex;
 
+/// The allocator's registration (`--allocator bitmap`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
 pub static BITMAP_ALLOCATOR: PageAllocatorDesc = PageAllocatorDesc {
     name: "bitmap",

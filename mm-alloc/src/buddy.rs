@@ -61,6 +61,7 @@ use std::fmt;
 use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering::Relaxed;
 
+/// The allocator's registration (`--allocator buddy`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
 pub static BUDDY_ALLOCATOR: PageAllocatorDesc = PageAllocatorDesc {
     name: "buddy",

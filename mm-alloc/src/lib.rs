@@ -20,6 +20,9 @@
 //! * `bench` (feature `bench`): the shared criterion benchmarks, functions
 //!   that take a `Criterion` and the allocators to compare.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod bitmap;
 pub mod buddy;
 

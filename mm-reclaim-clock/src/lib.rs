@@ -7,6 +7,7 @@
 //! crate (`use mm_reclaim_clock as _;`) so that the linker keeps its
 //! registration.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod clock;
