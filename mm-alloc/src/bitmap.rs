@@ -26,12 +26,15 @@
 //! a free with a smaller order than was allocated cannot be told apart from
 //! a legal one and frees part of the block.  All of it is under one lock.
 
-use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
-use crate::phys::AnonMap;
-use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
+use mm_api::alloc::{
+    AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks,
+};
+use mm_api::phys::AnonMap;
+use mm_api::types::{MAX_PAGE_ORDER, Pfn};
 use parking_lot::Mutex;
 
+/// The allocator's registration (`--allocator bitmap`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
 pub static BITMAP_ALLOCATOR: PageAllocatorDesc = PageAllocatorDesc {
     name: "bitmap",

@@ -107,22 +107,27 @@ bitflags! {
 
 impl Pte {
     /// A page entry.
+    #[inline]
     pub fn page(pfn: Pfn, flags: PteFlags) -> Pte {
         Pte::Page { pfn, flags }
     }
     /// `pte_none`.
+    #[inline]
     pub fn is_none(&self) -> bool {
         matches!(self, Pte::None)
     }
     /// `pte_present`: present to the hardware, or `PROT_NONE`.
+    #[inline]
     pub fn is_present(&self) -> bool {
         matches!(self, Pte::Page { .. })
     }
     /// `is_guard_pte_marker`: a guard-page marker.
+    #[inline]
     pub fn is_guard_marker(&self) -> bool {
         matches!(self, Pte::Marker(m) if m.contains(PteMarker::GUARD))
     }
     /// The frame of a page entry.
+    #[inline]
     pub fn pfn(&self) -> Option<Pfn> {
         match *self {
             Pte::Page { pfn, .. } => Some(pfn),
@@ -130,6 +135,7 @@ impl Pte {
         }
     }
     /// The attributes of a page entry (empty otherwise).
+    #[inline]
     pub fn flags(&self) -> PteFlags {
         match *self {
             Pte::Page { flags, .. } => flags,
@@ -137,19 +143,23 @@ impl Pte {
         }
     }
     /// `pte_write`.
+    #[inline]
     pub fn is_write(&self) -> bool {
         self.flags().contains(PteFlags::WRITE)
     }
     /// `pte_special`.
+    #[inline]
     pub fn is_special(&self) -> bool {
         self.flags().contains(PteFlags::SPECIAL)
     }
     /// `pte_protnone`.
+    #[inline]
     pub fn is_protnone(&self) -> bool {
         self.flags().contains(PteFlags::PROTNONE)
     }
     /// The same entry with `f` added (`pte_mkwrite`, `pte_mkdirty`...).
     #[must_use]
+    #[inline]
     pub fn with(self, f: PteFlags) -> Pte {
         match self {
             Pte::Page { pfn, flags } => Pte::Page { pfn, flags: flags | f },
@@ -158,6 +168,7 @@ impl Pte {
     }
     /// The same entry with `f` removed (`pte_wrprotect`, `pte_mkold`...).
     #[must_use]
+    #[inline]
     pub fn without(self, f: PteFlags) -> Pte {
         match self {
             Pte::Page { pfn, flags } => Pte::Page { pfn, flags: flags - f },

@@ -91,7 +91,7 @@ pub struct Page {
     /// Shape of the frame's contents; see the module documentation.
     content: AtomicU64,
     /// The page's neighbours on its reclaim list (`lru`), as frame
-    /// numbers; [`crate::vmscan::PageList`] links them under the reclaim
+    /// numbers; [`crate::list::PageList`] links them under the reclaim
     /// policy's lock.
     pub(crate) lru_prev: AtomicU32,
     pub(crate) lru_next: AtomicU32,
@@ -176,6 +176,7 @@ impl Page {
         !self.set_flags(PageFlags::LOCKED).contains(PageFlags::LOCKED)
     }
     /// `folio_lock`: waits for `PG_locked` and takes it.
+    #[inline]
     pub fn lock(&self) {
         while !self.trylock() {
             std::hint::spin_loop();
@@ -199,8 +200,9 @@ impl Page {
         self.refcount.store(count, Ordering::Release);
     }
 
-    /// Resets every field (the allocator hands the frame out afresh).
-    pub(crate) fn reset(&self) {
+    /// Resets every field: the core calls it when the allocator hands the
+    /// frame out afresh (a backend has no reason to).
+    pub fn reset(&self) {
         self.flags.store(0, Ordering::Relaxed);
         self.refcount.store(0, Ordering::Relaxed);
         self.mapcount.store(0, Ordering::Relaxed);
@@ -210,7 +212,7 @@ impl Page {
     }
 
     /// True if the page is as [`reset`](Self::reset) leaves it.
-    pub(crate) fn is_clean(&self) -> bool {
+    pub fn is_clean(&self) -> bool {
         [&self.flags, &self.mapping, &self.index, &self.private].iter().all(|w| w.load(Ordering::Relaxed) == 0)
             && self.refcount.load(Ordering::Relaxed) == 0
             && self.mapcount.load(Ordering::Relaxed) == 0
@@ -223,7 +225,10 @@ impl Page {
 /// Unmapped on drop.  (The allocator's zeroing path is lazy only while the
 /// C library maps the block afresh, which its dynamic threshold stops
 /// doing once blocks of that size have been freed.)
-pub(crate) struct AnonMap<T: Zeroable> {
+///
+/// Allocators keep their per-frame metadata in one (the buddy and bitmap
+/// allocators do), the core its `struct page` array and swap maps.
+pub struct AnonMap<T: Zeroable> {
     ptr: NonNull<T>,
     len: usize,
 }
@@ -235,7 +240,7 @@ unsafe impl<T: Zeroable + Sync> Sync for AnonMap<T> {}
 
 impl<T: Zeroable> AnonMap<T> {
     /// Reserves `len` zeroed `T`s, or says why the host cannot.
-    pub(crate) fn try_new(len: usize) -> Result<AnonMap<T>, String> {
+    pub fn try_new(len: usize) -> Result<AnonMap<T>, String> {
         let bytes = len.checked_mul(size_of::<T>()).ok_or("more bytes than the address space holds")?;
         if bytes == 0 {
             return Ok(AnonMap { ptr: NonNull::dangling(), len });
@@ -255,7 +260,7 @@ impl<T: Zeroable> AnonMap<T> {
     ///
     /// # Panics
     /// If the host cannot reserve the address space.
-    pub(crate) fn new(len: usize) -> AnonMap<T> {
+    pub fn new(len: usize) -> AnonMap<T> {
         AnonMap::try_new(len).unwrap_or_else(|e| panic!("cannot reserve {len} zeroed elements: {e}"))
     }
 
@@ -391,7 +396,7 @@ impl std::fmt::Debug for PhysMem {
 /// # Safety
 /// Implement only for types made of atomic integers (or other types valid
 /// when zeroed).
-pub(crate) unsafe trait Zeroable {}
+pub unsafe trait Zeroable {}
 // SAFETY: an integer is valid when zeroed.
 unsafe impl Zeroable for u32 {}
 // SAFETY: an integer is valid when zeroed.
@@ -417,7 +422,7 @@ fn is_zero(data: &[u8]) -> bool {
 
 /// A zeroed slice from the allocator's zeroing path (`calloc`), for small
 /// per-frame state; large arrays go in an [`AnonMap`].
-pub(crate) fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
+fn zeroed_slice<T: Zeroable>(n: usize) -> Box<[T]> {
     let zeroed = Box::<[T]>::new_zeroed_slice(n);
     // SAFETY: `T: Zeroable` guarantees that all-zero bytes are a valid `T`.
     unsafe { zeroed.assume_init() }
@@ -701,6 +706,7 @@ impl PhysMem {
     }
 
     /// Copies bytes out of the frame starting at `off`.
+    #[inline]
     pub fn read_bytes(&self, pfn: Pfn, off: u64, buf: &mut [u8]) {
         assert!(off + buf.len() as u64 <= PAGE_SIZE, "read past the end of a frame");
         let s = self.settled(self.page(pfn));
@@ -818,6 +824,7 @@ impl PhysMem {
     }
 
     /// Copies bytes into the frame starting at `off`.
+    #[inline]
     pub fn write_bytes(&self, pfn: Pfn, off: u64, data: &[u8]) {
         assert!(off + data.len() as u64 <= PAGE_SIZE, "write past the end of a frame");
         if data.len() <= SPARSE_SLOTS as usize {
@@ -919,6 +926,7 @@ impl PhysMem {
     }
 
     /// True if every byte of the frame is zero.
+    #[inline]
     pub fn frame_is_zero(&self, pfn: Pfn) -> bool {
         let s = self.settled(self.page(pfn));
         match kind(s) {

@@ -1,13 +1,11 @@
-//! Page allocators: the [`PageAllocator`] trait, the default buddy allocator
-//! and a bitmap allocator beside it.
+//! Page allocators: the [`PageAllocator`] trait and the
+//! [`MM_PAGE_ALLOCATORS`] registry.  The default buddy allocator and a
+//! bitmap allocator beside it are backends like any other (`mm-alloc`).
 //!
 //! A backend decides only *which* frames are free.  The core wraps every
 //! allocation (see `Memory::alloc_pages`): it resets the `struct page`,
 //! takes the first reference and clears the frame for `__GFP_ZERO`, so a
 //! backend never touches frame contents or page metadata.
-
-pub mod bitmap;
-pub mod buddy;
 
 use crate::types::{MAX_PAGE_ORDER, Pfn};
 use bitflags::bitflags;

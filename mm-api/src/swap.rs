@@ -3,7 +3,7 @@
 //!
 //! A device only stores pages at slot offsets.  Which slots are free, how
 //! many references each has (`swap_map`) and which pages are in the swap
-//! cache is the core's business ([`super::SwapInfo`]).  Slot 0 is never
+//! cache is the core's business (`mm_core::swap::SwapInfo`).  Slot 0 is never
 //! handed out: on a real swap area it holds the header.
 
 use crate::errno::Errno;

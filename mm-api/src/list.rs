@@ -60,6 +60,7 @@ impl PageList {
     }
 
     /// Adds `pfn` at the head (`list_add`).
+    #[inline]
     pub fn push_head(&mut self, phys: &PhysMem, pfn: Pfn) {
         let p = phys.page(pfn);
         let v = pfn.0 as u32;
@@ -74,6 +75,7 @@ impl PageList {
     }
 
     /// Adds `pfn` at the tail (`list_add_tail`).
+    #[inline]
     pub fn push_tail(&mut self, phys: &PhysMem, pfn: Pfn) {
         let p = phys.page(pfn);
         let v = pfn.0 as u32;
@@ -88,6 +90,7 @@ impl PageList {
     }
 
     /// Unlinks `pfn`, which must be on this list (`list_del`).
+    #[inline]
     pub fn remove(&mut self, phys: &PhysMem, pfn: Pfn) {
         let p = phys.page(pfn);
         let prev = p.lru_prev.load(Ordering::Relaxed);
@@ -109,6 +112,7 @@ impl PageList {
     }
 
     /// Removes and returns the tail page.
+    #[inline]
     pub fn pop_tail(&mut self, phys: &PhysMem) -> Option<Pfn> {
         let t = self.tail()?;
         self.remove(phys, t);

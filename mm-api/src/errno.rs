@@ -138,8 +138,8 @@ pub enum Signal {
     Segv { addr: u64, code: SegvCode },
     /// `SIGBUS` at the address (a file page wholly past end of file).
     Bus { addr: u64 },
-    /// The OOM killer's `SIGKILL`.  From [`crate::task::Task`]'s accesses it means
-    /// the fault found no memory (`VM_FAULT_OOM`); [`crate::Kernel`]'s
+    /// The OOM killer's `SIGKILL`.  From `mm_core::task::Task`'s accesses it means
+    /// the fault found no memory (`VM_FAULT_OOM`); `mm_core::Kernel`'s
     /// accesses then run the OOM killer and return it only to its victim.
     Kill { addr: u64 },
 }

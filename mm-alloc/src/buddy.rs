@@ -20,7 +20,7 @@
 //! When the zone cannot satisfy a request, the allocator drains every CPU's
 //! list and tries once more, as the kernel's slow path does with
 //! `drain_all_pages`, so `None` means that no block of the order is free.
-//! Both locks are spinlocks, as in the kernel ([`crate::spinlock`]): a
+//! Both locks are spinlocks, as in the kernel ([`mm_api::spinlock`]): a
 //! sleeping mutex costs a second atomic instruction on every release, which
 //! on the per-CPU path was a third of an allocation's time.
 //!
@@ -49,16 +49,19 @@
 //! on the fast path, catch them later, when the page comes off a per-CPU
 //! list in a state it cannot have there.
 
-use super::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks};
-use crate::phys::AnonMap;
-use crate::smp::this_cpu_index;
-use crate::spinlock::{SpinLock, SpinLockGuard};
-use crate::types::{MAX_PAGE_ORDER, Pfn};
 use linkme::distributed_slice;
+use mm_api::alloc::{
+    AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks,
+};
+use mm_api::phys::AnonMap;
+use mm_api::smp::this_cpu_index;
+use mm_api::spinlock::{SpinLock, SpinLockGuard};
+use mm_api::types::{MAX_PAGE_ORDER, Pfn};
 use std::fmt;
 use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering::Relaxed;
 
+/// The allocator's registration (`--allocator buddy`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
 pub static BUDDY_ALLOCATOR: PageAllocatorDesc = PageAllocatorDesc {
     name: "buddy",
@@ -552,7 +555,7 @@ impl PageAllocator for BuddyAllocator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smp::run_on_cpu;
+    use mm_api::smp::run_on_cpu;
 
     fn cfg(base: u64, nr_pages: u64, nr_cpus: usize) -> AllocatorConfig {
         AllocatorConfig { base: Pfn(base), nr_pages, nr_cpus }
