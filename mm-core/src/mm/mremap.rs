@@ -1,6 +1,8 @@
 //! `mremap` (mm/mremap.c: `do_mremap`, `check_mremap_params`,
-//! `check_prep_vma`, `mremap_at`, `mremap_to`, `remap_move`, `move_vma`;
-//! mm/vma.c `copy_vma`).
+//! `check_prep_vma`, `mremap_at`, `mremap_to`, `remap_move`, `move_vma`,
+//! and `move_page_tables`, which moves the entries of a range).  The VMA
+//! is grown in place by `vma_merge_extend` and copied by `copy_vma`
+//! (mm/vma.c, in `vma.rs`).
 
 use super::vma::{VmaCtx, copy_vma, vma_merge_extend};
 use super::{MmState, MmStruct, vm_stat_account};
@@ -317,5 +319,43 @@ impl MmStruct {
             self.do_vmi_munmap(st, vrm.addr, vrm.old_len)?;
         }
         Ok(vrm.new_addr)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Moving the page-table entries of a range (`move_page_tables`, `move_ptes`).
+// ---------------------------------------------------------------------------
+
+impl MmStruct {
+    /// `move_ptes` / `move_page_tables`: moves every entry of
+    /// `[old, old + len)` to `[new, new + len)` as it is (present pages,
+    /// zero-page entries and `PROT_NONE` entries alike), allocating
+    /// destination tables as needed.  Returns false if a table could not be
+    /// allocated.
+    ///
+    /// Each entry is read under the lock once its destination table exists,
+    /// as `move_ptes` does: allocating the table may reclaim.  (The reverse
+    /// map cannot reach these entries meanwhile while the caller holds the
+    /// `mmap_lock` for writing, but the move does not rely on it.)
+    pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
+        let mut moved = Vec::new();
+        self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
+        for (va, slot) in moved {
+            let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
+                return false;
+            };
+            let _ptl = self.page_table_lock.lock();
+            let pte = self.read_pte(slot);
+            if pte.is_none() {
+                continue;
+            }
+            self.machine.phys.write_u64(slot.table, slot.idx, 0);
+            if pte.is_present() {
+                tlb.remove_tlb_entry(va);
+            }
+            self.set_pte(dst, pte);
+        }
+        trace_note!(self.machine.trace, "move_page_tables", "{:#x}-{:#x} -> {:#x}", old, old + len, new);
+        true
     }
 }
