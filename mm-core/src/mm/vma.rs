@@ -41,7 +41,7 @@ pub enum VmaKind {
 }
 
 /// A virtual memory area (`struct vm_area_struct`).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Vma {
     /// First address.
     pub start: u64,
@@ -64,6 +64,24 @@ pub struct Vma {
     pub anon_vma_parents: Vec<Arc<AnonVma>>,
     /// What it maps.
     pub kind: VmaKind,
+}
+
+/// `vm_area_dup`.  Written out to be `#[inline]`: splitting a VMA
+/// ([`VmaTree::split`]) copies one, and that must cost no call.
+impl Clone for Vma {
+    #[inline]
+    fn clone(&self) -> Vma {
+        Vma {
+            start: self.start,
+            end: self.end,
+            pgoff: self.pgoff,
+            flags: self.flags,
+            page_prot: self.page_prot,
+            anon_vma: self.anon_vma.clone(),
+            anon_vma_parents: self.anon_vma_parents.clone(),
+            kind: self.kind.clone(),
+        }
+    }
 }
 
 impl Vma {
@@ -275,6 +293,7 @@ impl VmaMergeStruct {
     }
 
     /// `VMG_VMA_STATE`: a change to `[start, end)` of `vma`.
+    #[inline]
     pub fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
         VmaMergeStruct {
             middle: Some(vma.start),
@@ -285,12 +304,23 @@ impl VmaMergeStruct {
     /// A new range `[start, end)` at page offset `pgoff` with the
     /// attributes of `vma` (flags, anon_vma, file) but not part of it: an
     /// extension or a copy of `vma`.
+    #[inline]
     pub fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
         VmaMergeStruct {
+            prev: None,
+            middle: None,
+            next: None,
+            target: None,
+            start,
+            end,
+            pgoff,
+            flags: vma.flags,
             anon_vma: vma.anon_vma().cloned(),
             anon_vma_parents: vma.anon_vma_parents.clone(),
             file: vma.file_id(),
-            ..VmaMergeStruct::new_range(start, end, pgoff, vma.flags)
+            just_expand: false,
+            copied_from_fork_child: false,
+            state: VmaMergeState::Start,
         }
     }
 }
