@@ -1,11 +1,20 @@
 //! The page-fault path (arch/x86/mm/fault.c, mm/memory.c): from the MMU's
 //! exception to a mapped page.
 //!
-//! `do_user_addr_fault` finds the VMA and checks the access
-//! (`access_error`), `handle_mm_fault` allocates the upper page-table levels
-//! and dispatches in `handle_pte_fault`: a missing entry in anonymous memory
-//! goes to `do_anonymous_page` (zero page on a read, a zeroed frame on a
-//! write), a write to a read-only entry to `do_wp_page` (reuse or copy).
+//! `do_user_addr_fault` finds the VMA (growing a stack down to the address
+//! if need be, `expand_downwards`), checks the access (`access_error`) and
+//! calls `handle_mm_fault`, again when a handler had to wait for I/O
+//! (`VM_FAULT_RETRY`).  `__handle_mm_fault` allocates the upper page-table
+//! levels and `handle_pte_fault` dispatches on the entry: a missing one
+//! goes to `do_anonymous_page` in anonymous memory (the zero page on a
+//! read, a zeroed frame on a write) or to `special_mapping_fault` in a
+//! `[vdso]`/`[vvar]` mapping (`anon.rs`), and to `do_fault` in a file
+//! mapping (`file.rs`); a swap entry goes to `do_swap_page` (`swap.rs`), a
+//! guard marker to `SIGSEGV`, a `PROT_NONE` entry in an accessible VMA to
+//! `do_numa_page`, and a write to a read-only entry to `do_wp_page` (reuse
+//! or copy, `wp.rs`).  The handlers enter the pages they map in the
+//! reverse map through `rmap.rs` (`anon_vma_prepare`,
+//! `folio_add_new_anon_rmap`, `folio_add_file_rmap_pte`, ...).
 //! `mm_account_fault` counts the result as the kernel does.
 
 mod anon;

@@ -1,10 +1,19 @@
 //! VMAs and the rules that split and merge them (mm/vma.c).
 //!
 //! `vma_merge_new_range` tries to merge a range about to be mapped with its
-//! neighbours; `vma_merge_existing_range` tries to merge part of a VMA whose
-//! attributes change (mprotect, madvise) with its neighbours; `vma_modify`
-//! falls back to splitting.  A merge needs equal flags (soft-dirty aside),
-//! the same file, contiguous page offsets and compatible `anon_vma`s.
+//! neighbours, growing one of them over it (`vma_expand`);
+//! `vma_merge_existing_range` tries to merge part of a VMA whose
+//! attributes change (mprotect, madvise, mlock) with its neighbours;
+//! `vma_modify` falls back to splitting.  `vma_merge_extend` (`mremap` in
+//! place) and `copy_vma` (`mremap` moving a VMA) merge through
+//! `vma_merge_new_range` too.  A merge needs equal flags (soft-dirty
+//! aside), the same file, contiguous page offsets and compatible
+//! `anon_vma`s.
+//!
+//! The merge and split functions work on a [`VmaTree`] and a `VmaCtx`
+//! (a trace sink and the map count limit), not on a machine, so they are
+//! unit-tested alone (`vma_tests.rs`, after the kernel's
+//! `tools/testing/vma`).
 
 use super::{AnonVma, MmState, VmaTree};
 use crate::arch::PteFlags;
