@@ -15,14 +15,21 @@
 //! tables, still unmaps their pages; [`RmapWalkable`] lets this thread's
 //! reclaim read the VMAs of address spaces it has write-locked, for as
 //! long as it only reads them.
+//!
+//! The counts of who maps a page live here too, under the kernel's folio
+//! names: `anon_vma_prepare` and `folio_add_new_anon_rmap` for a new
+//! anonymous page, `folio_add_anon_rmap_pte` for a page swapped back in,
+//! `folio_add_file_rmap_pte` for a page-cache page, the `folio_*dup*`
+//! functions for `fork`, and `folio_remove_rmap_pte(s)` for unmapping.
 
 use crate::arch::{Pte, PteFlags};
 use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
-use crate::mm::{MmState, MmStruct, Vma};
+use crate::mm::{AnonVma, MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
-use crate::phys::PAGE_MAPPING_ANON;
+use crate::phys::{PAGE_MAPPING_ANON, Page};
 use crate::swap::SwpEntry;
+use crate::trace_note;
 use crate::types::{PAGE_SHIFT, Pfn};
 use crate::vmscan::Referenced;
 use crate::vmstat::VmEvent;
@@ -107,6 +114,101 @@ pub(crate) enum UnmapResult {
     Busy,
     /// A lazily freed page was written since `MADV_FREE`: it is needed.
     Redirtied,
+}
+
+/// Adding and removing the mappings of a page: its `_mapcount`, and for
+/// a new anonymous page its anon_vma and offset (mm/rmap.c).
+impl MmStruct {
+    /// `anon_vma_prepare`: gives the VMA an anon_vma, sharing a
+    /// neighbour's when they could merge later (`find_mergeable_anon_vma`).
+    pub(crate) fn anon_vma_prepare(&self, st: &MmState, vma: &Vma) -> Arc<AnonVma> {
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let m = &*self.machine;
+        let _ptl = self.page_table_lock.lock();
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let (a, how) = match crate::mm::vma::find_mergeable_anon_vma(st, vma.start) {
+            Some(a) => (a, "shared with a neighbour"),
+            None => (AnonVma::new(self), "new"),
+        };
+        trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
+        let _ = vma.anon_vma.set(a.clone());
+        a
+    }
+
+    /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
+    /// exclusive anonymous page of `anon_vma` at `address`.  A page of
+    /// droppable memory is not swap-backed: reclaim drops it, written or
+    /// not, instead of swapping it.
+    pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
+        let page = self.machine.phys.page(pfn);
+        page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
+        page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(crate::flags::VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        page.set_flags(flags);
+        page.mapcount.store(1, Ordering::Release);
+        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+        // folio_add_lru_vma: a new anonymous page starts inactive.
+        self.machine.reclaim.folio_add_lru(&self.machine, pfn, false);
+    }
+
+    /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
+    /// `pfn` (whose reference the caller took).  The caller adds the page
+    /// to the rss counter (`add_mm_counter`), once for a batch.
+    #[inline]
+    pub(crate) fn folio_add_file_rmap_pte(&self, pfn: Pfn) {
+        self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// `folio_remove_rmap_pte`: one fewer entry maps the page.  The rss
+    /// counter its caller drops (`dec_mm_counter`) is dropped here too.
+    pub(crate) fn folio_remove_rmap_pte(&self, pfn: Pfn) {
+        let page = self.machine.phys.page(pfn);
+        folio_remove_rmap_ptes(page, pfn, 1);
+        if page.is_anon() {
+            self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+        } else {
+            self.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `folio_add_anon_rmap_pte`: one more entry maps the anonymous page
+/// `page` (a swapped-in page still in the swap cache).
+#[inline]
+pub(crate) fn folio_add_anon_rmap_pte(page: &Page) {
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_try_dup_anon_rmap_pte`: a forked child's entry maps the
+/// anonymous page `page` too, which is therefore no longer exclusive.
+/// (The kernel's refusal for a pinned page has no counterpart here: no
+/// page is pinned.)
+#[inline]
+pub(crate) fn folio_try_dup_anon_rmap_pte(page: &Page) {
+    page.clear_flags(PageFlags::ANON_EXCLUSIVE);
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_dup_file_rmap_pte`: a forked child's entry maps the page-cache
+/// page `page` too.
+#[inline]
+pub(crate) fn folio_dup_file_rmap_pte(page: &Page) {
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_remove_rmap_ptes`: `nr` fewer entries map `page` (frame `pfn`).
+/// The callers adjust the rss counters, once for a batch.
+#[inline]
+pub(crate) fn folio_remove_rmap_ptes(page: &Page, pfn: Pfn, nr: i32) {
+    let prev = page.mapcount.fetch_sub(nr, Ordering::AcqRel);
+    debug_assert!(prev >= nr, "unmapping an unmapped page {pfn:?}");
 }
 
 impl Machine {
@@ -280,7 +382,7 @@ impl Machine {
                 }
                 mm.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
             }
-            page.mapcount.fetch_sub(1, Ordering::AcqRel);
+            folio_remove_rmap_ptes(page, pfn, 1);
             self.put_page(pfn);
         });
         if result == UnmapResult::Unmapped && (!complete || page.mapcount() > 0) {

@@ -690,7 +690,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
                 m.put_page(pfn);
                 continue;
             }
-            mm.page_add_file_rmap(pfn);
+            mm.folio_add_file_rmap_pte(pfn);
             mm.set_pte(slot, Pte::page(pfn, vma.page_prot));
             mapped += 1;
             if addr == vmf.address {

@@ -39,14 +39,14 @@ impl MunmapGather {
             }
             let s = first.start;
             trace_note!(m.trace, "__split_vma", "at {:#x}", start);
-            __split_vma(st, s, start);
+            __split_vma(&mut st.vmas, s, start);
         }
         let floor = st.vmas.prev(start).map_or(0, |p| p.end);
         // The last VMA of the range may reach past its end.
         if let Some(last) = st.vmas.prev(end).filter(|v| v.end > end) {
             let s = last.start;
             trace_note!(m.trace, "__split_vma", "at {:#x}", end);
-            __split_vma(st, s, end);
+            __split_vma(&mut st.vmas, s, end);
         }
         // Everything in the range now lies inside it: detach it at once.
         let mut g = MunmapGather { vmas: SmallVec::new(), floor, ceiling: 0, nr_pages: 0, nr_accounted: 0 };
