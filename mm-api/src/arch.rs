@@ -7,11 +7,12 @@
 //! which live in simulated frames.  The MMU is the hardware half: it
 //! translates addresses by walking those words, sets accessed and dirty bits
 //! the way the hardware does, caches translations, and forgets them only
-//! when told to (`invlpg`, a CR3 load), so a missing flush in the core shows
-//! up as a stale translation.
+//! when told to (`flush_tlb_one_user`, a `switch_mm` that flushes), so a
+//! missing flush in the core shows up as a stale translation.
 
 use crate::flags::{Access, VmFlags};
 use crate::phys::PhysMem;
+use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, Pfn, PhysAddr};
 use bitflags::bitflags;
 
@@ -372,13 +373,20 @@ pub struct PageFaultInfo {
     pub error_code: u64,
 }
 
+/// An address-space id: which of a CPU's tagged TLB contexts a translation
+/// belongs to, from 0 to [`Mmu::nr_asids`] - 1.  The core decides which
+/// address space a CPU keeps under which ASID; the architecture maps ASIDs
+/// to its hardware tags (x86-64: PCIDs).
+pub type Asid = u16;
+
 /// A translation cached in a TLB, for coherence checks and dumps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlbEntryView {
     /// Virtual page number.
     pub vpn: u64,
-    /// Address-space id (PCID) the entry belongs to.
-    pub pcid: u16,
+    /// The ASID the entry was filled under; `None` for the kernel's own
+    /// context, used before any address space is switched to.
+    pub asid: Option<Asid>,
     /// Frame it translates to.
     pub pfn: Pfn,
     /// Writable.
@@ -387,7 +395,7 @@ pub struct TlbEntryView {
     pub user: bool,
     /// Dirty was set when the entry was filled.
     pub dirty: bool,
-    /// Global (survives CR3 loads).
+    /// Global: valid under every ASID, kept across switches.
     pub global: bool,
 }
 
@@ -400,30 +408,42 @@ pub struct TlbStats {
     pub misses: u64,
     /// Single-address invalidations.
     pub invlpg: u64,
-    /// Whole-TLB (or whole-PCID) flushes.
+    /// Whole-TLB (or whole-ASID) flushes.
     pub flushes: u64,
 }
 
-/// The hardware half of paging on one CPU: CR3, the page walker and the
-/// TLB.
+/// The hardware half of paging on one CPU: the register that holds the
+/// root table and the ASID, the page walker and the TLB.
+///
+/// Methods carry the kernel's arch-neutral names (`switch_mm`,
+/// `flush_tlb_one_user`, `flush_tlb_all`); an architecture maps them to
+/// its instructions (x86-64: a CR3 load, `invpcid`, `invlpg`).
 pub trait Mmu: Send {
     /// Translates an access, walking the page tables on a TLB miss and
     /// setting accessed / dirty bits as the hardware does.
     fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception>;
-    /// Loads CR3 with the root table `root` and address-space id `pcid`.
-    /// Without `noflush` the TLB entries of `pcid` (non-global) are dropped.
-    fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool);
-    /// The root table and PCID in CR3.
-    fn cr3(&self) -> (Pfn, u16);
-    /// Invalidates the translation of `va` for the current PCID (`invlpg`),
-    /// and every cached upper-level entry.
-    fn invlpg(&mut self, va: u64);
-    /// Invalidates the translation of `va` for `pcid` (`invpcid` type 0).
-    fn invpcid_addr(&mut self, pcid: u16, va: u64);
-    /// Drops every non-global entry of `pcid` (`invpcid` type 1).
-    fn invpcid_single(&mut self, pcid: u16);
-    /// Drops every entry, global ones too.
-    fn flush_all(&mut self);
+    /// How many address spaces the TLB keeps apart at once: ASIDs run
+    /// from 0 to this minus one.
+    fn nr_asids(&self) -> usize;
+    /// Makes `root` the current page table under `asid` (the hardware half
+    /// of `switch_mm`).  With `flush` the non-global entries `asid` still
+    /// holds are dropped first; without, they stay valid.  The
+    /// architecture traces the register load on `trace`.
+    fn switch_mm(&mut self, trace: &Tracer, root: Pfn, asid: Asid, flush: bool);
+    /// The root table in use and its ASID (`None`: the kernel's own
+    /// context, before any switch).
+    fn current_mm(&self) -> (Pfn, Option<Asid>);
+    /// Invalidates the translation of user address `va` under `asid`, and
+    /// every cached upper-level entry of that ASID (`flush_tlb_one_user`).
+    fn flush_tlb_one_user(&mut self, asid: Asid, va: u64);
+    /// Invalidates the translation of kernel address `va`, global ones
+    /// included, and every cached upper-level entry
+    /// (`flush_tlb_one_kernel`).
+    fn flush_tlb_one_kernel(&mut self, va: u64);
+    /// Drops every non-global entry of `asid` (`flush_tlb_mm` on one CPU).
+    fn flush_tlb_asid(&mut self, asid: Asid);
+    /// Drops every entry, global ones too (`flush_tlb_all`).
+    fn flush_tlb_all(&mut self);
     /// The cached translations.
     fn entries(&self) -> Vec<TlbEntryView>;
     /// Counters.

@@ -161,8 +161,8 @@ impl MmStruct {
                 if ctx.ctx_id != self.id || ctx.tlb_gen != tlb_gen {
                     continue;
                 }
-                let pcid = crate::machine::kern_pcid(asid);
-                for e in entries.iter().filter(|e| e.pcid == pcid && !e.global) {
+                let asid = asid as crate::arch::Asid;
+                for e in entries.iter().filter(|e| e.asid == Some(asid) && !e.global) {
                     let va = e.vpn * PAGE_SIZE;
                     let pte = self.lookup_pte(va);
                     let ok = match pte {
@@ -176,7 +176,7 @@ impl MmStruct {
                     };
                     if !ok {
                         out.push(Violation(format!(
-                            "cpu {} pcid {pcid}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
+                            "cpu {} asid {asid}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
                             c.id,
                             e.pfn.0,
                             if e.write { " writable" } else { "" }

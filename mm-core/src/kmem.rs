@@ -199,12 +199,11 @@ impl Machine {
         for c in &self.cpus {
             let mut c = c.lock();
             if pages > self.tunables.tlb_single_page_flush_ceiling {
-                c.mmu.flush_all();
+                c.mmu.flush_tlb_all();
             } else {
-                let pcid = c.mmu.cr3().1;
                 let mut a = start;
                 while a < end {
-                    c.mmu.invpcid_addr(pcid, a);
+                    c.mmu.flush_tlb_one_kernel(a);
                     a += PAGE_SIZE;
                 }
             }

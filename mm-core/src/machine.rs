@@ -4,7 +4,7 @@
 //! tracing).
 
 use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
-use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
+use crate::arch::{Asid, MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
 use crate::mm::MmStruct;
 use crate::phys::PhysMem;
@@ -298,17 +298,6 @@ impl PtGeometry {
     }
 }
 
-/// Address-space ids a CPU hands out (`TLB_NR_DYN_ASIDS`): a CPU keeps
-/// the TLB entries of this many address spaces, each under its own PCID.
-pub const TLB_NR_DYN_ASIDS: usize = 6;
-
-/// The hardware PCID of ASID slot `asid` (`kern_pcid`: PCID 0 is left
-/// for the kernel's own address space).
-#[inline]
-pub fn kern_pcid(asid: usize) -> u16 {
-    asid as u16 + 1
-}
-
 /// What a CPU remembers of an ASID slot (`struct tlb_context`): which
 /// address space it serves, and up to which of that address space's
 /// flushes its TLB entries are current.
@@ -326,14 +315,15 @@ pub struct Cpu {
     pub id: usize,
     /// Its paging hardware.
     pub mmu: Box<dyn Mmu>,
-    /// Id of the address space loaded in CR3 (0: none).
+    /// Id of the address space the MMU has loaded (0: none).
     pub active_mm: u64,
-    /// The ASID slot in use (`cpu_tlbstate.loaded_mm_asid`).
+    /// The ASID in use (`cpu_tlbstate.loaded_mm_asid`).
     pub loaded_asid: usize,
-    /// The next slot to hand out (`cpu_tlbstate.next_asid`).
+    /// The next ASID to hand out (`cpu_tlbstate.next_asid`).
     pub next_asid: usize,
-    /// Per ASID slot, whose entries it holds (`cpu_tlbstate.ctxs`).
-    pub ctxs: [TlbContext; TLB_NR_DYN_ASIDS],
+    /// Per ASID, whose entries it holds (`cpu_tlbstate.ctxs`): as many as
+    /// the MMU keeps apart ([`Mmu::nr_asids`], at least one).
+    pub ctxs: Vec<TlbContext>,
 }
 
 /// The machine every address space of a simulation shares.
@@ -437,14 +427,9 @@ impl Machine {
         let arch = (fmt_desc.new)();
         let cpus = (0..cfg.nr_cpus)
             .map(|id| {
-                SpinLock::new(Cpu {
-                    id,
-                    mmu: arch.new_mmu(id, cfg.tlb),
-                    active_mm: 0,
-                    loaded_asid: 0,
-                    next_asid: 0,
-                    ctxs: [TlbContext::default(); TLB_NR_DYN_ASIDS],
-                })
+                let mmu = arch.new_mmu(id, cfg.tlb);
+                let ctxs = vec![TlbContext::default(); mmu.nr_asids().max(1)];
+                SpinLock::new(Cpu { id, mmu, active_mm: 0, loaded_asid: 0, next_asid: 0, ctxs })
             })
             .collect();
         let geometry = PtGeometry::of(&*arch);
@@ -677,10 +662,15 @@ impl Machine {
     }
 
     /// Loads address space `mm` on `cpu` (`switch_mm_irqs_off` ->
-    /// `choose_new_asid` -> `load_new_mm_cr3`).  An address space the CPU
-    /// still has an ASID slot for keeps its TLB entries, unless it was
-    /// flushed meanwhile (its `tlb_gen` moved on); otherwise the next slot
-    /// is taken over, round robin, and flushed.
+    /// `choose_new_asid` -> the MMU's [`switch_mm`](Mmu::switch_mm)).  An
+    /// address space the CPU still has an ASID for keeps its TLB entries,
+    /// unless it was flushed meanwhile (its `tlb_gen` moved on); otherwise
+    /// the next ASID is taken over, round robin, and flushed.
+    ///
+    /// The choice is neutral: it needs only the number of ASIDs the MMU
+    /// keeps apart, and the generations are what
+    /// [`flush_tlb_mm_range`](Self::flush_tlb_mm_range) counts flushes by;
+    /// the MMU maps an ASID to its hardware tag.
     pub fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
         if self.loaded_mm[cpu].load(Ordering::Acquire) == mm.id {
             return;
@@ -695,7 +685,7 @@ impl Machine {
         let (asid, need_flush) = match c.ctxs.iter().position(|x| x.ctx_id == mm.id) {
             Some(asid) => (asid, c.ctxs[asid].tlb_gen < next_tlb_gen),
             None => {
-                let asid = c.next_asid % TLB_NR_DYN_ASIDS;
+                let asid = c.next_asid % c.ctxs.len();
                 c.next_asid = asid + 1;
                 (asid, true)
             }
@@ -703,15 +693,7 @@ impl Machine {
         if need_flush {
             c.ctxs[asid] = TlbContext { ctx_id: mm.id, tlb_gen: next_tlb_gen };
         }
-        let pcid = kern_pcid(asid);
-        trace_note!(
-            self.trace,
-            "load_new_mm_cr3",
-            "cr3 = pgd pfn {:#x}, pcid {pcid}, {}",
-            mm.pgd().0,
-            if need_flush { "TLB flushed" } else { "TLB entries kept" }
-        );
-        c.mmu.load_cr3(mm.pgd(), pcid, !need_flush);
+        c.mmu.switch_mm(&self.trace, mm.pgd(), asid as Asid, need_flush);
         c.active_mm = mm.id;
         c.loaded_asid = asid;
         self.loaded_mm[cpu].store(mm.id, Ordering::Release);
@@ -722,9 +704,9 @@ impl Machine {
     pub fn drop_mm(&self, mm_id: u64) {
         for c in &self.cpus {
             let mut c = c.lock();
-            for asid in 0..TLB_NR_DYN_ASIDS {
+            for asid in 0..c.ctxs.len() {
                 if c.ctxs[asid].ctx_id == mm_id {
-                    c.mmu.invpcid_single(kern_pcid(asid));
+                    c.mmu.flush_tlb_asid(asid as Asid);
                     c.ctxs[asid] = TlbContext::default();
                 }
             }
@@ -764,16 +746,15 @@ impl Machine {
             }
             let local = c.id == this_cpu;
             remote |= !local;
-            let pcid = kern_pcid(asid);
             if full || new_gen != local_gen + 1 {
-                c.mmu.invpcid_single(pcid);
+                c.mmu.flush_tlb_asid(asid as Asid);
                 if local {
                     self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
                 }
             } else {
                 let mut a = start;
                 while a < end {
-                    c.mmu.invpcid_addr(pcid, a);
+                    c.mmu.flush_tlb_one_user(asid as Asid, a);
                     a += 1 << stride_shift;
                 }
                 if local {

@@ -145,7 +145,7 @@ fn a_flush_while_switched_away_is_applied_at_the_switch_back() {
 #[test]
 fn asid_slots_are_reused_and_flushed() {
     let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
-    let n = mm_core::machine::TLB_NR_DYN_ASIDS + 3;
+    let n = mm_x86::TLB_NR_DYN_ASIDS + 3;
     let pids: Vec<u32> = (0..n).map(|_| k.spawn().expect("process")).collect();
     for (i, &p) in pids.iter().enumerate() {
         assert_eq!(k.sys_mmap(p, A, 8192, 3, 0x32, -1, 0), Ok(A));
@@ -160,7 +160,7 @@ fn asid_slots_are_reused_and_flushed() {
     }
     let c = k.machine().cpus[0].lock();
     let live: std::collections::HashSet<u64> = c.ctxs.iter().map(|x| x.ctx_id).collect();
-    assert_eq!(live.len(), mm_core::machine::TLB_NR_DYN_ASIDS, "every slot in use, none twice");
+    assert_eq!(live.len(), mm_x86::TLB_NR_DYN_ASIDS, "every slot in use, none twice");
 }
 
 /// A switch that wrongly keeps entries that a flush made stale is

@@ -13,7 +13,12 @@
 //! tables the kernel built, sets accessed and dirty bits with locked updates,
 //! and keeps a translation until an `invlpg`, an `invpcid` or a CR3 load
 //! removes it, as the hardware does, so a flush the kernel forgets leaves a
-//! stale translation that tests catch.
+//! stale translation that tests catch.  The core's neutral requests map to
+//! those instructions: `switch_mm` is a CR3 load (with `NOFLUSH` when the
+//! ASID's entries are current), ASID `n` is PCID `n + 1` ([`kern_pcid`]; the
+//! core keeps [`TLB_NR_DYN_ASIDS`] of them per CPU), `flush_tlb_one_user` is
+//! `invpcid` type 0, `flush_tlb_asid` type 1, `flush_tlb_one_kernel` is
+//! `invlpg`.
 
 #![forbid(unsafe_code)]
 
@@ -21,7 +26,7 @@ mod format;
 mod mmu;
 
 pub use format::{X86Format, bits, swp_entry, swp_offset, swp_type};
-pub use mmu::X86Mmu;
+pub use mmu::{TLB_NR_DYN_ASIDS, X86Mmu, kern_pcid};
 
 use linkme::distributed_slice;
 use mm_api::arch::{MM_PAGE_TABLE_FORMATS, PageTableFormat, PageTableFormatDesc};
