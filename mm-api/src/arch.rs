@@ -40,37 +40,37 @@ pub fn level_name(level: Level, levels: u32) -> &'static str {
 }
 
 bitflags! {
-    /// Architecture-neutral attributes of a leaf entry.  A format maps them
-    /// to its own bits.  The values happen to be those of x86-64 (where
-    /// they have one), so the default format converts with a mask; other
-    /// formats map each flag explicitly.
+    /// Architecture-neutral attributes of a leaf entry: what the core
+    /// means, at bit values of its own.  A format maps each flag to its
+    /// entry bits (the x86-64 positions, `_PAGE_PROTNONE`, the saved-dirty
+    /// bit... live in mm-x86 alone); a flag a format has no bit for is lost
+    /// on the way through it, so formats store every flag here.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
     pub struct PteFlags: u64 {
-        /// The hardware may use the entry (`_PAGE_PRESENT`).
+        /// The hardware may use the entry (`pte_present` of a mapped page
+        /// that is not `PROT_NONE`).
         const PRESENT = 1 << 0;
-        /// Writes are allowed.
+        /// Writes are allowed (`pte_write`).
         const WRITE = 1 << 1;
         /// User mode may access the page.
         const USER = 1 << 2;
-        /// Write-through caching.
-        const PWT = 1 << 3;
-        /// Caching disabled.
-        const PCD = 1 << 4;
-        /// The hardware has used the entry (`young`).
-        const ACCESSED = 1 << 5;
-        /// The hardware has written through the entry.
-        const DIRTY = 1 << 6;
-        /// The translation survives a CR3 load.
-        const GLOBAL = 1 << 8;
+        /// The hardware has used the entry (`pte_young`).
+        const ACCESSED = 1 << 3;
+        /// The hardware has written through the entry (`pte_dirty`).
+        const DIRTY = 1 << 4;
+        /// Not tagged with an ASID: the translation is valid in every
+        /// address space and survives a switch (`_PAGE_GLOBAL`, the kernel
+        /// half).
+        const GLOBAL = 1 << 5;
         /// Not a normal page: the zero page (`pte_special`).
-        const SPECIAL = 1 << 9;
-        /// Soft-dirty tracking bit.
-        const SOFT_DIRTY = 1 << 11;
-        /// Mapped but inaccessible (`PROT_NONE`): not present to the
-        /// hardware, present to the kernel.
-        const PROTNONE = 1 << 62;
-        /// Instruction fetches are forbidden.
-        const NX = 1 << 63;
+        const SPECIAL = 1 << 6;
+        /// Soft-dirty tracking bit (`pte_soft_dirty`).
+        const SOFT_DIRTY = 1 << 7;
+        /// Instruction fetches are forbidden (no `VM_EXEC`).
+        const NO_EXEC = 1 << 8;
+        /// Mapped but inaccessible (`PROT_NONE`, `pte_protnone`): not
+        /// present to the hardware, present to the kernel.
+        const PROTNONE = 1 << 9;
     }
 }
 
@@ -199,12 +199,12 @@ pub enum TableEntry {
 pub fn generic_page_prot(vm_flags: VmFlags) -> PteFlags {
     let rwx = vm_flags & (VmFlags::READ | VmFlags::WRITE | VmFlags::EXEC);
     if rwx.is_empty() {
-        // PAGE_NONE: accessed and PROT_NONE, no NX.
+        // PAGE_NONE: PROT_NONE and accessed, nothing else.
         return PteFlags::PROTNONE | PteFlags::ACCESSED;
     }
     let mut f = PteFlags::PRESENT | PteFlags::USER | PteFlags::ACCESSED;
     if !vm_flags.contains(VmFlags::EXEC) {
-        f |= PteFlags::NX;
+        f |= PteFlags::NO_EXEC;
     }
     if vm_flags.contains(VmFlags::WRITE) && vm_flags.contains(VmFlags::SHARED) {
         f |= PteFlags::WRITE;

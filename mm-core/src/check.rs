@@ -78,7 +78,9 @@ impl MmStruct {
             if flags.contains(PteFlags::PROTNONE) == vma.is_accessible() {
                 out.push(Violation(format!("{va:#x}: PROT_NONE entry does not match VMA {}", vma.perms())));
             }
-            if flags.contains(PteFlags::PRESENT) && !flags.contains(PteFlags::NX) && !vma.flags.contains(VmFlags::EXEC)
+            if flags.contains(PteFlags::PRESENT)
+                && !flags.contains(PteFlags::NO_EXEC)
+                && !vma.flags.contains(VmFlags::EXEC)
             {
                 out.push(Violation(format!("{va:#x}: executable entry in a non-executable VMA")));
             }

@@ -29,7 +29,7 @@ const PAGE_KERNEL: PteFlags = PteFlags::PRESENT
     .union(PteFlags::ACCESSED)
     .union(PteFlags::DIRTY)
     .union(PteFlags::GLOBAL)
-    .union(PteFlags::NX);
+    .union(PteFlags::NO_EXEC);
 
 /// The kernel's own page tables and vmalloc bookkeeping.
 #[derive(Debug)]
@@ -151,7 +151,7 @@ impl Machine {
             | PteFlags::ACCESSED
             | PteFlags::DIRTY
             | PteFlags::GLOBAL
-            | PteFlags::NX;
+            | PteFlags::NO_EXEC;
         for i in 0..pages {
             let va = start + i * PAGE_SIZE;
             let ok = self.alloc_pages(Gfp::ZERO, 0).and_then(|pfn| {

@@ -2,7 +2,7 @@
 //! and the MMU that reads it.
 //!
 //! [`X86Format`] encodes the core's neutral entries with the bits of
-//! `arch/x86/include/asm/pgtable_types.h` (P, RW, US, PWT, PCD, A, D, PS, G,
+//! `arch/x86/include/asm/pgtable_types.h` (P, RW, US, A, D, PS, G,
 //! NX; `_PAGE_SPECIAL` and soft-dirty in the software bits; `PROT_NONE` as
 //! the global bit on a non-present entry; swap entries with the inverted
 //! offset of `pgtable_64.h`).  Four-level paging (48-bit addresses) and

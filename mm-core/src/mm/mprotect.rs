@@ -228,7 +228,7 @@ fn pte_needs_flush(old: Pte, new: Pte) -> bool {
         return true;
     }
     let nf = new.flags();
-    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NX | PteFlags::GLOBAL | PteFlags::PWT | PteFlags::PCD;
+    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NO_EXEC | PteFlags::GLOBAL;
     let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
     ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
 }
