@@ -13,7 +13,7 @@
 use crate::flags::{Access, VmFlags};
 use crate::phys::PhysMem;
 use crate::trace::Tracer;
-use crate::types::{PAGE_SHIFT, Pfn, PhysAddr};
+use crate::types::{Pfn, PhysAddr};
 use bitflags::bitflags;
 
 /// Page-table level: 0 is the last level (PTE), 1 the PMD, 2 the PUD, 3 the
@@ -25,6 +25,8 @@ pub type Level = u32;
 pub const PTE_LEVEL: Level = 0;
 /// The PMD level.
 pub const PMD_LEVEL: Level = 1;
+/// The PUD level.
+pub const PUD_LEVEL: Level = 2;
 
 /// The kernel's name for the table at `level` of a format with `levels`
 /// levels.
@@ -220,17 +222,9 @@ pub fn generic_page_prot(vm_flags: VmFlags) -> PteFlags {
 pub trait PageTableFormat: Send + Sync {
     /// The registered name.
     fn name(&self) -> &'static str;
-    /// Number of levels (4 or 5 on x86-64).
-    fn levels(&self) -> u32;
-    /// Entries per table (512 on x86-64).
-    fn ptrs_per_table(&self) -> usize {
-        512
-    }
-    /// Bits of the address that index a table of `level`: the shift of the
-    /// range one entry covers (12 for the PTE level, 21 for the PMD...).
-    fn level_shift(&self, level: Level) -> u32 {
-        PAGE_SHIFT + 9 * level
-    }
+    /// The shape of the tables.  The core reads it once, when the machine
+    /// is built.
+    fn geometry(&self) -> Geometry;
     /// One past the highest user address (`TASK_SIZE`).
     fn task_size(&self) -> u64;
     /// Bits of the `vm_flags` protection (`vm_get_page_prot`).
@@ -267,6 +261,46 @@ pub trait PageTableFormat: Send + Sync {
     /// Where the kernel half lays out its areas, if the format has one.
     fn kernel_layout(&self) -> Option<KernelLayout> {
         None
+    }
+}
+
+/// The shape of a format's page tables, as data: how many levels, how
+/// many address bits each level's tables index, and which levels may map a
+/// page directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Number of levels, counting the PTE level (x86-64: 4 or 5).
+    pub levels: u32,
+    /// The address bits the offset within a page takes (`PAGE_SHIFT`).
+    pub page_shift: u32,
+    /// The address bits one table indexes, the same at every level
+    /// (x86-64: 9, for 512 entries; `PTRS_PER_PTE`, `PTRS_PER_PMD`...).
+    pub index_bits: u32,
+    /// The virtual-address bits the tables translate (x86-64: 48, or 57
+    /// with five levels): `page_shift + levels * index_bits`.
+    pub va_bits: u32,
+    /// Bit `level` is set if an entry at that level may map a page itself
+    /// rather than point to a table (x86-64: the PTE, PMD and PUD levels;
+    /// `pmd_leaf`, `pud_leaf`).
+    pub leaf_levels: u32,
+}
+
+impl Geometry {
+    /// The shift of the range one entry of `level` covers
+    /// (`PAGE_SHIFT`, `PMD_SHIFT`, `PUD_SHIFT`...).
+    #[inline]
+    pub const fn level_shift(&self, level: Level) -> u32 {
+        self.page_shift + self.index_bits * level
+    }
+    /// Entries per table (`PTRS_PER_PTE`...).
+    #[inline]
+    pub const fn ptrs_per_table(&self) -> usize {
+        1 << self.index_bits
+    }
+    /// Whether an entry at `level` may map a page itself.
+    #[inline]
+    pub const fn may_hold_leaf(&self, level: Level) -> bool {
+        level < 32 && self.leaf_levels & (1 << level) != 0
     }
 }
 

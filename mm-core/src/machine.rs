@@ -272,7 +272,8 @@ pub fn page_table_names() -> Vec<&'static str> {
 pub struct PtGeometry {
     /// Number of levels.
     pub levels: u32,
-    /// `level_shift` of each level.
+    /// [`Geometry::level_shift`](crate::arch::Geometry::level_shift) of
+    /// each level.
     pub shifts: [u32; 8],
     /// Entries per table minus one.
     pub index_mask: u64,
@@ -284,15 +285,16 @@ pub struct PtGeometry {
 
 impl PtGeometry {
     fn of(f: &dyn PageTableFormat) -> PtGeometry {
+        let g = f.geometry();
         let mut shifts = [0; 8];
-        for (l, s) in shifts.iter_mut().enumerate().take(f.levels() as usize) {
-            *s = f.level_shift(l as u32);
+        for (l, s) in shifts.iter_mut().enumerate().take(g.levels as usize) {
+            *s = g.level_shift(l as u32);
         }
         PtGeometry {
-            levels: f.levels(),
+            levels: g.levels,
             shifts,
-            index_mask: f.ptrs_per_table() as u64 - 1,
-            ptrs: f.ptrs_per_table(),
+            index_mask: g.ptrs_per_table() as u64 - 1,
+            ptrs: g.ptrs_per_table(),
             table_layout: f.table_layout(),
         }
     }

@@ -2,7 +2,8 @@
 //! pgtable_64.h).
 
 use mm_api::arch::{
-    KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, PteMarker, TableEntry, TableLayout, TlbConfig,
+    Geometry, KernelLayout, Level, Mmu, PMD_LEVEL, PTE_LEVEL, PUD_LEVEL, PageTableFormat, Pte, PteFlags, PteMarker,
+    TableEntry, TableLayout, TlbConfig,
 };
 use mm_api::types::{PAGE_SHIFT, Pfn};
 
@@ -86,6 +87,19 @@ impl X86Format {
     /// Four-level (`la57 == false`) or five-level paging.
     pub fn new(la57: bool) -> X86Format {
         X86Format { la57 }
+    }
+
+    /// 512-entry tables at four or five levels, 4 KiB pages, huge leaves
+    /// at the PMD (2 MiB) and PUD (1 GiB) levels.
+    pub const fn geometry(&self) -> Geometry {
+        let levels = if self.la57 { 5 } else { 4 };
+        Geometry {
+            levels,
+            page_shift: PAGE_SHIFT,
+            index_bits: 9,
+            va_bits: PAGE_SHIFT + 9 * levels,
+            leaf_levels: 1 << PTE_LEVEL | 1 << PMD_LEVEL | 1 << PUD_LEVEL,
+        }
     }
 }
 
@@ -173,8 +187,8 @@ impl PageTableFormat for X86Format {
         if self.la57 { "x86-64-5level" } else { "x86-64-4level" }
     }
 
-    fn levels(&self) -> u32 {
-        if self.la57 { 5 } else { 4 }
+    fn geometry(&self) -> Geometry {
+        self.geometry()
     }
 
     fn task_size(&self) -> u64 {
@@ -218,7 +232,7 @@ impl PageTableFormat for X86Format {
     }
 
     fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu> {
-        Box::new(X86Mmu::new(cpu, self.levels(), tlb))
+        Box::new(X86Mmu::new(cpu, self.geometry().levels, tlb))
     }
 
     fn mk_kernel_table(&self, _level: Level, pfn: Pfn) -> u64 {
@@ -227,7 +241,8 @@ impl PageTableFormat for X86Format {
     }
 
     fn mk_huge_leaf(&self, level: Level, pfn: Pfn, flags: PteFlags) -> Option<u64> {
-        (level == 1 || level == 2).then(|| ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags) | bits::PSE)
+        (level != PTE_LEVEL && self.geometry().may_hold_leaf(level))
+            .then(|| ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags) | bits::PSE)
     }
 
     fn kernel_layout(&self) -> Option<KernelLayout> {
@@ -374,7 +389,11 @@ mod tests {
         assert_eq!(f.decode_table(4, raw), TableEntry::Table(Pfn(9)));
         assert_eq!(f.decode_table(1, raw | bits::PSE), TableEntry::Leaf(Pfn(9)));
         assert_eq!(f.decode_table(1, 0), TableEntry::None);
-        assert_eq!(f.levels(), 5);
-        assert_eq!(f.level_shift(4), 48);
+        let g = PageTableFormat::geometry(&f);
+        assert_eq!((g.levels, g.va_bits, g.ptrs_per_table()), (5, 57, 512));
+        assert_eq!(g.level_shift(4), 48);
+        assert_eq!(X86Format::new(false).geometry().va_bits, 48);
+        assert!(g.may_hold_leaf(0) && g.may_hold_leaf(1) && g.may_hold_leaf(2));
+        assert!(!g.may_hold_leaf(3) && !g.may_hold_leaf(4) && !g.may_hold_leaf(40));
     }
 }
