@@ -8,8 +8,9 @@
 //! (`pgd_alloc` -> `pgd_ctor`), so the tables below are shared: a vmalloc
 //! mapping made later is visible in every process at once, with no fault
 //! to synchronise it.  Kernel entries lack the user bit: a user access
-//! faults and gets `SIGSEGV`.  Their leaves are global, so they survive CR3
-//! switches and `vfree` flushes them on every CPU.
+//! faults and gets `SIGSEGV`.  Their leaves are global (tagged with no
+//! ASID), so they survive address-space switches and `vfree` flushes
+//! them on every CPU.
 
 use crate::alloc::Gfp;
 use crate::arch::{KernelLayout, Level, Pte, PteFlags, TableEntry};
