@@ -4,11 +4,15 @@
 //!
 //! The core speaks of entries in neutral terms ([`Pte`], [`PteFlags`],
 //! [`TableEntry`]); a format encodes them as the architecture's real words,
-//! which live in simulated frames.  The MMU is the hardware half: it
+//! which live in simulated frames, and describes its tables as data
+//! ([`Geometry`]).  No bit position of an architecture appears here: the
+//! flags have values of their own.  The MMU is the hardware half: it
 //! translates addresses by walking those words, sets accessed and dirty bits
 //! the way the hardware does, caches translations, and forgets them only
 //! when told to (`flush_tlb_one_user`, a `switch_mm` that flushes), so a
-//! missing flush in the core shows up as a stale translation.
+//! missing flush in the core shows up as a stale translation.  The core
+//! decides which address space a CPU keeps under which [`Asid`]; the MMU
+//! maps ASIDs to its hardware tags.
 
 use crate::flags::{Access, VmFlags};
 use crate::phys::PhysMem;
