@@ -203,6 +203,9 @@ impl MmStruct {
                             let page = m.phys.page(pfn);
                             let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
                             debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
+                            if vma.flags.contains(VmFlags::LOCKED) {
+                                m.lru_ctx().munlock_folio(pfn);
+                            }
                             if page.is_anon() {
                                 n.anon += 1;
                             } else {
@@ -248,11 +251,15 @@ impl MmStruct {
         }
     }
 
-    /// `folio_remove_rmap_pte`: one fewer entry maps the page.
-    pub(crate) fn page_remove_rmap(&self, pfn: Pfn) {
+    /// `folio_remove_rmap_pte`: one fewer entry maps the page (an entry
+    /// of `vma`; a locked one munlocks the page).
+    pub(crate) fn page_remove_rmap(&self, pfn: Pfn, vma: &Vma) {
         let page = self.machine.phys.page(pfn);
         let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
         debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().munlock_folio(pfn);
+        }
         if page.is_anon() {
             self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
         } else {
@@ -260,12 +267,16 @@ impl MmStruct {
         }
     }
 
-    /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
-    /// `pfn` (whose reference the caller took).  The caller adds the page
-    /// to the rss counter (`add_mm_counter`), once for a batch.
+    /// `folio_add_file_rmap_pte`: one more entry of `vma` maps the
+    /// page-cache page `pfn` (whose reference the caller took); a locked
+    /// VMA mlocks it (`mlock_vma_folio`).  The caller adds the page to the
+    /// rss counter (`add_mm_counter`), once for a batch.
     #[inline]
-    pub(crate) fn page_add_file_rmap(&self, pfn: Pfn) {
+    pub(crate) fn page_add_file_rmap(&self, pfn: Pfn, vma: &Vma) {
         self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().mlock_vma_folio(pfn, vma.flags);
+        }
     }
 
     /// `free_pgtables`: frees the page tables of the removed `vmas`

@@ -187,36 +187,23 @@ impl Machine {
         }
     }
 
-    /// `NR_MLOCK` at rest: the pages an entry of a `VM_LOCKED` VMA maps
-    /// (those `mlock_vma_folio` marks `PG_mlocked` and moves to the
-    /// unevictable list), found through the reverse map.  The kernel's
-    /// counter reaches this value once its per-CPU mlock batches are
-    /// drained.  The model has no unevictable list (so `meminfo` shows no
-    /// `Unevictable` line): reclaim leaves such pages on the evictable
-    /// lists and activates them whenever it meets them
-    /// (`folio_check_references`), so they are never reclaimed either.
-    pub fn nr_mlock(&self) -> u64 {
-        let mut n = 0;
-        for pfn in self.phys.initialised_pfns() {
-            let page = self.phys.page(pfn);
-            if page.refcount() <= 0 || page.mapcount() == 0 {
-                continue;
-            }
-            let mut locked = false;
-            self.rmap_walk(pfn, &mut |mp, _| {
-                locked |= mp.vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
-            });
-            n += u64::from(locked);
-        }
-        n
-    }
-
     /// `folio_referenced`: counts the entries mapping `pfn` whose accessed
     /// bit is set, clearing it (x86 clears it without a TLB flush:
-    /// `ptep_clear_flush_young`), and collects their VMAs' flags.
+    /// `ptep_clear_flush_young`), and collects their VMAs' flags.  An
+    /// entry of a `VM_LOCKED` VMA ends the walk: the page is mlocked
+    /// (`mlock_vma_folio`, "restore the mlock which got missed") and
+    /// reclaim sends it to the unevictable list.
     pub fn folio_referenced(&self, pfn: Pfn) -> Referenced {
         let mut r = Referenced::default();
         self.rmap_walk(pfn, &mut |mp, pte| {
+            if r.vm_flags.contains(VmFlags::LOCKED) {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                r.vm_flags |= VmFlags::LOCKED;
+                return;
+            }
             r.vm_flags |= mp.vma.flags;
             if pte.flags().contains(PteFlags::ACCESSED) {
                 mp.mm.set_pte(mp.slot, pte.without(PteFlags::ACCESSED));
@@ -235,6 +222,12 @@ impl Machine {
         let mut result = UnmapResult::Unmapped;
         let complete = self.rmap_walk(pfn, &mut |mp, pte| {
             if result != UnmapResult::Unmapped {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                // The page must not go: restore the mlock that got missed.
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                result = UnmapResult::Busy;
                 return;
             }
             let mm = mp.mm;

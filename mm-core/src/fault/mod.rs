@@ -336,8 +336,15 @@ impl MmStruct {
         page.set_flags(flags);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
-        // folio_add_lru_vma: a new anonymous page starts inactive.
-        self.machine.reclaim.folio_add_lru(&self.machine, pfn, false);
+        // folio_add_lru_vma: a new anonymous page starts inactive, or on
+        // the unevictable list in a locked VMA (mlock_new_folio).
+        let ctx = self.machine.lru_ctx();
+        if vma.flags & (crate::flags::VmFlags::LOCKED | crate::flags::VmFlags::SPECIAL) == crate::flags::VmFlags::LOCKED
+        {
+            ctx.mlock_new_folio(pfn);
+        } else {
+            ctx.folio_add_lru(pfn, false);
+        }
     }
 }
 
