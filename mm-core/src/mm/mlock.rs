@@ -148,11 +148,6 @@ impl MmStruct {
         } else if !oldflags.contains(VmFlags::LOCKED) {
             st.locked_vm += nr_pages;
         }
-        // Locked to locked (MLOCK_ONFAULT added or dropped): the pages
-        // stay as they are; mlocking them twice would be wrong.
-        if !(newflags.contains(VmFlags::LOCKED) && oldflags.contains(VmFlags::LOCKED)) {
-            self.mlock_vma_pages_range(start, end, newflags);
-        }
         let v = st.vmas.get(s).expect("modified vma exists");
         trace_note!(
             m.trace,
@@ -170,7 +165,13 @@ impl MmStruct {
                 "unlocked"
             }
         );
-        Ok(v.end)
+        let end_of_vma = v.end;
+        // Locked to locked (MLOCK_ONFAULT added or dropped): the pages
+        // stay as they are; mlocking them twice would be wrong.
+        if !(newflags.contains(VmFlags::LOCKED) && oldflags.contains(VmFlags::LOCKED)) {
+            self.mlock_vma_pages_range(start, end, newflags);
+        }
+        Ok(end_of_vma)
     }
 
     /// `mlock_vma_pages_range` -> `mlock_pte_range`: the pages already
