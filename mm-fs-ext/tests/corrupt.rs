@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 /// The system allocator, counting what each thread has allocated at most

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 const O_RDONLY: u64 = 0;

@@ -13,6 +13,7 @@ use mm_fs_host::HostFs;
 use mm_fs_host::snapshot::Snapshot;
 use proptest::prelude::*;
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 mod common;

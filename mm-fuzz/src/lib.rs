@@ -61,8 +61,10 @@
 
 // Every backend a machine may be built with.
 use first_fit_allocator as _;
+use mm_alloc as _;
 use mm_fs_ext as _;
 use mm_fs_host as _;
+use mm_reclaim_clock as _;
 use mm_swap as _;
 use mm_x86 as _;
 

@@ -34,15 +34,8 @@ enum Cmd {
         /// Print the kernel call chain of every operation.
         #[arg(long)]
         trace: bool,
-        /// Page allocator (see `mmsim backends`).
-        #[arg(long, default_value = "buddy")]
-        allocator: String,
-        /// Page-table format (see `mmsim backends`).
-        #[arg(long = "page-table", default_value = "x86-64-4level")]
-        page_table: String,
-        /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
-        #[arg(long, default_value = "1G", value_parser = parse_size)]
-        ram: u64,
+        #[command(flatten)]
+        machine: MachineArgs,
         /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
         /// `file` lines still make files on tmpfs.
         /// The image file is opened read-only and never written: dirty
@@ -82,9 +75,6 @@ enum Cmd {
         ///                    in use as swap) is refused and left untouched.
         #[arg(long, value_parser = SwapSpec::parse, verbatim_doc_comment)]
         swap: Vec<SwapSpec>,
-        /// Reclaim policy (see `mmsim backends`).
-        #[arg(long, default_value = "lru")]
-        reclaim: String,
         /// After the `ok` line, print `/proc/vmstat` and `/proc/meminfo`
         /// as the run left them.
         #[arg(long)]
@@ -137,18 +127,8 @@ enum Cmd {
         /// Cases run at once (default: the number of CPUs).
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
-        /// Page allocator (see `mmsim backends`).
-        #[arg(long, default_value = "buddy")]
-        allocator: String,
-        /// Page-table format (see `mmsim backends`).
-        #[arg(long = "page-table", default_value = "x86-64-4level")]
-        page_table: String,
-        /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
-        #[arg(long, default_value = "1G", value_parser = parse_size)]
-        ram: u64,
-        /// Reclaim policy (see `mmsim backends`).
-        #[arg(long, default_value = "lru")]
-        reclaim: String,
+        #[command(flatten)]
+        machine: MachineArgs,
     },
     /// Run a scenario on this machine's Linux kernel (x86-64) and print
     /// the dump format: the output `mmsim run` is compared with.
@@ -198,6 +178,52 @@ enum Cmd {
 }
 
 pub use mm_core::machine::parse_size;
+
+/// The simulated machine's options, shared by the commands that build
+/// one.  Their defaults are [`MachineConfig::default`]'s, so the command
+/// line and the library cannot drift apart.
+#[derive(clap::Args, Debug)]
+struct MachineArgs {
+    /// Page allocator (see `mmsim backends`).
+    #[arg(long, default_value_t = MachineConfig::default().allocator)]
+    allocator: String,
+    /// Page-table format (see `mmsim backends`).
+    #[arg(long = "page-table", default_value_t = MachineConfig::default().page_table)]
+    page_table: String,
+    /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
+    #[arg(long, default_value_t = Size(MachineConfig::default().ram))]
+    ram: Size,
+    /// Reclaim policy (see `mmsim backends`).
+    #[arg(long, default_value_t = MachineConfig::default().reclaim)]
+    reclaim: String,
+}
+
+impl MachineArgs {
+    /// The machine these options and `swap` describe; the rest is
+    /// [`MachineConfig::default`]'s.
+    fn config(self, swap: Vec<SwapSpec>) -> MachineConfig {
+        let MachineArgs { allocator, page_table, ram, reclaim } = self;
+        MachineConfig { ram: ram.0, allocator, page_table, reclaim, swap, ..MachineConfig::default() }
+    }
+}
+
+/// A byte count read by [`parse_size`] and shown in `--help` as
+/// [`format_size`](mm_core::machine::format_size) writes it (`1G`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Size(u64);
+
+impl std::str::FromStr for Size {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Size, String> {
+        parse_size(s).map(Size)
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&mm_core::machine::format_size(self.0))
+    }
+}
 
 /// A file as parsed: a v1.1 scenario, an strace log or a recording.
 enum Parsed {
@@ -407,26 +433,18 @@ pub fn main() -> ExitCode {
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
         Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
-        Cmd::Check { paths, json, verbose, real, jobs, allocator, page_table, ram, reclaim } => check(
-            &paths,
-            json,
-            verbose,
-            real,
-            jobs,
-            MachineConfig { ram, allocator, page_table, reclaim, ..MachineConfig::default() },
-        ),
+        Cmd::Check { paths, json, verbose, real, jobs, machine } => {
+            check(&paths, json, verbose, real, jobs, machine.config(Vec::new()))
+        }
         Cmd::Run {
             file,
             trace,
-            allocator,
-            page_table,
-            ram,
+            machine,
             image,
             write_image,
             root,
             root_fs_type,
             swap,
-            reclaim,
             stats,
             strace,
             maps_at_exit,
@@ -477,7 +495,7 @@ pub fn main() -> ExitCode {
                 })
                 .collect();
             let opts = RunOptions {
-                machine: MachineConfig { ram, allocator, page_table, reclaim, swap, ..MachineConfig::default() },
+                machine: machine.config(swap),
                 trace,
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
@@ -522,5 +540,63 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine_of(args: &[&str]) -> MachineConfig {
+        match Cli::try_parse_from(args).expect("parses").cmd {
+            Cmd::Run { machine, .. } | Cmd::Check { machine, .. } => machine.config(Vec::new()),
+            c => panic!("not a machine command: {c:?}"),
+        }
+    }
+
+    /// `mmsim run` and `mmsim check` build the library's default machine
+    /// unless told otherwise.
+    #[test]
+    fn machine_options_default_to_the_library_defaults() {
+        let d = MachineConfig::default();
+        for args in [&["mmsim", "run", "x.mms"][..], &["mmsim", "check", "x.mms"]] {
+            let m = machine_of(args);
+            assert_eq!(
+                (m.ram, m.allocator, m.page_table, m.reclaim),
+                (d.ram, d.allocator.clone(), d.page_table.clone(), d.reclaim.clone()),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn machine_options_are_read() {
+        let m = machine_of(&[
+            "mmsim",
+            "check",
+            "--ram",
+            "64M",
+            "--allocator",
+            "bitmap",
+            "--page-table",
+            "x86-64-5level",
+            "--reclaim",
+            "clock",
+            "x.mms",
+        ]);
+        assert_eq!((m.ram, &*m.allocator, &*m.page_table, &*m.reclaim), (64 << 20, "bitmap", "x86-64-5level", "clock"));
+        let e = Cli::try_parse_from(["mmsim", "run", "--ram", "12Q", "x.mms"]).unwrap_err().to_string();
+        assert!(e.contains("unknown size unit 'Q'"), "{e}");
+    }
+
+    /// `--help` shows the sizes as they are written (`1G`), not in bytes.
+    #[test]
+    fn the_default_ram_is_shown_as_a_size() {
+        let help = <Cli as clap::CommandFactory>::command()
+            .find_subcommand_mut("run")
+            .expect("run")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("[default: 1G]"), "{help}");
     }
 }

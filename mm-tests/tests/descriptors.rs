@@ -7,7 +7,7 @@ use mm_core::kernel::{F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD};
 use mm_core::machine::MachineConfig;
 use mm_core::task::{CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, O_CLOEXEC};
 use mm_core::{Errno, Kernel, MapsEntry, Pid};
-use mm_x86 as _;
+use mm_tests as _;
 
 const PROT_R: u64 = 1;
 const MAP_PRIVATE: u64 = 2;

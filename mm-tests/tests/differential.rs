@@ -62,11 +62,17 @@ fn extreme_argument_cases_match_linux() {
 
 /// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
 /// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
-/// (`guard-regions-*`, by hand, recorded with `mmsim real`) guard-regions.c,
-/// recorded on the real kernel.
+/// guard-regions.c (`guard-regions-*`: eight by hand, and one per test and
+/// variant by `tools/port_guard_regions.py`, recorded with `mmsim real`),
+/// mlock2-tests.c, madv_populate.c and LTP's mlock, mlock2, munlock,
+/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate01-04/06,
+/// mmap09/10/20/21, madvise01/02/03/05, read02, write05 and pwrite02
+/// cases, and (`*-named`) exact ports of cases whose addresses the kernel
+/// chooses, with names for them; and (`tools/gen_mlock.py --random-test`)
+/// mlock-random-test.c, recorded on the real kernel.
 #[test]
 fn ported_selftest_cases_match_linux() {
-    check("selftests", None, 130);
+    check("selftests", None, 269);
 }
 
 /// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
@@ -74,7 +80,7 @@ fn ported_selftest_cases_match_linux() {
 /// (`tools/gen_mlock.py`), recorded on the real kernel.
 #[test]
 fn mlock_cases_match_linux() {
-    check("mlock", None, 223);
+    check("mlock", None, 224);
 }
 
 /// (v1.4) Names for addresses the kernel chose (`= $a`): hand-written
@@ -133,11 +139,11 @@ fn guard_cases_match_linux() {
 /// (v1.4) `ftruncate`, `fallocate`, `MADV_REMOVE` and `read`/`write`/
 /// `pread64`/`pwrite64` with mapped buffers: hand-written cases for each
 /// rule and error path, and random ones (`trunc/gen-N.mms` is
-/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300), recorded on the
-/// real kernel.
+/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300, and with
+/// `--own-buffers` for N in 301..=340), recorded on the real kernel.
 #[test]
 fn truncate_and_file_io_cases_match_linux() {
-    check("trunc", None, 316);
+    check("trunc", None, 357);
 }
 
 /// The result does not depend on the page allocator.  With five-level

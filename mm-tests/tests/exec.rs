@@ -7,7 +7,7 @@
 
 use mm_core::machine::MachineConfig;
 use mm_core::{Errno, Kernel, PAGE_SIZE, Pid};
-use mm_x86 as _;
+use mm_tests as _;
 use proptest::prelude::*;
 
 const DIR: &str = "/tmp/mmsim-exec/";

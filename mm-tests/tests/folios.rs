@@ -10,7 +10,7 @@
 use mm_core::machine::MachineConfig;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
 use mm_fs_host::HostFs;
-use mm_x86 as _;
+use mm_tests as _;
 use std::fmt::Write as _;
 
 const NPAGES: u64 = 8192;

@@ -6,7 +6,6 @@
 use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
-use mm_swap as _;
 use mm_tests::Rng;
 
 const A: u64 = 0x1_0000_0000;

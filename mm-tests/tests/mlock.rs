@@ -13,7 +13,6 @@
 
 use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::{Kernel, PAGE_SIZE, Pid};
-use mm_swap as _;
 use mm_tests as _;
 
 const PROT_RW: u64 = 3;
@@ -263,4 +262,44 @@ fn rlimit_memlock_without_cap_ipc_lock() {
     let pid = k.spawn().expect("process");
     map(&k, pid, A, 1);
     assert_eq!(k.sys_mlock(pid, A, PAGE_SIZE), Err(EPERM));
+}
+
+/// `mremap` keeps `locked_vm` (`VmLck`) right, so `RLIMIT_MEMLOCK` holds
+/// across it: growing a `VM_LOCKED` mapping counts the new pages and is
+/// refused with `EAGAIN` past the limit (`mlock_future_ok`), a move counts
+/// the new length and unmaps the old one, `MREMAP_DONTUNMAP` unlocks the
+/// source without giving its pages back.  The answers (and, in the
+/// comments, `VmLck` in kB) of this machine's kernel to the same calls
+/// made by an unprivileged process with a limit of 64 KiB.
+#[test]
+fn mremap_of_locked_memory_counts_in_rlimit_memlock() {
+    use mm_core::Errno::{EAGAIN, ENOMEM};
+    const MREMAP_MAYMOVE: u64 = 1;
+    const MREMAP_FIXED: u64 = 2;
+    const MREMAP_DONTUNMAP: u64 = 4;
+    const MAP_LOCKED: u64 = 0x2000;
+    let mut cfg = MachineConfig::default();
+    cfg.tunables.cap_ipc_lock = false;
+    cfg.tunables.rlimit_memlock = 64 << 10;
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    let p = PAGE_SIZE;
+    let (c, d, e, f, g) = (A + 0x10_0000, A + 0x20_0000, A + 0x30_0000, A + 0x40_0000, A + 0x50_0000);
+    // 32
+    assert_eq!(k.sys_mmap(pid, A, 8 * p, PROT_RW, MAP_ANON_PRIVATE | 0x10 | MAP_LOCKED, -1, 0), Ok(A));
+    assert_eq!(k.sys_mremap(pid, A, 8 * p, 12 * p, 0, 0), Ok(A)); // 48
+    assert_eq!(k.sys_mremap(pid, A, 12 * p, 16 * p, 0, 0), Ok(A)); // 64
+    assert_eq!(k.sys_mremap(pid, A, 16 * p, 17 * p, 0, 0), Err(EAGAIN));
+    assert_eq!(present_pages(&k, pid, A, 16), 16, "the grown part is populated");
+    map(&k, pid, c, 1);
+    assert_eq!(k.sys_mlock(pid, c, p), Err(ENOMEM));
+    assert_eq!(k.sys_mremap(pid, A, 16 * p, 16 * p, MREMAP_MAYMOVE | MREMAP_FIXED, d), Ok(d)); // 64
+    assert_eq!(k.sys_mremap(pid, d, 16 * p, 8 * p, MREMAP_MAYMOVE | MREMAP_FIXED, e), Ok(e)); // 32
+    assert_eq!(k.sys_mlock(pid, c, p), Ok(0)); // 36
+    let dontunmap = MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP;
+    assert_eq!(k.sys_mremap(pid, e, 8 * p, 8 * p, dontunmap, f), Ok(f)); // 68
+    assert_eq!(k.sys_munlock(pid, e, 8 * p), Ok(0)); // 68
+    assert_eq!(k.sys_munmap(pid, e, 8 * p), Ok(0)); // 68
+    assert_eq!(k.sys_mremap(pid, f, 8 * p, 12 * p, MREMAP_MAYMOVE | MREMAP_FIXED, g), Err(EAGAIN));
+    assert_eq!(k.sys_mlock(pid, c, p), Err(ENOMEM));
 }

@@ -7,7 +7,6 @@ use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::vmstat::VmEvent;
 use mm_core::{Errno, Kernel, PAGE_SIZE, Pid, Signal};
 use mm_sim::{RunOptions, parse, run};
-use mm_swap as _;
 use std::path::Path;
 
 const A: u64 = 0x1_0000_0000;

@@ -13,7 +13,7 @@
 use mm_sim::RunOptions;
 use mm_sim::replay::replay;
 use mm_sim::strace::parse_log;
-use mm_x86 as _;
+use mm_tests as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -6,7 +6,6 @@
 
 use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::{Kernel, PAGE_SIZE, Pid};
-use mm_swap as _;
 use mm_tests as _;
 use proptest::prelude::*;
 

@@ -35,7 +35,6 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 // Registers the backends (the swap devices, the example allocator).
-use mm_swap as _;
 use mm_tests as _;
 
 const PAGE: u64 = 4096;

@@ -14,7 +14,6 @@ use mm_core::fs::Filesystem;
 use mm_core::{Kernel, MachineConfig, Pid};
 use proptest::prelude::*;
 // Registers the backends (the x86-64 formats and the example allocator).
-use mm_swap as _;
 use mm_tests as _;
 use std::collections::BTreeMap;
 

@@ -13,7 +13,6 @@ use mm_core::Kernel;
 use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::swap::SwapDeviceConfig;
 use mm_sim::{RunOptions, Stopped};
-use mm_swap as _;
 use mm_tests as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -13,7 +13,6 @@ use mm_core::machine::{MachineConfig, SwapSpec};
 use mm_core::swap::SwapDeviceConfig;
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
-use mm_swap as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const PROT_RW: u64 = 3;
@@ -366,4 +365,19 @@ fn reclaim_finds(policy: &str) {
     }
     let m = k.machine();
     assert!(m.vmstat.get(VmEvent::PswpIn) >= if policy == "clock" { 17 } else { 16 }, "{policy}");
+}
+
+#[test]
+fn swap_specs_with_and_without_a_size() {
+    let parse = |s: &str| SwapSpec::parse(s).map(|spec| (spec.device, spec.config.path, spec.config.size));
+    let some = |d: &str, p: &str, z: Option<u64>| Ok((d.to_string(), p.to_string(), z));
+    assert_eq!(parse("zram:64M"), some("zram", "", Some(64 << 20)));
+    assert_eq!(parse("file:/tmp/s:2M"), some("file", "/tmp/s", Some(2 << 20)));
+    assert_eq!(parse("file:/tmp/s"), some("file", "/tmp/s", None));
+    assert_eq!(parse("file:swapfile"), some("file", "swapfile", None));
+    assert_eq!(parse("file:./2swap"), some("file", "./2swap", None));
+    assert_eq!(parse("file:/a:b:4096"), some("file", "/a:b", Some(4096)));
+    for bad in ["zram", "zram:1Q", "file:2swap", "file:/tmp/s:", "file:/a:b"] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
 }

@@ -3,7 +3,6 @@
 //! up) and every invariant holds afterwards.
 
 use mm_core::{Kernel, MachineConfig, PAGE_SIZE};
-use mm_swap as _;
 use mm_tests as _;
 use std::sync::{Arc, Barrier};
 

@@ -3,6 +3,7 @@
 mm-tests/scenarios/mlock.
 
 Usage: gen_mlock.py SEED NOPS > gen-N.mms
+       gen_mlock.py --random-test SEED > mlock-random-test-SEED.mms
 
 Every scenario works in a window of 64 pages at 0x100000000 with one file
 (its size not always a whole number of pages, so that some mapped pages
@@ -15,8 +16,52 @@ mprotect, munmap, mremap in place or to a fixed address, other advice,
 loads, stores and, now and then, a fork and a switch of process.  Record
 the expected output of each with the real-kernel runner before
 committing it; gen-N.mms is `gen_mlock.py N $((20 + N % 40))`.
+
+With --random-test it writes instead a port of the kernel selftest
+mlock-random-test.c for mm-tests/scenarios/selftests (see random_test).
 """
 import random, sys
+
+
+def random_test(seed):
+    """selftests/mm/mlock-random-test.c, test_mlock_within_limit: 100
+    mlock or mlock2(MLOCK_ONFAULT) calls of random ranges (any length,
+    any byte offset) inside a malloc'd buffer of 128 KiB (a chunk mapped
+    for it, the buffer 16 bytes in), then munlock of the buffer and free.
+    The test reads VmLck at the end; here dumps with smaps show the
+    locked VMAs as they split and merge.  (test_mlock_outof_limit needs
+    RLIMIT_MEMLOCK without CAP_IPC_LOCK, which scenarios cannot say.)"""
+    r = random.Random(seed)
+    base, alloc = 0x100000000, 128 * 1024
+    p = base + 0x10
+    out = ["# Ported from tools/testing/selftests/mm/mlock-random-test.c,",
+           "# test_mlock_within_limit, with the sequence of seed %d of" % seed,
+           "# mm-tests/tools/gen_mlock.py --random-test: 100 mlock or",
+           "# mlock2(MLOCK_ONFAULT) calls of random ranges of a malloc'd buffer",
+           "# of 128 KiB (16 bytes into a mapped chunk) all succeed; the dumps",
+           "# show the locked parts (Locked) and the VMAs they split into.",
+           "window 0x100000000 0x101000000",
+           "mmap(%#x, %d, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = %#x"
+           % (base, alloc + 0x1000, base)]
+    for i in range(100):
+        is_mlock = r.random() < 0.5
+        lock_size = r.randrange(alloc)
+        start_offset = r.randrange(alloc - lock_size)
+        if is_mlock:
+            out.append("mlock(%#x, %d) = 0" % (p + start_offset, lock_size))
+        else:
+            out.append("mlock2(%#x, %d, MLOCK_ONFAULT) = 0" % (p + start_offset, lock_size))
+        if i % 25 == 24:
+            out.append("dump smaps after-%d" % (i + 1))
+    out.append("munlock(%#x, %d) = 0" % (p, alloc))
+    out.append("dump smaps unlocked")
+    out.append("munmap(%#x, %d) = 0" % (base, alloc + 0x1000))
+    print("\n".join(out))
+
+
+if sys.argv[1] == "--random-test":
+    random_test(int(sys.argv[2]))
+    sys.exit(0)
 seed = int(sys.argv[1]); nops = int(sys.argv[2])
 r = random.Random(seed)
 B = 0x100000000

@@ -1,10 +1,10 @@
 //! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
 //! pgtable_64.h).
 
-use mm_core::arch::{
+use mm_api::arch::{
     KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, PteMarker, TableEntry, TableLayout, TlbConfig,
 };
-use mm_core::types::{PAGE_SHIFT, Pfn};
+use mm_api::types::{PAGE_SHIFT, Pfn};
 
 use crate::mmu::X86Mmu;
 
@@ -224,7 +224,7 @@ impl PageTableFormat for X86Format {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mm_core::flags::VmFlags;
+    use mm_api::flags::VmFlags;
 
     #[test]
     fn bits_are_where_the_hardware_has_them() {

@@ -24,7 +24,7 @@ pub use format::{X86Format, bits, swp_entry, swp_offset, swp_type};
 pub use mmu::X86Mmu;
 
 use linkme::distributed_slice;
-use mm_core::arch::{MM_PAGE_TABLE_FORMATS, PageTableFormat, PageTableFormatDesc};
+use mm_api::arch::{MM_PAGE_TABLE_FORMATS, PageTableFormat, PageTableFormatDesc};
 
 fn new_4level() -> Box<dyn PageTableFormat> {
     Box::new(X86Format::new(false))

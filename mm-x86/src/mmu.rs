@@ -1,10 +1,10 @@
 //! One CPU's paging hardware: CR3, the page walker, a PCID-tagged TLB and a
 //! paging-structure cache.
 
-use mm_core::arch::{Exception, Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
-use mm_core::flags::Access;
-use mm_core::phys::PhysMem;
-use mm_core::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
+use mm_api::arch::{Exception, Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
+use mm_api::flags::Access;
+use mm_api::phys::PhysMem;
+use mm_api::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
 
 use crate::format::bits;
 
@@ -453,7 +453,7 @@ impl Mmu for X86Mmu {
 mod tests {
     use super::*;
     use crate::X86Format;
-    use mm_core::arch::{PageTableFormat, Pte, PteFlags};
+    use mm_api::arch::{PageTableFormat, Pte, PteFlags};
 
     /// Builds the four-level tables for one page by hand: root in frame 1,
     /// PUD 2, PMD 3, PTE table 4, data page 10.

@@ -132,13 +132,14 @@ impl MmStruct {
 
     /// `mlock_fixup`: `[start, end)` of the VMA at `vma_start` gets
     /// `newflags`, merged with a neighbour or split off.  Special
-    /// mappings (`VM_SPECIAL`, hugetlb) are left as they are.  Returns the
+    /// mappings (`VM_SPECIAL`, hugetlb) and droppable memory are left as
+    /// they are: never locked, not counted.  Returns the
     /// end of the VMA that now covers `start`.
     fn mlock_fixup(&self, st: &mut MmState, vma_start: u64, start: u64, end: u64, newflags: VmFlags) -> SysResult<u64> {
         let m = &*self.machine;
         let v = st.vmas.get(vma_start).expect("vma exists");
         let oldflags = v.flags;
-        if newflags == oldflags || oldflags.intersects(VmFlags::SPECIAL | VmFlags::HUGETLB) {
+        if newflags == oldflags || oldflags.intersects(VmFlags::SPECIAL | VmFlags::HUGETLB | VmFlags::DROPPABLE) {
             return Ok(v.end);
         }
         let s = vma_modify_flags(m, st, vma_start, start, end, newflags)?;

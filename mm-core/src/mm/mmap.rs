@@ -606,8 +606,17 @@ impl MmStruct {
             g.complete(st);
         }
         vm_stat_account(st, vm_flags, pages(addr, end) as i64);
+        // __mmap_complete: special mappings, hugetlb and droppable memory
+        // are never locked (`MCL_FUTURE` asks for it through `def_flags`);
+        // what `do_mmap` decided to populate is populated all the same.
         if vm_flags.contains(VmFlags::LOCKED) {
-            st.locked_vm += pages(addr, end);
+            if vm_flags.intersects(VmFlags::SPECIAL | VmFlags::HUGETLB | VmFlags::DROPPABLE) {
+                let s = st.vmas.lookup(addr).map(|v| v.start).expect("the new mapping is there");
+                let v = st.vmas.get_mut(s).expect("the new mapping is there");
+                v.flags -= VmFlags::LOCKED_MASK;
+            } else {
+                st.locked_vm += pages(addr, end);
+            }
         }
         Ok(addr)
     }

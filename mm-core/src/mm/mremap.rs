@@ -47,6 +47,17 @@ impl VmaRemap {
     }
 }
 
+/// `vrm_stat_account`: the VMA's statistics grow by `bytes`, and so does
+/// `locked_vm` when it is `VM_LOCKED` (the part a move unmaps is taken off
+/// again by `do_vmi_munmap`).
+fn vrm_stat_account(st: &mut MmState, flags: VmFlags, bytes: u64) {
+    let pages = bytes >> PAGE_SHIFT;
+    vm_stat_account(st, flags, pages as i64);
+    if flags.contains(VmFlags::LOCKED) {
+        st.locked_vm += pages;
+    }
+}
+
 impl MmStruct {
     /// The `mremap` system call.  `flags` are the raw `MREMAP_*` bits.
     pub fn do_mremap(&self, addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult<u64> {
@@ -152,6 +163,9 @@ impl MmStruct {
         if vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP) {
             return Err(Errno::EFAULT);
         }
+        if !self.mlock_future_ok(st, vma.flags, vrm.delta) {
+            return Err(Errno::EAGAIN);
+        }
         if !self.may_expand_vm(st, vma.flags, vrm.delta >> PAGE_SHIFT) {
             return Err(Errno::ENOMEM);
         }
@@ -227,7 +241,7 @@ impl MmStruct {
             vmg.next = st.vmas.next_from(ve).map(|n| n.start);
             let flags = vma.flags;
             vma_merge_new_range(m, st, &vmg).ok_or(Errno::ENOMEM)?;
-            vm_stat_account(st, flags, (vrm.delta >> PAGE_SHIFT) as i64);
+            vrm_stat_account(st, flags, vrm.delta);
             trace_note!(m.trace, "expand_vma_in_place", "{:#x}-{:#x}", vrm.addr, vrm.addr + vrm.new_len);
             return Ok(vrm.addr);
         }
@@ -307,9 +321,10 @@ impl MmStruct {
             }
             tlb.finish();
         }
-        vm_stat_account(st, src.flags, (vrm.new_len >> PAGE_SHIFT) as i64);
+        vrm_stat_account(st, src.flags, vrm.new_len);
         if vrm.flags.contains(MremapFlags::DONTUNMAP) {
-            // dontunmap_complete
+            // dontunmap_complete: the source is unlocked, but as it is not
+            // unmapped its pages stay in `locked_vm`.
             let s = st.vmas.lookup(vrm.addr).map(|v| v.start).expect("source stays");
             let v = st.vmas.get_mut(s).expect("source stays");
             v.flags -= VmFlags::LOCKED | VmFlags::LOCKONFAULT;

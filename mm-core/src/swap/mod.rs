@@ -18,13 +18,14 @@
 //!   swapped out or just read back, and, once a page is gone, its shadow
 //!   entry (when it was evicted, for refault detection).
 
-pub mod device;
 pub mod state;
 
 pub use device::{
     HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, new_swap_device,
     swap_device_names,
 };
+/// Swap devices, defined in `mm_api::swap`.
+pub use mm_api::swap as device;
 
 use crate::phys::AnonMap;
 use crate::types::Pfn;

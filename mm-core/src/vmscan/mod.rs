@@ -23,7 +23,8 @@
 //!   cache; a refault close enough in time puts it straight back on the
 //!   active list.
 
-pub mod list;
+/// Lists of pages linked through their `struct page`s, defined in `mm_api::list`.
+pub use mm_api::list;
 pub mod lru;
 pub mod policy;
 pub mod shrink;

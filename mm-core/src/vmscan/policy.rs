@@ -205,7 +205,7 @@ impl ScanControl<'_> {
 /// A reclaim policy: which evictable pages to evict, and when.
 ///
 /// The policy keeps the evictable pages on its own lists (linked with
-/// [`PageList`](super::list::PageList) through the `struct page`s, under its lock,
+/// [`PageList`](mm_api::list::PageList) through the `struct page`s, under its lock,
 /// [`lists`](Self::lists)) and sets `PG_lru` when it adds a page to them.
 /// [`LruCtx`] takes pages off them (to free or isolate them) and keeps
 /// the unevictable list; the policy never sees an unevictable page.  It
@@ -295,12 +295,12 @@ pub fn folio_try_get(page: &Page) -> bool {
 /// (`folio->mlock_count` overlays `lru.prev`).
 #[inline]
 fn mlock_count(page: &Page) -> u32 {
-    page.lru_prev.load(Ordering::Relaxed)
+    page.mlock_count().load(Ordering::Relaxed)
 }
 
 #[inline]
 fn set_mlock_count(page: &Page, n: u32) {
-    page.lru_prev.store(n, Ordering::Relaxed);
+    page.mlock_count().store(n, Ordering::Relaxed);
 }
 
 /// The narrow view of the core a reclaim policy gets, and the LRU

@@ -1,0 +1,165 @@
+# selftests/mm/guard-regions.c, TEST_F(guard_regions, map_private):
+# Guard pages in a MAP_SHARED and a MAP_PRIVATE mapping of the same file
+# are independent; installing them in the private mapping zaps its
+# private copies there, which after removal read the file again (page i
+# of the file holds 'a' + i).
+# shmem variant: the test's memfd is a tmpfs file of 100 pages
+# of holes (made empty, then ftruncate), mapped MAP_SHARED.
+window 0x100000000 0x100100000
+file memfd 0
+openat(AT_FDCWD, "memfd", O_RDWR) = 3
+ftruncate(3, 0x64000) = 0
+mmap(NULL, 0xa000, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0) = $s
+mmap(NULL, 0xa000, PROT_READ|PROT_WRITE, MAP_PRIVATE, 3, 0) = $v
+store $s 0x1 0x61
+store $s+0x1000 0x1 0x62
+store $s+0x2000 0x1 0x63
+store $s+0x3000 0x1 0x64
+store $s+0x4000 0x1 0x65
+store $s+0x5000 0x1 0x66
+store $s+0x6000 0x1 0x67
+store $s+0x7000 0x1 0x68
+store $s+0x8000 0x1 0x69
+store $s+0x9000 0x1 0x6a
+madvise($s, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($s+0x2000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($s+0x4000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($s+0x6000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($s+0x8000, 0x1000, MADV_GUARD_INSTALL) = 0
+load $s
+load $v
+load $s+0x1000
+load $v+0x1000
+load $s+0x2000
+load $v+0x2000
+load $s+0x3000
+load $v+0x3000
+load $s+0x4000
+load $v+0x4000
+load $s+0x5000
+load $v+0x5000
+load $s+0x6000
+load $v+0x6000
+load $s+0x7000
+load $v+0x7000
+load $s+0x8000
+load $v+0x8000
+load $s+0x9000
+load $v+0x9000
+madvise($v, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($v+0x2000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($v+0x4000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($v+0x6000, 0x1000, MADV_GUARD_INSTALL) = 0
+madvise($v+0x8000, 0x1000, MADV_GUARD_INSTALL) = 0
+load $s
+load $v
+load $s+0x1000
+load $v+0x1000
+load $s+0x2000
+load $v+0x2000
+load $s+0x3000
+load $v+0x3000
+load $s+0x4000
+load $v+0x4000
+load $s+0x5000
+load $v+0x5000
+load $s+0x6000
+load $v+0x6000
+load $s+0x7000
+load $v+0x7000
+load $s+0x8000
+load $v+0x8000
+load $s+0x9000
+load $v+0x9000
+madvise($s, 0xa000, MADV_GUARD_REMOVE) = 0
+load $s
+load $v
+load $s+0x1000
+load $v+0x1000
+load $s+0x2000
+load $v+0x2000
+load $s+0x3000
+load $v+0x3000
+load $s+0x4000
+load $v+0x4000
+load $s+0x5000
+load $v+0x5000
+load $s+0x6000
+load $v+0x6000
+load $s+0x7000
+load $v+0x7000
+load $s+0x8000
+load $v+0x8000
+load $s+0x9000
+load $v+0x9000
+madvise($v, 0xa000, MADV_GUARD_REMOVE) = 0
+load $s
+load $v
+load $s+0x1000
+load $v+0x1000
+load $s+0x2000
+load $v+0x2000
+load $s+0x3000
+load $v+0x3000
+load $s+0x4000
+load $v+0x4000
+load $s+0x5000
+load $v+0x5000
+load $s+0x6000
+load $v+0x6000
+load $s+0x7000
+load $v+0x7000
+load $s+0x8000
+load $v+0x8000
+load $s+0x9000
+load $v+0x9000
+load $s 0xa000
+load $v 0xa000
+store $v 0x1 0x61
+store $v+0x2000 0x1 0x63
+store $v+0x4000 0x1 0x65
+store $v+0x6000 0x1 0x67
+store $v+0x8000 0x1 0x69
+dump private copies
+madvise($v, 0x5000, MADV_GUARD_INSTALL) = 0
+load $v
+load $s
+load $v+0x1000
+load $s+0x1000
+load $v+0x2000
+load $s+0x2000
+load $v+0x3000
+load $s+0x3000
+load $v+0x4000
+load $s+0x4000
+load $v+0x5000
+load $s+0x5000
+load $v+0x6000
+load $s+0x6000
+load $v+0x7000
+load $s+0x7000
+load $v+0x8000
+load $s+0x8000
+load $v+0x9000
+load $s+0x9000
+madvise($v, 0xa000, MADV_GUARD_REMOVE) = 0
+load $v
+load $s
+load $v+0x1000
+load $s+0x1000
+load $v+0x2000
+load $s+0x2000
+load $v+0x3000
+load $s+0x3000
+load $v+0x4000
+load $s+0x4000
+load $v+0x5000
+load $v+0x6000
+load $s+0x6000
+load $v+0x7000
+load $v+0x8000
+load $s+0x8000
+load $v+0x9000
+dump end
+munmap($s, 0xa000) = 0
+munmap($v, 0xa000) = 0

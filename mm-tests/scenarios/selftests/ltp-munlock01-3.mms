@@ -1,0 +1,11 @@
+# Ported from LTP testcases/kernel/syscalls/munlock/munlock01.c, case 3:
+# mlock, then munlock of a malloc'd buffer of 1048576 bytes; malloc maps a chunk of its
+# own for it, the buffer 16 bytes into it, so the range reaches into one
+# page more than 1048576 bytes need.
+window 0x100000000 0x101000000
+mmap(0x100000000, 1052672, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+mlock(0x100000010, 1048576) = 0
+dump smaps locked
+munlock(0x100000010, 1048576) = 0
+dump smaps unlocked
+munmap(0x100000000, 1052672) = 0
