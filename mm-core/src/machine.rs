@@ -553,8 +553,17 @@ impl Machine {
     /// reference).
     pub fn free_pages(&self, pfn: Pfn, order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
-        if order == 0 && self.phys.page(pfn).test(PageFlags::LRU) {
-            self.reclaim.folio_del_lru(self, pfn);
+        if order == 0 {
+            // __page_cache_release: off the LRU, and no longer mlocked.
+            let page = self.phys.page(pfn);
+            let f = page.flags();
+            if f.intersects(PageFlags::LRU | PageFlags::MLOCKED) {
+                let ctx = self.lru_ctx();
+                if f.contains(PageFlags::LRU) {
+                    ctx.folios_del_lru(&[pfn]);
+                }
+                ctx.folio_clear_mlocked_on_free(page);
+            }
         }
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();
@@ -638,7 +647,7 @@ impl Machine {
 
     fn release_batch(&self, lru: &mut smallvec::SmallVec<[Pfn; 32]>, free: &mut smallvec::SmallVec<[Pfn; 32]>) {
         if !lru.is_empty() {
-            self.reclaim.folios_del_lru(self, lru);
+            self.lru_ctx().folios_del_lru(lru);
             lru.clear();
         }
         for pfn in free.drain(..) {

@@ -58,6 +58,12 @@ vm_events! {
     PageOutRun => "pageoutrun",
     PgRotated => "pgrotated",
     OomKill => "oom_kill",
+    UnevictablePgsCulled => "unevictable_pgs_culled",
+    UnevictablePgsRescued => "unevictable_pgs_rescued",
+    UnevictablePgsMlocked => "unevictable_pgs_mlocked",
+    UnevictablePgsMunlocked => "unevictable_pgs_munlocked",
+    UnevictablePgsCleared => "unevictable_pgs_cleared",
+    UnevictablePgsStranded => "unevictable_pgs_stranded",
     TlbRemoteShootdown => "nr_tlb_remote_flush",
     TlbLocalFlushAll => "nr_tlb_local_flush_all",
     TlbLocalFlushOne => "nr_tlb_local_flush_one",
@@ -188,10 +194,12 @@ impl crate::machine::Machine {
         let lru = self.reclaim.lru_sizes();
         let mut v = vec![
             ("nr_free_pages", c.free),
+            ("nr_mlock", self.lruvec.nr_mlock()),
             ("nr_inactive_anon", lru[0]),
             ("nr_active_anon", lru[1]),
             ("nr_inactive_file", lru[2]),
             ("nr_active_file", lru[3]),
+            ("nr_unevictable", self.lruvec.nr_unevictable()),
         ];
         let events = self.vmstat.snapshot();
         // The workingset counters are node state items, printed here.
@@ -218,7 +226,7 @@ impl crate::machine::Machine {
         let total = self.phys.nr_pages() - self.reserved_pages();
         let swap_total = self.swap.total_swap_pages();
         let swap_free = self.swap.nr_swap_pages().max(0) as u64;
-        let mlocked = self.nr_mlock();
+
         vec![
             ("MemTotal", kb(total)),
             ("MemFree", kb(c.free)),
@@ -231,7 +239,8 @@ impl crate::machine::Machine {
             ("Inactive(anon)", kb(lru[0])),
             ("Active(file)", kb(lru[3])),
             ("Inactive(file)", kb(lru[2])),
-            ("Mlocked", kb(mlocked)),
+            ("Unevictable", kb(self.lruvec.nr_unevictable())),
+            ("Mlocked", kb(self.lruvec.nr_mlock())),
             ("SwapTotal", kb(swap_total)),
             ("SwapFree", kb(swap_free)),
             ("Dirty", kb(c.dirty)),
