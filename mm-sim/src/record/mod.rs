@@ -946,7 +946,7 @@ fn kernel() -> String {
 /// The root part: the snapshot of the paths the trace names, with the
 /// page cache measured and each filesystem's readahead window.
 fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
-    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes())?;
+    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes()).map_err(|e| e.to_string())?;
     let mut out = String::new();
     let mut lines = snap.lines().peekable();
     while let Some(l) = lines.next() {
