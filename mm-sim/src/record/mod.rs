@@ -1005,7 +1005,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     let prog = opts.command.first().ok_or("record: no program given")?;
     let exe = resolve_program(prog)?;
     let tracefs = find_tracefs()?;
-    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n);
+    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n).map_err(|e| e.to_string());
     let (enter, exit, fu, fk, te) = (
         tp("raw_syscalls", "sys_enter")?,
         tp("raw_syscalls", "sys_exit")?,
@@ -1013,7 +1013,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         tp("exceptions", "page_fault_kernel")?,
         tp("sched", "sched_process_exit")?,
     );
-    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te)?;
+    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te).map_err(|e| e.to_string())?;
     let ids = [enter.id, exit.id, fu.id, fk.id, te.id];
 
     let c_exe = cstring(exe.as_os_str().as_bytes())?;
