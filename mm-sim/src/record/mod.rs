@@ -659,7 +659,7 @@ impl Recorder {
                     let _ = writeln!(b, "{s:x}-{e:x}");
                 }
             }
-            Err(e) => self.errors.push(e),
+            Err(e) => self.errors.push(e.to_string()),
         }
         let _ = writeln!(b, "end {tgid}");
         self.expect.push(b);
