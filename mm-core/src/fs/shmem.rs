@@ -365,7 +365,7 @@ fn mount_tmpfs(
     machine: &Arc<Machine>,
     _source: &str,
     _options: super::MountOptions,
-) -> Result<Arc<dyn Filesystem>, String> {
+) -> Result<Arc<dyn Filesystem>, super::MountError> {
     Ok(Tmpfs::new(machine))
 }
 

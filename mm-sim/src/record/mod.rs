@@ -659,7 +659,7 @@ impl Recorder {
                     let _ = writeln!(b, "{s:x}-{e:x}");
                 }
             }
-            Err(e) => self.errors.push(e),
+            Err(e) => self.errors.push(e.to_string()),
         }
         let _ = writeln!(b, "end {tgid}");
         self.expect.push(b);
@@ -946,7 +946,7 @@ fn kernel() -> String {
 /// The root part: the snapshot of the paths the trace names, with the
 /// page cache measured and each filesystem's readahead window.
 fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
-    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes())?;
+    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes()).map_err(|e| e.to_string())?;
     let mut out = String::new();
     let mut lines = snap.lines().peekable();
     while let Some(l) = lines.next() {
@@ -1005,7 +1005,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     let prog = opts.command.first().ok_or("record: no program given")?;
     let exe = resolve_program(prog)?;
     let tracefs = find_tracefs()?;
-    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n);
+    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n).map_err(|e| e.to_string());
     let (enter, exit, fu, fk, te) = (
         tp("raw_syscalls", "sys_enter")?,
         tp("raw_syscalls", "sys_exit")?,
@@ -1013,7 +1013,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         tp("exceptions", "page_fault_kernel")?,
         tp("sched", "sched_process_exit")?,
     );
-    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te)?;
+    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te).map_err(|e| e.to_string())?;
     let ids = [enter.id, exit.id, fu.id, fk.id, te.id];
 
     let c_exe = cstring(exe.as_os_str().as_bytes())?;

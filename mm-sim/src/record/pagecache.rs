@@ -11,6 +11,23 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 
+/// Why a file's cached folios could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum MeasureError {
+    /// The file is larger than this host's address space.
+    #[error("file too large")]
+    TooLarge,
+    /// A system call on the file's mapping failed.
+    #[error("{call}: {source}")]
+    Syscall { call: &'static str, source: std::io::Error },
+}
+
+impl MeasureError {
+    fn last_os_error(call: &'static str) -> MeasureError {
+        MeasureError::Syscall { call, source: std::io::Error::last_os_error() }
+    }
+}
+
 const PAGE_SIZE: usize = 4096;
 const KPF_COMPOUND_HEAD: u64 = 1 << 15;
 const KPF_COMPOUND_TAIL: u64 = 1 << 16;
@@ -99,30 +116,30 @@ impl Frames {
     }
 
     /// The cached folios of `f` (`size` bytes).
-    pub fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, String> {
+    pub fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, MeasureError> {
         if size == 0 {
             return Ok(Vec::new());
         }
-        let len = usize::try_from(size).map_err(|_| "file too large".to_string())?;
+        let len = usize::try_from(size).map_err(|_| MeasureError::TooLarge)?;
         let npages = len.div_ceil(PAGE_SIZE);
         // SAFETY: a fresh shared read-only mapping of the file, unmapped
         // below; only cached pages are touched.
         let base =
             unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, f.as_raw_fd(), 0) };
         if base == libc::MAP_FAILED {
-            return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+            return Err(MeasureError::last_os_error("mmap"));
         }
         let result = (|| {
             // SAFETY: the mapping just made.
             unsafe {
                 if libc::madvise(base, len, libc::MADV_RANDOM) != 0 {
-                    return Err(format!("madvise: {}", std::io::Error::last_os_error()));
+                    return Err(MeasureError::last_os_error("madvise"));
                 }
             }
             let mut vec = vec![0u8; npages];
             // SAFETY: `vec` has a byte per page of the mapping.
             if unsafe { libc::mincore(base, len, vec.as_mut_ptr()) } != 0 {
-                return Err(format!("mincore: {}", std::io::Error::last_os_error()));
+                return Err(MeasureError::last_os_error("mincore"));
             }
             let mut pages = vec![None; npages];
             for (i, &v) in vec.iter().enumerate() {

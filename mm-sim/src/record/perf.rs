@@ -54,17 +54,40 @@ pub struct Tracepoint {
 }
 
 impl Tracepoint {
-    fn field(&self, name: &str) -> Result<Field, String> {
+    fn field(&self, name: &'static str) -> Result<Field, TracepointError> {
         self.fields
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, f)| *f)
-            .ok_or_else(|| format!("tracepoint {} has no field `{name}`", self.id))
+            .ok_or(TracepointError::NoField { id: self.id, field: name })
     }
 }
 
+/// Why a tracepoint's description in tracefs could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TracepointError {
+    /// Its `id` or `format` file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    /// Its `id` file holds no number.
+    #[error("bad tracepoint id in {path}")]
+    BadId { path: String },
+    /// A `field:` line's offset is not a number.
+    #[error("bad offset in `{line}`")]
+    BadOffset { line: String },
+    /// A `field:` line's size is not a number.
+    #[error("bad size in `{line}`")]
+    BadSize { line: String },
+    /// A `field:` line without a name, an offset or a size.
+    #[error("bad field line `{line}`")]
+    BadFieldLine { line: String },
+    /// A field the decoder needs is missing.
+    #[error("tracepoint {id} has no field `{field}`")]
+    NoField { id: u64, field: &'static str },
+}
+
 /// Parses a tracefs `format` file: `field:TYPE NAME[N]; offset:O; size:S; ...`.
-pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
+pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, TracepointError> {
     let mut fields = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -77,15 +100,15 @@ pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
         let mut seen = (false, false);
         for p in parts {
             if let Some(v) = p.strip_prefix("offset:") {
-                f.offset = v.parse().map_err(|_| format!("bad offset in `{line}`"))?;
+                f.offset = v.parse().map_err(|_| TracepointError::BadOffset { line: line.to_string() })?;
                 seen.0 = true;
             } else if let Some(v) = p.strip_prefix("size:") {
-                f.size = v.parse().map_err(|_| format!("bad size in `{line}`"))?;
+                f.size = v.parse().map_err(|_| TracepointError::BadSize { line: line.to_string() })?;
                 seen.1 = true;
             }
         }
         if name.is_empty() || !seen.0 || !seen.1 {
-            return Err(format!("bad field line `{line}`"));
+            return Err(TracepointError::BadFieldLine { line: line.to_string() });
         }
         fields.push((name, f));
     }
@@ -93,11 +116,12 @@ pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
 }
 
 /// Reads tracepoint `sys:name` from the tracefs mounted at `tracefs`.
-pub fn tracepoint(tracefs: &str, sys: &str, name: &str) -> Result<Tracepoint, String> {
+pub fn tracepoint(tracefs: &str, sys: &str, name: &str) -> Result<Tracepoint, TracepointError> {
     let dir = format!("{tracefs}/events/{sys}/{name}");
-    let id = std::fs::read_to_string(format!("{dir}/id")).map_err(|e| format!("cannot read {dir}/id: {e}"))?;
-    let id: u64 = id.trim().parse().map_err(|_| format!("bad tracepoint id in {dir}/id"))?;
-    let fmt = std::fs::read_to_string(format!("{dir}/format")).map_err(|e| format!("cannot read {dir}/format: {e}"))?;
+    let read = |path: String| std::fs::read_to_string(&path).map_err(|source| TracepointError::Read { path, source });
+    let id = read(format!("{dir}/id"))?;
+    let id: u64 = id.trim().parse().map_err(|_| TracepointError::BadId { path: format!("{dir}/id") })?;
+    let fmt = read(format!("{dir}/format"))?;
     parse_format(id, &fmt)
 }
 
@@ -131,8 +155,8 @@ impl Decoder {
         fault_user: &Tracepoint,
         fault_kernel: &Tracepoint,
         task_exit: &Tracepoint,
-    ) -> Result<Decoder, String> {
-        let fault = |t: &Tracepoint| -> Result<_, String> {
+    ) -> Result<Decoder, TracepointError> {
+        let fault = |t: &Tracepoint| -> Result<_, TracepointError> {
             Ok((t.id, t.field("address")?, t.field("ip")?, t.field("error_code")?))
         };
         Ok(Decoder {
@@ -558,8 +582,13 @@ mod tests {
         let t =
             parse_format(7, "name: x\nID: 7\nformat:\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n").unwrap();
         assert_eq!(t.fields, vec![("ret".to_string(), Field { offset: 16, size: 8 })]);
-        assert!(parse_format(7, "\tfield:long ret;\toffset:x;\tsize:8;\n").is_err());
-        assert!(parse_format(7, "\tfield:long ret;\tsize:8;\n").is_err());
+        let e = parse_format(7, "\tfield:long ret;\toffset:x;\tsize:8;\n").unwrap_err();
+        assert_eq!(e.to_string(), "bad offset in `field:long ret;\toffset:x;\tsize:8;`");
+        let e = parse_format(7, "\tfield:long ret;\tsize:8;\n").unwrap_err();
+        assert!(matches!(e, TracepointError::BadFieldLine { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "bad field line `field:long ret;\tsize:8;`");
+        let e = t.field("id").unwrap_err();
+        assert_eq!(e.to_string(), "tracepoint 7 has no field `id`");
     }
 
     #[test]

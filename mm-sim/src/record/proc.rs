@@ -146,23 +146,37 @@ pub fn tgid(tid: u32) -> Option<u32> {
     s.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }
 
+/// Why a task's present pages could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PagemapError {
+    /// Its pagemap could not be opened.
+    #[error("cannot open /proc/{tid}/pagemap: {source}")]
+    Open { tid: u32, source: std::io::Error },
+    /// Its pagemap could not be read.
+    #[error("cannot read /proc/{tid}/pagemap: {source}")]
+    Read { tid: u32, source: std::io::Error },
+    /// A line of the maps text has no `START-END` range.
+    #[error("bad maps line `{line}`")]
+    BadMapsLine { line: String },
+}
+
 /// The ranges of present pages of `maps` (a `/proc/PID/maps` text) from
 /// task `tid`'s pagemap, adjacent pages joined, in address order.
-pub fn present_ranges(tid: u32, maps: &str) -> Result<Vec<(u64, u64)>, String> {
-    let pm = File::open(format!("/proc/{tid}/pagemap")).map_err(|e| format!("cannot open /proc/{tid}/pagemap: {e}"))?;
+pub fn present_ranges(tid: u32, maps: &str) -> Result<Vec<(u64, u64)>, PagemapError> {
+    let pm = File::open(format!("/proc/{tid}/pagemap")).map_err(|source| PagemapError::Open { tid, source })?;
     let mut out: Vec<(u64, u64)> = Vec::new();
     for line in maps.lines() {
         let Some((range, _)) = line.split_once(' ') else { continue };
         let Some((a, b)) = range.split_once('-') else { continue };
         let (Ok(start), Ok(end)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-            return Err(format!("bad maps line `{line}`"));
+            return Err(PagemapError::BadMapsLine { line: line.to_string() });
         };
         // pagemap covers user addresses only (not [vsyscall]).
         if start >= 1 << 47 {
             continue;
         }
-        let entries = pagemap(&pm, start, (end - start) / PAGE_SIZE)
-            .map_err(|e| format!("cannot read /proc/{tid}/pagemap: {e}"))?;
+        let entries =
+            pagemap(&pm, start, (end - start) / PAGE_SIZE).map_err(|source| PagemapError::Read { tid, source })?;
         for (i, e) in entries.iter().enumerate() {
             if e & PM_PRESENT == 0 {
                 continue;
@@ -186,6 +200,18 @@ mod tests {
         let s = "4242 (a b) c) S 1 4242 4242 0 -1 4194560 85 0 3 0 1 2 0 0 20 0 1 0 5 0 0\n";
         assert_eq!(stat_faults(s), Some((85, 3)));
         assert_eq!(stat_faults("4242 (x) S 1"), None);
+    }
+
+    #[test]
+    fn present_ranges_errors_say_what_failed() {
+        let e = present_ranges(std::process::id(), "zz-1000 r--p 0 00:00 0\n").unwrap_err();
+        assert!(matches!(&e, PagemapError::BadMapsLine { line } if line.starts_with("zz-1000")), "{e:?}");
+        assert_eq!(e.to_string(), "bad maps line `zz-1000 r--p 0 00:00 0`");
+        let e = present_ranges(u32::MAX, "").unwrap_err();
+        assert!(
+            matches!(&e, PagemapError::Open { tid: u32::MAX, source } if source.kind() == std::io::ErrorKind::NotFound)
+        );
+        assert!(e.to_string().starts_with(&format!("cannot open /proc/{}/pagemap: ", u32::MAX)), "{e}");
     }
 
     #[test]
