@@ -10,14 +10,15 @@
 //! anonymous pages are passed over.  Mlocked pages never reach the ring:
 //! the core keeps them on its unevictable list.
 
-use mm_core::flags::PageFlags;
-use mm_core::phys::PhysMem;
-use mm_core::types::Pfn;
-use mm_core::vmscan::{
-    LruCtx, LruLists, LruSizes, PageList, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
+use mm_api::flags::PageFlags;
+use mm_api::list::PageList;
+use mm_api::phys::PhysMem;
+use mm_api::reclaim::{
+    self as vmscan, LruCtx, LruLists, LruSizes, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
 };
-use mm_core::vmstat::VmEvent;
-use mm_core::{trace_note, vmscan};
+use mm_api::trace_note;
+use mm_api::types::Pfn;
+use mm_api::vmstat::VmEvent;
 use parking_lot::Mutex;
 use std::sync::atomic::Ordering;
 

@@ -26,10 +26,11 @@
 /// Lists of pages linked through their `struct page`s, defined in `mm_api::list`.
 pub use mm_api::list;
 pub mod lru;
-pub mod policy;
 pub mod shrink;
 
 pub use list::PageList;
+/// What a reclaim policy sees of the core, defined in `mm_api::reclaim`.
+pub use mm_api::reclaim as policy;
 pub use policy::{
     DEF_PRIORITY, LruCtx, LruList, LruLists, LruSizes, Lruvec, MM_RECLAIM_POLICIES, ReclaimCore, ReclaimPolicy,
     ReclaimPolicyDesc, Referenced, SWAP_CLUSTER_MAX, ScanControl, folio_try_get, reclaim_policy_names,

@@ -205,7 +205,7 @@ impl ScanControl<'_> {
 /// A reclaim policy: which evictable pages to evict, and when.
 ///
 /// The policy keeps the evictable pages on its own lists (linked with
-/// [`PageList`](mm_api::list::PageList) through the `struct page`s, under its lock,
+/// [`PageList`](crate::list::PageList) through the `struct page`s, under its lock,
 /// [`lists`](Self::lists)) and sets `PG_lru` when it adds a page to them.
 /// [`LruCtx`] takes pages off them (to free or isolate them) and keeps
 /// the unevictable list; the policy never sees an unevictable page.  It
@@ -319,6 +319,7 @@ pub struct LruCtx<'a> {
 
 impl<'a> LruCtx<'a> {
     /// A context for `policy` over the core `core`.
+    #[inline]
     pub fn new(
         phys: &'a PhysMem,
         trace: &'a Tracer,
@@ -518,6 +519,7 @@ impl<'a> LruCtx<'a> {
 
     /// `__page_cache_release` of a page still mlocked: the flag and
     /// `NR_MLOCK` go (`unevictable_pgs_cleared`).
+    #[inline]
     pub fn folio_clear_mlocked_on_free(&self, page: &Page) {
         if page.clear_flags(PageFlags::MLOCKED).contains(PageFlags::MLOCKED) {
             self.lruvec.nr_mlock.fetch_sub(1, Ordering::Relaxed);
