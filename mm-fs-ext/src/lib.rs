@@ -41,6 +41,8 @@
 //! [`read_image_files`] runs the whole read path on an image given as
 //! bytes, for fuzzing.
 
+#![forbid(unsafe_code)]
+
 mod ondisk;
 
 pub use mm_core::fs::MountOptions;

@@ -28,8 +28,11 @@ thread_local! {
     static PEAK: Cell<usize> = const { Cell::new(0) };
 }
 
+// SAFETY: every call is passed to `System` unchanged; the counters are
+// only bookkeeping beside it.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's `layout` contract is `System.alloc`'s.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let _ = LIVE.try_with(|l| {
@@ -40,6 +43,8 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above, that is from `System`,
+        // with this `layout`.
         unsafe { System.dealloc(ptr, layout) };
         let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
     }

@@ -13,7 +13,7 @@ use std::os::unix::io::AsRawFd;
 
 /// Why a file's cached folios could not be measured.
 #[derive(Debug, thiserror::Error)]
-pub enum MeasureError {
+pub(super) enum MeasureError {
     /// The file is larger than this host's address space.
     #[error("file too large")]
     TooLarge,
@@ -40,11 +40,11 @@ const MAX_ORDER: u32 = 9;
 
 /// `(first page, count, order, readahead)`: `count` folios of `2^order`
 /// pages, each with `PG_readahead` if `readahead`.
-pub type Run = (u64, u64, u32, bool);
+pub(super) type Run = (u64, u64, u32, bool);
 
 /// Folio runs from per-page residency and flags: `pages[i]` is `None`
 /// for a page not cached, else its kpageflags (0 without them).
-pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
+pub(super) fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
     let mut folios: Vec<(u64, u32, bool)> = Vec::new();
     let mut i = 0;
     while i < pages.len() {
@@ -79,14 +79,14 @@ pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
 }
 
 /// What is known of the machine's frames.
-pub struct Frames {
+pub(super) struct Frames {
     /// `/proc/self/pagemap` and `/proc/kpageflags`, when readable with
     /// frame numbers (root).
     files: Option<(File, File)>,
 }
 
 impl Frames {
-    pub fn open() -> Frames {
+    pub(super) fn open() -> Frames {
         let files = (|| {
             let pm = File::open("/proc/self/pagemap").ok()?;
             let kf = File::open("/proc/kpageflags").ok()?;
@@ -98,7 +98,7 @@ impl Frames {
     }
 
     /// Whether folio orders can be read (else every page is order 0).
-    pub fn orders(&self) -> bool {
+    pub(super) fn orders(&self) -> bool {
         self.files.is_some()
     }
 
@@ -116,7 +116,7 @@ impl Frames {
     }
 
     /// The cached folios of `f` (`size` bytes).
-    pub fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, MeasureError> {
+    pub(super) fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, MeasureError> {
         if size == 0 {
             return Ok(Vec::new());
         }
