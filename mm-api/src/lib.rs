@@ -33,11 +33,13 @@ pub mod errno;
 pub mod flags;
 pub mod list;
 pub mod phys;
+pub mod reclaim;
 pub mod smp;
 pub mod spinlock;
 pub mod swap;
 pub mod trace;
 pub mod types;
+pub mod vmstat;
 
 pub use errno::{Errno, Signal, SysResult, VmFault};
 pub use types::*;

@@ -135,6 +135,14 @@ impl FrameBuf {
 pub const PAGE_MAPPING_ANON: u64 = 1;
 
 impl Page {
+    /// `folio->mlock_count`: a page on the unevictable list is linked on
+    /// no list, and the first of its list words counts the locked
+    /// mappings that mlocked it.
+    #[inline]
+    pub fn mlock_count(&self) -> &AtomicU32 {
+        &self.lru_prev
+    }
+
     /// The page's flags.
     #[inline]
     pub fn flags(&self) -> PageFlags {

@@ -320,14 +320,21 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
     }
     let mut used = 0;
     let mut on_lru = 0;
+    let (mut mlocked, mut unevictable) = (0, 0);
     // Frames whose `struct page` was never initialised are zero: free.
     for pfn in m.phys.initialised_pfns() {
         let (i, page) = (pfn.0, m.phys.page(pfn));
         if page.refcount() > 0 {
             used += 1;
         }
+        let f = page.flags();
+        mlocked += u64::from(f.contains(PageFlags::MLOCKED));
+        if f.contains(PageFlags::LRU) && f.contains(PageFlags::MLOCKED) != f.contains(PageFlags::UNEVICTABLE) {
+            out.push(Violation(format!("pfn {i:#x}: on an LRU list with flags {f:?}: mlocked is unevictable")));
+        }
         if page.test(PageFlags::LRU) {
             on_lru += 1;
+            unevictable += u64::from(f.contains(PageFlags::UNEVICTABLE));
             if page.refcount() <= 0 {
                 out.push(Violation(format!("pfn {i:#x}: on the reclaim lists but free")));
             }
@@ -386,8 +393,15 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         )));
     }
     let lru: u64 = m.reclaim.lru_sizes().iter().sum();
-    if lru != on_lru {
-        out.push(Violation(format!("{on_lru} pages have PG_lru, the policy lists {lru}")));
+    if lru + unevictable != on_lru || unevictable != m.lruvec.nr_unevictable() {
+        out.push(Violation(format!(
+            "{on_lru} pages have PG_lru ({unevictable} of them PG_unevictable), the policy lists {lru} and the \
+             unevictable list {}",
+            m.lruvec.nr_unevictable()
+        )));
+    }
+    if mlocked != m.lruvec.nr_mlock() {
+        out.push(Violation(format!("{mlocked} pages have PG_mlocked, NR_MLOCK is {}", m.lruvec.nr_mlock())));
     }
     out
 }

@@ -29,7 +29,7 @@
 //! ([`fs::MM_FILESYSTEMS`]), swap devices ([`swap::MM_SWAP_DEVICES`]) and
 //! reclaim policies ([`vmscan::MM_RECLAIM_POLICIES`]).  The vocabulary
 //! (types, flags, errno, physical memory and `struct page`, tracing) and
-//! the traits of the first three kinds live in `mm-api`, which backends
+//! the traits of every kind but filesystems live in `mm-api`, which backends
 //! depend on instead of this crate; this crate re-exports them at their
 //! old paths.  The core knows no backend by name except tmpfs and the
 //! two-list LRU (and `buddy`, the default allocator's name): the buddy and

@@ -9,7 +9,7 @@ use crate::flags::PageFlags;
 use crate::mm::MmStruct;
 use crate::phys::PhysMem;
 use crate::spinlock::SpinLock;
-use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, new_swap_device};
+use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwaponError, new_swap_device};
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmscan::{Lruvec, MM_RECLAIM_POLICIES, ReclaimPolicy, Watermarks, reclaim_policy_names};
@@ -136,19 +136,43 @@ impl SwapSpec {
     /// further `:`, a text that starts with a digit is a size and any
     /// other a path (so a relative path starting with a digit is written
     /// `./PATH`, and a path with a `:` in it needs a size after it).
-    pub fn parse(s: &str) -> Result<SwapSpec, String> {
-        let (device, rest) = s
-            .split_once(':')
-            .ok_or_else(|| format!("bad swap '{s}': expected NAME:SIZE, NAME:PATH:SIZE or NAME:PATH"))?;
+    pub fn parse(s: &str) -> Result<SwapSpec, SwapSpecError> {
+        let (device, rest) = s.split_once(':').ok_or_else(|| SwapSpecError::Syntax { spec: s.to_string() })?;
         let (path, size) = match rest.rsplit_once(':') {
             Some((p, z)) => (p, Some(z)),
             None if rest.starts_with(|c: char| c.is_ascii_digit()) => ("", Some(rest)),
             None => (rest, None),
         };
-        let size = size.map(parse_size).transpose().map_err(|e| format!("bad swap '{s}': {e}"))?;
+        let size =
+            size.map(parse_size).transpose().map_err(|source| SwapSpecError::Size { spec: s.to_string(), source })?;
         let config = SwapDeviceConfig { path: path.to_string(), size, in_use: Vec::new() };
         Ok(SwapSpec { device: device.to_string(), config, prio: -1 })
     }
+}
+
+/// Why [`SwapSpec::parse`] refused a `--swap` text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SwapSpecError {
+    /// No `NAME:` prefix.
+    #[error("bad swap '{spec}': expected NAME:SIZE, NAME:PATH:SIZE or NAME:PATH")]
+    Syntax { spec: String },
+    /// The size part is not a size.
+    #[error("bad swap '{spec}': {source}")]
+    Size { spec: String, source: SizeError },
+}
+
+/// Why [`parse_size`] refused a size.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// The last character is a letter that is no unit.
+    #[error("unknown size unit '{0}' (use K, M, G, T, P or E)")]
+    UnknownUnit(char),
+    /// The size does not fit in 64 bits.
+    #[error("size '{0}' is too large (at most 2^64 - 1 bytes)")]
+    TooLarge(String),
+    /// Not a number (with an optional unit).
+    #[error("bad size '{0}'")]
+    NotANumber(String),
 }
 
 /// Size units `parse_size` and `format_size` know, largest first.
@@ -156,7 +180,7 @@ const SIZE_UNITS: [(char, u32); 6] = [('E', 60), ('P', 50), ('T', 40), ('G', 30)
 
 /// Parses `1G`, `512M`, `64K`, `4096` (binary units, up to `E`).  A size
 /// that does not fit in 64 bits is an error.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
@@ -164,15 +188,15 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
                 .iter()
                 .find(|(u, _)| *u == c.to_ascii_uppercase())
                 .map(|&(_, shift)| shift)
-                .ok_or_else(|| format!("unknown size unit '{c}' (use K, M, G, T, P or E)"))?;
+                .ok_or(SizeError::UnknownUnit(c))?;
             (&s[..i], 1u64 << shift)
         }
         _ => (s, 1),
     };
-    let too_large = || format!("size '{s}' is too large (at most 2^64 - 1 bytes)");
+    let too_large = || SizeError::TooLarge(s.to_string());
     let n: u64 = num.parse().map_err(|e: std::num::ParseIntError| match e.kind() {
         std::num::IntErrorKind::PosOverflow => too_large(),
-        _ => format!("bad size '{s}'"),
+        _ => SizeError::NotANumber(s.to_string()),
     })?;
     n.checked_mul(mult).ok_or_else(too_large)
 }
@@ -219,8 +243,10 @@ pub enum ConfigError {
     BadCpuCount(usize),
     /// No reclaim policy of that name is linked in.
     UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
-    /// A swap area could not be set up.
+    /// A swap device could not be made.
     Swap(String),
+    /// A swap device could not be enabled.
+    Swapon(SwaponError),
 }
 
 impl fmt::Display for ConfigError {
@@ -246,11 +272,19 @@ impl fmt::Display for ConfigError {
                 write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
             }
             ConfigError::Swap(e) => f.write_str(e),
+            ConfigError::Swapon(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Swapon(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Registered page allocator names, sorted.
 pub fn allocator_names() -> Vec<&'static str> {
@@ -461,7 +495,7 @@ impl Machine {
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
         for spec in &cfg.swap {
             let dev = new_swap_device(&spec.device, &spec.config).map_err(ConfigError::Swap)?;
-            m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swap)?;
+            m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swapon)?;
         }
         // The zero page: allocated once, never freed, never counted as
         // mapped (`empty_zero_page`).
@@ -540,8 +574,17 @@ impl Machine {
     /// reference).
     pub fn free_pages(&self, pfn: Pfn, order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
-        if order == 0 && self.phys.page(pfn).test(PageFlags::LRU) {
-            self.reclaim.folio_del_lru(self, pfn);
+        if order == 0 {
+            // __page_cache_release: off the LRU, and no longer mlocked.
+            let page = self.phys.page(pfn);
+            let f = page.flags();
+            if f.intersects(PageFlags::LRU | PageFlags::MLOCKED) {
+                let ctx = self.lru_ctx();
+                if f.contains(PageFlags::LRU) {
+                    ctx.folios_del_lru(&[pfn]);
+                }
+                ctx.folio_clear_mlocked_on_free(page);
+            }
         }
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();
@@ -625,7 +668,7 @@ impl Machine {
 
     fn release_batch(&self, lru: &mut smallvec::SmallVec<[Pfn; 32]>, free: &mut smallvec::SmallVec<[Pfn; 32]>) {
         if !lru.is_empty() {
-            self.reclaim.folios_del_lru(self, lru);
+            self.lru_ctx().folios_del_lru(lru);
             lru.clear();
         }
         for pfn in free.drain(..) {
@@ -659,7 +702,7 @@ impl Machine {
     }
 
     /// `swapon`: adds a swap area of priority `prio`; returns its type.
-    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32) -> Result<u32, String> {
+    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32) -> Result<u32, SwaponError> {
         self.swap.swapon(device, prio, self.cpus.len())
     }
 
@@ -803,9 +846,11 @@ mod tests {
     #[test]
     fn sizes_past_64_bits_are_errors() {
         for s in ["16E", "16384P", "18446744073709551616", "99999999999999999999T"] {
-            assert!(parse_size(s).is_err_and(|e| e.contains("too large")), "{s}: {:?}", parse_size(s));
+            assert_eq!(parse_size(s), Err(SizeError::TooLarge(s.to_string())), "{s}");
+            assert!(parse_size(s).is_err_and(|e| e.to_string().contains("too large")), "{s}");
         }
-        assert!(parse_size("12Q").is_err_and(|e| e.contains("unknown size unit 'Q'")));
-        assert!(parse_size("G").is_err_and(|e| e.contains("bad size")));
+        assert_eq!(parse_size("12Q"), Err(SizeError::UnknownUnit('Q')));
+        assert!(parse_size("12Q").is_err_and(|e| e.to_string().contains("unknown size unit 'Q'")));
+        assert!(parse_size("G").is_err_and(|e| e.to_string() == "bad size 'G'"));
     }
 }

@@ -204,6 +204,9 @@ impl MmStruct {
                             // adjusted once at the end.
                             let page = m.phys.page(pfn);
                             folio_remove_rmap_ptes(page, pfn, 1);
+                            if vma.flags.contains(crate::flags::VmFlags::LOCKED) {
+                                m.lru_ctx().munlock_folio(pfn);
+                            }
                             if page.is_anon() {
                                 n.anon += 1;
                             } else {

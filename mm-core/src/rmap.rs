@@ -154,23 +154,37 @@ impl MmStruct {
         page.set_flags(flags);
         page.mapcount.store(1, Ordering::Release);
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
-        // folio_add_lru_vma: a new anonymous page starts inactive.
-        self.machine.reclaim.folio_add_lru(&self.machine, pfn, false);
+        // folio_add_lru_vma: a new anonymous page starts inactive, or on
+        // the unevictable list in a locked VMA (mlock_new_folio).
+        let ctx = self.machine.lru_ctx();
+        if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
+            ctx.mlock_new_folio(pfn);
+        } else {
+            ctx.folio_add_lru(pfn, false);
+        }
     }
 
-    /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
-    /// `pfn` (whose reference the caller took).  The caller adds the page
-    /// to the rss counter (`add_mm_counter`), once for a batch.
+    /// `folio_add_file_rmap_pte`: one more entry of `vma` maps the
+    /// page-cache page `pfn` (whose reference the caller took); a locked
+    /// VMA mlocks it (`mlock_vma_folio`).  The caller adds the page to the
+    /// rss counter (`add_mm_counter`), once for a batch.
     #[inline]
-    pub(crate) fn folio_add_file_rmap_pte(&self, pfn: Pfn) {
+    pub(crate) fn folio_add_file_rmap_pte(&self, pfn: Pfn, vma: &Vma) {
         self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().mlock_vma_folio(pfn, vma.flags);
+        }
     }
 
-    /// `folio_remove_rmap_pte`: one fewer entry maps the page.  The rss
-    /// counter its caller drops (`dec_mm_counter`) is dropped here too.
-    pub(crate) fn folio_remove_rmap_pte(&self, pfn: Pfn) {
+    /// `folio_remove_rmap_pte`: one fewer entry of `vma` maps the page (a
+    /// locked VMA's entry munlocks it).  The rss counter its caller drops
+    /// (`dec_mm_counter`) is dropped here too.
+    pub(crate) fn folio_remove_rmap_pte(&self, pfn: Pfn, vma: &Vma) {
         let page = self.machine.phys.page(pfn);
         folio_remove_rmap_ptes(page, pfn, 1);
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().munlock_folio(pfn);
+        }
         if page.is_anon() {
             self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
         } else {
@@ -289,36 +303,23 @@ impl Machine {
         }
     }
 
-    /// `NR_MLOCK` at rest: the pages an entry of a `VM_LOCKED` VMA maps
-    /// (those `mlock_vma_folio` marks `PG_mlocked` and moves to the
-    /// unevictable list), found through the reverse map.  The kernel's
-    /// counter reaches this value once its per-CPU mlock batches are
-    /// drained.  The model has no unevictable list (so `meminfo` shows no
-    /// `Unevictable` line): reclaim leaves such pages on the evictable
-    /// lists and activates them whenever it meets them
-    /// (`folio_check_references`), so they are never reclaimed either.
-    pub fn nr_mlock(&self) -> u64 {
-        let mut n = 0;
-        for pfn in self.phys.initialised_pfns() {
-            let page = self.phys.page(pfn);
-            if page.refcount() <= 0 || page.mapcount() == 0 {
-                continue;
-            }
-            let mut locked = false;
-            self.rmap_walk(pfn, &mut |mp, _| {
-                locked |= mp.vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
-            });
-            n += u64::from(locked);
-        }
-        n
-    }
-
     /// `folio_referenced`: counts the entries mapping `pfn` whose accessed
     /// bit is set, clearing it (x86 clears it without a TLB flush:
-    /// `ptep_clear_flush_young`), and collects their VMAs' flags.
+    /// `ptep_clear_flush_young`), and collects their VMAs' flags.  An
+    /// entry of a `VM_LOCKED` VMA ends the walk: the page is mlocked
+    /// (`mlock_vma_folio`, "restore the mlock which got missed") and
+    /// reclaim sends it to the unevictable list.
     pub fn folio_referenced(&self, pfn: Pfn) -> Referenced {
         let mut r = Referenced::default();
         self.rmap_walk(pfn, &mut |mp, pte| {
+            if r.vm_flags.contains(VmFlags::LOCKED) {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                r.vm_flags |= VmFlags::LOCKED;
+                return;
+            }
             r.vm_flags |= mp.vma.flags;
             if pte.flags().contains(PteFlags::ACCESSED) {
                 mp.mm.set_pte(mp.slot, pte.without(PteFlags::ACCESSED));
@@ -337,6 +338,12 @@ impl Machine {
         let mut result = UnmapResult::Unmapped;
         let complete = self.rmap_walk(pfn, &mut |mp, pte| {
             if result != UnmapResult::Unmapped {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                // The page must not go: restore the mlock that got missed.
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                result = UnmapResult::Busy;
                 return;
             }
             let mm = mp.mm;

@@ -59,6 +59,8 @@
 //! A crashing input replays with `cargo run --release -p mm-fuzz -- TARGET
 //! --replay FILE`.
 
+#![forbid(unsafe_code)]
+
 // Every backend a machine may be built with.
 use first_fit_allocator as _;
 use mm_alloc as _;

@@ -7,14 +7,18 @@
 //! (or that a `read` touched) gets its bit cleared and another turn; a
 //! page without it is evicted.  New and refaulting pages enter just
 //! behind the hand, so they wait a whole turn.  Without swap space,
-//! anonymous pages are passed over.
+//! anonymous pages are passed over.  Mlocked pages never reach the ring:
+//! the core keeps them on its unevictable list.
 
-use mm_core::flags::PageFlags;
-use mm_core::machine::Machine;
-use mm_core::types::Pfn;
-use mm_core::vmscan::{LruSizes, PageList, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl, isolate};
-use mm_core::vmstat::VmEvent;
-use mm_core::{trace_note, vmscan};
+use mm_api::flags::PageFlags;
+use mm_api::list::PageList;
+use mm_api::phys::PhysMem;
+use mm_api::reclaim::{
+    self as vmscan, LruCtx, LruLists, LruSizes, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
+};
+use mm_api::trace_note;
+use mm_api::types::Pfn;
+use mm_api::vmstat::VmEvent;
 use parking_lot::Mutex;
 use std::sync::atomic::Ordering;
 
@@ -31,8 +35,8 @@ struct Ring {
 }
 
 impl Ring {
-    fn add(&mut self, m: &Machine, pfn: Pfn) {
-        let page = m.phys.page(pfn);
+    fn add(&mut self, phys: &PhysMem, pfn: Pfn) {
+        let page = phys.page(pfn);
         let file = !page.test(PageFlags::SWAPBACKED);
         page.policy.store(if file { ON_FILE } else { ON_ANON }, Ordering::Relaxed);
         page.set_flags(PageFlags::LRU);
@@ -42,17 +46,19 @@ impl Ring {
         } else {
             self.anon += 1;
         }
-        self.ring.push_head(&m.phys, pfn);
+        self.ring.push_head(phys, pfn);
     }
+}
 
-    fn del(&mut self, m: &Machine, pfn: Pfn) {
-        let page = m.phys.page(pfn);
+impl LruLists for Ring {
+    fn del(&mut self, phys: &PhysMem, pfn: Pfn) {
+        let page = phys.page(pfn);
         match page.policy.swap(0, Ordering::Relaxed) {
             ON_ANON => self.anon -= 1,
             ON_FILE => self.file -= 1,
             _ => return,
         }
-        self.ring.remove(&m.phys, pfn);
+        self.ring.remove(phys, pfn);
     }
 }
 
@@ -74,55 +80,37 @@ impl ReclaimPolicy for Clock {
         "clock"
     }
 
-    fn folio_add_lru(&self, m: &Machine, pfn: Pfn, activate: bool) {
+    fn lists(&self) -> &Mutex<dyn LruLists> {
+        &self.lock
+    }
+
+    fn folio_add_lru(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
         if activate {
             // A quick refault: it starts with its bit set.
-            m.phys.page(pfn).set_flags(PageFlags::REFERENCED);
+            ctx.page(pfn).set_flags(PageFlags::REFERENCED);
         }
-        self.lock.lock().add(m, pfn);
+        self.lock.lock().add(ctx.phys, pfn);
     }
 
-    fn folio_del_lru(&self, m: &Machine, pfn: Pfn) {
-        self.folios_del_lru(m, &[pfn]);
-    }
-
-    fn folios_del_lru(&self, m: &Machine, pfns: &[Pfn]) {
-        let mut r = self.lock.lock();
-        for &pfn in pfns {
-            if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
-                r.del(m, pfn);
-            }
-        }
-    }
-
-    fn isolate_folio(&self, m: &Machine, pfn: Pfn) -> bool {
-        let mut r = self.lock.lock();
-        if !m.phys.page(pfn).test(PageFlags::LRU) || !isolate(m, pfn) {
-            return false;
-        }
-        r.del(m, pfn);
-        true
-    }
-
-    fn putback(&self, m: &Machine, pfn: Pfn, activate: bool) {
+    fn putback(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
         if activate {
-            m.phys.page(pfn).set_flags(PageFlags::REFERENCED);
+            ctx.page(pfn).set_flags(PageFlags::REFERENCED);
         }
-        self.lock.lock().add(m, pfn);
+        self.lock.lock().add(ctx.phys, pfn);
     }
 
-    fn folio_mark_accessed(&self, m: &Machine, pfn: Pfn) {
-        m.phys.page(pfn).set_flags(PageFlags::REFERENCED);
+    fn folio_mark_accessed(&self, ctx: &LruCtx<'_>, pfn: Pfn) {
+        ctx.page(pfn).set_flags(PageFlags::REFERENCED);
     }
 
-    fn folio_deactivate(&self, m: &Machine, pfn: Pfn) {
-        m.phys.page(pfn).clear_flags(PageFlags::REFERENCED);
+    fn folio_deactivate(&self, ctx: &LruCtx<'_>, pfn: Pfn) {
+        ctx.page(pfn).clear_flags(PageFlags::REFERENCED);
     }
 
     /// Sweeps the hand over up to `SWAP_CLUSTER_MAX` pages, within a
     /// budget of `ring >> priority` pages per priority.
     fn shrink(&self, sc: &mut ScanControl<'_>, victims: &mut Vec<Pfn>) {
-        let m = sc.machine;
+        let ctx = sc.ctx;
         if sc.budget_priority != Some(sc.priority) {
             let r = self.lock.lock();
             let n = r.ring.len();
@@ -140,43 +128,35 @@ impl ReclaimPolicy for Clock {
                 let mut r = self.lock.lock();
                 for _ in 0..nr {
                     let Some(pfn) = r.ring.tail() else { break };
-                    let anon = m.phys.page(pfn).test(PageFlags::SWAPBACKED);
-                    if (anon && !sc.may_swap) || !isolate(m, pfn) {
+                    let anon = ctx.page(pfn).test(PageFlags::SWAPBACKED);
+                    if (anon && !sc.may_swap) || !ctx.isolate_lru_folio(&mut *r, pfn) {
                         // Not evictable now: the hand moves past it.
-                        r.ring.remove(&m.phys, pfn);
-                        r.ring.push_head(&m.phys, pfn);
+                        r.ring.remove(ctx.phys, pfn);
+                        r.ring.push_head(ctx.phys, pfn);
                         passed += 1;
                         continue;
                     }
-                    r.del(m, pfn);
                     taken.push(pfn);
                 }
             }
             let (anon, file): (Vec<Pfn>, Vec<Pfn>) =
-                taken.iter().partition(|&&p| m.phys.page(p).test(PageFlags::SWAPBACKED));
+                taken.iter().partition(|&&p| ctx.page(p).test(PageFlags::SWAPBACKED));
             sc.count_scanned(false, anon.len() as u64);
             sc.count_scanned(true, file.len() as u64 + passed);
             let mut second = Vec::new();
             for pfn in taken {
                 let referenced = sc.folio_referenced(pfn).ptes > 0;
-                let bit = m.phys.page(pfn).clear_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED);
+                let bit = ctx.page(pfn).clear_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED);
                 if referenced || bit {
                     second.push(pfn);
                 } else {
                     victims.push(pfn);
                 }
             }
-            {
-                let mut r = self.lock.lock();
-                for &pfn in &second {
-                    r.add(m, pfn);
-                }
-            }
-            m.vmstat.count(VmEvent::PgRotated, second.len() as u64);
-            trace_note!(m.trace, "clock_sweep", "{} second chances, {} to reclaim", second.len(), victims.len());
-            for pfn in second {
-                m.put_page(pfn);
-            }
+            ctx.move_folios_to_lru(&self.lock, second.iter().map(|&p| (p, ())), |r, pfn, ()| r.add(ctx.phys, pfn));
+            ctx.count(VmEvent::PgRotated, second.len() as u64);
+            trace_note!(ctx.trace, "clock_sweep", "{} second chances, {} to reclaim", second.len(), victims.len());
+            ctx.folios_put(&second);
         }
     }
 

@@ -11,7 +11,7 @@
 //! | page allocator | `mm_api::alloc::MM_PAGE_ALLOCATORS` | `mm-alloc` | `buddy`, `bitmap` |
 //! | page-table format | `mm_api::arch::MM_PAGE_TABLE_FORMATS` | `mm-x86` | `x86-64-4level`, `x86-64-5level` |
 //! | swap device | `mm_api::swap::MM_SWAP_DEVICES` | `mm-swap` | `file`, `zram` |
-//! | reclaim policy | `mm_core::vmscan::MM_RECLAIM_POLICIES` | `mm-core`, `mm-reclaim-clock` | `lru`, `clock` |
+//! | reclaim policy | `mm_api::reclaim::MM_RECLAIM_POLICIES` | `mm-core`, `mm-reclaim-clock` | `lru`, `clock` |
 //! | filesystem | `mm_core::fs::MM_FILESYSTEMS` | `mm-core`, `mm-fs-ext`, `mm-fs-host` | `tmpfs`, `ext4`, `host` |
 //!
 //! A binary with a backend of its own adds one line of the same kind for

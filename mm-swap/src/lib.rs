@@ -34,6 +34,7 @@
 //! reference the crate (`use mm_swap as _;`) so that the linker keeps the
 //! registrations.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod file;

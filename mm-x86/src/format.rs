@@ -47,7 +47,7 @@ pub mod bits {
 /// The swap type of PTE markers (`SWP_PTE_MARKER`): the last of the 32
 /// types, after the three migration types (`MAX_SWAPFILES` is 28 without
 /// device-private memory and memory-failure entries).
-pub const SWP_PTE_MARKER: u32 = 31;
+pub(crate) const SWP_PTE_MARKER: u32 = 31;
 
 /// Bits of the swap type (`SWP_TYPE_BITS`).
 const SWP_TYPE_BITS: u32 = 5;

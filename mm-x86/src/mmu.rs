@@ -11,17 +11,17 @@ use mm_api::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
 use crate::format::bits;
 
 /// Page-fault error code bits (`X86_PF_*`).
-pub mod pf {
+pub(crate) mod pf {
     /// The fault was a protection violation (the entry was present).
-    pub const PROT: u64 = 1 << 0;
+    pub(crate) const PROT: u64 = 1 << 0;
     /// The access was a write.
-    pub const WRITE: u64 = 1 << 1;
+    pub(crate) const WRITE: u64 = 1 << 1;
     /// The access came from user mode.
-    pub const USER: u64 = 1 << 2;
+    pub(crate) const USER: u64 = 1 << 2;
     /// A reserved bit was set in an entry.
-    pub const RSVD: u64 = 1 << 3;
+    pub(crate) const RSVD: u64 = 1 << 3;
     /// The access was an instruction fetch.
-    pub const INSTR: u64 = 1 << 4;
+    pub(crate) const INSTR: u64 = 1 << 4;
 }
 
 /// Address spaces a CPU keeps apart in its TLB, each under its own PCID

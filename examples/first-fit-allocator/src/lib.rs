@@ -17,6 +17,8 @@
 //! extents just before and after.  Simple, and slow once memory is
 //! fragmented, which is what the benchmarks show.
 
+#![forbid(unsafe_code)]
+
 use linkme::distributed_slice;
 use mm_api::Pfn;
 use mm_api::alloc::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};

@@ -88,6 +88,9 @@ impl MmStruct {
         if reuse {
             page.set_flags(PageFlags::ANON_EXCLUSIVE);
         }
+        if vmf.vma.flags.contains(VmFlags::LOCKED) {
+            m.lru_ctx().mlock_vma_folio(pfn, vmf.vma.flags);
+        }
         self.set_pte(slot, pte);
         page.unlock();
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, pte));

@@ -232,7 +232,7 @@ pub(crate) struct VmaCtx<'a> {
 
 impl<'a> VmaCtx<'a> {
     /// The context of `m`: its tracer and its `vm.max_map_count`.
-    pub fn new(m: &'a Machine) -> VmaCtx<'a> {
+    pub(crate) fn new(m: &'a Machine) -> VmaCtx<'a> {
         VmaCtx { trace: &m.trace, max_map_count: m.tunables.max_map_count }
     }
 }
@@ -282,7 +282,7 @@ pub(crate) struct VmaMergeStruct {
 
 impl VmaMergeStruct {
     /// A new range `[start, end)` with these attributes (`VMG_STATE`).
-    pub fn new_range(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> VmaMergeStruct {
+    pub(crate) fn new_range(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> VmaMergeStruct {
         VmaMergeStruct {
             prev: None,
             middle: None,
@@ -303,7 +303,7 @@ impl VmaMergeStruct {
 
     /// `VMG_VMA_STATE`: a change to `[start, end)` of `vma`.
     #[inline]
-    pub fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
+    pub(crate) fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
         VmaMergeStruct {
             middle: Some(vma.start),
             ..VmaMergeStruct::like_vma(vma, start, end, vma.pgoff + ((start - vma.start) >> PAGE_SHIFT))
@@ -314,7 +314,7 @@ impl VmaMergeStruct {
     /// attributes of `vma` (flags, anon_vma, file) but not part of it: an
     /// extension or a copy of `vma`.
     #[inline]
-    pub fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
+    pub(crate) fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
         VmaMergeStruct {
             prev: None,
             middle: None,
