@@ -78,7 +78,9 @@ impl MmStruct {
             if flags.contains(PteFlags::PROTNONE) == vma.is_accessible() {
                 out.push(Violation(format!("{va:#x}: PROT_NONE entry does not match VMA {}", vma.perms())));
             }
-            if flags.contains(PteFlags::PRESENT) && !flags.contains(PteFlags::NX) && !vma.flags.contains(VmFlags::EXEC)
+            if flags.contains(PteFlags::PRESENT)
+                && !flags.contains(PteFlags::NO_EXEC)
+                && !vma.flags.contains(VmFlags::EXEC)
             {
                 out.push(Violation(format!("{va:#x}: executable entry in a non-executable VMA")));
             }
@@ -161,8 +163,8 @@ impl MmStruct {
                 if ctx.ctx_id != self.id || ctx.tlb_gen != tlb_gen {
                     continue;
                 }
-                let pcid = crate::machine::kern_pcid(asid);
-                for e in entries.iter().filter(|e| e.pcid == pcid && !e.global) {
+                let asid = asid as crate::arch::Asid;
+                for e in entries.iter().filter(|e| e.asid == Some(asid) && !e.global) {
                     let va = e.vpn * PAGE_SIZE;
                     let pte = self.lookup_pte(va);
                     let ok = match pte {
@@ -176,7 +178,7 @@ impl MmStruct {
                     };
                     if !ok {
                         out.push(Violation(format!(
-                            "cpu {} pcid {pcid}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
+                            "cpu {} asid {asid}: stale TLB entry {va:#x} -> pfn {:#x}{} (page table: {pte:?})",
                             c.id,
                             e.pfn.0,
                             if e.write { " writable" } else { "" }
@@ -318,14 +320,21 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
     }
     let mut used = 0;
     let mut on_lru = 0;
+    let (mut mlocked, mut unevictable) = (0, 0);
     // Frames whose `struct page` was never initialised are zero: free.
     for pfn in m.phys.initialised_pfns() {
         let (i, page) = (pfn.0, m.phys.page(pfn));
         if page.refcount() > 0 {
             used += 1;
         }
+        let f = page.flags();
+        mlocked += u64::from(f.contains(PageFlags::MLOCKED));
+        if f.contains(PageFlags::LRU) && f.contains(PageFlags::MLOCKED) != f.contains(PageFlags::UNEVICTABLE) {
+            out.push(Violation(format!("pfn {i:#x}: on an LRU list with flags {f:?}: mlocked is unevictable")));
+        }
         if page.test(PageFlags::LRU) {
             on_lru += 1;
+            unevictable += u64::from(f.contains(PageFlags::UNEVICTABLE));
             if page.refcount() <= 0 {
                 out.push(Violation(format!("pfn {i:#x}: on the reclaim lists but free")));
             }
@@ -384,8 +393,15 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         )));
     }
     let lru: u64 = m.reclaim.lru_sizes().iter().sum();
-    if lru != on_lru {
-        out.push(Violation(format!("{on_lru} pages have PG_lru, the policy lists {lru}")));
+    if lru + unevictable != on_lru || unevictable != m.lruvec.nr_unevictable() {
+        out.push(Violation(format!(
+            "{on_lru} pages have PG_lru ({unevictable} of them PG_unevictable), the policy lists {lru} and the \
+             unevictable list {}",
+            m.lruvec.nr_unevictable()
+        )));
+    }
+    if mlocked != m.lruvec.nr_mlock() {
+        out.push(Violation(format!("{mlocked} pages have PG_mlocked, NR_MLOCK is {}", m.lruvec.nr_mlock())));
     }
     out
 }

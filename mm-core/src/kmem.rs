@@ -8,8 +8,9 @@
 //! (`pgd_alloc` -> `pgd_ctor`), so the tables below are shared: a vmalloc
 //! mapping made later is visible in every process at once, with no fault
 //! to synchronise it.  Kernel entries lack the user bit: a user access
-//! faults and gets `SIGSEGV`.  Their leaves are global, so they survive CR3
-//! switches and `vfree` flushes them on every CPU.
+//! faults and gets `SIGSEGV`.  Their leaves are global (tagged with no
+//! ASID), so they survive address-space switches and `vfree` flushes
+//! them on every CPU.
 
 use crate::alloc::Gfp;
 use crate::arch::{KernelLayout, Level, Pte, PteFlags, TableEntry};
@@ -29,7 +30,7 @@ const PAGE_KERNEL: PteFlags = PteFlags::PRESENT
     .union(PteFlags::ACCESSED)
     .union(PteFlags::DIRTY)
     .union(PteFlags::GLOBAL)
-    .union(PteFlags::NX);
+    .union(PteFlags::NO_EXEC);
 
 /// The kernel's own page tables and vmalloc bookkeeping.
 #[derive(Debug)]
@@ -151,7 +152,7 @@ impl Machine {
             | PteFlags::ACCESSED
             | PteFlags::DIRTY
             | PteFlags::GLOBAL
-            | PteFlags::NX;
+            | PteFlags::NO_EXEC;
         for i in 0..pages {
             let va = start + i * PAGE_SIZE;
             let ok = self.alloc_pages(Gfp::ZERO, 0).and_then(|pfn| {
@@ -199,12 +200,11 @@ impl Machine {
         for c in &self.cpus {
             let mut c = c.lock();
             if pages > self.tunables.tlb_single_page_flush_ceiling {
-                c.mmu.flush_all();
+                c.mmu.flush_tlb_all();
             } else {
-                let pcid = c.mmu.cr3().1;
                 let mut a = start;
                 while a < end {
-                    c.mmu.invpcid_addr(pcid, a);
+                    c.mmu.flush_tlb_one_kernel(a);
                     a += PAGE_SIZE;
                 }
             }

@@ -27,20 +27,22 @@
 //! page allocators ([`alloc::MM_PAGE_ALLOCATORS`]), page-table formats
 //! ([`arch::MM_PAGE_TABLE_FORMATS`]), filesystems
 //! ([`fs::MM_FILESYSTEMS`]), swap devices ([`swap::MM_SWAP_DEVICES`]) and
-//! reclaim policies ([`vmscan::MM_RECLAIM_POLICIES`]).  The core knows no
-//! backend by name except its own buddy and bitmap allocators, tmpfs and
-//! the two-list LRU; the x86-64 formats live in `mm-x86`, ext4 in
-//! `mm-fs-ext`, the swap devices and CLOCK in `mm-swap`.  Each step of the
-//! fault and reclaim paths emits a trace event, so the whole call chain can
-//! be printed or snapshot-tested.
+//! reclaim policies ([`vmscan::MM_RECLAIM_POLICIES`]).  The vocabulary
+//! (types, flags, errno, physical memory and `struct page`, tracing) and
+//! the traits of every kind but filesystems live in `mm-api`, which backends
+//! depend on instead of this crate; this crate re-exports them at their
+//! old paths.  The core knows no backend by name except tmpfs and the
+//! two-list LRU (and `buddy`, the default allocator's name): the buddy and
+//! bitmap allocators live in `mm-alloc`, the x86-64 formats in `mm-x86`,
+//! ext4 in `mm-fs-ext`, the swap devices in `mm-swap` and CLOCK in
+//! `mm-reclaim-clock`, and a binary links those it offers (`mm-sim`'s
+//! `backends` links them all).  Each step of the fault and reclaim paths
+//! emits a trace event, so the whole call chain can be printed or
+//! snapshot-tested.
 
-pub mod alloc;
-pub mod arch;
 pub mod check;
-pub mod errno;
 pub mod exec;
 pub mod fault;
-pub mod flags;
 pub mod fs;
 pub mod kernel;
 pub mod kmem;
@@ -48,17 +50,17 @@ pub mod machine;
 pub mod memory;
 pub mod mm;
 pub mod pgtable;
-pub mod phys;
 pub mod read_write;
 pub mod rmap;
-pub mod smp;
-pub mod spinlock;
 pub mod swap;
 pub mod task;
-pub mod trace;
-pub mod types;
 pub mod vmscan;
 pub mod vmstat;
+
+// The vocabulary and the extension points live in `mm-api`, which backends
+// depend on instead of this crate; they keep their paths here.
+pub use mm_api::{alloc, arch, errno, flags, phys, smp, spinlock, trace, types};
+pub use mm_api::{trace_enter, trace_note};
 
 pub use errno::{Errno, Signal, SysResult, VmFault};
 pub use kernel::{Kernel, MapsEntry, Pid};

@@ -4,12 +4,12 @@
 //! tracing).
 
 use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
-use crate::arch::{MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
+use crate::arch::{Asid, MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
 use crate::mm::MmStruct;
 use crate::phys::PhysMem;
 use crate::spinlock::SpinLock;
-use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, new_swap_device};
+use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwaponError, new_swap_device};
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmscan::{Lruvec, MM_RECLAIM_POLICIES, ReclaimPolicy, Watermarks, reclaim_policy_names};
@@ -136,19 +136,43 @@ impl SwapSpec {
     /// further `:`, a text that starts with a digit is a size and any
     /// other a path (so a relative path starting with a digit is written
     /// `./PATH`, and a path with a `:` in it needs a size after it).
-    pub fn parse(s: &str) -> Result<SwapSpec, String> {
-        let (device, rest) = s
-            .split_once(':')
-            .ok_or_else(|| format!("bad swap '{s}': expected NAME:SIZE, NAME:PATH:SIZE or NAME:PATH"))?;
+    pub fn parse(s: &str) -> Result<SwapSpec, SwapSpecError> {
+        let (device, rest) = s.split_once(':').ok_or_else(|| SwapSpecError::Syntax { spec: s.to_string() })?;
         let (path, size) = match rest.rsplit_once(':') {
             Some((p, z)) => (p, Some(z)),
             None if rest.starts_with(|c: char| c.is_ascii_digit()) => ("", Some(rest)),
             None => (rest, None),
         };
-        let size = size.map(parse_size).transpose().map_err(|e| format!("bad swap '{s}': {e}"))?;
+        let size =
+            size.map(parse_size).transpose().map_err(|source| SwapSpecError::Size { spec: s.to_string(), source })?;
         let config = SwapDeviceConfig { path: path.to_string(), size, in_use: Vec::new() };
         Ok(SwapSpec { device: device.to_string(), config, prio: -1 })
     }
+}
+
+/// Why [`SwapSpec::parse`] refused a `--swap` text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SwapSpecError {
+    /// No `NAME:` prefix.
+    #[error("bad swap '{spec}': expected NAME:SIZE, NAME:PATH:SIZE or NAME:PATH")]
+    Syntax { spec: String },
+    /// The size part is not a size.
+    #[error("bad swap '{spec}': {source}")]
+    Size { spec: String, source: SizeError },
+}
+
+/// Why [`parse_size`] refused a size.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// The last character is a letter that is no unit.
+    #[error("unknown size unit '{0}' (use K, M, G, T, P or E)")]
+    UnknownUnit(char),
+    /// The size does not fit in 64 bits.
+    #[error("size '{0}' is too large (at most 2^64 - 1 bytes)")]
+    TooLarge(String),
+    /// Not a number (with an optional unit).
+    #[error("bad size '{0}'")]
+    NotANumber(String),
 }
 
 /// Size units `parse_size` and `format_size` know, largest first.
@@ -156,7 +180,7 @@ const SIZE_UNITS: [(char, u32); 6] = [('E', 60), ('P', 50), ('T', 40), ('G', 30)
 
 /// Parses `1G`, `512M`, `64K`, `4096` (binary units, up to `E`).  A size
 /// that does not fit in 64 bits is an error.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
@@ -164,15 +188,15 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
                 .iter()
                 .find(|(u, _)| *u == c.to_ascii_uppercase())
                 .map(|&(_, shift)| shift)
-                .ok_or_else(|| format!("unknown size unit '{c}' (use K, M, G, T, P or E)"))?;
+                .ok_or(SizeError::UnknownUnit(c))?;
             (&s[..i], 1u64 << shift)
         }
         _ => (s, 1),
     };
-    let too_large = || format!("size '{s}' is too large (at most 2^64 - 1 bytes)");
+    let too_large = || SizeError::TooLarge(s.to_string());
     let n: u64 = num.parse().map_err(|e: std::num::ParseIntError| match e.kind() {
         std::num::IntErrorKind::PosOverflow => too_large(),
-        _ => format!("bad size '{s}'"),
+        _ => SizeError::NotANumber(s.to_string()),
     })?;
     n.checked_mul(mult).ok_or_else(too_large)
 }
@@ -219,8 +243,10 @@ pub enum ConfigError {
     BadCpuCount(usize),
     /// No reclaim policy of that name is linked in.
     UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
-    /// A swap area could not be set up.
+    /// A swap device could not be made.
     Swap(String),
+    /// A swap device could not be enabled.
+    Swapon(SwaponError),
 }
 
 impl fmt::Display for ConfigError {
@@ -246,11 +272,19 @@ impl fmt::Display for ConfigError {
                 write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
             }
             ConfigError::Swap(e) => f.write_str(e),
+            ConfigError::Swapon(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Swapon(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Registered page allocator names, sorted.
 pub fn allocator_names() -> Vec<&'static str> {
@@ -272,7 +306,8 @@ pub fn page_table_names() -> Vec<&'static str> {
 pub struct PtGeometry {
     /// Number of levels.
     pub levels: u32,
-    /// `level_shift` of each level.
+    /// [`Geometry::level_shift`](crate::arch::Geometry::level_shift) of
+    /// each level.
     pub shifts: [u32; 8],
     /// Entries per table minus one.
     pub index_mask: u64,
@@ -284,29 +319,19 @@ pub struct PtGeometry {
 
 impl PtGeometry {
     fn of(f: &dyn PageTableFormat) -> PtGeometry {
+        let g = f.geometry();
         let mut shifts = [0; 8];
-        for (l, s) in shifts.iter_mut().enumerate().take(f.levels() as usize) {
-            *s = f.level_shift(l as u32);
+        for (l, s) in shifts.iter_mut().enumerate().take(g.levels as usize) {
+            *s = g.level_shift(l as u32);
         }
         PtGeometry {
-            levels: f.levels(),
+            levels: g.levels,
             shifts,
-            index_mask: f.ptrs_per_table() as u64 - 1,
-            ptrs: f.ptrs_per_table(),
+            index_mask: g.ptrs_per_table() as u64 - 1,
+            ptrs: g.ptrs_per_table(),
             table_layout: f.table_layout(),
         }
     }
-}
-
-/// Address-space ids a CPU hands out (`TLB_NR_DYN_ASIDS`): a CPU keeps
-/// the TLB entries of this many address spaces, each under its own PCID.
-pub const TLB_NR_DYN_ASIDS: usize = 6;
-
-/// The hardware PCID of ASID slot `asid` (`kern_pcid`: PCID 0 is left
-/// for the kernel's own address space).
-#[inline]
-pub fn kern_pcid(asid: usize) -> u16 {
-    asid as u16 + 1
 }
 
 /// What a CPU remembers of an ASID slot (`struct tlb_context`): which
@@ -326,14 +351,15 @@ pub struct Cpu {
     pub id: usize,
     /// Its paging hardware.
     pub mmu: Box<dyn Mmu>,
-    /// Id of the address space loaded in CR3 (0: none).
+    /// Id of the address space the MMU has loaded (0: none).
     pub active_mm: u64,
-    /// The ASID slot in use (`cpu_tlbstate.loaded_mm_asid`).
+    /// The ASID in use (`cpu_tlbstate.loaded_mm_asid`).
     pub loaded_asid: usize,
-    /// The next slot to hand out (`cpu_tlbstate.next_asid`).
+    /// The next ASID to hand out (`cpu_tlbstate.next_asid`).
     pub next_asid: usize,
-    /// Per ASID slot, whose entries it holds (`cpu_tlbstate.ctxs`).
-    pub ctxs: [TlbContext; TLB_NR_DYN_ASIDS],
+    /// Per ASID, whose entries it holds (`cpu_tlbstate.ctxs`): as many as
+    /// the MMU keeps apart ([`Mmu::nr_asids`], at least one).
+    pub ctxs: Vec<TlbContext>,
 }
 
 /// The machine every address space of a simulation shares.
@@ -437,14 +463,9 @@ impl Machine {
         let arch = (fmt_desc.new)();
         let cpus = (0..cfg.nr_cpus)
             .map(|id| {
-                SpinLock::new(Cpu {
-                    id,
-                    mmu: arch.new_mmu(id, cfg.tlb),
-                    active_mm: 0,
-                    loaded_asid: 0,
-                    next_asid: 0,
-                    ctxs: [TlbContext::default(); TLB_NR_DYN_ASIDS],
-                })
+                let mmu = arch.new_mmu(id, cfg.tlb);
+                let ctxs = vec![TlbContext::default(); mmu.nr_asids().max(1)];
+                SpinLock::new(Cpu { id, mmu, active_mm: 0, loaded_asid: 0, next_asid: 0, ctxs })
             })
             .collect();
         let geometry = PtGeometry::of(&*arch);
@@ -474,7 +495,7 @@ impl Machine {
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
         for spec in &cfg.swap {
             let dev = new_swap_device(&spec.device, &spec.config).map_err(ConfigError::Swap)?;
-            m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swap)?;
+            m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swapon)?;
         }
         // The zero page: allocated once, never freed, never counted as
         // mapped (`empty_zero_page`).
@@ -553,8 +574,17 @@ impl Machine {
     /// reference).
     pub fn free_pages(&self, pfn: Pfn, order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
-        if order == 0 && self.phys.page(pfn).test(PageFlags::LRU) {
-            self.reclaim.folio_del_lru(self, pfn);
+        if order == 0 {
+            // __page_cache_release: off the LRU, and no longer mlocked.
+            let page = self.phys.page(pfn);
+            let f = page.flags();
+            if f.intersects(PageFlags::LRU | PageFlags::MLOCKED) {
+                let ctx = self.lru_ctx();
+                if f.contains(PageFlags::LRU) {
+                    ctx.folios_del_lru(&[pfn]);
+                }
+                ctx.folio_clear_mlocked_on_free(page);
+            }
         }
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();
@@ -638,7 +668,7 @@ impl Machine {
 
     fn release_batch(&self, lru: &mut smallvec::SmallVec<[Pfn; 32]>, free: &mut smallvec::SmallVec<[Pfn; 32]>) {
         if !lru.is_empty() {
-            self.reclaim.folios_del_lru(self, lru);
+            self.lru_ctx().folios_del_lru(lru);
             lru.clear();
         }
         for pfn in free.drain(..) {
@@ -672,15 +702,20 @@ impl Machine {
     }
 
     /// `swapon`: adds a swap area of priority `prio`; returns its type.
-    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32) -> Result<u32, String> {
+    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32) -> Result<u32, SwaponError> {
         self.swap.swapon(device, prio, self.cpus.len())
     }
 
     /// Loads address space `mm` on `cpu` (`switch_mm_irqs_off` ->
-    /// `choose_new_asid` -> `load_new_mm_cr3`).  An address space the CPU
-    /// still has an ASID slot for keeps its TLB entries, unless it was
-    /// flushed meanwhile (its `tlb_gen` moved on); otherwise the next slot
-    /// is taken over, round robin, and flushed.
+    /// `choose_new_asid` -> the MMU's [`switch_mm`](Mmu::switch_mm)).  An
+    /// address space the CPU still has an ASID for keeps its TLB entries,
+    /// unless it was flushed meanwhile (its `tlb_gen` moved on); otherwise
+    /// the next ASID is taken over, round robin, and flushed.
+    ///
+    /// The choice is neutral: it needs only the number of ASIDs the MMU
+    /// keeps apart, and the generations are what
+    /// [`flush_tlb_mm_range`](Self::flush_tlb_mm_range) counts flushes by;
+    /// the MMU maps an ASID to its hardware tag.
     pub fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
         if self.loaded_mm[cpu].load(Ordering::Acquire) == mm.id {
             return;
@@ -695,7 +730,7 @@ impl Machine {
         let (asid, need_flush) = match c.ctxs.iter().position(|x| x.ctx_id == mm.id) {
             Some(asid) => (asid, c.ctxs[asid].tlb_gen < next_tlb_gen),
             None => {
-                let asid = c.next_asid % TLB_NR_DYN_ASIDS;
+                let asid = c.next_asid % c.ctxs.len();
                 c.next_asid = asid + 1;
                 (asid, true)
             }
@@ -703,15 +738,7 @@ impl Machine {
         if need_flush {
             c.ctxs[asid] = TlbContext { ctx_id: mm.id, tlb_gen: next_tlb_gen };
         }
-        let pcid = kern_pcid(asid);
-        trace_note!(
-            self.trace,
-            "load_new_mm_cr3",
-            "cr3 = pgd pfn {:#x}, pcid {pcid}, {}",
-            mm.pgd().0,
-            if need_flush { "TLB flushed" } else { "TLB entries kept" }
-        );
-        c.mmu.load_cr3(mm.pgd(), pcid, !need_flush);
+        c.mmu.switch_mm(&self.trace, mm.pgd(), asid as Asid, need_flush);
         c.active_mm = mm.id;
         c.loaded_asid = asid;
         self.loaded_mm[cpu].store(mm.id, Ordering::Release);
@@ -722,9 +749,9 @@ impl Machine {
     pub fn drop_mm(&self, mm_id: u64) {
         for c in &self.cpus {
             let mut c = c.lock();
-            for asid in 0..TLB_NR_DYN_ASIDS {
+            for asid in 0..c.ctxs.len() {
                 if c.ctxs[asid].ctx_id == mm_id {
-                    c.mmu.invpcid_single(kern_pcid(asid));
+                    c.mmu.flush_tlb_asid(asid as Asid);
                     c.ctxs[asid] = TlbContext::default();
                 }
             }
@@ -764,16 +791,15 @@ impl Machine {
             }
             let local = c.id == this_cpu;
             remote |= !local;
-            let pcid = kern_pcid(asid);
             if full || new_gen != local_gen + 1 {
-                c.mmu.invpcid_single(pcid);
+                c.mmu.flush_tlb_asid(asid as Asid);
                 if local {
                     self.vmstat.count(VmEvent::TlbLocalFlushAll, 1);
                 }
             } else {
                 let mut a = start;
                 while a < end {
-                    c.mmu.invpcid_addr(pcid, a);
+                    c.mmu.flush_tlb_one_user(asid as Asid, a);
                     a += 1 << stride_shift;
                 }
                 if local {
@@ -820,9 +846,11 @@ mod tests {
     #[test]
     fn sizes_past_64_bits_are_errors() {
         for s in ["16E", "16384P", "18446744073709551616", "99999999999999999999T"] {
-            assert!(parse_size(s).is_err_and(|e| e.contains("too large")), "{s}: {:?}", parse_size(s));
+            assert_eq!(parse_size(s), Err(SizeError::TooLarge(s.to_string())), "{s}");
+            assert!(parse_size(s).is_err_and(|e| e.to_string().contains("too large")), "{s}");
         }
-        assert!(parse_size("12Q").is_err_and(|e| e.contains("unknown size unit 'Q'")));
-        assert!(parse_size("G").is_err_and(|e| e.contains("bad size")));
+        assert_eq!(parse_size("12Q"), Err(SizeError::UnknownUnit('Q')));
+        assert!(parse_size("12Q").is_err_and(|e| e.to_string().contains("unknown size unit 'Q'")));
+        assert!(parse_size("G").is_err_and(|e| e.to_string() == "bad size 'G'"));
     }
 }

@@ -1,11 +1,13 @@
-//! Tearing down and rewriting mappings (mm/memory.c, mm/mprotect.c,
-//! mm/mremap.c): zapping PTEs, freeing page tables, changing protections
-//! and moving entries, all through an [`MmuGather`] that flushes the TLB
-//! before the freed pages and tables can be reused.
+//! Tearing down mappings (mm/memory.c, mm/mmu_gather.c): zapping PTEs and
+//! freeing page tables through an [`MmuGather`] that flushes the TLB
+//! before the freed pages and tables can be reused.  `change_protection`
+//! (`mm/mprotect.rs`) and `move_page_tables` (`mm/mremap.rs`) flush
+//! through it too.
 
 use crate::arch::{Pte, PteFlags};
-use crate::flags::{PageFlags, VmFlags};
+use crate::flags::PageFlags;
 use crate::mm::{MmStruct, Vma};
+use crate::rmap::folio_remove_rmap_ptes;
 use crate::trace_note;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use std::sync::atomic::Ordering;
@@ -201,8 +203,10 @@ impl MmStruct {
                             // folio_remove_rmap_ptes, the rss counters
                             // adjusted once at the end.
                             let page = m.phys.page(pfn);
-                            let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
-                            debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
+                            folio_remove_rmap_ptes(page, pfn, 1);
+                            if vma.flags.contains(crate::flags::VmFlags::LOCKED) {
+                                m.lru_ctx().munlock_folio(pfn);
+                            }
                             if page.is_anon() {
                                 n.anon += 1;
                             } else {
@@ -248,26 +252,6 @@ impl MmStruct {
         }
     }
 
-    /// `folio_remove_rmap_pte`: one fewer entry maps the page.
-    pub(crate) fn page_remove_rmap(&self, pfn: Pfn) {
-        let page = self.machine.phys.page(pfn);
-        let prev = page.mapcount.fetch_sub(1, Ordering::AcqRel);
-        debug_assert!(prev > 0, "unmapping an unmapped page {pfn:?}");
-        if page.is_anon() {
-            self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
-        } else {
-            self.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    /// `folio_add_file_rmap_pte`: one more entry maps the page-cache page
-    /// `pfn` (whose reference the caller took).  The caller adds the page
-    /// to the rss counter (`add_mm_counter`), once for a batch.
-    #[inline]
-    pub(crate) fn page_add_file_rmap(&self, pfn: Pfn) {
-        self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
-    }
-
     /// `free_pgtables`: frees the page tables of the removed `vmas`
     /// (ascending), grouping VMAs less than a PMD apart; `floor` is the end
     /// of the VMA below them and `ceiling` the start of the VMA above (0:
@@ -286,116 +270,4 @@ impl MmStruct {
             i = last + 1;
         }
     }
-
-    /// `change_protection` for `[start, end)` of `vma` (whose flags are the
-    /// new ones): rewrites present entries with the new protection.  With
-    /// `try_writable`, an exclusive anonymous page becomes writable at once
-    /// (`can_change_pte_writable`).  Returns the entries changed.
-    pub(crate) fn change_protection(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) -> u64 {
-        let m = &*self.machine;
-        let newprot = vma.page_prot;
-        // vma_wants_manual_pte_write_upgrade
-        let try_writable = if vma.flags.contains(VmFlags::SHARED) {
-            vma.wants_writenotify()
-        } else {
-            vma.flags.contains(VmFlags::WRITE)
-        };
-        let mut changed = 0;
-        let mut ptl = None;
-        self.for_each_pte(start, end, |va, slot, old| {
-            let Pte::Page { pfn, flags } = old else {
-                return;
-            };
-            ptl.get_or_insert_with(|| self.page_table_lock.lock());
-            let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
-            let mut new = Pte::Page { pfn, flags: newprot | keep };
-            if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {
-                new = new.with(PteFlags::WRITE);
-            }
-            if new != old {
-                self.set_pte(slot, new);
-                if pte_needs_flush(old, new) {
-                    tlb.remove_tlb_entry(va);
-                }
-                changed += 1;
-            }
-        });
-        trace_note!(
-            m.trace,
-            "change_protection",
-            "{:#x}-{:#x} -> {}: {} entries rewritten",
-            start,
-            end,
-            vma.perms(),
-            changed
-        );
-        changed
-    }
-
-    /// `can_change_pte_writable`: in a private mapping only an exclusive
-    /// anonymous page may skip the write fault; in a shared one that
-    /// tracks writes, only an entry already dirty.
-    fn can_change_pte_writable(&self, vma: &Vma, pte: Pte) -> bool {
-        if pte.is_protnone() {
-            return false;
-        }
-        if vma.flags.contains(VmFlags::SHARED) {
-            return pte.flags().contains(PteFlags::DIRTY);
-        }
-        match self.vm_normal_page(pte) {
-            Some(pfn) => {
-                let page = self.machine.phys.page(pfn);
-                page.is_anon() && page.test(PageFlags::ANON_EXCLUSIVE)
-            }
-            None => false,
-        }
-    }
-
-    /// `move_ptes` / `move_page_tables`: moves every entry of
-    /// `[old, old + len)` to `[new, new + len)` as it is (present pages,
-    /// zero-page entries and `PROT_NONE` entries alike), allocating
-    /// destination tables as needed.  Returns false if a table could not be
-    /// allocated.
-    ///
-    /// Each entry is read under the lock once its destination table exists,
-    /// as `move_ptes` does: allocating the table may reclaim.  (The reverse
-    /// map cannot reach these entries meanwhile while the caller holds the
-    /// `mmap_lock` for writing, but the move does not rely on it.)
-    pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
-        let mut moved = Vec::new();
-        self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
-        for (va, slot) in moved {
-            let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
-                return false;
-            };
-            let _ptl = self.page_table_lock.lock();
-            let pte = self.read_pte(slot);
-            if pte.is_none() {
-                continue;
-            }
-            self.machine.phys.write_u64(slot.table, slot.idx, 0);
-            if pte.is_present() {
-                tlb.remove_tlb_entry(va);
-            }
-            self.set_pte(dst, pte);
-        }
-        trace_note!(self.machine.trace, "move_page_tables", "{:#x}-{:#x} -> {:#x}", old, old + len, new);
-        true
-    }
-}
-
-/// `pte_needs_flush` (x86): a present entry lost a permission or changed
-/// frame, so a cached translation could allow too much.
-fn pte_needs_flush(old: Pte, new: Pte) -> bool {
-    let of = old.flags();
-    if !of.contains(PteFlags::PRESENT) {
-        return false;
-    }
-    if old.pfn() != new.pfn() {
-        return true;
-    }
-    let nf = new.flags();
-    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NX | PteFlags::GLOBAL | PteFlags::PWT | PteFlags::PCD;
-    let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
-    ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
 }

@@ -164,7 +164,7 @@ impl MmStruct {
                 _ => "p4d_alloc",
             },
             "new {} table at pfn {:#x}",
-            level_name(child, self.machine.arch.levels()),
+            level_name(child, self.machine.geometry.levels),
             new.0
         );
         Ok(new)
@@ -356,7 +356,7 @@ impl MmStruct {
                         self.machine.trace,
                         "free_pgtables",
                         "{} table at pfn {:#x} ({:#x}) freed",
-                        level_name(level - 1, self.machine.arch.levels()),
+                        level_name(level - 1, self.machine.geometry.levels),
                         child.0,
                         a & !(size - 1)
                     );

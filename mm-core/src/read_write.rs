@@ -6,9 +6,11 @@
 //! ([`crate::fs::FileOperations`]) one file page at a time, and between
 //! that page and the process's memory with `copy_to_user` /
 //! `copy_from_user`: kernel-mode accesses that fault like the process's
-//! own and count in its fault counters, as on Linux.  A buffer page that
-//! cannot be accessed ends the call: with the bytes done so far, or
-//! `EFAULT` if there were none.  Reads hand each file page over as a
+//! own and count in its fault counters, as on Linux (a write copies with
+//! faults disabled first and faults the buffer in after `write_end`, as
+//! `generic_perform_write` does).  A buffer page that cannot be accessed
+//! ends the call: with the bytes done so far, or `EFAULT` if there were
+//! none.  Reads hand each file page over as a
 //! whole, so readahead of a file that has it sees page-sized requests.
 
 use crate::errno::{Errno, Signal, SysResult};
@@ -143,10 +145,18 @@ impl Kernel {
         Ok(done)
     }
 
-    /// `ksys_write` / `ksys_pwrite64` -> `vfs_write`.  Each file page's
-    /// bytes are taken from the buffer (faulting its pages in, as
-    /// `fault_in_iov_iter_readable` does after the atomic copy failed),
-    /// then written; a file grows as the write passes its end.
+    /// `ksys_write` / `ksys_pwrite64` -> `vfs_write` ->
+    /// `generic_perform_write`, one file page at a time: `write_begin`
+    /// gets the page, the bytes are copied from the buffer with page
+    /// faults disabled (`copy_folio_from_iter_atomic`) and `write_end`
+    /// writes what was copied; a file grows as the write passes its end.
+    /// When nothing could be copied, `write_end` closes the page with
+    /// nothing (for tmpfs: the page stays allocated and the size moves up
+    /// to the position), and only then is the buffer faulted in
+    /// (`fault_in_iov_iter_readable`) and the page tried again; a buffer
+    /// whose first byte cannot be faulted in ends the call.  So a buffer
+    /// that maps the file past its end is readable once `write_end` has
+    /// moved the end.
     fn ksys_write(&self, pid: Pid, fd: i64, buf: u64, count: u64, pos: Option<u64>) -> SysResult<u64> {
         let _ret = RetToUser(self.machine());
         let _t = trace_enter!(self.machine().trace, "vfs_write", "fd {fd}: {count} bytes from {buf:#x}");
@@ -162,25 +172,33 @@ impl Kernel {
         let mut page = vec![0u8; PAGE_SIZE as usize];
         let mut done = 0u64;
         let mut fault = false;
+        // Rounds in a row that faulted the buffer in and then copied
+        // nothing (reclaim took the page again in between); the kernel
+        // retries for as long as that goes on, the model a bounded number
+        // of times.
+        let mut retries = 0;
         while done < count {
             let off = start + done;
             let n = (PAGE_SIZE - off % PAGE_SIZE).min(count - done) as usize;
-            let copied = self.copy_from_user(pid, buf + done, &mut page[..n]);
+            let copied = self.copy_from_user_nofault(pid, buf + done, &mut page[..n]);
             if copied > 0 {
                 match file.inode.fops.write(&file, off, &page[..copied]) {
                     Ok(w) => done += w as u64,
                     Err(e) if done == 0 => return Err(e),
                     Err(_) => break,
                 }
+                retries = 0;
+                continue;
             }
-            if copied < n {
-                file.inode.fops.write_failed(&file, start + done);
+            file.inode.fops.write_failed(&file, off);
+            retries += 1;
+            if retries > 8 || !self.fault_in_readable(pid, buf + done, n as u64) {
                 fault = true;
                 break;
             }
         }
         if fault && done == 0 {
-            trace_note!(self.machine().trace, "copy_from_user", "{buf:#x}: nothing copied: EFAULT");
+            trace_note!(self.machine().trace, "fault_in_iov_iter_readable", "{buf:#x}: nothing copied: EFAULT");
             return Err(Errno::EFAULT);
         }
         if pos.is_none() {
@@ -206,16 +224,17 @@ impl Kernel {
         done
     }
 
-    /// `copy_from_user` into `buf` from `va`, page by page of user
-    /// memory; returns the bytes copied.
-    fn copy_from_user(&self, pid: Pid, va: u64, buf: &mut [u8]) -> usize {
+    /// `copy_from_user` into `buf` from `va` with page faults disabled,
+    /// page by page of user memory; returns the bytes copied (up to the
+    /// first page the MMU does not translate).
+    fn copy_from_user_nofault(&self, pid: Pid, va: u64, buf: &mut [u8]) -> usize {
         let mut done = 0;
         while done < buf.len() {
             let a = va + done as u64;
             let n = ((PAGE_SIZE - a % PAGE_SIZE) as usize).min(buf.len() - done);
             let r: Result<Vec<u8>, Signal> = self.user_access(pid, a, |t| {
                 let mut b = vec![0u8; n];
-                t.copy_from_user_page(0, a, &mut b).map(|()| b)
+                t.copy_from_user_page_nofault(0, a, &mut b).map(|()| b)
             });
             match r {
                 Ok(b) => buf[done..done + n].copy_from_slice(&b),
@@ -224,6 +243,24 @@ impl Kernel {
             done += n;
         }
         done
+    }
+
+    /// `fault_in_readable(va, len)`: reads a byte of each page of the
+    /// range in order (faulting them in, counted like any access of the
+    /// process) up to the first that cannot be read; true if at least
+    /// the first one could.
+    fn fault_in_readable(&self, pid: Pid, va: u64, len: u64) -> bool {
+        let last = (va + len - 1) & !(PAGE_SIZE - 1);
+        let mut a = va;
+        loop {
+            if self.user_access(pid, a, |t| t.get_user(0, a)).is_err() {
+                return a != va;
+            }
+            if a & !(PAGE_SIZE - 1) == last {
+                return true;
+            }
+            a = (a & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+        }
     }
 
     /// `ftruncate(fd, length)`: `EINVAL` for a negative length, a file

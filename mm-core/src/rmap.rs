@@ -15,14 +15,21 @@
 //! tables, still unmaps their pages; [`RmapWalkable`] lets this thread's
 //! reclaim read the VMAs of address spaces it has write-locked, for as
 //! long as it only reads them.
+//!
+//! The counts of who maps a page live here too, under the kernel's folio
+//! names: `anon_vma_prepare` and `folio_add_new_anon_rmap` for a new
+//! anonymous page, `folio_add_anon_rmap_pte` for a page swapped back in,
+//! `folio_add_file_rmap_pte` for a page-cache page, the `folio_*dup*`
+//! functions for `fork`, and `folio_remove_rmap_pte(s)` for unmapping.
 
 use crate::arch::{Pte, PteFlags};
 use crate::flags::{PageFlags, VmFlags};
 use crate::machine::Machine;
-use crate::mm::{MmState, MmStruct, Vma};
+use crate::mm::{AnonVma, MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
-use crate::phys::PAGE_MAPPING_ANON;
+use crate::phys::{PAGE_MAPPING_ANON, Page};
 use crate::swap::SwpEntry;
+use crate::trace_note;
 use crate::types::{PAGE_SHIFT, Pfn};
 use crate::vmscan::Referenced;
 use crate::vmstat::VmEvent;
@@ -109,6 +116,115 @@ pub(crate) enum UnmapResult {
     Redirtied,
 }
 
+/// Adding and removing the mappings of a page: its `_mapcount`, and for
+/// a new anonymous page its anon_vma and offset (mm/rmap.c).
+impl MmStruct {
+    /// `anon_vma_prepare`: gives the VMA an anon_vma, sharing a
+    /// neighbour's when they could merge later (`find_mergeable_anon_vma`).
+    pub(crate) fn anon_vma_prepare(&self, st: &MmState, vma: &Vma) -> Arc<AnonVma> {
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let m = &*self.machine;
+        let _ptl = self.page_table_lock.lock();
+        if let Some(a) = vma.anon_vma() {
+            return a.clone();
+        }
+        let (a, how) = match crate::mm::vma::find_mergeable_anon_vma(st, vma.start) {
+            Some(a) => (a, "shared with a neighbour"),
+            None => (AnonVma::new(self), "new"),
+        };
+        trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
+        let _ = vma.anon_vma.set(a.clone());
+        a
+    }
+
+    /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
+    /// exclusive anonymous page of `anon_vma` at `address`.  A page of
+    /// droppable memory is not swap-backed: reclaim drops it, written or
+    /// not, instead of swapping it.
+    pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
+        let page = self.machine.phys.page(pfn);
+        page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
+        page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(crate::flags::VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        page.set_flags(flags);
+        page.mapcount.store(1, Ordering::Release);
+        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+        // folio_add_lru_vma: a new anonymous page starts inactive, or on
+        // the unevictable list in a locked VMA (mlock_new_folio).
+        let ctx = self.machine.lru_ctx();
+        if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
+            ctx.mlock_new_folio(pfn);
+        } else {
+            ctx.folio_add_lru(pfn, false);
+        }
+    }
+
+    /// `folio_add_file_rmap_pte`: one more entry of `vma` maps the
+    /// page-cache page `pfn` (whose reference the caller took); a locked
+    /// VMA mlocks it (`mlock_vma_folio`).  The caller adds the page to the
+    /// rss counter (`add_mm_counter`), once for a batch.
+    #[inline]
+    pub(crate) fn folio_add_file_rmap_pte(&self, pfn: Pfn, vma: &Vma) {
+        self.machine.phys.page(pfn).mapcount.fetch_add(1, Ordering::AcqRel);
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().mlock_vma_folio(pfn, vma.flags);
+        }
+    }
+
+    /// `folio_remove_rmap_pte`: one fewer entry of `vma` maps the page (a
+    /// locked VMA's entry munlocks it).  The rss counter its caller drops
+    /// (`dec_mm_counter`) is dropped here too.
+    pub(crate) fn folio_remove_rmap_pte(&self, pfn: Pfn, vma: &Vma) {
+        let page = self.machine.phys.page(pfn);
+        folio_remove_rmap_ptes(page, pfn, 1);
+        if vma.flags.contains(VmFlags::LOCKED) {
+            self.machine.lru_ctx().munlock_folio(pfn);
+        }
+        if page.is_anon() {
+            self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+        } else {
+            self.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `folio_add_anon_rmap_pte`: one more entry maps the anonymous page
+/// `page` (a swapped-in page still in the swap cache).
+#[inline]
+pub(crate) fn folio_add_anon_rmap_pte(page: &Page) {
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_try_dup_anon_rmap_pte`: a forked child's entry maps the
+/// anonymous page `page` too, which is therefore no longer exclusive.
+/// (The kernel's refusal for a pinned page has no counterpart here: no
+/// page is pinned.)
+#[inline]
+pub(crate) fn folio_try_dup_anon_rmap_pte(page: &Page) {
+    page.clear_flags(PageFlags::ANON_EXCLUSIVE);
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_dup_file_rmap_pte`: a forked child's entry maps the page-cache
+/// page `page` too.
+#[inline]
+pub(crate) fn folio_dup_file_rmap_pte(page: &Page) {
+    page.mapcount.fetch_add(1, Ordering::AcqRel);
+}
+
+/// `folio_remove_rmap_ptes`: `nr` fewer entries map `page` (frame `pfn`).
+/// The callers adjust the rss counters, once for a batch.
+#[inline]
+pub(crate) fn folio_remove_rmap_ptes(page: &Page, pfn: Pfn, nr: i32) {
+    let prev = page.mapcount.fetch_sub(nr, Ordering::AcqRel);
+    debug_assert!(prev >= nr, "unmapping an unmapped page {pfn:?}");
+}
+
 impl Machine {
     /// The owner of a page-cache page, from its `mapping` word.
     pub(crate) fn page_inode(&self, pfn: Pfn) -> Option<Arc<crate::fs::Inode>> {
@@ -187,36 +303,23 @@ impl Machine {
         }
     }
 
-    /// `NR_MLOCK` at rest: the pages an entry of a `VM_LOCKED` VMA maps
-    /// (those `mlock_vma_folio` marks `PG_mlocked` and moves to the
-    /// unevictable list), found through the reverse map.  The kernel's
-    /// counter reaches this value once its per-CPU mlock batches are
-    /// drained.  The model has no unevictable list (so `meminfo` shows no
-    /// `Unevictable` line): reclaim leaves such pages on the evictable
-    /// lists and activates them whenever it meets them
-    /// (`folio_check_references`), so they are never reclaimed either.
-    pub fn nr_mlock(&self) -> u64 {
-        let mut n = 0;
-        for pfn in self.phys.initialised_pfns() {
-            let page = self.phys.page(pfn);
-            if page.refcount() <= 0 || page.mapcount() == 0 {
-                continue;
-            }
-            let mut locked = false;
-            self.rmap_walk(pfn, &mut |mp, _| {
-                locked |= mp.vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
-            });
-            n += u64::from(locked);
-        }
-        n
-    }
-
     /// `folio_referenced`: counts the entries mapping `pfn` whose accessed
     /// bit is set, clearing it (x86 clears it without a TLB flush:
-    /// `ptep_clear_flush_young`), and collects their VMAs' flags.
+    /// `ptep_clear_flush_young`), and collects their VMAs' flags.  An
+    /// entry of a `VM_LOCKED` VMA ends the walk: the page is mlocked
+    /// (`mlock_vma_folio`, "restore the mlock which got missed") and
+    /// reclaim sends it to the unevictable list.
     pub fn folio_referenced(&self, pfn: Pfn) -> Referenced {
         let mut r = Referenced::default();
         self.rmap_walk(pfn, &mut |mp, pte| {
+            if r.vm_flags.contains(VmFlags::LOCKED) {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                r.vm_flags |= VmFlags::LOCKED;
+                return;
+            }
             r.vm_flags |= mp.vma.flags;
             if pte.flags().contains(PteFlags::ACCESSED) {
                 mp.mm.set_pte(mp.slot, pte.without(PteFlags::ACCESSED));
@@ -235,6 +338,12 @@ impl Machine {
         let mut result = UnmapResult::Unmapped;
         let complete = self.rmap_walk(pfn, &mut |mp, pte| {
             if result != UnmapResult::Unmapped {
+                return;
+            }
+            if mp.vma.flags.contains(VmFlags::LOCKED) {
+                // The page must not go: restore the mlock that got missed.
+                self.lru_ctx().mlock_vma_folio(pfn, mp.vma.flags);
+                result = UnmapResult::Busy;
                 return;
             }
             let mm = mp.mm;
@@ -280,7 +389,7 @@ impl Machine {
                 }
                 mm.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
             }
-            page.mapcount.fetch_sub(1, Ordering::AcqRel);
+            folio_remove_rmap_ptes(page, pfn, 1);
             self.put_page(pfn);
         });
         if result == UnmapResult::Unmapped && (!complete || page.mapcount() > 0) {

@@ -562,6 +562,35 @@ impl Task {
         self.uaccess(cpu, va, Access::Read, |pa| phys.read_bytes(pa.pfn(), pa.page_offset(), buf))
     }
 
+    /// `copy_from_user` with page faults disabled (`pagefault_disable`, as
+    /// `copy_folio_from_iter_atomic` copies while it holds a page-cache
+    /// folio locked): an address the MMU does not translate for reading
+    /// fails at once, as `do_user_addr_fault` gives up when
+    /// `faulthandler_disabled()`, and no fault is handled or counted.
+    pub fn copy_from_user_page_nofault(&self, cpu: usize, va: u64, buf: &mut [u8]) -> Result<(), Signal> {
+        debug_assert!(buf.len() as u64 <= PAGE_SIZE - va % PAGE_SIZE);
+        if va >= self.mm.machine.arch.task_size() {
+            return Err(Signal::Segv { addr: va, code: SegvCode::MapErr });
+        }
+        let phys = &self.mm.machine.phys;
+        let refused = |addr, protection| Signal::Segv {
+            addr,
+            code: if protection { SegvCode::AccErr } else { SegvCode::MapErr },
+        };
+        self.run_access(
+            cpu,
+            va,
+            Access::Read,
+            false,
+            |pa| phys.read_bytes(pa.pfn(), pa.page_offset(), buf),
+            || refused(va, true),
+            |fault| match fault {
+                Exception::PageFault(info) => Err(refused(info.addr, info.protection)),
+                Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
+            },
+        )
+    }
+
     /// The general-protection exception (`exc_general_protection`): the
     /// task gets `SIGSEGV`; no page fault is counted.
     fn general_protection(&self, addr: u64) -> Signal {

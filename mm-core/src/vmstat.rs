@@ -1,114 +1,9 @@
-//! Global event counters with the names of `/proc/vmstat`, kept per CPU as
-//! the kernel keeps them (`vm_event_states`): an event is counted on the
-//! CPU that saw it without an atomic read-modify-write, and a reader sums
-//! the CPUs.
+//! `/proc/vmstat` and `/proc/meminfo` as the machine shows them: the event
+//! counters ([`VmStat`], defined in `mm_api::vmstat` so that backends can
+//! count events) and the state counted from the `struct page`s.
 
-use crate::smp::this_cpu_index;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-macro_rules! vm_events {
-    ($($variant:ident => $name:literal,)*) => {
-        /// A counted event (`enum vm_event_item` and friends).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(usize)]
-        pub enum VmEvent {
-            $($variant,)*
-        }
-
-        impl VmEvent {
-            /// Every event, in `/proc/vmstat` order (the `workingset_*` node
-            /// counters, which `/proc/vmstat` prints among its state items, first).
-            pub const ALL: &'static [VmEvent] = &[$(VmEvent::$variant,)*];
-            /// The `/proc/vmstat` name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(VmEvent::$variant => $name,)*
-                }
-            }
-        }
-    };
-}
-
-vm_events! {
-    WorkingsetRefaultAnon => "workingset_refault_anon",
-    WorkingsetRefaultFile => "workingset_refault_file",
-    WorkingsetActivateAnon => "workingset_activate_anon",
-    WorkingsetActivateFile => "workingset_activate_file",
-    PswpIn => "pswpin",
-    PswpOut => "pswpout",
-    PgAllocNormal => "pgalloc_normal",
-    AllocStallNormal => "allocstall_normal",
-    PgFree => "pgfree",
-    PgActivate => "pgactivate",
-    PgDeactivate => "pgdeactivate",
-    PgLazyFree => "pglazyfree",
-    PgFault => "pgfault",
-    PgMajFault => "pgmajfault",
-    PgLazyFreed => "pglazyfreed",
-    PgRefill => "pgrefill",
-    PgReuse => "pgreuse",
-    PgStealKswapd => "pgsteal_kswapd",
-    PgStealDirect => "pgsteal_direct",
-    PgScanKswapd => "pgscan_kswapd",
-    PgScanDirect => "pgscan_direct",
-    PgScanAnon => "pgscan_anon",
-    PgScanFile => "pgscan_file",
-    PgStealAnon => "pgsteal_anon",
-    PgStealFile => "pgsteal_file",
-    PageOutRun => "pageoutrun",
-    PgRotated => "pgrotated",
-    OomKill => "oom_kill",
-    TlbRemoteShootdown => "nr_tlb_remote_flush",
-    TlbLocalFlushAll => "nr_tlb_local_flush_all",
-    TlbLocalFlushOne => "nr_tlb_local_flush_one",
-    SwapRa => "swap_ra",
-    SwapRaHit => "swap_ra_hit",
-}
-
-const N: usize = VmEvent::ALL.len();
-
-/// One CPU's counters, on cache lines of their own.
-#[repr(align(64))]
-#[derive(Debug)]
-struct PerCpu([AtomicU64; N]);
-
-impl Default for PerCpu {
-    fn default() -> Self {
-        PerCpu(std::array::from_fn(|_| AtomicU64::new(0)))
-    }
-}
-
-/// The counters.
-#[derive(Debug)]
-pub struct VmStat {
-    cpus: Vec<PerCpu>,
-}
-
-impl VmStat {
-    /// Counters for `nr_cpus` CPUs.
-    pub fn new(nr_cpus: usize) -> VmStat {
-        VmStat { cpus: (0..nr_cpus.max(1)).map(|_| PerCpu::default()).collect() }
-    }
-
-    /// `count_vm_events` on the current CPU.  A simulated CPU runs one host
-    /// thread at a time, so a plain load and store suffice, as the kernel's
-    /// `this_cpu_add` does.
-    #[inline]
-    pub fn count(&self, ev: VmEvent, n: u64) {
-        let c = &self.cpus[this_cpu_index(self.cpus.len())].0[ev as usize];
-        c.store(c.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-    }
-
-    /// Current value, summed over the CPUs.
-    pub fn get(&self, ev: VmEvent) -> u64 {
-        self.cpus.iter().map(|c| c.0[ev as usize].load(Ordering::Relaxed)).sum()
-    }
-
-    /// Every counter with its name.
-    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        VmEvent::ALL.iter().map(|&e| (e.name(), self.get(e))).collect()
-    }
-}
+pub use mm_api::vmstat::{VmEvent, VmStat};
+use std::sync::atomic::Ordering;
 
 /// The state half of `/proc/vmstat` and `/proc/meminfo`, counted from the
 /// `struct page`s.
@@ -188,10 +83,12 @@ impl crate::machine::Machine {
         let lru = self.reclaim.lru_sizes();
         let mut v = vec![
             ("nr_free_pages", c.free),
+            ("nr_mlock", self.lruvec.nr_mlock()),
             ("nr_inactive_anon", lru[0]),
             ("nr_active_anon", lru[1]),
             ("nr_inactive_file", lru[2]),
             ("nr_active_file", lru[3]),
+            ("nr_unevictable", self.lruvec.nr_unevictable()),
         ];
         let events = self.vmstat.snapshot();
         // The workingset counters are node state items, printed here.
@@ -218,7 +115,7 @@ impl crate::machine::Machine {
         let total = self.phys.nr_pages() - self.reserved_pages();
         let swap_total = self.swap.total_swap_pages();
         let swap_free = self.swap.nr_swap_pages().max(0) as u64;
-        let mlocked = self.nr_mlock();
+
         vec![
             ("MemTotal", kb(total)),
             ("MemFree", kb(c.free)),
@@ -231,7 +128,8 @@ impl crate::machine::Machine {
             ("Inactive(anon)", kb(lru[0])),
             ("Active(file)", kb(lru[3])),
             ("Inactive(file)", kb(lru[2])),
-            ("Mlocked", kb(mlocked)),
+            ("Unevictable", kb(self.lruvec.nr_unevictable())),
+            ("Mlocked", kb(self.lruvec.nr_mlock())),
             ("SwapTotal", kb(swap_total)),
             ("SwapFree", kb(swap_free)),
             ("Dirty", kb(c.dirty)),

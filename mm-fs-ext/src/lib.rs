@@ -6,7 +6,7 @@
 //! images: every number the image claims is checked before it is used, no
 //! read is larger than a block or the caller's buffer, and a corrupt image
 //! gives a clear error (`EUCLEAN`, "Structure needs cleaning", from a
-//! lookup or a read; a message from [`Ext4Image::mount`]), never a panic
+//! lookup or a read; an [`Ext4MountError`] from [`Ext4Image::mount`]), never a panic
 //! or an allocation the image sized.  A file's extents are read when it is
 //! looked up; its data is read with one positioned read per run of
 //! contiguous blocks, at the blocks' place in the image, and nothing is
@@ -41,10 +41,12 @@
 //! [`read_image_files`] runs the whole read path on an image given as
 //! bytes, for fuzzing.
 
+#![forbid(unsafe_code)]
+
 mod ondisk;
 
 pub use mm_core::fs::MountOptions;
-pub use ondisk::Ext4Error;
+pub use ondisk::{Ext4Error, SuperBlockError};
 
 use ahash::AHashMap;
 use mm_core::errno::{Errno, SysResult, VmFault};
@@ -53,7 +55,7 @@ use mm_core::fs::SuperBlock as VfsSuperBlock;
 use mm_core::fs::namei::{self, NameiOps};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
-    LookupFlags, MM_FILESYSTEMS, NoMmapFile, VmOperations, iget,
+    LookupFlags, MM_FILESYSTEMS, MountError, NoMmapFile, VmOperations, iget,
 };
 use mm_core::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use mm_core::{trace_enter, trace_note};
@@ -129,6 +131,23 @@ enum Backing {
     Image(std::fs::File),
 }
 
+/// Why an ext4 image could not be mounted.
+#[derive(Debug, thiserror::Error)]
+pub enum Ext4MountError {
+    /// The image file could not be opened.
+    #[error("cannot open image {path}: {source}")]
+    Open { path: String, source: std::io::Error },
+    /// The image file could not be opened for writing (`write_source`).
+    #[error("cannot open image {path} for writing: {source}")]
+    OpenForWriting { path: String, source: std::io::Error },
+    /// The image's length could not be read.
+    #[error("cannot read image {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    /// The superblock was refused.
+    #[error("{path} is not a readable ext4 image: {source}")]
+    NotExt4 { path: String, source: SuperBlockError },
+}
+
 /// What the files of one image share.
 struct Shared {
     sb: SuperBlock,
@@ -145,9 +164,10 @@ struct DiskFile {
 }
 
 impl Shared {
-    fn new(dev: Device, backing: Backing, path: &str) -> Result<Shared, String> {
-        let dev_len = dev.len().map_err(|e| format!("cannot read image {path}: {e}"))?;
-        let sb = SuperBlock::read_super(dev).map_err(|e| format!("{path} is not a readable ext4 image: {e}"))?;
+    fn new(dev: Device, backing: Backing, path: &str) -> Result<Shared, Ext4MountError> {
+        let dev_len = dev.len().map_err(|source| Ext4MountError::Read { path: path.to_string(), source })?;
+        let sb =
+            SuperBlock::read_super(dev).map_err(|source| Ext4MountError::NotExt4 { path: path.to_string(), source })?;
         Ok(Shared { sb, dev_len, backing, path: path.to_string() })
     }
 
@@ -329,21 +349,22 @@ impl Ext4Image {
     /// Mounts the image at `path` with the super block `sb`.  The image
     /// file is opened read-only and never written: writeback goes to an
     /// in-memory overlay.
-    pub fn mount(sb: &VfsSuperBlock, path: &str) -> Result<Arc<Ext4Image>, String> {
+    pub fn mount(sb: &VfsSuperBlock, path: &str) -> Result<Arc<Ext4Image>, Ext4MountError> {
         Self::mount_with(sb, path, MountOptions::default())
     }
 
     /// Mounts the image at `path` with the super block `sb`; with
     /// `options.write_source`, the image file is opened read-write and
     /// dirty pages are written back into it in place.
-    pub fn mount_with(sb: &VfsSuperBlock, path: &str, options: MountOptions) -> Result<Arc<Ext4Image>, String> {
-        let image = std::fs::File::open(path).map_err(|e| format!("cannot open image {path}: {e}"))?;
+    pub fn mount_with(sb: &VfsSuperBlock, path: &str, options: MountOptions) -> Result<Arc<Ext4Image>, Ext4MountError> {
+        let image =
+            std::fs::File::open(path).map_err(|source| Ext4MountError::Open { path: path.to_string(), source })?;
         let backing = if options.write_source {
             let w = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .open(path)
-                .map_err(|e| format!("cannot open image {path} for writing: {e}"))?;
+                .map_err(|source| Ext4MountError::OpenForWriting { path: path.to_string(), source })?;
             Backing::Image(w)
         } else {
             Backing::Overlay(Overlay::default())
@@ -353,7 +374,7 @@ impl Ext4Image {
 
     /// Mounts an image held in memory (`image`'s bytes); writeback goes to
     /// an in-memory overlay.
-    pub fn mount_bytes(sb: &VfsSuperBlock, image: &[u8]) -> Result<Arc<Ext4Image>, String> {
+    pub fn mount_bytes(sb: &VfsSuperBlock, image: &[u8]) -> Result<Arc<Ext4Image>, Ext4MountError> {
         let shared = Shared::new(Device::Memory(image.into()), Backing::Overlay(Overlay::default()), "(memory)")?;
         Ok(Self::new(sb, shared))
     }
@@ -447,8 +468,8 @@ impl NameiOps for Ext4Walker<'_> {
     }
 }
 
-fn mount_ext4(sb: &VfsSuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(Ext4Image::mount_with(sb, source, options)?)
+fn mount_ext4(sb: &VfsSuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, MountError> {
+    Ok(Ext4Image::mount_with(sb, source, options).map_err(MountError::fs)?)
 }
 
 #[linkme::distributed_slice(MM_FILESYSTEMS)]
@@ -470,7 +491,7 @@ pub type FileResult = Result<Vec<u8>, Ext4Error>;
 /// bytes.  Returns the mount error, or per path the bytes read or the
 /// lookup or read error.  Memory is bounded by the image, `max_bytes`
 /// and a block; it never panics (a panic is a bug).
-pub fn read_image_files(image: &[u8], paths: &[&str], max_bytes: u64) -> Result<Vec<FileResult>, String> {
+pub fn read_image_files(image: &[u8], paths: &[&str], max_bytes: u64) -> Result<Vec<FileResult>, Ext4MountError> {
     let shared = Shared::new(Device::Memory(image.into()), Backing::Overlay(Overlay::default()), "(memory)")?;
     let read = |path: &str| -> FileResult {
         let file = shared.open_file(path)?;

@@ -67,6 +67,35 @@ impl std::fmt::Display for Ext4Error {
     }
 }
 
+impl std::error::Error for Ext4Error {}
+
+/// Why an image's superblock is refused (`ext4_fill_super`'s checks).
+#[derive(Debug, thiserror::Error)]
+pub enum SuperBlockError {
+    /// The superblock could not be read.
+    #[error("cannot read the superblock: {0}")]
+    Read(#[source] std::io::Error),
+    /// No ext4 magic number where the superblock should be.
+    #[error("no ext4 superblock (bad magic number)")]
+    BadMagic,
+    /// The journal holds transactions not yet replayed.
+    #[error("the journal needs recovery (mount it on Linux or run e2fsck first)")]
+    NeedsRecovery,
+    /// Incompatible features this reader does not know.
+    #[error("unsupported incompatible features {unsupported:#x} (supported: {supported:#x})")]
+    UnsupportedFeatures { unsupported: u64, supported: u64 },
+    /// The geometry (block size, counts, group layout) is not
+    /// self-consistent; the text says which number is wrong.
+    #[error("{0}")]
+    Geometry(String),
+    /// The root directory could not be read.
+    #[error("root directory: {}", .0.msg)]
+    Root(#[source] Ext4Error),
+    /// The root inode is not a non-empty directory.
+    #[error("corrupt root inode (mode {mode:#o}, size {size}), run e2fsck")]
+    CorruptRoot { mode: u64, size: u64 },
+}
+
 fn corrupt(msg: String) -> Ext4Error {
     Ext4Error { errno: Errno::EUCLEAN, msg }
 }
@@ -164,26 +193,26 @@ pub(crate) struct Extent {
 impl SuperBlock {
     /// `ext4_fill_super`, the checks that matter for reading: the image's
     /// geometry must be self-consistent before anything else is read.
-    pub(crate) fn read_super(dev: Device) -> Result<SuperBlock, String> {
+    pub(crate) fn read_super(dev: Device) -> Result<SuperBlock, SuperBlockError> {
         let mut sb = [0u8; 1024];
-        dev.read_exact_at(&mut sb, 1024).map_err(|e| format!("cannot read the superblock: {e}"))?;
+        dev.read_exact_at(&mut sb, 1024).map_err(SuperBlockError::Read)?;
         if le16(&sb, 56) != EXT4_SUPER_MAGIC {
-            return Err("no ext4 superblock (bad magic number)".into());
+            return Err(SuperBlockError::BadMagic);
         }
         let log = le32(&sb, 24);
         if log > 6 {
-            return Err(format!("block size 2^{} is out of range", log + 10));
+            return Err(SuperBlockError::Geometry(format!("block size 2^{} is out of range", log + 10)));
         }
         let block_size = 1024u64 << log;
         let incompat = le32(&sb, 96);
         if incompat & INCOMPAT_RECOVER != 0 {
-            return Err("the journal needs recovery (mount it on Linux or run e2fsck first)".into());
+            return Err(SuperBlockError::NeedsRecovery);
         }
         if incompat & !INCOMPAT_SUPPORTED != 0 {
-            return Err(format!(
-                "unsupported incompatible features {:#x} (supported: {INCOMPAT_SUPPORTED:#x})",
-                incompat & !INCOMPAT_SUPPORTED
-            ));
+            return Err(SuperBlockError::UnsupportedFeatures {
+                unsupported: incompat & !INCOMPAT_SUPPORTED,
+                supported: INCOMPAT_SUPPORTED,
+            });
         }
         let is_64bit = incompat & INCOMPAT_64BIT != 0;
         let mut blocks_count = le32(&sb, 4);
@@ -192,41 +221,49 @@ impl SuperBlock {
         }
         let first_data_block = le32(&sb, 20);
         if first_data_block != u64::from(block_size == 1024) {
-            return Err(format!("first data block {first_data_block} is wrong for {block_size}-byte blocks"));
+            return Err(SuperBlockError::Geometry(format!(
+                "first data block {first_data_block} is wrong for {block_size}-byte blocks"
+            )));
         }
         if blocks_count <= first_data_block + 1 {
-            return Err(format!("{blocks_count} blocks is too few"));
+            return Err(SuperBlockError::Geometry(format!("{blocks_count} blocks is too few")));
         }
         // ext4's limit is 2^60 bytes (1 EiB); it also keeps every byte
         // offset of a block of the filesystem within 64 bits.
         if blocks_count.checked_mul(block_size).is_none_or(|bytes| bytes > 1 << 60) {
-            return Err(format!("{blocks_count} blocks of {block_size} bytes is larger than ext4 allows"));
+            return Err(SuperBlockError::Geometry(format!(
+                "{blocks_count} blocks of {block_size} bytes is larger than ext4 allows"
+            )));
         }
         let blocks_per_group = le32(&sb, 32);
         if blocks_per_group == 0 || blocks_per_group > 8 * block_size {
-            return Err(format!("{blocks_per_group} blocks per group is out of range"));
+            return Err(SuperBlockError::Geometry(format!("{blocks_per_group} blocks per group is out of range")));
         }
         let inodes_count = le32(&sb, 0);
         let inodes_per_group = le32(&sb, 40);
         if inodes_per_group == 0 || inodes_per_group > 8 * block_size {
-            return Err(format!("{inodes_per_group} inodes per group is out of range"));
+            return Err(SuperBlockError::Geometry(format!("{inodes_per_group} inodes per group is out of range")));
         }
         let groups = (blocks_count - first_data_block).div_ceil(blocks_per_group);
         if inodes_count < u64::from(EXT4_ROOT_INO) || inodes_count > groups.saturating_mul(inodes_per_group) {
-            return Err(format!("{inodes_count} inodes do not fit {groups} groups of {inodes_per_group}"));
+            return Err(SuperBlockError::Geometry(format!(
+                "{inodes_count} inodes do not fit {groups} groups of {inodes_per_group}"
+            )));
         }
         let inode_size = if le32(&sb, 76) == 0 { 128 } else { le16(&sb, 88) };
         if inode_size < 128 || !inode_size.is_power_of_two() || inode_size > block_size {
-            return Err(format!("inode size {inode_size} is out of range"));
+            return Err(SuperBlockError::Geometry(format!("inode size {inode_size} is out of range")));
         }
         let desc_size = if is_64bit { le16(&sb, 254) } else { 32 };
         if desc_size < 32 || !desc_size.is_power_of_two() || desc_size > 1024 {
-            return Err(format!("group descriptor size {desc_size} is out of range"));
+            return Err(SuperBlockError::Geometry(format!("group descriptor size {desc_size} is out of range")));
         }
         // The descriptor table must lie inside the filesystem.
         let gdt_blocks = groups.saturating_mul(desc_size).div_ceil(block_size);
         if gdt_blocks.saturating_add(first_data_block + 1) > blocks_count {
-            return Err(format!("{groups} group descriptors do not fit in {blocks_count} blocks"));
+            return Err(SuperBlockError::Geometry(format!(
+                "{groups} group descriptors do not fit in {blocks_count} blocks"
+            )));
         }
         let largedir = incompat & INCOMPAT_LARGEDIR != 0;
         let sb = SuperBlock {
@@ -243,10 +280,10 @@ impl SuperBlock {
             largedir,
         };
         // The root directory must be readable.
-        let root = sb.iget(EXT4_ROOT_INO).map_err(|e| format!("root directory: {}", e.msg))?;
+        let root = sb.iget(EXT4_ROOT_INO).map_err(SuperBlockError::Root)?;
         // As `ext4_fill_super`: "corrupt root inode, run e2fsck".
         if !root.is_dir() || root.size == 0 {
-            return Err(format!("corrupt root inode (mode {:#o}, size {}), run e2fsck", root.mode, root.size));
+            return Err(SuperBlockError::CorruptRoot { mode: root.mode, size: root.size });
         }
         Ok(sb)
     }

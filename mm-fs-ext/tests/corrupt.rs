@@ -9,13 +9,14 @@ use common::pattern;
 use mm_core::Errno;
 use mm_core::fs::{FMode, File, Filesystem};
 use mm_core::machine::MachineConfig;
-use mm_fs_ext::{Ext4Image, read_image_files};
+use mm_fs_ext::{Ext4Image, Ext4MountError, SuperBlockError, read_image_files};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 /// The system allocator, counting what each thread has allocated at most
@@ -27,8 +28,11 @@ thread_local! {
     static PEAK: Cell<usize> = const { Cell::new(0) };
 }
 
+// SAFETY: every call is passed to `System` unchanged; the counters are
+// only bookkeeping beside it.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's `layout` contract is `System.alloc`'s.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let _ = LIVE.try_with(|l| {
@@ -39,6 +43,8 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above, that is from `System`,
+        // with this `layout`.
         unsafe { System.dealloc(ptr, layout) };
         let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
     }
@@ -78,7 +84,7 @@ impl Drop for TempFile {
 
 /// Mounts `image` from a file and looks up `path` through the
 /// filesystem, in bounded time and memory; returns the lookup's result.
-fn lookup_in(name: &str, image: &[u8], path: &str) -> Result<Result<u64, Errno>, String> {
+fn lookup_in(name: &str, image: &[u8], path: &str) -> Result<Result<u64, Errno>, Ext4MountError> {
     let k = mm_core::Kernel::new(&MachineConfig { ram: 16 << 20, ..MachineConfig::default() }).expect("machine");
     let copy = TempFile::with(name, image);
     let start = Instant::now();
@@ -96,7 +102,8 @@ fn lookup_in(name: &str, image: &[u8], path: &str) -> Result<Result<u64, Errno>,
 fn a_directory_claiming_2_44_bytes_is_refused_at_mount() {
     let img = include_bytes!("../../mm-fuzz/regressions/03-ext4-dir-size-alloc-abort.img");
     let e = lookup_in("03", img, "/etc/hostname").expect_err("mount must fail");
-    assert!(e.contains("corrupt root inode"), "{e}");
+    assert!(matches!(&e, Ext4MountError::NotExt4 { source: SuperBlockError::CorruptRoot { .. }, .. }), "{e:?}");
+    assert!(e.to_string().contains("is not a readable ext4 image: corrupt root inode"), "{e}");
     assert!(read_image_files(img, &["/etc/hostname"], MAX_BYTES).is_err());
 }
 
@@ -288,4 +295,29 @@ fn mutated_images_never_panic_and_reads_stay_bounded() {
     // The mutations reach every outcome: refused mounts, files read and
     // lookups or reads refused.
     assert!(outcomes.iter().all(|&n| n > 0), "{outcomes:?}");
+}
+
+/// A mount error keeps what went wrong as data and its cause as
+/// `source()`, through the filesystem registry too.
+#[test]
+fn mount_errors_keep_their_cause() {
+    use std::error::Error as _;
+    let k = mm_core::Kernel::new(&MachineConfig { ram: 16 << 20, ..MachineConfig::default() }).expect("machine");
+    let path = "/nonexistent-mm-fs-ext-dir/image.ext4";
+    let e = Ext4Image::mount(&mm_core::fs::SuperBlock::new(k.machine()), path).expect_err("no such image");
+    assert!(matches!(&e, Ext4MountError::Open { path: p, .. } if p == path), "{e:?}");
+    let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the io::Error is the source");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(e.to_string(), format!("cannot open image {path}: {io}"));
+    let Err(m) = mm_core::fs::mount(k.machine(), "ext4", path, Default::default()) else { panic!("no such image") };
+    assert_eq!(m.to_string(), e.to_string());
+    assert!(matches!(&m, mm_core::fs::MountError::Fs(b) if b.downcast_ref::<Ext4MountError>().is_some()), "{m:?}");
+    let Err(m) = mm_core::fs::mount(k.machine(), "ext5", path, Default::default()) else { panic!("no such type") };
+    assert!(
+        matches!(&m, mm_core::fs::MountError::UnknownType { name, known } if name == "ext5" && known.contains(&"ext4"))
+    );
+    assert!(m.to_string().starts_with("unknown filesystem type 'ext5' (known: "), "{m}");
+    let e = read_image_files(&[0u8; 4096], &[], MAX_BYTES).expect_err("no superblock");
+    assert!(matches!(&e, Ext4MountError::NotExt4 { source: SuperBlockError::BadMagic, .. }), "{e:?}");
+    assert_eq!(e.to_string(), "(memory) is not a readable ext4 image: no ext4 superblock (bad magic number)");
 }

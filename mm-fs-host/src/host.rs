@@ -28,6 +28,17 @@ pub(crate) fn dev_split(dev: u64) -> (u32, u32) {
     (major as u32, minor as u32)
 }
 
+/// Why a host directory cannot be the root.
+#[derive(Debug, thiserror::Error)]
+pub enum HostRootError {
+    /// Its metadata could not be read.
+    #[error("cannot use {root} as the root: {source}")]
+    Unusable { root: String, source: std::io::Error },
+    /// It is not a directory.
+    #[error("{root} is not a directory (a root snapshot starts with its magic line)")]
+    NotADirectory { root: String },
+}
+
 /// A directory of the host served as `/`.
 #[derive(Debug)]
 pub(crate) struct HostDir {
@@ -36,10 +47,11 @@ pub(crate) struct HostDir {
 
 impl HostDir {
     /// `root` must be a directory.
-    pub(crate) fn new(root: &str) -> Result<HostDir, String> {
-        let meta = std::fs::metadata(root).map_err(|e| format!("cannot use {root} as the root: {e}"))?;
+    pub(crate) fn new(root: &str) -> Result<HostDir, HostRootError> {
+        let meta =
+            std::fs::metadata(root).map_err(|source| HostRootError::Unusable { root: root.to_string(), source })?;
         if !meta.is_dir() {
-            return Err(format!("{root} is not a directory (a root snapshot starts with its magic line)"));
+            return Err(HostRootError::NotADirectory { root: root.to_string() });
         }
         Ok(HostDir { root: PathBuf::from(root) })
     }

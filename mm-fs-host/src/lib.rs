@@ -55,7 +55,7 @@ use mm_core::fault::VmFaultCtx;
 use mm_core::fs::namei::{self, NameiOps, Walk};
 use mm_core::fs::{
     AddressSpaceOperations, Dentry, File, FileOperations, FileSystemType, FileType, Filesystem, Inode, InodeAttr,
-    LookupFlags, MM_FILESYSTEMS, MountOptions, NoMmapFile, SuperBlock, VmOperations, iget,
+    LookupFlags, MM_FILESYSTEMS, MountError, MountOptions, NoMmapFile, SuperBlock, VmOperations, iget,
 };
 use mm_core::trace_note;
 use mm_core::types::{PAGE_SIZE, Pfn};
@@ -65,7 +65,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
-pub use snapshot::{SNAPSHOT_MAGIC, write_snapshot};
+pub use host::HostRootError;
+pub use snapshot::{SNAPSHOT_MAGIC, SnapshotError, SnapshotParseError, write_snapshot};
 
 /// What `lstat` says of a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -358,6 +359,35 @@ pub struct HostFs {
     name: String,
 }
 
+/// Why the host filesystem could not be mounted.
+#[derive(Debug, thiserror::Error)]
+pub enum HostMountError {
+    /// `write_source` was asked for: the host is never written.
+    #[error("the host filesystem is never written (--write-image is for --image)")]
+    WriteSource,
+    /// A mount setting other than `fs_type`.
+    #[error("unknown setting '{0}' for the host filesystem (known: fs_type)")]
+    UnknownSetting(String),
+    /// The host directory cannot be the root.
+    #[error(transparent)]
+    Root(#[from] HostRootError),
+    /// The snapshot file could not be read or parsed.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// The snapshot text given is not valid.
+    #[error(transparent)]
+    Parse(#[from] SnapshotParseError),
+    /// The files a snapshot's `c` lines cache do not fit in memory.
+    #[error("{file}: the start page cache ({pages} pages so far) does not fit in the machine's memory")]
+    StartPageCacheTooLarge { file: String, pages: u64 },
+    /// A file a snapshot's `c` lines cache could not be looked up.
+    #[error("{file}: {}", .errno.name())]
+    StartPageCacheFile { file: String, errno: Errno },
+    /// A page a snapshot's `c` line caches could not be cached.
+    #[error("{file}: page {index}: cannot be cached: {}", .errno.name())]
+    StartPageCachePage { file: String, index: u64, errno: Errno },
+}
+
 impl std::fmt::Debug for HostFs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HostFs").field("root", &self.name).finish()
@@ -369,13 +399,13 @@ impl HostFs {
     /// [`SNAPSHOT_MAGIC`]) or a host directory.  `options.data` may set
     /// `fs_type=NAME`; `write_source` is refused (the host is never
     /// written).
-    pub fn mount(sb: &SuperBlock, source: &str, options: &MountOptions) -> Result<Arc<HostFs>, String> {
+    pub fn mount(sb: &SuperBlock, source: &str, options: &MountOptions) -> Result<Arc<HostFs>, HostMountError> {
         if options.write_source {
-            return Err("the host filesystem is never written (--write-image is for --image)".to_string());
+            return Err(HostMountError::WriteSource);
         }
         for (k, _) in &options.data {
             if k != "fs_type" {
-                return Err(format!("unknown setting '{k}' for the host filesystem (known: fs_type)"));
+                return Err(HostMountError::UnknownSetting(k.clone()));
             }
         }
         let forced = options.get("fs_type").map(FsKind::from_name);
@@ -390,7 +420,7 @@ impl HostFs {
     }
 
     /// Mounts a root snapshot given as text.
-    pub fn mount_snapshot(sb: &SuperBlock, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, String> {
+    pub fn mount_snapshot(sb: &SuperBlock, text: &[u8], forced: Option<FsKind>) -> Result<Arc<HostFs>, HostMountError> {
         let fs = Self::with_source(sb, Source::Snapshot(Box::new(Snapshot::parse(text)?)), forced, "(snapshot)");
         fs.fill_start_pagecache()?;
         Ok(fs)
@@ -398,20 +428,17 @@ impl HostFs {
 
     /// Caches the folios the snapshot's `c` lines give, before anything
     /// runs.
-    fn fill_start_pagecache(&self) -> Result<(), String> {
+    fn fill_start_pagecache(&self) -> Result<(), HostMountError> {
         let Source::Snapshot(snap) = &*self.source else { return Ok(()) };
         let mut pages = 0u64;
         for (path, stat, runs) in snap.cached_files() {
-            let name = String::from_utf8_lossy(path);
-            let inode = self.iget(path, stat).map_err(|e| format!("{name}: {}", e.name()))?;
+            let file = || String::from_utf8_lossy(path).into_owned();
+            let inode =
+                self.iget(path, stat).map_err(|errno| HostMountError::StartPageCacheFile { file: file(), errno })?;
             for r in runs {
                 for k in 0..r.count {
                     let index = r.first + (k << r.order);
-                    let too_much = || {
-                        format!(
-                            "{name}: the start page cache ({pages} pages so far) does not fit in the machine's memory"
-                        )
-                    };
+                    let too_much = || HostMountError::StartPageCacheTooLarge { file: file(), pages };
                     if pages + (1 << r.order) > self.sb.get_num_physpages() {
                         return Err(too_much());
                     }
@@ -427,7 +454,8 @@ impl HostFs {
                             Ok(()) => {}
                             Err(Errno::ENOMEM) => return Err(too_much()),
                             Err(e) => {
-                                return Err(format!("{name}: page {}: cannot be cached: {}", index + j, e.name()));
+                                let (file, index) = (file(), index + j);
+                                return Err(HostMountError::StartPageCachePage { file, index, errno: e });
                             }
                         }
                     }
@@ -732,8 +760,8 @@ impl Filesystem for HostFs {
     }
 }
 
-fn mount_host(sb: &SuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, String> {
-    Ok(HostFs::mount(sb, source, &options)?)
+fn mount_host(sb: &SuperBlock, source: &str, options: MountOptions) -> Result<Arc<dyn Filesystem>, MountError> {
+    Ok(HostFs::mount(sb, source, &options).map_err(MountError::fs)?)
 }
 
 #[linkme::distributed_slice(MM_FILESYSTEMS)]

@@ -38,7 +38,7 @@
 //! the line, memory stays proportional to the text, and a size is just a
 //! number (up to 2^63), since the contents are not stored.
 
-use crate::host::{HostDir, read_full_at};
+use crate::host::{HostDir, HostRootError, read_full_at};
 use crate::scan::scan_strace_paths;
 use crate::{FsKind, Stat};
 use ahash::AHashMap;
@@ -124,32 +124,64 @@ pub fn is_snapshot(path: &str) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == SNAPSHOT_MAGIC.as_bytes()
 }
 
+/// A snapshot's syntax error: the 1-based line and the problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {msg}")]
+pub struct SnapshotParseError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub msg: String,
+}
+
+/// Why a snapshot file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file could not be opened.
+    #[error("cannot open snapshot {path}: {source}")]
+    Open { path: String, source: std::io::Error },
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    /// The file is larger than a snapshot may be.
+    #[error("{path}: a snapshot is at most {MAX_SNAPSHOT_BYTES} bytes")]
+    TooLarge { path: String },
+    /// The text is not a valid snapshot.
+    #[error("{path}: {source}")]
+    Parse { path: String, source: SnapshotParseError },
+}
+
 impl Snapshot {
     /// Reads and parses the snapshot file at `path`.
-    pub fn read_file(path: &str) -> Result<Snapshot, String> {
+    pub fn read_file(path: &str) -> Result<Snapshot, SnapshotError> {
         use std::io::Read;
-        let f = std::fs::File::open(path).map_err(|e| format!("cannot open snapshot {path}: {e}"))?;
+        let f = std::fs::File::open(path).map_err(|source| SnapshotError::Open { path: path.to_string(), source })?;
         let mut text = Vec::new();
-        f.take(MAX_SNAPSHOT_BYTES + 1).read_to_end(&mut text).map_err(|e| format!("cannot read {path}: {e}"))?;
+        f.take(MAX_SNAPSHOT_BYTES + 1)
+            .read_to_end(&mut text)
+            .map_err(|source| SnapshotError::Read { path: path.to_string(), source })?;
         if text.len() as u64 > MAX_SNAPSHOT_BYTES {
-            return Err(format!("{path}: a snapshot is at most {MAX_SNAPSHOT_BYTES} bytes"));
+            return Err(SnapshotError::TooLarge { path: path.to_string() });
         }
-        Snapshot::parse(&text).map_err(|e| format!("{path}: {e}"))
+        Snapshot::parse(&text).map_err(|source| SnapshotError::Parse { path: path.to_string(), source })
     }
 
     /// Parses a snapshot; an error names the line.
-    pub fn parse(text: &[u8]) -> Result<Snapshot, String> {
+    pub fn parse(text: &[u8]) -> Result<Snapshot, SnapshotParseError> {
         let mut s = Snapshot::default();
         let mut lines = text.split(|&b| b == b'\n').enumerate();
         match lines.next() {
             Some((_, l)) if l == SNAPSHOT_MAGIC.as_bytes() => {}
-            _ => return Err(format!("line 1: not a root snapshot (expected '{SNAPSHOT_MAGIC}')")),
+            _ => {
+                let msg = format!("not a root snapshot (expected '{SNAPSHOT_MAGIC}')");
+                return Err(SnapshotParseError { line: 1, msg });
+            }
         }
         // The regular file `=` lines add to.
         let mut last_file: Option<Vec<u8>> = None;
         for (i, line) in lines {
             let n = i + 1;
-            let err = |what: &str| format!("line {n}: {what}");
+            let err = |what: &str| SnapshotParseError { line: n, msg: what.to_string() };
             if line.is_empty() || line[0] == b'#' {
                 continue;
             }
@@ -589,7 +621,7 @@ fn elf_interpreter(read: &dyn Fn(u64, u64) -> Option<Vec<u8>>, seen: &mut dyn Fn
 /// host directory `root`: every path walked as the replay will walk it,
 /// the bytes each `execve` (and its interpreters) reads, the type of
 /// each filesystem.
-pub fn write_snapshot(root: &str, log: &[u8]) -> Result<String, String> {
+pub fn write_snapshot(root: &str, log: &[u8]) -> Result<String, HostRootError> {
     let host = HostDir::new(root)?;
     let rec = Recorder { host: &host, seen: Mutex::new(BTreeMap::new()) };
     for p in scan_strace_paths(log) {

@@ -16,6 +16,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 mod common;

@@ -9,10 +9,11 @@ use mm_core::errno::Errno;
 use mm_core::flags::open_flags::*;
 use mm_core::fs::{FileType, MountOptions};
 use mm_core::machine::MachineConfig;
-use mm_fs_host::HostFs;
 use mm_fs_host::snapshot::Snapshot;
+use mm_fs_host::{HostFs, HostMountError};
 use proptest::prelude::*;
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 mod common;
@@ -127,14 +128,20 @@ fn the_snapshot_writer_leaves_an_existing_output_alone() {
     // `mmsim snapshot` never replaces a file: see mm-sim's cli tests; here
     // the writer itself needs only a directory as the root.
     let e = mm_fs_host::write_snapshot("/nonexistent-root-dir", b"").expect_err("no such root");
-    assert!(e.contains("/nonexistent-root-dir"), "{e}");
+    assert!(
+        matches!(&e, mm_fs_host::HostRootError::Unusable { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    );
+    assert!(e.to_string().starts_with("cannot use /nonexistent-root-dir as the root: "), "{e}");
     let s = scratch("notdir");
     let e = mm_fs_host::write_snapshot(s.0.join("plain").to_str().expect("utf-8"), b"").expect_err("a file");
-    assert!(e.contains("not a directory"), "{e}");
+    assert!(matches!(&e, mm_fs_host::HostRootError::NotADirectory { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a directory"), "{e}");
 }
 
 fn parse_err(text: &str) -> String {
-    Snapshot::parse(text.as_bytes()).expect_err("bad snapshot")
+    let e = Snapshot::parse(text.as_bytes()).expect_err("bad snapshot");
+    assert!(e.line >= 1 && e.to_string() == format!("line {}: {}", e.line, e.msg), "{e:?}");
+    e.to_string()
 }
 
 #[test]
@@ -213,7 +220,7 @@ proptest! {
             }
         }
         match Snapshot::parse(&text) {
-            Err(e) => prop_assert!(e.starts_with("line "), "{}", e),
+            Err(e) => prop_assert!(e.to_string().starts_with("line "), "{}", e),
             Ok(_) => {
                 let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
                 let fs = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), &text, None).expect("parsed once");
@@ -234,7 +241,7 @@ proptest! {
         let mut text = b"mmsim-root-snapshot 1\n".to_vec();
         text.extend(body);
         if let Err(e) = Snapshot::parse(&text) {
-            prop_assert!(e.starts_with("line "), "{}", e);
+            prop_assert!(e.to_string().starts_with("line "), "{}", e);
         }
     }
 }
@@ -358,6 +365,8 @@ fn a_start_pagecache_larger_than_memory_is_an_error() {
     let k = Kernel::new(&MachineConfig { ram: 64 << 20, ..MachineConfig::default() }).expect("machine");
     let e = HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text.as_bytes(), None)
         .expect_err("too large");
+    assert!(matches!(&e, HostMountError::StartPageCacheTooLarge { file, .. } if file == "/big"), "{e:?}");
+    let e = e.to_string();
     assert!(e.starts_with("/big: the start page cache ("), "{e}");
     assert!(e.ends_with("does not fit in the machine's memory"), "{e}");
 }

@@ -11,6 +11,7 @@ use mm_core::machine::MachineConfig;
 use mm_fs_host::HostFs;
 use std::collections::BTreeMap;
 
+use mm_alloc as _;
 use mm_x86 as _;
 
 /// The text between `open` and its matching `close` in `s`, and what

@@ -39,7 +39,7 @@ pub const PATHS: &[&str] = &[
 
 /// Mounts the image at `path` on `k`'s machine, read-only: writeback
 /// goes to memory, never to the image.
-pub fn mount(k: &Kernel, path: &str) -> Result<Arc<dyn Filesystem>, String> {
+pub fn mount(k: &Kernel, path: &str) -> Result<Arc<dyn Filesystem>, mm_core::fs::MountError> {
     mm_core::fs::mount(k.machine(), "ext4", path, mm_core::fs::MountOptions::default())
 }
 

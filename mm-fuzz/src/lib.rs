@@ -59,10 +59,14 @@
 //! A crashing input replays with `cargo run --release -p mm-fuzz -- TARGET
 //! --replay FILE`.
 
+#![forbid(unsafe_code)]
+
 // Every backend a machine may be built with.
 use first_fit_allocator as _;
+use mm_alloc as _;
 use mm_fs_ext as _;
 use mm_fs_host as _;
+use mm_reclaim_clock as _;
 use mm_swap as _;
 use mm_x86 as _;
 

@@ -7,11 +7,11 @@
 //! `bundle` target.
 //!
 //! What each defect did is tested where it lived: the copy-on-write and
-//! leak reproducers in `mm-tests/tests/reproducers.rs`, the failed fork in
-//! `mm-tests/tests/oom.rs`, swap files in `mm-swap/tests/swapon.rs` and
+//! leak reproducers in `mm-tests/tests/it/reproducers.rs`, the failed fork in
+//! `mm-tests/tests/it/oom.rs`, swap files in `mm-swap/tests/swapon.rs` and
 //! `mm-sim/tests/cli.rs`, corrupt images in `mm-fs-ext/tests/corrupt.rs`,
-//! a 1 TiB machine in `mm-tests/tests/large_ram.rs`, quadratic paths in
-//! `mm-tests/tests/scaling.rs`, and a fault of a task the model killed in
+//! a 1 TiB machine in `mm-tests/tests/it/large_ram.rs`, quadratic paths in
+//! `mm-tests/tests/it/scaling.rs`, and a fault of a task the model killed in
 //! `mm-sim/tests/bundle.rs`.
 
 use mm_core::machine::{MachineConfig, SwapSpec};

@@ -158,17 +158,10 @@ pub fn parse_bundle(src: &[u8]) -> Result<Bundle, ParseError> {
     Ok(b)
 }
 
-/// The snapshot reader's `line N: ...` as an error at the bundle's line
-/// (the snapshot's line 1 is the line after `== root`).
-fn snapshot_error(e: &str, before: usize) -> ParseError {
-    let parsed = e.strip_prefix("line ").and_then(|r| {
-        let (num, msg) = r.split_once(": ")?;
-        Some((num.parse::<usize>().ok()?, msg))
-    });
-    match parsed {
-        Some((l, msg)) => ParseError { line: before + l, msg: format!("root snapshot: {msg}") },
-        None => ParseError { line: before + 1, msg: format!("root snapshot: {e}") },
-    }
+/// The snapshot reader's error as an error at the bundle's line (the
+/// snapshot's line 1 is the line after `== root`).
+fn snapshot_error(e: &mm_fs_host::SnapshotParseError, before: usize) -> ParseError {
+    ParseError { line: before + e.line, msg: format!("root snapshot: {}", e.msg) }
 }
 
 /// `KEY N` pairs after the pid of a `kind` line: `minflt 85 majflt 0

@@ -33,7 +33,40 @@ pub trait ExpectedSource: Sync {
     /// What the expected side is, for reports (`"expected file"`).
     fn describe(&self) -> &'static str;
     /// The expected output of `case`, already parsed as `scenario`.
-    fn expected(&self, case: &Path, scenario: &Scenario) -> Result<String, String>;
+    fn expected(&self, case: &Path, scenario: &Scenario) -> Result<String, ExpectedError>;
+}
+
+/// Why the expected output of a case could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpectedError {
+    /// The case has no expected file.
+    #[error("no expected output: {} does not exist", .path.display())]
+    Missing { path: PathBuf },
+    /// The expected file could not be read.
+    #[error("cannot read {}: {source}", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The expected file is not UTF-8 text.
+    #[error("{} is not UTF-8 text", .path.display())]
+    NotUtf8 { path: PathBuf },
+    /// `mmsim real` could not be started.
+    #[error("cannot run {} real: {source}", .exe.display())]
+    Spawn { exe: PathBuf, source: std::io::Error },
+    /// `mmsim real` failed; `stderr` is what it said.
+    #[error("mmsim real failed ({status}): {stderr}")]
+    RealFailed { status: std::process::ExitStatus, stderr: String },
+    /// `mmsim real` printed something that is not UTF-8 text.
+    #[error("mmsim real printed something that is not UTF-8 text")]
+    RealNotUtf8,
+}
+
+/// Why the cases named on the command line could not be collected.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read directory {}: {source}", .dir.display())]
+pub struct CollectError {
+    /// The directory that could not be walked.
+    pub dir: PathBuf,
+    /// Why.
+    pub source: std::io::Error,
 }
 
 /// The `NAME.expected` file next to `NAME.mms`.
@@ -51,14 +84,12 @@ impl ExpectedSource for ExpectedFiles {
         "expected file"
     }
 
-    fn expected(&self, case: &Path, _: &Scenario) -> Result<String, String> {
-        let p = Self::path_of(case);
-        match std::fs::read(&p) {
-            Ok(b) => String::from_utf8(b).map_err(|_| format!("{} is not UTF-8 text", p.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(format!("no expected output: {} does not exist", p.display()))
-            }
-            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+    fn expected(&self, case: &Path, _: &Scenario) -> Result<String, ExpectedError> {
+        let path = Self::path_of(case);
+        match std::fs::read(&path) {
+            Ok(b) => String::from_utf8(b).map_err(|_| ExpectedError::NotUtf8 { path }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ExpectedError::Missing { path }),
+            Err(source) => Err(ExpectedError::Read { path, source }),
         }
     }
 }
@@ -75,18 +106,18 @@ impl ExpectedSource for RealKernel {
         "real kernel"
     }
 
-    fn expected(&self, case: &Path, _: &Scenario) -> Result<String, String> {
+    fn expected(&self, case: &Path, _: &Scenario) -> Result<String, ExpectedError> {
         let out = std::process::Command::new(&self.exe)
             .arg("real")
             .arg(case)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| format!("cannot run {} real: {e}", self.exe.display()))?;
+            .map_err(|source| ExpectedError::Spawn { exe: self.exe.clone(), source })?;
         if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            return Err(format!("mmsim real failed ({}): {}", out.status, err.trim()));
+            let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(ExpectedError::RealFailed { status: out.status, stderr });
         }
-        String::from_utf8(out.stdout).map_err(|_| "mmsim real printed something that is not UTF-8 text".to_string())
+        String::from_utf8(out.stdout).map_err(|_| ExpectedError::RealNotUtf8)
     }
 }
 
@@ -292,7 +323,7 @@ pub fn check_case(case: &Path, source: &dyn ExpectedSource, opts: &RunOptions) -
     let outcome = (|| {
         let src = read_limited(case)?;
         let s = parse(&src).map_err(|e| e.to_string())?;
-        let expected = source.expected(case, &s)?;
+        let expected = source.expected(case, &s).map_err(|e| e.to_string())?;
         let (got, stopped) = match run(&s, opts) {
             Ok(out) => (out, None),
             Err(st) => (st.output, Some(st.error.to_string())),
@@ -323,11 +354,12 @@ fn read_limited(case: &Path) -> Result<Vec<u8>, String> {
 /// (recursively, in name order) for `*.mms` files.  A walked `*.mms`
 /// without an expected file is not a case; such files are returned apart
 /// so the summary can count them.
-pub fn collect_cases(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
-    fn walk(d: &Path, cases: &mut Vec<PathBuf>, without: &mut Vec<PathBuf>) -> Result<(), String> {
+pub fn collect_cases(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), CollectError> {
+    fn walk(d: &Path, cases: &mut Vec<PathBuf>, without: &mut Vec<PathBuf>) -> Result<(), CollectError> {
+        let error = |source| CollectError { dir: d.to_path_buf(), source };
         let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
-            .map_err(|e| format!("cannot read directory {}: {e}", d.display()))?
-            .map(|e| e.map(|e| e.path()).map_err(|e| format!("cannot read directory {}: {e}", d.display())))
+            .map_err(error)?
+            .map(|e| e.map(|e| e.path()).map_err(error))
             .collect::<Result<_, _>>()?;
         entries.sort();
         for p in entries {

@@ -213,8 +213,8 @@ impl MachineArgs {
 struct Size(u64);
 
 impl std::str::FromStr for Size {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Size, String> {
+    type Err = mm_core::machine::SizeError;
+    fn from_str(s: &str) -> Result<Size, Self::Err> {
         parse_size(s).map(Size)
     }
 }

@@ -31,6 +31,7 @@
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.
 
+pub mod backends;
 pub mod bundle;
 pub mod check;
 pub mod cli;
@@ -45,9 +46,3 @@ pub mod strace;
 pub use cli::main;
 pub use run::{RunError, RunOptions, Stopped, run, run_keep};
 pub use scenario::{ParseError, Scenario, parse};
-
-// Link the backends this command offers.
-use mm_fs_ext as _;
-use mm_fs_host as _;
-use mm_swap as _;
-use mm_x86 as _;

@@ -10,6 +10,7 @@
 
 use crate::scenario::{Expect, Line, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
 use mm_core::errno::{Errno, Signal};
+use mm_core::fs::MountError;
 use mm_core::machine::{ConfigError, MachineConfig};
 use mm_core::mm::task_mmu::MemSizeStats;
 use mm_core::trace::TraceCollector;
@@ -53,15 +54,17 @@ pub struct RunOptions {
 }
 
 /// Why a scenario could not be run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum RunError {
     /// The machine could not be built.
     Config(ConfigError),
     /// The simulated machine ran out of memory for a `file` line's pages
     /// or for the first process.
     OutOfMemory { line: usize },
-    /// The image could not be mounted.
-    Mount(String),
+    /// Both a root directory (or snapshot) and an image were given.
+    RootAndImage,
+    /// The image or root could not be mounted.
+    Mount(MountError),
     /// An strace log cannot be replayed further (`line N: ...`).
     Log(String),
 }
@@ -73,16 +76,26 @@ impl std::fmt::Display for RunError {
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
             }
-            RunError::Mount(e) | RunError::Log(e) => f.write_str(e),
+            RunError::RootAndImage => f.write_str("--root and --image cannot be used together"),
+            RunError::Mount(e) => write!(f, "{e}"),
+            RunError::Log(e) => f.write_str(e),
         }
     }
 }
 
-impl std::error::Error for RunError {}
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Config(e) => Some(e),
+            RunError::Mount(e) => std::error::Error::source(e),
+            _ => None,
+        }
+    }
+}
 
 /// A run that had to stop: the error, and everything the run printed
 /// before it (a run never discards its output).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Stopped {
     /// The output up to the line that stopped the run.
     pub output: String,
@@ -546,7 +559,7 @@ impl Runner<'_> {
 /// logs the host's `/`).
 pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunError> {
     if opts.root.is_some() && opts.image.is_some() {
-        return Err(RunError::Mount("--root and --image cannot be used together".to_string()));
+        return Err(RunError::RootAndImage);
     }
     if let Some(image) = &opts.image {
         let options = mm_core::fs::MountOptions { write_source: opts.write_image, ..Default::default() };
@@ -562,7 +575,7 @@ pub(crate) fn mount_root(k: &mut Kernel, opts: &RunOptions) -> Result<(), RunErr
     } else if let Some(text) = &opts.root_snapshot {
         let forced = opts.root_fs_type.as_deref().map(mm_fs_host::FsKind::from_name);
         let fs = mm_fs_host::HostFs::mount_snapshot(&mm_core::fs::SuperBlock::new(k.machine()), text, forced)
-            .map_err(RunError::Mount)?;
+            .map_err(|e| RunError::Mount(MountError::fs(e)))?;
         k.set_root(fs);
     }
     Ok(())

@@ -522,12 +522,13 @@ impl Parser {
     fn push(&mut self, mut op: Op) -> PResult<()> {
         self.need_live()?;
         let addr_refs = self.refs.take();
-        // A name the runners would not fill in would run as address 0.
-        debug_assert!(
-            op.addr_slots().iter().zip(&addr_refs).all(|(slot, r)| r.is_none() || slot.is_some()),
-            "line {}: a name in an argument that has no slot",
-            self.line
-        );
+        // A name must land in an argument the runners fill in when the
+        // line runs; anywhere else it would silently be address 0.
+        for (slot, r) in op.addr_slots().into_iter().zip(addr_refs) {
+            if slot.is_none() && r.is_some() {
+                return self.err("a name cannot stand for this argument");
+            }
+        }
         self.lines.push(Line {
             line: self.line,
             proc: self.p_cur,
@@ -1508,6 +1509,21 @@ mod tests {
         assert_eq!(s.lines[2].addr_refs[0], Some(NameRef { name: 0, off: 0x10 }));
         assert_eq!(s.lines[3].bind, Some(1));
         assert_eq!(fmt_name_ref("a", -0x2000), "$a-0x2000");
+        // Every address argument takes a name: the buffer of read and
+        // write, the range of mincore, mlock, mlock2 and munlock.
+        let s = parse(
+            b"window 0x100000000 0x140000000\n\
+              mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $a\n\
+              read(3, $a+0x1000, 1)\n\
+              pwrite64(3, $a, 1, 0)\n\
+              mincore($a, 4096, vec)\n\
+              mlock($a+0x1000, 4096)\n\
+              mlock2($a, 4096, 0)\n\
+              munlock($a, 8192)\n",
+        )
+        .unwrap();
+        let offs: Vec<_> = s.lines[1..].iter().map(|l| l.addr_refs[0].map(|r| r.off)).collect();
+        assert_eq!(offs, [Some(0x1000), Some(0), Some(0), Some(0x1000), Some(0), Some(0)]);
         assert_eq!(fmt_name_ref("a", 0), "$a");
     }
 

@@ -830,6 +830,7 @@ fn the_cpu_time_sampler_tells_kernel_time_from_user_time() {
         let mut status = 0;
         // SAFETY: a zeroed rusage is valid; the pid is our child's.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: plain system call on our own child, with valid out-pointers.
         let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
         assert_eq!(r, child.id() as libc::pid_t);
         sampler.disable().unwrap();

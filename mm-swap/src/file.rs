@@ -26,9 +26,9 @@
 //!   while the device lives.
 
 use crate::{check_slot, pages_for};
-use mm_core::errno::Errno;
-use mm_core::swap::{HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
-use mm_core::types::PAGE_SIZE;
+use mm_api::errno::Errno;
+use mm_api::swap::{HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
+use mm_api::types::PAGE_SIZE;
 use parking_lot::Mutex;
 use std::collections::hash_map::RandomState;
 use std::fs::{File, Metadata, OpenOptions, TryLockError};

@@ -1,7 +1,7 @@
 //! Swap devices for mmsim: where reclaim puts anonymous and shmem pages.
 //!
-//! Two devices implement [`mm_core::swap::SwapDevice`], and each registers
-//! itself in [`mm_core::swap::MM_SWAP_DEVICES`], so a binary that links
+//! Two devices implement [`mm_api::swap::SwapDevice`], and each registers
+//! itself in [`mm_api::swap::MM_SWAP_DEVICES`], so a binary that links
 //! this crate can select them by name:
 //!
 //! * [`file`](mod@file) (`--swap file:PATH:SIZE`): a swap file on the host
@@ -24,8 +24,8 @@
 //! `SIZE` is in bytes, rounded down to whole pages; a device has at least
 //! two pages, since slot 0 holds the header and is never handed out.
 //!
-//! It also registers a second reclaim policy beside the kernel's LRU:
-//! [`clock`] (`--reclaim clock`), one CLOCK ring with a second-chance hand.
+//! The crate depends on `mm-api` alone, not on the core.  (The CLOCK
+//! reclaim policy lives in `mm-reclaim-clock`.)
 //!
 //! Library users and benchmarks can build the devices directly, without
 //! the registry, with [`FileSwap::create`] (a new file),
@@ -34,18 +34,17 @@
 //! reference the crate (`use mm_swap as _;`) so that the linker keeps the
 //! registrations.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod clock;
 pub mod file;
 pub mod zram;
 
-pub use clock::Clock;
 pub use file::FileSwap;
 pub use zram::Zram;
 
-use mm_core::errno::Errno;
-use mm_core::types::PAGE_SIZE;
+use mm_api::errno::Errno;
+use mm_api::types::PAGE_SIZE;
 
 /// The number of whole pages in `size` bytes, or an error naming `device`
 /// if that leaves fewer than two (the header slot and one usable slot).

@@ -19,9 +19,9 @@
 
 use crate::pages_for;
 use lz4_flex::block::{CompressTable, compress_into_with_table, decompress_into, get_maximum_output_size};
-use mm_core::errno::Errno;
-use mm_core::swap::{MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
-use mm_core::types::PAGE_SIZE;
+use mm_api::errno::Errno;
+use mm_api::swap::{MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
+use mm_api::types::PAGE_SIZE;
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::fmt;

@@ -1,8 +1,8 @@
 //! The `file` and `zram` swap devices: round trips, the slot states zram
 //! keeps, bad offsets, the swap header and the registry.
 
-use mm_core::errno::Errno;
-use mm_core::swap::{PageBuf, SwapDevice, SwapDeviceConfig, new_swap_device, swap_device_names};
+use mm_api::errno::Errno;
+use mm_api::swap::{PageBuf, SwapDevice, SwapDeviceConfig, new_swap_device, swap_device_names};
 use mm_swap::file::{LAST_PAGE_OFFSET, MAGIC_OFFSET, NR_BADPAGES_OFFSET, VERSION_OFFSET};
 use mm_swap::{FileSwap, Zram};
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! file only if it is already a swap area, and refuses everything else
 //! without writing it.
 
-use mm_core::swap::{HostFileId, PageBuf, SwapDevice, SwapDeviceConfig, new_swap_device};
+use mm_api::swap::{HostFileId, PageBuf, SwapDevice, SwapDeviceConfig, new_swap_device};
 use mm_swap::FileSwap;
 use mm_swap::file::{LAST_PAGE_OFFSET, MAGIC_OFFSET, NR_BADPAGES_OFFSET, SWAP_MAGIC, VERSION_OFFSET};
 use std::fs::File;
@@ -322,20 +322,4 @@ fn a_created_file_replaced_meanwhile_is_not_removed() {
     assert_eq!(std::fs::read(&path).unwrap(), b"someone else's\n");
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_file(&moved).unwrap();
-}
-
-#[test]
-fn swap_specs_with_and_without_a_size() {
-    use mm_core::machine::SwapSpec;
-    let parse = |s: &str| SwapSpec::parse(s).map(|spec| (spec.device, spec.config.path, spec.config.size));
-    let some = |d: &str, p: &str, z: Option<u64>| Ok((d.to_string(), p.to_string(), z));
-    assert_eq!(parse("zram:64M"), some("zram", "", Some(64 << 20)));
-    assert_eq!(parse("file:/tmp/s:2M"), some("file", "/tmp/s", Some(2 << 20)));
-    assert_eq!(parse("file:/tmp/s"), some("file", "/tmp/s", None));
-    assert_eq!(parse("file:swapfile"), some("file", "swapfile", None));
-    assert_eq!(parse("file:./2swap"), some("file", "./2swap", None));
-    assert_eq!(parse("file:/a:b:4096"), some("file", "/a:b", Some(4096)));
-    for bad in ["zram", "zram:1Q", "file:2swap", "file:/tmp/s:", "file:/a:b"] {
-        assert!(parse(bad).is_err(), "{bad}");
-    }
 }

@@ -7,10 +7,10 @@ use mm_sim::RunOptions;
 use mm_sim::check::normalize;
 use std::path::{Path, PathBuf};
 
-// Every backend the tests expect to find registered.
+// Every backend the tests expect to find registered: the built-in ones
+// (linked by `mm_sim::backends`) and the example allocator.
 use first_fit_allocator as _;
-use mm_fs_ext as _;
-use mm_x86 as _;
+use mm_sim as _;
 
 /// What the benchmarks do on both sides: touch every page of a mapping.
 pub mod touch {

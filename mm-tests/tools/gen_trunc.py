@@ -2,7 +2,7 @@
 """Random scenarios around cutting and growing mapped files, for
 mm-tests/scenarios/trunc (the gen-N cases).
 
-Usage: gen_trunc.py SEED NOPS > gen-N.mms
+Usage: gen_trunc.py SEED NOPS [--own-buffers] > gen-N.mms
 
 Two tmpfs files, each mapped shared and private, and an anonymous buffer;
 then ftruncate (shrinking and growing, page-aligned or not), fallocate
@@ -13,14 +13,21 @@ running off its end into unmapped memory), loads and stores (SIGBUS past
 the end), fork, and the odd munmap or mprotect.  A buffer never maps the
 file the call reads or writes: where the two overlap in one page, the
 bytes the kernel moves depend on the CPU's copy (see
-docs/scenario-format.md).  Results are not written (`= RET`): the
-output shows failures, and the loads show the bytes.  Record the expected
-output of each with the real-kernel runner before committing it;
-gen-N.mms is `gen_trunc.py N $((20 + N % 41))`.
+docs/scenario-format.md).  With --own-buffers, half of those calls are
+pread64/pwrite64 whose buffer maps the very file they read or write, in
+pages the call does not touch (often past the file's end, which a
+pwrite64 at or beyond that page first grows the file over).  Results are
+not written (`= RET`): the output shows failures, and the loads show the
+bytes.  Record the expected output of each with the real-kernel runner
+before committing it; gen-N.mms is `gen_trunc.py N $((20 + N % 41))`,
+and for N in 301..=340 `gen_trunc.py N $((20 + N % 41)) --own-buffers`.
 """
 import random, sys
 
 seed = int(sys.argv[1]); nops = int(sys.argv[2])
+own = sys.argv[3:] == ["--own-buffers"]
+if sys.argv[3:] and not own:
+    sys.exit("usage: gen_trunc.py SEED NOPS [--own-buffers]")
 r = random.Random(seed)
 P = 4096
 B = 0x100000000
@@ -47,6 +54,28 @@ out.append("mmap(%#x, %#x, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 
 MAPS = [A_SH0, A_PR0, A_SH1, A_PR1, A_ANON]
 # The mappings a call on descriptor fd may take its buffer from.
 BUFS = {3: [A_ANON, A_SH1, A_PR1], 4: [A_ANON, A_SH0, A_PR0], 5: [A_ANON, A_SH1, A_PR1]}
+# (--own-buffers) The mappings of the file of descriptor fd itself.
+OWN_BUFS = {3: [A_SH0, A_PR0], 4: [A_SH1, A_PR1], 5: [A_SH0, A_PR0]}
+
+
+def pages(start, ln):
+    """The pages [start, start + ln) touches (one for ln 0)."""
+    return set(range(start // P, (start + max(ln, 1) - 1) // P + 1))
+
+
+def own_buffer_call():
+    """pread64/pwrite64 on a file with a buffer in a mapping of that file,
+    in pages the call's file range does not touch."""
+    call = r.choice(["pread64", "pwrite64", "pwrite64"])
+    fd = r.choice([3, 4, 5])
+    ln = r.randint(0, 3) * P + r.choice([0, 0x800, 0x10, 1])
+    off = r.randint(0, 16) * P + r.choice([0, 0, 0x800, 7])
+    o = r.choice([0, 0, 0x800, 0x123])
+    free = [k for k in range(NP) if not pages(k * P + o, ln) & pages(off, ln)]
+    base = r.choice(OWN_BUFS[fd])
+    addr = base + r.choice(free) * P + o
+    out.append("%s(%d, %#x, %#x, %#x)" % (call, fd, addr, ln, off))
+    out.append("load %#x %#x" % (addr, min(ln, 3 * P)))
 procs = 1
 for i in range(nops):
     x = r.random()
@@ -62,6 +91,8 @@ for i in range(nops):
         base = r.choice([A_SH0, A_SH0, A_SH1, A_PR0, A_ANON])
         p = r.randint(0, NP - 1); n = r.randint(1, 5)
         out.append("madvise(%#x, %#x, MADV_REMOVE)" % (base + p * P, n * P))
+    elif x < 0.52 and own and r.random() < 0.5:
+        own_buffer_call()
     elif x < 0.52:
         call = r.choice(["read", "write", "pread64", "pwrite64"])
         fd = r.choice([3, 4, 5])

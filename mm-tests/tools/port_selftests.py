@@ -11,7 +11,9 @@ munmap, mprotect, mremap, madvise, brk): the same calls on the same
 layout, with the addresses the test takes from the kernel (mmap(NULL),
 mremap without MREMAP_FIXED) replaced by fixed ones, and what the test
 asserts made visible as `= RET` results, loads and dumps.  The header of
-each file names the test and what it checks.  Record the expected output
+each file names the test and what it checks.  (The `*-named.mms` cases
+next to them, written by hand, port some of these tests exactly, with
+names for the addresses the kernel chooses: `mmap(NULL, ...) = $a`.)  Record the expected output
 of each with the real-kernel runner before committing it.
 """
 import os, sys

@@ -1,10 +1,11 @@
 //! The x86-64 entry format (arch/x86/include/asm/pgtable_types.h,
 //! pgtable_64.h).
 
-use mm_core::arch::{
-    KernelLayout, Level, Mmu, PageTableFormat, Pte, PteFlags, PteMarker, TableEntry, TableLayout, TlbConfig,
+use mm_api::arch::{
+    Geometry, KernelLayout, Level, Mmu, PMD_LEVEL, PTE_LEVEL, PUD_LEVEL, PageTableFormat, Pte, PteFlags, PteMarker,
+    TableEntry, TableLayout, TlbConfig,
 };
-use mm_core::types::{PAGE_SHIFT, Pfn};
+use mm_api::types::{PAGE_SHIFT, Pfn};
 
 use crate::mmu::X86Mmu;
 
@@ -46,7 +47,7 @@ pub mod bits {
 /// The swap type of PTE markers (`SWP_PTE_MARKER`): the last of the 32
 /// types, after the three migration types (`MAX_SWAPFILES` is 28 without
 /// device-private memory and memory-failure entries).
-pub const SWP_PTE_MARKER: u32 = 31;
+pub(crate) const SWP_PTE_MARKER: u32 = 31;
 
 /// Bits of the swap type (`SWP_TYPE_BITS`).
 const SWP_TYPE_BITS: u32 = 5;
@@ -87,28 +88,65 @@ impl X86Format {
     pub fn new(la57: bool) -> X86Format {
         X86Format { la57 }
     }
+
+    /// 512-entry tables at four or five levels, 4 KiB pages, huge leaves
+    /// at the PMD (2 MiB) and PUD (1 GiB) levels.
+    pub const fn geometry(&self) -> Geometry {
+        let levels = if self.la57 { 5 } else { 4 };
+        Geometry {
+            levels,
+            page_shift: PAGE_SHIFT,
+            index_bits: 9,
+            va_bits: PAGE_SHIFT + 9 * levels,
+            leaf_levels: 1 << PTE_LEVEL | 1 << PMD_LEVEL | 1 << PUD_LEVEL,
+        }
+    }
 }
 
-/// Neutral flags that sit at the same bit in an x86-64 entry.
-const DIRECT: u64 = bits::PRESENT
-    | bits::RW
-    | bits::USER
-    | bits::PWT
-    | bits::PCD
-    | bits::ACCESSED
-    | bits::DIRTY
-    | bits::GLOBAL
-    | bits::SPECIAL
-    | bits::SOFT_DIRTY
-    | bits::NX;
+/// Where each neutral flag sits in an x86-64 entry (`PROTNONE` has no
+/// bit of its own: it is the global bit on a non-present entry).
+/// [`flags_to_bits`] and [`bits_to_flags`] move groups of these with
+/// shifts, checked against this table when the crate is compiled.
+const FLAG_BITS: [(PteFlags, u64); 9] = [
+    (PteFlags::PRESENT, bits::PRESENT),
+    (PteFlags::WRITE, bits::RW),
+    (PteFlags::USER, bits::USER),
+    (PteFlags::ACCESSED, bits::ACCESSED),
+    (PteFlags::DIRTY, bits::DIRTY),
+    (PteFlags::GLOBAL, bits::GLOBAL),
+    (PteFlags::SPECIAL, bits::SPECIAL),
+    (PteFlags::SOFT_DIRTY, bits::SOFT_DIRTY),
+    (PteFlags::NO_EXEC, bits::NX),
+];
 
+// The neutral flags move in groups: P/RW/US in place, A/D up by 2,
+// G/SPECIAL up by 3, SOFT_DIRTY up by 4, NX up by 55.
+const N_SAME: u64 = PteFlags::PRESENT.bits() | PteFlags::WRITE.bits() | PteFlags::USER.bits();
+const N_AD: u64 = PteFlags::ACCESSED.bits() | PteFlags::DIRTY.bits();
+const N_GS: u64 = PteFlags::GLOBAL.bits() | PteFlags::SPECIAL.bits();
+const N_SD: u64 = PteFlags::SOFT_DIRTY.bits();
+const N_NX: u64 = PteFlags::NO_EXEC.bits();
+
+/// The neutral flags at their x86-64 bits (`PROTNONE` aside).
+#[inline]
+const fn neutral_to_x86(n: u64) -> u64 {
+    (n & N_SAME) | ((n & N_AD) << 2) | ((n & N_GS) << 3) | ((n & N_SD) << 4) | ((n & N_NX) << 55)
+}
+
+/// The x86-64 bits of the neutral flags back at their neutral values.
+#[inline]
+const fn x86_to_neutral(raw: u64) -> u64 {
+    (raw & N_SAME) | ((raw >> 2) & N_AD) | ((raw >> 3) & N_GS) | ((raw >> 4) & N_SD) | ((raw >> 55) & N_NX)
+}
+
+// The shifts move every flag to its bit of the table and back.
 const _: () = {
-    // The neutral flags are defined at the x86-64 bit positions.
-    assert!(PteFlags::PRESENT.bits() == bits::PRESENT && PteFlags::WRITE.bits() == bits::RW);
-    assert!(PteFlags::USER.bits() == bits::USER && PteFlags::ACCESSED.bits() == bits::ACCESSED);
-    assert!(PteFlags::DIRTY.bits() == bits::DIRTY && PteFlags::GLOBAL.bits() == bits::GLOBAL);
-    assert!(PteFlags::SPECIAL.bits() == bits::SPECIAL && PteFlags::SOFT_DIRTY.bits() == bits::SOFT_DIRTY);
-    assert!(PteFlags::NX.bits() == bits::NX && PteFlags::PWT.bits() == bits::PWT && PteFlags::PCD.bits() == bits::PCD);
+    let mut i = 0;
+    while i < FLAG_BITS.len() {
+        let (flag, bit) = FLAG_BITS[i];
+        assert!(neutral_to_x86(flag.bits()) == bit && x86_to_neutral(bit) == flag.bits());
+        i += 1;
+    }
 };
 
 /// Neutral leaf flags -> entry bits.  `PROT_NONE` is the global bit on a
@@ -117,7 +155,7 @@ const _: () = {
 /// looks like a shadow-stack page (W=0, D=1).
 #[inline]
 fn flags_to_bits(f: PteFlags) -> u64 {
-    let mut raw = f.bits() & DIRECT;
+    let mut raw = neutral_to_x86(f.bits());
     if f.contains(PteFlags::PROTNONE) {
         raw = (raw & !(bits::PRESENT | bits::GLOBAL)) | bits::PROTNONE;
     } else if raw & bits::PRESENT == 0 {
@@ -130,16 +168,18 @@ fn flags_to_bits(f: PteFlags) -> u64 {
 }
 
 /// Entry bits -> neutral leaf flags (for a present or `PROT_NONE` entry).
+/// Bits the core has no flag for (PWT, PCD, PAT, the protection key...)
+/// are dropped.
 #[inline]
 fn bits_to_flags(raw: u64) -> PteFlags {
-    let mut f = raw & DIRECT;
+    let mut n = x86_to_neutral(raw);
     if raw & bits::PRESENT == 0 {
-        f = (f & !bits::GLOBAL) | PteFlags::PROTNONE.bits();
+        n = (n & !PteFlags::GLOBAL.bits()) | PteFlags::PROTNONE.bits();
     }
     if raw & bits::SAVED_DIRTY != 0 {
-        f |= bits::DIRTY;
+        n |= PteFlags::DIRTY.bits();
     }
-    PteFlags::from_bits_retain(f)
+    PteFlags::from_bits_retain(n)
 }
 
 impl PageTableFormat for X86Format {
@@ -147,8 +187,8 @@ impl PageTableFormat for X86Format {
         if self.la57 { "x86-64-5level" } else { "x86-64-4level" }
     }
 
-    fn levels(&self) -> u32 {
-        if self.la57 { 5 } else { 4 }
+    fn geometry(&self) -> Geometry {
+        self.geometry()
     }
 
     fn task_size(&self) -> u64 {
@@ -192,7 +232,7 @@ impl PageTableFormat for X86Format {
     }
 
     fn new_mmu(&self, cpu: usize, tlb: TlbConfig) -> Box<dyn Mmu> {
-        Box::new(X86Mmu::new(cpu, self.levels(), tlb))
+        Box::new(X86Mmu::new(cpu, self.geometry().levels, tlb))
     }
 
     fn mk_kernel_table(&self, _level: Level, pfn: Pfn) -> u64 {
@@ -201,7 +241,8 @@ impl PageTableFormat for X86Format {
     }
 
     fn mk_huge_leaf(&self, level: Level, pfn: Pfn, flags: PteFlags) -> Option<u64> {
-        (level == 1 || level == 2).then(|| ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags) | bits::PSE)
+        (level != PTE_LEVEL && self.geometry().may_hold_leaf(level))
+            .then(|| ((pfn.0 << PAGE_SHIFT) & bits::PFN_MASK) | flags_to_bits(flags) | bits::PSE)
     }
 
     fn kernel_layout(&self) -> Option<KernelLayout> {
@@ -224,20 +265,59 @@ impl PageTableFormat for X86Format {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mm_core::flags::VmFlags;
+    use mm_api::flags::VmFlags;
 
     #[test]
     fn bits_are_where_the_hardware_has_them() {
         let f = X86Format::new(false);
         let pte = Pte::page(
             Pfn(0x1234),
-            PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::NX,
+            PteFlags::PRESENT
+                | PteFlags::WRITE
+                | PteFlags::USER
+                | PteFlags::ACCESSED
+                | PteFlags::DIRTY
+                | PteFlags::NO_EXEC,
         );
         let raw = f.encode_pte(pte);
         assert_eq!(raw, 0x8000_0000_0123_4067);
         assert_eq!(f.decode_pte(raw), pte);
         let special = Pte::page(Pfn(7), PteFlags::PRESENT | PteFlags::USER | PteFlags::SPECIAL);
         assert_eq!(f.encode_pte(special), 0x7205);
+    }
+
+    /// The shifts of `flags_to_bits` / `bits_to_flags` agree with the
+    /// per-flag table for every combination of flags.
+    #[test]
+    fn every_flag_lands_on_its_x86_bit() {
+        let all = PteFlags::all().bits();
+        for n in 0..=all {
+            let f = PteFlags::from_bits_retain(n);
+            let mut want = 0;
+            for (flag, bit) in FLAG_BITS {
+                if f.contains(flag) {
+                    want |= bit;
+                }
+            }
+            if f.contains(PteFlags::PROTNONE) {
+                want = (want & !(bits::PRESENT | bits::GLOBAL)) | bits::PROTNONE;
+            } else if want & bits::PRESENT == 0 {
+                want &= !bits::GLOBAL;
+            }
+            if want & (bits::DIRTY | bits::RW) == bits::DIRTY {
+                want = (want & !bits::DIRTY) | bits::SAVED_DIRTY;
+            }
+            assert_eq!(flags_to_bits(f), want, "{f:?}");
+            if want & bits::NOT_SWAP != 0 {
+                // What reaches the tables decodes back to itself.
+                assert_eq!(flags_to_bits(bits_to_flags(want)), want, "{f:?}");
+            }
+        }
+        // Present entries keep every flag but none of the PROT_NONE one.
+        let present = PteFlags::all() - PteFlags::PROTNONE;
+        assert_eq!(bits_to_flags(flags_to_bits(present)), present);
+        // Bits the core has no flag for are not read back.
+        assert_eq!(bits_to_flags(bits::PRESENT | bits::PWT | bits::PCD), PteFlags::PRESENT);
     }
 
     #[test]
@@ -309,7 +389,11 @@ mod tests {
         assert_eq!(f.decode_table(4, raw), TableEntry::Table(Pfn(9)));
         assert_eq!(f.decode_table(1, raw | bits::PSE), TableEntry::Leaf(Pfn(9)));
         assert_eq!(f.decode_table(1, 0), TableEntry::None);
-        assert_eq!(f.levels(), 5);
-        assert_eq!(f.level_shift(4), 48);
+        let g = PageTableFormat::geometry(&f);
+        assert_eq!((g.levels, g.va_bits, g.ptrs_per_table()), (5, 57, 512));
+        assert_eq!(g.level_shift(4), 48);
+        assert_eq!(X86Format::new(false).geometry().va_bits, 48);
+        assert!(g.may_hold_leaf(0) && g.may_hold_leaf(1) && g.may_hold_leaf(2));
+        assert!(!g.may_hold_leaf(3) && !g.may_hold_leaf(4) && !g.may_hold_leaf(40));
     }
 }

@@ -1,25 +1,44 @@
 //! One CPU's paging hardware: CR3, the page walker, a PCID-tagged TLB and a
 //! paging-structure cache.
 
-use mm_core::arch::{Exception, Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
-use mm_core::flags::Access;
-use mm_core::phys::PhysMem;
-use mm_core::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
+use mm_api::arch::{Asid, Exception, Mmu, PageFaultInfo, TlbConfig, TlbEntryView, TlbStats};
+use mm_api::flags::Access;
+use mm_api::phys::PhysMem;
+use mm_api::trace::Tracer;
+use mm_api::trace_note;
+use mm_api::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
 
 use crate::format::bits;
 
 /// Page-fault error code bits (`X86_PF_*`).
-pub mod pf {
+pub(crate) mod pf {
     /// The fault was a protection violation (the entry was present).
-    pub const PROT: u64 = 1 << 0;
+    pub(crate) const PROT: u64 = 1 << 0;
     /// The access was a write.
-    pub const WRITE: u64 = 1 << 1;
+    pub(crate) const WRITE: u64 = 1 << 1;
     /// The access came from user mode.
-    pub const USER: u64 = 1 << 2;
+    pub(crate) const USER: u64 = 1 << 2;
     /// A reserved bit was set in an entry.
-    pub const RSVD: u64 = 1 << 3;
+    pub(crate) const RSVD: u64 = 1 << 3;
     /// The access was an instruction fetch.
-    pub const INSTR: u64 = 1 << 4;
+    pub(crate) const INSTR: u64 = 1 << 4;
+}
+
+/// Address spaces a CPU keeps apart in its TLB, each under its own PCID
+/// (`TLB_NR_DYN_ASIDS`, arch/x86/include/asm/tlbflush.h).
+pub const TLB_NR_DYN_ASIDS: usize = 6;
+
+/// The hardware PCID of ASID `asid` (`kern_pcid`: PCID 0 is left for the
+/// kernel's own context).
+#[inline]
+pub fn kern_pcid(asid: Asid) -> u16 {
+    asid + 1
+}
+
+/// The ASID a PCID stands for (`None` for the kernel's PCID 0).
+#[inline]
+fn pcid_asid(pcid: u16) -> Option<Asid> {
+    pcid.checked_sub(1)
 }
 
 const E_WRITE: u8 = 1 << 0;
@@ -120,6 +139,53 @@ impl X86Mmu {
             victim: vec![0; sets],
             pde: PdeCache::default(),
             stats: TlbStats::default(),
+        }
+    }
+
+    /// Loads CR3 with the root table `root` and `pcid`.  Without `noflush`
+    /// the TLB entries of `pcid` (non-global) are dropped.
+    pub fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool) {
+        self.root = root;
+        self.pcid = pcid;
+        self.pde = PdeCache::default();
+        if !noflush {
+            self.invpcid_single(pcid);
+        }
+    }
+
+    /// The root table and PCID in CR3.
+    pub fn cr3(&self) -> (Pfn, u16) {
+        (self.root, self.pcid)
+    }
+
+    /// Invalidates the translation of `va` for the current PCID, global
+    /// ones too, and every cached upper-level entry (`invlpg`).
+    pub fn invlpg(&mut self, va: u64) {
+        self.stats.invlpg += 1;
+        self.drop_vpn(self.pcid, va >> PAGE_SHIFT);
+        // INVLPG also drops every paging-structure-cache entry of the PCID.
+        self.pde = PdeCache::default();
+    }
+
+    /// Invalidates the translation of `va` for `pcid` (`invpcid` type 0).
+    pub fn invpcid_addr(&mut self, pcid: u16, va: u64) {
+        self.stats.invlpg += 1;
+        self.drop_vpn(pcid, va >> PAGE_SHIFT);
+        if self.pde.pcid == pcid {
+            self.pde = PdeCache::default();
+        }
+    }
+
+    /// Drops every non-global entry of `pcid` (`invpcid` type 1).
+    pub fn invpcid_single(&mut self, pcid: u16) {
+        self.stats.flushes += 1;
+        for e in &mut self.entries {
+            if e.pcid() == pcid && e.flags() & E_GLOBAL == 0 {
+                *e = TlbEntry::default();
+            }
+        }
+        if self.pde.pcid == pcid {
+            self.pde = PdeCache::default();
         }
     }
 
@@ -382,47 +448,39 @@ impl Mmu for X86Mmu {
         }
     }
 
-    fn load_cr3(&mut self, root: Pfn, pcid: u16, noflush: bool) {
-        self.root = root;
-        self.pcid = pcid;
-        self.pde = PdeCache::default();
-        if !noflush {
-            self.invpcid_single(pcid);
-        }
+    fn nr_asids(&self) -> usize {
+        TLB_NR_DYN_ASIDS
     }
 
-    fn cr3(&self) -> (Pfn, u16) {
-        (self.root, self.pcid)
+    fn switch_mm(&mut self, trace: &Tracer, root: Pfn, asid: Asid, flush: bool) {
+        let pcid = kern_pcid(asid);
+        trace_note!(
+            trace,
+            "load_new_mm_cr3",
+            "cr3 = pgd pfn {:#x}, pcid {pcid}, {}",
+            root.0,
+            if flush { "TLB flushed" } else { "TLB entries kept" }
+        );
+        self.load_cr3(root, pcid, !flush);
     }
 
-    fn invlpg(&mut self, va: u64) {
-        self.stats.invlpg += 1;
-        self.drop_vpn(self.pcid, va >> PAGE_SHIFT);
-        // INVLPG also drops every paging-structure-cache entry of the PCID.
-        self.pde = PdeCache::default();
+    fn current_mm(&self) -> (Pfn, Option<Asid>) {
+        (self.root, pcid_asid(self.pcid))
     }
 
-    fn invpcid_addr(&mut self, pcid: u16, va: u64) {
-        self.stats.invlpg += 1;
-        self.drop_vpn(pcid, va >> PAGE_SHIFT);
-        if self.pde.pcid == pcid {
-            self.pde = PdeCache::default();
-        }
+    fn flush_tlb_one_user(&mut self, asid: Asid, va: u64) {
+        self.invpcid_addr(kern_pcid(asid), va);
     }
 
-    fn invpcid_single(&mut self, pcid: u16) {
-        self.stats.flushes += 1;
-        for e in &mut self.entries {
-            if e.pcid() == pcid && e.flags() & E_GLOBAL == 0 {
-                *e = TlbEntry::default();
-            }
-        }
-        if self.pde.pcid == pcid {
-            self.pde = PdeCache::default();
-        }
+    fn flush_tlb_one_kernel(&mut self, va: u64) {
+        self.invlpg(va);
     }
 
-    fn flush_all(&mut self) {
+    fn flush_tlb_asid(&mut self, asid: Asid) {
+        self.invpcid_single(kern_pcid(asid));
+    }
+
+    fn flush_tlb_all(&mut self) {
         self.stats.flushes += 1;
         self.entries.fill(TlbEntry::default());
         self.pde = PdeCache::default();
@@ -434,7 +492,7 @@ impl Mmu for X86Mmu {
             .filter(|e| e.tag != 0)
             .map(|e| TlbEntryView {
                 vpn: e.tag - 1,
-                pcid: e.pcid(),
+                asid: pcid_asid(e.pcid()),
                 pfn: Pfn(e.pfn()),
                 write: e.flags() & E_WRITE != 0,
                 user: e.flags() & E_USER != 0,
@@ -453,7 +511,7 @@ impl Mmu for X86Mmu {
 mod tests {
     use super::*;
     use crate::X86Format;
-    use mm_core::arch::{PageTableFormat, Pte, PteFlags};
+    use mm_api::arch::{PageTableFormat, Pte, PteFlags};
 
     /// Builds the four-level tables for one page by hand: root in frame 1,
     /// PUD 2, PMD 3, PTE table 4, data page 10.
@@ -555,5 +613,29 @@ mod tests {
         assert_eq!(mmu.entries().len(), 1, "PCID 1's entry survives a switch to PCID 2");
         mmu.load_cr3(Pfn(1), 1, false);
         assert!(mmu.entries().is_empty(), "loading PCID 1 without noflush drops its entries");
+    }
+
+    #[test]
+    fn neutral_asids_are_pcids_from_one() {
+        let (phys, f, va) = setup();
+        set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PRESENT | PteFlags::USER));
+        let trace = Tracer::default();
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        assert_eq!(mmu.nr_asids(), TLB_NR_DYN_ASIDS);
+        assert_eq!(mmu.current_mm(), (Pfn(0), None), "the kernel's PCID 0 before any switch");
+        mmu.switch_mm(&trace, Pfn(1), 0, true);
+        assert_eq!((mmu.cr3(), mmu.current_mm()), ((Pfn(1), 1), (Pfn(1), Some(0))));
+        mmu.translate(&phys, va, Access::Read, true).unwrap();
+        assert_eq!(mmu.entries()[0].asid, Some(0));
+        mmu.switch_mm(&trace, Pfn(1), 5, true);
+        assert_eq!(mmu.cr3().1, 6);
+        mmu.flush_tlb_one_user(1, va);
+        assert_eq!(mmu.entries().len(), 1, "another ASID's flush leaves ASID 0 alone");
+        mmu.flush_tlb_one_user(0, va);
+        assert!(mmu.entries().is_empty());
+        mmu.switch_mm(&trace, Pfn(1), 0, false);
+        mmu.translate(&phys, va, Access::Read, true).unwrap();
+        mmu.flush_tlb_asid(0);
+        assert!(mmu.entries().is_empty());
     }
 }

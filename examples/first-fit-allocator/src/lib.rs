@@ -1,13 +1,14 @@
-//! A page allocator written outside mm-core: first fit over a sorted map of
-//! free extents.
+//! A page allocator written outside mmsim's crates: first fit over a sorted
+//! map of free extents.
 //!
-//! This is how a backend plugs into mmsim.  Implement
-//! [`PageAllocator`](mm_core::alloc::PageAllocator) and add one
-//! [`PageAllocatorDesc`] to the [`MM_PAGE_ALLOCATORS`] slice with
-//! `#[distributed_slice]`; any binary that links this crate (a
-//! `use first_fit_allocator as _;` is enough) can then select it by name,
-//! `--allocator first-fit`, and the allocator test suite and benchmarks in
-//! `mm-tests` run it like the built-in ones.
+//! This is how a backend plugs into mmsim.  Depend on `mm-api` (not on the
+//! core), implement [`PageAllocator`] and add one [`PageAllocatorDesc`] to
+//! the [`MM_PAGE_ALLOCATORS`] slice with `#[distributed_slice]`; any binary
+//! that links this crate (a `use first_fit_allocator as _;` is enough) can
+//! then select it by name, `--allocator first-fit`.  The crate's own tests
+//! run the shared allocator test suite on it (`mm_alloc::testsuite`, see
+//! `tests/suite.rs`), and `mm-tests` runs the suite and the benchmarks on
+//! every registered allocator, this one included.
 //!
 //! The allocator keeps the free frames as extents `start -> end`, sorted by
 //! start and never touching each other.  An allocation walks them in order
@@ -16,15 +17,18 @@
 //! extents just before and after.  Simple, and slow once memory is
 //! fragmented, which is what the benchmarks show.
 
+#![forbid(unsafe_code)]
+
 use linkme::distributed_slice;
-use mm_core::Pfn;
-use mm_core::alloc::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
-use mm_core::types::MAX_PAGE_ORDER;
+use mm_api::Pfn;
+use mm_api::alloc::{AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc};
+use mm_api::types::MAX_PAGE_ORDER;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 
+/// The allocator's registration (`--allocator first-fit`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
-static FIRST_FIT: PageAllocatorDesc = PageAllocatorDesc {
+pub static FIRST_FIT: PageAllocatorDesc = PageAllocatorDesc {
     name: "first-fit",
     description: "first fit over a sorted map of free extents (example backend)",
     new: |cfg| Box::new(FirstFit::new(cfg)),

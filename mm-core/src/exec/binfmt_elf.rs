@@ -512,29 +512,29 @@ fn ELF_ET_DYN_BASE_ALIGNED(alignment: u64) -> u64 {
 
 /// x86-64 `AT_*` numbers of the auxiliary vector.
 mod at {
-    pub const NULL: u64 = 0;
-    pub const PHDR: u64 = 3;
-    pub const PHENT: u64 = 4;
-    pub const PHNUM: u64 = 5;
-    pub const PAGESZ: u64 = 6;
-    pub const BASE: u64 = 7;
-    pub const FLAGS: u64 = 8;
-    pub const ENTRY: u64 = 9;
-    pub const UID: u64 = 11;
-    pub const EUID: u64 = 12;
-    pub const GID: u64 = 13;
-    pub const EGID: u64 = 14;
-    pub const PLATFORM: u64 = 15;
-    pub const HWCAP: u64 = 16;
-    pub const CLKTCK: u64 = 17;
-    pub const SECURE: u64 = 23;
-    pub const RANDOM: u64 = 25;
-    pub const HWCAP2: u64 = 26;
-    pub const RSEQ_FEATURE_SIZE: u64 = 27;
-    pub const RSEQ_ALIGN: u64 = 28;
-    pub const EXECFN: u64 = 31;
-    pub const SYSINFO_EHDR: u64 = 33;
-    pub const MINSIGSTKSZ: u64 = 51;
+    pub(super) const NULL: u64 = 0;
+    pub(super) const PHDR: u64 = 3;
+    pub(super) const PHENT: u64 = 4;
+    pub(super) const PHNUM: u64 = 5;
+    pub(super) const PAGESZ: u64 = 6;
+    pub(super) const BASE: u64 = 7;
+    pub(super) const FLAGS: u64 = 8;
+    pub(super) const ENTRY: u64 = 9;
+    pub(super) const UID: u64 = 11;
+    pub(super) const EUID: u64 = 12;
+    pub(super) const GID: u64 = 13;
+    pub(super) const EGID: u64 = 14;
+    pub(super) const PLATFORM: u64 = 15;
+    pub(super) const HWCAP: u64 = 16;
+    pub(super) const CLKTCK: u64 = 17;
+    pub(super) const SECURE: u64 = 23;
+    pub(super) const RANDOM: u64 = 25;
+    pub(super) const HWCAP2: u64 = 26;
+    pub(super) const RSEQ_FEATURE_SIZE: u64 = 27;
+    pub(super) const RSEQ_ALIGN: u64 = 28;
+    pub(super) const EXECFN: u64 = 31;
+    pub(super) const SYSINFO_EHDR: u64 = 33;
+    pub(super) const MINSIGSTKSZ: u64 = 51;
 }
 
 /// `ELF_PLATFORM` on x86-64.

@@ -1,4 +1,5 @@
-//! `do_anonymous_page`: the first touch of an anonymous page.
+//! `do_anonymous_page`: the first touch of an anonymous page; and
+//! `special_mapping_fault`: the first touch of a `[vdso]` or `[vvar]` page.
 
 use super::{VmFaultCtx, describe_pte};
 use crate::alloc::Gfp;

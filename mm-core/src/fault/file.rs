@@ -191,7 +191,7 @@ impl MmStruct {
                     if p != pfn {
                         m.get_page(p);
                     }
-                    self.page_add_file_rmap(p);
+                    self.folio_add_file_rmap_pte(p, vma);
                     self.set_pte(slots(i), Pte::page(p, vma.page_prot).with(extra));
                 }
                 self.counters.file_rss.fetch_add(nr as i64, std::sync::atomic::Ordering::Relaxed);
@@ -218,7 +218,7 @@ impl MmStruct {
                 self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
             }
             Mapped::File => {
-                self.page_add_file_rmap(pfn);
+                self.folio_add_file_rmap_pte(pfn, vma);
                 self.counters.file_rss.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }

@@ -1,11 +1,20 @@
 //! The page-fault path (arch/x86/mm/fault.c, mm/memory.c): from the MMU's
 //! exception to a mapped page.
 //!
-//! `do_user_addr_fault` finds the VMA and checks the access
-//! (`access_error`), `handle_mm_fault` allocates the upper page-table levels
-//! and dispatches in `handle_pte_fault`: a missing entry in anonymous memory
-//! goes to `do_anonymous_page` (zero page on a read, a zeroed frame on a
-//! write), a write to a read-only entry to `do_wp_page` (reuse or copy).
+//! `do_user_addr_fault` finds the VMA (growing a stack down to the address
+//! if need be, `expand_downwards`), checks the access (`access_error`) and
+//! calls `handle_mm_fault`, again when a handler had to wait for I/O
+//! (`VM_FAULT_RETRY`).  `__handle_mm_fault` allocates the upper page-table
+//! levels and `handle_pte_fault` dispatches on the entry: a missing one
+//! goes to `do_anonymous_page` in anonymous memory (the zero page on a
+//! read, a zeroed frame on a write) or to `special_mapping_fault` in a
+//! `[vdso]`/`[vvar]` mapping (`anon.rs`), and to `do_fault` in a file
+//! mapping (`file.rs`); a swap entry goes to `do_swap_page` (`swap.rs`), a
+//! guard marker to `SIGSEGV`, a `PROT_NONE` entry in an accessible VMA to
+//! `do_numa_page`, and a write to a read-only entry to `do_wp_page` (reuse
+//! or copy, `wp.rs`).  The handlers enter the pages they map in the
+//! reverse map through `rmap.rs` (`anon_vma_prepare`,
+//! `folio_add_new_anon_rmap`, `folio_add_file_rmap_pte`, ...).
 //! `mm_account_fault` counts the result as the kernel does.
 
 mod anon;
@@ -15,14 +24,13 @@ mod wp;
 
 use crate::arch::{PageFaultInfo, Pte, PteFlags, PteMarker};
 use crate::errno::{SegvCode, Signal, VmFault};
-use crate::flags::{Access, FaultFlags, PageFlags, VmFlags};
-use crate::mm::{AnonVma, MmState, MmStruct, Vma};
+use crate::flags::{Access, FaultFlags, VmFlags};
+use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
-use crate::types::{PAGE_MASK, Pfn};
+use crate::types::PAGE_MASK;
 use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
 use parking_lot::RwLockWriteGuard;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A task's fault counters (`current->min_flt`, `current->maj_flt`).
@@ -362,45 +370,6 @@ impl MmStruct {
         self.set_pte(slot, Pte::page(pfn, vmf.vma.page_prot | keep));
         trace_note!(self.machine.trace, "do_numa_page", "protection restored");
         VmFault::empty()
-    }
-
-    /// `anon_vma_prepare`: gives the VMA an anon_vma, sharing a
-    /// neighbour's when they could merge later (`find_mergeable_anon_vma`).
-    pub(crate) fn anon_vma_prepare(&self, st: &MmState, vma: &Vma) -> Arc<AnonVma> {
-        if let Some(a) = vma.anon_vma() {
-            return a.clone();
-        }
-        let m = &*self.machine;
-        let _ptl = self.page_table_lock.lock();
-        if let Some(a) = vma.anon_vma() {
-            return a.clone();
-        }
-        let (a, how) = match crate::mm::vma::find_mergeable_anon_vma(st, vma.start) {
-            Some(a) => (a, "shared with a neighbour"),
-            None => (AnonVma::new(self), "new"),
-        };
-        trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
-        let _ = vma.anon_vma.set(a.clone());
-        a
-    }
-
-    /// `folio_add_new_anon_rmap`: a freshly allocated page becomes an
-    /// exclusive anonymous page of `anon_vma` at `address`.  A page of
-    /// droppable memory is not swap-backed: reclaim drops it, written or
-    /// not, instead of swapping it.
-    pub(crate) fn folio_add_new_anon_rmap(&self, pfn: Pfn, vma: &Vma, anon_vma: &AnonVma, address: u64) {
-        let page = self.machine.phys.page(pfn);
-        page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
-        page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
-        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
-        if !vma.flags.contains(crate::flags::VmFlags::DROPPABLE) {
-            flags |= PageFlags::SWAPBACKED;
-        }
-        page.set_flags(flags);
-        page.mapcount.store(1, Ordering::Release);
-        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
-        // folio_add_lru_vma: a new anonymous page starts inactive.
-        self.machine.reclaim.folio_add_lru(&self.machine, pfn, false);
     }
 }
 

@@ -6,6 +6,7 @@ use crate::errno::VmFault;
 use crate::flags::{FaultFlags, PageFlags, VmFlags};
 use crate::mm::MmStruct;
 use crate::pgtable::Slot;
+use crate::rmap::folio_add_anon_rmap_pte;
 use crate::swap::SwpEntry;
 use crate::{trace_enter, trace_note};
 use std::sync::atomic::Ordering;
@@ -77,18 +78,18 @@ impl MmStruct {
         }
         // folio_add_new_anon_rmap for a page fresh from swap, else
         // folio_add_anon_rmap_pte.
-        let anon_vma = vmf.vma.anon_vma().cloned();
-        if page.is_anon() {
-            page.mapcount.fetch_add(1, Ordering::AcqRel);
-        } else if let Some(av) = anon_vma {
+        if !page.is_anon()
+            && let Some(av) = vmf.vma.anon_vma()
+        {
             page.mapping.store(av.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
             page.index.store(vmf.pgoff, Ordering::Relaxed);
-            page.mapcount.fetch_add(1, Ordering::AcqRel);
-        } else {
-            page.mapcount.fetch_add(1, Ordering::AcqRel);
         }
+        folio_add_anon_rmap_pte(page);
         if reuse {
             page.set_flags(PageFlags::ANON_EXCLUSIVE);
+        }
+        if vmf.vma.flags.contains(VmFlags::LOCKED) {
+            m.lru_ctx().mlock_vma_folio(pfn, vmf.vma.flags);
         }
         self.set_pte(slot, pte);
         page.unlock();

@@ -120,7 +120,7 @@ impl MmStruct {
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {
             // The entry's reference and the copy's go together.
-            self.page_remove_rmap(old);
+            self.folio_remove_rmap_pte(old, vma);
             m.folio_put_refs(old, 2);
         }
         VmFault::empty()

@@ -670,7 +670,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             let pfn = Pfn(folio.pfn.0 + (index - folio.index));
             // next_uptodate_folio: a reference, and the page still the
             // cache's at this index.
-            if !crate::vmscan::folio_try_get(m, pfn) {
+            if !crate::vmscan::folio_try_get(m.phys.page(pfn)) {
                 continue;
             }
             if !in_place {
@@ -690,7 +690,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
                 m.put_page(pfn);
                 continue;
             }
-            mm.page_add_file_rmap(pfn);
+            mm.folio_add_file_rmap_pte(pfn, vma);
             mm.set_pte(slot, Pte::page(pfn, vma.page_prot));
             mapped += 1;
             if addr == vmf.address {
@@ -733,7 +733,7 @@ pub(crate) fn for_each_cached_chunk(
         let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
         let pfn = get(m, inode, index)?;
         f(index, pfn, in_page, (pos - off) as usize, n);
-        m.reclaim.folio_mark_accessed(m, pfn);
+        m.lru_ctx().folio_mark_accessed(pfn);
         m.put_page(pfn);
         pos += n as u64;
     }

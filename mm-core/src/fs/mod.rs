@@ -580,7 +580,26 @@ pub fn iget<K: std::hash::Hash + Eq>(
 }
 
 /// A filesystem type's constructor: `mount(sb, source, options)`.
-pub type MountFn = fn(&SuperBlock, &str, MountOptions) -> Result<Arc<dyn Filesystem>, String>;
+pub type MountFn = fn(&SuperBlock, &str, MountOptions) -> Result<Arc<dyn Filesystem>, MountError>;
+
+/// Why a filesystem could not be mounted.
+#[derive(Debug, thiserror::Error)]
+pub enum MountError {
+    /// No filesystem type of that name is linked in.
+    #[error("unknown filesystem type '{name}' (known: {})", known.join(", "))]
+    UnknownType { name: String, known: Vec<&'static str> },
+    /// The filesystem type refused the source or the options; the
+    /// backend's own error says why.
+    #[error(transparent)]
+    Fs(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl MountError {
+    /// A filesystem type's own mount error.
+    pub fn fs(e: impl std::error::Error + Send + Sync + 'static) -> MountError {
+        MountError::Fs(Box::new(e))
+    }
+}
 
 /// A filesystem type in the registry: `mount` makes an instance on a
 /// machine from a source (an image path; empty for in-memory types).
@@ -610,11 +629,11 @@ pub fn mount(
     name: &str,
     source: &str,
     options: MountOptions,
-) -> Result<Arc<dyn Filesystem>, String> {
+) -> Result<Arc<dyn Filesystem>, MountError> {
     let t = MM_FILESYSTEMS
         .iter()
         .find(|t| t.name == name)
-        .ok_or_else(|| format!("unknown filesystem type '{name}' (known: {})", filesystem_names().join(", ")))?;
+        .ok_or_else(|| MountError::UnknownType { name: name.to_string(), known: filesystem_names() })?;
     (t.mount)(&SuperBlock::new(machine), source, options)
 }
 

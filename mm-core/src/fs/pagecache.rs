@@ -402,7 +402,7 @@ impl AddressSpace {
         drop(pages);
         let m = &*self.machine;
         let activate = shadow.is_some_and(|s| m.workingset_refault(pfn, s, !flags.contains(PageFlags::SWAPBACKED)));
-        m.reclaim.folio_add_lru(m, pfn, activate);
+        m.lru_ctx().folio_add_lru(pfn, activate);
         Ok(())
     }
 
@@ -445,7 +445,7 @@ impl AddressSpace {
         let activate =
             shadows.first().is_some_and(|&(p, s)| m.workingset_refault(p, s, !flags.contains(PageFlags::SWAPBACKED)));
         for i in 0..nr {
-            m.reclaim.folio_add_lru(m, Pfn(pfn.0 + i), activate);
+            m.lru_ctx().folio_add_lru(Pfn(pfn.0 + i), activate);
         }
         Ok(())
     }

@@ -82,7 +82,7 @@ impl FileOperations for ShmemFops {
             if cached {
                 let (pfn, _) = shmem_get_folio(m, inode, index).map_err(|_| Errno::ENOMEM)?;
                 m.phys.read_bytes(pfn, in_page, out);
-                m.reclaim.folio_mark_accessed(m, pfn);
+                m.lru_ctx().folio_mark_accessed(pfn);
                 m.put_page(pfn);
             } else {
                 out.fill(0);
@@ -119,7 +119,7 @@ impl FileOperations for ShmemFops {
             };
             m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
             m.phys.page(pfn).set_flags(PageFlags::DIRTY);
-            m.reclaim.folio_mark_accessed(m, pfn);
+            m.lru_ctx().folio_mark_accessed(pfn);
             m.put_page(pfn);
             pos += n as u64;
             if pos > inode.size() {
@@ -362,7 +362,11 @@ impl Filesystem for Tmpfs {
     }
 }
 
-fn mount_tmpfs(sb: &SuperBlock, _source: &str, _options: super::MountOptions) -> Result<Arc<dyn Filesystem>, String> {
+fn mount_tmpfs(
+    sb: &SuperBlock,
+    _source: &str,
+    _options: super::MountOptions,
+) -> Result<Arc<dyn Filesystem>, super::MountError> {
     Ok(Tmpfs::new(sb))
 }
 

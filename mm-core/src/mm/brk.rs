@@ -1,7 +1,7 @@
 //! `brk` (mm/mmap.c `SYSCALL_DEFINE1(brk)`, mm/vma.c `do_brk_flags`).
 
 use super::mmap::vm_start_gap;
-use super::vma::{VmaMergeStruct, vma_merge_new_range};
+use super::vma::{VmaCtx, VmaMergeStruct, vma_merge_new_range};
 use super::{MmState, MmStruct, Vma, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::flags::{MapFlags, VmFlags};
@@ -104,7 +104,7 @@ impl MmStruct {
             let mut vmg = VmaMergeStruct::new_range(addr, addr + len, addr >> PAGE_SHIFT, flags);
             vmg.prev = Some(vs);
             vmg.just_expand = true;
-            done = vma_merge_new_range(m, st, &vmg).is_some();
+            done = vma_merge_new_range(VmaCtx::new(m), &mut st.vmas, &mut vmg).is_some();
         }
         if !done {
             st.vmas.insert(Vma::new_anon(m, addr, addr + len, addr >> PAGE_SHIFT, flags));

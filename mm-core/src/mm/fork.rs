@@ -16,7 +16,8 @@ use super::{AnonVma, MmStruct, Vma};
 use crate::arch::{Pte, PteFlags, PteMarker};
 use crate::errno::{Errno, SysResult};
 use crate::fault::is_cow_mapping;
-use crate::flags::{PageFlags, VmFlags};
+use crate::flags::VmFlags;
+use crate::rmap::{folio_dup_file_rmap_pte, folio_try_dup_anon_rmap_pte};
 use crate::swap::SwpEntry;
 use crate::{trace_enter, trace_note};
 use std::sync::Arc;
@@ -156,14 +157,13 @@ impl MmStruct {
                     new = new.without(PteFlags::ACCESSED);
                     if let Some(pfn) = self.vm_normal_page(pte) {
                         let page = m.phys.page(pfn);
-                        // folio_try_dup_anon_rmap_pte: the page is shared now.
                         if page.is_anon() {
-                            page.clear_flags(PageFlags::ANON_EXCLUSIVE);
+                            folio_try_dup_anon_rmap_pte(page);
                             anon += 1;
                         } else {
+                            folio_dup_file_rmap_pte(page);
                             file += 1;
                         }
-                        page.mapcount.fetch_add(1, Ordering::AcqRel);
                         m.get_page(pfn);
                     }
                     child.set_pte(dst, new);

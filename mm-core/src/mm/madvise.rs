@@ -387,10 +387,10 @@ impl MmStruct {
         // file list.
         for &pfn in &lazy {
             let page = m.phys.page(pfn);
-            let on_lru = m.reclaim.isolate_folio(m, pfn);
+            let on_lru = m.lru_ctx().folio_isolate_lru(pfn);
             page.clear_flags(PageFlags::SWAPBACKED | PageFlags::ACTIVE | PageFlags::REFERENCED);
             if on_lru {
-                m.reclaim.putback(m, pfn, false);
+                m.lru_ctx().folio_putback_lru(pfn, false);
                 m.put_page(pfn);
             }
             m.put_page(pfn);
@@ -474,7 +474,7 @@ impl MmStruct {
         let n = pages.len();
         if !pageout {
             for pfn in pages {
-                m.reclaim.folio_deactivate(m, pfn);
+                m.lru_ctx().folio_deactivate(pfn);
                 m.put_page(pfn);
             }
             trace_note!(
@@ -491,7 +491,7 @@ impl MmStruct {
         }
         let mut isolated = Vec::with_capacity(n);
         for pfn in pages {
-            if m.reclaim.isolate_folio(m, pfn) {
+            if m.lru_ctx().folio_isolate_lru(pfn) {
                 isolated.push(pfn);
             }
             m.put_page(pfn);

@@ -5,10 +5,15 @@
 //! Locking sets `VM_LOCKED` (and `VM_LOCKONFAULT` for `MLOCK_ONFAULT`) on
 //! the VMAs of the range, splitting and merging them as any flag change
 //! does (`vma_modify_flags`), then populates the range (`__mm_populate`)
-//! unless it locks on fault.  Reclaim keeps the pages of a `VM_LOCKED`
-//! VMA (`folio_check_references`), `MADV_DONTNEED`, `MADV_FREE`,
-//! `MADV_COLD` and `MADV_PAGEOUT` refuse it, and a child made by `fork`
-//! gets its VMAs unlocked (`dup_mmap`).
+//! unless it locks on fault.  The pages a locked VMA maps are mlocked
+//! (`PG_mlocked`, `NR_MLOCK`) and kept on the unevictable list, out of
+//! reclaim's way (see [`crate::vmscan::policy`]): pages mapped already by
+//! `mlock_vma_pages_range`, new ones by the fault path
+//! (`mlock_new_folio`, `mlock_vma_folio`); unlocking or unmapping the
+//! last locked mapping of a page gives it back to reclaim.
+//! `MADV_DONTNEED`, `MADV_FREE`, `MADV_COLD` and `MADV_PAGEOUT` refuse a
+//! locked VMA, and a child made by `fork` gets its VMAs unlocked
+//! (`dup_mmap`).
 
 use super::vma::vma_modify_flags;
 use super::{MmState, MmStruct, pages};
@@ -161,7 +166,49 @@ impl MmStruct {
                 "unlocked"
             }
         );
-        Ok(v.end)
+        let end_of_vma = v.end;
+        // Locked to locked (MLOCK_ONFAULT added or dropped): the pages
+        // stay as they are; mlocking them twice would be wrong.
+        if !(newflags.contains(VmFlags::LOCKED) && oldflags.contains(VmFlags::LOCKED)) {
+            self.mlock_vma_pages_range(start, end, newflags);
+        }
+        Ok(end_of_vma)
+    }
+
+    /// `mlock_vma_pages_range` -> `mlock_pte_range`: the pages already
+    /// mapped in `[start, end)`, whose VMA just became locked
+    /// (`newflags` has `VM_LOCKED`) or unlocked, are mlocked or munlocked
+    /// (the zero page and special mappings are not pages to lock).
+    fn mlock_vma_pages_range(&self, start: u64, end: u64, newflags: VmFlags) {
+        let m = &*self.machine;
+        let ctx = m.lru_ctx();
+        let lock = newflags.contains(VmFlags::LOCKED);
+        let mut n = 0u64;
+        {
+            let _ptl = self.page_table_lock.lock();
+            self.for_each_pte(start, end, |_, _, pte| {
+                let Some(pfn) = self.vm_normal_page(pte) else {
+                    return;
+                };
+                if lock {
+                    ctx.mlock_folio(pfn);
+                } else {
+                    ctx.munlock_folio(pfn);
+                }
+                n += 1;
+            });
+        }
+        if n > 0 {
+            trace_note!(
+                m.trace,
+                "mlock_vma_pages_range",
+                "{:#x}-{:#x}: {} pages {}",
+                start,
+                end,
+                n,
+                if lock { "mlocked" } else { "munlocked" }
+            );
+        }
     }
 
     /// `mlockall(flags)`: `MCL_CURRENT` locks every VMA and populates

@@ -2,7 +2,7 @@
 //! mm/vma.c, arch/x86/kernel/sys_x86_64.c).
 
 use super::munmap::MunmapGather;
-use super::vma::{VmaMergeStruct, vma_merge_new_range};
+use super::vma::{VmaCtx, VmaMergeStruct, vma_merge_new_range};
 use super::{MmState, MmStruct, Vma, pages, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
@@ -575,7 +575,7 @@ impl MmStruct {
             vmg.prev = prev;
             vmg.next = next;
             vmg.file = file.map(|f| f.id);
-            merged = vma_merge_new_range(m, st, &vmg);
+            merged = vma_merge_new_range(VmaCtx::new(m), &mut st.vmas, &mut vmg);
         }
         if merged.is_none() {
             let vma = match (file, vm_ops) {

@@ -1,7 +1,11 @@
 //! Address spaces: [`MmStruct`], its VMAs and the system calls that edit
 //! them, one file per operation as in the kernel (`mmap.rs` for
 //! `do_mmap`, `munmap.rs`, `mprotect.rs`, `mremap.rs`, `madvise.rs`,
-//! `brk.rs`, `mlock.rs`, `mincore.rs`), over the VMA rules of `vma.rs`.
+//! `brk.rs`, `mlock.rs`, `mincore.rs`, `msync.rs`; `fork.rs` for
+//! `dup_mmap`, `populate.rs` for `__mm_populate`, `task_mmu.rs` for
+//! `/proc/PID/smaps`), over the VMA rules of `vma.rs` (which run on the
+//! VMA tree of `tree.rs` alone, and are unit-tested that way as the
+//! kernel's `tools/testing/vma` tests them).
 
 pub mod brk;
 pub mod fork;

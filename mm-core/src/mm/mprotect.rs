@@ -1,11 +1,14 @@
-//! `mprotect` (mm/mprotect.c `do_mprotect_pkey`, `mprotect_fixup`).
+//! `mprotect` (mm/mprotect.c `do_mprotect_pkey`, `mprotect_fixup`), and
+//! `change_protection`, which rewrites the present entries of a range with
+//! its VMA's new protection.
 
 use super::mmap::calc_vm_prot_bits;
 use super::vma::vma_modify_flags;
-use super::{MmState, MmStruct, pages, vm_stat_account};
+use super::{MmState, MmStruct, Vma, pages, vm_stat_account};
+use crate::arch::{Pte, PteFlags};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
-use crate::flags::{Prot, VmFlags};
+use crate::flags::{PageFlags, Prot, VmFlags};
 use crate::memory::MmuGather;
 use crate::types::{PAGE_MASK, page_align};
 use crate::{trace_enter, trace_note};
@@ -144,4 +147,88 @@ impl MmStruct {
         vm_stat_account(st, newflags, nrpages as i64);
         Ok(vend)
     }
+}
+
+/// Rewriting the entries of a range (`change_protection` and
+/// `change_pte_range` in mm/mprotect.c).
+impl MmStruct {
+    /// `change_protection` for `[start, end)` of `vma` (whose flags are the
+    /// new ones): rewrites present entries with the new protection.  With
+    /// `try_writable`, an exclusive anonymous page becomes writable at once
+    /// (`can_change_pte_writable`).  Returns the entries changed.
+    pub(crate) fn change_protection(&self, tlb: &mut MmuGather<'_>, vma: &Vma, start: u64, end: u64) -> u64 {
+        let m = &*self.machine;
+        let newprot = vma.page_prot;
+        // vma_wants_manual_pte_write_upgrade
+        let try_writable = if vma.flags.contains(VmFlags::SHARED) {
+            vma.wants_writenotify()
+        } else {
+            vma.flags.contains(VmFlags::WRITE)
+        };
+        let mut changed = 0;
+        let mut ptl = None;
+        self.for_each_pte(start, end, |va, slot, old| {
+            let Pte::Page { pfn, flags } = old else {
+                return;
+            };
+            ptl.get_or_insert_with(|| self.page_table_lock.lock());
+            let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
+            let mut new = Pte::Page { pfn, flags: newprot | keep };
+            if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {
+                new = new.with(PteFlags::WRITE);
+            }
+            if new != old {
+                self.set_pte(slot, new);
+                if pte_needs_flush(old, new) {
+                    tlb.remove_tlb_entry(va);
+                }
+                changed += 1;
+            }
+        });
+        trace_note!(
+            m.trace,
+            "change_protection",
+            "{:#x}-{:#x} -> {}: {} entries rewritten",
+            start,
+            end,
+            vma.perms(),
+            changed
+        );
+        changed
+    }
+
+    /// `can_change_pte_writable`: in a private mapping only an exclusive
+    /// anonymous page may skip the write fault; in a shared one that
+    /// tracks writes, only an entry already dirty.
+    fn can_change_pte_writable(&self, vma: &Vma, pte: Pte) -> bool {
+        if pte.is_protnone() {
+            return false;
+        }
+        if vma.flags.contains(VmFlags::SHARED) {
+            return pte.flags().contains(PteFlags::DIRTY);
+        }
+        match self.vm_normal_page(pte) {
+            Some(pfn) => {
+                let page = self.machine.phys.page(pfn);
+                page.is_anon() && page.test(PageFlags::ANON_EXCLUSIVE)
+            }
+            None => false,
+        }
+    }
+}
+
+/// `pte_needs_flush` (x86): a present entry lost a permission or changed
+/// frame, so a cached translation could allow too much.
+fn pte_needs_flush(old: Pte, new: Pte) -> bool {
+    let of = old.flags();
+    if !of.contains(PteFlags::PRESENT) {
+        return false;
+    }
+    if old.pfn() != new.pfn() {
+        return true;
+    }
+    let nf = new.flags();
+    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NO_EXEC | PteFlags::GLOBAL;
+    let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
+    ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
 }

@@ -1,8 +1,10 @@
 //! `mremap` (mm/mremap.c: `do_mremap`, `check_mremap_params`,
-//! `check_prep_vma`, `mremap_at`, `mremap_to`, `remap_move`, `move_vma`;
-//! mm/vma.c `copy_vma`).
+//! `check_prep_vma`, `mremap_at`, `mremap_to`, `remap_move`, `move_vma`,
+//! and `move_page_tables`, which moves the entries of a range).  The VMA
+//! is grown in place by `vma_merge_extend` and copied by `copy_vma`
+//! (mm/vma.c, in `vma.rs`).
 
-use super::vma::{VmaMergeStruct, vma_merge_copied_range, vma_merge_new_range};
+use super::vma::{VmaCtx, copy_vma, vma_merge_extend};
 use super::{MmState, MmStruct, vm_stat_account};
 use crate::errno::{Errno, SysResult};
 use crate::flags::{MapFlags, MremapFlags, VmFlags};
@@ -234,13 +236,8 @@ impl MmStruct {
             });
         if expandable {
             self.vrm_charge(st, &vrm)?;
-            let vma = st.vmas.get(vs).expect("vma exists");
-            // vma_merge_extend
-            let mut vmg = VmaMergeStruct::like_vma(vma, ve, ve + vrm.delta, vma.pgoff + vma.pages());
-            vmg.prev = Some(vs);
-            vmg.next = st.vmas.next_from(ve).map(|n| n.start);
-            let flags = vma.flags;
-            vma_merge_new_range(m, st, &vmg).ok_or(Errno::ENOMEM)?;
+            let flags = st.vmas.get(vs).expect("vma exists").flags;
+            vma_merge_extend(VmaCtx::new(m), &mut st.vmas, vs, vrm.delta).ok_or(Errno::ENOMEM)?;
             vrm_stat_account(st, flags, vrm.delta);
             trace_note!(m.trace, "expand_vma_in_place", "{:#x}-{:#x}", vrm.addr, vrm.addr + vrm.new_len);
             return Ok(vrm.addr);
@@ -313,7 +310,7 @@ impl MmStruct {
         self.vrm_charge(st, &vrm)?;
         let src = st.vmas.lookup(vrm.addr).ok_or(Errno::EFAULT)?.clone();
         let new_pgoff = src.pgoff + ((vrm.addr - src.start) >> PAGE_SHIFT);
-        let new_vma = self.copy_vma(st, &src, vrm.new_addr, vrm.new_len, new_pgoff);
+        let new_vma = copy_vma(VmaCtx::new(m), &mut st.vmas, &src, vrm.new_addr, vrm.new_len, new_pgoff);
         {
             let mut tlb = MmuGather::new(self);
             if !self.move_page_tables(&mut tlb, vrm.addr, vrm.new_addr, vrm.old_len) {
@@ -338,27 +335,42 @@ impl MmStruct {
         }
         Ok(vrm.new_addr)
     }
+}
 
-    /// `copy_vma`: a VMA for `[addr, addr + len)` like `src`, merged with
-    /// the destination's neighbours when possible (not a fork child's
-    /// faulted VMA into an unfaulted neighbour: `vma_merge_copied_range`).  An unfaulted anonymous
-    /// VMA takes the page offset of its new address so that it can merge.
-    /// Returns the start of the VMA covering the destination.
-    fn copy_vma(&self, st: &mut MmState, src: &super::Vma, addr: u64, len: u64, pgoff: u64) -> u64 {
-        let m = &*self.machine;
-        let pgoff = if src.is_anonymous() && src.anon_vma().is_none() { addr >> PAGE_SHIFT } else { pgoff };
-        let mut vmg = VmaMergeStruct::like_vma(src, addr, addr + len, pgoff);
-        vmg.prev = st.vmas.prev(addr).map(|v| v.start);
-        vmg.next = st.vmas.next_from(addr).map(|v| v.start);
-        if let Some(s) = vma_merge_copied_range(m, st, &mut vmg, src) {
-            return s;
+// ---------------------------------------------------------------------------
+// Moving the page-table entries of a range (`move_page_tables`, `move_ptes`).
+// ---------------------------------------------------------------------------
+
+impl MmStruct {
+    /// `move_ptes` / `move_page_tables`: moves every entry of
+    /// `[old, old + len)` to `[new, new + len)` as it is (present pages,
+    /// zero-page entries and `PROT_NONE` entries alike), allocating
+    /// destination tables as needed.  Returns false if a table could not be
+    /// allocated.
+    ///
+    /// Each entry is read under the lock once its destination table exists,
+    /// as `move_ptes` does: allocating the table may reclaim.  (The reverse
+    /// map cannot reach these entries meanwhile while the caller holds the
+    /// `mmap_lock` for writing, but the move does not rely on it.)
+    pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
+        let mut moved = Vec::new();
+        self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
+        for (va, slot) in moved {
+            let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
+                return false;
+            };
+            let _ptl = self.page_table_lock.lock();
+            let pte = self.read_pte(slot);
+            if pte.is_none() {
+                continue;
+            }
+            self.machine.phys.write_u64(slot.table, slot.idx, 0);
+            if pte.is_present() {
+                tlb.remove_tlb_entry(va);
+            }
+            self.set_pte(dst, pte);
         }
-        let mut new = src.clone();
-        new.start = addr;
-        new.end = addr + len;
-        new.pgoff = pgoff;
-        trace_note!(m.trace, "copy_vma", "new vma {:08x}-{:08x} {}", addr, addr + len, new.perms());
-        st.vmas.insert(new);
-        addr
+        trace_note!(self.machine.trace, "move_page_tables", "{:#x}-{:#x} -> {:#x}", old, old + len, new);
+        true
     }
 }

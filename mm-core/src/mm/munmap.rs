@@ -30,7 +30,7 @@ impl MunmapGather {
     /// `vms_gather_munmap_vmas`: splits the VMAs at the edges of
     /// `[start, end)` and detaches those inside.  The range must intersect
     /// a VMA.
-    pub fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
+    pub(crate) fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
         let first = st.vmas.find_intersection(start, end).expect("gather of an empty range");
         if start > first.start {
             // A middle cut would leave one more VMA than before.
@@ -39,14 +39,14 @@ impl MunmapGather {
             }
             let s = first.start;
             trace_note!(m.trace, "__split_vma", "at {:#x}", start);
-            __split_vma(st, s, start);
+            __split_vma(&mut st.vmas, s, start);
         }
         let floor = st.vmas.prev(start).map_or(0, |p| p.end);
         // The last VMA of the range may reach past its end.
         if let Some(last) = st.vmas.prev(end).filter(|v| v.end > end) {
             let s = last.start;
             trace_note!(m.trace, "__split_vma", "at {:#x}", end);
-            __split_vma(st, s, end);
+            __split_vma(&mut st.vmas, s, end);
         }
         // Everything in the range now lies inside it: detach it at once.
         let mut g = MunmapGather { vmas: SmallVec::new(), floor, ceiling: 0, nr_pages: 0, nr_accounted: 0 };
@@ -62,12 +62,12 @@ impl MunmapGather {
     }
 
     /// `reattach_vmas`: puts the VMAs back (an aborted mmap).
-    pub fn reattach(self, st: &mut MmState) {
+    pub(crate) fn reattach(self, st: &mut MmState) {
         st.vmas.insert_run(self.vmas);
     }
 
     /// `vms_complete_munmap_vmas`: the statistics of the removed VMAs.
-    pub fn complete(self, st: &mut MmState) {
+    pub(crate) fn complete(self, st: &mut MmState) {
         for v in &self.vmas {
             vm_stat_account(st, v.flags, -(v.pages() as i64));
             if v.flags.contains(VmFlags::LOCKED) {

@@ -1,17 +1,27 @@
 //! VMAs and the rules that split and merge them (mm/vma.c).
 //!
 //! `vma_merge_new_range` tries to merge a range about to be mapped with its
-//! neighbours; `vma_merge_existing_range` tries to merge part of a VMA whose
-//! attributes change (mprotect, madvise) with its neighbours; `vma_modify`
-//! falls back to splitting.  A merge needs equal flags (soft-dirty aside),
-//! the same file, contiguous page offsets and compatible `anon_vma`s.
+//! neighbours, growing one of them over it (`vma_expand`);
+//! `vma_merge_existing_range` tries to merge part of a VMA whose
+//! attributes change (mprotect, madvise, mlock) with its neighbours;
+//! `vma_modify` falls back to splitting.  `vma_merge_extend` (`mremap` in
+//! place) and `copy_vma` (`mremap` moving a VMA) merge through
+//! `vma_merge_new_range` too.  A merge needs equal flags (soft-dirty
+//! aside), the same file, contiguous page offsets and compatible
+//! `anon_vma`s.
+//!
+//! The merge and split functions work on a [`VmaTree`] and a `VmaCtx`
+//! (a trace sink and the map count limit), not on a machine, so they are
+//! unit-tested alone (`vma_tests.rs`, after the kernel's
+//! `tools/testing/vma`).
 
-use super::{AnonVma, MmState};
+use super::{AnonVma, MmState, VmaTree};
 use crate::arch::PteFlags;
 use crate::errno::{Errno, SysResult};
 use crate::flags::VmFlags;
 use crate::fs::{File, VmOperations};
 use crate::machine::Machine;
+use crate::trace::Tracer;
 use crate::trace_note;
 use crate::types::PAGE_SHIFT;
 use std::sync::{Arc, OnceLock};
@@ -40,7 +50,7 @@ pub enum VmaKind {
 }
 
 /// A virtual memory area (`struct vm_area_struct`).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Vma {
     /// First address.
     pub start: u64,
@@ -63,6 +73,24 @@ pub struct Vma {
     pub anon_vma_parents: Vec<Arc<AnonVma>>,
     /// What it maps.
     pub kind: VmaKind,
+}
+
+/// `vm_area_dup`.  Written out to be `#[inline]`: splitting a VMA
+/// ([`VmaTree::split`]) copies one, and that must cost no call.
+impl Clone for Vma {
+    #[inline]
+    fn clone(&self) -> Vma {
+        Vma {
+            start: self.start,
+            end: self.end,
+            pgoff: self.pgoff,
+            flags: self.flags,
+            page_prot: self.page_prot,
+            anon_vma: self.anon_vma.clone(),
+            anon_vma_parents: self.anon_vma_parents.clone(),
+            kind: self.kind.clone(),
+        }
+    }
 }
 
 impl Vma {
@@ -190,6 +218,38 @@ impl Vma {
     }
 }
 
+/// What the merge and split code needs besides the VMA tree: a trace sink
+/// and the map count limit.  The kernel reaches both through `vmg->mm` and
+/// a global sysctl; here they are handed in, so the code runs on a bare
+/// [`VmaTree`] (as `tools/testing/vma` runs `mm/vma.c` without a kernel).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VmaCtx<'a> {
+    /// Where merges and splits are reported.
+    pub trace: &'a Tracer,
+    /// `sysctl_max_map_count`.
+    pub max_map_count: usize,
+}
+
+impl<'a> VmaCtx<'a> {
+    /// The context of `m`: its tracer and its `vm.max_map_count`.
+    pub(crate) fn new(m: &'a Machine) -> VmaCtx<'a> {
+        VmaCtx { trace: &m.trace, max_map_count: m.tunables.max_map_count }
+    }
+}
+
+/// `enum vma_merge_state`: how the last merge attempt on a
+/// [`VmaMergeStruct`] ended.  (The kernel's `VMA_MERGE_ERROR_NOMEM` has no
+/// counterpart: no allocation a merge makes can fail here.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VmaMergeState {
+    /// No merge attempted yet.
+    Start,
+    /// The range could not be merged.
+    Nomerge,
+    /// The range was merged; `target` names the VMA that covers it.
+    Success,
+}
+
 /// `struct vma_merge_struct`: a proposed range and its attributes.
 #[derive(Clone, Debug)]
 pub(crate) struct VmaMergeStruct {
@@ -199,6 +259,9 @@ pub(crate) struct VmaMergeStruct {
     pub middle: Option<u64>,
     /// Start of the VMA after the range (if any).
     pub next: Option<u64>,
+    /// Start of the VMA that grows over the range (`vma_expand`), and after
+    /// a successful merge the start of the VMA that covers it.
+    pub target: Option<u64>,
     pub start: u64,
     pub end: u64,
     pub pgoff: u64,
@@ -206,21 +269,25 @@ pub(crate) struct VmaMergeStruct {
     pub anon_vma: Option<Arc<AnonVma>>,
     pub anon_vma_parents: Vec<Arc<AnonVma>>,
     pub file: Option<u64>,
-    /// Only expand `prev`; never merge with `next` (`do_brk_flags`).
+    /// Only expand `prev`; never merge with `next` (`VMG_FLAG_JUST_EXPAND`,
+    /// `do_brk_flags`).
     pub just_expand: bool,
     /// `vma_is_fork_child(vmg->copied_from)`: the range is a copy of a VMA
     /// (`copy_vma`, through [`vma_merge_copied_range`]) that shares its
     /// anon_vmas with a parent process.
     pub copied_from_fork_child: bool,
+    /// How the last merge attempt ended.
+    pub state: VmaMergeState,
 }
 
 impl VmaMergeStruct {
-    /// A new range `[start, end)` with these attributes.
-    pub fn new_range(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> VmaMergeStruct {
+    /// A new range `[start, end)` with these attributes (`VMG_STATE`).
+    pub(crate) fn new_range(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> VmaMergeStruct {
         VmaMergeStruct {
             prev: None,
             middle: None,
             next: None,
+            target: None,
             start,
             end,
             pgoff,
@@ -230,11 +297,13 @@ impl VmaMergeStruct {
             file: None,
             just_expand: false,
             copied_from_fork_child: false,
+            state: VmaMergeState::Start,
         }
     }
 
     /// `VMG_VMA_STATE`: a change to `[start, end)` of `vma`.
-    pub fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
+    #[inline]
+    pub(crate) fn for_vma(vma: &Vma, start: u64, end: u64) -> VmaMergeStruct {
         VmaMergeStruct {
             middle: Some(vma.start),
             ..VmaMergeStruct::like_vma(vma, start, end, vma.pgoff + ((start - vma.start) >> PAGE_SHIFT))
@@ -244,11 +313,13 @@ impl VmaMergeStruct {
     /// A new range `[start, end)` at page offset `pgoff` with the
     /// attributes of `vma` (flags, anon_vma, file) but not part of it: an
     /// extension or a copy of `vma`.
-    pub fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
+    #[inline]
+    pub(crate) fn like_vma(vma: &Vma, start: u64, end: u64, pgoff: u64) -> VmaMergeStruct {
         VmaMergeStruct {
             prev: None,
             middle: None,
             next: None,
+            target: None,
             start,
             end,
             pgoff,
@@ -258,6 +329,7 @@ impl VmaMergeStruct {
             file: vma.file_id(),
             just_expand: false,
             copied_from_fork_child: false,
+            state: VmaMergeState::Start,
         }
     }
 }
@@ -348,10 +420,13 @@ fn anon_links(v: &Vma) -> AnonLinks {
 
 /// `vma_merge_new_range`: merges a range about to be mapped into `prev`
 /// and/or `next`.  Returns the start of the VMA that now covers the range,
-/// or `None` if no merge is possible (the caller then links a new VMA).
-pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> Option<u64> {
-    let prev = vmg.prev.and_then(|s| st.vmas.get(s));
-    let next = vmg.next.and_then(|s| st.vmas.get(s));
+/// or `None` if no merge is possible (the caller then links a new VMA);
+/// `vmg.state` says which.  On success `vmg` describes the merged VMA
+/// (its range, page offset and `target`), as the kernel's does.
+pub(crate) fn vma_merge_new_range(ctx: VmaCtx<'_>, vmas: &mut VmaTree, vmg: &mut VmaMergeStruct) -> Option<u64> {
+    vmg.state = VmaMergeState::Nomerge;
+    let prev = vmg.prev.and_then(|s| vmas.get(s));
+    let next = vmg.next.and_then(|s| vmas.get(s));
     if vmg.flags.intersects(VmFlags::SPECIAL) || (prev.is_none() && next.is_none()) {
         return None;
     }
@@ -360,7 +435,7 @@ pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeS
     if !left && !right {
         return None;
     }
-    if m.trace.enabled() {
+    if ctx.trace.enabled() {
         let what = match (left, right) {
             (true, true) => "prev and next",
             (true, false) => "prev",
@@ -369,39 +444,52 @@ pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeS
         let target = if left { prev } else { next }.map(describe).unwrap_or_default();
         let start = if left { prev.map_or(vmg.start, |p| p.start) } else { vmg.start };
         let end = if right { next.map_or(vmg.end, |n| n.end) } else { vmg.end };
-        m.trace.note(
+        ctx.trace.note(
             "vma_merge_new_range",
             &format!("{:08x}-{:08x} merged with {what} ({target}) -> {start:08x}-{end:08x}", vmg.start, vmg.end),
         );
     }
-    // vma_expand: the target grows over the range (and over next when both
-    // sides merge); a moved range (copy_vma) brings its anon_vma along.
-    if left {
-        let p = prev.expect("left merge has a prev").start;
-        let mut end = vmg.end;
-        let mut next_links = None;
-        if right {
-            let n = st.vmas.remove(next.expect("right merge has a next").start).expect("next exists");
-            end = n.end;
-            next_links = Some(anon_links(&n));
-        }
-        st.vmas.modify(p, |t| {
-            if let Some((anon, parents)) = &next_links {
-                dup_anon_vma(t, anon.as_ref(), parents);
-            }
-            dup_anon_vma(t, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
-            t.end = end;
-        });
-        Some(p)
-    } else {
-        let n = next.expect("right merge has a next").start;
-        st.vmas.modify(n, |t| {
-            dup_anon_vma(t, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
-            t.start = vmg.start;
-            t.pgoff = vmg.pgoff;
-        });
-        Some(vmg.start)
+    // The target grows over the range (and over next when both sides
+    // merge); a moved range (copy_vma) brings its anon_vma along.
+    if right {
+        let n = next.expect("right merge has a next");
+        vmg.end = n.end;
+        vmg.target = Some(n.start);
     }
+    if left {
+        let p = prev.expect("left merge has a prev");
+        vmg.start = p.start;
+        vmg.pgoff = p.pgoff;
+        vmg.target = Some(p.start);
+    }
+    vma_expand(vmas, vmg);
+    vmg.target
+}
+
+/// `vma_expand`: the VMA starting at `vmg.target` grows to cover
+/// `[vmg.start, vmg.end)` at page offset `vmg.pgoff`; `vmg.next` goes when
+/// the range ends where it ends.  The target takes the anon_vma (and chain)
+/// of what it absorbs when it has none: next's first, then the range's.
+pub(crate) fn vma_expand(vmas: &mut VmaTree, vmg: &mut VmaMergeStruct) {
+    let target = vmg.target.expect("vma_expand has a target");
+    let removed_next = match vmg.next {
+        Some(n) if n != target && vmas.get(n).is_some_and(|v| v.end == vmg.end) => {
+            vmas.remove(n).map(|v| anon_links(&v))
+        }
+        _ => None,
+    };
+    vmas.modify(target, |t| {
+        if let Some((anon, parents)) = &removed_next {
+            dup_anon_vma(t, anon.as_ref(), parents);
+        }
+        dup_anon_vma(t, vmg.anon_vma.as_ref(), &vmg.anon_vma_parents);
+        t.start = vmg.start;
+        t.end = vmg.end;
+        t.pgoff = vmg.pgoff;
+    })
+    .expect("vma_expand target exists");
+    vmg.target = Some(vmg.start);
+    vmg.state = VmaMergeState::Success;
 }
 
 /// `vma_merge_copied_range`: [`vma_merge_new_range`] for the copy of `src`
@@ -409,29 +497,66 @@ pub(crate) fn vma_merge_new_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeS
 /// `vmg->copied_from` set: the anon_vma of a fork child's VMA is not
 /// duplicated into an unfaulted neighbour.
 pub(crate) fn vma_merge_copied_range(
-    m: &Machine,
-    st: &mut MmState,
+    ctx: VmaCtx<'_>,
+    vmas: &mut VmaTree,
     vmg: &mut VmaMergeStruct,
     src: &Vma,
 ) -> Option<u64> {
     vmg.copied_from_fork_child = src.had_uncowed_parents();
-    vma_merge_new_range(m, st, vmg)
+    vma_merge_new_range(ctx, vmas, vmg)
+}
+
+/// `vma_merge_extend`: the VMA starting at `vma_start` grows by `delta`
+/// bytes into the free space after it (`mremap` in place), merging with
+/// the VMA that follows when they agree.  Returns the start of the VMA
+/// that covers the extension, or `None` if it could not merge.
+pub(crate) fn vma_merge_extend(ctx: VmaCtx<'_>, vmas: &mut VmaTree, vma_start: u64, delta: u64) -> Option<u64> {
+    let vma = vmas.get(vma_start)?;
+    let mut vmg = VmaMergeStruct::like_vma(vma, vma.end, vma.end + delta, vma.pgoff + vma.pages());
+    vmg.prev = Some(vma_start);
+    vmg.next = vmas.next_from(vma.end).map(|n| n.start);
+    vma_merge_new_range(ctx, vmas, &mut vmg)
+}
+
+/// `copy_vma`: a VMA for `[addr, addr + len)` like `src`, merged with
+/// the destination's neighbours when possible (not a fork child's
+/// faulted VMA into an unfaulted neighbour: `vma_merge_copied_range`).  An
+/// unfaulted anonymous VMA takes the page offset of its new address so
+/// that it can merge.  Returns the start of the VMA covering the
+/// destination.
+pub(crate) fn copy_vma(ctx: VmaCtx<'_>, vmas: &mut VmaTree, src: &Vma, addr: u64, len: u64, pgoff: u64) -> u64 {
+    let pgoff = if src.is_anonymous() && src.anon_vma().is_none() { addr >> PAGE_SHIFT } else { pgoff };
+    let mut vmg = VmaMergeStruct::like_vma(src, addr, addr + len, pgoff);
+    vmg.prev = vmas.prev(addr).map(|v| v.start);
+    vmg.next = vmas.next_from(addr).map(|v| v.start);
+    if let Some(s) = vma_merge_copied_range(ctx, vmas, &mut vmg, src) {
+        return s;
+    }
+    let mut new = src.clone();
+    new.start = addr;
+    new.end = addr + len;
+    new.pgoff = pgoff;
+    trace_note!(ctx.trace, "copy_vma", "new vma {:08x}-{:08x} {}", addr, addr + len, new.perms());
+    vmas.insert(new);
+    addr
 }
 
 /// `vma_merge_existing_range`: `[vmg.start, vmg.end)` of the VMA `middle`
 /// is changing to `vmg`'s attributes; merges it into a neighbour if they
-/// now agree.  Returns the start of the merged VMA.
-fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> Option<u64> {
-    let middle = st.vmas.get(vmg.middle.expect("existing-range merge has a middle"))?;
+/// now agree.  Returns the start of the merged VMA; `vmg.state` says
+/// whether it merged.
+fn vma_merge_existing_range(ctx: VmaCtx<'_>, vmas: &mut VmaTree, vmg: &mut VmaMergeStruct) -> Option<u64> {
+    vmg.state = VmaMergeState::Nomerge;
+    let middle = vmas.get(vmg.middle.expect("existing-range merge has a middle"))?;
     let (mid_start, mid_end) = (middle.start, middle.end);
     let left_side = vmg.start == mid_start;
     let right_side = vmg.end == mid_end;
     if vmg.flags.intersects(VmFlags::SPECIAL) || (!left_side && !right_side) {
         return None;
     }
-    let prev = if left_side { st.vmas.prev(mid_start).filter(|p| p.end == mid_start) } else { None };
+    let prev = if left_side { vmas.prev(mid_start).filter(|p| p.end == mid_start) } else { None };
     let merge_left = left_side && can_vma_merge_left(vmg, prev, Some(middle));
-    let next = if right_side { st.vmas.next_from(mid_end) } else { None };
+    let next = if right_side { vmas.next_from(mid_end) } else { None };
     let merge_right = right_side && can_vma_merge_right(vmg, prev, next, Some(middle), merge_left);
     if !merge_left && !merge_right {
         return None;
@@ -440,22 +565,22 @@ fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct)
     let mid_links = anon_links(middle);
     let prev_start = prev.map(|p| p.start);
     let next_start = next.map(|n| n.start);
-    if m.trace.enabled() {
+    if ctx.trace.enabled() {
         let what = match (merge_left, merge_right) {
             (true, true) => "prev and next",
             (true, false) => "prev",
             _ => "next",
         };
         let d = describe(middle);
-        m.trace
+        ctx.trace
             .note("vma_merge_existing_range", &format!("{:08x}-{:08x} of {d} merged with {what}", vmg.start, vmg.end));
     }
-    if merge_left && merge_right {
+    let merged = if merge_left && merge_right {
         // prev extends over middle and next.
-        st.vmas.remove(mid_start);
-        let n = st.vmas.remove(next_start.expect("right merge")).expect("next exists");
+        vmas.remove(mid_start);
+        let n = vmas.remove(next_start.expect("right merge")).expect("next exists");
         let p = prev_start.expect("left merge");
-        st.vmas.modify(p, |t| {
+        vmas.modify(p, |t| {
             if n.anon_vma().is_some() {
                 dup_anon_vma(t, n.anon_vma(), &n.anon_vma_parents);
             } else {
@@ -463,73 +588,77 @@ fn vma_merge_existing_range(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct)
             }
             t.end = n.end;
         });
-        Some(p)
+        p
     } else if merge_left {
         // prev extends over [start, end); middle shrinks or goes.
         if remove_middle {
-            st.vmas.remove(mid_start);
+            vmas.remove(mid_start);
         } else {
-            st.vmas.modify(mid_start, |mid| {
+            vmas.modify(mid_start, |mid| {
                 mid.pgoff += (vmg.end - mid.start) >> PAGE_SHIFT;
                 mid.start = vmg.end;
             });
         }
         let p = prev_start.expect("left merge");
-        st.vmas.modify(p, |t| {
+        vmas.modify(p, |t| {
             dup_anon_vma(t, mid_links.0.as_ref(), &mid_links.1);
             t.end = vmg.end;
         });
-        Some(p)
+        p
     } else {
         // next extends down over [start, end); middle shrinks or goes.
         if remove_middle {
-            st.vmas.remove(mid_start);
+            vmas.remove(mid_start);
         } else {
-            st.vmas.modify(mid_start, |mid| mid.end = vmg.start);
+            vmas.modify(mid_start, |mid| mid.end = vmg.start);
         }
         let pglen = (vmg.end - vmg.start) >> PAGE_SHIFT;
-        st.vmas.modify(next_start.expect("right merge"), |t| {
+        vmas.modify(next_start.expect("right merge"), |t| {
             dup_anon_vma(t, mid_links.0.as_ref(), &mid_links.1);
             t.pgoff -= pglen;
             t.start = vmg.start;
         });
-        Some(vmg.start)
-    }
+        vmg.start
+    };
+    vmg.target = Some(merged);
+    vmg.state = VmaMergeState::Success;
+    Some(merged)
 }
 
 /// `__split_vma`: splits the VMA starting at `vma_start` at `addr`.
 /// Both halves keep the anon_vma.
-pub(crate) fn __split_vma(st: &mut MmState, vma_start: u64, addr: u64) {
-    st.vmas.split(vma_start, addr);
+pub(crate) fn __split_vma(vmas: &mut VmaTree, vma_start: u64, addr: u64) {
+    vmas.split(vma_start, addr);
 }
 
 /// `split_vma`: `__split_vma` unless the address space already has
 /// `max_map_count` VMAs.
-pub(crate) fn split_vma(m: &Machine, st: &mut MmState, vma_start: u64, addr: u64) -> SysResult<()> {
-    if st.vmas.len() >= m.tunables.max_map_count {
+pub(crate) fn split_vma(ctx: VmaCtx<'_>, vmas: &mut VmaTree, vma_start: u64, addr: u64) -> SysResult<()> {
+    if vmas.len() >= ctx.max_map_count {
         return Err(Errno::ENOMEM);
     }
-    trace_note!(m.trace, "split_vma", "at {:#x}", addr);
-    __split_vma(st, vma_start, addr);
+    trace_note!(ctx.trace, "split_vma", "at {:#x}", addr);
+    __split_vma(vmas, vma_start, addr);
     Ok(())
 }
 
 /// `vma_modify`: gives `[vmg.start, vmg.end)` of `vmg.middle` the
 /// attributes in `vmg` (flags), merging with a neighbour when possible and
 /// splitting otherwise.  Returns the start of the VMA that now covers the
-/// range; its flags are *not* yet updated when no merge happened.
-pub(crate) fn vma_modify(m: &Machine, st: &mut MmState, vmg: &VmaMergeStruct) -> SysResult<(u64, bool)> {
-    if let Some(s) = vma_merge_existing_range(m, st, vmg) {
+/// range and whether it merged; its flags are *not* yet updated when no
+/// merge happened.
+pub(crate) fn vma_modify(ctx: VmaCtx<'_>, vmas: &mut VmaTree, vmg: &mut VmaMergeStruct) -> SysResult<(u64, bool)> {
+    if let Some(s) = vma_merge_existing_range(ctx, vmas, vmg) {
         return Ok((s, true));
     }
     let mut vma_start = vmg.middle.expect("modify has a middle");
-    let vma_end = st.vmas.get(vma_start).expect("middle exists").end;
+    let vma_end = vmas.get(vma_start).expect("middle exists").end;
     if vma_start < vmg.start {
-        split_vma(m, st, vma_start, vmg.start)?;
+        split_vma(ctx, vmas, vma_start, vmg.start)?;
         vma_start = vmg.start;
     }
     if vma_end > vmg.end {
-        split_vma(m, st, vma_start, vmg.end)?;
+        split_vma(ctx, vmas, vma_start, vmg.end)?;
     }
     Ok((vma_start, false))
 }
@@ -548,7 +677,7 @@ pub(crate) fn vma_modify_flags(
     let vma = st.vmas.get(vma_start).expect("modify of a missing VMA");
     let mut vmg = VmaMergeStruct::for_vma(vma, start, end);
     vmg.flags = flags;
-    let (s, merged) = vma_modify(m, st, &vmg)?;
+    let (s, merged) = vma_modify(VmaCtx::new(m), &mut st.vmas, &mut vmg)?;
     if !merged {
         let v = st.vmas.get_mut(s).expect("modified VMA exists");
         v.flags = flags;
@@ -584,3 +713,9 @@ pub(crate) fn find_mergeable_anon_vma(st: &MmState, vma_start: u64) -> Option<Ar
     let prev = st.vmas.prev(vma.start)?;
     reusable_anon_vma(prev, prev, vma)
 }
+
+/// The merge tests of the kernel's `tools/testing/vma`, run on a bare
+/// [`VmaTree`] with a [`VmaCtx`] of their own.
+#[cfg(test)]
+#[path = "vma_tests.rs"]
+mod tests;

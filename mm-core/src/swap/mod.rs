@@ -18,13 +18,14 @@
 //!   swapped out or just read back, and, once a page is gone, its shadow
 //!   entry (when it was evicted, for refault detection).
 
-pub mod device;
 pub mod state;
 
 pub use device::{
     HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, new_swap_device,
     swap_device_names,
 };
+/// Swap devices, defined in `mm_api::swap`.
+pub use mm_api::swap as device;
 
 use crate::phys::AnonMap;
 use crate::types::Pfn;
@@ -308,20 +309,34 @@ impl std::fmt::Debug for Swap {
     }
 }
 
+/// Why [`Swap::swapon`] refused a device.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SwaponError {
+    /// Fewer than two pages (the header and one slot).
+    #[error("swap device '{device}' is too small (at least two pages)")]
+    TooSmall { device: &'static str },
+    /// More pages than a swap entry's offset can name.
+    #[error("swap device '{device}' is too large (at most 2^32 pages)")]
+    TooLarge { device: &'static str },
+    /// Every swap type is taken.
+    #[error("too many swap areas (at most {MAX_SWAPFILES})")]
+    TooManyAreas,
+}
+
 impl Swap {
     /// `swapon`: adds `device` as a swap area of priority `prio`; returns
     /// its type.
-    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32, nr_cpus: usize) -> Result<u32, String> {
+    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32, nr_cpus: usize) -> Result<u32, SwaponError> {
         if device.nr_pages() < 2 {
-            return Err(format!("swap device '{}' is too small (at least two pages)", device.name()));
+            return Err(SwaponError::TooSmall { device: device.name() });
         }
         if device.nr_pages() >= 1 << 32 {
-            return Err(format!("swap device '{}' is too large (at most 2^32 pages)", device.name()));
+            return Err(SwaponError::TooLarge { device: device.name() });
         }
         let mut order = self.order.lock();
         let ty = self.nr_swapfiles.load(Ordering::Acquire);
         if ty as usize >= MAX_SWAPFILES {
-            return Err(format!("too many swap areas (at most {MAX_SWAPFILES})"));
+            return Err(SwaponError::TooManyAreas);
         }
         let si = Arc::new(SwapInfo::new(ty, prio, device, nr_cpus));
         let pages = si.pages();

@@ -137,7 +137,7 @@ impl Machine {
             return None;
         }
         let pfn = Pfn(v - 1);
-        if !folio_try_get(self, pfn) {
+        if !folio_try_get(self.phys.page(pfn)) {
             return None;
         }
         if self.page_swap_entry(pfn) != Some(entry) {
@@ -188,7 +188,7 @@ impl Machine {
             }
             page.set_flags(PageFlags::UPTODATE);
             let activate = shadow.is_some_and(|s| self.workingset_refault(pfn, s, false));
-            self.reclaim.folio_add_lru(self, pfn, activate);
+            self.lru_ctx().folio_add_lru(pfn, activate);
             page.unlock();
             return Some((pfn, true));
         }

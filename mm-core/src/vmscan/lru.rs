@@ -12,9 +12,12 @@
 //! `get_scan_count`: file pages only without swap, and otherwise shares set
 //! by `swappiness` and what reclaiming each kind has recently cost.
 
-use super::{LruList, LruSizes, PageList, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl, isolate};
+use super::list::PageList;
+use super::policy::{
+    LruCtx, LruList, LruLists, LruSizes, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
+};
 use crate::flags::{PageFlags, VmFlags};
-use crate::machine::Machine;
+use crate::phys::PhysMem;
 use crate::types::{PAGE_SHIFT, Pfn};
 use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
@@ -35,22 +38,31 @@ pub struct TwoListLru {
 
 /// `folio_is_file_lru`: not swap-backed.
 #[inline]
-fn is_file_lru(m: &Machine, pfn: Pfn) -> bool {
-    !m.phys.page(pfn).test(PageFlags::SWAPBACKED)
+fn is_file_lru(phys: &PhysMem, pfn: Pfn) -> bool {
+    !phys.page(pfn).test(PageFlags::SWAPBACKED)
 }
 
 /// The list a page on the lists is on (recorded in its policy word).
 #[inline]
-fn on_list(m: &Machine, pfn: Pfn) -> Option<LruList> {
-    match m.phys.page(pfn).policy.load(Ordering::Relaxed) {
+fn on_list(phys: &PhysMem, pfn: Pfn) -> Option<LruList> {
+    match phys.page(pfn).policy.load(Ordering::Relaxed) {
         0 => None,
         v => Some(LruList::ALL[(v - 1) as usize & 3]),
     }
 }
 
+impl LruLists for Lists {
+    fn del(&mut self, phys: &PhysMem, pfn: Pfn) {
+        if let Some(lru) = on_list(phys, pfn) {
+            self.lists[lru as usize].remove(phys, pfn);
+            phys.page(pfn).policy.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
 impl Lists {
-    fn add(&mut self, m: &Machine, pfn: Pfn, lru: LruList, tail: bool) {
-        let page = m.phys.page(pfn);
+    fn add(&mut self, phys: &PhysMem, pfn: Pfn, lru: LruList, tail: bool) {
+        let page = phys.page(pfn);
         page.policy.store(lru as u32 + 1, Ordering::Relaxed);
         if lru.is_active() {
             page.set_flags(PageFlags::ACTIVE | PageFlags::LRU);
@@ -61,17 +73,10 @@ impl Lists {
             page.set_flags(PageFlags::LRU);
         }
         if tail {
-            self.lists[lru as usize].push_tail(&m.phys, pfn);
+            self.lists[lru as usize].push_tail(phys, pfn);
         } else {
-            self.lists[lru as usize].push_head(&m.phys, pfn);
+            self.lists[lru as usize].push_head(phys, pfn);
         }
-    }
-
-    fn del(&mut self, m: &Machine, pfn: Pfn) -> Option<LruList> {
-        let lru = on_list(m, pfn)?;
-        self.lists[lru as usize].remove(&m.phys, pfn);
-        m.phys.page(pfn).policy.store(0, Ordering::Relaxed);
-        Some(lru)
     }
 
     fn sizes(&self) -> LruSizes {
@@ -79,18 +84,17 @@ impl Lists {
     }
 
     /// `isolate_lru_folios`: up to `nr` pages from the tail of `lru`.
-    fn isolate_lru_folios(&mut self, m: &Machine, lru: LruList, nr: u64, out: &mut Vec<Pfn>) -> u64 {
+    fn isolate_lru_folios(&mut self, ctx: &LruCtx<'_>, lru: LruList, nr: u64, out: &mut Vec<Pfn>) -> u64 {
         let mut scanned = 0;
         let mut cur = self.lists[lru as usize].tail();
         while let Some(pfn) = cur {
             if scanned >= nr {
                 break;
             }
-            cur = self.lists[lru as usize].prev(&m.phys, pfn);
+            cur = self.lists[lru as usize].prev(ctx.phys, pfn);
             scanned += 1;
             // A page being freed stays for the freeing path to take off.
-            if isolate(m, pfn) {
-                self.del(m, pfn);
+            if ctx.isolate_lru_folio(self, pfn) {
                 out.push(pfn);
             }
         }
@@ -124,9 +128,8 @@ impl TwoListLru {
 
     /// `folio_check_references`.
     fn folio_check_references(sc: &ScanControl<'_>, pfn: Pfn) -> FolioRef {
-        let m = sc.machine;
         let r = sc.folio_referenced(pfn);
-        let page = m.phys.page(pfn);
+        let page = sc.ctx.page(pfn);
         let referenced_folio = page.clear_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED);
         if r.vm_flags.contains(VmFlags::LOCKED) {
             return FolioRef::Activate;
@@ -136,7 +139,7 @@ impl TwoListLru {
             if referenced_folio || r.ptes > 1 {
                 return FolioRef::Activate;
             }
-            if r.vm_flags.contains(VmFlags::EXEC) && is_file_lru(m, pfn) {
+            if r.vm_flags.contains(VmFlags::EXEC) && is_file_lru(sc.ctx.phys, pfn) {
                 return FolioRef::Activate;
             }
             return FolioRef::Keep;
@@ -146,11 +149,11 @@ impl TwoListLru {
 
     /// `get_scan_count`: how many pages of each list this priority scans.
     fn get_scan_count(&self, sc: &ScanControl<'_>, sizes: &LruSizes) -> LruSizes {
-        let m = sc.machine;
-        let swappiness = m.tunables.swappiness.min(200);
+        let ctx = sc.ctx;
+        let swappiness = ctx.swappiness().min(200);
         let file_pages = sizes[2] + sizes[3];
         let anon_on = sc.may_swap && swappiness > 0;
-        let free = m.nr_free_pages();
+        let free = ctx.nr_free_pages();
         let shifted = |l: usize| sizes[l] >> sc.priority;
         let file_only = || [0, 0, shifted(2), shifted(3)];
         if !anon_on {
@@ -162,18 +165,18 @@ impl TwoListLru {
         }
         // file_is_tiny: the file cache would not even bring free memory up
         // to the high watermark.
-        if file_pages + free <= m.watermarks.high && !inactive_is_low(sizes, LruList::InactiveAnon) {
+        if file_pages + free <= ctx.high_wmark_pages() && !inactive_is_low(sizes, LruList::InactiveAnon) {
             return [shifted(0), shifted(1), 0, 0];
         }
         // cache_trim_mode: plenty of inactive cache and no file refaults
         // since the last pass: trim the cache only.
-        let refaults = m.vmstat.get(VmEvent::WorkingsetRefaultFile);
-        let snapshot = m.lruvec.file_refaults_snapshot.load(Ordering::Relaxed);
+        let refaults = ctx.sum_vm_event(VmEvent::WorkingsetRefaultFile);
+        let snapshot = ctx.lruvec.file_refaults_snapshot.load(Ordering::Relaxed);
         if sizes[2] >> sc.priority > 0 && refaults == snapshot && !inactive_is_low(sizes, LruList::InactiveFile) {
             return file_only();
         }
         // SCAN_FRACT.
-        let (anon_cost, file_cost) = m.lruvec.costs();
+        let (anon_cost, file_cost) = ctx.lruvec.costs();
         let total = anon_cost + file_cost + 1;
         let ap = swappiness * total / (anon_cost + 1);
         let fp = (200 - swappiness) * total / (file_cost + 1);
@@ -186,10 +189,10 @@ impl TwoListLru {
     /// active list to the head of its inactive list, keeping referenced
     /// executable file pages active.
     fn shrink_active_list(&self, sc: &mut ScanControl<'_>, lru: LruList, nr: u64) {
-        let m = sc.machine;
+        let ctx = sc.ctx;
         let mut isolated = Vec::new();
-        let scanned = self.lru_lock.lock().isolate_lru_folios(m, lru, nr, &mut isolated);
-        m.vmstat.count(VmEvent::PgRefill, scanned);
+        let scanned = self.lru_lock.lock().isolate_lru_folios(&ctx, lru, nr, &mut isolated);
+        ctx.count(VmEvent::PgRefill, scanned);
         let mut keep = Vec::new();
         let mut deactivate = Vec::new();
         for &pfn in &isolated {
@@ -197,25 +200,18 @@ impl TwoListLru {
             if r.ptes > 0 && r.vm_flags.contains(VmFlags::EXEC) && lru.is_file() {
                 keep.push(pfn);
             } else {
-                let page = m.phys.page(pfn);
+                let page = ctx.page(pfn);
                 page.clear_flags(PageFlags::ACTIVE | PageFlags::REFERENCED);
                 page.set_flags(PageFlags::WORKINGSET);
                 deactivate.push(pfn);
             }
         }
-        {
-            let mut l = self.lru_lock.lock();
-            let inactive = LruList::of(lru.is_file(), false);
-            for &pfn in &keep {
-                l.add(m, pfn, lru, false);
-            }
-            for &pfn in &deactivate {
-                l.add(m, pfn, inactive, false);
-            }
-        }
-        m.vmstat.count(VmEvent::PgDeactivate, deactivate.len() as u64);
+        let inactive = LruList::of(lru.is_file(), false);
+        let moved = keep.iter().map(|&p| (p, lru)).chain(deactivate.iter().map(|&p| (p, inactive)));
+        ctx.move_folios_to_lru(&self.lru_lock, moved, |l, pfn, to| l.add(ctx.phys, pfn, to, false));
+        ctx.count(VmEvent::PgDeactivate, deactivate.len() as u64);
         trace_note!(
-            m.trace,
+            ctx.trace,
             "shrink_active_list",
             "{:?}: {} scanned, {} deactivated, {} kept active",
             lru,
@@ -223,18 +219,16 @@ impl TwoListLru {
             deactivate.len(),
             keep.len()
         );
-        for pfn in isolated {
-            m.put_page(pfn);
-        }
+        ctx.folios_put(&isolated);
     }
 
     /// `shrink_inactive_list`: isolates up to `nr` pages from the tail of
     /// an inactive list, checks their references, and hands the ones to
     /// reclaim to the core.
     fn shrink_inactive_list(&self, sc: &mut ScanControl<'_>, lru: LruList, nr: u64, victims: &mut Vec<Pfn>) {
-        let m = sc.machine;
+        let ctx = sc.ctx;
         let mut isolated = Vec::new();
-        let scanned = self.lru_lock.lock().isolate_lru_folios(m, lru, nr, &mut isolated);
+        let scanned = self.lru_lock.lock().isolate_lru_folios(&ctx, lru, nr, &mut isolated);
         sc.count_scanned(lru.is_file(), scanned);
         let mut back = Vec::new();
         for pfn in isolated {
@@ -243,16 +237,14 @@ impl TwoListLru {
                 r => back.push((pfn, r == FolioRef::Activate)),
             }
         }
-        let activated = back.iter().filter(|b| b.1).count() as u64;
-        {
-            let mut l = self.lru_lock.lock();
-            for &(pfn, activate) in &back {
-                l.add(m, pfn, LruList::of(is_file_lru(m, pfn), activate), false);
-            }
-        }
-        m.vmstat.count(VmEvent::PgActivate, activated);
+        // An mlocked page goes to the unevictable list, not the active one.
+        let activated = back.iter().filter(|&&(pfn, a)| a && ctx.folio_evictable(ctx.page(pfn))).count() as u64;
+        ctx.move_folios_to_lru(&self.lru_lock, back.iter().copied(), |l, pfn, activate| {
+            l.add(ctx.phys, pfn, LruList::of(is_file_lru(ctx.phys, pfn), activate), false)
+        });
+        ctx.count(VmEvent::PgActivate, activated);
         trace_note!(
-            m.trace,
+            ctx.trace,
             "shrink_inactive_list",
             "{:?}: {} scanned, {} activated, {} kept, {} to reclaim",
             lru,
@@ -262,7 +254,7 @@ impl TwoListLru {
             victims.len()
         );
         for (pfn, _) in back {
-            m.put_page(pfn);
+            ctx.folio_put(pfn);
         }
     }
 }
@@ -272,64 +264,47 @@ impl ReclaimPolicy for TwoListLru {
         "lru"
     }
 
-    fn folio_add_lru(&self, m: &Machine, pfn: Pfn, activate: bool) {
-        let lru = LruList::of(is_file_lru(m, pfn), activate);
-        self.lru_lock.lock().add(m, pfn, lru, false);
+    fn lists(&self) -> &Mutex<dyn LruLists> {
+        &self.lru_lock
     }
 
-    fn folio_del_lru(&self, m: &Machine, pfn: Pfn) {
-        self.folios_del_lru(m, &[pfn]);
+    fn folio_add_lru(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
+        let lru = LruList::of(is_file_lru(ctx.phys, pfn), activate);
+        self.lru_lock.lock().add(ctx.phys, pfn, lru, false);
     }
 
-    fn folios_del_lru(&self, m: &Machine, pfns: &[Pfn]) {
-        let mut l = self.lru_lock.lock();
-        for &pfn in pfns {
-            if m.phys.page(pfn).clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
-                l.del(m, pfn);
-            }
-        }
-    }
-
-    fn isolate_folio(&self, m: &Machine, pfn: Pfn) -> bool {
-        let mut l = self.lru_lock.lock();
-        if !m.phys.page(pfn).test(PageFlags::LRU) || !isolate(m, pfn) {
-            return false;
-        }
-        l.del(m, pfn);
-        true
-    }
-
-    fn putback(&self, m: &Machine, pfn: Pfn, activate: bool) {
-        let active = activate || m.phys.page(pfn).test(PageFlags::ACTIVE);
+    fn putback(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
+        let active = activate || ctx.page(pfn).test(PageFlags::ACTIVE);
         if activate {
-            m.vmstat.count(VmEvent::PgActivate, 1);
+            ctx.count(VmEvent::PgActivate, 1);
         }
-        self.lru_lock.lock().add(m, pfn, LruList::of(is_file_lru(m, pfn), active), false);
+        self.lru_lock.lock().add(ctx.phys, pfn, LruList::of(is_file_lru(ctx.phys, pfn), active), false);
     }
 
-    fn folio_mark_accessed(&self, m: &Machine, pfn: Pfn) {
-        let page = m.phys.page(pfn);
+    fn folio_mark_accessed(&self, ctx: &LruCtx<'_>, pfn: Pfn) {
+        let page = ctx.page(pfn);
         // Inactive, unreferenced -> inactive, referenced -> active.
         if !page.set_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED) || page.test(PageFlags::ACTIVE) {
             return;
         }
         let mut l = self.lru_lock.lock();
-        if page.test(PageFlags::LRU) && !page.test(PageFlags::ACTIVE) {
-            l.del(m, pfn);
+        let f = page.flags();
+        if f.contains(PageFlags::LRU) && !f.intersects(PageFlags::ACTIVE | PageFlags::UNEVICTABLE) {
+            l.del(ctx.phys, pfn);
             page.clear_flags(PageFlags::REFERENCED);
-            l.add(m, pfn, LruList::of(is_file_lru(m, pfn), true), false);
-            m.vmstat.count(VmEvent::PgActivate, 1);
+            l.add(ctx.phys, pfn, LruList::of(is_file_lru(ctx.phys, pfn), true), false);
+            ctx.count(VmEvent::PgActivate, 1);
         }
     }
 
     fn shrink(&self, sc: &mut ScanControl<'_>, victims: &mut Vec<Pfn>) {
-        let m = sc.machine;
+        let ctx = sc.ctx;
         let sizes = self.lru_lock.lock().sizes();
         if sc.budget_priority != Some(sc.priority) {
             sc.budget = self.get_scan_count(sc, &sizes);
             sc.budget_priority = Some(sc.priority);
             let _t = trace_enter!(
-                m.trace,
+                ctx.trace,
                 "shrink_lruvec",
                 "priority {}: scan anon {}+{} file {}+{} (of {}+{} and {}+{})",
                 sc.priority,

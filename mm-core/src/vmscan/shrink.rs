@@ -117,7 +117,7 @@ impl Machine {
 
     fn scan_control(&self, nr_to_reclaim: u64, kswapd: bool) -> ScanControl<'_> {
         ScanControl {
-            machine: self,
+            ctx: self.lru_ctx(),
             nr_to_reclaim,
             priority: DEF_PRIORITY,
             may_swap: self.swap.nr_swap_pages() > 0,
@@ -215,7 +215,7 @@ impl Machine {
             let file = !page.test(PageFlags::SWAPBACKED);
             if page.test(PageFlags::WRITEBACK) || !page.trylock() {
                 // Busy elsewhere: kept for a later pass.
-                self.reclaim.putback(self, pfn, false);
+                self.lru_ctx().folio_putback_lru(pfn, false);
                 self.put_page(pfn);
                 continue;
             }
@@ -234,7 +234,7 @@ impl Machine {
                         anon_rot += 1;
                     }
                     page.unlock();
-                    self.reclaim.putback(self, pfn, outcome == Outcome::Activate);
+                    self.lru_ctx().folio_putback_lru(pfn, outcome == Outcome::Activate);
                     self.put_page(pfn);
                 }
             }
@@ -264,6 +264,15 @@ impl Machine {
     /// reference count frozen at zero.
     fn reclaim_one(&self, pfn: Pfn, mode: ReclaimMode) -> (Outcome, bool) {
         let page = self.phys.page(pfn);
+        if !self.lru_ctx().folio_evictable(page) {
+            // Mlocked: back to the unevictable list.  Its swap slot, if it
+            // has one no entry needs, is not worth keeping.
+            if page.test(PageFlags::SWAPCACHE) {
+                self.folio_free_swap_locked(pfn);
+            }
+            trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: mlocked, to the unevictable list", pfn.0);
+            return (Outcome::Activate, false);
+        }
         let swapbacked = page.test(PageFlags::SWAPBACKED);
         let anon = page.is_anon() || (page.test(PageFlags::SWAPCACHE) && page.mapping.load(Ordering::Acquire) == 0);
         if folio_has_extra_refs(page, anon) {

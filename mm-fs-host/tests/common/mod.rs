@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
 /// A scratch root for one test, removed when dropped.
-pub struct Scratch(pub PathBuf);
+pub(crate) struct Scratch(pub PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -18,7 +18,7 @@ impl Drop for Scratch {
 }
 
 /// Byte `i` of test file `seed`.
-pub fn pattern(seed: u8, len: usize) -> Vec<u8> {
+pub(crate) fn pattern(seed: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 12) as u8).collect()
 }
 
@@ -26,7 +26,7 @@ pub fn pattern(seed: u8, len: usize) -> Vec<u8> {
 /// `/usr/lib/libc.so.6`, `/lib -> usr/lib`, `/abs -> /usr/lib/libc.so.6`,
 /// `/up -> ../../..`, `/loop1 <-> /loop2`, `/dir`, `/plain`, `/big`
 /// (4 MiB, sparse), `/fifo`.
-pub fn scratch(name: &str) -> Scratch {
+pub(crate) fn scratch(name: &str) -> Scratch {
     let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("mm-fs-host-{}-{name}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -51,7 +51,7 @@ pub fn scratch(name: &str) -> Scratch {
 /// A minimal little-endian ELF64 x86-64 image of `len` bytes: a header,
 /// a `PT_LOAD` of the whole file and, with `interp`, a `PT_INTERP`; the
 /// rest of the file is a pattern.
-pub fn elf(interp: Option<&str>, len: usize) -> Vec<u8> {
+pub(crate) fn elf(interp: Option<&str>, len: usize) -> Vec<u8> {
     let mut b = pattern(9, len);
     let phnum: u16 = if interp.is_some() { 2 } else { 1 };
     let mut h = Vec::new();
@@ -90,7 +90,7 @@ pub fn elf(interp: Option<&str>, len: usize) -> Vec<u8> {
 /// Adds `/usr/bin/prog` (an ELF with `/lib64/ld.so` as interpreter),
 /// `/lib64 -> usr/lib`, `/usr/lib/ld.so` (an ELF) and `/usr/bin/script`
 /// (`#!/usr/bin/prog -x`) to a scratch root.
-pub fn add_programs(s: &Scratch) {
+pub(crate) fn add_programs(s: &Scratch) {
     let d = &s.0;
     std::fs::create_dir_all(d.join("usr/bin")).expect("dir");
     std::fs::write(d.join("usr/bin/prog"), elf(Some("/lib64/ld.so"), 8192)).expect("write");

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Where the program break is moved before the first line.
-pub const BRK_BASE: u64 = 0x2_0000_0000;
+pub(super) const BRK_BASE: u64 = 0x2_0000_0000;
 const PAGE: u64 = mm_core::PAGE_SIZE;
 /// Standard output's buffer.
 const OUT_BYTES: usize = 1 << 20;

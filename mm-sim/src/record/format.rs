@@ -151,7 +151,7 @@ const RESTART_NAMES: [(&str, &str); 5] = [
 ];
 
 /// Signal names by number (1 to 31).
-pub const SIGNALS: [&str; 31] = [
+pub(super) const SIGNALS: [&str; 31] = [
     "SIGHUP",
     "SIGINT",
     "SIGQUIT",
@@ -186,7 +186,7 @@ pub const SIGNALS: [&str; 31] = [
 ];
 
 /// `SIGHUP` for 1, ..., `SIGRT_3` for 37, `SIG99` beyond.
-pub fn signal_name(sig: i32) -> String {
+pub(super) fn signal_name(sig: i32) -> String {
     match sig {
         1..=31 => SIGNALS[sig as usize - 1].to_string(),
         32..=64 => format!("SIGRT_{}", sig - 32),
@@ -197,7 +197,7 @@ pub fn signal_name(sig: i32) -> String {
 /// What `PTRACE_GETSIGINFO` said of a signal about to be delivered (the
 /// fields of `siginfo_t` that strace writes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SigInfo {
+pub(super) struct SigInfo {
     pub signo: i32,
     pub code: i32,
     /// `si_pid`, `si_uid` (a signal sent by a task, or `SIGCHLD`).
@@ -235,7 +235,7 @@ const FAULT_SIGNALS: [i32; 5] = [4, 5, 7, 8, 11];
 /// A signal-delivery stop as strace writes it: `--- SIGCHLD
 /// {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1235, si_uid=0,
 /// si_status=0, si_utime=0, si_stime=0} ---`.
-pub fn signal_line(si: &SigInfo) -> String {
+pub(super) fn signal_line(si: &SigInfo) -> String {
     let name = signal_name(si.signo);
     let per_signal: &[&str] = match si.signo {
         17 => &["CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"],
@@ -291,13 +291,13 @@ pub fn signal_line(si: &SigInfo) -> String {
 }
 
 /// A group stop as strace writes it: `--- stopped by SIGTSTP ---`.
-pub fn stop_line(sig: i32) -> String {
+pub(super) fn stop_line(sig: i32) -> String {
     format!("--- stopped by {} ---", signal_name(sig))
 }
 
 /// A signal mask as strace writes it: `[CHLD PIPE]`, or `~[...]` with
 /// the signals not in it when it holds more than half of them.
-pub fn sigmask(mask: u64) -> String {
+pub(super) fn sigmask(mask: u64) -> String {
     let names = |m: u64| -> String {
         (1..=64)
             .filter(|&s| m & (1u64 << (s - 1)) != 0)
@@ -321,7 +321,7 @@ fn strerror(e: i32) -> String {
 /// directory)`, `? ERESTARTSYS (...)`, a number in decimal, or in hex for
 /// an address (`hex`).  A negative value that is no error (never seen on
 /// x86-64 for the calls written in hex) is written as the unsigned number.
-pub fn ret_text(ret: i64, hex: bool) -> String {
+pub(super) fn ret_text(ret: i64, hex: bool) -> String {
     if (-4095..0).contains(&ret) {
         let e = -ret;
         if (512..=516).contains(&e) {
@@ -345,7 +345,7 @@ pub fn ret_text(ret: i64, hex: bool) -> String {
 
 /// A C string as strace writes it: quotes, `\"`, `\\`, `\n`, `\t`, `\r`,
 /// `\v`, `\f`, and `\xNN` for every other byte outside `' '`..`'~'`.
-pub fn c_string(b: &[u8]) -> String {
+pub(super) fn c_string(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() + 2);
     s.push('"');
     for &c in b {
@@ -369,7 +369,7 @@ pub fn c_string(b: &[u8]) -> String {
 
 /// A path in a descriptor's `<...>` annotation: bytes outside `!`..`~`
 /// (but the space), and `<`, `>`, `"`, `\`, written `\xNN`.
-pub fn annotation(b: &[u8]) -> String {
+pub(super) fn annotation(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() + 2);
     s.push('<');
     for &c in b {
@@ -384,18 +384,18 @@ pub fn annotation(b: &[u8]) -> String {
 }
 
 /// An array of strings: `["a", "b"]`.
-pub fn string_array(items: &[Vec<u8>]) -> String {
+pub(super) fn string_array(items: &[Vec<u8>]) -> String {
     let parts: Vec<String> = items.iter().map(|i| c_string(i)).collect();
     format!("[{}]", parts.join(", "))
 }
 
 /// A pointer: `NULL` or hex.
-pub fn pointer(v: u64) -> String {
+pub(super) fn pointer(v: u64) -> String {
     if v == 0 { "NULL".to_string() } else { format!("{v:#x}") }
 }
 
 /// A fault line: `TID page_fault_user: address=0x... ip=0x... error_code=0x6`.
-pub fn fault_line(tid: u32, user: bool, address: u64, ip: u64, error_code: u64) -> String {
+pub(super) fn fault_line(tid: u32, user: bool, address: u64, ip: u64, error_code: u64) -> String {
     let kind = if user { "page_fault_user" } else { "page_fault_kernel" };
     format!("{tid} {kind}: address={address:#x} ip={ip:#x} error_code={error_code:#x}")
 }

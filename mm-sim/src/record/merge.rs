@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 /// A call as `ptrace` saw it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CallText {
+pub(super) struct CallText {
     pub nr: u64,
     pub name: String,
     /// The arguments, as written between the parentheses.
@@ -30,7 +30,7 @@ pub struct CallText {
 
 /// What `ptrace` saw of one task.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TaskLog {
+pub(super) struct TaskLog {
     pub calls: Vec<CallText>,
     /// `+++ exited with N +++` or `+++ killed by SIG +++`.
     pub exit_line: Option<String>,
@@ -40,7 +40,7 @@ pub struct TaskLog {
 
 /// What the merge counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MergeStats {
+pub(super) struct MergeStats {
     pub calls: usize,
     pub user_faults: usize,
     pub kernel_faults: usize,
@@ -153,7 +153,7 @@ impl Writer<'_> {
 /// that ran `execve` and took its pid over: after the leader's exit, the
 /// samples of that pid are the thread's, and its calls go on in the
 /// thread's log.
-pub fn merge(
+pub(super) fn merge(
     samples: &[Sample],
     tasks: &HashMap<u32, TaskLog>,
     root: u32,

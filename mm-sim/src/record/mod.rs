@@ -152,32 +152,32 @@ fn cstring(b: &[u8]) -> Result<CString, String> {
 
 /// Syscall numbers the writer treats apart.
 mod nr {
-    pub const OPEN: u64 = 2;
-    pub const MMAP: u64 = 9;
-    pub const BRK: u64 = 12;
-    pub const PIPE: u64 = 22;
-    pub const MREMAP: u64 = 25;
-    pub const SHMAT: u64 = 30;
-    pub const CLONE: u64 = 56;
-    pub const FORK: u64 = 57;
-    pub const VFORK: u64 = 58;
-    pub const EXECVE: u64 = 59;
-    pub const EXIT: u64 = 60;
-    pub const FCNTL: u64 = 72;
-    pub const CREAT: u64 = 85;
-    pub const GETRLIMIT: u64 = 97;
-    pub const SETRLIMIT: u64 = 160;
-    pub const EXIT_GROUP: u64 = 231;
-    pub const OPENAT: u64 = 257;
-    pub const UNLINKAT: u64 = 263;
-    pub const PIPE2: u64 = 293;
-    pub const PRLIMIT64: u64 = 302;
-    pub const RENAMEAT2: u64 = 316;
-    pub const RT_SIGRETURN: u64 = 15;
-    pub const EXECVEAT: u64 = 322;
-    pub const OPENAT2: u64 = 437;
-    pub const CLONE3: u64 = 435;
-    pub const SOCKETPAIR: u64 = 53;
+    pub(super) const OPEN: u64 = 2;
+    pub(super) const MMAP: u64 = 9;
+    pub(super) const BRK: u64 = 12;
+    pub(super) const PIPE: u64 = 22;
+    pub(super) const MREMAP: u64 = 25;
+    pub(super) const SHMAT: u64 = 30;
+    pub(super) const CLONE: u64 = 56;
+    pub(super) const FORK: u64 = 57;
+    pub(super) const VFORK: u64 = 58;
+    pub(super) const EXECVE: u64 = 59;
+    pub(super) const EXIT: u64 = 60;
+    pub(super) const FCNTL: u64 = 72;
+    pub(super) const CREAT: u64 = 85;
+    pub(super) const GETRLIMIT: u64 = 97;
+    pub(super) const SETRLIMIT: u64 = 160;
+    pub(super) const EXIT_GROUP: u64 = 231;
+    pub(super) const OPENAT: u64 = 257;
+    pub(super) const UNLINKAT: u64 = 263;
+    pub(super) const PIPE2: u64 = 293;
+    pub(super) const PRLIMIT64: u64 = 302;
+    pub(super) const RENAMEAT2: u64 = 316;
+    pub(super) const RT_SIGRETURN: u64 = 15;
+    pub(super) const EXECVEAT: u64 = 322;
+    pub(super) const OPENAT2: u64 = 437;
+    pub(super) const CLONE3: u64 = 435;
+    pub(super) const SOCKETPAIR: u64 = 53;
 }
 
 /// `RLIMIT_*` names by number.
@@ -659,7 +659,7 @@ impl Recorder {
                     let _ = writeln!(b, "{s:x}-{e:x}");
                 }
             }
-            Err(e) => self.errors.push(e),
+            Err(e) => self.errors.push(e.to_string()),
         }
         let _ = writeln!(b, "end {tgid}");
         self.expect.push(b);
@@ -946,7 +946,7 @@ fn kernel() -> String {
 /// The root part: the snapshot of the paths the trace names, with the
 /// page cache measured and each filesystem's readahead window.
 fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
-    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes())?;
+    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes()).map_err(|e| e.to_string())?;
     let mut out = String::new();
     let mut lines = snap.lines().peekable();
     while let Some(l) = lines.next() {
@@ -1005,7 +1005,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     let prog = opts.command.first().ok_or("record: no program given")?;
     let exe = resolve_program(prog)?;
     let tracefs = find_tracefs()?;
-    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n);
+    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n).map_err(|e| e.to_string());
     let (enter, exit, fu, fk, te) = (
         tp("raw_syscalls", "sys_enter")?,
         tp("raw_syscalls", "sys_exit")?,
@@ -1013,7 +1013,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         tp("exceptions", "page_fault_kernel")?,
         tp("sched", "sched_process_exit")?,
     );
-    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te)?;
+    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te).map_err(|e| e.to_string())?;
     let ids = [enter.id, exit.id, fu.id, fk.id, te.id];
 
     let c_exe = cstring(exe.as_os_str().as_bytes())?;

@@ -11,6 +11,23 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 
+/// Why a file's cached folios could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum MeasureError {
+    /// The file is larger than this host's address space.
+    #[error("file too large")]
+    TooLarge,
+    /// A system call on the file's mapping failed.
+    #[error("{call}: {source}")]
+    Syscall { call: &'static str, source: std::io::Error },
+}
+
+impl MeasureError {
+    fn last_os_error(call: &'static str) -> MeasureError {
+        MeasureError::Syscall { call, source: std::io::Error::last_os_error() }
+    }
+}
+
 const PAGE_SIZE: usize = 4096;
 const KPF_COMPOUND_HEAD: u64 = 1 << 15;
 const KPF_COMPOUND_TAIL: u64 = 1 << 16;
@@ -23,11 +40,11 @@ const MAX_ORDER: u32 = 9;
 
 /// `(first page, count, order, readahead)`: `count` folios of `2^order`
 /// pages, each with `PG_readahead` if `readahead`.
-pub type Run = (u64, u64, u32, bool);
+pub(super) type Run = (u64, u64, u32, bool);
 
 /// Folio runs from per-page residency and flags: `pages[i]` is `None`
 /// for a page not cached, else its kpageflags (0 without them).
-pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
+pub(super) fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
     let mut folios: Vec<(u64, u32, bool)> = Vec::new();
     let mut i = 0;
     while i < pages.len() {
@@ -62,14 +79,14 @@ pub fn folio_runs(pages: &[Option<u64>]) -> Vec<Run> {
 }
 
 /// What is known of the machine's frames.
-pub struct Frames {
+pub(super) struct Frames {
     /// `/proc/self/pagemap` and `/proc/kpageflags`, when readable with
     /// frame numbers (root).
     files: Option<(File, File)>,
 }
 
 impl Frames {
-    pub fn open() -> Frames {
+    pub(super) fn open() -> Frames {
         let files = (|| {
             let pm = File::open("/proc/self/pagemap").ok()?;
             let kf = File::open("/proc/kpageflags").ok()?;
@@ -81,7 +98,7 @@ impl Frames {
     }
 
     /// Whether folio orders can be read (else every page is order 0).
-    pub fn orders(&self) -> bool {
+    pub(super) fn orders(&self) -> bool {
         self.files.is_some()
     }
 
@@ -99,30 +116,30 @@ impl Frames {
     }
 
     /// The cached folios of `f` (`size` bytes).
-    pub fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, String> {
+    pub(super) fn measure(&self, f: &File, size: u64) -> Result<Vec<Run>, MeasureError> {
         if size == 0 {
             return Ok(Vec::new());
         }
-        let len = usize::try_from(size).map_err(|_| "file too large".to_string())?;
+        let len = usize::try_from(size).map_err(|_| MeasureError::TooLarge)?;
         let npages = len.div_ceil(PAGE_SIZE);
         // SAFETY: a fresh shared read-only mapping of the file, unmapped
         // below; only cached pages are touched.
         let base =
             unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, f.as_raw_fd(), 0) };
         if base == libc::MAP_FAILED {
-            return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+            return Err(MeasureError::last_os_error("mmap"));
         }
         let result = (|| {
             // SAFETY: the mapping just made.
             unsafe {
                 if libc::madvise(base, len, libc::MADV_RANDOM) != 0 {
-                    return Err(format!("madvise: {}", std::io::Error::last_os_error()));
+                    return Err(MeasureError::last_os_error("madvise"));
                 }
             }
             let mut vec = vec![0u8; npages];
             // SAFETY: `vec` has a byte per page of the mapping.
             if unsafe { libc::mincore(base, len, vec.as_mut_ptr()) } != 0 {
-                return Err(format!("mincore: {}", std::io::Error::last_os_error()));
+                return Err(MeasureError::last_os_error("mincore"));
             }
             let mut pages = vec![None; npages];
             for (i, &v) in vec.iter().enumerate() {

@@ -16,7 +16,7 @@ const PERF_RECORD_SAMPLE: u32 = 9;
 
 /// What one sample says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ev {
+pub(super) enum Ev {
     /// `raw_syscalls:sys_enter`.
     Enter { nr: u64 },
     /// `raw_syscalls:sys_exit`.
@@ -33,7 +33,7 @@ pub enum Ev {
 
 /// One sample: the task it came from, when, and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sample {
+pub(super) struct Sample {
     pub tid: u32,
     pub time: u64,
     pub ev: Ev,
@@ -41,30 +41,53 @@ pub struct Sample {
 
 /// A field of a tracepoint's `format` file: its offset and size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Field {
+pub(super) struct Field {
     pub offset: usize,
     pub size: usize,
 }
 
 /// A tracepoint: its id and the fields read from its samples.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tracepoint {
+pub(super) struct Tracepoint {
     pub id: u64,
     pub fields: Vec<(String, Field)>,
 }
 
 impl Tracepoint {
-    fn field(&self, name: &str) -> Result<Field, String> {
+    fn field(&self, name: &'static str) -> Result<Field, TracepointError> {
         self.fields
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, f)| *f)
-            .ok_or_else(|| format!("tracepoint {} has no field `{name}`", self.id))
+            .ok_or(TracepointError::NoField { id: self.id, field: name })
     }
 }
 
+/// Why a tracepoint's description in tracefs could not be used.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum TracepointError {
+    /// Its `id` or `format` file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    /// Its `id` file holds no number.
+    #[error("bad tracepoint id in {path}")]
+    BadId { path: String },
+    /// A `field:` line's offset is not a number.
+    #[error("bad offset in `{line}`")]
+    BadOffset { line: String },
+    /// A `field:` line's size is not a number.
+    #[error("bad size in `{line}`")]
+    BadSize { line: String },
+    /// A `field:` line without a name, an offset or a size.
+    #[error("bad field line `{line}`")]
+    BadFieldLine { line: String },
+    /// A field the decoder needs is missing.
+    #[error("tracepoint {id} has no field `{field}`")]
+    NoField { id: u64, field: &'static str },
+}
+
 /// Parses a tracefs `format` file: `field:TYPE NAME[N]; offset:O; size:S; ...`.
-pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
+pub(super) fn parse_format(id: u64, text: &str) -> Result<Tracepoint, TracepointError> {
     let mut fields = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -77,15 +100,15 @@ pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
         let mut seen = (false, false);
         for p in parts {
             if let Some(v) = p.strip_prefix("offset:") {
-                f.offset = v.parse().map_err(|_| format!("bad offset in `{line}`"))?;
+                f.offset = v.parse().map_err(|_| TracepointError::BadOffset { line: line.to_string() })?;
                 seen.0 = true;
             } else if let Some(v) = p.strip_prefix("size:") {
-                f.size = v.parse().map_err(|_| format!("bad size in `{line}`"))?;
+                f.size = v.parse().map_err(|_| TracepointError::BadSize { line: line.to_string() })?;
                 seen.1 = true;
             }
         }
         if name.is_empty() || !seen.0 || !seen.1 {
-            return Err(format!("bad field line `{line}`"));
+            return Err(TracepointError::BadFieldLine { line: line.to_string() });
         }
         fields.push((name, f));
     }
@@ -93,17 +116,18 @@ pub fn parse_format(id: u64, text: &str) -> Result<Tracepoint, String> {
 }
 
 /// Reads tracepoint `sys:name` from the tracefs mounted at `tracefs`.
-pub fn tracepoint(tracefs: &str, sys: &str, name: &str) -> Result<Tracepoint, String> {
+pub(super) fn tracepoint(tracefs: &str, sys: &str, name: &str) -> Result<Tracepoint, TracepointError> {
     let dir = format!("{tracefs}/events/{sys}/{name}");
-    let id = std::fs::read_to_string(format!("{dir}/id")).map_err(|e| format!("cannot read {dir}/id: {e}"))?;
-    let id: u64 = id.trim().parse().map_err(|_| format!("bad tracepoint id in {dir}/id"))?;
-    let fmt = std::fs::read_to_string(format!("{dir}/format")).map_err(|e| format!("cannot read {dir}/format: {e}"))?;
+    let read = |path: String| std::fs::read_to_string(&path).map_err(|source| TracepointError::Read { path, source });
+    let id = read(format!("{dir}/id"))?;
+    let id: u64 = id.trim().parse().map_err(|_| TracepointError::BadId { path: format!("{dir}/id") })?;
+    let fmt = read(format!("{dir}/format"))?;
     parse_format(id, &fmt)
 }
 
 /// How the raw data of each tracepoint is decoded.
 #[derive(Clone, Debug, Default)]
-pub struct Decoder {
+pub(super) struct Decoder {
     enter: (u64, Field, Field),
     exit: (u64, Field, Field),
     fault_user: (u64, Field, Field, Field),
@@ -125,14 +149,14 @@ fn read_field(raw: &[u8], f: Field) -> Option<u64> {
 
 impl Decoder {
     /// The decoder of the five tracepoints a recording opens.
-    pub fn new(
+    pub(super) fn new(
         enter: &Tracepoint,
         exit: &Tracepoint,
         fault_user: &Tracepoint,
         fault_kernel: &Tracepoint,
         task_exit: &Tracepoint,
-    ) -> Result<Decoder, String> {
-        let fault = |t: &Tracepoint| -> Result<_, String> {
+    ) -> Result<Decoder, TracepointError> {
+        let fault = |t: &Tracepoint| -> Result<_, TracepointError> {
             Ok((t.id, t.field("address")?, t.field("ip")?, t.field("error_code")?))
         };
         Ok(Decoder {
@@ -146,7 +170,7 @@ impl Decoder {
     }
 
     /// What a sample's raw data says; `None` for data it cannot decode.
-    pub fn decode(&self, raw: &[u8]) -> Option<Ev> {
+    pub(super) fn decode(&self, raw: &[u8]) -> Option<Ev> {
         let ty = read_field(raw, self.common_type)?;
         if ty == self.enter.0 {
             Some(Ev::Enter { nr: read_field(raw, self.enter.1)? })
@@ -170,7 +194,7 @@ impl Decoder {
 
 /// What reading a ring buffer found besides samples.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct ReadStats {
+pub(super) struct ReadStats {
     /// Events the kernel dropped (`PERF_RECORD_LOST`).
     pub lost: u64,
     /// Records of another type, or samples that did not decode.
@@ -180,7 +204,7 @@ pub struct ReadStats {
 /// Walks the records of a ring buffer's data area from `tail` to `head`
 /// (positions that only grow), giving each one's type, `misc` field and
 /// body to `f`; returns the new tail.
-pub fn for_each_record(
+pub(super) fn for_each_record(
     data: &[u8],
     mut tail: u64,
     head: u64,
@@ -221,7 +245,7 @@ pub fn for_each_record(
 /// may wrap around the end) into `out`, with `sample_type` TID | TIME |
 /// CPU | RAW.  Returns the new tail (`head`) or an error naming a
 /// malformed record.
-pub fn read_records(
+pub(super) fn read_records(
     data: &[u8],
     tail: u64,
     head: u64,
@@ -253,7 +277,7 @@ pub fn read_records(
 }
 
 /// The events of one CPU and their ring buffer.
-pub struct CpuBuffer {
+pub(super) struct CpuBuffer {
     fds: Vec<i32>,
     base: *mut u8,
     map_len: usize,
@@ -283,7 +307,7 @@ impl CpuBuffer {
     /// Opens the tracepoints `ids` on task `pid` (inherited by every task
     /// it creates from now on) on `cpu`, all writing into one ring buffer
     /// of `data_size` bytes (a power of two).
-    pub fn open(pid: i32, cpu: i32, ids: &[u64], data_size: usize) -> Result<CpuBuffer, std::io::Error> {
+    pub(super) fn open(pid: i32, cpu: i32, ids: &[u64], data_size: usize) -> Result<CpuBuffer, std::io::Error> {
         let attrs = ids.iter().map(|&id| {
             let mut attr = sys::bindings::perf_event_attr {
                 type_: sys::bindings::PERF_TYPE_TRACEPOINT,
@@ -309,7 +333,7 @@ impl CpuBuffer {
 
     /// Opens the events `attrs` on task `pid` and `cpu`, all writing into
     /// one ring buffer of `data_size` bytes (a power of two).
-    pub fn open_events(
+    pub(super) fn open_events(
         pid: i32,
         cpu: i32,
         attrs: impl IntoIterator<Item = sys::bindings::perf_event_attr>,
@@ -364,7 +388,7 @@ impl CpuBuffer {
     }
 
     /// Reads every record written so far into `out`.
-    pub fn drain(&self, dec: &Decoder, out: &mut Vec<Sample>, stats: &mut ReadStats) -> Result<(), String> {
+    pub(super) fn drain(&self, dec: &Decoder, out: &mut Vec<Sample>, stats: &mut ReadStats) -> Result<(), String> {
         self.drain_with(|data, tail, head| read_records(data, tail, head, dec, out, stats))
     }
 
@@ -417,7 +441,7 @@ impl Inner {
 /// The buffers of every CPU, drained at each stop of the program and,
 /// in between, every few milliseconds by a thread of their own, so that
 /// a task faulting without making calls does not fill them.
-pub struct Tracepoints {
+pub(super) struct Tracepoints {
     inner: Arc<Mutex<Inner>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -431,7 +455,7 @@ const MAX_SAMPLES: usize = 16 << 20;
 const DRAIN_PERIOD: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl Tracepoints {
-    pub fn start(buffers: Vec<CpuBuffer>, decoder: Decoder) -> Tracepoints {
+    pub(super) fn start(buffers: Vec<CpuBuffer>, decoder: Decoder) -> Tracepoints {
         let inner = Arc::new(Mutex::new(Inner {
             buffers,
             decoder,
@@ -452,7 +476,7 @@ impl Tracepoints {
 
     /// Drains every buffer; an error if events were lost or a record was
     /// malformed.
-    pub fn drain(&self) -> Result<(), String> {
+    pub(super) fn drain(&self) -> Result<(), String> {
         let mut i = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         i.drain();
         if let Some(e) = &i.error {
@@ -469,7 +493,7 @@ impl Tracepoints {
 
     /// Stops the drain thread, drains a last time, closes the events and
     /// returns every sample read.
-    pub fn finish(mut self) -> Result<Vec<Sample>, String> {
+    pub(super) fn finish(mut self) -> Result<Vec<Sample>, String> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -558,8 +582,13 @@ mod tests {
         let t =
             parse_format(7, "name: x\nID: 7\nformat:\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n").unwrap();
         assert_eq!(t.fields, vec![("ret".to_string(), Field { offset: 16, size: 8 })]);
-        assert!(parse_format(7, "\tfield:long ret;\toffset:x;\tsize:8;\n").is_err());
-        assert!(parse_format(7, "\tfield:long ret;\tsize:8;\n").is_err());
+        let e = parse_format(7, "\tfield:long ret;\toffset:x;\tsize:8;\n").unwrap_err();
+        assert_eq!(e.to_string(), "bad offset in `field:long ret;\toffset:x;\tsize:8;`");
+        let e = parse_format(7, "\tfield:long ret;\tsize:8;\n").unwrap_err();
+        assert!(matches!(e, TracepointError::BadFieldLine { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "bad field line `field:long ret;\tsize:8;`");
+        let e = t.field("id").unwrap_err();
+        assert_eq!(e.to_string(), "tracepoint 7 has no field `id`");
     }
 
     #[test]

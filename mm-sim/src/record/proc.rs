@@ -10,10 +10,10 @@ const PAGE_SIZE: u64 = 4096;
 /// Bit 63 of a pagemap entry: the page is present.
 const PM_PRESENT: u64 = 1 << 63;
 /// The largest string read from a task (strace's `-s 65536`, and a path).
-pub const MAX_STRING: usize = 65536;
+pub(super) const MAX_STRING: usize = 65536;
 
 /// The pagemap entries of `count` pages from `addr` of task `tid`.
-pub fn pagemap(f: &File, addr: u64, count: u64) -> std::io::Result<Vec<u64>> {
+pub(super) fn pagemap(f: &File, addr: u64, count: u64) -> std::io::Result<Vec<u64>> {
     let mut buf = vec![0u8; (count * 8) as usize];
     let mut done = 0;
     while done < buf.len() {
@@ -31,7 +31,7 @@ pub fn pagemap(f: &File, addr: u64, count: u64) -> std::io::Result<Vec<u64>> {
 /// are present (reading a page that is not would fault it in for the
 /// task); stops after a NUL when `cstr`.  `None` if the first page is not
 /// present or cannot be read.
-pub fn read_mem(tid: u32, addr: u64, max: usize, cstr: bool) -> Option<Vec<u8>> {
+pub(super) fn read_mem(tid: u32, addr: u64, max: usize, cstr: bool) -> Option<Vec<u8>> {
     let pm = File::open(format!("/proc/{tid}/pagemap")).ok()?;
     let mut out = Vec::new();
     let mut a = addr;
@@ -66,7 +66,7 @@ pub fn read_mem(tid: u32, addr: u64, max: usize, cstr: bool) -> Option<Vec<u8>> 
 }
 
 /// A C string of task `tid` at `addr`.
-pub fn read_cstr(tid: u32, addr: u64) -> Option<Vec<u8>> {
+pub(super) fn read_cstr(tid: u32, addr: u64) -> Option<Vec<u8>> {
     if addr == 0 {
         return None;
     }
@@ -74,7 +74,7 @@ pub fn read_cstr(tid: u32, addr: u64) -> Option<Vec<u8>> {
 }
 
 /// `count` words of task `tid` at `addr`.
-pub fn read_words(tid: u32, addr: u64, count: usize) -> Option<Vec<u64>> {
+pub(super) fn read_words(tid: u32, addr: u64, count: usize) -> Option<Vec<u64>> {
     let b = read_mem(tid, addr, count * 8, false)?;
     if b.len() < count * 8 {
         return None;
@@ -83,7 +83,7 @@ pub fn read_words(tid: u32, addr: u64, count: usize) -> Option<Vec<u64>> {
 }
 
 /// A NULL-ended array of strings (argv, envp) of task `tid`.
-pub fn read_str_array(tid: u32, addr: u64) -> Option<Vec<Vec<u8>>> {
+pub(super) fn read_str_array(tid: u32, addr: u64) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut a = addr;
     loop {
@@ -100,23 +100,23 @@ pub fn read_str_array(tid: u32, addr: u64) -> Option<Vec<Vec<u8>>> {
 }
 
 /// Where descriptor `fd` of task `tid` leads (`/proc/TID/fd/N`).
-pub fn fd_path(tid: u32, fd: i64) -> Option<Vec<u8>> {
+pub(super) fn fd_path(tid: u32, fd: i64) -> Option<Vec<u8>> {
     std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).ok().map(|p| p.as_os_str().as_bytes().to_vec())
 }
 
 /// Task `tid`'s working directory.
-pub fn cwd(tid: u32) -> Option<Vec<u8>> {
+pub(super) fn cwd(tid: u32) -> Option<Vec<u8>> {
     std::fs::read_link(format!("/proc/{tid}/cwd")).ok().map(|p| p.as_os_str().as_bytes().to_vec())
 }
 
 /// The strings of a NUL-separated `/proc` file (`cmdline`, `environ`).
-pub fn nul_list(tid: u32, name: &str) -> Option<Vec<Vec<u8>>> {
+pub(super) fn nul_list(tid: u32, name: &str) -> Option<Vec<Vec<u8>>> {
     let b = std::fs::read(format!("/proc/{tid}/{name}")).ok()?;
     Some(split_nul(&b))
 }
 
 /// Splits NUL-ended strings.
-pub fn split_nul(b: &[u8]) -> Vec<Vec<u8>> {
+pub(super) fn split_nul(b: &[u8]) -> Vec<Vec<u8>> {
     let mut v: Vec<Vec<u8>> = b.split(|&c| c == 0).map(<[u8]>::to_vec).collect();
     if b.last() == Some(&0) || b.is_empty() {
         v.pop();
@@ -126,13 +126,13 @@ pub fn split_nul(b: &[u8]) -> Vec<Vec<u8>> {
 
 /// Fields 10 and 12 of `/proc/TID/stat` (minflt, majflt: the whole thread
 /// group's).
-pub fn faults(tid: u32) -> Option<(u64, u64)> {
+pub(super) fn faults(tid: u32) -> Option<(u64, u64)> {
     let s = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
     stat_faults(&s)
 }
 
 /// Fields 10 and 12 of a `stat` line.
-pub fn stat_faults(s: &str) -> Option<(u64, u64)> {
+pub(super) fn stat_faults(s: &str) -> Option<(u64, u64)> {
     // The command (field 2) may hold anything up to its last `)`.
     let rest = &s[s.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -141,28 +141,42 @@ pub fn stat_faults(s: &str) -> Option<(u64, u64)> {
 }
 
 /// The thread group of task `tid` (`Tgid:` of `/proc/TID/status`).
-pub fn tgid(tid: u32) -> Option<u32> {
+pub(super) fn tgid(tid: u32) -> Option<u32> {
     let s = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     s.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }
 
+/// Why a task's present pages could not be read.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PagemapError {
+    /// Its pagemap could not be opened.
+    #[error("cannot open /proc/{tid}/pagemap: {source}")]
+    Open { tid: u32, source: std::io::Error },
+    /// Its pagemap could not be read.
+    #[error("cannot read /proc/{tid}/pagemap: {source}")]
+    Read { tid: u32, source: std::io::Error },
+    /// A line of the maps text has no `START-END` range.
+    #[error("bad maps line `{line}`")]
+    BadMapsLine { line: String },
+}
+
 /// The ranges of present pages of `maps` (a `/proc/PID/maps` text) from
 /// task `tid`'s pagemap, adjacent pages joined, in address order.
-pub fn present_ranges(tid: u32, maps: &str) -> Result<Vec<(u64, u64)>, String> {
-    let pm = File::open(format!("/proc/{tid}/pagemap")).map_err(|e| format!("cannot open /proc/{tid}/pagemap: {e}"))?;
+pub(super) fn present_ranges(tid: u32, maps: &str) -> Result<Vec<(u64, u64)>, PagemapError> {
+    let pm = File::open(format!("/proc/{tid}/pagemap")).map_err(|source| PagemapError::Open { tid, source })?;
     let mut out: Vec<(u64, u64)> = Vec::new();
     for line in maps.lines() {
         let Some((range, _)) = line.split_once(' ') else { continue };
         let Some((a, b)) = range.split_once('-') else { continue };
         let (Ok(start), Ok(end)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-            return Err(format!("bad maps line `{line}`"));
+            return Err(PagemapError::BadMapsLine { line: line.to_string() });
         };
         // pagemap covers user addresses only (not [vsyscall]).
         if start >= 1 << 47 {
             continue;
         }
-        let entries = pagemap(&pm, start, (end - start) / PAGE_SIZE)
-            .map_err(|e| format!("cannot read /proc/{tid}/pagemap: {e}"))?;
+        let entries =
+            pagemap(&pm, start, (end - start) / PAGE_SIZE).map_err(|source| PagemapError::Read { tid, source })?;
         for (i, e) in entries.iter().enumerate() {
             if e & PM_PRESENT == 0 {
                 continue;
@@ -186,6 +200,18 @@ mod tests {
         let s = "4242 (a b) c) S 1 4242 4242 0 -1 4194560 85 0 3 0 1 2 0 0 20 0 1 0 5 0 0\n";
         assert_eq!(stat_faults(s), Some((85, 3)));
         assert_eq!(stat_faults("4242 (x) S 1"), None);
+    }
+
+    #[test]
+    fn present_ranges_errors_say_what_failed() {
+        let e = present_ranges(std::process::id(), "zz-1000 r--p 0 00:00 0\n").unwrap_err();
+        assert!(matches!(&e, PagemapError::BadMapsLine { line } if line.starts_with("zz-1000")), "{e:?}");
+        assert_eq!(e.to_string(), "bad maps line `zz-1000 r--p 0 00:00 0`");
+        let e = present_ranges(u32::MAX, "").unwrap_err();
+        assert!(
+            matches!(&e, PagemapError::Open { tid: u32::MAX, source } if source.kind() == std::io::ErrorKind::NotFound)
+        );
+        assert!(e.to_string().starts_with(&format!("cannot open /proc/{}/pagemap: ", u32::MAX)), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 /// flags in hex, `o` octal mode, `u` unsigned, `d` signed).
 /// Made from the kernel's `asm/unistd_64.h` and the `syscalls:sys_enter_*`
 /// tracepoint formats.
-pub const SYSCALLS: [(&str, &str); 451] = [
+pub(super) const SYSCALLS: [(&str, &str); 451] = [
     ("read", "fpu"),
     ("write", "fpu"),
     ("open", "sxo"),

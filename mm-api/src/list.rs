@@ -1,0 +1,147 @@
+//! `struct list_head` for reclaim lists: a doubly linked list of pages
+//! threaded through their `struct page`s, so adding, removing and moving a
+//! page costs a few stores and no allocation.
+
+use crate::phys::PhysMem;
+use crate::types::Pfn;
+use std::sync::atomic::Ordering;
+
+const NIL: u32 = u32::MAX;
+
+/// A list of pages linked through their `struct page`s.
+///
+/// A page is on at most one list at a time; the owner of the lists (a
+/// reclaim policy) keeps them under its lock and records in the page (its
+/// flags or [`Page::policy`](crate::phys::Page::policy) word) which list
+/// that is.  Head is the most recently added end.
+#[derive(Debug)]
+pub struct PageList {
+    head: u32,
+    tail: u32,
+    len: u64,
+}
+
+impl Default for PageList {
+    fn default() -> Self {
+        PageList { head: NIL, tail: NIL, len: 0 }
+    }
+}
+
+#[inline]
+fn opt(v: u32) -> Option<Pfn> {
+    (v != NIL).then_some(Pfn(u64::from(v)))
+}
+
+impl PageList {
+    /// Pages on the list.
+    #[inline]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+    /// True if no page is on the list.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The most recently added page.
+    #[inline]
+    pub fn head(&self) -> Option<Pfn> {
+        opt(self.head)
+    }
+    /// The least recently added page.
+    #[inline]
+    pub fn tail(&self) -> Option<Pfn> {
+        opt(self.tail)
+    }
+    /// The page before `pfn` (towards the head).
+    #[inline]
+    pub fn prev(&self, phys: &PhysMem, pfn: Pfn) -> Option<Pfn> {
+        opt(phys.page(pfn).lru_prev.load(Ordering::Relaxed))
+    }
+
+    /// Adds `pfn` at the head (`list_add`).
+    #[inline]
+    pub fn push_head(&mut self, phys: &PhysMem, pfn: Pfn) {
+        let p = phys.page(pfn);
+        let v = pfn.0 as u32;
+        p.lru_prev.store(NIL, Ordering::Relaxed);
+        p.lru_next.store(self.head, Ordering::Relaxed);
+        match opt(self.head) {
+            Some(h) => phys.page(h).lru_prev.store(v, Ordering::Relaxed),
+            None => self.tail = v,
+        }
+        self.head = v;
+        self.len += 1;
+    }
+
+    /// Adds `pfn` at the tail (`list_add_tail`).
+    #[inline]
+    pub fn push_tail(&mut self, phys: &PhysMem, pfn: Pfn) {
+        let p = phys.page(pfn);
+        let v = pfn.0 as u32;
+        p.lru_next.store(NIL, Ordering::Relaxed);
+        p.lru_prev.store(self.tail, Ordering::Relaxed);
+        match opt(self.tail) {
+            Some(t) => phys.page(t).lru_next.store(v, Ordering::Relaxed),
+            None => self.head = v,
+        }
+        self.tail = v;
+        self.len += 1;
+    }
+
+    /// Unlinks `pfn`, which must be on this list (`list_del`).
+    #[inline]
+    pub fn remove(&mut self, phys: &PhysMem, pfn: Pfn) {
+        let p = phys.page(pfn);
+        let prev = p.lru_prev.load(Ordering::Relaxed);
+        let next = p.lru_next.load(Ordering::Relaxed);
+        match opt(prev) {
+            Some(q) => phys.page(q).lru_next.store(next, Ordering::Relaxed),
+            None => {
+                debug_assert_eq!(self.head, pfn.0 as u32, "removing a page that is not on the list");
+                self.head = next;
+            }
+        }
+        match opt(next) {
+            Some(q) => phys.page(q).lru_prev.store(prev, Ordering::Relaxed),
+            None => self.tail = prev,
+        }
+        p.lru_prev.store(NIL, Ordering::Relaxed);
+        p.lru_next.store(NIL, Ordering::Relaxed);
+        self.len -= 1;
+    }
+
+    /// Removes and returns the tail page.
+    #[inline]
+    pub fn pop_tail(&mut self, phys: &PhysMem) -> Option<Pfn> {
+        let t = self.tail()?;
+        self.remove(phys, t);
+        Some(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::PAGE_SIZE;
+
+    #[test]
+    fn links_add_remove_and_pop_in_order() {
+        let phys = PhysMem::new(16 * PAGE_SIZE);
+        let mut l = PageList::default();
+        for i in 0..5 {
+            l.push_head(&phys, Pfn(i));
+        }
+        l.push_tail(&phys, Pfn(9));
+        assert_eq!(l.len(), 6);
+        l.remove(&phys, Pfn(2));
+        l.remove(&phys, Pfn(4));
+        l.remove(&phys, Pfn(9));
+        let mut out = Vec::new();
+        while let Some(p) = l.pop_tail(&phys) {
+            out.push(p.0);
+        }
+        assert_eq!(out, vec![0, 1, 3]);
+        assert!(l.is_empty() && l.head().is_none() && l.tail().is_none());
+    }
+}

@@ -1,0 +1,163 @@
+//! Every committed scenario runs on the simulator and prints what the real
+//! Linux kernel printed for it (`run-real`), dev and inode columns aside.
+
+use mm_core::machine::MachineConfig;
+use mm_tests::differential;
+
+fn check(subdir: &str, cfg: Option<MachineConfig>, at_least: usize) {
+    let (n, failures) = differential(subdir, cfg);
+    assert!(n >= at_least, "{subdir}: only {n} cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases differ from the real kernel:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The shared semantics cases: anonymous and file mappings, private and
+/// shared, brk, and (`fork-*`) several processes.
+#[test]
+fn semantics_cases_match_linux() {
+    check("semantics", None, 64);
+}
+
+/// Random scenarios with `fork`, `process` and `exit` (`forks/fork-N.mms`
+/// is `gen.py --seed N --ops $((30 + N % 91)) --fork`), recorded on the
+/// real kernel.
+#[test]
+fn fork_cases_match_linux() {
+    check("forks", None, 300);
+}
+
+/// Longer ones (`forks-long/fork-N.mms` is `gen.py --seed N --ops
+/// $((60 + N % 141)) --fork`, N in 301..=700).
+#[test]
+fn long_fork_cases_match_linux() {
+    check("forks-long", None, 400);
+}
+
+/// Hand-written edge cases (merging, accounting, mremap, madvise, brk,
+/// files and shared memory),
+/// recorded on the real kernel.
+#[test]
+fn edge_cases_match_linux() {
+    check("edge", None, 56);
+}
+
+/// Random scenarios around the program break (`tools/gen_brk.py`),
+/// recorded on the real kernel.
+#[test]
+fn brk_cases_match_linux() {
+    check("brk", None, 60);
+}
+
+/// Random scenarios with extreme arguments (`tools/gen_extreme.py`):
+/// edge addresses and lengths for every argument check, recorded on the
+/// real kernel.
+#[test]
+fn extreme_argument_cases_match_linux() {
+    check("extreme", None, 80);
+}
+
+/// Tests of the kernel's own suites (tools/testing/selftests/mm and LTP's
+/// syscall tests) ported to scenarios by `tools/port_selftests.py`, and
+/// guard-regions.c (`guard-regions-*`: eight by hand, and one per test and
+/// variant by `tools/port_guard_regions.py`, recorded with `mmsim real`),
+/// mlock2-tests.c, madv_populate.c and LTP's mlock, mlock2, munlock,
+/// mlockall, munlockall and mincore tests, LTP's ftruncate, fallocate01-04/06,
+/// mmap09/10/20/21, madvise01/02/03/05, read02, write05 and pwrite02
+/// cases, and (`*-named`) exact ports of cases whose addresses the kernel
+/// chooses, with names for them; and (`tools/gen_mlock.py --random-test`)
+/// mlock-random-test.c, recorded on the real kernel.
+#[test]
+fn ported_selftest_cases_match_linux() {
+    check("selftests", None, 269);
+}
+
+/// Hand-written cases of mlock, mlock2, munlock, mlockall, munlockall,
+/// MAP_LOCKED, MADV_POPULATE_READ/WRITE and mincore, and generated ones
+/// (`tools/gen_mlock.py`), recorded on the real kernel.
+#[test]
+fn mlock_cases_match_linux() {
+    check("mlock", None, 224);
+}
+
+/// (v1.4) Names for addresses the kernel chose (`= $a`): hand-written
+/// cases and random ones (`names/gen-N.mms` is `tools/gen_names.py N
+/// $((20 + N % 30))`, N in 1..=80), recorded on the real kernel.
+#[test]
+fn named_address_cases_match_linux() {
+    check("names", None, 87);
+}
+
+/// (v1.4) `dump smaps`: the smaps fields of each VMA, recorded on the real
+/// kernel.
+#[test]
+fn smaps_cases_match_linux() {
+    check("smaps", None, 4);
+}
+
+/// The scenarios whose call chains are snapshot-tested.
+#[test]
+fn trace_cases_match_linux() {
+    check("trace", None, 15);
+}
+
+/// Random scenarios from `gen.py --anon-only`, recorded on the real kernel.
+#[test]
+fn generated_cases_match_linux() {
+    check("generated", None, 300);
+}
+
+/// Random scenarios from `gen.py` with files on tmpfs, shared and private,
+/// and shared anonymous memory (`files/file-N.mms` is
+/// `gen.py --seed N --ops $((20 + N % 41))`), recorded on the real kernel.
+#[test]
+fn file_cases_match_linux() {
+    check("files", None, 300);
+}
+
+/// Longer random scenarios of the same kind (`files-long/big-N.mms` is
+/// `gen.py --seed N --ops $((60 + N % 141))`, N in 5001..=5100 and
+/// 9001..=9400), recorded on the real kernel.
+#[test]
+fn long_file_cases_match_linux() {
+    check("files-long", None, 500);
+}
+
+/// (v1.4) Guard pages (`MADV_GUARD_INSTALL`/`REMOVE`), `MADV_COLD`,
+/// `MADV_DONTDUMP`/`DODUMP`, `MAP_SHARED_VALIDATE`, droppable memory and
+/// raw flag, protection and advice values: hand-written cases and
+/// random ones (`guard/gen-N.mms` is `tools/gen_guard.py N --ops $((30 +
+/// N % 51))`, N in 1..=200), recorded on the real kernel.
+#[test]
+fn guard_cases_match_linux() {
+    check("guard", None, 213);
+}
+
+/// (v1.4) `ftruncate`, `fallocate`, `MADV_REMOVE` and `read`/`write`/
+/// `pread64`/`pwrite64` with mapped buffers: hand-written cases for each
+/// rule and error path, and random ones (`trunc/gen-N.mms` is
+/// `tools/gen_trunc.py N $((20 + N % 41))`, N in 1..=300, and with
+/// `--own-buffers` for N in 301..=340), recorded on the real kernel.
+#[test]
+fn truncate_and_file_io_cases_match_linux() {
+    check("trunc", None, 357);
+}
+
+/// The result does not depend on the page allocator.  With five-level
+/// paging the user address space ends at 2^56 instead of 2^47, so only the
+/// cases that do not probe `TASK_SIZE` are run with it.
+#[test]
+fn cases_match_with_every_backend() {
+    for alloc in mm_core::machine::allocator_names() {
+        for pt in mm_core::machine::page_table_names() {
+            let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
+            check("semantics", Some(cfg.clone()), 64);
+            if pt == "x86-64-4level" {
+                check("edge", Some(cfg), 56);
+            }
+        }
+    }
+}

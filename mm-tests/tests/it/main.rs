@@ -1,0 +1,32 @@
+//! The cross-crate tests of mmsim, in one test binary (one link of the
+//! whole workspace instead of one per file): each module is the file of
+//! the same name, and says what it tests.
+
+// Links every built-in backend, so the registries are complete.
+use mm_tests as _;
+
+mod allocators;
+mod descriptors;
+mod differential;
+mod exec;
+mod folios;
+mod fork;
+mod guard;
+mod kernel_half;
+mod large_ram;
+mod layout_messages;
+mod mlock;
+mod oom;
+mod probe;
+mod programs;
+mod proptest_fork;
+mod proptest_integrity;
+mod proptest_mm;
+mod recorded;
+mod registry;
+mod reproducers;
+mod scaling;
+mod swap;
+mod threads;
+mod tlb;
+mod trace_snapshots;
