@@ -9,7 +9,7 @@ use crate::flags::PageFlags;
 use crate::mm::MmStruct;
 use crate::phys::{PhysMem, PhysMemError};
 use crate::spinlock::SpinLock;
-use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwaponError, new_swap_device};
+use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwapDeviceError, SwaponError, new_swap_device};
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmscan::{Lruvec, MM_RECLAIM_POLICIES, ReclaimPolicy, Watermarks, reclaim_policy_names};
@@ -244,7 +244,7 @@ pub enum ConfigError {
     /// No reclaim policy of that name is linked in.
     UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
     /// A swap device could not be made.
-    Swap(String),
+    Swap(SwapDeviceError),
     /// A swap device could not be enabled.
     Swapon(SwaponError),
 }
@@ -271,7 +271,7 @@ impl fmt::Display for ConfigError {
             ConfigError::UnknownReclaimPolicy { name, known } => {
                 write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
             }
-            ConfigError::Swap(e) => f.write_str(e),
+            ConfigError::Swap(e) => e.fmt(f),
             ConfigError::Swapon(e) => e.fmt(f),
         }
     }
@@ -281,6 +281,9 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigError::HostMemory { source, .. } => Some(source),
+            // A device's own error speaks for itself (it is displayed
+            // as it is): its cause is the source.
+            ConfigError::Swap(e) => std::error::Error::source(e),
             ConfigError::Swapon(e) => Some(e),
             _ => None,
         }
