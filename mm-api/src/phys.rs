@@ -227,6 +227,50 @@ impl Page {
     }
 }
 
+/// Why the host could not reserve the address space an [`AnonMap`] asked
+/// for.
+#[derive(Debug, thiserror::Error)]
+pub enum HostMemoryError {
+    /// The array's size in bytes does not fit in a `usize`.
+    #[error("more bytes than the address space holds")]
+    AddressSpace,
+    /// The host's `mmap` failed; its error is the source.
+    #[error("mmap of {bytes} bytes: {source}")]
+    Mmap {
+        /// The size asked for.
+        bytes: usize,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The host's `mmap` returned address 0.
+    #[error("mmap returned address 0")]
+    NullMapping,
+    /// The allocator could not provide the block (hosts without `mmap`).
+    #[error("allocation of {bytes} bytes failed")]
+    Alloc {
+        /// The size asked for.
+        bytes: usize,
+    },
+    /// No layout has this size and alignment (hosts without `mmap`).
+    #[error("{0}")]
+    Layout(#[from] std::alloc::LayoutError),
+}
+
+/// Why [`PhysMem::try_new`] could not reserve address space for physical
+/// memory.
+#[derive(Debug, thiserror::Error)]
+pub enum PhysMemError {
+    /// The number of frames does not fit in a `usize`.
+    #[error("more frames than the address space holds")]
+    TooManyFrames,
+    /// The `struct page` array could not be reserved.
+    #[error("struct page array: {0}")]
+    StructPages(#[source] HostMemoryError),
+    /// The frames' contents could not be reserved.
+    #[error("frame contents: {0}")]
+    Frames(#[source] HostMemoryError),
+}
+
 /// `len` zeroed `T`s in an anonymous mapping reserved without backing
 /// (`MAP_NORESERVE`): the host zero-fills a page of it on first touch, so
 /// the parts never used cost no host memory, however large the array.
@@ -248,8 +292,8 @@ unsafe impl<T: Zeroable + Sync> Sync for AnonMap<T> {}
 
 impl<T: Zeroable> AnonMap<T> {
     /// Reserves `len` zeroed `T`s, or says why the host cannot.
-    pub fn try_new(len: usize) -> Result<AnonMap<T>, String> {
-        let bytes = len.checked_mul(size_of::<T>()).ok_or("more bytes than the address space holds")?;
+    pub fn try_new(len: usize) -> Result<AnonMap<T>, HostMemoryError> {
+        let bytes = len.checked_mul(size_of::<T>()).ok_or(HostMemoryError::AddressSpace)?;
         if bytes == 0 {
             return Ok(AnonMap { ptr: NonNull::dangling(), len });
         }
@@ -273,7 +317,7 @@ impl<T: Zeroable> AnonMap<T> {
     }
 
     #[cfg(unix)]
-    fn map(bytes: usize) -> Result<NonNull<T>, String> {
+    fn map(bytes: usize) -> Result<NonNull<T>, HostMemoryError> {
         // SAFETY: a fresh private anonymous mapping aliases nothing.
         let p = unsafe {
             libc::mmap(
@@ -286,17 +330,16 @@ impl<T: Zeroable> AnonMap<T> {
             )
         };
         if p == libc::MAP_FAILED {
-            return Err(format!("mmap of {bytes} bytes: {}", std::io::Error::last_os_error()));
+            return Err(HostMemoryError::Mmap { bytes, source: std::io::Error::last_os_error() });
         }
-        NonNull::new(p.cast()).ok_or_else(|| "mmap returned address 0".to_string())
+        NonNull::new(p.cast()).ok_or(HostMemoryError::NullMapping)
     }
 
     #[cfg(not(unix))]
-    fn map(bytes: usize) -> Result<NonNull<T>, String> {
-        let layout = std::alloc::Layout::from_size_align(bytes, align_of::<T>()).map_err(|e| e.to_string())?;
+    fn map(bytes: usize) -> Result<NonNull<T>, HostMemoryError> {
+        let layout = std::alloc::Layout::from_size_align(bytes, align_of::<T>())?;
         // SAFETY: the layout has a non-zero size.
-        NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }.cast())
-            .ok_or_else(|| format!("allocation of {bytes} bytes failed"))
+        NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }.cast()).ok_or(HostMemoryError::Alloc { bytes })
     }
 }
 
@@ -449,15 +492,15 @@ impl PhysMem {
     /// [`new`](Self::new), or why the host cannot reserve address space
     /// for the `struct page` array and the frames' bytes (address space,
     /// not memory: only the parts that are used get backed).
-    pub fn try_new(bytes: u64) -> Result<PhysMem, String> {
+    pub fn try_new(bytes: u64) -> Result<PhysMem, PhysMemError> {
         let nr_pages = bytes / PAGE_SIZE;
-        let too_large = |_| "more frames than the address space holds".to_string();
+        let too_large = |_| PhysMemError::TooManyFrames;
         let n = usize::try_from(nr_pages).map_err(too_large)?;
-        let pages = AnonMap::try_new(n).map_err(|e| format!("struct page array: {e}"))?;
-        let words = n.checked_mul(WORDS_PER_PAGE).ok_or("more bytes than the address space holds")?;
+        let pages = AnonMap::try_new(n).map_err(PhysMemError::StructPages)?;
+        let words = n.checked_mul(WORDS_PER_PAGE).ok_or(PhysMemError::Frames(HostMemoryError::AddressSpace))?;
         let frames = match take_spare_frames(words) {
             Some(f) => f,
-            None => AnonMap::try_new(words).map_err(|e| format!("frame contents: {e}"))?,
+            None => AnonMap::try_new(words).map_err(PhysMemError::Frames)?,
         };
         let nr_sections = usize::try_from(nr_pages.div_ceil(PAGES_PER_SECTION)).map_err(too_large)?;
         Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections), filled: AtomicU64::new(0) })
@@ -1120,7 +1163,11 @@ mod tests {
     #[test]
     fn a_struct_page_array_the_host_cannot_map_is_an_error() {
         let err = PhysMem::try_new(u64::MAX).expect_err("2^58 bytes of struct pages");
-        assert!(err.contains("mmap of"), "{err}");
+        assert!(err.to_string().starts_with("struct page array: mmap of "), "{err}");
+        // The host's own error is kept as the cause.
+        let cause = std::error::Error::source(&err).expect("the struct page array's error");
+        let io = std::error::Error::source(cause).expect("mmap's error");
+        assert!(io.downcast_ref::<std::io::Error>().is_some(), "{io:?}");
     }
 
     #[test]

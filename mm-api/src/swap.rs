@@ -84,7 +84,31 @@ pub struct SwapDeviceDesc {
     /// Whether `--swap NAME:PATH:SIZE` takes a path.
     pub takes_path: bool,
     /// Builds a device.
-    pub new: fn(&SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String>,
+    pub new: fn(&SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, SwapDeviceError>,
+}
+
+/// Why a swap device could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SwapDeviceError {
+    /// No swap device type of that name is linked in.
+    #[error("unknown swap device '{name}' (known: {})", known.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The names that are linked in, sorted.
+        known: Vec<&'static str>,
+    },
+    /// The device refused its configuration, or the host refused the
+    /// device; the device's own error says why.
+    #[error(transparent)]
+    Device(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl SwapDeviceError {
+    /// A swap device's own error.
+    pub fn device(e: impl std::error::Error + Send + Sync + 'static) -> SwapDeviceError {
+        SwapDeviceError::Device(Box::new(e))
+    }
 }
 
 /// Every linked swap device type.
@@ -99,10 +123,10 @@ pub fn swap_device_names() -> Vec<&'static str> {
 }
 
 /// Builds the registered device `name`.
-pub fn new_swap_device(name: &str, cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String> {
+pub fn new_swap_device(name: &str, cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, SwapDeviceError> {
     let d = MM_SWAP_DEVICES
         .iter()
         .find(|d| d.name == name)
-        .ok_or_else(|| format!("unknown swap device '{name}' (known: {})", swap_device_names().join(", ")))?;
+        .ok_or_else(|| SwapDeviceError::Unknown { name: name.to_string(), known: swap_device_names() })?;
     (d.new)(cfg)
 }

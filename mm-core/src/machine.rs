@@ -7,9 +7,9 @@ use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
 use crate::arch::{Asid, MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
 use crate::flags::PageFlags;
 use crate::mm::MmStruct;
-use crate::phys::PhysMem;
+use crate::phys::{PhysMem, PhysMemError};
 use crate::spinlock::SpinLock;
-use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwaponError, new_swap_device};
+use crate::swap::{Swap, SwapDevice, SwapDeviceConfig, SwapDeviceError, SwaponError, new_swap_device};
 use crate::trace::Tracer;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmscan::{Lruvec, MM_RECLAIM_POLICIES, ReclaimPolicy, Watermarks, reclaim_policy_names};
@@ -226,7 +226,7 @@ impl Default for MachineConfig {
 }
 
 /// Why a machine could not be built.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum ConfigError {
     /// No page allocator of that name is linked in.
     UnknownAllocator { name: String, known: Vec<&'static str> },
@@ -237,14 +237,14 @@ pub enum ConfigError {
     /// More than [`MAX_RAM`].
     RamTooLarge { bytes: u64, max: u64 },
     /// The host could not reserve address space for this much RAM (its
-    /// `struct page` array and frame contents); `why` says what failed.
-    HostMemory { bytes: u64, why: String },
+    /// `struct page` array and frame contents); `source` says what failed.
+    HostMemory { bytes: u64, source: PhysMemError },
     /// Zero CPUs, or more than the simulator supports.
     BadCpuCount(usize),
     /// No reclaim policy of that name is linked in.
     UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
     /// A swap device could not be made.
-    Swap(String),
+    Swap(SwapDeviceError),
     /// A swap device could not be enabled.
     Swapon(SwaponError),
 }
@@ -264,14 +264,14 @@ impl fmt::Display for ConfigError {
             ConfigError::RamTooLarge { bytes, max } => {
                 write!(f, "--ram {}: too large (at most {})", format_size(*bytes), format_size(*max))
             }
-            ConfigError::HostMemory { bytes, why } => {
-                write!(f, "--ram {}: the host cannot reserve address space for it ({why})", format_size(*bytes))
+            ConfigError::HostMemory { bytes, source } => {
+                write!(f, "--ram {}: the host cannot reserve address space for it ({source})", format_size(*bytes))
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
             ConfigError::UnknownReclaimPolicy { name, known } => {
                 write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
             }
-            ConfigError::Swap(e) => f.write_str(e),
+            ConfigError::Swap(e) => e.fmt(f),
             ConfigError::Swapon(e) => e.fmt(f),
         }
     }
@@ -280,6 +280,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            ConfigError::HostMemory { source, .. } => Some(source),
+            // A device's own error speaks for itself (it is displayed
+            // as it is): its cause is the source.
+            ConfigError::Swap(e) => std::error::Error::source(e),
             ConfigError::Swapon(e) => Some(e),
             _ => None,
         }
@@ -457,7 +461,7 @@ impl Machine {
         let policy_desc = MM_RECLAIM_POLICIES.iter().find(|d| d.name == cfg.reclaim).ok_or_else(|| {
             ConfigError::UnknownReclaimPolicy { name: cfg.reclaim.clone(), known: reclaim_policy_names() }
         })?;
-        let phys = PhysMem::try_new(cfg.ram).map_err(|why| ConfigError::HostMemory { bytes: cfg.ram, why })?;
+        let phys = PhysMem::try_new(cfg.ram).map_err(|source| ConfigError::HostMemory { bytes: cfg.ram, source })?;
         let alloc =
             (alloc_desc.new)(&AllocatorConfig { base: Pfn(0), nr_pages: phys.nr_pages(), nr_cpus: cfg.nr_cpus });
         let arch = (fmt_desc.new)();

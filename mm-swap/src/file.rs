@@ -25,9 +25,11 @@
 //!   (`st_dev`, `st_ino`), across processes by an exclusive `flock` held
 //!   while the device lives.
 
-use crate::{check_slot, pages_for};
+use crate::{SwapSizeError, check_slot, pages_for};
 use mm_api::errno::Errno;
-use mm_api::swap::{HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
+use mm_api::swap::{
+    HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, SwapDeviceError,
+};
 use mm_api::types::PAGE_SIZE;
 use parking_lot::Mutex;
 use std::collections::hash_map::RandomState;
@@ -54,6 +56,155 @@ pub const UUID_OFFSET: usize = NR_BADPAGES_OFFSET + 4;
 pub const VOLUME_OFFSET: usize = UUID_OFFSET + 16;
 /// The header version `mkswap` writes (`SWAPSPACE2`, version 1).
 pub const SWAP_VERSION: u32 = 1;
+
+/// Why a swap file could not be made or used.  Each message names the
+/// path; a host error is kept as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum FileSwapError {
+    /// No path was given.
+    #[error("file swap: a path is needed (--swap file:PATH:SIZE)")]
+    NoPath,
+    /// The size is refused.
+    #[error(transparent)]
+    Size(#[from] SwapSizeError),
+    /// The new file could not be created (or something is already there).
+    #[error("file swap: {}: cannot create: {source}", path.display())]
+    Create {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The new file could not be examined.
+    #[error("file swap: {}: cannot stat the new file: {source}", path.display())]
+    StatNew {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The new file could not be given its size.
+    #[error("file swap: {}: cannot size to {nr_pages} pages: {source}", path.display())]
+    SetSize {
+        /// The path.
+        path: PathBuf,
+        /// The pages asked for.
+        nr_pages: u64,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The new file's header could not be written.
+    #[error("file swap: {}: cannot write the swap header: {source}", path.display())]
+    WriteHeader {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// Nothing is at the path, and no size was given to create a file.
+    #[error("file swap: {}: {source} (give a size to create it: file:PATH:SIZE)", path.display())]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The existing file could not be examined or opened.
+    #[error("file swap: {}: {source}", path.display())]
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The path names something other than a regular file.
+    #[error("file swap: {}: not a regular file ({what})", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is ("a directory", "a FIFO", ...).
+        what: &'static str,
+    },
+    /// The file is one the run uses for something else.
+    #[error("file swap: {}: is {role}, not a swap area", path.display())]
+    InUse {
+        /// The path.
+        path: PathBuf,
+        /// What the run uses it for ("the scenario").
+        role: String,
+    },
+    /// The file is already a swap area, in this process or another
+    /// (`EBUSY`).
+    #[error("file swap: {}: Device or resource busy (already a swap area)", path.display())]
+    Busy {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file could not be locked.
+    #[error("file swap: {}: cannot lock: {source}", path.display())]
+    Lock {
+        /// The path.
+        path: PathBuf,
+        /// The host's error.
+        source: std::io::Error,
+    },
+    /// The existing file's swap header is refused.
+    #[error("file swap: {}: {why}", path.display())]
+    BadHeader {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong with the header.
+        #[source]
+        why: SwapHeaderError,
+    },
+    /// The size asked for is larger than the existing swap area.
+    #[error(
+        "file swap: {}: the swap area holds {} bytes, less than the size asked for ({} bytes)",
+        path.display(),
+        area * PAGE_SIZE,
+        want * PAGE_SIZE
+    )]
+    AreaTooSmall {
+        /// The path.
+        path: PathBuf,
+        /// Pages of the area, from its header.
+        area: u64,
+        /// Pages asked for.
+        want: u64,
+    },
+}
+
+/// Why the header of an existing swap file is refused (as
+/// `read_swap_header` in `mm/swapfile.c` refuses it).
+#[derive(Debug, thiserror::Error)]
+pub enum SwapHeaderError {
+    /// The file is shorter than the header page.
+    #[error("read swap header failed (the file is shorter than a page: not a swap area, see mkswap)")]
+    Short,
+    /// The header page could not be read.
+    #[error("read swap header failed: {0}")]
+    Read(#[source] std::io::Error),
+    /// No `SWAPSPACE2` magic.
+    #[error("read swap header failed (no SWAPSPACE2 signature: not a swap area, see mkswap)")]
+    NoMagic,
+    /// A header version other than 1.
+    #[error("unable to handle swap header version {0}")]
+    Version(u32),
+    /// `last_page` is 0.
+    #[error("empty swap area (the header's last_page is 0)")]
+    Empty,
+    /// `last_page` lies beyond the end of the file.
+    #[error("the swap header's last_page {last_page} lies beyond the end of the file ({nr_pages} pages)")]
+    BeyondEnd {
+        /// The header's `last_page`.
+        last_page: u64,
+        /// Whole pages in the file.
+        nr_pages: u64,
+    },
+    /// The header lists bad pages.
+    #[error("the swap header lists {0} bad pages; only areas without bad pages are supported")]
+    BadPages(u32),
+}
 
 /// A swap file on the host filesystem.
 ///
@@ -106,11 +257,11 @@ impl FileSwap {
     /// and the `SWAPSPACE2` magic; its integers are in host byte order, as
     /// the kernel reads them.  The file is removed when the device is
     /// dropped.
-    pub fn create(path: impl AsRef<Path>, size: u64) -> Result<FileSwap, String> {
+    pub fn create(path: impl AsRef<Path>, size: u64) -> Result<FileSwap, FileSwapError> {
         let path = path.as_ref();
         check_path(path)?;
         let nr_pages = swap_pages(size)?;
-        let file = create_exclusive(path).map_err(|e| format!("file swap: {}: cannot create: {e}", path.display()))?;
+        let file = create_exclusive(path).map_err(|source| FileSwapError::Create { path: path.into(), source })?;
         FileSwap::mkswap(file, path, nr_pages)
     }
 
@@ -125,7 +276,7 @@ impl FileSwap {
     ///   and the reason; nothing is written.
     /// * a file already in use as a swap area, by this process or another
     ///   (`flock`): "Device or resource busy".
-    pub fn swapon(path: impl AsRef<Path>, size: Option<u64>, in_use: &[HostFileId]) -> Result<FileSwap, String> {
+    pub fn swapon(path: impl AsRef<Path>, size: Option<u64>, in_use: &[HostFileId]) -> Result<FileSwap, FileSwapError> {
         let path = path.as_ref();
         check_path(path)?;
         let want = size.map(swap_pages).transpose()?;
@@ -134,7 +285,7 @@ impl FileSwap {
                 Ok(file) => return FileSwap::mkswap(file, path, nr_pages),
                 // Something is there: use it only if it is a swap area.
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(format!("file swap: {}: cannot create: {e}", path.display())),
+                Err(source) => return Err(FileSwapError::Create { path: path.into(), source }),
             }
         }
         FileSwap::swapon_existing(path, want, in_use)
@@ -142,37 +293,38 @@ impl FileSwap {
 
     /// Sizes the file this run just created and writes its header; on an
     /// error the file is removed again.
-    fn mkswap(file: File, path: &Path, nr_pages: u64) -> Result<FileSwap, String> {
+    fn mkswap(file: File, path: &Path, nr_pages: u64) -> Result<FileSwap, FileSwapError> {
         let meta = match file.metadata() {
             Ok(m) => m,
-            Err(e) => {
+            Err(source) => {
                 // Just created exclusively: the name is ours to remove.
                 let _ = std::fs::remove_file(path);
-                return Err(format!("file swap: {}: cannot stat the new file: {e}", path.display()));
+                return Err(FileSwapError::StatNew { path: path.into(), source });
             }
         };
         // From here on, an early return or a panic removes the file.
         let created = CreatedFile { path: path.to_path_buf(), dev: meta.dev(), ino: meta.ino() };
         let claim = claim_swapfile(&file, path, &meta)?;
         let last_page = (nr_pages - 1) as u32;
-        file.set_len(nr_pages * PAGE_SIZE)
-            .map_err(|e| format!("file swap: {}: cannot size to {nr_pages} pages: {e}", path.display()))?;
+        file.set_len(nr_pages * PAGE_SIZE).map_err(|source| FileSwapError::SetSize {
+            path: path.into(),
+            nr_pages,
+            source,
+        })?;
         file.write_all_at(&swap_header(last_page), 0)
-            .map_err(|e| format!("file swap: {}: cannot write the swap header: {e}", path.display()))?;
+            .map_err(|source| FileSwapError::WriteHeader { path: path.into(), source })?;
         Ok(FileSwap::on_claimed_file(Some(created), file, claim, path, nr_pages))
     }
 
     /// `swapon` of an existing file: checks what it is, claims it and
     /// reads its header, writing nothing.
-    fn swapon_existing(path: &Path, want: Option<u64>, in_use: &[HostFileId]) -> Result<FileSwap, String> {
-        let name = path.display();
+    fn swapon_existing(path: &Path, want: Option<u64>, in_use: &[HostFileId]) -> Result<FileSwap, FileSwapError> {
+        let open_error = |source| FileSwapError::Open { path: path.into(), source };
         // Look before opening: opening a FIFO or a device may block or do
         // something.  The checks that count are made on the opened file.
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            ErrorKind::NotFound if want.is_none() => {
-                format!("file swap: {name}: {e} (give a size to create it: file:PATH:SIZE)")
-            }
-            _ => format!("file swap: {name}: {e}"),
+        let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+            ErrorKind::NotFound if want.is_none() => FileSwapError::NotFound { path: path.into(), source },
+            _ => open_error(source),
         })?;
         check_regular(path, &meta)?;
         let file = OpenOptions::new()
@@ -180,21 +332,18 @@ impl FileSwap {
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(path)
-            .map_err(|e| format!("file swap: {name}: {e}"))?;
-        let meta = file.metadata().map_err(|e| format!("file swap: {name}: {e}"))?;
+            .map_err(open_error)?;
+        let meta = file.metadata().map_err(open_error)?;
         check_regular(path, &meta)?;
         if let Some(h) = in_use.iter().find(|h| h.dev == meta.dev() && h.ino == meta.ino()) {
-            return Err(format!("file swap: {name}: is {}, not a swap area", h.role));
+            return Err(FileSwapError::InUse { path: path.into(), role: h.role.clone() });
         }
         let claim = claim_swapfile(&file, path, &meta)?;
-        let area = read_swap_header(&file, meta.len()).map_err(|why| format!("file swap: {name}: {why}"))?;
+        let area =
+            read_swap_header(&file, meta.len()).map_err(|why| FileSwapError::BadHeader { path: path.into(), why })?;
         let nr_pages = match want {
             Some(n) if n > area => {
-                return Err(format!(
-                    "file swap: {name}: the swap area holds {} bytes, less than the size asked for ({} bytes)",
-                    area * PAGE_SIZE,
-                    n * PAGE_SIZE
-                ));
+                return Err(FileSwapError::AreaTooSmall { path: path.into(), area, want: n });
             }
             Some(n) => n,
             None => area,
@@ -214,19 +363,18 @@ impl FileSwap {
     }
 }
 
-fn check_path(path: &Path) -> Result<(), String> {
+fn check_path(path: &Path) -> Result<(), FileSwapError> {
     if path.as_os_str().is_empty() {
-        return Err("file swap: a path is needed (--swap file:PATH:SIZE)".to_string());
+        return Err(FileSwapError::NoPath);
     }
     Ok(())
 }
 
 /// The pages of a swap area of `size` bytes: at least two, and few enough
 /// for the header's 32-bit `last_page`.
-fn swap_pages(size: u64) -> Result<u64, String> {
+fn swap_pages(size: u64) -> Result<u64, SwapSizeError> {
     let nr_pages = pages_for("file", size)?;
-    u32::try_from(nr_pages - 1)
-        .map_err(|_| format!("file swap: {nr_pages} pages do not fit a swap header's last_page"))?;
+    u32::try_from(nr_pages - 1).map_err(|_| SwapSizeError::TooManyPages { device: "file", nr_pages })?;
     Ok(nr_pages)
 }
 
@@ -244,7 +392,7 @@ fn create_exclusive(path: &Path) -> std::io::Result<File> {
 
 /// Refuses anything but a regular file, as `swapon` refuses what is
 /// neither a regular file nor a block device (mmsim writes no devices).
-fn check_regular(path: &Path, meta: &Metadata) -> Result<(), String> {
+fn check_regular(path: &Path, meta: &Metadata) -> Result<(), FileSwapError> {
     let t = meta.file_type();
     if t.is_file() {
         return Ok(());
@@ -262,42 +410,36 @@ fn check_regular(path: &Path, meta: &Metadata) -> Result<(), String> {
     } else {
         "not a file"
     };
-    Err(format!("file swap: {}: not a regular file ({what})", path.display()))
+    Err(FileSwapError::NotRegular { path: path.into(), what })
 }
 
 /// Checks the header in page 0 of an existing swap file of `len` bytes
 /// (`read_swap_header` in `mm/swapfile.c`) and returns the area's pages,
 /// `last_page + 1`.
-fn read_swap_header(file: &File, len: u64) -> Result<u64, String> {
-    const FAILED: &str = "read swap header failed";
+fn read_swap_header(file: &File, len: u64) -> Result<u64, SwapHeaderError> {
     if len < PAGE_SIZE {
-        return Err(format!("{FAILED} (the file is shorter than a page: not a swap area, see mkswap)"));
+        return Err(SwapHeaderError::Short);
     }
     let mut page = [0u8; PAGE_SIZE as usize];
-    file.read_exact_at(&mut page, 0).map_err(|e| format!("{FAILED}: {e}"))?;
+    file.read_exact_at(&mut page, 0).map_err(SwapHeaderError::Read)?;
     if page[MAGIC_OFFSET..] != SWAP_MAGIC[..] {
-        return Err(format!("{FAILED} (no SWAPSPACE2 signature: not a swap area, see mkswap)"));
+        return Err(SwapHeaderError::NoMagic);
     }
     let u32_at = |at: usize| u32::from_ne_bytes([page[at], page[at + 1], page[at + 2], page[at + 3]]);
     let version = u32_at(VERSION_OFFSET);
     if version != SWAP_VERSION {
-        return Err(format!("unable to handle swap header version {version}"));
+        return Err(SwapHeaderError::Version(version));
     }
     let last_page = u64::from(u32_at(LAST_PAGE_OFFSET));
     if last_page == 0 {
-        return Err("empty swap area (the header's last_page is 0)".to_string());
+        return Err(SwapHeaderError::Empty);
     }
     if (last_page + 1) * PAGE_SIZE > len {
-        return Err(format!(
-            "the swap header's last_page {last_page} lies beyond the end of the file ({} pages)",
-            len / PAGE_SIZE
-        ));
+        return Err(SwapHeaderError::BeyondEnd { last_page, nr_pages: len / PAGE_SIZE });
     }
     let nr_badpages = u32_at(NR_BADPAGES_OFFSET);
     if nr_badpages != 0 {
-        return Err(format!(
-            "the swap header lists {nr_badpages} bad pages; only areas without bad pages are supported"
-        ));
+        return Err(SwapHeaderError::BadPages(nr_badpages));
     }
     Ok(last_page + 1)
 }
@@ -324,8 +466,8 @@ impl Drop for SwapfileClaim {
 /// `claim_swapfile`: marks the opened `file` as a swap area, or fails with
 /// `EBUSY` if it already is one, in this process or (by an exclusive
 /// `flock` on the open file) in another.
-fn claim_swapfile(file: &File, path: &Path, meta: &Metadata) -> Result<SwapfileClaim, String> {
-    let busy = || format!("file swap: {}: Device or resource busy (already a swap area)", path.display());
+fn claim_swapfile(file: &File, path: &Path, meta: &Metadata) -> Result<SwapfileClaim, FileSwapError> {
+    let busy = || FileSwapError::Busy { path: path.into() };
     let id = (meta.dev(), meta.ino());
     {
         let mut files = SWAP_FILES.lock();
@@ -338,7 +480,7 @@ fn claim_swapfile(file: &File, path: &Path, meta: &Metadata) -> Result<SwapfileC
     match file.try_lock() {
         Ok(()) => Ok(claim),
         Err(TryLockError::WouldBlock) => Err(busy()),
-        Err(TryLockError::Error(e)) => Err(format!("file swap: {}: cannot lock: {e}", path.display())),
+        Err(TryLockError::Error(source)) => Err(FileSwapError::Lock { path: path.into(), source }),
     }
 }
 
@@ -416,8 +558,8 @@ impl SwapDevice for FileSwap {
 }
 
 /// `--swap file:PATH:SIZE` or `--swap file:PATH`.
-fn new_file_swap(cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String> {
-    Ok(Box::new(FileSwap::swapon(&cfg.path, cfg.size, &cfg.in_use)?))
+fn new_file_swap(cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, SwapDeviceError> {
+    Ok(Box::new(FileSwap::swapon(&cfg.path, cfg.size, &cfg.in_use).map_err(SwapDeviceError::device)?))
 }
 
 #[linkme::distributed_slice(MM_SWAP_DEVICES)]

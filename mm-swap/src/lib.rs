@@ -24,6 +24,12 @@
 //! `SIZE` is in bytes, rounded down to whole pages; a device has at least
 //! two pages, since slot 0 holds the header and is never handed out.
 //!
+//! A device that cannot be made says why in a typed error: a size refused
+//! is a [`SwapSizeError`], the swap file's refusals a [`FileSwapError`]
+//! (naming the path, the host's `io::Error` kept as the source), zram's a
+//! [`ZramError`]; the registry hands them on in
+//! [`mm_api::swap::SwapDeviceError::Device`].
+//!
 //! The crate depends on `mm-api` alone, not on the core.  (The CLOCK
 //! reclaim policy lives in `mm-reclaim-clock`.)
 //!
@@ -40,21 +46,47 @@
 pub mod file;
 pub mod zram;
 
-pub use file::FileSwap;
-pub use zram::Zram;
+pub use file::{FileSwap, FileSwapError, SwapHeaderError};
+pub use zram::{Zram, ZramError};
 
 use mm_api::errno::Errno;
 use mm_api::types::PAGE_SIZE;
 
+/// Why a swap device cannot have the size asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SwapSizeError {
+    /// Fewer than two whole pages: the header slot and one usable slot.
+    #[error("{device} swap: size {size} is too small (at least {} bytes: a header page and one slot)", 2 * PAGE_SIZE)]
+    TooSmall {
+        /// The device (`file`, `zram`).
+        device: &'static str,
+        /// The size asked for, in bytes.
+        size: u64,
+    },
+    /// More pages than a swap header's 32-bit `last_page` can name.
+    #[error("{device} swap: {nr_pages} pages do not fit a swap header's last_page")]
+    TooManyPages {
+        /// The device (`file`, `zram`).
+        device: &'static str,
+        /// Whole pages in the size asked for.
+        nr_pages: u64,
+    },
+    /// More pages than this host can keep track of.
+    #[error("{device}: size {size} is too large for this host")]
+    TooLargeForHost {
+        /// The device (`file`, `zram`).
+        device: &'static str,
+        /// The size asked for, in bytes.
+        size: u64,
+    },
+}
+
 /// The number of whole pages in `size` bytes, or an error naming `device`
 /// if that leaves fewer than two (the header slot and one usable slot).
-fn pages_for(device: &str, size: u64) -> Result<u64, String> {
+fn pages_for(device: &'static str, size: u64) -> Result<u64, SwapSizeError> {
     let nr_pages = size / PAGE_SIZE;
     if nr_pages < 2 {
-        return Err(format!(
-            "{device} swap: size {size} is too small (at least {} bytes: a header page and one slot)",
-            2 * PAGE_SIZE
-        ));
+        return Err(SwapSizeError::TooSmall { device, size });
     }
     Ok(nr_pages)
 }

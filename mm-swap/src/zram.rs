@@ -17,10 +17,10 @@
 //! The slot table is allocated a chunk of slots at a time, on the first
 //! write into the chunk, so a large device costs nothing until it is used.
 
-use crate::pages_for;
+use crate::{SwapSizeError, pages_for};
 use lz4_flex::block::{CompressTable, compress_into_with_table, decompress_into, get_maximum_output_size};
 use mm_api::errno::Errno;
-use mm_api::swap::{MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc};
+use mm_api::swap::{MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, SwapDeviceError};
 use mm_api::types::PAGE_SIZE;
 use parking_lot::Mutex;
 use std::cell::RefCell;
@@ -108,9 +108,9 @@ pub struct Zram {
 impl Zram {
     /// A zram device of `size` bytes, rounded down to whole pages (at
     /// least two: slot 0 is the header slot and is never used).
-    pub fn new(size: u64) -> Result<Zram, String> {
+    pub fn new(size: u64) -> Result<Zram, SwapSizeError> {
         let nr_pages = pages_for("zram", size)?;
-        let too_big = || format!("zram: size {size} is too large for this host");
+        let too_big = || SwapSizeError::TooLargeForHost { device: "zram", size };
         let n = usize::try_from(nr_pages).map_err(|_| too_big())?;
         let mut chunks = Vec::new();
         chunks.try_reserve_exact(n.div_ceil(CHUNK)).map_err(|_| too_big())?;
@@ -252,13 +252,34 @@ impl fmt::Debug for Zram {
     }
 }
 
-/// `--swap zram:SIZE`.
-fn new_zram(cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, String> {
+/// Why `--swap zram:...` could not make a device.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ZramError {
+    /// A path was given: zram lives in memory.
+    #[error("zram takes no path (got '{path}'): use --swap zram:SIZE")]
+    Path {
+        /// The path given.
+        path: String,
+    },
+    /// No size was given.
+    #[error("zram swap: a size is needed: use --swap zram:SIZE")]
+    NoSize,
+    /// The size is refused.
+    #[error(transparent)]
+    Size(#[from] SwapSizeError),
+}
+
+/// The device `--swap zram:SIZE` asks for.
+fn zram_of(cfg: &SwapDeviceConfig) -> Result<Zram, ZramError> {
     if !cfg.path.is_empty() {
-        return Err(format!("zram takes no path (got '{}'): use --swap zram:SIZE", cfg.path));
+        return Err(ZramError::Path { path: cfg.path.clone() });
     }
-    let size = cfg.size.ok_or("zram swap: a size is needed: use --swap zram:SIZE")?;
-    Ok(Box::new(Zram::new(size)?))
+    Ok(Zram::new(cfg.size.ok_or(ZramError::NoSize)?)?)
+}
+
+/// `--swap zram:SIZE`.
+fn new_zram(cfg: &SwapDeviceConfig) -> Result<Box<dyn SwapDevice>, SwapDeviceError> {
+    Ok(Box::new(zram_of(cfg).map_err(SwapDeviceError::device)?))
 }
 
 #[linkme::distributed_slice(MM_SWAP_DEVICES)]

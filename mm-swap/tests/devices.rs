@@ -2,9 +2,10 @@
 //! keeps, bad offsets, the swap header and the registry.
 
 use mm_api::errno::Errno;
-use mm_api::swap::{PageBuf, SwapDevice, SwapDeviceConfig, new_swap_device, swap_device_names};
+use mm_api::swap::{PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceError, new_swap_device, swap_device_names};
 use mm_swap::file::{LAST_PAGE_OFFSET, MAGIC_OFFSET, NR_BADPAGES_OFFSET, VERSION_OFFSET};
-use mm_swap::{FileSwap, Zram};
+use mm_swap::{FileSwap, FileSwapError, SwapSizeError, Zram, ZramError};
+use std::error::Error;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -258,7 +259,49 @@ fn bad_configurations_are_refused() {
     let cfg = SwapDeviceConfig { path: String::new(), size: Some(1 << 20), ..Default::default() };
     assert!(new_swap_device("file", &cfg).is_err());
     let err = new_swap_device("zram", &SwapDeviceConfig::default()).err().expect("zram without a size");
-    assert!(err.contains("a size is needed"), "{err}");
+    assert!(err.to_string().contains("a size is needed"), "{err}");
+}
+
+#[test]
+fn errors_say_what_was_refused() {
+    let too_small = Zram::new(PAGE as u64).unwrap_err();
+    assert_eq!(too_small, SwapSizeError::TooSmall { device: "zram", size: PAGE as u64 });
+    assert_eq!(
+        too_small.to_string(),
+        "zram swap: size 4096 is too small (at least 8192 bytes: a header page and one slot)"
+    );
+    assert!(matches!(Zram::new(u64::MAX), Err(SwapSizeError::TooLargeForHost { device: "zram", .. })));
+    assert!(matches!(FileSwap::create("", 8 * PAGE as u64), Err(FileSwapError::NoPath)));
+    let path = temp_path("tiny");
+    let err = FileSwap::create(&path, PAGE as u64).unwrap_err();
+    assert!(matches!(err, FileSwapError::Size(SwapSizeError::TooSmall { device: "file", .. })), "{err:?}");
+    assert!(err.to_string().starts_with("file swap: size 4096 is too small"), "{err}");
+    // The registry passes a device's own error on, and says which names
+    // it knows.
+    let cfg = SwapDeviceConfig { path: "/tmp/x".to_string(), size: Some(1 << 20), ..Default::default() };
+    let Err(SwapDeviceError::Device(e)) = new_swap_device("zram", &cfg) else { panic!("zram with a path") };
+    assert_eq!(e.downcast_ref::<ZramError>(), Some(&ZramError::Path { path: "/tmp/x".to_string() }));
+    let Err(SwapDeviceError::Unknown { name, known }) = new_swap_device("tape", &cfg) else { panic!("tape") };
+    assert!(name == "tape" && known.contains(&"zram") && known.contains(&"file"), "{name} {known:?}");
+}
+
+#[test]
+fn a_host_error_is_kept_as_the_source() {
+    // A swap file in a directory that does not exist.
+    let path = temp_path("no-such-dir").join("swap");
+    let err = FileSwap::create(&path, 4 * PAGE as u64).unwrap_err();
+    assert!(matches!(&err, FileSwapError::Create { path: p, .. } if *p == path), "{err:?}");
+    let io = err.source().and_then(|e| e.downcast_ref::<std::io::Error>()).expect("the io::Error");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(err.to_string(), format!("file swap: {}: cannot create: {io}", path.display()));
+    // Through the registry too: the device's error is the registry's
+    // (displayed as it is), and the host's error its cause.
+    let cfg = SwapDeviceConfig { path: path.to_string_lossy().into_owned(), size: Some(1 << 20), ..Default::default() };
+    let err = new_swap_device("file", &cfg).err().expect("no such directory");
+    let SwapDeviceError::Device(dev) = &err else { panic!("{err:?}") };
+    assert!(matches!(dev.downcast_ref::<FileSwapError>(), Some(FileSwapError::Create { .. })), "{dev:?}");
+    assert!(err.source().and_then(|e| e.downcast_ref::<std::io::Error>()).is_some(), "{err:?}");
+    assert!(!path.exists());
 }
 
 #[test]
@@ -301,6 +344,8 @@ fn file_create_leaves_an_existing_file_alone() {
     let path = temp_path("exists");
     std::fs::write(&path, vec![0x77u8; 10 * PAGE]).unwrap();
     let err = FileSwap::create(&path, 4 * PAGE as u64).unwrap_err();
+    assert!(matches!(&err, FileSwapError::Create { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists));
+    let err = err.to_string();
     assert!(err.contains(&*path.to_string_lossy()) && err.contains("cannot create"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), vec![0x77u8; 10 * PAGE]);
     std::fs::remove_file(&path).unwrap();

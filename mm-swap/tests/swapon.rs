@@ -55,8 +55,9 @@ fn page_of(byte: u8) -> PageBuf {
     [byte; PAGE]
 }
 
+/// `FileSwap::swapon` with nothing else in use; an error as its message.
 fn swapon(path: &Path, size: Option<u64>) -> Result<FileSwap, String> {
-    FileSwap::swapon(path, size, &[])
+    FileSwap::swapon(path, size, &[]).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -224,7 +225,7 @@ fn the_files_the_run_uses_are_refused_by_identity() {
     let in_use = [HostFileId::of(&path, "the scenario").unwrap()];
     for p in [&path, &other] {
         for size in [Some(1 << 20), None] {
-            let err = FileSwap::swapon(p, size, &in_use).unwrap_err();
+            let err = FileSwap::swapon(p, size, &in_use).unwrap_err().to_string();
             assert!(err.contains(&*p.to_string_lossy()) && err.contains("is the scenario"), "{err}");
         }
     }

@@ -21,8 +21,8 @@
 pub mod state;
 
 pub use device::{
-    HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, new_swap_device,
-    swap_device_names,
+    HostFileId, MM_SWAP_DEVICES, PageBuf, SwapDevice, SwapDeviceConfig, SwapDeviceDesc, SwapDeviceError,
+    new_swap_device, swap_device_names,
 };
 /// Swap devices, defined in `mm_api::swap`.
 pub use mm_api::swap as device;
