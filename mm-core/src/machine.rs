@@ -225,6 +225,217 @@ impl Default for MachineConfig {
     }
 }
 
+/// Every key [`MachineConfig::set`] takes, in the order
+/// [`MachineConfig::settings`] lists them, with its meaning.
+const KEYS: &[(&str, &str)] = &[
+    ("ram", "simulated RAM (a size: 64K, 16M, 1G)"),
+    ("allocator", "page allocator (mmsim backends)"),
+    ("page_table", "page-table format (mmsim backends)"),
+    ("reclaim", "reclaim policy (mmsim backends)"),
+    ("swap", "a swap area, NAME:SIZE or NAME:PATH[:SIZE]; repeat for more"),
+    ("cpus", "number of CPUs (1 to 64)"),
+    ("tlb_sets", "sets of each CPU's TLB (a power of two)"),
+    ("tlb_ways", "entries per TLB set"),
+    ("swappiness", "vm.swappiness (0 to 200)"),
+    ("page_cluster", "vm.page-cluster: swap readahead of 2^N pages"),
+    ("min_free_kbytes", "vm.min_free_kbytes, or default"),
+    ("watermark_scale_factor", "vm.watermark_scale_factor (1 to 3000)"),
+    ("overcommit_memory", "vm.overcommit_memory (0, 1 or 2)"),
+    ("max_map_count", "vm.max_map_count"),
+    ("mmap_min_addr", "lowest address mmap may use"),
+    ("dac_mmap_min_addr", "vm.mmap_min_addr (MAP_FIXED below it needs CAP_SYS_RAWIO)"),
+    ("cap_sys_rawio", "the process has CAP_SYS_RAWIO"),
+    ("cap_ipc_lock", "the process has CAP_IPC_LOCK"),
+    ("rlimit_memlock", "RLIMIT_MEMLOCK"),
+    ("rlimit_stack", "RLIMIT_STACK"),
+    ("rlimit_data", "RLIMIT_DATA"),
+    ("rlimit_as", "RLIMIT_AS"),
+    ("stack_guard_gap", "stack_guard_gap"),
+    ("tlb_single_page_flush_ceiling", "ranges of more pages are flushed whole"),
+    ("brk_base", "where the program break starts"),
+    ("fault_around_bytes", "fault_around_bytes (one page turns fault-around off)"),
+];
+
+/// Why [`MachineConfig::set`] refused a setting.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    /// No setting of that name.
+    #[error("unknown machine setting '{key}' (known: {known})")]
+    UnknownKey { key: String, known: String },
+    /// The value is not one the setting takes.
+    #[error("bad value '{value}' for {key}: {reason}")]
+    BadValue { key: String, value: String, reason: String },
+    /// Not `KEY=VALUE`.
+    #[error("bad machine setting '{0}': expected KEY=VALUE")]
+    Syntax(String),
+}
+
+impl MachineConfig {
+    /// Every setting [`set`](Self::set) takes: its name, and what it means.
+    pub fn keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+        KEYS.iter().copied()
+    }
+
+    /// Sets one setting by name, as a scenario's `machine` line, the
+    /// command line's `--set KEY=VALUE` and `mmsim sweep` name them
+    /// ([`keys`](Self::keys); `-` and `_` are the same in a name).  Sizes
+    /// take `K`, `M`, `G` and `T`; rlimits also `unlimited`;
+    /// `min_free_kbytes` also `default`.  `swap` adds an area to those
+    /// already set; `swap=none` removes them all.  The machine is checked
+    /// when it is built ([`Kernel::new`](crate::Kernel::new)): a name no
+    /// backend has, or a RAM size too small, is an error then.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
+        let canon = key.trim().replace('-', "_");
+        let Some(&(name, _)) = KEYS.iter().find(|(k, _)| *k == canon) else {
+            let known = KEYS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ");
+            return Err(SettingError::UnknownKey { key: key.to_string(), known });
+        };
+        let value = value.trim();
+        let bad = |reason: String| SettingError::BadValue { key: name.to_string(), value: value.to_string(), reason };
+        let number = || value.parse::<u64>().map_err(|e| bad(e.to_string()));
+        let size = || parse_size(value).map_err(|e| bad(e.to_string()));
+        let limit = || if value == "unlimited" { Ok(u64::MAX) } else { size() };
+        let boolean = || match value {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(bad("expected true or false".into())),
+        };
+        let small = |max: u64| {
+            let n = number()?;
+            if n > max { Err(bad(format!("at most {max}"))) } else { Ok(n) }
+        };
+        let t = &mut self.tunables;
+        match name {
+            "ram" => self.ram = size()?,
+            "allocator" | "page_table" | "reclaim" => {
+                if value.is_empty() {
+                    return Err(bad("a backend name is needed".into()));
+                }
+                let slot = match name {
+                    "allocator" => &mut self.allocator,
+                    "page_table" => &mut self.page_table,
+                    _ => &mut self.reclaim,
+                };
+                *slot = value.to_string();
+            }
+            "swap" if value == "none" => self.swap.clear(),
+            "swap" => self.swap.push(SwapSpec::parse(value).map_err(|e| bad(e.to_string()))?),
+            "cpus" => self.nr_cpus = small(64)? as usize,
+            "tlb_sets" => {
+                let n = small(1 << 20)?;
+                if !n.is_power_of_two() {
+                    return Err(bad("a power of two is needed".into()));
+                }
+                self.tlb.sets = n as usize;
+            }
+            "tlb_ways" => {
+                let n = small(1 << 10)?;
+                if n == 0 {
+                    return Err(bad("at least 1".into()));
+                }
+                self.tlb.ways = n as usize;
+            }
+            "swappiness" => t.swappiness = small(200)?,
+            "page_cluster" => t.page_cluster = small(31)? as u32,
+            "min_free_kbytes" if value == "default" => t.min_free_kbytes = None,
+            "min_free_kbytes" => t.min_free_kbytes = Some(number()?),
+            "watermark_scale_factor" => {
+                let n = small(3000)?;
+                if n == 0 {
+                    return Err(bad("at least 1".into()));
+                }
+                t.watermark_scale_factor = n;
+            }
+            "overcommit_memory" => t.overcommit_memory = small(2)? as u32,
+            "max_map_count" => t.max_map_count = small(i32::MAX as u64)? as usize,
+            "mmap_min_addr" => t.mmap_min_addr = size()?,
+            "dac_mmap_min_addr" => t.dac_mmap_min_addr = size()?,
+            "cap_sys_rawio" => t.cap_sys_rawio = boolean()?,
+            "cap_ipc_lock" => t.cap_ipc_lock = boolean()?,
+            "rlimit_memlock" => t.rlimit_memlock = limit()?,
+            "rlimit_stack" => t.rlimit_stack = limit()?,
+            "rlimit_data" => t.rlimit_data = limit()?,
+            "rlimit_as" => t.rlimit_as = limit()?,
+            "stack_guard_gap" => t.stack_guard_gap = size()?,
+            "tlb_single_page_flush_ceiling" => t.tlb_single_page_flush_ceiling = number()?,
+            "brk_base" => t.brk_base = size()?,
+            "fault_around_bytes" => {
+                let n = size()?;
+                if n < PAGE_SIZE || !n.is_power_of_two() {
+                    return Err(bad("a power of two of at least 4K is needed".into()));
+                }
+                t.fault_around_bytes = n;
+            }
+            _ => unreachable!("every key in KEYS is handled: {name}"),
+        }
+        Ok(())
+    }
+
+    /// [`set`](Self::set) of a `KEY=VALUE` text.
+    pub fn set_pair(&mut self, pair: &str) -> Result<(), SettingError> {
+        let (k, v) = pair.split_once('=').ok_or_else(|| SettingError::Syntax(pair.to_string()))?;
+        self.set(k, v)
+    }
+
+    /// Every setting and its value as [`set`](Self::set) reads it back,
+    /// in the order of [`keys`](Self::keys); `swap` is the areas joined
+    /// by `,` (`none` for no swap).
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let t = &self.tunables;
+        let limit = |v: u64| if v == u64::MAX { "unlimited".to_string() } else { format_size(v) };
+        KEYS.iter()
+            .map(|&(k, _)| {
+                let v = match k {
+                    "ram" => format_size(self.ram),
+                    "allocator" => self.allocator.clone(),
+                    "page_table" => self.page_table.clone(),
+                    "reclaim" => self.reclaim.clone(),
+                    "swap" if self.swap.is_empty() => "none".to_string(),
+                    "swap" => self.swap.iter().map(SwapSpec::to_string).collect::<Vec<_>>().join(","),
+                    "cpus" => self.nr_cpus.to_string(),
+                    "tlb_sets" => self.tlb.sets.to_string(),
+                    "tlb_ways" => self.tlb.ways.to_string(),
+                    "swappiness" => t.swappiness.to_string(),
+                    "page_cluster" => t.page_cluster.to_string(),
+                    "min_free_kbytes" => t.min_free_kbytes.map_or_else(|| "default".to_string(), |v| v.to_string()),
+                    "watermark_scale_factor" => t.watermark_scale_factor.to_string(),
+                    "overcommit_memory" => t.overcommit_memory.to_string(),
+                    "max_map_count" => t.max_map_count.to_string(),
+                    "mmap_min_addr" => format_size(t.mmap_min_addr),
+                    "dac_mmap_min_addr" => format_size(t.dac_mmap_min_addr),
+                    "cap_sys_rawio" => t.cap_sys_rawio.to_string(),
+                    "cap_ipc_lock" => t.cap_ipc_lock.to_string(),
+                    "rlimit_memlock" => limit(t.rlimit_memlock),
+                    "rlimit_stack" => limit(t.rlimit_stack),
+                    "rlimit_data" => limit(t.rlimit_data),
+                    "rlimit_as" => limit(t.rlimit_as),
+                    "stack_guard_gap" => format_size(t.stack_guard_gap),
+                    "tlb_single_page_flush_ceiling" => t.tlb_single_page_flush_ceiling.to_string(),
+                    "brk_base" => format_size(t.brk_base),
+                    "fault_around_bytes" => format_size(t.fault_around_bytes),
+                    _ => unreachable!("every key in KEYS is listed: {k}"),
+                };
+                (k, v)
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for SwapSpec {
+    /// The text [`SwapSpec::parse`] reads back (`zram:64M`,
+    /// `file:/tmp/swap:1G`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.device)?;
+        if !self.config.path.is_empty() {
+            write!(f, ":{}", self.config.path)?;
+        }
+        if let Some(size) = self.config.size {
+            write!(f, ":{}", format_size(size))?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a machine could not be built.
 #[derive(Debug)]
 pub enum ConfigError {
@@ -856,5 +1067,47 @@ mod tests {
         assert_eq!(parse_size("12Q"), Err(SizeError::UnknownUnit('Q')));
         assert!(parse_size("12Q").is_err_and(|e| e.to_string().contains("unknown size unit 'Q'")));
         assert!(parse_size("G").is_err_and(|e| e.to_string() == "bad size 'G'"));
+    }
+
+    /// Every setting reads back what `settings` prints, so a sweep's
+    /// output names a machine that can be built again from it.
+    #[test]
+    fn settings_read_back() {
+        let mut c = MachineConfig::default();
+        for pair in ["ram=16M", "swap=zram:64M", "swap=file:/tmp/x:1G", "reclaim=clock", "swappiness=100"] {
+            c.set_pair(pair).expect(pair);
+        }
+        c.set("page-cluster", "0").expect("dash");
+        c.set("rlimit_as", "unlimited").expect("limit");
+        c.set("min_free_kbytes", "512").expect("kb");
+        let mut again = MachineConfig::default();
+        for (k, v) in c.settings() {
+            if k == "swap" {
+                again.set(k, "none").expect("none");
+                for s in v.split(',') {
+                    again.set(k, s).expect(s);
+                }
+            } else {
+                again.set(k, &v).unwrap_or_else(|e| panic!("{k}={v}: {e}"));
+            }
+        }
+        assert_eq!(again.settings(), c.settings());
+        assert_eq!((again.ram, again.tunables.page_cluster, again.swap.len()), (16 << 20, 0, 2));
+        assert_eq!(again.tunables, c.tunables);
+    }
+
+    #[test]
+    fn bad_settings_say_why() {
+        let mut c = MachineConfig::default();
+        let e = c.set("swapiness", "1").unwrap_err().to_string();
+        assert!(e.starts_with("unknown machine setting 'swapiness' (known: ram, "), "{e}");
+        let e = c.set("swappiness", "201").unwrap_err().to_string();
+        assert_eq!(e, "bad value '201' for swappiness: at most 200");
+        let e = c.set("ram", "12Q").unwrap_err().to_string();
+        assert!(e.contains("unknown size unit 'Q'"), "{e}");
+        assert!(c.set("cap_ipc_lock", "maybe").is_err());
+        assert!(c.set("tlb_sets", "100").is_err());
+        assert!(matches!(c.set_pair("ram"), Err(SettingError::Syntax(_))));
+        assert_eq!(c.settings(), MachineConfig::default().settings(), "a refused setting changes nothing");
     }
 }
