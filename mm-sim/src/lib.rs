@@ -42,6 +42,7 @@ pub mod replay;
 pub mod run;
 pub mod scenario;
 pub mod strace;
+pub mod sweep;
 
 pub use cli::main;
 pub use run::{RunError, RunOptions, Stopped, run, run_keep};
