@@ -1,8 +1,9 @@
 //! `mmsim sweep`: one command that runs the product of machine settings
 //! (backends, RAM and swap sizes, tunables) by workloads (scenario files,
-//! strace logs, recordings), each cell on a fresh simulated machine, and
-//! reports every cell's counters ([`results`]) as a table, CSV or JSON
-//! ([`output`]).
+//! strace logs, recordings, and the synthetic generators of
+//! [`workload`]), each cell on a fresh simulated machine, and reports
+//! every cell's counters ([`results`]) as a table, CSV or JSON
+//! ([`output`]), with the offline optimal eviction baseline ([`min`]).
 //!
 //! A [`Plan`] is the sweep as given: its axes (each a
 //! [`MachineConfig::set`] key with the values it takes) and its workloads.
@@ -12,9 +13,11 @@
 //! with an indicatif progress bar, and gathers them in a [`Sweep`];
 //! [`Sweep::merge`] puts shards run apart back together.
 
+pub mod min;
 pub mod output;
 pub mod results;
 pub mod run;
+pub mod workload;
 
 pub use results::{Cell, SWEEP_FORMAT, Sweep};
 
