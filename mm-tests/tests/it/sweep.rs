@@ -4,38 +4,16 @@
 //! results.
 
 use fifo_reclaim as _;
-use mm_sim::sweep::{Axis, Plan, Shard, Source, Sweep, SweepOptions, Workload, sweep};
-use mm_tests::Rng;
-use std::fmt::Write as _;
-
-/// 1 MiB of anonymous memory, written once, then `accesses` (page
-/// numbers) stored to, one byte each.
-fn scenario(name: &str, accesses: impl IntoIterator<Item = u64>) -> Workload {
-    let mut text = String::from(
-        "mmap(NULL, 0x100000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $a\nstore $a 0x100000 1\n",
-    );
-    for p in accesses {
-        let _ = writeln!(text, "store $a+{:#x} 1 2", p * 4096);
-    }
-    let s = mm_sim::parse(text.as_bytes()).expect("the scenario parses");
-    Workload { name: name.to_string(), source: Source::Scenario(s), file: None }
-}
+use mm_sim::sweep::{Axis, Plan, Shard, Sweep, SweepOptions, Workload, sweep};
 
 fn workloads() -> Vec<Workload> {
-    let mut rng = Rng(7);
-    let mut rng2 = Rng(11);
-    vec![
-        scenario("loop", (0..3).flat_map(|_| 0..256)),
-        scenario("uniform", (0..600).map(|_| rng.below(256)).collect::<Vec<_>>()),
-        // 90% of the accesses to 32 of the 256 pages.
-        scenario(
-            "hotcold",
-            (0..600)
-                .map(|_| if rng2.below(10) < 9 { rng2.below(32) } else { 32 + rng2.below(224) })
-                .collect::<Vec<_>>(),
-        ),
-        scenario("none", []),
-    ]
+    let mut w: Vec<Workload> = ["loop:pages=256,n=768", "zipf:pages=256,theta=0.9,n=768", "hotcold:size=1M,n=768"]
+        .iter()
+        .map(|s| Workload::synthetic(s).expect("spec"))
+        .collect();
+    let file = mm_tests::scenarios_dir().join("trace-swap/pageout-swapin.mms");
+    w.push(Workload::from_file(&file).expect("the scenario file"));
+    w
 }
 
 fn plan() -> Plan {
@@ -66,14 +44,26 @@ fn three_policies_by_eight_ram_sizes_by_four_workloads() {
     let cell = |reclaim: &str, ram: &str, w: &str| {
         s.cells.iter().find(|c| c.axes["reclaim"] == reclaim && c.axes["ram"] == ram && c.workload == w).expect("cell")
     };
+    let loop_ = s.workloads[0].as_str();
     for reclaim in ["lru", "clock", "fifo"] {
         // A loop over more than memory swaps under every policy; with
         // room to spare nothing is read back.
-        let small = cell(reclaim, "256K", "loop");
+        let small = cell(reclaim, "256K", loop_);
         assert!(small.majflt > 0 && small.page_ins > 0 && small.vmstat["pswpout"] > 0, "{small:?}");
-        let big = cell(reclaim, "2M", "loop");
+        let big = cell(reclaim, "2M", loop_);
         assert_eq!((big.majflt, big.page_ins), (0, 0), "{big:?}");
-        assert!(small.majflt >= cell(reclaim, "1M", "loop").majflt);
+        assert!(small.majflt >= cell(reclaim, "1M", loop_).majflt);
+    }
+    for c in &s.cells {
+        if c.workload.ends_with(".mms") {
+            assert_eq!((c.accesses, c.min_page_ins), (None, None));
+            continue;
+        }
+        // Every policy against the best possible.
+        assert_eq!(c.accesses, Some(768));
+        let min = c.min_page_ins.expect("MIN");
+        assert!(min <= c.page_ins, "MIN beaten: {c:?}");
+        assert_eq!(c.min_capacity.map(|f| f * 4), c.meminfo.get("MemTotal").copied());
     }
 }
 
