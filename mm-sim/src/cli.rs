@@ -86,6 +86,12 @@ enum Cmd {
         /// `# fault:` line (the output is the same).
         #[arg(long)]
         strict: bool,
+        /// Print the run as one JSON object (scenario files): the
+        /// machine's settings, the output lines, `ok`, `performed`,
+        /// `skipped`, `minflt`/`majflt` of every process, every vmstat and
+        /// meminfo counter, and the `error` if the run stopped.
+        #[arg(long, conflicts_with_all = ["strace", "check"])]
+        json: bool,
     },
     /// Run scenarios and compare each output with the expected one (the
     /// `NAME.expected` file next to `NAME.mms`): print every difference
@@ -502,6 +508,7 @@ pub fn main() -> ExitCode {
             maps_at_read,
             check,
             strict,
+            json,
         } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
@@ -558,6 +565,25 @@ pub fn main() -> ExitCode {
                 root_fs_type,
                 root_snapshot: None,
             };
+            if json {
+                let Parsed::Scenario(s) = &parsed else {
+                    eprintln!("error: --json is for scenario files, not strace logs or recordings");
+                    return ExitCode::from(2);
+                };
+                let report = crate::report::run_report(s, &file.to_string_lossy(), &opts);
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{}", report.to_json()).and_then(|()| stdout.flush()).is_err() {
+                    return ExitCode::from(1);
+                }
+                return match &report.error {
+                    Some(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::from(2)
+                    }
+                    None if strict && report.output.iter().any(|l| has_divergence(l)) => ExitCode::from(1),
+                    None => ExitCode::SUCCESS,
+                };
+            }
             // A run that stops prints what it produced, then the error.
             let mut differences = 0;
             let result = match &parsed {

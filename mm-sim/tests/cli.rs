@@ -816,3 +816,83 @@ fn check_applies_machine_lines_and_settings() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("+ present 100000000-100001000"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `mmsim run --json`: one object with the machine, the output, the
+/// counts and every counter; parsed back here.
+#[test]
+fn run_json_reports_the_run() {
+    use mm_sim::report::{RUN_FORMAT, RunReport};
+    let parse = |o: &Output| -> RunReport {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    };
+    let src = pressure_with_machine_lines();
+    let text = mmsim(&["run", "--reclaim", "lru"], Some(&src));
+    let o = mmsim(&["run", "--json", "--reclaim", "lru", "--set", "swappiness=100"], Some(&src));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = parse(&o);
+    assert_eq!(r.mmsim_run, RUN_FORMAT);
+    assert!(r.file.ends_with(".mms"), "{}", r.file);
+    // The scenario's settings, then the command line's.
+    assert_eq!(r.machine["ram"], "4M");
+    assert_eq!(r.machine["swap"], "zram:32M");
+    assert_eq!(r.machine["reclaim"], "lru");
+    assert_eq!(r.machine["swappiness"], "100");
+    assert_eq!(r.machine.len(), mm_core::MachineConfig::keys().count());
+    assert_eq!(r.output, String::from_utf8_lossy(&text.stdout).lines().collect::<Vec<_>>());
+    assert!(r.ok && r.error.is_none());
+    assert_eq!((r.performed, r.skipped), (5, 0));
+    assert_eq!(r.minflt + r.majflt, r.vmstat["pgfault"]);
+    assert_eq!(r.majflt, r.vmstat["pgmajfault"]);
+    assert!(r.majflt > 0 && r.vmstat["pswpout"] > 1000);
+    assert_eq!(r.meminfo["MemTotal"], 4080);
+    // The command line's swap replaces the scenario's.
+    let r = parse(&mmsim(&["run", "--json", "--swap", "zram:64M"], Some(&src)));
+    assert_eq!(r.machine["swap"], "zram:64M");
+
+    // Processes that exited count.
+    let o = mmsim(
+        &["run", "--json"],
+        Some(
+            b"window 0x100000000 0x100010000
+mmap(0x100000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x11
+fork
+process 1
+store 0x100000000 8192 0x22
+exit
+store 0x100000000 4096 0x33
+dump
+",
+        ),
+    );
+    let r = parse(&o);
+    // Process 0: two first writes and a copy on write; process 1: two
+    // copies on write.
+    assert!(r.output.contains(&"faults minflt=3 majflt=0".to_string()), "{:?}", r.output);
+    assert_eq!((r.minflt, r.majflt, r.vmstat["pgfault"]), (5, 0, 5));
+
+    // A run that stops: its output so far, the error, the counters.
+    let o = mmsim(
+        &["run", "--json", "--ram", "1M"],
+        Some(b"mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\nload 0x100000000\nfile big 0x1000000\ndump\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 3: the simulated machine is out of memory\n");
+    let r = parse(&o);
+    assert!(!r.ok);
+    assert_eq!(r.error.as_deref(), Some("line 3: the simulated machine is out of memory"));
+    assert_eq!(r.output, ["# load: line 2: 00"]);
+    // The line that stopped the run was performed.
+    assert_eq!((r.performed, r.minflt), (3, 1));
+    assert!(r.vmstat["nr_free_pages"] < 256 && r.meminfo["MemTotal"] > 0);
+
+    // Only scenarios.
+    let o = mmsim(
+        &["run", "--json", "--strace"],
+        Some(b"mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
