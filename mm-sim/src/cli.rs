@@ -142,6 +142,9 @@ enum Cmd {
     /// fastest.
     ///
     ///   mmsim sweep --reclaim lru,clock --ram 4M,8M --swap zram:64M a.mms b.mms
+    ///
+    /// Exit status: 0, 1 when a cell failed (the others ran), 2 when the
+    /// sweep could not start.  docs/sweep.md says more.
     Sweep(SweepArgs),
     /// List the registered backends.
     Backends,
