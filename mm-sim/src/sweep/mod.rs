@@ -248,6 +248,9 @@ impl Plan {
             return Err(SweepError::DuplicateWorkload(format!("{} (workload {})", w.name, i + 1)));
         }
         for (i, a) in axes.iter().enumerate() {
+            if a.values.is_empty() {
+                return Err(SweepError::NoValue(a.key.clone()));
+            }
             if axes[..i].iter().any(|b| b.key == a.key) {
                 return Err(SweepError::DuplicateAxis(a.key.clone()));
             }
@@ -446,6 +449,8 @@ mod tests {
         let dup = Plan::new(vec![axis("ram", "4M"), axis("ram", "8M")], w()).unwrap_err();
         assert_eq!(dup.to_string(), "'ram' is given twice (give every value of an axis at once: KEY=V1,V2,...)");
         assert!(matches!(Plan::new(vec![axis("ram", "4M")], vec![]), Err(SweepError::NoWorkload)));
+        let empty = Axis { key: "ram".into(), values: vec![] };
+        assert!(matches!(Plan::new(vec![empty], w()), Err(SweepError::NoValue(_))));
         let big: Vec<Axis> = ["ram", "swappiness", "page_cluster"]
             .iter()
             .map(|k| Axis { key: k.to_string(), values: vec!["1".to_string(); 1000] })
