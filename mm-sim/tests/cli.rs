@@ -896,3 +896,12 @@ dump
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
+
+/// Settings each in range may make a machine too large to build: an
+/// error, not an abort.
+#[test]
+fn a_tlb_too_large_is_an_error() {
+    let o = mmsim(&["run"], Some(b"machine cpus=64 tlb_sets=1048576 tlb_ways=1024\ndump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a TLB of 1048576 sets x 1024 ways is too large (at most 65536 entries per CPU)\n");
+}
