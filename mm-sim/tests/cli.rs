@@ -814,6 +814,15 @@ fn check_applies_machine_lines_and_settings() {
     let o = check(&["--set", "swap=none"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("+ present 100000000-100001000"));
+    // Cases run at once cannot share a swap file.
+    let swap = dir.join("swapfile");
+    let o = check(&["-j", "2", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a swap file is one case's at a time: give -j 1 with it\n");
+    assert!(!swap.exists(), "the swap file made to check the machine is removed");
+    let o = check(&["-j", "1", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!swap.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
