@@ -472,13 +472,13 @@ impl fmt::Display for ConfigError {
                 write!(f, "unknown page-table format '{name}' (known: {})", known.join(", "))
             }
             ConfigError::RamTooSmall { bytes, min } => {
-                write!(f, "--ram {}: too small (at least {})", format_size(*bytes), format_size(*min))
+                write!(f, "ram={}: too small (at least {})", format_size(*bytes), format_size(*min))
             }
             ConfigError::RamTooLarge { bytes, max } => {
-                write!(f, "--ram {}: too large (at most {})", format_size(*bytes), format_size(*max))
+                write!(f, "ram={}: too large (at most {})", format_size(*bytes), format_size(*max))
             }
             ConfigError::HostMemory { bytes, source } => {
-                write!(f, "--ram {}: the host cannot reserve address space for it ({source})", format_size(*bytes))
+                write!(f, "ram={}: the host cannot reserve address space for it ({source})", format_size(*bytes))
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
             ConfigError::TlbTooLarge { sets, ways, max } => {

@@ -114,9 +114,9 @@ fn unknown_backends_and_files_are_errors() {
 #[test]
 fn ram_sizes_out_of_range_are_errors() {
     for (ram, msg) in [
-        ("64K", "error: --ram 64K: too small (at least 256K)"),
-        ("9T", "error: --ram 9T: too large (at most 8T)"),
-        ("2P", "error: --ram 2P: too large (at most 8T)"),
+        ("64K", "error: ram=64K: too small (at least 256K)"),
+        ("9T", "error: ram=9T: too large (at most 8T)"),
+        ("2P", "error: ram=2P: too large (at most 8T)"),
         ("16E", "size '16E' is too large"),
         ("99999999999999999999T", "size '99999999999999999999T' is too large"),
     ] {
@@ -153,8 +153,7 @@ fn ram_the_host_cannot_reserve_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
     assert!(
-        stderr(&o)
-            .starts_with("error: --ram 1T: the host cannot reserve address space for it (struct page array: mmap"),
+        stderr(&o).starts_with("error: ram=1T: the host cannot reserve address space for it (struct page array: mmap"),
         "{}",
         stderr(&o)
     );
@@ -781,7 +780,7 @@ fn machine_lines_set_up_the_machine_and_options_override_them() {
     // A machine the scenario states that cannot be built is an error.
     let o = mmsim(&["run"], Some(b"machine ram=64K\ndump\n"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("too small (at least 256K)"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error: ram=64K: too small (at least 256K)\n");
     // strace logs take their machine from the command line only.
     let o = mmsim(&["run", "--strace"], Some(b"machine ram=4M\n"));
     assert_eq!(o.status.code(), Some(2));
