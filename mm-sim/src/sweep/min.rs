@@ -14,7 +14,18 @@
 //! are asked for and counts them, but cannot beat MIN: any schedule of
 //! early loads can be turned into a demand-paging one with no more loads.
 
+use mm_core::Kernel;
+use mm_core::types::PAGE_SIZE;
 use std::collections::{BinaryHeap, HashMap};
+
+/// The frames a policy can hold pages in, at most: `MemTotal` in pages
+/// (`totalram_pages`), every frame of the machine's RAM less those it
+/// keeps for itself.  The capacity to give [`min_page_ins`] for a run on
+/// `k`.
+pub fn totalram_pages(k: &Kernel) -> u64 {
+    let kb = k.machine().meminfo_lines().into_iter().find(|(label, _)| *label == "MemTotal").map_or(0, |(_, kb)| kb);
+    kb * 1024 / PAGE_SIZE
+}
 
 /// The number of loads Belady's MIN makes over `pages` with `capacity`
 /// frames, not counting loads into frames still empty (see the
