@@ -46,7 +46,7 @@ fn generator() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// No policy makes fewer page-ins than MIN with every frame of RAM,
     /// whatever the workload, RAM size and swap readahead.
