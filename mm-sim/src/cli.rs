@@ -640,14 +640,24 @@ fn check(
     // A bad machine configuration is one error, not one per case (a
     // scenario's `machine` lines may still make its own bad).
     let run = RunOptions { settings, ..RunOptions::default() };
-    let built = run.machine_for(&[]).map_err(|e| e.to_string());
-    if let Err(e) = built.and_then(|m| mm_core::Kernel::new(&m).map(drop).map_err(|e| e.to_string())) {
+    let machine = match run.machine_for(&[]) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = mm_core::Kernel::new(&machine) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
     // The real runner pins itself to a CPU: one run at a time by default.
     let jobs =
         jobs.unwrap_or_else(|| if real { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) });
+    if jobs > 1 && machine.swap.iter().any(|s| !s.config.path.is_empty()) {
+        eprintln!("error: a swap file is one case's at a time: give -j 1 with it");
+        return ExitCode::from(2);
+    }
     let opts = CheckOptions { run, jobs };
     let source: Box<dyn ExpectedSource> = if real {
         match std::env::current_exe() {

@@ -266,7 +266,9 @@ pub struct Scenario {
 }
 
 /// (v1.5) One `KEY=VALUE` of a `machine` line: a setting of the
-/// simulated machine, as [`MachineConfig::set`] takes it.
+/// simulated machine, as [`MachineConfig::set`] takes it
+/// ([`RunOptions::machine_for`](crate::RunOptions::machine_for) applies
+/// them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MachineSetting {
     /// The 1-based line it is on.
@@ -274,18 +276,6 @@ pub struct MachineSetting {
     /// The key, with `_` for `-` ([`MachineConfig::keys`] spells them so).
     pub key: String,
     pub value: String,
-}
-
-impl Scenario {
-    /// The machine the scenario states: `base` with its `machine` lines
-    /// applied in order.
-    pub fn machine_config(&self, base: MachineConfig) -> Result<MachineConfig, ParseError> {
-        let mut cfg = base;
-        for m in &self.machine {
-            cfg.set(&m.key, &m.value).map_err(|e| ParseError { line: m.line, msg: format!("machine: {e}") })?;
-        }
-        Ok(cfg)
-    }
 }
 
 pub const PROT_NAMES: &[(&str, u64)] = &[
@@ -1670,13 +1660,16 @@ mod tests {
         );
         // Not operations: the lines and their numbers are the others'.
         assert_eq!((s.lines.len(), s.nwindow, s.lines[0].line), (1, 1, 6));
-        let cfg = s.machine_config(MachineConfig::default()).unwrap();
+        let cfg = crate::RunOptions::default().machine_for(&s.machine).unwrap();
         assert_eq!((cfg.ram, &*cfg.reclaim, cfg.tunables.page_cluster), (256 << 10, "clock", 0));
         assert_eq!(cfg.swap, [SwapSpec::parse("zram:1M").unwrap()]);
-        // Applied over the caller's base, later settings winning.
-        let base = MachineConfig { nr_cpus: 4, reclaim: "fifo".into(), ..MachineConfig::default() };
-        let cfg = s.machine_config(base).unwrap();
-        assert_eq!((cfg.nr_cpus, &*cfg.reclaim), (4, "clock"));
+        // Applied over the caller's base, later settings winning; the
+        // options' settings over both.
+        let base = MachineConfig { nr_cpus: 4, reclaim: "fifo".into(), ram: 1 << 20, ..MachineConfig::default() };
+        let settings = vec![("swap".to_string(), "zram:2M".to_string()), ("page-cluster".to_string(), "1".to_string())];
+        let cfg = crate::RunOptions { machine: base, settings, ..Default::default() }.machine_for(&s.machine).unwrap();
+        assert_eq!((cfg.nr_cpus, &*cfg.reclaim, cfg.ram, cfg.tunables.page_cluster), (4, "clock", 256 << 10, 1));
+        assert_eq!(cfg.swap, [SwapSpec::parse("zram:2M").unwrap()]);
         assert!(parse(b"dump\n").unwrap().machine.is_empty());
         // A word that starts with `machine` is no machine line.
         assert_eq!(err("machines ram=1M"), "line 1: unknown operation 'machines'");

@@ -114,9 +114,9 @@ fn unknown_backends_and_files_are_errors() {
 #[test]
 fn ram_sizes_out_of_range_are_errors() {
     for (ram, msg) in [
-        ("64K", "error: --ram 64K: too small (at least 256K)"),
-        ("9T", "error: --ram 9T: too large (at most 8T)"),
-        ("2P", "error: --ram 2P: too large (at most 8T)"),
+        ("64K", "error: ram=64K: too small (at least 256K)"),
+        ("9T", "error: ram=9T: too large (at most 8T)"),
+        ("2P", "error: ram=2P: too large (at most 8T)"),
         ("16E", "size '16E' is too large"),
         ("99999999999999999999T", "size '99999999999999999999T' is too large"),
     ] {
@@ -153,8 +153,7 @@ fn ram_the_host_cannot_reserve_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
     assert!(
-        stderr(&o)
-            .starts_with("error: --ram 1T: the host cannot reserve address space for it (struct page array: mmap"),
+        stderr(&o).starts_with("error: ram=1T: the host cannot reserve address space for it (struct page array: mmap"),
         "{}",
         stderr(&o)
     );
@@ -781,7 +780,7 @@ fn machine_lines_set_up_the_machine_and_options_override_them() {
     // A machine the scenario states that cannot be built is an error.
     let o = mmsim(&["run"], Some(b"machine ram=64K\ndump\n"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("too small (at least 256K)"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error: ram=64K: too small (at least 256K)\n");
     // strace logs take their machine from the command line only.
     let o = mmsim(&["run", "--strace"], Some(b"machine ram=4M\n"));
     assert_eq!(o.status.code(), Some(2));
@@ -814,6 +813,15 @@ fn check_applies_machine_lines_and_settings() {
     let o = check(&["--set", "swap=none"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("+ present 100000000-100001000"));
+    // Cases run at once cannot share a swap file.
+    let swap = dir.join("swapfile");
+    let o = check(&["-j", "2", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a swap file is one case's at a time: give -j 1 with it\n");
+    assert!(!swap.exists(), "the swap file made to check the machine is removed");
+    let o = check(&["-j", "1", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!swap.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -895,4 +903,13 @@ dump
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
+/// Settings each in range may make a machine too large to build: an
+/// error, not an abort.
+#[test]
+fn a_tlb_too_large_is_an_error() {
+    let o = mmsim(&["run"], Some(b"machine cpus=64 tlb_sets=1048576 tlb_ways=1024\ndump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a TLB of 1048576 sets x 1024 ways is too large (at most 65536 entries per CPU)\n");
 }
