@@ -209,6 +209,29 @@ fn a_cyclic_scan_of_twice_ram_faults_every_page_back() {
     }
 }
 
+/// `vm.swappiness = 0` makes global reclaim prefer the page cache, not
+/// refuse to swap: with no file pages to take, anonymous pages still go
+/// to swap rather than the machine running out of memory (only a memory
+/// cgroup's reclaim takes 0 to mean never; `get_scan_count`).
+#[test]
+fn swappiness_zero_still_swaps_when_there_is_nothing_else() {
+    const RAM: u64 = 4 << 20;
+    let swap = Some(swap_spec("zram", 32 << 20));
+    let mut cfg = MachineConfig { ram: RAM, swap: swap.into_iter().collect(), ..MachineConfig::default() };
+    cfg.tunables.swappiness = 0;
+    let k = &mut Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    let len = 2 * RAM;
+    let a = k.sys_mmap(pid, 0x1_0000_0000, len, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+    pass(k, pid, a, len, 1);
+    assert!(pass(k, pid, a, len, 2) > 0, "the second pass reads pages back from swap");
+    for p in (0..len / PAGE_SIZE).step_by(97) {
+        assert_eq!(k.load(pid, a + p * PAGE_SIZE).expect("load"), 2, "page {p}");
+    }
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
+
 #[test]
 fn a_working_set_that_fits_never_swaps() {
     for policy in mm_core::vmscan::reclaim_policy_names() {
