@@ -556,7 +556,7 @@ impl AddressSpace {
     }
 
     /// The live address spaces in `i_mmap`.
-    pub fn mappers(&self) -> Vec<Arc<MmStruct>> {
+    pub(crate) fn mappers(&self) -> Vec<Arc<MmStruct>> {
         self.i_mmap.lock().iter().filter_map(Weak::upgrade).collect()
     }
 
