@@ -1,5 +1,5 @@
 //! Tearing down mappings (mm/memory.c, mm/mmu_gather.c): zapping PTEs and
-//! freeing page tables through an [`MmuGather`] that flushes the TLB
+//! freeing page tables through an `MmuGather` that flushes the TLB
 //! before the freed pages and tables can be reused.  `change_protection`
 //! (`mm/mprotect.rs`) and `move_page_tables` (`mm/mremap.rs`) flush
 //! through it too.
@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 /// flushed and the pages and tables to free once they are.  Dropping it
 /// (or calling [`finish`](MmuGather::finish)) flushes, then frees.
 #[must_use = "the TLB is flushed and pages freed when the gather finishes"]
-pub struct MmuGather<'a> {
+pub(crate) struct MmuGather<'a> {
     mm: &'a MmStruct,
     start: u64,
     end: u64,
