@@ -6,6 +6,7 @@
 use mm_tests as _;
 
 mod allocators;
+mod asids;
 mod descriptors;
 mod differential;
 mod exec;
