@@ -22,6 +22,7 @@ mod programs;
 mod proptest_fork;
 mod proptest_integrity;
 mod proptest_mm;
+mod readme_backends;
 mod recorded;
 mod registry;
 mod reproducers;
