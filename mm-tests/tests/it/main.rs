@@ -31,3 +31,4 @@ mod swap;
 mod threads;
 mod tlb;
 mod trace_snapshots;
+mod workload;
