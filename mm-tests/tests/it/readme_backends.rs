@@ -16,7 +16,7 @@
 //! features are shared, and once the crate's own copy of the mmsim crates
 //! is built (the first run), a run compiles only the crate itself.
 
-use mm_core::machine::MachineConfig;
+use mm_sim::RunOptions;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -274,17 +274,21 @@ fn the_readme_backend_crate_builds_passes_the_allocator_suite_and_runs() {
 
     // The run under pressure prints what the built-in backends print, but
     // for the fault counts and the resident pages, and swaps pages out.
+    // Its other options (`--ram 16M`, ...) are machine settings, which
+    // replace what the scenario's `machine` lines say.
     let cli = &run_args[run_args.iter().position(|a| a == "--").expect("--") + 2..];
-    let mut cfg = MachineConfig::default();
-    for (i, a) in cli.iter().enumerate() {
-        let Some(key) = a.strip_prefix("--") else { continue };
-        if !["allocator", "reclaim", "stats"].contains(&key) {
-            cfg.set(key, &cli[i + 1]).unwrap_or_else(|e| panic!("README: {e}"));
-        }
-    }
+    let settings = cli
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| Some((a.strip_prefix("--")?.to_string(), cli.get(i + 1)?.clone())))
+        .filter(|(key, _)| !["allocator", "reclaim", "stats"].contains(&key.as_str()))
+        .collect();
     assert!(cli.iter().any(|a| a == "--stats"), "README: the run prints no --stats");
-    let scenario = Path::new(cli.last().expect("scenario"));
-    let expected = mm_tests::run_file(scenario, Some(cfg), false).expect("the run with the built-in backends");
+    let scenario = cli.last().expect("scenario");
+    let src = fs::read(scenario).unwrap_or_else(|e| panic!("README: {scenario}: {e}"));
+    let parsed = mm_sim::parse(&src).unwrap_or_else(|e| panic!("README: {scenario}: {e}"));
+    let expected = mm_sim::run(&parsed, &RunOptions { settings, ..RunOptions::default() })
+        .unwrap_or_else(|e| panic!("{scenario} with the built-in backends: {e}"));
     let got = run.stdout.split("== vmstat\n").next().expect("output");
     let theirs = |l: &&str| !l.starts_with("faults ") && !l.starts_with("present ");
     assert_eq!(
