@@ -23,6 +23,7 @@ mod programs;
 mod proptest_fork;
 mod proptest_integrity;
 mod proptest_mm;
+mod readme_backends;
 mod recorded;
 mod registry;
 mod reproducers;
