@@ -231,6 +231,21 @@ pub trait PageTableFormat: Send + Sync {
     fn geometry(&self) -> Geometry;
     /// One past the highest user address (`TASK_SIZE`).
     fn task_size(&self) -> u64;
+    /// `DEFAULT_MAP_WINDOW`: the top of the addresses the kernel picks by
+    /// itself (the stack top, where programs load, the top-down search),
+    /// unless a hint above it asks for more.  Generic: [`task_size`](Self::task_size);
+    /// x86-64 keeps 47-bit addresses the default even with five levels.
+    fn default_map_window(&self) -> u64 {
+        self.task_size()
+    }
+    /// `pte_needs_flush`: whether changing a present leaf entry from `old`
+    /// to `new` (mprotect's `change_protection`) must flush the translation
+    /// a TLB may hold.  Generic: always; an architecture that knows which
+    /// changes its TLB cannot be hurt by (a permission granted, a software
+    /// bit) says no to those.
+    fn pte_needs_flush(&self, _old: Pte, _new: Pte) -> bool {
+        true
+    }
     /// Bits of the `vm_flags` protection (`vm_get_page_prot`).
     fn vm_get_page_prot(&self, vm_flags: VmFlags) -> PteFlags {
         generic_page_prot(vm_flags)

@@ -44,6 +44,8 @@ pub mod check;
 pub mod exec;
 pub mod fault;
 pub mod fs;
+#[cfg(feature = "fault-injection")]
+pub mod inject;
 pub mod kernel;
 pub mod kmem;
 pub mod machine;

@@ -4,7 +4,7 @@
 //! tracing).
 
 use crate::alloc::{AllocatorConfig, Gfp, MM_PAGE_ALLOCATORS, PageAllocator};
-use crate::arch::{Asid, MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig};
+use crate::arch::{Asid, MM_PAGE_TABLE_FORMATS, Mmu, PageTableFormat, TlbConfig, TlbStats};
 use crate::flags::PageFlags;
 use crate::mm::MmStruct;
 use crate::phys::{PhysMem, PhysMemError};
@@ -568,43 +568,43 @@ pub struct TlbContext {
 /// One simulated CPU.
 pub struct Cpu {
     /// CPU number.
-    pub id: usize,
+    pub(crate) id: usize,
     /// Its paging hardware.
-    pub mmu: Box<dyn Mmu>,
+    pub(crate) mmu: Box<dyn Mmu>,
     /// Id of the address space the MMU has loaded (0: none).
-    pub active_mm: u64,
+    pub(crate) active_mm: u64,
     /// The ASID in use (`cpu_tlbstate.loaded_mm_asid`).
-    pub loaded_asid: usize,
+    pub(crate) loaded_asid: usize,
     /// The next ASID to hand out (`cpu_tlbstate.next_asid`).
-    pub next_asid: usize,
+    pub(crate) next_asid: usize,
     /// Per ASID, whose entries it holds (`cpu_tlbstate.ctxs`): as many as
     /// the MMU keeps apart ([`Mmu::nr_asids`], at least one).
-    pub ctxs: Vec<TlbContext>,
+    pub(crate) ctxs: Vec<TlbContext>,
 }
 
 /// The machine every address space of a simulation shares.
 pub struct Machine {
     /// Physical memory.
-    pub phys: PhysMem,
+    pub(crate) phys: PhysMem,
     /// The page allocator.
-    pub alloc: Box<dyn PageAllocator>,
+    pub(crate) alloc: Box<dyn PageAllocator>,
     /// The page-table format.
-    pub arch: Box<dyn PageTableFormat>,
+    pub(crate) arch: Box<dyn PageTableFormat>,
     /// Its geometry.
-    pub geometry: PtGeometry,
+    pub(crate) geometry: PtGeometry,
     /// The CPUs.
-    pub cpus: Vec<SpinLock<Cpu>>,
+    pub(crate) cpus: Vec<SpinLock<Cpu>>,
     /// The address space each CPU has loaded (`cpu_tlbstate.loaded_mm`),
     /// readable without locking the CPU.
     loaded_mm: Vec<AtomicU64>,
     /// The shared zero page (`my_zero_pfn`).
-    pub zero_pfn: Pfn,
+    pub(crate) zero_pfn: Pfn,
     /// Kernel settings.
-    pub tunables: Tunables,
+    pub(crate) tunables: Tunables,
     /// Trace event dispatcher.
-    pub trace: Tracer,
+    pub(crate) trace: Tracer,
     /// Global counters.
-    pub vmstat: VmStat,
+    pub(crate) vmstat: VmStat,
     /// Frames the machine owns for itself (the zero page).
     reserved_pages: u64,
     next_id: AtomicU64,
@@ -612,20 +612,20 @@ pub struct Machine {
     /// checks of every allocation cost one load.
     nr_free: AtomicI64,
     /// The zone's watermarks.
-    pub watermarks: Watermarks,
+    pub(crate) watermarks: Watermarks,
     /// The reclaim policy.
-    pub reclaim: Box<dyn ReclaimPolicy>,
+    pub(crate) reclaim: Box<dyn ReclaimPolicy>,
     /// Reclaim state shared by the policy and the core.
-    pub lruvec: Lruvec,
+    pub(crate) lruvec: Lruvec,
     /// The swap areas.
-    pub swap: Swap,
+    pub(crate) swap: Swap,
     /// kswapd was woken and has not run yet.
     kswapd_wait: AtomicBool,
     /// Reverse-map roots by id: anon_vmas and inodes, as the `mapping`
     /// word of a page names them.
     pub(crate) rmap_roots: RmapRoots,
     /// `init_mm`'s kernel half, for formats that have one.
-    pub kernel: Option<crate::kmem::KernelSpace>,
+    pub(crate) kernel: Option<crate::kmem::KernelSpace>,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -751,8 +751,84 @@ impl Machine {
         }
     }
 
+    /// Global counters (`/proc/vmstat`).
+    #[inline]
+    pub fn vmstat(&self) -> &VmStat {
+        &self.vmstat
+    }
+
+    /// The trace event dispatcher: subscribe a sink to see the call chain.
+    #[inline]
+    pub fn trace(&self) -> &Tracer {
+        &self.trace
+    }
+
+    /// The kernel settings the machine was built with.
+    #[inline]
+    pub fn tunables(&self) -> &Tunables {
+        &self.tunables
+    }
+
+    /// The page-table format.
+    #[inline]
+    pub fn arch(&self) -> &dyn PageTableFormat {
+        &*self.arch
+    }
+
+    /// The page-table format's geometry.
+    #[inline]
+    pub fn geometry(&self) -> &PtGeometry {
+        &self.geometry
+    }
+
+    /// Number of CPUs.
+    #[inline]
+    pub fn nr_cpus(&self) -> usize {
+        self.cpus.len()
+    }
+
+    /// The TLB counters of `cpu`'s MMU, or `None` if there is no such CPU.
+    pub fn tlb_stats(&self, cpu: usize) -> Option<TlbStats> {
+        self.cpus.get(cpu).map(|c| c.lock().mmu.stats())
+    }
+
+    /// What `cpu` remembers of each ASID slot (`cpu_tlbstate.ctxs`), or
+    /// `None` if there is no such CPU.
+    pub fn tlb_contexts(&self, cpu: usize) -> Option<Vec<TlbContext>> {
+        self.cpus.get(cpu).map(|c| c.lock().ctxs.clone())
+    }
+
+    /// The shared zero page.
+    #[inline]
+    pub fn zero_pfn(&self) -> Pfn {
+        self.zero_pfn
+    }
+
+    /// The zone's watermarks.
+    #[inline]
+    pub fn watermarks(&self) -> &Watermarks {
+        &self.watermarks
+    }
+
+    /// The swap areas (read-only: areas are added with
+    /// [`swapon`](Self::swapon)).
+    #[inline]
+    pub fn swap(&self) -> &Swap {
+        &self.swap
+    }
+
+    /// The name of the reclaim policy.
+    pub fn reclaim_name(&self) -> &'static str {
+        self.reclaim.name()
+    }
+
+    /// The layout of the kernel half, for formats that have one.
+    pub fn kernel_layout(&self) -> Option<crate::arch::KernelLayout> {
+        self.kernel.as_ref().map(|k| k.layout)
+    }
+
     /// A fresh id for an address space or an anon_vma.
-    pub fn new_id(&self) -> u64 {
+    pub(crate) fn new_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
@@ -771,7 +847,7 @@ impl Machine {
     /// reference, and clears them for `Gfp::ZERO`.  Their `struct page`s
     /// are clean: boot left them zeroed and [`free_pages`](Self::free_pages)
     /// reset them.
-    pub fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+    pub(crate) fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
         let n = 1i64 << order;
         // zone_watermark_ok against low (wake kswapd) and min (reclaim
         // first), unless this is reclaim allocating (PF_MEMALLOC).
@@ -800,7 +876,7 @@ impl Machine {
 
     /// Returns frames to the allocator (`__free_pages` after the last
     /// reference).
-    pub fn free_pages(&self, pfn: Pfn, order: u32) {
+    pub(crate) fn free_pages(&self, pfn: Pfn, order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
         if order == 0 {
             // __page_cache_release: off the LRU, and no longer mlocked.
@@ -826,7 +902,7 @@ impl Machine {
     /// the head holding the one reference) become pages of their own, each
     /// with one reference, freed one by one.  False if the allocator
     /// cannot split blocks (the block is left as it was).
-    pub fn split_page(&self, pfn: Pfn, order: u32) -> bool {
+    pub(crate) fn split_page(&self, pfn: Pfn, order: u32) -> bool {
         if order == 0 {
             return true;
         }
@@ -841,13 +917,13 @@ impl Machine {
 
     /// Takes a reference on an order-0 page (`get_page`).
     #[inline]
-    pub fn get_page(&self, pfn: Pfn) {
+    pub(crate) fn get_page(&self, pfn: Pfn) {
         self.phys.page(pfn).refcount.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Drops a reference (`put_page`); frees the frame with the last one.
     /// Returns true if the frame was freed.
-    pub fn put_page(&self, pfn: Pfn) -> bool {
+    pub(crate) fn put_page(&self, pfn: Pfn) -> bool {
         let prev = self.phys.page(pfn).refcount.fetch_sub(1, Ordering::AcqRel);
         debug_assert!(prev > 0, "put_page on a free frame {pfn:?}");
         if prev == 1 {
@@ -860,7 +936,7 @@ impl Machine {
 
     /// `folio_put_refs`: drops `refs` references at once; frees the frame
     /// with the last one.  Returns true if the frame was freed.
-    pub fn folio_put_refs(&self, pfn: Pfn, refs: i32) -> bool {
+    pub(crate) fn folio_put_refs(&self, pfn: Pfn, refs: i32) -> bool {
         let prev = self.phys.page(pfn).refcount.fetch_sub(refs, Ordering::AcqRel);
         debug_assert!(prev >= refs, "folio_put_refs of {refs} on {pfn:?} with {prev} references");
         if prev == refs {
@@ -874,7 +950,7 @@ impl Machine {
     /// `release_pages` / `folios_put_refs`: drops one reference on each
     /// page; the pages freed leave the reclaim lists together, under one
     /// lock, before going back to the allocator.
-    pub fn release_pages(&self, pfns: &[Pfn]) {
+    pub(crate) fn release_pages(&self, pfns: &[Pfn]) {
         let mut lru: smallvec::SmallVec<[Pfn; 32]> = smallvec::SmallVec::new();
         let mut free: smallvec::SmallVec<[Pfn; 32]> = smallvec::SmallVec::new();
         for &pfn in pfns {
@@ -902,6 +978,12 @@ impl Machine {
         for pfn in free.drain(..) {
             self.free_pages(pfn, 0);
         }
+    }
+
+    /// `drain_all_pages`: the allocator returns the frames it caches per
+    /// CPU to its shared pool.
+    pub fn drain_all_pages(&self) {
+        self.alloc.drain();
     }
 
     /// Frames free (`NR_FREE_PAGES`).
@@ -944,7 +1026,7 @@ impl Machine {
     /// keeps apart, and the generations are what
     /// [`flush_tlb_mm_range`](Self::flush_tlb_mm_range) counts flushes by;
     /// the MMU maps an ASID to its hardware tag.
-    pub fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
+    pub(crate) fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
         if self.loaded_mm[cpu].load(Ordering::Acquire) == mm.id {
             return;
         }
@@ -974,7 +1056,7 @@ impl Machine {
 
     /// Forgets an address space on every CPU (it is being torn down): a
     /// CPU that has it loaded loads none, and its ASID slots are freed.
-    pub fn drop_mm(&self, mm_id: u64) {
+    pub(crate) fn drop_mm(&self, mm_id: u64) {
         for c in &self.cpus {
             let mut c = c.lock();
             for asid in 0..c.ctxs.len() {

@@ -1,5 +1,5 @@
 //! Tearing down mappings (mm/memory.c, mm/mmu_gather.c): zapping PTEs and
-//! freeing page tables through an [`MmuGather`] that flushes the TLB
+//! freeing page tables through an `MmuGather` that flushes the TLB
 //! before the freed pages and tables can be reused.  `change_protection`
 //! (`mm/mprotect.rs`) and `move_page_tables` (`mm/mremap.rs`) flush
 //! through it too.
@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 /// flushed and the pages and tables to free once they are.  Dropping it
 /// (or calling [`finish`](MmuGather::finish)) flushes, then frees.
 #[must_use = "the TLB is flushed and pages freed when the gather finishes"]
-pub struct MmuGather<'a> {
+pub(crate) struct MmuGather<'a> {
     mm: &'a MmStruct,
     start: u64,
     end: u64,
@@ -28,7 +28,7 @@ pub struct MmuGather<'a> {
 
 impl<'a> MmuGather<'a> {
     /// `tlb_gather_mmu`.
-    pub fn new(mm: &'a MmStruct) -> MmuGather<'a> {
+    pub(crate) fn new(mm: &'a MmStruct) -> MmuGather<'a> {
         MmuGather {
             mm,
             start: u64::MAX,
@@ -42,7 +42,7 @@ impl<'a> MmuGather<'a> {
 
     /// `tlb_remove_tlb_entry`: the translation of `va` must be flushed.
     #[inline]
-    pub fn remove_tlb_entry(&mut self, va: u64) {
+    pub(crate) fn remove_tlb_entry(&mut self, va: u64) {
         self.start = self.start.min(va);
         self.end = self.end.max(va + PAGE_SIZE);
         self.cleared_ptes = true;
@@ -50,13 +50,13 @@ impl<'a> MmuGather<'a> {
 
     /// `__tlb_remove_page`: drop a reference to `pfn` after the flush.
     #[inline]
-    pub fn remove_page(&mut self, pfn: Pfn) {
+    pub(crate) fn remove_page(&mut self, pfn: Pfn) {
         self.pages.push(pfn);
     }
 
     /// `pte_free_tlb` and friends: free a page-table page after the flush;
     /// `addr` is the start of the range it translated.
-    pub fn free_table(&mut self, pfn: Pfn, addr: u64) {
+    pub(crate) fn free_table(&mut self, pfn: Pfn, addr: u64) {
         self.start = self.start.min(addr);
         self.end = self.end.max(addr + PAGE_SIZE);
         self.freed_tables = true;
@@ -75,7 +75,7 @@ impl<'a> MmuGather<'a> {
     }
 
     /// `tlb_finish_mmu`: flush, then free.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         // Dropping does the work.
     }
 

@@ -309,7 +309,7 @@ impl Machine {
     /// entry of a `VM_LOCKED` VMA ends the walk: the page is mlocked
     /// (`mlock_vma_folio`, "restore the mlock which got missed") and
     /// reclaim sends it to the unevictable list.
-    pub fn folio_referenced(&self, pfn: Pfn) -> Referenced {
+    pub(crate) fn folio_referenced(&self, pfn: Pfn) -> Referenced {
         let mut r = Referenced::default();
         self.rmap_walk(pfn, &mut |mp, pte| {
             if r.vm_flags.contains(VmFlags::LOCKED) {

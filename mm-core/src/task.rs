@@ -19,7 +19,7 @@ pub struct Task {
     /// Its address space.
     pub mm: Arc<MmStruct>,
     /// Its page-fault counters.
-    pub faults: FaultCounters,
+    pub(crate) faults: FaultCounters,
     /// Thread-group id: the pid of the group's leader (the process id
     /// `getpid` returns); the task's own `pid` if it leads its group.
     pub tgid: u32,
@@ -28,7 +28,7 @@ pub struct Task {
     pub files: Arc<parking_lot::Mutex<FdTable>>,
     /// The OOM killer chose it (`tsk_is_oom_victim`): it got `SIGKILL`,
     /// its memory was reaped (`MMF_OOM_SKIP`), and it runs nothing more.
-    pub oom_victim: std::sync::atomic::AtomicBool,
+    pub(crate) oom_victim: std::sync::atomic::AtomicBool,
     /// `signal->rlim[RLIMIT_STACK].rlim_cur`: shared by the thread group,
     /// copied at fork, read by `execve` (`bprm->rlim_stack`: the new
     /// `mmap_base` and the room for arguments).  Starts at the machine's
@@ -386,6 +386,12 @@ impl Task {
         } else {
             Arc::new(std::sync::atomic::AtomicU64::new(parent.rlimit_stack()))
         };
+    }
+
+    /// Its page-fault counters (`min_flt`, `maj_flt`).
+    #[inline]
+    pub fn faults(&self) -> &FaultCounters {
+        &self.faults
     }
 
     /// The OOM killer killed it.

@@ -348,7 +348,7 @@ fn dirty_pages_survive_eviction_without_touching_the_image() {
         expect[off..off + 32].copy_from_slice(&bytes);
     }
     let m = k.machine().clone();
-    assert!(m.vmstat.get(mm_core::vmstat::VmEvent::PgStealFile) > 500, "file pages must have been reclaimed");
+    assert!(m.vmstat().get(mm_core::vmstat::VmEvent::PgStealFile) > 500, "file pages must have been reclaimed");
     assert!(read_mapping(&k, pid, BASE, len).expect("read") == expect, "the mapping differs");
     drop(t);
     drop(k);
@@ -419,10 +419,10 @@ fn dirty_pages_are_written_back_under_memory_pressure() {
         }
     }
     let m = k.machine().clone();
-    assert!(m.vmstat.get(VmEvent::PgStealFile) > 1000, "file pages must have been reclaimed");
-    assert!(m.vmstat.get(VmEvent::PgMajFault) > 100, "and read again");
-    assert!(m.vmstat.get(VmEvent::WorkingsetRefaultFile) > 100, "with shadow entries seen");
-    assert_eq!(m.vmstat.get(VmEvent::PswpOut), 0, "no swap");
+    assert!(m.vmstat().get(VmEvent::PgStealFile) > 1000, "file pages must have been reclaimed");
+    assert!(m.vmstat().get(VmEvent::PgMajFault) > 100, "and read again");
+    assert!(m.vmstat().get(VmEvent::WorkingsetRefaultFile) > 100, "with shadow entries seen");
+    assert_eq!(m.vmstat().get(VmEvent::PswpOut), 0, "no swap");
     let v = k.check_invariants();
     assert!(v.is_empty(), "{v:?}");
     // Everything reads back through the mapping, then through the image.

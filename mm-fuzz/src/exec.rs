@@ -35,7 +35,7 @@ pub fn fuzz(data: &[u8]) {
     let pid = k.spawn().expect("a process");
     let argv = [b"/tmp/mmsim-exec/prog".to_vec(), b"x".to_vec()];
     if k.execve(pid, "/tmp/mmsim-exec/prog", &argv, &[b"A=1".to_vec()]).is_ok() {
-        let sp = k.task(pid).expect("the task").mm.mmap_lock.read().start_stack;
+        let sp = k.task(pid).expect("the task").mm.mmap_read_lock().start_stack;
         // The initial stack reads back: argc is 2.
         assert_eq!(k.load(pid, sp), Ok(2), "argc at the stack pointer");
     }

@@ -270,12 +270,12 @@ pub fn replay(s: &Scenario, cfg: &MachineConfig) {
     }
     let v = k.check_invariants();
     assert!(v.is_empty(), "invariants broken after every process exited: {v:?}");
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     assert_eq!(
         k.machine().nr_free_pages(),
         free,
         "frames leaked after every process exited and every file was unlinked"
     );
-    let swap = &k.machine().swap;
+    let swap = k.machine().swap();
     assert_eq!(swap.nr_swap_pages(), swap.total_swap_pages() as i64, "swap slots leaked");
 }

@@ -627,8 +627,8 @@ pub fn run(cfg: &MachineConfig, ops: &[Operation]) {
     }
     let v = k.check_invariants();
     assert!(v.is_empty(), "after every process exited: invariants broken: {v:?}");
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     assert_eq!(k.machine().nr_free_pages(), free, "frames leaked after every process exited");
-    let swap = &k.machine().swap;
+    let swap = k.machine().swap();
     assert_eq!(swap.nr_swap_pages(), swap.total_swap_pages() as i64, "swap slots leaked");
 }

@@ -321,7 +321,7 @@ pub struct CheckOptions {
 /// Parses and runs one case and compares it with `source`.
 pub fn check_case(case: &Path, source: &dyn ExpectedSource, opts: &RunOptions) -> CaseResult {
     let outcome = (|| {
-        let src = read_limited(case)?;
+        let src = read_limited(case).map_err(|e| e.to_string())?;
         let s = parse(&src).map_err(|e| e.to_string())?;
         let expected = source.expected(case, &s).map_err(|e| e.to_string())?;
         let (got, stopped) = match run(&s, opts) {
@@ -339,13 +339,27 @@ pub fn check_case(case: &Path, source: &dyn ExpectedSource, opts: &RunOptions) -
     CaseResult { case: case.to_path_buf(), outcome }
 }
 
-fn read_limited(case: &Path) -> Result<Vec<u8>, String> {
+/// Why a case's scenario could not be read.
+#[derive(Debug, thiserror::Error)]
+enum ReadCaseError {
+    #[error("cannot open {}: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is larger than {MAX_SCENARIO_BYTES} bytes", .0.display())]
+    TooLarge(PathBuf),
+}
+
+fn read_limited(case: &Path) -> Result<Vec<u8>, ReadCaseError> {
     use std::io::Read;
-    let f = std::fs::File::open(case).map_err(|e| format!("cannot open {}: {e}", case.display()))?;
+    let path = || case.to_path_buf();
+    let f = std::fs::File::open(case).map_err(|source| ReadCaseError::Open { path: path(), source })?;
     let mut v = Vec::new();
-    f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut v).map_err(|e| format!("cannot read {}: {e}", case.display()))?;
+    f.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut v)
+        .map_err(|source| ReadCaseError::Read { path: path(), source })?;
     if v.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(format!("{} is larger than {MAX_SCENARIO_BYTES} bytes", case.display()));
+        return Err(ReadCaseError::TooLarge(path()));
     }
     Ok(v)
 }

@@ -190,7 +190,7 @@ impl Replay<'_> {
     /// Log pid `pid` is task `kpid` of group `tgid`.
     fn add(&mut self, pid: u32, kpid: Pid, tgid: u32) {
         if !self.cpu_of.contains_key(&kpid) {
-            let n = self.k.machine().cpus.len();
+            let n = self.k.machine().nr_cpus();
             self.cpu_of.insert(kpid, self.next_cpu % n);
             self.next_cpu += 1;
         }
@@ -581,7 +581,7 @@ impl Replay<'_> {
             "self" | "thread-self" => kpid,
             n => self.procs.get(&n.parse::<u32>().ok()?)?.kpid,
         };
-        let f = self.k.task(kpid).ok()?.mm.mmap_lock.read().exe_file.clone()?;
+        let f = self.k.task(kpid).ok()?.mm.mmap_read_lock().exe_file.clone()?;
         Some(f.path.clone())
     }
 
@@ -1212,7 +1212,7 @@ fn run_log_on<'a>(
 ) -> Result<Replayed<'a>, Stopped> {
     let trace = opts.trace.then(|| {
         let c = TraceCollector::new();
-        k.machine().trace.subscribe(c.clone());
+        k.machine().trace().subscribe(c.clone());
         c
     });
     let (initial, index) = match prepared {

@@ -831,8 +831,8 @@ pub const NAMED_AREA_GAP: u64 = 1 << 30;
 /// window of such a scenario cannot reach it.
 fn reserve_named_area(k: &Kernel, pid: Pid) -> Result<u64, Errno> {
     let m = k.machine();
-    let task_size = m.arch.task_size();
-    let base = mm_core::mm::mmap_base(task_size, m.tunables.rlimit_stack, m.tunables.stack_guard_gap);
+    let task_size = m.arch().task_size();
+    let base = mm_core::mm::mmap_base(task_size, m.tunables().rlimit_stack, m.tunables().stack_guard_gap);
     let flags = mm_core::flags::MapFlags::SHARED | mm_core::flags::MapFlags::ANONYMOUS;
     let flags = (flags | mm_core::flags::MapFlags::FIXED_NOREPLACE | mm_core::flags::MapFlags::NORESERVE).bits();
     // Two mappings, as the real runner's lowest one (the first half) has
@@ -913,7 +913,7 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
     };
     let trace = if opts.trace {
         let c = TraceCollector::new();
-        k.machine().trace.subscribe(c.clone());
+        k.machine().trace().subscribe(c.clone());
         Some(c)
     } else {
         None

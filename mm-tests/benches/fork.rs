@@ -85,7 +85,7 @@ fn sim_page_fault1(tasks: &[Arc<mm_core::task::Task>], barrier: &Barrier) {
                 barrier.wait();
                 let flags = mm_core::flags::MapFlags::from_bits_retain(0x32);
                 let prot = mm_core::flags::Prot::from_bits_retain(3);
-                t.mm.vm_mmap_pgoff(&t.faults, None, a, PF_LEN, prot, flags, 0).expect("mmap");
+                t.mm.vm_mmap_pgoff(t.faults(), None, a, PF_LEN, prot, flags, 0).expect("mmap");
                 for p in 0..PF_LEN / PAGE_SIZE {
                     t.store(cpu, a + p * PAGE_SIZE, 1).expect("store");
                 }

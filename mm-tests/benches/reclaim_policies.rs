@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
                 major as f64 * 1000.0 / ACCESSES as f64,
                 ACCESSES as f64 / dt
             );
-            let _ = k.machine().vmstat.get(VmEvent::PswpOut);
+            let _ = k.machine().vmstat().get(VmEvent::PswpOut);
         }
     }
     let mut g = c.benchmark_group("reclaim_policies");

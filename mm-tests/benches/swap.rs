@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         let mut rng = Rng(0x1234_5678_9abc_def1);
         // One batch first, to know the I/O it causes.
         let (in0, out0, maj0) =
-            (m.vmstat.get(VmEvent::PswpIn), m.vmstat.get(VmEvent::PswpOut), m.vmstat.get(VmEvent::PgMajFault));
+            (m.vmstat().get(VmEvent::PswpIn), m.vmstat().get(VmEvent::PswpOut), m.vmstat().get(VmEvent::PgMajFault));
         let record = [0x5au8; 64];
         let run_batch = |rng: &mut Rng| {
             for _ in 0..BATCH {
@@ -111,9 +111,9 @@ fn bench(c: &mut Criterion) {
             run_batch(&mut rng);
         }
         let dt = start.elapsed().as_secs_f64() / 8.0;
-        let reads = (m.vmstat.get(VmEvent::PswpIn) - in0) / 8;
-        let writes = (m.vmstat.get(VmEvent::PswpOut) - out0) / 8;
-        let major = (m.vmstat.get(VmEvent::PgMajFault) - maj0) / 8;
+        let reads = (m.vmstat().get(VmEvent::PswpIn) - in0) / 8;
+        let writes = (m.vmstat().get(VmEvent::PswpOut) - out0) / 8;
+        let major = (m.vmstat().get(VmEvent::PgMajFault) - maj0) / 8;
         eprintln!(
             "{id}: per batch of {BATCH} accesses: {major} major faults, {reads} pages read, {writes} written; \
              {:.0} accesses/s, {:.0} major faults/s",

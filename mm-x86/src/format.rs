@@ -196,6 +196,32 @@ impl PageTableFormat for X86Format {
         if self.la57 { (1 << 56) - (1 << PAGE_SHIFT) } else { (1 << 47) - (1 << PAGE_SHIFT) }
     }
 
+    fn default_map_window(&self) -> u64 {
+        // DEFAULT_MAP_WINDOW: 47-bit addresses unless a hint asks higher.
+        (1 << 47) - (1 << PAGE_SHIFT)
+    }
+
+    /// arch/x86/include/asm/tlbflush.h: a non-present entry is not cached;
+    /// a new frame, a cleared present or dirty bit, or any change of the
+    /// bits the TLB caches as permissions or memory type needs a flush.
+    /// The accessed bit is ignored (`ignore_access`), and so are the
+    /// software bits.
+    fn pte_needs_flush(&self, old: Pte, new: Pte) -> bool {
+        let (old, new) = (self.encode_pte(old), self.encode_pte(new));
+        if old & bits::PRESENT == 0 {
+            return false;
+        }
+        if (old & bits::PFN_MASK) != (new & bits::PFN_MASK) {
+            return true;
+        }
+        // pte_flags_need_flush(old, new, ignore_access = true)
+        const FLUSH_ON_CLEAR: u64 = bits::DIRTY | bits::PRESENT;
+        const FLUSH_ON_CHANGE: u64 =
+            bits::RW | bits::USER | bits::PWT | bits::PCD | bits::PSE | bits::GLOBAL | bits::NX;
+        let diff = old ^ new;
+        diff & old & FLUSH_ON_CLEAR != 0 || diff & FLUSH_ON_CHANGE != 0
+    }
+
     fn decode_pte(&self, raw: u64) -> Pte {
         if raw == 0 {
             Pte::None
@@ -266,6 +292,40 @@ impl PageTableFormat for X86Format {
 mod tests {
     use super::*;
     use mm_api::flags::VmFlags;
+
+    /// `pte_needs_flush`: only changes a cached translation could be
+    /// hurt by.
+    #[test]
+    fn pte_needs_flush_as_x86_decides() {
+        let f = X86Format::new(false);
+        let rw = PteFlags::PRESENT | PteFlags::USER | PteFlags::ACCESSED | PteFlags::WRITE | PteFlags::DIRTY;
+        let ro = PteFlags::PRESENT | PteFlags::USER | PteFlags::ACCESSED | PteFlags::DIRTY;
+        let p = |flags| Pte::page(Pfn(0x42), flags);
+        // Revoking write or execute, clearing present or dirty: flush.
+        assert!(f.pte_needs_flush(p(rw), p(ro)));
+        assert!(f.pte_needs_flush(p(ro), p(ro | PteFlags::NO_EXEC)));
+        assert!(f.pte_needs_flush(p(rw), p(PteFlags::PROTNONE | PteFlags::ACCESSED)));
+        assert!(f.pte_needs_flush(p(rw), p(rw - PteFlags::DIRTY)));
+        // Another frame: flush.
+        assert!(f.pte_needs_flush(p(ro), Pte::page(Pfn(0x43), ro)));
+        // Granting write changes a cached permission too (RW is in
+        // flush_on_change).
+        assert!(f.pte_needs_flush(p(ro), p(rw)));
+        // Software bits and the accessed bit: no flush.
+        assert!(!f.pte_needs_flush(p(ro), p(ro | PteFlags::SOFT_DIRTY | PteFlags::SPECIAL)));
+        assert!(!f.pte_needs_flush(p(ro), p(ro - PteFlags::ACCESSED)));
+        assert!(!f.pte_needs_flush(p(ro), p(ro)));
+        // Nothing of a non-present entry is cached.
+        assert!(!f.pte_needs_flush(p(PteFlags::PROTNONE | PteFlags::ACCESSED), p(ro)));
+    }
+
+    #[test]
+    fn the_default_map_window_is_47_bits_with_four_or_five_levels() {
+        for la57 in [false, true] {
+            assert_eq!(X86Format::new(la57).default_map_window(), (1 << 47) - 4096);
+        }
+        assert_eq!(X86Format::new(false).default_map_window(), X86Format::new(false).task_size());
+    }
 
     #[test]
     fn bits_are_where_the_hardware_has_them() {

@@ -36,8 +36,8 @@ fn memory_pressure_swaps_out_and_every_byte_comes_back() {
         assert_eq!(k.load(pid, a + p * PAGE_SIZE), Ok((p % 251) as u8), "page {p}");
     }
     let m = k.machine();
-    assert!(m.vmstat.get(VmEvent::PswpOut) > 0);
-    assert!(m.vmstat.get(VmEvent::PswpIn) > 0);
+    assert!(m.vmstat().get(VmEvent::PswpOut) > 0);
+    assert!(m.vmstat().get(VmEvent::PswpIn) > 0);
     assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());
 }
 

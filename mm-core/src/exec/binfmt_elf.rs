@@ -9,7 +9,7 @@
 //! gets the kernel's error, never a panic or a huge allocation (program
 //! headers are at most one page, `ELF_MIN_ALIGN`).
 
-use super::{LinuxBinprm, STACK_TOP, copy_to_user, elf_read, map_vdso, setup_arg_pages};
+use super::{LinuxBinprm, copy_to_user, elf_et_dyn_base, elf_read, map_vdso, setup_arg_pages, stack_top};
 use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{MapFlags, Prot, VmFlags};
@@ -395,7 +395,7 @@ pub fn load_elf_binary(k: &mut Kernel, pid: Pid, bprm: &mut LinuxBinprm) -> SysR
     // setup_new_exec: arch_pick_mmap_layout (mmap_base from RLIMIT_STACK,
     // top-down) was done when the address space was made.
     let mm = bprm.mm.clone();
-    let arg_start = setup_arg_pages(bprm, STACK_TOP, executable_stack)?;
+    let arg_start = setup_arg_pages(bprm, stack_top(&m), executable_stack)?;
     let task = bprm.task.clone();
     let ld = Loader { mm: &mm, faults: &task.faults, task_size: mm.mmap_lock.read().task_size };
 
@@ -426,7 +426,7 @@ pub fn load_elf_binary(k: &mut Kernel, pid: Pid, bprm: &mut LinuxBinprm) -> SysR
             let alignment = maximum_alignment(&phdrs);
             if interp.is_some() {
                 // A program: at ELF_ET_DYN_BASE (no ASLR offset).
-                load_bias = ELF_ET_DYN_BASE_ALIGNED(alignment);
+                load_bias = ELF_ET_DYN_BASE_ALIGNED(elf_et_dyn_base(&m), alignment);
                 flags |= MapFlags::FIXED_NOREPLACE;
             } else if alignment > ELF_MIN_ALIGN {
                 // A loader with a large alignment: find room, then align.
@@ -491,7 +491,7 @@ pub fn load_elf_binary(k: &mut Kernel, pid: Pid, bprm: &mut LinuxBinprm) -> SysR
     // A loader run directly (ET_DYN without interpreter) gets its brk at
     // ELF_ET_DYN_BASE, out of the mmap area.
     if elf_ex.e_type == elf::ET_DYN.0 && interp.is_none() {
-        elf_brk = super::ELF_ET_DYN_BASE;
+        elf_brk = elf_et_dyn_base(&m);
     }
     let brk = elf_pagealign(elf_brk);
     let mut st = mm.mmap_lock.write();
@@ -505,8 +505,7 @@ pub fn load_elf_binary(k: &mut Kernel, pid: Pid, bprm: &mut LinuxBinprm) -> SysR
 
 /// `ELF_ET_DYN_BASE` aligned down to the image's alignment.
 #[allow(non_snake_case)]
-fn ELF_ET_DYN_BASE_ALIGNED(alignment: u64) -> u64 {
-    let base = super::ELF_ET_DYN_BASE;
+fn ELF_ET_DYN_BASE_ALIGNED(base: u64, alignment: u64) -> u64 {
     if alignment != 0 { base & !(alignment - 1) } else { base }
 }
 

@@ -38,15 +38,18 @@ use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::{trace_enter, trace_note};
 use std::sync::Arc;
 
-/// `DEFAULT_MAP_WINDOW`: the 47-bit user address space.
-const DEFAULT_MAP_WINDOW: u64 = crate::mm::mmap::DEFAULT_MAP_WINDOW;
+/// `STACK_TOP` (x86-64, `TASK_SIZE_LOW`): where the stack ends, the
+/// format's `DEFAULT_MAP_WINDOW`.
+pub fn stack_top(m: &crate::Machine) -> u64 {
+    m.arch.default_map_window()
+}
 
-/// `STACK_TOP` (x86-64, `TASK_SIZE_LOW`): where the stack ends.
-pub const STACK_TOP: u64 = DEFAULT_MAP_WINDOW;
-
-/// `ELF_ET_DYN_BASE` (x86-64): two thirds of the address space, where a
-/// position-independent program (ET_DYN with an interpreter) is loaded.
-pub const ELF_ET_DYN_BASE: u64 = DEFAULT_MAP_WINDOW / 3 * 2;
+/// `ELF_ET_DYN_BASE` (x86-64): two thirds of the default map window,
+/// where a position-independent program (ET_DYN with an interpreter) is
+/// loaded.
+pub fn elf_et_dyn_base(m: &crate::Machine) -> u64 {
+    m.arch.default_map_window() / 3 * 2
+}
 
 /// The `[vsyscall]` gate page (`VSYSCALL_ADDR`), `[start, end)`.
 pub const VSYSCALL_GATE: (u64, u64) = (0xffff_ffff_ff60_0000, 0xffff_ffff_ff60_1000);
@@ -124,8 +127,9 @@ pub struct LinuxBinprm {
 impl LinuxBinprm {
     /// The bottom of the stack VMA.
     fn stack_vma_start(&self) -> u64 {
+        let top = stack_top(&self.mm.machine);
         let st = self.mm.mmap_lock.read();
-        st.vmas.find(STACK_TOP - 1).map_or(STACK_TOP, |v| v.start)
+        st.vmas.find(top - 1).map_or(top, |v| v.start)
     }
 }
 
@@ -245,7 +249,7 @@ impl Kernel {
             bprm.arg_lens.push(len);
             bprm.argc = 1;
         }
-        trace_note!(m.trace, "copy_strings", "strings from {:#x} to {:#x}", bprm.p, STACK_TOP);
+        trace_note!(m.trace, "copy_strings", "strings from {:#x} to {:#x}", bprm.p, stack_top(&m));
         drop(copy);
         self.bprm_execve(pid, &mut bprm)
     }
@@ -265,8 +269,8 @@ impl Kernel {
             let mut st = mm.mmap_lock.write();
             st.mmap_base = crate::mm::mmap_base(st.task_size, rlim_stack, m.tunables.stack_guard_gap);
             let flags = VmFlags::SOFTDIRTY | VM_STACK_FLAGS | VM_STACK_INCOMPLETE_SETUP;
-            let start = STACK_TOP - PAGE_SIZE;
-            st.vmas.insert(Vma::new_anon(m, start, STACK_TOP, start >> PAGE_SHIFT, flags));
+            let start = stack_top(m) - PAGE_SIZE;
+            st.vmas.insert(Vma::new_anon(m, start, stack_top(m), start >> PAGE_SHIFT, flags));
             crate::mm::vm_stat_account(&mut st, flags, 1);
         }
         Ok(LinuxBinprm {
@@ -276,7 +280,7 @@ impl Kernel {
             interp: path.to_string(),
             buf: vec![0; BINPRM_BUF_SIZE],
             mm,
-            p: STACK_TOP - 8,
+            p: stack_top(m) - 8,
             argmin: 0,
             exec: 0,
             argc: 0,

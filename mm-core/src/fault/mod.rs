@@ -37,9 +37,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct FaultCounters {
     /// Minor faults.
-    pub min_flt: AtomicU64,
+    pub(crate) min_flt: AtomicU64,
     /// Major faults.
-    pub maj_flt: AtomicU64,
+    pub(crate) maj_flt: AtomicU64,
 }
 
 impl FaultCounters {

@@ -369,7 +369,7 @@ impl AddressSpace {
 
     /// `filemap_get_folio`: the frame caching page `index`, with a
     /// reference for the caller.
-    pub fn filemap_get_folio(&self, index: u64) -> Option<Pfn> {
+    pub(crate) fn filemap_get_folio(&self, index: u64) -> Option<Pfn> {
         let pages = self.i_pages.lock();
         let pfn = pages.get(index)?;
         self.machine.get_page(pfn);
@@ -384,7 +384,7 @@ impl AddressSpace {
     /// eviction of the same page (its shadow entry says so), on the active
     /// side.  A slot holding a swap entry (a shmem page on swap) is
     /// occupied: `Err` with no frame then means "swapped out".
-    pub fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Option<Pfn>> {
+    pub(crate) fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Option<Pfn>> {
         let page = self.machine.phys.page(pfn);
         let mut pages = self.i_pages.lock();
         let shadow = match pages.insert(index, pfn) {
@@ -414,7 +414,7 @@ impl AddressSpace {
     /// them together: lookups see the folio, and its
     /// `PG_readahead` is the head's.  If a page of the range is cached
     /// already, nothing is added and the frames are freed: `EEXIST`.
-    pub fn filemap_add_large_folio(&self, index: u64, pfn: Pfn, order: u32, flags: PageFlags) -> SysResult<()> {
+    pub(crate) fn filemap_add_large_folio(&self, index: u64, pfn: Pfn, order: u32, flags: PageFlags) -> SysResult<()> {
         debug_assert!(order > 0 && order <= MAX_PAGECACHE_ORDER && index.is_multiple_of(1 << order));
         let nr = 1u64 << order;
         let m = &*self.machine;
@@ -556,7 +556,7 @@ impl AddressSpace {
     }
 
     /// The live address spaces in `i_mmap`.
-    pub fn mappers(&self) -> Vec<Arc<MmStruct>> {
+    pub(crate) fn mappers(&self) -> Vec<Arc<MmStruct>> {
         self.i_mmap.lock().iter().filter_map(Weak::upgrade).collect()
     }
 

@@ -81,9 +81,6 @@ const LEGACY_MAP_MASK: u64 = 0x01
     | 21 << 26
     | 30 << 26;
 
-/// `DEFAULT_MAP_WINDOW`: 47-bit user addresses unless a hint asks higher.
-pub(crate) const DEFAULT_MAP_WINDOW: u64 = (1 << 47) - PAGE_SIZE;
-
 /// `struct vm_unmapped_area_info`.
 struct UnmappedAreaInfo {
     length: u64,
@@ -215,9 +212,12 @@ impl MmStruct {
         if flags.contains(MapFlags::BIT32) {
             return self.arch_get_unmapped_area(st, addr0, len, flags);
         }
+        // DEFAULT_MAP_WINDOW: a hint must not straddle it, and only a hint
+        // above it lets the search go higher.
+        let window = m.arch.default_map_window();
         if addr0 != 0 {
             let addr = addr0 & PAGE_MASK;
-            let valid = task_size - len >= addr && (addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW);
+            let valid = task_size - len >= addr && (addr > window) == (addr + len > window);
             if valid {
                 match st.vmas.find(addr) {
                     None => return Ok(addr),
@@ -229,8 +229,8 @@ impl MmStruct {
             }
         }
         let mut high = st.mmap_base;
-        if addr0 > DEFAULT_MAP_WINDOW {
-            high += m.arch.task_size() - DEFAULT_MAP_WINDOW;
+        if addr0 > window {
+            high += m.arch.task_size() - window;
         }
         let info =
             UnmappedAreaInfo { length: len, low_limit: PAGE_SIZE, high_limit: high, align_mask: 0, align_offset: 0 };
@@ -250,7 +250,7 @@ impl MmStruct {
         let (begin, end) = if flags.contains(MapFlags::BIT32) {
             (0x4000_0000, 0x8000_0000)
         } else {
-            (page_align(DEFAULT_MAP_WINDOW / 3).unwrap_or(0), st.task_size)
+            (page_align(m.arch.default_map_window() / 3).unwrap_or(0), st.task_size)
         };
         if len > end {
             return Err(Errno::ENOMEM);

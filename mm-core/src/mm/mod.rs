@@ -51,7 +51,7 @@ pub struct AnonVma {
 
 impl AnonVma {
     /// A new anon_vma for `mm`, findable from the machine by its id.
-    pub fn new(mm: &MmStruct) -> Arc<AnonVma> {
+    pub(crate) fn new(mm: &MmStruct) -> Arc<AnonVma> {
         let m = &mm.machine;
         let a = Arc::new(AnonVma {
             id: m.new_id(),
@@ -63,7 +63,7 @@ impl AnonVma {
     }
 
     /// `anon_vma_chain_link`: `mm` has a VMA that links this anon_vma.
-    pub fn link_mm(&self, mm: &MmStruct) {
+    pub(crate) fn link_mm(&self, mm: &MmStruct) {
         let mut mms = self.mms.lock();
         mms.retain(|w| w.strong_count() > 0);
         if !mms.iter().any(|w| std::ptr::eq(w.as_ptr(), mm)) {
@@ -134,20 +134,57 @@ pub struct MmState {
 #[derive(Debug, Default)]
 pub struct MmCounters {
     /// Resident anonymous pages (`MM_ANONPAGES`).
-    pub anon_rss: AtomicI64,
+    pub(crate) anon_rss: AtomicI64,
     /// Resident page-cache pages, shmem included (`MM_FILEPAGES` +
     /// `MM_SHMEMPAGES`).
-    pub file_rss: AtomicI64,
+    pub(crate) file_rss: AtomicI64,
     /// PTE tables (`nr_ptes`).
-    pub nr_ptes: AtomicI64,
+    pub(crate) nr_ptes: AtomicI64,
     /// PMD tables.
-    pub nr_pmds: AtomicI64,
+    pub(crate) nr_pmds: AtomicI64,
     /// PUD tables.
-    pub nr_puds: AtomicI64,
+    pub(crate) nr_puds: AtomicI64,
     /// P4D tables (five-level paging only).
-    pub nr_p4ds: AtomicI64,
+    pub(crate) nr_p4ds: AtomicI64,
     /// Swap entries in the page tables (`MM_SWAPENTS`).
-    pub swap_ents: AtomicI64,
+    pub(crate) swap_ents: AtomicI64,
+}
+
+impl MmCounters {
+    /// Resident anonymous pages (`get_mm_counter(mm, MM_ANONPAGES)`).
+    pub fn anon_rss(&self) -> i64 {
+        self.anon_rss.load(Ordering::Relaxed)
+    }
+
+    /// Resident page-cache pages, shmem included.
+    pub fn file_rss(&self) -> i64 {
+        self.file_rss.load(Ordering::Relaxed)
+    }
+
+    /// Swap entries in the page tables (`MM_SWAPENTS`).
+    pub fn swap_ents(&self) -> i64 {
+        self.swap_ents.load(Ordering::Relaxed)
+    }
+
+    /// PTE tables (`nr_ptes`).
+    pub fn nr_ptes(&self) -> i64 {
+        self.nr_ptes.load(Ordering::Relaxed)
+    }
+
+    /// PMD tables.
+    pub fn nr_pmds(&self) -> i64 {
+        self.nr_pmds.load(Ordering::Relaxed)
+    }
+
+    /// PUD tables.
+    pub fn nr_puds(&self) -> i64 {
+        self.nr_puds.load(Ordering::Relaxed)
+    }
+
+    /// P4D tables (five-level paging only).
+    pub fn nr_p4ds(&self) -> i64 {
+        self.nr_p4ds.load(Ordering::Relaxed)
+    }
 }
 
 /// Source of ids unique across machines (for per-thread caches).
@@ -165,20 +202,20 @@ pub struct MmStruct {
     /// are known to be stale.
     pub(crate) pt_gen: std::sync::atomic::AtomicU64,
     /// The machine it lives on.
-    pub machine: Arc<Machine>,
+    pub(crate) machine: Arc<Machine>,
     /// Root page table (`pgd`).
     pgd: Pfn,
     /// VMAs and layout, under the `mmap_lock`.
-    pub mmap_lock: RwLock<MmState>,
+    pub(crate) mmap_lock: RwLock<MmState>,
     /// `page_table_lock`: serialises page-table updates (a spinlock, as in
     /// the kernel).
-    pub page_table_lock: SpinLock<()>,
+    pub(crate) page_table_lock: SpinLock<()>,
     /// Counters.
-    pub counters: MmCounters,
+    pub(crate) counters: MmCounters,
     /// Flushes of this address space's translations so far
     /// (`context.tlb_gen`): a CPU whose entries for it date from an
     /// earlier generation flushes before using them.
-    pub tlb_gen: std::sync::atomic::AtomicU64,
+    pub(crate) tlb_gen: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for MmStruct {
@@ -238,6 +275,24 @@ impl MmStruct {
         }))
     }
 
+    /// The machine it lives on.
+    #[inline]
+    pub fn machine(&self) -> &Arc<Machine> {
+        &self.machine
+    }
+
+    /// `mmap_read_lock`: the VMAs and layout, read-only; changes go through
+    /// the system calls.
+    pub fn mmap_read_lock(&self) -> parking_lot::RwLockReadGuard<'_, MmState> {
+        self.mmap_lock.read()
+    }
+
+    /// The rss and page-table counters.
+    #[inline]
+    pub fn counters(&self) -> &MmCounters {
+        &self.counters
+    }
+
     /// The root page table.
     pub fn pgd(&self) -> Pfn {
         self.pgd
@@ -261,7 +316,7 @@ impl MmStruct {
     /// `exit_mmap`: unmaps everything and frees every page table; the
     /// address space is empty afterwards (its root table is freed when the
     /// `MmStruct` is dropped).
-    pub fn exit_mmap(&self) {
+    pub(crate) fn exit_mmap(&self) {
         let mut st = self.mmap_lock.write();
         if st.vmas.is_empty() {
             return;

@@ -179,7 +179,7 @@ impl MmStruct {
             }
             if new != old {
                 self.set_pte(slot, new);
-                if pte_needs_flush(old, new) {
+                if m.arch.pte_needs_flush(old, new) {
                     tlb.remove_tlb_entry(va);
                 }
                 changed += 1;
@@ -215,20 +215,4 @@ impl MmStruct {
             None => false,
         }
     }
-}
-
-/// `pte_needs_flush` (x86): a present entry lost a permission or changed
-/// frame, so a cached translation could allow too much.
-fn pte_needs_flush(old: Pte, new: Pte) -> bool {
-    let of = old.flags();
-    if !of.contains(PteFlags::PRESENT) {
-        return false;
-    }
-    if old.pfn() != new.pfn() {
-        return true;
-    }
-    let nf = new.flags();
-    let change = PteFlags::WRITE | PteFlags::USER | PteFlags::NO_EXEC | PteFlags::GLOBAL;
-    let clear = PteFlags::PRESENT | PteFlags::DIRTY | PteFlags::ACCESSED;
-    ((of ^ nf) & change) != PteFlags::empty() || (of & clear & !nf) != PteFlags::empty()
 }

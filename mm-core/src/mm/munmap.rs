@@ -90,7 +90,7 @@ impl MmStruct {
     }
 
     /// `do_vmi_munmap`: removes every mapping in `[start, start + len)`.
-    pub fn do_vmi_munmap(&self, st: &mut MmState, start: u64, len: u64) -> SysResult<()> {
+    pub(crate) fn do_vmi_munmap(&self, st: &mut MmState, start: u64, len: u64) -> SysResult<()> {
         let m = &*self.machine;
         let task_size = st.task_size;
         if start & !crate::types::PAGE_MASK != 0 || start > task_size || len > task_size - start {

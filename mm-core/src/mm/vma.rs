@@ -67,10 +67,10 @@ pub struct Vma {
     /// Set once under the read side of `mmap_lock` by the fault path
     /// (`anon_vma_prepare`, serialised by `page_table_lock`), changed
     /// otherwise only under the write side.
-    pub anon_vma: OnceLock<Arc<AnonVma>>,
+    pub(crate) anon_vma: OnceLock<Arc<AnonVma>>,
     /// The other links of its `anon_vma_chain`: the anon_vmas of parent
     /// processes whose pages it may still map after a fork.
-    pub anon_vma_parents: Vec<Arc<AnonVma>>,
+    pub(crate) anon_vma_parents: Vec<Arc<AnonVma>>,
     /// What it maps.
     pub kind: VmaKind,
 }

@@ -91,11 +91,11 @@ struct ClusterAlloc {
 /// A swap area (`struct swap_info_struct`).
 pub struct SwapInfo {
     /// Its type: the index in the swap table, stored in swap entries.
-    pub ty: u32,
+    pub(crate) ty: u32,
     /// Priority (`swapon -p`); higher is used first.
-    pub prio: i32,
+    pub(crate) prio: i32,
     /// The device.
-    pub device: Box<dyn SwapDevice>,
+    pub(crate) device: Box<dyn SwapDevice>,
     /// Slots, the header slot 0 included (`si->max`).
     max: u64,
     /// Per slot: references, plus `SWAP_HAS_CACHE` (`swap_map`).
@@ -149,6 +149,26 @@ impl SwapInfo {
             inuse_pages: AtomicU64::new(0),
             alloc: Mutex::new(ClusterAlloc { clusters, free, next: vec![None; nr_cpus.max(1)] }),
         }
+    }
+
+    /// Its type: the index in the swap table, stored in swap entries.
+    pub fn ty(&self) -> u32 {
+        self.ty
+    }
+
+    /// Priority (`swapon -p`); higher is used first.
+    pub fn prio(&self) -> i32 {
+        self.prio
+    }
+
+    /// The device's name.
+    pub fn device_name(&self) -> &'static str {
+        self.device.name()
+    }
+
+    /// The device's own counters.
+    pub fn device_stats(&self) -> Vec<(&'static str, u64)> {
+        self.device.stats()
     }
 
     /// Usable slots (`si->pages`): all but the header.
@@ -309,7 +329,7 @@ impl std::fmt::Debug for Swap {
     }
 }
 
-/// Why [`Swap::swapon`] refused a device.
+/// Why [`Machine::swapon`](crate::machine::Machine::swapon) refused a device.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SwaponError {
     /// Fewer than two pages (the header and one slot).
@@ -326,7 +346,7 @@ pub enum SwaponError {
 impl Swap {
     /// `swapon`: adds `device` as a swap area of priority `prio`; returns
     /// its type.
-    pub fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32, nr_cpus: usize) -> Result<u32, SwaponError> {
+    pub(crate) fn swapon(&self, device: Box<dyn SwapDevice>, prio: i32, nr_cpus: usize) -> Result<u32, SwaponError> {
         if device.nr_pages() < 2 {
             return Err(SwaponError::TooSmall { device: device.name() });
         }
@@ -403,7 +423,7 @@ impl Swap {
 
     /// `swap_duplicate`: one more page-table entry holds `e`.  False if
     /// the slot is not in use (a bad entry).
-    pub fn swap_duplicate(&self, e: SwpEntry) -> bool {
+    pub(crate) fn swap_duplicate(&self, e: SwpEntry) -> bool {
         self.update(e, |v| Some(v + 1)).is_some()
     }
 
@@ -411,7 +431,7 @@ impl Swap {
     /// is freed with the last reference if no swap-cache page holds it.
     /// Returns the references left (and whether the cache holds it), or
     /// `None` for a bad entry.
-    pub fn swap_free(&self, e: SwpEntry) -> Option<(u32, bool)> {
+    pub(crate) fn swap_free(&self, e: SwpEntry) -> Option<(u32, bool)> {
         self.update(e, |v| (v & !SWAP_HAS_CACHE > 0).then(|| v - 1))
             .map(|v| (v & !SWAP_HAS_CACHE, v & SWAP_HAS_CACHE != 0))
     }

@@ -152,20 +152,26 @@ impl TwoListLru {
         let ctx = sc.ctx;
         let swappiness = ctx.swappiness().min(200);
         let file_pages = sizes[2] + sizes[3];
-        let anon_on = sc.may_swap && swappiness > 0;
         let free = ctx.nr_free_pages();
         let shifted = |l: usize| sizes[l] >> sc.priority;
         let file_only = || [0, 0, shifted(2), shifted(3)];
-        if !anon_on {
+        // No swap space: anonymous pages cannot go anywhere.  Global
+        // reclaim swaps even at swappiness 0, to prevent an OOM; only a
+        // memory cgroup's reclaim takes 0 to mean never.
+        if !sc.may_swap {
             return file_only();
         }
-        if sc.priority == 0 {
-            // SCAN_EQUAL: out of options, everything is fair game.
+        if sc.priority == 0 && swappiness > 0 {
+            // SCAN_EQUAL: out of options, everything is fair game (unless
+            // swappiness disagrees with swapping).
             return *sizes;
         }
         // file_is_tiny: the file cache would not even bring free memory up
         // to the high watermark.
-        if file_pages + free <= ctx.high_wmark_pages() && !inactive_is_low(sizes, LruList::InactiveAnon) {
+        if file_pages + free <= ctx.high_wmark_pages()
+            && !inactive_is_low(sizes, LruList::InactiveAnon)
+            && shifted(0) > 0
+        {
             return [shifted(0), shifted(1), 0, 0];
         }
         // cache_trim_mode: plenty of inactive cache and no file refaults

@@ -92,7 +92,7 @@ impl ReclaimCore for Machine {
 impl Machine {
     /// The reclaim policy's view of the machine, and the LRU protocol.
     #[inline]
-    pub fn lru_ctx(&self) -> LruCtx<'_> {
+    pub(crate) fn lru_ctx(&self) -> LruCtx<'_> {
         LruCtx::new(&self.phys, &self.trace, &self.lruvec, self, &*self.reclaim)
     }
 }

@@ -13,7 +13,7 @@ use std::io::Read as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::os::unix::process::CommandExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Where the program break is moved before the first line.
@@ -317,19 +317,30 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Why the run's output file cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum OutputError {
+    #[error("{} exists (use --force to replace it)", .0.display())]
+    Exists(PathBuf),
+    #[error("{} is the scenario itself", .0.display())]
+    IsTheScenario(PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
 /// Opens `out` for the run's output and makes it standard output.  An
 /// existing file is replaced only with `force`, and never the scenario
 /// itself.  Returns the path if this run created the file.
-fn open_output(scenario: &Path, out: &Path, force: bool) -> Result<Option<std::path::PathBuf>, String> {
+fn open_output(scenario: &Path, out: &Path, force: bool) -> Result<Option<PathBuf>, OutputError> {
     let existed = std::fs::symlink_metadata(out).is_ok();
     if existed && !force {
-        return Err(format!("{} exists (use --force to replace it)", out.display()));
+        return Err(OutputError::Exists(out.to_path_buf()));
     }
     if let (Ok(a), Ok(b)) = (std::fs::metadata(scenario), std::fs::metadata(out))
         && a.dev() == b.dev()
         && a.ino() == b.ino()
     {
-        return Err(format!("{} is the scenario itself", out.display()));
+        return Err(OutputError::IsTheScenario(out.to_path_buf()));
     }
     let mut oo = std::fs::OpenOptions::new();
     oo.write(true);
@@ -338,19 +349,20 @@ fn open_output(scenario: &Path, out: &Path, force: bool) -> Result<Option<std::p
     } else {
         oo.create_new(true);
     }
-    let f = oo.open(out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let write = |source| OutputError::Write { path: out.to_path_buf(), source };
+    let f = oo.open(out).map_err(write)?;
     use std::os::fd::AsRawFd as _;
     // SAFETY: makes descriptor 1 a copy of the file's; the original is
     // closed when `f` is dropped, so the scenario's descriptors still
     // start at 3.
     if unsafe { libc::dup2(f.as_raw_fd(), 1) } < 0 {
-        return Err(format!("cannot write {}: {}", out.display(), std::io::Error::last_os_error()));
+        return Err(write(std::io::Error::last_os_error()));
     }
     Ok((!existed).then(|| out.to_path_buf()))
 }
 
 /// The run after parsing; returns the exit status.
-fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
+fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
     let uses_brk = s.lines.iter().any(|l| matches!(l.op, Op::Brk { .. }));
     let uses_smaps = s.lines.iter().any(|l| matches!(l.op, Op::Dump { smaps: true, .. }));
     let names = s
@@ -506,6 +518,15 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
     0
 }
 
+/// Why the named area could not be reserved.
+#[derive(Debug, thiserror::Error)]
+enum ReserveError {
+    #[error("mmap reserve: {0}")]
+    Mmap(std::io::Error),
+    #[error("maps: {0}")]
+    Maps(std::io::Error),
+}
+
 /// (v1.4) Makes the kernel place NULL-hint (and moved) mappings as the
 /// simulator does relative to each other and to 1 GiB boundaries: every
 /// gap of `[NAMED_AREA_TOP, SIM_MMAP_BASE)` is filled with a `PROT_NONE`
@@ -513,7 +534,7 @@ fn run(s: &Scenario, created: Option<std::path::PathBuf>) -> u8 {
 /// mapping merges with it), so the top-down search of `vm_unmapped_area`
 /// starts at [`NAMED_AREA_TOP`] in an empty area, 1 GiB below the
 /// simulator's, which has the same kind of mapping above its mmap_base.
-fn reserve_named_area(maps: &mut [u8]) -> Result<(), String> {
+fn reserve_named_area(maps: &mut [u8]) -> Result<(), ReserveError> {
     let fill = |at: u64, len: u64| {
         // SAFETY: MAP_FIXED_NOREPLACE never replaces a mapping.
         let r = unsafe {
@@ -526,7 +547,7 @@ fn reserve_named_area(maps: &mut [u8]) -> Result<(), String> {
                 0,
             )
         };
-        if r as u64 == at { Ok(()) } else { Err(format!("mmap reserve: {}", std::io::Error::last_os_error())) }
+        if r as u64 == at { Ok(()) } else { Err(ReserveError::Mmap(std::io::Error::last_os_error())) }
     };
     // SAFETY: getrlimit fills the struct it is given.
     let stack = unsafe {
@@ -541,7 +562,7 @@ fn reserve_named_area(maps: &mut [u8]) -> Result<(), String> {
     let mut cur = NAMED_AREA_TOP;
     fill(cur, 1 << 29)?;
     cur += 1 << 29;
-    let n = read_all(c"/proc/self/maps", maps).ok_or_else(|| format!("maps: {}", std::io::Error::last_os_error()))?;
+    let n = read_all(c"/proc/self/maps", maps).ok_or_else(|| ReserveError::Maps(std::io::Error::last_os_error()))?;
     let ranges = maps[..n].split(|&b| b == b'\n').filter_map(|l| maps_range(l).map(|(s, e, _)| (s, e)));
     for (s, e) in ranges.chain(std::iter::once((SIM_MMAP_BASE, SIM_MMAP_BASE))) {
         let s = s.min(SIM_MMAP_BASE);

@@ -111,7 +111,7 @@ impl Writer<'_> {
     }
 
     /// Ends task `tid`: its open call resumed with `?`, then its exit line.
-    fn exit(&mut self, tid: u32, st: &mut HashMap<u32, State>) -> Result<(), String> {
+    fn exit(&mut self, tid: u32, st: &mut HashMap<u32, State>) -> Result<(), MergeError> {
         let s = st.entry(tid).or_default();
         if s.exited {
             return Ok(());
@@ -133,7 +133,7 @@ impl Writer<'_> {
         // its entry stop): written as a call that did not return.
         let next = st[&tid].next;
         if t.calls.len() > next + 1 {
-            return Err(format!("task {tid}: ptrace stopped at {} calls, the tracepoints saw {next}", t.calls.len()));
+            return Err(MergeError::FewerCalls { tid, stopped: t.calls.len(), seen: next });
         }
         for k in next..t.calls.len() {
             self.whole(tid, k);
@@ -147,6 +147,32 @@ impl Writer<'_> {
     }
 }
 
+/// Where the tracepoints and ptrace disagree (calls and stops are
+/// numbered from 1).
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("the tracepoints saw task {tid}, which ptrace never stopped")]
+    UnknownTask { tid: u32 },
+    #[error("task {tid}: a sample after its exit")]
+    AfterExit { tid: u32 },
+    #[error("task {tid}: sys_enter {nr} inside its call {call} ({name})")]
+    EnterInsideCall { tid: u32, nr: u64, call: usize, name: String },
+    #[error("task {tid}: the tracepoints saw more calls than ptrace stopped at ({calls} calls, next nr {nr})")]
+    MoreCalls { tid: u32, calls: usize, nr: u64 },
+    #[error("task {tid}: ptrace stopped at {stopped} calls, the tracepoints saw {seen}")]
+    FewerCalls { tid: u32, stopped: usize, seen: usize },
+    #[error("task {tid}: call {call} is {name} ({ptrace_nr}) for ptrace, nr {nr} for the tracepoints")]
+    OtherCall { tid: u32, call: usize, name: String, ptrace_nr: u64, nr: u64 },
+    #[error("task {tid}: sys_exit {nr} outside any call")]
+    ExitOutsideCall { tid: u32, nr: u64 },
+    #[error("task {tid}: sys_exit {nr} ends call {call} ({name})")]
+    ExitEndsOtherCall { tid: u32, nr: u64, call: usize, name: String },
+    #[error("task {tid}: a signal stop inside its call {call} ({name})")]
+    SignalInsideCall { tid: u32, call: usize, name: String },
+    #[error("task {tid}: signal stop {stop} was not recorded")]
+    UnrecordedSignal { tid: u32, stop: usize },
+}
+
 /// Merges `samples` (sorted by time) with the calls of `tasks`; `root` is
 /// the first task, whose samples before its first call are dropped.
 /// `superseded` maps a thread group leader to the thread of its group
@@ -158,7 +184,7 @@ pub(super) fn merge(
     tasks: &HashMap<u32, TaskLog>,
     root: u32,
     superseded: &HashMap<u32, u32>,
-) -> Result<(String, MergeStats), String> {
+) -> Result<(String, MergeStats), MergeError> {
     let mut st: HashMap<u32, State> = HashMap::new();
     let mut stats = MergeStats::default();
     let mut w = Writer { out: String::new(), tasks, shown: HashMap::new(), held: None };
@@ -177,31 +203,23 @@ pub(super) fn merge(
             }
         }
         let Some(t) = tasks.get(&tid) else {
-            return Err(format!("the tracepoints saw task {tid}, which ptrace never stopped"));
+            return Err(MergeError::UnknownTask { tid });
         };
         let state = st.entry(tid).or_default();
         if state.exited {
-            return Err(format!("task {tid}: a sample after its exit"));
+            return Err(MergeError::AfterExit { tid });
         }
         match s.ev {
             Ev::Enter { nr } => {
                 if let Some(k) = state.open {
-                    return Err(format!("task {tid}: sys_enter {nr} inside its call {} ({})", k + 1, t.calls[k].name));
+                    return Err(MergeError::EnterInsideCall { tid, nr, call: k + 1, name: t.calls[k].name.clone() });
                 }
                 let k = state.next;
                 let Some(c) = t.calls.get(k) else {
-                    return Err(format!(
-                        "task {tid}: the tracepoints saw more calls than ptrace stopped at ({} calls, next nr {nr})",
-                        t.calls.len()
-                    ));
+                    return Err(MergeError::MoreCalls { tid, calls: t.calls.len(), nr });
                 };
                 if c.nr != nr {
-                    return Err(format!(
-                        "task {tid}: call {} is {} ({}) for ptrace, nr {nr} for the tracepoints",
-                        k + 1,
-                        c.name,
-                        c.nr
-                    ));
+                    return Err(MergeError::OtherCall { tid, call: k + 1, name: c.name.clone(), ptrace_nr: c.nr, nr });
                 }
                 state.next = k + 1;
                 state.open = Some(k);
@@ -216,11 +234,11 @@ pub(super) fn merge(
             }
             Ev::Exit { nr, .. } => {
                 let Some(k) = state.open.take() else {
-                    return Err(format!("task {tid}: sys_exit {nr} outside any call"));
+                    return Err(MergeError::ExitOutsideCall { tid, nr });
                 };
                 let sigreturn = t.calls[k].nr == RT_SIGRETURN && nr == NO_CALL;
                 if t.calls[k].nr != nr && !sigreturn {
-                    return Err(format!("task {tid}: sys_exit {nr} ends call {} ({})", k + 1, t.calls[k].name));
+                    return Err(MergeError::ExitEndsOtherCall { tid, nr, call: k + 1, name: t.calls[k].name.clone() });
                 }
                 if w.held == Some((tid, k)) {
                     w.held = None;
@@ -241,10 +259,10 @@ pub(super) fn merge(
             }
             Ev::Signal { index } => {
                 if let Some(k) = state.open {
-                    return Err(format!("task {tid}: a signal stop inside its call {} ({})", k + 1, t.calls[k].name));
+                    return Err(MergeError::SignalInsideCall { tid, call: k + 1, name: t.calls[k].name.clone() });
                 }
                 let Some(text) = t.signals.get(index) else {
-                    return Err(format!("task {tid}: signal stop {} was not recorded", index + 1));
+                    return Err(MergeError::UnrecordedSignal { tid, stop: index + 1 });
                 };
                 w.release(&mut st);
                 w.line(&format!("{shown_tid} {text}"));
@@ -476,10 +494,10 @@ mod tests {
         // Only rt_sigreturn ends with no call number; a signal stop is
         // never inside a call.
         let bad = [s(50, 1, Ev::Enter { nr: 0 }), s(50, 2, Ev::Exit { nr: u64::MAX, ret: 0 })];
-        let e = merge(&bad, &tasks, 50, &HashMap::new()).unwrap_err();
+        let e = merge(&bad, &tasks, 50, &HashMap::new()).unwrap_err().to_string();
         assert!(e.contains("ends call 1 (read)"), "{e}");
         let inside = [s(50, 1, Ev::Enter { nr: 0 }), s(50, 2, Ev::Signal { index: 0 })];
-        let e = merge(&inside, &tasks, 50, &HashMap::new()).unwrap_err();
+        let e = merge(&inside, &tasks, 50, &HashMap::new()).unwrap_err().to_string();
         assert!(e.contains("signal stop inside its call"), "{e}");
     }
 
@@ -490,10 +508,11 @@ mod tests {
             30,
             TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", Some("0"))], exit_line: None, signals: Vec::new() },
         );
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 1 })], &tasks, 30, &HashMap::new()).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 1 })], &tasks, 30, &HashMap::new()).unwrap_err().to_string();
         assert!(e.contains("nr 1 for the tracepoints"), "{e}");
         let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new())
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("inside its call"), "{e}");
         let e = merge(
             &[s(30, 1, Ev::Enter { nr: 0 }), s(30, 2, Ev::Exit { nr: 0, ret: 0 }), s(30, 3, Ev::Enter { nr: 0 })],
@@ -501,15 +520,18 @@ mod tests {
             30,
             &HashMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("more calls"), "{e}");
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(31, 2, fault(0))], &tasks, 30, &HashMap::new()).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 }), s(31, 2, fault(0))], &tasks, 30, &HashMap::new())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ptrace never stopped"), "{e}");
         // Calls ptrace saw that the tracepoints did not: one at most (a
         // task killed at its entry stop).
         let two = TaskLog { calls: vec![call(0, "read", "0, 0x0, 0", None); 3], exit_line: None, signals: Vec::new() };
         tasks.insert(30, two);
-        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new()).unwrap_err();
+        let e = merge(&[s(30, 1, Ev::Enter { nr: 0 })], &tasks, 30, &HashMap::new()).unwrap_err().to_string();
         assert!(e.contains("ptrace stopped at 3 calls, the tracepoints saw 1"), "{e}");
     }
 }

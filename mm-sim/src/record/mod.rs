@@ -32,7 +32,8 @@ mod perf;
 mod proc;
 mod syscalls;
 
-pub use perf::{CpuTimeSampler, ModeSamples};
+pub use merge::MergeError;
+pub use perf::{CpuTimeSampler, DrainError, ModeSamples, RingError, TracepointError};
 
 use format::{
     SigInfo, annotation, c_string, pointer, ret_text, sigmask, signal_line, signal_name, stop_line, string_array,
@@ -85,13 +86,89 @@ pub struct Summary {
     pub status: Option<i32>,
 }
 
+/// Why a recording failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("record: no program given")]
+    NoProgram,
+    #[error("record: the program has no file name")]
+    NoFileName,
+    #[error("record: no working directory: {0}")]
+    NoWorkingDirectory(std::io::Error),
+    #[error("record: {} not found in PATH", .0.display())]
+    NotInPath(PathBuf),
+    #[error("record: an argument holds a NUL byte: {}", String::from_utf8_lossy(.0))]
+    NulByte(Vec<u8>),
+    #[error("{} exists (use --force to replace it)", .0.display())]
+    Exists(PathBuf),
+    #[error("--buffer must be a power of two of at least 4096 bytes, not {0}")]
+    BadBuffer(usize),
+    #[error(
+        "cannot read the tracepoints in {dir}/events ({source}): recording needs root, or CAP_PERFMON \
+         with kernel.perf_event_paranoid at most 1 and tracefs readable"
+    )]
+    TracepointsDenied { dir: &'static str, source: std::io::Error },
+    #[error("tracefs is not mounted and cannot be mounted privately (unshare(CLONE_NEWNS): {0}; needs CAP_SYS_ADMIN)")]
+    Unshare(nix::errno::Errno),
+    #[error("cannot make / private in the recorder's mount namespace: {0}")]
+    PrivateRoot(nix::errno::Errno),
+    #[error("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: {0}")]
+    MountTracefs(nix::errno::Errno),
+    #[error(transparent)]
+    Tracepoint(#[from] TracepointError),
+    #[error("fork: {0}")]
+    Fork(std::io::Error),
+    #[error("waitpid of the program: {0}")]
+    Waitpid(nix::errno::Errno),
+    #[error("ptrace of the program was refused: is mmsim itself traced (strace -f, a debugger)?")]
+    AlreadyTraced,
+    #[error(
+        "the program did not stop under ptrace ({0:?}): ptrace of a child is not permitted here \
+         (kernel.yama.ptrace_scope 3, or a seccomp filter)"
+    )]
+    NotStopped(nix::sys::wait::WaitStatus),
+    #[error("PTRACE_SETOPTIONS: {0}")]
+    SetOptions(nix::errno::Errno),
+    #[error("perf_event_open of the tracepoints on CPU {cpu}: {source}{}", perf_open_hint(.source))]
+    PerfEventOpen { cpu: i32, source: std::io::Error },
+    #[error("PTRACE_SYSCALL: {0}")]
+    Syscall(nix::errno::Errno),
+    #[error("wait4: {0}")]
+    Wait4(std::io::Error),
+    #[error("PTRACE_GET_SYSCALL_INFO of {tid}: {source}")]
+    SyscallInfo { tid: u32, source: nix::errno::Errno },
+    #[error(transparent)]
+    Drain(#[from] DrainError),
+    #[error("{} could not be executed", .0.display())]
+    NotExecuted(PathBuf),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error(transparent)]
+    Snapshot(#[from] mm_fs_host::HostRootError),
+    #[error("the bundle would have {0} bytes, more than the 1 GiB a bundle may have")]
+    TooLarge(usize),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// What to try when `perf_event_open` fails with `e`.
+fn perf_open_hint(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) => {
+            " (tracepoints need root or CAP_PERFMON with kernel.perf_event_paranoid at most 1)"
+        }
+        Some(libc::ENOMEM) => " (a smaller --buffer, or a larger perf_event_mlock_kb)",
+        _ => "",
+    }
+}
+
 /// The bundle path for `opts`.
-pub fn output_path(opts: &RecordOptions) -> Result<PathBuf, String> {
+pub fn output_path(opts: &RecordOptions) -> Result<PathBuf, RecordError> {
     if let Some(o) = &opts.output {
         return Ok(o.clone());
     }
-    let prog = opts.command.first().ok_or("record: no program given")?;
-    let base = Path::new(prog).file_name().ok_or("record: the program has no file name")?;
+    let prog = opts.command.first().ok_or(RecordError::NoProgram)?;
+    let base = Path::new(prog).file_name().ok_or(RecordError::NoFileName)?;
     let mut name = base.to_os_string();
     name.push(".mmrec");
     Ok(PathBuf::from(name))
@@ -99,39 +176,32 @@ pub fn output_path(opts: &RecordOptions) -> Result<PathBuf, String> {
 
 /// Where tracefs is, mounting it in a private mount namespace of the
 /// recorder when it is not mounted.
-fn find_tracefs() -> Result<String, String> {
+fn find_tracefs() -> Result<String, RecordError> {
     for d in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
         match std::fs::read_dir(format!("{d}/events/raw_syscalls")) {
             Ok(_) => return Ok(d.to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(format!(
-                    "cannot read the tracepoints in {d}/events ({e}): recording needs root, or CAP_PERFMON \
-                     with kernel.perf_event_paranoid at most 1 and tracefs readable"
-                ));
+            Err(source) if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(RecordError::TracepointsDenied { dir: d, source });
             }
             Err(_) => {}
         }
     }
     use nix::mount::{MsFlags, mount};
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).map_err(|e| {
-        format!(
-            "tracefs is not mounted and cannot be mounted privately (unshare(CLONE_NEWNS): {e}; needs CAP_SYS_ADMIN)"
-        )
-    })?;
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).map_err(RecordError::Unshare)?;
     mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .map_err(|e| format!("cannot make / private in the recorder's mount namespace: {e}"))?;
+        .map_err(RecordError::PrivateRoot)?;
     mount(Some("tracefs"), "/sys/kernel/tracing", Some("tracefs"), MsFlags::empty(), None::<&str>)
-        .map_err(|e| format!("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: {e}"))?;
+        .map_err(RecordError::MountTracefs)?;
     Ok("/sys/kernel/tracing".to_string())
 }
 
 /// `prog` as `execvp` would find it.
-fn resolve_program(prog: &OsString) -> Result<PathBuf, String> {
+fn resolve_program(prog: &OsString) -> Result<PathBuf, RecordError> {
     let p = Path::new(prog);
     if prog.as_bytes().contains(&b'/') {
         // Absolute, so that the trace's first execve names it wherever it
         // replays (its working directory is not known before it).
-        return std::env::current_dir().map(|d| d.join(p)).map_err(|e| format!("record: no working directory: {e}"));
+        return std::env::current_dir().map(|d| d.join(p)).map_err(RecordError::NoWorkingDirectory);
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
     for dir in std::env::split_paths(&path) {
@@ -143,11 +213,11 @@ fn resolve_program(prog: &OsString) -> Result<PathBuf, String> {
             return Ok(c);
         }
     }
-    Err(format!("record: {} not found in PATH", p.display()))
+    Err(RecordError::NotInPath(p.to_path_buf()))
 }
 
-fn cstring(b: &[u8]) -> Result<CString, String> {
-    CString::new(b).map_err(|_| format!("record: an argument holds a NUL byte: {}", String::from_utf8_lossy(b)))
+fn cstring(b: &[u8]) -> Result<CString, RecordError> {
+    CString::new(b).map_err(|_| RecordError::NulByte(b.to_vec()))
 }
 
 /// Syscall numbers the writer treats apart.
@@ -303,7 +373,7 @@ struct Recorder {
 }
 
 impl Recorder {
-    fn drain(&mut self) -> Result<(), String> {
+    fn drain(&mut self) -> Result<(), DrainError> {
         match &self.tracepoints {
             Some(t) => t.drain(),
             None => Ok(()),
@@ -666,7 +736,7 @@ impl Recorder {
     }
 
     /// Runs the tracing loop until every task is gone.
-    fn run(&mut self) -> Result<(), String> {
+    fn run(&mut self) -> Result<(), RecordError> {
         loop {
             let mut status = 0;
             // SAFETY: a zeroed rusage to be filled.
@@ -681,7 +751,7 @@ impl Recorder {
                 if e.raw_os_error() == Some(libc::EINTR) {
                     continue;
                 }
-                return Err(format!("wait4: {e}"));
+                return Err(RecordError::Wait4(e));
             }
             let tid = w as u32;
             self.drain()?;
@@ -721,7 +791,7 @@ impl Recorder {
             }
             let mut inject = None;
             if sig == libc::SIGTRAP | 0x80 {
-                let info = ptrace::syscall_info(pid).map_err(|e| format!("PTRACE_GET_SYSCALL_INFO of {tid}: {e}"))?;
+                let info = ptrace::syscall_info(pid).map_err(|source| RecordError::SyscallInfo { tid, source })?;
                 // SAFETY: the union member that `op` says is filled.
                 unsafe {
                     match info.op {
@@ -789,7 +859,7 @@ impl Recorder {
             // The task may be gone (killed) already.
             let _ = ptrace::syscall(pid, inject);
         }
-        self.drain()
+        Ok(self.drain()?)
     }
 }
 
@@ -945,8 +1015,8 @@ fn kernel() -> String {
 
 /// The root part: the snapshot of the paths the trace names, with the
 /// page cache measured and each filesystem's readahead window.
-fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
-    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes()).map_err(|e| e.to_string())?;
+fn root_part(trace: &str, rec: &Recorder) -> Result<String, RecordError> {
+    let snap = mm_fs_host::write_snapshot("/", trace.as_bytes())?;
     let mut out = String::new();
     let mut lines = snap.lines().peekable();
     while let Some(l) = lines.next() {
@@ -994,18 +1064,18 @@ fn root_part(trace: &str, rec: &Recorder) -> Result<String, String> {
 }
 
 /// Records `opts.command` into its bundle.
-pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
+pub fn record(opts: &RecordOptions) -> Result<Summary, RecordError> {
     let out_path = output_path(opts)?;
     if !opts.force && std::fs::symlink_metadata(&out_path).is_ok() {
-        return Err(format!("{} exists (use --force to replace it)", out_path.display()));
+        return Err(RecordError::Exists(out_path));
     }
     if !opts.buffer.is_power_of_two() || opts.buffer < 4096 {
-        return Err(format!("--buffer must be a power of two of at least 4096 bytes, not {}", opts.buffer));
+        return Err(RecordError::BadBuffer(opts.buffer));
     }
-    let prog = opts.command.first().ok_or("record: no program given")?;
+    let prog = opts.command.first().ok_or(RecordError::NoProgram)?;
     let exe = resolve_program(prog)?;
     let tracefs = find_tracefs()?;
-    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n).map_err(|e| e.to_string());
+    let tp = |s: &str, n: &str| perf::tracepoint(&tracefs, s, n);
     let (enter, exit, fu, fk, te) = (
         tp("raw_syscalls", "sys_enter")?,
         tp("raw_syscalls", "sys_exit")?,
@@ -1013,7 +1083,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         tp("exceptions", "page_fault_kernel")?,
         tp("sched", "sched_process_exit")?,
     );
-    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te).map_err(|e| e.to_string())?;
+    let decoder = Decoder::new(&enter, &exit, &fu, &fk, &te)?;
     let ids = [enter.id, exit.id, fu.id, fk.id, te.id];
 
     let c_exe = cstring(exe.as_os_str().as_bytes())?;
@@ -1034,7 +1104,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     // SAFETY: the child only makes async-signal-safe calls before execve.
     let child = unsafe { libc::fork() };
     if child < 0 {
-        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+        return Err(RecordError::Fork(std::io::Error::last_os_error()));
     }
     if child == 0 {
         // SAFETY: raw calls in the forked child, then execve or _exit.
@@ -1059,16 +1129,12 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     let kill = || {
         let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
     };
-    let st = nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL))
-        .map_err(|e| format!("waitpid of the program: {e}"))?;
+    let st = nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL)).map_err(RecordError::Waitpid)?;
     if matches!(st, nix::sys::wait::WaitStatus::Exited(_, 126)) {
-        return Err("ptrace of the program was refused: is mmsim itself traced (strace -f, a debugger)?".to_string());
+        return Err(RecordError::AlreadyTraced);
     }
     if !matches!(st, nix::sys::wait::WaitStatus::Stopped(_, Signal::SIGSTOP)) {
-        return Err(format!(
-            "the program did not stop under ptrace ({st:?}): ptrace of a child is not permitted here \
-             (kernel.yama.ptrace_scope 3, or a seccomp filter)"
-        ));
+        return Err(RecordError::NotStopped(st));
     }
     let options = ptrace::Options::PTRACE_O_TRACESYSGOOD
         | ptrace::Options::PTRACE_O_TRACECLONE
@@ -1079,7 +1145,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         | ptrace::Options::PTRACE_O_EXITKILL;
     if let Err(e) = ptrace::setoptions(pid, options) {
         kill();
-        return Err(format!("PTRACE_SETOPTIONS: {e}"));
+        return Err(RecordError::SetOptions(e));
     }
     // SAFETY: sysconf has no preconditions.
     let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
@@ -1088,16 +1154,9 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         match CpuBuffer::open(child, cpu, &ids, opts.buffer) {
             Ok(b) => buffers.push(b),
             Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {}
-            Err(e) => {
+            Err(source) => {
                 kill();
-                let why = match e.raw_os_error() {
-                    Some(libc::EACCES) | Some(libc::EPERM) => {
-                        " (tracepoints need root or CAP_PERFMON with kernel.perf_event_paranoid at most 1)"
-                    }
-                    Some(libc::ENOMEM) => " (a smaller --buffer, or a larger perf_event_mlock_kb)",
-                    _ => "",
-                };
-                return Err(format!("perf_event_open of the tracepoints on CPU {cpu}: {e}{why}"));
+                return Err(RecordError::PerfEventOpen { cpu, source });
             }
         }
     }
@@ -1121,7 +1180,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     rec.tasks.get_mut(&(child as u32)).expect("added").started = true;
     if let Err(e) = ptrace::syscall(pid, None) {
         kill();
-        return Err(format!("PTRACE_SYSCALL: {e}"));
+        return Err(RecordError::Syscall(e));
     }
     if let Err(e) = rec.run() {
         kill();
@@ -1130,7 +1189,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     let mut samples = rec.tracepoints.take().expect("started").finish()?;
     samples.append(&mut rec.signal_samples);
     if rec.tasks[&rec.root].log.calls.first().is_none_or(|c| c.nr != nr::EXECVE || c.ret.as_deref() != Some("0")) {
-        return Err(format!("{} could not be executed", exe.display()));
+        return Err(RecordError::NotExecuted(exe));
     }
     // Samples of one CPU are in time order; of several, merged by time.
     samples.sort_by_key(|s| s.time);
@@ -1179,7 +1238,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
         b.push('\n');
     }
     if b.len() > MAX_BUNDLE {
-        return Err(format!("the bundle would have {} bytes, more than the 1 GiB a bundle may have", b.len()));
+        return Err(RecordError::TooLarge(b.len()));
     }
     let mut oo = std::fs::OpenOptions::new();
     oo.write(true);
@@ -1190,7 +1249,7 @@ pub fn record(opts: &RecordOptions) -> Result<Summary, String> {
     }
     oo.open(&out_path)
         .and_then(|mut f| f.write_all(b.as_bytes()))
-        .map_err(|e| format!("cannot write {}: {e}", out_path.display()))?;
+        .map_err(|source| RecordError::Write { path: out_path.clone(), source })?;
     Ok(Summary {
         path: out_path,
         bytes: b.len(),

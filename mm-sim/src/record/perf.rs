@@ -65,7 +65,7 @@ impl Tracepoint {
 
 /// Why a tracepoint's description in tracefs could not be used.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum TracepointError {
+pub enum TracepointError {
     /// Its `id` or `format` file could not be read.
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
@@ -201,6 +201,40 @@ pub(super) struct ReadStats {
     pub other: u64,
 }
 
+/// A malformed perf ring buffer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RingError {
+    /// The head and tail positions do not fit the data area.
+    #[error("ring buffer: bad positions (tail {tail}, head {head}, size {size})")]
+    BadPositions { tail: u64, head: u64, size: u64 },
+    /// Fewer than 8 bytes left for a record header.
+    #[error("ring buffer: a record header is cut")]
+    CutHeader,
+    /// A record size below its header's or past the head.
+    #[error("ring buffer: bad record size {0}")]
+    BadRecordSize(u64),
+    /// A sample shorter than its fixed fields.
+    #[error("ring buffer: a sample is cut")]
+    CutSample,
+    /// A sample shorter than its raw data's size says.
+    #[error("ring buffer: a sample's raw data is cut")]
+    CutRawData,
+}
+
+/// Why the tracepoints' samples cannot make a recording.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum DrainError {
+    /// A malformed ring buffer.
+    #[error(transparent)]
+    Ring(#[from] RingError),
+    /// The kernel lost events: the buffers were too small.
+    #[error("{0} events lost: record again with a larger --buffer")]
+    Lost(u64),
+    /// More events than a bundle can hold.
+    #[error("more than {MAX_SAMPLES} events: the bundle would exceed the 1 GiB a bundle may have")]
+    TooManyEvents,
+}
+
 /// Walks the records of a ring buffer's data area from `tail` to `head`
 /// (positions that only grow), giving each one's type, `misc` field and
 /// body to `f`; returns the new tail.
@@ -208,11 +242,11 @@ pub(super) fn for_each_record(
     data: &[u8],
     mut tail: u64,
     head: u64,
-    mut f: impl FnMut(u32, u16, &[u8]) -> Result<(), String>,
-) -> Result<u64, String> {
+    mut f: impl FnMut(u32, u16, &[u8]) -> Result<(), RingError>,
+) -> Result<u64, RingError> {
     let size = data.len() as u64;
     if size == 0 || !size.is_power_of_two() || head.wrapping_sub(tail) > size {
-        return Err(format!("ring buffer: bad positions (tail {tail}, head {head}, size {size})"));
+        return Err(RingError::BadPositions { tail, head, size });
     }
     let copy = |from: u64, len: usize| -> Vec<u8> {
         let mut v = Vec::with_capacity(len);
@@ -224,14 +258,14 @@ pub(super) fn for_each_record(
     };
     while tail < head {
         if head - tail < 8 {
-            return Err("ring buffer: a record header is cut".to_string());
+            return Err(RingError::CutHeader);
         }
         let hdr = copy(tail, 8);
         let ty = u32::from_ne_bytes(hdr[0..4].try_into().expect("4 bytes"));
         let misc = u16::from_ne_bytes(hdr[4..6].try_into().expect("2 bytes"));
         let len = u16::from_ne_bytes(hdr[6..8].try_into().expect("2 bytes")) as u64;
         if len < 8 || len > head - tail {
-            return Err(format!("ring buffer: bad record size {len}"));
+            return Err(RingError::BadRecordSize(len));
         }
         let rec = copy(tail, len as usize);
         f(ty, misc, &rec[8..])?;
@@ -252,7 +286,7 @@ pub(super) fn read_records(
     dec: &Decoder,
     out: &mut Vec<Sample>,
     stats: &mut ReadStats,
-) -> Result<u64, String> {
+) -> Result<u64, RingError> {
     for_each_record(data, tail, head, |ty, _, body| {
         let u32_at = |o: usize| body.get(o..o + 4).map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")));
         let u64_at = |o: usize| body.get(o..o + 8).map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")));
@@ -261,9 +295,9 @@ pub(super) fn read_records(
                 // pid, tid (u32 each), time (u64), cpu, res (u32 each), raw
                 // size (u32), raw data.
                 let (Some(tid), Some(time), Some(raw_len)) = (u32_at(4), u64_at(8), u32_at(24)) else {
-                    return Err("ring buffer: a sample is cut".to_string());
+                    return Err(RingError::CutSample);
                 };
-                let raw = body.get(28..28 + raw_len as usize).ok_or("ring buffer: a sample's raw data is cut")?;
+                let raw = body.get(28..28 + raw_len as usize).ok_or(RingError::CutRawData)?;
                 match dec.decode(raw) {
                     Some(ev) => out.push(Sample { tid, time, ev }),
                     None => stats.other += 1,
@@ -388,13 +422,13 @@ impl CpuBuffer {
     }
 
     /// Reads every record written so far into `out`.
-    pub(super) fn drain(&self, dec: &Decoder, out: &mut Vec<Sample>, stats: &mut ReadStats) -> Result<(), String> {
+    pub(super) fn drain(&self, dec: &Decoder, out: &mut Vec<Sample>, stats: &mut ReadStats) -> Result<(), RingError> {
         self.drain_with(|data, tail, head| read_records(data, tail, head, dec, out, stats))
     }
 
     /// Gives the data area and the positions of what was written since
     /// the last drain to `read`, which returns how far it read.
-    fn drain_with(&self, read: impl FnOnce(&[u8], u64, u64) -> Result<u64, String>) -> Result<(), String> {
+    fn drain_with(&self, read: impl FnOnce(&[u8], u64, u64) -> Result<u64, RingError>) -> Result<(), RingError> {
         let (head_a, tail_a) = self.head_tail();
         let head = head_a.load(Ordering::Acquire);
         let tail = tail_a.load(Ordering::Relaxed);
@@ -425,7 +459,7 @@ struct Inner {
     decoder: Decoder,
     samples: Vec<Sample>,
     stats: ReadStats,
-    error: Option<String>,
+    error: Option<RingError>,
 }
 
 impl Inner {
@@ -476,24 +510,24 @@ impl Tracepoints {
 
     /// Drains every buffer; an error if events were lost or a record was
     /// malformed.
-    pub(super) fn drain(&self) -> Result<(), String> {
+    pub(super) fn drain(&self) -> Result<(), DrainError> {
         let mut i = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         i.drain();
         if let Some(e) = &i.error {
-            return Err(e.clone());
+            return Err(e.clone().into());
         }
         if i.stats.lost > 0 {
-            return Err(format!("{} events lost: record again with a larger --buffer", i.stats.lost));
+            return Err(DrainError::Lost(i.stats.lost));
         }
         if i.samples.len() > MAX_SAMPLES {
-            return Err(format!("more than {MAX_SAMPLES} events: the bundle would exceed the 1 GiB a bundle may have"));
+            return Err(DrainError::TooManyEvents);
         }
         Ok(())
     }
 
     /// Stops the drain thread, drains a last time, closes the events and
     /// returns every sample read.
-    pub(super) fn finish(mut self) -> Result<Vec<Sample>, String> {
+    pub(super) fn finish(mut self) -> Result<Vec<Sample>, DrainError> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -726,7 +760,7 @@ impl CpuTimeSampler {
 
     /// The samples written since the last call, of every process but
     /// `skip_pid` (the caller's own).
-    pub fn take(&self, skip_pid: u32) -> Result<ModeSamples, String> {
+    pub fn take(&self, skip_pid: u32) -> Result<ModeSamples, RingError> {
         let mut n = ModeSamples::default();
         for b in &self.buffers {
             b.drain_with(|data, tail, head| {
@@ -736,7 +770,7 @@ impl CpuTimeSampler {
                             let pid = body
                                 .get(0..4)
                                 .map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")))
-                                .ok_or("ring buffer: a sample is cut")?;
+                                .ok_or(RingError::CutSample)?;
                             if pid != skip_pid {
                                 match misc & PERF_RECORD_MISC_CPUMODE_MASK {
                                     PERF_RECORD_MISC_KERNEL => n.kernel += 1,

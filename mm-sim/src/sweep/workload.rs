@@ -427,7 +427,7 @@ struct Counters {
 
 impl Counters {
     fn read(k: &Kernel) -> Counters {
-        let v = &k.machine().vmstat;
+        let v = k.machine().vmstat();
         Counters {
             pgfault: v.get(VmEvent::PgFault),
             pgmajfault: v.get(VmEvent::PgMajFault),

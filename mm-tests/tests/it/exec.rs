@@ -74,7 +74,7 @@ fn check(name: &str, recorded: &str, extra: &[&str], user_faults: u64) {
     let want: Vec<String> = lines.map(strip).collect();
     assert_eq!(model_maps(&k, pid), want, "{recorded}: maps");
     let t = k.task(pid).expect("task");
-    assert_eq!(t.mm.mmap_lock.read().start_stack, sp, "{recorded}: stack pointer");
+    assert_eq!(t.mm.mmap_read_lock().start_stack, sp, "{recorded}: stack pointer");
     let minflt = String::from_utf8(data(&format!("{recorded}.minflt"))).expect("utf8");
     let minflt: u64 = minflt.trim().strip_prefix("minflt ").expect("minflt").parse().expect("number");
     assert_eq!(k.faults(pid).expect("faults").0, minflt - user_faults, "{recorded}: faults of execve");
@@ -192,7 +192,7 @@ fn exec_in_a_forked_child_leaves_the_parent_alone() {
     let before = k.faults(grandchild).unwrap().0;
     assert!(k.load(grandchild, vdso).is_ok());
     assert_eq!(k.faults(grandchild).unwrap().0, before + 1, "a minor fault on the vDSO page");
-    let sp = k.task(grandchild).unwrap().mm.mmap_lock.read().start_stack;
+    let sp = k.task(grandchild).unwrap().mm.mmap_read_lock().start_stack;
     assert_eq!(k.load(grandchild, sp), Ok(1), "argc");
     k.exit(grandchild);
     // A thread sharing the mm (as a vfork child does) execs: the other
@@ -287,7 +287,7 @@ fn empty_argv_gets_an_empty_argv0() {
     // auxv words and argc, argv[0], NULL, NULL.
     let p = (0x7fff_ffff_f000u64 - 8 - 24) & !0xf;
     let sp = ((p - 23 - 46 * 8) - 4 * 8) & !15;
-    assert_eq!(k.task(pid).unwrap().mm.mmap_lock.read().start_stack, sp);
+    assert_eq!(k.task(pid).unwrap().mm.mmap_read_lock().start_stack, sp);
 }
 
 #[test]
@@ -315,10 +315,10 @@ fn a_failure_after_the_point_of_no_return_kills_the_task() {
 fn exec_call_chain() {
     let (mut k, pid) = setup();
     let trace = mm_core::trace::TraceCollector::new();
-    k.machine().trace.subscribe(trace.clone());
+    k.machine().trace().subscribe(trace.clone());
     let path = format!("{DIR}pie");
     k.execve(pid, &path, &args(&[&path, "x", "y"]), &args(&["A=1"])).expect("execve");
-    k.machine().trace.clear();
+    k.machine().trace().clear();
     insta::assert_snapshot!(trace.take().join("\n"));
 }
 
@@ -400,7 +400,7 @@ fn installed_programs_at_exec() {
         let want: Vec<String> = lines.map(|l| base(strip(l))).collect();
         let got: Vec<String> = model_maps(&k, pid).into_iter().map(base).collect();
         assert_eq!(got, want, "{path}: maps");
-        assert_eq!(k.task(pid).unwrap().mm.mmap_lock.read().start_stack, sp, "{path}: stack pointer");
+        assert_eq!(k.task(pid).unwrap().mm.mmap_read_lock().start_stack, sp, "{path}: stack pointer");
         assert_eq!(k.faults(pid).unwrap().0, minflt, "{path}: faults of execve");
         assert!(k.check_invariants().is_empty());
     }
@@ -441,7 +441,7 @@ proptest! {
 fn rlimit_stack_places_mmap_base_at_exec() {
     let (mut k, pid) = setup();
     let path = format!("{DIR}pie");
-    let base = |k: &Kernel, p: Pid| k.task(p).unwrap().mm.mmap_lock.read().mmap_base;
+    let base = |k: &Kernel, p: Pid| k.task(p).unwrap().mm.mmap_read_lock().mmap_base;
     let task_size = 0x7fff_ffff_f000u64;
     let cases = [
         (8u64 << 20, task_size - (128 << 20)),

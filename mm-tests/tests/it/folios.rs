@@ -196,7 +196,7 @@ fn reclaim_takes_large_folios_apart_consistently() {
     let file = k.filp_open("/tmp/folio-probe.dat", 0).expect("open");
     let nrpages = file.inode.mapping.nrpages();
     let large = file.inode.mapping.folios_in(0, NPAGES - 1).iter().filter(|f| f.order > 0).count();
-    let stolen = k.machine().vmstat.snapshot().iter().find(|(n, _)| *n == "pgsteal_file").map_or(0, |&(_, v)| v);
+    let stolen = k.machine().vmstat().snapshot().iter().find(|(n, _)| *n == "pgsteal_file").map_or(0, |&(_, v)| v);
     assert!(stolen > NPAGES, "reclaim took file pages: {stolen}");
     assert!(nrpages < NPAGES && large > 0, "{nrpages} pages cached, {large} large folios");
     assert!(k.check_invariants().is_empty(), "{:?}", k.check_invariants());

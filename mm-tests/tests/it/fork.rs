@@ -56,11 +56,11 @@ fn writes_after_fork_stay_in_their_process() {
     // write reuses the page in place.
     k.exit(child);
     check(&k);
-    let reuse = k.machine().vmstat.get(VmEvent::PgReuse);
+    let reuse = k.machine().vmstat().get(VmEvent::PgReuse);
     write(&k, parent, 20 * PAGE_SIZE, b"mine");
-    assert_eq!(k.machine().vmstat.get(VmEvent::PgReuse), reuse + 1);
+    assert_eq!(k.machine().vmstat().get(VmEvent::PgReuse), reuse + 1);
     k.exit(parent);
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
 }
 
@@ -115,7 +115,7 @@ fn fork_under_memory_pressure_keeps_every_process_bytes() {
             }
         }
         let m = k.machine().clone();
-        assert!(m.vmstat.get(VmEvent::PswpOut) > 1000, "{policy}: memory was short");
+        assert!(m.vmstat().get(VmEvent::PswpOut) > 1000, "{policy}: memory was short");
         for (who, pid) in pids.iter().enumerate() {
             assert!(read(&k, *pid, 0, len as usize) == shadows[who], "{policy}: process {who} differs");
         }
@@ -125,8 +125,8 @@ fn fork_under_memory_pressure_keeps_every_process_bytes() {
             k.exit(pids[i]);
             check(&k);
         }
-        m.alloc.drain();
+        m.drain_all_pages();
         assert_eq!(m.nr_free_pages(), free, "{policy}: frames leaked");
-        assert_eq!(m.swap.nr_swap_pages(), m.swap.total_swap_pages() as i64, "{policy}: swap slots leaked");
+        assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "{policy}: swap slots leaked");
     }
 }

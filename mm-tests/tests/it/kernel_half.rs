@@ -48,7 +48,7 @@ fn the_direct_map_shows_every_frame() {
     k.store(pid, 0x1_0000_0000 + 7, 0x77).expect("store");
     let t = k.task(pid).expect("task").clone();
     let pfn = t.mm.lookup_pte(0x1_0000_0000).pfn().expect("mapped");
-    let layout = k.machine().kernel.as_ref().expect("a kernel half").layout;
+    let layout = k.machine().kernel_layout().expect("a kernel half");
     let kaddr = layout.page_offset + pfn.0 * PAGE_SIZE + 7;
     assert_eq!(t.kernel_load(0, kaddr), Ok(0x77), "the user page through the direct map");
     t.kernel_store(0, kaddr, 0x78).expect("kernel store");
@@ -67,22 +67,23 @@ fn a_stale_read_only_kernel_entry_faults_spuriously_and_is_retried() {
     // Make the entry read-only, load through it (the TLB caches it so),
     // then upgrade it in place without a flush, as the kernel does for
     // permission upgrades.
-    let kpgd = m.kernel.as_ref().expect("kernel").pgd;
+    let phys = mm_core::inject::phys(&m);
+    let kpgd = mm_core::inject::kernel_pgd(&m).expect("kernel");
     let slot = {
-        let g = &m.geometry;
+        let g = m.geometry();
         let mut table = kpgd;
         for l in (1..g.levels).rev() {
             let idx = ((v >> g.shifts[l as usize]) & g.index_mask) as usize;
-            table = mm_core::types::Pfn((m.phys.read_u64(table, idx) & 0x000f_ffff_ffff_f000) >> 12);
+            table = mm_core::types::Pfn((phys.read_u64(table, idx) & 0x000f_ffff_ffff_f000) >> 12);
         }
         (table, ((v >> 12) & 511) as usize)
     };
-    let raw = m.phys.read_u64(slot.0, slot.1);
-    let pte = m.arch.decode_pte(raw);
-    m.phys.write_u64(slot.0, slot.1, m.arch.encode_pte(pte.without(PteFlags::WRITE)));
+    let raw = phys.read_u64(slot.0, slot.1);
+    let pte = m.arch().decode_pte(raw);
+    phys.write_u64(slot.0, slot.1, m.arch().encode_pte(pte.without(PteFlags::WRITE)));
     m.flush_tlb_kernel_range(v, v + PAGE_SIZE);
     assert_eq!(t.kernel_load(0, v), Ok(0));
-    m.phys.write_u64(slot.0, slot.1, raw);
+    phys.write_u64(slot.0, slot.1, raw);
     // The TLB still says read-only: the store faults, the handler sees the
     // entry allows it, and the retry goes through.
     assert_eq!(t.kernel_store(0, v, 9), Ok(()));

@@ -6,6 +6,7 @@
 use mm_tests as _;
 
 mod allocators;
+mod asids;
 mod descriptors;
 mod differential;
 mod exec;
@@ -22,6 +23,7 @@ mod programs;
 mod proptest_fork;
 mod proptest_integrity;
 mod proptest_mm;
+mod readme_backends;
 mod recorded;
 mod registry;
 mod reproducers;

@@ -184,7 +184,7 @@ fn unevictable_events_follow_the_kernel() {
     const N: u64 = 64;
     let (k, pid) = machine(64 << 20, 0);
     let events = |k: &Kernel| {
-        let v = &k.machine().vmstat;
+        let v = k.machine().vmstat();
         [UnevictablePgsCulled, UnevictablePgsRescued, UnevictablePgsMlocked, UnevictablePgsMunlocked].map(|e| v.get(e))
     };
     map(&k, pid, A, N);
@@ -204,7 +204,7 @@ fn unevictable_events_follow_the_kernel() {
     assert_eq!(events(&k), [128, 64, 128, 64], "mlock of locked memory");
     assert_eq!(k.sys_munmap(pid, B, N * PAGE_SIZE), Ok(0));
     assert_eq!(events(&k), [128, 128, 128, 128], "munmap");
-    let v = &k.machine().vmstat;
+    let v = k.machine().vmstat();
     assert_eq!((v.get(UnevictablePgsCleared), v.get(UnevictablePgsStranded)), (0, 0));
     assert_invariants(&k);
 }

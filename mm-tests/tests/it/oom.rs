@@ -54,7 +54,7 @@ fn fork_out_of_memory_fails_with_enomem_and_leaks_nothing() {
         let mut children: Vec<Pid> = Vec::new();
         let mut failures = 0;
         while failures < 3 {
-            let before = (m.nr_free_pages(), m.swap.nr_swap_pages(), k.pids());
+            let before = (m.nr_free_pages(), m.swap().nr_swap_pages(), k.pids());
             match k.fork(parent) {
                 Ok(c) => children.push(c),
                 Err(e) => {
@@ -66,7 +66,7 @@ fn fork_out_of_memory_fails_with_enomem_and_leaks_nothing() {
                     // freed some meanwhile).
                     assert_eq!(k.pids(), before.2, "{swap:?}");
                     assert!(m.nr_free_pages() >= before.0, "{swap:?}: frames leaked by a failed fork");
-                    assert!(m.swap.nr_swap_pages() >= before.1, "{swap:?}: slots leaked by a failed fork");
+                    assert!(m.swap().nr_swap_pages() >= before.1, "{swap:?}: slots leaked by a failed fork");
                 }
             }
             assert!(children.len() < 256, "{swap:?}: fork never ran out of memory");
@@ -81,9 +81,9 @@ fn fork_out_of_memory_fails_with_enomem_and_leaks_nothing() {
         }
         k.exit(parent);
         check(&k);
-        m.alloc.drain();
+        m.drain_all_pages();
         assert_eq!(m.nr_free_pages(), free, "{swap:?}: frames leaked");
-        assert_eq!(m.swap.nr_swap_pages(), m.swap.total_swap_pages() as i64, "{swap:?}: swap slots leaked");
+        assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "{swap:?}: swap slots leaked");
     }
 }
 
@@ -167,12 +167,12 @@ fn the_kernel_kills_the_biggest_process_and_retries() {
         k.store(small, A + p * PAGE_SIZE, 2).expect("the small one never fails");
     }
     assert_eq!(k.take_oom_kills(), vec![big]);
-    assert_eq!(m.vmstat.get(VmEvent::OomKill), 1);
+    assert_eq!(m.vmstat().get(VmEvent::OomKill), 1);
     assert!(k.task(big).expect("killed, not reaped yet").is_oom_victim());
     assert!(matches!(k.load(big, A), Err(Signal::Kill { .. })));
     check(&k);
     k.exit(big);
     k.exit(small);
-    m.alloc.drain();
+    m.drain_all_pages();
     assert_eq!(m.nr_free_pages(), free, "frames leaked");
 }

@@ -114,9 +114,9 @@ fn run(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     for (pid, _) in procs {
         k.exit(pid);
     }
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     prop_assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
-    let swap = &k.machine().swap;
+    let swap = k.machine().swap();
     prop_assert_eq!(swap.nr_swap_pages(), swap.total_swap_pages() as i64, "swap slots leaked");
     Ok(())
 }

@@ -780,7 +780,7 @@ fn machine(setup: &Setup) -> MachineConfig {
 fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseError> {
     let mut k = Kernel::new(&machine(setup)).expect("machine");
     let m = k.machine().clone();
-    m.alloc.drain();
+    m.drain_all_pages();
     let free_at_boot = m.nr_free_pages();
     let mut objs = Vec::new();
     for (f, &size) in FILE_SIZES.iter().enumerate() {
@@ -881,20 +881,20 @@ fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseEr
     }
     let v = k.check_invariants();
     prop_assert!(v.is_empty(), "invariants broken after unlink: {:?}", v);
-    m.alloc.drain();
+    m.drain_all_pages();
     prop_assert_eq!(m.nr_free_pages(), free_at_boot, "frames leaked after exit and unlink");
-    prop_assert_eq!(m.swap.nr_swap_pages(), m.swap.total_swap_pages() as i64, "swap slots leaked");
-    for si in m.swap.areas() {
+    prop_assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "swap slots leaked");
+    for si in m.swap().areas() {
         prop_assert_eq!(si.inuse_pages(), 0);
         for off in 1..=si.pages() {
             prop_assert_eq!(si.swap_map(off), (0, false), "swap slot {} still in use", off);
         }
     }
-    note("pages swapped out", m.vmstat.get(VmEvent::PswpOut));
-    note("pages swapped in", m.vmstat.get(VmEvent::PswpIn));
-    note("pages reclaimed", m.vmstat.get(VmEvent::PgStealDirect) + m.vmstat.get(VmEvent::PgStealKswapd));
-    note("lazily freed pages dropped", m.vmstat.get(VmEvent::PgLazyFreed));
-    note("oom kills", m.vmstat.get(VmEvent::OomKill));
+    note("pages swapped out", m.vmstat().get(VmEvent::PswpOut));
+    note("pages swapped in", m.vmstat().get(VmEvent::PswpIn));
+    note("pages reclaimed", m.vmstat().get(VmEvent::PgStealDirect) + m.vmstat().get(VmEvent::PgStealKswapd));
+    note("lazily freed pages dropped", m.vmstat().get(VmEvent::PgLazyFreed));
+    note("oom kills", m.vmstat().get(VmEvent::OomKill));
     drop(k);
     Ok(())
 }

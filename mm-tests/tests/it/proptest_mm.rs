@@ -585,9 +585,9 @@ fn run_ops(cfg: MachineConfig, ops: &[Op]) -> Result<(), TestCaseError> {
     drop((t, inode, f));
     k.exit(pid);
     k.tmpfs().unlink("f").expect("unlink");
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     prop_assert_eq!(k.machine().nr_free_pages(), free_before, "frames leaked after exit and unlink");
-    let swap = &k.machine().swap;
+    let swap = k.machine().swap();
     prop_assert_eq!(swap.nr_swap_pages(), swap.total_swap_pages() as i64, "swap slots leaked after exit and unlink");
     let v = k.check_invariants();
     prop_assert!(v.is_empty(), "invariants broken after exit: {:?}", v);

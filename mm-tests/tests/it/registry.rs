@@ -1,10 +1,14 @@
 //! The backends linked into the tests are all registered, under the names
-//! users select them by.
+//! users select them by (the `test-asids-*` formats are the tests' own, from
+//! `asids.rs`).
 
 #[test]
 fn every_backend_is_registered() {
     assert_eq!(mm_core::machine::allocator_names(), ["bitmap", "buddy", "first-fit"]);
-    assert_eq!(mm_core::machine::page_table_names(), ["x86-64-4level", "x86-64-5level"]);
+    assert_eq!(
+        mm_core::machine::page_table_names(),
+        ["test-asids-1", "test-asids-2", "x86-64-4level", "x86-64-5level"]
+    );
     assert_eq!(mm_core::swap::swap_device_names(), ["file", "zram"]);
     assert_eq!(mm_core::vmscan::reclaim_policy_names(), ["clock", "lru"]);
     assert_eq!(mm_core::fs::filesystem_names(), ["ext4", "host", "tmpfs"]);
@@ -37,5 +41,5 @@ fn unknown_backends_are_reported_with_the_known_ones() {
     assert_eq!(e, "unknown page allocator 'slab' (known: bitmap, buddy, first-fit)");
     let cfg = mm_core::MachineConfig { page_table: "sv48".into(), ..Default::default() };
     let e = mm_core::Kernel::new(&cfg).unwrap_err().to_string();
-    assert_eq!(e, "unknown page-table format 'sv48' (known: x86-64-4level, x86-64-5level)");
+    assert_eq!(e, "unknown page-table format 'sv48' (known: test-asids-1, test-asids-2, x86-64-4level, x86-64-5level)");
 }

@@ -63,18 +63,18 @@ fn exit_all_and_check(mut k: Kernel, free_at_boot: u64, what: &str) {
         k.tmpfs().unlink(&name).expect("unlink");
     }
     let m = k.machine().clone();
-    m.alloc.drain();
+    m.drain_all_pages();
     let v = k.check_invariants();
     assert!(v.is_empty(), "{what}: after exit: {v:?}");
     assert_eq!(m.nr_free_pages(), free_at_boot, "{what}: frames leaked");
-    assert_eq!(m.swap.nr_swap_pages(), m.swap.total_swap_pages() as i64, "{what}: swap slots leaked");
+    assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "{what}: swap slots leaked");
 }
 
 /// The free frames of a fresh machine of `cfg` (what a kernel has after
 /// boot and before any process exists).
 fn free_at_boot(cfg: &MachineConfig) -> u64 {
     let k = Kernel::new(cfg).expect("machine");
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     k.machine().nr_free_pages()
 }
 
@@ -149,16 +149,16 @@ fn the_checker_sees_an_injected_leak() {
     let mut k = Kernel::new(&cfg).expect("machine");
     let (pid, pfn) = swapped_in_page(&mut k);
     assert!(k.check_invariants().is_empty());
-    k.machine().get_page(pfn);
+    mm_core::inject::get_page(k.machine(), pfn);
     k.exit(pid);
     let v = k.check_invariants();
     assert!(v.iter().any(|v| v.0.contains("mapped nowhere")), "{v:?}");
-    k.machine().alloc.drain();
+    k.machine().drain_all_pages();
     assert_eq!(k.machine().nr_free_pages(), boot - 1);
     // A swap-cache page made lazily freeable, as MADV_FREE once did.
     let mut k = Kernel::new(&cfg).expect("machine");
     let (_, pfn) = swapped_in_page(&mut k);
-    let page = k.machine().phys.page(pfn);
+    let page = mm_core::inject::phys(k.machine()).page(pfn);
     assert!(page.test(mm_core::flags::PageFlags::SWAPCACHE));
     page.clear_flags(mm_core::flags::PageFlags::SWAPBACKED);
     let v = k.check_invariants();
@@ -292,7 +292,7 @@ fn random_scenarios_read_the_same_bytes_under_pressure() {
                 if let Some(d) = mm_tests::first_difference(&want, &out) {
                     panic!("{what}: {d}");
                 }
-                swapped_out += k.machine().vmstat.get(mm_core::vmstat::VmEvent::PswpOut);
+                swapped_out += k.machine().vmstat().get(mm_core::vmstat::VmEvent::PswpOut);
                 exit_all_and_check(k, boot, &what);
             }
         }

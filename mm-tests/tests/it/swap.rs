@@ -123,10 +123,10 @@ fn integrity(device: &str, policy: &str) {
         }
     }
     let m = k.machine().clone();
-    assert!(m.vmstat.get(VmEvent::PswpOut) > 1000, "{device}/{policy}: the working set must not fit");
-    assert!(m.vmstat.get(VmEvent::PswpIn) > 1000, "{device}/{policy}: pages must come back");
+    assert!(m.vmstat().get(VmEvent::PswpOut) > 1000, "{device}/{policy}: the working set must not fit");
+    assert!(m.vmstat().get(VmEvent::PswpIn) > 1000, "{device}/{policy}: pages must come back");
     // Creating the files (no fault, so no kswapd) reclaimed directly.
-    assert!(m.vmstat.get(VmEvent::PgStealDirect) > 0, "{device}/{policy}: direct reclaim");
+    assert!(m.vmstat().get(VmEvent::PgStealDirect) > 0, "{device}/{policy}: direct reclaim");
     // Every byte, at the end.
     let mut page = vec![0u8; PAGE_SIZE as usize];
     for r in &regions {
@@ -148,10 +148,10 @@ fn integrity(device: &str, policy: &str) {
     k.exit(pid);
     k.tmpfs().unlink("private").expect("unlink");
     k.tmpfs().unlink("shared").expect("unlink");
-    m.alloc.drain();
+    m.drain_all_pages();
     assert_eq!(m.nr_free_pages(), free_at_boot, "{device}/{policy}: frames leaked");
-    assert_eq!(m.swap.nr_swap_pages(), m.swap.total_swap_pages() as i64, "{device}/{policy}: swap slots leaked");
-    for si in m.swap.areas() {
+    assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "{device}/{policy}: swap slots leaked");
+    for si in m.swap().areas() {
         assert_eq!(si.inuse_pages(), 0);
         for off in 1..=si.pages() {
             assert_eq!(si.swap_map(off), (0, false), "{device}/{policy}: slot {off}");
@@ -209,6 +209,29 @@ fn a_cyclic_scan_of_twice_ram_faults_every_page_back() {
     }
 }
 
+/// `vm.swappiness = 0` makes global reclaim prefer the page cache, not
+/// refuse to swap: with no file pages to take, anonymous pages still go
+/// to swap rather than the machine running out of memory (only a memory
+/// cgroup's reclaim takes 0 to mean never; `get_scan_count`).
+#[test]
+fn swappiness_zero_still_swaps_when_there_is_nothing_else() {
+    const RAM: u64 = 4 << 20;
+    let swap = Some(swap_spec("zram", 32 << 20));
+    let mut cfg = MachineConfig { ram: RAM, swap: swap.into_iter().collect(), ..MachineConfig::default() };
+    cfg.tunables.swappiness = 0;
+    let k = &mut Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    let len = 2 * RAM;
+    let a = k.sys_mmap(pid, 0x1_0000_0000, len, PROT_RW, MAP_ANON_PRIVATE, -1, 0).expect("mmap");
+    pass(k, pid, a, len, 1);
+    assert!(pass(k, pid, a, len, 2) > 0, "the second pass reads pages back from swap");
+    for p in (0..len / PAGE_SIZE).step_by(97) {
+        assert_eq!(k.load(pid, a + p * PAGE_SIZE).expect("load"), 2, "page {p}");
+    }
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
+
 #[test]
 fn a_working_set_that_fits_never_swaps() {
     for policy in mm_core::vmscan::reclaim_policy_names() {
@@ -221,8 +244,8 @@ fn a_working_set_that_fits_never_swaps() {
             assert_eq!(pass(k, pid, a, len, round), 0, "{policy}");
         }
         let m = k.machine();
-        assert_eq!(m.vmstat.get(VmEvent::PswpOut), 0, "{policy}: nothing swapped out");
-        assert_eq!(m.vmstat.get(VmEvent::PgScanKswapd) + m.vmstat.get(VmEvent::PgScanDirect), 0, "{policy}");
+        assert_eq!(m.vmstat().get(VmEvent::PswpOut), 0, "{policy}: nothing swapped out");
+        assert_eq!(m.vmstat().get(VmEvent::PgScanKswapd) + m.vmstat().get(VmEvent::PgScanDirect), 0, "{policy}");
     }
 }
 
@@ -240,7 +263,7 @@ fn swap_readahead_brings_neighbours_in_with_one_major_fault() {
     // to eight is read per major fault.
     assert!(major * 4 < pages, "{major} major faults for {pages} pages");
     let m = k.machine();
-    assert!(m.vmstat.get(VmEvent::SwapRaHit) > pages / 2);
+    assert!(m.vmstat().get(VmEvent::SwapRaHit) > pages / 2);
 }
 
 #[test]
@@ -266,8 +289,8 @@ fn without_swap_anonymous_memory_runs_out_and_the_task_is_killed() {
     assert!(p * PAGE_SIZE > RAM / 2 && p * PAGE_SIZE < RAM);
     assert_eq!(k.take_oom_kills(), vec![pid]);
     assert!(m.nr_free_pages() > RAM / PAGE_SIZE / 2, "{} pages free", m.nr_free_pages());
-    assert_eq!(m.vmstat.get(VmEvent::OomKill), 1);
-    assert!(m.vmstat.get(VmEvent::AllocStallNormal) > 0);
+    assert_eq!(m.vmstat().get(VmEvent::OomKill), 1);
+    assert!(m.vmstat().get(VmEvent::AllocStallNormal) > 0);
 }
 
 /// `MADV_COLD` takes a range's references away, so under pressure its
@@ -291,14 +314,14 @@ fn madv_cold_pages_are_reclaimed_first() {
         let m = k.machine().clone();
         let mut p = 0;
         let b_pages = 2 * mb / PAGE_SIZE;
-        while m.vmstat.get(VmEvent::PswpOut) < b_pages * 3 / 4 {
+        while m.vmstat().get(VmEvent::PswpOut) < b_pages * 3 / 4 {
             k.store(pid, c + p * PAGE_SIZE, 3).expect("store");
             p += 1;
         }
         let present = |start: u64| -> u64 {
             k.present(pid, start, start + 2 * mb).expect("present").iter().map(|(s, e)| (e - s) / PAGE_SIZE).sum()
         };
-        let out = m.vmstat.get(VmEvent::PswpOut);
+        let out = m.vmstat().get(VmEvent::PswpOut);
         assert_eq!(present(a), b_pages, "{policy}: the region touched first stays");
         assert_eq!(present(b), b_pages - out, "{policy}: every page swapped out was a cold one");
     }
@@ -364,7 +387,7 @@ fn reclaim_finds(policy: &str) {
         assert_eq!(&b, b"shared!");
     }
     let m = k.machine();
-    assert!(m.vmstat.get(VmEvent::PswpIn) >= if policy == "clock" { 17 } else { 16 }, "{policy}");
+    assert!(m.vmstat().get(VmEvent::PswpIn) >= if policy == "clock" { 17 } else { 16 }, "{policy}");
 }
 
 #[test]

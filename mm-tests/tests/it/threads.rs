@@ -64,7 +64,7 @@ fn run(cfg: MachineConfig) {
                         let scratch = A + 7 * (1 << 30);
                         let m = &t.mm;
                         m.vm_mmap_pgoff(
-                            &t.faults,
+                            t.faults(),
                             None,
                             scratch,
                             64 * PAGE_SIZE,
@@ -76,7 +76,7 @@ fn run(cfg: MachineConfig) {
                         for p in 0..64 {
                             t.store(cpu, scratch + p * PAGE_SIZE, 1).expect("scratch");
                         }
-                        m.do_mprotect(&t.faults, scratch, 32 * PAGE_SIZE, 1).expect("mprotect");
+                        m.do_mprotect(t.faults(), scratch, 32 * PAGE_SIZE, 1).expect("mprotect");
                         m.vm_munmap(scratch, 64 * PAGE_SIZE).expect("munmap");
                     }
                 }
@@ -95,9 +95,7 @@ fn run(cfg: MachineConfig) {
     // Every page of every region was faulted exactly once, by someone.
     let minor: u64 = all.iter().map(|&t| k.faults(t).expect("faults").0).sum();
     let mm = &tasks[0].mm;
-    let c = &mm.counters;
-    let (anon, swap) =
-        (c.anon_rss.load(std::sync::atomic::Ordering::Relaxed), c.swap_ents.load(std::sync::atomic::Ordering::Relaxed));
+    let (anon, swap) = (mm.counters().anon_rss(), mm.counters().swap_ents());
     assert_eq!(anon + swap, ((THREADS as u64 + 1) * PAGES) as i64, "every page resident or on swap");
     assert!(minor >= (THREADS as u64 + 1) * PAGES, "{minor} faults");
 }

@@ -13,7 +13,7 @@ const A: u64 = 0x1_0000_0000;
 /// a kernel path with a bug would (the core's own `set_pte` is not public).
 fn poke_pte(k: &Kernel, slot: Slot, pte: Pte) {
     let m = k.machine();
-    m.phys.write_u64(slot.table, slot.idx, m.arch.encode_pte(pte));
+    mm_core::inject::phys(m).write_u64(slot.table, slot.idx, m.arch().encode_pte(pte));
 }
 
 fn setup() -> (Kernel, u32) {
@@ -97,7 +97,7 @@ fn a_flush_reaches_every_cpu_running_the_mm_and_is_counted_once() {
             t.translate(cpu, a, Access::Write).expect("store");
         }
     }
-    let vm = &k.machine().vmstat;
+    let vm = k.machine().vmstat();
     let (one, remote) = (vm.get(VmEvent::TlbLocalFlushOne), vm.get(VmEvent::TlbRemoteShootdown));
     // munmap of one page from CPU 0: one local invlpg, one shootdown of CPU 1.
     assert_eq!(k.sys_munmap(pid, A, 4096), Ok(0));
@@ -124,15 +124,15 @@ fn two_processes(val: impl Fn(u32) -> u8) -> (Kernel, u32, u32) {
 #[test]
 fn processes_keep_their_entries_under_their_pcids() {
     let (k, a, b) = two_processes(|p| p as u8);
-    let misses = || k.machine().cpus[0].lock().mmu.stats().misses;
+    let misses = || k.machine().tlb_stats(0).expect("cpu 0").misses;
     let before = misses();
     for _ in 0..10 {
         assert_eq!(k.load(a, A), Ok(a as u8));
         assert_eq!(k.load(b, A), Ok(b as u8));
     }
     assert_eq!(misses(), before, "every access after a switch hits the TLB");
-    let c = k.machine().cpus[0].lock();
-    let ids: Vec<u64> = c.ctxs.iter().map(|x| x.ctx_id).filter(|&id| id != 0).collect();
+    let ctxs = k.machine().tlb_contexts(0).expect("cpu 0");
+    let ids: Vec<u64> = ctxs.iter().map(|x| x.ctx_id).filter(|&id| id != 0).collect();
     assert_eq!(ids.len(), 2, "one ASID slot each");
 }
 
@@ -165,8 +165,8 @@ fn asid_slots_are_reused_and_flushed() {
             assert!(v.is_empty(), "{v:?}");
         }
     }
-    let c = k.machine().cpus[0].lock();
-    let live: std::collections::HashSet<u64> = c.ctxs.iter().map(|x| x.ctx_id).collect();
+    let ctxs = k.machine().tlb_contexts(0).expect("cpu 0");
+    let live: std::collections::HashSet<u64> = ctxs.iter().map(|x| x.ctx_id).collect();
     assert_eq!(live.len(), mm_x86::TLB_NR_DYN_ASIDS, "every slot in use, none twice");
 }
 
@@ -179,11 +179,10 @@ fn a_switch_that_skips_a_needed_flush_is_caught() {
     // loaded), then the CPU is told its entries for a are current.
     assert_eq!(k.sys_munmap(a, A, 8192), Ok(0));
     let mm = k.task(a).expect("task").mm.clone();
-    {
-        let mut c = k.machine().cpus[0].lock();
-        let slot = c.ctxs.iter().position(|x| x.ctx_id == mm.id).expect("a has a slot");
-        c.ctxs[slot].tlb_gen = mm.tlb_gen.load(std::sync::atomic::Ordering::Acquire);
-    }
+    let ctxs = k.machine().tlb_contexts(0).expect("cpu 0");
+    let slot = ctxs.iter().position(|x| x.ctx_id == mm.id).expect("a has a slot");
+    let current = mm_core::machine::TlbContext { ctx_id: mm.id, tlb_gen: mm_core::inject::tlb_gen(&mm) };
+    assert!(mm_core::inject::set_tlb_context(k.machine(), 0, slot, current));
     let v = mm.check_invariants();
     assert!(v.iter().any(|v| v.0.contains("stale TLB entry 0x100000000")), "{v:?}");
     // And the access reads through it: the bug the check is for.

@@ -1,0 +1,48 @@
+//! Fault injection for tests (the `fault-injection` feature): ways to do
+//! what a kernel path with a bug would do, behind the core's back, so that
+//! a test can check that the invariant checks catch it.
+//!
+//! Nothing here is part of the stable API: without the feature the public
+//! API offers no way to change a page table, a `struct page` or a CPU's
+//! TLB state except through the kernel's own paths.
+
+use crate::machine::{Machine, TlbContext};
+use crate::mm::MmStruct;
+use crate::phys::PhysMem;
+use crate::types::Pfn;
+
+/// The machine's physical memory: frames, page-table words and `struct
+/// page`s, writable.
+pub fn phys(m: &Machine) -> &PhysMem {
+    &m.phys
+}
+
+/// `init_mm.pgd`, for formats with a kernel half.
+pub fn kernel_pgd(m: &Machine) -> Option<Pfn> {
+    m.kernel.as_ref().map(|k| k.pgd)
+}
+
+/// Takes a reference on a page that nothing will drop (`get_page`).
+pub fn get_page(m: &Machine, pfn: Pfn) {
+    m.get_page(pfn);
+}
+
+/// Overwrites what `cpu` remembers of its ASID slot `slot`; false if
+/// there is no such CPU or slot.
+pub fn set_tlb_context(m: &Machine, cpu: usize, slot: usize, ctx: TlbContext) -> bool {
+    let Some(c) = m.cpus.get(cpu) else {
+        return false;
+    };
+    match c.lock().ctxs.get_mut(slot) {
+        Some(x) => {
+            *x = ctx;
+            true
+        }
+        None => false,
+    }
+}
+
+/// `mm`'s flush generation (`context.tlb_gen`).
+pub fn tlb_gen(mm: &MmStruct) -> u64 {
+    mm.tlb_gen.load(std::sync::atomic::Ordering::Acquire)
+}
