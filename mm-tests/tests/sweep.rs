@@ -2,9 +2,14 @@
 //! outside the workspace's crates, taking part by its name) by RAM sizes
 //! by workloads, run on every core; its shards merge into the unsharded
 //! results.
+//!
+//! A test binary of its own: linking `fifo-reclaim` registers `fifo`,
+//! which the `it` binary's tests over every registered policy are not
+//! written for.
 
 use fifo_reclaim as _;
 use mm_sim::sweep::{Axis, Plan, Shard, Sweep, SweepOptions, Workload, sweep};
+use mm_tests as _; // links the built-in backends
 
 fn workloads() -> Vec<Workload> {
     let mut w: Vec<Workload> = ["loop:pages=256,n=768", "zipf:pages=256,theta=0.9,n=768", "hotcold:size=1M,n=768"]
