@@ -891,14 +891,13 @@ pub struct RunEnd {
 pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
     let mut end =
         RunEnd { machine: None, output: String::new(), error: None, kernel: None, performed: 0, faults: (0, 0) };
-    let cfg = match opts.machine_for(&s.machine).and_then(|c| Ok((c, RunTrace::filter_of(opts)?))) {
-        Ok((c, filter)) => (c, filter),
+    let (cfg, filter) = match opts.machine_for(&s.machine).and_then(|c| Ok((c, RunTrace::filter_of(opts)?))) {
+        Ok(v) => v,
         Err(e) => {
             end.error = Some(e);
             return end;
         }
     };
-    let (cfg, filter) = cfg;
     end.machine = Some(cfg.clone());
     let mut k = match Kernel::new(&cfg) {
         Ok(k) => k,
