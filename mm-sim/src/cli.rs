@@ -34,6 +34,16 @@ enum Cmd {
         /// Print the kernel call chain of every operation.
         #[arg(long)]
         trace: bool,
+        /// Keep only the events of functions matching GLOB (`*`, `?`;
+        /// repeatable), each under its callers' entries; without
+        /// `--trace`, implies it unless `--trace-summary` is given.  With
+        /// `--trace-summary`, count only these functions.
+        #[arg(long = "trace-filter", value_name = "GLOB")]
+        trace_filter: Vec<String>,
+        /// After the run, print the calls per function, most called first
+        /// (`== trace summary`); without `--trace`, no chains.
+        #[arg(long = "trace-summary")]
+        trace_summary: bool,
         #[command(flatten)]
         machine: MachineArgs,
         /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
@@ -728,6 +738,8 @@ pub fn main() -> ExitCode {
         Cmd::Run {
             file,
             trace,
+            trace_filter,
+            trace_summary,
             machine,
             image,
             write_image,
@@ -780,7 +792,10 @@ pub fn main() -> ExitCode {
                 machine: MachineConfig::default(),
                 settings: machine.settings(),
                 in_use,
-                trace,
+                // A filter alone asks for the filtered chains.
+                trace: trace || (!trace_filter.is_empty() && !trace_summary),
+                trace_filter,
+                trace_summary,
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,

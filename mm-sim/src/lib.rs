@@ -28,6 +28,12 @@
 //! defaults and the command line's settings.  `mmsim run --json` reports
 //! a run as one JSON object ([`report::RunReport`]).
 //!
+//! `mmsim run --trace` prints the kernel call chain of every line;
+//! [`trace`] filters them by function (`--trace-filter`), counts calls per
+//! function (`--trace-summary`) and, for snapshot tests, returns a
+//! scenario's trace as one string with its frame numbers redacted
+//! ([`trace_scenario`]).
+//!
 //! `mmsim check` ([`check`]) runs scenarios and compares each output with
 //! its expected one (the `NAME.expected` file next to it), reporting every
 //! difference with the scenario line it is about.
@@ -54,7 +60,9 @@ pub mod run;
 pub mod scenario;
 pub mod strace;
 pub mod sweep;
+pub mod trace;
 
 pub use cli::main;
 pub use run::{RunError, RunOptions, Stopped, run, run_keep};
 pub use scenario::{ParseError, Scenario, parse};
+pub use trace::{Redact, TraceError, redact, trace_scenario};

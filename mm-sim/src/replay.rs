@@ -45,7 +45,6 @@ use crate::scenario::{Expect, Op};
 use crate::strace::{Call, Event, FdArg, Log};
 use mm_core::errno::Signal;
 use mm_core::kernel::clone_flags::*;
-use mm_core::trace::TraceCollector;
 use mm_core::{Errno, Kernel, Pid};
 use std::collections::BTreeSet;
 
@@ -153,7 +152,7 @@ struct Replay<'a> {
     /// How many of them the replay met.
     unhandled_met: usize,
     /// The call chains of `--trace`.
-    trace: Option<Arc<TraceCollector>>,
+    trace: Option<crate::trace::RunTrace>,
     /// Faults the initial process took before the log starts (a
     /// recording's `# before execve:`), counted to its group.
     initial_faults: (u64, u64),
@@ -1210,11 +1209,8 @@ fn run_log_on<'a>(
     bundle: Option<&'a Bundle>,
     prepared: Option<(Pid, LogIndex)>,
 ) -> Result<Replayed<'a>, Stopped> {
-    let trace = opts.trace.then(|| {
-        let c = TraceCollector::new();
-        k.machine().trace().subscribe(c.clone());
-        c
-    });
+    let filter = crate::trace::RunTrace::filter_of(&opts).map_err(|error| Stopped { output: String::new(), error })?;
+    let trace = crate::trace::RunTrace::attach(&k, &opts, filter);
     let (initial, index) = match prepared {
         Some((initial, index)) => (Some(initial), index),
         None => (None, LogIndex::new(log)),
@@ -1348,6 +1344,9 @@ impl Replayed<'_> {
             let (text, n) = crate::bundle::check(&outcomes, &b.expect, &r.unfaulted);
             r.out.push_str(&text);
             diffs = n;
+        }
+        if let Some(t) = &r.trace {
+            t.write_summary(&mut r.out);
         }
         (r.out, diffs, r.k)
     }

@@ -9,12 +9,12 @@
 //! that must stop returns its output so far with the error ([`Stopped`]).
 
 use crate::scenario::{Expect, Line, MachineSetting, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
+use crate::trace::RunTrace;
 use mm_core::errno::{Errno, Signal};
 use mm_core::fs::MountError;
 use mm_core::machine::{ConfigError, MachineConfig, SettingError};
 use mm_core::mm::task_mmu::MemSizeStats;
 use mm_core::swap::HostFileId;
-use mm_core::trace::TraceCollector;
 use mm_core::{Kernel, Pid};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -36,6 +36,12 @@ pub struct RunOptions {
     pub in_use: Vec<HostFileId>,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
+    /// Function names or globs (`shrink_*`): the chains keep the events
+    /// of these functions and their callers only, and the summary counts
+    /// these functions only (`crate::trace`).
+    pub trace_filter: Vec<String>,
+    /// After the run, print the calls per function (`== trace summary`).
+    pub trace_summary: bool,
     /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
     pub image: Option<String>,
     /// Write dirty pages back into the image file in place; without it
@@ -108,6 +114,8 @@ pub enum RunError {
     Mount(MountError),
     /// An strace log cannot be replayed further (`line N: ...`).
     Log(String),
+    /// A trace filter pattern was refused.
+    TraceFilter(mm_core::trace::TraceFilterError),
 }
 
 impl std::fmt::Display for RunError {
@@ -122,6 +130,7 @@ impl std::fmt::Display for RunError {
             RunError::RootAndImage => f.write_str("--root and --image cannot be used together"),
             RunError::Mount(e) => write!(f, "{e}"),
             RunError::Log(e) => f.write_str(e),
+            RunError::TraceFilter(e) => write!(f, "{e}"),
         }
     }
 }
@@ -132,6 +141,7 @@ impl std::error::Error for RunError {
             RunError::Config(e) => Some(e),
             RunError::Setting { source, .. } => Some(source),
             RunError::Mount(e) => std::error::Error::source(e),
+            RunError::TraceFilter(e) => Some(e),
             _ => None,
         }
     }
@@ -293,7 +303,7 @@ struct Runner<'a> {
     /// The current scenario process.
     cur: usize,
     out: String,
-    trace: Option<Arc<TraceCollector>>,
+    trace: Option<RunTrace>,
     /// The line whose file did not fit in the simulated memory.
     oom: Option<usize>,
     /// `(minflt, majflt)` of the processes that exited or were killed.
@@ -881,8 +891,8 @@ pub struct RunEnd {
 pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
     let mut end =
         RunEnd { machine: None, output: String::new(), error: None, kernel: None, performed: 0, faults: (0, 0) };
-    let cfg = match opts.machine_for(&s.machine) {
-        Ok(c) => c,
+    let (cfg, filter) = match opts.machine_for(&s.machine).and_then(|c| Ok((c, RunTrace::filter_of(opts)?))) {
+        Ok(v) => v,
         Err(e) => {
             end.error = Some(e);
             return end;
@@ -911,13 +921,7 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
             return end;
         }
     };
-    let trace = if opts.trace {
-        let c = TraceCollector::new();
-        k.machine().trace().subscribe(c.clone());
-        Some(c)
-    } else {
-        None
-    };
+    let trace = RunTrace::attach(&k, opts, filter);
     let mut r = Runner {
         s,
         names: Names::new(&s.names),
@@ -963,6 +967,10 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
                 let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
             }
         }
+    }
+    // The summary of a run that stopped counts what it did.
+    if let Some(t) = &r.trace {
+        t.write_summary(&mut r.out);
     }
     end.output = r.out;
     end.kernel = Some(r.k);

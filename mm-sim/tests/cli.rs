@@ -205,6 +205,34 @@ fn trace_shows_the_fault_chain() {
 }
 
 #[test]
+fn trace_filter_and_summary() {
+    let scenario: &[u8] =
+        b"mmap(0x100000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)\nload 0x100000000\nload 0x100000000\n";
+    // A filter alone prints the filtered chains: the matching function
+    // under its callers, nothing it or they call besides.
+    let o = mmsim(&["run", "--trace-filter", "do_anon*"], Some(scenario));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("\n          do_anonymous_page"), "{out}");
+    assert!(out.contains("\n  exc_page_fault: address=0x100000000"), "{out}");
+    assert!(!out.contains("mm_account_fault") && !out.contains("lock_vma_under_rcu"), "{out}");
+    // The summary alone: no chains, the counts after the run.
+    let o = mmsim(&["run", "--trace-summary", "--trace-filter", "*fault"], Some(scenario));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("-- line"), "{out}");
+    let summary = out.split_once("ok 3 lines, 0 skipped\n== trace summary\n").expect("a summary").1;
+    let rows: Vec<Vec<&str>> = summary.lines().map(|l| l.split_whitespace().collect()).collect();
+    let want = ["do_user_addr_fault", "exc_page_fault", "handle_mm_fault", "handle_pte_fault", "mm_account_fault"];
+    assert_eq!(rows[0], ["FUNC", "COUNT"]);
+    assert_eq!(rows[1..], want.map(|f| vec![f, "1"]), "one fault (ties by name)");
+    // A pattern no function name can have is refused.
+    let o = mmsim(&["run", "--trace-filter", "a b"], Some(scenario));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("trace filter 'a b': ' ' is not allowed"), "{}", stderr(&o));
+}
+
+#[test]
 fn hostile_inputs_do_not_crash() {
     let inputs: &[&[u8]] = &[
         b"\xff\xfe\x00",
