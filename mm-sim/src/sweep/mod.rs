@@ -5,4 +5,5 @@
 //! every cell's counters ([`results`]) as a table, CSV or JSON, with the
 //! offline optimal eviction baseline ([`min`]) and charts ([`plot`]).
 
+pub mod plot;
 pub mod results;
