@@ -143,6 +143,14 @@ enum Cmd {
         #[arg(long, requires = "output")]
         force: bool,
     },
+    /// Run the product of machine settings by workloads, each cell on a
+    /// fresh machine, and report every cell's faults and counters: a
+    /// table on standard output, and `--json`/`--csv` files.  The axes
+    /// vary in the order given (the first slowest), the workloads
+    /// fastest.
+    ///
+    ///   mmsim sweep --reclaim lru,clock --ram 4M,8M --swap zram:64M a.mms b.mms
+    Sweep(SweepArgs),
     /// List the registered backends.
     Backends,
     /// Run a program on the host (Linux, as root or with CAP_PERFMON) and
@@ -178,6 +186,187 @@ enum Cmd {
 }
 
 pub use mm_core::machine::parse_size;
+
+/// `mmsim sweep`'s options.
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, verbatim_doc_comment)]
+struct SweepArgs {
+    #[command(subcommand)]
+    cmd: Option<SweepCmd>,
+    /// Workloads: scenario files, strace logs and recordings.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// An axis: a machine setting and its values, V1,V2,...  (one value:
+    /// a fixed setting).  Any key of a scenario's `machine` line: ram,
+    /// allocator, page_table, reclaim, swap, cpus, swappiness,
+    /// page_cluster, ...  May be repeated, one key each.
+    #[arg(long = "set", value_name = "KEY=V1,V2,...")]
+    set: Vec<String>,
+    /// Shortcut for --set ram=...: RAM sizes (4M,8M,16M).
+    #[arg(long, value_name = "SIZES")]
+    ram: Option<String>,
+    /// Shortcut for --set reclaim=...: reclaim policies (lru,clock).
+    #[arg(long, value_name = "NAMES")]
+    reclaim: Option<String>,
+    /// Shortcut for --set allocator=...: page allocators (buddy,bitmap).
+    #[arg(long, value_name = "NAMES")]
+    allocator: Option<String>,
+    /// Shortcut for --set page_table=...: page-table formats.
+    #[arg(long = "page-table", value_name = "NAMES")]
+    page_table: Option<String>,
+    /// Shortcut for --set swap=...: swap set-ups, each `none` or areas
+    /// joined by `+` (zram:16M,zram:8M+zram:8M).  Areas in host files
+    /// need -j 1.
+    #[arg(long, value_name = "SWAPS")]
+    swap: Option<String>,
+    /// Cells run at once (default: the number of CPUs).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    /// Run shard I of N only: the cells whose index is I-1 modulo N
+    /// (merge the shards' --json files with `mmsim sweep merge`).
+    #[arg(long, value_name = "I/N", value_parser = crate::sweep::Shard::parse)]
+    shard: Option<crate::sweep::Shard>,
+    /// Write the results as JSON (every cell, every counter).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the results as CSV (a row per cell, every counter a column).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Replace the --json and --csv files if they exist.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar (there is none when standard error is not a
+    /// terminal either).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum SweepCmd {
+    /// Merge the --json files of a sweep's shards into the sweep's
+    /// results, checking that they are of one sweep and that no cell is
+    /// missing; print the table.
+    Merge {
+        /// The shards' --json files.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The merged JSON file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Also write the merged results as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Replace the output files if they exist.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The sweep's axes as given on the command line, in order: `--set` and
+/// the shortcuts, whichever came first.
+fn sweep_axes(args: &SweepArgs, m: &clap::ArgMatches) -> Result<Vec<crate::sweep::Axis>, crate::sweep::SweepError> {
+    use crate::sweep::{Axis, SweepError};
+    let mut given: Vec<(usize, String, String)> = Vec::new();
+    let at = |id: &str| m.indices_of(id).into_iter().flatten().collect::<Vec<usize>>();
+    for (spec, i) in args.set.iter().zip(at("set")) {
+        let (k, v) = spec.split_once('=').ok_or_else(|| SweepError::Syntax(spec.clone()))?;
+        given.push((i, k.to_string(), v.to_string()));
+    }
+    let shortcuts = [
+        ("ram", &args.ram),
+        ("reclaim", &args.reclaim),
+        ("allocator", &args.allocator),
+        ("page_table", &args.page_table),
+        ("swap", &args.swap),
+    ];
+    for (key, v) in shortcuts {
+        if let (Some(v), Some(&i)) = (v, at(key).first()) {
+            given.push((i, key.to_string(), v.clone()));
+        }
+    }
+    given.sort_by_key(|g| g.0);
+    given.iter().map(|(_, k, v)| Axis::new(k, v)).collect()
+}
+
+/// The workloads in the order given.
+fn sweep_workloads(args: &SweepArgs) -> Result<Vec<crate::sweep::Workload>, crate::sweep::SweepError> {
+    args.files.iter().map(|p| crate::sweep::Workload::from_file(p)).collect()
+}
+
+/// `mmsim sweep`.
+fn sweep(args: SweepArgs, m: &clap::ArgMatches) -> ExitCode {
+    use crate::sweep::{Plan, SweepError, SweepOptions, output};
+    if let Some(SweepCmd::Merge { parts, output, csv, force }) = &args.cmd {
+        return sweep_merge(parts, output, csv.as_deref(), *force);
+    }
+    let run = || -> Result<crate::sweep::Sweep, SweepError> {
+        let axes = sweep_axes(&args, m)?;
+        let plan = Plan::new(axes, sweep_workloads(&args)?)?;
+        for out in [&args.json, &args.csv].into_iter().flatten() {
+            output::check_new(out, args.force)?;
+        }
+        if let (Some(j), Some(c)) = (&args.json, &args.csv)
+            && j == c
+        {
+            return Err(SweepError::Merge("--json and --csv name the same file".to_string()));
+        }
+        let opts = SweepOptions { jobs: args.jobs, shard: args.shard, progress: !args.quiet };
+        let s = crate::sweep::sweep(&plan, &opts)?;
+        if let Some(p) = &args.json {
+            output::write_new(p, &output::json(&s), args.force)?;
+        }
+        if let Some(p) = &args.csv {
+            output::write_new(p, &output::csv(&s), args.force)?;
+        }
+        Ok(s)
+    };
+    match run() {
+        Ok(s) => print_table(&s),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a sweep's table; the exit status is 1 if a cell failed.
+fn print_table(s: &crate::sweep::Sweep) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(crate::sweep::output::table(s).as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    if s.cells.iter().any(|c| c.error.is_some()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// `mmsim sweep merge`.
+fn sweep_merge(parts: &[PathBuf], output: &Path, csv: Option<&Path>, force: bool) -> ExitCode {
+    use crate::sweep::{Sweep, SweepError, output as out};
+    let run = || -> Result<Sweep, SweepError> {
+        for o in std::iter::once(output).chain(csv) {
+            out::check_new(o, force)?;
+            if parts.iter().any(|p| p == o) {
+                return Err(SweepError::Merge(format!("{} is both a shard and an output", o.display())));
+            }
+        }
+        let docs = parts
+            .iter()
+            .map(|p| Ok((p.display().to_string(), out::read_json(p)?)))
+            .collect::<Result<Vec<_>, SweepError>>()?;
+        let s = Sweep::merge(docs).map_err(SweepError::Merge)?;
+        out::write_new(output, &out::json(&s), force)?;
+        if let Some(c) = csv {
+            out::write_new(c, &out::csv(&s), force)?;
+        }
+        Ok(s)
+    };
+    match run() {
+        Ok(s) => print_table(&s),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
 
 /// The simulated machine's options, shared by the commands that build
 /// one.  Their defaults are [`MachineConfig::default`]'s, so the command
@@ -424,8 +613,16 @@ pub fn has_divergence(out: &str) -> bool {
 
 /// Runs the command line; binaries that link extra backends call this.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match cli.cmd {
+        Cmd::Sweep(args) => {
+            let m = matches.subcommand_matches("sweep").expect("the sweep command");
+            sweep(args, m)
+        }
         Cmd::Backends => {
             print!("{}", backends());
             ExitCode::SUCCESS
@@ -587,6 +784,59 @@ mod tests {
         assert_eq!((m.ram, &*m.allocator, &*m.page_table, &*m.reclaim), (64 << 20, "bitmap", "x86-64-5level", "clock"));
         let e = Cli::try_parse_from(["mmsim", "run", "--ram", "12Q", "x.mms"]).unwrap_err().to_string();
         assert!(e.contains("unknown size unit 'Q'"), "{e}");
+    }
+
+    /// The axes of `mmsim sweep` in command-line order, `--set` and
+    /// shortcuts alike; `merge` is a command of its own.
+    #[test]
+    fn sweep_options_are_read() {
+        let argv = [
+            "mmsim",
+            "sweep",
+            "--ram",
+            "4M,8M",
+            "--set",
+            "page-cluster=0,3",
+            "-j",
+            "2",
+            "--reclaim",
+            "lru,clock",
+            "--set",
+            "swappiness=60",
+            "--shard",
+            "2/3",
+            "--json",
+            "r.json",
+            "a.mms",
+            "b.log",
+        ];
+        let m = <Cli as clap::CommandFactory>::command().try_get_matches_from(argv).expect("parses");
+        let Cmd::Sweep(args) = <Cli as clap::FromArgMatches>::from_arg_matches(&m).expect("args").cmd else {
+            panic!("not sweep")
+        };
+        let axes = sweep_axes(&args, m.subcommand_matches("sweep").expect("sweep")).expect("axes");
+        let keys: Vec<(&str, usize)> = axes.iter().map(|a| (a.key.as_str(), a.values.len())).collect();
+        assert_eq!(keys, [("ram", 2), ("page_cluster", 2), ("reclaim", 2), ("swappiness", 1)]);
+        assert_eq!(args.files, [PathBuf::from("a.mms"), PathBuf::from("b.log")]);
+        assert_eq!((args.jobs, args.shard.map(|s| s.to_string())), (Some(2), Some("2/3".to_string())));
+
+        let m = Cli::try_parse_from(["mmsim", "sweep", "merge", "a.json", "b.json", "-o", "all.json"]).expect("merge");
+        let Cmd::Sweep(SweepArgs { cmd: Some(SweepCmd::Merge { parts, output, .. }), .. }) = m.cmd else {
+            panic!("not merge")
+        };
+        assert_eq!((parts.len(), output), (2, PathBuf::from("all.json")));
+
+        for bad in [&["mmsim", "sweep", "--ram", "4M"][..], &["mmsim", "sweep", "--shard", "4/3", "a.mms"]] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        let m = <Cli as clap::CommandFactory>::command()
+            .try_get_matches_from(["mmsim", "sweep", "--set", "ram", "a.mms"])
+            .expect("parses");
+        let Cmd::Sweep(args) = <Cli as clap::FromArgMatches>::from_arg_matches(&m).expect("args").cmd else {
+            panic!("not sweep")
+        };
+        let e = sweep_axes(&args, m.subcommand_matches("sweep").expect("sweep")).unwrap_err();
+        assert_eq!(e.to_string(), "expected KEY=V1,V2,... in 'ram'");
     }
 
     /// `--help` shows the sizes as they are written (`1G`), not in bytes.

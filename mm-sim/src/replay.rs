@@ -1032,6 +1032,13 @@ pub fn replay(log: &Log, opts: &RunOptions) -> Result<String, Stopped> {
     replay_log(log, opts, None).map(|(out, _)| out)
 }
 
+/// [`replay`], and the kernel as the log left it, for a caller that
+/// reads its counters afterwards (`mmsim sweep`).
+pub fn replay_keep(log: &Log, opts: &RunOptions) -> Result<(String, Kernel), Stopped> {
+    let k = machine(opts)?;
+    replay_log_on(k, log, opts, None).map(|(out, _, k)| (out, k))
+}
+
 /// Replays a recording (docs/scenario-format.md, "Recordings"): its trace
 /// with the page faults run, on a machine with a CPU for each task (up to
 /// 64), its root snapshot as `/` unless `opts` gives a root or an image.
@@ -1073,6 +1080,12 @@ impl BundleMachine {
             error: RunError::Log("out of memory making the first task".to_string()),
         })?;
         Ok(BundleMachine { k, opts, index: LogIndex::new(&b.log), initial })
+    }
+
+    /// The machine as set up, before the program runs (`mmsim sweep`
+    /// reads its counters, to count the program's work alone).
+    pub fn kernel(&self) -> &Kernel {
+        &self.k
     }
 
     /// Replays `b` (the bundle the machine was set up for) as

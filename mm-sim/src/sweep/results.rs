@@ -70,6 +70,72 @@ pub struct Cell {
     /// `/proc/meminfo` at the end of the cell, in kB.
     pub meminfo: BTreeMap<String, u64>,
     /// Why the cell could not run to the end (the run's error, with its
-    /// line), if it could not; the counters are then as it left them.
+    /// line, or the machine's), if it could not; its counters are then
+    /// zero and its `vmstat` and `meminfo` empty.
     pub error: Option<String>,
+}
+
+impl Sweep {
+    /// Puts the shards of one sweep, each named (its file), back into the
+    /// document the unsharded sweep writes: the same header with no
+    /// shard, every cell once, in index order.  The cells are as their
+    /// shards ran them, so the result equals the unsharded sweep's but
+    /// for [`Cell::wall_ns`], the host's time, which differs between any
+    /// two runs.  Refuses documents of different sweeps (axes,
+    /// workloads or size), a cell twice or out of its shard, and a
+    /// merge that lacks cells.
+    pub fn merge(parts: Vec<(String, Sweep)>) -> Result<Sweep, String> {
+        let mut parts = parts.into_iter();
+        let Some((first_name, first)) = parts.next() else {
+            return Err("nothing to merge".to_string());
+        };
+        let mut merged = Sweep { shard: None, cells: Vec::new(), ..first.clone() };
+        if merged.total_cells > super::MAX_CELLS {
+            return Err(format!("{first_name}: {} cells, more than a sweep may have", merged.total_cells));
+        }
+        let mut seen = vec![false; merged.total_cells];
+        let mut from: Vec<String> = Vec::new();
+        for (name, part) in std::iter::once((first_name, first)).chain(parts) {
+            let same = part.mmsim_sweep == merged.mmsim_sweep
+                && part.axes == merged.axes
+                && part.workloads == merged.workloads
+                && part.total_cells == merged.total_cells;
+            if !same {
+                return Err(format!(
+                    "{name} is not a shard of the same sweep as {} (its axes, workloads or size differ)",
+                    from.first().map_or("the others", String::as_str)
+                ));
+            }
+            for c in part.cells {
+                let bad = |why: &str| Err(format!("{name}: cell {}: {why}", c.index));
+                if c.index >= merged.total_cells {
+                    return bad(&format!("past the sweep's {} cells", merged.total_cells));
+                }
+                if let Some((i, n)) = part.shard
+                    && (n == 0 || c.index % n + 1 != i)
+                {
+                    return bad(&format!("not in shard {i}/{n}"));
+                }
+                if merged.workloads.get(c.index % merged.workloads.len().max(1)) != Some(&c.workload) {
+                    return bad("its workload is not the one its index says");
+                }
+                if seen[c.index] {
+                    return bad("given twice");
+                }
+                seen[c.index] = true;
+                merged.cells.push(c);
+            }
+            from.push(name);
+        }
+        let missing: Vec<usize> = seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| i).collect();
+        if let Some(first) = missing.first() {
+            return Err(format!(
+                "{} of the sweep's {} cells are missing (the first: cell {first}): a shard is not there",
+                missing.len(),
+                merged.total_cells
+            ));
+        }
+        merged.cells.sort_by_key(|c| c.index);
+        Ok(merged)
+    }
 }

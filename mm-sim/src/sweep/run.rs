@@ -1,0 +1,125 @@
+//! One cell of a sweep: its workload on a fresh machine, measured.
+
+use super::{Cell, Plan, Source, Workload};
+use crate::replay::{BundleMachine, replay_keep};
+use crate::run::{RunOptions, run_keep};
+use mm_core::Kernel;
+use mm_core::machine::MachineConfig;
+use mm_core::vmstat::VmEvent;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+/// The event counters a cell's measured phase is the difference of.
+#[derive(Clone, Copy, Debug, Default)]
+struct Faults {
+    pgfault: u64,
+    pgmajfault: u64,
+    pswpin: u64,
+}
+
+impl Faults {
+    fn of(k: &Kernel) -> Faults {
+        let mut f = Faults::default();
+        for (name, v) in k.machine().vmstat_lines() {
+            match name {
+                n if n == VmEvent::PgFault.name() => f.pgfault = v,
+                n if n == VmEvent::PgMajFault.name() => f.pgmajfault = v,
+                n if n == VmEvent::PswpIn.name() => f.pswpin = v,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// A workload run to its end: the machine as it left it, and the
+/// counters when its measured phase began.
+struct Ran {
+    k: Kernel,
+    before: Faults,
+}
+
+/// Runs cell `index` of `plan` and measures it.  Whatever goes wrong (a
+/// machine that cannot be built, a run that stops, even a panic of the
+/// simulator) is the cell's [`Cell::error`], never the sweep's.
+pub fn run_cell(plan: &Plan, index: usize) -> Cell {
+    let start = Instant::now();
+    let (values, w) = plan.coordinates(index);
+    let mut cell = Cell {
+        index,
+        workload: w.name.clone(),
+        axes: plan.axes.iter().zip(values).map(|(a, v)| (a.key.clone(), v.to_string())).collect(),
+        machine: BTreeMap::new(),
+        accesses: None,
+        minflt: 0,
+        majflt: 0,
+        page_ins: 0,
+        min_page_ins: None,
+        min_capacity: None,
+        wall_ns: 0,
+        vmstat: BTreeMap::new(),
+        meminfo: BTreeMap::new(),
+        error: None,
+    };
+    match plan.machine(index) {
+        Ok(machine) => {
+            cell.machine = machine.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let ran = catch_unwind(AssertUnwindSafe(|| run_workload(w, machine)));
+            match ran {
+                Ok(Ok(ran)) => measure(&mut cell, &ran),
+                Ok(Err(e)) => cell.error = Some(e),
+                Err(panic) => {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".to_string());
+                    cell.error = Some(format!("the simulator panicked: {msg}"));
+                }
+            }
+        }
+        Err(e) => cell.error = Some(e.to_string()),
+    }
+    cell.wall_ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    cell
+}
+
+/// Runs `w` on a machine built from `machine`: a scenario or a log whole
+/// (the machine is fresh, so all of it is measured), a recording after
+/// its set-up (its root snapshot and page cache).
+fn run_workload(w: &Workload, machine: MachineConfig) -> Result<Ran, String> {
+    let mut opts = RunOptions { machine, ..RunOptions::default() };
+    match &w.source {
+        Source::Scenario(s) => {
+            let (_, k) = run_keep(s, &opts).map_err(|e| e.to_string())?;
+            Ok(Ran { k, before: Faults::default() })
+        }
+        Source::Log(log) => {
+            // As `mmsim run` replays a log: against the host's files.
+            opts.strace = true;
+            opts.root = Some("/".to_string());
+            let (_, k) = replay_keep(log, &opts).map_err(|e| e.to_string())?;
+            Ok(Ran { k, before: Faults::default() })
+        }
+        Source::Bundle(b) => {
+            opts.strace = true;
+            let m = BundleMachine::new(b, &opts).map_err(|e| e.to_string())?;
+            let before = Faults::of(m.kernel());
+            let (_, _, k) = m.replay(b, false).map_err(|e| e.to_string())?;
+            Ok(Ran { k, before })
+        }
+    }
+}
+
+/// Fills the cell's counters from the machine a workload left.
+fn measure(cell: &mut Cell, ran: &Ran) {
+    let m = ran.k.machine();
+    let after = Faults::of(&ran.k);
+    let majflt = after.pgmajfault - ran.before.pgmajfault;
+    cell.majflt = majflt;
+    cell.minflt = (after.pgfault - ran.before.pgfault).saturating_sub(majflt);
+    cell.page_ins = after.pswpin - ran.before.pswpin;
+    cell.vmstat = m.vmstat_lines().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    cell.meminfo = m.meminfo_lines().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+}
