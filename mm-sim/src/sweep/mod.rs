@@ -79,6 +79,9 @@ pub enum SweepError {
     /// An output file cannot be written.
     #[error("cannot write {path}: {error}")]
     Write { path: String, error: std::io::Error },
+    /// The chart (`--plot`) cannot be drawn or written.
+    #[error("{0}")]
+    Plot(#[from] plot::PlotError),
 }
 
 /// One axis of a sweep: a machine setting and the values it takes, in

@@ -116,6 +116,74 @@ impl Default for PlotOptions {
     }
 }
 
+/// The chart options of the command line (`mmsim sweep --plot FILE` and
+/// `mmsim sweep plot`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct PlotArgs {
+    /// The chart: `mrc`, miss-ratio curves (misses against --chart-x, a
+    /// panel per workload, a line per policy, MIN dashed), or `bars`
+    /// (workloads by policy, hold the RAM size with --chart-at ram=SIZE).
+    #[arg(long, value_name = "mrc|bars", default_value = "mrc")]
+    pub chart: ChartKind,
+    /// What counts as a miss: `majflt` (major faults) or `page-ins`.
+    #[arg(long = "chart-metric", value_name = "majflt|page-ins", default_value = "majflt")]
+    pub metric: Metric,
+    /// The setting on the x axis of miss-ratio curves (a size or a
+    /// number).
+    #[arg(long = "chart-x", value_name = "KEY", default_value = "ram")]
+    pub x: String,
+    /// Draw only the cells with this setting (ram=8M); may be repeated.
+    #[arg(long = "chart-at", value_name = "KEY=VALUE", value_parser = parse_at)]
+    pub at: Vec<(String, String)>,
+}
+
+impl PlotArgs {
+    /// The chart these options describe.
+    pub fn options(&self) -> PlotOptions {
+        PlotOptions { kind: self.chart, metric: self.metric, x: self.x.clone(), at: self.at.clone() }
+    }
+}
+
+fn parse_at(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE (ram=8M), not '{s}'")),
+    }
+}
+
+impl PlotOptions {
+    /// Checks these options against a sweep's axes before it runs, so
+    /// that a long sweep does not end on a chart it cannot draw: a held
+    /// axis must take the value, and the x axis, if the sweep varies it,
+    /// must take sizes or numbers.  (Settings that are not axes are
+    /// checked against the cells.)
+    pub fn check_axes(&self, axes: &[(String, Vec<String>)]) -> Result<(), PlotError> {
+        for (k, v) in &self.at {
+            if let Some((_, vals)) = axes.iter().find(|(a, _)| a == k)
+                && !vals.iter().any(|a| same_value(a, v))
+            {
+                return Err(PlotError::At(format!("--chart-at {k}={v}: the sweep's {k} is {}", vals.join(", "))));
+            }
+        }
+        if self.kind == ChartKind::MissRatio
+            && let Some((_, vals)) = axes.iter().find(|(a, _)| *a == self.x)
+            && let Some(v) = vals.iter().find(|v| parse_size(v).is_err())
+        {
+            return Err(PlotError::At(format!(
+                "--chart-x {}: {v} is not a size or a number, so it cannot be an x axis",
+                self.x
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Two values of a setting are the same: as written, or as sizes (`4M`
+/// and `4096K`).
+fn same_value(a: &str, b: &str) -> bool {
+    a == b || matches!((parse_size(a), parse_size(b)), (Ok(x), Ok(y)) if x == y)
+}
+
 /// The image formats, by file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -145,7 +213,8 @@ pub enum PlotError {
     /// Nothing to draw.
     #[error("the sweep has no cells to draw")]
     NoCells,
-    /// `--at` named a setting no cell has, or a value none has.
+    /// `--chart-at` named a setting no cell has, or a value none has; or
+    /// the options do not fit the sweep's axes.
     #[error("{0}")]
     At(String),
     /// No cell that is drawn has the x-axis setting.
@@ -155,7 +224,9 @@ pub enum PlotError {
     #[error("cell {index}: {axis}={value} is not a size or a number, so it cannot be an x axis")]
     BadX { index: usize, axis: String, value: String },
     /// Two drawn cells at the same point of the same line.
-    #[error("cells {0} and {1} have the same workload and settings on this chart; hold the others with --at KEY=VALUE")]
+    #[error(
+        "cells {0} and {1} have the same workload and settings on this chart; hold the others with --chart-at KEY=VALUE"
+    )]
     Duplicate(usize, usize),
     /// More workloads or bars than a chart holds.
     #[error("{0}")]
@@ -258,6 +329,13 @@ fn color(i: usize) -> RGBColor {
     COLORS[i % COLORS.len()]
 }
 
+/// The width of line `i` of `n`: the first drawn widest, so that a line
+/// that another covers (two policies with the same misses) still shows
+/// at its edges.
+fn width(i: usize, n: usize) -> u32 {
+    2 + (n - 1 - i).min(3) as u32
+}
+
 /// A sweep turned into what a chart shows: the numbers, before any
 /// drawing.
 #[derive(Debug, PartialEq)]
@@ -305,15 +383,14 @@ impl Chart {
                 vals
             };
             if known.is_empty() {
-                return Err(PlotError::At(format!("--at {k}={v}: no cell has a setting '{k}'")));
+                return Err(PlotError::At(format!("--chart-at {k}={v}: no cell has a setting '{k}'")));
             }
-            let same = |a: &str| a == v || matches!((parse_size(a), parse_size(v)), (Ok(x), Ok(y)) if x == y);
-            cells.retain(|c| setting(c, k).is_some_and(|a| same(&a)));
+            cells.retain(|c| setting(c, k).is_some_and(|a| same_value(&a, v)));
             if cells.is_empty() {
                 let mut known = known;
                 known.sort();
                 known.dedup();
-                return Err(PlotError::At(format!("--at {k}={v}: no cell has it ({k} is {})", known.join(", "))));
+                return Err(PlotError::At(format!("--chart-at {k}={v}: no cell has it ({k} is {})", known.join(", "))));
             }
         }
         // The settings that tell the lines (or bars) apart: those the
@@ -356,7 +433,7 @@ impl Chart {
         }
         if opts.kind == ChartKind::Bars && workloads.len() * (series.len() + 1) > MAX_BARS {
             return Err(PlotError::TooBig(format!(
-                "{} workloads by {} bars each is more than the {MAX_BARS} bars a chart holds; hold settings with --at KEY=VALUE",
+                "{} workloads by {} bars each is more than the {MAX_BARS} bars a chart holds; hold settings with --chart-at KEY=VALUE",
                 workloads.len(),
                 series.len() + 1
             )));
@@ -524,7 +601,7 @@ impl Chart {
         for (i, (name, pts)) in self.series.iter().zip(&p.points).enumerate() {
             let c = color(i);
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
+                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(width(i, self.series.len()))))
                 .map_err(draw_err)?
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
@@ -732,7 +809,7 @@ fn shorten(s: &str, n: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sweep::results::SWEEP_FORMAT;
 
@@ -742,7 +819,7 @@ mod tests {
 
     /// A sweep of POLICIES x RAMS by WORKLOADS, in product order, with
     /// made-up counters: misses fall as RAM grows, MIN below them all.
-    fn sweep() -> Sweep {
+    pub(crate) fn sweep() -> Sweep {
         let mut cells = Vec::new();
         for (p, pol) in POLICIES.iter().enumerate() {
             for (r, ram) in RAMS.iter().enumerate() {
@@ -836,8 +913,10 @@ mod tests {
         let lines = polylines(&svg);
         let mut curves = Vec::new();
         for (i, _) in POLICIES.iter().enumerate() {
-            let mine: Vec<_> =
-                lines.iter().filter(|l| l.0 == hex(color(i)) && l.1 == 2 && l.2.len() == RAMS.len()).collect();
+            let mine: Vec<_> = lines
+                .iter()
+                .filter(|l| l.0 == hex(color(i)) && l.1 == width(i, 3) && l.2.len() == RAMS.len())
+                .collect();
             assert_eq!(mine.len(), WORKLOADS.len(), "policy {i}: one curve per panel");
             for l in &mine {
                 assert!(l.2.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1), "falls as RAM grows: {l:?}");
@@ -976,7 +1055,7 @@ mod tests {
         // lru lost its 2M point in the first panel: a shorter curve.
         let lru: Vec<usize> = polylines(&svg)
             .into_iter()
-            .filter(|l| l.0 == hex(color(0)) && l.1 == 2 && l.2.iter().any(|p| p.1 != l.2[0].1))
+            .filter(|l| l.0 == hex(color(0)) && l.1 == width(0, 3) && l.2.iter().any(|p| p.1 != l.2[0].1))
             .map(|l| l.2.len())
             .collect();
         assert_eq!(lru, [RAMS.len() - 2, RAMS.len()]);
@@ -1024,9 +1103,9 @@ mod tests {
         let e = err(&s, PlotOptions { x: "rma".into(), ..PlotOptions::default() });
         assert_eq!(e, "cell 0 has no setting 'rma' for the x axis (the sweep varies: reclaim, ram)");
         let e = err(&s, PlotOptions { at: vec![("ram".into(), "3M".into())], ..PlotOptions::default() });
-        assert_eq!(e, "--at ram=3M: no cell has it (ram is 16M, 2M, 4M, 8M)");
+        assert_eq!(e, "--chart-at ram=3M: no cell has it (ram is 16M, 2M, 4M, 8M)");
         let e = err(&s, PlotOptions { at: vec![("swap".into(), "zram:1M".into())], ..PlotOptions::default() });
-        assert_eq!(e, "--at swap=zram:1M: no cell has a setting 'swap'");
+        assert_eq!(e, "--chart-at swap=zram:1M: no cell has a setting 'swap'");
         let mut dup = sweep();
         dup.cells[5].axes = dup.cells[1].axes.clone();
         dup.cells[5].workload = dup.cells[1].workload.clone();
