@@ -193,9 +193,17 @@ pub use mm_core::machine::parse_size;
 struct SweepArgs {
     #[command(subcommand)]
     cmd: Option<SweepCmd>,
-    /// Workloads: scenario files, strace logs and recordings.
-    #[arg(required = true)]
+    /// Workloads: scenario files, strace logs and recordings, or
+    /// synthetic generators' specs (as --workload).
+    #[arg(required_unless_present = "workload")]
     files: Vec<PathBuf>,
+    /// A synthetic workload: GENERATOR:KEY=VALUE,...  Generators: seq,
+    /// loop, uniform, zipf (theta), hotcold (hot, hotprob), phases (ws,
+    /// every, shift); every one takes pages=N or size=SIZE (required), n,
+    /// warmup, write (the fraction of stores) and seed.  Its MIN baseline
+    /// is computed.  May be repeated.
+    #[arg(long, value_name = "SPEC")]
+    workload: Vec<String>,
     /// An axis: a machine setting and its values, V1,V2,...  (one value:
     /// a fixed setting).  Any key of a scenario's `machine` line: ram,
     /// allocator, page_table, reclaim, swap, cpus, swappiness,
@@ -310,9 +318,22 @@ fn sweep_axes(args: &SweepArgs, m: &clap::ArgMatches) -> Result<Vec<crate::sweep
     given.iter().map(|(_, k, v)| Axis::new(k, v)).collect()
 }
 
-/// The workloads in the order given.
-fn sweep_workloads(args: &SweepArgs) -> Result<Vec<crate::sweep::Workload>, crate::sweep::SweepError> {
-    args.files.iter().map(|p| crate::sweep::Workload::from_file(p)).collect()
+/// The workloads in the order given, files and `--workload` specs alike.
+fn sweep_workloads(
+    args: &SweepArgs,
+    m: &clap::ArgMatches,
+) -> Result<Vec<crate::sweep::Workload>, crate::sweep::SweepError> {
+    use crate::sweep::Workload;
+    let at = |id: &str| m.indices_of(id).into_iter().flatten().collect::<Vec<usize>>();
+    let mut given: Vec<(usize, Result<Workload, _>)> = Vec::new();
+    for (p, i) in args.files.iter().zip(at("files")) {
+        given.push((i, p.to_str().map_or_else(|| Workload::from_file(p), Workload::from_arg)));
+    }
+    for (spec, i) in args.workload.iter().zip(at("workload")) {
+        given.push((i, Workload::synthetic(spec)));
+    }
+    given.sort_by_key(|g| g.0);
+    given.into_iter().map(|(_, w)| w).collect()
 }
 
 /// `mmsim sweep`.
@@ -326,7 +347,7 @@ fn sweep(args: SweepArgs, m: &clap::ArgMatches) -> ExitCode {
     }
     let run = || -> Result<crate::sweep::Sweep, SweepError> {
         let axes = sweep_axes(&args, m)?;
-        let plan = Plan::new(axes, sweep_workloads(&args)?)?;
+        let plan = Plan::new(axes, sweep_workloads(&args, m)?)?;
         for out in [&args.json, &args.csv, &args.plot].into_iter().flatten() {
             output::check_new(out, args.force)?;
         }
@@ -996,6 +1017,20 @@ mod tests {
         }
         assert!(!ok(sweep_plot(std::slice::from_ref(&png), &dir.join("e.svg"), false, &opts)), "not JSON");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Workloads in command-line order, specs in place of files too.
+    #[test]
+    fn sweep_workloads_are_in_order() {
+        let argv = ["mmsim", "sweep", "--workload", "loop:pages=8", "seq:pages=8", "--workload", "uniform:pages=8"];
+        let m = <Cli as clap::CommandFactory>::command().try_get_matches_from(argv).expect("parses");
+        let Cmd::Sweep(args) = <Cli as clap::FromArgMatches>::from_arg_matches(&m).expect("args").cmd else {
+            panic!("not sweep")
+        };
+        let w = sweep_workloads(&args, m.subcommand_matches("sweep").expect("sweep")).expect("workloads");
+        let names: Vec<&str> = w.iter().map(|w| w.name.split(':').next().unwrap_or("")).collect();
+        assert_eq!(names, ["loop", "seq", "uniform"]);
+        assert!(Cli::try_parse_from(["mmsim", "sweep", "--ram", "1M"]).is_err(), "no workload");
     }
 
     /// `--help` shows the sizes as they are written (`1G`), not in bytes.

@@ -27,6 +27,11 @@
 //! its expected one (the `NAME.expected` file next to it), reporting every
 //! difference with the scenario line it is about.
 //!
+//! `mmsim sweep` ([`sweep`]) runs the product of machine settings by
+//! workloads, each cell on a fresh machine, in parallel or in shards, and
+//! reports every cell's counters as a table, CSV or JSON
+//! (docs/sweep.md).
+//!
 //! The command line (`src/main.rs`) selects backends by their registered
 //! names; a binary that embeds its own backends calls [`main`] after
 //! linking them.

@@ -1,8 +1,10 @@
 //! `mmsim sweep`: one command that runs the product of machine settings
 //! (backends, RAM and swap sizes, tunables) by workloads (scenario files,
-//! strace logs, recordings), each cell on a fresh simulated machine, and
-//! reports every cell's counters ([`results`]) as a table, CSV or JSON
-//! ([`output`]), and draws charts of them ([`plot`]).
+//! strace logs, recordings, and the synthetic generators of
+//! [`workload`]), each cell on a fresh simulated machine, and reports
+//! every cell's counters ([`results`]) as a table, CSV or JSON
+//! ([`output`]), with the offline optimal eviction baseline ([`min`]),
+//! and draws charts of them ([`plot`]).
 //!
 //! A [`Plan`] is the sweep as given: its axes (each a
 //! [`MachineConfig::set`] key with the values it takes) and its workloads.
@@ -12,10 +14,12 @@
 //! with an indicatif progress bar, and gathers them in a [`Sweep`];
 //! [`Sweep::merge`] puts shards run apart back together.
 
+pub mod min;
 pub mod output;
 pub mod plot;
 pub mod results;
 pub mod run;
+pub mod workload;
 
 pub use results::{Cell, SWEEP_FORMAT, Sweep};
 
@@ -51,8 +55,11 @@ pub enum SweepError {
     /// `--set` without `=`.
     #[error("expected KEY=V1,V2,... in '{0}'")]
     Syntax(String),
+    /// A workload given twice: its cells would have the same name.
+    #[error("workload {0} is given twice")]
+    DuplicateWorkload(String),
     /// Nothing to run.
-    #[error("no workload: give scenario files, strace logs or recordings")]
+    #[error("no workload: give scenario files, strace logs, recordings or generators (seq:pages=4096)")]
     NoWorkload,
     /// The product is too large.
     #[error("the sweep has {0} cells, more than {MAX_CELLS}: split it into several sweeps")]
@@ -63,6 +70,9 @@ pub enum SweepError {
     /// A workload file is not a scenario, log or recording mmsim can run.
     #[error("{path}: {error}")]
     Parse { path: String, error: String },
+    /// A synthetic workload's spec is refused.
+    #[error("{0}")]
+    Workload(#[from] workload::WorkloadError),
     /// `--shard` is not `I/N` with 1 <= I <= N.
     #[error("bad shard '{0}': expected I/N with 1 <= I <= N (shard 2 of 4: 2/4)")]
     Shard(String),
@@ -158,12 +168,15 @@ pub enum Source {
     Log(Log),
     /// A recording, replayed on its own root snapshot.
     Bundle(Box<Bundle>),
+    /// A synthetic workload, with the offline optimal baseline.
+    Synthetic(workload::Synthetic),
 }
 
 /// One workload of a sweep.
 #[derive(Debug)]
 pub struct Workload {
-    /// Its name in the results: the path as given.
+    /// Its name in the results: the path as given, or a generator's
+    /// canonical spec.
     pub name: String,
     /// What it runs.
     pub source: Source,
@@ -172,6 +185,24 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// A synthetic workload from its spec
+    /// ([`Synthetic::parse`](workload::Synthetic::parse)), named by its
+    /// canonical spec.
+    pub fn synthetic(spec: &str) -> Result<Workload, SweepError> {
+        let w = workload::Synthetic::parse(spec)?;
+        Ok(Workload { name: w.spec(), source: Source::Synthetic(w), file: None })
+    }
+
+    /// A generator's spec ([`workload::is_synthetic`]) that names no
+    /// file, or else a file ([`from_file`](Self::from_file)).
+    pub fn from_arg(arg: &str) -> Result<Workload, SweepError> {
+        if workload::is_synthetic(arg) && std::fs::symlink_metadata(arg).is_err() {
+            Workload::synthetic(arg)
+        } else {
+            Workload::from_file(Path::new(arg))
+        }
+    }
+
     /// Reads and parses a scenario, strace log or recording, told apart
     /// as `mmsim run` tells them.
     pub fn from_file(path: &Path) -> Result<Workload, SweepError> {
@@ -212,6 +243,11 @@ impl Plan {
     pub fn new(axes: Vec<Axis>, workloads: Vec<Workload>) -> Result<Plan, SweepError> {
         if workloads.is_empty() {
             return Err(SweepError::NoWorkload);
+        }
+        if let Some((i, w)) =
+            workloads.iter().enumerate().find(|(i, w)| workloads[..*i].iter().any(|v| v.name == w.name))
+        {
+            return Err(SweepError::DuplicateWorkload(format!("{} (workload {})", w.name, i + 1)));
         }
         for (i, a) in axes.iter().enumerate() {
             if axes[..i].iter().any(|b| b.key == a.key) {
@@ -458,6 +494,32 @@ mod tests {
         assert_eq!(s.cells[1].error, None);
         assert!(s.cells[1].vmstat.contains_key("pgfault"));
         assert_eq!(s.cells[1].meminfo.get("MemTotal").copied().map(|kb| kb <= 1024), Some(true));
+    }
+
+    /// A generator's cell has its accesses and the MIN baseline with
+    /// every frame of the machine; a spec is told from a path.
+    #[test]
+    fn synthetic_cells_have_their_baseline() {
+        let w = Workload::from_arg("loop:pages=200,n=400").expect("spec");
+        assert_eq!(w.name, "loop:pages=200,n=400,warmup=0,write=1,seed=1");
+        let e = Workload::from_arg("loop:pages=0").unwrap_err().to_string();
+        assert!(e.contains("pages"), "{e}");
+        let e = Workload::from_arg("no/such/file.mms").unwrap_err().to_string();
+        assert!(e.starts_with("cannot read no/such/file.mms: "), "{e}");
+        let again = Workload::synthetic("loop:n=400,pages=200").expect("spec");
+        let dup = Plan::new(vec![], vec![Workload::synthetic("loop:pages=200,n=400").expect("spec"), again]);
+        assert!(matches!(dup, Err(SweepError::DuplicateWorkload(_))), "{dup:?}");
+        let plan = Plan::new(vec![axis("ram", "512K,1M"), axis("swap", "zram:4M")], vec![w]).expect("plan");
+        let s = sweep(&plan, &SweepOptions::default()).expect("sweep");
+        for c in &s.cells {
+            assert_eq!((c.error.as_deref(), c.accesses), (None, Some(400)), "{c:?}");
+            let (min, frames) = (c.min_page_ins.expect("MIN"), c.min_capacity.expect("frames"));
+            assert_eq!(frames * 4, c.meminfo["MemTotal"]);
+            assert!(min <= c.page_ins, "{c:?}");
+        }
+        // 200 pages looped on fewer frames: MIN reloads some, and no
+        // policy does better.
+        assert!(s.cells[0].min_page_ins > Some(0) && s.cells[0].page_ins > 0, "{:?}", s.cells[0]);
     }
 
     #[test]

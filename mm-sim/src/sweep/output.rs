@@ -21,24 +21,31 @@ fn per_thousand(n: Option<u64>, accesses: Option<u64>) -> String {
 }
 
 /// The table `mmsim sweep` prints: one row per cell, with the axes that
-/// take more than one value, the workload, major faults (in all and per
-/// 1000 accesses), MIN's page-ins per 1000 accesses, page-ins and wall
-/// time; then the cells that failed, with their errors.
+/// take more than one value, the workload, major faults and page-ins (in
+/// all and per 1000 accesses), MIN's page-ins per 1000 accesses (the
+/// figure to hold page-ins/1k against) and wall time; then the cells
+/// that failed, with their errors.  Rates need the number of accesses,
+/// which only synthetic workloads have (`-` otherwise).
 pub fn table(s: &Sweep) -> String {
     let varying: Vec<&str> = s.axes.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.as_str()).collect();
     let mut head: Vec<String> = varying.iter().map(|k| k.to_string()).collect();
-    head.extend(["workload", "majflt", "majflt/1k", "MIN/1k", "page-ins", "wall ms"].iter().map(|h| h.to_string()));
+    head.extend(
+        ["workload", "majflt", "majflt/1k", "page-ins", "page-ins/1k", "MIN/1k", "wall ms"]
+            .iter()
+            .map(|h| h.to_string()),
+    );
     let mut rows = vec![head];
     for c in &s.cells {
         let mut row: Vec<String> = varying.iter().map(|k| c.axes.get(*k).cloned().unwrap_or_default()).collect();
         row.push(c.workload.clone());
         if c.error.is_some() {
-            row.extend(["error", "-", "-", "-"].iter().map(|h| h.to_string()));
+            row.extend(["error", "-", "-", "-", "-"].iter().map(|h| h.to_string()));
         } else {
             row.push(c.majflt.to_string());
             row.push(per_thousand(Some(c.majflt), c.accesses));
-            row.push(per_thousand(c.min_page_ins, c.accesses));
             row.push(c.page_ins.to_string());
+            row.push(per_thousand(Some(c.page_ins), c.accesses));
+            row.push(per_thousand(c.min_page_ins, c.accesses));
         }
         row.push(format!("{:.1}", c.wall_ns as f64 / 1e6));
         rows.push(row);

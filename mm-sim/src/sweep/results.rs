@@ -53,7 +53,8 @@ pub struct Cell {
     pub minflt: u64,
     /// Major faults in the measured phase (every process).
     pub majflt: u64,
-    /// Pages read in in the measured phase (swap-ins and file reads).
+    /// Pages read in in the measured phase: swap-ins (`pswpin`, swap
+    /// readahead's pages included; the model counts no file reads).
     pub page_ins: u64,
     /// The offline optimal (Belady's MIN) number of page-ins for the same
     /// access sequence with [`min_capacity`](Self::min_capacity) frames,
@@ -62,8 +63,9 @@ pub struct Cell {
     /// Frames MIN was given: every frame of the machine's RAM (no policy
     /// can keep more pages resident).
     pub min_capacity: Option<u64>,
-    /// Host wall time of the cell, in nanoseconds: the one field that
-    /// differs between two runs of the same sweep.
+    /// Host wall time of the cell's run (the machine built and the
+    /// workload run; not the MIN baseline), in nanoseconds: the one field
+    /// that differs between two runs of the same sweep.
     pub wall_ns: u64,
     /// `/proc/vmstat` at the end of the cell, every counter.
     pub vmstat: BTreeMap<String, u64>,

@@ -1,5 +1,6 @@
 //! One cell of a sweep: its workload on a fresh machine, measured.
 
+use super::workload::{Measured, Synthetic};
 use super::{Cell, Plan, Source, Workload};
 use crate::replay::{BundleMachine, replay_keep};
 use crate::run::{RunOptions, run_keep};
@@ -33,11 +34,18 @@ impl Faults {
     }
 }
 
+/// The most accesses a synthetic workload may have for its MIN baseline
+/// to be computed: MIN holds the whole sequence and as much again
+/// (about 16 bytes an access).
+pub const MAX_MIN_ACCESSES: u64 = 1 << 25;
+
 /// A workload run to its end: the machine as it left it, and the
-/// counters when its measured phase began.
+/// counters when its measured phase began, or what a synthetic workload
+/// measured itself.
 struct Ran {
     k: Kernel,
     before: Faults,
+    measured: Option<Measured>,
 }
 
 /// Runs cell `index` of `plan` and measures it.  Whatever goes wrong (a
@@ -66,8 +74,19 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
         Ok(machine) => {
             cell.machine = machine.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
             let ran = catch_unwind(AssertUnwindSafe(|| run_workload(w, machine)));
+            // The host's time of the run alone: MIN's time is not the
+            // machine's.
+            cell.wall_ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
             match ran {
-                Ok(Ok(ran)) => measure(&mut cell, &ran),
+                Ok(Ok(ran)) => {
+                    measure(&mut cell, &ran);
+                    if let Source::Synthetic(s) = &w.source
+                        && let Some((min, frames)) = min_baseline(s, &cell)
+                    {
+                        cell.min_page_ins = Some(min);
+                        cell.min_capacity = Some(frames);
+                    }
+                }
                 Ok(Err(e)) => cell.error = Some(e),
                 Err(panic) => {
                     let msg = panic
@@ -81,7 +100,6 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
         }
         Err(e) => cell.error = Some(e.to_string()),
     }
-    cell.wall_ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
     cell
 }
 
@@ -93,23 +111,40 @@ fn run_workload(w: &Workload, machine: MachineConfig) -> Result<Ran, String> {
     match &w.source {
         Source::Scenario(s) => {
             let (_, k) = run_keep(s, &opts).map_err(|e| e.to_string())?;
-            Ok(Ran { k, before: Faults::default() })
+            Ok(Ran { k, before: Faults::default(), measured: None })
         }
         Source::Log(log) => {
             // As `mmsim run` replays a log: against the host's files.
             opts.strace = true;
             opts.root = Some("/".to_string());
             let (_, k) = replay_keep(log, &opts).map_err(|e| e.to_string())?;
-            Ok(Ran { k, before: Faults::default() })
+            Ok(Ran { k, before: Faults::default(), measured: None })
         }
         Source::Bundle(b) => {
             opts.strace = true;
             let m = BundleMachine::new(b, &opts).map_err(|e| e.to_string())?;
             let before = Faults::of(m.kernel());
             let (_, _, k) = m.replay(b, false).map_err(|e| e.to_string())?;
-            Ok(Ran { k, before })
+            Ok(Ran { k, before, measured: None })
+        }
+        Source::Synthetic(s) => {
+            let mut k = Kernel::new(&opts.machine).map_err(|e| e.to_string())?;
+            let measured = s.run(&mut k).map_err(|e| e.to_string())?;
+            Ok(Ran { k, before: Faults::default(), measured: Some(measured) })
         }
     }
+}
+
+/// Belady's MIN for a synthetic workload with every frame of the machine
+/// (`MemTotal`): no policy can keep more pages resident.  `None` past
+/// [`MAX_MIN_ACCESSES`].
+fn min_baseline(s: &Synthetic, cell: &Cell) -> Option<(u64, u64)> {
+    if s.accesses() > MAX_MIN_ACCESSES {
+        return None;
+    }
+    let frames = cell.meminfo.get("MemTotal")? / (mm_core::PAGE_SIZE >> 10);
+    let pages: Vec<u64> = s.pages().collect();
+    Some((super::min::min_page_ins(&pages, usize::try_from(frames).ok()?), frames))
 }
 
 /// Fills the cell's counters from the machine a workload left.
@@ -122,4 +157,10 @@ fn measure(cell: &mut Cell, ran: &Ran) {
     cell.page_ins = after.pswpin - ran.before.pswpin;
     cell.vmstat = m.vmstat_lines().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     cell.meminfo = m.meminfo_lines().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    if let Some(w) = ran.measured {
+        cell.accesses = Some(w.accesses);
+        cell.minflt = w.minflt;
+        cell.majflt = w.majflt;
+        cell.page_ins = w.page_ins;
+    }
 }

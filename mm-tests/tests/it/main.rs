@@ -27,6 +27,7 @@ mod registry;
 mod reproducers;
 mod scaling;
 mod swap;
+mod sweep;
 mod threads;
 mod tlb;
 mod trace_snapshots;
