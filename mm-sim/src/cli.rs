@@ -977,6 +977,37 @@ mod tests {
         }
     }
 
+    /// The README's command that draws docs/sweep-reclaim.svg is one
+    /// `mmsim sweep` takes: 2 policies by 10 RAM sizes by 3 workloads, a
+    /// chart whose options fit the axes.
+    #[test]
+    fn the_readme_sweep_command_parses() {
+        let readme = include_str!("../../README.md");
+        let block = readme
+            .split("```sh\n")
+            .filter_map(|b| b.split("```").next())
+            .find(|b| b.contains("--plot docs/sweep-reclaim.svg"))
+            .expect("the README shows the command");
+        let words: Vec<&str> = block.split_whitespace().filter(|w| *w != "\\").collect();
+        let (cargo, argv) = words.split_at(words.iter().position(|w| *w == "--").expect("cargo run ... --") + 1);
+        assert_eq!(cargo, ["cargo", "run", "--release", "-p", "mm-sim", "--"]);
+        let argv: Vec<&str> = std::iter::once("mmsim").chain(argv.iter().copied()).collect();
+        let m = <Cli as clap::CommandFactory>::command().try_get_matches_from(&argv).expect("parses");
+        let Cmd::Sweep(args) = <Cli as clap::FromArgMatches>::from_arg_matches(&m).expect("args").cmd else {
+            panic!("not sweep")
+        };
+        let m = m.subcommand_matches("sweep").expect("sweep");
+        let plan =
+            crate::sweep::Plan::new(sweep_axes(&args, m).expect("axes"), sweep_workloads(&args, m).expect("workloads"))
+                .expect("a plan");
+        let shape: Vec<(&str, usize)> = plan.axes.iter().map(|a| (a.key.as_str(), a.values.len())).collect();
+        assert_eq!(shape, [("reclaim", 2), ("ram", 10), ("swap", 1), ("page_cluster", 1)]);
+        assert_eq!(plan.workloads.len(), 3);
+        assert_eq!(args.plot.as_deref(), Some(Path::new("docs/sweep-reclaim.svg")));
+        let axes: Vec<(String, Vec<String>)> = plan.axes.iter().map(|a| (a.key.clone(), a.values.clone())).collect();
+        args.chart.options().check_axes(&axes).expect("the chart fits the sweep");
+    }
+
     /// `mmsim sweep plot` draws saved results, merging shards; it makes
     /// new files only, and none when it refuses.
     #[test]

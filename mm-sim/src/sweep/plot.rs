@@ -2,10 +2,10 @@
 //! plotters as SVG or PNG (the output file's extension chooses).
 //!
 //! A *miss-ratio curve* ([`ChartKind::MissRatio`]) puts a size setting on
-//! the x axis (RAM by default, on a log scale when the sizes span a factor
-//! of four or more) and the misses on the y axis: major faults or page-ins
-//! ([`Metric`]) per 1000 accesses when every cell knows its accesses, raw
-//! counts otherwise.  There is one panel per workload and, in each, one
+//! the x axis (RAM by default, on a log scale when that spreads the
+//! sizes more evenly: doublings) and the misses on the y axis: major
+//! faults or page-ins ([`Metric`]) per 1000 accesses when every cell
+//! knows its accesses, raw counts otherwise.  There is one panel per workload and, in each, one
 //! line per value of the other settings the sweep varied (the reclaim
 //! policies, say), and the offline optimum (Belady's MIN, page-ins) as a
 //! dashed black line.  A *bar chart* ([`ChartKind::Bars`]) groups the
@@ -455,8 +455,10 @@ impl Chart {
                 xs.insert(c.index, (n, v));
             }
         }
-        let (lo, hi) = xs.values().fold((u64::MAX, 0), |(lo, hi), &(n, _)| (lo.min(n), hi.max(n)));
-        let log = opts.kind == ChartKind::MissRatio && lo > 0 && hi / lo >= 4;
+        let mut values: Vec<u64> = xs.values().map(|&(n, _)| n).collect();
+        values.sort_unstable();
+        values.dedup();
+        let log = log_scale(&values);
         let pos = |n: u64| if log { (n as f64).log2() } else { n as f64 };
         let mut x_ticks: Vec<(f64, String)> = Vec::new();
         for (n, v) in xs.values() {
@@ -582,7 +584,7 @@ impl Chart {
         let plot_px = area.dim_in_pixel().1.saturating_sub(100);
         let ymax = y_top(p.points.iter().flatten().chain(&p.min).map(|q| q.1), legend, plot_px);
         let mut chart = ChartBuilder::on(area)
-            .caption(shorten(&p.workload, 64), ("sans-serif", 15))
+            .caption(shorten(&p.workload, 80), ("sans-serif", 14))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -774,6 +776,22 @@ where
 
 fn failed(n: usize) -> String {
     if n == 1 { "1 cell failed: not drawn".into() } else { format!("{n} cells failed: not drawn") }
+}
+
+/// Whether the x values (sorted, distinct) are spread more evenly on a
+/// log scale than on a linear one: doublings (1M, 2M, 4M, 8M) are, steps
+/// (2M, 4M, 6M, 8M) are not.  The measure is the smallest gap between
+/// neighbours as a fraction of the whole axis.
+fn log_scale(values: &[u64]) -> bool {
+    let (Some(&lo), Some(&hi)) = (values.first(), values.last()) else { return false };
+    if lo == 0 || values.len() < 3 {
+        return false;
+    }
+    let spread = |f: &dyn Fn(u64) -> f64| {
+        let min_gap = values.windows(2).map(|w| f(w[1]) - f(w[0])).fold(f64::INFINITY, f64::min);
+        min_gap / (f(hi) - f(lo))
+    };
+    spread(&|n| (n as f64).log2()) > spread(&|n| n as f64)
 }
 
 /// The top of the y axis: high enough above the highest value that a
@@ -1090,6 +1108,18 @@ pub(crate) mod tests {
         assert_eq!(c.x_ticks, vec![(8.0 * 1024.0 * 1024.0, "8M".to_string())]);
         assert_eq!(c.panels[0].points[0][0].1, s.cells[0].majflt as f64);
         render(&s, &PlotOptions::default(), Format::Png).expect("draws");
+    }
+
+    /// Doublings go on a log scale, even steps on a linear one.
+    #[test]
+    fn the_x_scale_spreads_the_values_evenly() {
+        let m = |v: &[u64]| v.iter().map(|n| n << 20).collect::<Vec<u64>>();
+        assert!(log_scale(&m(&[1, 2, 4, 8, 16])));
+        assert!(log_scale(&m(&[1, 2, 4, 8, 12, 16])));
+        assert!(!log_scale(&m(&[2, 4, 6, 8, 10, 12, 14, 16, 20, 24])));
+        assert!(!log_scale(&m(&[4, 8])), "two values: linear");
+        assert!(!log_scale(&[0, 1, 2, 4]), "zero has no logarithm");
+        assert!(!log_scale(&[]));
     }
 
     #[test]
