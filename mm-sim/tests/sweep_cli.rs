@@ -113,6 +113,6 @@ fn files_are_not_replaced_and_bad_input_runs_nothing() {
     let o = mmsim(&dir, &["sweep", "--ram", "64K,1M", "s.mms"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("error: cell 0 (ram=64K s.mms): --ram 64K: too small"), "{out}");
+    assert!(out.contains("error: cell 0 (ram=64K s.mms): ram=64K: too small"), "{out}");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

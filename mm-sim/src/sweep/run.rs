@@ -82,7 +82,7 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
                 Ok(Ok(ran)) => {
                     measure(&mut cell, &ran);
                     if let Source::Synthetic(s) = &w.source
-                        && let Some((min, frames)) = min_baseline(s, &cell)
+                        && let Some((min, frames)) = min_baseline(s, &ran.k)
                     {
                         cell.min_page_ins = Some(min);
                         cell.min_capacity = Some(frames);
@@ -136,14 +136,15 @@ fn run_workload(w: &Workload, mut opts: RunOptions, machine: &MachineConfig) -> 
     }
 }
 
-/// Belady's MIN for a synthetic workload with every frame of the machine
-/// (`MemTotal`): no policy can keep more pages resident.  `None` past
+/// Belady's MIN for a synthetic workload run on `k`, with every frame of
+/// the machine ([`totalram_pages`](super::min::totalram_pages)): no
+/// policy can keep more pages resident.  `None` past
 /// [`MAX_MIN_ACCESSES`].
-fn min_baseline(s: &Synthetic, cell: &Cell) -> Option<(u64, u64)> {
+fn min_baseline(s: &Synthetic, k: &Kernel) -> Option<(u64, u64)> {
     if s.accesses() > MAX_MIN_ACCESSES {
         return None;
     }
-    let frames = cell.meminfo.get("MemTotal")? / (mm_core::PAGE_SIZE >> 10);
+    let frames = super::min::totalram_pages(k);
     let pages: Vec<u64> = s.pages().collect();
     Some((super::min::min_page_ins(&pages, usize::try_from(frames).ok()?), frames))
 }
