@@ -452,6 +452,8 @@ pub enum ConfigError {
     HostMemory { bytes: u64, source: PhysMemError },
     /// Zero CPUs, or more than the simulator supports.
     BadCpuCount(usize),
+    /// A TLB of more than [`MAX_TLB_ENTRIES`] entries.
+    TlbTooLarge { sets: usize, ways: usize, max: usize },
     /// No reclaim policy of that name is linked in.
     UnknownReclaimPolicy { name: String, known: Vec<&'static str> },
     /// A swap device could not be made.
@@ -470,15 +472,18 @@ impl fmt::Display for ConfigError {
                 write!(f, "unknown page-table format '{name}' (known: {})", known.join(", "))
             }
             ConfigError::RamTooSmall { bytes, min } => {
-                write!(f, "--ram {}: too small (at least {})", format_size(*bytes), format_size(*min))
+                write!(f, "ram={}: too small (at least {})", format_size(*bytes), format_size(*min))
             }
             ConfigError::RamTooLarge { bytes, max } => {
-                write!(f, "--ram {}: too large (at most {})", format_size(*bytes), format_size(*max))
+                write!(f, "ram={}: too large (at most {})", format_size(*bytes), format_size(*max))
             }
             ConfigError::HostMemory { bytes, source } => {
-                write!(f, "--ram {}: the host cannot reserve address space for it ({source})", format_size(*bytes))
+                write!(f, "ram={}: the host cannot reserve address space for it ({source})", format_size(*bytes))
             }
             ConfigError::BadCpuCount(n) => write!(f, "bad number of CPUs: {n} (1 to 64)"),
+            ConfigError::TlbTooLarge { sets, ways, max } => {
+                write!(f, "a TLB of {sets} sets x {ways} ways is too large (at most {max} entries per CPU)")
+            }
             ConfigError::UnknownReclaimPolicy { name, known } => {
                 write!(f, "unknown reclaim policy '{name}' (known: {})", known.join(", "))
             }
@@ -648,6 +653,11 @@ impl fmt::Debug for Machine {
 /// backs only the parts in use.
 pub const MAX_RAM: u64 = 8 << 40;
 
+/// Most entries each CPU's TLB may have (`tlb_sets` x `tlb_ways`): the
+/// host allocates them all, and a full flush walks them (a real
+/// second-level TLB has a few thousand).
+pub const MAX_TLB_ENTRIES: usize = 1 << 16;
+
 impl Machine {
     /// Builds and boots a machine.
     pub fn new(cfg: &MachineConfig) -> Result<Arc<Machine>, ConfigError> {
@@ -660,6 +670,9 @@ impl Machine {
         }
         if cfg.nr_cpus == 0 || cfg.nr_cpus > 64 {
             return Err(ConfigError::BadCpuCount(cfg.nr_cpus));
+        }
+        if cfg.tlb.sets.checked_mul(cfg.tlb.ways).is_none_or(|n| n > MAX_TLB_ENTRIES) {
+            return Err(ConfigError::TlbTooLarge { sets: cfg.tlb.sets, ways: cfg.tlb.ways, max: MAX_TLB_ENTRIES });
         }
         let alloc_desc = MM_PAGE_ALLOCATORS
             .iter()
@@ -1109,5 +1122,21 @@ mod tests {
         assert!(c.set("tlb_sets", "100").is_err());
         assert!(matches!(c.set_pair("ram"), Err(SettingError::Syntax(_))));
         assert_eq!(c.settings(), MachineConfig::default().settings(), "a refused setting changes nothing");
+    }
+
+    /// Each setting alone may be in range while the TLB they make is too
+    /// large to allocate: the machine refuses it.
+    #[test]
+    fn a_tlb_too_large_is_refused() {
+        let mut c = MachineConfig::default();
+        c.set("tlb_sets", "1048576").unwrap();
+        c.set("tlb_ways", "1024").unwrap();
+        let Err(e) = Machine::new(&c) else { panic!("a TLB of 2^30 entries was built") };
+        let e = e.to_string();
+        assert_eq!(e, "a TLB of 1048576 sets x 1024 ways is too large (at most 65536 entries per CPU)");
+        c.set("tlb_sets", "4096").unwrap();
+        c.set("tlb_ways", "16").unwrap();
+        // (No backend is linked into these tests: the next check fails.)
+        assert!(!matches!(Machine::new(&c), Err(ConfigError::TlbTooLarge { .. })));
     }
 }

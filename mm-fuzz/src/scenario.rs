@@ -57,8 +57,13 @@ pub fn machine(b: u8) -> MachineConfig {
     }
 }
 
-/// Whether `s` stays within `b`.
+/// Whether `s` stays within `b`.  A scenario with `machine` lines is not:
+/// byte 0 picks the machine, within bounds, and both [`mm_sim::run`] and
+/// [`replay`] must run on it.
 pub fn within(s: &Scenario, b: &Bounds) -> bool {
+    if !s.machine.is_empty() {
+        return false;
+    }
     let (mut pages, mut file) = (0u64, 0u64);
     let locks = s.lines.iter().any(|l| match l.op {
         Op::Mlock { .. } | Op::Mlock2 { .. } | Op::Mlockall { .. } => true,

@@ -61,20 +61,6 @@ enum Cmd {
         /// (or the snapshot) says of its host filesystem.
         #[arg(long = "root-fs-type", requires = "root")]
         root_fs_type: Option<String>,
-        /// A swap area; may be repeated.
-        ///   zram:SIZE        compressed, in memory
-        ///   file:PATH:SIZE   a swap file on the host, as mkswap + swapon:
-        ///   file:PATH        a PATH that does not exist is created (SIZE
-        ///                    needed) and removed after the run; an existing
-        ///                    PATH must already be a swap area (mkswap PATH):
-        ///                    it is kept, but swapped-out pages are written
-        ///                    into it; its size is its header's, or SIZE if
-        ///                    given, which may not exceed it.  Anything else
-        ///                    (a file that is not a swap area, a directory, a
-        ///                    device, the scenario, the image, a file already
-        ///                    in use as swap) is refused and left untouched.
-        #[arg(long, value_parser = SwapSpec::parse, verbatim_doc_comment)]
-        swap: Vec<SwapSpec>,
         /// After the `ok` line, print `/proc/vmstat` and `/proc/meminfo`
         /// as the run left them.
         #[arg(long)]
@@ -100,6 +86,12 @@ enum Cmd {
         /// `# fault:` line (the output is the same).
         #[arg(long)]
         strict: bool,
+        /// Print the run as one JSON object (scenario files): the
+        /// machine's settings, the output lines, `ok`, `performed`,
+        /// `skipped`, `minflt`/`majflt` of every process, every vmstat and
+        /// meminfo counter, and the `error` if the run stopped.
+        #[arg(long, conflicts_with_all = ["strace", "check"])]
+        json: bool,
     },
     /// Run scenarios and compare each output with the expected one (the
     /// `NAME.expected` file next to `NAME.mms`): print every difference
@@ -150,9 +142,15 @@ enum Cmd {
     /// fastest.
     ///
     ///   mmsim sweep --reclaim lru,clock --ram 4M,8M --swap zram:64M a.mms b.mms
+    ///
+    /// Exit status: 0, 1 when a cell failed (the others ran), 2 when the
+    /// sweep could not start.  docs/sweep.md says more.
     Sweep(SweepArgs),
     /// List the registered backends.
     Backends,
+    /// List every machine setting (`--set KEY=VALUE`, a scenario's
+    /// `machine` line) with its default and meaning.
+    Settings,
     /// Run a program on the host (Linux, as root or with CAP_PERFMON) and
     /// write its bundle: its calls and page faults in order, the files it
     /// used with their page cache, and each process's outcome at exit.
@@ -457,30 +455,71 @@ fn sweep_merge(parts: &[PathBuf], output: &Path, csv: Option<&Path>, force: bool
 }
 
 /// The simulated machine's options, shared by the commands that build
-/// one.  Their defaults are [`MachineConfig::default`]'s, so the command
-/// line and the library cannot drift apart.
+/// one.  An option not given leaves the setting to the scenario's
+/// `machine` lines, then to [`MachineConfig::default`], whose values
+/// `--help` shows, so the command line and the library cannot drift
+/// apart.
 #[derive(clap::Args, Debug)]
 struct MachineArgs {
-    /// Page allocator (see `mmsim backends`).
-    #[arg(long, default_value_t = MachineConfig::default().allocator)]
-    allocator: String,
-    /// Page-table format (see `mmsim backends`).
-    #[arg(long = "page-table", default_value_t = MachineConfig::default().page_table)]
-    page_table: String,
-    /// Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.
-    #[arg(long, default_value_t = Size(MachineConfig::default().ram))]
-    ram: Size,
-    /// Reclaim policy (see `mmsim backends`).
-    #[arg(long, default_value_t = MachineConfig::default().reclaim)]
-    reclaim: String,
+    #[arg(long, value_name = "NAME", help = with_default("Page allocator (see `mmsim backends`).", MachineConfig::default().allocator))]
+    allocator: Option<String>,
+    #[arg(long = "page-table", value_name = "NAME", help = with_default("Page-table format (see `mmsim backends`).", MachineConfig::default().page_table))]
+    page_table: Option<String>,
+    #[arg(long, value_name = "SIZE", help = with_default("Simulated RAM, e.g. 1G, 512M, 65536K or a byte count.", Size(MachineConfig::default().ram)))]
+    ram: Option<Size>,
+    #[arg(long, value_name = "NAME", help = with_default("Reclaim policy (see `mmsim backends`).", MachineConfig::default().reclaim))]
+    reclaim: Option<String>,
+    /// A swap area; may be repeated (any replaces the scenario's).
+    ///   zram:SIZE        compressed, in memory
+    ///   file:PATH:SIZE   a swap file on the host, as mkswap + swapon:
+    ///   file:PATH        a PATH that does not exist is created (SIZE
+    ///                    needed) and removed after the run; an existing
+    ///                    PATH must already be a swap area (mkswap PATH):
+    ///                    it is kept, but swapped-out pages are written
+    ///                    into it; its size is its header's, or SIZE if
+    ///                    given, which may not exceed it.  Anything else
+    ///                    (a file that is not a swap area, a directory, a
+    ///                    device, the scenario, the image, a file already
+    ///                    in use as swap) is refused and left untouched.
+    #[arg(long, value_parser = SwapSpec::parse, verbatim_doc_comment)]
+    swap: Vec<SwapSpec>,
+    /// Any machine setting (`mmsim settings` lists them with their
+    /// defaults: tunables such as swappiness=100, page_cluster=0,
+    /// min_free_kbytes=128, cpus=4); may be repeated.  Applied after the
+    /// options above; a key given on the command line replaces what the
+    /// scenario's `machine` lines say of it.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    set: Vec<(String, String)>,
+}
+
+/// A help text followed by the default clap would show for it.
+fn with_default(help: &str, default: impl std::fmt::Display) -> String {
+    format!("{help} [default: {default}]")
+}
+
+/// `--set KEY=VALUE`, checked as [`MachineConfig::set`] checks it.
+fn parse_setting(pair: &str) -> Result<(String, String), mm_core::machine::SettingError> {
+    MachineConfig::default().set_pair(pair)?;
+    let (k, v) = pair.split_once('=').expect("set_pair checked it");
+    Ok((k.trim().to_string(), v.trim().to_string()))
 }
 
 impl MachineArgs {
-    /// The machine these options and `swap` describe; the rest is
-    /// [`MachineConfig::default`]'s.
-    fn config(self, swap: Vec<SwapSpec>) -> MachineConfig {
-        let MachineArgs { allocator, page_table, ram, reclaim } = self;
-        MachineConfig { ram: ram.0, allocator, page_table, reclaim, swap, ..MachineConfig::default() }
+    /// The settings these options give, in the order they apply: the
+    /// named options, then every `--set`.
+    fn settings(self) -> Vec<(String, String)> {
+        let MachineArgs { allocator, page_table, ram, reclaim, swap, set } = self;
+        let mut out = Vec::new();
+        let mut add = |k: &str, v: Option<String>| out.extend(v.map(|v| (k.to_string(), v)));
+        add("ram", ram.map(|r| r.to_string()));
+        add("allocator", allocator);
+        add("page_table", page_table);
+        add("reclaim", reclaim);
+        for s in swap {
+            add("swap", Some(s.to_string()));
+        }
+        out.extend(set);
+        out
     }
 }
 
@@ -550,6 +589,21 @@ fn backends() -> String {
         "reclaim policies (--reclaim):",
         MM_RECLAIM_POLICIES.iter().map(|d| (d.name.to_string(), d.description)),
     );
+    out
+}
+
+/// `mmsim settings`: every key, its default and its meaning.
+fn settings() -> String {
+    let defaults = MachineConfig::default().settings();
+    let width = MachineConfig::keys().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let vwidth = defaults.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let mut out = String::from(
+        "machine settings (--set KEY=VALUE on the command line, `machine KEY=VALUE ...` in a scenario;\n\
+         `-` and `_` are the same in a key):\n",
+    );
+    for ((k, meaning), (_, default)) in MachineConfig::keys().zip(&defaults) {
+        out.push_str(&format!("  {k:<width$}  {default:<vwidth$}  {meaning}\n"));
+    }
     out
 }
 
@@ -632,7 +686,7 @@ fn check(
     verbose: bool,
     real: bool,
     jobs: Option<usize>,
-    machine: MachineConfig,
+    settings: Vec<(String, String)>,
 ) -> ExitCode {
     use crate::check::{
         CheckOptions, ExpectedFiles, ExpectedSource, Outcome, RealKernel, check_all, collect_cases, exit_status,
@@ -650,7 +704,16 @@ fn check(
         cases.append(&mut without);
         cases.sort();
     }
-    // A bad machine configuration is one error, not one per case.
+    // A bad machine configuration is one error, not one per case (a
+    // scenario's `machine` lines may still make its own bad).
+    let run = RunOptions { settings, ..RunOptions::default() };
+    let machine = match run.machine_for(&[]) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = mm_core::Kernel::new(&machine) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
@@ -658,7 +721,11 @@ fn check(
     // The real runner pins itself to a CPU: one run at a time by default.
     let jobs =
         jobs.unwrap_or_else(|| if real { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) });
-    let opts = CheckOptions { run: RunOptions { machine, ..RunOptions::default() }, jobs };
+    if jobs > 1 && machine.swap.iter().any(|s| !s.config.path.is_empty()) {
+        eprintln!("error: a swap file is one case's at a time: give -j 1 with it");
+        return ExitCode::from(2);
+    }
+    let opts = CheckOptions { run, jobs };
     let source: Box<dyn ExpectedSource> = if real {
         match std::env::current_exe() {
             Ok(exe) => Box::new(RealKernel { exe }),
@@ -718,8 +785,12 @@ pub fn main() -> ExitCode {
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
         Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
+        Cmd::Settings => {
+            print!("{}", settings());
+            ExitCode::SUCCESS
+        }
         Cmd::Check { paths, json, verbose, real, jobs, machine } => {
-            check(&paths, json, verbose, real, jobs, machine.config(Vec::new()))
+            check(&paths, json, verbose, real, jobs, machine.settings())
         }
         Cmd::Run {
             file,
@@ -729,13 +800,13 @@ pub fn main() -> ExitCode {
             write_image,
             root,
             root_fs_type,
-            swap,
             stats,
             strace,
             maps_at_exit,
             maps_at_read,
             check,
             strict,
+            json,
         } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
@@ -772,15 +843,10 @@ pub fn main() -> ExitCode {
             let mut in_use = vec![scenario_id];
             in_use.extend(image.as_ref().and_then(|p| HostFileId::of(p, "the --image").ok()));
             in_use.extend(root.as_ref().and_then(|p| HostFileId::of(p, "the --root").ok()));
-            let swap = swap
-                .into_iter()
-                .map(|mut s| {
-                    s.config.in_use = in_use.clone();
-                    s
-                })
-                .collect();
             let opts = RunOptions {
-                machine: machine.config(swap),
+                machine: MachineConfig::default(),
+                settings: machine.settings(),
+                in_use,
                 trace,
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
@@ -797,6 +863,25 @@ pub fn main() -> ExitCode {
                 root_fs_type,
                 root_snapshot: None,
             };
+            if json {
+                let Parsed::Scenario(s) = &parsed else {
+                    eprintln!("error: --json is for scenario files, not strace logs or recordings");
+                    return ExitCode::from(2);
+                };
+                let report = crate::report::run_report(s, &file.to_string_lossy(), &opts);
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{}", report.to_json()).and_then(|()| stdout.flush()).is_err() {
+                    return ExitCode::from(1);
+                }
+                return match &report.error {
+                    Some(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::from(2)
+                    }
+                    None if strict && report.output.iter().any(|l| has_divergence(l)) => ExitCode::from(1),
+                    None => ExitCode::SUCCESS,
+                };
+            }
             // A run that stops prints what it produced, then the error.
             let mut differences = 0;
             let result = match &parsed {
@@ -832,11 +917,15 @@ pub fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn machine_of(args: &[&str]) -> MachineConfig {
+    fn settings_of(args: &[&str]) -> Vec<(String, String)> {
         match Cli::try_parse_from(args).expect("parses").cmd {
-            Cmd::Run { machine, .. } | Cmd::Check { machine, .. } => machine.config(Vec::new()),
+            Cmd::Run { machine, .. } | Cmd::Check { machine, .. } => machine.settings(),
             c => panic!("not a machine command: {c:?}"),
         }
+    }
+
+    fn machine_of(args: &[&str]) -> MachineConfig {
+        RunOptions { settings: settings_of(args), ..RunOptions::default() }.machine_for(&[]).expect("applies")
     }
 
     /// `mmsim run` and `mmsim check` build the library's default machine
@@ -1064,6 +1153,58 @@ mod tests {
         assert!(Cli::try_parse_from(["mmsim", "sweep", "--ram", "1M"]).is_err(), "no workload");
     }
 
+    /// An option not given is no setting, so a scenario's `machine` lines
+    /// decide it; the named options apply first, then every `--set`.
+    #[test]
+    fn only_the_options_given_are_settings() {
+        assert!(settings_of(&["mmsim", "run", "x.mms"]).is_empty());
+        let got = settings_of(&[
+            "mmsim",
+            "check",
+            "--set",
+            "swappiness=100",
+            "--swap",
+            "zram:1M",
+            "--ram",
+            "64M",
+            "--set",
+            "page-cluster=0",
+            "x.mms",
+        ]);
+        let want = [("ram", "64M"), ("swap", "zram:1M"), ("swappiness", "100"), ("page-cluster", "0")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        let m = machine_of(&["mmsim", "run", "--set", "cpus=4", "--set", "min_free_kbytes=128", "x.mms"]);
+        assert_eq!((m.nr_cpus, m.tunables.min_free_kbytes), (4, Some(128)));
+    }
+
+    #[test]
+    fn bad_settings_are_refused_on_the_command_line() {
+        for (arg, msg) in [
+            ("swappiness=300", "bad value '300' for swappiness: at most 200"),
+            ("colour=blue", "unknown machine setting 'colour'"),
+            ("ram", "expected KEY=VALUE"),
+        ] {
+            let e = Cli::try_parse_from(["mmsim", "run", "--set", arg, "x.mms"]).unwrap_err().to_string();
+            assert!(e.contains(msg), "{arg}: {e}");
+        }
+    }
+
+    /// `mmsim settings` lists every key with its default.
+    #[test]
+    fn every_setting_is_listed_with_its_default() {
+        let text = settings();
+        let lines: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(lines.len(), MachineConfig::keys().count());
+        for ((line, (k, meaning)), (_, default)) in
+            lines.iter().zip(MachineConfig::keys()).zip(MachineConfig::default().settings())
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!((words[0], words[1]), (k, default.as_str()), "{line}");
+            assert!(line.ends_with(meaning), "{line}");
+        }
+        assert!(text.contains("  ram ") && text.contains(" 1G ") && text.contains("swappiness"), "{text}");
+    }
+
     /// `--help` shows the sizes as they are written (`1G`), not in bytes.
     #[test]
     fn the_default_ram_is_shown_as_a_size() {
@@ -1073,5 +1214,7 @@ mod tests {
             .render_long_help()
             .to_string();
         assert!(help.contains("[default: 1G]"), "{help}");
+        assert!(help.contains("[default: buddy]") && help.contains("[default: lru]"), "{help}");
+        assert!(help.contains("--set <KEY=VALUE>") && help.contains("--swap <SWAP>"), "{help}");
     }
 }

@@ -23,6 +23,11 @@
 //! host's kernel and prints the same format: the reference the
 //! simulator's output is compared with.
 //!
+//! A scenario may state the machine it needs (`machine` lines, v1.5);
+//! [`RunOptions::machine_for`] applies them between the library's
+//! defaults and the command line's settings.  `mmsim run --json` reports
+//! a run as one JSON object ([`report::RunReport`]).
+//!
 //! `mmsim check` ([`check`]) runs scenarios and compares each output with
 //! its expected one (the `NAME.expected` file next to it), reporting every
 //! difference with the scenario line it is about.
@@ -44,6 +49,7 @@ pub mod real;
 #[cfg(target_os = "linux")]
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod strace;

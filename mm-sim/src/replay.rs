@@ -1107,7 +1107,8 @@ impl BundleMachine {
 /// A kernel for `opts` with its root mounted.
 fn machine(opts: &RunOptions) -> Result<Kernel, Stopped> {
     let stop = |error| Stopped { output: String::new(), error };
-    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
+    let cfg = opts.machine_for(&[]).map_err(stop)?;
+    let mut k = Kernel::new(&cfg).map_err(|e| stop(RunError::Config(e)))?;
     crate::run::mount_root(&mut k, opts).map_err(stop)?;
     Ok(k)
 }

@@ -8,11 +8,12 @@
 //! a child whose `fork` failed, prints `# gone` instead of running.  A run
 //! that must stop returns its output so far with the error ([`Stopped`]).
 
-use crate::scenario::{Expect, Line, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
+use crate::scenario::{Expect, Line, MachineSetting, NAMED_WINDOW_END, NameRef, Op, Scenario, fmt_name_ref};
 use mm_core::errno::{Errno, Signal};
 use mm_core::fs::MountError;
-use mm_core::machine::{ConfigError, MachineConfig};
+use mm_core::machine::{ConfigError, MachineConfig, SettingError};
 use mm_core::mm::task_mmu::MemSizeStats;
+use mm_core::swap::HostFileId;
 use mm_core::trace::TraceCollector;
 use mm_core::{Kernel, Pid};
 use std::fmt::Write as _;
@@ -23,8 +24,16 @@ use mm_core::PAGE_SIZE as PAGE;
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// The machine to build.
+    /// The machine to build, before the scenario's `machine` lines and
+    /// [`settings`](Self::settings) change it ([`machine_for`](Self::machine_for)).
     pub machine: MachineConfig,
+    /// Settings by name ([`MachineConfig::set`]; `mmsim`'s command line),
+    /// applied in order after the scenario's `machine` lines: a key given
+    /// here replaces what the scenario says of it (`swap`: all its areas).
+    pub settings: Vec<(String, String)>,
+    /// The host files the run reads (the scenario, the image, the root):
+    /// no swap area may be one of them.
+    pub in_use: Vec<HostFileId>,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
     /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
@@ -53,11 +62,43 @@ pub struct RunOptions {
     pub root_snapshot: Option<Arc<Vec<u8>>>,
 }
 
+impl RunOptions {
+    /// The machine a run builds: [`machine`](Self::machine), then the
+    /// scenario's `machine` lines (`scenario`), then
+    /// [`settings`](Self::settings); every swap area gets
+    /// [`in_use`](Self::in_use).
+    pub fn machine_for(&self, scenario: &[MachineSetting]) -> Result<MachineConfig, RunError> {
+        let mut cfg = self.machine.clone();
+        let overridden = |key: &str| self.settings.iter().any(|(k, _)| canonical_key(k) == key);
+        for m in scenario.iter().filter(|m| !overridden(&m.key)) {
+            cfg.set(&m.key, &m.value).map_err(|source| RunError::Setting { line: Some(m.line), source })?;
+        }
+        if self.settings.iter().any(|(k, _)| canonical_key(k) == "swap") {
+            cfg.swap.clear();
+        }
+        for (k, v) in &self.settings {
+            cfg.set(k, v).map_err(|source| RunError::Setting { line: None, source })?;
+        }
+        for s in &mut cfg.swap {
+            s.config.in_use.extend(self.in_use.iter().cloned());
+        }
+        Ok(cfg)
+    }
+}
+
+/// A setting's key as [`MachineConfig::set`] reads it (`-` is `_`).
+fn canonical_key(key: &str) -> String {
+    key.trim().replace('-', "_")
+}
+
 /// Why a scenario could not be run.
 #[derive(Debug)]
 pub enum RunError {
     /// The machine could not be built.
     Config(ConfigError),
+    /// A machine setting was refused: a scenario's `machine` line (its
+    /// line), or one of [`RunOptions::settings`].
+    Setting { line: Option<usize>, source: SettingError },
     /// The simulated machine ran out of memory for a `file` line's pages
     /// or for the first process.
     OutOfMemory { line: usize },
@@ -73,6 +114,8 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Config(e) => write!(f, "{e}"),
+            RunError::Setting { line: Some(line), source } => write!(f, "line {line}: machine: {source}"),
+            RunError::Setting { line: None, source } => write!(f, "{source}"),
             RunError::OutOfMemory { line } => {
                 write!(f, "line {line}: the simulated machine is out of memory")
             }
@@ -87,6 +130,7 @@ impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RunError::Config(e) => Some(e),
+            RunError::Setting { source, .. } => Some(source),
             RunError::Mount(e) => std::error::Error::source(e),
             _ => None,
         }
@@ -252,6 +296,8 @@ struct Runner<'a> {
     trace: Option<Arc<TraceCollector>>,
     /// The line whose file did not fit in the simulated memory.
     oom: Option<usize>,
+    /// `(minflt, majflt)` of the processes that exited or were killed.
+    exited_faults: (u64, u64),
 }
 
 /// Compares a call's result `r` with what line `line` expected and prints
@@ -349,6 +395,7 @@ impl Runner<'_> {
     /// shows as its access's `SIGKILL`.
     fn reap_oom_kills(&mut self, l: &Line) {
         for pid in self.k.take_oom_kills() {
+            self.account_exit(pid);
             self.k.exit(pid);
             let Some(j) = self.procs.iter().position(|&p| p == Some(pid)) else { continue };
             self.set_gone(j, Gone::Killed);
@@ -356,6 +403,26 @@ impl Runner<'_> {
                 let _ = writeln!(self.out, "# oom-kill: line {}: process {j}", l.line);
             }
         }
+    }
+
+    /// Adds the faults of `pid`, about to exit, to the run's total.
+    fn account_exit(&mut self, pid: Pid) {
+        if let Ok((min, maj)) = self.k.faults(pid) {
+            self.exited_faults.0 += min;
+            self.exited_faults.1 += maj;
+        }
+    }
+
+    /// `(minflt, majflt)` of every process the run had.
+    fn total_faults(&self) -> (u64, u64) {
+        let (mut min, mut maj) = self.exited_faults;
+        for &pid in self.procs.iter().flatten() {
+            if let Ok((a, b)) = self.k.faults(pid) {
+                min += a;
+                maj += b;
+            }
+        }
+        (min, maj)
     }
 
     fn access(&mut self, l: &Line, addr: u64, len: u64, store: Option<u8>) {
@@ -534,6 +601,7 @@ impl Runner<'_> {
             }
             Op::Process { .. } => None,
             Op::Exit { proc, next } => {
+                self.account_exit(pid);
                 self.k.exit(pid);
                 self.procs[*proc] = None;
                 let _ = match next {
@@ -783,13 +851,66 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Result<String, Stopped> {
 /// [`run`], and the kernel as the scenario left it (its processes still
 /// alive), for a caller that inspects the machine afterwards.
 pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Stopped> {
-    let stop = |error| Stopped { output: String::new(), error };
-    let mut k = Kernel::new(&opts.machine).map_err(|e| stop(RunError::Config(e)))?;
-    mount_root(&mut k, opts).map_err(stop)?;
-    let pid = k.spawn().map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
-    if !s.names.is_empty() {
-        reserve_named_area(&k, pid).map_err(|_| stop(RunError::OutOfMemory { line: 0 }))?;
+    let end = run_full(s, opts);
+    match (end.error, end.kernel) {
+        (None, Some(k)) => Ok((end.output, k)),
+        (Some(error), _) => Err(Stopped { output: end.output, error }),
+        (None, None) => unreachable!("a run without a kernel has an error"),
     }
+}
+
+/// Everything a run leaves: [`run_full`]'s result.
+pub struct RunEnd {
+    /// The machine the run built (or tried to), if its settings applied.
+    pub machine: Option<MachineConfig>,
+    /// What the run printed (up to the error, if it stopped).
+    pub output: String,
+    /// Why it stopped, if it did not run to the end.
+    pub error: Option<RunError>,
+    /// The kernel as the run left it; `None` if it could not be built.
+    pub kernel: Option<Kernel>,
+    /// Lines performed, `window` lines included (the `N` of the `ok`
+    /// line; of a run that stopped, the line that stopped it included).
+    pub performed: usize,
+    /// `(minflt, majflt)` summed over every process the run had, those
+    /// that exited included.
+    pub faults: (u64, u64),
+}
+
+/// [`run_keep`], keeping the kernel and the counts however the run ends.
+pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
+    let mut end =
+        RunEnd { machine: None, output: String::new(), error: None, kernel: None, performed: 0, faults: (0, 0) };
+    let cfg = match opts.machine_for(&s.machine) {
+        Ok(c) => c,
+        Err(e) => {
+            end.error = Some(e);
+            return end;
+        }
+    };
+    end.machine = Some(cfg.clone());
+    let mut k = match Kernel::new(&cfg) {
+        Ok(k) => k,
+        Err(e) => {
+            end.error = Some(RunError::Config(e));
+            return end;
+        }
+    };
+    let started = mount_root(&mut k, opts).and_then(|()| {
+        let pid = k.spawn().map_err(|_| RunError::OutOfMemory { line: 0 })?;
+        if !s.names.is_empty() {
+            reserve_named_area(&k, pid).map_err(|_| RunError::OutOfMemory { line: 0 })?;
+        }
+        Ok(pid)
+    });
+    let pid = match started {
+        Ok(pid) => pid,
+        Err(e) => {
+            end.error = Some(e);
+            end.kernel = Some(k);
+            return end;
+        }
+    };
     let trace = if opts.trace {
         let c = TraceCollector::new();
         k.machine().trace.subscribe(c.clone());
@@ -809,6 +930,7 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
         out: String::new(),
         trace,
         oom: None,
+        exited_faults: (0, 0),
     };
     for l in &s.lines {
         if r.trace.is_some() {
@@ -822,20 +944,27 @@ pub fn run_keep(s: &Scenario, opts: &RunOptions) -> Result<(String, Kernel), Sto
             r.run_line(l);
         }
         if let Some(line) = r.oom {
-            return Err(Stopped { output: r.out, error: RunError::OutOfMemory { line } });
+            end.error = Some(RunError::OutOfMemory { line });
+            break;
         }
     }
-    let _ = writeln!(r.out, "ok {} lines, {} skipped", r.performed + s.nwindow, s.skipped);
-    if opts.stats {
-        let m = r.k.machine();
-        r.out.push_str("== vmstat\n");
-        for (name, v) in m.vmstat_lines() {
-            let _ = writeln!(r.out, "{name} {v}");
-        }
-        r.out.push_str("== meminfo\n");
-        for (label, kb) in m.meminfo_lines() {
-            let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
+    end.performed = r.performed + s.nwindow;
+    end.faults = r.total_faults();
+    if end.error.is_none() {
+        let _ = writeln!(r.out, "ok {} lines, {} skipped", end.performed, s.skipped);
+        if opts.stats {
+            let m = r.k.machine();
+            r.out.push_str("== vmstat\n");
+            for (name, v) in m.vmstat_lines() {
+                let _ = writeln!(r.out, "{name} {v}");
+            }
+            r.out.push_str("== meminfo\n");
+            for (label, kb) in m.meminfo_lines() {
+                let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
+            }
         }
     }
-    Ok((r.out, r.k))
+    end.output = r.out;
+    end.kernel = Some(r.k);
+    end
 }

@@ -7,6 +7,7 @@
 
 use mm_core::PAGE_SIZE as PAGE;
 use mm_core::flags::{Advice, MapFlags, MremapFlags, MsyncFlags, Prot};
+use mm_core::machine::{MachineConfig, SwapSpec};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -260,6 +261,21 @@ pub struct Scenario {
     /// (v1.4) The names bound by `= $a`, in the order of their lines
     /// (without the `$`).
     pub names: Vec<String>,
+    /// (v1.5) The settings of its `machine` lines, in order.
+    pub machine: Vec<MachineSetting>,
+}
+
+/// (v1.5) One `KEY=VALUE` of a `machine` line: a setting of the
+/// simulated machine, as [`MachineConfig::set`] takes it
+/// ([`RunOptions::machine_for`](crate::RunOptions::machine_for) applies
+/// them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineSetting {
+    /// The 1-based line it is on.
+    pub line: usize,
+    /// The key, with `_` for `-` ([`MachineConfig::keys`] spells them so).
+    pub key: String,
+    pub value: String,
 }
 
 pub const PROT_NAMES: &[(&str, u64)] = &[
@@ -496,6 +512,10 @@ pub(crate) struct Parser {
     refs: Cell<[Option<NameRef>; 2]>,
     /// Address arguments parsed on the current line.
     nslots: Cell<usize>,
+    /// (v1.5) The settings of the `machine` lines.
+    machine: Vec<MachineSetting>,
+    /// The first line that is not blank, a comment or a `machine` line.
+    first_op: usize,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -956,6 +976,14 @@ impl Parser {
         self.text = lossy(p);
         self.refs.set([None, None]);
         self.nslots.set(0);
+        if let Some(rest) = p.strip_prefix(b"machine")
+            && rest.first().is_none_or(|&b| is_ws(b))
+        {
+            return self.parse_machine(rest);
+        }
+        if self.first_op == 0 {
+            self.first_op = self.line;
+        }
         // strace decorations: "[pid 123] ", "123 ", "12:34:56.789 ", "1234.5678 "
         if p.starts_with(b"[pid") {
             match p.iter().position(|&b| b == b']') {
@@ -1163,6 +1191,50 @@ impl Parser {
     }
 }
 
+impl Parser {
+    /// (v1.5) The settings of a `machine` line (after the word): each
+    /// `KEY=VALUE` is checked as [`MachineConfig::set`] checks it.
+    fn parse_machine(&mut self, rest: &[u8]) -> PResult<()> {
+        if self.first_op != 0 {
+            return self.err(format!(
+                "machine lines come before the first operation (line {}), after blank lines and comments only",
+                self.first_op
+            ));
+        }
+        let words: Vec<&[u8]> = rest.split(|&b| is_ws(b)).filter(|w| !w.is_empty()).collect();
+        if words.is_empty() {
+            return self.err("machine: expected KEY=VALUE ...");
+        }
+        let mut scratch = MachineConfig::default();
+        for w in words {
+            // Settings are short printable words; the error then shows
+            // the setting as written.
+            let text = match std::str::from_utf8(w) {
+                Ok(t) if w.len() <= SHOWN_MAX && !t.chars().any(char::is_control) => t,
+                _ => return self.err(format!("machine: bad setting '{}'", shown(w))),
+            };
+            let Some((key, value)) = text.split_once('=') else {
+                return self.err(format!("machine: bad setting '{text}': expected KEY=VALUE"));
+            };
+            if let Err(e) = scratch.set(key, value) {
+                return self.err(format!("machine: {e}"));
+            }
+            let key = key.replace('-', "_");
+            if key == "swap"
+                && let Ok(spec) = SwapSpec::parse(value)
+                && !spec.config.path.is_empty()
+            {
+                // A scenario is run as it is given: it may not make the
+                // run write to a host file.
+                return self
+                    .err(format!("machine: swap={value} names a host file; a scenario may not (give it with --swap)"));
+            }
+            self.machine.push(MachineSetting { line: self.line, key, value: value.to_string() });
+        }
+        Ok(())
+    }
+}
+
 /// A number as the scenario may have written it: decimal below 4096,
 /// hex above.
 fn shown_num(v: u64) -> String {
@@ -1195,6 +1267,8 @@ impl Parser {
             first_bind: 0,
             refs: Cell::new([None, None]),
             nslots: Cell::new(0),
+            machine: Vec::new(),
+            first_op: 0,
         }
     }
 }
@@ -1231,6 +1305,7 @@ pub fn parse(src: &[u8]) -> Result<Scenario, ParseError> {
         window: p.window,
         any_fork: p.any_fork,
         names: p.names,
+        machine: p.machine,
     })
 }
 
@@ -1572,6 +1647,62 @@ mod tests {
             "line 2: a scenario that names addresses needs a window ending at or below 0x400000000000"
         );
         assert!(parse(format!("{m} = $a\nload $a").as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn machine_lines_state_the_machine() {
+        let s = parse(b"# a machine\n\nmachine ram=256K swap=zram:1M\nmachine\treclaim=clock page-cluster=0\nwindow 0x1000 0x2000\ndump\n")
+            .unwrap();
+        let got: Vec<_> = s.machine.iter().map(|m| (m.line, m.key.as_str(), m.value.as_str())).collect();
+        assert_eq!(
+            got,
+            [(3, "ram", "256K"), (3, "swap", "zram:1M"), (4, "reclaim", "clock"), (4, "page_cluster", "0")]
+        );
+        // Not operations: the lines and their numbers are the others'.
+        assert_eq!((s.lines.len(), s.nwindow, s.lines[0].line), (1, 1, 6));
+        let cfg = crate::RunOptions::default().machine_for(&s.machine).unwrap();
+        assert_eq!((cfg.ram, &*cfg.reclaim, cfg.tunables.page_cluster), (256 << 10, "clock", 0));
+        assert_eq!(cfg.swap, [SwapSpec::parse("zram:1M").unwrap()]);
+        // Applied over the caller's base, later settings winning; the
+        // options' settings over both.
+        let base = MachineConfig { nr_cpus: 4, reclaim: "fifo".into(), ram: 1 << 20, ..MachineConfig::default() };
+        let settings = vec![("swap".to_string(), "zram:2M".to_string()), ("page-cluster".to_string(), "1".to_string())];
+        let cfg = crate::RunOptions { machine: base, settings, ..Default::default() }.machine_for(&s.machine).unwrap();
+        assert_eq!((cfg.nr_cpus, &*cfg.reclaim, cfg.ram, cfg.tunables.page_cluster), (4, "clock", 256 << 10, 1));
+        assert_eq!(cfg.swap, [SwapSpec::parse("zram:2M").unwrap()]);
+        assert!(parse(b"dump\n").unwrap().machine.is_empty());
+        // A word that starts with `machine` is no machine line.
+        assert_eq!(err("machines ram=1M"), "line 1: unknown operation 'machines'");
+    }
+
+    #[test]
+    fn machine_line_errors() {
+        assert_eq!(
+            err("dump\nmachine ram=1M"),
+            "line 2: machine lines come before the first operation (line 1), after blank lines and comments only"
+        );
+        assert_eq!(
+            err("# c\nfoo(1) = 0\nmachine ram=1M"),
+            "line 3: machine lines come before the first operation (line 2), after blank lines and comments only"
+        );
+        assert_eq!(err("machine"), "line 1: machine: expected KEY=VALUE ...");
+        assert_eq!(err("machine ram"), "line 1: machine: bad setting 'ram': expected KEY=VALUE");
+        assert!(
+            err("machine colour=blue").starts_with("line 1: machine: unknown machine setting 'colour' (known: ram,")
+        );
+        assert_eq!(
+            err("machine ram=12Q"),
+            "line 1: machine: bad value '12Q' for ram: unknown size unit 'Q' (use K, M, G, T, P or E)"
+        );
+        assert_eq!(err("machine swappiness=201"), "line 1: machine: bad value '201' for swappiness: at most 200");
+        assert_eq!(
+            err("machine swap=file:/tmp/s:1M"),
+            "line 1: machine: swap=file:/tmp/s:1M names a host file; a scenario may not (give it with --swap)"
+        );
+        assert_eq!(err("machine ram=\x1b[1m"), "line 1: machine: bad setting 'ram=\\x1b[1m'");
+        let long = format!("machine ram={}", "1".repeat(100));
+        assert!(err(&long).starts_with("line 1: machine: bad setting 'ram=111"), "{}", err(&long));
+        assert!(err(&long).ends_with("... (104 bytes)'"), "{}", err(&long));
     }
 
     #[test]

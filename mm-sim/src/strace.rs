@@ -903,6 +903,9 @@ impl LogParser {
         }
         // A scenario line (`file`, `window`, `dump`, `load`, `store`).
         let word = p.split(|&b| is_ws(b)).next().unwrap_or(b"");
+        if word == b"machine" {
+            return self.err("'machine' lines are for scenarios; give a log's machine on the command line (--set)");
+        }
         if matches!(word, b"fork" | b"process" | b"exit") {
             return self.err(format!(
                 "'{}' lines are not allowed in an strace log (processes are identified by pid)",

@@ -114,9 +114,9 @@ fn unknown_backends_and_files_are_errors() {
 #[test]
 fn ram_sizes_out_of_range_are_errors() {
     for (ram, msg) in [
-        ("64K", "error: --ram 64K: too small (at least 256K)"),
-        ("9T", "error: --ram 9T: too large (at most 8T)"),
-        ("2P", "error: --ram 2P: too large (at most 8T)"),
+        ("64K", "error: ram=64K: too small (at least 256K)"),
+        ("9T", "error: ram=9T: too large (at most 8T)"),
+        ("2P", "error: ram=2P: too large (at most 8T)"),
         ("16E", "size '16E' is too large"),
         ("99999999999999999999T", "size '99999999999999999999T' is too large"),
     ] {
@@ -153,8 +153,7 @@ fn ram_the_host_cannot_reserve_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
     assert!(
-        stderr(&o)
-            .starts_with("error: --ram 1T: the host cannot reserve address space for it (struct page array: mmap"),
+        stderr(&o).starts_with("error: ram=1T: the host cannot reserve address space for it (struct page array: mmap"),
         "{}",
         stderr(&o)
     );
@@ -743,4 +742,174 @@ fn check_of_a_recording_sets_the_exit_status() {
     let o = mmsim(&["run"], Some(b"mmsim-recording 1\n== root\nmmsim-root-snapshot 1\n== trace\n"));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "error: line 4: the bundle has no '== expect' part\n");
+}
+
+/// `PRESSURE` with the machine it needs stated in the scenario.
+fn pressure_with_machine_lines() -> Vec<u8> {
+    [&b"# 16 MiB on a 4 MiB machine\nmachine ram=4M\nmachine swap=zram:32M reclaim=clock\n"[..], PRESSURE].concat()
+}
+
+/// A scenario's `machine` lines build its machine; the command line's
+/// options replace what they say.
+#[test]
+fn machine_lines_set_up_the_machine_and_options_override_them() {
+    let vmstat = |o: &Output, key: &str| -> u64 {
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = out.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap_or_else(|| panic!("{out}"));
+        line[key.len() + 1..].parse().expect("a number")
+    };
+    let src = pressure_with_machine_lines();
+    let o = mmsim(&["run", "--stats"], Some(&src));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // Not operations: the other lines are counted as before.
+    assert!(out.contains("# load: line 7: 5a*4096\n") && out.contains("ok 5 lines, 0 skipped\n"), "{out}");
+    assert!(out.contains("MemTotal:           4080 kB\n"), "{out}");
+    assert!(vmstat(&o, "pswpout") > 1000);
+    // More RAM on the command line: nothing is swapped.
+    let o = mmsim(&["run", "--stats", "--ram", "64M"], Some(&src));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(vmstat(&o, "pswpout"), 0);
+    let o = mmsim(&["run", "--stats", "--set", "ram=64M"], Some(&src));
+    assert_eq!(vmstat(&o, "pswpout"), 0);
+    // A bad machine line is a parse error: nothing runs.
+    let o = mmsim(&["run"], Some(b"machine ram=4M swappiness=999\ndump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert_eq!(stderr(&o), "error: line 1: machine: bad value '999' for swappiness: at most 200\n");
+    // A machine the scenario states that cannot be built is an error.
+    let o = mmsim(&["run"], Some(b"machine ram=64K\ndump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: ram=64K: too small (at least 256K)\n");
+    // strace logs take their machine from the command line only.
+    let o = mmsim(&["run", "--strace"], Some(b"machine ram=4M\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'machine' lines are for scenarios"), "{}", stderr(&o));
+}
+
+/// `mmsim check` builds each case's machine from its `machine` lines,
+/// and `--set` overrides them.
+#[test]
+fn check_applies_machine_lines_and_settings() {
+    let dir = swap_test_dir("check-machine");
+    std::fs::write(
+        dir.join("pageout.mms"),
+        "machine swap=zram:1M\nwindow 0x100000000 0x100010000\n\
+         mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\n\
+         store 0x100000000\nmadvise(0x100000000, 4096, MADV_PAGEOUT) = 0\ndump\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pageout.expected"),
+        "== dump\n100000000-100001000 rw-p 00000000 00:00 0\nfaults minflt=1 majflt=0\npresent\nok 5 lines, 0 skipped\n",
+    )
+    .unwrap();
+    let check = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mmsim")).arg("check").args(args).arg(&dir).output().expect("run mmsim")
+    };
+    let o = check(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    // Without swap the page stays.
+    let o = check(&["--set", "swap=none"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("+ present 100000000-100001000"));
+    // Cases run at once cannot share a swap file.
+    let swap = dir.join("swapfile");
+    let o = check(&["-j", "2", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a swap file is one case's at a time: give -j 1 with it\n");
+    assert!(!swap.exists(), "the swap file made to check the machine is removed");
+    let o = check(&["-j", "1", "--swap", &format!("file:{}:1M", swap.display())]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!swap.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `mmsim run --json`: one object with the machine, the output, the
+/// counts and every counter; parsed back here.
+#[test]
+fn run_json_reports_the_run() {
+    use mm_sim::report::{RUN_FORMAT, RunReport};
+    let parse = |o: &Output| -> RunReport {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    };
+    let src = pressure_with_machine_lines();
+    let text = mmsim(&["run", "--reclaim", "lru"], Some(&src));
+    let o = mmsim(&["run", "--json", "--reclaim", "lru", "--set", "swappiness=100"], Some(&src));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = parse(&o);
+    assert_eq!(r.mmsim_run, RUN_FORMAT);
+    assert!(r.file.ends_with(".mms"), "{}", r.file);
+    // The scenario's settings, then the command line's.
+    assert_eq!(r.machine["ram"], "4M");
+    assert_eq!(r.machine["swap"], "zram:32M");
+    assert_eq!(r.machine["reclaim"], "lru");
+    assert_eq!(r.machine["swappiness"], "100");
+    assert_eq!(r.machine.len(), mm_core::MachineConfig::keys().count());
+    assert_eq!(r.output, String::from_utf8_lossy(&text.stdout).lines().collect::<Vec<_>>());
+    assert!(r.ok && r.error.is_none());
+    assert_eq!((r.performed, r.skipped), (5, 0));
+    assert_eq!(r.minflt + r.majflt, r.vmstat["pgfault"]);
+    assert_eq!(r.majflt, r.vmstat["pgmajfault"]);
+    assert!(r.majflt > 0 && r.vmstat["pswpout"] > 1000);
+    assert_eq!(r.meminfo["MemTotal"], 4080);
+    // The command line's swap replaces the scenario's.
+    let r = parse(&mmsim(&["run", "--json", "--swap", "zram:64M"], Some(&src)));
+    assert_eq!(r.machine["swap"], "zram:64M");
+
+    // Processes that exited count.
+    let o = mmsim(
+        &["run", "--json"],
+        Some(
+            b"window 0x100000000 0x100010000
+mmap(0x100000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000 8192 0x11
+fork
+process 1
+store 0x100000000 8192 0x22
+exit
+store 0x100000000 4096 0x33
+dump
+",
+        ),
+    );
+    let r = parse(&o);
+    // Process 0: two first writes and a copy on write; process 1: two
+    // copies on write.
+    assert!(r.output.contains(&"faults minflt=3 majflt=0".to_string()), "{:?}", r.output);
+    assert_eq!((r.minflt, r.majflt, r.vmstat["pgfault"]), (5, 0, 5));
+
+    // A run that stops: its output so far, the error, the counters.
+    let o = mmsim(
+        &["run", "--json", "--ram", "1M"],
+        Some(b"mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\nload 0x100000000\nfile big 0x1000000\ndump\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: line 3: the simulated machine is out of memory\n");
+    let r = parse(&o);
+    assert!(!r.ok);
+    assert_eq!(r.error.as_deref(), Some("line 3: the simulated machine is out of memory"));
+    assert_eq!(r.output, ["# load: line 2: 00"]);
+    // The line that stopped the run was performed.
+    assert_eq!((r.performed, r.minflt), (3, 1));
+    assert!(r.vmstat["nr_free_pages"] < 256 && r.meminfo["MemTotal"] > 0);
+
+    // Only scenarios.
+    let o = mmsim(
+        &["run", "--json", "--strace"],
+        Some(b"mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
+/// Settings each in range may make a machine too large to build: an
+/// error, not an abort.
+#[test]
+fn a_tlb_too_large_is_an_error() {
+    let o = mmsim(&["run"], Some(b"machine cpus=64 tlb_sets=1048576 tlb_ways=1024\ndump\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a TLB of 1048576 sets x 1024 ways is too large (at most 65536 entries per CPU)\n");
 }

@@ -250,3 +250,32 @@ fn faults_divergences_and_processes_agree_with_the_simulator() {
     std::fs::remove_dir(&shm).unwrap();
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// `machine` lines set up the simulator: `mmsim real` takes them, says
+/// so on stderr, runs the rest on the host as it is, and counts lines as
+/// the simulator does.
+#[test]
+fn machine_lines_are_accepted_and_not_counted() {
+    if let Some(why) = unsupported() {
+        eprintln!("skipped: mmsim real cannot run here: {why}");
+        return;
+    }
+    let d = tmp("machine");
+    let src = "# a machine of the simulator's\n\
+               machine ram=256K swap=zram:1M\n\
+               window 0x100000000 0x100100000\n\
+               mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\n\
+               store 0x100000000\n\
+               dump\n";
+    std::fs::write(d.join("m.mms"), src).unwrap();
+    let real = run_in(&d, &["real", "m.mms"]);
+    assert_eq!(real.status.code(), Some(0), "{}", String::from_utf8_lossy(&real.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&real.stderr),
+        "note: line 2: machine lines set up the simulator; the host runs with its own settings\n"
+    );
+    let sim = run_in(&d, &["run", "m.mms"]);
+    assert_eq!(norm(&String::from_utf8_lossy(&real.stdout)), norm(&String::from_utf8_lossy(&sim.stdout)));
+    assert!(String::from_utf8_lossy(&real.stdout).ends_with("ok 4 lines, 0 skipped\n"));
+    std::fs::remove_dir_all(&d).unwrap();
+}

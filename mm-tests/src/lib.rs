@@ -106,8 +106,9 @@ pub fn first_difference(expected: &str, got: &str) -> Option<String> {
     None
 }
 
-/// Runs a scenario file on a default machine (or `cfg`) and returns its
-/// output, or the error `mmsim` would print.
+/// Runs a scenario file on a default machine (or `cfg`) changed by the
+/// scenario's `machine` lines, and returns its output, or the error
+/// `mmsim` would print.
 pub fn run_file(path: &Path, cfg: Option<MachineConfig>, trace: bool) -> Result<String, String> {
     let src = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let s = mm_sim::parse(&src).map_err(|e| format!("error: {e}"))?;

@@ -299,6 +299,10 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
         }
     };
     drop(src);
+    if let Some(m) = s.machine.first() {
+        // The lines are the simulator's; the host's kernel runs as it is.
+        eprintln!("note: line {}: machine lines set up the simulator; the host runs with its own settings", m.line);
+    }
     let created = match &opts.output {
         Some(o) => match open_output(path, o, opts.force) {
             Ok(c) => c,

@@ -14,7 +14,18 @@
 //! are asked for and counts them, but cannot beat MIN: any schedule of
 //! early loads can be turned into a demand-paging one with no more loads.
 
+use mm_core::Kernel;
+use mm_core::types::PAGE_SIZE;
 use std::collections::{BinaryHeap, HashMap};
+
+/// The frames a policy can hold pages in, at most: `MemTotal` in pages
+/// (`totalram_pages`), every frame of the machine's RAM less those it
+/// keeps for itself.  The capacity to give [`min_page_ins`] for a run on
+/// `k`.
+pub fn totalram_pages(k: &Kernel) -> u64 {
+    let kb = k.machine().meminfo_lines().into_iter().find(|(label, _)| *label == "MemTotal").map_or(0, |(_, kb)| kb);
+    kb * 1024 / PAGE_SIZE
+}
 
 /// The number of loads Belady's MIN makes over `pages` with `capacity`
 /// frames, not counting loads into frames still empty (see the
@@ -25,39 +36,61 @@ pub fn min_page_ins(pages: &[u64], capacity: usize) -> u64 {
     if capacity == 0 {
         return n as u64;
     }
-    // next[i]: the index of the next access to pages[i] after i, or
-    // `never` (n + i: distinct, and after every real access).
-    let never = |i: usize| n + i;
-    let mut next = vec![0usize; n];
-    let mut last: HashMap<u64, usize, ahash::RandomState> = HashMap::default();
-    for i in (0..n).rev() {
-        next[i] = last.insert(pages[i], i).unwrap_or_else(|| never(i));
+    // Page numbers index tables directly when they are dense enough;
+    // otherwise they are renumbered in order of first use.
+    let max = pages.iter().copied().max().unwrap_or(0);
+    if max < (n as u64).max(1 << 20).saturating_mul(4) {
+        return belady(pages, max as usize + 1, capacity);
     }
-    // Resident pages by the index of their next use; an entry is stale
-    // once that use has passed (the page was used, or evicted).
-    let mut resident: HashMap<u64, usize, ahash::RandomState> = HashMap::default();
-    let mut heap: BinaryHeap<(usize, u64)> = BinaryHeap::new();
-    let mut loads = 0u64;
+    let mut ids: HashMap<u64, u64, ahash::RandomState> = HashMap::default();
+    let dense: Vec<u64> = pages
+        .iter()
+        .map(|p| {
+            let next = ids.len() as u64;
+            *ids.entry(*p).or_insert(next)
+        })
+        .collect();
+    belady(&dense, ids.len(), capacity)
+}
+
+/// MIN over pages numbered below `universe`.
+fn belady(pages: &[u64], universe: usize, capacity: usize) -> u64 {
+    const NONE: usize = usize::MAX;
+    let n = pages.len();
+    // next[i]: the index of the next access to pages[i] after i, or, for
+    // the last one, n + i (distinct, and after every real access).
+    let mut next = vec![0usize; n];
+    let mut table = vec![NONE; universe];
+    for i in (0..n).rev() {
+        let p = pages[i] as usize;
+        next[i] = if table[p] == NONE { n + i } else { table[p] };
+        table[p] = i;
+    }
+    // table[p]: the index of a resident page's next use (NONE if it is
+    // not resident).  The heap holds resident pages by that index; an
+    // entry is stale once the page was used again or evicted.
+    table.fill(NONE);
+    let mut heap: BinaryHeap<(usize, u64)> = BinaryHeap::with_capacity(capacity.min(n) + 1);
+    let (mut resident, mut loads) = (0usize, 0u64);
     for (i, &p) in pages.iter().enumerate() {
-        if let Some(when) = resident.get_mut(&p) {
-            *when = next[i];
-            heap.push((next[i], p));
-            continue;
-        }
-        if resident.len() == capacity {
-            loads += 1;
-            while let Some((when, victim)) = heap.pop() {
-                if resident.get(&victim) == Some(&when) {
-                    resident.remove(&victim);
-                    break;
+        if table[p as usize] == NONE {
+            if resident == capacity {
+                loads += 1;
+                while let Some((when, victim)) = heap.pop() {
+                    if table[victim as usize] == when {
+                        table[victim as usize] = NONE;
+                        break;
+                    }
                 }
+            } else {
+                resident += 1;
             }
         }
-        resident.insert(p, next[i]);
+        table[p as usize] = next[i];
         heap.push((next[i], p));
-        // Keep the heap's stale entries bounded by the resident ones.
-        if heap.len() > 2 * capacity.max(16) + 64 {
-            heap = resident.iter().map(|(&p, &when)| (when, p)).collect();
+        // Keep the stale entries fewer than the live ones.
+        if heap.len() > 2 * resident + 64 {
+            heap.retain(|&(when, q)| table[q as usize] == when);
         }
     }
     loads
@@ -113,6 +146,16 @@ mod tests {
         let s: Vec<u64> = (0..15).map(|i| i % 4).collect();
         assert_eq!(min_page_ins(&s, 3), 4);
         assert_eq!(brute_force(&s, 3), 4);
+    }
+
+    #[test]
+    fn sparse_page_numbers_are_renumbered() {
+        let dense: Vec<u64> = (0..500u64).map(|i| (i * i + 3 * i) % 37).collect();
+        let sparse: Vec<u64> = dense.iter().map(|p| (p + 1) << 40).collect();
+        for capacity in [1, 5, 20, 40] {
+            assert_eq!(min_page_ins(&sparse, capacity), min_page_ins(&dense, capacity));
+            assert_eq!(min_page_ins(&dense, capacity), brute_force_greedy_check(&dense, capacity));
+        }
     }
 
     proptest::proptest! {

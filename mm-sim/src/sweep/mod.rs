@@ -9,7 +9,9 @@
 //! A [`Plan`] is the sweep as given: its axes (each a
 //! [`MachineConfig::set`] key with the values it takes) and its workloads.
 //! Its cells are numbered in product order ([`Cell::index`]): the first
-//! axis varies slowest, the workload fastest.  [`sweep`] runs the cells
+//! axis varies slowest, the workload fastest.  A cell's machine is the
+//! library's default, then a scenario's `machine` lines, then the cell's
+//! axis values ([`Plan::run_options`]).  [`sweep`] runs the cells
 //! (all of them, or one shard's: `index % n == i - 1`) on a rayon pool
 //! with an indicatif progress bar, and gathers them in a [`Sweep`];
 //! [`Sweep::merge`] puts shards run apart back together.
@@ -24,6 +26,7 @@ pub mod workload;
 pub use results::{Cell, SWEEP_FORMAT, Sweep};
 
 use crate::bundle::{Bundle, MAX_BUNDLE_BYTES, is_bundle, parse_bundle};
+use crate::run::RunOptions;
 use crate::scenario::{Scenario, parse};
 use crate::strace::{Log, parse_log};
 use mm_core::machine::{MachineConfig, SettingError};
@@ -250,6 +253,9 @@ impl Plan {
             return Err(SweepError::DuplicateWorkload(format!("{} (workload {})", w.name, i + 1)));
         }
         for (i, a) in axes.iter().enumerate() {
+            if a.values.is_empty() {
+                return Err(SweepError::NoValue(a.key.clone()));
+            }
             if axes[..i].iter().any(|b| b.key == a.key) {
                 return Err(SweepError::DuplicateAxis(a.key.clone()));
             }
@@ -282,20 +288,33 @@ impl Plan {
         (values, &self.workloads[w])
     }
 
-    /// The machine of cell `index`: the library's defaults with each
-    /// axis's value set, and no swap area in a host file a workload was
-    /// read from.
-    pub fn machine(&self, index: usize) -> Result<MachineConfig, SettingError> {
+    /// How to run cell `index`: the library's default machine, changed
+    /// by the scenario's `machine` lines if it has any, then by each
+    /// axis's value ([`RunOptions::settings`]: an axis replaces what the
+    /// scenario says of its key); no swap area may be a host file a
+    /// workload was read from.
+    pub fn run_options(&self, index: usize) -> RunOptions {
         let (values, _) = self.coordinates(index);
-        let mut c = MachineConfig::default();
+        let mut settings = Vec::new();
         for (a, v) in self.axes.iter().zip(values) {
-            apply(&mut c, &a.key, v)?;
+            if a.key == "swap" && v != "none" {
+                settings.extend(v.split('+').map(|area| (a.key.clone(), area.to_string())));
+            } else {
+                settings.push((a.key.clone(), v.to_string()));
+            }
         }
-        let in_use: Vec<HostFileId> = self.workloads.iter().filter_map(|w| w.file.clone()).collect();
-        for s in &mut c.swap {
-            s.config.in_use.clone_from(&in_use);
-        }
-        Ok(c)
+        let in_use = self.workloads.iter().filter_map(|w| w.file.clone()).collect();
+        RunOptions { settings, in_use, ..RunOptions::default() }
+    }
+
+    /// The machine of cell `index` ([`run_options`](Self::run_options)).
+    pub fn machine(&self, index: usize) -> Result<MachineConfig, crate::run::RunError> {
+        let (_, w) = self.coordinates(index);
+        let lines = match &w.source {
+            Source::Scenario(s) => &s.machine[..],
+            _ => &[],
+        };
+        self.run_options(index).machine_for(lines)
     }
 
     /// A swap area of some axis that lives in a host file, if any: cells
@@ -435,6 +454,8 @@ mod tests {
         let dup = Plan::new(vec![axis("ram", "4M"), axis("ram", "8M")], w()).unwrap_err();
         assert_eq!(dup.to_string(), "'ram' is given twice (give every value of an axis at once: KEY=V1,V2,...)");
         assert!(matches!(Plan::new(vec![axis("ram", "4M")], vec![]), Err(SweepError::NoWorkload)));
+        let empty = Axis { key: "ram".into(), values: vec![] };
+        assert!(matches!(Plan::new(vec![empty], w()), Err(SweepError::NoValue(_))));
         let big: Vec<Axis> = ["ram", "swappiness", "page_cluster"]
             .iter()
             .map(|k| Axis { key: k.to_string(), values: vec!["1".to_string(); 1000] })
@@ -520,6 +541,28 @@ mod tests {
         // 200 pages looped on fewer frames: MIN reloads some, and no
         // policy does better.
         assert!(s.cells[0].min_page_ins > Some(0) && s.cells[0].page_ins > 0, "{:?}", s.cells[0]);
+    }
+
+    /// A scenario's `machine` lines set its machine; an axis replaces
+    /// what they say of its key (a swap axis all their areas).
+    #[test]
+    fn axes_override_a_scenarios_machine_lines() {
+        let w = || scenario("m", "machine ram=512K swap=zram:1M swappiness=100\ndump\n");
+        let plan = Plan::new(vec![axis("ram", "1M,2M")], vec![w()]).expect("plan");
+        let s = sweep(&plan, &SweepOptions::default()).expect("sweep");
+        let got: Vec<(&str, &str, &str)> = s
+            .cells
+            .iter()
+            .map(|c| (c.machine["ram"].as_str(), c.machine["swap"].as_str(), c.machine["swappiness"].as_str()))
+            .collect();
+        assert_eq!(got, [("1M", "zram:1M", "100"), ("2M", "zram:1M", "100")]);
+        assert_eq!(s.cells[1].meminfo["SwapTotal"], 1020, "{:?}", s.cells[1]);
+        let plan = Plan::new(vec![axis("swap", "none,zram:2M+zram:1M")], vec![w()]).expect("plan");
+        let s = sweep(&plan, &SweepOptions::default()).expect("sweep");
+        let got: Vec<(&str, &str)> =
+            s.cells.iter().map(|c| (c.machine["ram"].as_str(), c.machine["swap"].as_str())).collect();
+        assert_eq!(got, [("512K", "none"), ("512K", "zram:2M,zram:1M")]);
+        assert_eq!(s.cells[0].meminfo["SwapTotal"], 0);
     }
 
     #[test]

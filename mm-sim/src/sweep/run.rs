@@ -73,7 +73,8 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
     match plan.machine(index) {
         Ok(machine) => {
             cell.machine = machine.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            let ran = catch_unwind(AssertUnwindSafe(|| run_workload(w, machine)));
+            let opts = plan.run_options(index);
+            let ran = catch_unwind(AssertUnwindSafe(|| run_workload(w, opts, &machine)));
             // The host's time of the run alone: MIN's time is not the
             // machine's.
             cell.wall_ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -81,7 +82,7 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
                 Ok(Ok(ran)) => {
                     measure(&mut cell, &ran);
                     if let Source::Synthetic(s) = &w.source
-                        && let Some((min, frames)) = min_baseline(s, &cell)
+                        && let Some((min, frames)) = min_baseline(s, &ran.k)
                     {
                         cell.min_page_ins = Some(min);
                         cell.min_capacity = Some(frames);
@@ -103,11 +104,11 @@ pub fn run_cell(plan: &Plan, index: usize) -> Cell {
     cell
 }
 
-/// Runs `w` on a machine built from `machine`: a scenario or a log whole
-/// (the machine is fresh, so all of it is measured), a recording after
-/// its set-up (its root snapshot and page cache).
-fn run_workload(w: &Workload, machine: MachineConfig) -> Result<Ran, String> {
-    let mut opts = RunOptions { machine, ..RunOptions::default() };
+/// Runs `w` with `opts` (its machine is `machine`): a scenario or a log
+/// whole (the machine is fresh, so all of it is measured), a recording
+/// after its set-up (its root snapshot and page cache), a generator after
+/// its set-up pass and warm-up.
+fn run_workload(w: &Workload, mut opts: RunOptions, machine: &MachineConfig) -> Result<Ran, String> {
     match &w.source {
         Source::Scenario(s) => {
             let (_, k) = run_keep(s, &opts).map_err(|e| e.to_string())?;
@@ -128,21 +129,22 @@ fn run_workload(w: &Workload, machine: MachineConfig) -> Result<Ran, String> {
             Ok(Ran { k, before, measured: None })
         }
         Source::Synthetic(s) => {
-            let mut k = Kernel::new(&opts.machine).map_err(|e| e.to_string())?;
+            let mut k = Kernel::new(machine).map_err(|e| e.to_string())?;
             let measured = s.run(&mut k).map_err(|e| e.to_string())?;
             Ok(Ran { k, before: Faults::default(), measured: Some(measured) })
         }
     }
 }
 
-/// Belady's MIN for a synthetic workload with every frame of the machine
-/// (`MemTotal`): no policy can keep more pages resident.  `None` past
+/// Belady's MIN for a synthetic workload run on `k`, with every frame of
+/// the machine ([`totalram_pages`](super::min::totalram_pages)): no
+/// policy can keep more pages resident.  `None` past
 /// [`MAX_MIN_ACCESSES`].
-fn min_baseline(s: &Synthetic, cell: &Cell) -> Option<(u64, u64)> {
+fn min_baseline(s: &Synthetic, k: &Kernel) -> Option<(u64, u64)> {
     if s.accesses() > MAX_MIN_ACCESSES {
         return None;
     }
-    let frames = cell.meminfo.get("MemTotal")? / (mm_core::PAGE_SIZE >> 10);
+    let frames = super::min::totalram_pages(k);
     let pages: Vec<u64> = s.pages().collect();
     Some((super::min::min_page_ins(&pages, usize::try_from(frames).ok()?), frames))
 }

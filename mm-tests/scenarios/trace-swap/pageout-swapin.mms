@@ -1,6 +1,6 @@
-# with a zram swap device, MADV_PAGEOUT reclaims at once: anonymous pages
-# go to swap through the swap cache (add_to_swap, try_to_unmap,
-# swap_writepage) and leave swap entries; a shmem page goes to swap in
+machine swap=zram:1M
+# MADV_PAGEOUT reclaims at once: anonymous pages go to swap through the
+# swap cache (add_to_swap, try_to_unmap, swap_writepage), a shmem page in
 # place of its page-cache entry (shmem_writeout).  The next faults read
 # them back: do_swap_page with cluster readahead, shmem_swapin_folio.
 window 0x100000000 0x101000000

@@ -31,3 +31,4 @@ mod sweep;
 mod threads;
 mod tlb;
 mod trace_snapshots;
+mod workload;

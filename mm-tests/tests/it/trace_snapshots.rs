@@ -12,19 +12,13 @@ fn fault_call_chains() {
     });
 }
 
-/// The reclaim and swap-in chains of `scenarios/trace-swap/`, on a machine
-/// with a zram swap device (and, for `kswapd.mms`, 256 KiB of RAM).
+/// The reclaim and swap-in chains of `scenarios/trace-swap/`, whose
+/// `machine` lines give them a zram swap device (and, `kswapd.mms`, 256
+/// KiB of RAM).
 #[test]
 fn reclaim_and_swap_in_call_chains() {
-    use mm_core::machine::{MachineConfig, SwapSpec};
-    use mm_swap as _;
     insta::glob!(mm_tests::scenarios_dir().join("trace-swap").to_str().expect("utf-8 path"), "*.mms", |path| {
-        let mut cfg =
-            MachineConfig { swap: vec![SwapSpec::parse("zram:1M").expect("swap")], ..MachineConfig::default() };
-        if path.file_stem().is_some_and(|s| s == "kswapd") {
-            cfg.ram = 256 << 10;
-        }
-        let out = mm_tests::run_file(path, Some(cfg), true).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let out = mm_tests::run_file(path, None, true).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         insta::assert_snapshot!(out);
     });
 }
