@@ -248,7 +248,13 @@ struct SweepArgs {
     /// Write the results as CSV (a row per cell, every counter a column).
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
-    /// Replace the --json and --csv files if they exist.
+    /// Draw a chart of the results to FILE, SVG or PNG by its extension
+    /// (NAME.svg, NAME.png); --chart says which.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+    #[command(flatten)]
+    chart: Box<crate::sweep::plot::PlotArgs>,
+    /// Replace the --json, --csv and --plot files if they exist.
     #[arg(long)]
     force: bool,
     /// No progress bar (there is none when standard error is not a
@@ -275,6 +281,22 @@ enum SweepCmd {
         /// Replace the output files if they exist.
         #[arg(long)]
         force: bool,
+    },
+    /// Draw a chart of the results `mmsim sweep --json` wrote (the files
+    /// of a sweep's shards are merged first), SVG or PNG by the output's
+    /// extension.
+    Plot {
+        /// The sweep's --json file, or its shards' files.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// The image to write: NAME.svg or NAME.png.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        chart: Box<crate::sweep::plot::PlotArgs>,
     },
 }
 
@@ -328,16 +350,29 @@ fn sweep(args: SweepArgs, m: &clap::ArgMatches) -> ExitCode {
     if let Some(SweepCmd::Merge { parts, output, csv, force }) = &args.cmd {
         return sweep_merge(parts, output, csv.as_deref(), *force);
     }
+    if let Some(SweepCmd::Plot { results, output, force, chart }) = &args.cmd {
+        return sweep_plot(results, output, *force, &chart.options());
+    }
     let run = || -> Result<crate::sweep::Sweep, SweepError> {
         let axes = sweep_axes(&args, m)?;
         let plan = Plan::new(axes, sweep_workloads(&args, m)?)?;
-        for out in [&args.json, &args.csv].into_iter().flatten() {
+        for out in [&args.json, &args.csv, &args.plot].into_iter().flatten() {
             output::check_new(out, args.force)?;
         }
         if let (Some(j), Some(c)) = (&args.json, &args.csv)
             && j == c
         {
             return Err(SweepError::Merge("--json and --csv name the same file".to_string()));
+        }
+        let chart = args.chart.options();
+        if let Some(p) = &args.plot {
+            if [&args.json, &args.csv].into_iter().flatten().any(|o| o == p) {
+                return Err(SweepError::Merge("--plot names the same file as --json or --csv".to_string()));
+            }
+            crate::sweep::plot::Format::of_path(p)?;
+            let axes: Vec<(String, Vec<String>)> =
+                plan.axes.iter().map(|a| (a.key.clone(), a.values.clone())).collect();
+            chart.check_axes(&axes)?;
         }
         let opts = SweepOptions { jobs: args.jobs, shard: args.shard, progress: !args.quiet };
         let s = crate::sweep::sweep(&plan, &opts)?;
@@ -346,6 +381,9 @@ fn sweep(args: SweepArgs, m: &clap::ArgMatches) -> ExitCode {
         }
         if let Some(p) = &args.csv {
             output::write_new(p, &output::csv(&s), args.force)?;
+        }
+        if let Some(p) = &args.plot {
+            crate::sweep::plot::plot(&s, &chart, p, args.force)?;
         }
         Ok(s)
     };
@@ -365,6 +403,35 @@ fn print_table(s: &crate::sweep::Sweep) -> ExitCode {
         return ExitCode::from(2);
     }
     if s.cells.iter().any(|c| c.error.is_some()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// `mmsim sweep plot`: the chart of saved results.
+fn sweep_plot(results: &[PathBuf], output: &Path, force: bool, chart: &crate::sweep::plot::PlotOptions) -> ExitCode {
+    use crate::sweep::{Sweep, SweepError, output as out};
+    let run = || -> Result<(), SweepError> {
+        crate::sweep::plot::Format::of_path(output)?;
+        out::check_new(output, force)?;
+        if results.iter().any(|p| p == output) {
+            return Err(SweepError::Merge(format!("{} is both results and the output", output.display())));
+        }
+        let mut docs = results
+            .iter()
+            .map(|p| Ok((p.display().to_string(), out::read_json(p)?)))
+            .collect::<Result<Vec<_>, SweepError>>()?;
+        let s = match docs.len() {
+            1 => docs.remove(0).1,
+            _ => Sweep::merge(docs).map_err(SweepError::Merge)?,
+        };
+        crate::sweep::plot::plot(&s, chart, output, force)?;
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// `mmsim sweep merge`.
@@ -962,6 +1029,129 @@ mod tests {
         };
         let e = sweep_axes(&args, m.subcommand_matches("sweep").expect("sweep")).unwrap_err();
         assert_eq!(e.to_string(), "expected KEY=V1,V2,... in 'ram'");
+    }
+
+    /// The chart options of `mmsim sweep --plot` and `mmsim sweep plot`.
+    #[test]
+    fn chart_options_are_read() {
+        use crate::sweep::plot::{ChartKind, Metric, PlotOptions};
+        let argv = [
+            "mmsim",
+            "sweep",
+            "--ram",
+            "4M,8M",
+            "a.mms",
+            "--plot",
+            "c.svg",
+            "--chart",
+            "bars",
+            "--chart-at",
+            "ram=8M",
+            "--chart-metric",
+            "page-ins",
+        ];
+        let Cmd::Sweep(args) = Cli::try_parse_from(argv).expect("parses").cmd else { panic!("not sweep") };
+        assert_eq!(args.plot, Some(PathBuf::from("c.svg")));
+        let want = PlotOptions {
+            kind: ChartKind::Bars,
+            metric: Metric::PageIns,
+            x: "ram".into(),
+            at: vec![("ram".into(), "8M".into())],
+        };
+        assert_eq!(args.chart.options(), want);
+        let Cmd::Sweep(args) = Cli::try_parse_from(["mmsim", "sweep", "a.mms"]).expect("parses").cmd else {
+            panic!("not sweep")
+        };
+        assert_eq!((args.plot, args.chart.options()), (None, PlotOptions::default()));
+        let argv = ["mmsim", "sweep", "plot", "r1.json", "r2.json", "-o", "c.png", "--chart-x", "swap"];
+        let Cmd::Sweep(SweepArgs { cmd: Some(SweepCmd::Plot { results, output, force, chart }), .. }) =
+            Cli::try_parse_from(argv).expect("parses").cmd
+        else {
+            panic!("not sweep plot")
+        };
+        assert_eq!((results.len(), output, force, chart.x.as_str()), (2, PathBuf::from("c.png"), false, "swap"));
+        for (bad, why) in [
+            (&["mmsim", "sweep", "a.mms", "--chart", "pie"][..], "unknown chart 'pie'"),
+            (&["mmsim", "sweep", "a.mms", "--chart-at", "ram"], "expected KEY=VALUE"),
+            (&["mmsim", "sweep", "a.mms", "--chart-metric", "hits"], "unknown metric 'hits'"),
+            (&["mmsim", "sweep", "plot", "r.json"], "--output"),
+        ] {
+            let e = Cli::try_parse_from(bad).expect_err("refused").to_string();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+    }
+
+    /// The README's command that draws docs/sweep-reclaim.svg is one
+    /// `mmsim sweep` takes: 2 policies by 10 RAM sizes by 3 workloads, a
+    /// chart whose options fit the axes.
+    #[test]
+    fn the_readme_sweep_command_parses() {
+        let readme = include_str!("../../README.md");
+        let block = readme
+            .split("```sh\n")
+            .filter_map(|b| b.split("```").next())
+            .find(|b| b.contains("--plot docs/sweep-reclaim.svg"))
+            .expect("the README shows the command");
+        let words: Vec<&str> = block.split_whitespace().filter(|w| *w != "\\").collect();
+        let (cargo, argv) = words.split_at(words.iter().position(|w| *w == "--").expect("cargo run ... --") + 1);
+        assert_eq!(cargo, ["cargo", "run", "--release", "-p", "mm-sim", "--"]);
+        let argv: Vec<&str> = std::iter::once("mmsim").chain(argv.iter().copied()).collect();
+        let m = <Cli as clap::CommandFactory>::command().try_get_matches_from(&argv).expect("parses");
+        let Cmd::Sweep(args) = <Cli as clap::FromArgMatches>::from_arg_matches(&m).expect("args").cmd else {
+            panic!("not sweep")
+        };
+        let m = m.subcommand_matches("sweep").expect("sweep");
+        let plan =
+            crate::sweep::Plan::new(sweep_axes(&args, m).expect("axes"), sweep_workloads(&args, m).expect("workloads"))
+                .expect("a plan");
+        let shape: Vec<(&str, usize)> = plan.axes.iter().map(|a| (a.key.as_str(), a.values.len())).collect();
+        assert_eq!(shape, [("reclaim", 2), ("ram", 10), ("swap", 1), ("page_cluster", 1)]);
+        assert_eq!(plan.workloads.len(), 3);
+        assert_eq!(args.plot.as_deref(), Some(Path::new("docs/sweep-reclaim.svg")));
+        let axes: Vec<(String, Vec<String>)> = plan.axes.iter().map(|a| (a.key.clone(), a.values.clone())).collect();
+        args.chart.options().check_axes(&axes).expect("the chart fits the sweep");
+    }
+
+    /// `mmsim sweep plot` draws saved results, merging shards; it makes
+    /// new files only, and none when it refuses.
+    #[test]
+    fn sweep_plot_draws_saved_results() {
+        use crate::sweep::output::json;
+        let dir = std::env::temp_dir().join(format!("mmsim-sweep-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let s = crate::sweep::plot::tests::sweep();
+        let whole = dir.join("all.json");
+        std::fs::write(&whole, json(&s)).expect("write");
+        let mut shards = Vec::new();
+        for i in 1..=2 {
+            let part = crate::sweep::Sweep {
+                shard: Some((i, 2)),
+                cells: s.cells.iter().filter(|c| c.index % 2 + 1 == i).cloned().collect(),
+                ..s.clone()
+            };
+            let p = dir.join(format!("part{i}.json"));
+            std::fs::write(&p, json(&part)).expect("write");
+            shards.push(p);
+        }
+        let opts = crate::sweep::plot::PlotOptions::default();
+        let ok = |r: ExitCode| r == ExitCode::SUCCESS;
+        let png = dir.join("c.png");
+        assert!(ok(sweep_plot(std::slice::from_ref(&whole), &png, false, &opts)));
+        let first = std::fs::read(&png).expect("written");
+        assert_eq!(&first[..8], b"\x89PNG\r\n\x1a\n");
+        assert!(!ok(sweep_plot(std::slice::from_ref(&whole), &png, false, &opts)), "exists");
+        assert!(ok(sweep_plot(&shards, &png, true, &opts)), "shards merged, --force");
+        assert_eq!(std::fs::read(&png).expect("written"), first, "the merge draws the same chart");
+        // One shard alone is drawn as it is: half the cells.
+        assert!(ok(sweep_plot(&shards[..1], &dir.join("half.svg"), false, &opts)));
+        assert!(std::fs::read_to_string(dir.join("half.svg")).expect("written").starts_with("<svg"));
+        for bad in [dir.join("c.jpg"), dir.join("d.svg")] {
+            let bad_opts = crate::sweep::plot::PlotOptions { x: "reclaim".into(), ..opts.clone() };
+            assert!(!ok(sweep_plot(std::slice::from_ref(&whole), &bad, false, &bad_opts)));
+            assert!(!bad.exists(), "{} not made", bad.display());
+        }
+        assert!(!ok(sweep_plot(std::slice::from_ref(&png), &dir.join("e.svg"), false, &opts)), "not JSON");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Workloads in command-line order, specs in place of files too.

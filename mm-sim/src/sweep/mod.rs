@@ -3,7 +3,8 @@
 //! strace logs, recordings, and the synthetic generators of
 //! [`workload`]), each cell on a fresh simulated machine, and reports
 //! every cell's counters ([`results`]) as a table, CSV or JSON
-//! ([`output`]), with the offline optimal eviction baseline ([`min`]).
+//! ([`output`]), with the offline optimal eviction baseline ([`min`]),
+//! and draws charts of them ([`plot`]).
 //!
 //! A [`Plan`] is the sweep as given: its axes (each a
 //! [`MachineConfig::set`] key with the values it takes) and its workloads.
@@ -17,6 +18,7 @@
 
 pub mod min;
 pub mod output;
+pub mod plot;
 pub mod results;
 pub mod run;
 pub mod workload;
@@ -90,6 +92,9 @@ pub enum SweepError {
     /// An output file cannot be written.
     #[error("cannot write {path}: {error}")]
     Write { path: String, error: std::io::Error },
+    /// The chart (`--plot`) cannot be drawn or written.
+    #[error("{0}")]
+    Plot(#[from] plot::PlotError),
 }
 
 /// One axis of a sweep: a machine setting and the values it takes, in
