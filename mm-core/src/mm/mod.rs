@@ -237,7 +237,7 @@ pub fn mmap_base(task_size: u64, rlim_stack: u64, stack_guard_gap: u64) -> u64 {
 
 impl MmStruct {
     /// `mm_alloc` + `pgd_alloc`: an empty address space with the standard
-    /// top-down layout (`mmap_base` 128 MiB below `TASK_SIZE`, as
+    /// top-down layout (`mmap_base` 128 MiB below the default map window, as
     /// `arch_pick_mmap_layout` computes without randomisation).
     pub fn new(machine: &Arc<Machine>) -> Option<Arc<MmStruct>> {
         let pgd = machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
@@ -245,7 +245,10 @@ impl MmStruct {
         machine.pgd_ctor(pgd);
         let task_size = machine.arch.task_size();
         let t = &machine.tunables;
-        let mmap_base = mmap_base(task_size, t.rlimit_stack, t.stack_guard_gap);
+        // arch_pick_mmap_layout: the base sits below the default map
+        // window (`task_size_64bit(0)`), not below `TASK_SIZE`, so with
+        // five levels mappings stay under 2^47 unless a hint asks higher.
+        let mmap_base = mmap_base(machine.arch.default_map_window(), t.rlimit_stack, t.stack_guard_gap);
         Some(Arc::new_cyclic(|this| MmStruct {
             this: this.clone(),
             id: machine.new_id(),

@@ -134,3 +134,26 @@ fn an_instruction_fetch_needs_an_executable_mapping() {
     assert_eq!(k.faults(pid), Ok((1, 0)));
     assert!(matches!(t.fetch(0, nx), Err(Signal::Segv { .. })), "NX");
 }
+
+/// With five levels the address space reaches 2^56, but mappings stay
+/// under the 47-bit default window unless a hint asks for more
+/// (`arch_pick_mmap_layout` bases `mmap_base` on `task_size_64bit(0)`),
+/// so programs that keep tags in the high bits keep working.
+#[test]
+fn five_level_mappings_stay_below_the_default_window_unless_asked() {
+    const WINDOW: u64 = 1 << 47;
+    for pt in ["x86-64-4level", "x86-64-5level"] {
+        let mut k = machine(pt);
+        let p = k.spawn().expect("process");
+        let a = k.sys_mmap(p, 0, 4096, 3, 0x22, -1, 0).expect("mmap");
+        assert!(a < WINDOW && a > WINDOW - (1 << 30), "{pt}: {a:#x} just under the window");
+        let high = 1 << 50;
+        let h = k.sys_mmap(p, high, 4096, 3, 0x22, -1, 0);
+        if pt == "x86-64-5level" {
+            assert_eq!(h, Ok(high), "{pt}: a hint above the window is honoured");
+            k.store(p, high, 7).expect("store above the window");
+        } else {
+            assert!(h.is_ok_and(|h| h < WINDOW), "{pt}: {h:?}");
+        }
+    }
+}
