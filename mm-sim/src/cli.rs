@@ -34,6 +34,11 @@ enum Cmd {
         /// Print the kernel call chain of every operation.
         #[arg(long)]
         trace: bool,
+        /// Trace as `--trace` does, and also every access that does not
+        /// fault: its TLB hit or miss and, on a miss, the page walk with
+        /// each level's entry and its bits.
+        #[arg(long)]
+        trace_walk: bool,
         #[command(flatten)]
         machine: MachineArgs,
         /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
@@ -507,6 +512,7 @@ pub fn main() -> ExitCode {
         Cmd::Run {
             file,
             trace,
+            trace_walk,
             machine,
             image,
             write_image,
@@ -560,6 +566,7 @@ pub fn main() -> ExitCode {
                 settings: machine.settings(),
                 in_use,
                 trace,
+                trace_walk,
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,

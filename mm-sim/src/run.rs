@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub in_use: Vec<HostFileId>,
     /// Interleave the call chain of every operation with the output.
     pub trace: bool,
+    /// With `trace`: also every access that does not fault, its TLB hit
+    /// or miss and, on a miss, the page walk level by level.
+    pub trace_walk: bool,
     /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
     pub image: Option<String>,
     /// Write dirty pages back into the image file in place; without it
@@ -911,8 +914,9 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
             return end;
         }
     };
-    let trace = if opts.trace {
+    let trace = if opts.trace || opts.trace_walk {
         let c = TraceCollector::new();
+        k.machine().trace().set_walk(opts.trace_walk);
         k.machine().trace().subscribe(c.clone());
         Some(c)
     } else {

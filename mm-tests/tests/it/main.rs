@@ -31,5 +31,6 @@ mod scaling;
 mod swap;
 mod threads;
 mod tlb;
+mod trace_reasons;
 mod trace_snapshots;
 mod workload;
