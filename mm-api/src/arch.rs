@@ -256,6 +256,12 @@ pub trait PageTableFormat: Send + Sync {
     fn encode_pte(&self, pte: Pte) -> u64;
     /// Decodes an upper-level entry.
     fn decode_table(&self, level: Level, raw: u64) -> TableEntry;
+    /// The attributes an upper-level entry carries for the walk below it
+    /// (present, write, user, accessed, no-execute), for traces and
+    /// pictures; a format without such bits keeps the default, none.
+    fn table_entry_flags(&self, _level: Level, _raw: u64) -> PteFlags {
+        PteFlags::empty()
+    }
     /// How upper-level entries are laid out, if a present bit, a huge bit
     /// and a frame field describe them: the kernel's walks then decode them
     /// with masks instead of calling [`decode_table`](Self::decode_table).

@@ -101,6 +101,7 @@ pub struct Tracer {
     enabled: AtomicBool,
     /// Some subscriber reads the details.
     detailed: AtomicBool,
+    walk: AtomicBool,
     subscribers: RwLock<Vec<Arc<dyn TraceSubscriber>>>,
 }
 
@@ -122,6 +123,20 @@ impl Tracer {
     #[inline]
     pub fn detailed(&self) -> bool {
         self.detailed.load(Ordering::Relaxed)
+    }
+
+    /// True if accesses that do not fault are traced too (their TLB hit or
+    /// miss and the page walk): a subscriber listens and
+    /// [`set_walk`](Self::set_walk) asked for it.
+    #[inline]
+    pub fn walk_enabled(&self) -> bool {
+        self.walk.load(Ordering::Relaxed) && self.enabled()
+    }
+
+    /// Traces (or stops tracing) every access's TLB lookup and page walk,
+    /// not only the faults (`mmsim run --trace-walk`).
+    pub fn set_walk(&self, on: bool) {
+        self.walk.store(on, Ordering::Relaxed);
     }
 
     /// Attaches a subscriber.

@@ -960,13 +960,31 @@ impl Kernel {
                 continue;
             }
             let points = oom_badness(&t.mm);
-            trace_note!(m.trace, "oom_badness", "pid {}: {} points", t.pid, points);
+            if m.trace.enabled() {
+                let c = &t.mm.counters;
+                trace_note!(
+                    m.trace,
+                    "oom_badness",
+                    "pid {}: {} points = rss {} + swapents {} + pgtables {} (oom_score_adj 0)",
+                    t.pid,
+                    points,
+                    c.anon_rss.load(Ordering::Relaxed) + c.file_rss.load(Ordering::Relaxed),
+                    c.swap_ents.load(Ordering::Relaxed),
+                    t.mm.pgtable_pages() - 1
+                );
+            }
             if chosen.is_none_or(|(_, p)| points >= p) {
                 chosen = Some((t, points));
             }
         }
         if let Some((t, points)) = chosen {
-            trace_note!(m.trace, "select_bad_process", "pid {} chosen ({} points)", t.pid, points);
+            trace_note!(
+                m.trace,
+                "select_bad_process",
+                "pid {} chosen: the most points ({}), the later process on a tie",
+                t.pid,
+                points
+            );
         }
         chosen.map(|(t, _)| t)
     }

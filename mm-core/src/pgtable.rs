@@ -440,3 +440,96 @@ impl MmStruct {
         out
     }
 }
+
+impl crate::machine::Machine {
+    /// `mmsim run --trace-walk`: an access that the MMU of `cpu` translated
+    /// without a fault, as the hardware did it: a TLB hit, or a miss and the
+    /// walk from the root table, one line per level with the entry's word
+    /// and what its bits say.  Called only when the tracer asks for walks.
+    pub(crate) fn trace_tlb_access(
+        &self,
+        cpu: usize,
+        root: Pfn,
+        va: u64,
+        access: crate::flags::Access,
+        hit: bool,
+        pa_pfn: Pfn,
+    ) {
+        let access = match access {
+            crate::flags::Access::Read => "read",
+            crate::flags::Access::Write => "write",
+            crate::flags::Access::Exec => "exec",
+        };
+        if hit {
+            trace_note!(self.trace, "tlb_hit", "cpu {} {} {:#x} -> pfn {:#x}", cpu, access, va, pa_pfn.0);
+            return;
+        }
+        let _t = trace_enter!(
+            self.trace,
+            "tlb_miss",
+            "cpu {} {} {:#x}: page walk from root pfn {:#x}",
+            cpu,
+            access,
+            va,
+            root.0
+        );
+        let g = &self.geometry;
+        let mut table = root;
+        for level in (PTE_LEVEL..g.levels).rev() {
+            let idx = ((va >> g.shifts[level as usize]) & g.index_mask) as usize;
+            let raw = self.phys.read_u64(table, idx);
+            let name = level_name(level, g.levels);
+            if level == PTE_LEVEL {
+                let pte = self.arch.decode_pte(raw);
+                let what = match pte.pfn() {
+                    Some(pfn) if self.is_zero_pfn(pfn) => "zero page".to_string(),
+                    Some(pfn) => format!("page pfn {:#x}", pfn.0),
+                    None => crate::fault::describe_pte(self, pte),
+                };
+                trace_note!(self.trace, name, "[{}] = {:#018x}: {}{}", idx, raw, what, describe_flags(pte.flags()));
+                break;
+            }
+            let flags = self.arch.table_entry_flags(level, raw);
+            match self.read_table(level, Slot { table, idx }) {
+                TableEntry::Table(next) => {
+                    trace_note!(
+                        self.trace,
+                        name,
+                        "[{}] = {:#018x}: table pfn {:#x}{}",
+                        idx,
+                        raw,
+                        next.0,
+                        describe_flags(flags)
+                    );
+                    table = next;
+                }
+                TableEntry::Leaf(pfn) => {
+                    trace_note!(
+                        self.trace,
+                        name,
+                        "[{}] = {:#018x}: huge leaf pfn {:#x}{}",
+                        idx,
+                        raw,
+                        pfn.0,
+                        describe_flags(flags)
+                    );
+                    break;
+                }
+                TableEntry::None | TableEntry::Bad(_) => {
+                    trace_note!(self.trace, name, "[{}] = {:#018x}: not a table", idx, raw);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The attribute names of an entry, for a walk trace: ` [present write
+/// user accessed]`.
+fn describe_flags(flags: crate::arch::PteFlags) -> String {
+    if flags.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = flags.iter_names().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    format!(" <{}>", names.join(" "))
+}

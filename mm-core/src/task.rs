@@ -490,10 +490,24 @@ impl Task {
         for _ in 0..8 {
             let fault = {
                 let mut c = m.cpus[cpu].lock();
-                match c.mmu.translate(&m.phys, va, access, user) {
-                    Ok(pa) => return Ok(f.take().expect("called once")(pa)),
-                    Err(e) => e,
+                if m.trace.walk_enabled() {
+                    let misses = c.mmu.stats().misses;
+                    let r = c.mmu.translate(&m.phys, va, access, user);
+                    if let Ok(pa) = r {
+                        let root = c.mmu.current_mm().0;
+                        let hit = c.mmu.stats().misses == misses;
+                        drop(c);
+                        m.trace_tlb_access(cpu, root, va, access, hit, pa.pfn());
+                        return Ok(f.take().expect("called once")(pa));
+                    }
+                    r
+                } else {
+                    c.mmu.translate(&m.phys, va, access, user)
                 }
+            };
+            let fault = match fault {
+                Ok(pa) => return Ok(f.take().expect("called once")(pa)),
+                Err(e) => e,
             };
             handle(fault)?;
         }

@@ -44,6 +44,11 @@ enum Cmd {
         /// (`== trace summary`); without `--trace`, no chains.
         #[arg(long = "trace-summary")]
         trace_summary: bool,
+        /// Trace as `--trace` does, and also every access that does not
+        /// fault: its TLB hit or miss and, on a miss, the page walk with
+        /// each level's entry and its bits.
+        #[arg(long)]
+        trace_walk: bool,
         #[command(flatten)]
         machine: MachineArgs,
         /// An ext4 image whose files `openat` paths name (`"/etc/hostname"`);
@@ -807,6 +812,7 @@ pub fn main() -> ExitCode {
             trace,
             trace_filter,
             trace_summary,
+            trace_walk,
             machine,
             image,
             write_image,
@@ -863,6 +869,7 @@ pub fn main() -> ExitCode {
                 trace: trace || (!trace_filter.is_empty() && !trace_summary),
                 trace_filter,
                 trace_summary,
+                trace_walk,
                 stats,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,

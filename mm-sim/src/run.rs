@@ -42,6 +42,9 @@ pub struct RunOptions {
     pub trace_filter: Vec<String>,
     /// After the run, print the calls per function (`== trace summary`).
     pub trace_summary: bool,
+    /// With `trace`: also every access that does not fault, its TLB hit
+    /// or miss and, on a miss, the page walk level by level.
+    pub trace_walk: bool,
     /// An ext4 image to resolve `openat` paths in; exclusive with `root`.
     pub image: Option<String>,
     /// Write dirty pages back into the image file in place; without it

@@ -40,11 +40,12 @@ impl RunTrace {
     /// [`RunOptions::trace`], the counter with
     /// [`RunOptions::trace_summary`]; `None` when it asks for neither.
     pub(crate) fn attach(k: &Kernel, opts: &RunOptions, filter: Option<TraceFilter>) -> Option<RunTrace> {
-        if !opts.trace && !opts.trace_summary {
+        if !opts.trace && !opts.trace_walk && !opts.trace_summary {
             return None;
         }
         let tracer = k.machine().trace();
-        let chains = opts.trace.then(|| {
+        tracer.set_walk(opts.trace_walk);
+        let chains = (opts.trace || opts.trace_walk).then(|| {
             let c = TraceCollector::new();
             let sub: Arc<dyn TraceSubscriber> = match &filter {
                 Some(f) => FilteredSubscriber::new(f.clone(), c.clone()),

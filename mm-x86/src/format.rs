@@ -249,6 +249,13 @@ impl PageTableFormat for X86Format {
         TABLE_LAYOUT.decode(level, raw)
     }
 
+    fn table_entry_flags(&self, _level: Level, raw: u64) -> PteFlags {
+        // The same positions as in a leaf for these five; the dirty and
+        // PAT/huge positions mean other things above the last level.
+        bits_to_flags(raw)
+            & (PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::NO_EXEC)
+    }
+
     fn table_layout(&self) -> Option<TableLayout> {
         Some(TABLE_LAYOUT)
     }

@@ -41,9 +41,29 @@ impl MmStruct {
         let old_page = self.vm_normal_page(orig);
         if let Some(pfn) = old_page {
             let page = m.phys.page(pfn);
-            if page.is_anon() && (page.test(PageFlags::ANON_EXCLUSIVE) || self.wp_can_reuse_anon_folio(pfn)) {
-                page.set_flags(PageFlags::ANON_EXCLUSIVE);
-                return self.wp_page_reuse(vmf, slot, orig);
+            if page.is_anon() {
+                if page.test(PageFlags::ANON_EXCLUSIVE) {
+                    trace_note!(
+                        m.trace,
+                        "do_wp_page",
+                        "pfn {:#x}: PageAnonExclusive (refcount {}, mapcount {}): reuse",
+                        pfn.0,
+                        page.refcount(),
+                        page.mapcount()
+                    );
+                    return self.wp_page_reuse(vmf, slot, orig);
+                }
+                if self.wp_can_reuse_anon_folio(pfn) {
+                    page.set_flags(PageFlags::ANON_EXCLUSIVE);
+                    return self.wp_page_reuse(vmf, slot, orig);
+                }
+            } else {
+                trace_note!(
+                    m.trace,
+                    "do_wp_page",
+                    "pfn {:#x}: not anonymous (a file page in a private mapping): copy",
+                    pfn.0
+                );
             }
             m.get_page(pfn);
         }
@@ -57,13 +77,38 @@ impl MmStruct {
         let m = &*self.machine;
         let page = m.phys.page(pfn);
         let swapcache = page.test(PageFlags::SWAPCACHE);
-        if page.refcount() > 1 + i32::from(swapcache) {
+        let (refs, maps) = (page.refcount(), page.mapcount());
+        if refs > 1 + i32::from(swapcache) {
+            trace_note!(
+                m.trace,
+                "wp_can_reuse_anon_folio",
+                "pfn {:#x}: refcount {} > 1{} (mapcount {}), shared: copy",
+                pfn.0,
+                refs,
+                if swapcache { " + swapcache" } else { "" },
+                maps
+            );
             return false;
         }
         if swapcache {
             m.folio_free_swap(pfn);
         }
-        page.refcount() == 1
+        let reuse = page.refcount() == 1;
+        trace_note!(
+            m.trace,
+            "wp_can_reuse_anon_folio",
+            "pfn {:#x}: refcount {}{}, mapcount {}, not KSM: {}",
+            pfn.0,
+            page.refcount(),
+            match (swapcache, page.test(PageFlags::SWAPCACHE)) {
+                (true, false) => " after folio_free_swap",
+                (true, true) => " (swap slot still needed)",
+                _ => "",
+            },
+            maps,
+            if reuse { "exclusive, reuse" } else { "copy" }
+        );
+        reuse
     }
 
     /// `wp_page_reuse`: makes the entry writable and dirty in place.  No

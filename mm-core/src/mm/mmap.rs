@@ -508,11 +508,25 @@ impl MmStruct {
     /// together (`__vm_enough_memory`, `OVERCOMMIT_GUESS`).
     pub(crate) fn vm_enough_memory(&self, npages: u64) -> SysResult<()> {
         let m = &*self.machine;
-        match m.tunables.overcommit_memory {
-            1 => Ok(()),
-            _ if npages > m.phys.nr_pages() + m.swap.total_swap_pages() => Err(Errno::ENOMEM),
-            _ => Ok(()),
+        let mode = m.tunables.overcommit_memory;
+        if mode == 1 {
+            trace_note!(m.trace, "__vm_enough_memory", "{} pages asked, OVERCOMMIT_ALWAYS (mode 1): granted", npages);
+            return Ok(());
         }
+        let (ram, swap) = (m.phys.nr_pages(), m.swap.total_swap_pages());
+        let refused = npages > ram + swap;
+        trace_note!(
+            m.trace,
+            "__vm_enough_memory",
+            "{} pages asked, mode {} (heuristic): {} totalram + {} swap = {} pages: {}",
+            npages,
+            mode,
+            ram,
+            swap,
+            ram + swap,
+            if refused { "more than all of it, -ENOMEM" } else { "granted" }
+        );
+        if refused { Err(Errno::ENOMEM) } else { Ok(()) }
     }
 
     /// `mmap_region`: unmaps what `[addr, addr + len)` overlaps, then merges

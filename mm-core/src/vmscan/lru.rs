@@ -131,18 +131,33 @@ impl TwoListLru {
         let r = sc.folio_referenced(pfn);
         let page = sc.ctx.page(pfn);
         let referenced_folio = page.clear_flags(PageFlags::REFERENCED).contains(PageFlags::REFERENCED);
+        let trace = &sc.ctx.trace;
         if r.vm_flags.contains(VmFlags::LOCKED) {
+            trace_note!(trace, "folio_check_references", "pfn {:#x}: mapped in a VM_LOCKED VMA: activate", pfn.0);
             return FolioRef::Activate;
         }
         if r.ptes > 0 {
             page.set_flags(PageFlags::REFERENCED);
-            if referenced_folio || r.ptes > 1 {
-                return FolioRef::Activate;
-            }
-            if r.vm_flags.contains(VmFlags::EXEC) && is_file_lru(sc.ctx.phys, pfn) {
-                return FolioRef::Activate;
-            }
-            return FolioRef::Keep;
+            let (verdict, why) = if referenced_folio {
+                (FolioRef::Activate, "referenced again since the last scan: activate")
+            } else if r.ptes > 1 {
+                (FolioRef::Activate, "several referencing ptes: activate")
+            } else if r.vm_flags.contains(VmFlags::EXEC) && is_file_lru(sc.ctx.phys, pfn) {
+                (FolioRef::Activate, "executable file page: activate")
+            } else {
+                (FolioRef::Keep, "first reference, PG_referenced set: keep on the inactive list")
+            };
+            trace_note!(
+                trace,
+                "folio_check_references",
+                "pfn {:#x}: {} referenced pte{}, PG_referenced was {}: {}",
+                pfn.0,
+                r.ptes,
+                if r.ptes == 1 { "" } else { "s" },
+                if referenced_folio { "set" } else { "clear" },
+                why
+            );
+            return verdict;
         }
         FolioRef::Reclaim
     }

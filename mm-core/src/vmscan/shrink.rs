@@ -308,10 +308,12 @@ impl Machine {
     fn reclaim_anon(&self, pfn: Pfn) -> (Outcome, bool) {
         let page = self.phys.page(pfn);
         if !page.test(PageFlags::SWAPCACHE) && !self.add_to_swap(pfn) {
+            trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: anonymous, no free swap slot: activate", pfn.0);
             return (Outcome::Activate, false);
         }
         if page.mapcount() > 0 {
             if self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+                trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: try_to_unmap failed: activate", pfn.0);
                 return (Outcome::Activate, false);
             }
             trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: entries now hold its swap entry", pfn.0);
@@ -346,6 +348,7 @@ impl Machine {
     fn reclaim_shmem(&self, pfn: Pfn) -> (Outcome, bool) {
         let page = self.phys.page(pfn);
         if page.mapcount() > 0 && self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+            trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: try_to_unmap failed: activate", pfn.0);
             return (Outcome::Activate, false);
         }
         let Some(inode) = self.page_inode(pfn) else {
@@ -370,6 +373,7 @@ impl Machine {
         }
         let Some(entry) = self.swap.get_swap_page(crate::smp::smp_processor_id()) else {
             // No swap: AOP_WRITEPAGE_ACTIVATE.
+            trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: dirty shmem, no free swap slot: activate", pfn.0);
             return (Outcome::Activate, false);
         };
         // The slot is written before it replaces the page, so that a fault
@@ -409,6 +413,7 @@ impl Machine {
         let page = self.phys.page(pfn);
         if page.mapcount() > 0 {
             if self.try_to_unmap(pfn) != UnmapResult::Unmapped {
+                trace_note!(self.trace, "shrink_folio_list", "pfn {:#x}: try_to_unmap failed: activate", pfn.0);
                 return (Outcome::Activate, false);
             }
             trace_note!(self.trace, "try_to_unmap", "pfn {:#x}: page-cache page unmapped", pfn.0);

@@ -32,5 +32,6 @@ mod swap;
 mod threads;
 mod tlb;
 mod trace_filter;
+mod trace_reasons;
 mod trace_snapshots;
 mod workload;
