@@ -1115,6 +1115,7 @@ mod tests {
         assert_eq!(shape, [("reclaim", 2), ("ram", 10), ("swap", 1), ("page_cluster", 1)]);
         assert_eq!(plan.workloads.len(), 3);
         assert_eq!(args.plot.as_deref(), Some(Path::new("docs/sweep-reclaim.svg")));
+        assert!(args.force, "the picture is in the repository: redrawing it replaces it");
         let axes: Vec<(String, Vec<String>)> = plan.axes.iter().map(|a| (a.key.clone(), a.values.clone())).collect();
         args.chart.options().check_axes(&axes).expect("the chart fits the sweep");
     }
