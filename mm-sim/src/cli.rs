@@ -381,24 +381,13 @@ fn sweep(args: SweepArgs, m: &clap::ArgMatches) -> ExitCode {
         }
         let opts = SweepOptions { jobs: args.jobs, shard: args.shard, progress: !args.quiet };
         let s = crate::sweep::sweep(&plan, &opts)?;
-        if let Some(p) = &args.json {
-            output::write_new(p, &output::json(&s), args.force)?;
-        }
-        if let Some(p) = &args.csv {
-            output::write_new(p, &output::csv(&s), args.force)?;
-        }
+        output::write_results(&s, args.json.as_deref(), args.csv.as_deref(), args.force)?;
         if let Some(p) = &args.plot {
             crate::sweep::plot::plot(&s, &chart, p, args.force)?;
         }
         Ok(s)
     };
-    match run() {
-        Ok(s) => print_table(&s),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    sweep_exit(run())
 }
 
 /// Prints a sweep's table; the exit status is 1 if a cell failed.
@@ -454,13 +443,16 @@ fn sweep_merge(parts: &[PathBuf], output: &Path, csv: Option<&Path>, force: bool
             .map(|p| Ok((p.display().to_string(), out::read_json(p)?)))
             .collect::<Result<Vec<_>, SweepError>>()?;
         let s = Sweep::merge(docs).map_err(SweepError::Merge)?;
-        out::write_new(output, &out::json(&s), force)?;
-        if let Some(c) = csv {
-            out::write_new(c, &out::csv(&s), force)?;
-        }
+        out::write_results(&s, Some(output), csv, force)?;
         Ok(s)
     };
-    match run() {
+    sweep_exit(run())
+}
+
+/// The table of a sweep that ran (exit status 1 if a cell failed), or
+/// the error that stopped it (exit status 2).
+fn sweep_exit(r: Result<crate::sweep::Sweep, crate::sweep::SweepError>) -> ExitCode {
+    match r {
         Ok(s) => print_table(&s),
         Err(e) => {
             eprintln!("error: {e}");

@@ -146,6 +146,22 @@ pub fn check_new(path: &Path, force: bool) -> Result<(), SweepError> {
     Ok(())
 }
 
+/// Writes a sweep's `--json` and `--csv` files, each new unless `force`.
+pub fn write_results(
+    s: &Sweep,
+    json_path: Option<&Path>,
+    csv_path: Option<&Path>,
+    force: bool,
+) -> Result<(), SweepError> {
+    if let Some(p) = json_path {
+        write_new(p, &json(s), force)?;
+    }
+    if let Some(p) = csv_path {
+        write_new(p, &csv(s), force)?;
+    }
+    Ok(())
+}
+
 /// Writes `text` to a new file `path`; an existing file is replaced only
 /// with `force`.
 pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), SweepError> {
