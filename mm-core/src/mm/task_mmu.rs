@@ -20,6 +20,8 @@ pub struct MemSizeStats {
     pub private_dirty: u64,
     pub anonymous: u64,
     pub swap: u64,
+    /// `AnonHugePages`: anonymous memory mapped by PMD leaves.
+    pub anonymous_thp: u64,
     pub pss: u64,
     pub pss_locked: u64,
 }
