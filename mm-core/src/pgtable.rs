@@ -454,17 +454,22 @@ impl MmStruct {
             let (s, e) = (v.start.max(start), v.end.min(end));
             let mut a = s & !(size - 1);
             while a < e {
-                if let Some(pmd) = self.pmd_offset(a)
-                    && let TableEntry::Leaf(pfn) = self.read_table(PMD_LEVEL, pmd)
-                {
-                    let zero = self.machine.is_zero_pfn(pfn);
-                    let (rs, re) = (a.max(s), a.saturating_add(size).min(e));
-                    match out.last_mut() {
-                        Some(last) if last.1 == rs && last.2 == zero => last.1 = re,
-                        _ => out.push((rs, re, zero)),
+                // Without a PMD table here, the next one is a PUD away.
+                let mut step = size;
+                match self.pmd_offset(a) {
+                    None => step = self.entry_size(PMD_LEVEL + 1) - (a & (self.entry_size(PMD_LEVEL + 1) - 1)),
+                    Some(pmd) => {
+                        if let TableEntry::Leaf(pfn) = self.read_table(PMD_LEVEL, pmd) {
+                            let zero = self.machine.is_zero_pfn(pfn);
+                            let (rs, re) = (a.max(s), a.saturating_add(size).min(e));
+                            match out.last_mut() {
+                                Some(last) if last.1 == rs && last.2 == zero => last.1 = re,
+                                _ => out.push((rs, re, zero)),
+                            }
+                        }
                     }
                 }
-                match a.checked_add(size) {
+                match a.checked_add(step) {
                     Some(n) => a = n,
                     None => break,
                 }
