@@ -63,3 +63,41 @@ fn huge_ranges_of_a_vast_empty_mapping_are_quick() {
     assert_eq!(k.huge_ranges(pid, 0, u64::MAX), Ok(vec![]));
     assert!(t.elapsed() < std::time::Duration::from_secs(2), "took {:?}", t.elapsed());
 }
+
+/// The THP cases waiting in `mm-tests/scenarios-pending/thp` stay valid
+/// scenarios, each with its recorded output, and that output has the
+/// lines v1.6 adds (whether the simulator prints them is checked once
+/// the cases move into the corpus).
+#[test]
+fn pending_thp_cases_parse_and_have_expected_outputs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios-pending/thp");
+    let mut stack = vec![dir];
+    let (mut n, mut huge, mut zero, mut anon_huge) = (0, 0, 0, 0);
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("pending directory") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "mms") {
+                continue;
+            }
+            let src = std::fs::read(&p).expect("case");
+            if let Err(e) = mm_sim::scenario::parse(&src) {
+                panic!("{}: {e}", p.display());
+            }
+            let exp = std::fs::read_to_string(p.with_extension("expected")).expect("recorded output");
+            assert!(exp.lines().last().is_some_and(|l| l.starts_with("ok ")), "{}", p.display());
+            huge += usize::from(exp.lines().any(|l| l.starts_with("huge ")));
+            zero += usize::from(exp.lines().any(|l| l.starts_with("huge_zero ")));
+            anon_huge += usize::from(exp.contains(" AnonHugePages="));
+            n += 1;
+        }
+    }
+    assert!(n >= 150, "only {n} pending THP cases");
+    assert!(
+        huge >= 50 && zero >= 10 && anon_huge >= 50,
+        "{huge} with huge, {zero} with huge_zero, {anon_huge} with AnonHugePages"
+    );
+}
