@@ -373,7 +373,7 @@ impl Machine {
             };
             self.nr_free.fetch_sub(1 << order, Ordering::Relaxed);
             self.phys.init_deferred_page(Pfn(pfn));
-            if !self.alloc.split_page(Pfn(pfn), order) {
+            if order > 0 && !self.alloc.split_page(Pfn(pfn), order) {
                 // An allocator that cannot split gives the block back.
                 self.alloc.free_pages(Pfn(pfn), order);
                 self.nr_free.fetch_add(1 << order, Ordering::Relaxed);
