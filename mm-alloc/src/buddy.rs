@@ -349,7 +349,7 @@ impl BuddyAllocator {
 
     /// Puts the block at `idx` at the head of its free list and marks it
     /// free (`__add_to_free_list` + `set_buddy_order`).
-    #[inline]
+    #[inline(always)]
     fn add_to_free_list(&self, z: &mut Zone, idx: u32, order: u32, mt: usize) {
         let area = &mut z.free_area[order as usize];
         let head = area.head[mt];
@@ -366,7 +366,7 @@ impl BuddyAllocator {
 
     /// Takes the free block at `idx` off its list in O(1) and clears its
     /// state (`del_page_from_free_list`).
-    #[inline]
+    #[inline(always)]
     fn del_from_free_list(&self, z: &mut Zone, idx: u32, order: u32, mt: usize) {
         let [next, prev] = z.links[idx as usize];
         let area = &mut z.free_area[order as usize];
@@ -654,6 +654,7 @@ impl BuddyAllocator {
     /// Frees a block into the zone one pageblock at a time, each on the
     /// lists of its own pageblock's type (`free_one_page` and
     /// `split_large_buddy`).
+    #[inline(always)]
     fn free_one_page_split(&self, z: &mut Zone, idx: u32, order: u32) {
         let (step, nr) =
             if order > PAGEBLOCK_ORDER { (PAGEBLOCK_ORDER, 1 << (order - PAGEBLOCK_ORDER)) } else { (order, 1) };
