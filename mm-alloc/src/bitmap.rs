@@ -25,6 +25,10 @@
 //! larger order than was allocated) or when the block is outside the range;
 //! a free with a smaller order than was allocated cannot be told apart from
 //! a legal one and frees part of the block.  All of it is under one lock.
+//!
+//! Compaction sees the same blocks: `free_block_order` is the largest
+//! aligned free run starting at a frame, which `isolate_free_page` marks
+//! used.  Without migrate types, every pageblock is a source and a target.
 
 use linkme::distributed_slice;
 use mm_api::alloc::{
@@ -173,6 +177,33 @@ impl Bitmap {
         }
     }
 
+    /// Whether every bit of `[from, to)` is clear.
+    fn range_is_free(&self, from: u64, to: u64) -> bool {
+        word_masks(from, to).all(|(w, mask)| self.used[w] & mask == 0)
+    }
+
+    /// The order of the largest naturally aligned free block starting at
+    /// frame `pfn`, at most `MAX_PAGE_ORDER`; `None` if `pfn` is outside
+    /// the range or in use.
+    fn free_block_order(&self, pfn: u64) -> Option<u32> {
+        if pfn < self.base || pfn >= self.end {
+            return None;
+        }
+        let bit = pfn - self.start;
+        if !self.range_is_free(bit, bit + 1) {
+            return None;
+        }
+        let mut order = 0;
+        while order < MAX_PAGE_ORDER.min(pfn.trailing_zeros()) {
+            let size = 2u64 << order;
+            if pfn + size > self.end || !self.range_is_free(bit + (size >> 1), bit + size) {
+                break;
+            }
+            order += 1;
+        }
+        Some(order)
+    }
+
     /// Sets (`used`) or clears bits `[from, to)`.
     fn set_range(&mut self, from: u64, to: u64, used: bool) {
         for (w, mask) in word_masks(from, to) {
@@ -312,6 +343,23 @@ impl PageAllocator for BitmapAllocator {
     fn free_areas(&self) -> FreeAreas {
         self.inner.lock().free_areas()
     }
+
+    /// The largest naturally aligned run of free frames starting at
+    /// `pfn`, as `free_areas` counts blocks.
+    fn free_block_order(&self, pfn: Pfn) -> Option<u32> {
+        self.inner.lock().free_block_order(pfn.0)
+    }
+
+    /// Marks the block [`free_block_order`](Self::free_block_order) finds
+    /// used.
+    fn isolate_free_page(&self, pfn: Pfn) -> Option<u32> {
+        let mut map = self.inner.lock();
+        let order = map.free_block_order(pfn.0)?;
+        let bit = pfn.0 - map.start;
+        map.set_range(bit, bit + (1 << order), true);
+        map.nr_free -= 1 << order;
+        Some(order)
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +480,30 @@ mod tests {
         }
         assert_eq!(b.free_areas(), [0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0]);
         check_summaries(&b);
+    }
+
+    #[test]
+    fn free_blocks_are_found_and_isolated_for_compaction() {
+        let b = bitmap(0, 4096);
+        for _ in 0..4096 {
+            b.alloc_pages(Gfp::KERNEL, 0).unwrap();
+        }
+        for pfn in 60..132 {
+            b.free_pages(Pfn(pfn), 0);
+        }
+        // 60..64, 64..128 and 128..132, as free_areas counts them.
+        assert_eq!(b.free_block_order(Pfn(60)), Some(2));
+        assert_eq!(b.free_block_order(Pfn(64)), Some(6));
+        assert_eq!(b.free_block_order(Pfn(128)), Some(2));
+        assert_eq!(b.free_block_order(Pfn(132)), None);
+        assert_eq!(b.isolate_free_page(Pfn(64)), Some(6));
+        assert_eq!(b.free_areas(), [0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(b.nr_free_pages(), 8);
+        check_summaries(&b);
+        for pfn in 64..128 {
+            b.free_pages(Pfn(pfn), 0);
+        }
+        assert_eq!(b.free_areas(), [0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0]);
     }
 
     #[test]

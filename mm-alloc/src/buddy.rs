@@ -10,9 +10,32 @@
 //! range `[base, base + nr_pages)` need not be aligned: its edges are simply
 //! smaller blocks whose buddies lie outside the range and never merge.
 //!
+//! Pages are grouped by mobility, as in 6.18.  Every request has a
+//! migrate type from its flags ([`Gfp::migratetype`]: user pages movable,
+//! page tables and kernel pages unmovable, reclaimable slab reclaimable),
+//! every pageblock (`1 << PAGEBLOCK_ORDER` frames, 2 MiB) has one (all
+//! start movable), and each order has a free list per type; a free block
+//! is always on the list of its pageblock's type.  A request takes the
+//! smallest block of its own type (`__rmqueue_smallest`); failing that it
+//! falls back (`__rmqueue`) to the other types in the order of
+//! `fallbacks[]`: first it tries to *claim* a block, from the largest order
+//! down (`__rmqueue_claim`): a block of a pageblock or more changes type
+//! whole, a smaller one takes its pageblock along when half of the
+//! pageblock is free or used alike (`try_to_claim_block`), and small
+//! movable requests never claim; then it *steals* the smallest block of
+//! another type, leaving the pageblock's type alone (`__rmqueue_steal`).
+//! A freed block goes to the lists of its pageblock's current type; two
+//! pageblocks of different types that merge take the type of the block
+//! being freed.  The machine has a single zone, so `ALLOC_NOFRAGMENT`
+//! (which needs a lower zone) is never set, and no request is high-order
+//! atomic, so the `HighAtomic` and `Isolate` lists stay empty.  Compaction
+//! reads pageblock types and free blocks (`free_block_order`) and takes
+//! free blocks out of the lists (`isolate_free_page`).
+//!
 //! The free lists sit under one zone lock.  Order-0 pages, by far the most
 //! common request, go through a per-CPU list with a lock of its own instead
-//! (`struct per_cpu_pages`): an allocation pops from the current CPU's list and
+//! (`struct per_cpu_pages`, one list per movable, unmovable and
+//! reclaimable type): an allocation pops from the current CPU's list and
 //! refills `batch` pages under the zone lock when it runs dry
 //! (`rmqueue_bulk`); a free pushes onto it and gives `batch` of the coldest
 //! pages back when it holds more than `high` (`free_pcppages_bulk`).  Pages
@@ -51,7 +74,8 @@
 
 use linkme::distributed_slice;
 use mm_api::alloc::{
-    AllocatorConfig, FreeAreas, Gfp, MM_PAGE_ALLOCATORS, PageAllocator, PageAllocatorDesc, aligned_blocks,
+    AllocatorConfig, FreeAreas, Gfp, MIGRATE_PCPTYPES, MIGRATE_TYPES, MM_PAGE_ALLOCATORS, MigrateType,
+    PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, PageAllocator, PageAllocatorDesc, PageTypeInfo, aligned_blocks,
 };
 use mm_api::phys::AnonMap;
 use mm_api::smp::this_cpu_index;
@@ -75,6 +99,15 @@ const NR_ORDERS: usize = MAX_PAGE_ORDER as usize + 1;
 /// which bounds a zone to 16 TiB of 4 KiB frames.
 const NIL: u32 = u32::MAX;
 
+const UNMOVABLE: usize = MigrateType::Unmovable as usize;
+const MOVABLE: usize = MigrateType::Movable as usize;
+const RECLAIMABLE: usize = MigrateType::Reclaimable as usize;
+const ISOLATE: usize = MigrateType::Isolate as usize;
+
+/// Where a request of each type falls back to, in order (`fallbacks[]`).
+const FALLBACKS: [[usize; MIGRATE_PCPTYPES - 1]; MIGRATE_PCPTYPES] =
+    [[RECLAIMABLE, MOVABLE], [RECLAIMABLE, UNMOVABLE], [UNMOVABLE, MOVABLE]];
+
 // Frame states in `tags`.  Only the first frame of a block has a state;
 // every other frame is `TAG_NONE`.
 
@@ -82,10 +115,16 @@ const NIL: u32 = u32::MAX;
 const TAG_NONE: u8 = 0;
 /// Plus the order: head of a block on `free_area[order]` (`PageBuddy`).
 const TAG_FREE: u8 = 0x01;
+/// With `TAG_ALLOC`: the block was asked for as movable, which is what
+/// `PageLRU` tells the kernel's fallback heuristics about a used page.
+const TAG_MOVABLE: u8 = 0x10;
 /// In a per-CPU list: free, but not on a free list.
 const TAG_PCP: u8 = 0x20;
-/// Plus the order: head of a block handed out by `alloc_pages`.
+/// Plus the order (and `TAG_MOVABLE`): head of a block handed out by
+/// `alloc_pages`.
 const TAG_ALLOC: u8 = 0x40;
+/// The order bits of a `TAG_ALLOC` state.
+const TAG_ORDER: u8 = 0x0f;
 
 /// `SZ_1M / PAGE_SIZE`: the cap on the zone size that scales `batch`.
 const BATCH_CAP_PAGES: u64 = 256;
@@ -103,11 +142,12 @@ pub fn zone_batchsize(managed_pages: u64) -> usize {
     (pow - 1).max(1) as usize
 }
 
-/// Free blocks of one order (`struct free_area`).
+/// Free blocks of one order (`struct free_area`), one list per migrate
+/// type.
 #[derive(Clone, Copy)]
 struct FreeArea {
-    head: u32,
-    nr_free: u64,
+    head: [u32; MIGRATE_TYPES],
+    nr_free: [u64; MIGRATE_TYPES],
 }
 
 /// What the zone lock protects: the free lists.
@@ -116,32 +156,48 @@ struct Zone {
     /// meaningless for other frames.
     links: AnonMap<[u32; 2]>,
     free_area: [FreeArea; NR_ORDERS],
-    /// Bit `order` set when `free_area[order]` is not empty, so the
-    /// smallest fitting order is one `trailing_zeros` away.
-    nonempty: u32,
+    /// Per migrate type, bit `order` set when `free_area[order]`'s list of
+    /// that type is not empty, so the smallest fitting order is one
+    /// `trailing_zeros` away.
+    nonempty: [u32; MIGRATE_TYPES],
     /// Frames on the free lists and not yet handed over.
     free_pages: u64,
     /// `[deferred, deferred_end)`: whole `MAX_PAGE_ORDER` blocks, free, not
-    /// yet on a list (`deferred_init_memmap`).
+    /// yet on a list (`deferred_init_memmap`), in movable pageblocks.
     deferred: u64,
     deferred_end: u64,
 }
 
-/// One CPU's order-0 cache (`struct per_cpu_pages`).  The end of `list` is
-/// hot (last freed, first reused); the start is cold (given back first).
+/// Where `__rmqueue` found pages last (`enum rmqueue_mode`), so that a
+/// batch refill does not search the fallbacks again for every page.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum RmqueueMode {
+    Normal,
+    Claim,
+    Steal,
+}
+
+/// What `find_suitable_fallback` finds at one order.
+enum Fallback {
+    /// A list of this type has a block.
+    Found(usize),
+    /// No block of this order on any fallback list.
+    NoBlock,
+    /// The order is too small to claim a pageblock from.
+    TooLow,
+}
+
+/// One CPU's order-0 cache (`struct per_cpu_pages`), a list per migrate
+/// type that has one.  The end of a list is hot (last freed, first
+/// reused); the start is cold (given back first).
 struct PerCpuPages {
-    list: Vec<u32>,
+    lists: [Vec<u32>; MIGRATE_PCPTYPES],
+    /// Pages in all the lists (`pcp->count`).
+    count: usize,
     /// Above this many pages, `batch` of them go back to the zone.
     high: usize,
     /// Pages taken from or given back to the zone at once.
     batch: usize,
-}
-
-impl PerCpuPages {
-    /// Pages in the list (`pcp->count`).
-    fn count(&self) -> usize {
-        self.list.len()
-    }
 }
 
 /// A per-CPU list on its own cache lines, so CPUs do not bounce each
@@ -159,6 +215,10 @@ pub struct BuddyAllocator {
     /// freeing that frame to its list; every transition happens under one of
     /// the two locks, so `Relaxed` suffices.
     tags: AnonMap<AtomicU8>,
+    /// The migrate type of each pageblock the range touches, from the one
+    /// holding `base` (`pageblock_flags`).  Changed under the zone lock,
+    /// read without it when a page is freed to a per-CPU list.
+    pageblocks: Box<[AtomicU8]>,
     zone: SpinLock<Zone>,
     pcp: Box<[PerCpu]>,
 }
@@ -193,19 +253,27 @@ impl BuddyAllocator {
         let n = cfg.nr_pages as usize;
         let zone = Zone {
             links: AnonMap::new(n),
-            free_area: [FreeArea { head: NIL, nr_free: 0 }; NR_ORDERS],
-            nonempty: 0,
+            free_area: [FreeArea { head: [NIL; MIGRATE_TYPES], nr_free: [0; MIGRATE_TYPES] }; NR_ORDERS],
+            nonempty: [0; MIGRATE_TYPES],
             free_pages: 0,
             deferred: 0,
             deferred_end: 0,
         };
         let pcp = (0..cfg.nr_cpus.max(1))
-            .map(|_| PerCpu(SpinLock::new(PerCpuPages { list: Vec::with_capacity(high + batch + 1), high, batch })))
+            .map(|_| {
+                let lists = std::array::from_fn(|_| Vec::with_capacity(high + batch + 1));
+                PerCpu(SpinLock::new(PerCpuPages { lists, count: 0, high, batch }))
+            })
             .collect();
+        // Every pageblock starts movable (`memmap_init_range`).
+        let nr_pageblocks =
+            if n == 0 { 0 } else { ((end - 1) >> PAGEBLOCK_ORDER) - (cfg.base.0 >> PAGEBLOCK_ORDER) + 1 };
+        let pageblocks = (0..nr_pageblocks).map(|_| AtomicU8::new(MOVABLE as u8)).collect();
         let buddy = BuddyAllocator {
             base: cfg.base.0,
             nr_pages: cfg.nr_pages,
             tags: AnonMap::new(n),
+            pageblocks,
             zone: SpinLock::new(zone),
             pcp,
         };
@@ -223,7 +291,7 @@ impl BuddyAllocator {
             [(cfg.base.0, lo), (hi, end)].into_iter().flat_map(|(from, to)| aligned_blocks(from, to)).collect();
         let mut zone = buddy.zone.lock();
         for &(pfn, order) in blocks.iter().rev() {
-            buddy.add_to_free_list(&mut zone, (pfn - buddy.base) as u32, order);
+            buddy.add_to_free_list(&mut zone, (pfn - buddy.base) as u32, order, MOVABLE);
         }
         zone.deferred = lo - buddy.base;
         zone.deferred_end = hi - buddy.base;
@@ -244,6 +312,35 @@ impl BuddyAllocator {
         &self.tags[idx as usize]
     }
 
+    /// The pageblock of frame `idx`.
+    #[inline]
+    fn pageblock(&self, idx: u32) -> &AtomicU8 {
+        let nr = ((self.base + u64::from(idx)) >> PAGEBLOCK_ORDER) - (self.base >> PAGEBLOCK_ORDER);
+        &self.pageblocks[nr as usize]
+    }
+
+    /// The migrate type of frame `idx`'s pageblock
+    /// (`get_pfnblock_migratetype`).
+    #[inline]
+    fn get_pageblock_migratetype(&self, idx: u32) -> usize {
+        usize::from(self.pageblock(idx).load(Relaxed))
+    }
+
+    /// `set_pageblock_migratetype`.
+    #[inline]
+    fn set_pageblock_migratetype(&self, idx: u32, mt: usize) {
+        self.pageblock(idx).store(mt as u8, Relaxed);
+    }
+
+    /// Sets the type of every pageblock a block of `order` at `idx` covers
+    /// (`change_pageblock_range`).
+    fn change_pageblock_range(&self, idx: u32, order: u32, mt: usize) {
+        let nr = 1u32 << order.saturating_sub(PAGEBLOCK_ORDER);
+        for i in 0..nr {
+            self.set_pageblock_migratetype(idx + (i << PAGEBLOCK_ORDER), mt);
+        }
+    }
+
     /// The current CPU's list (`this_cpu_ptr(zone->per_cpu_pageset)`).
     #[inline]
     fn this_cpu(&self) -> SpinLockGuard<'_, PerCpuPages> {
@@ -252,84 +349,279 @@ impl BuddyAllocator {
 
     /// Puts the block at `idx` at the head of its free list and marks it
     /// free (`__add_to_free_list` + `set_buddy_order`).
-    #[inline]
-    fn add_to_free_list(&self, z: &mut Zone, idx: u32, order: u32) {
+    #[inline(always)]
+    fn add_to_free_list(&self, z: &mut Zone, idx: u32, order: u32, mt: usize) {
         let area = &mut z.free_area[order as usize];
-        let head = area.head;
+        let head = area.head[mt];
         z.links[idx as usize] = [head, NIL];
         if head != NIL {
             z.links[head as usize][1] = idx;
         }
-        area.head = idx;
-        area.nr_free += 1;
-        z.nonempty |= 1 << order;
+        area.head[mt] = idx;
+        area.nr_free[mt] += 1;
+        z.nonempty[mt] |= 1 << order;
         z.free_pages += 1 << order;
         self.tag(idx).store(TAG_FREE + order as u8, Relaxed);
     }
 
     /// Takes the free block at `idx` off its list in O(1) and clears its
     /// state (`del_page_from_free_list`).
-    #[inline]
-    fn del_from_free_list(&self, z: &mut Zone, idx: u32, order: u32) {
+    #[inline(always)]
+    fn del_from_free_list(&self, z: &mut Zone, idx: u32, order: u32, mt: usize) {
         let [next, prev] = z.links[idx as usize];
         let area = &mut z.free_area[order as usize];
         if prev == NIL {
-            area.head = next;
+            area.head[mt] = next;
         } else {
             z.links[prev as usize][0] = next;
         }
         if next != NIL {
             z.links[next as usize][1] = prev;
         }
-        area.nr_free -= 1;
-        if area.nr_free == 0 {
-            z.nonempty &= !(1 << order);
+        area.nr_free[mt] -= 1;
+        if area.nr_free[mt] == 0 {
+            z.nonempty[mt] &= !(1 << order);
         }
         z.free_pages -= 1 << order;
         self.tag(idx).store(TAG_NONE, Relaxed);
     }
 
-    /// Takes a block of `order` from the smallest non-empty list and splits
-    /// it down (`__rmqueue_smallest` + `expand`).  Returns its index, with
+    /// Splits the block of `high` at `idx` down to `low`, putting the upper
+    /// halves on the lists of `mt` (`expand`).
+    #[inline(always)]
+    fn expand(&self, z: &mut Zone, idx: u32, low: u32, mut high: u32, mt: usize) {
+        while high > low {
+            high -= 1;
+            self.add_to_free_list(z, idx + (1 << high), high, mt);
+        }
+    }
+
+    /// Takes a block of `order` from the smallest non-empty list of `mt`
+    /// and splits it down (`__rmqueue_smallest`).  Returns its index, with
     /// the state cleared.
     #[inline(always)]
-    fn rmqueue_smallest(&self, z: &mut Zone, order: u32) -> Option<u32> {
-        let mut fits = z.nonempty >> order;
+    fn rmqueue_smallest(&self, z: &mut Zone, order: u32, mt: usize) -> Option<u32> {
+        let mut fits = z.nonempty[mt] >> order;
         if fits == 0 {
-            if !self.take_deferred(z) {
+            if mt != MOVABLE || !self.take_deferred(z) {
                 return None;
             }
-            fits = z.nonempty >> order;
+            fits = z.nonempty[mt] >> order;
         }
-        let mut current = order + fits.trailing_zeros();
-        let idx = z.free_area[current as usize].head;
-        self.del_from_free_list(z, idx, current);
-        while current > order {
-            current -= 1;
-            self.add_to_free_list(z, idx + (1 << current), current);
-        }
+        let current = order + fits.trailing_zeros();
+        let idx = z.free_area[current as usize].head[mt];
+        self.del_from_free_list(z, idx, current, mt);
+        self.expand(z, idx, order, current, mt);
         Some(idx)
     }
 
-    /// Puts the next deferred block on its free list, if there is one.
-    /// It has no free buddy: merging stops at `MAX_PAGE_ORDER`.
+    /// Puts the next deferred block on the movable list of
+    /// `MAX_PAGE_ORDER`, if there is one and that list is empty: deferred
+    /// blocks are that list's tail.  It has no free buddy: merging stops at
+    /// `MAX_PAGE_ORDER`.
     #[cold]
     fn take_deferred(&self, z: &mut Zone) -> bool {
-        if z.deferred >= z.deferred_end || z.free_area[MAX_PAGE_ORDER as usize].head != NIL {
+        if z.deferred >= z.deferred_end || z.free_area[MAX_PAGE_ORDER as usize].head[MOVABLE] != NIL {
             return false;
         }
         let idx = z.deferred as u32;
         z.deferred += 1 << MAX_PAGE_ORDER;
         z.free_pages -= 1 << MAX_PAGE_ORDER;
-        self.add_to_free_list(z, idx, MAX_PAGE_ORDER);
+        self.add_to_free_list(z, idx, MAX_PAGE_ORDER, MOVABLE);
         true
     }
 
-    /// Frees the block at `idx` into the zone, merging it with its buddy as
-    /// long as the buddy is a free block of the same order
-    /// (`__free_one_page`).  The block's state must already be cleared.
+    /// A block of `order` for a request of type `mt` (`__rmqueue`): from
+    /// the lists of `mt`, else by claiming a pageblock of another type,
+    /// else by stealing a block from another type's list without its
+    /// pageblock.  `mode` remembers which of these last succeeded, for the
+    /// next page of the same batch.
     #[inline(always)]
-    fn free_one_page(&self, z: &mut Zone, idx: u32, mut order: u32) {
+    fn rmqueue(&self, z: &mut Zone, order: u32, mt: usize, mode: &mut RmqueueMode) -> Option<u32> {
+        if *mode == RmqueueMode::Normal
+            && let Some(idx) = self.rmqueue_smallest(z, order, mt)
+        {
+            return Some(idx);
+        }
+        self.rmqueue_fallback(z, order, mt, mode)
+    }
+
+    /// The two fallback modes of `__rmqueue`: `__rmqueue_claim`, then
+    /// `__rmqueue_steal`.
+    #[cold]
+    #[inline(never)]
+    fn rmqueue_fallback(&self, z: &mut Zone, order: u32, mt: usize, mode: &mut RmqueueMode) -> Option<u32> {
+        if *mode <= RmqueueMode::Claim
+            && let Some(idx) = self.rmqueue_claim(z, order, mt)
+        {
+            // The preferred lists were replenished.
+            *mode = RmqueueMode::Normal;
+            return Some(idx);
+        }
+        let idx = self.rmqueue_steal(z, order, mt)?;
+        *mode = RmqueueMode::Steal;
+        Some(idx)
+    }
+
+    /// `should_try_claim_block`: whether a fallback block of `order` is
+    /// worth claiming its pageblock for a request of type `start`.  Large
+    /// blocks always are; unmovable and reclaimable requests claim whatever
+    /// they fall back to, as their pages would pollute the block for good;
+    /// small movable requests only steal, which compaction undoes.
+    fn should_try_claim_block(order: u32, start: usize) -> bool {
+        order >= PAGEBLOCK_ORDER / 2 || start == RECLAIMABLE || start == UNMOVABLE
+    }
+
+    /// `find_suitable_fallback`: the first fallback type of `start` with a
+    /// free block of `order`.
+    fn find_suitable_fallback(z: &Zone, order: u32, start: usize, claimable: bool) -> Fallback {
+        if claimable && !Self::should_try_claim_block(order, start) {
+            return Fallback::TooLow;
+        }
+        let area = &z.free_area[order as usize];
+        FALLBACKS[start].iter().find(|&&mt| area.head[mt] != NIL).map_or(Fallback::NoBlock, |&mt| Fallback::Found(mt))
+    }
+
+    /// `__rmqueue_claim`: the largest block on a fallback list whose
+    /// pageblock the request can claim, from `MAX_PAGE_ORDER` down.  The
+    /// machine has one zone, so `ALLOC_NOFRAGMENT` (which needs a lower
+    /// zone to spill into) never raises the smallest order searched.
+    fn rmqueue_claim(&self, z: &mut Zone, order: u32, start: usize) -> Option<u32> {
+        // Deferred blocks are the tail of the movable list of the largest
+        // order: claim them before anything smaller.
+        self.take_deferred(z);
+        for current in (order..=MAX_PAGE_ORDER).rev() {
+            match Self::find_suitable_fallback(z, current, start, true) {
+                Fallback::NoBlock => continue,
+                Fallback::TooLow => break,
+                Fallback::Found(block_type) => {
+                    let idx = z.free_area[current as usize].head[block_type];
+                    if let Some(idx) = self.try_to_claim_block(z, idx, current, order, start, block_type) {
+                        return Some(idx);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// `__rmqueue_steal`: the smallest block on a fallback list, split on
+    /// that list; its pageblock keeps its type.
+    fn rmqueue_steal(&self, z: &mut Zone, order: u32, start: usize) -> Option<u32> {
+        for current in order..=MAX_PAGE_ORDER {
+            if let Fallback::Found(block_type) = Self::find_suitable_fallback(z, current, start, false) {
+                let idx = z.free_area[current as usize].head[block_type];
+                self.del_from_free_list(z, idx, current, block_type);
+                self.expand(z, idx, order, current, block_type);
+                return Some(idx);
+            }
+        }
+        None
+    }
+
+    /// `try_to_claim_block`: a block of `current` at `idx`, on the list of
+    /// `block_type`, serves a request of `order` and type `start`.  A block
+    /// of a pageblock or more becomes `start` whole.  A smaller one takes
+    /// its pageblock when at least half of the pageblock is free or used
+    /// alike (`free_pages + alike_pages >= pageblock_nr_pages / 2`): its free
+    /// blocks move to the lists of `start` and the allocation comes from
+    /// them.  Otherwise nothing changes and `None` is returned.  The kernel
+    /// also boosts the watermark here (`boost_watermark`); this model does
+    /// not.
+    fn try_to_claim_block(
+        &self,
+        z: &mut Zone,
+        idx: u32,
+        current: u32,
+        order: u32,
+        start: usize,
+        block_type: usize,
+    ) -> Option<u32> {
+        if current >= PAGEBLOCK_ORDER {
+            self.del_from_free_list(z, idx, current, block_type);
+            self.change_pageblock_range(idx, current, start);
+            self.expand(z, idx, order, current, start);
+            return Some(idx);
+        }
+        let (block, free_pages, movable_pages) = self.prep_move_freepages_block(idx)?;
+        let alike_pages = if start == MOVABLE {
+            movable_pages
+        } else if block_type == MOVABLE {
+            // Everything used and not movable is as unmovable as the
+            // request, for all the block can tell.
+            PAGEBLOCK_NR_PAGES - (free_pages + movable_pages)
+        } else {
+            0
+        };
+        if free_pages + alike_pages < PAGEBLOCK_NR_PAGES / 2 {
+            return None;
+        }
+        self.move_freepages_block(z, block, block_type, start);
+        self.set_pageblock_migratetype(block, start);
+        self.rmqueue_smallest(z, order, start)
+    }
+
+    /// The first frame of `idx`'s pageblock, its free pages and its pages
+    /// allocated as movable (`prep_move_freepages_block`); `None` when the
+    /// pageblock is not wholly inside the range.
+    fn prep_move_freepages_block(&self, idx: u32) -> Option<(u32, u64, u64)> {
+        let start = (self.base + u64::from(idx)) & !(PAGEBLOCK_NR_PAGES - 1);
+        let first = self.index(start)?;
+        self.index(start + PAGEBLOCK_NR_PAGES - 1)?;
+        let (mut free, mut movable) = (0, 0);
+        let mut i = first;
+        while i < first + PAGEBLOCK_NR_PAGES as u32 {
+            let t = self.tag(i).load(Relaxed);
+            let nr = match t {
+                TAG_FREE..TAG_MOVABLE => {
+                    let nr = 1 << (t - TAG_FREE);
+                    free += nr;
+                    nr
+                }
+                TAG_ALLOC.. => {
+                    let nr = 1 << (t & TAG_ORDER);
+                    if t & TAG_MOVABLE != 0 {
+                        movable += nr;
+                    }
+                    nr
+                }
+                _ => 1,
+            };
+            i += nr as u32;
+        }
+        Some((first, free, movable))
+    }
+
+    /// Moves every free block of the pageblock starting at `first` from
+    /// the lists of `old` to those of `new` (`__move_freepages_block`).
+    fn move_freepages_block(&self, z: &mut Zone, first: u32, old: usize, new: usize) {
+        let mut i = first;
+        while i < first + PAGEBLOCK_NR_PAGES as u32 {
+            let t = self.tag(i).load(Relaxed);
+            if (TAG_FREE..TAG_MOVABLE).contains(&t) {
+                let order = u32::from(t - TAG_FREE);
+                self.del_from_free_list(z, i, order, old);
+                self.add_to_free_list(z, i, order, new);
+                i += 1 << order;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Whether blocks of this type may merge with a buddy of another type
+    /// (`migratetype_is_mergeable`).
+    fn migratetype_is_mergeable(mt: usize) -> bool {
+        mt < ISOLATE
+    }
+
+    /// Frees the block at `idx` into the zone, on the lists of `mt`, merging
+    /// it with its buddy as long as the buddy is a free block of the same
+    /// order (`__free_one_page`).  A buddy of a pageblock or more in a
+    /// pageblock of another mergeable type takes the block's type.  The
+    /// block's state must already be cleared.
+    #[inline(always)]
+    fn free_one_page(&self, z: &mut Zone, idx: u32, mut order: u32, mt: usize) {
         let mut pfn = self.base + u64::from(idx);
         while order < MAX_PAGE_ORDER {
             let buddy_pfn = pfn ^ (1 << order);
@@ -341,50 +633,94 @@ impl BuddyAllocator {
             if self.tag(buddy).load(Relaxed) != TAG_FREE + order as u8 {
                 break;
             }
-            self.del_from_free_list(z, buddy, order);
+            let mut buddy_mt = mt;
+            if order >= PAGEBLOCK_ORDER {
+                buddy_mt = self.get_pageblock_migratetype(buddy);
+                if buddy_mt != mt && (!Self::migratetype_is_mergeable(mt) || !Self::migratetype_is_mergeable(buddy_mt))
+                {
+                    break;
+                }
+            }
+            self.del_from_free_list(z, buddy, order, buddy_mt);
+            if buddy_mt != mt {
+                self.set_pageblock_migratetype(buddy, mt);
+            }
             pfn &= !(1 << order);
             order += 1;
         }
-        self.add_to_free_list(z, (pfn - self.base) as u32, order);
+        self.add_to_free_list(z, (pfn - self.base) as u32, order, mt);
     }
 
-    /// Refills an empty per-CPU list with up to `batch` pages under one
-    /// zone lock (`rmqueue_bulk`).
+    /// Frees a block into the zone one pageblock at a time, each on the
+    /// lists of its own pageblock's type (`free_one_page` and
+    /// `split_large_buddy`).
+    #[inline(always)]
+    fn free_one_page_split(&self, z: &mut Zone, idx: u32, order: u32) {
+        let (step, nr) =
+            if order > PAGEBLOCK_ORDER { (PAGEBLOCK_ORDER, 1 << (order - PAGEBLOCK_ORDER)) } else { (order, 1) };
+        for i in 0..nr {
+            let chunk = idx + (i << step);
+            let mt = self.get_pageblock_migratetype(chunk);
+            self.free_one_page(z, chunk, step, mt);
+        }
+    }
+
+    /// Refills an empty per-CPU list of `mt` with up to `batch` pages under
+    /// one zone lock (`rmqueue_bulk`).
     #[inline(never)]
-    fn rmqueue_bulk(&self, pcp: &mut PerCpuPages) {
+    fn rmqueue_bulk(&self, pcp: &mut PerCpuPages, mt: usize) {
         let mut z = self.zone.lock();
-        let start = pcp.list.len();
+        let mut mode = RmqueueMode::Normal;
+        let list = &mut pcp.lists[mt];
+        let start = list.len();
         for _ in 0..pcp.batch {
-            let Some(idx) = self.rmqueue_smallest(&mut z, 0) else {
+            let Some(idx) = self.rmqueue(&mut z, 0, mt, &mut mode) else {
                 break;
             };
             self.tag(idx).store(TAG_PCP, Relaxed);
-            pcp.list.push(idx);
+            list.push(idx);
         }
         // Pages come out in ascending order; the first is used first.
-        pcp.list[start..].reverse();
+        list[start..].reverse();
+        pcp.count += list.len() - start;
     }
 
-    /// Gives the `count` coldest pages of a per-CPU list back to the zone
-    /// under one zone lock (`free_pcppages_bulk`).
+    /// Gives `count` pages of a per-CPU list back to the zone under one
+    /// zone lock (`free_pcppages_bulk`): the coldest of the list of
+    /// `pindex` first, then of the next lists round robin.  Each goes to
+    /// the lists of its pageblock's current type.
     #[inline(never)]
-    fn free_pcppages_bulk(&self, pcp: &mut PerCpuPages, count: usize) {
+    fn free_pcppages_bulk(&self, pcp: &mut PerCpuPages, count: usize, mut pindex: usize) {
         let mut z = self.zone.lock();
-        for idx in pcp.list.drain(..count.min(pcp.list.len())) {
-            self.leave_pcp(idx, TAG_NONE);
-            self.free_one_page(&mut z, idx, 0);
+        let mut count = count.min(pcp.count);
+        while count > 0 {
+            while pcp.lists[pindex].is_empty() {
+                pindex = (pindex + 1) % MIGRATE_PCPTYPES;
+            }
+            let list = &mut pcp.lists[pindex];
+            let n = count.min(list.len());
+            for idx in list.drain(..n) {
+                self.leave_pcp(idx, TAG_NONE);
+                let mt = self.get_pageblock_migratetype(idx);
+                self.free_one_page(&mut z, idx, 0, mt);
+            }
+            pcp.count -= n;
+            count -= n;
+            pindex = (pindex + 1) % MIGRATE_PCPTYPES;
         }
     }
 
-    /// An order-0 page from the current CPU's list (`rmqueue_pcplist`).
+    /// An order-0 page of type `mt` from the current CPU's list
+    /// (`rmqueue_pcplist`).
     #[inline]
-    fn rmqueue_pcplist(&self) -> Option<u32> {
+    fn rmqueue_pcplist(&self, mt: usize) -> Option<u32> {
         let mut pcp = self.this_cpu();
-        if pcp.list.is_empty() {
-            self.rmqueue_bulk(&mut pcp);
+        if pcp.lists[mt].is_empty() {
+            self.rmqueue_bulk(&mut pcp, mt);
         }
-        let idx = pcp.list.pop()?;
-        self.leave_pcp(idx, TAG_ALLOC);
+        let idx = pcp.lists[mt].pop()?;
+        pcp.count -= 1;
+        self.leave_pcp(idx, alloc_tag(0, mt));
         Some(idx)
     }
 
@@ -402,47 +738,59 @@ impl BuddyAllocator {
         tag.store(next, Relaxed);
     }
 
-    /// A block straight from the free lists (`rmqueue_buddy`).
+    /// A block of type `mt` straight from the free lists (`rmqueue_buddy`).
     #[inline(never)]
-    fn rmqueue_buddy(&self, order: u32) -> Option<u32> {
-        let idx = self.rmqueue_smallest(&mut self.zone.lock(), order)?;
-        self.tag(idx).store(TAG_ALLOC + order as u8, Relaxed);
+    fn rmqueue_buddy(&self, order: u32, mt: usize) -> Option<u32> {
+        let idx = self.rmqueue(&mut self.zone.lock(), order, mt, &mut RmqueueMode::Normal)?;
+        self.tag(idx).store(alloc_tag(order, mt), Relaxed);
         Some(idx)
     }
 
     /// When the fast path fails: pages parked in per-CPU lists may complete
     /// a block (`__alloc_pages_slowpath` draining after direct reclaim).
     #[cold]
-    fn alloc_pages_slowpath(&self, order: u32) -> Option<u32> {
+    fn alloc_pages_slowpath(&self, order: u32, mt: usize) -> Option<u32> {
         self.drain();
-        self.rmqueue_buddy(order)
+        self.rmqueue_buddy(order, mt)
     }
 
-    /// Frees an order-0 page to the current CPU's list
-    /// (`free_unref_page_commit`).
+    /// Frees an order-0 page to the current CPU's list of its pageblock's
+    /// type (`free_frozen_page_commit`); a page of an isolated pageblock
+    /// goes straight to the zone, one of a high-atomic one to the movable
+    /// list.
     #[inline]
     fn free_pcp_page(&self, idx: u32) {
         let mut pcp = self.this_cpu();
         let tag = self.tag(idx);
-        let found = if cfg!(debug_assertions) {
-            match tag.compare_exchange(TAG_ALLOC, TAG_PCP, Relaxed, Relaxed) {
-                Ok(found) | Err(found) => found,
-            }
-        } else {
-            let found = tag.load(Relaxed);
-            if found == TAG_ALLOC {
+        let mut found = tag.load(Relaxed);
+        if found & !TAG_MOVABLE == TAG_ALLOC {
+            if cfg!(debug_assertions) {
+                if let Err(now) = tag.compare_exchange(found, TAG_PCP, Relaxed, Relaxed) {
+                    found = now;
+                }
+            } else {
                 tag.store(TAG_PCP, Relaxed);
             }
-            found
-        };
-        if found != TAG_ALLOC {
+        }
+        if found & !TAG_MOVABLE != TAG_ALLOC {
             drop(pcp);
             self.bad_free(Pfn(self.base + u64::from(idx)), 0, Some(found));
         }
-        pcp.list.push(idx);
-        if pcp.count() > pcp.high {
+        let mut mt = self.get_pageblock_migratetype(idx);
+        if mt >= MIGRATE_PCPTYPES {
+            if mt == ISOLATE {
+                drop(pcp);
+                self.tag(idx).store(TAG_NONE, Relaxed);
+                self.free_one_page(&mut self.zone.lock(), idx, 0, ISOLATE);
+                return;
+            }
+            mt = MOVABLE;
+        }
+        pcp.lists[mt].push(idx);
+        pcp.count += 1;
+        if pcp.count > pcp.high {
             let batch = pcp.batch;
-            self.free_pcppages_bulk(&mut pcp, batch);
+            self.free_pcppages_bulk(&mut pcp, batch, mt);
         }
     }
 
@@ -452,12 +800,12 @@ impl BuddyAllocator {
     fn free_zone_block(&self, idx: u32, order: u32) {
         let mut z = self.zone.lock();
         let found = self.tag(idx).load(Relaxed);
-        if found != TAG_ALLOC + order as u8 {
+        if found & !TAG_MOVABLE != TAG_ALLOC + order as u8 {
             drop(z);
             self.bad_free(Pfn(self.base + u64::from(idx)), order, Some(found));
         }
         self.tag(idx).store(TAG_NONE, Relaxed);
-        self.free_one_page(&mut z, idx, order);
+        self.free_one_page_split(&mut z, idx, order);
     }
 
     /// Panics for a free that does not match an allocation.
@@ -472,9 +820,9 @@ impl BuddyAllocator {
             }
             Some(TAG_PCP) => "double free: the page is already in a per-CPU list".to_string(),
             Some(t @ TAG_ALLOC..) => {
-                format!("order mismatch: the block was allocated with order {}", t - TAG_ALLOC)
+                format!("order mismatch: the block was allocated with order {}", t & TAG_ORDER)
             }
-            Some(t @ TAG_FREE..TAG_PCP) => {
+            Some(t @ TAG_FREE..TAG_MOVABLE) => {
                 format!("double free: the block is already free with order {}", t - TAG_FREE)
             }
             Some(_) => "not an allocated block (a double free of a block that has merged since, \
@@ -483,18 +831,39 @@ impl BuddyAllocator {
         };
         panic!("buddy: free_pages({pfn:?}, order {order}): {what}");
     }
+
+    /// Free blocks per type and order on the free lists, with the deferred
+    /// blocks as movable blocks of `MAX_PAGE_ORDER`.
+    fn free_lists(&self) -> [FreeAreas; MIGRATE_TYPES] {
+        let z = self.zone.lock();
+        let mut free = [[0; NR_ORDERS]; MIGRATE_TYPES];
+        for (order, area) in z.free_area.iter().enumerate() {
+            for (per_type, n) in free.iter_mut().zip(area.nr_free) {
+                per_type[order] = n;
+            }
+        }
+        free[MOVABLE][MAX_PAGE_ORDER as usize] += (z.deferred_end - z.deferred) >> MAX_PAGE_ORDER;
+        free
+    }
+}
+
+/// The state of a block of `order` just allocated for type `mt`.
+#[inline(always)]
+fn alloc_tag(order: u32, mt: usize) -> u8 {
+    TAG_ALLOC + order as u8 + if mt == MOVABLE { TAG_MOVABLE } else { 0 }
 }
 
 impl PageAllocator for BuddyAllocator {
-    fn alloc_pages(&self, _gfp: Gfp, order: u32) -> Option<Pfn> {
+    fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+        let mt = gfp.migratetype() as usize;
         let idx = match order {
-            0 => self.rmqueue_pcplist(),
-            1..=MAX_PAGE_ORDER => self.rmqueue_buddy(order),
+            0 => self.rmqueue_pcplist(mt),
+            1..=MAX_PAGE_ORDER => self.rmqueue_buddy(order, mt),
             _ => return None,
         };
         let idx = match idx {
             Some(idx) => idx,
-            None => self.alloc_pages_slowpath(order)?,
+            None => self.alloc_pages_slowpath(order, mt)?,
         };
         Some(Pfn(self.base + u64::from(idx)))
     }
@@ -518,24 +887,28 @@ impl PageAllocator for BuddyAllocator {
 
     fn split_page(&self, pfn: Pfn, order: u32) -> bool {
         let idx = (pfn.0 - self.base) as u32;
-        debug_assert_eq!(self.tag(idx).load(Relaxed), TAG_ALLOC + order as u8, "split_page of a block not allocated");
+        let head = self.tag(idx).load(Relaxed);
+        debug_assert_eq!(head & !TAG_MOVABLE, TAG_ALLOC + order as u8, "split_page of a block not allocated");
         for i in 0..1u32 << order {
-            self.tag(idx + i).store(TAG_ALLOC, Relaxed);
+            self.tag(idx + i).store(TAG_ALLOC | (head & TAG_MOVABLE), Relaxed);
         }
         true
     }
 
     fn nr_free_pages(&self) -> u64 {
-        let cached: usize = self.pcp.iter().map(|p| p.0.lock().count()).sum();
+        let cached: usize = self.pcp.iter().map(|p| p.0.lock().count).sum();
         self.zone.lock().free_pages + cached as u64
     }
 
     fn free_areas(&self) -> FreeAreas {
-        let cached: usize = self.pcp.iter().map(|p| p.0.lock().count()).sum();
-        let z = self.zone.lock();
-        let mut areas = z.free_area.map(|a| a.nr_free);
+        let cached: usize = self.pcp.iter().map(|p| p.0.lock().count).sum();
+        let mut areas = [0; NR_ORDERS];
+        for per_type in self.free_lists() {
+            for (total, n) in areas.iter_mut().zip(per_type) {
+                *total += n;
+            }
+        }
         areas[0] += cached as u64;
-        areas[MAX_PAGE_ORDER as usize] += (z.deferred_end - z.deferred) >> MAX_PAGE_ORDER;
         areas
     }
 
@@ -544,11 +917,70 @@ impl PageAllocator for BuddyAllocator {
     fn drain(&self) {
         for pcp in &self.pcp {
             let mut pcp = pcp.0.lock();
-            let count = pcp.count();
+            let count = pcp.count;
             if count > 0 {
-                self.free_pcppages_bulk(&mut pcp, count);
+                self.free_pcppages_bulk(&mut pcp, count, 0);
             }
         }
+    }
+
+    /// The free lists alone: pages in per-CPU caches are in none, as in
+    /// `/proc/pagetypeinfo`.
+    fn pagetypeinfo(&self) -> Option<PageTypeInfo> {
+        let free = self.free_lists();
+        let mut blocks = [0; MIGRATE_TYPES];
+        for pb in &self.pageblocks {
+            blocks[usize::from(pb.load(Relaxed))] += 1;
+        }
+        Some(PageTypeInfo { free, blocks })
+    }
+
+    fn pageblock_migratetype(&self, pfn: Pfn) -> Option<MigrateType> {
+        let idx = self.index(pfn.0)?;
+        MigrateType::from_index(self.get_pageblock_migratetype(idx))
+    }
+
+    fn free_block_order(&self, pfn: Pfn) -> Option<u32> {
+        let idx = self.index(pfn.0)?;
+        let t = self.tag(idx).load(Relaxed);
+        if (TAG_FREE..TAG_MOVABLE).contains(&t) {
+            return Some(u32::from(t - TAG_FREE));
+        }
+        // A deferred block is free as a whole.
+        let z = self.zone.lock();
+        let deferred = (z.deferred..z.deferred_end).contains(&u64::from(idx));
+        (deferred && pfn.0.is_multiple_of(1 << MAX_PAGE_ORDER)).then_some(MAX_PAGE_ORDER)
+    }
+
+    /// Free blocks on the lists only: a deferred block is never isolated
+    /// (compaction takes no block of a pageblock or more anyway).  A block
+    /// of half a pageblock or more makes its pageblocks movable, their free
+    /// blocks moving along, as `__isolate_free_page` does.
+    fn isolate_free_page(&self, pfn: Pfn) -> Option<u32> {
+        let idx = self.index(pfn.0)?;
+        let mut z = self.zone.lock();
+        let t = self.tag(idx).load(Relaxed);
+        if !(TAG_FREE..TAG_MOVABLE).contains(&t) {
+            return None;
+        }
+        let order = u32::from(t - TAG_FREE);
+        let mt = self.get_pageblock_migratetype(idx);
+        self.del_from_free_list(&mut z, idx, order, mt);
+        if order + 1 >= PAGEBLOCK_ORDER {
+            for i in 0..1u32 << order.saturating_sub(PAGEBLOCK_ORDER) {
+                // Only pageblocks wholly inside the range change type.
+                let Some((block, _, _)) = self.prep_move_freepages_block(idx + (i << PAGEBLOCK_ORDER)) else {
+                    continue;
+                };
+                let block_mt = self.get_pageblock_migratetype(block);
+                if Self::migratetype_is_mergeable(block_mt) && block_mt != MOVABLE {
+                    self.move_freepages_block(&mut z, block, block_mt, MOVABLE);
+                    self.set_pageblock_migratetype(block, MOVABLE);
+                }
+            }
+        }
+        self.tag(idx).store(alloc_tag(order, MOVABLE), Relaxed);
+        Some(order)
     }
 }
 
@@ -570,30 +1002,37 @@ mod tests {
     }
 
     fn pcp_count(b: &BuddyAllocator, cpu: usize) -> usize {
-        b.pcp[cpu].0.lock().count()
+        b.pcp[cpu].0.lock().count
     }
 
-    /// Walks every free list and checks links, states and counters.
+    /// Walks every free list and checks links, states, counters, and that
+    /// each free block is on the list of its pageblock's type.
     fn check_free_lists(b: &BuddyAllocator) {
         let z = b.zone.lock();
         let mut total = 0;
         for order in 0..NR_ORDERS {
-            let mut prev = NIL;
-            let mut idx = z.free_area[order].head;
-            let mut n = 0;
-            while idx != NIL {
-                assert_eq!(z.links[idx as usize][1], prev, "prev link of {idx}");
-                assert_eq!(b.tag(idx).load(Relaxed), TAG_FREE + order as u8);
-                assert_eq!((b.base + u64::from(idx)) % (1 << order), 0, "block {idx} misaligned");
-                n += 1;
-                prev = idx;
-                idx = z.links[idx as usize][0];
+            for mt in 0..MIGRATE_TYPES {
+                let mut prev = NIL;
+                let mut idx = z.free_area[order].head[mt];
+                let mut n = 0;
+                while idx != NIL {
+                    assert_eq!(z.links[idx as usize][1], prev, "prev link of {idx}");
+                    assert_eq!(b.tag(idx).load(Relaxed), TAG_FREE + order as u8);
+                    assert_eq!((b.base + u64::from(idx)) % (1 << order), 0, "block {idx} misaligned");
+                    assert_eq!(b.get_pageblock_migratetype(idx), mt, "block {idx} of order {order} on the wrong list");
+                    n += 1;
+                    prev = idx;
+                    idx = z.links[idx as usize][0];
+                }
+                assert_eq!(n, z.free_area[order].nr_free[mt], "order {order} type {mt} count");
+                assert_eq!(z.nonempty[mt] & (1 << order) != 0, n != 0, "order {order} type {mt} nonempty bit");
+                total += n << order;
             }
-            assert_eq!(n, z.free_area[order].nr_free, "order {order} count");
-            assert_eq!(z.nonempty & (1 << order) != 0, n != 0, "order {order} nonempty bit");
-            total += n << order;
         }
         assert_eq!(total + z.deferred_end - z.deferred, z.free_pages);
+        let cached: usize = b.pcp.iter().map(|p| p.0.lock().lists.iter().map(Vec::len).sum::<usize>()).sum();
+        let counted: usize = b.pcp.iter().map(|p| p.0.lock().count).sum();
+        assert_eq!(cached, counted, "pcp->count");
     }
 
     #[test]
@@ -616,9 +1055,9 @@ mod tests {
         assert_eq!(b.nr_free_pages(), 2048);
         check_free_lists(&b);
         // The lowest block heads each list: allocation starts at the bottom.
-        assert_eq!(b.alloc_pages(Gfp::KERNEL, 2), Some(Pfn(4)));
-        assert_eq!(b.alloc_pages(Gfp::KERNEL, 10), Some(Pfn(1024)));
-        assert_eq!(b.alloc_pages(Gfp::KERNEL, 10), None);
+        assert_eq!(b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 2), Some(Pfn(4)));
+        assert_eq!(b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 10), Some(Pfn(1024)));
+        assert_eq!(b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 10), None);
     }
 
     #[test]
@@ -752,13 +1191,16 @@ mod tests {
     #[should_panic(expected = "two CPUs freed it at once")]
     fn a_page_on_two_per_cpu_lists_is_caught_when_it_leaves() {
         let b = BuddyAllocator::new(&cfg(0, 64, 2));
-        let p = b.alloc_pages(Gfp::KERNEL, 0).unwrap();
+        let p = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap();
         b.free_pages(p, 0);
         // What a free racing with this one could have left in release.
-        b.pcp[1].0.lock().list.push(p.0 as u32);
-        assert_eq!(b.alloc_pages(Gfp::KERNEL, 0), Some(p));
+        let mut other = b.pcp[1].0.lock();
+        other.lists[MOVABLE].push(p.0 as u32);
+        other.count += 1;
+        drop(other);
+        assert_eq!(b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0), Some(p));
         let _cpu = run_on_cpu(1);
-        b.alloc_pages(Gfp::KERNEL, 0);
+        b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0);
     }
 
     #[test]
@@ -830,5 +1272,159 @@ mod tests {
         let grown = rss_bytes().saturating_sub(before);
         assert!(grown < 8 << 20, "64 GiB of frames cost {} MiB of host memory", grown >> 20);
         assert_eq!(b.nr_free_pages(), 16 << 20);
+    }
+
+    /// Free blocks of type `mt` per order, from the allocator's view.
+    fn typed(b: &BuddyAllocator, mt: MigrateType) -> FreeAreas {
+        b.pagetypeinfo().unwrap().free[mt as usize]
+    }
+
+    fn blocks(b: &BuddyAllocator) -> [u64; MIGRATE_TYPES] {
+        b.pagetypeinfo().unwrap().blocks
+    }
+
+    #[test]
+    fn pageblocks_start_movable_and_an_unmovable_request_claims_a_whole_block() {
+        // 8 MiB: four pageblocks, two order-10 blocks, all deferred.
+        let b = BuddyAllocator::new(&cfg(0, 2048, 1));
+        assert_eq!(blocks(&b), [0, 4, 0, 0, 0]);
+        assert_eq!(typed(&b, MigrateType::Movable), areas(&[(10, 2)]));
+        // A page-table page: no unmovable block is free, so the largest
+        // movable block is claimed whole (`try_to_claim_block` at an
+        // order of a pageblock or more) and split on the unmovable lists.
+        let pt = b.alloc_pages(Gfp::PGTABLE_USER, 1).unwrap();
+        assert_eq!(pt, Pfn(0));
+        assert_eq!(blocks(&b), [2, 2, 0, 0, 0]);
+        assert_eq!(
+            typed(&b, MigrateType::Unmovable),
+            areas(&[(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 1), (9, 1)])
+        );
+        assert_eq!(typed(&b, MigrateType::Movable), areas(&[(10, 1)]));
+        // User pages come from the movable block, not the unmovable one.
+        let user = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 3).unwrap();
+        assert_eq!(user, Pfn(1024));
+        assert_eq!(b.pageblock_migratetype(user), Some(MigrateType::Movable));
+        assert_eq!(b.pageblock_migratetype(Pfn(600)), Some(MigrateType::Unmovable));
+        check_free_lists(&b);
+        b.free_pages(pt, 1);
+        b.free_pages(user, 3);
+        check_free_lists(&b);
+        // The unmovable pageblocks merge back whole and keep their type.
+        assert_eq!(typed(&b, MigrateType::Unmovable), areas(&[(10, 1)]));
+        assert_eq!(typed(&b, MigrateType::Movable), areas(&[(10, 1)]));
+        assert_eq!(blocks(&b), [2, 2, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_small_fallback_steals_or_claims_by_what_its_pageblock_holds() {
+        // One movable request of each page fills four pageblocks; then
+        // every other page of the first pageblock is freed: 256 free
+        // movable pages in it, the rest full.
+        let b = BuddyAllocator::with_pcp_limits(&cfg(0, 2048, 1), 1, 1);
+        let pages: Vec<Pfn> = (0..2048).map(|_| b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap()).collect();
+        assert_eq!(b.alloc_pages(Gfp::KERNEL, 0), None);
+        for p in pages.iter().filter(|p| p.0 < 512 && p.0 % 2 == 0) {
+            b.free_pages(*p, 0);
+        }
+        b.drain();
+        assert_eq!(typed(&b, MigrateType::Movable)[0], 256);
+        // An unmovable page: the pageblock's used pages are all movable,
+        // so only the free half is alike: 256 >= 512 / 2, the block is
+        // claimed and its free pages move to the unmovable list.
+        let k = b.alloc_pages(Gfp::KERNEL, 0).unwrap();
+        assert!(k.0 < 512);
+        assert_eq!(b.pageblock_migratetype(k), Some(MigrateType::Unmovable));
+        assert_eq!(typed(&b, MigrateType::Unmovable)[0], 255);
+        assert_eq!(typed(&b, MigrateType::Movable)[0], 0);
+        check_free_lists(&b);
+
+        // Free every other page of the second pageblock but one short of
+        // half: an unmovable request now finds its own list first...
+        for p in pages.iter().filter(|p| (512..1024).contains(&p.0) && p.0 % 2 == 0).skip(1) {
+            b.free_pages(*p, 0);
+        }
+        b.drain();
+        let before = typed(&b, MigrateType::Unmovable)[0];
+        let k2 = b.alloc_pages(Gfp::KERNEL, 0).unwrap();
+        assert!(k2.0 < 512, "an unmovable page from the unmovable pageblock");
+        assert_eq!(typed(&b, MigrateType::Unmovable)[0], before - 1);
+        // ... and a movable request, whose own lists hold 255 pages, takes
+        // one of them.
+        let m = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap();
+        assert!((512..1024).contains(&m.0));
+        check_free_lists(&b);
+    }
+
+    #[test]
+    fn a_movable_request_steals_without_taking_the_pageblock() {
+        // The whole zone unmovable, then half of one pageblock freed as
+        // scattered pages: a movable page steals one, its pageblock stays
+        // unmovable (a small movable request never claims).
+        let b = BuddyAllocator::with_pcp_limits(&cfg(0, 1024, 1), 1, 1);
+        let pages: Vec<Pfn> = (0..1024).map(|_| b.alloc_pages(Gfp::KERNEL, 0).unwrap()).collect();
+        assert_eq!(blocks(&b), [2, 0, 0, 0, 0]);
+        for p in pages.iter().filter(|p| p.0 % 2 == 1) {
+            b.free_pages(*p, 0);
+        }
+        b.drain();
+        let m = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap();
+        assert_eq!(b.pageblock_migratetype(m), Some(MigrateType::Unmovable));
+        assert_eq!(blocks(&b), [2, 0, 0, 0, 0]);
+        assert_eq!(typed(&b, MigrateType::Unmovable)[0], 511);
+        check_free_lists(&b);
+        // An order-4 movable request may claim (half a pageblock's order):
+        // no order-4 block is free, so it steals nothing and fails.
+        assert_eq!(b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 4), None);
+    }
+
+    #[test]
+    fn freeing_across_pageblocks_of_two_types_merges_into_one_type() {
+        let b = BuddyAllocator::new(&cfg(0, 1024, 1));
+        let whole = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 10).unwrap();
+        // Mark the upper pageblock unmovable while the block is in use.
+        b.set_pageblock_migratetype(512, UNMOVABLE);
+        b.free_pages(whole, 10);
+        // Each half is freed with its own pageblock's type; the second
+        // (unmovable) merges with the first and gives it its type.
+        assert_eq!(typed(&b, MigrateType::Unmovable), areas(&[(10, 1)]));
+        assert_eq!(blocks(&b), [2, 0, 0, 0, 0]);
+        check_free_lists(&b);
+    }
+
+    #[test]
+    fn isolating_free_pages_for_compaction() {
+        let b = BuddyAllocator::with_pcp_limits(&cfg(0, 1024, 1), 1, 1);
+        let p = b.alloc_pages(Gfp::KERNEL, 0).unwrap();
+        assert_eq!(p, Pfn(0));
+        assert_eq!(b.free_block_order(Pfn(1)), Some(0));
+        assert_eq!(b.free_block_order(Pfn(512)), Some(9));
+        assert_eq!(b.free_block_order(Pfn(0)), None);
+        assert_eq!(b.free_block_order(Pfn(3)), None, "inside the order-1 block at 2");
+        assert_eq!(b.isolate_free_page(Pfn(3)), None);
+        assert_eq!(b.isolate_free_page(Pfn(2)), Some(1));
+        assert_eq!(b.nr_free_pages(), 1024 - 3);
+        assert!(b.split_page(Pfn(2), 1));
+        b.free_pages(Pfn(3), 0);
+        // Half a pageblock or more turns its pageblock movable, and the
+        // pageblock's other free blocks move to the movable lists.
+        assert_eq!(b.pageblock_migratetype(Pfn(256)), Some(MigrateType::Unmovable));
+        assert_eq!(b.isolate_free_page(Pfn(256)), Some(8));
+        assert_eq!(b.pageblock_migratetype(Pfn(256)), Some(MigrateType::Movable));
+        assert_eq!(typed(&b, MigrateType::Unmovable)[9], 1, "the other pageblock");
+        check_free_lists(&b);
+        b.free_pages(Pfn(256), 8);
+        b.free_pages(Pfn(2), 0);
+        b.free_pages(p, 0);
+        b.drain();
+        assert_eq!(b.free_areas(), areas(&[(10, 1)]));
+        check_free_lists(&b);
+    }
+
+    #[test]
+    fn a_deferred_block_reads_as_free() {
+        let b = BuddyAllocator::new(&cfg(0, 4096, 1));
+        assert_eq!(b.free_block_order(Pfn(2048)), Some(10));
+        assert_eq!(b.free_block_order(Pfn(2049)), None);
+        assert_eq!(b.isolate_free_page(Pfn(2048)), None);
     }
 }

@@ -2,7 +2,8 @@
 //! `mm-api` alone and use nothing another allocator could not.
 //!
 //! * [`buddy`] (`--allocator buddy`, the default): a binary buddy
-//!   allocator with per-CPU order-0 caches, after Linux's
+//!   allocator with per-CPU order-0 caches that groups pages by mobility
+//!   (migrate types, pageblocks, fallback stealing), after Linux's
 //!   `mm/page_alloc.c`.
 //! * [`bitmap`] (`--allocator bitmap`): one bit per frame with a two-level
 //!   summary and a next-fit search.

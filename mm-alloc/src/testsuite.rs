@@ -40,6 +40,7 @@ pub fn run_all(desc: &PageAllocatorDesc) {
     frames_freed_on_other_cpus_are_found_and_merge(desc);
     random_sequences_match_the_shadow(desc);
     threads_on_different_cpus_never_share_a_frame_or_lose_one(desc);
+    compaction_hooks_agree_with_the_counters(desc);
 }
 
 fn config(base: u64, nr_pages: u64, nr_cpus: usize) -> AllocatorConfig {
@@ -435,4 +436,68 @@ pub fn threads_on_different_cpus_never_share_a_frame_or_lose_one(desc: &PageAllo
     assert_eq!(a.nr_free_pages(), cfg.nr_pages, "{name}");
     a.drain();
     Shadow::new(desc, cfg, a).check_capacity(MAX_PAGE_ORDER);
+}
+
+/// What compaction relies on, for an allocator that offers it: walking
+/// the range by `free_block_order` as compaction's scanners do finds
+/// aligned free blocks that add up to every free frame (per-CPU caches
+/// drained); `isolate_free_page` takes exactly those frames, and freeing
+/// the blocks gives them back; `pagetypeinfo`, if reported, counts the
+/// same free blocks per order as `free_areas`.  An allocator without
+/// `free_block_order` passes by finding nothing.
+pub fn compaction_hooks_agree_with_the_counters(desc: &PageAllocatorDesc) {
+    const N: u64 = 4096;
+    let a = (desc.new)(&config(0, N, 1));
+    let pages: Vec<Pfn> = (0..N).map_while(|_| a.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0)).collect();
+    for p in pages.iter().step_by(3) {
+        a.free_pages(*p, 0);
+    }
+    a.drain();
+    let free = a.nr_free_pages();
+    let walk = |f: &mut dyn FnMut(u64) -> Option<u32>| {
+        let (mut pfn, mut found) = (0, 0);
+        while pfn < N {
+            match f(pfn) {
+                Some(order) => {
+                    assert_eq!(pfn % (1 << order), 0, "{}: free block at {pfn:#x} of order {order}", desc.name);
+                    found += 1 << order;
+                    pfn += 1 << order;
+                }
+                None => pfn += 1,
+            }
+        }
+        found
+    };
+    let found = walk(&mut |pfn| a.free_block_order(Pfn(pfn)));
+    if found == 0 {
+        return;
+    }
+    assert_eq!(found, free, "{}: free blocks found by free_block_order", desc.name);
+    if let Some(info) = a.pagetypeinfo() {
+        let mut by_order = [0; MAX_PAGE_ORDER as usize + 1];
+        for per_type in info.free {
+            for (total, n) in by_order.iter_mut().zip(per_type) {
+                *total += n;
+            }
+        }
+        assert_eq!(by_order, a.free_areas(), "{}: pagetypeinfo against free_areas", desc.name);
+        assert_eq!(info.blocks.iter().sum::<u64>(), N.div_ceil(mm_api::alloc::PAGEBLOCK_NR_PAGES), "{}", desc.name);
+    }
+    let mut held = Vec::new();
+    let isolated = walk(&mut |pfn| {
+        let order = a.isolate_free_page(Pfn(pfn))?;
+        held.push((pfn, order));
+        Some(order)
+    });
+    assert_eq!(isolated, free, "{}: isolate_free_page", desc.name);
+    assert_eq!(a.nr_free_pages(), 0, "{}", desc.name);
+    assert_eq!(a.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0), None, "{}: a frame left after isolating all", desc.name);
+    for (pfn, order) in held {
+        a.free_pages(Pfn(pfn), order);
+    }
+    assert_eq!(a.nr_free_pages(), free, "{}", desc.name);
+    for p in pages.iter().skip(1).step_by(3).chain(pages.iter().skip(2).step_by(3)) {
+        a.free_pages(*p, 0);
+    }
+    assert_eq!(a.nr_free_pages(), N, "{}", desc.name);
 }

@@ -21,7 +21,10 @@
 //! cache (`swap`) and dirty file pages back to their file, and frees them;
 //! `do_swap_page` brings them back.  kswapd keeps free memory between the
 //! zone's watermarks, and an allocation that cannot be satisfied after
-//! direct reclaim fails with `VM_FAULT_OOM`.
+//! direct reclaim fails with `VM_FAULT_OOM`.  When free memory is there
+//! but in pieces too small for a request above order 0, compaction
+//! ([`compaction`]) migrates movable pages through the same reverse map to
+//! gather it, directly in the allocation or in kcompactd.
 //!
 //! Every policy sits behind a trait with a link-time registry (`linkme`):
 //! page allocators ([`alloc::MM_PAGE_ALLOCATORS`]), page-table formats
@@ -41,6 +44,7 @@
 //! snapshot-tested.
 
 pub mod check;
+pub mod compaction;
 pub mod exec;
 pub mod fault;
 pub mod fs;

@@ -610,7 +610,7 @@ pub struct Machine {
     next_id: AtomicU64,
     /// Free frames (`NR_FREE_PAGES`), kept here so that the watermark
     /// checks of every allocation cost one load.
-    nr_free: AtomicI64,
+    pub(crate) nr_free: AtomicI64,
     /// The zone's watermarks.
     pub(crate) watermarks: Watermarks,
     /// The reclaim policy.
@@ -621,6 +621,8 @@ pub struct Machine {
     pub(crate) swap: Swap,
     /// kswapd was woken and has not run yet.
     kswapd_wait: AtomicBool,
+    /// kcompactd's wakeup (`crate::compaction`).
+    pub(crate) kcompactd: crate::compaction::Kcompactd,
     /// Reverse-map roots by id: anon_vmas and inodes, as the `mapping`
     /// word of a page names them.
     pub(crate) rmap_roots: RmapRoots,
@@ -717,6 +719,7 @@ impl Machine {
             lruvec: Lruvec::default(),
             swap: Swap::default(),
             kswapd_wait: AtomicBool::new(false),
+            kcompactd: Default::default(),
             rmap_roots: RmapRoots::default(),
             kernel: None,
         };
@@ -1008,6 +1011,9 @@ impl Machine {
     pub fn kswapd_poll(&self) {
         if self.kswapd_wait.load(Ordering::Relaxed) && self.kswapd_wait.swap(false, Ordering::AcqRel) {
             self.balance_pgdat();
+        }
+        if self.kcompactd.woken() {
+            self.kcompactd_do_work();
         }
     }
 

@@ -163,3 +163,99 @@ pub type NamedCount = (&'static str, u64);
 pub fn format_meminfo_line(label: &str, kb: u64) -> String {
     format!("{:<16}{kb:>8} kB", format!("{label}:"))
 }
+
+/// The zone's name in the `/proc` views: the machine has one zone.
+const ZONE_NAME: &str = "Normal";
+
+impl crate::machine::Machine {
+    /// Free blocks per order on the allocator's free lists, as
+    /// `/proc/buddyinfo` counts them: without the per-CPU caches when the
+    /// allocator reports its lists by type, else its `free_areas`.
+    pub fn free_area(&self) -> crate::alloc::FreeAreas {
+        match self.alloc.pagetypeinfo() {
+            Some(info) => {
+                let mut areas = [0; crate::types::MAX_PAGE_ORDER as usize + 1];
+                for per_type in info.free {
+                    for (total, n) in areas.iter_mut().zip(per_type) {
+                        *total += n;
+                    }
+                }
+                areas
+            }
+            None => self.alloc.free_areas(),
+        }
+    }
+
+    /// `/proc/buddyinfo`: free blocks per order (`frag_show_print`).
+    pub fn buddyinfo(&self) -> String {
+        let mut s = format!("Node 0, zone {ZONE_NAME:>8} ");
+        for n in self.free_area() {
+            s.push_str(&format!("{n:>6} "));
+        }
+        s.push('\n');
+        s
+    }
+
+    /// `/proc/pagetypeinfo`: free blocks per migrate type and order, and
+    /// pageblocks per type (`pagetypeinfo_show`); `None` when the
+    /// allocator does not group pages by mobility.
+    pub fn pagetypeinfo(&self) -> Option<String> {
+        use crate::alloc::{MigrateType, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER};
+        let info = self.alloc.pagetypeinfo()?;
+        let mut s = format!("Page block order: {PAGEBLOCK_ORDER}\nPages per block:  {PAGEBLOCK_NR_PAGES}\n\n");
+        s.push_str(&format!("{:<43} ", "Free pages count per migrate type at order"));
+        for order in 0..=crate::types::MAX_PAGE_ORDER {
+            s.push_str(&format!("{order:>6} "));
+        }
+        s.push('\n');
+        for mt in MigrateType::ALL {
+            s.push_str(&format!("Node {:>4}, zone {ZONE_NAME:>8}, type {:>12} ", 0, mt.name()));
+            for n in info.free[mt as usize] {
+                // The kernel stops counting a list at 100000 blocks.
+                if n >= 100_000 {
+                    s.push_str(&format!("{:>6} ", ">100000"));
+                } else {
+                    s.push_str(&format!("{n:>6} "));
+                }
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!("\n{:<23}", "Number of blocks type "));
+        for mt in MigrateType::ALL {
+            s.push_str(&format!("{:>12} ", mt.name()));
+        }
+        s.push('\n');
+        s.push_str(&format!("Node 0, zone {ZONE_NAME:>8} "));
+        for n in info.blocks {
+            s.push_str(&format!("{n:>12} "));
+        }
+        s.push('\n');
+        Some(s)
+    }
+
+    /// debugfs `extfrag/extfrag_index`: the fragmentation index of every
+    /// order, as `-1.000` when a block that large is free
+    /// (`extfrag_show_print`).
+    pub fn extfrag_index(&self) -> String {
+        let free = self.free_area();
+        let mut s = format!("Node 0, zone {ZONE_NAME:>8} ");
+        for order in 0..=crate::types::MAX_PAGE_ORDER {
+            let index = crate::alloc::fragmentation_index(&free, order);
+            s.push_str(&format!("{:>2}.{:03} ", index / 1000, index % 1000));
+        }
+        s.push('\n');
+        s
+    }
+
+    /// debugfs `extfrag/unusable_index` (`unusable_show_print`).
+    pub fn unusable_index(&self) -> String {
+        let free = self.free_area();
+        let mut s = format!("Node 0, zone {ZONE_NAME:>8} ");
+        for order in 0..=crate::types::MAX_PAGE_ORDER {
+            let index = crate::alloc::unusable_free_index(&free, order);
+            s.push_str(&format!("{}.{:03} ", index / 1000, index % 1000));
+        }
+        s.push('\n');
+        s
+    }
+}

@@ -80,6 +80,12 @@ enum Cmd {
         /// as the run left them.
         #[arg(long)]
         stats: bool,
+        /// After the `ok` line, print the page allocator's fragmentation
+        /// views as the run left them: `/proc/buddyinfo`,
+        /// `/proc/pagetypeinfo` (allocators with migrate types) and
+        /// debugfs `extfrag/extfrag_index` and `extfrag/unusable_index`.
+        #[arg(long)]
+        buddyinfo: bool,
         /// Run FILE as an strace log (docs/scenario-format.md, "strace
         /// logs") even if it has no `execve(` line.
         #[arg(long)]
@@ -820,6 +826,7 @@ pub fn main() -> ExitCode {
             root,
             root_fs_type,
             stats,
+            buddyinfo,
             strace,
             maps_at_exit,
             maps_at_read,
@@ -874,6 +881,7 @@ pub fn main() -> ExitCode {
                 trace_summary,
                 trace_walk,
                 stats,
+                buddyinfo,
                 image: image.as_ref().map(|p| p.to_string_lossy().into_owned()),
                 write_image,
                 strace: is_log || bundle,

@@ -52,6 +52,9 @@ pub struct RunOptions {
     pub write_image: bool,
     /// Print `vmstat` and `meminfo` blocks after the `ok` line.
     pub stats: bool,
+    /// Print `buddyinfo`, `pagetypeinfo`, `extfrag_index` and
+    /// `unusable_index` blocks after the `ok` line (and `vmstat`'s).
+    pub buddyinfo: bool,
     /// Run the file as an strace log even without an `execve(` line.
     pub strace: bool,
     /// strace logs: print each process's maps when its thread group
@@ -1049,6 +1052,19 @@ fn run_full_with(s: &Scenario, opts: &RunOptions, mut obs: Option<&mut dyn StepO
             for (label, kb) in m.meminfo_lines() {
                 let _ = writeln!(r.out, "{}", mm_core::vmstat::format_meminfo_line(label, kb));
             }
+        }
+        if opts.buddyinfo {
+            let m = r.k.machine();
+            r.out.push_str("== buddyinfo\n");
+            r.out.push_str(&m.buddyinfo());
+            if let Some(info) = m.pagetypeinfo() {
+                r.out.push_str("== pagetypeinfo\n");
+                r.out.push_str(&info);
+            }
+            r.out.push_str("== extfrag_index\n");
+            r.out.push_str(&m.extfrag_index());
+            r.out.push_str("== unusable_index\n");
+            r.out.push_str(&m.unusable_index());
         }
     }
     // The summary of a run that stopped counts what it did.

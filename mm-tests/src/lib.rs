@@ -139,3 +139,103 @@ pub fn differential(subdir: &str, cfg: Option<MachineConfig>) -> (usize, Vec<Str
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// A workload that fragments physical memory, for telling page allocators
+/// apart: mappings of mixed lifetimes come and go (mmap, touch, munmap)
+/// while a page cache grows beside them, so that the pages still in use
+/// at the end lie scattered over all of memory.
+pub mod fragment {
+    use super::Rng;
+    use mm_core::alloc::{Gfp, PAGEBLOCK_ORDER};
+    use mm_core::compaction::Defrag;
+    use mm_core::machine::MachineConfig;
+    use mm_core::{Kernel, PAGE_SIZE, Pfn, Pid};
+
+    /// Where the mappings go, each with a page of gap before the next.
+    const REGIONS: u64 = 0x10_0000_0000;
+    /// Where the page-cache file (a memfd) is mapped.
+    const CACHE: u64 = 0x8_0000_0000;
+    const PROT_RW: u64 = 3;
+    const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
+    const MAP_SHARED_FIXED: u64 = 0x11;
+
+    /// A machine of `ram` bytes with allocator `allocator`, after the
+    /// workload: one process maps regions of 1 to 32 pages and writes
+    /// every page, one in twenty to keep until the end and the others to
+    /// unmap, at random, whenever anonymous memory passes 60% of RAM; it
+    /// also writes one more page of a shared file mapping every other
+    /// step, up to a fifth of RAM.  It runs until three times RAM has
+    /// been mapped, then unmaps what it was not keeping: about 15% of
+    /// memory stays in anonymous pages and 20% in the page cache, spread
+    /// over every pageblock.  Seeded: the same `seed` makes the same
+    /// sequence of calls on every allocator.
+    pub fn fragmented(ram: u64, allocator: &str, seed: u64) -> (Kernel, Pid) {
+        let cfg = MachineConfig { ram, allocator: allocator.into(), ..MachineConfig::default() };
+        let mut k = Kernel::new(&cfg).expect("machine");
+        let pid = k.spawn().expect("process");
+        let total = ram / PAGE_SIZE;
+        let cache_pages = total / 5;
+        let fd = k.sys_memfd_create(pid, "cache", 0).expect("memfd") as i64;
+        k.sys_ftruncate(pid, fd, cache_pages * PAGE_SIZE).expect("ftruncate");
+        k.sys_mmap(pid, CACHE, cache_pages * PAGE_SIZE, PROT_RW, MAP_SHARED_FIXED, fd, 0).expect("mmap cache");
+        let mut rng = Rng(seed.max(1));
+        // (address, pages, kept until the end)
+        let mut live: Vec<(u64, u64, bool)> = Vec::new();
+        let (mut next, mut used, mut mapped, mut cached) = (REGIONS, 0, 0, 0);
+        let target = total * 6 / 10;
+        while mapped < 3 * total {
+            let pages = 1 + rng.below(32);
+            let keep = rng.below(20) == 0;
+            k.sys_mmap(pid, next, pages * PAGE_SIZE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+            for p in 0..pages {
+                k.store(pid, next + p * PAGE_SIZE, (p as u8) | 1).expect("store");
+            }
+            live.push((next, pages, keep));
+            next += (pages + 1) * PAGE_SIZE;
+            used += pages;
+            mapped += pages;
+            if cached < cache_pages && rng.below(2) == 0 {
+                k.store(pid, CACHE + cached * PAGE_SIZE, 1).expect("store to the cache");
+                cached += 1;
+            }
+            while used > target {
+                let short: Vec<usize> = (0..live.len()).filter(|&i| !live[i].2).collect();
+                if short.is_empty() {
+                    break;
+                }
+                let (addr, pages, _) = live.swap_remove(short[rng.below(short.len() as u64) as usize]);
+                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
+                used -= pages;
+            }
+        }
+        for &(addr, pages, keep) in &live {
+            if !keep {
+                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
+            }
+        }
+        k.machine().kswapd_poll();
+        (k, pid)
+    }
+
+    /// Takes order-9 blocks (movable, as a THP fault does) until one
+    /// fails or `max` are held, each through the allocation slow path as
+    /// `defrag` says; returns them.
+    pub fn take_order9(k: &Kernel, defrag: Defrag, max: usize) -> Vec<Pfn> {
+        let m = k.machine();
+        let mut held = Vec::new();
+        while held.len() < max {
+            match m.alloc_pages_compact(Gfp::HIGHUSER_MOVABLE, PAGEBLOCK_ORDER, defrag) {
+                Some(pfn) => held.push(pfn),
+                None => break,
+            }
+        }
+        held
+    }
+
+    /// Gives back what [`take_order9`] took.
+    pub fn put_order9(k: &Kernel, held: Vec<Pfn>) {
+        for pfn in held {
+            k.machine().__free_pages(pfn, PAGEBLOCK_ORDER);
+        }
+    }
+}

@@ -16,6 +16,10 @@
 //! extent that has one; a free puts the block back and joins it with the
 //! extents just before and after.  Simple, and slow once memory is
 //! fragmented, which is what the benchmarks show.
+//!
+//! Extents have no migrate types, so compaction takes free pages and pages
+//! to migrate from any pageblock; it finds free blocks through
+//! `free_block_order` and takes them with `isolate_free_page`.
 
 #![forbid(unsafe_code)]
 
@@ -110,8 +114,38 @@ impl PageAllocator for FirstFit {
         state.nr_free += 1 << order;
     }
 
+    /// A block is a range of frames: each frees on its own already.
+    fn split_page(&self, _pfn: Pfn, _order: u32) -> bool {
+        true
+    }
+
     fn nr_free_pages(&self) -> u64 {
         self.state.lock().nr_free
+    }
+
+    /// The largest naturally aligned block of the free extent holding
+    /// `pfn` that starts there: what compaction's scanners step over.
+    fn free_block_order(&self, pfn: Pfn) -> Option<u32> {
+        let state = self.state.lock();
+        let (_, &end) = state.free.range(..=pfn.0).next_back().filter(|&(_, &end)| end > pfn.0)?;
+        Some(pfn.0.trailing_zeros().min((end - pfn.0).ilog2()).min(MAX_PAGE_ORDER))
+    }
+
+    /// Cuts that block out of its extent, for compaction to migrate into.
+    fn isolate_free_page(&self, pfn: Pfn) -> Option<u32> {
+        let mut state = self.state.lock();
+        let (&start, &end) = state.free.range(..=pfn.0).next_back().filter(|&(_, &end)| end > pfn.0)?;
+        let order = pfn.0.trailing_zeros().min((end - pfn.0).ilog2()).min(MAX_PAGE_ORDER);
+        let block_end = pfn.0 + (1 << order);
+        state.free.remove(&start);
+        if start < pfn.0 {
+            state.free.insert(start, pfn.0);
+        }
+        if block_end < end {
+            state.free.insert(block_end, end);
+        }
+        state.nr_free -= 1 << order;
+        Some(order)
     }
 
     /// Every free frame as an order-0 block: extents have no orders.
@@ -148,6 +182,25 @@ mod tests {
         a.free_pages(Pfn(4), 2);
         assert_eq!(extents(&a), [(3, 64)]);
         assert_eq!(a.nr_free_pages(), 61);
+    }
+
+    #[test]
+    fn free_blocks_are_found_and_isolated_for_compaction() {
+        let a = first_fit(3, 61);
+        assert_eq!(a.alloc_pages(Gfp::KERNEL, 3), Some(Pfn(8)));
+        assert_eq!(a.free_block_order(Pfn(3)), Some(0));
+        assert_eq!(a.free_block_order(Pfn(4)), Some(2));
+        assert_eq!(a.free_block_order(Pfn(8)), None);
+        assert_eq!(a.free_block_order(Pfn(32)), Some(5));
+        assert_eq!(a.free_block_order(Pfn(48)), Some(4));
+        assert_eq!(a.isolate_free_page(Pfn(16)), Some(4));
+        assert_eq!(extents(&a), [(3, 8), (32, 64)]);
+        assert_eq!(a.nr_free_pages(), 61 - 8 - 16);
+        assert!(a.split_page(Pfn(16), 4));
+        for p in 16..32 {
+            a.free_pages(Pfn(p), 0);
+        }
+        assert_eq!(extents(&a), [(3, 8), (16, 64)]);
     }
 
     #[test]

@@ -506,6 +506,18 @@ impl AddressSpace {
         true
     }
 
+    /// `folio_migrate_mapping`'s slot update: page `new` takes page `old`'s
+    /// slot at `index`.  False if the slot holds anything else, a large
+    /// folio's page included.
+    pub(crate) fn folio_migrate_mapping(&self, index: u64, old: Pfn, new: Pfn) -> bool {
+        let mut pages = self.i_pages.lock();
+        if pages.raw(index) != page_word(old, 0) {
+            return false;
+        }
+        pages.set_raw(index, page_word(new, 0));
+        true
+    }
+
     /// Cached pages in `[first, last]` with their frames, ascending.
     pub fn pages_in(&self, first: u64, last: u64) -> SmallVec<[(u64, Pfn); 16]> {
         let mut out = SmallVec::new();

@@ -46,3 +46,8 @@ fn random_sequences_match_the_shadow() {
 fn threads_on_different_cpus_never_share_a_frame_or_lose_one() {
     allocators().into_iter().for_each(testsuite::threads_on_different_cpus_never_share_a_frame_or_lose_one);
 }
+
+#[test]
+fn compaction_hooks_agree_with_the_counters() {
+    allocators().into_iter().for_each(testsuite::compaction_hooks_agree_with_the_counters);
+}

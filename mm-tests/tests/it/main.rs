@@ -7,6 +7,7 @@ use mm_tests as _;
 
 mod allocators;
 mod asids;
+mod compaction;
 mod descriptors;
 mod differential;
 mod exec;
