@@ -45,19 +45,15 @@ struct Browser {
     from_browser: Receiver<Value>,
     next_id: u64,
     session: Option<String>,
-    profile: PathBuf,
+    /// Removed when the browser is gone (fields drop after `drop`).
+    _profile: TempDir,
     /// Exceptions the page's script threw, from `Runtime.exceptionThrown`.
     exceptions: Vec<String>,
 }
 
 impl Browser {
     fn launch() -> Browser {
-        let profile = std::env::temp_dir().join(format!(
-            "mmsim-browser-{}-{}",
-            std::process::id(),
-            Instant::now().elapsed().as_nanos()
-        ));
-        std::fs::create_dir_all(&profile).expect("create the browser's profile directory");
+        let profile = TempDir::new("mmsim-browser-profile");
         // Ours: we write commands into `cmd_w`, the browser reads `cmd_r`
         // as fd 3; it writes answers into `out_w` as fd 4, we read `out_r`.
         let (cmd_r, cmd_w) = std::io::pipe().expect("pipe");
@@ -76,7 +72,7 @@ impl Browser {
             "--hide-scrollbars",
             "--remote-debugging-pipe",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-data-dir={}", profile.0.display()))
         .arg("about:blank")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -133,7 +129,7 @@ impl Browser {
             from_browser: rx,
             next_id: 0,
             session: None,
-            profile,
+            _profile: profile,
             exceptions: Vec::new(),
         }
     }
@@ -295,7 +291,7 @@ impl Drop for Browser {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // The profile directory goes with `self._profile`, after this.
     }
 }
 
@@ -341,7 +337,7 @@ fn browser_or_skip() -> bool {
 // ---- the document's state, rebuilt here -------------------------------
 
 /// The state after step `n`: the deltas of steps 0..=n applied in order.
-fn state_at(doc: &Value, n: usize) -> BTreeMap<String, Value> {
+fn state_at(doc: &Value, n: usize) -> BTreeMap<&str, &Value> {
     let mut m = BTreeMap::new();
     for st in &doc["steps"].as_array().expect("steps")[..=n] {
         for k in st["del"].as_array().into_iter().flatten() {
@@ -349,14 +345,14 @@ fn state_at(doc: &Value, n: usize) -> BTreeMap<String, Value> {
         }
         if let Some(set) = st["set"].as_object() {
             for (k, v) in set {
-                m.insert(k.clone(), v.clone());
+                m.insert(k.as_str(), v);
             }
         }
     }
     m
 }
 
-fn count(state: &BTreeMap<String, Value>, prefix: &str) -> usize {
+fn count(state: &BTreeMap<&str, &Value>, prefix: &str) -> usize {
     state.keys().filter(|k| k.starts_with(prefix)).count()
 }
 
@@ -483,7 +479,7 @@ fn check_panels(b: &mut Browser, doc: &Value, n: usize, expect: &[&str]) -> Resu
             "counters" => {
                 let nonzero = st
                     .iter()
-                    .filter(|(k, v)| (k.starts_with("vmstat/") || k.starts_with("meminfo/")) && **v != json!(0))
+                    .filter(|(k, v)| (k.starts_with("vmstat/") || k.starts_with("meminfo/")) && **v != &json!(0))
                     .count();
                 let all = count(&st, "vmstat/") + count(&st, "meminfo/");
                 let got = cnt("ctr");
@@ -521,19 +517,36 @@ fn repo() -> PathBuf {
 }
 
 /// The page of a document: the template with its css, script and data.
-fn page_of(doc: &Value) -> String {
+fn page_of(json: &str) -> String {
     let html = include_str!("../../mm-sim/src/html/assets/page.html");
     let css = include_str!("../../mm-sim/src/html/assets/page.css");
     let js = include_str!("../../mm-sim/src/html/assets/page.js");
     // `<` only appears inside JSON strings: escaped, no `</script>` ends the data.
-    let data = serde_json::to_string(doc).expect("encode").replace('<', "\\u003c");
+    let data = json.replace('<', "\\u003c");
     html.replacen("/*MMSIM-CSS*/", css, 1).replacen("/*MMSIM-JS*/", js, 1).replacen("<!--MMSIM-DATA-->", &data, 1)
 }
 
-fn write_page(dir: &Path, name: &str, doc: &Value) -> String {
+fn write_page(dir: &Path, name: &str, json: &str) -> String {
     let path = dir.join(name);
-    std::fs::write(&path, page_of(doc)).expect("write page");
+    std::fs::write(&path, page_of(json)).expect("write page");
     format!("file://{}", path.display())
+}
+
+/// A directory removed when dropped, on every path.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).expect("create a temporary directory");
+        TempDir(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The hand-made document: a file mapped shared, an anonymous mapping
@@ -564,15 +577,15 @@ fn page_in_chromium() {
         return;
     }
     let t0 = Instant::now();
-    let dir = std::env::temp_dir().join(format!("mmsim-pages-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("page dir");
+    let dir = TempDir::new("mmsim-pages");
+    let dir = &dir.0;
     let mut b = Browser::launch();
     b.open_tab().expect("open a tab");
 
     // The sample: every panel has something to draw at the page-out.
     let doc = sample();
     let n = doc["steps"].as_array().expect("steps").len();
-    let url = write_page(&dir, "sample.html", &doc);
+    let url = write_page(dir, "sample.html", &doc.to_string());
     b.navigate(&url).expect("load the sample page");
     assert_eq!(b.step().unwrap(), 0, "the page opens at step 0");
     // Keys, buttons and the slider's ends.
@@ -609,7 +622,7 @@ fn page_in_chromium() {
 
     // The checker fails on a page whose data lacks a panel's keys.
     let broken = without_page_cache(doc.clone());
-    b.navigate(&format!("{}#step={pageout}", write_page(&dir, "broken.html", &broken))).unwrap();
+    b.navigate(&format!("{}#step={pageout}", write_page(dir, "broken.html", &broken.to_string()))).unwrap();
     assert_eq!(b.step().unwrap(), pageout as i64, "a page opened at #step=N shows step N");
     let err =
         check_panels(&mut b, &broken, pageout, &PANELS).expect_err("a page without a page cache must fail the check");
@@ -618,13 +631,116 @@ fn page_in_chromium() {
     assert!(err.contains("pixels drawn"), "the screenshot check catches it too: {err}");
     println!("the checker on a page without its page cache:\n{err}");
 
+    long_run(&mut b, dir);
+
     if std::env::var("MMSIM_WRITE_PICTURE").as_deref() == Ok("1") {
         write_picture(&mut b, &format!("{url}#step={pageout}"));
     }
     assert!(b.exceptions.is_empty(), "the page threw: {:?}", b.exceptions);
     drop(b);
-    let _ = std::fs::remove_dir_all(&dir);
     println!("browser checks took {:.1} s", t0.elapsed().as_secs_f64());
+}
+
+/// A document of `n` steps, every eighth storing to one page of a 16 MiB
+/// mapping (so the state grows to 4096 populated pages), the others
+/// loading. Written
+/// as text: building it as `Value`s takes seconds.
+fn long_document(n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(n * 900);
+    s.push_str(
+        r#"{"version": 1, "title": "long run", "machine": {"settings": [], "arch": "x86-64",
+ "levels": ["PGD", "PUD", "PMD", "PTE"], "page_size": 4096, "nr_cpus": 1, "root_name": "CR3", "asid_name": "PCID"},
+ "stacks": ["handle_mm_fault", "handle_mm_fault;do_anonymous_page"], "steps": [
+{"line": 0, "text": "start", "pid": 0, "out": "", "chain": [], "trace": [], "trace_more": 0, "del": [], "set": {
+ "proc/100": {"pid": 100, "comm": "p0", "root": "4", "asid": 1, "rss": 0, "minflt": 0, "majflt": 0},
+ "cpu/0": {"cpu": 0, "pid": 100, "root": "4", "asid": 1, "hits": 0, "misses": 0, "flushes": 0},
+ "vma/100/100000000": {"start": "100000000", "end": "101000000", "perms": "rw-p", "offset": "0", "name": "", "file": null, "anon_vma": "1", "flags": ["VM_READ", "VM_WRITE"]},
+ "vmstat/pgfault": 0}}"#,
+    );
+    let va_of = |i: usize| 0x1_0000_0000u64 + (i as u64 / 8 * 7919 % 4096) * 4096;
+    for i in 1..n {
+        let va = va_of(i);
+        if i % 8 != 0 {
+            // A load that hits the TLB: the counter only.
+            let _ = write!(
+                s,
+                r#",
+{{"line": {i}, "text": "load 0x{va:x}", "pid": 100, "out": "", "chain": [], "trace": [], "trace_more": 0,
+ "set": {{"vmstat/pgfault": {i}}}, "del": []}}"#
+            );
+            continue;
+        }
+        let pfn = 0x1000 + i as u64;
+        let pte_table = 0x100 + (va >> 21 & 7);
+        let idx = |shift: u32| (va >> shift) & 511;
+        let bits = r#"["P", "RW", "US", "A"]"#;
+        let _ = write!(
+            s,
+            r#",
+{{"line": {i}, "text": "store 0x{va:x} 1 0x11", "pid": 100, "out": "", "chain": [[0, 1], [1, 1]],
+ "trace": ["handle_mm_fault: address=0x{va:x}", "  do_anonymous_page"], "trace_more": 0, "set": {{
+ "pt/100/{va:x}": [{{"level": "PGD", "index": {}, "table": "4", "raw": "5067", "bits": {bits}, "next": "5"}},
+  {{"level": "PUD", "index": {}, "table": "5", "raw": "6067", "bits": {bits}, "next": "6"}},
+  {{"level": "PMD", "index": {}, "table": "6", "raw": "{:x}", "bits": {bits}, "next": "{pte_table:x}"}},
+  {{"level": "PTE", "index": {}, "table": "{pte_table:x}", "raw": "{:x}", "bits": ["P", "RW", "US", "A", "D", "NX"], "next": "{pfn:x}"}}],
+ "vmstat/pgfault": {i},
+ "tlb/0/1/{:x}": {{"pfn": "{pfn:x}", "w": true, "u": true, "d": true, "g": false}}}},
+ "del": [{}]}}"#,
+            idx(39),
+            idx(30),
+            idx(21),
+            pte_table << 12 | 0x67,
+            idx(12),
+            pfn << 12 | 0x8000_0000_0000_0067,
+            va >> 12,
+            if i > 64 { format!("\"tlb/0/1/{:x}\"", va_of(i - 64) >> 12) } else { String::new() },
+        );
+    }
+    s.push_str("]}");
+    s
+}
+
+/// A run of 100,000 steps stays usable: a jump to any step rebuilds it
+/// from a checkpoint, the step list holds only the rows in view, and the
+/// panels draw a bounded number of rows.
+fn long_run(b: &mut Browser, dir: &Path) {
+    let n = 100_000;
+    let t0 = Instant::now();
+    let text = long_document(n);
+    let doc: Value = serde_json::from_str(&text).expect("the long document is JSON");
+    let url = write_page(dir, "long.html", &text);
+    let t1 = Instant::now();
+    b.navigate(&url).unwrap();
+    println!("long: made in {:?}, loaded in {:?}", t1 - t0, t1.elapsed());
+    let ms = |b: &mut Browser, to: usize| {
+        b.eval(&format!(
+            "(() => {{ const t = performance.now(); window.mmsim.goto({to}); return performance.now() - t; }})()"
+        ))
+        .unwrap()
+        .as_f64()
+        .unwrap()
+    };
+    let to_end = ms(b, n - 1);
+    assert_eq!(b.step().unwrap(), (n - 1) as i64);
+    let back = ms(b, n / 2 + 3);
+    let next = {
+        b.key("ArrowRight", 39).unwrap();
+        b.wait_for(&format!("window.mmsimStep === {}", n / 2 + 4)).unwrap();
+        ms(b, n / 2 + 5)
+    };
+    println!(
+        "long run of {n} steps: first jump to the end {to_end:.0} ms, back to the middle {back:.0} ms, one step {next:.0} ms"
+    );
+    assert!(to_end < 5000.0 && back < 1000.0, "jumps too slow: {to_end:.0} ms, {back:.0} ms");
+    let rows = b.eval("document.querySelectorAll('.steprow').length").unwrap().as_u64().unwrap();
+    assert!(rows < 200, "the step list holds {rows} rows");
+    let pt_rows = b.eval("document.querySelectorAll('[data-panel=pagetables] .pte').length").unwrap().as_u64().unwrap();
+    assert!((1..=320).contains(&pt_rows), "{pt_rows} page-table rows drawn");
+    let step = n / 2 + 5;
+    let t2 = Instant::now();
+    check_panels(b, &doc, step, &panels_with_data(&doc, step)).unwrap_or_else(|e| panic!("long page: {e}"));
+    println!("long: checked in {:?}", t2.elapsed());
 }
 
 /// Rewrites docs/page.png: the page at `url` in a 1440x1120 window.
