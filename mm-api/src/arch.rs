@@ -262,6 +262,15 @@ pub trait PageTableFormat: Send + Sync {
     fn table_entry_flags(&self, _level: Level, _raw: u64) -> PteFlags {
         PteFlags::empty()
     }
+    /// The names of the bits set in entry `raw` of a table at `level`, as
+    /// the architecture's manuals name them, for pictures and dumps
+    /// (x86-64: `P RW US PWT PCD A D PS G NX`).  Generic: the neutral
+    /// flags [`decode_pte`](Self::decode_pte) or
+    /// [`table_entry_flags`](Self::table_entry_flags) find.
+    fn entry_bit_names(&self, level: Level, raw: u64) -> Vec<&'static str> {
+        let flags = if level == PTE_LEVEL { self.decode_pte(raw).flags() } else { self.table_entry_flags(level, raw) };
+        flags.iter_names().map(|(n, _)| n).collect()
+    }
     /// How upper-level entries are laid out, if a present bit, a huge bit
     /// and a frame field describe them: the kernel's walks then decode them
     /// with masks instead of calling [`decode_table`](Self::decode_table).

@@ -58,6 +58,39 @@ impl PageList {
     pub fn prev(&self, phys: &PhysMem, pfn: Pfn) -> Option<Pfn> {
         opt(phys.page(pfn).lru_prev.load(Ordering::Relaxed))
     }
+    /// The page after `pfn` (towards the tail).
+    #[inline]
+    pub fn next(&self, phys: &PhysMem, pfn: Pfn) -> Option<Pfn> {
+        opt(phys.page(pfn).lru_next.load(Ordering::Relaxed))
+    }
+
+    /// What the list holds, for pictures: its length, up to `max` pages
+    /// from the head and, of the rest, up to `max` pages ending at the
+    /// tail, each in list order (most recent first).  Reads at most
+    /// `2 * max` pages.
+    pub fn view(&self, phys: &PhysMem, name: &'static str, max: usize) -> crate::reclaim::LruListView {
+        let mut head = Vec::new();
+        let mut cur = self.head();
+        while let Some(p) = cur {
+            if head.len() >= max {
+                break;
+            }
+            head.push(p);
+            cur = self.next(phys, p);
+        }
+        let rest = (self.len as usize).saturating_sub(head.len()).min(max);
+        let mut tail = Vec::with_capacity(rest);
+        let mut cur = self.tail();
+        while let Some(p) = cur {
+            if tail.len() >= rest {
+                break;
+            }
+            tail.push(p);
+            cur = self.prev(phys, p);
+        }
+        tail.reverse();
+        crate::reclaim::LruListView { name, len: self.len, head, tail }
+    }
 
     /// Adds `pfn` at the head (`list_add`).
     #[inline]
@@ -137,6 +170,10 @@ mod tests {
         l.remove(&phys, Pfn(2));
         l.remove(&phys, Pfn(4));
         l.remove(&phys, Pfn(9));
+        let v = l.view(&phys, "l", 1);
+        assert_eq!((v.len, v.head.as_slice(), v.tail.as_slice()), (3, &[Pfn(3)][..], &[Pfn(0)][..]));
+        let v = l.view(&phys, "l", 8);
+        assert_eq!((v.head.as_slice(), v.tail.len()), (&[Pfn(3), Pfn(1), Pfn(0)][..], 0));
         let mut out = Vec::new();
         while let Some(p) = l.pop_tail(&phys) {
             out.push(p.0);

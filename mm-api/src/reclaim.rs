@@ -69,6 +69,10 @@ impl LruList {
     pub fn is_active(self) -> bool {
         self as usize & 1 == 1
     }
+    /// The kernel's name for the list (`lru_list_name`).
+    pub fn name(self) -> &'static str {
+        ["inactive_anon", "active_anon", "inactive_file", "active_file"][self as usize]
+    }
 }
 
 /// Pages on each evictable list, indexed by [`LruList`].
@@ -161,6 +165,23 @@ pub trait ReclaimCore: Sync {
 pub trait LruLists: Send {
     /// Unlinks `pfn`, which is on the lists (`lruvec_del_folio`).
     fn del(&mut self, phys: &PhysMem, pfn: Pfn);
+    /// Each list, read-only, for pictures and dumps: its name, length,
+    /// and up to `max` pages at each end ([`PageList::view`](crate::list::PageList::view)).
+    fn views(&self, phys: &PhysMem, max: usize) -> Vec<LruListView>;
+}
+
+/// One of a policy's lists as [`LruLists::views`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LruListView {
+    /// The list's name (`inactive_anon`, `active_file`, `queue`...).
+    pub name: &'static str,
+    /// Pages on it.
+    pub len: u64,
+    /// Pages from the head (the most recently added end), in order.
+    pub head: Vec<Pfn>,
+    /// Pages ending at the tail (the next to be scanned), in order, none
+    /// of them in `head`.
+    pub tail: Vec<Pfn>,
 }
 
 /// `struct scan_control`: one reclaim pass, as the policy sees it.

@@ -1144,7 +1144,7 @@ fn oom_badness(mm: &MmStruct) -> i64 {
 
 /// `show_map_vma` for one VMA: a file's path, a special mapping's name,
 /// `[heap]` (`vma_is_initial_heap`) or `[stack]` (`vma_is_initial_stack`).
-fn maps_entry(v: &Vma, st: &crate::mm::MmState) -> MapsEntry {
+pub(crate) fn maps_entry(v: &Vma, st: &crate::mm::MmState) -> MapsEntry {
     if let Some(f) = v.file() {
         return MapsEntry {
             start: v.start,

@@ -46,6 +46,7 @@ pub mod fault;
 pub mod fs;
 #[cfg(feature = "fault-injection")]
 pub mod inject;
+pub mod inspect;
 pub mod kernel;
 pub mod kmem;
 pub mod machine;

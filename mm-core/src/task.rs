@@ -190,6 +190,11 @@ impl FdTable {
         Ok(fd as i64)
     }
 
+    /// The open files, by descriptor.
+    pub fn files(&self) -> impl Iterator<Item = &Arc<File>> {
+        self.fds.iter().flatten()
+    }
+
     /// The file at `fd` (`fget`).
     pub fn get(&self, fd: i64) -> Option<Arc<File>> {
         usize::try_from(fd).ok().and_then(|i| self.fds.get(i)).and_then(Clone::clone)

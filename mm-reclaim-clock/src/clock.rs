@@ -14,7 +14,8 @@ use mm_api::flags::PageFlags;
 use mm_api::list::PageList;
 use mm_api::phys::PhysMem;
 use mm_api::reclaim::{
-    self as vmscan, LruCtx, LruLists, LruSizes, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
+    self as vmscan, LruCtx, LruListView, LruLists, LruSizes, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX,
+    ScanControl,
 };
 use mm_api::trace_note;
 use mm_api::types::Pfn;
@@ -59,6 +60,11 @@ impl LruLists for Ring {
             _ => return,
         }
         self.ring.remove(phys, pfn);
+    }
+
+    /// The ring from just behind the hand (head) to the hand (tail).
+    fn views(&self, phys: &PhysMem, max: usize) -> Vec<LruListView> {
+        vec![self.ring.view(phys, "clock", max)]
     }
 }
 

@@ -107,6 +107,15 @@ enum Cmd {
         /// meminfo counter, and the `error` if the run stopped.
         #[arg(long, conflicts_with_all = ["strace", "check"])]
         json: bool,
+        /// Also write the run's step-through page to OUT
+        /// (docs/html-page.md): one self-contained HTML file, opened
+        /// offline, with the state after every line.  Refused if OUT
+        /// exists, unless `--force`.
+        #[arg(long, value_name = "OUT", conflicts_with = "json")]
+        html: Option<PathBuf>,
+        /// Replace the `--html` file if it exists.
+        #[arg(long, requires = "html")]
+        force: bool,
     },
     /// Run scenarios and compare each output with the expected one (the
     /// `NAME.expected` file next to `NAME.mms`): print every difference
@@ -817,6 +826,8 @@ pub fn main() -> ExitCode {
             check,
             strict,
             json,
+            html,
+            force,
         } => {
             let (src, scenario_id) = match read_scenario(&file) {
                 Ok(s) => s,
@@ -896,6 +907,9 @@ pub fn main() -> ExitCode {
                     None => ExitCode::SUCCESS,
                 };
             }
+            if let Some(path) = &html {
+                return run_html(&parsed, &file, path, force, strict, check, &opts);
+            }
             // A run that stops prints what it produced, then the error.
             let mut differences = 0;
             let result = match &parsed {
@@ -923,6 +937,53 @@ pub fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// `mmsim run --html PATH`: runs `parsed` (read from `file`) watched for
+/// the page, prints what `mmsim run` prints and exits as it does, and
+/// writes the page to `path` (a new file unless `force`), also when the
+/// run stopped (the page of the lines run).
+fn run_html(
+    parsed: &Parsed,
+    file: &Path,
+    path: &Path,
+    force: bool,
+    strict: bool,
+    check: bool,
+    opts: &RunOptions,
+) -> ExitCode {
+    if let Err(e) = crate::sweep::output::check_new(path, force) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let input = match parsed {
+        Parsed::Scenario(s) => crate::html::Input::Scenario(s),
+        Parsed::Log(l) => crate::html::Input::Log(l),
+        Parsed::Bundle(b) => crate::html::Input::Bundle(b, check),
+    };
+    // The title is the file's name: the page does not depend on where
+    // the file is.
+    let title = file.file_name().map_or_else(|| file.to_string_lossy(), |n| n.to_string_lossy());
+    let c = crate::html::collect(input, &title, opts);
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(c.output.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        return ExitCode::from(1);
+    }
+    if !c.json.is_empty()
+        && let Err(e) = crate::sweep::output::write_new(path, &crate::html::render(&c.json), force)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    match c.error {
+        None if c.differences > 0 => ExitCode::from(1),
+        None if strict && has_divergence(&c.output) => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+        Some(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

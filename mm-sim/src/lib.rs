@@ -51,6 +51,7 @@ pub mod backends;
 pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod html;
 pub mod real;
 #[cfg(target_os = "linux")]
 pub mod record;

@@ -40,7 +40,7 @@
 //! with the recorded one by `--check`.
 
 use crate::bundle::{Bundle, Outcome, Unfaulted};
-use crate::run::{RunError, RunOptions, Stopped, report_result};
+use crate::run::{RunError, RunOptions, StepInfo, StepObserver, Stopped, report_result};
 use crate::scenario::{Expect, Op};
 use crate::strace::{Call, Event, FdArg, Log};
 use mm_core::errno::Signal;
@@ -1049,6 +1049,27 @@ pub fn replay_bundle(b: &Bundle, opts: &RunOptions, check: bool) -> Result<(Stri
     m.replay(b, check).map(|(out, diffs, _)| (out, diffs))
 }
 
+/// [`replay`], with `obs` told of the start and of every event.
+pub fn replay_observed(log: &Log, opts: &RunOptions, obs: &mut dyn StepObserver) -> Result<String, Stopped> {
+    let k = machine(opts)?;
+    let replayed = run_log_on(k, log, std::borrow::Cow::Borrowed(opts), None, None, Some(obs))?;
+    Ok(replayed.report(false).0)
+}
+
+/// [`replay_bundle`], with `obs` told of the start (the machine set up,
+/// the program not run yet) and of every event.
+pub fn replay_bundle_observed(
+    b: &Bundle,
+    opts: &RunOptions,
+    check: bool,
+    obs: &mut dyn StepObserver,
+) -> Result<(String, usize), Stopped> {
+    let BundleMachine { k, opts, index, initial } = BundleMachine::new(b, opts)?;
+    let replayed = run_log_on(k, &b.log, std::borrow::Cow::Owned(opts), Some(b), Some((initial, index)), Some(obs))?;
+    let (out, diffs, _) = replayed.report(check);
+    Ok((out, diffs))
+}
+
 /// The machine a recording replays on, set up as it was when the
 /// recording started (its root mounted, with the page cache the bundle
 /// describes) and nothing run yet: [`replay_bundle`] in two steps, so
@@ -1099,7 +1120,7 @@ impl BundleMachine {
     /// report to [`Replayed::report`]. The benchmarks time this.
     pub fn run(self, b: &Bundle) -> Result<Replayed<'_>, Stopped> {
         let BundleMachine { k, opts, index, initial } = self;
-        run_log_on(k, &b.log, std::borrow::Cow::Owned(opts), Some(b), Some((initial, index)))
+        run_log_on(k, &b.log, std::borrow::Cow::Owned(opts), Some(b), Some((initial, index)), None)
     }
 }
 
@@ -1197,7 +1218,7 @@ fn replay_log_on(
     bundle: Option<(&Bundle, bool)>,
 ) -> Result<(String, usize, Kernel), Stopped> {
     let check = bundle.is_some_and(|(_, c)| c);
-    Ok(run_log_on(k, log, std::borrow::Cow::Borrowed(opts), bundle.map(|(b, _)| b), None)?.report(check))
+    Ok(run_log_on(k, log, std::borrow::Cow::Borrowed(opts), bundle.map(|(b, _)| b), None, None)?.report(check))
 }
 
 /// Every event of `log` run on `k`: the program's work, without the
@@ -1208,6 +1229,7 @@ fn run_log_on<'a>(
     opts: std::borrow::Cow<'a, RunOptions>,
     bundle: Option<&'a Bundle>,
     prepared: Option<(Pid, LogIndex)>,
+    mut obs: Option<&mut dyn StepObserver>,
 ) -> Result<Replayed<'a>, Stopped> {
     let filter = crate::trace::RunTrace::filter_of(&opts).map_err(|error| Stopped { output: String::new(), error })?;
     let trace = crate::trace::RunTrace::attach(&k, &opts, filter);
@@ -1251,9 +1273,17 @@ fn run_log_on<'a>(
         initial_faults: bundle.map_or((0, 0), |b| b.before_exec),
         initial,
     };
+    if let Some(o) = obs.as_deref_mut() {
+        o.start(&r.k);
+    }
     for i in 0..log.events.len() {
         let mark = r.out.len();
         let res = r.run_event(i);
+        if let Some(o) = obs.as_deref_mut() {
+            let e = &log.events[i];
+            let pid = r.procs.get(&e.pid).map(|p| p.kpid);
+            o.step(&StepInfo { line: e.line, text: &e.text, pid, out: &r.out[mark..] }, &r.k);
+        }
         if let Some(t) = &r.trace {
             // The call chain goes before the line's own output.
             let lines = t.take();

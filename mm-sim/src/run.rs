@@ -890,8 +890,42 @@ pub struct RunEnd {
     pub faults: (u64, u64),
 }
 
+/// A line a run performed (a scenario line, or an event of an strace log
+/// or recording), as a [`StepObserver`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct StepInfo<'a> {
+    /// Its line number in the file (1-based).
+    pub line: usize,
+    /// The line as written.
+    pub text: &'a str,
+    /// The kernel pid of the process that ran it, if one did.
+    pub pid: Option<Pid>,
+    /// What the run printed for it (its trace excluded).
+    pub out: &'a str,
+}
+
+/// Watches a run line by line, with the kernel between lines
+/// (`mmsim run --html`): [`run_observed`], [`crate::replay::replay_observed`],
+/// [`crate::replay::replay_bundle_observed`].
+pub trait StepObserver {
+    /// The machine is built and the first process made, before the
+    /// first line.
+    fn start(&mut self, k: &Kernel);
+    /// Line `step` ran; `k` is the kernel after it.
+    fn step(&mut self, step: &StepInfo<'_>, k: &Kernel);
+}
+
 /// [`run_keep`], keeping the kernel and the counts however the run ends.
 pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
+    run_full_with(s, opts, None)
+}
+
+/// [`run_full`], with `obs` told of the start and of every line.
+pub fn run_observed(s: &Scenario, opts: &RunOptions, obs: &mut dyn StepObserver) -> RunEnd {
+    run_full_with(s, opts, Some(obs))
+}
+
+fn run_full_with(s: &Scenario, opts: &RunOptions, mut obs: Option<&mut dyn StepObserver>) -> RunEnd {
     let mut end =
         RunEnd { machine: None, output: String::new(), error: None, kernel: None, performed: 0, faults: (0, 0) };
     let (cfg, filter) = match opts.machine_for(&s.machine).and_then(|c| Ok((c, RunTrace::filter_of(opts)?))) {
@@ -939,16 +973,21 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
         oom: None,
         exited_faults: (0, 0),
     };
+    if let Some(o) = obs.as_deref_mut() {
+        o.start(&r.k);
+    }
     for l in &s.lines {
+        let mark = r.out.len();
+        r.run_line(l);
+        if let Some(o) = obs.as_deref_mut() {
+            let pid = r.procs.get(l.proc).copied().flatten();
+            o.step(&StepInfo { line: l.line, text: &l.text, pid, out: &r.out[mark..] }, &r.k);
+        }
         if r.trace.is_some() {
             // Trace lines go before the line's own output.
-            let mark = r.out.len();
-            r.run_line(l);
             let own = r.out.split_off(mark);
             r.flush_trace(l);
             r.out.push_str(&own);
-        } else {
-            r.run_line(l);
         }
         if let Some(line) = r.oom {
             end.error = Some(RunError::OutOfMemory { line });

@@ -256,6 +256,38 @@ impl PageTableFormat for X86Format {
             & (PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::NO_EXEC)
     }
 
+    /// The hardware bits of a present entry (`PS` is `PAT` in a PTE; a
+    /// `PROT_NONE` PTE's global bit is `PROTNONE`), and the software bits
+    /// the kernel keeps in a PTE (`SPECIAL`, `UFFD_WP`, `SOFT_DIRTY`,
+    /// `SAVED_DIRTY`); of a swap PTE, `SWP_EXCLUSIVE`; of an empty entry,
+    /// none.
+    fn entry_bit_names(&self, level: Level, raw: u64) -> Vec<&'static str> {
+        let pte = level == PTE_LEVEL;
+        let present = raw & bits::PRESENT != 0 || (pte && raw & bits::PROTNONE != 0);
+        if !present {
+            return if raw != 0 && pte && raw & bits::SWP_EXCLUSIVE != 0 { vec!["SWP_EXCLUSIVE"] } else { Vec::new() };
+        }
+        let protnone = pte && raw & bits::PRESENT == 0;
+        let named: [(u64, &'static str); 15] = [
+            (bits::PRESENT, "P"),
+            (bits::RW, "RW"),
+            (bits::USER, "US"),
+            (bits::PWT, "PWT"),
+            (bits::PCD, "PCD"),
+            (bits::ACCESSED, "A"),
+            (bits::DIRTY, "D"),
+            (bits::PSE, if pte { "PAT" } else { "PS" }),
+            (bits::GLOBAL, if protnone { "PROTNONE" } else { "G" }),
+            (if pte { bits::SPECIAL } else { 0 }, "SPECIAL"),
+            (if pte { bits::UFFD_WP } else { 0 }, "UFFD_WP"),
+            (if pte { bits::SOFT_DIRTY } else { 0 }, "SOFT_DIRTY"),
+            (if pte { bits::SAVED_DIRTY } else { 0 }, "SAVED_DIRTY"),
+            (bits::NX, "NX"),
+            (0, ""),
+        ];
+        named.iter().filter(|&&(b, _)| b != 0 && raw & b != 0).map(|&(_, n)| n).collect()
+    }
+
     fn table_layout(&self) -> Option<TableLayout> {
         Some(TABLE_LAYOUT)
     }

@@ -16,7 +16,8 @@ use mm_api::flags::PageFlags;
 use mm_api::list::PageList;
 use mm_api::phys::PhysMem;
 use mm_api::reclaim::{
-    LruCtx, LruLists, LruSizes, MM_RECLAIM_POLICIES, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX, ScanControl,
+    LruCtx, LruListView, LruLists, LruSizes, MM_RECLAIM_POLICIES, ReclaimPolicy, ReclaimPolicyDesc, SWAP_CLUSTER_MAX,
+    ScanControl,
 };
 use mm_api::types::Pfn;
 use parking_lot::Mutex;
@@ -55,6 +56,10 @@ impl LruLists for Queue {
             _ => return,
         }
         self.pages.remove(phys, pfn);
+    }
+
+    fn views(&self, phys: &PhysMem, max: usize) -> Vec<LruListView> {
+        vec![self.pages.view(phys, "fifo", max)]
     }
 }
 

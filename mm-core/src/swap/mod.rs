@@ -288,6 +288,26 @@ impl SwapInfo {
     pub(crate) fn cache_slot(&self, offset: u64) -> &AtomicU64 {
         &self.cache[offset as usize]
     }
+
+    /// Up to `max` used slots, ascending: references and the swap-cache
+    /// page (a shadow entry is no page).  Reads every slot up to the last
+    /// one returned.
+    pub fn used_slots(&self, max: usize) -> Vec<crate::inspect::SwapSlot> {
+        let mut out = Vec::new();
+        for offset in 1..self.max {
+            if out.len() >= max {
+                break;
+            }
+            let (count, cached) = self.swap_map(offset);
+            if count == 0 && !cached {
+                continue;
+            }
+            let w = self.cache[offset as usize].load(Ordering::Acquire);
+            let cache = (w != 0 && w & SHADOW_BIT == 0).then(|| Pfn(w - 1));
+            out.push(crate::inspect::SwapSlot { offset, count, cache });
+        }
+        out
+    }
 }
 
 /// The machine's swap areas (`swap_info[]`) and the global swap counters.

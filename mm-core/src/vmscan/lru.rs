@@ -58,6 +58,10 @@ impl LruLists for Lists {
             phys.page(pfn).policy.store(0, Ordering::Relaxed);
         }
     }
+
+    fn views(&self, phys: &PhysMem, max: usize) -> Vec<mm_api::reclaim::LruListView> {
+        LruList::ALL.iter().map(|&l| self.lists[l as usize].view(phys, l.name(), max)).collect()
+    }
 }
 
 impl Lists {

@@ -32,8 +32,8 @@ pub use list::PageList;
 /// What a reclaim policy sees of the core, defined in `mm_api::reclaim`.
 pub use mm_api::reclaim as policy;
 pub use policy::{
-    DEF_PRIORITY, LruCtx, LruList, LruLists, LruSizes, Lruvec, MM_RECLAIM_POLICIES, ReclaimCore, ReclaimPolicy,
-    ReclaimPolicyDesc, Referenced, SWAP_CLUSTER_MAX, ScanControl, folio_try_get, reclaim_policy_names,
+    DEF_PRIORITY, LruCtx, LruList, LruListView, LruLists, LruSizes, Lruvec, MM_RECLAIM_POLICIES, ReclaimCore,
+    ReclaimPolicy, ReclaimPolicyDesc, Referenced, SWAP_CLUSTER_MAX, ScanControl, folio_try_get, reclaim_policy_names,
 };
 
 use crate::machine::Machine;
