@@ -257,11 +257,18 @@
   document.title = "mmsim \u2014 " + (doc.title || "step-through");
   {
     const m = $("machine");
-    const bits = [];
-    if (machine.arch) bits.push(["arch", machine.arch]);
-    for (const [k, v] of machine.settings || []) bits.push([k, v]);
-    if (machine.nr_cpus && !bits.some((b) => b[0] === "cpus")) bits.push(["cpus", machine.nr_cpus]);
-    for (const [k, v] of bits.slice(0, 10)) m.append(h("span", null, k + " ", h("b", { text: String(v) })));
+    // The settings a reader needs first; all of them in the tooltip.
+    const settings = new Map((machine.settings || []).map(([k, v]) => [k, v]));
+    if (!settings.has("cpus") && machine.nr_cpus) settings.set("cpus", machine.nr_cpus);
+    const main = ["ram", "allocator", "page_table", "reclaim", "swap", "cpus"];
+    if (!settings.has("page_table") && machine.arch) m.append(h("span", null, "arch ", h("b", { text: machine.arch })));
+    for (const k of main) if (settings.has(k)) m.append(h("span", null, k + " ", h("b", { text: String(settings.get(k)) })));
+    m.title = [...settings].map(([k, v]) => k + " " + v).join("\n");
+    if (doc.error) {
+      const e = $("runerror");
+      e.hidden = false;
+      e.textContent = "the run stopped: " + doc.error;
+    }
   }
   const slider = $("slider");
   slider.max = String(N - 1);
@@ -500,7 +507,7 @@
             "stroke-width": ch ? 3 : 1,
             "stroke-dasharray": !isFile && v.anon_vma == null ? "4 3" : null,
           }),
-          s("text", { x: BOXX + 6, y: y + 14, "font-size": 11.5, "font-weight": 600, text: clip(name, 14) }),
+          s("text", { x: BOXX + 6, y: y + 14, "font-size": 11.5, "font-weight": 600, text: clip(name, 12) }),
           s("text", { x: BOXX + BOXW - 6, y: y + 14, "font-size": 11, "text-anchor": "end", class: "m", text: v.perms })
         );
         if (hh >= 34)
@@ -620,7 +627,7 @@
     const svg = s("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "fit", role: "img", "aria-label": "page tables" });
     svg.append(
       s("rect", { x: 2, y: 3, width: 150, height: RH - 4, rx: 3, fill: "#1d2330" }),
-      s("text", { x: 8, y: 16, "font-size": 11.5, fill: "#fff", class: "m", text: `${ROOT} \u2192 ${proc.root ?? "?"}` }),
+      s("text", { x: 8, y: 16, "font-size": 11.5, fill: "#fff", class: "m", text: `${ROOT} \u2192 0x${proc.root ?? "?"}` }),
       s("text", { x: 160, y: 16, "font-size": 11, fill: "#6b7280", text: `${procLabel(want)}, ${walks.length} page${walks.length === 1 ? "" : "s"} populated` + (proc.asid != null ? `, ${ASID} ${proc.asid}` : "") })
     );
     let items = 0;
@@ -675,7 +682,7 @@
         }
       }
       const tx = x + PTW - 6;
-      const dest = isSwap ? "" : isLeaf ? `page ${e.next ?? "?"}` : e.next != null ? `table ${e.next}` : "";
+      const dest = isSwap ? "" : isLeaf ? `page 0x${e.next ?? "?"}` : e.next != null ? `table 0x${e.next}` : "";
       g.append(s("text", { x: tx, y: y + 13, "font-size": 11, class: "m", "text-anchor": "end", fill: isLeaf ? "#1f7a3f" : "#374151", text: dest ? "\u2192 " + dest : "" }));
       if (isLeaf) g.append(s("text", { x: tx + 10, y: y + 13, "font-size": 10.5, class: "m", fill: "#6b7280", text: "va " + leaf.va }));
       svg.append(g);
@@ -706,7 +713,7 @@
           { class: "cpu-head" },
           h("span", { class: "name", text: "CPU " + c.n }),
           h("span", { class: "kv" }, h("i", { text: "runs " }), v.pid != null ? procLabel(v.pid) : "idle"),
-          h("span", { class: "kv" }, h("i", { text: ROOT + " " }), String(v.root ?? "-")),
+          h("span", { class: "kv" }, h("i", { text: ROOT + " " }), v.root != null ? "pfn 0x" + v.root : "-"),
           h("span", { class: "kv" }, h("i", { text: ASID + " " }), String(v.asid ?? "-")),
           h("span", { class: "kv" }, h("i", { text: "TLB hits " }), fmtNum(v.hits ?? 0), h("i", { text: " misses " }), fmtNum(v.misses ?? 0), h("i", { text: " flushes " }), fmtNum(v.flushes ?? 0))
         )
@@ -732,7 +739,7 @@
               { class: "tlbe" + (t.gone ? " gone" : changed.has(t.key) ? " chg" : "") },
               h("td", { text: t.asid }),
               h("td", { text: va }),
-              h("td", { text: String(f.pfn ?? "") }),
+              h("td", { text: f.pfn != null ? "0x" + f.pfn : "" }),
               h("td", { text: flags }),
               h("td", { text: t.gone ? "flushed" : changed.has(t.key) ? "new" : "" })
             )
@@ -741,7 +748,7 @@
         const table = h(
           "table",
           { class: "t" },
-          h("thead", null, h("tr", null, ...[ASID, "virtual page", "frame", "W U D G", ""].map((x) => h("th", { text: x })))),
+          h("thead", null, h("tr", null, ...[ASID, "virtual page", "pfn", "W U D G", ""].map((x) => h("th", { text: x })))),
           tb
         );
         div.append(h("div", { class: "tlbwrap" }, table));
