@@ -552,11 +552,12 @@ fn example_page(path: &str) -> (String, Value) {
 
 /// Steps through the page of an example with the keyboard, checking at
 /// each step every panel its state has data for; then by the fragment.
-fn readme_example(b: &mut Browser, dir: &Path, path: &str) {
+fn readme_example(b: &mut Browser, dir: &Path, path: &str) -> String {
     let (page, doc) = example_page(path);
     let file = dir.join(Path::new(path).with_extension("html").file_name().expect("a name"));
     std::fs::write(&file, page).expect("write the page");
-    b.navigate(&format!("file://{}", file.display())).unwrap();
+    let url = format!("file://{}", file.display());
+    b.navigate(&url).unwrap();
     let n = doc["steps"].as_array().expect("steps").len();
     assert!(n > 2, "{path}: {n} steps");
     let mut seen = BTreeSet::new();
@@ -575,6 +576,7 @@ fn readme_example(b: &mut Browser, dir: &Path, path: &str) {
     for p in ["addrspace", "pagetables", "cpus", "lru", "counters", "chain"] {
         assert!(seen.contains(p), "{path}: the {p} panel never had data");
     }
+    url
 }
 
 /// A directory removed when dropped, on every path.
@@ -677,14 +679,20 @@ fn page_in_chromium() {
     println!("the checker on a page without its page cache:\n{err}");
 
     // The README's examples, made by the library call `mmsim run --html` uses.
-    for example in EXAMPLES {
-        readme_example(&mut b, dir, example);
-    }
+    let urls: Vec<String> = EXAMPLES.iter().map(|e| readme_example(&mut b, dir, e)).collect();
 
     long_run(&mut b, dir);
 
     if std::env::var("MMSIM_WRITE_PICTURE").as_deref() == Ok("1") {
-        write_picture(&mut b, &format!("{url}#step={pageout}"));
+        // fork-cow at the child's first store: the copy-on-write.
+        let (_, fork) = example_page(EXAMPLES[0]);
+        let cow = fork["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .position(|s| s["text"] == "store 0x100000000 1 0x22")
+            .expect("fork-cow's child stores");
+        write_picture(&mut b, &format!("{}#step={cow}", urls[0]));
     }
     assert!(b.exceptions.is_empty(), "the page threw: {:?}", b.exceptions);
     drop(b);
@@ -793,11 +801,11 @@ fn long_run(b: &mut Browser, dir: &Path) {
     println!("long: checked in {:?}", t2.elapsed());
 }
 
-/// Rewrites docs/page.png: the page at `url` in a 1440x1120 window.
+/// Rewrites docs/page.png: the page at `url` in a 1400x1000 window.
 fn write_picture(b: &mut Browser, url: &str) {
     b.call(
         "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1440, "height": 1120, "deviceScaleFactor": 1, "mobile": false}),
+        json!({"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
     )
     .unwrap();
     b.navigate(url).unwrap();

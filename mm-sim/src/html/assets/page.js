@@ -398,6 +398,7 @@
       }
       el.replaceChildren(...kids);
       el.dataset.items = String(items || 0);
+      el.closest(".panel")?.classList.toggle("is-empty", !items);
     }
   }
 
