@@ -801,11 +801,11 @@ fn long_run(b: &mut Browser, dir: &Path) {
     println!("long: checked in {:?}", t2.elapsed());
 }
 
-/// Rewrites docs/page.png: the page at `url` in a 1400x1000 window.
+/// Rewrites docs/page.png: the page at `url` in a 1560x1000 window.
 fn write_picture(b: &mut Browser, url: &str) {
     b.call(
         "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
+        json!({"width": 1560, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
     )
     .unwrap();
     b.navigate(url).unwrap();

@@ -418,11 +418,11 @@
       kids.push(empty("no process"));
       return 0;
     }
-    const COLW = 228,
+    const COLW = 250,
       BOXX = 78,
-      BOXW = 122,
+      BOXW = 118,
       TOP = 44,
-      MINH = 20,
+      MINH = 22,
       MAXH = 200,
       GAPH = 26;
     let items = 0;
@@ -486,13 +486,14 @@
         const shared = (v.perms || "").endsWith("s");
         const fill = isFile ? (shared ? "var(--fileshared)" : "var(--file)") : v.anon_vma != null ? "var(--anon)" : "var(--anonnone)";
         const ch = changed.has(shown[i].key);
-        const name = v.name || (isFile ? v.file : "[anon]");
+        const full = v.name || (isFile ? v.file : "[anon]");
+        const name = full.includes("/") ? full.slice(full.lastIndexOf("/") + 1) || full : full;
         const size = big(v.end) - big(v.start);
         const box = s(
           "g",
           { class: "vma", "data-key": shown[i].key },
           title(
-            `${v.start}-${v.end} ${v.perms} ${name}\n${fmtSize(size)}, offset ${v.offset}\n` +
+            `${v.start}-${v.end} ${v.perms} ${full}\n${fmtSize(size)}, offset ${v.offset}\n` +
               (isFile ? "file " + v.file : "anon_vma " + (v.anon_vma ?? "none")) +
               "\n" +
               (v.flags || []).join(" ")
@@ -508,7 +509,7 @@
             "stroke-width": ch ? 3 : 1,
             "stroke-dasharray": !isFile && v.anon_vma == null ? "4 3" : null,
           }),
-          s("text", { x: BOXX + 6, y: y + 14, "font-size": 11.5, "font-weight": 600, text: clip(name, 12) }),
+          s("text", { x: BOXX + 6, y: y + 14, "font-size": 11.5, "font-weight": 600, text: clip(name, 11) }),
           s("text", { x: BOXX + BOXW - 6, y: y + 14, "font-size": 11, "text-anchor": "end", class: "m", text: v.perms })
         );
         if (hh >= 34)
@@ -524,11 +525,11 @@
         if (hh >= 48) box.append(s("text", { x: BOXX + 6, y: y + 43, "font-size": 10.5, fill: "#27303f", text: fmtSize(size) }));
         else box.append(s("text", { x: BOXX + BOXW + 8, y: y + hh / 2 + 4, "font-size": 10.5, fill: "#6b7280", text: fmtSize(size) }));
         if (ch) box.append(s("text", { x: BOXX + BOXW + 8, y: y + 14, "font-size": 10.5, fill: "var(--changed)", "font-weight": 700, text: "changed" }));
-        // Addresses: the end above, the start below (high addresses on top).
-        box.append(
-          s("text", { x: BOXX - 6, y: y + 9, "font-size": 10, "text-anchor": "end", class: "m", fill: "#4b5563", text: v.end }),
-          s("text", { x: BOXX - 6, y: y + hh, "font-size": 10, "text-anchor": "end", class: "m", fill: "#4b5563", text: v.start })
-        );
+        // Addresses: the end above, the start below (high addresses on
+        // top); a boundary two VMAs share is labelled once.
+        if (i === 0 || shown[i - 1].v.start !== v.end)
+          box.append(s("text", { x: BOXX - 6, y: y + 9, "font-size": 10, "text-anchor": "end", class: "m", fill: "#4b5563", text: v.end }));
+        box.append(s("text", { x: BOXX - 6, y: y + hh, "font-size": 10, "text-anchor": "end", class: "m", fill: "#4b5563", text: v.start }));
         g.append(box);
         items++;
         y += hh;
@@ -540,7 +541,7 @@
       cols.push(g);
     }
     const W = COLW * ps.length;
-    const svg = s("svg", { width: W, height, viewBox: `0 0 ${W} ${height}`, class: ps.length <= 3 ? "fit" : null, role: "img", "aria-label": "address space" });
+    const svg = s("svg", { width: W, height, viewBox: `0 0 ${W} ${height}`, class: ps.length <= 2 ? "fit" : null, role: "img", "aria-label": "address space" });
     cols.forEach((g, i) => {
       g.setAttribute("transform", `translate(${i * COLW + 4},0)`);
       svg.append(g);
