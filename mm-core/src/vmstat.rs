@@ -79,7 +79,17 @@ impl crate::machine::Machine {
     /// `/proc/vmstat`: the state items this simulator keeps, then every
     /// event counter, in the kernel's order and spelling.
     pub fn vmstat_lines(&self) -> Vec<(&'static str, u64)> {
+        self.vmstat_lines_of(&self.page_counts())
+    }
+
+    /// [`vmstat_lines`](Self::vmstat_lines) and
+    /// [`meminfo_lines`](Self::meminfo_lines) of one count of the frames.
+    pub fn vmstat_meminfo_lines(&self) -> (Vec<NamedCount>, Vec<NamedCount>) {
         let c = self.page_counts();
+        (self.vmstat_lines_of(&c), self.meminfo_lines_of(&c))
+    }
+
+    fn vmstat_lines_of(&self, c: &PageCounts) -> Vec<(&'static str, u64)> {
         let lru = self.reclaim.lru_sizes();
         let mut v = vec![
             ("nr_free_pages", c.free),
@@ -109,7 +119,10 @@ impl crate::machine::Machine {
 
     /// `/proc/meminfo`: (label, kB).
     pub fn meminfo_lines(&self) -> Vec<(&'static str, u64)> {
-        let c = self.page_counts();
+        self.meminfo_lines_of(&self.page_counts())
+    }
+
+    fn meminfo_lines_of(&self, c: &PageCounts) -> Vec<(&'static str, u64)> {
         let lru = self.reclaim.lru_sizes();
         let kb = |pages: u64| pages * (crate::types::PAGE_SIZE >> 10);
         let total = self.phys.nr_pages() - self.reserved_pages();
@@ -141,6 +154,9 @@ impl crate::machine::Machine {
         ]
     }
 }
+
+/// A counter and its name: a `/proc/vmstat` or `/proc/meminfo` line.
+pub type NamedCount = (&'static str, u64);
 
 /// A `/proc/meminfo` line: the label and colon padded to 16 columns, the
 /// value right-aligned in 8 (`show_val_kb`).

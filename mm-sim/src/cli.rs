@@ -1176,6 +1176,29 @@ mod tests {
     /// `mmsim sweep plot` draws saved results, merging shards; it makes
     /// new files only, and none when it refuses.
     #[test]
+    fn run_html_writes_a_new_page_and_replaces_one_only_with_force() {
+        let dir = std::env::temp_dir().join(format!("mmsim-run-html-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let src = "window 0x100000000 0x101000000\nmmap(0x100000000, 4096, PROT_READ|PROT_WRITE, \
+                   MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\nstore 0x100000000 1 0x11\n";
+        let parsed = Parsed::Scenario(parse(src.as_bytes()).expect("parses"));
+        let file = dir.join("s.mms");
+        let out = dir.join("p.html");
+        let opts = RunOptions::default();
+        let ok = |r: ExitCode| r == ExitCode::SUCCESS;
+        std::fs::write(&out, "mine").expect("write");
+        assert!(!ok(run_html(&parsed, &file, &out, false, false, false, &opts)), "exists");
+        assert_eq!(std::fs::read_to_string(&out).expect("there"), "mine", "not touched without --force");
+        assert!(ok(run_html(&parsed, &file, &out, true, false, false, &opts)), "--force");
+        let page = std::fs::read_to_string(&out).expect("written");
+        assert!(page.contains(r#""title":"s.mms""#), "{}", &page[..page.len().min(500)]);
+        std::fs::remove_file(&out).expect("remove");
+        assert!(ok(run_html(&parsed, &file, &out, false, false, false, &opts)), "a new file");
+        assert_eq!(std::fs::read_to_string(&out).expect("written"), page, "the same run, the same page");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn sweep_plot_draws_saved_results() {
         use crate::sweep::output::json;
         let dir = std::env::temp_dir().join(format!("mmsim-sweep-plot-{}", std::process::id()));

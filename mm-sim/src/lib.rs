@@ -34,6 +34,10 @@
 //! scenario's trace as one string with its frame numbers redacted
 //! ([`trace_scenario`]).
 //!
+//! `mmsim run --html OUT` also writes the run's step-through page
+//! ([`html`], docs/html-page.md): the state after every line as deltas,
+//! with each line's call chain, in one self-contained HTML file.
+//!
 //! `mmsim check` ([`check`]) runs scenarios and compares each output with
 //! its expected one (the `NAME.expected` file next to it), reporting every
 //! difference with the scenario line it is about.

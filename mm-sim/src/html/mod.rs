@@ -9,11 +9,9 @@
 //! JSON document, [`render`] puts it into the page's template with its
 //! style and script.  [`page`] does all of it for a file's text.
 //!
-//! The cost per step is kept to what the step could have changed: a step
-//! that did not enter the kernel (an access the TLB or a page walk
-//! served) is not read for address spaces, the page cache, the LRU or
-//! swap; the rest is read as typed values and compared, and only changed
-//! values are formatted.
+//! Each step reads the state as typed values (bounded: `state::MAX_*`)
+//! and compares them with the previous step's; only the values that
+//! changed are formatted.
 
 pub mod state;
 
@@ -23,12 +21,11 @@ use crate::scenario::{ParseError, Scenario};
 use crate::strace::Log;
 use mm_core::Kernel;
 use mm_core::trace::{FilteredSubscriber, TraceEvent, TraceFilter, TraceKind, TraceSubscriber};
-use state::{Delta, GROUPS, Group, Key, Val};
+use state::{Delta, GROUPS, Key, Val};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The document's version (docs/html-page.md).
 pub const VERSION: u32 = 1;
@@ -43,20 +40,6 @@ const JS: &str = include_str!("assets/page.js");
 const DATA_MARK: &str = "<!--MMSIM-DATA-->";
 const CSS_MARK: &str = "/*MMSIM-CSS*/";
 const JS_MARK: &str = "/*MMSIM-JS*/";
-
-/// Counts every trace event, filtered or not: whether a step entered the
-/// kernel.
-#[derive(Default)]
-struct Activity(AtomicU64);
-
-impl TraceSubscriber for Activity {
-    fn event(&self, _ev: &TraceEvent<'_>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    fn wants_detail(&self) -> bool {
-        false
-    }
-}
 
 /// The folded stacks of a step, and its trace lines.
 #[derive(Default)]
@@ -114,21 +97,15 @@ pub struct Collector {
     /// The machine's settings (`MachineConfig::settings`), as built.
     settings: Vec<(String, String)>,
     filter: Option<TraceFilter>,
-    activity: Arc<Activity>,
     chains: Arc<Chains>,
     /// Each group's entries after the last step.
     groups: Vec<Vec<(Key, Val)>>,
+    /// The buffers each group is read into, swapped with `groups`.
+    spare: Vec<Vec<(Key, Val)>>,
     /// The `machine` object, once the run started.
     machine: String,
     /// Each step's JSON object.
     steps: Vec<String>,
-    /// What tells a step that changed nothing of the kernel's structures.
-    last_events: u64,
-    last_free: u64,
-    last_pids: Vec<mm_core::Pid>,
-    last_walks: u64,
-    last_flushes: u64,
-    started: bool,
 }
 
 impl Collector {
@@ -140,17 +117,11 @@ impl Collector {
             title: title.to_string(),
             settings: Vec::new(),
             filter,
-            activity: Arc::new(Activity::default()),
             chains: Arc::new(Chains::default()),
             groups: vec![Vec::new(); GROUPS.len()],
+            spare: vec![Vec::new(); GROUPS.len()],
             machine: String::new(),
             steps: Vec::new(),
-            last_events: 0,
-            last_free: 0,
-            last_pids: Vec::new(),
-            last_walks: 0,
-            last_flushes: 0,
-            started: false,
         })
     }
 
@@ -177,34 +148,14 @@ impl Collector {
     /// Records a step: what changed since the last one.
     fn record(&mut self, line: usize, text: &str, pid: Option<mm_core::Pid>, out: &str, k: &Kernel) {
         let m = k.machine();
-        let events = self.activity.0.load(Ordering::Relaxed);
-        let free = m.nr_free_pages();
-        let pids = k.pids();
         let cpus = k.cpu_tlbstate();
-        let walks: u64 = cpus.iter().map(|c| c.stats.misses).sum();
-        let flushes: u64 = cpus.iter().map(|c| c.stats.flushes + c.stats.invlpg).sum();
-        let kernel = !self.started || events != self.last_events || free != self.last_free || pids != self.last_pids;
-        let hardware = kernel || walks != self.last_walks;
-        let tlb = hardware || flushes != self.last_flushes;
-        (self.last_events, self.last_free, self.last_pids, self.last_walks, self.last_flushes) =
-            (events, free, pids, walks, flushes);
-        self.started = true;
         let mut d = Delta::default();
-        let mut fresh = Vec::new();
         for (i, &g) in GROUPS.iter().enumerate() {
-            let read = match g {
-                Group::Counters | Group::Cpus => true,
-                Group::Tlbs => tlb,
-                Group::PageTables => hardware,
-                Group::Procs | Group::PageCache | Group::Lru | Group::Swap => kernel,
-            };
-            if !read {
-                continue;
-            }
+            let fresh = &mut self.spare[i];
             fresh.clear();
-            state::read_group(g, k, &mut fresh);
-            state::diff(&self.groups[i], &fresh, m, &mut d);
-            std::mem::swap(&mut self.groups[i], &mut fresh);
+            state::read_group(g, k, &cpus, fresh);
+            state::diff(&self.groups[i], fresh, m, &mut d);
+            std::mem::swap(&mut self.groups[i], fresh);
         }
         let (chain, lines, more) = {
             let mut c = self.chains.0.lock().expect("the chains lock");
@@ -272,7 +223,6 @@ impl Collector {
 impl StepObserver for Collector {
     fn start(&mut self, k: &Kernel) {
         let tracer = k.machine().trace();
-        tracer.subscribe(self.activity.clone());
         let chains: Arc<dyn TraceSubscriber> = match &self.filter {
             Some(f) => FilteredSubscriber::new(f.clone(), self.chains.clone()),
             None => self.chains.clone(),
@@ -374,7 +324,8 @@ pub fn render(json: &str) -> String {
 pub enum PageError {
     /// The file does not parse.
     Parse(ParseError),
-    /// The run stopped; the page of the steps run so far is `page`.
+    /// The run stopped; the page of the steps run so far is `page`
+    /// (empty if the run stopped before its first line was watched).
     Stopped { page: String, stopped: Box<Stopped> },
 }
 
@@ -407,7 +358,8 @@ pub fn page(src: &[u8], title: &str, opts: &RunOptions) -> Result<String, PageEr
         Input::Scenario(&scenario)
     };
     let c = collect(input, title, opts);
-    let page = render(&c.json);
+    // No document when the run could not start watching (a bad filter).
+    let page = if c.json.is_empty() { String::new() } else { render(&c.json) };
     match c.error {
         None => Ok(page),
         Some(error) => Err(PageError::Stopped { page, stopped: Box::new(Stopped { output: c.output, error }) }),

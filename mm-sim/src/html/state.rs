@@ -77,7 +77,7 @@ pub enum Val {
         majflt: u64,
     },
     Vma(Box<VmaView>),
-    Pt(PopulatedPage),
+    Pt(Box<PopulatedPage>),
     More {
         shown: u64,
         total: u64,
@@ -107,7 +107,7 @@ pub enum Val {
         flags: mm_core::flags::PageFlags,
         mapcount: i32,
     },
-    Lru(mm_core::vmscan::LruListView),
+    Lru(Box<mm_core::vmscan::LruListView>),
     Swap {
         area: u32,
         name: &'static str,
@@ -249,12 +249,15 @@ fn tasks(k: &Kernel) -> Vec<(u32, std::sync::Arc<mm_core::task::Task>, u32)> {
     out
 }
 
-/// Reads group `g` of the state into `out` (sorted by key).
-pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
+/// Reads group `g` of the state into `out` (sorted by key); `cpus` is
+/// [`Kernel::cpu_tlbstate`] now.
+pub fn read_group(g: Group, k: &Kernel, cpus: &[mm_core::inspect::CpuState], out: &mut Vec<(Key, Val)>) {
     let m = k.machine();
     match g {
         Group::Procs => {
-            for (pid, t, owner) in tasks(k) {
+            let tasks = tasks(k);
+            for (pid, t, owner) in &tasks {
+                let (pid, owner) = (*pid, *owner);
                 let (minflt, majflt) = k.faults(pid).unwrap_or((0, 0));
                 let c = t.mm.counters();
                 out.push((
@@ -270,6 +273,8 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
                         majflt,
                     },
                 ));
+            }
+            for (pid, _, owner) in tasks {
                 if owner == pid {
                     for v in k.vmas(pid).unwrap_or_default() {
                         out.push((Key::Vma(pid, v.start), Val::Vma(Box::new(v))));
@@ -278,6 +283,7 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
             }
         }
         Group::PageTables => {
+            let mut more = Vec::new();
             for (pid, _, owner) in tasks(k) {
                 if owner != pid {
                     continue;
@@ -285,15 +291,16 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
                 let Ok(map) = k.pagemap(pid, MAX_PT_PAGES) else { continue };
                 let shown = map.pages.len() as u64;
                 for p in map.pages {
-                    out.push((Key::Pt(pid, p.va), Val::Pt(p)));
+                    out.push((Key::Pt(pid, p.va), Val::Pt(Box::new(p))));
                 }
                 if map.total > shown {
-                    out.push((Key::PtMore(pid), Val::More { shown, total: map.total }));
+                    more.push((Key::PtMore(pid), Val::More { shown, total: map.total }));
                 }
             }
+            out.extend(more);
         }
         Group::Cpus | Group::Tlbs => {
-            for c in k.cpu_tlbstate() {
+            for c in cpus {
                 if g == Group::Cpus {
                     out.push((
                         Key::Cpu(c.cpu),
@@ -311,7 +318,7 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
                     ));
                     continue;
                 }
-                let mut tlb = c.tlb;
+                let mut tlb = c.tlb.clone();
                 tlb.sort_by_key(|e| (e.asid, e.vpn));
                 tlb.dedup_by_key(|e| (e.asid, e.vpn));
                 for e in tlb.into_iter().take(MAX_TLB_ENTRIES) {
@@ -320,11 +327,20 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
             }
         }
         Group::PageCache => {
-            for f in k.page_cache(MAX_PC_FOLIOS) {
+            let files = k.page_cache(MAX_PC_FOLIOS);
+            for f in &files {
                 out.push((
                     Key::File(f.ino),
-                    Val::File { ino: f.ino, name: f.name, size: f.size, nrpages: f.nrpages, shown: f.folios.len() },
+                    Val::File {
+                        ino: f.ino,
+                        name: f.name.clone(),
+                        size: f.size,
+                        nrpages: f.nrpages,
+                        shown: f.folios.len(),
+                    },
                 ));
+            }
+            for f in files {
                 for fo in f.folios {
                     out.push((
                         Key::Pc(f.ino, fo.index),
@@ -335,29 +351,36 @@ pub fn read_group(g: Group, k: &Kernel, out: &mut Vec<(Key, Val)>) {
         }
         Group::Lru => {
             for (i, l) in m.lru_lists(LRU_ENDS).into_iter().enumerate() {
-                out.push((Key::Lru(i, l.name), Val::Lru(l)));
+                out.push((Key::Lru(i, l.name), Val::Lru(Box::new(l))));
             }
         }
         Group::Swap => {
-            for SwapAreaView { ty, name, pages, used, prio, slots } in m.swap_areas(MAX_SWAP_SLOTS) {
-                let shown = slots.len();
-                out.push((Key::Swap(ty), Val::Swap { area: ty, name, pages, used, prio, shown }));
+            let areas = m.swap_areas(MAX_SWAP_SLOTS);
+            for a in &areas {
+                let SwapAreaView { ty, name, pages, used, prio, .. } = *a;
+                out.push((Key::Swap(ty), Val::Swap { area: ty, name, pages, used, prio, shown: a.slots.len() }));
+            }
+            for SwapAreaView { ty, slots, .. } in areas {
                 for s in slots {
                     out.push((Key::Slot(ty, s.offset), Val::Slot { count: s.count, cache: s.cache.map(|p| p.0) }));
                 }
             }
         }
         Group::Counters => {
-            for (name, v) in m.vmstat_lines() {
+            let (vmstat, meminfo) = m.vmstat_meminfo_lines();
+            for (name, v) in vmstat {
                 out.push((Key::Vmstat(name), Val::Num(v as i64)));
             }
-            for (name, kb) in m.meminfo_lines() {
+            for (name, kb) in meminfo {
                 out.push((Key::Meminfo(name), Val::Num(kb as i64)));
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.dedup_by(|a, b| a.0 == b.0);
+    // Read in key order already, but for TLB entries of several ASIDs.
+    if !out.is_sorted_by(|a, b| a.0 < b.0) {
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.dedup_by(|a, b| a.0 == b.0);
+    }
 }
 
 /// What a step changed: keys set (formatted `"key": value`), keys removed.

@@ -13,6 +13,7 @@ mod exec;
 mod folios;
 mod fork;
 mod guard;
+mod html_data;
 mod kernel_half;
 mod large_ram;
 mod layout_messages;
