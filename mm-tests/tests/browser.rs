@@ -428,7 +428,7 @@ fn check_panels_with(b: &mut Browser, doc: &Value, n: usize, expect: &[&str], sh
              const q = (s) => e.querySelectorAll(s).length; \
              return {{x: r.x, y: r.y, w: r.width, h: r.height, items: +e.dataset.items, \
                vma: q('.vma'), leaf: q('.pte.leaf'), pid: document.getElementById('ptproc').value, cpu: q('.cpu'), tlb: q('tr.tlbe:not(.gone)'), \
-               file: q('.file'), pc: q('rect.pc'), lru: q('.lru-row'), area: q('.area'), \
+               file: q('.file'), pc: new Set([...e.querySelectorAll('rect.pc')].map((r) => r.dataset.key)).size, lru: q('.lru-row'), area: q('.area'), \
                used: q('rect.slot.used'), ctr: q('tr.ctr'), fg: q('.fg-node') }}; }})()"
         ))?;
         if info.is_null() {

@@ -222,7 +222,7 @@
           g.file.push({ key: k, ino: p[1], v });
           break;
         case "pc":
-          push(g.pc, p[1], { key: k, index: +p[2], v });
+          push(g.pc, p[1], { key: k, index: parseInt(p[2], 16), v });
           break;
         case "lru":
           g.lru.push({ key: k, v });
@@ -402,18 +402,37 @@
     }
   }
 
-  function procLabel(pid) {
+  // An address space is named by the lowest pid of the tasks sharing it
+  // (the `mm` of their proc/ keys, the PID of vma/ and pt/ keys).
+  function mmOf(pid) {
     const p = G.proc.get(String(pid));
-    return p && p.comm ? `pid ${pid} (${p.comm})` : `pid ${pid}`;
+    return p && p.mm != null ? String(p.mm) : String(pid);
+  }
+  function tasksOf(mm) {
+    const out = [];
+    for (const [pid, p] of G.proc) if (String(p.mm ?? pid) === String(mm)) out.push(pid);
+    return out.sort((a, b) => +a - +b);
+  }
+  function procLabel(mm) {
+    const ts = tasksOf(mm);
+    const p = G.proc.get(String(mm));
+    const comm = p && p.comm ? ` (${p.comm})` : "";
+    return ts.length > 1 ? `pids ${ts.join(", ")}${comm}` : `pid ${mm}${comm}`;
   }
   function pids() {
-    const set = new Set([...G.proc.keys(), ...G.vma.keys(), ...G.pt.keys()]);
+    const set = new Set([...[...G.proc.keys()].map(mmOf), ...G.vma.keys(), ...G.pt.keys()]);
     return [...set].sort((a, b) => +a - +b);
+  }
+  // The ASID of an address space, from a CPU that has it loaded.
+  function asidOf(mm) {
+    for (const c of G.cpu) if (c.v.pid != null && String(c.v.pid) === String(mm)) return c.v.asid;
+    const p = G.proc.get(String(mm));
+    return p ? p.asid : undefined;
   }
 
   // Address space: one column per process, VMAs to scale, gaps folded.
   function drawAddrspace(kids, el) {
-    const ps = pids().filter((p) => G.vma.has(p) || G.proc.has(p));
+    const ps = pids();
     if (ps.length === 0) {
       kids.push(empty("no process"));
       return 0;
@@ -445,7 +464,7 @@
           "font-size": 11,
           fill: "#6b7280",
           class: "m",
-          text: `${ROOT} ${proc.root ?? "-"} ${ASID} ${proc.asid ?? "-"} rss ${proc.rss ?? 0}`,
+          text: `${ROOT} ${proc.root != null ? "0x" + proc.root : "-"}  ${ASID} ${asidOf(pid) ?? "-"}  rss ${proc.rss ?? 0}`,
         })
       );
       for (let i = 0; i < shown.length; i++) {
@@ -557,9 +576,10 @@
 
   // Page tables: the tree of the populated pages of one process.
   function drawPagetables(kids) {
-    const ps = pids().filter((p) => G.pt.has(p) || G.proc.has(p));
+    const ps = pids();
     const sel = $("ptproc");
-    const want = ptChoice && ps.includes(ptChoice) ? ptChoice : ps.includes(String(steps[cur].pid)) ? String(steps[cur].pid) : ps[0];
+    const mine = steps[cur].pid ? mmOf(steps[cur].pid) : null;
+    const want = ptChoice && ps.includes(ptChoice) ? ptChoice : mine && ps.includes(mine) ? mine : ps[0];
     sel.replaceChildren(...ps.map((p) => h("option", { value: p, text: procLabel(p), selected: p === want ? "" : null })));
     sel.style.display = ps.length > 1 ? "" : "none";
     if (!want) {
@@ -630,7 +650,7 @@
     svg.append(
       s("rect", { x: 2, y: 3, width: 150, height: RH - 4, rx: 3, fill: "#1d2330" }),
       s("text", { x: 8, y: 16, "font-size": 11.5, fill: "#fff", class: "m", text: `${ROOT} \u2192 0x${proc.root ?? "?"}` }),
-      s("text", { x: 160, y: 16, "font-size": 11, fill: "#6b7280", text: `${procLabel(want)}, ${walks.length} page${walks.length === 1 ? "" : "s"} populated` + (proc.asid != null ? `, ${ASID} ${proc.asid}` : "") })
+      s("text", { x: 160, y: 16, "font-size": 11, fill: "#6b7280", text: `${procLabel(want)}, ${walks.length} page${walks.length === 1 ? "" : "s"} populated` + (asidOf(want) != null ? `, ${ASID} ${asidOf(want)}` : "") })
     );
     let items = 0;
     rows.forEach((r, i) => {
@@ -649,8 +669,9 @@
       }
       const e = r.node.e;
       const leaf = r.node.leaf;
-      const isSwap = !!e.swap;
       const isLeaf = !!leaf && r.node.children.size === 0;
+      const end = isLeaf ? e.end || (e.swap ? "swap" : "page") : null;
+      const isSwap = end === "swap";
       const hot = leaf ? leaf.changed : false;
       const fill = isSwap ? "var(--swp)" : isLeaf ? "var(--leaf)" : "var(--lvl)";
       const g = s("g", { class: "pte" + (isLeaf ? " leaf" : ""), "data-va": leaf ? leaf.va : null });
@@ -672,7 +693,11 @@
       );
       let bx = x + 194;
       if (isSwap) {
-        g.append(s("text", { x: bx, y: y + 13, "font-size": 11, fill: "#7b3f99", "font-weight": 600, text: `swap type ${e.swap.type} offset ${e.swap.offset}` }));
+        const sw = e.swap || {};
+        g.append(s("text", { x: bx, y: y + 13, "font-size": 11, fill: "#7b3f99", "font-weight": 600, text: `swap type ${sw.type} offset 0x${sw.offset}` + (sw.exclusive ? " excl" : "") }));
+      } else if (end === "marker" || end === "none" || end === "bad") {
+        const what = end === "marker" ? "marker " + (e.marker || []).join(" ") : end === "bad" ? "bad entry" : "none";
+        g.append(s("text", { x: bx, y: y + 13, "font-size": 11, fill: end === "bad" ? "#b42318" : "#6b7280", text: what }));
       } else if (!e.bits || e.bits.length === 0) {
         g.append(s("text", { x: bx, y: y + 13, "font-size": 11, fill: "#6b7280", text: "none" }));
       } else {
@@ -684,7 +709,13 @@
         }
       }
       const tx = x + PTW - 6;
-      const dest = isSwap ? "" : isLeaf ? `page 0x${e.next ?? "?"}` : e.next != null ? `table 0x${e.next}` : "";
+      const dest = isLeaf
+        ? (end === "page" || end === "huge") && e.next != null
+          ? `${end === "huge" ? "huge page" : "page"} 0x${e.next}`
+          : ""
+        : e.next != null
+          ? `table 0x${e.next}`
+          : "";
       g.append(s("text", { x: tx, y: y + 13, "font-size": 11, class: "m", "text-anchor": "end", fill: isLeaf ? "#1f7a3f" : "#374151", text: dest ? "\u2192 " + dest : "" }));
       if (isLeaf) g.append(s("text", { x: tx + 10, y: y + 13, "font-size": 10.5, class: "m", fill: "#6b7280", text: "va " + leaf.va }));
       svg.append(g);
@@ -693,7 +724,7 @@
     kids.push(svg);
     if (cut) kids.push(more(cut, "entries"));
     const pm = G.ptmore.get(want);
-    if (pm) kids.push(h("div", { class: "more", text: `showing ${fmtNum(pm.shown)} of ${fmtNum(pm.total)} populated pages (those nearest the step's accesses)` }));
+    if (pm) kids.push(h("div", { class: "more", text: `showing ${fmtNum(pm.shown)} of ${fmtNum(pm.total)} populated pages (the lowest)` }));
     const gone = removed("pt/" + want + "/");
     if (gone.length) kids.push(h("div", { class: "removed" }, "unmapped by this step: ", ...gone.slice(0, 8).map((x) => h("code", { text: "va " + x.key.split("/")[2] + " " }))));
     return items;
@@ -756,6 +787,8 @@
         div.append(h("div", { class: "tlbwrap" }, table));
         if (all.length > MAX_TLB) div.append(more(all.length - MAX_TLB, "TLB entries"));
       }
+      if (v.entries != null && v.entries > entries.length)
+        div.append(h("div", { class: "more", text: `the data holds ${fmtNum(entries.length)} of its ${fmtNum(v.entries)} TLB entries` }));
       kids.push(div);
     }
     return cpus.length;
@@ -774,8 +807,15 @@
     for (const f of files.slice(0, MAX_FILES)) {
       const v = f.v;
       const pcs = G.pc.get(f.ino) || [];
-      const byIdx = new Map(pcs.map((p) => [p.index, p]));
-      const nidx = Math.max(Math.ceil((v.size || 0) / PAGE), pcs.length ? Math.max(...pcs.map((p) => p.index)) + 1 : 0);
+      // A folio of order o covers 2^o pages from its index.
+      const byIdx = new Map();
+      let top = 0;
+      for (const p of pcs) {
+        const nr = 2 ** Math.min(p.v.order || 0, 10);
+        for (let j = 0; j < nr && p.index + j < MAX_PC_CELLS; j++) byIdx.set(p.index + j, p);
+        top = Math.max(top, p.index + nr);
+      }
+      const nidx = Math.max(Math.ceil((v.size || 0) / PAGE), top);
       const n = Math.min(nidx, MAX_PC_CELLS);
       const rowsN = Math.max(1, Math.ceil(n / PER));
       const svg = s("svg", { width: PER * (CELL + 2) + 4, height: rowsN * (CELL + 2) + 16, role: "img", "aria-label": "page cache of " + v.name });
@@ -792,6 +832,7 @@
             "rect",
             {
               class: p ? "pc" : "pc-hole",
+              "data-key": p ? p.key : null,
               x,
               y,
               width: CELL,
@@ -801,7 +842,7 @@
               stroke: ch ? "var(--changed)" : mapped ? "#1d2330" : "#c9ced8",
               "stroke-width": ch || mapped ? 2 : 1,
             },
-            title(p ? `index ${i}: frame ${p.v.pfn}\n${fl.join(" ")}\nmapcount ${p.v.mapcount ?? 0}` : `index ${i}: not cached`)
+            title(p ? `index ${i}: folio at ${p.index} (order ${p.v.order ?? 0}), pfn 0x${p.v.pfn}\n${fl.join(" ")}\nmapcount ${p.v.mapcount ?? 0}` : `index ${i}: not cached`)
           )
         );
       }
@@ -811,7 +852,8 @@
           "div",
           { class: "file", "data-ino": f.ino },
           h("h3", null, (v.name || "ino " + f.ino) + " ", h("span", { class: "sub", text: `ino ${f.ino} \u00b7 ${fmtSize(v.size || 0)} \u00b7 ${fmtNum(v.nrpages ?? pcs.length)} pages cached` })),
-          svg
+          svg,
+          v.shown != null && v.nrpages > v.shown ? h("div", { class: "more", text: `the data holds ${fmtNum(v.shown)} of its ${fmtNum(v.nrpages)} pages` }) : null
         )
       );
       items++;
@@ -838,8 +880,12 @@
       const frames = h("div", { class: "lru-frames" });
       if ((v.len || 0) === 0) frames.append(h("b", { text: "empty" }));
       else {
-        frames.append(h("b", { text: "head " }), ...(v.head || []).slice(0, 10).map((f) => h("span", { class: "chip", text: f })));
-        if ((v.tail || []).length) frames.append(h("b", { text: " \u2026 tail " }), ...(v.tail || []).slice(0, 6).map((f) => h("span", { class: "chip", text: f })));
+        // Both ends in list order, head (most recently added) first.
+        const head = v.head || [],
+          tail = v.tail || [];
+        frames.append(h("b", { text: "head " }), ...head.slice(0, 10).map((f) => h("span", { class: "chip", text: f })));
+        if (head.length > 10 || tail.length) frames.append(h("b", { text: " \u2026 " }));
+        frames.append(...tail.slice(-6).map((f) => h("span", { class: "chip", text: f })), h("b", { text: " tail" }));
       }
       kids.push(
         h(
@@ -900,7 +946,8 @@
           { class: "area", "data-area": a.area },
           h("h3", null, (v.name || "area " + a.area) + " ", h("span", { class: "sub", text: `area ${a.area} \u00b7 prio ${v.prio ?? "-"} \u00b7 ${fmtNum(v.used ?? slots.length)} of ${fmtNum(v.pages ?? 0)} slots used` })),
           svg,
-          (v.pages || 0) > n ? more((v.pages || 0) - n, "slots") : null
+          (v.pages || 0) > n ? more((v.pages || 0) - n, "slots") : null,
+          v.shown != null && (v.used || 0) > v.shown ? h("div", { class: "more", text: `the data holds ${fmtNum(v.shown)} of the ${fmtNum(v.used)} used slots` }) : null
         )
       );
     }
