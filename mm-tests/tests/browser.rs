@@ -542,7 +542,9 @@ const EXAMPLES: [&str; 4] = [
 /// The page of a scenario, as `mmsim run --html` writes it, and its document.
 fn example_page(path: &str) -> (String, Value) {
     let src = std::fs::read(repo().join(path)).expect("read the example");
-    let page = mm_sim::html::page(&src, path, &mm_sim::RunOptions::default()).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let title = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path);
+    let page =
+        mm_sim::html::page(&src, title, &mm_sim::RunOptions::default()).unwrap_or_else(|e| panic!("{path}: {e}"));
     // The document, as the page holds it (`<\/` is JSON's escape of `/`).
     let at = page.find("id=\"mmsim-data\">").expect("the data element") + "id=\"mmsim-data\">".len();
     let end = at + page[at..].find("</script>").expect("the data's end");

@@ -1,6 +1,12 @@
 // mmsim step-through page: rebuilds the simulator's state at each step
 // from the embedded delta-encoded document (docs/html-page.md) and draws
 // it. Plain JS, no network; works from file://.
+//
+// What tests read (mm-tests/tests/browser.rs): each panel's body has
+// `data-panel="NAME"` and `data-items` (how many items it drew: VMA boxes,
+// page-table entries, CPUs, files, lists, areas, counters, frames);
+// `window.mmsimStep` is the step shown and `window.mmsimReady` turns true
+// once it is drawn; `window.mmsim.goto(n)` moves to step n.
 (function () {
   "use strict";
 
