@@ -297,3 +297,46 @@ fn bad_inputs_get_the_errors_of_mmsim_run() {
         }
     }
 }
+
+#[test]
+fn the_walk_of_one_address_is_the_walk_pagemap_finds() {
+    let s = parse(SCENARIO.as_bytes()).expect("the scenario parses");
+    let (_, k) = mm_sim::run_keep(&s, &RunOptions::default()).expect("the run ends");
+    let pid = k.pids()[0];
+    let map = k.pagemap(pid, usize::MAX).expect("a live process");
+    assert_eq!(map.total as usize, map.pages.len());
+    assert!(map.pages.len() > 16, "{} pages", map.pages.len());
+    let mut ends = std::collections::BTreeSet::new();
+    for p in &map.pages {
+        let walk = k.ptdump_addr(pid, p.va).expect("a live process");
+        assert_eq!(walk, k.machine().ptdump_decode(p.va, p.path()), "{:#x}", p.va);
+        assert_eq!(walk.levels.len(), 4);
+        ends.insert(format!("{:?}", walk.end).split([' ', '{']).next().unwrap().to_string());
+    }
+    assert_eq!(ends.into_iter().collect::<Vec<_>>(), ["Page", "Swap"]);
+    // Nothing mapped: the walk stops at the first empty entry.
+    let none = k.ptdump_addr(pid, 0x7000_0000_0000).expect("a live process");
+    assert_eq!(none.end, mm_core::inspect::WalkEnd::None);
+    assert_eq!((none.levels.len(), none.levels[0].raw, none.levels[0].next), (1, 0, None));
+    assert!(none.levels[0].bits.is_empty());
+    // A written private anonymous page: present, writable, user, accessed,
+    // dirty, not executable; its upper entries point to user tables.
+    let va = map
+        .pages
+        .iter()
+        .map(|p| p.va)
+        .filter(|&va| va >= 0x100200000)
+        .find(|&va| matches!(k.ptdump_addr(pid, va).unwrap().end, mm_core::inspect::WalkEnd::Page { .. }))
+        .expect("a page of the last mapping still present");
+    let w = k.ptdump_addr(pid, va).expect("a live process");
+    // (Reclaim's aging may have cleared its accessed bit.)
+    let young: &[&str] = if w.levels[3].raw & 1 << 5 != 0 { &["A"] } else { &[] };
+    assert_eq!(w.levels[3].bits, [&["P", "RW", "US"][..], young, &["D", "NX"]].concat(), "{w:?}");
+    assert_eq!(w.levels[0].bits, ["P", "RW", "US", "A", "D"], "{w:?}");
+    assert_eq!(w.levels.iter().map(|l| l.name).collect::<Vec<_>>(), ["PGD", "PUD", "PMD", "PTE"]);
+    assert_eq!(w.levels[1].table, w.levels[0].next.expect("a table"));
+    assert!(matches!(w.end, mm_core::inspect::WalkEnd::Page { pfn } if Some(pfn) == w.levels[3].next));
+    // Bounded: the lowest pages, and how many there are.
+    let few = k.pagemap(pid, 3).expect("a live process");
+    assert_eq!((few.pages.as_slice(), few.total), (&map.pages[..3], map.total));
+}

@@ -30,6 +30,7 @@ mod registry;
 mod reproducers;
 mod scaling;
 mod swap;
+mod thp_dump;
 mod threads;
 mod tlb;
 mod trace_filter;
