@@ -531,8 +531,10 @@ fn write_page(dir: &Path, name: &str, json: &str) -> String {
     format!("file://{}", path.display())
 }
 
-/// The scenarios of the README's examples, the picture's first.
-const EXAMPLES: [&str; 4] = [
+/// The scenarios of the README's examples, the picture's first: the
+/// tour fills every panel at its page-out.
+const EXAMPLES: [&str; 5] = [
+    "mm-tests/scenarios/trace-swap/tour.mms",
     "mm-tests/scenarios/trace/fork-cow.mms",
     "mm-tests/scenarios/trace/zero-page-cow.mms",
     "mm-tests/scenarios/trace-swap/pageout-swapin.mms",
@@ -577,6 +579,14 @@ fn readme_example(b: &mut Browser, dir: &Path, path: &str) -> String {
     }
     for p in ["addrspace", "pagetables", "cpus", "lru", "counters", "chain"] {
         assert!(seen.contains(p), "{path}: the {p} panel never had data");
+    }
+    if path.ends_with("tour.mms") {
+        // The tour's point: one step where every panel is filled, checked
+        // on the screenshots too.
+        assert_eq!(panels_with_data(&doc, most), PANELS.to_vec(), "{path}: step {most} fills every panel");
+        b.navigate(&format!("{url}#step={most}")).unwrap();
+        b.wait_for(&format!("window.mmsimStep === {most}")).unwrap();
+        check_panels(b, &doc, most, &PANELS).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     url
 }
@@ -686,15 +696,15 @@ fn page_in_chromium() {
     long_run(&mut b, dir);
 
     if std::env::var("MMSIM_WRITE_PICTURE").as_deref() == Ok("1") {
-        // fork-cow at the child's first store: the copy-on-write.
-        let (_, fork) = example_page(EXAMPLES[0]);
-        let cow = fork["steps"]
+        // The tour just after the child's page-out: every panel filled.
+        let (_, tour) = example_page(EXAMPLES[0]);
+        let out = tour["steps"]
             .as_array()
             .expect("steps")
             .iter()
-            .position(|s| s["text"] == "store 0x100000000 1 0x22")
-            .expect("fork-cow's child stores");
-        write_picture(&mut b, &format!("{}#step={cow}", urls[0]));
+            .position(|s| s["text"].as_str().unwrap_or("").contains("MADV_PAGEOUT"))
+            .expect("the tour pages out");
+        write_picture(&mut b, &format!("{}#step={out}", urls[0]));
     }
     assert!(b.exceptions.is_empty(), "the page threw: {:?}", b.exceptions);
     drop(b);
