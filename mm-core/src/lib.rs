@@ -44,6 +44,7 @@ pub mod check;
 pub mod exec;
 pub mod fault;
 pub mod fs;
+pub(crate) mod huge_memory;
 #[cfg(feature = "fault-injection")]
 pub mod inject;
 pub mod kernel;

@@ -67,6 +67,34 @@ pub struct Tunables {
     /// `vm.watermark_scale_factor`: the distance between watermarks, in
     /// ten-thousandths of memory.
     pub watermark_scale_factor: u64,
+    /// `/sys/kernel/mm/transparent_hugepage/enabled`: where anonymous
+    /// faults may map 2 MiB folios with one PMD leaf.
+    pub thp_enabled: ThpEnabled,
+    /// `/sys/kernel/mm/transparent_hugepage/use_zero_page`: a read fault
+    /// in a THP-eligible region maps the huge zero folio.
+    pub thp_use_zero_page: bool,
+}
+
+/// `transparent_hugepage/enabled`: `always`, `madvise` (only in regions
+/// given `MADV_HUGEPAGE`) or `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThpEnabled {
+    Always,
+    /// The reference machine's setting.
+    #[default]
+    Madvise,
+    Never,
+}
+
+impl ThpEnabled {
+    /// The name sysfs shows in brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThpEnabled::Always => "always",
+            ThpEnabled::Madvise => "madvise",
+            ThpEnabled::Never => "never",
+        }
+    }
 }
 
 impl Default for Tunables {
@@ -90,6 +118,8 @@ impl Default for Tunables {
             page_cluster: 3,
             min_free_kbytes: None,
             watermark_scale_factor: 10,
+            thp_enabled: ThpEnabled::Madvise,
+            thp_use_zero_page: true,
         }
     }
 }
@@ -254,6 +284,8 @@ const KEYS: &[(&str, &str)] = &[
     ("tlb_single_page_flush_ceiling", "ranges of more pages are flushed whole"),
     ("brk_base", "where the program break starts"),
     ("fault_around_bytes", "fault_around_bytes (one page turns fault-around off)"),
+    ("thp_enabled", "transparent_hugepage/enabled: always, madvise or never"),
+    ("thp_use_zero_page", "transparent_hugepage/use_zero_page: read faults map the huge zero page"),
 ];
 
 /// Why [`MachineConfig::set`] refused a setting.
@@ -366,6 +398,15 @@ impl MachineConfig {
                 }
                 t.fault_around_bytes = n;
             }
+            "thp_enabled" => {
+                t.thp_enabled = match value {
+                    "always" => ThpEnabled::Always,
+                    "madvise" => ThpEnabled::Madvise,
+                    "never" => ThpEnabled::Never,
+                    _ => return Err(bad("expected always, madvise or never".into())),
+                }
+            }
+            "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
             _ => unreachable!("every key in KEYS is handled: {name}"),
         }
         Ok(())
@@ -413,6 +454,8 @@ impl MachineConfig {
                     "tlb_single_page_flush_ceiling" => t.tlb_single_page_flush_ceiling.to_string(),
                     "brk_base" => format_size(t.brk_base),
                     "fault_around_bytes" => format_size(t.fault_around_bytes),
+                    "thp_enabled" => t.thp_enabled.name().to_string(),
+                    "thp_use_zero_page" => t.thp_use_zero_page.to_string(),
                     _ => unreachable!("every key in KEYS is listed: {k}"),
                 };
                 (k, v)
@@ -626,6 +669,11 @@ pub struct Machine {
     pub(crate) rmap_roots: RmapRoots,
     /// `init_mm`'s kernel half, for formats that have one.
     pub(crate) kernel: Option<crate::kmem::KernelSpace>,
+    /// The format maps pages with PMD leaves: anonymous memory may take
+    /// transparent huge pages.
+    pub(crate) thp_capable: bool,
+    /// Transparent huge pages: entire mapcounts, the huge zero folio.
+    pub(crate) thp: crate::huge_memory::ThpState,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -697,6 +745,11 @@ impl Machine {
             })
             .collect();
         let geometry = PtGeometry::of(&*arch);
+        // Anonymous PMD leaves need a format that encodes them and whose
+        // upper entries the core can decode.
+        let thp_capable = arch.geometry().may_hold_leaf(crate::arch::PMD_LEVEL)
+            && arch.table_layout().is_some()
+            && arch.mk_huge_leaf(crate::arch::PMD_LEVEL, Pfn(0), crate::arch::PteFlags::PRESENT).is_some();
         let loaded_mm = (0..cfg.nr_cpus).map(|_| AtomicU64::new(0)).collect();
         let mut m = Machine {
             phys,
@@ -718,6 +771,8 @@ impl Machine {
             swap: Swap::default(),
             kswapd_wait: AtomicBool::new(false),
             rmap_roots: RmapRoots::default(),
+            thp_capable,
+            thp: Default::default(),
             kernel: None,
         };
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);

@@ -48,6 +48,14 @@ impl<'a> MmuGather<'a> {
         self.cleared_ptes = true;
     }
 
+    /// `tlb_remove_pmd_tlb_entry`: the translations of `[start, end)`,
+    /// which a PMD leaf mapped, must be flushed.
+    pub(crate) fn remove_range_tlb_entries(&mut self, start: u64, end: u64) {
+        self.start = self.start.min(start);
+        self.end = self.end.max(end);
+        self.cleared_ptes = true;
+    }
+
     /// `__tlb_remove_page`: drop a reference to `pfn` after the flush.
     #[inline]
     pub(crate) fn remove_page(&mut self, pfn: Pfn) {
@@ -162,6 +170,22 @@ impl MmStruct {
     ) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
+        // zap_pmd_range: a leaf inside the range goes whole, one the range
+        // only covers part of is split first (only anonymous VMAs hold
+        // leaves, and their pages are cows: a file's truncation leaves
+        // them).
+        if even_cows {
+            let size = self.entry_size(crate::arch::PMD_LEVEL);
+            self.for_each_huge_pmd(start, end, |haddr, pmd, _| {
+                if haddr >= start && haddr + size <= end {
+                    self.zap_huge_pmd(tlb, vma, pmd, haddr);
+                } else {
+                    self.__split_huge_pmd(pmd, haddr);
+                }
+            });
+        }
+        // Pages of large folios that lost their last mapping here.
+        let mut large: smallvec::SmallVec<[Pfn; 4]> = smallvec::SmallVec::new();
         // The page-table lock is taken at the first entry found, so that a
         // range without page tables costs only the walk.
         let mut ptl = None;
@@ -204,6 +228,13 @@ impl MmStruct {
                             // adjusted once at the end.
                             let page = m.phys.page(pfn);
                             folio_remove_rmap_ptes(page, pfn, 1);
+                            if page.mapcount() == 0
+                                && page.flags().intersects(PageFlags::HEAD | PageFlags::TAIL)
+                                && let Some(head) = m.large_folio_head(pfn)
+                                && large.last() != Some(&head)
+                            {
+                                large.push(head);
+                            }
                             if vma.flags.contains(crate::flags::VmFlags::LOCKED) {
                                 m.lru_ctx().munlock_folio(pfn);
                             }
@@ -226,6 +257,12 @@ impl MmStruct {
                 Pte::None | Pte::Marker(_) => {}
             }
         });
+        // __folio_remove_rmap: a folio with pages left mapped after the
+        // zap is partially mapped.
+        drop(ptl);
+        for head in large {
+            m.deferred_split_folio(head);
+        }
         if n.swap > 0 {
             self.counters.swap_ents.fetch_sub(n.swap, Ordering::Relaxed);
         }

@@ -115,9 +115,23 @@ impl MmStruct {
         self.machine.phys.cmpxchg_u64(slot.table, slot.idx, 0, raw).is_ok()
     }
 
-    /// The entry mapping `va`, if its table exists.
+    /// The entry mapping `va`, if its table exists; under a PMD leaf, the
+    /// leaf's attributes with the frame of `va`'s page.
     pub fn lookup_pte(&self, va: u64) -> Pte {
-        self.pte_offset(va).map_or(Pte::None, |s| self.read_pte(s))
+        let Some(pmd) = self.pmd_offset(va) else {
+            return Pte::None;
+        };
+        match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Table(t) => self.read_pte(Slot { table: t, idx: self.pt_index(PTE_LEVEL, va) }),
+            TableEntry::Leaf(_) => match self.pmd_huge(pmd) {
+                Some(Pte::Page { pfn, flags }) => {
+                    let within = (va & (self.entry_size(PMD_LEVEL) - 1)) >> PAGE_SHIFT;
+                    Pte::Page { pfn: Pfn(pfn.0 + within), flags }
+                }
+                _ => Pte::None,
+            },
+            _ => Pte::None,
+        }
     }
 
     /// Allocates a zeroed page-table page and counts it.
@@ -436,8 +450,19 @@ impl MmStruct {
                     }
                 }
             });
+            let size = self.entry_size(PMD_LEVEL);
+            self.for_each_huge_pmd(s, e, |haddr, _, _| out.push((haddr.max(s), (haddr + size).min(e))));
         }
-        out
+        // Merge what the PMD leaves added.
+        out.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(out.len());
+        for (a, b) in out {
+            match merged.last_mut() {
+                Some(last) if last.1 >= a => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        merged
     }
 }
 

@@ -261,6 +261,7 @@ impl MmStruct {
         // guard_install_pte_entry: anything but a marker needs the zap.
         let mut populated = false;
         self.for_each_pte(start, end, |_, _, pte| populated |= !pte.is_guard_marker());
+        self.for_each_huge_pmd(start, end, |_, _, _| populated = true);
         if populated {
             // zap_page_range_single, without ZAP_FLAG_DROP_MARKER.
             let mut tlb = MmuGather::new(self);
@@ -330,6 +331,9 @@ impl MmStruct {
     /// range are freed.
     fn madvise_free(&self, start: u64, end: u64) {
         let m = &*self.machine;
+        // The model frees PMD-mapped folios lazily as the PTEs they split
+        // into (the kernel keeps a whole one mapped, `madvise_free_huge_pmd`).
+        self.split_huge_pmd_range(start, end, false);
         let mut tlb = MmuGather::new(self);
         let mut lazy = Vec::new();
         let mut swap = 0;
@@ -448,6 +452,8 @@ impl MmStruct {
     /// discarded, page-cache pages are unmapped and dropped if clean.
     fn madvise_cold_or_pageout_pte_range(&self, v: &super::Vma, start: u64, end: u64, pageout: bool) {
         let m = &*self.machine;
+        // A PMD-mapped folio is taken as the pages its split leaf maps.
+        self.split_huge_pmd_range(start, end, false);
         let mut tlb = MmuGather::new(self);
         let mut pages = Vec::new();
         {

@@ -353,6 +353,8 @@ impl MmStruct {
     /// map cannot reach these entries meanwhile while the caller holds the
     /// `mmap_lock` for writing, but the move does not rely on it.)
     pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
+        // The model moves PMD leaves as the PTEs they split into.
+        self.split_huge_pmd_range(old, old + len, false);
         let mut moved = Vec::new();
         self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
         for (va, slot) in moved {

@@ -29,6 +29,7 @@ mod registry;
 mod reproducers;
 mod scaling;
 mod swap;
+mod thp;
 mod threads;
 mod tlb;
 mod trace_filter;
