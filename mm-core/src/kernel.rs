@@ -1083,6 +1083,13 @@ impl Kernel {
         Ok(self.task(pid)?.mm.present_ranges(lo, hi))
     }
 
+    /// (v1.6) The parts of `[lo, hi)` that PMD leaves map, merged:
+    /// `(start, end, zero)`, `zero` when the leaf maps the huge zero page
+    /// ([`crate::mm::MmStruct::pmd_leaf_ranges`]).
+    pub fn huge_ranges(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64, bool)>> {
+        Ok(self.task(pid)?.mm.pmd_leaf_ranges(lo, hi))
+    }
+
     /// What `/proc/PID/smaps` shows of each VMA overlapping `[lo, hi)`:
     /// `(start, end, stats)` ([`crate::mm::MmStruct::smaps`]).
     pub fn smaps(&self, pid: Pid, lo: u64, hi: u64) -> SysResult<Vec<(u64, u64, crate::mm::task_mmu::MemSizeStats)>> {

@@ -464,6 +464,39 @@ impl MmStruct {
         }
         merged
     }
+
+    /// The parts of `[start, end)` that present PMD leaves map, as merged
+    /// `(start, end, zero)` ranges, `zero` for a leaf that maps the zero
+    /// page (`Machine::is_zero_pfn` of its frame) rather than a THP: what
+    /// `PAGEMAP_SCAN` reports as `PAGE_IS_HUGE` (with `PAGE_IS_PFNZERO`).
+    /// Page-table levels are only read, never allocated; a `VM_PFNMAP`
+    /// VMA is a hole, as for [`present_ranges`](Self::present_ranges).
+    pub fn pmd_leaf_ranges(&self, start: u64, end: u64) -> Vec<(u64, u64, bool)> {
+        let mut out: Vec<(u64, u64, bool)> = Vec::new();
+        let size = self.entry_size(PMD_LEVEL);
+        let st = self.mmap_lock.read();
+        for v in st.vmas.overlapping(start, end).filter(|v| !v.flags.contains(crate::flags::VmFlags::PFNMAP)) {
+            let (s, e) = (v.start.max(start), v.end.min(end));
+            let mut a = s & !(size - 1);
+            while a < e {
+                if let Some(pmd) = self.pmd_offset(a)
+                    && let TableEntry::Leaf(pfn) = self.read_table(PMD_LEVEL, pmd)
+                {
+                    let zero = self.machine.is_zero_pfn(pfn);
+                    let (rs, re) = (a.max(s), a.saturating_add(size).min(e));
+                    match out.last_mut() {
+                        Some(last) if last.1 == rs && last.2 == zero => last.1 = re,
+                        _ => out.push((rs, re, zero)),
+                    }
+                }
+                match a.checked_add(size) {
+                    Some(n) => a = n,
+                    None => break,
+                }
+            }
+        }
+        out
+    }
 }
 
 impl crate::machine::Machine {

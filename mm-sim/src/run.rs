@@ -732,7 +732,46 @@ fn smaps_line(out: &mut String, stats: &[(u64, u64, MemSizeStats)], start: u64) 
     for (name, kb) in mss.fields_kb() {
         let _ = write!(out, " {name}={kb}");
     }
+    // (v1.6) Only when there is any, so that dumps without THP stay as
+    // they were.
+    if mss.anonymous_thp != 0 {
+        let _ = write!(out, " AnonHugePages={}", mss.anonymous_thp >> 10);
+    }
     out.push('\n');
+}
+
+/// (v1.6) The `huge` and `huge_zero` lines of a dump: the parts of `spans`
+/// (whole pages) that PMD leaves map with a THP / with the huge zero
+/// page, merged; each line only when it has a range.  `fmt` writes an
+/// address as the `present` line does.
+fn huge_lines(out: &mut String, k: &Kernel, pid: Pid, spans: &[(u64, u64)], fmt: impl Fn(u64) -> String) {
+    let mut ranges: Vec<(bool, u64, u64)> = Vec::new();
+    for &(s, e) in spans {
+        for (a, b, zero) in k.huge_ranges(pid, s, e).expect("live process") {
+            let (a, b) = (a.max(s), b.min(e));
+            if b > a {
+                ranges.push((zero, a, b));
+            }
+        }
+    }
+    ranges.sort_unstable();
+    for (zero, word) in [(false, "huge"), (true, "huge_zero")] {
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for &(_, a, b) in ranges.iter().filter(|r| r.0 == zero) {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        if merged.is_empty() {
+            continue;
+        }
+        out.push_str(word);
+        for (a, b) in merged {
+            let _ = write!(out, " {}-{}", fmt(a), fmt(b));
+        }
+        out.push('\n');
+    }
 }
 
 /// The body of a dump of process `pid` for the window `[lo, hi)`: its maps
@@ -757,6 +796,7 @@ pub(crate) fn dump_body(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64
         }
     }
     out.push('\n');
+    huge_lines(out, k, pid, &[(lo & !(PAGE - 1), hi & !(PAGE - 1))], |a| format!("{a:08x}"));
 }
 
 /// (v1.4) [`dump_body`] for a scenario with names: the VMAs that overlap
@@ -807,7 +847,7 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
     let mut spans = vec![(lo & !(PAGE - 1), hi & !(PAGE - 1))];
     spans.extend(regions.iter().map(|&(_, s, e)| (s, e)));
     let mut ranges = Vec::new();
-    for (s, e) in spans {
+    for &(s, e) in &spans {
         for (a, b) in k.present(pid, s, e).expect("live process") {
             let (a, b) = (a.max(s), b.min(e));
             if b > a {
@@ -828,6 +868,7 @@ fn dump_body_named(out: &mut String, k: &Kernel, pid: Pid, lo: u64, hi: u64, nam
         let _ = write!(out, " {}-{}", names.fmt_08x(a), names.fmt_08x(b));
     }
     out.push('\n');
+    huge_lines(out, k, pid, &spans, |a| names.fmt_08x(a));
 }
 
 /// How far below `mmap_base` a scenario with names has its kernel-chosen
@@ -978,4 +1019,25 @@ pub fn run_full(s: &Scenario, opts: &RunOptions) -> RunEnd {
     end.output = r.out;
     end.kernel = Some(r.k);
     end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smaps_line_shows_anon_huge_pages_only_when_not_zero() {
+        let mut mss =
+            MemSizeStats { resident: 8 << 10, anonymous: 8 << 10, private_dirty: 8 << 10, ..MemSizeStats::default() };
+        let mut out = String::new();
+        smaps_line(&mut out, &[(0x1000, 0x3000, mss)], 0x1000);
+        assert_eq!(
+            out,
+            "smaps Rss=8 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=8 Anonymous=8 Swap=0 Locked=0\n"
+        );
+        mss.anonymous_thp = 2 << 20;
+        out.clear();
+        smaps_line(&mut out, &[(0x1000, 0x3000, mss)], 0x1000);
+        assert!(out.ends_with(" Locked=0 AnonHugePages=2048\n"), "{out}");
+    }
 }

@@ -309,38 +309,54 @@ pub const MREMAP_NAMES: &[(&str, u64)] = &[
     ("MREMAP_DONTUNMAP", MremapFlags::DONTUNMAP.bits()),
 ];
 /// The advice the runner accepts (a subset of [`Advice::ALL`]).
-pub const MADV_NAMES: &[(&str, u64)] = &{
-    const ACCEPTED: [Advice; 20] = [
-        Advice::DontNeed,
-        Advice::WillNeed,
-        Advice::Normal,
-        Advice::Random,
-        Advice::Sequential,
-        Advice::Free,
-        Advice::PageOut,
-        Advice::DontFork,
-        Advice::DoFork,
-        Advice::WipeOnFork,
-        Advice::KeepOnFork,
-        Advice::PopulateRead,
-        Advice::PopulateWrite,
-        // v1.4
-        Advice::Cold,
-        Advice::DontDump,
-        Advice::DoDump,
-        Advice::DontNeedLocked,
-        Advice::GuardInstall,
-        Advice::GuardRemove,
-        Advice::Remove,
-    ];
-    let mut names = [("", 0); ACCEPTED.len()];
+pub const MADV_NAMES: &[(&str, u64)] = &advice_names(&{
+    let mut all = [Advice::Normal; LOG_ADVICE.len() + THP_ADVICE.len()];
     let mut i = 0;
-    while i < ACCEPTED.len() {
-        names[i] = (ACCEPTED[i].name(), ACCEPTED[i].raw());
+    while i < all.len() {
+        all[i] = if i < LOG_ADVICE.len() { LOG_ADVICE[i] } else { THP_ADVICE[i - LOG_ADVICE.len()] };
+        i += 1;
+    }
+    all
+});
+/// The advice of [`MADV_NAMES`] that strace logs model: all but
+/// [`THP_ADVICE`].
+pub const LOG_MADV_NAMES: &[(&str, u64)] = &advice_names(&LOG_ADVICE);
+/// (v1.6) Transparent huge page advice: scenarios take it, strace logs
+/// count it as not modelled.
+pub const THP_ADVICE: [Advice; 3] = [Advice::HugePage, Advice::NoHugePage, Advice::Collapse];
+const LOG_ADVICE: [Advice; 20] = [
+    Advice::DontNeed,
+    Advice::WillNeed,
+    Advice::Normal,
+    Advice::Random,
+    Advice::Sequential,
+    Advice::Free,
+    Advice::PageOut,
+    Advice::DontFork,
+    Advice::DoFork,
+    Advice::WipeOnFork,
+    Advice::KeepOnFork,
+    Advice::PopulateRead,
+    Advice::PopulateWrite,
+    // v1.4
+    Advice::Cold,
+    Advice::DontDump,
+    Advice::DoDump,
+    Advice::DontNeedLocked,
+    Advice::GuardInstall,
+    Advice::GuardRemove,
+    Advice::Remove,
+];
+/// `(name, number)` of each advice of `list`.
+const fn advice_names<const N: usize>(list: &[Advice; N]) -> [(&'static str, u64); N] {
+    let mut names = [("", 0); N];
+    let mut i = 0;
+    while i < N {
+        names[i] = (list[i].name(), list[i].raw());
         i += 1;
     }
     names
-};
+}
 pub const MSYNC_NAMES: &[(&str, u64)] = &[
     ("MS_SYNC", MsyncFlags::SYNC.bits()),
     ("MS_ASYNC", MsyncFlags::ASYNC.bits()),
@@ -1521,7 +1537,7 @@ mod tests {
         // Numbers only where the line takes them, and no advice the
         // language does not take, by name or by number.
         assert_eq!(err("msync(0, 1, MS_SYNC|0x8)"), "line 1: unknown msync flag '0x8'");
-        assert_eq!(err("madvise(0, 1, 14)"), "line 1: advice 14 is MADV_HUGEPAGE, which scenarios do not take");
+        assert_eq!(err("madvise(0, 1, 12)"), "line 1: advice 12 is MADV_MERGEABLE, which scenarios do not take");
         assert_eq!(
             err("madvise(0, 1, 0x10000000c)"),
             "line 1: advice 0x10000000c is MADV_MERGEABLE, which scenarios do not take"
@@ -1533,6 +1549,34 @@ mod tests {
             err("mmap(0, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|0x40000, -1, 0)"),
             "line 1: mmap: anonymous MAP_HUGETLB (0x40000) memory is not modelled"
         );
+    }
+
+    #[test]
+    fn thp_advice_of_v1_6() {
+        let s = parse(
+            b"madvise(0x100000000, 0x200000, MADV_HUGEPAGE)\n\
+              madvise(0x100000000, 0x200000, MADV_NOHUGEPAGE) = 0\n\
+              madvise(0x100000000, 0x200000, MADV_COLLAPSE) = -1 EINVAL (Invalid argument)\n\
+              madvise(0x100000000, 0x200000, 14)\n\
+              madvise(0x100000000, 0x200000, 0x10000000f)\n\
+              madvise(0x100000000, 0x200000, 25)\n",
+        )
+        .unwrap();
+        let advice: Vec<u64> = s
+            .lines
+            .iter()
+            .map(|l| match l.op {
+                Op::Madvise { advice, .. } => advice,
+                _ => panic!("not madvise: {:?}", l.op),
+            })
+            .collect();
+        assert_eq!(advice, [14, 15, 25, 14, 0x1_0000_000f, 25]);
+        // Strace logs keep them out of the model.
+        for a in THP_ADVICE {
+            assert!(MADV_NAMES.iter().any(|&(n, v)| n == a.name() && v == a.raw()));
+            assert!(!LOG_MADV_NAMES.iter().any(|&(n, _)| n == a.name()));
+        }
+        assert_eq!(MADV_NAMES.len(), LOG_MADV_NAMES.len() + THP_ADVICE.len());
     }
 
     #[test]

@@ -19,8 +19,8 @@
 //! call (`inside`), whose joined event comes after it.
 
 use crate::scenario::{
-    Expect, LOG_MAP_NAMES, MADV_NAMES, MCL_NAMES, MLOCK_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES, ParseError,
-    Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
+    Expect, LOG_MADV_NAMES, LOG_MAP_NAMES, MCL_NAMES, MLOCK_NAMES, MREMAP_NAMES, MSYNC_NAMES, Op, PROT_NAMES,
+    ParseError, Parser, contains, is_ws, lossy, parse_num, rtrim, shown, skip_ws, strip_deleted,
 };
 use mm_core::kernel::clone_flags::*;
 use std::collections::{BTreeMap, HashMap};
@@ -530,7 +530,7 @@ fn symbolic_args(name: &str, av: &[&[u8]]) -> Vec<Vec<u8>> {
             ("mmap", 3) => Some((LOG_MAP_NAMES, true)),
             ("mremap", 3) => Some((MREMAP_NAMES, true)),
             ("msync", 2) => Some((MSYNC_NAMES, true)),
-            ("madvise", 2) => Some((MADV_NAMES, false)),
+            ("madvise", 2) => Some((LOG_MADV_NAMES, false)),
             ("mlock2", 2) => Some((MLOCK_NAMES, true)),
             ("mlockall", 0) => Some((MCL_NAMES, true)),
             _ => None,
@@ -989,7 +989,7 @@ impl LogParser {
                 let symbolic = symbolic_args(name, &av);
                 let av: Vec<&[u8]> = symbolic.iter().map(Vec::as_slice).collect();
                 let args = &av.join(&b", "[..])[..];
-                if name == "madvise" && n == 3 && !MADV_NAMES.iter().any(|(m, _)| m.as_bytes() == av[2]) {
+                if name == "madvise" && n == 3 && !LOG_MADV_NAMES.iter().any(|(m, _)| m.as_bytes() == av[2]) {
                     self.not_modelled(&format!("madvise({})", lossy(av[2])));
                     return Ok(());
                 }

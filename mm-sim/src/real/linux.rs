@@ -66,6 +66,46 @@ struct PrctlMmMap {
     exe_fd: u32,
 }
 
+/// (v1.6) `struct pm_scan_arg` (include/uapi/linux/fs.h): the
+/// `PAGEMAP_SCAN` ioctl of `/proc/PID/pagemap`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct PmScanArg {
+    size: u64,
+    flags: u64,
+    start: u64,
+    end: u64,
+    walk_end: u64,
+    vec: u64,
+    vec_len: u64,
+    max_pages: u64,
+    category_inverted: u64,
+    category_mask: u64,
+    category_anyof_mask: u64,
+    return_mask: u64,
+}
+
+/// (v1.6) `struct page_region`: pages `[start, end)` with `categories`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct PageRegion {
+    start: u64,
+    end: u64,
+    categories: u64,
+}
+
+/// `PAGE_IS_PRESENT`, `PAGE_IS_PFNZERO`, `PAGE_IS_HUGE`.
+const PAGE_IS_PRESENT: u64 = 1 << 3;
+const PAGE_IS_PFNZERO: u64 = 1 << 5;
+const PAGE_IS_HUGE: u64 = 1 << 6;
+/// `PAGEMAP_SCAN`: `_IOWR('f', 16, struct pm_scan_arg)`.
+const PAGEMAP_SCAN: libc::c_ulong =
+    (3 << 30) | ((std::mem::size_of::<PmScanArg>() as libc::c_ulong) << 16) | ((b'f' as libc::c_ulong) << 8) | 16;
+/// Regions one `PAGEMAP_SCAN` call returns at most.
+const SCAN_REGIONS: usize = 512;
+/// The `huge` and `huge_zero` lines' buffers.
+const HUGE_BYTES: usize = 1 << 18;
+
 /// (v1.4) A name's value, in a `MAP_SHARED` page every scenario process
 /// sees: its address and region length (0: no region), once bound.
 #[repr(C)]
@@ -144,10 +184,11 @@ fn maps_range(line: &[u8]) -> Option<(u64, u64, &[u8])> {
     Some((s, e, rest))
 }
 
-/// (v1.4) `smaps Rss=N ... Locked=N`: the fields of the block of the
-/// smaps text `buf` whose VMA starts at `start` (zeros if none does).
+/// (v1.4) `smaps Rss=N ... Locked=N` ((v1.6) and ` AnonHugePages=N` when
+/// not 0): the fields of the block of the smaps text `buf` whose VMA
+/// starts at `start` (zeros if none does).
 fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
-    let mut vals = [0u64; SMAPS_FIELDS.len()];
+    let mut vals = [0u64; SMAPS_FIELDS.len() + 1];
     let mut inside = false;
     for line in buf.split(|&b| b == b'\n') {
         if let Some((s, _, rest)) = maps_range(line)
@@ -162,7 +203,7 @@ fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
         if !inside {
             continue;
         }
-        for (k, f) in SMAPS_FIELDS.iter().enumerate() {
+        for (k, f) in SMAPS_FIELDS.iter().chain(&["AnonHugePages"]).enumerate() {
             if let Some(v) = line.strip_prefix(f.as_bytes()).and_then(|r| r.strip_prefix(b":")) {
                 let v = v.trim_ascii_start();
                 vals[k] = v
@@ -175,6 +216,10 @@ fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
     let _ = out.write_str("smaps");
     for (f, v) in SMAPS_FIELDS.iter().zip(vals) {
         let _ = write!(out, " {f}={v}");
+    }
+    // (v1.6) Only when not zero, as dumps without THP print it.
+    if vals[SMAPS_FIELDS.len()] != 0 {
+        let _ = write!(out, " AnonHugePages={}", vals[SMAPS_FIELDS.len()]);
     }
     let _ = out.write_str("\n");
 }
@@ -213,6 +258,14 @@ struct Runner<'a> {
     smaps_len: usize,
     pm: Vec<u64>,
     pres: Fixed,
+    /// (v1.6) The `huge` and `huge_zero` lines being built, the run of
+    /// each not yet written, and `PAGEMAP_SCAN`'s regions.
+    huge: [Fixed; 2],
+    huge_run: [Option<(u64, u64)>; 2],
+    scan: Vec<PageRegion>,
+    /// (v1.6) The kernel refused `PAGEMAP_SCAN` (older than 6.7): dumps
+    /// print no `huge` lines (said once on stderr).
+    no_scan: bool,
     /// (v1.4) The names' values: `s.names.len()` entries in a shared
     /// mapping (null without names).
     namevals: *mut NameVal,
@@ -303,6 +356,39 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
         // The lines are the simulator's; the host's kernel runs as it is.
         eprintln!("note: line {}: machine lines set up the simulator; the host runs with its own settings", m.line);
     }
+    // (v1.6) THP settings: the host's must be the ones asked for.
+    for m in &s.machine {
+        if let Some(path) = thp_sysfs_path(&m.key) {
+            let host = host_thp_setting(&path);
+            if host.as_deref().is_none_or(|h| !same_setting(h, &m.value)) {
+                eprintln!(
+                    "error: line {}: machine: {}={}, but this host has {} ({}); mmsim real does not change the host's settings",
+                    m.line,
+                    m.key,
+                    m.value,
+                    host.as_deref().unwrap_or("no such setting"),
+                    path
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let thp_advice = s.lines.iter().any(|l| {
+        matches!(l.op, Op::Madvise { advice, .. }
+            if crate::scenario::THP_ADVICE.iter().any(|a| a.raw() == u64::from(advice as u32)))
+    });
+    if thp_advice {
+        for (key, default) in THP_DEFAULTS {
+            let asked = s.machine.iter().any(|m| m.key == key);
+            let path = thp_sysfs_path(key).expect("a THP key");
+            if let Some(h) = host_thp_setting(&path)
+                && !asked
+                && !same_setting(&h, default)
+            {
+                eprintln!("note: this host has {key}={h}, the model's default is {default}: THP lines may differ");
+            }
+        }
+    }
     let created = match &opts.output {
         Some(o) => match open_output(path, o, opts.force) {
             Ok(c) => c,
@@ -315,6 +401,64 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
     };
     let code = run(&s, created);
     ExitCode::from(code)
+}
+
+/// (v1.6) The THP settings whose host value a scenario with THP advice
+/// depends on, and the model's defaults (docs/scenario-format.md,
+/// "Transparent huge pages").
+const THP_DEFAULTS: [(&str, &str); 3] =
+    [("thp_enabled", "madvise"), ("thp_defrag", "madvise"), ("thp_use_zero_page", "1")];
+
+/// (v1.6) The sysfs file of a THP machine key (`-` or `_`), if it is one:
+/// `thp_enabled` is `/sys/kernel/mm/transparent_hugepage/enabled`,
+/// `thp_enabled_64k` its `hugepages-64kB/enabled`, `khugepaged_defrag` its
+/// `khugepaged/defrag`.
+fn thp_sysfs_path(key: &str) -> Option<String> {
+    const DIR: &str = "/sys/kernel/mm/transparent_hugepage";
+    let key = key.replace('-', "_");
+    let file = match key.as_str() {
+        "thp_enabled" | "thp_defrag" | "thp_shmem_enabled" | "thp_use_zero_page" => key[4..].to_string(),
+        k => {
+            if let Some(size) = k.strip_prefix("thp_enabled_") {
+                let kb = size.strip_suffix('k').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))?;
+                format!("hugepages-{kb}kB/enabled")
+            } else {
+                format!("khugepaged/{}", k.strip_prefix("khugepaged_").filter(|t| !t.is_empty())?)
+            }
+        }
+    };
+    Some(format!("{DIR}/{file}"))
+}
+
+/// (v1.6) A sysfs setting as the host has it: the bracketed word of a
+/// list (`always [madvise] never`), or the whole text.
+fn host_thp_setting(path: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(selected_word(&text).to_string())
+}
+
+/// The `[chosen]` word of a sysfs list, or the text trimmed.
+fn selected_word(text: &str) -> &str {
+    match (text.find('['), text.find(']')) {
+        (Some(a), Some(b)) if a < b => &text[a + 1..b],
+        _ => text.trim(),
+    }
+}
+
+/// (v1.6) Whether the host's `host` is the machine line's `value`:
+/// words compare as they are, numbers by value, `0`/`1` also as `--set`
+/// spells booleans.
+fn same_setting(host: &str, value: &str) -> bool {
+    let value = value.trim();
+    if host == value {
+        return true;
+    }
+    let boolean = |v: &str| match v {
+        "1" | "true" | "yes" | "on" => Some(1),
+        "0" | "false" | "no" | "off" => Some(0),
+        _ => v.parse::<u64>().ok(),
+    };
+    matches!((boolean(host), boolean(value)), (Some(a), Some(b)) if a == b)
 }
 
 /// Why the run's output file cannot be used.
@@ -390,6 +534,10 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
         smaps_len: 0,
         pm: vec![0; PM_ENTRIES],
         pres: Fixed::new(PRESENT_BYTES),
+        huge: [Fixed::new(HUGE_BYTES), Fixed::new(HUGE_BYTES)],
+        huge_run: [None; 2],
+        scan: vec![PageRegion::default(); SCAN_REGIONS],
+        no_scan: false,
         namevals: std::ptr::null_mut(),
         spans: Vec::with_capacity(s.names.len() + 1),
         loadvals: vec![0; MAX_LOAD_PAGES as usize],
@@ -742,14 +890,18 @@ impl Runner<'_> {
     /// An address as maps and present lines print it (`%08lx`, or
     /// relative to a name), into the `present` buffer.
     fn write_pres_addr(&mut self, x: u64) {
+        let mut pres = std::mem::replace(&mut self.pres, Fixed::new(0));
+        self.write_addr_08x(&mut pres, x);
+        self.pres = pres;
+    }
+
+    /// An address as maps and present lines print it (`%08lx`, or
+    /// relative to a name), into `w`.
+    fn write_addr_08x(&self, w: &mut impl std::fmt::Write, x: u64) {
         match self.name_for(x) {
-            Some(i) => {
-                let mut pres = std::mem::replace(&mut self.pres, Fixed::new(0));
-                self.write_rel(&mut pres, i, x);
-                self.pres = pres;
-            }
+            Some(i) => self.write_rel(w, i, x),
             None => {
-                let _ = write!(self.pres, "{x:08x}");
+                let _ = write!(w, "{x:08x}");
             }
         }
     }
@@ -1173,6 +1325,10 @@ impl Runner<'_> {
             self.fatal(format_args!("pagemap: {}", std::io::Error::last_os_error()));
         }
         self.pres.clear();
+        for h in &mut self.huge {
+            h.clear();
+        }
+        self.huge_run = [None; 2];
         let mut run: Option<(u64, u64)> = None;
         let mut pos = 0;
         while pos < n {
@@ -1301,18 +1457,94 @@ impl Runner<'_> {
                         a += PAGE;
                     }
                 }
+                self.scan_huge(pm, lo, hi & !(PAGE - 1));
             }
         }
         if let Some((rl, rh)) = run {
             self.present_range(rl, rh);
         }
+        for k in 0..2 {
+            if let Some((rl, rh)) = self.huge_run[k] {
+                self.huge_range(k, rl, rh);
+            }
+        }
         // SAFETY: closes the pagemap descriptor.
         unsafe { libc::close(pm) };
         let _ = writeln!(self.out, "faults minflt={} majflt={}", self.tot_min, self.tot_maj);
-        let Runner { out, pres, .. } = self;
+        let Runner { out, pres, huge, .. } = self;
         out.bytes(b"present");
         out.bytes(pres.as_bytes());
         out.bytes(b"\n");
+        // (v1.6) Each only when it has a range.
+        for (word, h) in [(&b"huge"[..], &huge[0]), (&b"huge_zero"[..], &huge[1])] {
+            if !h.as_bytes().is_empty() {
+                out.bytes(word);
+                out.bytes(h.as_bytes());
+                out.bytes(b"\n");
+            }
+        }
+    }
+
+    /// (v1.6) The pages of `[lo, hi)` that PMD leaves map (`PAGEMAP_SCAN`:
+    /// present and `PAGE_IS_HUGE`), added to the runs of the `huge` line
+    /// (a THP) or the `huge_zero` line (`PAGE_IS_PFNZERO`: the huge zero
+    /// page).
+    fn scan_huge(&mut self, pm: libc::c_int, lo: u64, hi: u64) {
+        let mut a = lo;
+        while a < hi && !self.no_scan {
+            let mut arg = PmScanArg {
+                size: std::mem::size_of::<PmScanArg>() as u64,
+                start: a,
+                end: hi,
+                vec: self.scan.as_mut_ptr() as u64,
+                vec_len: self.scan.len() as u64,
+                category_mask: PAGE_IS_PRESENT | PAGE_IS_HUGE,
+                return_mask: PAGE_IS_HUGE | PAGE_IS_PFNZERO,
+                ..PmScanArg::default()
+            };
+            // SAFETY: the kernel writes at most `vec_len` regions into
+            // `scan` and updates `arg.walk_end`.
+            let n = unsafe { libc::ioctl(pm, PAGEMAP_SCAN, &mut arg as *mut PmScanArg) };
+            if n < 0 {
+                let e = errno();
+                if e == libc::ENOTTY || e == libc::EINVAL {
+                    eprintln!("note: this kernel has no PAGEMAP_SCAN: dumps show no huge lines");
+                    self.no_scan = true;
+                    return;
+                }
+                self.fatal(format_args!("PAGEMAP_SCAN: {}", std::io::Error::from_raw_os_error(e)));
+            }
+            for i in 0..n as usize {
+                let r = self.scan[i];
+                let k = usize::from(r.categories & PAGE_IS_PFNZERO != 0);
+                match self.huge_run[k] {
+                    Some((_, ref mut rh)) if *rh == r.start => *rh = r.end,
+                    _ => {
+                        if let Some((rl, rh)) = self.huge_run[k] {
+                            self.huge_range(k, rl, rh);
+                        }
+                        self.huge_run[k] = Some((r.start, r.end));
+                    }
+                }
+            }
+            if arg.walk_end <= a {
+                self.fatal(format_args!("PAGEMAP_SCAN did not advance at {a:#x}"));
+            }
+            a = arg.walk_end;
+        }
+    }
+
+    /// (v1.6) ` START-END` of the `huge` (`k` 0) or `huge_zero` (1) line.
+    fn huge_range(&mut self, k: usize, lo: u64, hi: u64) {
+        if self.huge[k].room() <= 300 {
+            self.fatal(format_args!("too many huge ranges"));
+        }
+        let mut buf = std::mem::replace(&mut self.huge[k], Fixed::new(0));
+        let _ = buf.write_str(" ");
+        self.write_addr_08x(&mut buf, lo);
+        let _ = buf.write_str("-");
+        self.write_addr_08x(&mut buf, hi);
+        self.huge[k] = buf;
     }
 
     // ------------------------------------------------ several processes
@@ -1593,6 +1825,27 @@ Rss:                   1 kB\n";
              smaps Rss=1 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n\
              smaps Rss=0 Pss=0 Shared_Clean=0 Shared_Dirty=0 Private_Clean=0 Private_Dirty=0 Anonymous=0 Swap=0 Locked=0\n"
         );
+    }
+
+    #[test]
+    fn thp_settings_of_the_host() {
+        let dir = "/sys/kernel/mm/transparent_hugepage";
+        assert_eq!(thp_sysfs_path("thp_enabled").unwrap(), format!("{dir}/enabled"));
+        assert_eq!(thp_sysfs_path("thp-shmem-enabled").unwrap(), format!("{dir}/shmem_enabled"));
+        assert_eq!(thp_sysfs_path("thp_use_zero_page").unwrap(), format!("{dir}/use_zero_page"));
+        assert_eq!(thp_sysfs_path("thp_enabled_64k").unwrap(), format!("{dir}/hugepages-64kB/enabled"));
+        assert_eq!(thp_sysfs_path("khugepaged_max_ptes_none").unwrap(), format!("{dir}/khugepaged/max_ptes_none"));
+        for other in ["ram", "swappiness", "thp_enabled_", "thp_enabled_64", "thp_enabled_k", "khugepaged_"] {
+            assert_eq!(thp_sysfs_path(other), None, "{other}");
+        }
+        assert_eq!(selected_word("always [madvise] never\n"), "madvise");
+        assert_eq!(selected_word("always defer defer+madvise [madvise] never"), "madvise");
+        assert_eq!(selected_word("511\n"), "511");
+        assert!(same_setting("madvise", "madvise"));
+        assert!(!same_setting("madvise", "always"));
+        assert!(same_setting("1", "true") && same_setting("0", "off") && same_setting("511", "0511"));
+        assert!(!same_setting("1", "0") && !same_setting("never", "0"));
+        assert!(THP_DEFAULTS.iter().all(|(k, _)| thp_sysfs_path(k).is_some()));
     }
 
     #[test]

@@ -31,6 +31,12 @@
 //!  - `present` is bit 63 of `/proc/self/pagemap`; maps lines come from
 //!    `/proc/self/maps`, fields joined by single spaces, the temporary
 //!    directory stripped from paths.
+//!  - (v1.6) The `huge` and `huge_zero` dump lines come from the
+//!    `PAGEMAP_SCAN` ioctl of `/proc/self/pagemap` (`PAGE_IS_HUGE`, with
+//!    `PAGE_IS_PFNZERO` for the huge zero page), `AnonHugePages` from
+//!    `/proc/self/smaps`.  A `machine` line that asks for a THP setting
+//!    the host does not have (read from
+//!    `/sys/kernel/mm/transparent_hugepage`, never written) is refused.
 //!  - A load or store that faults is recovered from (see [`access`]) and
 //!    printed as `# fault: line N: SIGSEGV at 0xADDR`.
 //!  - With a `fork` line (v1.1) the original process supervises and runs

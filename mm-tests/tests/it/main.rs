@@ -30,6 +30,7 @@ mod reproducers;
 mod scaling;
 mod swap;
 mod thp;
+mod thp_dump;
 mod threads;
 mod tlb;
 mod trace_filter;

@@ -1,0 +1,10 @@
+# mprotect splits a THP, mprotect back merges the VMA, MADV_COLLAPSE makes it one PMD again.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+mprotect(0x100000000, 0x1000, PROT_READ) = 0
+mprotect(0x100000000, 0x1000, PROT_READ|PROT_WRITE) = 0
+dump smaps split
+madvise(0x100000000, 0x200000, MADV_COLLAPSE)
+dump smaps collapsed

@@ -1,0 +1,9 @@
+# MADV_DONTNEED of a whole THP zaps the PMD; the next write maps a new THP.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+madvise(0x100000000, 0x200000, MADV_DONTNEED) = 0
+dump smaps
+store 0x100000000
+dump smaps refault

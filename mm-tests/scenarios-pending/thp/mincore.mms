@@ -1,0 +1,9 @@
+# mincore of a THP and of the huge zero page.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_HUGEPAGE) = 0
+store 0x100000000
+load 0x100200000
+mincore(0x1001fe000, 0x4000, vec) = 0
+mincore(0x1003fc000, 0x4000, vec) = 0
+dump

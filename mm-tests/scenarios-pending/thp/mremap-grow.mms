@@ -1,0 +1,8 @@
+# mremap growing a THP mapping in place; the new block faults a THP.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+mremap(0x100000000, 0x200000, 0x400000, 0) = 0x100000000
+store 0x100200000
+dump smaps

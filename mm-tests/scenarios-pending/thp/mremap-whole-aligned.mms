@@ -1,0 +1,9 @@
+# mremap of a whole THP to another 2 MiB-aligned address moves the PMD (move_huge_pmd).
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+mremap(0x100000000, 0x200000, 0x200000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100800000) = 0x100800000
+dump smaps
+store 0x100900000
+dump after store

@@ -1,0 +1,8 @@
+# munmap of a whole THP block leaves the other block huge.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_HUGEPAGE) = 0
+store 0x100000000
+store 0x100200000
+munmap(0x100000000, 0x200000) = 0
+dump smaps

@@ -1,0 +1,6 @@
+# Without MADV_HUGEPAGE (enabled=madvise) a write fault maps one 4 KiB page.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000
+store 0x100001000
+dump smaps

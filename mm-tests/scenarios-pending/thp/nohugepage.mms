@@ -1,0 +1,11 @@
+# MADV_NOHUGEPAGE over half of a MADV_HUGEPAGE range splits the VMA; faults there take 4 KiB pages.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_HUGEPAGE) = 0
+madvise(0x100200000, 0x200000, MADV_NOHUGEPAGE) = 0
+store 0x100000000
+store 0x100200000
+dump smaps
+madvise(0x100200000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100201000
+dump smaps back to hugepage

@@ -1,0 +1,9 @@
+# MADV_PAGEOUT of a THP on a machine without swap: it stays.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+madvise(0x100000000, 0x200000, MADV_PAGEOUT) = 0
+dump smaps
+load 0x100000000
+dump after load

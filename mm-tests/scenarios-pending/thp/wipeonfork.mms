@@ -1,0 +1,11 @@
+# MADV_WIPEONFORK on a THP: the child gets the range empty.
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100000000
+madvise(0x100000000, 0x200000, MADV_WIPEONFORK) = 0
+fork
+process 1
+dump smaps child
+store 0x100000000
+dump smaps child after write
