@@ -27,7 +27,7 @@ use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
 use crate::errno::VmFault;
 use crate::fault::{VmFaultCtx, describe_pte};
 use crate::flags::{FaultFlags, PageFlags, VmFlags};
-use crate::machine::{Machine, ThpEnabled};
+use crate::machine::{Machine, ThpDefrag, ThpEnabled};
 use crate::memory::MmuGather;
 use crate::mm::{MmStruct, Vma};
 use crate::pgtable::Slot;
@@ -108,7 +108,7 @@ impl Machine {
 
     /// The entire mapcount of `head` moves by `delta` (a leaf mapping the
     /// folio is added or removed).
-    fn folio_mod_entire_mapcount(&self, head: Pfn, delta: i32) {
+    pub(crate) fn folio_mod_entire_mapcount(&self, head: Pfn, delta: i32) {
         let mut e = self.thp.entire.lock();
         let n = e.entry(head).or_insert(0);
         *n = n.checked_add_signed(delta).expect("entire mapcount below zero");
@@ -172,7 +172,7 @@ impl MmStruct {
     }
 
     /// `set_pmd_at`: writes a PMD leaf.
-    fn set_pmd_at(&self, slot: Slot, pte: Pte) {
+    pub(crate) fn set_pmd_at(&self, slot: Slot, pte: Pte) {
         let m = &*self.machine;
         let raw = m.arch.mk_huge_leaf(PMD_LEVEL, pte.pfn().expect("a leaf maps a page"), pte.flags());
         m.phys.write_u64(slot.table, slot.idx, raw.expect("the format has PMD leaves"));
@@ -190,6 +190,13 @@ impl MmStruct {
         let old = self.pmd_huge_pte.lock().insert(pmd, table);
         debug_assert!(old.is_none(), "two tables deposited for one PMD");
         self.counters.nr_ptes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `pgtable_trans_huge_deposit` of a table already counted: the PTE
+    /// table of a block that a collapse maps with a leaf.
+    pub(crate) fn pgtable_trans_huge_redeposit(&self, pmd: Slot, table: Pfn) {
+        let old = self.pmd_huge_pte.lock().insert(pmd, table);
+        debug_assert!(old.is_none(), "two tables deposited for one PMD");
     }
 
     /// `pgtable_trans_huge_withdraw`: the table deposited for `pmd` (still
@@ -227,7 +234,8 @@ impl MmStruct {
         let Some(order) = m.hpage_pmd_order() else {
             return false;
         };
-        let enabled = match m.tunables.thp_enabled {
+        // The PMD size's own setting, unless it inherits the global one.
+        let enabled = match m.tunables.thp_enabled_2048k.unwrap_or(m.tunables.thp_enabled) {
             ThpEnabled::Never => false,
             ThpEnabled::Always => true,
             ThpEnabled::Madvise => vma.flags.contains(VmFlags::HUGEPAGE),
@@ -244,6 +252,28 @@ impl MmStruct {
         ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
             && haddr >= vma.start
             && haddr + size <= vma.end
+    }
+
+    /// `vma_alloc_anon_folio_pmd`'s allocation with `vma_thp_gfp_mask`:
+    /// `defrag` says whether it may reclaim directly or wake kswapd.
+    fn vma_alloc_anon_folio_pmd(&self, vma: &Vma, order: u32) -> Option<Pfn> {
+        let m = &*self.machine;
+        let madvised = vma.flags.contains(VmFlags::HUGEPAGE);
+        let (direct, kswapd) = match m.tunables.thp_defrag {
+            ThpDefrag::Always => (true, false),
+            ThpDefrag::Defer => (false, true),
+            ThpDefrag::DeferMadvise => (madvised, !madvised),
+            ThpDefrag::Madvise => (madvised, false),
+            ThpDefrag::Never => (false, false),
+        };
+        let pfn = m.alloc_pages_reclaim(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd)?;
+        // The pages are freed one by one once the leaf is split.
+        if !m.split_page(pfn, order) {
+            m.free_pages(pfn, order);
+            trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "the allocator cannot split blocks");
+            return None;
+        }
+        Some(pfn)
     }
 
     /// `create_huge_pmd` for anonymous memory: `do_huge_pmd_anonymous_page`.
@@ -279,19 +309,11 @@ impl MmStruct {
             self.set_huge_zero_folio(vmf.pmd, table, vma, zero);
             return VmFault::empty();
         }
-        // vma_alloc_anon_folio_pmd
-        let Some(pfn) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
+        let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) else {
             m.vmstat.count(VmEvent::ThpFaultFallback, 1);
-            trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "no free block of order {order}: fallback");
+            trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "no folio of order {order}: fallback");
             return VmFault::FALLBACK;
         };
-        // The pages are freed one by one once the leaf is split.
-        if !m.split_page(pfn, order) {
-            m.free_pages(pfn, order);
-            m.vmstat.count(VmEvent::ThpFaultFallback, 1);
-            trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "the allocator cannot split blocks: fallback");
-            return VmFault::FALLBACK;
-        }
         trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "folio of order {order} at pfn {:#x}, zeroed", pfn.0);
         let nr = 1u64 << order;
         let Some(table) = self.pte_alloc_one() else {
@@ -437,15 +459,10 @@ impl MmStruct {
         let vma = vmf.vma;
         let order = m.hpage_pmd_order().expect("a leaf exists");
         let haddr = vmf.address & !((PAGE_SIZE << order) - 1);
-        let Some(pfn) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
+        let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) else {
             m.vmstat.count(VmEvent::ThpFaultFallback, 1);
             return VmFault::FALLBACK;
         };
-        if !m.split_page(pfn, order) {
-            m.free_pages(pfn, order);
-            m.vmstat.count(VmEvent::ThpFaultFallback, 1);
-            return VmFault::FALLBACK;
-        }
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
         let nr = 1u64 << order;
         let ptl = self.page_table_lock.lock();
@@ -460,7 +477,7 @@ impl MmStruct {
         // pmdp_huge_clear_flush, then map_anon_folio_pmd over the
         // deposited table that stays.
         self.pmdp_huge_get_and_clear(vmf.pmd);
-        m.flush_tlb_mm_range(self, haddr, haddr + (PAGE_SIZE << order), PAGE_SHIFT);
+        m.flush_tlb_mm_range(self, haddr, haddr + (PAGE_SIZE << order), PAGE_SHIFT + order);
         for i in 0..nr {
             let p = Pfn(pfn.0 + i);
             m.phys.page(p).set_flags(if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
@@ -515,7 +532,62 @@ impl MmStruct {
         // pmdp_invalidate, then pmd_populate with the filled table.
         m.phys.write_u64(pmd.table, pmd.idx, m.arch.mk_table(PMD_LEVEL, table));
         drop(_ptl);
-        m.flush_tlb_mm_range(self, haddr, haddr + size, PAGE_SHIFT);
+        // flush_pmd_tlb_range: one flush for the 2 MiB.
+        m.flush_tlb_mm_range(self, haddr, haddr + size, PAGE_SHIFT + order);
+        true
+    }
+
+    /// `split_folio` of the anonymous folio the leaf at `pmd` maps, when
+    /// this leaf alone holds it (`can_split_folio`): the leaf is split,
+    /// the folio becomes pages of its own (`thp_split_page`), and those
+    /// that hold only zeroes are remapped to the shared zero page and
+    /// freed (`remap_page` with `RMP_USE_SHARED_ZEROPAGE`:
+    /// `try_to_map_unused_to_zeropage`), unless the VMA or the page is
+    /// mlocked.  False, and nothing changed, if the folio is held
+    /// elsewhere too; the huge zero folio's leaf is just split.
+    pub(crate) fn split_folio(&self, vma: &Vma, pmd: Slot, haddr: u64) -> bool {
+        let m = &*self.machine;
+        let Some(head) = self.pmd_huge(pmd).and_then(|l| l.pfn()) else {
+            return false;
+        };
+        if m.is_huge_zero_pfn(head) {
+            return self.__split_huge_pmd(pmd, haddr);
+        }
+        let nr = 1u64 << m.hpage_pmd_order().expect("a leaf exists");
+        let alone = (0..nr).all(|i| {
+            let p = m.phys.page(Pfn(head.0 + i));
+            p.mapcount() == 1 && p.refcount() == 1
+        });
+        if !alone || !self.__split_huge_pmd(pmd, haddr) {
+            return false;
+        }
+        let _t = trace_enter!(m.trace, "split_folio", "folio {:#x}", head.0);
+        let TableEntry::Table(table) = self.read_table(PMD_LEVEL, pmd) else {
+            return false;
+        };
+        let zero = Pte::page(m.zero_pfn, vma.page_prot | PteFlags::SPECIAL);
+        let locked = vma.flags.contains(VmFlags::LOCKED);
+        let mut freed = Vec::new();
+        {
+            let _ptl = self.page_table_lock.lock();
+            for i in 0..nr {
+                let p = Pfn(head.0 + i);
+                let page = m.phys.page(p);
+                page.clear_flags(PageFlags::HEAD | PageFlags::TAIL | PageFlags::OWNER_2);
+                if locked || page.test(PageFlags::MLOCKED) || !m.phys.frame_is_zero(p) {
+                    continue;
+                }
+                self.set_pte(Slot { table, idx: i as usize }, zero);
+                self.folio_remove_rmap_pte(p, vma);
+                freed.push(p);
+            }
+        }
+        m.vmstat.count(VmEvent::ThpSplitPage, 1);
+        if !freed.is_empty() {
+            m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
+            trace_note!(m.trace, "remap_page", "{} zero-filled pages remapped to the zero page", freed.len());
+            m.release_pages(&freed);
+        }
         true
     }
 
@@ -563,7 +635,7 @@ impl MmStruct {
         };
         let order = m.hpage_pmd_order().expect("a leaf exists");
         let nr = 1u64 << order;
-        tlb.remove_range_tlb_entries(haddr, haddr + (nr << PAGE_SHIFT));
+        tlb.remove_pmd_tlb_entry(haddr);
         let table = self.pgtable_trans_huge_withdraw(pmd);
         self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
         tlb.free_table(table, haddr);
@@ -623,6 +695,28 @@ impl MmStruct {
         }
         child.set_pmd_at(dst, pmd.without(PteFlags::ACCESSED));
         Ok(())
+    }
+
+    /// `move_huge_pmd`: mremap moves the leaf at `src` (mapping `old`) to
+    /// `new`, with its deposited table; false (nothing moved) if the
+    /// destination's PMD entry is not empty.
+    pub(crate) fn move_huge_pmd(&self, tlb: &mut MmuGather<'_>, src: Slot, old: u64, new: u64) -> bool {
+        let Ok(dst) = self.pmd_alloc_walk(new) else {
+            return false;
+        };
+        let _ptl = self.page_table_lock.lock();
+        if self.machine.phys.read_u64(dst.table, dst.idx) != 0 {
+            return false;
+        }
+        let Some(leaf) = self.pmdp_huge_get_and_clear(src) else {
+            return false;
+        };
+        let table = self.pgtable_trans_huge_withdraw(src);
+        self.pgtable_trans_huge_redeposit(dst, table);
+        self.set_pmd_at(dst, leaf);
+        tlb.remove_pmd_tlb_entry(old);
+        trace_note!(self.machine.trace, "move_huge_pmd", "{:#x} -> {:#x}", old, new);
+        true
     }
 
     /// `change_huge_pmd`: mprotect of a whole leaf rewrites its

@@ -48,6 +48,7 @@ pub(crate) mod huge_memory;
 #[cfg(feature = "fault-injection")]
 pub mod inject;
 pub mod kernel;
+pub(crate) mod khugepaged;
 pub mod kmem;
 pub mod machine;
 pub mod memory;

@@ -73,6 +73,43 @@ pub struct Tunables {
     /// `/sys/kernel/mm/transparent_hugepage/use_zero_page`: a read fault
     /// in a THP-eligible region maps the huge zero folio.
     pub thp_use_zero_page: bool,
+    /// `transparent_hugepage/hugepages-2048kB/enabled`: the PMD size's
+    /// own setting; `None` is `inherit` (the global `thp_enabled`).
+    pub thp_enabled_2048k: Option<ThpEnabled>,
+    /// `transparent_hugepage/defrag`: how a THP fault's allocation may
+    /// reclaim (`vma_thp_gfp_mask`).
+    pub thp_defrag: ThpDefrag,
+}
+
+/// `transparent_hugepage/defrag`: whether a THP fault's allocation may
+/// reclaim (and, in the kernel, compact) directly or only wake kswapd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThpDefrag {
+    /// Direct reclaim for every THP fault.
+    Always,
+    /// Wake kswapd, never reclaim directly.
+    Defer,
+    /// Direct reclaim in `MADV_HUGEPAGE` regions, kswapd elsewhere.
+    DeferMadvise,
+    /// Direct reclaim in `MADV_HUGEPAGE` regions, nothing elsewhere (the
+    /// reference machine's setting).
+    #[default]
+    Madvise,
+    /// No reclaim at all: the fault falls back to 4 KiB pages.
+    Never,
+}
+
+impl ThpDefrag {
+    /// The name sysfs shows in brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThpDefrag::Always => "always",
+            ThpDefrag::Defer => "defer",
+            ThpDefrag::DeferMadvise => "defer+madvise",
+            ThpDefrag::Madvise => "madvise",
+            ThpDefrag::Never => "never",
+        }
+    }
 }
 
 /// `transparent_hugepage/enabled`: `always`, `madvise` (only in regions
@@ -120,6 +157,8 @@ impl Default for Tunables {
             watermark_scale_factor: 10,
             thp_enabled: ThpEnabled::Madvise,
             thp_use_zero_page: true,
+            thp_enabled_2048k: None,
+            thp_defrag: ThpDefrag::Madvise,
         }
     }
 }
@@ -285,7 +324,10 @@ const KEYS: &[(&str, &str)] = &[
     ("brk_base", "where the program break starts"),
     ("fault_around_bytes", "fault_around_bytes (one page turns fault-around off)"),
     ("thp_enabled", "transparent_hugepage/enabled: always, madvise or never"),
-    ("thp_use_zero_page", "transparent_hugepage/use_zero_page: read faults map the huge zero page"),
+    ("thp_defrag", "transparent_hugepage/defrag: always, defer, defer+madvise, madvise or never"),
+    ("thp_shmem_enabled", "transparent_hugepage/shmem_enabled: never or deny (huge shmem is not modelled)"),
+    ("thp_use_zero_page", "transparent_hugepage/use_zero_page (0 or 1): read faults map the huge zero page"),
+    ("thp_enabled_2048k", "hugepages-2048kB/enabled: always, inherit, madvise or never"),
 ];
 
 /// Why [`MachineConfig::set`] refused a setting.
@@ -406,6 +448,30 @@ impl MachineConfig {
                     _ => return Err(bad("expected always, madvise or never".into())),
                 }
             }
+            "thp_enabled_2048k" => {
+                t.thp_enabled_2048k = match value {
+                    "always" => Some(ThpEnabled::Always),
+                    "inherit" => None,
+                    "madvise" => Some(ThpEnabled::Madvise),
+                    "never" => Some(ThpEnabled::Never),
+                    _ => return Err(bad("expected always, inherit, madvise or never".into())),
+                }
+            }
+            "thp_defrag" => {
+                t.thp_defrag = match value {
+                    "always" => ThpDefrag::Always,
+                    "defer" => ThpDefrag::Defer,
+                    "defer+madvise" => ThpDefrag::DeferMadvise,
+                    "madvise" => ThpDefrag::Madvise,
+                    "never" => ThpDefrag::Never,
+                    _ => return Err(bad("expected always, defer, defer+madvise, madvise or never".into())),
+                }
+            }
+            "thp_shmem_enabled" => {
+                if !matches!(value, "never" | "deny") {
+                    return Err(bad("huge shmem pages are not modelled: never or deny".into()));
+                }
+            }
             "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
             _ => unreachable!("every key in KEYS is handled: {name}"),
         }
@@ -455,7 +521,10 @@ impl MachineConfig {
                     "brk_base" => format_size(t.brk_base),
                     "fault_around_bytes" => format_size(t.fault_around_bytes),
                     "thp_enabled" => t.thp_enabled.name().to_string(),
-                    "thp_use_zero_page" => t.thp_use_zero_page.to_string(),
+                    "thp_use_zero_page" => u8::from(t.thp_use_zero_page).to_string(),
+                    "thp_enabled_2048k" => t.thp_enabled_2048k.map_or("inherit", ThpEnabled::name).to_string(),
+                    "thp_defrag" => t.thp_defrag.name().to_string(),
+                    "thp_shmem_enabled" => "never".to_string(),
                     _ => unreachable!("every key in KEYS is listed: {k}"),
                 };
                 (k, v)
@@ -902,14 +971,27 @@ impl Machine {
     /// reference, and clears them for `Gfp::ZERO`.  Their `struct page`s
     /// are clean: boot left them zeroed and [`free_pages`](Self::free_pages)
     /// reset them.
+    #[inline]
     pub(crate) fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+        self.alloc_pages_reclaim(gfp, order, true, true)
+    }
+
+    /// [`alloc_pages`](Self::alloc_pages) for a `gfp` that may or may not
+    /// reclaim directly (`__GFP_DIRECT_RECLAIM`) or wake kswapd
+    /// (`__GFP_KSWAPD_RECLAIM`), as transparent huge pages ask
+    /// (`vma_thp_gfp_mask`): without direct reclaim, an allocation that
+    /// would take free memory below the min watermark fails.
+    #[inline]
+    pub(crate) fn alloc_pages_reclaim(&self, gfp: Gfp, order: u32, direct: bool, kswapd: bool) -> Option<Pfn> {
         let n = 1i64 << order;
         // zone_watermark_ok against low (wake kswapd) and min (reclaim
         // first), unless this is reclaim allocating (PF_MEMALLOC).
         let free = self.nr_free.load(Ordering::Relaxed) - n;
         if free < self.watermarks.low as i64 && !crate::vmscan::shrink::in_reclaim() {
-            self.wakeup_kswapd();
-            if free < self.watermarks.min as i64 && !self.__alloc_pages_slowpath(order) {
+            if kswapd {
+                self.wakeup_kswapd();
+            }
+            if free < self.watermarks.min as i64 && !(direct && self.__alloc_pages_slowpath(order)) {
                 return None;
             }
         }

@@ -21,6 +21,7 @@ pub(crate) struct MmuGather<'a> {
     start: u64,
     end: u64,
     cleared_ptes: bool,
+    cleared_pmds: bool,
     freed_tables: bool,
     pages: Vec<Pfn>,
     tables: Vec<Pfn>,
@@ -34,6 +35,7 @@ impl<'a> MmuGather<'a> {
             start: u64::MAX,
             end: 0,
             cleared_ptes: false,
+            cleared_pmds: false,
             freed_tables: false,
             pages: Vec::new(),
             tables: Vec::new(),
@@ -48,12 +50,13 @@ impl<'a> MmuGather<'a> {
         self.cleared_ptes = true;
     }
 
-    /// `tlb_remove_pmd_tlb_entry`: the translations of `[start, end)`,
-    /// which a PMD leaf mapped, must be flushed.
-    pub(crate) fn remove_range_tlb_entries(&mut self, start: u64, end: u64) {
-        self.start = self.start.min(start);
-        self.end = self.end.max(end);
-        self.cleared_ptes = true;
+    /// `tlb_remove_pmd_tlb_entry`: the translation of the PMD leaf at
+    /// `haddr` must be flushed (one flush for its 2 MiB, unless PTEs were
+    /// cleared too).
+    pub(crate) fn remove_pmd_tlb_entry(&mut self, haddr: u64) {
+        self.start = self.start.min(haddr);
+        self.end = self.end.max(haddr + self.mm.entry_size(crate::arch::PMD_LEVEL));
+        self.cleared_pmds = true;
     }
 
     /// `__tlb_remove_page`: drop a reference to `pfn` after the flush.
@@ -72,13 +75,14 @@ impl<'a> MmuGather<'a> {
     }
 
     fn flush(&mut self) {
-        if self.cleared_ptes || self.freed_tables {
+        if self.cleared_ptes || self.cleared_pmds || self.freed_tables {
             let stride = if self.cleared_ptes { PAGE_SHIFT } else { self.mm.machine.geometry.shifts[1] };
             self.mm.machine.flush_tlb_mm_range(self.mm, self.start, self.end, stride);
         }
         self.start = u64::MAX;
         self.end = 0;
         self.cleared_ptes = false;
+        self.cleared_pmds = false;
         self.freed_tables = false;
     }
 
@@ -88,7 +92,12 @@ impl<'a> MmuGather<'a> {
     }
 
     fn finish_inner(&mut self) {
-        if !self.cleared_ptes && !self.freed_tables && self.pages.is_empty() && self.tables.is_empty() {
+        if !self.cleared_ptes
+            && !self.cleared_pmds
+            && !self.freed_tables
+            && self.pages.is_empty()
+            && self.tables.is_empty()
+        {
             return;
         }
         self.flush();

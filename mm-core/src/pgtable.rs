@@ -227,7 +227,7 @@ impl MmStruct {
     }
 
     /// Marks every cached walk of this address space stale.
-    fn pt_freed(&self) {
+    pub(crate) fn pt_freed(&self) {
         self.pt_gen.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -466,8 +466,8 @@ impl MmStruct {
     }
 
     /// The parts of `[start, end)` that present PMD leaves map, as merged
-    /// `(start, end, zero)` ranges, `zero` for a leaf that maps the zero
-    /// page (`Machine::is_zero_pfn` of its frame) rather than a THP: what
+    /// `(start, end, zero)` ranges, `zero` for a leaf that maps the huge zero
+    /// folio (`is_huge_zero_pfn` of its frame) rather than a THP: what
     /// `PAGEMAP_SCAN` reports as `PAGE_IS_HUGE` (with `PAGE_IS_PFNZERO`).
     /// Page-table levels are only read, never allocated; a `VM_PFNMAP`
     /// VMA is a hole, as for [`present_ranges`](Self::present_ranges).
@@ -482,7 +482,7 @@ impl MmStruct {
                 if let Some(pmd) = self.pmd_offset(a)
                     && let TableEntry::Leaf(pfn) = self.read_table(PMD_LEVEL, pmd)
                 {
-                    let zero = self.machine.is_zero_pfn(pfn);
+                    let zero = self.machine.is_huge_zero_pfn(pfn);
                     let (rs, re) = (a.max(s), a.saturating_add(size).min(e));
                     match out.last_mut() {
                         Some(last) if last.1 == rs && last.2 == zero => last.1 = re,

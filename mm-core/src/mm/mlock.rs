@@ -143,6 +143,8 @@ impl MmStruct {
             return Ok(v.end);
         }
         let s = vma_modify_flags(m, st, vma_start, start, end, newflags)?;
+        // vma_adjust_trans_huge: a leaf across a new VMA boundary is split.
+        self.split_huge_pmd_range(start, end, true);
         let nr_pages = pages(start, end);
         if !newflags.contains(VmFlags::LOCKED) {
             st.locked_vm = st.locked_vm.saturating_sub(nr_pages);

@@ -173,7 +173,7 @@ impl MmStruct {
             if haddr < start || haddr + size > end {
                 self.__split_huge_pmd(pmd, haddr);
             } else if self.change_huge_pmd(vma, pmd, haddr) {
-                tlb.remove_range_tlb_entries(haddr, haddr + size);
+                tlb.remove_pmd_tlb_entry(haddr);
                 changed += size >> crate::types::PAGE_SHIFT;
             }
         });

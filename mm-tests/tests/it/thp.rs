@@ -11,7 +11,7 @@
 //! folio (`thp_split_pmd` and `thp_deferred_split_page` +1), `mprotect`
 //! of a whole folio keeps it.
 
-use mm_core::machine::{MachineConfig, ThpEnabled};
+use mm_core::machine::{MachineConfig, ThpDefrag, ThpEnabled};
 use mm_core::vmstat::VmEvent;
 use mm_core::{Kernel, PAGE_SIZE, Pid};
 
@@ -23,6 +23,7 @@ const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
 const MADV_DONTNEED: u64 = 4;
 const MADV_HUGEPAGE: u64 = 14;
 const MADV_NOHUGEPAGE: u64 = 15;
+const MADV_COLLAPSE: u64 = 25;
 
 fn check(k: &Kernel) {
     let v = k.check_invariants();
@@ -224,5 +225,63 @@ fn no_free_block_falls_back_to_4k_pages() {
     assert_eq!(ev(&k, VmEvent::ThpFaultFallback), 1);
     assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 0);
     assert_eq!(smaps(&k, pid, A), (0, 4));
+    check(&k);
+}
+
+#[test]
+fn defrag_decides_whether_a_thp_fault_reclaims() {
+    // 16 MiB of RAM and swap; anonymous pages fill it until fewer than
+    // min + 512 frames are free: a THP needs reclaim, which `defrag`
+    // allows (direct reclaim stalls the allocation) or not (a fallback).
+    for (defrag, stalls) in [(ThpDefrag::Never, false), (ThpDefrag::Madvise, true), (ThpDefrag::Always, true)] {
+        let mut cfg = MachineConfig {
+            ram: 16 << 20,
+            swap: vec![mm_core::machine::SwapSpec::parse("zram:64M").expect("swap")],
+            ..MachineConfig::default()
+        };
+        cfg.tunables.thp_defrag = defrag;
+        let (k, pid) = setup(&cfg);
+        let other = 0x2_0000_0000;
+        k.sys_mmap(pid, other, 16 << 20, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+        let mut i = 0;
+        while k.machine().nr_free_pages() > 400 {
+            k.store(pid, other + i * PAGE_SIZE, 1).expect("store");
+            i += 1;
+        }
+        let stall = ev(&k, VmEvent::AllocStallNormal);
+        k.store(pid, A, 1).expect("store");
+        assert_eq!(ev(&k, VmEvent::AllocStallNormal) > stall, stalls, "{defrag:?}");
+        if !stalls {
+            assert_eq!(ev(&k, VmEvent::ThpFaultFallback), 1, "{defrag:?}");
+        }
+        check(&k);
+    }
+}
+
+#[test]
+fn madv_collapse_copies_4k_pages_into_a_folio() {
+    let (k, pid) = setup(&MachineConfig::default());
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_NOHUGEPAGE).expect("madvise");
+    for i in [0, 7, 300] {
+        k.store(pid, A + i * PAGE_SIZE + 1, i as u8 + 1).expect("store");
+    }
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0), "a zero-page entry in the second block");
+    assert_eq!(smaps(&k, pid, A), (0, 12));
+    // VM_NOHUGEPAGE refuses; without it the block collapses.
+    assert_eq!(k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE).expect("collapse");
+    assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    for i in [0, 7, 300] {
+        assert_eq!(k.load(pid, A + i * PAGE_SIZE + 1), Ok(i as u8 + 1));
+    }
+    assert_eq!(k.load(pid, A + 8 * PAGE_SIZE), Ok(0));
+    check(&k);
+    // A block of only zero-page entries has nothing writable: EINVAL.
+    assert_eq!(k.sys_madvise(pid, A + HPAGE, HPAGE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    // A block mapped by a leaf already counts as collapsed.
+    k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE).expect("collapse");
+    assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
     check(&k);
 }
