@@ -5,7 +5,10 @@
 //! if need be, `expand_downwards`), checks the access (`access_error`) and
 //! calls `handle_mm_fault`, again when a handler had to wait for I/O
 //! (`VM_FAULT_RETRY`).  `__handle_mm_fault` allocates the upper page-table
-//! levels and `handle_pte_fault` dispatches on the entry: a missing one
+//! levels; an empty PMD entry in a region transparent huge pages may back,
+//! or a PMD leaf, goes to `crate::huge_memory` (`create_huge_pmd`,
+//! `wp_huge_pmd`), which may fall back to the PTE level.
+//! `handle_pte_fault` dispatches on the entry: a missing one
 //! goes to `do_anonymous_page` in anonymous memory (the zero page on a
 //! read, a zeroed frame on a write) or to `special_mapping_fault` in a
 //! `[vdso]`/`[vvar]` mapping (`anon.rs`), and to `do_fault` in a file
