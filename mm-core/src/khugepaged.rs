@@ -62,6 +62,12 @@ impl MmStruct {
         let size = self.entry_size(PMD_LEVEL);
         let hstart = start.next_multiple_of(size);
         let hend = end & !(size - 1);
+        // A range inside one block that reaches no boundary: the kernel's
+        // count of blocks wraps (`hend - hstart`), so no number of
+        // collapses matches it and the initial SCAN_FAIL is returned.
+        if hstart > hend {
+            return Err(Errno::EINVAL);
+        }
         let mut last_fail = Ok(());
         let mut addr = hstart;
         while addr < hend {

@@ -280,6 +280,11 @@ fn madv_collapse_copies_4k_pages_into_a_folio() {
     check(&k);
     // A block of only zero-page entries has nothing writable: EINVAL.
     assert_eq!(k.sys_madvise(pid, A + HPAGE, HPAGE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    // A range inside one block that reaches no block boundary: EINVAL,
+    // as the kernel's block count wraps; one that ends at a boundary
+    // collapses nothing and succeeds.
+    assert_eq!(k.sys_madvise(pid, A + 0x43000, PAGE_SIZE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    assert_eq!(k.sys_madvise(pid, A + HPAGE - PAGE_SIZE, PAGE_SIZE, MADV_COLLAPSE), Ok(0));
     // A block mapped by a leaf already counts as collapsed.
     k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE).expect("collapse");
     assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
