@@ -265,6 +265,10 @@ bitflags! {
         const PGTABLE = 1 << 24;
         /// The frame is owned by the page allocator (`PageBuddy()`).
         const BUDDY = 1 << 25;
+        /// A tail page of a large anonymous folio (bit 0 of the kernel's
+        /// `compound_head`): its head is the page at the folio's natural
+        /// alignment, which carries `PG_head`.
+        const TAIL = 1 << 26;
     }
 }
 

@@ -111,6 +111,44 @@ impl MmStruct {
                 out.push(Violation(format!("{va:#x}: page-cache page writable in a private mapping")));
             }
         });
+        // PMD leaves: each maps every page of its folio once.
+        let nr = 1u64 << m.hpage_pmd_order().unwrap_or(0);
+        self.for_each_huge_pmd(0, m.arch.task_size(), |va, _, leaf| {
+            let Pte::Page { pfn, flags } = leaf else {
+                return;
+            };
+            let Some(vma) = st.vmas.lookup(va).filter(|v| v.end >= va + (nr << crate::types::PAGE_SHIFT)) else {
+                out.push(Violation(format!("{va:#x}: PMD leaf not inside one VMA")));
+                return;
+            };
+            if flags.contains(PteFlags::WRITE) && !vma.flags.contains(VmFlags::WRITE) {
+                out.push(Violation(format!("{va:#x}: writable PMD leaf in a VMA without VM_WRITE")));
+            }
+            if !pfn.0.is_multiple_of(nr) {
+                out.push(Violation(format!("{va:#x}: PMD leaf maps unaligned pfn {:#x}", pfn.0)));
+            }
+            if m.is_huge_zero_pfn(pfn) {
+                if flags.contains(PteFlags::WRITE) {
+                    out.push(Violation(format!("{va:#x}: the huge zero folio is mapped writable")));
+                }
+                return;
+            }
+            if m.folio_entire_mapcount(pfn) == 0 {
+                out.push(Violation(format!("{va:#x}: PMD leaf of folio {:#x} with no entire mapcount", pfn.0)));
+            }
+            if !m.phys.page(pfn).test(PageFlags::HEAD) {
+                out.push(Violation(format!("{va:#x}: PMD leaf of pfn {:#x}, which is no folio head", pfn.0)));
+            }
+            for i in 0..nr {
+                let p = Pfn(pfn.0 + i);
+                *maps.entry(p).or_default() += 1;
+                if m.phys.page(p).is_anon() {
+                    anon += 1;
+                } else {
+                    out.push(Violation(format!("{va:#x}: PMD leaf maps pfn {:#x}, not anonymous", p.0)));
+                }
+            }
+        });
         let c = &self.counters;
         if c.swap_ents.load(Ordering::Relaxed) != swap {
             out.push(Violation(format!(
@@ -148,7 +186,7 @@ impl MmStruct {
             }
         }
         // Page-table pages.
-        let tables = self.count_tables(self.top_level(), self.pgd());
+        let tables = self.count_tables(self.top_level(), self.pgd()) + self.nr_deposited_tables();
         if tables != self.pgtable_pages() {
             out.push(Violation(format!("{} page-table pages reachable, {} counted", tables, self.pgtable_pages())));
         }
@@ -252,6 +290,7 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
     // References to each slot, and entries mapping each frame.
     let mut refs: HashMap<SwpEntry, u32> = HashMap::new();
     let mut maps: HashMap<Pfn, i32> = HashMap::new();
+    let mut leaves: HashMap<Pfn, u32> = HashMap::new();
     for mm in mms {
         let _st = mm.mmap_lock.read();
         mm.for_each_pte(0, m.arch.task_size(), |va, _, pte| match pte {
@@ -264,6 +303,25 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
             }
             _ => {}
         });
+        let nr = 1u64 << m.hpage_pmd_order().unwrap_or(0);
+        mm.for_each_huge_pmd(0, m.arch.task_size(), |_, _, leaf| {
+            if let Some(pfn) = mm.vm_normal_page(leaf) {
+                *leaves.entry(pfn).or_default() += 1;
+                for i in 0..nr {
+                    *maps.entry(Pfn(pfn.0 + i)).or_default() += 1;
+                }
+            }
+        });
+    }
+    let mut entire = m.thp.entire_mapcounts();
+    for (head, n) in leaves {
+        let e = entire.remove(&head).unwrap_or(0);
+        if e != n {
+            out.push(Violation(format!("folio {:#x}: entire mapcount {e} but {n} PMD leaves map it", head.0)));
+        }
+    }
+    for (head, e) in entire {
+        out.push(Violation(format!("folio {:#x}: entire mapcount {e} but no PMD leaf maps it", head.0)));
     }
     for (pfn, n) in maps {
         let page = m.phys.page(pfn);

@@ -9,7 +9,10 @@
 //! rules; an access that the simulated MMU cannot translate raises a page
 //! fault that runs `handle_mm_fault` and its callees, which allocate
 //! page-table levels, map the zero page, allocate and zero frames, and copy
-//! on write.
+//! on write.  Anonymous memory may take transparent huge pages: 2 MiB
+//! folios mapped by one PMD leaf each (`huge_memory`), split when only
+//! part of one is unmapped or changed, collapsed by `MADV_COLLAPSE`
+//! (`khugepaged`).
 //!
 //! [`Kernel::execve`](kernel::Kernel::execve) starts a program as
 //! fs/exec.c and fs/binfmt_elf.c do ([`exec`]): a fresh address space with
@@ -48,10 +51,12 @@ pub mod compaction;
 pub mod exec;
 pub mod fault;
 pub mod fs;
+pub(crate) mod huge_memory;
 #[cfg(feature = "fault-injection")]
 pub mod inject;
 pub mod inspect;
 pub mod kernel;
+pub(crate) mod khugepaged;
 pub mod kmem;
 pub mod machine;
 pub mod memory;

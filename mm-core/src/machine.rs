@@ -67,6 +67,71 @@ pub struct Tunables {
     /// `vm.watermark_scale_factor`: the distance between watermarks, in
     /// ten-thousandths of memory.
     pub watermark_scale_factor: u64,
+    /// `/sys/kernel/mm/transparent_hugepage/enabled`: where anonymous
+    /// faults may map 2 MiB folios with one PMD leaf.
+    pub thp_enabled: ThpEnabled,
+    /// `/sys/kernel/mm/transparent_hugepage/use_zero_page`: a read fault
+    /// in a THP-eligible region maps the huge zero folio.
+    pub thp_use_zero_page: bool,
+    /// `transparent_hugepage/hugepages-2048kB/enabled`: the PMD size's
+    /// own setting; `None` is `inherit` (the global `thp_enabled`).
+    pub thp_enabled_2048k: Option<ThpEnabled>,
+    /// `transparent_hugepage/defrag`: how a THP fault's allocation may
+    /// reclaim (`vma_thp_gfp_mask`).
+    pub thp_defrag: ThpDefrag,
+}
+
+/// `transparent_hugepage/defrag`: whether a THP fault's allocation may
+/// reclaim (and, in the kernel, compact) directly or only wake kswapd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThpDefrag {
+    /// Direct reclaim for every THP fault.
+    Always,
+    /// Wake kswapd, never reclaim directly.
+    Defer,
+    /// Direct reclaim in `MADV_HUGEPAGE` regions, kswapd elsewhere.
+    DeferMadvise,
+    /// Direct reclaim in `MADV_HUGEPAGE` regions, nothing elsewhere (the
+    /// reference machine's setting).
+    #[default]
+    Madvise,
+    /// No reclaim at all: the fault falls back to 4 KiB pages.
+    Never,
+}
+
+impl ThpDefrag {
+    /// The name sysfs shows in brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThpDefrag::Always => "always",
+            ThpDefrag::Defer => "defer",
+            ThpDefrag::DeferMadvise => "defer+madvise",
+            ThpDefrag::Madvise => "madvise",
+            ThpDefrag::Never => "never",
+        }
+    }
+}
+
+/// `transparent_hugepage/enabled`: `always`, `madvise` (only in regions
+/// given `MADV_HUGEPAGE`) or `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThpEnabled {
+    Always,
+    /// The reference machine's setting.
+    #[default]
+    Madvise,
+    Never,
+}
+
+impl ThpEnabled {
+    /// The name sysfs shows in brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThpEnabled::Always => "always",
+            ThpEnabled::Madvise => "madvise",
+            ThpEnabled::Never => "never",
+        }
+    }
 }
 
 impl Default for Tunables {
@@ -90,6 +155,10 @@ impl Default for Tunables {
             page_cluster: 3,
             min_free_kbytes: None,
             watermark_scale_factor: 10,
+            thp_enabled: ThpEnabled::Madvise,
+            thp_use_zero_page: true,
+            thp_enabled_2048k: None,
+            thp_defrag: ThpDefrag::Madvise,
         }
     }
 }
@@ -254,6 +323,11 @@ const KEYS: &[(&str, &str)] = &[
     ("tlb_single_page_flush_ceiling", "ranges of more pages are flushed whole"),
     ("brk_base", "where the program break starts"),
     ("fault_around_bytes", "fault_around_bytes (one page turns fault-around off)"),
+    ("thp_enabled", "transparent_hugepage/enabled: always, madvise or never"),
+    ("thp_defrag", "transparent_hugepage/defrag: always, defer, defer+madvise, madvise or never"),
+    ("thp_shmem_enabled", "transparent_hugepage/shmem_enabled: never or deny (huge shmem is not modelled)"),
+    ("thp_use_zero_page", "transparent_hugepage/use_zero_page (0 or 1): read faults map the huge zero page"),
+    ("thp_enabled_2048k", "hugepages-2048kB/enabled: always, inherit, madvise or never"),
 ];
 
 /// Why [`MachineConfig::set`] refused a setting.
@@ -366,6 +440,39 @@ impl MachineConfig {
                 }
                 t.fault_around_bytes = n;
             }
+            "thp_enabled" => {
+                t.thp_enabled = match value {
+                    "always" => ThpEnabled::Always,
+                    "madvise" => ThpEnabled::Madvise,
+                    "never" => ThpEnabled::Never,
+                    _ => return Err(bad("expected always, madvise or never".into())),
+                }
+            }
+            "thp_enabled_2048k" => {
+                t.thp_enabled_2048k = match value {
+                    "always" => Some(ThpEnabled::Always),
+                    "inherit" => None,
+                    "madvise" => Some(ThpEnabled::Madvise),
+                    "never" => Some(ThpEnabled::Never),
+                    _ => return Err(bad("expected always, inherit, madvise or never".into())),
+                }
+            }
+            "thp_defrag" => {
+                t.thp_defrag = match value {
+                    "always" => ThpDefrag::Always,
+                    "defer" => ThpDefrag::Defer,
+                    "defer+madvise" => ThpDefrag::DeferMadvise,
+                    "madvise" => ThpDefrag::Madvise,
+                    "never" => ThpDefrag::Never,
+                    _ => return Err(bad("expected always, defer, defer+madvise, madvise or never".into())),
+                }
+            }
+            "thp_shmem_enabled" => {
+                if !matches!(value, "never" | "deny") {
+                    return Err(bad("huge shmem pages are not modelled: never or deny".into()));
+                }
+            }
+            "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
             _ => unreachable!("every key in KEYS is handled: {name}"),
         }
         Ok(())
@@ -413,6 +520,11 @@ impl MachineConfig {
                     "tlb_single_page_flush_ceiling" => t.tlb_single_page_flush_ceiling.to_string(),
                     "brk_base" => format_size(t.brk_base),
                     "fault_around_bytes" => format_size(t.fault_around_bytes),
+                    "thp_enabled" => t.thp_enabled.name().to_string(),
+                    "thp_use_zero_page" => u8::from(t.thp_use_zero_page).to_string(),
+                    "thp_enabled_2048k" => t.thp_enabled_2048k.map_or("inherit", ThpEnabled::name).to_string(),
+                    "thp_defrag" => t.thp_defrag.name().to_string(),
+                    "thp_shmem_enabled" => "never".to_string(),
                     _ => unreachable!("every key in KEYS is listed: {k}"),
                 };
                 (k, v)
@@ -628,6 +740,11 @@ pub struct Machine {
     pub(crate) rmap_roots: RmapRoots,
     /// `init_mm`'s kernel half, for formats that have one.
     pub(crate) kernel: Option<crate::kmem::KernelSpace>,
+    /// The format maps pages with PMD leaves: anonymous memory may take
+    /// transparent huge pages.
+    pub(crate) thp_capable: bool,
+    /// Transparent huge pages: entire mapcounts, the huge zero folio.
+    pub(crate) thp: crate::huge_memory::ThpState,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -699,6 +816,11 @@ impl Machine {
             })
             .collect();
         let geometry = PtGeometry::of(&*arch);
+        // Anonymous PMD leaves need a format that encodes them and whose
+        // upper entries the core can decode.
+        let thp_capable = arch.geometry().may_hold_leaf(crate::arch::PMD_LEVEL)
+            && arch.table_layout().is_some()
+            && arch.mk_huge_leaf(crate::arch::PMD_LEVEL, Pfn(0), crate::arch::PteFlags::PRESENT).is_some();
         let loaded_mm = (0..cfg.nr_cpus).map(|_| AtomicU64::new(0)).collect();
         let mut m = Machine {
             phys,
@@ -721,6 +843,8 @@ impl Machine {
             kswapd_wait: AtomicBool::new(false),
             kcompactd: Default::default(),
             rmap_roots: RmapRoots::default(),
+            thp_capable,
+            thp: Default::default(),
             kernel: None,
         };
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
@@ -850,14 +974,27 @@ impl Machine {
     /// reference, and clears them for `Gfp::ZERO`.  Their `struct page`s
     /// are clean: boot left them zeroed and [`free_pages`](Self::free_pages)
     /// reset them.
+    #[inline]
     pub(crate) fn alloc_pages(&self, gfp: Gfp, order: u32) -> Option<Pfn> {
+        self.alloc_pages_reclaim(gfp, order, true, true)
+    }
+
+    /// [`alloc_pages`](Self::alloc_pages) for a `gfp` that may or may not
+    /// reclaim directly (`__GFP_DIRECT_RECLAIM`) or wake kswapd
+    /// (`__GFP_KSWAPD_RECLAIM`), as transparent huge pages ask
+    /// (`vma_thp_gfp_mask`): without direct reclaim, an allocation that
+    /// would take free memory below the min watermark fails.
+    #[inline]
+    pub(crate) fn alloc_pages_reclaim(&self, gfp: Gfp, order: u32, direct: bool, kswapd: bool) -> Option<Pfn> {
         let n = 1i64 << order;
         // zone_watermark_ok against low (wake kswapd) and min (reclaim
         // first), unless this is reclaim allocating (PF_MEMALLOC).
         let free = self.nr_free.load(Ordering::Relaxed) - n;
         if free < self.watermarks.low as i64 && !crate::vmscan::shrink::in_reclaim() {
-            self.wakeup_kswapd();
-            if free < self.watermarks.min as i64 && !self.__alloc_pages_slowpath(order) {
+            if kswapd {
+                self.wakeup_kswapd();
+            }
+            if free < self.watermarks.min as i64 && !(direct && self.__alloc_pages_slowpath(order)) {
                 return None;
             }
         }

@@ -21,6 +21,7 @@ pub(crate) struct MmuGather<'a> {
     start: u64,
     end: u64,
     cleared_ptes: bool,
+    cleared_pmds: bool,
     freed_tables: bool,
     pages: Vec<Pfn>,
     tables: Vec<Pfn>,
@@ -34,6 +35,7 @@ impl<'a> MmuGather<'a> {
             start: u64::MAX,
             end: 0,
             cleared_ptes: false,
+            cleared_pmds: false,
             freed_tables: false,
             pages: Vec::new(),
             tables: Vec::new(),
@@ -46,6 +48,15 @@ impl<'a> MmuGather<'a> {
         self.start = self.start.min(va);
         self.end = self.end.max(va + PAGE_SIZE);
         self.cleared_ptes = true;
+    }
+
+    /// `tlb_remove_pmd_tlb_entry`: the translation of the PMD leaf at
+    /// `haddr` must be flushed (one flush for its 2 MiB, unless PTEs were
+    /// cleared too).
+    pub(crate) fn remove_pmd_tlb_entry(&mut self, haddr: u64) {
+        self.start = self.start.min(haddr);
+        self.end = self.end.max(haddr + self.mm.entry_size(crate::arch::PMD_LEVEL));
+        self.cleared_pmds = true;
     }
 
     /// `__tlb_remove_page`: drop a reference to `pfn` after the flush.
@@ -64,13 +75,14 @@ impl<'a> MmuGather<'a> {
     }
 
     fn flush(&mut self) {
-        if self.cleared_ptes || self.freed_tables {
+        if self.cleared_ptes || self.cleared_pmds || self.freed_tables {
             let stride = if self.cleared_ptes { PAGE_SHIFT } else { self.mm.machine.geometry.shifts[1] };
             self.mm.machine.flush_tlb_mm_range(self.mm, self.start, self.end, stride);
         }
         self.start = u64::MAX;
         self.end = 0;
         self.cleared_ptes = false;
+        self.cleared_pmds = false;
         self.freed_tables = false;
     }
 
@@ -80,7 +92,12 @@ impl<'a> MmuGather<'a> {
     }
 
     fn finish_inner(&mut self) {
-        if !self.cleared_ptes && !self.freed_tables && self.pages.is_empty() && self.tables.is_empty() {
+        if !self.cleared_ptes
+            && !self.cleared_pmds
+            && !self.freed_tables
+            && self.pages.is_empty()
+            && self.tables.is_empty()
+        {
             return;
         }
         self.flush();
@@ -162,6 +179,22 @@ impl MmStruct {
     ) {
         let mut n = ZapCount::default();
         let m = &*self.machine;
+        // zap_pmd_range: a leaf inside the range goes whole, one the range
+        // only covers part of is split first (only anonymous VMAs hold
+        // leaves, and their pages are cows: a file's truncation leaves
+        // them).
+        if even_cows {
+            let size = self.entry_size(crate::arch::PMD_LEVEL);
+            self.for_each_huge_pmd(start, end, |haddr, pmd, _| {
+                if haddr >= start && haddr + size <= end {
+                    self.zap_huge_pmd(tlb, vma, pmd, haddr);
+                } else {
+                    self.__split_huge_pmd(pmd, haddr);
+                }
+            });
+        }
+        // Pages of large folios that lost their last mapping here.
+        let mut large: smallvec::SmallVec<[Pfn; 4]> = smallvec::SmallVec::new();
         // The page-table lock is taken at the first entry found, so that a
         // range without page tables costs only the walk.
         let mut ptl = None;
@@ -204,6 +237,13 @@ impl MmStruct {
                             // adjusted once at the end.
                             let page = m.phys.page(pfn);
                             folio_remove_rmap_ptes(page, pfn, 1);
+                            if page.mapcount() == 0
+                                && page.flags().intersects(PageFlags::HEAD | PageFlags::TAIL)
+                                && let Some(head) = m.large_folio_head(pfn)
+                                && large.last() != Some(&head)
+                            {
+                                large.push(head);
+                            }
                             if vma.flags.contains(crate::flags::VmFlags::LOCKED) {
                                 m.lru_ctx().munlock_folio(pfn);
                             }
@@ -226,6 +266,12 @@ impl MmStruct {
                 Pte::None | Pte::Marker(_) => {}
             }
         });
+        // __folio_remove_rmap: a folio with pages left mapped after the
+        // zap is partially mapped.
+        drop(ptl);
+        for head in large {
+            m.deferred_split_folio(head);
+        }
         if n.swap > 0 {
             self.counters.swap_ents.fetch_sub(n.swap, Ordering::Relaxed);
         }

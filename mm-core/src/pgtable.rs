@@ -115,9 +115,23 @@ impl MmStruct {
         self.machine.phys.cmpxchg_u64(slot.table, slot.idx, 0, raw).is_ok()
     }
 
-    /// The entry mapping `va`, if its table exists.
+    /// The entry mapping `va`, if its table exists; under a PMD leaf, the
+    /// leaf's attributes with the frame of `va`'s page.
     pub fn lookup_pte(&self, va: u64) -> Pte {
-        self.pte_offset(va).map_or(Pte::None, |s| self.read_pte(s))
+        let Some(pmd) = self.pmd_offset(va) else {
+            return Pte::None;
+        };
+        match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Table(t) => self.read_pte(Slot { table: t, idx: self.pt_index(PTE_LEVEL, va) }),
+            TableEntry::Leaf(_) => match self.pmd_huge(pmd) {
+                Some(Pte::Page { pfn, flags }) => {
+                    let within = (va & (self.entry_size(PMD_LEVEL) - 1)) >> PAGE_SHIFT;
+                    Pte::Page { pfn: Pfn(pfn.0 + within), flags }
+                }
+                _ => Pte::None,
+            },
+            _ => Pte::None,
+        }
     }
 
     /// Allocates a zeroed page-table page and counts it.
@@ -213,7 +227,7 @@ impl MmStruct {
     }
 
     /// Marks every cached walk of this address space stale.
-    fn pt_freed(&self) {
+    pub(crate) fn pt_freed(&self) {
         self.pt_gen.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -436,13 +450,24 @@ impl MmStruct {
                     }
                 }
             });
+            let size = self.entry_size(PMD_LEVEL);
+            self.for_each_huge_pmd(s, e, |haddr, _, _| out.push((haddr.max(s), (haddr + size).min(e))));
         }
-        out
+        // Merge what the PMD leaves added.
+        out.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(out.len());
+        for (a, b) in out {
+            match merged.last_mut() {
+                Some(last) if last.1 >= a => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        merged
     }
 
     /// The parts of `[start, end)` that present PMD leaves map, as merged
-    /// `(start, end, zero)` ranges, `zero` for a leaf that maps the zero
-    /// page (`Machine::is_zero_pfn` of its frame) rather than a THP: what
+    /// `(start, end, zero)` ranges, `zero` for a leaf that maps the huge zero
+    /// folio (`is_huge_zero_pfn` of its frame) rather than a THP: what
     /// `PAGEMAP_SCAN` reports as `PAGE_IS_HUGE` (with `PAGE_IS_PFNZERO`).
     /// Page-table levels are only read, never allocated; a `VM_PFNMAP`
     /// VMA is a hole, as for [`present_ranges`](Self::present_ranges).
@@ -460,7 +485,7 @@ impl MmStruct {
                     None => step = self.entry_size(PMD_LEVEL + 1) - (a & (self.entry_size(PMD_LEVEL + 1) - 1)),
                     Some(pmd) => {
                         if let TableEntry::Leaf(pfn) = self.read_table(PMD_LEVEL, pmd) {
-                            let zero = self.machine.is_zero_pfn(pfn);
+                            let zero = self.machine.is_huge_zero_pfn(pfn);
                             let (rs, re) = (a.max(s), a.saturating_add(size).min(e));
                             match out.last_mut() {
                                 Some(last) if last.1 == rs && last.2 == zero => last.1 = re,

@@ -293,6 +293,13 @@ impl Machine {
             return;
         }
         let addr = v.start + ((index - v.pgoff) << PAGE_SHIFT);
+        // A PMD leaf is split first (`TTU_SPLIT_HUGE_PMD`): reclaim takes
+        // the pages of a large folio one by one.
+        if let Some(pmd) = mm.pmd_offset(addr)
+            && mm.pmd_huge(pmd).is_some()
+        {
+            mm.__split_huge_pmd(pmd, addr);
+        }
         let Some(slot) = mm.pte_offset(addr) else {
             return;
         };

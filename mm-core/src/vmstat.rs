@@ -151,6 +151,7 @@ impl crate::machine::Machine {
             ("Mapped", kb(c.file_mapped)),
             ("Shmem", kb(c.shmem)),
             ("PageTables", kb(c.page_tables)),
+            ("AnonHugePages", kb(self.nr_anon_thps() << self.hpage_pmd_order().unwrap_or(0))),
         ]
     }
 }

@@ -6,6 +6,9 @@
 //!
 //! `write`: every touch is a write fault that allocates and zeroes a page.
 //! `read`: every touch is a read fault that maps the shared zero page.
+//! `thp_write`: the same writes after `MADV_HUGEPAGE`: one fault per
+//! 2 MiB maps a transparent huge page (the kernel zeroes 2 MiB of memory
+//! for each; the simulator's frames are zero with one store).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::{Kernel, MachineConfig};
@@ -37,6 +40,23 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("linux", "128MiB"), |b| b.iter(|| linux_page_fault1(write)));
         g.finish();
     }
+    let mut g = c.benchmark_group("page_fault1_thp_write");
+    g.throughput(Throughput::Elements(PAGES));
+    g.sample_size(20);
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let pid = k.spawn().expect("process");
+    g.bench_function(BenchmarkId::new("mmsim", "128MiB"), |b| {
+        b.iter(|| {
+            let a = k.sys_mmap(pid, A, LEN, 3, 0x32, -1, 0).expect("mmap");
+            k.sys_madvise(pid, a, LEN, libc::MADV_HUGEPAGE as u64).expect("madvise");
+            touch::sim(&k, pid, a, LEN, true);
+            k.sys_munmap(pid, a, LEN).expect("munmap");
+        })
+    });
+    g.bench_function(BenchmarkId::new("linux", "128MiB"), |b| {
+        b.iter(|| touch::linux_advised(LEN as usize, libc::MADV_HUGEPAGE))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

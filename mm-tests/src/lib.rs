@@ -53,6 +53,26 @@ pub mod touch {
             assert_eq!(libc::munmap(p, len), 0);
         }
     }
+
+    /// On this machine's kernel: maps `len` bytes of private anonymous
+    /// memory, gives it `advice` (`MADV_HUGEPAGE`: one fault per 2 MiB),
+    /// writes one byte per page, unmaps.
+    pub fn linux_advised(len: usize, advice: i32) {
+        let page = PAGE_SIZE as usize;
+        // SAFETY: a fresh mapping of `len` bytes, used only here and
+        // unmapped before returning.
+        unsafe {
+            let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+            let p = libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0);
+            assert_ne!(p, libc::MAP_FAILED);
+            assert_eq!(libc::madvise(p, len, advice), 0);
+            let base = p.cast::<u8>();
+            for i in 0..len / page {
+                std::ptr::write_volatile(base.add(i * page), 1);
+            }
+            assert_eq!(libc::munmap(p, len), 0);
+        }
+    }
 }
 
 /// xorshift64*: reproducible random numbers for tests and benchmarks.

@@ -46,6 +46,13 @@ const E_USER: u8 = 1 << 1;
 const E_NX: u8 = 1 << 2;
 const E_DIRTY: u8 = 1 << 3;
 const E_GLOBAL: u8 = 1 << 4;
+/// A 2 MiB entry: it translates the 512 pages of a PMD leaf.
+const E_HUGE: u8 = 1 << 5;
+/// Set in the tag of a 2 MiB entry, whose tag is the 2 MiB page number
+/// + 1, so that it never matches a 4 KiB one.
+const HUGE_TAG: u64 = 1 << 63;
+/// 4 KiB pages in a 2 MiB one.
+const PMD_PAGES: u64 = 512;
 
 /// A cached translation in 16 bytes, so that a 4-way set fills one cache
 /// line; `tag == 0` is an empty slot.
@@ -100,6 +107,9 @@ pub struct X86Mmu {
     victim: Vec<u8>,
     pde: PdeCache,
     stats: TlbStats,
+    /// Some 2 MiB entry may be cached: lookups that miss their 4 KiB tag
+    /// try the 2 MiB one too (cleared by a full flush).
+    has_huge: bool,
 }
 
 impl std::fmt::Debug for X86Mmu {
@@ -113,14 +123,12 @@ enum Walk {
     Ok {
         pfn: u64,
         flags: u8,
+        /// The translation came from a PMD leaf.
+        huge: bool,
     },
     /// `leaf`: the walk reached the last level, so the upper-level entries
     /// it used (and cached) are valid.
-    Fault {
-        protection: bool,
-        rsvd: bool,
-        leaf: bool,
-    },
+    Fault { protection: bool, rsvd: bool, leaf: bool },
 }
 
 impl X86Mmu {
@@ -139,6 +147,7 @@ impl X86Mmu {
             victim: vec![0; sets],
             pde: PdeCache::default(),
             stats: TlbStats::default(),
+            has_huge: false,
         }
     }
 
@@ -204,8 +213,7 @@ impl X86Mmu {
 
     /// Caches a translation the TLB does not hold: an empty way of its set,
     /// else the next victim in round-robin order.
-    fn fill(&mut self, vpn: u64, pfn: u64, flags: u8) {
-        let set = self.set_of(vpn);
+    fn fill_set(&mut self, set: usize, entry: TlbEntry) {
         let base = set * self.ways;
         let slots = &mut self.entries[base..base + self.ways];
         let slot = match slots.iter().position(|e| e.tag == 0) {
@@ -216,7 +224,7 @@ impl X86Mmu {
                 v
             }
         };
-        slots[slot] = TlbEntry::new(vpn, pfn, self.pcid, flags);
+        slots[slot] = entry;
     }
 
     /// Drops the entries of `vpn` for `pcid` (global ones too, as `invlpg`
@@ -228,6 +236,37 @@ impl X86Mmu {
                 *e = TlbEntry::default();
             }
         }
+        if self.has_huge {
+            // invlpg drops the 2 MiB entry that covers the address.
+            let hvpn = vpn / PMD_PAGES;
+            let base = self.set_of(hvpn) * self.ways;
+            for e in &mut self.entries[base..base + self.ways] {
+                if e.tag == HUGE_TAG | (hvpn + 1) && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0) {
+                    *e = TlbEntry::default();
+                }
+            }
+        }
+    }
+
+    /// The slot of a cached translation of `vpn` for the current PCID: a
+    /// 4 KiB entry, else a 2 MiB one.
+    #[inline]
+    fn lookup(&self, vpn: u64) -> Option<usize> {
+        let pcid = self.pcid;
+        let base = self.set_of(vpn) * self.ways;
+        let hit = self.entries[base..base + self.ways]
+            .iter()
+            .position(|e| e.tag == vpn + 1 && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
+            .map(|i| base + i);
+        if hit.is_some() || !self.has_huge {
+            return hit;
+        }
+        let hvpn = vpn / PMD_PAGES;
+        let base = self.set_of(hvpn) * self.ways;
+        self.entries[base..base + self.ways]
+            .iter()
+            .position(|e| e.tag == HUGE_TAG | (hvpn + 1) && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
+            .map(|i| base + i)
     }
 
     /// Walks the tables for `va`, setting accessed (and, for a write,
@@ -247,9 +286,11 @@ impl X86Mmu {
                     return Walk::Fault { protection: false, rsvd: false, leaf: false };
                 }
                 if raw & bits::PSE != 0 {
-                    // A huge leaf (2 MiB at the PMD level, 1 GiB at the PUD
-                    // level): the kernel's direct map.  Anywhere else it is
-                    // a reserved bit.
+                    // A huge leaf (2 MiB at the PMD level: the kernel's
+                    // direct map and transparent huge pages, cached as one
+                    // 2 MiB entry; 1 GiB at the PUD level: the direct map,
+                    // cached per 4 KiB page).  Anywhere else it is a
+                    // reserved bit.
                     if level > 2 {
                         return Walk::Fault { protection: true, rsvd: true, leaf: false };
                     }
@@ -294,7 +335,7 @@ impl X86Mmu {
             if (raw | set) & bits::DIRTY != 0 {
                 f |= E_DIRTY;
             }
-            return Walk::Ok { pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT, flags: f };
+            return Walk::Ok { pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT, flags: f, huge: false };
         }
     }
 
@@ -328,7 +369,7 @@ impl X86Mmu {
         // The frame field of a huge leaf also holds PAT (bit 12).
         let base = (raw & bits::PFN_MASK & !(1 << PAGE_SHIFT)) >> PAGE_SHIFT;
         let within = (va >> PAGE_SHIFT) & ((1u64 << (9 * level)) - 1);
-        Walk::Ok { pfn: base + within, flags: f }
+        Walk::Ok { pfn: base + within, flags: f, huge: level == 1 }
     }
 
     fn fault(
@@ -400,12 +441,7 @@ fn denied(f: u8, access: Access, user: bool) -> bool {
 impl Mmu for X86Mmu {
     fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
         let vpn = va >> PAGE_SHIFT;
-        let base = self.set_of(vpn) * self.ways;
-        let (tag, pcid) = (vpn + 1, self.pcid);
-        let hit = self.entries[base..base + self.ways]
-            .iter()
-            .position(|e| e.tag == tag && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
-            .map(|i| base + i);
+        let hit = self.lookup(vpn);
         if let Some(i) = hit {
             let e = self.entries[i];
             let ef = e.flags();
@@ -420,7 +456,8 @@ impl Mmu for X86Mmu {
             }
             if access != Access::Write || ef & E_DIRTY != 0 {
                 self.stats.hits += 1;
-                return Ok(PhysAddr((e.pfn() << PAGE_SHIFT) | (va & !PAGE_MASK)));
+                let pfn = if ef & E_HUGE != 0 { e.pfn() + vpn % PMD_PAGES } else { e.pfn() };
+                return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
             // A write through a clean entry: the hardware walks again to
             // set the dirty bit, and faults if the entry no longer allows it.
@@ -431,11 +468,24 @@ impl Mmu for X86Mmu {
         }
         self.stats.misses += 1;
         match self.walk(phys, va, access, user) {
-            Walk::Ok { pfn, flags } => {
-                let entry = TlbEntry::new(vpn, pfn, self.pcid, flags);
+            Walk::Ok { pfn, flags, huge } => {
+                // A PMD leaf is cached as one 2 MiB entry.
+                let (tag_vpn, tag_pfn, flags) = if huge {
+                    self.has_huge = true;
+                    (vpn / PMD_PAGES, pfn - vpn % PMD_PAGES, flags | E_HUGE)
+                } else {
+                    (vpn, pfn, flags)
+                };
+                let mut entry = TlbEntry::new(tag_vpn, tag_pfn, self.pcid, flags);
+                if huge {
+                    entry.tag |= HUGE_TAG;
+                }
                 match hit {
                     Some(i) => self.entries[i] = entry,
-                    None => self.fill(vpn, pfn, flags),
+                    None => {
+                        let set = self.set_of(tag_vpn);
+                        self.fill_set(set, entry);
+                    }
                 }
                 Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
             }
@@ -483,6 +533,7 @@ impl Mmu for X86Mmu {
     fn flush_tlb_all(&mut self) {
         self.stats.flushes += 1;
         self.entries.fill(TlbEntry::default());
+        self.has_huge = false;
         self.pde = PdeCache::default();
     }
 
@@ -491,7 +542,8 @@ impl Mmu for X86Mmu {
             .iter()
             .filter(|e| e.tag != 0)
             .map(|e| TlbEntryView {
-                vpn: e.tag - 1,
+                // A 2 MiB entry shows as the translation of its first page.
+                vpn: if e.flags() & E_HUGE != 0 { ((e.tag & !HUGE_TAG) - 1) * PMD_PAGES } else { e.tag - 1 },
                 asid: pcid_asid(e.pcid()),
                 pfn: Pfn(e.pfn()),
                 write: e.flags() & E_WRITE != 0,
@@ -553,6 +605,32 @@ mod tests {
 
     fn set_pte(phys: &PhysMem, f: &X86Format, va: u64, pte: Pte) {
         phys.write_u64(Pfn(4), ((va >> 12) & 511) as usize, f.encode_pte(pte));
+    }
+
+    #[test]
+    fn a_pmd_leaf_is_one_2mib_tlb_entry_that_invlpg_drops() {
+        let (phys, f, va) = setup();
+        let flags = PteFlags::PRESENT | PteFlags::USER | PteFlags::WRITE;
+        let leaf = f.mk_huge_leaf(1, Pfn(512), flags).expect("PMD leaves");
+        phys.write_u64(Pfn(3), ((va >> 21) & 511) as usize, leaf);
+        let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
+        mmu.load_cr3(Pfn(1), 0, false);
+        let at = |i: u64| va + i * 4096 + 5;
+        assert_eq!(mmu.translate(&phys, at(3), Access::Write, true), Ok(PhysAddr((515 << 12) + 5)));
+        assert_eq!(mmu.stats().misses, 1);
+        // Every other page of the 2 MiB hits the same entry.
+        for i in [0, 1, 200, 511] {
+            assert_eq!(mmu.translate(&phys, at(i), Access::Read, true), Ok(PhysAddr(((512 + i) << 12) + 5)));
+        }
+        assert_eq!(mmu.stats().misses, 1);
+        let e = mmu.entries();
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].vpn, e[0].pfn, e[0].dirty), (va >> 12, Pfn(512), true));
+        // invlpg of any address inside drops it.
+        mmu.invlpg(at(100));
+        assert!(mmu.entries().is_empty());
+        assert!(mmu.translate(&phys, at(7), Access::Read, true).is_ok());
+        assert_eq!(mmu.stats().misses, 2);
     }
 
     #[test]

@@ -114,7 +114,8 @@ impl PageAllocator for FirstFit {
         state.nr_free += 1 << order;
     }
 
-    /// A block is a range of frames: each frees on its own already.
+    /// `split_page`: the extents keep no record of how a block was handed
+    /// out, so its frames can be freed one by one as they are.
     fn split_page(&self, _pfn: Pfn, _order: u32) -> bool {
         true
     }
@@ -201,6 +202,19 @@ mod tests {
             a.free_pages(Pfn(p), 0);
         }
         assert_eq!(extents(&a), [(3, 8), (16, 64)]);
+    }
+
+    #[test]
+    fn a_split_block_is_freed_page_by_page() {
+        let a = first_fit(0, 64);
+        let p = a.alloc_pages(Gfp::KERNEL, 3).unwrap();
+        assert!(a.split_page(p, 3));
+        for i in [5, 0, 7, 1, 2, 6, 3] {
+            a.free_pages(Pfn(p.0 + i), 0);
+        }
+        assert_eq!(extents(&a), [(0, 4), (5, 64)]);
+        a.free_pages(Pfn(p.0 + 4), 0);
+        assert_eq!(extents(&a), [(0, 64)]);
     }
 
     #[test]

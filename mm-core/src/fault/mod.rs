@@ -5,7 +5,10 @@
 //! if need be, `expand_downwards`), checks the access (`access_error`) and
 //! calls `handle_mm_fault`, again when a handler had to wait for I/O
 //! (`VM_FAULT_RETRY`).  `__handle_mm_fault` allocates the upper page-table
-//! levels and `handle_pte_fault` dispatches on the entry: a missing one
+//! levels; an empty PMD entry in a region transparent huge pages may back,
+//! or a PMD leaf, goes to `crate::huge_memory` (`create_huge_pmd`,
+//! `wp_huge_pmd`), which may fall back to the PTE level.
+//! `handle_pte_fault` dispatches on the entry: a missing one
 //! goes to `do_anonymous_page` in anonymous memory (the zero page on a
 //! read, a zeroed frame on a write) or to `special_mapping_fault` in a
 //! `[vdso]`/`[vvar]` mapping (`anon.rs`), and to `do_fault` in a file
@@ -302,12 +305,34 @@ impl MmStruct {
 
     /// `__handle_mm_fault`: upper page-table levels, then `handle_pte_fault`.
     fn __handle_mm_fault(&self, st: &MmState, vma: &Vma, address: u64, flags: FaultFlags) -> VmFault {
-        let (pmd, slot) = match self.fault_walk(address) {
+        let (pmd, mut slot) = match self.fault_walk(address) {
             Ok(p) => p,
             Err(e) => return e,
         };
         let address = address & PAGE_MASK;
         let vmf = VmFaultCtx { mm: self, st, vma, address, pgoff: vma.linear_page_index(address), flags, pmd };
+        if slot.is_none() {
+            // No PTE table: the PMD entry is empty (a THP may take the
+            // whole 2 MiB, `create_huge_pmd`) or a leaf (`wp_huge_pmd`,
+            // `huge_pmd_set_accessed`).  A fallback continues at the PTE
+            // level, below a table if the leaf was split.
+            let ret = match self.read_table(crate::arch::PMD_LEVEL, pmd) {
+                crate::arch::TableEntry::None if self.thp_vma_allowable_order(vma, address) => {
+                    self.do_huge_pmd_anonymous_page(&vmf)
+                }
+                crate::arch::TableEntry::Leaf(_) => match self.pmd_huge(pmd) {
+                    Some(orig) => self.handle_huge_pmd_fault(&vmf, orig),
+                    None => VmFault::FALLBACK,
+                },
+                _ => VmFault::FALLBACK,
+            };
+            if !ret.contains(VmFault::FALLBACK) {
+                return ret;
+            }
+            if let crate::arch::TableEntry::Table(t) = self.read_table(crate::arch::PMD_LEVEL, pmd) {
+                slot = Some(Slot { table: t, idx: self.pt_index(crate::arch::PTE_LEVEL, address) });
+            }
+        }
         self.handle_pte_fault(&vmf, slot)
     }
 

@@ -115,6 +115,12 @@ impl MmStruct {
     fn copy_page_range(&self, child: &MmStruct, vma: &Vma) -> SysResult<()> {
         let m = &*self.machine;
         let cow = is_cow_mapping(vma.flags);
+        // copy_pmd_range: PMD leaves go whole (`copy_huge_pmd`).
+        let mut leaves = Vec::new();
+        self.for_each_huge_pmd(vma.start, vma.end, |haddr, slot, _| leaves.push((haddr, slot)));
+        for (haddr, slot) in leaves {
+            self.copy_huge_pmd(child, slot, haddr).map_err(|_| Errno::ENOMEM)?;
+        }
         let mut entries = Vec::new();
         self.for_each_pte(vma.start, vma.end, |va, slot, pte| entries.push((va, slot, pte)));
         let (mut anon, mut file, mut swap) = (0i64, 0i64, 0i64);

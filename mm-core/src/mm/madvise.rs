@@ -41,6 +41,13 @@ impl MmStruct {
             let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
             return self.madvise_cold_or_pageout(&st, start, end, advice == Advice::PageOut);
         }
+        if advice == Advice::Collapse {
+            // madvise_collapse works under the read side, as the kernel
+            // starts it.
+            let st = self.mmap_lock.read();
+            let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
+            return self.madvise_collapse_walk(&st, start, end);
+        }
         if advice == Advice::Remove {
             let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
             return self.madvise_remove_walk(start, end);
@@ -162,7 +169,7 @@ impl MmStruct {
                     if !v.is_anonymous() {
                         return Err(Errno::EINVAL);
                     }
-                    self.madvise_free(start, end);
+                    self.madvise_free(v, start, end);
                 } else {
                     self.madvise_dontneed(st, vma_start, start, end);
                 }
@@ -218,6 +225,8 @@ impl MmStruct {
             if e == Errno::ENOMEM { Errno::EAGAIN } else { e }
         })?;
         trace_note!(m.trace, "madvise_update_vma", "{}", advice.name());
+        // vma_adjust_trans_huge: a leaf across a new VMA boundary is split.
+        self.split_huge_pmd_range(start, end, true);
         Ok(s.max(start))
     }
 
@@ -261,6 +270,7 @@ impl MmStruct {
         // guard_install_pte_entry: anything but a marker needs the zap.
         let mut populated = false;
         self.for_each_pte(start, end, |_, _, pte| populated |= !pte.is_guard_marker());
+        self.for_each_huge_pmd(start, end, |_, _, _| populated = true);
         if populated {
             // zap_page_range_single, without ZAP_FLAG_DROP_MARKER.
             let mut tlb = MmuGather::new(self);
@@ -328,11 +338,46 @@ impl MmStruct {
     /// bit is set, or that is in the swap cache, is skipped when another
     /// entry maps it too (`madvise_free_pte_range`).  Swap entries in the
     /// range are freed.
-    fn madvise_free(&self, start: u64, end: u64) {
+    fn madvise_free(&self, v: &super::Vma, start: u64, end: u64) {
         let m = &*self.machine;
         let mut tlb = MmuGather::new(self);
         let mut lazy = Vec::new();
         let mut swap = 0;
+        // madvise_free_huge_pmd: a leaf the range covers whole, whose
+        // folio only it maps, is cleaned and its pages lazily freed as they
+        // are; one covered in part is split first (`split_folio`).
+        let size = self.entry_size(crate::arch::PMD_LEVEL);
+        self.for_each_huge_pmd(start, end, |haddr, pmd, leaf| {
+            let Some(head) = self.vm_normal_page(leaf) else {
+                self.__split_huge_pmd(pmd, haddr);
+                return;
+            };
+            if haddr < start || haddr + size > end {
+                self.split_folio(v, pmd, haddr);
+                return;
+            }
+            let nr = size >> crate::types::PAGE_SHIFT;
+            let pfns = (0..nr).map(|i| crate::types::Pfn(head.0 + i));
+            if pfns.clone().any(|p| m.phys.page(p).mapcount() > 1) {
+                return;
+            }
+            let _ptl = self.page_table_lock.lock();
+            for p in pfns {
+                let page = m.phys.page(p);
+                if page.test(PageFlags::SWAPCACHE) && !m.folio_free_swap(p) {
+                    continue;
+                }
+                page.clear_flags(PageFlags::DIRTY);
+                if page.test(PageFlags::SWAPBACKED) {
+                    m.get_page(p);
+                    lazy.push(p);
+                }
+            }
+            if leaf.flags().intersects(PteFlags::ACCESSED | PteFlags::DIRTY) {
+                self.set_pmd_at(pmd, leaf.without(PteFlags::ACCESSED | PteFlags::DIRTY));
+                tlb.remove_pmd_tlb_entry(haddr);
+            }
+        });
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {
@@ -450,6 +495,35 @@ impl MmStruct {
         let m = &*self.machine;
         let mut tlb = MmuGather::new(self);
         let mut pages = Vec::new();
+        // A PMD leaf the range covers whole goes cold as it is; one it
+        // covers in part, or one to page out (reclaim has no swap slot for
+        // a whole folio here), is split first (`split_folio`).
+        let size = self.entry_size(crate::arch::PMD_LEVEL);
+        self.for_each_huge_pmd(start, end, |haddr, pmd, leaf| {
+            let Some(head) = self.vm_normal_page(leaf) else {
+                self.__split_huge_pmd(pmd, haddr);
+                return;
+            };
+            let whole = haddr >= start && haddr + size <= end;
+            if pageout || !whole {
+                self.split_folio(v, pmd, haddr);
+                return;
+            }
+            if m.phys.page(head).mapcount() > 1 {
+                return;
+            }
+            let _ptl = self.page_table_lock.lock();
+            if leaf.flags().contains(PteFlags::ACCESSED) {
+                self.set_pmd_at(pmd, leaf.without(PteFlags::ACCESSED));
+                tlb.remove_pmd_tlb_entry(haddr);
+            }
+            for i in 0..size >> crate::types::PAGE_SHIFT {
+                let pfn = crate::types::Pfn(head.0 + i);
+                m.phys.page(pfn).clear_flags(PageFlags::REFERENCED);
+                m.get_page(pfn);
+                pages.push(pfn);
+            }
+        });
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {

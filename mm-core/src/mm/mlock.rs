@@ -143,6 +143,8 @@ impl MmStruct {
             return Ok(v.end);
         }
         let s = vma_modify_flags(m, st, vma_start, start, end, newflags)?;
+        // vma_adjust_trans_huge: a leaf across a new VMA boundary is split.
+        self.split_huge_pmd_range(start, end, true);
         let nr_pages = pages(start, end);
         if !newflags.contains(VmFlags::LOCKED) {
             st.locked_vm = st.locked_vm.saturating_sub(nr_pages);
@@ -185,6 +187,23 @@ impl MmStruct {
         let lock = newflags.contains(VmFlags::LOCKED);
         let mut n = 0u64;
         {
+            // mlock_pte_range: a PMD leaf's folio is locked whole.
+            let mut leaves = Vec::new();
+            self.for_each_huge_pmd(start, end, |_, _, leaf| leaves.push(leaf));
+            for leaf in leaves {
+                let Some(first) = self.vm_normal_page(leaf) else {
+                    continue;
+                };
+                for i in 0..1u64 << m.hpage_pmd_order().unwrap_or(0) {
+                    let pfn = crate::types::Pfn(first.0 + i);
+                    if lock {
+                        ctx.mlock_folio(pfn);
+                    } else {
+                        ctx.munlock_folio(pfn);
+                    }
+                    n += 1;
+                }
+            }
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |_, _, pte| {
                 let Some(pfn) = self.vm_normal_page(pte) else {

@@ -216,6 +216,10 @@ pub struct MmStruct {
     /// (`context.tlb_gen`): a CPU whose entries for it date from an
     /// earlier generation flushes before using them.
     pub(crate) tlb_gen: std::sync::atomic::AtomicU64,
+    /// The PTE table deposited with each PMD leaf, by the leaf's slot
+    /// (`pmd_huge_pte`, `pgtable_trans_huge_deposit`): counted in
+    /// `nr_ptes`, it becomes the leaf's table when the leaf is split.
+    pub(crate) pmd_huge_pte: parking_lot::Mutex<ahash::AHashMap<crate::pgtable::Slot, Pfn>>,
 }
 
 impl std::fmt::Debug for MmStruct {
@@ -273,6 +277,7 @@ impl MmStruct {
                 def_flags: crate::flags::VmFlags::empty(),
             }),
             page_table_lock: SpinLock::new(()),
+            pmd_huge_pte: Default::default(),
             counters: MmCounters::default(),
             tlb_gen: std::sync::atomic::AtomicU64::new(1),
         }))

@@ -166,6 +166,17 @@ impl MmStruct {
             vma.flags.contains(VmFlags::WRITE)
         };
         let mut changed = 0;
+        // change_pmd_range: a leaf inside the range changes whole
+        // (`change_huge_pmd`), one the range only covers part of is split.
+        let size = self.entry_size(crate::arch::PMD_LEVEL);
+        self.for_each_huge_pmd(start, end, |haddr, pmd, _| {
+            if haddr < start || haddr + size > end {
+                self.__split_huge_pmd(pmd, haddr);
+            } else if self.change_huge_pmd(vma, pmd, haddr) {
+                tlb.remove_pmd_tlb_entry(haddr);
+                changed += size >> crate::types::PAGE_SHIFT;
+            }
+        });
         let mut ptl = None;
         self.for_each_pte(start, end, |va, slot, old| {
             let Pte::Page { pfn, flags } = old else {

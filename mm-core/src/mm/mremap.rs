@@ -353,6 +353,16 @@ impl MmStruct {
     /// map cannot reach these entries meanwhile while the caller holds the
     /// `mmap_lock` for writing, but the move does not rely on it.)
     pub(crate) fn move_page_tables(&self, tlb: &mut MmuGather<'_>, old: u64, new: u64, len: u64) -> bool {
+        // A PMD leaf that lies whole in the range and lands aligned moves
+        // as it is (`move_huge_pmd`); any other is split and moves as PTEs.
+        let size = self.entry_size(crate::arch::PMD_LEVEL);
+        self.for_each_huge_pmd(old, old + len, |haddr, pmd, _| {
+            let dst = haddr.wrapping_sub(old).wrapping_add(new);
+            let whole = haddr >= old && haddr + size <= old + len && dst.is_multiple_of(size);
+            if !(whole && self.move_huge_pmd(tlb, pmd, haddr, dst)) {
+                self.__split_huge_pmd(pmd, haddr);
+            }
+        });
         let mut moved = Vec::new();
         self.for_each_pte(old, old + len, |va, slot, _| moved.push((va, slot)));
         for (va, slot) in moved {

@@ -72,6 +72,7 @@ impl MmStruct {
             if !v.flags.contains(VmFlags::PFNMAP) {
                 let locked = v.flags.contains(VmFlags::LOCKED);
                 self.for_each_pte(v.start, v.end, |_, _, pte| smaps_pte_entry(m, &mut mss, pte, locked));
+                self.for_each_huge_pmd(v.start, v.end, |_, _, leaf| smaps_pmd_entry(m, &mut mss, leaf, locked));
             }
             out.push((v.start, v.end, mss));
         }
@@ -89,6 +90,25 @@ fn smaps_pte_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, pte: Pte
         }
         Pte::Swap { .. } => mss.swap += PAGE_SIZE,
         _ => {}
+    }
+}
+
+/// `smaps_pmd_entry`: a PMD leaf's folio counts whole (in
+/// `AnonHugePages` too); the huge zero folio is no normal page.
+fn smaps_pmd_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, leaf: Pte, locked: bool) {
+    let Pte::Page { pfn, flags } = leaf else {
+        return;
+    };
+    if flags.contains(crate::arch::PteFlags::SPECIAL) || m.is_huge_zero_pfn(pfn) {
+        return;
+    }
+    let nr = 1u64 << m.hpage_pmd_order().unwrap_or(0);
+    if m.phys.page(pfn).is_anon() {
+        mss.anonymous_thp += nr * PAGE_SIZE;
+    }
+    let dirty = flags.contains(crate::arch::PteFlags::DIRTY);
+    for i in 0..nr {
+        smaps_account(m, mss, crate::types::Pfn(pfn.0 + i), dirty, locked);
     }
 }
 

@@ -146,6 +146,24 @@ fn truncate_and_file_io_cases_match_linux() {
     check("trunc", None, 357);
 }
 
+/// (v1.6) Transparent huge pages: faults, the huge zero page, splits,
+/// fork, mprotect, mremap, madvise (`MADV_COLLAPSE` too) and mlock of
+/// 2 MiB folios, hand-written and recorded on the real kernel
+/// (`enabled=madvise`).
+#[test]
+fn thp_cases_match_linux() {
+    check("thp", None, 47);
+}
+
+/// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
+/// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
+/// fork), recorded on the real kernel; those the simulator does not match
+/// yet wait in `scenarios-pending/thp/generated`.
+#[test]
+fn generated_thp_cases_match_linux() {
+    check("thp/generated", None, 109);
+}
+
 /// The result does not depend on the page allocator.  With five-level
 /// paging the user address space ends at 2^56 instead of 2^47, so only the
 /// cases that do not probe `TASK_SIZE` are run with it.
@@ -155,6 +173,7 @@ fn cases_match_with_every_backend() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 64);
+            check("thp", Some(cfg.clone()), 47);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }

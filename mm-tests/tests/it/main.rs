@@ -31,6 +31,7 @@ mod registry;
 mod reproducers;
 mod scaling;
 mod swap;
+mod thp;
 mod thp_dump;
 mod threads;
 mod tlb;

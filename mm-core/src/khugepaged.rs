@@ -1,0 +1,210 @@
+//! Collapsing 4 KiB pages into a transparent huge page (mm/khugepaged.c):
+//! `MADV_COLLAPSE` (`madvise_collapse`) scans each 2 MiB-aligned block of
+//! the range (`hpage_collapse_scan_pmd`) and copies what it maps into a
+//! new folio mapped by one PMD leaf (`collapse_huge_page`), now and
+//! whatever the THP settings say (`TVA_FORCED_COLLAPSE`), but not in a
+//! `VM_NOHUGEPAGE` VMA.  Unlike khugepaged, it takes any number of empty,
+//! zero-page or shared entries.  The PTE table the block had becomes the
+//! table deposited with the leaf.
+
+use crate::alloc::Gfp;
+use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
+use crate::errno::Errno;
+use crate::flags::{PageFlags, VmFlags};
+use crate::memory::MmuGather;
+use crate::mm::{MmState, MmStruct, Vma};
+use crate::pgtable::Slot;
+use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use crate::vmstat::VmEvent;
+use crate::{SysResult, trace_enter, trace_note};
+
+impl MmStruct {
+    /// `MADV_COLLAPSE` over `[start, end)`, VMA by VMA as
+    /// `madvise_walk_vmas` visits them: the first VMA that fails ends it
+    /// with its error; a hole in the range is `ENOMEM` after the rest.
+    pub(crate) fn madvise_collapse_walk(&self, st: &MmState, start: u64, end: u64) -> SysResult<()> {
+        let mut unmapped_error = Ok(());
+        let mut range_start = start;
+        let mut cur = st.vmas.find(start);
+        loop {
+            let Some(v) = cur else {
+                return Err(Errno::ENOMEM);
+            };
+            if range_start < v.start {
+                unmapped_error = Err(Errno::ENOMEM);
+                range_start = v.start;
+                if range_start >= end {
+                    break;
+                }
+            }
+            let range_end = v.end.min(end);
+            self.madvise_collapse(st, v, range_start, range_end)?;
+            if range_end >= end {
+                break;
+            }
+            cur = st.vmas.find(v.end);
+            range_start = range_end;
+        }
+        unmapped_error
+    }
+
+    /// `madvise_collapse` for `[start, end)` of `vma`: every 2 MiB block
+    /// inside is made a THP; the error of the last block that could not be
+    /// (`madvise_collapse_errno`) if any failed.  `EINVAL` for a VMA THP
+    /// cannot back at all.
+    fn madvise_collapse(&self, st: &MmState, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "madvise_collapse", "{:#x}-{:#x}", start, end);
+        if !self.thp_vma_collapsible(vma) {
+            trace_note!(m.trace, "madvise_collapse", "vma {:08x}-{:08x} not eligible", vma.start, vma.end);
+            return Err(Errno::EINVAL);
+        }
+        let size = self.entry_size(PMD_LEVEL);
+        let hstart = start.next_multiple_of(size);
+        let hend = end & !(size - 1);
+        // A range inside one block that reaches no boundary: the kernel's
+        // count of blocks wraps (`hend - hstart`), so no number of
+        // collapses matches it and the initial SCAN_FAIL is returned.
+        if hstart > hend {
+            return Err(Errno::EINVAL);
+        }
+        let mut last_fail = Ok(());
+        let mut addr = hstart;
+        while addr < hend {
+            if let Err(e) = self.hpage_collapse_scan_pmd(st, vma, addr) {
+                last_fail = Err(e);
+            }
+            addr += size;
+        }
+        last_fail
+    }
+
+    /// `thp_vma_allowable_order(TVA_FORCED_COLLAPSE)`: an anonymous,
+    /// private, not special VMA without `VM_NOHUGEPAGE` that holds at
+    /// least one aligned 2 MiB block.
+    fn thp_vma_collapsible(&self, vma: &Vma) -> bool {
+        let m = &*self.machine;
+        let Some(order) = m.hpage_pmd_order() else {
+            return false;
+        };
+        if vma.flags.intersects(VmFlags::NOHUGEPAGE | VmFlags::SHARED | VmFlags::SPECIAL)
+            || !vma.is_anonymous()
+            || vma.special_name().is_some()
+        {
+            return false;
+        }
+        let size = PAGE_SIZE << order;
+        let first = vma.start.next_multiple_of(size);
+        ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
+            && first.checked_add(size).is_some_and(|e| e <= vma.end)
+    }
+
+    /// `hpage_collapse_scan_pmd` and `collapse_huge_page` for the block at
+    /// `haddr`: a leaf there is success already; a PTE table whose entries
+    /// are empty, the zero page or exclusive-enough anonymous pages, one
+    /// of them writable, is collapsed.
+    fn hpage_collapse_scan_pmd(&self, st: &MmState, vma: &Vma, haddr: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let Some(pmd) = self.pmd_offset(haddr) else {
+            return Err(Errno::EINVAL); // SCAN_PMD_NULL
+        };
+        let table = match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Leaf(_) => return Ok(()), // SCAN_PMD_MAPPED
+            TableEntry::Table(t) => t,
+            TableEntry::None | TableEntry::Bad(_) => return Err(Errno::EINVAL),
+        };
+        let nr = 1usize << m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
+        let mut writable = false;
+        for i in 0..nr {
+            match self.read_pte(Slot { table, idx: i }) {
+                Pte::None => {}
+                // Swap entries would be swapped in first, markers refuse
+                // (the model supports neither here).
+                Pte::Swap { .. } | Pte::Marker(_) => return Err(Errno::EINVAL),
+                pte @ Pte::Page { pfn, .. } => {
+                    if m.is_zero_pfn(pfn) {
+                        continue;
+                    }
+                    let Some(pfn) = self.vm_normal_page(pte) else {
+                        return Err(Errno::EINVAL); // SCAN_PAGE_NULL
+                    };
+                    writable |= pte.is_write();
+                    let page = m.phys.page(pfn);
+                    if !page.is_anon() {
+                        return Err(Errno::EINVAL); // SCAN_PAGE_ANON
+                    }
+                    // is_refcount_suitable: no reference but the mappings
+                    // and the swap cache's.
+                    let expected = page.mapcount() + i32::from(page.test(PageFlags::SWAPCACHE));
+                    if page.refcount() != expected || !page.test(PageFlags::LRU) {
+                        return Err(Errno::EAGAIN); // SCAN_PAGE_COUNT, SCAN_PAGE_LRU
+                    }
+                }
+            }
+        }
+        if !writable {
+            return Err(Errno::EINVAL); // SCAN_PAGE_RO
+        }
+        self.collapse_huge_page(st, vma, haddr, pmd, table)
+    }
+
+    /// `collapse_huge_page`: a new folio gets a copy of every page the
+    /// table maps (zeroes for the rest), and one PMD leaf maps it in the
+    /// table's place; the old pages lose this mapping.
+    fn collapse_huge_page(&self, st: &MmState, vma: &Vma, haddr: u64, pmd: Slot, table: Pfn) -> SysResult<()> {
+        let m = &*self.machine;
+        let order = m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
+        let nr = 1u64 << order;
+        // alloc_charge_folio
+        let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
+            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+            return Err(Errno::ENOMEM); // SCAN_ALLOC_HUGE_PAGE_FAIL
+        };
+        if !m.split_page(new, order) {
+            m.free_pages(new, order);
+            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+            return Err(Errno::ENOMEM);
+        }
+        m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
+        let anon_vma = self.anon_vma_prepare(st, vma);
+        let mut tlb = MmuGather::new(self);
+        {
+            let _ptl = self.page_table_lock.lock();
+            // pmdp_collapse_flush: no walk reaches the table any more.
+            m.phys.write_u64(pmd.table, pmd.idx, 0);
+            self.pt_freed();
+            // flush_tlb_range of the 2 MiB: every page's translation.
+            m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
+            // __collapse_huge_page_copy
+            for i in 0..nr {
+                let slot = Slot { table, idx: i as usize };
+                let pte = self.ptep_get_and_clear(slot);
+                if let Some(old) = self.vm_normal_page(pte) {
+                    m.phys.copy_frame(Pfn(new.0 + i), old);
+                    self.folio_remove_rmap_pte(old, vma);
+                    tlb.remove_page(old);
+                }
+            }
+            self.pgtable_trans_huge_redeposit(pmd, table);
+            for i in 0..nr {
+                let p = Pfn(new.0 + i);
+                m.phys.page(p).set_flags(if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
+                self.folio_add_new_anon_rmap(p, vma, &anon_vma, haddr + (i << PAGE_SHIFT));
+            }
+            self.map_collapsed_folio(pmd, new, vma);
+        }
+        tlb.finish();
+        trace_note!(m.trace, "collapse_huge_page", "{:#x}: folio {:#x}", haddr, new.0);
+        Ok(())
+    }
+
+    /// The leaf of a collapsed folio: dirty, writable if the VMA is.
+    fn map_collapsed_folio(&self, pmd: Slot, head: Pfn, vma: &Vma) {
+        self.machine.folio_mod_entire_mapcount(head, 1);
+        let mut entry = Pte::page(head, vma.page_prot).with(PteFlags::DIRTY);
+        if vma.flags.contains(VmFlags::WRITE) {
+            entry = entry.with(PteFlags::WRITE);
+        }
+        self.set_pmd_at(pmd, entry);
+    }
+}

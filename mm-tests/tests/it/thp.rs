@@ -1,0 +1,292 @@
+//! Transparent huge pages of anonymous memory, as Linux 6.18 does them on
+//! the reference machine (`enabled=madvise`, `use_zero_page=1`).  The
+//! figures were checked there with a small C program: a 4 MiB
+//! 2 MiB-aligned private mapping given `MADV_HUGEPAGE`; a read maps the
+//! huge zero folio (no Rss, one deposited page table), a write after it
+//! allocates a folio without splitting anything (`thp_fault_alloc` +1,
+//! `AnonHugePages` 2048 kB); after `fork` the child's write splits its PMD
+//! (`thp_split_pmd` +1, the child keeps 2048 kB of `AnonHugePages` for
+//! the other folio), and the parent, alone again, writes in place;
+//! `munmap` or `MADV_DONTNEED` of one page splits the PMD and queues the
+//! folio (`thp_split_pmd` and `thp_deferred_split_page` +1), `mprotect`
+//! of a whole folio keeps it.
+
+use mm_core::machine::{MachineConfig, ThpDefrag, ThpEnabled};
+use mm_core::vmstat::VmEvent;
+use mm_core::{Kernel, PAGE_SIZE, Pid};
+
+const A: u64 = 0x1_0000_0000; // 2 MiB aligned
+const HPAGE: u64 = 2 << 20;
+const PROT_READ: u64 = 1;
+const PROT_RW: u64 = 3;
+const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
+const MADV_DONTNEED: u64 = 4;
+const MADV_HUGEPAGE: u64 = 14;
+const MADV_NOHUGEPAGE: u64 = 15;
+const MADV_COLLAPSE: u64 = 25;
+
+fn check(k: &Kernel) {
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
+
+fn ev(k: &Kernel, e: VmEvent) -> u64 {
+    k.machine().vmstat().get(e)
+}
+
+/// `AnonHugePages` and `Rss` of the VMA at `addr`, in kB.
+fn smaps(k: &Kernel, pid: Pid, addr: u64) -> (u64, u64) {
+    let s = k.smaps(pid, addr, addr + 1).expect("smaps");
+    let (_, _, mss) = s.first().expect("a vma");
+    (mss.anonymous_thp >> 10, mss.resident >> 10)
+}
+
+fn vm_pte_kb(k: &Kernel, pid: Pid) -> i64 {
+    k.task(pid).expect("task").mm.vm_pte_kb()
+}
+
+/// A machine, a process, and a 4 MiB mapping at `A` with `MADV_HUGEPAGE`.
+fn setup(cfg: &MachineConfig) -> (Kernel, Pid) {
+    let mut k = Kernel::new(cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    k.sys_mmap(pid, A, 2 * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    (k, pid)
+}
+
+#[test]
+fn a_write_fault_maps_a_whole_folio_and_exit_frees_it() {
+    let cfg = MachineConfig::default();
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let free = k.machine().nr_free_pages();
+    let pid = k.spawn().expect("process");
+    k.sys_mmap(pid, A, 2 * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    let pte0 = vm_pte_kb(&k, pid);
+    k.store(pid, A + 5, 7).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 1);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    // One fault for the whole 2 MiB, and the deposited table counts.
+    assert_eq!(k.faults(pid).expect("faults").0, 1);
+    for i in 0..512 {
+        k.store(pid, A + i * PAGE_SIZE, i as u8).expect("store");
+    }
+    assert_eq!(k.faults(pid).expect("faults").0, 1);
+    // A PUD and a PMD table for the new region, and the deposited table.
+    assert_eq!(vm_pte_kb(&k, pid), pte0 + 12);
+    assert_eq!(k.load(pid, A + 5), Ok(7));
+    assert_eq!(k.load(pid, A + 9 * PAGE_SIZE), Ok(9));
+    assert_eq!(k.machine().meminfo_lines().iter().find(|l| l.0 == "AnonHugePages").map(|l| l.1), Some(2048));
+    check(&k);
+    k.exit(pid);
+    check(&k);
+    k.machine().drain_all_pages();
+    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+    assert_eq!(k.machine().meminfo_lines().iter().find(|l| l.0 == "AnonHugePages").map(|l| l.1), Some(0));
+}
+
+#[test]
+fn a_read_maps_the_huge_zero_folio_and_a_write_replaces_it() {
+    let (k, pid) = setup(&MachineConfig::default());
+    let pte0 = vm_pte_kb(&k, pid);
+    assert_eq!(k.load(pid, A + 3 * PAGE_SIZE), Ok(0));
+    assert_eq!(ev(&k, VmEvent::ThpZeroPageAlloc), 1);
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 0);
+    assert_eq!(smaps(&k, pid, A), (0, 0));
+    assert_eq!(vm_pte_kb(&k, pid), pte0 + 12);
+    check(&k);
+    k.store(pid, A, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 1);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 0);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    assert_eq!(vm_pte_kb(&k, pid), pte0 + 12, "the deposited table stays");
+    // A second region reads the same huge zero folio.
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0));
+    assert_eq!(ev(&k, VmEvent::ThpZeroPageAlloc), 1);
+    check(&k);
+}
+
+#[test]
+fn fork_shares_the_folio_and_the_child_write_splits_its_pmd() {
+    let (mut k, parent) = setup(&MachineConfig::default());
+    k.store(parent, A, 1).expect("store");
+    k.store(parent, A + HPAGE, 2).expect("store");
+    let child = k.fork(parent).expect("fork");
+    check(&k);
+    assert_eq!(smaps(&k, child, A), (4096, 4096));
+    k.store(child, A + PAGE_SIZE, 3).expect("child store");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 1);
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 0);
+    assert_eq!(smaps(&k, child, A), (2048, 4096));
+    assert_eq!(smaps(&k, parent, A), (4096, 4096));
+    assert_eq!(k.load(parent, A + PAGE_SIZE), Ok(0));
+    assert_eq!(k.load(child, A + PAGE_SIZE), Ok(3));
+    assert_eq!(k.load(child, A), Ok(1));
+    check(&k);
+    k.exit(child);
+    check(&k);
+    // Alone again, the parent writes in place: no split, no new folio.
+    let alloc = ev(&k, VmEvent::ThpFaultAlloc);
+    k.store(parent, A + 2 * PAGE_SIZE, 4).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 1);
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), alloc);
+    assert_eq!(smaps(&k, parent, A), (4096, 4096));
+    check(&k);
+}
+
+#[test]
+fn part_of_a_folio_unmapped_splits_its_pmd_and_queues_the_folio() {
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 2).expect("store");
+    k.sys_munmap(pid, A + PAGE_SIZE, PAGE_SIZE).expect("munmap");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 1);
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 1);
+    assert_eq!(smaps(&k, pid, A), (0, 4));
+    assert_eq!(smaps(&k, pid, A + 2 * PAGE_SIZE), (2048, 4088));
+    check(&k);
+    // mprotect of a whole folio keeps its PMD.
+    k.sys_mprotect(pid, A + HPAGE, HPAGE, PROT_READ).expect("mprotect");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 1);
+    assert_eq!(smaps(&k, pid, A + HPAGE), (2048, 2048));
+    assert!(k.store(pid, A + HPAGE, 3).is_err(), "read-only now");
+    check(&k);
+    // MADV_DONTNEED of one page: split, and queued.
+    k.sys_mprotect(pid, A + HPAGE, HPAGE, PROT_RW).expect("mprotect");
+    k.sys_madvise(pid, A + HPAGE, PAGE_SIZE, MADV_DONTNEED).expect("madvise");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 2);
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 2);
+    // The VMA merged back with the one below: 2040 kB and 2044 kB.
+    assert_eq!(smaps(&k, pid, A + HPAGE), (0, 4084));
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0));
+    assert_eq!(k.load(pid, A + HPAGE + PAGE_SIZE), Ok(0));
+    check(&k);
+    // Unmapping the rest frees everything, with no further queueing.
+    k.sys_munmap(pid, A, 2 * HPAGE).expect("munmap");
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 2);
+    check(&k);
+}
+
+#[test]
+fn a_partial_mprotect_and_mremap_split_the_pmd() {
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A, 1).expect("store");
+    k.sys_mprotect(pid, A, PAGE_SIZE, PROT_READ).expect("mprotect");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 1);
+    assert_eq!(k.load(pid, A), Ok(1));
+    check(&k);
+    k.store(pid, A + HPAGE + 7, 9).expect("store");
+    let new = k.sys_mremap(pid, A + HPAGE, HPAGE, HPAGE, 3, A + 8 * HPAGE).expect("mremap");
+    assert_eq!(k.load(pid, new + 7), Ok(9));
+    check(&k);
+}
+
+#[test]
+fn settings_and_advice_decide_where_thp_is_used() {
+    // never: 4 KiB pages even with MADV_HUGEPAGE.
+    let mut cfg = MachineConfig::default();
+    cfg.tunables.thp_enabled = ThpEnabled::Never;
+    let (k, pid) = setup(&cfg);
+    k.store(pid, A, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 0);
+    assert_eq!(smaps(&k, pid, A), (0, 4));
+    // always: without advice, but not under MADV_NOHUGEPAGE.
+    cfg.tunables.thp_enabled = ThpEnabled::Always;
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    k.sys_mmap(pid, A, 2 * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+    k.sys_madvise(pid, A + HPAGE, HPAGE, MADV_NOHUGEPAGE).expect("madvise");
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 1);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    assert_eq!(smaps(&k, pid, A + HPAGE), (0, 4));
+    // madvise (the default): a region not 2 MiB inside the VMA falls back.
+    let (k, pid) = setup(&MachineConfig::default());
+    k.sys_munmap(pid, A + HPAGE + PAGE_SIZE, HPAGE - PAGE_SIZE).expect("munmap");
+    k.store(pid, A + HPAGE, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 0);
+    check(&k);
+}
+
+#[test]
+fn no_free_block_falls_back_to_4k_pages() {
+    // 8 MiB of RAM, 6 MiB of it taken page by page: fewer than 512 frames
+    // are left, so no order-9 block can be had.
+    let cfg = MachineConfig { ram: 8 << 20, ..MachineConfig::default() };
+    let (k, pid) = setup(&cfg);
+    let other = 0x2_0000_0000;
+    k.sys_mmap(pid, other, 6 << 20, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+    for i in 0..(6 << 20) / PAGE_SIZE {
+        k.store(pid, other + i * PAGE_SIZE, 1).expect("store");
+    }
+    assert!(k.machine().nr_free_pages() < 512);
+    k.store(pid, A, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFaultFallback), 1);
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 0);
+    assert_eq!(smaps(&k, pid, A), (0, 4));
+    check(&k);
+}
+
+#[test]
+fn defrag_decides_whether_a_thp_fault_reclaims() {
+    // 16 MiB of RAM and swap; anonymous pages fill it until fewer than
+    // min + 512 frames are free: a THP needs reclaim, which `defrag`
+    // allows (direct reclaim stalls the allocation) or not (a fallback).
+    for (defrag, stalls) in [(ThpDefrag::Never, false), (ThpDefrag::Madvise, true), (ThpDefrag::Always, true)] {
+        let mut cfg = MachineConfig {
+            ram: 16 << 20,
+            swap: vec![mm_core::machine::SwapSpec::parse("zram:64M").expect("swap")],
+            ..MachineConfig::default()
+        };
+        cfg.tunables.thp_defrag = defrag;
+        let (k, pid) = setup(&cfg);
+        let other = 0x2_0000_0000;
+        k.sys_mmap(pid, other, 16 << 20, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+        let mut i = 0;
+        while k.machine().nr_free_pages() > 400 {
+            k.store(pid, other + i * PAGE_SIZE, 1).expect("store");
+            i += 1;
+        }
+        let stall = ev(&k, VmEvent::AllocStallNormal);
+        k.store(pid, A, 1).expect("store");
+        assert_eq!(ev(&k, VmEvent::AllocStallNormal) > stall, stalls, "{defrag:?}");
+        if !stalls {
+            assert_eq!(ev(&k, VmEvent::ThpFaultFallback), 1, "{defrag:?}");
+        }
+        check(&k);
+    }
+}
+
+#[test]
+fn madv_collapse_copies_4k_pages_into_a_folio() {
+    let (k, pid) = setup(&MachineConfig::default());
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_NOHUGEPAGE).expect("madvise");
+    for i in [0, 7, 300] {
+        k.store(pid, A + i * PAGE_SIZE + 1, i as u8 + 1).expect("store");
+    }
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0), "a zero-page entry in the second block");
+    assert_eq!(smaps(&k, pid, A), (0, 12));
+    // VM_NOHUGEPAGE refuses; without it the block collapses.
+    assert_eq!(k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE).expect("collapse");
+    assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    for i in [0, 7, 300] {
+        assert_eq!(k.load(pid, A + i * PAGE_SIZE + 1), Ok(i as u8 + 1));
+    }
+    assert_eq!(k.load(pid, A + 8 * PAGE_SIZE), Ok(0));
+    check(&k);
+    // A block of only zero-page entries has nothing writable: EINVAL.
+    assert_eq!(k.sys_madvise(pid, A + HPAGE, HPAGE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    // A range inside one block that reaches no block boundary: EINVAL,
+    // as the kernel's block count wraps; one that ends at a boundary
+    // collapses nothing and succeeds.
+    assert_eq!(k.sys_madvise(pid, A + 0x43000, PAGE_SIZE, MADV_COLLAPSE), Err(mm_core::Errno::EINVAL));
+    assert_eq!(k.sys_madvise(pid, A + HPAGE - PAGE_SIZE, PAGE_SIZE, MADV_COLLAPSE), Ok(0));
+    // A block mapped by a leaf already counts as collapsed.
+    k.sys_madvise(pid, A, HPAGE, MADV_COLLAPSE).expect("collapse");
+    assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
+    check(&k);
+}
