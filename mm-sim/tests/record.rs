@@ -260,6 +260,17 @@ fn probe() -> PathBuf {
 }
 
 /// Why recording cannot run here, if it cannot.
+/// Held while a test records.  Tests record this same program at once:
+/// when the machine's load has evicted some of its pages, one recording's
+/// start snapshot of the page cache may be taken while another's
+/// readahead is bringing a page in, so the snapshot lacks a page that is
+/// cached by the time fault-around maps it (seen: single-page holes in
+/// the snapshot, and exactly those pages present in the recording only).
+fn one_recording_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static RECORDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    RECORDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn cannot_record() -> Option<String> {
     if !cfg!(target_os = "linux") || !cfg!(target_arch = "x86_64") {
         return Some("not Linux x86-64".into());
@@ -285,6 +296,7 @@ fn a_recording_of_the_probe_has_its_faults_in_order() {
         eprintln!("skipped: recording is not permitted here: {why}");
         return;
     }
+    let _one = one_recording_at_a_time();
     let dir = std::env::temp_dir().join(format!("mmsim-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("data");
@@ -417,6 +429,7 @@ fn record_self(helper: &str, var: &str, value: &str) -> Option<(PathBuf, String)
         eprintln!("skipped: recording is not permitted here: {why}");
         return None;
     }
+    let _one = one_recording_at_a_time();
     let dir = std::env::temp_dir().join(format!("mmsim-record-{helper}-{value}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // This program was just linked: its pages written back now, not while
