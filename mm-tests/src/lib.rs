@@ -191,9 +191,15 @@ pub mod fragment {
     /// sequence of calls on every allocator.
     pub fn fragmented(ram: u64, allocator: &str, seed: u64) -> (Kernel, Pid) {
         let cfg = MachineConfig { ram, allocator: allocator.into(), ..MachineConfig::default() };
-        let mut k = Kernel::new(&cfg).expect("machine");
+        fragmented_on(&cfg, seed)
+    }
+
+    /// [`fragmented`] on a machine of configuration `cfg` (its THP
+    /// settings, say).
+    pub fn fragmented_on(cfg: &MachineConfig, seed: u64) -> (Kernel, Pid) {
+        let mut k = Kernel::new(cfg).expect("machine");
         let pid = k.spawn().expect("process");
-        let total = ram / PAGE_SIZE;
+        let total = cfg.ram / PAGE_SIZE;
         let cache_pages = total / 5;
         let fd = k.sys_memfd_create(pid, "cache", 0).expect("memfd") as i64;
         k.sys_ftruncate(pid, fd, cache_pages * PAGE_SIZE).expect("ftruncate");
