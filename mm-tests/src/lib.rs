@@ -165,22 +165,14 @@ struct ReadmeDoctests;
 /// while a page cache grows beside them, so that the pages still in use
 /// at the end lie scattered over all of memory.
 pub mod fragment {
-    use super::Rng;
     use mm_core::alloc::{Gfp, PAGEBLOCK_ORDER};
     use mm_core::compaction::Defrag;
     use mm_core::machine::MachineConfig;
     use mm_core::{Kernel, PAGE_SIZE, Pfn, Pid};
 
-    /// Where the mappings go, each with a page of gap before the next.
-    const REGIONS: u64 = 0x10_0000_0000;
-    /// Where the page-cache file (a memfd) is mapped.
-    const CACHE: u64 = 0x8_0000_0000;
-    const PROT_RW: u64 = 3;
-    const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
-    const MAP_SHARED_FIXED: u64 = 0x11;
-
     /// A machine of `ram` bytes with allocator `allocator`, after the
-    /// workload: one process maps regions of 1 to 32 pages and writes
+    /// workload (`mmsim sweep`'s `fragment` set-up,
+    /// `mm_sim::sweep::workload::fragment_memory`): one process maps regions of 1 to 32 pages and writes
     /// every page, one in twenty to keep until the end and the others to
     /// unmap, at random, whenever anonymous memory passes 60% of RAM; it
     /// also writes one more page of a shared file mapping every other
@@ -199,47 +191,7 @@ pub mod fragment {
     pub fn fragmented_on(cfg: &MachineConfig, seed: u64) -> (Kernel, Pid) {
         let mut k = Kernel::new(cfg).expect("machine");
         let pid = k.spawn().expect("process");
-        let total = cfg.ram / PAGE_SIZE;
-        let cache_pages = total / 5;
-        let fd = k.sys_memfd_create(pid, "cache", 0).expect("memfd") as i64;
-        k.sys_ftruncate(pid, fd, cache_pages * PAGE_SIZE).expect("ftruncate");
-        k.sys_mmap(pid, CACHE, cache_pages * PAGE_SIZE, PROT_RW, MAP_SHARED_FIXED, fd, 0).expect("mmap cache");
-        let mut rng = Rng(seed.max(1));
-        // (address, pages, kept until the end)
-        let mut live: Vec<(u64, u64, bool)> = Vec::new();
-        let (mut next, mut used, mut mapped, mut cached) = (REGIONS, 0, 0, 0);
-        let target = total * 6 / 10;
-        while mapped < 3 * total {
-            let pages = 1 + rng.below(32);
-            let keep = rng.below(20) == 0;
-            k.sys_mmap(pid, next, pages * PAGE_SIZE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
-            for p in 0..pages {
-                k.store(pid, next + p * PAGE_SIZE, (p as u8) | 1).expect("store");
-            }
-            live.push((next, pages, keep));
-            next += (pages + 1) * PAGE_SIZE;
-            used += pages;
-            mapped += pages;
-            if cached < cache_pages && rng.below(2) == 0 {
-                k.store(pid, CACHE + cached * PAGE_SIZE, 1).expect("store to the cache");
-                cached += 1;
-            }
-            while used > target {
-                let short: Vec<usize> = (0..live.len()).filter(|&i| !live[i].2).collect();
-                if short.is_empty() {
-                    break;
-                }
-                let (addr, pages, _) = live.swap_remove(short[rng.below(short.len() as u64) as usize]);
-                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
-                used -= pages;
-            }
-        }
-        for &(addr, pages, keep) in &live {
-            if !keep {
-                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
-            }
-        }
-        k.machine().kswapd_poll();
+        mm_sim::sweep::workload::fragment_memory(&mut k, pid, cfg.ram / PAGE_SIZE, seed).expect("fragmenting");
         (k, pid)
     }
 
