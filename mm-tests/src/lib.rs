@@ -210,6 +210,25 @@ pub mod fragment {
         held
     }
 
+    /// One store in each of `blocks` 2 MiB blocks of a new `MADV_HUGEPAGE`
+    /// region of `pid` (at 4 GiB): a THP fault each, on whatever memory
+    /// [`fragmented_on`] left.  Returns the faults that got a huge page
+    /// and those that fell back (`thp_fault_alloc`, `thp_fault_fallback`).
+    pub fn thp_faults(k: &Kernel, pid: Pid, blocks: u64) -> (u64, u64) {
+        use mm_core::vmstat::VmEvent;
+        const HPAGE: u64 = 2 << 20;
+        const BASE: u64 = 0x1_0000_0000;
+        const MADV_HUGEPAGE: u64 = 14;
+        let v = |e| k.machine().vmstat().get(e);
+        let (ok, fallback) = (v(VmEvent::ThpFaultAlloc), v(VmEvent::ThpFaultFallback));
+        k.sys_mmap(pid, BASE, blocks * HPAGE, 3, 0x32, -1, 0).expect("mmap");
+        k.sys_madvise(pid, BASE, blocks * HPAGE, MADV_HUGEPAGE).expect("madvise");
+        for b in 0..blocks {
+            k.store(pid, BASE + b * HPAGE, 1).expect("store");
+        }
+        (v(VmEvent::ThpFaultAlloc) - ok, v(VmEvent::ThpFaultFallback) - fallback)
+    }
+
     /// Gives back what [`take_order9`] took.
     pub fn put_order9(k: &Kernel, held: Vec<Pfn>) {
         for pfn in held {
