@@ -27,7 +27,8 @@
 //!
 //! Entry points: direct compaction, from the allocation slow path of a
 //! request above order 0 ([`Machine::alloc_pages_compact`] with
-//! [`Defrag::Direct`]), kcompactd, woken by such a request that may not
+//! [`Defrag::Direct`], and a THP fault as `thp_defrag` says,
+//! [`Machine::alloc_pages_thp`]), kcompactd, woken by such a request that may not
 //! wait ([`Defrag::Kcompactd`]) and run where kswapd runs, when the task
 //! returns to user space ([`Machine::kswapd_poll`]), and a whole-zone run
 //! as `echo 1 > /proc/sys/vm/compact_memory` does
@@ -88,9 +89,8 @@ pub enum CompactResult {
 }
 
 /// What an allocation above order 0 does when the free lists cannot
-/// serve it, as THP's `defrag` setting chooses (the `thp-core` fault path
-/// maps `always`, `defer`, `defer+madvise`, `madvise` and `never` onto
-/// these with the VMA's `MADV_HUGEPAGE`).
+/// serve it (the THP fault's own slow path,
+/// [`Machine::alloc_pages_thp`], takes the gfp bits `defrag` chooses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Defrag {
     /// Compact now and try again (`__GFP_DIRECT_RECLAIM`:
@@ -531,17 +531,71 @@ impl Machine {
                 self.wakeup_kcompactd(order);
                 None
             }
-            Defrag::Direct => {
-                let _t = crate::trace_enter!(self.trace, "__alloc_pages_direct_compact", "order {order}");
-                if self.compact_zone(Some(order), MigrateMode::Async) == CompactResult::Skipped {
-                    return None;
-                }
-                self.vmstat.count(VmEvent::CompactStall, 1);
-                let pfn = self.alloc_pages(gfp, order);
-                self.vmstat.count(if pfn.is_some() { VmEvent::CompactSuccess } else { VmEvent::CompactFail }, 1);
-                pfn
-            }
+            Defrag::Direct => self.__alloc_pages_direct_compact(gfp, order, MigrateMode::Async, true, true).0,
         }
+    }
+
+    /// `__alloc_pages_direct_compact`: one run of compaction for `order`
+    /// in `mode`, then the allocation tried again (with direct reclaim
+    /// and kswapd's wakeup as `direct` and `kswapd` say).  `compact_stall`
+    /// counts the runs that were not skipped, `compact_success` and
+    /// `compact_fail` whether the second try got a block.
+    fn __alloc_pages_direct_compact(
+        &self,
+        gfp: Gfp,
+        order: u32,
+        mode: MigrateMode,
+        direct: bool,
+        kswapd: bool,
+    ) -> (Option<Pfn>, CompactResult) {
+        let _t = crate::trace_enter!(self.trace, "__alloc_pages_direct_compact", "order {order}, {mode:?}");
+        let result = self.compact_zone(Some(order), mode);
+        if result == CompactResult::Skipped {
+            return (None, result);
+        }
+        self.vmstat.count(VmEvent::CompactStall, 1);
+        let pfn = self.alloc_pages_reclaim(gfp, order, direct, kswapd);
+        self.vmstat.count(if pfn.is_some() { VmEvent::CompactSuccess } else { VmEvent::CompactFail }, 1);
+        (pfn, result)
+    }
+
+    /// `__alloc_pages_slowpath` for a transparent huge page of `order`
+    /// under the gfp mask `vma_thp_gfp_mask` chose: `direct`
+    /// (`__GFP_DIRECT_RECLAIM`), `kswapd` (`__GFP_KSWAPD_RECLAIM`) and
+    /// `noretry` (`__GFP_NORETRY`).  The free lists first (with direct
+    /// reclaim below the min watermark as `direct` allows); on failure a
+    /// request that may wake kswapd wakes kcompactd (kswapd, finding the
+    /// order-0 watermarks met, hands a high-order request to kcompactd
+    /// and sleeps) and fails; one that may reclaim directly compacts
+    /// first, as a costly order does: an asynchronous run, then, unless
+    /// `noretry`, a synchronous one (`should_compact_retry` raising the
+    /// priority: every run starts at the zone's ends, so one more run of
+    /// each kind is all a retry can add).  A request with neither fails.
+    pub(crate) fn alloc_pages_thp(
+        &self,
+        gfp: Gfp,
+        order: u32,
+        direct: bool,
+        kswapd: bool,
+        noretry: bool,
+    ) -> Option<Pfn> {
+        if let Some(pfn) = self.alloc_pages_reclaim(gfp, order, direct, kswapd) {
+            return Some(pfn);
+        }
+        if order == 0 || order > MAX_PAGE_ORDER {
+            return None;
+        }
+        if kswapd {
+            self.wakeup_kcompactd(order);
+        }
+        if !direct {
+            return None;
+        }
+        let (pfn, result) = self.__alloc_pages_direct_compact(gfp, order, MigrateMode::Async, direct, kswapd);
+        if pfn.is_some() || noretry || result == CompactResult::Skipped {
+            return pfn;
+        }
+        self.__alloc_pages_direct_compact(gfp, order, MigrateMode::SyncLight, direct, kswapd).0
     }
 
     /// `__free_pages` for a block obtained from

@@ -255,18 +255,23 @@ impl MmStruct {
     }
 
     /// `vma_alloc_anon_folio_pmd`'s allocation with `vma_thp_gfp_mask`:
-    /// `defrag` says whether it may reclaim directly or wake kswapd.
+    /// `defrag` says whether it may reclaim and compact directly
+    /// (`always`; `madvise` and `defer+madvise` on a `VM_HUGEPAGE` VMA),
+    /// wake kswapd and with it kcompactd (`defer`; `defer+madvise`
+    /// elsewhere) or neither, and whether it gives up after one run of
+    /// compaction (`__GFP_NORETRY`: `always` on a VMA not madvised).
+    /// See [`Machine::alloc_pages_thp`].
     fn vma_alloc_anon_folio_pmd(&self, vma: &Vma, order: u32) -> Option<Pfn> {
         let m = &*self.machine;
         let madvised = vma.flags.contains(VmFlags::HUGEPAGE);
-        let (direct, kswapd) = match m.tunables.thp_defrag {
-            ThpDefrag::Always => (true, false),
-            ThpDefrag::Defer => (false, true),
-            ThpDefrag::DeferMadvise => (madvised, !madvised),
-            ThpDefrag::Madvise => (madvised, false),
-            ThpDefrag::Never => (false, false),
+        let (direct, kswapd, noretry) = match m.tunables.thp_defrag {
+            ThpDefrag::Always => (true, false, !madvised),
+            ThpDefrag::Defer => (false, true, false),
+            ThpDefrag::DeferMadvise => (madvised, !madvised, false),
+            ThpDefrag::Madvise => (madvised, false, false),
+            ThpDefrag::Never => (false, false, false),
         };
-        let pfn = m.alloc_pages_reclaim(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd)?;
+        let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry)?;
         // The pages are freed one by one once the leaf is split.
         if !m.split_page(pfn, order) {
             m.free_pages(pfn, order);

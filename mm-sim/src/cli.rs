@@ -227,7 +227,8 @@ struct SweepArgs {
     files: Vec<PathBuf>,
     /// A synthetic workload: GENERATOR:KEY=VALUE,...  Generators: seq,
     /// loop, uniform, zipf (theta), hotcold (hot, hotprob), phases (ws,
-    /// every, shift); every one takes pages=N or size=SIZE (required), n,
+    /// every, shift), fragment (memory fragmented, then THP faults in a
+    /// MADV_HUGEPAGE region); every one takes pages=N or size=SIZE (required), n,
     /// warmup, write (the fraction of stores) and seed.  Its MIN baseline
     /// is computed.  May be repeated.
     #[arg(long, value_name = "SPEC")]

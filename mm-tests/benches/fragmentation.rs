@@ -12,12 +12,20 @@
 //! direct compaction allowed: once a block exists, the allocator's search
 //! on fragmented free memory), both through `Machine::alloc_pages_compact`
 //! as the simulator's fault path would call it.
+//!
+//! A second table: THP faults on the fragmented machine, one in each
+//! 2 MiB of a 128 MiB `MADV_HUGEPAGE` region, for each allocator and
+//! `thp_defrag` value: how many got a huge page, and the compaction work
+//! (direct runs, kcompactd wakeups, pages migrated).  `mmsim sweep
+//! --workload fragment:...` runs the same (README, "allocators under
+//! fragmentation").
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mm_core::alloc::{Gfp, MM_PAGE_ALLOCATORS, PAGEBLOCK_ORDER};
 use mm_core::compaction::Defrag;
+use mm_core::machine::{MachineConfig, ThpDefrag};
 use mm_core::vmstat::VmEvent;
-use mm_tests::fragment::{fragmented, put_order9, take_order9};
+use mm_tests::fragment::{fragmented, fragmented_on, put_order9, take_order9, thp_faults};
 
 const RAM: u64 = 256 << 20;
 const SEED: u64 = 1;
@@ -53,8 +61,32 @@ fn table() {
     }
 }
 
+fn thp_table() {
+    eprintln!(
+        "| allocator | thp_defrag | THP faults ok | fallback | compact_stall | kcompactd wakes | pages migrated |"
+    );
+    eprintln!("|---|---|---|---|---|---|---|");
+    for name in names() {
+        for defrag in [ThpDefrag::Never, ThpDefrag::Defer, ThpDefrag::Madvise, ThpDefrag::Always] {
+            let mut cfg = MachineConfig { ram: RAM, allocator: name.into(), ..MachineConfig::default() };
+            cfg.tunables.thp_defrag = defrag;
+            let (k, pid) = fragmented_on(&cfg, SEED);
+            let (ok, fallback) = thp_faults(&k, pid, 64);
+            let v = k.machine().vmstat();
+            eprintln!(
+                "| {name} | {} | {ok} | {fallback} | {} | {} | {} |",
+                defrag.name(),
+                v.get(VmEvent::CompactStall),
+                v.get(VmEvent::KcompactdWake),
+                v.get(VmEvent::PgMigrateSuccess)
+            );
+        }
+    }
+}
+
 fn latency(c: &mut Criterion) {
     table();
+    thp_table();
     for name in names() {
         let (k, _) = fragmented(RAM, name, SEED);
         let m = k.machine().clone();

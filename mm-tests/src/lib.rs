@@ -165,22 +165,14 @@ struct ReadmeDoctests;
 /// while a page cache grows beside them, so that the pages still in use
 /// at the end lie scattered over all of memory.
 pub mod fragment {
-    use super::Rng;
     use mm_core::alloc::{Gfp, PAGEBLOCK_ORDER};
     use mm_core::compaction::Defrag;
     use mm_core::machine::MachineConfig;
     use mm_core::{Kernel, PAGE_SIZE, Pfn, Pid};
 
-    /// Where the mappings go, each with a page of gap before the next.
-    const REGIONS: u64 = 0x10_0000_0000;
-    /// Where the page-cache file (a memfd) is mapped.
-    const CACHE: u64 = 0x8_0000_0000;
-    const PROT_RW: u64 = 3;
-    const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
-    const MAP_SHARED_FIXED: u64 = 0x11;
-
     /// A machine of `ram` bytes with allocator `allocator`, after the
-    /// workload: one process maps regions of 1 to 32 pages and writes
+    /// workload (`mmsim sweep`'s `fragment` set-up,
+    /// `mm_sim::sweep::workload::fragment_memory`): one process maps regions of 1 to 32 pages and writes
     /// every page, one in twenty to keep until the end and the others to
     /// unmap, at random, whenever anonymous memory passes 60% of RAM; it
     /// also writes one more page of a shared file mapping every other
@@ -191,49 +183,15 @@ pub mod fragment {
     /// sequence of calls on every allocator.
     pub fn fragmented(ram: u64, allocator: &str, seed: u64) -> (Kernel, Pid) {
         let cfg = MachineConfig { ram, allocator: allocator.into(), ..MachineConfig::default() };
-        let mut k = Kernel::new(&cfg).expect("machine");
+        fragmented_on(&cfg, seed)
+    }
+
+    /// [`fragmented`] on a machine of configuration `cfg` (its THP
+    /// settings, say).
+    pub fn fragmented_on(cfg: &MachineConfig, seed: u64) -> (Kernel, Pid) {
+        let mut k = Kernel::new(cfg).expect("machine");
         let pid = k.spawn().expect("process");
-        let total = ram / PAGE_SIZE;
-        let cache_pages = total / 5;
-        let fd = k.sys_memfd_create(pid, "cache", 0).expect("memfd") as i64;
-        k.sys_ftruncate(pid, fd, cache_pages * PAGE_SIZE).expect("ftruncate");
-        k.sys_mmap(pid, CACHE, cache_pages * PAGE_SIZE, PROT_RW, MAP_SHARED_FIXED, fd, 0).expect("mmap cache");
-        let mut rng = Rng(seed.max(1));
-        // (address, pages, kept until the end)
-        let mut live: Vec<(u64, u64, bool)> = Vec::new();
-        let (mut next, mut used, mut mapped, mut cached) = (REGIONS, 0, 0, 0);
-        let target = total * 6 / 10;
-        while mapped < 3 * total {
-            let pages = 1 + rng.below(32);
-            let keep = rng.below(20) == 0;
-            k.sys_mmap(pid, next, pages * PAGE_SIZE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
-            for p in 0..pages {
-                k.store(pid, next + p * PAGE_SIZE, (p as u8) | 1).expect("store");
-            }
-            live.push((next, pages, keep));
-            next += (pages + 1) * PAGE_SIZE;
-            used += pages;
-            mapped += pages;
-            if cached < cache_pages && rng.below(2) == 0 {
-                k.store(pid, CACHE + cached * PAGE_SIZE, 1).expect("store to the cache");
-                cached += 1;
-            }
-            while used > target {
-                let short: Vec<usize> = (0..live.len()).filter(|&i| !live[i].2).collect();
-                if short.is_empty() {
-                    break;
-                }
-                let (addr, pages, _) = live.swap_remove(short[rng.below(short.len() as u64) as usize]);
-                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
-                used -= pages;
-            }
-        }
-        for &(addr, pages, keep) in &live {
-            if !keep {
-                k.sys_munmap(pid, addr, pages * PAGE_SIZE).expect("munmap");
-            }
-        }
-        k.machine().kswapd_poll();
+        mm_sim::sweep::workload::fragment_memory(&mut k, pid, cfg.ram / PAGE_SIZE, seed).expect("fragmenting");
         (k, pid)
     }
 
@@ -250,6 +208,25 @@ pub mod fragment {
             }
         }
         held
+    }
+
+    /// One store in each of `blocks` 2 MiB blocks of a new `MADV_HUGEPAGE`
+    /// region of `pid` (at 4 GiB): a THP fault each, on whatever memory
+    /// [`fragmented_on`] left.  Returns the faults that got a huge page
+    /// and those that fell back (`thp_fault_alloc`, `thp_fault_fallback`).
+    pub fn thp_faults(k: &Kernel, pid: Pid, blocks: u64) -> (u64, u64) {
+        use mm_core::vmstat::VmEvent;
+        const HPAGE: u64 = 2 << 20;
+        const BASE: u64 = 0x1_0000_0000;
+        const MADV_HUGEPAGE: u64 = 14;
+        let v = |e| k.machine().vmstat().get(e);
+        let (ok, fallback) = (v(VmEvent::ThpFaultAlloc), v(VmEvent::ThpFaultFallback));
+        k.sys_mmap(pid, BASE, blocks * HPAGE, 3, 0x32, -1, 0).expect("mmap");
+        k.sys_madvise(pid, BASE, blocks * HPAGE, MADV_HUGEPAGE).expect("madvise");
+        for b in 0..blocks {
+            k.store(pid, BASE + b * HPAGE, 1).expect("store");
+        }
+        (v(VmEvent::ThpFaultAlloc) - ok, v(VmEvent::ThpFaultFallback) - fallback)
     }
 
     /// Gives back what [`take_order9`] took.

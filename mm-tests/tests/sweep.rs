@@ -85,3 +85,46 @@ fn two_shards_merge_into_the_whole_sweep() {
     let merged = Sweep::merge(vec![("b".into(), back(&b)), ("a".into(), back(&a))]).expect("merge");
     assert_eq!(without_wall_time(merged), without_wall_time(whole));
 }
+
+#[test]
+fn the_fragment_workload_tells_allocators_and_defrag_apart() {
+    let axes = vec![
+        Axis::new("ram", "64M").expect("ram"),
+        Axis::new("allocator", "buddy,bitmap,first-fit").expect("allocators"),
+        Axis::new("thp_defrag", "never,defer,always").expect("defrag"),
+    ];
+    let w = vec![Workload::synthetic("fragment:size=32M").expect("spec")];
+    let s = sweep(&Plan::new(axes, w).expect("plan"), &SweepOptions { jobs: None, shard: None, progress: false })
+        .expect("sweep");
+    let cell = |a: &str, d: &str| {
+        let c = s.cells.iter().find(|c| c.axes["allocator"] == a && c.axes["thp_defrag"] == d).expect("cell");
+        assert_eq!(c.error, None, "{c:?}");
+        c
+    };
+    let v = |a: &str, d: &str, k: &str| cell(a, d).vmstat[k];
+    for a in ["buddy", "bitmap", "first-fit"] {
+        for d in ["never", "defer", "always"] {
+            // 16 blocks of 2 MiB, one THP fault each.
+            assert_eq!(v(a, d, "thp_fault_alloc") + v(a, d, "thp_fault_fallback"), 16, "{a} {d}");
+        }
+        // never compacts nothing; defer only through kcompactd, always
+        // only directly.
+        for k in ["compact_stall", "compact_daemon_wake", "pgmigrate_success", "compact_migrate_scanned"] {
+            assert_eq!(v(a, "never", k), 0, "{a} never {k}");
+        }
+        assert!(v(a, "defer", "compact_daemon_wake") > 0 && v(a, "defer", "compact_stall") == 0, "{a}");
+        assert!(v(a, "always", "compact_stall") > 0 && v(a, "always", "compact_daemon_wake") == 0, "{a}");
+    }
+    // Buddy's free 2 MiB blocks survive the fragmenting and compaction
+    // empties its movable pageblocks; the bitmap's next-fit search leaves
+    // none, and page tables scattered among user pages keep compaction
+    // from emptying one.
+    for d in ["never", "defer", "always"] {
+        assert!(v("buddy", d, "thp_fault_alloc") > v("bitmap", d, "thp_fault_alloc"), "{d}");
+    }
+    assert!(v("buddy", "always", "thp_fault_alloc") > v("buddy", "never", "thp_fault_alloc"));
+    assert!(v("buddy", "always", "thp_fault_alloc") > v("first-fit", "always", "thp_fault_alloc"));
+    // The table shows the THP columns.
+    let table = mm_sim::sweep::output::table(&s);
+    assert!(table.lines().next().is_some_and(|h| h.contains("thp ok") && h.contains("migrated")), "{table}");
+}

@@ -20,12 +20,28 @@ fn per_thousand(n: Option<u64>, accesses: Option<u64>) -> String {
     }
 }
 
+/// The THP columns of the table, each a vmstat counter: faults that got
+/// a huge page and those that fell back (the first two; `thp %` is the
+/// share of the first), direct compaction runs, kcompactd wakeups, pages
+/// migrated, and the pfns compaction's migrate and free scanners looked
+/// at.
+pub const THP_COLUMNS: &[(&str, &str)] = &[
+    ("thp ok", "thp_fault_alloc"),
+    ("thp fallback", "thp_fault_fallback"),
+    ("compact stall", "compact_stall"),
+    ("kcompactd", "compact_daemon_wake"),
+    ("migrated", "pgmigrate_success"),
+    ("migrate scanned", "compact_migrate_scanned"),
+    ("free scanned", "compact_free_scanned"),
+];
+
 /// The table `mmsim sweep` prints: one row per cell, with the axes that
 /// take more than one value, the workload, major faults and page-ins (in
 /// all and per 1000 accesses), MIN's page-ins per 1000 accesses (the
 /// figure to hold page-ins/1k against) and wall time; then the cells
 /// that failed, with their errors.  Rates need the number of accesses,
-/// which only synthetic workloads have (`-` otherwise).
+/// which only synthetic workloads have (`-` otherwise).  When a cell
+/// took THP faults, the THP columns follow ([`THP_COLUMNS`]).
 pub fn table(s: &Sweep) -> String {
     let varying: Vec<&str> = s.axes.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.as_str()).collect();
     let mut head: Vec<String> = varying.iter().map(|k| k.to_string()).collect();
@@ -34,6 +50,11 @@ pub fn table(s: &Sweep) -> String {
             .iter()
             .map(|h| h.to_string()),
     );
+    let thp = s.cells.iter().any(|c| THP_COLUMNS[..2].iter().any(|(_, k)| c.vmstat.get(*k).is_some_and(|&v| v > 0)));
+    if thp {
+        head.push("thp %".to_string());
+        head.extend(THP_COLUMNS.iter().map(|(h, _)| h.to_string()));
+    }
     let mut rows = vec![head];
     for c in &s.cells {
         let mut row: Vec<String> = varying.iter().map(|k| c.axes.get(*k).cloned().unwrap_or_default()).collect();
@@ -48,6 +69,18 @@ pub fn table(s: &Sweep) -> String {
             row.push(per_thousand(c.min_page_ins, c.accesses));
         }
         row.push(format!("{:.1}", c.wall_ns as f64 / 1e6));
+        if thp {
+            let v = |k: &str| c.vmstat.get(k).copied().unwrap_or(0);
+            let (ok, fallback) = (v(THP_COLUMNS[0].1), v(THP_COLUMNS[1].1));
+            row.push(if ok + fallback > 0 {
+                format!("{:.1}", ok as f64 * 100.0 / (ok + fallback) as f64)
+            } else {
+                "-".to_string()
+            });
+            row.extend(
+                THP_COLUMNS.iter().map(|(_, k)| if c.error.is_some() { "-".to_string() } else { v(k).to_string() }),
+            );
+        }
         rows.push(row);
     }
     let ncols = rows[0].len();

@@ -14,7 +14,15 @@
 //! * `hotcold`: the first `hot` fraction of the pages gets `hotprob` of
 //!   the accesses, uniformly; the rest of the pages the rest;
 //! * `phases`: uniform over a working set of `ws` pages that moves on by
-//!   `shift` pages (wrapping round the region) every `every` accesses.
+//!   `shift` pages (wrapping round the region) every `every` accesses;
+//! * `fragment`: memory fragmented first ([`fragment_memory`]: mappings
+//!   of mixed lifetimes come and go beside a growing page cache), then
+//!   one sequential scan of a `MADV_HUGEPAGE` region, so that its first
+//!   store in each 2 MiB takes a THP fault on fragmented memory (with
+//!   `thp_defrag` and `allocator` as swept settings, the `thp_fault_*`,
+//!   `compact_*` and `pgmigrate_*` counters tell allocators and
+//!   settings apart).  Its set-up is the fragmenting, not a pass over
+//!   the region.
 //!
 //! Parameters every generator takes: the region's size, absolute so that
 //! a miss-ratio curve varies RAM under a fixed workload (`pages=N`, or
@@ -31,10 +39,10 @@
 //! IEEE 754 rounds exactly (no `powf`, `exp` or `ln` from the host's
 //! mathematics library) make it the same on every host and Rust version.
 
-use mm_core::Kernel;
 use mm_core::machine::{format_size, parse_size};
 use mm_core::types::PAGE_SIZE;
 use mm_core::vmstat::VmEvent;
+use mm_core::{Kernel, Pid};
 use std::fmt;
 
 /// The generators, with what each does and the parameters of its own.
@@ -45,6 +53,7 @@ pub const GENERATORS: &[(&str, &str)] = &[
     ("zipf", "Zipf-distributed pages, page 0 the hottest (theta=0.99)"),
     ("hotcold", "a hot fraction of the pages gets most accesses (hot=0.2, hotprob=0.8)"),
     ("phases", "uniform over a working set that moves every few accesses (ws, every, shift)"),
+    ("fragment", "memory fragmented first, then one scan of a MADV_HUGEPAGE region (THP faults)"),
 ];
 
 /// The largest region a generator takes, in pages (1 TiB).
@@ -54,6 +63,9 @@ pub const MAX_PAGES: u64 = 1 << 28;
 pub const MAX_ZIPF_PAGES: u64 = 1 << 24;
 /// The most accesses (`n`, and `warmup`) a workload makes.
 pub const MAX_ACCESSES: u64 = 1 << 32;
+/// The largest region `fragment` takes, in pages (16 GiB): it lies below
+/// the page-cache file the fragmenting maps.
+pub const MAX_FRAGMENT_PAGES: u64 = 1 << 22;
 /// The largest Zipf exponent.
 pub const MAX_THETA: f64 = 16.0;
 
@@ -85,6 +97,9 @@ pub enum WorkloadError {
     /// The simulated kernel refused the process or the mapping.
     #[error("{spec}: {what} failed: {errno}")]
     Setup { spec: String, what: &'static str, errno: mm_core::Errno },
+    /// The fragmenting set-up of `fragment` could not run to its end.
+    #[error("{spec}: fragmenting memory: {why}")]
+    Fragment { spec: String, why: String },
     /// An access ended in a signal (the OOM killer's when memory and swap
     /// are too small for the region).
     #[error("{spec}: {phase} access {index} (page {page}) got {signal}")]
@@ -114,6 +129,7 @@ enum Pattern {
     Zipf { theta: f64 },
     HotCold { hot: f64, hotprob: f64 },
     Phases { ws: u64, every: u64, shift: u64 },
+    Fragment,
 }
 
 impl Pattern {
@@ -125,6 +141,7 @@ impl Pattern {
             Pattern::Zipf { .. } => "zipf",
             Pattern::HotCold { .. } => "hotcold",
             Pattern::Phases { .. } => "phases",
+            Pattern::Fragment => "fragment",
         }
     }
 
@@ -221,7 +238,11 @@ impl Synthetic {
                 });
             }
         };
-        let max_pages = if name == "zipf" { MAX_ZIPF_PAGES } else { MAX_PAGES };
+        let max_pages = match name {
+            "zipf" => MAX_ZIPF_PAGES,
+            "fragment" => MAX_FRAGMENT_PAGES,
+            _ => MAX_PAGES,
+        };
         if pages == 0 || pages > max_pages {
             let v = p.get("pages").or(p.get("size")).unwrap_or_default();
             let key = if p.get("pages").is_some() { "pages" } else { "size" };
@@ -275,10 +296,12 @@ impl Synthetic {
                 }
                 Pattern::Phases { ws, every, shift }
             }
+            "fragment" => Pattern::Fragment,
             _ => unreachable!("every generator is handled: {name}"),
         };
 
-        let default_n = if pattern == Pattern::Seq { pages } else { pages.saturating_mul(4).min(MAX_ACCESSES) };
+        let scan = matches!(pattern, Pattern::Seq | Pattern::Fragment);
+        let default_n = if scan { pages } else { pages.saturating_mul(4).min(MAX_ACCESSES) };
         let n = p.int_or("n", default_n)?;
         if n == 0 || n > MAX_ACCESSES {
             return Err(p.bad(
@@ -295,7 +318,7 @@ impl Synthetic {
                 format!("at most {MAX_ACCESSES} accesses"),
             ));
         }
-        if pattern == Pattern::Seq && warmup + n > pages {
+        if scan && warmup + n > pages {
             let (key, v) = match p.get("n") {
                 Some(v) => ("n", v.to_string()),
                 None => ("warmup", p.get("warmup").unwrap_or_default().to_string()),
@@ -316,7 +339,7 @@ impl Synthetic {
     pub fn spec(&self) -> String {
         let mut s = format!("{}:pages={}", self.pattern.name(), self.pages);
         match self.pattern {
-            Pattern::Seq | Pattern::Loop | Pattern::Uniform => {}
+            Pattern::Seq | Pattern::Loop | Pattern::Uniform | Pattern::Fragment => {}
             Pattern::Zipf { theta } => s += &format!(",theta={theta}"),
             Pattern::HotCold { hot, hotprob } => s += &format!(",hot={hot},hotprob={hotprob}"),
             Pattern::Phases { ws, every, shift } => s += &format!(",ws={ws},every={every},shift={shift}"),
@@ -374,14 +397,25 @@ impl Synthetic {
             what: "mmap",
             errno,
         })?;
+        if self.pattern == Pattern::Fragment {
+            k.sys_madvise(pid, REGION_ADDR, len, MADV_HUGEPAGE).map_err(|errno| WorkloadError::Setup {
+                spec: spec(),
+                what: "madvise",
+                errno,
+            })?;
+            let total = super::min::totalram_pages(k);
+            fragment_memory(k, pid, total, self.seed).map_err(|why| WorkloadError::Fragment { spec: spec(), why })?;
+        }
         let k = &*k;
         let access = |phase: &'static str, index: u64, page: u64, store: bool| {
             let addr = REGION_ADDR + page * PAGE_SIZE;
             let r = if store { k.store(pid, addr, index as u8 | 1) } else { k.load(pid, addr).map(drop) };
             r.map_err(|signal| WorkloadError::Access { spec: spec(), phase, index, page, signal })
         };
-        for page in 0..self.pages {
-            access("set-up", page, page, true)?;
+        if self.pattern != Pattern::Fragment {
+            for page in 0..self.pages {
+                access("set-up", page, page, true)?;
+            }
         }
         let mut writes = Writes::new(self);
         let mut stream = self.stream();
@@ -416,6 +450,92 @@ impl std::str::FromStr for Synthetic {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Synthetic::parse(s)
     }
+}
+
+/// Where [`fragment_memory`]'s mappings go, each with a page of gap
+/// before the next.
+const FRAGMENT_REGIONS: u64 = 0x10_0000_0000;
+/// Where [`fragment_memory`]'s page-cache file (a memfd) is mapped.
+const FRAGMENT_CACHE: u64 = 0x8_0000_0000;
+
+/// The generator of [`fragment_memory`] (xorshift64*).
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+/// `MADV_HUGEPAGE`.
+const MADV_HUGEPAGE: u64 = 14;
+
+/// Fragments the memory of `k`, of `total` pages, through process `pid`:
+/// it maps regions
+/// of 1 to 32 pages and writes every page, one in twenty to keep until
+/// the end and the others to unmap, at random, whenever anonymous memory
+/// passes 60% of RAM; it also writes one more page of a shared file
+/// mapping every other step, up to a fifth of RAM.  It runs until three
+/// times RAM has been mapped, then unmaps what it was not keeping: about
+/// 15% of memory stays in anonymous pages and 20% in the page cache,
+/// spread over every pageblock.  Seeded: the same `seed` makes the same
+/// sequence of calls on every allocator.  Its mappings lie from 32 GiB
+/// up.  On failure, the call that failed and its error.
+pub fn fragment_memory(k: &mut Kernel, pid: Pid, total: u64, seed: u64) -> Result<(), String> {
+    use mm_core::flags::{MapFlags, Prot};
+    let prot = (Prot::READ | Prot::WRITE).bits();
+    let anon = (MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED).bits();
+    let shared = (MapFlags::SHARED | MapFlags::FIXED).bits();
+    fn failed(what: &'static str) -> impl Fn(mm_core::Errno) -> String {
+        move |e| format!("{what} failed: {e}")
+    }
+    let store = |k: &Kernel, addr: u64, v: u8| {
+        k.store(pid, addr, v).map_err(|signal| format!("store to {addr:#x} got {signal}"))
+    };
+    let cache_pages = total / 5;
+    let fd = k.sys_memfd_create(pid, "cache", 0).map_err(failed("memfd_create"))? as i64;
+    k.sys_ftruncate(pid, fd, cache_pages * PAGE_SIZE).map_err(failed("ftruncate"))?;
+    k.sys_mmap(pid, FRAGMENT_CACHE, cache_pages * PAGE_SIZE, prot, shared, fd, 0).map_err(failed("mmap"))?;
+    let mut rng = XorShift(seed.max(1));
+    // (address, pages, kept until the end)
+    let mut live: Vec<(u64, u64, bool)> = Vec::new();
+    let (mut next, mut used, mut mapped, mut cached) = (FRAGMENT_REGIONS, 0, 0, 0);
+    let target = total * 6 / 10;
+    while mapped < 3 * total {
+        let pages = 1 + rng.below(32);
+        let keep = rng.below(20) == 0;
+        k.sys_mmap(pid, next, pages * PAGE_SIZE, prot, anon, -1, 0).map_err(failed("mmap"))?;
+        for p in 0..pages {
+            store(k, next + p * PAGE_SIZE, (p as u8) | 1)?;
+        }
+        live.push((next, pages, keep));
+        next += (pages + 1) * PAGE_SIZE;
+        used += pages;
+        mapped += pages;
+        if cached < cache_pages && rng.below(2) == 0 {
+            store(k, FRAGMENT_CACHE + cached * PAGE_SIZE, 1)?;
+            cached += 1;
+        }
+        while used > target {
+            let short: Vec<usize> = (0..live.len()).filter(|&i| !live[i].2).collect();
+            if short.is_empty() {
+                break;
+            }
+            let (addr, pages, _) = live.swap_remove(short[rng.below(short.len() as u64) as usize]);
+            k.sys_munmap(pid, addr, pages * PAGE_SIZE).map_err(failed("munmap"))?;
+            used -= pages;
+        }
+    }
+    for &(addr, pages, keep) in &live {
+        if !keep {
+            k.sys_munmap(pid, addr, pages * PAGE_SIZE).map_err(failed("munmap"))?;
+        }
+    }
+    k.machine().kswapd_poll();
+    Ok(())
 }
 
 /// The machine-wide counters a run measures.
@@ -534,7 +654,7 @@ impl Iterator for PageStream {
         let i = self.i;
         self.i += 1;
         let page = match self.w.pattern {
-            Pattern::Seq | Pattern::Loop => i % pages,
+            Pattern::Seq | Pattern::Loop | Pattern::Fragment => i % pages,
             Pattern::Uniform => self.rng.below(pages),
             Pattern::Zipf { .. } => self.table.sample(&mut self.rng),
             Pattern::HotCold { hot, hotprob } => {
@@ -665,6 +785,23 @@ mod tests {
             "phases:pages=100,ws=25,every=100,shift=25,n=400,warmup=0,write=1,seed=1"
         );
         assert_eq!(parse("uniform:pages=8,write=0.0").spec(), "uniform:pages=8,n=32,warmup=0,write=0,seed=1");
+        assert_eq!(parse("fragment:size=4M").spec(), "fragment:pages=1024,n=1024,warmup=0,write=1,seed=1");
+    }
+
+    #[test]
+    fn fragment_takes_thp_faults_on_fragmented_memory() {
+        let err = |s: &str| Synthetic::parse(s).expect_err(s).to_string();
+        assert!(err("fragment:size=1T").contains("1 to 4194304 pages"), "{}", err("fragment:size=1T"));
+        assert!(err("fragment:pages=4,n=5").contains("warmup + n (5) exceeds pages (4)"));
+        // 8 MiB madvised on 32 MiB: the fragmenting leaves scattered
+        // pages, then each 2 MiB takes one THP fault, one store a page.
+        let mut k = machine(&["ram=32M", "thp_defrag=never"]);
+        let m = parse("fragment:size=8M").run(&mut k).expect("run");
+        assert_eq!((m.accesses, m.majflt), (2048, 0));
+        let v = k.machine().vmstat();
+        assert_eq!(v.get(VmEvent::ThpFaultAlloc) + v.get(VmEvent::ThpFaultFallback), 4);
+        assert!(v.get(VmEvent::PgFault) > 4 * 2048, "the fragmenting's faults come first");
+        assert_eq!(v.get(VmEvent::CompactStall), 0);
     }
 
     #[test]

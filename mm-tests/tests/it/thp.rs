@@ -290,3 +290,79 @@ fn madv_collapse_copies_4k_pages_into_a_folio() {
     assert_eq!(ev(&k, VmEvent::ThpCollapseAlloc), 1);
     check(&k);
 }
+
+/// The THP faults of `blocks` 2 MiB blocks (one store each, in a
+/// `MADV_HUGEPAGE` region) on a 64 MiB machine fragmented by
+/// `mm_tests::fragment`, with `defrag`: the vmstat counters afterwards.
+fn thp_faults_on_fragmented(defrag: ThpDefrag, blocks: u64) -> (Kernel, [u64; 5]) {
+    let mut cfg = MachineConfig { ram: 64 << 20, ..MachineConfig::default() };
+    cfg.tunables.thp_defrag = defrag;
+    let (k, pid) = mm_tests::fragment::fragmented_on(&cfg, 1);
+    let base = 0x40_0000_0000;
+    k.sys_mmap(pid, base, blocks * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+    k.sys_madvise(pid, base, blocks * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    for b in 0..blocks {
+        k.store(pid, base + b * HPAGE, 1).expect("store");
+    }
+    check(&k);
+    let counters = [
+        ev(&k, VmEvent::ThpFaultAlloc),
+        ev(&k, VmEvent::ThpFaultFallback),
+        ev(&k, VmEvent::CompactStall),
+        ev(&k, VmEvent::KcompactdWake),
+        ev(&k, VmEvent::PgMigrateSuccess),
+    ];
+    (k, counters)
+}
+
+#[test]
+fn defrag_decides_whether_a_thp_fault_compacts() {
+    // More blocks than the fragmented machine has free 2 MiB blocks:
+    // `never` gets the free ones and falls back for the rest; `madvise`
+    // (the region is madvised) and `always` compact directly and get
+    // more, counted in compact_stall; `defer` fails at once and wakes
+    // kcompactd, whose runs let later faults succeed without a stall.
+    let blocks = 16;
+    let (_, never) = thp_faults_on_fragmented(ThpDefrag::Never, blocks);
+    let [alloc, fallback, stall, wake, migrated] = never;
+    assert!(fallback > 0, "{never:?}");
+    assert_eq!(alloc + fallback, blocks);
+    assert_eq!((stall, wake, migrated), (0, 0, 0), "never compacts: {never:?}");
+    for defrag in [ThpDefrag::Always, ThpDefrag::Madvise, ThpDefrag::DeferMadvise] {
+        let (_, c) = thp_faults_on_fragmented(defrag, blocks);
+        assert!(c[0] > alloc, "{defrag:?}: {c:?} against never's {never:?}");
+        assert_eq!(c[0] + c[1], blocks);
+        assert!(c[2] > 0 && c[4] > 0, "{defrag:?} compacts directly: {c:?}");
+        assert_eq!(c[3], 0, "{defrag:?} wakes no kcompactd: {c:?}");
+    }
+    let (_, defer) = thp_faults_on_fragmented(ThpDefrag::Defer, blocks);
+    assert!(defer[0] > alloc, "defer: {defer:?} against never's {never:?}");
+    assert_eq!(defer[2], 0, "defer never stalls: {defer:?}");
+    assert!(defer[3] > 0 && defer[4] > 0, "defer wakes kcompactd: {defer:?}");
+}
+
+#[test]
+fn defrag_defer_madvise_defers_outside_madvised_regions() {
+    // enabled=always: a region not madvised takes THP faults too, and
+    // defer+madvise only wakes kcompactd for it; always on it gives up
+    // after one (asynchronous) run, madvise does not compact at all.
+    for (defrag, stalls, wakes) in
+        [(ThpDefrag::DeferMadvise, false, true), (ThpDefrag::Always, true, false), (ThpDefrag::Madvise, false, false)]
+    {
+        let mut cfg = MachineConfig { ram: 64 << 20, ..MachineConfig::default() };
+        cfg.tunables.thp_defrag = defrag;
+        cfg.tunables.thp_enabled = ThpEnabled::Always;
+        let (k, pid) = mm_tests::fragment::fragmented_on(&cfg, 1);
+        let (stall0, wake0) = (ev(&k, VmEvent::CompactStall), ev(&k, VmEvent::KcompactdWake));
+        let base = 0x40_0000_0000;
+        let blocks = 16;
+        k.sys_mmap(pid, base, blocks * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
+        for b in 0..blocks {
+            k.store(pid, base + b * HPAGE, 1).expect("store");
+        }
+        assert!(ev(&k, VmEvent::ThpFaultFallback) > 0, "{defrag:?}");
+        assert_eq!(ev(&k, VmEvent::CompactStall) > stall0, stalls, "{defrag:?}");
+        assert_eq!(ev(&k, VmEvent::KcompactdWake) > wake0, wakes, "{defrag:?}");
+        check(&k);
+    }
+}
