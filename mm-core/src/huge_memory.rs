@@ -339,11 +339,7 @@ impl MmStruct {
         }
         self.pgtable_trans_huge_deposit(vmf.pmd, table);
         // map_anon_folio_pmd
-        for i in 0..nr {
-            let p = Pfn(pfn.0 + i);
-            m.phys.page(p).set_flags(if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
-            self.folio_add_new_anon_rmap(p, vma, &anon_vma, haddr + (i << PAGE_SHIFT));
-        }
+        self.folio_add_new_anon_rmap_large(pfn, nr, vma, &anon_vma, haddr);
         m.folio_mod_entire_mapcount(pfn, 1);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY);
         if vma.flags.contains(VmFlags::WRITE) {
@@ -483,11 +479,7 @@ impl MmStruct {
         // deposited table that stays.
         self.pmdp_huge_get_and_clear(vmf.pmd);
         m.flush_tlb_mm_range(self, haddr, haddr + (PAGE_SIZE << order), PAGE_SHIFT + order);
-        for i in 0..nr {
-            let p = Pfn(pfn.0 + i);
-            m.phys.page(p).set_flags(if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
-            self.folio_add_new_anon_rmap(p, vma, &anon_vma, haddr + (i << PAGE_SHIFT));
-        }
+        self.folio_add_new_anon_rmap_large(pfn, nr, vma, &anon_vma, haddr);
         m.folio_mod_entire_mapcount(pfn, 1);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY | PteFlags::ACCESSED);
         if vma.flags.contains(VmFlags::WRITE) {

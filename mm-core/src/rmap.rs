@@ -164,6 +164,46 @@ impl MmStruct {
         }
     }
 
+    /// `folio_add_new_anon_rmap` of a freshly allocated large folio of
+    /// `nr` pages from `head`, mapped from `address` (its first page):
+    /// each page becomes an exclusive anonymous page of `anon_vma` (the
+    /// head `PG_head`, the others `TAIL`) and goes onto the LRU in order,
+    /// as [`folio_add_new_anon_rmap`](Self::folio_add_new_anon_rmap) does
+    /// one page, with what is the same for all of them computed once and
+    /// the rss counter raised once by `nr`.
+    pub(crate) fn folio_add_new_anon_rmap_large(
+        &self,
+        head: Pfn,
+        nr: u64,
+        vma: &Vma,
+        anon_vma: &AnonVma,
+        address: u64,
+    ) {
+        let m = &*self.machine;
+        let mapping = anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON;
+        let index = vma.linear_page_index(address);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        let mlock = vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
+        let ctx = m.lru_ctx();
+        for i in 0..nr {
+            let pfn = Pfn(head.0 + i);
+            let page = m.phys.page(pfn);
+            page.mapping.store(mapping, Ordering::Release);
+            page.index.store(index + i, Ordering::Relaxed);
+            page.set_flags(flags | if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
+            page.mapcount.store(1, Ordering::Release);
+            if mlock {
+                ctx.mlock_new_folio(pfn);
+            } else {
+                ctx.folio_add_lru(pfn, false);
+            }
+        }
+        self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
+    }
+
     /// `folio_add_file_rmap_pte`: one more entry of `vma` maps the
     /// page-cache page `pfn` (whose reference the caller took); a locked
     /// VMA mlocks it (`mlock_vma_folio`).  The caller adds the page to the
