@@ -4,8 +4,13 @@
 //! new folio mapped by one PMD leaf (`collapse_huge_page`), now and
 //! whatever the THP settings say (`TVA_FORCED_COLLAPSE`), but not in a
 //! `VM_NOHUGEPAGE` VMA.  Unlike khugepaged, it takes any number of empty,
-//! zero-page or shared entries.  The PTE table the block had becomes the
-//! table deposited with the leaf.
+//! zero-page or shared entries, and read-only blocks too; the VMA must
+//! have an `anon_vma` (`hugepage_vma_revalidate`).  The PTE table the block
+//! had becomes the table deposited with the leaf.
+//!
+//! Each block's scan ends in a `ScanResult`; as 6.18's `madvise_collapse`
+//! does, some let the walk go on to the next block (the error of the last
+//! one is returned, `madvise_collapse_errno`), the others end it at once.
 
 use crate::alloc::Gfp;
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
@@ -38,7 +43,7 @@ impl MmStruct {
                 }
             }
             let range_end = v.end.min(end);
-            self.madvise_collapse(st, v, range_start, range_end)?;
+            self.madvise_collapse(v, range_start, range_end)?;
             if range_end >= end {
                 break;
             }
@@ -49,10 +54,14 @@ impl MmStruct {
     }
 
     /// `madvise_collapse` for `[start, end)` of `vma`: every 2 MiB block
-    /// inside is made a THP; the error of the last block that could not be
-    /// (`madvise_collapse_errno`) if any failed.  `EINVAL` for a VMA THP
-    /// cannot back at all.
-    fn madvise_collapse(&self, st: &MmState, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
+    /// inside is made a THP.  A block whose scan fails in a way the kernel
+    /// lets the walk survive (`ScanResult::continues`) is passed over and
+    /// its error kept; any other failure ends the walk.  The call fails
+    /// with the last error kept (`madvise_collapse_errno`) unless every
+    /// block is a THP now.  `EINVAL` for a VMA THP cannot back at all, and
+    /// for a range that holds no whole block: the kernel's count of blocks
+    /// (`hend - hstart`) is then zero or wraps, and never matches.
+    fn madvise_collapse(&self, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "madvise_collapse", "{:#x}-{:#x}", start, end);
         if !self.thp_vma_collapsible(vma) {
@@ -62,21 +71,32 @@ impl MmStruct {
         let size = self.entry_size(PMD_LEVEL);
         let hstart = start.next_multiple_of(size);
         let hend = end & !(size - 1);
-        // A range inside one block that reaches no boundary: the kernel's
-        // count of blocks wraps (`hend - hstart`), so no number of
-        // collapses matches it and the initial SCAN_FAIL is returned.
-        if hstart > hend {
-            return Err(Errno::EINVAL);
+        // A range inside one block that reaches no boundary: the count of
+        // blocks wraps and never matches.  A range of no whole block
+        // matches its zero blocks, but only in a VMA with an anon_vma (a
+        // never-written one is refused, as the real kernel refuses it).
+        if hstart > hend || (hstart == hend && vma.anon_vma().is_none()) {
+            return Err(Errno::EINVAL); // SCAN_FAIL
         }
-        let mut last_fail = Ok(());
+        let mut last_fail = None;
         let mut addr = hstart;
         while addr < hend {
-            if let Err(e) = self.hpage_collapse_scan_pmd(st, vma, addr) {
-                last_fail = Err(e);
+            match self.hpage_collapse_scan_pmd(vma, addr) {
+                ScanResult::Succeed | ScanResult::PmdMapped => {}
+                r => {
+                    trace_note!(m.trace, "madvise_collapse", "{:#x}: {:?}", addr, r);
+                    last_fail = Some(r);
+                    if !r.continues() {
+                        break;
+                    }
+                }
             }
             addr += size;
         }
-        last_fail
+        match last_fail {
+            None => Ok(()),
+            Some(r) => Err(r.madvise_collapse_errno()),
+        }
     }
 
     /// `thp_vma_allowable_order(TVA_FORCED_COLLAPSE)`: an anonymous,
@@ -101,72 +121,77 @@ impl MmStruct {
 
     /// `hpage_collapse_scan_pmd` and `collapse_huge_page` for the block at
     /// `haddr`: a leaf there is success already; a PTE table whose entries
-    /// are empty, the zero page or exclusive-enough anonymous pages, one
-    /// of them writable, is collapsed.
-    fn hpage_collapse_scan_pmd(&self, st: &MmState, vma: &Vma, haddr: u64) -> SysResult<()> {
+    /// are empty, the zero page or exclusive-enough anonymous pages is
+    /// collapsed (6.18 no longer asks for a writable entry).
+    fn hpage_collapse_scan_pmd(&self, vma: &Vma, haddr: u64) -> ScanResult {
         let m = &*self.machine;
         let Some(pmd) = self.pmd_offset(haddr) else {
-            return Err(Errno::EINVAL); // SCAN_PMD_NULL
+            return ScanResult::PmdNull;
         };
         let table = match self.read_table(PMD_LEVEL, pmd) {
-            TableEntry::Leaf(_) => return Ok(()), // SCAN_PMD_MAPPED
+            TableEntry::Leaf(_) => return ScanResult::PmdMapped,
             TableEntry::Table(t) => t,
-            TableEntry::None | TableEntry::Bad(_) => return Err(Errno::EINVAL),
+            TableEntry::None | TableEntry::Bad(_) => return ScanResult::PmdNone,
         };
         let nr = 1usize << m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
-        let mut writable = false;
         for i in 0..nr {
             match self.read_pte(Slot { table, idx: i }) {
                 Pte::None => {}
                 // Swap entries would be swapped in first, markers refuse
                 // (the model supports neither here).
-                Pte::Swap { .. } | Pte::Marker(_) => return Err(Errno::EINVAL),
+                Pte::Swap { .. } | Pte::Marker(_) => return ScanResult::PteNonPresent,
                 pte @ Pte::Page { pfn, .. } => {
                     if m.is_zero_pfn(pfn) {
                         continue;
                     }
                     let Some(pfn) = self.vm_normal_page(pte) else {
-                        return Err(Errno::EINVAL); // SCAN_PAGE_NULL
+                        return ScanResult::PageNull;
                     };
-                    writable |= pte.is_write();
                     let page = m.phys.page(pfn);
                     if !page.is_anon() {
-                        return Err(Errno::EINVAL); // SCAN_PAGE_ANON
+                        return ScanResult::PageAnon;
                     }
                     // is_refcount_suitable: no reference but the mappings
                     // and the swap cache's.
                     let expected = page.mapcount() + i32::from(page.test(PageFlags::SWAPCACHE));
-                    if page.refcount() != expected || !page.test(PageFlags::LRU) {
-                        return Err(Errno::EAGAIN); // SCAN_PAGE_COUNT, SCAN_PAGE_LRU
+                    if page.refcount() != expected {
+                        return ScanResult::PageCount;
+                    }
+                    if !page.test(PageFlags::LRU) {
+                        return ScanResult::PageLru;
                     }
                 }
             }
         }
-        if !writable {
-            return Err(Errno::EINVAL); // SCAN_PAGE_RO
-        }
-        self.collapse_huge_page(st, vma, haddr, pmd, table)
+        self.collapse_huge_page(vma, haddr, pmd, table)
     }
 
     /// `collapse_huge_page`: a new folio gets a copy of every page the
     /// table maps (zeroes for the rest), and one PMD leaf maps it in the
     /// table's place; the old pages lose this mapping.
-    fn collapse_huge_page(&self, st: &MmState, vma: &Vma, haddr: u64, pmd: Slot, table: Pfn) -> SysResult<()> {
+    fn collapse_huge_page(&self, vma: &Vma, haddr: u64, pmd: Slot, table: Pfn) -> ScanResult {
         let m = &*self.machine;
         let order = m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
         let nr = 1u64 << order;
         // alloc_charge_folio
         let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
             m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return Err(Errno::ENOMEM); // SCAN_ALLOC_HUGE_PAGE_FAIL
+            return ScanResult::AllocHugePageFail;
         };
         if !m.split_page(new, order) {
             m.free_pages(new, order);
             m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return Err(Errno::ENOMEM);
+            return ScanResult::AllocHugePageFail;
         }
         m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
-        let anon_vma = self.anon_vma_prepare(st, vma);
+        // hugepage_vma_revalidate(expect_anon): a VMA no page was ever
+        // written to (only zero pages) has no anon_vma and is refused.
+        let Some(anon_vma) = vma.anon_vma().cloned() else {
+            for i in 0..nr {
+                m.free_pages(Pfn(new.0 + i), 0);
+            }
+            return ScanResult::PageAnon;
+        };
         let mut tlb = MmuGather::new(self);
         {
             let _ptl = self.page_table_lock.lock();
@@ -195,7 +220,7 @@ impl MmStruct {
         }
         tlb.finish();
         trace_note!(m.trace, "collapse_huge_page", "{:#x}: folio {:#x}", haddr, new.0);
-        Ok(())
+        ScanResult::Succeed
     }
 
     /// The leaf of a collapsed folio: dirty, writable if the VMA is.
@@ -206,5 +231,42 @@ impl MmStruct {
             entry = entry.with(PteFlags::WRITE);
         }
         self.set_pmd_at(pmd, entry);
+    }
+}
+
+/// What one block's scan and collapse came to (mm/khugepaged.c's
+/// `enum scan_result`, the values the model can reach).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScanResult {
+    Succeed,
+    /// A PMD leaf maps the block already.
+    PmdMapped,
+    /// No PMD table covers the block.
+    PmdNull,
+    /// The PMD entry is empty (no PTE table).
+    PmdNone,
+    /// A swap entry or marker.
+    PteNonPresent,
+    PageNull,
+    /// A page that is not anonymous, or a VMA without an `anon_vma`.
+    PageAnon,
+    PageCount,
+    PageLru,
+    AllocHugePageFail,
+}
+
+impl ScanResult {
+    /// Whether `madvise_collapse` goes on to the next block after it.
+    fn continues(self) -> bool {
+        matches!(self, Self::PmdNull | Self::PteNonPresent | Self::PageNull | Self::PageCount | Self::PageLru)
+    }
+
+    /// `madvise_collapse_errno`.
+    fn madvise_collapse_errno(self) -> Errno {
+        match self {
+            Self::AllocHugePageFail => Errno::ENOMEM,
+            Self::PageCount | Self::PageLru => Errno::EAGAIN,
+            _ => Errno::EINVAL,
+        }
     }
 }

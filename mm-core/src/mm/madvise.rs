@@ -345,11 +345,11 @@ impl MmStruct {
         let mut swap = 0;
         // madvise_free_huge_pmd: a leaf the range covers whole, whose
         // folio only it maps, is cleaned and its pages lazily freed as they
-        // are; one covered in part is split first (`split_folio`).
+        // are; one covered in part is split first (`split_folio`).  The
+        // huge zero page's leaf is left as it is, whole or in part.
         let size = self.entry_size(crate::arch::PMD_LEVEL);
         self.for_each_huge_pmd(start, end, |haddr, pmd, leaf| {
             let Some(head) = self.vm_normal_page(leaf) else {
-                self.__split_huge_pmd(pmd, haddr);
                 return;
             };
             if haddr < start || haddr + size > end {
@@ -497,11 +497,11 @@ impl MmStruct {
         let mut pages = Vec::new();
         // A PMD leaf the range covers whole goes cold as it is; one it
         // covers in part, or one to page out (reclaim has no swap slot for
-        // a whole folio here), is split first (`split_folio`).
+        // a whole folio here), is split first (`split_folio`).  The huge
+        // zero page's leaf is left as it is, whole or in part.
         let size = self.entry_size(crate::arch::PMD_LEVEL);
         self.for_each_huge_pmd(start, end, |haddr, pmd, leaf| {
             let Some(head) = self.vm_normal_page(leaf) else {
-                self.__split_huge_pmd(pmd, haddr);
                 return;
             };
             let whole = haddr >= start && haddr + size <= end;

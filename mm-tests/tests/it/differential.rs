@@ -152,7 +152,7 @@ fn truncate_and_file_io_cases_match_linux() {
 /// (`enabled=madvise`).
 #[test]
 fn thp_cases_match_linux() {
-    check("thp", None, 47);
+    check("thp", None, 50);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
@@ -161,7 +161,7 @@ fn thp_cases_match_linux() {
 /// yet wait in `scenarios-pending/thp/generated`.
 #[test]
 fn generated_thp_cases_match_linux() {
-    check("thp/generated", None, 109);
+    check("thp/generated", None, 127);
 }
 
 /// The result does not depend on the page allocator.  With five-level
@@ -173,7 +173,7 @@ fn cases_match_with_every_backend() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 64);
-            check("thp", Some(cfg.clone()), 47);
+            check("thp", Some(cfg.clone()), 50);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }
