@@ -28,29 +28,9 @@ impl MmStruct {
     /// `madvise_walk_vmas` visits them: the first VMA that fails ends it
     /// with its error; a hole in the range is `ENOMEM` after the rest.
     pub(crate) fn madvise_collapse_walk(&self, st: &MmState, start: u64, end: u64) -> SysResult<()> {
-        let mut unmapped_error = Ok(());
-        let mut range_start = start;
-        let mut cur = st.vmas.find(start);
-        loop {
-            let Some(v) = cur else {
-                return Err(Errno::ENOMEM);
-            };
-            if range_start < v.start {
-                unmapped_error = Err(Errno::ENOMEM);
-                range_start = v.start;
-                if range_start >= end {
-                    break;
-                }
-            }
-            let range_end = v.end.min(end);
-            self.madvise_collapse(v, range_start, range_end)?;
-            if range_end >= end {
-                break;
-            }
-            cur = st.vmas.find(v.end);
-            range_start = range_end;
-        }
-        unmapped_error
+        Self::madvise_walk_vmas_read(st, start, end, |v, range_start, range_end| {
+            self.madvise_collapse(v, range_start, range_end)
+        })
     }
 
     /// `madvise_collapse` for `[start, end)` of `vma`: every 2 MiB block

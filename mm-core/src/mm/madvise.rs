@@ -457,6 +457,25 @@ impl MmStruct {
     /// advice (`can_madv_lru_vma`); holes give `ENOMEM` after the rest is
     /// done.
     fn madvise_cold_or_pageout(&self, st: &MmState, start: u64, end: u64, pageout: bool) -> SysResult<()> {
+        Self::madvise_walk_vmas_read(st, start, end, |v, range_start, range_end| {
+            if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
+                return Err(Errno::EINVAL);
+            }
+            self.madvise_cold_or_pageout_pte_range(v, range_start, range_end, pageout);
+            Ok(())
+        })
+    }
+
+    /// `madvise_walk_vmas` for advice that changes no VMA, under the read
+    /// side of the lock: `f` gets each VMA with the part of `[start, end)`
+    /// it holds, in address order; its error ends the walk, and holes in
+    /// the range make the call return `ENOMEM` after the rest was done.
+    pub(crate) fn madvise_walk_vmas_read(
+        st: &MmState,
+        start: u64,
+        end: u64,
+        mut f: impl FnMut(&super::Vma, u64, u64) -> SysResult<()>,
+    ) -> SysResult<()> {
         let mut unmapped_error = Ok(());
         let mut range_start = start;
         let mut cur = st.vmas.find(start);
@@ -471,11 +490,8 @@ impl MmStruct {
                     break;
                 }
             }
-            if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
-                return Err(Errno::EINVAL);
-            }
             let range_end = v.end.min(end);
-            self.madvise_cold_or_pageout_pte_range(v, range_start, range_end, pageout);
+            f(v, range_start, range_end)?;
             if range_end >= end {
                 break;
             }
