@@ -198,14 +198,7 @@ pub fn write_results(
 /// Writes `text` to a new file `path`; an existing file is replaced only
 /// with `force`.
 pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), SweepError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true);
-    if force {
-        o.create(true).truncate(true);
-    } else {
-        o.create_new(true);
-    }
-    o.open(path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(|error| {
+    open_new(path, force).and_then(|mut f| f.write_all(text.as_bytes())).map_err(|error| {
         let error = if error.kind() == std::io::ErrorKind::AlreadyExists {
             std::io::Error::new(error.kind(), "it exists (--force replaces it)")
         } else {
@@ -213,6 +206,20 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), SweepError>
         };
         SweepError::Write { path: path.display().to_string(), error }
     })
+}
+
+/// Opens `path` to write a file mmsim makes: a new file, or with `force`
+/// the existing one truncated; without `force` an existing file is an
+/// `AlreadyExists` error and stays as it was.
+pub(crate) fn open_new(path: &Path, force: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if force {
+        o.create(true).truncate(true);
+    } else {
+        o.create_new(true);
+    }
+    o.open(path)
 }
 
 /// Reads a results document `mmsim sweep --json` wrote.

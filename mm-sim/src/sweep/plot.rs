@@ -254,16 +254,12 @@ pub fn plot(sweep: &Sweep, opts: &PlotOptions, path: &Path, force: bool) -> Resu
     let format = Format::of_path(path)?;
     let bytes = render(sweep, opts, format)?;
     let io = |source| PlotError::Io { path: path.to_path_buf(), source };
-    let mut f = if force {
-        std::fs::File::create(path).map_err(io)?
-    } else {
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(PlotError::Exists(path.to_path_buf()));
-            }
-            Err(e) => return Err(io(e)),
+    let mut f = match super::output::open_new(path, force) {
+        Ok(f) => f,
+        Err(e) if !force && e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(PlotError::Exists(path.to_path_buf()));
         }
+        Err(e) => return Err(io(e)),
     };
     f.write_all(&bytes).and_then(|()| f.sync_all()).map_err(io)
 }
