@@ -88,6 +88,10 @@ impl PageAllocator for Bsa {
         true
     }
 
+    fn can_split_page(&self) -> bool {
+        true
+    }
+
     fn nr_free_pages(&self) -> u64 {
         self.0.lock().nr_free
     }
