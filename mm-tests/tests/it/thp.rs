@@ -370,3 +370,50 @@ fn defrag_defer_madvise_defers_outside_madvised_regions() {
         check(&k);
     }
 }
+
+/// `(pages, entries)` on the inactive anonymous list.
+fn inactive_anon(k: &Kernel) -> (u64, usize) {
+    let lists = k.machine().lru_lists(1 << 20);
+    let l = lists.iter().find(|l| l.name == "inactive_anon").expect("inactive_anon");
+    (l.len, l.head.len() + l.tail.len())
+}
+
+/// Free pages in blocks of at least `HPAGE` on the allocator's lists
+/// (not counting its per-CPU caches).
+fn free_in_huge_blocks(k: &Kernel) -> u64 {
+    k.machine().free_area().iter().enumerate().skip(9).map(|(order, &n)| n << order).sum()
+}
+
+#[test]
+fn a_folio_kept_whole_is_one_lru_entry_freed_as_one_block() {
+    // While only its leaf maps it, a THP is one entry of 512 pages on the
+    // reclaim lists, counted as 512 pages everywhere, and goes back to
+    // the allocator as one order-9 block, not page by page through the
+    // per-CPU lists.
+    let (mut k, pid) = setup(&MachineConfig::default());
+    let meminfo = |k: &Kernel, key: &str| k.machine().meminfo_lines().iter().find(|l| l.0 == key).map(|l| l.1);
+    let (pages0, entries0) = inactive_anon(&k);
+    let anon0 = meminfo(&k, "AnonPages").expect("AnonPages");
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 2).expect("store");
+    assert_eq!(inactive_anon(&k), (pages0 + 1024, entries0 + 2));
+    assert_eq!(meminfo(&k, "AnonPages"), Some(anon0 + 4096));
+    assert_eq!(meminfo(&k, "Inactive(anon)"), Some((pages0 + 1024) * 4));
+    check(&k);
+    let huge = free_in_huge_blocks(&k);
+    k.sys_munmap(pid, A, HPAGE).expect("munmap");
+    assert_eq!(free_in_huge_blocks(&k), huge + 512, "the folio is freed as one block");
+    assert_eq!(inactive_anon(&k), (pages0 + 512, entries0 + 1));
+    check(&k);
+    // MADV_COLD of the whole leaf works page by page: the pages come to
+    // live apart first, each on the list where the folio was, and keep
+    // their counts.
+    k.sys_madvise(pid, A + HPAGE, HPAGE, 20).expect("MADV_COLD");
+    assert_eq!(inactive_anon(&k), (pages0 + 512, entries0 + 512));
+    assert_eq!(meminfo(&k, "AnonPages"), Some(anon0 + 2048));
+    assert_eq!(smaps(&k, pid, A + HPAGE), (2048, 2048));
+    check(&k);
+    assert_eq!(k.load(pid, A + HPAGE), Ok(2));
+    k.exit(pid);
+    check(&k);
+}
