@@ -717,15 +717,12 @@ impl MmStruct {
     }
 
     /// `change_huge_pmd`: mprotect of a whole leaf rewrites its
-    /// protection; true if it changed.  A protection the leaf cannot
-    /// encode (`PROT_NONE`) splits it instead (false).
-    pub(crate) fn change_huge_pmd(&self, vma: &Vma, pmd: Slot, haddr: u64) -> bool {
+    /// protection (`pmd_modify`); true if it changed.  `PROT_NONE` keeps
+    /// the leaf too, the huge zero folio's as well: a leaf the hardware
+    /// does not see and the kernel still counts as mapped.
+    pub(crate) fn change_huge_pmd(&self, vma: &Vma, pmd: Slot) -> bool {
         let m = &*self.machine;
         let newprot = vma.page_prot;
-        if newprot.contains(PteFlags::PROTNONE) {
-            self.__split_huge_pmd(pmd, haddr);
-            return false;
-        }
         let _ptl = self.page_table_lock.lock();
         let Some(old) = self.pmd_huge(pmd) else {
             return false;

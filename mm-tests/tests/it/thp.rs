@@ -167,6 +167,51 @@ fn part_of_a_folio_unmapped_splits_its_pmd_and_queues_the_folio() {
     check(&k);
 }
 
+/// `mprotect(PROT_NONE)` of a whole folio keeps its PMD leaf
+/// (`change_huge_pmd`): the kernel's walks still find it (`huge`, Rss,
+/// `AnonHugePages`), the hardware does not (`_PAGE_PROTNONE | _PAGE_PSE`
+/// without `_PAGE_PRESENT`: the TLB forgets it, an access is `SIGSEGV`
+/// with no fault counted); `PROT_READ|PROT_WRITE` makes it usable again
+/// without a fault.
+#[test]
+fn mprotect_none_keeps_a_leaf_the_hardware_does_not_see() {
+    use mm_core::inspect::WalkEnd;
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A + 5, 7).expect("store");
+    assert_eq!(k.load(pid, A + PAGE_SIZE), Ok(0));
+    let walk = k.ptdump_addr(pid, A + PAGE_SIZE).expect("walk");
+    let WalkEnd::HugePage { pfn: head, level: 1 } = walk.end else { panic!("{:?}", walk.end) };
+    let in_folio = |p: mm_core::types::Pfn| p.0 >= head.0 && p.0 < head.0 + 512;
+    let cached = |k: &Kernel| k.cpu_tlbstate().iter().flat_map(|c| c.tlb.clone()).filter(|e| in_folio(e.pfn)).count();
+    assert!(cached(&k) > 0, "the leaf's translation is cached");
+    k.sys_mprotect(pid, A, HPAGE, 0).expect("mprotect");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 0);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    assert_eq!(k.huge_ranges(pid, A, A + 2 * HPAGE), Ok(vec![(A, A + HPAGE, false)]));
+    let walk = k.ptdump_addr(pid, A + PAGE_SIZE).expect("walk");
+    assert_eq!(walk.end, WalkEnd::HugePage { pfn: head, level: 1 });
+    let pmd = walk.levels.last().expect("a PMD entry");
+    assert!(pmd.bits.contains(&"PROTNONE") && pmd.bits.contains(&"PS") && !pmd.bits.contains(&"P"), "{:?}", pmd.bits);
+    assert_eq!(cached(&k), 0, "mprotect flushed the leaf's translation");
+    check(&k);
+    let faults = k.faults(pid).expect("faults");
+    assert!(matches!(k.load(pid, A + 5), Err(mm_core::Signal::Segv { addr, .. }) if addr == A + 5));
+    assert!(k.store(pid, A + HPAGE - 1, 1).is_err());
+    assert_eq!(k.faults(pid).expect("faults"), faults, "a PROT_NONE access counts no fault");
+    assert_eq!(cached(&k), 0);
+    // The zero-page read region next to it keeps its huge zero leaf too.
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0));
+    k.sys_mprotect(pid, A + HPAGE, HPAGE, 0).expect("mprotect");
+    assert_eq!(k.huge_ranges(pid, A, A + 2 * HPAGE), Ok(vec![(A, A + HPAGE, false), (A + HPAGE, A + 2 * HPAGE, true)]));
+    check(&k);
+    k.sys_mprotect(pid, A, 2 * HPAGE, PROT_RW).expect("mprotect");
+    assert_eq!(k.load(pid, A + 5), Ok(7));
+    k.store(pid, A + 6, 8).expect("store");
+    assert_eq!(k.faults(pid).expect("faults").0, faults.0 + 1, "only the huge zero page's read faulted");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 0);
+    check(&k);
+}
+
 #[test]
 fn a_partial_mprotect_and_mremap_split_the_pmd() {
     let (k, pid) = setup(&MachineConfig::default());
