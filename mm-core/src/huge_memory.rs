@@ -143,7 +143,8 @@ impl Machine {
             return;
         };
         let page = self.phys.page(head);
-        if page.test(PageFlags::OWNER_2) {
+        // A folio in the swap cache is reclaim's already.
+        if page.test(PageFlags::OWNER_2) || page.test(PageFlags::SWAPCACHE) {
             return;
         }
         let nr = 1u64 << self.hpage_pmd_order().unwrap_or(0);

@@ -415,3 +415,102 @@ fn defrag_defer_madvise_defers_outside_madvised_regions() {
         check(&k);
     }
 }
+
+/// A machine of `ram` bytes with a swap area on `device` (`zram`, or a
+/// `file` in the temporary directory) of `swap` bytes, and a process
+/// with a 4 MiB `MADV_HUGEPAGE` mapping at `A` whose two THPs hold a
+/// byte of their own in every page.
+fn thp_with_swap(device: &str, swap: u64) -> (Kernel, Pid) {
+    use mm_core::machine::SwapSpec;
+    use mm_core::swap::SwapDeviceConfig;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let path = if device == "file" {
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::env::temp_dir().join(format!("mmsim-thp-swap-{}-{n}", std::process::id())).display().to_string()
+    } else {
+        String::new()
+    };
+    let spec = SwapSpec {
+        device: device.to_string(),
+        config: SwapDeviceConfig { path, size: Some(swap), ..Default::default() },
+        prio: -1,
+    };
+    let cfg = MachineConfig { ram: 32 << 20, swap: vec![spec], ..MachineConfig::default() };
+    let (k, pid) = setup(&cfg);
+    for i in 0..1024 {
+        k.store(pid, A + i * PAGE_SIZE, (i % 251) as u8 + 1).expect("store");
+    }
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 2);
+    (k, pid)
+}
+
+/// Reclaim until a THP went to swap whole or split (at most 64 rounds).
+fn reclaim_a_thp(k: &Kernel) {
+    for _ in 0..64 {
+        if ev(k, VmEvent::ThpSwpout) + ev(k, VmEvent::ThpSwpoutFallback) + ev(k, VmEvent::ThpSplitPage) > 0 {
+            return;
+        }
+        k.machine().try_to_free_pages();
+    }
+    panic!("reclaim never took a THP");
+}
+
+/// Every page comes back from swap with its byte, 4 KiB at a time.
+fn every_byte_back(k: &Kernel, pid: Pid) {
+    for i in 0..1024 {
+        assert_eq!(k.load(pid, A + i * PAGE_SIZE), Ok((i % 251) as u8 + 1), "page {i}");
+    }
+}
+
+/// Reclaim of a PMD-mapped THP with a block-device swap area (zram): the
+/// folio takes a free cluster's 512 contiguous slots (`folio_alloc_swap`),
+/// its PMD is split by `try_to_unmap` and every page written and freed
+/// (`thp_swpout` once, `pswpout` 512, no split of the folio); swap-in
+/// brings it back 4 KiB at a time (6.18's large-folio swap-in is for
+/// orders below the PMD's only).
+#[test]
+fn reclaim_swaps_out_a_whole_thp_to_a_free_cluster() {
+    use mm_core::inspect::WalkEnd;
+    let (k, pid) = thp_with_swap("zram", 64 << 20);
+    reclaim_a_thp(&k);
+    assert!(ev(&k, VmEvent::ThpSwpout) >= 1);
+    assert_eq!(ev(&k, VmEvent::ThpSwpoutFallback), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 0);
+    assert!(ev(&k, VmEvent::ThpSplitPmd) >= 1);
+    assert!(ev(&k, VmEvent::PswpOut) >= 512 * ev(&k, VmEvent::ThpSwpout));
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 0, "a folio in the swap cache is not queued");
+    // Some 2 MiB block is wholly in swap, in one cluster, page i in slot
+    // first + i.
+    let swapped = (0..2u64).find(|&b| {
+        let slot = |i: u64| match k.ptdump_addr(pid, A + b * HPAGE + i * PAGE_SIZE).expect("walk").end {
+            WalkEnd::Swap { offset, .. } => Some(offset),
+            _ => None,
+        };
+        slot(0).is_some_and(|first| first % 512 == 0 && (0..512).all(|i| slot(i) == Some(first + i)))
+    });
+    assert!(swapped.is_some(), "no block went to one cluster whole");
+    check(&k);
+    let maj0 = k.faults(pid).expect("faults").1;
+    every_byte_back(&k, pid);
+    assert!(k.faults(pid).expect("faults").1 > maj0, "swap-in takes major faults");
+    check(&k);
+}
+
+/// Without a free cluster of a block device (a swap file; a zram area of
+/// one cluster, whose first slot is the header), reclaim splits the THP
+/// (`thp_split_page`, `thp_swpout_fallback`) and swaps its pages out one
+/// by one.
+#[test]
+fn reclaim_splits_a_thp_it_cannot_swap_out_whole() {
+    for (device, size) in [("file", 64u64 << 20), ("zram", 2 << 20)] {
+        let (k, pid) = thp_with_swap(device, size);
+        reclaim_a_thp(&k);
+        assert_eq!(ev(&k, VmEvent::ThpSwpout), 0, "{device}");
+        assert!(ev(&k, VmEvent::ThpSwpoutFallback) >= 1, "{device}");
+        assert_eq!(ev(&k, VmEvent::ThpSplitPage), ev(&k, VmEvent::ThpSwpoutFallback), "{device}");
+        assert!(ev(&k, VmEvent::PswpOut) > 0, "{device}");
+        check(&k);
+        every_byte_back(&k, pid);
+        check(&k);
+    }
+}
