@@ -192,6 +192,7 @@ impl Machine {
     /// priority is spent.
     fn shrink_node(&self, sc: &mut ScanControl<'_>) {
         let _g = MemallocGuard::new();
+        self.shrink_slab(sc.priority);
         let mut victims = Vec::with_capacity(SWAP_CLUSTER_MAX as usize);
         while sc.nr_reclaimed < sc.nr_to_reclaim {
             victims.clear();
@@ -204,6 +205,23 @@ impl Machine {
             self.vmstat.count(if sc.kswapd { VmEvent::PgStealKswapd } else { VmEvent::PgStealDirect }, freed);
         }
         self.lruvec.file_refaults_snapshot.store(self.vmstat.get(VmEvent::WorkingsetRefaultFile), Ordering::Relaxed);
+    }
+
+    /// `shrink_slab`: the shrinkers the model has, the deferred-split
+    /// queue's: of its `freeable` folios it scans four times
+    /// `freeable >> priority` over `DEFAULT_SEEKS` (2), at most all of
+    /// them (`do_shrink_slab` without the work it defers to the next
+    /// call), so a short queue is split only as the priority rises.  Its
+    /// frees count as free memory, not as reclaimed pages.
+    fn shrink_slab(&self, priority: u32) {
+        let freeable = self.deferred_split_count();
+        if freeable == 0 {
+            return;
+        }
+        let nr_to_scan = ((freeable >> priority) * 2).min(freeable);
+        if nr_to_scan > 0 {
+            self.deferred_split_scan(nr_to_scan);
+        }
     }
 
     /// `reclaim_pages` (`MADV_PAGEOUT`): evicts the isolated pages

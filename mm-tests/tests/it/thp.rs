@@ -514,3 +514,76 @@ fn reclaim_splits_a_thp_it_cannot_swap_out_whole() {
         check(&k);
     }
 }
+
+/// `AnonPages` of `/proc/meminfo`, in kB.
+fn anon_pages_kb(k: &Kernel) -> u64 {
+    k.machine().meminfo_lines().iter().find(|l| l.0 == "AnonPages").map(|l| l.1).expect("AnonPages")
+}
+
+/// A partial `munmap` of a THP queues the folio (`deferred_split_folio`):
+/// the unmapped pages leave `Rss` and `AnonPages` but stay allocated with
+/// the folio (`MemFree` unchanged) until the deferred-split shrinker
+/// splits it (`thp_split_page`) and frees them, or until the rest of the
+/// folio is unmapped too, which frees it whole with no split.
+#[test]
+fn a_partially_unmapped_folio_waits_on_the_deferred_split_queue() {
+    let m = |k: &Kernel| k.machine().nr_free_pages();
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 2).expect("store");
+    let (free, anon) = (m(&k), anon_pages_kb(&k));
+    k.sys_munmap(pid, A + PAGE_SIZE, 16 * PAGE_SIZE).expect("munmap");
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    assert_eq!(k.machine().deferred_split_held_pages(), 16);
+    assert_eq!(m(&k), free, "the unmapped pages stay with their folio");
+    assert_eq!(anon_pages_kb(&k), anon - 64);
+    assert_eq!(smaps(&k, pid, A + 17 * PAGE_SIZE).1, 4096 - 68);
+    check(&k);
+    // More of the same folio unmapped: still one folio queued, counted once.
+    k.sys_madvise(pid, A + 100 * PAGE_SIZE, 4 * PAGE_SIZE, MADV_DONTNEED).expect("madvise");
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_held_pages(), 20);
+    assert_eq!(m(&k), free);
+    // The shrinker splits it: the 20 pages are freed, the rest stay mapped.
+    assert_eq!(k.machine().deferred_split_scan(8), 20);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(m(&k), free + 20);
+    assert_eq!(k.load(pid, A), Ok(1));
+    assert_eq!(k.load(pid, A + 100 * PAGE_SIZE), Ok(0));
+    check(&k);
+    // The second folio: part unmapped, then the rest: freed whole, never
+    // split.
+    let free = m(&k);
+    k.sys_munmap(pid, A + HPAGE, PAGE_SIZE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    assert_eq!(m(&k), free);
+    k.sys_munmap(pid, A + HPAGE, HPAGE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(k.machine().deferred_split_held_pages(), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert!(m(&k) >= free + 512, "the folio went back whole");
+    check(&k);
+}
+
+/// Reclaim runs the deferred-split shrinker: a queued folio is split once
+/// reclaim's priority has risen far enough for a queue of one.
+#[test]
+fn reclaim_runs_the_deferred_split_shrinker() {
+    let (mut k, pid) = setup(&MachineConfig::default());
+    let free_at_start = k.machine().nr_free_pages();
+    k.store(pid, A, 1).expect("store");
+    k.sys_munmap(pid, A + HPAGE - PAGE_SIZE, PAGE_SIZE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    let free = k.machine().nr_free_pages();
+    k.machine().try_to_free_pages();
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert!(k.machine().nr_free_pages() > free);
+    check(&k);
+    k.exit(pid);
+    k.machine().drain_all_pages();
+    assert!(k.machine().nr_free_pages() >= free_at_start, "frames leaked");
+    check(&k);
+}
