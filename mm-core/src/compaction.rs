@@ -312,13 +312,14 @@ impl Machine {
     }
 
     /// Whether the page at `pfn` is one this model migrates: an order-0
-    /// page on the reclaim lists (anonymous or page cache), evictable, not
+    /// page (no page of a large folio) on the reclaim lists (anonymous or page cache), evictable, not
     /// in the swap cache, not locked, not under writeback.
     fn migratable(&self, pfn: Pfn) -> bool {
         let f = self.phys.page(pfn).flags();
         f.contains(PageFlags::LRU)
             && !f.intersects(
                 PageFlags::HEAD
+                    | PageFlags::TAIL
                     | PageFlags::UNEVICTABLE
                     | PageFlags::MLOCKED
                     | PageFlags::SWAPCACHE

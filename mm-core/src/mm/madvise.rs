@@ -378,6 +378,9 @@ impl MmStruct {
                 tlb.remove_pmd_tlb_entry(haddr);
             }
         });
+        // madvise_free_pte_range: a large folio mapped by PTEs that the
+        // range covers in part is split first.
+        self.madvise_split_large_folios(v, start, end, false);
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {
@@ -540,6 +543,9 @@ impl MmStruct {
                 pages.push(pfn);
             }
         });
+        // The same for a large folio mapped by PTEs: split if the range
+        // covers it in part, or to page it out.
+        self.madvise_split_large_folios(v, start, end, pageout);
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {
