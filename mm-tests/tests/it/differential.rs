@@ -155,6 +155,14 @@ fn thp_cases_match_linux() {
     check("thp", None, 50);
 }
 
+/// (v1.6) Anonymous mTHP cases (`thp/mthp/`): 16 kB to 1024 kB folios
+/// mapped by PTEs under per-size `thp_enabled_SIZE` settings, recorded
+/// with `mmsim real --change-host-settings`.
+#[test]
+fn mthp_cases_match_linux() {
+    check("thp/mthp", None, 24);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel; those the simulator does not match
@@ -174,6 +182,7 @@ fn cases_match_with_every_backend() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 64);
             check("thp", Some(cfg.clone()), 50);
+            check("thp/mthp", Some(cfg.clone()), 24);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }
