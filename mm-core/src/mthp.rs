@@ -23,8 +23,9 @@
 
 use crate::flags::{PageFlags, VmFlags};
 use crate::machine::{MTHP_MIN_ORDER, MTHP_SIZES_KB, Machine, ThpEnabled, Tunables};
-use crate::mm::{MmStruct, Vma};
+use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
+use crate::phys::PAGE_MAPPING_ANON;
 use crate::types::{MAX_PAGE_ORDER, PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::{trace_enter, trace_note};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -315,9 +316,9 @@ impl MmStruct {
     /// without a swap slot for the whole folio splits it) and
     /// `MADV_FREE` to split first.  Each is split with
     /// [`split_folio_ptes`](Self::split_folio_ptes).
-    pub(crate) fn madvise_split_large_folios(&self, vma: &Vma, start: u64, end: u64, whole_too: bool) {
+    pub(crate) fn madvise_split_large_folios(&self, st: &MmState, start: u64, end: u64, whole_too: bool) {
         let m = &*self.machine;
-        let mut heads: Vec<(Pfn, u64)> = Vec::new();
+        let mut heads: Vec<Pfn> = Vec::new();
         let mut skip_to = start;
         self.for_each_pte(start, end, |va, _, pte| {
             if va < skip_to {
@@ -335,27 +336,27 @@ impl MmStruct {
             };
             let nr = self.folio_pte_batch(va, end, pfn, head);
             skip_to = va + (nr << PAGE_SHIFT);
-            if (whole_too || nr < m.folio_nr_pages(head)) && heads.last().map(|h| h.0) != Some(head) {
-                heads.push((head, va - ((pfn.0 - head.0) << PAGE_SHIFT)));
+            if (whole_too || nr < m.folio_nr_pages(head)) && heads.last() != Some(&head) {
+                heads.push(head);
             }
         });
-        for (head, folio_va) in heads {
+        for head in heads {
             if m.folio_large_counts(head).2 {
                 trace_note!(m.trace, "madvise", "folio {:#x} maybe mapped shared: not split", head.0);
                 continue;
             }
-            self.split_folio_ptes(vma, head, folio_va);
+            self.split_folio_ptes(st, head);
         }
     }
 
     /// `split_folio` of a large anonymous folio mapped by PTEs of this
-    /// process only, its page `i` (if mapped) at `folio_va + i` pages:
-    /// refused (`split_failed`) if the folio holds a reference that is no
-    /// mapping (`can_split_folio`); otherwise its pages become folios of
-    /// their own, and those mapped that hold only zeroes are remapped to
-    /// the shared zero page and freed (`remap_page` with
-    /// `RMP_USE_SHARED_ZEROPAGE`), unless mlocked.
-    pub(crate) fn split_folio_ptes(&self, vma: &Vma, head: Pfn, folio_va: u64) -> bool {
+    /// process only: refused (`split_failed`) if the folio holds a
+    /// reference that is no mapping (`can_split_folio`); otherwise its
+    /// pages become folios of their own, and those mapped that hold only
+    /// zeroes are remapped to the shared zero page and freed (`remap_page`
+    /// with `RMP_USE_SHARED_ZEROPAGE`), wherever in the address space
+    /// they are mapped (mremap may have moved some), unless mlocked.
+    pub(crate) fn split_folio_ptes(&self, st: &MmState, head: Pfn) -> bool {
         let m = &*self.machine;
         let order = m.folio_order(head);
         let nr = 1u64 << order;
@@ -370,38 +371,59 @@ impl MmStruct {
             return false;
         }
         m.clear_compound_page(head, nr);
-        let zero = crate::arch::Pte::page(m.zero_pfn, vma.page_prot | crate::arch::PteFlags::SPECIAL);
-        let locked = vma.flags.contains(VmFlags::LOCKED);
         let mut freed = Vec::new();
-        {
-            let _ptl = self.page_table_lock.lock();
-            for i in 0..nr {
-                let p = Pfn(head.0 + i);
-                let page = m.phys.page(p);
-                if page.mapcount() != 1 || locked || page.test(PageFlags::MLOCKED) || !m.phys.frame_is_zero(p) {
-                    continue;
-                }
-                let va = folio_va + (i << PAGE_SHIFT);
-                let Some(slot) = self.pte_offset(va) else {
-                    continue;
-                };
-                if self.vm_normal_page(self.read_pte(slot)) != Some(p) {
-                    continue;
-                }
-                self.set_pte(slot, zero);
-                self.folio_remove_rmap_pte(p, vma);
-                freed.push(p);
+        let mut flush: Option<(u64, u64)> = None;
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            let page = m.phys.page(p);
+            if page.mapcount() != 1 || page.test(PageFlags::MLOCKED) || !m.phys.frame_is_zero(p) {
+                continue;
             }
+            let _ptl = self.page_table_lock.lock();
+            let Some((va, slot, vma)) = self.anon_page_vma_address(st, p) else {
+                continue;
+            };
+            if vma.flags.contains(VmFlags::LOCKED) {
+                continue;
+            }
+            let zero = crate::arch::Pte::page(m.zero_pfn, vma.page_prot | crate::arch::PteFlags::SPECIAL);
+            self.set_pte(slot, zero);
+            self.folio_remove_rmap_pte(p, vma);
+            freed.push(p);
+            flush = Some(flush.map_or((va, va + PAGE_SIZE), |(a, b)| (a.min(va), b.max(va + PAGE_SIZE))));
         }
         m.count_mthp_stat(order, MthpStat::Split);
         if Some(order) == m.hpage_pmd_order() {
             m.vmstat.count(crate::vmstat::VmEvent::ThpSplitPage, 1);
         }
-        if !freed.is_empty() {
-            m.flush_tlb_mm_range(self, folio_va, folio_va + (nr << PAGE_SHIFT), PAGE_SHIFT);
+        if let Some((a, b)) = flush {
+            m.flush_tlb_mm_range(self, a, b, PAGE_SHIFT);
             trace_note!(m.trace, "remap_page", "{} zero-filled pages remapped to the zero page", freed.len());
             m.release_pages(&freed);
         }
         true
+    }
+
+    /// Where this address space maps the anonymous page `pfn`: the VMA
+    /// of its anon_vma whose offsets hold the page's index and whose entry
+    /// at that address maps it (`page_vma_mapped_walk`), the address and
+    /// the entry's slot.
+    fn anon_page_vma_address<'a>(&self, st: &'a MmState, pfn: Pfn) -> Option<(u64, Slot, &'a Vma)> {
+        let page = self.machine.phys.page(pfn);
+        let w = page.mapping.load(Ordering::Acquire);
+        if w & PAGE_MAPPING_ANON == 0 {
+            return None;
+        }
+        let id = w >> 1;
+        let index = page.index.load(Ordering::Relaxed);
+        st.vmas
+            .iter()
+            .filter(|v| index >= v.pgoff && index - v.pgoff < v.pages())
+            .filter(|v| v.anon_vma().is_some_and(|a| a.id == id) || v.anon_vma_parents.iter().any(|a| a.id == id))
+            .find_map(|v| {
+                let va = v.start + ((index - v.pgoff) << PAGE_SHIFT);
+                let slot = self.pte_offset(va)?;
+                (self.vm_normal_page(self.read_pte(slot)) == Some(pfn)).then_some((va, slot, v))
+            })
     }
 }

@@ -163,6 +163,15 @@ fn mthp_cases_match_linux() {
     check("thp/mthp", None, 24);
 }
 
+/// (v1.6) Random mTHP scenarios (`thp/mthp/generated/gen-mthp-N.mms` is
+/// `tools/gen_mthp.py N --ops $((20 + N % 21))`: per-size settings, VMAs
+/// at 4 kB to 256 kB granularity, partial advice, mremap, fork), recorded
+/// with `mmsim real --change-host-settings`.
+#[test]
+fn generated_mthp_cases_match_linux() {
+    check("thp/mthp/generated", None, 44);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel; those the simulator does not match
