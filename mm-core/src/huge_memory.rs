@@ -229,8 +229,7 @@ impl MmStruct {
     /// `thp_vma_suitable_order`, for a page fault at `address`: THP is
     /// enabled for the VMA (`always`, or `madvise` and `VM_HUGEPAGE`, and
     /// no `VM_NOHUGEPAGE`), the VMA is anonymous, private and not
-    /// special, and the aligned 2 MiB around the address lies inside it,
-    /// at an offset that keeps the folio aligned.
+    /// special, and the aligned 2 MiB around the address lies inside it.
     pub(crate) fn thp_vma_allowable_order(&self, vma: &Vma, address: u64) -> bool {
         let m = &*self.machine;
         let Some(order) = m.hpage_pmd_order() else {
@@ -251,9 +250,9 @@ impl MmStruct {
         }
         let size = PAGE_SIZE << order;
         let haddr = address & !(size - 1);
-        ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
-            && haddr >= vma.start
-            && haddr + size <= vma.end
+        // thp_vma_suitable_order checks no page offset for anonymous
+        // memory: a VMA mremap moved keeps its offset.
+        haddr >= vma.start && haddr + size <= vma.end
     }
 
     /// `vma_alloc_anon_folio_pmd`'s allocation with `vma_thp_gfp_mask`:

@@ -230,8 +230,8 @@ impl MmStruct {
     }
 
     /// `thp_vma_suitable_orders`: the orders of `orders` whose naturally
-    /// aligned range around `address` lies inside the VMA, at an offset
-    /// that keeps the folio aligned.
+    /// aligned range around `address` lies inside the VMA (an anonymous
+    /// VMA's offset is not checked: mremap may have moved it anywhere).
     pub(crate) fn thp_vma_suitable_orders(vma: &Vma, address: u64, orders: u32) -> u32 {
         let mut out = 0;
         let mut left = orders;
@@ -240,10 +240,7 @@ impl MmStruct {
             left &= left - 1;
             let size = PAGE_SIZE << order;
             let haddr = address & !(size - 1);
-            if ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
-                && haddr >= vma.start
-                && haddr + size <= vma.end
-            {
+            if haddr >= vma.start && haddr + size <= vma.end {
                 out |= 1 << order;
             }
         }

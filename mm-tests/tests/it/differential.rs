@@ -169,7 +169,7 @@ fn mthp_cases_match_linux() {
 /// with `mmsim real --change-host-settings`.
 #[test]
 fn generated_mthp_cases_match_linux() {
-    check("thp/mthp/generated", None, 44);
+    check("thp/mthp/generated", None, 80);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
