@@ -21,9 +21,10 @@
 //! `MADV_COLD`, `MADV_PAGEOUT` or `MADV_FREE` covers in part, and the
 //! per-size counters (`hugepages-NkB/stats/*`).
 
+use crate::alloc::Gfp;
 use crate::flags::{PageFlags, VmFlags};
-use crate::machine::{MTHP_MIN_ORDER, MTHP_SIZES_KB, Machine, ThpEnabled, Tunables};
-use crate::mm::{MmState, MmStruct, Vma};
+use crate::machine::{MTHP_MIN_ORDER, MTHP_SIZES_KB, Machine, ThpDefrag, ThpEnabled, Tunables};
+use crate::mm::{AnonVma, MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
 use crate::phys::PAGE_MAPPING_ANON;
 use crate::types::{MAX_PAGE_ORDER, PAGE_SHIFT, PAGE_SIZE, Pfn};
@@ -245,6 +246,60 @@ impl MmStruct {
             }
         }
         out
+    }
+
+    /// `vma_alloc_folio` with `vma_thp_gfp_mask` for an mTHP fault: a
+    /// zeroed block of `order`, which `defrag` lets reclaim and compact
+    /// as it lets a PMD THP fault's (see `vma_alloc_anon_folio_pmd`),
+    /// split into pages with a reference each, marked as one folio.
+    pub(crate) fn vma_alloc_anon_folio(&self, vma: &Vma, order: u32) -> Option<Pfn> {
+        let m = &*self.machine;
+        let madvised = vma.flags.contains(VmFlags::HUGEPAGE);
+        let (direct, kswapd, noretry) = match m.tunables.thp_defrag {
+            ThpDefrag::Always => (true, false, !madvised),
+            ThpDefrag::Defer => (false, true, false),
+            ThpDefrag::DeferMadvise => (madvised, !madvised, false),
+            ThpDefrag::Madvise => (madvised, false, false),
+            ThpDefrag::Never => (false, false, false),
+        };
+        let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry)?;
+        if !m.split_page(pfn, order) {
+            m.free_pages(pfn, order);
+            trace_note!(m.trace, "alloc_anon_folio", "the allocator cannot split blocks");
+            return None;
+        }
+        m.prep_compound_page(pfn, order);
+        Some(pfn)
+    }
+
+    /// `folio_add_new_anon_rmap` of a large folio mapped by PTEs: each of
+    /// its `nr` pages gets the anon_vma, its offset, `PageAnonExclusive`
+    /// and one mapping, and goes onto the LRU (or is mlocked in a locked
+    /// VMA); the rss counter rises once by `nr`.
+    pub(crate) fn folio_add_new_anon_rmap_ptes(&self, head: Pfn, nr: u64, vma: &Vma, anon_vma: &AnonVma, address: u64) {
+        let m = &*self.machine;
+        let mapping = anon_vma.id << 1 | PAGE_MAPPING_ANON;
+        let index = vma.linear_page_index(address);
+        let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
+        if !vma.flags.contains(VmFlags::DROPPABLE) {
+            flags |= PageFlags::SWAPBACKED;
+        }
+        let mlock = vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
+        let ctx = m.lru_ctx();
+        for i in 0..nr {
+            let pfn = Pfn(head.0 + i);
+            let page = m.phys.page(pfn);
+            page.mapping.store(mapping, Ordering::Release);
+            page.index.store(index + i, Ordering::Relaxed);
+            page.set_flags(flags);
+            page.mapcount.store(1, Ordering::Release);
+            if mlock {
+                ctx.mlock_new_folio(pfn);
+            } else {
+                ctx.folio_add_lru(pfn, false);
+            }
+        }
+        self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
     }
 
     /// `pte_range_none`: the `nr` entries from `first` are all empty.

@@ -94,7 +94,7 @@ impl MmStruct {
         }
         while orders != 0 {
             let order = 31 - orders.leading_zeros();
-            if let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) {
+            if let Some(pfn) = self.vma_alloc_anon_folio(vma, order) {
                 trace_note!(m.trace, "alloc_anon_folio", "folio of order {order} at pfn {:#x}, zeroed", pfn.0);
                 return Some((pfn, order));
             }
@@ -131,8 +131,7 @@ impl MmStruct {
             }
             return VmFault::empty();
         }
-        m.prep_compound_page(pfn, order);
-        self.folio_add_new_anon_rmap_large(pfn, nr, vma, anon_vma, addr);
+        self.folio_add_new_anon_rmap_ptes(pfn, nr, vma, anon_vma, addr);
         m.count_mthp_stat(order, MthpStat::AnonFaultAlloc);
         let mut entry = Pte::page(pfn, vma.page_prot);
         if vma.flags.contains(VmFlags::WRITE) {
