@@ -40,6 +40,11 @@ pub struct RunReport {
     pub vmstat: BTreeMap<String, u64>,
     /// `/proc/meminfo` as the run left it, in kB.
     pub meminfo: BTreeMap<String, u64>,
+    /// (v1.7) khugepaged as the run left it: `full_scans` and
+    /// `pages_collapsed` (its sysfs counters) and `mm_slots` (the address
+    /// spaces on its list); absent if the machine could not be built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub khugepaged: Option<BTreeMap<String, u64>>,
     /// Why the run stopped (`ok` is then false), as `mmsim run` prints it
     /// after `error: `; the counters are as it left them (empty if the
     /// machine could not be built).
@@ -58,11 +63,14 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
     let end = run_full(s, opts);
     let machine =
         end.machine.map(|m| m.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default();
-    let (vmstat, meminfo) = match &end.kernel {
+    let (vmstat, meminfo, khugepaged) = match &end.kernel {
         Some(k) => {
             let m = k.machine();
             let named = |v: Vec<(&str, u64)>| v.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
-            (named(m.vmstat_lines()), named(m.meminfo_lines()))
+            let kh = k.khugepaged_stats();
+            let kh =
+                [("full_scans", kh.full_scans), ("pages_collapsed", kh.pages_collapsed), ("mm_slots", kh.mm_slots)];
+            (named(m.vmstat_lines()), named(m.meminfo_lines()), Some(named(kh.to_vec())))
         }
         None => Default::default(),
     };
@@ -78,6 +86,7 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
         majflt: end.faults.1,
         vmstat,
         meminfo,
+        khugepaged,
         error: end.error.map(|e| e.to_string()),
     }
 }

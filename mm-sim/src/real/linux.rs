@@ -1889,7 +1889,9 @@ fn supervise(r: &Runner<'_>, p0: libc::pid_t, p_cur: usize, p_live: u64) -> bool
                 }
                 m = msg;
             } else {
-                let pid = libc::waitpid(-1, &mut st, libc::WNOHANG);
+                // The scenario's processes are process 0's group (not a
+                // khugepaged keeper).
+                let pid = libc::waitpid(-p0, &mut st, libc::WNOHANG);
                 if pid <= 0 {
                     continue;
                 }
@@ -1935,13 +1937,13 @@ fn supervise(r: &Runner<'_>, p0: libc::pid_t, p_cur: usize, p_live: u64) -> bool
         }
         break;
     }
-    // SAFETY: kills process 0's group and reaps every child.
+    // SAFETY: kills process 0's group and reaps every process of it.
     unsafe {
         if bad {
             libc::kill(-p0, libc::SIGKILL);
         }
         loop {
-            let pid = libc::waitpid(-1, &mut st, 0);
+            let pid = libc::waitpid(-p0, &mut st, 0);
             if pid <= 0 {
                 break;
             }

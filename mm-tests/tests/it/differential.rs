@@ -155,6 +155,15 @@ fn thp_cases_match_linux() {
     check("thp", None, 50);
 }
 
+/// (v1.7) khugepaged's background collapse (`thp/khugepaged/`): a
+/// `khugepaged` line waits for two full scans; collapses and refusals by
+/// its rules (empty, shared and old entries, advice, VMA boundaries),
+/// recorded on the real kernel with the reference machine's settings.
+#[test]
+fn khugepaged_cases_match_linux() {
+    check("thp/khugepaged", None, 10);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel; those the simulator does not match
