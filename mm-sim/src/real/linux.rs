@@ -1118,8 +1118,10 @@ impl Runner<'_> {
     }
 
     /// (v1.7) A `khugepaged` line: polls khugepaged's `full_scans` until
-    /// it moved on by [`KHUGEPAGED_FULL_SCANS`], within a limit of two scan
-    /// periods, one allocation pause and 30 s more; past it the run fails.
+    /// it moved on by [`KHUGEPAGED_FULL_SCANS`], within a limit of four scan
+    /// periods, two allocation pauses and a minute more, 5 minutes at least
+    /// (other address spaces on the host's list lengthen a pass); past it
+    /// the run fails.
     fn wait_khugepaged(&mut self, line: usize) {
         let full_scans = c"/sys/kernel/mm/transparent_hugepage/khugepaged/full_scans";
         let Some(start) = khugepaged_counter(full_scans) else {
@@ -1129,7 +1131,7 @@ impl Runner<'_> {
         let scan = ms(c"/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", 10_000);
         let alloc = ms(c"/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs", 60_000);
         let limit = std::time::Duration::from_millis(
-            scan.saturating_mul(KHUGEPAGED_FULL_SCANS).saturating_add(alloc).saturating_add(30_000),
+            scan.saturating_mul(4).saturating_add(alloc.saturating_mul(2)).saturating_add(60_000).max(300_000),
         );
         let t0 = std::time::Instant::now();
         let mut now = start;

@@ -158,10 +158,11 @@ fn thp_cases_match_linux() {
 /// (v1.7) khugepaged's background collapse (`thp/khugepaged/`): a
 /// `khugepaged` line waits for two full scans; collapses and refusals by
 /// its rules (empty, shared and old entries, advice, VMA boundaries),
-/// recorded on the real kernel with the reference machine's settings.
+/// recorded on the real kernel with the reference machine's settings (two
+/// with `max_ptes_none` or `max_ptes_shared` 0, `--change-host-settings`).
 #[test]
 fn khugepaged_cases_match_linux() {
-    check("thp/khugepaged", None, 10);
+    check("thp/khugepaged", None, 13);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
