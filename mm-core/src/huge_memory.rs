@@ -505,6 +505,7 @@ impl MmStruct {
             if vmf.is_write() { "write" } else { "read" }
         );
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
+        self.khugepaged_enter_vma(vma, vma.flags);
         if !vmf.is_write() && m.tunables.thp_use_zero_page {
             let Some(table) = self.pte_alloc_one() else {
                 return VmFault::OOM;

@@ -544,6 +544,22 @@ impl Kernel {
         self.tasks.remove(&pid).is_some()
     }
 
+    /// khugepaged's wakeups (`khugepaged_do_scan`, `pages_to_scan` of
+    /// work each) until it went through its list of address spaces `n`
+    /// more times (`full_scans`), so that every address space on the list
+    /// now was scanned whole at least `n - 1` times; none if the list is
+    /// empty or THP is off.  Returns the wakeups run.
+    pub fn khugepaged_full_scans(&self, n: u64) -> u64 {
+        let _ret = RetToUser(&self.machine);
+        self.machine.khugepaged_full_scans(n)
+    }
+
+    /// khugepaged's counters (`full_scans`, `pages_collapsed`) and the
+    /// number of address spaces on its list.
+    pub fn khugepaged_stats(&self) -> crate::khugepaged::KhugepagedStats {
+        self.machine.khugepaged_stats()
+    }
+
     /// `do_group_exit`: every task of `pid`'s thread group ends.  The
     /// tasks that ended, the group's leader first if it was alive.
     pub fn exit_group(&mut self, pid: Pid) -> Vec<Pid> {

@@ -1,4 +1,6 @@
-//! Collapsing 4 KiB pages into a transparent huge page (mm/khugepaged.c):
+//! Collapsing 4 KiB pages into a transparent huge page (mm/khugepaged.c),
+//! on request and in the background.
+//!
 //! `MADV_COLLAPSE` (`madvise_collapse`) scans each 2 MiB-aligned block of
 //! the range (`hpage_collapse_scan_pmd`) and copies what it maps into a
 //! new folio mapped by one PMD leaf (`collapse_huge_page`), now and
@@ -11,6 +13,24 @@
 //! Each block's scan ends in a `ScanResult`; as 6.18's `madvise_collapse`
 //! does, some let the walk go on to the next block (the error of the last
 //! one is returned, `madvise_collapse_errno`), the others end it at once.
+//!
+//! khugepaged runs the same scan and collapse over the address spaces it
+//! was told of (`__khugepaged_enter`: a THP fault, `MADV_HUGEPAGE` on a
+//! VMA that THP may back and that has an `anon_vma`, a fork of an address
+//! space it knows), in the order they came, `khugepaged/pages_to_scan`
+//! of work per wakeup (`khugepaged_do_scan`: a block counts 512, an
+//! address space and each VMA passed over 1), VMA by VMA and block by
+//! block from where the last wakeup stopped (`khugepaged_scan_mm_slot`);
+//! `full_scans` counts the times it reached the end of the list.  Its
+//! scan is stricter than `MADV_COLLAPSE`'s: a VMA the settings let THP
+//! back (`enabled`, `VM_HUGEPAGE`), at most `max_ptes_none` empty or
+//! zero-page entries, `max_ptes_swap` swap entries and `max_ptes_shared`
+//! pages other address spaces map too, and at least one young entry
+//! (accessed since it was mapped, or a page marked referenced).  The
+//! simulator keeps no time: [`Kernel::khugepaged_full_scans`] runs
+//! wakeups until the list was gone through a given number of times.
+//!
+//! [`Kernel::khugepaged_full_scans`]: crate::Kernel::khugepaged_full_scans
 
 use crate::alloc::Gfp;
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
@@ -21,7 +41,242 @@ use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmstat::VmEvent;
-use crate::{SysResult, trace_enter, trace_note};
+use crate::{Machine, SysResult, trace_enter, trace_note};
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+
+/// `struct collapse_control`: who collapses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CollapseControl {
+    /// khugepaged (the `max_ptes_*` limits, young entries needed, its
+    /// `defrag` setting) rather than `MADV_COLLAPSE`.
+    pub is_khugepaged: bool,
+}
+
+/// `madvise_collapse`'s control.
+const MADVISE_COLLAPSE: CollapseControl = CollapseControl { is_khugepaged: false };
+/// `khugepaged_collapse_control`.
+const KHUGEPAGED_COLLAPSE: CollapseControl = CollapseControl { is_khugepaged: true };
+
+/// An address space khugepaged scans (`struct khugepaged_mm_slot`).
+#[derive(Debug)]
+struct MmSlot {
+    /// The address space's id.
+    id: u64,
+    /// The address space; gone once it exited (`hpage_collapse_test_exit`).
+    mm: Weak<MmStruct>,
+}
+
+/// khugepaged's list of address spaces and cursor (`struct
+/// khugepaged_scan`), with its sysfs counters.
+#[derive(Debug, Default)]
+pub(crate) struct KhugepagedScan(parking_lot::Mutex<ScanCursor>);
+
+#[derive(Debug, Default)]
+struct ScanCursor {
+    /// `mm_head`: the address spaces, in the order they were registered.
+    mm_head: Vec<MmSlot>,
+    /// `mm_slot`: the id of the one being scanned; `None` at the head.
+    mm_slot: Option<u64>,
+    /// `address`: where the scan of that one goes on.
+    address: u64,
+    /// `khugepaged_full_scans`.
+    full_scans: u64,
+    /// `khugepaged_pages_collapsed`.
+    pages_collapsed: u64,
+}
+
+/// khugepaged's counters and list, as
+/// `/sys/kernel/mm/transparent_hugepage/khugepaged/` shows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KhugepagedStats {
+    /// `full_scans`: the times the scan reached the end of its list.
+    pub full_scans: u64,
+    /// `pages_collapsed`: blocks it made THPs.
+    pub pages_collapsed: u64,
+    /// Address spaces on its list (`mm_slot`s).
+    pub mm_slots: u64,
+}
+
+impl Machine {
+    /// `hugepage_pmd_enabled`: the PMD size may be used at all (its own
+    /// setting, or the global one it inherits, is not `never`), so
+    /// khugepaged runs.
+    pub(crate) fn hugepage_pmd_enabled(&self) -> bool {
+        let t = &self.tunables;
+        self.hpage_pmd_order().is_some()
+            && t.thp_enabled_2048k.unwrap_or(t.thp_enabled) != crate::machine::ThpEnabled::Never
+    }
+
+    /// `__khugepaged_enter`: `mm` joins the end of khugepaged's list,
+    /// once (`MMF_VM_HUGEPAGE`).
+    fn __khugepaged_enter(&self, mm: &MmStruct) {
+        if mm.mmf_vm_hugepage.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.khugepaged.0.lock().mm_head.push(MmSlot { id: mm.id, mm: mm.this.clone() });
+    }
+
+    /// `__khugepaged_exit`: the address space `mm_id` is gone; its slot
+    /// leaves the list unless the scan is at it (the scan then drops it,
+    /// `collect_mm_slot`).
+    pub(crate) fn __khugepaged_exit(&self, mm_id: u64) {
+        let mut c = self.khugepaged.0.lock();
+        if c.mm_slot != Some(mm_id) {
+            c.mm_head.retain(|s| s.id != mm_id);
+        }
+    }
+
+    /// `khugepaged_has_work`.
+    fn khugepaged_has_work(&self) -> bool {
+        !self.khugepaged.0.lock().mm_head.is_empty() && self.hugepage_pmd_enabled()
+    }
+
+    /// khugepaged's counters and list length.
+    pub(crate) fn khugepaged_stats(&self) -> KhugepagedStats {
+        let c = self.khugepaged.0.lock();
+        KhugepagedStats {
+            full_scans: c.full_scans,
+            pages_collapsed: c.pages_collapsed,
+            mm_slots: c.mm_head.len() as u64,
+        }
+    }
+
+    /// Wakeups (`khugepaged_do_scan`) until the scan reached the end of
+    /// its list `n` more times, or has no work; returns the wakeups run.
+    pub(crate) fn khugepaged_full_scans(&self, n: u64) -> u64 {
+        let target = self.khugepaged.0.lock().full_scans.saturating_add(n);
+        let mut wakeups = 0;
+        while self.khugepaged_has_work() && self.khugepaged.0.lock().full_scans < target {
+            self.khugepaged_do_scan();
+            wakeups += 1;
+        }
+        wakeups
+    }
+
+    /// `khugepaged_do_scan`: one wakeup's work, `pages_to_scan` of it,
+    /// address space after address space; at most once through the head
+    /// of the list.  After a failed allocation khugepaged sleeps
+    /// `alloc_sleep_millisecs` (no time passes here) and tries once more;
+    /// a second failure ends the wakeup.
+    pub(crate) fn khugepaged_do_scan(&self) {
+        let _t = trace_enter!(self.trace, "khugepaged_do_scan", "");
+        let pages = u64::from(self.tunables.khugepaged_pages_to_scan);
+        let (mut progress, mut pass_through_head, mut wait) = (0u64, 0, true);
+        let mut result = ScanResult::Succeed;
+        loop {
+            if self.khugepaged.0.lock().mm_slot.is_none() {
+                pass_through_head += 1;
+            }
+            if self.khugepaged_has_work() && pass_through_head < 2 {
+                progress += self.khugepaged_scan_mm_slot(pages - progress, &mut result);
+            } else {
+                progress = pages;
+            }
+            if progress >= pages {
+                break;
+            }
+            if result == ScanResult::AllocHugePageFail {
+                if !wait {
+                    break;
+                }
+                wait = false;
+                // khugepaged_alloc_sleep
+                trace_note!(
+                    self.trace,
+                    "khugepaged_alloc_sleep",
+                    "{} ms",
+                    self.tunables.khugepaged_alloc_sleep_millisecs
+                );
+            }
+        }
+    }
+
+    /// `khugepaged_scan_mm_slot`: scans the address space at the cursor
+    /// (the list's first at the head) from the cursor's address, until
+    /// `pages` of work are done or a collapse was tried (the kernel drops
+    /// `mmap_lock` for it); at its end the cursor moves to the next
+    /// address space, or back to the head (`full_scans`).  Returns the
+    /// work done.
+    fn khugepaged_scan_mm_slot(&self, pages: u64, result: &mut ScanResult) -> u64 {
+        *result = ScanResult::Fail;
+        let (id, weak, mut address) = {
+            let mut c = self.khugepaged.0.lock();
+            let i = match c.mm_slot.and_then(|id| c.mm_head.iter().position(|s| s.id == id)) {
+                Some(i) => i,
+                None => {
+                    c.address = 0;
+                    0
+                }
+            };
+            let Some(slot) = c.mm_head.get(i) else {
+                c.mm_slot = None;
+                return 0;
+            };
+            let (id, weak) = (slot.id, slot.mm.clone());
+            c.mm_slot = Some(id);
+            (id, weak, c.address)
+        };
+        let mm = weak.upgrade();
+        let mut progress = 1u64;
+        let mut scanned_all = true;
+        if let Some(mm) = &mm {
+            let _t = trace_enter!(self.trace, "khugepaged_scan_mm_slot", "mm {} from {:#x}", id, address);
+            let size = mm.entry_size(PMD_LEVEL);
+            let st = mm.mmap_lock.read();
+            'vmas: for vma in st.vmas.above(address) {
+                if !mm.thp_vma_allowable_order_khugepaged(vma, vma.flags) {
+                    progress += 1;
+                    continue;
+                }
+                let hstart = vma.start.next_multiple_of(size);
+                let hend = vma.end & !(size - 1);
+                if address > hend {
+                    progress += 1;
+                    continue;
+                }
+                address = address.max(hstart);
+                while address < hend {
+                    let (r, tried) = mm.hpage_collapse_scan_pmd(vma, address, KHUGEPAGED_COLLAPSE);
+                    *result = r;
+                    if r == ScanResult::Succeed {
+                        self.khugepaged.0.lock().pages_collapsed += 1;
+                    }
+                    address += size;
+                    progress += size >> PAGE_SHIFT;
+                    if tried || progress >= pages {
+                        scanned_all = false;
+                        break 'vmas;
+                    }
+                }
+            }
+        }
+        let mut c = self.khugepaged.0.lock();
+        c.address = address;
+        if mm.is_none() || scanned_all {
+            let i = c.mm_head.iter().position(|s| s.id == id);
+            match i.and_then(|i| c.mm_head.get(i + 1)).map(|s| s.id) {
+                Some(next) => {
+                    c.mm_slot = Some(next);
+                    c.address = 0;
+                }
+                None => {
+                    c.mm_slot = None;
+                    c.full_scans += 1;
+                }
+            }
+            // collect_mm_slot
+            if mm.is_none()
+                && let Some(i) = i
+            {
+                c.mm_head.remove(i);
+            }
+        }
+        drop(c);
+        drop(mm);
+        progress
+    }
+}
 
 impl MmStruct {
     /// `MADV_COLLAPSE` over `[start, end)`, VMA by VMA as
@@ -61,7 +316,7 @@ impl MmStruct {
         let mut last_fail = None;
         let mut addr = hstart;
         while addr < hend {
-            match self.hpage_collapse_scan_pmd(vma, addr) {
+            match self.hpage_collapse_scan_pmd(vma, addr, MADVISE_COLLAPSE).0 {
                 ScanResult::Succeed | ScanResult::PmdMapped => {}
                 r => {
                     trace_note!(m.trace, "madvise_collapse", "{:#x}: {:?}", addr, r);
@@ -83,11 +338,17 @@ impl MmStruct {
     /// private, not special VMA without `VM_NOHUGEPAGE` that holds at
     /// least one aligned 2 MiB block.
     fn thp_vma_collapsible(&self, vma: &Vma) -> bool {
+        self.thp_vma_collapsible_flags(vma, vma.flags)
+    }
+
+    /// [`thp_vma_collapsible`](Self::thp_vma_collapsible) with `vm_flags`
+    /// for the VMA's flags.
+    fn thp_vma_collapsible_flags(&self, vma: &Vma, vm_flags: VmFlags) -> bool {
         let m = &*self.machine;
         let Some(order) = m.hpage_pmd_order() else {
             return false;
         };
-        if vma.flags.intersects(VmFlags::NOHUGEPAGE | VmFlags::SHARED | VmFlags::SPECIAL)
+        if vm_flags.intersects(VmFlags::NOHUGEPAGE | VmFlags::SHARED | VmFlags::SPECIAL)
             || !vma.is_anonymous()
             || vma.special_name().is_some()
         {
@@ -99,62 +360,160 @@ impl MmStruct {
             && first.checked_add(size).is_some_and(|e| e <= vma.end)
     }
 
-    /// `hpage_collapse_scan_pmd` and `collapse_huge_page` for the block at
-    /// `haddr`: a leaf there is success already; a PTE table whose entries
-    /// are empty, the zero page or exclusive-enough anonymous pages is
-    /// collapsed (6.18 no longer asks for a writable entry).
-    fn hpage_collapse_scan_pmd(&self, vma: &Vma, haddr: u64) -> ScanResult {
+    /// `thp_vma_allowable_order(TVA_KHUGEPAGED)` with `vm_flags` for the
+    /// VMA's flags: what [`thp_vma_collapsible`](Self::thp_vma_collapsible)
+    /// asks, THP enabled for the VMA by the settings (`always`, or
+    /// `madvise` and `VM_HUGEPAGE`), and an `anon_vma` (a VMA never
+    /// written to is not scanned).
+    fn thp_vma_allowable_order_khugepaged(&self, vma: &Vma, vm_flags: VmFlags) -> bool {
+        let t = &self.machine.tunables;
+        let enabled = match t.thp_enabled_2048k.unwrap_or(t.thp_enabled) {
+            crate::machine::ThpEnabled::Never => false,
+            crate::machine::ThpEnabled::Always => true,
+            crate::machine::ThpEnabled::Madvise => vm_flags.contains(VmFlags::HUGEPAGE),
+        };
+        enabled && vma.anon_vma().is_some() && self.thp_vma_collapsible_flags(vma, vm_flags)
+    }
+
+    /// `khugepaged_enter_vma`: the address space joins khugepaged's list
+    /// if it is not on it, khugepaged runs and `vma` (with `vm_flags`,
+    /// the flags it is about to take) is one it would scan.
+    pub(crate) fn khugepaged_enter_vma(&self, vma: &Vma, vm_flags: VmFlags) {
         let m = &*self.machine;
+        if !self.mmf_vm_hugepage.load(Ordering::Relaxed)
+            && m.hugepage_pmd_enabled()
+            && self.thp_vma_allowable_order_khugepaged(vma, vm_flags)
+        {
+            m.__khugepaged_enter(self);
+        }
+    }
+
+    /// `khugepaged_fork`: the child of an address space on khugepaged's
+    /// list joins it too.
+    pub(crate) fn khugepaged_fork(&self, oldmm: &MmStruct) {
+        if oldmm.mmf_vm_hugepage.load(Ordering::Relaxed) {
+            self.machine.__khugepaged_enter(self);
+        }
+    }
+
+    /// `hpage_collapse_scan_pmd` for the block at `haddr`, and
+    /// `collapse_huge_page` if the scan passes: a leaf there is success
+    /// already; a PTE table whose entries are empty, the zero page or
+    /// exclusive-enough anonymous pages on the LRU is collapsed (6.18 no
+    /// longer asks for a writable entry).  khugepaged (`cc`) also holds
+    /// the block to its `max_ptes_*` limits and wants a young entry.
+    /// The second value says whether a collapse was tried (the kernel
+    /// drops `mmap_lock` for it).
+    fn hpage_collapse_scan_pmd(&self, vma: &Vma, haddr: u64, cc: CollapseControl) -> (ScanResult, bool) {
+        let m = &*self.machine;
+        let t = &m.tunables;
         let Some(pmd) = self.pmd_offset(haddr) else {
-            return ScanResult::PmdNull;
+            return (ScanResult::PmdNull, false);
         };
         let table = match self.read_table(PMD_LEVEL, pmd) {
-            TableEntry::Leaf(_) => return ScanResult::PmdMapped,
+            TableEntry::Leaf(_) => return (ScanResult::PmdMapped, false),
             TableEntry::Table(t) => t,
-            TableEntry::None | TableEntry::Bad(_) => return ScanResult::PmdNone,
+            TableEntry::None | TableEntry::Bad(_) => return (ScanResult::PmdNone, false),
         };
         let nr = 1usize << m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
+        let (mut none_or_zero, mut unmapped, mut shared, mut referenced) = (0u32, 0u32, 0u32, 0u32);
+        // The large folio seen last and whether another mm maps it.
+        let mut last_folio: Option<(Pfn, bool)> = None;
         for i in 0..nr {
-            match self.read_pte(Slot { table, idx: i }) {
-                Pte::None => {}
-                // Swap entries would be swapped in first, markers refuse
-                // (the model supports neither here).
-                Pte::Swap { .. } | Pte::Marker(_) => return ScanResult::PteNonPresent,
-                pte @ Pte::Page { pfn, .. } => {
-                    if m.is_zero_pfn(pfn) {
-                        continue;
+            let pte = self.read_pte(Slot { table, idx: i });
+            let pfn = match pte {
+                // is_swap_pte: swap entries and markers.  Swap-in
+                // (`__collapse_huge_page_swapin`) is not modelled:
+                // MADV_COLLAPSE refuses the block at once, khugepaged
+                // after its checks.
+                Pte::Swap { .. } | Pte::Marker(_) => {
+                    if !cc.is_khugepaged {
+                        return (ScanResult::PteNonPresent, false);
                     }
-                    let Some(pfn) = self.vm_normal_page(pte) else {
-                        return ScanResult::PageNull;
-                    };
-                    let page = m.phys.page(pfn);
-                    if !page.is_anon() {
-                        return ScanResult::PageAnon;
+                    unmapped += 1;
+                    if unmapped > t.khugepaged_max_ptes_swap {
+                        m.vmstat.count(VmEvent::ThpScanExceedSwapPte, 1);
+                        return (ScanResult::ExceedSwapPte, false);
                     }
-                    // is_refcount_suitable: no reference but the mappings
-                    // and the swap cache's.
-                    let expected = page.mapcount() + i32::from(page.test(PageFlags::SWAPCACHE));
-                    if page.refcount() != expected {
-                        return ScanResult::PageCount;
+                    continue;
+                }
+                Pte::None => None,
+                Pte::Page { pfn, .. } if m.is_zero_pfn(pfn) => None,
+                Pte::Page { .. } => Some(pte),
+            };
+            let Some(pte) = pfn else {
+                none_or_zero += 1;
+                if cc.is_khugepaged && none_or_zero > t.khugepaged_max_ptes_none {
+                    m.vmstat.count(VmEvent::ThpScanExceedNonePte, 1);
+                    return (ScanResult::ExceedNonePte, false);
+                }
+                continue;
+            };
+            let Some(pfn) = self.vm_normal_page(pte) else {
+                return (ScanResult::PageNull, false);
+            };
+            let page = m.phys.page(pfn);
+            if !page.is_anon() {
+                return (ScanResult::PageAnon, false);
+            }
+            let head = m.large_folio_head(pfn);
+            // folio_maybe_mapped_shared: a page of a large folio counts as
+            // shared if any page of the folio is.
+            let maybe_shared = match head {
+                None => page.mapcount() > 1,
+                Some(h) => match last_folio {
+                    Some((lh, s)) if lh == h => s,
+                    _ => {
+                        let n = 1u64 << m.hpage_pmd_order().unwrap_or(0);
+                        let s = (0..n).any(|j| m.phys.page(Pfn(h.0 + j)).mapcount() > 1);
+                        last_folio = Some((h, s));
+                        s
                     }
-                    if !page.test(PageFlags::LRU) {
-                        return ScanResult::PageLru;
-                    }
+                },
+            };
+            if maybe_shared {
+                shared += 1;
+                if cc.is_khugepaged && shared > t.khugepaged_max_ptes_shared {
+                    m.vmstat.count(VmEvent::ThpScanExceedSharePte, 1);
+                    return (ScanResult::ExceedSharedPte, false);
                 }
             }
+            let folio = m.phys.page(head.unwrap_or(pfn));
+            if !folio.test(PageFlags::LRU) {
+                return (ScanResult::PageLru, false);
+            }
+            // is_refcount_suitable: no reference but the mappings and the
+            // swap cache's.
+            let expected = page.mapcount() + i32::from(page.test(PageFlags::SWAPCACHE));
+            if page.refcount() != expected {
+                return (ScanResult::PageCount, false);
+            }
+            if cc.is_khugepaged && (pte.flags().contains(PteFlags::ACCESSED) || folio.test(PageFlags::REFERENCED)) {
+                referenced += 1;
+            }
         }
-        self.collapse_huge_page(vma, haddr, pmd, table)
+        if cc.is_khugepaged && (referenced == 0 || (unmapped > 0 && (referenced as usize) < nr / 2)) {
+            return (ScanResult::LackReferencedPage, false);
+        }
+        if unmapped > 0 {
+            return (ScanResult::PteNonPresent, false);
+        }
+        (self.collapse_huge_page(vma, haddr, pmd, table, cc), true)
     }
 
     /// `collapse_huge_page`: a new folio gets a copy of every page the
     /// table maps (zeroes for the rest), and one PMD leaf maps it in the
-    /// table's place; the old pages lose this mapping.
-    fn collapse_huge_page(&self, vma: &Vma, haddr: u64, pmd: Slot, table: Pfn) -> ScanResult {
+    /// table's place; the old pages lose this mapping.  Its allocation
+    /// (`alloc_charge_folio`) may reclaim and compact directly
+    /// (`GFP_TRANSHUGE`), for khugepaged only if `khugepaged/defrag`
+    /// says so (`GFP_TRANSHUGE_LIGHT` otherwise); neither wakes kswapd.
+    fn collapse_huge_page(&self, vma: &Vma, haddr: u64, pmd: Slot, table: Pfn, cc: CollapseControl) -> ScanResult {
         let m = &*self.machine;
         let order = m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
         let nr = 1u64 << order;
         // alloc_charge_folio
-        let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
+        let direct = !cc.is_khugepaged || m.tunables.khugepaged_defrag;
+        let Some(new) = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false) else {
             m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
             return ScanResult::AllocHugePageFail;
         };
@@ -218,6 +577,8 @@ impl MmStruct {
 /// `enum scan_result`, the values the model can reach).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ScanResult {
+    /// Nothing more precise (`SCAN_FAIL`).
+    Fail,
     Succeed,
     /// A PMD leaf maps the block already.
     PmdMapped,
@@ -225,8 +586,16 @@ pub(crate) enum ScanResult {
     PmdNull,
     /// The PMD entry is empty (no PTE table).
     PmdNone,
+    /// More empty or zero-page entries than `max_ptes_none`.
+    ExceedNonePte,
+    /// More swap entries than `max_ptes_swap`.
+    ExceedSwapPte,
+    /// More shared pages than `max_ptes_shared`.
+    ExceedSharedPte,
     /// A swap entry or marker.
     PteNonPresent,
+    /// No young entry (khugepaged), or too few with swap entries.
+    LackReferencedPage,
     PageNull,
     /// A page that is not anonymous, or a VMA without an `anon_vma`.
     PageAnon,
@@ -238,13 +607,22 @@ pub(crate) enum ScanResult {
 impl ScanResult {
     /// Whether `madvise_collapse` goes on to the next block after it.
     fn continues(self) -> bool {
-        matches!(self, Self::PmdNull | Self::PteNonPresent | Self::PageNull | Self::PageCount | Self::PageLru)
+        matches!(
+            self,
+            Self::PmdNull
+                | Self::PteNonPresent
+                | Self::LackReferencedPage
+                | Self::PageNull
+                | Self::PageCount
+                | Self::PageLru
+        )
     }
 
     /// `madvise_collapse_errno`.
     fn madvise_collapse_errno(self) -> Errno {
         match self {
             Self::AllocHugePageFail => Errno::ENOMEM,
+            Self::ExceedNonePte => Errno::EBUSY,
             Self::PageCount | Self::PageLru => Errno::EAGAIN,
             _ => Errno::EINVAL,
         }

@@ -11,7 +11,8 @@
 //! page-table levels, map the zero page, allocate and zero frames, and copy
 //! on write.  Anonymous memory may take transparent huge pages: 2 MiB
 //! folios mapped by one PMD leaf each (`huge_memory`), split when only
-//! part of one is unmapped or changed, collapsed by `MADV_COLLAPSE`
+//! part of one is unmapped or changed, collapsed by `MADV_COLLAPSE` and
+//! by khugepaged's scan of the address spaces it was told of
 //! (`khugepaged`).
 //!
 //! [`Kernel::execve`](kernel::Kernel::execve) starts a program as
@@ -77,5 +78,6 @@ pub use mm_api::{trace_enter, trace_note};
 
 pub use errno::{Errno, Signal, SysResult, VmFault};
 pub use kernel::{Kernel, MapsEntry, Pid};
+pub use khugepaged::KhugepagedStats;
 pub use machine::{Machine, MachineConfig};
 pub use types::*;

@@ -84,6 +84,27 @@ pub struct Tunables {
     /// `transparent_hugepage/defrag`: how a THP fault's allocation may
     /// reclaim (`vma_thp_gfp_mask`).
     pub thp_defrag: ThpDefrag,
+    /// `transparent_hugepage/khugepaged/defrag`: khugepaged's allocations
+    /// may reclaim and compact directly (`GFP_TRANSHUGE`, else
+    /// `GFP_TRANSHUGE_LIGHT`).
+    pub khugepaged_defrag: bool,
+    /// `khugepaged/max_ptes_none`: empty or zero-page entries a block
+    /// khugepaged collapses may have (0 to 511).
+    pub khugepaged_max_ptes_none: u32,
+    /// `khugepaged/max_ptes_swap`: swap entries it may have.
+    pub khugepaged_max_ptes_swap: u32,
+    /// `khugepaged/max_ptes_shared`: pages mapped by other address spaces
+    /// too that it may have.
+    pub khugepaged_max_ptes_shared: u32,
+    /// `khugepaged/pages_to_scan`: the work of one wakeup (a block counts
+    /// 512, an address space and a VMA passed over 1 each).
+    pub khugepaged_pages_to_scan: u32,
+    /// `khugepaged/scan_sleep_millisecs`: the pause between wakeups (the
+    /// simulator has no clock: a `khugepaged` line runs the wakeups).
+    pub khugepaged_scan_sleep_millisecs: u32,
+    /// `khugepaged/alloc_sleep_millisecs`: the pause after a failed
+    /// allocation (kept, not waited).
+    pub khugepaged_alloc_sleep_millisecs: u32,
 }
 
 /// The anonymous mTHP sizes below 2 MiB, in kB, from order 2 up: the
@@ -173,6 +194,13 @@ impl Default for Tunables {
             thp_enabled_2048k: None,
             thp_enabled_mthp: [Some(ThpEnabled::Never); MTHP_SIZES_KB.len()],
             thp_defrag: ThpDefrag::Madvise,
+            khugepaged_defrag: true,
+            khugepaged_max_ptes_none: 511,
+            khugepaged_max_ptes_swap: 64,
+            khugepaged_max_ptes_shared: 256,
+            khugepaged_pages_to_scan: 4096,
+            khugepaged_scan_sleep_millisecs: 10000,
+            khugepaged_alloc_sleep_millisecs: 60000,
         }
     }
 }
@@ -349,6 +377,13 @@ const KEYS: &[(&str, &str)] = &[
     ("thp_enabled_256k", "hugepages-256kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_512k", "hugepages-512kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_1024k", "hugepages-1024kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("khugepaged_defrag", "khugepaged/defrag (0 or 1): khugepaged's allocations may reclaim and compact"),
+    ("khugepaged_max_ptes_none", "khugepaged/max_ptes_none (0 to 511): empty entries a collapsed block may have"),
+    ("khugepaged_max_ptes_swap", "khugepaged/max_ptes_swap (0 to 511): swap entries a collapsed block may have"),
+    ("khugepaged_max_ptes_shared", "khugepaged/max_ptes_shared (0 to 511): shared pages a collapsed block may have"),
+    ("khugepaged_pages_to_scan", "khugepaged/pages_to_scan: the work of one wakeup (1 or more)"),
+    ("khugepaged_scan_sleep_millisecs", "khugepaged/scan_sleep_millisecs (kept; a khugepaged line runs the scans)"),
+    ("khugepaged_alloc_sleep_millisecs", "khugepaged/alloc_sleep_millisecs (kept; not waited)"),
 ];
 
 /// The index in [`Tunables::thp_enabled_mthp`] of a `thp_enabled_SIZE`
@@ -503,6 +538,19 @@ impl MachineConfig {
                 }
             }
             "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
+            "khugepaged_defrag" => t.khugepaged_defrag = boolean()?,
+            "khugepaged_max_ptes_none" => t.khugepaged_max_ptes_none = small(511)? as u32,
+            "khugepaged_max_ptes_swap" => t.khugepaged_max_ptes_swap = small(511)? as u32,
+            "khugepaged_max_ptes_shared" => t.khugepaged_max_ptes_shared = small(511)? as u32,
+            "khugepaged_pages_to_scan" => {
+                let n = small(u32::MAX.into())?;
+                if n == 0 {
+                    return Err(bad("at least 1".into()));
+                }
+                t.khugepaged_pages_to_scan = n as u32;
+            }
+            "khugepaged_scan_sleep_millisecs" => t.khugepaged_scan_sleep_millisecs = small(u32::MAX.into())? as u32,
+            "khugepaged_alloc_sleep_millisecs" => t.khugepaged_alloc_sleep_millisecs = small(u32::MAX.into())? as u32,
             _ => unreachable!("every key in KEYS is handled: {name}"),
         }
         Ok(())
@@ -558,6 +606,13 @@ impl MachineConfig {
                         .to_string(),
                     "thp_defrag" => t.thp_defrag.name().to_string(),
                     "thp_shmem_enabled" => "never".to_string(),
+                    "khugepaged_defrag" => u8::from(t.khugepaged_defrag).to_string(),
+                    "khugepaged_max_ptes_none" => t.khugepaged_max_ptes_none.to_string(),
+                    "khugepaged_max_ptes_swap" => t.khugepaged_max_ptes_swap.to_string(),
+                    "khugepaged_max_ptes_shared" => t.khugepaged_max_ptes_shared.to_string(),
+                    "khugepaged_pages_to_scan" => t.khugepaged_pages_to_scan.to_string(),
+                    "khugepaged_scan_sleep_millisecs" => t.khugepaged_scan_sleep_millisecs.to_string(),
+                    "khugepaged_alloc_sleep_millisecs" => t.khugepaged_alloc_sleep_millisecs.to_string(),
                     _ => unreachable!("every key in KEYS is listed: {k}"),
                 };
                 (k, v)
@@ -780,6 +835,8 @@ pub struct Machine {
     pub(crate) thp: crate::huge_memory::ThpState,
     /// Anonymous mTHP: the enabled orders, the per-size counters.
     pub(crate) mthp: crate::mthp::MthpState,
+    /// khugepaged's list of address spaces, its cursor and counters.
+    pub(crate) khugepaged: crate::khugepaged::KhugepagedScan,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -881,6 +938,7 @@ impl Machine {
             thp_capable,
             thp: Default::default(),
             mthp: crate::mthp::MthpState::new(&cfg.tunables),
+            khugepaged: Default::default(),
             kernel: None,
         };
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
@@ -1243,6 +1301,7 @@ impl Machine {
     /// Forgets an address space on every CPU (it is being torn down): a
     /// CPU that has it loaded loads none, and its ASID slots are freed.
     pub(crate) fn drop_mm(&self, mm_id: u64) {
+        self.__khugepaged_exit(mm_id);
         for c in &self.cpus {
             let mut c = c.lock();
             for asid in 0..c.ctxs.len() {

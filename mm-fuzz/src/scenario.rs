@@ -202,6 +202,10 @@ pub fn replay(s: &Scenario, cfg: &MachineConfig) {
                 let _ = k.sys_munlockall(pid);
                 false
             }
+            Op::Khugepaged => {
+                k.khugepaged_full_scans(mm_sim::scenario::KHUGEPAGED_FULL_SCANS);
+                false
+            }
             Op::Mincore { addr, len } => {
                 let _ = k.sys_mincore(pid, *addr, *len);
                 false

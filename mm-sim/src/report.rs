@@ -45,6 +45,11 @@ pub struct RunReport {
     /// 16 kB to the PMD size.
     #[serde(default)]
     pub mthp: BTreeMap<String, BTreeMap<String, u64>>,
+    /// (v1.7) khugepaged as the run left it: `full_scans` and
+    /// `pages_collapsed` (its sysfs counters) and `mm_slots` (the address
+    /// spaces on its list); absent if the machine could not be built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub khugepaged: Option<BTreeMap<String, u64>>,
     /// Why the run stopped (`ok` is then false), as `mmsim run` prints it
     /// after `error: `; the counters are as it left them (empty if the
     /// machine could not be built).
@@ -63,12 +68,15 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
     let end = run_full(s, opts);
     let machine =
         end.machine.map(|m| m.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default();
-    let (vmstat, meminfo, mthp) = match &end.kernel {
+    let (vmstat, meminfo, mthp, khugepaged) = match &end.kernel {
         Some(k) => {
             let m = k.machine();
             let named = |v: Vec<(&str, u64)>| v.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
             let mthp = m.mthp_stats().into_iter().map(|(dir, v)| (dir, named(v))).collect();
-            (named(m.vmstat_lines()), named(m.meminfo_lines()), mthp)
+            let kh = k.khugepaged_stats();
+            let kh =
+                [("full_scans", kh.full_scans), ("pages_collapsed", kh.pages_collapsed), ("mm_slots", kh.mm_slots)];
+            (named(m.vmstat_lines()), named(m.meminfo_lines()), mthp, Some(named(kh.to_vec())))
         }
         None => Default::default(),
     };
@@ -85,6 +93,7 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
         vmstat,
         meminfo,
         mthp,
+        khugepaged,
         error: end.error.map(|e| e.to_string()),
     }
 }

@@ -616,6 +616,10 @@ impl Runner<'_> {
                 None
             }
             Op::Process { .. } => None,
+            Op::Khugepaged => {
+                self.k.khugepaged_full_scans(crate::scenario::KHUGEPAGED_FULL_SCANS);
+                None
+            }
             Op::Exit { proc, next } => {
                 self.account_exit(pid);
                 self.k.exit(pid);

@@ -16,6 +16,10 @@ use std::fmt;
 pub const MAX_LOAD_PAGES: u64 = 1 << 20;
 /// Most processes a scenario may create.
 pub const MAX_PROCS: usize = 64;
+/// (v1.7) The `full_scans` a `khugepaged` line waits for: the first ends
+/// the pass under way, the second is a whole pass over every address
+/// space registered before the line.
+pub const KHUGEPAGED_FULL_SCANS: u64 = 2;
 
 /// A parse error: the 1-based line and the problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +200,9 @@ pub enum Op {
         proc: usize,
         next: Option<usize>,
     },
+    /// (v1.7) `khugepaged`: wait until khugepaged has gone through its
+    /// list of address spaces twice (`full_scans` moved on by 2).
+    Khugepaged,
 }
 
 impl Op {
@@ -1164,6 +1171,13 @@ impl Parser {
                 self.p_live |= 1 << child;
                 self.p_count += 1;
                 self.any_fork = true;
+            }
+            "khugepaged" => {
+                if n != 1 {
+                    return self.err("khugepaged: no arguments expected");
+                }
+                self.need_live()?;
+                self.push(Op::Khugepaged)?;
             }
             "process" => {
                 if n != 2 {

@@ -31,6 +31,7 @@ impl MmStruct {
         let m = &*self.machine;
         let child = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
         let _t = trace_enter!(m.trace, "dup_mmap", "mm {} -> mm {}", self.id, child.id);
+        child.khugepaged_fork(self);
         let st = self.mmap_lock.write();
         let mut cst = child.mmap_lock.write();
         cst.mmap_base = st.mmap_base;

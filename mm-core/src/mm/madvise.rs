@@ -204,7 +204,11 @@ impl MmStruct {
                 }
                 new_flags -= VmFlags::DONTDUMP;
             }
-            Advice::HugePage => new_flags = (new_flags - VmFlags::NOHUGEPAGE) | VmFlags::HUGEPAGE,
+            Advice::HugePage => {
+                // hugepage_madvise: the VMA may become one khugepaged scans.
+                new_flags = (new_flags - VmFlags::NOHUGEPAGE) | VmFlags::HUGEPAGE;
+                self.khugepaged_enter_vma(v, new_flags);
+            }
             Advice::NoHugePage => new_flags = (new_flags - VmFlags::HUGEPAGE) | VmFlags::NOHUGEPAGE,
             Advice::Mergeable
             | Advice::Unmergeable

@@ -220,6 +220,9 @@ pub struct MmStruct {
     /// (`pmd_huge_pte`, `pgtable_trans_huge_deposit`): counted in
     /// `nr_ptes`, it becomes the leaf's table when the leaf is split.
     pub(crate) pmd_huge_pte: parking_lot::Mutex<ahash::AHashMap<crate::pgtable::Slot, Pfn>>,
+    /// `MMF_VM_HUGEPAGE`: khugepaged has a slot for this address space
+    /// (`__khugepaged_enter`).
+    pub(crate) mmf_vm_hugepage: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for MmStruct {
@@ -278,6 +281,7 @@ impl MmStruct {
             }),
             page_table_lock: SpinLock::new(()),
             pmd_huge_pte: Default::default(),
+            mmf_vm_hugepage: Default::default(),
             counters: MmCounters::default(),
             tlb_gen: std::sync::atomic::AtomicU64::new(1),
         }))

@@ -6,7 +6,9 @@ use super::access::{Raised, install_handler, load_byte, store_byte};
 use super::host_settings::{self, Wanted};
 use super::out::{Fixed, Hex, Out};
 use crate::bundle::MAX_BUNDLE_BYTES;
-use crate::scenario::{Expect, Line, MAX_LOAD_PAGES, MAX_PROCS, NAMED_WINDOW_END, NameRef, Op, Scenario, parse};
+use crate::scenario::{
+    Expect, KHUGEPAGED_FULL_SCANS, Line, MAX_LOAD_PAGES, MAX_PROCS, NAMED_WINDOW_END, NameRef, Op, Scenario, parse,
+};
 use mm_core::errno::Errno;
 use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
@@ -297,6 +299,9 @@ struct Runner<'a> {
     own: Vec<(u64, u64, bool)>,
     /// The output file `-o` created (removed if the run fails).
     created: Option<std::path::PathBuf>,
+    /// (v1.7) The process that keeps khugepaged's list from being empty
+    /// (0: none; see [`start_khugepaged_keeper`]).
+    keeper: libc::pid_t,
 }
 
 /// Re-executes the runner once, with address-space randomization off and
@@ -596,7 +601,18 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
         sup_w: -1,
         own: Vec::with_capacity(MAX_OWN),
         created,
+        keeper: 0,
     };
+    if s.lines.iter().any(|l| matches!(l.op, Op::Khugepaged)) {
+        match start_khugepaged_keeper() {
+            Ok(pid) => r.keeper = pid,
+            Err(e) => {
+                eprintln!("error: khugepaged keeper: {e}");
+                r.remove_output();
+                return 3;
+            }
+        }
+    }
     // From here on nothing is allocated until the `ok` line.
     // SAFETY: mkdtemp fills in the NUL-ended template in place.
     if unsafe { libc::mkdtemp(r.tmpdir.as_mut_ptr().cast()) }.is_null() {
@@ -703,6 +719,115 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
     r.out.flush();
     r.cleanup();
     0
+}
+
+/// (v1.7) khugepaged's sysfs directory.
+const KHUGEPAGED_DIR: &str = "/sys/kernel/mm/transparent_hugepage/khugepaged";
+
+/// (v1.7) A number in a khugepaged sysfs file (`full_scans`, ...), read
+/// without allocating.
+fn khugepaged_counter(path: &CStr) -> Option<u64> {
+    let mut buf = [0u8; 32];
+    let n = read_all(path, &mut buf)?;
+    let t = buf[..n].trim_ascii();
+    if t.is_empty() || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    t.iter().try_fold(0u64, |v, &b| v.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+}
+
+/// (v1.7) Gives `MADV_NOHUGEPAGE` to the runner's own `MADV_HUGEPAGE`
+/// memory (mmsim's allocator asks for THP for its arenas, which puts the
+/// runner on khugepaged's list at once): khugepaged's work is 512 per
+/// block of such a VMA, even one already huge, so each would lengthen
+/// every pass of its scan by a wakeup or more; a `VM_NOHUGEPAGE` VMA costs
+/// 1.  Runs before any line, so no VMA of the scenario is touched.
+fn drop_own_hugepage_advice() -> Result<(), std::io::Error> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps")?;
+    let mut range = None;
+    for line in smaps.lines() {
+        if let Some((s, e, rest)) = maps_range(line.as_bytes())
+            && rest.first() == Some(&b' ')
+        {
+            range = Some((s, e));
+        } else if let Some(flags) = line.strip_prefix("VmFlags:")
+            && flags.split_ascii_whitespace().any(|f| f == "hg")
+            && let Some((s, e)) = range.take()
+        {
+            // SAFETY: flag advice on the runner's own mapping.
+            unsafe { libc::madvise(s as *mut libc::c_void, (e - s) as usize, libc::MADV_NOHUGEPAGE) };
+        }
+    }
+    Ok(())
+}
+
+/// (v1.7) Starts the keeper of a scenario with a `khugepaged` line: a
+/// child that maps one `MADV_HUGEPAGE` block and writes to it, which puts
+/// it on khugepaged's list (`__khugepaged_enter`), and then waits to be
+/// killed (also when the runner dies: `PR_SET_PDEATHSIG`).  khugepaged
+/// sleeps for good while its list is empty, and would then never count
+/// the full scans the line waits for in a scenario whose own process it
+/// does not know; with the keeper it wakes every `scan_sleep_millisecs`.
+/// Returns its pid once it is on the list.
+fn start_khugepaged_keeper() -> Result<libc::pid_t, std::io::Error> {
+    const BLOCK: usize = 2 << 20;
+    drop_own_hugepage_advice()?;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: getpid cannot fail.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the runner is single-threaded here.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: plain calls in the new process, which never returns.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            if libc::getppid() != parent {
+                libc::_exit(0);
+            }
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                2 * BLOCK,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if p != libc::MAP_FAILED {
+                let at = (p as usize).next_multiple_of(BLOCK) as *mut libc::c_void;
+                libc::madvise(at, BLOCK, libc::MADV_HUGEPAGE);
+                std::ptr::write_volatile(at.cast::<u8>(), 1);
+            }
+            let ok = [u8::from(p != libc::MAP_FAILED)];
+            libc::write(fds[1], ok.as_ptr().cast(), 1);
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    let mut ok = [0u8];
+    // SAFETY: reads the keeper's one byte, then closes both ends.
+    let n = unsafe {
+        libc::close(fds[1]);
+        let n = libc::read(fds[0], ok.as_mut_ptr().cast(), 1);
+        libc::close(fds[0]);
+        n
+    };
+    if n != 1 || ok[0] != 1 {
+        // SAFETY: ends and reaps the child just started.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+        return Err(std::io::Error::other("it could not map its block"));
+    }
+    Ok(pid)
 }
 
 /// Why the named area could not be reserved.
@@ -963,6 +1088,14 @@ impl Runner<'_> {
     /// Removes the temporary directory and everything in it (the runner
     /// made it; `file` lines and `openat` with `O_CREAT` fill it).
     fn cleanup(&mut self) {
+        if self.keeper > 0 {
+            // SAFETY: ends and reaps the keeper this process started.
+            unsafe {
+                libc::kill(self.keeper, libc::SIGKILL);
+                libc::waitpid(self.keeper, std::ptr::null_mut(), 0);
+            }
+            self.keeper = 0;
+        }
         if !self.tmp_made {
             return;
         }
@@ -981,6 +1114,37 @@ impl Runner<'_> {
     fn remove_output(&mut self) {
         if let Some(p) = self.created.take() {
             let _ = std::fs::remove_file(p);
+        }
+    }
+
+    /// (v1.7) A `khugepaged` line: polls khugepaged's `full_scans` until
+    /// it moved on by [`KHUGEPAGED_FULL_SCANS`], within a limit of four scan
+    /// periods, two allocation pauses and a minute more, 5 minutes at least
+    /// (other address spaces on the host's list lengthen a pass); past it
+    /// the run fails.
+    fn wait_khugepaged(&mut self, line: usize) {
+        let full_scans = c"/sys/kernel/mm/transparent_hugepage/khugepaged/full_scans";
+        let Some(start) = khugepaged_counter(full_scans) else {
+            self.fatal(format_args!("line {line}: khugepaged: cannot read {KHUGEPAGED_DIR}/full_scans"));
+        };
+        let ms = |p: &CStr, default: u64| khugepaged_counter(p).unwrap_or(default);
+        let scan = ms(c"/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", 10_000);
+        let alloc = ms(c"/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs", 60_000);
+        let limit = std::time::Duration::from_millis(
+            scan.saturating_mul(4).saturating_add(alloc.saturating_mul(2)).saturating_add(60_000).max(300_000),
+        );
+        let t0 = std::time::Instant::now();
+        let mut now = start;
+        while now < start + KHUGEPAGED_FULL_SCANS {
+            if t0.elapsed() > limit {
+                self.fatal(format_args!(
+                    "line {line}: khugepaged: full_scans went from {start} to {now} in {} s, not up by \
+                     {KHUGEPAGED_FULL_SCANS} (is transparent_hugepage/enabled never? scan_sleep_millisecs is {scan})",
+                    t0.elapsed().as_secs()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            now = khugepaged_counter(full_scans).unwrap_or(now);
         }
     }
 
@@ -1083,6 +1247,7 @@ impl Runner<'_> {
                 Op::Munlockall => {
                     self.do_syscall(l, libc::SYS_munlockall, [0; 6]);
                 }
+                Op::Khugepaged => self.wait_khugepaged(l.line),
                 Op::Mincore { addr, len } => self.do_mincore(l, addr, len),
                 Op::Ftruncate { fd, len } => {
                     self.do_syscall(l, libc::SYS_ftruncate, [fd as u64, len, 0, 0, 0, 0]);
@@ -1766,7 +1931,9 @@ fn supervise(r: &Runner<'_>, p0: libc::pid_t, p_cur: usize, p_live: u64) -> bool
                 }
                 m = msg;
             } else {
-                let pid = libc::waitpid(-1, &mut st, libc::WNOHANG);
+                // The scenario's processes are process 0's group (not a
+                // khugepaged keeper).
+                let pid = libc::waitpid(-p0, &mut st, libc::WNOHANG);
                 if pid <= 0 {
                     continue;
                 }
@@ -1812,13 +1979,13 @@ fn supervise(r: &Runner<'_>, p0: libc::pid_t, p_cur: usize, p_live: u64) -> bool
         }
         break;
     }
-    // SAFETY: kills process 0's group and reaps every child.
+    // SAFETY: kills process 0's group and reaps every process of it.
     unsafe {
         if bad {
             libc::kill(-p0, libc::SIGKILL);
         }
         loop {
-            let pid = libc::waitpid(-1, &mut st, 0);
+            let pid = libc::waitpid(-p0, &mut st, 0);
             if pid <= 0 {
                 break;
             }

@@ -39,6 +39,10 @@
 //!    `/sys/kernel/mm/transparent_hugepage`) is refused, unless
 //!    `--change-host-settings` asks for them to be written for the run
 //!    and put back after it ([`host_settings`]).
+//!  - (v1.7) A `khugepaged` line polls `khugepaged/full_scans` until it
+//!    went up by 2, within a time limit; a keeper process keeps
+//!    khugepaged's list from being empty meanwhile (see
+//!    `start_khugepaged_keeper` in `linux.rs`).
 //!  - A load or store that faults is recovered from (see [`access`]) and
 //!    printed as `# fault: line N: SIGSEGV at 0xADDR`.
 //!  - With a `fork` line (v1.1) the original process supervises and runs

@@ -172,6 +172,16 @@ fn generated_mthp_cases_match_linux() {
     check("thp/mthp/generated", None, 80);
 }
 
+/// (v1.7) khugepaged's background collapse (`thp/khugepaged/`): a
+/// `khugepaged` line waits for two full scans; collapses and refusals by
+/// its rules (empty, shared and old entries, advice, VMA boundaries),
+/// recorded on the real kernel with the reference machine's settings (two
+/// with `max_ptes_none` or `max_ptes_shared` 0, `--change-host-settings`).
+#[test]
+fn khugepaged_cases_match_linux() {
+    check("thp/khugepaged", None, 14);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel.

@@ -16,6 +16,7 @@ mod fork;
 mod guard;
 mod html_data;
 mod kernel_half;
+mod khugepaged;
 mod large_ram;
 mod layout_messages;
 mod mlock;
