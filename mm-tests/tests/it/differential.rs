@@ -155,6 +155,15 @@ fn thp_cases_match_linux() {
     check("thp", None, 50);
 }
 
+/// (v1.7) Huge pages of tmpfs (`thp/shmem`): files on a tmpfs mounted
+/// with `huge=always`, `within_size` or `advise` (`machine tmpfs_huge=`),
+/// cached in large folios and mapped by PMDs, recorded on the real
+/// kernel.
+#[test]
+fn thp_shmem_cases_match_linux() {
+    check("thp/shmem", None, 18);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel; those the simulator does not match
