@@ -312,6 +312,10 @@ impl PageAllocator for BitmapAllocator {
         true
     }
 
+    fn can_split_page(&self) -> bool {
+        true
+    }
+
     fn free_pages(&self, pfn: Pfn, order: u32) {
         let mut map = self.inner.lock();
         let size = 1u64 << order.min(63);

@@ -895,6 +895,10 @@ impl PageAllocator for BuddyAllocator {
         true
     }
 
+    fn can_split_page(&self) -> bool {
+        true
+    }
+
     fn nr_free_pages(&self) -> u64 {
         let cached: usize = self.pcp.iter().map(|p| p.0.lock().count).sum();
         self.zone.lock().free_pages + cached as u64

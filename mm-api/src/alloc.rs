@@ -227,6 +227,14 @@ pub trait PageAllocator: Send + Sync {
         false
     }
 
+    /// Whether [`split_page`](Self::split_page) succeeds on any block: a
+    /// caller that keeps a block whole and may split it later (a large
+    /// folio whose pages come to live apart) asks first.  An allocator
+    /// that overrides `split_page` says true here too.
+    fn can_split_page(&self) -> bool {
+        false
+    }
+
     /// Frames free, including those held in per-CPU caches.
     fn nr_free_pages(&self) -> u64;
 

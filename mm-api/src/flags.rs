@@ -269,6 +269,13 @@ bitflags! {
         /// `compound_head`): its head is the page at the folio's natural
         /// alignment, which carries `PG_head`.
         const TAIL = 1 << 26;
+        /// `PG_large_rmappable`, on the head of a large folio kept whole:
+        /// its pages share the head's reference count, map counts and
+        /// place on the reclaim lists, and its order is in the second
+        /// page's `private` word ([`PhysMem::folio_order`](crate::phys::PhysMem::folio_order)).
+        /// The model clears it when the folio's pages come to live apart
+        /// (each with its own counts, once a PMD leaf mapping it is split).
+        const LARGE_RMAPPABLE = 1 << 27;
     }
 }
 

@@ -13,7 +13,10 @@ const NIL: u32 = u32::MAX;
 /// A page is on at most one list at a time; the owner of the lists (a
 /// reclaim policy) keeps them under its lock and records in the page (its
 /// flags or [`Page::policy`](crate::phys::Page::policy) word) which list
-/// that is.  Head is the most recently added end.
+/// that is.  Head is the most recently added end.  A large folio kept
+/// whole is one entry, its head page, and counts its
+/// [`folio_nr_pages`](PhysMem::folio_nr_pages) in the list's length, as
+/// the kernel's lists count `nr_pages`.
 #[derive(Debug)]
 pub struct PageList {
     head: u32,
@@ -33,7 +36,7 @@ fn opt(v: u32) -> Option<Pfn> {
 }
 
 impl PageList {
-    /// Pages on the list.
+    /// Pages on the list (a large folio counts all of its pages).
     #[inline]
     pub fn len(&self) -> u64 {
         self.len
@@ -104,7 +107,7 @@ impl PageList {
             None => self.tail = v,
         }
         self.head = v;
-        self.len += 1;
+        self.len += phys.folio_nr_pages(pfn);
     }
 
     /// Adds `pfn` at the tail (`list_add_tail`).
@@ -119,7 +122,7 @@ impl PageList {
             None => self.head = v,
         }
         self.tail = v;
-        self.len += 1;
+        self.len += phys.folio_nr_pages(pfn);
     }
 
     /// Unlinks `pfn`, which must be on this list (`list_del`).
@@ -141,7 +144,32 @@ impl PageList {
         }
         p.lru_prev.store(NIL, Ordering::Relaxed);
         p.lru_next.store(NIL, Ordering::Relaxed);
-        self.len -= 1;
+        self.len -= phys.folio_nr_pages(pfn);
+    }
+
+    /// `lru_add_split_folio` for each page of a large folio: the folio
+    /// `head` (on this list) becomes its `nr` pages in its place, page 1
+    /// just before the head (towards the list's head), page 2 before page
+    /// 1, and so on: the order they would have had had they been added
+    /// one by one.  The pages stay counted: the caller no longer counts
+    /// the head as the whole folio (it cleared `PG_large_rmappable`).
+    pub fn split_folio(&mut self, phys: &PhysMem, head: Pfn, nr: u64) {
+        let mut at = head;
+        for i in 1..nr {
+            let pfn = Pfn(head.0 + i);
+            let v = pfn.0 as u32;
+            let a = phys.page(at);
+            let prev = a.lru_prev.load(Ordering::Relaxed);
+            let p = phys.page(pfn);
+            p.lru_next.store(at.0 as u32, Ordering::Relaxed);
+            p.lru_prev.store(prev, Ordering::Relaxed);
+            a.lru_prev.store(v, Ordering::Relaxed);
+            match opt(prev) {
+                Some(q) => phys.page(q).lru_next.store(v, Ordering::Relaxed),
+                None => self.head = v,
+            }
+            at = pfn;
+        }
     }
 
     /// Removes and returns the tail page.
@@ -180,5 +208,30 @@ mod tests {
         }
         assert_eq!(out, vec![0, 1, 3]);
         assert!(l.is_empty() && l.head().is_none() && l.tail().is_none());
+    }
+
+    #[test]
+    fn a_large_folio_counts_its_pages_and_splits_in_place() {
+        use crate::flags::PageFlags;
+        let phys = PhysMem::new(32 * PAGE_SIZE);
+        let mut l = PageList::default();
+        l.push_head(&phys, Pfn(0));
+        // An order-2 folio at 4, kept whole.
+        phys.page(Pfn(4)).set_flags(PageFlags::LARGE_RMAPPABLE);
+        phys.page(Pfn(5)).private.store(2, Ordering::Relaxed);
+        l.push_head(&phys, Pfn(4));
+        l.push_head(&phys, Pfn(9));
+        assert_eq!(l.len(), 6);
+        phys.page(Pfn(4)).clear_flags(PageFlags::LARGE_RMAPPABLE);
+        l.split_folio(&phys, Pfn(4), 4);
+        assert_eq!(l.len(), 6);
+        let v = l.view(&phys, "l", 8);
+        assert_eq!(v.head, [9, 7, 6, 5, 4, 0].map(Pfn));
+        let mut out = Vec::new();
+        while let Some(p) = l.pop_tail(&phys) {
+            out.push(p.0);
+        }
+        assert_eq!(out, vec![0, 4, 5, 6, 7, 9]);
+        assert!(l.is_empty());
     }
 }

@@ -623,6 +623,26 @@ impl PhysMem {
         }
     }
 
+    /// `folio_order`: the order of the large folio kept whole that `pfn`
+    /// heads (`PG_large_rmappable`; the order is in its second page's
+    /// `private` word, where the kernel keeps it in the folio's second
+    /// page), 0 for any other page.
+    #[inline]
+    pub fn folio_order(&self, pfn: Pfn) -> u32 {
+        if self.page(pfn).test(PageFlags::LARGE_RMAPPABLE) {
+            self.page(Pfn(pfn.0 + 1)).private.load(Ordering::Relaxed) as u32
+        } else {
+            0
+        }
+    }
+
+    /// `folio_nr_pages`: the pages of the folio `pfn` heads, 1 for a page
+    /// on its own (see [`folio_order`](Self::folio_order)).
+    #[inline]
+    pub fn folio_nr_pages(&self, pfn: Pfn) -> u64 {
+        1 << self.folio_order(pfn)
+    }
+
     /// Reads the byte at `off` in the frame.
     #[inline]
     pub fn read_u8(&self, pfn: Pfn, off: u64) -> u8 {

@@ -163,8 +163,17 @@ pub trait ReclaimCore: Sync {
 /// page off them.  Which list, and how it got there, is the policy's
 /// business (the page's [`Page::policy`] word can say).
 pub trait LruLists: Send {
-    /// Unlinks `pfn`, which is on the lists (`lruvec_del_folio`).
+    /// Unlinks `pfn`, which is on the lists (`lruvec_del_folio`).  A
+    /// large folio kept whole is one entry of
+    /// [`PhysMem::folio_nr_pages`] pages: the policy counts that many.
     fn del(&mut self, phys: &PhysMem, pfn: Pfn);
+    /// `lru_add_split_folio` for each page of the large folio `head`,
+    /// which is on the lists as one entry: its `nr` pages take its place,
+    /// in order ([`PageList::split_folio`](crate::list::PageList::split_folio)).
+    /// [`LruCtx::lru_split_folio`] calls it with the pages already
+    /// carrying the head's list flags and policy word, and the head no
+    /// longer counting the whole folio, so a policy's page counts stay.
+    fn lru_add_split_folio(&mut self, phys: &PhysMem, head: Pfn, nr: u64);
     /// Each list, read-only, for pictures and dumps: its name, length,
     /// and up to `max` pages at each end ([`PageList::view`](crate::list::PageList::view)).
     fn views(&self, phys: &PhysMem, max: usize) -> Vec<LruListView>;
@@ -520,6 +529,32 @@ impl<'a> LruCtx<'a> {
             l.del(self.phys, pfn);
         }
         true
+    }
+
+    /// The large folio `head`, kept whole until now (one entry on the
+    /// lists, `PG_large_rmappable`), becomes `nr` pages with places of
+    /// their own on the lists (`lru_add_split_folio` for each): under the
+    /// lists lock, each page takes the head's list flags and policy word,
+    /// the head stops counting the whole folio, and the policy links the
+    /// pages where the folio was.  A folio off the lists (isolated) only
+    /// loses the flag.
+    pub fn lru_split_folio(&self, head: Pfn, nr: u64) {
+        let page = self.phys.page(head);
+        let mut l = self.policy.lists().lock();
+        let f = page.flags();
+        debug_assert!(!f.contains(PageFlags::UNEVICTABLE), "a large folio kept whole is never unevictable");
+        let on_lists = f.contains(PageFlags::LRU) && !f.contains(PageFlags::UNEVICTABLE);
+        let copied = f & (PageFlags::LRU | PageFlags::ACTIVE | PageFlags::REFERENCED | PageFlags::WORKINGSET);
+        let word = page.policy.load(Ordering::Relaxed);
+        for i in 1..nr {
+            let tail = self.phys.page(Pfn(head.0 + i));
+            tail.set_flags(copied);
+            tail.policy.store(word, Ordering::Relaxed);
+        }
+        page.clear_flags(PageFlags::LARGE_RMAPPABLE);
+        if on_lists {
+            l.lru_add_split_folio(self.phys, head, nr);
+        }
     }
 
     /// `lruvec_del_folio` for pages being freed together (`folios_put_refs`

@@ -45,6 +45,8 @@ impl MmStruct {
         let m = &*self.machine;
         let st = self.mmap_lock.read();
         let mut maps: HashMap<Pfn, i32> = HashMap::new();
+        // Leaves mapping each large folio kept whole, by head.
+        let mut whole: HashMap<Pfn, i32> = HashMap::new();
         let (mut anon, mut file, mut swap) = (0i64, 0i64, 0i64);
         // Entries against VMAs.
         self.for_each_pte(0, m.arch.task_size(), |va, _, pte| {
@@ -154,6 +156,17 @@ impl MmStruct {
                     out.push(Violation(format!("{va:#x}: page-cache PMD leaf writable in a private mapping")));
                 }
             }
+            if m.phys.page(pfn).test(PageFlags::LARGE_RMAPPABLE) {
+                // Kept whole: the leaf counts in the entire mapcount and
+                // holds a reference on the head only.
+                *whole.entry(pfn).or_default() += 1;
+                if m.phys.page(pfn).is_anon() {
+                    anon += nr as i64;
+                } else {
+                    out.push(Violation(format!("{va:#x}: PMD leaf maps folio {:#x}, not anonymous", pfn.0)));
+                }
+                return;
+            }
             for i in 0..nr {
                 let p = Pfn(pfn.0 + i);
                 *maps.entry(p).or_default() += 1;
@@ -199,6 +212,15 @@ impl MmStruct {
                     page.refcount(),
                     n,
                     if cached > 0 { " and the caches" } else { "" }
+                )));
+            }
+        }
+        for (&head, &n) in &whole {
+            let (e, refs) = (m.folio_entire_mapcount(head) as i32, m.phys.page(head).refcount());
+            if e < n || refs < n {
+                out.push(Violation(format!(
+                    "folio {:#x}: entire mapcount {e} and refcount {refs}, but {n} leaves map it",
+                    head.0
                 )));
             }
         }
@@ -324,6 +346,10 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         mm.for_each_huge_pmd(0, m.arch.task_size(), |_, _, leaf| {
             if let Some(pfn) = mm.vm_normal_page(leaf) {
                 *leaves.entry(pfn).or_default() += 1;
+                if m.phys.page(pfn).test(PageFlags::LARGE_RMAPPABLE) {
+                    // Kept whole: no page's own map count counts the leaf.
+                    return;
+                }
                 for i in 0..nr {
                     *maps.entry(Pfn(pfn.0 + i)).or_default() += 1;
                 }
@@ -335,6 +361,10 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         let e = entire.remove(&head).unwrap_or(0);
         if e != n {
             out.push(Violation(format!("folio {:#x}: entire mapcount {e} but {n} PMD leaves map it", head.0)));
+        }
+        let page = m.phys.page(head);
+        if page.test(PageFlags::LARGE_RMAPPABLE) && page.refcount() < n as i32 {
+            out.push(Violation(format!("folio {:#x}: refcount {} below its {n} PMD leaves", head.0, page.refcount())));
         }
     }
     for (head, e) in entire {
@@ -407,8 +437,11 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         if f.contains(PageFlags::LRU) && f.contains(PageFlags::MLOCKED) != f.contains(PageFlags::UNEVICTABLE) {
             out.push(Violation(format!("pfn {i:#x}: on an LRU list with flags {f:?}: mlocked is unevictable")));
         }
+        if f.contains(PageFlags::LARGE_RMAPPABLE) {
+            check_whole_folio(m, pfn, &mut out);
+        }
         if page.test(PageFlags::LRU) {
-            on_lru += 1;
+            on_lru += m.phys.folio_nr_pages(pfn);
             unevictable += u64::from(f.contains(PageFlags::UNEVICTABLE));
             if page.refcount() <= 0 {
                 out.push(Violation(format!("pfn {i:#x}: on the reclaim lists but free")));
@@ -417,7 +450,8 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         if page.refcount() <= 0 && page.mapcount() != 0 {
             out.push(Violation(format!("pfn {i:#x}: free but mapped {} times", page.mapcount())));
         }
-        if page.refcount() > 0 && page.mapcount() == 0 && !page.test(PageFlags::SWAPCACHE) {
+        let whole_mapped = f.contains(PageFlags::LARGE_RMAPPABLE) && m.folio_entire_mapcount(pfn) > 0;
+        if page.refcount() > 0 && page.mapcount() == 0 && !whole_mapped && !page.test(PageFlags::SWAPCACHE) {
             // A page that names an owner is held by it: an anonymous page
             // by the entries mapping it (or the swap cache), a page-cache
             // page by its file's cache.  Otherwise its references leaked.
@@ -479,6 +513,45 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         out.push(Violation(format!("{mlocked} pages have PG_mlocked, NR_MLOCK is {}", m.lruvec.nr_mlock())));
     }
     out
+}
+
+/// A large folio kept whole (`PG_large_rmappable` on `head`): a head
+/// with `PG_head` and the order of a PMD leaf, no map count of its own
+/// (the entire mapcount counts its leaves), and tail pages that hold no
+/// count, owner or place on the lists of their own.
+fn check_whole_folio(m: &Machine, head: Pfn, out: &mut Vec<Violation>) {
+    let order = m.phys.folio_order(head);
+    let page = m.phys.page(head);
+    if Some(order) != m.hpage_pmd_order() || !page.test(PageFlags::HEAD) || !head.0.is_multiple_of(1 << order) {
+        out.push(Violation(format!("folio {:#x}: kept whole with order {order} and flags {:?}", head.0, page.flags())));
+        return;
+    }
+    if page.mapcount() != 0 || page.refcount() <= 0 {
+        out.push(Violation(format!(
+            "folio {:#x}: kept whole with mapcount {} and refcount {}",
+            head.0,
+            page.mapcount(),
+            page.refcount()
+        )));
+    }
+    for i in 1..1u64 << order {
+        let tail = m.phys.page(Pfn(head.0 + i));
+        let f = tail.flags();
+        if f != PageFlags::TAIL
+            || tail.refcount() != 0
+            || tail.mapcount() != 0
+            || tail.mapping.load(Ordering::Relaxed) != 0
+        {
+            out.push(Violation(format!(
+                "pfn {:#x}: tail of folio {:#x} kept whole, with flags {f:?}, refcount {}, mapcount {}",
+                head.0 + i,
+                head.0,
+                tail.refcount(),
+                tail.mapcount()
+            )));
+            return;
+        }
+    }
 }
 
 impl Machine {

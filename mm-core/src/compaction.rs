@@ -194,6 +194,8 @@ impl Machine {
                 return (CompactResult::Skipped, 0, 0);
             }
         }
+        // The migrate scanner takes the pages of large folios one by one.
+        self.folio_split_pages_all();
         let zone_end = self.phys.nr_pages();
         let mut cc = CompactControl {
             order,

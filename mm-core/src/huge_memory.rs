@@ -9,15 +9,24 @@
 //!
 //! A large anonymous folio is `2^HPAGE_PMD_ORDER` frames taken from the
 //! allocator as one naturally aligned block (`alloc_pages(gfp, 9)`); the
-//! head page carries `PG_head`, the others `TAIL`.  Each page keeps its
-//! own reference and map counts, which a PMD leaf raises on every page
-//! of the folio: a page's map count is what the kernel's
-//! `folio_mapcount` of a single page reports (its PTE mappings plus the
-//! folio's entire mapcount).  So the PTE paths (reclaim, COW, swap) see
-//! ordinary pages once the leaf is split, and splitting the PMD already
-//! leaves pages that can be freed one by one: the folio itself needs no
-//! later split (`deferred_split_folio` only counts that the kernel would
-//! queue it).  The machine keeps each PMD-mapped folio's entire mapcount
+//! head page carries `PG_head`, the others `TAIL`.  While only PMD leaves
+//! map it, the folio is kept whole, as the kernel keeps every folio
+//! (`PG_large_rmappable` on the head): one reference count (the head's),
+//! the entire mapcount for its leaves and no per-page map counts, one
+//! entry on the reclaim lists counting its 512 pages, and freed as one
+//! order-9 block; so a fault and a zap cost the same whatever the folio's
+//! size.  Anything that works on its pages one by one (splitting a leaf,
+//! reclaim, compaction, `MADV_FREE`, `MADV_COLD`, mlock, smaps) first
+//! lets the pages live apart ([`Machine::folio_split_pages`]): each
+//! page then keeps its own reference and map counts, which a PMD leaf
+//! raises on every page of the folio (a page's map count is what the
+//! kernel's `folio_mapcount` of a single page reports: its PTE mappings
+//! plus the folio's entire mapcount), and its own place on the lists.  So
+//! the PTE paths (reclaim, COW, swap) see ordinary pages once the leaf is
+//! split, and splitting the PMD already leaves pages that can be freed
+//! one by one: the folio itself needs no later split
+//! (`deferred_split_folio` only counts that the kernel would queue it).
+//! The machine keeps each PMD-mapped folio's entire mapcount
 //! (`NR_ANON_THPS`, `AnonHugePages`), and each address space the PTE
 //! table deposited with each leaf (`pgtable_trans_huge_deposit`), so that
 //! a split never needs to allocate.
@@ -147,6 +156,69 @@ impl Machine {
         *n = n.checked_add_signed(delta).expect("entire mapcount below zero");
         if *n == 0 {
             e.remove(&head);
+        }
+    }
+
+    /// `prep_compound_page` and `folio_set_large_rmappable`: the block of
+    /// `order` at `head`, just allocated, becomes a large folio kept
+    /// whole: `PG_head` and `PG_large_rmappable` on the head, `TAIL` on
+    /// the others, the order in the second page.  Its one reference is
+    /// the head's; freeing it frees the block.
+    fn prep_large_folio(&self, head: Pfn, order: u32) {
+        for i in 1..1u64 << order {
+            let page = self.phys.page(Pfn(head.0 + i));
+            debug_assert!(page.is_clean(), "a new folio's page {:#x} is in use", head.0 + i);
+            page.flags.store(PageFlags::TAIL.bits(), Ordering::Relaxed);
+        }
+        self.phys.page(Pfn(head.0 + 1)).private.store(u64::from(order), Ordering::Relaxed);
+        self.phys.page(head).set_flags(PageFlags::HEAD | PageFlags::LARGE_RMAPPABLE);
+    }
+
+    /// The large folio `head`, kept whole until now, comes to live apart
+    /// as its pages (what the kernel's `__split_huge_pmd_locked` hands
+    /// out to each page, with the place on the reclaim lists
+    /// `lru_add_split_folio` gives each): every page gets the head's
+    /// owner, offset and anonymous flags, the entire mapcount as its map
+    /// count (each leaf maps each page once), and, but the head, one
+    /// reference per leaf (references beyond the leaves stay the
+    /// head's); the allocator's block becomes order-0 pages, and the
+    /// pages take the folio's place on the lists.  Nothing any output
+    /// shows changes.  False if the folio was not kept whole.
+    pub(crate) fn folio_split_pages(&self, head: Pfn) -> bool {
+        let page = self.phys.page(head);
+        if !page.test(PageFlags::LARGE_RMAPPABLE) {
+            return false;
+        }
+        let order = self.phys.folio_order(head);
+        let nr = 1u64 << order;
+        let maps = self.folio_entire_mapcount(head) as i32;
+        let split = self.alloc.split_page(head, order);
+        debug_assert!(split, "the allocator split blocks when the folio was made");
+        let mapping = page.mapping.load(Ordering::Acquire);
+        let index = page.index.load(Ordering::Relaxed);
+        let flags =
+            page.flags() & (PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE | PageFlags::SWAPBACKED | PageFlags::DIRTY);
+        for i in 1..nr {
+            let tail = self.phys.page(Pfn(head.0 + i));
+            tail.mapping.store(mapping, Ordering::Release);
+            tail.index.store(index + i, Ordering::Relaxed);
+            tail.set_flags(flags);
+            tail.mapcount.store(maps, Ordering::Relaxed);
+            tail.refcount.store(maps, Ordering::Release);
+        }
+        self.lru_ctx().lru_split_folio(head, nr);
+        self.phys.page(Pfn(head.0 + 1)).private.store(0, Ordering::Relaxed);
+        page.mapcount.store(maps, Ordering::Release);
+        true
+    }
+
+    /// [`folio_split_pages`](Self::folio_split_pages) of every large
+    /// folio kept whole, before reclaim or compaction, which take pages
+    /// one by one, scan the lists or memory.
+    pub(crate) fn folio_split_pages_all(&self) {
+        let heads: Vec<Pfn> = self.thp.entire.lock().keys().copied().collect();
+        for head in heads {
+            self.folio_split_pages(head);
         }
     }
 
@@ -299,11 +371,12 @@ impl MmStruct {
         let (direct, kswapd, noretry) = m.vma_thp_gfp_mask(vma.flags.contains(VmFlags::HUGEPAGE));
         let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry)?;
         // The pages are freed one by one once the leaf is split.
-        if !m.split_page(pfn, order) {
+        if !m.alloc.can_split_page() {
             m.free_pages(pfn, order);
             trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "the allocator cannot split blocks");
             return None;
         }
+        m.prep_large_folio(pfn, order);
         Some(pfn)
     }
 
@@ -348,9 +421,7 @@ impl MmStruct {
         trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "folio of order {order} at pfn {:#x}, zeroed", pfn.0);
         let nr = 1u64 << order;
         let Some(table) = self.pte_alloc_one() else {
-            for i in 0..nr {
-                m.put_page(Pfn(pfn.0 + i));
-            }
+            m.put_page(pfn);
             return VmFault::OOM;
         };
         let _ptl = self.page_table_lock.lock();
@@ -358,15 +429,12 @@ impl MmStruct {
             drop(_ptl);
             trace_note!(m.trace, "do_huge_pmd_anonymous_page", "entry appeared meanwhile: folio released");
             self.pte_free(table);
-            for i in 0..nr {
-                m.put_page(Pfn(pfn.0 + i));
-            }
+            m.put_page(pfn);
             return VmFault::empty();
         }
         self.pgtable_trans_huge_deposit(vmf.pmd, table);
         // map_anon_folio_pmd
-        self.folio_add_new_anon_rmap_large(pfn, nr, vma, &anon_vma, haddr);
-        m.folio_mod_entire_mapcount(pfn, 1);
+        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, &anon_vma, haddr);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY);
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE);
@@ -459,12 +527,14 @@ impl MmStruct {
                 m.folio_free_swap(head);
             }
             // folio_ref_count(folio) == 1: this leaf is the only holder.
-            reuse = (0..nr).all(|i| {
+            // A folio kept whole has one count for all its pages.
+            let pages = if page.test(PageFlags::LARGE_RMAPPABLE) { 1 } else { nr };
+            reuse = (0..pages).all(|i| {
                 let p = m.phys.page(Pfn(head.0 + i));
                 p.refcount() == 1 && !p.test(PageFlags::SWAPCACHE)
             });
             if reuse {
-                for i in 0..nr {
+                for i in 0..pages {
                     m.phys.page(Pfn(head.0 + i)).set_flags(PageFlags::ANON_EXCLUSIVE);
                 }
             }
@@ -504,17 +574,14 @@ impl MmStruct {
         let still_zero = self.pmd_huge(vmf.pmd).and_then(|p| p.pfn()).is_some_and(|p| m.is_huge_zero_pfn(p));
         if !still_zero {
             drop(ptl);
-            for i in 0..nr {
-                m.put_page(Pfn(pfn.0 + i));
-            }
+            m.put_page(pfn);
             return VmFault::empty();
         }
         // pmdp_huge_clear_flush, then map_anon_folio_pmd over the
         // deposited table that stays.
         self.pmdp_huge_get_and_clear(vmf.pmd);
         m.flush_tlb_mm_range(self, haddr, haddr + (PAGE_SIZE << order), PAGE_SHIFT + order);
-        self.folio_add_new_anon_rmap_large(pfn, nr, vma, &anon_vma, haddr);
-        m.folio_mod_entire_mapcount(pfn, 1);
+        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, &anon_vma, haddr);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY | PteFlags::ACCESSED);
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE);
@@ -559,6 +626,8 @@ impl MmStruct {
             trace_note!(m.trace, "__split_huge_pmd", "{:#x}: file leaf dropped", haddr);
             return true;
         }
+        // The PTEs map the pages one by one: they live apart from now on.
+        m.folio_split_pages(first);
         if m.is_huge_zero_pfn(first) {
             // __split_huge_zero_page_pmd
             let raw = m.arch.encode_pte(Pte::page(m.zero_pfn, orig.flags()));
@@ -597,6 +666,7 @@ impl MmStruct {
             return self.__split_huge_pmd(pmd, haddr);
         }
         let nr = 1u64 << m.hpage_pmd_order().expect("a leaf exists");
+        m.folio_split_pages(head);
         let alone = (0..nr).all(|i| {
             let p = m.phys.page(Pfn(head.0 + i));
             p.mapcount() == 1 && p.refcount() == 1
@@ -687,15 +757,25 @@ impl MmStruct {
             trace_note!(m.trace, "zap_huge_pmd", "{:#x}: huge zero folio", haddr);
             return;
         }
+        if vma.flags.contains(VmFlags::LOCKED) {
+            // munlock_folio works page by page here.
+            m.folio_split_pages(first);
+        }
         m.folio_mod_entire_mapcount(first, -1);
         let anon = m.phys.page(first).is_anon();
-        for i in 0..nr {
-            let p = Pfn(first.0 + i);
-            crate::rmap::folio_remove_rmap_ptes(m.phys.page(p), p, 1);
-            if vma.flags.contains(VmFlags::LOCKED) {
-                m.lru_ctx().munlock_folio(p);
+        if m.phys.page(first).test(PageFlags::LARGE_RMAPPABLE) {
+            // folio_remove_rmap_pmd, tlb_remove_page_size: the folio's one
+            // reference, freed with the block.
+            tlb.remove_page(first);
+        } else {
+            for i in 0..nr {
+                let p = Pfn(first.0 + i);
+                crate::rmap::folio_remove_rmap_ptes(m.phys.page(p), p, 1);
+                if vma.flags.contains(VmFlags::LOCKED) {
+                    m.lru_ctx().munlock_folio(p);
+                }
+                tlb.remove_page(p);
             }
-            tlb.remove_page(p);
         }
         let rss = if anon { &self.counters.anon_rss } else { &self.counters.file_rss };
         rss.fetch_sub(nr as i64, Ordering::Relaxed);
@@ -808,10 +888,17 @@ impl MmStruct {
         child.pgtable_trans_huge_deposit(dst, table);
         if !m.is_huge_zero_pfn(first) {
             let nr = 1u64 << m.hpage_pmd_order().expect("a leaf exists");
-            for i in 0..nr {
-                let p = Pfn(first.0 + i);
-                crate::rmap::folio_try_dup_anon_rmap_pte(m.phys.page(p));
-                m.get_page(p);
+            if m.phys.page(first).test(PageFlags::LARGE_RMAPPABLE) {
+                // folio_try_dup_anon_rmap_pmd of a folio kept whole: the
+                // entire mapcount below, the head's flag and reference.
+                m.phys.page(first).clear_flags(PageFlags::ANON_EXCLUSIVE);
+                m.get_page(first);
+            } else {
+                for i in 0..nr {
+                    let p = Pfn(first.0 + i);
+                    crate::rmap::folio_try_dup_anon_rmap_pte(m.phys.page(p));
+                    m.get_page(p);
+                }
             }
             m.folio_mod_entire_mapcount(first, 1);
             child.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);

@@ -1075,19 +1075,22 @@ impl Machine {
     }
 
     /// Returns frames to the allocator (`__free_pages` after the last
-    /// reference).
-    pub(crate) fn free_pages(&self, pfn: Pfn, order: u32) {
+    /// reference).  The last reference to a page is the last to the folio it heads,
+    /// if it heads a large folio kept whole: the folio's block is freed
+    /// (`free_frozen_pages` of the folio's order).
+    pub(crate) fn free_pages(&self, pfn: Pfn, mut order: u32) {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
         if order == 0 {
             // __page_cache_release: off the LRU, and no longer mlocked.
             let page = self.phys.page(pfn);
             let f = page.flags();
-            if f.intersects(PageFlags::LRU | PageFlags::MLOCKED) {
+            if f.intersects(PageFlags::LRU | PageFlags::MLOCKED | PageFlags::LARGE_RMAPPABLE) {
                 let ctx = self.lru_ctx();
                 if f.contains(PageFlags::LRU) {
                     ctx.folios_del_lru(&[pfn]);
                 }
                 ctx.folio_clear_mlocked_on_free(page);
+                order = self.phys.folio_order(pfn);
             }
         }
         for i in 0..1u64 << order {

@@ -165,43 +165,34 @@ impl MmStruct {
     }
 
     /// `folio_add_new_anon_rmap` of a freshly allocated large folio of
-    /// `nr` pages from `head`, mapped from `address` (its first page):
-    /// each page becomes an exclusive anonymous page of `anon_vma` (the
-    /// head `PG_head`, the others `TAIL`) and goes onto the LRU in order,
-    /// as [`folio_add_new_anon_rmap`](Self::folio_add_new_anon_rmap) does
-    /// one page, with what is the same for all of them computed once and
-    /// the rss counter raised once by `nr`.
-    pub(crate) fn folio_add_new_anon_rmap_large(
-        &self,
-        head: Pfn,
-        nr: u64,
-        vma: &Vma,
-        anon_vma: &AnonVma,
-        address: u64,
-    ) {
+    /// `nr` pages kept whole (`PG_large_rmappable`), mapped by one PMD leaf
+    /// from `address`: the head becomes an exclusive anonymous page of
+    /// `anon_vma`, the entire mapcount counts the leaf (no page's own map
+    /// count moves), and the folio goes onto the LRU as one entry of `nr`
+    /// pages (`folio_add_lru_vma`); the rss counter rises by `nr`.  In a
+    /// locked VMA the pages live apart at once, each mlocked
+    /// (`mlock_new_folio`) and on the unevictable list.
+    pub(crate) fn folio_add_new_anon_rmap_pmd(&self, head: Pfn, nr: u64, vma: &Vma, anon_vma: &AnonVma, address: u64) {
         let m = &*self.machine;
-        let mapping = anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON;
-        let index = vma.linear_page_index(address);
+        let page = m.phys.page(head);
+        page.mapping.store(anon_vma.id << 1 | crate::phys::PAGE_MAPPING_ANON, Ordering::Release);
+        page.index.store(vma.linear_page_index(address), Ordering::Relaxed);
         let mut flags = PageFlags::ANON_EXCLUSIVE | PageFlags::UPTODATE;
         if !vma.flags.contains(VmFlags::DROPPABLE) {
             flags |= PageFlags::SWAPBACKED;
         }
-        let mlock = vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED;
-        let ctx = m.lru_ctx();
-        for i in 0..nr {
-            let pfn = Pfn(head.0 + i);
-            let page = m.phys.page(pfn);
-            page.mapping.store(mapping, Ordering::Release);
-            page.index.store(index + i, Ordering::Relaxed);
-            page.set_flags(flags | if i == 0 { PageFlags::HEAD } else { PageFlags::TAIL });
-            page.mapcount.store(1, Ordering::Release);
-            if mlock {
-                ctx.mlock_new_folio(pfn);
-            } else {
-                ctx.folio_add_lru(pfn, false);
-            }
-        }
+        page.set_flags(flags);
+        m.folio_mod_entire_mapcount(head, 1);
         self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        let ctx = m.lru_ctx();
+        if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
+            m.folio_split_pages(head);
+            for i in 0..nr {
+                ctx.mlock_new_folio(Pfn(head.0 + i));
+            }
+        } else {
+            ctx.folio_add_lru(head, false);
+        }
     }
 
     /// `folio_add_file_rmap_pte`: one more entry of `vma` maps the

@@ -52,7 +52,13 @@ impl crate::machine::Machine {
             }
             let w = page.mapping.load(Ordering::Relaxed);
             if page.is_anon() {
-                if page.mapcount() > 0 {
+                if f.contains(PageFlags::LARGE_RMAPPABLE) {
+                    // A large folio kept whole: its pages are as the head,
+                    // mapped by the folio's leaves.
+                    if self.folio_entire_mapcount(pfn) > 0 {
+                        c.anon_mapped += self.phys.folio_nr_pages(pfn);
+                    }
+                } else if page.mapcount() > 0 {
                     c.anon_mapped += 1;
                 }
             } else if w != 0 {

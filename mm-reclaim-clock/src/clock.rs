@@ -42,10 +42,11 @@ impl Ring {
         page.policy.store(if file { ON_FILE } else { ON_ANON }, Ordering::Relaxed);
         page.set_flags(PageFlags::LRU);
         page.clear_flags(PageFlags::ACTIVE);
+        let nr = phys.folio_nr_pages(pfn);
         if file {
-            self.file += 1;
+            self.file += nr;
         } else {
-            self.anon += 1;
+            self.anon += nr;
         }
         self.ring.push_head(phys, pfn);
     }
@@ -54,12 +55,17 @@ impl Ring {
 impl LruLists for Ring {
     fn del(&mut self, phys: &PhysMem, pfn: Pfn) {
         let page = phys.page(pfn);
+        let nr = phys.folio_nr_pages(pfn);
         match page.policy.swap(0, Ordering::Relaxed) {
-            ON_ANON => self.anon -= 1,
-            ON_FILE => self.file -= 1,
+            ON_ANON => self.anon -= nr,
+            ON_FILE => self.file -= nr,
             _ => return,
         }
         self.ring.remove(phys, pfn);
+    }
+
+    fn lru_add_split_folio(&mut self, phys: &PhysMem, head: Pfn, nr: u64) {
+        self.ring.split_folio(phys, head, nr);
     }
 
     /// The ring from just behind the hand (head) to the hand (tail).

@@ -164,6 +164,13 @@ enum Cmd {
         /// Replace the `--output` file if it exists.
         #[arg(long, requires = "output")]
         force: bool,
+        /// Write the THP settings the scenario's `machine` lines give
+        /// (`thp_enabled_64k=always`, `khugepaged_max_ptes_none=0`, ...)
+        /// to /sys/kernel/mm/transparent_hugepage for the run, and put
+        /// the old values back after it.  Without it a scenario asking
+        /// for settings the host does not have is refused.
+        #[arg(long)]
+        change_host_settings: bool,
     },
     /// Run the product of machine settings by workloads, each cell on a
     /// fresh machine, and report every cell's faults and counters: a
@@ -806,7 +813,9 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Snapshot { log, output, root } => snapshot(&log, &output, &root),
-        Cmd::Real { file, output, force } => crate::real::real(&crate::real::RealOptions { file, output, force }),
+        Cmd::Real { file, output, force, change_host_settings } => {
+            crate::real::real(&crate::real::RealOptions { file, output, force, change_host_settings })
+        }
         Cmd::Record { output, force, buffer, command } => record(output, force, buffer, command),
         Cmd::Settings => {
             print!("{}", settings());

@@ -279,3 +279,36 @@ fn machine_lines_are_accepted_and_not_counted() {
     assert!(String::from_utf8_lossy(&real.stdout).ends_with("ok 4 lines, 0 skipped\n"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// A THP setting the host does not have is refused without
+/// `--change-host-settings`: exit status 2, nothing run, nothing written
+/// (the test never passes the flag: it would change the host's sysfs).
+#[test]
+fn a_thp_setting_the_host_lacks_is_refused_unless_asked_to_change_it() {
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return;
+    }
+    let sysfs = "/sys/kernel/mm/transparent_hugepage/defrag";
+    let before = std::fs::read_to_string(sysfs).ok();
+    let host = before.as_deref().and_then(|t| Some(&t[t.find('[')? + 1..t.find(']')?]));
+    let other = if host == Some("never") { "always" } else { "never" };
+    let d = tmp("thp-setting");
+    let src = format!(
+        "machine thp_defrag={other}\n\
+         window 0x100000000 0x100100000\n\
+         mmap(0x100000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000\n"
+    );
+    std::fs::write(d.join("t.mms"), src).unwrap();
+    let out = run_in(&d, &["real", "t.mms", "-o", "t.expected"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("error: line 1: machine: thp_defrag={other}, but this host has "))
+            && err.contains("mmsim real does not change the host's settings unless --change-host-settings is given"),
+        "{err}"
+    );
+    assert!(!d.join("t.expected").exists());
+    assert_eq!(std::fs::read_to_string(sysfs).ok(), before, "the host's setting is untouched");
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -1,5 +1,6 @@
-//! Page allocator benchmarks: every registered allocator, and the peer crate
-//! `buddy_system_allocator`, doing the same work on 1 GiB of frames, with
+//! Page allocator benchmarks: every registered allocator (the peer crate
+//! `buddy_system_allocator` among them, adapted by the `bsa-allocator`
+//! example), doing the same work on 1 GiB of frames, with
 //! the shared workloads of `mm_alloc::bench`:
 //!
 //! * `order0_pair_50pct`: half of memory is allocated as order-0 frames;
@@ -18,68 +19,20 @@
 //! Every contender sits behind `Box<dyn PageAllocator>`, as the simulator
 //! uses it.  The peer is its `FrameAllocator` with the same largest order,
 //! behind mm-api's spinlock, the lock the buddy allocator's fast path
-//! takes.  The state persists across iterations, criterion's warm-up
+//! takes (examples/bsa-allocator).  The state persists across iterations, criterion's warm-up
 //! included, so only the steady state is measured, and setup is outside
 //! the measurement.  Randomness is a seeded xorshift, the same sequence for
 //! every allocator.  Everything runs as simulated CPU 0.
 
-use buddy_system_allocator::FrameAllocator;
+use bsa_allocator as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use first_fit_allocator as _;
-use mm_alloc::bench::NR_PAGES;
-use mm_api::alloc::{FreeAreas, Gfp, PageAllocator};
-use mm_api::spinlock::SpinLock;
-use mm_api::types::{MAX_PAGE_ORDER, Pfn};
+use mm_api::alloc::PageAllocator;
 
-/// `buddy_system_allocator` as a page allocator.
-struct Peer(SpinLock<PeerState>);
-
-struct PeerState {
-    frames: FrameAllocator<{ MAX_PAGE_ORDER as usize + 1 }>,
-    nr_free: u64,
-}
-
-impl Peer {
-    fn new() -> Peer {
-        let mut frames = FrameAllocator::new();
-        frames.add_frame(0, NR_PAGES as usize);
-        Peer(SpinLock::new(PeerState { frames, nr_free: NR_PAGES }))
-    }
-}
-
-impl PageAllocator for Peer {
-    fn alloc_pages(&self, _gfp: Gfp, order: u32) -> Option<Pfn> {
-        let mut peer = self.0.lock();
-        let frame = peer.frames.alloc(1 << order)?;
-        peer.nr_free -= 1 << order;
-        Some(Pfn(frame as u64))
-    }
-
-    fn free_pages(&self, pfn: Pfn, order: u32) {
-        let mut peer = self.0.lock();
-        peer.frames.dealloc(pfn.0 as usize, 1 << order);
-        peer.nr_free += 1 << order;
-    }
-
-    fn nr_free_pages(&self) -> u64 {
-        self.0.lock().nr_free
-    }
-
-    /// Its free lists are private: every free frame as order 0.
-    fn free_areas(&self) -> FreeAreas {
-        let mut areas = FreeAreas::default();
-        areas[0] = self.nr_free_pages();
-        areas
-    }
-}
-
-const PEER: &str = "buddy_system_allocator";
-
-/// Every registered allocator sorted by name, then the peer.
+/// Every registered allocator sorted by name, the adapted
+/// `buddy_system_allocator` crate (`bsa-allocator`) among them.
 fn contenders() -> Vec<(&'static str, Box<dyn PageAllocator>)> {
-    let mut all = mm_alloc::bench::registered();
-    all.push((PEER, Box::new(Peer::new())));
-    all
+    mm_alloc::bench::registered()
 }
 
 fn order0_pairs(c: &mut Criterion) {

@@ -8,7 +8,9 @@ use mm_sim::check::normalize;
 use std::path::{Path, PathBuf};
 
 // Every backend the tests expect to find registered: the built-in ones
-// (linked by `mm_sim::backends`) and the example allocator.
+// (linked by `mm_sim::backends`) and the example allocators: first fit,
+// and the buddy_system_allocator crate adapted.
+use bsa_allocator as _;
 use first_fit_allocator as _;
 use mm_sim as _;
 

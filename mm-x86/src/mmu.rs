@@ -110,6 +110,12 @@ pub struct X86Mmu {
     /// Some 2 MiB entry may be cached: lookups that miss their 4 KiB tag
     /// try the 2 MiB one too (cleared by a full flush).
     has_huge: bool,
+    /// The slot of the last 2 MiB entry that hit: tried first while
+    /// `has_huge`, so that the 512 pages under one leaf hit as cheaply as
+    /// a 4 KiB entry does (the hardware looks up its 2 MiB entries
+    /// beside its 4 KiB ones, not after them).  Only a hint: the slot's
+    /// tag is checked.
+    last_huge: usize,
 }
 
 impl std::fmt::Debug for X86Mmu {
@@ -148,6 +154,7 @@ impl X86Mmu {
             pde: PdeCache::default(),
             stats: TlbStats::default(),
             has_huge: false,
+            last_huge: 0,
         }
     }
 
@@ -253,6 +260,15 @@ impl X86Mmu {
     #[inline]
     fn lookup(&self, vpn: u64) -> Option<usize> {
         let pcid = self.pcid;
+        if self.has_huge {
+            // A valid 2 MiB entry and a 4 KiB one for the same page never
+            // coexist: a leaf replaces a table (or the reverse) only with
+            // a flush of the range between.
+            let e = &self.entries[self.last_huge];
+            if e.tag == HUGE_TAG | (vpn / PMD_PAGES + 1) && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0) {
+                return Some(self.last_huge);
+            }
+        }
         let base = self.set_of(vpn) * self.ways;
         let hit = self.entries[base..base + self.ways]
             .iter()
@@ -456,7 +472,12 @@ impl Mmu for X86Mmu {
             }
             if access != Access::Write || ef & E_DIRTY != 0 {
                 self.stats.hits += 1;
-                let pfn = if ef & E_HUGE != 0 { e.pfn() + vpn % PMD_PAGES } else { e.pfn() };
+                let pfn = if ef & E_HUGE != 0 {
+                    self.last_huge = i;
+                    e.pfn() + vpn % PMD_PAGES
+                } else {
+                    e.pfn()
+                };
                 return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
             // A write through a clean entry: the hardware walks again to
@@ -631,6 +652,15 @@ mod tests {
         assert!(mmu.entries().is_empty());
         assert!(mmu.translate(&phys, at(7), Access::Read, true).is_ok());
         assert_eq!(mmu.stats().misses, 2);
+        // The entry last hit is another PCID's after a switch: it misses,
+        // and hits again back under its own.
+        assert!(mmu.translate(&phys, at(8), Access::Read, true).is_ok());
+        mmu.load_cr3(Pfn(1), 2, true);
+        assert!(mmu.translate(&phys, at(9), Access::Read, true).is_ok());
+        assert_eq!(mmu.stats().misses, 3);
+        mmu.load_cr3(Pfn(1), 0, true);
+        assert!(mmu.translate(&phys, at(10), Access::Read, true).is_ok());
+        assert_eq!(mmu.stats().misses, 3);
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl Queue {
         page.policy.store(if anon { QUEUED_ANON } else { QUEUED_FILE }, Ordering::Relaxed);
         page.set_flags(PageFlags::LRU);
         page.clear_flags(PageFlags::ACTIVE);
-        self.anon += u64::from(anon);
+        if anon {
+            self.anon += phys.folio_nr_pages(pfn);
+        }
         self.pages.push_head(phys, pfn);
     }
 }
@@ -51,11 +53,15 @@ impl Queue {
 impl LruLists for Queue {
     fn del(&mut self, phys: &PhysMem, pfn: Pfn) {
         match phys.page(pfn).policy.swap(0, Ordering::Relaxed) {
-            QUEUED_ANON => self.anon -= 1,
+            QUEUED_ANON => self.anon -= phys.folio_nr_pages(pfn),
             QUEUED_FILE => {}
             _ => return,
         }
         self.pages.remove(phys, pfn);
+    }
+
+    fn lru_add_split_folio(&mut self, phys: &PhysMem, head: Pfn, nr: u64) {
+        self.pages.split_folio(phys, head, nr);
     }
 
     fn views(&self, phys: &PhysMem, max: usize) -> Vec<LruListView> {

@@ -120,6 +120,10 @@ impl PageAllocator for FirstFit {
         true
     }
 
+    fn can_split_page(&self) -> bool {
+        true
+    }
+
     fn nr_free_pages(&self) -> u64 {
         self.state.lock().nr_free
     }

@@ -356,6 +356,7 @@ impl MmStruct {
                 self.split_folio(v, pmd, haddr);
                 return;
             }
+            m.folio_split_pages(head);
             let nr = size >> crate::types::PAGE_SHIFT;
             let pfns = (0..nr).map(|i| crate::types::Pfn(head.0 + i));
             if pfns.clone().any(|p| m.phys.page(p).mapcount() > 1) {
@@ -525,6 +526,7 @@ impl MmStruct {
                 self.split_folio(v, pmd, haddr);
                 return;
             }
+            m.folio_split_pages(head);
             if m.phys.page(head).mapcount() > 1 {
                 return;
             }

@@ -194,6 +194,7 @@ impl MmStruct {
                 let Some(first) = self.vm_normal_page(leaf) else {
                     continue;
                 };
+                m.folio_split_pages(first);
                 for i in 0..1u64 << m.hpage_pmd_order().unwrap_or(0) {
                     let pfn = crate::types::Pfn(first.0 + i);
                     if lock {

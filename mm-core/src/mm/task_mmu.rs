@@ -117,6 +117,15 @@ fn smaps_pmd_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, leaf: Pt
         mss.file_thp += nr * PAGE_SIZE;
     }
     let dirty = flags.contains(crate::arch::PteFlags::DIRTY);
+    if m.phys.page(pfn).test(crate::flags::PageFlags::LARGE_RMAPPABLE) {
+        // A folio kept whole: every page is as the head, mapped by the
+        // folio's leaves.
+        let maps = m.folio_entire_mapcount(pfn) as i32;
+        for _ in 0..nr {
+            smaps_account_page(mss, m.phys.page(pfn), maps, dirty, locked);
+        }
+        return;
+    }
     for i in 0..nr {
         smaps_account(m, mss, crate::types::Pfn(pfn.0 + i), dirty, locked);
     }
@@ -136,11 +145,16 @@ fn smaps_account(
     locked: bool,
 ) {
     let page = m.phys.page(pfn);
+    smaps_account_page(mss, page, page.mapcount(), dirty, locked);
+}
+
+/// [`smaps_account`] of `page` mapped `mapcount` times.
+fn smaps_account_page(mss: &mut MemSizeStats, page: &crate::phys::Page, mapcount: i32, dirty: bool, locked: bool) {
     if page.is_anon() {
         mss.anonymous += PAGE_SIZE;
     }
     mss.resident += PAGE_SIZE;
-    let mapcount = page.mapcount().max(1) as u64;
+    let mapcount = mapcount.max(1) as u64;
     let mut pss = PAGE_SIZE << PSS_SHIFT;
     if mapcount >= 2 {
         pss /= mapcount;

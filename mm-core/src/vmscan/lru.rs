@@ -59,6 +59,12 @@ impl LruLists for Lists {
         }
     }
 
+    fn lru_add_split_folio(&mut self, phys: &PhysMem, head: Pfn, nr: u64) {
+        if let Some(lru) = on_list(phys, head) {
+            self.lists[lru as usize].split_folio(phys, head, nr);
+        }
+    }
+
     fn views(&self, phys: &PhysMem, max: usize) -> Vec<mm_api::reclaim::LruListView> {
         LruList::ALL.iter().map(|&l| self.lists[l as usize].view(phys, l.name(), max)).collect()
     }

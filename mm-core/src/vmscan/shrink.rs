@@ -181,6 +181,8 @@ impl Machine {
     /// priority is spent.
     fn shrink_node(&self, sc: &mut ScanControl<'_>) {
         let _g = MemallocGuard::new();
+        // Reclaim takes the pages of large folios one by one.
+        self.folio_split_pages_all();
         let mut victims = Vec::with_capacity(SWAP_CLUSTER_MAX as usize);
         while sc.nr_reclaimed < sc.nr_to_reclaim {
             victims.clear();

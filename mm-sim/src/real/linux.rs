@@ -3,6 +3,7 @@
 
 use super::RealOptions;
 use super::access::{Raised, install_handler, load_byte, store_byte};
+use super::host_settings::{self, Wanted};
 use super::out::{Fixed, Hex, Out};
 use crate::bundle::MAX_BUNDLE_BYTES;
 use crate::scenario::{Expect, Line, MAX_LOAD_PAGES, MAX_PROCS, NAMED_WINDOW_END, NameRef, Op, Scenario, parse};
@@ -368,13 +369,30 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
         // The lines are the simulator's; the host's kernel runs as it is.
         eprintln!("note: line {}: machine lines set up the simulator; the host runs with its own settings", m.line);
     }
-    // (v1.6) THP settings: the host's must be the ones asked for.
+    // Every run holds the lock shared, a run that changes settings
+    // exclusively: no run sees another's settings.  Without a lock file
+    // (not root), only a change needs one.
+    let _lock = match host_settings::lock(&host_settings::lock_path(), opts.change_host_settings) {
+        Ok(f) => Some(f),
+        Err(e) if opts.change_host_settings => {
+            eprintln!("error: cannot lock {}: {e}", host_settings::lock_path().display());
+            return ExitCode::from(2);
+        }
+        Err(_) => None,
+    };
+    // (v1.6) THP settings: the host's must be the ones asked for, or
+    // (v1.7, `--change-host-settings`) are made so for the run.
+    let mut wanted = Vec::new();
     for m in &s.machine {
         if let Some(path) = thp_sysfs_path(&m.key) {
             let host = host_thp_setting(&path);
             if host.as_deref().is_none_or(|h| !same_setting(h, &m.value)) {
+                if opts.change_host_settings {
+                    wanted.push(Wanted { line: m.line, key: m.key.clone(), path: path.into(), value: m.value.clone() });
+                    continue;
+                }
                 eprintln!(
-                    "error: line {}: machine: {}={}, but this host has {} ({}); mmsim real does not change the host's settings",
+                    "error: line {}: machine: {}={}, but this host has {} ({}); mmsim real does not change the host's settings unless --change-host-settings is given",
                     m.line,
                     m.key,
                     m.value,
@@ -411,7 +429,20 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
         },
         None => None,
     };
+    if !wanted.is_empty() {
+        match host_settings::apply(&wanted, |p| host_thp_setting(&p.to_string_lossy())) {
+            Ok(notes) => notes.iter().for_each(|n| eprintln!("{n}")),
+            Err(e) => {
+                eprintln!("error: {e}");
+                if let Some(p) = created {
+                    let _ = std::fs::remove_file(p);
+                }
+                return ExitCode::from(2);
+            }
+        }
+    }
     let code = run(&s, created);
+    restore_host_settings();
     ExitCode::from(code)
 }
 
@@ -425,6 +456,14 @@ fn tmpfs_huge_option(s: &Scenario) -> Option<CString> {
         return None;
     }
     CString::new(format!("huge={v}")).ok()
+}
+
+/// (v1.7) Puts back the settings `--change-host-settings` wrote (once;
+/// only in the process that wrote them), saying which it could not.
+fn restore_host_settings() {
+    for w in host_settings::restore() {
+        eprintln!("{w}");
+    }
 }
 
 /// (v1.6) The THP settings whose host value a scenario with THP advice
@@ -943,6 +982,7 @@ impl Runner<'_> {
         if unsafe { libc::getpid() } == self.origin {
             self.cleanup();
             self.remove_output();
+            restore_host_settings();
             std::process::exit(3);
         }
         // SAFETY: a scenario process ends without the supervisor's clean-up.

@@ -36,7 +36,9 @@
 //!    `PAGE_IS_PFNZERO` for the huge zero page), `AnonHugePages` from
 //!    `/proc/self/smaps`.  A `machine` line that asks for a THP setting
 //!    the host does not have (read from
-//!    `/sys/kernel/mm/transparent_hugepage`, never written) is refused.
+//!    `/sys/kernel/mm/transparent_hugepage`) is refused, unless
+//!    `--change-host-settings` asks for them to be written for the run
+//!    and put back after it ([`host_settings`]).
 //!  - A load or store that faults is recovered from (see [`access`]) and
 //!    printed as `# fault: line N: SIGSEGV at 0xADDR`.
 //!  - With a `fork` line (v1.1) the original process supervises and runs
@@ -49,6 +51,8 @@
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod access;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod host_settings;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod linux;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -67,6 +71,11 @@ pub struct RealOptions {
     pub output: Option<PathBuf>,
     /// Replace `output` if it exists.
     pub force: bool,
+    /// (v1.7) Write the THP settings the scenario's `machine` lines give
+    /// to the host's sysfs for the run, and put the old values back after
+    /// it; without it a scenario asking for other settings than the
+    /// host's is refused.
+    pub change_host_settings: bool,
 }
 
 /// Runs the scenario on this machine's kernel; the exit status is the

@@ -1,5 +1,6 @@
 //! The page allocator suite (`mm_alloc::testsuite`) on every allocator in
-//! `MM_PAGE_ALLOCATORS`: buddy, bitmap and the example first-fit allocator.
+//! `MM_PAGE_ALLOCATORS`: buddy, bitmap and the example allocators (first
+//! fit, and the buddy_system_allocator crate adapted).
 
 use mm_alloc::testsuite;
 use mm_api::alloc::{MM_PAGE_ALLOCATORS, PageAllocatorDesc};
@@ -14,7 +15,7 @@ fn allocators() -> Vec<&'static PageAllocatorDesc> {
 #[test]
 fn the_registry_holds_exactly_the_known_allocators() {
     let names: Vec<&str> = allocators().iter().map(|d| d.name).collect();
-    assert_eq!(names, ["bitmap", "buddy", "first-fit"]);
+    assert_eq!(names, ["bitmap", "buddy", "buddy-system-allocator", "first-fit"]);
 }
 
 #[test]
