@@ -155,13 +155,14 @@ fn thp_cases_match_linux() {
     check("thp", None, 50);
 }
 
-/// (v1.7) Huge pages of tmpfs (`thp/shmem`): files on a tmpfs mounted
-/// with `huge=always`, `within_size` or `advise` (`machine tmpfs_huge=`),
-/// cached in large folios and mapped by PMDs, recorded on the real
-/// kernel.
+/// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
+/// a tmpfs mounted with `huge=always`, `within_size` or `advise`
+/// (`machine tmpfs_huge=`) and `MAP_SHARED|MAP_ANONYMOUS` memory under
+/// each `shmem_enabled` (recorded with `--change-host-settings`), cached
+/// in large folios and mapped by PMDs, recorded on the real kernel.
 #[test]
 fn thp_shmem_cases_match_linux() {
-    check("thp/shmem", None, 18);
+    check("thp/shmem", None, 24);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
