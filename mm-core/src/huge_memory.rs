@@ -291,7 +291,7 @@ impl MmStruct {
     }
 
     /// `pgtable_trans_huge_deposit`: keeps `table` for the leaf at `pmd`.
-    fn pgtable_trans_huge_deposit(&self, pmd: Slot, table: Pfn) {
+    pub(crate) fn pgtable_trans_huge_deposit(&self, pmd: Slot, table: Pfn) {
         let old = self.pmd_huge_pte.lock().insert(pmd, table);
         debug_assert!(old.is_none(), "two tables deposited for one PMD");
         self.counters.nr_ptes.fetch_add(1, Ordering::Relaxed);
@@ -316,14 +316,14 @@ impl MmStruct {
     }
 
     /// `pte_alloc_one`: a zeroed PTE table to deposit, not yet counted.
-    fn pte_alloc_one(&self) -> Option<Pfn> {
+    pub(crate) fn pte_alloc_one(&self) -> Option<Pfn> {
         let pfn = self.machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
         self.machine.phys.page(pfn).set_flags(PageFlags::PGTABLE);
         Some(pfn)
     }
 
     /// `pte_free`: a table allocated for a leaf that was not needed.
-    fn pte_free(&self, table: Pfn) {
+    pub(crate) fn pte_free(&self, table: Pfn) {
         self.machine.phys.page(table).clear_flags(PageFlags::PGTABLE);
         self.machine.put_page(table);
     }

@@ -159,10 +159,11 @@ fn thp_cases_match_linux() {
 /// a tmpfs mounted with `huge=always`, `within_size` or `advise`
 /// (`machine tmpfs_huge=`) and `MAP_SHARED|MAP_ANONYMOUS` memory under
 /// each `shmem_enabled` (recorded with `--change-host-settings`), cached
-/// in large folios and mapped by PMDs, recorded on the real kernel.
+/// in large folios and mapped by PMDs, and `MADV_COLLAPSE` of such
+/// ranges, recorded on the real kernel.
 #[test]
 fn thp_shmem_cases_match_linux() {
-    check("thp/shmem", None, 24);
+    check("thp/shmem", None, 32);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
