@@ -41,6 +41,29 @@ pub fn run_all(desc: &PageAllocatorDesc) {
     random_sequences_match_the_shadow(desc);
     threads_on_different_cpus_never_share_a_frame_or_lose_one(desc);
     compaction_hooks_agree_with_the_counters(desc);
+    split_page_does_what_can_split_page_says(desc);
+}
+
+/// `can_split_page` says whether `split_page` succeeds (a large folio is
+/// kept whole only if its block can be split later), and a split block's
+/// frames free one by one, giving every frame back.
+pub fn split_page_does_what_can_split_page_says(desc: &PageAllocatorDesc) {
+    let cfg = config(0, 4096, 1);
+    let a = (desc.new)(&cfg);
+    let free = a.nr_free_pages();
+    let order = 9.min(MAX_PAGE_ORDER);
+    let pfn = a.alloc_pages(Gfp::empty(), order).expect("a block of a fresh allocator");
+    let split = a.split_page(pfn, order);
+    assert_eq!(split, a.can_split_page(), "{}: split_page and can_split_page disagree", desc.name);
+    if split {
+        for i in 0..1u64 << order {
+            a.free_pages(Pfn(pfn.0 + i), 0);
+        }
+    } else {
+        a.free_pages(pfn, order);
+    }
+    a.drain();
+    assert_eq!(a.nr_free_pages(), free, "{}: frames lost", desc.name);
 }
 
 fn config(base: u64, nr_pages: u64, nr_cpus: usize) -> AllocatorConfig {

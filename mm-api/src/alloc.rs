@@ -229,8 +229,10 @@ pub trait PageAllocator: Send + Sync {
 
     /// Whether [`split_page`](Self::split_page) succeeds on any block: a
     /// caller that keeps a block whole and may split it later (a large
-    /// folio whose pages come to live apart) asks first.  An allocator
-    /// that overrides `split_page` says true here too.
+    /// folio whose pages come to live apart) asks first, so an allocator
+    /// that says false here gets no transparent huge pages.  An allocator
+    /// that overrides `split_page` says true here too (the allocator test
+    /// suite checks that they agree).
     fn can_split_page(&self) -> bool {
         false
     }

@@ -191,8 +191,8 @@ pub enum TableEntry {
     None,
     /// Points to the next-level table in this frame.
     Table(Pfn),
-    /// Maps a large page directly (`pmd_leaf`); the simulator does not
-    /// create these yet.
+    /// Maps a large page directly (`pmd_leaf`): present, or `PROT_NONE`
+    /// (present to the kernel, not to the hardware).
     Leaf(Pfn),
     /// Anything else (`pmd_bad`).
     Bad(u64),
@@ -358,6 +358,11 @@ pub struct TableLayout {
     pub present: u64,
     /// Set in an entry that maps a huge page at the PMD or PUD level.
     pub huge: u64,
+    /// Set, with `huge` and without `present`, in a huge leaf that maps
+    /// its page `PROT_NONE`: still a leaf to the kernel (x86-64's
+    /// `pmd_present` accepts `_PAGE_PROTNONE`), a not-present entry to the
+    /// hardware.  0 if the format has no such leaf.
+    pub protnone: u64,
     /// The frame-number field.
     pub pfn_mask: u64,
     /// Its shift.
@@ -371,7 +376,11 @@ impl TableLayout {
         if raw == 0 {
             TableEntry::None
         } else if raw & self.present == 0 {
-            TableEntry::Bad(raw)
+            if raw & self.huge != 0 && raw & self.protnone != 0 && (level == 1 || level == 2) {
+                TableEntry::Leaf(Pfn((raw & self.pfn_mask) >> self.pfn_shift))
+            } else {
+                TableEntry::Bad(raw)
+            }
         } else if raw & self.huge != 0 && (level == 1 || level == 2) {
             TableEntry::Leaf(Pfn((raw & self.pfn_mask) >> self.pfn_shift))
         } else {

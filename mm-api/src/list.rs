@@ -21,12 +21,15 @@ const NIL: u32 = u32::MAX;
 pub struct PageList {
     head: u32,
     tail: u32,
+    /// Pages, a large folio counting all of its own.
     len: u64,
+    /// Entries linked.
+    entries: u64,
 }
 
 impl Default for PageList {
     fn default() -> Self {
-        PageList { head: NIL, tail: NIL, len: 0 }
+        PageList { head: NIL, tail: NIL, len: 0, entries: 0 }
     }
 }
 
@@ -81,7 +84,7 @@ impl PageList {
             head.push(p);
             cur = self.next(phys, p);
         }
-        let rest = (self.len as usize).saturating_sub(head.len()).min(max);
+        let rest = (self.entries as usize).saturating_sub(head.len()).min(max);
         let mut tail = Vec::with_capacity(rest);
         let mut cur = self.tail();
         while let Some(p) = cur {
@@ -108,6 +111,7 @@ impl PageList {
         }
         self.head = v;
         self.len += phys.folio_nr_pages(pfn);
+        self.entries += 1;
     }
 
     /// Adds `pfn` at the tail (`list_add_tail`).
@@ -123,6 +127,7 @@ impl PageList {
         }
         self.tail = v;
         self.len += phys.folio_nr_pages(pfn);
+        self.entries += 1;
     }
 
     /// Unlinks `pfn`, which must be on this list (`list_del`).
@@ -145,6 +150,7 @@ impl PageList {
         p.lru_prev.store(NIL, Ordering::Relaxed);
         p.lru_next.store(NIL, Ordering::Relaxed);
         self.len -= phys.folio_nr_pages(pfn);
+        self.entries -= 1;
     }
 
     /// `lru_add_split_folio` for each page of a large folio: the folio
@@ -170,6 +176,7 @@ impl PageList {
             }
             at = pfn;
         }
+        self.entries += nr.saturating_sub(1);
     }
 
     /// Removes and returns the tail page.
@@ -222,6 +229,9 @@ mod tests {
         l.push_head(&phys, Pfn(4));
         l.push_head(&phys, Pfn(9));
         assert_eq!(l.len(), 6);
+        // A picture shows each entry once.
+        let v = l.view(&phys, "l", 2);
+        assert_eq!((v.head.as_slice(), v.tail.as_slice()), (&[Pfn(9), Pfn(4)][..], &[Pfn(0)][..]));
         phys.page(Pfn(4)).clear_flags(PageFlags::LARGE_RMAPPABLE);
         l.split_folio(&phys, Pfn(4), 4);
         assert_eq!(l.len(), 6);

@@ -29,6 +29,14 @@ pub trait SwapDevice: Send + Sync {
     /// Slot `offset` is free again: its bytes are no longer needed
     /// (`swap_slot_free_notify`, discard).  zram frees the stored copy.
     fn discard(&self, _offset: u64) {}
+    /// The device is a block device (`SWP_BLKDEV`), not a swap file on a
+    /// filesystem: only such an area hands out the contiguous slots of a
+    /// whole cluster to a large folio (`cluster_alloc_swap_entry` with an
+    /// order); a swap file's large folios are split and swapped out page
+    /// by page.  Generic: no.
+    fn is_blkdev(&self) -> bool {
+        false
+    }
     /// Device counters for `--stats` (name, value), e.g. zram's
     /// `orig_data_size` and `compr_data_size`.
     fn stats(&self) -> Vec<(&'static str, u64)> {

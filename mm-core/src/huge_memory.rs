@@ -23,10 +23,11 @@
 //! kernel's `folio_mapcount` of a single page reports: its PTE mappings
 //! plus the folio's entire mapcount), and its own place on the lists.  So
 //! the PTE paths (reclaim, COW, swap) see ordinary pages once the leaf is
-//! split, and splitting the PMD already leaves pages that can be freed
-//! one by one: the folio itself needs no later split
-//! (`deferred_split_folio` only counts that the kernel would queue it).
-//! The machine keeps each PMD-mapped folio's entire mapcount
+//! split.  A folio left partially mapped goes on the deferred-split
+//! queue (`deferred_split_folio`), which keeps its unmapped pages
+//! allocated until the shrinker splits it (`deferred_split_scan`, run by
+//! reclaim) or its last page goes, as the kernel's folio does.  The
+//! machine keeps each PMD-mapped folio's entire mapcount
 //! (`NR_ANON_THPS`, `AnonHugePages`), and each address space the PTE
 //! table deposited with each leaf (`pgtable_trans_huge_deposit`), so that
 //! a split never needs to allocate.
@@ -55,6 +56,19 @@ pub(crate) struct ThpState {
     /// The huge zero folio's head frame + 1 (`huge_zero_pfn`), 0 until
     /// the first read fault needs it.
     huge_zero: AtomicU64,
+    /// The deferred-split queue (`ds_queue`).
+    split_queue: parking_lot::Mutex<SplitQueue>,
+}
+
+/// `struct deferred_split`: the partially mapped folios waiting to be
+/// split, oldest first, and for each the pages of it nothing references
+/// any more, which stay allocated with it (a folio is freed whole, with
+/// its last reference, or split by [`Machine::deferred_split_scan`]).
+#[derive(Debug, Default)]
+struct SplitQueue {
+    order: std::collections::VecDeque<Pfn>,
+    /// Head -> a bitmap of its pages held with no reference.
+    held: ahash::AHashMap<Pfn, Vec<u64>>,
 }
 
 impl ThpState {
@@ -240,15 +254,20 @@ impl Machine {
 
     /// `deferred_split_folio(folio, partially_mapped)`, called when a page
     /// of a large folio lost its last mapping: if other pages of the
-    /// folio are still mapped, the kernel queues it to be split
-    /// (`thp_deferred_split_page`, once per folio).  Here the pages live
-    /// apart already, so only the count is kept.
+    /// folio are still mapped, the folio is queued to be split
+    /// (`thp_deferred_split_page`, once per folio).  From then on its
+    /// pages that lose their last reference stay allocated with it
+    /// ([`deferred_split_hold`](Self::deferred_split_hold)), as the kernel's
+    /// folio keeps its unmapped pages until it is split or freed whole:
+    /// `MemFree` does not grow on a partial `munmap`, `AnonPages` and `Rss`
+    /// shrink.
     pub(crate) fn deferred_split_folio(&self, pfn: Pfn) {
         let Some(head) = self.large_folio_head(pfn) else {
             return;
         };
         let page = self.phys.page(head);
-        if page.test(PageFlags::OWNER_2) {
+        // A folio in the swap cache is reclaim's already.
+        if page.test(PageFlags::OWNER_2) || page.test(PageFlags::SWAPCACHE) {
             return;
         }
         let nr = 1u64 << self.hpage_pmd_order().unwrap_or(0);
@@ -257,8 +276,119 @@ impl Machine {
             // second page; the head's PG_owner_2 bit serves here).
             page.set_flags(PageFlags::OWNER_2);
             self.vmstat.count(VmEvent::ThpDeferredSplitPage, 1);
-            trace_note!(self.trace, "deferred_split_folio", "folio {:#x} partially mapped", head.0);
+            let mut q = self.thp.split_queue.lock();
+            if !q.held.contains_key(&head) {
+                q.held.insert(head, vec![0; (nr as usize).div_ceil(64)]);
+                q.order.push_back(head);
+            }
+            trace_note!(
+                self.trace,
+                "deferred_split_folio",
+                "folio {:#x} partially mapped: queued ({} in the queue)",
+                head.0,
+                q.order.len()
+            );
         }
+    }
+
+    /// The free of page `pfn` (flags `f`, of a large folio), its last
+    /// reference gone: if its folio waits on the deferred-split queue, the
+    /// page stays allocated with the folio (true), with no reference, until
+    /// the folio is split or its last page goes too, which frees the folio
+    /// whole.  False (free it now) otherwise.
+    pub(crate) fn deferred_split_hold(&self, pfn: Pfn, f: PageFlags) -> bool {
+        let Some(order) = self.hpage_pmd_order() else {
+            return false;
+        };
+        let head = Pfn(pfn.0 & !((1 << order) - 1));
+        if !f.contains(PageFlags::HEAD) && !self.phys.page(head).test(PageFlags::HEAD) {
+            return false;
+        }
+        let mut q = self.thp.split_queue.lock();
+        let Some(held) = q.held.get_mut(&head) else {
+            return false;
+        };
+        let i = (pfn.0 - head.0) as usize;
+        held[i / 64] |= 1 << (i % 64);
+        let page = self.phys.page(pfn);
+        page.reset();
+        page.set_flags(f & (PageFlags::HEAD | PageFlags::TAIL | PageFlags::OWNER_2));
+        let nr = 1u64 << order;
+        if held.iter().map(|w| u64::from(w.count_ones())).sum::<u64>() < nr {
+            return true;
+        }
+        // The last page: folio_unqueue_deferred_split, and the folio is
+        // freed whole.
+        q.held.remove(&head);
+        q.order.retain(|&h| h != head);
+        drop(q);
+        for i in 0..nr {
+            self.free_held_page(Pfn(head.0 + i));
+        }
+        trace_note!(self.trace, "free_folio", "folio {:#x}: last page gone, off the deferred-split queue", head.0);
+        true
+    }
+
+    /// A page held with its queued folio goes back to the allocator.
+    fn free_held_page(&self, pfn: Pfn) {
+        self.phys.page(pfn).reset();
+        self.vmstat.count(VmEvent::PgFree, 1);
+        self.alloc.free_pages(pfn, 0);
+        self.nr_free.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Folios on the deferred-split queue (`split_queue_len`, what
+    /// `deferred_split_count` reports).
+    pub fn deferred_split_count(&self) -> u64 {
+        self.thp.split_queue.lock().order.len() as u64
+    }
+
+    /// Pages held with the folios of the deferred-split queue: unmapped,
+    /// unreferenced, not free.
+    pub fn deferred_split_held_pages(&self) -> u64 {
+        let q = self.thp.split_queue.lock();
+        q.held.values().flat_map(|h| h.iter()).map(|w| u64::from(w.count_ones())).sum()
+    }
+
+    /// `deferred_split_scan`: the deferred-split shrinker splits up to
+    /// `nr_to_scan` folios from the head of the queue (`split_folio`,
+    /// `thp_split_page`): the pages nothing references go back to the
+    /// allocator, the others become pages of their own.  A folio on the
+    /// queue is partially mapped here; the kernel also queues whole
+    /// folios at fault time to split the underused ones (`thp_underused`),
+    /// which never happens with the default `max_ptes_none` (511).
+    /// Returns the pages freed.
+    pub fn deferred_split_scan(&self, nr_to_scan: u64) -> u64 {
+        let Some(order) = self.hpage_pmd_order() else {
+            return 0;
+        };
+        let nr = 1u64 << order;
+        let mut freed = 0;
+        for _ in 0..nr_to_scan {
+            // The queue's lock is held through the split, so that no page
+            // of the folio is held or freed meanwhile.
+            let mut q = self.thp.split_queue.lock();
+            let Some(head) = q.order.pop_front() else {
+                break;
+            };
+            let held = q.held.remove(&head).expect("a queued folio has a held bitmap");
+            let _t = trace_enter!(self.trace, "deferred_split_scan", "folio {:#x}", head.0);
+            for i in 0..nr {
+                let p = Pfn(head.0 + i);
+                if held[i as usize / 64] & (1 << (i % 64)) != 0 {
+                    self.free_held_page(p);
+                    freed += 1;
+                } else {
+                    self.phys.page(p).clear_flags(PageFlags::HEAD | PageFlags::TAIL | PageFlags::OWNER_2);
+                }
+            }
+            drop(q);
+            self.vmstat.count(VmEvent::ThpSplitPage, 1);
+        }
+        if freed > 0 {
+            trace_note!(self.trace, "deferred_split_scan", "{} unmapped pages freed", freed);
+        }
+        freed
     }
 }
 
@@ -934,15 +1064,12 @@ impl MmStruct {
     }
 
     /// `change_huge_pmd`: mprotect of a whole leaf rewrites its
-    /// protection; true if it changed.  A protection the leaf cannot
-    /// encode (`PROT_NONE`) splits it instead (false).
-    pub(crate) fn change_huge_pmd(&self, vma: &Vma, pmd: Slot, haddr: u64) -> bool {
+    /// protection (`pmd_modify`); true if it changed.  `PROT_NONE` keeps
+    /// the leaf too, the huge zero folio's as well: a leaf the hardware
+    /// does not see and the kernel still counts as mapped.
+    pub(crate) fn change_huge_pmd(&self, vma: &Vma, pmd: Slot) -> bool {
         let m = &*self.machine;
         let newprot = vma.page_prot;
-        if newprot.contains(PteFlags::PROTNONE) {
-            self.__split_huge_pmd(pmd, haddr);
-            return false;
-        }
         let _ptl = self.page_table_lock.lock();
         let Some(old) = self.pmd_huge(pmd) else {
             return false;

@@ -1092,6 +1092,10 @@ impl Machine {
                 ctx.folio_clear_mlocked_on_free(page);
                 order = self.phys.folio_order(pfn);
             }
+            // A page of a folio on the deferred-split queue stays with it.
+            if order == 0 && f.intersects(PageFlags::HEAD | PageFlags::TAIL) && self.deferred_split_hold(pfn, f) {
+                return;
+            }
         }
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();

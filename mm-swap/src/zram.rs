@@ -229,6 +229,11 @@ impl SwapDevice for Zram {
         self.store(offset, new)
     }
 
+    /// zram is a block device: a THP can take a whole cluster of slots.
+    fn is_blkdev(&self) -> bool {
+        true
+    }
+
     fn discard(&self, offset: u64) {
         // Discarding the header slot or past the end has nothing to free.
         let _ = self.store(offset, Slot::Empty);

@@ -73,9 +73,15 @@ pub fn swp_offset(raw: u64) -> u64 {
 }
 
 /// Upper-level entries: present bit, PSE for a huge leaf at the PMD and
-/// PUD levels, and the frame number in bits 12..52.
-const TABLE_LAYOUT: TableLayout =
-    TableLayout { present: bits::PRESENT, huge: bits::PSE, pfn_mask: bits::PFN_MASK, pfn_shift: PAGE_SHIFT };
+/// PUD levels (with `_PAGE_PROTNONE` instead of present for a `PROT_NONE`
+/// leaf, as `pmd_modify` leaves it), and the frame number in bits 12..52.
+const TABLE_LAYOUT: TableLayout = TableLayout {
+    present: bits::PRESENT,
+    huge: bits::PSE,
+    protnone: bits::PROTNONE,
+    pfn_mask: bits::PFN_MASK,
+    pfn_shift: PAGE_SHIFT,
+};
 
 /// x86-64 paging with four or five levels.
 #[derive(Clone, Copy, Debug)]
@@ -251,23 +257,28 @@ impl PageTableFormat for X86Format {
 
     fn table_entry_flags(&self, _level: Level, raw: u64) -> PteFlags {
         // The same positions as in a leaf for these five; the dirty and
-        // PAT/huge positions mean other things above the last level.
-        bits_to_flags(raw)
-            & (PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::NO_EXEC)
+        // PAT/huge positions mean other things above the last level.  A
+        // huge leaf without the present bit is a `PROT_NONE` one.
+        let mut keep = PteFlags::PRESENT | PteFlags::WRITE | PteFlags::USER | PteFlags::ACCESSED | PteFlags::NO_EXEC;
+        if raw & bits::PSE != 0 {
+            keep |= PteFlags::PROTNONE;
+        }
+        bits_to_flags(raw) & keep
     }
 
-    /// The hardware bits of a present entry (`PS` is `PAT` in a PTE; a
-    /// `PROT_NONE` PTE's global bit is `PROTNONE`), and the software bits
-    /// the kernel keeps in a PTE (`SPECIAL`, `UFFD_WP`, `SOFT_DIRTY`,
-    /// `SAVED_DIRTY`); of a swap PTE, `SWP_EXCLUSIVE`; of an empty entry,
-    /// none.
+    /// The hardware bits of a present entry (`PS` is `PAT` in a PTE; the
+    /// global bit of a `PROT_NONE` PTE or huge leaf is `PROTNONE`), and the
+    /// software bits the kernel keeps in a PTE (`SPECIAL`, `UFFD_WP`,
+    /// `SOFT_DIRTY`, `SAVED_DIRTY`); of a swap PTE, `SWP_EXCLUSIVE`; of an
+    /// empty entry, none.
     fn entry_bit_names(&self, level: Level, raw: u64) -> Vec<&'static str> {
         let pte = level == PTE_LEVEL;
-        let present = raw & bits::PRESENT != 0 || (pte && raw & bits::PROTNONE != 0);
+        let protnone_leaf = if pte { bits::PROTNONE } else { bits::PROTNONE | bits::PSE };
+        let present = raw & bits::PRESENT != 0 || raw & protnone_leaf == protnone_leaf;
         if !present {
             return if raw != 0 && pte && raw & bits::SWP_EXCLUSIVE != 0 { vec!["SWP_EXCLUSIVE"] } else { Vec::new() };
         }
-        let protnone = pte && raw & bits::PRESENT == 0;
+        let protnone = raw & bits::PRESENT == 0;
         let named: [(u64, &'static str); 15] = [
             (bits::PRESENT, "P"),
             (bits::RW, "RW"),
@@ -488,6 +499,18 @@ mod tests {
         assert_eq!(f.decode_table(4, raw), TableEntry::Table(Pfn(9)));
         assert_eq!(f.decode_table(1, raw | bits::PSE), TableEntry::Leaf(Pfn(9)));
         assert_eq!(f.decode_table(1, 0), TableEntry::None);
+        // A PROT_NONE huge leaf (pmd_modify to PAGE_NONE): PSE and
+        // PROTNONE without PRESENT is still a leaf; PROTNONE alone is not.
+        let none = f.mk_huge_leaf(1, Pfn(0x200), PteFlags::PROTNONE | PteFlags::ACCESSED).unwrap();
+        assert_eq!(none & bits::PRESENT, 0);
+        assert_eq!(none & (bits::PSE | bits::PROTNONE), bits::PSE | bits::PROTNONE);
+        assert_eq!(f.decode_table(1, none), TableEntry::Leaf(Pfn(0x200)));
+        assert_eq!(f.decode_table(2, none), TableEntry::Leaf(Pfn(0x200)));
+        assert!(matches!(f.decode_table(1, none & !bits::PSE), TableEntry::Bad(_)));
+        assert!(f.table_entry_flags(1, none).contains(PteFlags::PROTNONE));
+        assert!(!f.table_entry_flags(1, none).contains(PteFlags::PRESENT));
+        assert_eq!(f.entry_bit_names(1, none), ["A", "PS", "PROTNONE"]);
+        assert_eq!(f.decode_pte(none & !bits::PSE), Pte::page(Pfn(0x200), PteFlags::PROTNONE | PteFlags::ACCESSED));
         let g = PageTableFormat::geometry(&f);
         assert_eq!((g.levels, g.va_bits, g.ptrs_per_table()), (5, 57, 512));
         assert_eq!(g.level_shift(4), 48);

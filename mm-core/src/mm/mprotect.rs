@@ -172,7 +172,7 @@ impl MmStruct {
         self.for_each_huge_pmd(start, end, |haddr, pmd, _| {
             if haddr < start || haddr + size > end {
                 self.__split_huge_pmd(pmd, haddr);
-            } else if self.change_huge_pmd(vma, pmd, haddr) {
+            } else if self.change_huge_pmd(vma, pmd) {
                 tlb.remove_pmd_tlb_entry(haddr);
                 changed += size >> crate::types::PAGE_SHIFT;
             }

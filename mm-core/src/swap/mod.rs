@@ -222,6 +222,32 @@ impl SwapInfo {
         None
     }
 
+    /// `cluster_alloc_swap_entry` for a large folio of `nr` pages: the
+    /// first `nr` slots of a free cluster, each marked `SWAP_HAS_CACHE`,
+    /// so that the folio's pages sit together and in order.  Only a block
+    /// device gives them; `None` there too if no cluster is free.
+    fn alloc_cluster_slots(&self, nr: u64) -> Option<u64> {
+        if !self.device.is_blkdev() || nr == 0 || nr > SWAPFILE_CLUSTER {
+            return None;
+        }
+        let mut a = self.alloc.lock();
+        let c = a.free.pop_front()?;
+        let first = u64::from(c) * SWAPFILE_CLUSTER;
+        // A free cluster has no slot in use, and every change of a slot's
+        // word from or to zero happens under this lock.
+        for off in first..first + nr {
+            let ok = self.swap_map[off as usize]
+                .compare_exchange(0, SWAP_HAS_CACHE, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+            debug_assert!(ok, "slot {off:#x} of free cluster {c} in use");
+        }
+        let cl = &mut a.clusters[c as usize];
+        cl.free = false;
+        cl.count += nr as u32;
+        self.inuse_pages.fetch_add(nr, Ordering::Relaxed);
+        Some(first)
+    }
+
     /// The first free slot at or after `from` in `from`'s cluster.
     fn take_in_cluster(&self, a: &mut ClusterAlloc, from: u64) -> Option<u64> {
         let c = (from / SWAPFILE_CLUSTER) as usize;
@@ -427,6 +453,25 @@ impl Swap {
             let si = self.info(ty)?;
             if let Some(offset) = si.alloc_slot(cpu) {
                 self.nr_swap_pages.fetch_sub(1, Ordering::Relaxed);
+                return Some(SwpEntry { ty, offset });
+            }
+        }
+        None
+    }
+
+    /// `folio_alloc_swap` of a folio of `nr` pages: `nr` contiguous
+    /// slots from the highest-priority area that can give a free cluster
+    /// ([`SwapInfo::alloc_cluster_slots`]), each marked `SWAP_HAS_CACHE`;
+    /// the entry of the first.
+    pub(crate) fn get_swap_pages(&self, nr: u64) -> Option<SwpEntry> {
+        if self.nr_swap_pages() < nr as i64 {
+            return None;
+        }
+        let order = self.order.lock();
+        for &ty in order.iter() {
+            let si = self.info(ty)?;
+            if let Some(offset) = si.alloc_cluster_slots(nr) {
+                self.nr_swap_pages.fetch_sub(nr as i64, Ordering::Relaxed);
                 return Some(SwpEntry { ty, offset });
             }
         }

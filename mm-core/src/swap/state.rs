@@ -60,6 +60,32 @@ impl Machine {
         true
     }
 
+    /// `folio_alloc_swap` of the large folio of `nr` pages headed by
+    /// `head`: a cluster's contiguous slots, page `i` in slot `first + i`,
+    /// every page in the swap cache and dirty.  False, and nothing
+    /// changed, if no area can give them (a swap file; no free cluster).
+    pub(crate) fn folio_alloc_swap_large(&self, head: Pfn, nr: u64) -> bool {
+        let Some(entry) = self.swap.get_swap_pages(nr) else {
+            trace_note!(self.trace, "folio_alloc_swap", "folio {:#x}: no {} contiguous swap slots", head.0, nr);
+            return false;
+        };
+        for i in 0..nr {
+            let pfn = Pfn(head.0 + i);
+            self.add_to_swap_cache(pfn, SwpEntry { ty: entry.ty, offset: entry.offset + i });
+            self.phys.page(pfn).set_flags(PageFlags::DIRTY);
+        }
+        trace_note!(
+            self.trace,
+            "folio_alloc_swap",
+            "folio {:#x} -> swap type {} offsets {:#x}-{:#x}",
+            head.0,
+            entry.ty,
+            entry.offset,
+            entry.offset + nr - 1
+        );
+        true
+    }
+
     /// `__delete_from_swap_cache` + `put_swap_folio`: takes the page out of
     /// the swap cache, leaving `shadow` (or nothing) in the slot, and
     /// drops the cache's reference and `SWAP_HAS_CACHE`.

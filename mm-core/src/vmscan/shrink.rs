@@ -54,6 +54,17 @@ pub(crate) enum ReclaimMode {
     PageOut,
 }
 
+/// What `shrink_folio_list` counts as it goes: pages freed, and the I/O
+/// and rotations `note_cost` weighs.
+#[derive(Default)]
+struct ShrinkTally {
+    freed: u64,
+    anon_io: u64,
+    file_io: u64,
+    anon_rot: u64,
+    file_rot: u64,
+}
+
 /// What became of one page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -183,6 +194,7 @@ impl Machine {
         let _g = MemallocGuard::new();
         // Reclaim takes the pages of large folios one by one.
         self.folio_split_pages_all();
+        self.shrink_slab(sc.priority);
         let mut victims = Vec::with_capacity(SWAP_CLUSTER_MAX as usize);
         while sc.nr_reclaimed < sc.nr_to_reclaim {
             victims.clear();
@@ -195,6 +207,23 @@ impl Machine {
             self.vmstat.count(if sc.kswapd { VmEvent::PgStealKswapd } else { VmEvent::PgStealDirect }, freed);
         }
         self.lruvec.file_refaults_snapshot.store(self.vmstat.get(VmEvent::WorkingsetRefaultFile), Ordering::Relaxed);
+    }
+
+    /// `shrink_slab`: the shrinkers the model has, the deferred-split
+    /// queue's: of its `freeable` folios it scans four times
+    /// `freeable >> priority` over `DEFAULT_SEEKS` (2), at most all of
+    /// them (`do_shrink_slab` without the work it defers to the next
+    /// call), so a short queue is split only as the priority rises.  Its
+    /// frees count as free memory, not as reclaimed pages.
+    fn shrink_slab(&self, priority: u32) {
+        let freeable = self.deferred_split_count();
+        if freeable == 0 {
+            return;
+        }
+        let nr_to_scan = ((freeable >> priority) * 2).min(freeable);
+        if nr_to_scan > 0 {
+            self.deferred_split_scan(nr_to_scan);
+        }
     }
 
     /// `reclaim_pages` (`MADV_PAGEOUT`): evicts the isolated pages
@@ -210,54 +239,173 @@ impl Machine {
     /// freed.
     pub(crate) fn shrink_folio_list(&self, pages: &[Pfn], mode: ReclaimMode) -> u64 {
         let _t = trace_enter!(self.trace, "shrink_folio_list", "{} pages", pages.len());
-        let mut freed = 0;
-        let (mut anon_io, mut file_io, mut anon_rot, mut file_rot) = (0, 0, 0, 0);
-        for &pfn in pages {
-            let page = self.phys.page(pfn);
-            let file = !page.test(PageFlags::SWAPBACKED);
-            if page.test(PageFlags::WRITEBACK) || !page.trylock() {
-                // Busy elsewhere: kept for a later pass.
-                self.lru_ctx().folio_putback_lru(pfn, false);
-                self.put_page(pfn);
+        let mut acc = ShrinkTally::default();
+        // Pages of a large folio reclaimed with an earlier page of it.
+        let mut taken: Vec<Pfn> = Vec::new();
+        for (i, &pfn) in pages.iter().enumerate() {
+            if taken.contains(&pfn) {
                 continue;
             }
-            let (outcome, io) = self.reclaim_one(pfn, mode);
-            match outcome {
-                Outcome::Freed => {
-                    // Its references were frozen to zero: nobody holds it.
-                    freed += 1;
-                    self.vmstat.count(if file { VmEvent::PgStealFile } else { VmEvent::PgStealAnon }, 1);
-                    self.free_pages(pfn, 0);
-                }
-                Outcome::Keep | Outcome::Activate => {
-                    if file {
-                        file_rot += 1;
-                    } else {
-                        anon_rot += 1;
-                    }
-                    page.unlock();
-                    self.lru_ctx().folio_putback_lru(pfn, outcome == Outcome::Activate);
-                    self.put_page(pfn);
-                }
+            if let Some(members) = self.isolate_anon_thp(pfn, &pages[i + 1..]) {
+                taken.extend_from_slice(&members[..]);
+                self.shrink_anon_thp(&members, mode, &mut acc);
+                continue;
             }
-            if io {
-                if file {
-                    file_io += 1;
-                } else {
-                    anon_io += 1;
-                }
-            }
+            self.shrink_one(pfn, mode, &mut acc);
         }
         let sizes = self.reclaim.lru_sizes();
         let lru_pages: u64 = sizes.iter().sum();
-        if anon_io + anon_rot > 0 {
-            self.lruvec.note_cost(false, anon_io, anon_rot, lru_pages);
+        if acc.anon_io + acc.anon_rot > 0 {
+            self.lruvec.note_cost(false, acc.anon_io, acc.anon_rot, lru_pages);
         }
-        if file_io + file_rot > 0 {
-            self.lruvec.note_cost(true, file_io, file_rot, lru_pages);
+        if acc.file_io + acc.file_rot > 0 {
+            self.lruvec.note_cost(true, acc.file_io, acc.file_rot, lru_pages);
         }
-        trace_note!(self.trace, "shrink_folio_list", "{} of {} pages freed", freed, pages.len());
-        freed
+        trace_note!(self.trace, "shrink_folio_list", "{} of {} pages freed", acc.freed, pages.len());
+        acc.freed
+    }
+
+    /// One isolated page through `shrink_folio_list`: evicted and freed,
+    /// or put back.  Returns whether it was freed and whether it took I/O.
+    fn shrink_one(&self, pfn: Pfn, mode: ReclaimMode, acc: &mut ShrinkTally) -> (bool, bool) {
+        let page = self.phys.page(pfn);
+        let file = !page.test(PageFlags::SWAPBACKED);
+        if page.test(PageFlags::WRITEBACK) || !page.trylock() {
+            // Busy elsewhere: kept for a later pass.
+            self.lru_ctx().folio_putback_lru(pfn, false);
+            self.put_page(pfn);
+            return (false, false);
+        }
+        let (outcome, io) = self.reclaim_one(pfn, mode);
+        match outcome {
+            Outcome::Freed => {
+                // Its references were frozen to zero: nobody holds it.
+                acc.freed += 1;
+                self.vmstat.count(if file { VmEvent::PgStealFile } else { VmEvent::PgStealAnon }, 1);
+                self.free_pages(pfn, 0);
+            }
+            Outcome::Keep | Outcome::Activate => {
+                if file {
+                    acc.file_rot += 1;
+                } else {
+                    acc.anon_rot += 1;
+                }
+                page.unlock();
+                self.lru_ctx().folio_putback_lru(pfn, outcome == Outcome::Activate);
+                self.put_page(pfn);
+            }
+        }
+        if io {
+            if file {
+                acc.file_io += 1;
+            } else {
+                acc.anon_io += 1;
+            }
+        }
+        (outcome == Outcome::Freed, io)
+    }
+
+    /// If the isolated page `pfn` belongs to a large anonymous folio not
+    /// yet in the swap cache, and every other page of the folio is either
+    /// among the pages isolated after it (`later`) or can be isolated
+    /// now, the folio's pages in order, each holding an isolation
+    /// reference: reclaim takes the folio as one (the kernel's LRU holds
+    /// it once).  `None`, with nothing isolated, otherwise.
+    fn isolate_anon_thp(&self, pfn: Pfn, later: &[Pfn]) -> Option<Vec<Pfn>> {
+        let page = self.phys.page(pfn);
+        if !page.is_anon() || !page.test(PageFlags::SWAPBACKED) || page.test(PageFlags::SWAPCACHE) {
+            return None;
+        }
+        let head = self.large_folio_head(pfn)?;
+        let nr = 1u64 << self.hpage_pmd_order()?;
+        let mut members = Vec::with_capacity(nr as usize);
+        let mut isolated = Vec::new();
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            let ok = p == pfn
+                || later.contains(&p)
+                || (self.phys.page(p).is_anon() && self.lru_ctx().folio_isolate_lru(p) && {
+                    isolated.push(p);
+                    true
+                });
+            if !ok {
+                for &q in &isolated {
+                    self.lru_ctx().folio_putback_lru(q, false);
+                    self.put_page(q);
+                }
+                return None;
+            }
+            members.push(p);
+        }
+        Some(members)
+    }
+
+    /// `shrink_folio_list` of a large anonymous folio (its pages in order,
+    /// isolated): a folio some other holder pins (`can_split_folio`) or
+    /// with an mlocked page goes back whole; a partially mapped one is
+    /// split at once (`split_folio_to_list`), its pages reclaimed one by
+    /// one; otherwise it takes contiguous swap slots
+    /// (`folio_alloc_swap`) and its pages are unmapped, written and freed
+    /// together (`thp_swpout` once all are written), or, without such
+    /// slots, it is split and swapped out page by page
+    /// (`thp_swpout_fallback`).
+    fn shrink_anon_thp(&self, members: &[Pfn], mode: ReclaimMode, acc: &mut ShrinkTally) {
+        let head = members[0];
+        let nr = members.len() as u64;
+        let _t = trace_enter!(self.trace, "shrink_folio_list", "large folio {:#x}, {} pages", head.0, nr);
+        let pinned = members.iter().any(|&p| folio_has_extra_refs(self.phys.page(p), true));
+        let unevictable = members.iter().any(|&p| !self.lru_ctx().folio_evictable(self.phys.page(p)));
+        if pinned || unevictable {
+            trace_note!(
+                self.trace,
+                "shrink_folio_list",
+                "folio {:#x}: {}",
+                head.0,
+                if pinned { "cannot split: kept" } else { "mlocked: to the unevictable list" }
+            );
+            for &p in members {
+                self.lru_ctx().folio_putback_lru(p, unevictable);
+                self.put_page(p);
+            }
+            acc.anon_rot += nr;
+            return;
+        }
+        if self.phys.page(head).test(PageFlags::OWNER_2) {
+            // Partially mapped: split right away, the unmapped pages go
+            // without I/O.
+            self.split_folio_to_list(members);
+        } else if self.folio_alloc_swap_large(head, nr) {
+            let mut written = 0;
+            for &p in members {
+                if let (_, true) = self.shrink_one(p, mode, acc) {
+                    written += 1;
+                }
+            }
+            if written == nr {
+                self.vmstat.count(VmEvent::ThpSwpout, 1);
+            }
+            trace_note!(self.trace, "swap_writepage", "folio {:#x}: {} of {} pages written", head.0, written, nr);
+            return;
+        } else {
+            self.split_folio_to_list(members);
+            self.vmstat.count(VmEvent::ThpSwpoutFallback, 1);
+        }
+        for &p in members {
+            self.shrink_one(p, mode, acc);
+        }
+    }
+
+    /// `split_folio_to_list` in reclaim: every PMD leaf mapping the folio
+    /// is split (the rmap walk's `TTU_SPLIT_HUGE_PMD`), and its pages
+    /// become folios of their own (`thp_split_page`), still isolated.
+    fn split_folio_to_list(&self, members: &[Pfn]) {
+        let head = members[0];
+        self.rmap_walk(head, &mut |_, _| {});
+        for &p in members {
+            self.phys.page(p).clear_flags(PageFlags::HEAD | PageFlags::TAIL | PageFlags::OWNER_2);
+        }
+        self.vmstat.count(VmEvent::ThpSplitPage, 1);
+        trace_note!(self.trace, "split_folio_to_list", "folio {:#x}: {} pages of their own", head.0, members.len());
     }
 
     /// Evicts one isolated page; says what became of it and whether it

@@ -52,3 +52,8 @@ fn threads_on_different_cpus_never_share_a_frame_or_lose_one() {
 fn compaction_hooks_agree_with_the_counters() {
     allocators().into_iter().for_each(testsuite::compaction_hooks_agree_with_the_counters);
 }
+
+#[test]
+fn split_page_does_what_can_split_page_says() {
+    allocators().into_iter().for_each(testsuite::split_page_does_what_can_split_page_says);
+}

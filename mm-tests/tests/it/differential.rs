@@ -152,7 +152,7 @@ fn truncate_and_file_io_cases_match_linux() {
 /// (`enabled=madvise`).
 #[test]
 fn thp_cases_match_linux() {
-    check("thp", None, 50);
+    check("thp", None, 54);
 }
 
 /// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
@@ -168,11 +168,10 @@ fn thp_shmem_cases_match_linux() {
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
-/// fork), recorded on the real kernel; those the simulator does not match
-/// yet wait in `scenarios-pending/thp/generated`.
+/// fork), recorded on the real kernel.
 #[test]
 fn generated_thp_cases_match_linux() {
-    check("thp/generated", None, 127);
+    check("thp/generated", None, 130);
 }
 
 /// The result does not depend on the page allocator.  With five-level
@@ -184,7 +183,7 @@ fn cases_match_with_every_backend() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 64);
-            check("thp", Some(cfg.clone()), 50);
+            check("thp", Some(cfg.clone()), 54);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }

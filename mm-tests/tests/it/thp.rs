@@ -167,6 +167,51 @@ fn part_of_a_folio_unmapped_splits_its_pmd_and_queues_the_folio() {
     check(&k);
 }
 
+/// `mprotect(PROT_NONE)` of a whole folio keeps its PMD leaf
+/// (`change_huge_pmd`): the kernel's walks still find it (`huge`, Rss,
+/// `AnonHugePages`), the hardware does not (`_PAGE_PROTNONE | _PAGE_PSE`
+/// without `_PAGE_PRESENT`: the TLB forgets it, an access is `SIGSEGV`
+/// with no fault counted); `PROT_READ|PROT_WRITE` makes it usable again
+/// without a fault.
+#[test]
+fn mprotect_none_keeps_a_leaf_the_hardware_does_not_see() {
+    use mm_core::inspect::WalkEnd;
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A + 5, 7).expect("store");
+    assert_eq!(k.load(pid, A + PAGE_SIZE), Ok(0));
+    let walk = k.ptdump_addr(pid, A + PAGE_SIZE).expect("walk");
+    let WalkEnd::HugePage { pfn: head, level: 1 } = walk.end else { panic!("{:?}", walk.end) };
+    let in_folio = |p: mm_core::types::Pfn| p.0 >= head.0 && p.0 < head.0 + 512;
+    let cached = |k: &Kernel| k.cpu_tlbstate().iter().flat_map(|c| c.tlb.clone()).filter(|e| in_folio(e.pfn)).count();
+    assert!(cached(&k) > 0, "the leaf's translation is cached");
+    k.sys_mprotect(pid, A, HPAGE, 0).expect("mprotect");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 0);
+    assert_eq!(smaps(&k, pid, A), (2048, 2048));
+    assert_eq!(k.huge_ranges(pid, A, A + 2 * HPAGE), Ok(vec![(A, A + HPAGE, false)]));
+    let walk = k.ptdump_addr(pid, A + PAGE_SIZE).expect("walk");
+    assert_eq!(walk.end, WalkEnd::HugePage { pfn: head, level: 1 });
+    let pmd = walk.levels.last().expect("a PMD entry");
+    assert!(pmd.bits.contains(&"PROTNONE") && pmd.bits.contains(&"PS") && !pmd.bits.contains(&"P"), "{:?}", pmd.bits);
+    assert_eq!(cached(&k), 0, "mprotect flushed the leaf's translation");
+    check(&k);
+    let faults = k.faults(pid).expect("faults");
+    assert!(matches!(k.load(pid, A + 5), Err(mm_core::Signal::Segv { addr, .. }) if addr == A + 5));
+    assert!(k.store(pid, A + HPAGE - 1, 1).is_err());
+    assert_eq!(k.faults(pid).expect("faults"), faults, "a PROT_NONE access counts no fault");
+    assert_eq!(cached(&k), 0);
+    // The zero-page read region next to it keeps its huge zero leaf too.
+    assert_eq!(k.load(pid, A + HPAGE), Ok(0));
+    k.sys_mprotect(pid, A + HPAGE, HPAGE, 0).expect("mprotect");
+    assert_eq!(k.huge_ranges(pid, A, A + 2 * HPAGE), Ok(vec![(A, A + HPAGE, false), (A + HPAGE, A + 2 * HPAGE, true)]));
+    check(&k);
+    k.sys_mprotect(pid, A, 2 * HPAGE, PROT_RW).expect("mprotect");
+    assert_eq!(k.load(pid, A + 5), Ok(7));
+    k.store(pid, A + 6, 8).expect("store");
+    assert_eq!(k.faults(pid).expect("faults").0, faults.0 + 1, "only the huge zero page's read faulted");
+    assert_eq!(ev(&k, VmEvent::ThpSplitPmd), 0);
+    check(&k);
+}
+
 #[test]
 fn a_partial_mprotect_and_mremap_split_the_pmd() {
     let (k, pid) = setup(&MachineConfig::default());
@@ -369,4 +414,223 @@ fn defrag_defer_madvise_defers_outside_madvised_regions() {
         assert_eq!(ev(&k, VmEvent::KcompactdWake) > wake0, wakes, "{defrag:?}");
         check(&k);
     }
+}
+
+/// `(pages, entries)` on the inactive anonymous list.
+fn inactive_anon(k: &Kernel) -> (u64, usize) {
+    let lists = k.machine().lru_lists(1 << 20);
+    let l = lists.iter().find(|l| l.name == "inactive_anon").expect("inactive_anon");
+    (l.len, l.head.len() + l.tail.len())
+}
+
+/// Free pages in blocks of at least `HPAGE` on the allocator's lists
+/// (not counting its per-CPU caches).
+fn free_in_huge_blocks(k: &Kernel) -> u64 {
+    k.machine().free_area().iter().enumerate().skip(9).map(|(order, &n)| n << order).sum()
+}
+
+#[test]
+fn a_folio_kept_whole_is_one_lru_entry_freed_as_one_block() {
+    // While only its leaf maps it, a THP is one entry of 512 pages on the
+    // reclaim lists, counted as 512 pages everywhere, and goes back to
+    // the allocator as one order-9 block, not page by page through the
+    // per-CPU lists.
+    let (mut k, pid) = setup(&MachineConfig::default());
+    let meminfo = |k: &Kernel, key: &str| k.machine().meminfo_lines().iter().find(|l| l.0 == key).map(|l| l.1);
+    let (pages0, entries0) = inactive_anon(&k);
+    let anon0 = meminfo(&k, "AnonPages").expect("AnonPages");
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 2).expect("store");
+    assert_eq!(inactive_anon(&k), (pages0 + 1024, entries0 + 2));
+    assert_eq!(meminfo(&k, "AnonPages"), Some(anon0 + 4096));
+    assert_eq!(meminfo(&k, "Inactive(anon)"), Some((pages0 + 1024) * 4));
+    check(&k);
+    let huge = free_in_huge_blocks(&k);
+    k.sys_munmap(pid, A, HPAGE).expect("munmap");
+    assert_eq!(free_in_huge_blocks(&k), huge + 512, "the folio is freed as one block");
+    assert_eq!(inactive_anon(&k), (pages0 + 512, entries0 + 1));
+    check(&k);
+    // MADV_COLD of the whole leaf works page by page: the pages come to
+    // live apart first, each on the list where the folio was, and keep
+    // their counts.
+    k.sys_madvise(pid, A + HPAGE, HPAGE, 20).expect("MADV_COLD");
+    assert_eq!(inactive_anon(&k), (pages0 + 512, entries0 + 512));
+    assert_eq!(meminfo(&k, "AnonPages"), Some(anon0 + 2048));
+    assert_eq!(smaps(&k, pid, A + HPAGE), (2048, 2048));
+    check(&k);
+    assert_eq!(k.load(pid, A + HPAGE), Ok(2));
+    k.exit(pid);
+    check(&k);
+}
+
+/// A machine of `ram` bytes with a swap area on `device` (`zram`, or a
+/// `file` in the temporary directory) of `swap` bytes, and a process
+/// with a 4 MiB `MADV_HUGEPAGE` mapping at `A` whose two THPs hold a
+/// byte of their own in every page.
+fn thp_with_swap(device: &str, swap: u64) -> (Kernel, Pid) {
+    use mm_core::machine::SwapSpec;
+    use mm_core::swap::SwapDeviceConfig;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let path = if device == "file" {
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::env::temp_dir().join(format!("mmsim-thp-swap-{}-{n}", std::process::id())).display().to_string()
+    } else {
+        String::new()
+    };
+    let spec = SwapSpec {
+        device: device.to_string(),
+        config: SwapDeviceConfig { path, size: Some(swap), ..Default::default() },
+        prio: -1,
+    };
+    let cfg = MachineConfig { ram: 32 << 20, swap: vec![spec], ..MachineConfig::default() };
+    let (k, pid) = setup(&cfg);
+    for i in 0..1024 {
+        k.store(pid, A + i * PAGE_SIZE, (i % 251) as u8 + 1).expect("store");
+    }
+    assert_eq!(ev(&k, VmEvent::ThpFaultAlloc), 2);
+    (k, pid)
+}
+
+/// Reclaim until a THP went to swap whole or split (at most 64 rounds).
+fn reclaim_a_thp(k: &Kernel) {
+    for _ in 0..64 {
+        if ev(k, VmEvent::ThpSwpout) + ev(k, VmEvent::ThpSwpoutFallback) + ev(k, VmEvent::ThpSplitPage) > 0 {
+            return;
+        }
+        k.machine().try_to_free_pages();
+    }
+    panic!("reclaim never took a THP");
+}
+
+/// Every page comes back from swap with its byte, 4 KiB at a time.
+fn every_byte_back(k: &Kernel, pid: Pid) {
+    for i in 0..1024 {
+        assert_eq!(k.load(pid, A + i * PAGE_SIZE), Ok((i % 251) as u8 + 1), "page {i}");
+    }
+}
+
+/// Reclaim of a PMD-mapped THP with a block-device swap area (zram): the
+/// folio takes a free cluster's 512 contiguous slots (`folio_alloc_swap`),
+/// its PMD is split by `try_to_unmap` and every page written and freed
+/// (`thp_swpout` once, `pswpout` 512, no split of the folio); swap-in
+/// brings it back 4 KiB at a time (6.18's large-folio swap-in is for
+/// orders below the PMD's only).
+#[test]
+fn reclaim_swaps_out_a_whole_thp_to_a_free_cluster() {
+    use mm_core::inspect::WalkEnd;
+    let (k, pid) = thp_with_swap("zram", 64 << 20);
+    reclaim_a_thp(&k);
+    assert!(ev(&k, VmEvent::ThpSwpout) >= 1);
+    assert_eq!(ev(&k, VmEvent::ThpSwpoutFallback), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 0);
+    assert!(ev(&k, VmEvent::ThpSplitPmd) >= 1);
+    assert!(ev(&k, VmEvent::PswpOut) >= 512 * ev(&k, VmEvent::ThpSwpout));
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 0, "a folio in the swap cache is not queued");
+    // Some 2 MiB block is wholly in swap, in one cluster, page i in slot
+    // first + i.
+    let swapped = (0..2u64).find(|&b| {
+        let slot = |i: u64| match k.ptdump_addr(pid, A + b * HPAGE + i * PAGE_SIZE).expect("walk").end {
+            WalkEnd::Swap { offset, .. } => Some(offset),
+            _ => None,
+        };
+        slot(0).is_some_and(|first| first % 512 == 0 && (0..512).all(|i| slot(i) == Some(first + i)))
+    });
+    assert!(swapped.is_some(), "no block went to one cluster whole");
+    check(&k);
+    let maj0 = k.faults(pid).expect("faults").1;
+    every_byte_back(&k, pid);
+    assert!(k.faults(pid).expect("faults").1 > maj0, "swap-in takes major faults");
+    check(&k);
+}
+
+/// Without a free cluster of a block device (a swap file; a zram area of
+/// one cluster, whose first slot is the header), reclaim splits the THP
+/// (`thp_split_page`, `thp_swpout_fallback`) and swaps its pages out one
+/// by one.
+#[test]
+fn reclaim_splits_a_thp_it_cannot_swap_out_whole() {
+    for (device, size) in [("file", 64u64 << 20), ("zram", 2 << 20)] {
+        let (k, pid) = thp_with_swap(device, size);
+        reclaim_a_thp(&k);
+        assert_eq!(ev(&k, VmEvent::ThpSwpout), 0, "{device}");
+        assert!(ev(&k, VmEvent::ThpSwpoutFallback) >= 1, "{device}");
+        assert_eq!(ev(&k, VmEvent::ThpSplitPage), ev(&k, VmEvent::ThpSwpoutFallback), "{device}");
+        assert!(ev(&k, VmEvent::PswpOut) > 0, "{device}");
+        check(&k);
+        every_byte_back(&k, pid);
+        check(&k);
+    }
+}
+
+/// `AnonPages` of `/proc/meminfo`, in kB.
+fn anon_pages_kb(k: &Kernel) -> u64 {
+    k.machine().meminfo_lines().iter().find(|l| l.0 == "AnonPages").map(|l| l.1).expect("AnonPages")
+}
+
+/// A partial `munmap` of a THP queues the folio (`deferred_split_folio`):
+/// the unmapped pages leave `Rss` and `AnonPages` but stay allocated with
+/// the folio (`MemFree` unchanged) until the deferred-split shrinker
+/// splits it (`thp_split_page`) and frees them, or until the rest of the
+/// folio is unmapped too, which frees it whole with no split.
+#[test]
+fn a_partially_unmapped_folio_waits_on_the_deferred_split_queue() {
+    let m = |k: &Kernel| k.machine().nr_free_pages();
+    let (k, pid) = setup(&MachineConfig::default());
+    k.store(pid, A, 1).expect("store");
+    k.store(pid, A + HPAGE, 2).expect("store");
+    let (free, anon) = (m(&k), anon_pages_kb(&k));
+    k.sys_munmap(pid, A + PAGE_SIZE, 16 * PAGE_SIZE).expect("munmap");
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    assert_eq!(k.machine().deferred_split_held_pages(), 16);
+    assert_eq!(m(&k), free, "the unmapped pages stay with their folio");
+    assert_eq!(anon_pages_kb(&k), anon - 64);
+    assert_eq!(smaps(&k, pid, A + 17 * PAGE_SIZE).1, 4096 - 68);
+    check(&k);
+    // More of the same folio unmapped: still one folio queued, counted once.
+    k.sys_madvise(pid, A + 100 * PAGE_SIZE, 4 * PAGE_SIZE, MADV_DONTNEED).expect("madvise");
+    assert_eq!(ev(&k, VmEvent::ThpDeferredSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_held_pages(), 20);
+    assert_eq!(m(&k), free);
+    // The shrinker splits it: the 20 pages are freed, the rest stay mapped.
+    assert_eq!(k.machine().deferred_split_scan(8), 20);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(m(&k), free + 20);
+    assert_eq!(k.load(pid, A), Ok(1));
+    assert_eq!(k.load(pid, A + 100 * PAGE_SIZE), Ok(0));
+    check(&k);
+    // The second folio: part unmapped, then the rest: freed whole, never
+    // split.
+    let free = m(&k);
+    k.sys_munmap(pid, A + HPAGE, PAGE_SIZE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    assert_eq!(m(&k), free);
+    k.sys_munmap(pid, A + HPAGE, HPAGE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(k.machine().deferred_split_held_pages(), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert!(m(&k) >= free + 512, "the folio went back whole");
+    check(&k);
+}
+
+/// Reclaim runs the deferred-split shrinker: a queued folio is split once
+/// reclaim's priority has risen far enough for a queue of one.
+#[test]
+fn reclaim_runs_the_deferred_split_shrinker() {
+    let (mut k, pid) = setup(&MachineConfig::default());
+    let free_at_start = k.machine().nr_free_pages();
+    k.store(pid, A, 1).expect("store");
+    k.sys_munmap(pid, A + HPAGE - PAGE_SIZE, PAGE_SIZE).expect("munmap");
+    assert_eq!(k.machine().deferred_split_count(), 1);
+    let free = k.machine().nr_free_pages();
+    k.machine().try_to_free_pages();
+    assert_eq!(k.machine().deferred_split_count(), 0);
+    assert_eq!(ev(&k, VmEvent::ThpSplitPage), 1);
+    assert!(k.machine().nr_free_pages() > free);
+    check(&k);
+    k.exit(pid);
+    k.machine().drain_all_pages();
+    assert!(k.machine().nr_free_pages() >= free_at_start, "frames leaked");
+    check(&k);
 }

@@ -57,10 +57,14 @@ fn huge_ranges_of_a_vast_empty_mapping_are_quick() {
 #[test]
 fn recorded_thp_cases_parse_and_have_expected_outputs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut stack = vec![root.join("scenarios/thp"), root.join("scenarios-pending/thp")];
+    let mut stack = vec![root.join("scenarios/thp")];
+    let pending = root.join("scenarios-pending/thp");
+    if pending.is_dir() {
+        stack.push(pending);
+    }
     let (mut n, mut huge, mut zero, mut anon_huge) = (0, 0, 0, 0);
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("pending directory") {
+        for e in std::fs::read_dir(&d).expect("case directory") {
             let p = e.expect("entry").path();
             if p.is_dir() {
                 stack.push(p);
