@@ -315,9 +315,15 @@ impl Machine {
 
     /// Whether the page at `pfn` is one this model migrates: an order-0
     /// page on the reclaim lists (anonymous or page cache), evictable, not
-    /// in the swap cache, not locked, not under writeback.
+    /// in the swap cache, not locked, not under writeback, and no page of
+    /// an mTHP folio (whose pages must stay together).
     fn migratable(&self, pfn: Pfn) -> bool {
         let f = self.phys.page(pfn).flags();
+        if f.contains(PageFlags::TAIL)
+            && self.large_folio_head(pfn).is_some_and(|h| Some(self.folio_order(h)) != self.hpage_pmd_order())
+        {
+            return false;
+        }
         f.contains(PageFlags::LRU)
             && !f.intersects(
                 PageFlags::HEAD

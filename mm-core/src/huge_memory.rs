@@ -40,6 +40,7 @@ use crate::flags::{FaultFlags, PageFlags, VmFlags};
 use crate::machine::{Machine, ThpDefrag, ThpEnabled};
 use crate::memory::MmuGather;
 use crate::mm::{MmStruct, Vma};
+use crate::mthp::MthpStat;
 use crate::pgtable::Slot;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use crate::vmstat::VmEvent;
@@ -247,9 +248,7 @@ impl Machine {
         if !f.contains(PageFlags::TAIL) {
             return None;
         }
-        let order = self.hpage_pmd_order()?;
-        let head = Pfn(pfn.0 & !((1 << order) - 1));
-        self.phys.page(head).test(PageFlags::HEAD).then_some(head)
+        self.tail_folio_head(pfn)
     }
 
     /// `deferred_split_folio(folio, partially_mapped)`, called when a page
@@ -270,11 +269,19 @@ impl Machine {
         if page.test(PageFlags::OWNER_2) || page.test(PageFlags::SWAPCACHE) {
             return;
         }
-        let nr = 1u64 << self.hpage_pmd_order().unwrap_or(0);
-        if (0..nr).any(|i| self.phys.page(Pfn(head.0 + i)).mapcount() > 0) {
+        let order = self.folio_order(head);
+        if (0..1u64 << order).any(|i| self.phys.page(Pfn(head.0 + i)).mapcount() > 0) {
             // PG_partially_mapped (the kernel keeps it in the folio's
             // second page; the head's PG_owner_2 bit serves here).
             page.set_flags(PageFlags::OWNER_2);
+            self.count_mthp_stat(order, crate::mthp::MthpStat::SplitDeferred);
+            if Some(order) != self.hpage_pmd_order() {
+                // mTHP folios are not queued: their unmapped pages are
+                // freed at once.
+                trace_note!(self.trace, "deferred_split_folio", "folio {:#x} partially mapped", head.0);
+                return;
+            }
+            let nr = 1u64 << order;
             self.vmstat.count(VmEvent::ThpDeferredSplitPage, 1);
             let mut q = self.thp.split_queue.lock();
             if !q.held.contains_key(&head) {
@@ -462,8 +469,7 @@ impl MmStruct {
     /// `thp_vma_suitable_order`, for a page fault at `address`: THP is
     /// enabled for the VMA (`always`, or `madvise` and `VM_HUGEPAGE`, and
     /// no `VM_NOHUGEPAGE`), the VMA is anonymous, private and not
-    /// special, and the aligned 2 MiB around the address lies inside it,
-    /// at an offset that keeps the folio aligned.
+    /// special, and the aligned 2 MiB around the address lies inside it.
     pub(crate) fn thp_vma_allowable_order(&self, vma: &Vma, address: u64) -> bool {
         let m = &*self.machine;
         let Some(order) = m.hpage_pmd_order() else {
@@ -484,9 +490,9 @@ impl MmStruct {
         }
         let size = PAGE_SIZE << order;
         let haddr = address & !(size - 1);
-        ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
-            && haddr >= vma.start
-            && haddr + size <= vma.end
+        // thp_vma_suitable_order checks no page offset for anonymous
+        // memory: a VMA mremap moved keeps its offset.
+        haddr >= vma.start && haddr + size <= vma.end
     }
 
     /// `vma_alloc_anon_folio_pmd`'s allocation with `vma_thp_gfp_mask`:
@@ -495,8 +501,9 @@ impl MmStruct {
     /// wake kswapd and with it kcompactd (`defer`; `defer+madvise`
     /// elsewhere) or neither, and whether it gives up after one run of
     /// compaction (`__GFP_NORETRY`: `always` on a VMA not madvised).
-    /// See [`Machine::alloc_pages_thp`].
-    fn vma_alloc_anon_folio_pmd(&self, vma: &Vma, order: u32) -> Option<Pfn> {
+    /// See [`Machine::alloc_pages_thp`].  An mTHP fault's allocation
+    /// (`vma_alloc_anon_folio`) takes the same mask, at its own order.
+    pub(crate) fn vma_alloc_anon_folio_pmd(&self, vma: &Vma, order: u32) -> Option<Pfn> {
         let m = &*self.machine;
         let (direct, kswapd, noretry) = m.vma_thp_gfp_mask(vma.flags.contains(VmFlags::HUGEPAGE));
         let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry)?;
@@ -531,6 +538,7 @@ impl MmStruct {
             let Some(zero) = m.mm_get_huge_zero_folio() else {
                 self.pte_free(table);
                 m.vmstat.count(VmEvent::ThpFaultFallback, 1);
+                m.count_mthp_stat(order, MthpStat::AnonFaultFallback);
                 trace_note!(m.trace, "do_huge_pmd_anonymous_page", "no huge zero folio: fallback");
                 return VmFault::FALLBACK;
             };
@@ -545,6 +553,7 @@ impl MmStruct {
         }
         let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) else {
             m.vmstat.count(VmEvent::ThpFaultFallback, 1);
+            m.count_mthp_stat(order, MthpStat::AnonFaultFallback);
             trace_note!(m.trace, "vma_alloc_anon_folio_pmd", "no folio of order {order}: fallback");
             return VmFault::FALLBACK;
         };
@@ -571,6 +580,7 @@ impl MmStruct {
         }
         self.set_pmd_at(vmf.pmd, entry);
         m.vmstat.count(VmEvent::ThpFaultAlloc, 1);
+        m.count_mthp_stat(order, MthpStat::AnonFaultAlloc);
         trace_note!(m.trace, "set_pmd_at", "{:#x} -> huge {}", haddr, describe_pte(m, entry));
         VmFault::empty()
     }
@@ -696,6 +706,7 @@ impl MmStruct {
         let haddr = vmf.address & !((PAGE_SIZE << order) - 1);
         let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) else {
             m.vmstat.count(VmEvent::ThpFaultFallback, 1);
+            m.count_mthp_stat(order, MthpStat::AnonFaultFallback);
             return VmFault::FALLBACK;
         };
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
@@ -718,6 +729,7 @@ impl MmStruct {
         }
         self.set_pmd_at(vmf.pmd, entry);
         m.vmstat.count(VmEvent::ThpFaultAlloc, 1);
+        m.count_mthp_stat(order, MthpStat::AnonFaultAlloc);
         trace_note!(m.trace, "do_huge_zero_wp_pmd", "{:#x} -> huge {}", haddr, describe_pte(m, entry));
         VmFault::empty()
     }

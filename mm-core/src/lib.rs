@@ -61,6 +61,7 @@ pub mod kmem;
 pub mod machine;
 pub mod memory;
 pub mod mm;
+pub mod mthp;
 pub mod pgtable;
 pub mod read_write;
 pub mod rmap;

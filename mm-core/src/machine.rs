@@ -76,6 +76,11 @@ pub struct Tunables {
     /// `transparent_hugepage/hugepages-2048kB/enabled`: the PMD size's
     /// own setting; `None` is `inherit` (the global `thp_enabled`).
     pub thp_enabled_2048k: Option<ThpEnabled>,
+    /// `transparent_hugepage/hugepages-NkB/enabled` of the anonymous mTHP
+    /// sizes below the PMD size, 16 kB (order 2) to 1024 kB (order 8),
+    /// in that order ([`MTHP_SIZES_KB`]); `None` is `inherit`.  All are
+    /// `never` by default, as on the reference machine.
+    pub thp_enabled_mthp: [Option<ThpEnabled>; MTHP_SIZES_KB.len()],
     /// `transparent_hugepage/defrag`: how a THP fault's allocation may
     /// reclaim (`vma_thp_gfp_mask`).
     pub thp_defrag: ThpDefrag,
@@ -133,6 +138,14 @@ impl ShmemHuge {
         })
     }
 }
+
+/// The anonymous mTHP sizes below 2 MiB, in kB, from order 2 up: the
+/// `thp_enabled_SIZE` keys (`thp_enabled_64k`) and the
+/// `hugepages-SIZEkB` directories of sysfs.
+pub const MTHP_SIZES_KB: [u64; 7] = [16, 32, 64, 128, 256, 512, 1024];
+
+/// The lowest mTHP order ([`MTHP_SIZES_KB`]'s first size).
+pub const MTHP_MIN_ORDER: u32 = 2;
 
 /// `transparent_hugepage/defrag`: whether a THP fault's allocation may
 /// reclaim (and, in the kernel, compact) directly or only wake kswapd.
@@ -211,6 +224,7 @@ impl Default for Tunables {
             thp_enabled: ThpEnabled::Madvise,
             thp_use_zero_page: true,
             thp_enabled_2048k: None,
+            thp_enabled_mthp: [Some(ThpEnabled::Never); MTHP_SIZES_KB.len()],
             thp_defrag: ThpDefrag::Madvise,
             thp_shmem_enabled: ShmemHuge::Never,
             tmpfs_huge: ShmemHuge::Never,
@@ -384,7 +398,21 @@ const KEYS: &[(&str, &str)] = &[
     ("thp_use_zero_page", "transparent_hugepage/use_zero_page (0 or 1): read faults map the huge zero page"),
     ("thp_enabled_2048k", "hugepages-2048kB/enabled: always, inherit, madvise or never"),
     ("tmpfs_huge", "huge= of the tmpfs scenario files live on: never, always, within_size or advise"),
+    ("thp_enabled_16k", "hugepages-16kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_32k", "hugepages-32kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_64k", "hugepages-64kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_128k", "hugepages-128kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_256k", "hugepages-256kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_512k", "hugepages-512kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
+    ("thp_enabled_1024k", "hugepages-1024kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
 ];
+
+/// The index in [`Tunables::thp_enabled_mthp`] of a `thp_enabled_SIZE`
+/// key below 2048k.
+fn mthp_key_index(key: &str) -> Option<usize> {
+    let kb: u64 = key.strip_prefix("thp_enabled_")?.strip_suffix('k')?.parse().ok()?;
+    MTHP_SIZES_KB.iter().position(|&s| s == kb)
+}
 
 /// Why [`MachineConfig::set`] refused a setting.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -433,6 +461,13 @@ impl MachineConfig {
         let small = |max: u64| {
             let n = number()?;
             if n > max { Err(bad(format!("at most {max}"))) } else { Ok(n) }
+        };
+        let per_size = || match value {
+            "always" => Ok(Some(ThpEnabled::Always)),
+            "inherit" => Ok(None),
+            "madvise" => Ok(Some(ThpEnabled::Madvise)),
+            "never" => Ok(Some(ThpEnabled::Never)),
+            _ => Err(bad("expected always, inherit, madvise or never".into())),
         };
         let t = &mut self.tunables;
         match name {
@@ -504,14 +539,9 @@ impl MachineConfig {
                     _ => return Err(bad("expected always, madvise or never".into())),
                 }
             }
-            "thp_enabled_2048k" => {
-                t.thp_enabled_2048k = match value {
-                    "always" => Some(ThpEnabled::Always),
-                    "inherit" => None,
-                    "madvise" => Some(ThpEnabled::Madvise),
-                    "never" => Some(ThpEnabled::Never),
-                    _ => return Err(bad("expected always, inherit, madvise or never".into())),
-                }
+            "thp_enabled_2048k" => t.thp_enabled_2048k = per_size()?,
+            k if mthp_key_index(k).is_some() => {
+                t.thp_enabled_mthp[mthp_key_index(k).expect("checked")] = per_size()?;
             }
             "thp_defrag" => {
                 t.thp_defrag = match value {
@@ -582,6 +612,9 @@ impl MachineConfig {
                     "thp_enabled" => t.thp_enabled.name().to_string(),
                     "thp_use_zero_page" => u8::from(t.thp_use_zero_page).to_string(),
                     "thp_enabled_2048k" => t.thp_enabled_2048k.map_or("inherit", ThpEnabled::name).to_string(),
+                    k if mthp_key_index(k).is_some() => t.thp_enabled_mthp[mthp_key_index(k).expect("checked")]
+                        .map_or("inherit", ThpEnabled::name)
+                        .to_string(),
                     "thp_defrag" => t.thp_defrag.name().to_string(),
                     "thp_shmem_enabled" => t.thp_shmem_enabled.name().to_string(),
                     "tmpfs_huge" => t.tmpfs_huge.name().to_string(),
@@ -805,6 +838,8 @@ pub struct Machine {
     pub(crate) thp_capable: bool,
     /// Transparent huge pages: entire mapcounts, the huge zero folio.
     pub(crate) thp: crate::huge_memory::ThpState,
+    /// Anonymous mTHP: the enabled orders, the per-size counters.
+    pub(crate) mthp: crate::mthp::MthpState,
 }
 
 /// The owners a page's `mapping` word can name.
@@ -905,6 +940,7 @@ impl Machine {
             rmap_roots: RmapRoots::default(),
             thp_capable,
             thp: Default::default(),
+            mthp: crate::mthp::MthpState::new(&cfg.tunables),
             kernel: None,
         };
         m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);

@@ -40,6 +40,11 @@ pub struct RunReport {
     pub vmstat: BTreeMap<String, u64>,
     /// `/proc/meminfo` as the run left it, in kB.
     pub meminfo: BTreeMap<String, u64>,
+    /// The per-size THP counters as the run left them, by sysfs directory
+    /// and file (`"hugepages-64kB": {"anon_fault_alloc": 3, ...}`), from
+    /// 16 kB to the PMD size.
+    #[serde(default)]
+    pub mthp: BTreeMap<String, BTreeMap<String, u64>>,
     /// Why the run stopped (`ok` is then false), as `mmsim run` prints it
     /// after `error: `; the counters are as it left them (empty if the
     /// machine could not be built).
@@ -58,11 +63,12 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
     let end = run_full(s, opts);
     let machine =
         end.machine.map(|m| m.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default();
-    let (vmstat, meminfo) = match &end.kernel {
+    let (vmstat, meminfo, mthp) = match &end.kernel {
         Some(k) => {
             let m = k.machine();
             let named = |v: Vec<(&str, u64)>| v.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
-            (named(m.vmstat_lines()), named(m.meminfo_lines()))
+            let mthp = m.mthp_stats().into_iter().map(|(dir, v)| (dir, named(v))).collect();
+            (named(m.vmstat_lines()), named(m.meminfo_lines()), mthp)
         }
         None => Default::default(),
     };
@@ -78,6 +84,7 @@ pub fn run_report(s: &Scenario, file: &str, opts: &RunOptions) -> RunReport {
         majflt: end.faults.1,
         vmstat,
         meminfo,
+        mthp,
         error: end.error.map(|e| e.to_string()),
     }
 }

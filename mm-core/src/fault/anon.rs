@@ -7,7 +7,9 @@ use crate::arch::{Pte, PteFlags};
 use crate::errno::VmFault;
 use crate::flags::VmFlags;
 use crate::mm::MmStruct;
+use crate::mthp::MthpStat;
 use crate::pgtable::Slot;
+use crate::types::{PAGE_SIZE, Pfn};
 use crate::{trace_enter, trace_note};
 
 impl MmStruct {
@@ -40,6 +42,11 @@ impl MmStruct {
             return VmFault::empty();
         }
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
+        if m.mthp.any()
+            && let Some((pfn, order)) = self.alloc_anon_folio(vma, vmf.address, slot)
+        {
+            return self.map_anon_folio_pte_nr(vmf, slot, &anon_vma, pfn, order);
+        }
         let Some(pfn) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0) else {
             trace_note!(m.trace, "alloc_anon_folio", "out of memory");
             return VmFault::OOM;
@@ -58,6 +65,83 @@ impl MmStruct {
         self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
+        VmFault::empty()
+    }
+
+    /// `alloc_anon_folio`'s large part: the highest order the VMA allows
+    /// (`thp_vma_allowable_orders`, `thp_vma_suitable_orders`) whose
+    /// aligned range around the address has no entry yet
+    /// (`pte_range_none`), then lower ones while no block of that order
+    /// can be had (`anon_fault_fallback`).  `None` sends the fault to an
+    /// order-0 page.
+    fn alloc_anon_folio(&self, vma: &crate::mm::Vma, address: u64, slot: Slot) -> Option<(Pfn, u32)> {
+        let m = &*self.machine;
+        let mut orders = self.thp_vma_allowable_orders(vma);
+        if orders == 0 {
+            return None;
+        }
+        orders = Self::thp_vma_suitable_orders(vma, address, orders);
+        // Find the highest order whose aligned range has no entry; every
+        // lower order's range lies inside it.
+        while orders != 0 {
+            let order = 31 - orders.leading_zeros();
+            let nr = 1u64 << order;
+            let first = Slot { table: slot.table, idx: slot.idx & !(nr as usize - 1) };
+            if self.pte_range_none(first, nr) {
+                break;
+            }
+            orders &= !(1 << order);
+        }
+        while orders != 0 {
+            let order = 31 - orders.leading_zeros();
+            if let Some(pfn) = self.vma_alloc_anon_folio(vma, order) {
+                trace_note!(m.trace, "alloc_anon_folio", "folio of order {order} at pfn {:#x}, zeroed", pfn.0);
+                return Some((pfn, order));
+            }
+            m.count_mthp_stat(order, MthpStat::AnonFaultFallback);
+            trace_note!(m.trace, "alloc_anon_folio", "no folio of order {order}: fallback");
+            orders &= !(1 << order);
+        }
+        None
+    }
+
+    /// The end of `do_anonymous_page` for a large folio: its `nr` pages
+    /// mapped by the `nr` entries of its aligned range in this one fault
+    /// (`folio_add_new_anon_rmap`, `set_ptes`), unless one of them
+    /// appeared meanwhile.
+    fn map_anon_folio_pte_nr(
+        &self,
+        vmf: &VmFaultCtx<'_>,
+        slot: Slot,
+        anon_vma: &crate::mm::AnonVma,
+        pfn: Pfn,
+        order: u32,
+    ) -> VmFault {
+        let m = &*self.machine;
+        let vma = vmf.vma;
+        let nr = 1u64 << order;
+        let addr = vmf.address & !((PAGE_SIZE << order) - 1);
+        let first = Slot { table: slot.table, idx: slot.idx & !(nr as usize - 1) };
+        let _ptl = self.page_table_lock.lock();
+        if !self.pte_range_none(first, nr) {
+            drop(_ptl);
+            trace_note!(m.trace, "do_anonymous_page", "entries appeared meanwhile: folio released");
+            for i in 0..nr {
+                m.put_page(Pfn(pfn.0 + i));
+            }
+            return VmFault::empty();
+        }
+        self.folio_add_new_anon_rmap_ptes(pfn, nr, vma, anon_vma, addr);
+        m.count_mthp_stat(order, MthpStat::AnonFaultAlloc);
+        let mut entry = Pte::page(pfn, vma.page_prot);
+        if vma.flags.contains(VmFlags::WRITE) {
+            entry = entry.with(PteFlags::WRITE | PteFlags::DIRTY);
+        }
+        let flags = entry.flags();
+        for i in 0..nr {
+            self.set_pte(Slot { table: first.table, idx: first.idx + i as usize }, Pte::page(Pfn(pfn.0 + i), flags));
+        }
+        trace_note!(m.trace, "set_ptes", "{:#x} -> {} pages from {}", addr, nr, describe_pte(m, entry));
         VmFault::empty()
     }
 

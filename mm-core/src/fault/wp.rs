@@ -72,10 +72,17 @@ impl MmStruct {
     }
 
     /// `wp_can_reuse_anon_folio`: nobody else holds a reference (a swap
-    /// cache reference is dropped first if no swap entry needs the slot).
+    /// cache reference is dropped first if no swap entry needs the slot);
+    /// a page of a large folio follows the folio's rule
+    /// (`__wp_can_reuse_large_anon_folio`).
     fn wp_can_reuse_anon_folio(&self, pfn: Pfn) -> bool {
         let m = &*self.machine;
         let page = m.phys.page(pfn);
+        if page.flags().intersects(PageFlags::HEAD | PageFlags::TAIL)
+            && let Some(head) = m.large_folio_head(pfn)
+        {
+            return self.__wp_can_reuse_large_anon_folio(head);
+        }
         let swapcache = page.test(PageFlags::SWAPCACHE);
         let (refs, maps) = (page.refcount(), page.mapcount());
         if refs > 1 + i32::from(swapcache) {

@@ -169,7 +169,7 @@ impl MmStruct {
                     if !v.is_anonymous() {
                         return Err(Errno::EINVAL);
                     }
-                    self.madvise_free(v, start, end);
+                    self.madvise_free(st, v, start, end);
                 } else {
                     self.madvise_dontneed(st, vma_start, start, end);
                 }
@@ -338,7 +338,7 @@ impl MmStruct {
     /// bit is set, or that is in the swap cache, is skipped when another
     /// entry maps it too (`madvise_free_pte_range`).  Swap entries in the
     /// range are freed.
-    fn madvise_free(&self, v: &super::Vma, start: u64, end: u64) {
+    fn madvise_free(&self, st: &MmState, v: &super::Vma, start: u64, end: u64) {
         let m = &*self.machine;
         let mut tlb = MmuGather::new(self);
         let mut lazy = Vec::new();
@@ -379,6 +379,9 @@ impl MmStruct {
                 tlb.remove_pmd_tlb_entry(haddr);
             }
         });
+        // madvise_free_pte_range: a large folio mapped by PTEs that the
+        // range covers in part is split first.
+        self.madvise_split_large_folios(st, start, end, false);
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {
@@ -462,7 +465,7 @@ impl MmStruct {
             if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
                 return Err(Errno::EINVAL);
             }
-            self.madvise_cold_or_pageout_pte_range(v, range_start, range_end, pageout);
+            self.madvise_cold_or_pageout_pte_range(st, v, range_start, range_end, pageout);
             Ok(())
         })
     }
@@ -508,7 +511,7 @@ impl MmStruct {
     /// (`reclaim_pages`): anonymous pages go to swap if there is any (they
     /// stay otherwise), lazily freed ones that were not written since are
     /// discarded, page-cache pages are unmapped and dropped if clean.
-    fn madvise_cold_or_pageout_pte_range(&self, v: &super::Vma, start: u64, end: u64, pageout: bool) {
+    fn madvise_cold_or_pageout_pte_range(&self, st: &MmState, v: &super::Vma, start: u64, end: u64, pageout: bool) {
         let m = &*self.machine;
         let mut tlb = MmuGather::new(self);
         let mut pages = Vec::new();
@@ -542,6 +545,9 @@ impl MmStruct {
                 pages.push(pfn);
             }
         });
+        // The same for a large folio mapped by PTEs: split if the range
+        // covers it in part, or to page it out.
+        self.madvise_split_large_folios(st, start, end, pageout);
         {
             let _ptl = self.page_table_lock.lock();
             self.for_each_pte(start, end, |va, slot, pte| {

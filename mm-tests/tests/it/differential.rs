@@ -152,7 +152,24 @@ fn truncate_and_file_io_cases_match_linux() {
 /// (`enabled=madvise`).
 #[test]
 fn thp_cases_match_linux() {
-    check("thp", None, 54);
+    check("thp", None, 55);
+}
+
+/// (v1.6) Anonymous mTHP cases (`thp/mthp/`): 16 kB to 1024 kB folios
+/// mapped by PTEs under per-size `thp_enabled_SIZE` settings, recorded
+/// with `mmsim real --change-host-settings`.
+#[test]
+fn mthp_cases_match_linux() {
+    check("thp/mthp", None, 24);
+}
+
+/// (v1.6) Random mTHP scenarios (`thp/mthp/generated/gen-mthp-N.mms` is
+/// `tools/gen_mthp.py N --ops $((20 + N % 21))`: per-size settings, VMAs
+/// at 4 kB to 256 kB granularity, partial advice, mremap, fork), recorded
+/// with `mmsim real --change-host-settings`.
+#[test]
+fn generated_mthp_cases_match_linux() {
+    check("thp/mthp/generated", None, 80);
 }
 
 /// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
@@ -183,7 +200,8 @@ fn cases_match_with_every_backend() {
         for pt in mm_core::machine::page_table_names() {
             let cfg = MachineConfig { allocator: alloc.to_string(), page_table: pt.to_string(), ..Default::default() };
             check("semantics", Some(cfg.clone()), 64);
-            check("thp", Some(cfg.clone()), 54);
+            check("thp", Some(cfg.clone()), 55);
+            check("thp/mthp", Some(cfg.clone()), 24);
             if pt == "x86-64-4level" {
                 check("edge", Some(cfg), 56);
             }

@@ -19,6 +19,7 @@ mod kernel_half;
 mod large_ram;
 mod layout_messages;
 mod mlock;
+mod mthp;
 mod oom;
 mod probe;
 mod programs;

@@ -1,0 +1,8 @@
+# MADV_FREE of part of a 64 kB folio splits it, then frees the range lazily.
+machine thp_enabled_64k=always
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x10000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+store 0x100000000
+store 0x10000f000
+madvise(0x100004000, 0x4000, MADV_FREE) = 0
+dump smaps

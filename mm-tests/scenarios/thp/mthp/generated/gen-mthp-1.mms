@@ -1,0 +1,28 @@
+# generated: gen_mthp.py 1 --ops 21
+machine thp_enabled=madvise
+machine thp_enabled_2048k=never
+machine thp_enabled_256k=inherit
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+store 0x1001a0000 0x1000 221
+store 0x100397000 0x1 162
+mmap(0x100012000, 0x3000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+store 0x1003f0000 0x1 235
+dump smaps
+dump smaps
+load 0x1000c9000 0x2000
+dump smaps
+dump smaps
+store 0x100180000 0x1000 201
+store 0x1003e3000 0x1 187
+store 0x1002c3000 0x8000 201
+store 0x100000000 0x8000 201
+mprotect(0x1001d0000, 0x4000, PROT_NONE)
+madvise(0x1002c0000, 0x100000, MADV_DONTNEED)
+mprotect(0x100000000, 0x200000, PROT_READ)
+load 0x100180000 0x2000
+store 0x10034e000 0x1 0
+load 0x100280000 0x1000
+mprotect(0x100140000, 0x100000, PROT_READ|PROT_WRITE)
+mmap(0x1000aa000, 0x12000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+dump smaps

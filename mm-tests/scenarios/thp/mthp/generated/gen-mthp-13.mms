@@ -1,0 +1,41 @@
+# generated: gen_mthp.py 13 --ops 33
+machine thp_enabled=madvise
+machine thp_enabled_2048k=never
+machine thp_enabled_64k=always
+machine thp_enabled_512k=always
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x1001b6000, 0x1000, MADV_POPULATE_WRITE)
+load 0x100234000 0x2000
+fork
+munmap(0x10020c000, 0x4000)
+munmap(0x100340000, 0xc0000)
+mprotect(0x100210000, 0x40000, PROT_READ)
+store 0x100380000 0x1 182
+madvise(0x100210000, 0x30000, MADV_PAGEOUT)
+store 0x1001e2000 0x1 37
+store 0x100380000 0x1 115
+madvise(0x100207000, 0x80000, MADV_DONTNEED)
+madvise(0x100110000, 0x80000, MADV_COLD)
+madvise(0x100040000, 0x26000, MADV_PAGEOUT)
+store 0x100183000 0x1 35
+store 0x100040000 0x1 1
+madvise(0x1000f0000, 0x20000, MADV_HUGEPAGE)
+dump smaps
+load 0x10000b000 0x10000
+dump smaps
+store 0x1001c0000 0x1 192
+store 0x100131000 0x8000 120
+store 0x10024c000 0x1000 19
+store 0x1000b1000 0x1 156
+madvise(0x100310000, 0x20000, MADV_HUGEPAGE)
+madvise(0x1000e5000, 0x1000, MADV_DONTNEED)
+load 0x100040000 0x2000
+load 0x100349000 0x1000
+store 0x100100000 0x1 45
+store 0x100090000 0x1 24
+mremap(0x10038b000, 0x24000, 0x24000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100064000)
+dump smaps
+munmap(0x100329000, 0x20000)
+load 0x100156000 0x10000
+dump smaps

@@ -1,0 +1,39 @@
+# generated: gen_mthp.py 32 --ops 31
+machine thp_enabled=madvise
+machine thp_enabled_2048k=never
+machine thp_enabled_32k=always
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x1000cd000, 0x2000, MADV_HUGEPAGE)
+store 0x1002f0000 0x1 4
+load 0x10024d000 0x1000
+store 0x1000e5000 0x1000 25
+dump smaps
+store 0x10014e000 0x1000 85
+store 0x100240000 0x1 148
+madvise(0x1000a7000, 0x20000, MADV_HUGEPAGE)
+mlock(0x100170000, 0x8000)
+madvise(0x100060000, 0x10000, MADV_NOHUGEPAGE)
+store 0x100000000 0x1 184
+store 0x100295000 0x1 196
+store 0x1002c4000 0x1 189
+madvise(0x100000000, 0x4000, MADV_PAGEOUT)
+fork
+madvise(0x100350000, 0x30000, MADV_DONTNEED)
+load 0x100266000 0x10000
+store 0x1002e0000 0x1 93
+process 1
+process 0
+mprotect(0x100307000, 0xa000, PROT_READ)
+load 0x10039a000 0x2000
+fork
+madvise(0x100082000, 0x200000, MADV_PAGEOUT)
+madvise(0x100090000, 0x10000, MADV_PAGEOUT)
+mlock(0x10017a000, 0x1000)
+dump smaps
+store 0x1002c0000 0x1 5
+mmap(0x100000000, 0xf000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+mprotect(0x100100000, 0x200000, PROT_READ)
+store 0x100300000 0x1 164
+store 0x100200000 0x1 242
+dump smaps

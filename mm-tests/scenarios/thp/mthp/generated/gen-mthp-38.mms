@@ -1,0 +1,46 @@
+# generated: gen_mthp.py 38 --ops 37
+machine thp_enabled=madvise
+machine thp_enabled_2048k=never
+machine thp_enabled_16k=inherit
+machine thp_enabled_128k=madvise
+machine thp_enabled_1024k=always
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x100296000, 0x40000, MADV_COLD)
+dump smaps
+munmap(0x1001c0000, 0x10000)
+madvise(0x1001c6000, 0x200000, MADV_POPULATE_WRITE)
+dump smaps
+dump smaps
+store 0x1003d0000 0x1000 44
+madvise(0x100250000, 0x20000, MADV_FREE)
+store 0x100208000 0x1 190
+mmap(0x1001c0000, 0x1c000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+store 0x10003d000 0x8000 177
+dump smaps
+store 0x1001c4000 0x1 82
+load 0x10038b000 0x1000
+dump smaps
+dump smaps
+fork
+mprotect(0x10019c000, 0x20000, PROT_READ)
+munmap(0x1001a3000, 0x22000)
+store 0x100306000 0x1000 197
+madvise(0x10034c000, 0x8000, MADV_DONTNEED)
+madvise(0x1000d0000, 0x20000, MADV_HUGEPAGE)
+mmap(0x1001c5000, 0x40000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+mmap(0x100070000, 0x30000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x10022e000, 0x40000, MADV_DONTNEED)
+store 0x100069000 0x1 142
+mprotect(0x1000f0000, 0x30000, PROT_NONE)
+load 0x1002e4000 0x2000
+mprotect(0x100207000, 0x5000, PROT_READ|PROT_WRITE)
+process 1
+process 0
+store 0x100057000 0x1 73
+store 0x100240000 0x1 213
+process 1
+store 0x10016b000 0x1 87
+madvise(0x100070000, 0x40000, MADV_PAGEOUT)
+store 0x100040000 0x1 72
+dump smaps

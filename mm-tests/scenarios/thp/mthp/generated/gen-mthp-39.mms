@@ -1,0 +1,46 @@
+# generated: gen_mthp.py 39 --ops 38
+machine thp_enabled=never
+machine thp_enabled_2048k=never
+machine thp_enabled_64k=always
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x100000000, 0x80000, MADV_HUGEPAGE)
+mremap(0x10025a000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x1000d0000)
+store 0x100322000 0x1 235
+store 0x100280000 0x1 96
+dump smaps
+dump smaps
+store 0x100300000 0x1 198
+mprotect(0x100110000, 0x13000, PROT_READ)
+mlock(0x10032d000, 0x8000)
+store 0x100364000 0x8000 113
+madvise(0x100190000, 0x10000, MADV_NOHUGEPAGE)
+madvise(0x1003e9000, 0x4000, MADV_NOHUGEPAGE)
+fork
+dump smaps
+process 1
+madvise(0x1002e4000, 0xe000, MADV_PAGEOUT)
+mmap(0x100060000, 0x20000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+dump smaps
+load 0x100220000 0x1000
+madvise(0x1000b1000, 0x7000, MADV_HUGEPAGE)
+madvise(0x10040a000, 0x1000, MADV_COLD)
+process 0
+store 0x100380000 0x1000 121
+store 0x100319000 0x8000 39
+madvise(0x100004000, 0x20000, MADV_HUGEPAGE)
+store 0x1000b4000 0x1 20
+dump smaps
+mlock(0x1000a0000, 0x8000)
+mprotect(0x100274000, 0x8000, PROT_NONE)
+store 0x100049000 0x1 117
+exit
+madvise(0x100000000, 0x10000, MADV_POPULATE_WRITE)
+mremap(0x1001a0000, 0x10000, 0x10000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100116000)
+store 0x100090000 0x1 8
+dump smaps
+dump smaps
+dump smaps
+store 0x100030000 0x1 250
+store 0x100124000 0x1 46
+dump smaps

@@ -1,0 +1,30 @@
+# generated: gen_mthp.py 42 --ops 20
+machine thp_enabled=madvise
+machine thp_enabled_2048k=never
+machine thp_enabled_16k=always
+machine thp_enabled_64k=always
+machine thp_enabled_1024k=inherit
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x1001c9000, 0x1000, MADV_HUGEPAGE)
+mremap(0x10034a000, 0x80000, 0x80000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100000000)
+madvise(0x1002b4000, 0x19000, MADV_HUGEPAGE)
+store 0x100210000 0x8000 63
+dump smaps
+store 0x100240000 0x1 98
+mremap(0x1001d2000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x1000ce000)
+mprotect(0x100140000, 0x10000, PROT_NONE)
+dump smaps
+mprotect(0x100140000, 0x19000, PROT_READ|PROT_WRITE)
+dump smaps
+mprotect(0x1001c0000, 0x40000, PROT_READ)
+munlock(0x10022f000, 0x40000)
+madvise(0x100320000, 0x80000, MADV_DONTNEED)
+madvise(0x100200000, 0xc0000, MADV_FREE)
+store 0x1003f3000 0x1 81
+munlock(0x100080000, 0x40000)
+dump smaps
+dump smaps
+mmap(0x100222000, 0x1c000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE|MAP_FIXED, -1, 0)
+mremap(0x100160000, 0x10000, 0x10000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100260000)
+dump smaps

@@ -1,0 +1,28 @@
+# generated: gen_mthp.py 43 --ops 21
+machine thp_enabled=madvise
+machine thp_enabled_2048k=inherit
+machine thp_enabled_64k=madvise
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+munlock(0x1003f0000, 0x10000)
+mprotect(0x100340000, 0x40000, PROT_READ)
+store 0x100148000 0x1000 139
+load 0x100081000 0x1000
+fork
+madvise(0x1000d3000, 0x4000, MADV_POPULATE_WRITE)
+mprotect(0x1003a8000, 0x8000, PROT_NONE)
+mprotect(0x100152000, 0x26000, PROT_READ|PROT_WRITE)
+store 0x100090000 0x1 152
+load 0x1002c0000 0x2000
+store 0x1002df000 0x1 157
+madvise(0x100340000, 0x7000, MADV_HUGEPAGE)
+madvise(0x1002bc000, 0x3000, MADV_COLD)
+fork
+fork
+store 0x100046000 0x1000 99
+mremap(0x10030a000, 0xc0000, 0xc0000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100291000)
+madvise(0x100180000, 0x4000, MADV_DONTNEED)
+madvise(0x1001b8000, 0xc000, MADV_COLD)
+store 0x10003a000 0x1 112
+madvise(0x100132000, 0x80000, MADV_PAGEOUT)
+dump smaps

@@ -1,0 +1,36 @@
+# generated: gen_mthp.py 6 --ops 26
+machine thp_enabled=always
+machine thp_enabled_2048k=never
+machine thp_enabled_16k=always
+machine thp_enabled_128k=inherit
+machine thp_enabled_1024k=madvise
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x10022e000, 0x1000, MADV_HUGEPAGE)
+store 0x1000c8000 0x8000 45
+fork
+store 0x1002e5000 0x1000 48
+munmap(0x1000c0000, 0x40000)
+fork
+exit
+load 0x10003a000 0x2000
+load 0x1000c6000 0x10000
+madvise(0x100308000, 0x4000, MADV_PAGEOUT)
+mmap(0x100020000, 0x10000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+load 0x10025f000 0x2000
+load 0x1000c0000 0x1000
+process 2
+store 0x100090000 0x1000 43
+madvise(0x100390000, 0x23000, MADV_HUGEPAGE)
+madvise(0x100188000, 0x20000, MADV_DONTNEED)
+dump smaps
+dump smaps
+store 0x100220000 0x1000 72
+mremap(0x100270000, 0x30000, 0x30000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100140000)
+dump smaps
+store 0x100200000 0x1000 80
+dump smaps
+madvise(0x100398000, 0x25000, MADV_HUGEPAGE)
+mremap(0x1002e0000, 0x30000, 0x30000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x100070000)
+madvise(0x100010000, 0x40000, MADV_COLD)
+dump smaps

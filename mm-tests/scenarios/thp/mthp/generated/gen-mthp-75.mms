@@ -1,0 +1,52 @@
+# generated: gen_mthp.py 75 --ops 43
+machine thp_enabled=never
+machine thp_enabled_2048k=never
+machine thp_enabled_128k=inherit
+machine thp_enabled_256k=madvise
+window 0x100000000 0x100400000
+mmap(0x100000000, 0x300000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x1000a0000, 0x20000, MADV_HUGEPAGE)
+dump smaps
+store 0x1003c0000 0x8000 236
+dump smaps
+madvise(0x100124000, 0x1e000, MADV_HUGEPAGE)
+store 0x100048000 0x1 46
+munlock(0x100275000, 0x1e000)
+madvise(0x1001f4000, 0x20000, MADV_HUGEPAGE)
+dump smaps
+dump smaps
+store 0x100141000 0x8000 225
+mmap(0x100285000, 0x30000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+madvise(0x100380000, 0x19000, MADV_FREE)
+store 0x1003c0000 0x1 210
+load 0x100100000 0x10000
+munmap(0x100240000, 0x80000)
+dump smaps
+madvise(0x10004c000, 0x8000, MADV_NOHUGEPAGE)
+fork
+load 0x1000a0000 0x1000
+madvise(0x1003f0000, 0x8000, MADV_DONTNEED)
+exit
+madvise(0x100018000, 0x8000, MADV_PAGEOUT)
+mprotect(0x1003c0000, 0x23000, PROT_READ|PROT_WRITE)
+store 0x1001ab000 0x1 37
+load 0x10029d000 0x2000
+store 0x100170000 0x1 28
+munmap(0x10022f000, 0x4000)
+madvise(0x1000f0000, 0x20000, MADV_FREE)
+dump smaps
+madvise(0x100325000, 0x1000, MADV_DONTNEED)
+madvise(0x10038c000, 0x74000, MADV_HUGEPAGE)
+madvise(0x100098000, 0xc000, MADV_HUGEPAGE)
+dump smaps
+fork
+mremap(0x10008d000, 0x30000, 0x30000, MREMAP_MAYMOVE|MREMAP_FIXED, 0x1000fd000)
+dump smaps
+fork
+mmap(0x1003a2000, 0x10000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+munmap(0x1001c0000, 0x40000)
+munmap(0x100080000, 0x40000)
+madvise(0x100211000, 0x1000, MADV_DONTNEED)
+mprotect(0x100070000, 0x40000, PROT_NONE)
+exit
+dump smaps

@@ -1,0 +1,9 @@
+# 64 kB inherit under the global madvise: only a MADV_HUGEPAGE VMA takes 64 kB folios (the VMA is too small for a PMD THP).
+machine thp_enabled_64k=inherit
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x40000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+mmap(0x100100000, 0x40000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100100000
+madvise(0x100100000, 0x40000, MADV_HUGEPAGE) = 0
+store 0x100000000
+store 0x100100000
+dump smaps
