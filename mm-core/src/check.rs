@@ -138,8 +138,23 @@ impl MmStruct {
             if m.folio_entire_mapcount(pfn) == 0 {
                 out.push(Violation(format!("{va:#x}: PMD leaf of folio {:#x} with no entire mapcount", pfn.0)));
             }
-            if !m.phys.page(pfn).test(PageFlags::HEAD) {
+            if vma.is_anonymous() && !m.phys.page(pfn).test(PageFlags::HEAD) {
                 out.push(Violation(format!("{va:#x}: PMD leaf of pfn {:#x}, which is no folio head", pfn.0)));
+            }
+            // A file VMA's leaf maps a PMD-sized folio of the page cache at
+            // its offset, writable only in a shared mapping.
+            let index = vma.linear_page_index(va);
+            if let Some(f) = vma.file() {
+                let folio = f.inode.mapping.folio(index);
+                if folio.is_none_or(|c| c.pfn != pfn || c.index != index || 1 << c.order != nr) {
+                    out.push(Violation(format!(
+                        "{va:#x}: PMD leaf of pfn {:#x} is not the folio at page {index} of {}",
+                        pfn.0, f.path
+                    )));
+                }
+                if flags.contains(PteFlags::WRITE) && !vma.flags.contains(VmFlags::SHARED) {
+                    out.push(Violation(format!("{va:#x}: page-cache PMD leaf writable in a private mapping")));
+                }
             }
             if m.phys.page(pfn).test(PageFlags::LARGE_RMAPPABLE) {
                 // Kept whole: the leaf counts in the entire mapcount and
@@ -157,6 +172,8 @@ impl MmStruct {
                 *maps.entry(p).or_default() += 1;
                 if m.phys.page(p).is_anon() {
                     anon += 1;
+                } else if vma.file().is_some() {
+                    file += 1;
                 } else {
                     out.push(Violation(format!("{va:#x}: PMD leaf maps pfn {:#x}, not anonymous", p.0)));
                 }

@@ -127,7 +127,40 @@ impl Machine {
 
     /// `NR_ANON_THPS`: anonymous folios mapped by a PMD leaf somewhere.
     pub(crate) fn nr_anon_thps(&self) -> u64 {
-        self.thp.entire.lock().len() as u64
+        self.thp.entire.lock().keys().filter(|&&p| self.phys.page(p).is_anon()).count() as u64
+    }
+
+    /// `NR_SHMEM_PMDMAPPED` and `NR_FILE_PMDMAPPED`, in folios: page-cache
+    /// folios mapped by a PMD leaf somewhere, of shmem and of other files.
+    pub(crate) fn nr_file_pmdmapped(&self) -> (u64, u64) {
+        let e = self.thp.entire.lock();
+        let (mut shmem, mut file) = (0, 0);
+        for &p in e.keys() {
+            let page = self.phys.page(p);
+            if page.is_anon() {
+                continue;
+            }
+            if page.test(PageFlags::SWAPBACKED) {
+                shmem += 1;
+            } else {
+                file += 1;
+            }
+        }
+        (shmem, file)
+    }
+
+    /// `vma_thp_gfp_mask` as `alloc_pages_thp` takes it: whether a THP
+    /// allocation may reclaim and compact directly, only wake kswapd, and
+    /// gives up after one run of compaction, by `defrag` and whether the
+    /// VMA was given `MADV_HUGEPAGE`.
+    pub(crate) fn vma_thp_gfp_mask(&self, madvised: bool) -> (bool, bool, bool) {
+        match self.tunables.thp_defrag {
+            ThpDefrag::Always => (true, false, !madvised),
+            ThpDefrag::Defer => (false, true, false),
+            ThpDefrag::DeferMadvise => (madvised, !madvised, false),
+            ThpDefrag::Madvise => (madvised, false, false),
+            ThpDefrag::Never => (false, false, false),
+        }
     }
 
     /// The entire mapcount of `head` moves by `delta` (a leaf mapping the
@@ -395,7 +428,7 @@ impl MmStruct {
     }
 
     /// `pgtable_trans_huge_deposit`: keeps `table` for the leaf at `pmd`.
-    fn pgtable_trans_huge_deposit(&self, pmd: Slot, table: Pfn) {
+    pub(crate) fn pgtable_trans_huge_deposit(&self, pmd: Slot, table: Pfn) {
         let old = self.pmd_huge_pte.lock().insert(pmd, table);
         debug_assert!(old.is_none(), "two tables deposited for one PMD");
         self.counters.nr_ptes.fetch_add(1, Ordering::Relaxed);
@@ -420,14 +453,14 @@ impl MmStruct {
     }
 
     /// `pte_alloc_one`: a zeroed PTE table to deposit, not yet counted.
-    fn pte_alloc_one(&self) -> Option<Pfn> {
+    pub(crate) fn pte_alloc_one(&self) -> Option<Pfn> {
         let pfn = self.machine.alloc_pages(Gfp::PGTABLE_USER, 0)?;
         self.machine.phys.page(pfn).set_flags(PageFlags::PGTABLE);
         Some(pfn)
     }
 
     /// `pte_free`: a table allocated for a leaf that was not needed.
-    fn pte_free(&self, table: Pfn) {
+    pub(crate) fn pte_free(&self, table: Pfn) {
         self.machine.phys.page(table).clear_flags(PageFlags::PGTABLE);
         self.machine.put_page(table);
     }
@@ -472,14 +505,7 @@ impl MmStruct {
     /// (`vma_alloc_anon_folio`) takes the same mask, at its own order.
     pub(crate) fn vma_alloc_anon_folio_pmd(&self, vma: &Vma, order: u32) -> Option<Pfn> {
         let m = &*self.machine;
-        let madvised = vma.flags.contains(VmFlags::HUGEPAGE);
-        let (direct, kswapd, noretry) = match m.tunables.thp_defrag {
-            ThpDefrag::Always => (true, false, !madvised),
-            ThpDefrag::Defer => (false, true, false),
-            ThpDefrag::DeferMadvise => (madvised, !madvised, false),
-            ThpDefrag::Madvise => (madvised, false, false),
-            ThpDefrag::Never => (false, false, false),
-        };
+        let (direct, kswapd, noretry) = m.vma_thp_gfp_mask(vma.flags.contains(VmFlags::HUGEPAGE));
         let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry)?;
         // The pages are freed one by one once the leaf is split.
         if !m.alloc.can_split_page() {
@@ -586,6 +612,14 @@ impl MmStruct {
             return VmFault::FALLBACK;
         }
         if vmf.flags.intersects(FaultFlags::WRITE | FaultFlags::UNSHARE) && !orig.is_write() {
+            if !vmf.vma.is_anonymous() {
+                // wp_huge_pmd of a file leaf: copy-on-write and write
+                // notification are done at the PTE level, so the leaf goes
+                // (`__split_huge_pmd` of a file leaf drops it).
+                trace_note!(m.trace, "wp_huge_pmd", "file leaf: split, fault at the PTE level");
+                self.__split_huge_pmd(vmf.pmd, vmf.address);
+                return VmFault::FALLBACK;
+            }
             return self.do_huge_pmd_wp_page(vmf, orig);
         }
         // huge_pmd_set_accessed
@@ -723,6 +757,18 @@ impl MmStruct {
         let table = self.pgtable_trans_huge_withdraw(pmd);
         let first = orig.pfn().expect("a leaf maps a page");
         let nr = 1u64 << order;
+        if !m.is_huge_zero_pfn(first) && !m.phys.page(first).is_anon() {
+            // A file leaf is not split into PTEs: it is dropped, and the
+            // next access faults the pages in again from the page cache.
+            m.phys.write_u64(pmd.table, pmd.idx, 0);
+            drop(_ptl);
+            m.flush_tlb_mm_range(self, haddr, haddr + size, PAGE_SHIFT + order);
+            self.zap_file_pmd_folio(first, nr);
+            self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
+            self.pte_free(table);
+            trace_note!(m.trace, "__split_huge_pmd", "{:#x}: file leaf dropped", haddr);
+            return true;
+        }
         // The PTEs map the pages one by one: they live apart from now on.
         m.folio_split_pages(first);
         if m.is_huge_zero_pfn(first) {
@@ -859,6 +905,7 @@ impl MmStruct {
             m.folio_split_pages(first);
         }
         m.folio_mod_entire_mapcount(first, -1);
+        let anon = m.phys.page(first).is_anon();
         if m.phys.page(first).test(PageFlags::LARGE_RMAPPABLE) {
             // folio_remove_rmap_pmd, tlb_remove_page_size: the folio's one
             // reference, freed with the block.
@@ -873,8 +920,91 @@ impl MmStruct {
                 tlb.remove_page(p);
             }
         }
-        self.counters.anon_rss.fetch_sub(nr as i64, Ordering::Relaxed);
+        let rss = if anon { &self.counters.anon_rss } else { &self.counters.file_rss };
+        rss.fetch_sub(nr as i64, Ordering::Relaxed);
         trace_note!(m.trace, "zap_huge_pmd", "{:#x}: folio {:#x}, {} pages", haddr, first.0, nr);
+    }
+
+    /// The rmap side of dropping a file leaf that mapped the page-cache
+    /// folio at `head` (`folio_remove_rmap_pmd`, `folio_put`): each page
+    /// loses the leaf's mapping and reference.  A page mlocked stays so
+    /// only through other locked mappings (the leaf's VMA is not at hand
+    /// here: an mlocked page is taken as locked by it).
+    fn zap_file_pmd_folio(&self, head: Pfn, nr: u64) {
+        let m = &*self.machine;
+        m.folio_mod_entire_mapcount(head, -1);
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            let page = m.phys.page(p);
+            crate::rmap::folio_remove_rmap_ptes(page, p, 1);
+            if page.test(PageFlags::MLOCKED) {
+                m.lru_ctx().munlock_folio(p);
+            }
+            m.put_page(p);
+        }
+        self.counters.file_rss.fetch_sub(nr as i64, Ordering::Relaxed);
+    }
+
+    /// `thp_vma_suitable_order` of a file VMA: the aligned block of
+    /// `order` around `address` lies inside the VMA, at a file offset
+    /// that keeps a folio of that order aligned.
+    pub(crate) fn thp_vma_suitable_order(vma: &Vma, address: u64, order: u32) -> bool {
+        let size = PAGE_SIZE << order;
+        let haddr = address & !(size - 1);
+        ((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
+            && haddr >= vma.start
+            && haddr.checked_add(size).is_some_and(|e| e <= vma.end)
+    }
+
+    /// `do_set_pmd`: maps the PMD-sized page-cache folio at `head` with
+    /// one leaf at the fault's 2 MiB block, taking over the caller's
+    /// reference on `page` (a page of it) and one more on each other page.
+    /// `FALLBACK` (nothing done) if the VMA takes no THP (`VM_NOHUGEPAGE`),
+    /// does not hold the whole block at the folio's offset, or the PMD
+    /// entry is not empty.  A write fault maps it dirty, and writable in a
+    /// writable VMA.  The leaf gets a table deposited, as anonymous ones
+    /// do, so that every leaf is alike to the page-table code.
+    pub(crate) fn do_set_pmd(&self, vmf: &VmFaultCtx<'_>, head: Pfn, page: Pfn) -> VmFault {
+        let m = &*self.machine;
+        let vma = vmf.vma;
+        let Some(order) = m.hpage_pmd_order() else {
+            return VmFault::FALLBACK;
+        };
+        let haddr = vmf.address & !((PAGE_SIZE << order) - 1);
+        if vma.flags.contains(VmFlags::NOHUGEPAGE) || !Self::thp_vma_suitable_order(vma, haddr, order) {
+            return VmFault::FALLBACK;
+        }
+        let Some(table) = self.pte_alloc_one() else {
+            return VmFault::OOM;
+        };
+        let _ptl = self.page_table_lock.lock();
+        if m.phys.read_u64(vmf.pmd.table, vmf.pmd.idx) != 0 {
+            drop(_ptl);
+            self.pte_free(table);
+            return VmFault::FALLBACK;
+        }
+        let nr = 1u64 << order;
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            if p != page {
+                m.get_page(p);
+            }
+            self.folio_add_file_rmap_pte(p, vma);
+        }
+        m.folio_mod_entire_mapcount(head, 1);
+        self.counters.file_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        self.pgtable_trans_huge_deposit(vmf.pmd, table);
+        let mut entry = Pte::page(head, vma.page_prot);
+        if vmf.is_write() {
+            entry = entry.with(PteFlags::DIRTY);
+            if vma.flags.contains(VmFlags::WRITE) {
+                entry = entry.with(PteFlags::WRITE);
+            }
+        }
+        self.set_pmd_at(vmf.pmd, entry);
+        m.vmstat.count(VmEvent::ThpFileMapped, 1);
+        trace_note!(m.trace, "do_set_pmd", "{:#x} -> huge {}", haddr, describe_pte(m, entry));
+        VmFault::empty()
     }
 
     /// `copy_huge_pmd`: `fork` shares the folio of the leaf at `src`

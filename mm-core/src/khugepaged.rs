@@ -10,6 +10,9 @@
 //! have an `anon_vma` (`hugepage_vma_revalidate`).  The PTE table the block
 //! had becomes the table deposited with the leaf.
 //!
+//! A shmem or tmpfs VMA's blocks are collapsed in the page cache instead
+//! (`collapse_file`) and mapped by a PMD here (`collapse_pte_mapped_thp`).
+//!
 //! Each block's scan ends in a `ScanResult`; as 6.18's `madvise_collapse`
 //! does, some let the walk go on to the next block (the error of the last
 //! one is returned, `madvise_collapse_errno`), the others end it at once.
@@ -36,6 +39,7 @@ use crate::alloc::Gfp;
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
 use crate::errno::Errno;
 use crate::flags::{PageFlags, VmFlags};
+use crate::fs::pagecache::CacheEntry;
 use crate::memory::MmuGather;
 use crate::mm::{MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
@@ -284,6 +288,9 @@ impl MmStruct {
     /// with its error; a hole in the range is `ENOMEM` after the rest.
     pub(crate) fn madvise_collapse_walk(&self, st: &MmState, start: u64, end: u64) -> SysResult<()> {
         Self::madvise_walk_vmas_read(st, start, end, |v, range_start, range_end| {
+            if v.file().is_some_and(|f| f.inode.mapping.a_ops.is_shmem()) {
+                return self.madvise_collapse_file(st, v, range_start, range_end);
+            }
             self.madvise_collapse(v, range_start, range_end)
         })
     }
@@ -626,5 +633,158 @@ impl ScanResult {
             Self::PageCount | Self::PageLru => Errno::EAGAIN,
             _ => Errno::EINVAL,
         }
+    }
+}
+
+impl MmStruct {
+    /// `madvise_collapse` of a shmem or tmpfs VMA: each 2 MiB block of
+    /// `[start, end)` gets its pages in one PMD-sized folio of the page
+    /// cache (`collapse_file`) and a PMD leaf maps it here
+    /// (`collapse_pte_mapped_thp`), whatever `huge=` says (only
+    /// `shmem_enabled=deny` and `VM_NOHUGEPAGE` refuse: `EINVAL`, as does
+    /// a VMA with no aligned block at an aligned file offset).
+    fn madvise_collapse_file(&self, st: &MmState, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let _t = trace_enter!(m.trace, "madvise_collapse", "{:#x}-{:#x} (file)", start, end);
+        let Some(order) = m.hpage_pmd_order() else {
+            return Err(Errno::EINVAL);
+        };
+        let size = PAGE_SIZE << order;
+        let first = vma.start.next_multiple_of(size);
+        if vma.flags.contains(VmFlags::NOHUGEPAGE)
+            || m.tunables.thp_shmem_enabled == crate::machine::ShmemHuge::Deny
+            || !((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
+            || first.checked_add(size).is_none_or(|e| e > vma.end)
+        {
+            return Err(Errno::EINVAL);
+        }
+        let hstart = start.next_multiple_of(size);
+        let hend = end & !(size - 1);
+        if hstart > hend {
+            return Err(Errno::EINVAL);
+        }
+        let mut addr = hstart;
+        while addr < hend {
+            self.collapse_file(st, vma, addr)?;
+            addr += size;
+        }
+        Ok(())
+    }
+
+    /// `hpage_collapse_scan_file`, `collapse_file` and
+    /// `collapse_pte_mapped_thp` for the block at `haddr`: unless the page
+    /// cache has a PMD-sized folio there already, the file's pages of the
+    /// block leave every mapping (private copies stay), a new folio gets
+    /// their bytes (zeroes for holes) and takes their place in the cache,
+    /// dirty; then a leaf maps the folio in this address space, in place
+    /// of an empty PTE table or one mapping the folio's own pages.
+    /// `ENOMEM` if no folio can be had; `EINVAL` if the file holds nothing
+    /// of the block (`SCAN_TRUNCATED`), if it is out on swap in part, or if
+    /// this address space maps other pages there.
+    fn collapse_file(&self, st: &MmState, vma: &Vma, haddr: u64) -> SysResult<()> {
+        let m = &*self.machine;
+        let file = vma.file().expect("a file VMA").clone();
+        let inode = &*file.inode;
+        let order = m.hpage_pmd_order().expect("checked by the caller");
+        let nr = 1u64 << order;
+        let index = vma.linear_page_index(haddr);
+        let cached = inode.mapping.folio(index).filter(|f| f.order == order && f.index == index);
+        let head = match cached {
+            Some(f) => f.pfn,
+            None => {
+                // SCAN_TRUNCATED: a block the file holds nothing of (a hole
+                // throughout) ends the walk.
+                if !inode.mapping.any_entry_in(index, index + nr - 1)
+                    || (0..nr).any(|i| matches!(inode.mapping.get_entry(index + i), Some(CacheEntry::Swap(_))))
+                {
+                    return Err(Errno::EINVAL);
+                }
+                // try_to_unmap of the old pages from every mapping.
+                for mm in inode.mapping.mappers() {
+                    let own = std::ptr::eq(&*mm, self);
+                    let guard = if own { None } else { Some(mm.mmap_lock.read()) };
+                    let vmas = match &guard {
+                        Some(g) => &g.vmas,
+                        None => &st.vmas,
+                    };
+                    for v in vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
+                        let (s, e) = (index.max(v.pgoff), (index + nr).min(v.pgoff + v.pages()));
+                        if s >= e {
+                            continue;
+                        }
+                        let mut tlb = MmuGather::new(&mm);
+                        let a = v.start + ((s - v.pgoff) << PAGE_SHIFT);
+                        mm.zap_page_range_details(&mut tlb, v, a, a + ((e - s) << PAGE_SHIFT), false, false);
+                        tlb.finish();
+                    }
+                }
+                let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
+                    m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+                    return Err(Errno::ENOMEM);
+                };
+                if !m.split_page(new, order) {
+                    m.free_pages(new, order);
+                    m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+                    return Err(Errno::ENOMEM);
+                }
+                m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
+                for (i, old) in inode.mapping.pages_in(index, index + nr - 1) {
+                    m.phys.copy_frame(Pfn(new.0 + (i - index)), old);
+                }
+                for (_, e) in inode.mapping.delete_from_page_cache_range(index, index + nr - 1) {
+                    if let CacheEntry::Page(old) = e {
+                        m.put_page(old);
+                    }
+                }
+                let flags = PageFlags::UPTODATE | PageFlags::SWAPBACKED | PageFlags::DIRTY;
+                if inode.mapping.filemap_add_large_folio(index, new, order, flags).is_err() {
+                    return Err(Errno::EAGAIN);
+                }
+                trace_note!(m.trace, "collapse_file", "pages {}..{}: folio {:#x}", index, index + nr, new.0);
+                new
+            }
+        };
+        // collapse_pte_mapped_thp
+        let pmd = self.pmd_alloc_walk(haddr).map_err(|_| Errno::ENOMEM)?;
+        let table = match self.read_table(PMD_LEVEL, pmd) {
+            TableEntry::Leaf(_) => return Ok(()),
+            TableEntry::Table(t) => {
+                let _ptl = self.page_table_lock.lock();
+                for i in 0..nr {
+                    match self.read_pte(Slot { table: t, idx: i as usize }) {
+                        Pte::None => {}
+                        Pte::Page { pfn, .. } if pfn == Pfn(head.0 + i) => {}
+                        _ => return Err(Errno::EINVAL),
+                    }
+                }
+                m.phys.write_u64(pmd.table, pmd.idx, 0);
+                self.pt_freed();
+                m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
+                for i in 0..nr {
+                    let slot = Slot { table: t, idx: i as usize };
+                    if let Some(p) = self.ptep_get_and_clear(slot).pfn() {
+                        self.folio_remove_rmap_pte(p, vma);
+                        m.put_page(p);
+                    }
+                }
+                self.pgtable_trans_huge_redeposit(pmd, t);
+                None
+            }
+            TableEntry::None | TableEntry::Bad(_) => Some(self.pte_alloc_one().ok_or(Errno::ENOMEM)?),
+        };
+        let _ptl = self.page_table_lock.lock();
+        if let Some(t) = table {
+            self.pgtable_trans_huge_deposit(pmd, t);
+        }
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            m.get_page(p);
+            self.folio_add_file_rmap_pte(p, vma);
+        }
+        m.folio_mod_entire_mapcount(head, 1);
+        self.counters.file_rss.fetch_add(nr as i64, std::sync::atomic::Ordering::Relaxed);
+        self.set_pmd_at(pmd, Pte::page(head, vma.page_prot));
+        trace_note!(m.trace, "collapse_pte_mapped_thp", "{:#x}: folio {:#x}", haddr, head.0);
+        Ok(())
     }
 }

@@ -105,6 +105,59 @@ pub struct Tunables {
     /// `khugepaged/alloc_sleep_millisecs`: the pause after a failed
     /// allocation (kept, not waited).
     pub khugepaged_alloc_sleep_millisecs: u32,
+    /// `transparent_hugepage/shmem_enabled`: huge pages of shared
+    /// anonymous memory and memfd (the internal shm mount's `huge=`), and
+    /// `deny`/`force` for every tmpfs mount.
+    pub thp_shmem_enabled: ShmemHuge,
+    /// The `huge=` mount option of the tmpfs that scenario files live on.
+    pub tmpfs_huge: ShmemHuge,
+}
+
+/// A tmpfs mount's `huge=` option and `transparent_hugepage/shmem_enabled`
+/// (mm/shmem.c `SHMEM_HUGE_*`): `deny` and `force` only in the latter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ShmemHuge {
+    /// No huge pages (the default of both).
+    #[default]
+    Never,
+    /// A huge page wherever one fits.
+    Always,
+    /// Only a huge page that lies wholly inside the file's size, or where
+    /// `MADV_HUGEPAGE` asks.
+    WithinSize,
+    /// Only where `MADV_HUGEPAGE` asks.
+    Advise,
+    /// No huge pages on any mount (`shmem_enabled` only).
+    Deny,
+    /// Huge pages on every mount (`shmem_enabled` only).
+    Force,
+}
+
+impl ShmemHuge {
+    /// The name sysfs and the mount option use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShmemHuge::Never => "never",
+            ShmemHuge::Always => "always",
+            ShmemHuge::WithinSize => "within_size",
+            ShmemHuge::Advise => "advise",
+            ShmemHuge::Deny => "deny",
+            ShmemHuge::Force => "force",
+        }
+    }
+
+    /// `shmem_parse_huge`: a name; `deny` and `force` only if `special`.
+    pub fn parse(s: &str, special: bool) -> Option<ShmemHuge> {
+        Some(match s {
+            "never" => ShmemHuge::Never,
+            "always" => ShmemHuge::Always,
+            "within_size" => ShmemHuge::WithinSize,
+            "advise" => ShmemHuge::Advise,
+            "deny" if special => ShmemHuge::Deny,
+            "force" if special => ShmemHuge::Force,
+            _ => return None,
+        })
+    }
 }
 
 /// The anonymous mTHP sizes below 2 MiB, in kB, from order 2 up: the
@@ -201,6 +254,8 @@ impl Default for Tunables {
             khugepaged_pages_to_scan: 4096,
             khugepaged_scan_sleep_millisecs: 10000,
             khugepaged_alloc_sleep_millisecs: 60000,
+            thp_shmem_enabled: ShmemHuge::Never,
+            tmpfs_huge: ShmemHuge::Never,
         }
     }
 }
@@ -367,9 +422,10 @@ const KEYS: &[(&str, &str)] = &[
     ("fault_around_bytes", "fault_around_bytes (one page turns fault-around off)"),
     ("thp_enabled", "transparent_hugepage/enabled: always, madvise or never"),
     ("thp_defrag", "transparent_hugepage/defrag: always, defer, defer+madvise, madvise or never"),
-    ("thp_shmem_enabled", "transparent_hugepage/shmem_enabled: never or deny (huge shmem is not modelled)"),
+    ("thp_shmem_enabled", "transparent_hugepage/shmem_enabled: always, within_size, advise, never, deny or force"),
     ("thp_use_zero_page", "transparent_hugepage/use_zero_page (0 or 1): read faults map the huge zero page"),
     ("thp_enabled_2048k", "hugepages-2048kB/enabled: always, inherit, madvise or never"),
+    ("tmpfs_huge", "huge= of the tmpfs scenario files live on: never, always, within_size or advise"),
     ("thp_enabled_16k", "hugepages-16kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_32k", "hugepages-32kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_64k", "hugepages-64kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
@@ -533,9 +589,12 @@ impl MachineConfig {
                 }
             }
             "thp_shmem_enabled" => {
-                if !matches!(value, "never" | "deny") {
-                    return Err(bad("huge shmem pages are not modelled: never or deny".into()));
-                }
+                t.thp_shmem_enabled = ShmemHuge::parse(value, true)
+                    .ok_or_else(|| bad("expected always, within_size, advise, never, deny or force".into()))?
+            }
+            "tmpfs_huge" => {
+                t.tmpfs_huge = ShmemHuge::parse(value, false)
+                    .ok_or_else(|| bad("expected never, always, within_size or advise".into()))?
             }
             "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
             "khugepaged_defrag" => t.khugepaged_defrag = boolean()?,
@@ -605,7 +664,8 @@ impl MachineConfig {
                         .map_or("inherit", ThpEnabled::name)
                         .to_string(),
                     "thp_defrag" => t.thp_defrag.name().to_string(),
-                    "thp_shmem_enabled" => "never".to_string(),
+                    "thp_shmem_enabled" => t.thp_shmem_enabled.name().to_string(),
+                    "tmpfs_huge" => t.tmpfs_huge.name().to_string(),
                     "khugepaged_defrag" => u8::from(t.khugepaged_defrag).to_string(),
                     "khugepaged_max_ptes_none" => t.khugepaged_max_ptes_none.to_string(),
                     "khugepaged_max_ptes_swap" => t.khugepaged_max_ptes_swap.to_string(),

@@ -180,10 +180,10 @@ impl MmStruct {
         let mut n = ZapCount::default();
         let m = &*self.machine;
         // zap_pmd_range: a leaf inside the range goes whole, one the range
-        // only covers part of is split first (only anonymous VMAs hold
-        // leaves, and their pages are cows: a file's truncation leaves
-        // them).
-        if even_cows {
+        // only covers part of is split first (an anonymous VMA's leaves
+        // hold cows, which a file's truncation leaves; a file VMA's leaves
+        // map the page cache and always go).
+        if even_cows || !vma.is_anonymous() {
             let size = self.entry_size(crate::arch::PMD_LEVEL);
             self.for_each_huge_pmd(start, end, |haddr, pmd, _| {
                 if haddr >= start && haddr + size <= end {

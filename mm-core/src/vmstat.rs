@@ -134,6 +134,19 @@ impl crate::machine::Machine {
         let total = self.phys.nr_pages() - self.reserved_pages();
         let swap_total = self.swap.total_swap_pages();
         let swap_free = self.swap.nr_swap_pages().max(0) as u64;
+        // NR_SHMEM_THPS, NR_FILE_THPS: PMD-sized folios in page caches;
+        // NR_SHMEM_PMDMAPPED, NR_FILE_PMDMAPPED: those a PMD leaf maps.
+        let pmd_order = self.hpage_pmd_order().unwrap_or(0);
+        let (mut shmem_thps, mut file_thps) = (0, 0);
+        let inodes: Vec<_> = self.rmap_roots.inodes.lock().values().filter_map(std::sync::Weak::upgrade).collect();
+        for inode in inodes {
+            if inode.mapping.a_ops.is_shmem() {
+                shmem_thps += inode.mapping.nr_thps();
+            } else {
+                file_thps += inode.mapping.nr_thps();
+            }
+        }
+        let (shmem_pmdmapped, file_pmdmapped) = self.nr_file_pmdmapped();
 
         vec![
             ("MemTotal", kb(total)),
@@ -158,6 +171,10 @@ impl crate::machine::Machine {
             ("Shmem", kb(c.shmem)),
             ("PageTables", kb(c.page_tables)),
             ("AnonHugePages", kb(self.nr_anon_thps() << self.hpage_pmd_order().unwrap_or(0))),
+            ("ShmemHugePages", kb(shmem_thps << pmd_order)),
+            ("ShmemPmdMapped", kb(shmem_pmdmapped << pmd_order)),
+            ("FileHugePages", kb(file_thps << pmd_order)),
+            ("FilePmdMapped", kb(file_pmdmapped << pmd_order)),
         ]
     }
 }

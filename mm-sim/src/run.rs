@@ -744,6 +744,13 @@ fn smaps_line(out: &mut String, stats: &[(u64, u64, MemSizeStats)], start: u64) 
     if mss.anonymous_thp != 0 {
         let _ = write!(out, " AnonHugePages={}", mss.anonymous_thp >> 10);
     }
+    // (v1.7) The same for huge pages of shmem and other files.
+    if mss.shmem_thp != 0 {
+        let _ = write!(out, " ShmemPmdMapped={}", mss.shmem_thp >> 10);
+    }
+    if mss.file_thp != 0 {
+        let _ = write!(out, " FilePmdMapped={}", mss.file_thp >> 10);
+    }
     out.push('\n');
 }
 

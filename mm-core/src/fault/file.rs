@@ -166,6 +166,20 @@ impl MmStruct {
     fn finish_fault(&self, vmf: &VmFaultCtx<'_>, pfn: Pfn, what: Mapped) -> VmFault {
         let m = &*self.machine;
         let vma = vmf.vma;
+        // A page of a PMD-sized folio, with no table below the PMD yet:
+        // one leaf maps the folio if it can (`do_set_pmd`).
+        if what == Mapped::File
+            && let Some(order) = m.hpage_pmd_order()
+            && self.read_table(crate::arch::PMD_LEVEL, vmf.pmd) == crate::arch::TableEntry::None
+            && let Some(folio) = vma.file().and_then(|f| f.inode.mapping.folio(vmf.pgoff))
+            && folio.order == order
+            && Pfn(folio.pfn.0 + (vmf.pgoff - folio.index)) == pfn
+        {
+            let ret = self.do_set_pmd(vmf, folio.pfn, pfn);
+            if ret != VmFault::FALLBACK {
+                return ret;
+            }
+        }
         let slot = match self.pte_alloc(vmf.pmd, vmf.address) {
             Ok(s) => s,
             Err(e) => return e,

@@ -622,6 +622,26 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         // when the first folio may be mapped large; else nothing is
         // mapped and the fault maps its page itself (`finish_fault`).
         let first = inode.mapping.folios_in(start_pgoff, end).into_iter().find(|f| mappable(f).is_some());
+        // filemap_map_pmd: a PMD-sized first folio is mapped by one leaf
+        // if it can be (`do_set_pmd`), with the reference taken for it.
+        if let Some(f) = first
+            && Some(f.order) == m.hpage_pmd_order()
+            && mm.read_table(crate::arch::PMD_LEVEL, vmf.pmd) == crate::arch::TableEntry::None
+            && crate::vmscan::folio_try_get(m.phys.page(f.pfn))
+        {
+            if !inode.mapping.page_cached_at(f.pfn, f.index) {
+                m.put_page(f.pfn);
+            } else {
+                let ret = mm.do_set_pmd(vmf, f.pfn, f.pfn);
+                if ret.is_empty() {
+                    return VmFault::NOPAGE;
+                }
+                m.put_page(f.pfn);
+                if ret.contains(VmFault::OOM) {
+                    return ret;
+                }
+            }
+        }
         if first.is_none_or(|f| !shmem && file_end < f.next_index()) {
             trace_note!(m.trace, "filemap_map_pages", "no page table and no folio to map large: nothing mapped");
             return VmFault::empty();
@@ -654,7 +674,9 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
         let can_map_large = *can_map_large.get_or_insert(shmem || file_end >= folio.next_index());
         let (mut first, mut last) = (xa_index, (folio.next_index() - 1).min(end));
         if folio.order > 0 && can_map_large {
-            let addr0 = vma.start + (folio.index.wrapping_sub(vma.pgoff) << PAGE_SHIFT);
+            // (Only used for a folio inside the VMA: one that starts
+            // before it gives a wrapped address.)
+            let addr0 = vma.start.wrapping_add(folio.index.wrapping_sub(vma.pgoff) << PAGE_SHIFT);
             let within_vma = folio.index >= vma.pgoff && folio.next_index() <= vma_end_pgoff;
             if within_vma && addr0 / pmd_span == (addr0 + (folio.nr_pages() << PAGE_SHIFT) - 1) / pmd_span {
                 (first, last) = (folio.index, folio.next_index() - 1);

@@ -215,6 +215,11 @@ pub trait AddressSpaceOperations: Send + Sync {
     fn is_shmem(&self) -> bool {
         false
     }
+    /// A shmem file's huge page policy: its mount's `huge=` and whether
+    /// it backs shared anonymous memory; `None` for other files.
+    fn shmem_huge(&self) -> Option<shmem::ShmemSbHuge> {
+        None
+    }
 }
 
 /// `struct file_operations`.

@@ -35,6 +35,8 @@ struct PageIndex {
     nodes: AHashMap<u64, Box<[u64; XA_CHUNK as usize]>>,
     /// Pages (`nrpages`).
     len: usize,
+    /// Folios of `MAX_PAGECACHE_ORDER` (`NR_SHMEM_THPS`, `NR_FILE_THPS`).
+    nr_thps: usize,
 }
 
 /// A value entry (not a page).
@@ -174,10 +176,43 @@ impl PageIndex {
         if f.order == 0 {
             return;
         }
+        if f.order == MAX_PAGECACHE_ORDER {
+            self.nr_thps -= 1;
+        }
         for i in 0..f.nr_pages() {
             let w = self.raw(f.index + i);
             self.set_raw(f.index + i, w & !(0xf << ORDER_SHIFT));
         }
+    }
+
+    /// `folio_split` as far as the index goes: the folio holding `index`
+    /// is split into halves until `index` is a folio of its own; each half
+    /// that does not hold it stays one folio of its order.
+    fn split_at(&mut self, index: u64) {
+        let Some(f) = self.folio(index) else { return };
+        if f.order == 0 {
+            return;
+        }
+        if f.order == MAX_PAGECACHE_ORDER {
+            self.nr_thps -= 1;
+        }
+        let (mut head, mut order) = (f.index, f.order);
+        let set_order = |pi: &mut Self, first: u64, n: u64, order: u32| {
+            for i in first..first + n {
+                let w = pi.raw(i);
+                if is_page_word(w) {
+                    pi.set_raw(i, (w & !(0xf << ORDER_SHIFT)) | (u64::from(order) << ORDER_SHIFT));
+                }
+            }
+        };
+        while order > 0 {
+            order -= 1;
+            let half = 1u64 << order;
+            let (keep, next) = if index < head + half { (head + half, head) } else { (head, head + half) };
+            set_order(self, keep, half, order);
+            head = next;
+        }
+        set_order(self, index, 1, 0);
     }
 
     /// The pages in `[first, last]`, ascending.
@@ -339,6 +374,20 @@ impl AddressSpace {
         self.i_pages.lock().len as u64
     }
 
+    /// Folios of [`MAX_PAGECACHE_ORDER`] in the cache: PMD-sized folios,
+    /// what `ShmemHugePages` and `FileHugePages` count.
+    pub fn nr_thps(&self) -> u64 {
+        self.i_pages.lock().nr_thps as u64
+    }
+
+    /// `xa_find(XA_PRESENT)` over `[first, last]`: whether any slot there
+    /// holds a page, a swap entry or a shadow.
+    pub(crate) fn any_entry_in(&self, first: u64, last: u64) -> bool {
+        let mut found = false;
+        self.i_pages.lock().for_each_raw(first, last, |_, _| found = true);
+        found
+    }
+
     /// The frame caching page `index`, without taking a reference.
     pub fn peek(&self, index: u64) -> Option<Pfn> {
         self.i_pages.lock().get(index)
@@ -440,6 +489,9 @@ impl AddressSpace {
             page.index.store(index + i, Ordering::Relaxed);
             page.set_flags(if i == 0 { flags } else { flags - PageFlags::READAHEAD });
         }
+        if order == MAX_PAGECACHE_ORDER {
+            pages.nr_thps += 1;
+        }
         drop(pages);
         // The folio refaults as one: its first shadow decides.
         let activate =
@@ -500,6 +552,9 @@ impl AddressSpace {
             page.ref_unfreeze(2);
             return false;
         }
+        // A large folio is split before its pages go to swap one by one
+        // (`shmem_writeout` -> `split_folio_to_list`).
+        pages.split(index);
         pages.set_raw(index, VALUE_BIT | SWAP_VALUE_BIT | entry.to_word());
         drop(pages);
         page.mapping.store(0, Ordering::Release);
@@ -572,12 +627,28 @@ impl AddressSpace {
         self.i_mmap.lock().iter().filter_map(Weak::upgrade).collect()
     }
 
-    /// `folio_mark_dirty` of page `index` (frame `pfn`).
+    /// `folio_mark_dirty` of page `index` (frame `pfn`).  A large shmem
+    /// folio is dirty as a whole: every page of it is marked.
     pub(crate) fn folio_mark_dirty(&self, inode: &Inode, index: u64, pfn: Pfn) {
         let page = self.machine.phys.page(pfn);
         if !page.set_flags(PageFlags::DIRTY).contains(PageFlags::DIRTY) {
             self.a_ops.dirty_folio(inode, index);
         }
+        if self.a_ops.is_shmem()
+            && let Some(f) = self.folio(index).filter(|f| f.order > 0 && Pfn(f.pfn.0 + (index - f.index)) == pfn)
+        {
+            for i in 0..f.nr_pages() {
+                self.machine.phys.page(Pfn(f.pfn.0 + i)).set_flags(PageFlags::DIRTY);
+            }
+        }
+    }
+
+    /// `try_folio_split` (`folio_split`) of the large folio holding page
+    /// `index`: split so that page `index` is a folio of its own and the
+    /// rest are the largest aligned folios around it (each half of the
+    /// folio that does not hold the page stays whole).
+    pub(crate) fn try_folio_split(&self, index: u64) {
+        self.i_pages.lock().split_at(index);
     }
 
     /// `folio_mkclean`: write-protects and cleans every shared mapping of

@@ -7,6 +7,16 @@
 //! writable at once, also by fault-around.  `MAP_SHARED|MAP_ANONYMOUS` is
 //! an unlinked shmem file of the mapping's size (`shmem_zero_setup`),
 //! shown as `/dev/zero (deleted)`.
+//!
+//! Huge pages ("huge tmpfs"): a mount's `huge=` option (the machine's
+//! `tmpfs_huge` for the tmpfs of scenario files; `shmem_enabled` for the
+//! internal mount behind shared anonymous memory and memfd, which also
+//! says `deny` or `force` for every mount) lets a hole take a large folio
+//! (`shmem_allowable_huge_orders`): a fault a PMD-sized one where the VMA
+//! can map it with one leaf, a write the largest that fits (`within_size`:
+//! inside the file), each falling back to smaller orders and to a single
+//! page (`shmem_alloc_and_add_folio`).  The fault path
+//! maps a PMD-sized folio with one PMD leaf (`do_set_pmd`).
 
 use super::{
     AddressSpaceOperations, Dentry, FMode, FaultPage, File, FileOperations, FileSystemType, Filesystem, Inode,
@@ -17,9 +27,11 @@ use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
 use crate::flags::PageFlags;
 use crate::fs::pagecache::CacheEntry;
-use crate::machine::Machine;
+use crate::machine::{Machine, ShmemHuge};
+use crate::mm::Vma;
 use crate::swap::SwpEntry;
 use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
+use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
@@ -28,13 +40,43 @@ use std::sync::Arc;
 /// The device tmpfs files show in `/proc/PID/maps`.
 pub const TMPFS_DEV: (u32, u32) = (0, 0x1a);
 
+/// A shmem file's huge page policy (`SHMEM_SB(sb)->huge` and
+/// `vma_is_anon_shmem`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShmemSbHuge {
+    /// The mount's `huge=` (never `deny` or `force`).
+    pub huge: ShmemHuge,
+    /// The file backs a `MAP_SHARED|MAP_ANONYMOUS` mapping
+    /// (`shmem_zero_setup`), whose sizes `shmem_enabled` and the per-size
+    /// settings choose.
+    pub anon: bool,
+}
+
+impl ShmemSbHuge {
+    /// The internal mount (`shm_mnt`) of shared anonymous memory and
+    /// memfd: its `huge=` is what `shmem_enabled` last set other than
+    /// `deny` and `force`.
+    fn shm_mnt(m: &Machine, anon: bool) -> ShmemSbHuge {
+        let huge = match m.tunables.thp_shmem_enabled {
+            ShmemHuge::Deny | ShmemHuge::Force => ShmemHuge::Never,
+            h => h,
+        };
+        ShmemSbHuge { huge, anon }
+    }
+}
+
 /// `shmem_aops`: pages are never read from or written to anything.
 #[derive(Debug)]
-struct ShmemAops;
+struct ShmemAops {
+    sb: ShmemSbHuge,
+}
 
 impl AddressSpaceOperations for ShmemAops {
     fn is_shmem(&self) -> bool {
         true
+    }
+    fn shmem_huge(&self) -> Option<ShmemSbHuge> {
+        Some(self.sb)
     }
     fn read_folio(&self, _inode: &Inode, _index: u64, buf: &mut [u8]) -> Result<(), Errno> {
         buf.fill(0);
@@ -112,13 +154,13 @@ impl FileOperations for ShmemFops {
             let in_page = pos & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - in_page).min(end - pos) as usize;
             let at = (pos - off) as usize;
-            let pfn = match shmem_get_folio(m, inode, index) {
+            let pfn = match shmem_get_folio_gfp(m, inode, index, generic_write_end(inode, pos, end), None) {
                 Ok((pfn, _)) => pfn,
                 Err(_) if pos > off => break,
                 Err(_) => return Err(Errno::ENOSPC),
             };
             m.phys.write_bytes(pfn, in_page, &data[at..at + n]);
-            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            inode.mapping.folio_mark_dirty(inode, index, pfn);
             m.lru_ctx().folio_mark_accessed(pfn);
             m.put_page(pfn);
             pos += n as u64;
@@ -138,7 +180,7 @@ impl FileOperations for ShmemFops {
             return;
         }
         if let Ok((pfn, _)) = shmem_get_folio(m, inode, pos >> PAGE_SHIFT) {
-            m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+            inode.mapping.folio_mark_dirty(inode, pos >> PAGE_SHIFT, pfn);
             m.put_page(pfn);
         }
         if pos > inode.size() {
@@ -170,15 +212,224 @@ impl VmOperations for ShmemVmOps {
             trace_note!(m.trace, "shmem_get_folio_gfp", "page {} is past the end of the file: SIGBUS", index);
             return Err(VmFault::SIGBUS);
         }
-        let (pfn, ret) = shmem_get_folio(m, inode, index)?;
+        let (pfn, ret) = shmem_get_folio_gfp(m, inode, index, 0, Some((vmf.vma, vmf.address)))?;
         Ok(FaultPage { pfn, ret })
     }
 }
 
+/// The end of the step of `generic_perform_write` that writes byte `pos`
+/// of a write ending at `end`: a step stays inside one block of
+/// `mapping_max_folio_size` (2 MiB for a file that takes large folios, a
+/// page otherwise); `shmem_write_begin` gets it as `write_end`.
+fn generic_write_end(inode: &Inode, pos: u64, end: u64) -> u64 {
+    let chunk = PAGE_SIZE << inode.mapping.max_folio_order();
+    end.min((pos & !(chunk - 1)).saturating_add(chunk))
+}
+
+/// `THP_ORDERS_ALL_FILE_DEFAULT`: every large folio order the page cache
+/// takes (1 to `MAX_PAGECACHE_ORDER`), as a mask.
+const THP_ORDERS_ALL_FILE_DEFAULT: u32 = ((1 << (super::pagecache::MAX_PAGECACHE_ORDER + 1)) - 1) & !1;
+
+/// `shmem_get_orders_within_size`: of `orders`, from the highest down,
+/// those whose folio around `index` would end inside the file (its size,
+/// or the end of the write that needs the folio if further).
+fn shmem_get_orders_within_size(inode: &Inode, mut orders: u32, index: u64, write_end: u64) -> u32 {
+    let i_size = write_end.max(inode.size()).next_multiple_of(PAGE_SIZE);
+    while orders != 0 {
+        let order = highest_order(orders);
+        let aligned_index = (index + 1).next_multiple_of(1 << order);
+        if i_size >> PAGE_SHIFT >= aligned_index {
+            return orders;
+        }
+        orders &= !(1 << order);
+    }
+    0
+}
+
+/// The highest order in a mask of orders.
+fn highest_order(orders: u32) -> u32 {
+    31 - orders.leading_zeros()
+}
+
+/// `shmem_huge_global_enabled`: the orders the mount's `huge=` (and
+/// `shmem_enabled`'s `deny` or `force`) allow at `index`: `always` the
+/// PMD size for a fault (`vma` given), every size for a write or
+/// fallocate (the largest that fits first); `within_size` those of them
+/// whose folio ends inside the file (or the write, `write_end`);
+/// `advise` (and `within_size` past the end) the PMD size in a
+/// `MADV_HUGEPAGE` VMA.
+fn shmem_huge_global_enabled(
+    m: &Machine,
+    sb: ShmemSbHuge,
+    inode: &Inode,
+    index: u64,
+    write_end: u64,
+    vma: Option<&Vma>,
+) -> u32 {
+    let Some(pmd_order) = m.hpage_pmd_order().filter(|&o| o <= super::pagecache::MAX_PAGECACHE_ORDER) else {
+        return 0;
+    };
+    let maybe_pmd_order = 1 << pmd_order;
+    match m.tunables.thp_shmem_enabled {
+        ShmemHuge::Deny => return 0,
+        ShmemHuge::Force => return maybe_pmd_order,
+        _ => {}
+    }
+    let advise = |vma: Option<&Vma>| {
+        if vma.is_some_and(|v| v.flags.contains(crate::flags::VmFlags::HUGEPAGE)) { maybe_pmd_order } else { 0 }
+    };
+    match sb.huge {
+        ShmemHuge::Always if vma.is_some() => maybe_pmd_order,
+        ShmemHuge::Always => THP_ORDERS_ALL_FILE_DEFAULT,
+        ShmemHuge::WithinSize => {
+            let orders = if vma.is_some() { maybe_pmd_order } else { THP_ORDERS_ALL_FILE_DEFAULT };
+            match shmem_get_orders_within_size(inode, orders, index, write_end) {
+                0 => advise(vma),
+                within => within,
+            }
+        }
+        ShmemHuge::Advise => advise(vma),
+        _ => 0,
+    }
+}
+
+/// `shmem_allowable_huge_orders`: the orders a new folio at `index` may
+/// have (a mask; 0 for a single page).  None in a `VM_NOHUGEPAGE` VMA;
+/// tmpfs and memfd go by the mount (`shmem_huge_global_enabled`); shared
+/// anonymous memory by `shmem_enabled` through the PMD size's own setting,
+/// which inherits it (the smaller sizes, `never`, are not modelled).
+fn shmem_allowable_huge_orders(
+    m: &Machine,
+    sb: ShmemSbHuge,
+    inode: &Inode,
+    index: u64,
+    write_end: u64,
+    vma: Option<&Vma>,
+) -> u32 {
+    if m.hpage_pmd_order().is_none() || vma.is_some_and(|v| v.flags.contains(crate::flags::VmFlags::NOHUGEPAGE)) {
+        return 0;
+    }
+    let global_orders = shmem_huge_global_enabled(m, sb, inode, index, write_end, vma);
+    if vma.is_none() || !sb.anon {
+        return global_orders;
+    }
+    let inherit = 1 << m.hpage_pmd_order().unwrap_or(0);
+    match m.tunables.thp_shmem_enabled {
+        ShmemHuge::Deny => 0,
+        ShmemHuge::Force => inherit,
+        // THP_ORDERS_ALL_FILE_DEFAULT & mask
+        _ if global_orders > 0 => inherit & !1,
+        _ => 0,
+    }
+}
+
+/// `shmem_suitable_orders`: of `orders`, those a fault's VMA can map at
+/// the address (`thp_vma_suitable_orders`), from the highest whose
+/// aligned range of the file holds no entry yet down.
+fn shmem_suitable_orders(inode: &Inode, vmf: Option<(&Vma, u64)>, index: u64, mut orders: u32) -> u32 {
+    if let Some((vma, address)) = vmf {
+        for order in 0..32 {
+            if orders & (1 << order) != 0 && !crate::mm::MmStruct::thp_vma_suitable_order(vma, address, order) {
+                orders &= !(1 << order);
+            }
+        }
+    }
+    while orders != 0 {
+        let order = highest_order(orders);
+        let aligned_index = index & !((1u64 << order) - 1);
+        if !inode.mapping.any_entry_in(aligned_index, aligned_index + (1 << order) - 1) {
+            break;
+        }
+        orders &= !(1 << order);
+    }
+    orders
+}
+
+/// `shmem_alloc_and_add_folio` of a large folio: tries each suitable
+/// order of `orders` from the highest down (a PMD-sized one that cannot
+/// be had counts `thp_file_fallback`) and puts the folio in the cache;
+/// returns the frame of page `index` with a reference, `None` if no
+/// large folio was made (the caller takes a single page), `Err` if a
+/// page appeared in the range meanwhile (the caller looks again).
+fn shmem_alloc_and_add_large_folio(
+    m: &Machine,
+    inode: &Inode,
+    index: u64,
+    orders: u32,
+    vmf: Option<(&Vma, u64)>,
+) -> Result<Option<Pfn>, ()> {
+    let mut suitable = shmem_suitable_orders(inode, vmf, index, orders);
+    let pmd_order = m.hpage_pmd_order();
+    let madvised = vmf.is_some_and(|(v, _)| v.flags.contains(crate::flags::VmFlags::HUGEPAGE));
+    let (direct, kswapd, noretry) = m.vma_thp_gfp_mask(madvised);
+    while suitable != 0 {
+        let order = highest_order(suitable);
+        if order == 0 {
+            break;
+        }
+        let aligned = index & !((1u64 << order) - 1);
+        let pfn = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, kswapd, noretry);
+        let pfn = match pfn {
+            // The pages keep their own counts, as a large anonymous
+            // folio's do.
+            Some(p) if m.split_page(p, order) => Some(p),
+            Some(p) => {
+                m.free_pages(p, order);
+                None
+            }
+            None => None,
+        };
+        let Some(pfn) = pfn else {
+            if Some(order) == pmd_order {
+                m.vmstat.count(VmEvent::ThpFileFallback, 1);
+            }
+            suitable &= !(1 << order);
+            continue;
+        };
+        if inode
+            .mapping
+            .filemap_add_large_folio(aligned, pfn, order, PageFlags::UPTODATE | PageFlags::SWAPBACKED)
+            .is_err()
+        {
+            return Err(());
+        }
+        if Some(order) == pmd_order {
+            m.vmstat.count(VmEvent::ThpFileAlloc, 1);
+        }
+        trace_note!(
+            m.trace,
+            "shmem_alloc_and_add_folio",
+            "hole: new zeroed folio of order {order} at pfn {:#x} for pages {}..{}",
+            pfn.0,
+            aligned,
+            aligned + (1 << order)
+        );
+        let page = Pfn(pfn.0 + (index - aligned));
+        m.get_page(page);
+        return Ok(Some(page));
+    }
+    Ok(None)
+}
+
+/// `shmem_get_folio`: [`shmem_get_folio_gfp`] outside a fault, for an
+/// access that writes nothing new (a hole gets a single page).
+pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<(Pfn, VmFault), VmFault> {
+    shmem_get_folio_gfp(m, inode, index, 0, None)
+}
+
 /// `shmem_get_folio_gfp`: page `index` of a shmem file with a reference:
 /// from the cache, from swap (`VM_FAULT_MAJOR` if it had to be read), or
-/// a new zeroed page for a hole.
-pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<(Pfn, VmFault), VmFault> {
+/// a new zeroed page for a hole, in a large folio where the mount allows
+/// one (`shmem_allowable_huge_orders`: `write_end` is where the write
+/// that needs the page ends, 0 for none; `vmf` the faulting VMA and
+/// address).
+pub(crate) fn shmem_get_folio_gfp(
+    m: &Machine,
+    inode: &Inode,
+    index: u64,
+    write_end: u64,
+    vmf: Option<(&Vma, u64)>,
+) -> Result<(Pfn, VmFault), VmFault> {
     loop {
         match inode.mapping.get_entry(index) {
             Some(CacheEntry::Page(_)) => {
@@ -200,6 +451,17 @@ pub(crate) fn shmem_get_folio(m: &Machine, inode: &Inode, index: u64) -> Result<
                 }
             }
             None | Some(CacheEntry::Shadow(_)) => {
+                let orders = match inode.mapping.a_ops.shmem_huge() {
+                    Some(sb) => shmem_allowable_huge_orders(m, sb, inode, index, write_end, vmf.map(|v| v.0)),
+                    None => 0,
+                };
+                if orders > 0 {
+                    match shmem_alloc_and_add_large_folio(m, inode, index, orders, vmf) {
+                        Ok(Some(pfn)) => return Ok((pfn, VmFault::empty())),
+                        Ok(None) => {}
+                        Err(()) => continue,
+                    }
+                }
                 let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0).ok_or(VmFault::OOM)?;
                 match inode.mapping.filemap_add_folio(index, pfn, PageFlags::UPTODATE | PageFlags::SWAPBACKED) {
                     Ok(()) => {
@@ -248,26 +510,41 @@ fn shmem_swapin_folio(
     Ok(Some((pfn, ret)))
 }
 
-/// A new shmem inode of `size` bytes.
-fn shmem_inode(sb: &SuperBlock, size: u64) -> Arc<Inode> {
-    Inode::new(sb, TMPFS_DEV, size, Arc::new(ShmemAops), Arc::new(ShmemFops))
+/// A new shmem inode of `size` bytes on a mount of policy `huge`: one
+/// that may take huge pages caches the file in large folios
+/// (`mapping_set_large_folios`).
+fn shmem_inode(sb: &SuperBlock, size: u64, huge: ShmemSbHuge) -> Arc<Inode> {
+    let inode = Inode::new(sb, TMPFS_DEV, size, Arc::new(ShmemAops { sb: huge }), Arc::new(ShmemFops));
+    if huge.huge != ShmemHuge::Never {
+        inode.mapping.mapping_set_large_folios();
+    }
+    inode
 }
 
 /// `shmem_zero_setup`: the unlinked shmem file behind a shared anonymous
 /// mapping of `size` bytes.
 pub fn shmem_zero_setup(machine: &Arc<Machine>, size: u64) -> Arc<File> {
-    File::open(shmem_inode(&SuperBlock::new(machine), size), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
+    let sb = ShmemSbHuge::shm_mnt(machine, true);
+    File::open(shmem_inode(&SuperBlock::new(machine), size, sb), FMode::READ | FMode::WRITE, "/dev/zero (deleted)")
 }
 
 /// `shmem_file_setup`: an unlinked shmem file of `size` bytes, shown as
 /// `name` (`memfd_create`).
 pub fn shmem_file_setup(machine: &Arc<Machine>, name: &str, size: u64) -> Arc<File> {
-    File::open(shmem_inode(&SuperBlock::new(machine), size), FMode::READ | FMode::WRITE, name)
+    let sb = ShmemSbHuge::shm_mnt(machine, false);
+    File::open(shmem_inode(&SuperBlock::new(machine), size, sb), FMode::READ | FMode::WRITE, name)
 }
+
+/// The size of each `write` that makes a `file` line's file (the real
+/// runner's buffer): where its steps end decides the folio sizes of a
+/// mount with huge pages.
+pub const FILE_WRITE_CHUNK: u64 = 2 << 20;
 
 /// A tmpfs instance: a flat directory of files held in memory.
 pub struct Tmpfs {
     sb: SuperBlock,
+    /// `huge=`.
+    huge: ShmemHuge,
     files: Mutex<BTreeMap<String, Arc<Inode>>>,
 }
 
@@ -278,25 +555,66 @@ impl std::fmt::Debug for Tmpfs {
 }
 
 impl Tmpfs {
-    /// An empty tmpfs on the machine of `sb`.
+    /// An empty tmpfs on the machine of `sb`, mounted with the machine's
+    /// `tmpfs_huge` as its `huge=`.
     pub fn new(sb: &SuperBlock) -> Arc<Tmpfs> {
-        Arc::new(Tmpfs { sb: sb.clone(), files: Mutex::new(BTreeMap::new()) })
+        let huge = sb.machine().tunables.tmpfs_huge;
+        Arc::new(Tmpfs { sb: sb.clone(), huge, files: Mutex::new(BTreeMap::new()) })
+    }
+
+    fn sb_huge(&self) -> ShmemSbHuge {
+        ShmemSbHuge { huge: self.huge, anon: false }
     }
 
     /// Creates file `name` of `size` bytes and writes it completely:
     /// `fill(index, page)` gives the bytes of each page (the part past the
     /// end of the file is zeroed afterwards).  Every page is then in the
-    /// page cache, as after a write and fsync.  `EEXIST` if the name is
-    /// taken, `ENOMEM` if memory runs out (nothing is created then).
+    /// page cache, as after a write and fsync; on a mount with huge pages,
+    /// in the folios that `write`s of [`FILE_WRITE_CHUNK`] bytes make.
+    /// `EEXIST` if the name is taken, `ENOMEM` if memory runs out (nothing
+    /// is created then).
     pub fn create(&self, name: &str, size: u64, fill: &mut dyn FnMut(u64, &mut [u8])) -> SysResult<Arc<Inode>> {
         let mut files = self.files.lock();
         if files.contains_key(name) {
             return Err(Errno::EEXIST);
         }
         let m = self.sb.machine();
-        let inode = shmem_inode(&self.sb, size);
+        let inode = shmem_inode(&self.sb, size, self.sb_huge());
         let mut buf = vec![0u8; PAGE_SIZE as usize];
         for index in 0..inode.size_pages() {
+            let write_end = size.min(((index << PAGE_SHIFT) & !(FILE_WRITE_CHUNK - 1)) + FILE_WRITE_CHUNK);
+            let orders = match inode.mapping.get_entry(index) {
+                None => shmem_allowable_huge_orders(m, self.sb_huge(), &inode, index, write_end, None),
+                Some(_) => 0,
+            };
+            let large = match orders {
+                0 => None,
+                _ => shmem_alloc_and_add_large_folio(m, &inode, index, orders, None).map_err(|_| Errno::ENOMEM)?,
+            };
+            if let Some(pfn) = large {
+                buf.fill(0);
+                fill(index, &mut buf);
+                let tail = size - (index << PAGE_SHIFT);
+                if tail < PAGE_SIZE {
+                    buf[tail as usize..].fill(0);
+                }
+                m.phys.write_bytes(pfn, 0, &buf);
+                inode.mapping.folio_mark_dirty(&inode, index, pfn);
+                m.put_page(pfn);
+                continue;
+            }
+            if let Some(pfn) = inode.mapping.peek(index) {
+                // A page of a large folio made for an earlier page.
+                buf.fill(0);
+                fill(index, &mut buf);
+                let tail = size - (index << PAGE_SHIFT);
+                if tail < PAGE_SIZE {
+                    buf[tail as usize..].fill(0);
+                }
+                m.phys.write_bytes(pfn, 0, &buf);
+                m.phys.page(pfn).set_flags(PageFlags::DIRTY);
+                continue;
+            }
             let pfn = m.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
             buf.fill(0);
             fill(index, &mut buf);
@@ -349,7 +667,7 @@ impl Filesystem for Tmpfs {
     /// `shmem_tmpfile`: an unnamed empty file, shown as
     /// `/dev/shm/#INO (deleted)` would be on Linux: `#INO (deleted)`.
     fn tmpfile(&self, _dir: &Dentry) -> SysResult<Dentry> {
-        let inode = shmem_inode(&self.sb, 0);
+        let inode = shmem_inode(&self.sb, 0, self.sb_huge());
         let path = format!("#{} (deleted)", inode.i_ino);
         Ok(Dentry { inode, path })
     }

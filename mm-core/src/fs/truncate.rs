@@ -111,6 +111,27 @@ pub(crate) fn shmem_undo_range(inode: &Inode, lstart: u64, lend: Option<u64>) {
         Some(e) => (e + 1) >> PAGE_SHIFT,
         None => LAST_INDEX + 1,
     };
+    // truncate_inode_partial_folio: a large folio the range covers only in
+    // part is split (`try_folio_split`) at the first page of the range in
+    // it (its head if the range starts before it), then at the first page
+    // past the range, so that the range holds whole folios only.
+    let lend_byte = lend.unwrap_or(u64::MAX);
+    let partial = |page: u64| -> Option<u64> {
+        let f = inode.mapping.folio(page)?;
+        let (pos, last) = (f.index << PAGE_SHIFT, (f.next_index() << PAGE_SHIFT) - 1);
+        if f.order > 0 && !(lstart <= pos && lend_byte >= last) {
+            inode.mapping.try_folio_split(if pos < lstart { lstart >> PAGE_SHIFT } else { f.index });
+            let past = lend_byte.min(last).saturating_add(1) >> PAGE_SHIFT;
+            if past < f.next_index() {
+                inode.mapping.try_folio_split(past);
+            }
+        }
+        Some(last)
+    };
+    let same_folio = partial(lstart >> PAGE_SHIFT).is_none_or(|last| lend_byte <= last);
+    if !same_folio && let Some(e) = lend {
+        partial(e >> PAGE_SHIFT);
+    }
     if start < end {
         // truncate_cleanup_folio: a page still mapped somewhere is
         // unmapped (the file's page only; private copies are not its).

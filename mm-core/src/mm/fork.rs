@@ -116,9 +116,12 @@ impl MmStruct {
     fn copy_page_range(&self, child: &MmStruct, vma: &Vma) -> SysResult<()> {
         let m = &*self.machine;
         let cow = is_cow_mapping(vma.flags);
-        // copy_pmd_range: PMD leaves go whole (`copy_huge_pmd`).
+        // copy_pmd_range: PMD leaves go whole (`copy_huge_pmd`); a file
+        // VMA's are left for the child to fault in again.
         let mut leaves = Vec::new();
-        self.for_each_huge_pmd(vma.start, vma.end, |haddr, slot, _| leaves.push((haddr, slot)));
+        if vma.is_anonymous() {
+            self.for_each_huge_pmd(vma.start, vma.end, |haddr, slot, _| leaves.push((haddr, slot)));
+        }
         for (haddr, slot) in leaves {
             self.copy_huge_pmd(child, slot, haddr).map_err(|_| Errno::ENOMEM)?;
         }

@@ -22,6 +22,10 @@ pub struct MemSizeStats {
     pub swap: u64,
     /// `AnonHugePages`: anonymous memory mapped by PMD leaves.
     pub anonymous_thp: u64,
+    /// `ShmemPmdMapped`: shmem and tmpfs memory mapped by PMD leaves.
+    pub shmem_thp: u64,
+    /// `FilePmdMapped`: other files' memory mapped by PMD leaves.
+    pub file_thp: u64,
     pub pss: u64,
     pub pss_locked: u64,
 }
@@ -94,7 +98,8 @@ fn smaps_pte_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, pte: Pte
 }
 
 /// `smaps_pmd_entry`: a PMD leaf's folio counts whole (in
-/// `AnonHugePages` too); the huge zero folio is no normal page.
+/// `AnonHugePages`, `ShmemPmdMapped` or `FilePmdMapped` too); the huge
+/// zero folio is no normal page.
 fn smaps_pmd_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, leaf: Pte, locked: bool) {
     let Pte::Page { pfn, flags } = leaf else {
         return;
@@ -103,8 +108,13 @@ fn smaps_pmd_entry(m: &crate::machine::Machine, mss: &mut MemSizeStats, leaf: Pt
         return;
     }
     let nr = 1u64 << m.hpage_pmd_order().unwrap_or(0);
-    if m.phys.page(pfn).is_anon() {
+    let head = m.phys.page(pfn);
+    if head.is_anon() {
         mss.anonymous_thp += nr * PAGE_SIZE;
+    } else if head.test(PageFlags::SWAPBACKED) {
+        mss.shmem_thp += nr * PAGE_SIZE;
+    } else {
+        mss.file_thp += nr * PAGE_SIZE;
     }
     let dirty = flags.contains(crate::arch::PteFlags::DIRTY);
     if m.phys.page(pfn).test(crate::flags::PageFlags::LARGE_RMAPPABLE) {

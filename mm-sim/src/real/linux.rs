@@ -42,7 +42,9 @@ const PM_ENTRIES: usize = 1 << 16;
 /// The `present` line's buffer.
 const PRESENT_BYTES: usize = 1 << 20;
 /// A `file` line's contents are written this much at a time.
-const IO_BYTES: usize = 1 << 20;
+/// The `write`s that make a `file` line's file: their size decides the
+/// folio sizes of a tmpfs with huge pages, as the simulator assumes.
+const IO_BYTES: usize = mm_core::fs::shmem::FILE_WRITE_CHUNK as usize;
 /// The runner's own mappings remembered for re-faulting after a fork.
 const MAX_OWN: usize = 1024;
 /// Set in the environment of the re-executed runner.
@@ -191,7 +193,10 @@ fn maps_range(line: &[u8]) -> Option<(u64, u64, &[u8])> {
 /// not 0): the fields of the block of the smaps text `buf` whose VMA
 /// starts at `start` (zeros if none does).
 fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
-    let mut vals = [0u64; SMAPS_FIELDS.len() + 1];
+    // (v1.6) AnonHugePages, (v1.7) ShmemPmdMapped and FilePmdMapped,
+    // each printed only when not 0.
+    const HUGE_FIELDS: [&str; 3] = ["AnonHugePages", "ShmemPmdMapped", "FilePmdMapped"];
+    let mut vals = [0u64; SMAPS_FIELDS.len() + HUGE_FIELDS.len()];
     let mut inside = false;
     for line in buf.split(|&b| b == b'\n') {
         if let Some((s, _, rest)) = maps_range(line)
@@ -206,7 +211,7 @@ fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
         if !inside {
             continue;
         }
-        for (k, f) in SMAPS_FIELDS.iter().chain(&["AnonHugePages"]).enumerate() {
+        for (k, f) in SMAPS_FIELDS.iter().chain(&HUGE_FIELDS).enumerate() {
             if let Some(v) = line.strip_prefix(f.as_bytes()).and_then(|r| r.strip_prefix(b":")) {
                 let v = v.trim_ascii_start();
                 vals[k] = v
@@ -221,8 +226,10 @@ fn show_smap(out: &mut impl std::fmt::Write, buf: &[u8], start: u64) {
         let _ = write!(out, " {f}={v}");
     }
     // (v1.6) Only when not zero, as dumps without THP print it.
-    if vals[SMAPS_FIELDS.len()] != 0 {
-        let _ = write!(out, " AnonHugePages={}", vals[SMAPS_FIELDS.len()]);
+    for (f, v) in HUGE_FIELDS.iter().zip(&vals[SMAPS_FIELDS.len()..]) {
+        if *v != 0 {
+            let _ = write!(out, " {f}={v}");
+        }
     }
     let _ = out.write_str("\n");
 }
@@ -281,6 +288,11 @@ struct Runner<'a> {
     io: Vec<u8>,
     /// The temporary directory, as `mkdtemp` filled it in (NUL-ended).
     tmpdir: Vec<u8>,
+    /// (v1.7) The `huge=` mount option of a private tmpfs mounted on the
+    /// temporary directory (`machine tmpfs_huge=X` other than `never`),
+    /// and whether it is mounted.
+    tmpfs_huge: Option<CString>,
+    tmpfs_mounted: bool,
     /// `tmpdir` exists (and is removed at the end).
     tmp_made: bool,
     tot_min: i64,
@@ -439,6 +451,18 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// (v1.7) The mount option of the private tmpfs a scenario's files live
+/// on: `huge=X` for the last `tmpfs_huge=X` of its machine lines other
+/// than `never`; `None` for none (the files go to `$MM_ORACLE_TMPDIR`).
+fn tmpfs_huge_option(s: &Scenario) -> Option<CString> {
+    let v = s.machine.iter().rev().find(|m| m.key == "tmpfs_huge")?;
+    let v = v.value.trim();
+    if v == "never" {
+        return None;
+    }
+    CString::new(format!("huge={v}")).ok()
+}
+
 /// (v1.7) Puts back the settings `--change-host-settings` wrote (once;
 /// only in the process that wrote them), saying which it could not.
 fn restore_host_settings() {
@@ -589,6 +613,8 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
         io: vec![0; IO_BYTES],
         tmpdir,
         tmp_made: false,
+        tmpfs_huge: tmpfs_huge_option(s),
+        tmpfs_mounted: false,
         tot_min: 0,
         tot_maj: 0,
         multi: false,
@@ -623,6 +649,9 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
     }
     r.tmpdir.pop(); // the NUL
     r.tmp_made = true;
+    if let Some(opt) = r.tmpfs_huge.clone() {
+        r.mount_tmpfs(&opt);
+    }
     // SAFETY: chdir to the directory just made (a NUL-ended copy).
     let ok = unsafe {
         let mut p = [0u8; 4096];
@@ -1107,7 +1136,36 @@ impl Runner<'_> {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+        if self.tmpfs_mounted {
+            self.tmpfs_mounted = false;
+            // The scenario's mappings may still hold the mount: it is
+            // detached now and goes with them.
+            if let Ok(c) = CString::new(self.tmpdir.clone()) {
+                // SAFETY: unmounts the tmpfs this run mounted there.
+                if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
+                    eprintln!("warning: umount {}: {}", dir.display(), std::io::Error::last_os_error());
+                }
+            }
+        }
         let _ = std::fs::remove_dir(&dir);
+    }
+
+    /// (v1.7) Mounts a private tmpfs with `huge=` option `opt` (such as
+    /// `huge=always`) on the temporary directory the run just made, for
+    /// the scenario's files; `cleanup` unmounts it.
+    fn mount_tmpfs(&mut self, opt: &CStr) {
+        let dir = match CString::new(self.tmpdir.clone()) {
+            Ok(d) => d,
+            Err(_) => self.fatal(format_args!("mount: bad directory name")),
+        };
+        // SAFETY: mounts a new tmpfs on the directory this run made; all
+        // arguments are NUL-ended strings that outlive the call.
+        let r = unsafe { libc::mount(c"tmpfs".as_ptr(), dir.as_ptr(), c"tmpfs".as_ptr(), 0, opt.as_ptr().cast()) };
+        if r != 0 {
+            let e = std::io::Error::last_os_error();
+            self.fatal(format_args!("mount tmpfs -o {} on {}: {e}", opt.to_string_lossy(), dir.to_string_lossy()));
+        }
+        self.tmpfs_mounted = true;
     }
 
     /// Removes the `-o` file this run created, after a failed run.

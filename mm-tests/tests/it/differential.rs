@@ -182,6 +182,17 @@ fn khugepaged_cases_match_linux() {
     check("thp/khugepaged", None, 14);
 }
 
+/// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
+/// a tmpfs mounted with `huge=always`, `within_size` or `advise`
+/// (`machine tmpfs_huge=`) and `MAP_SHARED|MAP_ANONYMOUS` memory under
+/// each `shmem_enabled` (recorded with `--change-host-settings`), cached
+/// in large folios and mapped by PMDs, and `MADV_COLLAPSE` of such
+/// ranges, recorded on the real kernel.
+#[test]
+fn thp_shmem_cases_match_linux() {
+    check("thp/shmem", None, 32);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel.

@@ -634,3 +634,60 @@ fn reclaim_runs_the_deferred_split_shrinker() {
     assert!(k.machine().nr_free_pages() >= free_at_start, "frames leaked");
     check(&k);
 }
+
+/// `/proc/meminfo`'s line `label`, in kB.
+fn meminfo_kb(k: &Kernel, label: &str) -> u64 {
+    k.machine().meminfo_lines().iter().find(|l| l.0 == label).map(|l| l.1).expect("a meminfo line")
+}
+
+/// (v1.7) Shared anonymous memory under `shmem_enabled=always`: a fault
+/// allocates a 2 MiB folio (`thp_file_alloc`) and maps it with a PMD
+/// (`thp_file_mapped`), which `ShmemHugePages` and `ShmemPmdMapped`
+/// count; a partial munmap drops the PMD (the folio stays cached), the
+/// last munmap frees it, and no frame leaks.
+#[test]
+fn shared_memory_takes_pmd_mapped_huge_folios_under_shmem_enabled_always() {
+    let mut cfg = MachineConfig::default();
+    cfg.set("thp_shmem_enabled", "always").expect("setting");
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let free = k.machine().nr_free_pages();
+    let pid = k.spawn().expect("process");
+    // mmap(A, 4 MiB, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED)
+    k.sys_mmap(pid, A, 2 * HPAGE, PROT_RW, 0x31, -1, 0).expect("mmap");
+    assert_eq!(k.load(pid, A + 5), Ok(0));
+    k.store(pid, A + HPAGE + 9, 7).expect("store");
+    assert_eq!(k.faults(pid).expect("faults").0, 2);
+    assert_eq!(ev(&k, VmEvent::ThpFileAlloc), 2);
+    assert_eq!(ev(&k, VmEvent::ThpFileMapped), 2);
+    assert_eq!(meminfo_kb(&k, "ShmemHugePages"), 4096);
+    assert_eq!(meminfo_kb(&k, "ShmemPmdMapped"), 4096);
+    assert_eq!(meminfo_kb(&k, "AnonHugePages"), 0);
+    check(&k);
+    // A page of the first block goes: its PMD is dropped, not split.
+    k.sys_munmap(pid, A + PAGE_SIZE, PAGE_SIZE).expect("munmap");
+    assert_eq!(meminfo_kb(&k, "ShmemPmdMapped"), 2048);
+    assert_eq!(meminfo_kb(&k, "ShmemHugePages"), 4096);
+    assert_eq!(k.load(pid, A + HPAGE + 9), Ok(7));
+    check(&k);
+    k.sys_munmap(pid, A, 2 * HPAGE).expect("munmap");
+    assert_eq!(meminfo_kb(&k, "ShmemHugePages"), 0);
+    assert_eq!(meminfo_kb(&k, "ShmemPmdMapped"), 0);
+    k.exit(pid);
+    check(&k);
+    k.machine().drain_all_pages();
+    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+}
+
+/// (v1.7) `shmem_enabled=deny` keeps shared memory in 4 KiB pages.
+#[test]
+fn shmem_enabled_deny_takes_no_huge_folio() {
+    let mut cfg = MachineConfig::default();
+    cfg.set("thp_shmem_enabled", "deny").expect("setting");
+    let mut k = Kernel::new(&cfg).expect("machine");
+    let pid = k.spawn().expect("process");
+    k.sys_mmap(pid, A, HPAGE, PROT_RW, 0x31, -1, 0).expect("mmap");
+    k.store(pid, A, 1).expect("store");
+    assert_eq!(ev(&k, VmEvent::ThpFileAlloc), 0);
+    assert_eq!(meminfo_kb(&k, "ShmemHugePages"), 0);
+    check(&k);
+}
