@@ -493,26 +493,33 @@ impl Task {
         self.switch_to(cpu);
         let mut f = Some(f);
         for _ in 0..8 {
+            // The access itself (`f`) runs with the CPU held, as the
+            // hardware's access completes before the CPU takes the flush
+            // IPI: a shootdown, which takes every CPU in the mask, then
+            // knows that no store through the entry it flushes is still
+            // under way (else a store could land in a frame reclaim has
+            // already copied out and freed).
             let fault = {
                 let mut c = m.cpus[cpu].lock();
                 if m.trace.walk_enabled() {
                     let misses = c.mmu.stats().misses;
-                    let r = c.mmu.translate(&m.phys, va, access, user);
-                    if let Ok(pa) = r {
-                        let root = c.mmu.current_mm().0;
-                        let hit = c.mmu.stats().misses == misses;
-                        drop(c);
-                        m.trace_tlb_access(cpu, root, va, access, hit, pa.pfn());
-                        return Ok(f.take().expect("called once")(pa));
+                    match c.mmu.translate(&m.phys, va, access, user) {
+                        Ok(pa) => {
+                            let root = c.mmu.current_mm().0;
+                            let hit = c.mmu.stats().misses == misses;
+                            let r = f.take().expect("called once")(pa);
+                            drop(c);
+                            m.trace_tlb_access(cpu, root, va, access, hit, pa.pfn());
+                            return Ok(r);
+                        }
+                        Err(e) => e,
                     }
-                    r
                 } else {
-                    c.mmu.translate(&m.phys, va, access, user)
+                    match c.mmu.translate(&m.phys, va, access, user) {
+                        Ok(pa) => return Ok(f.take().expect("called once")(pa)),
+                        Err(e) => e,
+                    }
                 }
-            };
-            let fault = match fault {
-                Ok(pa) => return Ok(f.take().expect("called once")(pa)),
-                Err(e) => e,
             };
             handle(fault)?;
         }
