@@ -493,12 +493,8 @@ impl Task {
         self.switch_to(cpu);
         let mut f = Some(f);
         for _ in 0..8 {
-            // The access itself (`f`) runs with the CPU held, as the
-            // hardware's access completes before the CPU takes the flush
-            // IPI: a shootdown, which takes every CPU in the mask, then
-            // knows that no store through the entry it flushes is still
-            // under way (else a store could land in a frame reclaim has
-            // already copied out and freed).
+            // `f` runs with the CPU held (see `access`): a shootdown then
+            // never overtakes a store through the entry it flushes.
             let fault = {
                 let mut c = m.cpus[cpu].lock();
                 if m.trace.walk_enabled() {

@@ -40,6 +40,16 @@ fn rss_kb(k: &Kernel, pid: Pid, addr: u64) -> u64 {
     s.first().expect("a vma").2.resident >> 10
 }
 
+/// The last process exits: the invariants hold before and after, and
+/// every frame free at the start (`free`) is free again.
+fn exit_leaving_nothing(k: &mut Kernel, pid: Pid, free: u64) {
+    check(k);
+    k.exit(pid);
+    check(k);
+    k.machine().drain_all_pages();
+    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+}
+
 fn minflt(k: &Kernel, pid: Pid) -> u64 {
     k.faults(pid).expect("faults").0
 }
@@ -76,11 +86,7 @@ fn one_write_fault_maps_the_whole_folio_and_exit_frees_it() {
     assert_eq!(k.load(pid, A + 9 * PAGE_SIZE), Ok(9));
     assert_eq!(stat(&k, 64, "anon_fault_alloc"), 1);
     assert_eq!(stat(&k, 2048, "anon_fault_alloc"), 0);
-    check(&k);
-    k.exit(pid);
-    check(&k);
-    k.machine().drain_all_pages();
-    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+    exit_leaving_nothing(&mut k, pid, free);
 }
 
 #[test]
@@ -123,11 +129,7 @@ fn fork_cow_copies_one_page_and_nothing_leaks() {
         k.store(pid, A + i * PAGE_SIZE, 3).expect("store");
     }
     assert_eq!(k.machine().nr_free_pages(), before, "a page was copied, not reused");
-    check(&k);
-    k.exit(pid);
-    check(&k);
-    k.machine().drain_all_pages();
-    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+    exit_leaving_nothing(&mut k, pid, free);
 }
 
 #[test]
@@ -153,8 +155,5 @@ fn madvise_of_part_splits_the_folio_and_zero_pages_go_even_after_mremap() {
     k.sys_madvise(pid, A + 0x200000, 0x10000, MADV_PAGEOUT).expect("pageout");
     assert_eq!(stat(&k, 64, "split"), 2);
     assert_eq!(rss_kb(&k, pid, A + 0x200000), 4);
-    check(&k);
-    k.exit(pid);
-    k.machine().drain_all_pages();
-    assert_eq!(k.machine().nr_free_pages(), free, "frames leaked");
+    exit_leaving_nothing(&mut k, pid, free);
 }
