@@ -496,6 +496,7 @@ impl Task {
             // `f` runs with the CPU held (see `access`): a shootdown then
             // never overtakes a store through the entry it flushes.
             let fault = {
+                crate::lockstat::lock_acquired("cpu", &m.cpus[cpu]);
                 let mut c = m.cpus[cpu].lock();
                 if m.trace.walk_enabled() {
                     let misses = c.mmu.stats().misses;
