@@ -46,3 +46,10 @@ pub fn set_tlb_context(m: &Machine, cpu: usize, slot: usize, ctx: TlbContext) ->
 pub fn tlb_gen(mm: &MmStruct) -> u64 {
     mm.tlb_gen.load(std::sync::atomic::Ordering::Acquire)
 }
+
+/// What a fault that found the PTE table `table` below `va`'s PMD entry
+/// gets when it takes the table's lock (`pte_offset_map_lock`): true if
+/// the entry still points at it, false if the table went meanwhile.
+pub fn pte_offset_map_lock(mm: &MmStruct, va: u64, table: Pfn) -> bool {
+    mm.pmd_offset(va).is_some_and(|pmd| mm.pte_offset_map_lock(pmd, table).is_some())
+}

@@ -129,6 +129,29 @@ impl MmStruct {
         ptl.lock()
     }
 
+    /// `pte_offset_map_lock`: takes the lock of the PTE table `table`
+    /// that the fault found below the PMD entry `pmd`, and checks under
+    /// it that the entry still points at that table (`pmd_same`).  A
+    /// table freed meanwhile (`try_to_free_pte` after `MADV_DONTNEED`, a
+    /// collapse) is emptied from the PMD under its own lock, so once this
+    /// lock is held the answer stays true until it is dropped.  `None`:
+    /// the table is gone, and the fault is retried from the top.
+    #[inline(always)]
+    pub(crate) fn pte_offset_map_lock(&self, pmd: Slot, table: Pfn) -> Option<SpinLockGuard<'_, ()>> {
+        let ptl = self.pte_lock(table);
+        if self.read_table(PMD_LEVEL, pmd) == TableEntry::Table(table) {
+            Some(ptl)
+        } else {
+            trace_note!(
+                self.machine.trace,
+                "pte_offset_map_lock",
+                "pmd changed under us: pte table {:#x} gone",
+                table.0
+            );
+            None
+        }
+    }
+
     /// `pmd_lock`: the lock of the PMD table that holds the entry `pmd`
     /// (`CONFIG_SPLIT_PMD_PTLOCKS`: that table's own lock), which guards
     /// the entry (a PMD leaf, or the table pointer `pmd_install` writes).

@@ -56,8 +56,8 @@ impl MmStruct {
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE | PteFlags::DIRTY);
         }
-        let _ptl = self.pte_lock(slot.table);
-        if !self.read_pte(slot).is_none() {
+        let ptl = self.pte_offset_map_lock(vmf.pmd, slot.table);
+        if ptl.is_none() || !self.read_pte(slot).is_none() {
             trace_note!(m.trace, "do_anonymous_page", "entry appeared meanwhile: page released");
             m.put_page(pfn);
             return VmFault::empty();
@@ -122,9 +122,9 @@ impl MmStruct {
         let nr = 1u64 << order;
         let addr = vmf.address & !((PAGE_SIZE << order) - 1);
         let first = Slot { table: slot.table, idx: slot.idx & !(nr as usize - 1) };
-        let _ptl = self.pte_lock(slot.table);
-        if !self.pte_range_none(first, nr) {
-            drop(_ptl);
+        let ptl = self.pte_offset_map_lock(vmf.pmd, slot.table);
+        if ptl.is_none() || !self.pte_range_none(first, nr) {
+            drop(ptl);
             trace_note!(m.trace, "do_anonymous_page", "entries appeared meanwhile: folio released");
             for i in 0..nr {
                 m.put_page(Pfn(pfn.0 + i));

@@ -359,7 +359,9 @@ impl MmStruct {
                 if orig.is_protnone() && vmf.vma.is_accessible() {
                     return self.do_numa_page(vmf, slot, orig);
                 }
-                let ptl = self.pte_lock(slot.table);
+                let Some(ptl) = self.pte_offset_map_lock(vmf.pmd, slot.table) else {
+                    return VmFault::empty();
+                };
                 if self.read_pte(slot) != orig {
                     trace_note!(m.trace, "handle_pte_fault", "entry changed meanwhile");
                     return VmFault::empty();
@@ -392,7 +394,12 @@ impl MmStruct {
             return VmFault::empty();
         };
         let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL);
-        let _ptl = self.pte_lock(slot.table);
+        let Some(_ptl) = self.pte_offset_map_lock(vmf.pmd, slot.table) else {
+            return VmFault::empty();
+        };
+        if self.read_pte(slot) != orig {
+            return VmFault::empty();
+        }
         self.set_pte(slot, Pte::page(pfn, vmf.vma.page_prot | keep));
         trace_note!(self.machine.trace, "do_numa_page", "protection restored");
         VmFault::empty()

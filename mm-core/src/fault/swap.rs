@@ -37,8 +37,8 @@ impl MmStruct {
             None => {
                 let Some(p) = m.swapin_readahead(entry) else {
                     // The entry may have been dealt with meanwhile.
-                    let _ptl = self.pte_lock(slot.table);
-                    return if self.read_pte(slot) == orig { VmFault::OOM } else { VmFault::empty() };
+                    let ptl = self.pte_offset_map_lock(vmf.pmd, slot.table);
+                    return if ptl.is_some() && self.read_pte(slot) == orig { VmFault::OOM } else { VmFault::empty() };
                 };
                 ret |= VmFault::MAJOR;
                 p
@@ -48,14 +48,14 @@ impl MmStruct {
         // folio_lock: a page still being read in, or being reclaimed, is
         // waited for.
         page.lock();
-        let ptl = self.pte_lock(slot.table);
-        if self.read_pte(slot) != orig || m.page_swap_entry(pfn) != Some(entry) || !page.test(PageFlags::UPTODATE) {
-            drop(ptl);
+        let Some(ptl) = self.pte_offset_map_lock(vmf.pmd, slot.table).filter(|_| {
+            self.read_pte(slot) == orig && m.page_swap_entry(pfn) == Some(entry) && page.test(PageFlags::UPTODATE)
+        }) else {
             page.unlock();
             trace_note!(m.trace, "do_swap_page", "entry changed meanwhile");
             m.put_page(pfn);
             return ret;
-        }
+        };
         // swap_free_nr: this entry no longer holds the slot.
         m.swap.swap_free(entry);
         // should_try_to_free_swap: a write to a page only we hold frees the

@@ -664,7 +664,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     // The page-table lock is taken once for the window, at the first page
     // to map, as pte_offset_map_lock does.
     let mut ptl = None;
-    for folio in folios {
+    'folios: for folio in folios {
         let xa_index = folio.index.max(start_pgoff);
         let Some(head) = mappable(&folio) else {
             continue;
@@ -707,7 +707,14 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             }
             let addr = vma.start + ((index - vma.pgoff) << PAGE_SHIFT);
             let slot = crate::pgtable::Slot { table, idx: mm.pt_index(crate::arch::PTE_LEVEL, addr) };
-            ptl.get_or_insert_with(|| mm.pte_lock(table));
+            if ptl.is_none() {
+                // pte_offset_map_lock: the table may have gone meanwhile.
+                ptl = mm.pte_offset_map_lock(vmf.pmd, table);
+                if ptl.is_none() {
+                    m.put_page(pfn);
+                    break 'folios;
+                }
+            }
             if !mm.read_pte(slot).is_none() {
                 m.put_page(pfn);
                 continue;

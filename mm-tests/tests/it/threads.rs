@@ -195,3 +195,30 @@ fn faults_in_one_page_table_share_its_lock() {
     assert_eq!(t0.len(), 1);
     assert_eq!(t0, t1, "one PTE table, one lock");
 }
+
+/// `pte_offset_map_lock` re-checks the PMD entry under the table's lock:
+/// a fault that found a PTE table before `MADV_DONTNEED` freed it
+/// (`try_to_free_pte`, under the `mmap_lock`'s read side, as the fault)
+/// is refused and retries, instead of writing into a freed frame.
+#[test]
+fn a_fault_does_not_write_into_a_pte_table_freed_meanwhile() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let pid = k.spawn().expect("process");
+    assert_eq!(k.sys_mmap(pid, A, 4 << 20, 3, 0x32, -1, 0), Ok(A));
+    let t = k.task(pid).expect("task").clone();
+    t.store(0, A, 1).expect("store");
+    let table = t.mm.pte_offset(A).expect("pte table").table;
+    assert!(mm_core::inject::pte_offset_map_lock(&t.mm, A, table), "the table is in place");
+    // The whole 2 MiB block, emptied: its table is freed.
+    assert_eq!(k.sys_madvise(pid, A, 2 << 20, 4), Ok(0));
+    assert!(t.mm.pte_offset(A).is_none(), "MADV_DONTNEED freed the table");
+    assert!(!mm_core::inject::pte_offset_map_lock(&t.mm, A, table), "a stale table is refused");
+    // The next fault builds a new table.
+    t.store(0, A + PAGE_SIZE, 2).expect("store");
+    let new = t.mm.pte_offset(A).expect("a new table").table;
+    assert!(mm_core::inject::pte_offset_map_lock(&t.mm, A, new));
+    assert_eq!(t.load(0, A + PAGE_SIZE), Ok(2));
+    assert_eq!(t.load(0, A), Ok(0));
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
