@@ -182,6 +182,25 @@ fn khugepaged_cases_match_linux() {
     check("thp/khugepaged", None, 14);
 }
 
+/// (v1.7) khugepaged's collapse of shmem and tmpfs ranges
+/// (`thp/khugepaged-shmem`): the page cache of shared anonymous memory
+/// under each `shmem_enabled` and of tmpfs files under each `huge=` made
+/// one folio per block (`collapse_file`), `max_ptes_none` against what the
+/// cache holds, the page tables of every mapping retracted (but that of a
+/// written private mapping), a PTE-mapped 2 MiB folio's table retracted,
+/// recorded with `mmsim real --change-host-settings`.
+#[test]
+fn khugepaged_shmem_cases_match_linux() {
+    check("thp/khugepaged-shmem", None, 13);
+}
+
+/// (v1.7) Random ones (`thp/khugepaged-shmem/generated/gen-khugepaged-shmem-N.mms`
+/// is `tools/gen_khugepaged_shmem.py N`), recorded the same way.
+#[test]
+fn generated_khugepaged_shmem_cases_match_linux() {
+    check("thp/khugepaged-shmem/generated", None, 20);
+}
+
 /// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
 /// a tmpfs mounted with `huge=always`, `within_size` or `advise`
 /// (`machine tmpfs_huge=`) and `MAP_SHARED|MAP_ANONYMOUS` memory under
