@@ -111,13 +111,17 @@ pub struct KhugepagedStats {
 }
 
 impl Machine {
-    /// `hugepage_pmd_enabled`: the PMD size may be used at all (its own
-    /// setting, or the global one it inherits, is not `never`), so
-    /// khugepaged runs.
+    /// `hugepage_pmd_enabled`: the PMD size may be used at all, so
+    /// khugepaged runs: for anonymous memory (its own setting, or the
+    /// global one it inherits, is not `never`), or for shared memory
+    /// (`shmem_hpage_pmd_enabled`: `shmem_enabled` neither `never` nor
+    /// `deny`, which the PMD size's shmem setting inherits).
     pub(crate) fn hugepage_pmd_enabled(&self) -> bool {
+        use crate::machine::ShmemHuge;
         let t = &self.tunables;
         self.hpage_pmd_order().is_some()
-            && t.thp_enabled_2048k.unwrap_or(t.thp_enabled) != crate::machine::ThpEnabled::Never
+            && (t.thp_enabled_2048k.unwrap_or(t.thp_enabled) != crate::machine::ThpEnabled::Never
+                || !matches!(t.thp_shmem_enabled, ShmemHuge::Never | ShmemHuge::Deny))
     }
 
     /// `__khugepaged_enter`: `mm` joins the end of khugepaged's list,

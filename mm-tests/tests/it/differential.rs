@@ -191,14 +191,14 @@ fn khugepaged_cases_match_linux() {
 /// recorded with `mmsim real --change-host-settings`.
 #[test]
 fn khugepaged_shmem_cases_match_linux() {
-    check("thp/khugepaged-shmem", None, 13);
+    check("thp/khugepaged-shmem", None, 15);
 }
 
 /// (v1.7) Random ones (`thp/khugepaged-shmem/generated/gen-khugepaged-shmem-N.mms`
 /// is `tools/gen_khugepaged_shmem.py N`), recorded the same way.
 #[test]
 fn generated_khugepaged_shmem_cases_match_linux() {
-    check("thp/khugepaged-shmem/generated", None, 20);
+    check("thp/khugepaged-shmem/generated", None, 48);
 }
 
 /// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
