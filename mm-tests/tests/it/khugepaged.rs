@@ -245,5 +245,10 @@ fn a_shmem_block_is_collapsed_in_the_page_cache_and_its_tables_retracted() {
     assert_eq!(k.load(pid, A + 15 * PAGE), Ok(7));
     assert_eq!(k.load(pid, A + 16 * PAGE), Ok(0));
     assert_eq!(meminfo_kb(&k, "ShmemPmdMapped"), 2048);
+    // /proc/vmstat counts them in THPs.
+    let vmstat = k.machine().vmstat_lines();
+    let item = |name: &str| vmstat.iter().find(|(n, _)| *n == name).expect("a vmstat line").1;
+    assert_eq!((item("nr_shmem_hugepages"), item("nr_shmem_pmdmapped")), (1, 1));
+    assert_eq!((item("nr_file_hugepages"), item("nr_anon_transparent_hugepages")), (0, 0));
     check(&k);
 }
