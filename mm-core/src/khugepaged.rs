@@ -570,7 +570,9 @@ impl MmStruct {
         };
         let mut tlb = MmuGather::new(self);
         {
-            let _ptl = self.page_table_lock.lock();
+            // The PMD's lock, then the PTE table's (nested, as the kernel).
+            let _pml = self.pmd_lock(pmd);
+            let _ptl = self.pte_lock(table);
             // pmdp_collapse_flush: no walk reaches the table any more.
             m.phys.write_u64(pmd.table, pmd.idx, 0);
             self.pt_freed();
@@ -976,7 +978,8 @@ impl MmStruct {
                 }
                 let mut tlb = MmuGather::new(&mm);
                 {
-                    let _ptl = mm.page_table_lock.lock();
+                    let _pml = mm.pmd_lock(pmd);
+                    let _ptl = mm.pte_lock(table);
                     m.phys.write_u64(pmd.table, pmd.idx, 0);
                     mm.pt_freed();
                     mm.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
@@ -1022,28 +1025,34 @@ impl MmStruct {
         let table = match self.read_table(PMD_LEVEL, pmd) {
             TableEntry::Leaf(_) => return ScanResult::PmdMapped,
             TableEntry::Table(t) => {
-                let _ptl = self.page_table_lock.lock();
-                for i in 0..nr {
-                    match self.read_pte(Slot { table: t, idx: i as usize }) {
-                        Pte::None => {}
-                        Pte::Page { pfn, .. } if pfn == Pfn(head.0 + i) => {}
-                        Pte::Page { .. } => return ScanResult::Fail,
-                        _ => return ScanResult::PteNonPresent,
+                {
+                    // The PMD's lock, then the PTE table's (nested).
+                    let _pml = self.pmd_lock(pmd);
+                    let _ptl = self.pte_lock(t);
+                    for i in 0..nr {
+                        match self.read_pte(Slot { table: t, idx: i as usize }) {
+                            Pte::None => {}
+                            Pte::Page { pfn, .. } if pfn == Pfn(head.0 + i) => {}
+                            Pte::Page { .. } => return ScanResult::Fail,
+                            _ => return ScanResult::PteNonPresent,
+                        }
+                    }
+                    m.phys.write_u64(pmd.table, pmd.idx, 0);
+                    self.pt_freed();
+                    m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
+                    for i in 0..nr {
+                        let slot = Slot { table: t, idx: i as usize };
+                        if let Some(p) = self.ptep_get_and_clear(slot).pfn() {
+                            self.folio_remove_rmap_pte(p, vma);
+                            m.put_page(p);
+                        }
+                    }
+                    if install_pmd {
+                        self.pgtable_trans_huge_redeposit(pmd, t);
                     }
                 }
-                m.phys.write_u64(pmd.table, pmd.idx, 0);
-                self.pt_freed();
-                m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
-                for i in 0..nr {
-                    let slot = Slot { table: t, idx: i as usize };
-                    if let Some(p) = self.ptep_get_and_clear(slot).pfn() {
-                        self.folio_remove_rmap_pte(p, vma);
-                        m.put_page(p);
-                    }
-                }
-                if install_pmd {
-                    self.pgtable_trans_huge_redeposit(pmd, t);
-                } else {
+                if !install_pmd {
+                    // pte_free_defer, once the locks are dropped.
                     self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
                     self.pte_free(t);
                 }
@@ -1059,7 +1068,7 @@ impl MmStruct {
             trace_note!(m.trace, "collapse_pte_mapped_thp", "{:#x}: page table retracted", haddr);
             return ScanResult::Succeed;
         }
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(pmd);
         if let Some(t) = table {
             self.pgtable_trans_huge_deposit(pmd, t);
         }
