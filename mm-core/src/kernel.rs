@@ -882,6 +882,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process: only a process can make an access.
+    #[inline]
     pub fn load(&self, pid: Pid, addr: u64) -> Result<u8, Signal> {
         self.user_access(pid, addr, |t| t.load(0, addr))
     }
@@ -891,6 +892,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process.
+    #[inline]
     pub fn store(&self, pid: Pid, addr: u64, val: u8) -> Result<(), Signal> {
         self.user_access(pid, addr, |t| t.store(0, addr, val))
     }
@@ -906,6 +908,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process.
+    #[inline]
     pub fn user_access<R>(
         &self,
         pid: Pid,
