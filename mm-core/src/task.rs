@@ -493,6 +493,7 @@ impl Task {
             // `f` runs with the CPU held (see `access`): a shootdown then
             // never overtakes a store through the entry it flushes.
             let fault = {
+                crate::lockstat::lock_acquired("cpu", &m.cpus[cpu]);
                 let mut c = m.cpus[cpu].lock();
                 // Running on `cpu` loads this task's address space first
                 // (the CPU is held already, so the check costs a compare).
