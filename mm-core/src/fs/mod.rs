@@ -19,6 +19,7 @@
 //! write page tables: mapping pages is core code ([`filemap_map_pages`],
 //! `finish_fault`).
 
+pub mod diskfile;
 pub mod filemap;
 pub mod namei;
 pub mod pagecache;
