@@ -109,4 +109,9 @@ impl FileOperations for DiskFops {
     fn thp_get_unmapped_area(&self) -> bool {
         true
     }
+    /// `ext4_file_read_iter` -> `filemap_read`: readahead sized by the
+    /// whole request.
+    fn read_part(&self, file: &File, off: u64, buf: &mut [u8], req_end: u64) -> SysResult<usize> {
+        super::filemap::generic_file_read_req(file, off, buf, req_end)
+    }
 }

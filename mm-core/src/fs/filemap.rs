@@ -856,6 +856,13 @@ fn filemap_get_pages(file: &File, index: u64, last_index: u64) -> SysResult<u64>
 /// readahead Linux does for reads (`filemap_get_pages`), then notes where
 /// the read ended (`prev_pos`).
 pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+    generic_file_read_req(file, off, buf, off.saturating_add(buf.len() as u64))
+}
+
+/// [`generic_file_read`] of part of a `read` whose whole request ends at
+/// byte `req_end`: readahead sizes its windows by the whole request, as
+/// `filemap_read` does with the iterator's count.
+pub fn generic_file_read_req(file: &File, off: u64, buf: &mut [u8], req_end: u64) -> SysResult<usize> {
     let inode = &*file.inode;
     let size = inode.size();
     if off >= size {
@@ -863,7 +870,7 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
     }
     let end = size.min(off.saturating_add(buf.len() as u64));
     // The pages the caller asked for, past the end of the file too.
-    let last_index = off.saturating_add(buf.len() as u64).div_ceil(PAGE_SIZE);
+    let last_index = req_end.max(off.saturating_add(buf.len() as u64)).div_ceil(PAGE_SIZE);
     let phys = &inode.mapping.machine().phys;
     let mut pos = off;
     while pos < end {

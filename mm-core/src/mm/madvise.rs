@@ -536,7 +536,7 @@ impl MmStruct {
                 // it in part, which unmaps it (a split file folio is not
                 // mapped again) and leaves nothing here to advise; else
                 // advised whole, reclaim dropping the leaf (try_to_unmap).
-                if m.phys.page(head).mapcount() > 1 {
+                if self.file_folio_maybe_mapped_shared(v, head, size >> PAGE_SHIFT) {
                     return;
                 }
                 if !whole {
@@ -552,7 +552,7 @@ impl MmStruct {
                 return;
             }
             m.folio_split_pages(head);
-            if m.phys.page(head).mapcount() > 1 {
+            if m.phys.page(head).is_anon() && m.phys.page(head).mapcount() > 1 {
                 return;
             }
             let _ptl = self.page_table_lock.lock();
@@ -632,6 +632,44 @@ impl MmStruct {
 }
 
 impl MmStruct {
+    /// `folio_maybe_mapped_shared` of the large page-cache folio of `nr`
+    /// pages at `head`, which VMA `v` of this address space maps: another
+    /// address space maps a page of it (a large folio counts the address
+    /// spaces that map it, not its mappings).
+    fn file_folio_maybe_mapped_shared(&self, v: &super::Vma, head: Pfn, nr: u64) -> bool {
+        let m = &*self.machine;
+        let Some(file) = v.file() else { return false };
+        let inode = &file.inode;
+        let first = m.phys.page(head).index.load(Ordering::Relaxed);
+        let last = first + nr - 1;
+        let mut shared = false;
+        for mm in inode.mapping.mappers() {
+            if std::ptr::eq(&*mm, self) || shared {
+                continue;
+            }
+            let complete = mm.with_vmas_for_rmap(|st| {
+                for w in st.vmas.iter().filter(|w| w.file_ino() == Some(inode.ino)) {
+                    let (s, e) = (first.max(w.pgoff), last.min(w.pgoff + w.pages() - 1));
+                    for index in s..=e.max(s).min(e) {
+                        let addr = w.start + ((index - w.pgoff) << PAGE_SHIFT);
+                        let pfn = Pfn(head.0 + (index - first));
+                        let maps = match mm.pmd_offset(addr).and_then(|p| mm.pmd_huge(p)) {
+                            Some(leaf) => leaf.pfn() == Some(head),
+                            None => mm.pte_offset(addr).map(|sl| mm.read_pte(sl)).and_then(|p| p.pfn()) == Some(pfn),
+                        };
+                        if maps {
+                            shared = true;
+                            return;
+                        }
+                    }
+                }
+            });
+            // An address space whose VMAs cannot be looked at now may map it.
+            shared |= !complete;
+        }
+        shared
+    }
+
     /// The large page-cache folios that PTEs of `[start, end)` of `v` map
     /// in part (`madvise_folio_pte_batch` shorter than the folio) and no
     /// other mapping holds: `split_folio`, which unmaps each from every
@@ -671,7 +709,7 @@ impl MmStruct {
                 nr += 1;
             }
             skip_to = va + (nr.max(1) << PAGE_SHIFT);
-            let shared = (0..f.nr_pages()).any(|i| m.phys.page(Pfn(f.pfn.0 + i)).mapcount() > 1);
+            let shared = self.file_folio_maybe_mapped_shared(v, f.pfn, f.nr_pages());
             if nr < f.nr_pages() && !shared && split.last() != Some(&f) {
                 split.push(f);
             }

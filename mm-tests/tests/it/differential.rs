@@ -201,7 +201,7 @@ fn thp_shmem_cases_match_linux() {
 /// recorded twice on the real kernel.
 #[test]
 fn thp_ext4_cases_match_linux() {
-    check("thp/ext4", None, 18);
+    check("thp/ext4", None, 26);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
