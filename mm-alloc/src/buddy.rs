@@ -344,7 +344,9 @@ impl BuddyAllocator {
     /// The current CPU's list (`this_cpu_ptr(zone->per_cpu_pageset)`).
     #[inline]
     fn this_cpu(&self) -> SpinLockGuard<'_, PerCpuPages> {
-        self.pcp[this_cpu_index(self.pcp.len())].0.lock()
+        let pcp = &self.pcp[this_cpu_index(self.pcp.len())].0;
+        mm_api::lockstat::lock_acquired("pcp_lock", pcp);
+        pcp.lock()
     }
 
     /// Puts the block at `idx` at the head of its free list and marks it
@@ -669,6 +671,7 @@ impl BuddyAllocator {
     /// one zone lock (`rmqueue_bulk`).
     #[inline(never)]
     fn rmqueue_bulk(&self, pcp: &mut PerCpuPages, mt: usize) {
+        mm_api::lockstat::lock_acquired("zone_lock", &self.zone);
         let mut z = self.zone.lock();
         let mut mode = RmqueueMode::Normal;
         let list = &mut pcp.lists[mt];
@@ -691,6 +694,7 @@ impl BuddyAllocator {
     /// the lists of its pageblock's current type.
     #[inline(never)]
     fn free_pcppages_bulk(&self, pcp: &mut PerCpuPages, count: usize, mut pindex: usize) {
+        mm_api::lockstat::lock_acquired("zone_lock", &self.zone);
         let mut z = self.zone.lock();
         let mut count = count.min(pcp.count);
         while count > 0 {

@@ -34,6 +34,7 @@ pub mod arch;
 pub mod errno;
 pub mod flags;
 pub mod list;
+pub mod lockstat;
 pub mod phys;
 pub mod reclaim;
 pub mod smp;

@@ -98,6 +98,10 @@ pub struct Page {
     /// A word the reclaim policy keeps per page (which list, a generation,
     /// an access count), valid while the page is on its lists.
     pub policy: AtomicU32,
+    /// The lock of a page-table page (`ptdesc->ptl`, split page-table
+    /// locks): it serialises changes to the entries of this table.  One
+    /// byte, in what was padding.
+    pub ptl: crate::spinlock::SpinLock<()>,
 }
 
 // `struct page` stays one cache line.
@@ -462,7 +466,8 @@ unsafe impl Zeroable for AtomicU32 {}
 unsafe impl Zeroable for AtomicBool {}
 // SAFETY: an array of zeroable elements is valid when zeroed.
 unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
-// SAFETY: `Page` consists only of atomic integers.
+// SAFETY: `Page` consists only of atomic integers and a spinlock, whose
+// only state is an atomic bool (unlocked when zeroed).
 unsafe impl Zeroable for Page {}
 
 /// True if every byte of `data` is zero (eight at a time).

@@ -24,6 +24,7 @@ pub fn this_cpu_index(n: usize) -> usize {
 }
 
 /// Runs as `cpu` until the returned guard is dropped.
+#[inline]
 pub fn run_on_cpu(cpu: usize) -> CpuGuard {
     let prev = CURRENT_CPU.with(|c| c.replace(cpu));
     CpuGuard { prev }
@@ -36,6 +37,7 @@ pub struct CpuGuard {
 }
 
 impl Drop for CpuGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT_CPU.with(|c| c.set(self.prev));
     }

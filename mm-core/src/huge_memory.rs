@@ -543,7 +543,7 @@ impl MmStruct {
                 trace_note!(m.trace, "do_huge_pmd_anonymous_page", "no huge zero folio: fallback");
                 return VmFault::FALLBACK;
             };
-            let _ptl = self.page_table_lock.lock();
+            let _ptl = self.pmd_lock(vmf.pmd);
             if m.phys.read_u64(vmf.pmd.table, vmf.pmd.idx) != 0 {
                 drop(_ptl);
                 self.pte_free(table);
@@ -564,7 +564,7 @@ impl MmStruct {
             m.put_page(pfn);
             return VmFault::OOM;
         };
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(vmf.pmd);
         if m.phys.read_u64(vmf.pmd.table, vmf.pmd.idx) != 0 {
             drop(_ptl);
             trace_note!(m.trace, "do_huge_pmd_anonymous_page", "entry appeared meanwhile: folio released");
@@ -623,7 +623,7 @@ impl MmStruct {
             return self.do_huge_pmd_wp_page(vmf, orig);
         }
         // huge_pmd_set_accessed
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(vmf.pmd);
         if self.pmd_huge(vmf.pmd) != Some(orig) {
             return VmFault::empty();
         }
@@ -656,7 +656,7 @@ impl MmStruct {
             self.__split_huge_pmd(vmf.pmd, vmf.address);
             return VmFault::FALLBACK;
         }
-        let ptl = self.page_table_lock.lock();
+        let ptl = self.pmd_lock(vmf.pmd);
         if self.pmd_huge(vmf.pmd) != Some(orig) {
             return VmFault::empty();
         }
@@ -712,7 +712,7 @@ impl MmStruct {
         };
         let anon_vma = self.anon_vma_prepare(vmf.st, vma);
         let nr = 1u64 << order;
-        let ptl = self.page_table_lock.lock();
+        let ptl = self.pmd_lock(vmf.pmd);
         let still_zero = self.pmd_huge(vmf.pmd).and_then(|p| p.pfn()).is_some_and(|p| m.is_huge_zero_pfn(p));
         if !still_zero {
             drop(ptl);
@@ -748,7 +748,7 @@ impl MmStruct {
         };
         let size = PAGE_SIZE << order;
         let haddr = address & !(size - 1);
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(pmd);
         let Some(orig) = self.pmd_huge(pmd) else {
             return false;
         };
@@ -828,7 +828,7 @@ impl MmStruct {
         let locked = vma.flags.contains(VmFlags::LOCKED);
         let mut freed = Vec::new();
         {
-            let _ptl = self.page_table_lock.lock();
+            let _ptl = self.pte_lock(table);
             for i in 0..nr {
                 let p = Pfn(head.0 + i);
                 let page = m.phys.page(p);
@@ -888,7 +888,7 @@ impl MmStruct {
     /// is freed.
     pub(crate) fn zap_huge_pmd(&self, tlb: &mut MmuGather<'_>, vma: &Vma, pmd: Slot, haddr: u64) {
         let m = &*self.machine;
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(pmd);
         let Some(orig) = self.pmdp_huge_get_and_clear(pmd) else {
             return;
         };
@@ -998,7 +998,7 @@ impl MmStruct {
         let Some(table) = self.pte_alloc_one() else {
             return VmFault::OOM;
         };
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(vmf.pmd);
         if m.phys.read_u64(vmf.pmd.table, vmf.pmd.idx) != 0 {
             drop(_ptl);
             self.pte_free(table);
@@ -1042,8 +1042,9 @@ impl MmStruct {
                 return Err(e);
             }
         };
-        let _ptl = self.page_table_lock.lock();
-        let _cptl = child.page_table_lock.lock();
+        // The child's PMD lock, then the parent's (`copy_huge_pmd`).
+        let _cptl = child.pmd_lock(dst);
+        let _ptl = self.pmd_lock(src);
         let Some(mut pmd) = self.pmd_huge(src) else {
             child.pte_free(table);
             return Ok(());
@@ -1082,7 +1083,9 @@ impl MmStruct {
         let Ok(dst) = self.pmd_alloc_walk(new) else {
             return false;
         };
-        let _ptl = self.page_table_lock.lock();
+        // The old PMD's lock, then the new one's if another table holds it.
+        let _ptl = self.pmd_lock(src);
+        let _new_ptl = (dst.table != src.table).then(|| self.pmd_lock(dst));
         if self.machine.phys.read_u64(dst.table, dst.idx) != 0 {
             return false;
         }
@@ -1104,7 +1107,7 @@ impl MmStruct {
     pub(crate) fn change_huge_pmd(&self, vma: &Vma, pmd: Slot) -> bool {
         let m = &*self.machine;
         let newprot = vma.page_prot;
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(pmd);
         let Some(old) = self.pmd_huge(pmd) else {
             return false;
         };

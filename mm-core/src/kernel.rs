@@ -893,6 +893,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process: only a process can make an access.
+    #[inline]
     pub fn load(&self, pid: Pid, addr: u64) -> Result<u8, Signal> {
         self.user_access(pid, addr, |t| t.load(0, addr))
     }
@@ -902,6 +903,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process.
+    #[inline]
     pub fn store(&self, pid: Pid, addr: u64, val: u8) -> Result<(), Signal> {
         self.user_access(pid, addr, |t| t.store(0, addr, val))
     }
@@ -917,6 +919,7 @@ impl Kernel {
     /// # Panics
     ///
     /// If `pid` is not a process.
+    #[inline]
     pub fn user_access<R>(
         &self,
         pid: Pid,

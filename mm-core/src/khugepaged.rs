@@ -540,7 +540,9 @@ impl MmStruct {
         };
         let mut tlb = MmuGather::new(self);
         {
-            let _ptl = self.page_table_lock.lock();
+            // The PMD's lock, then the PTE table's (nested, as the kernel).
+            let _pml = self.pmd_lock(pmd);
+            let _ptl = self.pte_lock(table);
             // pmdp_collapse_flush: no walk reaches the table any more.
             m.phys.write_u64(pmd.table, pmd.idx, 0);
             self.pt_freed();
@@ -749,7 +751,8 @@ impl MmStruct {
         let table = match self.read_table(PMD_LEVEL, pmd) {
             TableEntry::Leaf(_) => return Ok(()),
             TableEntry::Table(t) => {
-                let _ptl = self.page_table_lock.lock();
+                let _pml = self.pmd_lock(pmd);
+                let _ptl = self.pte_lock(t);
                 for i in 0..nr {
                     match self.read_pte(Slot { table: t, idx: i as usize }) {
                         Pte::None => {}
@@ -772,7 +775,7 @@ impl MmStruct {
             }
             TableEntry::None | TableEntry::Bad(_) => Some(self.pte_alloc_one().ok_or(Errno::ENOMEM)?),
         };
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pmd_lock(pmd);
         if let Some(t) = table {
             self.pgtable_trans_huge_deposit(pmd, t);
         }

@@ -73,7 +73,7 @@ pub mod vmstat;
 
 // The vocabulary and the extension points live in `mm-api`, which backends
 // depend on instead of this crate; they keep their paths here.
-pub use mm_api::{alloc, arch, errno, flags, phys, smp, spinlock, trace, types};
+pub use mm_api::{alloc, arch, errno, flags, lockstat, phys, smp, spinlock, trace, types};
 pub use mm_api::{trace_enter, trace_note};
 
 pub use errno::{Errno, Signal, SysResult, VmFault};

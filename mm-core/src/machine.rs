@@ -873,7 +873,9 @@ pub struct TlbContext {
     pub tlb_gen: u64,
 }
 
-/// One simulated CPU.
+/// One simulated CPU.  Aligned to a cache line, so that one CPU's lock
+/// word, taken on every access, shares no line with another CPU's.
+#[repr(align(64))]
 pub struct Cpu {
     /// CPU number.
     pub(crate) id: usize,
@@ -1368,7 +1370,7 @@ impl Machine {
         self.swap.swapon(device, prio, self.cpus.len())
     }
 
-    /// Loads address space `mm` on `cpu` (`switch_mm_irqs_off` ->
+    /// Loads address space `mm` on CPU `c` (`switch_mm_irqs_off` ->
     /// `choose_new_asid` -> the MMU's [`switch_mm`](Mmu::switch_mm)).  An
     /// address space the CPU still has an ASID for keeps its TLB entries,
     /// unless it was flushed meanwhile (its `tlb_gen` moved on); otherwise
@@ -1378,14 +1380,14 @@ impl Machine {
     /// keeps apart, and the generations are what
     /// [`flush_tlb_mm_range`](Self::flush_tlb_mm_range) counts flushes by;
     /// the MMU maps an ASID to its hardware tag.
-    pub(crate) fn switch_mm(&self, cpu: usize, mm: &MmStruct) {
-        if self.loaded_mm[cpu].load(Ordering::Acquire) == mm.id {
-            return;
-        }
-        let mut c = self.cpus[cpu].lock();
-        if c.active_mm == mm.id {
-            return;
-        }
+    ///
+    /// The caller holds the CPU `c`, which has another address space
+    /// loaded (`c.active_mm != mm.id`): an access, which holds its CPU
+    /// while it translates, switches there first.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn switch_mm_irqs_off(&self, c: &mut Cpu, mm: &MmStruct) {
+        let cpu = c.id;
         let _t = trace_enter!(self.trace, "switch_mm_irqs_off", "cpu {cpu}: mm {} -> mm {}", c.active_mm, mm.id);
         let next_tlb_gen = mm.tlb_gen.load(Ordering::Acquire);
         // choose_new_asid

@@ -197,7 +197,7 @@ impl MmStruct {
         let mut large: smallvec::SmallVec<[Pfn; 4]> = smallvec::SmallVec::new();
         // The page-table lock is taken at the first entry found, so that a
         // range without page tables costs only the walk.
-        let mut ptl = None;
+        let mut ptl = crate::pgtable::PtlWalk::new(self);
         self.for_each_pte(start, end, |va, slot, pte| {
             if !even_cows {
                 let cow = match pte {
@@ -209,7 +209,7 @@ impl MmStruct {
                     return;
                 }
             }
-            ptl.get_or_insert_with(|| self.page_table_lock.lock());
+            ptl.lock(slot.table);
             if let Pte::Marker(_) = pte {
                 // zap_nonpresent_ptes: ordinary zapping keeps guard markers.
                 if drop_markers {

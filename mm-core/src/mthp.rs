@@ -431,11 +431,12 @@ impl MmStruct {
             if page.mapcount() != 1 || page.test(PageFlags::MLOCKED) || !m.phys.frame_is_zero(p) {
                 continue;
             }
-            let _ptl = self.page_table_lock.lock();
             let Some((va, slot, vma)) = self.anon_page_vma_address(st, p) else {
                 continue;
             };
-            if vma.flags.contains(VmFlags::LOCKED) {
+            // Under the table's lock, the entry still maps the page.
+            let _ptl = self.pte_lock(slot.table);
+            if vma.flags.contains(VmFlags::LOCKED) || self.read_pte(slot).pfn() != Some(p) {
                 continue;
             }
             let zero = crate::arch::Pte::page(m.zero_pfn, vma.page_prot | crate::arch::PteFlags::SPECIAL);

@@ -9,6 +9,7 @@ use crate::errno::VmFault;
 use crate::flags::PageFlags;
 use crate::memory::MmuGather;
 use crate::mm::MmStruct;
+use crate::spinlock::{SpinLock, SpinLockGuard};
 use crate::types::{PAGE_SHIFT, Pfn};
 use crate::{trace_enter, trace_note};
 use std::cell::Cell;
@@ -35,6 +36,32 @@ thread_local! {
 pub struct Slot {
     pub table: Pfn,
     pub idx: usize,
+}
+
+/// The PTE-table lock of a walk over a range (`pte_offset_map_lock` at
+/// each table, `pte_unmap_unlock` at its end): taken at the first entry
+/// of a table the walk acts on, and given up before the next table's is
+/// taken, so a walk holds one page-table lock at a time.
+pub(crate) struct PtlWalk<'a> {
+    mm: &'a MmStruct,
+    held: Option<(Pfn, SpinLockGuard<'a, ()>)>,
+}
+
+impl<'a> PtlWalk<'a> {
+    /// A walk of `mm` holding no lock yet.
+    pub(crate) fn new(mm: &'a MmStruct) -> PtlWalk<'a> {
+        PtlWalk { mm, held: None }
+    }
+
+    /// Holds the lock of the PTE table `table`.
+    #[inline]
+    pub(crate) fn lock(&mut self, table: Pfn) {
+        if self.held.as_ref().is_some_and(|(t, _)| *t == table) {
+            return;
+        }
+        self.held = None;
+        self.held = Some((table, self.mm.pte_lock(table)));
+    }
 }
 
 impl MmStruct {
@@ -83,6 +110,42 @@ impl MmStruct {
             TableEntry::Table(t) => Some(Slot { table: t, idx: self.pt_index(PTE_LEVEL, va) }),
             _ => None,
         }
+    }
+
+    /// `pte_lockptr`: the lock of the PTE table `table`, kept in its
+    /// `struct page` (split page-table locks, one per page-table page),
+    /// so faults in different tables do not serialise.
+    #[inline(always)]
+    pub(crate) fn pte_lockptr(&self, table: Pfn) -> &SpinLock<()> {
+        &self.machine.phys.page(table).ptl
+    }
+
+    /// `pte_offset_map_lock`'s lock: takes the lock of the PTE table
+    /// `table`.
+    #[inline(always)]
+    pub(crate) fn pte_lock(&self, table: Pfn) -> SpinLockGuard<'_, ()> {
+        let ptl = self.pte_lockptr(table);
+        crate::lockstat::lock_acquired("ptl", ptl);
+        ptl.lock()
+    }
+
+    /// `pmd_lock`: the lock of the PMD table that holds the entry `pmd`
+    /// (`CONFIG_SPLIT_PMD_PTLOCKS`: that table's own lock), which guards
+    /// the entry (a PMD leaf, or the table pointer `pmd_install` writes).
+    #[inline(always)]
+    pub(crate) fn pmd_lock(&self, pmd: Slot) -> SpinLockGuard<'_, ()> {
+        let ptl = &self.machine.phys.page(pmd.table).ptl;
+        crate::lockstat::lock_acquired("pmd_lock", ptl);
+        ptl.lock()
+    }
+
+    /// `spin_lock(&mm->page_table_lock)`: the address space's own lock,
+    /// kept where the kernel keeps it (the PUD and upper levels'
+    /// population, `anon_vma_prepare`).
+    #[inline]
+    pub(crate) fn mm_page_table_lock(&self) -> SpinLockGuard<'_, ()> {
+        crate::lockstat::lock_acquired("page_table_lock", &self.page_table_lock);
+        self.page_table_lock.lock()
     }
 
     /// Reads a leaf entry (`ptep_get`).
@@ -160,7 +223,10 @@ impl MmStruct {
         }
         let child = level - 1;
         let new = self.alloc_table(child)?;
-        let _ptl = self.page_table_lock.lock();
+        // pmd_install takes the PMD table's lock; a PMD, PUD or P4D table
+        // is installed under the address space's lock (`__pmd_alloc`
+        // under `pud_lock`, which has no split lock).
+        let _ptl = if level == PMD_LEVEL { self.pmd_lock(slot) } else { self.mm_page_table_lock() };
         if let TableEntry::Table(t) = self.read_table(level, slot) {
             // Someone else populated it first: give ours back.
             self.machine.phys.page(new).clear_flags(PageFlags::PGTABLE);
@@ -415,7 +481,14 @@ impl MmStruct {
                 && let TableEntry::Table(t) = self.read_table(PMD_LEVEL, pmd)
                 && self.table_is_empty(t)
             {
-                let _ptl = self.page_table_lock.lock();
+                // Under the PMD's lock and then the table's, still the
+                // same table and still empty (a fault may have filled it).
+                let _pml = self.pmd_lock(pmd);
+                let _ptl = self.pte_lock(t);
+                if self.read_table(PMD_LEVEL, pmd) != TableEntry::Table(t) || !self.table_is_empty(t) {
+                    a += size;
+                    continue;
+                }
                 self.machine.phys.write_u64(pmd.table, pmd.idx, 0);
                 self.pt_freed();
                 self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);

@@ -126,7 +126,7 @@ impl MmStruct {
             return a.clone();
         }
         let m = &*self.machine;
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.mm_page_table_lock();
         if let Some(a) = vma.anon_vma() {
             return a.clone();
         }
@@ -334,7 +334,7 @@ impl Machine {
         let Some(slot) = mm.pte_offset(addr) else {
             return;
         };
-        let _ptl = mm.page_table_lock.lock();
+        let _ptl = mm.pte_lock(slot.table);
         let pte = mm.read_pte(slot);
         if pte.pfn() == Some(pfn) && !pte.is_special() {
             f(&Mapping { mm, vma: v, addr, slot }, pte);

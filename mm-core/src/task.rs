@@ -400,13 +400,9 @@ impl Task {
     }
 
     /// The OOM killer killed it.
+    #[inline]
     pub fn is_oom_victim(&self) -> bool {
         self.oom_victim.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Runs on `cpu`, making sure its address space is loaded.
-    fn switch_to(&self, cpu: usize) {
-        self.mm.machine.switch_mm(cpu, &self.mm);
     }
 
     /// One user-mode access of `va` on `cpu`: the MMU translates it, and a
@@ -430,6 +426,7 @@ impl Task {
     /// takes the CPU) comes before the translation or after `f`, as an
     /// interrupt comes between instructions, never between an
     /// instruction's translation and its access.
+    #[inline]
     fn access<R>(&self, cpu: usize, va: u64, access: Access, f: impl FnOnce(PhysAddr) -> R) -> Result<R, Signal> {
         // The hardware retries a faulting access for ever; the model gives
         // up after a few faults (see `run_access`), which no valid access
@@ -477,6 +474,7 @@ impl Task {
     /// The access loop of both modes: translate on `cpu` and run `f` with
     /// the CPU held; on an exception, let `handle` resolve it (and retry)
     /// or turn it into an error.
+    #[inline]
     #[allow(clippy::too_many_arguments)]
     fn run_access<R, E>(
         &self,
@@ -490,13 +488,18 @@ impl Task {
     ) -> Result<R, E> {
         let m = &*self.mm.machine;
         let _on = crate::smp::run_on_cpu(cpu);
-        self.switch_to(cpu);
         let mut f = Some(f);
-        for _ in 0..8 {
+        for round in 0..8 {
             // `f` runs with the CPU held (see `access`): a shootdown then
             // never overtakes a store through the entry it flushes.
             let fault = {
+                crate::lockstat::lock_acquired("cpu", &m.cpus[cpu]);
                 let mut c = m.cpus[cpu].lock();
+                // Running on `cpu` loads this task's address space first
+                // (the CPU is held already, so the check costs a compare).
+                if round == 0 && c.active_mm != self.mm.id {
+                    m.switch_mm_irqs_off(&mut c, &self.mm);
+                }
                 if m.trace.walk_enabled() {
                     let misses = c.mmu.stats().misses;
                     match c.mmu.translate(&m.phys, va, access, user) {
@@ -634,6 +637,7 @@ impl Task {
     }
 
     /// Reads the byte at `va`.
+    #[inline]
     pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
         let phys = &self.mm.machine.phys;
         let r = self.access(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()));
@@ -651,6 +655,7 @@ impl Task {
     }
 
     /// Writes the byte at `va`.
+    #[inline]
     pub fn store(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
         let phys = &self.mm.machine.phys;
         let r = self.access(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val));

@@ -285,6 +285,65 @@ impl X86Mmu {
             .map(|i| base + i)
     }
 
+    /// The rest of [`Mmu::translate`]: a hit that denies the access (the
+    /// entry is dropped and the access faults), a write through a clean
+    /// entry (the hardware walks again to set the dirty bit, and faults if
+    /// the entry no longer allows it), or a miss: walk, then cache the
+    /// translation or fault.  `hit` is the entry the lookup found.
+    #[inline(never)]
+    fn translate_slow(
+        &mut self,
+        phys: &PhysMem,
+        va: u64,
+        access: Access,
+        user: bool,
+        hit: Option<usize>,
+    ) -> Result<PhysAddr, Exception> {
+        let vpn = va >> PAGE_SHIFT;
+        if let Some(i) = hit
+            && denied(self.entries[i].flags(), access, user)
+        {
+            // The TLB's permissions are authoritative until flushed; the
+            // fault drops the entry.
+            self.entries[i] = TlbEntry::default();
+            return Err(Exception::PageFault(self.fault(va, access, user, true, false, true)));
+        }
+        // Only canonical addresses reach the TLB, so a hit needs no check.
+        if !self.is_canonical(va) {
+            return Err(Exception::GeneralProtection { addr: va });
+        }
+        self.stats.misses += 1;
+        match self.walk(phys, va, access, user) {
+            Walk::Ok { pfn, flags, huge } => {
+                // A PMD leaf is cached as one 2 MiB entry.
+                let (tag_vpn, tag_pfn, flags) = if huge {
+                    self.has_huge = true;
+                    (vpn / PMD_PAGES, pfn - vpn % PMD_PAGES, flags | E_HUGE)
+                } else {
+                    (vpn, pfn, flags)
+                };
+                let mut entry = TlbEntry::new(tag_vpn, tag_pfn, self.pcid, flags);
+                if huge {
+                    entry.tag |= HUGE_TAG;
+                }
+                match hit {
+                    Some(i) => self.entries[i] = entry,
+                    None => {
+                        let set = self.set_of(tag_vpn);
+                        self.fill_set(set, entry);
+                    }
+                }
+                Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
+            }
+            Walk::Fault { protection, rsvd, leaf } => {
+                if let Some(i) = hit {
+                    self.entries[i] = TlbEntry::default();
+                }
+                Err(Exception::PageFault(self.fault(va, access, user, protection, rsvd, leaf)))
+            }
+        }
+    }
+
     /// Walks the tables for `va`, setting accessed (and, for a write,
     /// dirty) bits with locked updates as the hardware does.
     fn walk(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Walk {
@@ -456,21 +515,15 @@ fn denied(f: u8, access: Access, user: bool) -> bool {
 
 impl Mmu for X86Mmu {
     fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
+        // The hit path, kept small: a TLB entry that allows the access
+        // (and, for a write, is dirty already).  Everything else, a denied
+        // hit included, is `translate_slow`'s.
         let vpn = va >> PAGE_SHIFT;
         let hit = self.lookup(vpn);
         if let Some(i) = hit {
             let e = self.entries[i];
             let ef = e.flags();
-            let denied = (user && ef & E_USER == 0)
-                || (access == Access::Write && ef & E_WRITE == 0)
-                || (access == Access::Exec && ef & E_NX != 0);
-            if denied {
-                // The TLB's permissions are authoritative until flushed; the
-                // fault drops the entry.
-                self.entries[i] = TlbEntry::default();
-                return Err(Exception::PageFault(self.fault(va, access, user, true, false, true)));
-            }
-            if access != Access::Write || ef & E_DIRTY != 0 {
+            if !denied(ef, access, user) && (access != Access::Write || ef & E_DIRTY != 0) {
                 self.stats.hits += 1;
                 let pfn = if ef & E_HUGE != 0 {
                     self.last_huge = i;
@@ -480,43 +533,8 @@ impl Mmu for X86Mmu {
                 };
                 return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
-            // A write through a clean entry: the hardware walks again to
-            // set the dirty bit, and faults if the entry no longer allows it.
         }
-        // Only canonical addresses reach the TLB, so a hit needs no check.
-        if !self.is_canonical(va) {
-            return Err(Exception::GeneralProtection { addr: va });
-        }
-        self.stats.misses += 1;
-        match self.walk(phys, va, access, user) {
-            Walk::Ok { pfn, flags, huge } => {
-                // A PMD leaf is cached as one 2 MiB entry.
-                let (tag_vpn, tag_pfn, flags) = if huge {
-                    self.has_huge = true;
-                    (vpn / PMD_PAGES, pfn - vpn % PMD_PAGES, flags | E_HUGE)
-                } else {
-                    (vpn, pfn, flags)
-                };
-                let mut entry = TlbEntry::new(tag_vpn, tag_pfn, self.pcid, flags);
-                if huge {
-                    entry.tag |= HUGE_TAG;
-                }
-                match hit {
-                    Some(i) => self.entries[i] = entry,
-                    None => {
-                        let set = self.set_of(tag_vpn);
-                        self.fill_set(set, entry);
-                    }
-                }
-                Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
-            }
-            Walk::Fault { protection, rsvd, leaf } => {
-                if let Some(i) = hit {
-                    self.entries[i] = TlbEntry::default();
-                }
-                Err(Exception::PageFault(self.fault(va, access, user, protection, rsvd, leaf)))
-            }
-        }
+        self.translate_slow(phys, va, access, user, hit)
     }
 
     fn nr_asids(&self) -> usize {

@@ -56,7 +56,7 @@ impl MmStruct {
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE | PteFlags::DIRTY);
         }
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pte_lock(slot.table);
         if !self.read_pte(slot).is_none() {
             trace_note!(m.trace, "do_anonymous_page", "entry appeared meanwhile: page released");
             m.put_page(pfn);
@@ -122,7 +122,7 @@ impl MmStruct {
         let nr = 1u64 << order;
         let addr = vmf.address & !((PAGE_SIZE << order) - 1);
         let first = Slot { table: slot.table, idx: slot.idx & !(nr as usize - 1) };
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pte_lock(slot.table);
         if !self.pte_range_none(first, nr) {
             drop(_ptl);
             trace_note!(m.trace, "do_anonymous_page", "entries appeared meanwhile: folio released");

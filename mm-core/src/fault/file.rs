@@ -193,7 +193,7 @@ impl MmStruct {
         }
         let entry = Pte::page(pfn, vma.page_prot).with(extra);
         let large = if what == Mapped::File { self.finish_fault_folio(vmf, pfn) } else { None };
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pte_lock(slot.table);
         if let Some((first_addr, head, nr)) = large {
             let slots = |i: u64| Slot {
                 table: slot.table,
@@ -296,7 +296,7 @@ impl MmStruct {
             if tmp.intersects(VmFault::ERROR | VmFault::NOPAGE) {
                 return tmp;
             }
-            ptl = Some(self.page_table_lock.lock());
+            ptl = Some(self.pte_lock(slot.table));
             if self.read_pte(slot) != orig {
                 trace_note!(m.trace, "wp_page_shared", "entry changed meanwhile");
                 return VmFault::empty();

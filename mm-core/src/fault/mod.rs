@@ -199,6 +199,7 @@ impl MmStruct {
         if info.user {
             flags |= FaultFlags::USER;
         }
+        crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
         let mut st = self.mmap_lock.read();
         // lock_vma_under_rcu: only a VMA that contains the address.
         if st.vmas.lookup(addr).is_none() {
@@ -358,7 +359,7 @@ impl MmStruct {
                 if orig.is_protnone() && vmf.vma.is_accessible() {
                     return self.do_numa_page(vmf, slot, orig);
                 }
-                let ptl = self.page_table_lock.lock();
+                let ptl = self.pte_lock(slot.table);
                 if self.read_pte(slot) != orig {
                     trace_note!(m.trace, "handle_pte_fault", "entry changed meanwhile");
                     return VmFault::empty();
@@ -391,7 +392,7 @@ impl MmStruct {
             return VmFault::empty();
         };
         let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL);
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pte_lock(slot.table);
         self.set_pte(slot, Pte::page(pfn, vmf.vma.page_prot | keep));
         trace_note!(self.machine.trace, "do_numa_page", "protection restored");
         VmFault::empty()

@@ -37,7 +37,7 @@ impl MmStruct {
             None => {
                 let Some(p) = m.swapin_readahead(entry) else {
                     // The entry may have been dealt with meanwhile.
-                    let _ptl = self.page_table_lock.lock();
+                    let _ptl = self.pte_lock(slot.table);
                     return if self.read_pte(slot) == orig { VmFault::OOM } else { VmFault::empty() };
                 };
                 ret |= VmFault::MAJOR;
@@ -48,7 +48,7 @@ impl MmStruct {
         // folio_lock: a page still being read in, or being reclaimed, is
         // waited for.
         page.lock();
-        let ptl = self.page_table_lock.lock();
+        let ptl = self.pte_lock(slot.table);
         if self.read_pte(slot) != orig || m.page_swap_entry(pfn) != Some(entry) || !page.test(PageFlags::UPTODATE) {
             drop(ptl);
             page.unlock();

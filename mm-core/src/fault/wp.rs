@@ -157,7 +157,7 @@ impl MmStruct {
             trace_note!(m.trace, "wp_page_copy", "copied pfn {:#x} to new pfn {:#x}", old_pfn.0, new.0);
         }
         let entry = maybe_mkwrite(Pte::page(new, vma.page_prot).with(PteFlags::DIRTY), vma);
-        let _ptl = self.page_table_lock.lock();
+        let _ptl = self.pte_lock(slot.table);
         if self.read_pte(slot) != orig {
             trace_note!(m.trace, "wp_page_copy", "entry changed meanwhile: copy released");
             m.put_page(new);

@@ -729,7 +729,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             }
             let addr = vma.start + ((index - vma.pgoff) << PAGE_SHIFT);
             let slot = crate::pgtable::Slot { table, idx: mm.pt_index(crate::arch::PTE_LEVEL, addr) };
-            ptl.get_or_insert_with(|| mm.page_table_lock.lock());
+            ptl.get_or_insert_with(|| mm.pte_lock(table));
             if !mm.read_pte(slot).is_none() {
                 m.put_page(pfn);
                 continue;

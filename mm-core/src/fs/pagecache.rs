@@ -676,7 +676,7 @@ impl AddressSpace {
                 let Some(slot) = mm.pte_offset(addr) else {
                     continue;
                 };
-                let _ptl = mm.page_table_lock.lock();
+                let _ptl = mm.pte_lock(slot.table);
                 let pte = mm.read_pte(slot);
                 if let Pte::Page { pfn: p, flags } = pte
                     && p == pfn

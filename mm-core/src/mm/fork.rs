@@ -130,8 +130,9 @@ impl MmStruct {
         let (mut anon, mut file, mut swap) = (0i64, 0i64, 0i64);
         for (va, slot, _) in entries {
             let dst = child.pte_alloc_walk(va).map_err(|_| Errno::ENOMEM)?;
-            let _ptl = self.page_table_lock.lock();
-            let _cptl = child.page_table_lock.lock();
+            // copy_pte_range: the child's table lock, then the parent's.
+            let _cptl = child.pte_lock(dst.table);
+            let _ptl = self.pte_lock(slot.table);
             let pte = self.read_pte(slot);
             match pte {
                 Pte::None => {}

@@ -314,8 +314,9 @@ impl MmStruct {
         }
         let mut removed = 0u64;
         {
-            let _ptl = self.page_table_lock.lock();
+            let mut ptl = crate::pgtable::PtlWalk::new(self);
             self.for_each_pte(start, end, |_, slot, pte| {
+                ptl.lock(slot.table);
                 if pte.is_guard_marker() {
                     self.set_pte(slot, Pte::None);
                     removed += 1;
@@ -367,7 +368,7 @@ impl MmStruct {
             if pfns.clone().any(|p| m.phys.page(p).mapcount() > 1) {
                 return;
             }
-            let _ptl = self.page_table_lock.lock();
+            let _ptl = self.pmd_lock(pmd);
             for p in pfns {
                 let page = m.phys.page(p);
                 if page.test(PageFlags::SWAPCACHE) && !m.folio_free_swap(p) {
@@ -388,8 +389,9 @@ impl MmStruct {
         // range covers in part is split first.
         self.madvise_split_large_folios(st, start, end, false);
         {
-            let _ptl = self.page_table_lock.lock();
+            let mut ptl = crate::pgtable::PtlWalk::new(self);
             self.for_each_pte(start, end, |va, slot, pte| {
+                ptl.lock(slot.table);
                 if let Pte::Swap { ty, offset, .. } = pte {
                     self.set_pte(slot, Pte::None);
                     m.free_swap_and_cache(crate::swap::SwpEntry { ty, offset });
@@ -555,7 +557,7 @@ impl MmStruct {
             if m.phys.page(head).is_anon() && m.phys.page(head).mapcount() > 1 {
                 return;
             }
-            let _ptl = self.page_table_lock.lock();
+            let _ptl = self.pmd_lock(pmd);
             if leaf.flags().contains(PteFlags::ACCESSED) {
                 self.set_pmd_at(pmd, leaf.without(PteFlags::ACCESSED));
                 tlb.remove_pmd_tlb_entry(haddr);
@@ -572,8 +574,9 @@ impl MmStruct {
         self.madvise_split_large_folios(st, start, end, pageout);
         self.madvise_split_file_folios(v, start, end);
         {
-            let _ptl = self.page_table_lock.lock();
+            let mut ptl = crate::pgtable::PtlWalk::new(self);
             self.for_each_pte(start, end, |va, slot, pte| {
+                ptl.lock(slot.table);
                 let Some(pfn) = self.vm_normal_page(pte) else {
                     return;
                 };

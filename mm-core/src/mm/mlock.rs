@@ -205,8 +205,9 @@ impl MmStruct {
                     n += 1;
                 }
             }
-            let _ptl = self.page_table_lock.lock();
-            self.for_each_pte(start, end, |_, _, pte| {
+            let mut ptl = crate::pgtable::PtlWalk::new(self);
+            self.for_each_pte(start, end, |_, slot, pte| {
+                ptl.lock(slot.table);
                 let Some(pfn) = self.vm_normal_page(pte) else {
                     return;
                 };

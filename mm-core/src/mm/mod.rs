@@ -207,8 +207,11 @@ pub struct MmStruct {
     pgd: Pfn,
     /// VMAs and layout, under the `mmap_lock`.
     pub(crate) mmap_lock: RwLock<MmState>,
-    /// `page_table_lock`: serialises page-table updates (a spinlock, as in
-    /// the kernel).
+    /// `page_table_lock`: the address space's own spinlock, for what the
+    /// kernel keeps under it (installing PMD, PUD and P4D tables,
+    /// `anon_vma_prepare`); entries of a PTE table are changed under that
+    /// table's lock (`pte_lock`) and PMD entries under their table's
+    /// (`pmd_lock`): split page-table locks.
     pub(crate) page_table_lock: SpinLock<()>,
     /// Counters.
     pub(crate) counters: MmCounters,

@@ -177,12 +177,12 @@ impl MmStruct {
                 changed += size >> crate::types::PAGE_SHIFT;
             }
         });
-        let mut ptl = None;
+        let mut ptl = crate::pgtable::PtlWalk::new(self);
         self.for_each_pte(start, end, |va, slot, old| {
             let Pte::Page { pfn, flags } = old else {
                 return;
             };
-            ptl.get_or_insert_with(|| self.page_table_lock.lock());
+            ptl.lock(slot.table);
             let keep = flags & (PteFlags::ACCESSED | PteFlags::DIRTY | PteFlags::SPECIAL | PteFlags::SOFT_DIRTY);
             let mut new = Pte::Page { pfn, flags: newprot | keep };
             if try_writable && !new.is_write() && self.can_change_pte_writable(vma, new) {

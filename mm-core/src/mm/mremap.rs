@@ -369,7 +369,10 @@ impl MmStruct {
             let Ok(dst) = self.pte_alloc_walk(va - old + new) else {
                 return false;
             };
-            let _ptl = self.page_table_lock.lock();
+            // move_ptes: the old table's lock, then the new one's if it is
+            // another table.
+            let _ptl = self.pte_lock(slot.table);
+            let _new_ptl = (dst.table != slot.table).then(|| self.pte_lock(dst.table));
             let pte = self.read_pte(slot);
             if pte.is_none() {
                 continue;

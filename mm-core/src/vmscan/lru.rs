@@ -301,6 +301,7 @@ impl ReclaimPolicy for TwoListLru {
 
     fn folio_add_lru(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
         let lru = LruList::of(is_file_lru(ctx.phys, pfn), activate);
+        crate::lockstat::lock_acquired("lru_lock", &self.lru_lock);
         self.lru_lock.lock().add(ctx.phys, pfn, lru, false);
     }
 

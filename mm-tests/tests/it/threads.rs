@@ -99,3 +99,99 @@ fn run(cfg: MachineConfig) {
     assert_eq!(anon + swap, ((THREADS as u64 + 1) * PAGES) as i64, "every page resident or on swap");
     assert!(minor >= (THREADS as u64 + 1) * PAGES, "{minor} faults");
 }
+
+/// The locks two threads take while faulting `PAGES` pages each, after a
+/// first fault that built the page tables: thread `i` writes at
+/// `base(i) + p * PAGE_SIZE`.
+fn fault_locks(base: impl Fn(usize) -> u64 + Sync, pages: u64) -> Vec<(Vec<mm_core::lockstat::Acquisition>, u64)> {
+    let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+    let leader = k.spawn().expect("process");
+    let other = k.spawn_thread(leader).expect("thread");
+    // Two 2 MiB regions 1 GiB apart: PTE and PMD tables of their own.
+    for i in 0..2u64 {
+        let a = A + i * (1 << 30);
+        assert_eq!(k.sys_mmap(leader, a, 2 << 20, 3, 0x32, -1, 0), Ok(a));
+    }
+    let tasks: Vec<_> = [leader, other].iter().map(|&t| k.task(t).expect("task").clone()).collect();
+    for (cpu, t) in tasks.iter().enumerate() {
+        t.store(cpu, base(cpu), 1).expect("first store");
+    }
+    let barrier = Barrier::new(2);
+    let out = std::thread::scope(|s| {
+        let handles: Vec<_> = tasks
+            .iter()
+            .enumerate()
+            .map(|(cpu, t)| {
+                let (barrier, base) = (&barrier, &base);
+                s.spawn(move || {
+                    barrier.wait();
+                    let before = t.faults().get().0;
+                    let ((), seen) = mm_core::lockstat::record(|| {
+                        for p in 1..=pages {
+                            t.store(cpu, base(cpu) + p * PAGE_SIZE, 1).expect("store");
+                        }
+                    });
+                    (seen, t.faults().get().0 - before)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+    out
+}
+
+/// Acquisitions of `class` in `seen`, and the distinct locks of it.
+fn count(seen: &[mm_core::lockstat::Acquisition], class: &str) -> (usize, std::collections::HashSet<usize>) {
+    let of: Vec<usize> = seen.iter().filter(|a| a.class == class).map(|a| a.addr).collect();
+    (of.len(), of.into_iter().collect())
+}
+
+/// Lock classes the fault path may still share between threads faulting
+/// in different page tables (the allocator's zone lock is taken once per
+/// batch of pages a CPU's list takes from the zone, as `rmqueue_bulk`
+/// does, and is counted apart).
+const STILL_SHARED: &[&str] = &["lru_lock", "mmap_lock"];
+
+/// Split page-table locks: two threads faulting in page tables of their
+/// own (regions 1 GiB apart) take one page-table lock per fault, each
+/// its own table's, and share no lock of the fault path but those
+/// `STILL_SHARED` names.
+#[test]
+fn faults_in_different_page_tables_share_no_page_table_lock() {
+    const { assert!(mm_core::lockstat::ENABLED, "mm-tests builds mm-core with lock-stat") };
+    const PAGES: u64 = 64;
+    let runs = fault_locks(|i| A + i as u64 * (1 << 30), PAGES);
+    for (seen, faults) in &runs {
+        assert_eq!(*faults, PAGES);
+        let (ptl, ptls) = count(seen, "ptl");
+        assert_eq!(ptl as u64, PAGES, "one page-table lock per fault");
+        assert_eq!(ptls.len(), 1, "all in one PTE table");
+        assert_eq!(count(seen, "page_table_lock").0, 0, "mm->page_table_lock stays off the fault path");
+        assert_eq!(count(seen, "pmd_lock").0, 0, "no table installed");
+        let (zone, _) = count(seen, "zone_lock");
+        assert!(zone as u64 <= PAGES / 8, "the zone lock once per batch: {zone}");
+    }
+    let addrs = |i: usize| -> std::collections::HashMap<usize, &'static str> {
+        runs[i].0.iter().filter(|a| a.class != "zone_lock").map(|a| (a.addr, a.class)).collect()
+    };
+    let (a, b) = (addrs(0), addrs(1));
+    let mut shared: Vec<&str> = a.iter().filter(|(addr, _)| b.contains_key(addr)).map(|(_, &c)| c).collect();
+    shared.sort_unstable();
+    shared.dedup();
+    assert_eq!(shared, STILL_SHARED, "locks both threads took");
+}
+
+/// The other side: two threads faulting in one PTE table share its lock
+/// (so the test above would see a shared page-table lock).
+#[test]
+fn faults_in_one_page_table_share_its_lock() {
+    const { assert!(mm_core::lockstat::ENABLED) };
+    // Thread 1 faults the upper half of thread 0's 2 MiB region.
+    let runs = fault_locks(|i| A + i as u64 * (1 << 20), 32);
+    let (_, t0) = count(&runs[0].0, "ptl");
+    let (_, t1) = count(&runs[1].0, "ptl");
+    assert_eq!(t0.len(), 1);
+    assert_eq!(t0, t1, "one PTE table, one lock");
+}
