@@ -423,10 +423,16 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
             .map_or("128", |m| m.value.trim());
         match host_read_ahead_kb(Path::new(&base)) {
             Some(h) if h.to_string() == want => {}
-            h => {
-                let host = h.map_or("an unknown value".to_string(), |h| h.to_string());
+            Some(h) => {
                 eprintln!(
-                    "error: machine: files_on=ext4 with read_ahead_kb={want}, but the device of {} has read_ahead_kb={host}; give read_ahead_kb={host} (mmsim real does not change it)",
+                    "error: machine: files_on=ext4 with read_ahead_kb={want}, but the device of {} has read_ahead_kb={h}; give read_ahead_kb={h} (mmsim real does not change it)",
+                    Path::new(&base).display()
+                );
+                return ExitCode::from(2);
+            }
+            None => {
+                eprintln!(
+                    "error: machine: files_on=ext4, but {} is on no block device whose read_ahead_kb sysfs shows ($MM_ORACLE_EXT4DIR must be a directory on ext4)",
                     Path::new(&base).display()
                 );
                 return ExitCode::from(2);

@@ -748,10 +748,10 @@ fn disk_file_folios_are_read_pmd_mapped_counted_and_reclaimed() {
 fn reclaim_takes_pmd_mapped_disk_file_folios() {
     let mut cfg = MachineConfig::default();
     cfg.set("files_on", "ext4").expect("setting");
-    cfg.set("ram", "24M").expect("setting");
+    cfg.set("ram", "12M").expect("setting");
     let mut k = Kernel::new(&cfg).expect("machine");
     let pid = k.spawn().expect("process");
-    let size = 16 * HPAGE;
+    let size = 8 * HPAGE;
     disk_file(&k, "f", size);
     let fd = k.sys_openat(pid, "f", 0).expect("openat") as i64;
     k.sys_mmap(pid, A, size, PROT_READ, 0x12, fd, 0).expect("mmap");
@@ -763,9 +763,9 @@ fn reclaim_takes_pmd_mapped_disk_file_folios() {
         }
         check(&k);
     }
-    // 32 MiB through 24 MiB of memory: folios were reclaimed on the way.
-    assert!(meminfo_kb(&k, "FileHugePages") < 32768);
-    assert!(k.faults(pid).expect("faults").1 > 8);
+    // 16 MiB through 12 MiB of memory: folios were reclaimed on the way.
+    assert!(meminfo_kb(&k, "FileHugePages") < 16384);
+    assert!(k.faults(pid).expect("faults").1 > 4);
     k.sys_munmap(pid, A, size).expect("munmap");
     check(&k);
 }
