@@ -730,7 +730,9 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
             let addr = vma.start + ((index - vma.pgoff) << PAGE_SHIFT);
             let slot = crate::pgtable::Slot { table, idx: mm.pt_index(crate::arch::PTE_LEVEL, addr) };
             ptl.get_or_insert_with(|| mm.pte_lock(table));
-            if !mm.read_pte(slot).is_none() {
+            // pte_none: an empty entry is the zero word in every format
+            // (tables start zeroed), so the word itself says, undecoded.
+            if m.phys.read_u64(table, slot.idx) != 0 {
                 m.put_page(pfn);
                 continue;
             }

@@ -516,6 +516,18 @@ impl AddressSpace {
         out
     }
 
+    /// `filemap_get_entry`: what slot `index` holds, with a reference for
+    /// the caller if it is a page (one lookup, one lock round).
+    #[inline]
+    pub(crate) fn filemap_get_entry(&self, index: u64) -> Option<CacheEntry> {
+        let pages = self.i_pages.lock();
+        let entry = decode(pages.raw(index));
+        if let Some(CacheEntry::Page(pfn)) = entry {
+            self.machine.get_page(pfn);
+        }
+        entry
+    }
+
     /// What slot `index` holds.
     pub fn get_entry(&self, index: u64) -> Option<CacheEntry> {
         decode(self.i_pages.lock().raw(index))

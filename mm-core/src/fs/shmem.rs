@@ -431,19 +431,17 @@ pub(crate) fn shmem_get_folio_gfp(
     vmf: Option<(&Vma, u64)>,
 ) -> Result<(Pfn, VmFault), VmFault> {
     loop {
-        match inode.mapping.get_entry(index) {
-            Some(CacheEntry::Page(_)) => {
-                if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
-                    trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
-                    // A page fallocate made is zeroed already; it is up
-                    // to date once used.  (A plain load on the fault
-                    // path; the flag is written only that once.)
-                    let page = m.phys.page(pfn);
-                    if !page.test(PageFlags::UPTODATE) {
-                        page.set_flags(PageFlags::UPTODATE);
-                    }
-                    return Ok((pfn, VmFault::empty()));
+        match inode.mapping.filemap_get_entry(index) {
+            Some(CacheEntry::Page(pfn)) => {
+                trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
+                // A page fallocate made is zeroed already; it is up to
+                // date once used.  (A plain load on the fault path; the
+                // flag is written only that once.)
+                let page = m.phys.page(pfn);
+                if !page.test(PageFlags::UPTODATE) {
+                    page.set_flags(PageFlags::UPTODATE);
                 }
+                return Ok((pfn, VmFault::empty()));
             }
             Some(CacheEntry::Swap(entry)) => {
                 if let Some(r) = shmem_swapin_folio(m, inode, index, entry)? {
