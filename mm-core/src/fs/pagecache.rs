@@ -655,6 +655,12 @@ impl AddressSpace {
         }
     }
 
+    /// `split_folio` as far as the cache goes: every page of the large
+    /// folio holding page `index` becomes a folio of its own.
+    pub(crate) fn split_folio_to_order0(&self, index: u64) {
+        self.i_pages.lock().split(index);
+    }
+
     /// `try_folio_split` (`folio_split`) of the large folio holding page
     /// `index`: split so that page `index` is a folio of its own and the
     /// rest are the largest aligned folios around it (each half of the

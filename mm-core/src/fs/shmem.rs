@@ -632,6 +632,21 @@ impl Tmpfs {
         Ok(inode)
     }
 
+    /// (v1.8) Creates file `name` of `size` bytes on the disk filesystem
+    /// of `files_on=ext4` ([`super::diskfile`]), in this directory of
+    /// names: written, synced and dropped from the cache, its page `p`
+    /// is `fill(p)`.  `EEXIST` if the name is taken.
+    pub fn create_on_disk(&self, name: &str, size: u64, fill: super::diskfile::FillFn) -> SysResult<Arc<Inode>> {
+        let mut files = self.files.lock();
+        if files.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let inode = super::diskfile::DiskFile::new_inode(&self.sb, size, fill);
+        trace_note!(self.sb.machine().trace, "ext4_create", "{name}: {size} bytes, nothing cached");
+        files.insert(name.to_string(), inode.clone());
+        Ok(inode)
+    }
+
     /// Removes file `name` (`unlink`): its pages go when the last mapping
     /// and descriptor do.
     pub fn unlink(&self, name: &str) -> SysResult<()> {

@@ -212,6 +212,17 @@ fn thp_shmem_cases_match_linux() {
     check("thp/shmem", None, 32);
 }
 
+/// (v1.8) Large page-cache folios of a disk filesystem (`thp/ext4`): files
+/// on the host's ext4 with nothing cached at the start (`machine
+/// files_on=ext4`, the device's `read_ahead_kb`), read through readahead
+/// (`MADV_HUGEPAGE`: two 2 MiB folios, mapped by PMDs where the VMA and
+/// offset allow), written, unmapped, advised, protected and forked,
+/// recorded twice on the real kernel.
+#[test]
+fn thp_ext4_cases_match_linux() {
+    check("thp/ext4", None, 26);
+}
+
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is
 /// `tools/gen_thp.py`'s, 2 MiB-aligned regions with THP advice, splits and
 /// fork), recorded on the real kernel.
