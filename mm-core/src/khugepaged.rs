@@ -111,6 +111,28 @@ pub struct KhugepagedStats {
 }
 
 impl Machine {
+    /// `alloc_charge_folio`: the new PMD-sized folio of a collapse, as
+    /// order-0 pages the copy fills one by one.  It may reclaim and
+    /// compact directly (`GFP_TRANSHUGE`), for khugepaged only if
+    /// `khugepaged/defrag` says so (`GFP_TRANSHUGE_LIGHT` otherwise).
+    fn alloc_charge_folio(&self, order: u32, cc: CollapseControl) -> Result<Pfn, ScanResult> {
+        let direct = !cc.is_khugepaged || self.tunables.khugepaged_defrag;
+        let new = self.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false);
+        match new {
+            Some(new) if self.split_page(new, order) => {
+                self.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
+                Ok(new)
+            }
+            new => {
+                if let Some(new) = new {
+                    self.free_pages(new, order);
+                }
+                self.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+                Err(ScanResult::AllocHugePageFail)
+            }
+        }
+    }
+
     /// `hugepage_pmd_enabled`: the PMD size may be used at all, so
     /// khugepaged runs: for anonymous memory (its own setting, or the
     /// global one it inherits, is not `never`), or for shared memory
@@ -548,18 +570,10 @@ impl MmStruct {
         let m = &*self.machine;
         let order = m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
         let nr = 1u64 << order;
-        // alloc_charge_folio
-        let direct = !cc.is_khugepaged || m.tunables.khugepaged_defrag;
-        let Some(new) = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false) else {
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
+        let new = match m.alloc_charge_folio(order, cc) {
+            Ok(new) => new,
+            Err(r) => return r,
         };
-        if !m.split_page(new, order) {
-            m.free_pages(new, order);
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
-        }
-        m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
         // hugepage_vma_revalidate(expect_anon): a VMA no page was ever
         // written to (only zero pages) has no anon_vma and is refused.
         let Some(anon_vma) = vma.anon_vma().cloned() else {
@@ -857,18 +871,10 @@ impl MmStruct {
         let nr = 1u64 << order;
         let start = vma.linear_page_index(haddr);
         let last = start + nr - 1;
-        // alloc_charge_folio
-        let direct = !cc.is_khugepaged || m.tunables.khugepaged_defrag;
-        let Some(new) = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false) else {
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
+        let new = match m.alloc_charge_folio(order, cc) {
+            Ok(new) => new,
+            Err(r) => return r,
         };
-        if !m.split_page(new, order) {
-            m.free_pages(new, order);
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
-        }
-        m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
         let fail = |r: ScanResult| {
             for i in 0..nr {
                 m.free_pages(Pfn(new.0 + i), 0);
