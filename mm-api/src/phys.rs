@@ -214,6 +214,7 @@ impl Page {
 
     /// Resets every field: the core calls it when the allocator hands the
     /// frame out afresh (a backend has no reason to).
+    #[inline]
     pub fn reset(&self) {
         self.flags.store(0, Ordering::Relaxed);
         self.refcount.store(0, Ordering::Relaxed);

@@ -763,6 +763,9 @@ impl MmStruct {
             m.phys.write_u64(pmd.table, pmd.idx, 0);
             drop(_ptl);
             m.flush_tlb_mm_range(self, haddr, haddr + size, PAGE_SHIFT + order);
+            if orig.flags().contains(PteFlags::DIRTY) {
+                m.folio_mark_dirty_file(first, nr);
+            }
             self.zap_file_pmd_folio(first, nr);
             self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
             self.pte_free(table);
@@ -906,6 +909,9 @@ impl MmStruct {
         }
         m.folio_mod_entire_mapcount(first, -1);
         let anon = m.phys.page(first).is_anon();
+        if !anon && orig.flags().contains(PteFlags::DIRTY) {
+            m.folio_mark_dirty_file(first, nr);
+        }
         if m.phys.page(first).test(PageFlags::LARGE_RMAPPABLE) {
             // folio_remove_rmap_pmd, tlb_remove_page_size: the folio's one
             // reference, freed with the block.
@@ -924,7 +930,22 @@ impl MmStruct {
         rss.fetch_sub(nr as i64, Ordering::Relaxed);
         trace_note!(m.trace, "zap_huge_pmd", "{:#x}: folio {:#x}, {} pages", haddr, first.0, nr);
     }
+}
 
+impl Machine {
+    /// `folio_mark_dirty` of the page-cache folio of `nr` pages at `head`
+    /// whose PMD leaf was dirty when it went (`pmd_dirty`).
+    pub(crate) fn folio_mark_dirty_file(&self, head: Pfn, nr: u64) {
+        let Some(inode) = self.page_inode(head) else { return };
+        for i in 0..nr {
+            let p = Pfn(head.0 + i);
+            let index = self.phys.page(p).index.load(Ordering::Relaxed);
+            inode.mapping.folio_mark_dirty(&inode, index, p);
+        }
+    }
+}
+
+impl MmStruct {
     /// The rmap side of dropping a file leaf that mapped the page-cache
     /// folio at `head` (`folio_remove_rmap_pmd`, `folio_put`): each page
     /// loses the leaf's mapping and reference.  A page mlocked stays so

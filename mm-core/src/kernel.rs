@@ -210,6 +210,17 @@ impl Kernel {
         self.tmpfs.create(name, size, fill).map(|_| ())
     }
 
+    /// Creates file `name` of `size` bytes where the machine's `files_on`
+    /// says scenario files live: on tmpfs, every page cached
+    /// ([`Kernel::create_file`]); (v1.8) on a disk filesystem, nothing
+    /// cached ([`crate::fs::diskfile`]).  Page `p` is `fill(p, bytes)`.
+    pub fn create_scenario_file(&self, name: &str, size: u64, fill: crate::fs::diskfile::FillFn) -> SysResult<()> {
+        match self.machine.tunables.files_on {
+            crate::machine::FilesOn::Tmpfs => self.tmpfs.create(name, size, &mut |p, b| fill(p, b)).map(|_| ()),
+            crate::machine::FilesOn::Ext4 => self.tmpfs.create_on_disk(name, size, fill).map(|_| ()),
+        }
+    }
+
     /// `openat(AT_FDCWD, path, flags)`: the lowest free descriptor
     /// (`EMFILE` if it is not below `RLIMIT_NOFILE`, 1024).  The root
     /// filesystem (if any) is searched by full path, symbolic links

@@ -11,7 +11,9 @@
 //! had becomes the table deposited with the leaf.
 //!
 //! A shmem or tmpfs VMA's blocks are collapsed in the page cache instead
-//! (`collapse_file`) and mapped by a PMD here (`collapse_pte_mapped_thp`).
+//! (`hpage_collapse_scan_file`, `collapse_file`, whose
+//! `retract_page_tables` frees the block's PTE tables in every mapping)
+//! and mapped by a PMD here (`collapse_pte_mapped_thp`).
 //!
 //! Each block's scan ends in a `ScanResult`; as 6.18's `madvise_collapse`
 //! does, some let the walk go on to the next block (the error of the last
@@ -20,7 +22,8 @@
 //! khugepaged runs the same scan and collapse over the address spaces it
 //! was told of (`__khugepaged_enter`: a THP fault, `MADV_HUGEPAGE` on a
 //! VMA that THP may back and that has an `anon_vma`, a fork of an address
-//! space it knows), in the order they came, `khugepaged/pages_to_scan`
+//! space it knows, the mmap of a shmem file it may collapse), in the
+//! order they came, `khugepaged/pages_to_scan`
 //! of work per wakeup (`khugepaged_do_scan`: a block counts 512, an
 //! address space and each VMA passed over 1), VMA by VMA and block by
 //! block from where the last wakeup stopped (`khugepaged_scan_mm_slot`);
@@ -29,7 +32,12 @@
 //! back (`enabled`, `VM_HUGEPAGE`), at most `max_ptes_none` empty or
 //! zero-page entries, `max_ptes_swap` swap entries and `max_ptes_shared`
 //! pages other address spaces map too, and at least one young entry
-//! (accessed since it was mapped, or a page marked referenced).  The
+//! (accessed since it was mapped, or a page marked referenced).  In a
+//! shmem or tmpfs VMA the file's settings decide, and the scan looks at
+//! the page cache: at least `512 - max_ptes_none` pages cached, at most
+//! `max_ptes_swap` out on swap; the collapse maps nothing (the next fault
+//! maps the PMD), and a block cached as one 2 MiB folio already only
+//! loses the PTE table that maps it.  The
 //! simulator keeps no time: [`Kernel::khugepaged_full_scans`] runs
 //! wakeups until the list was gone through a given number of times.
 //!
@@ -103,13 +111,39 @@ pub struct KhugepagedStats {
 }
 
 impl Machine {
-    /// `hugepage_pmd_enabled`: the PMD size may be used at all (its own
-    /// setting, or the global one it inherits, is not `never`), so
-    /// khugepaged runs.
+    /// `alloc_charge_folio`: the new PMD-sized folio of a collapse, as
+    /// order-0 pages the copy fills one by one.  It may reclaim and
+    /// compact directly (`GFP_TRANSHUGE`), for khugepaged only if
+    /// `khugepaged/defrag` says so (`GFP_TRANSHUGE_LIGHT` otherwise).
+    fn alloc_charge_folio(&self, order: u32, cc: CollapseControl) -> Result<Pfn, ScanResult> {
+        let direct = !cc.is_khugepaged || self.tunables.khugepaged_defrag;
+        let new = self.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false);
+        match new {
+            Some(new) if self.split_page(new, order) => {
+                self.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
+                Ok(new)
+            }
+            new => {
+                if let Some(new) = new {
+                    self.free_pages(new, order);
+                }
+                self.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
+                Err(ScanResult::AllocHugePageFail)
+            }
+        }
+    }
+
+    /// `hugepage_pmd_enabled`: the PMD size may be used at all, so
+    /// khugepaged runs: for anonymous memory (its own setting, or the
+    /// global one it inherits, is not `never`), or for shared memory
+    /// (`shmem_hpage_pmd_enabled`: `shmem_enabled` neither `never` nor
+    /// `deny`, which the PMD size's shmem setting inherits).
     pub(crate) fn hugepage_pmd_enabled(&self) -> bool {
+        use crate::machine::ShmemHuge;
         let t = &self.tunables;
         self.hpage_pmd_order().is_some()
-            && t.thp_enabled_2048k.unwrap_or(t.thp_enabled) != crate::machine::ThpEnabled::Never
+            && (t.thp_enabled_2048k.unwrap_or(t.thp_enabled) != crate::machine::ThpEnabled::Never
+                || !matches!(t.thp_shmem_enabled, ShmemHuge::Never | ShmemHuge::Deny))
     }
 
     /// `__khugepaged_enter`: `mm` joins the end of khugepaged's list,
@@ -241,7 +275,20 @@ impl Machine {
                 }
                 address = address.max(hstart);
                 while address < hend {
-                    let (r, tried) = mm.hpage_collapse_scan_pmd(vma, address, KHUGEPAGED_COLLAPSE);
+                    let (r, tried) = if vma.file().is_some() {
+                        // The kernel drops mmap_lock for the scan of the
+                        // page cache, which ends this call.
+                        let r = match mm.hpage_collapse_scan_file(&st, vma, address, KHUGEPAGED_COLLAPSE) {
+                            ScanResult::PteMappedHugepage => match mm.collapse_pte_mapped_thp(vma, address, false) {
+                                ScanResult::PmdMapped => ScanResult::Succeed,
+                                r => r,
+                            },
+                            r => r,
+                        };
+                        (r, true)
+                    } else {
+                        mm.hpage_collapse_scan_pmd(vma, address, KHUGEPAGED_COLLAPSE)
+                    };
                     *result = r;
                     if r == ScanResult::Succeed {
                         self.khugepaged.0.lock().pages_collapsed += 1;
@@ -371,7 +418,9 @@ impl MmStruct {
     /// VMA's flags: what [`thp_vma_collapsible`](Self::thp_vma_collapsible)
     /// asks, THP enabled for the VMA by the settings (`always`, or
     /// `madvise` and `VM_HUGEPAGE`), and an `anon_vma` (a VMA never
-    /// written to is not scanned).
+    /// written to is not scanned); for a file VMA, what
+    /// [`file_thp_vma_allowable_order`](Self::file_thp_vma_allowable_order)
+    /// says (shmem and tmpfs by their own settings).
     fn thp_vma_allowable_order_khugepaged(&self, vma: &Vma, vm_flags: VmFlags) -> bool {
         let t = &self.machine.tunables;
         let enabled = match t.thp_enabled_2048k.unwrap_or(t.thp_enabled) {
@@ -379,6 +428,9 @@ impl MmStruct {
             crate::machine::ThpEnabled::Always => true,
             crate::machine::ThpEnabled::Madvise => vm_flags.contains(VmFlags::HUGEPAGE),
         };
+        if vma.file().is_some() {
+            return self.file_thp_vma_allowable_order(vma, vm_flags);
+        }
         enabled && vma.anon_vma().is_some() && self.thp_vma_collapsible_flags(vma, vm_flags)
     }
 
@@ -518,18 +570,10 @@ impl MmStruct {
         let m = &*self.machine;
         let order = m.hpage_pmd_order().expect("checked by thp_vma_collapsible");
         let nr = 1u64 << order;
-        // alloc_charge_folio
-        let direct = !cc.is_khugepaged || m.tunables.khugepaged_defrag;
-        let Some(new) = m.alloc_pages_thp(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order, direct, false, false) else {
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
+        let new = match m.alloc_charge_folio(order, cc) {
+            Ok(new) => new,
+            Err(r) => return r,
         };
-        if !m.split_page(new, order) {
-            m.free_pages(new, order);
-            m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-            return ScanResult::AllocHugePageFail;
-        }
-        m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
         // hugepage_vma_revalidate(expect_anon): a VMA no page was ever
         // written to (only zero pages) has no anon_vma and is refused.
         let Some(anon_vma) = vma.anon_vma().cloned() else {
@@ -608,9 +652,18 @@ pub(crate) enum ScanResult {
     PageNull,
     /// A page that is not anonymous, or a VMA without an `anon_vma`.
     PageAnon,
+    /// The page cache's folio for a block to map is not PMD-sized.
+    PageCompound,
     PageCount,
     PageLru,
     AllocHugePageFail,
+    /// The page cache holds a PMD-sized folio for the block: it is to be
+    /// mapped (`collapse_pte_mapped_thp`).
+    PteMappedHugepage,
+    /// The file holds nothing of the block.
+    Truncated,
+    /// The new folio could not take the block's place in the cache.
+    StoreFailed,
 }
 
 impl ScanResult {
@@ -623,6 +676,7 @@ impl ScanResult {
                 | Self::LackReferencedPage
                 | Self::PageNull
                 | Self::PageCount
+                | Self::PageCompound
                 | Self::PageLru
         )
     }
@@ -641,10 +695,12 @@ impl ScanResult {
 impl MmStruct {
     /// `madvise_collapse` of a shmem or tmpfs VMA: each 2 MiB block of
     /// `[start, end)` gets its pages in one PMD-sized folio of the page
-    /// cache (`collapse_file`) and a PMD leaf maps it here
-    /// (`collapse_pte_mapped_thp`), whatever `huge=` says (only
-    /// `shmem_enabled=deny` and `VM_NOHUGEPAGE` refuse: `EINVAL`, as does
-    /// a VMA with no aligned block at an aligned file offset).
+    /// cache (`hpage_collapse_scan_file`, `collapse_file`) and a PMD leaf
+    /// maps it here (`collapse_pte_mapped_thp`), whatever `huge=` says
+    /// (only `shmem_enabled=deny` and `VM_NOHUGEPAGE` refuse: `EINVAL`, as
+    /// does a VMA with no aligned block at an aligned file offset).  A
+    /// block whose result lets the walk go on is passed over, its error
+    /// kept; any other failure ends the call.
     fn madvise_collapse_file(&self, st: &MmState, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "madvise_collapse", "{:#x}-{:#x} (file)", start, end);
@@ -665,129 +721,373 @@ impl MmStruct {
         if hstart > hend {
             return Err(Errno::EINVAL);
         }
+        let mut last_fail = None;
         let mut addr = hstart;
         while addr < hend {
-            self.collapse_file(st, vma, addr)?;
+            let mut r = self.hpage_collapse_scan_file(st, vma, addr, MADVISE_COLLAPSE);
+            if r == ScanResult::PteMappedHugepage {
+                r = self.collapse_pte_mapped_thp(vma, addr, true);
+            }
+            match r {
+                ScanResult::Succeed | ScanResult::PmdMapped => {}
+                r => {
+                    trace_note!(m.trace, "madvise_collapse", "{:#x}: {:?}", addr, r);
+                    last_fail = Some(r);
+                    if !r.continues() {
+                        break;
+                    }
+                }
+            }
             addr += size;
         }
-        Ok(())
+        match last_fail {
+            None => Ok(()),
+            Some(r) => Err(r.madvise_collapse_errno()),
+        }
     }
 
-    /// `hpage_collapse_scan_file`, `collapse_file` and
-    /// `collapse_pte_mapped_thp` for the block at `haddr`: unless the page
-    /// cache has a PMD-sized folio there already, the file's pages of the
-    /// block leave every mapping (private copies stay), a new folio gets
-    /// their bytes (zeroes for holes) and takes their place in the cache,
-    /// dirty; then a leaf maps the folio in this address space, in place
-    /// of an empty PTE table or one mapping the folio's own pages.
-    /// `ENOMEM` if no folio can be had; `EINVAL` if the file holds nothing
-    /// of the block (`SCAN_TRUNCATED`), if it is out on swap in part, or if
-    /// this address space maps other pages there.
-    fn collapse_file(&self, st: &MmState, vma: &Vma, haddr: u64) -> SysResult<()> {
+    /// `thp_vma_allowable_order(TVA_KHUGEPAGED)` of a file VMA, with
+    /// `vm_flags` for its flags: only shmem and tmpfs files qualify (this
+    /// kernel has no `CONFIG_READ_ONLY_THP_FOR_FS`), in a VMA that is not
+    /// `VM_NOHUGEPAGE` or special, that holds an aligned 2 MiB block at an
+    /// aligned file offset, and whose file may take PMD-sized folios at the
+    /// VMA's offset (`shmem_allowable_huge_orders`: `huge=` or
+    /// `shmem_enabled`, `MADV_HUGEPAGE` for `advise`).  The kernel reads the
+    /// flags of the VMA itself there; the flags it is about to take are
+    /// used here, so that `MADV_HUGEPAGE` puts the address space on the
+    /// list (on the real kernel the runner's process is on it from its
+    /// start anyway).
+    fn file_thp_vma_allowable_order(&self, vma: &Vma, vm_flags: VmFlags) -> bool {
+        let m = &*self.machine;
+        let (Some(order), Some(file)) = (m.hpage_pmd_order(), vma.file()) else {
+            return false;
+        };
+        let Some(sb) = file.inode.mapping.a_ops.shmem_huge() else {
+            return false;
+        };
+        if vm_flags.intersects(VmFlags::NOHUGEPAGE | VmFlags::SPECIAL) {
+            return false;
+        }
+        let size = PAGE_SIZE << order;
+        let first = vma.start.next_multiple_of(size);
+        if !((vma.start >> PAGE_SHIFT).wrapping_sub(vma.pgoff)).is_multiple_of(1 << order)
+            || first.checked_add(size).is_none_or(|e| e > vma.end)
+        {
+            return false;
+        }
+        let orders = crate::fs::shmem::shmem_allowable_huge_orders(m, sb, &file.inode, vma.pgoff, 0, Some(vm_flags));
+        orders & (1 << order) != 0
+    }
+
+    /// `hpage_collapse_scan_file` for the block at `haddr` of a shmem VMA:
+    /// the page cache of the block (not the page tables) is looked at:
+    /// each swap entry counts against `max_ptes_swap` (khugepaged), a
+    /// PMD-sized folio there already is `SCAN_PTE_MAPPED_HUGEPAGE` (the
+    /// caller maps it), a page off the LRU or with a reference besides the
+    /// cache's and its mappings' ends the scan, and khugepaged wants at
+    /// least `512 - max_ptes_none` pages cached (those of smaller large
+    /// folios count too).  Then `collapse_file`.
+    /// Neither young entries nor dirty pages matter here.
+    fn hpage_collapse_scan_file(&self, st: &MmState, vma: &Vma, haddr: u64, cc: CollapseControl) -> ScanResult {
+        let m = &*self.machine;
+        let t = &m.tunables;
+        let file = vma.file().expect("a file VMA").clone();
+        let mapping = &file.inode.mapping;
+        let order = m.hpage_pmd_order().expect("checked by the caller");
+        let nr = 1u64 << order;
+        let start = vma.linear_page_index(haddr);
+        let _t = trace_enter!(m.trace, "hpage_collapse_scan_file", "{:#x}: pages {}..{}", haddr, start, start + nr);
+        let (mut present, mut swap) = (0u64, 0u32);
+        let mut result = ScanResult::Succeed;
+        let mut index = start;
+        while index < start + nr {
+            match mapping.get_entry(index) {
+                None => {
+                    index += 1;
+                    continue;
+                }
+                Some(CacheEntry::Swap(_) | CacheEntry::Shadow(_)) => {
+                    swap += 1;
+                    if cc.is_khugepaged && swap > t.khugepaged_max_ptes_swap {
+                        m.vmstat.count(VmEvent::ThpScanExceedSwapPte, 1);
+                        result = ScanResult::ExceedSwapPte;
+                        break;
+                    }
+                    index += 1;
+                    continue;
+                }
+                Some(CacheEntry::Page(_)) => {}
+            }
+            let f = mapping.folio(index).expect("a cached page is in a folio");
+            if f.order == order && f.index == start {
+                // Maybe PMD-mapped: the caller maps it, the cache stays.
+                result = ScanResult::PteMappedHugepage;
+                break;
+            }
+            // A smaller large folio is collapsed as its pages are: each
+            // lives apart for references, mappings and the LRU.
+            let pages = (0..f.nr_pages()).map(|i| m.phys.page(Pfn(f.pfn.0 + i)));
+            if pages.clone().any(|p| !p.test(PageFlags::LRU)) {
+                result = ScanResult::PageLru;
+                break;
+            }
+            // folio_expected_ref_count: the cache's and the mappings'.
+            if pages.clone().any(|p| p.refcount() != 1 + p.mapcount()) {
+                result = ScanResult::PageCount;
+                break;
+            }
+            present += f.nr_pages();
+            index = f.next_index();
+        }
+        if result == ScanResult::Succeed {
+            if cc.is_khugepaged && present < nr - u64::from(t.khugepaged_max_ptes_none) {
+                m.vmstat.count(VmEvent::ThpScanExceedNonePte, 1);
+                result = ScanResult::ExceedNonePte;
+            } else {
+                result = self.collapse_file(st, vma, haddr, cc);
+            }
+        }
+        trace_note!(m.trace, "hpage_collapse_scan_file", "{} present, {} swap: {:?}", present, swap, result);
+        result
+    }
+
+    /// `collapse_file`: a new PMD-sized folio (`alloc_charge_folio`, under
+    /// khugepaged's `defrag` for khugepaged) takes the place of the
+    /// block's pages in the page cache: pages out on swap are read back
+    /// first (`shmem_get_folio`), every page leaves every mapping
+    /// (`try_to_unmap`: private copies stay, mlocked pages go too), its
+    /// bytes are copied (zeroes for holes) and the folio goes in dirty;
+    /// then the page tables that mapped the block are retracted
+    /// (`retract_page_tables`), so that the next fault maps a PMD.  A block
+    /// the file holds nothing of is `SCAN_TRUNCATED`; a page someone else
+    /// holds a reference to, `SCAN_PAGE_COUNT` (its mappings are gone).
+    /// `MADV_COLLAPSE` gets `SCAN_PTE_MAPPED_HUGEPAGE` on success, to map
+    /// the folio in its address space at once.
+    fn collapse_file(&self, st: &MmState, vma: &Vma, haddr: u64, cc: CollapseControl) -> ScanResult {
+        let m = &*self.machine;
+        let file = vma.file().expect("a file VMA").clone();
+        let inode = &*file.inode;
+        let order = m.hpage_pmd_order().expect("checked by the caller");
+        let nr = 1u64 << order;
+        let start = vma.linear_page_index(haddr);
+        let last = start + nr - 1;
+        let new = match m.alloc_charge_folio(order, cc) {
+            Ok(new) => new,
+            Err(r) => return r,
+        };
+        let fail = |r: ScanResult| {
+            for i in 0..nr {
+                m.free_pages(Pfn(new.0 + i), 0);
+            }
+            trace_note!(m.trace, "collapse_file", "pages {}..{}: {:?}", start, start + nr, r);
+            r
+        };
+        // Stop if the block was truncated or hole-punched throughout.
+        if !inode.mapping.any_entry_in(start, last) {
+            return fail(ScanResult::Truncated);
+        }
+        for index in start..=last {
+            let uptodate = match inode.mapping.get_entry(index) {
+                None | Some(CacheEntry::Shadow(_)) => continue,
+                Some(CacheEntry::Swap(_)) => false,
+                Some(CacheEntry::Page(p)) => m.phys.page(p).test(PageFlags::UPTODATE),
+            };
+            if !uptodate {
+                // Swap in, or make a page fallocate left up to date.
+                match crate::fs::shmem::shmem_get_folio(m, inode, index) {
+                    Ok((p, _)) => {
+                        m.put_page(p);
+                    }
+                    Err(_) => return fail(ScanResult::Fail),
+                }
+            }
+            // Truncated and refilled meanwhile: maybe PMD-mapped.
+            if inode.mapping.folio(index).is_some_and(|f| f.order == order && f.index == start) {
+                return fail(ScanResult::PteMappedHugepage);
+            }
+        }
+        // try_to_unmap of the old pages from every mapping.
+        for mm in inode.mapping.mappers() {
+            let own = std::ptr::eq(&*mm, self);
+            let guard = if own { None } else { Some(mm.mmap_lock.read()) };
+            let vmas = match &guard {
+                Some(g) => &g.vmas,
+                None => &st.vmas,
+            };
+            for v in vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
+                let (s, e) = (start.max(v.pgoff), (start + nr).min(v.pgoff + v.pages()));
+                if s >= e {
+                    continue;
+                }
+                let mut tlb = MmuGather::new(&mm);
+                let a = v.start + ((s - v.pgoff) << PAGE_SHIFT);
+                mm.zap_page_range_details(&mut tlb, v, a, a + ((e - s) << PAGE_SHIFT), false, false);
+                tlb.finish();
+            }
+        }
+        let old = inode.mapping.pages_in(start, last);
+        // Nobody but the cache may hold the pages now.
+        if old.iter().any(|&(_, p)| m.phys.page(p).refcount() != 1) {
+            return fail(ScanResult::PageCount);
+        }
+        for &(i, p) in &old {
+            m.phys.copy_frame(Pfn(new.0 + (i - start)), p);
+        }
+        for (_, e) in inode.mapping.delete_from_page_cache_range(start, last) {
+            if let CacheEntry::Page(p) = e {
+                m.put_page(p);
+            }
+        }
+        let flags = PageFlags::UPTODATE | PageFlags::SWAPBACKED | PageFlags::DIRTY;
+        if inode.mapping.filemap_add_large_folio(start, new, order, flags).is_err() {
+            // The frames went back with the error.
+            return ScanResult::StoreFailed;
+        }
+        trace_note!(m.trace, "collapse_file", "pages {}..{}: folio {:#x}", start, start + nr, new.0);
+        self.retract_page_tables(st, inode, start);
+        if cc.is_khugepaged { ScanResult::Succeed } else { ScanResult::PteMappedHugepage }
+    }
+
+    /// `retract_page_tables`: in every mapping of the file that holds the
+    /// block starting at page `pgoff` whole, at an aligned address, and
+    /// has no `anon_vma` (a `MAP_PRIVATE` mapping written to keeps its
+    /// table), the PTE table of the block, empty since the collapse
+    /// unmapped its pages, is freed: the next fault there maps a PMD.
+    fn retract_page_tables(&self, st: &MmState, inode: &crate::fs::Inode, pgoff: u64) {
+        let m = &*self.machine;
+        let size = PAGE_SIZE << m.hpage_pmd_order().expect("checked by the caller");
+        for mm in inode.mapping.mappers() {
+            let own = std::ptr::eq(&*mm, self);
+            let guard = if own { None } else { Some(mm.mmap_lock.read()) };
+            let vmas = match &guard {
+                Some(g) => &g.vmas,
+                None => &st.vmas,
+            };
+            for v in vmas.iter().filter(|v| {
+                v.file_ino() == Some(inode.ino)
+                    && v.pgoff <= pgoff
+                    && pgoff < v.pgoff + v.pages()
+                    && v.anon_vma().is_none()
+            }) {
+                let addr = v.start + ((pgoff - v.pgoff) << PAGE_SHIFT);
+                if !addr.is_multiple_of(size) || v.end < addr + size {
+                    continue;
+                }
+                let Some(pmd) = mm.pmd_offset(addr) else {
+                    continue;
+                };
+                let TableEntry::Table(table) = mm.read_table(PMD_LEVEL, pmd) else {
+                    continue;
+                };
+                if !mm.table_is_empty(table) {
+                    continue;
+                }
+                let mut tlb = MmuGather::new(&mm);
+                {
+                    let _pml = mm.pmd_lock(pmd);
+                    let _ptl = mm.pte_lock(table);
+                    m.phys.write_u64(pmd.table, pmd.idx, 0);
+                    mm.pt_freed();
+                    mm.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
+                    tlb.free_table(table, addr);
+                }
+                tlb.finish();
+                trace_note!(m.trace, "retract_page_tables", "mm {}: {:#x}: pte table freed", mm.id, addr);
+            }
+        }
+    }
+
+    /// `collapse_pte_mapped_thp` for the block at `haddr`, whose page-cache
+    /// folio is PMD-sized: a leaf there already is `SCAN_PMD_MAPPED`; a PTE
+    /// table that maps only pages of the folio, each at its place, loses
+    /// them and is freed; then, with `install_pmd` (`MADV_COLLAPSE`), a
+    /// leaf maps the folio.  A table that maps anything else (a private
+    /// copy) is `SCAN_FAIL`, a swap entry `SCAN_PTE_NON_PRESENT`.
+    fn collapse_pte_mapped_thp(&self, vma: &Vma, haddr: u64, install_pmd: bool) -> ScanResult {
         let m = &*self.machine;
         let file = vma.file().expect("a file VMA").clone();
         let inode = &*file.inode;
         let order = m.hpage_pmd_order().expect("checked by the caller");
         let nr = 1u64 << order;
         let index = vma.linear_page_index(haddr);
-        let cached = inode.mapping.folio(index).filter(|f| f.order == order && f.index == index);
-        let head = match cached {
-            Some(f) => f.pfn,
-            None => {
-                // SCAN_TRUNCATED: a block the file holds nothing of (a hole
-                // throughout) ends the walk.
-                if !inode.mapping.any_entry_in(index, index + nr - 1)
-                    || (0..nr).any(|i| matches!(inode.mapping.get_entry(index + i), Some(CacheEntry::Swap(_))))
-                {
-                    return Err(Errno::EINVAL);
-                }
-                // try_to_unmap of the old pages from every mapping.
-                for mm in inode.mapping.mappers() {
-                    let own = std::ptr::eq(&*mm, self);
-                    let guard = if own { None } else { Some(mm.mmap_lock.read()) };
-                    let vmas = match &guard {
-                        Some(g) => &g.vmas,
-                        None => &st.vmas,
-                    };
-                    for v in vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
-                        let (s, e) = (index.max(v.pgoff), (index + nr).min(v.pgoff + v.pages()));
-                        if s >= e {
-                            continue;
-                        }
-                        let mut tlb = MmuGather::new(&mm);
-                        let a = v.start + ((s - v.pgoff) << PAGE_SHIFT);
-                        mm.zap_page_range_details(&mut tlb, v, a, a + ((e - s) << PAGE_SHIFT), false, false);
-                        tlb.finish();
-                    }
-                }
-                let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, order) else {
-                    m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-                    return Err(Errno::ENOMEM);
-                };
-                if !m.split_page(new, order) {
-                    m.free_pages(new, order);
-                    m.vmstat.count(VmEvent::ThpCollapseAllocFailed, 1);
-                    return Err(Errno::ENOMEM);
-                }
-                m.vmstat.count(VmEvent::ThpCollapseAlloc, 1);
-                for (i, old) in inode.mapping.pages_in(index, index + nr - 1) {
-                    m.phys.copy_frame(Pfn(new.0 + (i - index)), old);
-                }
-                for (_, e) in inode.mapping.delete_from_page_cache_range(index, index + nr - 1) {
-                    if let CacheEntry::Page(old) = e {
-                        m.put_page(old);
-                    }
-                }
-                let flags = PageFlags::UPTODATE | PageFlags::SWAPBACKED | PageFlags::DIRTY;
-                if inode.mapping.filemap_add_large_folio(index, new, order, flags).is_err() {
-                    return Err(Errno::EAGAIN);
-                }
-                trace_note!(m.trace, "collapse_file", "pages {}..{}: folio {:#x}", index, index + nr, new.0);
-                new
+        let Some(head) = inode.mapping.folio(index).filter(|f| f.index == index).map(|f| (f.order, f.pfn)) else {
+            return ScanResult::PageNull;
+        };
+        if head.0 != order {
+            return ScanResult::PageCompound;
+        }
+        let head = head.1;
+        let pmd = if install_pmd {
+            match self.pmd_alloc_walk(haddr) {
+                Ok(p) => p,
+                Err(_) => return ScanResult::Fail,
+            }
+        } else {
+            match self.pmd_offset(haddr) {
+                Some(p) => p,
+                None => return ScanResult::PmdNull,
             }
         };
-        // collapse_pte_mapped_thp
-        let pmd = self.pmd_alloc_walk(haddr).map_err(|_| Errno::ENOMEM)?;
         let table = match self.read_table(PMD_LEVEL, pmd) {
-            TableEntry::Leaf(_) => return Ok(()),
+            TableEntry::Leaf(_) => return ScanResult::PmdMapped,
             TableEntry::Table(t) => {
-                let _pml = self.pmd_lock(pmd);
-                let _ptl = self.pte_lock(t);
-                for i in 0..nr {
-                    match self.read_pte(Slot { table: t, idx: i as usize }) {
-                        Pte::None => {}
-                        Pte::Page { pfn, .. } if pfn == Pfn(head.0 + i) => {}
-                        _ => return Err(Errno::EINVAL),
+                {
+                    // The PMD's lock, then the PTE table's (nested).
+                    let _pml = self.pmd_lock(pmd);
+                    let _ptl = self.pte_lock(t);
+                    for i in 0..nr {
+                        match self.read_pte(Slot { table: t, idx: i as usize }) {
+                            Pte::None => {}
+                            Pte::Page { pfn, .. } if pfn == Pfn(head.0 + i) => {}
+                            Pte::Page { .. } => return ScanResult::Fail,
+                            _ => return ScanResult::PteNonPresent,
+                        }
+                    }
+                    m.phys.write_u64(pmd.table, pmd.idx, 0);
+                    self.pt_freed();
+                    m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
+                    for i in 0..nr {
+                        let slot = Slot { table: t, idx: i as usize };
+                        if let Some(p) = self.ptep_get_and_clear(slot).pfn() {
+                            self.folio_remove_rmap_pte(p, vma);
+                            m.put_page(p);
+                        }
+                    }
+                    if install_pmd {
+                        self.pgtable_trans_huge_redeposit(pmd, t);
                     }
                 }
-                m.phys.write_u64(pmd.table, pmd.idx, 0);
-                self.pt_freed();
-                m.flush_tlb_mm_range(self, haddr, haddr + (nr << PAGE_SHIFT), PAGE_SHIFT);
-                for i in 0..nr {
-                    let slot = Slot { table: t, idx: i as usize };
-                    if let Some(p) = self.ptep_get_and_clear(slot).pfn() {
-                        self.folio_remove_rmap_pte(p, vma);
-                        m.put_page(p);
-                    }
+                if !install_pmd {
+                    // pte_free_defer, once the locks are dropped.
+                    self.counters.nr_ptes.fetch_sub(1, Ordering::Relaxed);
+                    self.pte_free(t);
                 }
-                self.pgtable_trans_huge_redeposit(pmd, t);
                 None
             }
-            TableEntry::None | TableEntry::Bad(_) => Some(self.pte_alloc_one().ok_or(Errno::ENOMEM)?),
+            TableEntry::None | TableEntry::Bad(_) if install_pmd => match self.pte_alloc_one() {
+                Some(t) => Some(t),
+                None => return ScanResult::Fail,
+            },
+            TableEntry::None | TableEntry::Bad(_) => None,
         };
+        if !install_pmd {
+            trace_note!(m.trace, "collapse_pte_mapped_thp", "{:#x}: page table retracted", haddr);
+            return ScanResult::Succeed;
+        }
         let _ptl = self.pmd_lock(pmd);
         if let Some(t) = table {
             self.pgtable_trans_huge_deposit(pmd, t);
         }
+        // set_huge_pmd
         for i in 0..nr {
             let p = Pfn(head.0 + i);
             m.get_page(p);
             self.folio_add_file_rmap_pte(p, vma);
         }
         m.folio_mod_entire_mapcount(head, 1);
-        self.counters.file_rss.fetch_add(nr as i64, std::sync::atomic::Ordering::Relaxed);
+        self.counters.file_rss.fetch_add(nr as i64, Ordering::Relaxed);
         self.set_pmd_at(pmd, Pte::page(head, vma.page_prot));
         trace_note!(m.trace, "collapse_pte_mapped_thp", "{:#x}: folio {:#x}", haddr, head.0);
-        Ok(())
+        ScanResult::Succeed
     }
 }

@@ -111,6 +111,34 @@ pub struct Tunables {
     pub thp_shmem_enabled: ShmemHuge,
     /// The `huge=` mount option of the tmpfs that scenario files live on.
     pub tmpfs_huge: ShmemHuge,
+    /// (v1.8) Where scenario files live: tmpfs (the default), or a disk
+    /// filesystem (ext4) with nothing of them cached at the start.
+    pub files_on: FilesOn,
+    /// (v1.8) `read_ahead_kb` of the device under the disk filesystem of
+    /// `files_on=ext4`: its readahead window (`bdi->ra_pages`), in KiB.
+    pub read_ahead_kb: u64,
+}
+
+/// (v1.8) The filesystem scenario files (`file` lines) live on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FilesOn {
+    /// tmpfs: written and cached whole, in order-0 folios unless
+    /// `tmpfs_huge` says otherwise.
+    #[default]
+    Tmpfs,
+    /// ext4: written, synced and dropped from the cache, so the first
+    /// faults read them through readahead, in large folios.
+    Ext4,
+}
+
+impl FilesOn {
+    /// The name the `files_on` key takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FilesOn::Tmpfs => "tmpfs",
+            FilesOn::Ext4 => "ext4",
+        }
+    }
 }
 
 /// A tmpfs mount's `huge=` option and `transparent_hugepage/shmem_enabled`
@@ -256,6 +284,8 @@ impl Default for Tunables {
             khugepaged_alloc_sleep_millisecs: 60000,
             thp_shmem_enabled: ShmemHuge::Never,
             tmpfs_huge: ShmemHuge::Never,
+            files_on: FilesOn::Tmpfs,
+            read_ahead_kb: 128,
         }
     }
 }
@@ -426,6 +456,8 @@ const KEYS: &[(&str, &str)] = &[
     ("thp_use_zero_page", "transparent_hugepage/use_zero_page (0 or 1): read faults map the huge zero page"),
     ("thp_enabled_2048k", "hugepages-2048kB/enabled: always, inherit, madvise or never"),
     ("tmpfs_huge", "huge= of the tmpfs scenario files live on: never, always, within_size or advise"),
+    ("files_on", "where scenario files live: tmpfs, or ext4 (a disk filesystem, nothing cached at the start)"),
+    ("read_ahead_kb", "read_ahead_kb of the device under files_on=ext4 (its readahead window, KiB)"),
     ("thp_enabled_16k", "hugepages-16kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_32k", "hugepages-32kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
     ("thp_enabled_64k", "hugepages-64kB/enabled (anonymous mTHP): always, inherit, madvise or never"),
@@ -596,6 +628,20 @@ impl MachineConfig {
                 t.tmpfs_huge = ShmemHuge::parse(value, false)
                     .ok_or_else(|| bad("expected never, always, within_size or advise".into()))?
             }
+            "files_on" => {
+                t.files_on = match value {
+                    "tmpfs" => FilesOn::Tmpfs,
+                    "ext4" => FilesOn::Ext4,
+                    _ => return Err(bad("expected tmpfs or ext4".into())),
+                }
+            }
+            "read_ahead_kb" => {
+                let n = small(1 << 20)?;
+                if !n.is_multiple_of(PAGE_SIZE >> 10) {
+                    return Err(bad("a multiple of 4 is needed".into()));
+                }
+                t.read_ahead_kb = n;
+            }
             "thp_use_zero_page" => t.thp_use_zero_page = boolean()?,
             "khugepaged_defrag" => t.khugepaged_defrag = boolean()?,
             "khugepaged_max_ptes_none" => t.khugepaged_max_ptes_none = small(511)? as u32,
@@ -666,6 +712,8 @@ impl MachineConfig {
                     "thp_defrag" => t.thp_defrag.name().to_string(),
                     "thp_shmem_enabled" => t.thp_shmem_enabled.name().to_string(),
                     "tmpfs_huge" => t.tmpfs_huge.name().to_string(),
+                    "files_on" => t.files_on.name().to_string(),
+                    "read_ahead_kb" => t.read_ahead_kb.to_string(),
                     "khugepaged_defrag" => u8::from(t.khugepaged_defrag).to_string(),
                     "khugepaged_max_ptes_none" => t.khugepaged_max_ptes_none.to_string(),
                     "khugepaged_max_ptes_swap" => t.khugepaged_max_ptes_swap.to_string(),

@@ -489,7 +489,7 @@ impl MmStruct {
         end.wrapping_sub(1) <= ceiling.wrapping_sub(1)
     }
 
-    fn table_is_empty(&self, table: Pfn) -> bool {
+    pub(crate) fn table_is_empty(&self, table: Pfn) -> bool {
         (0..self.machine.geometry.ptrs).all(|i| self.machine.phys.read_u64(table, i) == 0)
     }
 

@@ -117,7 +117,7 @@ impl Kernel {
         while done < count {
             let off = start + done;
             let n = (PAGE_SIZE - off % PAGE_SIZE).min(count - done) as usize;
-            let got = match file.inode.fops.read(&file, off, &mut page[..n]) {
+            let got = match file.inode.fops.read_part(&file, off, &mut page[..n], start + count) {
                 Ok(g) => g,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,

@@ -67,7 +67,7 @@ impl MmStruct {
     /// Runs `f` on the VMAs, read-locked without waiting, or unlocked if
     /// this thread write-locked them for reading ([`RmapWalkable`]).
     /// False if neither: someone else is changing them.
-    fn with_vmas_for_rmap(&self, f: impl FnOnce(&MmState)) -> bool {
+    pub(crate) fn with_vmas_for_rmap(&self, f: impl FnOnce(&MmState)) -> bool {
         if let Some(st) = self.mmap_lock.try_read() {
             f(&st);
             return true;

@@ -116,11 +116,36 @@ impl crate::machine::Machine {
             ("nr_dirty", c.dirty),
             ("nr_writeback", c.writeback),
             ("nr_shmem", c.shmem),
+        ]);
+        // In THPs, as the kernel prints them (vmstat_item_print_in_thp).
+        let (shmem_thps, file_thps) = self.nr_cached_thps();
+        let (shmem_pmdmapped, file_pmdmapped) = self.nr_file_pmdmapped();
+        v.extend([
+            ("nr_shmem_hugepages", shmem_thps),
+            ("nr_shmem_pmdmapped", shmem_pmdmapped),
+            ("nr_file_hugepages", file_thps),
+            ("nr_file_pmdmapped", file_pmdmapped),
+            ("nr_anon_transparent_hugepages", self.nr_anon_thps()),
             ("nr_swapcached", c.swapcache),
             ("nr_page_table_pages", c.page_tables),
         ]);
         v.extend(events.iter().skip(4).copied());
         v
+    }
+
+    /// `NR_SHMEM_THPS` and `NR_FILE_THPS`: the PMD-sized folios in the
+    /// page caches of shmem and of other files.
+    fn nr_cached_thps(&self) -> (u64, u64) {
+        let (mut shmem_thps, mut file_thps) = (0, 0);
+        let inodes: Vec<_> = self.rmap_roots.inodes.lock().values().filter_map(std::sync::Weak::upgrade).collect();
+        for inode in inodes {
+            if inode.mapping.a_ops.is_shmem() {
+                shmem_thps += inode.mapping.nr_thps();
+            } else {
+                file_thps += inode.mapping.nr_thps();
+            }
+        }
+        (shmem_thps, file_thps)
     }
 
     /// `/proc/meminfo`: (label, kB).
@@ -134,18 +159,10 @@ impl crate::machine::Machine {
         let total = self.phys.nr_pages() - self.reserved_pages();
         let swap_total = self.swap.total_swap_pages();
         let swap_free = self.swap.nr_swap_pages().max(0) as u64;
-        // NR_SHMEM_THPS, NR_FILE_THPS: PMD-sized folios in page caches;
-        // NR_SHMEM_PMDMAPPED, NR_FILE_PMDMAPPED: those a PMD leaf maps.
+        // NR_SHMEM_PMDMAPPED, NR_FILE_PMDMAPPED: the cached THPs a PMD
+        // leaf maps.
         let pmd_order = self.hpage_pmd_order().unwrap_or(0);
-        let (mut shmem_thps, mut file_thps) = (0, 0);
-        let inodes: Vec<_> = self.rmap_roots.inodes.lock().values().filter_map(std::sync::Weak::upgrade).collect();
-        for inode in inodes {
-            if inode.mapping.a_ops.is_shmem() {
-                shmem_thps += inode.mapping.nr_thps();
-            } else {
-                file_thps += inode.mapping.nr_thps();
-            }
-        }
+        let (shmem_thps, file_thps) = self.nr_cached_thps();
         let (shmem_pmdmapped, file_pmdmapped) = self.nr_file_pmdmapped();
 
         vec![

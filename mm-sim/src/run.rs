@@ -547,12 +547,12 @@ impl Runner<'_> {
             Op::File { name, size } => {
                 // Byte i of the file is (i / 4096 + i) & 0xff: byte j of
                 // page p is (p + j) & 0xff.
-                let mut fill = |p: u64, page: &mut [u8]| {
+                let fill = std::sync::Arc::new(|p: u64, page: &mut [u8]| {
                     for (j, b) in page.iter_mut().enumerate() {
                         *b = (p as usize + j) as u8;
                     }
-                };
-                if k.create_file(name, *size, &mut fill).is_err() {
+                });
+                if k.create_scenario_file(name, *size, fill).is_err() {
                     self.oom = Some(l.line);
                 }
                 None

@@ -234,6 +234,21 @@ impl X86Mmu {
         slots[slot] = entry;
     }
 
+    /// [`fill_set`](Self::fill_set) into the set a lookup has just scanned
+    /// and found `empty` in (its first empty way, `None`: all taken), with
+    /// nothing cached since: the same way, without scanning again.
+    fn fill_scanned(&mut self, set: usize, entry: TlbEntry, empty: Option<usize>) {
+        let slot = match empty {
+            Some(w) => w,
+            None => {
+                let v = self.victim[set] as usize % self.ways;
+                self.victim[set] = ((v + 1) % self.ways) as u8;
+                v
+            }
+        };
+        self.entries[set * self.ways + slot] = entry;
+    }
+
     /// Drops the entries of `vpn` for `pcid` (global ones too, as `invlpg`
     /// does).
     fn drop_vpn(&mut self, pcid: u16, vpn: u64) {
@@ -256,9 +271,11 @@ impl X86Mmu {
     }
 
     /// The slot of a cached translation of `vpn` for the current PCID: a
-    /// 4 KiB entry, else a 2 MiB one.
+    /// 4 KiB entry, else a 2 MiB one.  On a miss, also what the scan of
+    /// `vpn`'s set saw for a fill there ([`fill_scanned`](Self::fill_scanned)):
+    /// its first empty way, or `None` if every way is taken.
     #[inline]
-    fn lookup(&self, vpn: u64) -> Option<usize> {
+    fn lookup(&self, vpn: u64) -> (Option<usize>, Option<usize>) {
         let pcid = self.pcid;
         if self.has_huge {
             // A valid 2 MiB entry and a 4 KiB one for the same page never
@@ -266,30 +283,62 @@ impl X86Mmu {
             // a flush of the range between.
             let e = &self.entries[self.last_huge];
             if e.tag == HUGE_TAG | (vpn / PMD_PAGES + 1) && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0) {
-                return Some(self.last_huge);
+                return (Some(self.last_huge), None);
             }
         }
         let base = self.set_of(vpn) * self.ways;
-        let hit = self.entries[base..base + self.ways]
-            .iter()
-            .position(|e| e.tag == vpn + 1 && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
-            .map(|i| base + i);
-        if hit.is_some() || !self.has_huge {
-            return hit;
+        let mut empty = None;
+        for (w, e) in self.entries[base..base + self.ways].iter().enumerate() {
+            if e.tag == vpn + 1 && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0) {
+                return (Some(base + w), None);
+            }
+            if e.tag == 0 && empty.is_none() {
+                empty = Some(w);
+            }
+        }
+        if !self.has_huge {
+            return (None, empty);
         }
         let hvpn = vpn / PMD_PAGES;
         let base = self.set_of(hvpn) * self.ways;
-        self.entries[base..base + self.ways]
+        let hit = self.entries[base..base + self.ways]
             .iter()
             .position(|e| e.tag == HUGE_TAG | (hvpn + 1) && (e.pcid() == pcid || e.flags() & E_GLOBAL != 0))
-            .map(|i| base + i)
+            .map(|i| base + i);
+        (hit, empty)
+    }
+
+    /// [`Mmu::translate`] past the last 2 MiB entry: the TLB lookup, a
+    /// hit that allows the access (and, for a write, is dirty already),
+    /// else `translate_slow`.
+    #[inline(never)]
+    fn translate_lookup(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
+        let vpn = va >> PAGE_SHIFT;
+        let (hit, empty) = self.lookup(vpn);
+        if let Some(i) = hit {
+            let e = self.entries[i];
+            let ef = e.flags();
+            if !denied(ef, access, user) && (access != Access::Write || ef & E_DIRTY != 0) {
+                self.stats.hits += 1;
+                let pfn = if ef & E_HUGE != 0 {
+                    self.last_huge = i;
+                    e.pfn() + vpn % PMD_PAGES
+                } else {
+                    e.pfn()
+                };
+                return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
+            }
+        }
+        self.translate_slow(phys, va, access, user, hit, empty)
     }
 
     /// The rest of [`Mmu::translate`]: a hit that denies the access (the
     /// entry is dropped and the access faults), a write through a clean
     /// entry (the hardware walks again to set the dirty bit, and faults if
     /// the entry no longer allows it), or a miss: walk, then cache the
-    /// translation or fault.  `hit` is the entry the lookup found.
+    /// translation or fault.  `hit` is the entry the lookup found, `empty`
+    /// what it saw of the page's set on a miss.
+    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn translate_slow(
         &mut self,
@@ -298,6 +347,7 @@ impl X86Mmu {
         access: Access,
         user: bool,
         hit: Option<usize>,
+        empty: Option<usize>,
     ) -> Result<PhysAddr, Exception> {
         let vpn = va >> PAGE_SHIFT;
         if let Some(i) = hit
@@ -328,6 +378,8 @@ impl X86Mmu {
                 }
                 match hit {
                     Some(i) => self.entries[i] = entry,
+                    // A 4 KiB entry goes to the set the lookup scanned.
+                    None if !huge => self.fill_scanned(self.set_of(vpn), entry, empty),
                     None => {
                         let set = self.set_of(tag_vpn);
                         self.fill_set(set, entry);
@@ -515,26 +567,24 @@ fn denied(f: u8, access: Access, user: bool) -> bool {
 
 impl Mmu for X86Mmu {
     fn translate(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
-        // The hit path, kept small: a TLB entry that allows the access
-        // (and, for a write, is dirty already).  Everything else, a denied
-        // hit included, is `translate_slow`'s.
-        let vpn = va >> PAGE_SHIFT;
-        let hit = self.lookup(vpn);
-        if let Some(i) = hit {
-            let e = self.entries[i];
+        // The 2 MiB entry that hit last, checked first (as `lookup` does)
+        // in a body small enough to need few registers: the stores through
+        // one transparent huge page take this path.
+        if self.has_huge
+            && let Some(e) = self.entries.get(self.last_huge)
+            && e.tag == HUGE_TAG | ((va >> PAGE_SHIFT) / PMD_PAGES + 1)
+        {
             let ef = e.flags();
-            if !denied(ef, access, user) && (access != Access::Write || ef & E_DIRTY != 0) {
+            if (e.pcid() == self.pcid || ef & E_GLOBAL != 0)
+                && !denied(ef, access, user)
+                && (access != Access::Write || ef & E_DIRTY != 0)
+            {
                 self.stats.hits += 1;
-                let pfn = if ef & E_HUGE != 0 {
-                    self.last_huge = i;
-                    e.pfn() + vpn % PMD_PAGES
-                } else {
-                    e.pfn()
-                };
+                let pfn = e.pfn() + (va >> PAGE_SHIFT) % PMD_PAGES;
                 return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
         }
-        self.translate_slow(phys, va, access, user, hit)
+        self.translate_lookup(phys, va, access, user)
     }
 
     fn nr_asids(&self) -> usize {

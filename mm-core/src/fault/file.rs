@@ -26,15 +26,16 @@ impl MmStruct {
     /// `do_fault`: dispatches a fault on an empty entry of a file VMA.
     pub(crate) fn do_fault(&self, vmf: &VmFaultCtx<'_>) -> VmFault {
         let m = &*self.machine;
-        let vm_ops = vmf.vma.vm_ops().expect("do_fault on a file VMA").clone();
+        // (The VMA outlives the fault: its operations need no reference.)
+        let vm_ops = vmf.vma.vm_ops().expect("do_fault on a file VMA").as_ref();
         let file = vmf.vma.file().expect("file VMA");
         let _t = trace_enter!(m.trace, "do_fault", "{} page {} ({})", file.path, vmf.pgoff, vm_ops.name());
         if !vmf.is_write() {
-            self.do_read_fault(vmf, vm_ops.as_ref())
+            self.do_read_fault(vmf, vm_ops)
         } else if !vmf.vma.flags.contains(VmFlags::SHARED) {
-            self.do_cow_fault(vmf, vm_ops.as_ref())
+            self.do_cow_fault(vmf, vm_ops)
         } else {
-            self.do_shared_fault(vmf, vm_ops.as_ref())
+            self.do_shared_fault(vmf, vm_ops)
         }
     }
 
@@ -91,7 +92,11 @@ impl MmStruct {
     fn do_cow_fault(&self, vmf: &VmFaultCtx<'_>, vm_ops: &dyn VmOperations) -> VmFault {
         let m = &*self.machine;
         let _t = trace_enter!(m.trace, "do_cow_fault");
-        self.anon_vma_prepare(vmf.st, vmf.vma);
+        // anon_vma_prepare, taking no reference when the VMA has one (the
+        // VMA holds it for finish_fault).
+        if vmf.vma.anon_vma().is_none() {
+            self.anon_vma_prepare(vmf.st, vmf.vma);
+        }
         let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0) else {
             return VmFault::OOM;
         };
@@ -230,8 +235,8 @@ impl MmStruct {
         }
         match what {
             Mapped::Anon => {
-                let anon_vma = vma.anon_vma().expect("anon_vma prepared for a copy").clone();
-                self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
+                let anon_vma = vma.anon_vma().expect("anon_vma prepared for a copy");
+                self.folio_add_new_anon_rmap(pfn, vma, anon_vma, vmf.address);
             }
             Mapped::File => {
                 self.folio_add_file_rmap_pte(pfn, vma);

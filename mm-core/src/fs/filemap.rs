@@ -447,27 +447,49 @@ fn page_cache_async_ra(
 /// else, until misses outnumber hits by `MMAP_LOTSAMISS`, the window from
 /// the fault to the end of the VMA for an executable mapping (x86 asks no
 /// folio order for code: `exec_folio_order` is 0), read-around (a window
-/// of `ra_pages` centred on the fault) for others.
+/// of `ra_pages` centred on the fault) for others.  A `MADV_HUGEPAGE`
+/// VMA reads (whatever `ra_pages` and `MADV_RANDOM`/`MADV_SEQUENTIAL`
+/// say, but still minding the miss count without `MADV_SEQUENTIAL`) the
+/// PMD-aligned block of the fault and the next one (the block alone with
+/// `MADV_RANDOM`) in PMD-sized folios, the second block the next
+/// window's marker: folios a PMD leaf can map.
 fn do_sync_mmap_readahead(vmf: &VmFaultCtx<'_>, file: &File) {
     let m = &*vmf.mm.machine;
     let inode = &*file.inode;
     let mut ra = file.f_ra.lock();
     let flags = vmf.vma.flags;
-    if flags & (VmFlags::RAND_READ | VmFlags::EXEC) == VmFlags::RAND_READ || ra.ra_pages == 0 {
-        trace_note!(m.trace, "do_sync_mmap_readahead", "no readahead (MADV_RANDOM)");
-        return;
+    // Use the readahead code, even if readahead is disabled.
+    let force_thp_readahead = flags.contains(VmFlags::HUGEPAGE)
+        && m.hpage_pmd_order().is_some_and(|o| o <= super::pagecache::MAX_PAGECACHE_ORDER);
+    if !force_thp_readahead {
+        if flags & (VmFlags::RAND_READ | VmFlags::EXEC) == VmFlags::RAND_READ || ra.ra_pages == 0 {
+            trace_note!(m.trace, "do_sync_mmap_readahead", "no readahead (MADV_RANDOM)");
+            return;
+        }
+        if flags.contains(VmFlags::SEQ_READ) {
+            let n = ra.ra_pages;
+            page_cache_sync_ra(m, inode, &mut ra, vmf.pgoff, n);
+            trace_note!(m.trace, "page_cache_sync_ra", "pages {}..{} (MADV_SEQUENTIAL)", ra.start, ra.start + ra.size);
+            return;
+        }
     }
-    if flags.contains(VmFlags::SEQ_READ) {
-        let n = ra.ra_pages;
-        page_cache_sync_ra(m, inode, &mut ra, vmf.pgoff, n);
-        trace_note!(m.trace, "page_cache_sync_ra", "pages {}..{} (MADV_SEQUENTIAL)", ra.start, ra.start + ra.size);
-        return;
+    if !flags.contains(VmFlags::SEQ_READ) {
+        if ra.mmap_miss < MMAP_LOTSAMISS * 10 {
+            ra.mmap_miss += 1;
+        }
+        if ra.mmap_miss > MMAP_LOTSAMISS {
+            trace_note!(m.trace, "do_sync_mmap_readahead", "too many misses: no read-around");
+            return;
+        }
     }
-    if ra.mmap_miss < MMAP_LOTSAMISS * 10 {
-        ra.mmap_miss += 1;
-    }
-    if ra.mmap_miss > MMAP_LOTSAMISS {
-        trace_note!(m.trace, "do_sync_mmap_readahead", "too many misses: no read-around");
+    if let Some(order) = m.hpage_pmd_order().filter(|_| force_thp_readahead) {
+        let nr = 1u64 << order;
+        let start = vmf.pgoff & !(nr - 1);
+        ra.size = if flags.contains(VmFlags::RAND_READ) { nr } else { 2 * nr };
+        ra.async_size = nr;
+        ra.order = order;
+        trace_note!(m.trace, "do_sync_mmap_readahead", "VM_HUGEPAGE: pages {}..{}", start, start + ra.size);
+        page_cache_ra_order(m, inode, &mut ra, start);
         return;
     }
     if flags.contains(VmFlags::EXEC) {
@@ -715,7 +737,9 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
                     break 'folios;
                 }
             }
-            if !mm.read_pte(slot).is_none() {
+            // pte_none: an empty entry is the zero word in every format
+            // (tables start zeroed), so the word itself says, undecoded.
+            if m.phys.read_u64(table, slot.idx) != 0 {
                 m.put_page(pfn);
                 continue;
             }
@@ -841,6 +865,13 @@ fn filemap_get_pages(file: &File, index: u64, last_index: u64) -> SysResult<u64>
 /// readahead Linux does for reads (`filemap_get_pages`), then notes where
 /// the read ended (`prev_pos`).
 pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
+    generic_file_read_req(file, off, buf, off.saturating_add(buf.len() as u64))
+}
+
+/// [`generic_file_read`] of part of a `read` whose whole request ends at
+/// byte `req_end`: readahead sizes its windows by the whole request, as
+/// `filemap_read` does with the iterator's count.
+pub fn generic_file_read_req(file: &File, off: u64, buf: &mut [u8], req_end: u64) -> SysResult<usize> {
     let inode = &*file.inode;
     let size = inode.size();
     if off >= size {
@@ -848,7 +879,7 @@ pub fn generic_file_read(file: &File, off: u64, buf: &mut [u8]) -> SysResult<usi
     }
     let end = size.min(off.saturating_add(buf.len() as u64));
     // The pages the caller asked for, past the end of the file too.
-    let last_index = off.saturating_add(buf.len() as u64).div_ceil(PAGE_SIZE);
+    let last_index = req_end.max(off.saturating_add(buf.len() as u64)).div_ceil(PAGE_SIZE);
     let phys = &inode.mapping.machine().phys;
     let mut pos = off;
     while pos < end {

@@ -19,6 +19,7 @@
 //! write page tables: mapping pages is core code ([`filemap_map_pages`],
 //! `finish_fault`).
 
+pub mod diskfile;
 pub mod filemap;
 pub mod namei;
 pub mod pagecache;
@@ -236,6 +237,12 @@ pub trait FileOperations: Send + Sync {
     /// `read` at `off`, through the page cache.
     fn read(&self, file: &File, off: u64, buf: &mut [u8]) -> SysResult<usize> {
         filemap::generic_file_read(file, off, buf)
+    }
+    /// `read` at `off` of part of a request that ends at byte `req_end`
+    /// (`read_iter` with the iterator's whole count); the default reads
+    /// the part alone.
+    fn read_part(&self, file: &File, off: u64, buf: &mut [u8], _req_end: u64) -> SysResult<usize> {
+        self.read(file, off, buf)
     }
     /// `write` at `off`, through the page cache, inside the file's size.
     fn write(&self, file: &File, off: u64, data: &[u8]) -> SysResult<usize> {

@@ -516,6 +516,18 @@ impl AddressSpace {
         out
     }
 
+    /// `filemap_get_entry`: what slot `index` holds, with a reference for
+    /// the caller if it is a page (one lookup, one lock round).
+    #[inline]
+    pub(crate) fn filemap_get_entry(&self, index: u64) -> Option<CacheEntry> {
+        let pages = self.i_pages.lock();
+        let entry = decode(pages.raw(index));
+        if let Some(CacheEntry::Page(pfn)) = entry {
+            self.machine.get_page(pfn);
+        }
+        entry
+    }
+
     /// What slot `index` holds.
     pub fn get_entry(&self, index: u64) -> Option<CacheEntry> {
         decode(self.i_pages.lock().raw(index))
@@ -641,6 +653,12 @@ impl AddressSpace {
                 self.machine.phys.page(Pfn(f.pfn.0 + i)).set_flags(PageFlags::DIRTY);
             }
         }
+    }
+
+    /// `split_folio` as far as the cache goes: every page of the large
+    /// folio holding page `index` becomes a folio of its own.
+    pub(crate) fn split_folio_to_order0(&self, index: u64) {
+        self.i_pages.lock().split(index);
     }
 
     /// `try_folio_split` (`folio_split`) of the large folio holding page

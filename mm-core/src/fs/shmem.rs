@@ -25,7 +25,7 @@ use super::{
 use crate::alloc::Gfp;
 use crate::errno::{Errno, SysResult, VmFault};
 use crate::fault::VmFaultCtx;
-use crate::flags::PageFlags;
+use crate::flags::{PageFlags, VmFlags};
 use crate::fs::pagecache::CacheEntry;
 use crate::machine::{Machine, ShmemHuge};
 use crate::mm::Vma;
@@ -253,18 +253,18 @@ fn highest_order(orders: u32) -> u32 {
 
 /// `shmem_huge_global_enabled`: the orders the mount's `huge=` (and
 /// `shmem_enabled`'s `deny` or `force`) allow at `index`: `always` the
-/// PMD size for a fault (`vma` given), every size for a write or
-/// fallocate (the largest that fits first); `within_size` those of them
-/// whose folio ends inside the file (or the write, `write_end`);
-/// `advise` (and `within_size` past the end) the PMD size in a
-/// `MADV_HUGEPAGE` VMA.
+/// PMD size for a fault (`vm_flags` given: the flags of the VMA), every
+/// size for a write or fallocate (the largest that fits first);
+/// `within_size` those of them whose folio ends inside the file (or the
+/// write, `write_end`); `advise` (and `within_size` past the end) the PMD
+/// size in a `MADV_HUGEPAGE` VMA.
 fn shmem_huge_global_enabled(
     m: &Machine,
     sb: ShmemSbHuge,
     inode: &Inode,
     index: u64,
     write_end: u64,
-    vma: Option<&Vma>,
+    vm_flags: Option<VmFlags>,
 ) -> u32 {
     let Some(pmd_order) = m.hpage_pmd_order().filter(|&o| o <= super::pagecache::MAX_PAGECACHE_ORDER) else {
         return 0;
@@ -275,42 +275,44 @@ fn shmem_huge_global_enabled(
         ShmemHuge::Force => return maybe_pmd_order,
         _ => {}
     }
-    let advise = |vma: Option<&Vma>| {
-        if vma.is_some_and(|v| v.flags.contains(crate::flags::VmFlags::HUGEPAGE)) { maybe_pmd_order } else { 0 }
+    let advise = |vm_flags: Option<VmFlags>| {
+        if vm_flags.is_some_and(|f| f.contains(VmFlags::HUGEPAGE)) { maybe_pmd_order } else { 0 }
     };
     match sb.huge {
-        ShmemHuge::Always if vma.is_some() => maybe_pmd_order,
+        ShmemHuge::Always if vm_flags.is_some() => maybe_pmd_order,
         ShmemHuge::Always => THP_ORDERS_ALL_FILE_DEFAULT,
         ShmemHuge::WithinSize => {
-            let orders = if vma.is_some() { maybe_pmd_order } else { THP_ORDERS_ALL_FILE_DEFAULT };
+            let orders = if vm_flags.is_some() { maybe_pmd_order } else { THP_ORDERS_ALL_FILE_DEFAULT };
             match shmem_get_orders_within_size(inode, orders, index, write_end) {
-                0 => advise(vma),
+                0 => advise(vm_flags),
                 within => within,
             }
         }
-        ShmemHuge::Advise => advise(vma),
+        ShmemHuge::Advise => advise(vm_flags),
         _ => 0,
     }
 }
 
 /// `shmem_allowable_huge_orders`: the orders a new folio at `index` may
-/// have (a mask; 0 for a single page).  None in a `VM_NOHUGEPAGE` VMA;
-/// tmpfs and memfd go by the mount (`shmem_huge_global_enabled`); shared
-/// anonymous memory by `shmem_enabled` through the PMD size's own setting,
-/// which inherits it (the smaller sizes, `never`, are not modelled).
-fn shmem_allowable_huge_orders(
+/// have (a mask; 0 for a single page), for a VMA of flags `vm_flags` (a
+/// fault, or khugepaged's check of a VMA) or none (a write).  None in a
+/// `VM_NOHUGEPAGE` VMA; tmpfs and memfd go by the mount
+/// (`shmem_huge_global_enabled`); shared anonymous memory by
+/// `shmem_enabled` through the PMD size's own setting, which inherits it
+/// (the smaller sizes, `never`, are not modelled).
+pub(crate) fn shmem_allowable_huge_orders(
     m: &Machine,
     sb: ShmemSbHuge,
     inode: &Inode,
     index: u64,
     write_end: u64,
-    vma: Option<&Vma>,
+    vm_flags: Option<VmFlags>,
 ) -> u32 {
-    if m.hpage_pmd_order().is_none() || vma.is_some_and(|v| v.flags.contains(crate::flags::VmFlags::NOHUGEPAGE)) {
+    if m.hpage_pmd_order().is_none() || vm_flags.is_some_and(|f| f.contains(VmFlags::NOHUGEPAGE)) {
         return 0;
     }
-    let global_orders = shmem_huge_global_enabled(m, sb, inode, index, write_end, vma);
-    if vma.is_none() || !sb.anon {
+    let global_orders = shmem_huge_global_enabled(m, sb, inode, index, write_end, vm_flags);
+    if vm_flags.is_none() || !sb.anon {
         return global_orders;
     }
     let inherit = 1 << m.hpage_pmd_order().unwrap_or(0);
@@ -431,19 +433,17 @@ pub(crate) fn shmem_get_folio_gfp(
     vmf: Option<(&Vma, u64)>,
 ) -> Result<(Pfn, VmFault), VmFault> {
     loop {
-        match inode.mapping.get_entry(index) {
-            Some(CacheEntry::Page(_)) => {
-                if let Some(pfn) = inode.mapping.filemap_get_folio(index) {
-                    trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
-                    // A page fallocate made is zeroed already; it is up
-                    // to date once used.  (A plain load on the fault
-                    // path; the flag is written only that once.)
-                    let page = m.phys.page(pfn);
-                    if !page.test(PageFlags::UPTODATE) {
-                        page.set_flags(PageFlags::UPTODATE);
-                    }
-                    return Ok((pfn, VmFault::empty()));
+        match inode.mapping.filemap_get_entry(index) {
+            Some(CacheEntry::Page(pfn)) => {
+                trace_note!(m.trace, "filemap_get_folio", "cache hit: pfn {:#x}", pfn.0);
+                // A page fallocate made is zeroed already; it is up to
+                // date once used.  (A plain load on the fault path; the
+                // flag is written only that once.)
+                let page = m.phys.page(pfn);
+                if !page.test(PageFlags::UPTODATE) {
+                    page.set_flags(PageFlags::UPTODATE);
                 }
+                return Ok((pfn, VmFault::empty()));
             }
             Some(CacheEntry::Swap(entry)) => {
                 if let Some(r) = shmem_swapin_folio(m, inode, index, entry)? {
@@ -452,7 +452,7 @@ pub(crate) fn shmem_get_folio_gfp(
             }
             None | Some(CacheEntry::Shadow(_)) => {
                 let orders = match inode.mapping.a_ops.shmem_huge() {
-                    Some(sb) => shmem_allowable_huge_orders(m, sb, inode, index, write_end, vmf.map(|v| v.0)),
+                    Some(sb) => shmem_allowable_huge_orders(m, sb, inode, index, write_end, vmf.map(|v| v.0.flags)),
                     None => 0,
                 };
                 if orders > 0 {
@@ -628,6 +628,21 @@ impl Tmpfs {
             let _ = inode.mapping.filemap_add_folio(index, pfn, flags);
         }
         trace_note!(m.trace, "shmem_create", "{name}: {size} bytes, {} pages cached", inode.size_pages());
+        files.insert(name.to_string(), inode.clone());
+        Ok(inode)
+    }
+
+    /// (v1.8) Creates file `name` of `size` bytes on the disk filesystem
+    /// of `files_on=ext4` ([`super::diskfile`]), in this directory of
+    /// names: written, synced and dropped from the cache, its page `p`
+    /// is `fill(p)`.  `EEXIST` if the name is taken.
+    pub fn create_on_disk(&self, name: &str, size: u64, fill: super::diskfile::FillFn) -> SysResult<Arc<Inode>> {
+        let mut files = self.files.lock();
+        if files.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let inode = super::diskfile::DiskFile::new_inode(&self.sb, size, fill);
+        trace_note!(self.sb.machine().trace, "ext4_create", "{name}: {size} bytes, nothing cached");
         files.insert(name.to_string(), inode.clone());
         Ok(inode)
     }

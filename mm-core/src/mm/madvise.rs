@@ -8,8 +8,9 @@ use crate::errno::{Errno, SysResult};
 use crate::fault::FaultCounters;
 use crate::flags::{Advice, PageFlags, VmFlags};
 use crate::memory::MmuGather;
-use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align};
+use crate::types::{PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Pfn, page_align};
 use crate::{trace_enter, trace_note};
+use std::sync::atomic::Ordering;
 
 impl MmStruct {
     /// The `madvise` system call.  `advice` is the raw `MADV_*` number.
@@ -531,12 +532,29 @@ impl MmStruct {
                 return;
             };
             let whole = haddr >= start && haddr + size <= end;
-            if pageout || !whole {
+            if !m.phys.page(head).is_anon() {
+                // A page-cache folio: left alone if mapped elsewhere too
+                // (folio_maybe_mapped_shared); split if the range covers
+                // it in part, which unmaps it (a split file folio is not
+                // mapped again) and leaves nothing here to advise; else
+                // advised whole, reclaim dropping the leaf (try_to_unmap).
+                if self.file_folio_maybe_mapped_shared(v, head, size >> PAGE_SHIFT) {
+                    return;
+                }
+                if !whole {
+                    self.__split_huge_pmd(pmd, haddr);
+                    if let Some(inode) = m.page_inode(head) {
+                        inode.mapping.split_folio_to_order0(m.phys.page(head).index.load(Ordering::Relaxed));
+                    }
+                    trace_note!(m.trace, "split_folio", "file folio {:#x}: unmapped and split", head.0);
+                    return;
+                }
+            } else if pageout || !whole {
                 self.split_folio(v, pmd, haddr);
                 return;
             }
             m.folio_split_pages(head);
-            if m.phys.page(head).mapcount() > 1 {
+            if m.phys.page(head).is_anon() && m.phys.page(head).mapcount() > 1 {
                 return;
             }
             let _ptl = self.pmd_lock(pmd);
@@ -554,6 +572,7 @@ impl MmStruct {
         // The same for a large folio mapped by PTEs: split if the range
         // covers it in part, or to page it out.
         self.madvise_split_large_folios(st, start, end, pageout);
+        self.madvise_split_file_folios(v, start, end);
         {
             let mut ptl = crate::pgtable::PtlWalk::new(self);
             self.for_each_pte(start, end, |va, slot, pte| {
@@ -612,6 +631,106 @@ impl MmStruct {
             isolated.len()
         );
         m.reclaim_pages(&isolated);
+    }
+}
+
+impl MmStruct {
+    /// `folio_maybe_mapped_shared` of the large page-cache folio of `nr`
+    /// pages at `head`, which VMA `v` of this address space maps: another
+    /// address space maps a page of it (a large folio counts the address
+    /// spaces that map it, not its mappings).
+    fn file_folio_maybe_mapped_shared(&self, v: &super::Vma, head: Pfn, nr: u64) -> bool {
+        let m = &*self.machine;
+        let Some(file) = v.file() else { return false };
+        let inode = &file.inode;
+        let first = m.phys.page(head).index.load(Ordering::Relaxed);
+        let last = first + nr - 1;
+        let mut shared = false;
+        for mm in inode.mapping.mappers() {
+            if std::ptr::eq(&*mm, self) || shared {
+                continue;
+            }
+            let complete = mm.with_vmas_for_rmap(|st| {
+                for w in st.vmas.iter().filter(|w| w.file_ino() == Some(inode.ino)) {
+                    let (s, e) = (first.max(w.pgoff), last.min(w.pgoff + w.pages() - 1));
+                    for index in s..=e.max(s).min(e) {
+                        let addr = w.start + ((index - w.pgoff) << PAGE_SHIFT);
+                        let pfn = Pfn(head.0 + (index - first));
+                        let maps = match mm.pmd_offset(addr).and_then(|p| mm.pmd_huge(p)) {
+                            Some(leaf) => leaf.pfn() == Some(head),
+                            None => mm.pte_offset(addr).map(|sl| mm.read_pte(sl)).and_then(|p| p.pfn()) == Some(pfn),
+                        };
+                        if maps {
+                            shared = true;
+                            return;
+                        }
+                    }
+                }
+            });
+            // An address space whose VMAs cannot be looked at now may map it.
+            shared |= !complete;
+        }
+        shared
+    }
+
+    /// The large page-cache folios that PTEs of `[start, end)` of `v` map
+    /// in part (`madvise_folio_pte_batch` shorter than the folio) and no
+    /// other mapping holds: `split_folio`, which unmaps each from every
+    /// entry of this VMA (a split file folio is not mapped again) and
+    /// makes its pages folios of their own in the cache.
+    fn madvise_split_file_folios(&self, v: &super::Vma, start: u64, end: u64) {
+        let m = &*self.machine;
+        let Some(file) = v.file() else { return };
+        let mapping = &file.inode.mapping;
+        if !mapping.mapping_large_folio_support() || mapping.a_ops.is_shmem() {
+            return;
+        }
+        let mut split = Vec::new();
+        let mut skip_to = start;
+        self.for_each_pte(start, end, |va, _, pte| {
+            if va < skip_to {
+                return;
+            }
+            let Some(pfn) = self.vm_normal_page(pte) else { return };
+            let page = m.phys.page(pfn);
+            if page.is_anon() {
+                return;
+            }
+            let index = v.linear_page_index(va);
+            let Some(f) = mapping.folio(index).filter(|f| f.order > 0 && Pfn(f.pfn.0 + (index - f.index)) == pfn)
+            else {
+                return;
+            };
+            // The run of entries mapping the folio's next pages from here.
+            let mut nr = 0u64;
+            while index + nr < f.next_index() && va + (nr << PAGE_SHIFT) < end {
+                let a = va + (nr << PAGE_SHIFT);
+                let same = self.pte_offset(a).map(|s| self.read_pte(s)).and_then(|p| p.pfn()) == Some(Pfn(pfn.0 + nr));
+                if !same {
+                    break;
+                }
+                nr += 1;
+            }
+            skip_to = va + (nr.max(1) << PAGE_SHIFT);
+            let shared = self.file_folio_maybe_mapped_shared(v, f.pfn, f.nr_pages());
+            if nr < f.nr_pages() && !shared && split.last() != Some(&f) {
+                split.push(f);
+            }
+        });
+        for f in split {
+            // unmap_folio: every entry of the folio in this VMA.
+            let first = f.index.max(v.pgoff);
+            let last = (f.next_index() - 1).min(v.pgoff + v.pages() - 1);
+            if first <= last {
+                let a = v.start + ((first - v.pgoff) << PAGE_SHIFT);
+                let b = v.start + ((last + 1 - v.pgoff) << PAGE_SHIFT);
+                let mut tlb = MmuGather::new(self);
+                self.zap_page_range_details(&mut tlb, v, a, b, false, false);
+                tlb.finish();
+            }
+            mapping.split_folio_to_order0(f.index);
+            trace_note!(m.trace, "split_folio", "file folio {:#x} of order {}: unmapped and split", f.pfn.0, f.order);
+        }
     }
 }
 

@@ -616,6 +616,13 @@ impl MmStruct {
                 String::from_utf8_lossy(&vm_flags.maps_perms())
             );
         }
+        // khugepaged_enter_vma: from vma_merge_new_range for a merge, from
+        // __mmap_new_vma for a new VMA that is not anonymous (shmem).
+        if let Some(v) = st.vmas.lookup(addr)
+            && (merged.is_some() || !v.is_anonymous())
+        {
+            self.khugepaged_enter_vma(v, vm_flags);
+        }
         if let Some(g) = gather {
             g.complete(st);
         }

@@ -293,6 +293,9 @@ struct Runner<'a> {
     /// and whether it is mounted.
     tmpfs_huge: Option<CString>,
     tmpfs_mounted: bool,
+    /// (v1.8) The files live on ext4 (`machine files_on=ext4`): dropped
+    /// from the page cache once written.
+    on_ext4: bool,
     /// `tmpdir` exists (and is removed at the end).
     tmp_made: bool,
     tot_min: i64,
@@ -408,6 +411,34 @@ pub(super) fn real(opts: &RealOptions) -> ExitCode {
             }
         }
     }
+    // (v1.8) Files on ext4 are read with the device's readahead window:
+    // the scenario's `read_ahead_kb` must be the host's.
+    if files_on_ext4(&s) {
+        let base = files_dir_base(true);
+        let want = s
+            .machine
+            .iter()
+            .rev()
+            .find(|m| m.key.replace('-', "_") == "read_ahead_kb")
+            .map_or("128", |m| m.value.trim());
+        match host_read_ahead_kb(Path::new(&base)) {
+            Some(h) if h.to_string() == want => {}
+            Some(h) => {
+                eprintln!(
+                    "error: machine: files_on=ext4 with read_ahead_kb={want}, but the device of {} has read_ahead_kb={h}; give read_ahead_kb={h} (mmsim real does not change it)",
+                    Path::new(&base).display()
+                );
+                return ExitCode::from(2);
+            }
+            None => {
+                eprintln!(
+                    "error: machine: files_on=ext4, but {} is on no block device whose read_ahead_kb sysfs shows ($MM_ORACLE_EXT4DIR must be a directory on ext4)",
+                    Path::new(&base).display()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     let thp_advice = s.lines.iter().any(|l| {
         matches!(l.op, Op::Madvise { advice, .. }
             if crate::scenario::THP_ADVICE.iter().any(|a| a.raw() == u64::from(advice as u32)))
@@ -461,6 +492,55 @@ fn tmpfs_huge_option(s: &Scenario) -> Option<CString> {
         return None;
     }
     CString::new(format!("huge={v}")).ok()
+}
+
+/// (v1.8) Whether the scenario's files live on ext4: the last
+/// `files_on` of its machine lines is `ext4`.
+fn files_on_ext4(s: &Scenario) -> bool {
+    s.machine.iter().rev().find(|m| m.key.replace('-', "_") == "files_on").is_some_and(|m| m.value.trim() == "ext4")
+}
+
+/// The directory the run's temporary directory is made in:
+/// `$MM_ORACLE_TMPDIR` (default `/dev/shm`, a tmpfs), or (v1.8) for files
+/// on ext4 `$MM_ORACLE_EXT4DIR` (default `/var/tmp`).
+fn files_dir_base(on_ext4: bool) -> std::ffi::OsString {
+    let (var, default) = if on_ext4 { ("MM_ORACLE_EXT4DIR", "/var/tmp") } else { ("MM_ORACLE_TMPDIR", "/dev/shm") };
+    std::env::var_os(var).filter(|b| !b.is_empty()).unwrap_or_else(|| default.into())
+}
+
+/// `EXT4_SUPER_MAGIC` (ext2 and ext3 share it).
+const EXT4_SUPER_MAGIC: i64 = 0xef53;
+
+/// (v1.8) `dir` is on ext4 (`statfs`).
+fn check_ext4_dir(dir: &Path) -> Result<(), String> {
+    let c = CString::new(dir.as_os_str().as_bytes()).map_err(|_| "bad directory name".to_string())?;
+    // SAFETY: statfs fills the zeroed struct for a NUL-ended path.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(format!("statfs {}: {}", dir.display(), std::io::Error::last_os_error()));
+    }
+    if st.f_type as i64 != EXT4_SUPER_MAGIC {
+        return Err(format!(
+            "{} is not on ext4 (statfs type {:#x}): files_on=ext4 needs $MM_ORACLE_EXT4DIR on ext4",
+            dir.display(),
+            st.f_type
+        ));
+    }
+    Ok(())
+}
+
+/// (v1.8) `read_ahead_kb` of the block device that holds `dir`: its
+/// queue's, or for a partition its disk's; `None` if sysfs does not say.
+fn host_read_ahead_kb(dir: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let dev = std::fs::metadata(dir).ok()?.dev();
+    let (major, minor) = (libc::major(dev), libc::minor(dev));
+    let base = format!("/sys/dev/block/{major}:{minor}");
+    [format!("{base}/queue/read_ahead_kb"), format!("{base}/../queue/read_ahead_kb")]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// (v1.7) Puts back the settings `--change-host-settings` wrote (once;
@@ -590,7 +670,8 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
             _ => None,
         })
         .collect();
-    let base = std::env::var_os("MM_ORACLE_TMPDIR").filter(|b| !b.is_empty()).unwrap_or_else(|| "/dev/shm".into());
+    let on_ext4 = files_on_ext4(s);
+    let base = files_dir_base(on_ext4);
     let mut tmpdir = base.as_bytes().to_vec();
     tmpdir.extend_from_slice(b"/mm-oracle.XXXXXX\0");
     let mut r = Runner {
@@ -615,6 +696,7 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
         tmp_made: false,
         tmpfs_huge: tmpfs_huge_option(s),
         tmpfs_mounted: false,
+        on_ext4,
         tot_min: 0,
         tot_maj: 0,
         multi: false,
@@ -649,6 +731,12 @@ fn run(s: &Scenario, created: Option<PathBuf>) -> u8 {
     }
     r.tmpdir.pop(); // the NUL
     r.tmp_made = true;
+    if r.on_ext4 {
+        let dir = Path::new(std::ffi::OsStr::from_bytes(&r.tmpdir)).to_path_buf();
+        if let Err(e) = check_ext4_dir(&dir) {
+            r.fatal(format_args!("{e}"));
+        }
+    }
     if let Some(opt) = r.tmpfs_huge.clone() {
         r.mount_tmpfs(&opt);
     }
@@ -1556,6 +1644,15 @@ impl Runner<'_> {
                 let e = std::io::Error::last_os_error();
                 let n = shown(self);
                 self.fatal(format_args!("fsync {n}: {e}"));
+            }
+            // (v1.8) On ext4 the clean pages leave the cache: the first
+            // faults read the file through readahead.
+            if self.on_ext4 {
+                let e = libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED);
+                if e != 0 {
+                    let n = shown(self);
+                    self.fatal(format_args!("posix_fadvise {n}: {}", std::io::Error::from_raw_os_error(e)));
+                }
             }
             libc::close(fd);
         }

@@ -182,6 +182,25 @@ fn khugepaged_cases_match_linux() {
     check("thp/khugepaged", None, 14);
 }
 
+/// (v1.7) khugepaged's collapse of shmem and tmpfs ranges
+/// (`thp/khugepaged-shmem`): the page cache of shared anonymous memory
+/// under each `shmem_enabled` and of tmpfs files under each `huge=` made
+/// one folio per block (`collapse_file`), `max_ptes_none` against what the
+/// cache holds, the page tables of every mapping retracted (but that of a
+/// written private mapping), a PTE-mapped 2 MiB folio's table retracted,
+/// recorded with `mmsim real --change-host-settings`.
+#[test]
+fn khugepaged_shmem_cases_match_linux() {
+    check("thp/khugepaged-shmem", None, 15);
+}
+
+/// (v1.7) Random ones (`thp/khugepaged-shmem/generated/gen-khugepaged-shmem-N.mms`
+/// is `tools/gen_khugepaged_shmem.py N`), recorded the same way.
+#[test]
+fn generated_khugepaged_shmem_cases_match_linux() {
+    check("thp/khugepaged-shmem/generated", None, 48);
+}
+
 /// (v1.7) Huge pages of tmpfs and shared memory (`thp/shmem`): files on
 /// a tmpfs mounted with `huge=always`, `within_size` or `advise`
 /// (`machine tmpfs_huge=`) and `MAP_SHARED|MAP_ANONYMOUS` memory under
@@ -191,6 +210,17 @@ fn khugepaged_cases_match_linux() {
 #[test]
 fn thp_shmem_cases_match_linux() {
     check("thp/shmem", None, 32);
+}
+
+/// (v1.8) Large page-cache folios of a disk filesystem (`thp/ext4`): files
+/// on the host's ext4 with nothing cached at the start (`machine
+/// files_on=ext4`, the device's `read_ahead_kb`), read through readahead
+/// (`MADV_HUGEPAGE`: two 2 MiB folios, mapped by PMDs where the VMA and
+/// offset allow), written, unmapped, advised, protected and forked,
+/// recorded twice on the real kernel.
+#[test]
+fn thp_ext4_cases_match_linux() {
+    check("thp/ext4", None, 26);
 }
 
 /// (v1.6) Random THP scenarios (`thp/generated/gen-thp-N.mms` is

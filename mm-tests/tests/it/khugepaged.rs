@@ -13,7 +13,9 @@ const HPAGE: u64 = 2 << 20;
 const PAGE: u64 = 4096;
 const PROT_RW: u64 = 3;
 const MAP_ANON_PRIVATE_FIXED: u64 = 0x32;
+const MAP_ANON_SHARED_FIXED: u64 = 0x31;
 const MADV_DONTNEED: u64 = 4;
+const MADV_PAGEOUT: u64 = 21;
 const MADV_HUGEPAGE: u64 = 14;
 
 fn machine(settings: &[&str]) -> (Kernel, Pid) {
@@ -178,5 +180,75 @@ fn a_block_whose_table_was_emptied_is_left() {
     k.khugepaged_full_scans(2);
     assert_eq!(huge_kb(&k, pid), 2048);
     assert_eq!(k.khugepaged_stats().pages_collapsed, 1);
+    check(&k);
+}
+
+/// A line of `/proc/meminfo`, in kB.
+fn meminfo_kb(k: &Kernel, label: &str) -> u64 {
+    k.machine().meminfo_lines().into_iter().find(|(l, _)| *l == label).expect("a meminfo line").1
+}
+
+/// Shared anonymous memory whose pages are partly out on swap (the host
+/// the cases are recorded on has none): `hpage_collapse_scan_file` counts
+/// the swap entries of the page cache against `max_ptes_swap` (64), and
+/// `collapse_file` reads them back before it copies the block.
+#[test]
+fn max_ptes_swap_limits_the_shmem_pages_out_on_swap() {
+    for (swapped, collapsed) in [(64u64, true), (65, false)] {
+        let (k, pid) = machine(&["swap=zram:8M", "thp_shmem_enabled=advise"]);
+        k.sys_mmap(pid, A, HPAGE, PROT_RW, MAP_ANON_SHARED_FIXED, -1, 0).expect("mmap");
+        for p in 0..128 {
+            k.store(pid, A + p * PAGE, p as u8).expect("store");
+        }
+        k.sys_madvise(pid, A, swapped * PAGE, MADV_PAGEOUT).expect("pageout");
+        assert_eq!(meminfo_kb(&k, "SwapTotal") - meminfo_kb(&k, "SwapFree"), swapped * 4, "swapped={swapped}");
+        k.sys_madvise(pid, A, HPAGE, MADV_HUGEPAGE).expect("madvise");
+        k.khugepaged_full_scans(2);
+        let exceeded = k.machine().vmstat().get(VmEvent::ThpScanExceedSwapPte);
+        assert_eq!(k.machine().vmstat().get(VmEvent::ThpCollapseAlloc), u64::from(collapsed), "swapped={swapped}");
+        assert_eq!(exceeded == 0, collapsed, "swapped={swapped}");
+        assert_eq!(meminfo_kb(&k, "ShmemHugePages"), if collapsed { 2048 } else { 0 });
+        if collapsed {
+            // Read back: no slot is left, and the bytes are the folio's.
+            assert_eq!(meminfo_kb(&k, "SwapTotal"), meminfo_kb(&k, "SwapFree"));
+        }
+        for p in [0, 63, 64, 127] {
+            assert_eq!(k.load(pid, A + p * PAGE), Ok(p as u8), "swapped={swapped}, page {p}");
+        }
+        check(&k);
+    }
+}
+
+/// khugepaged's collapse of shmem: the page tables of the block are
+/// retracted from every mapping (nothing is mapped until the next fault,
+/// which maps one PMD), and the counters move as the kernel's do.
+#[test]
+fn a_shmem_block_is_collapsed_in_the_page_cache_and_its_tables_retracted() {
+    let (k, pid) = machine(&["thp_shmem_enabled=advise"]);
+    k.sys_mmap(pid, A, 2 * HPAGE, PROT_RW, MAP_ANON_SHARED_FIXED, -1, 0).expect("mmap");
+    for p in 0..16 {
+        k.store(pid, A + p * PAGE, 7).expect("store");
+    }
+    assert_eq!(k.khugepaged_stats().mm_slots, 0);
+    k.sys_madvise(pid, A, 2 * HPAGE, MADV_HUGEPAGE).expect("madvise");
+    assert_eq!(k.khugepaged_stats().mm_slots, 1);
+    k.khugepaged_full_scans(2);
+    // Block 1 holds nothing: SCAN_EXCEED_NONE_PTE (512 - 511 pages needed).
+    // Block 0 counts in pages_collapsed twice: the second pass finds the
+    // 2 MiB folio in the cache and its PMD empty, which
+    // collapse_pte_mapped_thp calls a success too.
+    assert_eq!(k.khugepaged_stats().pages_collapsed, 2);
+    assert_eq!(k.machine().vmstat().get(VmEvent::ThpCollapseAlloc), 1);
+    assert_eq!(k.machine().vmstat().get(VmEvent::ThpScanExceedNonePte), 2);
+    assert_eq!(meminfo_kb(&k, "ShmemHugePages"), 2048);
+    assert!(k.present(pid, A, A + 2 * HPAGE).expect("present").is_empty());
+    assert_eq!(k.load(pid, A + 15 * PAGE), Ok(7));
+    assert_eq!(k.load(pid, A + 16 * PAGE), Ok(0));
+    assert_eq!(meminfo_kb(&k, "ShmemPmdMapped"), 2048);
+    // /proc/vmstat counts them in THPs.
+    let vmstat = k.machine().vmstat_lines();
+    let item = |name: &str| vmstat.iter().find(|(n, _)| *n == name).expect("a vmstat line").1;
+    assert_eq!((item("nr_shmem_hugepages"), item("nr_shmem_pmdmapped")), (1, 1));
+    assert_eq!((item("nr_file_hugepages"), item("nr_anon_transparent_hugepages")), (0, 0));
     check(&k);
 }

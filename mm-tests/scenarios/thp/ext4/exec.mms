@@ -1,0 +1,9 @@
+# files_on=ext4: a PROT_EXEC MADV_HUGEPAGE mapping reads in 2 MiB folios too and maps them by PMDs.
+machine files_on=ext4 read_ahead_kb=8192
+window 0x100000000 0x101000000
+file f 0x400000
+openat(AT_FDCWD, "f", O_RDONLY) = 3
+mmap(0x100000000, 0x400000, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_HUGEPAGE) = 0
+load 0x100000000
+dump smaps

@@ -1,0 +1,11 @@
+# files_on=ext4: what the first MADV_HUGEPAGE fault of a 8 MiB file caches (mincore): its 2 MiB block and the next.
+machine files_on=ext4 read_ahead_kb=8192
+window 0x100000000 0x101000000
+file f 0x800000
+openat(AT_FDCWD, "f", O_RDONLY) = 3
+mmap(0x100000000, 0x800000, PROT_READ, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x800000, MADV_HUGEPAGE) = 0
+load 0x100200000
+mincore(0x100000000, 0x800000, v) = 0
+load 0x100400000
+dump

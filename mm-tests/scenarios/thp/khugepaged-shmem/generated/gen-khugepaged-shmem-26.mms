@@ -1,0 +1,28 @@
+# gen_khugepaged_shmem.py 26
+machine thp_shmem_enabled=force
+machine khugepaged_max_ptes_none=511
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_NOHUGEPAGE) = 0
+load 0x100082000 0x1000
+load 0x100000000 0x200000
+store 0x100345000 0x2000 2
+store 0x10037e000 0x8000 2
+store 0x100392000 0x8000 2
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100200000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+fork
+process 1
+store 0x100000000 0x200000 9
+load 0x10001f000 0x1000
+store 0x1001b0000 0xd000 9
+khugepaged
+dump smaps after
+load 0x100016000 0x2000
+load 0x1002ed000 0x2000
+dump smaps faulted
+process 0
+dump smaps parent

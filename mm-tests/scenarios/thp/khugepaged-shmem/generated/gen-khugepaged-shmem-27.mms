@@ -1,0 +1,18 @@
+# gen_khugepaged_shmem.py 27
+machine thp_shmem_enabled=advise
+machine khugepaged_max_ptes_none=511
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x600000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x600000, MADV_NOHUGEPAGE) = 0
+store 0x100481000 0x40000 3
+madvise(0x100200000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100400000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+khugepaged
+dump smaps after
+load 0x100024000 0x2000
+load 0x100346000 0x2000
+load 0x100428000 0x2000
+dump smaps faulted

@@ -1,0 +1,30 @@
+# gen_khugepaged_shmem.py 28
+machine tmpfs_huge=never
+machine khugepaged_max_ptes_none=511
+window 0x100000000 0x101000000
+file f 0x3000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+ftruncate(3, 0x400000) = 0
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_NOHUGEPAGE) = 0
+store 0x100000000 0x200000 1
+load 0x100229000 0x12c000
+mmap(0x100800000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100800000
+store 0x1008c0000 1 0x77
+load 0x1008ce000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+fork
+process 1
+load 0x100164000 0x40000
+load 0x10005a000 0x2000
+khugepaged
+dump smaps after
+load 0x100161000 0x2000
+load 0x100398000 0x2000
+load 0x100800000 0x2000
+dump smaps faulted
+process 0
+dump smaps parent

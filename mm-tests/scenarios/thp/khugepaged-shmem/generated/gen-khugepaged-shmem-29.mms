@@ -1,0 +1,18 @@
+# gen_khugepaged_shmem.py 29
+machine thp_shmem_enabled=never
+machine khugepaged_max_ptes_none=500
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x600000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x600000, MADV_NOHUGEPAGE) = 0
+store 0x100160000 0x1000 1
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100400000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+khugepaged
+dump smaps after
+load 0x1000fe000 0x2000
+load 0x100337000 0x2000
+load 0x1005ac000 0x2000
+dump smaps faulted

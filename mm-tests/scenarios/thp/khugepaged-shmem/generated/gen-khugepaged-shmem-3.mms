@@ -1,0 +1,29 @@
+# gen_khugepaged_shmem.py 3
+machine tmpfs_huge=advise
+machine khugepaged_max_ptes_none=64
+window 0x100000000 0x101000000
+file f 0x380000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+ftruncate(3, 0x400000) = 0
+mmap(0x100000000, 0x400000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x400000, MADV_NOHUGEPAGE) = 0
+load 0x10000d000 0x1000
+store 0x100000000 0x200000 1
+store 0x10016f000 0x8000 1
+store 0x100200000 0x200000 2
+store 0x100276000 0x2000 2
+store 0x1002bd000 0x12c000 2
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100200000, 0x200000, MADV_NOHUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+fork
+process 1
+load 0x100000000 0x200000
+khugepaged
+dump smaps after
+load 0x10039a000 0x2000
+dump smaps faulted
+process 0
+dump smaps parent

@@ -1,0 +1,31 @@
+# gen_khugepaged_shmem.py 45
+machine tmpfs_huge=advise
+machine thp_shmem_enabled=force
+machine khugepaged_max_ptes_none=511
+window 0x100000000 0x101000000
+file f 0x1000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+ftruncate(3, 0x600000) = 0
+mmap(0x100000000, 0x600000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x600000, MADV_NOHUGEPAGE) = 0
+store 0x100075000 0x1000 1
+load 0x10013e000 0x1000
+store 0x10048a000 0x1000 3
+load 0x10046c000 0x2000
+store 0x100413000 0x12c000 3
+mmap(0x100800000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x100800000
+store 0x10083a000 1 0x77
+load 0x100820000
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100200000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100400000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+khugepaged
+dump smaps after
+load 0x1000a3000 0x2000
+load 0x10022d000 0x2000
+load 0x1004a8000 0x2000
+load 0x100800000 0x2000
+dump smaps faulted

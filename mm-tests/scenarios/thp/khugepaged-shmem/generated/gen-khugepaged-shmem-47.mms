@@ -1,0 +1,26 @@
+# gen_khugepaged_shmem.py 47
+machine tmpfs_huge=never
+machine khugepaged_max_ptes_none=0
+window 0x100000000 0x101000000
+file f 0x100000
+openat(AT_FDCWD, "f", O_RDWR) = 3
+ftruncate(3, 0x600000) = 0
+mmap(0x100000000, 0x600000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3, 0) = 0x100000000
+madvise(0x100000000, 0x600000, MADV_NOHUGEPAGE) = 0
+store 0x100064000 0x12c000 1
+store 0x1000a8000 0x12c000 1
+store 0x100000000 0x1000 1
+store 0x100343000 0x1000 2
+store 0x100279000 0x8000 2
+store 0x100400000 0x200000 3
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100200000, 0x200000, MADV_NOHUGEPAGE) = 0
+madvise(0x100400000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+khugepaged
+dump smaps after
+load 0x10007a000 0x2000
+load 0x100375000 0x2000
+dump smaps faulted

@@ -1,0 +1,22 @@
+# gen_khugepaged_shmem.py 5
+machine thp_shmem_enabled=deny
+machine khugepaged_max_ptes_none=510
+window 0x100000000 0x101000000
+mmap(0x100000000, 0x600000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100000000
+madvise(0x100000000, 0x600000, MADV_NOHUGEPAGE) = 0
+load 0x1001dc000 0x1000
+store 0x10014c000 0x8000 1
+store 0x100039000 0x2000 1
+store 0x10028b000 0x12c000 2
+store 0x1004dd000 0x1000 3
+madvise(0x100000000, 0x200000, MADV_HUGEPAGE) = 0
+madvise(0x100400000, 0x200000, MADV_HUGEPAGE) = 0
+mmap(0x100c00000, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x100c00000
+madvise(0x100c00000, 0x200000, MADV_HUGEPAGE) = 0
+store 0x100c00000
+khugepaged
+dump smaps after
+load 0x10013c000 0x2000
+load 0x100240000 0x2000
+load 0x1005f1000 0x2000
+dump smaps faulted
