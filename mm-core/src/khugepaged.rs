@@ -343,11 +343,8 @@ impl MmStruct {
     }
 
     /// `madvise_collapse` for `[start, end)` of `vma`: every 2 MiB block
-    /// inside is made a THP.  A block whose scan fails in a way the kernel
-    /// lets the walk survive (`ScanResult::continues`) is passed over and
-    /// its error kept; any other failure ends the walk.  The call fails
-    /// with the last error kept (`madvise_collapse_errno`) unless every
-    /// block is a THP now.  `EINVAL` for a VMA THP cannot back at all, and
+    /// inside is made a THP (`madvise_collapse_blocks`).  `EINVAL` for a
+    /// VMA THP cannot back at all, and
     /// for a range that holds no whole block: the kernel's count of blocks
     /// (`hend - hstart`) is then zero or wraps, and never matches.
     fn madvise_collapse(&self, vma: &Vma, start: u64, end: u64) -> SysResult<()> {
@@ -367,10 +364,29 @@ impl MmStruct {
         if hstart > hend || (hstart == hend && vma.anon_vma().is_none()) {
             return Err(Errno::EINVAL); // SCAN_FAIL
         }
+        self.madvise_collapse_blocks(hstart, hend, size, |addr| {
+            self.hpage_collapse_scan_pmd(vma, addr, MADVISE_COLLAPSE).0
+        })
+    }
+
+    /// `madvise_collapse`'s loop over the blocks `[hstart, hend)` of
+    /// `size`: `collapse` makes one a THP.  A block whose result lets the
+    /// walk go on (`ScanResult::continues`) is passed over and its error
+    /// kept; any other failure ends the walk.  The call fails with the
+    /// last error kept (`madvise_collapse_errno`) unless every block is a
+    /// THP now.
+    fn madvise_collapse_blocks(
+        &self,
+        hstart: u64,
+        hend: u64,
+        size: u64,
+        mut collapse: impl FnMut(u64) -> ScanResult,
+    ) -> SysResult<()> {
+        let m = &*self.machine;
         let mut last_fail = None;
         let mut addr = hstart;
         while addr < hend {
-            match self.hpage_collapse_scan_pmd(vma, addr, MADVISE_COLLAPSE).0 {
+            match collapse(addr) {
                 ScanResult::Succeed | ScanResult::PmdMapped => {}
                 r => {
                     trace_note!(m.trace, "madvise_collapse", "{:#x}: {:?}", addr, r);
@@ -721,29 +737,12 @@ impl MmStruct {
         if hstart > hend {
             return Err(Errno::EINVAL);
         }
-        let mut last_fail = None;
-        let mut addr = hstart;
-        while addr < hend {
-            let mut r = self.hpage_collapse_scan_file(st, vma, addr, MADVISE_COLLAPSE);
-            if r == ScanResult::PteMappedHugepage {
-                r = self.collapse_pte_mapped_thp(vma, addr, true);
+        self.madvise_collapse_blocks(hstart, hend, size, |addr| {
+            match self.hpage_collapse_scan_file(st, vma, addr, MADVISE_COLLAPSE) {
+                ScanResult::PteMappedHugepage => self.collapse_pte_mapped_thp(vma, addr, true),
+                r => r,
             }
-            match r {
-                ScanResult::Succeed | ScanResult::PmdMapped => {}
-                r => {
-                    trace_note!(m.trace, "madvise_collapse", "{:#x}: {:?}", addr, r);
-                    last_fail = Some(r);
-                    if !r.continues() {
-                        break;
-                    }
-                }
-            }
-            addr += size;
-        }
-        match last_fail {
-            None => Ok(()),
-            Some(r) => Err(r.madvise_collapse_errno()),
-        }
+        })
     }
 
     /// `thp_vma_allowable_order(TVA_KHUGEPAGED)` of a file VMA, with
