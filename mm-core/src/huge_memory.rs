@@ -530,7 +530,10 @@ impl MmStruct {
             haddr,
             if vmf.is_write() { "write" } else { "read" }
         );
-        let anon_vma = self.anon_vma_prepare(vmf.st, vma);
+        let anon_vma = match self.vmf_anon_prepare(vmf) {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
         self.khugepaged_enter_vma(vma, vma.flags);
         if !vmf.is_write() && m.tunables.thp_use_zero_page {
             let Some(table) = self.pte_alloc_one() else {
@@ -705,12 +708,17 @@ impl MmStruct {
         let vma = vmf.vma;
         let order = m.hpage_pmd_order().expect("a leaf exists");
         let haddr = vmf.address & !((PAGE_SIZE << order) - 1);
+        // vmf_anon_prepare before the folio is allocated (a VMA that
+        // maps the huge zero page has its anon_vma already).
+        let anon_vma = match self.vmf_anon_prepare(vmf) {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
         let Some(pfn) = self.vma_alloc_anon_folio_pmd(vma, order) else {
             m.vmstat.count(VmEvent::ThpFaultFallback, 1);
             m.count_mthp_stat(order, MthpStat::AnonFaultFallback);
             return VmFault::FALLBACK;
         };
-        let anon_vma = self.anon_vma_prepare(vmf.st, vma);
         let nr = 1u64 << order;
         let ptl = self.pmd_lock(vmf.pmd);
         let still_zero = self.pmd_huge(vmf.pmd).and_then(|p| p.pfn()).is_some_and(|p| m.is_huge_zero_pfn(p));

@@ -57,19 +57,23 @@ pub(crate) struct RmapWalkable<'a> {
 impl MmStruct {
     /// Lets this thread's reclaim walk this address space's VMAs while
     /// `guard` (its `mmap_lock`, held for writing) is only read.
-    pub(crate) fn rmap_walkable<'a>(&self, guard: &'a parking_lot::RwLockWriteGuard<'_, MmState>) -> RmapWalkable<'a> {
-        debug_assert!(std::ptr::eq(&**guard, self.mmap_lock.data_ptr()), "the guard of another address space");
+    pub(crate) fn rmap_walkable<'a>(&self, guard: &'a crate::mm::MmapWriteGuard<'_>) -> RmapWalkable<'a> {
+        debug_assert!(std::ptr::eq(&**guard.raw(), self.mmap_lock.data_ptr()), "the guard of another address space");
         let mm = self as *const MmStruct as usize;
         WALKABLE.with(|w| w.borrow_mut().push(mm));
         RmapWalkable { mm, _guard: std::marker::PhantomData }
     }
 
     /// Runs `f` on the VMAs, read-locked without waiting, or unlocked if
-    /// this thread write-locked them for reading ([`RmapWalkable`]).
-    /// False if neither: someone else is changing them.
-    pub(crate) fn with_vmas_for_rmap(&self, f: impl FnOnce(&MmState)) -> bool {
+    /// this thread write-locked them for reading ([`RmapWalkable`]), or
+    /// while another thread holds the `mmap_lock` for writing, on the
+    /// published snapshot with every VMA of it read-locked (the kernel's
+    /// reverse map needs no `mmap_lock`; a writer excludes walks, as
+    /// faults, from the VMAs it changes).  False if none of these: someone
+    /// else is changing them.
+    pub(crate) fn with_vmas_for_rmap(&self, f: impl FnOnce(&crate::mm::VmaTree)) -> bool {
         if let Some(st) = self.mmap_lock.try_read() {
-            f(&st);
+            f(&st.vmas);
             return true;
         }
         let me = self as *const MmStruct as usize;
@@ -78,10 +82,29 @@ impl MmStruct {
             // reads or writes the state), and the guard is borrowed shared
             // by the live `RmapWalkable`, so no `&mut MmState` exists until
             // it is dropped; `f` only reads.
-            f(unsafe { &*self.mmap_lock.data_ptr() });
+            f(unsafe { &(*self.mmap_lock.data_ptr()).vmas });
             return true;
         }
-        false
+        // Every VMA of the snapshot read-locked, as `lock_vma_under_rcu`
+        // locks one: one the writer changed (write-locked) leaves the walk
+        // incomplete, and a VMA the writer added maps pages only once it
+        // has moved or copied them from one it write-locked.
+        let rcu = self.rcu_read_lock();
+        let Some(vmas) = rcu.snapshot() else {
+            return false;
+        };
+        let mut locks = Vec::with_capacity(vmas.len());
+        for v in vmas.iter() {
+            match v.lock.vma_start_read(rcu.seq()) {
+                Some(l) => locks.push(l),
+                None => return false,
+            }
+        }
+        if self.mm_lock_seq.load(Ordering::SeqCst) != rcu.seq() {
+            return false;
+        }
+        f(vmas);
+        true
     }
 }
 
@@ -136,6 +159,13 @@ impl MmStruct {
         };
         trace_note!(m.trace, "anon_vma_prepare", "anon_vma {} ({how})", a.id);
         let _ = vma.anon_vma.set(a.clone());
+        // The published snapshot's copy too, under the lock its copying
+        // takes (`vma_snapshot_publish`): it never lacks one the tree has.
+        if let Some(snap) = &*self.vma_snapshot.load()
+            && let Some(copy) = snap.get(vma.start).filter(|c| c.same_vma(vma))
+        {
+            let _ = copy.anon_vma.set(a.clone());
+        }
         a
     }
 
@@ -285,17 +315,17 @@ impl Machine {
             let links =
                 |v: &Vma| v.anon_vma().is_some_and(|a| a.id == id) || v.anon_vma_parents.iter().any(|a| a.id == id);
             av.for_each_mm(|mm| {
-                complete &= mm.with_vmas_for_rmap(|st| {
+                complete &= mm.with_vmas_for_rmap(|vmas| {
                     // An anonymous page is mapped at most once per address
                     // space, and a VMA that was never moved maps page
                     // `index` at `index << PAGE_SHIFT`: try that VMA first.
-                    let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| st.vmas.lookup(a));
+                    let guess = index.checked_mul(1 << PAGE_SHIFT).and_then(|a| vmas.lookup(a));
                     match guess {
                         Some(v) if links(v) && v.linear_page_index(index << PAGE_SHIFT) == index => {
                             Self::rmap_one(mm, v, index, pfn, f);
                         }
                         _ => {
-                            for v in st.vmas.iter().filter(|v| links(v)) {
+                            for v in vmas.iter().filter(|v| links(v)) {
                                 Self::rmap_one(mm, v, index, pfn, f);
                             }
                         }
@@ -307,8 +337,8 @@ impl Machine {
                 return true;
             };
             for mm in inode.mapping.mappers() {
-                complete &= mm.with_vmas_for_rmap(|st| {
-                    for v in st.vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
+                complete &= mm.with_vmas_for_rmap(|vmas| {
+                    for v in vmas.iter().filter(|v| v.file_ino() == Some(inode.ino)) {
                         Self::rmap_one(&mm, v, index, pfn, f);
                     }
                 });

@@ -262,7 +262,7 @@ impl Loader<'_> {
         if ph.p_memsz > ph.p_filesz {
             let (zs, ze) = (elf_pagealign(zero_start), elf_pagealign(zero_end));
             let exec = if prot.contains(Prot::EXEC) { VmFlags::EXEC } else { VmFlags::empty() };
-            let mut st = self.mm.mmap_lock.write();
+            let mut st = self.mm.mmap_write_lock();
             if let Err(e) = self.mm.vm_brk_flags(&mut st, zs, ze.wrapping_sub(zs), exec) {
                 trace_note!(self.mm.machine.trace, "elf_load", "bss {:#x}-{:#x}: {}", zs, ze, e.name());
                 return Err(e);
@@ -494,7 +494,7 @@ pub fn load_elf_binary(k: &mut Kernel, pid: Pid, bprm: &mut LinuxBinprm) -> SysR
         elf_brk = elf_et_dyn_base(&m);
     }
     let brk = elf_pagealign(elf_brk);
-    let mut st = mm.mmap_lock.write();
+    let mut st = mm.mmap_write_lock();
     st.start_brk = brk;
     st.brk = brk;
     st.start_stack = bprm.p;
@@ -606,7 +606,7 @@ fn create_elf_tables(
     let _t = trace_enter!(m.trace, "create_elf_tables", "stack pointer {:#x}, {} auxv entries", bprm.p, auxv.len());
     // find_extend_vma_locked
     {
-        let mut st = mm.mmap_lock.write();
+        let mut st = mm.mmap_write_lock();
         let vma = st.vmas.find(bprm.p).filter(|v| v.flags.contains(VmFlags::GROWSDOWN) || v.start <= bprm.p);
         let Some(vma) = vma else {
             return Err(Errno::EFAULT);

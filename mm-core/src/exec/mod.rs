@@ -162,7 +162,7 @@ fn faultin_write(mm: &MmStruct, counters: &FaultCounters, addr: u64) -> SysResul
         if !vma.flags.contains(VmFlags::WRITE) {
             return Err(Errno::EFAULT);
         }
-        let ret = mm.handle_mm_fault(&st, vma, addr, FaultFlags::WRITE | FaultFlags::KILLABLE, Some(counters));
+        let ret = mm.handle_mm_fault(Some(&st), vma, addr, FaultFlags::WRITE | FaultFlags::KILLABLE, Some(counters));
         if ret.contains(VmFault::OOM) {
             return Err(Errno::ENOMEM);
         }
@@ -266,7 +266,7 @@ impl Kernel {
         let rlim_stack = task.rlimit_stack();
         // __bprm_mm_init: one page below STACK_TOP_MAX.
         {
-            let mut st = mm.mmap_lock.write();
+            let mut st = mm.mmap_write_lock();
             st.mmap_base = crate::mm::mmap_base(st.task_size, rlim_stack, m.tunables.stack_guard_gap);
             let flags = VmFlags::SOFTDIRTY | VM_STACK_FLAGS | VM_STACK_INCOMPLETE_SETUP;
             let start = stack_top(m) - PAGE_SIZE;
@@ -354,7 +354,7 @@ impl Kernel {
         let _t = trace_enter!(m.trace, "begin_new_exec", "pid {pid}");
         bprm.point_of_no_return = true;
         // set_mm_exe_file
-        bprm.mm.mmap_lock.write().exe_file = Some(bprm.file.clone());
+        bprm.mm.mmap_write_lock().exe_file = Some(bprm.file.clone());
         // de_thread is the caller's: the other tasks of the thread group
         // are not ended here.
         self.exec_mmap(pid, bprm)?;
@@ -424,7 +424,7 @@ fn copy_string_kernel(bprm: &mut LinuxBinprm, s: &[u8]) -> SysResult<u64> {
     // is E2BIG.
     let start = bprm.stack_vma_start();
     if pos < start {
-        let mut st = bprm.mm.mmap_lock.write();
+        let mut st = bprm.mm.mmap_write_lock();
         bprm.mm.expand_downwards(&mut st, start, pos, bprm.rlim_stack).map_err(|_| Errno::E2BIG)?;
     }
     let mut data = Vec::with_capacity(len as usize);
@@ -466,7 +466,7 @@ pub(crate) fn setup_arg_pages(bprm: &mut LinuxBinprm, stack_top: u64, exec_stack
     // arch_align_stack without randomisation; the stack was built at
     // STACK_TOP already (stack_shift 0).
     let stack_top = (stack_top & !0xf).div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    let mut st = mm.mmap_lock.write();
+    let mut st = mm.mmap_write_lock();
     let vma = st.vmas.find(stack_top - 1).ok_or(Errno::EFAULT)?;
     let (start, end) = (vma.start, vma.end);
     let mut vm_flags = VM_STACK_FLAGS | VmFlags::SOFTDIRTY;
@@ -511,7 +511,7 @@ pub const VVAR_VCLOCK_PAGES: u64 = 2;
 pub(crate) fn map_vdso(mm: &MmStruct) -> SysResult<u64> {
     let m = &*mm.machine;
     let len = (VVAR_PAGES + VVAR_VCLOCK_PAGES + VDSO_TEXT_PAGES) << PAGE_SHIFT;
-    let mut st = mm.mmap_lock.write();
+    let mut st = mm.mmap_write_lock();
     let addr = mm.get_unmapped_area(&st, None, 0, len, 0, crate::flags::MapFlags::empty())?;
     let _t = trace_enter!(m.trace, "map_vdso", "{:#x}-{:#x}", addr, addr + len);
     let text = addr + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << PAGE_SHIFT);

@@ -41,7 +41,10 @@ impl MmStruct {
             trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
             return VmFault::empty();
         }
-        let anon_vma = self.anon_vma_prepare(vmf.st, vma);
+        let anon_vma = match self.vmf_anon_prepare(vmf) {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
         if m.mthp.any()
             && let Some((pfn, order)) = self.alloc_anon_folio(vma, vmf.address, slot)
         {

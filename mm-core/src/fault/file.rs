@@ -94,8 +94,10 @@ impl MmStruct {
         let _t = trace_enter!(m.trace, "do_cow_fault");
         // anon_vma_prepare, taking no reference when the VMA has one (the
         // VMA holds it for finish_fault).
-        if vmf.vma.anon_vma().is_none() {
-            self.anon_vma_prepare(vmf.st, vmf.vma);
+        if vmf.vma.anon_vma().is_none()
+            && let Err(e) = self.vmf_anon_prepare(vmf)
+        {
+            return e;
         }
         let Some(new) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0) else {
             return VmFault::OOM;

@@ -1,10 +1,15 @@
 //! The page-fault path (arch/x86/mm/fault.c, mm/memory.c): from the MMU's
 //! exception to a mapped page.
 //!
-//! `do_user_addr_fault` finds the VMA (growing a stack down to the address
-//! if need be, `expand_downwards`), checks the access (`access_error`) and
-//! calls `handle_mm_fault`, again when a handler had to wait for I/O
-//! (`VM_FAULT_RETRY`).  `__handle_mm_fault` allocates the upper page-table
+//! `do_user_addr_fault` finds the VMA without the `mmap_lock`, in the
+//! published snapshot of the VMAs under the VMA's own lock
+//! (`lock_vma_under_rcu`, `FAULT_FLAG_VMA_LOCK`), checks the access
+//! (`access_error`) and calls `handle_mm_fault`.  Without a snapshot, a
+//! VMA there or a VMA free of writers, or when a handler had to wait for
+//! I/O or needed the `mmap_lock` (`VM_FAULT_RETRY`), it does the fault
+//! under the `mmap_lock` (`lock_mm_and_find_vma`, which grows a stack down
+//! to the address if need be, `expand_downwards`), again while a handler
+//! returns `VM_FAULT_RETRY`.  `__handle_mm_fault` allocates the upper page-table
 //! levels; an empty PMD entry in a region transparent huge pages may back,
 //! or a PMD leaf, goes to `crate::huge_memory` (`create_huge_pmd`,
 //! `wp_huge_pmd`), which may fall back to the PTE level.
@@ -28,12 +33,12 @@ mod wp;
 use crate::arch::{PageFaultInfo, Pte, PteFlags, PteMarker};
 use crate::errno::{SegvCode, Signal, VmFault};
 use crate::flags::{Access, FaultFlags, VmFlags};
-use crate::mm::{MmState, MmStruct, Vma};
+use crate::mm::{AnonVma, MmState, MmStruct, Vma};
 use crate::pgtable::Slot;
 use crate::types::PAGE_MASK;
 use crate::vmstat::VmEvent;
 use crate::{trace_enter, trace_note};
-use parking_lot::RwLockWriteGuard;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A task's fault counters (`current->min_flt`, `current->maj_flt`).
@@ -90,8 +95,10 @@ impl FaultCounters {
 pub struct VmFaultCtx<'a> {
     /// The faulting address space.
     pub(crate) mm: &'a MmStruct,
-    /// Its VMAs and layout (the `mmap_lock` is held for reading).
-    pub(crate) st: &'a MmState,
+    /// Its VMAs and layout if the `mmap_lock` is held for reading; `None`
+    /// under the VMA lock (`FAULT_FLAG_VMA_LOCK`), where `vma` is the
+    /// published snapshot's copy of the VMA.
+    pub(crate) st: Option<&'a MmState>,
     /// The VMA of the fault.
     pub(crate) vma: &'a Vma,
     /// Page-aligned faulting address.
@@ -199,51 +206,32 @@ impl MmStruct {
         if info.user {
             flags |= FaultFlags::USER;
         }
-        crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
-        let mut st = self.mmap_lock.read();
-        // lock_vma_under_rcu: only a VMA that contains the address.
-        if st.vmas.lookup(addr).is_none() {
-            // lock_mm_and_find_vma: the next VMA may be a stack that grows
-            // down to the address.
-            let Some(next) = st.vmas.find(addr) else {
-                return segv(SegvCode::MapErr, "no vma");
-            };
-            if !next.flags.contains(VmFlags::GROWSDOWN) {
-                return segv(SegvCode::MapErr, "no vma");
+        let mut ret = VmFault::RETRY;
+        // The fault was tried under the VMA lock and must be done again.
+        let mut retried = false;
+        if info.user {
+            let rcu = self.rcu_read_lock();
+            if let Some((vma, _vma_lock)) = self.lock_vma_under_rcu(&rcu, addr) {
+                trace_note!(m.trace, "lock_vma_under_rcu", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
+                if access_error(info, vma) {
+                    return segv(SegvCode::AccErr, "access_error");
+                }
+                ret = self.handle_mm_fault(None, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
+                // VM_FAULT_RETRY: the handler dropped the VMA lock to wait
+                // for I/O or needed the mmap_lock; the fault is done again
+                // under the mmap_lock, as a retry (`FAULT_FLAG_TRIED`,
+                // counted major) if this try was major.
+                retried = ret.contains(VmFault::RETRY);
+                if retried && ret.contains(VmFault::MAJOR) {
+                    flags |= FaultFlags::TRIED;
+                }
             }
-            let next_start = next.start;
-            drop(st);
-            let mut w = self.mmap_lock.write();
-            if self.expand_downwards(&mut w, next_start, addr, rlim_stack).is_err() {
-                return segv(SegvCode::MapErr, "stack cannot grow");
-            }
-            st = RwLockWriteGuard::downgrade(w);
         }
-        let vma = st.vmas.lookup(addr).expect("vma found above");
-        trace_note!(m.trace, "lock_vma_under_rcu", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
-        if access_error(info, vma) {
-            return segv(SegvCode::AccErr, "access_error");
+        if ret.contains(VmFault::RETRY)
+            && let Err(code) = self.lock_mmap_fault(info, counters, rlim_stack, flags, retried, &mut ret)
+        {
+            return segv(code.0, code.1);
         }
-        let mut ret = self.handle_mm_fault(&st, vma, addr, flags | FaultFlags::VMA_LOCK, Some(counters));
-        // VM_FAULT_RETRY: the handler dropped the lock to wait for I/O.
-        // The fault is done again under mmap_lock, as a retry
-        // (`FAULT_FLAG_TRIED`, counted major) if the first try was major;
-        // then again with TRIED, which never retries.
-        let mut tries = 0;
-        while ret.contains(VmFault::RETRY) && tries < 2 {
-            tries += 1;
-            if tries == 2 || ret.contains(VmFault::MAJOR) {
-                flags |= FaultFlags::TRIED;
-            }
-            trace_note!(
-                m.trace,
-                "do_user_addr_fault",
-                "VM_FAULT_RETRY: again{}",
-                if flags.contains(FaultFlags::TRIED) { " (FAULT_FLAG_TRIED)" } else { "" }
-            );
-            ret = self.handle_mm_fault(&st, vma, addr, flags, Some(counters));
-        }
-        drop(st);
         if ret.contains(VmFault::OOM) {
             // The caller runs the OOM killer (`Kernel::out_of_memory`).
             trace_note!(m.trace, "mm_fault_error", "VM_FAULT_OOM");
@@ -259,11 +247,102 @@ impl MmStruct {
         Ok(())
     }
 
+    /// The `lock_mmap:` part of `do_user_addr_fault`: the fault under the
+    /// `mmap_lock` (`lock_mm_and_find_vma`, which grows a stack down to
+    /// the address), again with `FAULT_FLAG_TRIED` while a handler
+    /// returns `VM_FAULT_RETRY`.  A fault that finds no published VMA
+    /// snapshot publishes one for the next faults.  `Err` names the
+    /// `SIGSEGV`.  `retried`: a try under the VMA lock came first.
+    fn lock_mmap_fault(
+        &self,
+        info: &PageFaultInfo,
+        counters: &FaultCounters,
+        rlim_stack: u64,
+        mut flags: FaultFlags,
+        retried: bool,
+        ret: &mut VmFault,
+    ) -> Result<(), (SegvCode, &'static str)> {
+        let m = &*self.machine;
+        let addr = info.addr;
+        for tries in 0.. {
+            if tries > 0 || retried {
+                trace_note!(
+                    m.trace,
+                    "do_user_addr_fault",
+                    "VM_FAULT_RETRY: again{}",
+                    if flags.contains(FaultFlags::TRIED) { " (FAULT_FLAG_TRIED)" } else { "" }
+                );
+            }
+            crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
+            let mut st = self.mmap_lock.read();
+            if st.vmas.lookup(addr).is_none() {
+                // The next VMA may be a stack that grows down to the
+                // address.
+                let Some(next) = st.vmas.find(addr) else {
+                    return Err((SegvCode::MapErr, "no vma"));
+                };
+                if !next.flags.contains(VmFlags::GROWSDOWN) {
+                    return Err((SegvCode::MapErr, "no vma"));
+                }
+                let next_start = next.start;
+                drop(st);
+                let mut w = self.mmap_write_lock();
+                if self.expand_downwards(&mut w, next_start, addr, rlim_stack).is_err() {
+                    return Err((SegvCode::MapErr, "stack cannot grow"));
+                }
+                st = w.downgrade();
+            }
+            self.vma_snapshot_publish(&st);
+            let vma = st.vmas.lookup(addr).expect("vma found above");
+            trace_note!(m.trace, "lock_mm_and_find_vma", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
+            if access_error(info, vma) {
+                return Err((SegvCode::AccErr, "access_error"));
+            }
+            *ret = self.handle_mm_fault(Some(&st), vma, addr, flags, Some(counters));
+            // A handler retries at most once without FAULT_FLAG_TRIED;
+            // the bound only keeps a faulty handler from looping.
+            if !ret.contains(VmFault::RETRY) || tries >= 2 {
+                break;
+            }
+            flags |= FaultFlags::TRIED;
+        }
+        Ok(())
+    }
+
+    /// `vmf_anon_prepare`: the anon_vma of the fault's VMA, given one if
+    /// need be (`anon_vma_prepare`).  Under the VMA lock that needs the
+    /// tree's VMA, so the `mmap_lock`, taken without waiting:
+    /// `VM_FAULT_RETRY` if that fails (the fault is done again under it).
+    pub(crate) fn vmf_anon_prepare(&self, vmf: &VmFaultCtx<'_>) -> Result<Arc<AnonVma>, VmFault> {
+        if let Some(a) = vmf.vma.anon_vma() {
+            return Ok(a.clone());
+        }
+        if let Some(st) = vmf.st {
+            return Ok(self.anon_vma_prepare(st, vmf.vma));
+        }
+        let Some(st) = self.mmap_read_trylock() else {
+            trace_note!(self.machine.trace, "vmf_anon_prepare", "mmap_lock contended: VM_FAULT_RETRY");
+            return Err(VmFault::RETRY);
+        };
+        // The VMA is read-locked, so no writer changed it: the tree holds
+        // it as the snapshot does.
+        let Some(vma) = st.vmas.get(vmf.vma.start).filter(|v| v.same_vma(vmf.vma)) else {
+            return Err(VmFault::RETRY);
+        };
+        let a = self.anon_vma_prepare(&st, vma);
+        // The copy the fault holds (set already if it is the published
+        // snapshot's).
+        let _ = vmf.vma.anon_vma.set(a.clone());
+        Ok(a)
+    }
+
     /// `handle_mm_fault`: resolves a fault on `vma` at `address` and counts
-    /// it for `counters` (`mm_account_fault`; GUP faults count too).
+    /// it for `counters` (`mm_account_fault`; GUP faults count too).  `st`
+    /// is `None` under the VMA lock, the state under the `mmap_lock`
+    /// otherwise.
     pub(crate) fn handle_mm_fault(
         &self,
-        st: &MmState,
+        st: Option<&MmState>,
         vma: &Vma,
         address: u64,
         flags: FaultFlags,
@@ -305,7 +384,7 @@ impl MmStruct {
     }
 
     /// `__handle_mm_fault`: upper page-table levels, then `handle_pte_fault`.
-    fn __handle_mm_fault(&self, st: &MmState, vma: &Vma, address: u64, flags: FaultFlags) -> VmFault {
+    fn __handle_mm_fault(&self, st: Option<&MmState>, vma: &Vma, address: u64, flags: FaultFlags) -> VmFault {
         let (pmd, mut slot) = match self.fault_walk(address) {
             Ok(p) => p,
             Err(e) => return e,

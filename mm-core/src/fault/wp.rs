@@ -143,7 +143,13 @@ impl MmStruct {
         let vma = vmf.vma;
         let old_pfn = orig.pfn().expect("present entry");
         let from_zero = m.is_zero_pfn(old_pfn);
-        let anon_vma = self.anon_vma_prepare(vmf.st, vma);
+        let anon_vma = match self.vmf_anon_prepare(vmf) {
+            Ok(a) => a,
+            Err(e) => {
+                put_old();
+                return e;
+            }
+        };
         let gfp = if from_zero { Gfp::HIGHUSER_MOVABLE | Gfp::ZERO } else { Gfp::HIGHUSER_MOVABLE };
         let Some(new) = m.alloc_pages(gfp, 0) else {
             trace_note!(m.trace, "wp_page_copy", "out of memory");

@@ -14,7 +14,7 @@ impl MmStruct {
     /// an error number).
     pub fn sys_brk(&self, brk: u64) -> u64 {
         let m = &*self.machine;
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(m.trace, "brk", "{:#x} (break at {:#x})", brk, st.brk);
         let origbrk = st.brk;
         match self.brk_locked(&mut st, brk) {

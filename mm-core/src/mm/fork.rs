@@ -32,8 +32,11 @@ impl MmStruct {
         let child = MmStruct::new(&self.machine).ok_or(Errno::ENOMEM)?;
         let _t = trace_enter!(m.trace, "dup_mmap", "mm {} -> mm {}", self.id, child.id);
         child.khugepaged_fork(self);
-        let st = self.mmap_lock.write();
-        let mut cst = child.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
+        // Faults stay out of every VMA while its private pages are
+        // write-protected for copy-on-write.
+        st.vmas.vma_start_write_all();
+        let mut cst = child.mmap_write_lock();
         cst.mmap_base = st.mmap_base;
         cst.task_size = st.task_size;
         cst.start_brk = st.start_brk;

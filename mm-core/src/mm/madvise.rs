@@ -53,7 +53,7 @@ impl MmStruct {
             let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
             return self.madvise_remove_walk(start, end);
         }
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(m.trace, "do_madvise", "{:#x}-{:#x} {}", start, end, advice.name());
         self.madvise_walk_vmas(&mut st, start, end, advice)
     }
@@ -650,8 +650,8 @@ impl MmStruct {
             if std::ptr::eq(&*mm, self) || shared {
                 continue;
             }
-            let complete = mm.with_vmas_for_rmap(|st| {
-                for w in st.vmas.iter().filter(|w| w.file_ino() == Some(inode.ino)) {
+            let complete = mm.with_vmas_for_rmap(|vmas| {
+                for w in vmas.iter().filter(|w| w.file_ino() == Some(inode.ino)) {
                     let (s, e) = (first.max(w.pgoff), last.min(w.pgoff + w.pages() - 1));
                     for index in s..=e.max(s).min(e) {
                         let addr = w.start + ((index - w.pgoff) << PAGE_SHIFT);

@@ -74,7 +74,7 @@ impl MmStruct {
         let len = page_align_wrapping(len.wrapping_add(start & !PAGE_MASK));
         let start = start & PAGE_MASK;
         {
-            let mut st = self.mmap_lock.write();
+            let mut st = self.mmap_write_lock();
             let _t = trace_enter!(m.trace, "do_mlock", "{:#x}-{:#x}", start, start.wrapping_add(len));
             let t = &m.tunables;
             let lock_limit = t.rlimit_memlock >> PAGE_SHIFT;
@@ -96,7 +96,7 @@ impl MmStruct {
         let m = &*self.machine;
         let len = page_align_wrapping(len.wrapping_add(start & !PAGE_MASK));
         let start = start & PAGE_MASK;
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(m.trace, "munlock", "{:#x}-{:#x}", start, start.wrapping_add(len));
         self.apply_vma_lock_flags(&mut st, start, len, VmFlags::empty())
     }
@@ -245,7 +245,7 @@ impl MmStruct {
             return Err(Errno::EPERM);
         }
         {
-            let mut st = self.mmap_lock.write();
+            let mut st = self.mmap_write_lock();
             let _t = trace_enter!(m.trace, "mlockall", "{:#x}", flags);
             let t = &m.tunables;
             if flags & MCL_CURRENT != 0 && st.total_vm > t.rlimit_memlock >> PAGE_SHIFT && !t.cap_ipc_lock {
@@ -262,7 +262,7 @@ impl MmStruct {
 
     /// `munlockall()`.
     pub fn do_munlockall(&self) -> SysResult<()> {
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(self.machine.trace, "munlockall", "");
         self.apply_mlockall_flags(&mut st, 0);
         Ok(())

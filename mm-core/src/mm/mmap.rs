@@ -359,7 +359,7 @@ impl MmStruct {
         pgoff: u64,
     ) -> SysResult<u64> {
         let (ret, populate) = {
-            let mut st = self.mmap_lock.write();
+            let mut st = self.mmap_write_lock();
             self.do_mmap(&mut st, file, addr, len, prot, flags, pgoff)?
         };
         if populate > 0 {

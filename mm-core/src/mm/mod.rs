@@ -26,11 +26,13 @@ use crate::alloc::Gfp;
 use crate::machine::Machine;
 use crate::spinlock::SpinLock;
 use crate::types::{PAGE_SHIFT, Pfn};
-use parking_lot::RwLock;
+use arc_swap::ArcSwapOption;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 pub use tree::VmaTree;
+pub(crate) use vma::VmaReadLock;
 pub use vma::{Vma, VmaKind};
 
 /// `struct anon_vma`: the reverse-map root that anonymous pages of one or
@@ -205,8 +207,22 @@ pub struct MmStruct {
     pub(crate) machine: Arc<Machine>,
     /// Root page table (`pgd`).
     pgd: Pfn,
-    /// VMAs and layout, under the `mmap_lock`.
+    /// VMAs and layout, under the `mmap_lock`.  Writers take it through
+    /// [`MmStruct::mmap_write_lock`].
     pub(crate) mmap_lock: RwLock<MmState>,
+    /// `mm_lock_seq`: advanced when a writer that write-locked VMAs or
+    /// changed the tree drops the `mmap_lock` (`vma_end_write_all`); a VMA
+    /// whose `vm_lock_seq` equals it is write-locked.
+    pub(crate) mm_lock_seq: AtomicU64,
+    /// The VMAs as faults read them without the `mmap_lock` (the maple
+    /// tree's RCU readers, `lock_vma_under_rcu`): an immutable copy of the
+    /// tree ([`VmaTree::rcu_copy`]) whose VMAs share their locks with the
+    /// tree's.  Published by a fault that took the `mmap_lock` when none
+    /// was, withdrawn by a writer that changed the tree.  `ArcSwapOption`
+    /// because its `load` writes no cache line other threads read (a
+    /// per-thread slot), where a lock or an `Arc` clone would bounce one
+    /// line between the faulting CPUs.
+    pub(crate) vma_snapshot: ArcSwapOption<VmaTree>,
     /// `page_table_lock`: the address space's own spinlock, for what the
     /// kernel keeps under it (installing PMD, PUD and P4D tables,
     /// `anon_vma_prepare`); entries of a PTE table are changed under that
@@ -282,6 +298,8 @@ impl MmStruct {
                 locked_vm: 0,
                 def_flags: crate::flags::VmFlags::empty(),
             }),
+            mm_lock_seq: AtomicU64::new(0),
+            vma_snapshot: ArcSwapOption::empty(),
             page_table_lock: SpinLock::new(()),
             pmd_huge_pte: Default::default(),
             mmf_vm_hugepage: Default::default(),
@@ -300,6 +318,69 @@ impl MmStruct {
     /// the system calls.
     pub fn mmap_read_lock(&self) -> parking_lot::RwLockReadGuard<'_, MmState> {
         self.mmap_lock.read()
+    }
+
+    /// `mmap_write_lock`: the VMAs and layout, to change; dropping the
+    /// guard is `mmap_write_unlock`.
+    pub(crate) fn mmap_write_lock(&self) -> MmapWriteGuard<'_> {
+        crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
+        let mut guard = self.mmap_lock.write();
+        // Only writers change it, and this one holds the lock.
+        guard.vmas.start_writer(self.mm_lock_seq.load(Ordering::Relaxed));
+        MmapWriteGuard { mm: self, guard: Some(guard) }
+    }
+
+    /// `mmap_read_trylock`.
+    pub(crate) fn mmap_read_trylock(&self) -> Option<RwLockReadGuard<'_, MmState>> {
+        crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
+        self.mmap_lock.try_read()
+    }
+
+    /// Publishes the snapshot of the VMAs that faults read without the
+    /// `mmap_lock`, if none is; `st` is the state under the read side of
+    /// the `mmap_lock` (so no writer runs).  Under `page_table_lock`, as
+    /// `anon_vma_prepare` sets a VMA's anon_vma: a snapshot has every
+    /// anon_vma the tree had when it was published, and gets every one
+    /// set later.
+    pub(crate) fn vma_snapshot_publish(&self, st: &MmState) {
+        if self.vma_snapshot.load().is_some() {
+            return;
+        }
+        let _ptl = self.mm_page_table_lock();
+        if self.vma_snapshot.load().is_none() {
+            self.vma_snapshot.store(Some(Arc::new(st.vmas.rcu_copy())));
+        }
+    }
+
+    /// `rcu_read_lock` for the VMAs: the published snapshot, and the
+    /// `mm_lock_seq` read before it.
+    #[inline]
+    pub(crate) fn rcu_read_lock(&self) -> VmaRcu {
+        let seq = self.mm_lock_seq.load(Ordering::Acquire);
+        VmaRcu { seq, snapshot: self.vma_snapshot.load() }
+    }
+
+    /// `lock_vma_under_rcu`: the VMA containing `addr` in the snapshot
+    /// `rcu` holds, read-locked (`vma_start_read`); `None` if there is
+    /// none, a writer has it write-locked, or the snapshot is stale (the
+    /// caller takes the `mmap_lock` then).
+    ///
+    /// Stale: a writer that withdraws a snapshot does so before it
+    /// advances `mm_lock_seq` (release), and `rcu` read the sequence
+    /// before the snapshot (acquire), so a snapshot found withdrawn since
+    /// shows as a sequence that moved; it is read again after the reader
+    /// is counted in (sequentially consistent, as in `vma_start_read`).
+    /// The same sequence then means that no writer finished meanwhile: a
+    /// writer at work now has that sequence, and excludes the reader from
+    /// the VMAs it changes by the VMA lock alone.
+    #[inline]
+    pub(crate) fn lock_vma_under_rcu<'r>(&self, rcu: &'r VmaRcu, addr: u64) -> Option<(&'r Vma, VmaReadLock<'r>)> {
+        let vma = rcu.snapshot.as_deref()?.lookup(addr)?;
+        let lock = vma.lock.vma_start_read(rcu.seq)?;
+        if self.mm_lock_seq.load(Ordering::SeqCst) != rcu.seq {
+            return None;
+        }
+        Some((vma, lock))
     }
 
     /// The rss and page-table counters.
@@ -332,7 +413,7 @@ impl MmStruct {
     /// address space is empty afterwards (its root table is freed when the
     /// `MmStruct` is dropped).
     pub(crate) fn exit_mmap(&self) {
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         if st.vmas.is_empty() {
             return;
         }
@@ -356,6 +437,90 @@ impl Drop for MmStruct {
         self.exit_mmap();
         self.machine.drop_mm(self.id);
         self.machine.free_pages(self.pgd, 0);
+    }
+}
+
+/// A fault's view of the VMAs without the `mmap_lock`
+/// ([`MmStruct::rcu_read_lock`]).
+pub(crate) struct VmaRcu {
+    /// `mm_lock_seq` before the snapshot was loaded.
+    seq: u64,
+    /// The published snapshot, if any.
+    snapshot: arc_swap::Guard<Option<Arc<VmaTree>>>,
+}
+
+impl VmaRcu {
+    /// `mm_lock_seq` before the snapshot was loaded.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The published snapshot, if any.
+    pub(crate) fn snapshot(&self) -> Option<&VmaTree> {
+        self.snapshot.as_deref()
+    }
+}
+
+/// The `mmap_lock` held for writing (`mmap_write_lock`); dropping it is
+/// `mmap_write_unlock`, which withdraws the published VMA snapshot if the
+/// tree changed and ends every VMA write lock taken meanwhile
+/// (`vma_end_write_all`).
+pub(crate) struct MmapWriteGuard<'a> {
+    mm: &'a MmStruct,
+    /// `None` only once downgraded.
+    guard: Option<RwLockWriteGuard<'a, MmState>>,
+}
+
+impl<'a> MmapWriteGuard<'a> {
+    /// `vma_end_write_all`, and the snapshot withdrawn if the tree
+    /// changed.
+    fn vma_end_write_all(&mut self) {
+        let Some(st) = self.guard.as_mut() else {
+            return;
+        };
+        if st.vmas.changed {
+            // Before the sequence moves: a reader that sees the new
+            // sequence finds this snapshot gone.
+            self.mm.vma_snapshot.store(None);
+        }
+        if st.vmas.wrote || st.vmas.changed {
+            // Readers compare it with the VMAs' marks and with the value
+            // they read before loading the snapshot (SeqCst: paired with
+            // their loads after counting themselves in).
+            self.mm.mm_lock_seq.fetch_add(1, Ordering::SeqCst);
+        }
+        st.vmas.start_writer(u64::MAX);
+    }
+
+    /// `mmap_write_downgrade`: ends the VMA write locks and keeps the
+    /// `mmap_lock` for reading.
+    pub(crate) fn downgrade(mut self) -> RwLockReadGuard<'a, MmState> {
+        self.vma_end_write_all();
+        RwLockWriteGuard::downgrade(self.guard.take().expect("not downgraded yet"))
+    }
+
+    /// The `RwLockWriteGuard` within (for [`MmStruct::rmap_walkable`]).
+    pub(crate) fn raw(&self) -> &RwLockWriteGuard<'_, MmState> {
+        self.guard.as_ref().expect("not downgraded")
+    }
+}
+
+impl std::ops::Deref for MmapWriteGuard<'_> {
+    type Target = MmState;
+    fn deref(&self) -> &MmState {
+        self.guard.as_ref().expect("not downgraded")
+    }
+}
+
+impl std::ops::DerefMut for MmapWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut MmState {
+        self.guard.as_mut().expect("not downgraded")
+    }
+}
+
+impl Drop for MmapWriteGuard<'_> {
+    fn drop(&mut self) {
+        self.vma_end_write_all();
     }
 }
 

@@ -44,7 +44,7 @@ impl MmStruct {
             return Err(Errno::EINVAL);
         }
         let prot = Prot::from_bits_truncate(prot);
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(m.trace, "do_mprotect_pkey", "{:#x}-{:#x} {:?}", start, end, prot);
         let first = st.vmas.find_intersection(start, end).ok_or(Errno::ENOMEM)?;
         let mut start = start;

@@ -76,7 +76,7 @@ impl MmStruct {
             delta: 0,
             remap_type: RemapType::NoResize,
         };
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         let _t = trace_enter!(
             m.trace,
             "do_mremap",
@@ -308,6 +308,8 @@ impl MmStruct {
             return Err(Errno::ENOMEM);
         }
         self.vrm_charge(st, &vrm)?;
+        // Faults stay out of the source while its entries move.
+        st.vmas.vma_start_write(vrm.addr);
         let src = st.vmas.lookup(vrm.addr).ok_or(Errno::EFAULT)?.clone();
         let new_pgoff = src.pgoff + ((vrm.addr - src.start) >> PAGE_SHIFT);
         let new_vma = copy_vma(VmaCtx::new(m), &mut st.vmas, &src, vrm.new_addr, vrm.new_len, new_pgoff);

@@ -119,7 +119,7 @@ impl MmStruct {
 
     /// `vm_munmap`: `do_vmi_munmap` under the `mmap_lock`.
     pub fn vm_munmap(&self, start: u64, len: u64) -> SysResult<()> {
-        let mut st = self.mmap_lock.write();
+        let mut st = self.mmap_write_lock();
         self.do_vmi_munmap(&mut st, start, len)
     }
 }

@@ -172,7 +172,7 @@ impl MmStruct {
                     // __get_user_pages_locked: again with FOLL_TRIED.
                     flags |= FaultFlags::TRIED;
                 }
-                let ret = self.handle_mm_fault(st, v, addr, flags, Some(counters));
+                let ret = self.handle_mm_fault(Some(st), v, addr, flags, Some(counters));
                 retried = ret.contains(VmFault::RETRY);
                 if ret.intersects(VmFault::ERROR) {
                     // vm_fault_to_errno

@@ -8,6 +8,11 @@
 //! a walk that splits or merges VMAs one after the other up a range
 //! (`mprotect`, `madvise`) costs time linear in the VMAs it passes; a
 //! range of VMAs (`munmap`, `exit_mmap`) is removed or put back at once.
+//!
+//! Every change goes through the methods here, and they are where a
+//! writer write-locks the VMAs it changes or removes (`vma_start_write`)
+//! and notes that the tree changed (so `mmap_write_unlock` withdraws the
+//! published snapshot that faults read without the `mmap_lock`).
 
 use super::vma::Vma;
 
@@ -31,6 +36,15 @@ pub struct VmaTree {
     back_ends: Vec<u64>,
     /// The VMAs above the gap, highest first.
     back: Vec<Vma>,
+    /// The `mm_lock_seq` of the writer holding the `mmap_lock` (set when
+    /// it takes it): what `vma_start_write` marks VMAs with.
+    write_seq: u64,
+    /// A VMA was write-locked or the tree changed since the writer took
+    /// the `mmap_lock`.
+    pub(super) wrote: bool,
+    /// The set of VMAs or one of them changed since the writer took the
+    /// `mmap_lock`.
+    pub(super) changed: bool,
 }
 
 impl VmaTree {
@@ -42,6 +56,56 @@ impl VmaTree {
     /// True if there are no VMAs.
     pub fn is_empty(&self) -> bool {
         self.vmas.is_empty() && self.back.is_empty()
+    }
+
+    /// A writer whose `mm_lock_seq` is `seq` took the `mmap_lock`.
+    pub(super) fn start_writer(&mut self, seq: u64) {
+        self.write_seq = seq;
+        self.wrote = false;
+        self.changed = false;
+    }
+
+    /// `vma_start_write` on the VMA at index `i`, and notes a change.
+    #[inline]
+    fn write_at(&mut self, i: usize) {
+        let seq = self.write_seq;
+        if let Some(v) = self.at(i) {
+            v.lock.vma_start_write(seq);
+        }
+        self.wrote = true;
+        self.changed = true;
+    }
+
+    /// `vma_start_write` on the VMA containing `addr`, the tree itself
+    /// unchanged (its entries are about to change: `move_vma` moves them).
+    pub fn vma_start_write(&mut self, addr: u64) {
+        if let Some(v) = self.lookup(addr) {
+            v.lock.vma_start_write(self.write_seq);
+            self.wrote = true;
+        }
+    }
+
+    /// `vma_start_write` on every VMA, the tree itself unchanged (`dup_mmap`
+    /// write-protects the parent's private pages).
+    pub fn vma_start_write_all(&mut self) {
+        for v in self.vmas.iter().chain(self.back.iter()) {
+            v.lock.vma_start_write(self.write_seq);
+        }
+        self.wrote = true;
+    }
+
+    /// The copy of the tree that faults read without the `mmap_lock`: the
+    /// same VMAs ([`Vma::rcu_copy`]), sharing their locks.
+    pub(crate) fn rcu_copy(&self) -> VmaTree {
+        VmaTree {
+            ends: self.ends.clone(),
+            vmas: self.vmas.iter().map(Vma::rcu_copy).collect(),
+            back_ends: self.back_ends.clone(),
+            back: self.back.iter().map(Vma::rcu_copy).collect(),
+            write_seq: 0,
+            wrote: false,
+            changed: false,
+        }
     }
 
     /// Index of the first VMA that ends above `addr`.
@@ -125,7 +189,11 @@ impl VmaTree {
     /// The VMA containing `addr`, mutably.  Its bounds must not change.
     pub fn lookup_mut(&mut self, addr: u64) -> Option<&mut Vma> {
         let i = self.index_after(addr);
-        self.at_mut(i).map(|(v, _)| v).filter(|v| v.start <= addr)
+        if self.at(i)?.start > addr {
+            return None;
+        }
+        self.write_at(i);
+        self.at_mut(i).map(|(v, _)| v)
     }
 
     /// The VMA starting exactly at `start`.
@@ -196,6 +264,7 @@ impl VmaTree {
     /// overlap is a simulator bug.
     pub fn insert(&mut self, vma: Vma) {
         assert!(vma.start < vma.end, "empty VMA {:#x}-{:#x}", vma.start, vma.end);
+        self.changed = true;
         let i = self.index_after(vma.start);
         if let Some(o) = self.at(i).filter(|o| o.start < vma.end) {
             panic!("VMA {:#x}-{:#x} overlaps {:#x}-{:#x}", vma.start, vma.end, o.start, o.end);
@@ -216,6 +285,7 @@ impl VmaTree {
         if self.at(i)?.start != start {
             return None;
         }
+        self.write_at(i);
         let r = f(self.at_mut(i).expect("VMA exists").0);
         let v = self.at(i).expect("VMA exists");
         assert!(v.start < v.end, "VMA {:#x}-{:#x} made empty", v.start, v.end);
@@ -243,6 +313,7 @@ impl VmaTree {
             self.at(i).is_some_and(|v| v.start == start && start < addr && addr < v.end),
             "split of {start:#x} at {addr:#x}"
         );
+        self.write_at(i);
         // The lower part stays below the gap, the upper one goes right
         // above it.
         self.move_gap(i + 1);
@@ -276,6 +347,11 @@ impl VmaTree {
         }
         self.move_gap(i);
         let k = self.back.len() - n;
+        for v in &self.back[k..] {
+            v.lock.vma_start_write(self.write_seq);
+        }
+        self.wrote = true;
+        self.changed = true;
         self.back_ends.truncate(k);
         // Above the gap the VMAs are stored highest first.
         self.back.drain(k..).rev()
@@ -283,6 +359,8 @@ impl VmaTree {
 
     /// Removes every VMA (`exit_mmap`), ascending.
     pub fn remove_all(&mut self) -> Vec<Vma> {
+        self.vma_start_write_all();
+        self.changed = true;
         self.ends.clear();
         self.back_ends.clear();
         let mut all = std::mem::take(&mut self.vmas);
@@ -310,6 +388,7 @@ impl VmaTree {
             assert!(w[0].start < w[0].end && w[0].end <= w[1].start, "VMA run not ascending at {:#x}", w[1].start);
         }
         assert!(last.start < last.end, "empty VMA {:#x}-{:#x}", last.start, last.end);
+        self.changed = true;
         self.move_gap(i);
         self.ends.extend(vmas.iter().map(|v| v.end));
         self.vmas.extend(vmas);
@@ -321,6 +400,7 @@ impl VmaTree {
         if self.at(i)?.start != start {
             return None;
         }
+        self.write_at(i);
         // It goes from right above the gap.
         self.move_gap(i);
         self.back_ends.pop();
@@ -345,6 +425,7 @@ mod tests {
             anon_vma: Default::default(),
             anon_vma_parents: Vec::new(),
             kind: VmaKind::Anonymous,
+            lock: Default::default(),
         }
     }
 

@@ -24,6 +24,7 @@ use crate::machine::Machine;
 use crate::trace::Tracer;
 use crate::trace_note;
 use crate::types::PAGE_SHIFT;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// What a VMA maps.  The kernel distinguishes these by `vm_file` and
@@ -73,10 +74,103 @@ pub struct Vma {
     pub(crate) anon_vma_parents: Vec<Arc<AnonVma>>,
     /// What it maps.
     pub kind: VmaKind,
+    /// Its per-VMA lock (`vm_refcnt`, `vm_lock_seq`), shared with its
+    /// copy in the address space's published VMA snapshot
+    /// ([`Vma::rcu_copy`]); a new VMA ([`Vma::clone`], `vm_area_dup`) gets
+    /// a lock of its own.
+    pub(crate) lock: Arc<VmaLock>,
+}
+
+/// The per-VMA lock (`vm_refcnt` and `vm_lock_seq` of `struct
+/// vm_area_struct`): faults read the VMA under it without the
+/// `mmap_lock`, a writer holding the `mmap_lock` for writing excludes
+/// them from the VMAs it changes.
+///
+/// A writer marks the VMA with the address space's `mm_lock_seq`
+/// (`vma_start_write`) and waits until no reader holds it; the mark
+/// stands until the writer's `mmap_write_unlock` advances `mm_lock_seq`
+/// (`vma_end_write_all`).  A reader counts itself in `refcnt` first and
+/// then looks at the mark (`vma_start_read`).  Both sides do their store
+/// before their load, all sequentially consistent (Dekker's pattern):
+/// in the single order of the four, either the reader's count comes
+/// before the writer's load of it (the writer waits for the reader) or
+/// the writer's mark comes before the reader's load of it (the reader
+/// backs off).  A reader never waits: it fails and the fault takes the
+/// `mmap_lock`.
+#[derive(Debug)]
+pub struct VmaLock {
+    /// Readers in the VMA now (`vm_refcnt`, without the attached bit: a
+    /// VMA that left the tree is told apart by the snapshot's age).
+    refcnt: AtomicU64,
+    /// The `mm_lock_seq` of the last writer that marked it
+    /// (`vm_lock_seq`); write-locked while that equals `mm_lock_seq`.
+    lock_seq: AtomicU64,
+}
+
+impl Default for VmaLock {
+    fn default() -> VmaLock {
+        VmaLock { refcnt: AtomicU64::new(0), lock_seq: AtomicU64::new(u64::MAX) }
+    }
+}
+
+/// A reader's hold of a VMA's lock (`vma_start_read` until
+/// `vma_end_read`, which dropping it does).
+#[derive(Debug)]
+pub(crate) struct VmaReadLock<'a>(&'a VmaLock);
+
+impl Drop for VmaReadLock<'_> {
+    fn drop(&mut self) {
+        // vma_end_read: the reader's accesses to the VMA and its pages
+        // happen before a writer that sees the count drop.
+        self.0.refcnt.fetch_sub(1, Ordering::Release);
+    }
+}
+
+impl VmaLock {
+    /// `vma_start_read`: counts a reader in, unless a writer whose
+    /// `mm_lock_seq` is `seq` marked the VMA; `None` then.  The caller
+    /// checks afterwards that `mm_lock_seq` is still `seq` (no writer
+    /// finished meanwhile, so the snapshot it found the VMA in is
+    /// current).
+    #[inline]
+    pub(crate) fn vma_start_read(&self, seq: u64) -> Option<VmaReadLock<'_>> {
+        crate::lockstat::lock_acquired("vma_lock", self);
+        self.refcnt.fetch_add(1, Ordering::SeqCst);
+        let guard = VmaReadLock(self);
+        // Paired with the writer's store of its mark and load of the
+        // count in `vma_start_write`.
+        if self.lock_seq.load(Ordering::SeqCst) == seq {
+            return None;
+        }
+        Some(guard)
+    }
+
+    /// `vma_start_write`: marks the VMA write-locked by the writer whose
+    /// `mm_lock_seq` is `seq` and waits until its readers have left.  The
+    /// caller holds the `mmap_lock` for writing.
+    #[inline]
+    pub(crate) fn vma_start_write(&self, seq: u64) {
+        if self.lock_seq.load(Ordering::Relaxed) == seq {
+            // Marked by this writer already (only it stores `seq`).
+            return;
+        }
+        self.lock_seq.store(seq, Ordering::SeqCst);
+        let mut spins = 0u32;
+        while self.refcnt.load(Ordering::SeqCst) != 0 {
+            // A reader is in one fault; it does not wait for this writer.
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
 }
 
 /// `vm_area_dup`.  Written out to be `#[inline]`: splitting a VMA
-/// ([`VmaTree::split`]) copies one, and that must cost no call.
+/// ([`VmaTree::split`]) copies one, and that must cost no call.  The copy
+/// is a new VMA with a lock of its own.
 impl Clone for Vma {
     #[inline]
     fn clone(&self) -> Vma {
@@ -89,6 +183,7 @@ impl Clone for Vma {
             anon_vma: self.anon_vma.clone(),
             anon_vma_parents: self.anon_vma_parents.clone(),
             kind: self.kind.clone(),
+            lock: Arc::default(),
         }
     }
 }
@@ -106,7 +201,20 @@ impl Vma {
             anon_vma: OnceLock::new(),
             anon_vma_parents: Vec::new(),
             kind: VmaKind::Anonymous,
+            lock: Arc::default(),
         }
+    }
+
+    /// The copy of this VMA in a published snapshot of the VMA tree (the
+    /// RCU reader's view of it): equal to it, and sharing its lock, so
+    /// that a writer of the VMA excludes readers that found the copy.
+    pub(crate) fn rcu_copy(&self) -> Vma {
+        Vma { lock: self.lock.clone(), ..self.clone() }
+    }
+
+    /// Both are one VMA (a VMA and its snapshot copy): they share a lock.
+    pub(crate) fn same_vma(&self, other: &Vma) -> bool {
+        Arc::ptr_eq(&self.lock, &other.lock)
     }
 
     /// A special mapping named `name` over `[start, end)`

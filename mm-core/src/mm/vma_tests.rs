@@ -28,6 +28,7 @@ fn alloc_vma(start: u64, end: u64, pgoff: u64, flags: VmFlags) -> Vma {
         anon_vma: OnceLock::new(),
         anon_vma_parents: Vec::new(),
         kind: VmaKind::Anonymous,
+        lock: Default::default(),
     }
 }
 

@@ -152,12 +152,12 @@ fn count(seen: &[mm_core::lockstat::Acquisition], class: &str) -> (usize, std::c
 /// in different page tables (the allocator's zone lock is taken once per
 /// batch of pages a CPU's list takes from the zone, as `rmqueue_bulk`
 /// does, and is counted apart).
-const STILL_SHARED: &[&str] = &["lru_lock", "mmap_lock"];
+const STILL_SHARED: &[&str] = &["lru_lock"];
 
-/// Split page-table locks: two threads faulting in page tables of their
-/// own (regions 1 GiB apart) take one page-table lock per fault, each
-/// its own table's, and share no lock of the fault path but those
-/// `STILL_SHARED` names.
+/// Split page-table locks and per-VMA locks: two threads faulting in page
+/// tables and VMAs of their own (regions 1 GiB apart) take one page-table
+/// lock and one VMA lock per fault, each its own, no `mmap_lock`, and
+/// share no lock of the fault path but those `STILL_SHARED` names.
 #[test]
 fn faults_in_different_page_tables_share_no_page_table_lock() {
     const { assert!(mm_core::lockstat::ENABLED, "mm-tests builds mm-core with lock-stat") };
@@ -170,6 +170,9 @@ fn faults_in_different_page_tables_share_no_page_table_lock() {
         assert_eq!(ptls.len(), 1, "all in one PTE table");
         assert_eq!(count(seen, "page_table_lock").0, 0, "mm->page_table_lock stays off the fault path");
         assert_eq!(count(seen, "pmd_lock").0, 0, "no table installed");
+        assert_eq!(count(seen, "mmap_lock").0, 0, "faults under the VMA lock");
+        let (vma, vmas) = count(seen, "vma_lock");
+        assert_eq!((vma as u64, vmas.len()), (PAGES, 1), "one VMA lock per fault, the thread's own VMA's");
         let (zone, _) = count(seen, "zone_lock");
         assert!(zone as u64 <= PAGES / 8, "the zone lock once per batch: {zone}");
     }
