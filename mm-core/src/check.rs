@@ -7,7 +7,10 @@
 //! * a page-cache page is mapped at its file offset, writable only in a
 //!   shared mapping, and the rss counters agree with the entries;
 //! * the page-table pages reachable from the root are the ones counted;
-//! * no CPU's TLB holds a translation the page tables no longer allow.
+//! * no CPU's TLB holds a translation the page tables no longer allow;
+//! * the published VMA snapshot, if any, is the VMA tree: the same VMAs,
+//!   sharing their locks, with the same bounds, offsets, flags, protection,
+//!   mapping and anon_vma.
 
 use crate::arch::{PMD_LEVEL, Pte, PteFlags, TableEntry};
 use crate::flags::PageFlags;
@@ -264,7 +267,48 @@ impl MmStruct {
                 }
             }
         }
+        self.check_vma_snapshot(&st.vmas, &mut out);
         out
+    }
+
+    /// The published VMA snapshot against the tree.
+    fn check_vma_snapshot(&self, vmas: &crate::mm::VmaTree, out: &mut Vec<Violation>) {
+        let Some(snap) = &*self.vma_snapshot.load() else {
+            return;
+        };
+        if snap.len() != vmas.len() {
+            out.push(Violation(format!("VMA snapshot has {} VMAs, the tree {}", snap.len(), vmas.len())));
+        }
+        for (c, v) in snap.iter().zip(vmas.iter()) {
+            let kind = |v: &crate::mm::Vma| match &v.kind {
+                crate::mm::VmaKind::Anonymous => (0, 0),
+                crate::mm::VmaKind::File { file, vm_ops } => {
+                    (Arc::as_ptr(file) as usize, Arc::as_ptr(vm_ops) as *const () as usize)
+                }
+                crate::mm::VmaKind::Special { name } => (1, name.as_ptr() as usize),
+            };
+            let anon = |v: &crate::mm::Vma| v.anon_vma().map(|a| a.id);
+            if !c.same_vma(v)
+                || (c.start, c.end, c.pgoff, c.flags, c.page_prot) != (v.start, v.end, v.pgoff, v.flags, v.page_prot)
+                || kind(c) != kind(v)
+                || anon(c) != anon(v)
+            {
+                out.push(Violation(format!(
+                    "VMA snapshot {:08x}-{:08x} {} pgoff {:#x} anon_vma {:?} differs from the tree's {:08x}-{:08x} {} \
+                     pgoff {:#x} anon_vma {:?}",
+                    c.start,
+                    c.end,
+                    c.perms(),
+                    c.pgoff,
+                    anon(c),
+                    v.start,
+                    v.end,
+                    v.perms(),
+                    v.pgoff,
+                    anon(v)
+                )));
+            }
+        }
     }
 
     /// The byte at `va` as the process would read it, without a fault or
