@@ -53,3 +53,19 @@ pub fn tlb_gen(mm: &MmStruct) -> u64 {
 pub fn pte_offset_map_lock(mm: &MmStruct, va: u64, table: Pfn) -> bool {
     mm.pmd_offset(va).is_some_and(|pmd| mm.pte_offset_map_lock(pmd, table).is_some())
 }
+
+/// Runs `f` with `mm`'s `mmap_lock` held for writing, as a system call
+/// that changes VMAs would: a VMA `f` changes through the tree
+/// (`modify`, `split`, removal) is write-locked from then until `f`
+/// returns and the lock is dropped (`mmap_write_unlock`).  Lets a test
+/// fault on other threads while a writer is in the middle of its work.
+pub fn with_mmap_write_lock<R>(mm: &MmStruct, f: impl FnOnce(&mut crate::mm::MmState) -> R) -> R {
+    let mut st = mm.mmap_write_lock();
+    f(&mut st)
+}
+
+/// A snapshot of the VMAs is published for faults under the VMA lock
+/// (`lock_vma_under_rcu`).
+pub fn vma_snapshot_published(mm: &MmStruct) -> bool {
+    mm.vma_snapshot.load().is_some()
+}

@@ -225,3 +225,101 @@ fn a_fault_does_not_write_into_a_pte_table_freed_meanwhile() {
     let v = k.check_invariants();
     assert!(v.is_empty(), "{v:?}");
 }
+
+/// A writer excludes faults from the VMA it changes: a fault on it while
+/// another thread holds the `mmap_lock` for writing and has changed the
+/// VMA (write-locked it) does not use the VMA as the published snapshot
+/// has it, but takes the `mmap_lock` once the writer is done and sees the
+/// VMA as the writer left it (here read-only: `SIGSEGV`).
+#[test]
+fn a_fault_on_a_vma_being_changed_waits_for_the_writer() {
+    let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+    let leader = k.spawn().expect("process");
+    let other = k.spawn_thread(leader).expect("thread");
+    assert_eq!(k.sys_mmap(leader, A, 2 * PAGE_SIZE, 3, 0x32, -1, 0), Ok(A));
+    let (t0, t1) = (k.task(leader).expect("task").clone(), k.task(other).expect("task").clone());
+    // A read: the zero page, mapped read-only, stays allowed.
+    assert_eq!(t0.load(0, A), Ok(0));
+    assert!(mm_core::inject::vma_snapshot_published(&t0.mm), "the first fault published the VMAs");
+    let barrier = Barrier::new(2);
+    let (res, seen) = std::thread::scope(|s| {
+        let reader = mm_core::inject::with_mmap_write_lock(&t0.mm, |st| {
+            // What mprotect(PROT_READ) does to the VMA's flags.
+            let m = t0.mm.machine().clone();
+            st.vmas.modify(A, |v| {
+                v.flags -= mm_core::flags::VmFlags::WRITE;
+                v.vma_set_page_prot(&m);
+            });
+            let reader = s.spawn(|| {
+                barrier.wait();
+                mm_core::lockstat::record(|| t1.store(1, A + PAGE_SIZE, 2))
+            });
+            barrier.wait();
+            reader
+        });
+        reader.join().expect("reader")
+    });
+    assert!(matches!(res, Err(mm_core::Signal::Segv { addr: _, code: mm_core::errno::SegvCode::AccErr })), "{res:?}");
+    assert_eq!(count(&seen, "mmap_lock").0, 1, "the fault took the mmap_lock");
+    assert_eq!(t0.load(0, A + PAGE_SIZE), Ok(0));
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
+
+/// A writer excludes only the VMAs it changes: a fault in another VMA
+/// completes while the writer still holds the `mmap_lock` (it would wait
+/// for it forever otherwise), without taking it.
+#[test]
+fn a_fault_on_another_vma_proceeds_during_a_write() {
+    const B: u64 = A + (1 << 30);
+    let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+    let leader = k.spawn().expect("process");
+    let other = k.spawn_thread(leader).expect("thread");
+    for a in [A, B] {
+        assert_eq!(k.sys_mmap(leader, a, 2 * PAGE_SIZE, 3, 0x32, -1, 0), Ok(a));
+    }
+    let (t0, t1) = (k.task(leader).expect("task").clone(), k.task(other).expect("task").clone());
+    t0.store(0, A, 1).expect("first store");
+    t0.store(0, B, 1).expect("first store");
+    let (res, seen) = std::thread::scope(|s| {
+        mm_core::inject::with_mmap_write_lock(&t0.mm, |st| {
+            // Write-locks the VMA at A (flags unchanged).
+            st.vmas.modify(A, |_| ());
+            s.spawn(|| mm_core::lockstat::record(|| t1.store(1, B + PAGE_SIZE, 2))).join().expect("reader")
+        })
+    });
+    assert_eq!(res, Ok(()));
+    assert_eq!(count(&seen, "mmap_lock").0, 0, "no mmap_lock");
+    assert_eq!(count(&seen, "vma_lock").0, 1, "the VMA lock of B");
+    assert!(!mm_core::inject::vma_snapshot_published(&t0.mm), "the writer changed the tree: snapshot withdrawn");
+    assert_eq!(t0.load(0, B + PAGE_SIZE), Ok(2));
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
+
+/// A snapshot of the VMAs from before a change is never used: after
+/// munmap and an mmap of another kind of VMA at the same address, a fault
+/// there sees the new VMA (read-only, empty), and the snapshot published
+/// again is the tree.
+#[test]
+fn a_stale_vma_snapshot_is_never_used() {
+    let mut k = Kernel::new(&MachineConfig::default()).expect("machine");
+    let pid = k.spawn().expect("process");
+    let t = k.task(pid).expect("task").clone();
+    assert_eq!(k.sys_mmap(pid, A, 4 * PAGE_SIZE, 3, 0x32, -1, 0), Ok(A));
+    t.store(0, A, 0x11).expect("store");
+    t.store(0, A + PAGE_SIZE, 0x11).expect("store");
+    assert!(mm_core::inject::vma_snapshot_published(&t.mm));
+    assert_eq!(k.sys_munmap(pid, A, 4 * PAGE_SIZE), Ok(0));
+    assert!(!mm_core::inject::vma_snapshot_published(&t.mm), "munmap withdrew the snapshot");
+    // PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED: a shmem file.
+    assert_eq!(k.sys_mmap(pid, A, 2 * PAGE_SIZE, 1, 0x31, -1, 0), Ok(A));
+    let (r, seen) = mm_core::lockstat::record(|| t.load(0, A + PAGE_SIZE));
+    assert_eq!(r, Ok(0), "the new mapping is empty");
+    assert_eq!(count(&seen, "mmap_lock").0, 1, "no snapshot: the mmap_lock");
+    let (r, seen) = mm_core::lockstat::record(|| t.store(0, A, 1));
+    assert!(matches!(r, Err(mm_core::Signal::Segv { addr: A, code: mm_core::errno::SegvCode::AccErr })), "{r:?}");
+    assert_eq!((count(&seen, "mmap_lock").0, count(&seen, "vma_lock").0), (0, 1), "the snapshot published again");
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
