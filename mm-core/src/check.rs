@@ -273,7 +273,7 @@ impl MmStruct {
 
     /// The published VMA snapshot against the tree.
     fn check_vma_snapshot(&self, vmas: &crate::mm::VmaTree, out: &mut Vec<Violation>) {
-        let Some(snap) = &*self.vma_snapshot.load() else {
+        let Some(snap) = self.vma_snapshot.read().clone() else {
             return;
         };
         if snap.len() != vmas.len() {

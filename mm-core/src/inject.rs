@@ -67,5 +67,5 @@ pub fn with_mmap_write_lock<R>(mm: &MmStruct, f: impl FnOnce(&mut crate::mm::MmS
 /// A snapshot of the VMAs is published for faults under the VMA lock
 /// (`lock_vma_under_rcu`).
 pub fn vma_snapshot_published(mm: &MmStruct) -> bool {
-    mm.vma_snapshot.load().is_some()
+    mm.vma_snapshot.read().is_some()
 }

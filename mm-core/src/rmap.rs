@@ -161,7 +161,7 @@ impl MmStruct {
         let _ = vma.anon_vma.set(a.clone());
         // The published snapshot's copy too, under the lock its copying
         // takes (`vma_snapshot_publish`): it never lacks one the tree has.
-        if let Some(snap) = &*self.vma_snapshot.load()
+        if let Some(snap) = &*self.vma_snapshot.read()
             && let Some(copy) = snap.get(vma.start).filter(|c| c.same_vma(vma))
         {
             let _ = copy.anon_vma.set(a.clone());

@@ -26,7 +26,6 @@ use crate::alloc::Gfp;
 use crate::machine::Machine;
 use crate::spinlock::SpinLock;
 use crate::types::{PAGE_SHIFT, Pfn};
-use arc_swap::ArcSwapOption;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -218,11 +217,10 @@ pub struct MmStruct {
     /// tree's RCU readers, `lock_vma_under_rcu`): an immutable copy of the
     /// tree ([`VmaTree::rcu_copy`]) whose VMAs share their locks with the
     /// tree's.  Published by a fault that took the `mmap_lock` when none
-    /// was, withdrawn by a writer that changed the tree.  `ArcSwapOption`
-    /// because its `load` writes no cache line other threads read (a
-    /// per-thread slot), where a lock or an `Arc` clone would bounce one
-    /// line between the faulting CPUs.
-    pub(crate) vma_snapshot: ArcSwapOption<VmaTree>,
+    /// was, withdrawn by a writer that changed the tree.  A fault reads it
+    /// here only when its thread's copy is out of date
+    /// ([`MmStruct::rcu_read_lock`]), so a plain lock serves.
+    pub(crate) vma_snapshot: RwLock<Option<Arc<VmaTree>>>,
     /// `page_table_lock`: the address space's own spinlock, for what the
     /// kernel keeps under it (installing PMD, PUD and P4D tables,
     /// `anon_vma_prepare`); entries of a PTE table are changed under that
@@ -299,7 +297,7 @@ impl MmStruct {
                 def_flags: crate::flags::VmFlags::empty(),
             }),
             mm_lock_seq: AtomicU64::new(0),
-            vma_snapshot: ArcSwapOption::empty(),
+            vma_snapshot: RwLock::new(None),
             page_table_lock: SpinLock::new(()),
             pmd_huge_pte: Default::default(),
             mmf_vm_hugepage: Default::default(),
@@ -343,21 +341,36 @@ impl MmStruct {
     /// anon_vma the tree had when it was published, and gets every one
     /// set later.
     pub(crate) fn vma_snapshot_publish(&self, st: &MmState) {
-        if self.vma_snapshot.load().is_some() {
+        if self.vma_snapshot.read().is_some() {
             return;
         }
         let _ptl = self.mm_page_table_lock();
-        if self.vma_snapshot.load().is_none() {
-            self.vma_snapshot.store(Some(Arc::new(st.vmas.rcu_copy())));
+        let mut snap = self.vma_snapshot.write();
+        if snap.is_none() {
+            *snap = Some(Arc::new(st.vmas.rcu_copy()));
         }
     }
 
     /// `rcu_read_lock` for the VMAs: the published snapshot, and the
     /// `mm_lock_seq` read before it.
+    ///
+    /// The thread keeps the snapshot it used last ([`VMA_RCU`]): while
+    /// `mm_lock_seq` has not moved since that one was loaded, it is still
+    /// the published one (withdrawing it would have moved the sequence),
+    /// and the fault loads nothing shared to find it.
     #[inline]
     pub(crate) fn rcu_read_lock(&self) -> VmaRcu {
         let seq = self.mm_lock_seq.load(Ordering::Acquire);
-        VmaRcu { seq, snapshot: self.vma_snapshot.load() }
+        let snapshot = match VMA_RCU.take() {
+            Some(c) if c.mm == self.uid && c.seq == seq => Some(c.snapshot),
+            old => {
+                // Dropped here, before any lock is taken.
+                drop(old);
+                crate::lockstat::lock_acquired("vma_snapshot", &self.vma_snapshot);
+                self.vma_snapshot.read().clone()
+            }
+        };
+        VmaRcu { mm: self.uid, seq, snapshot }
     }
 
     /// `lock_vma_under_rcu`: the VMA containing `addr` in the snapshot
@@ -375,7 +388,7 @@ impl MmStruct {
     /// the VMAs it changes by the VMA lock alone.
     #[inline]
     pub(crate) fn lock_vma_under_rcu<'r>(&self, rcu: &'r VmaRcu, addr: u64) -> Option<(&'r Vma, VmaReadLock<'r>)> {
-        let vma = rcu.snapshot.as_deref()?.lookup(addr)?;
+        let vma = rcu.snapshot()?.lookup(addr)?;
         let lock = vma.lock.vma_start_read(rcu.seq)?;
         if self.mm_lock_seq.load(Ordering::SeqCst) != rcu.seq {
             return None;
@@ -443,10 +456,39 @@ impl Drop for MmStruct {
 /// A fault's view of the VMAs without the `mmap_lock`
 /// ([`MmStruct::rcu_read_lock`]).
 pub(crate) struct VmaRcu {
+    /// The address space's `uid`.
+    mm: u64,
     /// `mm_lock_seq` before the snapshot was loaded.
     seq: u64,
     /// The published snapshot, if any.
-    snapshot: arc_swap::Guard<Option<Arc<VmaTree>>>,
+    snapshot: Option<Arc<VmaTree>>,
+}
+
+/// A thread's last snapshot of the VMAs of an address space.
+struct CachedVmas {
+    /// The address space's `uid`.
+    mm: u64,
+    /// `mm_lock_seq` before the snapshot was loaded.
+    seq: u64,
+    snapshot: Arc<VmaTree>,
+}
+
+thread_local! {
+    /// The snapshot this thread's last fault without the `mmap_lock`
+    /// used ([`MmStruct::rcu_read_lock`]).  A writer on this thread drops
+    /// it when it withdraws the snapshot; another thread's copy goes at
+    /// that thread's next fault or its exit.
+    static VMA_RCU: std::cell::Cell<Option<CachedVmas>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for VmaRcu {
+    fn drop(&mut self) {
+        if let Some(snapshot) = self.snapshot.take() {
+            // A fault nested in this one (reclaim's reverse-map walk) may
+            // have cached one meanwhile: this one replaces it.
+            VMA_RCU.set(Some(CachedVmas { mm: self.mm, seq: self.seq, snapshot }));
+        }
+    }
 }
 
 impl VmaRcu {
@@ -456,6 +498,7 @@ impl VmaRcu {
     }
 
     /// The published snapshot, if any.
+    #[inline]
     pub(crate) fn snapshot(&self) -> Option<&VmaTree> {
         self.snapshot.as_deref()
     }
@@ -481,7 +524,12 @@ impl<'a> MmapWriteGuard<'a> {
         if st.vmas.changed {
             // Before the sequence moves: a reader that sees the new
             // sequence finds this snapshot gone.
-            self.mm.vma_snapshot.store(None);
+            *self.mm.vma_snapshot.write() = None;
+            // This thread's copy goes too, so it is freed now.
+            match VMA_RCU.take() {
+                Some(c) if c.mm == self.mm.uid => drop(c),
+                other => VMA_RCU.set(other),
+            }
         }
         if st.vmas.wrote || st.vmas.changed {
             // Readers compare it with the VMAs' marks and with the value

@@ -101,7 +101,7 @@ fn run(cfg: MachineConfig) {
 }
 
 /// The locks two threads take while faulting `PAGES` pages each, after a
-/// first fault that built the page tables: thread `i` writes at
+/// first fault of each that built the page tables: thread `i` writes at
 /// `base(i) + p * PAGE_SIZE`.
 fn fault_locks(base: impl Fn(usize) -> u64 + Sync, pages: u64) -> Vec<(Vec<mm_core::lockstat::Acquisition>, u64)> {
     let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
@@ -113,9 +113,6 @@ fn fault_locks(base: impl Fn(usize) -> u64 + Sync, pages: u64) -> Vec<(Vec<mm_co
         assert_eq!(k.sys_mmap(leader, a, 2 << 20, 3, 0x32, -1, 0), Ok(a));
     }
     let tasks: Vec<_> = [leader, other].iter().map(|&t| k.task(t).expect("task").clone()).collect();
-    for (cpu, t) in tasks.iter().enumerate() {
-        t.store(cpu, base(cpu), 1).expect("first store");
-    }
     let barrier = Barrier::new(2);
     let out = std::thread::scope(|s| {
         let handles: Vec<_> = tasks
@@ -124,6 +121,9 @@ fn fault_locks(base: impl Fn(usize) -> u64 + Sync, pages: u64) -> Vec<(Vec<mm_co
             .map(|(cpu, t)| {
                 let (barrier, base) = (&barrier, &base);
                 s.spawn(move || {
+                    // On the thread itself: it also finds the VMA snapshot
+                    // its later faults reuse.
+                    t.store(cpu, base(cpu), 1).expect("first store");
                     barrier.wait();
                     let before = t.faults().get().0;
                     let ((), seen) = mm_core::lockstat::record(|| {
