@@ -171,8 +171,15 @@ impl MmStruct {
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {
-            // The entry's reference and the copy's go together.
             self.folio_remove_rmap_pte(old, vma);
+            drop(ptl);
+            // free_swap_cache: a copied page nothing maps any more leaves
+            // the swap cache if no swap entry refers to its slot (another
+            // reference kept it from being reused).
+            if m.phys.page(old).test(PageFlags::SWAPCACHE) && m.phys.page(old).mapcount() == 0 {
+                m.folio_free_swap(old);
+            }
+            // The entry's reference and the copy's go together.
             m.folio_put_refs(old, 2);
         }
         VmFault::empty()
