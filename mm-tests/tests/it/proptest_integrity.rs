@@ -4,7 +4,7 @@
 //! `fork`, `exit` in any order, accesses that switch processes on two
 //! CPUs, `mremap` (grow, shrink, `MREMAP_MAYMOVE`, `MREMAP_FIXED`,
 //! `MREMAP_DONTUNMAP`), every `madvise` the model has, `mprotect`,
-//! `munmap` and `msync`, on a machine of 128 frames with swap.
+//! `munmap` and `msync`, on a machine of 96 frames with swap.
 //!
 //! A shadow model holds every process's view of every byte, with Linux's
 //! semantics for each operation: a private page is its own after the
@@ -46,9 +46,10 @@ const PAGES: u64 = 64;
 /// batch of LRU additions holds up to `FOLIO_BATCH_SIZE - 1` new pages
 /// that reclaim on another CPU cannot see (it drains only its own CPU's
 /// batch; the allocator's slow path and the OOM killer drain none), as in
-/// the kernel.  On 64 frames the other CPU's batch can hold so much that
-/// an allocation fails and the OOM killer strikes; on 128, more than 64
-/// frames above the min watermark (32 pages here) remain besides it.
+/// the kernel.  On 64 frames (48 above the min watermark) the other
+/// CPU's batch can hold so much that an allocation fails and the OOM
+/// killer strikes; on 96, 72 frames lie above the min watermark (24
+/// pages), 42 of them outside a full batch.
 const RAM_PAGES: u64 = 96;
 /// At most this many processes at once.
 const MAX_PROCS: usize = 4;
