@@ -435,20 +435,90 @@ pub enum Exception {
 
 /// What the MMU reports when it cannot translate: the page-fault
 /// exception's address and cause.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Two machine words, each written and read whole: the address, and the
+/// cause packed with the architecture's error code.  The MMU builds it
+/// with two stores, the fault path reads it with two loads, and it
+/// passes by value in two registers.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PageFaultInfo {
     /// The faulting address (`CR2`).
     pub addr: u64,
+    /// The architecture's error code (bits 0..32), then the access kind
+    /// (bits 32..34), user mode (34) and protection (35).
+    bits: u64,
+}
+
+impl PageFaultInfo {
+    const ACCESS_SHIFT: u32 = 32;
+    const USER: u64 = 1 << 34;
+    const PROTECTION: u64 = 1 << 35;
+
+    /// A fault at `addr` by an `access` (from user mode if `user`) that a
+    /// present entry refused (`protection`) or that found no entry;
+    /// `error_code` is the architecture's raw code, kept for traces.
+    #[inline]
+    pub const fn new(addr: u64, access: Access, user: bool, protection: bool, error_code: u32) -> PageFaultInfo {
+        let access = match access {
+            Access::Read => 0,
+            Access::Write => 1,
+            Access::Exec => 2,
+        };
+        let mut bits = error_code as u64 | access << Self::ACCESS_SHIFT;
+        if user {
+            bits |= Self::USER;
+        }
+        if protection {
+            bits |= Self::PROTECTION;
+        }
+        PageFaultInfo { addr, bits }
+    }
+
     /// The kind of access.
-    pub access: Access,
+    #[inline]
+    pub const fn access(self) -> Access {
+        match (self.bits >> Self::ACCESS_SHIFT) & 3 {
+            0 => Access::Read,
+            1 => Access::Write,
+            _ => Access::Exec,
+        }
+    }
+
     /// The access came from user mode.
-    pub user: bool,
+    #[inline]
+    pub const fn user(self) -> bool {
+        self.bits & Self::USER != 0
+    }
+
     /// A present entry forbade the access (protection fault), rather than
     /// an entry being absent.
-    pub protection: bool,
-    /// The architecture's raw error code, for traces.
-    pub error_code: u64,
+    #[inline]
+    pub const fn protection(self) -> bool {
+        self.bits & Self::PROTECTION != 0
+    }
+
+    /// The architecture's raw error code, for traces (x86-64: the low
+    /// bits of the word the CPU pushes, `X86_PF_*`).
+    #[inline]
+    pub const fn error_code(self) -> u32 {
+        self.bits as u32
+    }
 }
+
+impl std::fmt::Debug for PageFaultInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageFaultInfo")
+            .field("addr", &format_args!("{:#x}", self.addr))
+            .field("access", &self.access())
+            .field("user", &self.user())
+            .field("protection", &self.protection())
+            .field("error_code", &format_args!("{:#x}", self.error_code()))
+            .finish()
+    }
+}
+
+// A fault's description stays two words.
+const _: () = assert!(std::mem::size_of::<PageFaultInfo>() == 16);
 
 /// An address-space id: which of a CPU's tagged TLB contexts a translation
 /// belongs to, from 0 to [`Mmu::nr_asids`] - 1.  The core decides which

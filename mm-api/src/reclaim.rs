@@ -42,6 +42,9 @@ pub const SWAP_CLUSTER_MAX: u64 = 32;
 /// `DEF_PRIORITY`: the first scan priority; a list is scanned
 /// `size >> priority` pages at a time.
 pub const DEF_PRIORITY: u32 = 12;
+/// `PAGEVEC_SIZE`: folios a per-CPU `folio_batch` holds; the one that
+/// fills a batch moves the whole batch to the lists.
+pub const FOLIO_BATCH_SIZE: usize = 31;
 
 /// The kernel's `enum lru_list` (evictable lists).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,6 +160,12 @@ pub trait ReclaimCore: Sync {
     fn high_wmark_pages(&self) -> u64;
     /// `vm.swappiness`.
     fn swappiness(&self) -> u64;
+    /// `__lru_cache_activate_folio`: a page not on the lists that this
+    /// CPU's batch of additions holds goes onto the active side when the
+    /// batch moves.  False if the batch does not hold it.
+    fn lru_cache_activate_folio(&self, _pfn: Pfn) -> bool {
+        false
+    }
 }
 
 /// A policy's lists, as the protocol of [`LruCtx`] sees them: it takes a
@@ -258,6 +267,16 @@ pub trait ReclaimPolicy: Send + Sync {
     /// `activate`: the workingset code found it refaulting soon after its
     /// eviction.
     fn folio_add_lru(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool);
+    /// `folio_batch_move_lru` with `lru_add`: a CPU's batch of new
+    /// evictable pages (each with its `activate`), in the order they were
+    /// added, goes onto the lists, under one taking of the lock.  The
+    /// default adds them one by one with
+    /// [`folio_add_lru`](Self::folio_add_lru).
+    fn folio_batch_add_lru(&self, ctx: &LruCtx<'_>, folios: &[(Pfn, bool)]) {
+        for &(pfn, activate) in folios {
+            self.folio_add_lru(ctx, pfn, activate);
+        }
+    }
     /// `folio_putback_lru`: an isolated evictable page goes back (to the
     /// active side if `activate`).  The caller still drops its isolation
     /// reference.
@@ -402,6 +421,11 @@ impl<'a> LruCtx<'a> {
         self.core.swappiness()
     }
 
+    /// See [`ReclaimCore::lru_cache_activate_folio`].
+    pub fn lru_cache_activate_folio(&self, pfn: Pfn) -> bool {
+        self.core.lru_cache_activate_folio(pfn)
+    }
+
     /// Pages on the policy's lists by kind.
     pub fn lru_sizes(&self) -> LruSizes {
         self.policy.lru_sizes()
@@ -500,11 +524,42 @@ impl<'a> LruCtx<'a> {
         }
     }
 
-    /// `folio_add_lru`: a page becomes reclaimable (`activate`: onto the
-    /// active side).
+    /// `lru_add` of one page, at once: a page becomes reclaimable
+    /// (`activate`: onto the active side).  The core batches new pages
+    /// per CPU and moves them with
+    /// [`folio_batch_move_lru`](Self::folio_batch_move_lru).
     #[inline]
     pub fn folio_add_lru(&self, pfn: Pfn, activate: bool) {
         self.lru_add(pfn, activate, false);
+    }
+
+    /// `folio_batch_move_lru` with `lru_add`: the pages of a CPU's batch
+    /// (each with its `activate`) go where they belong now: a page
+    /// mlocked while it waited to the unevictable list, the others to the
+    /// policy all at once ([`ReclaimPolicy::folio_batch_add_lru`]).  The
+    /// batch's reference on each page is dropped afterwards (`folios_put`),
+    /// which frees a page nothing else holds any more.
+    pub fn folio_batch_move_lru(&self, folios: &[(Pfn, bool)]) {
+        let mut evictable: smallvec::SmallVec<[(Pfn, bool); FOLIO_BATCH_SIZE]> = smallvec::SmallVec::new();
+        for &(pfn, activate) in folios {
+            let page = self.phys.page(pfn);
+            let f = page.flags();
+            if f.contains(PageFlags::MLOCKED) {
+                self.add_unevictable(pfn, 0);
+                continue;
+            }
+            if f.contains(PageFlags::UNEVICTABLE) {
+                page.clear_flags(PageFlags::UNEVICTABLE);
+                self.count(VmEvent::UnevictablePgsRescued, 1);
+            }
+            evictable.push((pfn, activate));
+        }
+        if !evictable.is_empty() {
+            self.policy.folio_batch_add_lru(self, &evictable);
+        }
+        for &(pfn, _) in folios {
+            self.core.folio_put(pfn);
+        }
     }
 
     /// `folio_putback_lru`: an isolated page goes back (on the active side

@@ -470,6 +470,9 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
     let mut used = 0;
     let mut on_lru = 0;
     let (mut mlocked, mut unevictable) = (0, 0);
+    // The per-CPU batches of LRU additions hold a reference on each of
+    // their pages, which are not on a list yet.
+    let batched = m.lru_add_batch_refs();
     // Frames whose `struct page` was never initialised are zero: free.
     for pfn in m.phys.initialised_pfns() {
         let (i, page) = (pfn.0, m.phys.page(pfn));
@@ -484,6 +487,18 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
         if f.contains(PageFlags::LARGE_RMAPPABLE) {
             check_whole_folio(m, pfn, &mut out);
         }
+        let batch_refs = batched.get(&pfn).copied().unwrap_or(0);
+        if batch_refs > 0 {
+            if f.contains(PageFlags::LRU) {
+                out.push(Violation(format!("pfn {i:#x}: in a per-CPU LRU batch and on an LRU list")));
+            }
+            if page.refcount() < batch_refs {
+                out.push(Violation(format!(
+                    "pfn {i:#x}: refcount {} below the {batch_refs} references of the LRU batches",
+                    page.refcount()
+                )));
+            }
+        }
         if page.test(PageFlags::LRU) {
             on_lru += m.phys.folio_nr_pages(pfn);
             unevictable += u64::from(f.contains(PageFlags::UNEVICTABLE));
@@ -495,10 +510,12 @@ pub fn check_machine(m: &Machine, mms: &[Arc<MmStruct>]) -> Vec<Violation> {
             out.push(Violation(format!("pfn {i:#x}: free but mapped {} times", page.mapcount())));
         }
         let whole_mapped = f.contains(PageFlags::LARGE_RMAPPABLE) && m.folio_entire_mapcount(pfn) > 0;
-        if page.refcount() > 0 && page.mapcount() == 0 && !whole_mapped && !page.test(PageFlags::SWAPCACHE) {
+        if page.refcount() > batch_refs && page.mapcount() == 0 && !whole_mapped && !page.test(PageFlags::SWAPCACHE) {
             // A page that names an owner is held by it: an anonymous page
             // by the entries mapping it (or the swap cache), a page-cache
-            // page by its file's cache.  Otherwise its references leaked.
+            // page by its file's cache (a page only an LRU batch holds
+            // waits for the batch to free it).  Otherwise its references
+            // leaked.
             let w = page.mapping.load(Ordering::Acquire);
             let index = page.index.load(Ordering::Relaxed);
             if w & crate::phys::PAGE_MAPPING_ANON != 0 {

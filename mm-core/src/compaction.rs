@@ -194,6 +194,10 @@ impl Machine {
                 return (CompactResult::Skipped, 0, 0);
             }
         }
+        // This CPU's new pages join the lists, where the migrate scanner
+        // can isolate them (another CPU's are left: lru_add_drain_all
+        // would cost too much here).
+        self.lru_add_drain();
         // The migrate scanner takes the pages of large folios one by one.
         self.folio_split_pages_all();
         let zone_end = self.phys.nr_pages();

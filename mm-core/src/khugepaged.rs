@@ -201,6 +201,7 @@ impl Machine {
         let _t = trace_enter!(self.trace, "khugepaged_do_scan", "");
         let pages = u64::from(self.tunables.khugepaged_pages_to_scan);
         let (mut progress, mut pass_through_head, mut wait) = (0u64, 0, true);
+        self.lru_add_drain_all();
         let mut result = ScanResult::Succeed;
         loop {
             if self.khugepaged.0.lock().mm_slot.is_none() {
@@ -335,6 +336,9 @@ impl MmStruct {
     /// with its error; a hole in the range is `ENOMEM` after the rest.
     pub(crate) fn madvise_collapse_walk(&self, st: &MmState, start: u64, end: u64) -> SysResult<()> {
         Self::madvise_walk_vmas_read(st, start, end, |v, range_start, range_end| {
+            // madvise_collapse: every CPU's new pages join the lists, where
+            // collapse can isolate them.
+            self.machine.lru_add_drain_all();
             if v.file().is_some_and(|f| f.inode.mapping.a_ops.is_shmem()) {
                 return self.madvise_collapse_file(st, v, range_start, range_end);
             }
@@ -899,6 +903,9 @@ impl MmStruct {
                     }
                     Err(_) => return fail(ScanResult::Fail),
                 }
+                // The page read in waits in this CPU's LRU batch: drained,
+                // its reference goes.
+                m.lru_add_drain();
             }
             // Truncated and refilled meanwhile: maybe PMD-mapped.
             if inode.mapping.folio(index).is_some_and(|f| f.order == order && f.index == start) {

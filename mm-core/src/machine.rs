@@ -927,6 +927,9 @@ pub struct Machine {
     pub(crate) reclaim: Box<dyn ReclaimPolicy>,
     /// Reclaim state shared by the policy and the core.
     pub(crate) lruvec: Lruvec,
+    /// Each CPU's batches of pages on their way to the reclaim lists
+    /// (`cpu_fbatches`, [`crate::vmscan::fbatch`]).
+    pub(crate) cpu_fbatches: Box<[crate::vmscan::fbatch::CpuFbatches]>,
     /// The swap areas.
     pub(crate) swap: Swap,
     /// kswapd was woken and has not run yet.
@@ -1041,6 +1044,7 @@ impl Machine {
             watermarks: Watermarks { min: 0, low: 0, high: 0 },
             reclaim: (policy_desc.new)(cfg.ram / PAGE_SIZE),
             lruvec: Lruvec::default(),
+            cpu_fbatches: (0..cfg.nr_cpus).map(|_| Default::default()).collect(),
             swap: Swap::default(),
             kswapd_wait: AtomicBool::new(false),
             kcompactd: Default::default(),

@@ -295,9 +295,10 @@ impl MmStruct {
             page.mapcount.store(1, Ordering::Release);
             if mlock {
                 ctx.mlock_new_folio(pfn);
-            } else {
-                ctx.folio_add_lru(pfn, false);
             }
+        }
+        if !mlock {
+            m.folio_add_lru_large((0..nr).map(|i| Pfn(head.0 + i)), false);
         }
         self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
     }

@@ -186,11 +186,10 @@ impl MmStruct {
         self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
         // folio_add_lru_vma: a new anonymous page starts inactive, or on
         // the unevictable list in a locked VMA (mlock_new_folio).
-        let ctx = self.machine.lru_ctx();
         if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
-            ctx.mlock_new_folio(pfn);
+            self.machine.lru_ctx().mlock_new_folio(pfn);
         } else {
-            ctx.folio_add_lru(pfn, false);
+            self.machine.folio_add_lru(pfn, false);
         }
     }
 
@@ -221,7 +220,7 @@ impl MmStruct {
                 ctx.mlock_new_folio(Pfn(head.0 + i));
             }
         } else {
-            ctx.folio_add_lru(head, false);
+            m.folio_add_lru_large([head], false);
         }
     }
 

@@ -444,7 +444,7 @@ impl Task {
             Signal::Segv { addr: va, code: SegvCode::AccErr }
         };
         self.run_access(cpu, va, access, true, f, gave_up, |fault| match fault {
-            Exception::PageFault(info) => self.page_fault(&info),
+            Exception::PageFault(info) => self.page_fault(info),
             Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
         })
     }
@@ -555,7 +555,7 @@ impl Task {
             Signal::Segv { addr: va, code: SegvCode::AccErr }
         };
         let r = self.run_access(cpu, va, access, false, f, gave_up, |fault| match fault {
-            Exception::PageFault(info) => self.page_fault(&info),
+            Exception::PageFault(info) => self.page_fault(info),
             Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
         });
         self.mm.machine.kswapd_poll();
@@ -616,7 +616,7 @@ impl Task {
             |pa| phys.read_bytes(pa.pfn(), pa.page_offset(), buf),
             || refused(va, true),
             |fault| match fault {
-                Exception::PageFault(info) => Err(refused(info.addr, info.protection)),
+                Exception::PageFault(info) => Err(refused(info.addr, info.protection())),
                 Exception::GeneralProtection { addr } => Err(self.general_protection(addr)),
             },
         )
@@ -632,7 +632,7 @@ impl Task {
     }
 
     /// The page-fault exception (`exc_page_fault`).
-    fn page_fault(&self, info: &PageFaultInfo) -> Result<(), Signal> {
+    fn page_fault(&self, info: PageFaultInfo) -> Result<(), Signal> {
         self.mm.do_user_addr_fault(info, &self.faults, self.rlimit_stack())
     }
 

@@ -104,6 +104,16 @@ impl ReclaimPolicy for Clock {
         self.lock.lock().add(ctx.phys, pfn);
     }
 
+    fn folio_batch_add_lru(&self, ctx: &LruCtx<'_>, folios: &[(Pfn, bool)]) {
+        let mut r = self.lock.lock();
+        for &(pfn, activate) in folios {
+            if activate {
+                ctx.page(pfn).set_flags(PageFlags::REFERENCED);
+            }
+            r.add(ctx.phys, pfn);
+        }
+    }
+
     fn putback(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
         if activate {
             ctx.page(pfn).set_flags(PageFlags::REFERENCED);

@@ -13,15 +13,15 @@ use crate::format::bits;
 /// Page-fault error code bits (`X86_PF_*`).
 pub(crate) mod pf {
     /// The fault was a protection violation (the entry was present).
-    pub(crate) const PROT: u64 = 1 << 0;
+    pub(crate) const PROT: u32 = 1 << 0;
     /// The access was a write.
-    pub(crate) const WRITE: u64 = 1 << 1;
+    pub(crate) const WRITE: u32 = 1 << 1;
     /// The access came from user mode.
-    pub(crate) const USER: u64 = 1 << 2;
+    pub(crate) const USER: u32 = 1 << 2;
     /// A reserved bit was set in an entry.
-    pub(crate) const RSVD: u64 = 1 << 3;
+    pub(crate) const RSVD: u32 = 1 << 3;
     /// The access was an instruction fetch.
-    pub(crate) const INSTR: u64 = 1 << 4;
+    pub(crate) const INSTR: u32 = 1 << 4;
 }
 
 /// Address spaces a CPU keeps apart in its TLB, each under its own PCID
@@ -532,7 +532,7 @@ impl X86Mmu {
         if access == Access::Exec {
             code |= pf::INSTR;
         }
-        PageFaultInfo { addr: va, access, user, protection, error_code: code }
+        PageFaultInfo::new(va, access, user, protection, code)
     }
 }
 
@@ -760,8 +760,8 @@ mod tests {
         assert_eq!(mmu.translate(&phys, va, Access::Read, true), Ok(PhysAddr(10 * 4096)), "stale");
         mmu.invlpg(va);
         let err = page_fault(mmu.translate(&phys, va, Access::Read, true));
-        assert!(!err.protection);
-        assert_eq!(err.error_code, pf::USER);
+        assert!(!err.protection());
+        assert_eq!(err.error_code(), pf::USER);
     }
 
     #[test]
@@ -771,11 +771,11 @@ mod tests {
         let mut mmu = X86Mmu::new(0, 4, TlbConfig::default());
         mmu.load_cr3(Pfn(1), 0, false);
         let err = page_fault(mmu.translate(&phys, va, Access::Write, true));
-        assert!(err.protection);
-        assert_eq!(err.error_code, pf::PROT | pf::WRITE | pf::USER);
+        assert!(err.protection());
+        assert_eq!(err.error_code(), pf::PROT | pf::WRITE | pf::USER);
         set_pte(&phys, &f, va, Pte::page(Pfn(10), PteFlags::PROTNONE | PteFlags::USER));
         let err = page_fault(mmu.translate(&phys, va, Access::Read, true));
-        assert!(!err.protection, "PROT_NONE is not present to the hardware");
+        assert!(!err.protection(), "PROT_NONE is not present to the hardware");
     }
 
     #[test]

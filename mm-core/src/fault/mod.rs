@@ -164,7 +164,7 @@ impl MmStruct {
     /// `rlim_stack` its `RLIMIT_STACK` (how far a stack may grow).
     pub fn do_user_addr_fault(
         &self,
-        info: &PageFaultInfo,
+        info: PageFaultInfo,
         counters: &FaultCounters,
         rlim_stack: u64,
     ) -> Result<(), Signal> {
@@ -175,14 +175,14 @@ impl MmStruct {
             "exc_page_fault",
             "address={:#x} error_code={:#x} ({} {}{})",
             addr,
-            info.error_code,
-            if info.protection { "protection" } else { "not-present" },
-            match info.access {
+            info.error_code(),
+            if info.protection() { "protection" } else { "not-present" },
+            match info.access() {
                 Access::Read => "read",
                 Access::Write => "write",
                 Access::Exec => "fetch",
             },
-            if info.user { ", user" } else { "" }
+            if info.user() { ", user" } else { "" }
         );
         let _u = trace_enter!(m.trace, "do_user_addr_fault");
         let segv = |code: SegvCode, why: &str| {
@@ -197,13 +197,13 @@ impl MmStruct {
             return segv(SegvCode::MapErr, "kernel address");
         }
         let mut flags = FAULT_FLAG_DEFAULT;
-        if info.access == Access::Write {
+        if info.access() == Access::Write {
             flags |= FaultFlags::WRITE;
         }
-        if info.access == Access::Exec {
+        if info.access() == Access::Exec {
             flags |= FaultFlags::INSTRUCTION;
         }
-        if info.user {
+        if info.user() {
             flags |= FaultFlags::USER;
         }
         let mut ret = VmFault::RETRY;
@@ -505,11 +505,11 @@ pub(crate) fn is_cow_mapping(flags: VmFlags) -> bool {
 }
 
 /// `access_error` (x86): may this access fault in a page of `vma` at all?
-fn access_error(info: &PageFaultInfo, vma: &Vma) -> bool {
-    if info.access == Access::Write {
+fn access_error(info: PageFaultInfo, vma: &Vma) -> bool {
+    if info.access() == Access::Write {
         return !vma.flags.contains(VmFlags::WRITE);
     }
-    if info.protection {
+    if info.protection() {
         // A read or fetch of a present page that the hardware refused.
         return true;
     }

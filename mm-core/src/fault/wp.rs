@@ -83,6 +83,12 @@ impl MmStruct {
         {
             return self.__wp_can_reuse_large_anon_folio(head);
         }
+        // A page not on the lists may owe a reference to this CPU's batch
+        // of LRU additions: drained, that reference goes (another CPU's
+        // batch is out of reach).  Not worth it with more than three.
+        if page.refcount() <= 3 && !page.test(PageFlags::LRU) {
+            m.lru_add_drain();
+        }
         let swapcache = page.test(PageFlags::SWAPCACHE);
         let (refs, maps) = (page.refcount(), page.mapcount());
         if refs > 1 + i32::from(swapcache) {
@@ -177,8 +183,16 @@ impl MmStruct {
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {
-            // The entry's reference and the copy's go together.
             self.folio_remove_rmap_pte(old, vma);
+            drop(ptl);
+            // free_swap_cache: a copied page nothing maps any more leaves
+            // the swap cache if no swap entry refers to its slot (another
+            // reference, such as an LRU batch's, kept it from being
+            // reused).
+            if m.phys.page(old).test(PageFlags::SWAPCACHE) && m.phys.page(old).mapcount() == 0 {
+                m.folio_free_swap(old);
+            }
+            // The entry's reference and the copy's go together.
             m.folio_put_refs(old, 2);
         }
         VmFault::empty()

@@ -451,7 +451,7 @@ impl AddressSpace {
         drop(pages);
         let m = &*self.machine;
         let activate = shadow.is_some_and(|s| m.workingset_refault(pfn, s, !flags.contains(PageFlags::SWAPBACKED)));
-        m.lru_ctx().folio_add_lru(pfn, activate);
+        m.folio_add_lru(pfn, activate);
         Ok(())
     }
 
@@ -496,9 +496,7 @@ impl AddressSpace {
         // The folio refaults as one: its first shadow decides.
         let activate =
             shadows.first().is_some_and(|&(p, s)| m.workingset_refault(p, s, !flags.contains(PageFlags::SWAPBACKED)));
-        for i in 0..nr {
-            m.lru_ctx().folio_add_lru(Pfn(pfn.0 + i), activate);
-        }
+        m.folio_add_lru_large((0..nr).map(|i| Pfn(pfn.0 + i)), activate);
         Ok(())
     }
 

@@ -472,6 +472,9 @@ impl MmStruct {
             if v.flags.intersects(VmFlags::LOCKED | VmFlags::PFNMAP | VmFlags::HUGETLB) {
                 return Err(Errno::EINVAL);
             }
+            // madvise_cold, madvise_pageout: this CPU's new pages first
+            // join the lists, where the walk can isolate them.
+            self.machine.lru_add_drain();
             self.madvise_cold_or_pageout_pte_range(st, v, range_start, range_end, pageout);
             Ok(())
         })

@@ -430,6 +430,7 @@ impl MmStruct {
         if st.vmas.is_empty() {
             return;
         }
+        self.machine.lru_add_drain();
         let mut tlb = crate::memory::MmuGather::new(self);
         let vmas: Vec<Vma> = st.vmas.remove_all();
         for v in &vmas {

@@ -81,6 +81,7 @@ impl MmStruct {
     /// `vms_clear_ptes`: zaps the detached VMAs and frees the page tables
     /// no remaining VMA needs.
     pub(crate) fn vms_clear_ptes(&self, g: &MunmapGather) {
+        self.machine.lru_add_drain();
         let mut tlb = MmuGather::new(self);
         for v in &g.vmas {
             self.unmap_page_range(&mut tlb, v, v.start, v.end, true);

@@ -214,7 +214,7 @@ impl Machine {
             }
             page.set_flags(PageFlags::UPTODATE);
             let activate = shadow.is_some_and(|s| self.workingset_refault(pfn, s, false));
-            self.lru_ctx().folio_add_lru(pfn, activate);
+            self.folio_add_lru(pfn, activate);
             page.unlock();
             return Some((pfn, true));
         }
@@ -274,6 +274,8 @@ impl Machine {
                 }
             }
             trace_note!(self.trace, "swap_cluster_readahead", "{} more pages read", read);
+            // The pages read ahead join the lists now.
+            self.lru_add_drain();
         }
         self.read_swap_cache_async(entry).map(|(p, _)| p)
     }
@@ -332,11 +334,13 @@ impl Machine {
         if count > 0 || !cached {
             return;
         }
-        // __try_to_reclaim_swap
+        // __try_to_reclaim_swap: a page nothing but the cache holds (and
+        // LRU batches, whose references free it when they drain).
         if let Some(pfn) = self.swap_cache_get_folio(entry) {
             let page = self.phys.page(pfn);
             if page.trylock() {
-                if page.mapcount() == 0 && page.refcount() == 2 && !page.test(PageFlags::WRITEBACK) {
+                let expected = 2 + self.lru_add_batch_refs_of(pfn);
+                if page.mapcount() == 0 && page.refcount() == expected && !page.test(PageFlags::WRITEBACK) {
                     self.delete_from_swap_cache(pfn, 0);
                 }
                 page.unlock();

@@ -305,6 +305,14 @@ impl ReclaimPolicy for TwoListLru {
         self.lru_lock.lock().add(ctx.phys, pfn, lru, false);
     }
 
+    fn folio_batch_add_lru(&self, ctx: &LruCtx<'_>, folios: &[(Pfn, bool)]) {
+        crate::lockstat::lock_acquired("lru_lock", &self.lru_lock);
+        let mut l = self.lru_lock.lock();
+        for &(pfn, activate) in folios {
+            l.add(ctx.phys, pfn, LruList::of(is_file_lru(ctx.phys, pfn), activate), false);
+        }
+    }
+
     fn putback(&self, ctx: &LruCtx<'_>, pfn: Pfn, activate: bool) {
         let active = activate || ctx.page(pfn).test(PageFlags::ACTIVE);
         if activate {
@@ -326,6 +334,12 @@ impl ReclaimPolicy for TwoListLru {
             page.clear_flags(PageFlags::REFERENCED);
             l.add(ctx.phys, pfn, LruList::of(is_file_lru(ctx.phys, pfn), true), false);
             ctx.count(VmEvent::PgActivate, 1);
+        } else if !f.intersects(PageFlags::LRU | PageFlags::UNEVICTABLE) {
+            // Not on the lists: if this CPU's batch of additions holds it,
+            // it goes on the active side when the batch moves.
+            drop(l);
+            ctx.lru_cache_activate_folio(pfn);
+            page.clear_flags(PageFlags::REFERENCED);
         }
     }
 

@@ -25,6 +25,7 @@
 
 /// Lists of pages linked through their `struct page`s, defined in `mm_api::list`.
 pub use mm_api::list;
+pub mod fbatch;
 pub mod lru;
 pub mod shrink;
 
@@ -32,8 +33,9 @@ pub use list::PageList;
 /// What a reclaim policy sees of the core, defined in `mm_api::reclaim`.
 pub use mm_api::reclaim as policy;
 pub use policy::{
-    DEF_PRIORITY, LruCtx, LruList, LruListView, LruLists, LruSizes, Lruvec, MM_RECLAIM_POLICIES, ReclaimCore,
-    ReclaimPolicy, ReclaimPolicyDesc, Referenced, SWAP_CLUSTER_MAX, ScanControl, folio_try_get, reclaim_policy_names,
+    DEF_PRIORITY, FOLIO_BATCH_SIZE, LruCtx, LruList, LruListView, LruLists, LruSizes, Lruvec, MM_RECLAIM_POLICIES,
+    ReclaimCore, ReclaimPolicy, ReclaimPolicyDesc, Referenced, SWAP_CLUSTER_MAX, ScanControl, folio_try_get,
+    reclaim_policy_names,
 };
 
 use crate::machine::Machine;
@@ -86,6 +88,9 @@ impl ReclaimCore for Machine {
     }
     fn swappiness(&self) -> u64 {
         self.tunables.swappiness
+    }
+    fn lru_cache_activate_folio(&self, pfn: Pfn) -> bool {
+        Machine::lru_cache_activate_folio(self, pfn)
     }
 }
 

@@ -198,6 +198,9 @@ impl Machine {
         let mut victims = Vec::with_capacity(SWAP_CLUSTER_MAX as usize);
         while sc.nr_reclaimed < sc.nr_to_reclaim {
             victims.clear();
+            // shrink_inactive_list, shrink_active_list: this CPU's new
+            // pages join the lists before any are isolated.
+            self.lru_add_drain();
             self.reclaim.shrink(sc, &mut victims);
             if victims.is_empty() {
                 break;

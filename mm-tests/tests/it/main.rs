@@ -19,6 +19,7 @@ mod kernel_half;
 mod khugepaged;
 mod large_ram;
 mod layout_messages;
+mod lru_batch;
 mod mlock;
 mod mthp;
 mod oom;

@@ -4,7 +4,7 @@
 //! `fork`, `exit` in any order, accesses that switch processes on two
 //! CPUs, `mremap` (grow, shrink, `MREMAP_MAYMOVE`, `MREMAP_FIXED`,
 //! `MREMAP_DONTUNMAP`), every `madvise` the model has, `mprotect`,
-//! `munmap` and `msync`, on a machine of a few dozen frames with swap.
+//! `munmap` and `msync`, on a machine of 96 frames with swap.
 //!
 //! A shadow model holds every process's view of every byte, with Linux's
 //! semantics for each operation: a private page is its own after the
@@ -42,8 +42,15 @@ const PAGE_US: usize = PAGE as usize;
 const BASE: u64 = 0x1_001f_0000;
 const PAGES: u64 = 64;
 /// RAM of the machine: frames for page tables, the files' caches and a
-/// few pages of each process; reclaim runs all the time.
-const RAM_PAGES: u64 = 64;
+/// few pages of each process; reclaim runs all the time.  Each CPU's
+/// batch of LRU additions holds up to `FOLIO_BATCH_SIZE - 1` new pages
+/// that reclaim on another CPU cannot see (it drains only its own CPU's
+/// batch; the allocator's slow path and the OOM killer drain none), as in
+/// the kernel.  On 64 frames (48 above the min watermark) the other
+/// CPU's batch can hold so much that an allocation fails and the OOM
+/// killer strikes; on 96, 72 frames lie above the min watermark (24
+/// pages), 42 of them outside a full batch.
+const RAM_PAGES: u64 = 96;
 /// At most this many processes at once.
 const MAX_PROCS: usize = 4;
 /// Cases per configuration (device x policy x allocator) in `cargo test`.
@@ -767,6 +774,7 @@ fn machine(setup: &Setup) -> MachineConfig {
         config: SwapDeviceConfig { path, size: Some(4 << 20), ..Default::default() },
         prio: -1,
     };
+    const { assert!(RAM_PAGES >= 64 + mm_core::vmscan::FOLIO_BATCH_SIZE as u64) };
     MachineConfig {
         ram: RAM_PAGES * PAGE,
         nr_cpus: 2,
@@ -881,6 +889,10 @@ fn run(setup: &Setup, ops: &[Op], exit_order: &[usize]) -> Result<(), TestCaseEr
     }
     let v = k.check_invariants();
     prop_assert!(v.is_empty(), "invariants broken after unlink: {:?}", v);
+    // Pages only a CPU's LRU batch still holds are freed when it drains:
+    // each exit drained the CPU it ran on, the other CPU's batch waits
+    // for `lru_add_drain_all`, as in the kernel.
+    m.lru_add_drain_all();
     m.drain_all_pages();
     prop_assert_eq!(m.nr_free_pages(), free_at_boot, "frames leaked after exit and unlink");
     prop_assert_eq!(m.swap().nr_swap_pages(), m.swap().total_swap_pages() as i64, "swap slots leaked");

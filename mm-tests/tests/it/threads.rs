@@ -149,10 +149,15 @@ fn count(seen: &[mm_core::lockstat::Acquisition], class: &str) -> (usize, std::c
 }
 
 /// Lock classes the fault path may still share between threads faulting
-/// in different page tables (the allocator's zone lock is taken once per
-/// batch of pages a CPU's list takes from the zone, as `rmqueue_bulk`
-/// does, and is counted apart).
-const STILL_SHARED: &[&str] = &["lru_lock"];
+/// in different page tables.  Two more are shared but taken once per
+/// batch, and are counted apart: the allocator's zone lock, once per
+/// batch of pages a CPU's list takes from the zone (`rmqueue_bulk`), and
+/// the reclaim lists' lock (one per node, `lruvec->lru_lock`), once per
+/// batch of `FOLIO_BATCH_SIZE` new pages a CPU moves to the lists
+/// (`folio_batch_move_lru`).
+const STILL_SHARED: &[&str] = &[];
+/// Lock classes shared, but taken once per batch of pages.
+const PER_BATCH: &[&str] = &["lru_lock", "zone_lock"];
 
 /// Split page-table locks and per-VMA locks: two threads faulting in page
 /// tables and VMAs of their own (regions 1 GiB apart) take one page-table
@@ -175,9 +180,15 @@ fn faults_in_different_page_tables_share_no_page_table_lock() {
         assert_eq!((vma as u64, vmas.len()), (PAGES, 1), "one VMA lock per fault, the thread's own VMA's");
         let (zone, _) = count(seen, "zone_lock");
         assert!(zone as u64 <= PAGES / 8, "the zone lock once per batch: {zone}");
+        // The first fault left one page in the CPU's batch: 64 more fill
+        // it twice.
+        let (lru, _) = count(seen, "lru_lock");
+        assert_eq!(lru, 2, "the lru lock once per {} new pages", mm_core::vmscan::FOLIO_BATCH_SIZE);
+        let (fbatch, fbatches) = count(seen, "cpu_fbatches");
+        assert_eq!((fbatch as u64, fbatches.len()), (PAGES, 1), "the CPU's own batch, once per fault");
     }
     let addrs = |i: usize| -> std::collections::HashMap<usize, &'static str> {
-        runs[i].0.iter().filter(|a| a.class != "zone_lock").map(|a| (a.addr, a.class)).collect()
+        runs[i].0.iter().filter(|a| !PER_BATCH.contains(&a.class)).map(|a| (a.addr, a.class)).collect()
     };
     let (a, b) = (addrs(0), addrs(1));
     let mut shared: Vec<&str> = a.iter().filter(|(addr, _)| b.contains_key(addr)).map(|(_, &c)| c).collect();
