@@ -209,8 +209,18 @@ impl MmStruct {
         let mut ret = VmFault::RETRY;
         // The fault was tried under the VMA lock and must be done again.
         let mut retried = false;
-        if info.user {
-            let rcu = self.rcu_read_lock();
+        if info.user() {
+            let mut rcu = self.rcu_read_lock();
+            if rcu.snapshot().is_none() {
+                // The kernel's maple tree is always readable under RCU;
+                // the model's copy of it is made when a fault first needs
+                // it after the tree changed, so the fault goes on as the
+                // kernel's would.
+                drop(rcu);
+                crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
+                self.vma_snapshot_publish(&self.mmap_lock.read());
+                rcu = self.rcu_read_lock();
+            }
             if let Some((vma, _vma_lock)) = self.lock_vma_under_rcu(&rcu, addr) {
                 trace_note!(m.trace, "lock_vma_under_rcu", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
                 if access_error(info, vma) {
@@ -228,7 +238,7 @@ impl MmStruct {
             }
         }
         if ret.contains(VmFault::RETRY)
-            && let Err(code) = self.lock_mmap_fault(info, counters, rlim_stack, flags, retried, &mut ret)
+            && let Err(code) = self.lock_mmap_fault(&info, counters, rlim_stack, flags, retried, &mut ret)
         {
             return segv(code.0, code.1);
         }
@@ -295,7 +305,7 @@ impl MmStruct {
             self.vma_snapshot_publish(&st);
             let vma = st.vmas.lookup(addr).expect("vma found above");
             trace_note!(m.trace, "lock_mm_and_find_vma", "vma {:08x}-{:08x} {}", vma.start, vma.end, vma.perms());
-            if access_error(info, vma) {
+            if access_error(*info, vma) {
                 return Err((SegvCode::AccErr, "access_error"));
             }
             *ret = self.handle_mm_fault(Some(&st), vma, addr, flags, Some(counters));
