@@ -35,6 +35,7 @@ pub mod errno;
 pub mod flags;
 pub mod list;
 pub mod lockstat;
+pub mod percpu;
 pub mod phys;
 pub mod reclaim;
 pub mod smp;

@@ -190,11 +190,11 @@ impl MmStruct {
                 swap
             )));
         }
-        if c.anon_rss.load(Ordering::Relaxed) != anon || c.file_rss.load(Ordering::Relaxed) != file {
+        if c.anon_rss.sum() != anon || c.file_rss.sum() != file {
             out.push(Violation(format!(
                 "rss counters anon {} file {}, but {} anonymous and {} page-cache entries",
-                c.anon_rss.load(Ordering::Relaxed),
-                c.file_rss.load(Ordering::Relaxed),
+                c.anon_rss.sum(),
+                c.file_rss.sum(),
                 anon,
                 file
             )));

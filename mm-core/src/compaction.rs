@@ -383,12 +383,12 @@ impl Machine {
                 pfn += 1;
                 continue;
             };
-            self.nr_free.fetch_sub(1 << order, Ordering::Relaxed);
+            self.nr_free.add(-(1 << order));
             self.phys.init_deferred_page(Pfn(pfn));
             if order > 0 && !self.alloc.split_page(Pfn(pfn), order) {
                 // An allocator that cannot split gives the block back.
                 self.alloc.free_pages(Pfn(pfn), order);
-                self.nr_free.fetch_add(1 << order, Ordering::Relaxed);
+                self.nr_free.add(1 << order);
                 pfn += 1 << order;
                 continue;
             }

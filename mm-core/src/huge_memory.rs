@@ -341,7 +341,7 @@ impl Machine {
         self.phys.page(pfn).reset();
         self.vmstat.count(VmEvent::PgFree, 1);
         self.alloc.free_pages(pfn, 0);
-        self.nr_free.fetch_add(1, Ordering::Relaxed);
+        self.nr_free.add(1);
     }
 
     /// Folios on the deferred-split queue (`split_queue_len`, what
@@ -577,7 +577,7 @@ impl MmStruct {
         }
         self.pgtable_trans_huge_deposit(vmf.pmd, table);
         // map_anon_folio_pmd
-        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, &anon_vma, haddr);
+        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, anon_vma, haddr);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY);
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE);
@@ -731,7 +731,7 @@ impl MmStruct {
         // deposited table that stays.
         self.pmdp_huge_get_and_clear(vmf.pmd);
         m.flush_tlb_mm_range(self, haddr, haddr + (PAGE_SIZE << order), PAGE_SHIFT + order);
-        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, &anon_vma, haddr);
+        self.folio_add_new_anon_rmap_pmd(pfn, nr, vma, anon_vma, haddr);
         let mut entry = Pte::page(pfn, vma.page_prot).with(PteFlags::DIRTY | PteFlags::ACCESSED);
         if vma.flags.contains(VmFlags::WRITE) {
             entry = entry.with(PteFlags::WRITE);
@@ -935,7 +935,7 @@ impl MmStruct {
             }
         }
         let rss = if anon { &self.counters.anon_rss } else { &self.counters.file_rss };
-        rss.fetch_sub(nr as i64, Ordering::Relaxed);
+        rss.add(-(nr as i64));
         trace_note!(m.trace, "zap_huge_pmd", "{:#x}: folio {:#x}, {} pages", haddr, first.0, nr);
     }
 }
@@ -971,7 +971,7 @@ impl MmStruct {
             }
             m.put_page(p);
         }
-        self.counters.file_rss.fetch_sub(nr as i64, Ordering::Relaxed);
+        self.counters.file_rss.add(-(nr as i64));
     }
 
     /// `thp_vma_suitable_order` of a file VMA: the aligned block of
@@ -1021,7 +1021,7 @@ impl MmStruct {
             self.folio_add_file_rmap_pte(p, vma);
         }
         m.folio_mod_entire_mapcount(head, 1);
-        self.counters.file_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        self.counters.file_rss.add(nr as i64);
         self.pgtable_trans_huge_deposit(vmf.pmd, table);
         let mut entry = Pte::page(head, vma.page_prot);
         if vmf.is_write() {
@@ -1074,7 +1074,7 @@ impl MmStruct {
                 }
             }
             m.folio_mod_entire_mapcount(first, 1);
-            child.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
+            child.counters.anon_rss.add(nr as i64);
             if pmd.is_write() {
                 pmd = pmd.without(PteFlags::WRITE);
                 self.set_pmd_at(src, pmd);

@@ -998,7 +998,7 @@ impl Kernel {
                     "pid {}: {} points = rss {} + swapents {} + pgtables {} (oom_score_adj 0)",
                     t.pid,
                     points,
-                    c.anon_rss.load(Ordering::Relaxed) + c.file_rss.load(Ordering::Relaxed),
+                    c.anon_rss.sum() + c.file_rss.sum(),
                     c.swap_ents.load(Ordering::Relaxed),
                     t.mm.pgtable_pages() - 1
                 );
@@ -1042,8 +1042,8 @@ impl Kernel {
             "Out of memory: Killed process {} total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, swapents:{}, pgtables:{}kB",
             victim.pid,
             total_vm * 4,
-            c.anon_rss.load(Ordering::Relaxed) * 4,
-            c.file_rss.load(Ordering::Relaxed) * 4,
+            c.anon_rss.sum() * 4,
+            c.file_rss.sum() * 4,
             c.swap_ents.load(Ordering::Relaxed),
             (mm.pgtable_pages() - 1) * 4
         );
@@ -1173,10 +1173,7 @@ impl OpenHow {
 /// and page-table pages (`mm_pgtables_bytes`, the root not included).
 fn oom_badness(mm: &MmStruct) -> i64 {
     let c = &mm.counters;
-    c.anon_rss.load(Ordering::Relaxed)
-        + c.file_rss.load(Ordering::Relaxed)
-        + c.swap_ents.load(Ordering::Relaxed)
-        + (mm.pgtable_pages() - 1)
+    c.anon_rss.sum() + c.file_rss.sum() + c.swap_ents.load(Ordering::Relaxed) + (mm.pgtable_pages() - 1)
 }
 
 /// `show_map_vma` for one VMA: a file's path, a special mapping's name,

@@ -1091,7 +1091,7 @@ impl MmStruct {
             self.folio_add_file_rmap_pte(p, vma);
         }
         m.folio_mod_entire_mapcount(head, 1);
-        self.counters.file_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        self.counters.file_rss.add(nr as i64);
         self.set_pmd_at(pmd, Pte::page(head, vma.page_prot));
         trace_note!(m.trace, "collapse_pte_mapped_thp", "{:#x}: folio {:#x}", haddr, head.0);
         ScanResult::Succeed

@@ -17,7 +17,7 @@ use crate::vmstat::{VmEvent, VmStat};
 use crate::{trace_enter, trace_note};
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Kernel settings that decide behaviour (sysctls, rlimits, config).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -919,8 +919,10 @@ pub struct Machine {
     reserved_pages: u64,
     next_id: AtomicU64,
     /// Free frames (`NR_FREE_PAGES`), kept here so that the watermark
-    /// checks of every allocation cost one load.
-    pub(crate) nr_free: AtomicI64,
+    /// checks of every allocation cost one load; split per CPU, as the
+    /// kernel's zone counters are, so that CPUs allocating at once share
+    /// no counter.
+    pub(crate) nr_free: mm_api::percpu::PerCpuCounter,
     /// The zone's watermarks.
     pub(crate) watermarks: Watermarks,
     /// The reclaim policy.
@@ -1040,7 +1042,11 @@ impl Machine {
             vmstat: VmStat::new(cfg.nr_cpus),
             reserved_pages: 0,
             next_id: AtomicU64::new(1),
-            nr_free: AtomicI64::new(0),
+            nr_free: mm_api::percpu::PerCpuCounter::new(
+                0,
+                cfg.nr_cpus,
+                mm_api::percpu::PerCpuCounter::default_batch(cfg.nr_cpus),
+            ),
             watermarks: Watermarks { min: 0, low: 0, high: 0 },
             reclaim: (policy_desc.new)(cfg.ram / PAGE_SIZE),
             lruvec: Lruvec::default(),
@@ -1055,7 +1061,7 @@ impl Machine {
             khugepaged: Default::default(),
             kernel: None,
         };
-        m.nr_free.store(m.alloc.nr_free_pages() as i64, Ordering::Relaxed);
+        m.nr_free.set(m.alloc.nr_free_pages() as i64);
         for spec in &cfg.swap {
             let dev = new_swap_device(&spec.device, &spec.config).map_err(ConfigError::Swap)?;
             m.swap.swapon(dev, spec.prio, cfg.nr_cpus).map_err(ConfigError::Swapon)?;
@@ -1197,7 +1203,7 @@ impl Machine {
         let n = 1i64 << order;
         // zone_watermark_ok against low (wake kswapd) and min (reclaim
         // first), unless this is reclaim allocating (PF_MEMALLOC).
-        let free = self.nr_free.load(Ordering::Relaxed) - n;
+        let free = self.free_pages_after(n);
         if free < self.watermarks.low as i64 && !crate::vmscan::shrink::in_reclaim() {
             if kswapd {
                 self.wakeup_kswapd();
@@ -1207,7 +1213,7 @@ impl Machine {
             }
         }
         let pfn = self.alloc.alloc_pages(gfp, order)?;
-        self.nr_free.fetch_sub(n, Ordering::Relaxed);
+        self.nr_free.add(-n);
         // A block never spans sections (it is at most 4 MiB, aligned).
         self.phys.init_deferred_page(pfn);
         for i in 0..1u64 << order {
@@ -1220,6 +1226,17 @@ impl Machine {
         self.phys.page(pfn).refcount.store(1, Ordering::Release);
         self.vmstat.count(VmEvent::PgAllocNormal, 1 << order);
         Some(pfn)
+    }
+
+    /// Free pages once `n` more are taken, as the watermark check needs
+    /// it: the folded count when that is above the low watermark by more
+    /// than the CPUs' unfolded differences can take away, the exact sum
+    /// otherwise (`zone_page_state_snapshot` below the
+    /// `percpu_drift_mark`), so the outcome is the exact count's.
+    #[inline]
+    fn free_pages_after(&self, n: i64) -> i64 {
+        let approx = self.nr_free.read() - n;
+        if approx - self.nr_free.max_drift() >= self.watermarks.low as i64 { approx } else { self.nr_free.sum() - n }
     }
 
     /// Returns frames to the allocator (`__free_pages` after the last
@@ -1250,7 +1267,7 @@ impl Machine {
         }
         self.vmstat.count(VmEvent::PgFree, 1 << order);
         self.alloc.free_pages(pfn, order);
-        self.nr_free.fetch_add(1 << order, Ordering::Relaxed);
+        self.nr_free.add(1 << order);
     }
 
     /// `split_page`: the `1 << order` frames from `pfn` (just allocated,
@@ -1344,7 +1361,7 @@ impl Machine {
     /// Frames free (`NR_FREE_PAGES`).
     #[inline]
     pub fn nr_free_pages(&self) -> u64 {
-        self.nr_free.load(Ordering::Relaxed).max(0) as u64
+        self.nr_free.sum().max(0) as u64
     }
 
     /// `wakeup_kswapd`: kswapd will run when the current task returns to

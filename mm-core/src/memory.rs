@@ -276,10 +276,10 @@ impl MmStruct {
             self.counters.swap_ents.fetch_sub(n.swap, Ordering::Relaxed);
         }
         if n.anon > 0 {
-            self.counters.anon_rss.fetch_sub(n.anon, Ordering::Relaxed);
+            self.counters.anon_rss.add(-n.anon);
         }
         if n.file > 0 {
-            self.counters.file_rss.fetch_sub(n.file, Ordering::Relaxed);
+            self.counters.file_rss.add(-n.file);
         }
         if n.pages + n.zero + n.swap as u64 + n.markers > 0 {
             trace_note!(

@@ -300,7 +300,7 @@ impl MmStruct {
         if !mlock {
             m.folio_add_lru_large((0..nr).map(|i| Pfn(head.0 + i)), false);
         }
-        self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        self.counters.anon_rss.add(nr as i64);
     }
 
     /// `pte_range_none`: the `nr` entries from `first` are all empty.

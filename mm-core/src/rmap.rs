@@ -183,7 +183,7 @@ impl MmStruct {
         }
         page.set_flags(flags);
         page.mapcount.store(1, Ordering::Release);
-        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+        self.counters.anon_rss.add(1);
         // folio_add_lru_vma: a new anonymous page starts inactive, or on
         // the unevictable list in a locked VMA (mlock_new_folio).
         if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
@@ -212,7 +212,7 @@ impl MmStruct {
         }
         page.set_flags(flags);
         m.folio_mod_entire_mapcount(head, 1);
-        self.counters.anon_rss.fetch_add(nr as i64, Ordering::Relaxed);
+        self.counters.anon_rss.add(nr as i64);
         let ctx = m.lru_ctx();
         if vma.flags & (VmFlags::LOCKED | VmFlags::SPECIAL) == VmFlags::LOCKED {
             m.folio_split_pages(head);
@@ -246,9 +246,9 @@ impl MmStruct {
             self.machine.lru_ctx().munlock_folio(pfn);
         }
         if page.is_anon() {
-            self.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+            self.counters.anon_rss.add(-1);
         } else {
-            self.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
+            self.counters.file_rss.add(-1);
         }
     }
 }
@@ -449,12 +449,12 @@ impl Machine {
                     mm.set_pte(mp.slot, Pte::Swap { ty: entry.ty, offset: entry.offset, exclusive });
                     mm.counters.swap_ents.fetch_add(1, Ordering::Relaxed);
                 }
-                mm.counters.anon_rss.fetch_sub(1, Ordering::Relaxed);
+                mm.counters.anon_rss.add(-1);
             } else {
                 if dirty && let Some(f) = mp.vma.file() {
                     f.inode.mapping.folio_mark_dirty(&f.inode, page.index.load(Ordering::Relaxed), pfn);
                 }
-                mm.counters.file_rss.fetch_sub(1, Ordering::Relaxed);
+                mm.counters.file_rss.add(-1);
             }
             folio_remove_rmap_ptes(page, pfn, 1);
             self.put_page(pfn);

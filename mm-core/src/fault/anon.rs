@@ -48,7 +48,7 @@ impl MmStruct {
         if m.mthp.any()
             && let Some((pfn, order)) = self.alloc_anon_folio(vma, vmf.address, slot)
         {
-            return self.map_anon_folio_pte_nr(vmf, slot, &anon_vma, pfn, order);
+            return self.map_anon_folio_pte_nr(vmf, slot, anon_vma, pfn, order);
         }
         let Some(pfn) = m.alloc_pages(Gfp::HIGHUSER_MOVABLE | Gfp::ZERO, 0) else {
             trace_note!(m.trace, "alloc_anon_folio", "out of memory");
@@ -65,7 +65,7 @@ impl MmStruct {
             m.put_page(pfn);
             return VmFault::empty();
         }
-        self.folio_add_new_anon_rmap(pfn, vma, &anon_vma, vmf.address);
+        self.folio_add_new_anon_rmap(pfn, vma, anon_vma, vmf.address);
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         VmFault::empty()

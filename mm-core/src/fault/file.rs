@@ -217,7 +217,7 @@ impl MmStruct {
                     self.folio_add_file_rmap_pte(p, vma);
                     self.set_pte(slots(i), Pte::page(p, vma.page_prot).with(extra));
                 }
-                self.counters.file_rss.fetch_add(nr as i64, std::sync::atomic::Ordering::Relaxed);
+                self.counters.file_rss.add(nr as i64);
                 trace_note!(
                     m.trace,
                     "set_pte_range",
@@ -242,7 +242,7 @@ impl MmStruct {
             }
             Mapped::File => {
                 self.folio_add_file_rmap_pte(pfn, vma);
-                self.counters.file_rss.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.counters.file_rss.add(1);
             }
         }
         self.set_pte(slot, entry);

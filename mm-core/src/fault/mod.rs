@@ -323,27 +323,28 @@ impl MmStruct {
     /// need be (`anon_vma_prepare`).  Under the VMA lock that needs the
     /// tree's VMA, so the `mmap_lock`, taken without waiting:
     /// `VM_FAULT_RETRY` if that fails (the fault is done again under it).
-    pub(crate) fn vmf_anon_prepare(&self, vmf: &VmFaultCtx<'_>) -> Result<Arc<AnonVma>, VmFault> {
+    pub(crate) fn vmf_anon_prepare<'a>(&self, vmf: &VmFaultCtx<'a>) -> Result<&'a Arc<AnonVma>, VmFault> {
         if let Some(a) = vmf.vma.anon_vma() {
-            return Ok(a.clone());
+            return Ok(a);
         }
-        if let Some(st) = vmf.st {
-            return Ok(self.anon_vma_prepare(st, vmf.vma));
-        }
-        let Some(st) = self.mmap_read_trylock() else {
-            trace_note!(self.machine.trace, "vmf_anon_prepare", "mmap_lock contended: VM_FAULT_RETRY");
-            return Err(VmFault::RETRY);
+        let a = if let Some(st) = vmf.st {
+            self.anon_vma_prepare(st, vmf.vma)
+        } else {
+            let Some(st) = self.mmap_read_trylock() else {
+                trace_note!(self.machine.trace, "vmf_anon_prepare", "mmap_lock contended: VM_FAULT_RETRY");
+                return Err(VmFault::RETRY);
+            };
+            // The VMA is read-locked, so no writer changed it: the tree
+            // holds it as the snapshot does.
+            let Some(vma) = st.vmas.get(vmf.vma.start).filter(|v| v.same_vma(vmf.vma)) else {
+                return Err(VmFault::RETRY);
+            };
+            self.anon_vma_prepare(&st, vma)
         };
-        // The VMA is read-locked, so no writer changed it: the tree holds
-        // it as the snapshot does.
-        let Some(vma) = st.vmas.get(vmf.vma.start).filter(|v| v.same_vma(vmf.vma)) else {
-            return Err(VmFault::RETRY);
-        };
-        let a = self.anon_vma_prepare(&st, vma);
-        // The copy the fault holds (set already if it is the published
-        // snapshot's).
-        let _ = vmf.vma.anon_vma.set(a.clone());
-        Ok(a)
+        // The fault's copy of the VMA has it now (set already if it is
+        // the tree's VMA or the published snapshot's); the fault borrows
+        // it from there, with no reference counted.
+        Ok(vmf.vma.anon_vma.get_or_init(|| a))
     }
 
     /// `handle_mm_fault`: resolves a fault on `vma` at `address` and counts

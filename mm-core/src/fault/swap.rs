@@ -64,7 +64,7 @@ impl MmStruct {
         if m.swap.vm_swap_full() || (write && page.refcount() == 2) {
             m.folio_free_swap_locked(pfn);
         }
-        self.counters.anon_rss.fetch_add(1, Ordering::Relaxed);
+        self.counters.anon_rss.add(1);
         self.counters.swap_ents.fetch_sub(1, Ordering::Relaxed);
         let mut pte = Pte::page(pfn, vmf.vma.page_prot);
         let mut flags = vmf.flags;

@@ -179,7 +179,7 @@ impl MmStruct {
         // ptep_clear_flush
         self.set_pte(slot, Pte::None);
         m.flush_tlb_page(self, vmf.address);
-        self.folio_add_new_anon_rmap(new, vma, &anon_vma, vmf.address);
+        self.folio_add_new_anon_rmap(new, vma, anon_vma, vmf.address);
         self.set_pte(slot, entry);
         trace_note!(m.trace, "set_pte_at", "{:#x} -> {}", vmf.address, describe_pte(m, entry));
         if let Some(old) = old_page {

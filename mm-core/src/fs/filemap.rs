@@ -753,7 +753,7 @@ pub fn filemap_map_pages(vmf: &VmFaultCtx<'_>, start_pgoff: u64, end_pgoff: u64)
     }
     drop(ptl);
     // add_mm_counter, once for the window.
-    mm.counters.file_rss.fetch_add(i64::from(mapped), std::sync::atomic::Ordering::Relaxed);
+    mm.counters.file_rss.add(i64::from(mapped));
     ra.mmap_miss = ra.mmap_miss.saturating_sub(mmap_miss);
     trace_note!(
         m.trace,

@@ -185,8 +185,8 @@ impl MmStruct {
             }
         }
         let c = &child.counters;
-        c.anon_rss.fetch_add(anon, Ordering::Relaxed);
-        c.file_rss.fetch_add(file, Ordering::Relaxed);
+        c.anon_rss.add(anon);
+        c.file_rss.add(file);
         c.swap_ents.fetch_add(swap, Ordering::Relaxed);
         trace_note!(
             m.trace,

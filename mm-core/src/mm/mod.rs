@@ -26,6 +26,7 @@ use crate::alloc::Gfp;
 use crate::machine::Machine;
 use crate::spinlock::SpinLock;
 use crate::types::{PAGE_SHIFT, Pfn};
+use mm_api::percpu::PerCpuCounter;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -132,13 +133,16 @@ pub struct MmState {
 }
 
 /// Counters kept outside the lock (`mm_counter`s, page-table counts).
-#[derive(Debug, Default)]
+/// The resident-page counts are per-CPU counters, as `mm->rss_stat` is,
+/// so threads faulting on different CPUs share none; they are read
+/// exactly (`get_mm_counter_sum`, what `/proc/PID/status` shows).
+#[derive(Debug)]
 pub struct MmCounters {
     /// Resident anonymous pages (`MM_ANONPAGES`).
-    pub(crate) anon_rss: AtomicI64,
+    pub(crate) anon_rss: PerCpuCounter,
     /// Resident page-cache pages, shmem included (`MM_FILEPAGES` +
     /// `MM_SHMEMPAGES`).
-    pub(crate) file_rss: AtomicI64,
+    pub(crate) file_rss: PerCpuCounter,
     /// PTE tables (`nr_ptes`).
     pub(crate) nr_ptes: AtomicI64,
     /// PMD tables.
@@ -152,14 +156,29 @@ pub struct MmCounters {
 }
 
 impl MmCounters {
+    /// Zero counters for an address space of a machine with `nr_cpus`
+    /// CPUs.
+    pub(crate) fn new(nr_cpus: usize) -> MmCounters {
+        let rss = || PerCpuCounter::new(0, nr_cpus, PerCpuCounter::default_batch(nr_cpus));
+        MmCounters {
+            anon_rss: rss(),
+            file_rss: rss(),
+            nr_ptes: AtomicI64::new(0),
+            nr_pmds: AtomicI64::new(0),
+            nr_puds: AtomicI64::new(0),
+            nr_p4ds: AtomicI64::new(0),
+            swap_ents: AtomicI64::new(0),
+        }
+    }
+
     /// Resident anonymous pages (`get_mm_counter(mm, MM_ANONPAGES)`).
     pub fn anon_rss(&self) -> i64 {
-        self.anon_rss.load(Ordering::Relaxed)
+        self.anon_rss.sum()
     }
 
     /// Resident page-cache pages, shmem included.
     pub fn file_rss(&self) -> i64 {
-        self.file_rss.load(Ordering::Relaxed)
+        self.file_rss.sum()
     }
 
     /// Swap entries in the page tables (`MM_SWAPENTS`).
@@ -301,7 +320,7 @@ impl MmStruct {
             page_table_lock: SpinLock::new(()),
             pmd_huge_pte: Default::default(),
             mmf_vm_hugepage: Default::default(),
-            counters: MmCounters::default(),
+            counters: MmCounters::new(machine.nr_cpus()),
             tlb_gen: std::sync::atomic::AtomicU64::new(1),
         }))
     }

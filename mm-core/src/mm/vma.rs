@@ -96,8 +96,10 @@ pub struct Vma {
 /// before the writer's load of it (the writer waits for the reader) or
 /// the writer's mark comes before the reader's load of it (the reader
 /// backs off).  A reader never waits: it fails and the fault takes the
-/// `mmap_lock`.
+/// `mmap_lock`.  On a cache line of its own, as `vm_refcnt` is in
+/// `vm_area_struct`, so that readers of different VMAs share no line.
 #[derive(Debug)]
+#[repr(align(64))]
 pub struct VmaLock {
     /// Readers in the VMA now (`vm_refcnt`, without the attached bit: a
     /// VMA that left the tree is told apart by the snapshot's age).
