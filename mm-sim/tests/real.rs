@@ -113,10 +113,21 @@ fn real_runner_agrees_with_the_committed_cases() {
     assert!(cases.len() >= 36, "{} cases", cases.len());
     let mut failed = Vec::new();
     for c in &cases {
-        let out = mmsim().arg("real").arg(c).output().unwrap();
-        let got = String::from_utf8_lossy(&out.stdout);
         let want = std::fs::read_to_string(c.with_extension("expected")).unwrap();
-        let (g, w) = (norm(&got), norm(&want));
+        let w = norm(&want);
+        // The host kernel is live: on a busy machine a run now and then
+        // takes one more minor fault than the recording (each case was
+        // recorded five times identically on a quiet one).  A case
+        // differs only if it differs twice running.
+        let run = || {
+            let out = mmsim().arg("real").arg(c).output().unwrap();
+            let g = norm(&String::from_utf8_lossy(&out.stdout));
+            (out, g)
+        };
+        let (mut out, mut g) = run();
+        if !out.status.success() || g != w {
+            (out, g) = run();
+        }
         if !out.status.success() || g != w {
             let i = g.iter().zip(&w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
             failed.push(format!(
