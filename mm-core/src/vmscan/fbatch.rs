@@ -71,21 +71,20 @@ impl Machine {
     fn folio_batch_add_and_move(&self, pfns: &[Pfn], activate: bool, large: bool) {
         let fb = &self.this_cpu_fbatches().lru_add;
         crate::lockstat::lock_acquired("cpu_fbatches", fb);
-        let mut full = FolioBatch::new();
         let mut b = fb.lock();
         for &pfn in pfns {
             self.get_page(pfn);
             b.push((pfn, activate));
             if b.len() == FOLIO_BATCH_SIZE {
-                full.extend(b.drain(..));
+                // The batch moves with the local lock released.
+                let full = std::mem::take(&mut *b);
                 drop(b);
                 self.lru_ctx().folio_batch_move_lru(&full);
-                full.clear();
                 b = fb.lock();
             }
         }
         if large && !b.is_empty() {
-            full.extend(b.drain(..));
+            let full = std::mem::take(&mut *b);
             drop(b);
             self.lru_ctx().folio_batch_move_lru(&full);
         }
