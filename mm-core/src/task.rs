@@ -636,6 +636,18 @@ impl Task {
         self.mm.do_user_addr_fault(info, &self.faults, self.rlimit_stack())
     }
 
+    /// The page-fault exception raised on `cpu` whatever this CPU's TLB
+    /// and the page tables say: what a CPU does when it refuses an access
+    /// through a stale translation (a read-only entry cached before the
+    /// page-table entry was made writable without a flush, as
+    /// `wp_page_reuse` does).  The handler runs as for any fault; one that
+    /// finds the entry already allowing the access is the kernel's
+    /// spurious fault, counted like any other.
+    pub fn raise_page_fault(&self, cpu: usize, info: PageFaultInfo) -> Result<(), Signal> {
+        let _on = crate::smp::run_on_cpu(cpu);
+        self.page_fault(info)
+    }
+
     /// Reads the byte at `va`.
     #[inline]
     pub fn load(&self, cpu: usize, va: u64) -> Result<u8, Signal> {

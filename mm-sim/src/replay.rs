@@ -143,6 +143,17 @@ struct Replay<'a> {
     outcomes: Option<Vec<Captured>>,
     /// Recorded faults that did not fault in the model, by group.
     unfaulted: Vec<(u32, Unfaulted)>,
+    /// Forks (clones without `CLONE_VM`) by first line: (line, event).
+    forks: Vec<(usize, usize)>,
+    /// How many of `forks` have had their first line met.
+    forks_met: usize,
+    /// Forks whose first half came and whose event has not run yet.
+    open_forks: Vec<usize>,
+    /// Pages (group, page address) whose entry a recorded fault made
+    /// writable in place (`wp_page_reuse`, which does not flush).
+    upgraded: HashSet<(u32, u64)>,
+    /// Recorded faults the model took as spurious ([`Replay::fault`]).
+    spurious: usize,
     /// Kernel-mode faults inside execve (the model's execve makes its
     /// own): not run again.
     exec_faults: usize,
@@ -363,37 +374,72 @@ impl Replay<'_> {
         Captured { pid: tgid, minflt, majflt, maps, present }
     }
 
-    /// A recorded page fault of log pid `pid` (task `kpid`): a user-mode
-    /// instruction fetch, store or load of the byte at `address`, or the
-    /// kernel's own access to it inside a call (`put_user` for a write,
-    /// `get_user` else), on the task's CPU.  A fault inside `execve` is
-    /// not run: the model's execve makes its own.  One that does not
-    /// fault in the model (the task's fault counts stay) is counted.
-    fn fault(&mut self, pid: u32, kpid: Pid, line: usize, fault: (u64, u64, bool, Option<&str>)) {
+    /// A recorded page fault (event `i`) of log pid `pid` (task `kpid`):
+    /// a user-mode instruction fetch, store or load of the byte at
+    /// `address`, or the kernel's own access to it inside a call
+    /// (`put_user` for a write, `get_user` else), on the task's CPU.  A
+    /// fault inside `execve` is not run: the model's execve makes its own.
+    ///
+    /// The log orders tasks' lines by time, not by the locks they took,
+    /// and does not show what each CPU's TLB held; so an access that does
+    /// not fault in the model is looked at again:
+    ///
+    /// - a task is inside a fork of this address space (its clone's
+    ///   first half came, its result not yet): `dup_mmap` holds the
+    ///   `mmap_lock` for writing, so the fault was handled either before
+    ///   the copy or after it, and it was after, since it faulted; the
+    ///   fork runs first and the access again;
+    /// - a write fault on a present entry, on a page whose entry the
+    ///   model made writable in place at an earlier recorded fault
+    ///   (`wp_page_reuse`, which does not flush): the CPU that took it
+    ///   held the old read-only translation, which the log cannot show;
+    ///   the fault is raised as the CPU raised it and the handler finds
+    ///   the entry already good, the kernel's spurious fault, counted;
+    /// - anything else is a recorded fault that did not fault in the
+    ///   model, counted (`# not faulted`).
+    fn fault(&mut self, i: usize, pid: u32, kpid: Pid, fault: (u64, u64, bool, Option<&str>)) -> Result<(), Stop> {
+        const PROTECTION: u64 = 0x1;
         const WRITE: u64 = 0x2;
         const INSTR: u64 = 0x10;
+        let line = self.log.events[i].line;
         let (address, error_code, user, inside) = fault;
         if !user && inside == Some("execve") {
             self.exec_faults += 1;
-            return;
+            return Ok(());
         }
         if self.k.task(kpid).is_err() {
             // The model killed it (an execve that failed past its point
             // of no return).
             let _ = writeln!(self.out, "# diverged: line {line}: pid {pid} is gone in the model");
-            return;
+            return Ok(());
         }
         let cpu = self.cpu_of.get(&kpid).copied().unwrap_or(0);
         let counts = |k: &Kernel| k.faults(kpid).map(|(a, b)| a + b).unwrap_or(0);
-        let before = counts(&self.k);
-        let k = &self.k;
-        let r = match (user, error_code & INSTR != 0, error_code & WRITE != 0) {
+        let access = |k: &Kernel| match (user, error_code & INSTR != 0, error_code & WRITE != 0) {
             (true, true, _) => k.user_access(kpid, address, |t| t.fetch(cpu, address).map(drop)),
             (true, false, true) => k.user_access(kpid, address, |t| t.store(cpu, address, 0)),
             (true, false, false) => k.user_access(kpid, address, |t| t.load(cpu, address).map(drop)),
             (false, _, true) => k.user_access(kpid, address, |t| t.put_user(cpu, address, 0)),
             (false, _, false) => k.user_access(kpid, address, |t| t.get_user(cpu, address).map(drop)),
         };
+        let reused = |k: &Kernel| k.machine().vmstat().get(mm_core::vmstat::VmEvent::PgReuse);
+        let (before, reused_before) = (counts(&self.k), reused(&self.k));
+        let mut r = access(&self.k);
+        let tgid = self.procs.get(&pid).map_or(pid, |p| p.tgid);
+        let page = address & !(mm_core::types::PAGE_SIZE - 1);
+        if matches!(r, Ok(())) && counts(&self.k) == before && self.fork_first(i, tgid)? {
+            r = access(&self.k);
+        }
+        let wp = error_code & (PROTECTION | WRITE) == PROTECTION | WRITE;
+        if matches!(r, Ok(())) && counts(&self.k) == before && wp && self.upgraded.contains(&(tgid, page)) {
+            let access =
+                if error_code & INSTR != 0 { mm_core::flags::Access::Exec } else { mm_core::flags::Access::Write };
+            let info = mm_core::arch::PageFaultInfo::new(address, access, user, true, error_code as u32);
+            r = self.k.user_access(kpid, address, |t| t.raise_page_fault(cpu, info));
+            if counts(&self.k) != before {
+                self.spurious += 1;
+            }
+        }
         let mode = if user { "" } else { " (kernel mode: EFAULT)" };
         match r {
             Err(Signal::Kill { .. }) => {
@@ -402,15 +448,50 @@ impl Replay<'_> {
             Err(sig) => {
                 let _ = writeln!(self.out, "# fault: line {line}: {} at {address:#x}{mode}", sig.name());
             }
-            Ok(()) if counts(&self.k) == before => {
-                let tgid = self.procs.get(&pid).map_or(pid, |p| p.tgid);
-                match self.unfaulted.iter_mut().find(|(g, _)| *g == tgid) {
-                    Some((_, u)) => u.count += 1,
-                    None => self.unfaulted.push((tgid, Unfaulted { count: 1, first_line: line, first_addr: address })),
+            Ok(()) if counts(&self.k) == before => match self.unfaulted.iter_mut().find(|(g, _)| *g == tgid) {
+                Some((_, u)) => u.count += 1,
+                None => self.unfaulted.push((tgid, Unfaulted { count: 1, first_line: line, first_addr: address })),
+            },
+            Ok(()) => {
+                if reused(&self.k) != reused_before {
+                    self.upgraded.insert((tgid, page));
                 }
             }
-            Ok(()) => {}
         }
+        Ok(())
+    }
+
+    /// A fault of group `tgid` at event `i` that the model did not take:
+    /// if another task of the group is inside a fork (its clone's first
+    /// half came before the fault, its event is still to come), creates
+    /// the child now, as `dup_mmap` had copied the address space before
+    /// the fault was handled.  True if it did.
+    fn fork_first(&mut self, i: usize, tgid: u32) -> Result<bool, Stop> {
+        let log = self.log;
+        let line = log.events[i].line;
+        while let Some(&(l, c)) = self.forks.get(self.forks_met)
+            && l < line
+        {
+            self.open_forks.push(c);
+            self.forks_met += 1;
+        }
+        let clone_done = &self.clone_done;
+        self.open_forks.retain(|&c| c > i && !clone_done.contains(&c));
+        let procs = &self.procs;
+        let Some(&c) = self.open_forks.iter().find(|&&c| procs.get(&log.events[c].pid).is_some_and(|p| p.tgid == tgid))
+        else {
+            return Ok(false);
+        };
+        let ce = &log.events[c];
+        let (Call::Clone { flags }, Expect::Value(child)) = (&ce.call, &ce.expect) else {
+            unreachable!("forks are clone events with a pid")
+        };
+        let child = *child as u32;
+        if self.procs.contains_key(&child) {
+            return Ok(false);
+        }
+        self.clone_done.insert(c);
+        self.create(ce.pid, child, *flags, line)
     }
 
     /// `de_thread`: task `by` of `leader`'s thread group ran execve; the
@@ -814,7 +895,7 @@ impl Replay<'_> {
                 None
             }
             Call::Fault { address, error_code, user, inside, .. } => {
-                self.fault(pid, kpid, e.line, (*address, *error_code, *user, inside.as_deref()));
+                self.fault(i, pid, kpid, (*address, *error_code, *user, inside.as_deref()))?;
                 None
             }
             Call::Dup { old } => {
@@ -1160,6 +1241,9 @@ fn spawn_initial(k: &mut Kernel) -> mm_core::SysResult<Pid> {
 struct LogIndex {
     /// For each child pid, the indices of the clone events that return it.
     clones_of: HashMap<u32, Vec<usize>>,
+    /// The clones that make a process with an address space of its own
+    /// (no `CLONE_VM`): (first line, event), by line.
+    forks: Vec<(usize, usize)>,
     /// For each child pid, the events of the `SIGCHLD`s naming it, with
     /// the pid that received each.
     sigchld_of: HashMap<u32, Vec<(usize, u32)>>,
@@ -1174,14 +1258,19 @@ struct LogIndex {
 impl LogIndex {
     fn new(log: &Log) -> LogIndex {
         let mut clones_of: HashMap<u32, Vec<usize>> = HashMap::default();
+        let mut forks = Vec::new();
         for (i, e) in log.events.iter().enumerate() {
-            if let (Call::Clone { .. }, Expect::Value(c)) = (&e.call, &e.expect)
+            if let (Call::Clone { flags }, Expect::Value(c)) = (&e.call, &e.expect)
                 && *c > 0
                 && *c <= i64::from(crate::strace::PID_MAX_LIMIT)
             {
                 clones_of.entry(*c as u32).or_default().push(i);
+                if flags & CLONE_VM == 0 {
+                    forks.push((e.line, i));
+                }
             }
         }
+        forks.sort_unstable();
         let mut sigchld_of: HashMap<u32, Vec<(usize, u32)>> = HashMap::default();
         for &(at, receiver, child) in &log.sigchld {
             sigchld_of.entry(child).or_default().push((at, receiver));
@@ -1206,7 +1295,7 @@ impl LogIndex {
                 }
             }
         }
-        LogIndex { clones_of, sigchld_of, stacks, own_stack, unhandled: pagefault_disabled_faults(&log.events) }
+        LogIndex { clones_of, forks, sigchld_of, stacks, own_stack, unhandled: pagefault_disabled_faults(&log.events) }
     }
 }
 
@@ -1237,7 +1326,7 @@ fn run_log_on<'a>(
         Some((initial, index)) => (Some(initial), index),
         None => (None, LogIndex::new(log)),
     };
-    let LogIndex { clones_of, sigchld_of, stacks, own_stack, unhandled } = index;
+    let LogIndex { clones_of, forks, sigchld_of, stacks, own_stack, unhandled } = index;
     let mut r = Replay {
         log,
         k,
@@ -1266,6 +1355,11 @@ fn run_log_on<'a>(
         dead_faults: HashMap::default(),
         outcomes: bundle.map(|_| Vec::new()),
         unfaulted: Vec::new(),
+        forks,
+        forks_met: 0,
+        open_forks: Vec::new(),
+        upgraded: HashSet::default(),
+        spurious: 0,
         exec_faults: 0,
         unhandled,
         unhandled_met: 0,
@@ -1355,6 +1449,13 @@ impl Replayed<'_> {
                 r.out,
                 "# not handled: {} kernel-mode faults with page faults disabled, taken again at once",
                 r.unhandled_met
+            );
+        }
+        if r.spurious > 0 {
+            let _ = writeln!(
+                r.out,
+                "# spurious: {} recorded write faults found the entry already writable (made so in place at an earlier fault; the CPU held the old translation)",
+                r.spurious
             );
         }
         for (pid, u) in &r.unfaulted {

@@ -461,3 +461,86 @@ fn recorded_signals_replay_identical() {
     let wait = std::fs::read_to_string(format!("{dir}/sh-wait-ext4.mmrec")).expect("the bundle");
     assert!(wait.contains("rt_sigreturn({mask="));
 }
+
+/// A fault of one thread logged while another thread of its process is
+/// inside `fork` (the clone's first half came, its result not yet) was
+/// handled after `dup_mmap` copied the address space: it faulted on a
+/// page the copy had write-protected.  The replay runs the fork first.
+/// Logged before the clone's first half, the same fault finds the page
+/// still writable: a recorded fault the model does not take.
+#[test]
+fn a_fault_inside_another_threads_fork_comes_after_the_copy() {
+    let head = format!(
+        "100 mmap(0x10000000, 16384, {ANON}) = 0x10000000
+100 page_fault_user: address=0x10000000 ip=0x401000 error_code=0x6
+100 clone3({{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM, exit_signal=0, stack=0x7f0000000000}} => {{parent_tid=[101]}}, 88) = 101
+"
+    );
+    let fork = "101 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8aa10 <unfinished ...>\n";
+    let store = "100 page_fault_user: address=0x10000010 ip=0x401000 error_code=0x7\n";
+    let tail = "101 <... clone resumed>) = 102
+102 exit_group(0) = ?
+102 +++ exited with 0 +++
+101 exit(0) = ?
+101 +++ exited with 0 +++
+100 exit_group(0) = ?
+100 +++ exited with 0 +++
+";
+    let opts = RunOptions { trace: true, ..RunOptions::default() };
+    let (out, _) = replay_with(&bundle(&format!("{head}{fork}{store}{tail}"), ""), &opts, false);
+    assert!(!out.contains("# not faulted"), "{out}");
+    // The store copies: the child maps the old page.
+    let chain = out.split("-- line 10: 100 page_fault_user").nth(1).expect("the store's chain");
+    assert!(chain.split("-- line").next().expect("its chain").contains("wp_page_copy"), "{chain}");
+    assert!(out.contains("exit 102 minflt 0 majflt 0\nmaps 102\n10000000-10004000 rw-p 00000000 00:00 0 \npresent 102\n10000000-10001000\n"), "{out}");
+    assert!(out.contains("exit 100 minflt 2 majflt 0\n"), "{out}");
+    // Before the fork's first half: not a fault in the model.
+    let (out, _) = replay(&bundle(&format!("{head}{store}{fork}{tail}"), ""), false);
+    assert!(
+        out.contains(
+            "# not faulted: pid 100: 1 recorded faults did not fault in the model (first: line 9, 0x10000010)"
+        ),
+        "{out}"
+    );
+}
+
+/// `wp_page_reuse` makes an entry writable in place, without a flush: a
+/// CPU that held the read-only translation faults again on the page, and
+/// the kernel finds the entry already writable (a spurious fault, counted
+/// like any other).  The replay raises such a recorded fault as the CPU
+/// did.  A write fault on a page whose entry was writable from the start
+/// has no such explanation: not a fault in the model.
+#[test]
+fn a_write_fault_after_an_in_place_upgrade_is_a_spurious_fault() {
+    let trace = format!(
+        "100 mmap(0x10000000, 16384, {ANON}) = 0x10000000
+100 page_fault_user: address=0x10000000 ip=0x401000 error_code=0x6
+100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8aa10) = 102
+102 exit_group(0) = ?
+102 +++ exited with 0 +++
+100 page_fault_user: address=0x10000008 ip=0x401000 error_code=0x7
+100 page_fault_user: address=0x10000010 ip=0x401000 error_code=0x7
+100 page_fault_user: address=0x10001000 ip=0x401000 error_code=0x6
+100 page_fault_user: address=0x10001010 ip=0x401000 error_code=0x7
+100 exit_group(0) = ?
+100 +++ exited with 0 +++
+"
+    );
+    let opts = RunOptions { trace: true, ..RunOptions::default() };
+    let (out, _) = replay_with(&bundle(&trace, ""), &opts, false);
+    let chain = |line: usize| {
+        let at = format!("-- line {line}: 100 page_fault_user");
+        let c = out.split(&at).nth(1).unwrap_or_else(|| panic!("no chain for line {line}:\n{out}"));
+        c.split("-- line").next().expect("its chain").to_string()
+    };
+    assert!(chain(11).contains("wp_page_reuse"), "{}", chain(11));
+    assert!(chain(12).contains("spurious fault: entry already allows the access"), "{}", chain(12));
+    assert!(out.contains("# spurious: 1 recorded write faults found the entry already writable"), "{out}");
+    assert!(
+        out.contains(
+            "# not faulted: pid 100: 1 recorded faults did not fault in the model (first: line 14, 0x10001010)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("exit 100 minflt 4 majflt 0\n"), "{out}");
+}
