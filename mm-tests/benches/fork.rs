@@ -1,8 +1,11 @@
 //! fork of a process with 64 MiB of touched anonymous memory, then the
 //! child writes every page (copy on write) and exits; the real kernel of
-//! this machine doing the same, side by side.  And page_fault1 (128 MiB
-//! per thread: mmap, a store per page, munmap) with one and two threads
-//! sharing one address space, in the simulator and on Linux.
+//! this machine doing the same, side by side.  And the fault paths with
+//! one and two threads sharing one address space, each thread mapping
+//! 128 MiB of its own, touching a byte per page and unmapping: anonymous
+//! stores (page_fault1) and loads (the zero page), stores to a private
+//! mapping of a cached tmpfs file of its own (page_fault2: a copy per
+//! page) and loads from it (fault-around), in the simulator and on Linux.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::{Kernel, MachineConfig, PAGE_SIZE};
@@ -74,54 +77,140 @@ fn bench_fork(c: &mut Criterion) {
 }
 
 const PF_LEN: u64 = 128 << 20;
+const PF_PAGES: u64 = PF_LEN / PAGE_SIZE;
 
-/// page_fault1 on `threads` threads of one simulated process, each on a
-/// CPU of its own with a region of its own.
-fn sim_page_fault1(tasks: &[Arc<mm_core::task::Task>], barrier: &Barrier) {
+/// The work each thread does on a region of its own: map 128 MiB, touch
+/// one byte per page, unmap.
+#[derive(Clone, Copy)]
+struct Work {
+    /// The benchmark group's name (with `_N_threads` added).
+    name: &'static str,
+    /// Private mapping of a 128 MiB tmpfs file of the thread's own (its
+    /// pages cached), else of anonymous memory.
+    file: bool,
+    /// A store per page, else a load.
+    write: bool,
+}
+
+const WORKS: [Work; 4] = [
+    // A new zeroed page per store.
+    Work { name: "page_fault1", file: false, write: true },
+    // The zero page mapped per load.
+    Work { name: "page_fault1_read", file: false, write: false },
+    // A copy of the page-cache page per store (do_cow_fault).
+    Work { name: "page_fault2", file: true, write: true },
+    // 16 cached pages mapped per fault (fault-around).
+    Work { name: "file_read", file: true, write: false },
+];
+
+/// `work` on each of `tasks`, one host thread each on a CPU of its own
+/// (`tasks[i]` on CPU `i`, its file at descriptor `fds[i]`).
+fn sim_threads(k: &Kernel, tasks: &[(u32, Arc<mm_core::task::Task>)], fds: &[i64], work: Work, barrier: &Barrier) {
     std::thread::scope(|s| {
-        for (cpu, t) in tasks.iter().enumerate() {
+        for (cpu, (pid, t)) in tasks.iter().enumerate() {
             s.spawn(move || {
                 let a = A + cpu as u64 * (1 << 32);
+                let (flags, fd) = if work.file { (0x12, fds[cpu]) } else { (0x32, -1) };
                 barrier.wait();
-                let flags = mm_core::flags::MapFlags::from_bits_retain(0x32);
-                let prot = mm_core::flags::Prot::from_bits_retain(3);
-                t.mm.vm_mmap_pgoff(t.faults(), None, a, PF_LEN, prot, flags, 0).expect("mmap");
-                for p in 0..PF_LEN / PAGE_SIZE {
-                    t.store(cpu, a + p * PAGE_SIZE, 1).expect("store");
+                k.sys_mmap(*pid, a, PF_LEN, 3, flags, fd, 0).expect("mmap");
+                let mut sum = 0u8;
+                for p in 0..PF_PAGES {
+                    if work.write {
+                        t.store(cpu, a + p * PAGE_SIZE, 1).expect("store");
+                    } else {
+                        sum = sum.wrapping_add(t.load(cpu, a + p * PAGE_SIZE).expect("load"));
+                    }
                 }
-                t.mm.vm_munmap(a, PF_LEN).expect("munmap");
+                std::hint::black_box(sum);
+                k.sys_munmap(*pid, a, PF_LEN).expect("munmap");
             });
         }
     });
 }
 
-fn linux_page_fault1(threads: usize, barrier: &Barrier) {
+/// The same on this machine's kernel: one thread per file of `files`
+/// (or per anonymous region).
+fn linux_threads(threads: usize, files: &[std::fs::File], work: Work, barrier: &Barrier) {
+    use std::os::fd::AsRawFd;
     std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
+        for file in files.iter().take(threads) {
+            s.spawn(move || {
+                let (fd, flags) = if work.file {
+                    (file.as_raw_fd(), libc::MAP_PRIVATE)
+                } else {
+                    (-1, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS)
+                };
                 barrier.wait();
-                touch::linux(-1, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, PF_LEN as usize, true);
+                touch::linux(fd, flags, PF_LEN as usize, work.write);
             });
         }
     });
 }
 
-fn bench_threads(c: &mut Criterion) {
-    for threads in [1usize, 2] {
-        let mut g = c.benchmark_group(format!("page_fault1_{threads}_threads"));
-        g.throughput(Throughput::Elements(threads as u64 * PF_LEN / PAGE_SIZE));
-        g.sample_size(10);
-        let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
-        let leader = k.spawn().expect("process");
-        let mut tids = vec![leader];
-        for _ in 1..threads {
-            tids.push(k.spawn_thread(leader).expect("thread"));
+/// The host's tmpfs files of the file benchmarks, written whole (every
+/// page cached), removed when dropped.
+struct HostFiles(Vec<(std::path::PathBuf, std::fs::File)>);
+
+impl HostFiles {
+    fn new(n: usize) -> HostFiles {
+        let bytes = vec![7u8; PF_LEN as usize];
+        HostFiles(
+            (0..n)
+                .map(|i| {
+                    let path =
+                        std::path::PathBuf::from(format!("/dev/shm/mmsim-bench-threads-{}-{i}", std::process::id()));
+                    std::fs::write(&path, &bytes).expect("write the tmpfs file");
+                    let file = std::fs::File::open(&path).expect("open");
+                    (path, file)
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for HostFiles {
+    fn drop(&mut self) {
+        for (path, _) in &self.0 {
+            let _ = std::fs::remove_file(path);
         }
-        let tasks: Vec<_> = tids.iter().map(|&t| k.task(t).expect("task").clone()).collect();
-        let barrier = Barrier::new(threads);
-        g.bench_function(BenchmarkId::new("mmsim", "128MiB-each"), |b| b.iter(|| sim_page_fault1(&tasks, &barrier)));
-        g.bench_function(BenchmarkId::new("linux", "128MiB-each"), |b| b.iter(|| linux_page_fault1(threads, &barrier)));
-        g.finish();
+    }
+}
+
+/// Each path with one and two threads of one process, each thread in a
+/// region (and file) of its own, side by side with the kernel; the gain of
+/// two threads over one is the ratio of the two throughputs.
+fn bench_threads(c: &mut Criterion) {
+    let host = HostFiles::new(2);
+    let files: Vec<std::fs::File> = host.0.iter().map(|(_, f)| f.try_clone().expect("dup")).collect();
+    for work in WORKS {
+        for threads in [1usize, 2] {
+            let mut g = c.benchmark_group(format!("{}_{threads}_threads", work.name));
+            g.throughput(Throughput::Elements(threads as u64 * PF_PAGES));
+            g.sample_size(10);
+            let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+            let leader = k.spawn().expect("process");
+            let mut tids = vec![leader];
+            for _ in 1..threads {
+                tids.push(k.spawn_thread(leader).expect("thread"));
+            }
+            let mut fds = Vec::new();
+            if work.file {
+                for (i, &tid) in tids.iter().enumerate() {
+                    let name = format!("f{i}");
+                    k.create_file(&name, PF_LEN, &mut |_, page: &mut [u8]| page.fill(7)).expect("file");
+                    fds.push(k.sys_openat(tid, &name, 0).expect("open") as i64);
+                }
+            }
+            let tasks: Vec<_> = tids.iter().map(|&t| (t, k.task(t).expect("task").clone())).collect();
+            let barrier = Barrier::new(threads);
+            g.bench_function(BenchmarkId::new("mmsim", "128MiB-each"), |b| {
+                b.iter(|| sim_threads(&k, &tasks, &fds, work, &barrier))
+            });
+            g.bench_function(BenchmarkId::new("linux", "128MiB-each"), |b| {
+                b.iter(|| linux_threads(threads, &files, work, &barrier))
+            });
+            g.finish();
+        }
     }
 }
 
