@@ -15,6 +15,31 @@
 //! published snapshot that faults read without the `mmap_lock`).
 
 use super::vma::Vma;
+// A reference count without a weak count: checking that the tree alone
+// holds a VMA, as every change does, is a load, not a locked exchange.
+use triomphe::Arc;
+
+/// A VMA of the tree, shared with the published snapshot until the tree
+/// changes it ([`own`]): publishing copies pointers, not VMAs.
+type Entry = Arc<Vma>;
+
+/// The tree's VMA for changing: a copy of it first if the published
+/// snapshot still shares it (the copy shares its lock: one VMA, as
+/// [`Vma::rcu_copy`]), as the maple tree writes new nodes for RCU readers
+/// to move to.
+#[inline]
+fn own(e: &mut Entry) -> &mut Vma {
+    if Arc::get_mut(e).is_none() {
+        *e = Arc::new(e.rcu_copy());
+    }
+    Arc::get_mut(e).expect("not shared")
+}
+
+/// A VMA that leaves the tree: itself, or a copy sharing its lock if the
+/// published snapshot still shares it.
+fn take(e: Entry) -> Vma {
+    Arc::try_unwrap(e).unwrap_or_else(|e| e.rcu_copy())
+}
 
 /// Non-overlapping VMAs ordered by address, in two arrays with a gap
 /// between them.
@@ -27,15 +52,15 @@ use super::vma::Vma;
 /// change.  A change elsewhere costs a move of the entries in between, as
 /// an insertion into one array would.  Lookups search `vmas` and look
 /// above the gap only when every VMA there ends at or below the address.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct VmaTree {
     /// `ends[i] == vmas[i].end`, ascending.
     ends: Vec<u64>,
-    vmas: Vec<Vma>,
+    vmas: Vec<Entry>,
     /// `back_ends[i] == back[i].end`, descending.
     back_ends: Vec<u64>,
     /// The VMAs above the gap, highest first.
-    back: Vec<Vma>,
+    back: Vec<Entry>,
     /// The `mm_lock_seq` of the writer holding the `mmap_lock` (set when
     /// it takes it): what `vma_start_write` marks VMAs with.
     write_seq: u64,
@@ -45,6 +70,22 @@ pub struct VmaTree {
     /// The set of VMAs or one of them changed since the writer took the
     /// `mmap_lock`.
     pub(super) changed: bool,
+}
+
+/// A copy whose VMAs are new ones ([`Vma::clone`]: locks of their own).
+impl Clone for VmaTree {
+    fn clone(&self) -> VmaTree {
+        let copy = |v: &[Entry]| v.iter().map(|e| Arc::new((**e).clone())).collect();
+        VmaTree {
+            ends: self.ends.clone(),
+            vmas: copy(&self.vmas),
+            back_ends: self.back_ends.clone(),
+            back: copy(&self.back),
+            write_seq: self.write_seq,
+            wrote: self.wrote,
+            changed: self.changed,
+        }
+    }
 }
 
 impl VmaTree {
@@ -95,13 +136,13 @@ impl VmaTree {
     }
 
     /// The copy of the tree that faults read without the `mmap_lock`: the
-    /// same VMAs ([`Vma::rcu_copy`]), sharing their locks.
+    /// same VMAs, shared until the tree changes one ([`own`]).
     pub(crate) fn rcu_copy(&self) -> VmaTree {
         VmaTree {
             ends: self.ends.clone(),
-            vmas: self.vmas.iter().map(Vma::rcu_copy).collect(),
+            vmas: self.vmas.clone(),
             back_ends: self.back_ends.clone(),
-            back: self.back.iter().map(Vma::rcu_copy).collect(),
+            back: self.back.clone(),
             write_seq: 0,
             wrote: false,
             changed: false,
@@ -122,18 +163,18 @@ impl VmaTree {
     #[inline]
     fn at(&self, i: usize) -> Option<&Vma> {
         match i.checked_sub(self.vmas.len()) {
-            None => Some(&self.vmas[i]),
-            Some(j) => self.back.len().checked_sub(j + 1).map(|k| &self.back[k]),
+            None => Some(&*self.vmas[i]),
+            Some(j) => self.back.len().checked_sub(j + 1).map(|k| &*self.back[k]),
         }
     }
 
     /// The VMA at index `i`, mutably, and its entry in the end array.
     fn at_mut(&mut self, i: usize) -> Option<(&mut Vma, &mut u64)> {
         match i.checked_sub(self.vmas.len()) {
-            None => Some((&mut self.vmas[i], &mut self.ends[i])),
+            None => Some((own(&mut self.vmas[i]), &mut self.ends[i])),
             Some(j) => {
                 let k = self.back.len().checked_sub(j + 1)?;
-                Some((&mut self.back[k], &mut self.back_ends[k]))
+                Some((own(&mut self.back[k]), &mut self.back_ends[k]))
             }
         }
     }
@@ -160,7 +201,7 @@ impl VmaTree {
         let f = self.vmas.len();
         let b = self.back.len();
         let (bf, bt) = (from.max(f) - f, to.max(f) - f);
-        self.vmas[from.min(f)..to.min(f)].iter().chain(self.back[b - bt..b - bf].iter().rev())
+        self.vmas[from.min(f)..to.min(f)].iter().chain(self.back[b - bt..b - bf].iter().rev()).map(|e| &**e)
     }
 
     /// `find_vma`: the first VMA that ends above `addr` (it may start above
@@ -169,7 +210,7 @@ impl VmaTree {
     pub fn find(&self, addr: u64) -> Option<&Vma> {
         let i = self.ends.partition_point(|&e| e <= addr);
         match self.vmas.get(i) {
-            Some(v) => Some(v),
+            Some(v) => Some(&**v),
             None => self.find_above_gap(addr),
         }
     }
@@ -177,7 +218,7 @@ impl VmaTree {
     /// `find` among the VMAs above the gap.
     fn find_above_gap(&self, addr: u64) -> Option<&Vma> {
         let k = self.back_ends.partition_point(|&e| e > addr);
-        k.checked_sub(1).map(|k| &self.back[k])
+        k.checked_sub(1).map(|k| &*self.back[k])
     }
 
     /// `vma_lookup`: the VMA containing `addr`.
@@ -254,7 +295,7 @@ impl VmaTree {
 
     /// Every VMA, ascending.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> {
-        self.vmas.iter().chain(self.back.iter().rev())
+        self.vmas.iter().chain(self.back.iter().rev()).map(|e| &**e)
     }
 
     /// Inserts a VMA (`vma_link`).
@@ -271,7 +312,7 @@ impl VmaTree {
         }
         self.move_gap(i);
         self.ends.push(vma.end);
-        self.vmas.push(vma);
+        self.vmas.push(Arc::new(vma));
     }
 
     /// Changes the VMA starting at `start` in place, its bounds included;
@@ -317,14 +358,14 @@ impl VmaTree {
         // The lower part stays below the gap, the upper one goes right
         // above it.
         self.move_gap(i + 1);
-        let lower = self.vmas.last_mut().expect("VMA exists");
+        let lower = own(self.vmas.last_mut().expect("VMA exists"));
         let mut upper = lower.clone();
         upper.pgoff += (addr - start) >> crate::types::PAGE_SHIFT;
         upper.start = addr;
         lower.end = addr;
         *self.ends.last_mut().expect("ends match vmas") = addr;
         self.back_ends.push(upper.end);
-        self.back.push(upper);
+        self.back.push(Arc::new(upper));
     }
 
     /// Removes every VMA overlapping `[start, end)` at once (one move of
@@ -354,7 +395,7 @@ impl VmaTree {
         self.changed = true;
         self.back_ends.truncate(k);
         // Above the gap the VMAs are stored highest first.
-        self.back.drain(k..).rev()
+        self.back.drain(k..).rev().map(take)
     }
 
     /// Removes every VMA (`exit_mmap`), ascending.
@@ -363,8 +404,8 @@ impl VmaTree {
         self.changed = true;
         self.ends.clear();
         self.back_ends.clear();
-        let mut all = std::mem::take(&mut self.vmas);
-        all.extend(self.back.drain(..).rev());
+        let mut all: Vec<Vma> = std::mem::take(&mut self.vmas).into_iter().map(take).collect();
+        all.extend(self.back.drain(..).rev().map(take));
         all
     }
 
@@ -391,7 +432,7 @@ impl VmaTree {
         self.changed = true;
         self.move_gap(i);
         self.ends.extend(vmas.iter().map(|v| v.end));
-        self.vmas.extend(vmas);
+        self.vmas.extend(vmas.into_iter().map(Arc::new));
     }
 
     /// Removes the VMA starting at `start`.
@@ -404,7 +445,7 @@ impl VmaTree {
         // It goes from right above the gap.
         self.move_gap(i);
         self.back_ends.pop();
-        self.back.pop()
+        self.back.pop().map(take)
     }
 }
 

@@ -211,7 +211,17 @@ impl Vma {
     /// RCU reader's view of it): equal to it, and sharing its lock, so
     /// that a writer of the VMA excludes readers that found the copy.
     pub(crate) fn rcu_copy(&self) -> Vma {
-        Vma { lock: self.lock.clone(), ..self.clone() }
+        Vma {
+            start: self.start,
+            end: self.end,
+            pgoff: self.pgoff,
+            flags: self.flags,
+            page_prot: self.page_prot,
+            anon_vma: self.anon_vma.clone(),
+            anon_vma_parents: self.anon_vma_parents.clone(),
+            kind: self.kind.clone(),
+            lock: self.lock.clone(),
+        }
     }
 
     /// Both are one VMA (a VMA and its snapshot copy): they share a lock.
