@@ -4,7 +4,9 @@
 //!
 //! - `page_fault2` (will-it-scale): a private mapping of a 128 MiB tmpfs
 //!   file, one store per page: every store copies the page-cache page
-//!   (`do_cow_fault`).
+//!   (`do_cow_fault`).  Against the floor too: the same 4 KiB copies alone,
+//!   128 MiB of host memory to another 128 MiB with no fault (`copy-only`),
+//!   which neither side can go below.
 //! - `page_fault3`: the same through a shared mapping: every store dirties
 //!   the page-cache page (`do_shared_fault`).
 //! - `file_read`: one load per page of a private mapping of the file: a
@@ -97,6 +99,18 @@ fn tmpfs_benches(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("linux", "128MiB"), |b| {
             b.iter(|| touch::linux(host.file.as_raw_fd(), lflags, LEN as usize, write))
         });
+        if name == "page_fault2" {
+            let src = contents();
+            let mut dst = vec![0u8; LEN as usize];
+            g.bench_function(BenchmarkId::new("copy-only", "128MiB"), |b| {
+                b.iter(|| {
+                    for (d, s) in dst.chunks_exact_mut(PAGE as usize).zip(src.chunks_exact(PAGE as usize)) {
+                        d.copy_from_slice(black_box(s));
+                    }
+                    black_box(&mut dst);
+                })
+            });
+        }
         g.finish();
     }
 }
