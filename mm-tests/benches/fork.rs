@@ -209,6 +209,30 @@ fn bench_threads(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new("linux", "128MiB-each"), |b| {
                 b.iter(|| linux_threads(threads, &files, work, &barrier))
             });
+            if threads == 2 && !work.file {
+                // The same work on two machines, a thread each: nothing
+                // simulated is shared, so what the host gives two threads
+                // of the simulator's code.
+                let mut machines: Vec<Kernel> = (0..2)
+                    .map(|_| Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine"))
+                    .collect();
+                let mut apart = Vec::new();
+                for k in &mut machines {
+                    let pid = k.spawn().expect("process");
+                    apart.push(vec![(pid, k.task(pid).expect("task").clone())]);
+                }
+                let one = Barrier::new(1);
+                g.bench_function(BenchmarkId::new("mmsim-2-machines", "128MiB-each"), |b| {
+                    b.iter(|| {
+                        std::thread::scope(|s| {
+                            for (k, tasks) in machines.iter().zip(&apart) {
+                                let one = &one;
+                                s.spawn(move || sim_threads(k, tasks, &[], work, one));
+                            }
+                        })
+                    })
+                });
+            }
             g.finish();
         }
     }
