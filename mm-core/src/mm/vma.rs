@@ -176,17 +176,7 @@ impl VmaLock {
 impl Clone for Vma {
     #[inline]
     fn clone(&self) -> Vma {
-        Vma {
-            start: self.start,
-            end: self.end,
-            pgoff: self.pgoff,
-            flags: self.flags,
-            page_prot: self.page_prot,
-            anon_vma: self.anon_vma.clone(),
-            anon_vma_parents: self.anon_vma_parents.clone(),
-            kind: self.kind.clone(),
-            lock: Arc::default(),
-        }
+        self.copy_with_lock(Arc::default())
     }
 }
 
@@ -211,6 +201,12 @@ impl Vma {
     /// RCU reader's view of it): equal to it, and sharing its lock, so
     /// that a writer of the VMA excludes readers that found the copy.
     pub(crate) fn rcu_copy(&self) -> Vma {
+        self.copy_with_lock(self.lock.clone())
+    }
+
+    /// A copy of this VMA with `lock` as its lock.
+    #[inline]
+    fn copy_with_lock(&self, lock: Arc<VmaLock>) -> Vma {
         Vma {
             start: self.start,
             end: self.end,
@@ -220,7 +216,7 @@ impl Vma {
             anon_vma: self.anon_vma.clone(),
             anon_vma_parents: self.anon_vma_parents.clone(),
             kind: self.kind.clone(),
-            lock: self.lock.clone(),
+            lock,
         }
     }
 
