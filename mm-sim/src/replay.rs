@@ -432,9 +432,13 @@ impl Replay<'_> {
         }
         let wp = error_code & (PROTECTION | WRITE) == PROTECTION | WRITE;
         if matches!(r, Ok(())) && counts(&self.k) == before && wp && self.upgraded.contains(&(tgid, page)) {
-            let access =
-                if error_code & INSTR != 0 { mm_core::flags::Access::Exec } else { mm_core::flags::Access::Write };
-            let info = mm_core::arch::PageFaultInfo::new(address, access, user, true, error_code as u32);
+            let info = mm_core::arch::PageFaultInfo::new(
+                address,
+                mm_core::flags::Access::Write,
+                user,
+                true,
+                error_code as u32,
+            );
             r = self.k.user_access(kpid, address, |t| t.raise_page_fault(cpu, info));
             if counts(&self.k) != before {
                 self.spurious += 1;
@@ -462,8 +466,8 @@ impl Replay<'_> {
     }
 
     /// A fault of group `tgid` at event `i` that the model did not take:
-    /// if another task of the group is inside a fork (its clone's first
-    /// half came before the fault, its event is still to come), creates
+    /// if a task of the group is inside a fork (its clone's first half
+    /// came before the fault, its event is still to come), creates
     /// the child now, as `dup_mmap` had copied the address space before
     /// the fault was handled.  True if it did.
     fn fork_first(&mut self, i: usize, tgid: u32) -> Result<bool, Stop> {
