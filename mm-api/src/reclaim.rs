@@ -502,20 +502,31 @@ impl<'a> LruCtx<'a> {
         page.set_flags(PageFlags::LRU);
     }
 
+    /// The first step of `lru_add`: a mlocked page goes to the
+    /// unevictable list (false); one that was unevictable is rescued.
+    /// True if the page goes to the policy.
+    #[inline]
+    fn lru_add_evictable(&self, pfn: Pfn) -> bool {
+        let page = self.phys.page(pfn);
+        let f = page.flags();
+        if f.contains(PageFlags::MLOCKED) {
+            self.add_unevictable(pfn, 0);
+            return false;
+        }
+        if f.contains(PageFlags::UNEVICTABLE) {
+            page.clear_flags(PageFlags::UNEVICTABLE);
+            self.count(VmEvent::UnevictablePgsRescued, 1);
+        }
+        true
+    }
+
     /// `lru_add`: a page that becomes reclaimable goes to the policy
     /// (`putback`: an isolated page coming back) or, if it is mlocked, to
     /// the unevictable list.
     #[inline]
     fn lru_add(&self, pfn: Pfn, activate: bool, putback: bool) {
-        let page = self.phys.page(pfn);
-        let f = page.flags();
-        if f.contains(PageFlags::MLOCKED) {
-            self.add_unevictable(pfn, 0);
+        if !self.lru_add_evictable(pfn) {
             return;
-        }
-        if f.contains(PageFlags::UNEVICTABLE) {
-            page.clear_flags(PageFlags::UNEVICTABLE);
-            self.count(VmEvent::UnevictablePgsRescued, 1);
         }
         if putback {
             self.policy.putback(self, pfn, activate);
@@ -542,17 +553,9 @@ impl<'a> LruCtx<'a> {
     pub fn folio_batch_move_lru(&self, folios: &[(Pfn, bool)]) {
         let mut evictable: smallvec::SmallVec<[(Pfn, bool); FOLIO_BATCH_SIZE]> = smallvec::SmallVec::new();
         for &(pfn, activate) in folios {
-            let page = self.phys.page(pfn);
-            let f = page.flags();
-            if f.contains(PageFlags::MLOCKED) {
-                self.add_unevictable(pfn, 0);
-                continue;
+            if self.lru_add_evictable(pfn) {
+                evictable.push((pfn, activate));
             }
-            if f.contains(PageFlags::UNEVICTABLE) {
-                page.clear_flags(PageFlags::UNEVICTABLE);
-                self.count(VmEvent::UnevictablePgsRescued, 1);
-            }
-            evictable.push((pfn, activate));
         }
         if !evictable.is_empty() {
             self.policy.folio_batch_add_lru(self, &evictable);
