@@ -217,8 +217,7 @@ impl MmStruct {
                 // it after the tree changed, so the fault goes on as the
                 // kernel's would.
                 drop(rcu);
-                crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
-                self.vma_snapshot_publish(&self.mmap_lock.read());
+                self.vma_snapshot_publish(&self.mmap_read_lock());
                 rcu = self.rcu_read_lock();
             }
             if let Some((vma, _vma_lock)) = self.lock_vma_under_rcu(&rcu, addr) {
@@ -283,8 +282,7 @@ impl MmStruct {
                     if flags.contains(FaultFlags::TRIED) { " (FAULT_FLAG_TRIED)" } else { "" }
                 );
             }
-            crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
-            let mut st = self.mmap_lock.read();
+            let mut st = self.mmap_read_lock();
             if st.vmas.lookup(addr).is_none() {
                 // The next VMA may be a stack that grows down to the
                 // address.

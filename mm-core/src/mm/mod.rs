@@ -234,8 +234,8 @@ pub struct MmStruct {
     pub(crate) mm_lock_seq: AtomicU64,
     /// The VMAs as faults read them without the `mmap_lock` (the maple
     /// tree's RCU readers, `lock_vma_under_rcu`): an immutable copy of the
-    /// tree ([`VmaTree::rcu_copy`]) whose VMAs share their locks with the
-    /// tree's.  Published by a fault that took the `mmap_lock` when none
+    /// tree ([`VmaTree::rcu_copy`]) sharing the tree's VMAs until the tree
+    /// changes one, and their locks after.  Published by a fault that took the `mmap_lock` when none
     /// was, withdrawn by a writer that changed the tree.  A fault reads it
     /// here only when its thread's copy is out of date
     /// ([`MmStruct::rcu_read_lock`]), so a plain lock serves.
@@ -334,6 +334,7 @@ impl MmStruct {
     /// `mmap_read_lock`: the VMAs and layout, read-only; changes go through
     /// the system calls.
     pub fn mmap_read_lock(&self) -> parking_lot::RwLockReadGuard<'_, MmState> {
+        crate::lockstat::lock_acquired("mmap_lock", &self.mmap_lock);
         self.mmap_lock.read()
     }
 
