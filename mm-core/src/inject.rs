@@ -69,3 +69,21 @@ pub fn with_mmap_write_lock<R>(mm: &MmStruct, f: impl FnOnce(&mut crate::mm::MmS
 pub fn vma_snapshot_published(mm: &MmStruct) -> bool {
     mm.vma_snapshot.read().is_some()
 }
+
+thread_local! {
+    static CLEAR_PTES_HOOK: std::cell::RefCell<Option<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` on this thread when an unmap it makes next starts clearing
+/// the page tables of the VMAs it removed (`vms_clear_ptes`), with the
+/// locks it holds then: lets a test act while a munmap is half done.
+pub fn before_vms_clear_ptes(f: impl FnOnce() + 'static) {
+    CLEAR_PTES_HOOK.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+/// Runs the hook [`before_vms_clear_ptes`] set, once.
+pub(crate) fn vms_clear_ptes_hook() {
+    if let Some(f) = CLEAR_PTES_HOOK.with(|h| h.borrow_mut().take()) {
+        f();
+    }
+}

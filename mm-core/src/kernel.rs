@@ -784,7 +784,7 @@ impl Kernel {
     /// `munmap(addr, len)`.
     pub fn sys_munmap(&self, pid: Pid, addr: u64, len: u64) -> SysResult<u64> {
         let _ret = RetToUser(&self.machine);
-        self.task(pid)?.mm.vm_munmap(addr, len).map(|()| 0)
+        self.task(pid)?.mm.munmap(addr, len).map(|()| 0)
     }
 
     /// `mprotect(addr, len, prot)`.

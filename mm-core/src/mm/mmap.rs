@@ -624,7 +624,7 @@ impl MmStruct {
             self.khugepaged_enter_vma(v, vm_flags);
         }
         if let Some(g) = gather {
-            g.complete(st);
+            g.account(st);
         }
         vm_stat_account(st, vm_flags, pages(addr, end) as i64);
         // __mmap_complete: special mappings, hugetlb and droppable memory

@@ -67,7 +67,7 @@ impl MunmapGather {
     }
 
     /// `vms_complete_munmap_vmas`: the statistics of the removed VMAs.
-    pub(crate) fn complete(self, st: &mut MmState) {
+    pub(crate) fn account(&self, st: &mut MmState) {
         for v in &self.vmas {
             vm_stat_account(st, v.flags, -(v.pages() as i64));
             if v.flags.contains(VmFlags::LOCKED) {
@@ -81,6 +81,8 @@ impl MmStruct {
     /// `vms_clear_ptes`: zaps the detached VMAs and frees the page tables
     /// no remaining VMA needs.
     pub(crate) fn vms_clear_ptes(&self, g: &MunmapGather) {
+        #[cfg(feature = "fault-injection")]
+        crate::inject::vms_clear_ptes_hook();
         self.machine.lru_add_drain();
         let mut tlb = MmuGather::new(self);
         for v in &g.vmas {
@@ -90,21 +92,26 @@ impl MmStruct {
         tlb.finish();
     }
 
-    /// `do_vmi_munmap`: removes every mapping in `[start, start + len)`.
+    /// `do_vmi_munmap`: removes every mapping in `[start, start + len)`,
+    /// all of it under the `mmap_lock` held for writing.
     pub(crate) fn do_vmi_munmap(&self, st: &mut MmState, start: u64, len: u64) -> SysResult<()> {
-        let m = &*self.machine;
-        let task_size = st.task_size;
-        if start & !crate::types::PAGE_MASK != 0 || start > task_size || len > task_size - start {
-            return Err(Errno::EINVAL);
-        }
-        let end = start + page_align(len).ok_or(Errno::EINVAL)?;
-        if end == start {
-            return Err(Errno::EINVAL);
-        }
-        if st.vmas.find_intersection(start, end).is_none() {
+        let Some(end) = munmap_end(st, start, len)? else {
             return Ok(());
-        }
-        let _t = trace_enter!(m.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
+        };
+        let _t = trace_enter!(self.machine.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
+        let g = self.munmap_detach(st, start, end)?;
+        self.vms_clear_ptes(&g);
+        Ok(())
+    }
+
+    /// The part of `do_vmi_munmap` that needs the `mmap_lock` held for
+    /// writing: the VMAs of `[start, end)` detached from the tree
+    /// (`vms_gather_munmap_vmas`) and the address space's statistics
+    /// (`vms_complete_munmap_vmas` up to its `mmap_write_downgrade`).  The
+    /// caller clears the detached VMAs' page tables
+    /// ([`MmStruct::vms_clear_ptes`]).
+    fn munmap_detach(&self, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
+        let m = &*self.machine;
         let g = MunmapGather::gather(m, st, start, end)?;
         trace_note!(
             m.trace,
@@ -113,14 +120,45 @@ impl MmStruct {
             g.vmas.len(),
             pages(start, end).min(g.nr_pages)
         );
-        self.vms_clear_ptes(&g);
-        g.complete(st);
-        Ok(())
+        g.account(st);
+        Ok(g)
     }
 
-    /// `vm_munmap`: `do_vmi_munmap` under the `mmap_lock`.
+    /// `vm_munmap`: `do_vmi_munmap` under the `mmap_lock` (the kernel's
+    /// own unmaps, such as the ELF loader's).
     pub fn vm_munmap(&self, start: u64, len: u64) -> SysResult<()> {
         let mut st = self.mmap_write_lock();
         self.do_vmi_munmap(&mut st, start, len)
     }
+
+    /// `munmap(2)` (`__vm_munmap` with `unlock`): once the VMAs are out
+    /// of the tree, the `mmap_lock` is downgraded
+    /// (`vms_complete_munmap_vmas`) and their page tables are cleared
+    /// under it held for reading, so that the other threads' faults go on
+    /// meanwhile.
+    pub fn munmap(&self, start: u64, len: u64) -> SysResult<()> {
+        let mut st = self.mmap_write_lock();
+        let Some(end) = munmap_end(&st, start, len)? else {
+            return Ok(());
+        };
+        let _t = trace_enter!(self.machine.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
+        let g = self.munmap_detach(&mut st, start, end)?;
+        let _st = st.downgrade();
+        self.vms_clear_ptes(&g);
+        Ok(())
+    }
+}
+
+/// The checks of `do_vmi_munmap`: the end of the range `[start, start +
+/// len)` rounded up to pages, `None` if nothing is mapped in it.
+fn munmap_end(st: &MmState, start: u64, len: u64) -> SysResult<Option<u64>> {
+    let task_size = st.task_size;
+    if start & !crate::types::PAGE_MASK != 0 || start > task_size || len > task_size - start {
+        return Err(Errno::EINVAL);
+    }
+    let end = start + page_align(len).ok_or(Errno::EINVAL)?;
+    if end == start {
+        return Err(Errno::EINVAL);
+    }
+    Ok(st.vmas.find_intersection(start, end).is_some().then_some(end))
 }

@@ -334,3 +334,48 @@ fn a_stale_vma_snapshot_is_never_used() {
     let v = k.check_invariants();
     assert!(v.is_empty(), "{v:?}");
 }
+
+/// `munmap` clears the page tables of what it removed with the
+/// `mmap_lock` downgraded to a read lock (`vms_complete_munmap_vmas`):
+/// another thread's fault that needs the lock (the munmap withdrew the
+/// VMA snapshot) completes meanwhile.
+#[test]
+fn a_fault_needing_the_mmap_lock_completes_while_munmap_clears_page_tables() {
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+    const B: u64 = A + (1 << 30);
+    const PAGES: u64 = 64;
+    let mut k = Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine");
+    let leader = k.spawn().expect("process");
+    let other = k.spawn_thread(leader).expect("thread");
+    for a in [A, B] {
+        assert_eq!(k.sys_mmap(leader, a, PAGES * PAGE_SIZE, 3, 0x32, -1, 0), Ok(a));
+    }
+    let (t0, t1) = (k.task(leader).expect("task").clone(), k.task(other).expect("task").clone());
+    for p in 0..PAGES {
+        t0.store(0, A + p * PAGE_SIZE, 1).expect("store");
+    }
+    t1.store(1, B, 1).expect("store");
+    type Seen = (Result<(), mm_core::Signal>, Vec<mm_core::lockstat::Acquisition>);
+    let result: Arc<Mutex<Option<Result<Seen, mpsc::RecvTimeoutError>>>> = Arc::default();
+    let (out, t1c) = (result.clone(), t1.clone());
+    mm_core::inject::before_vms_clear_ptes(move || {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (r, seen) = mm_core::lockstat::record(|| t1c.store(1, B + PAGE_SIZE, 2));
+            let _ = tx.send((r, seen));
+        });
+        // Under the write lock the fault would wait for the munmap, which
+        // waits here: a timeout, not a hang.
+        *out.lock().expect("result") = Some(rx.recv_timeout(std::time::Duration::from_secs(20)));
+    });
+    assert_eq!(k.sys_munmap(leader, A, PAGES * PAGE_SIZE), Ok(0));
+    let got = result.lock().expect("result").take().expect("the munmap cleared page tables");
+    let (r, seen) = got.expect("the fault completed while the munmap held the mmap_lock");
+    assert_eq!(r, Ok(()));
+    assert_eq!(count(&seen, "mmap_lock").0, 1, "the fault took the mmap_lock (for reading)");
+    assert!(matches!(t1.load(1, A), Err(mm_core::Signal::Segv { addr: A, code: mm_core::errno::SegvCode::MapErr })));
+    assert_eq!(t0.load(0, B + PAGE_SIZE), Ok(2));
+    let v = k.check_invariants();
+    assert!(v.is_empty(), "{v:?}");
+}
