@@ -9,8 +9,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::{Kernel, MachineConfig, PAGE_SIZE};
+use mm_tests::parallel::time_rounds;
 use mm_tests::touch;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 const LEN: u64 = 64 << 20;
 const A: u64 = 0x1_0000_0000;
@@ -103,48 +104,36 @@ const WORKS: [Work; 4] = [
     Work { name: "file_read", file: true, write: false },
 ];
 
-/// `work` on each of `tasks`, one host thread each on a CPU of its own
-/// (`tasks[i]` on CPU `i`, its file at descriptor `fds[i]`).
-fn sim_threads(k: &Kernel, tasks: &[(u32, Arc<mm_core::task::Task>)], fds: &[i64], work: Work, barrier: &Barrier) {
-    std::thread::scope(|s| {
-        for (cpu, (pid, t)) in tasks.iter().enumerate() {
-            s.spawn(move || {
-                let a = A + cpu as u64 * (1 << 32);
-                let (flags, fd) = if work.file { (0x12, fds[cpu]) } else { (0x32, -1) };
-                barrier.wait();
-                k.sys_mmap(*pid, a, PF_LEN, 3, flags, fd, 0).expect("mmap");
-                let mut sum = 0u8;
-                for p in 0..PF_PAGES {
-                    if work.write {
-                        t.store(cpu, a + p * PAGE_SIZE, 1).expect("store");
-                    } else {
-                        sum = sum.wrapping_add(t.load(cpu, a + p * PAGE_SIZE).expect("load"));
-                    }
-                }
-                std::hint::black_box(sum);
-                k.sys_munmap(*pid, a, PF_LEN).expect("munmap");
-            });
+/// `work` by task `pid` (`t`) as one thread on `cpu`, its file (if any)
+/// at descriptor `fd`; the thread's system calls run on that CPU too, so
+/// its munmap frees to that CPU's page lists.
+fn sim_thread(k: &Kernel, (pid, t): &(u32, Arc<mm_core::task::Task>), fd: i64, cpu: usize, work: Work) {
+    let _on = mm_core::smp::run_on_cpu(cpu);
+    let a = A + cpu as u64 * (1 << 32);
+    let flags = if work.file { 0x12 } else { 0x32 };
+    k.sys_mmap(*pid, a, PF_LEN, 3, flags, fd, 0).expect("mmap");
+    let mut sum = 0u8;
+    for p in 0..PF_PAGES {
+        if work.write {
+            t.store(cpu, a + p * PAGE_SIZE, 1).expect("store");
+        } else {
+            sum = sum.wrapping_add(t.load(cpu, a + p * PAGE_SIZE).expect("load"));
         }
-    });
+    }
+    std::hint::black_box(sum);
+    k.sys_munmap(*pid, a, PF_LEN).expect("munmap");
 }
 
-/// The same on this machine's kernel: one thread per file of `files`
-/// (or per anonymous region).
-fn linux_threads(threads: usize, files: &[std::fs::File], work: Work, barrier: &Barrier) {
+/// The same on this machine's kernel: thread `i` maps `files[i]` (or
+/// anonymous memory).
+fn linux_thread(files: &[std::fs::File], i: usize, work: Work) {
     use std::os::fd::AsRawFd;
-    std::thread::scope(|s| {
-        for file in files.iter().take(threads) {
-            s.spawn(move || {
-                let (fd, flags) = if work.file {
-                    (file.as_raw_fd(), libc::MAP_PRIVATE)
-                } else {
-                    (-1, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS)
-                };
-                barrier.wait();
-                touch::linux(fd, flags, PF_LEN as usize, work.write);
-            });
-        }
-    });
+    let (fd, flags) = if work.file {
+        (files[i].as_raw_fd(), libc::MAP_PRIVATE)
+    } else {
+        (-1, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS)
+    };
+    touch::linux(fd, flags, PF_LEN as usize, work.write);
 }
 
 /// The host's tmpfs files of the file benchmarks, written whole (every
@@ -202,12 +191,14 @@ fn bench_threads(c: &mut Criterion) {
                 }
             }
             let tasks: Vec<_> = tids.iter().map(|&t| (t, k.task(t).expect("task").clone())).collect();
-            let barrier = Barrier::new(threads);
+            let fd = |i: usize| fds.get(i).copied().unwrap_or(-1);
+            // Each round, every thread does its work, starting together
+            // (`time_rounds`): a round takes as long as the slowest.
             g.bench_function(BenchmarkId::new("mmsim", "128MiB-each"), |b| {
-                b.iter(|| sim_threads(&k, &tasks, &fds, work, &barrier))
+                b.iter_custom(|iters| time_rounds(threads, iters, |i| sim_thread(&k, &tasks[i], fd(i), i, work)))
             });
             g.bench_function(BenchmarkId::new("linux", "128MiB-each"), |b| {
-                b.iter(|| linux_threads(threads, &files, work, &barrier))
+                b.iter_custom(|iters| time_rounds(threads, iters, |i| linux_thread(&files, i, work)))
             });
             if threads == 2 && !work.file {
                 // The same work on two machines, a thread each: nothing
@@ -219,18 +210,10 @@ fn bench_threads(c: &mut Criterion) {
                 let mut apart = Vec::new();
                 for k in &mut machines {
                     let pid = k.spawn().expect("process");
-                    apart.push(vec![(pid, k.task(pid).expect("task").clone())]);
+                    apart.push((pid, k.task(pid).expect("task").clone()));
                 }
-                let one = Barrier::new(1);
                 g.bench_function(BenchmarkId::new("mmsim-2-machines", "128MiB-each"), |b| {
-                    b.iter(|| {
-                        std::thread::scope(|s| {
-                            for (k, tasks) in machines.iter().zip(&apart) {
-                                let one = &one;
-                                s.spawn(move || sim_threads(k, tasks, &[], work, one));
-                            }
-                        })
-                    })
+                    b.iter_custom(|iters| time_rounds(2, iters, |i| sim_thread(&machines[i], &apart[i], -1, i, work)))
                 });
             }
             g.finish();

@@ -14,6 +14,108 @@ use bsa_allocator as _;
 use first_fit_allocator as _;
 use mm_sim as _;
 
+/// Timing work that several host threads do at once.
+pub mod parallel {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// A barrier whose waiters spin: a thread put to sleep in a futex can
+    /// take milliseconds to run again on a virtual machine whose idle
+    /// virtual CPU the host descheduled, which a benchmark of a few
+    /// milliseconds a round would count as the work's.
+    pub struct SpinBarrier {
+        n: usize,
+        arrived: AtomicUsize,
+        generation: AtomicU64,
+    }
+
+    impl SpinBarrier {
+        /// A barrier for `n` threads.
+        pub fn new(n: usize) -> SpinBarrier {
+            SpinBarrier { n: n.max(1), arrived: AtomicUsize::new(0), generation: AtomicU64::new(0) }
+        }
+
+        /// Returns once all `n` threads have called it.  A waiter yields
+        /// its CPU now and then, so that more threads than CPUs still
+        /// make progress.
+        pub fn wait(&self) {
+            let generation = self.generation.load(Ordering::Acquire);
+            if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+                // The others spin on the generation, so none arrives for
+                // the next round before the count is reset.
+                self.arrived.store(0, Ordering::Relaxed);
+                self.generation.fetch_add(1, Ordering::Release);
+                return;
+            }
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == generation {
+                spins += 1;
+                if spins.is_multiple_of(1 << 16) {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    }
+
+    /// The time `n` threads, started once, take for `iters` rounds of
+    /// `work(i)` (thread `i`), all of them starting each round together:
+    /// a round lasts as long as its slowest thread.  Spawning the threads
+    /// is not timed.
+    pub fn time_rounds(n: usize, iters: u64, work: impl Fn(usize) + Sync) -> Duration {
+        let barrier = SpinBarrier::new(n);
+        let mut elapsed = Duration::ZERO;
+        std::thread::scope(|s| {
+            let threads: Vec<_> = (0..n)
+                .map(|i| {
+                    let (barrier, work) = (&barrier, &work);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            work(i);
+                            barrier.wait();
+                        }
+                        start.elapsed()
+                    })
+                })
+                .collect();
+            for t in threads {
+                // Every thread passed the same barriers: thread 0's time
+                // is the rounds' (the others' differ by a barrier's exit).
+                let d = t.join().expect("benchmark thread panicked");
+                if elapsed == Duration::ZERO {
+                    elapsed = d;
+                }
+            }
+        });
+        elapsed
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_round_waits_for_every_thread() {
+            let rounds = 40;
+            let done = AtomicU64::new(0);
+            let round = [AtomicU64::new(0), AtomicU64::new(0)];
+            time_rounds(2, rounds, |i| {
+                // Thread 0 is slow: without the barrier, thread 1 would
+                // run rounds ahead of it.
+                let r = round[i].fetch_add(1, Ordering::SeqCst);
+                let d = done.load(Ordering::SeqCst);
+                assert!((2 * r..=2 * r + 1).contains(&d), "round {r} of thread {i} began with {d} works done");
+                std::thread::sleep(Duration::from_micros(if i == 0 { 300 } else { 10 }));
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+            assert_eq!(done.load(Ordering::SeqCst), 2 * rounds);
+        }
+    }
+}
+
 /// What the benchmarks do on both sides: touch every page of a mapping.
 pub mod touch {
     use mm_core::{Kernel, PAGE_SIZE, Pid};
