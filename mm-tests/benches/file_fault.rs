@@ -10,7 +10,8 @@
 //! - `page_fault3`: the same through a shared mapping: every store dirties
 //!   the page-cache page (`do_shared_fault`).
 //! - `file_read`: one load per page of a private mapping of the file: a
-//!   fault maps 16 cached pages (fault-around).
+//!   fault maps 16 cached pages (fault-around).  Against the floor: the
+//!   same loads from 128 MiB of host memory, with no fault (`read-only`).
 //! - `ext4_cold_read`: one load per page of a private mapping of a 128 MiB
 //!   file of an ext4 image, the page cache cold (every page read from the
 //!   image by readahead), against the floor: the same bytes read straight
@@ -108,6 +109,18 @@ fn tmpfs_benches(c: &mut Criterion) {
                         d.copy_from_slice(black_box(s));
                     }
                     black_box(&mut dst);
+                })
+            });
+        }
+        if name == "file_read" {
+            let src = contents();
+            g.bench_function(BenchmarkId::new("read-only", "128MiB"), |b| {
+                b.iter(|| {
+                    let mut sum = 0u8;
+                    for page in src.chunks_exact(PAGE as usize) {
+                        sum = sum.wrapping_add(black_box(page)[0]);
+                    }
+                    black_box(sum)
                 })
             });
         }
