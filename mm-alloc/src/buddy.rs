@@ -307,6 +307,19 @@ impl BuddyAllocator {
         (idx < self.nr_pages).then_some(idx as u32)
     }
 
+    /// The frame index of a block of `order` at `pfn` being freed; `None`
+    /// for a block not wholly in the range or of an order above the
+    /// largest.
+    #[inline]
+    fn free_index(&self, pfn: Pfn, order: u32) -> Option<u32> {
+        let in_range = order <= MAX_PAGE_ORDER
+            && pfn
+                .0
+                .checked_add(1 << order)
+                .is_some_and(|end| self.index(pfn.0).is_some() && end <= self.base + self.nr_pages);
+        in_range.then(|| (pfn.0 - self.base) as u32)
+    }
+
     #[inline]
     fn tag(&self, idx: u32) -> &AtomicU8 {
         &self.tags[idx as usize]
@@ -759,12 +772,24 @@ impl BuddyAllocator {
     }
 
     /// Frees an order-0 page to the current CPU's list of its pageblock's
-    /// type (`free_frozen_page_commit`); a page of an isolated pageblock
-    /// goes straight to the zone, one of a high-atomic one to the movable
-    /// list.
+    /// type (`free_frozen_page_commit`).
     #[inline]
     fn free_pcp_page(&self, idx: u32) {
         let mut pcp = self.this_cpu();
+        if let Err(found) = self.free_pcp_page_locked(&mut pcp, idx) {
+            drop(pcp);
+            self.bad_free(Pfn(self.base + u64::from(idx)), 0, Some(found));
+        }
+    }
+
+    /// Puts order-0 page `idx` on `pcp`, the current CPU's list of its
+    /// pageblock's type, and gives a batch back to the zone once the
+    /// list holds more than `high`; a page of an isolated pageblock goes
+    /// straight to the zone, one of a high-atomic one to the movable list.
+    /// `Err` holds the state found for a page that is not allocated: the
+    /// caller drops the list's lock and reports it.
+    #[inline]
+    fn free_pcp_page_locked(&self, pcp: &mut PerCpuPages, idx: u32) -> Result<(), u8> {
         let tag = self.tag(idx);
         let mut found = tag.load(Relaxed);
         if found & !TAG_MOVABLE == TAG_ALLOC {
@@ -777,16 +802,14 @@ impl BuddyAllocator {
             }
         }
         if found & !TAG_MOVABLE != TAG_ALLOC {
-            drop(pcp);
-            self.bad_free(Pfn(self.base + u64::from(idx)), 0, Some(found));
+            return Err(found);
         }
         let mut mt = self.get_pageblock_migratetype(idx);
         if mt >= MIGRATE_PCPTYPES {
             if mt == ISOLATE {
-                drop(pcp);
                 self.tag(idx).store(TAG_NONE, Relaxed);
                 self.free_one_page(&mut self.zone.lock(), idx, 0, ISOLATE);
-                return;
+                return Ok(());
             }
             mt = MOVABLE;
         }
@@ -794,8 +817,9 @@ impl BuddyAllocator {
         pcp.count += 1;
         if pcp.count > pcp.high {
             let batch = pcp.batch;
-            self.free_pcppages_bulk(&mut pcp, batch, mt);
+            self.free_pcppages_bulk(pcp, batch, mt);
         }
+        Ok(())
     }
 
     /// Frees a block above order 0 straight into the zone.  Such blocks
@@ -873,19 +897,27 @@ impl PageAllocator for BuddyAllocator {
     }
 
     fn free_pages(&self, pfn: Pfn, order: u32) {
-        let in_range = order <= MAX_PAGE_ORDER
-            && pfn
-                .0
-                .checked_add(1 << order)
-                .is_some_and(|end| self.index(pfn.0).is_some() && end <= self.base + self.nr_pages);
-        if !in_range {
+        let Some(idx) = self.free_index(pfn, order) else {
             self.bad_free(pfn, order, None);
-        }
-        let idx = (pfn.0 - self.base) as u32;
+        };
         if order == 0 {
             self.free_pcp_page(idx);
         } else {
             self.free_zone_block(idx, order);
+        }
+    }
+
+    fn free_pages_bulk(&self, pfns: &[Pfn]) {
+        let mut pcp = self.this_cpu();
+        for &pfn in pfns {
+            let Some(idx) = self.free_index(pfn, 0) else {
+                drop(pcp);
+                self.bad_free(pfn, 0, None);
+            };
+            if let Err(found) = self.free_pcp_page_locked(&mut pcp, idx) {
+                drop(pcp);
+                self.bad_free(pfn, 0, Some(found));
+            }
         }
     }
 

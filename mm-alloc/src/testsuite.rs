@@ -135,6 +135,24 @@ impl<'a> Shadow<'a> {
         self.alloc.free_pages(pfn, order);
     }
 
+    /// Frees up to `n` held order-0 pages at once (`free_pages_bulk`),
+    /// starting from the `pick`th held block.
+    fn free_bulk(&mut self, pick: usize, n: usize) {
+        let mut pfns = Vec::new();
+        let mut i = pick % self.held.len().max(1);
+        while pfns.len() < n && i < self.held.len() {
+            if self.held[i].1 == 0 {
+                let (pfn, _) = self.held.swap_remove(i);
+                self.in_use[(pfn.0 - self.cfg.base.0) as usize] = false;
+                pfns.push(pfn);
+            } else {
+                i += 1;
+            }
+        }
+        self.nr_in_use -= pfns.len() as u64;
+        self.alloc.free_pages_bulk(&pfns);
+    }
+
     /// Frees every held block, in an order that is neither the order of
     /// allocation nor its reverse, so merges happen from both sides.
     fn free_all(&mut self) {
@@ -274,6 +292,7 @@ pub fn frames_freed_on_other_cpus_are_found_and_merge(desc: &PageAllocatorDesc) 
 enum Op {
     Alloc { order: u32, cpu: usize },
     Free { pick: usize, cpu: usize },
+    FreeBulk { pick: usize, n: usize, cpu: usize },
     Drain,
 }
 
@@ -284,11 +303,13 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (order, 0..SEQUENCE_CPUS).prop_map(|(order, cpu)| Op::Alloc { order, cpu }),
         5 => (any::<usize>(), 0..SEQUENCE_CPUS).prop_map(|(pick, cpu)| Op::Free { pick, cpu }),
+        1 => (any::<usize>(), 1usize..40, 0..SEQUENCE_CPUS).prop_map(|(pick, n, cpu)| Op::FreeBulk { pick, n, cpu }),
         1 => Just(Op::Drain),
     ]
 }
 
-/// 256 random sequences of allocations, frees and drains on three CPUs
+/// 256 random sequences of allocations, frees (one at a time and of
+/// order-0 pages in bulk) and drains on three CPUs
 /// (a fixed seed, shrunk to a minimal failing case on failure) agree with
 /// the shadow after every step.
 pub fn random_sequences_match_the_shadow(desc: &PageAllocatorDesc) {
@@ -312,6 +333,10 @@ pub fn random_sequences_match_the_shadow(desc: &PageAllocatorDesc) {
                 Op::Free { pick, cpu } if !shadow.held.is_empty() => {
                     let _cpu = run_on_cpu(cpu);
                     shadow.free(pick);
+                }
+                Op::FreeBulk { pick, n, cpu } => {
+                    let _cpu = run_on_cpu(cpu);
+                    shadow.free_bulk(pick, n);
                 }
                 Op::Free { .. } => {}
                 Op::Drain => a.drain(),

@@ -219,6 +219,16 @@ pub trait PageAllocator: Send + Sync {
     /// (`__free_pages`).
     fn free_pages(&self, pfn: Pfn, order: u32);
 
+    /// Returns order-0 pages freed together, as `free_pages(pfn, 0)` on
+    /// each in turn (`free_unref_folios`, which takes a CPU's list once
+    /// for a batch of pages).  An allocator with per-CPU caches overrides
+    /// it to lock its cache once.
+    fn free_pages_bulk(&self, pfns: &[Pfn]) {
+        for &pfn in pfns {
+            self.free_pages(pfn, 0);
+        }
+    }
+
     /// `split_page`: the block of `order` at `pfn` becomes `1 << order`
     /// order-0 blocks, each freed on its own later.  False (and the block
     /// unchanged) for an allocator that cannot: callers then do without

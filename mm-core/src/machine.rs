@@ -1243,7 +1243,24 @@ impl Machine {
     /// reference).  The last reference to a page is the last to the folio it heads,
     /// if it heads a large folio kept whole: the folio's block is freed
     /// (`free_frozen_pages` of the folio's order).
-    pub(crate) fn free_pages(&self, pfn: Pfn, mut order: u32) {
+    pub(crate) fn free_pages(&self, pfn: Pfn, order: u32) {
+        let Some(order) = self.free_pages_prepare(pfn, order) else {
+            return;
+        };
+        for i in 0..1u64 << order {
+            self.phys.page(Pfn(pfn.0 + i)).reset();
+        }
+        self.vmstat.count(VmEvent::PgFree, 1 << order);
+        self.alloc.free_pages(pfn, order);
+        self.nr_free.add(1 << order);
+    }
+
+    /// What `free_pages` does before the frames go back: an order-0 page
+    /// leaves the LRU and its mlock; one of a large folio frees the folio
+    /// (its order is returned), unless the folio waits on the
+    /// deferred-split queue (`None`: nothing to free now).
+    #[inline]
+    fn free_pages_prepare(&self, pfn: Pfn, mut order: u32) -> Option<u32> {
         debug_assert_eq!(self.phys.page(pfn).mapcount(), 0, "freeing a mapped frame {pfn:?}");
         if order == 0 {
             // __page_cache_release: off the LRU, and no longer mlocked.
@@ -1259,15 +1276,40 @@ impl Machine {
             }
             // A page of a folio on the deferred-split queue stays with it.
             if order == 0 && f.intersects(PageFlags::HEAD | PageFlags::TAIL) && self.deferred_split_hold(pfn, f) {
-                return;
+                return None;
             }
         }
-        for i in 0..1u64 << order {
-            self.phys.page(Pfn(pfn.0 + i)).reset();
+        Some(order)
+    }
+
+    /// `free_unref_folios`: frees pages whose last reference went
+    /// together, as [`free_pages`](Self::free_pages) frees each, the
+    /// order-0 ones handed to the allocator in one batch.
+    fn free_pages_bulk(&self, pfns: &[Pfn]) {
+        let mut batch: smallvec::SmallVec<[Pfn; 32]> = smallvec::SmallVec::new();
+        for &pfn in pfns {
+            match self.free_pages_prepare(pfn, 0) {
+                Some(0) => {
+                    self.phys.page(pfn).reset();
+                    batch.push(pfn);
+                }
+                Some(order) => {
+                    for i in 0..1u64 << order {
+                        self.phys.page(Pfn(pfn.0 + i)).reset();
+                    }
+                    self.vmstat.count(VmEvent::PgFree, 1 << order);
+                    self.alloc.free_pages(pfn, order);
+                    self.nr_free.add(1 << order);
+                }
+                None => {}
+            }
         }
-        self.vmstat.count(VmEvent::PgFree, 1 << order);
-        self.alloc.free_pages(pfn, order);
-        self.nr_free.add(1 << order);
+        if !batch.is_empty() {
+            let n = batch.len() as u64;
+            self.vmstat.count(VmEvent::PgFree, n);
+            self.alloc.free_pages_bulk(&batch);
+            self.nr_free.add(n as i64);
+        }
     }
 
     /// `split_page`: the `1 << order` frames from `pfn` (just allocated,
@@ -1347,9 +1389,8 @@ impl Machine {
             self.lru_ctx().folios_del_lru(lru);
             lru.clear();
         }
-        for pfn in free.drain(..) {
-            self.free_pages(pfn, 0);
-        }
+        self.free_pages_bulk(free);
+        free.clear();
     }
 
     /// `drain_all_pages`: the allocator returns the frames it caches per
