@@ -1244,9 +1244,14 @@ impl Machine {
     /// if it heads a large folio kept whole: the folio's block is freed
     /// (`free_frozen_pages` of the folio's order).
     pub(crate) fn free_pages(&self, pfn: Pfn, order: u32) {
-        let Some(order) = self.free_pages_prepare(pfn, order) else {
-            return;
-        };
+        if let Some(order) = self.free_pages_prepare(pfn, order) {
+            self.free_prepared_block(pfn, order);
+        }
+    }
+
+    /// The block of `order` at `pfn`, prepared, goes back to the
+    /// allocator.
+    fn free_prepared_block(&self, pfn: Pfn, order: u32) {
         for i in 0..1u64 << order {
             self.phys.page(Pfn(pfn.0 + i)).reset();
         }
@@ -1293,14 +1298,7 @@ impl Machine {
                     self.phys.page(pfn).reset();
                     batch.push(pfn);
                 }
-                Some(order) => {
-                    for i in 0..1u64 << order {
-                        self.phys.page(Pfn(pfn.0 + i)).reset();
-                    }
-                    self.vmstat.count(VmEvent::PgFree, 1 << order);
-                    self.alloc.free_pages(pfn, order);
-                    self.nr_free.add(1 << order);
-                }
+                Some(order) => self.free_prepared_block(pfn, order),
                 None => {}
             }
         }
