@@ -200,20 +200,28 @@ fn bench_threads(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new("linux", "128MiB-each"), |b| {
                 b.iter_custom(|iters| time_rounds(threads, iters, |i| linux_thread(&files, i, work)))
             });
-            if threads == 2 && !work.file {
-                // The same work on two machines, a thread each: nothing
-                // simulated is shared, so what the host gives two threads
-                // of the simulator's code.
+            if threads == 2 {
+                // The same work on two machines, a thread each (and a file
+                // each): nothing simulated is shared, so what the host
+                // gives two threads of the simulator's code.
                 let mut machines: Vec<Kernel> = (0..2)
                     .map(|_| Kernel::new(&MachineConfig { nr_cpus: 2, ..MachineConfig::default() }).expect("machine"))
                     .collect();
                 let mut apart = Vec::new();
                 for k in &mut machines {
                     let pid = k.spawn().expect("process");
-                    apart.push((pid, k.task(pid).expect("task").clone()));
+                    let fd = if work.file {
+                        k.create_file("f", PF_LEN, &mut |_, page: &mut [u8]| page.fill(7)).expect("file");
+                        k.sys_openat(pid, "f", 0).expect("open") as i64
+                    } else {
+                        -1
+                    };
+                    apart.push(((pid, k.task(pid).expect("task").clone()), fd));
                 }
                 g.bench_function(BenchmarkId::new("mmsim-2-machines", "128MiB-each"), |b| {
-                    b.iter_custom(|iters| time_rounds(2, iters, |i| sim_thread(&machines[i], &apart[i], -1, i, work)))
+                    b.iter_custom(|iters| {
+                        time_rounds(2, iters, |i| sim_thread(&machines[i], &apart[i].0, apart[i].1, i, work))
+                    })
                 });
             }
             g.finish();
