@@ -162,6 +162,17 @@ impl Page {
     pub fn clear_flags(&self, f: PageFlags) -> PageFlags {
         PageFlags::from_bits_retain(self.flags.fetch_and(!f.bits(), Ordering::AcqRel))
     }
+    /// Clears flags of a page no one else can reach, without an atomic
+    /// read-modify-write (`__folio_clear_lru` and the kernel's other
+    /// `__folio_clear_*`): the caller holds the last reference to a page
+    /// being freed, or the page is not yet visible.  Returns the previous
+    /// flags.
+    #[inline]
+    pub fn clear_flags_exclusive(&self, f: PageFlags) -> PageFlags {
+        let old = self.flags.load(Ordering::Acquire);
+        self.flags.store(old & !f.bits(), Ordering::Release);
+        PageFlags::from_bits_retain(old)
+    }
     /// True if all of `f` are set.
     #[inline]
     pub fn test(&self, f: PageFlags) -> bool {

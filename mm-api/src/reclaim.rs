@@ -616,12 +616,15 @@ impl<'a> LruCtx<'a> {
     }
 
     /// `lruvec_del_folio` for pages being freed together (`folios_put_refs`
-    /// takes the lock once): those with `PG_lru` leave their list.
+    /// takes the lock once): those with `PG_lru` leave their list.  Their
+    /// last reference is gone, so `PG_lru` clears without an atomic
+    /// operation (`__page_cache_release`, `__folio_clear_lru_flags`); the
+    /// LRU lock orders it with isolation, which tests the flag under it.
     pub fn folios_del_lru(&self, pfns: &[Pfn]) {
         let mut l = self.policy.lists().lock();
         for &pfn in pfns {
             let page = self.phys.page(pfn);
-            if page.clear_flags(PageFlags::LRU).contains(PageFlags::LRU) {
+            if page.clear_flags_exclusive(PageFlags::LRU).contains(PageFlags::LRU) {
                 if page.test(PageFlags::UNEVICTABLE) {
                     self.lruvec.nr_unevictable.fetch_sub(1, Ordering::Relaxed);
                 } else {
