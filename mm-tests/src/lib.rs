@@ -65,7 +65,6 @@ pub mod parallel {
     /// is not timed.
     pub fn time_rounds(n: usize, iters: u64, work: impl Fn(usize) + Sync) -> Duration {
         let barrier = SpinBarrier::new(n);
-        let mut elapsed = Duration::ZERO;
         std::thread::scope(|s| {
             let threads: Vec<_> = (0..n)
                 .map(|i| {
@@ -81,16 +80,13 @@ pub mod parallel {
                     })
                 })
                 .collect();
-            for t in threads {
-                // Every thread passed the same barriers: thread 0's time
-                // is the rounds' (the others' differ by a barrier's exit).
-                let d = t.join().expect("benchmark thread panicked");
-                if elapsed == Duration::ZERO {
-                    elapsed = d;
-                }
-            }
-        });
-        elapsed
+            // Every thread passed the same barriers: thread 0's time is
+            // the rounds' (the others' differ by a barrier's exit).
+            let mut times = threads.into_iter().map(|t| t.join().expect("benchmark thread panicked"));
+            let rounds = times.next().unwrap_or_default();
+            times.for_each(drop);
+            rounds
+        })
     }
 
     #[cfg(test)]
