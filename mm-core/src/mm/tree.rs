@@ -358,8 +358,10 @@ impl VmaTree {
         // The lower part stays below the gap, the upper one goes right
         // above it.
         self.move_gap(i + 1);
+        let seq = self.write_seq;
         let lower = own(self.vmas.last_mut().expect("VMA exists"));
-        let mut upper = lower.clone();
+        // vm_area_dup: a new VMA, write-locked by this writer already.
+        let mut upper = lower.copy_with_lock(Arc::new(super::vma::VmaLock::write_locked(seq)));
         upper.pgoff += (addr - start) >> crate::types::PAGE_SHIFT;
         upper.start = addr;
         lower.end = addr;

@@ -78,7 +78,7 @@ pub struct Vma {
     /// copy in the address space's published VMA snapshot
     /// ([`Vma::rcu_copy`]); a new VMA ([`Vma::clone`], `vm_area_dup`) gets
     /// a lock of its own.
-    pub(crate) lock: Arc<VmaLock>,
+    pub(crate) lock: triomphe::Arc<VmaLock>,
 }
 
 /// The per-VMA lock (`vm_refcnt` and `vm_lock_seq` of `struct
@@ -97,21 +97,28 @@ pub struct Vma {
 /// the writer's mark comes before the reader's load of it (the reader
 /// backs off).  A reader never waits: it fails and the fault takes the
 /// `mmap_lock`.  On a cache line of its own, as `vm_refcnt` is in
-/// `vm_area_struct`, so that readers of different VMAs share no line.
+/// `vm_area_struct`, so that readers of different VMAs share no line:
+/// the two words have 48 bytes of padding on each side, so any 64-byte
+/// line that holds either lies within the lock.  Padded rather than
+/// aligned, as an aligned allocation is several times as costly as a
+/// plain one (`posix_memalign`), and a VMA is allocated on every mmap
+/// and split.  `repr(C)` keeps the fields in this order.
 #[derive(Debug)]
-#[repr(align(64))]
+#[repr(C)]
 pub struct VmaLock {
+    _before: [u64; 6],
     /// Readers in the VMA now (`vm_refcnt`, without the attached bit: a
     /// VMA that left the tree is told apart by the snapshot's age).
     refcnt: AtomicU64,
     /// The `mm_lock_seq` of the last writer that marked it
     /// (`vm_lock_seq`); write-locked while that equals `mm_lock_seq`.
     lock_seq: AtomicU64,
+    _after: [u64; 6],
 }
 
 impl Default for VmaLock {
     fn default() -> VmaLock {
-        VmaLock { refcnt: AtomicU64::new(0), lock_seq: AtomicU64::new(u64::MAX) }
+        VmaLock::write_locked(u64::MAX)
     }
 }
 
@@ -129,6 +136,14 @@ impl Drop for VmaReadLock<'_> {
 }
 
 impl VmaLock {
+    /// A new lock, marked by the writer whose `mm_lock_seq` is `seq`: the
+    /// lock of a VMA that writer creates, which no reader can have found
+    /// before the writer ends, so its own `vma_start_write` of it has
+    /// nothing to wait for or to order.
+    pub(crate) fn write_locked(seq: u64) -> VmaLock {
+        VmaLock { _before: [0; 6], refcnt: AtomicU64::new(0), lock_seq: AtomicU64::new(seq), _after: [0; 6] }
+    }
+
     /// `vma_start_read`: counts a reader in, unless a writer whose
     /// `mm_lock_seq` is `seq` marked the VMA; `None` then.  The caller
     /// checks afterwards that `mm_lock_seq` is still `seq` (no writer
@@ -176,7 +191,7 @@ impl VmaLock {
 impl Clone for Vma {
     #[inline]
     fn clone(&self) -> Vma {
-        self.copy_with_lock(Arc::default())
+        self.copy_with_lock(triomphe::Arc::default())
     }
 }
 
@@ -193,7 +208,7 @@ impl Vma {
             anon_vma: OnceLock::new(),
             anon_vma_parents: Vec::new(),
             kind: VmaKind::Anonymous,
-            lock: Arc::default(),
+            lock: triomphe::Arc::default(),
         }
     }
 
@@ -206,7 +221,7 @@ impl Vma {
 
     /// A copy of this VMA with `lock` as its lock.
     #[inline]
-    fn copy_with_lock(&self, lock: Arc<VmaLock>) -> Vma {
+    pub(super) fn copy_with_lock(&self, lock: triomphe::Arc<VmaLock>) -> Vma {
         Vma {
             start: self.start,
             end: self.end,
@@ -222,7 +237,7 @@ impl Vma {
 
     /// Both are one VMA (a VMA and its snapshot copy): they share a lock.
     pub(crate) fn same_vma(&self, other: &Vma) -> bool {
-        Arc::ptr_eq(&self.lock, &other.lock)
+        triomphe::Arc::ptr_eq(&self.lock, &other.lock)
     }
 
     /// A special mapping named `name` over `[start, end)`
