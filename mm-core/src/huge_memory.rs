@@ -429,22 +429,26 @@ impl MmStruct {
 
     /// `pgtable_trans_huge_deposit`: keeps `table` for the leaf at `pmd`.
     pub(crate) fn pgtable_trans_huge_deposit(&self, pmd: Slot, table: Pfn) {
-        let old = self.pmd_huge_pte.lock().insert(pmd, table);
-        debug_assert!(old.is_none(), "two tables deposited for one PMD");
+        self.pgtable_trans_huge_redeposit(pmd, table);
         self.counters.nr_ptes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `pgtable_trans_huge_deposit` of a table already counted: the PTE
     /// table of a block that a collapse maps with a leaf.
     pub(crate) fn pgtable_trans_huge_redeposit(&self, pmd: Slot, table: Pfn) {
-        let old = self.pmd_huge_pte.lock().insert(pmd, table);
+        let mut deposited = self.pmd_huge_pte.lock();
+        let old = deposited.insert(pmd, table);
         debug_assert!(old.is_none(), "two tables deposited for one PMD");
+        self.nr_pmd_huge_pte.store(deposited.len(), Ordering::Relaxed);
     }
 
     /// `pgtable_trans_huge_withdraw`: the table deposited for `pmd` (still
     /// counted in `nr_ptes`).
     fn pgtable_trans_huge_withdraw(&self, pmd: Slot) -> Pfn {
-        self.pmd_huge_pte.lock().remove(&pmd).expect("a PMD leaf has a deposited table")
+        let mut deposited = self.pmd_huge_pte.lock();
+        let table = deposited.remove(&pmd).expect("a PMD leaf has a deposited table");
+        self.nr_pmd_huge_pte.store(deposited.len(), Ordering::Relaxed);
+        table
     }
 
     /// Page-table pages deposited with PMD leaves.
@@ -873,7 +877,10 @@ impl MmStruct {
     /// Calls `f(haddr, slot, leaf)` for each PMD leaf overlapping
     /// `[start, end)`; `f` may split or clear the leaf it is given.
     pub(crate) fn for_each_huge_pmd(&self, start: u64, end: u64, mut f: impl FnMut(u64, Slot, Pte)) {
-        if self.machine.hpage_pmd_order().is_none() || self.pmd_huge_pte.lock().is_empty() {
+        // Leaves in the range are installed and removed by holders of the
+        // locks the caller holds (the `mmap_lock` or the VMA's), so the
+        // count read here is exact for them.
+        if self.machine.hpage_pmd_order().is_none() || self.nr_pmd_huge_pte.load(Ordering::Relaxed) == 0 {
             return;
         }
         let size = self.entry_size(PMD_LEVEL);

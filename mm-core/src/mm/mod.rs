@@ -240,6 +240,11 @@ pub struct MmStruct {
     /// here only when its thread's copy is out of date
     /// ([`MmStruct::rcu_read_lock`]), so a plain lock serves.
     pub(crate) vma_snapshot: RwLock<Option<Arc<VmaTree>>>,
+    /// Whether `vma_snapshot` holds one: set by the fault that publishes
+    /// it, under the read side of the `mmap_lock`, and cleared by the
+    /// writer that withdraws it, so a writer reads it exactly without the
+    /// snapshot's lock, and one that finds none takes no lock for it.
+    vma_snapshot_published: std::sync::atomic::AtomicBool,
     /// `page_table_lock`: the address space's own spinlock, for what the
     /// kernel keeps under it (installing PMD, PUD and P4D tables,
     /// `anon_vma_prepare`); entries of a PTE table are changed under that
@@ -256,6 +261,10 @@ pub struct MmStruct {
     /// (`pmd_huge_pte`, `pgtable_trans_huge_deposit`): counted in
     /// `nr_ptes`, it becomes the leaf's table when the leaf is split.
     pub(crate) pmd_huge_pte: parking_lot::Mutex<ahash::AHashMap<crate::pgtable::Slot, Pfn>>,
+    /// How many tables `pmd_huge_pte` holds, kept with it under its lock
+    /// and read without: an address space with no PMD leaf skips looking
+    /// for them ([`MmStruct::for_each_huge_pmd`]) without taking a lock.
+    pub(crate) nr_pmd_huge_pte: std::sync::atomic::AtomicUsize,
     /// `MMF_VM_HUGEPAGE`: khugepaged has a slot for this address space
     /// (`__khugepaged_enter`).
     pub(crate) mmf_vm_hugepage: std::sync::atomic::AtomicBool,
@@ -317,8 +326,10 @@ impl MmStruct {
             }),
             mm_lock_seq: AtomicU64::new(0),
             vma_snapshot: RwLock::new(None),
+            vma_snapshot_published: Default::default(),
             page_table_lock: SpinLock::new(()),
             pmd_huge_pte: Default::default(),
+            nr_pmd_huge_pte: Default::default(),
             mmf_vm_hugepage: Default::default(),
             counters: MmCounters::new(machine.nr_cpus()),
             tlb_gen: std::sync::atomic::AtomicU64::new(1),
@@ -368,6 +379,7 @@ impl MmStruct {
         let mut snap = self.vma_snapshot.write();
         if snap.is_none() {
             *snap = Some(Arc::new(st.vmas.rcu_copy()));
+            self.vma_snapshot_published.store(true, Ordering::Relaxed);
         }
     }
 
@@ -543,9 +555,14 @@ impl<'a> MmapWriteGuard<'a> {
             return;
         };
         if st.vmas.changed {
-            // Before the sequence moves: a reader that sees the new
-            // sequence finds this snapshot gone.
-            *self.mm.vma_snapshot.write() = None;
+            // Publishers hold the read side of the `mmap_lock`: the flag is
+            // as they left it.
+            if self.mm.vma_snapshot_published.load(Ordering::Relaxed) {
+                // Before the sequence moves: a reader that sees the new
+                // sequence finds this snapshot gone.
+                *self.mm.vma_snapshot.write() = None;
+                self.mm.vma_snapshot_published.store(false, Ordering::Relaxed);
+            }
             // This thread's copy goes too, so it is freed now.
             match VMA_RCU.take() {
                 Some(c) if c.mm == self.mm.uid => drop(c),
@@ -554,9 +571,14 @@ impl<'a> MmapWriteGuard<'a> {
         }
         if st.vmas.wrote || st.vmas.changed {
             // Readers compare it with the VMAs' marks and with the value
-            // they read before loading the snapshot (SeqCst: paired with
-            // their loads after counting themselves in).
-            self.mm.mm_lock_seq.fetch_add(1, Ordering::SeqCst);
+            // they read before loading the snapshot.  Only the holder of
+            // the `mmap_lock` for writing changes it, so a plain store
+            // serves, with release as in the kernel (`mm_lock_seqcount_end`):
+            // a reader that finds a later writer's mark on a VMA (the
+            // writer saw the new sequence when it took the `mmap_lock`)
+            // loads this sequence or a later one when it looks again.
+            let seq = self.mm.mm_lock_seq.load(Ordering::Relaxed);
+            self.mm.mm_lock_seq.store(seq + 1, Ordering::Release);
         }
         st.vmas.start_writer(u64::MAX);
     }

@@ -29,7 +29,9 @@ pub(crate) struct MunmapGather {
 impl MunmapGather {
     /// `vms_gather_munmap_vmas`: splits the VMAs at the edges of
     /// `[start, end)` and detaches those inside.  The range must intersect
-    /// a VMA.
+    /// a VMA.  Inlined, so that the gather is built where the caller
+    /// keeps it rather than copied there.
+    #[inline(always)]
     pub(crate) fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
         let first = st.vmas.find_intersection(start, end).expect("gather of an empty range");
         if start > first.start {
@@ -110,6 +112,7 @@ impl MmStruct {
     /// (`vms_complete_munmap_vmas` up to its `mmap_write_downgrade`).  The
     /// caller clears the detached VMAs' page tables
     /// ([`MmStruct::vms_clear_ptes`]).
+    #[inline(always)]
     fn munmap_detach(&self, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
         let m = &*self.machine;
         let g = MunmapGather::gather(m, st, start, end)?;

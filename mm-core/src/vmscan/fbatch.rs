@@ -96,10 +96,15 @@ impl Machine {
             return;
         };
         crate::lockstat::lock_acquired("cpu_fbatches", &c.lru_add);
-        let batch = std::mem::take(&mut *c.lru_add.lock());
-        if !batch.is_empty() {
-            self.lru_ctx().folio_batch_move_lru(&batch);
+        let mut b = c.lru_add.lock();
+        // folio_batch_count first: an empty batch is not moved (nor its
+        // room copied).
+        if b.is_empty() {
+            return;
         }
+        let batch = std::mem::take(&mut *b);
+        drop(b);
+        self.lru_ctx().folio_batch_move_lru(&batch);
     }
 
     /// `lru_add_drain`: the current CPU's batch moves to the lists.
