@@ -552,7 +552,9 @@ impl MmStruct {
         };
         // __mmap_prepare: gather what is in the way.
         let gather = if st.vmas.find_intersection(addr, end).is_some() {
-            Some(MunmapGather::gather(m, st, addr, end)?)
+            let mut g = MunmapGather::default();
+            g.gather(m, st, addr, end)?;
+            Some(g)
         } else {
             None
         };

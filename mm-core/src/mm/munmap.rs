@@ -13,6 +13,7 @@ use smallvec::SmallVec;
 
 /// `struct vma_munmap_struct`: the VMAs taken out of the tree for an
 /// unmap, with the neighbours that bound the page-table freeing.
+#[derive(Default)]
 pub(crate) struct MunmapGather {
     /// The detached VMAs, ascending.
     pub vmas: SmallVec<[Vma; 2]>,
@@ -29,10 +30,10 @@ pub(crate) struct MunmapGather {
 impl MunmapGather {
     /// `vms_gather_munmap_vmas`: splits the VMAs at the edges of
     /// `[start, end)` and detaches those inside.  The range must intersect
-    /// a VMA.  Inlined, so that the gather is built where the caller
-    /// keeps it rather than copied there.
-    #[inline(always)]
-    pub(crate) fn gather(m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
+    /// a VMA.  Fills an empty gather where the caller keeps it, rather
+    /// than returning one to be copied there.
+    pub(crate) fn gather(&mut self, m: &Machine, st: &mut MmState, start: u64, end: u64) -> SysResult<()> {
+        debug_assert!(self.vmas.is_empty(), "gather into a used MunmapGather");
         let first = st.vmas.find_intersection(start, end).expect("gather of an empty range");
         if start > first.start {
             // A middle cut would leave one more VMA than before.
@@ -51,16 +52,16 @@ impl MunmapGather {
             __split_vma(&mut st.vmas, s, end);
         }
         // Everything in the range now lies inside it: detach it at once.
-        let mut g = MunmapGather { vmas: SmallVec::new(), floor, ceiling: 0, nr_pages: 0, nr_accounted: 0 };
+        self.floor = floor;
         for v in st.vmas.remove_range(start, end) {
-            g.nr_pages += v.pages();
+            self.nr_pages += v.pages();
             if v.flags.contains(VmFlags::ACCOUNT) {
-                g.nr_accounted += v.pages();
+                self.nr_accounted += v.pages();
             }
-            g.vmas.push(v);
+            self.vmas.push(v);
         }
-        g.ceiling = st.vmas.next_from(end).map_or(0, |n| n.start);
-        Ok(g)
+        self.ceiling = st.vmas.next_from(end).map_or(0, |n| n.start);
+        Ok(())
     }
 
     /// `reattach_vmas`: puts the VMAs back (an aborted mmap).
@@ -101,7 +102,8 @@ impl MmStruct {
             return Ok(());
         };
         let _t = trace_enter!(self.machine.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
-        let g = self.munmap_detach(st, start, end)?;
+        let mut g = MunmapGather::default();
+        self.munmap_detach(st, start, end, &mut g)?;
         self.vms_clear_ptes(&g);
         Ok(())
     }
@@ -112,10 +114,9 @@ impl MmStruct {
     /// (`vms_complete_munmap_vmas` up to its `mmap_write_downgrade`).  The
     /// caller clears the detached VMAs' page tables
     /// ([`MmStruct::vms_clear_ptes`]).
-    #[inline(always)]
-    fn munmap_detach(&self, st: &mut MmState, start: u64, end: u64) -> SysResult<MunmapGather> {
+    fn munmap_detach(&self, st: &mut MmState, start: u64, end: u64, g: &mut MunmapGather) -> SysResult<()> {
         let m = &*self.machine;
-        let g = MunmapGather::gather(m, st, start, end)?;
+        g.gather(m, st, start, end)?;
         trace_note!(
             m.trace,
             "vms_gather_munmap_vmas",
@@ -124,7 +125,7 @@ impl MmStruct {
             pages(start, end).min(g.nr_pages)
         );
         g.account(st);
-        Ok(g)
+        Ok(())
     }
 
     /// `vm_munmap`: `do_vmi_munmap` under the `mmap_lock` (the kernel's
@@ -145,7 +146,8 @@ impl MmStruct {
             return Ok(());
         };
         let _t = trace_enter!(self.machine.trace, "do_vmi_munmap", "{:#x}-{:#x}", start, end);
-        let g = self.munmap_detach(&mut st, start, end)?;
+        let mut g = MunmapGather::default();
+        self.munmap_detach(&mut st, start, end, &mut g)?;
         let _st = st.downgrade();
         self.vms_clear_ptes(&g);
         Ok(())
