@@ -13,7 +13,7 @@ use crate::types::{PAGE_SHIFT, PAGE_SIZE, Pfn};
 use ahash::AHashMap;
 use parking_lot::Mutex;
 use smallvec::SmallVec;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 /// Slots per node of [`PageIndex`] (`XA_CHUNK_SIZE`).
@@ -37,6 +37,9 @@ struct PageIndex {
     len: usize,
     /// Folios of `MAX_PAGECACHE_ORDER` (`NR_SHMEM_THPS`, `NR_FILE_THPS`).
     nr_thps: usize,
+    /// Pages of large folios (slots of order above 0), kept by
+    /// [`PageIndex::set_raw`].
+    large_pages: usize,
 }
 
 /// A value entry (not a page).
@@ -136,6 +139,8 @@ impl PageIndex {
         let node = self.nodes.entry(key).or_insert_with(|| Box::new([0; XA_CHUNK as usize]));
         let old = std::mem::replace(&mut node[(index % XA_CHUNK) as usize], v);
         self.len = self.len + usize::from(is_page_word(v)) - usize::from(is_page_word(old));
+        let large = |w: u64| usize::from(is_page_word(w) && word_order(w) > 0);
+        self.large_pages = self.large_pages + large(v) - large(old);
         if v == 0 && node.iter().all(|&w| w == 0) {
             self.nodes.remove(&key);
         }
@@ -267,6 +272,34 @@ impl PageIndex {
     }
 }
 
+/// `i_pages` locked for a change: when it is unlocked,
+/// [`AddressSpace::large_pages`] takes the count of pages in large folios
+/// the change left (before the unlock, which orders it for whoever takes
+/// the lock next).
+struct IPagesMut<'a> {
+    pages: parking_lot::MutexGuard<'a, PageIndex>,
+    large_pages: &'a AtomicUsize,
+}
+
+impl Drop for IPagesMut<'_> {
+    fn drop(&mut self) {
+        self.large_pages.store(self.pages.large_pages, Ordering::Relaxed);
+    }
+}
+
+impl std::ops::Deref for IPagesMut<'_> {
+    type Target = PageIndex;
+    fn deref(&self) -> &PageIndex {
+        &self.pages
+    }
+}
+
+impl std::ops::DerefMut for IPagesMut<'_> {
+    fn deref_mut(&mut self) -> &mut PageIndex {
+        &mut self.pages
+    }
+}
+
 /// A file's cached pages and its mappers.
 pub struct AddressSpace {
     machine: Arc<Machine>,
@@ -275,6 +308,10 @@ pub struct AddressSpace {
     /// `i_pages`: page offset -> frame.  The cache holds one reference on
     /// each frame.
     i_pages: Mutex<PageIndex>,
+    /// The index's count of pages in large folios as its last change left
+    /// it ([`IPagesMut`]): read without the lock, it tells a caller holding
+    /// a cached page whether that page can be part of a large folio.
+    large_pages: AtomicUsize,
     /// `a_ops`.
     pub a_ops: Arc<dyn AddressSpaceOperations>,
     /// `i_mmap`: the address spaces that have mapped the file
@@ -306,11 +343,18 @@ impl AddressSpace {
             machine: machine.clone(),
             host,
             i_pages: Mutex::new(PageIndex::default()),
+            large_pages: AtomicUsize::new(0),
             a_ops,
             i_mmap: Mutex::new(Vec::new()),
             max_folio_order: AtomicU32::new(0),
             ra_pages: AtomicU64::new(super::filemap::DEFAULT_RA_PAGES),
         }
+    }
+
+    /// `i_pages` locked for a change.
+    #[inline]
+    fn i_pages_mut(&self) -> IPagesMut<'_> {
+        IPagesMut { pages: self.i_pages.lock(), large_pages: &self.large_pages }
     }
 
     /// `mapping_set_large_folios`: the filesystem reads and caches the
@@ -435,7 +479,7 @@ impl AddressSpace {
     /// occupied: `Err` with no frame then means "swapped out".
     pub(crate) fn filemap_add_folio(&self, index: u64, pfn: Pfn, flags: PageFlags) -> Result<(), Option<Pfn>> {
         let page = self.machine.phys.page(pfn);
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         let shadow = match pages.insert(index, pfn) {
             Ok(shadow) => shadow,
             Err(()) => {
@@ -467,7 +511,7 @@ impl AddressSpace {
         debug_assert!(order > 0 && order <= MAX_PAGECACHE_ORDER && index.is_multiple_of(1 << order));
         let nr = 1u64 << order;
         let m = &*self.machine;
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         let occupied =
             (0..nr).any(|i| matches!(decode(pages.raw(index + i)), Some(CacheEntry::Page(_) | CacheEntry::Swap(_))));
         if occupied {
@@ -535,7 +579,7 @@ impl AddressSpace {
     /// replaces the swap entry `entry` at `index` (false if the slot
     /// changed meanwhile).  The page then belongs to the file.
     pub(crate) fn shmem_swapin_replace(&self, index: u64, entry: SwpEntry, pfn: Pfn) -> bool {
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         if decode(pages.raw(index)) != Some(CacheEntry::Swap(entry)) {
             return false;
         }
@@ -553,7 +597,7 @@ impl AddressSpace {
     /// references go): the caller frees the frame.  False if anyone else
     /// still holds the page.
     pub(crate) fn shmem_replace_with_swap(&self, index: u64, pfn: Pfn, entry: SwpEntry) -> bool {
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         let page = self.machine.phys.page(pfn);
         if pages.get(index) != Some(pfn) || page.mapcount() != 0 || !page.ref_freeze(2) {
             return false;
@@ -575,7 +619,7 @@ impl AddressSpace {
     /// slot at `index`.  False if the slot holds anything else, a large
     /// folio's page included.
     pub(crate) fn folio_migrate_mapping(&self, index: u64, old: Pfn, new: Pfn) -> bool {
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         if pages.raw(index) != page_word(old, 0) {
             return false;
         }
@@ -598,7 +642,7 @@ impl AddressSpace {
     /// isolation).  Its reference count is frozen at 0 on the way: on
     /// success nobody holds it and the caller frees the frame.
     pub(crate) fn __remove_mapping(&self, index: u64, pfn: Pfn, refs: i32, shadow: u64) -> bool {
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         if pages.get(index) != Some(pfn) {
             return false;
         }
@@ -644,7 +688,12 @@ impl AddressSpace {
         if !page.set_flags(PageFlags::DIRTY).contains(PageFlags::DIRTY) {
             self.a_ops.dirty_folio(inode, index);
         }
+        // A file with no large folio cached has nothing more to mark: only
+        // one with some looks the page's folio up (under the cache's lock).
+        // The caller's page was found in the cache, after the change that
+        // cached its folio.
         if self.a_ops.is_shmem()
+            && self.large_pages.load(Ordering::Relaxed) > 0
             && let Some(f) = self.folio(index).filter(|f| f.order > 0 && Pfn(f.pfn.0 + (index - f.index)) == pfn)
         {
             for i in 0..f.nr_pages() {
@@ -656,7 +705,7 @@ impl AddressSpace {
     /// `split_folio` as far as the cache goes: every page of the large
     /// folio holding page `index` becomes a folio of its own.
     pub(crate) fn split_folio_to_order0(&self, index: u64) {
-        self.i_pages.lock().split(index);
+        self.i_pages_mut().split(index);
     }
 
     /// `try_folio_split` (`folio_split`) of the large folio holding page
@@ -664,7 +713,7 @@ impl AddressSpace {
     /// rest are the largest aligned folios around it (each half of the
     /// folio that does not hold the page stays whole).
     pub(crate) fn try_folio_split(&self, index: u64) {
-        self.i_pages.lock().split_at(index);
+        self.i_pages_mut().split_at(index);
     }
 
     /// `folio_mkclean`: write-protects and cleans every shared mapping of
@@ -787,7 +836,7 @@ impl AddressSpace {
     /// reaches past the range is split first.
     pub(crate) fn delete_from_page_cache_range(&self, first: u64, last: u64) -> Vec<(u64, CacheEntry)> {
         let mut out = Vec::new();
-        let mut pages = self.i_pages.lock();
+        let mut pages = self.i_pages_mut();
         if first > last || pages.nodes.is_empty() {
             return out;
         }
@@ -811,7 +860,7 @@ impl AddressSpace {
     pub(crate) fn truncate_inode_pages(&self) {
         // In index order, so that frames go back to the allocator in the
         // same order on every run.
-        let index = std::mem::take(&mut *self.i_pages.lock());
+        let index = std::mem::take(&mut *self.i_pages_mut());
         let mut entries = Vec::new();
         if !index.nodes.is_empty() {
             index.for_each_raw(0, u64::MAX, |_, v| entries.push(v));
