@@ -235,10 +235,10 @@ pub struct MmStruct {
     /// The VMAs as faults read them without the `mmap_lock` (the maple
     /// tree's RCU readers, `lock_vma_under_rcu`): an immutable copy of the
     /// tree ([`VmaTree::rcu_copy`]) sharing the tree's VMAs until the tree
-    /// changes one, and their locks after.  Published by a fault that took the `mmap_lock` when none
-    /// was, withdrawn by a writer that changed the tree.  A fault reads it
-    /// here only when its thread's copy is out of date
-    /// ([`MmStruct::rcu_read_lock`]), so a plain lock serves.
+    /// changes one, and their locks after.  Published by a fault that took
+    /// the `mmap_lock` when none was, withdrawn by a writer that changed
+    /// the tree.  A fault reads it here only when its thread's copy is out
+    /// of date ([`MmStruct::rcu_read_lock`]), so a plain lock serves.
     pub(crate) vma_snapshot: RwLock<Option<Arc<VmaTree>>>,
     /// Whether `vma_snapshot` holds one: set by the fault that publishes
     /// it, under the read side of the `mmap_lock`, and cleared by the
