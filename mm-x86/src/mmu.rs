@@ -7,6 +7,7 @@ use mm_api::phys::PhysMem;
 use mm_api::trace::Tracer;
 use mm_api::trace_note;
 use mm_api::types::{PAGE_MASK, PAGE_SHIFT, Pfn, PhysAddr};
+use std::sync::atomic::Ordering;
 
 use crate::format::bits;
 
@@ -116,7 +117,16 @@ pub struct X86Mmu {
     /// beside its 4 KiB ones, not after them).  Only a hint: the slot's
     /// tag is checked.
     last_huge: usize,
+    /// The page of the last walk that reached a 4 KiB page
+    /// ([`prefetch_ahead`](Self::prefetch_ahead)).
+    last_walk_vpn: u64,
+    /// The page of the last walk that found no entry.
+    fault_vpn: u64,
 }
+
+/// How many pages ahead of a sweep's walk [`X86Mmu::prefetch_ahead`]
+/// fetches.
+const PREFETCH_DISTANCE: usize = 4;
 
 impl std::fmt::Debug for X86Mmu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -155,6 +165,8 @@ impl X86Mmu {
             stats: TlbStats::default(),
             has_huge: false,
             last_huge: 0,
+            last_walk_vpn: u64::MAX - 1,
+            fault_vpn: u64::MAX,
         }
     }
 
@@ -388,6 +400,9 @@ impl X86Mmu {
                 Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
             }
             Walk::Fault { protection, rsvd, leaf } => {
+                if !protection {
+                    self.fault_vpn = vpn;
+                }
                 if let Some(i) = hit {
                     self.entries[i] = TlbEntry::default();
                 }
@@ -462,7 +477,46 @@ impl X86Mmu {
             if (raw | set) & bits::DIRTY != 0 {
                 f |= E_DIRTY;
             }
-            return Walk::Ok { pfn: (raw & bits::PFN_MASK) >> PAGE_SHIFT, flags: f, huge: false };
+            let pfn = (raw & bits::PFN_MASK) >> PAGE_SHIFT;
+            self.prefetch_ahead(phys, table, idx, va, Pfn(pfn));
+            return Walk::Ok { pfn, flags: f, huge: false };
+        }
+    }
+
+    /// After a walk to the 4 KiB page of `va` (entry `idx` of `table`,
+    /// frame `pfn`) that follows a walk to the page before it, hints the host at the
+    /// pages the program's sweep reads next ([`PhysMem::prefetch`]): the
+    /// page [`PREFETCH_DISTANCE`] further on, or, if this walk retries a
+    /// page that has just faulted, the pages after it up to that distance
+    /// that the fault mapped too (fault-around), stopping at the first
+    /// hole.  Each page's host cache miss then overlaps the simulation of
+    /// the accesses before it, as the hardware overlaps the misses of a
+    /// sweep on the real kernel.  Only a hint: what the model does is
+    /// unchanged.
+    #[inline]
+    fn prefetch_ahead(&mut self, phys: &PhysMem, table: u64, idx: usize, va: u64, pfn: Pfn) {
+        let vpn = va >> PAGE_SHIFT;
+        let sweep = vpn == self.last_walk_vpn.wrapping_add(1);
+        self.last_walk_vpn = vpn;
+        // Sweeps through zero or sparse frames (anonymous memory) have no
+        // host bytes to fetch; their entries are not even looked at.
+        if !sweep || !phys.frame_is_full(pfn) {
+            return;
+        }
+        // After a fault, every page up to the distance; else the one at it.
+        let first = if vpn == self.fault_vpn { idx + 1 } else { idx + PREFETCH_DISTANCE };
+        let last = (idx + PREFETCH_DISTANCE).min(511);
+        if first > last {
+            return;
+        }
+        if let Some(Some(words)) = phys.table_words(Pfn(table)) {
+            for w in &words[first..=last] {
+                let raw = w.load(Ordering::Relaxed);
+                if raw & bits::PRESENT == 0 {
+                    break;
+                }
+                phys.prefetch(Pfn((raw & bits::PFN_MASK) >> PAGE_SHIFT), va & !PAGE_MASK);
+            }
         }
     }
 
