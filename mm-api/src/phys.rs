@@ -332,6 +332,23 @@ impl<T: Zeroable> AnonMap<T> {
         AnonMap::try_new(len).unwrap_or_else(|e| panic!("cannot reserve {len} zeroed elements: {e}"))
     }
 
+    /// Asks the host to back the mapping with transparent huge pages
+    /// where it can (`MADV_HUGEPAGE`), as a virtual machine monitor does
+    /// for its guest's memory: a simulated access then rarely misses the
+    /// host's TLB, at the price of backing 2 MiB at a time.  Whether the
+    /// host took the advice (Linux with THP not disabled).
+    pub fn advise_huge(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let bytes = self.len * size_of::<T>();
+            // SAFETY: advice about the mapping `map` made, which changes
+            // no content.
+            bytes > 0 && unsafe { libc::madvise(self.ptr.as_ptr().cast(), bytes, libc::MADV_HUGEPAGE) } == 0
+        }
+        #[cfg(not(target_os = "linux"))]
+        false
+    }
+
     #[cfg(unix)]
     fn map(bytes: usize) -> Result<NonNull<T>, HostMemoryError> {
         // SAFETY: a fresh private anonymous mapping aliases nothing.
@@ -413,10 +430,67 @@ pub struct PhysMem {
     frames: AnonMap<AtomicU64>,
     /// Per section: some `struct page` of it has been initialised.
     sections: Box<[AtomicBool]>,
-    /// How many times a frame became full: a bound on the host pages
-    /// `frames` holds.
-    filled: AtomicU64,
+    /// What `frames` has backed on the host.
+    usage: FrameUsage,
 }
+
+/// How much host memory the frames' bytes may hold: every frame that became
+/// full backed its 4 KiB, and with host huge pages the 2 MiB around it.
+/// It stays with the mapping when a spare is reused, so that the bound
+/// covers what earlier machines backed too.
+struct FrameUsage {
+    /// How many times a frame became full.
+    filled: AtomicU64,
+    /// The mapping is backed by host huge pages where the host can
+    /// ([`AnonMap::advise_huge`]).
+    huge: bool,
+    /// One bit per 2 MiB of the mapping in which some frame became full.
+    huge_filled: Box<[AtomicU64]>,
+    /// How many bits of `huge_filled` are set.
+    nr_huge_filled: AtomicU64,
+}
+
+impl FrameUsage {
+    fn new(nr_pages: u64, huge: bool) -> FrameUsage {
+        let words = nr_pages.div_ceil(FRAMES_PER_HOST_HUGE).div_ceil(64) as usize;
+        FrameUsage {
+            filled: AtomicU64::new(0),
+            huge,
+            huge_filled: zeroed_slice(words),
+            nr_huge_filled: AtomicU64::new(0),
+        }
+    }
+
+    /// Frame `pfn` became full.
+    fn note_filled(&self, pfn: Pfn) {
+        self.filled.fetch_add(1, Ordering::Relaxed);
+        let region = pfn.0 / FRAMES_PER_HOST_HUGE;
+        let bit = 1u64 << (region % 64);
+        let word = &self.huge_filled[(region / 64) as usize];
+        if word.load(Ordering::Relaxed) & bit == 0 && word.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
+            self.nr_huge_filled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The most host memory the mapping can hold.
+    fn host_bytes_bound(&self) -> u64 {
+        if self.huge {
+            self.nr_huge_filled.load(Ordering::Relaxed) * FRAMES_PER_HOST_HUGE * PAGE_SIZE
+        } else {
+            self.filled.load(Ordering::Relaxed) * PAGE_SIZE
+        }
+    }
+}
+
+/// The largest machine whose frames the host backs with huge pages
+/// ([`AnonMap::advise_huge`]).  Up to it, frames that become full far apart
+/// may cost the host up to the machine's size, which a user who sizes a
+/// machine so can expect; past it, the host backs 4 KiB at a time, so that
+/// a machine of a terabyte costs what it uses.
+pub const HOST_HUGE_MAX_RAM: u64 = 4 << 30;
+
+/// Frames per 2 MiB host huge page.
+const FRAMES_PER_HOST_HUGE: u64 = 512;
 
 /// The frame contents of a dropped [`PhysMem`], kept for the next one of
 /// the same size: a frame's words are read only once it is full, and
@@ -425,7 +499,7 @@ pub struct PhysMem {
 /// first-touch fault.  A process that builds machine after machine (the
 /// tests, the benchmarks) reuses them; the spare is kept only when it
 /// holds little host memory ([`SPARE_FRAMES_MAX_BYTES`]).
-static SPARE_FRAMES: std::sync::Mutex<Vec<AnonMap<AtomicU64>>> = std::sync::Mutex::new(Vec::new());
+static SPARE_FRAMES: std::sync::Mutex<Vec<(AnonMap<AtomicU64>, FrameUsage)>> = std::sync::Mutex::new(Vec::new());
 /// Spare frame contents kept at most.
 const SPARE_FRAMES_MAX: usize = 2;
 /// The most host memory a spare's frames may have backed.
@@ -433,22 +507,23 @@ const SPARE_FRAMES_MAX_BYTES: u64 = 64 << 20;
 
 impl Drop for PhysMem {
     fn drop(&mut self) {
-        if self.filled.load(Ordering::Relaxed) * PAGE_SIZE > SPARE_FRAMES_MAX_BYTES {
+        if self.host_bytes_bound() > SPARE_FRAMES_MAX_BYTES {
             return;
         }
         let frames = std::mem::replace(&mut self.frames, AnonMap::empty());
         if let Ok(mut spare) = SPARE_FRAMES.lock()
             && spare.len() < SPARE_FRAMES_MAX
         {
-            spare.push(frames);
+            let usage = std::mem::replace(&mut self.usage, FrameUsage::new(0, false));
+            spare.push((frames, usage));
         }
     }
 }
 
 /// A spare of `len` words ([`SPARE_FRAMES`]), if there is one.
-fn take_spare_frames(len: usize) -> Option<AnonMap<AtomicU64>> {
+fn take_spare_frames(len: usize) -> Option<(AnonMap<AtomicU64>, FrameUsage)> {
     let mut spare = SPARE_FRAMES.lock().ok()?;
-    let i = spare.iter().position(|f| f.len == len)?;
+    let i = spare.iter().position(|(f, _)| f.len == len)?;
     Some(spare.swap_remove(i))
 }
 
@@ -515,12 +590,16 @@ impl PhysMem {
         let n = usize::try_from(nr_pages).map_err(too_large)?;
         let pages = AnonMap::try_new(n).map_err(PhysMemError::StructPages)?;
         let words = n.checked_mul(WORDS_PER_PAGE).ok_or(PhysMemError::Frames(HostMemoryError::AddressSpace))?;
-        let frames = match take_spare_frames(words) {
+        let (frames, usage) = match take_spare_frames(words) {
             Some(f) => f,
-            None => AnonMap::try_new(words).map_err(PhysMemError::Frames)?,
+            None => {
+                let f = AnonMap::try_new(words).map_err(PhysMemError::Frames)?;
+                let huge = bytes <= HOST_HUGE_MAX_RAM && f.advise_huge();
+                (f, FrameUsage::new(nr_pages, huge))
+            }
         };
         let nr_sections = usize::try_from(nr_pages.div_ceil(PAGES_PER_SECTION)).map_err(too_large)?;
-        Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections), filled: AtomicU64::new(0) })
+        Ok(PhysMem { nr_pages, pages, frames, sections: zeroed_slice(nr_sections), usage })
     }
 
     /// Number of frames.
@@ -569,6 +648,14 @@ impl PhysMem {
             let start = i as u64 * PAGES_PER_SECTION;
             (start..(start + PAGES_PER_SECTION).min(nr_pages)).map(Pfn)
         })
+    }
+
+    /// The most host memory the frames' bytes can hold (see
+    /// [`AnonMap::advise_huge`]): 4 KiB for every time a frame became
+    /// full, or with host huge pages 2 MiB for every 2 MiB in which one
+    /// did, counting what earlier machines left in a reused mapping.
+    pub fn host_bytes_bound(&self) -> u64 {
+        self.usage.host_bytes_bound()
     }
 
     /// Number of frames whose bytes are held in full 4 KiB blocks.
@@ -622,7 +709,7 @@ impl PhysMem {
             // Bytes written through the direct map, without an allocation,
             // count too.
             self.init_deferred_page(pfn);
-            self.filled.fetch_add(1, Ordering::Relaxed);
+            self.usage.note_filled(pfn);
             let words = self.words(pfn);
             for w in words {
                 w.store(0, Ordering::Relaxed);
@@ -1030,7 +1117,7 @@ impl PhysMem {
         };
         self.init_deferred_page(pfn);
         if kind(s_before) != KIND_FULL {
-            self.filled.fetch_add(1, Ordering::Relaxed);
+            self.usage.note_filled(pfn);
         }
         fill(self.words(pfn));
         page.content.store(KIND_FULL << KIND_SHIFT, Ordering::Release);
@@ -1191,6 +1278,18 @@ mod tests {
             m.write_u64(Pfn(5), 3, 0x1234);
             let b = m.frame_bytes(Pfn(5));
             assert_eq!(b.iter().filter(|&&x| x != 0).count(), 2, "round {round}");
+        }
+    }
+
+    #[test]
+    fn host_memory_bound_counts_huge_pages_touched() {
+        for (huge, bound) in [(true, 2 * 512 * PAGE_SIZE), (false, 3 * PAGE_SIZE)] {
+            let u = FrameUsage::new(4096, huge);
+            // Two frames in the first 2 MiB, one in the second.
+            for pfn in [0, 511, 512] {
+                u.note_filled(Pfn(pfn));
+            }
+            assert_eq!(u.host_bytes_bound(), bound, "huge: {huge}");
         }
     }
 
