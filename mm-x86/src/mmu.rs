@@ -122,6 +122,10 @@ pub struct X86Mmu {
     last_walk_vpn: u64,
     /// The page of the last walk that found no entry.
     fault_vpn: u64,
+    /// The page of the last access that faulted: the fault dropped any
+    /// entry of it, so until the next fill or CR3 load nothing in the TLB
+    /// translates it, and its retry misses without looking.
+    refault_vpn: u64,
 }
 
 /// How many pages ahead of a sweep's walk [`X86Mmu::prefetch_ahead`]
@@ -167,6 +171,7 @@ impl X86Mmu {
             last_huge: 0,
             last_walk_vpn: u64::MAX - 1,
             fault_vpn: u64::MAX,
+            refault_vpn: u64::MAX,
         }
     }
 
@@ -176,6 +181,7 @@ impl X86Mmu {
         self.root = root;
         self.pcid = pcid;
         self.pde = PdeCache::default();
+        self.refault_vpn = u64::MAX;
         if !noflush {
             self.invpcid_single(pcid);
         }
@@ -326,6 +332,10 @@ impl X86Mmu {
     #[inline(never)]
     fn translate_lookup(&mut self, phys: &PhysMem, va: u64, access: Access, user: bool) -> Result<PhysAddr, Exception> {
         let vpn = va >> PAGE_SHIFT;
+        if vpn == self.refault_vpn {
+            // The retry of a fault: a miss, the set not scanned.
+            return self.translate_slow(phys, va, access, user, None, None, false);
+        }
         let (hit, empty) = self.lookup(vpn);
         if let Some(i) = hit {
             let e = self.entries[i];
@@ -341,7 +351,7 @@ impl X86Mmu {
                 return Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)));
             }
         }
-        self.translate_slow(phys, va, access, user, hit, empty)
+        self.translate_slow(phys, va, access, user, hit, empty, true)
     }
 
     /// The rest of [`Mmu::translate`]: a hit that denies the access (the
@@ -349,7 +359,7 @@ impl X86Mmu {
     /// entry (the hardware walks again to set the dirty bit, and faults if
     /// the entry no longer allows it), or a miss: walk, then cache the
     /// translation or fault.  `hit` is the entry the lookup found, `empty`
-    /// what it saw of the page's set on a miss.
+    /// what it saw of the page's set on a miss if it `scanned` the set.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn translate_slow(
@@ -360,6 +370,7 @@ impl X86Mmu {
         user: bool,
         hit: Option<usize>,
         empty: Option<usize>,
+        scanned: bool,
     ) -> Result<PhysAddr, Exception> {
         let vpn = va >> PAGE_SHIFT;
         if let Some(i) = hit
@@ -368,6 +379,7 @@ impl X86Mmu {
             // The TLB's permissions are authoritative until flushed; the
             // fault drops the entry.
             self.entries[i] = TlbEntry::default();
+            self.refault_vpn = vpn;
             return Err(Exception::PageFault(self.fault(va, access, user, true, false, true)));
         }
         // Only canonical addresses reach the TLB, so a hit needs no check.
@@ -388,10 +400,11 @@ impl X86Mmu {
                 if huge {
                     entry.tag |= HUGE_TAG;
                 }
+                self.refault_vpn = u64::MAX;
                 match hit {
                     Some(i) => self.entries[i] = entry,
                     // A 4 KiB entry goes to the set the lookup scanned.
-                    None if !huge => self.fill_scanned(self.set_of(vpn), entry, empty),
+                    None if !huge && scanned => self.fill_scanned(self.set_of(vpn), entry, empty),
                     None => {
                         let set = self.set_of(tag_vpn);
                         self.fill_set(set, entry);
@@ -403,6 +416,7 @@ impl X86Mmu {
                 if !protection {
                     self.fault_vpn = vpn;
                 }
+                self.refault_vpn = vpn;
                 if let Some(i) = hit {
                     self.entries[i] = TlbEntry::default();
                 }
