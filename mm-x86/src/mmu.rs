@@ -120,8 +120,6 @@ pub struct X86Mmu {
     /// The page of the last walk that reached a 4 KiB page
     /// ([`prefetch_ahead`](Self::prefetch_ahead)).
     last_walk_vpn: u64,
-    /// The page of the last walk that found no entry.
-    fault_vpn: u64,
     /// The page of the last access that faulted: the fault dropped any
     /// entry of it, so until the next fill or CR3 load nothing in the TLB
     /// translates it, and its retry misses without looking.
@@ -170,7 +168,6 @@ impl X86Mmu {
             has_huge: false,
             last_huge: 0,
             last_walk_vpn: u64::MAX - 1,
-            fault_vpn: u64::MAX,
             refault_vpn: u64::MAX,
         }
     }
@@ -413,9 +410,6 @@ impl X86Mmu {
                 Ok(PhysAddr((pfn << PAGE_SHIFT) | (va & !PAGE_MASK)))
             }
             Walk::Fault { protection, rsvd, leaf } => {
-                if !protection {
-                    self.fault_vpn = vpn;
-                }
                 self.refault_vpn = vpn;
                 if let Some(i) = hit {
                     self.entries[i] = TlbEntry::default();
@@ -498,15 +492,17 @@ impl X86Mmu {
     }
 
     /// After a walk to the 4 KiB page of `va` (entry `idx` of `table`,
-    /// frame `pfn`) that follows a walk to the page before it, hints the host at the
-    /// pages the program's sweep reads next ([`PhysMem::prefetch`]): the
-    /// page [`PREFETCH_DISTANCE`] further on, or, if this walk retries a
-    /// page that has just faulted, the pages after it up to that distance
-    /// that the fault mapped too (fault-around), stopping at the first
-    /// hole.  Each page's host cache miss then overlaps the simulation of
-    /// the accesses before it, as the hardware overlaps the misses of a
-    /// sweep on the real kernel.  Only a hint: what the model does is
-    /// unchanged.
+    /// frame `pfn`) that follows a walk to the page before it, hints the
+    /// host at the pages the program's sweep reads next
+    /// ([`PhysMem::prefetch`]): the page [`PREFETCH_DISTANCE`] further on,
+    /// or, if this walk retries a page that has just faulted, the pages
+    /// after it up to that distance that the fault mapped too
+    /// (fault-around), stopping at the first hole.  Each page's host cache
+    /// miss then overlaps the simulation of the accesses before it, as the
+    /// hardware overlaps the misses of a sweep on the real kernel.  A
+    /// sweep through zero or sparse frames (anonymous memory) has nothing
+    /// to fetch and costs one look at the frame.  Only a hint: what the
+    /// model does is unchanged.
     #[inline]
     fn prefetch_ahead(&mut self, phys: &PhysMem, table: u64, idx: usize, va: u64, pfn: Pfn) {
         let vpn = va >> PAGE_SHIFT;
@@ -518,7 +514,7 @@ impl X86Mmu {
             return;
         }
         // After a fault, every page up to the distance; else the one at it.
-        let first = if vpn == self.fault_vpn { idx + 1 } else { idx + PREFETCH_DISTANCE };
+        let first = if vpn == self.refault_vpn { idx + 1 } else { idx + PREFETCH_DISTANCE };
         let last = (idx + PREFETCH_DISTANCE).min(511);
         if first > last {
             return;
