@@ -664,8 +664,7 @@ impl PhysMem {
 
     /// Number of frames whose bytes are held in full 4 KiB blocks.
     pub fn full_frames(&self) -> u64 {
-        self.initialised_pfns().filter(|&p| kind(self.page(p).content.load(Ordering::Relaxed)) == KIND_FULL).count()
-            as u64
+        self.initialised_pfns().filter(|&p| self.frame_is_full(p)).count() as u64
     }
 
     /// Host bytes that full frames keep (at least: a frame that was full
@@ -760,9 +759,7 @@ impl PhysMem {
     #[inline]
     pub fn prefetch(&self, pfn: Pfn, off: u64) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(page) = self.pages.get(pfn.0 as usize)
-            && kind(page.content.load(Ordering::Relaxed)) == KIND_FULL
-        {
+        if self.frame_is_full(pfn) {
             let word = self.word(pfn, (off % PAGE_SIZE) as usize / 8);
             // SAFETY: a prefetch reads nothing the program sees and never
             // faults; the address is inside the frames' mapping.
