@@ -36,10 +36,19 @@
 //! common request, go through a per-CPU list with a lock of its own instead
 //! (`struct per_cpu_pages`, one list per movable, unmovable and
 //! reclaimable type): an allocation pops from the current CPU's list and
-//! refills `batch` pages under the zone lock when it runs dry
-//! (`rmqueue_bulk`); a free pushes onto it and gives `batch` of the coldest
-//! pages back when it holds more than `high` (`free_pcppages_bulk`).  Pages
-//! in those lists count as free but stay unmerged until they are drained.
+//! refills it under the zone lock when it runs dry (`rmqueue_bulk`); a free
+//! pushes onto it and gives the coldest pages back once it holds `high`
+//! (`free_pcppages_bulk`).  The lists tune themselves as since Linux 6.7:
+//! `high` moves between the CPU's share of the low watermark (`high_min`)
+//! and its share of an eighth of the zone (`high_max`); each refill with no
+//! free since the last takes twice as many pages, up to `batch << 5`, and
+//! raises `high` by what it takes (`nr_pcp_alloc`); a run of frees gives
+//! back as many at once as it freed (`nr_pcp_free`); the lists shrink to
+//! their floor while the free lists are at or below the high watermark
+//! (`ZONE_BELOW_HIGH`) or kswapd reclaims (`ZONE_RECLAIM_ACTIVE`), and an
+//! eighth at a time when the vmstat worker runs (`decay_pcp_high`, which
+//! the machine's caller drives: the model has no clock).  Pages in those
+//! lists count as free but stay unmerged until they are drained.
 //! When the zone cannot satisfy a request, the allocator drains every CPU's
 //! list and tries once more, as the kernel's slow path does with
 //! `drain_all_pages`, so `None` means that no block of the order is free.
@@ -82,8 +91,8 @@ use mm_api::smp::this_cpu_index;
 use mm_api::spinlock::{SpinLock, SpinLockGuard};
 use mm_api::types::{MAX_PAGE_ORDER, Pfn};
 use std::fmt;
-use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64};
 
 /// The allocator's registration (`--allocator buddy`).
 #[distributed_slice(MM_PAGE_ALLOCATORS)]
@@ -128,9 +137,15 @@ const TAG_ORDER: u8 = 0x0f;
 
 /// `SZ_1M / PAGE_SIZE`: the cap on the zone size that scales `batch`.
 const BATCH_CAP_PAGES: u64 = 256;
-/// `high` as a multiple of `batch`, the kernel's long-standing default
-/// (`pageset_set_batch()` before 5.14 set `high = 6 * batch`).
+/// `high` as a multiple of `batch` until the machine gives the zone's
+/// watermarks (`pageset_set_batch()` before 5.14 set `high = 6 * batch`).
 const HIGH_PER_BATCH: usize = 6;
+/// `CONFIG_PCP_BATCH_SCALE_MAX`: a refill takes at most `batch << 5`
+/// pages, and consecutive frees give back at most that many at once.
+const PCP_BATCH_SCALE_MAX: u32 = 5;
+/// `MIN_PERCPU_PAGELIST_HIGH_FRACTION`: the per-CPU lists together hold at
+/// most an eighth of the zone.
+const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u64 = 8;
 
 /// The pages moved between a per-CPU list and the zone at once
 /// (`zone_batchsize()`): about a 4096th of the zone, at most 63, as
@@ -194,10 +209,96 @@ struct PerCpuPages {
     lists: [Vec<u32>; MIGRATE_PCPTYPES],
     /// Pages in all the lists (`pcp->count`).
     count: usize,
-    /// Above this many pages, `batch` of them go back to the zone.
+    /// At this many pages, a free gives some back to the zone
+    /// (`pcp->high`), tuned between `high_min` and `high_max`.
     high: usize,
-    /// Pages taken from or given back to the zone at once.
+    /// `pcp->high_min`.
+    high_min: usize,
+    /// `pcp->high_max`; equal to `high_min`, `high` stays put.
+    high_max: usize,
+    /// Pages taken from or given back to the zone at once, before
+    /// scaling (`pcp->batch`).
     batch: usize,
+    /// Pages freed to the list since allocations last halved it
+    /// (`pcp->free_count`): a burst of frees gives back more at once.
+    free_count: usize,
+    /// A refill takes `batch << alloc_factor` (`pcp->alloc_factor`):
+    /// raised by each refill, halved by each free.
+    alloc_factor: u32,
+}
+
+impl PerCpuPages {
+    /// `nr_pcp_high`: the count at which a free gives pages back, raising
+    /// `high` for a burst of frees, lowering it while reclaim runs or the
+    /// zone is below its high watermark.
+    fn nr_pcp_high(&mut self, below_high: bool, reclaim_active: bool) -> usize {
+        let high = self.high.clamp(self.high_min, self.high_max);
+        self.high = high;
+        if high == 0 {
+            return 0;
+        }
+        if reclaim_active {
+            let free_count = self.free_count.max(self.batch);
+            self.high = high.saturating_sub(free_count).max(self.high_min);
+            return (self.batch << 2).min(self.high);
+        }
+        if self.high_min == self.high_max {
+            return high;
+        }
+        if below_high {
+            let free_count = self.free_count.max(self.batch);
+            self.high = high.saturating_sub(free_count).max(self.high_min);
+            return self.count.max(self.high_min);
+        }
+        if self.count >= high {
+            // Room for the batch this burst of frees gives back next.
+            let need_high = self.free_count + self.batch;
+            if self.high < need_high {
+                self.high = need_high.clamp(self.high_min, self.high_max);
+            }
+        }
+        high
+    }
+
+    /// `nr_pcp_free`: pages to give back once the count reached `high`:
+    /// as many as were freed in a row, at least a batch, leaving at least
+    /// a batch.
+    fn nr_pcp_free(&self, high: usize) -> usize {
+        if high < self.batch {
+            return 1;
+        }
+        self.free_count.max(self.batch).min(high - self.batch)
+    }
+
+    /// `nr_pcp_alloc`: pages a refill takes: the batch, doubled by each
+    /// refill since the last free, within what `high` leaves room for; a
+    /// tuned `high` grows by what is taken unless the zone is below its
+    /// high watermark.
+    fn nr_pcp_alloc(&mut self, below_high: bool) -> usize {
+        let base = self.batch;
+        let mut high = self.high.clamp(self.high_min, self.high_max);
+        self.high = high;
+        if high < base {
+            return 1;
+        }
+        let batch = base << self.alloc_factor;
+        if self.high_min != self.high_max && !below_high {
+            high = (high + batch).min(self.high_max);
+            self.high = high;
+        }
+        let max_nr_alloc = high.saturating_sub(self.count + base).max(base);
+        if batch <= max_nr_alloc && self.alloc_factor < PCP_BATCH_SCALE_MAX {
+            self.alloc_factor += 1;
+        }
+        batch.min(max_nr_alloc)
+    }
+}
+
+/// `zone_highsize`: the per-CPU share of `total_pages`, at least four
+/// batches.
+fn zone_highsize(total_pages: u64, nr_cpus: usize, batch: usize) -> usize {
+    let high = (total_pages / nr_cpus.max(1) as u64) as usize;
+    high.max(batch << 2)
 }
 
 /// A per-CPU list on its own cache lines, so CPUs do not bounce each
@@ -221,6 +322,18 @@ pub struct BuddyAllocator {
     pageblocks: Box<[AtomicU8]>,
     zone: SpinLock<Zone>,
     pcp: Box<[PerCpu]>,
+    /// The zone's high watermark once the machine gave it
+    /// ([`PageAllocator::set_watermarks`]); 0 before.
+    wmark_high: AtomicU64,
+    /// `ZONE_BELOW_HIGH`: the free lists fell to the high watermark;
+    /// the per-CPU lists keep fewer pages until a free lifts them above.
+    below_high: AtomicBool,
+    /// `ZONE_RECLAIM_ACTIVE`: kswapd is reclaiming; the per-CPU lists
+    /// keep at most four batches.
+    reclaim_active: AtomicBool,
+    /// `high` was given ([`BuddyAllocator::with_pcp_limits`]): the
+    /// watermarks leave it alone.
+    fixed_high: bool,
 }
 
 impl fmt::Debug for BuddyAllocator {
@@ -238,10 +351,14 @@ impl BuddyAllocator {
     /// default `batch` and `high` for a zone of that size.
     pub fn new(cfg: &AllocatorConfig) -> BuddyAllocator {
         let batch = zone_batchsize(cfg.nr_pages);
-        BuddyAllocator::with_pcp_limits(cfg, batch, HIGH_PER_BATCH * batch)
+        let mut b = BuddyAllocator::with_pcp_limits(cfg, batch, HIGH_PER_BATCH * batch);
+        b.fixed_high = false;
+        b
     }
 
-    /// Like [`BuddyAllocator::new`] with explicit per-CPU `batch` and `high`.
+    /// Like [`BuddyAllocator::new`] with explicit per-CPU `batch` and `high`,
+    /// which the zone's watermarks do not tune (as when
+    /// `vm.percpu_pagelist_high_fraction` is set).
     ///
     /// # Panics
     /// If `batch` is 0, if the range has more than `u32::MAX - 1` frames or
@@ -262,7 +379,16 @@ impl BuddyAllocator {
         let pcp = (0..cfg.nr_cpus.max(1))
             .map(|_| {
                 let lists = std::array::from_fn(|_| Vec::with_capacity(high + batch + 1));
-                PerCpu(SpinLock::new(PerCpuPages { lists, count: 0, high, batch }))
+                PerCpu(SpinLock::new(PerCpuPages {
+                    lists,
+                    count: 0,
+                    high,
+                    high_min: high,
+                    high_max: high,
+                    batch,
+                    free_count: 0,
+                    alloc_factor: 0,
+                }))
             })
             .collect();
         // Every pageblock starts movable (`memmap_init_range`).
@@ -276,6 +402,10 @@ impl BuddyAllocator {
             pageblocks,
             zone: SpinLock::new(zone),
             pcp,
+            wmark_high: AtomicU64::new(0),
+            below_high: AtomicBool::new(false),
+            reclaim_active: AtomicBool::new(false),
+            fixed_high: true,
         };
 
         // The aligned middle of the range is deferred; the edges are freed
@@ -680,16 +810,16 @@ impl BuddyAllocator {
         }
     }
 
-    /// Refills an empty per-CPU list of `mt` with up to `batch` pages under
+    /// Refills an empty per-CPU list of `mt` with up to `count` pages under
     /// one zone lock (`rmqueue_bulk`).
     #[inline(never)]
-    fn rmqueue_bulk(&self, pcp: &mut PerCpuPages, mt: usize) {
+    fn rmqueue_bulk(&self, pcp: &mut PerCpuPages, mt: usize, count: usize) {
         mm_api::lockstat::lock_acquired("zone_lock", &self.zone);
         let mut z = self.zone.lock();
         let mut mode = RmqueueMode::Normal;
         let list = &mut pcp.lists[mt];
         let start = list.len();
-        for _ in 0..pcp.batch {
+        for _ in 0..count {
             let Some(idx) = self.rmqueue(&mut z, 0, mt, &mut mode) else {
                 break;
             };
@@ -699,14 +829,27 @@ impl BuddyAllocator {
         // Pages come out in ascending order; the first is used first.
         list[start..].reverse();
         pcp.count += list.len() - start;
+        self.check_below_high(&z);
+    }
+
+    /// Sets `ZONE_BELOW_HIGH` once the free lists hold no more than the
+    /// high watermark (`get_page_from_freelist`, which checks before
+    /// every allocation; only the zone's allocations lower the count).
+    #[inline]
+    fn check_below_high(&self, z: &Zone) {
+        let high = self.wmark_high.load(Relaxed);
+        if high > 0 && z.free_pages <= high && !self.below_high.load(Relaxed) {
+            self.below_high.store(true, Relaxed);
+        }
     }
 
     /// Gives `count` pages of a per-CPU list back to the zone under one
     /// zone lock (`free_pcppages_bulk`): the coldest of the list of
     /// `pindex` first, then of the next lists round robin.  Each goes to
     /// the lists of its pageblock's current type.
+    /// Returns the free lists' page count after.
     #[inline(never)]
-    fn free_pcppages_bulk(&self, pcp: &mut PerCpuPages, count: usize, mut pindex: usize) {
+    fn free_pcppages_bulk(&self, pcp: &mut PerCpuPages, count: usize, mut pindex: usize) -> u64 {
         mm_api::lockstat::lock_acquired("zone_lock", &self.zone);
         let mut z = self.zone.lock();
         let mut count = count.min(pcp.count);
@@ -725,6 +868,7 @@ impl BuddyAllocator {
             count -= n;
             pindex = (pindex + 1) % MIGRATE_PCPTYPES;
         }
+        z.free_pages
     }
 
     /// An order-0 page of type `mt` from the current CPU's list
@@ -732,8 +876,11 @@ impl BuddyAllocator {
     #[inline]
     fn rmqueue_pcplist(&self, mt: usize) -> Option<u32> {
         let mut pcp = self.this_cpu();
+        // An allocation halves the run of frees.
+        pcp.free_count >>= 1;
         if pcp.lists[mt].is_empty() {
-            self.rmqueue_bulk(&mut pcp, mt);
+            let count = pcp.nr_pcp_alloc(self.below_high.load(Relaxed));
+            self.rmqueue_bulk(&mut pcp, mt, count);
         }
         let idx = pcp.lists[mt].pop()?;
         pcp.count -= 1;
@@ -758,8 +905,10 @@ impl BuddyAllocator {
     /// A block of type `mt` straight from the free lists (`rmqueue_buddy`).
     #[inline(never)]
     fn rmqueue_buddy(&self, order: u32, mt: usize) -> Option<u32> {
-        let idx = self.rmqueue(&mut self.zone.lock(), order, mt, &mut RmqueueMode::Normal)?;
+        let mut z = self.zone.lock();
+        let idx = self.rmqueue(&mut z, order, mt, &mut RmqueueMode::Normal)?;
         self.tag(idx).store(alloc_tag(order, mt), Relaxed);
+        self.check_below_high(&z);
         Some(idx)
     }
 
@@ -813,11 +962,21 @@ impl BuddyAllocator {
             }
             mt = MOVABLE;
         }
+        // A free halves the refills' growth.
+        pcp.alloc_factor >>= 1;
         pcp.lists[mt].push(idx);
         pcp.count += 1;
-        if pcp.count > pcp.high {
-            let batch = pcp.batch;
-            self.free_pcppages_bulk(pcp, batch, mt);
+        if pcp.free_count < pcp.batch << PCP_BATCH_SCALE_MAX {
+            pcp.free_count += 1;
+        }
+        let high = pcp.nr_pcp_high(self.below_high.load(Relaxed), self.reclaim_active.load(Relaxed));
+        if pcp.count >= high {
+            let count = pcp.nr_pcp_free(high);
+            let free = self.free_pcppages_bulk(pcp, count, mt);
+            // Above the high watermark again: the lists may grow.
+            if self.below_high.load(Relaxed) && free > self.wmark_high.load(Relaxed) {
+                self.below_high.store(false, Relaxed);
+            }
         }
         Ok(())
     }
@@ -905,6 +1064,49 @@ impl PageAllocator for BuddyAllocator {
         } else {
             self.free_zone_block(idx, order);
         }
+    }
+
+    /// `zone_set_pageset_high_and_batch`: each CPU's list keeps between
+    /// its share of the low watermark and its share of an eighth of the
+    /// zone, tuned by what it sees.
+    fn set_watermarks(&self, low: u64, high: u64) {
+        self.wmark_high.store(high, Relaxed);
+        if self.fixed_high {
+            return;
+        }
+        let n = self.pcp.len();
+        for pcp in &self.pcp {
+            let mut p = pcp.0.lock();
+            let batch = p.batch;
+            p.high_min = zone_highsize(low, n, batch);
+            p.high_max = zone_highsize(self.nr_pages / MIN_PERCPU_PAGELIST_HIGH_FRACTION, n, batch).max(p.high_min);
+            p.high = p.high.clamp(p.high_min, p.high_max);
+        }
+    }
+
+    fn set_reclaim_active(&self, active: bool) {
+        self.reclaim_active.store(active, Relaxed);
+    }
+
+    /// `decay_pcp_high` on every CPU's list: a `high` raised above
+    /// `high_min` loses an eighth (never leaving more than a scaled batch
+    /// of pages above it), and the pages above it go back to the zone.
+    fn decay_pcp_high(&self) -> bool {
+        let mut todo = false;
+        for pcp in &self.pcp {
+            let mut p = pcp.0.lock();
+            if p.high > p.high_min {
+                let keep = p.count.saturating_sub(p.batch << PCP_BATCH_SCALE_MAX);
+                p.high = keep.max(p.high - (p.high >> 3)).max(p.high_min);
+                todo |= p.high > p.high_min;
+            }
+            if p.count > p.high {
+                let to_drain = p.count - p.high;
+                self.free_pcppages_bulk(&mut p, to_drain, 0);
+                todo = true;
+            }
+        }
+        todo
     }
 
     fn free_pages_bulk(&self, pfns: &[Pfn]) {
@@ -1151,17 +1353,115 @@ mod tests {
         assert_eq!(pcp_count(&b, 1), 1);
         assert_eq!(b.alloc_pages(Gfp::KERNEL, 0), Some(Pfn(5)));
 
-        // Past `high`, one batch of the coldest pages goes back and merges.
+        // At `high` (16), a batch of the coldest pages goes back and
+        // merges: 24 frees reach it twice.  A run of frees longer than
+        // `high` allows still gives back no more than `high - batch`.
         held.extend((0..16).map(|_| b.alloc_pages(Gfp::KERNEL, 0).unwrap()));
         for &p in &held {
             b.free_pages(p, 0);
         }
-        assert_eq!(pcp_count(&b, 1), held.len() - 8, "one batch given back");
+        assert_eq!(pcp_count(&b, 1), held.len() - 2 * 8, "two batches given back");
         assert_eq!(b.nr_free_pages(), 4096);
         check_free_lists(&b);
         b.drain();
         assert_eq!(pcp_count(&b, 1), 0);
         assert_eq!(b.free_areas(), areas(&[(10, 4)]));
+    }
+
+    /// `(high, high_min, high_max, count)` of `cpu`'s list.
+    fn pcp_limits(b: &BuddyAllocator, cpu: usize) -> (usize, usize, usize, usize) {
+        let p = b.pcp[cpu].0.lock();
+        (p.high, p.high_min, p.high_max, p.count)
+    }
+
+    /// Allocates `n` order-0 pages one by one, then frees them all.
+    fn burst(b: &BuddyAllocator, n: usize) {
+        let held: Vec<Pfn> = (0..n).map(|_| b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap()).collect();
+        for p in held {
+            b.free_pages(p, 0);
+        }
+    }
+
+    /// A 256 MiB zone (batch 15) with a low watermark of 1024 pages: each
+    /// CPU's list keeps between 1024 pages (its share of the low
+    /// watermark) and 8192 (its share of an eighth of the zone).
+    fn tuned(nr_cpus: usize, wmark_high: u64) -> BuddyAllocator {
+        let b = BuddyAllocator::new(&cfg(0, 65_536, nr_cpus));
+        b.set_watermarks(1024 * nr_cpus as u64, wmark_high);
+        b
+    }
+
+    #[test]
+    fn pcp_high_grows_with_a_burst_and_decays_back() {
+        let b = tuned(1, 1280);
+        let _cpu = run_on_cpu(0);
+        assert_eq!(pcp_limits(&b, 0), (1024, 1024, 8192, 0));
+        // A refill with no free since the last takes twice as many pages,
+        // up to `batch << 5`, and raises `high` by what it takes.
+        let first = b.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap();
+        assert_eq!(pcp_limits(&b, 0).3, 14, "the first refill takes one batch");
+        b.free_pages(first, 0);
+        burst(&b, 6000);
+        let (high, _, _, count) = pcp_limits(&b, 0);
+        assert!(high > 4096, "refills raised high: {high}");
+        assert!(count > 1024 && count <= high, "the frees stay cached up to high: {count} of {high}");
+        assert_eq!(b.nr_free_pages(), 65_536);
+
+        // Each second, the vmstat worker takes an eighth off high (never
+        // more than `batch << 5` pages off the list) down to high_min.
+        let mut runs = 0;
+        loop {
+            let (high, ..) = pcp_limits(&b, 0);
+            let before = pcp_count(&b, 0);
+            let more = b.decay_pcp_high();
+            runs += 1;
+            let (new_high, _, _, count) = pcp_limits(&b, 0);
+            assert!(new_high >= high - high / 8 || new_high == 1024, "{high} -> {new_high}");
+            assert!(before - count <= 15 << PCP_BATCH_SCALE_MAX, "{before} -> {count}");
+            assert!(count <= new_high);
+            if !more {
+                break;
+            }
+            assert!(runs < 100, "decay does not end");
+        }
+        assert_eq!(pcp_limits(&b, 0), (1024, 1024, 8192, 1024), "back at the floor");
+        assert!(runs > 5, "{runs} runs: a step at a time");
+        assert!(!b.decay_pcp_high(), "nothing left to do");
+        assert_eq!(b.nr_free_pages(), 65_536);
+        check_free_lists(&b);
+    }
+
+    #[test]
+    fn pcp_lists_stay_small_below_the_high_watermark_or_under_reclaim() {
+        // Every page counts as below a high watermark of the whole zone:
+        // refills do not raise high, and frees give back down to the floor.
+        let b = tuned(1, 65_536);
+        let _cpu = run_on_cpu(0);
+        burst(&b, 6000);
+        let (high, high_min, _, count) = pcp_limits(&b, 0);
+        assert_eq!(high, high_min, "high does not grow");
+        assert!(count <= high_min, "{count}");
+
+        // With kswapd at work, a free gives back above four batches.
+        let b = tuned(1, 1280);
+        b.set_reclaim_active(true);
+        burst(&b, 6000);
+        assert!(pcp_count(&b, 0) <= 4 * 15, "{}", pcp_count(&b, 0));
+        b.set_reclaim_active(false);
+        check_free_lists(&b);
+    }
+
+    /// With `percpu_pagelist_high_fraction` set (`with_pcp_limits`), high
+    /// stays where it was put: no growth, nothing to decay.
+    #[test]
+    fn fixed_pcp_limits_are_not_tuned() {
+        let b = BuddyAllocator::with_pcp_limits(&cfg(0, 65_536, 1), 15, 90);
+        b.set_watermarks(1024, 1280);
+        let _cpu = run_on_cpu(0);
+        burst(&b, 6000);
+        assert_eq!(pcp_limits(&b, 0).0, 90);
+        assert!(pcp_count(&b, 0) < 90);
+        assert!(!b.decay_pcp_high());
     }
 
     #[test]

@@ -258,6 +258,27 @@ pub trait PageAllocator: Send + Sync {
     /// (`drain_all_pages`); a no-op for allocators without caches.
     fn drain(&self) {}
 
+    /// The zone's low and high watermarks in pages, given once the
+    /// machine has computed them: an allocator with per-CPU caches sizes
+    /// them from these (`zone_set_pageset_high_and_batch`) and keeps fewer
+    /// pages in them while the free blocks are at or below the high
+    /// watermark (`ZONE_BELOW_HIGH`).  Ignored by default.
+    fn set_watermarks(&self, _low: u64, _high: u64) {}
+
+    /// kswapd is reclaiming, or has stopped (`ZONE_RECLAIM_ACTIVE`): an
+    /// allocator with per-CPU caches keeps fewer pages in them meanwhile.
+    /// Ignored by default.
+    fn set_reclaim_active(&self, _active: bool) {}
+
+    /// One run of the vmstat worker's `decay_pcp_high` on every CPU, which
+    /// the kernel does once a second (`vm.stat_interval`): an allocator
+    /// whose per-CPU caches grew past their floor shrinks them a step and
+    /// gives back what is above the new limit.  Returns whether another
+    /// run would do more.  The default has nothing to decay.
+    fn decay_pcp_high(&self) -> bool {
+        false
+    }
+
     /// Free blocks per migrate type and pageblocks per type, for
     /// allocators that group pages by mobility; `None` for the others.
     fn pagetypeinfo(&self) -> Option<PageTypeInfo> {

@@ -1078,6 +1078,7 @@ impl Machine {
         }
         let managed = m.phys.nr_pages() - m.reserved_pages;
         m.watermarks = Watermarks::for_zone(managed, cfg.tunables.min_free_kbytes, cfg.tunables.watermark_scale_factor);
+        m.alloc.set_watermarks(m.watermarks.low, m.watermarks.high);
         Ok(Arc::new(m))
     }
 
@@ -1395,6 +1396,17 @@ impl Machine {
     /// CPU to its shared pool.
     pub fn drain_all_pages(&self) {
         self.alloc.drain();
+    }
+
+    /// One run of the vmstat worker (`vmstat_update` ->
+    /// `refresh_cpu_vm_stats`), which the kernel runs on each CPU once a
+    /// second (`vm.stat_interval`): the per-CPU page lists that a burst of
+    /// allocations or frees made larger shrink a step toward their floor
+    /// (`decay_pcp_high`).  The model has no clock: its caller says when a
+    /// second has passed.  Returns whether another run would do more (the
+    /// kernel keeps the worker armed while it does).
+    pub fn vmstat_update(&self) -> bool {
+        self.alloc.decay_pcp_high()
     }
 
     /// Frames free (`NR_FREE_PAGES`).

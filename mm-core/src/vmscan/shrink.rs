@@ -166,6 +166,8 @@ impl Machine {
         }
         self.vmstat.count(VmEvent::PageOutRun, 1);
         let _t = trace_enter!(self.trace, "kswapd", "{} pages free, high watermark {}", self.nr_free_pages(), high);
+        // set_reclaim_active .. clear_reclaim_active
+        self.alloc.set_reclaim_active(true);
         let mut priority = DEF_PRIORITY;
         let mut total = 0;
         loop {
@@ -184,6 +186,7 @@ impl Machine {
                 priority -= 1;
             }
         }
+        self.alloc.set_reclaim_active(false);
         trace_note!(self.trace, "balance_pgdat", "{} pages reclaimed, {} free", total, self.nr_free_pages());
     }
 

@@ -404,7 +404,7 @@ fn defrag_defer_madvise_defers_outside_madvised_regions() {
         let (k, pid) = mm_tests::fragment::fragmented_on(&cfg, 1);
         let (stall0, wake0) = (ev(&k, VmEvent::CompactStall), ev(&k, VmEvent::KcompactdWake));
         let base = 0x40_0000_0000;
-        let blocks = 16;
+        let blocks = 24;
         k.sys_mmap(pid, base, blocks * HPAGE, PROT_RW, MAP_ANON_PRIVATE_FIXED, -1, 0).expect("mmap");
         for b in 0..blocks {
             k.store(pid, base + b * HPAGE, 1).expect("store");
