@@ -1166,6 +1166,16 @@ impl PageAllocator for BuddyAllocator {
         }
     }
 
+    /// Gives the current CPU's cached pages back to the free lists
+    /// (`drain_local_pages`).
+    fn drain_local(&self) {
+        let mut pcp = self.this_cpu();
+        let count = pcp.count;
+        if count > 0 {
+            self.free_pcppages_bulk(&mut pcp, count, 0);
+        }
+    }
+
     /// The free lists alone: pages in per-CPU caches are in none, as in
     /// `/proc/pagetypeinfo`.
     fn pagetypeinfo(&self) -> Option<PageTypeInfo> {

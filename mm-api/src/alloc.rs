@@ -258,6 +258,13 @@ pub trait PageAllocator: Send + Sync {
     /// (`drain_all_pages`); a no-op for allocators without caches.
     fn drain(&self) {}
 
+    /// Returns the frames the current CPU caches to the shared pool
+    /// (`drain_local_pages`).  By default, every CPU's
+    /// ([`drain`](Self::drain)).
+    fn drain_local(&self) {
+        self.drain();
+    }
+
     /// The zone's low and high watermarks in pages, given once the
     /// machine has computed them: an allocator with per-CPU caches sizes
     /// them from these (`zone_set_pageset_high_and_batch`) and keeps fewer

@@ -211,16 +211,31 @@ impl Machine {
             total_migrate_scanned: 0,
             total_free_scanned: 0,
         };
+        // The start of the pageblock pages were last migrated from, until
+        // the pages they left are drained to the free lists.
+        let mut last_migrated_pfn = None;
         let result = loop {
             if let Some(result) = self.compact_finished(&cc) {
                 break result;
             }
             self.isolate_migratepages(&mut cc);
-            if cc.migratepages.is_empty() {
-                continue;
+            if !cc.migratepages.is_empty() {
+                last_migrated_pfn = Some((cc.migrate_pfn - 1) & !(PAGEBLOCK_NR_PAGES - 1));
+                if !self.migrate_pages(&mut cc) {
+                    break CompactResult::NoFreePages;
+                }
             }
-            if !self.migrate_pages(&mut cc) {
-                break CompactResult::NoFreePages;
+            // check_drain: once the migrate scanner has left the block of
+            // the request's order that it migrated from, this CPU's freed
+            // pages go to the free lists, where they merge and
+            // compact_finished can see the block (lru_add_drain_cpu_zone).
+            if let (Some(order), Some(last)) = (cc.order, last_migrated_pfn)
+                && order > 0
+                && last < cc.migrate_pfn & !((1u64 << order) - 1)
+            {
+                self.lru_add_drain();
+                self.alloc.drain_local();
+                last_migrated_pfn = None;
             }
         };
         // The pages not migrated go back, the free pages not used too.

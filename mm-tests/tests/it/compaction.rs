@@ -278,3 +278,30 @@ fn the_fragmenting_workload_and_compaction_on_every_allocator() {
         check(&k);
     }
 }
+
+/// Direct compaction for a 2 MiB block gives this CPU's cached pages back
+/// to the free lists each time its migrate scanner leaves a pageblock it
+/// migrated pages out of (`lru_add_drain_cpu_zone` in `compact_zone`), so
+/// the freed pages merge at once and it stops at the first free block:
+/// it migrates no more than one pageblock's pages.  Without the drain,
+/// pages the per-CPU list kept would leave the block short and the scanner
+/// would go on to the next.
+#[test]
+fn direct_compaction_stops_at_the_first_block_it_frees() {
+    let (k, ..) = fragmented();
+    let m = k.machine().clone();
+    let mut held = Vec::new();
+    while large_free_blocks(&k) > 0 {
+        held.push(m.alloc_pages_compact(Gfp::HIGHUSER_MOVABLE, PAGEBLOCK_ORDER, Defrag::Never).expect("a free block"));
+    }
+    let before = m.vmstat().get(VmEvent::PgMigrateSuccess);
+    let block = m.alloc_pages_compact(Gfp::HIGHUSER_MOVABLE, PAGEBLOCK_ORDER, Defrag::Direct);
+    assert!(block.is_some(), "direct compaction found no block");
+    let migrated = m.vmstat().get(VmEvent::PgMigrateSuccess) - before;
+    assert!(migrated > 0 && migrated <= 1 << PAGEBLOCK_ORDER, "{migrated} pages migrated for one block");
+    held.extend(block);
+    for pfn in held {
+        m.__free_pages(pfn, PAGEBLOCK_ORDER);
+    }
+    check(&k);
+}
