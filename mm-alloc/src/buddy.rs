@@ -871,6 +871,14 @@ impl BuddyAllocator {
         z.free_pages
     }
 
+    /// Gives every page of `pcp` back to the free lists (`drain_pages`).
+    fn drain_pages(&self, pcp: &mut PerCpuPages) {
+        let count = pcp.count;
+        if count > 0 {
+            self.free_pcppages_bulk(pcp, count, 0);
+        }
+    }
+
     /// An order-0 page of type `mt` from the current CPU's list
     /// (`rmqueue_pcplist`).
     #[inline]
@@ -1158,22 +1166,14 @@ impl PageAllocator for BuddyAllocator {
     /// (`drain_all_pages`), where they merge.
     fn drain(&self) {
         for pcp in &self.pcp {
-            let mut pcp = pcp.0.lock();
-            let count = pcp.count;
-            if count > 0 {
-                self.free_pcppages_bulk(&mut pcp, count, 0);
-            }
+            self.drain_pages(&mut pcp.0.lock());
         }
     }
 
     /// Gives the current CPU's cached pages back to the free lists
     /// (`drain_local_pages`).
     fn drain_local(&self) {
-        let mut pcp = self.this_cpu();
-        let count = pcp.count;
-        if count > 0 {
-            self.free_pcppages_bulk(&mut pcp, count, 0);
-        }
+        self.drain_pages(&mut self.this_cpu());
     }
 
     /// The free lists alone: pages in per-CPU caches are in none, as in
