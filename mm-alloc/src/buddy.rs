@@ -81,6 +81,7 @@
 //! on the fast path, catch them later, when the page comes off a per-CPU
 //! list in a state it cannot have there.
 
+use crossbeam_utils::CachePadded;
 use linkme::distributed_slice;
 use mm_api::alloc::{
     AllocatorConfig, FreeAreas, Gfp, MIGRATE_PCPTYPES, MIGRATE_TYPES, MM_PAGE_ALLOCATORS, MigrateType,
@@ -320,7 +321,9 @@ pub struct BuddyAllocator {
     /// holding `base` (`pageblock_flags`).  Changed under the zone lock,
     /// read without it when a page is freed to a per-CPU list.
     pageblocks: Box<[AtomicU8]>,
-    zone: SpinLock<Zone>,
+    /// On lines of its own: the lock word and the free lists change under
+    /// it, while every order-0 allocation and free reads the fields beside.
+    zone: CachePadded<SpinLock<Zone>>,
     pcp: Box<[PerCpu]>,
     /// The zone's high watermark once the machine gave it
     /// ([`PageAllocator::set_watermarks`]); 0 before.
@@ -400,7 +403,7 @@ impl BuddyAllocator {
             nr_pages: cfg.nr_pages,
             tags: AnonMap::new(n),
             pageblocks,
-            zone: SpinLock::new(zone),
+            zone: CachePadded::new(SpinLock::new(zone)),
             pcp,
             wmark_high: AtomicU64::new(0),
             below_high: AtomicBool::new(false),

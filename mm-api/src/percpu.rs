@@ -12,6 +12,7 @@
 //! threads faulting on different CPUs share no counter.
 
 use crate::smp::this_cpu_index;
+use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// One CPU's difference, on a cache line of its own.
@@ -22,8 +23,9 @@ struct Diff(AtomicI64);
 /// A counter split per CPU (`struct percpu_counter`).
 #[derive(Debug)]
 pub struct PerCpuCounter {
-    /// The folded total (`fbc->count`).
-    count: AtomicI64,
+    /// The folded total (`fbc->count`), on lines of its own: a fold
+    /// writes it, and CPUs read the fields beside it on every change.
+    count: CachePadded<AtomicI64>,
     /// Each CPU's difference not yet folded (`fbc->counters`).
     diffs: Box<[Diff]>,
     /// A difference that reaches this is folded (`percpu_counter_batch`).
@@ -35,7 +37,7 @@ impl PerCpuCounter {
     /// difference once it reaches `batch` in either direction.
     pub fn new(value: i64, nr_cpus: usize, batch: i64) -> PerCpuCounter {
         PerCpuCounter {
-            count: AtomicI64::new(value),
+            count: CachePadded::new(AtomicI64::new(value)),
             diffs: (0..nr_cpus.max(1)).map(|_| Diff::default()).collect(),
             batch: batch.max(1),
         }
