@@ -28,6 +28,7 @@ use crate::spinlock::SpinLock;
 use crate::types::{PAGE_SHIFT, Pfn};
 use mm_api::percpu::PerCpuCounter;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
@@ -393,9 +394,9 @@ impl MmStruct {
     #[inline]
     pub(crate) fn rcu_read_lock(&self) -> VmaRcu {
         let seq = self.mm_lock_seq.load(Ordering::Acquire);
-        let snapshot = match VMA_RCU.take() {
-            Some(c) if c.mm == self.uid && c.seq == seq => Some(c.snapshot),
-            old => {
+        let snapshot = match VMA_RCU.with(|c| c.take_if(self.uid, seq)) {
+            Ok(snapshot) => Some(snapshot),
+            Err(old) => {
                 // Dropped here, before any lock is taken.
                 drop(old);
                 crate::lockstat::lock_acquired("vma_snapshot", &self.vma_snapshot);
@@ -497,13 +498,38 @@ pub(crate) struct VmaRcu {
     snapshot: Option<Arc<VmaTree>>,
 }
 
-/// A thread's last snapshot of the VMAs of an address space.
+/// A thread's last snapshot of the VMAs of an address space.  Each field
+/// is a cell of its own, so that keeping or taking the snapshot writes
+/// and reads the thread-local words one at a time, never as one value
+/// put together on the stack first (whose copy, read back wider than it
+/// was written, would wait for the stores to drain on every fault).
 struct CachedVmas {
     /// The address space's `uid`.
-    mm: u64,
+    mm: Cell<u64>,
     /// `mm_lock_seq` before the snapshot was loaded.
-    seq: u64,
-    snapshot: Arc<VmaTree>,
+    seq: Cell<u64>,
+    snapshot: Cell<Option<Arc<VmaTree>>>,
+}
+
+impl CachedVmas {
+    /// Takes the snapshot: `Ok` if it is the one of address space `mm`
+    /// loaded at sequence `seq`, else `Err` with whatever was kept.
+    #[inline]
+    fn take_if(&self, mm: u64, seq: u64) -> Result<Arc<VmaTree>, Option<Arc<VmaTree>>> {
+        match self.snapshot.take() {
+            Some(s) if self.mm.get() == mm && self.seq.get() == seq => Ok(s),
+            other => Err(other),
+        }
+    }
+
+    /// Keeps `snapshot`, of address space `mm` at sequence `seq`, and
+    /// returns the one it replaces.
+    #[inline]
+    fn keep(&self, mm: u64, seq: u64, snapshot: Option<Arc<VmaTree>>) -> Option<Arc<VmaTree>> {
+        self.mm.set(mm);
+        self.seq.set(seq);
+        self.snapshot.replace(snapshot)
+    }
 }
 
 thread_local! {
@@ -511,15 +537,19 @@ thread_local! {
     /// used ([`MmStruct::rcu_read_lock`]).  A writer on this thread drops
     /// it when it withdraws the snapshot; another thread's copy goes at
     /// that thread's next fault or its exit.
-    static VMA_RCU: std::cell::Cell<Option<CachedVmas>> = const { std::cell::Cell::new(None) };
+    static VMA_RCU: CachedVmas = const {
+        CachedVmas { mm: Cell::new(0), seq: Cell::new(0), snapshot: Cell::new(None) }
+    };
 }
 
 impl Drop for VmaRcu {
     fn drop(&mut self) {
         if let Some(snapshot) = self.snapshot.take() {
             // A fault nested in this one (reclaim's reverse-map walk) may
-            // have cached one meanwhile: this one replaces it.
-            VMA_RCU.set(Some(CachedVmas { mm: self.mm, seq: self.seq, snapshot }));
+            // have cached one meanwhile: this one replaces it, and the
+            // replaced one is dropped once the thread-local is no longer
+            // borrowed.
+            drop(VMA_RCU.with(|c| c.keep(self.mm, self.seq, Some(snapshot))));
         }
     }
 }
@@ -564,10 +594,8 @@ impl<'a> MmapWriteGuard<'a> {
                 self.mm.vma_snapshot_published.store(false, Ordering::Relaxed);
             }
             // This thread's copy goes too, so it is freed now.
-            match VMA_RCU.take() {
-                Some(c) if c.mm == self.mm.uid => drop(c),
-                other => VMA_RCU.set(other),
-            }
+            let uid = self.mm.uid;
+            drop(VMA_RCU.with(|c| if c.mm.get() == uid { c.snapshot.take() } else { None }));
         }
         if st.vmas.wrote || st.vmas.changed {
             // Readers compare it with the VMAs' marks and with the value
