@@ -28,7 +28,7 @@
 //! Entry points: direct compaction, from the allocation slow path of a
 //! request above order 0 ([`Machine::alloc_pages_compact`] with
 //! [`Defrag::Direct`], and a THP fault as `thp_defrag` says,
-//! [`Machine::alloc_pages_thp`]), kcompactd, woken by such a request that may not
+//! `Machine::alloc_pages_thp`), kcompactd, woken by such a request that may not
 //! wait ([`Defrag::Kcompactd`]) and run where kswapd runs, when the task
 //! returns to user space ([`Machine::kswapd_poll`]), and a whole-zone run
 //! as `echo 1 > /proc/sys/vm/compact_memory` does
@@ -90,7 +90,7 @@ pub enum CompactResult {
 
 /// What an allocation above order 0 does when the free lists cannot
 /// serve it (the THP fault's own slow path,
-/// [`Machine::alloc_pages_thp`], takes the gfp bits `defrag` chooses).
+/// `Machine::alloc_pages_thp`, takes the gfp bits `defrag` chooses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Defrag {
     /// Compact now and try again (`__GFP_DIRECT_RECLAIM`:

@@ -12,7 +12,7 @@
 //! Linux's walk takes no `mmap_lock` at all (the anon_vma and `i_mmap`
 //! locks keep the VMAs alive), so reclaim inside `dup_mmap`, which holds
 //! the parent's and the child's for writing while it allocates page
-//! tables, still unmaps their pages; [`RmapWalkable`] lets this thread's
+//! tables, still unmaps their pages; `RmapWalkable` lets this thread's
 //! reclaim read the VMAs of address spaces it has write-locked, for as
 //! long as it only reads them.
 //!

@@ -563,14 +563,14 @@ impl Task {
     }
 
     /// `get_user` of the byte at the user address `va` (kernel mode; see
-    /// [`uaccess`](Self::uaccess)).
+    /// `uaccess`).
     pub fn get_user(&self, cpu: usize, va: u64) -> Result<u8, Signal> {
         let phys = &self.mm.machine.phys;
         self.uaccess(cpu, va, Access::Read, |pa| phys.read_u8(pa.pfn(), pa.page_offset()))
     }
 
     /// `put_user` of the byte `val` at the user address `va` (kernel mode;
-    /// see [`uaccess`](Self::uaccess)).
+    /// see `uaccess`).
     pub fn put_user(&self, cpu: usize, va: u64, val: u8) -> Result<(), Signal> {
         let phys = &self.mm.machine.phys;
         self.uaccess(cpu, va, Access::Write, |pa| phys.write_u8(pa.pfn(), pa.page_offset(), val))
@@ -578,7 +578,7 @@ impl Task {
 
     /// `copy_to_user` of `data`, which lies within one page of user
     /// memory at `va` (kernel mode, faults counted; see
-    /// [`uaccess`](Self::uaccess)).
+    /// `uaccess`).
     pub fn copy_to_user_page(&self, cpu: usize, va: u64, data: &[u8]) -> Result<(), Signal> {
         debug_assert!(data.len() as u64 <= PAGE_SIZE - va % PAGE_SIZE);
         let phys = &self.mm.machine.phys;
@@ -586,7 +586,7 @@ impl Task {
     }
 
     /// `copy_from_user` into `buf` from user memory at `va`, within one
-    /// page (kernel mode; see [`uaccess`](Self::uaccess)).
+    /// page (kernel mode; see `uaccess`).
     pub fn copy_from_user_page(&self, cpu: usize, va: u64, buf: &mut [u8]) -> Result<(), Signal> {
         debug_assert!(buf.len() as u64 <= PAGE_SIZE - va % PAGE_SIZE);
         let phys = &self.mm.machine.phys;

@@ -1,7 +1,7 @@
 //! The `scenario` target: arbitrary bytes as a scenario file.
 //!
 //! Byte 0 picks the machine ([`machine`]), the rest is the scenario.  A
-//! scenario that parses is run by [`mm_sim::run`] (what `mmsim run`
+//! scenario that parses is run by [`mm_sim::run()`] (what `mmsim run`
 //! prints), then replayed line by line through the library ([`replay`]):
 //! the invariants must hold at the end, and once every process has exited
 //! and every file is unlinked, every frame and swap slot must be free.
@@ -58,7 +58,7 @@ pub fn machine(b: u8) -> MachineConfig {
 }
 
 /// Whether `s` stays within `b`.  A scenario with `machine` lines is not:
-/// byte 0 picks the machine, within bounds, and both [`mm_sim::run`] and
+/// byte 0 picks the machine, within bounds, and both [`mm_sim::run()`] and
 /// [`replay`] must run on it.
 pub fn within(s: &Scenario, b: &Bounds) -> bool {
     if !s.machine.is_empty() {

@@ -34,7 +34,7 @@
 //! `get_user`, except inside `execve`, whose own accesses the model
 //! makes; a kernel-mode fault the task's next line takes again, on the
 //! same page with the same error code, was one the kernel did not handle
-//! and is not run: [`pagefault_disabled_faults`]); and the outcome of
+//! and is not run: `pagefault_disabled_faults`); and the outcome of
 //! each thread group as it ends (its tasks'
 //! fault counts, live or gone, its maps, its present pages), compared
 //! with the recorded one by `--check`.
@@ -158,7 +158,7 @@ struct Replay<'a> {
     /// own): not run again.
     exec_faults: usize,
     /// The events of kernel-mode faults taken with page faults disabled
-    /// ([`pagefault_disabled_faults`]): not run.
+    /// (`pagefault_disabled_faults`): not run.
     unhandled: HashSet<usize>,
     /// How many of them the replay met.
     unhandled_met: usize,
@@ -1100,7 +1100,7 @@ fn proc_maps_pid(path: &str) -> Option<u32> {
 }
 
 /// Whether the log's address `want` differs from the model's `got` as
-/// address-space randomization would make it: by [`ASLR_DISTANCE`] or
+/// address-space randomization would make it: by `ASLR_DISTANCE` or
 /// more.
 pub fn shows_randomization(want: u64, got: u64) -> bool {
     want.abs_diff(got) >= ASLR_DISTANCE
@@ -1255,7 +1255,7 @@ struct LogIndex {
     stacks: Vec<(usize, u64, u32)>,
     /// For a pid, the first thread stack it frees or unmaps itself.
     own_stack: HashMap<u32, u64>,
-    /// [`pagefault_disabled_faults`].
+    /// `pagefault_disabled_faults`.
     unhandled: HashSet<usize>,
 }
 

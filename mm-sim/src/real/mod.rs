@@ -38,18 +38,18 @@
 //!    the host does not have (read from
 //!    `/sys/kernel/mm/transparent_hugepage`) is refused, unless
 //!    `--change-host-settings` asks for them to be written for the run
-//!    and put back after it ([`host_settings`]).
+//!    and put back after it (`host_settings`).
 //!  - (v1.7) A `khugepaged` line polls `khugepaged/full_scans` until it
 //!    went up by 2, within a time limit; a keeper process keeps
 //!    khugepaged's list from being empty meanwhile (see
 //!    `start_khugepaged_keeper` in `linux.rs`).
-//!  - A load or store that faults is recovered from (see [`access`]) and
+//!  - A load or store that faults is recovered from (see `access`) and
 //!    printed as `# fault: line N: SIGSEGV at 0xADDR`.
 //!  - With a `fork` line (v1.1) the original process supervises and runs
 //!    no line; process 0 is its first child, `fork` is
 //!    `clone(CLONE_PARENT)`, and a token passed through pipes (descriptors
 //!    800 and up) lets exactly one process run at a time (see
-//!    [`linux::supervise`]).
+//!    `linux::supervise`).
 //!
 //! Linux on x86-64 only; elsewhere `mmsim real` says so.
 

@@ -10,9 +10,9 @@
 //! reading faults nothing in for the program: paths at the exit stop,
 //! after the kernel read them), the descriptors' paths, and each group's
 //! outcome at the exit stop that ends it.  The tracepoints, inherited by
-//! every task, give the faults in order with the calls; [`merge`] joins
+//! every task, give the faults in order with the calls; `merge` joins
 //! the two.  The page cache of each regular file is measured
-//! ([`pagecache`]) the first time the program opens it (at the `open`'s
+//! (`pagecache`) the first time the program opens it (at the `open`'s
 //! exit stop: opening reads nothing) or executes it (at the `execve`'s
 //! entry stop, with the ELF interpreter it names, read from its cached
 //! first pages or past the page cache with `O_DIRECT`), before the program
