@@ -525,10 +525,10 @@ impl CachedVmas {
     /// Keeps `snapshot`, of address space `mm` at sequence `seq`, and
     /// returns the one it replaces.
     #[inline]
-    fn keep(&self, mm: u64, seq: u64, snapshot: Option<Arc<VmaTree>>) -> Option<Arc<VmaTree>> {
+    fn keep(&self, mm: u64, seq: u64, snapshot: Arc<VmaTree>) -> Option<Arc<VmaTree>> {
         self.mm.set(mm);
         self.seq.set(seq);
-        self.snapshot.replace(snapshot)
+        self.snapshot.replace(Some(snapshot))
     }
 }
 
@@ -549,7 +549,7 @@ impl Drop for VmaRcu {
             // have cached one meanwhile: this one replaces it, and the
             // replaced one is dropped once the thread-local is no longer
             // borrowed.
-            drop(VMA_RCU.with(|c| c.keep(self.mm, self.seq, Some(snapshot))));
+            drop(VMA_RCU.with(|c| c.keep(self.mm, self.seq, snapshot)));
         }
     }
 }
