@@ -238,17 +238,19 @@ impl PerCpuPages {
         if high == 0 {
             return 0;
         }
-        if reclaim_active {
+        if reclaim_active || below_high {
+            // `high` shrinks toward the floor by the run of frees (a no-op
+            // when `high` is fixed: the floor is `high` itself).
             let free_count = self.free_count.max(self.batch);
             self.high = high.saturating_sub(free_count).max(self.high_min);
+        }
+        if reclaim_active {
             return (self.batch << 2).min(self.high);
         }
         if self.high_min == self.high_max {
             return high;
         }
         if below_high {
-            let free_count = self.free_count.max(self.batch);
-            self.high = high.saturating_sub(free_count).max(self.high_min);
             return self.count.max(self.high_min);
         }
         if self.count >= high {
